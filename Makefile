@@ -1,0 +1,56 @@
+# Guichet - the two commands of the README, and their parts.
+#   make demo   installs what is missing, builds, creates the demo data, starts the server
+#   make check  runs every test: format, unit (plain and ASan+UBSan), system (pytest)
+.POSIX:
+.PHONY: all bootstrap build demo check check-format unit unit-asan system system-asan bench clean
+
+BUILD      = build
+BUILD_ASAN = build-asan
+DEMO_DB    = demo/guichet.db
+LISTEN     = 127.0.0.1:13020
+PYTEST     = /usr/bin/python3 -m pytest
+
+all: build
+
+bootstrap:
+	scripts/bootstrap
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release -Db_ndebug=false
+
+$(BUILD_ASAN)/build.ninja:
+	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+build: bootstrap $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	scripts/demo $(BUILD)/src/guichetd $(DEMO_DB) $(LISTEN)
+
+check: bootstrap check-format unit unit-asan system system-asan
+
+check-format:
+	scripts/check-format
+
+unit: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+unit-asan: $(BUILD_ASAN)/build.ninja
+	ninja -C $(BUILD_ASAN)
+	meson test -C $(BUILD_ASAN) --suite unit --print-errorlogs
+
+system: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	GUICHETD=$(BUILD)/src/guichetd $(PYTEST) -q tests/system
+
+# The same system tests against the sanitized server: memory errors fail the run.
+system-asan: $(BUILD_ASAN)/build.ninja
+	ninja -C $(BUILD_ASAN)
+	GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q tests/system
+
+bench: build
+	bench/run
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,46 @@
+/*
+ * acquirer.h - the connector to the bank that decides authorizations (SPEC §1, §4).
+ *
+ * A connector is a table of operations; the built-in simulator is the only one today. It
+ * runs on the writer thread, so a connector must answer in microseconds: a real network
+ * acquirer will need its own thread and a two-step decision.
+ */
+#ifndef GUICHET_ACQUIRER_H
+#define GUICHET_ACQUIRER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain/txn.h"
+
+struct acq_request {
+	const char *digits; /* the card number, lent, wiped by the caller */
+	enum card_method method;
+	int64_t amount;
+	const char *currency;
+	bool tds_enabled; /* the contract asks for 3-D Secure */
+	uint64_t nonce;   /* random, from the caller: makes the authorization number */
+};
+
+struct acq_answer {
+	bool approved;
+	enum refusal refusal; /* when not approved */
+	char auth_number[7];
+	char card_country[3];
+	char issuer[33];
+	char acquirer[33];
+	char card_type[17];
+	bool tds; /* went through 3-D Secure */
+	enum tds_auth tds_auth;
+};
+
+struct acquirer_ops {
+	const char *name;
+	/* Decides one authorization. Never fails: an unreachable bank is a refusal. */
+	void (*authorize)(const struct acq_request *rq, struct acq_answer *ans);
+};
+
+/* The simulator: the test cards of acquirer/simulator.c, every other valid card approved. */
+extern const struct acquirer_ops acquirer_simulator;
+
+#endif

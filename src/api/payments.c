@@ -1,0 +1,582 @@
+/*
+ * payments.c - the merchant API's payment resource (SPEC §4, §16): create, get, capture,
+ * cancel, refund. Parses and checks the form of a request on the event loop, hands the
+ * decision to the writer (service/payments.c), renders the answer.
+ *
+ * Idempotency (SPEC §4): the key is looked up and recorded by the writer inside the same
+ * transaction as the payment, so a replay racing the first request cannot pay twice. Requests
+ * refused by validation never reach the writer and are not remembered.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "domain/calendar.h"
+#include "domain/money.h"
+#include "service/payments.h"
+
+enum pay_kind { PAY_CREATE, PAY_GET, PAY_OPERATE };
+
+struct pay_job {
+	struct http_job base; /* first */
+	enum pay_kind kind;
+	const struct app *app;
+	int64_t brand_id, shop_id, id;
+	enum txn_op op;
+	int64_t amount;
+	struct payment_request prq;
+	bool has_key;
+	char key[LIMIT_IDEMPOTENCY_KEY + 1];
+	unsigned char digest[CRYPTO_HASH_LEN];
+	/* Results. */
+	const char *why;
+	int http_status;
+	char *response; /* rendered answer, heap */
+};
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * CAL_US_PER_S + ts.tv_nsec / 1000;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* The merchant's view of a transaction. */
+static json_t *
+txn_json(const struct txn *t, int64_t now)
+{
+	char created[25], bank[11];
+	json_t *o;
+
+	cal_instant_format(t->created_at, created);
+	if (t->bank_day)
+		cal_date_format(t->bank_day, bank);
+	o = json_pack("{s:s%, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:s, s:s}", "id", "", 0,
+	              "type", txn_type_name(t->type), "status", txn_status_name(t->status),
+	              "acquirer_status", txn_acq_name(t->acq), "amount_initial",
+	              (json_int_t)t->amount_initial, "amount_current",
+	              (json_int_t)t->amount_current, "amount_refunded",
+	              (json_int_t)t->amount_refunded, "currency", t->currency, "order_ref",
+	              t->order_ref, "email", str_or_null(t->email), "capture",
+	              t->capture_manual ? "manual" : "auto", "created_at", created);
+	json_object_set_new(o, "id", json_sprintf("%lld", (long long)t->id));
+	json_object_set_new(o, "refusal_reason",
+	                    t->refusal ? json_string(refusal_code(t->refusal)) : json_null());
+	json_object_set_new(o, "refusal_message",
+	                    t->refusal ? json_string(refusal_message(t->refusal)) : json_null());
+	json_object_set_new(o, "payment_method", json_string(card_method_name(t->method)));
+	json_object_set_new(o, "authorization_number", str_or_null(t->auth_number));
+	json_object_set_new(o, "bank_date", t->bank_day ? json_string(bank) : json_null());
+	json_object_set_new(o, "parent_id",
+	                    t->parent_id ? json_sprintf("%lld", (long long)t->parent_id)
+	                                 : json_null());
+	json_object_set_new(o, "card",
+	                    json_pack("{s:s, s:s, s:o, s:o, s:o}", "masked", t->card_masked,
+	                              "expiry", t->card_expiry, "country",
+	                              str_or_null(t->card_country), "issuer",
+	                              str_or_null(t->issuer), "type", str_or_null(t->card_type)));
+	json_object_set_new(o, "customer_country", str_or_null(t->customer_country));
+	json_object_set_new(
+	        o, "three_d_secure",
+	        json_pack("{s:s, s:o, s:s}", "payment",
+	                  tds_view(t->tds, t->tds_guaranteed, t->accepted_at, now), "authenticated",
+	                  t->tds ? json_string(tds_auth_name(t->tds_auth)) : json_null(),
+	                  "guaranteed", !t->tds ? "na" : (t->tds_guaranteed ? "yes" : "no")));
+	return o;
+}
+
+static char *
+dump(json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+
+	json_decref(v);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+/* --- jobs ---------------------------------------------------------------------------------- */
+
+static int
+history_push(void *arg, const struct history *h)
+{
+	char at[25];
+
+	cal_instant_format(h->at, at);
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:I, s:s, s:o, s:o}", "at", at, "action",
+	                                     h->action, "amount", (json_int_t)h->amount, "currency",
+	                                     h->currency, "user_name", str_or_null(h->user_name),
+	                                     "user_login", str_or_null(h->user_login)));
+	return ST_OK;
+}
+
+static int
+pay_get_run(struct work_job *w, struct store *st)
+{
+	struct pay_job *j = (struct pay_job *)w;
+	struct txn t;
+	json_t *o, *hist;
+	int rc;
+
+	rc = st->ops->txn_get(st, j->brand_id, j->shop_id, j->id, &t);
+	if (rc != ST_OK)
+		return rc;
+	hist = json_array();
+	rc = st->ops->history_each(st, t.brand_id, t.id, history_push, hist);
+	if (rc != ST_OK) {
+		json_decref(hist);
+		return rc;
+	}
+	o = txn_json(&t, now_us());
+	json_object_set_new(o, "history", hist);
+	j->http_status = 200;
+	j->response = dump(o);
+	return ST_OK;
+}
+
+/* Looks the idempotency key up. ST_OK and j->response set: a replay to answer as is;
+ * ST_NOTFOUND: new, go on; ST_CONFLICT: the key was used for another request. */
+static int
+idem_lookup(struct pay_job *j, struct store *st)
+{
+	struct idem id = {0};
+	int rc;
+
+	rc = st->ops->idem_get(st, j->brand_id, j->shop_id, j->key, &id);
+	if (rc != ST_OK)
+		return rc;
+	if (memcmp(id.digest, j->digest, sizeof(j->digest)) != 0) {
+		free(id.response);
+		j->why = "idempotency_conflict";
+		return ST_CONFLICT;
+	}
+	j->http_status = id.http_status;
+	j->response = id.response;
+	return ST_OK;
+}
+
+static int
+pay_write_run(struct work_job *w, struct store *st)
+{
+	struct pay_job *j = (struct pay_job *)w;
+	struct actor api = {0, "API", ""};
+	struct txn t, rf;
+	int64_t now = now_us();
+	int rc;
+
+	if (j->has_key) {
+		rc = idem_lookup(j, st);
+		if (rc != ST_NOTFOUND)
+			return rc;
+	}
+	if (j->kind == PAY_CREATE) {
+		rc = payment_create(st, j->app->keys, j->app->acquirer, &j->prq, now, &t, &j->why);
+		crypto_wipe(j->prq.digits, sizeof(j->prq.digits));
+		if (rc != ST_OK)
+			return rc;
+		j->http_status = 201;
+		j->response = dump(txn_json(&t, now));
+	} else {
+		rc = payment_operate(st, j->brand_id, j->shop_id, j->id, j->op, j->amount, &api,
+		                     now, &t, &rf, &j->why);
+		if (rc != ST_OK)
+			return rc;
+		j->http_status = j->op == OP_REFUND ? 201 : 200;
+		j->response = dump(txn_json(j->op == OP_REFUND ? &rf : &t, now));
+	}
+	if (j->has_key) {
+		struct idem id = {0};
+
+		id.brand_id = j->brand_id;
+		id.shop_id = j->shop_id;
+		id.key = j->key;
+		memcpy(id.digest, j->digest, sizeof(id.digest));
+		id.http_status = j->http_status;
+		id.response = j->response;
+		id.created_at = now;
+		rc = st->ops->idem_put(st, &id);
+	}
+	return rc;
+}
+
+static void
+pay_respond(struct http_job *hj, struct req *r)
+{
+	struct pay_job *j = (struct pay_job *)hj;
+
+	if (j->base.work.rc == ST_OK)
+		http_reply_raw(r, j->http_status, j->response, strlen(j->response));
+	else
+		http_reply_error(r, j->base.work.rc, j->why, NULL);
+}
+
+static void
+pay_free(struct http_job *hj)
+{
+	struct pay_job *j = (struct pay_job *)hj;
+
+	free(j->response);
+	crypto_wipe(j, sizeof(*j));
+	free(j);
+}
+
+static struct pay_job *
+pay_job_new(struct req *r, enum pay_kind kind)
+{
+	struct pay_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		abort();
+	j->kind = kind;
+	j->app = r->app;
+	j->brand_id = r->shop->shop.brand_id;
+	j->shop_id = r->shop->shop.id;
+	j->id = r->path_id;
+	j->base.work.run = kind == PAY_GET ? pay_get_run : pay_write_run;
+	j->base.respond = pay_respond;
+	j->base.free = pay_free;
+	return j;
+}
+
+static int
+pay_submit(struct req *r, struct pay_job *j)
+{
+	int rc = http_submit(r, &j->base, j->kind != PAY_GET);
+
+	if (rc != ST_OK) {
+		pay_free(&j->base);
+		http_reply_error(r, rc, NULL, NULL);
+	}
+	return 0;
+}
+
+/* --- parsing ------------------------------------------------------------------------------- */
+
+/* Answers 400 naming the field. Always returns 0 (the request is answered). */
+static int
+bad_field(struct req *r, const char *field, const char *message)
+{
+	json_t *e = json_pack("{s:s, s:s, s:s}", "error", "invalid_field", "field", field,
+	                      "message", message);
+
+	log_info("event=api_invalid req=%s field=%s", r->id, field);
+	http_reply_json(r, 400, e);
+	return 0;
+}
+
+/* Parses the body as a JSON object; an empty body is {} when empty_ok. NULL: answered. */
+static json_t *
+parse_object(struct req *r, bool empty_ok)
+{
+	h2o_iovec_t body = http_body(r);
+	json_error_t err;
+	json_t *o;
+
+	if (body.len == 0 && empty_ok)
+		return json_object();
+	o = json_loadb(body.base, body.len, JSON_REJECT_DUPLICATES, &err);
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		http_reply_error(r, ST_INVALID, "bad_json",
+		                 o ? "The body must be a JSON object." : NULL);
+		return NULL;
+	}
+	return o;
+}
+
+/* Rejects members not in allowed (NULL-terminated). Returns the first unknown name or NULL. */
+static const char *
+unknown_member(json_t *o, const char *const *allowed)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a != NULL; a++)
+			ok = ok || strcmp(*a, k) == 0;
+		if (!ok)
+			return k;
+	}
+	return NULL;
+}
+
+/* Copies a string member of 1..cap-1 bytes without control characters. Returns 1 when
+ * absent, 0 when copied, -1 when present but not such a string. */
+static int
+get_text(json_t *o, const char *name, char *dst, size_t cap)
+{
+	json_t *v = json_object_get(o, name);
+	const char *s;
+	size_t len;
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len == 0 || len >= cap || strlen(s) != len)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -1;
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* An amount member: 1 absent, 0 valid, -1 invalid (not an integer, or out of range). */
+static int
+get_amount(json_t *o, const char *name, int64_t *out)
+{
+	json_t *v = json_object_get(o, name);
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_integer(v) || !money_amount_valid(json_integer_value(v)))
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static bool
+email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strchr(at + 1, '.') == NULL)
+		return false;
+	for (; *s; s++)
+		if (*s == ' ' || *s == ',' || *s == ';' || *s == '<' || *s == '>')
+			return false;
+	return true;
+}
+
+/* Checks the Idempotency-Key header and the request digest. 0: go on; else answered. */
+static int
+take_idempotency(struct req *r, struct pay_job *j)
+{
+	const h2o_iovec_t *k = http_header(r, "idempotency-key");
+	h2o_iovec_t msg;
+
+	if (k == NULL)
+		return 0;
+	if (k->len == 0 || k->len > LIMIT_IDEMPOTENCY_KEY)
+		goto bad;
+	for (size_t i = 0; i < k->len; i++)
+		if (k->base[i] < 0x21 || k->base[i] > 0x7e)
+			goto bad;
+	memcpy(j->key, k->base, k->len);
+	j->key[k->len] = '\0';
+	j->has_key = true;
+	msg = http_method_path_body(r);
+	crypto_digest(j->digest, msg.base, msg.len);
+	return 0;
+bad:
+	http_reply_error(r, ST_INVALID, "bad_idempotency_key", NULL);
+	return -1;
+}
+
+static int
+parse_card(struct req *r, json_t *card, struct payment_request *p)
+{
+	static const char *const allowed[] = {"number", "expiry", "cvv", NULL};
+	char number[40], cvv[8];
+	const char *bad;
+	int rc = 0;
+
+	if (!json_is_object(card)) {
+		bad_field(r, "card", "card must be an object with number, expiry and cvv.");
+		return -1;
+	}
+	if ((bad = unknown_member(card, allowed)) != NULL) {
+		bad_field(r, "card", "card has an unknown member.");
+		return -1;
+	}
+	if (get_text(card, "number", number, sizeof(number)) != 0 ||
+	    card_number_normalize(number, p->digits) != 0 || !card_luhn_valid(p->digits) ||
+	    (p->method = card_method_detect(p->digits)) == METHOD_NONE) {
+		bad_field(r, "card.number",
+		          "card.number must be a valid card number (12 to 19 digits, Luhn, a known "
+		          "scheme's prefix and length).");
+		rc = -1;
+		goto out;
+	}
+	if (get_text(card, "expiry", p->expiry, sizeof(p->expiry)) != 0 ||
+	    card_expiry_parse(p->expiry, &p->expiry_month, &p->expiry_year) != 0) {
+		bad_field(r, "card.expiry", "card.expiry must be MMYY.");
+		rc = -1;
+		goto out;
+	}
+	/* The CVV is checked for form, then forgotten: never stored, never logged. */
+	if (get_text(card, "cvv", cvv, sizeof(cvv)) != 0 ||
+	    strspn(cvv, "0123456789") != strlen(cvv) ||
+	    strlen(cvv) != (p->method == METHOD_AMEX ? 4u : 3u)) {
+		bad_field(r, "card.cvv", "card.cvv must be 3 digits (4 for American Express).");
+		rc = -1;
+		goto out;
+	}
+out:
+	crypto_wipe(number, sizeof(number));
+	crypto_wipe(cvv, sizeof(cvv));
+	if (rc != 0)
+		crypto_wipe(p->digits, sizeof(p->digits));
+	return rc;
+}
+
+int
+api_payment_create(struct req *r)
+{
+	static const char *const allowed[] = {
+	        "amount",  "currency",      "order_ref",        "card", "email",
+	        "capture", "deferral_days", "customer_country", NULL};
+	struct pay_job *j;
+	struct payment_request *p;
+	json_t *o, *v;
+	const char *bad;
+	char capture[8];
+	int g;
+
+	if ((o = parse_object(r, false)) == NULL)
+		return 0;
+	j = pay_job_new(r, PAY_CREATE);
+	p = &j->prq;
+	p->brand_id = j->brand_id;
+	p->shop_id = j->shop_id;
+	p->deferral_days = -1;
+
+	if ((bad = unknown_member(o, allowed)) != NULL) {
+		bad_field(r, bad, "Unknown member.");
+		goto fail;
+	}
+	if (get_amount(o, "amount", &p->amount) != 0) {
+		bad_field(r, "amount",
+		          "amount must be an integer count of minor units, 1 to 99999999999.");
+		goto fail;
+	}
+	if (get_text(o, "currency", p->currency, sizeof(p->currency)) != 0 ||
+	    money_currency_find(p->currency) == NULL) {
+		bad_field(r, "currency", "currency must be a supported ISO 4217 code, e.g. EUR.");
+		goto fail;
+	}
+	if (get_text(o, "order_ref", p->order_ref, sizeof(p->order_ref)) != 0) {
+		bad_field(r, "order_ref", "order_ref must be a string of 1 to 250 bytes.");
+		goto fail;
+	}
+	g = get_text(o, "email", p->email, sizeof(p->email));
+	if (g < 0 || (g == 0 && !email_valid(p->email))) {
+		bad_field(r, "email", "email must be an e-mail address.");
+		goto fail;
+	}
+	g = get_text(o, "customer_country", p->customer_country, sizeof(p->customer_country));
+	if (g < 0 || (g == 0 && (strlen(p->customer_country) != 2 ||
+	                         strspn(p->customer_country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2))) {
+		bad_field(r, "customer_country",
+		          "customer_country must be an ISO 3166-1 alpha-2 code, e.g. FR.");
+		goto fail;
+	}
+	g = get_text(o, "capture", capture, sizeof(capture));
+	if (g < 0 || (g == 0 && strcmp(capture, "auto") != 0 && strcmp(capture, "manual") != 0)) {
+		bad_field(r, "capture", "capture must be \"auto\" or \"manual\".");
+		goto fail;
+	}
+	p->capture_manual = g == 0 && strcmp(capture, "manual") == 0;
+	if ((v = json_object_get(o, "deferral_days")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 30 || p->capture_manual) {
+			bad_field(r, "deferral_days",
+			          "deferral_days must be an integer 0 to 30, with capture auto.");
+			goto fail;
+		}
+		p->deferral_days = (int)json_integer_value(v);
+	}
+	if ((v = json_object_get(o, "card")) == NULL) {
+		bad_field(r, "card", "card is required.");
+		goto fail;
+	}
+	if (parse_card(r, v, p) != 0)
+		goto fail;
+	if (take_idempotency(r, j) != 0)
+		goto fail;
+	json_decref(o);
+	return pay_submit(r, j);
+fail:
+	json_decref(o);
+	pay_free(&j->base);
+	return 0;
+}
+
+int
+api_payment_get(struct req *r)
+{
+	return pay_submit(r, pay_job_new(r, PAY_GET));
+}
+
+/* capture, cancel and refund: an optional {"amount": N} for capture and refund, nothing else. */
+static int
+operate(struct req *r, enum txn_op op)
+{
+	static const char *const with_amount[] = {"amount", NULL};
+	static const char *const nothing[] = {NULL};
+	bool takes_amount = op == OP_CAPTURE || op == OP_REFUND;
+	struct pay_job *j;
+	json_t *o;
+	const char *bad;
+
+	if ((o = parse_object(r, true)) == NULL)
+		return 0;
+	j = pay_job_new(r, PAY_OPERATE);
+	j->op = op;
+	if ((bad = unknown_member(o, takes_amount ? with_amount : nothing)) != NULL) {
+		bad_field(r, bad, "Unknown member.");
+		goto fail;
+	}
+	if (takes_amount && get_amount(o, "amount", &j->amount) < 0) {
+		bad_field(r, "amount",
+		          "amount must be an integer count of minor units, 1 to 99999999999.");
+		goto fail;
+	}
+	if (take_idempotency(r, j) != 0)
+		goto fail;
+	json_decref(o);
+	return pay_submit(r, j);
+fail:
+	json_decref(o);
+	pay_free(&j->base);
+	return 0;
+}
+
+int
+api_payment_capture(struct req *r)
+{
+	return operate(r, OP_CAPTURE);
+}
+
+int
+api_payment_cancel(struct req *r)
+{
+	return operate(r, OP_CANCEL);
+}
+
+int
+api_payment_refund(struct req *r)
+{
+	return operate(r, OP_REFUND);
+}

@@ -1,0 +1,25 @@
+/*
+ * limits.h - every size, count and time limit of guichetd, named, in one place.
+ */
+#ifndef GUICHET_LIMITS_H
+#define GUICHET_LIMITS_H
+
+/* Request bodies. */
+#define LIMIT_BODY_GLOBAL     (1024 * 1024) /* h2o refuses above this itself */
+#define LIMIT_BODY_API        (16 * 1024)   /* merchant API requests */
+#define LIMIT_IDEMPOTENCY_KEY 255           /* SPEC §4 */
+#define LIMIT_ORDER_REF       250           /* characters of an order reference */
+#define LIMIT_EMAIL           254           /* RFC 5321 path limit */
+#define LIMIT_AMOUNT          99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
+
+/* Threads and queues. */
+#define LIMIT_LOOPS_MAX    64    /* event loop threads */
+#define LIMIT_READERS      2     /* read worker threads */
+#define LIMIT_GROUP_COMMIT 256   /* jobs in one writer transaction */
+#define LIMIT_QUEUE        65536 /* jobs waiting for the writer before 503 */
+
+/* Times. */
+#define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600) /* SPEC §4: at least 24 h */
+#define LIMIT_SHUTDOWN_GRACE_S   10          /* in-flight requests at SIGTERM */
+
+#endif

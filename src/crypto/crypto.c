@@ -1,0 +1,231 @@
+/*
+ * crypto.c - libsodium behind the small API of crypto.h. Not a key store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "crypto/crypto.h"
+
+/* crypto_kdf context: 8 bytes, fixed forever (changing it changes every subkey). */
+static const char kdf_context[crypto_kdf_CONTEXTBYTES] = "guichet1";
+
+enum { SUBKEY_CARD = 1, SUBKEY_FP = 2, SUBKEY_SECRET = 3 };
+
+int
+crypto_init(void)
+{
+	return sodium_init() < 0 ? ST_INTERNAL : ST_OK;
+}
+
+void *
+crypto_secret_new(size_t len)
+{
+	void *p = sodium_malloc(len);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+void
+crypto_secret_free(void *p)
+{
+	if (p != NULL)
+		sodium_free(p);
+}
+
+void
+crypto_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}
+
+void
+crypto_random(void *buf, size_t len)
+{
+	randombytes_buf(buf, len);
+}
+
+uint32_t
+crypto_random_uniform(uint32_t upper)
+{
+	return randombytes_uniform(upper);
+}
+
+void
+crypto_hex(char *hex, const unsigned char *bin, size_t bin_len)
+{
+	sodium_bin2hex(hex, bin_len * 2 + 1, bin, bin_len);
+}
+
+int
+crypto_unhex(unsigned char *bin, size_t bin_len, const char *hex, size_t hex_len)
+{
+	size_t got = 0;
+
+	if (hex_len != bin_len * 2)
+		return ST_INVALID;
+	if (sodium_hex2bin(bin, bin_len, hex, hex_len, NULL, &got, NULL) != 0 || got != bin_len)
+		return ST_INVALID;
+	return ST_OK;
+}
+
+void
+crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO_KEY_LEN])
+{
+	crypto_kdf_derive_from_key(keys->card, sizeof(keys->card), SUBKEY_CARD, kdf_context,
+	                           data_key);
+	crypto_kdf_derive_from_key(keys->fp, sizeof(keys->fp), SUBKEY_FP, kdf_context, data_key);
+	crypto_kdf_derive_from_key(keys->secret, sizeof(keys->secret), SUBKEY_SECRET, kdf_context,
+	                           data_key);
+}
+
+void
+crypto_seal(unsigned char *out, const unsigned char *msg, size_t len, const unsigned char *ad,
+            size_t ad_len, const unsigned char key[CRYPTO_KEY_LEN])
+{
+	unsigned char *nonce = out;
+
+	randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+	        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, msg, len, ad, ad_len,
+	        NULL, nonce, key);
+}
+
+int
+crypto_open(unsigned char *out, const unsigned char *in, size_t in_len, const unsigned char *ad,
+            size_t ad_len, const unsigned char key[CRYPTO_KEY_LEN])
+{
+	const size_t npub = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+
+	if (in_len < CRYPTO_SEAL_OVERHEAD)
+		return ST_INVALID;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, in + npub, in_len - npub,
+	                                               ad, ad_len, in, key) != 0)
+		return ST_INVALID;
+	return ST_OK;
+}
+
+static void
+ids_ad(unsigned char ad[16], int64_t a, int64_t b)
+{
+	memcpy(ad, &a, 8);
+	memcpy(ad + 8, &b, 8);
+}
+
+void
+crypto_hmac_key_seal(unsigned char sealed[CRYPTO_HMAC_SEALED_LEN],
+                     const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t brand_id,
+                     int64_t shop_id, const struct crypto_keys *keys)
+{
+	unsigned char ad[16];
+
+	ids_ad(ad, brand_id, shop_id);
+	crypto_seal(sealed, key, CRYPTO_HMAC_KEY_LEN, ad, sizeof(ad), keys->secret);
+}
+
+int
+crypto_hmac_key_open(unsigned char key[CRYPTO_HMAC_KEY_LEN], const unsigned char *sealed,
+                     size_t sealed_len, int64_t brand_id, int64_t shop_id,
+                     const struct crypto_keys *keys)
+{
+	unsigned char ad[16];
+
+	if (sealed_len != CRYPTO_HMAC_SEALED_LEN)
+		return ST_INVALID;
+	ids_ad(ad, brand_id, shop_id);
+	return crypto_open(key, sealed, sealed_len, ad, sizeof(ad), keys->secret);
+}
+
+size_t
+crypto_card_seal(unsigned char sealed[CRYPTO_CARD_SEALED_MAX], const char *digits, int64_t brand_id,
+                 const struct crypto_keys *keys)
+{
+	size_t len = strlen(digits);
+
+	if (len > 19)
+		len = 19;
+	crypto_seal(sealed, (const unsigned char *)digits, len, (const unsigned char *)&brand_id,
+	            sizeof(brand_id), keys->card);
+	return len + CRYPTO_SEAL_OVERHEAD;
+}
+
+void
+crypto_hmac(unsigned char mac[CRYPTO_HMAC_LEN], const unsigned char key[CRYPTO_HMAC_KEY_LEN],
+            const void *msg, size_t len)
+{
+	crypto_auth_hmacsha512_state st;
+
+	crypto_auth_hmacsha512_init(&st, key, CRYPTO_HMAC_KEY_LEN);
+	crypto_auth_hmacsha512_update(&st, msg, len);
+	crypto_auth_hmacsha512_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+crypto_hmac_verify_hex(const char *sig_hex, size_t sig_len,
+                       const unsigned char key[CRYPTO_HMAC_KEY_LEN], const void *msg, size_t len)
+{
+	unsigned char given[CRYPTO_HMAC_LEN], want[CRYPTO_HMAC_LEN];
+	int rc = ST_AUTH;
+
+	if (sig_hex == NULL || crypto_unhex(given, sizeof(given), sig_hex, sig_len) != ST_OK)
+		goto out;
+	crypto_hmac(want, key, msg, len);
+	if (sodium_memcmp(given, want, sizeof(want)) == 0)
+		rc = ST_OK;
+out:
+	sodium_memzero(want, sizeof(want));
+	return rc;
+}
+
+void
+crypto_card_fingerprint(unsigned char fp[CRYPTO_FP_LEN], const struct crypto_keys *keys,
+                        const char *digits)
+{
+	crypto_generichash(fp, CRYPTO_FP_LEN, (const unsigned char *)digits, strlen(digits),
+	                   keys->fp, sizeof(keys->fp));
+}
+
+void
+crypto_digest(unsigned char out[CRYPTO_HASH_LEN], const void *msg, size_t len)
+{
+	crypto_generichash(out, CRYPTO_HASH_LEN, msg, len, NULL, 0);
+}
+
+int
+crypto_password_hash(char out[CRYPTO_PWHASH_LEN], const char *password)
+{
+	_Static_assert(CRYPTO_PWHASH_LEN >= crypto_pwhash_STRBYTES, "hash buffer");
+	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return ST_INTERNAL;
+	return ST_OK;
+}
+
+int
+crypto_password_verify(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? ST_OK : ST_AUTH;
+}
+
+void
+crypto_password_generate(char *out, size_t len)
+{
+	static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	int letter, digit;
+
+	do {
+		letter = digit = 0;
+		for (size_t i = 0; i < len; i++) {
+			out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+			if (out[i] >= '0' && out[i] <= '9')
+				digit = 1;
+			else
+				letter = 1;
+		}
+	} while (len >= 2 && !(letter && digit));
+	out[len] = '\0';
+}

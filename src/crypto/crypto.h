@@ -1,0 +1,118 @@
+/*
+ * crypto.h - every cryptographic primitive Guichet uses; the only module that includes
+ * <sodium.h>. Not a key store: callers hold the keys (in memory from crypto_secret_new).
+ *
+ * Keys at rest (DESIGN.md "Card data"): a 32-byte key-encrypting key (KEK) lives outside the
+ * database (environment or key file). The data key is random, kept in the database wrapped by
+ * the KEK. Subkeys are derived from the data key: one encrypts card numbers, one computes
+ * card fingerprints, one encrypts HMAC keys.
+ */
+#ifndef GUICHET_CRYPTO_H
+#define GUICHET_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/status.h"
+
+#define CRYPTO_KEY_LEN       32
+#define CRYPTO_HMAC_KEY_LEN  64 /* SPEC §4, §9.1.3: 128 hex characters */
+#define CRYPTO_HMAC_LEN      64 /* HMAC-SHA512 */
+#define CRYPTO_FP_LEN        32 /* card fingerprint */
+#define CRYPTO_HASH_LEN      32 /* request body digest */
+#define CRYPTO_SEAL_OVERHEAD 40 /* nonce 24 + tag 16 */
+
+/* Subkeys of the data key. */
+struct crypto_keys {
+	unsigned char card[CRYPTO_KEY_LEN];   /* AEAD of card numbers */
+	unsigned char fp[CRYPTO_KEY_LEN];     /* keyed hash of card numbers */
+	unsigned char secret[CRYPTO_KEY_LEN]; /* AEAD of HMAC keys and other secrets */
+};
+
+/* Initializes libsodium; call once before any thread starts. */
+int crypto_init(void) WUR;
+
+/* Guarded memory for keys (sodium_malloc); aborts when out of memory. crypto_secret_free
+ * wipes and frees; NULL does nothing. */
+void *crypto_secret_new(size_t len);
+void crypto_secret_free(void *p);
+
+/* Wipes len bytes at p. */
+void crypto_wipe(void *p, size_t len);
+
+/* Fills buf with len random bytes. */
+void crypto_random(void *buf, size_t len);
+
+/* Uniform random integer in [0, upper). */
+uint32_t crypto_random_uniform(uint32_t upper);
+
+/* Lower-case hex of bin (bin_len bytes) into hex (2 * bin_len + 1 bytes). */
+void crypto_hex(char *hex, const unsigned char *bin, size_t bin_len);
+
+/* Decodes exactly bin_len bytes from hex (exactly 2 * bin_len hex digits, either case).
+ * Returns ST_OK or ST_INVALID. */
+int crypto_unhex(unsigned char *bin, size_t bin_len, const char *hex, size_t hex_len) WUR;
+
+/* Derives the subkeys from a 32-byte data key. */
+void crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO_KEY_LEN]);
+
+/* AEAD (XChaCha20-Poly1305): out receives nonce || ciphertext || tag, that is
+ * len + CRYPTO_SEAL_OVERHEAD bytes. ad binds the ciphertext to its context. */
+void crypto_seal(unsigned char *out, const unsigned char *msg, size_t len, const unsigned char *ad,
+                 size_t ad_len, const unsigned char key[CRYPTO_KEY_LEN]);
+
+/* Opens what crypto_seal wrote (in_len bytes) into out (in_len - CRYPTO_SEAL_OVERHEAD bytes).
+ * Returns ST_OK, or ST_INVALID when the input is short, forged or of another context. */
+int crypto_open(unsigned char *out, const unsigned char *in, size_t in_len, const unsigned char *ad,
+                size_t ad_len, const unsigned char key[CRYPTO_KEY_LEN]) WUR;
+
+/* Seals and opens a shop's HMAC key (SPEC §9.1.3: stored encrypted) with the secret subkey,
+ * bound to its brand and shop. sealed is CRYPTO_HMAC_SEALED_LEN bytes. crypto_hmac_key_open
+ * returns ST_OK or ST_INVALID. */
+#define CRYPTO_HMAC_SEALED_LEN (CRYPTO_HMAC_KEY_LEN + CRYPTO_SEAL_OVERHEAD)
+void crypto_hmac_key_seal(unsigned char sealed[CRYPTO_HMAC_SEALED_LEN],
+                          const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t brand_id,
+                          int64_t shop_id, const struct crypto_keys *keys);
+int crypto_hmac_key_open(unsigned char key[CRYPTO_HMAC_KEY_LEN], const unsigned char *sealed,
+                         size_t sealed_len, int64_t brand_id, int64_t shop_id,
+                         const struct crypto_keys *keys) WUR;
+
+/* Seals a card number with the card subkey, bound to its brand: sealed receives
+ * strlen(digits) + CRYPTO_SEAL_OVERHEAD bytes (at most CRYPTO_CARD_SEALED_MAX). */
+#define CRYPTO_CARD_SEALED_MAX (19 + CRYPTO_SEAL_OVERHEAD)
+size_t crypto_card_seal(unsigned char sealed[CRYPTO_CARD_SEALED_MAX], const char *digits,
+                        int64_t brand_id, const struct crypto_keys *keys);
+
+/* HMAC-SHA512 of msg with a 64-byte key. */
+void crypto_hmac(unsigned char mac[CRYPTO_HMAC_LEN], const unsigned char key[CRYPTO_HMAC_KEY_LEN],
+                 const void *msg, size_t len);
+
+/* Checks a hex signature (any case) against HMAC-SHA512(key, msg) in constant time.
+ * Returns ST_OK or ST_AUTH (also for a signature of the wrong length or not hex). */
+int crypto_hmac_verify_hex(const char *sig_hex, size_t sig_len,
+                           const unsigned char key[CRYPTO_HMAC_KEY_LEN], const void *msg,
+                           size_t len) WUR;
+
+/* Keyed fingerprint of a card number (BLAKE2b with the fp subkey): equal numbers, equal
+ * fingerprints; the number cannot be recovered from it (PCI DSS 3.5.1). */
+void crypto_card_fingerprint(unsigned char fp[CRYPTO_FP_LEN], const struct crypto_keys *keys,
+                             const char *digits);
+
+/* Unkeyed digest (BLAKE2b-256) of a request, for idempotency comparisons. */
+void crypto_digest(unsigned char out[CRYPTO_HASH_LEN], const void *msg, size_t len);
+
+/* Argon2id password hash (libsodium string format) into out (CRYPTO_PWHASH_LEN bytes).
+ * Blocking, about 0.1 s and 64 MiB: never call it on an event loop. Returns ST_OK or
+ * ST_INTERNAL (out of memory). */
+#define CRYPTO_PWHASH_LEN 128
+int crypto_password_hash(char out[CRYPTO_PWHASH_LEN], const char *password) WUR;
+
+/* ST_OK when password matches hash, else ST_AUTH. Blocking, as above. */
+int crypto_password_verify(const char *hash, const char *password) WUR;
+
+/* Writes a random password of len characters (letters and digits, at least one of each)
+ * into out (len + 1 bytes). */
+void crypto_password_generate(char *out, size_t len);
+
+#endif

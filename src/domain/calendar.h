@@ -1,0 +1,46 @@
+/*
+ * calendar.h - civil dates, instants and the business day. No I/O, no time zone database.
+ *
+ * Instants are int64_t microseconds since the Unix epoch, UTC. A "day" is an int64_t count of
+ * days since 1970-01-01. Business days (bank dates, the 75-day limit) are dates in the
+ * merchant's zone, Europe/Paris, whose daylight-saving rule (EU: last Sunday of March to last
+ * Sunday of October, switching at 01:00 UTC) is computed here.
+ */
+#ifndef GUICHET_CALENDAR_H
+#define GUICHET_CALENDAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAL_US_PER_S   1000000LL
+#define CAL_US_PER_DAY (86400LL * CAL_US_PER_S)
+
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12, d 1..31). */
+int64_t cal_days_from_civil(int y, int m, int d);
+
+/* The civil date of a day number. */
+void cal_civil_from_days(int64_t day, int *y, int *m, int *d);
+
+/* Days in month m of year y (28..31). */
+int cal_month_days(int y, int m);
+
+/* Europe/Paris offset from UTC, in seconds (3600 or 7200), at the instant t_us. */
+int cal_paris_offset(int64_t t_us);
+
+/* The Europe/Paris date (day number) of the instant t_us. */
+int64_t cal_business_day(int64_t t_us);
+
+/* The UTC instant at which the Europe/Paris day starts (00:00 local). */
+int64_t cal_business_day_start(int64_t day);
+
+/* Parses "YYYY-MM-DD" (a real date, years 1970..9999) into *day. Returns 0 or -1. */
+int cal_date_parse(const char *s, int64_t *day);
+
+/* Writes "YYYY-MM-DD" into out (11 bytes). */
+void cal_date_format(int64_t day, char out[11]);
+
+/* Writes the instant as RFC 3339 UTC with milliseconds, "2026-11-24T17:43:05.123Z", into out
+ * (25 bytes). */
+void cal_instant_format(int64_t t_us, char out[25]);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * http.h - what the resource handlers of src/api see of the HTTP layer: the request context,
+ * the route table entry, JSON replies through the one status table, and the hand-off of a
+ * job to the writer or a reader with its answer coming back to the same event loop.
+ *
+ * Everything here runs on an event loop thread and never blocks: no storage, no Argon2.
+ */
+#ifndef GUICHET_HTTP_H
+#define GUICHET_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <h2o.h>
+#include <jansson.h>
+
+#include "common/status.h"
+#include "http/shops.h"
+#include "work/work.h"
+
+struct app;
+struct loop;
+
+/* Who must be authenticated for a route. */
+enum route_auth { AUTH_NONE = 0, AUTH_HMAC };
+
+struct req;
+typedef int (*route_handler)(struct req *r);
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/api/v1/payments/{id}/capture": {id} is a decimal id */
+	route_handler handler;
+	enum route_auth auth;
+	size_t body_max;     /* bytes; larger bodies get 413 */
+	const char *summary; /* printed by `guichetd routes` */
+};
+
+/* The route table (src/http/routes.c): the one place that says what answers. */
+extern const struct route routes[];
+extern const size_t routes_n;
+
+/* One request being handled; lives in the request's memory pool. */
+struct req {
+	h2o_req_t *h2o;
+	struct loop *loop;
+	struct app *app;
+	const struct route *route;
+	int64_t path_id;               /* the {id} of the pattern, 0 when none */
+	const struct shop_auth *shop;  /* AUTH_HMAC: the authenticated shop */
+	const unsigned char *shop_key; /* its HMAC key (64 bytes), lent by the cache */
+	char id[17];                   /* request id, logged and returned */
+};
+
+/* The request body (may be empty), and a header's value (NULL when absent). Lent. */
+h2o_iovec_t http_body(struct req *r);
+const h2o_iovec_t *http_header(struct req *r, const char *lower_name);
+
+/* "METHOD PATH\n" followed by the body, in the request pool: what requests on one payment
+ * sign, and what an Idempotency-Key is compared on. */
+h2o_iovec_t http_method_path_body(struct req *r);
+
+/* Sends body as the JSON answer with that HTTP status; signs it when the route is
+ * AUTH_HMAC. body is copied. */
+void http_reply_raw(struct req *r, int status, const char *body, size_t len);
+
+/* Sends a JSON value (stolen: it is freed here). */
+void http_reply_json(struct req *r, int status, json_t *v);
+
+/* Sends {"error": code, "message": message} with the HTTP status of rc (the one table in
+ * reply.c). code NULL: the default code of rc; message NULL: the message of code. */
+void http_reply_error(struct req *r, int rc, const char *code, const char *message);
+
+/* The HTTP status and default error code of a status (the one table). */
+int http_status_of(int rc);
+const char *http_code_of(int rc);
+
+/* A job handed off the loop. Embed it first in the handler's own job struct. */
+struct http_job {
+	struct work_job work;
+	h2o_multithread_message_t msg;
+	struct loop *loop;
+	struct http_link *link;
+	/* On the loop: answer r (still open) from the job's result. */
+	void (*respond)(struct http_job *job, struct req *r);
+	/* On the loop: free the job; always called, answered or not. */
+	void (*free)(struct http_job *job);
+};
+
+/* Hands job to the writer (write) or a reader. On ST_OK the job is owned by the hand-off
+ * until free; otherwise the caller still owns it and should answer the error. */
+int http_submit(struct req *r, struct http_job *job, bool write) WUR;
+
+/* Process-wide state shared by every loop; read-only after start. */
+struct app {
+	struct work *work;
+	struct shop_cache *shops;
+	const struct crypto_keys *keys;
+	const struct acquirer_ops *acquirer;
+};
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * reply.c - JSON answers, and the one table from status to HTTP status, error code and
+ * message (STYLE.md "Errors"). Handlers name a finer code when they know one; its message
+ * comes from the second table below.
+ */
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "http/http.h"
+
+struct status_row {
+	int rc;
+	int http;
+	const char *code;
+	const char *message;
+};
+
+static const struct status_row status_table[] = {
+        {ST_OK, 200, "ok", "OK"},
+        {ST_INVALID, 400, "invalid_request", "The request is not valid."},
+        {ST_NOTFOUND, 404, "not_found", "No such object."},
+        {ST_CONFLICT, 409, "conflict", "The object changed; reload it and try again."},
+        {ST_FORBIDDEN, 403, "forbidden", "You are not allowed to do this."},
+        {ST_AUTH, 401, "unauthorized", "Authentication failed."},
+        {ST_TOOBIG, 413, "body_too_large", "The request body is too large."},
+        {ST_REFUSED, 422, "refused", "The operation is not allowed."},
+        {ST_STORE, 503, "storage_unavailable",
+         "Storage is unavailable; nothing was recorded. Try again."},
+        {ST_INTERNAL, 500, "internal_error", "Internal error; nothing was recorded."},
+        {ST_BUSY, 503, "busy", "The server is busy or stopping; nothing was recorded. Try again."},
+        {ST_METHOD, 405, "method_not_allowed", "This method is not allowed on this path."},
+};
+
+/* Messages of the finer codes handlers use. */
+static const struct {
+	const char *code;
+	const char *message;
+} code_messages[] = {
+        {"bad_json", "The body is not valid JSON."},
+        {"bad_signature", "The X-Guichet-Signature header does not match the body."},
+        {"missing_signature",
+         "The X-Guichet-Signature, X-Guichet-Site and X-Guichet-Rang headers are required."},
+        {"unknown_shop", "No shop has this SITE and RANG, or it has no active HMAC key."},
+        {"idempotency_conflict", "This Idempotency-Key was used with another request."},
+        {"bad_idempotency_key", "The Idempotency-Key must be 1 to 255 printable ASCII characters."},
+        {"no_contract", "The shop has no active contract for this card's payment method."},
+};
+
+static const struct status_row *
+row_of(int rc)
+{
+	for (size_t i = 0; i < sizeof(status_table) / sizeof(status_table[0]); i++)
+		if (status_table[i].rc == rc)
+			return &status_table[i];
+	return &status_table[ST_INTERNAL];
+}
+
+int
+http_status_of(int rc)
+{
+	return row_of(rc)->http;
+}
+
+const char *
+http_code_of(int rc)
+{
+	return row_of(rc)->code;
+}
+
+static const char *
+reason_of(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 422:
+		return "Unprocessable Content";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
+	}
+}
+
+void
+http_reply_raw(struct req *r, int status, const char *body, size_t len)
+{
+	h2o_req_t *req = r->h2o;
+
+	req->res.status = status;
+	req->res.reason = reason_of(status);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+	               H2O_STRLIT("application/json; charset=utf-8"));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	               H2O_STRLIT("no-store"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+	                      r->id, strlen(r->id));
+	if (r->shop_key != NULL) {
+		unsigned char mac[CRYPTO_HMAC_LEN];
+		char *hex = h2o_mem_alloc_pool(&req->pool, 2 * CRYPTO_HMAC_LEN + 1);
+
+		crypto_hmac(mac, r->shop_key, body, len);
+		crypto_hex(hex, mac, sizeof(mac));
+		h2o_add_header_by_str(&req->pool, &req->res.headers,
+		                      H2O_STRLIT("x-guichet-signature"), 0, NULL, hex,
+		                      2 * CRYPTO_HMAC_LEN);
+	}
+	h2o_send_inline(req, body, len);
+}
+
+void
+http_reply_json(struct req *r, int status, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+
+	json_decref(v);
+	if (s == NULL)
+		abort();
+	http_reply_raw(r, status, s, strlen(s));
+	free(s);
+}
+
+void
+http_reply_error(struct req *r, int rc, const char *code, const char *message)
+{
+	const struct status_row *row = row_of(rc);
+
+	if (code == NULL)
+		code = row->code;
+	if (message == NULL) {
+		message = row->message;
+		for (size_t i = 0; i < sizeof(code_messages) / sizeof(code_messages[0]); i++)
+			if (strcmp(code_messages[i].code, code) == 0)
+				message = code_messages[i].message;
+	}
+	http_reply_json(r, row->http, json_pack("{s:s, s:s}", "error", code, "message", message));
+}

@@ -1,0 +1,553 @@
+/*
+ * server.c - event loops, routing, merchant API authentication and the hand-off of jobs.
+ *
+ * Each loop thread owns an h2o context and its own listening socket on the shared port
+ * (SO_REUSEPORT: the kernel spreads connections). A handler either answers at once or hands a
+ * job to the writer or a reader; the job comes back through the loop's multithread queue and
+ * is answered there, unless the client went away first (the request pool's dispose callback
+ * cuts the link, so nothing is written to freed memory).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "common/limits.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "http/server.h"
+
+struct loop {
+	pthread_t thread;
+	int index;
+	h2o_context_t ctx;
+	h2o_accept_ctx_t accept_ctx;
+	h2o_socket_t *listener;
+	int fd;
+	h2o_multithread_queue_t *queue;
+	h2o_multithread_receiver_t jobs_rx;
+	h2o_multithread_receiver_t stop_rx;
+	atomic_bool stop;
+	size_t inflight; /* jobs handed off; loop thread only */
+	uint64_t seq;    /* request ids */
+	struct app *app;
+};
+
+/* Links a request and its job while both live; allocated in the request pool. */
+struct http_link {
+	struct http_job *job;
+	struct req *r;
+};
+
+static h2o_globalconf_t globalconf;
+
+/* The loops outlive server_run: at exit a context may still hold connections that h2o 2.2
+ * cannot close from outside (h2o_context_dispose asserts they are gone), and the process is
+ * ending anyway. Kept here, they stay reachable rather than leaked. */
+static struct loop *loops_kept;
+
+h2o_iovec_t
+http_body(struct req *r)
+{
+	return r->h2o->entity.base ? r->h2o->entity : h2o_iovec_init("", 0);
+}
+
+const h2o_iovec_t *
+http_header(struct req *r, const char *lower_name)
+{
+	ssize_t i = h2o_find_header_by_str(&r->h2o->headers, lower_name, strlen(lower_name), -1);
+
+	return i < 0 ? NULL : &r->h2o->headers.entries[i].value;
+}
+
+h2o_iovec_t
+http_method_path_body(struct req *r)
+{
+	h2o_req_t *req = r->h2o;
+	h2o_iovec_t body = http_body(r);
+	size_t len = req->method.len + 1 + req->path_normalized.len + 1 + body.len;
+	char *msg = h2o_mem_alloc_pool(&req->pool, len);
+	char *p = msg;
+
+	memcpy(p, req->method.base, req->method.len);
+	p += req->method.len;
+	*p++ = ' ';
+	memcpy(p, req->path_normalized.base, req->path_normalized.len);
+	p += req->path_normalized.len;
+	*p++ = '\n';
+	memcpy(p, body.base, body.len);
+	return h2o_iovec_init(msg, len);
+}
+
+/* --- hand-off ------------------------------------------------------------------------- */
+
+static void
+link_dispose(void *p)
+{
+	struct http_link *link = p;
+
+	if (link->job != NULL)
+		link->job->link = NULL; /* the client is gone: answer nobody */
+}
+
+static void
+deliver_to_loop(struct work_job *w)
+{
+	struct http_job *job = (struct http_job *)w;
+
+	h2o_multithread_send_message(&job->loop->jobs_rx, &job->msg);
+}
+
+int
+http_submit(struct req *r, struct http_job *job, bool write)
+{
+	struct http_link *link;
+	int rc;
+
+	link = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*link), link_dispose);
+	link->job = job;
+	link->r = r;
+	job->link = link;
+	job->loop = r->loop;
+	job->work.deliver = deliver_to_loop;
+	rc = write ? work_submit_write(r->app->work, &job->work)
+	           : work_submit_read(r->app->work, &job->work);
+	if (rc != ST_OK) {
+		link->job = NULL;
+		job->link = NULL;
+		return rc;
+	}
+	r->loop->inflight++;
+	return ST_OK;
+}
+
+static void
+on_jobs(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
+{
+	struct loop *loop = H2O_STRUCT_FROM_MEMBER(struct loop, jobs_rx, rx);
+
+	while (!h2o_linklist_is_empty(messages)) {
+		h2o_multithread_message_t *m =
+		        H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+		struct http_job *job = H2O_STRUCT_FROM_MEMBER(struct http_job, msg, m);
+
+		h2o_linklist_unlink(&m->link);
+		loop->inflight--;
+		if (job->link != NULL) {
+			struct req *r = job->link->r;
+
+			job->link->job = NULL;
+			job->link = NULL;
+			job->respond(job, r);
+		}
+		job->free(job);
+	}
+}
+
+static void
+on_stop(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
+{
+	(void)rx;
+	(void)messages; /* a wake-up only: the flag says it */
+}
+
+/* --- routing and authentication --------------------------------------------------------- */
+
+/* Matches path against a pattern; {id} takes a decimal id of 1 to 18 digits. */
+static bool
+route_match(const char *pattern, const char *path, size_t len, int64_t *id)
+{
+	size_t i = 0;
+
+	*id = 0;
+	while (*pattern != '\0') {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			int64_t v = 0;
+			size_t digits = 0;
+
+			while (i < len && path[i] >= '0' && path[i] <= '9' && digits < 18) {
+				v = v * 10 + (path[i] - '0');
+				i++;
+				digits++;
+			}
+			if (digits == 0 || v == 0 || (i < len && path[i] >= '0' && path[i] <= '9'))
+				return false;
+			*id = v;
+			pattern += 4;
+			continue;
+		}
+		if (i >= len || path[i] != *pattern)
+			return false;
+		i++;
+		pattern++;
+	}
+	return i == len;
+}
+
+static bool
+method_is(const h2o_iovec_t *m, const char *name)
+{
+	return h2o_memis(m->base, m->len, name, strlen(name));
+}
+
+/* Logs a refused merchant API call in the shop's error log (Ingenico 3.2.10), without
+ * waiting: nobody waits for this job, and a full queue only loses the log line. */
+struct error_job {
+	struct work_job work;
+	int64_t brand_id, shop_id, at;
+	int status;
+	char method[8], path[128], code[40];
+};
+
+static int
+error_job_run(struct work_job *w, struct store *st)
+{
+	struct error_job *j = (struct error_job *)w;
+
+	return st->ops->api_error_add(st, j->brand_id, j->shop_id, j->at, j->method, j->path,
+	                              j->status, j->code);
+}
+
+static void
+error_job_free(struct work_job *w)
+{
+	free(w);
+}
+
+static void
+api_error_log(struct req *r, int status, const char *code)
+{
+	struct error_job *j;
+	struct timespec ts;
+
+	if (r->shop == NULL)
+		return;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	j->work.run = error_job_run;
+	j->work.deliver = error_job_free;
+	j->brand_id = r->shop->shop.brand_id;
+	j->shop_id = r->shop->shop.id;
+	j->at = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	j->status = status;
+	snprintf(j->method, sizeof(j->method), "%.*s", (int)r->h2o->method.len,
+	         r->h2o->method.base);
+	snprintf(j->path, sizeof(j->path), "%.*s", (int)r->h2o->path_normalized.len,
+	         r->h2o->path_normalized.base);
+	snprintf(j->code, sizeof(j->code), "%s", code);
+	if (work_submit_write(r->app->work, &j->work) != ST_OK)
+		free(j);
+}
+
+/* Refuses a merchant API request: the answer, the access log and the shop's error log. */
+static int
+api_refuse(struct req *r, int rc, const char *code)
+{
+	log_info("event=api_refused req=%s code=%s", r->id, code);
+	api_error_log(r, http_status_of(rc), code);
+	r->shop_key = NULL; /* an unauthenticated answer is not signed */
+	http_reply_error(r, rc, code, NULL);
+	return 0;
+}
+
+/* SPEC §4: HMAC-SHA512 with the shop's key over the raw body; requests on one payment sign
+ * "METHOD PATH\n" + body so a signed capture cannot be replayed on another payment. */
+static int
+authenticate_hmac(struct req *r)
+{
+	const h2o_iovec_t *site = http_header(r, "x-guichet-site");
+	const h2o_iovec_t *rang = http_header(r, "x-guichet-rang");
+	const h2o_iovec_t *sig = http_header(r, "x-guichet-signature");
+	const unsigned char *key;
+	h2o_iovec_t body = http_body(r);
+	int rc;
+
+	if (site == NULL || rang == NULL || sig == NULL)
+		return api_refuse(r, ST_AUTH, "missing_signature");
+	r->shop =
+	        shop_cache_find(r->app->shops, site->base, site->len, rang->base, rang->len, &key);
+	if (r->shop == NULL || key == NULL) {
+		r->shop = NULL;
+		return api_refuse(r, ST_AUTH, "unknown_shop");
+	}
+	if (r->path_id == 0) {
+		rc = crypto_hmac_verify_hex(sig->base, sig->len, key, body.base, body.len);
+	} else {
+		h2o_iovec_t msg = http_method_path_body(r);
+
+		rc = crypto_hmac_verify_hex(sig->base, sig->len, key, msg.base, msg.len);
+	}
+	if (rc != ST_OK)
+		return api_refuse(r, ST_AUTH, "bad_signature");
+	r->shop_key = key;
+	return -1; /* authenticated: go on */
+}
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	struct loop *loop = H2O_STRUCT_FROM_MEMBER(struct loop, ctx, req->conn->ctx);
+	struct req *r;
+	const struct route *route = NULL;
+	bool path_known = false;
+	int64_t id = 0;
+
+	(void)self;
+	r = h2o_mem_alloc_pool(&req->pool, sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	r->h2o = req;
+	r->loop = loop;
+	r->app = loop->app;
+	snprintf(r->id, sizeof(r->id), "%02x%014llx", loop->index & 0xff,
+	         (unsigned long long)++loop->seq & 0xffffffffffffffULL);
+
+	for (size_t i = 0; i < routes_n; i++) {
+		if (!route_match(routes[i].pattern, req->path_normalized.base,
+		                 req->path_normalized.len, &id))
+			continue;
+		path_known = true;
+		if (method_is(&req->method, routes[i].method)) {
+			route = &routes[i];
+			break;
+		}
+	}
+	if (route == NULL) {
+		http_reply_error(r, path_known ? ST_METHOD : ST_NOTFOUND, NULL,
+		                 path_known ? NULL : "No such route.");
+		return 0;
+	}
+	r->route = route;
+	r->path_id = id;
+	if (req->entity.len > route->body_max) {
+		http_reply_error(r, ST_TOOBIG, NULL, NULL);
+		return 0;
+	}
+	if (route->auth == AUTH_HMAC && authenticate_hmac(r) == 0)
+		return 0;
+	return route->handler(r);
+}
+
+/* --- sockets, TLS, loops ----------------------------------------------------------------- */
+
+static int
+parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len, bool *loopback)
+{
+	char host[256], port[8];
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints = {0}, *res = NULL;
+	size_t hlen;
+
+	if (colon == NULL || colon == listen || strlen(colon + 1) == 0 || strlen(colon + 1) >= 6)
+		return ST_INVALID;
+	hlen = (size_t)(colon - listen);
+	if (listen[0] == '[' && hlen >= 2 && listen[hlen - 1] == ']') {
+		listen++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return ST_INVALID;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
+		return ST_INVALID;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	if (res->ai_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)res->ai_addr;
+
+		*loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)res->ai_addr;
+
+		*loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	freeaddrinfo(res);
+	return ST_OK;
+}
+
+static int
+listen_socket(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd, on = 1;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0 ||
+	    bind(fd, (const struct sockaddr *)ss, len) != 0 || listen(fd, 1024) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static SSL_CTX *
+tls_context(const char *cert, const char *key)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_error("event=tls_setup_failed error=\"%s\"",
+		          ERR_reason_error_string(ERR_get_error()));
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+	return ctx;
+}
+
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+	struct loop *loop = listener->data;
+	h2o_socket_t *sock;
+
+	if (err != NULL)
+		return;
+	if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+		return;
+	h2o_accept(&loop->accept_ctx, sock);
+}
+
+static void *
+loop_main(void *arg)
+{
+	struct loop *loop = arg;
+	time_t deadline;
+
+	while (!atomic_load(&loop->stop))
+		h2o_evloop_run(loop->ctx.loop, INT32_MAX);
+
+	/* Stop accepting, close idle connections, finish what is in flight. */
+	h2o_socket_read_stop(loop->listener);
+	h2o_socket_close(loop->listener);
+	loop->listener = NULL;
+	h2o_context_request_shutdown(&loop->ctx);
+	deadline = time(NULL) + LIMIT_SHUTDOWN_GRACE_S;
+	while (loop->inflight > 0 && time(NULL) < deadline)
+		h2o_evloop_run(loop->ctx.loop, 100);
+	/* Let the last answers reach their sockets. */
+	for (int i = 0; i < 5; i++)
+		h2o_evloop_run(loop->ctx.loop, 10);
+	return NULL;
+}
+
+int
+server_run(struct app *app, const struct server_config *cfg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	bool loopback = false;
+	SSL_CTX *ssl_ctx = NULL;
+	h2o_hostconf_t *hostconf;
+	h2o_pathconf_t *pathconf;
+	h2o_handler_t *handler;
+	struct loop *loops;
+	int n = cfg->nloops > 0 ? cfg->nloops : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = ST_OK, sig;
+	sigset_t set;
+
+	if (n < 1)
+		n = 1;
+	if (n > LIMIT_LOOPS_MAX)
+		n = LIMIT_LOOPS_MAX;
+	if (parse_listen(cfg->listen, &ss, &sslen, &loopback) != ST_OK) {
+		log_error("event=bad_listen_address listen=\"%s\"", cfg->listen);
+		return ST_INVALID;
+	}
+	if (!loopback && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+		log_error("event=tls_required listen=\"%s\" "
+		          "hint=\"plain HTTP is allowed on loopback only; give --tls-cert and "
+		          "--tls-key\"",
+		          cfg->listen);
+		return ST_INVALID;
+	}
+	if (cfg->tls_cert != NULL && (ssl_ctx = tls_context(cfg->tls_cert, cfg->tls_key)) == NULL)
+		return ST_INTERNAL;
+
+	h2o_config_init(&globalconf);
+	globalconf.max_request_entity_size = LIMIT_BODY_GLOBAL;
+	globalconf.server_name = h2o_iovec_init(H2O_STRLIT("guichetd"));
+	hostconf =
+	        h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	pathconf = h2o_config_register_path(hostconf, "/", 0);
+	handler = h2o_create_handler(pathconf, sizeof(*handler));
+	handler->on_req = on_req;
+
+	loops = calloc((size_t)n, sizeof(*loops));
+	if (loops == NULL)
+		abort();
+	for (int i = 0; i < n; i++) {
+		struct loop *l = &loops[i];
+
+		l->index = i;
+		l->app = app;
+		l->fd = listen_socket(&ss, sslen);
+		if (l->fd < 0) {
+			log_error("event=listen_failed listen=\"%s\" error=\"%s\"", cfg->listen,
+			          strerror(errno));
+			rc = ST_INTERNAL;
+			n = i;
+			goto out;
+		}
+		h2o_context_init(&l->ctx, h2o_evloop_create(), &globalconf);
+		l->accept_ctx.ctx = &l->ctx;
+		l->accept_ctx.hosts = globalconf.hosts;
+		l->accept_ctx.ssl_ctx = ssl_ctx;
+		l->queue = h2o_multithread_create_queue(l->ctx.loop);
+		h2o_multithread_register_receiver(l->queue, &l->jobs_rx, on_jobs);
+		h2o_multithread_register_receiver(l->queue, &l->stop_rx, on_stop);
+		l->listener =
+		        h2o_evloop_socket_create(l->ctx.loop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
+		l->listener->data = l;
+		h2o_socket_read_start(l->listener, on_accept);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
+	log_info("event=listening listen=\"%s\" loops=%d tls=%s", cfg->listen, n,
+	         ssl_ctx ? "on" : "off");
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	log_info("event=stopping signal=%d", sig);
+	for (int i = 0; i < n; i++) {
+		atomic_store(&loops[i].stop, true);
+		h2o_multithread_send_message(&loops[i].stop_rx, NULL);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(loops[i].thread, NULL);
+out:
+	for (int i = 0; i < n; i++)
+		if (loops[i].listener != NULL)
+			h2o_socket_close(loops[i].listener);
+	loops_kept = loops;
+	return rc;
+}

@@ -1,0 +1,317 @@
+/*
+ * main.c - guichetd: process setup, command line, signals. Commands:
+ *   guichetd serve --db FILE [--listen HOST:PORT] [--tls-cert F --tls-key F] [--spool DIR]
+ *                  [--key-file F] [--loops N]
+ *   guichetd demo  --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD] [--json]
+ *                  [--key-file F]
+ *   guichetd routes
+ *   guichetd version
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "acquirer/acquirer.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "domain/calendar.h"
+#include "http/server.h"
+#include "service/keyring.h"
+#include "store/store.h"
+#include "tools/demo.h"
+
+#define EXIT_USAGE 2
+
+struct options {
+	const char *db;
+	const char *listen;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *spool;
+	const char *key_file;
+	int loops;
+	int64_t transactions;
+	uint64_t seed;
+	const char *now;
+	bool json;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: guichetd serve --db FILE [--listen HOST:PORT] [--tls-cert FILE --tls-key "
+	        "FILE]\n"
+	        "                      [--spool DIR] [--key-file FILE] [--loops N]\n"
+	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
+	        "                      [--json] [--key-file FILE]\n"
+	        "       guichetd routes\n"
+	        "       guichetd version\n"
+	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
+	        "file\n"
+	        "(default: guichet.key beside the database).\n");
+}
+
+/* Parses a decimal integer in [min, max]; -1 when it is not one. */
+static int
+parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	        {"db", required_argument, NULL, 'd'},
+	        {"listen", required_argument, NULL, 'l'},
+	        {"tls-cert", required_argument, NULL, 'c'},
+	        {"tls-key", required_argument, NULL, 'k'},
+	        {"spool", required_argument, NULL, 's'},
+	        {"key-file", required_argument, NULL, 'K'},
+	        {"loops", required_argument, NULL, 'L'},
+	        {"transactions", required_argument, NULL, 'n'},
+	        {"seed", required_argument, NULL, 'S'},
+	        {"now", required_argument, NULL, 'N'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	int64_t v;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->db = "guichet.db";
+	o->listen = "127.0.0.1:13020";
+	o->spool = "spool";
+	o->transactions = 2000;
+	o->seed = 1;
+	optind = 2; /* after the command */
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'c':
+			o->tls_cert = optarg;
+			break;
+		case 'k':
+			o->tls_key = optarg;
+			break;
+		case 's':
+			o->spool = optarg;
+			break;
+		case 'K':
+			o->key_file = optarg;
+			break;
+		case 'L':
+			if (parse_int(optarg, 1, LIMIT_LOOPS_MAX, &v) != 0)
+				goto bad;
+			o->loops = (int)v;
+			break;
+		case 'n':
+			if (parse_int(optarg, 0, 1000000000, &v) != 0)
+				goto bad;
+			o->transactions = v;
+			break;
+		case 'S':
+			if (parse_int(optarg, 0, INT64_MAX, &v) != 0)
+				goto bad;
+			o->seed = (uint64_t)v;
+			break;
+		case 'N':
+			o->now = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		fprintf(stderr, "guichetd: --tls-cert and --tls-key go together\n");
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "guichetd: bad option or value%s%s\n", optind > 1 ? " near " : "",
+	        optind > 1 ? argv[optind - 1] : "");
+	usage(stderr);
+	return -1;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * CAL_US_PER_S + ts.tv_nsec / 1000;
+}
+
+/* Opens the database for writing and its keys. */
+static int
+open_db(const struct options *o, bool create, struct store **st, struct crypto_keys **keys)
+{
+	char key_file[4096];
+	int rc;
+
+	if (o->key_file != NULL)
+		snprintf(key_file, sizeof(key_file), "%s", o->key_file);
+	else
+		keyring_default_path(o->db, key_file, sizeof(key_file));
+	rc = store_open(o->db, true, st);
+	if (rc != ST_OK)
+		return rc;
+	rc = keyring_open(*st, key_file, create, keys);
+	if (rc != ST_OK) {
+		store_close(*st);
+		*st = NULL;
+	}
+	return rc;
+}
+
+static int
+cmd_demo(const struct options *o)
+{
+	struct demo_options d = {0};
+	struct store *st = NULL;
+	struct crypto_keys *keys = NULL;
+	int64_t day;
+	int rc;
+
+	d.transactions = o->transactions;
+	d.seed = o->seed;
+	d.json = o->json;
+	d.now_us = now_us();
+	if (o->now != NULL) {
+		if (cal_date_parse(o->now, &day) != 0) {
+			fprintf(stderr, "guichetd: --now wants YYYY-MM-DD\n");
+			return EXIT_USAGE;
+		}
+		d.now_us = cal_business_day_start(day) + 18 * 3600 * CAL_US_PER_S;
+	}
+	rc = open_db(o, true, &st, &keys);
+	if (rc == ST_OK)
+		rc = demo_create(st, keys, &d, stdout);
+	crypto_secret_free(keys);
+	store_close(st);
+	if (rc != ST_OK)
+		fprintf(stderr, "guichetd: demo failed (%s)\n",
+		        rc == ST_CONFLICT ? "the database already has the demo"
+		                          : "see the log above");
+	return rc == ST_OK ? 0 : 1;
+}
+
+static int
+cmd_serve(const struct options *o)
+{
+	struct server_config cfg = {0};
+	struct app app = {0};
+	struct store *st = NULL;
+	struct crypto_keys *keys = NULL;
+	sigset_t set;
+	int rc;
+
+	/* Every thread inherits this mask; the main thread takes the signals with sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (mkdir(o->spool, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "guichetd: cannot create the spool folder %s: %s\n", o->spool,
+		        strerror(errno));
+		return 1;
+	}
+	rc = open_db(o, true, &st, &keys);
+	if (rc != ST_OK)
+		goto out;
+	rc = shop_cache_load(st, keys, &app.shops);
+	if (rc != ST_OK)
+		goto out;
+	app.keys = keys;
+	app.acquirer = &acquirer_simulator;
+	rc = work_start(st, o->db, LIMIT_READERS, &app.work);
+	st = NULL; /* the writer owns it now */
+	if (rc != ST_OK)
+		goto out;
+	cfg.listen = o->listen;
+	cfg.tls_cert = o->tls_cert;
+	cfg.tls_key = o->tls_key;
+	cfg.nloops = o->loops;
+	rc = server_run(&app, &cfg);
+out:
+	work_stop(app.work);
+	shop_cache_free(app.shops);
+	store_close(st);
+	crypto_secret_free(keys);
+	log_info("event=stopped status=%d", rc);
+	return rc == ST_OK ? 0 : (rc == ST_INVALID ? EXIT_USAGE : 1);
+}
+
+static int
+cmd_routes(void)
+{
+	for (size_t i = 0; i < routes_n; i++)
+		printf("%s %s\t%s\n", routes[i].method, routes[i].pattern, routes[i].summary);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("guichetd %s\n", GUICHET_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "routes") == 0)
+		return cmd_routes();
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0) {
+		fprintf(stderr, "guichetd: unknown command %s\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (parse_options(argc, argv, &o) != 0)
+		return EXIT_USAGE;
+	if (crypto_init() != ST_OK) {
+		fprintf(stderr, "guichetd: libsodium failed to start\n");
+		return 1;
+	}
+	return strcmp(argv[1], "serve") == 0 ? cmd_serve(&o) : cmd_demo(&o);
+}

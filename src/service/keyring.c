@@ -1,0 +1,109 @@
+/*
+ * keyring.c - the KEK and the data key (keyring.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "service/keyring.h"
+
+static const unsigned char data_key_ad[] = "guichet data key v1";
+
+void
+keyring_default_path(const char *db_path, char *out, size_t cap)
+{
+	const char *slash = strrchr(db_path, '/');
+
+	if (slash == NULL)
+		snprintf(out, cap, "guichet.key");
+	else
+		snprintf(out, cap, "%.*s/guichet.key", (int)(slash - db_path), db_path);
+}
+
+/* Reads the KEK: environment first, then the file; creates the file when asked. */
+static int
+kek_read(const char *key_file, bool create, unsigned char kek[CRYPTO_KEY_LEN])
+{
+	const char *env = getenv("GUICHET_KEK");
+	char hex[2 * CRYPTO_KEY_LEN + 2];
+	ssize_t n;
+	int fd, rc;
+
+	if (env != NULL && env[0] != '\0')
+		return crypto_unhex(kek, CRYPTO_KEY_LEN, env, strlen(env));
+	fd = open(key_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		crypto_random(kek, CRYPTO_KEY_LEN);
+		crypto_hex(hex, kek, CRYPTO_KEY_LEN);
+		hex[2 * CRYPTO_KEY_LEN] = '\n';
+		fd = open(key_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		rc = fd >= 0 && write(fd, hex, 2 * CRYPTO_KEY_LEN + 1) == 2 * CRYPTO_KEY_LEN + 1 &&
+		                     fsync(fd) == 0
+		             ? ST_OK
+		             : ST_STORE;
+		if (fd >= 0)
+			close(fd);
+		crypto_wipe(hex, sizeof(hex));
+		if (rc == ST_OK)
+			log_info("event=key_file_created path=\"%s\"", key_file);
+		else
+			log_error("event=key_file_create_failed path=\"%s\" error=\"%s\"", key_file,
+			          strerror(errno));
+		return rc;
+	}
+	if (fd < 0) {
+		log_error("event=no_kek path=\"%s\" hint=\"set GUICHET_KEK or give --key-file\"",
+		          key_file);
+		return ST_NOTFOUND;
+	}
+	n = read(fd, hex, sizeof(hex));
+	close(fd);
+	while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
+		n--;
+	rc = n > 0 ? crypto_unhex(kek, CRYPTO_KEY_LEN, hex, (size_t)n) : ST_INVALID;
+	crypto_wipe(hex, sizeof(hex));
+	if (rc != ST_OK)
+		log_error("event=bad_kek path=\"%s\"", key_file);
+	return rc;
+}
+
+int
+keyring_open(struct store *st, const char *key_file, bool create, struct crypto_keys **out)
+{
+	unsigned char *kek = crypto_secret_new(CRYPTO_KEY_LEN);
+	unsigned char *dk = crypto_secret_new(CRYPTO_KEY_LEN);
+	unsigned char wrapped[CRYPTO_KEY_LEN + CRYPTO_SEAL_OVERHEAD];
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = kek_read(key_file, create, kek);
+	if (rc != ST_OK)
+		goto out;
+	rc = st->ops->meta_get(st, "data_key", wrapped, sizeof(wrapped), &len);
+	if (rc == ST_NOTFOUND && create) {
+		crypto_random(dk, CRYPTO_KEY_LEN);
+		crypto_seal(wrapped, dk, CRYPTO_KEY_LEN, data_key_ad, sizeof(data_key_ad), kek);
+		rc = st->ops->meta_put(st, "data_key", wrapped, sizeof(wrapped));
+	} else if (rc == ST_OK) {
+		rc = len == sizeof(wrapped) && crypto_open(dk, wrapped, len, data_key_ad,
+		                                           sizeof(data_key_ad), kek) == ST_OK
+		             ? ST_OK
+		             : ST_AUTH;
+		if (rc == ST_AUTH)
+			log_error(
+			        "event=kek_mismatch hint=\"this key does not open this database\"");
+	}
+	if (rc == ST_OK) {
+		*out = crypto_secret_new(sizeof(**out));
+		crypto_keys_derive(*out, dk);
+	}
+out:
+	crypto_secret_free(kek);
+	crypto_secret_free(dk);
+	return rc;
+}

@@ -1,0 +1,213 @@
+/*
+ * payments.c - creating and operating payments (payments.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/calendar.h"
+#include "service/payments.h"
+
+static void
+copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src);
+}
+
+static int
+history_of(struct store *st, const struct txn *t, const char *action, int64_t amount,
+           const struct actor *who, int64_t now_us)
+{
+	struct history h = {0};
+
+	h.brand_id = t->brand_id;
+	h.txn_id = t->id;
+	h.at = now_us;
+	copy(h.action, sizeof(h.action), action);
+	h.amount = amount;
+	copy(h.currency, sizeof(h.currency), t->currency);
+	if (who != NULL) {
+		h.user_id = who->user_id;
+		copy(h.user_name, sizeof(h.user_name), who->name ? who->name : "");
+		copy(h.user_login, sizeof(h.user_login), who->login ? who->login : "");
+	}
+	return st->ops->history_add(st, &h);
+}
+
+/* The contract that takes this card: its own scheme's, else CB for a co-badged card. */
+static int
+contract_for(struct store *st, const struct payment_request *rq, struct contract *c)
+{
+	int rc = st->ops->contract_find(st, rq->brand_id, rq->shop_id, rq->method, c);
+
+	if (rc == ST_NOTFOUND && (rq->method == METHOD_VISA || rq->method == METHOD_MASTERCARD))
+		rc = st->ops->contract_find(st, rq->brand_id, rq->shop_id, METHOD_CB, c);
+	return rc;
+}
+
+int
+payment_create(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
+               const struct payment_request *rq, int64_t now_us, struct txn *t, const char **why)
+{
+	struct contract c;
+	struct precheck pc = {0};
+	struct acq_request ar = {0};
+	struct acq_answer ans = {0};
+	unsigned char fp[CRYPTO_FP_LEN];
+	unsigned char sealed[CRYPTO_CARD_SEALED_MAX];
+	size_t sealed_len;
+	bool blocked = false;
+	enum refusal refusal;
+	int rc;
+
+	*why = NULL;
+	memset(t, 0, sizeof(*t));
+	rc = contract_for(st, rq, &c);
+	if (rc == ST_NOTFOUND) {
+		*why = "no_contract";
+		return ST_REFUSED;
+	}
+	if (rc != ST_OK)
+		return rc;
+
+	crypto_card_fingerprint(fp, keys, rq->digits);
+	rc = st->ops->block_has(st, rq->brand_id, rq->shop_id, fp, sizeof(fp), &blocked);
+	if (rc != ST_OK)
+		return rc;
+
+	pc.amount = rq->amount;
+	pc.currency = rq->currency;
+	pc.contract_active = c.active;
+	pc.contract_currency = c.currency;
+	pc.amount_min = c.amount_min;
+	pc.amount_max = c.amount_max;
+	pc.card_blocked = blocked;
+	pc.expiry_month = rq->expiry_month;
+	pc.expiry_year = rq->expiry_year;
+	pc.now_us = now_us;
+	refusal = txn_precheck(&pc);
+	if (refusal == REFUSAL_NONE) {
+		ar.digits = rq->digits;
+		ar.method = rq->method;
+		ar.amount = rq->amount;
+		ar.currency = rq->currency;
+		ar.tds_enabled = c.tds;
+		crypto_random(&ar.nonce, sizeof(ar.nonce));
+		acq->authorize(&ar, &ans);
+		refusal = ans.approved ? REFUSAL_NONE : ans.refusal;
+	}
+
+	t->brand_id = rq->brand_id;
+	t->shop_id = rq->shop_id;
+	t->contract_id = c.id;
+	t->type = TXN_DEBIT;
+	t->method = c.method;
+	t->amount_initial = t->amount_current = rq->amount;
+	copy(t->currency, sizeof(t->currency), rq->currency);
+	copy(t->order_ref, sizeof(t->order_ref), rq->order_ref);
+	copy(t->email, sizeof(t->email), rq->email);
+	copy(t->customer_country, sizeof(t->customer_country), rq->customer_country);
+	card_mask(rq->digits, t->card_masked);
+	copy(t->card_expiry, sizeof(t->card_expiry), rq->expiry);
+	copy(t->card_country, sizeof(t->card_country), ans.card_country);
+	copy(t->auth_number, sizeof(t->auth_number), ans.auth_number);
+	copy(t->acquirer, sizeof(t->acquirer), ans.acquirer[0] ? ans.acquirer : acq->name);
+	copy(t->issuer, sizeof(t->issuer), ans.issuer);
+	copy(t->card_type, sizeof(t->card_type), ans.card_type);
+	t->capture_manual = rq->capture_manual;
+	t->tds = ans.tds;
+	t->tds_auth = ans.tds_auth;
+	t->created_at = t->updated_at = now_us;
+	t->refusal = refusal;
+	if (refusal != REFUSAL_NONE) {
+		t->status = TXS_REFUSED;
+		t->acq = ACQ_NA;
+		t->amount_current = 0;
+	} else {
+		int days = rq->deferral_days >= 0 ? rq->deferral_days : c.deferral_days;
+
+		t->status = TXS_ACCEPTED;
+		t->accepted_at = now_us;
+		t->tds_guaranteed =
+		        tds_guarantee_of(t->method, t->tds, t->tds_auth) == TDS_GUAR_YES;
+		if (rq->capture_manual) {
+			t->acq = ACQ_AWAITING_CAPTURE;
+		} else {
+			t->acq = ACQ_TO_SEND;
+			t->bank_day = cal_business_day(now_us) + days;
+		}
+	}
+
+	sealed_len = crypto_card_seal(sealed, rq->digits, rq->brand_id, keys);
+	rc = st->ops->txn_insert(st, t, fp, sizeof(fp), sealed, sealed_len);
+	if (rc == ST_OK)
+		rc = history_of(st, t, rq->capture_manual ? "authorization" : "creation",
+		                rq->amount, NULL, now_us);
+	if (rc == ST_OK && t->status == TXS_ACCEPTED)
+		rc = st->ops->contract_touch_auth(st, c.brand_id, c.id, now_us);
+	crypto_wipe(sealed, sizeof(sealed));
+	return rc;
+}
+
+static const char *const op_actions[] = {
+        [OP_CAPTURE] = "capture",   [OP_CANCEL] = "cancellation",     [OP_REFUND] = "refund",
+        [OP_SEND] = "bank_sending", [OP_BLOCK_CARD] = "card_blocked",
+};
+
+int
+payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, enum txn_op op,
+                int64_t amount, const struct actor *who, int64_t now_us, struct txn *t,
+                struct txn *refund, const char **why)
+{
+	struct txn rf;
+	enum op_denial deny;
+	unsigned char fp[CRYPTO_FP_LEN];
+	size_t fp_len = 0;
+	int rc;
+
+	*why = NULL;
+	rc = st->ops->txn_get(st, brand_id, shop_id, id, t);
+	if (rc != ST_OK)
+		return rc;
+	/* No amount: the whole of what the operation may take. */
+	if (amount == 0 && op == OP_CAPTURE)
+		amount = t->amount_initial;
+	if (amount == 0 && op == OP_REFUND)
+		amount = t->amount_current;
+	deny = txn_op_check(op, t, amount, now_us);
+	if (deny != DENY_NONE) {
+		*why = op_denial_code(deny);
+		return deny == DENY_TOO_LATE || deny == DENY_AMOUNT_INVALID ||
+		                       deny == DENY_AMOUNT_TOO_HIGH
+		               ? ST_REFUSED
+		               : ST_CONFLICT;
+	}
+
+	if (op == OP_BLOCK_CARD) {
+		rc = st->ops->txn_card_fp(st, brand_id, id, fp, sizeof(fp), &fp_len);
+		if (rc == ST_NOTFOUND) {
+			*why = op_denial_code(DENY_NO_CARD);
+			return ST_CONFLICT;
+		}
+		if (rc == ST_OK)
+			rc = st->ops->block_add(st, brand_id, t->shop_id, fp, fp_len,
+			                        t->card_masked, who ? who->user_id : 0, now_us);
+		if (rc == ST_OK)
+			rc = history_of(st, t, op_actions[op], 0, who, now_us);
+		return rc;
+	}
+
+	memset(&rf, 0, sizeof(rf));
+	txn_op_apply(op, t, amount, now_us, &rf);
+	rc = st->ops->txn_update(st, t);
+	if (rc == ST_OK)
+		rc = history_of(st, t, op_actions[op], op == OP_CANCEL ? t->amount_initial : amount,
+		                who, now_us);
+	if (rc == ST_OK && op == OP_REFUND) {
+		rc = st->ops->txn_insert(st, &rf, NULL, 0, NULL, 0);
+		if (rc == ST_OK)
+			rc = history_of(st, &rf, "creation", amount, who, now_us);
+		if (rc == ST_OK && refund != NULL)
+			*refund = rf;
+	}
+	return rc;
+}

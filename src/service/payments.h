@@ -1,0 +1,62 @@
+/*
+ * payments.h - the use cases on payments, shared by the merchant API, the back office, the
+ * jobs and the command line: create (decide and record) and operate (capture, cancel, refund,
+ * send, block card). They run on the writer thread, inside the caller's savepoint, against
+ * the committed state: two operations on one transaction serialize here and exactly one wins.
+ *
+ * Not HTTP: callers parse and render.
+ */
+#ifndef GUICHET_PAYMENTS_H
+#define GUICHET_PAYMENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "acquirer/acquirer.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+/* A payment to create, parsed and checked for form by the caller. */
+struct payment_request {
+	int64_t brand_id;
+	int64_t shop_id;
+	int64_t amount;
+	char currency[4];
+	char order_ref[TXN_ORDER_REF_MAX + 1];
+	char email[TXN_EMAIL_MAX + 1];
+	char customer_country[3];
+	char digits[CARD_DIGITS_MAX + 1]; /* wiped by the caller */
+	char expiry[5];                   /* MMYY */
+	int expiry_month, expiry_year;
+	enum card_method method; /* detected from the number */
+	bool capture_manual;
+	int deferral_days; /* -1: the contract's */
+};
+
+/* Who acts: a back-office user, or nobody (user_id 0: the merchant API or a job). */
+struct actor {
+	int64_t user_id;
+	const char *name;
+	const char *login;
+};
+
+/* Decides and records a payment at now_us: contract of the card's method (a co-badged VISA
+ * or MASTERCARD card falls back to the shop's CB contract), blocklist, contract rules, then
+ * the acquirer. A refusal is recorded too, with its reason. *out receives the record.
+ * Returns ST_OK (accepted or refused: see out->status), ST_REFUSED with *why "no_contract"
+ * when the shop takes no such card (nothing recorded), or ST_STORE. */
+int payment_create(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
+                   const struct payment_request *rq, int64_t now_us, struct txn *out,
+                   const char **why) WUR;
+
+/* Applies op to transaction id of the brand (and of shop_id when not 0) at now_us, with amount
+ * for capture and refund (0: the whole authorized / remaining amount). Records history; a
+ * refund also creates its transaction (*refund, when not NULL). *out receives the transaction
+ * after the operation. Returns ST_OK; ST_NOTFOUND; ST_CONFLICT when the transaction's state
+ * does not allow op (*why: op_denial_code); ST_REFUSED for amount or time limits (*why
+ * likewise); ST_STORE. */
+int payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, enum txn_op op,
+                    int64_t amount, const struct actor *who, int64_t now_us, struct txn *out,
+                    struct txn *refund, const char **why) WUR;
+
+#endif

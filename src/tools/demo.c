@@ -1,0 +1,430 @@
+/*
+ * demo.c - the demo brand and its history (demo.h).
+ *
+ * The history is drawn from a seeded generator (splitmix64), so the same seed and count give
+ * the same transactions: a mix of payment methods, amounts, refusals, manual captures,
+ * cancellations and refunds over 13 months, each with the history a real one would have.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "domain/calendar.h"
+#include "tools/demo.h"
+
+#define DEMO_MONTHS_DAYS 396 /* 13 months */
+#define DEMO_COMMIT_ROWS 20000
+
+struct demo_shop {
+	struct shop shop;
+	int64_t group; /* index into groups */
+	int deferral_days;
+	int64_t contract[METHOD__COUNT];
+	unsigned char key[CRYPTO_HMAC_KEY_LEN];
+};
+
+static const char *const demo_groups[] = {"Boutiques France", "Export"};
+
+static struct demo_shop demo_shops[] = {
+        {.shop = {.site = "1999888", .rang = "001", .name = "Boutique en ligne"},
+         .group = 0,
+         .deferral_days = 0},
+        {.shop = {.site = "1999888", .rang = "002", .name = "Application mobile"},
+         .group = 0,
+         .deferral_days = 2},
+        {.shop = {.site = "1999889", .rang = "001", .name = "Export Europe"},
+         .group = 1,
+         .deferral_days = 0},
+};
+#define DEMO_NSHOPS (sizeof(demo_shops) / sizeof(demo_shops[0]))
+
+static const struct {
+	enum card_method method;
+	int64_t min, max;
+	bool tds;
+	int weight; /* share of the history, percent */
+} demo_contracts[] = {
+        {METHOD_CB, 100, 500000, true, 45},         {METHOD_VISA, 100, 500000, true, 20},
+        {METHOD_MASTERCARD, 100, 500000, true, 18}, {METHOD_AMEX, 100, 300000, false, 7},
+        {METHOD_PAYPAL, 100, 1000000, false, 10},
+};
+#define DEMO_NCONTRACTS (sizeof(demo_contracts) / sizeof(demo_contracts[0]))
+
+static const struct {
+	const char *login;
+	const char *name;
+	enum profile profile;
+} demo_users[] = {
+        {"demo.consultation", "Camille Consultation", PROFILE_CONSULTATION},
+        {"demo.action", "Alex Action", PROFILE_ACTION},
+        {"demo.admin", "Dominique Admin", PROFILE_ADMIN},
+        {"demo.entry", "Eli Saisie", PROFILE_ENTRY},
+        {"demo.hmac", "Hugo Integrateur", PROFILE_HMAC},
+};
+
+/* Cards the history uses, by method; numbers are sealed, never printed. */
+static const char *const demo_cards[][3] = {
+        [METHOD_CB] = {"4970100000000006", "5131000000000001", "4000000000003220"},
+        [METHOD_VISA] = {"4111111111111111", "4000000000003089", "4000000000003071"},
+        [METHOD_MASTERCARD] = {"5555555555554444", "2221000000000009", "5131000000000001"},
+        [METHOD_AMEX] = {"378282246310005", "378282246310005", "378282246310005"},
+};
+
+static uint64_t
+next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t
+below(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(next(s) % n);
+}
+
+static int
+setup_org(struct store *st, const struct crypto_keys *keys, int64_t now, int64_t *brand_id)
+{
+	const struct store_ops *ops = st->ops;
+	struct node brand = {0}, groups[2];
+	int rc;
+
+	*brand_id = 0;
+	rc = ops->brand_insert(st, brand_id, "Maison Guichet", "GUICHETDEMO", now);
+	if (rc != ST_OK)
+		return rc;
+	brand.id = *brand_id; /* the brand's node shares its id */
+	brand.brand_id = *brand_id;
+	brand.level = LEVEL_BRAND;
+	snprintf(brand.name, sizeof(brand.name), "Maison Guichet");
+	rc = ops->node_insert(st, &brand, now);
+	for (size_t g = 0; rc == ST_OK && g < 2; g++) {
+		memset(&groups[g], 0, sizeof(groups[g]));
+		groups[g].brand_id = *brand_id;
+		groups[g].parent_id = brand.id;
+		groups[g].level = LEVEL_GROUP;
+		snprintf(groups[g].name, sizeof(groups[g].name), "%s", demo_groups[g]);
+		rc = ops->node_insert(st, &groups[g], now);
+	}
+	for (size_t i = 0; rc == ST_OK && i < DEMO_NSHOPS; i++) {
+		struct demo_shop *ds = &demo_shops[i];
+		struct node n = {0};
+		unsigned char sealed[CRYPTO_HMAC_SEALED_LEN];
+
+		n.brand_id = *brand_id;
+		n.parent_id = groups[ds->group].id;
+		n.level = LEVEL_SHOP;
+		snprintf(n.name, sizeof(n.name), "%s", ds->shop.name);
+		rc = ops->node_insert(st, &n, now);
+		ds->shop.id = n.id;
+		ds->shop.brand_id = *brand_id;
+		if (rc == ST_OK)
+			rc = ops->shop_insert(st, &ds->shop, now);
+		for (size_t c = 0; rc == ST_OK && c < DEMO_NCONTRACTS; c++) {
+			struct contract k = {0};
+
+			k.brand_id = *brand_id;
+			k.shop_id = ds->shop.id;
+			k.method = demo_contracts[c].method;
+			snprintf(k.number, sizeof(k.number), "%07u%02u",
+			         (unsigned)(8000000 + ds->shop.id % 1000000), (unsigned)(c % 100));
+			snprintf(k.rang, sizeof(k.rang), "%s", ds->shop.rang);
+			snprintf(k.label, sizeof(k.label), "MAISON GUICHET");
+			snprintf(k.bank_code, sizeof(k.bank_code), "18206");
+			snprintf(k.currency, sizeof(k.currency), "EUR");
+			k.amount_min = demo_contracts[c].min;
+			k.amount_max = demo_contracts[c].max;
+			k.deferral_days = ds->deferral_days;
+			k.tds = demo_contracts[c].tds;
+			k.active = true;
+			snprintf(k.report_email, sizeof(k.report_email),
+			         "compta@maison-guichet.example");
+			rc = ops->contract_insert(st, &k, now);
+			ds->contract[k.method] = k.id;
+		}
+		crypto_random(ds->key, sizeof(ds->key));
+		crypto_hmac_key_seal(sealed, ds->key, *brand_id, ds->shop.id, keys);
+		if (rc == ST_OK)
+			rc = ops->hmac_key_insert(st, *brand_id, ds->shop.id, "test", sealed,
+			                          sizeof(sealed), now);
+	}
+	return rc;
+}
+
+static int
+history(struct store *st, const struct txn *t, const char *action, int64_t at, int64_t amount)
+{
+	struct history h = {0};
+
+	h.brand_id = t->brand_id;
+	h.txn_id = t->id;
+	h.at = at;
+	snprintf(h.action, sizeof(h.action), "%s", action);
+	h.amount = amount;
+	snprintf(h.currency, sizeof(h.currency), "%s", t->currency);
+	return st->ops->history_add(st, &h);
+}
+
+/* Sealed numbers and fingerprints of the demo cards, made once. */
+struct sealed_card {
+	const char *digits;
+	unsigned char fp[CRYPTO_FP_LEN];
+	unsigned char sealed[CRYPTO_CARD_SEALED_MAX];
+	size_t sealed_len;
+};
+
+/* Draws one transaction of the history and writes it with what followed it. */
+static int
+one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t now,
+        struct sealed_card cards[METHOD__COUNT][3])
+{
+	struct demo_shop *ds = &demo_shops[below(s, 100) < 60 ? 0 : below(s, 2) + 1];
+	struct txn t = {0};
+	struct sealed_card *card = NULL;
+	uint32_t pick = below(s, 100), acc = 0, roll;
+	size_t c = 0;
+	int64_t day, at, age_days;
+	int rc;
+
+	for (c = 0; c < DEMO_NCONTRACTS - 1; c++) {
+		acc += (uint32_t)demo_contracts[c].weight;
+		if (pick < acc)
+			break;
+	}
+	/* Spread over 13 months, more in the evening, a little growth over time. */
+	day = cal_business_day(now) - DEMO_MONTHS_DAYS + 1 +
+	      (int64_t)((DEMO_MONTHS_DAYS - 1) *
+	                (1.0 - (double)below(s, 1000) * below(s, 1000) / 1e6));
+	at = cal_business_day_start(day) +
+	     (int64_t)(8 * 3600 + below(s, 15 * 3600) + (below(s, 3) == 0 ? below(s, 3600) : 0)) *
+	             CAL_US_PER_S +
+	     below(s, 1000000);
+	if (at > now)
+		at = now - (int64_t)below(s, 3600) * CAL_US_PER_S;
+	age_days = cal_business_day(now) - cal_business_day(at);
+
+	t.brand_id = brand_id;
+	t.shop_id = ds->shop.id;
+	t.method = demo_contracts[c].method;
+	t.contract_id = ds->contract[t.method];
+	t.type = TXN_DEBIT;
+	/* Baskets: mostly 15-120 EUR, a long tail up to the contract's maximum. */
+	t.amount_initial =
+	        500 + (int64_t)below(s, 9000) + (below(s, 10) == 0 ? below(s, 60000) : 0);
+	if (below(s, 200) == 0)
+		t.amount_initial = demo_contracts[c].max - (int64_t)below(s, 100000);
+	t.amount_current = t.amount_initial;
+	snprintf(t.currency, sizeof(t.currency), "EUR");
+	snprintf(t.order_ref, sizeof(t.order_ref), "CMD-%06" PRId64 "-%04u", seq,
+	         (unsigned)below(s, 10000));
+	snprintf(t.email, sizeof(t.email), "client%u@example.com", (unsigned)below(s, 50000));
+	snprintf(t.customer_country, sizeof(t.customer_country), "%s",
+	         below(s, 10) < 8 ? "FR" : (below(s, 2) ? "BE" : "DE"));
+	t.created_at = t.updated_at = at;
+	snprintf(t.acquirer, sizeof(t.acquirer), "Guichet Simulator");
+	if (t.method == METHOD_PAYPAL) {
+		snprintf(t.wallet, sizeof(t.wallet), "PAYPAL");
+		snprintf(t.card_type, sizeof(t.card_type), "PAYPAL");
+	} else {
+		card = &cards[t.method][below(s, 3)];
+		card_mask(card->digits, t.card_masked);
+		snprintf(t.card_expiry, sizeof(t.card_expiry), "%02u%02u", 1 + below(s, 12),
+		         (unsigned)(27 + below(s, 4)));
+		snprintf(t.card_country, sizeof(t.card_country), "%s",
+		         t.method == METHOD_AMEX ? "US" : "FR");
+		snprintf(t.issuer, sizeof(t.issuer), "Banque Simulée");
+		snprintf(t.card_type, sizeof(t.card_type), "%s", card_method_name(t.method));
+		t.tds = demo_contracts[c].tds;
+		t.tds_auth = t.tds ? (below(s, 20) == 0 ? TDS_A : TDS_Y) : TDS_NONE;
+	}
+
+	roll = below(s, 1000);
+	if (roll < 80) {
+		static const enum refusal reasons[] = {REFUSAL_DECLINED, REFUSAL_INSUFFICIENT_FUNDS,
+		                                       REFUSAL_CARD_EXPIRED, REFUSAL_3DS_FAILED};
+
+		t.status = TXS_REFUSED;
+		t.acq = ACQ_NA;
+		t.refusal = reasons[below(s, 4)];
+		t.amount_current = 0;
+		if (t.refusal == REFUSAL_3DS_FAILED)
+			t.tds_auth = t.tds ? TDS_N : TDS_NONE;
+	} else {
+		t.status = TXS_ACCEPTED;
+		t.accepted_at = at;
+		t.tds_guaranteed = tds_guarantee_of(t.method, t.tds, t.tds_auth) == TDS_GUAR_YES;
+		snprintf(t.auth_number, sizeof(t.auth_number), "%06u", (unsigned)below(s, 1000000));
+		t.capture_manual = roll >= 900;
+		t.bank_day = cal_business_day(at) + ds->deferral_days;
+		t.acq = t.bank_day <= cal_business_day(now) - 1 ? ACQ_SENT : ACQ_TO_SEND;
+		if (t.capture_manual && age_days < 7 && below(s, 2)) {
+			t.acq = ACQ_AWAITING_CAPTURE;
+			t.bank_day = 0;
+		} else if (t.capture_manual && below(s, 4) == 0) {
+			t.amount_current = t.amount_initial -
+			                   (int64_t)below(s, (uint32_t)t.amount_initial / 2);
+		}
+		/* Cancelled before the bank date: recent ones still show "to send", older ones
+		 * went out with their settlement as cancellations. */
+		if (t.acq != ACQ_AWAITING_CAPTURE && below(s, 50) == 0) {
+			t.type = TXN_CANCELLATION;
+			t.amount_current = 0;
+		}
+	}
+
+	rc = st->ops->txn_insert(st, &t, card ? card->fp : NULL, card ? CRYPTO_FP_LEN : 0,
+	                         card ? card->sealed : NULL, card ? card->sealed_len : 0);
+	if (rc == ST_OK)
+		rc = history(st, &t, t.capture_manual ? "authorization" : "creation", at,
+		             t.amount_initial);
+	if (rc == ST_OK && t.capture_manual && t.acq != ACQ_AWAITING_CAPTURE &&
+	    t.status == TXS_ACCEPTED)
+		rc = history(st, &t, "capture", at + 3600 * CAL_US_PER_S, t.amount_current);
+	if (rc == ST_OK && t.type == TXN_CANCELLATION)
+		rc = history(st, &t, "cancellation", at + 1800 * CAL_US_PER_S, t.amount_initial);
+	if (rc == ST_OK && t.acq == ACQ_SENT && t.type == TXN_DEBIT)
+		rc = history(st, &t, "bank_sending",
+		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
+		             t.amount_current);
+
+	/* About 5 % of what was sent is refunded later, in part or in full. */
+	if (rc == ST_OK && t.acq == ACQ_SENT && t.type == TXN_DEBIT && below(s, 20) == 0) {
+		struct txn rf;
+		int64_t when = t.created_at + (int64_t)(1 + below(s, 20)) * CAL_US_PER_DAY;
+		int64_t amount = below(s, 2) ? t.amount_current : t.amount_current / 2 + 1;
+
+		if (when < now && txn_op_check(OP_REFUND, &t, amount, when) == DENY_NONE) {
+			txn_op_apply(OP_REFUND, &t, amount, when, &rf);
+			if (cal_business_day(when) < cal_business_day(now))
+				rf.acq = ACQ_SENT;
+			rc = st->ops->txn_update(st, &t);
+			if (rc == ST_OK)
+				rc = history(st, &t, "refund", when, amount);
+			if (rc == ST_OK)
+				rc = st->ops->txn_insert(st, &rf, NULL, 0, NULL, 0);
+			if (rc == ST_OK)
+				rc = history(st, &rf, "creation", when, amount);
+		}
+	}
+	return rc;
+}
+
+static int
+print_result(const struct demo_options *opt, char passwords[][24], FILE *out)
+{
+	json_t *users = json_array(), *shops = json_array(), *o;
+	char hex[2 * CRYPTO_HMAC_KEY_LEN + 1];
+	char *s;
+
+	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
+		json_array_append_new(users,
+		                      json_pack("{s:s, s:s, s:s}", "login", demo_users[i].login,
+		                                "password", passwords[i], "profile",
+		                                profile_name(demo_users[i].profile)));
+	for (size_t i = 0; i < DEMO_NSHOPS; i++) {
+		crypto_hex(hex, demo_shops[i].key, CRYPTO_HMAC_KEY_LEN);
+		json_array_append_new(shops, json_pack("{s:s, s:s, s:s, s:s}", "site",
+		                                       demo_shops[i].shop.site, "rang",
+		                                       demo_shops[i].shop.rang, "name",
+		                                       demo_shops[i].shop.name, "hmac_key", hex));
+	}
+	crypto_wipe(hex, sizeof(hex));
+	o = json_pack("{s:o, s:o, s:I}", "users", users, "shops", shops, "transactions",
+	              (json_int_t)opt->transactions);
+	if (opt->json) {
+		s = json_dumps(o, JSON_COMPACT);
+		fprintf(out, "%s\n", s);
+	} else {
+		s = json_dumps(o, JSON_INDENT(2));
+		fprintf(out,
+		        "Demo created. First sign-in passwords (each user must change it) and "
+		        "the shops' test HMAC keys, shown once:\n%s\n",
+		        s);
+	}
+	free(s);
+	json_decref(o);
+	return ST_OK;
+}
+
+int
+demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_options *opt,
+            FILE *out)
+{
+	const struct store_ops *ops = st->ops;
+	struct sealed_card cards[METHOD__COUNT][3];
+	char passwords[sizeof(demo_users) / sizeof(demo_users[0])][24];
+	uint64_t s = opt->seed;
+	int64_t brand_id = 0;
+	int rc;
+
+	memset(cards, 0, sizeof(cards));
+	for (int m = 0; m < METHOD__COUNT; m++)
+		for (int i = 0; i < 3; i++) {
+			struct sealed_card *c = &cards[m][i];
+
+			c->digits = m < (int)(sizeof(demo_cards) / sizeof(demo_cards[0]))
+			                    ? demo_cards[m][i]
+			                    : NULL;
+			if (c->digits == NULL)
+				continue;
+			crypto_card_fingerprint(c->fp, keys, c->digits);
+			c->sealed_len = crypto_card_seal(c->sealed, c->digits, 0, keys);
+		}
+
+	rc = ops->begin(st, true);
+	if (rc != ST_OK)
+		return rc;
+	rc = setup_org(st, keys, opt->now_us, &brand_id);
+	if (rc == ST_CONFLICT) {
+		log_error("event=demo_exists hint=\"this database already has the demo brand\"");
+		goto fail;
+	}
+	/* Card seals are bound to the brand: seal again now that it has an id. */
+	for (int m = 0; m < METHOD__COUNT; m++)
+		for (int i = 0; i < 3; i++)
+			if (cards[m][i].digits != NULL)
+				cards[m][i].sealed_len = crypto_card_seal(
+				        cards[m][i].sealed, cards[m][i].digits, brand_id, keys);
+	for (size_t i = 0; rc == ST_OK && i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		struct user u = {0};
+
+		u.brand_id = brand_id;
+		u.node_id = brand_id;
+		u.profile = demo_users[i].profile;
+		u.must_change = true;
+		snprintf(u.login, sizeof(u.login), "%s", demo_users[i].login);
+		snprintf(u.name, sizeof(u.name), "%s", demo_users[i].name);
+		snprintf(u.email, sizeof(u.email), "%s@maison-guichet.example",
+		         demo_users[i].login);
+		crypto_password_generate(passwords[i], 16);
+		rc = crypto_password_hash(u.password_hash, passwords[i]);
+		if (rc == ST_OK)
+			rc = ops->user_insert(st, &u, opt->now_us);
+	}
+	for (int64_t n = 0; rc == ST_OK && n < opt->transactions; n++) {
+		rc = one_txn(st, &s, brand_id, n + 1, opt->now_us, cards);
+		if (rc == ST_OK && (n + 1) % DEMO_COMMIT_ROWS == 0) {
+			rc = ops->commit(st);
+			if (rc == ST_OK)
+				rc = ops->begin(st, true);
+		}
+	}
+	if (rc != ST_OK)
+		goto fail;
+	rc = ops->commit(st);
+	if (rc != ST_OK)
+		goto fail;
+	rc = print_result(opt, passwords, out);
+	crypto_wipe(passwords, sizeof(passwords));
+	return rc;
+fail:
+	ops->rollback(st);
+	crypto_wipe(passwords, sizeof(passwords));
+	return rc;
+}

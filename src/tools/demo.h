@@ -1,0 +1,30 @@
+/*
+ * demo.h - `guichetd demo`: a ready demo brand with shops, contracts, keys, one user per
+ * profile and a realistic, deterministic history of transactions (SPEC §1, §16).
+ *
+ * Writes straight through the store in large transactions: it is an installer, not a client.
+ */
+#ifndef GUICHET_DEMO_H
+#define GUICHET_DEMO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crypto/crypto.h"
+#include "store/store.h"
+
+struct demo_options {
+	int64_t transactions; /* how many, spread over the 13 months before now */
+	uint64_t seed;        /* same seed, same history */
+	int64_t now_us;       /* the demo's "now" */
+	bool json;            /* print the SPEC §16 JSON object instead of text */
+};
+
+/* Creates the demo in st (which must hold no brand yet) and prints the users' first-login
+ * passwords and the shops' HMAC keys to out. Returns ST_OK, ST_CONFLICT when the database
+ * already has a brand, or ST_STORE. */
+int demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_options *opt,
+                FILE *out) WUR;
+
+#endif

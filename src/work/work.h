@@ -1,0 +1,43 @@
+/*
+ * work.h - blocking work handed off the event loops (DESIGN.md "Threads"):
+ *  - one writer thread owns the only writing connection; it drains its queue in groups of up
+ *    to LIMIT_GROUP_COMMIT jobs, runs each in its own savepoint of one transaction, commits
+ *    once (one fsync for the group), and only then hands each job back;
+ *  - a pool of reader threads, each with its own read connection (WAL: readers never block).
+ *
+ * Not the HTTP layer: a job says how it is handed back through its deliver callback, which
+ * runs on the worker thread and must only pass the job on (h2o's multithread queue).
+ */
+#ifndef GUICHET_WORK_H
+#define GUICHET_WORK_H
+
+#include "common/status.h"
+#include "store/store.h"
+
+struct work;
+
+struct work_job {
+	struct work_job *next; /* queue link, owned by work.c while queued */
+	/* Runs on a worker thread inside a transaction (a savepoint for writes). Returns ST_OK to
+	 * keep what it wrote; anything else rolls its writes back. */
+	int (*run)(struct work_job *job, struct store *st);
+	/* Called once, on the worker thread, after the commit (or the failure) with job->rc set. */
+	void (*deliver)(struct work_job *job);
+	int rc; /* run's result; ST_STORE when the commit failed */
+};
+
+/* Starts the writer on the connection st (taken: work_stop closes it) and nreaders readers,
+ * each opening db_path read-only. Returns ST_OK or ST_STORE. */
+int work_start(struct store *st, const char *db_path, int nreaders, struct work **out) WUR;
+
+/* Queues a job for the writer or for a reader. The job is owned by the queue until deliver.
+ * Returns ST_OK, or ST_BUSY when the queue is full or stopping (the job is then not run and
+ * not delivered). */
+int work_submit_write(struct work *w, struct work_job *job) WUR;
+int work_submit_read(struct work *w, struct work_job *job) WUR;
+
+/* Refuses new jobs, runs and delivers every queued one, joins the threads, closes the
+ * connections, frees w. NULL does nothing. */
+void work_stop(struct work *w);
+
+#endif

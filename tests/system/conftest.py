@@ -1,0 +1,146 @@
+"""System tests: a real guichetd on loopback and a temporary database.
+
+The server binary comes from $GUICHETD (default build/src/guichetd). Each test module gets
+its own database with the demo data and its own server; its log is kept and checked for
+secrets when the server stops.
+"""
+import hashlib
+import hmac
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GUICHETD = os.path.abspath(os.environ.get('GUICHETD', os.path.join(ROOT, 'build/src/guichetd')))
+
+# Every card number the tests send: none may appear in a log, answer or database file.
+TEST_CARDS = [
+    '4111111111111111', '5555555555554444', '4000000000000002', '4000000000009995',
+    '4000000000000069', '4000000000003220', '4000000000003063', '4000000000003089',
+    '4000000000003071', '4970100000000006', '5131000000000001', '378282246310005',
+    '3530111333300000', '2221000000000009',
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def sign(key_hex, message):
+    """Hex HMAC-SHA512 of message (bytes) with the hex-decoded key: computed here, apart
+    from the server's code."""
+    return hmac.new(bytes.fromhex(key_hex), message, hashlib.sha512).hexdigest()
+
+
+class Server:
+    def __init__(self, tmp, transactions=200, env=None):
+        self.tmp = tmp
+        self.db = os.path.join(tmp, 'guichet.db')
+        self.env = dict(os.environ, **(env or {}))
+        self.env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0')
+        out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
+                              str(transactions), '--seed', '7', '--json'],
+                             capture_output=True, text=True, env=self.env, timeout=120)
+        assert out.returncode == 0, out.stderr
+        self.demo = json.loads(out.stdout)
+        self.demo_log = out.stderr
+        self.port = free_port()
+        self.base = f'http://127.0.0.1:{self.port}'
+        self.log_path = os.path.join(tmp, 'guichetd.log')
+        self.proc = None
+
+    def start(self, *extra):
+        self.log = open(self.log_path, 'ab')
+        self.proc = subprocess.Popen(
+            [GUICHETD, 'serve', '--db', self.db, '--listen', f'127.0.0.1:{self.port}',
+             '--spool', os.path.join(self.tmp, 'spool'), *extra],
+            stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if requests.get(self.base + '/healthz', timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            assert self.proc.poll() is None, self.read_log()
+            time.sleep(0.05)
+        raise AssertionError('guichetd did not start: ' + self.read_log())
+
+    def stop(self):
+        """SIGTERM, wait, and return the exit status."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=30)
+        finally:
+            self.log.close()
+        self.proc = None
+        return rc
+
+    def read_log(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def shop(self, i=0):
+        return self.demo['shops'][i]
+
+    # -- the merchant API ------------------------------------------------------------------
+    def api(self, method, path, body=None, shop=0, key=None, signature=None, headers=None,
+            raw=None, sign_path=None):
+        s = self.shop(shop) if isinstance(shop, int) else shop
+        data = raw if raw is not None else (b'' if body is None else json.dumps(body).encode())
+        if sign_path is None:
+            sign_path = path != '/api/v1/payments'
+        message = (f'{method} {path}\n'.encode() + data) if sign_path else data
+        h = {'X-Guichet-Site': s['site'], 'X-Guichet-Rang': s['rang'],
+             'Content-Type': 'application/json'}
+        h['X-Guichet-Signature'] = signature if signature is not None else sign(
+            key or s['hmac_key'], message)
+        h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
+        return requests.request(method, self.base + path, data=data, headers=h, timeout=30)
+
+    def pay(self, amount=1234, card='4111111111111111', capture='auto', shop=0, headers=None,
+            **extra):
+        body = {'amount': amount, 'currency': 'EUR', 'order_ref': 'T-' + uuid.uuid4().hex[:12],
+                'card': {'number': card, 'expiry': '1230',
+                         'cvv': '1234' if card.startswith('3') and len(card) == 15 else '123'},
+                'email': 'buyer@example.com', 'capture': capture}
+        body.update(extra)
+        return self.api('POST', '/api/v1/payments', body, shop=shop, headers=headers)
+
+
+def secrets_in(text, extra=()):
+    found = [c for c in TEST_CARDS if c in text]
+    found += [s for s in extra if s and s in text]
+    return found
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    srv = Server(str(tmp_path_factory.mktemp('guichet'))).start()
+    yield srv
+    rc = srv.stop()
+    log = srv.read_log()
+    assert rc == 0, log
+    assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
+    keys = [s['hmac_key'] for s in srv.demo['shops']] + [u['password'] for u in srv.demo['users']]
+    assert secrets_in(log, keys) == [], 'a secret reached the log'
+    with open(srv.db, 'rb') as f:
+        raw = f.read()
+    for name in (srv.db + '-wal',):
+        if os.path.exists(name):
+            with open(name, 'rb') as f:
+                raw += f.read()
+    assert secrets_in(raw.decode('latin-1'), keys) == [], 'a secret is in clear in the database'

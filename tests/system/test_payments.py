@@ -1,0 +1,395 @@
+"""The merchant API through HTTP (SPEC §4, §16): signed payments in, decided, recorded; every
+refused case answers clearly and records nothing."""
+import json
+import sqlite3
+import threading
+import uuid
+
+import pytest
+
+from conftest import sign
+
+
+def count_txn(server):
+    with sqlite3.connect(server.db) as db:
+        return db.execute('SELECT count(*) FROM txn').fetchone()[0]
+
+
+def count_idem(server):
+    with sqlite3.connect(server.db) as db:
+        return db.execute('SELECT count(*) FROM idempotency').fetchone()[0]
+
+
+def test_accepted_visa_and_mastercard(server):
+    for card, method in (('4111111111111111', 'VISA'), ('5555555555554444', 'MASTERCARD')):
+        r = server.pay(card=card)
+        assert r.status_code == 201, r.text
+        p = r.json()
+        assert p['status'] == 'accepted'
+        assert p['acquirer_status'] == 'to_send'
+        assert p['refusal_reason'] is None
+        assert p['type'] == 'debit'
+        assert p['amount_initial'] == p['amount_current'] == 1234
+        assert p['card']['masked'] == card[:6] + '*' * 6 + card[-4:]
+        assert p['payment_method'] in (method, 'CB')
+        assert p['authorization_number'] and len(p['authorization_number']) == 6
+        assert p['bank_date'] is not None
+        assert 'cvv' not in r.text and card not in r.text
+
+
+def test_response_is_signed_with_the_shop_key(server):
+    r = server.pay()
+    assert r.headers['X-Guichet-Signature'] == sign(server.shop()['hmac_key'], r.content)
+
+
+def test_refused_card_is_recorded_with_its_reason(server):
+    r = server.pay(card='4000000000000002')
+    assert r.status_code == 201
+    p = r.json()
+    assert p['status'] == 'refused'
+    assert p['acquirer_status'] == 'na'
+    assert p['refusal_reason'] == 'declined'
+    g = server.api('GET', f"/api/v1/payments/{p['id']}")
+    assert g.status_code == 200
+    assert g.json()['refusal_reason'] == 'declined'
+
+
+@pytest.mark.parametrize('card,reason', [
+    ('4000000000009995', 'insufficient_funds'),
+    ('4000000000000069', 'card_expired'),
+    ('4000000000003063', '3ds_failed'),
+])
+def test_simulator_refusals(server, card, reason):
+    p = server.pay(card=card).json()
+    assert (p['status'], p['refusal_reason']) == ('refused', reason)
+
+
+@pytest.mark.parametrize('card,auth,guaranteed', [
+    ('4000000000003220', 'Y', 'yes'),
+    ('4000000000003071', 'A', 'yes'),
+    ('4000000000003089', 'U', 'no'),
+])
+def test_three_d_secure_outcomes(server, card, auth, guaranteed):
+    p = server.pay(card=card).json()
+    assert p['status'] == 'accepted'
+    assert p['three_d_secure'] == {'payment': 'yes', 'authenticated': auth,
+                                   'guaranteed': guaranteed}
+
+
+def test_amex_is_outside_three_d_secure(server):
+    p = server.pay(card='378282246310005').json()
+    assert p['status'] == 'accepted'
+    assert p['payment_method'] == 'AMEX'
+    assert p['three_d_secure']['guaranteed'] == 'na'
+
+
+def test_expired_card_by_date_is_refused(server):
+    body_card = {'number': '4111111111111111', 'expiry': '0120', 'cvv': '123'}
+    r = server.api('POST', '/api/v1/payments', {'amount': 100, 'currency': 'EUR',
+                                                'order_ref': 'EXP-1', 'card': body_card})
+    assert r.status_code == 201
+    assert r.json()['refusal_reason'] == 'card_expired'
+
+
+@pytest.mark.parametrize('amount,status,reason', [
+    (99, 'refused', 'amount_below_minimum'),     # demo CB/VISA contracts: 1.00 .. 5000.00 EUR
+    (100, 'accepted', None),
+    (500000, 'accepted', None),
+    (500001, 'refused', 'amount_above_maximum'),
+])
+def test_contract_min_max(server, amount, status, reason):
+    p = server.pay(amount=amount).json()
+    assert (p['status'], p['refusal_reason']) == (status, reason)
+
+
+def test_currency_not_accepted_by_contract(server):
+    p = server.pay(currency='USD').json()
+    assert (p['status'], p['refusal_reason']) == ('refused', 'currency_not_accepted')
+
+
+def test_manual_capture_then_capture_once(server):
+    p = server.pay(amount=5000, capture='manual').json()
+    assert p['acquirer_status'] == 'awaiting_capture'
+    assert p['bank_date'] is None
+    path = f"/api/v1/payments/{p['id']}/capture"
+    r = server.api('POST', path, {'amount': 5001})
+    assert r.status_code == 422 and r.json()['error'] == 'amount_too_high'
+    r = server.api('POST', path, {'amount': 4000})
+    assert r.status_code == 200, r.text
+    c = r.json()
+    assert c['acquirer_status'] == 'to_send'
+    assert (c['amount_initial'], c['amount_current']) == (5000, 4000)
+    r = server.api('POST', path, {'amount': 100})
+    assert r.status_code == 409 and r.json()['error'] == 'wrong_state'
+    hist = server.api('GET', f"/api/v1/payments/{p['id']}").json()['history']
+    assert [h['action'] for h in hist] == ['authorization', 'capture']
+
+
+def test_capture_without_amount_takes_everything(server):
+    p = server.pay(amount=777, capture='manual').json()
+    r = server.api('POST', f"/api/v1/payments/{p['id']}/capture")
+    assert r.status_code == 200
+    assert r.json()['amount_current'] == 777
+
+
+def test_cancel_to_send_then_not_again(server):
+    p = server.pay().json()
+    path = f"/api/v1/payments/{p['id']}/cancel"
+    r = server.api('POST', path, {})
+    assert r.status_code == 200, r.text
+    assert r.json()['type'] == 'cancellation'
+    assert r.json()['amount_current'] == 0
+    r = server.api('POST', path, {})
+    assert r.status_code == 409
+
+
+def test_refund_needs_a_sent_payment(server):
+    p = server.pay().json()
+    r = server.api('POST', f"/api/v1/payments/{p['id']}/refund", {'amount': 100})
+    assert r.status_code == 409 and r.json()['error'] == 'wrong_state'
+
+
+def test_cancel_refused_payment_conflicts(server):
+    p = server.pay(card='4000000000000002').json()
+    r = server.api('POST', f"/api/v1/payments/{p['id']}/cancel")
+    assert r.status_code == 409 and r.json()['error'] == 'not_accepted'
+
+
+def test_concurrent_operations_exactly_one_wins(server):
+    p = server.pay(amount=3000, capture='manual').json()
+    path = f"/api/v1/payments/{p['id']}/capture"
+    results = []
+
+    def capture():
+        results.append(server.api('POST', path, {'amount': 3000}).status_code)
+
+    threads = [threading.Thread(target=capture) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200] + [409] * 7
+    hist = server.api('GET', f"/api/v1/payments/{p['id']}").json()['history']
+    assert [h['action'] for h in hist].count('capture') == 1
+
+
+def test_idempotent_replay_returns_the_first_answer(server):
+    key = 'order-' + uuid.uuid4().hex
+    body = {'amount': 4321, 'currency': 'EUR', 'order_ref': 'IDEM-1',
+            'card': {'number': '4111111111111111', 'expiry': '1230', 'cvv': '123'}}
+    before = count_txn(server)
+    a = server.api('POST', '/api/v1/payments', body, headers={'Idempotency-Key': key})
+    b = server.api('POST', '/api/v1/payments', body, headers={'Idempotency-Key': key})
+    assert a.status_code == b.status_code == 201
+    assert a.json() == b.json()
+    assert count_txn(server) == before + 1
+    body['amount'] = 4322
+    c = server.api('POST', '/api/v1/payments', body, headers={'Idempotency-Key': key})
+    assert c.status_code == 409 and c.json()['error'] == 'idempotency_conflict'
+    assert count_txn(server) == before + 1
+
+
+def test_idempotency_key_is_scoped_to_the_shop(server):
+    key = 'shared-' + uuid.uuid4().hex
+    a = server.pay(shop=0, headers={'Idempotency-Key': key})
+    b = server.pay(shop=1, headers={'Idempotency-Key': key})
+    assert a.status_code == b.status_code == 201
+    assert a.json()['id'] != b.json()['id']
+
+
+def test_concurrent_replays_pay_once(server):
+    key = 'race-' + uuid.uuid4().hex
+    body = {'amount': 1500, 'currency': 'EUR', 'order_ref': 'RACE',
+            'card': {'number': '4111111111111111', 'expiry': '1230', 'cvv': '123'}}
+    before = count_txn(server)
+    answers = []
+
+    def post():
+        answers.append(server.api('POST', '/api/v1/payments', body,
+                                  headers={'Idempotency-Key': key}))
+
+    threads = [threading.Thread(target=post) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count_txn(server) == before + 1
+    ok = [a for a in answers if a.status_code == 201]
+    assert ok and all(a.json()['id'] == ok[0].json()['id'] for a in ok)
+    assert all(a.status_code in (201, 409) for a in answers)
+
+
+def test_validation_failures_are_not_remembered(server):
+    key = 'bad-' + uuid.uuid4().hex
+    before = count_idem(server)
+    r = server.api('POST', '/api/v1/payments', {'amount': 'ten'},
+                   headers={'Idempotency-Key': key})
+    assert r.status_code == 400
+    assert count_idem(server) == before
+    r = server.pay(headers={'Idempotency-Key': key})
+    assert r.status_code == 201
+
+
+def test_bad_idempotency_key(server):
+    r = server.pay(headers={'Idempotency-Key': 'x' * 256})
+    assert r.status_code == 400 and r.json()['error'] == 'bad_idempotency_key'
+    r = server.pay(headers={'Idempotency-Key': 'with space'})
+    assert r.status_code == 400
+
+
+# -- refused requests record nothing ---------------------------------------------------------
+
+def assert_nothing_recorded(server, fn):
+    before = count_txn(server)
+    r = fn()
+    assert count_txn(server) == before
+    body = r.json()
+    assert set(body) >= {'error', 'message'} and body['message']
+    return r
+
+
+VALID = {'amount': 1000, 'currency': 'EUR', 'order_ref': 'V-1',
+         'card': {'number': '4111111111111111', 'expiry': '1230', 'cvv': '123'}}
+
+
+def with_(**changes):
+    b = json.loads(json.dumps(VALID))
+    for k, v in changes.items():
+        if v is None:
+            b.pop(k, None)
+        else:
+            b[k] = v
+    return b
+
+
+@pytest.mark.parametrize('body,field', [
+    (with_(amount='1000'), 'amount'),
+    (with_(amount=10.5), 'amount'),
+    (with_(amount=0), 'amount'),
+    (with_(amount=-5), 'amount'),
+    (with_(amount=100000000000), 'amount'),
+    (with_(amount=None), 'amount'),
+    (with_(currency='eur'), 'currency'),
+    (with_(currency='XXX'), 'currency'),
+    (with_(currency=978), 'currency'),
+    (with_(order_ref=''), 'order_ref'),
+    (with_(order_ref='x' * 251), 'order_ref'),
+    (with_(order_ref='a\nb'), 'order_ref'),
+    (with_(order_ref=None), 'order_ref'),
+    (with_(card={'number': '4111111111111112', 'expiry': '1230', 'cvv': '123'}), 'card.number'),
+    (with_(card={'number': '41111111', 'expiry': '1230', 'cvv': '123'}), 'card.number'),
+    (with_(card={'number': 4111111111111111, 'expiry': '1230', 'cvv': '123'}), 'card.number'),
+    (with_(card={'number': '4111111111111111', 'expiry': '1330', 'cvv': '123'}), 'card.expiry'),
+    (with_(card={'number': '4111111111111111', 'expiry': '1230', 'cvv': '12'}), 'card.cvv'),
+    (with_(card={'number': '4111111111111111', 'expiry': '1230'}), 'card.cvv'),
+    (with_(card='4111111111111111'), 'card'),
+    (with_(card=None), 'card'),
+    (with_(email='not-an-email'), 'email'),
+    (with_(capture='later'), 'capture'),
+    (with_(customer_country='fra'), 'customer_country'),
+    (with_(deferral_days=31), 'deferral_days'),
+    (with_(surprise=1), 'surprise'),
+])
+def test_invalid_fields(server, body, field):
+    r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', body))
+    assert r.status_code == 400
+    assert r.json()['error'] == 'invalid_field' and r.json()['field'] == field
+    assert '4111111111111111' not in r.text
+
+
+@pytest.mark.parametrize('raw', [b'{', b'[]', b'"x"', b'{"amount":1,"amount":2}', b'\xff\xfe',
+                                 b'{"order_ref":"%\' OR 1=1 --"}', b''])
+def test_malformed_json(server, raw):
+    r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', raw=raw))
+    assert r.status_code == 400
+
+
+def test_oversized_body(server):
+    big = json.dumps(with_(order_ref='x' * 20000)).encode()
+    r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', raw=big))
+    assert r.status_code == 413
+
+
+def test_unknown_shop(server):
+    fake = {'site': '0000000', 'rang': '999', 'hmac_key': server.shop()['hmac_key']}
+    r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', VALID,
+                                                           shop=fake))
+    assert r.status_code == 401 and r.json()['error'] == 'unknown_shop'
+
+
+def test_wrong_signature(server):
+    r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', VALID,
+                                                           signature='00' * 64))
+    assert r.status_code == 401 and r.json()['error'] == 'bad_signature'
+    assert 'X-Guichet-Signature' not in r.headers
+
+
+def test_another_shops_key(server):
+    other = server.shop(1)['hmac_key']
+    r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', VALID,
+                                                           key=other))
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize('sig', ['', 'zz' * 64, 'ab', '00' * 65])
+def test_malformed_signature(server, sig):
+    r = assert_nothing_recorded(server, lambda: server.api(
+        'POST', '/api/v1/payments', VALID, signature=sig))
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize('header', ['X-Guichet-Signature', 'X-Guichet-Site', 'X-Guichet-Rang'])
+def test_missing_authentication_header(server, header):
+    r = assert_nothing_recorded(server, lambda: server.api(
+        'POST', '/api/v1/payments', VALID, headers={header: None}))
+    assert r.status_code == 401 and r.json()['error'] == 'missing_signature'
+
+
+def test_signature_is_case_insensitive_hex(server):
+    data = json.dumps(with_(order_ref='UPPER')).encode()
+    r = server.api('POST', '/api/v1/payments', raw=data,
+                   signature=sign(server.shop()['hmac_key'], data).upper())
+    assert r.status_code == 201
+
+
+def test_refused_requests_reach_the_error_log(server):
+    server.api('POST', '/api/v1/payments', VALID, signature='00' * 64)
+    with sqlite3.connect(server.db) as db:
+        codes = [row[0] for row in db.execute('SELECT code FROM api_error')]
+    assert 'bad_signature' in codes
+
+
+def test_get_of_another_shop_or_brand_is_404(server):
+    p = server.pay(shop=0).json()
+    assert server.api('GET', f"/api/v1/payments/{p['id']}", shop=1).status_code == 404
+    assert server.api('GET', '/api/v1/payments/999999999').status_code == 404
+    r = server.api('POST', f"/api/v1/payments/{p['id']}/cancel", shop=1)
+    assert r.status_code == 404
+    assert server.api('GET', f"/api/v1/payments/{p['id']}").json()['type'] == 'debit'
+
+
+def test_signed_operation_cannot_be_replayed_on_another_payment(server):
+    a = server.pay().json()
+    b = server.pay().json()
+    sig = sign(server.shop()['hmac_key'], f"POST /api/v1/payments/{a['id']}/cancel\n".encode())
+    r = server.api('POST', f"/api/v1/payments/{b['id']}/cancel", signature=sig)
+    assert r.status_code == 401
+
+
+def test_unknown_route_and_method(server):
+    r = server.api('GET', '/api/v1/nothing')
+    assert r.status_code == 404 and r.json()['error'] == 'not_found'
+    r = server.api('DELETE', '/api/v1/payments')
+    assert r.status_code == 405 and r.json()['error'] == 'method_not_allowed'
+    assert server.api('GET', '/api/v1/payments/abc').status_code == 404
+
+
+def test_no_card_number_in_any_answer_or_database(server):
+    p = server.pay(card='5555555555554444').json()
+    g = server.api('GET', f"/api/v1/payments/{p['id']}")
+    assert '5555555555554444' not in g.text
+    with sqlite3.connect(server.db) as db:
+        row = db.execute('SELECT card_masked, length(card_sealed), length(card_fp) FROM txn '
+                         'WHERE id = ?', (int(p['id']),)).fetchone()
+    assert row[0] == '555555******4444'
+    assert row[1] == 16 + 40 and row[2] == 32

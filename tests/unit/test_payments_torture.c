@@ -1,0 +1,336 @@
+/*
+ * test_payments_torture.c - every storage failure during a payment or an operation leaves
+ * nothing half-written (STYLE.md "Tests": curl's torture idea applied to storage).
+ *
+ * A wrapping store fails its Nth call; the use case runs inside a savepoint exactly as the
+ * writer runs it, is rolled back on failure, and the database must then hold either nothing
+ * of it or all of it. N goes from 1 until a run needs no failure.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "acquirer/acquirer.h"
+#include "domain/calendar.h"
+#include "service/payments.h"
+#include "store/store.h"
+
+/* --- the failing store --------------------------------------------------------------------- */
+
+struct fail_store {
+	struct store base;
+	struct store *inner;
+	int countdown; /* the call that fails; 0: none */
+	int calls;
+};
+
+static int
+tick(struct store *st)
+{
+	struct fail_store *f = (struct fail_store *)st;
+
+	f->calls++;
+	return f->countdown != 0 && f->calls == f->countdown ? ST_STORE : ST_OK;
+}
+
+#define INNER(st) (((struct fail_store *)(st))->inner)
+
+static int
+f_contract_find(struct store *st, int64_t b, int64_t s, enum card_method m, struct contract *c)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->contract_find(INNER(st), b, s, m, c);
+}
+
+static int
+f_contract_touch_auth(struct store *st, int64_t b, int64_t c, int64_t now)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->contract_touch_auth(INNER(st), b, c, now);
+}
+
+static int
+f_block_has(struct store *st, int64_t b, int64_t s, const unsigned char *fp, size_t len, bool *bl)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->block_has(INNER(st), b, s, fp, len, bl);
+}
+
+static int
+f_block_add(struct store *st, int64_t b, int64_t s, const unsigned char *fp, size_t len,
+            const char *masked, int64_t u, int64_t now)
+{
+	return tick(st) ? ST_STORE
+	                : INNER(st)->ops->block_add(INNER(st), b, s, fp, len, masked, u, now);
+}
+
+static int
+f_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fl,
+             const unsigned char *sealed, size_t sl)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->txn_insert(INNER(st), t, fp, fl, sealed, sl);
+}
+
+static int
+f_txn_get(struct store *st, int64_t b, int64_t s, int64_t id, struct txn *t)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->txn_get(INNER(st), b, s, id, t);
+}
+
+static int
+f_txn_update(struct store *st, const struct txn *t)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->txn_update(INNER(st), t);
+}
+
+static int
+f_txn_card_fp(struct store *st, int64_t b, int64_t id, unsigned char *fp, size_t cap, size_t *len)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->txn_card_fp(INNER(st), b, id, fp, cap, len);
+}
+
+static int
+f_history_add(struct store *st, const struct history *h)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->history_add(INNER(st), h);
+}
+
+/* Only what the use cases call; anything else is NULL and would crash the test. */
+static const struct store_ops fail_ops = {
+        .name = "fail",
+        .contract_find = f_contract_find,
+        .contract_touch_auth = f_contract_touch_auth,
+        .block_has = f_block_has,
+        .block_add = f_block_add,
+        .txn_insert = f_txn_insert,
+        .txn_get = f_txn_get,
+        .txn_update = f_txn_update,
+        .txn_card_fp = f_txn_card_fp,
+        .history_add = f_history_add,
+};
+
+/* --- fixture --------------------------------------------------------------------------------- */
+
+struct fixture {
+	char path[64];
+	struct store *st;
+	struct crypto_keys keys;
+	int64_t brand_id, shop_id;
+};
+
+static int64_t
+count(struct fixture *fx, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct node n = {0};
+	struct shop sh = {0};
+	struct contract c = {0};
+	unsigned char dk[CRYPTO_KEY_LEN] = {1, 2, 3};
+	int fd;
+
+	assert_non_null(fx);
+	assert_int_equal(crypto_init(), ST_OK);
+	snprintf(fx->path, sizeof(fx->path), "/tmp/guichet-torture-XXXXXX");
+	fd = mkstemp(fx->path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(fx->path, true, &fx->st), ST_OK);
+	crypto_keys_derive(&fx->keys, dk);
+	assert_int_equal(fx->st->ops->begin(fx->st, true), ST_OK);
+	assert_int_equal(fx->st->ops->brand_insert(fx->st, &fx->brand_id, "B", "PSPID", 1), ST_OK);
+	n.id = fx->brand_id;
+	n.brand_id = fx->brand_id;
+	n.level = LEVEL_BRAND;
+	assert_int_equal(fx->st->ops->node_insert(fx->st, &n, 1), ST_OK);
+	n.id = 0;
+	n.parent_id = fx->brand_id;
+	n.level = LEVEL_SHOP;
+	assert_int_equal(fx->st->ops->node_insert(fx->st, &n, 1), ST_OK);
+	sh.id = fx->shop_id = n.id;
+	sh.brand_id = fx->brand_id;
+	memcpy(sh.site, "1234567", 8);
+	memcpy(sh.rang, "001", 4);
+	assert_int_equal(fx->st->ops->shop_insert(fx->st, &sh, 1), ST_OK);
+	c.brand_id = fx->brand_id;
+	c.shop_id = fx->shop_id;
+	c.method = METHOD_VISA;
+	memcpy(c.currency, "EUR", 4);
+	c.amount_min = 1;
+	c.amount_max = 1000000;
+	c.tds = true;
+	c.active = true;
+	assert_int_equal(fx->st->ops->contract_insert(fx->st, &c, 1), ST_OK);
+	assert_int_equal(fx->st->ops->commit(fx->st), ST_OK);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char name[80];
+
+	store_close(fx->st);
+	unlink(fx->path);
+	snprintf(name, sizeof(name), "%s-wal", fx->path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s-shm", fx->path);
+	unlink(name);
+	free(fx);
+	return 0;
+}
+
+static void
+request(struct fixture *fx, struct payment_request *rq, bool manual)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->brand_id = fx->brand_id;
+	rq->shop_id = fx->shop_id;
+	rq->amount = 2500;
+	memcpy(rq->currency, "EUR", 4);
+	snprintf(rq->order_ref, sizeof(rq->order_ref), "TORTURE");
+	memcpy(rq->digits, "4111111111111111", 17);
+	memcpy(rq->expiry, "1230", 5);
+	rq->expiry_month = 12;
+	rq->expiry_year = 2030;
+	rq->method = METHOD_VISA;
+	rq->capture_manual = manual;
+	rq->deferral_days = -1;
+}
+
+/* Runs fn in a savepoint as the writer does; rolls back on failure. */
+typedef int (*use_case)(struct fixture *fx, struct store *st, int64_t *id);
+
+static int
+in_savepoint(struct fixture *fx, struct fail_store *f, use_case fn, int64_t *id)
+{
+	int rc;
+
+	assert_int_equal(fx->st->ops->begin(fx->st, true), ST_OK);
+	assert_int_equal(fx->st->ops->savepoint(fx->st), ST_OK);
+	rc = fn(fx, &f->base, id);
+	if (rc == ST_OK)
+		assert_int_equal(fx->st->ops->release(fx->st), ST_OK);
+	else
+		fx->st->ops->rollback_to(fx->st);
+	assert_int_equal(fx->st->ops->commit(fx->st), ST_OK);
+	return rc;
+}
+
+static int
+create_manual(struct fixture *fx, struct store *st, int64_t *id)
+{
+	struct payment_request rq;
+	struct txn t;
+	const char *why;
+	int rc;
+
+	request(fx, &rq, true);
+	rc = payment_create(st, &fx->keys, &acquirer_simulator, &rq, 1700000000LL * CAL_US_PER_S,
+	                    &t, &why);
+	*id = t.id;
+	return rc;
+}
+
+static void
+test_create_is_all_or_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct fail_store f = {.base.ops = &fail_ops, .inner = fx->st};
+	int64_t id, txn0, hist0;
+	int n, rc;
+
+	for (n = 1;; n++) {
+		txn0 = count(fx, "SELECT count(*) FROM txn");
+		hist0 = count(fx, "SELECT count(*) FROM txn_history");
+		f.countdown = n;
+		f.calls = 0;
+		rc = in_savepoint(fx, &f, create_manual, &id);
+		if (rc == ST_OK) {
+			assert_int_equal(count(fx, "SELECT count(*) FROM txn"), txn0 + 1);
+			assert_int_equal(count(fx, "SELECT count(*) FROM txn_history"), hist0 + 1);
+			break;
+		}
+		assert_int_equal(rc, ST_STORE);
+		assert_int_equal(count(fx, "SELECT count(*) FROM txn"), txn0);
+		assert_int_equal(count(fx, "SELECT count(*) FROM txn_history"), hist0);
+	}
+	assert_true(n > 3); /* the loop really failed several distinct calls */
+}
+
+static int64_t operate_target;
+
+static int
+capture(struct fixture *fx, struct store *st, int64_t *id)
+{
+	struct txn t;
+	const char *why;
+
+	*id = operate_target;
+	return payment_operate(st, fx->brand_id, fx->shop_id, operate_target, OP_CAPTURE, 2000,
+	                       NULL, 1700000100LL * CAL_US_PER_S, &t, NULL, &why);
+}
+
+static void
+test_capture_is_all_or_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct fail_store f = {.base.ops = &fail_ops, .inner = fx->st};
+	struct fail_store none = {.base.ops = &fail_ops, .inner = fx->st};
+	int64_t id;
+	int n, rc;
+
+	assert_int_equal(in_savepoint(fx, &none, create_manual, &operate_target), ST_OK);
+	for (n = 1;; n++) {
+		f.countdown = n;
+		f.calls = 0;
+		rc = in_savepoint(fx, &f, capture, &id);
+		if (rc == ST_OK)
+			break;
+		assert_int_equal(rc, ST_STORE);
+		/* Nothing moved: still awaiting capture, full amount, no capture in history. */
+		assert_int_equal(count(fx, "SELECT acq FROM txn ORDER BY id DESC LIMIT 1"),
+		                 ACQ_AWAITING_CAPTURE);
+		assert_int_equal(
+		        count(fx, "SELECT amount_current FROM txn ORDER BY id DESC LIMIT 1"), 2500);
+		assert_int_equal(
+		        count(fx, "SELECT count(*) FROM txn_history WHERE action = 'capture'"), 0);
+	}
+	assert_int_equal(count(fx, "SELECT amount_current FROM txn ORDER BY id DESC LIMIT 1"),
+	                 2000);
+	assert_int_equal(count(fx, "SELECT count(*) FROM txn_history WHERE action = 'capture'"), 1);
+	assert_true(n > 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_create_is_all_or_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_capture_is_all_or_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("payments_torture", tests, NULL, NULL);
+}
