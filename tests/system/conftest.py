@@ -48,6 +48,9 @@ class Server:
         self.db = os.path.join(tmp, 'guichet.db')
         self.env = dict(os.environ, **(env or {}))
         self.env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0')
+        self.env.setdefault('LSAN_OPTIONS', 'suppressions=' + os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), 'lsan.supp'))
+        self.env.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1')
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
                               str(transactions), '--seed', '7', '--json'],
                              capture_output=True, text=True, env=self.env, timeout=120)
