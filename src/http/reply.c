@@ -123,6 +123,9 @@ http_reply_raw(struct req *r, int status, const char *body, size_t len)
 		                      H2O_STRLIT("x-guichet-signature"), 0, NULL, hex,
 		                      2 * CRYPTO_HMAC_LEN);
 	}
+	/* h2o_send_inline leaves the length unset; without it h2o 2.2 ends a non-200 answer by
+	 * closing the connection, and keep-alive is lost. */
+	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
 }
 

@@ -393,3 +393,12 @@ def test_no_card_number_in_any_answer_or_database(server):
                          'WHERE id = ?', (int(p['id']),)).fetchone()
     assert row[0] == '555555******4444'
     assert row[1] == 16 + 40 and row[2] == 32
+
+
+def test_answers_keep_the_connection_alive(server):
+    """Regression: h2o 2.2 closed the connection after every answer but 200 when the answer
+    had no Content-Length, so each payment (201) cost a new TCP connection."""
+    for r in (server.pay(), server.api('GET', '/api/v1/nothing'),
+              server.api('POST', '/api/v1/payments', raw=b'{')):
+        assert r.headers['Connection'] == 'keep-alive'
+        assert int(r.headers['Content-Length']) == len(r.content)
