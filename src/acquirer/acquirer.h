@@ -29,7 +29,7 @@ struct acq_answer {
 	char card_country[3];
 	char issuer[33];
 	char acquirer[33];
-	char card_type[17];
+	char card_type[33];
 	bool tds; /* went through 3-D Secure */
 	enum tds_auth tds_auth;
 };

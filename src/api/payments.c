@@ -36,7 +36,9 @@ struct pay_job {
 	/* Results. */
 	const char *why;
 	int http_status;
-	char *response; /* rendered answer, heap */
+	struct txn result; /* what the answer shows */
+	int64_t at;        /* when it was decided */
+	char *response;    /* the rendered answer (heap), or NULL: render result */
 };
 
 static int64_t
@@ -189,18 +191,22 @@ pay_write_run(struct work_job *w, struct store *st)
 		if (rc != ST_OK)
 			return rc;
 		j->http_status = 201;
-		j->response = dump(txn_json(&t, now));
+		j->result = t;
 	} else {
 		rc = payment_operate(st, j->brand_id, j->shop_id, j->id, j->op, j->amount, &api,
 		                     now, &t, &rf, &j->why);
 		if (rc != ST_OK)
 			return rc;
 		j->http_status = j->op == OP_REFUND ? 201 : 200;
-		j->response = dump(txn_json(j->op == OP_REFUND ? &rf : &t, now));
+		j->result = j->op == OP_REFUND ? rf : t;
 	}
+	j->at = now;
+	/* The answer is rendered here only when it must be remembered with the payment;
+	 * otherwise the loop renders it, off the writer's critical path. */
 	if (j->has_key) {
 		struct idem id = {0};
 
+		j->response = dump(txn_json(&j->result, now));
 		id.brand_id = j->brand_id;
 		id.shop_id = j->shop_id;
 		id.key = j->key;
@@ -218,7 +224,9 @@ pay_respond(struct http_job *hj, struct req *r)
 {
 	struct pay_job *j = (struct pay_job *)hj;
 
-	if (j->base.work.rc == ST_OK)
+	if (j->base.work.rc == ST_OK && j->response == NULL)
+		http_reply_json(r, j->http_status, txn_json(&j->result, j->at));
+	else if (j->base.work.rc == ST_OK)
 		http_reply_raw(r, j->http_status, j->response, strlen(j->response));
 	else
 		http_reply_error(r, j->base.work.rc, j->why, NULL);

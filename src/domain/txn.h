@@ -74,7 +74,7 @@ struct txn {
 	char auth_number[7];
 	char acquirer[33];
 	char issuer[33];
-	char card_type[17];
+	char card_type[33];
 	char wallet[17];
 	enum refusal refusal;
 	bool capture_manual;

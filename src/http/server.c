@@ -41,6 +41,8 @@ struct loop {
 	h2o_multithread_receiver_t jobs_rx;
 	h2o_multithread_receiver_t stop_rx;
 	atomic_bool stop;
+	atomic_bool ready; /* its h2o objects exist */
+	SSL_CTX *ssl_ctx;
 	size_t inflight; /* jobs handed off; loop thread only */
 	uint64_t seq;    /* request ids */
 	struct app *app;
@@ -441,6 +443,22 @@ loop_main(void *arg)
 	struct loop *loop = arg;
 	time_t deadline;
 
+	/* Everything h2o of this loop is made on its own thread: h2o 2.2 recycles a socket's
+	 * buffers through the free list of the thread that created it, which is not shared
+	 * safely (two loops made on the main thread corrupted each other's heap under load). */
+	h2o_context_init(&loop->ctx, h2o_evloop_create(), &globalconf);
+	loop->accept_ctx.ctx = &loop->ctx;
+	loop->accept_ctx.hosts = globalconf.hosts;
+	loop->accept_ctx.ssl_ctx = loop->ssl_ctx;
+	loop->queue = h2o_multithread_create_queue(loop->ctx.loop);
+	h2o_multithread_register_receiver(loop->queue, &loop->jobs_rx, on_jobs);
+	h2o_multithread_register_receiver(loop->queue, &loop->stop_rx, on_stop);
+	loop->listener =
+	        h2o_evloop_socket_create(loop->ctx.loop, loop->fd, H2O_SOCKET_FLAG_DONT_READ);
+	loop->listener->data = loop;
+	h2o_socket_read_start(loop->listener, on_accept);
+	atomic_store(&loop->ready, true);
+
 	while (!atomic_load(&loop->stop))
 		h2o_evloop_run(loop->ctx.loop, INT32_MAX);
 
@@ -516,20 +534,13 @@ server_run(struct app *app, const struct server_config *cfg)
 			n = i;
 			goto out;
 		}
-		h2o_context_init(&l->ctx, h2o_evloop_create(), &globalconf);
-		l->accept_ctx.ctx = &l->ctx;
-		l->accept_ctx.hosts = globalconf.hosts;
-		l->accept_ctx.ssl_ctx = ssl_ctx;
-		l->queue = h2o_multithread_create_queue(l->ctx.loop);
-		h2o_multithread_register_receiver(l->queue, &l->jobs_rx, on_jobs);
-		h2o_multithread_register_receiver(l->queue, &l->stop_rx, on_stop);
-		l->listener =
-		        h2o_evloop_socket_create(l->ctx.loop, l->fd, H2O_SOCKET_FLAG_DONT_READ);
-		l->listener->data = l;
-		h2o_socket_read_start(l->listener, on_accept);
+		l->ssl_ctx = ssl_ctx;
 	}
 	for (int i = 0; i < n; i++)
 		pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
+	for (int i = 0; i < n; i++)
+		while (!atomic_load(&loops[i].ready))
+			usleep(1000);
 	log_info("event=listening listen=\"%s\" loops=%d tls=%s", cfg->listen, n,
 	         ssl_ctx ? "on" : "off");
 
@@ -544,10 +555,14 @@ server_run(struct app *app, const struct server_config *cfg)
 	}
 	for (int i = 0; i < n; i++)
 		pthread_join(loops[i].thread, NULL);
-out:
-	for (int i = 0; i < n; i++)
-		if (loops[i].listener != NULL)
-			h2o_socket_close(loops[i].listener);
 	loops_kept = loops;
+	return ST_OK;
+out:
+	/* A listening socket failed: no loop thread has started. */
+	for (int i = 0; i < n; i++)
+		close(loops[i].fd);
+	free(loops);
+	if (ssl_ctx != NULL)
+		SSL_CTX_free(ssl_ctx);
 	return rc;
 }
