@@ -1,7 +1,7 @@
 /*
  * main.c - guichetd: process setup, command line, signals. Commands:
  *   guichetd serve --db FILE [--listen HOST:PORT] [--tls-cert F --tls-key F] [--spool DIR]
- *                  [--key-file F] [--loops N]
+ *                  [--key-file F] [--loops N] [--idle-timeout SECONDS]
  *   guichetd demo  --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD] [--json]
  *                  [--key-file F]
  *   guichetd routes
@@ -37,6 +37,8 @@ struct options {
 	const char *spool;
 	const char *key_file;
 	int loops;
+	int idle_timeout;
+	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
 	const char *now;
@@ -50,8 +52,12 @@ usage(FILE *f)
 	        "usage: guichetd serve --db FILE [--listen HOST:PORT] [--tls-cert FILE --tls-key "
 	        "FILE]\n"
 	        "                      [--spool DIR] [--key-file FILE] [--loops N]\n"
+	        "                      [--idle-timeout SECONDS]  (back office; default 900, max "
+	        "7200)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
 	        "                      [--json] [--key-file FILE]\n"
+	        "       guichetd terms --db FILE --version N   (new terms: every user accepts them "
+	        "again)\n"
 	        "       guichetd routes\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
@@ -89,6 +95,8 @@ parse_options(int argc, char **argv, struct options *o)
 	        {"seed", required_argument, NULL, 'S'},
 	        {"now", required_argument, NULL, 'N'},
 	        {"json", no_argument, NULL, 'j'},
+	        {"idle-timeout", required_argument, NULL, 'I'},
+	        {"version", required_argument, NULL, 'V'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -100,6 +108,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->listen = "127.0.0.1:13020";
 	o->spool = "spool";
 	o->transactions = 2000;
+	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
 	o->seed = 1;
 	optind = 2; /* after the command */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -142,6 +151,16 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'I':
+			if (parse_int(optarg, 1, LIMIT_IDLE_MAX_S, &v) != 0)
+				goto bad;
+			o->idle_timeout = (int)v;
+			break;
+		case 'V':
+			if (parse_int(optarg, 1, 1000000, &v) != 0)
+				goto bad;
+			o->terms_version = (int)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -227,6 +246,43 @@ cmd_demo(const struct options *o)
 	return rc == ST_OK ? 0 : 1;
 }
 
+struct load_ctx {
+	struct store *st;
+	struct session_cache *c;
+};
+
+/* Loads the sessions the store kept into the in-memory table. */
+static int
+load_session(void *arg, const struct session_row *row)
+{
+	struct load_ctx *ctx = arg;
+	struct user_auth ua;
+	struct session s = {0};
+	int rc;
+
+	rc = ctx->st->ops->user_get(ctx->st, row->brand_id, row->user_id, &ua);
+	if (rc != ST_OK)
+		return rc == ST_NOTFOUND ? ST_OK : rc;
+	s.id = row->id;
+	s.brand_id = row->brand_id;
+	s.user_id = row->user_id;
+	s.node_id = ua.u.node_id;
+	s.profile = ua.u.profile;
+	/* Steps still to do are asked again at the next sign-in. */
+	s.next = ua.u.must_change ? NEXT_CHANGE_PASSWORD : NEXT_NONE;
+	memcpy(s.login, ua.u.login, sizeof(s.login));
+	memcpy(s.name, ua.u.name, sizeof(s.name));
+	memcpy(s.email, ua.u.email, sizeof(s.email));
+	memcpy(s.device, row->device, sizeof(s.device));
+	memcpy(s.token_hash, row->token_hash, sizeof(s.token_hash));
+	memcpy(s.csrf_hash, row->csrf_hash, sizeof(s.csrf_hash));
+	s.created_at = row->created_at;
+	s.last_seen_at = s.persisted_at = row->last_seen_at;
+	session_cache_put(ctx->c, &s);
+	crypto_wipe(&ua, sizeof(ua));
+	return ST_OK;
+}
+
 static int
 cmd_serve(const struct options *o)
 {
@@ -234,6 +290,7 @@ cmd_serve(const struct options *o)
 	struct app app = {0};
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
+	struct load_ctx ctx;
 	sigset_t set;
 	int rc;
 
@@ -255,6 +312,14 @@ cmd_serve(const struct options *o)
 	rc = shop_cache_load(st, keys, &app.shops);
 	if (rc != ST_OK)
 		goto out;
+	app.sessions = session_cache_new();
+	ctx.st = st;
+	ctx.c = app.sessions;
+	rc = st->ops->sessions_each(st, load_session, &ctx);
+	if (rc != ST_OK)
+		goto out;
+	app.idle_us = (int64_t)o->idle_timeout * CAL_US_PER_S;
+	app.tls = o->tls_cert != NULL;
 	app.keys = keys;
 	app.acquirer = &acquirer_simulator;
 	rc = work_start(st, o->db, LIMIT_READERS, &app.work);
@@ -269,10 +334,37 @@ cmd_serve(const struct options *o)
 out:
 	work_stop(app.work);
 	shop_cache_free(app.shops);
+	session_cache_free(app.sessions);
 	store_close(st);
 	crypto_secret_free(keys);
 	log_info("event=stopped status=%d", rc);
 	return rc == ST_OK ? 0 : (rc == ST_INVALID ? EXIT_USAGE : 1);
+}
+
+static int
+cmd_terms(const struct options *o)
+{
+	struct store *st = NULL;
+	char v[16];
+	int rc, n;
+
+	if (o->terms_version == 0) {
+		fprintf(stderr, "guichetd: terms wants --version N\n");
+		return EXIT_USAGE;
+	}
+	rc = store_open(o->db, true, &st);
+	if (rc == ST_OK) {
+		n = snprintf(v, sizeof(v), "%d", o->terms_version);
+		rc = st->ops->meta_put(st, "terms_version", (const unsigned char *)v, (size_t)n);
+	}
+	store_close(st);
+	if (rc != ST_OK) {
+		fprintf(stderr, "guichetd: could not set the terms version (see the log above)\n");
+		return 1;
+	}
+	printf("terms of use: version %d; every user accepts them at their next sign-in\n",
+	       o->terms_version);
+	return 0;
 }
 
 static int
@@ -302,7 +394,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0) {
+	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
+	    strcmp(argv[1], "terms") != 0) {
 		fprintf(stderr, "guichetd: unknown command %s\n", argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -313,5 +406,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "guichetd: libsodium failed to start\n");
 		return 1;
 	}
+	if (strcmp(argv[1], "terms") == 0)
+		return cmd_terms(&o);
 	return strcmp(argv[1], "serve") == 0 ? cmd_serve(&o) : cmd_demo(&o);
 }

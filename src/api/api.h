@@ -14,6 +14,15 @@ int api_payment_capture(struct req *r);
 int api_payment_cancel(struct req *r);
 int api_payment_refund(struct req *r);
 
+/* Back-office sign-in, SPEC §3 and §16 (api/session.c). */
+int api_session_create(struct req *r);
+int api_session_get(struct req *r);
+int api_session_delete(struct req *r);
+int api_password_change(struct req *r);
+int api_password_strength(struct req *r);
+int api_terms_get(struct req *r);
+int api_terms_accept(struct req *r);
+
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 

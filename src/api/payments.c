@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/json.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -274,81 +275,6 @@ pay_submit(struct req *r, struct pay_job *j)
 
 /* --- parsing ------------------------------------------------------------------------------- */
 
-/* Answers 400 naming the field. Always returns 0 (the request is answered). */
-static int
-bad_field(struct req *r, const char *field, const char *message)
-{
-	json_t *e = json_pack("{s:s, s:s, s:s}", "error", "invalid_field", "field", field,
-	                      "message", message);
-
-	log_info("event=api_invalid req=%s field=%s", r->id, field);
-	http_reply_json(r, 400, e);
-	return 0;
-}
-
-/* Parses the body as a JSON object; an empty body is {} when empty_ok. NULL: answered. */
-static json_t *
-parse_object(struct req *r, bool empty_ok)
-{
-	h2o_iovec_t body = http_body(r);
-	json_error_t err;
-	json_t *o;
-
-	if (body.len == 0 && empty_ok)
-		return json_object();
-	o = json_loadb(body.base, body.len, JSON_REJECT_DUPLICATES, &err);
-	if (o == NULL || !json_is_object(o)) {
-		json_decref(o);
-		http_reply_error(r, ST_INVALID, "bad_json",
-		                 o ? "The body must be a JSON object." : NULL);
-		return NULL;
-	}
-	return o;
-}
-
-/* Rejects members not in allowed (NULL-terminated). Returns the first unknown name or NULL. */
-static const char *
-unknown_member(json_t *o, const char *const *allowed)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(o, k, v)
-	{
-		bool ok = false;
-
-		for (const char *const *a = allowed; *a != NULL; a++)
-			ok = ok || strcmp(*a, k) == 0;
-		if (!ok)
-			return k;
-	}
-	return NULL;
-}
-
-/* Copies a string member of 1..cap-1 bytes without control characters. Returns 1 when
- * absent, 0 when copied, -1 when present but not such a string. */
-static int
-get_text(json_t *o, const char *name, char *dst, size_t cap)
-{
-	json_t *v = json_object_get(o, name);
-	const char *s;
-	size_t len;
-
-	if (v == NULL)
-		return 1;
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (len == 0 || len >= cap || strlen(s) != len)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -1;
-	memcpy(dst, s, len + 1);
-	return 0;
-}
-
 /* An amount member: 1 absent, 0 valid, -1 invalid (not an integer, or out of range). */
 static int
 get_amount(json_t *o, const char *name, int64_t *out)
@@ -407,37 +333,36 @@ parse_card(struct req *r, json_t *card, struct payment_request *p)
 {
 	static const char *const allowed[] = {"number", "expiry", "cvv", NULL};
 	char number[40], cvv[8];
-	const char *bad;
 	int rc = 0;
 
 	if (!json_is_object(card)) {
-		bad_field(r, "card", "card must be an object with number, expiry and cvv.");
+		json_bad_field(r, "card", "card must be an object with number, expiry and cvv.");
 		return -1;
 	}
-	if ((bad = unknown_member(card, allowed)) != NULL) {
-		bad_field(r, "card", "card has an unknown member.");
+	if (json_refuse_unknown(r, card, allowed))
 		return -1;
-	}
-	if (get_text(card, "number", number, sizeof(number)) != 0 ||
+	if (json_get_text(card, "number", number, sizeof(number)) != 0 ||
 	    card_number_normalize(number, p->digits) != 0 || !card_luhn_valid(p->digits) ||
 	    (p->method = card_method_detect(p->digits)) == METHOD_NONE) {
-		bad_field(r, "card.number",
-		          "card.number must be a valid card number (12 to 19 digits, Luhn, a known "
-		          "scheme's prefix and length).");
+		json_bad_field(
+		        r, "card.number",
+		        "card.number must be a valid card number (12 to 19 digits, Luhn, a known "
+		        "scheme's prefix and length).");
 		rc = -1;
 		goto out;
 	}
-	if (get_text(card, "expiry", p->expiry, sizeof(p->expiry)) != 0 ||
+	if (json_get_text(card, "expiry", p->expiry, sizeof(p->expiry)) != 0 ||
 	    card_expiry_parse(p->expiry, &p->expiry_month, &p->expiry_year) != 0) {
-		bad_field(r, "card.expiry", "card.expiry must be MMYY.");
+		json_bad_field(r, "card.expiry", "card.expiry must be MMYY.");
 		rc = -1;
 		goto out;
 	}
 	/* The CVV is checked for form, then forgotten: never stored, never logged. */
-	if (get_text(card, "cvv", cvv, sizeof(cvv)) != 0 ||
+	if (json_get_text(card, "cvv", cvv, sizeof(cvv)) != 0 ||
 	    strspn(cvv, "0123456789") != strlen(cvv) ||
 	    strlen(cvv) != (p->method == METHOD_AMEX ? 4u : 3u)) {
-		bad_field(r, "card.cvv", "card.cvv must be 3 digits (4 for American Express).");
+		json_bad_field(r, "card.cvv",
+		               "card.cvv must be 3 digits (4 for American Express).");
 		rc = -1;
 		goto out;
 	}
@@ -458,11 +383,11 @@ api_payment_create(struct req *r)
 	struct pay_job *j;
 	struct payment_request *p;
 	json_t *o, *v;
-	const char *bad;
+
 	char capture[8];
 	int g;
 
-	if ((o = parse_object(r, false)) == NULL)
+	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
 	j = pay_job_new(r, PAY_CREATE);
 	p = &j->prq;
@@ -470,53 +395,53 @@ api_payment_create(struct req *r)
 	p->shop_id = j->shop_id;
 	p->deferral_days = -1;
 
-	if ((bad = unknown_member(o, allowed)) != NULL) {
-		bad_field(r, bad, "Unknown member.");
+	if (json_refuse_unknown(r, o, allowed))
 		goto fail;
-	}
 	if (get_amount(o, "amount", &p->amount) != 0) {
-		bad_field(r, "amount",
-		          "amount must be an integer count of minor units, 1 to 99999999999.");
+		json_bad_field(r, "amount",
+		               "amount must be an integer count of minor units, 1 to 99999999999.");
 		goto fail;
 	}
-	if (get_text(o, "currency", p->currency, sizeof(p->currency)) != 0 ||
+	if (json_get_text(o, "currency", p->currency, sizeof(p->currency)) != 0 ||
 	    money_currency_find(p->currency) == NULL) {
-		bad_field(r, "currency", "currency must be a supported ISO 4217 code, e.g. EUR.");
+		json_bad_field(r, "currency",
+		               "currency must be a supported ISO 4217 code, e.g. EUR.");
 		goto fail;
 	}
-	if (get_text(o, "order_ref", p->order_ref, sizeof(p->order_ref)) != 0) {
-		bad_field(r, "order_ref", "order_ref must be a string of 1 to 250 bytes.");
+	if (json_get_text(o, "order_ref", p->order_ref, sizeof(p->order_ref)) != 0) {
+		json_bad_field(r, "order_ref", "order_ref must be a string of 1 to 250 bytes.");
 		goto fail;
 	}
-	g = get_text(o, "email", p->email, sizeof(p->email));
+	g = json_get_text(o, "email", p->email, sizeof(p->email));
 	if (g < 0 || (g == 0 && !email_valid(p->email))) {
-		bad_field(r, "email", "email must be an e-mail address.");
+		json_bad_field(r, "email", "email must be an e-mail address.");
 		goto fail;
 	}
-	g = get_text(o, "customer_country", p->customer_country, sizeof(p->customer_country));
+	g = json_get_text(o, "customer_country", p->customer_country, sizeof(p->customer_country));
 	if (g < 0 || (g == 0 && (strlen(p->customer_country) != 2 ||
 	                         strspn(p->customer_country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2))) {
-		bad_field(r, "customer_country",
-		          "customer_country must be an ISO 3166-1 alpha-2 code, e.g. FR.");
+		json_bad_field(r, "customer_country",
+		               "customer_country must be an ISO 3166-1 alpha-2 code, e.g. FR.");
 		goto fail;
 	}
-	g = get_text(o, "capture", capture, sizeof(capture));
+	g = json_get_text(o, "capture", capture, sizeof(capture));
 	if (g < 0 || (g == 0 && strcmp(capture, "auto") != 0 && strcmp(capture, "manual") != 0)) {
-		bad_field(r, "capture", "capture must be \"auto\" or \"manual\".");
+		json_bad_field(r, "capture", "capture must be \"auto\" or \"manual\".");
 		goto fail;
 	}
 	p->capture_manual = g == 0 && strcmp(capture, "manual") == 0;
 	if ((v = json_object_get(o, "deferral_days")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 30 || p->capture_manual) {
-			bad_field(r, "deferral_days",
-			          "deferral_days must be an integer 0 to 30, with capture auto.");
+			json_bad_field(
+			        r, "deferral_days",
+			        "deferral_days must be an integer 0 to 30, with capture auto.");
 			goto fail;
 		}
 		p->deferral_days = (int)json_integer_value(v);
 	}
 	if ((v = json_object_get(o, "card")) == NULL) {
-		bad_field(r, "card", "card is required.");
+		json_bad_field(r, "card", "card is required.");
 		goto fail;
 	}
 	if (parse_card(r, v, p) != 0)
@@ -546,19 +471,16 @@ operate(struct req *r, enum txn_op op)
 	bool takes_amount = op == OP_CAPTURE || op == OP_REFUND;
 	struct pay_job *j;
 	json_t *o;
-	const char *bad;
 
-	if ((o = parse_object(r, true)) == NULL)
+	if ((o = json_body_object(r, true)) == NULL)
 		return 0;
 	j = pay_job_new(r, PAY_OPERATE);
 	j->op = op;
-	if ((bad = unknown_member(o, takes_amount ? with_amount : nothing)) != NULL) {
-		bad_field(r, bad, "Unknown member.");
+	if (json_refuse_unknown(r, o, takes_amount ? with_amount : nothing))
 		goto fail;
-	}
 	if (takes_amount && get_amount(o, "amount", &j->amount) < 0) {
-		bad_field(r, "amount",
-		          "amount must be an integer count of minor units, 1 to 99999999999.");
+		json_bad_field(r, "amount",
+		               "amount must be an integer count of minor units, 1 to 99999999999.");
 		goto fail;
 	}
 	if (take_idempotency(r, j) != 0)

@@ -7,6 +7,7 @@
 /* Request bodies. */
 #define LIMIT_BODY_GLOBAL     (1024 * 1024) /* h2o refuses above this itself */
 #define LIMIT_BODY_API        (16 * 1024)   /* merchant API requests */
+#define LIMIT_BODY_BO         (64 * 1024)   /* back-office JSON requests */
 #define LIMIT_IDEMPOTENCY_KEY 255           /* SPEC §4 */
 #define LIMIT_ORDER_REF       250           /* characters of an order reference */
 #define LIMIT_EMAIL           254           /* RFC 5321 path limit */
@@ -19,7 +20,10 @@
 #define LIMIT_QUEUE        65536 /* jobs waiting for the writer before 503 */
 
 /* Times. */
-#define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600) /* SPEC §4: at least 24 h */
-#define LIMIT_SHUTDOWN_GRACE_S   10          /* in-flight requests at SIGTERM */
+#define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600)             /* SPEC §4: at least 24 h */
+#define LIMIT_SHUTDOWN_GRACE_S   10                      /* in-flight requests at SIGTERM */
+#define LIMIT_SESSION_MAX_US     (12LL * 3600 * 1000000) /* a session's life, whatever happens */
+#define LIMIT_IDLE_DEFAULT_S     900                     /* idle timeout: 15 min (PCI DSS 8.2.8) */
+#define LIMIT_IDLE_MAX_S         7200 /* the hosted-access manual's 2 h at most */
 
 #endif

@@ -21,6 +21,7 @@ enum status {
 	ST_INTERNAL,  /* a bug or an unexpected failure (500) */
 	ST_BUSY,      /* the server is shutting down or overloaded (503) */
 	ST_METHOD,    /* the path exists, not with this method (405) */
+	ST_LOCKED,    /* the account is locked (423) */
 };
 
 #define WUR __attribute__((warn_unused_result))

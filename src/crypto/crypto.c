@@ -42,6 +42,12 @@ crypto_wipe(void *p, size_t len)
 	sodium_memzero(p, len);
 }
 
+bool
+crypto_equal(const void *a, const void *b, size_t len)
+{
+	return sodium_memcmp(a, b, len) == 0;
+}
+
 void
 crypto_random(void *buf, size_t len)
 {

@@ -41,6 +41,9 @@ void crypto_secret_free(void *p);
 /* Wipes len bytes at p. */
 void crypto_wipe(void *p, size_t len);
 
+/* Constant-time comparison of len bytes. */
+bool crypto_equal(const void *a, const void *b, size_t len);
+
 /* Fills buf with len random bytes. */
 void crypto_random(void *buf, size_t len);
 

@@ -1,6 +1,8 @@
 /*
  * org.c - names of the organisation enums.
  */
+#include <string.h>
+
 #include "domain/org.h"
 
 const char *
@@ -18,4 +20,13 @@ profile_name(enum profile p)
 	                                                  "entry", "hmac"};
 
 	return (unsigned)p < PROFILE__COUNT ? names[p] : "";
+}
+
+enum profile
+profile_parse(const char *name)
+{
+	for (int p = 0; p < PROFILE__COUNT; p++)
+		if (strcmp(profile_name((enum profile)p), name) == 0)
+			return (enum profile)p;
+	return PROFILE__COUNT;
 }

@@ -71,4 +71,7 @@ struct user {
 const char *node_level_name(enum node_level l);
 const char *profile_name(enum profile p);
 
+/* The profile of that name, or PROFILE__COUNT when unknown. */
+enum profile profile_parse(const char *name);
+
 #endif

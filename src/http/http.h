@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "common/status.h"
+#include "http/sessions.h"
 #include "http/shops.h"
 #include "work/work.h"
 
@@ -22,7 +23,20 @@ struct app;
 struct loop;
 
 /* Who must be authenticated for a route. */
-enum route_auth { AUTH_NONE = 0, AUTH_HMAC };
+enum route_auth {
+	AUTH_NONE = 0,
+	AUTH_HMAC,    /* a shop, by the HMAC signature (merchant API) */
+	AUTH_SESSION, /* a back-office user, by the session cookie (+ CSRF token to change) */
+};
+
+/* Profiles allowed on an AUTH_SESSION route: a bit per enum profile. */
+#define P(p) (1u << (p))
+#define P_ALL                                                                                      \
+	(P(PROFILE_CONSULTATION) | P(PROFILE_ACTION) | P(PROFILE_ADMIN) | P(PROFILE_ENTRY) |       \
+	 P(PROFILE_HMAC))
+
+/* Route flags. */
+#define ROUTE_BEFORE_NEXT 1u /* reachable while a sign-in step (password, terms) is pending */
 
 struct req;
 typedef int (*route_handler)(struct req *r);
@@ -32,7 +46,9 @@ struct route {
 	const char *pattern; /* "/api/v1/payments/{id}/capture": {id} is a decimal id */
 	route_handler handler;
 	enum route_auth auth;
-	size_t body_max;     /* bytes; larger bodies get 413 */
+	size_t body_max;   /* bytes; larger bodies get 413 */
+	unsigned profiles; /* AUTH_SESSION: who may call it (the authorization table) */
+	unsigned flags;
 	const char *summary; /* printed by `guichetd routes` */
 };
 
@@ -49,8 +65,16 @@ struct req {
 	int64_t path_id;               /* the {id} of the pattern, 0 when none */
 	const struct shop_auth *shop;  /* AUTH_HMAC: the authenticated shop */
 	const unsigned char *shop_key; /* its HMAC key (64 bytes), lent by the cache */
+	struct session session;        /* AUTH_SESSION: the signed-in user */
 	char id[17];                   /* request id, logged and returned */
 };
+
+/* The back office's session cookie and the size of its tokens (256-bit, SPEC §3). */
+#define HTTP_SESSION_COOKIE "guichet_session"
+#define HTTP_TOKEN_LEN      32
+
+/* Now, in microseconds since the epoch. */
+int64_t http_now(void);
 
 /* The request body (may be empty), and a header's value (NULL when absent). Lent. */
 h2o_iovec_t http_body(struct req *r);
@@ -85,15 +109,22 @@ struct http_job {
 	void (*respond)(struct http_job *job, struct req *r);
 	/* On the loop: free the job; always called, answered or not. */
 	void (*free)(struct http_job *job);
+	/* When set, a job handed to a reader goes on to the writer with this run once its first
+	 * run returned ST_OK (e.g. Argon2 on a reader, then the sign-in recorded). */
+	int (*then_write)(struct work_job *job, struct store *st);
 };
 
 /* Hands job to the writer (write) or a reader. On ST_OK the job is owned by the hand-off
  * until free; otherwise the caller still owns it and should answer the error. */
 int http_submit(struct req *r, struct http_job *job, bool write) WUR;
 
-/* Process-wide state shared by every loop; read-only after start. */
+/* Process-wide state shared by every loop; read-only after start but for the session table,
+ * which has its own lock. */
 struct app {
 	struct work *work;
+	struct session_cache *sessions;
+	int64_t idle_us; /* back-office idle timeout */
+	bool tls;
 	struct shop_cache *shops;
 	const struct crypto_keys *keys;
 	const struct acquirer_ops *acquirer;

@@ -29,6 +29,8 @@ static const struct status_row status_table[] = {
         {ST_INTERNAL, 500, "internal_error", "Internal error; nothing was recorded."},
         {ST_BUSY, 503, "busy", "The server is busy or stopping; nothing was recorded. Try again."},
         {ST_METHOD, 405, "method_not_allowed", "This method is not allowed on this path."},
+        {ST_LOCKED, 423, "locked",
+         "This account is locked after 3 failed sign-ins; an administrator can unlock it."},
 };
 
 /* Messages of the finer codes handlers use. */
@@ -44,6 +46,14 @@ static const struct {
         {"idempotency_conflict", "This Idempotency-Key was used with another request."},
         {"bad_idempotency_key", "The Idempotency-Key must be 1 to 255 printable ASCII characters."},
         {"no_contract", "The shop has no active contract for this card's payment method."},
+        {"bad_credentials", "Wrong login or password."},
+        {"not_signed_in", "Sign in first."},
+        {"session_expired", "The session ended (idle too long, or 12 hours old). Sign in again."},
+        {"csrf", "The X-CSRF-Token header is missing or does not match this session."},
+        {"change_password", "Change your password before anything else."},
+        {"accept_terms", "Accept the terms of use before anything else."},
+        {"wrong_password", "The current password is wrong."},
+        {"password_reused", "The new password must differ from the last 4."},
 };
 
 static const struct status_row *
@@ -91,6 +101,8 @@ reason_of(int status)
 		return "Payload Too Large";
 	case 422:
 		return "Unprocessable Content";
+	case 423:
+		return "Locked";
 	case 500:
 		return "Internal Server Error";
 	case 503:

@@ -1,22 +1,41 @@
 /*
  * routes.c - the route table: every path guichetd answers, its method, handler, who must be
- * authenticated and the largest body it takes. docs/openapi.yaml documents the /api routes;
- * a system test checks the two agree (`guichetd routes` prints this table).
+ * authenticated, the largest body it takes, and for the back office which profiles may call
+ * it (SPEC §3): this table is the only thing that decides. docs/openapi.yaml documents the
+ * /api routes; `guichetd routes` prints the table, and the system tests walk it.
  */
 #include "api/api.h"
 #include "common/limits.h"
 
+/* Fields: method, pattern, handler, auth, body_max, profiles, flags, summary. */
 const struct route routes[] = {
-        {"POST", "/api/v1/payments", api_payment_create, AUTH_HMAC, LIMIT_BODY_API,
+        /* The merchant API (SPEC §4, §16). */
+        {"POST", "/api/v1/payments", api_payment_create, AUTH_HMAC, LIMIT_BODY_API, 0, 0,
          "create a payment"},
-        {"GET", "/api/v1/payments/{id}", api_payment_get, AUTH_HMAC, 0, "get a payment"},
-        {"POST", "/api/v1/payments/{id}/capture", api_payment_capture, AUTH_HMAC, LIMIT_BODY_API,
-         "capture an authorization"},
-        {"POST", "/api/v1/payments/{id}/cancel", api_payment_cancel, AUTH_HMAC, LIMIT_BODY_API,
-         "cancel a payment not yet sent"},
-        {"POST", "/api/v1/payments/{id}/refund", api_payment_refund, AUTH_HMAC, LIMIT_BODY_API,
-         "refund a sent payment"},
-        {"GET", "/healthz", api_health, AUTH_NONE, 0, "liveness"},
+        {"GET", "/api/v1/payments/{id}", api_payment_get, AUTH_HMAC, 0, 0, 0, "get a payment"},
+        {"POST", "/api/v1/payments/{id}/capture", api_payment_capture, AUTH_HMAC, LIMIT_BODY_API, 0,
+         0, "capture an authorization"},
+        {"POST", "/api/v1/payments/{id}/cancel", api_payment_cancel, AUTH_HMAC, LIMIT_BODY_API, 0,
+         0, "cancel a payment not yet sent"},
+        {"POST", "/api/v1/payments/{id}/refund", api_payment_refund, AUTH_HMAC, LIMIT_BODY_API, 0,
+         0, "refund a sent payment"},
+
+        /* The back office: sign-in (SPEC §3, §16). */
+        {"POST", "/bo/api/session", api_session_create, AUTH_NONE, LIMIT_BODY_BO, 0, 0, "sign in"},
+        {"GET", "/bo/api/session", api_session_get, AUTH_SESSION, 0, P_ALL, ROUTE_BEFORE_NEXT,
+         "the signed-in user and the next sign-in step"},
+        {"DELETE", "/bo/api/session", api_session_delete, AUTH_SESSION, 0, P_ALL, ROUTE_BEFORE_NEXT,
+         "sign out"},
+        {"POST", "/bo/api/password", api_password_change, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
+         ROUTE_BEFORE_NEXT, "change one's password"},
+        {"POST", "/bo/api/password/strength", api_password_strength, AUTH_SESSION, LIMIT_BODY_BO,
+         P_ALL, ROUTE_BEFORE_NEXT, "the strength of a candidate password"},
+        {"GET", "/bo/api/terms", api_terms_get, AUTH_SESSION, 0, P_ALL, ROUTE_BEFORE_NEXT,
+         "the terms of use and their version"},
+        {"POST", "/bo/api/terms", api_terms_accept, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
+         ROUTE_BEFORE_NEXT, "accept the terms of use"},
+
+        {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };
 
 const size_t routes_n = sizeof(routes) / sizeof(routes[0]);

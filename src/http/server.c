@@ -110,6 +110,13 @@ deliver_to_loop(struct work_job *w)
 {
 	struct http_job *job = (struct http_job *)w;
 
+	if (job->then_write != NULL && w->rc == ST_OK) {
+		w->run = job->then_write;
+		job->then_write = NULL;
+		if (work_submit_write(job->loop->app->work, w) == ST_OK)
+			return;
+		w->rc = ST_BUSY;
+	}
 	h2o_multithread_send_message(&job->loop->jobs_rx, &job->msg);
 }
 
@@ -224,7 +231,7 @@ error_job_run(struct work_job *w, struct store *st)
 }
 
 static void
-error_job_free(struct work_job *w)
+job_free_plain(struct work_job *w)
 {
 	free(w);
 }
@@ -242,7 +249,7 @@ api_error_log(struct req *r, int status, const char *code)
 		abort();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	j->work.run = error_job_run;
-	j->work.deliver = error_job_free;
+	j->work.deliver = job_free_plain;
 	j->brand_id = r->shop->shop.brand_id;
 	j->shop_id = r->shop->shop.id;
 	j->at = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -254,6 +261,153 @@ api_error_log(struct req *r, int status, const char *code)
 	snprintf(j->code, sizeof(j->code), "%s", code);
 	if (work_submit_write(r->app->work, &j->work) != ST_OK)
 		free(j);
+}
+
+/* What the loop tells the store about sessions without waiting for it: a session seen (at
+ * most once a minute) or ended by its idle or absolute limit. */
+struct session_job {
+	struct work_job work;
+	int64_t brand_id, session_id, user_id, at;
+	bool ended;
+	char login[65], name[81], email[255];
+};
+
+static int
+session_job_run(struct work_job *w, struct store *st)
+{
+	struct session_job *j = (struct session_job *)w;
+	struct action a = {0};
+	int rc;
+
+	if (!j->ended)
+		return st->ops->session_touch(st, j->brand_id, j->session_id, j->at);
+	rc = st->ops->session_delete(st, j->brand_id, j->session_id);
+	a.brand_id = j->brand_id;
+	a.at = j->at;
+	a.user_id = j->user_id;
+	a.user_login = j->login;
+	a.user_name = j->name;
+	a.user_email = j->email;
+	a.action = "session_expired";
+	if (rc == ST_OK)
+		rc = st->ops->action_add(st, &a);
+	return rc;
+}
+
+static void
+session_job_tell(struct req *r, const struct session *s, int64_t now, bool ended)
+{
+	struct session_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		abort();
+	j->work.run = session_job_run;
+	j->work.deliver = job_free_plain;
+	j->brand_id = s->brand_id;
+	j->session_id = s->id;
+	j->user_id = s->user_id;
+	j->at = now;
+	j->ended = ended;
+	snprintf(j->login, sizeof(j->login), "%s", s->login);
+	snprintf(j->name, sizeof(j->name), "%s", s->name);
+	snprintf(j->email, sizeof(j->email), "%s", s->email);
+	if (work_submit_write(r->app->work, &j->work) != ST_OK)
+		free(j);
+}
+
+/* The value of cookie name in the Cookie headers, or an empty vector. */
+static h2o_iovec_t
+cookie_value(struct req *r, const char *name)
+{
+	size_t nlen = strlen(name);
+	ssize_t i = -1;
+
+	while ((i = h2o_find_header(&r->h2o->headers, H2O_TOKEN_COOKIE, i)) != -1) {
+		h2o_iovec_t v = r->h2o->headers.entries[i].value;
+		size_t p = 0;
+
+		while (p < v.len) {
+			size_t end = p;
+
+			while (end < v.len && v.base[end] != ';')
+				end++;
+			while (p < end && v.base[p] == ' ')
+				p++;
+			if (end - p > nlen && memcmp(v.base + p, name, nlen) == 0 &&
+			    v.base[p + nlen] == '=')
+				return h2o_iovec_init(v.base + p + nlen + 1, end - p - nlen - 1);
+			p = end + 1;
+		}
+	}
+	return h2o_iovec_init(NULL, 0);
+}
+
+int64_t
+http_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* SPEC §3, §16: the session cookie, its idle and absolute limits, the authorization table,
+ * the CSRF token on every change, and the sign-in steps still to do. 0: answered; -1: go on. */
+static int
+authenticate_session(struct req *r)
+{
+	h2o_iovec_t cookie = cookie_value(r, HTTP_SESSION_COOKIE);
+	const h2o_iovec_t *csrf;
+	unsigned char token[HTTP_TOKEN_LEN], hash[CRYPTO_HASH_LEN];
+	bool persist, ended;
+	int64_t now = http_now();
+	int rc;
+
+	if (cookie.len != 2 * HTTP_TOKEN_LEN ||
+	    crypto_unhex(token, sizeof(token), cookie.base, cookie.len) != ST_OK) {
+		http_reply_error(r, ST_AUTH, "not_signed_in", NULL);
+		return 0;
+	}
+	crypto_digest(hash, token, sizeof(token));
+	crypto_wipe(token, sizeof(token));
+	rc = session_cache_use(r->app->sessions, hash, now, r->app->idle_us, LIMIT_SESSION_MAX_US,
+	                       &r->session, &persist, &ended);
+	if (ended) {
+		log_info("event=session_expired req=%s user=%lld", r->id,
+		         (long long)r->session.user_id);
+		session_job_tell(r, &r->session, now, true);
+		http_reply_error(r, ST_AUTH, "session_expired", NULL);
+		return 0;
+	}
+	if (rc != ST_OK) {
+		http_reply_error(r, ST_AUTH, "not_signed_in", NULL);
+		return 0;
+	}
+	if (persist)
+		session_job_tell(r, &r->session, now, false);
+	if ((r->route->profiles & P(r->session.profile)) == 0) {
+		http_reply_error(r, ST_FORBIDDEN, NULL, NULL);
+		return 0;
+	}
+	if (!h2o_memis(r->h2o->method.base, r->h2o->method.len, H2O_STRLIT("GET"))) {
+		csrf = http_header(r, "x-csrf-token");
+		if (csrf == NULL || csrf->len != 2 * HTTP_TOKEN_LEN ||
+		    crypto_unhex(token, sizeof(token), csrf->base, csrf->len) != ST_OK) {
+			http_reply_error(r, ST_FORBIDDEN, "csrf", NULL);
+			return 0;
+		}
+		crypto_digest(hash, token, sizeof(token));
+		crypto_wipe(token, sizeof(token));
+		if (!crypto_equal(hash, r->session.csrf_hash, sizeof(hash))) {
+			http_reply_error(r, ST_FORBIDDEN, "csrf", NULL);
+			return 0;
+		}
+	}
+	if (r->session.next != NEXT_NONE && (r->route->flags & ROUTE_BEFORE_NEXT) == 0) {
+		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
+		return 0;
+	}
+	return -1;
 }
 
 /* Refuses a merchant API request: the answer, the access log and the shop's error log. */
@@ -340,6 +494,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		return 0;
 	}
 	if (route->auth == AUTH_HMAC && authenticate_hmac(r) == 0)
+		return 0;
+	if (route->auth == AUTH_SESSION && authenticate_session(r) == 0)
 		return 0;
 	return route->handler(r);
 }

@@ -55,7 +55,45 @@ struct shop_auth {
 	size_t key_sealed_len;
 };
 
+/* A user as sign-in sees them (SPEC §3). */
+struct user_auth {
+	struct user u;
+	int failed_attempts;
+	bool locked;
+	int terms_version; /* the version of the terms they accepted; 0: none */
+	int64_t password_set_at;
+	char language[3];
+	char time_zone[41];
+	char pspid[33]; /* the brand's account id (Ingenico form) */
+};
+
+/* One session (one per user). Tokens only as hashes. */
+struct session_row {
+	int64_t id;
+	int64_t brand_id;
+	int64_t user_id;
+	unsigned char token_hash[32];
+	unsigned char csrf_hash[32];
+	char device[81];
+	int64_t created_at;
+	int64_t last_seen_at;
+};
+
+/* One entry of the action log (SPEC §13). */
+struct action {
+	int64_t brand_id;
+	int64_t at;
+	int64_t user_id; /* 0: the system */
+	const char *user_login;
+	const char *user_name;
+	const char *user_email;
+	const char *action; /* "sign_in", "sign_in_failed", "locked", ... */
+	const char *details;
+};
+
 typedef int (*store_shop_cb)(void *arg, const struct shop_auth *sa);
+typedef int (*store_session_cb)(void *arg, const struct session_row *s);
+typedef int (*store_hash_cb)(void *arg, const char *password_hash);
 typedef int (*store_history_cb)(void *arg, const struct history *h);
 
 struct store_ops {
@@ -119,6 +157,35 @@ struct store_ops {
 	int (*block_add)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                 const unsigned char *fp, size_t fp_len, const char *masked,
 	                 int64_t user_id, int64_t now);
+
+	/* Users and sign-in. user_by_login: ST_NOTFOUND when no such login. */
+	int (*user_by_login)(struct store *st, const char *login, struct user_auth *out);
+	int (*user_get)(struct store *st, int64_t brand_id, int64_t id, struct user_auth *out);
+	/* Counts a failed sign-in; locks the account when it reaches max. *locked: it is now. */
+	int (*user_sign_in_failed)(struct store *st, int64_t brand_id, int64_t id, int max,
+	                           bool *locked);
+	/* A successful sign-in: failures forgotten, last sign-in and count updated. */
+	int (*user_signed_in)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+	/* Sets the password hash (the old one goes to the history) and must_change. */
+	int (*user_password_set)(struct store *st, int64_t brand_id, int64_t id, const char *hash,
+	                         bool must_change, int64_t now);
+	/* Calls cb with the current hash and the n most recent earlier ones. */
+	int (*user_password_hashes)(struct store *st, int64_t brand_id, int64_t id, int n,
+	                            store_hash_cb cb, void *arg);
+	int (*user_terms_accept)(struct store *st, int64_t brand_id, int64_t id, int version);
+	/* The current version of the terms of use (meta "terms_version"). */
+	int (*terms_version)(struct store *st, int *version);
+
+	/* Sessions. session_put replaces the user's session, if any. */
+	int (*session_by_user)(struct store *st, int64_t brand_id, int64_t user_id,
+	                       struct session_row *out);
+	int (*session_put)(struct store *st, struct session_row *s);
+	int (*session_delete)(struct store *st, int64_t brand_id, int64_t id);
+	int (*session_touch)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+	int (*sessions_each)(struct store *st, store_session_cb cb, void *arg);
+
+	/* The action log: append only. */
+	int (*action_add)(struct store *st, const struct action *a);
 
 	/* Error log of the merchant API. */
 	int (*api_error_add)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,

@@ -44,6 +44,21 @@ enum stmt_id {
 	S_BLOCK_HAS,
 	S_BLOCK_ADD,
 	S_API_ERROR_ADD,
+	S_USER_BY_LOGIN,
+	S_USER_GET,
+	S_USER_FAILED,
+	S_USER_SIGNED_IN,
+	S_USER_HISTORY_PUSH,
+	S_USER_PASSWORD_SET,
+	S_USER_HASHES,
+	S_USER_TERMS,
+	S_SESSION_BY_USER,
+	S_SESSION_DELETE_USER,
+	S_SESSION_INSERT,
+	S_SESSION_DELETE,
+	S_SESSION_TOUCH,
+	S_SESSIONS_EACH,
+	S_ACTION_ADD,
 	S__COUNT
 };
 
@@ -56,7 +71,44 @@ enum stmt_id {
 	"accepted_at, "                                                                            \
 	"updated_at, bank_day"
 
+#define USER_COLS                                                                                  \
+	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
+	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
+	"u.language, u.time_zone, b.pspid FROM user u JOIN brand b ON b.id = u.brand_id "
+
+#define SESSION_COLS                                                                               \
+	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at"
+
 static const char *const stmt_sql[S__COUNT] = {
+        [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
+        [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
+        [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
+                          "locked = locked OR failed_attempts + 1 >= ?3 "
+                          "WHERE brand_id = ?1 AND id = ?2 RETURNING locked",
+        [S_USER_SIGNED_IN] = "UPDATE user SET failed_attempts = 0, last_login_at = ?3, "
+                             "login_count = login_count + 1 WHERE brand_id = ?1 AND id = ?2",
+        [S_USER_HISTORY_PUSH] = "INSERT INTO password_history(brand_id, user_id, password_hash, "
+                                "set_at) SELECT brand_id, id, password_hash, password_set_at "
+                                "FROM user WHERE brand_id = ?1 AND id = ?2",
+        [S_USER_PASSWORD_SET] = "UPDATE user SET password_hash = ?3, must_change = ?4, "
+                                "password_set_at = ?5 WHERE brand_id = ?1 AND id = ?2",
+        [S_USER_HASHES] = "SELECT password_hash FROM user WHERE brand_id = ?1 AND id = ?2 "
+                          "UNION ALL SELECT * FROM (SELECT password_hash FROM password_history "
+                          "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3)",
+        [S_USER_TERMS] = "UPDATE user SET terms_version = ?3 WHERE brand_id = ?1 AND id = ?2",
+        [S_SESSION_BY_USER] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND "
+                              "user_id = ?2",
+        [S_SESSION_DELETE_USER] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2",
+        [S_SESSION_INSERT] =
+                "INSERT INTO session(brand_id, user_id, token_hash, csrf_hash, device, "
+                "created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        [S_SESSION_DELETE] = "DELETE FROM session WHERE brand_id = ?1 AND id = ?2",
+        [S_SESSION_TOUCH] = "UPDATE session SET last_seen_at = max(last_seen_at, ?3) "
+                            "WHERE brand_id = ?1 AND id = ?2",
+        [S_SESSIONS_EACH] = "SELECT " SESSION_COLS " FROM session ORDER BY id",
+        [S_ACTION_ADD] = "INSERT INTO action_log(brand_id, at, user_id, user_login, user_name, "
+                         "user_email, action, details) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, "
+                         "?7, ?8)",
         [S_BEGIN_READ] = "BEGIN DEFERRED",
         [S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
         [S_COMMIT] = "COMMIT",
@@ -863,6 +915,298 @@ lite_api_error_add(struct store *st, int64_t brand_id, int64_t shop_id, int64_t 
 	return exec_done(ls, s, "api_error_add");
 }
 
+static void
+user_read(sqlite3_stmt *s, struct user_auth *ua)
+{
+	char profile[16];
+
+	memset(ua, 0, sizeof(*ua));
+	ua->u.id = sqlite3_column_int64(s, 0);
+	ua->u.brand_id = sqlite3_column_int64(s, 1);
+	ua->u.node_id = sqlite3_column_int64(s, 2);
+	text_copy(ua->u.login, sizeof(ua->u.login), s, 3);
+	text_copy(ua->u.name, sizeof(ua->u.name), s, 4);
+	text_copy(ua->u.email, sizeof(ua->u.email), s, 5);
+	text_copy(profile, sizeof(profile), s, 6);
+	ua->u.profile = profile_parse(profile);
+	text_copy(ua->u.password_hash, sizeof(ua->u.password_hash), s, 7);
+	ua->u.must_change = sqlite3_column_int(s, 8) != 0;
+	ua->failed_attempts = sqlite3_column_int(s, 9);
+	ua->locked = sqlite3_column_int(s, 10) != 0;
+	ua->terms_version = sqlite3_column_int(s, 11);
+	ua->password_set_at = sqlite3_column_int64(s, 12);
+	text_copy(ua->language, sizeof(ua->language), s, 13);
+	text_copy(ua->time_zone, sizeof(ua->time_zone), s, 14);
+	text_copy(ua->pspid, sizeof(ua->pspid), s, 15);
+}
+
+/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
+static int
+one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
+        const char *what)
+{
+	int src = sqlite3_step(s), rc;
+
+	if (src == SQLITE_ROW) {
+		fn(s, out);
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, what);
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static void
+user_read_cb(sqlite3_stmt *s, void *out)
+{
+	user_read(s, out);
+}
+
+static int
+lite_user_by_login(struct store *st, const char *login, struct user_auth *out)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USER_BY_LOGIN);
+
+	if (s == NULL)
+		return ST_STORE;
+	bind_text(s, 1, login);
+	return one_row(ls, s, user_read_cb, out, "user_by_login");
+}
+
+static int
+lite_user_get(struct store *st, int64_t brand_id, int64_t id, struct user_auth *out)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USER_GET);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	return one_row(ls, s, user_read_cb, out, "user_get");
+}
+
+static void
+bool_read_cb(sqlite3_stmt *s, void *out)
+{
+	*(bool *)out = sqlite3_column_int(s, 0) != 0;
+}
+
+static int
+lite_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USER_FAILED);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int(s, 3, max);
+	return one_row(ls, s, bool_read_cb, locked, "user_sign_in_failed");
+}
+
+/* Binds (brand_id, id) and one more int64 as ?1, ?2, ?3 and runs the statement. */
+static int
+exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64_t v,
+         const char *what)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, id_);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, v);
+	return exec_done(ls, s, what);
+}
+
+static int
+lite_user_signed_in(struct store *st, int64_t brand_id, int64_t id, int64_t now)
+{
+	return exec_ids(st, S_USER_SIGNED_IN, brand_id, id, now, "user_signed_in");
+}
+
+static int
+lite_user_password_set(struct store *st, int64_t brand_id, int64_t id, const char *hash,
+                       bool must_change, int64_t now)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = exec_ids(st, S_USER_HISTORY_PUSH, brand_id, id, 0, "password_history");
+	if (rc != ST_OK)
+		return rc;
+	s = stmt_get(ls, S_USER_PASSWORD_SET);
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	bind_text(s, 3, hash);
+	sqlite3_bind_int(s, 4, must_change);
+	sqlite3_bind_int64(s, 5, now);
+	return exec_done(ls, s, "user_password_set");
+}
+
+static int
+lite_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n, store_hash_cb cb,
+                          void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USER_HASHES);
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int(s, 3, n);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
+		rc = cb(arg, (const char *)sqlite3_column_text(s, 0));
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "user_password_hashes");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_user_terms_accept(struct store *st, int64_t brand_id, int64_t id, int version)
+{
+	return exec_ids(st, S_USER_TERMS, brand_id, id, version, "user_terms_accept");
+}
+
+static int
+lite_terms_version(struct store *st, int *version)
+{
+	unsigned char v[16];
+	size_t len = 0;
+	char *end;
+	long n;
+	int rc;
+
+	rc = lite_meta_get(st, "terms_version", v, sizeof(v) - 1, &len);
+	if (rc != ST_OK)
+		return rc;
+	v[len] = '\0';
+	n = strtol((const char *)v, &end, 10);
+	if (end == (const char *)v || *end != '\0' || n < 1 || n > 1000000)
+		return ST_STORE;
+	*version = (int)n;
+	return ST_OK;
+}
+
+static void
+session_read(sqlite3_stmt *s, void *out)
+{
+	struct session_row *r = out;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, 0);
+	r->brand_id = sqlite3_column_int64(s, 1);
+	r->user_id = sqlite3_column_int64(s, 2);
+	if (sqlite3_column_bytes(s, 3) == sizeof(r->token_hash))
+		memcpy(r->token_hash, sqlite3_column_blob(s, 3), sizeof(r->token_hash));
+	if (sqlite3_column_bytes(s, 4) == sizeof(r->csrf_hash))
+		memcpy(r->csrf_hash, sqlite3_column_blob(s, 4), sizeof(r->csrf_hash));
+	text_copy(r->device, sizeof(r->device), s, 5);
+	r->created_at = sqlite3_column_int64(s, 6);
+	r->last_seen_at = sqlite3_column_int64(s, 7);
+}
+
+static int
+lite_session_by_user(struct store *st, int64_t brand_id, int64_t user_id, struct session_row *out)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_SESSION_BY_USER);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return one_row(ls, s, session_read, out, "session_by_user");
+}
+
+static int
+lite_session_put(struct store *st, struct session_row *r)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = exec_ids(st, S_SESSION_DELETE_USER, r->brand_id, r->user_id, 0, "session_replace");
+	if (rc != ST_OK)
+		return rc;
+	s = stmt_get(ls, S_SESSION_INSERT);
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, r->brand_id);
+	sqlite3_bind_int64(s, 2, r->user_id);
+	sqlite3_bind_blob(s, 3, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, r->csrf_hash, sizeof(r->csrf_hash), SQLITE_STATIC);
+	bind_text(s, 5, r->device);
+	sqlite3_bind_int64(s, 6, r->created_at);
+	sqlite3_bind_int64(s, 7, r->last_seen_at);
+	rc = exec_done(ls, s, "session_put");
+	if (rc == ST_OK)
+		r->id = sqlite3_last_insert_rowid(ls->db);
+	return rc;
+}
+
+static int
+lite_session_delete(struct store *st, int64_t brand_id, int64_t id)
+{
+	return exec_ids(st, S_SESSION_DELETE, brand_id, id, 0, "session_delete");
+}
+
+static int
+lite_session_touch(struct store *st, int64_t brand_id, int64_t id, int64_t now)
+{
+	return exec_ids(st, S_SESSION_TOUCH, brand_id, id, now, "session_touch");
+}
+
+static int
+lite_sessions_each(struct store *st, store_session_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_SESSIONS_EACH);
+	struct session_row r;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		session_read(s, &r);
+		rc = cb(arg, &r);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "sessions_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_action_add(struct store *st, const struct action *a)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_ACTION_ADD);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int64(s, 2, a->at);
+	sqlite3_bind_int64(s, 3, a->user_id);
+	bind_text(s, 4, a->user_login ? a->user_login : "");
+	bind_text(s, 5, a->user_name ? a->user_name : "");
+	bind_text(s, 6, a->user_email ? a->user_email : "");
+	bind_text(s, 7, a->action);
+	bind_text(s, 8, a->details ? a->details : "");
+	return exec_done(ls, s, "action_add");
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
@@ -894,6 +1238,20 @@ static const struct store_ops sqlite_ops = {
         .block_has = lite_block_has,
         .block_add = lite_block_add,
         .api_error_add = lite_api_error_add,
+        .user_by_login = lite_user_by_login,
+        .user_get = lite_user_get,
+        .user_sign_in_failed = lite_user_sign_in_failed,
+        .user_signed_in = lite_user_signed_in,
+        .user_password_set = lite_user_password_set,
+        .user_password_hashes = lite_user_password_hashes,
+        .user_terms_accept = lite_user_terms_accept,
+        .terms_version = lite_terms_version,
+        .session_by_user = lite_session_by_user,
+        .session_put = lite_session_put,
+        .session_delete = lite_session_delete,
+        .session_touch = lite_session_touch,
+        .sessions_each = lite_sessions_each,
+        .action_add = lite_action_add,
 };
 
 /* Applies the migrations above the database's user_version, each in its own transaction. */

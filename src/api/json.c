@@ -1,0 +1,94 @@
+/*
+ * json.c - request body helpers (json.h).
+ */
+#include <string.h>
+
+#include "api/json.h"
+#include "common/log.h"
+
+json_t *
+json_body_object(struct req *r, bool empty_ok)
+{
+	h2o_iovec_t body = http_body(r);
+	json_error_t err;
+	json_t *o;
+
+	if (body.len == 0 && empty_ok)
+		return json_object();
+	o = json_loadb(body.base, body.len, JSON_REJECT_DUPLICATES, &err);
+	if (o == NULL || !json_is_object(o)) {
+		json_decref(o);
+		http_reply_error(r, ST_INVALID, "bad_json",
+		                 o ? "The body must be a JSON object." : NULL);
+		return NULL;
+	}
+	return o;
+}
+
+void
+json_bad_field(struct req *r, const char *field, const char *message)
+{
+	log_info("event=invalid_field req=%s field=%s", r->id, field);
+	http_reply_json(r, 400,
+	                json_pack("{s:s, s:s, s:s}", "error", "invalid_field", "field", field,
+	                          "message", message));
+}
+
+bool
+json_refuse_unknown(struct req *r, json_t *o, const char *const *allowed)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a != NULL; a++)
+			ok = ok || strcmp(*a, k) == 0;
+		if (!ok) {
+			json_bad_field(r, k, "Unknown member.");
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+json_get_text(json_t *o, const char *name, char *dst, size_t cap)
+{
+	json_t *v = json_object_get(o, name);
+	const char *s;
+	size_t len;
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len == 0 || len >= cap || strlen(s) != len)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return -1;
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+bool
+json_take_text(struct req *r, json_t *o, const char *name, char *dst, size_t cap, bool required)
+{
+	char message[96];
+	int g = json_get_text(o, name, dst, cap);
+
+	if (g == 0)
+		return false;
+	dst[0] = '\0';
+	if (g == 1 && !required)
+		return false;
+	snprintf(message, sizeof(message), "%s must be a string of 1 to %zu bytes%s.", name,
+	         cap - 1, g == 1 ? " and is required" : " without control characters");
+	json_bad_field(r, name, message);
+	return true;
+}

@@ -1,0 +1,659 @@
+/*
+ * session.c - the back office's sign-in (SPEC §3, §16): sessions, password change, terms of
+ * use. Argon2id runs on a reader thread, never on a loop; what a sign-in changes (failures,
+ * lockout, the session, the action log) is then recorded by the writer in one transaction.
+ *
+ * Not the user management (users.c) nor the authorization table (routes.c).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/json.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "domain/password.h"
+
+/* A hash no password matches, verified when the login is unknown so that an unknown login
+ * costs the same time as a wrong password. Made once, at first use. */
+static char dummy_hash[CRYPTO_PWHASH_LEN];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void
+dummy_init(void)
+{
+	char pw[33];
+
+	crypto_password_generate(pw, 32);
+	if (crypto_password_hash(dummy_hash, pw) != ST_OK)
+		abort();
+	crypto_wipe(pw, sizeof(pw));
+}
+
+enum outcome {
+	OUT_OK = 0,
+	OUT_BAD_CREDENTIALS,
+	OUT_LOCKED,
+	OUT_ELSEWHERE,
+	OUT_WRONG_PASSWORD, /* password change: the old one is wrong */
+	OUT_POLICY,         /* password change: the new one breaks a rule */
+	OUT_REUSED,         /* password change: one of the last ones */
+};
+
+struct auth_job {
+	struct http_job base; /* first */
+	struct app *app;
+	/* Request. */
+	char login[65];
+	char pspid[33];
+	bool ingenico;
+	char password[PASSWORD_MAX_LEN + 1];
+	char new_password[PASSWORD_MAX_LEN + 1];
+	char device[81];
+	bool takeover;
+	struct session who; /* password change, terms, sign-out: the signed-in user */
+	/* Between the two runs. */
+	struct user_auth user;
+	bool password_ok;
+	char new_hash[CRYPTO_PWHASH_LEN];
+	enum pw_problem problem;
+	/* Result. */
+	enum outcome outcome;
+	char elsewhere[81];
+	struct session s; /* the new session */
+	char token_hex[2 * HTTP_TOKEN_LEN + 1];
+	char csrf_hex[2 * HTTP_TOKEN_LEN + 1];
+};
+
+static void
+auth_free(struct http_job *hj)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+
+	crypto_wipe(j, sizeof(*j));
+	free(j);
+}
+
+static struct auth_job *
+auth_job_new(struct req *r)
+{
+	struct auth_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		abort();
+	j->app = r->app;
+	j->base.free = auth_free;
+	j->who = r->session;
+	return j;
+}
+
+static int
+submit(struct req *r, struct auth_job *j, bool write)
+{
+	int rc = http_submit(r, &j->base, write);
+
+	if (rc != ST_OK) {
+		auth_free(&j->base);
+		http_reply_error(r, rc, NULL, NULL);
+	}
+	return 0;
+}
+
+static void
+action(struct store *st, const struct user *u, int64_t at, const char *what, const char *details,
+       int *rc)
+{
+	struct action a = {0};
+
+	if (*rc != ST_OK)
+		return;
+	a.brand_id = u->brand_id;
+	a.at = at;
+	a.user_id = u->id;
+	a.user_login = u->login;
+	a.user_name = u->name;
+	a.user_email = u->email;
+	a.action = what;
+	a.details = details;
+	*rc = st->ops->action_add(st, &a);
+}
+
+/* What the user must do first: change the password (first sign-in, reset, expired), then
+ * accept the current terms of use. */
+static int
+next_of(struct store *st, const struct user_auth *ua, int64_t now, enum next_step *next)
+{
+	int version = 0, rc;
+
+	if (ua->u.must_change || password_expired(ua->password_set_at, now)) {
+		*next = NEXT_CHANGE_PASSWORD;
+		return ST_OK;
+	}
+	rc = st->ops->terms_version(st, &version);
+	if (rc == ST_OK)
+		*next = ua->terms_version < version ? NEXT_ACCEPT_TERMS : NEXT_NONE;
+	return rc;
+}
+
+static json_t *
+user_json(const struct session *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "login", s->login, "name", s->name, "email",
+	                 s->email, "profile", profile_name(s->profile));
+}
+
+/* --- sign-in ------------------------------------------------------------------------------ */
+
+/* Reader: the user and the Argon2id verification. */
+static int
+signin_verify(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	int rc;
+
+	rc = st->ops->user_by_login(st, j->login, &j->user);
+	if (rc == ST_NOTFOUND ||
+	    (rc == ST_OK && j->ingenico && strcmp(j->user.pspid, j->pspid) != 0)) {
+		pthread_once(&dummy_once, dummy_init);
+		int same_cost = crypto_password_verify(dummy_hash, j->password);
+
+		(void)same_cost;
+		j->outcome = OUT_BAD_CREDENTIALS;
+		j->user.u.id = 0;
+		return ST_OK;
+	}
+	if (rc != ST_OK)
+		return rc;
+	j->password_ok = !j->user.locked &&
+	                 crypto_password_verify(j->user.u.password_hash, j->password) == ST_OK;
+	crypto_wipe(j->password, sizeof(j->password));
+	return ST_OK;
+}
+
+/* Writer: failures and lockout, or the session. */
+static int
+signin_record(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	struct user *u = &j->user.u;
+	struct session old;
+	struct session_row row = {0};
+	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN];
+	int64_t now = http_now();
+	bool locked = false;
+	int rc = ST_OK;
+
+	if (u->id == 0)
+		return ST_OK; /* unknown login: nothing to record against */
+	if (j->user.locked) {
+		j->outcome = OUT_LOCKED;
+		action(st, u, now, "sign_in_refused", "account locked", &rc);
+		return rc;
+	}
+	if (!j->password_ok) {
+		rc = st->ops->user_sign_in_failed(st, u->brand_id, u->id, PASSWORD_MAX_FAILURES,
+		                                  &locked);
+		j->outcome = locked ? OUT_LOCKED : OUT_BAD_CREDENTIALS;
+		action(st, u, now, "sign_in_failed", "", &rc);
+		if (locked)
+			action(st, u, now, "account_locked", "3 failed sign-ins", &rc);
+		return rc;
+	}
+	/* One session per login (SPEC §3): a live one elsewhere is named, or taken over. */
+	if (session_cache_of_user(j->app->sessions, u->brand_id, u->id, &old) == ST_OK &&
+	    now - old.last_seen_at <= j->app->idle_us &&
+	    now - old.created_at <= LIMIT_SESSION_MAX_US && !j->takeover) {
+		j->outcome = OUT_ELSEWHERE;
+		snprintf(j->elsewhere, sizeof(j->elsewhere), "%s", old.device);
+		action(st, u, now, "sign_in_refused", "session held by another device", &rc);
+		return rc;
+	}
+	crypto_random(token, sizeof(token));
+	crypto_random(csrf, sizeof(csrf));
+	crypto_digest(row.token_hash, token, sizeof(token));
+	crypto_digest(row.csrf_hash, csrf, sizeof(csrf));
+	crypto_hex(j->token_hex, token, sizeof(token));
+	crypto_hex(j->csrf_hex, csrf, sizeof(csrf));
+	crypto_wipe(token, sizeof(token));
+	crypto_wipe(csrf, sizeof(csrf));
+	row.brand_id = u->brand_id;
+	row.user_id = u->id;
+	snprintf(row.device, sizeof(row.device), "%s", j->device);
+	row.created_at = row.last_seen_at = now;
+	rc = st->ops->session_put(st, &row);
+	if (rc == ST_OK)
+		rc = st->ops->user_signed_in(st, u->brand_id, u->id, now);
+	action(st, u, now, "sign_in", j->takeover ? "session taken over" : "", &rc);
+	if (rc == ST_OK)
+		rc = next_of(st, &j->user, now, &j->s.next);
+	if (rc != ST_OK)
+		return rc;
+	j->s.id = row.id;
+	j->s.brand_id = u->brand_id;
+	j->s.user_id = u->id;
+	j->s.node_id = u->node_id;
+	j->s.profile = u->profile;
+	memcpy(j->s.login, u->login, sizeof(j->s.login));
+	memcpy(j->s.name, u->name, sizeof(j->s.name));
+	memcpy(j->s.email, u->email, sizeof(j->s.email));
+	memcpy(j->s.device, row.device, sizeof(j->s.device));
+	memcpy(j->s.token_hash, row.token_hash, sizeof(j->s.token_hash));
+	memcpy(j->s.csrf_hash, row.csrf_hash, sizeof(j->s.csrf_hash));
+	j->s.created_at = j->s.last_seen_at = j->s.persisted_at = now;
+	j->outcome = OUT_OK;
+	return ST_OK;
+}
+
+static void
+set_cookie(struct req *r, const char *token_hex, bool clear)
+{
+	char v[160];
+	int n;
+
+	n = snprintf(v, sizeof(v), "%s=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
+	             HTTP_SESSION_COOKIE, clear ? "" : token_hex, r->app->tls ? "; Secure" : "",
+	             clear ? "; Max-Age=0" : "");
+	h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_SET_COOKIE, NULL,
+	               h2o_strdup(&r->h2o->pool, v, (size_t)n).base, (size_t)n);
+	crypto_wipe(v, sizeof(v));
+}
+
+static void
+signin_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+	json_t *o;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	switch (j->outcome) {
+	case OUT_OK:
+		session_cache_put(r->app->sessions, &j->s);
+		set_cookie(r, j->token_hex, false);
+		o = json_pack("{s:s, s:o, s:o}", "csrf", j->csrf_hex, "next",
+		              next_step_name(j->s.next) ? json_string(next_step_name(j->s.next))
+		                                        : json_null(),
+		              "user", user_json(&j->s));
+		log_info("event=sign_in req=%s user=%lld", r->id, (long long)j->s.user_id);
+		http_reply_json(r, 200, o);
+		break;
+	case OUT_LOCKED:
+		log_info("event=sign_in_locked req=%s", r->id);
+		http_reply_error(r, ST_LOCKED, "locked", NULL);
+		break;
+	case OUT_ELSEWHERE:
+		o = json_pack("{s:s, s:s, s:s}", "error", "session_elsewhere", "message",
+		              "Another device holds this account's session; sign in with "
+		              "\"takeover\": true to end it and continue here.",
+		              "device", j->elsewhere);
+		http_reply_json(r, 409, o);
+		break;
+	default:
+		log_info("event=sign_in_failed req=%s", r->id);
+		http_reply_error(r, ST_AUTH, "bad_credentials", NULL);
+		break;
+	}
+}
+
+int
+api_session_create(struct req *r)
+{
+	static const char *const classic[] = {"login", "password", "device", "takeover", NULL};
+	static const char *const ingenico[] = {"pspid",  "user_id",  "password",
+	                                       "device", "takeover", NULL};
+	const h2o_iovec_t *ua = http_header(r, "user-agent");
+	struct auth_job *j;
+	json_t *o, *v;
+	bool is_ingenico;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	j = auth_job_new(r);
+	is_ingenico = json_object_get(o, "pspid") != NULL;
+	if (json_refuse_unknown(r, o, is_ingenico ? ingenico : classic) ||
+	    json_take_text(r, o, is_ingenico ? "user_id" : "login", j->login, sizeof(j->login),
+	                   true) ||
+	    (is_ingenico && json_take_text(r, o, "pspid", j->pspid, sizeof(j->pspid), true)) ||
+	    json_take_text(r, o, "password", j->password, sizeof(j->password), true) ||
+	    json_take_text(r, o, "device", j->device, sizeof(j->device), false))
+		goto fail;
+	j->ingenico = is_ingenico;
+	if ((v = json_object_get(o, "takeover")) != NULL) {
+		if (!json_is_boolean(v)) {
+			json_bad_field(r, "takeover", "takeover must be true or false.");
+			goto fail;
+		}
+		j->takeover = json_is_true(v);
+	}
+	if (j->device[0] == '\0')
+		snprintf(j->device, sizeof(j->device), "%.*s",
+		         ua ? (int)(ua->len < 80 ? ua->len : 80) : 14,
+		         ua ? ua->base : "unknown device");
+	json_decref(o);
+	j->base.work.run = signin_verify;
+	j->base.then_write = signin_record;
+	j->base.respond = signin_respond;
+	return submit(r, j, false);
+fail:
+	json_decref(o);
+	auth_free(&j->base);
+	return 0;
+}
+
+/* --- the session: who, sign-out ------------------------------------------------------------ */
+
+int
+api_session_get(struct req *r)
+{
+	const char *next = next_step_name(r->session.next);
+
+	http_reply_json(r, 200,
+	                json_pack("{s:o, s:o, s:s}", "user", user_json(&r->session), "next",
+	                          next ? json_string(next) : json_null(), "device",
+	                          r->session.device));
+	return 0;
+}
+
+static int
+signout_run(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	struct user u = {0};
+	int rc;
+
+	rc = st->ops->session_delete(st, j->who.brand_id, j->who.id);
+	u.brand_id = j->who.brand_id;
+	u.id = j->who.user_id;
+	memcpy(u.login, j->who.login, sizeof(u.login));
+	memcpy(u.name, j->who.name, sizeof(u.name));
+	memcpy(u.email, j->who.email, sizeof(u.email));
+	action(st, &u, http_now(), "sign_out", "", &rc);
+	return rc;
+}
+
+static void
+signout_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+	set_cookie(r, "", true);
+	http_reply_json(r, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+int
+api_session_delete(struct req *r)
+{
+	struct auth_job *j = auth_job_new(r);
+
+	j->base.work.run = signout_run;
+	j->base.respond = signout_respond;
+	return submit(r, j, true);
+}
+
+/* --- password change ------------------------------------------------------------------------ */
+
+struct reuse_check {
+	const char *candidate;
+	bool reused;
+};
+
+static int
+reuse_cb(void *arg, const char *hash)
+{
+	struct reuse_check *rc = arg;
+
+	if (crypto_password_verify(hash, rc->candidate) == ST_OK)
+		rc->reused = true;
+	return ST_OK;
+}
+
+/* Reader: the old password, the rules, the last passwords, the new hash. */
+static int
+password_verify(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	struct reuse_check reuse = {j->new_password, false};
+	int rc;
+
+	rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &j->user);
+	if (rc != ST_OK)
+		return rc;
+	if (crypto_password_verify(j->user.u.password_hash, j->password) != ST_OK) {
+		j->outcome = OUT_WRONG_PASSWORD;
+		goto out;
+	}
+	j->problem = password_check(j->new_password, j->user.u.login);
+	if (j->problem != PW_OK) {
+		j->outcome = OUT_POLICY;
+		goto out;
+	}
+	/* The current one and the PASSWORD_HISTORY - 1 before it: none of the last 4. */
+	rc = st->ops->user_password_hashes(st, j->who.brand_id, j->who.user_id,
+	                                   PASSWORD_HISTORY - 1, reuse_cb, &reuse);
+	if (rc != ST_OK)
+		goto out;
+	if (reuse.reused) {
+		j->outcome = OUT_REUSED;
+		goto out;
+	}
+	rc = crypto_password_hash(j->new_hash, j->new_password);
+out:
+	crypto_wipe(j->password, sizeof(j->password));
+	crypto_wipe(j->new_password, sizeof(j->new_password));
+	return rc;
+}
+
+/* Writer: the new hash, the history, the action log. */
+static int
+password_record(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	int64_t now = http_now();
+	int rc = ST_OK;
+
+	if (j->outcome == OUT_WRONG_PASSWORD) {
+		action(st, &j->user.u, now, "password_change_refused", "wrong current password",
+		       &rc);
+		return rc;
+	}
+	if (j->outcome != OUT_OK)
+		return ST_OK;
+	rc = st->ops->user_password_set(st, j->who.brand_id, j->who.user_id, j->new_hash, false,
+	                                now);
+	action(st, &j->user.u, now, "password_changed", "", &rc);
+	j->user.u.must_change = false;
+	j->user.password_set_at = now;
+	if (rc == ST_OK)
+		rc = next_of(st, &j->user, now, &j->s.next);
+	return rc;
+}
+
+static void
+password_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+	const char *next;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	switch (j->outcome) {
+	case OUT_OK:
+		session_cache_set_next(r->app->sessions, j->who.brand_id, j->who.user_id,
+		                       j->s.next);
+		next = next_step_name(j->s.next);
+		http_reply_json(r, 200,
+		                json_pack("{s:o}", "next", next ? json_string(next) : json_null()));
+		break;
+	case OUT_WRONG_PASSWORD:
+		http_reply_error(r, ST_REFUSED, "wrong_password", NULL);
+		break;
+	case OUT_REUSED:
+		http_reply_error(r, ST_REFUSED, "password_reused", NULL);
+		break;
+	default:
+		http_reply_error(r, ST_REFUSED, pw_problem_code(j->problem),
+		                 pw_problem_message(j->problem));
+		break;
+	}
+}
+
+int
+api_password_change(struct req *r)
+{
+	static const char *const allowed[] = {"old", "new", NULL};
+	struct auth_job *j;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	j = auth_job_new(r);
+	if (json_refuse_unknown(r, o, allowed) ||
+	    json_take_text(r, o, "old", j->password, sizeof(j->password), true) ||
+	    json_take_text(r, o, "new", j->new_password, sizeof(j->new_password), true)) {
+		json_decref(o);
+		auth_free(&j->base);
+		return 0;
+	}
+	json_decref(o);
+	j->base.work.run = password_verify;
+	j->base.then_write = password_record;
+	j->base.respond = password_respond;
+	return submit(r, j, false);
+}
+
+/* The strength the web UI shows while typing: the same function the server enforces. */
+int
+api_password_strength(struct req *r)
+{
+	static const char *const allowed[] = {"password", NULL};
+	char pw[PASSWORD_MAX_LEN + 1];
+	enum pw_problem problem;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, allowed) ||
+	    json_take_text(r, o, "password", pw, sizeof(pw), true)) {
+		json_decref(o);
+		return 0;
+	}
+	json_decref(o);
+	problem = password_check(pw, r->session.login);
+	http_reply_json(
+	        r, 200,
+	        json_pack("{s:s, s:i, s:o, s:o}", "strength", strength_name(password_strength(pw)),
+	                  "score", password_score(pw), "acceptable", json_boolean(problem == PW_OK),
+	                  "problem",
+	                  problem == PW_OK ? json_null() : json_string(pw_problem_code(problem))));
+	crypto_wipe(pw, sizeof(pw));
+	return 0;
+}
+
+/* --- terms of use ------------------------------------------------------------------------------ */
+
+/* The terms of use shown at first sign-in and after each new version (Vision manual §1). */
+static const char terms_text[] =
+        "Conditions générales d'utilisation du back office Guichet. "
+        "L'accès est personnel : vos identifiants ne doivent pas être partagés, et une seule "
+        "session est ouverte à la fois par identifiant. Les actions réalisées sont enregistrées "
+        "dans le journal des actions. Les données des porteurs de carte ne doivent être ni "
+        "copiées ni exportées hors des usages prévus par votre contrat.";
+
+static int
+terms_get_run(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+
+	return st->ops->terms_version(st, &j->user.terms_version);
+}
+
+static void
+terms_get_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+
+	if (j->base.work.rc != ST_OK)
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+	else
+		http_reply_json(r, 200,
+		                json_pack("{s:i, s:s}", "version", j->user.terms_version, "text",
+		                          terms_text));
+}
+
+int
+api_terms_get(struct req *r)
+{
+	struct auth_job *j = auth_job_new(r);
+
+	j->base.work.run = terms_get_run;
+	j->base.respond = terms_get_respond;
+	return submit(r, j, false);
+}
+
+static int
+terms_record(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	int version = 0, rc;
+
+	rc = st->ops->terms_version(st, &version);
+	if (rc == ST_OK)
+		rc = st->ops->user_terms_accept(st, j->who.brand_id, j->who.user_id, version);
+	if (rc == ST_OK)
+		rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &j->user);
+	action(st, &j->user.u, http_now(), "terms_accepted", "", &rc);
+	if (rc == ST_OK)
+		rc = next_of(st, &j->user, http_now(), &j->s.next);
+	return rc;
+}
+
+static void
+terms_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+	const char *next = next_step_name(j->s.next);
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	session_cache_set_next(r->app->sessions, j->who.brand_id, j->who.user_id, j->s.next);
+	http_reply_json(r, 200, json_pack("{s:o}", "next", next ? json_string(next) : json_null()));
+}
+
+int
+api_terms_accept(struct req *r)
+{
+	static const char *const allowed[] = {"accept", NULL};
+	struct auth_job *j;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, allowed)) {
+		json_decref(o);
+		return 0;
+	}
+	if (!json_is_true(json_object_get(o, "accept"))) {
+		json_decref(o);
+		json_bad_field(r, "accept", "accept must be true to accept the terms of use.");
+		return 0;
+	}
+	json_decref(o);
+	j = auth_job_new(r);
+	j->base.work.run = terms_record;
+	j->base.respond = terms_respond;
+	return submit(r, j, true);
+}

@@ -1,0 +1,200 @@
+/*
+ * sessions.c - the in-memory session table (sessions.h): a hash table on the token hash,
+ * one mutex, held for a look-up or a change only.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "domain/calendar.h"
+#include "http/sessions.h"
+
+#define BUCKETS          4096
+#define PERSIST_EVERY_US (60 * CAL_US_PER_S)
+
+struct entry {
+	struct entry *next;
+	struct session s;
+};
+
+struct session_cache {
+	pthread_mutex_t lock;
+	struct entry *bucket[BUCKETS];
+};
+
+const char *
+next_step_name(enum next_step n)
+{
+	switch (n) {
+	case NEXT_CHANGE_PASSWORD:
+		return "change_password";
+	case NEXT_ACCEPT_TERMS:
+		return "accept_terms";
+	case NEXT_NONE:
+		break;
+	}
+	return NULL;
+}
+
+static size_t
+bucket_of(const unsigned char token_hash[32])
+{
+	uint32_t h;
+
+	memcpy(&h, token_hash, sizeof(h)); /* the hash of a random token: already uniform */
+	return h % BUCKETS;
+}
+
+struct session_cache *
+session_cache_new(void)
+{
+	struct session_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		abort();
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static void
+entry_free(struct entry *e)
+{
+	crypto_wipe(e, sizeof(*e));
+	free(e);
+}
+
+void
+session_cache_free(struct session_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < BUCKETS; i++) {
+		struct entry *e, *next;
+
+		for (e = c->bucket[i]; e != NULL; e = next) {
+			next = e->next;
+			entry_free(e);
+		}
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Unlinks and frees the entries of a user. Called with the lock held. */
+static void
+remove_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id)
+{
+	for (size_t i = 0; i < BUCKETS; i++) {
+		struct entry **pp = &c->bucket[i];
+
+		while (*pp != NULL) {
+			struct entry *e = *pp;
+
+			if (e->s.brand_id == brand_id && e->s.user_id == user_id) {
+				*pp = e->next;
+				entry_free(e);
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+}
+
+void
+session_cache_put(struct session_cache *c, const struct session *s)
+{
+	struct entry *e = calloc(1, sizeof(*e));
+	size_t b = bucket_of(s->token_hash);
+
+	if (e == NULL)
+		abort();
+	e->s = *s;
+	pthread_mutex_lock(&c->lock);
+	remove_user_locked(c, s->brand_id, s->user_id);
+	e->next = c->bucket[b];
+	c->bucket[b] = e;
+	pthread_mutex_unlock(&c->lock);
+}
+
+int
+session_cache_use(struct session_cache *c, const unsigned char token_hash[32], int64_t now_us,
+                  int64_t idle_us, int64_t max_us, struct session *out, bool *persist, bool *ended)
+{
+	struct entry **pp, *e;
+	int rc = ST_AUTH;
+
+	*persist = *ended = false;
+	pthread_mutex_lock(&c->lock);
+	for (pp = &c->bucket[bucket_of(token_hash)]; (e = *pp) != NULL; pp = &e->next) {
+		if (crypto_equal(e->s.token_hash, token_hash, 32))
+			break;
+	}
+	if (e != NULL) {
+		if (now_us - e->s.last_seen_at > idle_us || now_us - e->s.created_at > max_us) {
+			*out = e->s;
+			*pp = e->next;
+			entry_free(e);
+			*ended = true;
+		} else {
+			e->s.last_seen_at = now_us;
+			if (now_us - e->s.persisted_at >= PERSIST_EVERY_US) {
+				e->s.persisted_at = now_us;
+				*persist = true;
+			}
+			*out = e->s;
+			rc = ST_OK;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* The entry of a user, with the lock held; NULL when none. */
+static struct entry *
+find_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id)
+{
+	for (size_t i = 0; i < BUCKETS; i++)
+		for (struct entry *e = c->bucket[i]; e != NULL; e = e->next)
+			if (e->s.brand_id == brand_id && e->s.user_id == user_id)
+				return e;
+	return NULL;
+}
+
+int
+session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                      struct session *out)
+{
+	struct entry *e;
+	int rc = ST_NOTFOUND;
+
+	pthread_mutex_lock(&c->lock);
+	e = find_user_locked(c, brand_id, user_id);
+	if (e != NULL) {
+		*out = e->s;
+		rc = ST_OK;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void
+session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id)
+{
+	pthread_mutex_lock(&c->lock);
+	remove_user_locked(c, brand_id, user_id);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+session_cache_set_next(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                       enum next_step next)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = find_user_locked(c, brand_id, user_id);
+	if (e != NULL)
+		e->s.next = next;
+	pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,309 @@
+"""Back-office sign-in through HTTP (SPEC §3, §16): passwords, lockout, first-sign-in steps,
+one session per login, idle and absolute limits, CSRF, sign-out, the action log."""
+import os
+import sqlite3
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import GUICHETD, Server
+
+NEW_PASSWORD = 'Cormoran-Velo-2026'
+
+
+def password_of(server, login):
+    return next(u['password'] for u in server.demo['users'] if u['login'] == login)
+
+
+def sign_in(server, login, password=None, session=None, **extra):
+    s = session or requests.Session()
+    body = {'login': login, 'password': password or password_of(server, login), **extra}
+    r = s.post(server.base + '/bo/api/session', json=body, timeout=30)
+    return s, r
+
+
+def ready_user(server, login):
+    """Signs in, changes the password, accepts the terms: a user ready to work."""
+    s, r = sign_in(server, login)
+    assert r.status_code == 200, r.text
+    csrf = r.json()['csrf']
+    if r.json()['next'] == 'change_password':
+        p = s.post(server.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
+                   json={'old': password_of(server, login), 'new': NEW_PASSWORD})
+        assert p.status_code == 200, p.text
+    t = s.post(server.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf},
+               json={'accept': True})
+    assert t.status_code == 200 and t.json()['next'] is None, t.text
+    return s, csrf
+
+
+def actions(server, login):
+    with sqlite3.connect(server.db) as db:
+        return [r[0] for r in db.execute('SELECT action FROM action_log WHERE user_login = ? '
+                                         'ORDER BY id', (login,))]
+
+
+def test_first_sign_in_steps_in_order(server):
+    s, r = sign_in(server, 'demo.entry', device='Poste accueil')
+    assert r.status_code == 200
+    body = r.json()
+    assert body['next'] == 'change_password'
+    assert body['user'] == {'login': 'demo.entry', 'name': 'Eli Saisie', 'profile': 'entry',
+                            'email': 'demo.entry@maison-guichet.example'}
+    assert len(body['csrf']) == 64
+    cookie = r.headers['Set-Cookie']
+    assert 'HttpOnly' in cookie and 'SameSite=Strict' in cookie and 'Path=/' in cookie
+    assert 'Secure' not in cookie                       # plain HTTP on loopback
+    csrf = body['csrf']
+    who = s.get(server.base + '/bo/api/session').json()
+    assert who['next'] == 'change_password' and who['device'] == 'Poste accueil'
+    # The terms cannot come first: the password goes first, then the terms.
+    p = s.post(server.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
+               json={'old': password_of(server, 'demo.entry'), 'new': NEW_PASSWORD})
+    assert p.status_code == 200 and p.json()['next'] == 'accept_terms'
+    terms = s.get(server.base + '/bo/api/terms').json()
+    assert terms['version'] == 1 and 'Conditions' in terms['text']
+    t = s.post(server.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf},
+               json={'accept': True})
+    assert t.status_code == 200 and t.json()['next'] is None
+    assert s.get(server.base + '/bo/api/session').json()['next'] is None
+    assert actions(server, 'demo.entry') == ['sign_in', 'password_changed', 'terms_accepted']
+
+
+@pytest.mark.parametrize('new,code', [
+    ('short1', 'password_too_short'),
+    ('onlyletterslong', 'password_needs_letter_and_digit'),
+    ('aaaaaaaaaaa1', 'password_too_weak'),
+    ('xdemo.hmacx-2026', 'password_contains_login'),
+])
+def test_password_rules(server, new, code):
+    s, r = sign_in(server, 'demo.hmac', takeover=True)
+    p = s.post(server.base + '/bo/api/password', headers={'X-CSRF-Token': r.json()['csrf']},
+               json={'old': password_of(server, 'demo.hmac'), 'new': new})
+    assert p.status_code == 422 and p.json()['error'] == code, p.text
+
+
+def test_wrong_current_password(server):
+    s, r = sign_in(server, 'demo.hmac', takeover=True)
+    p = s.post(server.base + '/bo/api/password', headers={'X-CSRF-Token': r.json()['csrf']},
+               json={'old': 'not-the-password-1', 'new': NEW_PASSWORD})
+    assert p.status_code == 422 and p.json()['error'] == 'wrong_password'
+
+
+def test_password_strength_is_the_servers(server):
+    s, r = sign_in(server, 'demo.hmac', takeover=True)
+    h = {'X-CSRF-Token': r.json()['csrf']}
+    levels = {}
+    for pw in ('123', '123456%', '123456%A', '123456%AfP@10oz', '123456%AfP@10oz*'):
+        levels[pw] = s.post(server.base + '/bo/api/password/strength', headers=h,
+                            json={'password': pw}).json()['strength']
+    assert list(levels.values()) == ['very_weak', 'weak', 'medium', 'strong', 'very_strong']
+
+
+def test_none_of_the_last_four_passwords(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        s, csrf = ready_user(srv, 'demo.action')
+        h = {'X-CSRF-Token': csrf}
+        history = [NEW_PASSWORD]
+        for i in range(4):
+            new = f'Passage-{i}-Mistral-77'
+            r = s.post(srv.base + '/bo/api/password', headers=h,
+                       json={'old': history[-1], 'new': new})
+            assert r.status_code == 200, r.text
+            history.append(new)
+        # The current one and the 3 before it are refused; the 5th back is allowed again.
+        for old in history[-4:]:
+            r = s.post(srv.base + '/bo/api/password', headers=h,
+                       json={'old': history[-1], 'new': old})
+            assert r.status_code == 422 and r.json()['error'] == 'password_reused', old
+        r = s.post(srv.base + '/bo/api/password', headers=h,
+                   json={'old': history[-1], 'new': history[0]})
+        assert r.status_code == 200
+    finally:
+        assert srv.stop() == 0
+
+
+def test_three_failures_lock_the_account(server):
+    for attempt in range(3):
+        _, r = sign_in(server, 'demo.consultation', password='wrong-password-42')
+        assert r.status_code == (423 if attempt == 2 else 401), r.text
+        assert r.json()['error'] == ('locked' if attempt == 2 else 'bad_credentials')
+        assert 'Set-Cookie' not in r.headers
+    _, r = sign_in(server, 'demo.consultation')
+    assert r.status_code == 423 and r.json()['error'] == 'locked'
+    log = actions(server, 'demo.consultation')
+    assert log == ['sign_in_failed'] * 3 + ['account_locked', 'sign_in_refused']
+
+
+def test_unknown_login_looks_like_a_wrong_password(server):
+    _, r = sign_in(server, 'nobody.here', password='whatever-it-is-1')
+    assert r.status_code == 401 and r.json()['error'] == 'bad_credentials'
+
+
+def test_one_session_per_login_and_takeover(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        a, _ = sign_in(srv, 'demo.admin', device='Bureau compta')
+        b, r = sign_in(srv, 'demo.admin', device='Portable')
+        assert r.status_code == 409
+        assert r.json() == {'error': 'session_elsewhere', 'device': 'Bureau compta',
+                            'message': r.json()['message']}
+        assert a.get(srv.base + '/bo/api/session').status_code == 200
+        b, r = sign_in(srv, 'demo.admin', session=b, device='Portable', takeover=True)
+        assert r.status_code == 200
+        old = a.get(srv.base + '/bo/api/session')
+        assert old.status_code == 401 and old.json()['error'] == 'not_signed_in'
+        assert b.get(srv.base + '/bo/api/session').json()['device'] == 'Portable'
+        assert actions(srv, 'demo.admin') == ['sign_in', 'sign_in_refused', 'sign_in']
+    finally:
+        assert srv.stop() == 0
+
+
+def test_csrf_required_on_every_change(server):
+    s, r = sign_in(server, 'demo.action', takeover=True)
+    for headers in ({}, {'X-CSRF-Token': '0' * 64}, {'X-CSRF-Token': 'nothex'}):
+        t = s.post(server.base + '/bo/api/terms', headers=headers, json={'accept': True})
+        assert t.status_code == 403 and t.json()['error'] == 'csrf'
+        d = s.delete(server.base + '/bo/api/session', headers=headers)
+        assert d.status_code == 403
+    assert s.get(server.base + '/bo/api/session').status_code == 200
+
+
+def test_sign_out_ends_the_session_on_the_server(server):
+    s, r = sign_in(server, 'demo.action', takeover=True)
+    token = s.cookies['guichet_session']
+    d = s.delete(server.base + '/bo/api/session', headers={'X-CSRF-Token': r.json()['csrf']})
+    assert d.status_code == 200 and 'Max-Age=0' in d.headers['Set-Cookie']
+    again = requests.get(server.base + '/bo/api/session',
+                         cookies={'guichet_session': token})
+    assert again.status_code == 401
+    with sqlite3.connect(server.db) as db:
+        n = db.execute('SELECT count(*) FROM session s JOIN user u ON u.id = s.user_id '
+                       'WHERE u.login = ?', ('demo.action',)).fetchone()[0]
+    assert n == 0
+
+
+def test_tokens_are_stored_hashed(server):
+    s, r = sign_in(server, 'demo.action', takeover=True)
+    token = bytes.fromhex(s.cookies['guichet_session'])
+    csrf = bytes.fromhex(r.json()['csrf'])
+    with open(server.db, 'rb') as f:
+        raw = f.read()
+    if os.path.exists(server.db + '-wal'):
+        with open(server.db + '-wal', 'rb') as f:
+            raw += f.read()
+    assert token not in raw and csrf not in raw
+    assert s.cookies['guichet_session'] not in server.read_log()
+
+
+def test_not_signed_in_and_bad_cookies(server):
+    for cookie in (None, 'abc', 'g' * 64, '0' * 64):
+        r = requests.get(server.base + '/bo/api/session',
+                         cookies={'guichet_session': cookie} if cookie else None)
+        assert r.status_code == 401 and r.json()['error'] == 'not_signed_in'
+
+
+@pytest.mark.parametrize('body,status', [
+    (b'{', 400), (b'[]', 400), (b'{"login":"demo.admin"}', 400),
+    (b'{"login":"demo.admin","password":12}', 400),
+    (b'{"login":"demo.admin","password":"x","extra":1}', 400),
+    (b'{"login":"demo.admin","password":"' + b'x' * 300 + b'"}', 400),
+    (b'{"login":"demo.admin","password":"x","takeover":"yes"}', 400),
+])
+def test_bad_sign_in_requests(server, body, status):
+    r = requests.post(server.base + '/bo/api/session', data=body,
+                      headers={'Content-Type': 'application/json'})
+    assert r.status_code == status and r.json()['error'] in ('bad_json', 'invalid_field')
+
+
+def test_ingenico_form(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        pw = password_of(srv, 'demo.consultation')
+        r = requests.post(srv.base + '/bo/api/session', json={
+            'pspid': 'GUICHETDEMO', 'user_id': 'demo.consultation', 'password': pw})
+        assert r.status_code == 200 and r.json()['user']['login'] == 'demo.consultation'
+        r = requests.post(srv.base + '/bo/api/session', json={
+            'pspid': 'OTHERBRAND', 'user_id': 'demo.consultation', 'password': pw,
+            'takeover': True})
+        assert r.status_code == 401 and r.json()['error'] == 'bad_credentials'
+    finally:
+        assert srv.stop() == 0
+
+
+def test_idle_timeout_ends_the_session(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start('--idle-timeout', '1')
+    try:
+        s, _ = sign_in(srv, 'demo.action')
+        assert s.get(srv.base + '/bo/api/session').status_code == 200
+        time.sleep(1.5)
+        r = s.get(srv.base + '/bo/api/session')
+        assert r.status_code == 401 and r.json()['error'] == 'session_expired'
+        # A new sign-in is not refused by the expired one.
+        _, r = sign_in(srv, 'demo.action')
+        assert r.status_code == 200
+        time.sleep(0.2)
+        assert 'session_expired' in actions(srv, 'demo.action')
+    finally:
+        assert srv.stop() == 0
+
+
+def test_sessions_survive_a_restart_but_not_12_hours(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    s, _ = sign_in(srv, 'demo.action')
+    assert srv.stop() == 0
+    srv.start()
+    try:
+        assert s.get(srv.base + '/bo/api/session').status_code == 200
+    finally:
+        assert srv.stop() == 0
+    with sqlite3.connect(srv.db) as db:
+        db.execute('UPDATE session SET created_at = created_at - 12 * 3600 * 1000000 - 1')
+    srv.start()
+    try:
+        r = s.get(srv.base + '/bo/api/session')
+        assert r.status_code == 401 and r.json()['error'] == 'session_expired'
+    finally:
+        assert srv.stop() == 0
+
+
+def test_expired_password_and_new_terms(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        s, csrf = ready_user(srv, 'demo.admin')
+        s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': csrf})
+        # New terms of use: accepted again at the next sign-in (SPEC §3).
+        out = subprocess.run([GUICHETD, 'terms', '--db', srv.db, '--version', '2'],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
+        assert r.json()['next'] == 'accept_terms'
+        t = s.post(srv.base + '/bo/api/terms', headers={'X-CSRF-Token': r.json()['csrf']},
+                   json={'accept': True})
+        assert t.json()['next'] is None
+        s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': r.json()['csrf']})
+        # 90 days: day 90 still fine, day 90 + 1 s expired.
+        with sqlite3.connect(srv.db) as db:
+            db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
+                       (int((time.time() - 90 * 86400 + 60) * 1e6),))
+        s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
+        assert r.json()['next'] is None
+        s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': r.json()['csrf']})
+        with sqlite3.connect(srv.db) as db:
+            db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
+                       (int((time.time() - 90 * 86400 - 1) * 1e6),))
+        s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
+        assert r.json()['next'] == 'change_password'
+    finally:
+        assert srv.stop() == 0
+
+
+def test_action_log_is_append_only(server):
+    with sqlite3.connect(server.db) as db:
+        with pytest.raises(sqlite3.DatabaseError, match='append-only'):
+            db.execute("UPDATE action_log SET action = 'x'")
+        with pytest.raises(sqlite3.DatabaseError, match='append-only'):
+            db.execute('DELETE FROM action_log')
