@@ -17,12 +17,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "acquirer/acquirer.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "http/server.h"
+#include "jobs/mailer.h"
 #include "service/keyring.h"
 #include "store/store.h"
 #include "tools/demo.h"
@@ -38,6 +41,7 @@ struct options {
 	const char *key_file;
 	int loops;
 	int idle_timeout;
+	const char *pspid;
 	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
@@ -55,6 +59,7 @@ usage(FILE *f)
 	        "                      [--idle-timeout SECONDS]  (back office; default 900, max "
 	        "7200)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
+	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--json] [--key-file FILE]\n"
 	        "       guichetd terms --db FILE --version N   (new terms: every user accepts them "
 	        "again)\n"
@@ -97,6 +102,7 @@ parse_options(int argc, char **argv, struct options *o)
 	        {"json", no_argument, NULL, 'j'},
 	        {"idle-timeout", required_argument, NULL, 'I'},
 	        {"version", required_argument, NULL, 'V'},
+	        {"pspid", required_argument, NULL, 'P'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -151,6 +157,13 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'P':
+			if (strlen(optarg) < 3 || strlen(optarg) > 32 ||
+			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+			            strlen(optarg))
+				goto bad;
+			o->pspid = optarg;
 			break;
 		case 'I':
 			if (parse_int(optarg, 1, LIMIT_IDLE_MAX_S, &v) != 0)
@@ -226,6 +239,7 @@ cmd_demo(const struct options *o)
 	d.transactions = o->transactions;
 	d.seed = o->seed;
 	d.json = o->json;
+	d.pspid = o->pspid;
 	d.now_us = now_us();
 	if (o->now != NULL) {
 		if (cal_date_parse(o->now, &day) != 0) {
@@ -291,6 +305,7 @@ cmd_serve(const struct options *o)
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
 	struct load_ctx ctx;
+	struct mailer *mailer = NULL;
 	sigset_t set;
 	int rc;
 
@@ -330,8 +345,12 @@ cmd_serve(const struct options *o)
 	cfg.tls_cert = o->tls_cert;
 	cfg.tls_key = o->tls_key;
 	cfg.nloops = o->loops;
+	rc = mailer_start(o->db, o->spool, app.work, &mailer);
+	if (rc != ST_OK)
+		goto out;
 	rc = server_run(&app, &cfg);
 out:
+	mailer_stop(mailer);
 	work_stop(app.work);
 	shop_cache_free(app.shops);
 	session_cache_free(app.sessions);
@@ -367,11 +386,40 @@ cmd_terms(const struct options *o)
 	return 0;
 }
 
+/* The route table; with json, who may call each route (the authorization table, SPEC §3). */
 static int
-cmd_routes(void)
+cmd_routes(bool json)
 {
-	for (size_t i = 0; i < routes_n; i++)
-		printf("%s %s\t%s\n", routes[i].method, routes[i].pattern, routes[i].summary);
+	static const char *const auth_names[] = {"none", "hmac", "session"};
+	json_t *all = json_array();
+	char *text;
+
+	for (size_t i = 0; i < routes_n; i++) {
+		const struct route *rt = &routes[i];
+		json_t *profiles;
+
+		if (!json) {
+			printf("%s %s\t%s\n", rt->method, rt->pattern, rt->summary);
+			continue;
+		}
+		profiles = json_array();
+		for (int p = 0; p < PROFILE__COUNT; p++)
+			if (rt->auth == AUTH_SESSION && (rt->profiles & P(p)))
+				json_array_append_new(profiles,
+				                      json_string(profile_name((enum profile)p)));
+		json_array_append_new(all,
+		                      json_pack("{s:s, s:s, s:s, s:o, s:b, s:I}", "method", rt->method,
+		                                "pattern", rt->pattern, "auth",
+		                                auth_names[rt->auth], "profiles", profiles,
+		                                "before_next", (rt->flags & ROUTE_BEFORE_NEXT) != 0,
+		                                "body_max", (json_int_t)rt->body_max));
+	}
+	if (json) {
+		text = json_dumps(all, JSON_INDENT(1));
+		printf("%s\n", text);
+		free(text);
+	}
+	json_decref(all);
 	return 0;
 }
 
@@ -389,7 +437,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "routes") == 0)
-		return cmd_routes();
+		return cmd_routes(argc > 2 && strcmp(argv[2], "--json") == 0);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;

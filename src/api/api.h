@@ -23,6 +23,17 @@ int api_password_strength(struct req *r);
 int api_terms_get(struct req *r);
 int api_terms_accept(struct req *r);
 
+/* User management, personal information, action log (api/users.c). */
+int api_users_list(struct req *r);
+int api_users_get(struct req *r);
+int api_users_create(struct req *r);
+int api_users_edit(struct req *r);
+int api_users_reset_password(struct req *r);
+int api_users_unlock(struct req *r);
+int api_me_get(struct req *r);
+int api_me_edit(struct req *r);
+int api_actions_list(struct req *r);
+
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 

@@ -62,6 +62,7 @@ struct user {
 	char login[65];
 	char name[81];
 	char email[255];
+	char mobile[33];
 	enum profile profile;
 	char password_hash[128];
 	bool must_change;

@@ -35,6 +35,27 @@ const struct route routes[] = {
         {"POST", "/bo/api/terms", api_terms_accept, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
          ROUTE_BEFORE_NEXT, "accept the terms of use"},
 
+        /* Personal information (Vision manual §1). */
+        {"GET", "/bo/api/me", api_me_get, AUTH_SESSION, 0, P_ALL, 0, "one's personal information"},
+        {"PATCH", "/bo/api/me", api_me_edit, AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0,
+         "change one's personal information"},
+
+        /* Management (Vision manual §11): administrators only. */
+        {"GET", "/bo/api/users", api_users_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "the users of a node and below"},
+        {"POST", "/bo/api/users", api_users_create, AUTH_SESSION, LIMIT_BODY_BO, P(PROFILE_ADMIN),
+         0, "create a user"},
+        {"GET", "/bo/api/users/{id}", api_users_get, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "a user's details"},
+        {"PATCH", "/bo/api/users/{id}", api_users_edit, AUTH_SESSION, LIMIT_BODY_BO,
+         P(PROFILE_ADMIN), 0, "edit a user"},
+        {"POST", "/bo/api/users/{id}/password", api_users_reset_password, AUTH_SESSION, 0,
+         P(PROFILE_ADMIN), 0, "send a user a new password"},
+        {"POST", "/bo/api/users/{id}/unlock", api_users_unlock, AUTH_SESSION, 0, P(PROFILE_ADMIN),
+         0, "unlock a user"},
+        {"GET", "/bo/api/actions", api_actions_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "search the action log"},
+
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };
 

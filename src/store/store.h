@@ -91,6 +91,51 @@ struct action {
 	const char *details;
 };
 
+/* A user as the users page lists them (Vision manual §11.1). */
+struct user_row {
+	struct user_auth ua;
+	enum node_level level;
+	char node_name[81];
+	int64_t week_sign_ins;
+	int64_t total_sign_ins;
+	int64_t last_login_at;
+};
+
+/* A mail to send (SPEC §1: the outbox). */
+struct mail {
+	int64_t id;
+	int64_t brand_id;
+	char recipient[255];
+	char subject[161];
+	char *body; /* get: heap, the caller frees; add: lent */
+	int64_t created_at;
+};
+
+/* An action log search (SPEC §13): from <= at < to, optional user and action. */
+struct action_query {
+	int64_t brand_id;
+	int64_t from, to;
+	int64_t node_id;    /* only actions of users of this node and below, and the system\'s */
+	int64_t user_id;    /* 0: anyone */
+	const char *action; /* NULL: any */
+	int64_t after_id;   /* keyset paging: entries with a smaller id (newest first) */
+	int limit;
+};
+
+struct action_row {
+	int64_t id;
+	int64_t at;
+	int64_t user_id;
+	char user_login[65];
+	char user_name[81];
+	char user_email[255];
+	char action[41];
+	char details[256];
+};
+
+typedef int (*store_user_cb)(void *arg, const struct user_row *u);
+typedef int (*store_action_cb)(void *arg, const struct action_row *a);
+typedef int (*store_mail_cb)(void *arg, const struct mail *m);
 typedef int (*store_shop_cb)(void *arg, const struct shop_auth *sa);
 typedef int (*store_session_cb)(void *arg, const struct session_row *s);
 typedef int (*store_hash_cb)(void *arg, const char *password_hash);
@@ -186,6 +231,24 @@ struct store_ops {
 
 	/* The action log: append only. */
 	int (*action_add)(struct store *st, const struct action *a);
+	/* Newest first. */
+	int (*actions_each)(struct store *st, const struct action_query *q, store_action_cb cb,
+	                    void *arg);
+
+	/* User management. week_start: the instant the current week began. */
+	int (*users_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
+	                  store_user_cb cb, void *arg);
+	/* *within: node is ancestor or below it. */
+	int (*node_within)(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node,
+	                   bool *within);
+	/* Writes name, email, mobile, profile, node, language and time zone. */
+	int (*user_update)(struct store *st, const struct user_auth *ua);
+	int (*user_unlock)(struct store *st, int64_t brand_id, int64_t id);
+
+	/* The mail outbox. */
+	int (*mail_add)(struct store *st, const struct mail *m);
+	int (*mail_each_unsent)(struct store *st, int limit, store_mail_cb cb, void *arg);
+	int (*mail_sent)(struct store *st, int64_t id, int64_t now);
 
 	/* Error log of the merchant API. */
 	int (*api_error_add)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,

@@ -88,22 +88,53 @@ below(uint64_t *s, uint32_t n)
 	return (uint32_t)(next(s) % n);
 }
 
-static int
-setup_org(struct store *st, const struct crypto_keys *keys, int64_t now, int64_t *brand_id)
+/* Another brand than the demo's gets its own SITE numbers and logins, so that several brands
+ * can share one database (tests of tenant isolation). */
+static void
+brand_identity(const char *pspid, char login_prefix[33])
 {
+	size_t i;
+
+	for (i = 0; pspid[i] != '\0' && i < 32; i++)
+		login_prefix[i] = (char)(pspid[i] >= 'A' && pspid[i] <= 'Z' ? pspid[i] - 'A' + 'a'
+		                                                            : pspid[i]);
+	login_prefix[i] = '\0';
+	if (strcmp(pspid, "GUICHETDEMO") == 0)
+		snprintf(login_prefix, 33, "demo");
+}
+
+static void
+brand_sites(const char *pspid)
+{
+	uint32_t h = 2166136261u;
+
+	if (strcmp(pspid, "GUICHETDEMO") == 0)
+		return;
+	for (const char *p = pspid; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (size_t i = 0; i < DEMO_NSHOPS; i++)
+		snprintf(demo_shops[i].shop.site, sizeof(demo_shops[i].shop.site), "%07u",
+		         (unsigned)(2000000 + (h + i) % 7000000));
+}
+
+static int
+setup_org(struct store *st, const struct crypto_keys *keys, int64_t now, const char *pspid,
+          int64_t *brand_id, int64_t *brand_node)
+{
+	const char *brand_name = strcmp(pspid, "GUICHETDEMO") == 0 ? "Maison Guichet" : pspid;
 	const struct store_ops *ops = st->ops;
 	struct node brand = {0}, groups[2];
 	int rc;
 
 	*brand_id = 0;
-	rc = ops->brand_insert(st, brand_id, "Maison Guichet", "GUICHETDEMO", now);
+	rc = ops->brand_insert(st, brand_id, brand_name, pspid, now);
 	if (rc != ST_OK)
 		return rc;
-	brand.id = *brand_id; /* the brand's node shares its id */
 	brand.brand_id = *brand_id;
 	brand.level = LEVEL_BRAND;
-	snprintf(brand.name, sizeof(brand.name), "Maison Guichet");
+	snprintf(brand.name, sizeof(brand.name), "%s", brand_name);
 	rc = ops->node_insert(st, &brand, now);
+	*brand_node = brand.id;
 	for (size_t g = 0; rc == ST_OK && g < 2; g++) {
 		memset(&groups[g], 0, sizeof(groups[g]));
 		groups[g].brand_id = *brand_id;
@@ -316,17 +347,16 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 }
 
 static int
-print_result(const struct demo_options *opt, char passwords[][24], FILE *out)
+print_result(const struct demo_options *opt, char passwords[][24], char logins[][65], FILE *out)
 {
 	json_t *users = json_array(), *shops = json_array(), *o;
 	char hex[2 * CRYPTO_HMAC_KEY_LEN + 1];
 	char *s;
 
 	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
-		json_array_append_new(users,
-		                      json_pack("{s:s, s:s, s:s}", "login", demo_users[i].login,
-		                                "password", passwords[i], "profile",
-		                                profile_name(demo_users[i].profile)));
+		json_array_append_new(users, json_pack("{s:s, s:s, s:s}", "login", logins[i],
+		                                       "password", passwords[i], "profile",
+		                                       profile_name(demo_users[i].profile)));
 	for (size_t i = 0; i < DEMO_NSHOPS; i++) {
 		crypto_hex(hex, demo_shops[i].key, CRYPTO_HMAC_KEY_LEN);
 		json_array_append_new(shops, json_pack("{s:s, s:s, s:s, s:s}", "site",
@@ -359,8 +389,11 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	const struct store_ops *ops = st->ops;
 	struct sealed_card cards[METHOD__COUNT][3];
 	char passwords[sizeof(demo_users) / sizeof(demo_users[0])][24];
+	char logins[sizeof(demo_users) / sizeof(demo_users[0])][65];
+	const char *pspid = opt->pspid ? opt->pspid : "GUICHETDEMO";
+	char prefix[33];
 	uint64_t s = opt->seed;
-	int64_t brand_id = 0;
+	int64_t brand_id = 0, brand_node = 0;
 	int rc;
 
 	memset(cards, 0, sizeof(cards));
@@ -380,7 +413,9 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	rc = ops->begin(st, true);
 	if (rc != ST_OK)
 		return rc;
-	rc = setup_org(st, keys, opt->now_us, &brand_id);
+	brand_identity(pspid, prefix);
+	brand_sites(pspid);
+	rc = setup_org(st, keys, opt->now_us, pspid, &brand_id, &brand_node);
 	if (rc == ST_CONFLICT) {
 		log_error("event=demo_exists hint=\"this database already has the demo brand\"");
 		goto fail;
@@ -395,10 +430,12 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 		struct user u = {0};
 
 		u.brand_id = brand_id;
-		u.node_id = brand_id;
+		u.node_id = brand_node;
 		u.profile = demo_users[i].profile;
 		u.must_change = true;
-		snprintf(u.login, sizeof(u.login), "%s", demo_users[i].login);
+		snprintf(u.login, sizeof(u.login), "%s%s", prefix,
+		         strchr(demo_users[i].login, '.'));
+		snprintf(logins[i], sizeof(logins[i]), "%s", u.login);
 		snprintf(u.name, sizeof(u.name), "%s", demo_users[i].name);
 		snprintf(u.email, sizeof(u.email), "%s@maison-guichet.example",
 		         demo_users[i].login);
@@ -420,7 +457,7 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	rc = ops->commit(st);
 	if (rc != ST_OK)
 		goto fail;
-	rc = print_result(opt, passwords, out);
+	rc = print_result(opt, passwords, logins, out);
 	crypto_wipe(passwords, sizeof(passwords));
 	return rc;
 fail:

@@ -19,6 +19,7 @@ struct demo_options {
 	uint64_t seed;        /* same seed, same history */
 	int64_t now_us;       /* the demo's "now" */
 	bool json;            /* print the SPEC §16 JSON object instead of text */
+	const char *pspid;    /* the brand\'s account id; NULL: the demo brand GUICHETDEMO */
 };
 
 /* Creates the demo in st (which must hold no brand yet) and prints the users' first-login

@@ -59,6 +59,14 @@ enum stmt_id {
 	S_SESSION_TOUCH,
 	S_SESSIONS_EACH,
 	S_ACTION_ADD,
+	S_ACTIONS_EACH,
+	S_USERS_EACH,
+	S_NODE_WITHIN,
+	S_USER_UPDATE,
+	S_USER_UNLOCK,
+	S_MAIL_ADD,
+	S_MAIL_UNSENT,
+	S_MAIL_SENT,
 	S__COUNT
 };
 
@@ -74,12 +82,53 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid FROM user u JOIN brand b ON b.id = u.brand_id "
+	"u.language, u.time_zone, b.pspid, u.mobile FROM user u JOIN brand b ON b.id = "           \
+	"u.brand_id "
+
+#define USER_COLS_LIST                                                                             \
+	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
+	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
+	"u.language, u.time_zone, b.pspid, u.mobile"
 
 #define SESSION_COLS                                                                               \
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at"
 
 static const char *const stmt_sql[S__COUNT] = {
+        [S_ACTIONS_EACH] =
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?8 "
+                "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
+                "n.brand_id = ?1) "
+                "SELECT id, at, coalesce(user_id, 0), user_login, user_name, user_email, "
+                "action, details FROM action_log WHERE brand_id = ?1 AND at >= ?2 AND "
+                "at < ?3 AND (?4 = 0 OR user_id = ?4) AND (?5 IS NULL OR action = ?5) "
+                "AND (?6 = 0 OR id < ?6) AND (user_id IS NULL OR user_id IN (SELECT u.id FROM user "
+                "u "
+                "WHERE u.brand_id = ?1 AND u.node_id IN (SELECT id FROM sub))) "
+                "ORDER BY id DESC LIMIT ?7",
+        [S_USERS_EACH] =
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
+                "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
+                "sub.id WHERE n.brand_id = ?1) SELECT " USER_COLS_LIST ", n.level, n.name, "
+                "(SELECT count(*) FROM action_log a WHERE a.brand_id = u.brand_id AND "
+                "a.user_id = u.id AND a.action = 'sign_in' AND a.at >= ?3), u.login_count, "
+                "coalesce(u.last_login_at, 0) FROM user u JOIN brand b ON b.id = u.brand_id "
+                "JOIN node n ON n.id = u.node_id WHERE u.brand_id = ?1 AND u.node_id IN "
+                "(SELECT id FROM sub) ORDER BY u.login",
+        [S_NODE_WITHIN] =
+                "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node WHERE "
+                "brand_id = ?1 AND id = ?3 UNION ALL SELECT n.id, n.parent_id FROM node n "
+                "JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) SELECT 1 FROM up "
+                "WHERE id = ?2",
+        [S_USER_UPDATE] =
+                "UPDATE user SET name = ?3, email = ?4, mobile = ?5, profile = ?6, "
+                "node_id = ?7, language = ?8, time_zone = ?9 WHERE brand_id = ?1 AND id = ?2",
+        [S_USER_UNLOCK] = "UPDATE user SET locked = 0, failed_attempts = 0 WHERE brand_id = ?1 AND "
+                          "id = ?2",
+        [S_MAIL_ADD] = "INSERT INTO mail_outbox(brand_id, recipient, subject, body, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+        [S_MAIL_UNSENT] = "SELECT id, brand_id, recipient, subject, body, created_at FROM "
+                          "mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        [S_MAIL_SENT] = "UPDATE mail_outbox SET sent_at = ?2, body = '' WHERE id = ?1",
         [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
         [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
         [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
@@ -135,8 +184,8 @@ static const char *const stmt_sql[S__COUNT] = {
                 "created_at, activated_at, expires_at) "
                 "VALUES (?1, ?2, ?3, ?4, 'activated', ?5, ?5, ?5 + 365 * 86400000000)",
         [S_USER_INSERT] = "INSERT INTO user(id, brand_id, node_id, login, name, email, profile, "
-                          "password_hash, must_change, password_set_at, created_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                          "password_hash, must_change, password_set_at, created_at, mobile) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         [S_SHOPS_EACH] = "SELECT s.id, s.brand_id, s.site, s.rang, s.name, "
                          "(SELECT k.key_sealed FROM hmac_key k WHERE k.brand_id = s.brand_id "
                          "AND k.shop_id = s.id AND k.env = 'test' AND k.status IN ('activated', "
@@ -492,6 +541,7 @@ lite_user_insert(struct store *st, struct user *u, int64_t now)
 	bind_text(s, 8, u->password_hash);
 	sqlite3_bind_int(s, 9, u->must_change);
 	sqlite3_bind_int64(s, 10, now);
+	bind_text(s, 11, u->mobile);
 	return insert_with_id(ls, s, &u->id, "user_insert");
 }
 
@@ -938,6 +988,7 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	text_copy(ua->language, sizeof(ua->language), s, 13);
 	text_copy(ua->time_zone, sizeof(ua->time_zone), s, 14);
 	text_copy(ua->pspid, sizeof(ua->pspid), s, 15);
+	text_copy(ua->u.mobile, sizeof(ua->u.mobile), s, 16);
 }
 
 /* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
@@ -1207,6 +1258,179 @@ lite_action_add(struct store *st, const struct action *a)
 	return exec_done(ls, s, "action_add");
 }
 
+static int
+lite_actions_each(struct store *st, const struct action_query *q, store_action_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_ACTIONS_EACH);
+	struct action_row a;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, q->brand_id);
+	sqlite3_bind_int64(s, 2, q->from);
+	sqlite3_bind_int64(s, 3, q->to);
+	sqlite3_bind_int64(s, 4, q->user_id);
+	if (q->action != NULL)
+		bind_text(s, 5, q->action);
+	sqlite3_bind_int64(s, 6, q->after_id);
+	sqlite3_bind_int(s, 7, q->limit);
+	sqlite3_bind_int64(s, 8, q->node_id);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.id = sqlite3_column_int64(s, 0);
+		a.at = sqlite3_column_int64(s, 1);
+		a.user_id = sqlite3_column_int64(s, 2);
+		text_copy(a.user_login, sizeof(a.user_login), s, 3);
+		text_copy(a.user_name, sizeof(a.user_name), s, 4);
+		text_copy(a.user_email, sizeof(a.user_email), s, 5);
+		text_copy(a.action, sizeof(a.action), s, 6);
+		text_copy(a.details, sizeof(a.details), s, 7);
+		rc = cb(arg, &a);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "actions_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
+                store_user_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USERS_EACH);
+	struct user_row u;
+	char level[8];
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, node_id);
+	sqlite3_bind_int64(s, 3, week_start);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		user_read(s, &u.ua);
+		text_copy(level, sizeof(level), s, 17);
+		u.level = strcmp(level, "brand") == 0   ? LEVEL_BRAND
+		          : strcmp(level, "group") == 0 ? LEVEL_GROUP
+		                                        : LEVEL_SHOP;
+		text_copy(u.node_name, sizeof(u.node_name), s, 18);
+		u.week_sign_ins = sqlite3_column_int64(s, 19);
+		u.total_sign_ins = sqlite3_column_int64(s, 20);
+		u.last_login_at = sqlite3_column_int64(s, 21);
+		rc = cb(arg, &u);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "users_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node, bool *within)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_NODE_WITHIN);
+	int rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, ancestor);
+	sqlite3_bind_int64(s, 3, node);
+	*within = false;
+	rc = one_row(ls, s, bool_read_cb, within, "node_within");
+	return rc == ST_NOTFOUND ? ST_OK : rc;
+}
+
+static int
+lite_user_update(struct store *st, const struct user_auth *ua)
+{
+	const struct user *u = &ua->u;
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USER_UPDATE);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, u->brand_id);
+	sqlite3_bind_int64(s, 2, u->id);
+	bind_text(s, 3, u->name);
+	bind_text(s, 4, u->email);
+	bind_text(s, 5, u->mobile);
+	bind_text(s, 6, profile_name(u->profile));
+	sqlite3_bind_int64(s, 7, u->node_id);
+	bind_text(s, 8, ua->language);
+	bind_text(s, 9, ua->time_zone);
+	return exec_done(ls, s, "user_update");
+}
+
+static int
+lite_user_unlock(struct store *st, int64_t brand_id, int64_t id)
+{
+	return exec_ids(st, S_USER_UNLOCK, brand_id, id, 0, "user_unlock");
+}
+
+static int
+lite_mail_add(struct store *st, const struct mail *m)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_MAIL_ADD);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, m->brand_id);
+	bind_text(s, 2, m->recipient);
+	bind_text(s, 3, m->subject);
+	bind_text(s, 4, m->body);
+	sqlite3_bind_int64(s, 5, m->created_at);
+	return exec_done(ls, s, "mail_add");
+}
+
+static int
+lite_mail_each_unsent(struct store *st, int limit, store_mail_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_MAIL_UNSENT);
+	struct mail m;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int(s, 1, limit);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&m, 0, sizeof(m));
+		m.id = sqlite3_column_int64(s, 0);
+		m.brand_id = sqlite3_column_int64(s, 1);
+		text_copy(m.recipient, sizeof(m.recipient), s, 2);
+		text_copy(m.subject, sizeof(m.subject), s, 3);
+		m.body = strdup((const char *)sqlite3_column_text(s, 4));
+		if (m.body == NULL)
+			abort();
+		m.created_at = sqlite3_column_int64(s, 5);
+		rc = cb(arg, &m);
+		free(m.body);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "mail_each_unsent");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_mail_sent(struct store *st, int64_t id, int64_t now)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_MAIL_SENT);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	return exec_done(ls, s, "mail_sent");
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
@@ -1252,6 +1476,14 @@ static const struct store_ops sqlite_ops = {
         .session_touch = lite_session_touch,
         .sessions_each = lite_sessions_each,
         .action_add = lite_action_add,
+        .actions_each = lite_actions_each,
+        .users_each = lite_users_each,
+        .node_within = lite_node_within,
+        .user_update = lite_user_update,
+        .user_unlock = lite_user_unlock,
+        .mail_add = lite_mail_add,
+        .mail_each_unsent = lite_mail_each_unsent,
+        .mail_sent = lite_mail_sent,
 };
 
 /* Applies the migrations above the database's user_version, each in its own transaction. */

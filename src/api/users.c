@@ -1,0 +1,738 @@
+/*
+ * users.c - user management (SPEC §3, Vision manual §11.1), personal information (§1) and the
+ * action log (SPEC §13, §11.2). Everything is scoped: an administrator sees and changes only
+ * the users of their node of the tree and below; another brand's ids answer 404.
+ *
+ * Argon2id (a new user's or a reset's temporary password) runs on a reader; the change, its
+ * mail and its action-log line are then written together by the writer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/json.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "domain/calendar.h"
+#include "domain/password.h"
+
+#define TEMP_PASSWORD_LEN 16
+#define ACTIONS_PAGE      100
+
+enum user_op { U_LIST, U_GET, U_CREATE, U_EDIT, U_RESET, U_UNLOCK, U_ME, U_ME_EDIT, U_ACTIONS };
+
+struct user_job {
+	struct http_job base; /* first */
+	enum user_op op;
+	struct session who;
+	int64_t id;       /* the target user */
+	int64_t node_id;  /* list: the node; create: the new user's node */
+	json_t *fields;   /* create, edit: the request's members */
+	bool end_session; /* the target's session ends (new password, new profile or node) */
+	struct user_auth target;
+	struct action_query q;
+	char action_name[41];
+	char temp_password[TEMP_PASSWORD_LEN + 1];
+	/* Results. */
+	int status;
+	json_t *result;
+	const char *why;
+	const char *why_message;
+};
+
+static void
+user_job_free(struct http_job *hj)
+{
+	struct user_job *j = (struct user_job *)hj;
+
+	json_decref(j->fields);
+	json_decref(j->result);
+	crypto_wipe(j, sizeof(*j));
+	free(j);
+}
+
+static void
+user_job_respond(struct http_job *hj, struct req *r)
+{
+	struct user_job *j = (struct user_job *)hj;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, j->why, j->why_message);
+		return;
+	}
+	if (j->end_session)
+		session_cache_remove_user(r->app->sessions, j->target.u.brand_id, j->target.u.id);
+	http_reply_json(r, j->status, j->result);
+	j->result = NULL;
+}
+
+static struct user_job *
+user_job_new(struct req *r, enum user_op op)
+{
+	struct user_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		abort();
+	j->op = op;
+	j->who = r->session;
+	j->id = r->path_id;
+	j->status = 200;
+	j->base.respond = user_job_respond;
+	j->base.free = user_job_free;
+	return j;
+}
+
+static int
+user_submit(struct req *r, struct user_job *j, bool write)
+{
+	int rc = http_submit(r, &j->base, write);
+
+	if (rc != ST_OK) {
+		user_job_free(&j->base);
+		http_reply_error(r, rc, NULL, NULL);
+	}
+	return 0;
+}
+
+static void
+log_action(struct store *st, const struct session *who, const char *what, const char *details,
+           int *rc)
+{
+	struct action a = {0};
+
+	if (*rc != ST_OK)
+		return;
+	a.brand_id = who->brand_id;
+	a.at = http_now();
+	a.user_id = who->user_id;
+	a.user_login = who->login;
+	a.user_name = who->name;
+	a.user_email = who->email;
+	a.action = what;
+	a.details = details;
+	*rc = st->ops->action_add(st, &a);
+}
+
+static json_t *
+user_row_json(const struct user_auth *ua, const char *level, const char *node_name, int64_t week,
+              int64_t total)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:b, s:s, s:s, s:I, "
+	                 "s:I}",
+	                 "id", (json_int_t)ua->u.id, "login", ua->u.login, "name", ua->u.name,
+	                 "email", ua->u.email, "mobile", ua->u.mobile, "profile",
+	                 profile_name(ua->u.profile), "level", level, "node_id",
+	                 (json_int_t)ua->u.node_id, "node_name", node_name, "locked", ua->locked,
+	                 "must_change_password", ua->u.must_change, "language", ua->language,
+	                 "time_zone", ua->time_zone, "sign_ins_this_week", (json_int_t)week,
+	                 "sign_ins_total", (json_int_t)total);
+}
+
+/* The Monday 00:00 (Paris) that started the current week. */
+static int64_t
+week_start(int64_t now)
+{
+	int64_t day = cal_business_day(now);
+	int64_t monday = day - ((day + 3) % 7); /* 1970-01-01 was a Thursday */
+
+	return cal_business_day_start(monday);
+}
+
+/* Loads the target user within the caller's scope: ST_NOTFOUND otherwise. */
+static int
+target_in_scope(struct user_job *j, struct store *st)
+{
+	bool within = false;
+	int rc;
+
+	rc = st->ops->user_get(st, j->who.brand_id, j->id, &j->target);
+	if (rc == ST_OK)
+		rc = st->ops->node_within(st, j->who.brand_id, j->who.node_id, j->target.u.node_id,
+		                          &within);
+	if (rc == ST_OK && !within)
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
+/* --- list and details --------------------------------------------------------------------------- */
+
+static int
+list_push(void *arg, const struct user_row *u)
+{
+	json_array_append_new(arg, user_row_json(&u->ua, node_level_name(u->level), u->node_name,
+	                                         u->week_sign_ins, u->total_sign_ins));
+	return ST_OK;
+}
+
+static int
+users_read_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	json_t *items;
+	bool within = false;
+	int rc;
+
+	if (j->op == U_GET || j->op == U_ME) {
+		if (j->op == U_ME)
+			j->id = j->who.user_id;
+		rc = target_in_scope(j, st);
+		if (rc != ST_OK)
+			return rc;
+		/* The list's columns for one user: read it through the same query. */
+		j->node_id = j->target.u.node_id;
+	}
+	rc = st->ops->node_within(st, j->who.brand_id, j->who.node_id, j->node_id, &within);
+	if (rc != ST_OK)
+		return rc;
+	if (!within)
+		return ST_NOTFOUND;
+	items = json_array();
+	rc = st->ops->users_each(st, j->who.brand_id, j->node_id, week_start(http_now()), list_push,
+	                         items);
+	if (rc != ST_OK) {
+		json_decref(items);
+		return rc;
+	}
+	if (j->op == U_LIST) {
+		j->result = json_pack("{s:o}", "items", items);
+		return ST_OK;
+	}
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		json_t *u = json_array_get(items, i);
+
+		if (json_integer_value(json_object_get(u, "id")) == j->id)
+			j->result = json_incref(u);
+	}
+	json_decref(items);
+	return j->result ? ST_OK : ST_NOTFOUND;
+}
+
+int
+api_users_list(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_LIST);
+	const char *q = r->h2o->query_at == SIZE_MAX ? NULL : r->h2o->path.base + r->h2o->query_at;
+
+	j->node_id = r->session.node_id;
+	if (q != NULL) {
+		char *end;
+		long long v;
+
+		if (strncmp(q, "?node=", 6) != 0 || (v = strtoll(q + 6, &end, 10)) <= 0 ||
+		    (size_t)(end - r->h2o->path.base) != r->h2o->path.len) {
+			user_job_free(&j->base);
+			json_bad_field(r, "node", "node must be the id of a node of the tree.");
+			return 0;
+		}
+		j->node_id = v;
+	}
+	j->base.work.run = users_read_run;
+	return user_submit(r, j, false);
+}
+
+int
+api_users_get(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_GET);
+
+	j->base.work.run = users_read_run;
+	return user_submit(r, j, false);
+}
+
+int
+api_me_get(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_ME);
+
+	j->base.work.run = users_read_run;
+	return user_submit(r, j, false);
+}
+
+/* --- create, edit ------------------------------------------------------------------------------- */
+
+static bool
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL && at != s && strchr(at + 1, '.') != NULL &&
+	       strchr(at + 1, '@') == NULL && strpbrk(s, " ,;<>\"'") == NULL;
+}
+
+static bool
+mobile_ok(const char *s)
+{
+	size_t digits = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (!(*p == '+' && p == s) && *p != ' ' && *p != '.')
+			return false;
+	}
+	return digits >= 6 && digits <= 15;
+}
+
+/* Applies the members of an edit or a creation to ua, checking each. ST_OK, or ST_INVALID with
+ * *field set. */
+static int
+apply_fields(json_t *o, struct user_auth *ua, const char **field)
+{
+	char text[255];
+	int g;
+
+	if ((g = json_get_text(o, "name", text, sizeof(ua->u.name))) == 0)
+		memcpy(ua->u.name, text, sizeof(ua->u.name));
+	else if (g < 0)
+		return *field = "name", ST_INVALID;
+	if ((g = json_get_text(o, "email", text, sizeof(text))) == 0 && email_ok(text))
+		memcpy(ua->u.email, text, sizeof(ua->u.email));
+	else if (g != 1)
+		return *field = "email", ST_INVALID;
+	if ((g = json_get_text(o, "mobile", text, sizeof(ua->u.mobile))) == 0 && mobile_ok(text))
+		memcpy(ua->u.mobile, text, sizeof(ua->u.mobile));
+	else if (g != 1)
+		return *field = "mobile", ST_INVALID;
+	if ((g = json_get_text(o, "profile", text, 16)) == 0 &&
+	    profile_parse(text) != PROFILE__COUNT)
+		ua->u.profile = profile_parse(text);
+	else if (g != 1)
+		return *field = "profile", ST_INVALID;
+	if ((g = json_get_text(o, "language", text, 3)) == 0 &&
+	    (strcmp(text, "fr") == 0 || strcmp(text, "en") == 0))
+		memcpy(ua->language, text, 3);
+	else if (g != 1)
+		return *field = "language", ST_INVALID;
+	if ((g = json_get_text(o, "time_zone", text, sizeof(ua->time_zone))) == 0 &&
+	    strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/+-0123456789") ==
+	            strlen(text) &&
+	    strchr(text, '/') != NULL)
+		memcpy(ua->time_zone, text, sizeof(ua->time_zone));
+	else if (g != 1)
+		return *field = "time_zone", ST_INVALID;
+	if (json_object_get(o, "node_id") != NULL) {
+		json_t *v = json_object_get(o, "node_id");
+
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return *field = "node_id", ST_INVALID;
+		ua->u.node_id = json_integer_value(v);
+	}
+	return ST_OK;
+}
+
+static const char *const create_members[] = {
+        "login", "name", "email", "mobile", "profile", "node_id", "language", "time_zone", NULL};
+static const char *const edit_members[] = {"name",    "email",    "mobile",    "profile",
+                                           "node_id", "language", "time_zone", NULL};
+static const char *const me_members[] = {"name", "email", "mobile", "language", "time_zone", NULL};
+
+/* Reader: scope checks and the temporary password's hash. */
+static int
+create_prepare(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	bool within = false;
+	int rc;
+
+	rc = st->ops->node_within(st, j->who.brand_id, j->who.node_id, j->target.u.node_id,
+	                          &within);
+	if (rc == ST_OK && !within) {
+		j->why = "node_out_of_scope";
+		j->why_message = "node_id is not your node of the tree or below it.";
+		return ST_NOTFOUND;
+	}
+	crypto_password_generate(j->temp_password, TEMP_PASSWORD_LEN);
+	if (rc == ST_OK)
+		rc = crypto_password_hash(j->target.u.password_hash, j->temp_password);
+	return rc;
+}
+
+/* The mail that carries a temporary password to its user (through the outbox). */
+static int
+mail_password(struct store *st, const struct user_auth *ua, const char *password, bool reset)
+{
+	struct mail m = {0};
+	char body[1024];
+	int rc;
+
+	m.brand_id = ua->u.brand_id;
+	snprintf(m.recipient, sizeof(m.recipient), "%s", ua->u.email);
+	snprintf(m.subject, sizeof(m.subject), "%s",
+	         reset ? "Guichet : nouveau mot de passe / new password"
+	               : "Guichet : votre accès / your access");
+	snprintf(body, sizeof(body),
+	         "Bonjour %s,\n\nVotre identifiant : %s\nMot de passe provisoire : %s\n"
+	         "Vous devrez le changer à la première connexion.\n\n"
+	         "Your login: %s\nTemporary password: %s\nYou will change it when you sign in.\n",
+	         ua->u.name, ua->u.login, password, ua->u.login, password);
+	m.body = body;
+	m.created_at = http_now();
+	rc = st->ops->mail_add(st, &m);
+	crypto_wipe(body, sizeof(body));
+	return rc;
+}
+
+static int
+create_record(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	char details[128];
+	int rc;
+
+	j->target.u.brand_id = j->who.brand_id;
+	j->target.u.must_change = true;
+	rc = st->ops->user_insert(st, &j->target.u, http_now());
+	if (rc == ST_CONFLICT) {
+		j->why = "login_taken";
+		j->why_message = "This login is already used.";
+		return rc;
+	}
+	if (rc == ST_OK)
+		rc = st->ops->user_update(st, &j->target);
+	if (rc == ST_OK)
+		rc = mail_password(st, &j->target, j->temp_password, false);
+	crypto_wipe(j->temp_password, sizeof(j->temp_password));
+	snprintf(details, sizeof(details), "user %s, profile %s", j->target.u.login,
+	         profile_name(j->target.u.profile));
+	log_action(st, &j->who, "user_created", details, &rc);
+	if (rc == ST_OK) {
+		j->status = 201;
+		j->result = user_row_json(&j->target, "", "", 0, 0);
+	}
+	return rc;
+}
+
+int
+api_users_create(struct req *r)
+{
+	struct user_job *j;
+	const char *field = NULL;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	j = user_job_new(r, U_CREATE);
+	j->target.u.node_id = r->session.node_id;
+	j->target.u.profile = PROFILE__COUNT;
+	memcpy(j->target.language, "fr", 3);
+	snprintf(j->target.time_zone, sizeof(j->target.time_zone), "Europe/Paris");
+	if (json_refuse_unknown(r, o, create_members) ||
+	    json_take_text(r, o, "login", j->target.u.login, sizeof(j->target.u.login), true))
+		goto fail;
+	if (strspn(j->target.u.login, "abcdefghijklmnopqrstuvwxyz0123456789._-@") !=
+	            strlen(j->target.u.login) ||
+	    strlen(j->target.u.login) < 3) {
+		json_bad_field(
+		        r, "login",
+		        "login must be 3 to 64 lower-case letters, digits, '.', '_', '-' or '@'.");
+		goto fail;
+	}
+	if (apply_fields(o, &j->target, &field) != ST_OK) {
+		json_bad_field(r, field, "This value is not valid.");
+		goto fail;
+	}
+	if (j->target.u.name[0] == '\0' || j->target.u.email[0] == '\0' ||
+	    j->target.u.profile == PROFILE__COUNT) {
+		json_bad_field(r,
+		               j->target.u.name[0] == '\0'    ? "name"
+		               : j->target.u.email[0] == '\0' ? "email"
+		                                              : "profile",
+		               "name, email and profile are required.");
+		goto fail;
+	}
+	json_decref(o);
+	j->base.work.run = create_prepare;
+	j->base.then_write = create_record;
+	return user_submit(r, j, false);
+fail:
+	json_decref(o);
+	user_job_free(&j->base);
+	return 0;
+}
+
+/* Writer: the edit of a user (U_EDIT) or of oneself (U_ME_EDIT). */
+static int
+edit_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	struct user_auth before;
+	const char *field = NULL;
+	bool within = false;
+	char details[160];
+	int rc;
+
+	if (j->op == U_ME_EDIT)
+		j->id = j->who.user_id;
+	rc = target_in_scope(j, st);
+	if (rc != ST_OK)
+		return rc;
+	before = j->target;
+	if (apply_fields(j->fields, &j->target, &field) != ST_OK) {
+		j->why = "invalid_field";
+		j->why_message = field;
+		return ST_INVALID;
+	}
+	/* Vision manual §1, §11.1: e-mail and mobile never change in the same edit. */
+	if (strcmp(before.u.email, j->target.u.email) != 0 &&
+	    strcmp(before.u.mobile, j->target.u.mobile) != 0) {
+		j->why = "email_and_mobile";
+		j->why_message = "The e-mail and the mobile number cannot both change in one edit: "
+		                 "change one, save, then the other.";
+		return ST_REFUSED;
+	}
+	if (j->target.u.id == j->who.user_id &&
+	    (j->target.u.profile != before.u.profile || j->target.u.node_id != before.u.node_id)) {
+		j->why = "own_profile";
+		j->why_message = "You cannot change your own profile or node.";
+		return ST_CONFLICT;
+	}
+	rc = st->ops->node_within(st, j->who.brand_id, j->who.node_id, j->target.u.node_id,
+	                          &within);
+	if (rc == ST_OK && !within) {
+		j->why = "node_out_of_scope";
+		j->why_message = "node_id is not your node of the tree or below it.";
+		return ST_NOTFOUND;
+	}
+	if (rc == ST_OK)
+		rc = st->ops->user_update(st, &j->target);
+	/* What the user may do changed: their session ends, the next one has the new rights. */
+	if (rc == ST_OK &&
+	    (j->target.u.profile != before.u.profile || j->target.u.node_id != before.u.node_id)) {
+		struct session_row old;
+
+		if (st->ops->session_by_user(st, j->who.brand_id, j->id, &old) == ST_OK)
+			rc = st->ops->session_delete(st, j->who.brand_id, old.id);
+		j->end_session = true;
+	}
+	snprintf(details, sizeof(details), "user %s", j->target.u.login);
+	log_action(st, &j->who,
+	           j->op == U_ME_EDIT ? "personal_information_changed" : "user_updated", details,
+	           &rc);
+	if (rc == ST_OK)
+		j->result = user_row_json(&j->target, "", "", 0, 0);
+	return rc;
+}
+
+static int
+edit(struct req *r, enum user_op op)
+{
+	struct user_job *j;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, op == U_ME_EDIT ? me_members : edit_members)) {
+		json_decref(o);
+		return 0;
+	}
+	j = user_job_new(r, op);
+	j->fields = o;
+	j->base.work.run = edit_run;
+	return user_submit(r, j, true);
+}
+
+int
+api_users_edit(struct req *r)
+{
+	return edit(r, U_EDIT);
+}
+
+int
+api_me_edit(struct req *r)
+{
+	return edit(r, U_ME_EDIT);
+}
+
+/* --- new password, unlock ------------------------------------------------------------------------ */
+
+static int
+reset_prepare(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	int rc = target_in_scope(j, st);
+
+	if (rc != ST_OK)
+		return rc;
+	crypto_password_generate(j->temp_password, TEMP_PASSWORD_LEN);
+	return crypto_password_hash(j->target.u.password_hash, j->temp_password);
+}
+
+static int
+reset_record(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	struct session_row old;
+	char details[128];
+	int rc;
+
+	rc = st->ops->user_password_set(st, j->who.brand_id, j->id, j->target.u.password_hash, true,
+	                                http_now());
+	if (rc == ST_OK && st->ops->session_by_user(st, j->who.brand_id, j->id, &old) == ST_OK)
+		rc = st->ops->session_delete(st, j->who.brand_id, old.id);
+	j->end_session = true;
+	if (rc == ST_OK)
+		rc = mail_password(st, &j->target, j->temp_password, true);
+	crypto_wipe(j->temp_password, sizeof(j->temp_password));
+	snprintf(details, sizeof(details), "user %s", j->target.u.login);
+	log_action(st, &j->who, "user_password_reset", details, &rc);
+	if (rc == ST_OK)
+		j->result = json_pack("{s:b, s:s}", "password_sent", 1, "to", j->target.u.email);
+	return rc;
+}
+
+int
+api_users_reset_password(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_RESET);
+
+	j->base.work.run = reset_prepare;
+	j->base.then_write = reset_record;
+	return user_submit(r, j, false);
+}
+
+static int
+unlock_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	char details[128];
+	int rc = target_in_scope(j, st);
+
+	if (rc == ST_OK)
+		rc = st->ops->user_unlock(st, j->who.brand_id, j->id);
+	snprintf(details, sizeof(details), "user %s", j->target.u.login);
+	log_action(st, &j->who, "user_unlocked", details, &rc);
+	if (rc == ST_OK)
+		j->result = json_pack("{s:b}", "locked", 0);
+	return rc;
+}
+
+int
+api_users_unlock(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_UNLOCK);
+
+	j->base.work.run = unlock_run;
+	return user_submit(r, j, true);
+}
+
+/* --- the action log -------------------------------------------------------------------------------- */
+
+static int
+action_push(void *arg, const struct action_row *a)
+{
+	char at[25];
+
+	cal_instant_format(a->at, at);
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id",
+	                                     (json_int_t)a->id, "at", at, "user_id",
+	                                     (json_int_t)a->user_id, "user_login", a->user_login,
+	                                     "user_name", a->user_name, "user_email", a->user_email,
+	                                     "action", a->action, "details", a->details));
+	return ST_OK;
+}
+
+static int
+actions_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	json_t *items = json_array();
+	size_t n;
+	int rc;
+
+	j->q.brand_id = j->who.brand_id;
+	j->q.node_id = j->who.node_id;
+	j->q.action = j->action_name[0] ? j->action_name : NULL;
+	j->q.limit = ACTIONS_PAGE + 1;
+	rc = st->ops->actions_each(st, &j->q, action_push, items);
+	if (rc != ST_OK) {
+		json_decref(items);
+		return rc;
+	}
+	n = json_array_size(items);
+	if (n > ACTIONS_PAGE) {
+		/* One more than a page was read: there is a next page, after the last shown. */
+		json_int_t last = json_integer_value(
+		        json_object_get(json_array_get(items, ACTIONS_PAGE - 1), "id"));
+
+		json_array_remove(items, ACTIONS_PAGE);
+		j->result = json_pack("{s:o, s:o}", "items", items, "next",
+		                      json_sprintf("%lld", (long long)last));
+	} else {
+		j->result = json_pack("{s:o, s:n}", "items", items, "next");
+	}
+	return ST_OK;
+}
+
+/* Query parameters: from, to (YYYY-MM-DD, inclusive, Paris days; required), user (id),
+ * action, cursor. */
+int
+api_actions_list(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_ACTIONS);
+	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
+	                        ? h2o_iovec_init("", 0)
+	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
+	                                         r->h2o->path.len - r->h2o->query_at - 1);
+	int64_t from = -1, to = -1;
+	const char *bad = NULL;
+	size_t p = 0;
+
+	while (p < q.len && bad == NULL) {
+		size_t end = p, eq;
+		char key[16], val[64];
+
+		while (end < q.len && q.base[end] != '&')
+			end++;
+		for (eq = p; eq < end && q.base[eq] != '='; eq++)
+			;
+		if (eq == end || eq - p >= sizeof(key) || end - eq - 1 >= sizeof(val)) {
+			bad = "query";
+			break;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - p), q.base + p);
+		snprintf(val, sizeof(val), "%.*s", (int)(end - eq - 1), q.base + eq + 1);
+		if (strcmp(key, "from") == 0) {
+			if (cal_date_parse(val, &from) != 0)
+				bad = "from";
+		} else if (strcmp(key, "to") == 0) {
+			if (cal_date_parse(val, &to) != 0)
+				bad = "to";
+		} else if (strcmp(key, "user") == 0) {
+			char *e;
+
+			j->q.user_id = strtoll(val, &e, 10);
+			if (*e != '\0' || j->q.user_id <= 0)
+				bad = "user";
+		} else if (strcmp(key, "cursor") == 0) {
+			char *e;
+
+			j->q.after_id = strtoll(val, &e, 10);
+			if (*e != '\0' || j->q.after_id <= 0)
+				bad = "cursor";
+		} else if (strcmp(key, "action") == 0) {
+			if (strspn(val, "abcdefghijklmnopqrstuvwxyz_") != strlen(val) ||
+			    strlen(val) >= sizeof(j->action_name))
+				bad = "action";
+			else
+				memcpy(j->action_name, val, strlen(val) + 1);
+		} else {
+			bad = "query";
+		}
+		p = end + 1;
+	}
+	if (bad == NULL && (from < 0 || to < 0 || from > to))
+		bad = from < 0 ? "from" : "to";
+	if (bad != NULL) {
+		user_job_free(&j->base);
+		json_bad_field(
+		        r, bad,
+		        "from and to (YYYY-MM-DD, from <= to) are required; user, action and "
+		        "cursor are optional.");
+		return 0;
+	}
+	j->q.from = cal_business_day_start(from);
+	j->q.to = cal_business_day_start(to + 1);
+	j->base.work.run = actions_run;
+	return user_submit(r, j, false);
+}

@@ -1,0 +1,300 @@
+"""User management, personal information, the action log, the authorization table and tenant
+isolation, through HTTP (SPEC §2, §3, §13; Vision manual §11)."""
+import glob
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import GUICHETD, Server
+from test_signin import NEW_PASSWORD, password_of, ready_user, sign_in
+
+OTHER = 'OTHERBRAND'
+
+
+@pytest.fixture(scope='module')
+def bo(tmp_path_factory):
+    srv = Server(str(tmp_path_factory.mktemp('bo')), transactions=0)
+    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '0', '--pspid',
+                          OTHER, '--json'], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    srv.other = json.loads(out.stdout)
+    srv.start()
+    srv.users = {}
+    for u in srv.demo['users']:
+        srv.users[u['profile']] = ready_user(srv, u['login'])
+    yield srv
+    assert srv.stop() == 0
+    log = srv.read_log()
+    for u in srv.demo['users'] + srv.other['users']:
+        assert u['password'] not in log
+
+
+def admin(bo):
+    return bo.users['admin']
+
+
+def call(bo, profile, method, path, body=None, session=None):
+    s, csrf = session or bo.users[profile]
+    return s.request(method, bo.base + path, json=body, headers={'X-CSRF-Token': csrf})
+
+
+def user_id(bo, login):
+    with sqlite3.connect(bo.db) as db:
+        return db.execute('SELECT id FROM user WHERE login = ?', (login,)).fetchone()[0]
+
+
+def node_id(bo, name):
+    with sqlite3.connect(bo.db) as db:
+        return db.execute('SELECT id FROM node WHERE name = ?', (name,)).fetchone()[0]
+
+
+def spooled_password(bo, email, timeout=10):
+    """The temporary password of the last mail to email in the spool folder."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in sorted(glob.glob(os.path.join(bo.tmp, 'spool', '*.eml')), reverse=True):
+            text = open(path, encoding='utf-8').read()
+            if f'To: <{email}>' in text:
+                return re.search(r'Mot de passe provisoire : (\S+)', text).group(1)
+        time.sleep(0.1)
+    raise AssertionError('no mail to ' + email)
+
+
+def test_list_users_of_the_node_and_below(bo):
+    r = call(bo, 'admin', 'GET', '/bo/api/users')
+    assert r.status_code == 200, r.text
+    items = {u['login']: u for u in r.json()['items']}
+    assert set(items) >= {'demo.consultation', 'demo.action', 'demo.admin', 'demo.entry',
+                          'demo.hmac'}
+    me = items['demo.admin']
+    assert me['level'] == 'brand' and me['profile'] == 'admin'
+    assert me['sign_ins_this_week'] >= 1 and me['sign_ins_total'] >= 1
+    assert set(me) >= {'email', 'mobile', 'node_name', 'locked'}
+    assert 'argon2' not in r.text and 'password_hash' not in r.text
+
+
+def test_create_user_mails_a_first_password(bo):
+    body = {'login': 'claire.export', 'name': 'Claire Export', 'email': 'claire@example.com',
+            'profile': 'action', 'node_id': node_id(bo, 'Export')}
+    r = call(bo, 'admin', 'POST', '/bo/api/users', body)
+    assert r.status_code == 201, r.text
+    assert r.json()['must_change_password'] is True
+    temp = spooled_password(bo, 'claire@example.com')
+    s, r = sign_in(bo, 'claire.export', password=temp)
+    assert r.status_code == 200 and r.json()['next'] == 'change_password'
+    # Once delivered, the mail's body is wiped from the outbox.
+    time.sleep(1.5)
+    with sqlite3.connect(bo.db) as db:
+        assert db.execute("SELECT count(*) FROM mail_outbox WHERE body LIKE ?",
+                          (f'%{temp}%',)).fetchone()[0] == 0
+    again = call(bo, 'admin', 'POST', '/bo/api/users', body)
+    assert again.status_code == 409 and again.json()['error'] == 'login_taken'
+
+
+@pytest.mark.parametrize('body,field', [
+    ({'login': 'Bad Login', 'name': 'x', 'email': 'x@example.com', 'profile': 'action'}, 'login'),
+    ({'login': 'ok.login', 'name': 'x', 'email': 'not-mail', 'profile': 'action'}, 'email'),
+    ({'login': 'ok.login', 'name': 'x', 'email': 'x@example.com', 'profile': 'boss'}, 'profile'),
+    ({'login': 'ok.login', 'email': 'x@example.com', 'profile': 'action'}, 'name'),
+    ({'login': 'ok.login', 'name': 'x', 'email': 'x@example.com', 'profile': 'action',
+      'mobile': 'call me'}, 'mobile'),
+    ({'login': 'ok.login', 'name': 'x', 'email': 'x@example.com', 'profile': 'action',
+      'admin': True}, 'admin'),
+])
+def test_create_user_bad_input(bo, body, field):
+    r = call(bo, 'admin', 'POST', '/bo/api/users', body)
+    assert r.status_code == 400 and r.json()['field'] == field, r.text
+
+
+def test_edit_email_and_mobile_not_together(bo):
+    uid = user_id(bo, 'demo.entry')
+    r = call(bo, 'admin', 'PATCH', f'/bo/api/users/{uid}',
+             {'email': 'new@example.com', 'mobile': '+33 6 12 34 56 78'})
+    assert r.status_code == 422 and r.json()['error'] == 'email_and_mobile'
+    r = call(bo, 'admin', 'PATCH', f'/bo/api/users/{uid}', {'email': 'new@example.com'})
+    assert r.status_code == 200 and r.json()['email'] == 'new@example.com'
+    r = call(bo, 'admin', 'PATCH', f'/bo/api/users/{uid}', {'mobile': '+33 6 12 34 56 78'})
+    assert r.status_code == 200 and r.json()['mobile'] == '+33 6 12 34 56 78'
+
+
+def test_personal_information(bo):
+    r = call(bo, 'consultation', 'GET', '/bo/api/me')
+    assert r.status_code == 200 and r.json()['login'] == 'demo.consultation'
+    r = call(bo, 'consultation', 'PATCH', '/bo/api/me',
+             {'email': 'moi@example.com', 'mobile': '0612345678'})
+    assert r.status_code == 422 and r.json()['error'] == 'email_and_mobile'
+    r = call(bo, 'consultation', 'PATCH', '/bo/api/me', {'language': 'en',
+                                                         'time_zone': 'America/Montreal'})
+    assert r.status_code == 200 and r.json()['language'] == 'en'
+    r = call(bo, 'consultation', 'PATCH', '/bo/api/me', {'profile': 'admin'})
+    assert r.status_code == 400 and r.json()['field'] == 'profile'
+    r = call(bo, 'consultation', 'PATCH', '/bo/api/me', {'language': 'de'})
+    assert r.status_code == 400
+
+
+def test_admin_cannot_change_own_profile(bo):
+    uid = user_id(bo, 'demo.admin')
+    r = call(bo, 'admin', 'PATCH', f'/bo/api/users/{uid}', {'profile': 'consultation'})
+    assert r.status_code == 409 and r.json()['error'] == 'own_profile'
+
+
+def test_new_password_ends_the_session_and_forces_a_change(bo):
+    s, r = sign_in(bo, 'demo.hmac', password=NEW_PASSWORD, takeover=True)
+    assert r.status_code == 200
+    uid = user_id(bo, 'demo.hmac')
+    r = call(bo, 'admin', 'POST', f'/bo/api/users/{uid}/password')
+    assert r.status_code == 200 and r.json()['password_sent'] is True
+    assert s.get(bo.base + '/bo/api/session').status_code == 401
+    temp = spooled_password(bo, 'demo.hmac@maison-guichet.example')
+    s, r = sign_in(bo, 'demo.hmac', password=temp)
+    assert r.status_code == 200 and r.json()['next'] == 'change_password'
+    bo.users['hmac'] = ready_user_with(bo, 'demo.hmac', temp)
+
+
+def ready_user_with(bo, login, password):
+    s, r = sign_in(bo, login, password=password, takeover=True)
+    csrf = r.json()['csrf']
+    p = s.post(bo.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
+               json={'old': password, 'new': 'Autre-Chemin-2027'})
+    assert p.status_code == 200, p.text
+    if p.json()['next'] == 'accept_terms':
+        s.post(bo.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf}, json={'accept': True})
+    return s, csrf
+
+
+def test_unlock(bo):
+    for _ in range(3):
+        sign_in(bo, 'demo.entry', password='wrong-password-42')
+    _, r = sign_in(bo, 'demo.entry', password=NEW_PASSWORD)
+    assert r.status_code == 423
+    uid = user_id(bo, 'demo.entry')
+    listed = {u['login']: u for u in call(bo, 'admin', 'GET', '/bo/api/users').json()['items']}
+    assert listed['demo.entry']['locked'] is True
+    r = call(bo, 'admin', 'POST', f'/bo/api/users/{uid}/unlock')
+    assert r.status_code == 200
+    s, r = sign_in(bo, 'demo.entry', password=NEW_PASSWORD, takeover=True)
+    assert r.status_code == 200
+    bo.users['entry'] = (s, r.json()['csrf'])
+
+
+def test_action_log_search(bo):
+    today = time.strftime('%Y-%m-%d', time.gmtime())
+    r = call(bo, 'admin', 'GET', '/bo/api/actions')
+    assert r.status_code == 400
+    r = call(bo, 'admin', 'GET', f'/bo/api/actions?from={today}&to=2000-01-01')
+    assert r.status_code == 400
+    r = call(bo, 'admin', 'GET', f'/bo/api/actions?from=2020-01-01&to=2099-12-31')
+    assert r.status_code == 200
+    kinds = {a['action'] for a in r.json()['items']}
+    assert {'sign_in', 'password_changed', 'terms_accepted'} <= kinds
+    r = call(bo, 'admin', 'GET', '/bo/api/actions?from=2020-01-01&to=2099-12-31&action=user_created')
+    assert [a['details'] for a in r.json()['items']] == ['user claire.export, profile action']
+    uid = user_id(bo, 'demo.admin')
+    r = call(bo, 'admin', 'GET', f'/bo/api/actions?from=2020-01-01&to=2099-12-31&user={uid}')
+    assert r.json()['items'] and all(a['user_login'] == 'demo.admin' for a in r.json()['items'])
+    for bad in ('from=2020-01-01&to=2099-12-31&user=abc', 'from=2020-13-01&to=2099-12-31',
+                "from=2020-01-01&to=2099-12-31&action=x'%20OR%201=1", 'from=2020-01-01'):
+        assert call(bo, 'admin', 'GET', '/bo/api/actions?' + bad).status_code == 400
+
+
+def test_action_log_pages(bo):
+    seen, cursor = [], None
+    while True:
+        q = '/bo/api/actions?from=2020-01-01&to=2099-12-31' + (f'&cursor={cursor}' if cursor else '')
+        page = call(bo, 'admin', 'GET', q).json()
+        seen += [a['id'] for a in page['items']]
+        cursor = page['next']
+        if cursor is None:
+            break
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen))
+    with sqlite3.connect(bo.db) as db:
+        assert len(seen) == db.execute('SELECT count(*) FROM action_log WHERE brand_id = 1 '
+                                       'AND user_id IN (SELECT id FROM user WHERE brand_id = 1)'
+                                       ).fetchone()[0]
+
+
+def test_group_admin_sees_only_their_group(bo):
+    body = {'login': 'gerard.export', 'name': 'Gérard', 'email': 'gerard@example.com',
+            'profile': 'admin', 'node_id': node_id(bo, 'Export')}
+    assert call(bo, 'admin', 'POST', '/bo/api/users', body).status_code == 201
+    temp = spooled_password(bo, 'gerard@example.com')
+    group_admin = ready_user_with(bo, 'gerard.export', temp)
+    r = call(bo, None, 'GET', '/bo/api/users', session=group_admin)
+    logins = {u['login'] for u in r.json()['items']}
+    assert logins == {'gerard.export', 'claire.export'}
+    brand_user = user_id(bo, 'demo.action')
+    assert call(bo, None, 'GET', f'/bo/api/users/{brand_user}', session=group_admin).status_code == 404
+    assert call(bo, None, 'POST', f'/bo/api/users/{brand_user}/unlock',
+                session=group_admin).status_code == 404
+    r = call(bo, None, 'GET', f"/bo/api/users?node={node_id(bo, 'Boutiques France')}",
+             session=group_admin)
+    assert r.status_code == 404
+    r = call(bo, None, 'POST', '/bo/api/users', {**body, 'login': 'x.y', 'email': 'x@example.com',
+                                                 'node_id': node_id(bo, 'Boutiques France')},
+             session=group_admin)
+    assert r.status_code == 404 and r.json()['error'] == 'node_out_of_scope'
+
+
+def test_another_brand_sees_nothing_of_this_one(bo):
+    other_admin = next(u for u in bo.other['users'] if u['profile'] == 'admin')
+    s, r = sign_in(bo, other_admin['login'], password=other_admin['password'])
+    csrf = r.json()['csrf']
+    s.post(bo.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
+           json={'old': other_admin['password'], 'new': NEW_PASSWORD})
+    s.post(bo.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf}, json={'accept': True})
+    other = (s, csrf)
+    with sqlite3.connect(bo.db) as db:
+        ids = [r[0] for r in db.execute('SELECT id FROM user WHERE brand_id = 1')]
+        nodes = [r[0] for r in db.execute('SELECT id FROM node WHERE brand_id = 1')]
+    for uid in ids:
+        for method, path in (('GET', f'/bo/api/users/{uid}'),
+                             ('PATCH', f'/bo/api/users/{uid}'),
+                             ('POST', f'/bo/api/users/{uid}/password'),
+                             ('POST', f'/bo/api/users/{uid}/unlock')):
+            r = call(bo, None, method, path, {'name': 'pwned'} if method == 'PATCH' else None,
+                     session=other)
+            assert r.status_code == 404, (method, path, r.text)
+    for nid in nodes:
+        assert call(bo, None, 'GET', f'/bo/api/users?node={nid}', session=other).status_code == 404
+    listed = {u['login'] for u in call(bo, None, 'GET', '/bo/api/users', session=other).json()['items']}
+    assert all(l.startswith('otherbrand.') for l in listed)
+    acts = call(bo, None, 'GET', '/bo/api/actions?from=2020-01-01&to=2099-12-31',
+                session=other).json()['items']
+    assert acts and all(a['user_login'].startswith('otherbrand.') for a in acts)
+    with sqlite3.connect(bo.db) as db:
+        assert db.execute("SELECT count(*) FROM user WHERE name = 'pwned'").fetchone()[0] == 0
+
+
+def test_authorization_table_every_route_every_profile(bo):
+    """Walks `guichetd routes --json`: a profile the table allows is never refused 403
+    forbidden; any other profile always is."""
+    routes = json.loads(subprocess.run([GUICHETD, 'routes', '--json'], capture_output=True,
+                                       text=True, check=True).stdout)
+    target = 999999  # no such user: allowed profiles get 404, never 403; nobody is changed
+    bodies = {'PATCH': {'name': 'Camille Consultation'}, 'POST': {}}
+    checked = 0
+    for route in routes:
+        if route['auth'] != 'session' or route['pattern'] == '/bo/api/session':
+            continue
+        path = route['pattern'].replace('{id}', str(target))
+        for profile in ('consultation', 'action', 'admin', 'entry', 'hmac'):
+            body = bodies.get(route['method']) if route['body_max'] else None
+            r = call(bo, profile, route['method'], path, body)
+            allowed = profile in route['profiles']
+            if allowed:
+                assert not (r.status_code == 403 and r.json()['error'] == 'forbidden'), \
+                    (route, profile, r.text)
+            else:
+                assert r.status_code == 403 and r.json()['error'] == 'forbidden', \
+                    (route, profile, r.text)
+            checked += 1
+    assert checked >= 5 * 10
+    # Signing out is for everyone: checked last, once per profile.
+    for profile in ('consultation', 'action', 'admin', 'entry', 'hmac'):
+        assert call(bo, profile, 'DELETE', '/bo/api/session').status_code == 200
