@@ -408,8 +408,8 @@ cmd_routes(bool json)
 				json_array_append_new(profiles,
 				                      json_string(profile_name((enum profile)p)));
 		json_array_append_new(all,
-		                      json_pack("{s:s, s:s, s:s, s:o, s:b, s:I}", "method", rt->method,
-		                                "pattern", rt->pattern, "auth",
+		                      json_pack("{s:s, s:s, s:s, s:o, s:b, s:I}", "method",
+		                                rt->method, "pattern", rt->pattern, "auth",
 		                                auth_names[rt->auth], "profiles", profiles,
 		                                "before_next", (rt->flags & ROUTE_BEFORE_NEXT) != 0,
 		                                "body_max", (json_int_t)rt->body_max));
