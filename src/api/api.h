@@ -33,6 +33,7 @@ int api_users_unlock(struct req *r);
 int api_me_get(struct req *r);
 int api_me_edit(struct req *r);
 int api_actions_list(struct req *r);
+int api_actions_export(struct req *r);
 
 /* Liveness (api/health.c). */
 int api_health(struct req *r);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/csv.h"
 #include "api/json.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -19,6 +20,8 @@
 
 #define TEMP_PASSWORD_LEN 16
 #define ACTIONS_PAGE      100
+#define EXPORT_PAGE       1000
+#define EXPORT_MAX_BYTES  (64 * 1024 * 1024) /* beyond: 413, narrow the dates */
 
 enum user_op { U_LIST, U_GET, U_CREATE, U_EDIT, U_RESET, U_UNLOCK, U_ME, U_ME_EDIT, U_ACTIONS };
 
@@ -37,6 +40,8 @@ struct user_job {
 	/* Results. */
 	int status;
 	json_t *result;
+	char *csv; /* export: the file */
+	size_t csv_len;
 	const char *why;
 	const char *why_message;
 };
@@ -48,6 +53,7 @@ user_job_free(struct http_job *hj)
 
 	json_decref(j->fields);
 	json_decref(j->result);
+	free(j->csv);
 	crypto_wipe(j, sizeof(*j));
 	free(j);
 }
@@ -63,6 +69,11 @@ user_job_respond(struct http_job *hj, struct req *r)
 	}
 	if (j->end_session)
 		session_cache_remove_user(r->app->sessions, j->target.u.brand_id, j->target.u.id);
+	if (j->csv != NULL) {
+		http_reply_download(r, "text/csv; charset=utf-8", "actions.csv", j->csv,
+		                    j->csv_len);
+		return;
+	}
 	http_reply_json(r, j->status, j->result);
 	j->result = NULL;
 }
@@ -664,12 +675,11 @@ actions_run(struct work_job *w, struct store *st)
 	return ST_OK;
 }
 
-/* Query parameters: from, to (YYYY-MM-DD, inclusive, Paris days; required), user (id),
- * action, cursor. */
-int
-api_actions_list(struct req *r)
+/* Reads the query parameters into j->q: from, to (YYYY-MM-DD, inclusive, Paris days;
+ * required), user (id), action, cursor. false: answered 400. */
+static bool
+actions_query(struct req *r, struct user_job *j)
 {
-	struct user_job *j = user_job_new(r, U_ACTIONS);
 	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
 	                        ? h2o_iovec_init("", 0)
 	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
@@ -724,15 +734,97 @@ api_actions_list(struct req *r)
 	if (bad == NULL && (from < 0 || to < 0 || from > to))
 		bad = from < 0 ? "from" : "to";
 	if (bad != NULL) {
-		user_job_free(&j->base);
 		json_bad_field(
 		        r, bad,
 		        "from and to (YYYY-MM-DD, from <= to) are required; user, action and "
 		        "cursor are optional.");
-		return 0;
+		return false;
 	}
 	j->q.from = cal_business_day_start(from);
 	j->q.to = cal_business_day_start(to + 1);
+	return true;
+}
+
+int
+api_actions_list(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_ACTIONS);
+
+	if (!actions_query(r, j)) {
+		user_job_free(&j->base);
+		return 0;
+	}
 	j->base.work.run = actions_run;
+	return user_submit(r, j, false);
+}
+
+struct export_ctx {
+	struct buf *b;
+	int64_t last_id;
+	int n;
+};
+
+static int
+export_row(void *arg, const struct action_row *a)
+{
+	struct export_ctx *x = arg;
+	char at[25];
+
+	cal_instant_format(a->at, at);
+	csv_field(x->b, at, true);
+	csv_field(x->b, a->user_login, false);
+	csv_field(x->b, a->user_name, false);
+	csv_field(x->b, a->user_email, false);
+	csv_field(x->b, a->action, false);
+	csv_field(x->b, a->details, false);
+	csv_end(x->b);
+	x->last_id = a->id;
+	x->n++;
+	return x->b->failed ? ST_TOOBIG : ST_OK;
+}
+
+/* Reader: the whole period, in keyset pages, into one CSV file. */
+static int
+export_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	struct export_ctx x = {0};
+	struct buf b;
+	int rc = ST_OK;
+
+	buf_init(&b, EXPORT_MAX_BYTES);
+	x.b = &b;
+	buf_adds(&b, "date,login,name,email,action,details\r\n");
+	j->q.brand_id = j->who.brand_id;
+	j->q.node_id = j->who.node_id;
+	j->q.action = j->action_name[0] ? j->action_name : NULL;
+	j->q.limit = EXPORT_PAGE;
+	do {
+		x.n = 0;
+		rc = st->ops->actions_each(st, &j->q, export_row, &x);
+		j->q.after_id = x.last_id;
+	} while (rc == ST_OK && x.n == EXPORT_PAGE);
+	if (rc == ST_TOOBIG) {
+		j->why = "export_too_large";
+		j->why_message = "More than 64 MiB of action log: export a shorter period.";
+	}
+	if (rc == ST_OK) {
+		j->csv_len = b.len;
+		j->csv = buf_take(&b);
+	}
+	buf_cleanup(&b);
+	return rc;
+}
+
+int
+api_actions_export(struct req *r)
+{
+	struct user_job *j = user_job_new(r, U_ACTIONS);
+
+	if (!actions_query(r, j)) {
+		user_job_free(&j->base);
+		return 0;
+	}
+	j->base.work.run = export_run;
 	return user_submit(r, j, false);
 }

@@ -88,6 +88,11 @@ h2o_iovec_t http_method_path_body(struct req *r);
  * AUTH_HMAC. body is copied. */
 void http_reply_raw(struct req *r, int status, const char *body, size_t len);
 
+/* Sends body (copied) as a file to download: 200, the content type, and
+ * Content-Disposition: attachment; filename="filename". */
+void http_reply_download(struct req *r, const char *content_type, const char *filename,
+                         const char *body, size_t len);
+
 /* Sends a JSON value (stolen: it is freed here). */
 void http_reply_json(struct req *r, int status, json_t *v);
 

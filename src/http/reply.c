@@ -142,6 +142,29 @@ http_reply_raw(struct req *r, int status, const char *body, size_t len)
 }
 
 void
+http_reply_download(struct req *r, const char *content_type, const char *filename, const char *body,
+                    size_t len)
+{
+	h2o_req_t *req = r->h2o;
+	char disposition[128];
+	int n;
+
+	req->res.status = 200;
+	req->res.reason = "OK";
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+	               strlen(content_type));
+	n = snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", filename);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL,
+	               h2o_strdup(&req->pool, disposition, (size_t)n).base, (size_t)n);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	               H2O_STRLIT("no-store"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+	                      r->id, strlen(r->id));
+	req->res.content_length = len;
+	h2o_send_inline(req, body, len);
+}
+
+void
 http_reply_json(struct req *r, int status, json_t *v)
 {
 	char *s = json_dumps(v, JSON_COMPACT);

@@ -55,6 +55,8 @@ const struct route routes[] = {
          0, "unlock a user"},
         {"GET", "/bo/api/actions", api_actions_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "search the action log"},
+        {"GET", "/bo/api/actions/export", api_actions_export, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "export the action log (CSV)"},
 
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };

@@ -271,6 +271,30 @@ def test_another_brand_sees_nothing_of_this_one(bo):
         assert db.execute("SELECT count(*) FROM user WHERE name = 'pwned'").fetchone()[0] == 0
 
 
+def test_action_log_export_matches_the_search(bo):
+    import csv
+    import io
+    q = 'from=2020-01-01&to=2099-12-31&action=sign_in'
+    r = call(bo, 'admin', 'GET', '/bo/api/actions/export?' + q)
+    assert r.status_code == 200, r.text
+    assert r.headers['Content-Type'].startswith('text/csv')
+    assert 'attachment; filename="actions.csv"' in r.headers['Content-Disposition']
+    rows = list(csv.reader(io.StringIO(r.content.decode('utf-8'), newline='')))
+    assert rows[0] == ['date', 'login', 'name', 'email', 'action', 'details']
+    listed, cursor = [], None
+    while True:
+        page = call(bo, 'admin', 'GET', '/bo/api/actions?' + q +
+                    (f'&cursor={cursor}' if cursor else '')).json()
+        listed += page['items']
+        cursor = page['next']
+        if cursor is None:
+            break
+    assert [(x['at'], x['user_login'], x['user_name'], x['user_email'], x['action'], x['details'])
+            for x in listed] == [tuple(row) for row in rows[1:]]
+    assert call(bo, 'admin', 'GET', '/bo/api/actions/export').status_code == 400
+    assert call(bo, 'consultation', 'GET', '/bo/api/actions/export?' + q).status_code in (401, 403)
+
+
 def test_authorization_table_every_route_every_profile(bo):
     """Walks `guichetd routes --json`: a profile the table allows is never refused 403
     forbidden; any other profile always is."""

@@ -1,0 +1,93 @@
+/*
+ * test_csv.c - RFC 4180 quoting and formula defusing of exported fields; the capped buffer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api/csv.h"
+
+static void
+test_fields(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} rows[] = {
+	        {"plain", "plain"},
+	        {"a,b", "\"a,b\""},
+	        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+	        {"two\nlines", "\"two\nlines\""},
+	        {"semi;colon", "\"semi;colon\""},
+	        {"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
+	        {"+1", "'+1"},
+	        {"-1", "'-1"},
+	        {"@SUM(A1)", "'@SUM(A1)"},
+	        {"", ""},
+	        {"é à ü", "é à ü"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 1024);
+		csv_field(&b, rows[i].in, true);
+		assert_string_equal(b.data ? b.data : "", rows[i].out);
+		buf_cleanup(&b);
+	}
+}
+
+static void
+test_line(void **state)
+{
+	struct buf b;
+	char *s;
+
+	(void)state;
+	buf_init(&b, 1024);
+	csv_field(&b, "a", true);
+	csv_field(&b, "b,c", false);
+	csv_end(&b);
+	s = buf_take(&b);
+	assert_string_equal(s, "a,\"b,c\"\r\n");
+	free(s);
+	assert_null(b.data);
+}
+
+static void
+test_cap_is_sticky(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	buf_adds(&b, "12345");
+	buf_adds(&b, "6789"); /* 9 > 8: refused, and every later append too */
+	assert_true(b.failed);
+	buf_adds(&b, "x");
+	assert_string_equal(b.data, "12345");
+	assert_int_equal(b.len, 5);
+	buf_cleanup(&b);
+	buf_init(&b, 8);
+	buf_adds(&b, "12345678"); /* exactly the cap */
+	assert_false(b.failed);
+	buf_cleanup(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_fields),
+	        cmocka_unit_test(test_line),
+	        cmocka_unit_test(test_cap_is_sticky),
+	};
+
+	return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
+}
