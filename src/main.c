@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "acquirer/acquirer.h"
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -196,15 +197,6 @@ bad:
 	return -1;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * CAL_US_PER_S + ts.tv_nsec / 1000;
-}
-
 /* Opens the database for writing and its keys. */
 static int
 open_db(const struct options *o, bool create, struct store **st, struct crypto_keys **keys)
@@ -240,7 +232,7 @@ cmd_demo(const struct options *o)
 	d.seed = o->seed;
 	d.json = o->json;
 	d.pspid = o->pspid;
-	d.now_us = now_us();
+	d.now_us = clock_now_us();
 	if (o->now != NULL) {
 		if (cal_date_parse(o->now, &day) != 0) {
 			fprintf(stderr, "guichetd: --now wants YYYY-MM-DD\n");

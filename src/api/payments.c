@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "api/json.h"
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -41,15 +42,6 @@ struct pay_job {
 	int64_t at;        /* when it was decided */
 	char *response;    /* the rendered answer (heap), or NULL: render result */
 };
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * CAL_US_PER_S + ts.tv_nsec / 1000;
-}
 
 static json_t *
 str_or_null(const char *s)
@@ -144,7 +136,7 @@ pay_get_run(struct work_job *w, struct store *st)
 		json_decref(hist);
 		return rc;
 	}
-	o = txn_json(&t, now_us());
+	o = txn_json(&t, clock_now_us());
 	json_object_set_new(o, "history", hist);
 	j->http_status = 200;
 	j->response = dump(o);
@@ -178,7 +170,7 @@ pay_write_run(struct work_job *w, struct store *st)
 	struct pay_job *j = (struct pay_job *)w;
 	struct actor api = {0, "API", ""};
 	struct txn t, rf;
-	int64_t now = now_us();
+	int64_t now = clock_now_us();
 	int rc;
 
 	if (j->has_key) {

@@ -182,7 +182,7 @@ signin_record(struct work_job *w, struct store *st)
 	struct session old;
 	struct session_row row = {0};
 	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN];
-	int64_t now = http_now();
+	int64_t now = clock_now_us();
 	bool locked = false;
 	int rc = ST_OK;
 
@@ -372,7 +372,7 @@ signout_run(struct work_job *w, struct store *st)
 	memcpy(u.login, j->who.login, sizeof(u.login));
 	memcpy(u.name, j->who.name, sizeof(u.name));
 	memcpy(u.email, j->who.email, sizeof(u.email));
-	action(st, &u, http_now(), "sign_out", "", &rc);
+	action(st, &u, clock_now_us(), "sign_out", "", &rc);
 	return rc;
 }
 
@@ -458,7 +458,7 @@ static int
 password_record(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
-	int64_t now = http_now();
+	int64_t now = clock_now_us();
 	int rc = ST_OK;
 
 	if (j->outcome == OUT_WRONG_PASSWORD) {
@@ -613,9 +613,9 @@ terms_record(struct work_job *w, struct store *st)
 		rc = st->ops->user_terms_accept(st, j->who.brand_id, j->who.user_id, version);
 	if (rc == ST_OK)
 		rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &j->user);
-	action(st, &j->user.u, http_now(), "terms_accepted", "", &rc);
+	action(st, &j->user.u, clock_now_us(), "terms_accepted", "", &rc);
 	if (rc == ST_OK)
-		rc = next_of(st, &j->user, http_now(), &j->s.next);
+		rc = next_of(st, &j->user, clock_now_us(), &j->s.next);
 	return rc;
 }
 

@@ -115,7 +115,7 @@ log_action(struct store *st, const struct session *who, const char *what, const 
 	if (*rc != ST_OK)
 		return;
 	a.brand_id = who->brand_id;
-	a.at = http_now();
+	a.at = clock_now_us();
 	a.user_id = who->user_id;
 	a.user_login = who->login;
 	a.user_name = who->name;
@@ -199,8 +199,8 @@ users_read_run(struct work_job *w, struct store *st)
 	if (!within)
 		return ST_NOTFOUND;
 	items = json_array();
-	rc = st->ops->users_each(st, j->who.brand_id, j->node_id, week_start(http_now()), list_push,
-	                         items);
+	rc = st->ops->users_each(st, j->who.brand_id, j->node_id, week_start(clock_now_us()),
+	                         list_push, items);
 	if (rc != ST_OK) {
 		json_decref(items);
 		return rc;
@@ -378,7 +378,7 @@ mail_password(struct store *st, const struct user_auth *ua, const char *password
 	         "Your login: %s\nTemporary password: %s\nYou will change it when you sign in.\n",
 	         ua->u.name, ua->u.login, password, ua->u.login, password);
 	m.body = body;
-	m.created_at = http_now();
+	m.created_at = clock_now_us();
 	rc = st->ops->mail_add(st, &m);
 	crypto_wipe(body, sizeof(body));
 	return rc;
@@ -393,7 +393,7 @@ create_record(struct work_job *w, struct store *st)
 
 	j->target.u.brand_id = j->who.brand_id;
 	j->target.u.must_change = true;
-	rc = st->ops->user_insert(st, &j->target.u, http_now());
+	rc = st->ops->user_insert(st, &j->target.u, clock_now_us());
 	if (rc == ST_CONFLICT) {
 		j->why = "login_taken";
 		j->why_message = "This login is already used.";
@@ -578,7 +578,7 @@ reset_record(struct work_job *w, struct store *st)
 	int rc;
 
 	rc = st->ops->user_password_set(st, j->who.brand_id, j->id, j->target.u.password_hash, true,
-	                                http_now());
+	                                clock_now_us());
 	if (rc == ST_OK && st->ops->session_by_user(st, j->who.brand_id, j->id, &old) == ST_OK)
 		rc = st->ops->session_delete(st, j->who.brand_id, old.id);
 	j->end_session = true;
@@ -745,8 +745,9 @@ actions_query(struct req *r, struct user_job *j)
 	return true;
 }
 
-int
-api_actions_list(struct req *r)
+/* A search of the action log, answered by run (a page, or the export). */
+static int
+actions_submit(struct req *r, int (*run)(struct work_job *, struct store *))
 {
 	struct user_job *j = user_job_new(r, U_ACTIONS);
 
@@ -754,8 +755,14 @@ api_actions_list(struct req *r)
 		user_job_free(&j->base);
 		return 0;
 	}
-	j->base.work.run = actions_run;
+	j->base.work.run = run;
 	return user_submit(r, j, false);
+}
+
+int
+api_actions_list(struct req *r)
+{
+	return actions_submit(r, actions_run);
 }
 
 struct export_ctx {
@@ -819,12 +826,5 @@ export_run(struct work_job *w, struct store *st)
 int
 api_actions_export(struct req *r)
 {
-	struct user_job *j = user_job_new(r, U_ACTIONS);
-
-	if (!actions_query(r, j)) {
-		user_job_free(&j->base);
-		return 0;
-	}
-	j->base.work.run = export_run;
-	return user_submit(r, j, false);
+	return actions_submit(r, export_run);
 }

@@ -14,6 +14,7 @@
 #include <h2o.h>
 #include <jansson.h>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "http/sessions.h"
 #include "http/shops.h"
@@ -72,9 +73,6 @@ struct req {
 /* The back office's session cookie and the size of its tokens (256-bit, SPEC §3). */
 #define HTTP_SESSION_COOKIE "guichet_session"
 #define HTTP_TOKEN_LEN      32
-
-/* Now, in microseconds since the epoch. */
-int64_t http_now(void);
 
 /* The request body (may be empty), and a header's value (NULL when absent). Lent. */
 h2o_iovec_t http_body(struct req *r);

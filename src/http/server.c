@@ -25,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -240,19 +241,17 @@ static void
 api_error_log(struct req *r, int status, const char *code)
 {
 	struct error_job *j;
-	struct timespec ts;
 
 	if (r->shop == NULL)
 		return;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		abort();
-	clock_gettime(CLOCK_REALTIME, &ts);
 	j->work.run = error_job_run;
 	j->work.deliver = job_free_plain;
 	j->brand_id = r->shop->shop.brand_id;
 	j->shop_id = r->shop->shop.id;
-	j->at = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	j->at = clock_now_us();
 	j->status = status;
 	snprintf(j->method, sizeof(j->method), "%.*s", (int)r->h2o->method.len,
 	         r->h2o->method.base);
@@ -342,15 +341,6 @@ cookie_value(struct req *r, const char *name)
 	return h2o_iovec_init(NULL, 0);
 }
 
-int64_t
-http_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* SPEC §3, §16: the session cookie, its idle and absolute limits, the authorization table,
  * the CSRF token on every change, and the sign-in steps still to do. 0: answered; -1: go on. */
 static int
@@ -360,7 +350,7 @@ authenticate_session(struct req *r)
 	const h2o_iovec_t *csrf;
 	unsigned char token[HTTP_TOKEN_LEN], hash[CRYPTO_HASH_LEN];
 	bool persist, ended;
-	int64_t now = http_now();
+	int64_t now = clock_now_us();
 	int rc;
 
 	if (cookie.len != 2 * HTTP_TOKEN_LEN ||

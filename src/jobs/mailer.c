@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "jobs/mailer.h"
@@ -43,15 +44,6 @@ static void
 sent_free(struct work_job *w)
 {
 	free(w);
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * CAL_US_PER_S + ts.tv_nsec / 1000;
 }
 
 /* Writes one mail as <spool>/<id>.eml: a temporary file, fsync, rename. */
@@ -113,7 +105,7 @@ deliver_one(void *arg, const struct mail *mail)
 	j->work.run = sent_run;
 	j->work.deliver = sent_free;
 	j->id = mail->id;
-	j->at = now_us();
+	j->at = clock_now_us();
 	if (work_submit_write(m->w, &j->work) != ST_OK)
 		free(j); /* marked at the next round or the next start */
 	return ST_OK;
