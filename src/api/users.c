@@ -106,6 +106,18 @@ user_submit(struct req *r, struct user_job *j, bool write)
 	return 0;
 }
 
+/* A job with no request body: run (then then_write, when not NULL) and answer. */
+static int
+user_simple(struct req *r, enum user_op op, int (*run)(struct work_job *, struct store *),
+            int (*then_write)(struct work_job *, struct store *), bool write)
+{
+	struct user_job *j = user_job_new(r, op);
+
+	j->base.work.run = run;
+	j->base.then_write = then_write;
+	return user_submit(r, j, write);
+}
+
 static void
 log_action(struct store *st, const struct session *who, const char *what, const char *details,
            int *rc)
@@ -245,19 +257,13 @@ api_users_list(struct req *r)
 int
 api_users_get(struct req *r)
 {
-	struct user_job *j = user_job_new(r, U_GET);
-
-	j->base.work.run = users_read_run;
-	return user_submit(r, j, false);
+	return user_simple(r, U_GET, users_read_run, NULL, false);
 }
 
 int
 api_me_get(struct req *r)
 {
-	struct user_job *j = user_job_new(r, U_ME);
-
-	j->base.work.run = users_read_run;
-	return user_submit(r, j, false);
+	return user_simple(r, U_ME, users_read_run, NULL, false);
 }
 
 /* --- create, edit ------------------------------------------------------------------------------- */
@@ -595,11 +601,7 @@ reset_record(struct work_job *w, struct store *st)
 int
 api_users_reset_password(struct req *r)
 {
-	struct user_job *j = user_job_new(r, U_RESET);
-
-	j->base.work.run = reset_prepare;
-	j->base.then_write = reset_record;
-	return user_submit(r, j, false);
+	return user_simple(r, U_RESET, reset_prepare, reset_record, false);
 }
 
 static int
@@ -621,10 +623,7 @@ unlock_run(struct work_job *w, struct store *st)
 int
 api_users_unlock(struct req *r)
 {
-	struct user_job *j = user_job_new(r, U_UNLOCK);
-
-	j->base.work.run = unlock_run;
-	return user_submit(r, j, true);
+	return user_simple(r, U_UNLOCK, unlock_run, NULL, true);
 }
 
 /* --- the action log -------------------------------------------------------------------------------- */
