@@ -1,0 +1,23 @@
+/*
+ * render.h - JSON views shared by the merchant API and the back office: a transaction with
+ * every field of SPEC §5's details, and its history (Vision manual §4.1.4, §4.1.6).
+ */
+#ifndef GUICHET_RENDER_H
+#define GUICHET_RENDER_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* A string, or null when it is empty. */
+json_t *json_str_or_null(const char *s);
+
+/* The transaction as the answers show it at now_us (the 3-D Secure guarantee expires). */
+json_t *txn_json(const struct txn *t, int64_t now_us);
+
+/* A store_history_cb that appends each entry to the JSON array arg. */
+int history_push(void *arg, const struct history *h);
+
+#endif
