@@ -35,6 +35,15 @@ int api_me_edit(struct req *r);
 int api_actions_list(struct req *r);
 int api_actions_export(struct req *r);
 
+/* The back office's transactions and cash operations, SPEC §5, §6 (api/transactions.c). */
+int api_transactions_search(struct req *r);
+int api_transactions_get(struct req *r);
+int api_transactions_capture(struct req *r);
+int api_transactions_cancel(struct req *r);
+int api_transactions_refund(struct req *r);
+int api_transactions_send(struct req *r);
+int api_transactions_block_card(struct req *r);
+
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 

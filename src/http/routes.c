@@ -7,6 +7,10 @@
 #include "api/api.h"
 #include "common/limits.h"
 
+/* SPEC §3: who searches and who acts on money. */
+#define P_SEARCH (P(PROFILE_CONSULTATION) | P(PROFILE_ACTION) | P(PROFILE_ADMIN))
+#define P_CASH   (P(PROFILE_ACTION) | P(PROFILE_ADMIN))
+
 /* Fields: method, pattern, handler, auth, body_max, profiles, flags, summary. */
 const struct route routes[] = {
         /* The merchant API (SPEC §4, §16). */
@@ -57,6 +61,22 @@ const struct route routes[] = {
          "search the action log"},
         {"GET", "/bo/api/actions/export", api_actions_export, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "export the action log (CSV)"},
+
+        /* Transactions (SPEC §5) and cash operations (SPEC §6). */
+        {"GET", "/bo/api/transactions", api_transactions_search, AUTH_SESSION, 0, P_SEARCH, 0,
+         "search transactions"},
+        {"GET", "/bo/api/transactions/{id}", api_transactions_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a transaction's details and history"},
+        {"POST", "/bo/api/transactions/{id}/capture", api_transactions_capture, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "capture an authorization"},
+        {"POST", "/bo/api/transactions/{id}/cancel", api_transactions_cancel, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "cancel a transaction not yet sent"},
+        {"POST", "/bo/api/transactions/{id}/refund", api_transactions_refund, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "refund a sent transaction"},
+        {"POST", "/bo/api/transactions/{id}/send", api_transactions_send, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "send a transaction to the bank today"},
+        {"POST", "/bo/api/transactions/{id}/block-card", api_transactions_block_card, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "add the transaction's card to the shop's blocklist"},
 
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };

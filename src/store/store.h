@@ -133,6 +133,29 @@ struct action_row {
 	char details[256];
 };
 
+/* A transaction search (SPEC §5): every filter is optional but the period; newest first,
+ * paged by key (created_at, id). Strings are lent; NULL or -1 (enums) or 0 (ids) mean any. */
+enum amount_cmp { AMOUNT_ANY = 0, AMOUNT_EQ, AMOUNT_GE, AMOUNT_LE, AMOUNT_NE };
+struct txn_query {
+	int64_t brand_id;
+	int64_t node_id;  /* transactions of the shops of this node and below */
+	int64_t from, to; /* from <= created_at < to */
+	int64_t id;
+	enum amount_cmp amount_cmp;
+	int64_t amount;
+	int method, type, status, acq; /* -1: any */
+	int64_t shop_id;
+	int64_t batch_id;
+	const char *order_ref_like; /* a LIKE pattern, '\\' escaping */
+	const char *contract_number;
+	const char *email;
+	const char *currency;
+	const char *wallet;
+	int64_t after_created_at, after_id; /* 0: the first page */
+	int limit;
+};
+
+typedef int (*store_txn_cb)(void *arg, const struct txn *t);
 typedef int (*store_user_cb)(void *arg, const struct user_row *u);
 typedef int (*store_action_cb)(void *arg, const struct action_row *a);
 typedef int (*store_mail_cb)(void *arg, const struct mail *m);
@@ -181,6 +204,8 @@ struct store_ops {
 	/* shop_id 0: any shop of the brand. ST_NOTFOUND outside the scope. */
 	int (*txn_get)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
 	               struct txn *out);
+	/* Calls cb for each transaction of the search, newest first. */
+	int (*txn_search)(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
 	/* Writes the fields an operation may change: type, status, acq, amounts, batch, bank day,
 	 * updated_at. */
 	int (*txn_update)(struct store *st, const struct txn *t);

@@ -60,6 +60,7 @@ enum stmt_id {
 	S_SESSIONS_EACH,
 	S_ACTION_ADD,
 	S_ACTIONS_EACH,
+	S_TXN_SEARCH,
 	S_USERS_EACH,
 	S_NODE_WITHIN,
 	S_USER_UPDATE,
@@ -94,6 +95,27 @@ enum stmt_id {
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at"
 
 static const char *const stmt_sql[S__COUNT] = {
+        [S_TXN_SEARCH] =
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
+                "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
+                "n.brand_id = ?1) SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND shop_id IN "
+                "(SELECT id FROM sub) AND created_at >= ?3 AND created_at < ?4 "
+                "AND (?5 IS NULL OR id = ?5) "
+                "AND (?6 IS NULL OR (?6 = 1 AND amount_initial = ?7) OR (?6 = 2 AND amount_initial "
+                ">= ?7) "
+                "OR (?6 = 3 AND amount_initial <= ?7) OR (?6 = 4 AND amount_initial <> ?7)) "
+                "AND (?8 IS NULL OR method = ?8) AND (?9 IS NULL OR shop_id = ?9) "
+                "AND (?10 IS NULL OR batch_id = ?10) "
+                "AND (?11 IS NULL OR order_ref LIKE ?11 ESCAPE '\\') "
+                "AND (?12 IS NULL OR type = ?12) AND (?13 IS NULL OR status = ?13) "
+                "AND (?14 IS NULL OR acq = ?14) "
+                "AND (?15 IS NULL OR contract_id IN (SELECT id FROM contract WHERE brand_id = ?1 "
+                "AND "
+                "number = ?15)) AND (?16 IS NULL OR email = ?16) AND (?17 IS NULL OR currency = "
+                "?17) "
+                "AND (?18 IS NULL OR wallet = ?18) "
+                "AND (?19 IS NULL OR created_at < ?19 OR (created_at = ?19 AND id < ?20)) "
+                "ORDER BY created_at DESC, id DESC LIMIT ?21",
         [S_ACTIONS_EACH] =
                 "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?8 "
                 "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
@@ -1431,6 +1453,72 @@ lite_mail_sent(struct store *st, int64_t id, int64_t now)
 	return exec_done(ls, s, "mail_sent");
 }
 
+static void
+bind_opt_id(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(s, i, v);
+}
+
+static void
+bind_opt_enum(sqlite3_stmt *s, int i, int v)
+{
+	if (v >= 0)
+		sqlite3_bind_int(s, i, v);
+}
+
+static void
+bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		bind_text(s, i, v);
+}
+
+static int
+lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_TXN_SEARCH);
+	struct txn t;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, q->brand_id);
+	sqlite3_bind_int64(s, 2, q->node_id);
+	sqlite3_bind_int64(s, 3, q->from);
+	sqlite3_bind_int64(s, 4, q->to);
+	bind_opt_id(s, 5, q->id);
+	if (q->amount_cmp != AMOUNT_ANY) {
+		sqlite3_bind_int(s, 6, q->amount_cmp);
+		sqlite3_bind_int64(s, 7, q->amount);
+	}
+	bind_opt_enum(s, 8, q->method);
+	bind_opt_id(s, 9, q->shop_id);
+	bind_opt_id(s, 10, q->batch_id);
+	bind_opt_text(s, 11, q->order_ref_like);
+	bind_opt_enum(s, 12, q->type);
+	bind_opt_enum(s, 13, q->status);
+	bind_opt_enum(s, 14, q->acq);
+	bind_opt_text(s, 15, q->contract_number);
+	bind_opt_text(s, 16, q->email);
+	bind_opt_text(s, 17, q->currency);
+	bind_opt_text(s, 18, q->wallet);
+	if (q->after_created_at > 0) {
+		sqlite3_bind_int64(s, 19, q->after_created_at);
+		sqlite3_bind_int64(s, 20, q->after_id);
+	}
+	sqlite3_bind_int(s, 21, q->limit);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		txn_read(s, &t);
+		rc = cb(arg, &t);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "txn_search");
+	sqlite3_reset(s);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
@@ -1454,6 +1542,7 @@ static const struct store_ops sqlite_ops = {
         .txn_insert = lite_txn_insert,
         .txn_get = lite_txn_get,
         .txn_update = lite_txn_update,
+        .txn_search = lite_txn_search,
         .txn_card_fp = lite_txn_card_fp,
         .history_add = lite_history_add,
         .history_each = lite_history_each,

@@ -1,0 +1,573 @@
+/*
+ * transactions.c - the back office's transactions (SPEC §5, §6, §16): the search with every
+ * filter, the details with the history, and the cash operations, which go through the same
+ * use case as the merchant API (service/payments.c) with the signed-in user as the actor.
+ *
+ * Scope: the user's node of the tree and below; another brand's or node's id answers 404.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/json.h"
+#include "api/render.h"
+#include "common/log.h"
+#include "domain/calendar.h"
+#include "domain/money.h"
+#include "service/payments.h"
+
+#define TXN_PAGE_DEFAULT 50
+#define TXN_PAGE_MAX     500
+
+struct tx_job {
+	struct http_job base; /* first */
+	struct session who;
+	struct txn_query q;
+	char like[2 * TXN_ORDER_REF_MAX + 3];
+	char contract[21], email[TXN_EMAIL_MAX + 1], currency[4], wallet[17];
+	int64_t id;
+	enum txn_op op;
+	int64_t amount;
+	/* Results. */
+	int status;
+	json_t *result;
+	const char *why;
+	int64_t last_created_at, last_id;
+	int n;
+};
+
+static void
+tx_free(struct http_job *hj)
+{
+	struct tx_job *j = (struct tx_job *)hj;
+
+	json_decref(j->result);
+	free(j);
+}
+
+static void
+tx_respond(struct http_job *hj, struct req *r)
+{
+	struct tx_job *j = (struct tx_job *)hj;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, j->why, NULL);
+		return;
+	}
+	http_reply_json(r, j->status, j->result);
+	j->result = NULL;
+}
+
+static struct tx_job *
+tx_new(struct req *r)
+{
+	struct tx_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		abort();
+	j->who = r->session;
+	j->id = r->path_id;
+	j->status = 200;
+	j->base.respond = tx_respond;
+	j->base.free = tx_free;
+	return j;
+}
+
+static int
+tx_submit(struct req *r, struct tx_job *j, bool write)
+{
+	int rc = http_submit(r, &j->base, write);
+
+	if (rc != ST_OK) {
+		tx_free(&j->base);
+		http_reply_error(r, rc, NULL, NULL);
+	}
+	return 0;
+}
+
+/* --- query string --------------------------------------------------------------------------- */
+
+static int
+hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX and '+' of a query value of len bytes into out (cap bytes). -1 when malformed
+ * (bad escape, NUL, control character) or too long. */
+static int
+url_decode(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)in[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len)
+				return -1;
+			hi = hex_nibble(in[i + 1]);
+			lo = hex_nibble(in[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f || o + 1 >= cap)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* A date "YYYY-MM-DD" or a date and time "YYYY-MM-DDTHH:MM[:SS]" in Paris time, as an instant.
+ * end: a date alone means the end of that day (the next day's start). -1 when malformed. */
+static int
+parse_when(const char *v, bool end, int64_t *out)
+{
+	char date[11];
+	int64_t day;
+	int hh = 0, mm = 0, ss = 0;
+	size_t len = strlen(v);
+
+	if (len < 10)
+		return -1;
+	memcpy(date, v, 10);
+	date[10] = '\0';
+	if (cal_date_parse(date, &day) != 0)
+		return -1;
+	if (len == 10) {
+		*out = cal_business_day_start(day + (end ? 1 : 0));
+		return 0;
+	}
+	if ((len != 16 && len != 19) || v[10] != 'T' || v[13] != ':' || (len == 19 && v[16] != ':'))
+		return -1;
+	for (size_t i = 11; i < len; i++)
+		if (i != 13 && i != 16 && (v[i] < '0' || v[i] > '9'))
+			return -1;
+	hh = (v[11] - '0') * 10 + (v[12] - '0');
+	mm = (v[14] - '0') * 10 + (v[15] - '0');
+	if (len == 19)
+		ss = (v[17] - '0') * 10 + (v[18] - '0');
+	if (hh > 23 || mm > 59 || ss > 59)
+		return -1;
+	*out = cal_business_day_start(day) + ((int64_t)hh * 3600 + mm * 60 + ss) * CAL_US_PER_S;
+	/* An end time takes its whole second. */
+	if (end)
+		*out += CAL_US_PER_S;
+	return 0;
+}
+
+static int
+parse_id(const char *v, int64_t *out)
+{
+	char *e;
+	long long n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	n = strtoll(v, &e, 10);
+	if (*e != '\0' || n <= 0)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* An order reference pattern with '%' wildcards (SPEC §5) as a LIKE pattern: '_' and '\'
+ * are taken literally. */
+static void
+order_ref_like(const char *v, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (const char *p = v; *p && o + 3 < cap; p++) {
+		if (*p == '_' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+/* Fills j->q from the query string. NULL: all good; else the name of the bad parameter. */
+static const char *
+parse_search(struct req *r, struct tx_job *j)
+{
+	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
+	                        ? h2o_iovec_init("", 0)
+	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
+	                                         r->h2o->path.len - r->h2o->query_at - 1);
+	bool have_from = false, have_to = false;
+	size_t p = 0;
+	int v;
+
+	j->q.brand_id = j->who.brand_id;
+	j->q.node_id = j->who.node_id;
+	j->q.method = j->q.type = j->q.status = j->q.acq = -1;
+	j->q.limit = TXN_PAGE_DEFAULT;
+	while (p < q.len) {
+		size_t end = p, eq;
+		char key[24], val[512];
+
+		while (end < q.len && q.base[end] != '&')
+			end++;
+		for (eq = p; eq < end && q.base[eq] != '='; eq++)
+			;
+		if (eq == end || eq - p >= sizeof(key))
+			return "query";
+		memcpy(key, q.base + p, eq - p);
+		key[eq - p] = '\0';
+		if (url_decode(q.base + eq + 1, end - eq - 1, val, sizeof(val)) != 0)
+			return "query";
+		p = end + 1;
+		if (strcmp(key, "from") == 0) {
+			if (parse_when(val, false, &j->q.from) != 0)
+				return "from";
+			have_from = true;
+		} else if (strcmp(key, "to") == 0) {
+			if (parse_when(val, true, &j->q.to) != 0)
+				return "to";
+			have_to = true;
+		} else if (strcmp(key, "id") == 0) {
+			if (parse_id(val, &j->q.id) != 0)
+				return "id";
+		} else if (strcmp(key, "amount") == 0) {
+			static const char *const ops[] = {"", "eq:", "ge:", "le:", "ne:"};
+			char *e;
+
+			j->q.amount_cmp = AMOUNT_ANY;
+			for (int i = 1; i <= 4; i++)
+				if (strncmp(val, ops[i], 3) == 0)
+					j->q.amount_cmp = (enum amount_cmp)i;
+			if (j->q.amount_cmp == AMOUNT_ANY || val[3] < '0' || val[3] > '9')
+				return "amount";
+			j->q.amount = strtoll(val + 3, &e, 10);
+			if (*e != '\0' || j->q.amount < 0 || j->q.amount > MONEY_AMOUNT_MAX)
+				return "amount";
+		} else if (strcmp(key, "payment_method") == 0) {
+			if ((j->q.method = card_method_parse(val)) == METHOD_NONE)
+				return "payment_method";
+		} else if (strcmp(key, "shop") == 0) {
+			if (parse_id(val, &j->q.shop_id) != 0)
+				return "shop";
+		} else if (strcmp(key, "batch") == 0) {
+			if (parse_id(val, &j->q.batch_id) != 0)
+				return "batch";
+		} else if (strcmp(key, "order_ref") == 0) {
+			if (val[0] == '\0' || strlen(val) > TXN_ORDER_REF_MAX)
+				return "order_ref";
+			order_ref_like(val, j->like, sizeof(j->like));
+			j->q.order_ref_like = j->like;
+		} else if (strcmp(key, "type") == 0) {
+			if ((v = txn_type_parse(val)) < 0)
+				return "type";
+			j->q.type = v;
+		} else if (strcmp(key, "status") == 0) {
+			if ((v = txn_status_parse(val)) < 0)
+				return "status";
+			j->q.status = v;
+		} else if (strcmp(key, "acquirer_status") == 0) {
+			if ((v = txn_acq_parse(val)) < 0)
+				return "acquirer_status";
+			j->q.acq = v;
+		} else if (strcmp(key, "contract") == 0) {
+			if (val[0] == '\0' || strlen(val) >= sizeof(j->contract))
+				return "contract";
+			memcpy(j->contract, val, strlen(val) + 1);
+			j->q.contract_number = j->contract;
+		} else if (strcmp(key, "email") == 0) {
+			if (val[0] == '\0' || strlen(val) >= sizeof(j->email))
+				return "email";
+			memcpy(j->email, val, strlen(val) + 1);
+			j->q.email = j->email;
+		} else if (strcmp(key, "currency") == 0) {
+			if (money_currency_find(val) == NULL)
+				return "currency";
+			memcpy(j->currency, val, 4);
+			j->q.currency = j->currency;
+		} else if (strcmp(key, "wallet") == 0) {
+			if (val[0] == '\0' || strlen(val) >= sizeof(j->wallet))
+				return "wallet";
+			memcpy(j->wallet, val, strlen(val) + 1);
+			j->q.wallet = j->wallet;
+		} else if (strcmp(key, "limit") == 0) {
+			int64_t n;
+
+			if (parse_id(val, &n) != 0 || n > TXN_PAGE_MAX)
+				return "limit";
+			j->q.limit = (int)n;
+		} else if (strcmp(key, "cursor") == 0) {
+			char *dot = strchr(val, '.');
+
+			if (dot == NULL)
+				return "cursor";
+			*dot = '\0';
+			if (parse_id(val, &j->q.after_created_at) != 0 ||
+			    parse_id(dot + 1, &j->q.after_id) != 0)
+				return "cursor";
+		} else {
+			return "query";
+		}
+	}
+	if (!have_from)
+		return "from";
+	if (!have_to || j->q.to <= j->q.from)
+		return "to";
+	return NULL;
+}
+
+/* --- search -------------------------------------------------------------------------------------- */
+
+static json_t *
+item_json(const struct txn *t, int64_t now)
+{
+	char created[25];
+	json_t *o;
+
+	cal_instant_format(t->created_at, created);
+	o = json_pack("{s:s%, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", "", 0, "type",
+	              txn_type_name(t->type), "status", txn_status_name(t->status),
+	              "acquirer_status", txn_acq_name(t->acq), "amount_initial",
+	              (json_int_t)t->amount_initial, "amount_current",
+	              (json_int_t)t->amount_current, "currency", t->currency, "order_ref",
+	              t->order_ref, "card_masked", t->card_masked, "created_at", created);
+	json_object_set_new(o, "id", json_sprintf("%lld", (long long)t->id));
+	json_object_set_new(o, "payment_method", json_string(card_method_name(t->method)));
+	json_object_set_new(o, "shop_id", json_integer(t->shop_id));
+	json_object_set_new(o, "refused", json_boolean(t->status == TXS_REFUSED));
+	json_object_set_new(o, "three_d_secure_guarantee",
+	                    json_string(t->tds_guaranteed
+	                                        ? tds_view(t->tds, true, t->accepted_at, now)
+	                                        : (t->tds ? "no" : "na")));
+	json_object_set_new(o, "customer_country", json_str_or_null(t->customer_country));
+	json_object_set_new(o, "card_country", json_str_or_null(t->card_country));
+	json_object_set_new(o, "email", json_str_or_null(t->email));
+	json_object_set_new(o, "batch_id", t->batch_id ? json_integer(t->batch_id) : json_null());
+	return o;
+}
+
+struct search_ctx {
+	struct tx_job *j;
+	json_t *items;
+	int64_t now;
+};
+
+static int
+search_push(void *arg, const struct txn *t)
+{
+	struct search_ctx *x = arg;
+
+	json_array_append_new(x->items, item_json(t, x->now));
+	x->j->last_created_at = t->created_at;
+	x->j->last_id = t->id;
+	x->j->n++;
+	return ST_OK;
+}
+
+static int
+search_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct search_ctx x = {j, json_array(), clock_now_us()};
+	int rc;
+
+	rc = st->ops->txn_search(st, &j->q, search_push, &x);
+	if (rc != ST_OK) {
+		json_decref(x.items);
+		return rc;
+	}
+	/* A full page may have a next one: its cursor is the last row's key. */
+	j->result = json_pack("{s:o, s:o}", "items", x.items, "next",
+	                      j->n == j->q.limit
+	                              ? json_sprintf("%lld.%lld", (long long)j->last_created_at,
+	                                             (long long)j->last_id)
+	                              : json_null());
+	return ST_OK;
+}
+
+int
+api_transactions_search(struct req *r)
+{
+	struct tx_job *j = tx_new(r);
+	const char *bad = parse_search(r, j);
+
+	if (bad != NULL) {
+		tx_free(&j->base);
+		json_bad_field(
+		        r, bad,
+		        "from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], Paris "
+		        "time, from before to); see the documentation for the other filters.");
+		return 0;
+	}
+	j->base.work.run = search_run;
+	return tx_submit(r, j, false);
+}
+
+/* --- details ----------------------------------------------------------------------------------------- */
+
+/* The transaction, if it is of a shop within the user's node. */
+static int
+get_in_scope(struct tx_job *j, struct store *st, struct txn *t)
+{
+	bool within = false;
+	int rc = st->ops->txn_get(st, j->who.brand_id, 0, j->id, t);
+
+	if (rc == ST_OK)
+		rc = st->ops->node_within(st, j->who.brand_id, j->who.node_id, t->shop_id, &within);
+	if (rc == ST_OK && !within)
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
+static int
+details_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct txn t;
+	json_t *hist;
+	int rc = get_in_scope(j, st, &t);
+
+	if (rc != ST_OK)
+		return rc;
+	hist = json_array();
+	rc = st->ops->history_each(st, t.brand_id, t.id, history_push, hist);
+	if (rc != ST_OK) {
+		json_decref(hist);
+		return rc;
+	}
+	j->result = txn_json(&t, clock_now_us());
+	json_object_set_new(j->result, "shop_id", json_integer(t.shop_id));
+	json_object_set_new(j->result, "batch_id",
+	                    t.batch_id ? json_integer(t.batch_id) : json_null());
+	json_object_set_new(j->result, "history", hist);
+	return ST_OK;
+}
+
+int
+api_transactions_get(struct req *r)
+{
+	struct tx_job *j = tx_new(r);
+
+	j->base.work.run = details_run;
+	return tx_submit(r, j, false);
+}
+
+/* --- cash operations (SPEC §6) ----------------------------------------------------------------------- */
+
+static int
+operate_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct actor who = {j->who.user_id, j->who.name, j->who.login};
+	struct action a = {0};
+	struct txn t, rf;
+	char details[96];
+	int64_t now = clock_now_us();
+	int rc = get_in_scope(j, st, &t);
+
+	if (rc != ST_OK)
+		return rc;
+	rc = payment_operate(st, j->who.brand_id, t.shop_id, j->id, j->op, j->amount, &who, now, &t,
+	                     &rf, &j->why);
+	if (rc != ST_OK)
+		return rc;
+	snprintf(details, sizeof(details), "transaction %lld, amount %lld", (long long)j->id,
+	         (long long)(j->op == OP_REFUND    ? rf.amount_initial
+	                     : j->op == OP_CAPTURE ? t.amount_current
+	                                           : 0));
+	a.brand_id = j->who.brand_id;
+	a.at = now;
+	a.user_id = j->who.user_id;
+	a.user_login = j->who.login;
+	a.user_name = j->who.name;
+	a.user_email = j->who.email;
+	a.action = j->op == OP_CAPTURE  ? "transaction_capture"
+	           : j->op == OP_CANCEL ? "transaction_cancellation"
+	           : j->op == OP_REFUND ? "transaction_refund"
+	           : j->op == OP_SEND   ? "transaction_bank_sending"
+	                                : "card_blocked";
+	a.details = details;
+	rc = st->ops->action_add(st, &a);
+	if (rc != ST_OK)
+		return rc;
+	j->result = txn_json(&t, now);
+	if (j->op == OP_REFUND) {
+		json_object_set_new(j->result, "refund", txn_json(&rf, now));
+		j->status = 201;
+	}
+	return ST_OK;
+}
+
+static int
+operate(struct req *r, enum txn_op op)
+{
+	static const char *const with_amount[] = {"amount", NULL};
+	static const char *const nothing[] = {NULL};
+	bool takes_amount = op == OP_CAPTURE || op == OP_REFUND;
+	struct tx_job *j;
+	json_t *o, *v;
+
+	if ((o = json_body_object(r, true)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, takes_amount ? with_amount : nothing)) {
+		json_decref(o);
+		return 0;
+	}
+	j = tx_new(r);
+	j->op = op;
+	if ((v = json_object_get(o, "amount")) != NULL) {
+		if (!json_is_integer(v) || !money_amount_valid(json_integer_value(v))) {
+			json_decref(o);
+			tx_free(&j->base);
+			json_bad_field(r, "amount",
+			               "amount must be an integer count of minor units, 1 to "
+			               "99999999999.");
+			return 0;
+		}
+		j->amount = json_integer_value(v);
+	}
+	json_decref(o);
+	j->base.work.run = operate_run;
+	return tx_submit(r, j, true);
+}
+
+int
+api_transactions_capture(struct req *r)
+{
+	return operate(r, OP_CAPTURE);
+}
+
+int
+api_transactions_cancel(struct req *r)
+{
+	return operate(r, OP_CANCEL);
+}
+
+int
+api_transactions_refund(struct req *r)
+{
+	return operate(r, OP_REFUND);
+}
+
+int
+api_transactions_send(struct req *r)
+{
+	return operate(r, OP_SEND);
+}
+
+int
+api_transactions_block_card(struct req *r)
+{
+	return operate(r, OP_BLOCK_CARD);
+}

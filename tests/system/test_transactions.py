@@ -1,0 +1,242 @@
+"""The back office's transactions through HTTP (SPEC §5, §6, §16): search with filters and
+keyset pages, details with history, cash operations with their refusals, scope."""
+import json
+import sqlite3
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import GUICHETD, Server
+from test_signin import ready_user
+
+WIDE = 'from=2020-01-01&to=2099-12-31'
+
+
+@pytest.fixture(scope='module')
+def tx(tmp_path_factory):
+    srv = Server(str(tmp_path_factory.mktemp('tx')), transactions=400)
+    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '50', '--pspid',
+                          'OTHERBRAND', '--json'], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    srv.start()
+    srv.users = {p: ready_user(srv, f'demo.{p}') for p in ('consultation', 'action')}
+    yield srv
+    assert srv.stop() == 0
+
+
+def get(tx, path, profile='consultation'):
+    s, csrf = tx.users[profile]
+    return s.get(tx.base + path)
+
+
+def post(tx, path, body=None, profile='action'):
+    s, csrf = tx.users[profile]
+    return s.post(tx.base + path, json=body, headers={'X-CSRF-Token': csrf})
+
+
+def all_pages(tx, query):
+    items, cursor = [], None
+    while True:
+        r = get(tx, '/bo/api/transactions?' + query + (f'&cursor={cursor}' if cursor else ''))
+        assert r.status_code == 200, r.text
+        items += r.json()['items']
+        cursor = r.json()['next']
+        if cursor is None:
+            return items
+
+
+def db_rows(tx, where='1', args=()):
+    with sqlite3.connect(tx.db) as db:
+        return [r[0] for r in db.execute(
+            f'SELECT id FROM txn WHERE brand_id = 1 AND {where} ORDER BY created_at DESC, id DESC',
+            args)]
+
+
+def test_period_is_required(tx):
+    for q in ('', 'from=2026-01-01', 'to=2026-01-01', 'from=2026-02-01&to=2026-01-01',
+              'from=2026-02-30&to=2026-03-01', f'{WIDE}&amount=gt:5', f'{WIDE}&type=sale',
+              f'{WIDE}&nothing=1', f'{WIDE}&limit=501', f'{WIDE}&cursor=abc'):
+        r = get(tx, '/bo/api/transactions?' + q)
+        assert r.status_code == 400 and r.json()['error'] == 'invalid_field', q
+
+
+def test_keyset_pages_cover_everything_once(tx):
+    items = all_pages(tx, WIDE + '&limit=37')
+    ids = [int(i['id']) for i in items]
+    assert ids == db_rows(tx)
+    first = items[0]
+    assert set(first) >= {'id', 'type', 'status', 'acquirer_status', 'amount_initial',
+                          'amount_current', 'currency', 'order_ref', 'card_masked', 'created_at'}
+
+
+@pytest.mark.parametrize('query,where,args', [
+    ('type=refund', 'type = 1', ()),
+    ('type=cancellation', 'type = 2', ()),
+    ('status=refused', 'status = 1', ()),
+    ('acquirer_status=to_send', 'acq = 2', ()),
+    ('acquirer_status=awaiting_capture', 'acq = 0', ()),
+    ('amount=ge:5000', 'amount_initial >= 5000', ()),
+    ('amount=le:1000', 'amount_initial <= 1000', ()),
+    ('amount=ne:1000', 'amount_initial <> 1000', ()),
+    ('payment_method=AMEX', 'method = 5', ()),
+    ('currency=EUR', "currency = 'EUR'", ()),
+    ('status=accepted&payment_method=CB&amount=ge:3000', 'status = 0 AND method = 1 AND amount_initial >= 3000', ()),
+])
+def test_filters_match_the_database(tx, query, where, args):
+    assert [int(i['id']) for i in all_pages(tx, f'{WIDE}&{query}&limit=500')] == db_rows(tx, where, args)
+
+
+def test_amount_equal(tx):
+    with sqlite3.connect(tx.db) as db:
+        amount = db.execute('SELECT amount_initial FROM txn WHERE brand_id = 1 LIMIT 1').fetchone()[0]
+    got = all_pages(tx, f'{WIDE}&amount=eq:{amount}')
+    assert got and all(i['amount_initial'] == amount for i in got)
+
+
+def test_dates_are_paris_days_and_times(tx):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    paris = ZoneInfo('Europe/Paris')
+    with sqlite3.connect(tx.db) as db:
+        created = db.execute('SELECT created_at FROM txn WHERE brand_id = 1 ORDER BY id '
+                             'LIMIT 1 OFFSET 7').fetchone()[0]
+    local = datetime.fromtimestamp(created / 1e6, paris)
+    day = local.strftime('%Y-%m-%d')
+    start = datetime.strptime(day, '%Y-%m-%d').replace(tzinfo=paris)
+    end = start + timedelta(days=1)
+    us = lambda d: int(d.timestamp() * 1e6)
+    # One day = the same date twice.
+    got = [int(i['id']) for i in all_pages(tx, f'from={day}&to={day}')]
+    assert got == db_rows(tx, 'created_at >= ? AND created_at < ?', (us(start), us(end)))
+    assert int(db_rows(tx, 'created_at = ?', (created,))[0]) in got
+    # Times: to the second, the end second included.
+    t0 = local.replace(microsecond=0)
+    q = f"from={t0.strftime('%Y-%m-%dT%H:%M:%S')}&to={t0.strftime('%Y-%m-%dT%H:%M:%S')}"
+    got = [int(i['id']) for i in all_pages(tx, q)]
+    assert got == db_rows(tx, 'created_at >= ? AND created_at < ?', (us(t0), us(t0) + 1000000))
+
+
+def test_order_ref_wildcards_take_underscore_and_backslash_literally(tx):
+    tag = uuid.uuid4().hex[:8].upper()
+    refs = [f'{tag}AB_C1', f'{tag}ABXC1', f'{tag}A\\B', f'{tag}AZB', f"{tag}' OR 1=1"]
+    for ref in refs:
+        assert tx.pay(order_ref=ref).status_code == 201
+    def search(pattern):
+        from urllib.parse import quote
+        return sorted(i['order_ref'] for i in all_pages(tx, f'{WIDE}&order_ref={quote(pattern)}'))
+    assert search(f'{tag}AB_C%') == [f'{tag}AB_C1']
+    assert search(f'%{tag[2:]}AB%') == sorted([f'{tag}AB_C1', f'{tag}ABXC1'])
+    assert search(f'{tag}A\\B') == [f'{tag}A\\B']
+    assert search(f'%C1') >= sorted([f'{tag}AB_C1', f'{tag}ABXC1'])
+    assert search(f"{tag}' OR 1=1") == [f"{tag}' OR 1=1"]
+    assert search(f'{tag}') == []
+
+
+def test_details_with_history_and_3ds(tx):
+    p = tx.pay(card='4000000000003220').json()
+    r = get(tx, f"/bo/api/transactions/{p['id']}")
+    assert r.status_code == 200
+    d = r.json()
+    assert d['history'][0]['action'] == 'creation'
+    assert d['three_d_secure'] == {'payment': 'yes', 'authenticated': 'Y', 'guaranteed': 'yes'}
+    assert d['card']['masked'] == '400000******3220'
+    assert '4000000000003220' not in r.text
+
+
+def test_capture_by_a_user_is_recorded(tx):
+    p = tx.pay(amount=9000, capture='manual').json()
+    assert post(tx, f"/bo/api/transactions/{p['id']}/capture", {'amount': 9001}).status_code == 422
+    r = post(tx, f"/bo/api/transactions/{p['id']}/capture", {'amount': 7000})
+    assert r.status_code == 200 and r.json()['amount_current'] == 7000
+    assert r.json()['acquirer_status'] == 'to_send'
+    hist = get(tx, f"/bo/api/transactions/{p['id']}").json()['history']
+    assert hist[-1]['action'] == 'capture' and hist[-1]['user_login'] == 'demo.action'
+    with sqlite3.connect(tx.db) as db:
+        assert db.execute("SELECT count(*) FROM action_log WHERE action = 'transaction_capture' "
+                          "AND details LIKE ?", (f"transaction {p['id']},%",)).fetchone()[0] == 1
+
+
+def test_consultation_cannot_act(tx):
+    p = tx.pay(capture='manual').json()
+    r = post(tx, f"/bo/api/transactions/{p['id']}/capture", {}, profile='consultation')
+    assert r.status_code == 403 and r.json()['error'] == 'forbidden'
+
+
+def test_concurrent_operations_one_wins(tx):
+    p = tx.pay(amount=4000).json()
+    codes = []
+
+    def cancel():
+        codes.append(post(tx, f"/bo/api/transactions/{p['id']}/cancel").status_code)
+
+    threads = [threading.Thread(target=cancel) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200] + [409] * 5
+
+
+def test_operation_refusals(tx):
+    p = tx.pay().json()
+    r = post(tx, f"/bo/api/transactions/{p['id']}/refund", {'amount': 100})
+    assert r.status_code == 409 and r.json()['error'] == 'wrong_state'
+    r = post(tx, f"/bo/api/transactions/{p['id']}/capture", {'amount': 'x'})
+    assert r.status_code == 400
+    r = post(tx, f"/bo/api/transactions/{p['id']}/cancel", {'amount': 1})
+    assert r.status_code == 400
+    r = post(tx, '/bo/api/transactions/999999999/cancel')
+    assert r.status_code == 404
+
+
+def test_75_days_after_acceptance_is_too_late(tx):
+    p = tx.pay().json()
+    with sqlite3.connect(tx.db) as db:
+        db.execute('UPDATE txn SET accepted_at = accepted_at - 76 * 86400 * 1000000 WHERE id = ?',
+                   (int(p['id']),))
+    r = post(tx, f"/bo/api/transactions/{p['id']}/cancel")
+    assert r.status_code == 422 and r.json()['error'] == 'too_late'
+
+
+def test_send_and_refund_of_a_sent_payment(tx):
+    with sqlite3.connect(tx.db) as db:
+        tid, amount = db.execute('SELECT id, amount_current FROM txn WHERE brand_id = 1 AND acq = 3 '
+                                 'AND type = 0 AND amount_refunded = 0 AND accepted_at > ? '
+                                 'LIMIT 1', (int((time.time() - 60 * 86400) * 1e6),)).fetchone()
+    r = post(tx, f'/bo/api/transactions/{tid}/refund', {'amount': amount + 1})
+    assert r.status_code == 422 and r.json()['error'] == 'amount_too_high'
+    r = post(tx, f'/bo/api/transactions/{tid}/refund', {'amount': 100})
+    assert r.status_code == 201, r.text
+    assert r.json()['amount_current'] == amount - 100
+    assert r.json()['refund']['type'] == 'refund'
+    p = tx.pay().json()
+    r = post(tx, f"/bo/api/transactions/{p['id']}/send")
+    assert r.status_code == 200
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    assert r.json()['bank_date'] == datetime.now(ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d')
+
+
+def test_block_card_refuses_later_payments(tx):
+    p = tx.pay(card='5131000000000001').json()
+    r = post(tx, f"/bo/api/transactions/{p['id']}/block-card")
+    assert r.status_code == 200
+    again = tx.pay(card='5131000000000001').json()
+    assert (again['status'], again['refusal_reason']) == ('refused', 'card_not_allowed')
+    other_shop = tx.pay(card='5131000000000001', shop=1).json()
+    assert other_shop['status'] == 'accepted'
+
+
+def test_another_brand_is_invisible(tx):
+    with sqlite3.connect(tx.db) as db:
+        foreign = [r[0] for r in db.execute('SELECT id FROM txn WHERE brand_id = 2')]
+    assert foreign
+    for tid in foreign[:20]:
+        assert get(tx, f'/bo/api/transactions/{tid}').status_code == 404
+        assert post(tx, f'/bo/api/transactions/{tid}/cancel').status_code == 404
+    ids = {int(i['id']) for i in all_pages(tx, WIDE + '&limit=500')}
+    assert not ids & set(foreign)
