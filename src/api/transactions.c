@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/csv.h"
 #include "api/json.h"
 #include "api/render.h"
 #include "common/log.h"
@@ -19,6 +20,8 @@
 
 #define TXN_PAGE_DEFAULT 50
 #define TXN_PAGE_MAX     500
+#define EXPORT_PAGE_ROWS 2000
+#define EXPORT_CHUNK_MAX (16 * 1024 * 1024)
 
 struct tx_job {
 	struct http_job base; /* first */
@@ -35,6 +38,9 @@ struct tx_job {
 	const char *why;
 	int64_t last_created_at, last_id;
 	int n;
+	bool export; /* the query is an export's: it may name its format */
+	char *chunk; /* export: this page as CSV */
+	size_t chunk_len;
 };
 
 static void
@@ -43,6 +49,7 @@ tx_free(struct http_job *hj)
 	struct tx_job *j = (struct tx_job *)hj;
 
 	json_decref(j->result);
+	free(j->chunk);
 	free(j);
 }
 
@@ -301,6 +308,9 @@ parse_search(struct req *r, struct tx_job *j)
 				return "wallet";
 			memcpy(j->wallet, val, strlen(val) + 1);
 			j->q.wallet = j->wallet;
+		} else if (strcmp(key, "format") == 0 && j->export) {
+			if (strcmp(val, "csv") != 0)
+				return "format";
 		} else if (strcmp(key, "limit") == 0) {
 			int64_t n;
 
@@ -570,4 +580,233 @@ int
 api_transactions_block_card(struct req *r)
 {
 	return operate(r, OP_BLOCK_CARD);
+}
+
+/* --- export (SPEC §5, §16): the search as CSV, streamed a page at a time -------------------------- */
+
+/* The state of one export, in the request's pool: the query, where it is, and the chunk h2o is
+ * sending (it must live until h2o asks for the next one). */
+struct export_state {
+	h2o_generator_t gen; /* first */
+	struct req *r;       /* the request (same pool) */
+	struct tx_job tmpl;  /* the query; its pointers are rebuilt in every page job */
+	char *chunk;
+	bool started, done;
+};
+
+static void
+export_dispose(void *p)
+{
+	struct export_state *es = p;
+
+	free(es->chunk);
+	json_decref(es->tmpl.result);
+}
+
+/* The query's strings point into the job that carries them, never into the request's pool. */
+static void
+repoint(struct tx_job *j, const struct tx_job *from)
+{
+	j->q.order_ref_like = from->q.order_ref_like ? j->like : NULL;
+	j->q.contract_number = from->q.contract_number ? j->contract : NULL;
+	j->q.email = from->q.email ? j->email : NULL;
+	j->q.currency = from->q.currency ? j->currency : NULL;
+	j->q.wallet = from->q.wallet ? j->wallet : NULL;
+}
+
+static const char *const export_columns[] = {"id",
+                                             "created_at",
+                                             "type",
+                                             "status",
+                                             "acquirer_status",
+                                             "amount_initial",
+                                             "amount_current",
+                                             "currency",
+                                             "order_ref",
+                                             "card_masked",
+                                             "payment_method",
+                                             "email",
+                                             "customer_country",
+                                             "card_country",
+                                             "authorization_number",
+                                             "refusal_reason",
+                                             NULL};
+
+struct export_ctx {
+	struct tx_job *j;
+	struct buf *b;
+};
+
+static int
+export_row(void *arg, const struct txn *t)
+{
+	struct tx_job *j = ((struct export_ctx *)arg)->j;
+	struct buf *b = ((struct export_ctx *)arg)->b;
+	char id[24], created[25], ai[24], ac[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)t->id);
+	cal_instant_format(t->created_at, created);
+	snprintf(ai, sizeof(ai), "%lld", (long long)t->amount_initial);
+	snprintf(ac, sizeof(ac), "%lld", (long long)t->amount_current);
+	csv_field(b, id, true);
+	csv_field(b, created, false);
+	csv_field(b, txn_type_name(t->type), false);
+	csv_field(b, txn_status_name(t->status), false);
+	csv_field(b, txn_acq_name(t->acq), false);
+	csv_field(b, ai, false);
+	csv_field(b, ac, false);
+	csv_field(b, t->currency, false);
+	csv_field(b, t->order_ref, false);
+	csv_field(b, t->card_masked, false);
+	csv_field(b, card_method_name(t->method), false);
+	csv_field(b, t->email, false);
+	csv_field(b, t->customer_country, false);
+	csv_field(b, t->card_country, false);
+	csv_field(b, t->auth_number, false);
+	csv_field(b, refusal_code(t->refusal), false);
+	csv_end(b);
+	j->last_created_at = t->created_at;
+	j->last_id = t->id;
+	j->n++;
+	return b->failed ? ST_TOOBIG : ST_OK;
+}
+
+static int
+export_page_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct buf b;
+	struct export_ctx x = {j, &b};
+	int rc;
+
+	buf_init(&b, EXPORT_CHUNK_MAX);
+	if (j->q.after_created_at == 0) { /* the first page starts with the header line */
+		for (int i = 0; export_columns[i] != NULL; i++)
+			csv_field(&b, export_columns[i], i == 0);
+		csv_end(&b);
+	}
+	rc = st->ops->txn_search(st, &j->q, export_row, &x);
+	if (rc == ST_OK) {
+		j->chunk_len = b.len;
+		j->chunk = buf_take(&b);
+	}
+	buf_cleanup(&b);
+	return rc;
+}
+
+static void export_proceed(h2o_generator_t *gen, h2o_req_t *req);
+
+static void
+export_stop(h2o_generator_t *gen, h2o_req_t *req)
+{
+	(void)gen;
+	(void)req; /* the request pool's dispose callbacks free what is left */
+}
+
+static void
+export_page_respond(struct http_job *hj, struct req *r)
+{
+	struct tx_job *j = (struct tx_job *)hj;
+	struct export_state *es = r->handler_ctx;
+	h2o_iovec_t chunk;
+
+	if (j->base.work.rc != ST_OK) {
+		log_error("event=export_failed req=%s rc=%d", r->id, j->base.work.rc);
+		if (!es->started)
+			http_reply_error(r, j->base.work.rc, NULL, NULL);
+		else
+			h2o_send(r->h2o, NULL, 0, H2O_SEND_STATE_ERROR);
+		return;
+	}
+	if (!es->started) {
+		es->started = true;
+		r->h2o->res.status = 200;
+		r->h2o->res.reason = "OK";
+		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+		               H2O_STRLIT("text/csv; charset=utf-8"));
+		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_DISPOSITION,
+		               NULL, H2O_STRLIT("attachment; filename=\"transactions.csv\""));
+		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+		               H2O_STRLIT("no-store"));
+		es->gen.proceed = export_proceed;
+		es->gen.stop = export_stop;
+		h2o_start_response(r->h2o, &es->gen);
+	}
+	/* The next page starts after this page's last row. */
+	es->tmpl.q.after_created_at = j->last_created_at;
+	es->tmpl.q.after_id = j->last_id;
+	es->done = j->n < es->tmpl.q.limit;
+	free(es->chunk);
+	es->chunk = j->chunk;
+	j->chunk = NULL;
+	chunk = h2o_iovec_init(es->chunk, j->chunk_len);
+	h2o_send(r->h2o, &chunk, 1, es->done ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+/* Hands the next page to a reader. */
+static int
+export_next(struct req *r, struct export_state *es)
+{
+	struct tx_job *j = tx_new(r);
+	int rc;
+
+	*j = es->tmpl;
+	j->result = NULL;
+	j->chunk = NULL;
+	j->n = 0;
+	repoint(j, &es->tmpl);
+	memset(&j->base, 0, sizeof(j->base));
+	j->base.work.run = export_page_run;
+	j->base.respond = export_page_respond;
+	j->base.free = tx_free;
+	rc = http_submit(r, &j->base, false);
+	if (rc != ST_OK)
+		tx_free(&j->base);
+	return rc;
+}
+
+static void
+export_proceed(h2o_generator_t *gen, h2o_req_t *req)
+{
+	struct export_state *es = (struct export_state *)gen;
+
+	free(es->chunk);
+	es->chunk = NULL;
+	if (!es->done && export_next(es->r, es) != ST_OK)
+		h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+}
+
+/* Same query parameters as the search; limit and cursor do not apply. */
+int
+api_transactions_export(struct req *r)
+{
+	struct tx_job *probe = tx_new(r);
+	struct export_state *es;
+	const char *bad;
+	int rc;
+
+	probe->export = true;
+	bad = parse_search(r, probe);
+	if (bad == NULL && (probe->q.after_created_at != 0 || probe->q.limit != TXN_PAGE_DEFAULT))
+		bad = probe->q.after_created_at != 0 ? "cursor" : "limit";
+	if (bad != NULL) {
+		tx_free(&probe->base);
+		json_bad_field(
+		        r, bad,
+		        "from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], Paris "
+		        "time); the export takes the search's filters, not limit or cursor.");
+		return 0;
+	}
+	es = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*es), export_dispose);
+	memset(es, 0, sizeof(*es));
+	es->r = r;
+	es->tmpl = *probe;
+	repoint(&es->tmpl, probe);
+	es->tmpl.q.limit = EXPORT_PAGE_ROWS;
+	tx_free(&probe->base);
+	r->handler_ctx = es;
+	rc = export_next(r, es);
+	if (rc != ST_OK)
+		http_reply_error(r, rc, NULL, NULL);
+	return 0;
 }

@@ -67,7 +67,8 @@ struct req {
 	const struct shop_auth *shop;  /* AUTH_HMAC: the authenticated shop */
 	const unsigned char *shop_key; /* its HMAC key (64 bytes), lent by the cache */
 	struct session session;        /* AUTH_SESSION: the signed-in user */
-	char id[17];                   /* request id, logged and returned */
+	void *handler_ctx; /* a handler\'s state for the request\'s life (pool memory) */
+	char id[17];       /* request id, logged and returned */
 };
 
 /* The back office's session cookie and the size of its tokens (256-bit, SPEC §3). */

@@ -65,6 +65,8 @@ const struct route routes[] = {
         /* Transactions (SPEC §5) and cash operations (SPEC §6). */
         {"GET", "/bo/api/transactions", api_transactions_search, AUTH_SESSION, 0, P_SEARCH, 0,
          "search transactions"},
+        {"GET", "/bo/api/transactions/export", api_transactions_export, AUTH_SESSION, 0, P_SEARCH,
+         0, "export a search as CSV"},
         {"GET", "/bo/api/transactions/{id}", api_transactions_get, AUTH_SESSION, 0, P_SEARCH, 0,
          "a transaction's details and history"},
         {"POST", "/bo/api/transactions/{id}/capture", api_transactions_capture, AUTH_SESSION,

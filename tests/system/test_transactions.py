@@ -240,3 +240,39 @@ def test_another_brand_is_invisible(tx):
         assert post(tx, f'/bo/api/transactions/{tid}/cancel').status_code == 404
     ids = {int(i['id']) for i in all_pages(tx, WIDE + '&limit=500')}
     assert not ids & set(foreign)
+
+
+def test_export_matches_the_search_across_pages(tmp_path):
+    """SPEC §16: one header line, then one line per transaction of the search, nothing else;
+    4,500 rows stream in several pages."""
+    import csv
+    import io
+    srv = Server(str(tmp_path), transactions=4500).start()
+    try:
+        srv.users = {'consultation': ready_user(srv, 'demo.consultation')}
+        assert get(srv, '/bo/api/transactions/export?format=xls&' + WIDE).status_code == 400
+        assert get(srv, '/bo/api/transactions?format=csv&' + WIDE).status_code == 400
+        r = get(srv, '/bo/api/transactions/export?format=csv&' + WIDE)
+        assert r.status_code == 200, r.text
+        assert r.headers['Content-Type'].startswith('text/csv')
+        rows = list(csv.DictReader(io.StringIO(r.content.decode('utf-8'), newline='')))
+        listed = all_pages(srv, WIDE + '&limit=500')
+        assert len(rows) == len(listed) > 4500
+        for row, item in zip(rows, listed):
+            for k in ('id', 'created_at', 'type', 'status', 'acquirer_status', 'currency',
+                      'order_ref', 'card_masked'):
+                assert row[k] == str(item[k]), k
+            assert int(row['amount_initial']) == item['amount_initial']
+        refused = get(srv, '/bo/api/transactions/export?' + WIDE + '&status=refused')
+        lines = refused.content.decode().splitlines()
+        assert len(lines) - 1 == len(all_pages(srv, WIDE + '&status=refused&limit=500'))
+        assert get(srv, '/bo/api/transactions/export?' + WIDE + '&cursor=1.1').status_code == 400
+        # A client that goes away in the middle: the export stops, the server goes on.
+        for _ in range(5):
+            s, _ = srv.users['consultation']
+            with s.get(srv.base + '/bo/api/transactions/export?' + WIDE, stream=True) as partial:
+                next(partial.iter_content(1024))
+            s.close()
+        assert requests.get(srv.base + '/healthz').status_code == 200
+    finally:
+        assert srv.stop() == 0
