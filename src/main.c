@@ -28,6 +28,7 @@
 #include "http/server.h"
 #include "jobs/mailer.h"
 #include "service/keyring.h"
+#include "service/settlement.h"
 #include "store/store.h"
 #include "tools/demo.h"
 
@@ -43,6 +44,7 @@ struct options {
 	int loops;
 	int idle_timeout;
 	const char *pspid;
+	const char *date;
 	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
@@ -63,6 +65,8 @@ usage(FILE *f)
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--json] [--key-file FILE]\n"
 	        "       guichetd terms --db FILE --version N   (new terms: every user accepts them "
+	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
+	        "(télécollecte)\n"
 	        "again)\n"
 	        "       guichetd routes\n"
 	        "       guichetd version\n"
@@ -87,7 +91,7 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_options(int argc, char **argv, int first, struct options *o)
 {
 	static const struct option longopts[] = {
 	        {"db", required_argument, NULL, 'd'},
@@ -104,6 +108,7 @@ parse_options(int argc, char **argv, struct options *o)
 	        {"idle-timeout", required_argument, NULL, 'I'},
 	        {"version", required_argument, NULL, 'V'},
 	        {"pspid", required_argument, NULL, 'P'},
+	        {"date", required_argument, NULL, 'D'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -117,7 +122,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->transactions = 2000;
 	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
 	o->seed = 1;
-	optind = 2; /* after the command */
+	optind = first; /* after the command */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -158,6 +163,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'D':
+			o->date = optarg;
 			break;
 		case 'P':
 			if (strlen(optarg) < 3 || strlen(optarg) > 32 ||
@@ -352,6 +360,36 @@ out:
 	return rc == ST_OK ? 0 : (rc == ST_INVALID ? EXIT_USAGE : 1);
 }
 
+/* guichetd batch run: the télécollecte of one day, also while the server runs. */
+static int
+cmd_batch_run(const struct options *o)
+{
+	struct store *st = NULL;
+	char bank_dir[4096];
+	int64_t day;
+	int rc;
+
+	if (o->date == NULL || cal_date_parse(o->date, &day) != 0) {
+		fprintf(stderr, "guichetd: batch run wants --date YYYY-MM-DD\n");
+		return EXIT_USAGE;
+	}
+	if (mkdir(o->spool, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "guichetd: cannot create %s: %s\n", o->spool, strerror(errno));
+		return 1;
+	}
+	snprintf(bank_dir, sizeof(bank_dir), "%s/bank", o->spool);
+	rc = store_open(o->db, true, &st);
+	if (rc == ST_OK)
+		rc = settlement_run(st, day, clock_now_us(), bank_dir, stdout);
+	store_close(st);
+	if (rc != ST_OK) {
+		fprintf(stderr, "guichetd: batch run failed (see the log above); run it again\n");
+		return 1;
+	}
+	printf("batch run of %s done; bank files in %s\n", o->date, bank_dir);
+	return 0;
+}
+
 static int
 cmd_terms(const struct options *o)
 {
@@ -434,13 +472,22 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "batch") == 0) {
+		if (argc < 3 || strcmp(argv[2], "run") != 0) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (parse_options(argc, argv, 3, &o) != 0)
+			return EXIT_USAGE;
+		return cmd_batch_run(&o);
+	}
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
 	    strcmp(argv[1], "terms") != 0) {
 		fprintf(stderr, "guichetd: unknown command %s\n", argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (parse_options(argc, argv, &o) != 0)
+	if (parse_options(argc, argv, 2, &o) != 0)
 		return EXIT_USAGE;
 	if (crypto_init() != ST_OK) {
 		fprintf(stderr, "guichetd: libsodium failed to start\n");

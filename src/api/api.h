@@ -44,6 +44,7 @@ int api_transactions_cancel(struct req *r);
 int api_transactions_refund(struct req *r);
 int api_transactions_send(struct req *r);
 int api_transactions_block_card(struct req *r);
+int api_batches_search(struct req *r);
 
 /* Liveness (api/health.c). */
 int api_health(struct req *r);

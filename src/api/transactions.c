@@ -810,3 +810,90 @@ api_transactions_export(struct req *r)
 		http_reply_error(r, rc, NULL, NULL);
 	return 0;
 }
+
+/* --- settlement batches (SPEC §7, §16; Vision manual §5.1) ------------------------------------ */
+
+struct batch_ctx {
+	struct tx_job *j;
+	json_t *items;
+};
+
+static int
+batch_push(void *arg, const struct batch *b)
+{
+	struct batch_ctx *x = arg;
+	char created[25], day[11];
+
+	cal_instant_format(b->created_at, created);
+	cal_date_format(b->bank_day, day);
+	json_array_append_new(
+	        x->items,
+	        json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, "
+	                  "s:s}",
+	                  "id", (json_int_t)b->id, "created_at", created, "bank_date", day,
+	                  "number", (json_int_t)b->number, "credit_count",
+	                  (json_int_t)b->credit_count, "credit_amount",
+	                  (json_int_t)b->credit_amount, "debit_count", (json_int_t)b->debit_count,
+	                  "debit_amount", (json_int_t)b->debit_amount, "transaction_count",
+	                  (json_int_t)(b->debit_count + b->credit_count), "total",
+	                  (json_int_t)(b->debit_amount - b->credit_amount), "currency", b->currency,
+	                  "contract", b->contract_number, "rang", b->rang, "payment_method",
+	                  card_method_name(b->method), "status", "sent"));
+	x->j->last_created_at = b->created_at;
+	x->j->last_id = b->id;
+	x->j->n++;
+	return ST_OK;
+}
+
+static int
+batches_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct batch_query q = {0};
+	struct batch_ctx x = {j, json_array()};
+	int rc;
+
+	q.brand_id = j->who.brand_id;
+	q.node_id = j->who.node_id;
+	q.from = j->q.from;
+	q.to = j->q.to;
+	q.after_created_at = j->q.after_created_at;
+	q.after_id = j->q.after_id;
+	q.limit = j->q.limit;
+	rc = st->ops->batch_search(st, &q, batch_push, &x);
+	if (rc != ST_OK) {
+		json_decref(x.items);
+		return rc;
+	}
+	j->result =
+	        json_pack("{s:o, s:o}", "items", x.items, "next",
+	                  j->n == q.limit ? json_sprintf("%lld.%lld", (long long)j->last_created_at,
+	                                                 (long long)j->last_id)
+	                                  : json_null());
+	return ST_OK;
+}
+
+/* The batch journal: from and to (the batch's date and time), limit, cursor. The transactions
+ * of a batch: the transaction search with batch=ID. */
+int
+api_batches_search(struct req *r)
+{
+	struct tx_job *j = tx_new(r);
+	const char *bad = parse_search(r, j);
+
+	if (bad == NULL &&
+	    (j->q.id || j->q.amount_cmp || j->q.method >= 0 || j->q.shop_id || j->q.batch_id ||
+	     j->q.order_ref_like || j->q.type >= 0 || j->q.status >= 0 || j->q.acq >= 0 ||
+	     j->q.contract_number || j->q.email || j->q.currency || j->q.wallet))
+		bad = "query";
+	if (bad != NULL) {
+		tx_free(&j->base);
+		json_bad_field(
+		        r, bad,
+		        "from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], Paris "
+		        "time); limit and cursor page the journal.");
+		return 0;
+	}
+	j->base.work.run = batches_run;
+	return tx_submit(r, j, false);
+}

@@ -80,6 +80,10 @@ const struct route routes[] = {
         {"POST", "/bo/api/transactions/{id}/block-card", api_transactions_block_card, AUTH_SESSION,
          LIMIT_BODY_BO, P_CASH, 0, "add the transaction's card to the shop's blocklist"},
 
+        /* Settlement batches (SPEC §7). */
+        {"GET", "/bo/api/batches", api_batches_search, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the batch journal"},
+
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };
 

@@ -155,7 +155,37 @@ struct txn_query {
 	int limit;
 };
 
+/* A settlement batch (SPEC §7). */
+struct batch {
+	int64_t id;
+	int64_t brand_id;
+	int64_t shop_id;
+	int64_t contract_id;
+	int64_t number;
+	int64_t bank_day;
+	int64_t created_at;
+	enum card_method method;
+	char currency[4];
+	int64_t debit_count, debit_amount;
+	int64_t credit_count, credit_amount;
+	char contract_number[21];
+	char rang[4];
+	char file_name[64];
+	char report_email[255]; /* the contract's daily report address */
+};
+
+/* A batch search: from <= created_at < to in a brand, scoped to a node. */
+struct batch_query {
+	int64_t brand_id;
+	int64_t node_id;
+	int64_t from, to;
+	int64_t after_created_at, after_id;
+	int limit;
+};
+
 typedef int (*store_txn_cb)(void *arg, const struct txn *t);
+typedef int (*store_batch_cb)(void *arg, const struct batch *b);
+typedef int (*store_due_cb)(void *arg, int64_t brand_id, int64_t contract_id);
 typedef int (*store_user_cb)(void *arg, const struct user_row *u);
 typedef int (*store_action_cb)(void *arg, const struct action_row *a);
 typedef int (*store_mail_cb)(void *arg, const struct mail *m);
@@ -269,6 +299,33 @@ struct store_ops {
 	/* Writes name, email, mobile, profile, node, language and time zone. */
 	int (*user_update)(struct store *st, const struct user_auth *ua);
 	int (*user_unlock)(struct store *st, int64_t brand_id, int64_t id);
+
+	/* Settlement. due: the contracts with transactions to send whose bank day is at most day,
+
+	 * every brand. batch_close: in the caller's transaction, one batch for the contract's due
+
+	 * transactions (ST_NOTFOUND when none): numbered, totalled, the transactions sent and
+
+	 * their history written; due cancellations leave the queue without a batch. */
+
+	int (*batch_due_each)(struct store *st, int64_t day, store_due_cb cb, void *arg);
+
+	int (*batch_close)(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
+
+	                   int64_t now, struct batch *out);
+
+	int (*batch_unwritten_each)(struct store *st, store_batch_cb cb, void *arg);
+
+	int (*batch_written)(struct store *st, int64_t id);
+
+	int (*batch_txns_each)(struct store *st, int64_t brand_id, int64_t batch_id,
+	                       store_txn_cb cb,
+
+	                       void *arg);
+
+	int (*batch_search)(struct store *st, const struct batch_query *q, store_batch_cb cb,
+
+	                    void *arg);
 
 	/* The mail outbox. */
 	int (*mail_add)(struct store *st, const struct mail *m);

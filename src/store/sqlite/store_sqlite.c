@@ -1519,6 +1519,316 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 	return rc;
 }
 
+#define BATCH_COLS                                                                                 \
+	"b.id, b.brand_id, b.shop_id, b.contract_id, b.number, b.bank_day, b.created_at, "         \
+	"b.method, b.currency, b.debit_count, b.debit_amount, b.credit_count, b.credit_amount, "   \
+	"c.number, c.rang, b.file_name FROM batch b JOIN contract c ON c.id = b.contract_id "
+
+/* Due: to send, a bank day come, a debit or a refund (SPEC §7). */
+#define DUE "brand_id = ?1 AND contract_id = ?2 AND acq = 2 AND bank_day > 0 AND bank_day <= ?3"
+
+static const char *const batch_sql[] = {
+        "SELECT DISTINCT brand_id, contract_id FROM txn WHERE acq = 2 AND bank_day > 0 AND "
+        "bank_day <= ?1 AND contract_id IS NOT NULL ORDER BY brand_id, contract_id",
+        "SELECT coalesce(max(number), 0) + 1 FROM batch WHERE contract_id = ?2",
+        "SELECT coalesce(sum(type = 0), 0), coalesce(sum(CASE WHEN type = 0 THEN amount_current "
+        "END), "
+        "0), coalesce(sum(type = 1), 0), coalesce(sum(CASE WHEN type = 1 THEN amount_current END), "
+        "0), "
+        "max(shop_id), max(method), max(currency), (SELECT report_email FROM contract WHERE id = "
+        "?2) "
+        "FROM txn WHERE " DUE " AND type IN (0, 1)",
+        "INSERT INTO batch(brand_id, shop_id, contract_id, number, bank_day, created_at, method, "
+        "currency, debit_count, debit_amount, credit_count, credit_amount, file_name) VALUES (?1, "
+        "?4, "
+        "?2, ?5, ?3, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency) SELECT brand_id, "
+        "id, "
+        "?4, 'bank_sending', amount_current, currency FROM txn WHERE " DUE " AND type IN (0, 1)",
+        "UPDATE txn SET acq = 3, batch_id = ?5, updated_at = ?4 WHERE " DUE " AND type IN (0, 1)",
+        "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2",
+        "SELECT " BATCH_COLS "WHERE b.file_written = 0 ORDER BY b.id",
+        "UPDATE batch SET file_written = 1 WHERE id = ?1",
+        "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND batch_id = ?2 ORDER BY id",
+        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 UNION ALL "
+        "SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE n.brand_id = ?1) "
+        "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.shop_id IN (SELECT id FROM sub) AND "
+        "b.created_at >= ?3 AND b.created_at < ?4 AND (?5 IS NULL OR b.created_at < ?5 OR "
+        "(b.created_at = ?5 AND b.id < ?6)) ORDER BY b.created_at DESC, b.id DESC LIMIT ?7",
+};
+enum {
+	B_DUE,
+	B_NUMBER,
+	B_TOTALS,
+	B_INSERT,
+	B_HISTORY,
+	B_SEND,
+	B_CANCELLED,
+	B_UNWRITTEN,
+	B_WRITTEN,
+	B_TXNS,
+	B_SEARCH,
+	B__COUNT
+};
+
+/* Batch statements are rare (a run a day): prepared at each use. */
+static sqlite3_stmt *
+batch_stmt(struct sqlite_store *ls, int id)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(ls->db, batch_sql[id], -1, &s, NULL) != SQLITE_OK) {
+		log_error("event=sqlite_prepare batch_stmt=%d error=\"%s\"", id,
+		          sqlite3_errmsg(ls->db));
+		return NULL;
+	}
+	return s;
+}
+
+static void
+batch_read(sqlite3_stmt *s, struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->id = sqlite3_column_int64(s, 0);
+	b->brand_id = sqlite3_column_int64(s, 1);
+	b->shop_id = sqlite3_column_int64(s, 2);
+	b->contract_id = sqlite3_column_int64(s, 3);
+	b->number = sqlite3_column_int64(s, 4);
+	b->bank_day = sqlite3_column_int64(s, 5);
+	b->created_at = sqlite3_column_int64(s, 6);
+	b->method = (enum card_method)sqlite3_column_int(s, 7);
+	text_copy(b->currency, sizeof(b->currency), s, 8);
+	b->debit_count = sqlite3_column_int64(s, 9);
+	b->debit_amount = sqlite3_column_int64(s, 10);
+	b->credit_count = sqlite3_column_int64(s, 11);
+	b->credit_amount = sqlite3_column_int64(s, 12);
+	text_copy(b->contract_number, sizeof(b->contract_number), s, 13);
+	text_copy(b->rang, sizeof(b->rang), s, 14);
+	text_copy(b->file_name, sizeof(b->file_name), s, 15);
+}
+
+/* Steps s to its end, calling each_row for every row. */
+static int
+batch_rows(struct sqlite_store *ls, sqlite3_stmt *s, int (*each_row)(sqlite3_stmt *, void *),
+           void *arg, const char *what)
+{
+	int src, rc = ST_OK;
+
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
+		rc = each_row(s, arg);
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+struct due_arg {
+	store_due_cb cb;
+	void *arg;
+};
+
+static int
+due_row(sqlite3_stmt *s, void *p)
+{
+	struct due_arg *d = p;
+
+	return d->cb(d->arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+}
+
+static int
+lite_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = batch_stmt(ls, B_DUE);
+	struct due_arg d = {cb, arg};
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, day);
+	return batch_rows(ls, s, due_row, &d, "batch_due");
+}
+
+static int
+lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day, int64_t now,
+                 struct batch *b)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s;
+	int rc = ST_STORE, src;
+
+	memset(b, 0, sizeof(*b));
+	b->brand_id = brand_id;
+	b->contract_id = contract_id;
+	b->bank_day = day;
+	b->created_at = now;
+	/* The number, then the totals of what is due. */
+	if ((s = batch_stmt(ls, B_NUMBER)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 2, contract_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		b->number = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if ((s = batch_stmt(ls, B_TOTALS)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, contract_id);
+	sqlite3_bind_int64(s, 3, day);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		b->debit_count = sqlite3_column_int64(s, 0);
+		b->debit_amount = sqlite3_column_int64(s, 1);
+		b->credit_count = sqlite3_column_int64(s, 2);
+		b->credit_amount = sqlite3_column_int64(s, 3);
+		b->shop_id = sqlite3_column_int64(s, 4);
+		b->method = (enum card_method)sqlite3_column_int(s, 5);
+		text_copy(b->currency, sizeof(b->currency), s, 6);
+		text_copy(b->report_email, sizeof(b->report_email), s, 7);
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_ROW || b->number == 0)
+		return st_of(ls, src, "batch_totals");
+	/* Due cancellations leave the queue in any case. */
+	if ((s = batch_stmt(ls, B_CANCELLED)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, contract_id);
+	sqlite3_bind_int64(s, 3, day);
+	sqlite3_bind_int64(s, 4, now);
+	rc = st_of(ls, sqlite3_step(s), "batch_cancelled");
+	sqlite3_finalize(s);
+	if (rc != ST_OK)
+		return rc;
+	if (b->debit_count + b->credit_count == 0)
+		return ST_NOTFOUND;
+	snprintf(b->file_name, sizeof(b->file_name), "batch-%lld-%lld-%06lld.txt",
+	         (long long)brand_id, (long long)contract_id, (long long)b->number);
+	if ((s = batch_stmt(ls, B_INSERT)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, contract_id);
+	sqlite3_bind_int64(s, 3, day);
+	sqlite3_bind_int64(s, 4, b->shop_id);
+	sqlite3_bind_int64(s, 5, b->number);
+	sqlite3_bind_int64(s, 6, now);
+	sqlite3_bind_int(s, 7, b->method);
+	bind_text(s, 8, b->currency);
+	sqlite3_bind_int64(s, 9, b->debit_count);
+	sqlite3_bind_int64(s, 10, b->debit_amount);
+	sqlite3_bind_int64(s, 11, b->credit_count);
+	sqlite3_bind_int64(s, 12, b->credit_amount);
+	bind_text(s, 13, b->file_name);
+	rc = st_of(ls, sqlite3_step(s), "batch_insert");
+	sqlite3_finalize(s);
+	if (rc != ST_OK)
+		return rc;
+	b->id = sqlite3_last_insert_rowid(ls->db);
+	/* The history first (it selects what is due), then the transactions leave the queue. */
+	for (int step = B_HISTORY; rc == ST_OK && step <= B_SEND; step++) {
+		if ((s = batch_stmt(ls, step)) == NULL)
+			return ST_STORE;
+		sqlite3_bind_int64(s, 1, brand_id);
+		sqlite3_bind_int64(s, 2, contract_id);
+		sqlite3_bind_int64(s, 3, day);
+		sqlite3_bind_int64(s, 4, now);
+		if (step == B_SEND)
+			sqlite3_bind_int64(s, 5, b->id);
+		rc = st_of(ls, sqlite3_step(s), "batch_send");
+		sqlite3_finalize(s);
+	}
+	return rc;
+}
+
+struct batch_arg {
+	store_batch_cb cb;
+	void *arg;
+};
+
+static int
+batch_row(sqlite3_stmt *s, void *p)
+{
+	struct batch_arg *a = p;
+	struct batch b;
+
+	batch_read(s, &b);
+	return a->cb(a->arg, &b);
+}
+
+static int
+lite_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = batch_stmt(ls, B_UNWRITTEN);
+	struct batch_arg a = {cb, arg};
+
+	return s == NULL ? ST_STORE : batch_rows(ls, s, batch_row, &a, "batch_unwritten");
+}
+
+static int
+lite_batch_written(struct store *st, int64_t id)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = batch_stmt(ls, B_WRITTEN);
+	int rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, id);
+	rc = st_of(ls, sqlite3_step(s), "batch_written");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+struct txn_arg {
+	store_txn_cb cb;
+	void *arg;
+};
+
+static int
+txn_row(sqlite3_stmt *s, void *p)
+{
+	struct txn_arg *a = p;
+	struct txn t;
+
+	txn_read(s, &t);
+	return a->cb(a->arg, &t);
+}
+
+static int
+lite_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
+                     void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = batch_stmt(ls, B_TXNS);
+	struct txn_arg a = {cb, arg};
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, batch_id);
+	return batch_rows(ls, s, txn_row, &a, "batch_txns");
+}
+
+static int
+lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = batch_stmt(ls, B_SEARCH);
+	struct batch_arg a = {cb, arg};
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, q->brand_id);
+	sqlite3_bind_int64(s, 2, q->node_id);
+	sqlite3_bind_int64(s, 3, q->from);
+	sqlite3_bind_int64(s, 4, q->to);
+	if (q->after_created_at > 0) {
+		sqlite3_bind_int64(s, 5, q->after_created_at);
+		sqlite3_bind_int64(s, 6, q->after_id);
+	}
+	sqlite3_bind_int(s, 7, q->limit);
+	return batch_rows(ls, s, batch_row, &a, "batch_search");
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
@@ -1573,6 +1883,12 @@ static const struct store_ops sqlite_ops = {
         .mail_add = lite_mail_add,
         .mail_each_unsent = lite_mail_each_unsent,
         .mail_sent = lite_mail_sent,
+        .batch_due_each = lite_batch_due_each,
+        .batch_close = lite_batch_close,
+        .batch_unwritten_each = lite_batch_unwritten_each,
+        .batch_written = lite_batch_written,
+        .batch_txns_each = lite_batch_txns_each,
+        .batch_search = lite_batch_search,
 };
 
 /* Applies the migrations above the database's user_version, each in its own transaction. */

@@ -1,0 +1,221 @@
+/*
+ * settlement.c - the télécollecte (settlement.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "domain/calendar.h"
+#include "domain/money.h"
+#include "service/settlement.h"
+
+struct due {
+	int64_t brand_id, contract_id;
+};
+
+struct due_list {
+	struct due *v;
+	size_t n, cap;
+};
+
+static int
+due_add(void *arg, int64_t brand_id, int64_t contract_id)
+{
+	struct due_list *l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (l->v == NULL)
+			abort();
+	}
+	l->v[l->n].brand_id = brand_id;
+	l->v[l->n].contract_id = contract_id;
+	l->n++;
+	return ST_OK;
+}
+
+static void
+amount_text(int64_t amount, const char *currency, char *out, size_t cap)
+{
+	const struct currency *c = money_currency_find(currency);
+
+	if (c == NULL || money_format_plain(amount, c, out, cap) < 0)
+		snprintf(out, cap, "%lld", (long long)amount);
+}
+
+/* The daily report (Vision manual §5: "compte rendu de télécollecte"), into the outbox. */
+static int
+report_mail(struct store *st, const struct batch *b)
+{
+	struct mail m = {0};
+	char body[1024], day[11], deb[32], cred[32];
+
+	if (b->report_email[0] == '\0')
+		return ST_OK;
+	cal_date_format(b->bank_day, day);
+	amount_text(b->debit_amount, b->currency, deb, sizeof(deb));
+	amount_text(b->credit_amount, b->currency, cred, sizeof(cred));
+	m.brand_id = b->brand_id;
+	snprintf(m.recipient, sizeof(m.recipient), "%s", b->report_email);
+	snprintf(m.subject, sizeof(m.subject), "Guichet : télécollecte du %s, remise %lld", day,
+	         (long long)b->number);
+	snprintf(body, sizeof(body),
+	         "Compte rendu de télécollecte / settlement report\n\n"
+	         "Date : %s\nRemise / batch : %lld\nContrat / contract : %lld\n"
+	         "Débits / debits : %lld pour / for %s %s\n"
+	         "Crédits / credits : %lld pour / for %s %s\n",
+	         day, (long long)b->number, (long long)b->contract_id, (long long)b->debit_count,
+	         deb, b->currency, (long long)b->credit_count, cred, b->currency);
+	m.body = body;
+	m.created_at = b->created_at;
+	return st->ops->mail_add(st, &m);
+}
+
+/* The bank file of one batch: a header line, one line per transaction, a trailer. */
+struct file_ctx {
+	FILE *f;
+};
+
+static int
+file_line(void *arg, const struct txn *t)
+{
+	struct file_ctx *x = arg;
+
+	fprintf(x->f, "T;%lld;%s;%lld;%s;%s;%s\n", (long long)t->id,
+	        t->type == TXN_REFUND ? "CREDIT" : "DEBIT", (long long)t->amount_current,
+	        t->currency, t->auth_number, t->card_masked);
+	return ST_OK;
+}
+
+struct write_ctx {
+	struct store *st;
+	const char *dir;
+	FILE *out;
+	int rc;
+};
+
+struct batch_list {
+	struct batch *v;
+	size_t n, cap;
+};
+
+static int
+batch_add(void *arg, const struct batch *b)
+{
+	struct batch_list *l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (l->v == NULL)
+			abort();
+	}
+	l->v[l->n++] = *b;
+	return ST_OK;
+}
+
+static void
+write_file(struct write_ctx *w, const struct batch *b)
+{
+	struct file_ctx x;
+	char path[4200], tmp[4210], day[11];
+	int rc = ST_STORE;
+
+	snprintf(path, sizeof(path), "%s/%s", w->dir, b->file_name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	x.f = fopen(tmp, "w");
+	if (x.f == NULL)
+		goto out;
+	cal_date_format(b->bank_day, day);
+	fprintf(x.f, "H;%lld;%s;%s;%lld;%s\n", (long long)b->brand_id, b->contract_number, b->rang,
+	        (long long)b->number, day);
+	rc = w->st->ops->batch_txns_each(w->st, b->brand_id, b->id, file_line, &x);
+	fprintf(x.f, "Z;%lld;%lld;%lld;%lld\n", (long long)b->debit_count,
+	        (long long)b->debit_amount, (long long)b->credit_count,
+	        (long long)b->credit_amount);
+	if (fflush(x.f) != 0 || fsync(fileno(x.f)) != 0)
+		rc = ST_STORE;
+	if (fclose(x.f) != 0)
+		rc = ST_STORE;
+	if (rc == ST_OK && rename(tmp, path) != 0)
+		rc = ST_STORE;
+	if (rc == ST_OK)
+		rc = w->st->ops->batch_written(w->st, b->id);
+out:
+	if (rc != ST_OK) {
+		log_error("event=bank_file_failed batch=%lld error=\"%s\"", (long long)b->id,
+		          strerror(errno));
+		unlink(tmp);
+		w->rc = rc; /* the other files are still written */
+	}
+}
+
+int
+settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir, FILE *out)
+{
+	const struct store_ops *ops = st->ops;
+	struct due_list due = {0};
+	struct write_ctx w = {st, bank_dir, out, ST_OK};
+	int rc;
+
+	if (mkdir(bank_dir, 0700) != 0 && errno != EEXIST) {
+		log_error("event=bank_dir_failed path=\"%s\" error=\"%s\"", bank_dir,
+		          strerror(errno));
+		return ST_STORE;
+	}
+	rc = ops->batch_due_each(st, day, due_add, &due);
+	for (size_t i = 0; rc == ST_OK && i < due.n; i++) {
+		struct batch b;
+
+		rc = ops->begin(st, true);
+		if (rc != ST_OK)
+			break;
+		rc = ops->batch_close(st, due.v[i].brand_id, due.v[i].contract_id, day, now, &b);
+		if (rc == ST_OK)
+			rc = report_mail(st, &b);
+		if (rc == ST_OK || rc == ST_NOTFOUND) {
+			int crc = ops->commit(st);
+
+			if (crc != ST_OK) {
+				ops->rollback(st);
+				rc = crc;
+				break;
+			}
+		} else {
+			ops->rollback(st);
+			break;
+		}
+		if (rc == ST_OK) {
+			log_info("event=batch_closed batch=%lld contract=%lld debits=%lld "
+			         "credits=%lld",
+			         (long long)b.id, (long long)b.contract_id,
+			         (long long)b.debit_count, (long long)b.credit_count);
+			if (out != NULL)
+				fprintf(out,
+				        "batch %lld: brand %lld, contract %lld, number %lld: %lld "
+				        "debits "
+				        "(%lld), %lld credits (%lld) %s\n",
+				        (long long)b.id, (long long)b.brand_id,
+				        (long long)b.contract_id, (long long)b.number,
+				        (long long)b.debit_count, (long long)b.debit_amount,
+				        (long long)b.credit_count, (long long)b.credit_amount,
+				        b.currency);
+		}
+		rc = ST_OK;
+	}
+	free(due.v);
+	/* Files of every committed batch not yet written, this run's or a killed run's. */
+	if (rc == ST_OK) {
+		struct batch_list todo = {0};
+
+		rc = ops->batch_unwritten_each(st, batch_add, &todo);
+		for (size_t i = 0; rc == ST_OK && i < todo.n; i++)
+			write_file(&w, &todo.v[i]);
+		free(todo.v);
+	}
+	return rc != ST_OK ? rc : w.rc;
+}

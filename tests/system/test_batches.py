@@ -1,0 +1,139 @@
+"""The télécollecte (SPEC §7, §16): `guichetd batch run` beside the running server, one batch
+per contract, idempotent, crash-safe under SIGKILL, the batch journal, bank files, reports."""
+import glob
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import GUICHETD, Server
+from test_signin import ready_user
+
+CARDS = ('4111111111111111', '5555555555554444', '378282246310005', '4970100000000006')
+
+
+def today(plus=0):
+    return (datetime.now(ZoneInfo('Europe/Paris')) + timedelta(days=plus)).strftime('%Y-%m-%d')
+
+
+def batch_run(srv, date, check=True):
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', date, '--spool',
+                          os.path.join(srv.tmp, 'spool')], capture_output=True, text=True,
+                         timeout=120)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+def q(srv, sql, args=()):
+    with sqlite3.connect(srv.db) as db:
+        return db.execute(sql, args).fetchall()
+
+
+@pytest.fixture
+def srv(tmp_path):
+    s = Server(str(tmp_path), transactions=0).start()
+    yield s
+    assert s.stop() == 0
+
+
+def pay_some(srv, n):
+    ids = []
+    for i in range(n):
+        r = srv.pay(amount=1000 + i, card=CARDS[i % len(CARDS)], shop=i % 3)
+        assert r.status_code == 201 and r.json()['status'] == 'accepted'
+        ids.append(int(r.json()['id']))
+    return ids
+
+
+def test_batch_run_while_the_server_runs(srv):
+    ids = pay_some(srv, 12)
+    out = batch_run(srv, today())
+    assert 'batch ' in out.stdout
+    # Shops 1999888/001 and 1999889/001 settle the same day; 1999888/002 defers 2 days.
+    sent = {r[0] for r in q(srv, 'SELECT id FROM txn WHERE acq = 3 AND batch_id IS NOT NULL')}
+    waiting = {r[0] for r in q(srv, 'SELECT id FROM txn WHERE acq = 2')}
+    assert sent | waiting == set(ids) and sent and waiting
+    assert all(r[0] == 1 for r in q(srv, 'SELECT count(DISTINCT batch_id) FROM txn '
+                                         'WHERE batch_id IS NOT NULL GROUP BY contract_id'))
+    # Idempotent: nothing more today.
+    again = batch_run(srv, today())
+    assert 'batch ' not in again.stdout.replace('batch run', '')
+    assert q(srv, 'SELECT count(*) FROM batch')[0][0] == len(
+        q(srv, 'SELECT DISTINCT contract_id FROM txn WHERE acq = 3'))
+    batch_run(srv, today(2))
+    assert q(srv, 'SELECT count(*) FROM txn WHERE acq = 2')[0][0] == 0
+    # One history line per transaction sent; a bank file per batch.
+    assert q(srv, "SELECT max(n) FROM (SELECT count(*) n FROM txn_history WHERE action = "
+                  "'bank_sending' GROUP BY txn_id)")[0][0] == 1
+    files = glob.glob(os.path.join(srv.tmp, 'spool', 'bank', '*.txt'))
+    assert len(files) == q(srv, 'SELECT count(*) FROM batch')[0][0]
+    for f in files:
+        lines = open(f).read().splitlines()
+        assert lines[0].startswith('H;') and lines[-1].startswith('Z;')
+        assert all('*' in l for l in lines[1:-1])  # masked cards only
+
+
+def test_batch_journal_and_its_transactions(srv):
+    pay_some(srv, 6)
+    batch_run(srv, today())
+    s, csrf = ready_user(srv, 'demo.consultation')
+    r = s.get(srv.base + f'/bo/api/batches?from={today()}&to={today()}')
+    assert r.status_code == 200, r.text
+    items = r.json()['items']
+    assert items and r.json()['next'] is None
+    for b in items:
+        assert set(b) >= {'id', 'created_at', 'number', 'credit_count', 'credit_amount',
+                          'debit_count', 'debit_amount', 'transaction_count', 'total',
+                          'currency', 'contract', 'rang', 'payment_method', 'status'}
+        txns = s.get(srv.base + f"/bo/api/transactions?from=2020-01-01&to=2099-12-31"
+                                f"&batch={b['id']}").json()['items']
+        assert len(txns) == b['transaction_count']
+        assert sum(t['amount_current'] for t in txns) == b['total']
+        assert all(t['acquirer_status'] == 'sent' for t in txns)
+    assert s.get(srv.base + '/bo/api/batches').status_code == 400
+    assert s.get(srv.base + f'/bo/api/batches?from={today()}&to={today()}&type=debit').status_code == 400
+    # The daily report goes through the outbox to the contract's report address.
+    deadline = time.time() + 10
+    while time.time() < deadline and not glob.glob(os.path.join(srv.tmp, 'spool', '*.eml')):
+        time.sleep(0.1)
+    mails = [open(f).read() for f in glob.glob(os.path.join(srv.tmp, 'spool', '*.eml'))]
+    assert any('compta@maison-guichet.example' in m and 'télécollecte' in m for m in mails)
+
+
+def test_killed_runs_never_lose_or_double_a_transaction(srv):
+    ids = pay_some(srv, 150)
+    rng = random.Random(7)
+    for _ in range(15):
+        p = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', today(2),
+                              '--spool', os.path.join(srv.tmp, 'spool')],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, 0.03))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+    batch_run(srv, today(2))
+    rows = q(srv, 'SELECT id, acq, batch_id FROM txn')
+    assert {r[0] for r in rows} == set(ids)
+    assert all(r[1] == 3 and r[2] is not None for r in rows)
+    assert q(srv, "SELECT count(*), count(DISTINCT txn_id) FROM txn_history "
+                  "WHERE action = 'bank_sending'")[0] == (150, 150)
+    for bid, debits, amount in q(srv, 'SELECT id, debit_count, debit_amount FROM batch'):
+        got = q(srv, 'SELECT count(*), sum(amount_current) FROM txn WHERE batch_id = ?', (bid,))[0]
+        assert got == (debits, amount)
+    assert q(srv, 'SELECT count(*) FROM batch WHERE file_written = 0')[0][0] == 0
+    # At most one batch per contract and day, whatever the kills.
+    assert q(srv, 'SELECT max(n) FROM (SELECT count(*) n FROM batch GROUP BY contract_id, '
+                  'bank_day)')[0][0] == 1
+
+
+def test_bad_batch_command_lines(srv):
+    for args in (['batch'], ['batch', 'go'], ['batch', 'run', '--db', srv.db],
+                 ['batch', 'run', '--db', srv.db, '--date', '2026-02-30']):
+        out = subprocess.run([GUICHETD, *args], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2, args
