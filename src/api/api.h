@@ -46,6 +46,9 @@ int api_transactions_send(struct req *r);
 int api_transactions_block_card(struct req *r);
 int api_batches_search(struct req *r);
 
+/* Home page statistics, SPEC §12 (api/stats.c). */
+int api_stats(struct req *r);
+
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 

@@ -84,6 +84,9 @@ const struct route routes[] = {
         {"GET", "/bo/api/batches", api_batches_search, AUTH_SESSION, 0, P_SEARCH, 0,
          "the batch journal"},
 
+        /* Activity statistics (SPEC §12). */
+        {"GET", "/bo/api/stats", api_stats, AUTH_SESSION, 0, P_SEARCH, 0, "activity statistics"},
+
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };
 

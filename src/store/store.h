@@ -183,6 +183,15 @@ struct batch_query {
 	int limit;
 };
 
+/* One daily roll-up line (SPEC §12): what counts of one day, method and type. */
+struct stats_row {
+	int64_t day;
+	enum card_method method;
+	enum txn_type type;
+	int64_t count, amount, max_amount;
+};
+
+typedef int (*store_stats_cb)(void *arg, const struct stats_row *r);
 typedef int (*store_txn_cb)(void *arg, const struct txn *t);
 typedef int (*store_batch_cb)(void *arg, const struct batch *b);
 typedef int (*store_due_cb)(void *arg, int64_t brand_id, int64_t contract_id);
@@ -326,6 +335,12 @@ struct store_ops {
 	int (*batch_search)(struct store *st, const struct batch_query *q, store_batch_cb cb,
 
 	                    void *arg);
+
+	/* The daily roll-ups of the shops of a node and below, from_day..to_day, by day. */
+
+	int (*stats_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
+
+	                  int64_t to_day, store_stats_cb cb, void *arg);
 
 	/* The mail outbox. */
 	int (*mail_add)(struct store *st, const struct mail *m);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "common/log.h"
+#include "domain/calendar.h"
 #include "store/migrations.h"
 #include "store/store.h"
 
@@ -60,6 +61,7 @@ enum stmt_id {
 	S_SESSIONS_EACH,
 	S_ACTION_ADD,
 	S_ACTIONS_EACH,
+	S_STATS_EACH,
 	S_TXN_SEARCH,
 	S_USERS_EACH,
 	S_NODE_WITHIN,
@@ -95,6 +97,12 @@ enum stmt_id {
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at"
 
 static const char *const stmt_sql[S__COUNT] = {
+        [S_STATS_EACH] = "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
+                         "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
+                         "sub.id WHERE n.brand_id = ?1) SELECT day, method, type, sum(count), "
+                         "sum(amount), max(max_amount) FROM stats_daily WHERE brand_id = ?1 AND "
+                         "day BETWEEN ?3 AND ?4 AND shop_id IN (SELECT id FROM sub) "
+                         "GROUP BY day, method, type ORDER BY day, method, type",
         [S_TXN_SEARCH] =
                 "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
                 "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
@@ -1829,6 +1837,36 @@ lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb 
 	return batch_rows(ls, s, batch_row, &a, "batch_search");
 }
 
+static int
+lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
+                int64_t to_day, store_stats_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_STATS_EACH);
+	struct stats_row r;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, node_id);
+	sqlite3_bind_int64(s, 3, from_day);
+	sqlite3_bind_int64(s, 4, to_day);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		r.day = sqlite3_column_int64(s, 0);
+		r.method = (enum card_method)sqlite3_column_int(s, 1);
+		r.type = (enum txn_type)sqlite3_column_int(s, 2);
+		r.count = sqlite3_column_int64(s, 3);
+		r.amount = sqlite3_column_int64(s, 4);
+		r.max_amount = sqlite3_column_int64(s, 5);
+		rc = cb(arg, &r);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "stats_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
@@ -1883,6 +1921,7 @@ static const struct store_ops sqlite_ops = {
         .mail_add = lite_mail_add,
         .mail_each_unsent = lite_mail_each_unsent,
         .mail_sent = lite_mail_sent,
+        .stats_each = lite_stats_each,
         .batch_due_each = lite_batch_due_each,
         .batch_close = lite_batch_close,
         .batch_unwritten_each = lite_batch_unwritten_each,
@@ -1890,6 +1929,14 @@ static const struct store_ops sqlite_ops = {
         .batch_txns_each = lite_batch_txns_each,
         .batch_search = lite_batch_search,
 };
+
+/* guichet_business_day(instant): the Paris day of an instant, for the statistics triggers. */
+static void
+sql_business_day(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int64(ctx, cal_business_day(sqlite3_value_int64(argv[0])));
+}
 
 /* Applies the migrations above the database's user_version, each in its own transaction. */
 static int
@@ -1944,6 +1991,9 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 		          ls->db ? sqlite3_errmsg(ls->db) : "out of memory");
 		goto fail;
 	}
+	sqlite3_create_function_v2(ls->db, "guichet_business_day", 1,
+	                           SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_business_day, NULL,
+	                           NULL, NULL);
 	/* A writer waits for another writer (the batch command beside the server) rather than
 	 * failing; readers never wait in WAL mode. */
 	sqlite3_busy_timeout(ls->db, 10000);

@@ -1,0 +1,173 @@
+/*
+ * stats.c - the home page's activity statistics (SPEC §12, Vision manual §3): count and
+ * turnover for a period, per payment method (amount, count, maximum, average basket) and per
+ * day, read from the daily roll-ups only.
+ *
+ * Turnover = debits - refunds of what counts (Vision manual §4.1.1); the count is the number
+ * of debits and refunds that count; the average basket is debits over their count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/json.h"
+#include "domain/calendar.h"
+
+#define STATS_DAYS_MAX 800 /* 13 months and more; a longer period is refused */
+
+struct per_method {
+	int64_t count, debit_count, debit_amount, refund_amount, max;
+};
+
+struct stats_job {
+	struct http_job base; /* first */
+	struct session who;
+	int64_t from_day, to_day;
+	struct per_method total[METHOD__COUNT];
+	json_t *daily; /* [{date, count, turnover}] */
+	int64_t cur_day, cur_count, cur_turnover;
+};
+
+static void
+stats_free(struct http_job *hj)
+{
+	struct stats_job *j = (struct stats_job *)hj;
+
+	json_decref(j->daily);
+	free(j);
+}
+
+static void
+flush_day(struct stats_job *j)
+{
+	char date[11];
+
+	if (j->cur_day == 0)
+		return;
+	cal_date_format(j->cur_day, date);
+	json_array_append_new(j->daily, json_pack("{s:s, s:I, s:I}", "date", date, "count",
+	                                          (json_int_t)j->cur_count, "turnover",
+	                                          (json_int_t)j->cur_turnover));
+	j->cur_count = j->cur_turnover = 0;
+}
+
+static int
+stats_row(void *arg, const struct stats_row *r)
+{
+	struct stats_job *j = arg;
+	struct per_method *m;
+
+	if ((unsigned)r->method >= METHOD__COUNT)
+		return ST_OK;
+	if (r->day != j->cur_day) {
+		flush_day(j);
+		j->cur_day = r->day;
+	}
+	m = &j->total[r->method];
+	m->count += r->count;
+	j->cur_count += r->count;
+	if (r->type == TXN_DEBIT) {
+		m->debit_count += r->count;
+		m->debit_amount += r->amount;
+		if (r->max_amount > m->max)
+			m->max = r->max_amount;
+		j->cur_turnover += r->amount;
+	} else {
+		m->refund_amount += r->amount;
+		j->cur_turnover -= r->amount;
+	}
+	return ST_OK;
+}
+
+static int
+stats_run(struct work_job *w, struct store *st)
+{
+	struct stats_job *j = (struct stats_job *)w;
+	int rc;
+
+	j->daily = json_array();
+	rc = st->ops->stats_each(st, j->who.brand_id, j->who.node_id, j->from_day, j->to_day,
+	                         stats_row, j);
+	flush_day(j);
+	return rc;
+}
+
+static void
+stats_respond(struct http_job *hj, struct req *r)
+{
+	struct stats_job *j = (struct stats_job *)hj;
+	json_t *by_method = json_array();
+	int64_t count = 0, turnover = 0;
+
+	if (j->base.work.rc != ST_OK) {
+		json_decref(by_method);
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	for (int m = 0; m < METHOD__COUNT; m++) {
+		const struct per_method *p = &j->total[m];
+
+		if (p->count == 0)
+			continue;
+		count += p->count;
+		turnover += p->debit_amount - p->refund_amount;
+		json_array_append_new(
+		        by_method,
+		        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "payment_method",
+		                  card_method_name((enum card_method)m), "count",
+		                  (json_int_t)p->count, "turnover",
+		                  (json_int_t)(p->debit_amount - p->refund_amount), "amount",
+		                  (json_int_t)p->debit_amount, "max", (json_int_t)p->max,
+		                  "average_basket",
+		                  (json_int_t)(p->debit_count ? p->debit_amount / p->debit_count
+		                                              : 0)));
+	}
+	http_reply_json(r, 200,
+	                json_pack("{s:I, s:I, s:o, s:o}", "count", (json_int_t)count, "turnover",
+	                          (json_int_t)turnover, "by_method", by_method, "daily", j->daily));
+	j->daily = NULL;
+}
+
+/* GET /bo/api/stats?from=YYYY-MM-DD&to=YYYY-MM-DD: Paris days, both included. */
+int
+api_stats(struct req *r)
+{
+	struct stats_job *j;
+	char from[11] = "", to[11] = "";
+	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
+	                        ? h2o_iovec_init("", 0)
+	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
+	                                         r->h2o->path.len - r->h2o->query_at - 1);
+	int64_t f, t;
+
+	/* Exactly from=...&to=... (in either order). */
+	if (q.len == 29 && memcmp(q.base, "from=", 5) == 0 && memcmp(q.base + 15, "&to=", 4) == 0) {
+		memcpy(from, q.base + 5, 10);
+		memcpy(to, q.base + 19, 10);
+	} else if (q.len == 29 && memcmp(q.base, "to=", 3) == 0 &&
+	           memcmp(q.base + 13, "&from=", 6) == 0) {
+		memcpy(to, q.base + 3, 10);
+		memcpy(from, q.base + 19, 10);
+	}
+	if (cal_date_parse(from, &f) != 0 || cal_date_parse(to, &t) != 0 || f > t ||
+	    t - f >= STATS_DAYS_MAX) {
+		json_bad_field(
+		        r, cal_date_parse(from, &f) != 0 ? "from" : "to",
+		        "from and to are required: YYYY-MM-DD, from <= to, at most 800 days.");
+		return 0;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	j->who = r->session;
+	j->from_day = f;
+	j->to_day = t;
+	j->base.work.run = stats_run;
+	j->base.respond = stats_respond;
+	j->base.free = stats_free;
+	if (http_submit(r, &j->base, false) != ST_OK) {
+		stats_free(&j->base);
+		http_reply_error(r, ST_BUSY, NULL, NULL);
+	}
+	return 0;
+}
