@@ -19,6 +19,8 @@
 
 #include <sqlite3.h>
 
+#include "domain/calendar.h"
+
 static sqlite3 *db;
 
 static void
@@ -209,6 +211,13 @@ usage(void)
 	exit(2);
 }
 
+static void
+business_day(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int64(ctx, cal_business_day(sqlite3_value_int64(argv[0])));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,7 +255,11 @@ main(int argc, char **argv)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
 		die(path);
-	/* guichetd's writer connection (store_sqlite.c). */
+	/* guichetd's writer connection (store_sqlite.c), with the function its statistics
+	 * triggers call. */
+	sqlite3_create_function_v2(db, "guichet_business_day", 1,
+	                           SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, business_day, NULL,
+	                           NULL, NULL);
 	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
 	     "PRAGMA cache_size = -65536;");
 	for (; optind < argc; optind++) {
