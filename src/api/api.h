@@ -44,6 +44,8 @@ int api_transactions_cancel(struct req *r);
 int api_transactions_refund(struct req *r);
 int api_transactions_send(struct req *r);
 int api_transactions_block_card(struct req *r);
+int api_transactions_capture_all(struct req *r);
+int api_transactions_send_all(struct req *r);
 int api_batches_search(struct req *r);
 
 /* Home page statistics, SPEC §12 (api/stats.c). */

@@ -475,26 +475,26 @@ api_transactions_get(struct req *r)
 
 /* --- cash operations (SPEC §6) ----------------------------------------------------------------------- */
 
+/* Applies j->op to transaction id within the user's scope, with its action-log line. */
 static int
-operate_run(struct work_job *w, struct store *st)
+operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int64_t now,
+            struct txn *t, struct txn *rf)
 {
-	struct tx_job *j = (struct tx_job *)w;
 	struct actor who = {j->who.user_id, j->who.name, j->who.login};
 	struct action a = {0};
-	struct txn t, rf;
 	char details[96];
-	int64_t now = clock_now_us();
-	int rc = get_in_scope(j, st, &t);
+	int rc;
 
+	j->id = id;
+	rc = get_in_scope(j, st, t);
+	if (rc == ST_OK)
+		rc = payment_operate(st, j->who.brand_id, t->shop_id, id, j->op, amount, &who, now,
+		                     t, rf, &j->why);
 	if (rc != ST_OK)
 		return rc;
-	rc = payment_operate(st, j->who.brand_id, t.shop_id, j->id, j->op, j->amount, &who, now, &t,
-	                     &rf, &j->why);
-	if (rc != ST_OK)
-		return rc;
-	snprintf(details, sizeof(details), "transaction %lld, amount %lld", (long long)j->id,
-	         (long long)(j->op == OP_REFUND    ? rf.amount_initial
-	                     : j->op == OP_CAPTURE ? t.amount_current
+	snprintf(details, sizeof(details), "transaction %lld, amount %lld", (long long)id,
+	         (long long)(j->op == OP_REFUND    ? rf->amount_initial
+	                     : j->op == OP_CAPTURE ? t->amount_current
 	                                           : 0));
 	a.brand_id = j->who.brand_id;
 	a.at = now;
@@ -508,7 +508,17 @@ operate_run(struct work_job *w, struct store *st)
 	           : j->op == OP_SEND   ? "transaction_bank_sending"
 	                                : "card_blocked";
 	a.details = details;
-	rc = st->ops->action_add(st, &a);
+	return st->ops->action_add(st, &a);
+}
+
+static int
+operate_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct txn t, rf;
+	int64_t now = clock_now_us();
+	int rc = operate_one(j, st, j->id, j->amount, now, &t, &rf);
+
 	if (rc != ST_OK)
 		return rc;
 	j->result = txn_json(&t, now);
@@ -896,4 +906,96 @@ api_batches_search(struct req *r)
 	}
 	j->base.work.run = batches_run;
 	return tx_submit(r, j, false);
+}
+
+/* --- capture all, send all (Vision manual §4.2.4, §4.2.5): on a search's result --------------- */
+
+#define BULK_MAX 1000 /* transactions a request; "more" says to ask again */
+
+struct id_list {
+	int64_t v[BULK_MAX];
+	int n;
+};
+
+static int
+collect_id(void *arg, const struct txn *t)
+{
+	struct id_list *l = arg;
+
+	if (l->n < BULK_MAX)
+		l->v[l->n++] = t->id;
+	return ST_OK;
+}
+
+/* Writer: the search, then the operation on each found, in full; refusals are listed. */
+static int
+bulk_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct id_list *ids = calloc(1, sizeof(*ids));
+	json_t *refused = json_array();
+	int64_t now = clock_now_us(), done = 0;
+	int rc;
+
+	if (ids == NULL)
+		abort();
+	j->q.limit = BULK_MAX;
+	rc = st->ops->txn_search(st, &j->q, collect_id, ids);
+	for (int i = 0; rc == ST_OK && i < ids->n; i++) {
+		struct txn t, rf;
+		int orc = operate_one(j, st, ids->v[i], 0, now, &t, &rf);
+
+		if (orc == ST_OK)
+			done++;
+		else if (orc == ST_STORE || orc == ST_INTERNAL)
+			rc = orc;
+		else
+			json_array_append_new(
+			        refused, json_pack("{s:o, s:s}", "id",
+			                           json_sprintf("%lld", (long long)ids->v[i]),
+			                           "error", j->why ? j->why : http_code_of(orc)));
+	}
+	if (rc == ST_OK)
+		j->result = json_pack("{s:I, s:o, s:b}", "processed", (json_int_t)done, "refused",
+		                      refused, "more", ids->n == BULK_MAX);
+	else
+		json_decref(refused);
+	free(ids);
+	return rc;
+}
+
+static int
+bulk(struct req *r, enum txn_op op, enum txn_acq acq)
+{
+	struct tx_job *j = tx_new(r);
+	const char *bad = parse_search(r, j);
+
+	if (bad == NULL && j->q.acq >= 0 && j->q.acq != (int)acq)
+		bad = "acquirer_status";
+	if (bad == NULL && (j->q.after_created_at != 0 || j->q.limit != TXN_PAGE_DEFAULT))
+		bad = j->q.after_created_at != 0 ? "cursor" : "limit";
+	if (bad != NULL) {
+		tx_free(&j->base);
+		json_bad_field(
+		        r, bad,
+		        "the search's filters (from and to required); the acquirer status is "
+		        "the operation's own.");
+		return 0;
+	}
+	j->q.acq = acq;
+	j->op = op;
+	j->base.work.run = bulk_run;
+	return tx_submit(r, j, true);
+}
+
+int
+api_transactions_capture_all(struct req *r)
+{
+	return bulk(r, OP_CAPTURE, ACQ_AWAITING_CAPTURE);
+}
+
+int
+api_transactions_send_all(struct req *r)
+{
+	return bulk(r, OP_SEND, ACQ_TO_SEND);
 }

@@ -276,3 +276,34 @@ def test_export_matches_the_search_across_pages(tmp_path):
         assert requests.get(srv.base + '/healthz').status_code == 200
     finally:
         assert srv.stop() == 0
+
+
+def test_capture_all_and_send_all_on_a_search(tx):
+    from datetime import datetime
+    from urllib.parse import quote
+    from zoneinfo import ZoneInfo
+    tag = 'BULK' + uuid.uuid4().hex[:6].upper()
+    manual = [tx.pay(amount=1000 + i, capture='manual', order_ref=f'{tag}-M{i}').json()
+              for i in range(3)]
+    deferred = [tx.pay(amount=2000 + i, shop=1, order_ref=f'{tag}-D{i}').json() for i in range(2)]
+    filt = f'{WIDE}&order_ref={quote(tag + "%")}'
+    s, csrf = tx.users['consultation']
+    r = s.post(tx.base + '/bo/api/transactions/capture-all?' + filt, headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 403
+    r = post(tx, '/bo/api/transactions/capture-all?' + filt + '&acquirer_status=sent')
+    assert r.status_code == 400 and r.json()['field'] == 'acquirer_status'
+    r = post(tx, '/bo/api/transactions/capture-all?' + filt)
+    assert r.status_code == 200, r.text
+    assert r.json() == {'processed': 3, 'refused': [], 'more': False}
+    for p in manual:
+        d = get(tx, f"/bo/api/transactions/{p['id']}").json()
+        assert d['acquirer_status'] == 'to_send' and d['amount_current'] == p['amount_initial']
+    # The deferred ones (bank date in 2 days) and the captured ones go today.
+    r = post(tx, '/bo/api/transactions/send-all?' + filt)
+    assert r.status_code == 200 and r.json()['processed'] == 5
+    paris_today = datetime.now(ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d')
+    for p in manual + deferred:
+        assert get(tx, f"/bo/api/transactions/{p['id']}").json()['bank_date'] == paris_today
+    r = post(tx, '/bo/api/transactions/capture-all?' + filt)
+    assert r.json() == {'processed': 0, 'refused': [], 'more': False}
+    assert post(tx, '/bo/api/transactions/send-all').status_code == 400
