@@ -27,6 +27,7 @@
 #include "domain/calendar.h"
 #include "http/server.h"
 #include "jobs/mailer.h"
+#include "jobs/scheduler.h"
 #include "service/keyring.h"
 #include "service/settlement.h"
 #include "store/store.h"
@@ -45,6 +46,7 @@ struct options {
 	int idle_timeout;
 	const char *pspid;
 	const char *date;
+	int batch_minute; /* the daily télécollecte, minutes after Paris midnight; -1: off */
 	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
@@ -60,6 +62,8 @@ usage(FILE *f)
 	        "FILE]\n"
 	        "                      [--spool DIR] [--key-file FILE] [--loops N]\n"
 	        "                      [--idle-timeout SECONDS]  (back office; default 900, max "
+	        "                      [--batch-time HH:MM]  (daily télécollecte, Paris time; "
+	        "default 22:00)\n"
 	        "7200)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
@@ -109,6 +113,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"version", required_argument, NULL, 'V'},
 	        {"pspid", required_argument, NULL, 'P'},
 	        {"date", required_argument, NULL, 'D'},
+	        {"batch-time", required_argument, NULL, 'B'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -121,6 +126,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	o->spool = "spool";
 	o->transactions = 2000;
 	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
+	o->batch_minute = 22 * 60;
 	o->seed = 1;
 	optind = first; /* after the command */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -166,6 +172,21 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			break;
 		case 'D':
 			o->date = optarg;
+			break;
+		case 'B':
+			if (strcmp(optarg, "off") == 0) {
+				o->batch_minute = -1;
+				break;
+			}
+			if (strlen(optarg) != 5 || optarg[2] != ':' || optarg[0] < '0' ||
+			    optarg[0] > '2' || optarg[1] < '0' || optarg[1] > '9' ||
+			    optarg[3] < '0' || optarg[3] > '5' || optarg[4] < '0' ||
+			    optarg[4] > '9')
+				goto bad;
+			o->batch_minute = ((optarg[0] - '0') * 10 + (optarg[1] - '0')) * 60 +
+			                  (optarg[3] - '0') * 10 + (optarg[4] - '0');
+			if (o->batch_minute >= 24 * 60)
+				goto bad;
 			break;
 		case 'P':
 			if (strlen(optarg) < 3 || strlen(optarg) > 32 ||
@@ -306,6 +327,7 @@ cmd_serve(const struct options *o)
 	struct crypto_keys *keys = NULL;
 	struct load_ctx ctx;
 	struct mailer *mailer = NULL;
+	struct scheduler *scheduler = NULL;
 	sigset_t set;
 	int rc;
 
@@ -348,8 +370,14 @@ cmd_serve(const struct options *o)
 	rc = mailer_start(o->db, o->spool, app.work, &mailer);
 	if (rc != ST_OK)
 		goto out;
+	if (o->batch_minute >= 0) {
+		rc = scheduler_start(o->db, o->spool, o->batch_minute, &scheduler);
+		if (rc != ST_OK)
+			goto out;
+	}
 	rc = server_run(&app, &cfg);
 out:
+	scheduler_stop(scheduler);
 	mailer_stop(mailer);
 	work_stop(app.work);
 	shop_cache_free(app.shops);

@@ -137,3 +137,22 @@ def test_bad_batch_command_lines(srv):
                  ['batch', 'run', '--db', srv.db, '--date', '2026-02-30']):
         out = subprocess.run([GUICHETD, *args], capture_output=True, text=True, timeout=30)
         assert out.returncode == 2, args
+
+
+def test_the_server_settles_at_its_daily_time(tmp_path):
+    """--batch-time: a day whose time has passed is settled when the server starts."""
+    srv = Server(str(tmp_path), transactions=0).start()
+    pay_some(srv, 3)
+    assert srv.stop() == 0
+    srv.start('--batch-time', '00:00')
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline and not q(srv, 'SELECT count(*) FROM batch')[0][0]:
+            time.sleep(0.2)
+        assert q(srv, 'SELECT count(*) FROM batch')[0][0] >= 1
+        assert 'event=settlement_done' in srv.read_log()
+    finally:
+        assert srv.stop() == 0
+    bad = subprocess.run([GUICHETD, 'serve', '--db', srv.db, '--batch-time', '25:00'],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2

@@ -1,0 +1,108 @@
+/*
+ * scheduler.c - the daily télécollecte of guichetd serve (scheduler.h).
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "domain/calendar.h"
+#include "jobs/scheduler.h"
+#include "service/settlement.h"
+
+#define CHECK_EVERY_S 20
+
+struct scheduler {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	struct store *st;
+	char bank_dir[4096];
+	int minute;
+	int64_t last_day; /* the last day settled by this process */
+};
+
+static void
+maybe_run(struct scheduler *s)
+{
+	int64_t now = clock_now_us();
+	int64_t day = cal_business_day(now);
+	int64_t due = cal_business_day_start(day) + (int64_t)s->minute * 60 * CAL_US_PER_S;
+	int rc;
+
+	if (day == s->last_day || now < due)
+		return;
+	log_info("event=settlement_start day=%lld", (long long)day);
+	rc = settlement_run(s->st, day, now, s->bank_dir, NULL);
+	if (rc == ST_OK) {
+		s->last_day = day;
+		log_info("event=settlement_done day=%lld", (long long)day);
+	} else {
+		log_error("event=settlement_failed day=%lld rc=%d hint=\"tried again shortly\"",
+		          (long long)day, rc);
+	}
+}
+
+static void *
+scheduler_main(void *arg)
+{
+	struct scheduler *s = arg;
+	struct timespec until;
+	bool stop = false;
+
+	while (!stop) {
+		maybe_run(s);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += CHECK_EVERY_S;
+		pthread_mutex_lock(&s->lock);
+		if (!s->stop)
+			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+		stop = s->stop;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+int
+scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
+                struct scheduler **out)
+{
+	struct scheduler *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL)
+		abort();
+	*out = NULL;
+	rc = store_open(db_path, true, &s->st);
+	if (rc != ST_OK) {
+		free(s);
+		return rc;
+	}
+	snprintf(s->bank_dir, sizeof(s->bank_dir), "%s/bank", spool_dir);
+	s->minute = minute_of_day;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	pthread_create(&s->thread, NULL, scheduler_main, s);
+	*out = s;
+	return ST_OK;
+}
+
+void
+scheduler_stop(struct scheduler *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	store_close(s->st);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	free(s);
+}

@@ -1,0 +1,25 @@
+/*
+ * scheduler.h - the daily jobs of guichetd serve: today the télécollecte (SPEC §7) at a
+ * configured Paris time. A day whose time has passed without a run (the server was down) is
+ * run when the server starts: the settlement is idempotent, so a run too many does nothing.
+ *
+ * It writes with its own connection, beside the writer thread, as `guichetd batch run` does:
+ * a settlement is one long job that must not hold the payments' writer; SQLite serializes the
+ * two writers' transactions (each batch is one short transaction).
+ */
+#ifndef GUICHET_SCHEDULER_H
+#define GUICHET_SCHEDULER_H
+
+#include "common/status.h"
+
+struct scheduler;
+
+/* Starts the job: the settlement of each day at minute_of_day (Paris, 0..1439), bank files
+ * under spool_dir/bank. Returns ST_OK or ST_STORE. */
+int scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
+                    struct scheduler **out) WUR;
+
+/* Stops it (a run in progress finishes first) and frees it. NULL does nothing. */
+void scheduler_stop(struct scheduler *s);
+
+#endif
