@@ -26,6 +26,17 @@ csv_field(struct buf *b, const char *v, bool first)
 }
 
 void
+txt_field(struct buf *b, const char *v, bool first)
+{
+	if (!first)
+		buf_add(b, "\t", 1);
+	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')
+		buf_add(b, "'", 1);
+	for (const char *p = v; *p != '\0'; p++)
+		buf_add(b, *p == '\t' || *p == '\r' || *p == '\n' ? " " : p, 1);
+}
+
+void
 csv_end(struct buf *b)
 {
 	buf_add(b, "\r\n", 2);

@@ -13,6 +13,10 @@
 /* Appends one field; first: it starts a line (no separator before it). */
 void csv_field(struct buf *b, const char *value, bool first);
 
+/* The TXT layout of exports: fields separated by tabs, a tab, CR or LF inside a field
+ * becoming a space; formulas defused as in CSV. */
+void txt_field(struct buf *b, const char *value, bool first);
+
 /* Ends the line. */
 void csv_end(struct buf *b);
 

@@ -39,6 +39,7 @@ struct tx_job {
 	int64_t last_created_at, last_id;
 	int n;
 	bool export; /* the query is an export's: it may name its format */
+	bool txt;    /* export: the TXT layout (tabs) rather than CSV */
 	char *chunk; /* export: this page as CSV */
 	size_t chunk_len;
 };
@@ -309,8 +310,9 @@ parse_search(struct req *r, struct tx_job *j)
 			memcpy(j->wallet, val, strlen(val) + 1);
 			j->q.wallet = j->wallet;
 		} else if (strcmp(key, "format") == 0 && j->export) {
-			if (strcmp(val, "csv") != 0)
+			if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
 				return "format";
+			j->txt = strcmp(val, "txt") == 0;
 		} else if (strcmp(key, "limit") == 0) {
 			int64_t n;
 
@@ -645,35 +647,37 @@ static const char *const export_columns[] = {"id",
 struct export_ctx {
 	struct tx_job *j;
 	struct buf *b;
+	void (*field)(struct buf *b, const char *value, bool first);
 };
 
 static int
 export_row(void *arg, const struct txn *t)
 {
-	struct tx_job *j = ((struct export_ctx *)arg)->j;
-	struct buf *b = ((struct export_ctx *)arg)->b;
+	struct export_ctx *x = arg;
+	struct tx_job *j = x->j;
+	struct buf *b = x->b;
 	char id[24], created[25], ai[24], ac[24];
 
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
 	cal_instant_format(t->created_at, created);
 	snprintf(ai, sizeof(ai), "%lld", (long long)t->amount_initial);
 	snprintf(ac, sizeof(ac), "%lld", (long long)t->amount_current);
-	csv_field(b, id, true);
-	csv_field(b, created, false);
-	csv_field(b, txn_type_name(t->type), false);
-	csv_field(b, txn_status_name(t->status), false);
-	csv_field(b, txn_acq_name(t->acq), false);
-	csv_field(b, ai, false);
-	csv_field(b, ac, false);
-	csv_field(b, t->currency, false);
-	csv_field(b, t->order_ref, false);
-	csv_field(b, t->card_masked, false);
-	csv_field(b, card_method_name(t->method), false);
-	csv_field(b, t->email, false);
-	csv_field(b, t->customer_country, false);
-	csv_field(b, t->card_country, false);
-	csv_field(b, t->auth_number, false);
-	csv_field(b, refusal_code(t->refusal), false);
+	x->field(b, id, true);
+	x->field(b, created, false);
+	x->field(b, txn_type_name(t->type), false);
+	x->field(b, txn_status_name(t->status), false);
+	x->field(b, txn_acq_name(t->acq), false);
+	x->field(b, ai, false);
+	x->field(b, ac, false);
+	x->field(b, t->currency, false);
+	x->field(b, t->order_ref, false);
+	x->field(b, t->card_masked, false);
+	x->field(b, card_method_name(t->method), false);
+	x->field(b, t->email, false);
+	x->field(b, t->customer_country, false);
+	x->field(b, t->card_country, false);
+	x->field(b, t->auth_number, false);
+	x->field(b, refusal_code(t->refusal), false);
 	csv_end(b);
 	j->last_created_at = t->created_at;
 	j->last_id = t->id;
@@ -686,13 +690,13 @@ export_page_run(struct work_job *w, struct store *st)
 {
 	struct tx_job *j = (struct tx_job *)w;
 	struct buf b;
-	struct export_ctx x = {j, &b};
+	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field};
 	int rc;
 
 	buf_init(&b, EXPORT_CHUNK_MAX);
 	if (j->q.after_created_at == 0) { /* the first page starts with the header line */
 		for (int i = 0; export_columns[i] != NULL; i++)
-			csv_field(&b, export_columns[i], i == 0);
+			x.field(&b, export_columns[i], i == 0);
 		csv_end(&b);
 	}
 	rc = st->ops->txn_search(st, &j->q, export_row, &x);
@@ -732,10 +736,19 @@ export_page_respond(struct http_job *hj, struct req *r)
 		es->started = true;
 		r->h2o->res.status = 200;
 		r->h2o->res.reason = "OK";
-		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-		               H2O_STRLIT("text/csv; charset=utf-8"));
-		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_DISPOSITION,
-		               NULL, H2O_STRLIT("attachment; filename=\"transactions.csv\""));
+		if (es->tmpl.txt) {
+			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE,
+			               NULL, H2O_STRLIT("text/plain; charset=utf-8"));
+			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers,
+			               H2O_TOKEN_CONTENT_DISPOSITION, NULL,
+			               H2O_STRLIT("attachment; filename=\"transactions.txt\""));
+		} else {
+			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE,
+			               NULL, H2O_STRLIT("text/csv; charset=utf-8"));
+			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers,
+			               H2O_TOKEN_CONTENT_DISPOSITION, NULL,
+			               H2O_STRLIT("attachment; filename=\"transactions.csv\""));
+		}
 		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 		               H2O_STRLIT("no-store"));
 		es->gen.proceed = export_proceed;

@@ -263,6 +263,12 @@ def test_export_matches_the_search_across_pages(tmp_path):
                       'order_ref', 'card_masked'):
                 assert row[k] == str(item[k]), k
             assert int(row['amount_initial']) == item['amount_initial']
+        txt = get(srv, '/bo/api/transactions/export?format=txt&' + WIDE)
+        assert txt.status_code == 200 and txt.headers['Content-Type'].startswith('text/plain')
+        assert 'filename="transactions.txt"' in txt.headers['Content-Disposition']
+        lines = txt.content.decode('utf-8').split('\r\n')[:-1]
+        assert lines[0].split('\t') == list(rows[0].keys())
+        assert [l.split('\t') for l in lines[1:]] == [list(row.values()) for row in rows]
         refused = get(srv, '/bo/api/transactions/export?' + WIDE + '&status=refused')
         lines = refused.content.decode().splitlines()
         assert len(lines) - 1 == len(all_pages(srv, WIDE + '&status=refused&limit=500'))

@@ -44,6 +44,21 @@ test_fields(void **state)
 }
 
 static void
+test_txt_fields(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	txt_field(&b, "a,b", true);
+	txt_field(&b, "tab\there", false);
+	txt_field(&b, "two\r\nlines", false);
+	txt_field(&b, "=1+1", false);
+	assert_string_equal(b.data, "a,b\ttab here\ttwo  lines\t'=1+1");
+	buf_cleanup(&b);
+}
+
+static void
 test_line(void **state)
 {
 	struct buf b;
@@ -85,6 +100,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fields),
+	        cmocka_unit_test(test_txt_fields),
 	        cmocka_unit_test(test_line),
 	        cmocka_unit_test(test_cap_is_sticky),
 	};
