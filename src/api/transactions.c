@@ -38,8 +38,11 @@ struct tx_job {
 	const char *why;
 	int64_t last_created_at, last_id;
 	int n;
-	bool export; /* the query is an export's: it may name its format */
-	bool txt;    /* export: the TXT layout (tabs) rather than CSV */
+	bool export;  /* the query is an export's: it may name its format */
+	bool txt;     /* export: the TXT layout (tabs) rather than CSV */
+	bool batches; /* the query is the batch journal's */
+	char rang[4];
+	int64_t batch_number;
 	char *chunk; /* export: this page as CSV */
 	size_t chunk_len;
 };
@@ -281,6 +284,16 @@ parse_search(struct req *r, struct tx_job *j)
 			if ((v = txn_type_parse(val)) < 0)
 				return "type";
 			j->q.type = v;
+		} else if (strcmp(key, "rang") == 0 && j->batches) {
+			if (strlen(val) != 3 || strspn(val, "0123456789") != 3)
+				return "rang";
+			memcpy(j->rang, val, 4);
+		} else if (strcmp(key, "number") == 0 && j->batches) {
+			if (parse_id(val, &j->batch_number) != 0)
+				return "number";
+		} else if (strcmp(key, "status") == 0 && j->batches) {
+			if (strcmp(val, "sent") != 0) /* the only status a batch has today */
+				return "status";
 		} else if (strcmp(key, "status") == 0) {
 			if ((v = txn_status_parse(val)) < 0)
 				return "status";
@@ -883,6 +896,12 @@ batches_run(struct work_job *w, struct store *st)
 	q.after_created_at = j->q.after_created_at;
 	q.after_id = j->q.after_id;
 	q.limit = j->q.limit;
+	q.amount_cmp = j->q.amount_cmp;
+	q.amount = j->q.amount;
+	q.contract_number = j->q.contract_number;
+	q.rang = j->rang[0] ? j->rang : NULL;
+	q.number = j->batch_number;
+	q.method = j->q.method;
 	rc = st->ops->batch_search(st, &q, batch_push, &x);
 	if (rc != ST_OK) {
 		json_decref(x.items);
@@ -896,18 +915,21 @@ batches_run(struct work_job *w, struct store *st)
 	return ST_OK;
 }
 
-/* The batch journal: from and to (the batch's date and time), limit, cursor. The transactions
- * of a batch: the transaction search with batch=ID. */
+/* The batch journal (Vision manual §5.1.1): from and to (the batch's date and time), amount
+ * (on the total, eq/ge/le/ne), contract, rang, number, status, payment_method, limit, cursor.
+ * The transactions of a batch: the transaction search with batch=ID. */
 int
 api_batches_search(struct req *r)
 {
 	struct tx_job *j = tx_new(r);
-	const char *bad = parse_search(r, j);
+	const char *bad;
 
+	j->batches = true;
+	bad = parse_search(r, j);
+	/* The transactions' own filters do not apply to batches. */
 	if (bad == NULL &&
-	    (j->q.id || j->q.amount_cmp || j->q.method >= 0 || j->q.shop_id || j->q.batch_id ||
-	     j->q.order_ref_like || j->q.type >= 0 || j->q.status >= 0 || j->q.acq >= 0 ||
-	     j->q.contract_number || j->q.email || j->q.currency || j->q.wallet))
+	    (j->q.id || j->q.shop_id || j->q.batch_id || j->q.order_ref_like || j->q.type >= 0 ||
+	     j->q.status >= 0 || j->q.acq >= 0 || j->q.email || j->q.currency || j->q.wallet))
 		bad = "query";
 	if (bad != NULL) {
 		tx_free(&j->base);

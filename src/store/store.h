@@ -179,6 +179,12 @@ struct batch_query {
 	int64_t brand_id;
 	int64_t node_id;
 	int64_t from, to;
+	enum amount_cmp amount_cmp; /* on the total, debits - credits */
+	int64_t amount;
+	const char *contract_number; /* NULL: any */
+	const char *rang;
+	int64_t number; /* 0: any */
+	int method;     /* -1: any */
 	int64_t after_created_at, after_id;
 	int limit;
 };

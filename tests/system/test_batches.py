@@ -97,6 +97,21 @@ def test_batch_journal_and_its_transactions(srv):
         assert len(txns) == b['transaction_count']
         assert sum(t['amount_current'] for t in txns) == b['total']
         assert all(t['acquirer_status'] == 'sent' for t in txns)
+    # The journal's filters (Vision manual §5.1.1).
+    base = f'/bo/api/batches?from={today()}&to={today()}'
+    b = items[0]
+    for filt, keep in ((f"contract={b['contract']}", lambda x: x['contract'] == b['contract']),
+                       (f"rang={b['rang']}", lambda x: x['rang'] == b['rang']),
+                       ('number=1', lambda x: x['number'] == 1),
+                       (f"payment_method={b['payment_method']}",
+                        lambda x: x['payment_method'] == b['payment_method']),
+                       (f"amount=ge:{b['total']}", lambda x: x['total'] >= b['total']),
+                       (f"amount=ne:{b['total']}", lambda x: x['total'] != b['total']),
+                       ('status=sent', lambda x: True)):
+        got = s.get(srv.base + base + '&' + filt).json()['items']
+        assert [x['id'] for x in got] == [x['id'] for x in items if keep(x)], filt
+    for bad in ('status=open', 'rang=1', 'number=x', 'amount=gt:1', 'order_ref=x'):
+        assert s.get(srv.base + base + '&' + bad).status_code == 400, bad
     assert s.get(srv.base + '/bo/api/batches').status_code == 400
     assert s.get(srv.base + f'/bo/api/batches?from={today()}&to={today()}&type=debit').status_code == 400
     # The daily report goes through the outbox to the contract's report address.

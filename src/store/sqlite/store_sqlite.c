@@ -1562,7 +1562,13 @@ static const char *const batch_sql[] = {
         "SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE n.brand_id = ?1) "
         "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.shop_id IN (SELECT id FROM sub) AND "
         "b.created_at >= ?3 AND b.created_at < ?4 AND (?5 IS NULL OR b.created_at < ?5 OR "
-        "(b.created_at = ?5 AND b.id < ?6)) ORDER BY b.created_at DESC, b.id DESC LIMIT ?7",
+        "(b.created_at = ?5 AND b.id < ?6)) "
+        "AND (?8 IS NULL OR (?8 = 1 AND b.debit_amount - b.credit_amount = ?9) OR (?8 = 2 AND "
+        "b.debit_amount - b.credit_amount >= ?9) OR (?8 = 3 AND b.debit_amount - b.credit_amount "
+        "<= ?9) OR (?8 = 4 AND b.debit_amount - b.credit_amount <> ?9)) "
+        "AND (?10 IS NULL OR c.number = ?10) AND (?11 IS NULL OR c.rang = ?11) "
+        "AND (?12 IS NULL OR b.number = ?12) AND (?13 IS NULL OR b.method = ?13) "
+        "ORDER BY b.created_at DESC, b.id DESC LIMIT ?7",
 };
 enum {
 	B_DUE,
@@ -1834,6 +1840,14 @@ lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb 
 		sqlite3_bind_int64(s, 6, q->after_id);
 	}
 	sqlite3_bind_int(s, 7, q->limit);
+	if (q->amount_cmp != AMOUNT_ANY) {
+		sqlite3_bind_int(s, 8, q->amount_cmp);
+		sqlite3_bind_int64(s, 9, q->amount);
+	}
+	bind_opt_text(s, 10, q->contract_number);
+	bind_opt_text(s, 11, q->rang);
+	bind_opt_id(s, 12, q->number);
+	bind_opt_enum(s, 13, q->method);
 	return batch_rows(ls, s, batch_row, &a, "batch_search");
 }
 
