@@ -195,8 +195,10 @@ def test_operation_refusals(tx):
 
 def test_75_days_after_acceptance_is_too_late(tx):
     p = tx.pay().json()
+    # 76.5 × 24 h back: at least 76 Paris days whatever the hour, even across a
+    # change of summer time (76 × 24 h at 23:30 can be only 75 Paris days).
     with sqlite3.connect(tx.db) as db:
-        db.execute('UPDATE txn SET accepted_at = accepted_at - 76 * 86400 * 1000000 WHERE id = ?',
+        db.execute('UPDATE txn SET accepted_at = accepted_at - 6609600 * 1000000 WHERE id = ?',
                    (int(p['id']),))
     r = post(tx, f"/bo/api/transactions/{p['id']}/cancel")
     assert r.status_code == 422 and r.json()['error'] == 'too_late'
