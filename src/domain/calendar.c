@@ -70,8 +70,8 @@ floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-int
-cal_paris_offset(int64_t t_us)
+bool
+cal_eu_summer(int64_t t_us)
 {
 	int64_t day = floor_div(t_us, CAL_US_PER_DAY);
 	int y, m, d;
@@ -82,7 +82,13 @@ cal_paris_offset(int64_t t_us)
 	 * October 01:00 UTC (Directive 2000/84/EC). */
 	start = last_sunday(y, 3) * CAL_US_PER_DAY + 3600 * CAL_US_PER_S;
 	end = last_sunday(y, 10) * CAL_US_PER_DAY + 3600 * CAL_US_PER_S;
-	return t_us >= start && t_us < end ? 7200 : 3600;
+	return t_us >= start && t_us < end;
+}
+
+int
+cal_paris_offset(int64_t t_us)
+{
+	return cal_eu_summer(t_us) ? 7200 : 3600;
 }
 
 int64_t

@@ -9,6 +9,7 @@
 #ifndef GUICHET_CALENDAR_H
 #define GUICHET_CALENDAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@ void cal_civil_from_days(int64_t day, int *y, int *m, int *d);
 
 /* Days in month m of year y (28..31). */
 int cal_month_days(int y, int m);
+
+/* True when EU summer time is in force at the instant t_us: from the last Sunday of March
+ * 01:00 UTC (included) to the last Sunday of October 01:00 UTC (excluded), Directive
+ * 2000/84/EC. The same instants in every EU zone, whatever its base offset. */
+bool cal_eu_summer(int64_t t_us);
 
 /* Europe/Paris offset from UTC, in seconds (3600 or 7200), at the instant t_us. */
 int cal_paris_offset(int64_t t_us);
