@@ -6,6 +6,8 @@
  * cancellations and refunds over 13 months, each with the history a real one would have.
  */
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -210,17 +212,93 @@ struct sealed_card {
 	size_t sealed_len;
 };
 
-/* Draws one transaction of the history and writes it with what followed it. */
+/* A refund of the history waits here until the generator's clock reaches it, so that rows are
+ * written in time order, as a live system writes them (ids grow with created_at). A binary
+ * min-heap on the refund's instant. */
+struct pending_refund {
+	int64_t when;
+	int64_t amount;
+	struct txn debit;
+};
+
+struct refund_queue {
+	struct pending_refund *v;
+	size_t n, cap;
+};
+
+static void
+refund_push(struct refund_queue *q, const struct pending_refund *r)
+{
+	size_t i;
+
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 1024;
+		q->v = realloc(q->v, q->cap * sizeof(*q->v));
+		if (q->v == NULL)
+			abort();
+	}
+	for (i = q->n++; i > 0 && q->v[(i - 1) / 2].when > r->when; i = (i - 1) / 2)
+		q->v[i] = q->v[(i - 1) / 2];
+	q->v[i] = *r;
+}
+
+static void
+refund_pop(struct refund_queue *q, struct pending_refund *out)
+{
+	struct pending_refund last = q->v[--q->n];
+	size_t i = 0, c;
+
+	*out = q->v[0];
+	while ((c = 2 * i + 1) < q->n) {
+		if (c + 1 < q->n && q->v[c + 1].when < q->v[c].when)
+			c++;
+		if (last.when <= q->v[c].when)
+			break;
+		q->v[i] = q->v[c];
+		i = c;
+	}
+	if (q->n > 0)
+		q->v[i] = last;
+}
+
+/* Writes the refunds due before the instant until, with their debit's change and history. */
 static int
-one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t now,
-        struct sealed_card cards[METHOD__COUNT][3])
+refunds_until(struct store *st, struct refund_queue *q, int64_t until, int64_t now)
+{
+	struct pending_refund p;
+	struct txn rf;
+	int rc = ST_OK;
+
+	while (rc == ST_OK && q->n > 0 && q->v[0].when < until) {
+		refund_pop(q, &p);
+		if (txn_op_check(OP_REFUND, &p.debit, p.amount, p.when) != DENY_NONE)
+			continue;
+		txn_op_apply(OP_REFUND, &p.debit, p.amount, p.when, &rf);
+		if (cal_business_day(p.when) < cal_business_day(now))
+			rf.acq = ACQ_SENT;
+		rc = st->ops->txn_update(st, &p.debit);
+		if (rc == ST_OK)
+			rc = history(st, &p.debit, "refund", p.when, p.amount);
+		if (rc == ST_OK)
+			rc = st->ops->txn_insert(st, &rf, NULL, 0, NULL, 0);
+		if (rc == ST_OK)
+			rc = history(st, &rf, "creation", p.when, p.amount);
+	}
+	return rc;
+}
+
+/* Draws the transaction of the instant at and writes it with what followed it; a later refund
+ * goes into q. */
+static int
+one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t now, int64_t at,
+        struct sealed_card cards[METHOD__COUNT][3], struct refund_queue *q)
 {
 	struct demo_shop *ds = &demo_shops[below(s, 100) < 60 ? 0 : below(s, 2) + 1];
 	struct txn t = {0};
 	struct sealed_card *card = NULL;
 	uint32_t pick = below(s, 100), acc = 0, roll;
 	size_t c = 0;
-	int64_t day, at, age_days;
+	int64_t age_days = cal_business_day(now) - cal_business_day(at);
 	int rc;
 
 	for (c = 0; c < DEMO_NCONTRACTS - 1; c++) {
@@ -228,18 +306,6 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 		if (pick < acc)
 			break;
 	}
-	/* Spread over 13 months, more in the evening, a little growth over time. */
-	day = cal_business_day(now) - DEMO_MONTHS_DAYS + 1 +
-	      (int64_t)((DEMO_MONTHS_DAYS - 1) *
-	                (1.0 - (double)below(s, 1000) * below(s, 1000) / 1e6));
-	at = cal_business_day_start(day) +
-	     (int64_t)(8 * 3600 + below(s, 15 * 3600) + (below(s, 3) == 0 ? below(s, 3600) : 0)) *
-	             CAL_US_PER_S +
-	     below(s, 1000000);
-	if (at > now)
-		at = now - (int64_t)below(s, 3600) * CAL_US_PER_S;
-	age_days = cal_business_day(now) - cal_business_day(at);
-
 	t.brand_id = brand_id;
 	t.shop_id = ds->shop.id;
 	t.method = demo_contracts[c].method;
@@ -326,23 +392,84 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 
 	/* About 5 % of what was sent is refunded later, in part or in full. */
 	if (rc == ST_OK && t.acq == ACQ_SENT && t.type == TXN_DEBIT && below(s, 20) == 0) {
-		struct txn rf;
-		int64_t when = t.created_at + (int64_t)(1 + below(s, 20)) * CAL_US_PER_DAY;
-		int64_t amount = below(s, 2) ? t.amount_current : t.amount_current / 2 + 1;
+		struct pending_refund p = {.debit = t};
 
-		if (when < now && txn_op_check(OP_REFUND, &t, amount, when) == DENY_NONE) {
-			txn_op_apply(OP_REFUND, &t, amount, when, &rf);
-			if (cal_business_day(when) < cal_business_day(now))
-				rf.acq = ACQ_SENT;
-			rc = st->ops->txn_update(st, &t);
+		p.when = t.created_at + (int64_t)(1 + below(s, 20)) * CAL_US_PER_DAY;
+		p.amount = below(s, 2) ? t.amount_current : t.amount_current / 2 + 1;
+		if (p.when < now)
+			refund_push(q, &p);
+	}
+	return rc;
+}
+
+/* How many of the n transactions fall before the start of day index i (0..DEMO_MONTHS_DAYS):
+ * a little growth over the 13 months, quieter Sundays, a busier December. */
+static int64_t
+share_before(int64_t n, int64_t first_day, int i)
+{
+	static double cum[DEMO_MONTHS_DAYS + 1];
+	static int64_t cum_first = -1;
+
+	if (cum_first != first_day) {
+		cum[0] = 0;
+		for (int d = 0; d < DEMO_MONTHS_DAYS; d++) {
+			int64_t day = first_day + d;
+			int y, m, dd;
+			double w = 1.0 + (double)d / DEMO_MONTHS_DAYS;
+
+			cal_civil_from_days(day, &y, &m, &dd);
+			if (((day + 4) % 7 + 7) % 7 == 0)
+				w *= 0.7;
+			if (m == 12)
+				w *= 1.3;
+			cum[d + 1] = cum[d] + w;
+		}
+		cum_first = first_day;
+	}
+	return (int64_t)((double)n * cum[i] / cum[DEMO_MONTHS_DAYS]);
+}
+
+/* The history: day after day, each day's transactions in time order from 08:00 to midnight,
+ * more in the evening; today's stop at now. */
+static int
+history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct demo_options *opt,
+               struct sealed_card cards[METHOD__COUNT][3])
+{
+	const struct store_ops *ops = st->ops;
+	struct refund_queue q = {0};
+	int64_t now = opt->now_us, today = cal_business_day(now);
+	int64_t first_day = today - DEMO_MONTHS_DAYS + 1, seq = 0;
+	int rc = ST_OK;
+
+	for (int d = 0; rc == ST_OK && d < DEMO_MONTHS_DAYS; d++) {
+		int64_t lo = share_before(opt->transactions, first_day, d);
+		int64_t hi = share_before(opt->transactions, first_day, d + 1);
+		int64_t start = cal_business_day_start(first_day + d) + 8 * 3600 * CAL_US_PER_S;
+		int64_t span = 16 * 3600 * CAL_US_PER_S;
+
+		if (start + span > now) { /* today: up to now */
+			start = cal_business_day_start(today);
+			span = now - start;
+		}
+		for (int64_t i = 0; rc == ST_OK && i < hi - lo; i++) {
+			/* Stratified, then bent towards the evening: still increasing in i. */
+			double x =
+			        ((double)i + (double)below(s, 1000) / 1000.0) / (double)(hi - lo);
+			int64_t at = start + (int64_t)((double)span * pow(x, 0.7));
+
+			rc = refunds_until(st, &q, at, now);
 			if (rc == ST_OK)
-				rc = history(st, &t, "refund", when, amount);
-			if (rc == ST_OK)
-				rc = st->ops->txn_insert(st, &rf, NULL, 0, NULL, 0);
-			if (rc == ST_OK)
-				rc = history(st, &rf, "creation", when, amount);
+				rc = one_txn(st, s, brand_id, ++seq, now, at, cards, &q);
+			if (rc == ST_OK && seq % DEMO_COMMIT_ROWS == 0) {
+				rc = ops->commit(st);
+				if (rc == ST_OK)
+					rc = ops->begin(st, true);
+			}
 		}
 	}
+	if (rc == ST_OK)
+		rc = refunds_until(st, &q, now, now);
+	free(q.v);
 	return rc;
 }
 
@@ -444,14 +571,8 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 		if (rc == ST_OK)
 			rc = ops->user_insert(st, &u, opt->now_us);
 	}
-	for (int64_t n = 0; rc == ST_OK && n < opt->transactions; n++) {
-		rc = one_txn(st, &s, brand_id, n + 1, opt->now_us, cards);
-		if (rc == ST_OK && (n + 1) % DEMO_COMMIT_ROWS == 0) {
-			rc = ops->commit(st);
-			if (rc == ST_OK)
-				rc = ops->begin(st, true);
-		}
-	}
+	if (rc == ST_OK)
+		rc = history_create(st, &s, brand_id, opt, cards);
 	if (rc != ST_OK)
 		goto fail;
 	rc = ops->commit(st);
