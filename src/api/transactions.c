@@ -43,7 +43,8 @@ struct tx_job {
 	bool batches; /* the query is the batch journal's */
 	char rang[4];
 	int64_t batch_number;
-	char *chunk; /* export: this page as CSV */
+	char twice[24]; /* a query parameter given twice */
+	char *chunk;    /* export: this page as CSV */
 	size_t chunk_len;
 };
 
@@ -220,7 +221,8 @@ parse_search(struct req *r, struct tx_job *j)
 	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
 	                                         r->h2o->path.len - r->h2o->query_at - 1);
 	bool have_from = false, have_to = false;
-	size_t p = 0;
+	char seen[32][24]; /* a parameter given twice is refused, never half-used */
+	size_t p = 0, nseen = 0;
 	int v;
 
 	j->q.brand_id = j->who.brand_id;
@@ -239,6 +241,12 @@ parse_search(struct req *r, struct tx_job *j)
 			return "query";
 		memcpy(key, q.base + p, eq - p);
 		key[eq - p] = '\0';
+		for (size_t k = 0; k < nseen; k++)
+			if (strcmp(seen[k], key) == 0)
+				return memcpy(j->twice, key, sizeof(key));
+		if (nseen == sizeof(seen) / sizeof(seen[0]))
+			return "query";
+		memcpy(seen[nseen++], key, sizeof(key));
 		if (url_decode(q.base + eq + 1, end - eq - 1, val, sizeof(val)) != 0)
 			return "query";
 		p = end + 1;

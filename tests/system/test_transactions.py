@@ -59,7 +59,8 @@ def db_rows(tx, where='1', args=()):
 def test_period_is_required(tx):
     for q in ('', 'from=2026-01-01', 'to=2026-01-01', 'from=2026-02-01&to=2026-01-01',
               'from=2026-02-30&to=2026-03-01', f'{WIDE}&amount=gt:5', f'{WIDE}&type=sale',
-              f'{WIDE}&nothing=1', f'{WIDE}&limit=501', f'{WIDE}&cursor=abc'):
+              f'{WIDE}&nothing=1', f'{WIDE}&limit=501', f'{WIDE}&cursor=abc',
+              f'{WIDE}&amount=ge:1&amount=le:9', f'{WIDE}&from=2021-01-01'):
         r = get(tx, '/bo/api/transactions?' + q)
         assert r.status_code == 400 and r.json()['error'] == 'invalid_field', q
 
@@ -134,6 +135,63 @@ def test_order_ref_wildcards_take_underscore_and_backslash_literally(tx):
     assert search(f'%C1') >= sorted([f'{tag}AB_C1', f'{tag}ABXC1'])
     assert search(f"{tag}' OR 1=1") == [f"{tag}' OR 1=1"]
     assert search(f'{tag}') == []
+
+
+@pytest.mark.parametrize('pattern', [
+    'CMD-0001%', 'cmd-0001%', 'CMD-00012%', '%0012%', '%12%', '%-00%', '%cmd%1%2%', '%2',
+    '%MD-000%-1%', 'C%', '%', 'CMD-000123-%', '%"x%', 'zzz%', '%zzz%',
+])
+def test_order_ref_patterns_match_the_database(tx, pattern):
+    """Every way through the search (a prefix range, the trigram index, the walk in time
+    order) gives what the database's own LIKE gives, page after page."""
+    from urllib.parse import quote
+    got = [int(i['id']) for i in all_pages(tx, f'{WIDE}&order_ref={quote(pattern)}&limit=9')]
+    assert got == db_rows(tx, "order_ref LIKE ? ESCAPE '\\'", (pattern,))
+
+
+def test_selective_filters_page_like_the_database(tx):
+    with sqlite3.connect(tx.db) as db:
+        amount, email, batch = db.execute(
+            'SELECT amount_initial, email, (SELECT batch_id FROM txn WHERE batch_id IS NOT NULL '
+            'AND brand_id = 1 LIMIT 1) FROM txn WHERE brand_id = 1 GROUP BY amount_initial '
+            'ORDER BY count(*) DESC LIMIT 1').fetchone()
+    cases = [(f'amount=eq:{amount}', 'amount_initial = ?', (amount,)),
+             (f'email={email.upper()}', 'email = ? COLLATE NOCASE', (email,)),
+             ('amount=le:600&order_ref=%25-00%25', "amount_initial <= 600 AND order_ref LIKE '%-00%'", ())]
+    if batch:
+        cases.append((f'batch={batch}', 'batch_id = ?', (batch,)))
+    for query, where, args in cases:
+        got = [int(i['id']) for i in all_pages(tx, f'{WIDE}&{query}&limit=3')]
+        assert got and got == db_rows(tx, where, args), query
+
+
+def test_group_and_shop_users_search_their_shops_only(tx):
+    from test_users import spooled_password, ready_user_with
+    admin = ready_user(tx, 'demo.admin')
+    with sqlite3.connect(tx.db) as db:
+        group = db.execute("SELECT id FROM node WHERE brand_id = 1 AND name = 'Boutiques France'"
+                           ).fetchone()[0]
+        shop = db.execute("SELECT id FROM shop WHERE brand_id = 1 AND rang = '001' AND "
+                          "site = '1999889'").fetchone()[0]
+    for login, node, where in (('gilles.groupe', group, f'shop_id IN (SELECT id FROM node WHERE parent_id = {group})'),
+                               ('sarah.export', shop, f'shop_id = {shop}')):
+        r = admin[0].post(tx.base + '/bo/api/users', headers={'X-CSRF-Token': admin[1]},
+                          json={'login': login, 'name': login, 'email': f'{login}@example.com',
+                                'profile': 'consultation', 'node_id': node})
+        assert r.status_code == 201, r.text
+        s, csrf = ready_user_with(tx, login, spooled_password(tx, f'{login}@example.com'))
+        items, cursor = [], ''
+        while cursor is not None:
+            r = s.get(tx.base + f'/bo/api/transactions?{WIDE}&limit=50' +
+                      (f'&cursor={cursor}' if cursor else ''))
+            assert r.status_code == 200, r.text
+            items += r.json()['items']
+            cursor = r.json()['next']
+        assert [int(i['id']) for i in items] == db_rows(tx, where)
+        # Another shop's filter or id shows nothing.
+        other = db_rows(tx, f'NOT ({where})')[0]
+        r = s.get(tx.base + f'/bo/api/transactions?{WIDE}&id={other}')
+        assert r.status_code == 200 and r.json()['items'] == []
 
 
 def test_details_with_history_and_3ds(tx):

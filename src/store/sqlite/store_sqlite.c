@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "store/migrations.h"
+#include "store/sqlite/lite.h"
 #include "store/store.h"
 
 enum stmt_id {
@@ -62,7 +63,6 @@ enum stmt_id {
 	S_ACTION_ADD,
 	S_ACTIONS_EACH,
 	S_STATS_EACH,
-	S_TXN_SEARCH,
 	S_USERS_EACH,
 	S_NODE_WITHIN,
 	S_USER_UPDATE,
@@ -72,15 +72,6 @@ enum stmt_id {
 	S_MAIL_SENT,
 	S__COUNT
 };
-
-#define TXN_COLS                                                                                   \
-	"id, brand_id, shop_id, contract_id, parent_id, batch_id, type, status, acq, method, "     \
-	"amount_initial, amount_current, amount_refunded, currency, order_ref, email, "            \
-	"card_masked, "                                                                            \
-	"card_expiry, card_country, customer_country, auth_number, acquirer, issuer, card_type, "  \
-	"wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "             \
-	"accepted_at, "                                                                            \
-	"updated_at, bank_day"
 
 #define USER_COLS                                                                                  \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
@@ -103,27 +94,6 @@ static const char *const stmt_sql[S__COUNT] = {
                          "sum(amount), max(max_amount) FROM stats_daily WHERE brand_id = ?1 AND "
                          "day BETWEEN ?3 AND ?4 AND shop_id IN (SELECT id FROM sub) "
                          "GROUP BY day, method, type ORDER BY day, method, type",
-        [S_TXN_SEARCH] =
-                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
-                "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
-                "n.brand_id = ?1) SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND shop_id IN "
-                "(SELECT id FROM sub) AND created_at >= ?3 AND created_at < ?4 "
-                "AND (?5 IS NULL OR id = ?5) "
-                "AND (?6 IS NULL OR (?6 = 1 AND amount_initial = ?7) OR (?6 = 2 AND amount_initial "
-                ">= ?7) "
-                "OR (?6 = 3 AND amount_initial <= ?7) OR (?6 = 4 AND amount_initial <> ?7)) "
-                "AND (?8 IS NULL OR method = ?8) AND (?9 IS NULL OR shop_id = ?9) "
-                "AND (?10 IS NULL OR batch_id = ?10) "
-                "AND (?11 IS NULL OR order_ref LIKE ?11 ESCAPE '\\') "
-                "AND (?12 IS NULL OR type = ?12) AND (?13 IS NULL OR status = ?13) "
-                "AND (?14 IS NULL OR acq = ?14) "
-                "AND (?15 IS NULL OR contract_id IN (SELECT id FROM contract WHERE brand_id = ?1 "
-                "AND "
-                "number = ?15)) AND (?16 IS NULL OR email = ?16) AND (?17 IS NULL OR currency = "
-                "?17) "
-                "AND (?18 IS NULL OR wallet = ?18) "
-                "AND (?19 IS NULL OR created_at < ?19 OR (created_at = ?19 AND id < ?20)) "
-                "ORDER BY created_at DESC, id DESC LIMIT ?21",
         [S_ACTIONS_EACH] =
                 "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?8 "
                 "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
@@ -270,6 +240,20 @@ static struct sqlite_store *
 lite(struct store *st)
 {
 	return (struct sqlite_store *)st;
+}
+
+static int st_of(struct sqlite_store *ls, int src, const char *what);
+
+sqlite3 *
+lite_db(struct store *st)
+{
+	return lite(st)->db;
+}
+
+int
+lite_status(struct store *st, int src, const char *what)
+{
+	return st_of(lite(st), src, what);
 }
 
 /* The cached statement, reset and with its bindings cleared; NULL when it cannot be
@@ -716,8 +700,8 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 	return insert_with_id(ls, s, &t->id, "txn_insert");
 }
 
-static void
-txn_read(sqlite3_stmt *s, struct txn *t)
+void
+lite_txn_read(sqlite3_stmt *s, struct txn *t)
 {
 	int i = 0;
 
@@ -773,7 +757,7 @@ lite_txn_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, st
 		sqlite3_bind_int64(s, 3, shop_id);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
-		txn_read(s, out);
+		lite_txn_read(s, out);
 		rc = ST_OK;
 	} else {
 		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "txn_get");
@@ -1482,51 +1466,6 @@ bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 		bind_text(s, i, v);
 }
 
-static int
-lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_TXN_SEARCH);
-	struct txn t;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, q->brand_id);
-	sqlite3_bind_int64(s, 2, q->node_id);
-	sqlite3_bind_int64(s, 3, q->from);
-	sqlite3_bind_int64(s, 4, q->to);
-	bind_opt_id(s, 5, q->id);
-	if (q->amount_cmp != AMOUNT_ANY) {
-		sqlite3_bind_int(s, 6, q->amount_cmp);
-		sqlite3_bind_int64(s, 7, q->amount);
-	}
-	bind_opt_enum(s, 8, q->method);
-	bind_opt_id(s, 9, q->shop_id);
-	bind_opt_id(s, 10, q->batch_id);
-	bind_opt_text(s, 11, q->order_ref_like);
-	bind_opt_enum(s, 12, q->type);
-	bind_opt_enum(s, 13, q->status);
-	bind_opt_enum(s, 14, q->acq);
-	bind_opt_text(s, 15, q->contract_number);
-	bind_opt_text(s, 16, q->email);
-	bind_opt_text(s, 17, q->currency);
-	bind_opt_text(s, 18, q->wallet);
-	if (q->after_created_at > 0) {
-		sqlite3_bind_int64(s, 19, q->after_created_at);
-		sqlite3_bind_int64(s, 20, q->after_id);
-	}
-	sqlite3_bind_int(s, 21, q->limit);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		txn_read(s, &t);
-		rc = cb(arg, &t);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "txn_search");
-	sqlite3_reset(s);
-	return rc;
-}
-
 #define BATCH_COLS                                                                                 \
 	"b.id, b.brand_id, b.shop_id, b.contract_id, b.number, b.bank_day, b.created_at, "         \
 	"b.method, b.currency, b.debit_count, b.debit_amount, b.credit_count, b.credit_amount, "   \
@@ -1803,7 +1742,7 @@ txn_row(sqlite3_stmt *s, void *p)
 	struct txn_arg *a = p;
 	struct txn t;
 
-	txn_read(s, &t);
+	lite_txn_read(s, &t);
 	return a->cb(a->arg, &t);
 }
 

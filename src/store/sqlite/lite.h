@@ -1,0 +1,33 @@
+/*
+ * lite.h - what the SQLite backend's files share; nothing outside src/store/sqlite includes it.
+ */
+#ifndef GUICHET_LITE_H
+#define GUICHET_LITE_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* The columns txn_read reads, in its order. */
+#define TXN_COLS                                                                                   \
+	"id, brand_id, shop_id, contract_id, parent_id, batch_id, type, status, acq, method, "     \
+	"amount_initial, amount_current, amount_refunded, currency, order_ref, email, "            \
+	"card_masked, "                                                                            \
+	"card_expiry, card_country, customer_country, auth_number, acquirer, issuer, card_type, "  \
+	"wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "             \
+	"accepted_at, "                                                                            \
+	"updated_at, bank_day"
+
+/* The connection of a SQLite store. */
+sqlite3 *lite_db(struct store *st);
+
+/* Maps a SQLite result code to a status, logging an error (what: the operation's name). */
+int lite_status(struct store *st, int src, const char *what);
+
+/* Reads a row of TXN_COLS. */
+void lite_txn_read(sqlite3_stmt *s, struct txn *t);
+
+/* store_ops.txn_search (txn_search.c). */
+int lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
+
+#endif

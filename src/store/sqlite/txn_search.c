@@ -1,0 +1,441 @@
+/*
+ * txn_search.c - the transaction search of the SQLite backend (SPEC §5): one SQL text per
+ * query, made of fixed fragments for the filters the query has, every value bound.
+ *
+ * The search must stay fast on tens of millions of rows, first page or deep. A page is the
+ * newest `limit` rows before a keyset (created_at, id), so the usual walk is an index in
+ * created_at order, newest first, stopping after `limit` matches: cheap when matches are
+ * common. When a filter keeps few rows (an order reference, an amount), walking in time order
+ * may read the whole date range to find them; reading that filter's own index and sorting
+ * what it finds is then far cheaper. Which is the case depends on the values, which SQLite's
+ * planner does not weigh here, so this file decides: it counts, in the filter's index and up
+ * to SELECTIVE_MAX, the rows the filter keeps, and takes the smallest such path, or the walk
+ * in time order when every filter keeps more. Paths are named with INDEXED BY so the plan is
+ * the one chosen.
+ *
+ * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
+ * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "store/sqlite/lite.h"
+
+/* Up to this many rows, a filter's own index and a sort beat the walk in time order. */
+#define SELECTIVE_MAX 10000
+
+#define SQL_MAX   4096
+#define BINDS_MAX 32
+
+enum bind_kind { B_INT, B_TEXT };
+
+/* A statement being written: its text and its values, bound in order to anonymous '?'. */
+struct sql {
+	struct buf text;
+	int n;
+	struct {
+		enum bind_kind kind;
+		int64_t i;
+		const char *s;
+	} v[BINDS_MAX];
+};
+
+static void
+sql_add(struct sql *q, const char *fragment)
+{
+	buf_adds(&q->text, fragment);
+}
+
+static void
+sql_int(struct sql *q, const char *fragment, int64_t v)
+{
+	sql_add(q, fragment);
+	if (q->n < BINDS_MAX)
+		q->v[q->n].kind = B_INT, q->v[q->n].i = v;
+	q->n++;
+}
+
+static void
+sql_text(struct sql *q, const char *fragment, const char *v)
+{
+	sql_add(q, fragment);
+	if (q->n < BINDS_MAX)
+		q->v[q->n].kind = B_TEXT, q->v[q->n].s = v;
+	q->n++;
+}
+
+/* Prepares and binds; NULL when it cannot (logged). */
+static sqlite3_stmt *
+sql_prepare(struct store *st, struct sql *q)
+{
+	sqlite3_stmt *s = NULL;
+	int src;
+
+	if (q->text.failed || q->n > BINDS_MAX) {
+		lite_status(st, SQLITE_TOOBIG, "txn_search_sql");
+		return NULL;
+	}
+	src = sqlite3_prepare_v2(lite_db(st), q->text.data, (int)q->text.len, &s, NULL);
+	if (src != SQLITE_OK) {
+		lite_status(st, src, "txn_search_prepare");
+		return NULL;
+	}
+	for (int i = 0; i < q->n; i++)
+		if (q->v[i].kind == B_INT)
+			sqlite3_bind_int64(s, i + 1, q->v[i].i);
+		else
+			sqlite3_bind_text(s, i + 1, q->v[i].s, -1, SQLITE_STATIC);
+	return s;
+}
+
+/* Runs a statement whose one row is one integer. */
+static int
+sql_count(struct store *st, struct sql *q, int64_t *out)
+{
+	sqlite3_stmt *s = sql_prepare(st, q);
+	int src, rc;
+
+	buf_cleanup(&q->text);
+	if (s == NULL)
+		return ST_STORE;
+	src = sqlite3_step(s);
+	*out = src == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, "txn_search_count");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void
+sql_init(struct sql *q)
+{
+	memset(q, 0, sizeof(*q));
+	buf_init(&q->text, SQL_MAX);
+}
+
+/* --- order reference patterns --------------------------------------------------------------- */
+
+/* What a LIKE pattern of the API ('%' the only wildcard, '\' escaping the next character)
+ * offers an index: the literal prefix, lower-cased, when it does not start with '%'; and the
+ * FTS5 query of its trigrams (each literal run of 3 characters or more gives its trigrams, all
+ * required), empty when no run is that long. */
+struct ref_pattern {
+	char prefix[2 * TXN_ORDER_REF_MAX + 1];
+	char prefix_end[2 * TXN_ORDER_REF_MAX + 1]; /* the first string above every prefixed one */
+	char match[16 * TXN_ORDER_REF_MAX];
+	bool has_prefix;
+};
+
+static size_t
+utf8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Appends the trigrams of the literal run (len bytes) to m, as "abc" AND "bcd"... */
+static void
+add_trigrams(struct buf *m, const char *run, size_t len)
+{
+	size_t starts[TXN_ORDER_REF_MAX + 1], n = 0;
+
+	for (size_t i = 0; i < len && n < TXN_ORDER_REF_MAX; i += utf8_len((unsigned char)run[i]))
+		starts[n++] = i;
+	starts[n] = len;
+	for (size_t k = 0; k + 3 <= n; k++) {
+		if (m->len > 0)
+			buf_adds(m, " AND ");
+		buf_adds(m, "\"");
+		for (size_t i = starts[k]; i < starts[k + 3] && i < len; i++)
+			buf_add(m, run[i] == '"' ? "\"\"" : &run[i], run[i] == '"' ? 2 : 1);
+		buf_adds(m, "\"");
+	}
+}
+
+static void
+ref_pattern_parse(const char *like, struct ref_pattern *p)
+{
+	char run[2 * TXN_ORDER_REF_MAX + 1];
+	size_t r = 0;
+	bool first = true;
+	struct buf m;
+
+	memset(p, 0, sizeof(*p));
+	buf_init(&m, sizeof(p->match) - 1);
+	for (const char *c = like;; c++) {
+		if (*c == '%' || *c == '\0') {
+			if (first && *c == '%' && r > 0) {
+				memcpy(p->prefix, run, r);
+				p->has_prefix = true;
+			}
+			add_trigrams(&m, run, r);
+			first = false;
+			r = 0;
+			if (*c == '\0')
+				break;
+			continue;
+		}
+		if (*c == '\\' && c[1] != '\0')
+			c++;
+		if (r + 1 < sizeof(run))
+			run[r++] = *c;
+	}
+	if (p->has_prefix) {
+		size_t n = strlen(p->prefix);
+
+		for (size_t i = 0; i < n; i++)
+			if (p->prefix[i] >= 'A' && p->prefix[i] <= 'Z')
+				p->prefix[i] = (char)(p->prefix[i] - 'A' + 'a');
+		memcpy(p->prefix_end, p->prefix, n + 1);
+		/* Bump the last byte that can be bumped; a NOCASE comparison only ever raises
+		 * bytes, so [prefix, prefix_end) holds every match (the LIKE decides the rest). */
+		while (n > 0 && (unsigned char)p->prefix_end[n - 1] == 0xff)
+			p->prefix_end[--n] = '\0';
+		if (n == 0)
+			p->has_prefix = false;
+		else
+			p->prefix_end[n - 1]++;
+	}
+	if (!m.failed && m.data != NULL)
+		memcpy(p->match, m.data, m.len + 1);
+	buf_cleanup(&m);
+}
+
+/* --- paths ---------------------------------------------------------------------------------- */
+
+enum path {
+	PATH_TIME,       /* txn_brand_created, newest first */
+	PATH_SHOP_TIME,  /* txn_brand_shop_created, one shop, newest first */
+	PATH_ID,         /* the rowid */
+	PATH_EMAIL,      /* txn_brand_email, in time order */
+	PATH_BATCH,      /* txn_brand_batch, in time order */
+	PATH_REF_PREFIX, /* txn_brand_order_ref, then a sort */
+	PATH_REF_GRAMS,  /* txn_ref (FTS5) candidates by rowid, then a sort */
+	PATH_AMOUNT,     /* txn_brand_amount, then a sort */
+};
+
+static const char *const amount_op[] = {
+        [AMOUNT_EQ] = " = ?", [AMOUNT_GE] = " >= ?", [AMOUNT_LE] = " <= ?", [AMOUNT_NE] = " <> ?"};
+
+/* The scope: the brand's node (every shop), one shop, or a group (its shops). */
+enum scope { SCOPE_BRAND, SCOPE_SHOP, SCOPE_GROUP, SCOPE_NONE };
+
+static int
+scope_of(struct store *st, const struct txn_query *q, enum scope *out)
+{
+	sqlite3_stmt *s = NULL;
+	int src = sqlite3_prepare_v2(lite_db(st),
+	                             "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2", -1,
+	                             &s, NULL);
+	const char *level;
+
+	if (src != SQLITE_OK)
+		return lite_status(st, src, "txn_search_scope");
+	sqlite3_bind_int64(s, 1, q->brand_id);
+	sqlite3_bind_int64(s, 2, q->node_id);
+	src = sqlite3_step(s);
+	level = src == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	*out = level == NULL                 ? SCOPE_NONE
+	       : strcmp(level, "brand") == 0 ? SCOPE_BRAND
+	       : strcmp(level, "shop") == 0  ? SCOPE_SHOP
+	                                     : SCOPE_GROUP;
+	sqlite3_finalize(s);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? ST_OK
+	                                               : lite_status(st, src, "txn_search_scope");
+}
+
+/* How many rows (up to SELECTIVE_MAX + 1) the path's own index keeps in the date range. */
+static int
+path_count(struct store *st, const struct txn_query *q, const struct ref_pattern *rp,
+           enum path path, int64_t to, int64_t *out)
+{
+	struct sql c;
+
+	sql_init(&c);
+	if (path == PATH_REF_GRAMS) {
+		sql_text(&c,
+		         "SELECT count(*) FROM (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?",
+		         rp->match);
+	} else if (path == PATH_REF_PREFIX) {
+		sql_int(&c,
+		        "SELECT count(*) FROM (SELECT 1 FROM txn INDEXED BY txn_brand_order_ref "
+		        "WHERE brand_id = ?",
+		        q->brand_id);
+		sql_text(&c, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
+		sql_text(&c, " AND order_ref < ? COLLATE NOCASE", rp->prefix_end);
+		sql_text(&c, " AND order_ref LIKE ? ESCAPE '\\'", q->order_ref_like);
+	} else {
+		sql_int(&c,
+		        "SELECT count(*) FROM (SELECT 1 FROM txn INDEXED BY txn_brand_amount "
+		        "WHERE brand_id = ?",
+		        q->brand_id);
+		sql_add(&c, " AND amount_initial");
+		sql_int(&c, amount_op[q->amount_cmp], q->amount);
+	}
+	if (path != PATH_REF_GRAMS) {
+		sql_int(&c, " AND created_at >= ?", q->from);
+		sql_int(&c, " AND created_at < ?", to);
+	}
+	sql_int(&c, " LIMIT ?)", SELECTIVE_MAX + 1);
+	return sql_count(st, &c, out);
+}
+
+/* The path of the query: an equality that an index walks in time order when there is one,
+ * else the most selective filter under SELECTIVE_MAX, else the walk in time order. */
+static int
+path_choose(struct store *st, const struct txn_query *q, const struct ref_pattern *rp,
+            enum scope scope, int64_t to, enum path *out)
+{
+	enum path candidates[3];
+	int64_t best = SELECTIVE_MAX + 1, n;
+	size_t nc = 0;
+	int rc;
+
+	*out = scope == SCOPE_SHOP || q->shop_id > 0 ? PATH_SHOP_TIME : PATH_TIME;
+	if (q->id > 0)
+		return *out = PATH_ID, ST_OK;
+	if (q->email != NULL)
+		return *out = PATH_EMAIL, ST_OK;
+	if (q->batch_id > 0)
+		return *out = PATH_BATCH, ST_OK;
+	if (q->order_ref_like != NULL && rp->has_prefix)
+		candidates[nc++] = PATH_REF_PREFIX;
+	else if (q->order_ref_like != NULL && rp->match[0] != '\0')
+		candidates[nc++] = PATH_REF_GRAMS;
+	if (q->amount_cmp != AMOUNT_ANY && q->amount_cmp != AMOUNT_NE)
+		candidates[nc++] = PATH_AMOUNT;
+	for (size_t i = 0; i < nc; i++) {
+		rc = path_count(st, q, rp, candidates[i], to, &n);
+		if (rc != ST_OK)
+			return rc;
+		if (n < best) {
+			best = n;
+			*out = candidates[i];
+		}
+	}
+	return ST_OK;
+}
+
+static const char *const path_from[] = {
+        [PATH_TIME] = " FROM txn INDEXED BY txn_brand_created",
+        [PATH_SHOP_TIME] = " FROM txn INDEXED BY txn_brand_shop_created",
+        [PATH_ID] = " FROM txn NOT INDEXED",
+        [PATH_EMAIL] = " FROM txn INDEXED BY txn_brand_email",
+        [PATH_BATCH] = " FROM txn INDEXED BY txn_brand_batch",
+        [PATH_REF_PREFIX] = " FROM txn INDEXED BY txn_brand_order_ref",
+        [PATH_REF_GRAMS] = " FROM txn NOT INDEXED",
+        [PATH_AMOUNT] = " FROM txn INDEXED BY txn_brand_amount",
+};
+
+static void
+where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern *rp,
+              enum scope scope, enum path path, int64_t to)
+{
+	sql_int(w, " WHERE brand_id = ?", q->brand_id);
+	sql_int(w, " AND created_at >= ?", q->from);
+	sql_int(w, " AND created_at < ?", to);
+	if (q->shop_id > 0)
+		sql_int(w, " AND shop_id = ?", q->shop_id);
+	else if (scope == SCOPE_SHOP)
+		sql_int(w, " AND shop_id = ?", q->node_id);
+	if (scope == SCOPE_GROUP)
+		sql_add(w, " AND shop_id IN (SELECT id FROM sub)");
+	if (q->id > 0)
+		sql_int(w, " AND id = ?", q->id);
+	if (q->amount_cmp != AMOUNT_ANY) {
+		sql_add(w, " AND amount_initial");
+		sql_int(w, amount_op[q->amount_cmp], q->amount);
+	}
+	if (q->method >= 0)
+		sql_int(w, " AND method = ?", q->method);
+	if (q->batch_id > 0)
+		sql_int(w, " AND batch_id = ?", q->batch_id);
+	if (q->order_ref_like != NULL) {
+		if (path == PATH_REF_PREFIX) {
+			sql_text(w, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
+			sql_text(w, " AND order_ref < ? COLLATE NOCASE", rp->prefix_end);
+		} else if (path == PATH_REF_GRAMS) {
+			sql_text(w, " AND id IN (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?)",
+			         rp->match);
+		}
+		sql_text(w, " AND order_ref LIKE ? ESCAPE '\\'", q->order_ref_like);
+	}
+	if (q->type >= 0)
+		sql_int(w, " AND type = ?", q->type);
+	if (q->status >= 0)
+		sql_int(w, " AND status = ?", q->status);
+	if (q->acq >= 0)
+		sql_int(w, " AND acq = ?", q->acq);
+	if (q->contract_number != NULL) {
+		sql_int(w, " AND contract_id IN (SELECT id FROM contract WHERE brand_id = ?",
+		        q->brand_id);
+		sql_text(w, " AND number = ?)", q->contract_number);
+	}
+	if (q->email != NULL)
+		sql_text(w, " AND email = ? COLLATE NOCASE", q->email);
+	if (q->currency != NULL)
+		sql_text(w, " AND currency = ?", q->currency);
+	if (q->wallet != NULL)
+		sql_text(w, " AND wallet = ?", q->wallet);
+	/* After the keyset (created_at, id): `to` already stops at its instant. */
+	if (q->after_created_at > 0) {
+		sql_int(w, " AND (created_at < ?", q->after_created_at);
+		sql_int(w, " OR id < ?)", q->after_id);
+	}
+}
+
+int
+lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
+{
+	struct ref_pattern rp;
+	struct sql w;
+	enum scope scope;
+	enum path path;
+	sqlite3_stmt *s;
+	struct txn t;
+	int64_t to = q->to;
+	int src, rc;
+
+	/* A deeper page ends where the previous one stopped: the index range starts there. */
+	if (q->after_created_at > 0 && q->after_created_at < to)
+		to = q->after_created_at + 1;
+	if (q->limit <= 0 || q->from >= to)
+		return ST_OK;
+	rc = scope_of(st, q, &scope);
+	if (rc != ST_OK || scope == SCOPE_NONE)
+		return rc;
+	if (q->order_ref_like != NULL)
+		ref_pattern_parse(q->order_ref_like, &rp);
+	else
+		memset(&rp, 0, sizeof(rp));
+	rc = path_choose(st, q, &rp, scope, to, &path);
+	if (rc != ST_OK)
+		return rc;
+
+	sql_init(&w);
+	if (scope == SCOPE_GROUP) {
+		sql_int(&w, "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?",
+		        q->brand_id);
+		sql_int(&w, " AND id = ?", q->node_id);
+		sql_int(&w,
+		        " UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id "
+		        "WHERE n.brand_id = ?) ",
+		        q->brand_id);
+	}
+	sql_add(&w, "SELECT " TXN_COLS);
+	sql_add(&w, path_from[path]);
+	where_filters(&w, q, &rp, scope, path, to);
+	sql_int(&w, " ORDER BY created_at DESC, id DESC LIMIT ?", q->limit);
+	s = sql_prepare(st, &w);
+	buf_cleanup(&w.text);
+	if (s == NULL)
+		return ST_STORE;
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		lite_txn_read(s, &t);
+		rc = cb(arg, &t);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "txn_search");
+	sqlite3_finalize(s);
+	return rc;
+}
