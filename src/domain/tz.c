@@ -3,7 +3,8 @@
  *
  * Offsets are today's (IANA tzdata 2025): the EU zones follow Directive 2000/84/EC, the
  * French overseas zones keep no summer time. Europe/Dublin's "negative DST" in tzdata gives
- * the same offsets as the EU rule on base 0, which is what is used here.
+ * the same offsets as the EU rule on base 0, which is what is used here. North America
+ * (Saint-Pierre-et-Miquelon, Québec) follows the US/Canadian rule of 2007.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 enum tz_rule {
 	TZ_FIXED, /* base offset all year */
 	TZ_EU,    /* base offset, +1 h while cal_eu_summer() */
+	TZ_NA,    /* base offset, +1 h from the second Sunday of March 02:00 local to the first
+	           * Sunday of November 02:00 local (summer time) */
 };
 
 struct tz {
@@ -49,6 +52,10 @@ static const struct tz zones[] = {
         {"Pacific/Noumea", 11 * H, TZ_FIXED},
         {"Pacific/Tahiti", -10 * H, TZ_FIXED},
         {"Pacific/Wallis", 12 * H, TZ_FIXED},
+        {"America/Miquelon", -3 * H, TZ_NA},
+        {"America/Montreal", -5 * H, TZ_NA},
+        {"America/Toronto", -5 * H, TZ_NA},
+        {"America/New_York", -5 * H, TZ_NA},
 };
 
 #undef H
@@ -89,10 +96,35 @@ tz_name(const struct tz *zone)
 	return zone->name;
 }
 
+/* The n-th Sunday (1-based) of month m of year y, as a day number. */
+static int64_t
+nth_sunday(int y, int m, int n)
+{
+	int64_t first = cal_days_from_civil(y, m, 1);
+	int64_t wd = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday; 0 = Sunday */
+
+	return first + (7 - wd) % 7 + 7 * (n - 1);
+}
+
+/* US/Canadian summer time of a zone of base offset base: it starts at 02:00 standard time and
+ * ends at 02:00 summer time (01:00 standard), local. */
+static bool
+na_summer(int64_t t_us, int base)
+{
+	int y, m, d;
+	int64_t start, end;
+
+	cal_civil_from_days(floor_div(t_us, CAL_US_PER_DAY), &y, &m, &d);
+	start = nth_sunday(y, 3, 2) * CAL_US_PER_DAY + (int64_t)(2 * 3600 - base) * CAL_US_PER_S;
+	end = nth_sunday(y, 11, 1) * CAL_US_PER_DAY + (int64_t)(1 * 3600 - base) * CAL_US_PER_S;
+	return t_us >= start && t_us < end;
+}
+
 int
 tz_offset(const struct tz *zone, int64_t t_us)
 {
-	if (zone->rule == TZ_EU && cal_eu_summer(t_us))
+	if ((zone->rule == TZ_EU && cal_eu_summer(t_us)) ||
+	    (zone->rule == TZ_NA && na_summer(t_us, zone->base)))
 		return zone->base + 3600;
 	return zone->base;
 }

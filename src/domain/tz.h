@@ -1,9 +1,10 @@
 /*
  * tz.h - per-user time zones, from a fixed table, without a time zone database.
  *
- * A zone is either a fixed offset from UTC or a base offset plus the EU summer-time rule
+ * A zone is either a fixed offset from UTC or a base offset plus a summer-time rule: the EU's
  * (calendar.h, cal_eu_summer: +1 h from the last Sunday of March 01:00 UTC to the last Sunday
- * of October 01:00 UTC). Only the zones listed by tz_count/tz_name_at exist; their rules are
+ * of October 01:00 UTC) or North America's (+1 h from the second Sunday of March 02:00 local
+ * to the first Sunday of November 02:00 local). Only the zones listed by tz_count/tz_name_at exist; their rules are
  * the current ones, applied to every year (no historical data). Pure computation: no I/O, no
  * TZ variable, no localtime, so any thread may use any zone at any time.
  *
@@ -63,7 +64,7 @@ void tz_format_iso(const struct tz *zone, int64_t t_us, char out[26]);
 size_t tz_count(void);
 
 /* The IANA name of the i-th supported zone (UTC, then Europe/Paris and the EU zones, then the
- * French overseas zones), or NULL when i >= tz_count(). Static. */
+ * French overseas zones, then North America), or NULL when i >= tz_count(). Static. */
 const char *tz_name_at(size_t i);
 
 #endif

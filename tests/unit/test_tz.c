@@ -4,6 +4,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -36,6 +37,7 @@ zone(const char *name)
 static const struct {
 	const char *name;
 	int winter, summer;
+	bool na; /* the North American rule, not the EU's */
 } zones[] = {
         {"UTC", 0, 0},
         {"Europe/Paris", 1 * H, 2 * H},
@@ -60,6 +62,10 @@ static const struct {
         {"Pacific/Noumea", 11 * H, 11 * H},
         {"Pacific/Tahiti", -10 * H, -10 * H},
         {"Pacific/Wallis", 12 * H, 12 * H},
+        {"America/Miquelon", -3 * H, -2 * H, true},
+        {"America/Montreal", -5 * H, -4 * H, true},
+        {"America/Toronto", -5 * H, -4 * H, true},
+        {"America/New_York", -5 * H, -4 * H, true},
 };
 
 #define NZONES (sizeof(zones) / sizeof(zones[0]))
@@ -87,7 +93,7 @@ static void
 test_winter_summer(void **state)
 {
 	int64_t winter[] = {utc(2026, 1, 15, 12, 0, 0), utc(2026, 12, 31, 23, 59, 59),
-	                    utc(2025, 11, 1, 0, 0, 0), utc(2030, 2, 1, 6, 0, 0)};
+	                    utc(2025, 11, 15, 0, 0, 0), utc(2030, 2, 1, 6, 0, 0)};
 	int64_t summer[] = {utc(2026, 7, 15, 12, 0, 0), utc(2026, 4, 1, 0, 0, 0),
 	                    utc(2025, 10, 1, 0, 0, 0), utc(2030, 6, 21, 18, 0, 0)};
 
@@ -124,6 +130,9 @@ test_switch_instants(void **state)
 		for (size_t i = 0; i < NZONES; i++) {
 			const struct tz *z = zone(zones[i].name);
 			int before = rows[r].to_summer ? zones[i].winter : zones[i].summer;
+
+			if (zones[i].na)
+				continue;
 			int after = rows[r].to_summer ? zones[i].summer : zones[i].winter;
 
 			assert_int_equal(tz_offset(z, at - 1), before);
@@ -131,6 +140,43 @@ test_switch_instants(void **state)
 			assert_int_equal(tz_offset(z, at + 1), after);
 		}
 	}
+}
+
+static void
+test_na_switch_instants(void **state)
+{
+	/* Second Sunday of March 02:00 local standard time, first Sunday of November 02:00 local
+	 * summer time: in UTC, 07:00 and 06:00 for base -5, 05:00 and 04:00 for Miquelon (-3). */
+	static const struct {
+		const char *name;
+		int y, m, d, h;
+		int to_summer;
+	} rows[] = {
+	        {"America/Montreal", 2026, 3, 8, 7, 1}, {"America/Montreal", 2026, 11, 1, 6, 0},
+	        {"America/New_York", 2025, 3, 9, 7, 1}, {"America/New_York", 2025, 11, 2, 6, 0},
+	        {"America/Toronto", 2027, 3, 14, 7, 1}, {"America/Toronto", 2027, 11, 7, 6, 0},
+	        {"America/Miquelon", 2026, 3, 8, 5, 1}, {"America/Miquelon", 2026, 11, 1, 4, 0},
+	};
+
+	(void)state;
+	for (size_t r = 0; r < NROWS; r++) {
+		const struct tz *z = zone(rows[r].name);
+		int64_t at = utc(rows[r].y, rows[r].m, rows[r].d, rows[r].h, 0, 0);
+		int base = tz_offset(z, utc(rows[r].y, 1, 15, 12, 0, 0));
+		int before = rows[r].to_summer ? base : base + H;
+		int after = rows[r].to_summer ? base + H : base;
+
+		assert_int_equal(tz_offset(z, at - 1), before);
+		assert_int_equal(tz_offset(z, at), after);
+		assert_int_equal(tz_offset(z, at + 1), after);
+	}
+	/* The gap and the repeated hour, as in the EU zones. */
+	assert_int_equal(tz_local_to_utc(zone("America/Montreal"), cal_days_from_civil(2026, 3, 8),
+	                                 2 * 3600 + 1800),
+	                 utc(2026, 3, 8, 7, 30, 0));
+	assert_int_equal(tz_local_to_utc(zone("America/Montreal"), cal_days_from_civil(2026, 11, 1),
+	                                 1 * 3600 + 1800),
+	                 utc(2026, 11, 1, 5, 30, 0));
 }
 
 static void
@@ -397,7 +443,7 @@ test_unknown(void **state)
 	        "UTC+1",
 	        "Etc/UTC",
 	        "CET",
-	        "America/New_York",
+	        "America/Chicago",
 	        "Europe/Paris\n",
 	};
 	char long_name[4097];
@@ -457,6 +503,7 @@ main(void)
 	        cmocka_unit_test(test_table),
 	        cmocka_unit_test(test_winter_summer),
 	        cmocka_unit_test(test_switch_instants),
+	        cmocka_unit_test(test_na_switch_instants),
 	        cmocka_unit_test(test_day),
 	        cmocka_unit_test(test_day_start),
 	        cmocka_unit_test(test_local_to_utc),
