@@ -309,6 +309,7 @@ load_session(void *arg, const struct session_row *row)
 	memcpy(s.name, ua.u.name, sizeof(s.name));
 	memcpy(s.email, ua.u.email, sizeof(s.email));
 	memcpy(s.device, row->device, sizeof(s.device));
+	memcpy(s.time_zone, ua.time_zone, sizeof(s.time_zone));
 	memcpy(s.token_hash, row->token_hash, sizeof(s.token_hash));
 	memcpy(s.csrf_hash, row->csrf_hash, sizeof(s.csrf_hash));
 	s.created_at = row->created_at;

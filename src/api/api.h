@@ -35,6 +35,10 @@ int api_me_edit(struct req *r);
 int api_actions_list(struct req *r);
 int api_actions_export(struct req *r);
 
+/* A user's journal columns and landing page, SPEC §3 (api/prefs.c). */
+int api_prefs_get(struct req *r);
+int api_prefs_edit(struct req *r);
+
 /* The back office's transactions and cash operations, SPEC §5, §6 (api/transactions.c). */
 int api_transactions_search(struct req *r);
 int api_transactions_get(struct req *r);
@@ -47,6 +51,7 @@ int api_transactions_block_card(struct req *r);
 int api_transactions_capture_all(struct req *r);
 int api_transactions_send_all(struct req *r);
 int api_batches_search(struct req *r);
+int api_batches_export(struct req *r);
 
 /* Home page statistics, SPEC §12 (api/stats.c). */
 int api_stats(struct req *r);

@@ -240,6 +240,7 @@ signin_record(struct work_job *w, struct store *st)
 	memcpy(j->s.name, u->name, sizeof(j->s.name));
 	memcpy(j->s.email, u->email, sizeof(j->s.email));
 	memcpy(j->s.device, row.device, sizeof(j->s.device));
+	memcpy(j->s.time_zone, j->user.time_zone, sizeof(j->s.time_zone));
 	memcpy(j->s.token_hash, row.token_hash, sizeof(j->s.token_hash));
 	memcpy(j->s.csrf_hash, row.csrf_hash, sizeof(j->s.csrf_hash));
 	j->s.created_at = j->s.last_seen_at = j->s.persisted_at = now;

@@ -10,18 +10,25 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/columns.h"
 #include "api/csv.h"
 #include "api/json.h"
 #include "api/render.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
+#include "domain/tz.h"
 #include "service/payments.h"
 
 #define TXN_PAGE_DEFAULT 50
 #define TXN_PAGE_MAX     500
 #define EXPORT_PAGE_ROWS 2000
 #define EXPORT_CHUNK_MAX (16 * 1024 * 1024)
+#define PERIOD_HELP                                                                                \
+	"from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] in your time zone, from "   \
+	"before to)."
 
 struct tx_job {
 	struct http_job base; /* first */
@@ -44,7 +51,11 @@ struct tx_job {
 	char rang[4];
 	int64_t batch_number;
 	char twice[24]; /* a query parameter given twice */
-	char *chunk;    /* export: this page as CSV */
+	/* Export: the user's columns and time zone, read by the first page. */
+	bool prefs_loaded;
+	struct columns cols;
+	const struct tz *zone;
+	char *chunk; /* export: this page as CSV */
 	size_t chunk_len;
 };
 
@@ -144,10 +155,11 @@ url_decode(const char *in, size_t len, char *out, size_t cap)
 	return 0;
 }
 
-/* A date "YYYY-MM-DD" or a date and time "YYYY-MM-DDTHH:MM[:SS]" in Paris time, as an instant.
- * end: a date alone means the end of that day (the next day's start). -1 when malformed. */
+/* A date "YYYY-MM-DD" or a date and time "YYYY-MM-DDTHH:MM[:SS]" in the zone z, as an
+ * instant. end: a date alone means the end of that day (the next day's start). -1 when
+ * malformed. */
 static int
-parse_when(const char *v, bool end, int64_t *out)
+parse_when(const char *v, const struct tz *z, bool end, int64_t *out)
 {
 	char date[11];
 	int64_t day;
@@ -161,7 +173,7 @@ parse_when(const char *v, bool end, int64_t *out)
 	if (cal_date_parse(date, &day) != 0)
 		return -1;
 	if (len == 10) {
-		*out = cal_business_day_start(day + (end ? 1 : 0));
+		*out = tz_day_start(z, day + (end ? 1 : 0));
 		return 0;
 	}
 	if ((len != 16 && len != 19) || v[10] != 'T' || v[13] != ':' || (len == 19 && v[16] != ':'))
@@ -175,7 +187,7 @@ parse_when(const char *v, bool end, int64_t *out)
 		ss = (v[17] - '0') * 10 + (v[18] - '0');
 	if (hh > 23 || mm > 59 || ss > 59)
 		return -1;
-	*out = cal_business_day_start(day) + ((int64_t)hh * 3600 + mm * 60 + ss) * CAL_US_PER_S;
+	*out = tz_local_to_utc(z, day, hh * 3600 + mm * 60 + ss);
 	/* An end time takes its whole second. */
 	if (end)
 		*out += CAL_US_PER_S;
@@ -222,6 +234,8 @@ parse_search(struct req *r, struct tx_job *j)
 	                                         r->h2o->path.len - r->h2o->query_at - 1);
 	bool have_from = false, have_to = false;
 	char seen[32][24]; /* a parameter given twice is refused, never half-used */
+	const struct tz *zone =
+	        tz_find(j->who.time_zone) ? tz_find(j->who.time_zone) : tz_default();
 	size_t p = 0, nseen = 0;
 	int v;
 
@@ -251,11 +265,11 @@ parse_search(struct req *r, struct tx_job *j)
 			return "query";
 		p = end + 1;
 		if (strcmp(key, "from") == 0) {
-			if (parse_when(val, false, &j->q.from) != 0)
+			if (parse_when(val, zone, false, &j->q.from) != 0)
 				return "from";
 			have_from = true;
 		} else if (strcmp(key, "to") == 0) {
-			if (parse_when(val, true, &j->q.to) != 0)
+			if (parse_when(val, zone, true, &j->q.to) != 0)
 				return "to";
 			have_to = true;
 		} else if (strcmp(key, "id") == 0) {
@@ -437,10 +451,7 @@ api_transactions_search(struct req *r)
 
 	if (bad != NULL) {
 		tx_free(&j->base);
-		json_bad_field(
-		        r, bad,
-		        "from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], Paris "
-		        "time, from before to); see the documentation for the other filters.");
+		json_bad_field(r, bad, PERIOD_HELP " see the documentation for the other filters.");
 		return 0;
 	}
 	j->base.work.run = search_run;
@@ -647,80 +658,97 @@ repoint(struct tx_job *j, const struct tx_job *from)
 	j->q.wallet = from->q.wallet ? j->wallet : NULL;
 }
 
-static const char *const export_columns[] = {"id",
-                                             "created_at",
-                                             "type",
-                                             "status",
-                                             "acquirer_status",
-                                             "amount_initial",
-                                             "amount_current",
-                                             "currency",
-                                             "order_ref",
-                                             "card_masked",
-                                             "payment_method",
-                                             "email",
-                                             "customer_country",
-                                             "card_country",
-                                             "authorization_number",
-                                             "refusal_reason",
-                                             NULL};
-
 struct export_ctx {
 	struct tx_job *j;
 	struct buf *b;
 	void (*field)(struct buf *b, const char *value, bool first);
+	int64_t now;
 };
 
+static void
+export_last(struct tx_job *j, int64_t created_at, int64_t id)
+{
+	j->last_created_at = created_at;
+	j->last_id = id;
+	j->n++;
+}
+
 static int
-export_row(void *arg, const struct txn *t)
+export_txn(void *arg, const struct txn *t)
 {
 	struct export_ctx *x = arg;
-	struct tx_job *j = x->j;
-	struct buf *b = x->b;
-	char id[24], created[25], ai[24], ac[24];
+	char scratch[COLUMN_VALUE_MAX];
 
-	snprintf(id, sizeof(id), "%lld", (long long)t->id);
-	cal_instant_format(t->created_at, created);
-	snprintf(ai, sizeof(ai), "%lld", (long long)t->amount_initial);
-	snprintf(ac, sizeof(ac), "%lld", (long long)t->amount_current);
-	x->field(b, id, true);
-	x->field(b, created, false);
-	x->field(b, txn_type_name(t->type), false);
-	x->field(b, txn_status_name(t->status), false);
-	x->field(b, txn_acq_name(t->acq), false);
-	x->field(b, ai, false);
-	x->field(b, ac, false);
-	x->field(b, t->currency, false);
-	x->field(b, t->order_ref, false);
-	x->field(b, t->card_masked, false);
-	x->field(b, card_method_name(t->method), false);
-	x->field(b, t->email, false);
-	x->field(b, t->customer_country, false);
-	x->field(b, t->card_country, false);
-	x->field(b, t->auth_number, false);
-	x->field(b, refusal_code(t->refusal), false);
-	csv_end(b);
-	j->last_created_at = t->created_at;
-	j->last_id = t->id;
-	j->n++;
-	return b->failed ? ST_TOOBIG : ST_OK;
+	for (int i = 0; i < x->j->cols.n; i++)
+		x->field(x->b, column_txn(x->j->cols.v[i], t, x->j->zone, x->now, scratch), i == 0);
+	csv_end(x->b);
+	export_last(x->j, t->created_at, t->id);
+	return x->b->failed ? ST_TOOBIG : ST_OK;
 }
+
+static int
+export_batch(void *arg, const struct batch *bt)
+{
+	struct export_ctx *x = arg;
+	char scratch[COLUMN_VALUE_MAX];
+
+	for (int i = 0; i < x->j->cols.n; i++)
+		x->field(x->b, column_batch(x->j->cols.v[i], bt, x->j->zone, scratch), i == 0);
+	csv_end(x->b);
+	export_last(x->j, bt->created_at, bt->id);
+	return x->b->failed ? ST_TOOBIG : ST_OK;
+}
+
+/* The first page reads the user's columns and zone; the next ones get them from it. */
+static int
+export_prefs(struct tx_job *j, struct store *st)
+{
+	enum journal jr = j->batches ? JOURNAL_BATCHES : JOURNAL_TRANSACTIONS;
+	struct user_auth ua;
+	int rc;
+
+	if (j->prefs_loaded)
+		return ST_OK;
+	rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &ua);
+	if (rc != ST_OK)
+		return rc;
+	j->zone = tz_find(ua.time_zone);
+	if (j->zone == NULL)
+		j->zone = tz_default();
+	crypto_wipe(ua.u.password_hash, sizeof(ua.u.password_hash));
+	rc = prefs_columns(st, j->who.brand_id, j->who.user_id, jr, &j->cols);
+	j->prefs_loaded = rc == ST_OK;
+	return rc;
+}
+
+static void batch_query_of(const struct tx_job *j, struct batch_query *q);
+static const char *batch_filters_only(const struct tx_job *j);
 
 static int
 export_page_run(struct work_job *w, struct store *st)
 {
 	struct tx_job *j = (struct tx_job *)w;
+	enum journal jr = j->batches ? JOURNAL_BATCHES : JOURNAL_TRANSACTIONS;
 	struct buf b;
-	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field};
-	int rc;
+	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field, clock_now_us()};
+	int rc = export_prefs(j, st);
 
+	if (rc != ST_OK)
+		return rc;
 	buf_init(&b, EXPORT_CHUNK_MAX);
 	if (j->q.after_created_at == 0) { /* the first page starts with the header line */
-		for (int i = 0; export_columns[i] != NULL; i++)
-			x.field(&b, export_columns[i], i == 0);
+		for (int i = 0; i < j->cols.n; i++)
+			x.field(&b, column_key(jr, j->cols.v[i]), i == 0);
 		csv_end(&b);
 	}
-	rc = st->ops->txn_search(st, &j->q, export_row, &x);
+	if (j->batches) {
+		struct batch_query q;
+
+		batch_query_of(j, &q);
+		rc = st->ops->batch_search(st, &q, export_batch, &x);
+	} else {
+		rc = st->ops->txn_search(st, &j->q, export_txn, &x);
+	}
 	if (rc == ST_OK) {
 		j->chunk_len = b.len;
 		j->chunk = buf_take(&b);
@@ -757,26 +785,29 @@ export_page_respond(struct http_job *hj, struct req *r)
 		es->started = true;
 		r->h2o->res.status = 200;
 		r->h2o->res.reason = "OK";
-		if (es->tmpl.txt) {
-			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE,
-			               NULL, H2O_STRLIT("text/plain; charset=utf-8"));
-			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers,
-			               H2O_TOKEN_CONTENT_DISPOSITION, NULL,
-			               H2O_STRLIT("attachment; filename=\"transactions.txt\""));
-		} else {
-			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE,
-			               NULL, H2O_STRLIT("text/csv; charset=utf-8"));
-			h2o_add_header(&r->h2o->pool, &r->h2o->res.headers,
-			               H2O_TOKEN_CONTENT_DISPOSITION, NULL,
-			               H2O_STRLIT("attachment; filename=\"transactions.csv\""));
-		}
+		static const char *const names[2][2] = {
+		        {"attachment; filename=\"transactions.csv\"",
+		         "attachment; filename=\"transactions.txt\""},
+		        {"attachment; filename=\"batches.csv\"",
+		         "attachment; filename=\"batches.txt\""}};
+		const char *type =
+		        es->tmpl.txt ? "text/plain; charset=utf-8" : "text/csv; charset=utf-8";
+		const char *name = names[es->tmpl.batches][es->tmpl.txt];
+
+		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+		               type, strlen(type));
+		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_DISPOSITION,
+		               NULL, name, strlen(name));
 		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 		               H2O_STRLIT("no-store"));
 		es->gen.proceed = export_proceed;
 		es->gen.stop = export_stop;
 		h2o_start_response(r->h2o, &es->gen);
 	}
-	/* The next page starts after this page's last row. */
+	/* The next page starts after this page's last row, with the first page's columns. */
+	es->tmpl.prefs_loaded = true;
+	es->tmpl.cols = j->cols;
+	es->tmpl.zone = j->zone;
 	es->tmpl.q.after_created_at = j->last_created_at;
 	es->tmpl.q.after_id = j->last_id;
 	es->done = j->n < es->tmpl.q.limit;
@@ -820,9 +851,9 @@ export_proceed(h2o_generator_t *gen, h2o_req_t *req)
 		h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
 }
 
-/* Same query parameters as the search; limit and cursor do not apply. */
-int
-api_transactions_export(struct req *r)
+/* Same query parameters as the search or the batch journal; limit and cursor do not apply. */
+static int
+export_start(struct req *r, bool batches)
 {
 	struct tx_job *probe = tx_new(r);
 	struct export_state *es;
@@ -830,15 +861,17 @@ api_transactions_export(struct req *r)
 	int rc;
 
 	probe->export = true;
+	probe->batches = batches;
 	bad = parse_search(r, probe);
 	if (bad == NULL && (probe->q.after_created_at != 0 || probe->q.limit != TXN_PAGE_DEFAULT))
 		bad = probe->q.after_created_at != 0 ? "cursor" : "limit";
+	if (bad == NULL && batches)
+		bad = batch_filters_only(probe);
 	if (bad != NULL) {
 		tx_free(&probe->base);
-		json_bad_field(
-		        r, bad,
-		        "from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], Paris "
-		        "time); the export takes the search's filters, not limit or cursor.");
+		json_bad_field(r, bad,
+		               PERIOD_HELP
+		               " The export takes the journal's filters, not limit or cursor.");
 		return 0;
 	}
 	es = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*es), export_dispose);
@@ -855,7 +888,30 @@ api_transactions_export(struct req *r)
 	return 0;
 }
 
+int
+api_transactions_export(struct req *r)
+{
+	return export_start(r, false);
+}
+
+int
+api_batches_export(struct req *r)
+{
+	return export_start(r, true);
+}
+
 /* --- settlement batches (SPEC §7, §16; Vision manual §5.1) ------------------------------------ */
+
+/* The transactions' own filters do not apply to batches: NULL, or "query". */
+static const char *
+batch_filters_only(const struct tx_job *j)
+{
+	return j->q.id || j->q.shop_id || j->q.batch_id || j->q.order_ref_like || j->q.type >= 0 ||
+	                       j->q.status >= 0 || j->q.acq >= 0 || j->q.email || j->q.currency ||
+	                       j->q.wallet
+	               ? "query"
+	               : NULL;
+}
 
 struct batch_ctx {
 	struct tx_job *j;
@@ -889,27 +945,34 @@ batch_push(void *arg, const struct batch *b)
 	return ST_OK;
 }
 
+static void
+batch_query_of(const struct tx_job *j, struct batch_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->brand_id = j->who.brand_id;
+	q->node_id = j->who.node_id;
+	q->from = j->q.from;
+	q->to = j->q.to;
+	q->after_created_at = j->q.after_created_at;
+	q->after_id = j->q.after_id;
+	q->limit = j->q.limit;
+	q->amount_cmp = j->q.amount_cmp;
+	q->amount = j->q.amount;
+	q->contract_number = j->q.contract_number;
+	q->rang = j->rang[0] ? j->rang : NULL;
+	q->number = j->batch_number;
+	q->method = j->q.method;
+}
+
 static int
 batches_run(struct work_job *w, struct store *st)
 {
 	struct tx_job *j = (struct tx_job *)w;
-	struct batch_query q = {0};
+	struct batch_query q;
 	struct batch_ctx x = {j, json_array()};
 	int rc;
 
-	q.brand_id = j->who.brand_id;
-	q.node_id = j->who.node_id;
-	q.from = j->q.from;
-	q.to = j->q.to;
-	q.after_created_at = j->q.after_created_at;
-	q.after_id = j->q.after_id;
-	q.limit = j->q.limit;
-	q.amount_cmp = j->q.amount_cmp;
-	q.amount = j->q.amount;
-	q.contract_number = j->q.contract_number;
-	q.rang = j->rang[0] ? j->rang : NULL;
-	q.number = j->batch_number;
-	q.method = j->q.method;
+	batch_query_of(j, &q);
 	rc = st->ops->batch_search(st, &q, batch_push, &x);
 	if (rc != ST_OK) {
 		json_decref(x.items);
@@ -934,17 +997,11 @@ api_batches_search(struct req *r)
 
 	j->batches = true;
 	bad = parse_search(r, j);
-	/* The transactions' own filters do not apply to batches. */
-	if (bad == NULL &&
-	    (j->q.id || j->q.shop_id || j->q.batch_id || j->q.order_ref_like || j->q.type >= 0 ||
-	     j->q.status >= 0 || j->q.acq >= 0 || j->q.email || j->q.currency || j->q.wallet))
-		bad = "query";
+	if (bad == NULL)
+		bad = batch_filters_only(j);
 	if (bad != NULL) {
 		tx_free(&j->base);
-		json_bad_field(
-		        r, bad,
-		        "from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], Paris "
-		        "time); limit and cursor page the journal.");
+		json_bad_field(r, bad, PERIOD_HELP " limit and cursor page the journal.");
 		return 0;
 	}
 	j->base.work.run = batches_run;

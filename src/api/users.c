@@ -17,6 +17,7 @@
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/password.h"
+#include "domain/tz.h"
 
 #define TEMP_PASSWORD_LEN 16
 #define ACTIONS_PAGE      100
@@ -69,6 +70,9 @@ user_job_respond(struct http_job *hj, struct req *r)
 	}
 	if (j->end_session)
 		session_cache_remove_user(r->app->sessions, j->target.u.brand_id, j->target.u.id);
+	else if (j->op == U_EDIT || j->op == U_ME_EDIT)
+		session_cache_set_zone(r->app->sessions, j->target.u.brand_id, j->target.u.id,
+		                       j->target.time_zone);
 	if (j->csv != NULL) {
 		http_reply_download(r, "text/csv; charset=utf-8", "actions.csv", j->csv,
 		                    j->csv_len);
@@ -322,9 +326,7 @@ apply_fields(json_t *o, struct user_auth *ua, const char **field)
 	else if (g != 1)
 		return *field = "language", ST_INVALID;
 	if ((g = json_get_text(o, "time_zone", text, sizeof(ua->time_zone))) == 0 &&
-	    strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/+-0123456789") ==
-	            strlen(text) &&
-	    strchr(text, '/') != NULL)
+	    tz_find(text) != NULL)
 		memcpy(ua->time_zone, text, sizeof(ua->time_zone));
 	else if (g != 1)
 		return *field = "time_zone", ST_INVALID;

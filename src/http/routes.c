@@ -43,6 +43,10 @@ const struct route routes[] = {
         {"GET", "/bo/api/me", api_me_get, AUTH_SESSION, 0, P_ALL, 0, "one's personal information"},
         {"PATCH", "/bo/api/me", api_me_edit, AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0,
          "change one's personal information"},
+        {"GET", "/bo/api/me/preferences", api_prefs_get, AUTH_SESSION, 0, P_ALL, 0,
+         "one's journal columns and landing page"},
+        {"PATCH", "/bo/api/me/preferences", api_prefs_edit, AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0,
+         "choose journal columns or the landing page"},
 
         /* Management (Vision manual §11): administrators only. */
         {"GET", "/bo/api/users", api_users_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
@@ -87,6 +91,8 @@ const struct route routes[] = {
         /* Settlement batches (SPEC §7). */
         {"GET", "/bo/api/batches", api_batches_search, AUTH_SESSION, 0, P_SEARCH, 0,
          "the batch journal"},
+        {"GET", "/bo/api/batches/export", api_batches_export, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the batch journal as CSV or TXT"},
 
         /* Activity statistics (SPEC §12). */
         {"GET", "/bo/api/stats", api_stats, AUTH_SESSION, 0, P_SEARCH, 0, "activity statistics"},

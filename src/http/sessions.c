@@ -3,6 +3,7 @@
  * one mutex, held for a look-up or a change only.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,5 +197,18 @@ session_cache_set_next(struct session_cache *c, int64_t brand_id, int64_t user_i
 	e = find_user_locked(c, brand_id, user_id);
 	if (e != NULL)
 		e->s.next = next;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+session_cache_set_zone(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                       const char *time_zone)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = find_user_locked(c, brand_id, user_id);
+	if (e != NULL)
+		snprintf(e->s.time_zone, sizeof(e->s.time_zone), "%s", time_zone);
 	pthread_mutex_unlock(&c->lock);
 }

@@ -30,6 +30,7 @@ struct session {
 	char name[81];
 	char email[255];
 	char device[81];
+	char time_zone[41]; /* the user's zone: how their dates and times are read (tz.h) */
 	unsigned char token_hash[32];
 	unsigned char csrf_hash[32];
 	int64_t created_at;
@@ -64,5 +65,8 @@ int session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t use
 void session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id);
 void session_cache_set_next(struct session_cache *c, int64_t brand_id, int64_t user_id,
                             enum next_step next);
+/* Sets the time zone of a user's session, if they have one. */
+void session_cache_set_zone(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                            const char *time_zone);
 
 #endif

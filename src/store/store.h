@@ -314,38 +314,30 @@ struct store_ops {
 	/* Writes name, email, mobile, profile, node, language and time zone. */
 	int (*user_update)(struct store *st, const struct user_auth *ua);
 	int (*user_unlock)(struct store *st, int64_t brand_id, int64_t id);
+	/* A user's preferences (SPEC §3: journal columns, landing page): text under a name.
+	 * pref_get: ST_NOTFOUND when unset, ST_TOOBIG when longer than cap - 1. pref_put with
+	 * value NULL: unset. */
+	int (*pref_get)(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
+	                char *out, size_t cap);
+	int (*pref_put)(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
+	                const char *value, int64_t now);
 
 	/* Settlement. due: the contracts with transactions to send whose bank day is at most day,
-
 	 * every brand. batch_close: in the caller's transaction, one batch for the contract's due
-
 	 * transactions (ST_NOTFOUND when none): numbered, totalled, the transactions sent and
-
 	 * their history written; due cancellations leave the queue without a batch. */
-
 	int (*batch_due_each)(struct store *st, int64_t day, store_due_cb cb, void *arg);
-
 	int (*batch_close)(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
-
 	                   int64_t now, struct batch *out);
-
 	int (*batch_unwritten_each)(struct store *st, store_batch_cb cb, void *arg);
-
 	int (*batch_written)(struct store *st, int64_t id);
-
 	int (*batch_txns_each)(struct store *st, int64_t brand_id, int64_t batch_id,
-	                       store_txn_cb cb,
-
-	                       void *arg);
-
+	                       store_txn_cb cb, void *arg);
 	int (*batch_search)(struct store *st, const struct batch_query *q, store_batch_cb cb,
-
 	                    void *arg);
 
 	/* The daily roll-ups of the shops of a node and below, from_day..to_day, by day. */
-
 	int (*stats_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
-
 	                  int64_t to_day, store_stats_cb cb, void *arg);
 
 	/* The mail outbox. */

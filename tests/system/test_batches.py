@@ -114,6 +114,30 @@ def test_batch_journal_and_its_transactions(srv):
         assert s.get(srv.base + base + '&' + bad).status_code == 400, bad
     assert s.get(srv.base + '/bo/api/batches').status_code == 400
     assert s.get(srv.base + f'/bo/api/batches?from={today()}&to={today()}&type=debit').status_code == 400
+    # The export: the journal's rows in the user's columns (here the default), CSV and TXT.
+    import csv
+    import io
+    r = s.get(srv.base + f'/bo/api/batches/export?format=csv&from={today()}&to={today()}')
+    assert r.status_code == 200 and 'filename="batches.csv"' in r.headers['Content-Disposition']
+    rows = list(csv.DictReader(io.StringIO(r.content.decode('utf-8'), newline='')))
+    assert len(rows) == len(items)
+    for row, b in zip(rows, items):
+        for k in ('number', 'transaction_count', 'credit_count', 'credit_amount', 'debit_count',
+                  'debit_amount', 'total', 'status', 'contract', 'rang', 'payment_method',
+                  'currency'):
+            assert row[k] == str(b[k]), k
+    r = s.patch(srv.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': csrf},
+                json={'columns': {'batches': ['total', 'number', 'file_name']}})
+    assert r.status_code == 200, r.text
+    r = s.get(srv.base + f"/bo/api/batches/export?format=txt&from={today()}&to={today()}"
+                         f"&contract={b['contract']}")
+    lines = r.content.decode('utf-8').split('\r\n')[:-1]
+    assert lines[0] == 'total\tnumber\tfile_name'
+    assert [l.split('\t')[:2] for l in lines[1:]] == [
+        [str(x['total']), str(x['number'])] for x in items if x['contract'] == b['contract']]
+    for bad in ('format=xls', 'order_ref=x', 'limit=5', 'cursor=1.1'):
+        r = s.get(srv.base + f'/bo/api/batches/export?from={today()}&to={today()}&{bad}')
+        assert r.status_code == 400, bad
     # The daily report goes through the outbox to the contract's report address.
     deadline = time.time() + 10
     while time.time() < deadline and not glob.glob(os.path.join(srv.tmp, 'spool', '*.eml')):

@@ -302,6 +302,11 @@ def test_another_brand_is_invisible(tx):
     assert not ids & set(foreign)
 
 
+def instant(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace('Z', '+00:00'))
+
+
 def test_export_matches_the_search_across_pages(tmp_path):
     """SPEC §16: one header line, then one line per transaction of the search, nothing else;
     4,500 rows stream in several pages."""
@@ -319,10 +324,13 @@ def test_export_matches_the_search_across_pages(tmp_path):
         listed = all_pages(srv, WIDE + '&limit=500')
         assert len(rows) == len(listed) > 4500
         for row, item in zip(rows, listed):
-            for k in ('id', 'created_at', 'type', 'status', 'acquirer_status', 'currency',
-                      'order_ref', 'card_masked'):
+            for k in ('id', 'type', 'status', 'acquirer_status', 'currency', 'order_ref',
+                      'card_masked'):
                 assert row[k] == str(item[k]), k
             assert int(row['amount_initial']) == item['amount_initial']
+            # The same instant, written in the user's zone (Paris by default).
+            assert row['created_at'][-6:] in ('+01:00', '+02:00')
+            assert instant(row['created_at']) == instant(item['created_at'])
         txt = get(srv, '/bo/api/transactions/export?format=txt&' + WIDE)
         assert txt.status_code == 200 and txt.headers['Content-Type'].startswith('text/plain')
         assert 'filename="transactions.txt"' in txt.headers['Content-Disposition']
@@ -373,3 +381,76 @@ def test_capture_all_and_send_all_on_a_search(tx):
     r = post(tx, '/bo/api/transactions/capture-all?' + filt)
     assert r.json() == {'processed': 0, 'refused': [], 'more': False}
     assert post(tx, '/bo/api/transactions/send-all').status_code == 400
+
+
+def patch(srv, path, body, profile='consultation'):
+    s, csrf = srv.users[profile]
+    return s.patch(srv.base + path, json=body, headers={'X-CSRF-Token': csrf})
+
+
+def test_export_in_the_users_columns_and_time_zone(tx):
+    """SPEC §3, §5: the export has the columns the user chose, in their order, and the
+    instants in the user's zone; the choice is kept across sign-ins."""
+    import csv
+    import io
+    from test_signin import sign_in, NEW_PASSWORD
+    chosen = ['order_ref', 'amount_current', 'created_at', 'three_d_secure', 'shop', 'id']
+    r = patch(tx, '/bo/api/me/preferences', {'columns': {'transactions': chosen}})
+    assert r.status_code == 200, r.text
+    assert r.json()['columns']['transactions'] == chosen
+    assert patch(tx, '/bo/api/me', {'time_zone': 'Pacific/Tahiti'}).status_code == 200
+    r = get(tx, '/bo/api/transactions/export?format=csv&' + WIDE)
+    rows = list(csv.reader(io.StringIO(r.content.decode('utf-8'), newline='')))
+    assert rows[0] == chosen
+    listed = all_pages(tx, WIDE + '&limit=500')
+    assert len(rows) - 1 == len(listed)
+    for row, item in zip(rows[1:], listed):
+        assert row[0] == item['order_ref'] and row[5] == item['id']
+        assert int(row[1]) == item['amount_current']
+        assert row[2].endswith('-10:00') and instant(row[2]) == instant(item['created_at'])
+    # Dates typed in the search are the user's days too.
+    day = rows[1][2][:10]
+    from datetime import datetime, timedelta, timezone
+    start = datetime.fromisoformat(day + 'T00:00:00-10:00')
+    in_day = [i for i in listed if start <= instant(i['created_at']) < start + timedelta(days=1)]
+    assert [i['id'] for i in all_pages(tx, f'from={day}&to={day}')] == [i['id'] for i in in_day]
+    # Kept across sign-ins; null is the default again.
+    s, r = sign_in(tx, 'demo.consultation', password=NEW_PASSWORD, takeover=True)
+    tx.users['consultation'] = (s, r.json()['csrf'])
+    r = get(tx, '/bo/api/me/preferences')
+    assert r.json()['columns']['transactions'] == chosen
+    assert 'Pacific/Tahiti' in r.json()['time_zones'] and r.json()['home'] == 'stats'
+    r = patch(tx, '/bo/api/me/preferences', {'columns': {'transactions': None}})
+    assert r.json()['columns']['transactions'][:2] == ['id', 'created_at']
+    assert patch(tx, '/bo/api/me', {'time_zone': 'Europe/Paris'}).status_code == 200
+
+
+@pytest.mark.parametrize('body', [
+    {'columns': {'transactions': ['id', 'id']}},
+    {'columns': {'transactions': ['id', 'card_number']}},
+    {'columns': {'transactions': []}},
+    {'columns': {'transactions': 'id,status'}},
+    {'columns': {'transactions': ['id,status']}},
+    {'columns': {'transactions': [1, 2]}},
+    {'columns': {'payments': ['id']}},
+    {'columns': ['id']},
+    {'home': 'users'},
+    {'home': 'nowhere'},
+    {'home': 7},
+    {'colour': 'blue'},
+])
+def test_preferences_refuse_bad_input_and_change_nothing(tx, body):
+    before = get(tx, '/bo/api/me/preferences').json()
+    r = patch(tx, '/bo/api/me/preferences', body)
+    assert r.status_code == 400 and r.json()['error'] in ('invalid_field', 'unknown_field'), r.text
+    assert get(tx, '/bo/api/me/preferences').json() == before
+
+
+def test_landing_page_and_time_zone_choices(tx):
+    r = patch(tx, '/bo/api/me/preferences', {'home': 'transactions'})
+    assert r.status_code == 200 and r.json()['home'] == 'transactions'
+    assert 'users' not in r.json()['available_homes']
+    assert patch(tx, '/bo/api/me/preferences', {'home': None}).json()['home'] == 'stats'
+    for bad in ('Mars/Olympus', 'europe/paris', 'Europe/Paris ', '', 'UTC' * 30):
+        r = patch(tx, '/bo/api/me', {'time_zone': bad})
+        assert r.status_code == 400 and 'time_zone' in r.text, (bad, r.text)

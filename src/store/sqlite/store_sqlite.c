@@ -70,6 +70,9 @@ enum stmt_id {
 	S_MAIL_ADD,
 	S_MAIL_UNSENT,
 	S_MAIL_SENT,
+	S_PREF_GET,
+	S_PREF_PUT,
+	S_PREF_DELETE,
 	S__COUNT
 };
 
@@ -128,6 +131,13 @@ static const char *const stmt_sql[S__COUNT] = {
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
         [S_MAIL_UNSENT] = "SELECT id, brand_id, recipient, subject, body, created_at FROM "
                           "mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        [S_PREF_GET] = "SELECT value FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
+                       "name = ?3",
+        [S_PREF_PUT] = "INSERT INTO user_pref(brand_id, user_id, name, value, updated_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = "
+                       "excluded.value, updated_at = excluded.updated_at",
+        [S_PREF_DELETE] = "DELETE FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
+                          "name = ?3",
         [S_MAIL_SENT] = "UPDATE mail_outbox SET sent_at = ?2, body = '' WHERE id = ?1",
         [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
         [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
@@ -1387,6 +1397,51 @@ lite_user_unlock(struct store *st, int64_t brand_id, int64_t id)
 }
 
 static int
+lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *name, char *out,
+              size_t cap)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_PREF_GET);
+	int src, rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, name);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) >= cap) {
+		rc = ST_TOOBIG;
+	} else if (src == SQLITE_ROW) {
+		text_copy(out, cap, s, 0);
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "pref_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
+              const char *value, int64_t now)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, value ? S_PREF_PUT : S_PREF_DELETE);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, name);
+	if (value != NULL) {
+		bind_text(s, 4, value);
+		sqlite3_bind_int64(s, 5, now);
+	}
+	return exec_done(ls, s, "pref_put");
+}
+
+static int
 lite_mail_add(struct store *st, const struct mail *m)
 {
 	struct sqlite_store *ls = lite(st);
@@ -1871,6 +1926,8 @@ static const struct store_ops sqlite_ops = {
         .node_within = lite_node_within,
         .user_update = lite_user_update,
         .user_unlock = lite_user_unlock,
+        .pref_get = lite_pref_get,
+        .pref_put = lite_pref_put,
         .mail_add = lite_mail_add,
         .mail_each_unsent = lite_mail_each_unsent,
         .mail_sent = lite_mail_sent,

@@ -1,0 +1,375 @@
+/*
+ * columns.c - the journals' column catalogues and their export text (columns.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/columns.h"
+#include "domain/calendar.h"
+
+enum txn_col {
+	TC_ID,
+	TC_CREATED_AT,
+	TC_TYPE,
+	TC_STATUS,
+	TC_ACQ,
+	TC_AMOUNT_INITIAL,
+	TC_AMOUNT_CURRENT,
+	TC_AMOUNT_REFUNDED,
+	TC_CURRENCY,
+	TC_ORDER_REF,
+	TC_CARD_MASKED,
+	TC_METHOD,
+	TC_EMAIL,
+	TC_CUSTOMER_COUNTRY,
+	TC_CARD_COUNTRY,
+	TC_AUTH_NUMBER,
+	TC_REFUSAL,
+	TC_CARD_EXPIRY,
+	TC_TDS,
+	TC_TDS_AUTH,
+	TC_TDS_GUARANTEED,
+	TC_SHOP,
+	TC_BATCH,
+	TC_BANK_DATE,
+	TC_WALLET,
+	TC_ACQUIRER,
+	TC_ISSUER,
+	TC_CARD_TYPE,
+	TC_CAPTURE,
+	TC_PARENT,
+	TC_ACCEPTED_AT,
+	TC_UPDATED_AT,
+	TC__COUNT
+};
+
+static const char *const txn_keys[TC__COUNT] = {
+        [TC_ID] = "id",
+        [TC_CREATED_AT] = "created_at",
+        [TC_TYPE] = "type",
+        [TC_STATUS] = "status",
+        [TC_ACQ] = "acquirer_status",
+        [TC_AMOUNT_INITIAL] = "amount_initial",
+        [TC_AMOUNT_CURRENT] = "amount_current",
+        [TC_AMOUNT_REFUNDED] = "amount_refunded",
+        [TC_CURRENCY] = "currency",
+        [TC_ORDER_REF] = "order_ref",
+        [TC_CARD_MASKED] = "card_masked",
+        [TC_METHOD] = "payment_method",
+        [TC_EMAIL] = "email",
+        [TC_CUSTOMER_COUNTRY] = "customer_country",
+        [TC_CARD_COUNTRY] = "card_country",
+        [TC_AUTH_NUMBER] = "authorization_number",
+        [TC_REFUSAL] = "refusal_reason",
+        [TC_CARD_EXPIRY] = "card_expiry",
+        [TC_TDS] = "three_d_secure",
+        [TC_TDS_AUTH] = "three_d_secure_authenticated",
+        [TC_TDS_GUARANTEED] = "three_d_secure_guaranteed",
+        [TC_SHOP] = "shop",
+        [TC_BATCH] = "batch",
+        [TC_BANK_DATE] = "bank_date",
+        [TC_WALLET] = "wallet",
+        [TC_ACQUIRER] = "acquirer",
+        [TC_ISSUER] = "issuer",
+        [TC_CARD_TYPE] = "card_type",
+        [TC_CAPTURE] = "capture",
+        [TC_PARENT] = "parent_id",
+        [TC_ACCEPTED_AT] = "accepted_at",
+        [TC_UPDATED_AT] = "updated_at",
+};
+
+/* The journal's columns before a user chooses (Vision manual §4.1.2). */
+static const unsigned char txn_default[] = {TC_ID,
+                                            TC_CREATED_AT,
+                                            TC_TYPE,
+                                            TC_STATUS,
+                                            TC_ACQ,
+                                            TC_AMOUNT_INITIAL,
+                                            TC_AMOUNT_CURRENT,
+                                            TC_CURRENCY,
+                                            TC_ORDER_REF,
+                                            TC_CARD_MASKED,
+                                            TC_METHOD,
+                                            TC_EMAIL,
+                                            TC_CUSTOMER_COUNTRY,
+                                            TC_CARD_COUNTRY,
+                                            TC_AUTH_NUMBER,
+                                            TC_REFUSAL};
+
+enum batch_col {
+	BC_ID,
+	BC_CREATED_AT,
+	BC_BANK_DATE,
+	BC_NUMBER,
+	BC_CONTRACT,
+	BC_RANG,
+	BC_METHOD,
+	BC_CURRENCY,
+	BC_DEBIT_COUNT,
+	BC_DEBIT_AMOUNT,
+	BC_CREDIT_COUNT,
+	BC_CREDIT_AMOUNT,
+	BC_COUNT,
+	BC_TOTAL,
+	BC_STATUS,
+	BC_FILE,
+	BC__COUNT
+};
+
+static const char *const batch_keys[BC__COUNT] = {
+        [BC_ID] = "id",
+        [BC_CREATED_AT] = "created_at",
+        [BC_BANK_DATE] = "bank_date",
+        [BC_NUMBER] = "number",
+        [BC_CONTRACT] = "contract",
+        [BC_RANG] = "rang",
+        [BC_METHOD] = "payment_method",
+        [BC_CURRENCY] = "currency",
+        [BC_DEBIT_COUNT] = "debit_count",
+        [BC_DEBIT_AMOUNT] = "debit_amount",
+        [BC_CREDIT_COUNT] = "credit_count",
+        [BC_CREDIT_AMOUNT] = "credit_amount",
+        [BC_COUNT] = "transaction_count",
+        [BC_TOTAL] = "total",
+        [BC_STATUS] = "status",
+        [BC_FILE] = "file_name",
+};
+
+/* The batch journal's columns (Vision manual §5.1.2). */
+static const unsigned char batch_default[] = {
+        BC_CREATED_AT,  BC_NUMBER,       BC_COUNT,   BC_CREDIT_COUNT, BC_CREDIT_AMOUNT,
+        BC_DEBIT_COUNT, BC_DEBIT_AMOUNT, BC_TOTAL,   BC_STATUS,       BC_CONTRACT,
+        BC_RANG,        BC_METHOD,       BC_CURRENCY};
+
+static const struct {
+	const char *name, *pref;
+	const char *const *keys;
+	int count;
+	const unsigned char *dflt;
+	int ndflt;
+} journals[JOURNAL__COUNT] = {
+        [JOURNAL_TRANSACTIONS] = {"transactions", "columns.transactions", txn_keys, TC__COUNT,
+                                  txn_default, sizeof(txn_default)},
+        [JOURNAL_BATCHES] = {"batches", "columns.batches", batch_keys, BC__COUNT, batch_default,
+                             sizeof(batch_default)},
+};
+
+const char *
+journal_name(enum journal j)
+{
+	return journals[j].name;
+}
+
+const char *
+journal_pref(enum journal j)
+{
+	return journals[j].pref;
+}
+
+int
+columns_count(enum journal j)
+{
+	return journals[j].count;
+}
+
+const char *
+column_key(enum journal j, int i)
+{
+	return i >= 0 && i < journals[j].count ? journals[j].keys[i] : NULL;
+}
+
+void
+columns_default(enum journal j, struct columns *out)
+{
+	out->n = journals[j].ndflt;
+	memcpy(out->v, journals[j].dflt, (size_t)out->n);
+}
+
+int
+columns_parse(enum journal j, const char *text, struct columns *out)
+{
+	bool seen[COLUMNS_MAX] = {false};
+	const char *p = text;
+
+	out->n = 0;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		int found = -1;
+
+		for (int i = 0; i < journals[j].count; i++)
+			if (strlen(journals[j].keys[i]) == len &&
+			    memcmp(journals[j].keys[i], p, len) == 0)
+				found = i;
+		if (found < 0 || seen[found] || out->n == COLUMNS_MAX)
+			return -1;
+		seen[found] = true;
+		out->v[out->n++] = (unsigned char)found;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -1; /* a trailing comma */
+	}
+	return out->n > 0 ? 0 : -1;
+}
+
+void
+columns_format(enum journal j, const struct columns *c, char *out)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < c->n; i++)
+		o += (size_t)snprintf(out + o, COLUMNS_TEXT_MAX - o, "%s%s", i ? "," : "",
+		                      journals[j].keys[c->v[i]]);
+}
+
+/* "2026-11-24T18:43:05.123+01:00": the instant in the zone, to the millisecond. */
+static const char *
+instant(const struct tz *z, int64_t t_us, char *scratch)
+{
+	char iso[26];
+	int64_t ms = ((t_us % CAL_US_PER_S) + CAL_US_PER_S) % CAL_US_PER_S / 1000;
+
+	if (t_us == 0)
+		return "";
+	tz_format_iso(z, t_us, iso);
+	snprintf(scratch, COLUMN_VALUE_MAX, "%.19s.%03d%s", iso, (int)ms, iso + 19);
+	return scratch;
+}
+
+static const char *
+number(int64_t v, char *scratch)
+{
+	snprintf(scratch, COLUMN_VALUE_MAX, "%lld", (long long)v);
+	return scratch;
+}
+
+static const char *
+id_or_empty(int64_t v, char *scratch)
+{
+	return v ? number(v, scratch) : "";
+}
+
+static const char *
+day(int64_t d, char *scratch)
+{
+	if (d == 0)
+		return "";
+	cal_date_format(d, scratch);
+	return scratch;
+}
+
+const char *
+column_txn(int i, const struct txn *t, const struct tz *z, int64_t now, char *scratch)
+{
+	switch ((enum txn_col)i) {
+	case TC_ID:
+		return number(t->id, scratch);
+	case TC_CREATED_AT:
+		return instant(z, t->created_at, scratch);
+	case TC_TYPE:
+		return txn_type_name(t->type);
+	case TC_STATUS:
+		return txn_status_name(t->status);
+	case TC_ACQ:
+		return txn_acq_name(t->acq);
+	case TC_AMOUNT_INITIAL:
+		return number(t->amount_initial, scratch);
+	case TC_AMOUNT_CURRENT:
+		return number(t->amount_current, scratch);
+	case TC_AMOUNT_REFUNDED:
+		return number(t->amount_refunded, scratch);
+	case TC_CURRENCY:
+		return t->currency;
+	case TC_ORDER_REF:
+		return t->order_ref;
+	case TC_CARD_MASKED:
+		return t->card_masked;
+	case TC_METHOD:
+		return card_method_name(t->method);
+	case TC_EMAIL:
+		return t->email;
+	case TC_CUSTOMER_COUNTRY:
+		return t->customer_country;
+	case TC_CARD_COUNTRY:
+		return t->card_country;
+	case TC_AUTH_NUMBER:
+		return t->auth_number;
+	case TC_REFUSAL:
+		return refusal_code(t->refusal);
+	case TC_CARD_EXPIRY:
+		return t->card_expiry;
+	case TC_TDS:
+		return tds_view(t->tds, t->tds_guaranteed, t->accepted_at, now);
+	case TC_TDS_AUTH:
+		return t->tds ? tds_auth_name(t->tds_auth) : "";
+	case TC_TDS_GUARANTEED:
+		return !t->tds ? "na" : t->tds_guaranteed ? "yes" : "no";
+	case TC_SHOP:
+		return number(t->shop_id, scratch);
+	case TC_BATCH:
+		return id_or_empty(t->batch_id, scratch);
+	case TC_BANK_DATE:
+		return day(t->bank_day, scratch);
+	case TC_WALLET:
+		return t->wallet;
+	case TC_ACQUIRER:
+		return t->acquirer;
+	case TC_ISSUER:
+		return t->issuer;
+	case TC_CARD_TYPE:
+		return t->card_type;
+	case TC_CAPTURE:
+		return t->capture_manual ? "manual" : "auto";
+	case TC_PARENT:
+		return id_or_empty(t->parent_id, scratch);
+	case TC_ACCEPTED_AT:
+		return instant(z, t->accepted_at, scratch);
+	case TC_UPDATED_AT:
+		return instant(z, t->updated_at, scratch);
+	case TC__COUNT:
+		break;
+	}
+	return "";
+}
+
+const char *
+column_batch(int i, const struct batch *b, const struct tz *z, char *scratch)
+{
+	switch ((enum batch_col)i) {
+	case BC_ID:
+		return number(b->id, scratch);
+	case BC_CREATED_AT:
+		return instant(z, b->created_at, scratch);
+	case BC_BANK_DATE:
+		return day(b->bank_day, scratch);
+	case BC_NUMBER:
+		return number(b->number, scratch);
+	case BC_CONTRACT:
+		return b->contract_number;
+	case BC_RANG:
+		return b->rang;
+	case BC_METHOD:
+		return card_method_name(b->method);
+	case BC_CURRENCY:
+		return b->currency;
+	case BC_DEBIT_COUNT:
+		return number(b->debit_count, scratch);
+	case BC_DEBIT_AMOUNT:
+		return number(b->debit_amount, scratch);
+	case BC_CREDIT_COUNT:
+		return number(b->credit_count, scratch);
+	case BC_CREDIT_AMOUNT:
+		return number(b->credit_amount, scratch);
+	case BC_COUNT:
+		return number(b->debit_count + b->credit_count, scratch);
+	case BC_TOTAL:
+		return number(b->debit_amount - b->credit_amount, scratch);
+	case BC_STATUS:
+		return "sent";
+	case BC_FILE:
+		return b->file_name;
+	case BC__COUNT:
+		break;
+	}
+	return "";
+}

@@ -1,0 +1,260 @@
+/*
+ * prefs.c - a user's preferences (SPEC §3): the columns of each journal and their order, and
+ * the page shown after sign-in; kept in the store, so they follow the user across sign-ins
+ * and devices. The exports use the same columns.
+ *
+ *   GET   /bo/api/me/preferences  what is chosen, and what may be chosen
+ *   PATCH /bo/api/me/preferences  {"columns":{"transactions":[...]|null}, "home":"..."|null}
+ *                                 (null: back to the default)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/columns.h"
+#include "api/json.h"
+#include "common/clock.h"
+
+#define HOME_PREF "home"
+#define HOME_MAX  16
+
+/* Pages a user may land on; "users" only for administrators. */
+static const char *const homes[] = {"stats",   "transactions", "batches", "contracts",
+                                    "actions", "me",           "users",   NULL};
+
+struct prefs_job {
+	struct http_job base; /* first */
+	struct session who;
+	/* PATCH: what changes. */
+	bool set_columns[JOURNAL__COUNT], set_home;
+	char columns[JOURNAL__COUNT][COLUMNS_TEXT_MAX]; /* "" resets */
+	char home[HOME_MAX];                            /* "" resets */
+	json_t *result;
+};
+
+static void
+prefs_free(struct http_job *hj)
+{
+	struct prefs_job *j = (struct prefs_job *)hj;
+
+	json_decref(j->result);
+	free(j);
+}
+
+static void
+prefs_respond(struct http_job *hj, struct req *r)
+{
+	struct prefs_job *j = (struct prefs_job *)hj;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	http_reply_json(r, 200, j->result);
+	j->result = NULL;
+}
+
+static bool
+home_allowed(const char *home, enum profile p)
+{
+	for (int i = 0; homes[i] != NULL; i++)
+		if (strcmp(homes[i], home) == 0)
+			return strcmp(home, "users") != 0 || p == PROFILE_ADMIN;
+	return false;
+}
+
+/* The columns of journal j for a user: their choice, or the default when none or when the
+ * stored choice no longer parses (a column removed by an upgrade). */
+int
+prefs_columns(struct store *st, int64_t brand_id, int64_t user_id, enum journal j,
+              struct columns *out)
+{
+	char text[COLUMNS_TEXT_MAX];
+	int rc = st->ops->pref_get(st, brand_id, user_id, journal_pref(j), text, sizeof(text));
+
+	if (rc == ST_OK && columns_parse(j, text, out) == 0)
+		return ST_OK;
+	columns_default(j, out);
+	return rc == ST_NOTFOUND || rc == ST_OK || rc == ST_TOOBIG ? ST_OK : rc;
+}
+
+static json_t *
+columns_json(enum journal j, const struct columns *c)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < c->n; i++)
+		json_array_append_new(a, json_string(column_key(j, c->v[i])));
+	return a;
+}
+
+static int
+prefs_read_run(struct work_job *w, struct store *st)
+{
+	struct prefs_job *j = (struct prefs_job *)w;
+	json_t *chosen = json_object(), *available = json_object(), *zones = json_array(),
+	       *pages = json_array();
+	char home[HOME_MAX];
+	int rc = ST_OK;
+
+	for (int k = 0; rc == ST_OK && k < JOURNAL__COUNT; k++) {
+		struct columns c, all = {0};
+
+		rc = prefs_columns(st, j->who.brand_id, j->who.user_id, (enum journal)k, &c);
+		for (int i = 0; i < columns_count((enum journal)k); i++)
+			all.v[all.n++] = (unsigned char)i;
+		json_object_set_new(chosen, journal_name((enum journal)k),
+		                    columns_json((enum journal)k, &c));
+		json_object_set_new(available, journal_name((enum journal)k),
+		                    columns_json((enum journal)k, &all));
+	}
+	if (rc == ST_OK) {
+		rc = st->ops->pref_get(st, j->who.brand_id, j->who.user_id, HOME_PREF, home,
+		                       sizeof(home));
+		if (rc != ST_OK || !home_allowed(home, j->who.profile))
+			strcpy(home, "stats");
+		rc = rc == ST_OK || rc == ST_NOTFOUND || rc == ST_TOOBIG ? ST_OK : rc;
+	}
+	for (size_t i = 0; i < tz_count(); i++)
+		json_array_append_new(zones, json_string(tz_name_at(i)));
+	for (int i = 0; homes[i] != NULL; i++)
+		if (home_allowed(homes[i], j->who.profile))
+			json_array_append_new(pages, json_string(homes[i]));
+	j->result =
+	        json_pack("{s:o, s:o, s:s, s:o, s:o}", "columns", chosen, "available_columns",
+	                  available, "home", home, "available_homes", pages, "time_zones", zones);
+	return rc;
+}
+
+static int
+prefs_write_run(struct work_job *w, struct store *st)
+{
+	struct prefs_job *j = (struct prefs_job *)w;
+	int64_t now = clock_now_us();
+	int rc = ST_OK;
+
+	for (int k = 0; rc == ST_OK && k < JOURNAL__COUNT; k++)
+		if (j->set_columns[k])
+			rc = st->ops->pref_put(st, j->who.brand_id, j->who.user_id,
+			                       journal_pref((enum journal)k),
+			                       j->columns[k][0] ? j->columns[k] : NULL, now);
+	if (rc == ST_OK && j->set_home)
+		rc = st->ops->pref_put(st, j->who.brand_id, j->who.user_id, HOME_PREF,
+		                       j->home[0] ? j->home : NULL, now);
+	return rc == ST_OK ? prefs_read_run(w, st) : rc;
+}
+
+static struct prefs_job *
+prefs_new(struct req *r)
+{
+	struct prefs_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		abort();
+	j->who = r->session;
+	j->base.respond = prefs_respond;
+	j->base.free = prefs_free;
+	return j;
+}
+
+static int
+prefs_submit(struct req *r, struct prefs_job *j, bool write)
+{
+	int rc;
+
+	j->base.work.run = write ? prefs_write_run : prefs_read_run;
+	rc = http_submit(r, &j->base, write);
+	if (rc != ST_OK) {
+		prefs_free(&j->base);
+		http_reply_error(r, rc, NULL, NULL);
+	}
+	return 0;
+}
+
+int
+api_prefs_get(struct req *r)
+{
+	return prefs_submit(r, prefs_new(r), false);
+}
+
+/* Reads {"transactions":[keys]|null, ...} into j. NULL, or the bad field's name. */
+static const char *
+parse_columns(json_t *v, struct prefs_job *j)
+{
+	const char *name;
+	json_t *list;
+
+	if (!json_is_object(v))
+		return "columns";
+	json_object_foreach(v, name, list)
+	{
+		int k = -1;
+		struct columns c;
+		char text[COLUMNS_TEXT_MAX];
+		size_t o = 0, i;
+		json_t *key;
+
+		for (int n = 0; n < JOURNAL__COUNT; n++)
+			if (strcmp(name, journal_name((enum journal)n)) == 0)
+				k = n;
+		if (k < 0)
+			return "columns";
+		j->set_columns[k] = true;
+		if (json_is_null(list))
+			continue;
+		if (!json_is_array(list) || json_array_size(list) == 0 ||
+		    json_array_size(list) > COLUMNS_MAX)
+			return "columns";
+		json_array_foreach(list, i, key)
+		{
+			const char *s = json_string_value(key);
+
+			if (s == NULL || strchr(s, ',') != NULL || o + strlen(s) + 2 > sizeof(text))
+				return "columns";
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", i ? "," : "", s);
+		}
+		if (columns_parse((enum journal)k, text, &c) != 0)
+			return "columns";
+		columns_format((enum journal)k, &c, j->columns[k]);
+	}
+	return NULL;
+}
+
+int
+api_prefs_edit(struct req *r)
+{
+	static const char *const members[] = {"columns", "home", NULL};
+	struct prefs_job *j;
+	const char *bad = NULL;
+	json_t *o, *v;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, members)) {
+		json_decref(o);
+		return 0;
+	}
+	j = prefs_new(r);
+	if ((v = json_object_get(o, "columns")) != NULL)
+		bad = parse_columns(v, j);
+	if (bad == NULL && (v = json_object_get(o, "home")) != NULL) {
+		j->set_home = true;
+		if (json_is_string(v) && home_allowed(json_string_value(v), j->who.profile))
+			strcpy(j->home, json_string_value(v));
+		else if (!json_is_null(v))
+			bad = "home";
+	}
+	json_decref(o);
+	if (bad != NULL) {
+		prefs_free(&j->base);
+		json_bad_field(
+		        r, bad,
+		        strcmp(bad, "home") == 0
+		                ? "home is one of available_homes, or null for the default."
+		                : "columns maps a journal (transactions, batches) to a "
+		                  "non-empty list of distinct available_columns, or null for "
+		                  "the default.");
+		return 0;
+	}
+	return prefs_submit(r, j, true);
+}
