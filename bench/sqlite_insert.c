@@ -106,9 +106,9 @@ static const char txn_sql[] =
         "acq, method, amount_initial, amount_current, amount_refunded, currency, order_ref, email, "
         "card_masked, card_expiry, card_country, customer_country, auth_number, acquirer, issuer, "
         "card_type, wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "
-        "accepted_at, updated_at, bank_day, card_fp, card_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-        "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)";
+        "accepted_at, updated_at, bank_day, card_fp, card_sealed, day) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)";
 static const char history_sql[] =
         "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency, user_id, "
         "user_name, user_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -174,6 +174,7 @@ insert_payment(sqlite3_stmt *txn, sqlite3_stmt *hist, long n)
 	sqlite3_bind_int64(txn, i++, now / 86400000000); /* bank_day */
 	sqlite3_bind_blob(txn, i++, fp, sizeof(fp), SQLITE_STATIC);
 	sqlite3_bind_blob(txn, i++, sealed, sizeof(sealed), SQLITE_STATIC);
+	sqlite3_bind_int64(txn, i++, now / 86400000000); /* day (UTC here; same cost) */
 	step(txn, "insert txn");
 	id = sqlite3_last_insert_rowid(db);
 
@@ -255,13 +256,13 @@ main(int argc, char **argv)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
 		die(path);
-	/* guichetd's writer connection (store_sqlite.c), with the function its statistics
-	 * triggers call. */
+	/* guichetd's writer connection (store_sqlite.c), with the function its migrations
+	 * call. */
 	sqlite3_create_function_v2(db, "guichet_business_day", 1,
 	                           SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, business_day, NULL,
 	                           NULL, NULL);
 	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-	     "PRAGMA cache_size = -65536;");
+	     "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
 	for (; optind < argc; optind++) {
 		char *sql = slurp(argv[optind]);
 

@@ -1,11 +1,6 @@
 /*
- * main.c - guichetd: process setup, command line, signals. Commands:
- *   guichetd serve --db FILE [--listen HOST:PORT] [--tls-cert F --tls-key F] [--spool DIR]
- *                  [--key-file F] [--loops N] [--idle-timeout SECONDS]
- *   guichetd demo  --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD] [--json]
- *                  [--key-file F]
- *   guichetd routes
- *   guichetd version
+ * main.c - guichetd: process setup, command line, signals. The commands and their options
+ * are usage()'s text below: serve, demo, terms, batch run, routes, version.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -52,27 +47,30 @@ struct options {
 	uint64_t seed;
 	const char *now;
 	bool json;
+	bool unsent; /* demo: nothing of the history sent to the bank yet */
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: guichetd serve --db FILE [--listen HOST:PORT] [--tls-cert FILE --tls-key "
-	        "FILE]\n"
-	        "                      [--spool DIR] [--key-file FILE] [--loops N]\n"
-	        "                      [--idle-timeout SECONDS]  (back office; default 900, max "
-	        "                      [--batch-time HH:MM]  (daily télécollecte, Paris time; "
-	        "default 22:00)\n"
-	        "7200)\n"
+	        "usage: guichetd serve --db FILE [--listen HOST:PORT]\n"
+	        "                      [--tls-cert FILE --tls-key FILE] [--spool DIR]\n"
+	        "                      [--key-file FILE] [--loops N]\n"
+	        "                      [--idle-timeout SECONDS]  (back office; default 900, "
+	        "max 7200)\n"
+	        "                      [--batch-time HH:MM|off]  (daily télécollecte, Paris "
+	        "time; default 22:00)\n"
+	        "                      [--log-level debug|info|warn|error]\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
+	        "                      [--unsent]  (nothing of the history sent to the bank yet)\n"
 	        "                      [--json] [--key-file FILE]\n"
-	        "       guichetd terms --db FILE --version N   (new terms: every user accepts them "
+	        "       guichetd terms --db FILE --version N   (new terms: every user accepts "
+	        "them again)\n"
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
-	        "again)\n"
-	        "       guichetd routes\n"
+	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
 	        "file\n"
@@ -114,6 +112,8 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"pspid", required_argument, NULL, 'P'},
 	        {"date", required_argument, NULL, 'D'},
 	        {"batch-time", required_argument, NULL, 'B'},
+	        {"log-level", required_argument, NULL, 'G'},
+	        {"unsent", no_argument, NULL, 'U'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -173,6 +173,20 @@ parse_options(int argc, char **argv, int first, struct options *o)
 		case 'D':
 			o->date = optarg;
 			break;
+		case 'U':
+			o->unsent = true;
+			break;
+		case 'G': {
+			static const char *const levels[] = {"debug", "info", "warn", "error"};
+			int l = 0;
+
+			while (l < 4 && strcmp(optarg, levels[l]) != 0)
+				l++;
+			if (l == 4)
+				goto bad;
+			log_set_level((enum log_level)l);
+			break;
+		}
 		case 'B':
 			if (strcmp(optarg, "off") == 0) {
 				o->batch_minute = -1;
@@ -261,6 +275,7 @@ cmd_demo(const struct options *o)
 	d.seed = o->seed;
 	d.json = o->json;
 	d.pspid = o->pspid;
+	d.unsent = o->unsent;
 	d.now_us = clock_now_us();
 	if (o->now != NULL) {
 		if (cal_date_parse(o->now, &day) != 0) {

@@ -16,6 +16,12 @@ log_set_level(enum log_level level)
 	min_level = level;
 }
 
+bool
+log_enabled(enum log_level level)
+{
+	return level >= min_level;
+}
+
 void
 log_write(enum log_level level, const char *fmt, ...)
 {

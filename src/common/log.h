@@ -7,12 +7,16 @@
 #ifndef GUICHET_LOG_H
 #define GUICHET_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 /* Messages below level are dropped. Default LOG_INFO. */
 void log_set_level(enum log_level level);
+
+/* Whether messages of level are written (to skip building costly ones). */
+bool log_enabled(enum log_level level);
 
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

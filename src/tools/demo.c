@@ -291,7 +291,7 @@ refunds_until(struct store *st, struct refund_queue *q, int64_t until, int64_t n
  * goes into q. */
 static int
 one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t now, int64_t at,
-        struct sealed_card cards[METHOD__COUNT][3], struct refund_queue *q)
+        bool unsent, struct sealed_card cards[METHOD__COUNT][3], struct refund_queue *q)
 {
 	struct demo_shop *ds = &demo_shops[below(s, 100) < 60 ? 0 : below(s, 2) + 1];
 	struct txn t = {0};
@@ -359,7 +359,7 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 		snprintf(t.auth_number, sizeof(t.auth_number), "%06u", (unsigned)below(s, 1000000));
 		t.capture_manual = roll >= 900;
 		t.bank_day = cal_business_day(at) + ds->deferral_days;
-		t.acq = t.bank_day <= cal_business_day(now) - 1 ? ACQ_SENT : ACQ_TO_SEND;
+		t.acq = !unsent && t.bank_day <= cal_business_day(now) - 1 ? ACQ_SENT : ACQ_TO_SEND;
 		if (t.capture_manual && age_days < 7 && below(s, 2)) {
 			t.acq = ACQ_AWAITING_CAPTURE;
 			t.bank_day = 0;
@@ -459,7 +459,8 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 
 			rc = refunds_until(st, &q, at, now);
 			if (rc == ST_OK)
-				rc = one_txn(st, s, brand_id, ++seq, now, at, cards, &q);
+				rc = one_txn(st, s, brand_id, ++seq, now, at, opt->unsent, cards,
+				             &q);
 			if (rc == ST_OK && seq % DEMO_COMMIT_ROWS == 0) {
 				rc = ops->commit(st);
 				if (rc == ST_OK)

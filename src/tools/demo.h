@@ -19,7 +19,9 @@ struct demo_options {
 	uint64_t seed;        /* same seed, same history */
 	int64_t now_us;       /* the demo's "now" */
 	bool json;            /* print the SPEC §16 JSON object instead of text */
-	const char *pspid;    /* the brand\'s account id; NULL: the demo brand GUICHETDEMO */
+	const char *pspid;    /* the brand's account id; NULL: the demo brand GUICHETDEMO */
+	bool unsent;          /* nothing sent to the bank yet: every accepted debit still "to
+	                       * send", due at its bank date (a télécollecte benchmark) */
 };
 
 /* Creates the demo in st (which must hold no brand yet) and prints the users' first-login

@@ -208,10 +208,10 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_CONTRACT_TOUCH] =
                 "UPDATE contract SET last_auth_at = ?3 WHERE brand_id = ?1 AND id = ?2",
         [S_TXN_INSERT] =
-                "INSERT INTO txn(" TXN_COLS ", card_fp, card_sealed) VALUES (?1, ?2, ?3, "
+                "INSERT INTO txn(" TXN_COLS ", card_fp, card_sealed, day) VALUES (?1, ?2, ?3, "
                 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
                 "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
-                "?35, ?36)",
+                "?35, ?36, ?37)",
         [S_TXN_GET] = "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2",
         [S_TXN_GET_SHOP] =
                 "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2 AND shop_id = ?3",
@@ -707,6 +707,9 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 	i++;
 	if (sealed != NULL)
 		sqlite3_bind_blob(s, i, sealed, (int)sealed_len, SQLITE_STATIC);
+	i++;
+	/* The Paris day the statistics triggers file it under (migration 008). */
+	sqlite3_bind_int64(s, i, cal_business_day(t->created_at));
 	return insert_with_id(ls, s, &t->id, "txn_insert");
 }
 
@@ -1940,7 +1943,7 @@ static const struct store_ops sqlite_ops = {
         .batch_search = lite_batch_search,
 };
 
-/* guichet_business_day(instant): the Paris day of an instant, for the statistics triggers. */
+/* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */
 static void
 sql_business_day(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
