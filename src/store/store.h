@@ -212,6 +212,10 @@ typedef int (*store_history_cb)(void *arg, const struct history *h);
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
+	/* For an installer writing millions of rows in large transactions (guichetd demo): more
+	 * memory, and the log synced at checkpoints rather than at every commit (a crash can
+	 * lose the last transactions, never break the file). Never for the server. */
+	int (*bulk_mode)(struct store *st);
 
 	/* Transactions. begin(write) takes the write lock at once for writers. */
 	int (*begin)(struct store *st, bool write);

@@ -17,7 +17,7 @@
 #include "tools/demo.h"
 
 #define DEMO_MONTHS_DAYS 396 /* 13 months */
-#define DEMO_COMMIT_ROWS 20000
+#define DEMO_COMMIT_ROWS 250000
 
 struct demo_shop {
 	struct shop shop;
@@ -538,7 +538,9 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 			c->sealed_len = crypto_card_seal(c->sealed, c->digits, 0, keys);
 		}
 
-	rc = ops->begin(st, true);
+	rc = ops->bulk_mode(st);
+	if (rc == ST_OK)
+		rc = ops->begin(st, true);
 	if (rc != ST_OK)
 		return rc;
 	brand_identity(pspid, prefix);
