@@ -2,7 +2,7 @@
 #   make demo   installs what is missing, builds, creates the demo data, starts the server
 #   make check  runs every test: format, unit (plain and ASan+UBSan), system (pytest)
 .POSIX:
-.PHONY: all bootstrap build demo check check-format unit unit-asan system system-asan bench clean
+.PHONY: all bootstrap build demo check check-format unit unit-asan system system-asan bench bench-bo clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -51,6 +51,10 @@ system-asan: $(BUILD_ASAN)/build.ninja
 
 bench: build
 	bench/run
+
+# The back office on 10M transactions (docs/PERFORMANCE.md); makes its demos the first time.
+bench-bo: build
+	bench/backoffice.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

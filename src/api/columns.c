@@ -222,25 +222,37 @@ columns_format(enum journal j, const struct columns *c, char *out)
 		                      journals[j].keys[c->v[i]]);
 }
 
-/* "2026-11-24T18:43:05.123+01:00": the instant in the zone, to the millisecond. */
+/* "2026-11-24T18:43:05.123+01:00": the instant in the zone, to the millisecond. Written by
+ * hand rather than with snprintf: an export writes millions. */
 static const char *
 instant(const struct tz *z, int64_t t_us, char *scratch)
 {
-	char iso[26];
-	int64_t ms = ((t_us % CAL_US_PER_S) + CAL_US_PER_S) % CAL_US_PER_S / 1000;
+	int ms = (int)(((t_us % CAL_US_PER_S) + CAL_US_PER_S) % CAL_US_PER_S / 1000);
 
 	if (t_us == 0)
 		return "";
-	tz_format_iso(z, t_us, iso);
-	snprintf(scratch, COLUMN_VALUE_MAX, "%.19s.%03d%s", iso, (int)ms, iso + 19);
+	tz_format_iso(z, t_us, scratch); /* "2026-11-24T18:43:05+01:00" */
+	memmove(scratch + 23, scratch + 19, 7);
+	scratch[19] = '.';
+	scratch[20] = (char)('0' + ms / 100);
+	scratch[21] = (char)('0' + ms / 10 % 10);
+	scratch[22] = (char)('0' + ms % 10);
 	return scratch;
 }
 
 static const char *
 number(int64_t v, char *scratch)
 {
-	snprintf(scratch, COLUMN_VALUE_MAX, "%lld", (long long)v);
-	return scratch;
+	char *p = scratch + 24;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
 }
 
 static const char *

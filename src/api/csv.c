@@ -1,28 +1,48 @@
 /*
- * csv.c - RFC 4180 fields (csv.h).
+ * csv.c - RFC 4180 fields (csv.h). Exports write millions of fields: each is copied in spans
+ * between the characters that need care, never a byte at a time.
  */
 #include <string.h>
 
 #include "api/csv.h"
 
+/* A field a spreadsheet would run as a formula: it starts with =, +, - or @, and is not a
+ * plain negative integer (an amount such as a batch's total, read as a number). */
+static bool
+formula(const char *v)
+{
+	if (v[0] == '-' && v[1] != '\0' && strspn(v + 1, "0123456789") == strlen(v + 1))
+		return false;
+	return v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@';
+}
+
 void
 csv_field(struct buf *b, const char *v, bool first)
 {
-	bool quote = strpbrk(v, ",\"\r\n;") != NULL;
+	size_t len = strlen(v);
+	bool quote = strcspn(v, ",\"\r\n;") != len;
 
 	if (!first)
 		buf_add(b, ",", 1);
 	if (quote)
 		buf_add(b, "\"", 1);
-	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')
+	if (formula(v))
 		buf_add(b, "'", 1);
-	for (const char *p = v; *p != '\0'; p++) {
-		if (*p == '"')
-			buf_add(b, "\"", 1);
-		buf_add(b, p, 1);
+	if (!quote) {
+		buf_add(b, v, len);
+		return;
 	}
-	if (quote)
-		buf_add(b, "\"", 1);
+	/* Inside quotes, a quote is written twice. */
+	for (const char *p = v;;) {
+		size_t span = strcspn(p, "\"");
+
+		buf_add(b, p, span);
+		if (p[span] == '\0')
+			break;
+		buf_add(b, "\"\"", 2);
+		p += span + 1;
+	}
+	buf_add(b, "\"", 1);
 }
 
 void
@@ -30,10 +50,18 @@ txt_field(struct buf *b, const char *v, bool first)
 {
 	if (!first)
 		buf_add(b, "\t", 1);
-	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')
+	if (formula(v))
 		buf_add(b, "'", 1);
-	for (const char *p = v; *p != '\0'; p++)
-		buf_add(b, *p == '\t' || *p == '\r' || *p == '\n' ? " " : p, 1);
+	/* A tab, CR or LF would break the layout: each becomes a space. */
+	for (const char *p = v;;) {
+		size_t span = strcspn(p, "\t\r\n");
+
+		buf_add(b, p, span);
+		if (p[span] == '\0')
+			break;
+		buf_add(b, " ", 1);
+		p += span + 1;
+	}
 }
 
 void

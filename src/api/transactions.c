@@ -24,7 +24,7 @@
 
 #define TXN_PAGE_DEFAULT 50
 #define TXN_PAGE_MAX     500
-#define EXPORT_PAGE_ROWS 2000
+#define EXPORT_PAGE_ROWS 5000
 #define EXPORT_CHUNK_MAX (16 * 1024 * 1024)
 #define PERIOD_HELP                                                                                \
 	"from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] in your time zone, from "   \
@@ -634,8 +634,15 @@ struct export_state {
 	h2o_generator_t gen; /* first */
 	struct req *r;       /* the request (same pool) */
 	struct tx_job tmpl;  /* the query; its pointers are rebuilt in every page job */
-	char *chunk;
-	bool started, done;
+	char *sent;          /* the chunk h2o is sending */
+	char *ready;         /* the next one, made while that one goes out */
+	size_t ready_len;
+	bool started;
+	bool sending;   /* h2o has not asked for more yet */
+	bool in_flight; /* a reader is making a page */
+	bool done;      /* the last page was made */
+	bool failed;    /* a page failed while a chunk was going out */
+	bool ready_final;
 };
 
 static void
@@ -643,7 +650,8 @@ export_dispose(void *p)
 {
 	struct export_state *es = p;
 
-	free(es->chunk);
+	free(es->sent);
+	free(es->ready);
 	json_decref(es->tmpl.result);
 }
 
@@ -766,17 +774,43 @@ export_stop(h2o_generator_t *gen, h2o_req_t *req)
 	(void)req; /* the request pool's dispose callbacks free what is left */
 }
 
+static int export_next(struct req *r, struct export_state *es);
+
+/* Sends the ready chunk, and has the next page made while it goes out: the reader works
+ * while the loop sends, one page ahead at most. */
+static void
+export_send(struct export_state *es)
+{
+	h2o_iovec_t chunk = h2o_iovec_init(es->ready, es->ready_len);
+	bool final = es->ready_final;
+
+	free(es->sent);
+	es->sent = es->ready;
+	es->ready = NULL;
+	es->sending = !final;
+	if (!final && !es->done && !es->in_flight) {
+		if (export_next(es->r, es) != ST_OK) {
+			h2o_send(es->r->h2o, NULL, 0, H2O_SEND_STATE_ERROR);
+			return;
+		}
+		es->in_flight = true;
+	}
+	h2o_send(es->r->h2o, &chunk, 1, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
 static void
 export_page_respond(struct http_job *hj, struct req *r)
 {
 	struct tx_job *j = (struct tx_job *)hj;
 	struct export_state *es = r->handler_ctx;
-	h2o_iovec_t chunk;
 
 	if (j->base.work.rc != ST_OK) {
 		log_error("event=export_failed req=%s rc=%d", r->id, j->base.work.rc);
+		es->in_flight = false;
 		if (!es->started)
 			http_reply_error(r, j->base.work.rc, NULL, NULL);
+		else if (es->sending) /* h2o takes no new send before it asks for one */
+			es->failed = true;
 		else
 			h2o_send(r->h2o, NULL, 0, H2O_SEND_STATE_ERROR);
 		return;
@@ -811,11 +845,13 @@ export_page_respond(struct http_job *hj, struct req *r)
 	es->tmpl.q.after_created_at = j->last_created_at;
 	es->tmpl.q.after_id = j->last_id;
 	es->done = j->n < es->tmpl.q.limit;
-	free(es->chunk);
-	es->chunk = j->chunk;
+	es->in_flight = false;
+	es->ready = j->chunk;
+	es->ready_len = j->chunk_len;
+	es->ready_final = es->done;
 	j->chunk = NULL;
-	chunk = h2o_iovec_init(es->chunk, j->chunk_len);
-	h2o_send(r->h2o, &chunk, 1, es->done ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+	if (!es->sending)
+		export_send(es);
 }
 
 /* Hands the next page to a reader. */
@@ -840,15 +876,20 @@ export_next(struct req *r, struct export_state *es)
 	return rc;
 }
 
+/* h2o sent the chunk: the next one goes if it is made, else when its page is. */
 static void
 export_proceed(h2o_generator_t *gen, h2o_req_t *req)
 {
 	struct export_state *es = (struct export_state *)gen;
 
-	free(es->chunk);
-	es->chunk = NULL;
-	if (!es->done && export_next(es->r, es) != ST_OK)
+	(void)req;
+	es->sending = false;
+	free(es->sent);
+	es->sent = NULL;
+	if (es->failed)
 		h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+	else if (es->ready != NULL)
+		export_send(es);
 }
 
 /* Same query parameters as the search or the batch journal; limit and cursor do not apply. */
@@ -885,6 +926,7 @@ export_start(struct req *r, bool batches)
 	rc = export_next(r, es);
 	if (rc != ST_OK)
 		http_reply_error(r, rc, NULL, NULL);
+	es->in_flight = rc == ST_OK;
 	return 0;
 }
 

@@ -26,7 +26,13 @@ test_fields(void **state)
 	        {"semi;colon", "\"semi;colon\""},
 	        {"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
 	        {"+1", "'+1"},
-	        {"-1", "'-1"},
+	        {"-1", "-1"},
+	        {"-123456", "-123456"},
+	        {"-1+1", "'-1+1"},
+	        {"-", "'-"},
+	        {"-12a", "'-12a"},
+	        {"a\"b,\"c\"", "\"a\"\"b,\"\"c\"\"\""},
+	        {"\"", "\"\"\"\""},
 	        {"@SUM(A1)", "'@SUM(A1)"},
 	        {"", ""},
 	        {"é à ü", "é à ü"},
@@ -54,7 +60,9 @@ test_txt_fields(void **state)
 	txt_field(&b, "tab\there", false);
 	txt_field(&b, "two\r\nlines", false);
 	txt_field(&b, "=1+1", false);
-	assert_string_equal(b.data, "a,b\ttab here\ttwo  lines\t'=1+1");
+	txt_field(&b, "-42", false);
+	txt_field(&b, "\t", false);
+	assert_string_equal(b.data, "a,b\ttab here\ttwo  lines\t'=1+1\t-42\t ");
 	buf_cleanup(&b);
 }
 

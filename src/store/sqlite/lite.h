@@ -24,6 +24,11 @@ sqlite3 *lite_db(struct store *st);
 /* Maps a SQLite result code to a status, logging an error (what: the operation's name). */
 int lite_status(struct store *st, int src, const char *what);
 
+/* sqlite3_step, after writing the statement with its values in place to the log at debug
+ * level (the benchmark times the same statements in the sqlite3 shell; values are
+ * customers' data, hence debug only). */
+int lite_step_logged(sqlite3_stmt *s);
+
 /* Reads a row of TXN_COLS. */
 void lite_txn_read(sqlite3_stmt *s, struct txn *t);
 

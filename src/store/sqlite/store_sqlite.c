@@ -254,6 +254,18 @@ lite(struct store *st)
 
 static int st_of(struct sqlite_store *ls, int src, const char *what);
 
+int
+lite_step_logged(sqlite3_stmt *s)
+{
+	if (log_enabled(LOG_DEBUG)) {
+		char *x = sqlite3_expanded_sql(s);
+
+		log_debug("event=sql sql=%s", x ? x : "?");
+		sqlite3_free(x);
+	}
+	return sqlite3_step(s);
+}
+
 sqlite3 *
 lite_db(struct store *st)
 {
@@ -1694,7 +1706,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	if ((s = batch_stmt(ls, B_NUMBER)) == NULL)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 2, contract_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
+	if (lite_step_logged(s) == SQLITE_ROW)
 		b->number = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	if ((s = batch_stmt(ls, B_TOTALS)) == NULL)
@@ -1702,7 +1714,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, contract_id);
 	sqlite3_bind_int64(s, 3, day);
-	src = sqlite3_step(s);
+	src = lite_step_logged(s);
 	if (src == SQLITE_ROW) {
 		b->debit_count = sqlite3_column_int64(s, 0);
 		b->debit_amount = sqlite3_column_int64(s, 1);
@@ -1723,7 +1735,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	sqlite3_bind_int64(s, 2, contract_id);
 	sqlite3_bind_int64(s, 3, day);
 	sqlite3_bind_int64(s, 4, now);
-	rc = st_of(ls, sqlite3_step(s), "batch_cancelled");
+	rc = st_of(ls, lite_step_logged(s), "batch_cancelled");
 	sqlite3_finalize(s);
 	if (rc != ST_OK)
 		return rc;
@@ -1746,7 +1758,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	sqlite3_bind_int64(s, 11, b->credit_count);
 	sqlite3_bind_int64(s, 12, b->credit_amount);
 	bind_text(s, 13, b->file_name);
-	rc = st_of(ls, sqlite3_step(s), "batch_insert");
+	rc = st_of(ls, lite_step_logged(s), "batch_insert");
 	sqlite3_finalize(s);
 	if (rc != ST_OK)
 		return rc;
@@ -1761,7 +1773,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 		sqlite3_bind_int64(s, 4, now);
 		if (step == B_SEND)
 			sqlite3_bind_int64(s, 5, b->id);
-		rc = st_of(ls, sqlite3_step(s), "batch_send");
+		rc = st_of(ls, lite_step_logged(s), "batch_send");
 		sqlite3_finalize(s);
 	}
 	return rc;
@@ -1881,7 +1893,9 @@ lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t fro
 	sqlite3_bind_int64(s, 2, node_id);
 	sqlite3_bind_int64(s, 3, from_day);
 	sqlite3_bind_int64(s, 4, to_day);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	for (bool first = true;
+	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
+	     first = false) {
 		r.day = sqlite3_column_int64(s, 0);
 		r.method = (enum card_method)sqlite3_column_int(s, 1);
 		r.type = (enum txn_type)sqlite3_column_int(s, 2);
@@ -2035,7 +2049,7 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
 	                         "PRAGMA temp_store = MEMORY;"
-	                       : "PRAGMA cache_size = -32768; PRAGMA query_only = 1;",
+	                       : "PRAGMA cache_size = -8192; PRAGMA query_only = 1;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
 		sqlite3_free(err);

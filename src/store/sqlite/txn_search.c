@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "common/log.h"
 #include "store/sqlite/lite.h"
 
 /* Up to this many rows, a filter's own index and a sort beat the walk in time order. */
@@ -88,14 +87,6 @@ sql_prepare(struct store *st, struct sql *q)
 			sqlite3_bind_int64(s, i + 1, q->v[i].i);
 		else
 			sqlite3_bind_text(s, i + 1, q->v[i].s, -1, SQLITE_STATIC);
-	/* What runs, values in place, so that the benchmark can time the same statement in the
-	 * sqlite3 shell (debug level only: filter values are customers' data). */
-	if (log_enabled(LOG_DEBUG)) {
-		char *x = sqlite3_expanded_sql(s);
-
-		log_debug("event=txn_search_sql sql=%s", x ? x : "?");
-		sqlite3_free(x);
-	}
 	return s;
 }
 
@@ -109,7 +100,7 @@ sql_count(struct store *st, struct sql *q, int64_t *out)
 	buf_cleanup(&q->text);
 	if (s == NULL)
 		return ST_STORE;
-	src = sqlite3_step(s);
+	src = lite_step_logged(s);
 	*out = src == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, "txn_search_count");
 	sqlite3_finalize(s);
@@ -242,7 +233,7 @@ scope_of(struct store *st, const struct txn_query *q, enum scope *out)
 		return lite_status(st, src, "txn_search_scope");
 	sqlite3_bind_int64(s, 1, q->brand_id);
 	sqlite3_bind_int64(s, 2, q->node_id);
-	src = sqlite3_step(s);
+	src = lite_step_logged(s);
 	level = src == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
 	*out = level == NULL                 ? SCOPE_NONE
 	       : strcmp(level, "brand") == 0 ? SCOPE_BRAND
@@ -439,7 +430,9 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 	buf_cleanup(&w.text);
 	if (s == NULL)
 		return ST_STORE;
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	for (bool first = true;
+	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
+	     first = false) {
 		lite_txn_read(s, &t);
 		rc = cb(arg, &t);
 	}

@@ -1,0 +1,345 @@
+#!/usr/bin/python3
+"""bench/backoffice.py - the back-office benchmark of docs/PERFORMANCE.md; `make bench-bo`.
+
+On a demo of BENCH_TXNS transactions over 13 months (default 10,000,000; made once, then
+reused), through a real `guichetd serve` on loopback:
+
+  1. searches: the first page of filtered searches, a page deep in the results, order
+     references with wildcards ('ABC%', '%ABC%'): p50 and p95 over BENCH_RUNS requests;
+  2. the 13-month dashboard (statistics): p50 and p95;
+  3. the export of every transaction of the 13 months as CSV: rows/s, and the server's
+     resident memory sampled every 20 ms during it;
+  4. the télécollecte of about 1,000,000 due transactions (`guichetd batch run` on a copy of a
+     second demo made with --unsent): seconds.
+
+Beside each figure, the same statements run directly in the sqlite3 shell on the same file:
+guichetd is started with --log-level debug, which logs every statement of a search, a
+dashboard and a télécollecte with its values in place (event=sql); this script replays them
+with `.timer on` and sums the shell's "real" times.
+
+Prints figures; never fails because of one. Fails only when it cannot measure. Files go to
+bench/out/bo/ (ignored by git), the demos named by their size. The first run spends most of its time making the demos.
+Settings (environment): BENCH_TXNS (10000000), BENCH_DUE (1150000 transactions of the
+--unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BUILD (build).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, 'bench', 'out', 'bo')  # its own folder: its own guichet.key
+GUICHETD = os.path.join(ROOT, os.environ.get('BUILD', 'build'), 'src', 'guichetd')
+TXNS = int(os.environ.get('BENCH_TXNS', '10000000'))
+DUE = int(os.environ.get('BENCH_DUE', '1150000'))
+RUNS = int(os.environ.get('BENCH_RUNS', '30'))
+PASSWORD = 'Banc-Essai-2026-Guichet'
+TARGETS = {'search': 50, 'ref_infix': 300, 'dashboard': 50, 'export_rows_s': 500000,
+           'export_mb': 64, 'settlement_s': 30}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def demo(path, n, *extra):
+    """Makes the demo database path once (kept for the next runs); returns its JSON."""
+    meta = path + '.json'
+    if os.path.exists(path) and os.path.exists(meta):
+        return json.load(open(meta))
+    for side in (path, path + '-wal', path + '-shm', meta, path + '.pass'):
+        if os.path.exists(side):
+            os.unlink(side)
+    log(f'making {os.path.basename(path)}: guichetd demo --transactions {n} {" ".join(extra)}')
+    t0 = time.monotonic()
+    out = subprocess.run([GUICHETD, 'demo', '--db', path, '--transactions', str(n), '--json',
+                          *extra], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f'demo failed: {out.stderr[-2000:]}')
+    log(f'  made in {time.monotonic() - t0:.0f} s ({n / (time.monotonic() - t0):,.0f} rows/s)')
+    open(meta, 'w').write(out.stdout)
+    return json.loads(out.stdout)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db):
+        self.db, self.port = db, free_port()
+        self.base = f'http://127.0.0.1:{self.port}'
+        self.log_path = os.path.join(OUT, 'server.log')
+        self.logf = open(self.log_path, 'w')
+        self.proc = subprocess.Popen(
+            [GUICHETD, 'serve', '--db', db, '--listen', f'127.0.0.1:{self.port}',
+             '--batch-time', 'off', '--log-level', 'debug', '--spool',
+             os.path.join(OUT, 'spool')], stdout=self.logf, stderr=self.logf)
+        # The first start on an older file applies migrations: give it time.
+        deadline = time.time() + 3600
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit('guichetd serve exited; see ' + self.log_path)
+            try:
+                if requests.get(self.base + '/healthz', timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        sys.exit('guichetd serve did not start')
+
+    def log_size(self):
+        self.logf.flush()
+        return os.path.getsize(self.log_path)
+
+    def statements_since(self, offset):
+        """The statements the server logged (event=sql) after offset."""
+        with open(self.log_path, encoding='utf-8', errors='replace') as f:
+            f.seek(offset)
+            return [m.group(1) for m in re.finditer(r'event=sql sql=(.*)', f.read())]
+
+    def rss_kb(self):
+        for line in open(f'/proc/{self.proc.pid}/status'):
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+
+
+def sign_in(srv, login, first_password):
+    """A ready session: the first time, the password is changed and the terms accepted."""
+    s = requests.Session()
+    known = srv.db + '.pass'
+    password = open(known).read().strip() if os.path.exists(known) else first_password
+    r = s.post(srv.base + '/bo/api/session',
+               json={'login': login, 'password': password, 'takeover': True})
+    if r.status_code != 200:
+        sys.exit(f'sign-in failed: {r.status_code} {r.text}')
+    csrf = r.json()['csrf']
+    if r.json()['next'] == 'change_password':
+        r = s.post(srv.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
+                   json={'old': password, 'new': PASSWORD})
+        if r.status_code != 200:
+            sys.exit(f'password change failed: {r.text}')
+        open(known, 'w').write(PASSWORD)
+    if r.json().get('next') == 'accept_terms':
+        s.post(srv.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf}, json={'accept': True})
+    return s
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+
+
+def shell_ms(db, statements, repeat=5, prelude=''):
+    """The median over repeat runs of the sum of the shell's real times of statements."""
+    script = '.timer on\n.output /dev/null\n' + prelude
+    script += ''.join(''.join(st.rstrip(';') + ';\n' for st in statements) for _ in range(repeat))
+    out = subprocess.run(['sqlite3', '-readonly', db], input=script, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        return None
+    times = [float(t) for t in re.findall(r'Run Time: real ([0-9.]+)', out.stdout)]
+    per = len(statements)
+    sums = [sum(times[i * per:(i + 1) * per]) for i in range(repeat)]
+    return pct(sums, 50) * 1000 if sums else None
+
+
+def timed_get(s, url, **kw):
+    t0 = time.perf_counter()
+    r = s.get(url, **kw)
+    return r, (time.perf_counter() - t0) * 1000
+
+
+def measure(srv, s, name, path, target):
+    """p50/p95 of GET path over RUNS requests; the same statements in the shell."""
+    for _ in range(3):
+        r, _ = timed_get(s, srv.base + path)
+        if r.status_code != 200:
+            sys.exit(f'{name}: {r.status_code} {r.text[:300]}')
+    times = []
+    for _ in range(RUNS):
+        mark = srv.log_size()
+        r, ms = timed_get(s, srv.base + path)
+        times.append(ms)
+    statements = srv.statements_since(mark)
+    shell = shell_ms(srv.db, statements)
+    body = r.json()
+    rows = len(body['items']) if 'items' in body else len(body.get('daily', []))
+    p95 = pct(times, 95)
+    log(f'  {name:<44} p50 {pct(times, 50):7.1f} ms  p95 {p95:7.1f} ms  '
+        f'(target {target} ms: {"met" if p95 <= target else "MISSED"})  '
+        f'sqlite3 shell {shell:7.1f} ms  [{rows} rows, {len(statements)} statements]'
+        if shell is not None else f'  {name}: p95 {p95:.1f} ms (shell failed)')
+    return body
+
+
+def searches(srv, s, today):
+    start = today - timedelta(days=395)
+    period = f'from={start}&to={today}'
+    log(f'searches over 13 months ({period}), {RUNS} runs each:')
+    base = '/bo/api/transactions?' + period
+    first = measure(srv, s, 'first page, no filter', base, TARGETS['search'])
+    for name, q in (('first page, status=refused', '&status=refused'),
+                    ('first page, AMEX and amount >= 50.00', '&payment_method=AMEX&amount=ge:5000'),
+                    ('first page, awaiting capture', '&acquirer_status=awaiting_capture'),
+                    ('first page, refunds of one shop', '&type=refund&shop=%d' % shop_id(srv)),
+                    ('first page, amount = 12.34', '&amount=eq:1234'),
+                    ('first page, cardholder e-mail', '&email=client4242@example.com'),
+                    ('first page, one day', f'&from={today - timedelta(days=30)}'
+                                            f'&to={today - timedelta(days=30)}'),
+                    ("order reference 'CMD-00424%'", '&order_ref=CMD-00424%25'),
+                    ("order reference '%4242-0%' (trigrams)", '&order_ref=%254242-0%25'),
+                    ("order reference '%-00%' (common)", '&order_ref=%25-00%25')):
+        target = TARGETS['ref_infix'] if '%25' in q and not q.startswith('&order_ref=CMD') \
+            else TARGETS['search']
+        path = base + q
+        if q.startswith('&from='):
+            path = '/bo/api/transactions?' + q[1:]
+        measure(srv, s, name, path, target)
+    # A page deep in the results: the cursor of the row half-way through the 13 months.
+    import sqlite3
+    with sqlite3.connect(f'file:{srv.db}?mode=ro', uri=True) as db:
+        n = db.execute('SELECT count(*) FROM txn').fetchone()[0]
+        c, i = db.execute('SELECT created_at, id FROM txn INDEXED BY txn_brand_created '
+                          'WHERE brand_id = 1 ORDER BY created_at DESC, id DESC LIMIT 1 '
+                          'OFFSET ?', (n // 2,)).fetchone()
+    measure(srv, s, f'page {n // 2 // 50:,} (row {n // 2:,}), no filter',
+            f'{base}&cursor={c}.{i}', TARGETS['search'])
+    measure(srv, s, 'same depth, status=refused', f'{base}&status=refused&cursor={c}.{i}',
+            TARGETS['search'])
+    return first
+
+
+def shop_id(srv):
+    import sqlite3
+    with sqlite3.connect(f'file:{srv.db}?mode=ro', uri=True) as db:
+        return db.execute("SELECT id FROM shop WHERE brand_id = 1 AND rang = '002'").fetchone()[0]
+
+
+def dashboard(srv, s, today):
+    log('dashboard:')
+    measure(srv, s, '13 months of statistics',
+            f'/bo/api/stats?from={today - timedelta(days=395)}&to={today}', TARGETS['dashboard'])
+
+
+def export(srv, s, today):
+    period = f'from={today - timedelta(days=395)}&to={today}'
+    log('export of the 13 months as CSV:')
+    peak, done = [srv.rss_kb()], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak.append(srv.rss_kb())
+            time.sleep(0.02)
+    sampler = threading.Thread(target=sample)
+    before = srv.rss_kb()
+    sampler.start()
+    mark = srv.log_size()
+    t0 = time.perf_counter()
+    lines = size = 0
+    with s.get(srv.base + '/bo/api/transactions/export?format=csv&' + period, stream=True) as r:
+        if r.status_code != 200:
+            sys.exit(f'export: {r.status_code}')
+        for chunk in r.iter_content(1 << 20):
+            size += len(chunk)
+            lines += chunk.count(b'\n')
+    seconds = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    rows = lines - 1
+    first = srv.statements_since(mark)[:3]   # the first page's statements
+    page = [st for st in first if 'LIMIT 2000' in st]
+    shell = None
+    if page:
+        whole = page[0].replace('LIMIT 2000', 'LIMIT -1')
+        shell = shell_ms(srv.db, [whole], repeat=1, prelude='.mode csv\n')
+    log(f'  {rows:,} rows, {size / 1e6:,.0f} MB in {seconds:.1f} s: {rows / seconds:,.0f} rows/s '
+        f'(target {TARGETS["export_rows_s"]:,}: '
+        f'{"met" if rows / seconds >= TARGETS["export_rows_s"] else "MISSED"})')
+    log(f'  server resident memory: {before / 1024:.0f} MB before, peak {max(peak) / 1024:.0f} MB '
+        f'during (target < {TARGETS["export_mb"]} MB: '
+        f'{"met" if max(peak) / 1024 < TARGETS["export_mb"] else "MISSED"})')
+    if shell:
+        log(f'  sqlite3 shell, the same query over the whole period in CSV mode: {shell / 1000:.1f} s, '
+            f'{rows / (shell / 1000):,.0f} rows/s')
+
+
+def settlement(today):
+    db = os.path.join(OUT, f'due-{DUE}.db')
+    demo(db, DUE, '--unsent')
+    log(f'télécollecte (--unsent demo of {DUE:,} transactions, every accepted debit due):')
+    runs = {}
+    for who in ('guichetd', 'shell'):
+        copy = os.path.join(OUT, f'due-{DUE}-{who}.db')
+        for side in ('', '-wal', '-shm'):
+            if os.path.exists(copy + side):
+                os.unlink(copy + side)
+        shutil.copyfile(db, copy)
+        runs[who] = copy
+    import sqlite3
+    with sqlite3.connect(runs['guichetd']) as c:
+        due = c.execute('SELECT count(*) FROM txn WHERE acq = 2 AND bank_day > 0 AND '
+                        'bank_day <= ? AND type IN (0, 1)',
+                        ((today - date(1970, 1, 1)).days,)).fetchone()[0]
+    t0 = time.monotonic()
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', runs['guichetd'], '--date',
+                          str(today), '--spool', os.path.join(OUT, 'spool'), '--log-level',
+                          'debug'], capture_output=True, text=True)
+    seconds = time.monotonic() - t0
+    if out.returncode != 0:
+        sys.exit('batch run failed: ' + out.stderr[-2000:])
+    statements = [m.group(1) for m in re.finditer(r'event=sql sql=(.*)', out.stderr)]
+    log(f'  guichetd batch run: {due:,} due transactions in {seconds:.1f} s '
+        f'(target {TARGETS["settlement_s"]} s: {"met" if seconds <= TARGETS["settlement_s"] else "MISSED"})')
+    script = '.timer on\n.output /dev/null\nBEGIN IMMEDIATE;\n' + ''.join(
+        st.rstrip(';') + ';\n' for st in statements) + 'COMMIT;\n'
+    shell = subprocess.run(['sqlite3', runs['shell']], input=script, capture_output=True,
+                           text=True)
+    times = [float(t) for t in re.findall(r'Run Time: real ([0-9.]+)', shell.stdout)]
+    if shell.returncode == 0:
+        log(f'  sqlite3 shell, the same {len(statements)} statements in one transaction: '
+            f'{sum(times):.1f} s')
+    else:
+        log('  sqlite3 shell failed: ' + shell.stderr[-500:])
+
+
+def main():
+    if not os.path.exists(GUICHETD):
+        sys.exit(f'{GUICHETD}: build first (ninja -C build)')
+    os.makedirs(OUT, exist_ok=True)
+    big = os.path.join(OUT, f'demo-{TXNS}.db')
+    meta = demo(big, TXNS)
+    today = date.today()
+    srv = Server(big)
+    try:
+        with __import__('sqlite3').connect(f'file:{big}?mode=ro', uri=True) as db:
+            n, = db.execute('SELECT count(*) FROM txn').fetchone()
+        log(f'{n:,} transactions in {os.path.getsize(big) / 1e9:.1f} GB ({big})')
+        consultation = next(u for u in meta['users'] if u['profile'] == 'consultation')
+        s = sign_in(srv, consultation['login'], consultation['password'])
+        searches(srv, s, today)
+        dashboard(srv, s, today)
+        export(srv, s, today)
+    finally:
+        srv.stop()
+    settlement(today)
+
+
+if __name__ == '__main__':
+    main()
