@@ -375,6 +375,9 @@ cmd_serve(const struct options *o)
 	app.tls = o->tls_cert != NULL;
 	app.keys = keys;
 	app.acquirer = &acquirer_simulator;
+	rc = st->ops->short_statements(st); /* the payments' writer */
+	if (rc != ST_OK)
+		goto out;
 	rc = work_start(st, o->db, LIMIT_READERS, &app.work);
 	st = NULL; /* the writer owns it now */
 	if (rc != ST_OK)

@@ -216,6 +216,12 @@ struct store_ops {
 	 * memory, and the log synced at checkpoints rather than at every commit (a crash can
 	 * lose the last transactions, never break the file). Never for the server. */
 	int (*bulk_mode)(struct store *st);
+	/* For a connection whose statements each change a few rows (the server's writer):
+	 * statement journals in memory. Not for a connection that may change a million rows in
+	 * one statement (the télécollecte, migrations): those journals would be as large. */
+	int (*short_statements)(struct store *st);
+	/* The connection's page cache, in MiB. */
+	int (*cache_size)(struct store *st, int mib);
 
 	/* Transactions. begin(write) takes the write lock at once for writers. */
 	int (*begin)(struct store *st, bool write);

@@ -4,6 +4,7 @@
  *
  * Not thread-safe: one connection per thread (the writer, each reader, the command line).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -375,6 +376,27 @@ lite_close(struct store *st)
 }
 
 static int
+lite_cache_size(struct store *st, int mib)
+{
+	struct sqlite_store *ls = lite(st);
+	char pragma[64];
+
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", mib * 1024);
+	return st_of(ls, sqlite3_exec(ls->db, pragma, NULL, NULL, NULL), "cache_size");
+}
+
+static int
+lite_short_statements(struct store *st)
+{
+	struct sqlite_store *ls = lite(st);
+
+	/* A statement that fires the statistics triggers has a statement journal; in a
+	 * temporary file it costs a write system call per page and statement. */
+	return st_of(ls, sqlite3_exec(ls->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL),
+	             "short_statements");
+}
+
+static int
 lite_bulk_mode(struct store *st)
 {
 	struct sqlite_store *ls = lite(st);
@@ -383,8 +405,10 @@ lite_bulk_mode(struct store *st)
 	/* 1 GiB of page cache: the random inserts of the secondary indexes then hit cached
 	 * pages, and a page changed by many rows of one transaction is written once. WAL with
 	 * synchronous NORMAL stays consistent; it only syncs at checkpoints. */
-	if (sqlite3_exec(ls->db, "PRAGMA cache_size = -1048576; PRAGMA synchronous = NORMAL;", NULL,
-	                 NULL, &err) != SQLITE_OK) {
+	if (sqlite3_exec(ls->db,
+	                 "PRAGMA cache_size = -1048576; PRAGMA synchronous = NORMAL; "
+	                 "PRAGMA temp_store = MEMORY;",
+	                 NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
 		sqlite3_free(err);
 		return ST_STORE;
@@ -1563,8 +1587,9 @@ bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 #define DUE "brand_id = ?1 AND contract_id = ?2 AND acq = 2 AND bank_day > 0 AND bank_day <= ?3"
 
 static const char *const batch_sql[] = {
-        "SELECT DISTINCT brand_id, contract_id FROM txn WHERE acq = 2 AND bank_day > 0 AND "
-        "bank_day <= ?1 AND contract_id IS NOT NULL ORDER BY brand_id, contract_id",
+        "SELECT c.brand_id, c.id FROM contract c WHERE EXISTS (SELECT 1 FROM txn WHERE "
+        "contract_id = c.id AND acq = 2 AND bank_day > 0 AND bank_day <= ?1) "
+        "ORDER BY c.brand_id, c.id",
         "SELECT coalesce(max(number), 0) + 1 FROM batch WHERE contract_id = ?2",
         "SELECT coalesce(sum(type = 0), 0), coalesce(sum(CASE WHEN type = 0 THEN amount_current "
         "END), "
@@ -1584,7 +1609,8 @@ static const char *const batch_sql[] = {
         "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2",
         "SELECT " BATCH_COLS "WHERE b.file_written = 0 ORDER BY b.id",
         "UPDATE batch SET file_written = 1 WHERE id = ?1",
-        "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND batch_id = ?2 ORDER BY id",
+        "SELECT " TXN_COLS " FROM txn INDEXED BY txn_brand_batch WHERE brand_id = ?1 AND "
+        "batch_id = ?2 ORDER BY created_at, id",
         "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 UNION ALL "
         "SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE n.brand_id = ?1) "
         "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.shop_id IN (SELECT id FROM sub) AND "
@@ -1914,6 +1940,8 @@ static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
         .bulk_mode = lite_bulk_mode,
+        .short_statements = lite_short_statements,
+        .cache_size = lite_cache_size,
         .begin = lite_begin,
         .commit = lite_commit,
         .rollback = lite_rollback,
@@ -2041,14 +2069,11 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	                           SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_business_day, NULL,
 	                           NULL, NULL);
 	/* A writer waits for another writer (the batch command beside the server) rather than
-	 * failing; readers never wait in WAL mode. The writer keeps its statement journals (a
-	 * statement that fires the statistics triggers has one) in memory: in a temporary file
-	 * they cost a write system call per page and statement. */
+	 * failing; readers never wait in WAL mode. */
 	sqlite3_busy_timeout(ls->db, 10000);
 	if (sqlite3_exec(ls->db,
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; "
-	                         "PRAGMA temp_store = MEMORY;"
+	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
 	                       : "PRAGMA cache_size = -8192; PRAGMA query_only = 1;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
