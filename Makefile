@@ -1,14 +1,16 @@
 # Guichet - the two commands of the README, and their parts.
 #   make demo   installs what is missing, builds, creates the demo data, starts the server
-#   make check  runs every test: format, unit (plain and ASan+UBSan), system (pytest)
+#   make check  runs every test: format, unit (plain and ASan+UBSan), system (pytest), and the
+#               browser end-to-end tests (tests/e2e, playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap build demo check check-format unit unit-asan system system-asan bench bench-bo clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan system system-asan e2e bench bench-bo clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
 DEMO_DB    = demo/guichet.db
 LISTEN     = 127.0.0.1:13020
 PYTEST     = /usr/bin/python3 -m pytest
+VENDOR     = www/assets/vendor
 
 all: build
 
@@ -21,13 +23,19 @@ $(BUILD)/build.ninja:
 $(BUILD_ASAN)/build.ninja:
 	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
-build: bootstrap $(BUILD)/build.ninja
+# The browser's libraries reach it as local files served by guichetd (www/assets/vendor/, not in
+# git), copied from the exact versions of package-lock.json that bootstrap installed.
+vendor: bootstrap
+	mkdir -p $(VENDOR)
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+
+build: bootstrap vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
 	scripts/demo $(BUILD)/src/guichetd $(DEMO_DB) $(LISTEN)
 
-check: bootstrap check-format unit unit-asan system system-asan
+check: bootstrap check-format unit unit-asan system system-asan e2e
 
 check-format:
 	scripts/check-format
@@ -48,6 +56,11 @@ system: $(BUILD)/build.ninja
 system-asan: $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q tests/system
+
+# The web back office in headless Chromium (Debian's /usr/bin/chromium, never a download):
+# a demo database, a server, the sign-in steps; screenshots in test-results/e2e/.
+e2e: build
+	GUICHETD=$(BUILD)/src/guichetd node tests/e2e/run.mjs
 
 bench: build
 	bench/run

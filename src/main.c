@@ -37,6 +37,7 @@ struct options {
 	const char *tls_key;
 	const char *spool;
 	const char *key_file;
+	const char *www; /* the web UI's folder */
 	int loops;
 	int idle_timeout;
 	const char *pspid;
@@ -62,6 +63,7 @@ usage(FILE *f)
 	        "                      [--batch-time HH:MM|off]  (daily télécollecte, Paris "
 	        "time; default 22:00)\n"
 	        "                      [--log-level debug|info|warn|error]\n"
+	        "                      [--www DIR]  (the web back office's files; default www)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--unsent]  (nothing of the history sent to the bank yet)\n"
@@ -114,6 +116,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"batch-time", required_argument, NULL, 'B'},
 	        {"log-level", required_argument, NULL, 'G'},
 	        {"unsent", no_argument, NULL, 'U'},
+	        {"www", required_argument, NULL, 'W'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -124,6 +127,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	o->db = "guichet.db";
 	o->listen = "127.0.0.1:13020";
 	o->spool = "spool";
+	o->www = "www";
 	o->transactions = 2000;
 	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
 	o->batch_minute = 22 * 60;
@@ -175,6 +179,9 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			break;
 		case 'U':
 			o->unsent = true;
+			break;
+		case 'W':
+			o->www = optarg;
 			break;
 		case 'G': {
 			static const char *const levels[] = {"debug", "info", "warn", "error"};
@@ -386,6 +393,7 @@ cmd_serve(const struct options *o)
 	cfg.tls_cert = o->tls_cert;
 	cfg.tls_key = o->tls_key;
 	cfg.nloops = o->loops;
+	cfg.www = o->www;
 	rc = mailer_start(o->db, o->spool, app.work, &mailer);
 	if (rc != ST_OK)
 		goto out;

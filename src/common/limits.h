@@ -26,4 +26,11 @@
 #define LIMIT_IDLE_DEFAULT_S     900                     /* idle timeout: 15 min (PCI DSS 8.2.8) */
 #define LIMIT_IDLE_MAX_S         7200 /* the hosted-access manual's 2 h at most */
 
+/* The web UI's files, read into memory at start (src/http/static.c). */
+#define LIMIT_STATIC_FILES       512                /* files under www/assets */
+#define LIMIT_STATIC_FILE_BYTES  (8 * 1024 * 1024)  /* one file */
+#define LIMIT_STATIC_TOTAL_BYTES (32 * 1024 * 1024) /* all of them */
+#define LIMIT_STATIC_DEPTH       8                  /* folders below www/assets */
+#define LIMIT_STATIC_PATH        255                /* bytes of a file's URL path */
+
 #endif

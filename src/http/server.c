@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "http/server.h"
+#include "http/static.h"
 
 struct loop {
 	pthread_t thread;
@@ -61,6 +62,9 @@ static h2o_globalconf_t globalconf;
  * cannot close from outside (h2o_context_dispose asserts they are gone), and the process is
  * ending anyway. Kept here, they stay reachable rather than leaked. */
 static struct loop *loops_kept;
+
+/* The web UI's files, read at start; read-only while the loops run. */
+static struct static_files *www;
 
 h2o_iovec_t
 http_body(struct req *r)
@@ -473,6 +477,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		}
 	}
 	if (route == NULL) {
+		if (!path_known && static_files_serve(www, r) == 0)
+			return 0; /* the web UI's files */
 		http_reply_error(r, path_known ? ST_METHOD : ST_NOTFOUND, NULL,
 		                 path_known ? NULL : "No such route.");
 		return 0;
@@ -635,6 +641,7 @@ server_run(struct app *app, const struct server_config *cfg)
 	struct loop *loops;
 	int n = cfg->nloops > 0 ? cfg->nloops : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int rc = ST_OK, sig;
+	size_t www_n, www_bytes;
 	sigset_t set;
 
 	if (n < 1)
@@ -663,6 +670,12 @@ server_run(struct app *app, const struct server_config *cfg)
 	pathconf = h2o_config_register_path(hostconf, "/", 0);
 	handler = h2o_create_handler(pathconf, sizeof(*handler));
 	handler->on_req = on_req;
+	static_files_register_headers(pathconf);
+	if (static_files_load(cfg->www, &www) != ST_OK) {
+		if (ssl_ctx != NULL)
+			SSL_CTX_free(ssl_ctx);
+		return ST_INTERNAL;
+	}
 
 	loops = calloc((size_t)n, sizeof(*loops));
 	if (loops == NULL)
@@ -687,8 +700,9 @@ server_run(struct app *app, const struct server_config *cfg)
 	for (int i = 0; i < n; i++)
 		while (!atomic_load(&loops[i].ready))
 			usleep(1000);
-	log_info("event=listening listen=\"%s\" loops=%d tls=%s", cfg->listen, n,
-	         ssl_ctx ? "on" : "off");
+	www_n = static_files_count(www, &www_bytes);
+	log_info("event=listening listen=\"%s\" loops=%d tls=%s www_files=%zu www_bytes=%zu",
+	         cfg->listen, n, ssl_ctx ? "on" : "off", www_n, www_bytes);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -702,6 +716,8 @@ server_run(struct app *app, const struct server_config *cfg)
 	for (int i = 0; i < n; i++)
 		pthread_join(loops[i].thread, NULL);
 	loops_kept = loops;
+	static_files_free(www);
+	www = NULL;
 	return ST_OK;
 out:
 	/* A listening socket failed: no loop thread has started. */
@@ -710,5 +726,7 @@ out:
 	free(loops);
 	if (ssl_ctx != NULL)
 		SSL_CTX_free(ssl_ctx);
+	static_files_free(www);
+	www = NULL;
 	return rc;
 }

@@ -12,7 +12,8 @@ struct server_config {
 	const char *listen;   /* "HOST:PORT" */
 	const char *tls_cert; /* PEM files, or NULL for plain HTTP (loopback only) */
 	const char *tls_key;
-	int nloops; /* 0: one per core */
+	int nloops;      /* 0: one per core */
+	const char *www; /* the web UI's folder (index.html, assets/), or NULL for none */
 };
 
 /* Serves until SIGTERM or SIGINT, then stops accepting, finishes the requests in flight (up

@@ -1,0 +1,107 @@
+// api.js - the one way the UI talks to guichetd's JSON API (README "The back office").
+//
+// Cookies go with every call (the session cookie is HttpOnly: the page never sees it). The
+// CSRF token of the sign-in answer is kept in sessionStorage (this tab only) and sent as
+// X-CSRF-Token on every request that changes something. Errors arrive as ApiError with the
+// server's code, turned into a readable message in the user's language by errorMessage().
+// A 401 on any call but the sign-in itself goes to the handler set by onUnauthorized (back
+// to the sign-in page).
+
+import { has, t } from './i18n.js';
+
+const CSRF_KEY = 'guichet.csrf';
+
+export class ApiError extends Error {
+  constructor(status, code, message, body) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status; // HTTP status, 0 when the server was not reached
+    this.code = code; // the server's "error" code
+    this.body = body || {};
+  }
+}
+
+let unauthorized = () => {};
+
+/** fn(error) runs when a call answers 401 (the session is gone). */
+export function onUnauthorized(fn) {
+  unauthorized = fn;
+}
+
+export function setCsrf(token) {
+  try {
+    if (token) sessionStorage.setItem(CSRF_KEY, token);
+    else sessionStorage.removeItem(CSRF_KEY);
+  } catch {
+    // storage refused: state-changing calls will get 403 csrf, shown as such
+  }
+}
+
+export function csrf() {
+  try {
+    return sessionStorage.getItem(CSRF_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Calls the API. body (optional) is sent as JSON. Resolves with the parsed JSON answer;
+ * rejects with ApiError. options.quiet401: a 401 is the caller's business (sign-in form).
+ */
+export async function request(method, path, body, options = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD') {
+    const token = csrf();
+    if (token) headers['X-CSRF-Token'] = token;
+  }
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', t('error.network'));
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const code = (data && data.error) || `http_${res.status}`;
+    const err = new ApiError(res.status, code, data && data.message, data);
+    if (res.status === 401 && !options.quiet401) unauthorized(err);
+    throw err;
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, options) => request('GET', path, undefined, options),
+  post: (path, body = {}, options) => request('POST', path, body, options),
+  patch: (path, body = {}, options) => request('PATCH', path, body, options),
+  del: (path, options) => request('DELETE', path, undefined, options),
+};
+
+/** A readable message for an error, in the user's language. */
+export function errorMessage(err) {
+  if (!(err instanceof ApiError)) return t('error.generic', { code: String(err && err.message) });
+  if (err.code === 'invalid_field' || err.code === 'invalid_request') {
+    return t('error.invalid_field', { message: err.message || err.code });
+  }
+  if (has(`error.${err.code}`)) return t(`error.${err.code}`);
+  // A code the UI does not know yet: the server's own message (English) says what happened.
+  return err.message && err.message !== err.code
+    ? err.message
+    : t('error.generic', { code: err.code });
+}

@@ -1,0 +1,317 @@
+// app.js - the shell: who is signed in, what each navigation shows, and the layout (header,
+// menu, main area).
+//
+// Every navigation to a page that needs a session asks GET /bo/api/session first (answered
+// from the server's memory): a session that ended sends the user back to sign-in, and a
+// sign-in step still to do (change_password, accept_terms; SPEC §3) is shown before anything
+// else. A 401 from any later call does the same (api.onUnauthorized).
+
+import { api, ApiError, csrf, errorMessage, onUnauthorized, setCsrf } from './api.js';
+import { h, replace } from './dom.js';
+import { setTimeZone } from './format.js';
+import { initialLanguage, setLanguage, t } from './i18n.js';
+import { go, page, parse } from './router.js';
+
+export const PROFILES_SEARCH = ['consultation', 'action', 'admin'];
+export const PROFILES_ADMIN = ['admin'];
+
+/** The menu: entries follow the profile (SPEC §3; Vision manual §2.1). */
+export const NAV = [
+  { route: 'home', label: 'nav.home' },
+  { route: 'transactions', label: 'nav.transactions', profiles: PROFILES_SEARCH },
+  { route: 'batches', label: 'nav.batches', profiles: PROFILES_SEARCH },
+  { route: 'contracts', label: 'nav.contracts', profiles: PROFILES_SEARCH },
+  { route: 'users', label: 'nav.users', profiles: PROFILES_ADMIN },
+  { route: 'actions', label: 'nav.actions', profiles: PROFILES_ADMIN },
+  { route: 'me', label: 'nav.me' },
+];
+
+/** The landing pages of GET /bo/api/me/preferences ("home") → routes. */
+const HOMES = {
+  stats: 'home',
+  transactions: 'transactions',
+  batches: 'batches',
+  contracts: 'contracts',
+  actions: 'actions',
+  me: 'me',
+  users: 'users',
+};
+
+/** The sign-in steps (the answer's "next") → routes. */
+const STEPS = { change_password: 'password', accept_terms: 'terms' };
+
+export const state = {
+  user: null, // {login, name, email, profile} of the session
+  next: null, // the sign-in step still to do, or null
+  me: null, // GET /bo/api/me
+  prefs: null, // GET /bo/api/me/preferences
+};
+
+let notice = null; // what the sign-in page says first (why the user is there)
+let seq = 0; // navigations: a slow one finishing late is dropped
+
+/** The message the sign-in page shows once, then forgets. */
+export function takeNotice() {
+  const n = notice;
+  notice = null;
+  return n;
+}
+
+function forget() {
+  setCsrf(null);
+  state.user = null;
+  state.next = null;
+  state.me = null;
+  state.prefs = null;
+}
+
+/** Back to the sign-in page, saying why (an i18n key, or null). */
+export function toSignIn(why) {
+  forget();
+  notice = why;
+  go('signin', { replace: true });
+}
+
+/** The route of the user's landing page. */
+export function landing() {
+  const home = state.prefs && HOMES[state.prefs.home];
+  const def = home && page(home);
+  return def && allowed(def) ? home : 'home';
+}
+
+function allowed(def) {
+  return !def.profiles || (state.user && def.profiles.includes(state.user.profile));
+}
+
+/** Loads the user's information and preferences: language, time zone, landing page. */
+async function loadProfile() {
+  const [me, prefs] = await Promise.all([api.get('/bo/api/me'), api.get('/bo/api/me/preferences')]);
+  state.me = me;
+  state.prefs = prefs;
+  setLanguage(me.language);
+  setTimeZone(me.time_zone);
+}
+
+/**
+ * After a sign-in, a password change or the terms: the next step, or the user's landing page.
+ */
+export async function proceed(next) {
+  state.next = next;
+  if (next) {
+    go(STEPS[next] || 'signin', { replace: true });
+    if (!STEPS[next]) toSignIn('signin.notice.second_factor');
+    return;
+  }
+  await loadProfile();
+  go(landing(), { replace: true });
+}
+
+/** A sign-in answer: keeps its CSRF token for this tab, then goes on. */
+export async function signedIn(answer) {
+  setCsrf(answer.csrf);
+  state.user = answer.user;
+  state.me = null;
+  state.prefs = null;
+  await proceed(answer.next);
+}
+
+/** Sign-out: the session ends on the server, then the sign-in page. */
+export async function signOut() {
+  try {
+    await api.del('/bo/api/session', { quiet401: true });
+  } catch (e) {
+    // already ended, or no token in this tab: the sign-in page either way
+  }
+  toSignIn('signin.notice.signed_out');
+}
+
+onUnauthorized(() => toSignIn('signin.notice.ended'));
+
+const root = () => document.getElementById('app');
+
+function setTitle(key) {
+  document.title = `${t(key)} · ${t('app.name')}`;
+}
+
+function brand() {
+  return h(
+    'a',
+    { class: 'brand', href: state.user && !state.next ? '#/home' : '#/signin' },
+    h('img', { src: '/assets/favicon.svg', alt: '', width: 28, height: 28 }),
+    h('span', { class: 'brand-name' }, t('app.name')),
+    h('span', { class: 'brand-tagline' }, t('app.tagline')),
+  );
+}
+
+function header() {
+  const user = state.user;
+  return h(
+    'header',
+    { class: 'topbar' },
+    brand(),
+    user &&
+      h(
+        'div',
+        { class: 'topbar-user' },
+        h(
+          'span',
+          { class: 'user-name', id: 'user-name', title: user.email },
+          user.name || user.login,
+        ),
+        h('span', { class: 'user-profile' }, t(`profile.${user.profile}`)),
+        h(
+          'button',
+          { type: 'button', class: 'button button--quiet', id: 'signout', onclick: signOut },
+          t('header.signout'),
+        ),
+      ),
+  );
+}
+
+function nav(current) {
+  const items = NAV.filter((item) => allowed(item)).map((item) =>
+    h(
+      'li',
+      {},
+      h(
+        'a',
+        {
+          href: `#/${item.route}`,
+          class: 'nav-link',
+          'aria-current': item.route === current ? 'page' : false,
+        },
+        t(item.label),
+      ),
+    ),
+  );
+  return h('nav', { class: 'sidenav', 'aria-label': t('nav.label') }, h('ul', {}, items));
+}
+
+function layout(def, content) {
+  const main = h('main', { id: 'main', class: def.bare ? 'page page--bare' : 'page', tabindex: -1 });
+  replace(main, content);
+  const skip = document.getElementById('skip-link');
+  if (skip) skip.textContent = t('app.skip');
+  if (def.bare) return [header(), main];
+  return [header(), h('div', { class: 'shell' }, nav(def.name), main)];
+}
+
+function errorPage(err) {
+  return h(
+    'section',
+    { class: 'card' },
+    h('h1', { tabindex: -1 }, t('error.title')),
+    h('p', { role: 'alert', class: 'error' }, errorMessage(err)),
+  );
+}
+
+/** Shows the page of the current hash (the router's listener). */
+export async function show() {
+  const mine = ++seq;
+  const { name, args, query } = parse();
+  let def = page(name);
+
+  if (!def) {
+    // "#/" or unknown: the landing page when signed in, else sign-in.
+    if (!csrf()) {
+      go('signin', { replace: true });
+      return;
+    }
+    try {
+      const session = await api.get('/bo/api/session', { quiet401: true });
+      if (mine !== seq) return;
+      state.user = session.user;
+      await proceed(session.next);
+    } catch (err) {
+      if (mine === seq) toSignIn(null);
+    }
+    return;
+  }
+  if (def.auth !== 'none') {
+    let session;
+    try {
+      session = await api.get('/bo/api/session', { quiet401: true });
+    } catch (err) {
+      if (mine !== seq) return;
+      if (err instanceof ApiError && err.status === 401) {
+        toSignIn(state.user ? 'signin.notice.ended' : null);
+      } else {
+        render(def, errorPage(err));
+      }
+      return;
+    }
+    if (mine !== seq) return;
+    if (!csrf()) {
+      // Signed in from another tab: this one has no token to change anything with.
+      toSignIn('signin.notice.csrf');
+      return;
+    }
+    state.user = session.user;
+    state.next = session.next;
+    if (session.next) {
+      const step = STEPS[session.next];
+      if (!step) {
+        toSignIn('signin.notice.second_factor');
+        return;
+      }
+      if (step !== name) {
+        go(step, { replace: true });
+        return;
+      }
+    } else {
+      if (def.stepOnly) {
+        go(landing(), { replace: true });
+        return;
+      }
+      if (!state.me || !state.prefs) {
+        try {
+          await loadProfile();
+        } catch (err) {
+          if (mine === seq) render(def, errorPage(err));
+          return;
+        }
+        if (mine !== seq) return;
+      }
+      if (!allowed(def)) {
+        go(landing(), { replace: true });
+        return;
+      }
+    }
+  }
+  let content;
+  try {
+    content = await def.render({ args, query, forced: Boolean(state.next) });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return; // already on its way out
+    content = errorPage(err);
+  }
+  if (mine !== seq) return;
+  render(def, content);
+}
+
+function render(def, content) {
+  const bare = def.bare || Boolean(state.next) || !state.user;
+  replace(root(), layout({ ...def, bare }, content));
+  setTitle(def.title);
+  // Focus the page's heading, so keyboard and screen-reader users start at the content.
+  const target = root().querySelector('[data-autofocus]') || root().querySelector('h1');
+  if (target) {
+    if (!target.hasAttribute('tabindex') && !/^(INPUT|BUTTON|SELECT|TEXTAREA|A)$/.test(target.tagName)) {
+      target.setAttribute('tabindex', '-1');
+    }
+    target.focus();
+  }
+}
+
+/** Starts the UI: the language of this browser until the user's is known. */
+export function boot() {
+  initialLanguage();
+  const skip = document.getElementById('skip-link');
+  if (skip) {
+    skip.addEventListener('click', (e) => {
+      e.preventDefault(); // "#main" is not a route
+      const main = document.getElementById('main');
+      if (main) main.focus();
+    });
+  }
+}

@@ -1,0 +1,57 @@
+// main.js - the back office's entry point: the pages and who may see them, then the router.
+// To add a page: a module under pages/ exporting render(ctx), one register() line here, and
+// its menu entry in app.js (NAV).
+
+import { boot, PROFILES_ADMIN, PROFILES_SEARCH, show } from './app.js';
+import * as home from './pages/home.js';
+import * as me from './pages/me.js';
+import * as password from './pages/password.js';
+import * as signin from './pages/signin.js';
+import { soon } from './pages/soon.js';
+import * as terms from './pages/terms.js';
+import { register, start } from './router.js';
+
+register('signin', { title: 'signin.title', auth: 'none', bare: true, render: signin.render });
+register('password', { title: 'password.title', auth: 'signed', render: password.render });
+register('terms', {
+  title: 'terms.title',
+  auth: 'signed',
+  bare: true,
+  stepOnly: true,
+  render: terms.render,
+});
+register('home', { title: 'home.title', auth: 'user', render: home.render });
+register('me', { title: 'me.title', auth: 'user', render: me.render });
+register('transactions', {
+  title: 'nav.transactions',
+  auth: 'user',
+  profiles: PROFILES_SEARCH,
+  render: soon('nav.transactions'),
+});
+register('batches', {
+  title: 'nav.batches',
+  auth: 'user',
+  profiles: PROFILES_SEARCH,
+  render: soon('nav.batches'),
+});
+register('contracts', {
+  title: 'nav.contracts',
+  auth: 'user',
+  profiles: PROFILES_SEARCH,
+  render: soon('nav.contracts'),
+});
+register('users', {
+  title: 'nav.users',
+  auth: 'user',
+  profiles: PROFILES_ADMIN,
+  render: soon('nav.users'),
+});
+register('actions', {
+  title: 'nav.actions',
+  auth: 'user',
+  profiles: PROFILES_ADMIN,
+  render: soon('nav.actions'),
+});
+
+boot();
+start(show);

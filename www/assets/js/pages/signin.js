@@ -1,0 +1,197 @@
+// signin.js - the sign-in page (Vision manual §1; SPEC §3): login and password, wrong password,
+// locked account, and a session held by another device, which the user may take over.
+
+import { api, ApiError, errorMessage } from '../api.js';
+import { signedIn, takeNotice } from '../app.js';
+import { h } from '../dom.js';
+import { language, LANGUAGES, setLanguage, t } from '../i18n.js';
+import { go } from '../router.js';
+
+const DEVICE_KEY = 'guichet.device';
+
+/**
+ * How this browser names itself to the server ("device"), shown to the user's other devices
+ * when this one holds the session: the browser, the system and a short id kept in this
+ * browser, so two browsers of one kind can be told apart.
+ */
+export function deviceName() {
+  const ua = navigator.userAgent;
+  const browser =
+    (/Edg\//.test(ua) && 'Edge') ||
+    (/Firefox\//.test(ua) && 'Firefox') ||
+    (/Chrom(e|ium)\//.test(ua) && 'Chromium') ||
+    (/Safari\//.test(ua) && 'Safari') ||
+    'Navigateur';
+  const system =
+    (/Windows/.test(ua) && 'Windows') ||
+    (/Mac OS X/.test(ua) && 'macOS') ||
+    (/Android/.test(ua) && 'Android') ||
+    (/iPhone|iPad/.test(ua) && 'iOS') ||
+    (/Linux/.test(ua) && 'Linux') ||
+    '';
+  let id = null;
+  try {
+    id = localStorage.getItem(DEVICE_KEY);
+    if (!id) {
+      const bytes = crypto.getRandomValues(new Uint8Array(3));
+      id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      localStorage.setItem(DEVICE_KEY, id);
+    }
+  } catch {
+    id = null;
+  }
+  return [browser, system, id && `#${id}`].filter(Boolean).join(' · ').slice(0, 80);
+}
+
+export function render() {
+  const loginId = 'signin-login';
+  const passwordId = 'signin-password';
+  const langId = 'signin-language';
+  const notice = takeNotice();
+
+  const login = h('input', {
+    id: loginId,
+    name: 'login',
+    type: 'text',
+    autocomplete: 'username',
+    autocapitalize: 'none',
+    spellcheck: 'false',
+    required: true,
+    'data-autofocus': true,
+  });
+  const password = h('input', {
+    id: passwordId,
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
+
+  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error', hidden: true });
+  const submit = h('button', { type: 'submit', class: 'button button--primary' }, t('signin.submit'));
+
+  const elsewhereText = h('p', { id: 'elsewhere-text' });
+  const takeover = h(
+    'button',
+    { type: 'button', class: 'button button--primary', id: 'elsewhere-takeover' },
+    t('signin.elsewhere.takeover'),
+  );
+  const cancel = h(
+    'button',
+    { type: 'button', class: 'button', id: 'elsewhere-cancel' },
+    t('signin.elsewhere.cancel'),
+  );
+  const elsewhere = h(
+    'section',
+    {
+      class: 'elsewhere',
+      id: 'elsewhere',
+      role: 'alertdialog',
+      'aria-labelledby': 'elsewhere-title',
+      'aria-describedby': 'elsewhere-text',
+      hidden: true,
+    },
+    h('h2', { id: 'elsewhere-title' }, t('signin.elsewhere.title')),
+    elsewhereText,
+    h('div', { class: 'actions' }, takeover, cancel),
+  );
+
+  const form = h(
+    'form',
+    { class: 'form', id: 'signin-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: loginId }, t('signin.login')), login),
+    h('div', { class: 'field' }, h('label', { for: passwordId }, t('signin.password')), password),
+    error,
+    h('div', { class: 'actions' }, submit),
+  );
+
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = !message;
+  }
+
+  function busy(on) {
+    for (const el of [login, password, submit, takeover, cancel]) el.disabled = on;
+    submit.textContent = on ? t('signin.busy') : t('signin.submit');
+  }
+
+  async function signIn(takeoverFlag) {
+    showError('');
+    const body = { login: login.value.trim(), password: password.value, device: deviceName() };
+    if (takeoverFlag) body.takeover = true;
+    busy(true);
+    try {
+      const answer = await api.post('/bo/api/session', body, { quiet401: true });
+      password.value = '';
+      elsewhere.hidden = true;
+      await signedIn(answer);
+    } catch (err) {
+      busy(false);
+      if (err instanceof ApiError && err.code === 'session_elsewhere') {
+        elsewhereText.textContent = t('signin.elsewhere.text', {
+          device: err.body.device || '?',
+        });
+        elsewhere.hidden = false;
+        form.hidden = true;
+        takeover.focus();
+        return;
+      }
+      elsewhere.hidden = true;
+      form.hidden = false;
+      showError(errorMessage(err));
+      if (err instanceof ApiError && err.code === 'bad_credentials') {
+        password.value = '';
+        password.focus();
+      } else {
+        login.focus();
+      }
+    }
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!login.value.trim()) {
+      login.focus();
+      return;
+    }
+    if (!password.value) {
+      password.focus();
+      return;
+    }
+    signIn(false);
+  });
+  takeover.addEventListener('click', () => signIn(true));
+  cancel.addEventListener('click', () => {
+    elsewhere.hidden = true;
+    form.hidden = false;
+    password.value = '';
+    password.focus();
+  });
+
+  const languageSelect = h(
+    'select',
+    { id: langId, class: 'language-select' },
+    LANGUAGES.map((l) => h('option', { value: l, selected: l === language() }, t(`language.${l}`))),
+  );
+  languageSelect.addEventListener('change', () => {
+    setLanguage(languageSelect.value);
+    go('signin', { replace: true }); // shown again in the new language
+  });
+
+  return h(
+    'section',
+    { class: 'card card--narrow signin', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, t('signin.title')),
+    notice && h('p', { class: 'notice', role: 'status', id: 'signin-notice' }, t(notice)),
+    h('p', { class: 'muted' }, t('signin.intro')),
+    form,
+    elsewhere,
+    h('p', { class: 'muted small' }, t('signin.security')),
+    h(
+      'div',
+      { class: 'field field--inline' },
+      h('label', { for: langId }, `${t('me.language')} / Language`),
+      languageSelect,
+    ),
+  );
+}
