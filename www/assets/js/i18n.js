@@ -3,6 +3,12 @@
 // The language is the signed-in user's `language` (GET /bo/api/me); before sign-in, the one
 // last used in this browser (localStorage), else French. Keys are dotted; {name} in a text is
 // replaced by params.name. A key missing from English falls back to French, then to the key.
+// The shell's words are here; each area of pages keeps its own in strings/<area>.js
+// (`export default { fr: {...}, en: {...} }`), merged below.
+
+import actions from './strings/admin.js';
+import home from './strings/home.js';
+import journal from './strings/journal.js';
 
 const dictionaries = {
   fr: {
@@ -224,6 +230,10 @@ const dictionaries = {
     'error.not_found': 'Not found.',
   },
 };
+
+for (const area of [home, actions, journal]) {
+  for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
+}
 
 export const LANGUAGES = Object.keys(dictionaries);
 const STORAGE_KEY = 'guichet.language';

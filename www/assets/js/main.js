@@ -3,12 +3,16 @@
 // its menu entry in app.js (NAV).
 
 import { boot, PROFILES_ADMIN, PROFILES_SEARCH, show } from './app.js';
+import * as actions from './pages/actions.js';
+import * as batches from './pages/batches.js';
+import * as contracts from './pages/contracts.js';
 import * as home from './pages/home.js';
 import * as me from './pages/me.js';
 import * as password from './pages/password.js';
 import * as signin from './pages/signin.js';
-import { soon } from './pages/soon.js';
 import * as terms from './pages/terms.js';
+import * as transactions from './pages/transactions.js';
+import * as users from './pages/users.js';
 import { register, start } from './router.js';
 
 register('signin', { title: 'signin.title', auth: 'none', bare: true, render: signin.render });
@@ -26,31 +30,31 @@ register('transactions', {
   title: 'nav.transactions',
   auth: 'user',
   profiles: PROFILES_SEARCH,
-  render: soon('nav.transactions'),
+  render: transactions.render,
 });
 register('batches', {
   title: 'nav.batches',
   auth: 'user',
   profiles: PROFILES_SEARCH,
-  render: soon('nav.batches'),
+  render: batches.render,
 });
 register('contracts', {
   title: 'nav.contracts',
   auth: 'user',
   profiles: PROFILES_SEARCH,
-  render: soon('nav.contracts'),
+  render: contracts.render,
 });
 register('users', {
   title: 'nav.users',
   auth: 'user',
   profiles: PROFILES_ADMIN,
-  render: soon('nav.users'),
+  render: users.render,
 });
 register('actions', {
   title: 'nav.actions',
   auth: 'user',
   profiles: PROFILES_ADMIN,
-  render: soon('nav.actions'),
+  render: actions.render,
 });
 
 boot();

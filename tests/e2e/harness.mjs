@@ -1,0 +1,217 @@
+// harness.mjs - what every end-to-end test file shares: one real guichetd on a temporary demo
+// database (started before the first test, stopped with SIGTERM after the last, whatever
+// happens), one headless Debian Chromium (/usr/bin/chromium) driven by playwright-core, which
+// never downloads a browser, and the helpers below. run.mjs is the entry point.
+//
+// Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium).
+// Each page visited is saved as a PNG in test-results/e2e/. The server is stopped with
+// SIGTERM whatever happens; the exit status is non-zero when any test fails.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const GUICHETD = path.resolve(ROOT, process.env.GUICHETD || 'build/src/guichetd');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OUT = path.join(ROOT, 'test-results', 'e2e');
+export const NEW_PASSWORD = 'Guichet e2e 2026 passphrase';
+
+let tmp;
+let server;
+let serverExit;
+export let base;
+export let demo;
+export let browser;
+let shots = 0;
+export const pageErrors = [];
+
+export function user(profile) {
+  const u = demo.users.find((x) => x.profile === profile);
+  assert.ok(u, `the demo has a ${profile} user`);
+  return u;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, deadline) {
+  while (Date.now() < deadline) {
+    if (serverExit) throw new Error(`guichetd exited (${serverExit.code}): ${readLog()}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`guichetd did not start: ${readLog()}`);
+}
+
+export function readLog() {
+  try {
+    return fs.readFileSync(path.join(tmp, 'guichetd.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Stops the server with SIGTERM and waits for it (at most 15 s, then SIGKILL). */
+async function stopServer() {
+  if (!server || serverExit) return serverExit;
+  const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 15000);
+  serverExit = await exited;
+  clearTimeout(timer);
+  return serverExit;
+}
+
+// A last resort: never leave a server behind, even when the runner itself dies.
+process.on('exit', () => {
+  if (server && !serverExit) server.kill('SIGTERM');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (server && !serverExit) server.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
+export async function shot(page, name) {
+  shots += 1;
+  const file = path.join(OUT, `${String(shots).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') {
+      const text = msg.text();
+      // Expected: the browser logs every 4xx answer the tests provoke on purpose.
+      if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
+      pageErrors.push(`console: ${text}`);
+    }
+  });
+  return page;
+}
+
+/** Fills and sends the sign-in form; resolves once the server answered (any status). */
+export async function signIn(page, login, password) {
+  await page.goto(`${base}/#/signin`);
+  await page.reload(); // a fresh form, whatever the page showed before
+  await page.locator('#signin-login').fill(login);
+  await page.locator('#signin-password').fill(password);
+  const answer = page.waitForResponse(
+    (r) => r.url() === `${base}/bo/api/session` && r.request().method() === 'POST',
+  );
+  await page.locator('#signin-form button[type=submit]').click();
+  return (await answer).status();
+}
+
+export async function heading(page) {
+  return (await page.locator('main h1').textContent()).trim();
+}
+
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const f of fs.readdirSync(OUT)) if (f.endsWith('.png')) fs.rmSync(path.join(OUT, f));
+  assert.ok(fs.existsSync(GUICHETD), `no server binary at ${GUICHETD} (build first, or set GUICHETD)`);
+  assert.ok(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM} (scripts/bootstrap installs chromium)`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'guichet-e2e-'));
+  const db = path.join(tmp, 'guichet.db');
+  const made = spawnSync(GUICHETD, ['demo', '--db', db, '--transactions', '50', '--json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  assert.equal(made.status, 0, `guichetd demo failed: ${made.stderr}`);
+  demo = JSON.parse(made.stdout);
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const log = fs.openSync(path.join(tmp, 'guichetd.log'), 'a');
+  // From the repository's root, so the default --www (www) is this repository's UI.
+  server = spawn(
+    GUICHETD,
+    ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--batch-time', 'off', '--spool', path.join(tmp, 'spool')],
+    { cwd: ROOT, stdio: ['ignore', log, log] },
+  );
+  server.once('exit', (code, signal) => {
+    serverExit = { code, signal };
+  });
+  await waitHealthy(base, Date.now() + 20000);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root (CI, containers) cannot use Chromium's sandbox.
+    chromiumSandbox: typeof process.getuid === 'function' && process.getuid() !== 0,
+  });
+});
+
+after(async () => {
+  try {
+    if (browser) await browser.close();
+  } finally {
+    const exit = await stopServer();
+    const log = readLog();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    assert.deepEqual(exit, { code: 0, signal: null }, `guichetd did not stop cleanly:\n${log}`);
+    // No password ever reaches the log (README "Logs").
+    for (const secret of [NEW_PASSWORD, ...demo.users.map((u) => u.password)]) {
+      assert.ok(!log.includes(secret), 'a password reached the server log');
+    }
+  }
+});
+
+
+/** A page of a new browser context signed in as the demo user of profile, on their landing
+ * page. The first-login steps (new password, terms) are done through the API the first time,
+ * so that any test file may start with any user whatever ran before it. */
+export async function signedIn(profile) {
+  const u = user(profile);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const api = context.request;
+  let r = await api.post(`${base}/bo/api/session`, { data: { login: u.login, password: NEW_PASSWORD, takeover: true } });
+  if (r.status() === 401) {
+    r = await api.post(`${base}/bo/api/session`, { data: { login: u.login, password: u.password, takeover: true } });
+    assert.equal(r.status(), 200, `${u.login}: ${await r.text()}`);
+    const csrf = (await r.json()).csrf;
+    const headers = { 'X-CSRF-Token': csrf };
+    const p = await api.post(`${base}/bo/api/password`, { headers, data: { old: u.password, new: NEW_PASSWORD } });
+    assert.equal(p.status(), 200, await p.text());
+    await api.post(`${base}/bo/api/terms`, { headers, data: { accept: true } });
+    r = await api.delete(`${base}/bo/api/session`, { headers });
+  } else {
+    assert.equal(r.status(), 200, `${u.login}: ${await r.text()}`);
+    const body = await r.json();
+    if (body.next === 'accept_terms') {
+      await api.post(`${base}/bo/api/terms`, { headers: { 'X-CSRF-Token': body.csrf }, data: { accept: true } });
+    }
+    await api.delete(`${base}/bo/api/session`, { headers: { 'X-CSRF-Token': body.csrf } });
+  }
+  const page = await newPage(context);
+  assert.equal(await signIn(page, u.login, NEW_PASSWORD), 200);
+  await page.waitForSelector('main h1');
+  return page;
+}

@@ -1,0 +1,5 @@
+// strings/journal.js - the words of Transactions, Batches, Contracts and the tree navigation, in French and English.
+export default {
+  fr: {},
+  en: {},
+};
