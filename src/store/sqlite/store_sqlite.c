@@ -2073,7 +2073,7 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	sqlite3_busy_timeout(ls->db, 10000);
 	if (sqlite3_exec(ls->db,
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
 	                       : "PRAGMA cache_size = -8192; PRAGMA query_only = 1;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
