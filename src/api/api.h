@@ -53,6 +53,15 @@ int api_transactions_send_all(struct req *r);
 int api_batches_search(struct req *r);
 int api_batches_export(struct req *r);
 
+/* The tree and the contracts, Vision manual §2.3, §9.2 (api/org.c). */
+int api_tree(struct req *r);
+int api_contracts_list(struct req *r);
+int api_contracts_get(struct req *r);
+
+/* The node a request looks at: the user's own (requested 0) or one below it (else
+ * ST_NOTFOUND, also for another brand's). Runs on a reader or the writer. */
+int api_scope(struct store *st, const struct session *who, int64_t requested, int64_t *out);
+
 /* Home page statistics, SPEC §12 (api/stats.c). */
 int api_stats(struct req *r);
 

@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/json.h"
+#include "api/query.h"
 #include "domain/calendar.h"
 
 #define STATS_DAYS_MAX 800 /* 13 months and more; a longer period is refused */
@@ -23,6 +24,7 @@ struct stats_job {
 	struct http_job base; /* first */
 	struct session who;
 	int64_t from_day, to_day;
+	int64_t node; /* node=ID, else 0: the user's own */
 	struct per_method total[METHOD__COUNT];
 	json_t *daily; /* [{date, count, turnover}] */
 	int64_t cur_day, cur_count, cur_turnover;
@@ -85,9 +87,13 @@ stats_run(struct work_job *w, struct store *st)
 	struct stats_job *j = (struct stats_job *)w;
 	int rc;
 
+	int64_t node;
+
 	j->daily = json_array();
-	rc = st->ops->stats_each(st, j->who.brand_id, j->who.node_id, j->from_day, j->to_day,
-	                         stats_row, j);
+	rc = api_scope(st, &j->who, j->node, &node);
+	if (rc == ST_OK)
+		rc = st->ops->stats_each(st, j->who.brand_id, node, j->from_day, j->to_day,
+		                         stats_row, j);
 	flush_day(j);
 	return rc;
 }
@@ -128,32 +134,31 @@ stats_respond(struct http_job *hj, struct req *r)
 	j->daily = NULL;
 }
 
-/* GET /bo/api/stats?from=YYYY-MM-DD&to=YYYY-MM-DD: Paris days, both included. */
+/* GET /bo/api/stats?from=YYYY-MM-DD&to=YYYY-MM-DD[&node=ID]: Paris days, both included. */
 int
 api_stats(struct req *r)
 {
+	static const char *const allowed[] = {"from", "to", "node", NULL};
 	struct stats_job *j;
-	char from[11] = "", to[11] = "";
-	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
-	                        ? h2o_iovec_init("", 0)
-	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
-	                                         r->h2o->path.len - r->h2o->query_at - 1);
-	int64_t f, t;
+	char from[11] = "", to[11] = "", node[24], bad[24];
+	int64_t f, t, node_id = 0;
+	int g;
 
-	/* Exactly from=...&to=... (in either order). */
-	if (q.len == 29 && memcmp(q.base, "from=", 5) == 0 && memcmp(q.base + 15, "&to=", 4) == 0) {
-		memcpy(from, q.base + 5, 10);
-		memcpy(to, q.base + 19, 10);
-	} else if (q.len == 29 && memcmp(q.base, "to=", 3) == 0 &&
-	           memcmp(q.base + 13, "&from=", 6) == 0) {
-		memcpy(to, q.base + 3, 10);
-		memcpy(from, q.base + 19, 10);
+	if (query_unknown(r, allowed, bad, sizeof(bad)) != 0) {
+		json_bad_field(r, bad, "Unknown query parameter.");
+		return 0;
 	}
-	if (cal_date_parse(from, &f) != 0 || cal_date_parse(to, &t) != 0 || f > t ||
+	if (query_get(r, "from", from, sizeof(from)) != 1 || cal_date_parse(from, &f) != 0 ||
+	    query_get(r, "to", to, sizeof(to)) != 1 || cal_date_parse(to, &t) != 0 || f > t ||
 	    t - f >= STATS_DAYS_MAX) {
 		json_bad_field(
 		        r, cal_date_parse(from, &f) != 0 ? "from" : "to",
 		        "from and to are required: YYYY-MM-DD, from <= to, at most 800 days.");
+		return 0;
+	}
+	g = query_get(r, "node", node, sizeof(node));
+	if (g < 0 || (g == 1 && query_id(node, &node_id) != 0)) {
+		json_bad_field(r, "node", "node is the id of a node of your tree.");
 		return 0;
 	}
 	j = calloc(1, sizeof(*j));
@@ -162,6 +167,7 @@ api_stats(struct req *r)
 	j->who = r->session;
 	j->from_day = f;
 	j->to_day = t;
+	j->node = node_id;
 	j->base.work.run = stats_run;
 	j->base.respond = stats_respond;
 	j->base.free = stats_free;

@@ -13,6 +13,7 @@
 #include "api/columns.h"
 #include "api/csv.h"
 #include "api/json.h"
+#include "api/query.h"
 #include "api/render.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -51,6 +52,7 @@ struct tx_job {
 	char rang[4];
 	int64_t batch_number;
 	char twice[24]; /* a query parameter given twice */
+	int64_t node;   /* node=ID: a node of the user's tree, else 0 (their own) */
 	/* Export: the user's columns and time zone, read by the first page. */
 	bool prefs_loaded;
 	struct columns cols;
@@ -111,50 +113,6 @@ tx_submit(struct req *r, struct tx_job *j, bool write)
 
 /* --- query string --------------------------------------------------------------------------- */
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes %XX and '+' of a query value of len bytes into out (cap bytes). -1 when malformed
- * (bad escape, NUL, control character) or too long. */
-static int
-url_decode(const char *in, size_t len, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)in[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return -1;
-			hi = hex_nibble(in[i + 1]);
-			lo = hex_nibble(in[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f || o + 1 >= cap)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /* A date "YYYY-MM-DD" or a date and time "YYYY-MM-DDTHH:MM[:SS]" in the zone z, as an
  * instant. end: a date alone means the end of that day (the next day's start). -1 when
  * malformed. */
@@ -194,21 +152,6 @@ parse_when(const char *v, const struct tz *z, bool end, int64_t *out)
 	return 0;
 }
 
-static int
-parse_id(const char *v, int64_t *out)
-{
-	char *e;
-	long long n;
-
-	if (*v < '0' || *v > '9')
-		return -1;
-	n = strtoll(v, &e, 10);
-	if (*e != '\0' || n <= 0)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 /* An order reference pattern with '%' wildcards (SPEC §5) as a LIKE pattern: '_' and '\'
  * are taken literally. */
 static void
@@ -222,6 +165,13 @@ order_ref_like(const char *v, char *out, size_t cap)
 		out[o++] = *p;
 	}
 	out[o] = '\0';
+}
+
+/* node=ID: a node of the user's tree and below, else 404 (another brand's, another branch's). */
+static int
+scope_apply(struct tx_job *j, struct store *st)
+{
+	return api_scope(st, &j->who, j->node, &j->q.node_id);
 }
 
 /* Fills j->q from the query string. NULL: all good; else the name of the bad parameter. */
@@ -261,7 +211,7 @@ parse_search(struct req *r, struct tx_job *j)
 		if (nseen == sizeof(seen) / sizeof(seen[0]))
 			return "query";
 		memcpy(seen[nseen++], key, sizeof(key));
-		if (url_decode(q.base + eq + 1, end - eq - 1, val, sizeof(val)) != 0)
+		if (query_decode(q.base + eq + 1, end - eq - 1, val, sizeof(val)) != 0)
 			return "query";
 		p = end + 1;
 		if (strcmp(key, "from") == 0) {
@@ -273,7 +223,7 @@ parse_search(struct req *r, struct tx_job *j)
 				return "to";
 			have_to = true;
 		} else if (strcmp(key, "id") == 0) {
-			if (parse_id(val, &j->q.id) != 0)
+			if (query_id(val, &j->q.id) != 0)
 				return "id";
 		} else if (strcmp(key, "amount") == 0) {
 			static const char *const ops[] = {"", "eq:", "ge:", "le:", "ne:"};
@@ -291,11 +241,14 @@ parse_search(struct req *r, struct tx_job *j)
 		} else if (strcmp(key, "payment_method") == 0) {
 			if ((j->q.method = card_method_parse(val)) == METHOD_NONE)
 				return "payment_method";
+		} else if (strcmp(key, "node") == 0) {
+			if (query_id(val, &j->node) != 0)
+				return "node";
 		} else if (strcmp(key, "shop") == 0) {
-			if (parse_id(val, &j->q.shop_id) != 0)
+			if (query_id(val, &j->q.shop_id) != 0)
 				return "shop";
 		} else if (strcmp(key, "batch") == 0) {
-			if (parse_id(val, &j->q.batch_id) != 0)
+			if (query_id(val, &j->q.batch_id) != 0)
 				return "batch";
 		} else if (strcmp(key, "order_ref") == 0) {
 			if (val[0] == '\0' || strlen(val) > TXN_ORDER_REF_MAX)
@@ -311,7 +264,7 @@ parse_search(struct req *r, struct tx_job *j)
 				return "rang";
 			memcpy(j->rang, val, 4);
 		} else if (strcmp(key, "number") == 0 && j->batches) {
-			if (parse_id(val, &j->batch_number) != 0)
+			if (query_id(val, &j->batch_number) != 0)
 				return "number";
 		} else if (strcmp(key, "status") == 0 && j->batches) {
 			if (strcmp(val, "sent") != 0) /* the only status a batch has today */
@@ -351,7 +304,7 @@ parse_search(struct req *r, struct tx_job *j)
 		} else if (strcmp(key, "limit") == 0) {
 			int64_t n;
 
-			if (parse_id(val, &n) != 0 || n > TXN_PAGE_MAX)
+			if (query_id(val, &n) != 0 || n > TXN_PAGE_MAX)
 				return "limit";
 			j->q.limit = (int)n;
 		} else if (strcmp(key, "cursor") == 0) {
@@ -360,8 +313,8 @@ parse_search(struct req *r, struct tx_job *j)
 			if (dot == NULL)
 				return "cursor";
 			*dot = '\0';
-			if (parse_id(val, &j->q.after_created_at) != 0 ||
-			    parse_id(dot + 1, &j->q.after_id) != 0)
+			if (query_id(val, &j->q.after_created_at) != 0 ||
+			    query_id(dot + 1, &j->q.after_id) != 0)
 				return "cursor";
 		} else {
 			return "query";
@@ -427,9 +380,10 @@ search_run(struct work_job *w, struct store *st)
 {
 	struct tx_job *j = (struct tx_job *)w;
 	struct search_ctx x = {j, json_array(), clock_now_us()};
-	int rc;
+	int rc = scope_apply(j, st);
 
-	rc = st->ops->txn_search(st, &j->q, search_push, &x);
+	if (rc == ST_OK)
+		rc = st->ops->txn_search(st, &j->q, search_push, &x);
 	if (rc != ST_OK) {
 		json_decref(x.items);
 		return rc;
@@ -474,6 +428,36 @@ get_in_scope(struct tx_job *j, struct store *st, struct txn *t)
 	return rc;
 }
 
+/* What the user may do on t now: their profile may call the operation's route, and the
+ * rules of SPEC §6 allow it (capture and refund up to the most they may take). */
+static json_t *
+operations_json(const struct session *who, const struct txn *t, int64_t now)
+{
+	static const struct {
+		enum txn_op op;
+		const char *name, *route;
+	} ops[] = {
+	        {OP_CAPTURE, "capture", "/bo/api/transactions/{id}/capture"},
+	        {OP_CANCEL, "cancel", "/bo/api/transactions/{id}/cancel"},
+	        {OP_REFUND, "refund", "/bo/api/transactions/{id}/refund"},
+	        {OP_SEND, "send", "/bo/api/transactions/{id}/send"},
+	        {OP_BLOCK_CARD, "block_card", "/bo/api/transactions/{id}/block-card"},
+	};
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		int64_t amount = ops[i].op == OP_CAPTURE  ? t->amount_initial
+		                 : ops[i].op == OP_REFUND ? t->amount_current
+		                                          : 0;
+
+		json_object_set_new(
+		        o, ops[i].name,
+		        json_boolean(routes_allow("POST", ops[i].route, who->profile) &&
+		                     txn_op_check(ops[i].op, t, amount, now) == DENY_NONE));
+	}
+	return o;
+}
+
 static int
 details_run(struct work_job *w, struct store *st)
 {
@@ -491,6 +475,7 @@ details_run(struct work_job *w, struct store *st)
 		return rc;
 	}
 	j->result = txn_json(&t, clock_now_us());
+	json_object_set_new(j->result, "operations", operations_json(&j->who, &t, clock_now_us()));
 	json_object_set_new(j->result, "shop_id", json_integer(t.shop_id));
 	json_object_set_new(j->result, "batch_id",
 	                    t.batch_id ? json_integer(t.batch_id) : json_null());
@@ -739,7 +724,10 @@ export_page_run(struct work_job *w, struct store *st)
 	enum journal jr = j->batches ? JOURNAL_BATCHES : JOURNAL_TRANSACTIONS;
 	struct buf b;
 	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field, clock_now_us()};
-	int rc = export_prefs(j, st);
+	int rc = scope_apply(j, st);
+
+	if (rc == ST_OK)
+		rc = export_prefs(j, st);
 
 	if (rc != ST_OK)
 		return rc;
@@ -992,7 +980,7 @@ batch_query_of(const struct tx_job *j, struct batch_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->brand_id = j->who.brand_id;
-	q->node_id = j->who.node_id;
+	q->node_id = j->q.node_id; /* the user's node, or the one scope_apply checked */
 	q->from = j->q.from;
 	q->to = j->q.to;
 	q->after_created_at = j->q.after_created_at;
@@ -1014,8 +1002,10 @@ batches_run(struct work_job *w, struct store *st)
 	struct batch_ctx x = {j, json_array()};
 	int rc;
 
+	rc = scope_apply(j, st);
 	batch_query_of(j, &q);
-	rc = st->ops->batch_search(st, &q, batch_push, &x);
+	if (rc == ST_OK)
+		rc = st->ops->batch_search(st, &q, batch_push, &x);
 	if (rc != ST_OK) {
 		json_decref(x.items);
 		return rc;
@@ -1082,7 +1072,9 @@ bulk_run(struct work_job *w, struct store *st)
 	if (ids == NULL)
 		abort();
 	j->q.limit = BULK_MAX;
-	rc = st->ops->txn_search(st, &j->q, collect_id, ids);
+	rc = scope_apply(j, st);
+	if (rc == ST_OK)
+		rc = st->ops->txn_search(st, &j->q, collect_id, ids);
 	for (int i = 0; rc == ST_OK && i < ids->n; i++) {
 		struct txn t, rf;
 		int orc = operate_one(j, st, ids->v[i], 0, now, &t, &rf);

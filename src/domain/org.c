@@ -13,6 +13,15 @@ node_level_name(enum node_level l)
 	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "";
 }
 
+enum node_level
+node_level_parse(const char *name)
+{
+	for (int l = LEVEL_BRAND; l <= LEVEL_SHOP; l++)
+		if (name != NULL && strcmp(node_level_name((enum node_level)l), name) == 0)
+			return (enum node_level)l;
+	return LEVEL_SHOP; /* the schema's CHECK allows nothing else */
+}
+
 const char *
 profile_name(enum profile p)
 {

@@ -70,6 +70,8 @@ struct user {
 
 /* "brand", "group", "shop" and "consultation", "action", "admin", "entry", "hmac". Static. */
 const char *node_level_name(enum node_level l);
+/* "brand", "group", "shop"; anything else reads as a shop (the schema allows nothing else). */
+enum node_level node_level_parse(const char *name);
 const char *profile_name(enum profile p);
 
 /* The profile of that name, or PROFILE__COUNT when unknown. */

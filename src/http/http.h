@@ -57,6 +57,10 @@ struct route {
 extern const struct route routes[];
 extern const size_t routes_n;
 
+/* Whether the table lets profile p call method pattern (false for an unknown route): what a
+ * view says a user may do comes from the same table as what they may call. */
+bool routes_allow(const char *method, const char *pattern, enum profile p);
+
 /* One request being handled; lives in the request's memory pool. */
 struct req {
 	h2o_req_t *h2o;

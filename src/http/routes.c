@@ -4,6 +4,8 @@
  * it (SPEC §3): this table is the only thing that decides. docs/openapi.yaml documents the
  * /api routes; `guichetd routes` prints the table, and the system tests walk it.
  */
+#include <string.h>
+
 #include "api/api.h"
 #include "common/limits.h"
 
@@ -94,6 +96,14 @@ const struct route routes[] = {
         {"GET", "/bo/api/batches/export", api_batches_export, AUTH_SESSION, 0, P_SEARCH, 0,
          "the batch journal as CSV or TXT"},
 
+        /* The tree and the contracts (Vision manual §2.3, §9.2). */
+        {"GET", "/bo/api/tree", api_tree, AUTH_SESSION, 0, P_ALL, 0,
+         "one's node of the tree and below"},
+        {"GET", "/bo/api/contracts", api_contracts_list, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the contracts of a node's shops"},
+        {"GET", "/bo/api/contracts/{id}", api_contracts_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a contract's details"},
+
         /* Activity statistics (SPEC §12). */
         {"GET", "/bo/api/stats", api_stats, AUTH_SESSION, 0, P_SEARCH, 0, "activity statistics"},
 
@@ -101,3 +111,13 @@ const struct route routes[] = {
 };
 
 const size_t routes_n = sizeof(routes) / sizeof(routes[0]);
+
+bool
+routes_allow(const char *method, const char *pattern, enum profile p)
+{
+	for (size_t i = 0; i < routes_n; i++)
+		if (strcmp(routes[i].method, method) == 0 &&
+		    strcmp(routes[i].pattern, pattern) == 0)
+			return routes[i].auth == AUTH_SESSION && (routes[i].profiles & P(p)) != 0;
+	return false;
+}

@@ -202,6 +202,28 @@ typedef int (*store_txn_cb)(void *arg, const struct txn *t);
 typedef int (*store_batch_cb)(void *arg, const struct batch *b);
 typedef int (*store_due_cb)(void *arg, int64_t brand_id, int64_t contract_id);
 typedef int (*store_user_cb)(void *arg, const struct user_row *u);
+
+/* A node of the tree as the navigation shows it (Vision manual §2.3): site and rang are empty
+ * unless it is a shop. */
+struct tree_node {
+	struct node n;
+	char site[8];
+	char rang[4];
+};
+typedef int (*store_node_cb)(void *arg, const struct tree_node *n);
+
+/* A contract with what its details show (Vision manual §9.2). Instants 0 when unset. */
+struct contract_view {
+	struct contract c;
+	char shop_name[81];
+	char site[8];
+	char brand_name[81];
+	char telecollect_no[21];
+	bool test_mode;
+	int64_t created_at, last_auth_at, deactivated_at, test_date;
+	int64_t last_batch_at, last_batch_number;
+};
+typedef int (*store_contract_cb)(void *arg, const struct contract_view *c);
 typedef int (*store_action_cb)(void *arg, const struct action_row *a);
 typedef int (*store_mail_cb)(void *arg, const struct mail *m);
 typedef int (*store_shop_cb)(void *arg, const struct shop_auth *sa);
@@ -318,6 +340,13 @@ struct store_ops {
 	/* User management. week_start: the instant the current week began. */
 	int (*users_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
 	                  store_user_cb cb, void *arg);
+	/* The node and everything below it, depth first. */
+	int (*nodes_each)(struct store *st, int64_t brand_id, int64_t node_id, store_node_cb cb,
+	                  void *arg);
+	/* The contracts of the shops of a node and below (id 0), or the one contract id there
+	 * (none: the callback is not called). */
+	int (*contracts_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
+	                      store_contract_cb cb, void *arg);
 	/* *within: node is ancestor or below it. */
 	int (*node_within)(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node,
 	                   bool *within);

@@ -71,6 +71,8 @@ enum stmt_id {
 	S_MAIL_ADD,
 	S_MAIL_UNSENT,
 	S_MAIL_SENT,
+	S_NODES_EACH,
+	S_CONTRACTS_EACH,
 	S_PREF_GET,
 	S_PREF_PUT,
 	S_PREF_DELETE,
@@ -132,6 +134,26 @@ static const char *const stmt_sql[S__COUNT] = {
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
         [S_MAIL_UNSENT] = "SELECT id, brand_id, recipient, subject, body, created_at FROM "
                           "mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        [S_NODES_EACH] =
+                "WITH RECURSIVE sub(id, path) AS (SELECT id, printf('%010d', id) FROM node WHERE "
+                "brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, sub.path || '/' || "
+                "printf('%010d', n.id) FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
+                "n.brand_id = ?1) SELECT n.id, coalesce(n.parent_id, 0), n.level, n.name, "
+                "coalesce(s.site, ''), coalesce(s.rang, '') FROM sub JOIN node n ON n.id = "
+                "sub.id LEFT JOIN shop s ON s.id = n.id ORDER BY sub.path",
+        [S_CONTRACTS_EACH] =
+                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
+                "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
+                "n.brand_id = ?1) SELECT c.id, c.brand_id, c.shop_id, c.method, c.number, c.rang, "
+                "c.label, c.bank_code, c.currency, c.amount_min, c.amount_max, c.deferral_days, "
+                "c.tds, c.active, c.report_email, s.name, s.site, b.name, c.telecollect_no, "
+                "c.test_mode, c.created_at, coalesce(c.last_auth_at, 0), "
+                "coalesce(c.deactivated_at, 0), coalesce(c.test_date, 0), "
+                "coalesce((SELECT max(created_at) FROM batch WHERE contract_id = c.id), 0), "
+                "coalesce((SELECT max(number) FROM batch WHERE contract_id = c.id), 0) "
+                "FROM contract c JOIN shop s ON s.id = c.shop_id JOIN brand b ON b.id = "
+                "c.brand_id WHERE c.brand_id = ?1 AND c.shop_id IN (SELECT id FROM sub) AND "
+                "(?3 = 0 OR c.id = ?3) ORDER BY s.id, c.id",
         [S_PREF_GET] = "SELECT value FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
                        "name = ?3",
         [S_PREF_PUT] = "INSERT INTO user_pref(brand_id, user_id, name, value, updated_at) "
@@ -1454,6 +1476,87 @@ lite_user_unlock(struct store *st, int64_t brand_id, int64_t id)
 }
 
 static int
+lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_NODES_EACH);
+	struct tree_node t;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, node_id);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		t.n.id = sqlite3_column_int64(s, 0);
+		t.n.brand_id = brand_id;
+		t.n.parent_id = sqlite3_column_int64(s, 1);
+		t.n.level = node_level_parse((const char *)sqlite3_column_text(s, 2));
+		text_copy(t.n.name, sizeof(t.n.name), s, 3);
+		text_copy(t.site, sizeof(t.site), s, 4);
+		text_copy(t.rang, sizeof(t.rang), s, 5);
+		rc = cb(arg, &t);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "nodes_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
+                    store_contract_cb cb, void *arg)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_CONTRACTS_EACH);
+	struct contract_view v;
+	int src, rc = ST_OK;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, node_id);
+	sqlite3_bind_int64(s, 3, id);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		int i = 0;
+
+		memset(&v, 0, sizeof(v));
+		v.c.id = sqlite3_column_int64(s, i++);
+		v.c.brand_id = sqlite3_column_int64(s, i++);
+		v.c.shop_id = sqlite3_column_int64(s, i++);
+		v.c.method = card_method_parse((const char *)sqlite3_column_text(s, i++));
+		text_copy(v.c.number, sizeof(v.c.number), s, i++);
+		text_copy(v.c.rang, sizeof(v.c.rang), s, i++);
+		text_copy(v.c.label, sizeof(v.c.label), s, i++);
+		text_copy(v.c.bank_code, sizeof(v.c.bank_code), s, i++);
+		text_copy(v.c.currency, sizeof(v.c.currency), s, i++);
+		v.c.amount_min = sqlite3_column_int64(s, i++);
+		v.c.amount_max = sqlite3_column_int64(s, i++);
+		v.c.deferral_days = sqlite3_column_int(s, i++);
+		v.c.tds = sqlite3_column_int(s, i++) != 0;
+		v.c.active = sqlite3_column_int(s, i++) != 0;
+		text_copy(v.c.report_email, sizeof(v.c.report_email), s, i++);
+		text_copy(v.shop_name, sizeof(v.shop_name), s, i++);
+		text_copy(v.site, sizeof(v.site), s, i++);
+		text_copy(v.brand_name, sizeof(v.brand_name), s, i++);
+		text_copy(v.telecollect_no, sizeof(v.telecollect_no), s, i++);
+		v.test_mode = sqlite3_column_int(s, i++) != 0;
+		v.created_at = sqlite3_column_int64(s, i++);
+		v.last_auth_at = sqlite3_column_int64(s, i++);
+		v.deactivated_at = sqlite3_column_int64(s, i++);
+		v.test_date = sqlite3_column_int64(s, i++);
+		v.last_batch_at = sqlite3_column_int64(s, i++);
+		v.last_batch_number = sqlite3_column_int64(s, i++);
+		rc = cb(arg, &v);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = st_of(ls, src, "contracts_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
 lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *name, char *out,
               size_t cap)
 {
@@ -1990,6 +2093,8 @@ static const struct store_ops sqlite_ops = {
         .node_within = lite_node_within,
         .user_update = lite_user_update,
         .user_unlock = lite_user_unlock,
+        .nodes_each = lite_nodes_each,
+        .contracts_each = lite_contracts_each,
         .pref_get = lite_pref_get,
         .pref_put = lite_pref_put,
         .mail_add = lite_mail_add,

@@ -1,0 +1,221 @@
+/*
+ * org.c - the tree navigation and the contracts (Vision manual §2.3, §9.2):
+ *
+ *   GET /bo/api/tree                   the user's node and everything below it, depth first
+ *   GET /bo/api/contracts[?node=ID]    the contracts of the shops of a node and below
+ *   GET /bo/api/contracts/{id}         one contract's details (the tabs of §9.2.1)
+ *
+ * And api_scope, which every search taking node=ID uses: a node is seen only from itself or
+ * above it, in its own brand.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/json.h"
+#include "api/query.h"
+#include "api/render.h"
+#include "domain/calendar.h"
+
+int
+api_scope(struct store *st, const struct session *who, int64_t requested, int64_t *out)
+{
+	bool within = false;
+	int rc;
+
+	if (requested == 0 || requested == who->node_id) {
+		*out = who->node_id;
+		return ST_OK;
+	}
+	rc = st->ops->node_within(st, who->brand_id, who->node_id, requested, &within);
+	if (rc != ST_OK)
+		return rc;
+	if (!within)
+		return ST_NOTFOUND;
+	*out = requested;
+	return ST_OK;
+}
+
+enum org_op { ORG_TREE, ORG_CONTRACTS, ORG_CONTRACT };
+
+struct org_job {
+	struct http_job base; /* first */
+	struct session who;
+	enum org_op op;
+	int64_t node, id;
+	json_t *result;
+};
+
+static void
+org_free(struct http_job *hj)
+{
+	struct org_job *j = (struct org_job *)hj;
+
+	json_decref(j->result);
+	free(j);
+}
+
+static void
+org_respond(struct http_job *hj, struct req *r)
+{
+	struct org_job *j = (struct org_job *)hj;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	http_reply_json(r, 200, j->result);
+	j->result = NULL;
+}
+
+static int
+node_push(void *arg, const struct tree_node *t)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t->n.id, "level",
+	                      node_level_name(t->n.level), "name", t->n.name);
+
+	json_object_set_new(o, "parent_id",
+	                    t->n.parent_id ? json_integer(t->n.parent_id) : json_null());
+	json_object_set_new(o, "site", json_str_or_null(t->site));
+	json_object_set_new(o, "rang", json_str_or_null(t->rang));
+	json_array_append_new(arg, o);
+	return ST_OK;
+}
+
+static json_t *
+instant_or_null(int64_t t)
+{
+	char text[25];
+
+	if (t == 0)
+		return json_null();
+	cal_instant_format(t, text);
+	return json_string(text);
+}
+
+static int
+contract_push(void *arg, const struct contract_view *v)
+{
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:s}", "id",
+	                      (json_int_t)v->c.id, "number", v->c.number, "rang", v->c.rang,
+	                      "payment_method", card_method_name(v->c.method), "bank_code",
+	                      v->c.bank_code, "active", v->c.active, "shop_id",
+	                      (json_int_t)v->c.shop_id, "shop_name", v->shop_name, "currency",
+	                      v->c.currency);
+
+	json_array_append_new(arg, o);
+	return ST_OK;
+}
+
+static int
+contract_details(void *arg, const struct contract_view *v)
+{
+	json_t **out = arg;
+	json_t *o = json_array();
+
+	contract_push(o, v);
+	*out = json_incref(json_array_get(o, 0));
+	json_decref(o);
+	json_object_set_new(*out, "label", json_string(v->c.label));
+	json_object_set_new(*out, "amount_min", json_integer(v->c.amount_min));
+	json_object_set_new(*out, "amount_max", json_integer(v->c.amount_max));
+	json_object_set_new(*out, "deferral_days", json_integer(v->c.deferral_days));
+	json_object_set_new(*out, "three_d_secure", json_boolean(v->c.tds));
+	json_object_set_new(*out, "created_at", instant_or_null(v->created_at));
+	json_object_set_new(*out, "last_auth_at", instant_or_null(v->last_auth_at));
+	json_object_set_new(*out, "deactivated_at", instant_or_null(v->deactivated_at));
+	json_object_set_new(*out, "brand_name", json_string(v->brand_name));
+	json_object_set_new(*out, "site", json_string(v->site));
+	json_object_set_new(*out, "test_mode", json_boolean(v->test_mode));
+	json_object_set_new(*out, "test_date", instant_or_null(v->test_date));
+	json_object_set_new(*out, "telecollect_number", json_string(v->telecollect_no));
+	json_object_set_new(*out, "report_email", json_str_or_null(v->c.report_email));
+	json_object_set_new(*out, "last_batch_at", instant_or_null(v->last_batch_at));
+	json_object_set_new(*out, "last_batch_number",
+	                    v->last_batch_number ? json_integer(v->last_batch_number)
+	                                         : json_null());
+	/* No anti-fraud filter exists per contract yet: the details say so rather than
+	 * inventing one (Vision manual §9.2.1, last tab). */
+	json_object_set_new(*out, "fraud_filters", json_array());
+	return ST_OK;
+}
+
+static int
+org_run(struct work_job *w, struct store *st)
+{
+	struct org_job *j = (struct org_job *)w;
+	json_t *items = json_array();
+	int64_t node;
+	int rc = api_scope(st, &j->who, j->node, &node);
+
+	if (rc == ST_OK && j->op == ORG_TREE) {
+		rc = st->ops->nodes_each(st, j->who.brand_id, node, node_push, items);
+		j->result = json_pack("{s:o}", "nodes", items);
+		return rc;
+	}
+	if (rc == ST_OK && j->op == ORG_CONTRACTS) {
+		rc = st->ops->contracts_each(st, j->who.brand_id, node, 0, contract_push, items);
+		j->result = json_pack("{s:o}", "items", items);
+		return rc;
+	}
+	json_decref(items);
+	if (rc == ST_OK)
+		rc = st->ops->contracts_each(st, j->who.brand_id, node, j->id, contract_details,
+		                             &j->result);
+	if (rc == ST_OK && j->result == NULL)
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
+static int
+org_submit(struct req *r, enum org_op op)
+{
+	static const char *const with_node[] = {"node", NULL};
+	static const char *const nothing[] = {NULL};
+	struct org_job *j;
+	char bad[24], node[24];
+	int g;
+
+	if (query_unknown(r, op == ORG_CONTRACTS ? with_node : nothing, bad, sizeof(bad)) != 0) {
+		json_bad_field(r, bad, "Unknown query parameter.");
+		return 0;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	j->who = r->session;
+	j->op = op;
+	j->id = r->path_id;
+	g = query_get(r, "node", node, sizeof(node));
+	if (g < 0 || (g == 1 && query_id(node, &j->node) != 0)) {
+		free(j);
+		json_bad_field(r, "node", "node is the id of a node of your tree.");
+		return 0;
+	}
+	j->base.work.run = org_run;
+	j->base.respond = org_respond;
+	j->base.free = org_free;
+	if (http_submit(r, &j->base, false) != ST_OK) {
+		org_free(&j->base);
+		http_reply_error(r, ST_BUSY, NULL, NULL);
+	}
+	return 0;
+}
+
+int
+api_tree(struct req *r)
+{
+	return org_submit(r, ORG_TREE);
+}
+
+int
+api_contracts_list(struct req *r)
+{
+	return org_submit(r, ORG_CONTRACTS);
+}
+
+int
+api_contracts_get(struct req *r)
+{
+	return org_submit(r, ORG_CONTRACT);
+}
