@@ -211,6 +211,50 @@ columns_parse(enum journal j, const char *text, struct columns *out)
 	return out->n > 0 ? 0 : -1;
 }
 
+uint64_t
+columns_txn_fields(const struct columns *c)
+{
+	static const uint64_t need[TC__COUNT] = {
+	        [TC_ID] = TF_BIT(TF_ID),
+	        [TC_CREATED_AT] = TF_BIT(TF_CREATED_AT),
+	        [TC_TYPE] = TF_BIT(TF_TYPE),
+	        [TC_STATUS] = TF_BIT(TF_STATUS),
+	        [TC_ACQ] = TF_BIT(TF_ACQ),
+	        [TC_AMOUNT_INITIAL] = TF_BIT(TF_AMOUNT_INITIAL),
+	        [TC_AMOUNT_CURRENT] = TF_BIT(TF_AMOUNT_CURRENT),
+	        [TC_AMOUNT_REFUNDED] = TF_BIT(TF_AMOUNT_REFUNDED),
+	        [TC_CURRENCY] = TF_BIT(TF_CURRENCY),
+	        [TC_ORDER_REF] = TF_BIT(TF_ORDER_REF),
+	        [TC_CARD_MASKED] = TF_BIT(TF_CARD_MASKED),
+	        [TC_METHOD] = TF_BIT(TF_METHOD),
+	        [TC_EMAIL] = TF_BIT(TF_EMAIL),
+	        [TC_CUSTOMER_COUNTRY] = TF_BIT(TF_CUSTOMER_COUNTRY),
+	        [TC_CARD_COUNTRY] = TF_BIT(TF_CARD_COUNTRY),
+	        [TC_AUTH_NUMBER] = TF_BIT(TF_AUTH_NUMBER),
+	        [TC_REFUSAL] = TF_BIT(TF_REFUSAL),
+	        [TC_CARD_EXPIRY] = TF_BIT(TF_CARD_EXPIRY),
+	        [TC_TDS] = TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED) | TF_BIT(TF_ACCEPTED_AT),
+	        [TC_TDS_AUTH] = TF_BIT(TF_TDS) | TF_BIT(TF_TDS_AUTH),
+	        [TC_TDS_GUARANTEED] = TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED),
+	        [TC_SHOP] = TF_BIT(TF_SHOP),
+	        [TC_BATCH] = TF_BIT(TF_BATCH),
+	        [TC_BANK_DATE] = TF_BIT(TF_BANK_DAY),
+	        [TC_WALLET] = TF_BIT(TF_WALLET),
+	        [TC_ACQUIRER] = TF_BIT(TF_ACQUIRER),
+	        [TC_ISSUER] = TF_BIT(TF_ISSUER),
+	        [TC_CARD_TYPE] = TF_BIT(TF_CARD_TYPE),
+	        [TC_CAPTURE] = TF_BIT(TF_CAPTURE_MANUAL),
+	        [TC_PARENT] = TF_BIT(TF_PARENT),
+	        [TC_ACCEPTED_AT] = TF_BIT(TF_ACCEPTED_AT),
+	        [TC_UPDATED_AT] = TF_BIT(TF_UPDATED_AT),
+	};
+	uint64_t f = 0;
+
+	for (int i = 0; i < c->n; i++)
+		f |= need[c->v[i]];
+	return f;
+}
+
 void
 columns_format(enum journal j, const struct columns *c, char *out)
 {

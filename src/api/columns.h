@@ -46,6 +46,9 @@ int columns_parse(enum journal j, const char *text, struct columns *out);
 /* Writes a choice as text into out (COLUMNS_TEXT_MAX bytes). */
 void columns_format(enum journal j, const struct columns *c, char *out);
 
+/* The fields of a transaction the columns c of the transactions journal show (txn_query). */
+uint64_t columns_txn_fields(const struct columns *c);
+
 /* The text of column i of a transaction (at now_us, for the 3-D Secure guarantee) or a batch
  * in zone z. The result is either scratch (COLUMN_VALUE_MAX bytes) or a string of the row or
  * a static one. */

@@ -743,6 +743,7 @@ export_page_run(struct work_job *w, struct store *st)
 		batch_query_of(j, &q);
 		rc = st->ops->batch_search(st, &q, export_batch, &x);
 	} else {
+		j->q.fields = columns_txn_fields(&j->cols); /* only what the columns show */
 		rc = st->ops->txn_search(st, &j->q, export_txn, &x);
 	}
 	if (rc == ST_OK) {

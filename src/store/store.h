@@ -136,6 +136,47 @@ struct action_row {
 /* A transaction search (SPEC §5): every filter is optional but the period; newest first,
  * paged by key (created_at, id). Strings are lent; NULL or -1 (enums) or 0 (ids) mean any. */
 enum amount_cmp { AMOUNT_ANY = 0, AMOUNT_EQ, AMOUNT_GE, AMOUNT_LE, AMOUNT_NE };
+/* The fields of a transaction a search reads (txn_query.fields), in the store's column order:
+ * a bit each with TF_BIT. An export reads only what its columns show. */
+enum txn_field {
+	TF_ID,
+	TF_BRAND,
+	TF_SHOP,
+	TF_CONTRACT,
+	TF_PARENT,
+	TF_BATCH,
+	TF_TYPE,
+	TF_STATUS,
+	TF_ACQ,
+	TF_METHOD,
+	TF_AMOUNT_INITIAL,
+	TF_AMOUNT_CURRENT,
+	TF_AMOUNT_REFUNDED,
+	TF_CURRENCY,
+	TF_ORDER_REF,
+	TF_EMAIL,
+	TF_CARD_MASKED,
+	TF_CARD_EXPIRY,
+	TF_CARD_COUNTRY,
+	TF_CUSTOMER_COUNTRY,
+	TF_AUTH_NUMBER,
+	TF_ACQUIRER,
+	TF_ISSUER,
+	TF_CARD_TYPE,
+	TF_WALLET,
+	TF_REFUSAL,
+	TF_CAPTURE_MANUAL,
+	TF_TDS,
+	TF_TDS_AUTH,
+	TF_TDS_GUARANTEED,
+	TF_CREATED_AT,
+	TF_ACCEPTED_AT,
+	TF_UPDATED_AT,
+	TF_BANK_DAY,
+	TF__COUNT
+};
+#define TF_BIT(f) (1ULL << (f))
+
 struct txn_query {
 	int64_t brand_id;
 	int64_t node_id;  /* transactions of the shops of this node and below */
@@ -153,6 +194,7 @@ struct txn_query {
 	const char *wallet;
 	int64_t after_created_at, after_id; /* 0: the first page */
 	int limit;
+	uint64_t fields; /* TF_BIT()s to read, 0 for all; id and created_at are always read */
 };
 
 /* A settlement batch (SPEC §7). */

@@ -8,7 +8,7 @@
 
 #include "store/store.h"
 
-/* The columns txn_read reads, in its order. */
+/* The columns lite_txn_read reads, in enum txn_field's order. */
 #define TXN_COLS                                                                                   \
 	"id, brand_id, shop_id, contract_id, parent_id, batch_id, type, status, acq, method, "     \
 	"amount_initial, amount_current, amount_refunded, currency, order_ref, email, "            \
@@ -31,6 +31,9 @@ int lite_step_logged(sqlite3_stmt *s);
 
 /* Reads a row of TXN_COLS. */
 void lite_txn_read(sqlite3_stmt *s, struct txn *t);
+
+/* Reads field f of t from column col. */
+void lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t);
 
 /* store_ops.txn_search (txn_search.c). */
 int lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);

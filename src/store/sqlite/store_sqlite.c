@@ -790,45 +790,122 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 }
 
 void
+lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t)
+{
+	switch (f) {
+	case TF_ID:
+		t->id = sqlite3_column_int64(s, col);
+		break;
+	case TF_BRAND:
+		t->brand_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_SHOP:
+		t->shop_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_CONTRACT:
+		t->contract_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_PARENT:
+		t->parent_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_BATCH:
+		t->batch_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_TYPE:
+		t->type = (enum txn_type)sqlite3_column_int(s, col);
+		break;
+	case TF_STATUS:
+		t->status = (enum txn_status)sqlite3_column_int(s, col);
+		break;
+	case TF_ACQ:
+		t->acq = (enum txn_acq)sqlite3_column_int(s, col);
+		break;
+	case TF_METHOD:
+		t->method = (enum card_method)sqlite3_column_int(s, col);
+		break;
+	case TF_AMOUNT_INITIAL:
+		t->amount_initial = sqlite3_column_int64(s, col);
+		break;
+	case TF_AMOUNT_CURRENT:
+		t->amount_current = sqlite3_column_int64(s, col);
+		break;
+	case TF_AMOUNT_REFUNDED:
+		t->amount_refunded = sqlite3_column_int64(s, col);
+		break;
+	case TF_CURRENCY:
+		text_copy(t->currency, sizeof(t->currency), s, col);
+		break;
+	case TF_ORDER_REF:
+		text_copy(t->order_ref, sizeof(t->order_ref), s, col);
+		break;
+	case TF_EMAIL:
+		text_copy(t->email, sizeof(t->email), s, col);
+		break;
+	case TF_CARD_MASKED:
+		text_copy(t->card_masked, sizeof(t->card_masked), s, col);
+		break;
+	case TF_CARD_EXPIRY:
+		text_copy(t->card_expiry, sizeof(t->card_expiry), s, col);
+		break;
+	case TF_CARD_COUNTRY:
+		text_copy(t->card_country, sizeof(t->card_country), s, col);
+		break;
+	case TF_CUSTOMER_COUNTRY:
+		text_copy(t->customer_country, sizeof(t->customer_country), s, col);
+		break;
+	case TF_AUTH_NUMBER:
+		text_copy(t->auth_number, sizeof(t->auth_number), s, col);
+		break;
+	case TF_ACQUIRER:
+		text_copy(t->acquirer, sizeof(t->acquirer), s, col);
+		break;
+	case TF_ISSUER:
+		text_copy(t->issuer, sizeof(t->issuer), s, col);
+		break;
+	case TF_CARD_TYPE:
+		text_copy(t->card_type, sizeof(t->card_type), s, col);
+		break;
+	case TF_WALLET:
+		text_copy(t->wallet, sizeof(t->wallet), s, col);
+		break;
+	case TF_REFUSAL:
+		t->refusal = (enum refusal)sqlite3_column_int(s, col);
+		break;
+	case TF_CAPTURE_MANUAL:
+		t->capture_manual = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_TDS:
+		t->tds = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_TDS_AUTH:
+		t->tds_auth = (enum tds_auth)sqlite3_column_int(s, col);
+		break;
+	case TF_TDS_GUARANTEED:
+		t->tds_guaranteed = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_CREATED_AT:
+		t->created_at = sqlite3_column_int64(s, col);
+		break;
+	case TF_ACCEPTED_AT:
+		t->accepted_at = sqlite3_column_int64(s, col);
+		break;
+	case TF_UPDATED_AT:
+		t->updated_at = sqlite3_column_int64(s, col);
+		break;
+	case TF_BANK_DAY:
+		t->bank_day = sqlite3_column_int64(s, col);
+		break;
+	case TF__COUNT:
+		break;
+	}
+}
+
+void
 lite_txn_read(sqlite3_stmt *s, struct txn *t)
 {
-	int i = 0;
-
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(s, i++);
-	t->brand_id = sqlite3_column_int64(s, i++);
-	t->shop_id = sqlite3_column_int64(s, i++);
-	t->contract_id = sqlite3_column_int64(s, i++);
-	t->parent_id = sqlite3_column_int64(s, i++);
-	t->batch_id = sqlite3_column_int64(s, i++);
-	t->type = (enum txn_type)sqlite3_column_int(s, i++);
-	t->status = (enum txn_status)sqlite3_column_int(s, i++);
-	t->acq = (enum txn_acq)sqlite3_column_int(s, i++);
-	t->method = (enum card_method)sqlite3_column_int(s, i++);
-	t->amount_initial = sqlite3_column_int64(s, i++);
-	t->amount_current = sqlite3_column_int64(s, i++);
-	t->amount_refunded = sqlite3_column_int64(s, i++);
-	text_copy(t->currency, sizeof(t->currency), s, i++);
-	text_copy(t->order_ref, sizeof(t->order_ref), s, i++);
-	text_copy(t->email, sizeof(t->email), s, i++);
-	text_copy(t->card_masked, sizeof(t->card_masked), s, i++);
-	text_copy(t->card_expiry, sizeof(t->card_expiry), s, i++);
-	text_copy(t->card_country, sizeof(t->card_country), s, i++);
-	text_copy(t->customer_country, sizeof(t->customer_country), s, i++);
-	text_copy(t->auth_number, sizeof(t->auth_number), s, i++);
-	text_copy(t->acquirer, sizeof(t->acquirer), s, i++);
-	text_copy(t->issuer, sizeof(t->issuer), s, i++);
-	text_copy(t->card_type, sizeof(t->card_type), s, i++);
-	text_copy(t->wallet, sizeof(t->wallet), s, i++);
-	t->refusal = (enum refusal)sqlite3_column_int(s, i++);
-	t->capture_manual = sqlite3_column_int(s, i++) != 0;
-	t->tds = sqlite3_column_int(s, i++) != 0;
-	t->tds_auth = (enum tds_auth)sqlite3_column_int(s, i++);
-	t->tds_guaranteed = sqlite3_column_int(s, i++) != 0;
-	t->created_at = sqlite3_column_int64(s, i++);
-	t->accepted_at = sqlite3_column_int64(s, i++);
-	t->updated_at = sqlite3_column_int64(s, i++);
-	t->bank_day = sqlite3_column_int64(s, i++);
+	for (int f = 0; f < TF__COUNT; f++)
+		lite_txn_read_field(s, f, (enum txn_field)f, t);
 }
 
 static int

@@ -384,9 +384,69 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 	}
 }
 
+/* The columns of enum txn_field, in its order (TXN_COLS). */
+static const char *const txn_col[TF__COUNT] = {"id",
+                                               "brand_id",
+                                               "shop_id",
+                                               "contract_id",
+                                               "parent_id",
+                                               "batch_id",
+                                               "type",
+                                               "status",
+                                               "acq",
+                                               "method",
+                                               "amount_initial",
+                                               "amount_current",
+                                               "amount_refunded",
+                                               "currency",
+                                               "order_ref",
+                                               "email",
+                                               "card_masked",
+                                               "card_expiry",
+                                               "card_country",
+                                               "customer_country",
+                                               "auth_number",
+                                               "acquirer",
+                                               "issuer",
+                                               "card_type",
+                                               "wallet",
+                                               "refusal",
+                                               "capture_manual",
+                                               "tds",
+                                               "tds_auth",
+                                               "tds_guaranteed",
+                                               "created_at",
+                                               "accepted_at",
+                                               "updated_at",
+                                               "bank_day"};
+
+/* The SELECT list of q->fields (all of TXN_COLS when 0); *sel gets the fields in order. */
+static int
+select_list(struct sql *w, uint64_t fields, unsigned char sel[TF__COUNT])
+{
+	int n = 0;
+
+	if (fields == 0) {
+		sql_add(w, "SELECT " TXN_COLS);
+		return 0;
+	}
+	fields |= TF_BIT(TF_ID) | TF_BIT(TF_CREATED_AT); /* the keyset */
+	sql_add(w, "SELECT ");
+	for (int f = 0; f < TF__COUNT; f++)
+		if (fields & TF_BIT(f)) {
+			if (n > 0)
+				sql_add(w, ", ");
+			sql_add(w, txn_col[f]);
+			sel[n++] = (unsigned char)f;
+		}
+	return n;
+}
+
 int
 lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
 {
+	unsigned char sel[TF__COUNT];
+	int nsel;
 	struct ref_pattern rp;
 	struct sql w;
 	enum scope scope;
@@ -422,7 +482,7 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 		        "WHERE n.brand_id = ?) ",
 		        q->brand_id);
 	}
-	sql_add(&w, "SELECT " TXN_COLS);
+	nsel = select_list(&w, q->fields, sel);
 	sql_add(&w, path_from[path]);
 	where_filters(&w, q, &rp, scope, path, to);
 	sql_int(&w, " ORDER BY created_at DESC, id DESC LIMIT ?", q->limit);
@@ -433,7 +493,13 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 	for (bool first = true;
 	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
 	     first = false) {
-		lite_txn_read(s, &t);
+		if (nsel == 0) {
+			lite_txn_read(s, &t);
+		} else {
+			memset(&t, 0, sizeof(t));
+			for (int c = 0; c < nsel; c++)
+				lite_txn_read_field(s, c, (enum txn_field)sel[c], &t);
+		}
 		rc = cb(arg, &t);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
