@@ -21,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "http/server.h"
+#include "jobs/indexer.h"
 #include "jobs/mailer.h"
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
@@ -350,6 +351,7 @@ cmd_serve(const struct options *o)
 	struct crypto_keys *keys = NULL;
 	struct load_ctx ctx;
 	struct mailer *mailer = NULL;
+	struct indexer *indexer = NULL;
 	struct scheduler *scheduler = NULL;
 	sigset_t set;
 	int rc;
@@ -395,6 +397,8 @@ cmd_serve(const struct options *o)
 	cfg.nloops = o->loops;
 	cfg.www = o->www;
 	rc = mailer_start(o->db, o->spool, app.work, &mailer);
+	if (rc == ST_OK)
+		rc = indexer_start(app.work, &indexer);
 	if (rc != ST_OK)
 		goto out;
 	if (o->batch_minute >= 0) {
@@ -406,6 +410,7 @@ cmd_serve(const struct options *o)
 out:
 	scheduler_stop(scheduler);
 	mailer_stop(mailer);
+	indexer_stop(indexer); /* before the writer it uses */
 	work_stop(app.work);
 	shop_cache_free(app.shops);
 	session_cache_free(app.sessions);

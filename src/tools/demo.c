@@ -429,6 +429,19 @@ share_before(int64_t n, int64_t first_day, int i)
 	return (int64_t)((double)n * cum[i] / cum[DEMO_MONTHS_DAYS]);
 }
 
+/* Every transaction written so far into the search's trigram index, as the server's indexer
+ * job would. */
+static int
+ref_catch_up(struct store *st)
+{
+	int done, rc;
+
+	do
+		rc = st->ops->txn_ref_catch_up(st, 1000000, &done);
+	while (rc == ST_OK && done > 0);
+	return rc;
+}
+
 /* The history: day after day, each day's transactions in time order from 08:00 to midnight,
  * more in the evening; today's stop at now. */
 static int
@@ -462,7 +475,9 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 				rc = one_txn(st, s, brand_id, ++seq, now, at, opt->unsent, cards,
 				             &q);
 			if (rc == ST_OK && seq % DEMO_COMMIT_ROWS == 0) {
-				rc = ops->commit(st);
+				rc = ref_catch_up(st);
+				if (rc == ST_OK)
+					rc = ops->commit(st);
 				if (rc == ST_OK)
 					rc = ops->begin(st, true);
 			}
@@ -470,6 +485,8 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 	}
 	if (rc == ST_OK)
 		rc = refunds_until(st, &q, now, now);
+	if (rc == ST_OK)
+		rc = ref_catch_up(st);
 	free(q.v);
 	return rc;
 }

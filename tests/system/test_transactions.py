@@ -454,3 +454,23 @@ def test_landing_page_and_time_zone_choices(tx):
     for bad in ('Mars/Olympus', 'europe/paris', 'Europe/Paris ', '', 'UTC' * 30):
         r = patch(tx, '/bo/api/me', {'time_zone': bad})
         assert r.status_code == 400 and 'time_zone' in r.text, (bad, r.text)
+
+
+def test_new_payments_are_found_by_infix_before_and_after_the_indexer_reaches_them(tx):
+    """'%ABC%' reads the trigram index up to where the indexer job got, and the newer rows
+    directly: a payment is found at once, and still once the job indexed it."""
+    from urllib.parse import quote
+    tag = uuid.uuid4().hex[:10].upper()
+    pid = int(tx.pay(order_ref=f'NEW-{tag}-X').json()['id'])
+    pattern = quote(f'%{tag[2:8]}%')
+    found = lambda: [int(i['id']) for i in all_pages(tx, f'{WIDE}&order_ref={pattern}')]
+    assert found() == [pid]
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with sqlite3.connect(tx.db) as db:
+            upto = db.execute('SELECT txn_ref_upto FROM search_state').fetchone()[0]
+        if upto >= pid:
+            break
+        time.sleep(0.2)
+    assert upto >= pid, 'the indexer job did not reach the new payment'
+    assert found() == [pid]

@@ -71,6 +71,9 @@ enum stmt_id {
 	S_MAIL_ADD,
 	S_MAIL_UNSENT,
 	S_MAIL_SENT,
+	S_REF_NEXT,
+	S_REF_ADD,
+	S_REF_UPTO,
 	S_NODES_EACH,
 	S_CONTRACTS_EACH,
 	S_PREF_GET,
@@ -134,6 +137,11 @@ static const char *const stmt_sql[S__COUNT] = {
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
         [S_MAIL_UNSENT] = "SELECT id, brand_id, recipient, subject, body, created_at FROM "
                           "mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        [S_REF_NEXT] = "SELECT max(id) FROM (SELECT id FROM txn WHERE id > (SELECT txn_ref_upto "
+                       "FROM search_state) ORDER BY id LIMIT ?1)",
+        [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
+                      "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1",
+        [S_REF_UPTO] = "UPDATE search_state SET txn_ref_upto = ?1",
         [S_NODES_EACH] =
                 "WITH RECURSIVE sub(id, path) AS (SELECT id, printf('%010d', id) FROM node WHERE "
                 "brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, sub.path || '/' || "
@@ -1553,6 +1561,36 @@ lite_user_unlock(struct store *st, int64_t brand_id, int64_t id)
 }
 
 static int
+lite_txn_ref_catch_up(struct store *st, int limit, int *done)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_REF_NEXT);
+	int64_t upto = 0;
+	int src, rc;
+
+	*done = 0;
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int(s, 1, limit);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		upto = sqlite3_column_int64(s, 0); /* NULL (0): nothing new */
+	rc = st_of(ls, src, "txn_ref_next");
+	sqlite3_reset(s);
+	if (rc != ST_OK || upto == 0)
+		return rc;
+	if ((s = stmt_get(ls, S_REF_ADD)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, upto);
+	rc = exec_done(ls, s, "txn_ref_add");
+	*done = sqlite3_changes(ls->db);
+	if (rc != ST_OK || (s = stmt_get(ls, S_REF_UPTO)) == NULL)
+		return rc != ST_OK ? rc : ST_STORE;
+	sqlite3_bind_int64(s, 1, upto);
+	return exec_done(ls, s, "txn_ref_upto");
+}
+
+static int
 lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_cb cb, void *arg)
 {
 	struct sqlite_store *ls = lite(st);
@@ -2171,6 +2209,7 @@ static const struct store_ops sqlite_ops = {
         .user_update = lite_user_update,
         .user_unlock = lite_user_unlock,
         .nodes_each = lite_nodes_each,
+        .txn_ref_catch_up = lite_txn_ref_catch_up,
         .contracts_each = lite_contracts_each,
         .pref_get = lite_pref_get,
         .pref_put = lite_pref_put,

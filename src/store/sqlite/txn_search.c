@@ -14,7 +14,8 @@
  * the one chosen.
  *
  * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
- * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks.
+ * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks, with the
+ * newest rows the indexer job has not reached yet (migration 010, jobs/indexer.c).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -253,9 +254,12 @@ path_count(struct store *st, const struct txn_query *q, const struct ref_pattern
 
 	sql_init(&c);
 	if (path == PATH_REF_GRAMS) {
-		sql_text(&c,
-		         "SELECT count(*) FROM (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?",
-		         rp->match);
+		/* The index's candidates, and the rows the indexer job has not reached yet. */
+		sql_int(&c,
+		        "SELECT (SELECT count(*) FROM (SELECT id FROM txn WHERE id > (SELECT "
+		        "txn_ref_upto FROM search_state) LIMIT ?)) + count(*) ",
+		        SELECTIVE_MAX + 1);
+		sql_text(&c, "FROM (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?", rp->match);
 	} else if (path == PATH_REF_PREFIX) {
 		sql_int(&c,
 		        "SELECT count(*) FROM (SELECT 1 FROM txn INDEXED BY txn_brand_order_ref "
@@ -355,7 +359,10 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 			sql_text(w, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
 			sql_text(w, " AND order_ref < ? COLLATE NOCASE", rp->prefix_end);
 		} else if (path == PATH_REF_GRAMS) {
-			sql_text(w, " AND id IN (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?)",
+			sql_text(w,
+			         " AND (id IN (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?) OR "
+			         "id > "
+			         "(SELECT txn_ref_upto FROM search_state))",
 			         rp->match);
 		}
 		sql_text(w, " AND order_ref LIKE ? ESCAPE '\\'", q->order_ref_like);

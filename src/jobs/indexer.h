@@ -1,0 +1,23 @@
+/*
+ * indexer.h - the job that feeds the search's trigram index of order references (migration
+ * 010) with the transactions written since it last ran: every second, through the writer, in
+ * batches of at most INDEXER_BATCH rows, so a payment never waits on it. The search reads the
+ * rows it has not reached yet directly, so a new payment is found at once all the same.
+ */
+#ifndef GUICHET_INDEXER_H
+#define GUICHET_INDEXER_H
+
+#include "common/status.h"
+#include "work/work.h"
+
+#define INDEXER_BATCH 20000
+
+struct indexer;
+
+/* Starts the job; its writes go to w. */
+int indexer_start(struct work *w, struct indexer **out) WUR;
+
+/* Stops it (the rows not indexed yet stay for the next start); NULL does nothing. */
+void indexer_stop(struct indexer *x);
+
+#endif
