@@ -1,4 +1,263 @@
-// pages/actions.js - the actions page (not built yet).
-import { soon } from './soon.js';
+// actions.js - the action log for administrators (SPEC §13; Vision manual §11.2): search by
+// period (required; Paris days, both included), user and action; newest first, 100 a page,
+// "show the next 100" follows the server's cursor; the same search exported as CSV (a plain
+// download link: the browser sends the session cookie).
+//
+// GET /bo/api/actions?from&to[&user][&action][&cursor] → {items:[{id, at, user_id, user_login,
+// user_name, user_email, action, details}], next}. Times are shown in the user's time zone.
 
-export const render = soon('nav.actions');
+import { api, errorMessage } from '../api.js';
+import { h, replace } from '../dom.js';
+import { errorBox, say } from '../form-fields.js';
+import { formatCount, formatDateTime, timeZone, today } from '../format.js';
+import { has, t } from '../i18n.js';
+
+// The actions the server writes today (src/api/*.c); the log may hold others, shown by code.
+const ACTIONS = [
+  'sign_in',
+  'sign_in_failed',
+  'sign_in_refused',
+  'account_locked',
+  'sign_out',
+  'session_expired',
+  'password_changed',
+  'password_change_refused',
+  'terms_accepted',
+  'personal_information_changed',
+  'user_created',
+  'user_updated',
+  'user_password_reset',
+  'user_unlocked',
+  'transaction_capture',
+  'transaction_bank_sending',
+  'transaction_cancellation',
+  'transaction_refund',
+  'card_blocked',
+];
+
+let last = null; // the last search of this tab: coming back shows it again
+
+function addDays(day, n) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+export function actionLabel(code) {
+  return has(`action.${code}`) ? t(`action.${code}`) : code;
+}
+
+/** The server writes details in English; the known forms are said in the user's language. */
+function detailsText(details) {
+  if (!details) return '';
+  if (has(`action.details.${details}`)) return t(`action.details.${details}`);
+  const m = /^user (\S+)(?:, profile (\w+))?$/.exec(details);
+  if (m && m[2] && has(`profile.${m[2]}`)) {
+    return t('action.details.user_profile', { login: m[1], profile: t(`profile.${m[2]}`) });
+  }
+  if (m && !m[2]) return t('action.details.user', { login: m[1] });
+  return details;
+}
+
+/** The query string of a search (without cursor). */
+function queryOf(s) {
+  const q = new URLSearchParams({ from: s.from, to: s.to });
+  if (s.user) q.set('user', s.user);
+  if (s.action) q.set('action', s.action);
+  return q.toString();
+}
+
+export async function render({ query }) {
+  const now = today('Europe/Paris');
+  const search = {
+    from: (last && last.from) || addDays(now, -6),
+    to: (last && last.to) || now,
+    user: (last && last.user) || '',
+    action: (last && last.action) || '',
+  };
+  if (query && query.get('user')) search.user = query.get('user');
+
+  // The users to choose from (administrators may list them).
+  let users = [];
+  try {
+    users = (await api.get('/bo/api/users')).items || [];
+  } catch {
+    users = []; // the search still works without the user filter's names
+  }
+
+  const from = h('input', { type: 'date', id: 'actions-from', name: 'from', required: true, value: search.from, 'aria-describedby': 'actions-days-hint' });
+  const to = h('input', { type: 'date', id: 'actions-to', name: 'to', required: true, value: search.to, 'aria-describedby': 'actions-days-hint' });
+  const userSelect = h(
+    'select',
+    { id: 'actions-user', name: 'user' },
+    h('option', { value: '' }, t('actions.user.all')),
+    users.map((u) => h('option', { value: String(u.id) }, `${u.login} — ${u.name}`)),
+  );
+  if (search.user && !users.some((u) => String(u.id) === String(search.user))) {
+    userSelect.append(h('option', { value: String(search.user) }, `#${search.user}`));
+  }
+  userSelect.value = String(search.user || '');
+  const actionSelect = h(
+    'select',
+    { id: 'actions-action', name: 'action' },
+    h('option', { value: '' }, t('actions.action.all')),
+    ACTIONS.map((a) => h('option', { value: a }, actionLabel(a))),
+  );
+  actionSelect.value = search.action;
+
+  const error = errorBox('actions-error');
+  const submit = h('button', { type: 'submit', class: 'button button--primary', id: 'actions-search' }, t('actions.search'));
+  const summary = h('p', { id: 'actions-summary', class: 'muted', 'aria-live': 'polite' });
+  const exportLink = h(
+    'a',
+    { class: 'button', id: 'actions-export', download: 'actions.csv', 'aria-describedby': 'actions-export-hint' },
+    t('actions.export'),
+  );
+  const tbody = h('tbody', { id: 'actions-rows' });
+  const tableEl = h(
+    'table',
+    { class: 'table table--admin', id: 'actions-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['date', 'user', 'email', 'action', 'details'].map((c) =>
+          h('th', { scope: 'col' }, t(`actions.col.${c}`)),
+        ),
+      ),
+    ),
+    tbody,
+  );
+  const more = h('button', { type: 'button', class: 'button', id: 'actions-more', hidden: true }, t('actions.more'));
+  const results = h(
+    'section',
+    { class: 'actions-results', 'aria-labelledby': 'actions-results-title', 'aria-busy': 'false' },
+    h(
+      'div',
+      { class: 'table-tools' },
+      h('h2', { id: 'actions-results-title', class: 'visually-hidden' }, t('actions.results')),
+      summary,
+      h(
+        'div',
+        { class: 'export' },
+        exportLink,
+        h('span', { class: 'muted small', id: 'actions-export-hint' }, t('actions.export_hint')),
+      ),
+    ),
+    h('div', { class: 'table-wrap card card--flush' }, tableEl),
+    h('div', { class: 'actions more' }, more),
+  );
+
+  let shown = 0;
+  let cursor = null;
+  let seq = 0;
+
+  function row(a) {
+    return h(
+      'tr',
+      { dataset: { id: String(a.id), action: a.action } },
+      h('td', { class: 'nowrap' }, h('time', { datetime: a.at }, formatDateTime(a.at))),
+      h(
+        'td',
+        {},
+        a.user_id ? h('a', { href: `#/users/${a.user_id}`, class: 'user-login' }, a.user_login) : a.user_login,
+        h('span', { class: 'cell-sub' }, a.user_name),
+      ),
+      h('td', { class: 'wrap-anywhere' }, a.user_email),
+      h('td', {}, actionLabel(a.action)),
+      h('td', {}, detailsText(a.details)),
+    );
+  }
+
+  function showSummary() {
+    if (!shown) summary.textContent = t('actions.none');
+    else summary.textContent = t(cursor ? 'actions.shown_more' : 'actions.shown', { n: formatCount(shown) });
+  }
+
+  async function fetchPage(append) {
+    const mine = ++seq;
+    results.setAttribute('aria-busy', 'true');
+    const q = queryOf(search) + (append && cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+    try {
+      const answer = await api.get(`/bo/api/actions?${q}`);
+      if (mine !== seq) return;
+      const items = answer.items || [];
+      if (!append) {
+        replace(tbody);
+        shown = 0;
+      }
+      tbody.append(...items.map(row));
+      shown += items.length;
+      cursor = answer.next || null;
+      more.hidden = !cursor;
+      showSummary();
+      results.dataset.state = 'loaded';
+    } catch (err) {
+      if (mine !== seq) return;
+      say(error, errorMessage(err));
+    } finally {
+      if (mine === seq) results.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  async function run(e) {
+    if (e) e.preventDefault();
+    say(error, '');
+    from.removeAttribute('aria-invalid');
+    to.removeAttribute('aria-invalid');
+    const f = from.value;
+    const tt = to.value;
+    if (!f || !tt || f > tt) {
+      from.setAttribute('aria-invalid', 'true');
+      to.setAttribute('aria-invalid', 'true');
+      say(error, t('actions.bad_period'));
+      from.focus();
+      return;
+    }
+    Object.assign(search, { from: f, to: tt, user: userSelect.value, action: actionSelect.value });
+    last = { ...search };
+    exportLink.href = `/bo/api/actions/export?${queryOf(search)}`;
+    cursor = null;
+    await fetchPage(false);
+  }
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    const before = shown;
+    await fetchPage(true);
+    more.disabled = false;
+    // Keyboard users go on from the first new row.
+    const next = tbody.children[before];
+    if (next) {
+      const link = next.querySelector('a');
+      if (link) link.focus();
+    }
+  });
+
+  const form = h(
+    'form',
+    { class: 'card actions-form', id: 'actions-form', novalidate: true, onsubmit: run },
+    h(
+      'div',
+      { class: 'filters' },
+      h('div', { class: 'field' }, h('label', { for: 'actions-from' }, t('actions.from')), from),
+      h('div', { class: 'field' }, h('label', { for: 'actions-to' }, t('actions.to')), to),
+      h('div', { class: 'field' }, h('label', { for: 'actions-user' }, t('actions.user')), userSelect),
+      h('div', { class: 'field' }, h('label', { for: 'actions-action' }, t('actions.action')), actionSelect),
+      h('div', { class: 'field field--submit' }, submit),
+    ),
+    h('p', { class: 'field-hint', id: 'actions-days-hint' }, t('actions.days_hint', { zone: timeZone() })),
+    error,
+  );
+
+  const page = h(
+    'section',
+    { class: 'action-log', 'aria-labelledby': 'actions-title' },
+    h('h1', { id: 'actions-title' }, t('actions.title')),
+    form,
+    results,
+  );
+  await run();
+  return page;
+}
