@@ -71,8 +71,8 @@ user_job_respond(struct http_job *hj, struct req *r)
 	if (j->end_session)
 		session_cache_remove_user(r->app->sessions, j->target.u.brand_id, j->target.u.id);
 	else if (j->op == U_EDIT || j->op == U_ME_EDIT)
-		session_cache_set_zone(r->app->sessions, j->target.u.brand_id, j->target.u.id,
-		                       j->target.time_zone);
+		session_cache_set_user(r->app->sessions, j->target.u.brand_id, j->target.u.id,
+		                       j->target.u.name, j->target.u.email, j->target.time_zone);
 	if (j->csv != NULL) {
 		http_reply_download(r, "text/csv; charset=utf-8", "actions.csv", j->csv,
 		                    j->csv_len);
@@ -311,7 +311,12 @@ apply_fields(json_t *o, struct user_auth *ua, const char **field)
 		memcpy(ua->u.email, text, sizeof(ua->u.email));
 	else if (g != 1)
 		return *field = "email", ST_INVALID;
-	if ((g = json_get_text(o, "mobile", text, sizeof(ua->u.mobile))) == 0 && mobile_ok(text))
+	/* The mobile is optional: "" removes it. */
+	if (json_is_string(json_object_get(o, "mobile")) &&
+	    json_string_length(json_object_get(o, "mobile")) == 0)
+		ua->u.mobile[0] = '\0';
+	else if ((g = json_get_text(o, "mobile", text, sizeof(ua->u.mobile))) == 0 &&
+	         mobile_ok(text))
 		memcpy(ua->u.mobile, text, sizeof(ua->u.mobile));
 	else if (g != 1)
 		return *field = "mobile", ST_INVALID;

@@ -201,14 +201,17 @@ session_cache_set_next(struct session_cache *c, int64_t brand_id, int64_t user_i
 }
 
 void
-session_cache_set_zone(struct session_cache *c, int64_t brand_id, int64_t user_id,
-                       const char *time_zone)
+session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id, const char *name,
+                       const char *email, const char *time_zone)
 {
 	struct entry *e;
 
 	pthread_mutex_lock(&c->lock);
 	e = find_user_locked(c, brand_id, user_id);
-	if (e != NULL)
+	if (e != NULL) {
+		snprintf(e->s.name, sizeof(e->s.name), "%s", name);
+		snprintf(e->s.email, sizeof(e->s.email), "%s", email);
 		snprintf(e->s.time_zone, sizeof(e->s.time_zone), "%s", time_zone);
+	}
 	pthread_mutex_unlock(&c->lock);
 }

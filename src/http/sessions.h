@@ -65,8 +65,8 @@ int session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t use
 void session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id);
 void session_cache_set_next(struct session_cache *c, int64_t brand_id, int64_t user_id,
                             enum next_step next);
-/* Sets the time zone of a user's session, if they have one. */
-void session_cache_set_zone(struct session_cache *c, int64_t brand_id, int64_t user_id,
-                            const char *time_zone);
+/* Sets the name, e-mail and time zone of a user's session, if they have one (after an edit). */
+void session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                            const char *name, const char *email, const char *time_zone);
 
 #endif

@@ -136,6 +136,14 @@ def test_personal_information(bo):
     assert r.status_code == 400 and r.json()['field'] == 'profile'
     r = call(bo, 'consultation', 'PATCH', '/bo/api/me', {'language': 'de'})
     assert r.status_code == 400
+    # A new name shows at once in the session; the mobile may be set, then removed.
+    r = call(bo, 'consultation', 'PATCH', '/bo/api/me', {'name': 'Camille Renommée'})
+    assert r.status_code == 200
+    assert call(bo, 'consultation', 'GET', '/bo/api/session').json()['user']['name'] == 'Camille Renommée'
+    assert call(bo, 'consultation', 'PATCH', '/bo/api/me', {'mobile': '0612345678'}).status_code == 200
+    r = call(bo, 'consultation', 'PATCH', '/bo/api/me', {'mobile': ''})
+    assert r.status_code == 200 and r.json()['mobile'] in ('', None)
+    assert call(bo, 'consultation', 'PATCH', '/bo/api/me', {'mobile': 'x'}).status_code == 400
 
 
 def test_admin_cannot_change_own_profile(bo):
