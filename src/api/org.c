@@ -82,17 +82,6 @@ node_push(void *arg, const struct tree_node *t)
 	return ST_OK;
 }
 
-static json_t *
-instant_or_null(int64_t t)
-{
-	char text[25];
-
-	if (t == 0)
-		return json_null();
-	cal_instant_format(t, text);
-	return json_string(text);
-}
-
 static int
 contract_push(void *arg, const struct contract_view *v)
 {
@@ -121,16 +110,16 @@ contract_details(void *arg, const struct contract_view *v)
 	json_object_set_new(*out, "amount_max", json_integer(v->c.amount_max));
 	json_object_set_new(*out, "deferral_days", json_integer(v->c.deferral_days));
 	json_object_set_new(*out, "three_d_secure", json_boolean(v->c.tds));
-	json_object_set_new(*out, "created_at", instant_or_null(v->created_at));
-	json_object_set_new(*out, "last_auth_at", instant_or_null(v->last_auth_at));
-	json_object_set_new(*out, "deactivated_at", instant_or_null(v->deactivated_at));
+	json_object_set_new(*out, "created_at", json_instant_or_null(v->created_at));
+	json_object_set_new(*out, "last_auth_at", json_instant_or_null(v->last_auth_at));
+	json_object_set_new(*out, "deactivated_at", json_instant_or_null(v->deactivated_at));
 	json_object_set_new(*out, "brand_name", json_string(v->brand_name));
 	json_object_set_new(*out, "site", json_string(v->site));
 	json_object_set_new(*out, "test_mode", json_boolean(v->test_mode));
-	json_object_set_new(*out, "test_date", instant_or_null(v->test_date));
+	json_object_set_new(*out, "test_date", json_instant_or_null(v->test_date));
 	json_object_set_new(*out, "telecollect_number", json_string(v->telecollect_no));
 	json_object_set_new(*out, "report_email", json_str_or_null(v->c.report_email));
-	json_object_set_new(*out, "last_batch_at", instant_or_null(v->last_batch_at));
+	json_object_set_new(*out, "last_batch_at", json_instant_or_null(v->last_batch_at));
 	json_object_set_new(*out, "last_batch_number",
 	                    v->last_batch_number ? json_integer(v->last_batch_number)
 	                                         : json_null());

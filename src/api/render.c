@@ -12,6 +12,17 @@ json_str_or_null(const char *s)
 }
 
 json_t *
+json_instant_or_null(int64_t t_us)
+{
+	char text[25];
+
+	if (t_us == 0)
+		return json_null();
+	cal_instant_format(t_us, text);
+	return json_string(text);
+}
+
+json_t *
 txn_json(const struct txn *t, int64_t now)
 {
 	char created[25], bank[11];

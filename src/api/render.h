@@ -14,6 +14,9 @@
 /* A string, or null when it is empty. */
 json_t *json_str_or_null(const char *s);
 
+/* An instant as RFC 3339 UTC, or null when 0. */
+json_t *json_instant_or_null(int64_t t_us);
+
 /* The transaction as the answers show it at now_us (the 3-D Secure guarantee expires). */
 json_t *txn_json(const struct txn *t, int64_t now_us);
 

@@ -71,13 +71,24 @@ tx_free(struct http_job *hj)
 	free(j);
 }
 
+/* The domain's sentence for a refusal code of SPEC §6, NULL for another code (the status
+ * table's message then). */
+static const char *
+denial_message(const char *code)
+{
+	for (int d = DENY_NONE + 1; code != NULL && d < DENY__COUNT; d++)
+		if (strcmp(op_denial_code((enum op_denial)d), code) == 0)
+			return op_denial_message((enum op_denial)d);
+	return NULL;
+}
+
 static void
 tx_respond(struct http_job *hj, struct req *r)
 {
 	struct tx_job *j = (struct tx_job *)hj;
 
 	if (j->base.work.rc != ST_OK) {
-		http_reply_error(r, j->base.work.rc, j->why, NULL);
+		http_reply_error(r, j->base.work.rc, j->why, denial_message(j->why));
 		return;
 	}
 	http_reply_json(r, j->status, j->result);
@@ -330,6 +341,17 @@ parse_search(struct req *r, struct tx_job *j)
 /* --- search -------------------------------------------------------------------------------------- */
 
 static json_t *
+bank_date_json(int64_t day)
+{
+	char text[11];
+
+	if (day == 0)
+		return json_null();
+	cal_date_format(day, text);
+	return json_string(text);
+}
+
+static json_t *
 item_json(const struct txn *t, int64_t now)
 {
 	char created[25];
@@ -354,6 +376,33 @@ item_json(const struct txn *t, int64_t now)
 	json_object_set_new(o, "card_country", json_str_or_null(t->card_country));
 	json_object_set_new(o, "email", json_str_or_null(t->email));
 	json_object_set_new(o, "batch_id", t->batch_id ? json_integer(t->batch_id) : json_null());
+	/* Every other column a user may choose for the journal (columns.c), under its key. */
+	json_object_set_new(o, "amount_refunded", json_integer(t->amount_refunded));
+	json_object_set_new(o, "authorization_number", json_str_or_null(t->auth_number));
+	json_object_set_new(o, "refusal_reason",
+	                    t->refusal ? json_string(refusal_code(t->refusal)) : json_null());
+	json_object_set_new(o, "card_expiry", json_str_or_null(t->card_expiry));
+	json_object_set_new(o, "three_d_secure",
+	                    json_string(tds_view(t->tds, t->tds_guaranteed, t->accepted_at, now)));
+	json_object_set_new(o, "three_d_secure_authenticated",
+	                    t->tds ? json_string(tds_auth_name(t->tds_auth)) : json_null());
+	json_object_set_new(o, "three_d_secure_guaranteed",
+	                    json_string(!t->tds             ? "na"
+	                                : t->tds_guaranteed ? "yes"
+	                                                    : "no"));
+	json_object_set_new(o, "shop", json_integer(t->shop_id));
+	json_object_set_new(o, "batch", t->batch_id ? json_integer(t->batch_id) : json_null());
+	json_object_set_new(o, "bank_date", bank_date_json(t->bank_day));
+	json_object_set_new(o, "wallet", json_str_or_null(t->wallet));
+	json_object_set_new(o, "acquirer", json_str_or_null(t->acquirer));
+	json_object_set_new(o, "issuer", json_str_or_null(t->issuer));
+	json_object_set_new(o, "card_type", json_str_or_null(t->card_type));
+	json_object_set_new(o, "capture", json_string(t->capture_manual ? "manual" : "auto"));
+	json_object_set_new(o, "parent_id",
+	                    t->parent_id ? json_sprintf("%lld", (long long)t->parent_id)
+	                                 : json_null());
+	json_object_set_new(o, "accepted_at", json_instant_or_null(t->accepted_at));
+	json_object_set_new(o, "updated_at", json_instant_or_null(t->updated_at));
 	return o;
 }
 

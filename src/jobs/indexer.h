@@ -1,8 +1,10 @@
 /*
  * indexer.h - the job that feeds the search's trigram index of order references (migration
- * 010) with the transactions written since it last ran: every second, through the writer, in
- * batches of at most INDEXER_BATCH rows, so a payment never waits on it. The search reads the
- * rows it has not reached yet directly, so a new payment is found at once all the same.
+ * 010, 011) with the transactions written since it last ran: every second, through the
+ * writer, in batches of at most INDEXER_BATCH rows, one after the other, so payments queued
+ * meanwhile go between two batches (a batch holds the writer a few milliseconds). The search
+ * reads the rows it has not reached yet directly, so a new payment is found at once all the
+ * same.
  */
 #ifndef GUICHET_INDEXER_H
 #define GUICHET_INDEXER_H
@@ -10,7 +12,7 @@
 #include "common/status.h"
 #include "work/work.h"
 
-#define INDEXER_BATCH 20000
+#define INDEXER_BATCH 2000
 
 struct indexer;
 

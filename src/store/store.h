@@ -328,8 +328,8 @@ struct store_ops {
 	/* Writes the fields an operation may change: type, status, acq, amounts, batch, bank day,
 	 * updated_at. */
 	int (*txn_update)(struct store *st, const struct txn *t);
-	/* Feeds the search's trigram index with up to limit transactions not in it yet, oldest
-	 * first; *done: how many (jobs/indexer.c, the demo). */
+	/* Feeds the search's trigram index and look-up tables with up to limit transactions not
+	 * in them yet, oldest first; *done: how many (jobs/indexer.c, the demo). */
 	int (*txn_ref_catch_up)(struct store *st, int limit, int *done);
 	/* The card fingerprint of a transaction; ST_NOTFOUND when it has no card. */
 	int (*txn_card_fp)(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp,

@@ -212,6 +212,8 @@ export async function signedIn(profile) {
   }
   const page = await newPage(context);
   assert.equal(await signIn(page, u.login, NEW_PASSWORD), 200);
+  // The menu appears only once signed in (the sign-in page has an h1 too).
+  await page.waitForSelector('nav .nav-link');
   await page.waitForSelector('main h1');
   return page;
 }

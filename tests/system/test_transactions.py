@@ -456,14 +456,21 @@ def test_landing_page_and_time_zone_choices(tx):
         assert r.status_code == 400 and 'time_zone' in r.text, (bad, r.text)
 
 
-def test_new_payments_are_found_by_infix_before_and_after_the_indexer_reaches_them(tx):
-    """'%ABC%' reads the trigram index up to where the indexer job got, and the newer rows
-    directly: a payment is found at once, and still once the job indexed it."""
+def test_new_payments_are_found_before_and_after_the_indexer_reaches_them(tx):
+    """'%ABC%', an amount and an e-mail read the indexer job's tables up to where it got, and
+    the newer rows directly: a payment is found at once, and still once the job took it."""
     from urllib.parse import quote
     tag = uuid.uuid4().hex[:10].upper()
-    pid = int(tx.pay(order_ref=f'NEW-{tag}-X').json()['id'])
+    amount = 4000000 + int(tag[:5], 16)
+    pid = int(tx.pay(order_ref=f'NEW-{tag}-X', amount=amount, email=f'{tag}@example.com').json()['id'])
     pattern = quote(f'%{tag[2:8]}%')
-    found = lambda: [int(i['id']) for i in all_pages(tx, f'{WIDE}&order_ref={pattern}')]
+
+    def found():
+        by_ref = [int(i['id']) for i in all_pages(tx, f'{WIDE}&order_ref={pattern}')]
+        by_amount = [int(i['id']) for i in all_pages(tx, f'{WIDE}&amount=eq:{amount}')]
+        by_email = [int(i['id']) for i in all_pages(tx, f'{WIDE}&email={tag.lower()}@example.com')]
+        assert by_ref == by_amount == by_email
+        return by_ref
     assert found() == [pid]
     deadline = time.time() + 10
     while time.time() < deadline:

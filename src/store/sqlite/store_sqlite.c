@@ -73,6 +73,8 @@ enum stmt_id {
 	S_MAIL_SENT,
 	S_REF_NEXT,
 	S_REF_ADD,
+	S_REF_AMOUNT,
+	S_REF_EMAIL,
 	S_REF_UPTO,
 	S_NODES_EACH,
 	S_CONTRACTS_EACH,
@@ -141,6 +143,11 @@ static const char *const stmt_sql[S__COUNT] = {
                        "FROM search_state) ORDER BY id LIMIT ?1)",
         [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
                       "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1",
+        [S_REF_AMOUNT] = "INSERT INTO txn_by_amount SELECT brand_id, amount_initial, created_at, "
+                         "id FROM txn WHERE id > (SELECT txn_ref_upto FROM search_state) AND "
+                         "id <= ?1",
+        [S_REF_EMAIL] = "INSERT INTO txn_by_email SELECT brand_id, email, created_at, id FROM txn "
+                        "WHERE id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1",
         [S_REF_UPTO] = "UPDATE search_state SET txn_ref_upto = ?1",
         [S_NODES_EACH] =
                 "WITH RECURSIVE sub(id, path) AS (SELECT id, printf('%010d', id) FROM node WHERE "
@@ -1579,11 +1586,14 @@ lite_txn_ref_catch_up(struct store *st, int limit, int *done)
 	sqlite3_reset(s);
 	if (rc != ST_OK || upto == 0)
 		return rc;
-	if ((s = stmt_get(ls, S_REF_ADD)) == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, upto);
-	rc = exec_done(ls, s, "txn_ref_add");
-	*done = sqlite3_changes(ls->db);
+	for (int k = S_REF_ADD; rc == ST_OK && k <= S_REF_EMAIL; k++) {
+		if ((s = stmt_get(ls, (enum stmt_id)k)) == NULL)
+			return ST_STORE;
+		sqlite3_bind_int64(s, 1, upto);
+		rc = exec_done(ls, s, "txn_ref_add");
+		if (k == S_REF_ADD)
+			*done = sqlite3_changes(ls->db);
+	}
 	if (rc != ST_OK || (s = stmt_get(ls, S_REF_UPTO)) == NULL)
 		return rc != ST_OK ? rc : ST_STORE;
 	sqlite3_bind_int64(s, 1, upto);

@@ -14,8 +14,9 @@
  * the one chosen.
  *
  * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
- * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks, with the
- * newest rows the indexer job has not reached yet (migration 010, jobs/indexer.c).
+ * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks. That index and
+ * the amount and e-mail look-up tables are fed by the indexer job (migrations 010, 011,
+ * jobs/indexer.c); the newest rows it has not reached yet are read by rowid with them.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,7 +28,10 @@
 /* Up to this many rows, a filter's own index and a sort beat the walk in time order. */
 #define SELECTIVE_MAX 10000
 
-#define SQL_MAX   4096
+#define SQL_MAX 4096
+
+static const char *const amount_op[] = {
+        [AMOUNT_EQ] = " = ?", [AMOUNT_GE] = " >= ?", [AMOUNT_LE] = " <= ?", [AMOUNT_NE] = " <> ?"};
 #define BINDS_MAX 32
 
 enum bind_kind { B_INT, B_TEXT };
@@ -208,15 +212,37 @@ enum path {
 	PATH_TIME,       /* txn_brand_created, newest first */
 	PATH_SHOP_TIME,  /* txn_brand_shop_created, one shop, newest first */
 	PATH_ID,         /* the rowid */
-	PATH_EMAIL,      /* txn_brand_email, in time order */
 	PATH_BATCH,      /* txn_brand_batch, in time order */
 	PATH_REF_PREFIX, /* txn_brand_order_ref, then a sort */
-	PATH_REF_GRAMS,  /* txn_ref (FTS5) candidates by rowid, then a sort */
-	PATH_AMOUNT,     /* txn_brand_amount, then a sort */
+	/* The indexer job's tables (migrations 010, 011): their candidates and the rows they do
+	 * not have yet, by rowid, then a sort. */
+	PATH_REF_GRAMS, /* txn_ref (FTS5) */
+	PATH_AMOUNT,    /* txn_by_amount */
+	PATH_EMAIL,     /* txn_by_email */
 };
 
-static const char *const amount_op[] = {
-        [AMOUNT_EQ] = " = ?", [AMOUNT_GE] = " >= ?", [AMOUNT_LE] = " <= ?", [AMOUNT_NE] = " <> ?"};
+#define NEWER_ROWS "id > (SELECT txn_ref_upto FROM search_state)"
+
+/* The ids the indexer job's table of path keeps: a SELECT without its closing. */
+static void
+side_set(struct sql *w, const struct txn_query *q, const struct ref_pattern *rp, enum path path,
+         int64_t to)
+{
+	if (path == PATH_REF_GRAMS) {
+		sql_text(w, "SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?", rp->match);
+		return;
+	}
+	if (path == PATH_AMOUNT) {
+		sql_int(w, "SELECT id FROM txn_by_amount WHERE brand_id = ?", q->brand_id);
+		sql_add(w, " AND amount");
+		sql_int(w, amount_op[q->amount_cmp], q->amount);
+	} else {
+		sql_int(w, "SELECT id FROM txn_by_email WHERE brand_id = ?", q->brand_id);
+		sql_text(w, " AND email = ?", q->email);
+	}
+	sql_int(w, " AND created_at >= ?", q->from);
+	sql_int(w, " AND created_at < ?", to);
+}
 
 /* The scope: the brand's node (every shop), one shop, or a group (its shops). */
 enum scope { SCOPE_BRAND, SCOPE_SHOP, SCOPE_GROUP, SCOPE_NONE };
@@ -253,14 +279,14 @@ path_count(struct store *st, const struct txn_query *q, const struct ref_pattern
 	struct sql c;
 
 	sql_init(&c);
-	if (path == PATH_REF_GRAMS) {
-		/* The index's candidates, and the rows the indexer job has not reached yet. */
+	if (path >= PATH_REF_GRAMS) {
+		/* The table's candidates, and the rows the indexer job has not reached yet. */
 		sql_int(&c,
-		        "SELECT (SELECT count(*) FROM (SELECT id FROM txn WHERE id > (SELECT "
-		        "txn_ref_upto FROM search_state) LIMIT ?)) + count(*) ",
+		        "SELECT (SELECT count(*) FROM (SELECT id FROM txn WHERE " NEWER_ROWS
+		        " LIMIT ?)) + count(*) FROM (",
 		        SELECTIVE_MAX + 1);
-		sql_text(&c, "FROM (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?", rp->match);
-	} else if (path == PATH_REF_PREFIX) {
+		side_set(&c, q, rp, path, to);
+	} else {
 		sql_int(&c,
 		        "SELECT count(*) FROM (SELECT 1 FROM txn INDEXED BY txn_brand_order_ref "
 		        "WHERE brand_id = ?",
@@ -268,15 +294,6 @@ path_count(struct store *st, const struct txn_query *q, const struct ref_pattern
 		sql_text(&c, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
 		sql_text(&c, " AND order_ref < ? COLLATE NOCASE", rp->prefix_end);
 		sql_text(&c, " AND order_ref LIKE ? ESCAPE '\\'", q->order_ref_like);
-	} else {
-		sql_int(&c,
-		        "SELECT count(*) FROM (SELECT 1 FROM txn INDEXED BY txn_brand_amount "
-		        "WHERE brand_id = ?",
-		        q->brand_id);
-		sql_add(&c, " AND amount_initial");
-		sql_int(&c, amount_op[q->amount_cmp], q->amount);
-	}
-	if (path != PATH_REF_GRAMS) {
 		sql_int(&c, " AND created_at >= ?", q->from);
 		sql_int(&c, " AND created_at < ?", to);
 	}
@@ -290,7 +307,7 @@ static int
 path_choose(struct store *st, const struct txn_query *q, const struct ref_pattern *rp,
             enum scope scope, int64_t to, enum path *out)
 {
-	enum path candidates[3];
+	enum path candidates[4];
 	int64_t best = SELECTIVE_MAX + 1, n;
 	size_t nc = 0;
 	int rc;
@@ -298,8 +315,6 @@ path_choose(struct store *st, const struct txn_query *q, const struct ref_patter
 	*out = scope == SCOPE_SHOP || q->shop_id > 0 ? PATH_SHOP_TIME : PATH_TIME;
 	if (q->id > 0)
 		return *out = PATH_ID, ST_OK;
-	if (q->email != NULL)
-		return *out = PATH_EMAIL, ST_OK;
 	if (q->batch_id > 0)
 		return *out = PATH_BATCH, ST_OK;
 	if (q->order_ref_like != NULL && rp->has_prefix)
@@ -308,6 +323,8 @@ path_choose(struct store *st, const struct txn_query *q, const struct ref_patter
 		candidates[nc++] = PATH_REF_GRAMS;
 	if (q->amount_cmp != AMOUNT_ANY && q->amount_cmp != AMOUNT_NE)
 		candidates[nc++] = PATH_AMOUNT;
+	if (q->email != NULL)
+		candidates[nc++] = PATH_EMAIL;
 	for (size_t i = 0; i < nc; i++) {
 		rc = path_count(st, q, rp, candidates[i], to, &n);
 		if (rc != ST_OK)
@@ -324,11 +341,11 @@ static const char *const path_from[] = {
         [PATH_TIME] = " FROM txn INDEXED BY txn_brand_created",
         [PATH_SHOP_TIME] = " FROM txn INDEXED BY txn_brand_shop_created",
         [PATH_ID] = " FROM txn NOT INDEXED",
-        [PATH_EMAIL] = " FROM txn INDEXED BY txn_brand_email",
+        [PATH_EMAIL] = " FROM txn NOT INDEXED",
         [PATH_BATCH] = " FROM txn INDEXED BY txn_brand_batch",
         [PATH_REF_PREFIX] = " FROM txn INDEXED BY txn_brand_order_ref",
         [PATH_REF_GRAMS] = " FROM txn NOT INDEXED",
-        [PATH_AMOUNT] = " FROM txn INDEXED BY txn_brand_amount",
+        [PATH_AMOUNT] = " FROM txn NOT INDEXED",
 };
 
 static void
@@ -336,6 +353,11 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
               enum scope scope, enum path path, int64_t to)
 {
 	sql_int(w, " WHERE brand_id = ?", q->brand_id);
+	if (path >= PATH_REF_GRAMS) {
+		sql_add(w, " AND (id IN (");
+		side_set(w, q, rp, path, to);
+		sql_add(w, ") OR " NEWER_ROWS ")");
+	}
 	sql_int(w, " AND created_at >= ?", q->from);
 	sql_int(w, " AND created_at < ?", to);
 	if (q->shop_id > 0)
@@ -358,12 +380,6 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 		if (path == PATH_REF_PREFIX) {
 			sql_text(w, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
 			sql_text(w, " AND order_ref < ? COLLATE NOCASE", rp->prefix_end);
-		} else if (path == PATH_REF_GRAMS) {
-			sql_text(w,
-			         " AND (id IN (SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?) OR "
-			         "id > "
-			         "(SELECT txn_ref_upto FROM search_state))",
-			         rp->match);
 		}
 		sql_text(w, " AND order_ref LIKE ? ESCAPE '\\'", q->order_ref_like);
 	}

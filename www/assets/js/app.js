@@ -11,6 +11,8 @@ import { h, replace } from './dom.js';
 import { setTimeZone } from './format.js';
 import { initialLanguage, setLanguage, t } from './i18n.js';
 import { go, page, parse } from './router.js';
+import { getScope, setScope } from './scope.js';
+import { treeNav } from './tree.js';
 
 export const PROFILES_SEARCH = ['consultation', 'action', 'admin'];
 export const PROFILES_ADMIN = ['admin'];
@@ -63,6 +65,11 @@ function forget() {
   state.next = null;
   state.me = null;
   state.prefs = null;
+  if (getScope()) {
+    // The pages listening to the scope are left first: none asks the API without a session.
+    root().replaceChildren();
+    setScope(null);
+  }
 }
 
 /** Back to the sign-in page, saying why (an i18n key, or null). */
@@ -193,7 +200,8 @@ function layout(def, content) {
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = t('app.skip');
   if (def.bare) return [header(), main];
-  return [header(), h('div', { class: 'shell' }, nav(def.name), main)];
+  const side = h('div', { class: 'sidebar' }, nav(def.name), treeNav(state.user));
+  return [header(), h('div', { class: 'shell' }, side, main)];
 }
 
 function errorPage(err) {

@@ -1,4 +1,220 @@
-// pages/batches.js - the batches page (not built yet).
-import { soon } from './soon.js';
+// pages/batches.js - the batches page ("remises", Vision manual §5; SPEC §7): the search
+// (period with optional times, total amount with =, ≥, ≤, ≠, contract, rang, batch number,
+// status, payment method), the journal in the user's columns with keyset paging, CSV/TXT
+// export, and from each batch a link to its transactions (the transactions page with
+// batch=ID, prefilled and run). The search lives in the hash: the contracts page links here
+// with contract=NUMBER.
 
-export const render = soon('nav.batches');
+import { api, ApiError } from '../api.js';
+import { state } from '../app.js';
+import { h, replace } from '../dom.js';
+import { formatAmount, formatCount, formatDateTime, formatDay, timeZone } from '../format.js';
+import { t } from '../i18n.js';
+import {
+  chooseColumns, countText, exportLinks, journalTable, keepInHash, label, none, scopeLine,
+  searchError, searchForm, shiftDay, withScope,
+} from '../journal.js';
+import { onScopeChange } from '../scope.js';
+
+const PAGE = 50;
+const METHODS = ['CB', 'VISA', 'MASTERCARD', 'E-BLEUE', 'AMEX', 'JCB', 'PAYPAL'];
+const AMOUNTS = new Set(['credit_amount', 'debit_amount', 'total']);
+const COUNTS = new Set(['credit_count', 'debit_count', 'transaction_count']);
+
+export const colLabel = (key) => t(`col.b.${key}`);
+
+/** The calendar day of an instant in the user's zone, "YYYY-MM-DD". */
+function dayOf(instant) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: timeZone(),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(instant));
+  const get = (type) => parts.find((p) => p.type === type).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** The transactions page searching a batch's transactions (accepted up to 13 months before). */
+export function batchTransactionsHref(batch) {
+  const day = batch.created_at ? dayOf(batch.created_at) : null;
+  const q = new URLSearchParams();
+  if (day) {
+    q.set('from', shiftDay(day, { months: -13 }));
+    q.set('to', shiftDay(day, { days: 1 }));
+  }
+  q.set('batch', String(batch.id));
+  return `#/transactions?${q}`;
+}
+
+function cell(item, key) {
+  const v = item[key];
+  if (v === undefined || v === null || v === '') return none();
+  if (AMOUNTS.has(key)) return formatAmount(v, item.currency || 'EUR');
+  if (COUNTS.has(key)) return formatCount(v);
+  if (key === 'created_at') return formatDateTime(v);
+  if (key === 'bank_date') return formatDay(v);
+  if (key === 'status') return label('b.status', v);
+  return String(v);
+}
+
+export async function render({ query }) {
+  const fields = [
+    { key: 'amount', label: t('b.f.amount'), kind: 'amount' },
+    { key: 'contract', label: t('b.f.contract'), kind: 'text' },
+    { key: 'rang', label: t('b.f.rang'), kind: 'text', placeholder: '001', maxlength: 3 },
+    { key: 'number', label: t('b.f.number'), kind: 'digits' },
+    { key: 'status', label: t('b.f.status'), kind: 'select', options: [{ value: 'sent', label: t('b.status.sent') }] },
+    { key: 'payment_method', label: t('b.f.payment_method'), kind: 'select', options: METHODS.map((m) => ({ value: m, label: m })) },
+  ];
+  const fieldLabels = Object.fromEntries(fields.map((f) => [f.key, f.label]));
+  Object.assign(fieldLabels, { from: t('j.period.from'), to: t('j.period.to') });
+
+  let last = null;
+  let next = null;
+  let busy = false; // a page being added
+  let seq = 0; // searches: an answer older than the last search is dropped
+  const status = h('p', { class: 'journal-status', id: 'b-count', role: 'status', 'aria-live': 'polite' });
+  const error = h('p', { class: 'error', role: 'alert', id: 'b-error', hidden: true });
+  const empty = h('p', { class: 'notice', id: 'b-empty', hidden: true }, t('b.empty'));
+  const more = h('button', { type: 'button', class: 'button', id: 'b-more', hidden: true }, t('j.more'));
+  const exports = exportLinks('/bo/api/batches/export', 'b');
+  const columnsButton = h('button', { type: 'button', class: 'button', id: 'b-columns' }, t('j.columns.button'));
+  const scopeEl = scopeLine();
+
+  const table = journalTable({
+    id: 'b-journal',
+    caption: t('b.journal'),
+    columns: (state.prefs && state.prefs.columns && state.prefs.columns.batches) || ['created_at', 'number', 'total', 'currency'],
+    label: colLabel,
+    cell,
+    cellClass: (key) => (AMOUNTS.has(key) || COUNTS.has(key) ? 'num' : null),
+    key: (item) => item.id,
+    lead: {
+      label: t('b.transactions'),
+      render: (item) =>
+        h(
+          'a',
+          {
+            class: 'button button--small',
+            href: batchTransactionsHref(item),
+            dataset: { batch: String(item.id) },
+            'aria-label': t('b.transactions_of', { number: item.number ?? item.id }),
+          },
+          t('b.transactions'),
+        ),
+    },
+  });
+
+  const form = searchForm({ id: 'b', fields, defaultPeriod: '30d' }, query, (q) => search(q));
+
+  function rangCheck(q) {
+    const rang = q.get('rang');
+    if (rang && !/^\d{3}$/.test(rang)) {
+      form.showError(t('b.error.rang'), form.controls.rang.value);
+      return false;
+    }
+    return true;
+  }
+
+  async function search(q) {
+    if (!rangCheck(q)) return;
+    const mine = ++seq;
+    last = q;
+    keepInHash('batches', q);
+    error.hidden = true;
+    empty.hidden = true;
+    status.textContent = t('j.searching');
+    try {
+      const answer = await api.get(`/bo/api/batches?${withScope(q)}&limit=${PAGE}`);
+      if (mine !== seq) return;
+      table.set(answer.items || []);
+      next = answer.next || null;
+      exports.set(q);
+      empty.hidden = table.items.length > 0;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      if (mine !== seq) return;
+      table.set([]);
+      next = null;
+      exports.hide();
+      error.textContent = searchError(err, fieldLabels);
+      error.hidden = false;
+    } finally {
+      if (mine === seq) {
+        more.hidden = !next;
+        status.textContent = countText(table.items.length, Boolean(next));
+      }
+    }
+  }
+
+  more.addEventListener('click', async () => {
+    if (!next || busy) return;
+    busy = true;
+    more.disabled = true;
+    const mine = seq;
+    try {
+      const q = withScope(last);
+      q.set('limit', String(PAGE));
+      q.set('cursor', next);
+      const answer = await api.get(`/bo/api/batches?${q}`);
+      if (mine !== seq) return;
+      const before = table.items.length;
+      table.add(answer.items || []);
+      next = answer.next || null;
+      const firstNew = table.table.querySelectorAll('tbody tr')[before];
+      if (firstNew) firstNew.querySelector('a').focus();
+    } catch (err) {
+      error.textContent = searchError(err, fieldLabels);
+      error.hidden = false;
+    } finally {
+      busy = false;
+      more.disabled = false;
+      more.hidden = !next;
+      status.textContent = countText(table.items.length, Boolean(next));
+    }
+  });
+
+  columnsButton.addEventListener('click', async () => {
+    const cols = await chooseColumns('batches', colLabel);
+    if (cols) table.setColumns(cols);
+  });
+
+  const root = h(
+    'section',
+    { class: 'journal-page', 'aria-labelledby': 'b-title' },
+    h('h1', { id: 'b-title' }, t('nav.batches')),
+    scopeEl,
+    h('p', { class: 'muted' }, t('b.intro')),
+    form.el,
+    h(
+      'section',
+      { class: 'card journal-card', 'aria-labelledby': 'b-journal-title' },
+      h('h2', { id: 'b-journal-title' }, t('b.journal')),
+      h('div', { class: 'journal-toolbar' }, h('div', { class: 'actions' }, columnsButton), exports.el),
+      error,
+      status,
+      empty,
+      table.el,
+      h('div', { class: 'actions journal-more' }, more),
+    ),
+  );
+
+  const off = onScopeChange(() => {
+    if (!root.isConnected) {
+      off();
+      return;
+    }
+    replace(scopeEl, scopeLine().textContent);
+    if (last) search(last);
+  });
+
+  let first = null;
+  try {
+    first = form.read();
+  } catch {
+    first = null;
+  }
+  if (first) search(first);
+  return root;
+}

@@ -1,4 +1,646 @@
-// pages/transactions.js - the transactions page (not built yet).
-import { soon } from './soon.js';
+// pages/transactions.js - the transactions page (Vision manual §4.1, §4.2; SPEC §5, §6):
+// the search form (every filter of GET /bo/api/transactions), the journal in the user's
+// columns with keyset paging, CSV/TXT export of the same search, the details dialog (details
+// with 3-D Secure, reconciliation, history) and the cash operations, each confirmed first.
+//
+// The search lives in the page's hash (#/transactions?from=…&to=…&status=…): a link from
+// the batches page (batch=ID) prefills and runs it. Operations are offered to the action and
+// administrator profiles only; which ones are enabled comes from the details' "operations"
+// when the server gives it, else from the acquirer status as SPEC §6 says. The server has
+// the last word: its refusals (409 state conflict, 422 amount or 75-day limit) are shown.
 
-export const render = soon('nav.transactions');
+import { api, ApiError, errorMessage, request } from '../api.js';
+import { state } from '../app.js';
+import { confirmDialog, openDialog, tabs } from '../dialog.js';
+import { h, replace } from '../dom.js';
+import { formatAmount, formatDateTime, formatDay } from '../format.js';
+import { t } from '../i18n.js';
+import {
+  chooseColumns, countText, exportLinks, journalTable, keepInHash, label, none, periodText,
+  scopeLine, searchError, searchForm, shiftDay, withScope,
+} from '../journal.js';
+import { amountInput, parseAmount } from '../money.js';
+import { onScopeChange } from '../scope.js';
+import { treeNodes } from '../tree.js';
+
+const PAGE = 50;
+const METHODS = ['CB', 'VISA', 'MASTERCARD', 'E-BLEUE', 'AMEX', 'JCB', 'PAYPAL'];
+const TYPES = ['debit', 'refund', 'cancellation'];
+const STATUSES = ['accepted', 'refused', 'pending', 'abandoned'];
+const ACQ = ['awaiting_capture', 'awaiting_confirmation', 'to_send', 'sent', 'discarded', 'na'];
+const OPERATIONS = ['capture', 'cancel', 'refund', 'send', 'block_card'];
+const OPERATOR_PROFILES = ['action', 'admin'];
+const DAYS_MAX = 75; // SPEC §6: no capture, cancel or refund after 75 days
+
+const AMOUNT_COLUMNS = new Set(['amount_initial', 'amount_current', 'amount_refunded']);
+const TIME_COLUMNS = new Set(['created_at', 'accepted_at', 'updated_at']);
+
+export const colLabel = (key) => t(`col.tx.${key}`);
+
+/** A journal item's value for a column key (the search's item names some fields its way). */
+function valueOf(item, key) {
+  switch (key) {
+    case 'shop':
+      return item.shop_id;
+    case 'batch':
+      return item.batch_id;
+    case 'three_d_secure_guaranteed':
+      return item.three_d_secure_guaranteed ?? item.three_d_secure_guarantee;
+    case 'three_d_secure':
+      return item.three_d_secure && typeof item.three_d_secure === 'object'
+        ? item.three_d_secure.payment
+        : item.three_d_secure;
+    default:
+      return item[key];
+  }
+}
+
+function cardExpiry(v) {
+  return /^\d{4}$/.test(v || '') ? `${v.slice(0, 2)}/${v.slice(2)}` : v;
+}
+
+/** The contents of one cell. shops: Map id → name. */
+function cell(item, key, shops) {
+  const v = valueOf(item, key);
+  if (v === undefined || v === null || v === '') return none();
+  if (AMOUNT_COLUMNS.has(key)) return formatAmount(v, item.currency || 'EUR');
+  if (TIME_COLUMNS.has(key)) return formatDateTime(v);
+  switch (key) {
+    case 'type':
+      return label('tx.type', v);
+    case 'status':
+      return item.refused || v === 'refused'
+        ? h('span', { class: 'j-refused-mark' }, h('span', { 'aria-hidden': 'true' }, '⊘ '), label('tx.status', v))
+        : label('tx.status', v);
+    case 'acquirer_status':
+      return label('tx.acq', v);
+    case 'refusal_reason':
+      return label('tx.refusal', v);
+    case 'three_d_secure':
+    case 'three_d_secure_guaranteed':
+      return label('tx.tds.yesno', v);
+    case 'bank_date':
+      return formatDay(v);
+    case 'card_expiry':
+      return cardExpiry(v);
+    case 'capture':
+      return label('tx.capture', v);
+    case 'shop':
+      return shops.get(String(v)) || `#${v}`;
+    default:
+      return String(v);
+  }
+}
+
+/** What the details answer says, in the shape of a journal item (to update its row). */
+function asItem(d, old = {}) {
+  const card = d.card || {};
+  const tds = d.three_d_secure || {};
+  return {
+    ...old,
+    ...d,
+    card_masked: card.masked ?? old.card_masked,
+    card_country: card.country ?? old.card_country,
+    card_expiry: card.expiry ?? old.card_expiry,
+    issuer: card.issuer ?? old.issuer,
+    card_type: card.type ?? old.card_type,
+    three_d_secure: tds.payment ?? old.three_d_secure,
+    three_d_secure_authenticated: tds.authenticated ?? old.three_d_secure_authenticated,
+    three_d_secure_guaranteed: tds.guaranteed ?? old.three_d_secure_guaranteed,
+    three_d_secure_guarantee: old.three_d_secure_guarantee,
+    refused: d.status === 'refused',
+    history: undefined,
+    operations: undefined,
+  };
+}
+
+/** The operations the user may do on a transaction now. */
+function allowedOps(d) {
+  if (!OPERATOR_PROFILES.includes(state.user && state.user.profile)) return null;
+  if (d.operations && typeof d.operations === 'object') return d.operations;
+  // Until the server says it: SPEC §6 from the status (the server checks again anyway).
+  const accepted = d.status === 'accepted';
+  const debit = d.type === 'debit';
+  const age = (Date.now() - Date.parse(d.created_at)) / 86400000;
+  const inTime = !(age > DAYS_MAX + 1);
+  return {
+    capture: accepted && debit && d.acquirer_status === 'awaiting_capture' && inTime,
+    cancel: accepted && debit && d.acquirer_status === 'to_send' && inTime,
+    refund: accepted && debit && d.acquirer_status === 'sent' && d.amount_current > 0 && inTime,
+    send: accepted && (debit || d.type === 'refund') && d.acquirer_status === 'to_send',
+    block_card: Boolean(d.card && d.card.masked),
+  };
+}
+
+function dl(rows) {
+  return h(
+    'dl',
+    { class: 'details details--cols' },
+    rows.map(([key, value, id]) => [
+      h('dt', {}, t(key)),
+      h('dd', { id: id || null }, value === null || value === undefined || value === '' ? none() : value),
+    ]),
+  );
+}
+
+/* --- the page ----------------------------------------------------------------------------- */
+
+export async function render({ query }) {
+  const nodes = await treeNodes();
+  const shopNodes = (nodes || []).filter((n) => n.level === 'shop');
+  const shops = new Map(shopNodes.map((n) => [String(n.id), n.name]));
+  const operator = OPERATOR_PROFILES.includes(state.user && state.user.profile);
+
+  const fields = [
+    { key: 'id', label: t('tx.f.id'), kind: 'digits' },
+    { key: 'amount', label: t('tx.f.amount'), kind: 'amount' },
+    { key: 'currency', label: t('tx.f.currency'), kind: 'text', placeholder: 'EUR', maxlength: 3 },
+    { key: 'payment_method', label: t('tx.f.payment_method'), kind: 'select', options: METHODS.map((m) => ({ value: m, label: m })) },
+    shopNodes.length
+      ? { key: 'shop', label: t('tx.f.shop'), kind: 'select', options: shopNodes.map((n) => ({ value: String(n.id), label: n.site ? `${n.name} (${n.site}/${n.rang})` : n.name })) }
+      : { key: 'shop', label: t('tx.f.shop_id'), kind: 'digits' },
+    { key: 'batch', label: t('tx.f.batch'), kind: 'digits' },
+    { key: 'order_ref', label: t('tx.f.order_ref'), kind: 'text', hint: t('tx.f.order_ref_hint') },
+    { key: 'type', label: t('tx.f.type'), kind: 'select', options: TYPES.map((v) => ({ value: v, label: t(`tx.type.${v}`) })) },
+    { key: 'status', label: t('tx.f.status'), kind: 'select', options: STATUSES.map((v) => ({ value: v, label: t(`tx.status.${v}`) })) },
+    { key: 'acquirer_status', label: t('tx.f.acquirer_status'), kind: 'select', options: ACQ.map((v) => ({ value: v, label: t(`tx.acq.${v}`) })) },
+    { key: 'contract', label: t('tx.f.contract'), kind: 'text' },
+    { key: 'email', label: t('tx.f.email'), kind: 'text' },
+    { key: 'wallet', label: t('tx.f.wallet'), kind: 'text' },
+  ];
+  const fieldLabels = Object.fromEntries(fields.map((f) => [f.key, f.label]));
+  Object.assign(fieldLabels, { from: t('j.period.from'), to: t('j.period.to') });
+
+  let last = null; // the API parameters of the search shown
+  let next = null;
+  let busy = false; // a page being added
+  let seq = 0; // searches: an answer older than the last search is dropped
+
+  const status = h('p', { class: 'journal-status', id: 'tx-count', role: 'status', 'aria-live': 'polite' });
+  const error = h('p', { class: 'error', role: 'alert', id: 'tx-error', hidden: true });
+  const missing = h('p', { class: 'muted small', id: 'tx-missing-cols', hidden: true });
+
+  /** Says which chosen columns the search's answer does not carry (shown "—"), never hiding it. */
+  function noteMissing() {
+    const items = table.items;
+    const lacking = items.length
+      ? table.columns.filter((k) => items.every((i) => valueOf(i, k) === undefined))
+      : [];
+    missing.textContent = lacking.length ? t('tx.missing_cols', { names: lacking.map(colLabel).join(', ') }) : '';
+    missing.hidden = !lacking.length;
+  }
+  const more = h('button', { type: 'button', class: 'button', id: 'tx-more', hidden: true }, t('j.more'));
+  const exports = exportLinks('/bo/api/transactions/export', 'tx');
+  const columnsButton = h('button', { type: 'button', class: 'button', id: 'tx-columns' }, t('j.columns.button'));
+  const captureAll = operator && h('button', { type: 'button', class: 'button', id: 'tx-capture-all', disabled: true }, t('tx.bulk.capture'));
+  const sendAll = operator && h('button', { type: 'button', class: 'button', id: 'tx-send-all', disabled: true }, t('tx.bulk.send'));
+  const scopeEl = scopeLine();
+
+  const table = journalTable({
+    id: 'tx-journal',
+    caption: t('tx.journal'),
+    columns: (state.prefs && state.prefs.columns && state.prefs.columns.transactions) || ['id', 'created_at', 'type', 'status', 'amount_initial', 'currency'],
+    label: colLabel,
+    cell: (item, key) => cell(item, key, shops),
+    key: (item) => item.id,
+    rowClass: (item) => (item.refused || item.status === 'refused' ? 'row--refused' : null),
+    lead: {
+      label: t('tx.details'),
+      render: (item) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button--small',
+            dataset: { details: item.id },
+            'aria-label': t('tx.details_of', { id: item.id }),
+          },
+          t('tx.details'),
+        ),
+    },
+  });
+  table.table.addEventListener('click', (e) => {
+    const b = e.target.closest('[data-details]');
+    if (b) openDetails(b.dataset.details);
+  });
+
+  const form = searchForm({ id: 'tx', fields, defaultPeriod: '30d' }, query, (q) => search(q));
+
+  async function search(q) {
+    const mine = ++seq;
+    last = q;
+    keepInHash('transactions', q);
+    error.hidden = true;
+    status.textContent = t('j.searching');
+    table.table.setAttribute('aria-busy', 'true');
+    try {
+      const answer = await api.get(`/bo/api/transactions?${withScope(q)}&limit=${PAGE}`);
+      if (mine !== seq) return;
+      table.set(answer.items || []);
+      next = answer.next || null;
+      exports.set(q);
+      updateBulk();
+      noteMissing();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      if (mine !== seq) return;
+      table.set([]);
+      next = null;
+      exports.hide();
+      error.textContent = searchError(err, fieldLabels);
+      error.hidden = false;
+    } finally {
+      if (mine === seq) {
+        more.hidden = !next;
+        status.textContent = countText(table.items.length, Boolean(next));
+        table.table.removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  async function loadMore() {
+    if (!next || busy || !last) return;
+    busy = true;
+    more.disabled = true;
+    const mine = seq;
+    try {
+      const q = withScope(last);
+      q.set('limit', String(PAGE));
+      q.set('cursor', next);
+      const answer = await api.get(`/bo/api/transactions?${q}`);
+      if (mine !== seq) return;
+      const before = table.items.length;
+      table.add(answer.items || []);
+      next = answer.next || null;
+      // The first new row's details button, so keyboard users go on from there.
+      const firstNew = table.table.querySelectorAll('tbody tr')[before];
+      if (firstNew) firstNew.querySelector('button').focus();
+    } catch (err) {
+      error.textContent = searchError(err, fieldLabels);
+      error.hidden = false;
+    } finally {
+      busy = false;
+      more.disabled = false;
+      more.hidden = !next;
+      status.textContent = countText(table.items.length, Boolean(next));
+    }
+  }
+  more.addEventListener('click', loadMore);
+
+  columnsButton.addEventListener('click', async () => {
+    const cols = await chooseColumns('transactions', colLabel);
+    if (cols) {
+      table.setColumns(cols);
+      noteMissing();
+    }
+  });
+
+  /* --- capture all / send all (SPEC §6, Vision manual §4.2.4, §4.2.5) --- */
+
+  function updateBulk() {
+    if (!operator) return;
+    const acq = last && last.get('acquirer_status');
+    captureAll.disabled = !last || Boolean(acq && acq !== 'awaiting_capture');
+    sendAll.disabled = !last || Boolean(acq && acq !== 'to_send');
+  }
+
+  async function bulk(kind) {
+    if (!last) return;
+    const q = withScope(last);
+    const path = `/bo/api/transactions/${kind === 'capture' ? 'capture-all' : 'send-all'}?${q}`;
+    const totals = { processed: 0, refused: [] };
+    const first = await confirmDialog({
+      id: `bulk-${kind}`,
+      title: t(`tx.bulk.${kind}`).replace(/…$/, ''),
+      text: t(`tx.bulk.${kind}_confirm`, { period: periodText(last) }),
+      confirm: t(`tx.bulk.${kind}_go`),
+      run: () => request('POST', path), // no body: the search is in the query
+    });
+    if (!first) return;
+    let answer = first;
+    const resultBox = h('div', { id: 'bulk-result', role: 'status' });
+    const again = h('button', { type: 'button', class: 'button button--primary', id: 'bulk-again' }, t('tx.bulk.again'));
+    const closeButton = h('button', { type: 'button', class: 'button', id: 'bulk-close' }, t('j.dialog.close'));
+    const add = (a) => {
+      totals.processed += a.processed || 0;
+      totals.refused.push(...(a.refused || []));
+    };
+    const draw = () => {
+      replace(
+        resultBox,
+        h('p', { id: 'bulk-processed' }, t('tx.bulk.processed', { n: totals.processed })),
+        totals.refused.length
+          ? [
+              h('p', {}, t('tx.bulk.refused', { n: totals.refused.length })),
+              h('ul', { class: 'bulk-refused' }, totals.refused.slice(0, 50).map((r) => h('li', {}, `${r.id} : ${label('error', r.error)}`))),
+            ]
+          : h('p', {}, t('tx.bulk.none_refused')),
+        answer.more ? h('p', { class: 'notice' }, t('tx.bulk.more')) : null,
+      );
+      again.hidden = !answer.more;
+    };
+    add(answer);
+    const d = openDialog({ title: t(`tx.bulk.${kind}`).replace(/…$/, ''), content: resultBox, actions: [again, closeButton], id: 'bulk-dialog' });
+    draw();
+    again.addEventListener('click', async () => {
+      again.disabled = true;
+      try {
+        answer = await request('POST', path);
+        add(answer);
+        draw();
+      } catch (err) {
+        resultBox.append(h('p', { class: 'error', role: 'alert' }, errorMessage(err)));
+      } finally {
+        again.disabled = false;
+      }
+    });
+    closeButton.addEventListener('click', () => d.close());
+    await d.closed;
+    search(last);
+  }
+  if (operator) {
+    captureAll.addEventListener('click', () => bulk('capture'));
+    sendAll.addEventListener('click', () => bulk('send'));
+  }
+
+  /* --- details (Vision manual §4.1.4–§4.1.6) and operations (§4.2) --- */
+
+  async function openDetails(id) {
+    let d;
+    try {
+      d = await api.get(`/bo/api/transactions/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      error.textContent = errorMessage(err);
+      error.hidden = false;
+      return;
+    }
+    const notice = h('p', { class: 'success', id: 'details-notice', role: 'status', hidden: true });
+    const content = h('div', { class: 'details-content' });
+    let tabsBox = null;
+    const dialog = openDialog({
+      title: t('tx.details_title', { id: d.id }),
+      content: [notice, content],
+      actions: h('button', { type: 'button', class: 'button', id: 'details-close' }, t('j.dialog.close')),
+      wide: true,
+      id: 'tx-details',
+    });
+    dialog.footer.querySelector('#details-close').addEventListener('click', () => dialog.close());
+
+    function draw(keepTab) {
+      const selected = tabsBox && tabsBox.el.querySelector('[aria-selected=true]');
+      const tabKey = keepTab && selected ? selected.id.replace(/^tx-tab-/, '') : 'details';
+      tabsBox = tabs(
+        [
+          { key: 'details', label: t('tx.tab.details'), render: () => detailsTab(d, shops) },
+          { key: 'jrb', label: t('tx.tab.jrb'), render: () => jrbTab(d) },
+          { key: 'history', label: t('tx.tab.history'), render: () => historyTab(d) },
+        ],
+        { idPrefix: 'tx-tab', label: t('tx.tabs') },
+      );
+      replace(content, summary(d), operationsBar(d), tabsBox.el);
+      tabsBox.select(tabKey);
+    }
+
+    function operationsBar(tx) {
+      const ops = allowedOps(tx);
+      if (!ops) return null;
+      const buttons = OPERATIONS.map((op) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: op === 'block_card' ? 'button j-button-danger-quiet' : 'button',
+            id: `op-${op.replace('_', '-')}`,
+            disabled: !ops[op],
+            'aria-describedby': 'ops-help',
+          },
+          t(`tx.op.${op}`),
+        ),
+      );
+      buttons.forEach((b, i) => b.addEventListener('click', () => operate(OPERATIONS[i])));
+      return h(
+        'div',
+        { class: 'operations', role: 'group', 'aria-labelledby': 'ops-title' },
+        h('h3', { id: 'ops-title', class: 'operations-title' }, t('tx.ops')),
+        h('div', { class: 'actions' }, buttons),
+        h('p', { class: 'muted small', id: 'ops-help' }, t('tx.ops_help')),
+      );
+    }
+
+    async function operate(op) {
+      const currency = d.currency || 'EUR';
+      let field = null;
+      let input = null;
+      let max = 0;
+      if (op === 'capture' || op === 'refund') {
+        max = op === 'capture' ? d.amount_initial : d.amount_current;
+        input = h('input', { type: 'text', id: 'op-amount', inputmode: 'decimal', autocomplete: 'off', value: amountInput(max, currency), 'aria-describedby': 'op-amount-hint' });
+        field = h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'op-amount' }, t('tx.op.amount', { currency })),
+          input,
+          h('span', { class: 'j-hint', id: 'op-amount-hint' }, t(`tx.op.${op}_max`, { max: formatAmount(max, currency) })),
+        );
+      }
+      const done = await confirmDialog({
+        id: 'op-dialog',
+        title: t(`tx.op.${op}`),
+        text: t(`tx.op.${op}_confirm`, {
+          id: d.id,
+          amount: formatAmount(d.amount_current, currency),
+          card: (d.card && d.card.masked) || '',
+        }),
+        confirm: t(`tx.op.${op}_go`),
+        field,
+        danger: op === 'cancel' || op === 'block_card',
+        run: async () => {
+          const body = {};
+          if (input) {
+            const amount = parseAmount(input.value, currency);
+            if (amount === null || amount < 1) throw new Error(t('tx.op.amount_invalid'));
+            body.amount = amount;
+          }
+          const path = `/bo/api/transactions/${encodeURIComponent(d.id)}/${op === 'block_card' ? 'block-card' : op}`;
+          return (await api.post(path, body)) || {};
+        },
+      });
+      if (!done) return;
+      try {
+        d = await api.get(`/bo/api/transactions/${encodeURIComponent(d.id)}`);
+      } catch (err) {
+        // The operation is done; the dialog shows what the operation answered.
+        d = { ...d, ...done, history: d.history };
+      }
+      const old = table.items.find((x) => String(x.id) === String(d.id));
+      if (old) table.update(asItem(d, old));
+      let text = t(`tx.op.${op}_done`);
+      if (op === 'refund' && done.refund && done.refund.id) text = t('tx.op.refund_done_id', { id: done.refund.id });
+      notice.textContent = text;
+      notice.hidden = false;
+      draw(true);
+      // The operation's button was redrawn: the focus goes to what happened.
+      notice.tabIndex = -1;
+      notice.focus();
+    }
+
+    draw(false);
+  }
+
+  const off = onScopeChange(() => {
+    if (!root.isConnected) {
+      off();
+      return;
+    }
+    replace(scopeEl, scopeLine().textContent);
+    if (last) search(last);
+  });
+
+  const toolbar = h(
+    'div',
+    { class: 'journal-toolbar' },
+    h('div', { class: 'actions' }, columnsButton, captureAll, sendAll),
+    exports.el,
+  );
+  const root = h(
+    'section',
+    { class: 'journal-page', 'aria-labelledby': 'tx-title' },
+    h('h1', { id: 'tx-title' }, t('nav.transactions')),
+    scopeEl,
+    form.el,
+    h(
+      'section',
+      { class: 'card journal-card', 'aria-labelledby': 'tx-journal-title' },
+      h('h2', { id: 'tx-journal-title' }, t('tx.journal')),
+      toolbar,
+      error,
+      status,
+      table.el,
+      missing,
+      h('div', { class: 'actions journal-more' }, more),
+      h('p', { class: 'muted small legend' }, h('span', { class: 'j-refused-mark' }, '⊘ ', t('tx.status.refused')), ' ', t('tx.legend_refused')),
+    ),
+  );
+
+  // A link (or a reload) with a period runs its search; otherwise the default period's.
+  let first = null;
+  try {
+    first = form.read();
+  } catch {
+    first = null;
+  }
+  if (first) search(first);
+  return root;
+}
+
+/* --- the details dialog's tabs ------------------------------------------------------------ */
+
+function summary(d) {
+  const refused = d.status === 'refused';
+  return h(
+    'div',
+    { class: refused ? 'tx-summary tx-summary--refused' : 'tx-summary', id: 'details-summary' },
+    h('span', { class: 'tx-summary-amount', id: 'details-amount' }, formatAmount(d.amount_current, d.currency || 'EUR')),
+    h('span', { class: 'tag', id: 'details-type' }, label('tx.type', d.type)),
+    h('span', { class: refused ? 'tag tag--refused' : 'tag', id: 'details-status' }, refused ? '⊘ ' : '', label('tx.status', d.status)),
+    h('span', { class: 'tag', id: 'details-acq' }, label('tx.acq', d.acquirer_status)),
+  );
+}
+
+function detailsTab(d, shops) {
+  const card = d.card || {};
+  const tds = d.three_d_secure || {};
+  const cur = d.currency || 'EUR';
+  const batchLink = d.batch_id
+    ? h('a', { href: `#/transactions?${new URLSearchParams({ from: shiftDay(d.created_at.slice(0, 10), { months: -13 }), to: shiftDay(d.created_at.slice(0, 10), { months: 13 }), batch: String(d.batch_id) })}` }, String(d.batch_id))
+    : null;
+  return h(
+    'div',
+    {},
+    dl([
+      ['tx.d.order_ref', d.order_ref, 'd-order-ref'],
+      ['tx.d.id', d.id],
+      ['tx.d.created_at', d.created_at && formatDateTime(d.created_at)],
+      ['tx.d.amount_initial', formatAmount(d.amount_initial, cur), 'd-amount-initial'],
+      ['tx.d.amount_current', formatAmount(d.amount_current, cur), 'd-amount-current'],
+      ['tx.d.amount_refunded', d.amount_refunded !== undefined ? formatAmount(d.amount_refunded, cur) : null, 'd-amount-refunded'],
+      ['tx.d.capture', label('tx.capture', d.capture)],
+      ['tx.d.authorization', d.authorization_number],
+      ['tx.d.bank_date', d.bank_date && formatDay(d.bank_date)],
+      ['tx.d.batch', batchLink],
+      ['tx.d.payment_method', d.payment_method],
+      ['tx.d.acquirer', d.acquirer],
+      ['tx.d.issuer', card.issuer],
+      ['tx.d.card_type', card.type],
+      ['tx.d.card', card.masked],
+      ['tx.d.card_expiry', cardExpiry(card.expiry)],
+      ['tx.d.card_country', card.country],
+      ['tx.d.customer_country', d.customer_country],
+      ['tx.d.email', d.email],
+      ['tx.d.shop', d.shop_id !== undefined ? shops.get(String(d.shop_id)) || `#${d.shop_id}` : null],
+      ['tx.d.parent', d.parent_id],
+      ['tx.d.refusal', d.refusal_reason ? label('tx.refusal', d.refusal_reason) : null, 'd-refusal'],
+    ]),
+    h(
+      'section',
+      { class: 'tds', 'aria-labelledby': 'tds-title' },
+      h('h3', { id: 'tds-title' }, t('tx.tds.title')),
+      dl([
+        ['tx.tds.payment', label('tx.tds.yesno', tds.payment), 'd-tds-payment'],
+        ['tx.tds.authenticated', tds.authenticated ? `${tds.authenticated} — ${t(`tx.tds.auth.${tds.authenticated}`)}` : null, 'd-tds-auth'],
+        ['tx.tds.guaranteed', label('tx.tds.yesno', tds.guaranteed), 'd-tds-guaranteed'],
+      ]),
+      h('p', { class: 'muted small' }, t('tx.tds.note')),
+    ),
+  );
+}
+
+function jrbTab(d) {
+  const r = d.reconciliation || d.jrb;
+  if (!r) return h('p', { class: 'notice', id: 'jrb-none' }, t('tx.jrb.none'));
+  const cur = r.commission_currency || d.currency || 'EUR';
+  return dl([
+    ['tx.jrb.batch', r.batch_number ?? r.jrb_batch],
+    ['tx.jrb.reconciled', label('tx.jrb.state', r.reconciled)],
+    ['tx.jrb.date', r.date || r.reconciled_at ? formatDateTime(r.date || r.reconciled_at) : null],
+    ['tx.jrb.net', r.net_amount !== undefined && r.net_amount !== null ? formatAmount(r.net_amount, d.currency || 'EUR') : null],
+    ['tx.jrb.commission', r.commission !== undefined && r.commission !== null ? formatAmount(r.commission, cur) : null],
+    ['tx.jrb.commission_currency', r.commission_currency],
+  ]);
+}
+
+function historyTab(d) {
+  const rows = d.history || [];
+  if (!rows.length) return h('p', { class: 'muted' }, t('tx.history.none'));
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'journal journal--compact', id: 'tx-history' },
+      h('caption', { class: 'visually-hidden' }, t('tx.tab.history')),
+      h(
+        'thead',
+        {},
+        h('tr', {}, ['at', 'action', 'amount', 'currency', 'user_name', 'user_login'].map((k) => h('th', { scope: 'col' }, t(`tx.history.${k}`)))),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, formatDateTime(r.at)),
+            h('td', {}, label('tx.action', r.action)),
+            h('td', { class: 'num' }, r.amount === null || r.amount === undefined ? none() : formatAmount(r.amount, r.currency || d.currency || 'EUR')),
+            h('td', {}, r.currency || none()),
+            h('td', {}, r.user_name || h('span', { class: 'muted' }, t('tx.history.system'))),
+            h('td', {}, r.user_login || none()),
+          ),
+        ),
+      ),
+    ),
+  );
+}

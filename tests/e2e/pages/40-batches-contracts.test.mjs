@@ -1,0 +1,113 @@
+// The batches page (Vision manual §5) and the contracts page (§9.2): the batch journal as
+// the API answers it (the demo's history was sent without batches, so it is usually empty:
+// then its empty state), the link from a batch to its transactions, the contracts list, a
+// contract's details in tabs, and the link from a contract to its batches.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { base, shot, signedIn as harnessSignedIn } from '../harness.mjs';
+
+/** signedIn(), then waits for the landing page: the harness returns as soon as a heading shows,
+ * which the sign-in page has too, and the landing redirect would then undo a navigation. */
+async function signedIn(profile) {
+  const page = await harnessSignedIn(profile);
+  await page.locator('nav .nav-link').first().waitFor();
+  return page;
+}
+
+function day(offsetDays = 0, months = 0) {
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + offsetDays);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 10);
+}
+
+async function api(page, path) {
+  const r = await page.request.get(`${base}${path}`);
+  return { status: r.status(), body: r.status() === 200 ? await r.json() : await r.text() };
+}
+
+test('batches: the journal is what the API answers, and a batch links to its transactions', async () => {
+  const page = await signedIn('consultation');
+  await page.locator('nav .nav-link', { hasText: 'Remises' }).click();
+  await page.locator('#b-title').waitFor();
+  await page.locator('#b-period').selectOption('13m');
+  await page.locator('#b-submit').click();
+  await page.waitForFunction(() => /ligne|Aucun/.test(document.querySelector('#b-count').textContent));
+  const from = await page.locator('#b-from').inputValue();
+  const to = await page.locator('#b-to').inputValue();
+  const { status, body } = await api(page, `/bo/api/batches?from=${from}&to=${to}&limit=50`);
+  assert.equal(status, 200);
+  const ids = await page.locator('#b-journal tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  assert.deepEqual(ids, body.items.map((b) => String(b.id)));
+  await shot(page, 'batches');
+  if (body.items.length) {
+    // A batch's "Transactions" link: the transactions page searching batch=ID.
+    const first = body.items[0];
+    await page.locator(`[data-batch="${first.id}"]`).click();
+    await page.locator('#tx-title').waitFor();
+    assert.equal(await page.locator('#tx-batch').inputValue(), String(first.id));
+    await page.locator('#tx-count', { hasText: /ligne/ }).waitFor();
+  } else {
+    // The demo has no batch: the empty state says so plainly; the link's target still works.
+    assert.ok(await page.locator('#b-empty').isVisible());
+    await page.goto(`${base}/#/transactions?from=${day(0, -13)}&to=${day(0)}&batch=1`);
+    await page.locator('#tx-title').waitFor();
+    assert.equal(await page.locator('#tx-batch').inputValue(), '1');
+    await page.locator('#tx-count', { hasText: 'Aucun résultat' }).waitFor();
+  }
+  await shot(page, 'batch-transactions');
+  // A bad rang is caught before asking the server.
+  await page.goto(`${base}/#/batches`);
+  await page.locator('#b-rang').fill('12');
+  await page.locator('#b-submit').click();
+  await page.locator('#b-error', { hasText: '3 chiffres' }).waitFor();
+  await page.context().close();
+});
+
+test('contracts: the list, a contract in tabs, and its batches', async () => {
+  const page = await signedIn('consultation');
+  await page.locator('nav .nav-link', { hasText: 'Contrats' }).click();
+  await page.locator('#c-title').waitFor();
+  const { status, body } = await api(page, '/bo/api/contracts');
+  if (status === 404) {
+    await page.locator('#c-missing').waitFor();
+    await shot(page, 'contracts-missing');
+    await page.context().close();
+    return;
+  }
+  assert.equal(status, 200);
+  await page.locator('#c-list tbody tr').first().waitFor();
+  assert.equal(await page.locator('#c-list tbody tr').count(), body.items.length);
+  const first = body.items[0];
+  const row = page.locator(`#c-list tbody tr[data-id="${first.id}"]`);
+  assert.match(await row.textContent(), new RegExp(`${first.number}.*${first.rang}.*${first.payment_method}`));
+  assert.match(await row.textContent(), first.active ? /Actif/ : /Inactif/);
+  await shot(page, 'contracts');
+
+  await row.locator('[data-details]').click();
+  await page.locator('#c-details').waitFor();
+  assert.equal(await page.locator('#cd-number').textContent(), first.number);
+  const tabs = await page.locator('#c-details [role=tab]').allTextContents();
+  assert.deepEqual(tabs, ['Général', 'Offres et 3-D Secure', 'Télécollecte', 'Filtres anti-fraude']);
+  await shot(page, 'contract-details');
+  await page.locator('#c-tab-offers').click();
+  await page.locator('#cd-tds').waitFor();
+  await page.keyboard.press('ArrowRight');
+  await page.locator('#cd-last-batch').waitFor();
+  await page.keyboard.press('ArrowRight');
+  const details = (await api(page, `/bo/api/contracts/${first.id}`)).body;
+  if (!details.fraud_filters || !details.fraud_filters.length) {
+    await page.locator('#cd-fraud-none', { hasText: 'Aucun filtre anti-fraude' }).waitFor();
+  }
+  await shot(page, 'contract-fraud');
+
+  // The contract's batches: the batches page searching it.
+  await page.locator('#c-details-batches').click();
+  await page.locator('#b-title').waitFor();
+  assert.equal(await page.locator('#b-contract').inputValue(), first.number);
+  await page.waitForFunction(() => /ligne|Aucun/.test(document.querySelector('#b-count').textContent));
+  assert.equal(await page.locator('#c-details').count(), 0, 'the dialog closed with the navigation');
+  await shot(page, 'contract-batches');
+  await page.context().close();
+});
