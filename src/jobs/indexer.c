@@ -78,6 +78,16 @@ indexer_main(void *arg)
 			if (pthread_cond_timedwait(&x->wake, &x->lock, &until) != 0 && !x->busy)
 				break;
 		}
+		/* Behind: the next batch after a pause, so that payments keep most of the writer. */
+		if (x->more && !x->stop) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += INDEXER_PAUSE_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&x->wake, &x->lock, &until);
+		}
 		x->more = false;
 	}
 	/* The last batch is delivered before work_stop returns; wait for it here. */

@@ -12,7 +12,8 @@
 #include "common/status.h"
 #include "work/work.h"
 
-#define INDEXER_BATCH 2000
+#define INDEXER_BATCH    200
+#define INDEXER_PAUSE_MS 2 /* between two full batches */
 
 struct indexer;
 

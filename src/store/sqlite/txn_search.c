@@ -14,9 +14,11 @@
  * the one chosen.
  *
  * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
- * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks. That index and
- * the amount and e-mail look-up tables are fed by the indexer job (migrations 010, 011,
- * jobs/indexer.c); the newest rows it has not reached yet are read by rowid with them.
+ * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks. An amount (=)
+ * and an e-mail have trigram indexes too (migration 012), whose candidates the filters check.
+ * They are fed by the indexer job (jobs/indexer.c, migration 010); the newest rows it has not
+ * reached yet are read by rowid with them. (Indexes of txn on a random value would put every
+ * new payment on another page, and cost the merchant API its latency.)
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -130,6 +132,9 @@ struct ref_pattern {
 	char prefix_end[2 * TXN_ORDER_REF_MAX + 1]; /* the first string above every prefixed one */
 	char match[16 * TXN_ORDER_REF_MAX];
 	bool has_prefix;
+	/* The trigram queries of the amount ("=1234=") and of the e-mail (migration 012). */
+	char amount_match[160];
+	char email_match[16 * TXN_EMAIL_MAX];
 };
 
 static size_t
@@ -155,6 +160,20 @@ add_trigrams(struct buf *m, const char *run, size_t len)
 			buf_add(m, run[i] == '"' ? "\"\"" : &run[i], run[i] == '"' ? 2 : 1);
 		buf_adds(m, "\"");
 	}
+}
+
+/* The trigram query of a whole text into out (cap bytes); "" when it has no trigram. */
+static void
+trigram_match(const char *text, char *out, size_t cap)
+{
+	struct buf m;
+
+	buf_init(&m, cap - 1);
+	add_trigrams(&m, text, strlen(text));
+	out[0] = '\0';
+	if (!m.failed && m.data != NULL)
+		memcpy(out, m.data, m.len + 1);
+	buf_cleanup(&m);
 }
 
 static void
@@ -217,31 +236,26 @@ enum path {
 	/* The indexer job's tables (migrations 010, 011): their candidates and the rows they do
 	 * not have yet, by rowid, then a sort. */
 	PATH_REF_GRAMS, /* txn_ref (FTS5) */
-	PATH_AMOUNT,    /* txn_by_amount */
-	PATH_EMAIL,     /* txn_by_email */
+	PATH_AMOUNT,    /* txn_amount_ref (FTS5), amount = only */
+	PATH_EMAIL,     /* txn_email_ref (FTS5) */
 };
 
 #define NEWER_ROWS "id > (SELECT txn_ref_upto FROM search_state)"
 
-/* The ids the indexer job's table of path keeps: a SELECT without its closing. */
+/* The ids the indexer job's index of path gives as candidates: a SELECT without its closing. */
 static void
-side_set(struct sql *w, const struct txn_query *q, const struct ref_pattern *rp, enum path path,
-         int64_t to)
+side_set(struct sql *w, const struct ref_pattern *rp, enum path path)
 {
 	if (path == PATH_REF_GRAMS) {
 		sql_text(w, "SELECT rowid FROM txn_ref WHERE txn_ref MATCH ?", rp->match);
 		return;
 	}
-	if (path == PATH_AMOUNT) {
-		sql_int(w, "SELECT id FROM txn_by_amount WHERE brand_id = ?", q->brand_id);
-		sql_add(w, " AND amount");
-		sql_int(w, amount_op[q->amount_cmp], q->amount);
-	} else {
-		sql_int(w, "SELECT id FROM txn_by_email WHERE brand_id = ?", q->brand_id);
-		sql_text(w, " AND email = ?", q->email);
-	}
-	sql_int(w, " AND created_at >= ?", q->from);
-	sql_int(w, " AND created_at < ?", to);
+	if (path == PATH_AMOUNT)
+		sql_text(w, "SELECT rowid FROM txn_amount_ref WHERE txn_amount_ref MATCH ?",
+		         rp->amount_match);
+	else
+		sql_text(w, "SELECT rowid FROM txn_email_ref WHERE txn_email_ref MATCH ?",
+		         rp->email_match);
 }
 
 /* The scope: the brand's node (every shop), one shop, or a group (its shops). */
@@ -285,7 +299,7 @@ path_count(struct store *st, const struct txn_query *q, const struct ref_pattern
 		        "SELECT (SELECT count(*) FROM (SELECT id FROM txn WHERE " NEWER_ROWS
 		        " LIMIT ?)) + count(*) FROM (",
 		        SELECTIVE_MAX + 1);
-		side_set(&c, q, rp, path, to);
+		side_set(&c, rp, path);
 	} else {
 		sql_int(&c,
 		        "SELECT count(*) FROM (SELECT 1 FROM txn INDEXED BY txn_brand_order_ref "
@@ -321,9 +335,9 @@ path_choose(struct store *st, const struct txn_query *q, const struct ref_patter
 		candidates[nc++] = PATH_REF_PREFIX;
 	else if (q->order_ref_like != NULL && rp->match[0] != '\0')
 		candidates[nc++] = PATH_REF_GRAMS;
-	if (q->amount_cmp != AMOUNT_ANY && q->amount_cmp != AMOUNT_NE)
+	if (q->amount_cmp == AMOUNT_EQ)
 		candidates[nc++] = PATH_AMOUNT;
-	if (q->email != NULL)
+	if (q->email != NULL && rp->email_match[0] != '\0')
 		candidates[nc++] = PATH_EMAIL;
 	for (size_t i = 0; i < nc; i++) {
 		rc = path_count(st, q, rp, candidates[i], to, &n);
@@ -355,7 +369,7 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 	sql_int(w, " WHERE brand_id = ?", q->brand_id);
 	if (path >= PATH_REF_GRAMS) {
 		sql_add(w, " AND (id IN (");
-		side_set(w, q, rp, path, to);
+		side_set(w, rp, path);
 		sql_add(w, ") OR " NEWER_ROWS ")");
 	}
 	sql_int(w, " AND created_at >= ?", q->from);
@@ -491,6 +505,14 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 		ref_pattern_parse(q->order_ref_like, &rp);
 	else
 		memset(&rp, 0, sizeof(rp));
+	if (q->amount_cmp == AMOUNT_EQ) {
+		char text[32];
+
+		snprintf(text, sizeof(text), "=%lld=", (long long)q->amount);
+		trigram_match(text, rp.amount_match, sizeof(rp.amount_match));
+	}
+	if (q->email != NULL)
+		trigram_match(q->email, rp.email_match, sizeof(rp.email_match));
 	rc = path_choose(st, q, &rp, scope, to, &path);
 	if (rc != ST_OK)
 		return rc;
