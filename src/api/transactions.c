@@ -51,8 +51,7 @@ struct tx_job {
 	bool batches; /* the query is the batch journal's */
 	char rang[4];
 	int64_t batch_number;
-	char twice[24]; /* a query parameter given twice */
-	int64_t node;   /* node=ID: a node of the user's tree, else 0 (their own) */
+	int64_t node; /* node=ID: a node of the user's tree, else 0 (their own) */
 	/* Export: the user's columns and time zone, read by the first page. */
 	bool prefs_loaded;
 	struct columns cols;
@@ -218,7 +217,9 @@ parse_search(struct req *r, struct tx_job *j)
 		key[eq - p] = '\0';
 		for (size_t k = 0; k < nseen; k++)
 			if (strcmp(seen[k], key) == 0)
-				return memcpy(j->twice, key, sizeof(key));
+				/* The request's pool: the name outlives the job, freed first. */
+				return memcpy(h2o_mem_alloc_pool(&r->h2o->pool, sizeof(key)), key,
+				              sizeof(key));
 		if (nseen == sizeof(seen) / sizeof(seen[0]))
 			return "query";
 		memcpy(seen[nseen++], key, sizeof(key));
