@@ -28,6 +28,7 @@ struct stats_job {
 	struct per_method total[METHOD__COUNT];
 	json_t *daily; /* [{date, count, turnover}] */
 	int64_t cur_day, cur_count, cur_turnover;
+	int64_t day_count[METHOD__COUNT], day_turnover[METHOD__COUNT]; /* the day's, per method */
 };
 
 static void
@@ -46,11 +47,23 @@ flush_day(struct stats_job *j)
 
 	if (j->cur_day == 0)
 		return;
+	json_t *methods = json_array();
+
 	cal_date_format(j->cur_day, date);
-	json_array_append_new(j->daily, json_pack("{s:s, s:I, s:I}", "date", date, "count",
-	                                          (json_int_t)j->cur_count, "turnover",
-	                                          (json_int_t)j->cur_turnover));
+	for (int m = 0; m < METHOD__COUNT; m++)
+		if (j->day_count[m] != 0 || j->day_turnover[m] != 0)
+			json_array_append_new(
+			        methods, json_pack("{s:s, s:I, s:I}", "payment_method",
+			                           card_method_name((enum card_method)m), "count",
+			                           (json_int_t)j->day_count[m], "turnover",
+			                           (json_int_t)j->day_turnover[m]));
+	json_array_append_new(j->daily,
+	                      json_pack("{s:s, s:I, s:I, s:o}", "date", date, "count",
+	                                (json_int_t)j->cur_count, "turnover",
+	                                (json_int_t)j->cur_turnover, "by_method", methods));
 	j->cur_count = j->cur_turnover = 0;
+	memset(j->day_count, 0, sizeof(j->day_count));
+	memset(j->day_turnover, 0, sizeof(j->day_turnover));
 }
 
 static int
@@ -68,6 +81,8 @@ stats_row(void *arg, const struct stats_row *r)
 	m = &j->total[r->method];
 	m->count += r->count;
 	j->cur_count += r->count;
+	j->day_count[r->method] += r->count;
+	j->day_turnover[r->method] += r->type == TXN_DEBIT ? r->amount : -r->amount;
 	if (r->type == TXN_DEBIT) {
 		m->debit_count += r->count;
 		m->debit_amount += r->amount;

@@ -80,6 +80,10 @@ def test_thirteen_months_match_the_raw_rows(st):
         k: (v['count'], v['amount'] - v['refunds'], v['amount'], v['max'],
             v['amount'] // v['debits'] if v['debits'] else 0) for k, v in by.items()}
     assert {d['date']: [d['count'], d['turnover']] for d in got['daily']} == dict(daily)
+    # Each day's split per payment method adds up to the day (the curve's tooltip).
+    for d in got['daily']:
+        assert sum(m['count'] for m in d['by_method']) == d['count']
+        assert sum(m['turnover'] for m in d['by_method']) == d['turnover']
     assert got['count'] > 1000
 
 

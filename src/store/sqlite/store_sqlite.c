@@ -143,9 +143,9 @@ static const char *const stmt_sql[S__COUNT] = {
                        "FROM search_state) ORDER BY id LIMIT ?1)",
         [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
                       "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1",
-        [S_REF_AMOUNT] = "INSERT INTO txn_amount_ref(rowid, amount) SELECT id, '=' || "
-                         "amount_initial || '=' FROM txn WHERE id > (SELECT txn_ref_upto FROM "
-                         "search_state) AND id <= ?1",
+        [S_REF_AMOUNT] = "INSERT INTO txn_amount_ref(rowid, amount) SELECT id, amount_initial "
+                         "FROM txn WHERE id > (SELECT txn_ref_upto FROM search_state) AND "
+                         "id <= ?1",
         [S_REF_EMAIL] = "INSERT INTO txn_email_ref(rowid, email) SELECT id, email FROM txn WHERE "
                         "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1 AND email <> "
                         "''",

@@ -15,7 +15,7 @@
  *
  * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
  * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks. An amount (=)
- * and an e-mail have trigram indexes too (migration 012), whose candidates the filters check.
+ * and an e-mail have FTS5 indexes too, each value one token (migrations 012, 013).
  * They are fed by the indexer job (jobs/indexer.c, migration 010); the newest rows it has not
  * reached yet are read by rowid with them. (Indexes of txn on a random value would put every
  * new payment on another page, and cost the merchant API its latency.)
@@ -132,7 +132,7 @@ struct ref_pattern {
 	char prefix_end[2 * TXN_ORDER_REF_MAX + 1]; /* the first string above every prefixed one */
 	char match[16 * TXN_ORDER_REF_MAX];
 	bool has_prefix;
-	/* The trigram queries of the amount ("=1234=") and of the e-mail (migration 012). */
+	/* The one-token queries of the amount and of the e-mail (migration 013); "" for none. */
 	char amount_match[160];
 	char email_match[16 * TXN_EMAIL_MAX];
 };
@@ -160,20 +160,6 @@ add_trigrams(struct buf *m, const char *run, size_t len)
 			buf_add(m, run[i] == '"' ? "\"\"" : &run[i], run[i] == '"' ? 2 : 1);
 		buf_adds(m, "\"");
 	}
-}
-
-/* The trigram query of a whole text into out (cap bytes); "" when it has no trigram. */
-static void
-trigram_match(const char *text, char *out, size_t cap)
-{
-	struct buf m;
-
-	buf_init(&m, cap - 1);
-	add_trigrams(&m, text, strlen(text));
-	out[0] = '\0';
-	if (!m.failed && m.data != NULL)
-		memcpy(out, m.data, m.len + 1);
-	buf_cleanup(&m);
 }
 
 static void
@@ -236,8 +222,8 @@ enum path {
 	/* The indexer job's tables (migrations 010, 011): their candidates and the rows they do
 	 * not have yet, by rowid, then a sort. */
 	PATH_REF_GRAMS, /* txn_ref (FTS5) */
-	PATH_AMOUNT,    /* txn_amount_ref (FTS5), amount = only */
-	PATH_EMAIL,     /* txn_email_ref (FTS5) */
+	PATH_AMOUNT,    /* txn_amount_ref (FTS5, one token), amount = only */
+	PATH_EMAIL,     /* txn_email_ref (FTS5, one token) */
 };
 
 #define NEWER_ROWS "id > (SELECT txn_ref_upto FROM search_state)"
@@ -505,14 +491,16 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 		ref_pattern_parse(q->order_ref_like, &rp);
 	else
 		memset(&rp, 0, sizeof(rp));
-	if (q->amount_cmp == AMOUNT_EQ) {
-		char text[32];
-
-		snprintf(text, sizeof(text), "=%lld=", (long long)q->amount);
-		trigram_match(text, rp.amount_match, sizeof(rp.amount_match));
-	}
-	if (q->email != NULL)
-		trigram_match(q->email, rp.email_match, sizeof(rp.email_match));
+	if (q->amount_cmp == AMOUNT_EQ)
+		snprintf(rp.amount_match, sizeof(rp.amount_match), "\"%lld\"",
+		         (long long)q->amount);
+	/* An e-mail is one token of txn_email_ref when made of its token characters only. */
+	if (q->email != NULL && q->email[0] != '\0' &&
+	    strspn(q->email,
+	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._+-") ==
+	            strlen(q->email) &&
+	    strlen(q->email) + 3 <= sizeof(rp.email_match))
+		snprintf(rp.email_match, sizeof(rp.email_match), "\"%s\"", q->email);
 	rc = path_choose(st, q, &rp, scope, to, &path);
 	if (rc != ST_OK)
 		return rc;

@@ -74,7 +74,7 @@ test('Home shows the statistics of the API for the chosen period, as a curve and
   await page.locator('#stats-chart canvas').first().waitFor();
   assert.equal(await page.locator('#stats-chart').getAttribute('data-metric'), 'count');
   assert.equal(await page.locator('#stats-chart-title').textContent(), 'Évolution du nombre de transactions');
-  assert.match(await page.locator('#stats-legend-split').textContent(), /ne fournit pas la répartition/);
+  assert.match(await page.locator('#stats-legend-split').textContent(), /répartition par moyen de paiement du jour/);
 
   // The keyboard walks the days; the tooltip gives the day's figure, as the API says.
   await page.locator('#stats-chart').focus();
@@ -83,6 +83,11 @@ test('Home shows the statistics of the API for the chosen period, as a curve and
   let day = await page.locator('#stats-tooltip').getAttribute('data-day');
   let tip = await page.locator('#stats-tooltip').textContent();
   assert.ok(tip.includes(want.daily[day] ? want.daily[day][0] : '0'), `${tip} shows the count of ${day}`);
+  // …and, for a day with payments, the count of each payment method that day (the API's split).
+  const busy = stats.daily.filter((d) => d.count > 0).at(-1);
+  if (busy && busy.date === day) {
+    for (const m of busy.by_method) assert.ok(tip.includes(m.payment_method), `${tip} names ${m.payment_method}`);
+  }
 
   // Turnover, then a logarithmic scale.
   await page.locator('label[for=stats-metric-turnover]').click();
