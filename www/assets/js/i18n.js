@@ -77,7 +77,6 @@ const dictionaries = {
 
     'home.title': 'Accueil',
     'home.welcome': 'Bonjour, {name}.',
-    'home.soon': 'Les statistiques d’activité seront affichées ici.',
 
     'me.title': 'Informations personnelles',
     'me.login': 'Identifiant',
@@ -92,7 +91,6 @@ const dictionaries = {
     'me.none': 'non renseigné',
     'me.change_password': 'Modifier son mot de passe',
 
-    'page.soon': 'Cette page n’est pas encore disponible dans l’interface web.',
 
     'language.fr': 'Français',
     'language.en': 'English',
@@ -186,7 +184,6 @@ const dictionaries = {
 
     'home.title': 'Home',
     'home.welcome': 'Hello, {name}.',
-    'home.soon': 'The activity statistics will be shown here.',
 
     'me.title': 'Personal information',
     'me.login': 'Login',
@@ -201,7 +198,6 @@ const dictionaries = {
     'me.none': 'not given',
     'me.change_password': 'Change password',
 
-    'page.soon': 'This page is not available in the web interface yet.',
 
     'language.fr': 'Français',
     'language.en': 'English',
