@@ -48,12 +48,13 @@ unit-asan: $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	meson test -C $(BUILD_ASAN) --suite unit --print-errorlogs
 
-system: $(BUILD)/build.ninja
+# The system tests serve www/ too, its vendored files included.
+system: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHETD=$(BUILD)/src/guichetd $(PYTEST) -q tests/system
 
 # The same system tests against the sanitized server: memory errors fail the run.
-system-asan: $(BUILD_ASAN)/build.ninja
+system-asan: vendor $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q tests/system
 
