@@ -43,4 +43,8 @@ struct acquirer_ops {
 /* The simulator: the test cards of acquirer/simulator.c, every other valid card approved. */
 extern const struct acquirer_ops acquirer_simulator;
 
+/* The simulator's commission on a debit of the payment method, in basis points (1/100 %), as
+ * its reconciliation journal reports it. */
+int simulator_commission_bps(enum card_method m);
+
 #endif

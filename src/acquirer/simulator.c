@@ -85,3 +85,22 @@ const struct acquirer_ops acquirer_simulator = {
         .name = "simulator",
         .authorize = sim_authorize,
 };
+
+int
+simulator_commission_bps(enum card_method m)
+{
+	/* Typical French acquiring rates: domestic debit cards cheapest, AMEX dearest. */
+	switch (m) {
+	case METHOD_CB:
+		return 40;
+	case METHOD_VISA:
+	case METHOD_MASTERCARD:
+		return 90;
+	case METHOD_AMEX:
+		return 250;
+	case METHOD_PAYPAL:
+		return 290;
+	default:
+		return 100;
+	}
+}

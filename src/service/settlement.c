@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acquirer/acquirer.h"
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
@@ -101,6 +102,7 @@ struct write_ctx {
 	const char *dir;
 	FILE *out;
 	int rc;
+	int64_t now; /* the run's instant */
 };
 
 struct batch_list {
@@ -148,6 +150,12 @@ write_file(struct write_ctx *w, const struct batch *b)
 		rc = ST_STORE;
 	if (rc == ST_OK && rename(tmp, path) != 0)
 		rc = ST_STORE;
+	/* The acquirer's answer to the file: the simulator's reconciliation journal (JRB), at
+	 * once (a bank's comes the next day); once per transaction, so a run again changes
+	 * nothing. */
+	if (rc == ST_OK)
+		rc = w->st->ops->batch_reconcile(w->st, b, simulator_commission_bps(b->method),
+		                                 w->now);
 	if (rc == ST_OK)
 		rc = w->st->ops->batch_written(w->st, b->id);
 out:
@@ -164,7 +172,7 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 {
 	const struct store_ops *ops = st->ops;
 	struct due_list due = {0};
-	struct write_ctx w = {st, bank_dir, out, ST_OK};
+	struct write_ctx w = {st, bank_dir, out, ST_OK, now};
 	int rc;
 
 	if (mkdir(bank_dir, 0700) != 0 && errno != EEXIST) {

@@ -197,6 +197,15 @@ struct txn_query {
 	uint64_t fields; /* TF_BIT()s to read, 0 for all; id and created_at are always read */
 };
 
+/* The bank's reconciliation of a sent transaction (Vision manual §4.1.5). */
+struct reconciliation {
+	int64_t batch_number; /* the bank's remittance number (JRB) */
+	bool ok;              /* matched; else an error */
+	int64_t at;
+	int64_t net_amount, commission;
+	char currency[4];
+};
+
 /* A settlement batch (SPEC §7). */
 struct batch {
 	int64_t id;
@@ -415,6 +424,12 @@ struct store_ops {
 	                   int64_t now, struct batch *out);
 	int (*batch_unwritten_each)(struct store *st, store_batch_cb cb, void *arg);
 	int (*batch_written)(struct store *st, int64_t id);
+	/* The acquirer's reconciliation of a batch (migration 014): each of its transactions
+	 * matched at at, a debit's commission bps basis points of it, net the rest; once. */
+	int (*batch_reconcile)(struct store *st, const struct batch *b, int bps, int64_t at);
+	/* The reconciliation of a transaction; ST_NOTFOUND when it has none. */
+	int (*txn_reconciliation)(struct store *st, int64_t brand_id, int64_t txn_id,
+	                          struct reconciliation *out);
 	int (*batch_txns_each)(struct store *st, int64_t brand_id, int64_t batch_id,
 	                       store_txn_cb cb, void *arg);
 	int (*batch_search)(struct store *st, const struct batch_query *q, store_batch_cb cb,

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const GUICHETD = path.resolve(ROOT, process.env.GUICHETD || 'build/src/guichetd');
+export const GUICHETD = path.resolve(ROOT, process.env.GUICHETD || 'build/src/guichetd');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = path.join(ROOT, 'test-results', 'e2e');
 export const NEW_PASSWORD = 'Guichet e2e 2026 passphrase';
@@ -216,4 +216,10 @@ export async function signedIn(profile) {
   await page.waitForSelector('nav .nav-link');
   await page.waitForSelector('main h1');
   return page;
+}
+
+/** The server's database and spool folder, for a test that runs a guichetd command beside it
+ * (the télécollecte runs beside the server, as in production). */
+export function serverFiles() {
+  return { db: path.join(tmp, 'guichet.db'), spool: path.join(tmp, 'spool') };
 }

@@ -97,6 +97,15 @@ def test_batch_journal_and_its_transactions(srv):
         assert len(txns) == b['transaction_count']
         assert sum(t['amount_current'] for t in txns) == b['total']
         assert all(t['acquirer_status'] == 'sent' for t in txns)
+        # The acquirer's reconciliation (JRB) of each: matched, the commission withheld from
+        # debits at the simulator's rate for the method, the rest credited.
+        rates = {'CB': 40, 'VISA': 90, 'MASTERCARD': 90, 'AMEX': 250, 'PAYPAL': 290}
+        for t in txns:
+            rec = s.get(srv.base + f"/bo/api/transactions/{t['id']}").json()['reconciliation']
+            assert rec['reconciled'] == 'yes' and rec['batch_number'] == b['number']
+            assert rec['commission'] == t['amount_current'] * rates[b['payment_method']] // 10000
+            assert rec['net_amount'] + rec['commission'] == t['amount_current']
+            assert rec['reconciled_at'] >= b['created_at']
     # The journal's filters (Vision manual §5.1.1).
     base = f'/bo/api/batches?from={today()}&to={today()}'
     b = items[0]
@@ -169,6 +178,9 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
     # At most one batch per contract and day, whatever the kills.
     assert q(srv, 'SELECT max(n) FROM (SELECT count(*) n FROM batch GROUP BY contract_id, '
                   'bank_day)')[0][0] == 1
+    # And one reconciliation line per batched transaction, whatever the kills.
+    assert q(srv, 'SELECT count(*) FROM txn_reconciliation')[0][0] == \
+        q(srv, 'SELECT count(*) FROM txn WHERE batch_id IS NOT NULL')[0][0] == 150
 
 
 def test_bad_batch_command_lines(srv):

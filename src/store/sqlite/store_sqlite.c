@@ -76,6 +76,8 @@ enum stmt_id {
 	S_REF_AMOUNT,
 	S_REF_EMAIL,
 	S_REF_UPTO,
+	S_RECONCILE,
+	S_RECONCILIATION,
 	S_NODES_EACH,
 	S_CONTRACTS_EACH,
 	S_PREF_GET,
@@ -150,6 +152,14 @@ static const char *const stmt_sql[S__COUNT] = {
                         "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1 AND email <> "
                         "''",
         [S_REF_UPTO] = "UPDATE search_state SET txn_ref_upto = ?1",
+        [S_RECONCILE] = "INSERT INTO txn_reconciliation SELECT brand_id, id, batch_id, ?3, 'yes', "
+                        "?4, amount_current - CASE WHEN type = 0 THEN amount_current * ?5 / 10000 "
+                        "ELSE 0 END, CASE WHEN type = 0 THEN amount_current * ?5 / 10000 ELSE 0 "
+                        "END, currency FROM txn WHERE brand_id = ?1 AND batch_id = ?2 "
+                        "ON CONFLICT DO NOTHING",
+        [S_RECONCILIATION] = "SELECT jrb_number, status = 'yes', reconciled_at, net_amount, "
+                             "commission, currency FROM txn_reconciliation WHERE brand_id = ?1 "
+                             "AND txn_id = ?2",
         [S_NODES_EACH] =
                 "WITH RECURSIVE sub(id, path) AS (SELECT id, printf('%010d', id) FROM node WHERE "
                 "brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, sub.path || '/' || "
@@ -1602,6 +1612,51 @@ lite_txn_ref_catch_up(struct store *st, int limit, int *done)
 }
 
 static int
+lite_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t at)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_RECONCILE);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, b->brand_id);
+	sqlite3_bind_int64(s, 2, b->id);
+	sqlite3_bind_int64(s, 3, b->number);
+	sqlite3_bind_int64(s, 4, at);
+	sqlite3_bind_int(s, 5, bps);
+	return exec_done(ls, s, "batch_reconcile");
+}
+
+static int
+lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
+                        struct reconciliation *out)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_RECONCILIATION);
+	int src, rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, txn_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->batch_number = sqlite3_column_int64(s, 0);
+		out->ok = sqlite3_column_int(s, 1) != 0;
+		out->at = sqlite3_column_int64(s, 2);
+		out->net_amount = sqlite3_column_int64(s, 3);
+		out->commission = sqlite3_column_int64(s, 4);
+		text_copy(out->currency, sizeof(out->currency), s, 5);
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "txn_reconciliation");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
 lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_cb cb, void *arg)
 {
 	struct sqlite_store *ls = lite(st);
@@ -2220,6 +2275,8 @@ static const struct store_ops sqlite_ops = {
         .user_update = lite_user_update,
         .user_unlock = lite_user_unlock,
         .nodes_each = lite_nodes_each,
+        .batch_reconcile = lite_batch_reconcile,
+        .txn_reconciliation = lite_txn_reconciliation,
         .txn_ref_catch_up = lite_txn_ref_catch_up,
         .contracts_each = lite_contracts_each,
         .pref_get = lite_pref_get,
