@@ -7,6 +7,12 @@
 #include "api/columns.h"
 #include "domain/calendar.h"
 
+/* A column of a journal's catalogue. */
+struct column_def {
+	const char *key;
+	uint64_t txn_fields; /* TF_BIT()s of the transaction it shows; 0 for a batch's */
+};
+
 enum txn_col {
 	TC_ID,
 	TC_CREATED_AT,
@@ -43,39 +49,43 @@ enum txn_col {
 	TC__COUNT
 };
 
-static const char *const txn_keys[TC__COUNT] = {
-        [TC_ID] = "id",
-        [TC_CREATED_AT] = "created_at",
-        [TC_TYPE] = "type",
-        [TC_STATUS] = "status",
-        [TC_ACQ] = "acquirer_status",
-        [TC_AMOUNT_INITIAL] = "amount_initial",
-        [TC_AMOUNT_CURRENT] = "amount_current",
-        [TC_AMOUNT_REFUNDED] = "amount_refunded",
-        [TC_CURRENCY] = "currency",
-        [TC_ORDER_REF] = "order_ref",
-        [TC_CARD_MASKED] = "card_masked",
-        [TC_METHOD] = "payment_method",
-        [TC_EMAIL] = "email",
-        [TC_CUSTOMER_COUNTRY] = "customer_country",
-        [TC_CARD_COUNTRY] = "card_country",
-        [TC_AUTH_NUMBER] = "authorization_number",
-        [TC_REFUSAL] = "refusal_reason",
-        [TC_CARD_EXPIRY] = "card_expiry",
-        [TC_TDS] = "three_d_secure",
-        [TC_TDS_AUTH] = "three_d_secure_authenticated",
-        [TC_TDS_GUARANTEED] = "three_d_secure_guaranteed",
-        [TC_SHOP] = "shop",
-        [TC_BATCH] = "batch",
-        [TC_BANK_DATE] = "bank_date",
-        [TC_WALLET] = "wallet",
-        [TC_ACQUIRER] = "acquirer",
-        [TC_ISSUER] = "issuer",
-        [TC_CARD_TYPE] = "card_type",
-        [TC_CAPTURE] = "capture",
-        [TC_PARENT] = "parent_id",
-        [TC_ACCEPTED_AT] = "accepted_at",
-        [TC_UPDATED_AT] = "updated_at",
+/* The transactions journal's columns: the key, and the fields of a transaction it shows
+ * (an export reads only those). */
+static const struct column_def txn_cols[TC__COUNT] = {
+        [TC_ID] = {"id", TF_BIT(TF_ID)},
+        [TC_CREATED_AT] = {"created_at", TF_BIT(TF_CREATED_AT)},
+        [TC_TYPE] = {"type", TF_BIT(TF_TYPE)},
+        [TC_STATUS] = {"status", TF_BIT(TF_STATUS)},
+        [TC_ACQ] = {"acquirer_status", TF_BIT(TF_ACQ)},
+        [TC_AMOUNT_INITIAL] = {"amount_initial", TF_BIT(TF_AMOUNT_INITIAL)},
+        [TC_AMOUNT_CURRENT] = {"amount_current", TF_BIT(TF_AMOUNT_CURRENT)},
+        [TC_AMOUNT_REFUNDED] = {"amount_refunded", TF_BIT(TF_AMOUNT_REFUNDED)},
+        [TC_CURRENCY] = {"currency", TF_BIT(TF_CURRENCY)},
+        [TC_ORDER_REF] = {"order_ref", TF_BIT(TF_ORDER_REF)},
+        [TC_CARD_MASKED] = {"card_masked", TF_BIT(TF_CARD_MASKED)},
+        [TC_METHOD] = {"payment_method", TF_BIT(TF_METHOD)},
+        [TC_EMAIL] = {"email", TF_BIT(TF_EMAIL)},
+        [TC_CUSTOMER_COUNTRY] = {"customer_country", TF_BIT(TF_CUSTOMER_COUNTRY)},
+        [TC_CARD_COUNTRY] = {"card_country", TF_BIT(TF_CARD_COUNTRY)},
+        [TC_AUTH_NUMBER] = {"authorization_number", TF_BIT(TF_AUTH_NUMBER)},
+        [TC_REFUSAL] = {"refusal_reason", TF_BIT(TF_REFUSAL)},
+        [TC_CARD_EXPIRY] = {"card_expiry", TF_BIT(TF_CARD_EXPIRY)},
+        [TC_TDS] = {"three_d_secure",
+                    TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED) | TF_BIT(TF_ACCEPTED_AT)},
+        [TC_TDS_AUTH] = {"three_d_secure_authenticated", TF_BIT(TF_TDS) | TF_BIT(TF_TDS_AUTH)},
+        [TC_TDS_GUARANTEED] = {"three_d_secure_guaranteed",
+                               TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED)},
+        [TC_SHOP] = {"shop", TF_BIT(TF_SHOP)},
+        [TC_BATCH] = {"batch", TF_BIT(TF_BATCH)},
+        [TC_BANK_DATE] = {"bank_date", TF_BIT(TF_BANK_DAY)},
+        [TC_WALLET] = {"wallet", TF_BIT(TF_WALLET)},
+        [TC_ACQUIRER] = {"acquirer", TF_BIT(TF_ACQUIRER)},
+        [TC_ISSUER] = {"issuer", TF_BIT(TF_ISSUER)},
+        [TC_CARD_TYPE] = {"card_type", TF_BIT(TF_CARD_TYPE)},
+        [TC_CAPTURE] = {"capture", TF_BIT(TF_CAPTURE_MANUAL)},
+        [TC_PARENT] = {"parent_id", TF_BIT(TF_PARENT)},
+        [TC_ACCEPTED_AT] = {"accepted_at", TF_BIT(TF_ACCEPTED_AT)},
+        [TC_UPDATED_AT] = {"updated_at", TF_BIT(TF_UPDATED_AT)},
 };
 
 /* The journal's columns before a user chooses (Vision manual §4.1.2). */
@@ -116,23 +126,23 @@ enum batch_col {
 	BC__COUNT
 };
 
-static const char *const batch_keys[BC__COUNT] = {
-        [BC_ID] = "id",
-        [BC_CREATED_AT] = "created_at",
-        [BC_BANK_DATE] = "bank_date",
-        [BC_NUMBER] = "number",
-        [BC_CONTRACT] = "contract",
-        [BC_RANG] = "rang",
-        [BC_METHOD] = "payment_method",
-        [BC_CURRENCY] = "currency",
-        [BC_DEBIT_COUNT] = "debit_count",
-        [BC_DEBIT_AMOUNT] = "debit_amount",
-        [BC_CREDIT_COUNT] = "credit_count",
-        [BC_CREDIT_AMOUNT] = "credit_amount",
-        [BC_COUNT] = "transaction_count",
-        [BC_TOTAL] = "total",
-        [BC_STATUS] = "status",
-        [BC_FILE] = "file_name",
+static const struct column_def batch_cols[BC__COUNT] = {
+        [BC_ID] = {"id", 0},
+        [BC_CREATED_AT] = {"created_at", 0},
+        [BC_BANK_DATE] = {"bank_date", 0},
+        [BC_NUMBER] = {"number", 0},
+        [BC_CONTRACT] = {"contract", 0},
+        [BC_RANG] = {"rang", 0},
+        [BC_METHOD] = {"payment_method", 0},
+        [BC_CURRENCY] = {"currency", 0},
+        [BC_DEBIT_COUNT] = {"debit_count", 0},
+        [BC_DEBIT_AMOUNT] = {"debit_amount", 0},
+        [BC_CREDIT_COUNT] = {"credit_count", 0},
+        [BC_CREDIT_AMOUNT] = {"credit_amount", 0},
+        [BC_COUNT] = {"transaction_count", 0},
+        [BC_TOTAL] = {"total", 0},
+        [BC_STATUS] = {"status", 0},
+        [BC_FILE] = {"file_name", 0},
 };
 
 /* The batch journal's columns (Vision manual §5.1.2). */
@@ -143,14 +153,14 @@ static const unsigned char batch_default[] = {
 
 static const struct {
 	const char *name, *pref;
-	const char *const *keys;
+	const struct column_def *cols;
 	int count;
 	const unsigned char *dflt;
 	int ndflt;
 } journals[JOURNAL__COUNT] = {
-        [JOURNAL_TRANSACTIONS] = {"transactions", "columns.transactions", txn_keys, TC__COUNT,
+        [JOURNAL_TRANSACTIONS] = {"transactions", "columns.transactions", txn_cols, TC__COUNT,
                                   txn_default, sizeof(txn_default)},
-        [JOURNAL_BATCHES] = {"batches", "columns.batches", batch_keys, BC__COUNT, batch_default,
+        [JOURNAL_BATCHES] = {"batches", "columns.batches", batch_cols, BC__COUNT, batch_default,
                              sizeof(batch_default)},
 };
 
@@ -175,7 +185,7 @@ columns_count(enum journal j)
 const char *
 column_key(enum journal j, int i)
 {
-	return i >= 0 && i < journals[j].count ? journals[j].keys[i] : NULL;
+	return i >= 0 && i < journals[j].count ? journals[j].cols[i].key : NULL;
 }
 
 void
@@ -197,8 +207,8 @@ columns_parse(enum journal j, const char *text, struct columns *out)
 		int found = -1;
 
 		for (int i = 0; i < journals[j].count; i++)
-			if (strlen(journals[j].keys[i]) == len &&
-			    memcmp(journals[j].keys[i], p, len) == 0)
+			if (strlen(journals[j].cols[i].key) == len &&
+			    memcmp(journals[j].cols[i].key, p, len) == 0)
 				found = i;
 		if (found < 0 || seen[found] || out->n == COLUMNS_MAX)
 			return -1;
@@ -214,44 +224,10 @@ columns_parse(enum journal j, const char *text, struct columns *out)
 uint64_t
 columns_txn_fields(const struct columns *c)
 {
-	static const uint64_t need[TC__COUNT] = {
-	        [TC_ID] = TF_BIT(TF_ID),
-	        [TC_CREATED_AT] = TF_BIT(TF_CREATED_AT),
-	        [TC_TYPE] = TF_BIT(TF_TYPE),
-	        [TC_STATUS] = TF_BIT(TF_STATUS),
-	        [TC_ACQ] = TF_BIT(TF_ACQ),
-	        [TC_AMOUNT_INITIAL] = TF_BIT(TF_AMOUNT_INITIAL),
-	        [TC_AMOUNT_CURRENT] = TF_BIT(TF_AMOUNT_CURRENT),
-	        [TC_AMOUNT_REFUNDED] = TF_BIT(TF_AMOUNT_REFUNDED),
-	        [TC_CURRENCY] = TF_BIT(TF_CURRENCY),
-	        [TC_ORDER_REF] = TF_BIT(TF_ORDER_REF),
-	        [TC_CARD_MASKED] = TF_BIT(TF_CARD_MASKED),
-	        [TC_METHOD] = TF_BIT(TF_METHOD),
-	        [TC_EMAIL] = TF_BIT(TF_EMAIL),
-	        [TC_CUSTOMER_COUNTRY] = TF_BIT(TF_CUSTOMER_COUNTRY),
-	        [TC_CARD_COUNTRY] = TF_BIT(TF_CARD_COUNTRY),
-	        [TC_AUTH_NUMBER] = TF_BIT(TF_AUTH_NUMBER),
-	        [TC_REFUSAL] = TF_BIT(TF_REFUSAL),
-	        [TC_CARD_EXPIRY] = TF_BIT(TF_CARD_EXPIRY),
-	        [TC_TDS] = TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED) | TF_BIT(TF_ACCEPTED_AT),
-	        [TC_TDS_AUTH] = TF_BIT(TF_TDS) | TF_BIT(TF_TDS_AUTH),
-	        [TC_TDS_GUARANTEED] = TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED),
-	        [TC_SHOP] = TF_BIT(TF_SHOP),
-	        [TC_BATCH] = TF_BIT(TF_BATCH),
-	        [TC_BANK_DATE] = TF_BIT(TF_BANK_DAY),
-	        [TC_WALLET] = TF_BIT(TF_WALLET),
-	        [TC_ACQUIRER] = TF_BIT(TF_ACQUIRER),
-	        [TC_ISSUER] = TF_BIT(TF_ISSUER),
-	        [TC_CARD_TYPE] = TF_BIT(TF_CARD_TYPE),
-	        [TC_CAPTURE] = TF_BIT(TF_CAPTURE_MANUAL),
-	        [TC_PARENT] = TF_BIT(TF_PARENT),
-	        [TC_ACCEPTED_AT] = TF_BIT(TF_ACCEPTED_AT),
-	        [TC_UPDATED_AT] = TF_BIT(TF_UPDATED_AT),
-	};
 	uint64_t f = 0;
 
 	for (int i = 0; i < c->n; i++)
-		f |= need[c->v[i]];
+		f |= txn_cols[c->v[i]].txn_fields;
 	return f;
 }
 
@@ -263,7 +239,7 @@ columns_format(enum journal j, const struct columns *c, char *out)
 	out[0] = '\0';
 	for (int i = 0; i < c->n; i++)
 		o += (size_t)snprintf(out + o, COLUMNS_TEXT_MAX - o, "%s%s", i ? "," : "",
-		                      journals[j].keys[c->v[i]]);
+		                      journals[j].cols[c->v[i]].key);
 }
 
 /* "2026-11-24T18:43:05.123+01:00": the instant in the zone, to the millisecond. Written by

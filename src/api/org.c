@@ -82,17 +82,21 @@ node_push(void *arg, const struct tree_node *t)
 	return ST_OK;
 }
 
+/* A contract as the list shows it. */
+static json_t *
+contract_json(const struct contract_view *v)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:s}", "id", (json_int_t)v->c.id,
+	                 "number", v->c.number, "rang", v->c.rang, "payment_method",
+	                 card_method_name(v->c.method), "bank_code", v->c.bank_code, "active",
+	                 v->c.active, "shop_id", (json_int_t)v->c.shop_id, "shop_name",
+	                 v->shop_name, "currency", v->c.currency);
+}
+
 static int
 contract_push(void *arg, const struct contract_view *v)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:s}", "id",
-	                      (json_int_t)v->c.id, "number", v->c.number, "rang", v->c.rang,
-	                      "payment_method", card_method_name(v->c.method), "bank_code",
-	                      v->c.bank_code, "active", v->c.active, "shop_id",
-	                      (json_int_t)v->c.shop_id, "shop_name", v->shop_name, "currency",
-	                      v->c.currency);
-
-	json_array_append_new(arg, o);
+	json_array_append_new(arg, contract_json(v));
 	return ST_OK;
 }
 
@@ -100,11 +104,8 @@ static int
 contract_details(void *arg, const struct contract_view *v)
 {
 	json_t **out = arg;
-	json_t *o = json_array();
 
-	contract_push(o, v);
-	*out = json_incref(json_array_get(o, 0));
-	json_decref(o);
+	*out = contract_json(v);
 	json_object_set_new(*out, "label", json_string(v->c.label));
 	json_object_set_new(*out, "amount_min", json_integer(v->c.amount_min));
 	json_object_set_new(*out, "amount_max", json_integer(v->c.amount_max));

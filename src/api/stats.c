@@ -26,8 +26,8 @@ struct stats_job {
 	int64_t from_day, to_day;
 	int64_t node; /* node=ID, else 0: the user's own */
 	struct per_method total[METHOD__COUNT];
-	json_t *daily; /* [{date, count, turnover}] */
-	int64_t cur_day, cur_count, cur_turnover;
+	json_t *daily;   /* [{date, count, turnover}] */
+	int64_t cur_day; /* the day being summed */
 	int64_t day_count[METHOD__COUNT], day_turnover[METHOD__COUNT]; /* the day's, per method */
 };
 
@@ -44,24 +44,26 @@ static void
 flush_day(struct stats_job *j)
 {
 	char date[11];
+	json_t *methods;
+	int64_t count = 0, turnover = 0;
 
 	if (j->cur_day == 0)
 		return;
-	json_t *methods = json_array();
-
+	methods = json_array();
 	cal_date_format(j->cur_day, date);
-	for (int m = 0; m < METHOD__COUNT; m++)
+	for (int m = 0; m < METHOD__COUNT; m++) {
+		count += j->day_count[m];
+		turnover += j->day_turnover[m];
 		if (j->day_count[m] != 0 || j->day_turnover[m] != 0)
 			json_array_append_new(
 			        methods, json_pack("{s:s, s:I, s:I}", "payment_method",
 			                           card_method_name((enum card_method)m), "count",
 			                           (json_int_t)j->day_count[m], "turnover",
 			                           (json_int_t)j->day_turnover[m]));
-	json_array_append_new(j->daily,
-	                      json_pack("{s:s, s:I, s:I, s:o}", "date", date, "count",
-	                                (json_int_t)j->cur_count, "turnover",
-	                                (json_int_t)j->cur_turnover, "by_method", methods));
-	j->cur_count = j->cur_turnover = 0;
+	}
+	json_array_append_new(j->daily, json_pack("{s:s, s:I, s:I, s:o}", "date", date, "count",
+	                                          (json_int_t)count, "turnover",
+	                                          (json_int_t)turnover, "by_method", methods));
 	memset(j->day_count, 0, sizeof(j->day_count));
 	memset(j->day_turnover, 0, sizeof(j->day_turnover));
 }
@@ -80,7 +82,6 @@ stats_row(void *arg, const struct stats_row *r)
 	}
 	m = &j->total[r->method];
 	m->count += r->count;
-	j->cur_count += r->count;
 	j->day_count[r->method] += r->count;
 	j->day_turnover[r->method] += r->type == TXN_DEBIT ? r->amount : -r->amount;
 	if (r->type == TXN_DEBIT) {
@@ -88,10 +89,8 @@ stats_row(void *arg, const struct stats_row *r)
 		m->debit_amount += r->amount;
 		if (r->max_amount > m->max)
 			m->max = r->max_amount;
-		j->cur_turnover += r->amount;
 	} else {
 		m->refund_amount += r->amount;
-		j->cur_turnover -= r->amount;
 	}
 	return ST_OK;
 }

@@ -17,7 +17,6 @@
 #include "api/render.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "domain/tz.h"
@@ -52,7 +51,7 @@ struct tx_job {
 	char rang[4];
 	int64_t batch_number;
 	int64_t node; /* node=ID: a node of the user's tree, else 0 (their own) */
-	/* Export: the user's columns and time zone, read by the first page. */
+	/* Export: the user's columns (read by the first page) and time zone. */
 	bool prefs_loaded;
 	struct columns cols;
 	const struct tz *zone;
@@ -177,6 +176,15 @@ order_ref_like(const char *v, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* The user's time zone, as their session carries it (kept current by every edit). */
+static const struct tz *
+zone_of(const struct session *who)
+{
+	const struct tz *z = tz_find(who->time_zone);
+
+	return z != NULL ? z : tz_default();
+}
+
 /* node=ID: a node of the user's tree and below, else 404 (another brand's, another branch's). */
 static int
 scope_apply(struct tx_job *j, struct store *st)
@@ -194,8 +202,7 @@ parse_search(struct req *r, struct tx_job *j)
 	                                         r->h2o->path.len - r->h2o->query_at - 1);
 	bool have_from = false, have_to = false;
 	char seen[32][24]; /* a parameter given twice is refused, never half-used */
-	const struct tz *zone =
-	        tz_find(j->who.time_zone) ? tz_find(j->who.time_zone) : tz_default();
+	const struct tz *zone = zone_of(&j->who);
 	size_t p = 0, nseen = 0;
 	int v;
 
@@ -763,18 +770,11 @@ static int
 export_prefs(struct tx_job *j, struct store *st)
 {
 	enum journal jr = j->batches ? JOURNAL_BATCHES : JOURNAL_TRANSACTIONS;
-	struct user_auth ua;
 	int rc;
 
 	if (j->prefs_loaded)
 		return ST_OK;
-	rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &ua);
-	if (rc != ST_OK)
-		return rc;
-	j->zone = tz_find(ua.time_zone);
-	if (j->zone == NULL)
-		j->zone = tz_default();
-	crypto_wipe(ua.u.password_hash, sizeof(ua.u.password_hash));
+	j->zone = zone_of(&j->who);
 	rc = prefs_columns(st, j->who.brand_id, j->who.user_id, jr, &j->cols);
 	j->prefs_loaded = rc == ST_OK;
 	return rc;
