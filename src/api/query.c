@@ -18,7 +18,9 @@ hex_nibble(char c)
 	return -1;
 }
 
-int
+/* Decodes %XX and '+' of len bytes into out (cap bytes). -1 when malformed (bad escape,
+ * NUL, control character) or too long. */
+static int
 query_decode(const char *in, size_t len, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -57,86 +59,67 @@ query_of(struct req *r)
 	                      r->h2o->path.len - r->h2o->query_at - 1);
 }
 
-/* Calls fn for each "key=value" of the query (raw, undecoded) until it returns non-zero. */
-static int
-each_param(struct req *r,
-           int (*fn)(void *arg, const char *k, size_t klen, const char *v, size_t vlen), void *arg)
+int
+query_next(struct req *r, size_t *pos, char *key, size_t kcap, char *value, size_t vcap)
 {
 	h2o_iovec_t q = query_of(r);
-	size_t p = 0;
-	int rc;
+	size_t p = *pos, end = p, eq;
 
-	while (p < q.len) {
-		size_t end = p, eq;
-
-		while (end < q.len && q.base[end] != '&')
-			end++;
-		for (eq = p; eq < end && q.base[eq] != '='; eq++)
-			;
-		rc = eq == end ? fn(arg, q.base + p, end - p, NULL, 0)
-		               : fn(arg, q.base + p, eq - p, q.base + eq + 1, end - eq - 1);
-		if (rc != 0)
-			return rc;
-		p = end + 1;
-	}
-	return 0;
-}
-
-struct get_ctx {
-	const char *name;
-	char *out;
-	size_t cap;
-	int found;
-};
-
-static int
-get_one(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
-{
-	struct get_ctx *g = arg;
-
-	if (strlen(g->name) != klen || memcmp(g->name, k, klen) != 0)
+	if (p >= q.len)
 		return 0;
-	if (g->found || v == NULL || query_decode(v, vlen, g->out, g->cap) != 0)
+	while (end < q.len && q.base[end] != '&')
+		end++;
+	for (eq = p; eq < end && q.base[eq] != '='; eq++)
+		;
+	*pos = end + 1;
+	if (eq == end || query_decode(q.base + p, eq - p, key, kcap) != 0 ||
+	    query_decode(q.base + eq + 1, end - eq - 1, value, vcap) != 0)
 		return -1;
-	g->found = 1;
-	return 0;
+	return 1;
 }
 
 int
 query_get(struct req *r, const char *name, char *out, size_t cap)
 {
-	struct get_ctx g = {name, out, cap, 0};
+	char key[QUERY_KEY_MAX], value[QUERY_VALUE_MAX];
+	size_t pos = 0;
+	int found = 0, g;
 
-	return each_param(r, get_one, &g) != 0 ? -1 : g.found;
-}
-
-struct unknown_ctx {
-	const char *const *allowed;
-	char *out;
-	size_t cap;
-};
-
-static int
-find_unknown(void *arg, const char *k, size_t klen, const char *v, size_t vlen)
-{
-	struct unknown_ctx *u = arg;
-
-	(void)v;
-	(void)vlen;
-	for (int i = 0; u->allowed[i] != NULL; i++)
-		if (strlen(u->allowed[i]) == klen && memcmp(u->allowed[i], k, klen) == 0)
-			return 0;
-	if (query_decode(k, klen, u->out, u->cap) != 0)
-		strcpy(u->out, "query");
-	return 1;
+	while ((g = query_next(r, &pos, key, sizeof(key), value, sizeof(value))) != 0) {
+		if (g < 0)
+			return -1;
+		if (strcmp(key, name) != 0)
+			continue;
+		if (found || strlen(value) >= cap)
+			return -1;
+		memcpy(out, value, strlen(value) + 1);
+		found = 1;
+	}
+	return found;
 }
 
 int
 query_unknown(struct req *r, const char *const *allowed, char *out, size_t cap)
 {
-	struct unknown_ctx u = {allowed, out, cap};
+	char key[QUERY_KEY_MAX], value[QUERY_VALUE_MAX];
+	size_t pos = 0;
+	int g;
 
-	return each_param(r, find_unknown, &u);
+	while ((g = query_next(r, &pos, key, sizeof(key), value, sizeof(value))) != 0) {
+		int known = 0;
+
+		if (g < 0) {
+			snprintf(out, cap, "query");
+			return 1;
+		}
+		for (int i = 0; allowed[i] != NULL; i++)
+			known |= strcmp(allowed[i], key) == 0;
+		if (!known) {
+			snprintf(out, cap, "%s", key);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int

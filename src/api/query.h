@@ -10,9 +10,12 @@
 
 #include "http/http.h"
 
-/* Decodes %XX and '+' of len bytes into out (cap bytes). -1 when malformed (bad escape, NUL,
- * control character) or too long. */
-int query_decode(const char *in, size_t len, char *out, size_t cap);
+#define QUERY_KEY_MAX   24
+#define QUERY_VALUE_MAX 512
+
+/* The parameter after *pos (0 for the first), decoded into key and value; *pos moves past it.
+ * 1 found, 0 no more, -1 malformed (no '=', a bad escape, too long for kcap or vcap). */
+int query_next(struct req *r, size_t *pos, char *key, size_t kcap, char *value, size_t vcap);
 
 /* The value of parameter name: 1 found (decoded into out), 0 absent, -1 malformed or given
  * twice. */

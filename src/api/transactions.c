@@ -196,32 +196,20 @@ scope_apply(struct tx_job *j, struct store *st)
 static const char *
 parse_search(struct req *r, struct tx_job *j)
 {
-	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
-	                        ? h2o_iovec_init("", 0)
-	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
-	                                         r->h2o->path.len - r->h2o->query_at - 1);
 	bool have_from = false, have_to = false;
-	char seen[32][24]; /* a parameter given twice is refused, never half-used */
+	char seen[32][QUERY_KEY_MAX]; /* a parameter given twice is refused, never half-used */
+	char key[QUERY_KEY_MAX], val[QUERY_VALUE_MAX];
 	const struct tz *zone = zone_of(&j->who);
-	size_t p = 0, nseen = 0;
-	int v;
+	size_t pos = 0, nseen = 0;
+	int v, g;
 
 	j->q.brand_id = j->who.brand_id;
 	j->q.node_id = j->who.node_id;
 	j->q.method = j->q.type = j->q.status = j->q.acq = -1;
 	j->q.limit = TXN_PAGE_DEFAULT;
-	while (p < q.len) {
-		size_t end = p, eq;
-		char key[24], val[512];
-
-		while (end < q.len && q.base[end] != '&')
-			end++;
-		for (eq = p; eq < end && q.base[eq] != '='; eq++)
-			;
-		if (eq == end || eq - p >= sizeof(key))
+	while ((g = query_next(r, &pos, key, sizeof(key), val, sizeof(val))) != 0) {
+		if (g < 0)
 			return "query";
-		memcpy(key, q.base + p, eq - p);
-		key[eq - p] = '\0';
 		for (size_t k = 0; k < nseen; k++)
 			if (strcmp(seen[k], key) == 0)
 				/* The request's pool: the name outlives the job, freed first. */
@@ -230,9 +218,6 @@ parse_search(struct req *r, struct tx_job *j)
 		if (nseen == sizeof(seen) / sizeof(seen[0]))
 			return "query";
 		memcpy(seen[nseen++], key, sizeof(key));
-		if (query_decode(q.base + eq + 1, end - eq - 1, val, sizeof(val)) != 0)
-			return "query";
-		p = end + 1;
 		if (strcmp(key, "from") == 0) {
 			if (parse_when(val, zone, false, &j->q.from) != 0)
 				return "from";
