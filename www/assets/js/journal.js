@@ -532,3 +532,80 @@ function whenText(v) {
 export function periodText(query) {
   return t('j.period.text', { from: whenText(query.get('from')), to: whenText(query.get('to')) });
 }
+
+/**
+ * A journal's pages by key (the API's `next` cursor): search(q) shows the first page of the
+ * search q, more() adds the next one; an answer older than the last search is dropped.
+ * opts: {path (the API's), table (journalTable), more (the button), status, error, labels
+ * (searchError's), focus (the selector, in a new row, of what takes the focus after more()),
+ * shown(items) after a first page, failed() after an error}. Returns {search, more, last()}.
+ */
+export function keysetPaging({ path, table, more, status, error, labels, focus, shown, failed, page = 50 }) {
+  let last = null; // the API parameters of the search shown
+  let next = null;
+  let busy = false; // a page being added
+  let seq = 0;
+
+  function settle() {
+    more.hidden = !next;
+    status.textContent = countText(table.items.length, Boolean(next));
+  }
+
+  async function search(q) {
+    const mine = ++seq;
+    last = q;
+    error.hidden = true;
+    status.textContent = t('j.searching');
+    table.table.setAttribute('aria-busy', 'true');
+    try {
+      const answer = await api.get(`${path}?${withScope(q)}&limit=${page}`);
+      if (mine !== seq) return;
+      table.set(answer.items || []);
+      next = answer.next || null;
+      if (shown) shown(table.items);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      if (mine !== seq) return;
+      table.set([]);
+      next = null;
+      if (failed) failed();
+      error.textContent = searchError(err, labels);
+      error.hidden = false;
+    } finally {
+      if (mine === seq) {
+        settle();
+        table.table.removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  async function loadMore() {
+    if (!next || busy || !last) return;
+    busy = true;
+    more.disabled = true;
+    const mine = seq;
+    try {
+      const q = withScope(last);
+      q.set('limit', String(page));
+      q.set('cursor', next);
+      const answer = await api.get(`${path}?${q}`);
+      if (mine !== seq) return;
+      const before = table.items.length;
+      table.add(answer.items || []);
+      next = answer.next || null;
+      // The first new row's control, so keyboard users go on from there.
+      const firstNew = table.table.querySelectorAll('tbody tr')[before];
+      if (firstNew && firstNew.querySelector(focus)) firstNew.querySelector(focus).focus();
+    } catch (err) {
+      error.textContent = searchError(err, labels);
+      error.hidden = false;
+    } finally {
+      busy = false;
+      more.disabled = false;
+      settle();
+    }
+  }
+
+  more.addEventListener('click', loadMore);
+  return { search, more: loadMore, last: () => last };
+}

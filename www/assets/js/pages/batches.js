@@ -5,14 +5,13 @@
 // batch=ID, prefilled and run). The search lives in the hash: the contracts page links here
 // with contract=NUMBER.
 
-import { api, ApiError } from '../api.js';
 import { state } from '../app.js';
 import { h, replace } from '../dom.js';
 import { formatAmount, formatCount, formatDateTime, formatDay, timeZone } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  chooseColumns, countText, exportLinks, journalTable, keepInHash, label, none, scopeLine,
-  searchError, searchForm, shiftDay, withScope,
+  chooseColumns, exportLinks, journalTable, keepInHash, keysetPaging, label, none, scopeLine,
+  searchForm, shiftDay,
 } from '../journal.js';
 import { onScopeChange } from '../scope.js';
 
@@ -70,10 +69,6 @@ export async function render({ query }) {
   const fieldLabels = Object.fromEntries(fields.map((f) => [f.key, f.label]));
   Object.assign(fieldLabels, { from: t('j.period.from'), to: t('j.period.to') });
 
-  let last = null;
-  let next = null;
-  let busy = false; // a page being added
-  let seq = 0; // searches: an answer older than the last search is dropped
   const status = h('p', { class: 'journal-status', id: 'b-count', role: 'status', 'aria-live': 'polite' });
   const error = h('p', { class: 'error', role: 'alert', id: 'b-error', hidden: true });
   const empty = h('p', { class: 'notice', id: 'b-empty', hidden: true }, t('b.empty'));
@@ -117,63 +112,28 @@ export async function render({ query }) {
     return true;
   }
 
-  async function search(q) {
-    if (!rangCheck(q)) return;
-    const mine = ++seq;
-    last = q;
-    keepInHash('batches', q);
-    error.hidden = true;
-    empty.hidden = true;
-    status.textContent = t('j.searching');
-    try {
-      const answer = await api.get(`/bo/api/batches?${withScope(q)}&limit=${PAGE}`);
-      if (mine !== seq) return;
-      table.set(answer.items || []);
-      next = answer.next || null;
-      exports.set(q);
-      empty.hidden = table.items.length > 0;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return;
-      if (mine !== seq) return;
-      table.set([]);
-      next = null;
-      exports.hide();
-      error.textContent = searchError(err, fieldLabels);
-      error.hidden = false;
-    } finally {
-      if (mine === seq) {
-        more.hidden = !next;
-        status.textContent = countText(table.items.length, Boolean(next));
-      }
-    }
-  }
-
-  more.addEventListener('click', async () => {
-    if (!next || busy) return;
-    busy = true;
-    more.disabled = true;
-    const mine = seq;
-    try {
-      const q = withScope(last);
-      q.set('limit', String(PAGE));
-      q.set('cursor', next);
-      const answer = await api.get(`/bo/api/batches?${q}`);
-      if (mine !== seq) return;
-      const before = table.items.length;
-      table.add(answer.items || []);
-      next = answer.next || null;
-      const firstNew = table.table.querySelectorAll('tbody tr')[before];
-      if (firstNew) firstNew.querySelector('a').focus();
-    } catch (err) {
-      error.textContent = searchError(err, fieldLabels);
-      error.hidden = false;
-    } finally {
-      busy = false;
-      more.disabled = false;
-      more.hidden = !next;
-      status.textContent = countText(table.items.length, Boolean(next));
-    }
+  const paging = keysetPaging({
+    path: '/bo/api/batches',
+    table,
+    more,
+    status,
+    error,
+    labels: fieldLabels,
+    focus: 'a',
+    page: PAGE,
+    shown: (items) => {
+      empty.hidden = items.length > 0;
+    },
+    failed: () => exports.hide(),
   });
+
+  function search(q) {
+    if (!rangCheck(q)) return;
+    keepInHash('batches', q);
+    empty.hidden = true;
+    exports.set(q);
+    paging.search(q);
+  }
 
   columnsButton.addEventListener('click', async () => {
     const cols = await chooseColumns('batches', colLabel);
@@ -206,7 +166,7 @@ export async function render({ query }) {
       return;
     }
     replace(scopeEl, scopeLine().textContent);
-    if (last) search(last);
+    if (paging.last()) search(paging.last());
   });
 
   let first = null;

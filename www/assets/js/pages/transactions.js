@@ -16,8 +16,8 @@ import { h, replace } from '../dom.js';
 import { formatAmount, formatDateTime, formatDay } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  chooseColumns, countText, exportLinks, journalTable, keepInHash, label, none, periodText,
-  scopeLine, searchError, searchForm, shiftDay, withScope,
+  chooseColumns, exportLinks, journalTable, keepInHash, keysetPaging, label, none, periodText,
+  scopeLine, searchForm, shiftDay, withScope,
 } from '../journal.js';
 import { amountInput, parseAmount } from '../money.js';
 import { onScopeChange } from '../scope.js';
@@ -171,11 +171,6 @@ export async function render({ query }) {
   const fieldLabels = Object.fromEntries(fields.map((f) => [f.key, f.label]));
   Object.assign(fieldLabels, { from: t('j.period.from'), to: t('j.period.to') });
 
-  let last = null; // the API parameters of the search shown
-  let next = null;
-  let busy = false; // a page being added
-  let seq = 0; // searches: an answer older than the last search is dropped
-
   const status = h('p', { class: 'journal-status', id: 'tx-count', role: 'status', 'aria-live': 'polite' });
   const error = h('p', { class: 'error', role: 'alert', id: 'tx-error', hidden: true });
   const missing = h('p', { class: 'muted small', id: 'tx-missing-cols', hidden: true });
@@ -226,66 +221,28 @@ export async function render({ query }) {
 
   const form = searchForm({ id: 'tx', fields, defaultPeriod: '30d' }, query, (q) => search(q));
 
-  async function search(q) {
-    const mine = ++seq;
-    last = q;
-    keepInHash('transactions', q);
-    error.hidden = true;
-    status.textContent = t('j.searching');
-    table.table.setAttribute('aria-busy', 'true');
-    try {
-      const answer = await api.get(`/bo/api/transactions?${withScope(q)}&limit=${PAGE}`);
-      if (mine !== seq) return;
-      table.set(answer.items || []);
-      next = answer.next || null;
-      exports.set(q);
+  const paging = keysetPaging({
+    path: '/bo/api/transactions',
+    table,
+    more,
+    status,
+    error,
+    labels: fieldLabels,
+    focus: 'button', // the details button
+    page: PAGE,
+    shown: () => {
       updateBulk();
       noteMissing();
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return;
-      if (mine !== seq) return;
-      table.set([]);
-      next = null;
-      exports.hide();
-      error.textContent = searchError(err, fieldLabels);
-      error.hidden = false;
-    } finally {
-      if (mine === seq) {
-        more.hidden = !next;
-        status.textContent = countText(table.items.length, Boolean(next));
-        table.table.removeAttribute('aria-busy');
-      }
-    }
-  }
+    },
+    failed: () => exports.hide(),
+  });
+  const last = () => paging.last();
 
-  async function loadMore() {
-    if (!next || busy || !last) return;
-    busy = true;
-    more.disabled = true;
-    const mine = seq;
-    try {
-      const q = withScope(last);
-      q.set('limit', String(PAGE));
-      q.set('cursor', next);
-      const answer = await api.get(`/bo/api/transactions?${q}`);
-      if (mine !== seq) return;
-      const before = table.items.length;
-      table.add(answer.items || []);
-      next = answer.next || null;
-      // The first new row's details button, so keyboard users go on from there.
-      const firstNew = table.table.querySelectorAll('tbody tr')[before];
-      if (firstNew) firstNew.querySelector('button').focus();
-    } catch (err) {
-      error.textContent = searchError(err, fieldLabels);
-      error.hidden = false;
-    } finally {
-      busy = false;
-      more.disabled = false;
-      more.hidden = !next;
-      status.textContent = countText(table.items.length, Boolean(next));
-    }
+  function search(q) {
+    keepInHash('transactions', q);
+    exports.set(q);
+    paging.search(q);
   }
-  more.addEventListener('click', loadMore);
 
   columnsButton.addEventListener('click', async () => {
     const cols = await chooseColumns('transactions', colLabel);
@@ -299,20 +256,20 @@ export async function render({ query }) {
 
   function updateBulk() {
     if (!operator) return;
-    const acq = last && last.get('acquirer_status');
-    captureAll.disabled = !last || Boolean(acq && acq !== 'awaiting_capture');
-    sendAll.disabled = !last || Boolean(acq && acq !== 'to_send');
+    const acq = last() && last().get('acquirer_status');
+    captureAll.disabled = !last() || Boolean(acq && acq !== 'awaiting_capture');
+    sendAll.disabled = !last() || Boolean(acq && acq !== 'to_send');
   }
 
   async function bulk(kind) {
-    if (!last) return;
-    const q = withScope(last);
+    if (!last()) return;
+    const q = withScope(last());
     const path = `/bo/api/transactions/${kind === 'capture' ? 'capture-all' : 'send-all'}?${q}`;
     const totals = { processed: 0, refused: [] };
     const first = await confirmDialog({
       id: `bulk-${kind}`,
       title: t(`tx.bulk.${kind}`).replace(/…$/, ''),
-      text: t(`tx.bulk.${kind}_confirm`, { period: periodText(last) }),
+      text: t(`tx.bulk.${kind}_confirm`, { period: periodText(last()) }),
       confirm: t(`tx.bulk.${kind}_go`),
       run: () => request('POST', path), // no body: the search is in the query
     });
@@ -356,7 +313,7 @@ export async function render({ query }) {
     });
     closeButton.addEventListener('click', () => d.close());
     await d.closed;
-    search(last);
+    search(last());
   }
   if (operator) {
     captureAll.addEventListener('click', () => bulk('capture'));
@@ -494,7 +451,7 @@ export async function render({ query }) {
       return;
     }
     replace(scopeEl, scopeLine().textContent);
-    if (last) search(last);
+    if (last()) search(last());
   });
 
   const toolbar = h(
