@@ -342,7 +342,16 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 	}
 
 	roll = below(s, 1000);
-	if (roll < 80) {
+	if (roll < 10) {
+		/* The holder left the 3-D Secure or PayPal page: nothing was authorized. */
+		t.status = TXS_ABANDONED;
+		t.acq = ACQ_NA;
+		t.amount_current = 0;
+	} else if (t.method == METHOD_PAYPAL && age_days < 2 && roll < 60) {
+		/* PayPal confirms some payments later: the last two days still have some waiting. */
+		t.status = TXS_PENDING;
+		t.acq = ACQ_AWAITING_CONFIRMATION;
+	} else if (roll < 80) {
 		static const enum refusal reasons[] = {REFUSAL_DECLINED, REFUSAL_INSUFFICIENT_FUNDS,
 		                                       REFUSAL_CARD_EXPIRED, REFUSAL_3DS_FAILED};
 
@@ -372,6 +381,9 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 		if (t.acq != ACQ_AWAITING_CAPTURE && below(s, 50) == 0) {
 			t.type = TXN_CANCELLATION;
 			t.amount_current = 0;
+		} else if (t.acq == ACQ_SENT && below(s, 500) == 0) {
+			/* The bank set a few aside from their batch. */
+			t.acq = ACQ_DISCARDED;
 		}
 	}
 
@@ -385,7 +397,7 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 		rc = history(st, &t, "capture", at + 3600 * CAL_US_PER_S, t.amount_current);
 	if (rc == ST_OK && t.type == TXN_CANCELLATION)
 		rc = history(st, &t, "cancellation", at + 1800 * CAL_US_PER_S, t.amount_initial);
-	if (rc == ST_OK && t.acq == ACQ_SENT && t.type == TXN_DEBIT)
+	if (rc == ST_OK && (t.acq == ACQ_SENT || t.acq == ACQ_DISCARDED) && t.type == TXN_DEBIT)
 		rc = history(st, &t, "bank_sending",
 		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
 		             t.amount_current);
