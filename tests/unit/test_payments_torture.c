@@ -22,6 +22,7 @@
 #include "domain/calendar.h"
 #include "service/payments.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
 /* --- the failing store --------------------------------------------------------------------- */
 
@@ -114,93 +115,7 @@ static const struct store_ops fail_ops = {
         .history_add = f_history_add,
 };
 
-/* --- fixture --------------------------------------------------------------------------------- */
-
-struct fixture {
-	char path[64];
-	struct store *st;
-	struct crypto_keys keys;
-	int64_t brand_id, shop_id;
-};
-
-static int64_t
-count(struct fixture *fx, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	int64_t n = -1;
-
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return n;
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct node n = {0};
-	struct shop sh = {0};
-	struct contract c = {0};
-	unsigned char dk[CRYPTO_KEY_LEN] = {1, 2, 3};
-	int fd;
-
-	assert_non_null(fx);
-	assert_int_equal(crypto_init(), ST_OK);
-	snprintf(fx->path, sizeof(fx->path), "/tmp/guichet-torture-XXXXXX");
-	fd = mkstemp(fx->path);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(store_open(fx->path, true, &fx->st), ST_OK);
-	crypto_keys_derive(&fx->keys, dk);
-	assert_int_equal(fx->st->ops->begin(fx->st, true), ST_OK);
-	assert_int_equal(fx->st->ops->brand_insert(fx->st, &fx->brand_id, "B", "PSPID", 1), ST_OK);
-	n.id = fx->brand_id;
-	n.brand_id = fx->brand_id;
-	n.level = LEVEL_BRAND;
-	assert_int_equal(fx->st->ops->node_insert(fx->st, &n, 1), ST_OK);
-	n.id = 0;
-	n.parent_id = fx->brand_id;
-	n.level = LEVEL_SHOP;
-	assert_int_equal(fx->st->ops->node_insert(fx->st, &n, 1), ST_OK);
-	sh.id = fx->shop_id = n.id;
-	sh.brand_id = fx->brand_id;
-	memcpy(sh.site, "1234567", 8);
-	memcpy(sh.rang, "001", 4);
-	assert_int_equal(fx->st->ops->shop_insert(fx->st, &sh, 1), ST_OK);
-	c.brand_id = fx->brand_id;
-	c.shop_id = fx->shop_id;
-	c.method = METHOD_VISA;
-	memcpy(c.currency, "EUR", 4);
-	c.amount_min = 1;
-	c.amount_max = 1000000;
-	c.tds = true;
-	c.active = true;
-	assert_int_equal(fx->st->ops->contract_insert(fx->st, &c, 1), ST_OK);
-	assert_int_equal(fx->st->ops->commit(fx->st), ST_OK);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char name[80];
-
-	store_close(fx->st);
-	unlink(fx->path);
-	snprintf(name, sizeof(name), "%s-wal", fx->path);
-	unlink(name);
-	snprintf(name, sizeof(name), "%s-shm", fx->path);
-	unlink(name);
-	free(fx);
-	return 0;
-}
+/* --- use cases ------------------------------------------------------------------------------ */
 
 static void
 request(struct fixture *fx, struct payment_request *rq, bool manual)
@@ -263,19 +178,20 @@ test_create_is_all_or_nothing(void **state)
 	int n, rc;
 
 	for (n = 1;; n++) {
-		txn0 = count(fx, "SELECT count(*) FROM txn");
-		hist0 = count(fx, "SELECT count(*) FROM txn_history");
+		txn0 = fixture_count(fx, "SELECT count(*) FROM txn");
+		hist0 = fixture_count(fx, "SELECT count(*) FROM txn_history");
 		f.countdown = n;
 		f.calls = 0;
 		rc = in_savepoint(fx, &f, create_manual, &id);
 		if (rc == ST_OK) {
-			assert_int_equal(count(fx, "SELECT count(*) FROM txn"), txn0 + 1);
-			assert_int_equal(count(fx, "SELECT count(*) FROM txn_history"), hist0 + 1);
+			assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn"), txn0 + 1);
+			assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn_history"),
+			                 hist0 + 1);
 			break;
 		}
 		assert_int_equal(rc, ST_STORE);
-		assert_int_equal(count(fx, "SELECT count(*) FROM txn"), txn0);
-		assert_int_equal(count(fx, "SELECT count(*) FROM txn_history"), hist0);
+		assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn"), txn0);
+		assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn_history"), hist0);
 	}
 	assert_true(n > 3); /* the loop really failed several distinct calls */
 }
@@ -311,16 +227,21 @@ test_capture_is_all_or_nothing(void **state)
 			break;
 		assert_int_equal(rc, ST_STORE);
 		/* Nothing moved: still awaiting capture, full amount, no capture in history. */
-		assert_int_equal(count(fx, "SELECT acq FROM txn ORDER BY id DESC LIMIT 1"),
+		assert_int_equal(fixture_count(fx, "SELECT acq FROM txn ORDER BY id DESC LIMIT 1"),
 		                 ACQ_AWAITING_CAPTURE);
 		assert_int_equal(
-		        count(fx, "SELECT amount_current FROM txn ORDER BY id DESC LIMIT 1"), 2500);
+		        fixture_count(fx,
+		                      "SELECT amount_current FROM txn ORDER BY id DESC LIMIT 1"),
+		        2500);
 		assert_int_equal(
-		        count(fx, "SELECT count(*) FROM txn_history WHERE action = 'capture'"), 0);
+		        fixture_count(fx,
+		                      "SELECT count(*) FROM txn_history WHERE action = 'capture'"),
+		        0);
 	}
-	assert_int_equal(count(fx, "SELECT amount_current FROM txn ORDER BY id DESC LIMIT 1"),
-	                 2000);
-	assert_int_equal(count(fx, "SELECT count(*) FROM txn_history WHERE action = 'capture'"), 1);
+	assert_int_equal(
+	        fixture_count(fx, "SELECT amount_current FROM txn ORDER BY id DESC LIMIT 1"), 2000);
+	assert_int_equal(
+	        fixture_count(fx, "SELECT count(*) FROM txn_history WHERE action = 'capture'"), 1);
 	assert_true(n > 2);
 }
 
@@ -328,8 +249,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_create_is_all_or_nothing, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_capture_is_all_or_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_create_is_all_or_nothing, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_capture_is_all_or_nothing, fixture_setup,
+	                                        fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("payments_torture", tests, NULL, NULL);
