@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
+#include "jobs/retention.h"
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
 #include "service/settlement.h"
@@ -43,7 +44,8 @@ struct options {
 	int idle_timeout;
 	const char *pspid;
 	const char *date;
-	int batch_minute; /* the daily télécollecte, minutes after Paris midnight; -1: off */
+	int batch_minute;    /* the daily télécollecte, minutes after Paris midnight; -1: off */
+	int retention_every; /* seconds between two rounds of the retention job */
 	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
@@ -63,6 +65,9 @@ usage(FILE *f)
 	        "max 7200)\n"
 	        "                      [--batch-time HH:MM|off]  (daily télécollecte, Paris "
 	        "time; default 22:00)\n"
+	        "                      [--retention-every SECONDS]  (deletes expired "
+	        "idempotency keys\n"
+	        "                      and error log entries; default 60)\n"
 	        "                      [--log-level debug|info|warn|error]\n"
 	        "                      [--www DIR]  (the web back office's files; default www)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
@@ -118,6 +123,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"log-level", required_argument, NULL, 'G'},
 	        {"unsent", no_argument, NULL, 'U'},
 	        {"www", required_argument, NULL, 'W'},
+	        {"retention-every", required_argument, NULL, 'R'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -132,6 +138,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	o->transactions = 2000;
 	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
 	o->batch_minute = 22 * 60;
+	o->retention_every = LIMIT_RETENTION_EVERY_S;
 	o->seed = 1;
 	optind = first; /* after the command */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -183,6 +190,11 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			break;
 		case 'W':
 			o->www = optarg;
+			break;
+		case 'R':
+			if (parse_int(optarg, 1, LIMIT_RETENTION_MAX_S, &v) != 0)
+				goto bad;
+			o->retention_every = (int)v;
 			break;
 		case 'G': {
 			static const char *const levels[] = {"debug", "info", "warn", "error"};
@@ -326,8 +338,11 @@ load_session(void *arg, const struct session_row *row)
 	s.user_id = row->user_id;
 	s.node_id = ua.u.node_id;
 	s.profile = ua.u.profile;
-	/* Steps still to do are asked again at the next sign-in. */
-	s.next = ua.u.must_change ? NEXT_CHANGE_PASSWORD : NEXT_NONE;
+	/* What the user did of the sign-in steps: each request computes what is left from it
+	 * with the current terms version (session_next_step), as before the restart. */
+	s.steps.must_change = ua.u.must_change;
+	s.steps.password_set_at = ua.password_set_at;
+	s.steps.terms_accepted = ua.terms_version;
 	memcpy(s.login, ua.u.login, sizeof(s.login));
 	memcpy(s.name, ua.u.name, sizeof(s.name));
 	memcpy(s.email, ua.u.email, sizeof(s.email));
@@ -342,6 +357,20 @@ load_session(void *arg, const struct session_row *row)
 	return ST_OK;
 }
 
+/* Loads the terms version and the sessions the store kept into the in-memory table. */
+static int
+load_sessions(struct store *st, struct session_cache *c)
+{
+	struct load_ctx ctx = {st, c};
+	int version = 0;
+	int rc = st->ops->terms_version(st, &version);
+
+	if (rc != ST_OK)
+		return rc;
+	session_cache_terms_seen(c, version);
+	return st->ops->sessions_each(st, load_session, &ctx);
+}
+
 static int
 cmd_serve(const struct options *o)
 {
@@ -349,10 +378,10 @@ cmd_serve(const struct options *o)
 	struct app app = {0};
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
-	struct load_ctx ctx;
 	struct mailer *mailer = NULL;
 	struct indexer *indexer = NULL;
 	struct scheduler *scheduler = NULL;
+	struct retention *retention = NULL;
 	sigset_t set;
 	int rc;
 
@@ -375,16 +404,14 @@ cmd_serve(const struct options *o)
 	if (rc != ST_OK)
 		goto out;
 	app.sessions = session_cache_new();
-	ctx.st = st;
-	ctx.c = app.sessions;
-	rc = st->ops->sessions_each(st, load_session, &ctx);
+	rc = load_sessions(st, app.sessions);
 	if (rc != ST_OK)
 		goto out;
 	app.idle_us = (int64_t)o->idle_timeout * CAL_US_PER_S;
 	app.tls = o->tls_cert != NULL;
 	app.keys = keys;
 	app.acquirer = &acquirer_simulator;
-	rc = st->ops->short_statements(st); /* the payments' writer */
+	rc = st->ops->use_for(st, STORE_USE_PAYMENTS);
 	if (rc != ST_OK)
 		goto out;
 	rc = work_start(st, o->db, LIMIT_READERS, &app.work);
@@ -399,6 +426,10 @@ cmd_serve(const struct options *o)
 	rc = mailer_start(o->db, o->spool, app.work, &mailer);
 	if (rc == ST_OK)
 		rc = indexer_start(app.work, &indexer);
+	if (rc == ST_OK)
+		rc = retention_start(app.work, o->retention_every, &retention);
+	if (rc == ST_OK)
+		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc != ST_OK)
 		goto out;
 	if (o->batch_minute >= 0) {
@@ -411,6 +442,8 @@ out:
 	scheduler_stop(scheduler);
 	mailer_stop(mailer);
 	indexer_stop(indexer); /* before the writer it uses */
+	retention_stop(retention);
+	session_cache_watch_stop(app.sessions); /* before the readers it uses */
 	work_stop(app.work);
 	shop_cache_free(app.shops);
 	session_cache_free(app.sessions);
@@ -450,18 +483,29 @@ cmd_batch_run(const struct options *o)
 	return 0;
 }
 
+/* guichetd terms: a new version of the terms of use. A running server reads it within
+ * SESSION_TERMS_EVERY_MS and has every live session accept it; versions only go up, so that
+ * the server can keep the highest it read whatever order its readings come back in. */
 static int
 cmd_terms(const struct options *o)
 {
 	struct store *st = NULL;
 	char v[16];
-	int rc, n;
+	int current = 0, rc, n;
 
 	if (o->terms_version == 0) {
 		fprintf(stderr, "guichetd: terms wants --version N\n");
 		return EXIT_USAGE;
 	}
 	rc = store_open(o->db, true, &st);
+	if (rc == ST_OK)
+		rc = st->ops->terms_version(st, &current);
+	if (rc == ST_OK && o->terms_version < current) {
+		store_close(st);
+		fprintf(stderr, "guichetd: the terms are at version %d; a new version is higher\n",
+		        current);
+		return EXIT_USAGE;
+	}
 	if (rc == ST_OK) {
 		n = snprintf(v, sizeof(v), "%d", o->terms_version);
 		rc = st->ops->meta_put(st, "terms_version", (const unsigned char *)v, (size_t)n);
@@ -471,7 +515,8 @@ cmd_terms(const struct options *o)
 		fprintf(stderr, "guichetd: could not set the terms version (see the log above)\n");
 		return 1;
 	}
-	printf("terms of use: version %d; every user accepts them at their next sign-in\n",
+	printf("terms of use: version %d; every user, signed in or not, accepts them before "
+	       "going on\n",
 	       o->terms_version);
 	return 0;
 }

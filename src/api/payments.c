@@ -233,7 +233,8 @@ email_valid(const char *s)
 	return true;
 }
 
-/* Checks the Idempotency-Key header and the request digest. 0: go on; else answered. */
+/* Checks the Idempotency-Key header and takes the request's keyed digest (the body holds the
+ * card number and CVV: crypto_request_digest). 0: go on; else answered. */
 static int
 take_idempotency(struct req *r, struct pay_job *j)
 {
@@ -251,7 +252,7 @@ take_idempotency(struct req *r, struct pay_job *j)
 	j->key[k->len] = '\0';
 	j->has_key = true;
 	msg = http_method_path_body(r);
-	crypto_digest(j->digest, msg.base, msg.len);
+	crypto_request_digest(j->digest, r->app->keys, msg.base, msg.len);
 	return 0;
 bad:
 	http_reply_error(r, ST_INVALID, "bad_idempotency_key", NULL);

@@ -5,8 +5,10 @@
  *
  *   GET   /bo/api/me/preferences  what is chosen, and what may be chosen
  *   PATCH /bo/api/me/preferences  {"columns":{"transactions":[...]|null}, "home":"..."|null}
- *                                 (null: back to the default)
+ *                                 (null: back to the default; a page the profile may not
+ *                                 open: 400, saying so)
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +20,20 @@
 #define HOME_PREF "home"
 #define HOME_MAX  16
 
-/* Pages a user may land on; "users" only for administrators. */
-static const char *const homes[] = {"stats",   "transactions", "batches", "contracts",
-                                    "actions", "me",           "users",   NULL};
+/* The pages a user may land on, and the API route each one needs: a page is offered to a
+ * profile the route table (http/routes.c, the one place that decides who may call what)
+ * lets call that route, and to no other. In this order in available_homes; the default is
+ * the first one offered (stats, or me for the profiles with no statistics). */
+static const struct home {
+	const char *name;
+	const char *route; /* GET */
+} homes[] = {
+        {"stats", "/bo/api/stats"},     {"transactions", "/bo/api/transactions"},
+        {"batches", "/bo/api/batches"}, {"contracts", "/bo/api/contracts"},
+        {"actions", "/bo/api/actions"}, {"me", "/bo/api/me"},
+        {"users", "/bo/api/users"},
+};
+#define HOMES_N (sizeof(homes) / sizeof(homes[0]))
 
 struct prefs_job {
 	struct http_job base; /* first */
@@ -54,13 +67,30 @@ prefs_respond(struct http_job *hj, struct req *r)
 	j->result = NULL;
 }
 
-static bool
-home_allowed(const char *home, enum profile p)
+/* The page called home, or NULL when there is none. */
+static const struct home *
+home_find(const char *home)
 {
-	for (int i = 0; homes[i] != NULL; i++)
-		if (strcmp(homes[i], home) == 0)
-			return strcmp(home, "users") != 0 || p == PROFILE_ADMIN;
-	return false;
+	for (size_t i = 0; i < HOMES_N; i++)
+		if (strcmp(homes[i].name, home) == 0)
+			return &homes[i];
+	return NULL;
+}
+
+static bool
+home_allowed(const struct home *h, enum profile p)
+{
+	return h != NULL && routes_allow("GET", h->route, p);
+}
+
+/* The landing page of a user who chose none (or a page no longer offered to them). */
+static const char *
+home_default(enum profile p)
+{
+	for (size_t i = 0; i < HOMES_N; i++)
+		if (home_allowed(&homes[i], p))
+			return homes[i].name;
+	return "me"; /* every profile may read its personal information */
 }
 
 /* The columns of journal j for a user: their choice, or the default when none or when the
@@ -111,15 +141,15 @@ prefs_read_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK) {
 		rc = st->ops->pref_get(st, j->who.brand_id, j->who.user_id, HOME_PREF, home,
 		                       sizeof(home));
-		if (rc != ST_OK || !home_allowed(home, j->who.profile))
-			strcpy(home, "stats");
+		if (rc != ST_OK || !home_allowed(home_find(home), j->who.profile))
+			snprintf(home, sizeof(home), "%s", home_default(j->who.profile));
 		rc = rc == ST_OK || rc == ST_NOTFOUND || rc == ST_TOOBIG ? ST_OK : rc;
 	}
 	for (size_t i = 0; i < tz_count(); i++)
 		json_array_append_new(zones, json_string(tz_name_at(i)));
-	for (int i = 0; homes[i] != NULL; i++)
-		if (home_allowed(homes[i], j->who.profile))
-			json_array_append_new(pages, json_string(homes[i]));
+	for (size_t i = 0; i < HOMES_N; i++)
+		if (home_allowed(&homes[i], j->who.profile))
+			json_array_append_new(pages, json_string(homes[i].name));
 	j->result =
 	        json_pack("{s:o, s:o, s:s, s:o, s:o}", "columns", chosen, "available_columns",
 	                  available, "home", home, "available_homes", pages, "time_zones", zones);
@@ -225,7 +255,7 @@ api_prefs_edit(struct req *r)
 {
 	static const char *const members[] = {"columns", "home", NULL};
 	struct prefs_job *j;
-	const char *bad = NULL;
+	const char *bad = NULL, *why = NULL;
 	json_t *o, *v;
 
 	if ((o = json_body_object(r, false)) == NULL)
@@ -235,25 +265,29 @@ api_prefs_edit(struct req *r)
 		return 0;
 	}
 	j = prefs_new(r);
-	if ((v = json_object_get(o, "columns")) != NULL)
+	if ((v = json_object_get(o, "columns")) != NULL) {
 		bad = parse_columns(v, j);
+		why = "columns maps a journal (transactions, batches) to a non-empty list of "
+		      "distinct available_columns, or null for the default.";
+	}
 	if (bad == NULL && (v = json_object_get(o, "home")) != NULL) {
+		const struct home *h = json_is_string(v) ? home_find(json_string_value(v)) : NULL;
+
 		j->set_home = true;
-		if (json_is_string(v) && home_allowed(json_string_value(v), j->who.profile))
-			strcpy(j->home, json_string_value(v));
-		else if (!json_is_null(v))
+		if (home_allowed(h, j->who.profile)) {
+			strcpy(j->home, h->name);
+		} else if (h != NULL || !json_is_null(v)) {
 			bad = "home";
+			why = h != NULL
+			              ? "Your profile may not open this page: home is one of "
+			                "available_homes, or null for the default."
+			              : "home is one of available_homes, or null for the default.";
+		}
 	}
 	json_decref(o);
 	if (bad != NULL) {
 		prefs_free(&j->base);
-		json_bad_field(
-		        r, bad,
-		        strcmp(bad, "home") == 0
-		                ? "home is one of available_homes, or null for the default."
-		                : "columns maps a journal (transactions, batches) to a "
-		                  "non-empty list of distinct available_columns, or null for "
-		                  "the default.");
+		json_bad_field(r, bad, why);
 		return 0;
 	}
 	return prefs_submit(r, j, true);

@@ -58,6 +58,7 @@ struct auth_job {
 	/* Between the two runs. */
 	struct user_auth user;
 	bool password_ok;
+	bool wrong_pspid; /* the login exists, in another account than the one typed */
 	char new_hash[CRYPTO_PWHASH_LEN];
 	enum pw_problem problem;
 	/* Result. */
@@ -121,21 +122,29 @@ action(struct store *st, const struct user *u, int64_t at, const char *what, con
 	*rc = st->ops->action_add(st, &a);
 }
 
-/* What the user must do first: change the password (first sign-in, reset, expired), then
- * accept the current terms of use. */
+/* The sign-in steps a user has done, as the store has them. */
+static struct session_steps
+steps_of(const struct user_auth *ua)
+{
+	struct session_steps steps = {ua->u.must_change, ua->password_set_at, ua->terms_version};
+
+	return steps;
+}
+
+/* What the user must do first (session_next_step, the rule every request is also judged by),
+ * with the store's current terms version, which the session table learns here too. */
 static int
-next_of(struct store *st, const struct user_auth *ua, int64_t now, enum next_step *next)
+next_of(struct store *st, struct app *app, const struct session_steps *steps, int64_t now,
+        enum next_step *next)
 {
 	int version = 0, rc;
 
-	if (ua->u.must_change || password_expired(ua->password_set_at, now)) {
-		*next = NEXT_CHANGE_PASSWORD;
-		return ST_OK;
-	}
 	rc = st->ops->terms_version(st, &version);
-	if (rc == ST_OK)
-		*next = ua->terms_version < version ? NEXT_ACCEPT_TERMS : NEXT_NONE;
-	return rc;
+	if (rc != ST_OK)
+		return rc;
+	session_cache_terms_seen(app->sessions, version);
+	*next = session_next_step(steps, version, now);
+	return ST_OK;
 }
 
 static json_t *
@@ -155,30 +164,41 @@ signin_verify(struct work_job *w, struct store *st)
 	int rc;
 
 	rc = st->ops->user_by_login(st, j->login, &j->user);
-	if (rc == ST_NOTFOUND ||
-	    (rc == ST_OK && j->ingenico && strcmp(j->user.pspid, j->pspid) != 0)) {
+	if (rc == ST_NOTFOUND) {
 		pthread_once(&dummy_once, dummy_init);
 		int same_cost = crypto_password_verify(dummy_hash, j->password);
 
 		(void)same_cost;
+		/* No account to log it in: the server's log keeps the trace, without the login
+		 * (a password typed in the wrong field would land there). */
+		log_info("event=sign_in_failed reason=%s",
+		         j->ingenico ? "unknown_user_id" : "unknown_login");
 		j->outcome = OUT_BAD_CREDENTIALS;
 		j->user.u.id = 0;
 		return ST_OK;
 	}
 	if (rc != ST_OK)
 		return rc;
+	/* The Ingenico form with another account's id: a failed sign-in on this user, verified
+	 * all the same so that it costs what a wrong password costs. */
+	j->wrong_pspid = j->ingenico && strcmp(j->user.pspid, j->pspid) != 0;
 	j->password_ok = !j->user.locked &&
-	                 crypto_password_verify(j->user.u.password_hash, j->password) == ST_OK;
+	                 crypto_password_verify(j->user.u.password_hash, j->password) == ST_OK &&
+	                 !j->wrong_pspid;
 	crypto_wipe(j->password, sizeof(j->password));
 	return ST_OK;
 }
 
-/* Writer: failures and lockout, or the session. */
+/* Writer: failures and lockout, or the session. Attempts verified in parallel by the readers
+ * are put in one order here, so the account is read again: the reader's copy may predate a
+ * lock that another attempt recorded since. Once locked, an attempt, right or wrong, counts
+ * nothing and opens nothing: it is refused (423) and logged as such (SPEC §3: 3 failures). */
 static int
 signin_record(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
 	struct user *u = &j->user.u;
+	struct user_auth fresh;
 	struct session old;
 	struct session_row row = {0};
 	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN];
@@ -188,16 +208,30 @@ signin_record(struct work_job *w, struct store *st)
 
 	if (u->id == 0)
 		return ST_OK; /* unknown login: nothing to record against */
-	if (j->user.locked) {
-		j->outcome = OUT_LOCKED;
-		action(st, u, now, "sign_in_refused", "account locked", &rc);
-		return rc;
+	rc = st->ops->user_get(st, u->brand_id, u->id, &fresh);
+	if (rc == ST_NOTFOUND) {
+		j->outcome = OUT_BAD_CREDENTIALS; /* gone meanwhile */
+		return ST_OK;
 	}
+	if (rc != ST_OK)
+		return rc;
+	/* The reader verified nothing on an account it saw locked, and what it verified was the
+	 * hash it read: a password changed since voids it. */
+	locked = j->user.locked || fresh.locked;
+	if (strcmp(fresh.u.password_hash, u->password_hash) != 0)
+		j->password_ok = false;
+	j->user = fresh;
+	crypto_wipe(&fresh, sizeof(fresh));
+	if (locked)
+		goto refused;
 	if (!j->password_ok) {
 		rc = st->ops->user_sign_in_failed(st, u->brand_id, u->id, PASSWORD_MAX_FAILURES,
 		                                  &locked);
+		if (rc == ST_LOCKED)
+			goto refused;
 		j->outcome = locked ? OUT_LOCKED : OUT_BAD_CREDENTIALS;
-		action(st, u, now, "sign_in_failed", "", &rc);
+		action(st, u, now, "sign_in_failed",
+		       j->wrong_pspid ? "wrong account id (PSPID)" : "", &rc);
 		if (locked)
 			action(st, u, now, "account_locked", "3 failed sign-ins", &rc);
 		return rc;
@@ -211,6 +245,12 @@ signin_record(struct work_job *w, struct store *st)
 		action(st, u, now, "sign_in_refused", "session held by another device", &rc);
 		return rc;
 	}
+	/* Only on an account still unlocked, which the store checks again as it writes. */
+	rc = st->ops->user_signed_in(st, u->brand_id, u->id, now);
+	if (rc == ST_LOCKED)
+		goto refused;
+	if (rc != ST_OK)
+		return rc;
 	crypto_random(token, sizeof(token));
 	crypto_random(csrf, sizeof(csrf));
 	crypto_digest(row.token_hash, token, sizeof(token));
@@ -224,11 +264,10 @@ signin_record(struct work_job *w, struct store *st)
 	snprintf(row.device, sizeof(row.device), "%s", j->device);
 	row.created_at = row.last_seen_at = now;
 	rc = st->ops->session_put(st, &row);
-	if (rc == ST_OK)
-		rc = st->ops->user_signed_in(st, u->brand_id, u->id, now);
 	action(st, u, now, "sign_in", j->takeover ? "session taken over" : "", &rc);
+	j->s.steps = steps_of(&j->user);
 	if (rc == ST_OK)
-		rc = next_of(st, &j->user, now, &j->s.next);
+		rc = next_of(st, j->app, &j->s.steps, now, &j->s.next);
 	if (rc != ST_OK)
 		return rc;
 	j->s.id = row.id;
@@ -246,6 +285,11 @@ signin_record(struct work_job *w, struct store *st)
 	j->s.created_at = j->s.last_seen_at = j->s.persisted_at = now;
 	j->outcome = OUT_OK;
 	return ST_OK;
+refused:
+	j->outcome = OUT_LOCKED;
+	rc = ST_OK;
+	action(st, u, now, "sign_in_refused", "account locked", &rc);
+	return rc;
 }
 
 static void
@@ -301,6 +345,26 @@ signin_respond(struct http_job *hj, struct req *r)
 	}
 }
 
+/* Whether the request's body is declared JSON: "application/json", any case, alone or with
+ * parameters (charset). */
+static bool
+body_is_json(struct req *r)
+{
+	static const char json_type[] = "application/json";
+	const h2o_iovec_t *ct = http_header(r, "content-type");
+	size_t n = sizeof(json_type) - 1;
+
+	if (ct == NULL || ct->len < n || !h2o_lcstris(ct->base, n, json_type, n))
+		return false;
+	for (size_t i = n; i < ct->len; i++) {
+		if (ct->base[i] == ';')
+			return true;
+		if (ct->base[i] != ' ' && ct->base[i] != '\t')
+			return false;
+	}
+	return true;
+}
+
 int
 api_session_create(struct req *r)
 {
@@ -312,6 +376,15 @@ api_session_create(struct req *r)
 	json_t *o, *v;
 	bool is_ingenico;
 
+	/* Sign-in has no CSRF token yet: a foreign page's form can post text/plain, never
+	 * application/json without the browser asking first (CORS preflight), so JSON only. */
+	if (!body_is_json(r)) {
+		http_reply_json(r, 415,
+		                json_pack("{s:s, s:s}", "error", "unsupported_media_type",
+		                          "message",
+		                          "Send the sign-in as Content-Type: application/json."));
+		return 0;
+	}
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
 	j = auth_job_new(r);
@@ -348,15 +421,34 @@ fail:
 
 /* --- the session: who, sign-out ------------------------------------------------------------ */
 
+/* "METHOD PATH" of every route the profile may call once `next` is null, as the route table
+ * (routes_allow) says: the web UI shows what it offers from this, not from a copy. */
+static json_t *
+allowed_json(enum profile p)
+{
+	json_t *a = json_array();
+	char line[160];
+
+	for (size_t i = 0; i < routes_n; i++) {
+		const struct route *rt = &routes[i];
+
+		if (rt->auth != AUTH_SESSION || !routes_allow(rt->method, rt->pattern, p))
+			continue;
+		snprintf(line, sizeof(line), "%s %s", rt->method, rt->pattern);
+		json_array_append_new(a, json_string(line));
+	}
+	return a;
+}
+
 int
 api_session_get(struct req *r)
 {
 	const char *next = next_step_name(r->session.next);
 
 	http_reply_json(r, 200,
-	                json_pack("{s:o, s:o, s:s}", "user", user_json(&r->session), "next",
+	                json_pack("{s:o, s:o, s:s, s:o}", "user", user_json(&r->session), "next",
 	                          next ? json_string(next) : json_null(), "device",
-	                          r->session.device));
+	                          r->session.device, "allowed", allowed_json(r->session.profile)));
 	return 0;
 }
 
@@ -474,8 +566,9 @@ password_record(struct work_job *w, struct store *st)
 	action(st, &j->user.u, now, "password_changed", "", &rc);
 	j->user.u.must_change = false;
 	j->user.password_set_at = now;
+	j->s.steps = steps_of(&j->user);
 	if (rc == ST_OK)
-		rc = next_of(st, &j->user, now, &j->s.next);
+		rc = next_of(st, j->app, &j->s.steps, now, &j->s.next);
 	return rc;
 }
 
@@ -491,8 +584,8 @@ password_respond(struct http_job *hj, struct req *r)
 	}
 	switch (j->outcome) {
 	case OUT_OK:
-		session_cache_set_next(r->app->sessions, j->who.brand_id, j->who.user_id,
-		                       j->s.next);
+		session_cache_password_changed(r->app->sessions, j->who.brand_id, j->who.user_id,
+		                               j->s.steps.password_set_at);
 		next = next_step_name(j->s.next);
 		http_reply_json(r, 200,
 		                json_pack("{s:o}", "next", next ? json_string(next) : json_null()));
@@ -615,8 +708,9 @@ terms_record(struct work_job *w, struct store *st)
 	if (rc == ST_OK)
 		rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &j->user);
 	action(st, &j->user.u, clock_now_us(), "terms_accepted", "", &rc);
+	j->s.steps = steps_of(&j->user);
 	if (rc == ST_OK)
-		rc = next_of(st, &j->user, clock_now_us(), &j->s.next);
+		rc = next_of(st, j->app, &j->s.steps, clock_now_us(), &j->s.next);
 	return rc;
 }
 
@@ -630,7 +724,8 @@ terms_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
-	session_cache_set_next(r->app->sessions, j->who.brand_id, j->who.user_id, j->s.next);
+	session_cache_terms_accepted(r->app->sessions, j->who.brand_id, j->who.user_id,
+	                             j->s.steps.terms_accepted);
 	http_reply_json(r, 200, json_pack("{s:o}", "next", next ? json_string(next) : json_null()));
 }
 
@@ -641,6 +736,12 @@ api_terms_accept(struct req *r)
 	struct auth_job *j;
 	json_t *o;
 
+	/* The steps go in order (SPEC §3): the terms once the password is changed. The route is
+	 * open before `next` is null, so the refusal is the one other routes give. */
+	if (r->session.next == NEXT_CHANGE_PASSWORD) {
+		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
+		return 0;
+	}
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
 	if (json_refuse_unknown(r, o, allowed)) {

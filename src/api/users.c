@@ -5,6 +5,11 @@
  *
  * Argon2id (a new user's or a reset's temporary password) runs on a reader; the change, its
  * mail and its action-log line are then written together by the writer.
+ *
+ * A change to a user is logged with that user as the row's target, and its details say what
+ * changed: "field: before → after" for each field, joined by "; ", every value in JSON (a
+ * creation gives "field: value"). The web UI reads them back to say them in the reader's
+ * language. Never a password, nor a hash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,7 @@
 #include "api/api.h"
 #include "api/csv.h"
 #include "api/json.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
@@ -122,9 +128,10 @@ user_simple(struct req *r, enum user_op op, int (*run)(struct work_job *, struct
 	return user_submit(r, j, write);
 }
 
+/* An action-log line by who, done to target (SPEC §13), unless *rc already failed. */
 static void
-log_action(struct store *st, const struct session *who, const char *what, const char *details,
-           int *rc)
+log_action(struct store *st, const struct session *who, const struct user_auth *target,
+           const char *what, const char *details, int *rc)
 {
 	struct action a = {0};
 
@@ -138,7 +145,150 @@ log_action(struct store *st, const struct session *who, const char *what, const 
 	a.user_email = who->email;
 	a.action = what;
 	a.details = details;
+	a.target_user_id = target->u.id;
+	a.target_login = target->u.login;
 	*rc = st->ops->action_add(st, &a);
+}
+
+/* --- what changed, for the action log ------------------------------------------------------------ */
+
+/* A JSON string of s; "" when s is not UTF-8 (the API lets no such text in). */
+static json_t *
+json_text(const char *s)
+{
+	json_t *v = json_string(s);
+
+	return v != NULL ? v : json_string("");
+}
+
+/* Appends the JSON text of v, which it takes. */
+static void
+detail_value(struct buf *b, json_t *v)
+{
+	char *text = json_dumps(v, JSON_ENCODE_ANY);
+
+	if (text == NULL)
+		abort();
+	buf_adds(b, text);
+	free(text);
+	json_decref(v);
+}
+
+/* Appends "field: before → after", or "field: after" when before is NULL; takes both values.
+ * With names_only (the values did not fit), only the field's name. */
+static void
+detail_add(struct buf *b, bool names_only, const char *field, json_t *before, json_t *after)
+{
+	if (b->len > 0)
+		buf_adds(b, names_only ? ", " : "; ");
+	buf_adds(b, field);
+	if (names_only) {
+		json_decref(before);
+		json_decref(after);
+		return;
+	}
+	buf_adds(b, ": ");
+	if (before != NULL) {
+		detail_value(b, before);
+		buf_adds(b, " → ");
+	}
+	detail_value(b, after);
+}
+
+/* A text field, when it changed (before NULL: a creation, always unless empty). */
+static void
+detail_text(struct buf *b, bool names_only, const char *field, const char *before,
+            const char *after)
+{
+	if (before == NULL ? after[0] != '\0' : strcmp(before, after) != 0)
+		detail_add(b, names_only, field, before ? json_text(before) : NULL,
+		           json_text(after));
+}
+
+struct node_name {
+	int64_t id;
+	char name[81];
+};
+
+static int
+node_name_push(void *arg, const struct tree_node *t)
+{
+	struct node_name *x = arg;
+
+	if (t->n.id == x->id)
+		memcpy(x->name, t->n.name, sizeof(x->name));
+	return ST_OK;
+}
+
+/* The name of node id of the brand ("" when none), for the log: the tree from that node down
+ * is read, which is one row for a shop and a few for a group; a change of node is rare. */
+static int
+node_name_get(struct store *st, int64_t brand_id, int64_t id, struct node_name *out)
+{
+	out->id = id;
+	out->name[0] = '\0';
+	return st->ops->nodes_each(st, brand_id, id, node_name_push, out);
+}
+
+/* The details of a creation (before NULL) or of an edit: the fields that changed. */
+static int
+change_details(struct store *st, const struct user_auth *before, const struct user_auth *after,
+               char *out, size_t cap)
+{
+	struct node_name from = {0}, to = {0};
+	struct buf b;
+	int rc = ST_OK;
+
+	if (before == NULL || before->u.node_id != after->u.node_id) {
+		if (before != NULL)
+			rc = node_name_get(st, before->u.brand_id, before->u.node_id, &from);
+		if (rc == ST_OK)
+			rc = node_name_get(st, after->u.brand_id, after->u.node_id, &to);
+		if (rc != ST_OK)
+			return rc;
+	}
+	/* Twice at most: with the values, then, when they do not fit, only the fields' names. */
+	for (int names_only = 0; names_only < 2; names_only++) {
+		const struct user *u = before ? &before->u : NULL;
+
+		buf_init(&b, cap - 1);
+		if (before == NULL)
+			detail_text(&b, names_only, "login", NULL, after->u.login);
+		detail_text(&b, names_only, "name", u ? u->name : NULL, after->u.name);
+		detail_text(&b, names_only, "email", u ? u->email : NULL, after->u.email);
+		detail_text(&b, names_only, "mobile", u ? u->mobile : NULL, after->u.mobile);
+		detail_text(&b, names_only, "profile", u ? profile_name(u->profile) : NULL,
+		            profile_name(after->u.profile));
+		if (before == NULL || before->u.node_id != after->u.node_id)
+			detail_add(&b, names_only, "node", before ? json_text(from.name) : NULL,
+			           json_text(to.name));
+		detail_text(&b, names_only, "language", before ? before->language : NULL,
+		            after->language);
+		detail_text(&b, names_only, "time_zone", before ? before->time_zone : NULL,
+		            after->time_zone);
+		if (!b.failed)
+			break;
+		buf_cleanup(&b);
+	}
+	snprintf(out, cap, "%s", b.data != NULL ? b.data : "");
+	buf_cleanup(&b);
+	return ST_OK;
+}
+
+/* The details of an unlock: "locked: true → false; failed_attempts: 3 → 0", what changed. */
+static void
+unlock_details(const struct user_auth *before, char *out, size_t cap)
+{
+	struct buf b;
+
+	buf_init(&b, cap - 1);
+	if (before->locked)
+		detail_add(&b, false, "locked", json_true(), json_false());
+	if (before->failed_attempts != 0)
+		detail_add(&b, false, "failed_attempts", json_integer(before->failed_attempts),
+		           json_integer(0));
+	snprintf(out, cap, "%s", b.data != NULL ? b.data : "");
+	buf_cleanup(&b);
 }
 
 static json_t *
@@ -184,11 +334,54 @@ target_in_scope(struct user_job *j, struct store *st)
 
 /* --- list and details --------------------------------------------------------------------------- */
 
+static json_t *
+user_row_view(const struct user_row *u)
+{
+	return user_row_json(&u->ua, node_level_name(u->level), u->node_name, u->week_sign_ins,
+	                     u->total_sign_ins);
+}
+
 static int
 list_push(void *arg, const struct user_row *u)
 {
-	json_array_append_new(arg, user_row_json(&u->ua, node_level_name(u->level), u->node_name,
-	                                         u->week_sign_ins, u->total_sign_ins));
+	json_array_append_new(arg, user_row_view(u));
+	return ST_OK;
+}
+
+struct view_ctx {
+	int64_t id;
+	json_t *found;
+};
+
+static int
+view_push(void *arg, const struct user_row *u)
+{
+	struct view_ctx *x = arg;
+
+	if (u->ua.u.id == x->id && x->found == NULL)
+		x->found = user_row_view(u);
+	return ST_OK;
+}
+
+/* Sets j->result to user j->target as the list shows them (level, node name, sign-ins), read
+ * through the list's own query on their node: the details, a creation and an edit answer the
+ * same view. On a reader, or on the writer after the change (which it then sees). */
+static int
+user_view(struct user_job *j, struct store *st)
+{
+	struct view_ctx x = {j->target.u.id, NULL};
+	int rc;
+
+	rc = st->ops->users_each(st, j->who.brand_id, j->target.u.node_id,
+	                         week_start(clock_now_us()), view_push, &x);
+	if (rc == ST_OK && x.found == NULL)
+		rc = ST_NOTFOUND;
+	if (rc != ST_OK) {
+		json_decref(x.found);
+		return rc;
+	}
+	json_decref(j->result);
+	j->result = x.found;
 	return ST_OK;
 }
 
@@ -204,10 +397,7 @@ users_read_run(struct work_job *w, struct store *st)
 		if (j->op == U_ME)
 			j->id = j->who.user_id;
 		rc = target_in_scope(j, st);
-		if (rc != ST_OK)
-			return rc;
-		/* The list's columns for one user: read it through the same query. */
-		j->node_id = j->target.u.node_id;
+		return rc == ST_OK ? user_view(j, st) : rc;
 	}
 	rc = st->ops->node_within(st, j->who.brand_id, j->who.node_id, j->node_id, &within);
 	if (rc != ST_OK)
@@ -221,18 +411,8 @@ users_read_run(struct work_job *w, struct store *st)
 		json_decref(items);
 		return rc;
 	}
-	if (j->op == U_LIST) {
-		j->result = json_pack("{s:o}", "items", items);
-		return ST_OK;
-	}
-	for (size_t i = 0; i < json_array_size(items); i++) {
-		json_t *u = json_array_get(items, i);
-
-		if (json_integer_value(json_object_get(u, "id")) == j->id)
-			j->result = json_incref(u);
-	}
-	json_decref(items);
-	return j->result ? ST_OK : ST_NOTFOUND;
+	j->result = json_pack("{s:o}", "items", items);
+	return ST_OK;
 }
 
 int
@@ -401,7 +581,7 @@ static int
 create_record(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
-	char details[128];
+	char details[ACTION_DETAILS_MAX] = "";
 	int rc;
 
 	j->target.u.brand_id = j->who.brand_id;
@@ -417,13 +597,12 @@ create_record(struct work_job *w, struct store *st)
 	if (rc == ST_OK)
 		rc = mail_password(st, &j->target, j->temp_password, false);
 	crypto_wipe(j->temp_password, sizeof(j->temp_password));
-	snprintf(details, sizeof(details), "user %s, profile %s", j->target.u.login,
-	         profile_name(j->target.u.profile));
-	log_action(st, &j->who, "user_created", details, &rc);
-	if (rc == ST_OK) {
-		j->status = 201;
-		j->result = user_row_json(&j->target, "", "", 0, 0);
-	}
+	if (rc == ST_OK)
+		rc = change_details(st, NULL, &j->target, details, sizeof(details));
+	log_action(st, &j->who, &j->target, "user_created", details, &rc);
+	if (rc == ST_OK)
+		rc = user_view(j, st);
+	j->status = 201;
 	return rc;
 }
 
@@ -483,7 +662,7 @@ edit_run(struct work_job *w, struct store *st)
 	struct user_auth before;
 	const char *field = NULL;
 	bool within = false;
-	char details[160];
+	char details[ACTION_DETAILS_MAX] = "";
 	int rc;
 
 	if (j->op == U_ME_EDIT)
@@ -529,12 +708,13 @@ edit_run(struct work_job *w, struct store *st)
 			rc = st->ops->session_delete(st, j->who.brand_id, old.id);
 		j->end_session = true;
 	}
-	snprintf(details, sizeof(details), "user %s", j->target.u.login);
-	log_action(st, &j->who,
+	if (rc == ST_OK)
+		rc = change_details(st, &before, &j->target, details, sizeof(details));
+	log_action(st, &j->who, &j->target,
 	           j->op == U_ME_EDIT ? "personal_information_changed" : "user_updated", details,
 	           &rc);
 	if (rc == ST_OK)
-		j->result = user_row_json(&j->target, "", "", 0, 0);
+		rc = user_view(j, st);
 	return rc;
 }
 
@@ -582,26 +762,53 @@ reset_prepare(struct work_job *w, struct store *st)
 	return crypto_password_hash(j->target.u.password_hash, j->temp_password);
 }
 
+/* Writer: the new password, and the account unlocked. The Vision manual §1 has a locked user
+ * ask for a new password: sending one is what lets them in again, so it also forgets the
+ * failed sign-ins. A lock it lifts is logged as an unlock of its own, after the reset's line;
+ * failures short of a lock are in the reset's details. */
 static int
 reset_record(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
+	struct user_auth before = {0}; /* the lock as the writer sees it, not as the reader did */
 	struct session_row old;
-	char details[128];
+	char details[ACTION_DETAILS_MAX] = "";
 	int rc;
 
-	rc = st->ops->user_password_set(st, j->who.brand_id, j->id, j->target.u.password_hash, true,
-	                                clock_now_us());
+	rc = st->ops->user_get(st, j->who.brand_id, j->id, &before);
+	if (rc == ST_OK)
+		rc = st->ops->user_password_set(st, j->who.brand_id, j->id,
+		                                j->target.u.password_hash, true, clock_now_us());
+	if (rc == ST_OK && (before.locked || before.failed_attempts != 0))
+		rc = st->ops->user_unlock(st, j->who.brand_id, j->id);
 	if (rc == ST_OK && st->ops->session_by_user(st, j->who.brand_id, j->id, &old) == ST_OK)
 		rc = st->ops->session_delete(st, j->who.brand_id, old.id);
 	j->end_session = true;
 	if (rc == ST_OK)
 		rc = mail_password(st, &j->target, j->temp_password, true);
 	crypto_wipe(j->temp_password, sizeof(j->temp_password));
-	snprintf(details, sizeof(details), "user %s", j->target.u.login);
-	log_action(st, &j->who, "user_password_reset", details, &rc);
+	if (rc == ST_OK) {
+		struct buf b;
+
+		buf_init(&b, sizeof(details) - 1);
+		detail_add(&b, false, "mailed_to", NULL, json_text(j->target.u.email));
+		if (!before.u.must_change)
+			detail_add(&b, false, "must_change_password", json_false(), json_true());
+		if (!before.locked && before.failed_attempts != 0)
+			detail_add(&b, false, "failed_attempts",
+			           json_integer(before.failed_attempts), json_integer(0));
+		snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
+		buf_cleanup(&b);
+	}
+	log_action(st, &j->who, &j->target, "user_password_reset", details, &rc);
+	if (rc == ST_OK && before.locked) {
+		unlock_details(&before, details, sizeof(details));
+		log_action(st, &j->who, &j->target, "user_unlocked", details, &rc);
+	}
+	crypto_wipe(&before, sizeof(before));
 	if (rc == ST_OK)
-		j->result = json_pack("{s:b, s:s}", "password_sent", 1, "to", j->target.u.email);
+		j->result = json_pack("{s:b, s:s, s:b}", "password_sent", 1, "to",
+		                      j->target.u.email, "locked", 0);
 	return rc;
 }
 
@@ -615,13 +822,14 @@ static int
 unlock_run(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
-	char details[128];
+	char details[ACTION_DETAILS_MAX] = "";
 	int rc = target_in_scope(j, st);
 
 	if (rc == ST_OK)
 		rc = st->ops->user_unlock(st, j->who.brand_id, j->id);
-	snprintf(details, sizeof(details), "user %s", j->target.u.login);
-	log_action(st, &j->who, "user_unlocked", details, &rc);
+	if (rc == ST_OK)
+		unlock_details(&j->target, details, sizeof(details));
+	log_action(st, &j->who, &j->target, "user_unlocked", details, &rc);
 	if (rc == ST_OK)
 		j->result = json_pack("{s:b}", "locked", 0);
 	return rc;
@@ -641,11 +849,13 @@ action_push(void *arg, const struct action_row *a)
 	char at[25];
 
 	cal_instant_format(a->at, at);
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id",
-	                                     (json_int_t)a->id, "at", at, "user_id",
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+	                                     "id", (json_int_t)a->id, "at", at, "user_id",
 	                                     (json_int_t)a->user_id, "user_login", a->user_login,
 	                                     "user_name", a->user_name, "user_email", a->user_email,
-	                                     "action", a->action, "details", a->details));
+	                                     "action", a->action, "target_user_id",
+	                                     (json_int_t)a->target_user_id, "target_login",
+	                                     a->target_login, "details", a->details));
 	return ST_OK;
 }
 
@@ -682,7 +892,8 @@ actions_run(struct work_job *w, struct store *st)
 }
 
 /* Reads the query parameters into j->q: from, to (YYYY-MM-DD, inclusive, Paris days;
- * required), user (id), action, cursor. false: answered 400. */
+ * required), user (id: the actions they did and those done to them), action, cursor. false:
+ * answered 400. */
 static bool
 actions_query(struct req *r, struct user_job *j)
 {
@@ -789,6 +1000,7 @@ export_row(void *arg, const struct action_row *a)
 	csv_field(x->b, a->user_name, false);
 	csv_field(x->b, a->user_email, false);
 	csv_field(x->b, a->action, false);
+	csv_field(x->b, a->target_login, false);
 	csv_field(x->b, a->details, false);
 	csv_end(x->b);
 	x->last_id = a->id;
@@ -807,7 +1019,7 @@ export_run(struct work_job *w, struct store *st)
 
 	buf_init(&b, EXPORT_MAX_BYTES);
 	x.b = &b;
-	buf_adds(&b, "date,login,name,email,action,details\r\n");
+	buf_adds(&b, "date,login,name,email,action,target,details\r\n");
 	j->q.brand_id = j->who.brand_id;
 	j->q.node_id = j->who.node_id;
 	j->q.action = j->action_name[0] ? j->action_name : NULL;

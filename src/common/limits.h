@@ -5,9 +5,9 @@
 #define GUICHET_LIMITS_H
 
 /* Request bodies. */
-#define LIMIT_BODY_GLOBAL     (1024 * 1024) /* h2o refuses above this itself */
 #define LIMIT_BODY_API        (16 * 1024)   /* merchant API requests */
 #define LIMIT_BODY_BO         (64 * 1024)   /* back-office JSON requests */
+#define LIMIT_BODY_GLOBAL     LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
 #define LIMIT_IDEMPOTENCY_KEY 255           /* SPEC §4 */
 #define LIMIT_ORDER_REF       250           /* characters of an order reference */
 #define LIMIT_EMAIL           254           /* RFC 5321 path limit */
@@ -21,7 +21,12 @@
 
 /* Times. */
 #define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600)             /* SPEC §4: at least 24 h */
+#define LIMIT_API_ERROR_KEEP_S   (3 * 24 * 3600)         /* SPEC §14: the last 3 days */
+#define LIMIT_RETENTION_EVERY_S  60                      /* retention job: default interval */
+#define LIMIT_RETENTION_MAX_S    86400                   /* --retention-every at most a day */
+#define LIMIT_RETENTION_BATCH    1000                    /* rows it deletes in one transaction */
 #define LIMIT_SHUTDOWN_GRACE_S   10                      /* in-flight requests at SIGTERM */
+#define LIMIT_SHUTDOWN_SILENT_MS 1000                    /* a new silent connection at SIGTERM */
 #define LIMIT_SESSION_MAX_US     (12LL * 3600 * 1000000) /* a session's life, whatever happens */
 #define LIMIT_IDLE_DEFAULT_S     900                     /* idle timeout: 15 min (PCI DSS 8.2.8) */
 #define LIMIT_IDLE_MAX_S         7200 /* the hosted-access manual's 2 h at most */

@@ -11,7 +11,7 @@
 /* crypto_kdf context: 8 bytes, fixed forever (changing it changes every subkey). */
 static const char kdf_context[crypto_kdf_CONTEXTBYTES] = "guichet1";
 
-enum { SUBKEY_CARD = 1, SUBKEY_FP = 2, SUBKEY_SECRET = 3 };
+enum { SUBKEY_CARD = 1, SUBKEY_FP = 2, SUBKEY_SECRET = 3, SUBKEY_IDEM = 4 };
 
 int
 crypto_init(void)
@@ -85,6 +85,8 @@ crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO
 	                           data_key);
 	crypto_kdf_derive_from_key(keys->fp, sizeof(keys->fp), SUBKEY_FP, kdf_context, data_key);
 	crypto_kdf_derive_from_key(keys->secret, sizeof(keys->secret), SUBKEY_SECRET, kdf_context,
+	                           data_key);
+	crypto_kdf_derive_from_key(keys->idem, sizeof(keys->idem), SUBKEY_IDEM, kdf_context,
 	                           data_key);
 }
 
@@ -199,6 +201,13 @@ void
 crypto_digest(unsigned char out[CRYPTO_HASH_LEN], const void *msg, size_t len)
 {
 	crypto_generichash(out, CRYPTO_HASH_LEN, msg, len, NULL, 0);
+}
+
+void
+crypto_request_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys *keys,
+                      const void *msg, size_t len)
+{
+	crypto_generichash(out, CRYPTO_HASH_LEN, msg, len, keys->idem, sizeof(keys->idem));
 }
 
 int

@@ -5,7 +5,8 @@
  * Keys at rest (DESIGN.md "Card data"): a 32-byte key-encrypting key (KEK) lives outside the
  * database (environment or key file). The data key is random, kept in the database wrapped by
  * the KEK. Subkeys are derived from the data key: one encrypts card numbers, one computes
- * card fingerprints, one encrypts HMAC keys.
+ * card fingerprints, one encrypts HMAC keys, one digests merchant API requests for
+ * idempotency (their bodies hold card numbers and CVVs).
  */
 #ifndef GUICHET_CRYPTO_H
 #define GUICHET_CRYPTO_H
@@ -20,7 +21,7 @@
 #define CRYPTO_HMAC_KEY_LEN  64 /* SPEC §4, §9.1.3: 128 hex characters */
 #define CRYPTO_HMAC_LEN      64 /* HMAC-SHA512 */
 #define CRYPTO_FP_LEN        32 /* card fingerprint */
-#define CRYPTO_HASH_LEN      32 /* request body digest */
+#define CRYPTO_HASH_LEN      32 /* token or request digest */
 #define CRYPTO_SEAL_OVERHEAD 40 /* nonce 24 + tag 16 */
 
 /* Subkeys of the data key. */
@@ -28,6 +29,7 @@ struct crypto_keys {
 	unsigned char card[CRYPTO_KEY_LEN];   /* AEAD of card numbers */
 	unsigned char fp[CRYPTO_KEY_LEN];     /* keyed hash of card numbers */
 	unsigned char secret[CRYPTO_KEY_LEN]; /* AEAD of HMAC keys and other secrets */
+	unsigned char idem[CRYPTO_KEY_LEN];   /* keyed digest of merchant API requests */
 };
 
 /* Initializes libsodium; call once before any thread starts. */
@@ -102,8 +104,16 @@ int crypto_hmac_verify_hex(const char *sig_hex, size_t sig_len,
 void crypto_card_fingerprint(unsigned char fp[CRYPTO_FP_LEN], const struct crypto_keys *keys,
                              const char *digits);
 
-/* Unkeyed digest (BLAKE2b-256) of a request, for idempotency comparisons. */
+/* Unkeyed digest (BLAKE2b-256). Only for what cannot be guessed (256-bit random tokens) or
+ * is no secret (public files): anyone holding the digest can test guesses against it. */
 void crypto_digest(unsigned char out[CRYPTO_HASH_LEN], const void *msg, size_t len);
+
+/* Keyed digest (BLAKE2b-256 with the idem subkey) of a merchant API request, for idempotency
+ * comparisons (SPEC §4). Keyed because the request holds a card number and its CVV: the
+ * unkeyed digest, stored beside the answer (masked number, expiry, amount), would give them
+ * back by trying the few millions of numbers and thousand CVVs that fit. */
+void crypto_request_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys *keys,
+                           const void *msg, size_t len);
 
 /* Argon2id password hash (libsodium string format) into out (CRYPTO_PWHASH_LEN bytes).
  * Blocking, about 0.1 s and 64 MiB: never call it on an event loop. Returns ST_OK or

@@ -252,6 +252,12 @@ txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us, stru
 	t->updated_at = now_us;
 }
 
+int64_t
+txn_bank_day(int64_t now_us, int contract_days, int override_days)
+{
+	return cal_business_day(now_us) + (override_days >= 0 ? override_days : contract_days);
+}
+
 bool
 txn_counts(enum txn_type type, enum txn_status status, enum txn_acq acq)
 {

@@ -143,6 +143,11 @@ enum op_denial txn_op_check(enum txn_op op, const struct txn *t, int64_t amount,
 void txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us,
                   struct txn *refund);
 
+/* The bank date (day number) of a debit captured at now_us (SPEC §4, capture "auto"): the
+ * Europe/Paris business day of now_us plus the deferral days, the payment's own
+ * (override_days, 0 to 30) or, when it has none (-1), its contract's (contract_days). */
+int64_t txn_bank_day(int64_t now_us, int contract_days, int override_days);
+
 /* Dashboard counting rule (Vision manual §4.1.1): accepted debits and refunds that are sent
  * or to send count; everything else does not. */
 bool txn_counts(enum txn_type type, enum txn_status status, enum txn_acq acq);

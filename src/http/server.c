@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -58,9 +58,9 @@ struct http_link {
 
 static h2o_globalconf_t globalconf;
 
-/* The loops outlive server_run: at exit a context may still hold connections that h2o 2.2
- * cannot close from outside (h2o_context_dispose asserts they are gone), and the process is
- * ending anyway. Kept here, they stay reachable rather than leaked. */
+/* The loops outlive server_run: a context may still hold connections when the shutdown grace
+ * ends (h2o_context_dispose asserts they are gone), and the process is ending anyway. Kept
+ * here, they stay reachable rather than leaked. */
 static struct loop *loops_kept;
 
 /* The web UI's files, read at start; read-only while the loops run. */
@@ -427,8 +427,16 @@ authenticate_hmac(struct req *r)
 	h2o_iovec_t body = http_body(r);
 	int rc;
 
-	if (site == NULL || rang == NULL || sig == NULL)
+	if (site == NULL || rang == NULL || sig == NULL) {
+		/* A known shop's unsigned request goes to its error log (SPEC §4). */
+		if (site != NULL && rang != NULL) {
+			r->shop = shop_cache_find(r->app->shops, site->base, site->len, rang->base,
+			                          rang->len, &key);
+			if (key == NULL)
+				r->shop = NULL;
+		}
 		return api_refuse(r, ST_AUTH, "missing_signature");
+	}
 	r->shop =
 	        shop_cache_find(r->app->shops, site->base, site->len, rang->base, rang->len, &key);
 	if (r->shop == NULL || key == NULL) {
@@ -448,6 +456,14 @@ authenticate_hmac(struct req *r)
 	return -1; /* authenticated: go on */
 }
 
+/* The next request id of a loop: its index, then a counter (17 bytes with the NUL). */
+static void
+request_id(struct loop *loop, char id[17])
+{
+	snprintf(id, 17, "%02x%014llx", loop->index & 0xff,
+	         (unsigned long long)++loop->seq & 0xffffffffffffffULL);
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -463,8 +479,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	r->h2o = req;
 	r->loop = loop;
 	r->app = loop->app;
-	snprintf(r->id, sizeof(r->id), "%02x%014llx", loop->index & 0xff,
-	         (unsigned long long)++loop->seq & 0xffffffffffffffULL);
+	request_id(loop, r->id);
 
 	for (size_t i = 0; i < routes_n; i++) {
 		if (!route_match(routes[i].pattern, req->path_normalized.base,
@@ -589,11 +604,152 @@ on_accept(h2o_socket_t *listener, const char *err)
 	h2o_accept(&loop->accept_ctx, sock);
 }
 
+/* --- h2o's own answers ----------------------------------------------------------------- */
+
+/* h2o answers a few bad requests itself, before any handler (lib/http1.c): a body over
+ * LIMIT_BODY_GLOBAL (413), a broken Content-Length, chunked body or Transfer-Encoding (400),
+ * an unknown Expect (417). It binds them to the host's fallback path, which nothing else
+ * reaches ("/" takes every path), so this filter there gives them the JSON form of every
+ * other error, h2o's text as the message. A request line or headers h2o cannot parse still get
+ * its fixed plain-text 400: h2o writes those bytes straight to the socket. */
+static void
+early_error_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t n,
+                 h2o_send_state_t state)
+{
+	char text[128];
+	size_t len = 0;
+	json_t *v;
+	char *json;
+	h2o_iovec_t out = {NULL, 0};
+
+	/* One call with h2o's whole text (h2o_send_inline), or none for HEAD. */
+	for (size_t i = 0; i < n && len < sizeof(text) - 1; i++) {
+		size_t take = sizeof(text) - 1 - len;
+
+		if (bufs[i].len < take)
+			take = bufs[i].len;
+		memcpy(text + len, bufs[i].base, take);
+		len += take;
+	}
+	text[len] = '\0';
+	if (n > 0) {
+		v = json_pack("{s:s, s:s}", "error",
+		              http_code_of(req->res.status == 413 ? ST_TOOBIG : ST_INVALID),
+		              "message", text);
+		json = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
+		json_decref(v);
+		if (json == NULL)
+			abort();
+		out = h2o_strdup(&req->pool, json, strlen(json));
+		free(json);
+		/* Before the next stream sends the headers: they carry the length. */
+		req->res.content_length = out.len;
+	}
+	h2o_ostream_send_next(self, req, &out, n > 0 ? 1 : 0, state);
+}
+
+static void
+early_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+	struct loop *loop = H2O_STRUCT_FROM_MEMBER(struct loop, ctx, req->conn->ctx);
+	ssize_t i = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+	h2o_ostream_t *o;
+	char *id;
+
+	(void)self;
+	if (req->res.status >= 400) {
+		if (i >= 0)
+			req->res.headers.entries[i].value =
+			        h2o_iovec_init(H2O_STRLIT("application/json; charset=utf-8"));
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+		               H2O_STRLIT("no-store"));
+		id = h2o_mem_alloc_pool(&req->pool, 17);
+		request_id(loop, id);
+		h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0,
+		                      NULL, id, 16);
+		o = h2o_add_ostream(req, sizeof(*o), slot);
+		o->do_send = early_error_send;
+		slot = &o->next;
+	}
+	h2o_setup_next_ostream(req, slot);
+}
+
+/* --- stop ------------------------------------------------------------------------------ */
+
+/* SPEC §16, for each HTTP/1 connection while a loop stops (data: a bool, true once the
+ * connections still silent may be closed). h2o 2.2 has no stop hook for HTTP/1: it only
+ * refuses keep-alive to requests whose headers come after the stop (lib/http1.c,
+ * fixup_request). So: a connection receiving or running a request closes after its answer
+ * (bytes still in the kernel count: a request is arriving); a kept-alive one waiting for its
+ * next request is closed now, shut down under h2o, which reads the end of the stream and
+ * closes it itself; a new one that has sent nothing yet is left LIMIT_SHUTDOWN_SILENT_MS to
+ * begin its request, which its client sent before seeing the stop. */
+static int
+stop_http1_conn(h2o_req_t *req, void *data)
+{
+	const bool *close_silent = data;
+	h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+	int fd, pending = 0;
+
+	if (sock == NULL)
+		return 0;
+	fd = h2o_socket_get_fd(sock);
+	if (sock->input->size > 0 || (ioctl(fd, FIONREAD, &pending) == 0 && pending > 0)) {
+		req->http1_is_persistent = 0;
+		return 0;
+	}
+	if (sock->bytes_read > 0 || *close_silent)
+		shutdown(fd, SHUT_RDWR);
+	return 0;
+}
+
+static size_t
+conns_count(const h2o_linklist_t *anchor)
+{
+	size_t n = 0;
+
+	for (const h2o_linklist_t *l = anchor->next; l != anchor; l = l->next)
+		n++;
+	return n;
+}
+
+/* Stops a loop: no new connection, HTTP/2 told to go away (h2o closes those idle after its
+ * second GOAWAY, a second later), HTTP/1 as stop_http1_conn says; then runs until no
+ * connection and no job is left, or LIMIT_SHUTDOWN_GRACE_S has passed. Only then may the
+ * caller stop the writer: a request still arriving is recorded and answered. (The loop's
+ * clock is h2o's, read at each turn: a grace, not a time of day.) */
+static void
+loop_stop(struct loop *loop)
+{
+	h2o_context_t *ctx = &loop->ctx;
+	uint64_t start, deadline;
+	bool close_silent = false;
+	size_t n1, n2;
+
+	h2o_socket_read_stop(loop->listener);
+	h2o_socket_close(loop->listener); /* new connections are refused from now on */
+	loop->listener = NULL;
+	h2o_context_request_shutdown(ctx);
+	start = h2o_now(ctx->loop);
+	deadline = start + LIMIT_SHUTDOWN_GRACE_S * 1000;
+	for (;;) {
+		close_silent = h2o_now(ctx->loop) >= start + LIMIT_SHUTDOWN_SILENT_MS;
+		globalconf.http1.callbacks.foreach_request(ctx, stop_http1_conn, &close_silent);
+		n1 = conns_count(&ctx->http1._conns);
+		n2 = conns_count(&ctx->http2._conns);
+		if ((n1 == 0 && n2 == 0 && loop->inflight == 0) || h2o_now(ctx->loop) >= deadline)
+			break;
+		h2o_evloop_run(ctx->loop, 100);
+	}
+	if (n1 + n2 + loop->inflight > 0)
+		log_info("event=stop_grace_ended loop=%d http1=%zu http2=%zu jobs=%zu", loop->index,
+		         n1, n2, loop->inflight);
+}
+
 static void *
 loop_main(void *arg)
 {
 	struct loop *loop = arg;
-	time_t deadline;
 
 	/* Everything h2o of this loop is made on its own thread: h2o 2.2 recycles a socket's
 	 * buffers through the free list of the thread that created it, which is not shared
@@ -613,18 +769,7 @@ loop_main(void *arg)
 
 	while (!atomic_load(&loop->stop))
 		h2o_evloop_run(loop->ctx.loop, INT32_MAX);
-
-	/* Stop accepting, close idle connections, finish what is in flight. */
-	h2o_socket_read_stop(loop->listener);
-	h2o_socket_close(loop->listener);
-	loop->listener = NULL;
-	h2o_context_request_shutdown(&loop->ctx);
-	deadline = time(NULL) + LIMIT_SHUTDOWN_GRACE_S;
-	while (loop->inflight > 0 && time(NULL) < deadline)
-		h2o_evloop_run(loop->ctx.loop, 100);
-	/* Let the last answers reach their sockets. */
-	for (int i = 0; i < 5; i++)
-		h2o_evloop_run(loop->ctx.loop, 10);
+	loop_stop(loop);
 	return NULL;
 }
 
@@ -638,12 +783,20 @@ server_run(struct app *app, const struct server_config *cfg)
 	h2o_hostconf_t *hostconf;
 	h2o_pathconf_t *pathconf;
 	h2o_handler_t *handler;
+	h2o_filter_t *filter;
 	struct loop *loops;
 	int n = cfg->nloops > 0 ? cfg->nloops : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int rc = ST_OK, sig;
 	size_t www_n, www_bytes;
 	sigset_t set;
 
+	/* h2o reads a body whole before the route is known: no route may accept more. */
+	for (size_t i = 0; i < routes_n; i++) {
+		if (routes[i].body_max > LIMIT_BODY_GLOBAL) {
+			log_error("event=route_body_over_global path=\"%s\"", routes[i].pattern);
+			return ST_INTERNAL;
+		}
+	}
 	if (n < 1)
 		n = 1;
 	if (n > LIMIT_LOOPS_MAX)
@@ -670,6 +823,8 @@ server_run(struct app *app, const struct server_config *cfg)
 	pathconf = h2o_config_register_path(hostconf, "/", 0);
 	handler = h2o_create_handler(pathconf, sizeof(*handler));
 	handler->on_req = on_req;
+	filter = h2o_create_filter(&hostconf->fallback_path, sizeof(*filter));
+	filter->on_setup_ostream = early_error_setup;
 	static_files_register_headers(pathconf);
 	if (static_files_load(cfg->www, &www) != ST_OK) {
 		if (ssl_ctx != NULL)

@@ -4,7 +4,9 @@
  *
  * The store holds the same sessions (hashes only) so they survive a restart; this table is
  * loaded from it at start and changed only after the writer committed the change. One session
- * per user (SPEC §3): putting a user's session replaces their previous one.
+ * per user (SPEC §3): putting a user's session replaces their previous one. Each request's
+ * next sign-in step is worked out here, from what the session's user has done and the terms
+ * version the table keeps fresh (session_cache_watch_start).
  */
 #ifndef GUICHET_SESSIONS_H
 #define GUICHET_SESSIONS_H
@@ -19,13 +21,27 @@
 /* What a signed-in user must do before anything else (the "next" of SPEC §16). */
 enum next_step { NEXT_NONE = 0, NEXT_CHANGE_PASSWORD, NEXT_ACCEPT_TERMS };
 
+/* What a user has done of the sign-in steps: what their next step is computed from, at
+ * sign-in and again at every request (new terms or the 90 days reach live sessions too). */
+struct session_steps {
+	bool must_change;        /* first sign-in, or a password reset by an administrator */
+	int64_t password_set_at; /* its 90 days count from here */
+	int terms_accepted;      /* the version of the terms of use they accepted; 0: none */
+};
+
+/* The one rule (SPEC §3): change the password first (forced, or older than 90 days at now_us),
+ * then accept the terms of use if terms_version is newer than the ones accepted. */
+enum next_step session_next_step(const struct session_steps *steps, int terms_version,
+                                 int64_t now_us);
+
 struct session {
 	int64_t id;
 	int64_t brand_id;
 	int64_t user_id;
 	int64_t node_id;
 	enum profile profile;
-	enum next_step next;
+	struct session_steps steps;
+	enum next_step next; /* computed from steps at each use (session_cache_use) */
 	char login[65];
 	char name[81];
 	char email[255];
@@ -39,6 +55,7 @@ struct session {
 };
 
 struct session_cache;
+struct work;
 
 /* "change_password", "accept_terms", or NULL for NEXT_NONE. Static. */
 const char *next_step_name(enum next_step n);
@@ -49,10 +66,25 @@ void session_cache_free(struct session_cache *c);
 /* Adds s (copied), replacing any session of the same user. */
 void session_cache_put(struct session_cache *c, const struct session *s);
 
+/* The current version of the terms of use as the table knows it, which session_cache_use
+ * compares each session's accepted version with. terms_seen tells it a version read from the
+ * store; the table keeps the highest it was told: versions only go up (`guichetd terms`
+ * refuses a lower one), so a reading that arrives late never brings an older one back. */
+void session_cache_terms_seen(struct session_cache *c, int version);
+
+/* New terms reach live sessions: `guichetd terms`, another process, writes the version in
+ * the store, and every SESSION_TERMS_EVERY_MS a job on a reader of w reads it again into the
+ * table (a thread of its own waits between readings). watch_stop (which does nothing when
+ * it did not start) must come before w stops. watch_start: ST_OK or ST_INTERNAL. */
+#define SESSION_TERMS_EVERY_MS 1000
+int session_cache_watch_start(struct session_cache *c, struct work *w) WUR;
+void session_cache_watch_stop(struct session_cache *c);
+
 /* Finds the session of a token hash at now_us. A session idle for more than idle_us, or older
  * than max_us, is ended here (removed; *ended set). Otherwise its last_seen_at becomes now_us,
  * *out receives a copy, and *persist tells whether the store should hear of it (once a
- * minute). Returns ST_OK or ST_AUTH. */
+ * minute); out->next is its next sign-in step at now_us with the current terms version.
+ * Returns ST_OK or ST_AUTH. */
 int session_cache_use(struct session_cache *c, const unsigned char token_hash[32], int64_t now_us,
                       int64_t idle_us, int64_t max_us, struct session *out, bool *persist,
                       bool *ended);
@@ -61,10 +93,15 @@ int session_cache_use(struct session_cache *c, const unsigned char token_hash[32
 int session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                           struct session *out);
 
-/* Removes the session of a user; sets the next step of a user's session. */
+/* Removes the session of a user. */
 void session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id);
-void session_cache_set_next(struct session_cache *c, int64_t brand_id, int64_t user_id,
-                            enum next_step next);
+/* Records in a user's session, if they have one, a password changed at at_us, or the version
+ * of the terms they accepted. Each changes only its own step, so two answers arriving in any
+ * order leave both done. */
+void session_cache_password_changed(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                                    int64_t at_us);
+void session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                                  int version);
 /* Sets the name, e-mail and time zone of a user's session, if they have one (after an edit). */
 void session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                             const char *name, const char *email, const char *time_zone);

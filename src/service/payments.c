@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "domain/calendar.h"
 #include "service/payments.h"
 
 static void
@@ -123,8 +122,6 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 		t->acq = ACQ_NA;
 		t->amount_current = 0;
 	} else {
-		int days = rq->deferral_days >= 0 ? rq->deferral_days : c.deferral_days;
-
 		t->status = TXS_ACCEPTED;
 		t->accepted_at = now_us;
 		t->tds_guaranteed =
@@ -133,7 +130,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 			t->acq = ACQ_AWAITING_CAPTURE;
 		} else {
 			t->acq = ACQ_TO_SEND;
-			t->bank_day = cal_business_day(now_us) + days;
+			t->bank_day = txn_bank_day(now_us, c.deferral_days, rq->deferral_days);
 		}
 	}
 

@@ -13,11 +13,6 @@
 #include "domain/money.h"
 #include "service/settlement.h"
 
-/* A contract's due transactions lie on pages shared with every other contract's: with this
- * much page cache, a page read for one batch is still there for the next, and a batch's
- * changes reach the log once, at its commit. */
-#define SETTLEMENT_CACHE_MIB 256
-
 struct due {
 	int64_t brand_id, contract_id;
 };
@@ -180,7 +175,7 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 		          strerror(errno));
 		return ST_STORE;
 	}
-	rc = ops->cache_size(st, SETTLEMENT_CACHE_MIB);
+	rc = ops->use_for(st, STORE_USE_BATCH);
 	if (rc == ST_OK)
 		rc = ops->batch_due_each(st, day, due_add, &due);
 	for (size_t i = 0; rc == ST_OK && i < due.n; i++) {

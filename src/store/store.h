@@ -41,7 +41,7 @@ struct idem {
 	int64_t brand_id;
 	int64_t shop_id;
 	const char *key;          /* lent */
-	unsigned char digest[32]; /* of method, path and body */
+	unsigned char digest[32]; /* keyed, of method, path and body (crypto_request_digest) */
 	int http_status;
 	char *response; /* get: heap, the caller frees; put: lent */
 	int64_t created_at;
@@ -79,6 +79,10 @@ struct session_row {
 	int64_t last_seen_at;
 };
 
+/* The longest details an action-log row reads back: a user change lists every field, before
+ * and after (api/users.c). */
+#define ACTION_DETAILS_MAX 2048
+
 /* One entry of the action log (SPEC §13). */
 struct action {
 	int64_t brand_id;
@@ -89,6 +93,8 @@ struct action {
 	const char *user_email;
 	const char *action; /* "sign_in", "sign_in_failed", "locked", ... */
 	const char *details;
+	int64_t target_user_id;   /* the user the action was done to; 0: none */
+	const char *target_login; /* NULL when none */
 };
 
 /* A user as the users page lists them (Vision manual §11.1). */
@@ -116,7 +122,7 @@ struct action_query {
 	int64_t brand_id;
 	int64_t from, to;
 	int64_t node_id;    /* only actions of users of this node and below, and the system\'s */
-	int64_t user_id;    /* 0: anyone */
+	int64_t user_id;    /* who did the action or was its target; 0: anyone */
 	const char *action; /* NULL: any */
 	int64_t after_id;   /* keyset paging: entries with a smaller id (newest first) */
 	int limit;
@@ -130,7 +136,9 @@ struct action_row {
 	char user_name[81];
 	char user_email[255];
 	char action[41];
-	char details[256];
+	char details[ACTION_DETAILS_MAX];
+	int64_t target_user_id; /* 0: none */
+	char target_login[65];
 };
 
 /* A transaction search (SPEC §5): every filter is optional but the period; newest first,
@@ -282,19 +290,24 @@ typedef int (*store_session_cb)(void *arg, const struct session_row *s);
 typedef int (*store_hash_cb)(void *arg, const char *password_hash);
 typedef int (*store_history_cb)(void *arg, const struct history *h);
 
+/* What a writing connection is for; the backend tunes itself to it (store_ops.use_for). */
+enum store_use {
+	/* The server's writer: many statements of a few rows each, every commit durable. */
+	STORE_USE_PAYMENTS,
+	/* A long job that reads and changes much in one go (the télécollecte): more cache. */
+	STORE_USE_BATCH,
+	/* An installer writing millions of rows in large transactions (guichetd demo): commits
+	 * need not be durable one by one (a crash may lose the last ones, never break the
+	 * database). Never for the server. */
+	STORE_USE_BULK,
+};
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
-	/* For an installer writing millions of rows in large transactions (guichetd demo): more
-	 * memory, and the log synced at checkpoints rather than at every commit (a crash can
-	 * lose the last transactions, never break the file). Never for the server. */
-	int (*bulk_mode)(struct store *st);
-	/* For a connection whose statements each change a few rows (the server's writer):
-	 * statement journals in memory. Not for a connection that may change a million rows in
-	 * one statement (the télécollecte, migrations): those journals would be as large. */
-	int (*short_statements)(struct store *st);
-	/* The connection's page cache, in MiB. */
-	int (*cache_size)(struct store *st, int mib);
+	/* Tells the backend what this connection is for (enum store_use), so it may size its
+	 * caches and journals to fit. Called once, after store_open. */
+	int (*use_for)(struct store *st, enum store_use use);
 
 	/* Transactions. begin(write) takes the write lock at once for writers. */
 	int (*begin)(struct store *st, bool write);
@@ -362,10 +375,13 @@ struct store_ops {
 	/* Users and sign-in. user_by_login: ST_NOTFOUND when no such login. */
 	int (*user_by_login)(struct store *st, const char *login, struct user_auth *out);
 	int (*user_get)(struct store *st, int64_t brand_id, int64_t id, struct user_auth *out);
-	/* Counts a failed sign-in; locks the account when it reaches max. *locked: it is now. */
+	/* Counts a failed sign-in against the current count, in one statement, and locks the
+	 * account when it reaches max (*locked: it is now). ST_LOCKED, nothing counted, when the
+	 * account was already locked. */
 	int (*user_sign_in_failed)(struct store *st, int64_t brand_id, int64_t id, int max,
 	                           bool *locked);
-	/* A successful sign-in: failures forgotten, last sign-in and count updated. */
+	/* A successful sign-in: failures forgotten, last sign-in and count updated. ST_LOCKED,
+	 * nothing changed, when the account is locked (or gone). */
 	int (*user_signed_in)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 	/* Sets the password hash (the old one goes to the history) and must_change. */
 	int (*user_password_set)(struct store *st, int64_t brand_id, int64_t id, const char *hash,
@@ -448,6 +464,12 @@ struct store_ops {
 	int (*api_error_add)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,
 	                     const char *method, const char *path, int http_status,
 	                     const char *code);
+
+	/* Retention (jobs/retention.c): each deletes at most limit of its rows created before
+	 * the instant before, every brand; *done: how many. Idempotency keys (SPEC §4, kept at
+	 * least 24 h) and the error log (SPEC §14, the last 3 days). */
+	int (*idem_purge)(struct store *st, int64_t before, int limit, int *done);
+	int (*api_error_purge)(struct store *st, int64_t before, int limit, int *done);
 };
 
 struct store {

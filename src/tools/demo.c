@@ -522,7 +522,8 @@ print_result(const struct demo_options *opt, char passwords[][24], char logins[]
 		                                       demo_shops[i].shop.name, "hmac_key", hex));
 	}
 	crypto_wipe(hex, sizeof(hex));
-	o = json_pack("{s:o, s:o, s:I}", "users", users, "shops", shops, "transactions",
+	o = json_pack("{s:s, s:o, s:o, s:I}", "pspid", opt->pspid ? opt->pspid : "GUICHETDEMO",
+	              "users", users, "shops", shops, "transactions",
 	              (json_int_t)opt->transactions);
 	if (opt->json) {
 		s = json_dumps(o, JSON_COMPACT);
@@ -567,7 +568,7 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 			c->sealed_len = crypto_card_seal(c->sealed, c->digits, 0, keys);
 		}
 
-	rc = ops->bulk_mode(st);
+	rc = ops->use_for(st, STORE_USE_BULK);
 	if (rc == ST_OK)
 		rc = ops->begin(st, true);
 	if (rc != ST_OK)

@@ -119,6 +119,9 @@ export async function newPage(context) {
 export async function signIn(page, login, password) {
   await page.goto(`${base}/#/signin`);
   await page.reload(); // a fresh form, whatever the page showed before
+  await page.locator('#signin-form').waitFor();
+  // This browser may have used the account-id form last (pages/signin.js keeps it).
+  if (await page.locator('#signin-login').isHidden()) await page.locator('#signin-mode').click();
   await page.locator('#signin-login').fill(login);
   await page.locator('#signin-password').fill(password);
   const answer = page.waitForResponse(

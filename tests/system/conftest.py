@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -63,6 +62,11 @@ class Server:
         self.proc = None
 
     def start(self, *extra):
+        # Under TLS (--tls-cert), the base URL is https and requests check the server's
+        # certificate against that file (self.verify): give it a subjectAltName of 127.0.0.1.
+        tls = '--tls-cert' in extra
+        self.verify = extra[extra.index('--tls-cert') + 1] if tls else True
+        self.base = f'{"https" if tls else "http"}://127.0.0.1:{self.port}'
         self.log = open(self.log_path, 'ab')
         self.proc = subprocess.Popen(
             [GUICHETD, 'serve', '--db', self.db, '--listen', f'127.0.0.1:{self.port}',
@@ -73,7 +77,8 @@ class Server:
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
-                if requests.get(self.base + '/healthz', timeout=1).status_code == 200:
+                if requests.get(self.base + '/healthz', timeout=1,
+                                verify=self.verify).status_code == 200:
                     return self
             except requests.ConnectionError:
                 pass

@@ -4,6 +4,7 @@ that validates against the documented schema, and the documented signature heade
 
 No jsonschema package here: validate() below implements the subset of JSON Schema the
 document uses, and test_document_uses_only_supported_keywords keeps it that way."""
+import datetime
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import sqlite3
 import subprocess
 import time
 import uuid
+import zoneinfo
 
 import pytest
 import yaml
@@ -292,16 +294,29 @@ def created(doc, server, **kw):
     return check(doc, server, 'POST', '/api/v1/payments', r)
 
 
+def paris_days_plus(days, before):
+    """The bank dates a payment made between before and now may get: Paris day + days."""
+    now = datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
+    return {(d + datetime.timedelta(days=days)).isoformat() for d in (before, now)}
+
+
 def scenario_create(doc, server):
     for card in ('4111111111111111', '5555555555554444', '378282246310005'):
+        before = datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
         p = created(doc, server, card=card)
         assert p['status'] == 'accepted' and p['acquirer_status'] == 'to_send'
+        # The demo's first shop: contracts without deferral, sent to the bank today.
+        assert p['bank_date'] in paris_days_plus(0, before)
     p = created(doc, server, card='4000000000000002')
     assert (p['status'], p['refusal_reason']) == ('refused', 'declined')
     p = created(doc, server, capture='manual')
     assert p['acquirer_status'] == 'awaiting_capture' and p['bank_date'] is None
+    before = datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
     p = created(doc, server, deferral_days=3, customer_country='BE')
     assert p['customer_country'] == 'BE'
+    assert p['bank_date'] in paris_days_plus(3, before)
+    g = server.api('GET', f"/api/v1/payments/{p['id']}").json()
+    assert g['bank_date'] == p['bank_date']
     body = dict(doc['paths']['/api/v1/payments']['post']['requestBody']['content']
                 ['application/json']['example'], order_ref='EX-' + uuid.uuid4().hex[:8])
     r = server.api('POST', '/api/v1/payments', body)

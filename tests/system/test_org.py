@@ -119,7 +119,7 @@ def test_node_outside_the_scope_is_not_found(org, tmp_path):
     assert tree[0]['id'] == export_group and len(tree) == 2
     france = node(org, 'Boutiques France')
     for path in (f'/bo/api/transactions?{WIDE}&node={france}', f'/bo/api/contracts?node={france}',
-                 f'/bo/api/stats?from=2026-01-01&to=2026-01-31&node=1'):
+                 '/bo/api/stats?from=2026-01-01&to=2026-01-31&node=1'):
         assert get(org, path, session=paul).status_code == 404, path
     france_contract = q(org, 'SELECT c.id FROM contract c JOIN node n ON n.id = c.shop_id '
                              'WHERE n.parent_id = ?', (france,))[0][0]

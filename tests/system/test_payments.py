@@ -1,9 +1,12 @@
 """The merchant API through HTTP (SPEC §4, §16): signed payments in, decided, recorded; every
 refused case answers clearly and records nothing."""
+import datetime
+import hashlib
 import json
 import sqlite3
 import threading
 import uuid
+import zoneinfo
 
 import pytest
 
@@ -18,6 +21,38 @@ def count_txn(server):
 def count_idem(server):
     with sqlite3.connect(server.db) as db:
         return db.execute('SELECT count(*) FROM idempotency').fetchone()[0]
+
+
+def paris_today():
+    return datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
+
+
+def bank_dates(server, deferral_days=None, shop=0):
+    """The bank date of an auto capture, in the answer and in the details, and the Paris
+    days the request ran between (a test running across midnight accepts either)."""
+    extra = {} if deferral_days is None else {'deferral_days': deferral_days}
+    first = paris_today()
+    r = server.pay(shop=shop, **extra)
+    last = paris_today()
+    assert r.status_code == 201, r.text
+    p = r.json()
+    assert (p['status'], p['acquirer_status']) == ('accepted', 'to_send')
+    g = server.api('GET', f"/api/v1/payments/{p['id']}", shop=shop).json()
+    assert g['bank_date'] == p['bank_date']
+    return datetime.date.fromisoformat(p['bank_date']), first, last
+
+
+@pytest.mark.parametrize('shop,deferral_days,days', [
+    (0, None, 0),   # demo shop 001: its contracts defer 0 days
+    (1, None, 2),   # demo shop 002: 2 days
+    (1, 0, 0),      # the payment's own deferral wins, 0 included
+    (0, 5, 5),
+    (1, 30, 30),
+])
+def test_bank_date_of_an_auto_capture(server, shop, deferral_days, days):
+    """SPEC §4: sent to the bank after the contract's deferral days, or the payment's own."""
+    bank, first, last = bank_dates(server, deferral_days, shop)
+    assert bank in (first + datetime.timedelta(days=days), last + datetime.timedelta(days=days))
 
 
 def test_accepted_visa_and_mastercard(server):
@@ -219,6 +254,44 @@ def test_concurrent_replays_pay_once(server):
     assert all(a.status_code in (201, 409) for a in answers)
 
 
+def test_idempotency_digest_is_keyed(server):
+    """Regression: the idempotency record held an unkeyed BLAKE2b of the request, whose body
+    carries the card number and CVV; with the answer stored beside it (masked number, expiry,
+    amount), both could be found again by trying the few numbers and CVVs that fit. The
+    digest is now keyed with a subkey of the data key, kept outside the database."""
+    key = 'keyed-' + uuid.uuid4().hex
+    card = '5555555555554444'
+    data = json.dumps({'amount': 4242, 'currency': 'EUR', 'order_ref': 'KEYED-1',
+                       'card': {'number': card, 'expiry': '1230', 'cvv': '737'}}).encode()
+    r = server.api('POST', '/api/v1/payments', raw=data, headers={'Idempotency-Key': key})
+    assert r.status_code == 201, r.text
+    with sqlite3.connect(server.db) as db:
+        (digest,) = db.execute('SELECT request_digest FROM idempotency WHERE key = ?',
+                               (key,)).fetchone()
+    message = b'POST /api/v1/payments\n' + data
+    unkeyed = [hashlib.blake2b(message, digest_size=32).digest(),
+               hashlib.blake2b(data, digest_size=32).digest(),
+               hashlib.sha256(message).digest(), hashlib.sha256(data).digest()]
+    # Nor a plain hash of the card number anywhere (fingerprints are keyed too).
+    unkeyed += [hashlib.blake2b(card.encode(), digest_size=32).digest(),
+                hashlib.sha256(card.encode()).digest()]
+    assert len(digest) == 32 and digest not in unkeyed
+    raw = b''
+    for name in (server.db, server.db + '-wal'):
+        try:
+            with open(name, 'rb') as f:
+                raw += f.read()
+        except FileNotFoundError:
+            pass
+    assert [h.hex() for h in unkeyed if h in raw] == []
+    # The keyed digest still tells a replay from another request.
+    again = server.api('POST', '/api/v1/payments', raw=data, headers={'Idempotency-Key': key})
+    assert (again.status_code, again.json()) == (201, r.json())
+    other = server.api('POST', '/api/v1/payments', raw=data.replace(b'737', b'738'),
+                       headers={'Idempotency-Key': key})
+    assert other.status_code == 409 and other.json()['error'] == 'idempotency_conflict'
+
+
 def test_validation_failures_are_not_remembered(server):
     key = 'bad-' + uuid.uuid4().hex
     before = count_idem(server)
@@ -231,18 +304,50 @@ def test_validation_failures_are_not_remembered(server):
 
 
 def test_bad_idempotency_key(server):
-    r = server.pay(headers={'Idempotency-Key': 'x' * 256})
-    assert r.status_code == 400 and r.json()['error'] == 'bad_idempotency_key'
-    r = server.pay(headers={'Idempotency-Key': 'with space'})
-    assert r.status_code == 400
+    for key in ('x' * 256, 'with space'):
+        r = assert_nothing_recorded(server, lambda: server.pay(headers={'Idempotency-Key': key}))
+        assert r.status_code == 400 and r.json()['error'] == 'bad_idempotency_key'
 
 
 # -- refused requests record nothing ---------------------------------------------------------
 
-def assert_nothing_recorded(server, fn):
-    before = count_txn(server)
+FTS_SHADOWS = ('_data', '_idx', '_content', '_docsize', '_config')
+
+
+def row_counts(server):
+    """Rows of every table but SQLite's own, the search's FTS5 indexes and their shadow
+    tables (fed by the indexer job on its own time)."""
+    with sqlite3.connect(server.db) as db:
+        tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+        fts = [n for n, sql in tables if sql.upper().startswith('CREATE VIRTUAL TABLE')]
+        skip = set(fts) | {v + s for v in fts for s in FTS_SHADOWS}
+        return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]
+                for n, _ in tables if not n.startswith('sqlite_') and n not in skip}
+
+
+def writer_barrier(server):
+    """Waits until every write queued so far is committed: the error log is written without
+    anyone waiting for it, and the writer runs its queue in order, so the answer of a later
+    job through it (a cancel of no payment: 404, nothing written) comes after that commit."""
+    r = server.api('POST', '/api/v1/payments/999999999999/cancel')
+    assert r.status_code == 404, r.text
+
+
+def assert_nothing_recorded(server, fn, error_log=None):
+    """fn's request is refused and changes no table; the error log (api_error) is only
+    checked when error_log says how many entries the refusal adds (SPEC §4: one for a
+    missing or wrong signature of a known shop)."""
+    writer_barrier(server)
+    before = row_counts(server)
     r = fn()
-    assert count_txn(server) == before
+    writer_barrier(server)
+    after = row_counts(server)
+    assert before.keys() == after.keys() and 'txn' in before and 'idempotency' in before
+    if error_log is not None:
+        assert after['api_error'] == before['api_error'] + error_log
+    changed = {t: (before[t], after[t]) for t in before
+               if t != 'api_error' and before[t] != after[t]}
+    assert changed == {}, 'rows added or removed by a refused request'
     body = r.json()
     assert set(body) >= {'error', 'message'} and body['message']
     return r
@@ -313,13 +418,13 @@ def test_oversized_body(server):
 def test_unknown_shop(server):
     fake = {'site': '0000000', 'rang': '999', 'hmac_key': server.shop()['hmac_key']}
     r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', VALID,
-                                                           shop=fake))
+                                                           shop=fake), error_log=0)
     assert r.status_code == 401 and r.json()['error'] == 'unknown_shop'
 
 
 def test_wrong_signature(server):
     r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', VALID,
-                                                           signature='00' * 64))
+                                                           signature='00' * 64), error_log=1)
     assert r.status_code == 401 and r.json()['error'] == 'bad_signature'
     assert 'X-Guichet-Signature' not in r.headers
 
@@ -327,22 +432,39 @@ def test_wrong_signature(server):
 def test_another_shops_key(server):
     other = server.shop(1)['hmac_key']
     r = assert_nothing_recorded(server, lambda: server.api('POST', '/api/v1/payments', VALID,
-                                                           key=other))
+                                                           key=other), error_log=1)
     assert r.status_code == 401
 
 
 @pytest.mark.parametrize('sig', ['', 'zz' * 64, 'ab', '00' * 65])
 def test_malformed_signature(server, sig):
     r = assert_nothing_recorded(server, lambda: server.api(
-        'POST', '/api/v1/payments', VALID, signature=sig))
+        'POST', '/api/v1/payments', VALID, signature=sig), error_log=1)
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize('header', ['X-Guichet-Signature', 'X-Guichet-Site', 'X-Guichet-Rang'])
-def test_missing_authentication_header(server, header):
+@pytest.mark.parametrize('header,error_log', [
+    ('X-Guichet-Signature', 1),     # the shop is known: its error log has it
+    ('X-Guichet-Site', 0), ('X-Guichet-Rang', 0),
+])
+def test_missing_authentication_header(server, header, error_log):
     r = assert_nothing_recorded(server, lambda: server.api(
-        'POST', '/api/v1/payments', VALID, headers={header: None}))
+        'POST', '/api/v1/payments', VALID, headers={header: None}), error_log=error_log)
     assert r.status_code == 401 and r.json()['error'] == 'missing_signature'
+
+
+@pytest.mark.parametrize('op,body,field', [
+    ('capture', {'amount': 'all'}, 'amount'),
+    ('capture', {'amount': 0}, 'amount'),
+    ('refund', {'amount': 1.5}, 'amount'),
+    ('cancel', {'amount': 100}, 'amount'),
+    ('capture', {'amount': 100, 'why': 'x'}, 'why'),
+])
+def test_invalid_operation_bodies(server, op, body, field):
+    p = server.pay(capture='manual').json()
+    r = assert_nothing_recorded(server, lambda: server.api(
+        'POST', f"/api/v1/payments/{p['id']}/{op}", body))
+    assert r.status_code == 400 and r.json().get('field') == field, r.text
 
 
 def test_signature_is_case_insensitive_hex(server):

@@ -1,8 +1,10 @@
 """Back-office sign-in through HTTP (SPEC §3, §16): passwords, lockout, first-sign-in steps,
 one session per login, idle and absolute limits, CSRF, sign-out, the action log."""
+import json
 import os
 import sqlite3
 import subprocess
+import threading
 import time
 
 import pytest
@@ -60,6 +62,9 @@ def test_first_sign_in_steps_in_order(server):
     who = s.get(server.base + '/bo/api/session').json()
     assert who['next'] == 'change_password' and who['device'] == 'Poste accueil'
     # The terms cannot come first: the password goes first, then the terms.
+    t = s.post(server.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf},
+               json={'accept': True})
+    assert t.status_code == 403 and t.json()['error'] == 'change_password', t.text
     p = s.post(server.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
                json={'old': password_of(server, 'demo.entry'), 'new': NEW_PASSWORD})
     assert p.status_code == 200 and p.json()['next'] == 'accept_terms'
@@ -230,8 +235,28 @@ def test_ingenico_form(tmp_path):
             'pspid': 'OTHERBRAND', 'user_id': 'demo.consultation', 'password': pw,
             'takeover': True})
         assert r.status_code == 401 and r.json()['error'] == 'bad_credentials'
+        # The right password with another account's id is a failed sign-in of this user,
+        # in the brand's log and counted towards the lock.
+        time.sleep(0.2)
+        with sqlite3.connect(srv.db) as db:
+            row = db.execute("SELECT a.details, u.failed_attempts FROM action_log a "
+                             "JOIN user u ON u.id = a.user_id WHERE u.login = ? "
+                             "ORDER BY a.id DESC LIMIT 1", ('demo.consultation',)).fetchone()
+        assert row == ('wrong account id (PSPID)', 1)
+        # A user id that exists nowhere: no account to log it in, the server's log has it
+        # (without the typed id).
+        r = requests.post(srv.base + '/bo/api/session', json={
+            'pspid': 'GUICHETDEMO', 'user_id': 'nobody.here', 'password': pw})
+        assert r.status_code == 401 and r.json()['error'] == 'bad_credentials'
+        r = requests.post(srv.base + '/bo/api/session', json={
+            'login': 'nobody.else', 'password': pw})
+        assert r.status_code == 401
     finally:
         assert srv.stop() == 0
+    log = srv.read_log()
+    assert 'event=sign_in_failed reason=unknown_user_id' in log
+    assert 'event=sign_in_failed reason=unknown_login' in log
+    assert 'nobody' not in log
 
 
 def test_idle_timeout_ends_the_session(tmp_path):
@@ -307,3 +332,242 @@ def test_action_log_is_append_only(server):
             db.execute("UPDATE action_log SET action = 'x'")
         with pytest.raises(sqlite3.DatabaseError, match='append-only'):
             db.execute('DELETE FROM action_log')
+
+
+STATS = '/bo/api/stats?from=2026-01-01&to=2026-01-31'
+
+
+def test_data_routes_wait_for_every_step(tmp_path):
+    """Until `next` is null, a route outside the sign-in steps answers 403 with the step."""
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        s, r = sign_in(srv, 'demo.action')
+        h = {'X-CSRF-Token': r.json()['csrf']}
+        for step in ('change_password', 'accept_terms'):
+            assert s.get(srv.base + '/bo/api/session').json()['next'] == step
+            for path in (STATS, '/bo/api/transactions?from=2026-01-01&to=2026-01-31',
+                         '/bo/api/me'):
+                g = s.get(srv.base + path)
+                assert g.status_code == 403 and g.json()['error'] == step, (path, g.text)
+            if step == 'change_password':
+                t = s.post(srv.base + '/bo/api/terms', headers=h, json={'accept': True})
+                assert t.status_code == 403 and t.json()['error'] == 'change_password'
+                p = s.post(srv.base + '/bo/api/password', headers=h,
+                           json={'old': password_of(srv, 'demo.action'), 'new': NEW_PASSWORD})
+                assert p.status_code == 200 and p.json()['next'] == 'accept_terms'
+        t = s.post(srv.base + '/bo/api/terms', headers=h, json={'accept': True})
+        assert t.status_code == 200 and t.json()['next'] is None
+        assert s.get(srv.base + STATS).status_code == 200
+        assert actions(srv, 'demo.action') == ['sign_in', 'password_changed', 'terms_accepted']
+    finally:
+        assert srv.stop() == 0
+
+
+def test_a_restart_keeps_the_steps_still_to_do(tmp_path):
+    """Regression: after a restart, a session that still had to accept the terms (or whose
+    password had expired) got 200 on the data routes."""
+    srv = Server(str(tmp_path), transactions=0).start()
+    terms, r = sign_in(srv, 'demo.action')
+    p = terms.post(srv.base + '/bo/api/password', headers={'X-CSRF-Token': r.json()['csrf']},
+                   json={'old': password_of(srv, 'demo.action'), 'new': NEW_PASSWORD})
+    assert p.json()['next'] == 'accept_terms'
+    expired, _ = ready_user(srv, 'demo.admin')
+    assert expired.get(srv.base + STATS).status_code == 200
+    assert srv.stop() == 0
+    with sqlite3.connect(srv.db) as db:
+        db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
+                   (int((time.time() - 91 * 86400) * 1e6),))
+    srv.start()
+    try:
+        for s, step in ((terms, 'accept_terms'), (expired, 'change_password')):
+            assert s.get(srv.base + '/bo/api/session').json()['next'] == step
+            g = s.get(srv.base + STATS)
+            assert g.status_code == 403 and g.json()['error'] == step, g.text
+    finally:
+        assert srv.stop() == 0
+
+
+def wait_for_next(srv, s, step, seconds=10):
+    deadline = time.time() + seconds
+    while True:
+        nxt = s.get(srv.base + '/bo/api/session').json()['next']
+        if nxt == step or time.time() > deadline:
+            return nxt
+        time.sleep(0.1)
+
+
+def test_new_terms_reach_live_sessions(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        s, csrf = ready_user(srv, 'demo.admin')
+        assert s.get(srv.base + STATS).status_code == 200
+        out = subprocess.run([GUICHETD, 'terms', '--db', srv.db, '--version', '2'],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        # The server reads the version again every second (SESSION_TERMS_EVERY_MS).
+        assert wait_for_next(srv, s, 'accept_terms') == 'accept_terms'
+        g = s.get(srv.base + STATS)
+        assert g.status_code == 403 and g.json()['error'] == 'accept_terms'
+        t = s.post(srv.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf},
+                   json={'accept': True})
+        assert t.status_code == 200 and t.json()['next'] is None
+        assert s.get(srv.base + STATS).status_code == 200
+        # Versions only go up: a lower one is refused and changes nothing.
+        out = subprocess.run([GUICHETD, 'terms', '--db', srv.db, '--version', '1'],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2 and 'version 2' in out.stderr
+        assert s.get(srv.base + '/bo/api/terms').json()['version'] == 2
+    finally:
+        assert srv.stop() == 0
+
+
+def test_password_expiry_reaches_live_sessions(tmp_path):
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        s, csrf = ready_user(srv, 'demo.admin')
+        s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': csrf})
+        # The password turns 90 days old 4 s from now, while the session is live.
+        with sqlite3.connect(srv.db) as db:
+            db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
+                       (int((time.time() - 90 * 86400 + 4) * 1e6),))
+        s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
+        assert r.json()['next'] is None
+        assert s.get(srv.base + STATS).status_code == 200
+        assert wait_for_next(srv, s, 'change_password') == 'change_password'
+        g = s.get(srv.base + STATS)
+        assert g.status_code == 403 and g.json()['error'] == 'change_password'
+        p = s.post(srv.base + '/bo/api/password', headers={'X-CSRF-Token': r.json()['csrf']},
+                   json={'old': NEW_PASSWORD, 'new': 'Goeland-Tramway-2027'})
+        assert p.status_code == 200 and p.json()['next'] is None
+        assert s.get(srv.base + STATS).status_code == 200
+    finally:
+        assert srv.stop() == 0
+
+
+def test_parallel_attempts_cannot_beat_the_lockout(tmp_path):
+    """Regression: 5 wrong and 1 right password sent at once counted failures past the lock
+    and opened a session after it. The writer puts attempts in one order: 3 failures lock,
+    and nothing after the lock counts or opens anything."""
+    srv = Server(str(tmp_path), transactions=0).start()
+    login = 'demo.consultation'
+    right = password_of(srv, login)
+    try:
+        for attempt in range(3):
+            with sqlite3.connect(srv.db) as db:
+                db.execute('UPDATE user SET locked = 0, failed_attempts = 0 WHERE login = ?',
+                           (login,))
+                mark = db.execute('SELECT coalesce(max(id), 0) FROM action_log').fetchone()[0]
+            passwords = [f'wrong-password-{attempt}-{i}' for i in range(6)] + [right]
+            statuses = [None] * len(passwords)
+            start = threading.Barrier(len(passwords))
+
+            def attempt_one(i):
+                start.wait()
+                r = requests.post(srv.base + '/bo/api/session', timeout=60, json={
+                    'login': login, 'password': passwords[i], 'takeover': True})
+                statuses[i] = r.status_code
+
+            threads = [threading.Thread(target=attempt_one, args=(i,))
+                       for i in range(len(passwords))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            with sqlite3.connect(srv.db) as db:
+                locked, failed = db.execute('SELECT locked, failed_attempts FROM user '
+                                            'WHERE login = ?', (login,)).fetchone()
+                log = db.execute('SELECT action, at FROM action_log WHERE id > ? AND '
+                                 'user_login = ? ORDER BY id', (mark, login)).fetchall()
+                session = db.execute('SELECT s.created_at FROM session s JOIN user u ON '
+                                     'u.id = s.user_id WHERE u.login = ?', (login,)).fetchone()
+            names = [a for a, _ in log]
+            assert locked == 1 and failed == 3, (locked, failed, names)
+            lock = names.index('account_locked')
+            # The 3 failures of this lock cycle (since the last sign-in), then refusals only.
+            cycle = names[:lock]
+            if 'sign_in' in cycle:
+                cycle = cycle[len(cycle) - cycle[::-1].index('sign_in'):]
+            assert cycle == ['sign_in_failed'] * 3, names
+            assert set(names[lock + 1:]) <= {'sign_in_refused'}, names
+            assert len(names) == len(passwords) + 1, names
+            # The right password opened a session only if it came before the lock.
+            assert (statuses[-1] == 200) == ('sign_in' in names[:lock]), (statuses, names)
+            assert statuses[-1] in (200, 423), statuses
+            assert sorted(set(statuses[:-1])) <= [401, 423], statuses
+            if session is not None and statuses[-1] == 200:
+                assert session[0] <= log[lock][1]
+            _, r = sign_in(srv, login, takeover=True)
+            assert r.status_code == 423 and r.json()['error'] == 'locked'
+    finally:
+        assert srv.stop() == 0
+
+
+@pytest.mark.parametrize('content_type', [
+    None, 'text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x', 'application/jsonp', 'application/json-seq',
+])
+def test_sign_in_wants_json(server, content_type):
+    """A foreign page's form can post text/plain to the sign-in, never application/json."""
+    body = json.dumps({'login': 'demo.admin', 'password': password_of(server, 'demo.admin'),
+                       'takeover': True}).encode()
+    before = actions(server, 'demo.admin')
+    r = requests.post(server.base + '/bo/api/session', data=body,
+                      headers={'Content-Type': content_type})
+    assert r.status_code == 415 and r.json()['error'] == 'unsupported_media_type', r.text
+    assert 'Set-Cookie' not in r.headers
+    assert actions(server, 'demo.admin') == before
+
+
+@pytest.mark.parametrize('content_type', [
+    'application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8',
+])
+def test_sign_in_json_content_types(server, content_type):
+    r = requests.post(server.base + '/bo/api/session', headers={'Content-Type': content_type},
+                      data=b'{"login":"nobody.here","password":"whatever-it-is-1"}')
+    assert r.status_code == 401 and r.json()['error'] == 'bad_credentials'
+
+
+def test_cookie_is_secure_under_tls(tmp_path):
+    cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
+    out = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                          'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+                          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+                          '-keyout', key, '-out', cert], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    srv = Server(str(tmp_path), transactions=0).start('--tls-cert', cert, '--tls-key', key)
+    try:
+        assert srv.base.startswith('https://')
+        r = requests.post(srv.base + '/bo/api/session', verify=cert, json={
+            'login': 'demo.action', 'password': password_of(srv, 'demo.action')})
+        assert r.status_code == 200, r.text
+        attrs = [a.strip() for a in r.headers['Set-Cookie'].split(';')]
+        assert attrs[0].startswith('guichet_session=') and len(attrs[0]) == 16 + 64
+        assert {'Secure', 'HttpOnly', 'SameSite=Strict', 'Path=/'} <= set(attrs), attrs
+        # Plain HTTP on loopback has no Secure flag: test_first_sign_in_steps_in_order.
+    finally:
+        assert srv.stop() == 0
+
+
+def test_session_lists_the_routes_of_its_profile(tmp_path):
+    """GET /bo/api/session's `allowed` is the route table's answer for the profile, in the
+    order and the spelling of `guichetd routes`."""
+    out = subprocess.run([GUICHETD, 'routes', '--json'], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 0, out.stderr
+    table = json.loads(out.stdout)
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        profiles = set()
+        for user in srv.demo['users']:
+            s, r = sign_in(srv, user['login'])
+            assert r.status_code == 200, r.text
+            allowed = s.get(srv.base + '/bo/api/session').json()['allowed']
+            expected = [f"{rt['method']} {rt['pattern']}" for rt in table
+                        if rt['auth'] == 'session' and user['profile'] in rt['profiles']]
+            assert allowed == expected, user['profile']
+            assert 'GET /bo/api/session' in allowed
+            profiles.add(user['profile'])
+        assert profiles == {'consultation', 'action', 'admin', 'entry', 'hmac'}
+    finally:
+        assert srv.stop() == 0

@@ -233,6 +233,62 @@ test_send(void **state)
 	assert_int_equal(t.acq, ACQ_TO_SEND);
 }
 
+/* An instant given as a UTC civil date and time. */
+static int64_t
+utc(int y, int m, int d, int hh, int mm, int ss)
+{
+	return ((cal_days_from_civil(y, m, d) * 86400) + hh * 3600 + mm * 60 + ss) * CAL_US_PER_S;
+}
+
+/* SPEC §4, capture "auto": the bank date is the Paris day of the payment plus the deferral
+ * days, the payment's own (0 to 30) or else its contract's; Paris midnight is 23:00 UTC in
+ * winter and 22:00 UTC in summer, and moves on the days of the EU switch (2026-03-29 and
+ * 2026-10-25, at 01:00 UTC). */
+static void
+test_bank_day(void **state)
+{
+	const struct {
+		int64_t at_us;
+		int contract_days, override_days;
+		int y, m, d; /* the bank date */
+	} rows[] = {
+	        /* Winter: midnight in Paris is 23:00 UTC. */
+	        {utc(2026, 1, 15, 22, 59, 59) + 999999, 0, -1, 2026, 1, 15},
+	        {utc(2026, 1, 15, 23, 0, 0), 0, -1, 2026, 1, 16},
+	        {utc(2026, 1, 15, 23, 0, 0), 2, -1, 2026, 1, 18},
+	        {utc(2026, 1, 15, 22, 59, 59), 2, 0, 2026, 1, 15}, /* override 0 wins */
+	        {utc(2026, 1, 15, 23, 0, 0), 2, 5, 2026, 1, 21},
+	        /* Summer: 22:00 UTC. */
+	        {utc(2026, 7, 15, 21, 59, 59), 0, -1, 2026, 7, 15},
+	        {utc(2026, 7, 15, 22, 0, 0), 0, -1, 2026, 7, 16},
+	        {utc(2026, 7, 15, 22, 0, 0), 3, -1, 2026, 7, 19},
+	        /* Spring forward, Sunday 2026-03-29: its midnight in winter time, its end in
+	         * summer time. */
+	        {utc(2026, 3, 28, 22, 59, 59), 0, -1, 2026, 3, 28},
+	        {utc(2026, 3, 28, 23, 0, 0), 0, -1, 2026, 3, 29},
+	        {utc(2026, 3, 29, 0, 59, 59), 1, -1, 2026, 3, 30},
+	        {utc(2026, 3, 29, 1, 0, 0), 1, -1, 2026, 3, 30},
+	        {utc(2026, 3, 29, 21, 59, 59), 0, -1, 2026, 3, 29},
+	        {utc(2026, 3, 29, 22, 0, 0), 0, -1, 2026, 3, 30},
+	        /* Fall back, Sunday 2026-10-25: its midnight in summer time, its end in winter
+	         * time. */
+	        {utc(2026, 10, 24, 21, 59, 59), 0, -1, 2026, 10, 24},
+	        {utc(2026, 10, 24, 22, 0, 0), 0, -1, 2026, 10, 25},
+	        {utc(2026, 10, 25, 22, 59, 59), 0, -1, 2026, 10, 25},
+	        {utc(2026, 10, 25, 23, 0, 0), 0, -1, 2026, 10, 26},
+	        /* Deferral across the end of a month and of a year. */
+	        {utc(2026, 12, 31, 22, 59, 59), 30, -1, 2027, 1, 30},
+	        {utc(2026, 12, 31, 23, 0, 0), 0, 30, 2027, 1, 31},
+	        {utc(2026, 2, 27, 12, 0, 0), 0, 2, 2026, 3, 1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(
+		        txn_bank_day(rows[i].at_us, rows[i].contract_days, rows[i].override_days),
+		        cal_days_from_civil(rows[i].y, rows[i].m, rows[i].d));
+}
+
 /* Vision §4.1.1: which combinations count on the home page. */
 static void
 test_counting_rule(void **state)
@@ -373,6 +429,7 @@ main(void)
 	        cmocka_unit_test(test_cancel),
 	        cmocka_unit_test(test_refunds_sum_to_the_debit),
 	        cmocka_unit_test(test_send),
+	        cmocka_unit_test(test_bank_day),
 	        cmocka_unit_test(test_counting_rule),
 	        cmocka_unit_test(test_three_d_secure),
 	        cmocka_unit_test(test_precheck),

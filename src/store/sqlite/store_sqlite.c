@@ -47,6 +47,9 @@ enum stmt_id {
 	S_BLOCK_HAS,
 	S_BLOCK_ADD,
 	S_API_ERROR_ADD,
+	S_BRAND_IDS,
+	S_IDEM_PURGE,
+	S_API_ERROR_PURGE,
 	S_USER_BY_LOGIN,
 	S_USER_GET,
 	S_USER_FAILED,
@@ -112,8 +115,9 @@ static const char *const stmt_sql[S__COUNT] = {
                 "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
                 "n.brand_id = ?1) "
                 "SELECT id, at, coalesce(user_id, 0), user_login, user_name, user_email, "
-                "action, details FROM action_log WHERE brand_id = ?1 AND at >= ?2 AND "
-                "at < ?3 AND (?4 = 0 OR user_id = ?4) AND (?5 IS NULL OR action = ?5) "
+                "action, details, coalesce(target_user_id, 0), target_login FROM action_log "
+                "WHERE brand_id = ?1 AND at >= ?2 AND at < ?3 AND (?4 = 0 OR user_id = ?4 OR "
+                "target_user_id = ?4) AND (?5 IS NULL OR action = ?5) "
                 "AND (?6 = 0 OR id < ?6) AND (user_id IS NULL OR user_id IN (SELECT u.id FROM user "
                 "u "
                 "WHERE u.brand_id = ?1 AND u.node_id IN (SELECT id FROM sub))) "
@@ -191,10 +195,11 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
         [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
         [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
-                          "locked = locked OR failed_attempts + 1 >= ?3 "
-                          "WHERE brand_id = ?1 AND id = ?2 RETURNING locked",
+                          "locked = failed_attempts + 1 >= ?3 "
+                          "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING locked",
         [S_USER_SIGNED_IN] = "UPDATE user SET failed_attempts = 0, last_login_at = ?3, "
-                             "login_count = login_count + 1 WHERE brand_id = ?1 AND id = ?2",
+                             "login_count = login_count + 1 WHERE brand_id = ?1 AND id = ?2 "
+                             "AND locked = 0",
         [S_USER_HISTORY_PUSH] = "INSERT INTO password_history(brand_id, user_id, password_hash, "
                                 "set_at) SELECT brand_id, id, password_hash, password_set_at "
                                 "FROM user WHERE brand_id = ?1 AND id = ?2",
@@ -215,8 +220,8 @@ static const char *const stmt_sql[S__COUNT] = {
                             "WHERE brand_id = ?1 AND id = ?2",
         [S_SESSIONS_EACH] = "SELECT " SESSION_COLS " FROM session ORDER BY id",
         [S_ACTION_ADD] = "INSERT INTO action_log(brand_id, at, user_id, user_login, user_name, "
-                         "user_email, action, details) VALUES (?1, ?2, nullif(?3, 0), ?4, ?5, ?6, "
-                         "?7, ?8)",
+                         "user_email, action, details, target_user_id, target_login) VALUES (?1, "
+                         "?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10)",
         [S_BEGIN_READ] = "BEGIN DEFERRED",
         [S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
         [S_COMMIT] = "COMMIT",
@@ -285,6 +290,18 @@ static const char *const stmt_sql[S__COUNT] = {
                         "ON CONFLICT DO NOTHING",
         [S_API_ERROR_ADD] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
                             "http_status, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        [S_BRAND_IDS] = "SELECT id FROM brand ORDER BY id",
+        /* Retention: the oldest rows of each brand (of each shop for api_error, the CROSS
+         * JOIN keeping shops outside), a range at the start of idempotency_brand_created
+         * (migration 015) or api_error_shop: the rows kept are never read. A brand's keys go
+         * up to the instant of its ?3-th oldest (a few more when several share it), a single
+         * range bound; a row-value IN on the primary key would scan each shop's keys. */
+        [S_IDEM_PURGE] = "DELETE FROM idempotency WHERE brand_id = ?1 AND created_at <= "
+                         "coalesce((SELECT created_at FROM idempotency WHERE brand_id = ?1 AND "
+                         "created_at < ?2 ORDER BY created_at LIMIT 1 OFFSET ?3 - 1), ?2 - 1)",
+        [S_API_ERROR_PURGE] = "DELETE FROM api_error WHERE id IN (SELECT e.id FROM shop s "
+                              "CROSS JOIN api_error e ON e.brand_id = s.brand_id AND "
+                              "e.shop_id = s.id AND e.at < ?1 LIMIT ?2)",
 };
 
 struct sqlite_store {
@@ -424,39 +441,37 @@ lite_close(struct store *st)
 }
 
 static int
-lite_cache_size(struct store *st, int mib)
+lite_use_for(struct store *st, enum store_use use)
 {
 	struct sqlite_store *ls = lite(st);
-	char pragma[64];
-
-	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", mib * 1024);
-	return st_of(ls, sqlite3_exec(ls->db, pragma, NULL, NULL, NULL), "cache_size");
-}
-
-static int
-lite_short_statements(struct store *st)
-{
-	struct sqlite_store *ls = lite(st);
-
-	/* A statement that fires the statistics triggers has a statement journal; in a
-	 * temporary file it costs a write system call per page and statement. */
-	return st_of(ls, sqlite3_exec(ls->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL),
-	             "short_statements");
-}
-
-static int
-lite_bulk_mode(struct store *st)
-{
-	struct sqlite_store *ls = lite(st);
+	const char *pragmas = NULL;
 	char *err = NULL;
 
-	/* 1 GiB of page cache: the random inserts of the secondary indexes then hit cached
-	 * pages, and a page changed by many rows of one transaction is written once. WAL with
-	 * synchronous NORMAL stays consistent; it only syncs at checkpoints. */
-	if (sqlite3_exec(ls->db,
-	                 "PRAGMA cache_size = -1048576; PRAGMA synchronous = NORMAL; "
-	                 "PRAGMA temp_store = MEMORY;",
-	                 NULL, NULL, &err) != SQLITE_OK) {
+	switch (use) {
+	case STORE_USE_PAYMENTS:
+		/* A statement that fires the statistics triggers has a statement journal; in a
+		 * temporary file it costs a write system call per page and statement. Not for a
+		 * connection that may change a million rows in one statement (the télécollecte,
+		 * migrations): the journal in memory would be as large. */
+		pragmas = "PRAGMA temp_store = MEMORY;";
+		break;
+	case STORE_USE_BATCH:
+		/* A contract's due transactions lie on pages shared with every other contract's:
+		 * with 256 MiB of page cache, a page read for one batch is still there for the
+		 * next, and a batch's changes reach the log once, at its commit. */
+		pragmas = "PRAGMA cache_size = -262144;";
+		break;
+	case STORE_USE_BULK:
+		/* 1 GiB of page cache: the random inserts of the secondary indexes then hit cached
+		 * pages, and a page changed by many rows of one transaction is written once. WAL
+		 * with synchronous NORMAL stays consistent; it only syncs at checkpoints. */
+		pragmas = "PRAGMA cache_size = -1048576; PRAGMA synchronous = NORMAL; "
+		          "PRAGMA temp_store = MEMORY;";
+		break;
+	}
+	if (pragmas == NULL)
+		return ST_INVALID;
+	if (sqlite3_exec(ls->db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
 		sqlite3_free(err);
 		return ST_STORE;
@@ -1171,6 +1186,54 @@ lite_api_error_add(struct store *st, int64_t brand_id, int64_t shop_id, int64_t 
 	return exec_done(ls, s, "api_error_add");
 }
 
+/* Brand by brand until limit rows are gone (a brand may give a few more: S_IDEM_PURGE). */
+static int
+lite_idem_purge(struct store *st, int64_t before, int limit, int *done)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *brands = stmt_get(ls, S_BRAND_IDS), *s;
+	int src = SQLITE_DONE, rc = ST_OK;
+
+	*done = 0;
+	if (brands == NULL)
+		return ST_STORE;
+	while (*done < limit && (src = sqlite3_step(brands)) == SQLITE_ROW) {
+		if ((s = stmt_get(ls, S_IDEM_PURGE)) == NULL) {
+			rc = ST_STORE;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, sqlite3_column_int64(brands, 0));
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int(s, 3, limit - *done);
+		rc = exec_done(ls, s, "idem_purge");
+		if (rc != ST_OK)
+			break;
+		*done += sqlite3_changes(ls->db);
+	}
+	if (rc == ST_OK && *done < limit && src != SQLITE_DONE)
+		rc = st_of(ls, src, "brand_ids");
+	sqlite3_reset(brands);
+	return rc;
+}
+
+static int
+lite_api_error_purge(struct store *st, int64_t before, int limit, int *done)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_API_ERROR_PURGE);
+	int rc;
+
+	*done = 0;
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	rc = exec_done(ls, s, "api_error_purge");
+	if (rc == ST_OK)
+		*done = sqlite3_changes(ls->db);
+	return rc;
+}
+
 static void
 user_read(sqlite3_stmt *s, struct user_auth *ua)
 {
@@ -1256,13 +1319,15 @@ lite_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max
 {
 	struct sqlite_store *ls = lite(st);
 	sqlite3_stmt *s = stmt_get(ls, S_USER_FAILED);
+	int rc;
 
 	if (s == NULL)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int(s, 3, max);
-	return one_row(ls, s, bool_read_cb, locked, "user_sign_in_failed");
+	rc = one_row(ls, s, bool_read_cb, locked, "user_sign_in_failed");
+	return rc == ST_NOTFOUND ? ST_LOCKED : rc; /* only an unlocked account counts */
 }
 
 /* Binds (brand_id, id) and one more int64 as ?1, ?2, ?3 and runs the statement. */
@@ -1284,7 +1349,12 @@ exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64
 static int
 lite_user_signed_in(struct store *st, int64_t brand_id, int64_t id, int64_t now)
 {
-	return exec_ids(st, S_USER_SIGNED_IN, brand_id, id, now, "user_signed_in");
+	int rc = exec_ids(st, S_USER_SIGNED_IN, brand_id, id, now, "user_signed_in");
+
+	/* No row changed: the account is locked (the statement skips locked ones). */
+	if (rc == ST_OK && sqlite3_changes(lite(st)->db) == 0)
+		rc = ST_LOCKED;
+	return rc;
 }
 
 static int
@@ -1461,6 +1531,8 @@ lite_action_add(struct store *st, const struct action *a)
 	bind_text(s, 6, a->user_email ? a->user_email : "");
 	bind_text(s, 7, a->action);
 	bind_text(s, 8, a->details ? a->details : "");
+	sqlite3_bind_int64(s, 9, a->target_user_id);
+	bind_text(s, 10, a->target_login ? a->target_login : "");
 	return exec_done(ls, s, "action_add");
 }
 
@@ -1493,6 +1565,8 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 		text_copy(a.user_email, sizeof(a.user_email), s, 5);
 		text_copy(a.action, sizeof(a.action), s, 6);
 		text_copy(a.details, sizeof(a.details), s, 7);
+		a.target_user_id = sqlite3_column_int64(s, 8);
+		text_copy(a.target_login, sizeof(a.target_login), s, 9);
 		rc = cb(arg, &a);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -2223,9 +2297,7 @@ lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t fro
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         .close = lite_close,
-        .bulk_mode = lite_bulk_mode,
-        .short_statements = lite_short_statements,
-        .cache_size = lite_cache_size,
+        .use_for = lite_use_for,
         .begin = lite_begin,
         .commit = lite_commit,
         .rollback = lite_rollback,
@@ -2255,6 +2327,8 @@ static const struct store_ops sqlite_ops = {
         .block_has = lite_block_has,
         .block_add = lite_block_add,
         .api_error_add = lite_api_error_add,
+        .idem_purge = lite_idem_purge,
+        .api_error_purge = lite_api_error_purge,
         .user_by_login = lite_user_by_login,
         .user_get = lite_user_get,
         .user_sign_in_failed = lite_user_sign_in_failed,

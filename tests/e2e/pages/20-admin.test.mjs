@@ -69,6 +69,12 @@ test('Personal information: edit, language at once, e-mail and mobile apart, lan
   await page.locator('#me-save').click();
   await page.locator('#me-status', { hasText: 'enregistrées' }).waitFor();
   assert.match(await page.locator('.details').textContent(), /06 12 34 56 78/);
+  // The mobile is optional: emptied, it is removed (regression: the page refused it).
+  await page.locator('#me-mobile').fill('');
+  await page.locator('#me-save').click();
+  await page.locator('#me-status', { hasText: 'enregistrées' }).waitFor();
+  assert.doesNotMatch(await page.locator('.details').textContent(), /06 12 34 56 78/);
+  assert.equal((await (await page.request.get(`${base}/bo/api/me`)).json()).mobile, '');
 
   // The landing page: Transactions after the next sign-in, then back to the statistics.
   await page.locator('#me-home').selectOption('transactions');
@@ -183,6 +189,23 @@ test('Users: the list, create, edit, send a new password, unlock', async () => {
   await page.locator('#confirm-dialog-ok').click();
   await page.locator('#users-status', { hasText: 'déverrouillé' }).waitFor();
   assert.equal(await page.locator('#user-unlock').count(), 0);
+
+  // Locked again, a new password unlocks too (Vision manual §1: a locked user asks for one).
+  for (let i = 0; i < 3; i++) {
+    await fetch(`${base}/bo/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ login, password: `still not the password ${i}` }),
+    });
+  }
+  await page.reload();
+  await page.locator('#user-unlock').waitFor();
+  await page.locator('#user-reset').click();
+  await page.locator('#confirm-dialog', { hasText: 'verrouillé est aussi déverrouillé' }).waitFor();
+  await page.locator('#confirm-dialog-ok').click();
+  await page.locator('#users-status', { hasText: 'aussi déverrouillé' }).waitFor();
+  assert.equal(await page.locator('#user-unlock').count(), 0);
+  assert.doesNotMatch(await page.locator('#user-details').textContent(), /Verrouillé/);
   await page.context().close();
 });
 
@@ -206,6 +229,13 @@ test('Action log: the sign-ins, a search by action, more pages, and the CSV expo
   assert.ok(actions.includes('user_created'), 'the user changes are listed');
   const rows = await page.locator('#actions-rows tr').count();
   assert.equal(await page.locator('#actions-more').isVisible(), rows === 100);
+  // A user change names the user it was done to, and what changed, in the reader's language.
+  const change = page.locator('#actions-rows tr[data-action="user_updated"]', {
+    hasText: 'Profil : Consultation → Consultation + Action',
+  });
+  assert.equal(await change.count(), 1);
+  assert.match(await change.locator('.target-login').textContent(), /^e2e\.user\d+$/);
+  assert.equal(await page.locator('#actions-table thead').getByText('Utilisateur concerné').count(), 1);
   await shot(page, 'actions');
 
   // Only the sign-ins of the administrator.
@@ -226,7 +256,7 @@ test('Action log: the sign-ins, a search by action, more pages, and the CSV expo
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#actions-export').click()]);
   const csv = fs.readFileSync(await download.path(), 'utf8');
   const lines = csv.split('\r\n').filter(Boolean);
-  assert.equal(lines[0], 'date,login,name,email,action,details');
+  assert.equal(lines[0], 'date,login,name,email,action,target,details');
   assert.equal(lines.length - 1, logins.length, 'one line per action shown');
   for (const line of lines.slice(1)) assert.match(line, /^\d{4}-\d{2}-\d{2}T[^,]+,[^,]+,.*,sign_in,/);
 

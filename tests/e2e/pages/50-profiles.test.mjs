@@ -31,6 +31,10 @@ test('every profile sees its own menu and nothing more', async () => {
     const page = await signedIn(profile);
     const got = await menu(page);
     assert.deepEqual([...got].sort(), [...want].sort(), `${profile}'s menu`);
+    // The default landing page is the first page the profile may open: the statistics, or
+    // Personal information for those who have none (GET /bo/api/me/preferences).
+    const landing = want.includes('#/transactions') ? '#/home' : '#/me';
+    await page.waitForFunction((hash) => location.hash === hash, landing);
     await shot(page, `profile-${profile}`);
     if (!want.includes('#/transactions')) {
       // A page outside the profile is not shown, even typed in the address bar; the API

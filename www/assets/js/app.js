@@ -5,6 +5,11 @@
 // from the server's memory): a session that ended sends the user back to sign-in, and a
 // sign-in step still to do (change_password, accept_terms; SPEC §3) is shown before anything
 // else. A 401 from any later call does the same (api.onUnauthorized).
+//
+// What the user may do comes from the same answer's "allowed": the "METHOD PATH" of every
+// route the server's table (src/http/routes.c) lets their profile call. Each page names the
+// API route it needs (main.js, `needs`), the menu and the pages' buttons ask may(); no profile
+// name decides anything here.
 
 import { api, ApiError, csrf, errorMessage, onUnauthorized, setCsrf } from './api.js';
 import { h, replace } from './dom.js';
@@ -14,18 +19,24 @@ import { go, page, parse } from './router.js';
 import { getScope, setScope } from './scope.js';
 import { treeNav } from './tree.js';
 
-export const PROFILES_SEARCH = ['consultation', 'action', 'admin'];
-export const PROFILES_ADMIN = ['admin'];
-
-/** The menu: entries follow the profile (SPEC §3; Vision manual §2.1). */
+/** The menu, in order: an entry shows when the user may call the route its page needs. */
 export const NAV = [
   { route: 'home', label: 'nav.home' },
-  { route: 'transactions', label: 'nav.transactions', profiles: PROFILES_SEARCH },
-  { route: 'batches', label: 'nav.batches', profiles: PROFILES_SEARCH },
-  { route: 'contracts', label: 'nav.contracts', profiles: PROFILES_SEARCH },
-  { route: 'users', label: 'nav.users', profiles: PROFILES_ADMIN },
-  { route: 'actions', label: 'nav.actions', profiles: PROFILES_ADMIN },
+  { route: 'transactions', label: 'nav.transactions' },
+  { route: 'batches', label: 'nav.batches' },
+  { route: 'contracts', label: 'nav.contracts' },
+  { route: 'users', label: 'nav.users' },
+  { route: 'actions', label: 'nav.actions' },
   { route: 'me', label: 'nav.me' },
+];
+
+/** The routes that take node=ID: the tree navigation is shown to users who may call one. */
+const SCOPED = [
+  'GET /bo/api/stats',
+  'GET /bo/api/transactions',
+  'GET /bo/api/batches',
+  'GET /bo/api/contracts',
+  'GET /bo/api/users',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */
@@ -45,6 +56,7 @@ const STEPS = { change_password: 'password', accept_terms: 'terms' };
 export const state = {
   user: null, // {login, name, email, profile} of the session
   next: null, // the sign-in step still to do, or null
+  allowed: null, // Set of the "METHOD PATH" the session may call (GET /bo/api/session)
   me: null, // GET /bo/api/me
   prefs: null, // GET /bo/api/me/preferences
 };
@@ -63,6 +75,7 @@ function forget() {
   setCsrf(null);
   state.user = null;
   state.next = null;
+  state.allowed = null;
   state.me = null;
   state.prefs = null;
   if (getScope()) {
@@ -86,13 +99,37 @@ export function landing() {
   return def && allowed(def) ? home : 'home';
 }
 
-function allowed(def) {
-  return !def.profiles || (state.user && def.profiles.includes(state.user.profile));
+/**
+ * Whether the signed-in user may call route, "METHOD PATH" exactly as `guichetd routes`
+ * prints it (e.g. "POST /bo/api/transactions/{id}/capture"). The server refuses the others
+ * anyway (403); this only keeps the UI from offering them.
+ */
+export function may(route) {
+  return Boolean(state.allowed && state.allowed.has(route));
 }
 
-/** Loads the user's information and preferences: language, time zone, landing page. */
-async function loadProfile() {
-  const [me, prefs] = await Promise.all([api.get('/bo/api/me'), api.get('/bo/api/me/preferences')]);
+function allowed(def) {
+  return !def.needs || may(def.needs);
+}
+
+/** Keeps what a GET /bo/api/session answer says: the user, the step, the allowed routes. */
+function keepSession(session) {
+  state.user = session.user;
+  state.next = session.next;
+  state.allowed = new Set(session.allowed || []);
+}
+
+/**
+ * Loads the user's information, preferences and allowed routes: language, time zone, landing
+ * page, menu. session: a GET /bo/api/session answer just received, else it is asked too.
+ */
+async function loadProfile(session = null) {
+  const [who, me, prefs] = await Promise.all([
+    session || api.get('/bo/api/session'),
+    api.get('/bo/api/me'),
+    api.get('/bo/api/me/preferences'),
+  ]);
+  keepSession(who);
   state.me = me;
   state.prefs = prefs;
   setLanguage(me.language);
@@ -101,15 +138,16 @@ async function loadProfile() {
 
 /**
  * After a sign-in, a password change or the terms: the next step, or the user's landing page.
+ * session: the GET /bo/api/session answer that said next, if that is where it came from.
  */
-export async function proceed(next) {
+export async function proceed(next, session = null) {
   state.next = next;
   if (next) {
     go(STEPS[next] || 'signin', { replace: true });
     if (!STEPS[next]) toSignIn('signin.notice.second_factor');
     return;
   }
-  await loadProfile();
+  await loadProfile(session);
   go(landing(), { replace: true });
 }
 
@@ -117,6 +155,7 @@ export async function proceed(next) {
 export async function signedIn(answer) {
   setCsrf(answer.csrf);
   state.user = answer.user;
+  state.allowed = null;
   state.me = null;
   state.prefs = null;
   await proceed(answer.next);
@@ -176,7 +215,7 @@ function header() {
 }
 
 function nav(current) {
-  const items = NAV.filter((item) => allowed(item)).map((item) =>
+  const items = NAV.filter((item) => page(item.route) && allowed(page(item.route))).map((item) =>
     h(
       'li',
       {},
@@ -200,7 +239,7 @@ function layout(def, content) {
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = t('app.skip');
   if (def.bare) return [header(), main];
-  const side = h('div', { class: 'sidebar' }, nav(def.name), treeNav(state.user));
+  const side = h('div', { class: 'sidebar' }, nav(def.name), treeNav(SCOPED.some(may)));
   return [header(), h('div', { class: 'shell' }, side, main)];
 }
 
@@ -228,8 +267,8 @@ export async function show() {
     try {
       const session = await api.get('/bo/api/session', { quiet401: true });
       if (mine !== seq) return;
-      state.user = session.user;
-      await proceed(session.next);
+      keepSession(session);
+      await proceed(session.next, session);
     } catch (err) {
       if (mine === seq) toSignIn(null);
     }
@@ -254,8 +293,7 @@ export async function show() {
       toSignIn('signin.notice.csrf');
       return;
     }
-    state.user = session.user;
-    state.next = session.next;
+    keepSession(session);
     if (session.next) {
       const step = STEPS[session.next];
       if (!step) {
@@ -273,7 +311,7 @@ export async function show() {
       }
       if (!state.me || !state.prefs) {
         try {
-          await loadProfile();
+          await loadProfile(session);
         } catch (err) {
           if (mine === seq) render(def, errorPage(err));
           return;

@@ -1,8 +1,9 @@
 // main.js - the back office's entry point: the pages and who may see them, then the router.
-// To add a page: a module under pages/ exporting render(ctx), one register() line here, and
-// its menu entry in app.js (NAV).
+// To add a page: a module under pages/ exporting render(ctx), one register() line here naming
+// the API route it needs ("METHOD PATH" as `guichetd routes` prints it: the page is offered
+// to the users the server's table lets call it), and its menu entry in app.js (NAV).
 
-import { boot, PROFILES_ADMIN, PROFILES_SEARCH, show } from './app.js';
+import { boot, show } from './app.js';
 import * as actions from './pages/actions.js';
 import * as batches from './pages/batches.js';
 import * as contracts from './pages/contracts.js';
@@ -25,35 +26,35 @@ register('terms', {
   render: terms.render,
 });
 register('home', { title: 'home.title', auth: 'user', render: home.render });
-register('me', { title: 'me.title', auth: 'user', render: me.render });
+register('me', { title: 'me.title', auth: 'user', needs: 'GET /bo/api/me', render: me.render });
 register('transactions', {
   title: 'nav.transactions',
   auth: 'user',
-  profiles: PROFILES_SEARCH,
+  needs: 'GET /bo/api/transactions',
   render: transactions.render,
 });
 register('batches', {
   title: 'nav.batches',
   auth: 'user',
-  profiles: PROFILES_SEARCH,
+  needs: 'GET /bo/api/batches',
   render: batches.render,
 });
 register('contracts', {
   title: 'nav.contracts',
   auth: 'user',
-  profiles: PROFILES_SEARCH,
+  needs: 'GET /bo/api/contracts',
   render: contracts.render,
 });
 register('users', {
   title: 'nav.users',
   auth: 'user',
-  profiles: PROFILES_ADMIN,
+  needs: 'GET /bo/api/users',
   render: users.render,
 });
 register('actions', {
   title: 'nav.actions',
   auth: 'user',
-  profiles: PROFILES_ADMIN,
+  needs: 'GET /bo/api/actions',
   render: actions.render,
 });
 

@@ -5,14 +5,13 @@
 //
 // WAI-ARIA tree pattern: one tab stop, ↑/↓ move, → opens or goes to the first child, ←
 // closes or goes to the parent, Home/End, Enter or Space chooses. Hidden when the user's
-// node has nothing below it (a shop-level user), and for profiles that search nothing.
+// node has nothing below it (a shop-level user), and for users who may call no route that
+// takes node= (app.js decides, from the session's allowed routes).
 
 import { api, ApiError, csrf } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { getScope, onScopeChange, setScope } from './scope.js';
-
-const SEARCH_PROFILES = ['consultation', 'action', 'admin'];
 
 let cache = null; // {token, nodes | null, status: 'ok'|'missing'|'error'}
 let loading = null;
@@ -63,12 +62,12 @@ function childrenOf(nodes) {
 }
 
 /**
- * The tree panel for the layout: a <section> filled once the tree is loaded. user: the
- * session's user ({profile}); nothing for profiles that do not search.
+ * The tree panel for the layout: a <section> filled once the tree is loaded. shown: whether
+ * the user has a page that the tree scopes; an empty, hidden section if not.
  */
-export function treeNav(user) {
+export function treeNav(shown) {
   const section = h('section', { class: 'tree-panel', id: 'tree', 'aria-labelledby': 'tree-title', hidden: true });
-  if (!user || !SEARCH_PROFILES.includes(user.profile)) return section;
+  if (!shown) return section;
   load()
     .then((c) => fill(section, c))
     .catch(() => {});

@@ -1,10 +1,11 @@
 // actions.js - the action log for administrators (SPEC §13; Vision manual §11.2): search by
-// period (required; Paris days, both included), user and action; newest first, 100 a page,
-// "show the next 100" follows the server's cursor; the same search exported as CSV (a plain
-// download link: the browser sends the session cookie).
+// period (required; Paris days, both included), user (the actions they did and those done to
+// them) and action; newest first, 100 a page, "show the next 100" follows the server's cursor;
+// the same search exported as CSV (a plain download link: the browser sends the session cookie).
 //
 // GET /bo/api/actions?from&to[&user][&action][&cursor] → {items:[{id, at, user_id, user_login,
-// user_name, user_email, action, details}], next}. Times are shown in the user's time zone.
+// user_name, user_email, action, target_user_id, target_login, details}], next}. Times are
+// shown in the user's time zone; a user change's details are said in the user's language.
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -46,10 +47,46 @@ export function actionLabel(code) {
   return has(`action.${code}`) ? t(`action.${code}`) : code;
 }
 
+// A user change's details (src/api/users.c): "field: before → after" or "field: value", joined
+// by "; ", each value in JSON.
+const VALUE = String.raw`"(?:[^"\\]|\\.)*"|true|false|-?\d+`;
+const CHANGE = new RegExp(String.raw`^(\w+): (${VALUE})(?: → (${VALUE}))?(?:; (?=\w)|$)`);
+
+/** [{field, before?, after}] of a user change's details, or null for any other text. */
+export function parseChanges(details) {
+  const changes = [];
+  let rest = details;
+  while (rest) {
+    const m = CHANGE.exec(rest);
+    if (!m) return null;
+    const change = { field: m[1], after: JSON.parse(m[3] === undefined ? m[2] : m[3]) };
+    if (m[3] !== undefined) change.before = JSON.parse(m[2]);
+    changes.push(change);
+    rest = rest.slice(m[0].length);
+  }
+  return changes.length ? changes : null;
+}
+
+function valueText(field, v) {
+  if (typeof v === 'boolean') return t(`action.value.${v}`);
+  if (v === '') return t('action.value.none');
+  if (field === 'profile' && has(`profile.${v}`)) return t(`profile.${v}`);
+  if (field === 'language' && has(`language.${v}`)) return t(`language.${v}`);
+  return typeof v === 'string' ? t('action.value.text', { value: v }) : String(v);
+}
+
+function changeText({ field, before, after }) {
+  const label = has(`action.field.${field}`) ? t(`action.field.${field}`) : field;
+  if (before === undefined) return t('action.set', { field: label, value: valueText(field, after) });
+  return t('action.change', { field: label, before: valueText(field, before), after: valueText(field, after) });
+}
+
 /** The server writes details in English; the known forms are said in the user's language. */
 function detailsText(details) {
   if (!details) return '';
   if (has(`action.details.${details}`)) return t(`action.details.${details}`);
+  const changes = parseChanges(details);
+  if (changes) return changes.map(changeText).join(t('action.separator'));
   const m = /^user (\S+)(?:, profile (\w+))?$/.exec(details);
   if (m && m[2] && has(`profile.${m[2]}`)) {
     return t('action.details.user_profile', { login: m[1], profile: t(`profile.${m[2]}`) });
@@ -88,7 +125,7 @@ export async function render({ query }) {
   const to = h('input', { type: 'date', id: 'actions-to', name: 'to', required: true, value: search.to, 'aria-describedby': 'actions-days-hint' });
   const userSelect = h(
     'select',
-    { id: 'actions-user', name: 'user' },
+    { id: 'actions-user', name: 'user', 'aria-describedby': 'actions-user-hint' },
     h('option', { value: '' }, t('actions.user.all')),
     users.map((u) => h('option', { value: String(u.id) }, `${u.login} — ${u.name}`)),
   );
@@ -122,7 +159,7 @@ export async function render({ query }) {
       h(
         'tr',
         {},
-        ['date', 'user', 'email', 'action', 'details'].map((c) =>
+        ['date', 'user', 'email', 'action', 'target', 'details'].map((c) =>
           h('th', { scope: 'col' }, t(`actions.col.${c}`)),
         ),
       ),
@@ -166,7 +203,14 @@ export async function render({ query }) {
       ),
       h('td', { class: 'wrap-anywhere' }, a.user_email),
       h('td', {}, actionLabel(a.action)),
-      h('td', {}, detailsText(a.details)),
+      h(
+        'td',
+        {},
+        a.target_user_id
+          ? h('a', { href: `#/users/${a.target_user_id}`, class: 'target-login' }, a.target_login)
+          : a.target_login || '',
+      ),
+      h('td', { class: 'wrap-anywhere' }, detailsText(a.details)),
     );
   }
 
@@ -248,6 +292,7 @@ export async function render({ query }) {
       h('div', { class: 'field field--submit' }, submit),
     ),
     h('p', { class: 'field-hint', id: 'actions-days-hint' }, t('actions.days_hint', { zone: timeZone() })),
+    h('p', { class: 'field-hint', id: 'actions-user-hint' }, t('actions.user.hint')),
     error,
   );
 

@@ -8,7 +8,7 @@
 // a new choice there loads the figures again.
 
 import { api, errorMessage } from '../api.js';
-import { PROFILES_SEARCH, state } from '../app.js';
+import { may, state } from '../app.js';
 import { h, replace } from '../dom.js';
 import { formatAmount, formatCount, formatDay, today } from '../format.js';
 import { locale, t } from '../i18n.js';
@@ -156,9 +156,8 @@ export function render() {
     ),
   );
   const page = h('section', { class: 'home', 'aria-labelledby': 'home-title' }, head);
-  const profile = state.user && state.user.profile;
-  if (!PROFILES_SEARCH.includes(profile)) {
-    // Entry operators and HMAC managers have no statistics (README: routes).
+  if (!may('GET /bo/api/stats')) {
+    // No statistics route for this user (entry operators, HMAC managers: README).
     page.append(h('p', { class: 'muted' }, t('home.no_stats')));
     return page;
   }

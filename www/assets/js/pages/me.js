@@ -1,8 +1,9 @@
 // me.js - personal information (Vision manual §1, §11.1; SPEC §3): what the server knows of the
-// signed-in user, and the form to change it: name, e-mail, mobile (never both in one edit: the
-// server answers 422 email_and_mobile), language (applied to the whole UI at once), time zone
-// (from the preferences' time_zones), and the landing page (PATCH /bo/api/me/preferences
-// {"home"}). The password has its own page (#/password).
+// signed-in user, and the form to change it: name, e-mail, mobile (optional: emptied, it is
+// removed; e-mail and mobile never both in one edit: the server answers 422 email_and_mobile),
+// language (applied to the whole UI at once), time zone (from the preferences' time_zones), and
+// the landing page (PATCH /bo/api/me/preferences {"home"}, among its available_homes). The
+// password has its own page (#/password).
 
 import { api } from '../api.js';
 import { state } from '../app.js';
@@ -104,12 +105,6 @@ function editForm(me, prefs, status) {
         controls[name].focus();
         return;
       }
-    }
-    if ('mobile' in body && body.mobile === '') {
-      controls.mobile.setAttribute('aria-invalid', 'true');
-      say(error, t('form.mobile_cleared'));
-      controls.mobile.focus();
-      return;
     }
     if (!Object.keys(body).length) {
       say(error, t('form.nothing_changed'));

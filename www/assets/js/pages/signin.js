@@ -1,5 +1,7 @@
-// signin.js - the sign-in page (Vision manual §1; SPEC §3): login and password, wrong password,
-// locked account, and a session held by another device, which the user may take over.
+// signin.js - the sign-in page (Vision manual §1; SPEC §3): login and password, or the Ingenico
+// form (account id = PSPID, user id and password; Ingenico guide 3.2.1), wrong password, locked
+// account, and a session held by another device, which the user may take over. The two forms
+// lead to the same next steps; the one last used is kept in this browser.
 
 import { api, ApiError, errorMessage } from '../api.js';
 import { signedIn, takeNotice } from '../app.js';
@@ -8,6 +10,24 @@ import { language, LANGUAGES, setLanguage, t } from '../i18n.js';
 import { go } from '../router.js';
 
 const DEVICE_KEY = 'guichet.device';
+const MODE_KEY = 'guichet.signin.mode'; // 'login' or 'account'
+
+/** The form this browser used last: 'account' (PSPID + user id) or 'login'. */
+function savedMode() {
+  try {
+    return localStorage.getItem(MODE_KEY) === 'account' ? 'account' : 'login';
+  } catch {
+    return 'login';
+  }
+}
+
+function saveMode(mode) {
+  try {
+    localStorage.setItem(MODE_KEY, mode);
+  } catch {
+    // storage refused (private mode): the form is only kept for this page
+  }
+}
 
 /**
  * How this browser names itself to the server ("device"), shown to the user's other devices
@@ -48,17 +68,21 @@ export function render() {
   const passwordId = 'signin-password';
   const langId = 'signin-language';
   const notice = takeNotice();
+  let mode = savedMode();
 
-  const login = h('input', {
-    id: loginId,
-    name: 'login',
-    type: 'text',
-    autocomplete: 'username',
-    autocapitalize: 'none',
-    spellcheck: 'false',
-    required: true,
-    'data-autofocus': true,
-  });
+  const text = (id, name, autocomplete) =>
+    h('input', {
+      id,
+      name,
+      type: 'text',
+      autocomplete,
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      required: true,
+    });
+  const login = text(loginId, 'login', 'username');
+  const pspid = text('signin-pspid', 'pspid', 'organization');
+  const userId = text('signin-user-id', 'user_id', 'username');
   const password = h('input', {
     id: passwordId,
     name: 'password',
@@ -96,14 +120,49 @@ export function render() {
     h('div', { class: 'actions' }, takeover, cancel),
   );
 
+  const loginField = h('div', { class: 'field' }, h('label', { for: loginId }, t('signin.login')), login);
+  const accountFields = [
+    h('div', { class: 'field' }, h('label', { for: 'signin-pspid' }, t('signin.pspid')), pspid),
+    h('div', { class: 'field' }, h('label', { for: 'signin-user-id' }, t('signin.user_id')), userId),
+  ];
+  const intro = h('p', { class: 'muted', id: 'signin-intro' });
+  const switcher = h('button', {
+    type: 'button',
+    class: 'button button--quiet-link',
+    id: 'signin-mode',
+    'aria-controls': 'signin-form',
+  });
+  const switchLine = h('p', { class: 'signin-switch' }, switcher);
   const form = h(
     'form',
-    { class: 'form', id: 'signin-form', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: loginId }, t('signin.login')), login),
+    { class: 'form', id: 'signin-form', novalidate: true, 'aria-describedby': 'signin-intro' },
+    loginField,
+    accountFields,
     h('div', { class: 'field' }, h('label', { for: passwordId }, t('signin.password')), password),
     error,
     h('div', { class: 'actions' }, submit),
   );
+
+  /** The identifying fields of the current form, in order. */
+  const ids = () => (mode === 'account' ? [pspid, userId] : [login]);
+
+  /** Shows the form of mode: login alone, or account id + user id. */
+  function setMode(m) {
+    mode = m;
+    loginField.hidden = mode === 'account';
+    for (const f of accountFields) f.hidden = mode !== 'account';
+    for (const el of [login, pspid, userId]) el.removeAttribute('data-autofocus');
+    ids()[0].setAttribute('data-autofocus', '');
+    intro.textContent = t(mode === 'account' ? 'signin.intro.account' : 'signin.intro');
+    switcher.textContent = t(mode === 'account' ? 'signin.mode.login' : 'signin.mode.account');
+  }
+  setMode(mode);
+  switcher.addEventListener('click', () => {
+    setMode(mode === 'account' ? 'login' : 'account');
+    saveMode(mode);
+    showError('');
+    ids()[0].focus();
+  });
 
   function showError(message) {
     error.textContent = message;
@@ -111,13 +170,17 @@ export function render() {
   }
 
   function busy(on) {
-    for (const el of [login, password, submit, takeover, cancel]) el.disabled = on;
+    for (const el of [login, pspid, userId, password, submit, takeover, cancel, switcher]) el.disabled = on;
     submit.textContent = on ? t('signin.busy') : t('signin.submit');
   }
 
   async function signIn(takeoverFlag) {
     showError('');
-    const body = { login: login.value.trim(), password: password.value, device: deviceName() };
+    const body =
+      mode === 'account'
+        ? { pspid: pspid.value.trim(), user_id: userId.value.trim() }
+        : { login: login.value.trim() };
+    Object.assign(body, { password: password.value, device: deviceName() });
     if (takeoverFlag) body.takeover = true;
     busy(true);
     try {
@@ -133,25 +196,28 @@ export function render() {
         });
         elsewhere.hidden = false;
         form.hidden = true;
+        switchLine.hidden = true;
         takeover.focus();
         return;
       }
       elsewhere.hidden = true;
       form.hidden = false;
+      switchLine.hidden = false;
       showError(errorMessage(err));
       if (err instanceof ApiError && err.code === 'bad_credentials') {
         password.value = '';
         password.focus();
       } else {
-        login.focus();
+        ids()[0].focus();
       }
     }
   }
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    if (!login.value.trim()) {
-      login.focus();
+    const empty = ids().find((el) => !el.value.trim());
+    if (empty) {
+      empty.focus();
       return;
     }
     if (!password.value) {
@@ -164,6 +230,7 @@ export function render() {
   cancel.addEventListener('click', () => {
     elsewhere.hidden = true;
     form.hidden = false;
+    switchLine.hidden = false;
     password.value = '';
     password.focus();
   });
@@ -183,8 +250,9 @@ export function render() {
     { class: 'card card--narrow signin', 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title' }, t('signin.title')),
     notice && h('p', { class: 'notice', role: 'status', id: 'signin-notice' }, t(notice)),
-    h('p', { class: 'muted' }, t('signin.intro')),
+    intro,
     form,
+    switchLine,
     elsewhere,
     h('p', { class: 'muted small' }, t('signin.security')),
     h(

@@ -4,13 +4,14 @@
 // with 3-D Secure, reconciliation, history) and the cash operations, each confirmed first.
 //
 // The search lives in the page's hash (#/transactions?from=…&to=…&status=…): a link from
-// the batches page (batch=ID) prefills and runs it. Operations are offered to the action and
-// administrator profiles only; which ones are enabled comes from the details' "operations"
-// when the server gives it, else from the acquirer status as SPEC §6 says. The server has
-// the last word: its refusals (409 state conflict, 422 amount or 75-day limit) are shown.
+// the batches page (batch=ID) prefills and runs it. An operation is offered when the
+// session's allowed routes list its route (app.js may(): the action and administrator
+// profiles today); which ones are enabled comes from the details' "operations" when the
+// server gives it, else from the acquirer status as SPEC §6 says. The server has the last
+// word: its refusals (409 state conflict, 422 amount or 75-day limit) are shown.
 
 import { api, ApiError, errorMessage, request } from '../api.js';
-import { state } from '../app.js';
+import { may, state } from '../app.js';
 import { confirmDialog, openDialog, tabs } from '../dialog.js';
 import { h, replace } from '../dom.js';
 import { formatAmount, formatDateTime, formatDay } from '../format.js';
@@ -29,7 +30,16 @@ const TYPES = ['debit', 'refund', 'cancellation'];
 const STATUSES = ['accepted', 'refused', 'pending', 'abandoned'];
 const ACQ = ['awaiting_capture', 'awaiting_confirmation', 'to_send', 'sent', 'discarded', 'na'];
 const OPERATIONS = ['capture', 'cancel', 'refund', 'send', 'block_card'];
-const OPERATOR_PROFILES = ['action', 'admin'];
+/** Each operation's route, as GET /bo/api/session's "allowed" names it. */
+const OP_ROUTES = {
+  capture: 'POST /bo/api/transactions/{id}/capture',
+  cancel: 'POST /bo/api/transactions/{id}/cancel',
+  refund: 'POST /bo/api/transactions/{id}/refund',
+  send: 'POST /bo/api/transactions/{id}/send',
+  block_card: 'POST /bo/api/transactions/{id}/block-card',
+};
+const CAPTURE_ALL = 'POST /bo/api/transactions/capture-all';
+const SEND_ALL = 'POST /bo/api/transactions/send-all';
 const DAYS_MAX = 75; // SPEC §6: no capture, cancel or refund after 75 days
 
 const AMOUNT_COLUMNS = new Set(['amount_initial', 'amount_current', 'amount_refunded']);
@@ -114,22 +124,29 @@ function asItem(d, old = {}) {
   };
 }
 
-/** The operations the user may do on a transaction now. */
+/**
+ * The operations offered on a transaction (those whose route the user may call), each true
+ * when it may be done now; null when none is offered.
+ */
 function allowedOps(d) {
-  if (!OPERATOR_PROFILES.includes(state.user && state.user.profile)) return null;
-  if (d.operations && typeof d.operations === 'object') return d.operations;
-  // Until the server says it: SPEC §6 from the status (the server checks again anyway).
-  const accepted = d.status === 'accepted';
-  const debit = d.type === 'debit';
-  const age = (Date.now() - Date.parse(d.created_at)) / 86400000;
-  const inTime = !(age > DAYS_MAX + 1);
-  return {
-    capture: accepted && debit && d.acquirer_status === 'awaiting_capture' && inTime,
-    cancel: accepted && debit && d.acquirer_status === 'to_send' && inTime,
-    refund: accepted && debit && d.acquirer_status === 'sent' && d.amount_current > 0 && inTime,
-    send: accepted && (debit || d.type === 'refund') && d.acquirer_status === 'to_send',
-    block_card: Boolean(d.card && d.card.masked),
-  };
+  const offered = OPERATIONS.filter((op) => may(OP_ROUTES[op]));
+  if (!offered.length) return null;
+  let now = d.operations;
+  if (!now || typeof now !== 'object') {
+    // Until the server says it: SPEC §6 from the status (the server checks again anyway).
+    const accepted = d.status === 'accepted';
+    const debit = d.type === 'debit';
+    const age = (Date.now() - Date.parse(d.created_at)) / 86400000;
+    const inTime = !(age > DAYS_MAX + 1);
+    now = {
+      capture: accepted && debit && d.acquirer_status === 'awaiting_capture' && inTime,
+      cancel: accepted && debit && d.acquirer_status === 'to_send' && inTime,
+      refund: accepted && debit && d.acquirer_status === 'sent' && d.amount_current > 0 && inTime,
+      send: accepted && (debit || d.type === 'refund') && d.acquirer_status === 'to_send',
+      block_card: Boolean(d.card && d.card.masked),
+    };
+  }
+  return Object.fromEntries(offered.map((op) => [op, Boolean(now[op])]));
 }
 
 function dl(rows) {
@@ -149,7 +166,6 @@ export async function render({ query }) {
   const nodes = await treeNodes();
   const shopNodes = (nodes || []).filter((n) => n.level === 'shop');
   const shops = new Map(shopNodes.map((n) => [String(n.id), n.name]));
-  const operator = OPERATOR_PROFILES.includes(state.user && state.user.profile);
 
   const fields = [
     { key: 'id', label: t('tx.f.id'), kind: 'digits' },
@@ -187,8 +203,8 @@ export async function render({ query }) {
   const more = h('button', { type: 'button', class: 'button', id: 'tx-more', hidden: true }, t('j.more'));
   const exports = exportLinks('/bo/api/transactions/export', 'tx');
   const columnsButton = h('button', { type: 'button', class: 'button', id: 'tx-columns' }, t('j.columns.button'));
-  const captureAll = operator && h('button', { type: 'button', class: 'button', id: 'tx-capture-all', disabled: true }, t('tx.bulk.capture'));
-  const sendAll = operator && h('button', { type: 'button', class: 'button', id: 'tx-send-all', disabled: true }, t('tx.bulk.send'));
+  const captureAll = may(CAPTURE_ALL) && h('button', { type: 'button', class: 'button', id: 'tx-capture-all', disabled: true }, t('tx.bulk.capture'));
+  const sendAll = may(SEND_ALL) && h('button', { type: 'button', class: 'button', id: 'tx-send-all', disabled: true }, t('tx.bulk.send'));
   const scopeEl = scopeLine();
 
   const table = journalTable({
@@ -255,10 +271,9 @@ export async function render({ query }) {
   /* --- capture all / send all (SPEC §6, Vision manual §4.2.4, §4.2.5) --- */
 
   function updateBulk() {
-    if (!operator) return;
     const acq = last() && last().get('acquirer_status');
-    captureAll.disabled = !last() || Boolean(acq && acq !== 'awaiting_capture');
-    sendAll.disabled = !last() || Boolean(acq && acq !== 'to_send');
+    if (captureAll) captureAll.disabled = !last() || Boolean(acq && acq !== 'awaiting_capture');
+    if (sendAll) sendAll.disabled = !last() || Boolean(acq && acq !== 'to_send');
   }
 
   async function bulk(kind) {
@@ -315,10 +330,8 @@ export async function render({ query }) {
     await d.closed;
     search(last());
   }
-  if (operator) {
-    captureAll.addEventListener('click', () => bulk('capture'));
-    sendAll.addEventListener('click', () => bulk('send'));
-  }
+  if (captureAll) captureAll.addEventListener('click', () => bulk('capture'));
+  if (sendAll) sendAll.addEventListener('click', () => bulk('send'));
 
   /* --- details (Vision manual §4.1.4–§4.1.6) and operations (§4.2) --- */
 
@@ -362,7 +375,8 @@ export async function render({ query }) {
     function operationsBar(tx) {
       const ops = allowedOps(tx);
       if (!ops) return null;
-      const buttons = OPERATIONS.map((op) =>
+      const offered = OPERATIONS.filter((op) => op in ops);
+      const buttons = offered.map((op) =>
         h(
           'button',
           {
@@ -375,7 +389,7 @@ export async function render({ query }) {
           t(`tx.op.${op}`),
         ),
       );
-      buttons.forEach((b, i) => b.addEventListener('click', () => operate(OPERATIONS[i])));
+      buttons.forEach((b, i) => b.addEventListener('click', () => operate(offered[i])));
       return h(
         'div',
         { class: 'operations', role: 'group', 'aria-labelledby': 'ops-title' },

@@ -2,7 +2,8 @@
 //
 //   #/users            the users of the chosen node of the tree (scope.js) and below
 //   #/users/new        create one (a temporary password goes to them by e-mail)
-//   #/users/ID         details: edit, send a new password, unlock (when locked)
+//   #/users/ID         details: edit, send a new password (which also unlocks), unlock (when
+//                      locked), their actions (those they did and those done to them)
 //   #/users/ID/edit    edit
 //
 // The node choices come from GET /bo/api/tree; a server without it offers the administrator's
@@ -216,7 +217,14 @@ async function details(id) {
     reset.disabled = true;
     try {
       const answer = await request('POST', `/bo/api/users/${id}/password`);
-      say(status, t('users.reset.done', { email: (answer && answer.to) || u.email }));
+      const done = t('users.reset.done', { email: (answer && answer.to) || u.email });
+      if (u.locked) {
+        // The new password unlocked the account: the details are drawn again without the lock.
+        flash = `${done} ${t('users.reset.unlocked', { login: u.login })}`;
+        go(`users/${id}`);
+        return;
+      }
+      say(status, done);
       status.focus();
     } catch (err) {
       showError(error, err);
@@ -409,12 +417,6 @@ async function editPage(id) {
       } else if (value !== (u[name] ?? '')) {
         body[name] = value;
       }
-    }
-    if (!creating && body.mobile === '') {
-      controls.mobile.setAttribute('aria-invalid', 'true');
-      say(error, t('form.mobile_cleared'));
-      controls.mobile.focus();
-      return;
     }
     if (!creating && !Object.keys(body).length) {
       say(error, t('form.nothing_changed'));

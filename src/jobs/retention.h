@@ -1,0 +1,27 @@
+/*
+ * retention.h - the job that deletes what is kept only for a time: idempotency keys older
+ * than 24 h (SPEC §4: kept at least 24 h) and merchant API error log entries older than
+ * 3 days (SPEC §14: the errors of the last 3 days). Every LIMIT_RETENTION_EVERY_S seconds by
+ * default, through the writer, in batches of at most LIMIT_RETENTION_BATCH rows, one after
+ * the other with a pause between them, so payments queued meanwhile go between two batches.
+ *
+ * Not the retention of payment data (SPEC §14, 45 to 540 days per account): not built yet.
+ */
+#ifndef GUICHET_RETENTION_H
+#define GUICHET_RETENTION_H
+
+#include "common/status.h"
+#include "work/work.h"
+
+#define RETENTION_PAUSE_MS 5 /* between two full batches */
+
+struct retention;
+
+/* Starts the job: a round at once, then one every every_s seconds (1 or more); its writes go
+ * to w, which must outlive it. Returns ST_OK or ST_INTERNAL. */
+int retention_start(struct work *w, int every_s, struct retention **out) WUR;
+
+/* Stops it (a batch with the writer is delivered first) and frees it; NULL does nothing. */
+void retention_stop(struct retention *r);
+
+#endif

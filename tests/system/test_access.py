@@ -1,0 +1,689 @@
+"""Who may call what, and what a brand never sees of another (SPEC §2, §3, §16), through HTTP.
+
+The expected authorization matrix is written here from SPEC §3's profile table, not read from
+the table it checks: `guichetd routes --json` must say the same, route for route, so a new
+route forces a decision here. Then every route is called by every demo profile (forbidden:
+403 `forbidden`; allowed: a real answer), without a cookie (401), without or with a wrong CSRF
+token (403 `csrf`, nothing changed). Tenant isolation: a second brand in the same database;
+every route with an id is tried with each of its ids of that kind (404, nothing changed), every
+list, search and export is read in full (none of its rows), every `node=` of it is refused
+(404), and the statistics do not move with its activity.
+"""
+import csv
+import functools
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from conftest import GUICHETD, Server
+from test_signin import NEW_PASSWORD, password_of, sign_in
+
+OTHER = 'OTHERBRAND'
+WIDE = 'from=2020-01-01&to=2099-12-31'
+ROTATED = 'Matrice-Acces-2027'  # each profile's password after the walk changed it
+
+PROFILES = ('consultation', 'action', 'admin', 'entry', 'hmac')
+ALL = frozenset(PROFILES)
+SEARCH = frozenset({'consultation', 'action', 'admin'})
+CASH = frozenset({'action', 'admin'})
+ADMIN = frozenset({'admin'})
+
+# SPEC §3, route by route. Consultation: dashboards, searches, details, exports, the tree and
+# the contracts, one's own information and preferences, no operation. Action: the above and
+# the cash operations. Admin: the above and the Management menu (users, action log). Entry
+# operator: manual entry only; HMAC manager: Parameters › HMAC key only; neither page has a
+# route yet, so they keep what every signed-in user has.
+MATRIX = {
+    # Signing in and out, the first-sign-in steps, one's own information: everyone.
+    'GET /bo/api/session': ALL,
+    'DELETE /bo/api/session': ALL,
+    'POST /bo/api/password': ALL,
+    'POST /bo/api/password/strength': ALL,
+    'GET /bo/api/terms': ALL,
+    'POST /bo/api/terms': ALL,
+    'GET /bo/api/me': ALL,
+    'PATCH /bo/api/me': ALL,
+    'GET /bo/api/me/preferences': ALL,
+    'PATCH /bo/api/me/preferences': ALL,
+    # The tree (SPEC §2): everyone, a judgement. Manual entry (§10) and the HMAC key (§11)
+    # are per shop, so the entry operator and the HMAC manager choose among their node's
+    # shops too; the tree holds names and SITE/RANG, no money.
+    'GET /bo/api/tree': ALL,
+    # Dashboards, searches, details, exports, contracts.
+    'GET /bo/api/stats': SEARCH,
+    'GET /bo/api/transactions': SEARCH,
+    'GET /bo/api/transactions/export': SEARCH,
+    'GET /bo/api/transactions/{id}': SEARCH,
+    'GET /bo/api/batches': SEARCH,
+    'GET /bo/api/batches/export': SEARCH,
+    'GET /bo/api/contracts': SEARCH,
+    'GET /bo/api/contracts/{id}': SEARCH,
+    # Cash operations.
+    'POST /bo/api/transactions/{id}/capture': CASH,
+    'POST /bo/api/transactions/{id}/cancel': CASH,
+    'POST /bo/api/transactions/{id}/refund': CASH,
+    'POST /bo/api/transactions/{id}/send': CASH,
+    'POST /bo/api/transactions/{id}/block-card': CASH,
+    'POST /bo/api/transactions/capture-all': CASH,
+    'POST /bo/api/transactions/send-all': CASH,
+    # The Management menu.
+    'GET /bo/api/users': ADMIN,
+    'POST /bo/api/users': ADMIN,
+    'GET /bo/api/users/{id}': ADMIN,
+    'PATCH /bo/api/users/{id}': ADMIN,
+    'POST /bo/api/users/{id}/password': ADMIN,
+    'POST /bo/api/users/{id}/unlock': ADMIN,
+    'GET /bo/api/actions': ADMIN,
+    'GET /bo/api/actions/export': ADMIN,
+}
+# Without a session: signing in and the health check; the merchant API signs with HMAC.
+OPEN = {'POST /bo/api/session', 'GET /healthz'}
+MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
+            'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
+            'POST /api/v1/payments/{id}/refund'}
+
+# Which kind of id each {id} route takes (tenant isolation).
+ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
+           '/bo/api/contracts/': 'contract'}
+
+
+def today(plus=0):
+    return (datetime.now(ZoneInfo('Europe/Paris')) + timedelta(days=plus)).strftime('%Y-%m-%d')
+
+
+@functools.lru_cache(maxsize=1)
+def route_table():
+    out = subprocess.run([GUICHETD, 'routes', '--json'], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def session_routes():
+    return [f"{r['method']} {r['pattern']}" for r in route_table() if r['auth'] == 'session']
+
+
+def id_route_body(route):
+    """A valid body for a route with an id: a name to write for an edit, the defaults ({})
+    for an operation, nothing for a route that takes no body."""
+    method, pattern = route.split(' ', 1)
+    body_max = next(r['body_max'] for r in route_table()
+                    if r['method'] == method and r['pattern'] == pattern)
+    if not body_max:
+        return None
+    return {'name': 'pwned'} if method == 'PATCH' else {}
+
+
+def q(srv, sql, args=()):
+    with sqlite3.connect(srv.db) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def snapshot(srv):
+    """Every table's row count, and the content of every table but those that change by
+    themselves (sessions' last use, the indexer's progress and full-text tables, mail bodies
+    wiped after delivery): equal snapshots mean that nothing changed."""
+    with sqlite3.connect(srv.db) as db:
+        tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+        virtual = [n for n, sql in tables if sql and sql.upper().startswith('CREATE VIRTUAL')]
+        shot = {}
+        for name, _ in tables:
+            if any(name == v or name.startswith(v + '_') for v in virtual):
+                continue
+            rows = db.execute(f'SELECT * FROM "{name}"').fetchall()
+            if name in ('session', 'search_state', 'mail_outbox'):
+                shot[name] = len(rows)
+            else:
+                shot[name] = (len(rows), hashlib.sha256(
+                    repr(sorted(map(repr, rows))).encode()).hexdigest())
+        return shot
+
+
+def same(before, after):
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert not changed, f'tables changed: {sorted(changed)}'
+
+
+class User:
+    """A signed-in user of the back office: a cookie jar and the CSRF token."""
+
+    def __init__(self, srv, login, password):
+        self.srv, self.login, self.password = srv, login, password
+        self.sign_in()
+
+    def sign_in(self):
+        s, r = sign_in(self.srv, self.login, password=self.password, takeover=True)
+        assert r.status_code == 200, r.text
+        self.s, self.csrf = s, r.json()['csrf']
+        return r.json()
+
+    def call(self, method, path, body=None, csrf=True):
+        """csrf: True sends the session's token, None none, a string that one."""
+        token = self.csrf if csrf is True else csrf
+        h = {} if token is None else {'X-CSRF-Token': token}
+        return self.s.request(method, self.srv.base + path, json=body, headers=h, timeout=60)
+
+
+def ready(srv, login, password):
+    """Signs in and does the first-sign-in steps: a user ready to work, with NEW_PASSWORD."""
+    u = User(srv, login, password)
+    p = u.call('POST', '/bo/api/password', {'old': password, 'new': NEW_PASSWORD})
+    assert p.status_code == 200, p.text
+    t = u.call('POST', '/bo/api/terms', {'accept': True})
+    assert t.status_code == 200 and t.json()['next'] is None, t.text
+    u.password = NEW_PASSWORD
+    return u
+
+
+@pytest.fixture(scope='module')
+def acc(tmp_path_factory):
+    srv = Server(str(tmp_path_factory.mktemp('access')), transactions=150)
+    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '40', '--seed',
+                          '11', '--pspid', OTHER, '--json'], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    srv.other = json.loads(out.stdout)
+    srv.start()
+    srv.users = {p: ready(srv, f'demo.{p}', password_of(srv, f'demo.{p}')) for p in PROFILES}
+    # A user for the user-management routes to act on, so no demo user's session ends.
+    r = srv.users['admin'].call('POST', '/bo/api/users', {
+        'login': 'matrix.target', 'name': 'Cible Matrice', 'email': 'cible@example.com',
+        'profile': 'consultation'})
+    assert r.status_code == 201, r.text
+    srv.target_user = q(srv, "SELECT id FROM user WHERE login = 'matrix.target'")[0][0]
+    srv.some_txn = q(srv, 'SELECT max(id) FROM txn WHERE brand_id = 1')[0][0]
+    srv.some_contract = q(srv, 'SELECT min(id) FROM contract WHERE brand_id = 1')[0][0]
+    yield srv
+    assert srv.stop() == 0
+    log = srv.read_log()
+    for u in srv.demo['users'] + srv.other['users']:
+        assert u['password'] not in log
+
+
+# -- 1. The matrix ------------------------------------------------------------------------
+
+
+def test_the_route_table_is_spec_3():
+    table = route_table()
+    by_auth = {}
+    for r in table:
+        by_auth.setdefault(r['auth'], {})[f"{r['method']} {r['pattern']}"] = frozenset(
+            r['profiles'])
+    session = by_auth.pop('session')
+    # Every route of the table is decided here, and every route decided here exists.
+    assert sorted(session.keys() - MATRIX.keys()) == [], 'routes to add to MATRIX'
+    assert sorted(MATRIX.keys() - session.keys()) == [], 'MATRIX routes the server lacks'
+    wrong = {k: (sorted(session[k]), sorted(v)) for k, v in MATRIX.items() if session[k] != v}
+    assert wrong == {}, 'route: (table, SPEC)'
+    assert set(by_auth.pop('none')) == OPEN
+    assert set(by_auth.pop('hmac')) == MERCHANT
+    assert by_auth == {}
+    # The table's text form says the same.
+    text = subprocess.run([GUICHETD, 'routes'], capture_output=True, text=True,
+                          check=True).stdout
+    listed = {line.split('\t')[0] for line in text.splitlines() if line.strip()}
+    assert MATRIX.keys() | OPEN | MERCHANT <= listed
+
+
+def fresh_payment(srv, capture='auto', card='4111111111111111', shop=0):
+    r = srv.pay(capture=capture, card=card, shop=shop)
+    assert r.status_code == 201 and r.json()['status'] == 'accepted', r.text
+    return int(r.json()['id'])
+
+
+def sent_debit(srv):
+    """A sent debit of the first brand, recent enough to refund, not refunded here before."""
+    taken = srv.__dict__.setdefault('refunded', set())
+    for (tid,) in q(srv, 'SELECT id FROM txn WHERE brand_id = 1 AND acq = 3 AND type = 0 '
+                         "AND status = 0 AND amount_current > 100 AND accepted_at > "
+                         "(strftime('%s', 'now') - 60 * 86400) * 1000000 ORDER BY id DESC"):
+        if tid not in taken:
+            taken.add(tid)
+            return tid
+    raise AssertionError('no sent debit to refund in the demo')
+
+
+def plan(srv, route, profile, walk):
+    """(path, body) of one well-formed call of route by profile.
+
+    walk: the allowed walk, which gets real answers: it makes what it acts on (a payment to
+    capture, to cancel...). Otherwise the ids are of things that exist, so that a refusal
+    cannot hide behind a 404, and nothing is made."""
+    tid, uid, cid = srv.some_txn, srv.target_user, srv.some_contract
+    login = f'matrix.{profile}.{uuid.uuid4().hex[:6]}'
+    txn = '/bo/api/transactions'
+
+    def made(capture='auto', **kw):
+        return fresh_payment(srv, capture, **kw) if walk else tid
+
+    def locked():
+        for _ in range(3):
+            sign_in(srv, 'matrix.target', password='not-the-password-1')
+        assert q(srv, 'SELECT locked FROM user WHERE id = ?', (uid,))[0][0] == 1
+        return uid
+
+    plans = {
+        'GET /bo/api/session': lambda: ('/bo/api/session', None),
+        'DELETE /bo/api/session': lambda: ('/bo/api/session', None),
+        'POST /bo/api/password': lambda: (
+            '/bo/api/password', {'old': NEW_PASSWORD, 'new': ROTATED}),
+        'POST /bo/api/password/strength': lambda: (
+            '/bo/api/password/strength', {'password': 'abc'}),
+        'GET /bo/api/terms': lambda: ('/bo/api/terms', None),
+        'POST /bo/api/terms': lambda: ('/bo/api/terms', {'accept': True}),
+        'GET /bo/api/me': lambda: ('/bo/api/me', None),
+        'PATCH /bo/api/me': lambda: ('/bo/api/me', {'time_zone': 'Europe/Paris'}),
+        'GET /bo/api/me/preferences': lambda: ('/bo/api/me/preferences', None),
+        'PATCH /bo/api/me/preferences': lambda: ('/bo/api/me/preferences', {'home': None}),
+        'GET /bo/api/tree': lambda: ('/bo/api/tree', None),
+        'GET /bo/api/stats': lambda: (f'/bo/api/stats?from={today(-30)}&to={today()}', None),
+        'GET /bo/api/transactions': lambda: (f'{txn}?{WIDE}', None),
+        'GET /bo/api/transactions/export': lambda: (f'{txn}/export?format=csv&{WIDE}', None),
+        'GET /bo/api/transactions/{id}': lambda: (f'{txn}/{tid}', None),
+        'GET /bo/api/batches': lambda: (f'/bo/api/batches?{WIDE}', None),
+        'GET /bo/api/batches/export': lambda: (f'/bo/api/batches/export?format=csv&{WIDE}',
+                                               None),
+        'GET /bo/api/contracts': lambda: ('/bo/api/contracts', None),
+        'GET /bo/api/contracts/{id}': lambda: (f'/bo/api/contracts/{cid}', None),
+        'POST /bo/api/transactions/{id}/capture': lambda: (
+            f"{txn}/{made('manual')}/capture", {'amount': 1000}),
+        'POST /bo/api/transactions/{id}/cancel': lambda: (f'{txn}/{made()}/cancel', {}),
+        'POST /bo/api/transactions/{id}/refund': lambda: (
+            f'{txn}/{sent_debit(srv) if walk else tid}/refund', {'amount': 1}),
+        'POST /bo/api/transactions/{id}/send': lambda: (f'{txn}/{made()}/send', {}),
+        # The card joins one shop's blocklist: a card no other test here pays with, a shop
+        # per profile.
+        'POST /bo/api/transactions/{id}/block-card': lambda: (
+            f"{txn}/{made(card='5131000000000001', shop=PROFILES.index(profile) % 3)}"
+            '/block-card', {}),
+        'POST /bo/api/transactions/capture-all': lambda: (
+            f"{txn}/capture-all?{WIDE}&id={made('manual')}", None),
+        'POST /bo/api/transactions/send-all': lambda: (
+            f'{txn}/send-all?{WIDE}&id={made()}', None),
+        'GET /bo/api/users': lambda: ('/bo/api/users', None),
+        'POST /bo/api/users': lambda: ('/bo/api/users', {
+            'login': login, 'name': 'Matrice', 'email': f'{login}@example.com',
+            'profile': 'consultation'}),
+        'GET /bo/api/users/{id}': lambda: (f'/bo/api/users/{uid}', None),
+        'PATCH /bo/api/users/{id}': lambda: (f'/bo/api/users/{uid}',
+                                             {'name': f'Cible {profile}'}),
+        'POST /bo/api/users/{id}/password': lambda: (f'/bo/api/users/{uid}/password', None),
+        'POST /bo/api/users/{id}/unlock': lambda: (f'/bo/api/users/{locked() if walk else uid}'
+                                                   '/unlock', None),
+        'GET /bo/api/actions': lambda: (f'/bo/api/actions?{WIDE}', None),
+        'GET /bo/api/actions/export': lambda: (f'/bo/api/actions/export?{WIDE}', None),
+    }
+    return plans[route]()
+
+
+def test_forbidden_routes_answer_403_and_change_nothing(acc):
+    before = snapshot(acc)
+    checked = 0
+    for route, allowed in MATRIX.items():
+        method, _ = route.split(' ', 1)
+        for profile in sorted(ALL - allowed):
+            path, body = plan(acc, route, profile, walk=False)
+            r = acc.users[profile].call(method, path, body)
+            assert r.status_code == 403, (route, profile, r.status_code, r.text)
+            assert r.json()['error'] == 'forbidden' and r.json()['message'], (route, profile)
+            checked += 1
+    assert checked == sum(len(ALL - a) for a in MATRIX.values()) > 50
+    same(before, snapshot(acc))
+
+
+def test_allowed_routes_answer_for_real(acc):
+    checked = 0
+    for route, allowed in MATRIX.items():
+        method, _ = route.split(' ', 1)
+        if route == 'DELETE /bo/api/session':
+            continue  # last, below
+        for profile in sorted(allowed):
+            u = acc.users[profile]
+            path, body = plan(acc, route, profile, walk=True)
+            if route == 'POST /bo/api/password':
+                body = {'old': u.password, 'new': ROTATED if u.password != ROTATED
+                        else NEW_PASSWORD}
+            r = u.call(method, path, body)
+            # Every plan names something that exists, with a valid body: a real answer.
+            assert 200 <= r.status_code < 300, (route, profile, r.status_code, r.text)
+            if route == 'POST /bo/api/password':
+                u.password = body['new']
+            if route.endswith('-all'):
+                assert r.json()['processed'] == 1, (route, profile, r.text)
+            checked += 1
+    for profile in PROFILES:
+        u = acc.users[profile]
+        r = u.call('DELETE', '/bo/api/session')
+        assert r.status_code == 200, (profile, r.text)
+        assert u.call('GET', '/bo/api/session').status_code == 401
+        u.sign_in()
+    assert checked == sum(len(a) for a in MATRIX.values()) - len(PROFILES)
+
+
+def test_the_session_lists_what_the_profile_may_call(acc):
+    """GET /bo/api/session's "allowed" (the web UI's menu and buttons) is the matrix."""
+    for profile in PROFILES:
+        r = acc.users[profile].call('GET', '/bo/api/session')
+        assert r.status_code == 200
+        allowed = r.json()['allowed']
+        assert len(allowed) == len(set(allowed))
+        assert sorted(allowed) == sorted(k for k, v in MATRIX.items() if profile in v), profile
+
+
+def test_no_cookie_answers_401_everywhere(acc):
+    before = snapshot(acc)
+    for route in session_routes():
+        method, pattern = route.split(' ', 1)
+        path, body = plan(acc, route, 'admin', walk=False)
+        for cookies in (None, {'guichet_session': '0' * 64}):
+            r = requests.request(method, acc.base + path, json=body, cookies=cookies,
+                                 headers={'X-CSRF-Token': acc.users['admin'].csrf}, timeout=30)
+            assert r.status_code == 401, (route, r.status_code, r.text)
+            assert r.headers['Content-Type'].startswith('application/json'), route
+            assert r.json()['error'] == 'not_signed_in' and r.json()['message'], route
+    same(before, snapshot(acc))
+
+
+def test_changes_without_the_right_csrf_token_answer_403_and_change_nothing(acc):
+    admin = acc.users['admin']
+    # Another session's own, valid token: a token is bound to its session.
+    others = acc.users['consultation'].csrf
+    before = snapshot(acc)
+    changes = [r for r in session_routes() if not r.startswith('GET ')]
+    assert len(changes) >= 15
+    for route in changes:
+        method, _ = route.split(' ', 1)
+        path, body = plan(acc, route, 'admin', walk=False)
+        for csrf in (None, '0' * 64, others, admin.csrf.upper()[:-1] + 'g', admin.csrf[:32],
+                     ''):
+            r = admin.call(method, path, body, csrf=csrf)
+            assert r.status_code == 403, (route, csrf, r.status_code, r.text)
+            assert r.json()['error'] == 'csrf', (route, r.text)
+    same(before, snapshot(acc))
+    # The session lives on, and the right token still works.
+    assert admin.call('GET', '/bo/api/session').status_code == 200
+    assert admin.call('POST', '/bo/api/password/strength', {'password': 'x'}).status_code == 200
+
+
+# -- 2. Tenant isolation ------------------------------------------------------------------
+
+
+@pytest.fixture(scope='module')
+def foreign(acc):
+    """The second brand at work (payments with references of its own, a settlement), then
+    every id and reference of it: what the first brand must never reach."""
+    other = {u['profile']: u for u in acc.other['users']}
+    acc.other_admin = ready(acc, other['admin']['login'], other['admin']['password'])
+    shops = acc.other['shops']
+    refs = []
+    for i, (card, capture) in enumerate([('4111111111111111', 'auto'),
+                                         ('5555555555554444', 'manual'),
+                                         ('4000000000000002', 'auto'),
+                                         ('4970100000000006', 'auto')]):
+        ref = f'{OTHER}-LEAK-{i}'
+        r = acc.pay(card=card, capture=capture, shop=shops[i % len(shops)], order_ref=ref,
+                    email='leak@otherbrand.example')
+        assert r.status_code == 201, r.text
+        refs.append(ref)
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', acc.db, '--date', today(5),
+                          '--spool', os.path.join(acc.tmp, 'spool')], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+
+    def ids(table):
+        return {r[0] for r in q(acc, f'SELECT id FROM {table} WHERE brand_id = 2')}
+
+    f = {'txn': ids('txn'), 'user': ids('user'), 'contract': ids('contract'),
+         'batch': ids('batch'), 'node': ids('node'), 'action': ids('action_log')}
+    assert all(f.values()), {k: len(v) for k, v in f.items()}
+    # Words only the second brand has: its name and account, its users' logins, its shops' SITE
+    # numbers, its contract numbers, its payments' references and customer's e-mail. (The
+    # demo gives both brands' users the same e-mail addresses.)
+    f['words'] = ({OTHER, 'otherbrand.', 'leak@otherbrand.example'} | set(refs)
+                  | {s['site'] for s in shops}
+                  | {r[0] for r in q(acc, 'SELECT number FROM contract WHERE brand_id = 2')})
+    mine = {r[0] for r in q(acc, 'SELECT number FROM contract WHERE brand_id = 1')}
+    mine |= {r[0] for r in q(acc, 'SELECT site FROM shop WHERE brand_id = 1')}
+    assert not f['words'] & mine
+    return f
+
+
+def id_kind(pattern):
+    prefix = pattern.split('{id}')[0]
+    assert prefix in ID_KIND, f'{pattern}: which kind of id? (ID_KIND)'
+    return ID_KIND[prefix]
+
+
+def test_every_id_of_another_brand_is_not_found(acc, foreign):
+    routes = [r for r in session_routes() if '{id}' in r]
+    assert len(routes) >= 11
+    before = snapshot(acc)
+    tried = 0
+    for profile in ('admin', 'action'):
+        u = acc.users[profile]
+        for route in routes:
+            method, pattern = route.split(' ', 1)
+            if profile not in MATRIX[route]:
+                continue
+            body = id_route_body(route)
+            for fid in sorted(foreign[id_kind(pattern)]):
+                r = u.call(method, pattern.replace('{id}', str(fid)), body)
+                assert r.status_code == 404, (profile, route, fid, r.status_code, r.text)
+                assert r.json()['error'] and r.json()['message']
+                tried += 1
+    assert tried > 300
+    # The bulk operations take the search's filters: another brand's ids find nothing.
+    for route in ('capture-all', 'send-all'):
+        for fid in sorted(foreign['txn']):
+            r = acc.users['action'].call('POST', f'/bo/api/transactions/{route}?{WIDE}&id={fid}')
+            assert r.status_code == 200 and r.json()['processed'] == 0, r.text
+            assert r.json()['refused'] == []
+    # Ids in bodies: a user created at, or moved to, another brand's node.
+    admin = acc.users['admin']
+    for nid in sorted(foreign['node']):
+        r = admin.call('POST', '/bo/api/users', {
+            'login': f'intrus.{nid}', 'name': 'Intrus', 'email': f'intrus{nid}@example.com',
+            'profile': 'consultation', 'node_id': nid})
+        assert r.status_code == 404, (nid, r.status_code, r.text)
+        r = admin.call('PATCH', f'/bo/api/users/{acc.target_user}', {'node_id': nid})
+        assert r.status_code == 404, (nid, r.status_code, r.text)
+    same(before, snapshot(acc))
+
+
+def test_the_other_way_round(acc, foreign):
+    """The second brand's administrator reaches no id of the first brand either."""
+    u = acc.other_admin
+    mine = {'txn': {r[0] for r in q(acc, 'SELECT id FROM txn WHERE brand_id = 1 '
+                                         'ORDER BY id DESC LIMIT 30')},
+            'user': {r[0] for r in q(acc, 'SELECT id FROM user WHERE brand_id = 1')},
+            'contract': {r[0] for r in q(acc, 'SELECT id FROM contract WHERE brand_id = 1')}}
+    before = snapshot(acc)
+    for route in session_routes():
+        if '{id}' not in route:
+            continue
+        method, pattern = route.split(' ', 1)
+        for mid in sorted(mine[id_kind(pattern)]):
+            r = u.call(method, pattern.replace('{id}', str(mid)), id_route_body(route))
+            assert r.status_code == 404, (route, mid, r.status_code, r.text)
+    same(before, snapshot(acc))
+
+
+# The routes that take node=ID (README "The tree and the contracts").
+NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
+               'GET /bo/api/batches', 'GET /bo/api/batches/export', 'GET /bo/api/contracts',
+               'GET /bo/api/stats', 'GET /bo/api/users'}
+
+
+def test_another_brands_node_is_not_found(acc, foreign):
+    """node=ID on every route that takes it: another brand's nodes answer 404; the routes that
+    take none refuse the parameter (400) or ignore it (the same answer as without it)."""
+    own = q(acc, 'SELECT id FROM node WHERE brand_id = 1 AND parent_id IS NULL')[0][0]
+    for route in session_routes():
+        method, pattern = route.split(' ', 1)
+        if method != 'GET' or '{id}' in pattern:
+            continue
+        path, _ = plan(acc, route, 'admin', walk=False)
+        sep = '&' if '?' in path else '?'
+        if route not in NODE_ROUTES:
+            plain = acc.users['admin'].call('GET', path)
+            for nid in sorted(foreign['node']):
+                r = acc.users['admin'].call('GET', f'{path}{sep}node={nid}')
+                ignored = r.status_code == 200 and r.json() == plain.json()
+                assert r.status_code == 400 or ignored, (route, nid, r.status_code, r.text)
+            continue
+        assert acc.users['admin'].call('GET', f'{path}{sep}node={own}').status_code == 200, route
+        for nid in sorted(foreign['node']):
+            for p in ('admin', 'consultation'):
+                if p not in MATRIX[route]:
+                    continue
+                r = acc.users[p].call('GET', f'{path}{sep}node={nid}')
+                assert r.status_code == 404, (route, p, nid, r.status_code, r.text)
+                assert r.json()['error'] and r.json()['message'], (route, r.text)
+    # The bulk operations too, and nothing is done.
+    before = snapshot(acc)
+    for route in ('capture-all', 'send-all'):
+        for nid in sorted(foreign['node']):
+            r = acc.users['action'].call('POST',
+                                         f'/bo/api/transactions/{route}?{WIDE}&node={nid}')
+            assert r.status_code == 404, (route, nid, r.text)
+    same(before, snapshot(acc))
+
+
+def pages(u, path):
+    """Every page of a JSON list (items + next cursor)."""
+    items, cursor = [], None
+    while True:
+        r = u.call('GET', path + (f'&cursor={cursor}' if cursor else ''))
+        assert r.status_code == 200, (path, r.text)
+        body = r.json()
+        items += body['items']
+        cursor = body.get('next')
+        if cursor is None:
+            return items, r.text
+
+
+# Every GET route without an id: how to read all of it, and which of its fields hold ids of
+# which kind. None: a single JSON answer read as text; 'csv': an export.
+LISTS = {
+    'GET /bo/api/session': (None, '/bo/api/session', {}),
+    'GET /bo/api/terms': (None, '/bo/api/terms', {}),
+    'GET /bo/api/me': (None, '/bo/api/me', {}),
+    'GET /bo/api/me/preferences': (None, '/bo/api/me/preferences', {}),
+    'GET /bo/api/tree': ('nodes', '/bo/api/tree', {'id': 'node', 'parent_id': 'node'}),
+    'GET /bo/api/stats': (None, f'/bo/api/stats?from={today(-400)}&to={today(5)}', {}),
+    'GET /bo/api/transactions': ('pages', f'/bo/api/transactions?{WIDE}&limit=500',
+                                 {'id': 'txn', 'shop': 'node', 'batch': 'batch'}),
+    'GET /bo/api/transactions/export': ('csv', f'/bo/api/transactions/export?format=csv&{WIDE}',
+                                        {'id': 'txn'}),
+    'GET /bo/api/batches': ('pages', f'/bo/api/batches?{WIDE}&limit=500', {'id': 'batch'}),
+    'GET /bo/api/batches/export': ('csv', f'/bo/api/batches/export?format=csv&{WIDE}', {}),
+    'GET /bo/api/contracts': ('items', '/bo/api/contracts',
+                              {'id': 'contract', 'shop_id': 'node'}),
+    'GET /bo/api/users': ('items', '/bo/api/users', {'id': 'user', 'node_id': 'node'}),
+    'GET /bo/api/actions': ('pages', f'/bo/api/actions?{WIDE}',
+                            {'id': 'action', 'user_id': 'user', 'target_user_id': 'user'}),
+    'GET /bo/api/actions/export': ('csv', f'/bo/api/actions/export?{WIDE}', {}),
+}
+
+
+def read_all(u, how, path):
+    """(rows as dicts, raw text) of one list."""
+    if how == 'pages':
+        return pages(u, path)
+    r = u.call('GET', path)
+    assert r.status_code == 200, (path, r.text)
+    if how == 'csv':
+        text = r.content.decode('utf-8')
+        return list(csv.DictReader(io.StringIO(text, newline=''))), text
+    if how is None:
+        return [], r.text
+    return r.json()[how], r.text
+
+
+def test_no_list_search_or_export_shows_another_brand(acc, foreign):
+    gets = [r for r in session_routes() if r.startswith('GET ') and '{id}' not in r]
+    assert sorted(set(gets) - LISTS.keys()) == [], 'lists to add to LISTS'
+    own_nodes = [r[0] for r in q(acc, 'SELECT id FROM node WHERE brand_id = 1')]
+    read = 0
+    for route, (how, path, fields) in LISTS.items():
+        for profile in sorted(MATRIX[route]):
+            u = acc.users[profile]
+            variants = [path]
+            if route in ('GET /bo/api/contracts', 'GET /bo/api/transactions',
+                         'GET /bo/api/batches'):
+                sep = '&' if '?' in path else '?'
+                variants += [f'{path}{sep}node={n}' for n in own_nodes]
+            for p in variants:
+                rows, text = read_all(u, how, p)
+                leaked = sorted(w for w in foreign['words'] if w.lower() in text.lower())
+                assert leaked == [], (profile, p, leaked)
+                for row in rows:
+                    for field, kind in fields.items():
+                        v = row.get(field)
+                        if v not in (None, ''):
+                            assert int(v) not in foreign[kind], (profile, p, field, v)
+                read += 1
+    assert read > 40
+    # Searching by another brand's references finds nothing either.
+    u = acc.users['admin']
+    batch = min(foreign['batch'])
+    shop = max(foreign['node'])
+    contract = q(acc, 'SELECT number FROM contract WHERE brand_id = 2 LIMIT 1')[0][0]
+    for query in (f'batch={batch}', f'shop={shop}', f'contract={contract}',
+                  f'order_ref={OTHER}-LEAK-%25', 'email=leak@otherbrand.example',
+                  f'id={min(foreign["txn"])}'):
+        for route in ('transactions', 'transactions/export'):
+            r = u.call('GET', f'/bo/api/{route}?{WIDE}&{query}'
+                       + ('&format=csv' if 'export' in route else ''))
+            assert r.status_code in (200, 404), (query, r.text)
+            if r.status_code == 200:
+                if 'export' in route:
+                    assert len(r.content.decode().splitlines()) == 1, (query, r.text)
+                else:
+                    assert r.json()['items'] == [], (query, r.text)
+    r = u.call('GET', f'/bo/api/batches?{WIDE}&contract={contract}')
+    assert r.status_code in (200, 404) and (r.status_code == 404 or r.json()['items'] == [])
+    user = min(foreign['user'])
+    r = u.call('GET', f'/bo/api/actions?{WIDE}&user={user}')
+    assert r.status_code in (200, 404) and (r.status_code == 404 or r.json()['items'] == [])
+
+
+def test_statistics_do_not_move_with_another_brand(acc, foreign):
+    """The first brand's figures stay the same while the second brand takes payments and
+    settles; the second brand's own figures move (so the payments counted)."""
+    period = f'from={today(-400)}&to={today(5)}'
+    mine = acc.users['consultation']
+    theirs = acc.other_admin
+    before = mine.call('GET', f'/bo/api/stats?{period}').json()
+    before_by_node = {n: mine.call('GET', f'/bo/api/stats?{period}&node={n}').json()
+                      for (n,) in q(acc, 'SELECT id FROM node WHERE brand_id = 1')}
+    other_before = theirs.call('GET', f'/bo/api/stats?{period}').json()
+    for i in range(6):
+        r = acc.pay(amount=5000 + i, shop=acc.other['shops'][i % 3],
+                    order_ref=f'{OTHER}-STATS-{i}')
+        assert r.status_code == 201 and r.json()['status'] == 'accepted', r.text
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', acc.db, '--date', today(5),
+                          '--spool', os.path.join(acc.tmp, 'spool')], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert mine.call('GET', f'/bo/api/stats?{period}').json() == before
+    for n, want in before_by_node.items():
+        assert mine.call('GET', f'/bo/api/stats?{period}&node={n}').json() == want, n
+    other_after = theirs.call('GET', f'/bo/api/stats?{period}').json()
+    assert other_after['count'] == other_before['count'] + 6
+    # And the first brand's count is its own daily roll-ups', while the second brand has
+    # some in the period too.
+    epoch = datetime(1970, 1, 1).date()
+    first, last = ((datetime.strptime(today(d), '%Y-%m-%d').date() - epoch).days
+                   for d in (-400, 5))
+    counts = dict(q(acc, 'SELECT brand_id, sum(count) FROM stats_daily WHERE day BETWEEN ? AND ? '
+                         'GROUP BY brand_id', (first, last)))
+    assert before['count'] == counts[1] and counts[2] > 0
