@@ -4,7 +4,9 @@
  * day, read from the daily roll-ups only.
  *
  * Turnover = debits - refunds of what counts (Vision manual §4.1.1); the count is the number
- * of debits and refunds that count; the average basket is debits over their count.
+ * of debits and refunds that count; the average basket is debits over their count, rounded
+ * to the nearest minor unit (money_average). The same figures for all methods together sit
+ * at the top level (amount, max, average_basket), beside count and turnover.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "api/json.h"
 #include "api/query.h"
 #include "domain/calendar.h"
+#include "domain/money.h"
 
 #define STATS_DAYS_MAX 800 /* 13 months and more; a longer period is refused */
 
@@ -117,7 +120,7 @@ stats_respond(struct http_job *hj, struct req *r)
 {
 	struct stats_job *j = (struct stats_job *)hj;
 	json_t *by_method = json_array();
-	int64_t count = 0, turnover = 0;
+	int64_t count = 0, turnover = 0, amount = 0, debits = 0, max = 0;
 
 	if (j->base.work.rc != ST_OK) {
 		json_decref(by_method);
@@ -131,6 +134,10 @@ stats_respond(struct http_job *hj, struct req *r)
 			continue;
 		count += p->count;
 		turnover += p->debit_amount - p->refund_amount;
+		amount += p->debit_amount;
+		debits += p->debit_count;
+		if (p->max > max)
+			max = p->max;
 		json_array_append_new(
 		        by_method,
 		        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "payment_method",
@@ -139,12 +146,14 @@ stats_respond(struct http_job *hj, struct req *r)
 		                  (json_int_t)(p->debit_amount - p->refund_amount), "amount",
 		                  (json_int_t)p->debit_amount, "max", (json_int_t)p->max,
 		                  "average_basket",
-		                  (json_int_t)(p->debit_count ? p->debit_amount / p->debit_count
-		                                              : 0)));
+		                  (json_int_t)money_average(p->debit_amount, p->debit_count)));
 	}
 	http_reply_json(r, 200,
-	                json_pack("{s:I, s:I, s:o, s:o}", "count", (json_int_t)count, "turnover",
-	                          (json_int_t)turnover, "by_method", by_method, "daily", j->daily));
+	                json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "count", (json_int_t)count,
+	                          "turnover", (json_int_t)turnover, "amount", (json_int_t)amount,
+	                          "max", (json_int_t)max, "average_basket",
+	                          (json_int_t)money_average(amount, debits), "by_method", by_method,
+	                          "daily", j->daily));
 	j->daily = NULL;
 }
 

@@ -52,3 +52,20 @@ money_format_plain(int64_t amount, const struct currency *cur, char *out, size_t
 	}
 	return n;
 }
+
+int64_t
+money_average(int64_t total, int64_t count)
+{
+	int64_t q, r;
+
+	if (count <= 0)
+		return 0;
+	q = total / count;
+	r = total % count; /* same sign as total; |r| < count */
+	/* Half away from zero: |r| >= count - |r|, written so that nothing overflows. */
+	if (r > 0 && r >= count - r)
+		q++;
+	else if (r < 0 && -r >= count + r)
+		q--;
+	return q;
+}

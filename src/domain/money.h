@@ -31,4 +31,9 @@ bool money_amount_valid(int64_t amount);
  * when cap is too small. */
 int money_format_plain(int64_t amount, const struct currency *cur, char *out, size_t cap);
 
+/* The mean of count amounts totalling total, in minor units, rounded half away from zero
+ * (an average basket: 3 baskets of 10.00 + 10.00 + 10.01 average 10.00; of 10.00 + 10.01,
+ * 10.01). 0 when count <= 0. Never overflows. */
+int64_t money_average(int64_t total, int64_t count);
+
 #endif

@@ -65,6 +65,11 @@ def expected(srv, frm, to):
     return count, turnover, by, daily
 
 
+def rounded_mean(total, count):
+    """The mean in minor units, half away from zero (amounts here are positive)."""
+    return (2 * total + count) // (2 * count) if count else 0
+
+
 def today():
     return datetime.now(PARIS).strftime('%Y-%m-%d')
 
@@ -78,7 +83,12 @@ def test_thirteen_months_match_the_raw_rows(st):
     assert {m['payment_method']: (m['count'], m['turnover'], m['amount'], m['max'],
                                   m['average_basket']) for m in got['by_method']} == {
         k: (v['count'], v['amount'] - v['refunds'], v['amount'], v['max'],
-            v['amount'] // v['debits'] if v['debits'] else 0) for k, v in by.items()}
+            rounded_mean(v['amount'], v['debits'])) for k, v in by.items()}
+    # All methods together: debits, the largest basket, and their average.
+    assert got['amount'] == sum(v['amount'] for v in by.values())
+    assert got['max'] == max(v['max'] for v in by.values())
+    assert got['average_basket'] == rounded_mean(sum(v['amount'] for v in by.values()),
+                                                 sum(v['debits'] for v in by.values()))
     assert {d['date']: [d['count'], d['turnover']] for d in got['daily']} == dict(daily)
     # Each day's split per payment method adds up to the day (the curve's tooltip).
     for d in got['daily']:

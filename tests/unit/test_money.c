@@ -83,6 +83,34 @@ test_format_plain(void **state)
 	assert_int_equal(money_format_plain(123456, money_currency_find("EUR"), out, 8), 7);
 }
 
+static void
+test_average(void **state)
+{
+	static const struct {
+		int64_t total, count, mean;
+	} rows[] = {
+	        {0, 0, 0},
+	        {1000, 0, 0},
+	        {1000, -1, 0},
+	        {3001, 3, 1000},   /* 1000.33: down */
+	        {2001, 2, 1001},   /* 1000.5: half, away from zero */
+	        {3002, 3, 1001},   /* 1000.67: up */
+	        {-2001, 2, -1001}, /* a period of refunds only: half away from zero too */
+	        {-3001, 3, -1000},
+	        {7, 7, 1},
+	        {INT64_MAX, 1, INT64_MAX},
+	        {INT64_MAX, 2, INT64_MAX / 2 + 1},
+	        {INT64_MIN, 2, INT64_MIN / 2},
+	        {INT64_MAX, INT64_MAX, 1},
+	        {INT64_MAX - 1, INT64_MAX, 1},
+	        {1, INT64_MAX, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(money_average(rows[i].total, rows[i].count), rows[i].mean);
+}
+
 int
 main(void)
 {
@@ -90,6 +118,7 @@ main(void)
 	        cmocka_unit_test(test_currencies),
 	        cmocka_unit_test(test_amount_bounds),
 	        cmocka_unit_test(test_format_plain),
+	        cmocka_unit_test(test_average),
 	};
 
 	return cmocka_run_group_tests_name("money", tests, NULL, NULL);

@@ -544,8 +544,6 @@ function summary(data) {
 
 function breakdown(data, metric) {
   const rows = data.by_method;
-  const totalAmount = rows.reduce((s, r) => s + r.amount, 0);
-  const totalMax = rows.reduce((m, r) => Math.max(m, r.max), 0);
   const whole = metric === 'turnover' ? data.turnover : data.count;
   const num = (v) => h('td', { class: 'num' }, v);
   return h(
@@ -597,15 +595,15 @@ function breakdown(data, metric) {
           { id: 'stats-total' },
           h('th', { scope: 'row' }, t('stats.total')),
           num(formatCount(data.count)),
-          num(formatAmount(totalAmount, CURRENCY)),
+          num(formatAmount(data.amount, CURRENCY)),
           num(formatAmount(data.turnover, CURRENCY)),
-          num(formatAmount(totalMax, CURRENCY)),
-          h('td', { class: 'num muted', title: t('stats.total_average_na') }, '—'),
+          num(formatAmount(data.max, CURRENCY)),
+          num(formatAmount(data.average_basket, CURRENCY)),
           num(rows.length ? percent(1, 1) : '—'),
         ),
       ),
     ),
-    h('p', { class: 'muted small' }, t('stats.currency'), ' ', t('stats.total_average_na')),
+    h('p', { class: 'muted small' }, t('stats.currency')),
   );
 }
 
