@@ -21,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "http/server.h"
+#include "jobs/hmac_expiry.h"
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
 #include "jobs/retention.h"
@@ -343,6 +344,10 @@ load_session(void *arg, const struct session_row *row)
 	s.steps.must_change = ua.u.must_change;
 	s.steps.password_set_at = ua.password_set_at;
 	s.steps.terms_accepted = ua.terms_version;
+	/* A sign-in still waiting for its second factor waits on (the method as the user has it
+	 * now: one an administrator turned off meanwhile is not asked). */
+	if (row->second_factor_pending)
+		s.steps.second_factor = ua.second_factor;
 	memcpy(s.login, ua.u.login, sizeof(s.login));
 	memcpy(s.name, ua.u.name, sizeof(s.name));
 	memcpy(s.email, ua.u.email, sizeof(s.email));
@@ -382,6 +387,7 @@ cmd_serve(const struct options *o)
 	struct indexer *indexer = NULL;
 	struct scheduler *scheduler = NULL;
 	struct retention *retention = NULL;
+	struct hmac_expiry *hmac_expiry = NULL;
 	sigset_t set;
 	int rc;
 
@@ -429,6 +435,8 @@ cmd_serve(const struct options *o)
 	if (rc == ST_OK)
 		rc = retention_start(app.work, o->retention_every, &retention);
 	if (rc == ST_OK)
+		rc = hmac_expiry_start(app.work, &hmac_expiry); /* expired keys mailed */
+	if (rc == ST_OK)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc != ST_OK)
 		goto out;
@@ -443,6 +451,7 @@ out:
 	mailer_stop(mailer);
 	indexer_stop(indexer); /* before the writer it uses */
 	retention_stop(retention);
+	hmac_expiry_stop(hmac_expiry);
 	session_cache_watch_stop(app.sessions); /* before the readers it uses */
 	work_stop(app.work);
 	shop_cache_free(app.shops);

@@ -22,6 +22,32 @@ int api_password_change(struct req *r);
 int api_password_strength(struct req *r);
 int api_terms_get(struct req *r);
 int api_terms_accept(struct req *r);
+int api_session_second_factor(struct req *r);
+int api_session_second_factor_resend(struct req *r);
+
+/* One's second factor, SPEC §3 (api/second_factor.c). */
+int api_second_factor_get(struct req *r);
+int api_second_factor_totp(struct req *r);
+int api_second_factor_totp_confirm(struct req *r);
+int api_second_factor_email(struct req *r);
+int api_second_factor_disable(struct req *r);
+
+/* What sign-in (session.c) and the settings share of the second factor; on the writer, in
+ * its transaction. A code e-mailed at sign-in is valid SF_CODE_TTL_US, and another may be
+ * asked SF_RESEND_US after the last (SPEC §3, Jetro). */
+#define SF_CODE_TTL_US (10 * 60 * 1000000LL)
+#define SF_RESEND_US   (30 * 1000000LL)
+struct crypto_keys;
+/* Checks a TOTP code against sf's active secret at now_us: *ok when it is right and of a
+ * time step later than the last one accepted, which sf (to put) then remembers. ST_OK or a
+ * store-free failure (ST_INTERNAL: the secret does not open). */
+int api_second_factor_totp_check(const struct crypto_keys *keys, struct second_factor *sf,
+                                 const char *code, int64_t now_us, bool *ok) WUR;
+/* Makes a new e-mail code for ua (replacing the live one in sf, which it puts) and puts the
+ * mail that carries it in the outbox. */
+int api_second_factor_code_send(struct store *st, const struct crypto_keys *keys,
+                                const struct user_auth *ua, struct second_factor *sf,
+                                int64_t now_us) WUR;
 
 /* User management, personal information, action log (api/users.c). */
 int api_users_list(struct req *r);
@@ -30,6 +56,7 @@ int api_users_create(struct req *r);
 int api_users_edit(struct req *r);
 int api_users_reset_password(struct req *r);
 int api_users_unlock(struct req *r);
+int api_users_second_factor_disable(struct req *r);
 int api_me_get(struct req *r);
 int api_me_edit(struct req *r);
 int api_actions_list(struct req *r);
@@ -61,6 +88,21 @@ int api_contracts_get(struct req *r);
 /* The node a request looks at: the user's own (requested 0) or one below it (else
  * ST_NOTFOUND, also for another brand's). Runs on a reader or the writer. */
 int api_scope(struct store *st, const struct session *who, int64_t requested, int64_t *out);
+
+/* The user's time zone, as their session carries it (kept current by every edit): the days of
+ * a search and the times of an export are theirs. */
+const struct tz *api_zone(const struct session *who);
+
+/* HMAC keys of the shops, SPEC §11, and the notices of Home, SPEC §12 (api/hmac_keys.c). */
+int api_hmac_keys_list(struct req *r);
+int api_hmac_keys_strength(struct req *r);
+int api_hmac_keys_create(struct req *r);
+int api_hmac_keys_activate(struct req *r);
+int api_notices(struct req *r);
+/* After the merchant API verified r's signature (r->shop, r->shop_key): the first request a
+ * newly activated key verifies turns it "used" in the store, through the writer, once. On the
+ * loop; never waits. */
+void api_hmac_key_verified(struct req *r);
 
 /* Home page statistics, SPEC §12 (api/stats.c). */
 int api_stats(struct req *r);

@@ -16,6 +16,7 @@
 #include "api/query.h"
 #include "api/render.h"
 #include "domain/calendar.h"
+#include "domain/tz.h"
 
 int
 api_scope(struct store *st, const struct session *who, int64_t requested, int64_t *out)
@@ -34,6 +35,14 @@ api_scope(struct store *st, const struct session *who, int64_t requested, int64_
 		return ST_NOTFOUND;
 	*out = requested;
 	return ST_OK;
+}
+
+const struct tz *
+api_zone(const struct session *who)
+{
+	const struct tz *z = tz_find(who->time_zone);
+
+	return z != NULL ? z : tz_default();
 }
 
 enum org_op { ORG_TREE, ORG_CONTRACTS, ORG_CONTRACT };

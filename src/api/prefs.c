@@ -23,15 +23,15 @@
 /* The pages a user may land on, and the API route each one needs: a page is offered to a
  * profile the route table (http/routes.c, the one place that decides who may call what)
  * lets call that route, and to no other. In this order in available_homes; the default is
- * the first one offered (stats, or me for the profiles with no statistics). */
+ * the first one offered (stats; the HMAC keys for the HMAC manager; else me). */
 static const struct home {
 	const char *name;
 	const char *route; /* GET */
 } homes[] = {
         {"stats", "/bo/api/stats"},     {"transactions", "/bo/api/transactions"},
         {"batches", "/bo/api/batches"}, {"contracts", "/bo/api/contracts"},
-        {"actions", "/bo/api/actions"}, {"me", "/bo/api/me"},
-        {"users", "/bo/api/users"},
+        {"actions", "/bo/api/actions"}, {"hmac_keys", "/bo/api/hmac-keys"},
+        {"me", "/bo/api/me"},           {"users", "/bo/api/users"},
 };
 #define HOMES_N (sizeof(homes) / sizeof(homes[0]))
 

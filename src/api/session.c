@@ -1,7 +1,8 @@
 /*
- * session.c - the back office's sign-in (SPEC §3, §16): sessions, password change, terms of
- * use. Argon2id runs on a reader thread, never on a loop; what a sign-in changes (failures,
- * lockout, the session, the action log) is then recorded by the writer in one transaction.
+ * session.c - the back office's sign-in (SPEC §3, §16): sessions, the second factor's step,
+ * password change, terms of use. Argon2id runs on a reader thread, never on a loop; what a
+ * sign-in changes (failures, lockout, the session, the action log) is then recorded by the
+ * writer in one transaction.
  *
  * Not the user management (users.c) nor the authorization table (routes.c).
  */
@@ -41,6 +42,9 @@ enum outcome {
 	OUT_WRONG_PASSWORD, /* password change: the old one is wrong */
 	OUT_POLICY,         /* password change: the new one breaks a rule */
 	OUT_REUSED,         /* password change: one of the last ones */
+	OUT_BAD_CODE,       /* second factor: wrong or expired code */
+	OUT_NOT_EMAIL,      /* second factor: a new code asked by a TOTP user */
+	OUT_TOO_SOON,       /* second factor: a new code asked within SF_RESEND_US */
 };
 
 struct auth_job {
@@ -54,6 +58,7 @@ struct auth_job {
 	char new_password[PASSWORD_MAX_LEN + 1];
 	char device[81];
 	bool takeover;
+	char code[17];      /* second factor */
 	struct session who; /* password change, terms, sign-out: the signed-in user */
 	/* Between the two runs. */
 	struct user_auth user;
@@ -202,6 +207,8 @@ signin_record(struct work_job *w, struct store *st)
 	struct session old;
 	struct session_row row = {0};
 	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN];
+	struct second_factor sf;
+	enum second_factor_method pending;
 	int64_t now = clock_now_us();
 	bool locked = false;
 	int rc = ST_OK;
@@ -245,12 +252,18 @@ signin_record(struct work_job *w, struct store *st)
 		action(st, u, now, "sign_in_refused", "session held by another device", &rc);
 		return rc;
 	}
-	/* Only on an account still unlocked, which the store checks again as it writes. */
-	rc = st->ops->user_signed_in(st, u->brand_id, u->id, now);
-	if (rc == ST_LOCKED)
-		goto refused;
-	if (rc != ST_OK)
-		return rc;
+	/* SPEC §3: with a second factor, the password is half of the sign-in. The session waits
+	 * for the code; the failures are not forgotten yet (a wrong code counts with them, so
+	 * signing in again does not buy more guesses), nor is the sign-in counted. */
+	pending = j->user.second_factor;
+	if (pending == SF_NONE) {
+		/* Only on an account still unlocked, which the store checks again as it writes. */
+		rc = st->ops->user_signed_in(st, u->brand_id, u->id, now);
+		if (rc == ST_LOCKED)
+			goto refused;
+		if (rc != ST_OK)
+			return rc;
+	}
 	crypto_random(token, sizeof(token));
 	crypto_random(csrf, sizeof(csrf));
 	crypto_digest(row.token_hash, token, sizeof(token));
@@ -263,9 +276,20 @@ signin_record(struct work_job *w, struct store *st)
 	row.user_id = u->id;
 	snprintf(row.device, sizeof(row.device), "%s", j->device);
 	row.created_at = row.last_seen_at = now;
+	row.second_factor_pending = pending != SF_NONE;
 	rc = st->ops->session_put(st, &row);
-	action(st, u, now, "sign_in", j->takeover ? "session taken over" : "", &rc);
+	if (rc == ST_OK && pending == SF_EMAIL) {
+		rc = st->ops->second_factor_get(st, u->brand_id, u->id, &sf);
+		if (rc == ST_OK)
+			rc = api_second_factor_code_send(st, j->app->keys, &j->user, &sf, now);
+		crypto_wipe(&sf, sizeof(sf));
+	}
+	if (pending != SF_NONE)
+		action(st, u, now, "second_factor_requested", second_factor_name(pending), &rc);
+	else
+		action(st, u, now, "sign_in", j->takeover ? "session taken over" : "", &rc);
 	j->s.steps = steps_of(&j->user);
+	j->s.steps.second_factor = pending;
 	if (rc == ST_OK)
 		rc = next_of(st, j->app, &j->s.steps, now, &j->s.next);
 	if (rc != ST_OK)
@@ -324,7 +348,12 @@ signin_respond(struct http_job *hj, struct req *r)
 		              next_step_name(j->s.next) ? json_string(next_step_name(j->s.next))
 		                                        : json_null(),
 		              "user", user_json(&j->s));
-		log_info("event=sign_in req=%s user=%lld", r->id, (long long)j->s.user_id);
+		if (j->s.steps.second_factor != SF_NONE)
+			json_object_set_new(
+			        o, "second_factor",
+			        json_string(second_factor_name(j->s.steps.second_factor)));
+		log_info("event=sign_in req=%s user=%lld%s", r->id, (long long)j->s.user_id,
+		         j->s.steps.second_factor != SF_NONE ? " second_factor=pending" : "");
 		http_reply_json(r, 200, o);
 		break;
 	case OUT_LOCKED:
@@ -444,11 +473,16 @@ int
 api_session_get(struct req *r)
 {
 	const char *next = next_step_name(r->session.next);
+	json_t *o;
 
-	http_reply_json(r, 200,
-	                json_pack("{s:o, s:o, s:s, s:o}", "user", user_json(&r->session), "next",
-	                          next ? json_string(next) : json_null(), "device",
-	                          r->session.device, "allowed", allowed_json(r->session.profile)));
+	o = json_pack("{s:o, s:o, s:s, s:o}", "user", user_json(&r->session), "next",
+	              next ? json_string(next) : json_null(), "device", r->session.device,
+	              "allowed", allowed_json(r->session.profile));
+	if (r->session.steps.second_factor != SF_NONE)
+		json_object_set_new(
+		        o, "second_factor",
+		        json_string(second_factor_name(r->session.steps.second_factor)));
+	http_reply_json(r, 200, o);
 	return 0;
 }
 
@@ -490,6 +524,269 @@ api_session_delete(struct req *r)
 
 	j->base.work.run = signout_run;
 	j->base.respond = signout_respond;
+	return submit(r, j, true);
+}
+
+/* --- the second factor's step (SPEC §3) ----------------------------------------------------- */
+
+/* Writer: the code of the signed-in session's user. The account is read again: a lock, or a
+ * method turned off by an administrator, set meanwhile wins. A right code completes the
+ * sign-in (failures forgotten, counted, logged "sign_in") with new tokens, the session's
+ * rights having changed; a wrong one counts as a failed sign-in, and the third in a row locks
+ * the account and ends the session (SPEC §3: 3 failures). */
+static int
+second_factor_record(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	struct user *u = &j->user.u;
+	struct second_factor sf;
+	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN], digest[CRYPTO_HASH_LEN];
+	int64_t brand_id = j->who.brand_id, now = clock_now_us();
+	enum second_factor_method method;
+	bool ok = false, locked = false;
+	char details[40];
+	int rc;
+
+	memset(&sf, 0, sizeof(sf));
+	rc = st->ops->user_get(st, brand_id, j->who.user_id, &j->user);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH; /* gone meanwhile */
+	if (rc != ST_OK)
+		goto out;
+	if (j->user.locked)
+		goto refused;
+	method = j->user.second_factor;
+	rc = st->ops->second_factor_get(st, brand_id, u->id, &sf);
+	if (rc != ST_OK)
+		goto out;
+	switch (method) {
+	case SF_TOTP:
+		rc = api_second_factor_totp_check(j->app->keys, &sf, j->code, now, &ok);
+		break;
+	case SF_EMAIL:
+		/* Used once, and for SF_CODE_TTL_US (Jetro). */
+		crypto_code_digest(digest, j->app->keys, brand_id, u->id, j->code);
+		ok = sf.has_code && now - sf.code_created_at <= SF_CODE_TTL_US &&
+		     crypto_equal(digest, sf.code_digest, sizeof(digest));
+		if (ok)
+			sf.has_code = false;
+		break;
+	case SF_NONE:
+		ok = true; /* an administrator turned it off: nothing is left to give */
+		break;
+	}
+	if (rc != ST_OK)
+		goto out;
+	if (!ok) {
+		rc = st->ops->user_sign_in_failed(st, brand_id, u->id, PASSWORD_MAX_FAILURES,
+		                                  &locked);
+		if (rc == ST_LOCKED)
+			goto refused;
+		action(st, u, now, "second_factor_failed", second_factor_name(method), &rc);
+		if (!locked) {
+			j->outcome = OUT_BAD_CODE;
+			goto out;
+		}
+		action(st, u, now, "account_locked", "3 failed sign-ins", &rc);
+		goto ended;
+	}
+	if (method != SF_NONE)
+		rc = st->ops->second_factor_put(st, &sf);
+	if (rc == ST_OK)
+		rc = st->ops->user_signed_in(st, brand_id, u->id, now);
+	if (rc == ST_LOCKED)
+		goto refused;
+	if (rc != ST_OK)
+		goto out;
+	j->s = j->who;
+	crypto_random(token, sizeof(token));
+	crypto_random(csrf, sizeof(csrf));
+	crypto_digest(j->s.token_hash, token, sizeof(token));
+	crypto_digest(j->s.csrf_hash, csrf, sizeof(csrf));
+	crypto_hex(j->token_hex, token, sizeof(token));
+	crypto_hex(j->csrf_hex, csrf, sizeof(csrf));
+	crypto_wipe(token, sizeof(token));
+	crypto_wipe(csrf, sizeof(csrf));
+	rc = st->ops->session_second_factor_done(st, brand_id, u->id, j->s.token_hash,
+	                                         j->s.csrf_hash);
+	snprintf(details, sizeof(details), "second factor: %s",
+	         method != SF_NONE ? second_factor_name(method) : "turned off");
+	action(st, u, now, "sign_in", details, &rc);
+	j->s.steps = steps_of(&j->user);
+	if (rc == ST_OK)
+		rc = next_of(st, j->app, &j->s.steps, now, &j->s.next);
+	j->outcome = OUT_OK;
+	goto out;
+refused:
+	rc = ST_OK;
+	action(st, u, now, "sign_in_refused", "account locked", &rc);
+ended:
+	/* A locked account's pending session ends (SPEC §3). */
+	if (rc == ST_OK)
+		rc = st->ops->session_delete(st, brand_id, j->who.id);
+	j->outcome = OUT_LOCKED;
+out:
+	crypto_wipe(&sf, sizeof(sf));
+	crypto_wipe(j->code, sizeof(j->code));
+	return rc;
+}
+
+static void
+second_factor_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+	const char *next = next_step_name(j->s.next);
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	switch (j->outcome) {
+	case OUT_OK:
+		session_cache_put(r->app->sessions, &j->s);
+		set_cookie(r, j->token_hex, false);
+		log_info("event=second_factor_given req=%s user=%lld", r->id,
+		         (long long)j->s.user_id);
+		http_reply_json(r, 200,
+		                json_pack("{s:s, s:o, s:o}", "csrf", j->csrf_hex, "next",
+		                          next ? json_string(next) : json_null(), "user",
+		                          user_json(&j->s)));
+		break;
+	case OUT_LOCKED:
+		session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+		set_cookie(r, "", true);
+		log_info("event=sign_in_locked req=%s", r->id);
+		http_reply_error(r, ST_LOCKED, "locked", NULL);
+		break;
+	default:
+		log_info("event=second_factor_failed req=%s user=%lld", r->id,
+		         (long long)j->who.user_id);
+		http_reply_error(r, ST_AUTH, "bad_code", NULL);
+		break;
+	}
+}
+
+/* The routes of the step answer 409 once it is done (or for a user without one). */
+static bool
+second_factor_pending(struct req *r)
+{
+	if (r->session.next == NEXT_SECOND_FACTOR)
+		return true;
+	http_reply_error(r, ST_CONFLICT, "no_second_factor",
+	                 "This session does not wait for a second factor.");
+	return false;
+}
+
+int
+api_session_second_factor(struct req *r)
+{
+	static const char *const allowed[] = {"code", NULL};
+	struct auth_job *j;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	j = auth_job_new(r);
+	if (json_refuse_unknown(r, o, allowed) ||
+	    json_take_text(r, o, "code", j->code, sizeof(j->code), true) ||
+	    !second_factor_pending(r)) {
+		json_decref(o);
+		auth_free(&j->base);
+		return 0;
+	}
+	json_decref(o);
+	j->base.work.run = second_factor_record;
+	j->base.respond = second_factor_respond;
+	return submit(r, j, true);
+}
+
+/* Writer: another e-mailed code, replacing the live one, at most every SF_RESEND_US. */
+static int
+resend_record(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	struct second_factor sf;
+	int64_t now = clock_now_us();
+	int rc;
+
+	memset(&sf, 0, sizeof(sf));
+	rc = st->ops->user_get(st, j->who.brand_id, j->who.user_id, &j->user);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH;
+	if (rc != ST_OK)
+		goto out;
+	if (j->user.locked) {
+		/* Locked meanwhile (failures elsewhere): the waiting session ends, as a code would
+		 * end it. */
+		rc = st->ops->session_delete(st, j->who.brand_id, j->who.id);
+		j->outcome = OUT_LOCKED;
+		goto out;
+	}
+	if (j->user.second_factor != SF_EMAIL) {
+		j->outcome = OUT_NOT_EMAIL;
+		goto out;
+	}
+	rc = st->ops->second_factor_get(st, j->who.brand_id, j->who.user_id, &sf);
+	if (rc != ST_OK)
+		goto out;
+	if (sf.has_code && now - sf.code_created_at < SF_RESEND_US) {
+		j->outcome = OUT_TOO_SOON;
+		goto out;
+	}
+	rc = api_second_factor_code_send(st, j->app->keys, &j->user, &sf, now);
+out:
+	crypto_wipe(&sf, sizeof(sf));
+	return rc;
+}
+
+static void
+resend_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	switch (j->outcome) {
+	case OUT_OK:
+		http_reply_json(r, 200, json_pack("{s:b}", "sent", 1));
+		break;
+	case OUT_LOCKED:
+		session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+		set_cookie(r, "", true);
+		http_reply_error(r, ST_LOCKED, "locked", NULL);
+		break;
+	case OUT_NOT_EMAIL:
+		http_reply_error(r, ST_CONFLICT, "not_email",
+		                 "Your second factor is an authenticator app: no code is mailed.");
+		break;
+	default:
+		http_reply_json(r, 429,
+		                json_pack("{s:s, s:s}", "error", "too_soon", "message",
+		                          "A code was sent less than 30 seconds ago: wait for it, "
+		                          "or ask again in a moment."));
+		break;
+	}
+}
+
+int
+api_session_second_factor_resend(struct req *r)
+{
+	static const char *const allowed[] = {NULL};
+	struct auth_job *j;
+	json_t *o;
+
+	if ((o = json_body_object(r, true)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, allowed) || !second_factor_pending(r)) {
+		json_decref(o);
+		return 0;
+	}
+	json_decref(o);
+	j = auth_job_new(r);
+	j->base.work.run = resend_record;
+	j->base.respond = resend_respond;
 	return submit(r, j, true);
 }
 

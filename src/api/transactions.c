@@ -176,15 +176,6 @@ order_ref_like(const char *v, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-/* The user's time zone, as their session carries it (kept current by every edit). */
-static const struct tz *
-zone_of(const struct session *who)
-{
-	const struct tz *z = tz_find(who->time_zone);
-
-	return z != NULL ? z : tz_default();
-}
-
 /* node=ID: a node of the user's tree and below, else 404 (another brand's, another branch's). */
 static int
 scope_apply(struct tx_job *j, struct store *st)
@@ -199,7 +190,7 @@ parse_search(struct req *r, struct tx_job *j)
 	bool have_from = false, have_to = false;
 	char seen[32][QUERY_KEY_MAX]; /* a parameter given twice is refused, never half-used */
 	char key[QUERY_KEY_MAX], val[QUERY_VALUE_MAX];
-	const struct tz *zone = zone_of(&j->who);
+	const struct tz *zone = api_zone(&j->who);
 	size_t pos = 0, nseen = 0;
 	int v, g;
 
@@ -759,7 +750,7 @@ export_prefs(struct tx_job *j, struct store *st)
 
 	if (j->prefs_loaded)
 		return ST_OK;
-	j->zone = zone_of(&j->who);
+	j->zone = api_zone(&j->who);
 	rc = prefs_columns(st, j->who.brand_id, j->who.user_id, jr, &j->cols);
 	j->prefs_loaded = rc == ST_OK;
 	return rc;

@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "api/csv.h"
 #include "api/json.h"
+#include "api/query.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
@@ -30,7 +31,18 @@
 #define EXPORT_PAGE       1000
 #define EXPORT_MAX_BYTES  (64 * 1024 * 1024) /* beyond: 413, narrow the dates */
 
-enum user_op { U_LIST, U_GET, U_CREATE, U_EDIT, U_RESET, U_UNLOCK, U_ME, U_ME_EDIT, U_ACTIONS };
+enum user_op {
+	U_LIST,
+	U_GET,
+	U_CREATE,
+	U_EDIT,
+	U_RESET,
+	U_UNLOCK,
+	U_SF_DISABLE,
+	U_ME,
+	U_ME_EDIT,
+	U_ACTIONS
+};
 
 struct user_job {
 	struct http_job base; /* first */
@@ -76,6 +88,9 @@ user_job_respond(struct http_job *hj, struct req *r)
 	}
 	if (j->end_session)
 		session_cache_remove_user(r->app->sessions, j->target.u.brand_id, j->target.u.id);
+	else if (j->op == U_SF_DISABLE)
+		session_cache_second_factor_done(r->app->sessions, j->target.u.brand_id,
+		                                 j->target.u.id);
 	else if (j->op == U_EDIT || j->op == U_ME_EDIT)
 		session_cache_set_user(r->app->sessions, j->target.u.brand_id, j->target.u.id,
 		                       j->target.u.name, j->target.u.email, j->target.time_zone);
@@ -295,15 +310,18 @@ static json_t *
 user_row_json(const struct user_auth *ua, const char *level, const char *node_name, int64_t week,
               int64_t total)
 {
+	const char *sf = second_factor_name(ua->second_factor);
+
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:b, s:s, s:s, s:I, "
-	                 "s:I}",
+	                 "s:I, s:o}",
 	                 "id", (json_int_t)ua->u.id, "login", ua->u.login, "name", ua->u.name,
 	                 "email", ua->u.email, "mobile", ua->u.mobile, "profile",
 	                 profile_name(ua->u.profile), "level", level, "node_id",
 	                 (json_int_t)ua->u.node_id, "node_name", node_name, "locked", ua->locked,
 	                 "must_change_password", ua->u.must_change, "language", ua->language,
 	                 "time_zone", ua->time_zone, "sign_ins_this_week", (json_int_t)week,
-	                 "sign_ins_total", (json_int_t)total);
+	                 "sign_ins_total", (json_int_t)total, "second_factor",
+	                 sf ? json_string(sf) : json_null());
 }
 
 /* The Monday 00:00 (Paris) that started the current week. */
@@ -841,6 +859,49 @@ api_users_unlock(struct req *r)
 	return user_simple(r, U_UNLOCK, unlock_run, NULL, true);
 }
 
+/* Writer: an administrator turns a user's second factor off (Ingenico guide 3.2.1: "décochez
+ * OTP actif"), for a lost phone. Its secrets go with it; a sign-in of that user waiting for
+ * the code goes on without. Nothing to turn off: the same answer, nothing logged. */
+static int
+sf_disable_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	struct second_factor sf = {0};
+	int rc = target_in_scope(j, st);
+
+	if (rc == ST_OK && j->target.second_factor != SF_NONE) {
+		sf.brand_id = j->who.brand_id;
+		sf.user_id = j->id;
+		rc = st->ops->second_factor_put(st, &sf);
+		if (rc == ST_OK)
+			rc = st->ops->user_second_factor_set(st, j->who.brand_id, j->id, SF_NONE);
+		if (rc == ST_OK)
+			rc = st->ops->session_second_factor_done(st, j->who.brand_id, j->id, NULL,
+			                                         NULL);
+		log_action(st, &j->who, &j->target, "second_factor_disabled",
+		           second_factor_name(j->target.second_factor), &rc);
+	}
+	if (rc == ST_OK)
+		rc = user_view(j, st);
+	return rc;
+}
+
+int
+api_users_second_factor_disable(struct req *r)
+{
+	static const char *const allowed[] = {NULL};
+	json_t *o;
+
+	if ((o = json_body_object(r, true)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, allowed)) {
+		json_decref(o);
+		return 0;
+	}
+	json_decref(o);
+	return user_simple(r, U_SF_DISABLE, sf_disable_run, NULL, true);
+}
+
 /* --- the action log -------------------------------------------------------------------------------- */
 
 static int
@@ -868,10 +929,11 @@ actions_run(struct work_job *w, struct store *st)
 	int rc;
 
 	j->q.brand_id = j->who.brand_id;
-	j->q.node_id = j->who.node_id;
 	j->q.action = j->action_name[0] ? j->action_name : NULL;
 	j->q.limit = ACTIONS_PAGE + 1;
-	rc = st->ops->actions_each(st, &j->q, action_push, items);
+	rc = api_scope(st, &j->who, j->node_id, &j->q.node_id);
+	if (rc == ST_OK)
+		rc = st->ops->actions_each(st, &j->q, action_push, items);
 	if (rc != ST_OK) {
 		json_decref(items);
 		return rc;
@@ -891,74 +953,52 @@ actions_run(struct work_job *w, struct store *st)
 	return ST_OK;
 }
 
-/* Reads the query parameters into j->q: from, to (YYYY-MM-DD, inclusive, Paris days;
- * required), user (id: the actions they did and those done to them), action, cursor. false:
- * answered 400. */
+/* Reads the query parameters into j->q: from, to (YYYY-MM-DD, inclusive, days of the user's
+ * time zone; required), node (a node of the user's tree: the actions of its users), user (id:
+ * the actions they did and those done to them), action, cursor. false: answered 400. */
 static bool
 actions_query(struct req *r, struct user_job *j)
 {
-	h2o_iovec_t q = r->h2o->query_at == SIZE_MAX
-	                        ? h2o_iovec_init("", 0)
-	                        : h2o_iovec_init(r->h2o->path.base + r->h2o->query_at + 1,
-	                                         r->h2o->path.len - r->h2o->query_at - 1);
+	const struct tz *zone = api_zone(&j->who);
+	char key[QUERY_KEY_MAX], val[64];
 	int64_t from = -1, to = -1;
 	const char *bad = NULL;
-	size_t p = 0;
+	size_t pos = 0;
+	int got;
 
-	while (p < q.len && bad == NULL) {
-		size_t end = p, eq;
-		char key[16], val[64];
-
-		while (end < q.len && q.base[end] != '&')
-			end++;
-		for (eq = p; eq < end && q.base[eq] != '='; eq++)
-			;
-		if (eq == end || eq - p >= sizeof(key) || end - eq - 1 >= sizeof(val)) {
+	while (bad == NULL &&
+	       (got = query_next(r, &pos, key, sizeof(key), val, sizeof(val))) != 0) {
+		if (got < 0)
 			bad = "query";
-			break;
-		}
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - p), q.base + p);
-		snprintf(val, sizeof(val), "%.*s", (int)(end - eq - 1), q.base + eq + 1);
-		if (strcmp(key, "from") == 0) {
-			if (cal_date_parse(val, &from) != 0)
-				bad = "from";
-		} else if (strcmp(key, "to") == 0) {
-			if (cal_date_parse(val, &to) != 0)
-				bad = "to";
-		} else if (strcmp(key, "user") == 0) {
-			char *e;
-
-			j->q.user_id = strtoll(val, &e, 10);
-			if (*e != '\0' || j->q.user_id <= 0)
-				bad = "user";
-		} else if (strcmp(key, "cursor") == 0) {
-			char *e;
-
-			j->q.after_id = strtoll(val, &e, 10);
-			if (*e != '\0' || j->q.after_id <= 0)
-				bad = "cursor";
-		} else if (strcmp(key, "action") == 0) {
-			if (strspn(val, "abcdefghijklmnopqrstuvwxyz_") != strlen(val) ||
-			    strlen(val) >= sizeof(j->action_name))
-				bad = "action";
-			else
-				memcpy(j->action_name, val, strlen(val) + 1);
-		} else {
+		else if (strcmp(key, "from") == 0)
+			bad = cal_date_parse(val, &from) != 0 ? "from" : NULL;
+		else if (strcmp(key, "to") == 0)
+			bad = cal_date_parse(val, &to) != 0 ? "to" : NULL;
+		else if (strcmp(key, "node") == 0)
+			bad = query_id(val, &j->node_id) != 0 ? "node" : NULL;
+		else if (strcmp(key, "user") == 0)
+			bad = query_id(val, &j->q.user_id) != 0 ? "user" : NULL;
+		else if (strcmp(key, "cursor") == 0)
+			bad = query_id(val, &j->q.after_id) != 0 ? "cursor" : NULL;
+		else if (strcmp(key, "action") != 0)
 			bad = "query";
-		}
-		p = end + 1;
+		else if (strspn(val, "abcdefghijklmnopqrstuvwxyz_") != strlen(val) ||
+		         strlen(val) >= sizeof(j->action_name))
+			bad = "action";
+		else
+			memcpy(j->action_name, val, strlen(val) + 1);
 	}
 	if (bad == NULL && (from < 0 || to < 0 || from > to))
 		bad = from < 0 ? "from" : "to";
 	if (bad != NULL) {
 		json_bad_field(
 		        r, bad,
-		        "from and to (YYYY-MM-DD, from <= to) are required; user, action and "
-		        "cursor are optional.");
+		        "from and to (YYYY-MM-DD, from <= to) are required; node, user, action "
+		        "and cursor are optional.");
 		return false;
 	}
-	j->q.from = cal_business_day_start(from);
-	j->q.to = cal_business_day_start(to + 1);
+	j->q.from = tz_day_start(zone, from);
+	j->q.to = tz_day_start(zone, to + 1);
 	return true;
 }
 
@@ -984,6 +1024,7 @@ api_actions_list(struct req *r)
 
 struct export_ctx {
 	struct buf *b;
+	const struct tz *zone;
 	int64_t last_id;
 	int n;
 };
@@ -992,9 +1033,9 @@ static int
 export_row(void *arg, const struct action_row *a)
 {
 	struct export_ctx *x = arg;
-	char at[25];
+	char at[26];
 
-	cal_instant_format(a->at, at);
+	tz_format_iso(x->zone, a->at, at);
 	csv_field(x->b, at, true);
 	csv_field(x->b, a->user_login, false);
 	csv_field(x->b, a->user_name, false);
@@ -1019,16 +1060,19 @@ export_run(struct work_job *w, struct store *st)
 
 	buf_init(&b, EXPORT_MAX_BYTES);
 	x.b = &b;
+	x.zone = api_zone(&j->who);
 	buf_adds(&b, "date,login,name,email,action,target,details\r\n");
 	j->q.brand_id = j->who.brand_id;
-	j->q.node_id = j->who.node_id;
 	j->q.action = j->action_name[0] ? j->action_name : NULL;
 	j->q.limit = EXPORT_PAGE;
-	do {
+	rc = api_scope(st, &j->who, j->node_id, &j->q.node_id);
+	while (rc == ST_OK) {
 		x.n = 0;
 		rc = st->ops->actions_each(st, &j->q, export_row, &x);
 		j->q.after_id = x.last_id;
-	} while (rc == ST_OK && x.n == EXPORT_PAGE);
+		if (x.n < EXPORT_PAGE)
+			break;
+	}
 	if (rc == ST_TOOBIG) {
 		j->why = "export_too_large";
 		j->why_message = "More than 64 MiB of action log: export a shorter period.";

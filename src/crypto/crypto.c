@@ -11,7 +11,14 @@
 /* crypto_kdf context: 8 bytes, fixed forever (changing it changes every subkey). */
 static const char kdf_context[crypto_kdf_CONTEXTBYTES] = "guichet1";
 
-enum { SUBKEY_CARD = 1, SUBKEY_FP = 2, SUBKEY_SECRET = 3, SUBKEY_IDEM = 4 };
+enum {
+	SUBKEY_CARD = 1,
+	SUBKEY_FP = 2,
+	SUBKEY_SECRET = 3,
+	SUBKEY_IDEM = 4,
+	SUBKEY_TOTP = 5,
+	SUBKEY_CODE = 6,
+};
 
 int
 crypto_init(void)
@@ -87,6 +94,10 @@ crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO
 	crypto_kdf_derive_from_key(keys->secret, sizeof(keys->secret), SUBKEY_SECRET, kdf_context,
 	                           data_key);
 	crypto_kdf_derive_from_key(keys->idem, sizeof(keys->idem), SUBKEY_IDEM, kdf_context,
+	                           data_key);
+	crypto_kdf_derive_from_key(keys->totp, sizeof(keys->totp), SUBKEY_TOTP, kdf_context,
+	                           data_key);
+	crypto_kdf_derive_from_key(keys->code, sizeof(keys->code), SUBKEY_CODE, kdf_context,
 	                           data_key);
 }
 
@@ -210,6 +221,45 @@ crypto_request_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_ke
 	crypto_generichash(out, CRYPTO_HASH_LEN, msg, len, keys->idem, sizeof(keys->idem));
 }
 
+void
+crypto_totp_seal(unsigned char sealed[CRYPTO_TOTP_SEALED_LEN],
+                 const unsigned char secret[CRYPTO_TOTP_SECRET_LEN], int64_t brand_id,
+                 int64_t user_id, const struct crypto_keys *keys)
+{
+	unsigned char ad[16];
+
+	ids_ad(ad, brand_id, user_id);
+	crypto_seal(sealed, secret, CRYPTO_TOTP_SECRET_LEN, ad, sizeof(ad), keys->totp);
+}
+
+int
+crypto_totp_open(unsigned char secret[CRYPTO_TOTP_SECRET_LEN], const unsigned char *sealed,
+                 size_t sealed_len, int64_t brand_id, int64_t user_id,
+                 const struct crypto_keys *keys)
+{
+	unsigned char ad[16];
+
+	if (sealed_len != CRYPTO_TOTP_SEALED_LEN)
+		return ST_INVALID;
+	ids_ad(ad, brand_id, user_id);
+	return crypto_open(secret, sealed, sealed_len, ad, sizeof(ad), keys->totp);
+}
+
+void
+crypto_code_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys *keys,
+                   int64_t brand_id, int64_t user_id, const char *code)
+{
+	crypto_generichash_state st;
+	unsigned char ad[16];
+
+	ids_ad(ad, brand_id, user_id);
+	crypto_generichash_init(&st, keys->code, sizeof(keys->code), CRYPTO_HASH_LEN);
+	crypto_generichash_update(&st, ad, sizeof(ad));
+	crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
+	crypto_generichash_final(&st, out, CRYPTO_HASH_LEN);
+	sodium_memzero(&st, sizeof(st));
+}
+
 int
 crypto_password_hash(char out[CRYPTO_PWHASH_LEN], const char *password)
 {
@@ -243,4 +293,21 @@ crypto_password_generate(char *out, size_t len)
 		}
 	} while (len >= 2 && !(letter && digit));
 	out[len] = '\0';
+}
+
+/* SPEC §11 "HMAC key": the same passphrase gives the same key, so the salt is fixed (16 bytes,
+ * crypto_pwhash_SALTBYTES) and so are the costs: changing any of them changes every key a
+ * merchant would find again from their passphrase. */
+static const unsigned char hmac_key_salt[16] = "guichet-hmac-v1";
+#define HMAC_KEY_OPSLIMIT 3
+#define HMAC_KEY_MEMLIMIT (64u * 1024 * 1024)
+
+int
+crypto_hmac_key_derive(unsigned char key[CRYPTO_HMAC_KEY_LEN], const char *passphrase)
+{
+	_Static_assert(sizeof(hmac_key_salt) == crypto_pwhash_SALTBYTES, "salt length");
+	if (crypto_pwhash(key, CRYPTO_HMAC_KEY_LEN, passphrase, strlen(passphrase), hmac_key_salt,
+	                  HMAC_KEY_OPSLIMIT, HMAC_KEY_MEMLIMIT, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return ST_INTERNAL;
+	return ST_OK;
 }

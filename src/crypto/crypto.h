@@ -6,7 +6,8 @@
  * database (environment or key file). The data key is random, kept in the database wrapped by
  * the KEK. Subkeys are derived from the data key: one encrypts card numbers, one computes
  * card fingerprints, one encrypts HMAC keys, one digests merchant API requests for
- * idempotency (their bodies hold card numbers and CVVs).
+ * idempotency (their bodies hold card numbers and CVVs), one encrypts users' TOTP secrets,
+ * one digests the one-time codes sent by e-mail (SPEC §3, second factor).
  */
 #ifndef GUICHET_CRYPTO_H
 #define GUICHET_CRYPTO_H
@@ -30,6 +31,8 @@ struct crypto_keys {
 	unsigned char fp[CRYPTO_KEY_LEN];     /* keyed hash of card numbers */
 	unsigned char secret[CRYPTO_KEY_LEN]; /* AEAD of HMAC keys and other secrets */
 	unsigned char idem[CRYPTO_KEY_LEN];   /* keyed digest of merchant API requests */
+	unsigned char totp[CRYPTO_KEY_LEN];   /* AEAD of users' TOTP secrets */
+	unsigned char code[CRYPTO_KEY_LEN];   /* keyed digest of e-mailed one-time codes */
 };
 
 /* Initializes libsodium; call once before any thread starts. */
@@ -115,6 +118,24 @@ void crypto_digest(unsigned char out[CRYPTO_HASH_LEN], const void *msg, size_t l
 void crypto_request_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys *keys,
                            const void *msg, size_t len);
 
+/* Seals and opens a user's TOTP secret (SPEC §3: RFC 6238, 160 bits) with the totp subkey,
+ * bound to its brand and user: a secret copied to another user's row does not open.
+ * crypto_totp_open returns ST_OK or ST_INVALID. */
+#define CRYPTO_TOTP_SECRET_LEN 20
+#define CRYPTO_TOTP_SEALED_LEN (CRYPTO_TOTP_SECRET_LEN + CRYPTO_SEAL_OVERHEAD)
+void crypto_totp_seal(unsigned char sealed[CRYPTO_TOTP_SEALED_LEN],
+                      const unsigned char secret[CRYPTO_TOTP_SECRET_LEN], int64_t brand_id,
+                      int64_t user_id, const struct crypto_keys *keys);
+int crypto_totp_open(unsigned char secret[CRYPTO_TOTP_SECRET_LEN], const unsigned char *sealed,
+                     size_t sealed_len, int64_t brand_id, int64_t user_id,
+                     const struct crypto_keys *keys) WUR;
+
+/* Keyed digest (BLAKE2b-256 with the code subkey) of a one-time code e-mailed to a user,
+ * bound to brand and user. Keyed because a code has only a million values: whoever reads
+ * an unkeyed digest finds the code at once. */
+void crypto_code_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys *keys,
+                        int64_t brand_id, int64_t user_id, const char *code);
+
 /* Argon2id password hash (libsodium string format) into out (CRYPTO_PWHASH_LEN bytes).
  * Blocking, about 0.1 s and 64 MiB: never call it on an event loop. Returns ST_OK or
  * ST_INTERNAL (out of memory). */
@@ -123,6 +144,12 @@ int crypto_password_hash(char out[CRYPTO_PWHASH_LEN], const char *password) WUR;
 
 /* ST_OK when password matches hash, else ST_AUTH. Blocking, as above. */
 int crypto_password_verify(const char *hash, const char *password) WUR;
+
+/* Derives a shop's HMAC key from a passphrase (SPEC §11 "HMAC key"; Vision manual §9.1.3:
+ * the same passphrase always gives the same key): Argon2id v1.3 (crypto_pwhash), 3 passes,
+ * 64 MiB, the fixed 16-byte salt "guichet-hmac-v1\0", 64 bytes out. Blocking (about 0.2 s):
+ * never on an event loop. Returns ST_OK or ST_INTERNAL (out of memory). */
+int crypto_hmac_key_derive(unsigned char key[CRYPTO_HMAC_KEY_LEN], const char *passphrase) WUR;
 
 /* Writes a random password of len characters (letters and digits, at least one of each)
  * into out (len + 1 bytes). */

@@ -38,6 +38,8 @@ enum route_auth {
 
 /* Route flags. */
 #define ROUTE_BEFORE_NEXT 1u /* reachable while a sign-in step (password, terms) is pending */
+/* reachable while the second factor is pending (SPEC §3): then the only ones */
+#define ROUTE_SECOND_FACTOR 2u
 
 struct req;
 typedef int (*route_handler)(struct req *r);

@@ -54,6 +54,8 @@ static const struct {
         {"accept_terms", "Accept the terms of use before anything else."},
         {"wrong_password", "The current password is wrong."},
         {"password_reused", "The new password must differ from the last 4."},
+        {"second_factor", "Give the second factor's code before anything else."},
+        {"bad_code", "The code is wrong, already used or expired."},
 };
 
 static const struct status_row *
@@ -103,6 +105,8 @@ reason_of(int status)
 		return "Unprocessable Content";
 	case 423:
 		return "Locked";
+	case 429:
+		return "Too Many Requests";
 	case 500:
 		return "Internal Server Error";
 	case 503:

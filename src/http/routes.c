@@ -13,6 +13,9 @@
 #define P_SEARCH (P(PROFILE_CONSULTATION) | P(PROFILE_ACTION) | P(PROFILE_ADMIN))
 #define P_CASH   (P(PROFILE_ACTION) | P(PROFILE_ADMIN))
 
+/* Reachable at every sign-in step, the second factor's included (SPEC §3). */
+#define BEFORE_ALL (ROUTE_BEFORE_NEXT | ROUTE_SECOND_FACTOR)
+
 /* Fields: method, pattern, handler, auth, body_max, profiles, flags, summary. */
 const struct route routes[] = {
         /* The merchant API (SPEC §4, §16). */
@@ -28,10 +31,14 @@ const struct route routes[] = {
 
         /* The back office: sign-in (SPEC §3, §16). */
         {"POST", "/bo/api/session", api_session_create, AUTH_NONE, LIMIT_BODY_BO, 0, 0, "sign in"},
-        {"GET", "/bo/api/session", api_session_get, AUTH_SESSION, 0, P_ALL, ROUTE_BEFORE_NEXT,
+        {"GET", "/bo/api/session", api_session_get, AUTH_SESSION, 0, P_ALL, BEFORE_ALL,
          "the signed-in user and the next sign-in step"},
-        {"DELETE", "/bo/api/session", api_session_delete, AUTH_SESSION, 0, P_ALL, ROUTE_BEFORE_NEXT,
+        {"DELETE", "/bo/api/session", api_session_delete, AUTH_SESSION, 0, P_ALL, BEFORE_ALL,
          "sign out"},
+        {"POST", "/bo/api/session/second-factor", api_session_second_factor, AUTH_SESSION,
+         LIMIT_BODY_BO, P_ALL, BEFORE_ALL, "give the second factor's code"},
+        {"POST", "/bo/api/session/second-factor/resend", api_session_second_factor_resend,
+         AUTH_SESSION, LIMIT_BODY_BO, P_ALL, BEFORE_ALL, "e-mail another sign-in code"},
         {"POST", "/bo/api/password", api_password_change, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
          ROUTE_BEFORE_NEXT, "change one's password"},
         {"POST", "/bo/api/password/strength", api_password_strength, AUTH_SESSION, LIMIT_BODY_BO,
@@ -50,6 +57,18 @@ const struct route routes[] = {
         {"PATCH", "/bo/api/me/preferences", api_prefs_edit, AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0,
          "choose journal columns or the landing page"},
 
+        /* One's second factor (SPEC §3; Ingenico guide 3.2.1 "2FA"). */
+        {"GET", "/bo/api/me/second-factor", api_second_factor_get, AUTH_SESSION, 0, P_ALL, 0,
+         "one's second factor"},
+        {"POST", "/bo/api/me/second-factor/totp", api_second_factor_totp, AUTH_SESSION,
+         LIMIT_BODY_BO, P_ALL, 0, "start a TOTP enrolment (secret and QR code)"},
+        {"POST", "/bo/api/me/second-factor/totp/confirm", api_second_factor_totp_confirm,
+         AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0, "turn TOTP on with a code and one's password"},
+        {"POST", "/bo/api/me/second-factor/email", api_second_factor_email, AUTH_SESSION,
+         LIMIT_BODY_BO, P_ALL, 0, "turn on codes sent by e-mail"},
+        {"POST", "/bo/api/me/second-factor/disable", api_second_factor_disable, AUTH_SESSION,
+         LIMIT_BODY_BO, P_ALL, 0, "turn one's second factor off"},
+
         /* Management (Vision manual §11): administrators only. */
         {"GET", "/bo/api/users", api_users_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "the users of a node and below"},
@@ -63,6 +82,8 @@ const struct route routes[] = {
          P(PROFILE_ADMIN), 0, "send a user a new password"},
         {"POST", "/bo/api/users/{id}/unlock", api_users_unlock, AUTH_SESSION, 0, P(PROFILE_ADMIN),
          0, "unlock a user"},
+        {"POST", "/bo/api/users/{id}/second-factor/disable", api_users_second_factor_disable,
+         AUTH_SESSION, LIMIT_BODY_BO, P(PROFILE_ADMIN), 0, "turn a user's second factor off"},
         {"GET", "/bo/api/actions", api_actions_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "search the action log"},
         {"GET", "/bo/api/actions/export", api_actions_export, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
@@ -106,6 +127,19 @@ const struct route routes[] = {
 
         /* Activity statistics (SPEC §12). */
         {"GET", "/bo/api/stats", api_stats, AUTH_SESSION, 0, P_SEARCH, 0, "activity statistics"},
+        {"GET", "/bo/api/notices", api_notices, AUTH_SESSION, 0, P_ALL, 0,
+         "Home's warnings: HMAC keys expired or expiring within 30 days"},
+
+        /* Parameters › HMAC key (SPEC §11; Vision manual §9.1.3): the HMAC manager only. The
+         * activation link works without a session: its token is the secret. */
+        {"GET", "/bo/api/hmac-keys", api_hmac_keys_list, AUTH_SESSION, 0, P(PROFILE_HMAC), 0,
+         "the HMAC keys of a node's shops"},
+        {"POST", "/bo/api/hmac-keys", api_hmac_keys_create, AUTH_SESSION, LIMIT_BODY_BO,
+         P(PROFILE_HMAC), 0, "generate a shop's HMAC key from a passphrase"},
+        {"POST", "/bo/api/hmac-keys/strength", api_hmac_keys_strength, AUTH_SESSION, LIMIT_BODY_BO,
+         P(PROFILE_HMAC), 0, "the strength of a candidate passphrase"},
+        {"POST", "/bo/api/hmac-keys/activate", api_hmac_keys_activate, AUTH_NONE, LIMIT_BODY_BO, 0,
+         0, "activate an HMAC key with its e-mailed token"},
 
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };

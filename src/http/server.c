@@ -25,6 +25,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "api/api.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -379,6 +380,13 @@ authenticate_session(struct req *r)
 	}
 	if (persist)
 		session_job_tell(r, &r->session, now, false);
+	/* SPEC §3: until the second factor is given the session is not yet its user's: it may
+	 * give the code, ask for another, see its state or end; whatever else it calls, profile
+	 * or not, the refusal names the step. */
+	if (r->session.next == NEXT_SECOND_FACTOR && (r->route->flags & ROUTE_SECOND_FACTOR) == 0) {
+		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
+		return 0;
+	}
 	if ((r->route->profiles & P(r->session.profile)) == 0) {
 		http_reply_error(r, ST_FORBIDDEN, NULL, NULL);
 		return 0;
@@ -453,6 +461,8 @@ authenticate_hmac(struct req *r)
 	if (rc != ST_OK)
 		return api_refuse(r, ST_AUTH, "bad_signature");
 	r->shop_key = key;
+	/* SPEC §11: a newly activated key's first request makes it "used". */
+	api_hmac_key_verified(r);
 	return -1; /* authenticated: go on */
 }
 

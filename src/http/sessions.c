@@ -52,7 +52,23 @@ next_step_name(enum next_step n)
 		return "change_password";
 	case NEXT_ACCEPT_TERMS:
 		return "accept_terms";
+	case NEXT_SECOND_FACTOR:
+		return "second_factor";
 	case NEXT_NONE:
+		break;
+	}
+	return NULL;
+}
+
+const char *
+second_factor_name(enum second_factor_method m)
+{
+	switch (m) {
+	case SF_TOTP:
+		return "totp";
+	case SF_EMAIL:
+		return "email";
+	case SF_NONE:
 		break;
 	}
 	return NULL;
@@ -61,6 +77,8 @@ next_step_name(enum next_step n)
 enum next_step
 session_next_step(const struct session_steps *steps, int terms_version, int64_t now_us)
 {
+	if (steps->second_factor != SF_NONE)
+		return NEXT_SECOND_FACTOR;
 	if (steps->must_change || password_expired(steps->password_set_at, now_us))
 		return NEXT_CHANGE_PASSWORD;
 	return steps->terms_accepted < terms_version ? NEXT_ACCEPT_TERMS : NEXT_NONE;
@@ -243,6 +261,18 @@ session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int64_t 
 	e = find_user_locked(c, brand_id, user_id);
 	if (e != NULL && version > e->s.steps.terms_accepted)
 		e->s.steps.terms_accepted = version;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+session_cache_second_factor_done(struct session_cache *c, int64_t brand_id, int64_t user_id)
+{
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = find_user_locked(c, brand_id, user_id);
+	if (e != NULL)
+		e->s.steps.second_factor = SF_NONE;
 	pthread_mutex_unlock(&c->lock);
 }
 

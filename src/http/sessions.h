@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 /* What a signed-in user must do before anything else (the "next" of SPEC §16). */
-enum next_step { NEXT_NONE = 0, NEXT_CHANGE_PASSWORD, NEXT_ACCEPT_TERMS };
+enum next_step { NEXT_NONE = 0, NEXT_CHANGE_PASSWORD, NEXT_ACCEPT_TERMS, NEXT_SECOND_FACTOR };
 
 /* What a user has done of the sign-in steps: what their next step is computed from, at
  * sign-in and again at every request (new terms or the 90 days reach live sessions too). */
@@ -27,10 +27,14 @@ struct session_steps {
 	bool must_change;        /* first sign-in, or a password reset by an administrator */
 	int64_t password_set_at; /* its 90 days count from here */
 	int terms_accepted;      /* the version of the terms of use they accepted; 0: none */
+	/* The method of the second factor this sign-in still waits for; SF_NONE once given,
+	 * or for a user without one. */
+	enum second_factor_method second_factor;
 };
 
-/* The one rule (SPEC §3): change the password first (forced, or older than 90 days at now_us),
- * then accept the terms of use if terms_version is newer than the ones accepted. */
+/* The one rule (SPEC §3): the second factor first (the session is not the user's before),
+ * then change the password (forced, or older than 90 days at now_us), then accept the terms
+ * of use if terms_version is newer than the ones accepted. */
 enum next_step session_next_step(const struct session_steps *steps, int terms_version,
                                  int64_t now_us);
 
@@ -57,8 +61,11 @@ struct session {
 struct session_cache;
 struct work;
 
-/* "change_password", "accept_terms", or NULL for NEXT_NONE. Static. */
+/* "second_factor", "change_password", "accept_terms", or NULL for NEXT_NONE. Static. */
 const char *next_step_name(enum next_step n);
+
+/* "totp", "email", or NULL for SF_NONE. Static. */
+const char *second_factor_name(enum second_factor_method m);
 
 struct session_cache *session_cache_new(void);
 void session_cache_free(struct session_cache *c);
@@ -102,6 +109,10 @@ void session_cache_password_changed(struct session_cache *c, int64_t brand_id, i
                                     int64_t at_us);
 void session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int64_t user_id,
                                   int version);
+/* A user's session, if they have one, no longer waits for the second factor (an
+ * administrator removed it; the step given goes through session_cache_put, new tokens and
+ * all). */
+void session_cache_second_factor_done(struct session_cache *c, int64_t brand_id, int64_t user_id);
 /* Sets the name, e-mail and time zone of a user's session, if they have one (after an edit). */
 void session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                             const char *name, const char *email, const char *time_zone);

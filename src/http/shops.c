@@ -1,28 +1,73 @@
 /*
  * shops.c - the shop cache of shops.h: a sorted array, looked up by binary search.
+ *
+ * The array never changes after loading; each shop's active key does (an activation in the
+ * back office, SPEC §11). A key is published with one atomic store, which the loops read with
+ * one atomic load, so a request sees the old key or the new one, never a mix. A key replaced
+ * is not freed: a request that verified with it may still sign its answer with it, and keys
+ * change about once a year per shop, so they stay (wiped and freed with the cache).
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "http/shops.h"
 
+/* One key of a shop, in guarded memory. */
+struct shop_key {
+	unsigned char *key; /* CRYPTO_HMAC_KEY_LEN bytes */
+	int64_t id;         /* its hmac_key row */
+	atomic_bool used;   /* "used" in the store, or on its way there */
+	struct shop_key *older;
+};
+
 struct shop_entry {
 	struct shop_auth sa;
-	unsigned char *key; /* CRYPTO_HMAC_KEY_LEN bytes in guarded memory, or NULL */
+	_Atomic(struct shop_key *) active; /* NULL: no active key */
 };
 
 struct shop_cache {
 	struct shop_entry *v;
 	size_t n, cap;
 	const struct crypto_keys *keys;
+	pthread_mutex_t lock; /* one activation at a time */
 };
+
+static struct shop_key *
+key_new(int64_t id, bool used, struct shop_key *older)
+{
+	struct shop_key *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		abort();
+	k->key = crypto_secret_new(CRYPTO_HMAC_KEY_LEN);
+	k->id = id;
+	atomic_init(&k->used, used);
+	k->older = older;
+	return k;
+}
+
+static void
+keys_free(struct shop_key *k)
+{
+	while (k != NULL) {
+		struct shop_key *older = k->older;
+
+		crypto_secret_free(k->key);
+		free(k);
+		k = older;
+	}
+}
 
 static int
 add_shop(void *arg, const struct shop_auth *sa)
 {
 	struct shop_cache *c = arg;
 	struct shop_entry *e;
+	struct shop_key *k = NULL;
 
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
@@ -32,16 +77,16 @@ add_shop(void *arg, const struct shop_auth *sa)
 	}
 	e = &c->v[c->n];
 	e->sa = *sa;
-	e->key = NULL;
 	if (sa->has_key) {
-		e->key = crypto_secret_new(CRYPTO_HMAC_KEY_LEN);
-		if (crypto_hmac_key_open(e->key, sa->key_sealed, sa->key_sealed_len,
+		k = key_new(sa->key_id, sa->key_used, NULL);
+		if (crypto_hmac_key_open(k->key, sa->key_sealed, sa->key_sealed_len,
 		                         sa->shop.brand_id, sa->shop.id, c->keys) != ST_OK) {
 			log_error("event=hmac_key_unreadable shop=%lld", (long long)sa->shop.id);
-			crypto_secret_free(e->key);
-			e->key = NULL;
+			keys_free(k);
+			k = NULL;
 		}
 	}
+	atomic_init(&e->active, k);
 	crypto_wipe(e->sa.key_sealed, sizeof(e->sa.key_sealed));
 	c->n++;
 	return ST_OK;
@@ -65,6 +110,7 @@ shop_cache_load(struct store *st, const struct crypto_keys *keys, struct shop_ca
 	if (c == NULL)
 		abort();
 	c->keys = keys;
+	pthread_mutex_init(&c->lock, NULL);
 	rc = st->ops->shops_each(st, add_shop, c);
 	if (rc != ST_OK) {
 		shop_cache_free(c);
@@ -83,6 +129,7 @@ shop_cache_find(const struct shop_cache *c, const char *site, size_t site_len, c
 {
 	struct shop_entry probe;
 	struct shop_entry *e;
+	struct shop_key *k;
 
 	*key = NULL;
 	if (site_len != 7 || rang_len != 3)
@@ -93,8 +140,53 @@ shop_cache_find(const struct shop_cache *c, const char *site, size_t site_len, c
 	e = c->n ? bsearch(&probe, c->v, c->n, sizeof(*c->v), entry_cmp) : NULL;
 	if (e == NULL)
 		return NULL;
-	*key = e->key;
+	k = atomic_load_explicit(&e->active, memory_order_acquire);
+	*key = k != NULL ? k->key : NULL;
 	return &e->sa;
+}
+
+/* The entry of a shop, or NULL. */
+static struct shop_entry *
+entry_of(struct shop_cache *c, int64_t brand_id, int64_t shop_id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].sa.shop.id == shop_id && c->v[i].sa.shop.brand_id == brand_id)
+			return &c->v[i];
+	return NULL;
+}
+
+int
+shop_cache_activate(struct shop_cache *c, int64_t brand_id, int64_t shop_id, int64_t key_id,
+                    const unsigned char key[CRYPTO_HMAC_KEY_LEN])
+{
+	struct shop_entry *e = entry_of(c, brand_id, shop_id);
+	struct shop_key *k;
+
+	if (e == NULL)
+		return ST_NOTFOUND;
+	pthread_mutex_lock(&c->lock);
+	k = key_new(key_id, false, atomic_load_explicit(&e->active, memory_order_relaxed));
+	memcpy(k->key, key, CRYPTO_HMAC_KEY_LEN);
+	atomic_store_explicit(&e->active, k, memory_order_release);
+	pthread_mutex_unlock(&c->lock);
+	return ST_OK;
+}
+
+bool
+shop_cache_first_use(const struct shop_auth *sa, const unsigned char *key, int64_t *key_id)
+{
+	struct shop_entry *e = (struct shop_entry *)((char *)sa - offsetof(struct shop_entry, sa));
+	struct shop_key *k = atomic_load_explicit(&e->active, memory_order_acquire);
+
+	/* The key verified may already have been replaced: find it among the shop's keys. */
+	while (k != NULL && k->key != key)
+		k = k->older;
+	if (k == NULL || atomic_load_explicit(&k->used, memory_order_relaxed))
+		return false;
+	if (atomic_exchange(&k->used, true))
+		return false; /* another loop saw it first */
+	*key_id = k->id;
+	return true;
 }
 
 void
@@ -103,7 +195,8 @@ shop_cache_free(struct shop_cache *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		crypto_secret_free(c->v[i].key);
+		keys_free(atomic_load(&c->v[i].active));
+	pthread_mutex_destroy(&c->lock);
 	free(c->v);
 	free(c);
 }

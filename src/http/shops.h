@@ -2,7 +2,9 @@
  * shops.h - the shops as the event loops see them: SITE and RANG to shop, with the active
  * HMAC key opened in guarded memory, so a request is authenticated without storage.
  *
- * Built once at start from the store; read-only afterwards and shared by every loop.
+ * Built once at start from the store and shared by every loop. The shops do not change
+ * afterwards; a shop's active key does when the back office activates a new one (SPEC §11),
+ * at once for every loop, without a lock on the way of a request.
  */
 #ifndef GUICHET_SHOPS_H
 #define GUICHET_SHOPS_H
@@ -20,6 +22,18 @@ int shop_cache_load(struct store *st, const struct crypto_keys *keys, struct sho
 const struct shop_auth *shop_cache_find(const struct shop_cache *c, const char *site,
                                         size_t site_len, const char *rang, size_t rang_len,
                                         const unsigned char **key);
+
+/* Makes key (copied; the activated row key_id) the active key of a shop, for every request
+ * that starts from now on. The key it replaces stays readable until the cache is freed (a
+ * request in progress may still sign its answer with it). Returns ST_OK, or ST_NOTFOUND for a
+ * shop the cache does not know. Any thread. */
+int shop_cache_activate(struct shop_cache *c, int64_t brand_id, int64_t shop_id, int64_t key_id,
+                        const unsigned char key[CRYPTO_HMAC_KEY_LEN]) WUR;
+
+/* After key (as shop_cache_find lent it for sa) verified a request: true, with *key_id, the
+ * first time only, when the store still has it as merely "activated" (SPEC §11: the first
+ * request turns it "used"); the caller tells the store. Any thread. */
+bool shop_cache_first_use(const struct shop_auth *sa, const unsigned char *key, int64_t *key_id);
 
 /* Wipes the keys and frees the cache; NULL does nothing. */
 void shop_cache_free(struct shop_cache *c);

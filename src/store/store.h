@@ -53,7 +53,47 @@ struct shop_auth {
 	bool has_key;
 	unsigned char key_sealed[64 + 40]; /* the active test key, sealed */
 	size_t key_sealed_len;
+	int64_t key_id; /* that key's row (0: none) */
+	bool key_used;  /* it has verified a request already (status "used") */
 };
+
+/* An HMAC key as the back office lists it (SPEC §11 "HMAC key"): never the key itself.
+ * Instants 0 when unset. status: "created", "activated", "used" or "retired". */
+struct hmac_key_row {
+	int64_t id;
+	int64_t brand_id;
+	int64_t shop_id;
+	char shop_name[81];
+	char site[8];
+	char rang[4];
+	char env[12];
+	char status[12];
+	int64_t created_at, activated_at, expires_at;
+	int64_t created_by; /* the user who generated it; 0: none (the demo) */
+	char created_by_login[65];
+};
+typedef int (*store_hmac_key_cb)(void *arg, const struct hmac_key_row *k);
+
+/* A key generated in the back office, waiting for its activation link (migration 018). */
+struct hmac_key_new {
+	int64_t id; /* assigned */
+	int64_t brand_id;
+	int64_t shop_id;
+	const char *env;
+	const unsigned char *sealed; /* lent */
+	size_t sealed_len;
+	unsigned char token_hash[32]; /* of the activation link's token */
+	int64_t token_expires_at;
+	int64_t created_by;
+	const char *created_by_login;
+	int64_t now;
+};
+
+/* Who hears of a shop's expired key: its HMAC managers and administrators. */
+typedef int (*store_recipient_cb)(void *arg, const struct user *u);
+
+/* A user's second factor (SPEC §3): at most one method. */
+enum second_factor_method { SF_NONE = 0, SF_TOTP, SF_EMAIL };
 
 /* A user as sign-in sees them (SPEC §3). */
 struct user_auth {
@@ -65,6 +105,22 @@ struct user_auth {
 	char language[3];
 	char time_zone[41];
 	char pspid[33]; /* the brand's account id (Ingenico form) */
+	enum second_factor_method second_factor;
+};
+
+/* The secrets of a user's second factor (migration 017); all zero when they have none. */
+#define SECOND_FACTOR_SEALED_LEN (20 + 40) /* a 160-bit TOTP secret, sealed (crypto.h) */
+struct second_factor {
+	int64_t brand_id;
+	int64_t user_id;
+	bool has_totp; /* the active TOTP secret */
+	unsigned char totp_sealed[SECOND_FACTOR_SEALED_LEN];
+	bool has_pending; /* an enrolment waiting for its confirmation */
+	unsigned char pending_sealed[SECOND_FACTOR_SEALED_LEN];
+	int64_t totp_last_step; /* the last RFC 6238 time step accepted; 0: none */
+	bool has_code;          /* the live e-mail code */
+	unsigned char code_digest[32];
+	int64_t code_created_at;
 };
 
 /* One session (one per user). Tokens only as hashes. */
@@ -77,6 +133,7 @@ struct session_row {
 	char device[81];
 	int64_t created_at;
 	int64_t last_seen_at;
+	bool second_factor_pending; /* the sign-in still waits for the user's second factor */
 };
 
 /* The longest details an action-log row reads back: a user change lists every field, before
@@ -330,6 +387,31 @@ struct store_ops {
 	int (*contract_insert)(struct store *st, struct contract *c, int64_t now);
 	int (*hmac_key_insert)(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
 	                       const unsigned char *sealed, size_t sealed_len, int64_t now);
+	/* HMAC keys of the back office (SPEC §11; src/store/sqlite/hmac_keys.c).
+	 * hmac_key_create: a key in status "created" (k->id assigned).
+	 * hmac_keys_each: the keys of the shops of a node and below, by shop then newest first;
+	 * with active_before > 0, only the active ones (activated or used) expiring before it.
+	 * hmac_key_activate: the key of an activation token's hash, still "created" and within
+	 * its 7 days at now (else ST_NOTFOUND), becomes the active key of its shop and
+	 * environment (the active one before is retired), expiring at expires_at; the token is
+	 * forgotten. *out and the sealed key (cap bytes, *len) are the key activated.
+	 * hmac_key_used: an activated key verified a request (nothing when it was already used).
+	 * hmac_keys_expired_each: the active keys of every brand that expired at now and whose
+	 * expiry was not mailed yet; hmac_key_expiry_mailed remembers it was.
+	 * hmac_key_recipients_each: the users with an e-mail whose profile is HMAC manager or
+	 * administrator, attached to the shop's node or above it. */
+	int (*hmac_key_create)(struct store *st, struct hmac_key_new *k);
+	int (*hmac_keys_each)(struct store *st, int64_t brand_id, int64_t node_id,
+	                      int64_t active_before, store_hmac_key_cb cb, void *arg);
+	int (*hmac_key_activate)(struct store *st, const unsigned char token_hash[32], int64_t now,
+	                         int64_t expires_at, struct hmac_key_row *out,
+	                         unsigned char *sealed, size_t cap, size_t *len);
+	int (*hmac_key_used)(struct store *st, int64_t brand_id, int64_t id);
+	int (*hmac_keys_expired_each)(struct store *st, int64_t now, store_hmac_key_cb cb,
+	                              void *arg);
+	int (*hmac_key_expiry_mailed)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+	int (*hmac_key_recipients_each)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                                store_recipient_cb cb, void *arg);
 	int (*user_insert)(struct store *st, struct user *u, int64_t now);
 	/* Calls cb for every shop with its active test key; stops at the first non-ST_OK. */
 	int (*shops_each)(struct store *st, store_shop_cb cb, void *arg);
@@ -400,6 +482,20 @@ struct store_ops {
 	int (*session_delete)(struct store *st, int64_t brand_id, int64_t id);
 	int (*session_touch)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 	int (*sessions_each)(struct store *st, store_session_cb cb, void *arg);
+	/* The user's session, if any, no longer waits for the second factor; with token_hash
+	 * and csrf_hash not NULL, it also takes these new tokens. */
+	int (*session_second_factor_done)(struct store *st, int64_t brand_id, int64_t user_id,
+	                                  const unsigned char *token_hash,
+	                                  const unsigned char *csrf_hash);
+
+	/* The second factor (SPEC §3). second_factor_get: the user's secrets, all zero (ST_OK)
+	 * when they have none; second_factor_put writes them all (the writer read them before
+	 * in the same transaction). user_second_factor_set: the user's method. */
+	int (*second_factor_get)(struct store *st, int64_t brand_id, int64_t user_id,
+	                         struct second_factor *out);
+	int (*second_factor_put)(struct store *st, const struct second_factor *sf);
+	int (*user_second_factor_set)(struct store *st, int64_t brand_id, int64_t user_id,
+	                              enum second_factor_method method);
 
 	/* The action log: append only. */
 	int (*action_add)(struct store *st, const struct action *a);

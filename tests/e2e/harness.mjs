@@ -226,3 +226,28 @@ export async function signedIn(profile) {
 export function serverFiles() {
   return { db: path.join(tmp, 'guichet.db'), spool: path.join(tmp, 'spool') };
 }
+
+/**
+ * The mails the server's mailer wrote to address, oldest first: [{file, subject, body}]
+ * (`<spool>/<id>.eml`, README "users"). Waits until there are at least count of them: the
+ * mailer writes them a moment after the change that queued them.
+ */
+export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
+  const spool = path.join(tmp, 'spool');
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = [];
+    const files = fs.existsSync(spool) ? fs.readdirSync(spool).filter((f) => f.endsWith('.eml')).sort() : [];
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(spool, file), 'utf8');
+      const split = text.indexOf('\r\n\r\n');
+      const head = text.slice(0, split);
+      if (!head.split('\r\n').includes(`To: <${address}>`)) continue;
+      const subject = (head.match(/^Subject: (.*)$/m) || [])[1] || '';
+      found.push({ file, subject, body: text.slice(split + 4).replace(/\r\n/g, '\n') });
+    }
+    if (found.length >= count) return found;
+    if (Date.now() > deadline) throw new Error(`${found.length} mail(s) to ${address}, expected ${count}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

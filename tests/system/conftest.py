@@ -4,12 +4,16 @@ The server binary comes from $GUICHETD (default build/src/guichetd). Each test m
 its own database with the demo data and its own server; its log is kept and checked for
 secrets when the server stops.
 """
+import base64
+import glob
 import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import socket
+import struct
 import subprocess
 import time
 import uuid
@@ -129,6 +133,33 @@ class Server:
                 'email': 'buyer@example.com', 'capture': capture}
         body.update(extra)
         return self.api('POST', '/api/v1/payments', body, shop=shop, headers=headers)
+
+
+def totp(secret, at=None, offset=0):
+    """The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of a base32 secret at the instant at
+    (now by default), offset time steps away: computed here, apart from the server's code."""
+    key = base64.b32decode(secret + '=' * (-len(secret) % 8))
+    counter = int((time.time() if at is None else at) // 30) + offset
+    mac = hmac.new(key, struct.pack('>Q', counter), hashlib.sha1).digest()
+    o = mac[-1] & 15
+    return '%06d' % ((struct.unpack('>I', mac[o:o + 4])[0] & 0x7fffffff) % 1000000)
+
+
+def spooled_code(srv, email, other_than=(), timeout=10):
+    """The sign-in code ("Code: 123456") of the newest mail to email in the spool folder, once
+    it is not one of other_than (earlier codes)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in sorted(glob.glob(os.path.join(srv.tmp, 'spool', '*.eml')), reverse=True):
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+            if f'To: <{email}>' in text:
+                m = re.search(r'^Code: (\d{6})\r?$', text, re.M)
+                if m and m.group(1) not in other_than:
+                    return m.group(1)
+                break
+        time.sleep(0.1)
+    raise AssertionError('no new code mailed to ' + email)
 
 
 def secrets_in(text, extra=()):

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from conftest import GUICHETD, Server
+from conftest import GUICHETD, Server, spooled_code, totp
 from test_signin import NEW_PASSWORD, password_of, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -36,6 +36,7 @@ ALL = frozenset(PROFILES)
 SEARCH = frozenset({'consultation', 'action', 'admin'})
 CASH = frozenset({'action', 'admin'})
 ADMIN = frozenset({'admin'})
+HMAC = frozenset({'hmac'})
 
 # SPEC §3, route by route. Consultation: dashboards, searches, details, exports, the tree and
 # the contracts, one's own information and preferences, no operation. Action: the above and
@@ -46,6 +47,8 @@ MATRIX = {
     # Signing in and out, the first-sign-in steps, one's own information: everyone.
     'GET /bo/api/session': ALL,
     'DELETE /bo/api/session': ALL,
+    'POST /bo/api/session/second-factor/resend': ALL,
+    'POST /bo/api/session/second-factor': ALL,
     'POST /bo/api/password': ALL,
     'POST /bo/api/password/strength': ALL,
     'GET /bo/api/terms': ALL,
@@ -54,6 +57,12 @@ MATRIX = {
     'PATCH /bo/api/me': ALL,
     'GET /bo/api/me/preferences': ALL,
     'PATCH /bo/api/me/preferences': ALL,
+    # One's second factor (the walk turns it off last).
+    'GET /bo/api/me/second-factor': ALL,
+    'POST /bo/api/me/second-factor/totp': ALL,
+    'POST /bo/api/me/second-factor/totp/confirm': ALL,
+    'POST /bo/api/me/second-factor/email': ALL,
+    'POST /bo/api/me/second-factor/disable': ALL,
     # The tree (SPEC §2): everyone, a judgement. Manual entry (§10) and the HMAC key (§11)
     # are per shop, so the entry operator and the HMAC manager choose among their node's
     # shops too; the tree holds names and SITE/RANG, no money.
@@ -82,11 +91,18 @@ MATRIX = {
     'PATCH /bo/api/users/{id}': ADMIN,
     'POST /bo/api/users/{id}/password': ADMIN,
     'POST /bo/api/users/{id}/unlock': ADMIN,
+    'POST /bo/api/users/{id}/second-factor/disable': ADMIN,
     'GET /bo/api/actions': ADMIN,
     'GET /bo/api/actions/export': ADMIN,
+    # Home's notices (expired HMAC keys, SPEC §12): everyone. Parameters › HMAC key (SPEC §11):
+    # the HMAC manager only.
+    'GET /bo/api/notices': ALL,
+    'GET /bo/api/hmac-keys': HMAC,
+    'POST /bo/api/hmac-keys': HMAC,
+    'POST /bo/api/hmac-keys/strength': HMAC,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC.
-OPEN = {'POST /bo/api/session', 'GET /healthz'}
+OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate'}
 MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
             'POST /api/v1/payments/{id}/refund'}
@@ -193,6 +209,7 @@ def acc(tmp_path_factory):
     srv.other = json.loads(out.stdout)
     srv.start()
     srv.users = {p: ready(srv, f'demo.{p}', password_of(srv, f'demo.{p}')) for p in PROFILES}
+    srv.sf_secrets, srv.sf_codes = {}, set()  # the walk's second factors
     # A user for the user-management routes to act on, so no demo user's session ends.
     r = srv.users['admin'].call('POST', '/bo/api/users', {
         'login': 'matrix.target', 'name': 'Cible Matrice', 'email': 'cible@example.com',
@@ -251,6 +268,68 @@ def sent_debit(srv):
     raise AssertionError('no sent debit to refund in the demo')
 
 
+def sf_off(srv, u):
+    """Turns u's second factor off, whichever it is (a TOTP code one step ahead: the one
+    that turned it on is used)."""
+    method = u.call('GET', '/bo/api/me/second-factor').json()['method']
+    if method is None:
+        return
+    body = {'password': u.password}
+    if method == 'totp':
+        body['code'] = totp(srv.sf_secrets[u.login], offset=1)
+    r = u.call('POST', '/bo/api/me/second-factor/disable', body)
+    assert r.status_code == 200, r.text
+
+
+def sf_pending(srv, u, backdate=False):
+    """Turns e-mailed codes on for u and signs in again: the session waits for the code
+    (read from the spool, so the next one is told apart). backdate: as if that code were
+    30 s old, so another may be asked."""
+    sf_off(srv, u)
+    assert u.call('POST', '/bo/api/me/second-factor/email',
+                  {'password': u.password}).status_code == 200
+    assert u.sign_in()['next'] == 'second_factor'
+    code = sf_new_code(srv, u)
+    if backdate:
+        with sqlite3.connect(srv.db) as db:
+            db.execute('UPDATE second_factor SET code_created_at = code_created_at - 31000000 '
+                       'WHERE user_id = (SELECT id FROM user WHERE login = ? AND brand_id = 1)',
+                       (u.login,))
+    return code
+
+
+def sf_new_code(srv, u):
+    """The code last mailed to u, once it is not one read before."""
+    email = q(srv, 'SELECT email FROM user WHERE login = ? AND brand_id = 1', (u.login,))[0][0]
+    code = spooled_code(srv, email, other_than=srv.sf_codes)
+    srv.sf_codes.add(code)
+    return code
+
+
+def sf_code(srv, u):
+    """The code of u's session waiting for one (made to wait when it does not)."""
+    if u.call('GET', '/bo/api/session').json()['next'] != 'second_factor':
+        return sf_pending(srv, u)
+    return sf_new_code(srv, u)
+
+
+def sf_confirm_body(srv, u):
+    """Starts a TOTP enrolment of u and gives the body that confirms it."""
+    sf_off(srv, u)
+    r = u.call('POST', '/bo/api/me/second-factor/totp', {})
+    assert r.status_code == 200, r.text
+    srv.sf_secrets[u.login] = r.json()['secret']
+    return {'code': totp(r.json()['secret']), 'password': u.password}
+
+
+def sf_disable_body(srv, u):
+    """Turns e-mailed codes on for u and gives the body that turns them off."""
+    sf_off(srv, u)
+    assert u.call('POST', '/bo/api/me/second-factor/email',
+                  {'password': u.password}).status_code == 200
+    return {'password': u.password}
+
+
 def plan(srv, route, profile, walk):
     """(path, body) of one well-formed call of route by profile.
 
@@ -273,6 +352,13 @@ def plan(srv, route, profile, walk):
     plans = {
         'GET /bo/api/session': lambda: ('/bo/api/session', None),
         'DELETE /bo/api/session': lambda: ('/bo/api/session', None),
+        # The walk signs in with e-mailed codes on: the session waits for the code.
+        'POST /bo/api/session/second-factor/resend': lambda: (
+            (sf_pending(srv, srv.users[profile], backdate=True) if walk else None,
+             '/bo/api/session/second-factor/resend')[1], {}),
+        'POST /bo/api/session/second-factor': lambda: (
+            '/bo/api/session/second-factor',
+            {'code': sf_code(srv, srv.users[profile]) if walk else '000000'}),
         'POST /bo/api/password': lambda: (
             '/bo/api/password', {'old': NEW_PASSWORD, 'new': ROTATED}),
         'POST /bo/api/password/strength': lambda: (
@@ -283,6 +369,21 @@ def plan(srv, route, profile, walk):
         'PATCH /bo/api/me': lambda: ('/bo/api/me', {'time_zone': 'Europe/Paris'}),
         'GET /bo/api/me/preferences': lambda: ('/bo/api/me/preferences', None),
         'PATCH /bo/api/me/preferences': lambda: ('/bo/api/me/preferences', {'home': None}),
+        'GET /bo/api/me/second-factor': lambda: ('/bo/api/me/second-factor', None),
+        'POST /bo/api/me/second-factor/totp': lambda: (
+            (sf_off(srv, srv.users[profile]) if walk else None,
+             '/bo/api/me/second-factor/totp')[1], {}),
+        'POST /bo/api/me/second-factor/totp/confirm': lambda: (
+            '/bo/api/me/second-factor/totp/confirm',
+            sf_confirm_body(srv, srv.users[profile]) if walk
+            else {'code': '000000', 'password': 'x'}),
+        'POST /bo/api/me/second-factor/email': lambda: (
+            (sf_off(srv, srv.users[profile]) if walk else None,
+             '/bo/api/me/second-factor/email')[1], {'password': srv.users[profile].password}),
+        'POST /bo/api/me/second-factor/disable': lambda: (
+            '/bo/api/me/second-factor/disable',
+            sf_disable_body(srv, srv.users[profile]) if walk
+            else {'password': 'x', 'code': '000000'}),
         'GET /bo/api/tree': lambda: ('/bo/api/tree', None),
         'GET /bo/api/stats': lambda: (f'/bo/api/stats?from={today(-30)}&to={today()}', None),
         'GET /bo/api/transactions': lambda: (f'{txn}?{WIDE}', None),
@@ -318,8 +419,18 @@ def plan(srv, route, profile, walk):
         'POST /bo/api/users/{id}/password': lambda: (f'/bo/api/users/{uid}/password', None),
         'POST /bo/api/users/{id}/unlock': lambda: (f'/bo/api/users/{locked() if walk else uid}'
                                                    '/unlock', None),
+        'POST /bo/api/users/{id}/second-factor/disable': lambda: (
+            f'/bo/api/users/{uid}/second-factor/disable', {}),
         'GET /bo/api/actions': lambda: (f'/bo/api/actions?{WIDE}', None),
         'GET /bo/api/actions/export': lambda: (f'/bo/api/actions/export?{WIDE}', None),
+        'GET /bo/api/notices': lambda: ('/bo/api/notices', None),
+        'GET /bo/api/hmac-keys': lambda: ('/bo/api/hmac-keys', None),
+        # A key made, not activated: the shops' merchant API keys stay the demo's.
+        'POST /bo/api/hmac-keys': lambda: ('/bo/api/hmac-keys', {
+            'shop_id': q(srv, 'SELECT min(id) FROM shop WHERE brand_id = 1')[0][0],
+            'env': 'test', 'passphrase': 'Vx7!kP2#mQ9@wZ4'}),
+        'POST /bo/api/hmac-keys/strength': lambda: (
+            '/bo/api/hmac-keys/strength', {'passphrase': 'abc'}),
     }
     return plans[route]()
 
@@ -356,6 +467,8 @@ def test_allowed_routes_answer_for_real(acc):
             assert 200 <= r.status_code < 300, (route, profile, r.status_code, r.text)
             if route == 'POST /bo/api/password':
                 u.password = body['new']
+            if route == 'POST /bo/api/session/second-factor':
+                u.csrf = r.json()['csrf']  # the step done, the session has new tokens
             if route.endswith('-all'):
                 assert r.json()['processed'] == 1, (route, profile, r.text)
             checked += 1
@@ -401,10 +514,11 @@ def test_changes_without_the_right_csrf_token_answer_403_and_change_nothing(acc)
     assert len(changes) >= 15
     for route in changes:
         method, _ = route.split(' ', 1)
+        # The administrator, or the one profile a route is for (the HMAC manager's).
+        u = admin if 'admin' in MATRIX[route] else acc.users[sorted(MATRIX[route])[0]]
         path, body = plan(acc, route, 'admin', walk=False)
-        for csrf in (None, '0' * 64, others, admin.csrf.upper()[:-1] + 'g', admin.csrf[:32],
-                     ''):
-            r = admin.call(method, path, body, csrf=csrf)
+        for csrf in (None, '0' * 64, others, u.csrf.upper()[:-1] + 'g', u.csrf[:32], ''):
+            r = u.call(method, path, body, csrf=csrf)
             assert r.status_code == 403, (route, csrf, r.status_code, r.text)
             assert r.json()['error'] == 'csrf', (route, r.text)
     same(before, snapshot(acc))
@@ -519,7 +633,8 @@ def test_the_other_way_round(acc, foreign):
 # The routes that take node=ID (README "The tree and the contracts").
 NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/batches', 'GET /bo/api/batches/export', 'GET /bo/api/contracts',
-               'GET /bo/api/stats', 'GET /bo/api/users'}
+               'GET /bo/api/stats', 'GET /bo/api/users', 'GET /bo/api/hmac-keys',
+               'GET /bo/api/actions', 'GET /bo/api/actions/export'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -530,18 +645,20 @@ def test_another_brands_node_is_not_found(acc, foreign):
         method, pattern = route.split(' ', 1)
         if method != 'GET' or '{id}' in pattern:
             continue
+        # The administrator, or the one profile a route is for (the HMAC manager's).
+        who = acc.users['admin' if 'admin' in MATRIX[route] else sorted(MATRIX[route])[0]]
         path, _ = plan(acc, route, 'admin', walk=False)
         sep = '&' if '?' in path else '?'
         if route not in NODE_ROUTES:
-            plain = acc.users['admin'].call('GET', path)
+            plain = who.call('GET', path)
             for nid in sorted(foreign['node']):
-                r = acc.users['admin'].call('GET', f'{path}{sep}node={nid}')
+                r = who.call('GET', f'{path}{sep}node={nid}')
                 ignored = r.status_code == 200 and r.json() == plain.json()
                 assert r.status_code == 400 or ignored, (route, nid, r.status_code, r.text)
             continue
-        assert acc.users['admin'].call('GET', f'{path}{sep}node={own}').status_code == 200, route
+        assert who.call('GET', f'{path}{sep}node={own}').status_code == 200, route
         for nid in sorted(foreign['node']):
-            for p in ('admin', 'consultation'):
+            for p in ('admin', 'consultation', 'hmac'):
                 if p not in MATRIX[route]:
                     continue
                 r = acc.users[p].call('GET', f'{path}{sep}node={nid}')
@@ -577,6 +694,7 @@ LISTS = {
     'GET /bo/api/terms': (None, '/bo/api/terms', {}),
     'GET /bo/api/me': (None, '/bo/api/me', {}),
     'GET /bo/api/me/preferences': (None, '/bo/api/me/preferences', {}),
+    'GET /bo/api/me/second-factor': (None, '/bo/api/me/second-factor', {}),
     'GET /bo/api/tree': ('nodes', '/bo/api/tree', {'id': 'node', 'parent_id': 'node'}),
     'GET /bo/api/stats': (None, f'/bo/api/stats?from={today(-400)}&to={today(5)}', {}),
     'GET /bo/api/transactions': ('pages', f'/bo/api/transactions?{WIDE}&limit=500',
@@ -591,6 +709,8 @@ LISTS = {
     'GET /bo/api/actions': ('pages', f'/bo/api/actions?{WIDE}',
                             {'id': 'action', 'user_id': 'user', 'target_user_id': 'user'}),
     'GET /bo/api/actions/export': ('csv', f'/bo/api/actions/export?{WIDE}', {}),
+    'GET /bo/api/notices': ('items', '/bo/api/notices', {'shop_id': 'node'}),
+    'GET /bo/api/hmac-keys': ('items', '/bo/api/hmac-keys', {'shop_id': 'node'}),
 }
 
 

@@ -306,8 +306,14 @@ def test_action_log_export_matches_the_search(bo):
         cursor = page['next']
         if cursor is None:
             break
-    assert [(x['at'], x['user_login'], x['user_name'], x['user_email'], x['action'],
-             x['target_login'], x['details']) for x in listed] == [tuple(row) for row in rows[1:]]
+    assert [(x['user_login'], x['user_name'], x['user_email'], x['action'],
+             x['target_login'], x['details']) for x in listed] == [tuple(row[1:]) for row in rows[1:]]
+    # The same instants, written in the user's time zone (Paris) with their offset.
+    from datetime import datetime
+    for x, row in zip(listed, rows[1:]):
+        assert row[0][-6:] in ('+01:00', '+02:00'), row[0]
+        at = datetime.fromisoformat(x['at'].replace('Z', '+00:00')).replace(microsecond=0)
+        assert datetime.fromisoformat(row[0]) == at  # to the second
     # A change made to a user names them in the target column.
     uid = user_id(bo, 'claire.export')
     r = call(bo, 'admin', 'GET', f'/bo/api/actions/export?from=2020-01-01&to=2099-12-31&user={uid}')
@@ -315,6 +321,27 @@ def test_action_log_export_matches_the_search(bo):
     assert ['demo.admin', 'user_created', 'claire.export'] in [[x[1], x[4], x[5]] for x in rows]
     assert call(bo, 'admin', 'GET', '/bo/api/actions/export').status_code == 400
     assert call(bo, 'consultation', 'GET', '/bo/api/actions/export?' + q).status_code in (401, 403)
+
+
+def test_action_log_of_a_node(bo):
+    """node=ID: the actions of the users of that node and below; another branch's or brand's
+    node is 404, as on every other search."""
+    export = node_id(bo, 'Export')
+    items = actions_of(bo, node=export)
+    assert items and {a['user_login'] for a in items} <= {'claire.export', 'gerard.export'}
+    everyone = {a['user_login'] for a in actions_of(bo)}
+    assert 'demo.admin' in everyone
+    r = call(bo, 'admin', 'GET', f'/bo/api/actions/export?from=2020-01-01&to=2099-12-31&node={export}')
+    assert r.status_code == 200
+    assert {line.split(',')[1] for line in r.text.splitlines()[1:]} <= {'claire.export',
+                                                                       'gerard.export'}
+    with sqlite3.connect(bo.db) as db:
+        foreign = db.execute('SELECT id FROM node WHERE brand_id <> 1 LIMIT 1').fetchone()[0]
+    for path in ('/bo/api/actions', '/bo/api/actions/export'):
+        r = call(bo, 'admin', 'GET', f'{path}?from=2020-01-01&to=2099-12-31&node={foreign}')
+        assert r.status_code == 404, r.text
+        r = call(bo, 'admin', 'GET', f'{path}?from=2020-01-01&to=2099-12-31&node=x')
+        assert r.status_code == 400
 
 
 def actions_of(bo, **query):
@@ -450,9 +477,9 @@ HOMES = {
     'action': ['stats', 'transactions', 'batches', 'contracts', 'me'],
     'admin': ['stats', 'transactions', 'batches', 'contracts', 'actions', 'me', 'users'],
     'entry': ['me'],
-    'hmac': ['me'],
+    'hmac': ['hmac_keys', 'me'],
 }
-ALL_HOMES = HOMES['admin']
+ALL_HOMES = HOMES['admin'] + ['hmac_keys']
 
 
 @pytest.mark.parametrize('profile', sorted(HOMES))

@@ -38,4 +38,17 @@ void lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn 
 /* store_ops.txn_search (txn_search.c). */
 int lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
 
+/* store_ops.hmac_key_* (hmac_keys.c). */
+int lite_hmac_key_create(struct store *st, struct hmac_key_new *k);
+int lite_hmac_keys_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t active_before,
+                        store_hmac_key_cb cb, void *arg);
+int lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int64_t now,
+                           int64_t expires_at, struct hmac_key_row *out, unsigned char *sealed,
+                           size_t cap, size_t *len);
+int lite_hmac_key_used(struct store *st, int64_t brand_id, int64_t id);
+int lite_hmac_keys_expired_each(struct store *st, int64_t now, store_hmac_key_cb cb, void *arg);
+int lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
+                                  store_recipient_cb cb, void *arg);
+
 #endif

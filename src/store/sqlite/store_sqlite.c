@@ -86,22 +86,28 @@ enum stmt_id {
 	S_PREF_GET,
 	S_PREF_PUT,
 	S_PREF_DELETE,
+	S_SESSION_SF_DONE,
+	S_SESSION_SF_TOKENS,
+	S_SF_GET,
+	S_SF_PUT,
+	S_USER_SF_SET,
 	S__COUNT
 };
 
 #define USER_COLS                                                                                  \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile FROM user u JOIN brand b ON b.id = "           \
-	"u.brand_id "
+	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor FROM user u JOIN brand b "    \
+	"ON b.id = u.brand_id "
 
 #define USER_COLS_LIST                                                                             \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile"
+	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor"
 
 #define SESSION_COLS                                                                               \
-	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at"
+	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
+	"second_factor_pending"
 
 static const char *const stmt_sql[S__COUNT] = {
         [S_STATS_EACH] = "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
@@ -214,7 +220,22 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_SESSION_DELETE_USER] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2",
         [S_SESSION_INSERT] =
                 "INSERT INTO session(brand_id, user_id, token_hash, csrf_hash, device, "
-                "created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "created_at, last_seen_at, second_factor_pending) VALUES (?1, ?2, ?3, ?4, ?5, "
+                "?6, ?7, ?8)",
+        [S_SESSION_SF_DONE] = "UPDATE session SET second_factor_pending = 0 WHERE brand_id = ?1 "
+                              "AND user_id = ?2",
+        [S_SESSION_SF_TOKENS] = "UPDATE session SET second_factor_pending = 0, token_hash = ?3, "
+                                "csrf_hash = ?4 WHERE brand_id = ?1 AND user_id = ?2",
+        [S_SF_GET] = "SELECT totp_sealed, totp_pending, totp_last_step, code_digest, "
+                     "coalesce(code_created_at, 0) FROM second_factor WHERE brand_id = ?1 AND "
+                     "user_id = ?2",
+        [S_SF_PUT] = "INSERT INTO second_factor(brand_id, user_id, totp_sealed, totp_pending, "
+                     "totp_last_step, code_digest, code_created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                     "?6, nullif(?7, 0)) ON CONFLICT DO UPDATE SET totp_sealed = "
+                     "excluded.totp_sealed, totp_pending = excluded.totp_pending, "
+                     "totp_last_step = excluded.totp_last_step, code_digest = "
+                     "excluded.code_digest, code_created_at = excluded.code_created_at",
+        [S_USER_SF_SET] = "UPDATE user SET second_factor = ?3 WHERE brand_id = ?1 AND id = ?2",
         [S_SESSION_DELETE] = "DELETE FROM session WHERE brand_id = ?1 AND id = ?2",
         [S_SESSION_TOUCH] = "UPDATE session SET last_seen_at = max(last_seen_at, ?3) "
                             "WHERE brand_id = ?1 AND id = ?2",
@@ -250,11 +271,12 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_USER_INSERT] = "INSERT INTO user(id, brand_id, node_id, login, name, email, profile, "
                           "password_hash, must_change, password_set_at, created_at, mobile) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
-        [S_SHOPS_EACH] = "SELECT s.id, s.brand_id, s.site, s.rang, s.name, "
-                         "(SELECT k.key_sealed FROM hmac_key k WHERE k.brand_id = s.brand_id "
-                         "AND k.shop_id = s.id AND k.env = 'test' AND k.status IN ('activated', "
-                         "'used') ORDER BY k.activated_at DESC, k.id DESC LIMIT 1) "
-                         "FROM shop s ORDER BY s.id",
+        [S_SHOPS_EACH] = "SELECT s.id, s.brand_id, s.site, s.rang, s.name, k.key_sealed, "
+                         "k.id, k.status = 'used' FROM shop s LEFT JOIN hmac_key k ON k.id = "
+                         "(SELECT k2.id FROM hmac_key k2 WHERE k2.brand_id = s.brand_id "
+                         "AND k2.shop_id = s.id AND k2.env = 'test' AND k2.status IN "
+                         "('activated', 'used') ORDER BY k2.activated_at DESC, k2.id DESC "
+                         "LIMIT 1) ORDER BY s.id",
         [S_CONTRACT_FIND] = "SELECT id, brand_id, shop_id, method, number, rang, label, bank_code, "
                             "currency, amount_min, amount_max, deferral_days, tds, active, "
                             "report_email FROM contract WHERE brand_id = ?1 AND shop_id = ?2 AND "
@@ -710,6 +732,8 @@ lite_shops_each(struct store *st, store_shop_cb cb, void *arg)
 				memcpy(sa.key_sealed, sqlite3_column_blob(s, 5), n);
 				sa.key_sealed_len = n;
 				sa.has_key = true;
+				sa.key_id = sqlite3_column_int64(s, 6);
+				sa.key_used = sqlite3_column_int(s, 7) != 0;
 			}
 		}
 		rc = cb(arg, &sa);
@@ -1258,6 +1282,10 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	text_copy(ua->time_zone, sizeof(ua->time_zone), s, 14);
 	text_copy(ua->pspid, sizeof(ua->pspid), s, 15);
 	text_copy(ua->u.mobile, sizeof(ua->u.mobile), s, 16);
+	text_copy(profile, sizeof(profile), s, 17);
+	ua->second_factor = strcmp(profile, "totp") == 0    ? SF_TOTP
+	                    : strcmp(profile, "email") == 0 ? SF_EMAIL
+	                                                    : SF_NONE;
 }
 
 /* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
@@ -1442,6 +1470,7 @@ session_read(sqlite3_stmt *s, void *out)
 	text_copy(r->device, sizeof(r->device), s, 5);
 	r->created_at = sqlite3_column_int64(s, 6);
 	r->last_seen_at = sqlite3_column_int64(s, 7);
+	r->second_factor_pending = sqlite3_column_int(s, 8) != 0;
 }
 
 static int
@@ -1477,6 +1506,7 @@ lite_session_put(struct store *st, struct session_row *r)
 	bind_text(s, 5, r->device);
 	sqlite3_bind_int64(s, 6, r->created_at);
 	sqlite3_bind_int64(s, 7, r->last_seen_at);
+	sqlite3_bind_int(s, 8, r->second_factor_pending);
 	rc = exec_done(ls, s, "session_put");
 	if (rc == ST_OK)
 		r->id = sqlite3_last_insert_rowid(ls->db);
@@ -1513,6 +1543,110 @@ lite_sessions_each(struct store *st, store_session_cb cb, void *arg)
 		rc = st_of(ls, src, "sessions_each");
 	sqlite3_reset(s);
 	return rc;
+}
+
+static int
+lite_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user_id,
+                                const unsigned char *token_hash, const unsigned char *csrf_hash)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s;
+
+	if (token_hash == NULL || csrf_hash == NULL)
+		return exec_ids(st, S_SESSION_SF_DONE, brand_id, user_id, 0, "session_sf_done");
+	s = stmt_get(ls, S_SESSION_SF_TOKENS);
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	sqlite3_bind_blob(s, 3, token_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, csrf_hash, 32, SQLITE_STATIC);
+	return exec_done(ls, s, "session_sf_tokens");
+}
+
+/* Copies a blob column of exactly len bytes into dst; false (dst untouched) otherwise. */
+static bool
+blob_exact(sqlite3_stmt *s, int col, unsigned char *dst, size_t len)
+{
+	if (sqlite3_column_type(s, col) != SQLITE_BLOB ||
+	    (size_t)sqlite3_column_bytes(s, col) != len)
+		return false;
+	memcpy(dst, sqlite3_column_blob(s, col), len);
+	return true;
+}
+
+static void
+second_factor_read(sqlite3_stmt *s, void *out)
+{
+	struct second_factor *sf = out;
+
+	sf->has_totp = blob_exact(s, 0, sf->totp_sealed, sizeof(sf->totp_sealed));
+	sf->has_pending = blob_exact(s, 1, sf->pending_sealed, sizeof(sf->pending_sealed));
+	sf->totp_last_step = sqlite3_column_int64(s, 2);
+	sf->has_code = blob_exact(s, 3, sf->code_digest, sizeof(sf->code_digest));
+	sf->code_created_at = sqlite3_column_int64(s, 4);
+}
+
+static int
+lite_second_factor_get(struct store *st, int64_t brand_id, int64_t user_id,
+                       struct second_factor *out)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_SF_GET);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->brand_id = brand_id;
+	out->user_id = user_id;
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	rc = one_row(ls, s, second_factor_read, out, "second_factor_get");
+	return rc == ST_NOTFOUND ? ST_OK : rc;
+}
+
+/* Binds a blob, or NULL when absent. */
+static void
+bind_blob_opt(sqlite3_stmt *s, int i, bool present, const unsigned char *v, size_t len)
+{
+	if (present)
+		sqlite3_bind_blob(s, i, v, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int
+lite_second_factor_put(struct store *st, const struct second_factor *sf)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_SF_PUT);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, sf->brand_id);
+	sqlite3_bind_int64(s, 2, sf->user_id);
+	bind_blob_opt(s, 3, sf->has_totp, sf->totp_sealed, sizeof(sf->totp_sealed));
+	bind_blob_opt(s, 4, sf->has_pending, sf->pending_sealed, sizeof(sf->pending_sealed));
+	sqlite3_bind_int64(s, 5, sf->totp_last_step);
+	bind_blob_opt(s, 6, sf->has_code, sf->code_digest, sizeof(sf->code_digest));
+	sqlite3_bind_int64(s, 7, sf->has_code ? sf->code_created_at : 0);
+	return exec_done(ls, s, "second_factor_put");
+}
+
+static int
+lite_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
+                            enum second_factor_method method)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_USER_SF_SET);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, method == SF_TOTP ? "totp" : method == SF_EMAIL ? "email" : "");
+	return exec_done(ls, s, "user_second_factor_set");
 }
 
 static int
@@ -1592,14 +1726,14 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 	sqlite3_bind_int64(s, 3, week_start);
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		user_read(s, &u.ua);
-		text_copy(level, sizeof(level), s, 17);
+		text_copy(level, sizeof(level), s, 18);
 		u.level = strcmp(level, "brand") == 0   ? LEVEL_BRAND
 		          : strcmp(level, "group") == 0 ? LEVEL_GROUP
 		                                        : LEVEL_SHOP;
-		text_copy(u.node_name, sizeof(u.node_name), s, 18);
-		u.week_sign_ins = sqlite3_column_int64(s, 19);
-		u.total_sign_ins = sqlite3_column_int64(s, 20);
-		u.last_login_at = sqlite3_column_int64(s, 21);
+		text_copy(u.node_name, sizeof(u.node_name), s, 19);
+		u.week_sign_ins = sqlite3_column_int64(s, 20);
+		u.total_sign_ins = sqlite3_column_int64(s, 21);
+		u.last_login_at = sqlite3_column_int64(s, 22);
 		rc = cb(arg, &u);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -2311,6 +2445,13 @@ static const struct store_ops sqlite_ops = {
         .shop_insert = lite_shop_insert,
         .contract_insert = lite_contract_insert,
         .hmac_key_insert = lite_hmac_key_insert,
+        .hmac_key_create = lite_hmac_key_create,
+        .hmac_keys_each = lite_hmac_keys_each,
+        .hmac_key_activate = lite_hmac_key_activate,
+        .hmac_key_used = lite_hmac_key_used,
+        .hmac_keys_expired_each = lite_hmac_keys_expired_each,
+        .hmac_key_expiry_mailed = lite_hmac_key_expiry_mailed,
+        .hmac_key_recipients_each = lite_hmac_key_recipients_each,
         .user_insert = lite_user_insert,
         .shops_each = lite_shops_each,
         .contract_find = lite_contract_find,
@@ -2342,6 +2483,10 @@ static const struct store_ops sqlite_ops = {
         .session_delete = lite_session_delete,
         .session_touch = lite_session_touch,
         .sessions_each = lite_sessions_each,
+        .session_second_factor_done = lite_session_second_factor_done,
+        .second_factor_get = lite_second_factor_get,
+        .second_factor_put = lite_second_factor_put,
+        .user_second_factor_set = lite_user_second_factor_set,
         .action_add = lite_action_add,
         .actions_each = lite_actions_each,
         .users_each = lite_users_each,

@@ -14,7 +14,7 @@ const EXPECTED = {
   action: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me'],
   admin: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me', '#/users', '#/actions'],
   entry: ['#/home', '#/me'],
-  hmac: ['#/home', '#/me'],
+  hmac: ['#/home', '#/hmac-keys', '#/me'],
 };
 
 test('every profile sees its own menu and nothing more', async () => {
@@ -31,9 +31,9 @@ test('every profile sees its own menu and nothing more', async () => {
     const page = await signedIn(profile);
     const got = await menu(page);
     assert.deepEqual([...got].sort(), [...want].sort(), `${profile}'s menu`);
-    // The default landing page is the first page the profile may open: the statistics, or
-    // Personal information for those who have none (GET /bo/api/me/preferences).
-    const landing = want.includes('#/transactions') ? '#/home' : '#/me';
+    // The default landing page is the first page the profile may open: the statistics, the
+    // HMAC keys for the HMAC manager, else Personal information (GET /bo/api/me/preferences).
+    const landing = want.includes('#/transactions') ? '#/home' : want.includes('#/hmac-keys') ? '#/hmac-keys' : '#/me';
     await page.waitForFunction((hash) => location.hash === hash, landing);
     await shot(page, `profile-${profile}`);
     if (!want.includes('#/transactions')) {

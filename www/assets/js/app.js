@@ -3,8 +3,8 @@
 //
 // Every navigation to a page that needs a session asks GET /bo/api/session first (answered
 // from the server's memory): a session that ended sends the user back to sign-in, and a
-// sign-in step still to do (change_password, accept_terms; SPEC §3) is shown before anything
-// else. A 401 from any later call does the same (api.onUnauthorized).
+// sign-in step still to do (second_factor, change_password, accept_terms; SPEC §3) is shown
+// before anything else. A 401 from any later call does the same (api.onUnauthorized).
 //
 // What the user may do comes from the same answer's "allowed": the "METHOD PATH" of every
 // route the server's table (src/http/routes.c) lets their profile call. Each page names the
@@ -15,6 +15,7 @@ import { api, ApiError, csrf, errorMessage, onUnauthorized, setCsrf } from './ap
 import { h, replace } from './dom.js';
 import { setTimeZone } from './format.js';
 import { initialLanguage, setLanguage, t } from './i18n.js';
+import { noticesBanner } from './notices.js';
 import { go, page, parse } from './router.js';
 import { getScope, setScope } from './scope.js';
 import { treeNav } from './tree.js';
@@ -27,6 +28,7 @@ export const NAV = [
   { route: 'contracts', label: 'nav.contracts' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
+  { route: 'hmac-keys', label: 'nav.hmac-keys' },
   { route: 'me', label: 'nav.me' },
 ];
 
@@ -37,6 +39,7 @@ const SCOPED = [
   'GET /bo/api/batches',
   'GET /bo/api/contracts',
   'GET /bo/api/users',
+  'GET /bo/api/hmac-keys',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */
@@ -46,12 +49,35 @@ const HOMES = {
   batches: 'batches',
   contracts: 'contracts',
   actions: 'actions',
+  hmac_keys: 'hmac-keys',
   me: 'me',
   users: 'users',
 };
 
 /** The sign-in steps (the answer's "next") → routes. */
-const STEPS = { change_password: 'password', accept_terms: 'terms' };
+const STEPS = { second_factor: 'second-factor', change_password: 'password', accept_terms: 'terms' };
+
+// The second factor's method ("totp" or "email") is said by the sign-in answer; this tab keeps
+// it for the code step, which a reload may show again.
+const SECOND_FACTOR_KEY = 'guichet.second_factor';
+
+function keepSecondFactor(method) {
+  try {
+    if (method) sessionStorage.setItem(SECOND_FACTOR_KEY, method);
+    else sessionStorage.removeItem(SECOND_FACTOR_KEY);
+  } catch {
+    // storage refused: the step page then names both methods
+  }
+}
+
+/** The method of the second factor pending in this tab: "totp", "email" or null. */
+export function secondFactor() {
+  try {
+    return sessionStorage.getItem(SECOND_FACTOR_KEY);
+  } catch {
+    return null;
+  }
+}
 
 export const state = {
   user: null, // {login, name, email, profile} of the session
@@ -73,6 +99,7 @@ export function takeNotice() {
 
 function forget() {
   setCsrf(null);
+  keepSecondFactor(null);
   state.user = null;
   state.next = null;
   state.allowed = null;
@@ -114,6 +141,7 @@ function allowed(def) {
 
 /** Keeps what a GET /bo/api/session answer says: the user, the step, the allowed routes. */
 function keepSession(session) {
+  if (session.second_factor) keepSecondFactor(session.second_factor);
   state.user = session.user;
   state.next = session.next;
   state.allowed = new Set(session.allowed || []);
@@ -144,17 +172,21 @@ export async function proceed(next, session = null) {
   state.next = next;
   if (next) {
     go(STEPS[next] || 'signin', { replace: true });
-    if (!STEPS[next]) toSignIn('signin.notice.second_factor');
+    if (!STEPS[next]) toSignIn('signin.notice.unknown_step');
     return;
   }
   await loadProfile(session);
   go(landing(), { replace: true });
 }
 
-/** A sign-in answer: keeps its CSRF token for this tab, then goes on. */
+/**
+ * A sign-in answer, or the code step's (the same shape): keeps its CSRF token for this tab and
+ * the second factor's method, then goes on.
+ */
 export async function signedIn(answer) {
-  setCsrf(answer.csrf);
-  state.user = answer.user;
+  if (answer.csrf) setCsrf(answer.csrf);
+  keepSecondFactor(answer.next === 'second_factor' ? answer.second_factor : null);
+  if (answer.user) state.user = answer.user;
   state.allowed = null;
   state.me = null;
   state.prefs = null;
@@ -235,7 +267,10 @@ function nav(current) {
 
 function layout(def, content) {
   const main = h('main', { id: 'main', class: def.bare ? 'page page--bare' : 'page', tabindex: -1 });
-  replace(main, content);
+  // Home and the user's landing page warn of expired HMAC keys (SPEC §12; notices.js).
+  const warn =
+    !def.bare && !def.notices && (def.name === 'home' || def.name === landing()) && may('GET /bo/api/notices');
+  replace(main, warn ? noticesBanner() : null, content);
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = t('app.skip');
   if (def.bare) return [header(), main];
@@ -297,7 +332,7 @@ export async function show() {
     if (session.next) {
       const step = STEPS[session.next];
       if (!step) {
-        toSignIn('signin.notice.second_factor');
+        toSignIn('signin.notice.unknown_step');
         return;
       }
       if (step !== name) {

@@ -7,8 +7,10 @@
 // (`export default { fr: {...}, en: {...} }`), merged below.
 
 import actions from './strings/admin.js';
+import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
 import journal from './strings/journal.js';
+import secondFactor from './strings/second-factor.js';
 
 const dictionaries = {
   fr: {
@@ -49,7 +51,7 @@ const dictionaries = {
     'signin.notice.signed_out': 'Vous êtes déconnecté.',
     'signin.notice.ended': 'Votre session a pris fin (inactivité, durée maximale, ou reprise depuis un autre appareil). Connectez-vous à nouveau.',
     'signin.notice.csrf': 'Cet onglet n’a pas la clé de votre session : connectez-vous à nouveau.',
-    'signin.notice.second_factor': 'Le second facteur d’authentification n’est pas encore disponible dans l’interface web.',
+    'signin.notice.unknown_step': 'Une étape de connexion demandée par le serveur n’est pas prise en charge par cette page : rechargez-la, puis connectez-vous à nouveau.',
     'signin.security': 'L’accès simultané au back office avec le même identifiant depuis deux appareils est refusé.',
 
     'password.title': 'Modifier son mot de passe',
@@ -156,7 +158,7 @@ const dictionaries = {
     'signin.notice.signed_out': 'You are signed out.',
     'signin.notice.ended': 'Your session ended (idle, maximum length, or taken over from another device). Sign in again.',
     'signin.notice.csrf': 'This tab does not have your session’s key: sign in again.',
-    'signin.notice.second_factor': 'The second authentication factor is not available in the web interface yet.',
+    'signin.notice.unknown_step': 'A sign-in step the server asks for is not handled by this page: reload it, then sign in again.',
     'signin.security': 'Signing in with the same login from two devices at once is refused.',
 
     'password.title': 'Change password',
@@ -227,7 +229,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -7,9 +7,12 @@ import { boot, show } from './app.js';
 import * as actions from './pages/actions.js';
 import * as batches from './pages/batches.js';
 import * as contracts from './pages/contracts.js';
+import * as hmacActivate from './pages/hmac-activate.js';
+import * as hmacKeys from './pages/hmac-keys.js';
 import * as home from './pages/home.js';
 import * as me from './pages/me.js';
 import * as password from './pages/password.js';
+import * as secondFactor from './pages/second-factor.js';
 import * as signin from './pages/signin.js';
 import * as terms from './pages/terms.js';
 import * as transactions from './pages/transactions.js';
@@ -17,6 +20,13 @@ import * as users from './pages/users.js';
 import { register, start } from './router.js';
 
 register('signin', { title: 'signin.title', auth: 'none', bare: true, render: signin.render });
+register('second-factor', {
+  title: 'sf.title',
+  auth: 'signed',
+  bare: true,
+  stepOnly: true,
+  render: secondFactor.render,
+});
 register('password', { title: 'password.title', auth: 'signed', render: password.render });
 register('terms', {
   title: 'terms.title',
@@ -50,6 +60,20 @@ register('users', {
   auth: 'user',
   needs: 'GET /bo/api/users',
   render: users.render,
+});
+register('hmac-keys', {
+  title: 'nav.hmac-keys',
+  auth: 'user',
+  needs: 'GET /bo/api/hmac-keys',
+  notices: true, // shows Home's warnings itself, beside the keys they are about
+  render: hmacKeys.render,
+});
+// The link mailed with a new HMAC key: works signed out (its token is the secret).
+register('hmac-activate', {
+  title: 'hmac.activate.title',
+  auth: 'none',
+  bare: true,
+  render: hmacActivate.render,
 });
 register('actions', {
   title: 'nav.actions',

@@ -10,7 +10,8 @@ const pages = new Map();
  * Registers a page. def: {title: i18n key, auth: 'none' | 'signed' (any session, steps
  * included) | 'user' (a session with no step left), needs: the "METHOD PATH" of the API route
  * the page needs (app.js may()) or undefined for all,
- * render(ctx) → Node | Promise<Node>, bare: true for pages without the menu}.
+ * render(ctx) → Node | Promise<Node>, bare: true for pages without the menu, notices: true for
+ * a page that shows Home's warnings itself}.
  */
 export function register(name, def) {
   pages.set(name, { name, ...def });

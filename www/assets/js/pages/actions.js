@@ -12,6 +12,7 @@ import { h, replace } from '../dom.js';
 import { errorBox, say } from '../form-fields.js';
 import { formatCount, formatDateTime, timeZone, today } from '../format.js';
 import { has, t } from '../i18n.js';
+import { onScopeChange, scopeParam } from '../scope.js';
 
 // The actions the server writes today (src/api/*.c); the log may hold others, shown by code.
 const ACTIONS = [
@@ -24,6 +25,10 @@ const ACTIONS = [
   'password_changed',
   'password_change_refused',
   'terms_accepted',
+  'second_factor_requested',
+  'second_factor_failed',
+  'second_factor_enabled',
+  'second_factor_disabled',
   'personal_information_changed',
   'user_created',
   'user_updated',
@@ -95,12 +100,12 @@ function detailsText(details) {
   return details;
 }
 
-/** The query string of a search (without cursor). */
+/** The query string of a search (without cursor), in the tree navigation's node. */
 function queryOf(s) {
   const q = new URLSearchParams({ from: s.from, to: s.to });
   if (s.user) q.set('user', s.user);
   if (s.action) q.set('action', s.action);
-  return q.toString();
+  return q.toString() + scopeParam();
 }
 
 export async function render({ query }) {
@@ -304,5 +309,15 @@ export async function render({ query }) {
     results,
   );
   await run();
+  // The tree navigation chose another node: the same search there.
+  const stop = onScopeChange(() => {
+    if (!page.isConnected) {
+      stop();
+      return;
+    }
+    exportLink.href = `/bo/api/actions/export?${queryOf(search)}`;
+    cursor = null;
+    fetchPage(false);
+  });
   return page;
 }

@@ -3,7 +3,7 @@
 // removed; e-mail and mobile never both in one edit: the server answers 422 email_and_mobile),
 // language (applied to the whole UI at once), time zone (from the preferences' time_zones), and
 // the landing page (PATCH /bo/api/me/preferences {"home"}, among its available_homes). The
-// password has its own page (#/password).
+// password has its own page (#/password); two-step sign-in its card (second-factor-settings.js).
 
 import { api } from '../api.js';
 import { state } from '../app.js';
@@ -12,16 +12,18 @@ import { setTimeZone } from '../format.js';
 import { errorBox, field, input, say, select, showError, statusBox, timeZoneOptions } from '../form-fields.js';
 import { LANGUAGES, setLanguage, t } from '../i18n.js';
 import { go } from '../router.js';
+import { secondFactorCard } from '../second-factor-settings.js';
 
 let flash = null; // the message to show once after a save that re-rendered the page
 
 /** The words of a landing page ("stats", "transactions"…). */
 export function homeLabel(home) {
-  return home === 'stats' ? t('me.home.stats') : t(`nav.${home}`);
+  return home === 'stats' ? t('me.home.stats') : t(`nav.${home.replace('_', '-')}`);
 }
 
 export async function render() {
   const [me, prefs] = await Promise.all([api.get('/bo/api/me'), api.get('/bo/api/me/preferences')]);
+  const twoStep = await secondFactorCard(me);
   state.me = me;
   state.prefs = prefs;
 
@@ -62,7 +64,7 @@ export async function render() {
       'div',
       { class: 'me-grid' },
       editForm(me, prefs, status),
-      h('div', { class: 'me-side' }, account, homeForm(prefs), security()),
+      h('div', { class: 'me-side' }, account, homeForm(prefs), security(), twoStep),
     ),
   );
 }

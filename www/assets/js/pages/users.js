@@ -3,14 +3,15 @@
 //   #/users            the users of the chosen node of the tree (scope.js) and below
 //   #/users/new        create one (a temporary password goes to them by e-mail)
 //   #/users/ID         details: edit, send a new password (which also unlocks), unlock (when
-//                      locked), their actions (those they did and those done to them)
+//                      locked), turn off their two-step sign-in (when on), their actions
+//                      (those they did and those done to them)
 //   #/users/ID/edit    edit
 //
 // The node choices come from GET /bo/api/tree; a server without it offers the administrator's
 // own node only, and says so. Changes that cannot be undone ask first (confirm-dialog.js).
 
 import { api, errorMessage, request } from '../api.js';
-import { state } from '../app.js';
+import { may, state } from '../app.js';
 import { confirmDialog } from '../confirm-dialog.js';
 import { h, replace } from '../dom.js';
 import { errorBox, field, input, say, select, showError, statusBox, timeZoneOptions } from '../form-fields.js';
@@ -45,6 +46,12 @@ function stateBadge(u) {
   if (u.locked) return h('span', { class: 'badge badge--danger' }, t('users.state.locked'));
   if (u.must_change_password) return h('span', { class: 'badge badge--muted' }, t('users.state.must_change'));
   return h('span', { class: 'badge badge--ok' }, t('users.state.active'));
+}
+
+/** The user's second factor (null, "totp", "email"); a server without it shows nothing. */
+function secondFactorText(u) {
+  if (!('second_factor' in u)) return '';
+  return t(`users.sf.${u.second_factor === 'totp' || u.second_factor === 'email' ? u.second_factor : 'none'}`);
 }
 
 // --- the list -------------------------------------------------------------------------------
@@ -114,7 +121,13 @@ function table(users) {
       h('td', { class: 'nowrap' }, u.mobile || ''),
       h('td', { class: 'num' }, formatCount(u.sign_ins_this_week)),
       h('td', { class: 'num' }, formatCount(u.sign_ins_total)),
-      h('td', {}, stateBadge(u)),
+      h(
+        'td',
+        {},
+        stateBadge(u),
+        u.second_factor &&
+          h('span', { class: 'cell-sub cell-sf', dataset: { sf: u.second_factor } }, t('users.sf.in_list', { method: secondFactorText(u) })),
+      ),
     ),
   );
   const tbody = h('tbody', {}, rows);
@@ -200,8 +213,9 @@ async function details(id) {
       ['users.time_zone', u.time_zone],
       ['users.col.week', formatCount(u.sign_ins_this_week)],
       ['users.col.total', formatCount(u.sign_ins_total)],
+      'second_factor' in u ? ['users.sf.label', secondFactorText(u)] : null,
       ['users.col.state', stateBadge(u)],
-    ].map(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value)]),
+    ].filter(Boolean).map(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value)]),
   );
 
   const reset = h('button', { type: 'button', class: 'button', id: 'user-reset' }, t('users.reset'));
@@ -255,6 +269,29 @@ async function details(id) {
       }
     });
   }
+  let sfOff = null;
+  if (u.second_factor && may('POST /bo/api/users/{id}/second-factor/disable')) {
+    sfOff = h('button', { type: 'button', class: 'button', id: 'user-sf-disable' }, t('users.sf.disable'));
+    sfOff.addEventListener('click', async () => {
+      say(error, '');
+      const ok = await confirmDialog({
+        title: t('users.sf.disable.title'),
+        text: t('users.sf.disable.text', { login: u.login }),
+        confirm: t('users.sf.disable.confirm'),
+        danger: true,
+      });
+      if (!ok) return;
+      sfOff.disabled = true;
+      try {
+        await request('POST', `/bo/api/users/${id}/second-factor/disable`, {});
+        flash = t('users.sf.disable.done', { login: u.login });
+        go(`users/${id}`);
+      } catch (err) {
+        sfOff.disabled = false;
+        showError(error, err);
+      }
+    });
+  }
   status.setAttribute('tabindex', '-1');
 
   return h(
@@ -274,6 +311,7 @@ async function details(id) {
         h('a', { href: `#/users/${id}/edit`, class: 'button button--primary', id: 'user-edit' }, t('users.edit')),
         reset,
         unlock,
+        sfOff,
         h('a', { href: `#/actions?user=${id}`, class: 'button button--quiet-link', id: 'user-actions' }, t('users.actions_link')),
       ),
     ),
