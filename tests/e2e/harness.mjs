@@ -3,8 +3,9 @@
 // happens), one headless Debian Chromium (/usr/bin/chromium) driven by playwright-core, which
 // never downloads a browser, and the helpers below. run.mjs is the entry point.
 //
-// Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium).
-// Each page visited is saved as a PNG in test-results/e2e/. The server is stopped with
+// Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium),
+// E2E_OUT (default test-results/e2e: each page visited is saved there as a PNG, and the PNGs of
+// the previous run there are removed first; two runs at once each need their own). The server is stopped with
 // SIGTERM whatever happens; the exit status is non-zero when any test fails.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,7 +22,7 @@ import { chromium } from 'playwright-core';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const GUICHETD = path.resolve(ROOT, process.env.GUICHETD || 'build/src/guichetd');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.join(ROOT, 'test-results', 'e2e');
+const OUT = path.resolve(ROOT, process.env.E2E_OUT || path.join('test-results', 'e2e'));
 export const NEW_PASSWORD = 'Guichet e2e 2026 passphrase';
 
 let tmp;

@@ -4,8 +4,9 @@
 //
 //   GUICHETD=build/src/guichetd node tests/e2e/run.mjs     (make e2e)
 //
-// Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium).
-// Each page visited is saved as a PNG in test-results/e2e/. The server is stopped with
+// Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium),
+// E2E_OUT (default test-results/e2e: each page visited is saved there as a PNG, and the PNGs of
+// the previous run there are removed first; two runs at once each need their own). The server is stopped with
 // SIGTERM whatever happens; the exit status is non-zero when any test fails.
 //
 // This file holds the tests of the shell and the sign-in; each page's tests are in
