@@ -84,6 +84,7 @@ int api_batches_export(struct req *r);
 int api_tree(struct req *r);
 int api_contracts_list(struct req *r);
 int api_contracts_get(struct req *r);
+int api_contracts_export(struct req *r);
 
 /* The node a request looks at: the user's own (requested 0) or one below it (else
  * ST_NOTFOUND, also for another brand's). Runs on a reader or the writer. */

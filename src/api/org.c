@@ -3,20 +3,29 @@
  *
  *   GET /bo/api/tree                   the user's node and everything below it, depth first
  *   GET /bo/api/contracts[?node=ID]    the contracts of the shops of a node and below
+ *   GET /bo/api/contracts/export[?format=csv|txt][&node=ID]
+ *                                      the same contracts as a file, with their details
  *   GET /bo/api/contracts/{id}         one contract's details (the tabs of §9.2.1)
  *
  * And api_scope, which every search taking node=ID uses: a node is seen only from itself or
  * above it, in its own brand.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/csv.h"
 #include "api/json.h"
 #include "api/query.h"
 #include "api/render.h"
+#include "common/buf.h"
 #include "domain/calendar.h"
+#include "domain/money.h"
 #include "domain/tz.h"
+
+/* A brand has a few contracts per shop: the export is made whole, within this. */
+#define CONTRACTS_EXPORT_MAX (16 * 1024 * 1024)
 
 int
 api_scope(struct store *st, const struct session *who, int64_t requested, int64_t *out)
@@ -45,14 +54,16 @@ api_zone(const struct session *who)
 	return z != NULL ? z : tz_default();
 }
 
-enum org_op { ORG_TREE, ORG_CONTRACTS, ORG_CONTRACT };
+enum org_op { ORG_TREE, ORG_CONTRACTS, ORG_CONTRACT, ORG_CONTRACTS_EXPORT };
 
 struct org_job {
 	struct http_job base; /* first */
 	struct session who;
 	enum org_op op;
 	int64_t node, id;
+	bool txt; /* export: the TXT layout, else CSV */
 	json_t *result;
+	struct buf file; /* export */
 };
 
 static void
@@ -61,6 +72,7 @@ org_free(struct http_job *hj)
 	struct org_job *j = (struct org_job *)hj;
 
 	json_decref(j->result);
+	buf_cleanup(&j->file);
 	free(j);
 }
 
@@ -71,6 +83,12 @@ org_respond(struct http_job *hj, struct req *r)
 
 	if (j->base.work.rc != ST_OK) {
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		return;
+	}
+	if (j->op == ORG_CONTRACTS_EXPORT) {
+		http_reply_download(
+		        r, j->txt ? "text/plain; charset=utf-8" : "text/csv; charset=utf-8",
+		        j->txt ? "contracts.txt" : "contracts.csv", j->file.data, j->file.len);
 		return;
 	}
 	http_reply_json(r, 200, j->result);
@@ -139,6 +157,97 @@ contract_details(void *arg, const struct contract_view *v)
 	return ST_OK;
 }
 
+/* The export's columns: the list's, then the details of the Vision manual §9.2.1. */
+static const char *const export_header[] = {"shop",
+                                            "site",
+                                            "rang",
+                                            "payment_method",
+                                            "number",
+                                            "bank_code",
+                                            "currency",
+                                            "amount_min",
+                                            "amount_max",
+                                            "deferral_days",
+                                            "three_d_secure",
+                                            "state",
+                                            "created_at",
+                                            "last_auth_at",
+                                            "deactivated_at",
+                                            "test_mode",
+                                            "telecollect_number",
+                                            "report_email",
+                                            NULL};
+
+static void
+export_field(struct org_job *j, const char *value, bool first)
+{
+	if (j->txt)
+		txt_field(&j->file, value, first);
+	else
+		csv_field(&j->file, value, first);
+}
+
+static void
+export_amount(struct org_job *j, int64_t amount, const char *code)
+{
+	const struct currency *cur = money_currency_find(code);
+	char text[32] = "";
+
+	if (cur != NULL && money_format_plain(amount, cur, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	export_field(j, text, false);
+}
+
+static void
+export_instant(struct org_job *j, int64_t t_us)
+{
+	char text[26] = "";
+
+	if (t_us != 0)
+		tz_format_iso(api_zone(&j->who), t_us, text);
+	export_field(j, text, false);
+}
+
+static int
+contract_line(void *arg, const struct contract_view *v)
+{
+	struct org_job *j = arg;
+	char days[12];
+
+	export_field(j, v->shop_name, true);
+	export_field(j, v->site, false);
+	export_field(j, v->c.rang, false);
+	export_field(j, card_method_name(v->c.method), false);
+	export_field(j, v->c.number, false);
+	export_field(j, v->c.bank_code, false);
+	export_field(j, v->c.currency, false);
+	export_amount(j, v->c.amount_min, v->c.currency);
+	export_amount(j, v->c.amount_max, v->c.currency);
+	snprintf(days, sizeof(days), "%d", v->c.deferral_days);
+	export_field(j, days, false);
+	export_field(j, v->c.tds ? "yes" : "no", false);
+	export_field(j, v->c.active ? "active" : "inactive", false);
+	export_instant(j, v->created_at);
+	export_instant(j, v->last_auth_at);
+	export_instant(j, v->deactivated_at);
+	export_field(j, v->test_mode ? "yes" : "no", false);
+	export_field(j, v->telecollect_no, false);
+	export_field(j, v->c.report_email, false);
+	csv_end(&j->file);
+	return j->file.failed ? ST_TOOBIG : ST_OK;
+}
+
+/* Reader: every contract of the node and below, as one file, instants in the user's zone. */
+static int
+contracts_export(struct org_job *j, struct store *st, int64_t node)
+{
+	buf_init(&j->file, CONTRACTS_EXPORT_MAX);
+	for (int i = 0; export_header[i] != NULL; i++)
+		export_field(j, export_header[i], i == 0);
+	csv_end(&j->file);
+	return st->ops->contracts_each(st, j->who.brand_id, node, 0, contract_line, j);
+}
+
 static int
 org_run(struct work_job *w, struct store *st)
 {
@@ -151,6 +260,10 @@ org_run(struct work_job *w, struct store *st)
 		rc = st->ops->nodes_each(st, j->who.brand_id, node, node_push, items);
 		j->result = json_pack("{s:o}", "nodes", items);
 		return rc;
+	}
+	if (rc == ST_OK && j->op == ORG_CONTRACTS_EXPORT) {
+		json_decref(items);
+		return contracts_export(j, st, node);
 	}
 	if (rc == ST_OK && j->op == ORG_CONTRACTS) {
 		rc = st->ops->contracts_each(st, j->who.brand_id, node, 0, contract_push, items);
@@ -170,12 +283,16 @@ static int
 org_submit(struct req *r, enum org_op op)
 {
 	static const char *const with_node[] = {"node", NULL};
+	static const char *const export_params[] = {"node", "format", NULL};
 	static const char *const nothing[] = {NULL};
+	const char *const *allowed = op == ORG_CONTRACTS          ? with_node
+	                             : op == ORG_CONTRACTS_EXPORT ? export_params
+	                                                          : nothing;
 	struct org_job *j;
-	char bad[24], node[24];
+	char bad[24], node[24], format[8];
 	int g;
 
-	if (query_unknown(r, op == ORG_CONTRACTS ? with_node : nothing, bad, sizeof(bad)) != 0) {
+	if (query_unknown(r, allowed, bad, sizeof(bad)) != 0) {
 		json_bad_field(r, bad, "Unknown query parameter.");
 		return 0;
 	}
@@ -191,6 +308,13 @@ org_submit(struct req *r, enum org_op op)
 		json_bad_field(r, "node", "node is the id of a node of your tree.");
 		return 0;
 	}
+	g = query_get(r, "format", format, sizeof(format));
+	if (g < 0 || (g == 1 && strcmp(format, "csv") != 0 && strcmp(format, "txt") != 0)) {
+		free(j);
+		json_bad_field(r, "format", "format is csv or txt.");
+		return 0;
+	}
+	j->txt = g == 1 && strcmp(format, "txt") == 0;
 	j->base.work.run = org_run;
 	j->base.respond = org_respond;
 	j->base.free = org_free;
@@ -211,6 +335,12 @@ int
 api_contracts_list(struct req *r)
 {
 	return org_submit(r, ORG_CONTRACTS);
+}
+
+int
+api_contracts_export(struct req *r)
+{
+	return org_submit(r, ORG_CONTRACTS_EXPORT);
 }
 
 int

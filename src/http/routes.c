@@ -122,6 +122,8 @@ const struct route routes[] = {
          "one's node of the tree and below"},
         {"GET", "/bo/api/contracts", api_contracts_list, AUTH_SESSION, 0, P_SEARCH, 0,
          "the contracts of a node's shops"},
+        {"GET", "/bo/api/contracts/export", api_contracts_export, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the contracts of a node and below, as CSV or TXT"},
         {"GET", "/bo/api/contracts/{id}", api_contracts_get, AUTH_SESSION, 0, P_SEARCH, 0,
          "a contract's details"},
 

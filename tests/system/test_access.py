@@ -75,6 +75,7 @@ MATRIX = {
     'GET /bo/api/batches': SEARCH,
     'GET /bo/api/batches/export': SEARCH,
     'GET /bo/api/contracts': SEARCH,
+    'GET /bo/api/contracts/export': SEARCH,
     'GET /bo/api/contracts/{id}': SEARCH,
     # Cash operations.
     'POST /bo/api/transactions/{id}/capture': CASH,
@@ -393,6 +394,7 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/batches/export': lambda: (f'/bo/api/batches/export?format=csv&{WIDE}',
                                                None),
         'GET /bo/api/contracts': lambda: ('/bo/api/contracts', None),
+        'GET /bo/api/contracts/export': lambda: ('/bo/api/contracts/export?format=csv', None),
         'GET /bo/api/contracts/{id}': lambda: (f'/bo/api/contracts/{cid}', None),
         'POST /bo/api/transactions/{id}/capture': lambda: (
             f"{txn}/{made('manual')}/capture", {'amount': 1000}),
@@ -634,7 +636,8 @@ def test_the_other_way_round(acc, foreign):
 NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/batches', 'GET /bo/api/batches/export', 'GET /bo/api/contracts',
                'GET /bo/api/stats', 'GET /bo/api/users', 'GET /bo/api/hmac-keys',
-               'GET /bo/api/actions', 'GET /bo/api/actions/export'}
+               'GET /bo/api/actions', 'GET /bo/api/actions/export',
+               'GET /bo/api/contracts/export'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -705,6 +708,7 @@ LISTS = {
     'GET /bo/api/batches/export': ('csv', f'/bo/api/batches/export?format=csv&{WIDE}', {}),
     'GET /bo/api/contracts': ('items', '/bo/api/contracts',
                               {'id': 'contract', 'shop_id': 'node'}),
+    'GET /bo/api/contracts/export': ('csv', '/bo/api/contracts/export?format=csv', {}),
     'GET /bo/api/users': ('items', '/bo/api/users', {'id': 'user', 'node_id': 'node'}),
     'GET /bo/api/actions': ('pages', f'/bo/api/actions?{WIDE}',
                             {'id': 'action', 'user_id': 'user', 'target_user_id': 'user'}),

@@ -76,6 +76,38 @@ def test_contracts_list_and_details(org):
     assert got and all(c['shop_id'] == shop for c in got)
 
 
+def test_contracts_export(org):
+    """SPEC §2: the contracts page exports; the same contracts as the list, with the details,
+    in the chosen node, instants in the user's zone."""
+    import csv
+    import io
+    listed = get(org, '/bo/api/contracts').json()['items']
+    r = get(org, '/bo/api/contracts/export?format=csv')
+    assert r.status_code == 200, r.text
+    assert r.headers['Content-Type'].startswith('text/csv')
+    assert 'attachment; filename="contracts.csv"' in r.headers['Content-Disposition']
+    rows = list(csv.DictReader(io.StringIO(r.content.decode('utf-8'), newline='')))
+    assert sorted((x['number'], x['payment_method'], x['shop']) for x in rows) == sorted(
+        (c['number'], c['payment_method'], c['shop_name']) for c in listed)
+    cb = next(x for x in rows if x['payment_method'] == 'CB')
+    assert (cb['amount_min'], cb['amount_max'], cb['currency']) == ('1.00', '5000.00', 'EUR')
+    assert cb['three_d_secure'] == 'yes' and cb['state'] == 'active'
+    assert cb['created_at'][-6:] in ('+01:00', '+02:00'), cb['created_at']
+    r = get(org, '/bo/api/contracts/export?format=txt')
+    assert r.status_code == 200 and r.headers['Content-Type'].startswith('text/plain')
+    lines = r.text.splitlines()
+    assert lines[0].split('\t')[:5] == ['shop', 'site', 'rang', 'payment_method', 'number']
+    assert len(lines) == len(rows) + 1
+    export = node(org, 'Export')
+    r = get(org, f'/bo/api/contracts/export?node={export}')
+    shops = {x['site'] for x in csv.DictReader(io.StringIO(r.text, newline=''))}
+    assert r.status_code == 200 and shops == {'1999889'}
+    assert get(org, f"/bo/api/contracts/export?node={node(org, 'Export', brand=2)}").status_code == 404
+    for bad in ('format=xml', 'format=csv&format=txt', 'node=x', 'other=1'):
+        assert get(org, '/bo/api/contracts/export?' + bad).status_code == 400, bad
+    assert get(org, '/bo/api/contracts/export', profile='admin').status_code == 200
+
+
 def test_node_scopes_every_search(org):
     group = node(org, 'Boutiques France')
     shops = [i for (i,) in q(org, 'SELECT id FROM node WHERE parent_id = ?', (group,))]

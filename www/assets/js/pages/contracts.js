@@ -2,14 +2,15 @@
 // the node chosen in the tree (GET /bo/api/contracts?node=ID) with number, rang, payment
 // method, bank code, state and shop; a details dialog with the tabs of §9.2.1 (general,
 // offers and 3-D Secure, télécollecte, anti-fraud filters), and a link to each contract's
-// batches (the batches page with contract=NUMBER, prefilled and run).
+// batches (the batches page with contract=NUMBER, prefilled and run); the same contracts as a
+// CSV or TXT file (GET /bo/api/contracts/export).
 
 import { api, ApiError, errorMessage } from '../api.js';
 import { openDialog, tabs } from '../dialog.js';
 import { h, replace } from '../dom.js';
 import { formatAmount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
-import { label, none, scopeLine, shiftDay, withScope } from '../journal.js';
+import { exportLinks, label, none, scopeLine, shiftDay, withScope } from '../journal.js';
 import { getScope, onScopeChange } from '../scope.js';
 
 /** The batches page searching a contract's batches over 13 months. */
@@ -54,6 +55,7 @@ export async function render() {
   const error = h('p', { class: 'error', role: 'alert', id: 'c-error', hidden: true });
   const body = h('div', { id: 'c-body' });
   const scopeEl = scopeLine();
+  const exports = exportLinks('/bo/api/contracts/export', 'c');
 
   async function load() {
     error.hidden = true;
@@ -78,9 +80,11 @@ export async function render() {
     const items = (answer && answer.items) || [];
     status.textContent = t(items.length ? 'c.count' : 'c.none', { n: items.length });
     if (!items.length) {
+      exports.hide();
       replace(body);
       return;
     }
+    exports.set({});
     replace(body, list(items));
   }
 
@@ -247,6 +251,7 @@ export async function render() {
       'section',
       { class: 'card journal-card', 'aria-labelledby': 'c-list-title' },
       h('h2', { id: 'c-list-title' }, t('c.list')),
+      h('div', { class: 'journal-toolbar' }, exports.el),
       error,
       status,
       body,
