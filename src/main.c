@@ -384,10 +384,10 @@ cmd_serve(const struct options *o)
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
 	struct mailer *mailer = NULL;
-	struct indexer *indexer = NULL;
+	struct periodic *indexer = NULL;
 	struct scheduler *scheduler = NULL;
-	struct retention *retention = NULL;
-	struct hmac_expiry *hmac_expiry = NULL;
+	struct periodic *retention = NULL;
+	struct periodic *hmac_expiry = NULL;
 	sigset_t set;
 	int rc;
 
@@ -449,9 +449,9 @@ cmd_serve(const struct options *o)
 out:
 	scheduler_stop(scheduler);
 	mailer_stop(mailer);
-	indexer_stop(indexer); /* before the writer it uses */
-	retention_stop(retention);
-	hmac_expiry_stop(hmac_expiry);
+	periodic_stop(indexer); /* before the writer they use */
+	periodic_stop(retention);
+	periodic_stop(hmac_expiry);
 	session_cache_watch_stop(app.sessions); /* before the readers it uses */
 	work_stop(app.work);
 	shop_cache_free(app.shops);

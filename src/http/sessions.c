@@ -3,20 +3,18 @@
  * one mutex, held for a look-up or a change only; the rule of the next sign-in step; and the
  * watcher that keeps the terms version fresh.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/password.h"
 #include "http/sessions.h"
-#include "work/work.h"
+#include "work/periodic.h"
 
 #define BUCKETS          4096
 #define PERSIST_EVERY_US (60 * CAL_US_PER_S)
@@ -26,22 +24,11 @@ struct entry {
 	struct session s;
 };
 
-/* The terms watcher: its thread, and its reading while a reader has it. */
-struct terms_watch {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool started;
-	bool stop;
-	bool busy; /* a reading is with a reader */
-	struct work *w;
-};
-
 struct session_cache {
 	pthread_mutex_t lock;
 	struct entry *bucket[BUCKETS];
 	atomic_int terms_version; /* the highest seen; read without the lock by every request */
-	struct terms_watch watch;
+	struct periodic *watch;   /* the terms watcher's readings */
 };
 
 const char *
@@ -303,110 +290,47 @@ session_cache_terms_seen(struct session_cache *c, int version)
 		;
 }
 
-struct terms_job {
-	struct work_job work;
-	struct session_cache *c;
-};
-
+/* A reading: its arg is the table. */
 static int
 terms_job_run(struct work_job *w, struct store *st)
 {
-	struct terms_job *j = (struct terms_job *)w;
+	struct periodic_job *j = (struct periodic_job *)w;
 	int version = 0;
 	int rc = st->ops->terms_version(st, &version);
 
 	if (rc == ST_OK)
-		session_cache_terms_seen(j->c, version);
+		session_cache_terms_seen(j->arg, version);
 	return rc;
 }
 
-static void
-terms_job_deliver(struct work_job *w)
+static bool
+terms_job_done(struct work_job *w)
 {
-	struct terms_job *j = (struct terms_job *)w;
-	struct terms_watch *tw = &j->c->watch;
-
 	if (w->rc != ST_OK && w->rc != ST_BUSY)
 		log_error("event=terms_version_read_failed rc=%d", w->rc);
-	pthread_mutex_lock(&tw->lock);
-	tw->busy = false;
-	pthread_cond_signal(&tw->wake);
-	pthread_mutex_unlock(&tw->lock);
-	free(j);
-}
-
-static void *
-terms_watch_main(void *arg)
-{
-	struct session_cache *c = arg;
-	struct terms_watch *tw = &c->watch;
-	struct timespec until;
-
-	pthread_mutex_lock(&tw->lock);
-	while (!tw->stop) {
-		if (!tw->busy) {
-			struct terms_job *j = calloc(1, sizeof(*j));
-
-			if (j == NULL)
-				abort();
-			j->c = c;
-			j->work.run = terms_job_run;
-			j->work.deliver = terms_job_deliver;
-			tw->busy = true;
-			if (work_submit_read(tw->w, &j->work) != ST_OK) {
-				tw->busy = false; /* a full queue: the next round reads it */
-				free(j);
-			}
-		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += SESSION_TERMS_EVERY_MS / 1000;
-		until.tv_nsec += (SESSION_TERMS_EVERY_MS % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!tw->stop &&
-		       pthread_cond_timedwait(&tw->wake, &tw->lock, &until) != ETIMEDOUT)
-			;
-	}
-	/* A reading still out is delivered before the readers stop; it must find us here. */
-	while (tw->busy)
-		pthread_cond_wait(&tw->wake, &tw->lock);
-	pthread_mutex_unlock(&tw->lock);
-	return NULL;
+	return false;
 }
 
 int
 session_cache_watch_start(struct session_cache *c, struct work *w)
 {
-	struct terms_watch *tw = &c->watch;
+	struct periodic_spec spec = {
+	        .read = true,
+	        .job_size = sizeof(struct periodic_job),
+	        .run = terms_job_run,
+	        .done = terms_job_done,
+	        .every_ms = SESSION_TERMS_EVERY_MS,
+	        .arg = c,
+	};
 
-	pthread_mutex_init(&tw->lock, NULL);
-	pthread_cond_init(&tw->wake, NULL);
-	tw->w = w;
-	if (pthread_create(&tw->thread, NULL, terms_watch_main, c) != 0) {
-		pthread_mutex_destroy(&tw->lock);
-		pthread_cond_destroy(&tw->wake);
-		return ST_INTERNAL;
-	}
-	tw->started = true;
-	return ST_OK;
+	return periodic_start(w, &spec, &c->watch);
 }
 
 void
 session_cache_watch_stop(struct session_cache *c)
 {
-	struct terms_watch *tw;
-
-	if (c == NULL || !c->watch.started)
+	if (c == NULL)
 		return;
-	tw = &c->watch;
-	pthread_mutex_lock(&tw->lock);
-	tw->stop = true;
-	pthread_cond_signal(&tw->wake);
-	pthread_mutex_unlock(&tw->lock);
-	pthread_join(tw->thread, NULL);
-	pthread_mutex_destroy(&tw->lock);
-	pthread_cond_destroy(&tw->wake);
-	tw->started = false;
+	periodic_stop(c->watch);
+	c->watch = NULL;
 }

@@ -1,31 +1,17 @@
 /*
- * hmac_expiry.c - the expired HMAC keys' mails (hmac_expiry.h).
+ * hmac_expiry.c - the expired HMAC keys' mails (hmac_expiry.h): rounds on the writer
+ * (work/periodic.h).
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "jobs/hmac_expiry.h"
 
-struct hmac_expiry {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-	bool busy; /* a round is with the writer */
-	struct work *w;
-};
-
 struct round_job {
-	struct work_job work;
-	struct hmac_expiry *x;
+	struct periodic_job head;
 	struct hmac_key_row keys[HMAC_EXPIRY_BATCH];
 	int n;      /* keys read */
 	int mailed; /* mails queued */
@@ -99,86 +85,27 @@ round_run(struct work_job *w, struct store *st)
 	return rc;
 }
 
-static void
-round_deliver(struct work_job *w)
+static bool
+round_done(struct work_job *w)
 {
 	struct round_job *j = (struct round_job *)w;
-	struct hmac_expiry *x = j->x;
 
 	if (w->rc != ST_OK)
 		log_error("event=hmac_expiry_failed rc=%d hint=\"tried again next round\"", w->rc);
 	else if (j->n > 0)
 		log_info("event=hmac_keys_expired keys=%d mails=%d", j->n, j->mailed);
-	pthread_mutex_lock(&x->lock);
-	x->busy = false;
-	pthread_cond_signal(&x->wake);
-	pthread_mutex_unlock(&x->lock);
-	free(j);
-}
-
-static void *
-hmac_expiry_main(void *arg)
-{
-	struct hmac_expiry *x = arg;
-	struct timespec until;
-
-	pthread_mutex_lock(&x->lock);
-	while (!x->stop) {
-		struct round_job *j = calloc(1, sizeof(*j));
-
-		if (j == NULL)
-			abort();
-		j->x = x;
-		j->work.run = round_run;
-		j->work.deliver = round_deliver;
-		x->busy = true;
-		if (work_submit_write(x->w, &j->work) != ST_OK) {
-			x->busy = false; /* the writer is full or stopping: the next round */
-			free(j);
-		}
-		while (x->busy)
-			pthread_cond_wait(&x->wake, &x->lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += HMAC_EXPIRY_EVERY_S;
-		while (!x->stop && pthread_cond_timedwait(&x->wake, &x->lock, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&x->lock);
-	return NULL;
+	return false; /* the keys left over go in the next round, within the hour */
 }
 
 int
-hmac_expiry_start(struct work *w, struct hmac_expiry **out)
+hmac_expiry_start(struct work *w, struct periodic **out)
 {
-	struct hmac_expiry *x = calloc(1, sizeof(*x));
+	static const struct periodic_spec spec = {
+	        .job_size = sizeof(struct round_job),
+	        .run = round_run,
+	        .done = round_done,
+	        .every_ms = HMAC_EXPIRY_EVERY_S * 1000,
+	};
 
-	if (x == NULL)
-		abort();
-	*out = NULL;
-	x->w = w;
-	pthread_mutex_init(&x->lock, NULL);
-	pthread_cond_init(&x->wake, NULL);
-	if (pthread_create(&x->thread, NULL, hmac_expiry_main, x) != 0) {
-		pthread_mutex_destroy(&x->lock);
-		pthread_cond_destroy(&x->wake);
-		free(x);
-		return ST_INTERNAL;
-	}
-	*out = x;
-	return ST_OK;
-}
-
-void
-hmac_expiry_stop(struct hmac_expiry *x)
-{
-	if (x == NULL)
-		return;
-	pthread_mutex_lock(&x->lock);
-	x->stop = true;
-	pthread_cond_signal(&x->wake);
-	pthread_mutex_unlock(&x->lock);
-	pthread_join(x->thread, NULL);
-	pthread_mutex_destroy(&x->lock);
-	pthread_cond_destroy(&x->wake);
-	free(x);
+	return periodic_start(w, &spec, out);
 }

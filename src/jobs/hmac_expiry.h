@@ -13,17 +13,13 @@
 #define GUICHET_HMAC_EXPIRY_H
 
 #include "common/status.h"
-#include "work/work.h"
+#include "work/periodic.h"
 
 #define HMAC_EXPIRY_EVERY_S 3600
 #define HMAC_EXPIRY_BATCH   100 /* keys told in one transaction; the next round goes on */
 
-struct hmac_expiry;
-
-/* Starts the job; its writes go to w, which must outlive it. ST_OK or ST_INTERNAL. */
-int hmac_expiry_start(struct work *w, struct hmac_expiry **out) WUR;
-
-/* Stops it (a round with the writer is delivered first) and frees it; NULL does nothing. */
-void hmac_expiry_stop(struct hmac_expiry *x);
+/* Starts the job; its writes go to w, which must outlive it; periodic_stop stops it. ST_OK or
+ * ST_INTERNAL. */
+int hmac_expiry_start(struct work *w, struct periodic **out) WUR;
 
 #endif

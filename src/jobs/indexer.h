@@ -10,17 +10,14 @@
 #define GUICHET_INDEXER_H
 
 #include "common/status.h"
-#include "work/work.h"
+#include "work/periodic.h"
 
 #define INDEXER_BATCH    200
-#define INDEXER_PAUSE_MS 2 /* between two full batches */
+#define INDEXER_EVERY_MS 1000 /* between two batches */
+#define INDEXER_PAUSE_MS 2    /* instead, after a full one */
 
-struct indexer;
-
-/* Starts the job; its writes go to w. */
-int indexer_start(struct work *w, struct indexer **out) WUR;
-
-/* Stops it (the rows not indexed yet stay for the next start); NULL does nothing. */
-void indexer_stop(struct indexer *x);
+/* Starts the job; its writes go to w, which must outlive it. periodic_stop stops it (the rows
+ * not indexed yet stay for the next start). ST_OK or ST_INTERNAL. */
+int indexer_start(struct work *w, struct periodic **out) WUR;
 
 #endif

@@ -11,17 +11,12 @@
 #define GUICHET_RETENTION_H
 
 #include "common/status.h"
-#include "work/work.h"
+#include "work/periodic.h"
 
 #define RETENTION_PAUSE_MS 5 /* between two full batches */
 
-struct retention;
-
 /* Starts the job: a round at once, then one every every_s seconds (1 or more); its writes go
- * to w, which must outlive it. Returns ST_OK or ST_INTERNAL. */
-int retention_start(struct work *w, int every_s, struct retention **out) WUR;
-
-/* Stops it (a batch with the writer is delivered first) and frees it; NULL does nothing. */
-void retention_stop(struct retention *r);
+ * to w, which must outlive it; periodic_stop stops it. Returns ST_OK or ST_INTERNAL. */
+int retention_start(struct work *w, int every_s, struct periodic **out) WUR;
 
 #endif
