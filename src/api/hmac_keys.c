@@ -133,18 +133,6 @@ hmac_job_new(struct req *r, enum hmac_op op)
 	return j;
 }
 
-static int
-hmac_submit(struct req *r, struct hmac_job *j, bool write)
-{
-	int rc = http_submit(r, &j->base, write);
-
-	if (rc != ST_OK) {
-		hmac_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
-}
-
 /* --- the list and the notices ---------------------------------------------------------- */
 
 struct push_ctx {
@@ -213,7 +201,7 @@ list_submit(struct req *r, enum hmac_op op)
 		return 0;
 	}
 	j->base.work.run = list_run;
-	return hmac_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 int
@@ -494,7 +482,7 @@ api_hmac_keys_create(struct req *r)
 	link_base(r, j->link_base, sizeof(j->link_base));
 	j->base.work.run = create_derive;
 	j->base.then_write = create_record;
-	return hmac_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 refused:
 	json_object_clear(o);
 	json_decref(o);
@@ -571,7 +559,7 @@ api_hmac_keys_activate(struct req *r)
 	json_object_clear(o);
 	json_decref(o);
 	j->base.work.run = activate_run;
-	return hmac_submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 /* --- the first use ----------------------------------------------------------------------- */

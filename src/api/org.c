@@ -318,11 +318,7 @@ org_submit(struct req *r, enum org_op op)
 	j->base.work.run = org_run;
 	j->base.respond = org_respond;
 	j->base.free = org_free;
-	if (http_submit(r, &j->base, false) != ST_OK) {
-		org_free(&j->base);
-		http_reply_error(r, ST_BUSY, NULL, NULL);
-	}
-	return 0;
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 int

@@ -191,16 +191,11 @@ pay_job_new(struct req *r, enum pay_kind kind)
 	return j;
 }
 
+/* Reads on a reader, operations on the writer. */
 static int
 pay_submit(struct req *r, struct pay_job *j)
 {
-	int rc = http_submit(r, &j->base, j->kind != PAY_GET);
-
-	if (rc != ST_OK) {
-		pay_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
+	return http_submit_or_reply(r, &j->base, j->kind != PAY_GET);
 }
 
 /* --- parsing ------------------------------------------------------------------------------- */

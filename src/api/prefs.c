@@ -190,15 +190,8 @@ prefs_new(struct req *r)
 static int
 prefs_submit(struct req *r, struct prefs_job *j, bool write)
 {
-	int rc;
-
 	j->base.work.run = write ? prefs_write_run : prefs_read_run;
-	rc = http_submit(r, &j->base, write);
-	if (rc != ST_OK) {
-		prefs_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
+	return http_submit_or_reply(r, &j->base, write);
 }
 
 int

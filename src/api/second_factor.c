@@ -127,18 +127,6 @@ sf_job_new(struct req *r, enum sf_op op)
 	return j;
 }
 
-static int
-sf_submit(struct req *r, struct sf_job *j, bool write)
-{
-	int rc = http_submit(r, &j->base, write);
-
-	if (rc != ST_OK) {
-		sf_job_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
-}
-
 /* The user's own action-log line (SPEC §13), unless *rc already failed. */
 static void
 sf_action(struct store *st, const struct session *who, const char *what, const char *details,
@@ -264,7 +252,7 @@ api_second_factor_get(struct req *r)
 	struct sf_job *j = sf_job_new(r, SF_GET);
 
 	j->base.work.run = get_run;
-	return sf_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* --- enrolment ------------------------------------------------------------------------------ */
@@ -376,7 +364,7 @@ api_second_factor_totp(struct req *r)
 	j = sf_job_new(r, SF_ENROL);
 	j->base.work.run = enrol_prepare;
 	j->base.then_write = enrol_record;
-	return sf_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* --- confirm, e-mail, disable: the password first ------------------------------------------ */
@@ -534,7 +522,7 @@ change(struct req *r, enum sf_op op, bool want_code, bool code_optional)
 	json_decref(o);
 	j->base.work.run = password_prepare;
 	j->base.then_write = change_record;
-	return sf_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 int

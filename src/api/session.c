@@ -96,18 +96,6 @@ auth_job_new(struct req *r)
 	return j;
 }
 
-static int
-submit(struct req *r, struct auth_job *j, bool write)
-{
-	int rc = http_submit(r, &j->base, write);
-
-	if (rc != ST_OK) {
-		auth_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
-}
-
 static void
 action(struct store *st, const struct user *u, int64_t at, const char *what, const char *details,
        int *rc)
@@ -441,7 +429,7 @@ api_session_create(struct req *r)
 	j->base.work.run = signin_verify;
 	j->base.then_write = signin_record;
 	j->base.respond = signin_respond;
-	return submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 fail:
 	json_decref(o);
 	auth_free(&j->base);
@@ -524,7 +512,7 @@ api_session_delete(struct req *r)
 
 	j->base.work.run = signout_run;
 	j->base.respond = signout_respond;
-	return submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 /* --- the second factor's step (SPEC §3) ----------------------------------------------------- */
@@ -697,7 +685,7 @@ api_session_second_factor(struct req *r)
 	json_decref(o);
 	j->base.work.run = second_factor_record;
 	j->base.respond = second_factor_respond;
-	return submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 /* Writer: another e-mailed code, replacing the live one, at most every SF_RESEND_US. */
@@ -787,7 +775,7 @@ api_session_second_factor_resend(struct req *r)
 	j = auth_job_new(r);
 	j->base.work.run = resend_record;
 	j->base.respond = resend_respond;
-	return submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 /* --- password change ------------------------------------------------------------------------ */
@@ -921,7 +909,7 @@ api_password_change(struct req *r)
 	j->base.work.run = password_verify;
 	j->base.then_write = password_record;
 	j->base.respond = password_respond;
-	return submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* The strength the web UI shows while typing: the same function the server enforces. */
@@ -990,7 +978,7 @@ api_terms_get(struct req *r)
 
 	j->base.work.run = terms_get_run;
 	j->base.respond = terms_get_respond;
-	return submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 static int
@@ -1054,5 +1042,5 @@ api_terms_accept(struct req *r)
 	j = auth_job_new(r);
 	j->base.work.run = terms_record;
 	j->base.respond = terms_respond;
-	return submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }

@@ -194,9 +194,5 @@ api_stats(struct req *r)
 	j->base.work.run = stats_run;
 	j->base.respond = stats_respond;
 	j->base.free = stats_free;
-	if (http_submit(r, &j->base, false) != ST_OK) {
-		stats_free(&j->base);
-		http_reply_error(r, ST_BUSY, NULL, NULL);
-	}
-	return 0;
+	return http_submit_or_reply(r, &j->base, false);
 }

@@ -108,18 +108,6 @@ tx_new(struct req *r)
 	return j;
 }
 
-static int
-tx_submit(struct req *r, struct tx_job *j, bool write)
-{
-	int rc = http_submit(r, &j->base, write);
-
-	if (rc != ST_OK) {
-		tx_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
-}
-
 /* --- query string --------------------------------------------------------------------------- */
 
 /* A date "YYYY-MM-DD" or a date and time "YYYY-MM-DDTHH:MM[:SS]" in the zone z, as an
@@ -442,7 +430,7 @@ api_transactions_search(struct req *r)
 		return 0;
 	}
 	j->base.work.run = search_run;
-	return tx_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* --- details ----------------------------------------------------------------------------------------- */
@@ -538,7 +526,7 @@ api_transactions_get(struct req *r)
 	struct tx_job *j = tx_new(r);
 
 	j->base.work.run = details_run;
-	return tx_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* --- cash operations (SPEC §6) ----------------------------------------------------------------------- */
@@ -627,7 +615,7 @@ operate(struct req *r, enum txn_op op)
 	}
 	json_decref(o);
 	j->base.work.run = operate_run;
-	return tx_submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 int
@@ -1080,7 +1068,7 @@ api_batches_search(struct req *r)
 		return 0;
 	}
 	j->base.work.run = batches_run;
-	return tx_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* --- capture all, send all (Vision manual §4.2.4, §4.2.5): on a search's result --------------- */
@@ -1162,7 +1150,7 @@ bulk(struct req *r, enum txn_op op, enum txn_acq acq)
 	j->q.acq = acq;
 	j->op = op;
 	j->base.work.run = bulk_run;
-	return tx_submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 int

@@ -119,18 +119,6 @@ user_job_new(struct req *r, enum user_op op)
 	return j;
 }
 
-static int
-user_submit(struct req *r, struct user_job *j, bool write)
-{
-	int rc = http_submit(r, &j->base, write);
-
-	if (rc != ST_OK) {
-		user_job_free(&j->base);
-		http_reply_error(r, rc, NULL, NULL);
-	}
-	return 0;
-}
-
 /* A job with no request body: run (then then_write, when not NULL) and answer. */
 static int
 user_simple(struct req *r, enum user_op op, int (*run)(struct work_job *, struct store *),
@@ -140,7 +128,7 @@ user_simple(struct req *r, enum user_op op, int (*run)(struct work_job *, struct
 
 	j->base.work.run = run;
 	j->base.then_write = then_write;
-	return user_submit(r, j, write);
+	return http_submit_or_reply(r, &j->base, write);
 }
 
 /* An action-log line by who, done to target (SPEC §13), unless *rc already failed. */
@@ -453,7 +441,7 @@ api_users_list(struct req *r)
 		j->node_id = v;
 	}
 	j->base.work.run = users_read_run;
-	return user_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 int
@@ -665,7 +653,7 @@ api_users_create(struct req *r)
 	json_decref(o);
 	j->base.work.run = create_prepare;
 	j->base.then_write = create_record;
-	return user_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 fail:
 	json_decref(o);
 	user_job_free(&j->base);
@@ -751,7 +739,7 @@ edit(struct req *r, enum user_op op)
 	j = user_job_new(r, op);
 	j->fields = o;
 	j->base.work.run = edit_run;
-	return user_submit(r, j, true);
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 int
@@ -1013,7 +1001,7 @@ actions_submit(struct req *r, int (*run)(struct work_job *, struct store *))
 		return 0;
 	}
 	j->base.work.run = run;
-	return user_submit(r, j, false);
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 int

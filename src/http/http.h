@@ -128,6 +128,10 @@ struct http_job {
  * until free; otherwise the caller still owns it and should answer the error. */
 int http_submit(struct req *r, struct http_job *job, bool write) WUR;
 
+/* http_submit for a handler with nothing else to undo: when the hand-off fails, frees job
+ * (its free) and answers the error (ST_BUSY: 503). Returns 0, the handler's return. */
+int http_submit_or_reply(struct req *r, struct http_job *job, bool write);
+
 /* Process-wide state shared by every loop; read-only after start but for the session table,
  * which has its own lock. */
 struct app {

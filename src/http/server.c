@@ -149,6 +149,18 @@ http_submit(struct req *r, struct http_job *job, bool write)
 	return ST_OK;
 }
 
+int
+http_submit_or_reply(struct req *r, struct http_job *job, bool write)
+{
+	int rc = http_submit(r, job, write);
+
+	if (rc != ST_OK) {
+		job->free(job);
+		http_reply_error(r, rc, NULL, NULL);
+	}
+	return 0;
+}
+
 static void
 on_jobs(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
 {
