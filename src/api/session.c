@@ -147,6 +147,33 @@ user_json(const struct session *s)
 	                 s->email, "profile", profile_name(s->profile));
 }
 
+/* The answers' "next": the step's name, or null when there is none. */
+static json_t *
+next_json(enum next_step n)
+{
+	const char *name = next_step_name(n);
+
+	return name != NULL ? json_string(name) : json_null();
+}
+
+/* A new session token and CSRF token: their hex in j for the answer, their hashes (what the
+ * store and the session table keep) in token_hash and csrf_hash; the tokens themselves are
+ * wiped. */
+static void
+tokens_new(struct auth_job *j, unsigned char token_hash[32], unsigned char csrf_hash[32])
+{
+	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN];
+
+	crypto_random(token, sizeof(token));
+	crypto_random(csrf, sizeof(csrf));
+	crypto_digest(token_hash, token, sizeof(token));
+	crypto_digest(csrf_hash, csrf, sizeof(csrf));
+	crypto_hex(j->token_hex, token, sizeof(token));
+	crypto_hex(j->csrf_hex, csrf, sizeof(csrf));
+	crypto_wipe(token, sizeof(token));
+	crypto_wipe(csrf, sizeof(csrf));
+}
+
 /* --- sign-in ------------------------------------------------------------------------------ */
 
 /* Reader: the user and the Argon2id verification. */
@@ -194,7 +221,6 @@ signin_record(struct work_job *w, struct store *st)
 	struct user_auth fresh;
 	struct session old;
 	struct session_row row = {0};
-	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN];
 	struct second_factor sf;
 	enum second_factor_method pending;
 	int64_t now = clock_now_us();
@@ -252,14 +278,7 @@ signin_record(struct work_job *w, struct store *st)
 		if (rc != ST_OK)
 			return rc;
 	}
-	crypto_random(token, sizeof(token));
-	crypto_random(csrf, sizeof(csrf));
-	crypto_digest(row.token_hash, token, sizeof(token));
-	crypto_digest(row.csrf_hash, csrf, sizeof(csrf));
-	crypto_hex(j->token_hex, token, sizeof(token));
-	crypto_hex(j->csrf_hex, csrf, sizeof(csrf));
-	crypto_wipe(token, sizeof(token));
-	crypto_wipe(csrf, sizeof(csrf));
+	tokens_new(j, row.token_hash, row.csrf_hash);
 	row.brand_id = u->brand_id;
 	row.user_id = u->id;
 	snprintf(row.device, sizeof(row.device), "%s", j->device);
@@ -318,6 +337,27 @@ set_cookie(struct req *r, const char *token_hex, bool clear)
 	crypto_wipe(v, sizeof(v));
 }
 
+/* The session a job opened goes live (the table, the cookie); returns the answer's body,
+ * the new CSRF token, the next step and the user. */
+static json_t *
+session_opened(struct req *r, struct auth_job *j)
+{
+	session_cache_put(r->app->sessions, &j->s);
+	set_cookie(r, j->token_hex, false);
+	return json_pack("{s:s, s:o, s:o}", "csrf", j->csrf_hex, "next", next_json(j->s.next),
+	                 "user", user_json(&j->s));
+}
+
+/* The account was locked while a session of it waited for its second factor: the session
+ * ended (SPEC §3), the cookie goes, 423. */
+static void
+session_locked(struct req *r, struct auth_job *j)
+{
+	session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+	set_cookie(r, "", true);
+	http_reply_error(r, ST_LOCKED, "locked", NULL);
+}
+
 static void
 signin_respond(struct http_job *hj, struct req *r)
 {
@@ -330,12 +370,7 @@ signin_respond(struct http_job *hj, struct req *r)
 	}
 	switch (j->outcome) {
 	case OUT_OK:
-		session_cache_put(r->app->sessions, &j->s);
-		set_cookie(r, j->token_hex, false);
-		o = json_pack("{s:s, s:o, s:o}", "csrf", j->csrf_hex, "next",
-		              next_step_name(j->s.next) ? json_string(next_step_name(j->s.next))
-		                                        : json_null(),
-		              "user", user_json(&j->s));
+		o = session_opened(r, j);
 		if (j->s.steps.second_factor != SF_NONE)
 			json_object_set_new(
 			        o, "second_factor",
@@ -460,12 +495,11 @@ allowed_json(enum profile p)
 int
 api_session_get(struct req *r)
 {
-	const char *next = next_step_name(r->session.next);
 	json_t *o;
 
 	o = json_pack("{s:o, s:o, s:s, s:o}", "user", user_json(&r->session), "next",
-	              next ? json_string(next) : json_null(), "device", r->session.device,
-	              "allowed", allowed_json(r->session.profile));
+	              next_json(r->session.next), "device", r->session.device, "allowed",
+	              allowed_json(r->session.profile));
 	if (r->session.steps.second_factor != SF_NONE)
 		json_object_set_new(
 		        o, "second_factor",
@@ -528,7 +562,7 @@ second_factor_record(struct work_job *w, struct store *st)
 	struct auth_job *j = (struct auth_job *)w;
 	struct user *u = &j->user.u;
 	struct second_factor sf;
-	unsigned char token[HTTP_TOKEN_LEN], csrf[HTTP_TOKEN_LEN], digest[CRYPTO_HASH_LEN];
+	unsigned char digest[CRYPTO_HASH_LEN];
 	int64_t brand_id = j->who.brand_id, now = clock_now_us();
 	enum second_factor_method method;
 	bool ok = false, locked = false;
@@ -587,14 +621,7 @@ second_factor_record(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		goto out;
 	j->s = j->who;
-	crypto_random(token, sizeof(token));
-	crypto_random(csrf, sizeof(csrf));
-	crypto_digest(j->s.token_hash, token, sizeof(token));
-	crypto_digest(j->s.csrf_hash, csrf, sizeof(csrf));
-	crypto_hex(j->token_hex, token, sizeof(token));
-	crypto_hex(j->csrf_hex, csrf, sizeof(csrf));
-	crypto_wipe(token, sizeof(token));
-	crypto_wipe(csrf, sizeof(csrf));
+	tokens_new(j, j->s.token_hash, j->s.csrf_hash);
 	rc = st->ops->session_second_factor_done(st, brand_id, u->id, j->s.token_hash,
 	                                         j->s.csrf_hash);
 	snprintf(details, sizeof(details), "second factor: %s",
@@ -623,7 +650,6 @@ static void
 second_factor_respond(struct http_job *hj, struct req *r)
 {
 	struct auth_job *j = (struct auth_job *)hj;
-	const char *next = next_step_name(j->s.next);
 
 	if (j->base.work.rc != ST_OK) {
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
@@ -631,20 +657,13 @@ second_factor_respond(struct http_job *hj, struct req *r)
 	}
 	switch (j->outcome) {
 	case OUT_OK:
-		session_cache_put(r->app->sessions, &j->s);
-		set_cookie(r, j->token_hex, false);
 		log_info("event=second_factor_given req=%s user=%lld", r->id,
 		         (long long)j->s.user_id);
-		http_reply_json(r, 200,
-		                json_pack("{s:s, s:o, s:o}", "csrf", j->csrf_hex, "next",
-		                          next ? json_string(next) : json_null(), "user",
-		                          user_json(&j->s)));
+		http_reply_json(r, 200, session_opened(r, j));
 		break;
 	case OUT_LOCKED:
-		session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
-		set_cookie(r, "", true);
 		log_info("event=sign_in_locked req=%s", r->id);
-		http_reply_error(r, ST_LOCKED, "locked", NULL);
+		session_locked(r, j);
 		break;
 	default:
 		log_info("event=second_factor_failed req=%s user=%lld", r->id,
@@ -741,9 +760,7 @@ resend_respond(struct http_job *hj, struct req *r)
 		http_reply_json(r, 200, json_pack("{s:b}", "sent", 1));
 		break;
 	case OUT_LOCKED:
-		session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
-		set_cookie(r, "", true);
-		http_reply_error(r, ST_LOCKED, "locked", NULL);
+		session_locked(r, j);
 		break;
 	case OUT_NOT_EMAIL:
 		http_reply_error(r, ST_CONFLICT, "not_email",
@@ -861,7 +878,6 @@ static void
 password_respond(struct http_job *hj, struct req *r)
 {
 	struct auth_job *j = (struct auth_job *)hj;
-	const char *next;
 
 	if (j->base.work.rc != ST_OK) {
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
@@ -871,9 +887,7 @@ password_respond(struct http_job *hj, struct req *r)
 	case OUT_OK:
 		session_cache_password_changed(r->app->sessions, j->who.brand_id, j->who.user_id,
 		                               j->s.steps.password_set_at);
-		next = next_step_name(j->s.next);
-		http_reply_json(r, 200,
-		                json_pack("{s:o}", "next", next ? json_string(next) : json_null()));
+		http_reply_json(r, 200, json_pack("{s:o}", "next", next_json(j->s.next)));
 		break;
 	case OUT_WRONG_PASSWORD:
 		http_reply_error(r, ST_REFUSED, "wrong_password", NULL);
@@ -1003,7 +1017,6 @@ static void
 terms_respond(struct http_job *hj, struct req *r)
 {
 	struct auth_job *j = (struct auth_job *)hj;
-	const char *next = next_step_name(j->s.next);
 
 	if (j->base.work.rc != ST_OK) {
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
@@ -1011,7 +1024,7 @@ terms_respond(struct http_job *hj, struct req *r)
 	}
 	session_cache_terms_accepted(r->app->sessions, j->who.brand_id, j->who.user_id,
 	                             j->s.steps.terms_accepted);
-	http_reply_json(r, 200, json_pack("{s:o}", "next", next ? json_string(next) : json_null()));
+	http_reply_json(r, 200, json_pack("{s:o}", "next", next_json(j->s.next)));
 }
 
 int
