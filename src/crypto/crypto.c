@@ -134,15 +134,37 @@ ids_ad(unsigned char ad[16], int64_t a, int64_t b)
 	memcpy(ad + 8, &b, 8);
 }
 
+/* Seals len bytes of msg bound to two ids (a brand and a shop or a user): what is sealed for
+ * one row does not open for another. */
+static void
+ids_seal(unsigned char *sealed, const unsigned char *msg, size_t len, int64_t a, int64_t b,
+         const unsigned char key[CRYPTO_KEY_LEN])
+{
+	unsigned char ad[16];
+
+	ids_ad(ad, a, b);
+	crypto_seal(sealed, msg, len, ad, sizeof(ad), key);
+}
+
+/* Opens what ids_seal sealed of len bytes into out; ST_INVALID for any other length. */
+static int
+ids_open(unsigned char *out, size_t len, const unsigned char *sealed, size_t sealed_len, int64_t a,
+         int64_t b, const unsigned char key[CRYPTO_KEY_LEN])
+{
+	unsigned char ad[16];
+
+	if (sealed_len != len + CRYPTO_SEAL_OVERHEAD)
+		return ST_INVALID;
+	ids_ad(ad, a, b);
+	return crypto_open(out, sealed, sealed_len, ad, sizeof(ad), key);
+}
+
 void
 crypto_hmac_key_seal(unsigned char sealed[CRYPTO_HMAC_SEALED_LEN],
                      const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t brand_id,
                      int64_t shop_id, const struct crypto_keys *keys)
 {
-	unsigned char ad[16];
-
-	ids_ad(ad, brand_id, shop_id);
-	crypto_seal(sealed, key, CRYPTO_HMAC_KEY_LEN, ad, sizeof(ad), keys->secret);
+	ids_seal(sealed, key, CRYPTO_HMAC_KEY_LEN, brand_id, shop_id, keys->secret);
 }
 
 int
@@ -150,12 +172,8 @@ crypto_hmac_key_open(unsigned char key[CRYPTO_HMAC_KEY_LEN], const unsigned char
                      size_t sealed_len, int64_t brand_id, int64_t shop_id,
                      const struct crypto_keys *keys)
 {
-	unsigned char ad[16];
-
-	if (sealed_len != CRYPTO_HMAC_SEALED_LEN)
-		return ST_INVALID;
-	ids_ad(ad, brand_id, shop_id);
-	return crypto_open(key, sealed, sealed_len, ad, sizeof(ad), keys->secret);
+	return ids_open(key, CRYPTO_HMAC_KEY_LEN, sealed, sealed_len, brand_id, shop_id,
+	                keys->secret);
 }
 
 size_t
@@ -226,10 +244,7 @@ crypto_totp_seal(unsigned char sealed[CRYPTO_TOTP_SEALED_LEN],
                  const unsigned char secret[CRYPTO_TOTP_SECRET_LEN], int64_t brand_id,
                  int64_t user_id, const struct crypto_keys *keys)
 {
-	unsigned char ad[16];
-
-	ids_ad(ad, brand_id, user_id);
-	crypto_seal(sealed, secret, CRYPTO_TOTP_SECRET_LEN, ad, sizeof(ad), keys->totp);
+	ids_seal(sealed, secret, CRYPTO_TOTP_SECRET_LEN, brand_id, user_id, keys->totp);
 }
 
 int
@@ -237,12 +252,8 @@ crypto_totp_open(unsigned char secret[CRYPTO_TOTP_SECRET_LEN], const unsigned ch
                  size_t sealed_len, int64_t brand_id, int64_t user_id,
                  const struct crypto_keys *keys)
 {
-	unsigned char ad[16];
-
-	if (sealed_len != CRYPTO_TOTP_SEALED_LEN)
-		return ST_INVALID;
-	ids_ad(ad, brand_id, user_id);
-	return crypto_open(secret, sealed, sealed_len, ad, sizeof(ad), keys->totp);
+	return ids_open(secret, CRYPTO_TOTP_SECRET_LEN, sealed, sealed_len, brand_id, user_id,
+	                keys->totp);
 }
 
 void
