@@ -18,32 +18,6 @@
 	"coalesce(k.activated_at, 0), coalesce(k.expires_at, 0), coalesce(k.created_by, 0), "      \
 	"k.created_by_login"
 
-/* Prepares sql into *s; ST_OK or ST_STORE (logged). */
-static int
-prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
-{
-	int src = sqlite3_prepare_v2(lite_db(st), sql, -1, s, NULL);
-
-	if (src != SQLITE_OK) {
-		*s = NULL;
-		return lite_status(st, src, what);
-	}
-	return ST_OK;
-}
-
-static void
-text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
-
-	if (len >= cap)
-		len = cap - 1;
-	if (len > 0)
-		memcpy(dst, t, len);
-	dst[len] = '\0';
-}
-
 /* Reads a row of KEY_COLS from column 0. */
 static void
 hmac_key_read(sqlite3_stmt *s, struct hmac_key_row *k)
@@ -52,16 +26,16 @@ hmac_key_read(sqlite3_stmt *s, struct hmac_key_row *k)
 	k->id = sqlite3_column_int64(s, 0);
 	k->brand_id = sqlite3_column_int64(s, 1);
 	k->shop_id = sqlite3_column_int64(s, 2);
-	text_copy(k->shop_name, sizeof(k->shop_name), s, 3);
-	text_copy(k->site, sizeof(k->site), s, 4);
-	text_copy(k->rang, sizeof(k->rang), s, 5);
-	text_copy(k->env, sizeof(k->env), s, 6);
-	text_copy(k->status, sizeof(k->status), s, 7);
+	lite_text_copy(k->shop_name, sizeof(k->shop_name), s, 3);
+	lite_text_copy(k->site, sizeof(k->site), s, 4);
+	lite_text_copy(k->rang, sizeof(k->rang), s, 5);
+	lite_text_copy(k->env, sizeof(k->env), s, 6);
+	lite_text_copy(k->status, sizeof(k->status), s, 7);
 	k->created_at = sqlite3_column_int64(s, 8);
 	k->activated_at = sqlite3_column_int64(s, 9);
 	k->expires_at = sqlite3_column_int64(s, 10);
 	k->created_by = sqlite3_column_int64(s, 11);
-	text_copy(k->created_by_login, sizeof(k->created_by_login), s, 12);
+	lite_text_copy(k->created_by_login, sizeof(k->created_by_login), s, 12);
 }
 
 /* Steps s to its end, calling cb with each row; finalizes s. */
@@ -95,11 +69,12 @@ int
 lite_hmac_key_create(struct store *st, struct hmac_key_new *k)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st,
-	                 "INSERT INTO hmac_key(brand_id, shop_id, env, key_sealed, status, "
-	                 "created_at, created_by, created_by_login, token_hash, token_expires_at) "
-	                 "VALUES (?1, ?2, ?3, ?4, 'created', ?5, nullif(?6, 0), ?7, ?8, ?9)",
-	                 &s, "hmac_key_create");
+	int rc = lite_prepare(
+	        st,
+	        "INSERT INTO hmac_key(brand_id, shop_id, env, key_sealed, status, "
+	        "created_at, created_by, created_by_login, token_hash, token_expires_at) "
+	        "VALUES (?1, ?2, ?3, ?4, 'created', ?5, nullif(?6, 0), ?7, ?8, ?9)",
+	        &s, "hmac_key_create");
 
 	if (rc != ST_OK)
 		return rc;
@@ -123,14 +98,15 @@ lite_hmac_keys_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
                     store_hmac_key_cb cb, void *arg)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st,
-	                 "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
-	                 "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
-	                 "sub.id WHERE n.brand_id = ?1) SELECT " KEY_COLS " FROM hmac_key k "
-	                 "JOIN shop s ON s.id = k.shop_id WHERE k.brand_id = ?1 AND k.shop_id IN "
-	                 "(SELECT id FROM sub) AND (?3 = 0 OR (k.status IN ('activated', 'used') "
-	                 "AND k.expires_at < ?3)) ORDER BY k.shop_id, k.env DESC, k.id DESC",
-	                 &s, "hmac_keys_each");
+	int rc = lite_prepare(
+	        st,
+	        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
+	        "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
+	        "sub.id WHERE n.brand_id = ?1) SELECT " KEY_COLS " FROM hmac_key k "
+	        "JOIN shop s ON s.id = k.shop_id WHERE k.brand_id = ?1 AND k.shop_id IN "
+	        "(SELECT id FROM sub) AND (?3 = 0 OR (k.status IN ('activated', 'used') "
+	        "AND k.expires_at < ?3)) ORDER BY k.shop_id, k.env DESC, k.id DESC",
+	        &s, "hmac_keys_each");
 
 	if (rc != ST_OK)
 		return rc;
@@ -150,11 +126,11 @@ lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int
 	int src, rc;
 
 	*len = 0;
-	rc = prepare(st,
-	             "SELECT " KEY_COLS ", k.key_sealed FROM hmac_key k JOIN shop s ON s.id = "
-	             "k.shop_id WHERE k.token_hash = ?1 AND k.status = 'created' AND "
-	             "k.token_expires_at > ?2",
-	             &s, "hmac_key_activate");
+	rc = lite_prepare(st,
+	                  "SELECT " KEY_COLS ", k.key_sealed FROM hmac_key k JOIN shop s ON s.id = "
+	                  "k.shop_id WHERE k.token_hash = ?1 AND k.status = 'created' AND "
+	                  "k.token_expires_at > ?2",
+	                  &s, "hmac_key_activate");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_blob(s, 1, token_hash, 32, SQLITE_STATIC);
@@ -177,10 +153,11 @@ lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int
 		return rc;
 
 	/* One active key per shop and environment (SPEC §11): the one before retires. */
-	rc = prepare(st,
-	             "UPDATE hmac_key SET status = 'retired', retired_at = ?4 WHERE brand_id = ?1 "
-	             "AND shop_id = ?2 AND env = ?3 AND status IN ('activated', 'used')",
-	             &s, "hmac_key_retire");
+	rc = lite_prepare(
+	        st,
+	        "UPDATE hmac_key SET status = 'retired', retired_at = ?4 WHERE brand_id = ?1 "
+	        "AND shop_id = ?2 AND env = ?3 AND status IN ('activated', 'used')",
+	        &s, "hmac_key_retire");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, out->brand_id);
@@ -189,11 +166,12 @@ lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int
 	sqlite3_bind_int64(s, 4, now);
 	rc = run_done(st, s, "hmac_key_retire");
 	if (rc == ST_OK)
-		rc = prepare(st,
-		             "UPDATE hmac_key SET status = 'activated', activated_at = ?3, "
-		             "expires_at = ?4, token_hash = NULL, token_expires_at = NULL WHERE "
-		             "brand_id = ?1 AND id = ?2",
-		             &s, "hmac_key_activate");
+		rc = lite_prepare(
+		        st,
+		        "UPDATE hmac_key SET status = 'activated', activated_at = ?3, "
+		        "expires_at = ?4, token_hash = NULL, token_expires_at = NULL WHERE "
+		        "brand_id = ?1 AND id = ?2",
+		        &s, "hmac_key_activate");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, out->brand_id);
@@ -213,10 +191,11 @@ int
 lite_hmac_key_used(struct store *st, int64_t brand_id, int64_t id)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st,
-	                 "UPDATE hmac_key SET status = 'used' WHERE brand_id = ?1 AND id = ?2 AND "
-	                 "status = 'activated'",
-	                 &s, "hmac_key_used");
+	int rc = lite_prepare(
+	        st,
+	        "UPDATE hmac_key SET status = 'used' WHERE brand_id = ?1 AND id = ?2 AND "
+	        "status = 'activated'",
+	        &s, "hmac_key_used");
 
 	if (rc != ST_OK)
 		return rc;
@@ -229,11 +208,11 @@ int
 lite_hmac_keys_expired_each(struct store *st, int64_t now, store_hmac_key_cb cb, void *arg)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st,
-	                 "SELECT " KEY_COLS " FROM hmac_key k JOIN shop s ON s.id = k.shop_id "
-	                 "WHERE k.status IN ('activated', 'used') AND k.expires_at <= ?1 AND "
-	                 "k.expiry_mailed_at IS NULL ORDER BY k.expires_at, k.id",
-	                 &s, "hmac_keys_expired_each");
+	int rc = lite_prepare(st,
+	                      "SELECT " KEY_COLS " FROM hmac_key k JOIN shop s ON s.id = k.shop_id "
+	                      "WHERE k.status IN ('activated', 'used') AND k.expires_at <= ?1 AND "
+	                      "k.expiry_mailed_at IS NULL ORDER BY k.expires_at, k.id",
+	                      &s, "hmac_keys_expired_each");
 
 	if (rc != ST_OK)
 		return rc;
@@ -245,10 +224,10 @@ int
 lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, int64_t now)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st,
-	                 "UPDATE hmac_key SET expiry_mailed_at = ?3 WHERE brand_id = ?1 AND "
-	                 "id = ?2 AND expiry_mailed_at IS NULL",
-	                 &s, "hmac_key_expiry_mailed");
+	int rc = lite_prepare(st,
+	                      "UPDATE hmac_key SET expiry_mailed_at = ?3 WHERE brand_id = ?1 AND "
+	                      "id = ?2 AND expiry_mailed_at IS NULL",
+	                      &s, "hmac_key_expiry_mailed");
 
 	if (rc != ST_OK)
 		return rc;
@@ -264,14 +243,15 @@ lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_i
 {
 	sqlite3_stmt *s;
 	struct user u;
-	int src, rc = prepare(st,
-	                      "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node "
-	                      "WHERE brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id "
-	                      "FROM node n JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) "
-	                      "SELECT id, node_id, login, name, email, profile FROM user WHERE "
-	                      "brand_id = ?1 AND node_id IN (SELECT id FROM up) AND profile IN "
-	                      "('hmac', 'admin') AND email <> '' ORDER BY id",
-	                      &s, "hmac_key_recipients_each");
+	int src, rc = lite_prepare(
+	                 st,
+	                 "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node "
+	                 "WHERE brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id "
+	                 "FROM node n JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) "
+	                 "SELECT id, node_id, login, name, email, profile FROM user WHERE "
+	                 "brand_id = ?1 AND node_id IN (SELECT id FROM up) AND profile IN "
+	                 "('hmac', 'admin') AND email <> '' ORDER BY id",
+	                 &s, "hmac_key_recipients_each");
 
 	if (rc != ST_OK)
 		return rc;
@@ -284,10 +264,10 @@ lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_i
 		u.brand_id = brand_id;
 		u.id = sqlite3_column_int64(s, 0);
 		u.node_id = sqlite3_column_int64(s, 1);
-		text_copy(u.login, sizeof(u.login), s, 2);
-		text_copy(u.name, sizeof(u.name), s, 3);
-		text_copy(u.email, sizeof(u.email), s, 4);
-		text_copy(profile, sizeof(profile), s, 5);
+		lite_text_copy(u.login, sizeof(u.login), s, 2);
+		lite_text_copy(u.name, sizeof(u.name), s, 3);
+		lite_text_copy(u.email, sizeof(u.email), s, 4);
+		lite_text_copy(profile, sizeof(profile), s, 5);
 		u.profile = profile_parse(profile);
 		rc = cb(arg, &u);
 	}

@@ -24,6 +24,15 @@ sqlite3 *lite_db(struct store *st);
 /* Maps a SQLite result code to a status, logging an error (what: the operation's name). */
 int lite_status(struct store *st, int src, const char *what);
 
+/* Prepares sql into *s for a statement run once, finalized by the caller (the statements of
+ * every payment are store_sqlite.c's, prepared once and cached). ST_OK, or lite_status's
+ * failure (logged, what: the operation's name) with *s NULL. */
+int lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
+
+/* Copies column col's text into dst of cap bytes: cut to cap - 1 bytes, "" for NULL, always
+ * NUL-terminated. */
+void lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col);
+
 /* sqlite3_step, after writing the statement with its values in place to the log at debug
  * level (the benchmark times the same statements in the sqlite3 shell; values are
  * customers' data, hence debug only). */

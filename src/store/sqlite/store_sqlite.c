@@ -366,6 +366,31 @@ lite_status(struct store *st, int src, const char *what)
 	return st_of(lite(st), src, what);
 }
 
+int
+lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
+{
+	int src = sqlite3_prepare_v2(lite_db(st), sql, -1, s, NULL);
+
+	if (src != SQLITE_OK) {
+		*s = NULL;
+		return lite_status(st, src, what);
+	}
+	return ST_OK;
+}
+
+void
+lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+
+	if (len >= cap)
+		len = cap - 1;
+	if (len > 0)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+}
+
 /* The cached statement, reset and with its bindings cleared; NULL when it cannot be
  * prepared (logged). */
 static sqlite3_stmt *
@@ -421,19 +446,6 @@ exec_simple(struct store *st, enum stmt_id id, const char *what)
 	if (s == NULL)
 		return ST_STORE;
 	return exec_done(ls, s, what);
-}
-
-static void
-text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
-
-	if (len >= cap)
-		len = cap - 1;
-	if (len > 0)
-		memcpy(dst, t, len);
-	dst[len] = '\0';
 }
 
 static void
@@ -722,9 +734,9 @@ lite_shops_each(struct store *st, store_shop_cb cb, void *arg)
 		memset(&sa, 0, sizeof(sa));
 		sa.shop.id = sqlite3_column_int64(s, 0);
 		sa.shop.brand_id = sqlite3_column_int64(s, 1);
-		text_copy(sa.shop.site, sizeof(sa.shop.site), s, 2);
-		text_copy(sa.shop.rang, sizeof(sa.shop.rang), s, 3);
-		text_copy(sa.shop.name, sizeof(sa.shop.name), s, 4);
+		lite_text_copy(sa.shop.site, sizeof(sa.shop.site), s, 2);
+		lite_text_copy(sa.shop.rang, sizeof(sa.shop.rang), s, 3);
+		lite_text_copy(sa.shop.name, sizeof(sa.shop.name), s, 4);
 		if (sqlite3_column_type(s, 5) == SQLITE_BLOB) {
 			size_t n = (size_t)sqlite3_column_bytes(s, 5);
 
@@ -764,19 +776,19 @@ lite_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum car
 		c->id = sqlite3_column_int64(s, 0);
 		c->brand_id = sqlite3_column_int64(s, 1);
 		c->shop_id = sqlite3_column_int64(s, 2);
-		text_copy(m, sizeof(m), s, 3);
+		lite_text_copy(m, sizeof(m), s, 3);
 		c->method = card_method_parse(m);
-		text_copy(c->number, sizeof(c->number), s, 4);
-		text_copy(c->rang, sizeof(c->rang), s, 5);
-		text_copy(c->label, sizeof(c->label), s, 6);
-		text_copy(c->bank_code, sizeof(c->bank_code), s, 7);
-		text_copy(c->currency, sizeof(c->currency), s, 8);
+		lite_text_copy(c->number, sizeof(c->number), s, 4);
+		lite_text_copy(c->rang, sizeof(c->rang), s, 5);
+		lite_text_copy(c->label, sizeof(c->label), s, 6);
+		lite_text_copy(c->bank_code, sizeof(c->bank_code), s, 7);
+		lite_text_copy(c->currency, sizeof(c->currency), s, 8);
 		c->amount_min = sqlite3_column_int64(s, 9);
 		c->amount_max = sqlite3_column_int64(s, 10);
 		c->deferral_days = sqlite3_column_int(s, 11);
 		c->tds = sqlite3_column_int(s, 12) != 0;
 		c->active = sqlite3_column_int(s, 13) != 0;
-		text_copy(c->report_email, sizeof(c->report_email), s, 14);
+		lite_text_copy(c->report_email, sizeof(c->report_email), s, 14);
 		rc = ST_OK;
 	} else {
 		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "contract_find");
@@ -898,40 +910,40 @@ lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t)
 		t->amount_refunded = sqlite3_column_int64(s, col);
 		break;
 	case TF_CURRENCY:
-		text_copy(t->currency, sizeof(t->currency), s, col);
+		lite_text_copy(t->currency, sizeof(t->currency), s, col);
 		break;
 	case TF_ORDER_REF:
-		text_copy(t->order_ref, sizeof(t->order_ref), s, col);
+		lite_text_copy(t->order_ref, sizeof(t->order_ref), s, col);
 		break;
 	case TF_EMAIL:
-		text_copy(t->email, sizeof(t->email), s, col);
+		lite_text_copy(t->email, sizeof(t->email), s, col);
 		break;
 	case TF_CARD_MASKED:
-		text_copy(t->card_masked, sizeof(t->card_masked), s, col);
+		lite_text_copy(t->card_masked, sizeof(t->card_masked), s, col);
 		break;
 	case TF_CARD_EXPIRY:
-		text_copy(t->card_expiry, sizeof(t->card_expiry), s, col);
+		lite_text_copy(t->card_expiry, sizeof(t->card_expiry), s, col);
 		break;
 	case TF_CARD_COUNTRY:
-		text_copy(t->card_country, sizeof(t->card_country), s, col);
+		lite_text_copy(t->card_country, sizeof(t->card_country), s, col);
 		break;
 	case TF_CUSTOMER_COUNTRY:
-		text_copy(t->customer_country, sizeof(t->customer_country), s, col);
+		lite_text_copy(t->customer_country, sizeof(t->customer_country), s, col);
 		break;
 	case TF_AUTH_NUMBER:
-		text_copy(t->auth_number, sizeof(t->auth_number), s, col);
+		lite_text_copy(t->auth_number, sizeof(t->auth_number), s, col);
 		break;
 	case TF_ACQUIRER:
-		text_copy(t->acquirer, sizeof(t->acquirer), s, col);
+		lite_text_copy(t->acquirer, sizeof(t->acquirer), s, col);
 		break;
 	case TF_ISSUER:
-		text_copy(t->issuer, sizeof(t->issuer), s, col);
+		lite_text_copy(t->issuer, sizeof(t->issuer), s, col);
 		break;
 	case TF_CARD_TYPE:
-		text_copy(t->card_type, sizeof(t->card_type), s, col);
+		lite_text_copy(t->card_type, sizeof(t->card_type), s, col);
 		break;
 	case TF_WALLET:
-		text_copy(t->wallet, sizeof(t->wallet), s, col);
+		lite_text_copy(t->wallet, sizeof(t->wallet), s, col);
 		break;
 	case TF_REFUSAL:
 		t->refusal = (enum refusal)sqlite3_column_int(s, col);
@@ -1088,12 +1100,12 @@ lite_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_hist
 		h.brand_id = sqlite3_column_int64(s, 0);
 		h.txn_id = sqlite3_column_int64(s, 1);
 		h.at = sqlite3_column_int64(s, 2);
-		text_copy(h.action, sizeof(h.action), s, 3);
+		lite_text_copy(h.action, sizeof(h.action), s, 3);
 		h.amount = sqlite3_column_int64(s, 4);
-		text_copy(h.currency, sizeof(h.currency), s, 5);
+		lite_text_copy(h.currency, sizeof(h.currency), s, 5);
 		h.user_id = sqlite3_column_int64(s, 6);
-		text_copy(h.user_name, sizeof(h.user_name), s, 7);
-		text_copy(h.user_login, sizeof(h.user_login), s, 8);
+		lite_text_copy(h.user_name, sizeof(h.user_name), s, 7);
+		lite_text_copy(h.user_login, sizeof(h.user_login), s, 8);
 		rc = cb(arg, &h);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -1267,22 +1279,22 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	ua->u.id = sqlite3_column_int64(s, 0);
 	ua->u.brand_id = sqlite3_column_int64(s, 1);
 	ua->u.node_id = sqlite3_column_int64(s, 2);
-	text_copy(ua->u.login, sizeof(ua->u.login), s, 3);
-	text_copy(ua->u.name, sizeof(ua->u.name), s, 4);
-	text_copy(ua->u.email, sizeof(ua->u.email), s, 5);
-	text_copy(profile, sizeof(profile), s, 6);
+	lite_text_copy(ua->u.login, sizeof(ua->u.login), s, 3);
+	lite_text_copy(ua->u.name, sizeof(ua->u.name), s, 4);
+	lite_text_copy(ua->u.email, sizeof(ua->u.email), s, 5);
+	lite_text_copy(profile, sizeof(profile), s, 6);
 	ua->u.profile = profile_parse(profile);
-	text_copy(ua->u.password_hash, sizeof(ua->u.password_hash), s, 7);
+	lite_text_copy(ua->u.password_hash, sizeof(ua->u.password_hash), s, 7);
 	ua->u.must_change = sqlite3_column_int(s, 8) != 0;
 	ua->failed_attempts = sqlite3_column_int(s, 9);
 	ua->locked = sqlite3_column_int(s, 10) != 0;
 	ua->terms_version = sqlite3_column_int(s, 11);
 	ua->password_set_at = sqlite3_column_int64(s, 12);
-	text_copy(ua->language, sizeof(ua->language), s, 13);
-	text_copy(ua->time_zone, sizeof(ua->time_zone), s, 14);
-	text_copy(ua->pspid, sizeof(ua->pspid), s, 15);
-	text_copy(ua->u.mobile, sizeof(ua->u.mobile), s, 16);
-	text_copy(profile, sizeof(profile), s, 17);
+	lite_text_copy(ua->language, sizeof(ua->language), s, 13);
+	lite_text_copy(ua->time_zone, sizeof(ua->time_zone), s, 14);
+	lite_text_copy(ua->pspid, sizeof(ua->pspid), s, 15);
+	lite_text_copy(ua->u.mobile, sizeof(ua->u.mobile), s, 16);
+	lite_text_copy(profile, sizeof(profile), s, 17);
 	ua->second_factor = strcmp(profile, "totp") == 0    ? SF_TOTP
 	                    : strcmp(profile, "email") == 0 ? SF_EMAIL
 	                                                    : SF_NONE;
@@ -1467,7 +1479,7 @@ session_read(sqlite3_stmt *s, void *out)
 		memcpy(r->token_hash, sqlite3_column_blob(s, 3), sizeof(r->token_hash));
 	if (sqlite3_column_bytes(s, 4) == sizeof(r->csrf_hash))
 		memcpy(r->csrf_hash, sqlite3_column_blob(s, 4), sizeof(r->csrf_hash));
-	text_copy(r->device, sizeof(r->device), s, 5);
+	lite_text_copy(r->device, sizeof(r->device), s, 5);
 	r->created_at = sqlite3_column_int64(s, 6);
 	r->last_seen_at = sqlite3_column_int64(s, 7);
 	r->second_factor_pending = sqlite3_column_int(s, 8) != 0;
@@ -1694,13 +1706,13 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 		a.id = sqlite3_column_int64(s, 0);
 		a.at = sqlite3_column_int64(s, 1);
 		a.user_id = sqlite3_column_int64(s, 2);
-		text_copy(a.user_login, sizeof(a.user_login), s, 3);
-		text_copy(a.user_name, sizeof(a.user_name), s, 4);
-		text_copy(a.user_email, sizeof(a.user_email), s, 5);
-		text_copy(a.action, sizeof(a.action), s, 6);
-		text_copy(a.details, sizeof(a.details), s, 7);
+		lite_text_copy(a.user_login, sizeof(a.user_login), s, 3);
+		lite_text_copy(a.user_name, sizeof(a.user_name), s, 4);
+		lite_text_copy(a.user_email, sizeof(a.user_email), s, 5);
+		lite_text_copy(a.action, sizeof(a.action), s, 6);
+		lite_text_copy(a.details, sizeof(a.details), s, 7);
 		a.target_user_id = sqlite3_column_int64(s, 8);
-		text_copy(a.target_login, sizeof(a.target_login), s, 9);
+		lite_text_copy(a.target_login, sizeof(a.target_login), s, 9);
 		rc = cb(arg, &a);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -1726,11 +1738,11 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 	sqlite3_bind_int64(s, 3, week_start);
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		user_read(s, &u.ua);
-		text_copy(level, sizeof(level), s, 18);
+		lite_text_copy(level, sizeof(level), s, 18);
 		u.level = strcmp(level, "brand") == 0   ? LEVEL_BRAND
 		          : strcmp(level, "group") == 0 ? LEVEL_GROUP
 		                                        : LEVEL_SHOP;
-		text_copy(u.node_name, sizeof(u.node_name), s, 19);
+		lite_text_copy(u.node_name, sizeof(u.node_name), s, 19);
 		u.week_sign_ins = sqlite3_column_int64(s, 20);
 		u.total_sign_ins = sqlite3_column_int64(s, 21);
 		u.last_login_at = sqlite3_column_int64(s, 22);
@@ -1855,7 +1867,7 @@ lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
 		out->at = sqlite3_column_int64(s, 2);
 		out->net_amount = sqlite3_column_int64(s, 3);
 		out->commission = sqlite3_column_int64(s, 4);
-		text_copy(out->currency, sizeof(out->currency), s, 5);
+		lite_text_copy(out->currency, sizeof(out->currency), s, 5);
 		rc = ST_OK;
 	} else {
 		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "txn_reconciliation");
@@ -1882,9 +1894,9 @@ lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_
 		t.n.brand_id = brand_id;
 		t.n.parent_id = sqlite3_column_int64(s, 1);
 		t.n.level = node_level_parse((const char *)sqlite3_column_text(s, 2));
-		text_copy(t.n.name, sizeof(t.n.name), s, 3);
-		text_copy(t.site, sizeof(t.site), s, 4);
-		text_copy(t.rang, sizeof(t.rang), s, 5);
+		lite_text_copy(t.n.name, sizeof(t.n.name), s, 3);
+		lite_text_copy(t.site, sizeof(t.site), s, 4);
+		lite_text_copy(t.rang, sizeof(t.rang), s, 5);
 		rc = cb(arg, &t);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -1915,21 +1927,21 @@ lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
 		v.c.brand_id = sqlite3_column_int64(s, i++);
 		v.c.shop_id = sqlite3_column_int64(s, i++);
 		v.c.method = card_method_parse((const char *)sqlite3_column_text(s, i++));
-		text_copy(v.c.number, sizeof(v.c.number), s, i++);
-		text_copy(v.c.rang, sizeof(v.c.rang), s, i++);
-		text_copy(v.c.label, sizeof(v.c.label), s, i++);
-		text_copy(v.c.bank_code, sizeof(v.c.bank_code), s, i++);
-		text_copy(v.c.currency, sizeof(v.c.currency), s, i++);
+		lite_text_copy(v.c.number, sizeof(v.c.number), s, i++);
+		lite_text_copy(v.c.rang, sizeof(v.c.rang), s, i++);
+		lite_text_copy(v.c.label, sizeof(v.c.label), s, i++);
+		lite_text_copy(v.c.bank_code, sizeof(v.c.bank_code), s, i++);
+		lite_text_copy(v.c.currency, sizeof(v.c.currency), s, i++);
 		v.c.amount_min = sqlite3_column_int64(s, i++);
 		v.c.amount_max = sqlite3_column_int64(s, i++);
 		v.c.deferral_days = sqlite3_column_int(s, i++);
 		v.c.tds = sqlite3_column_int(s, i++) != 0;
 		v.c.active = sqlite3_column_int(s, i++) != 0;
-		text_copy(v.c.report_email, sizeof(v.c.report_email), s, i++);
-		text_copy(v.shop_name, sizeof(v.shop_name), s, i++);
-		text_copy(v.site, sizeof(v.site), s, i++);
-		text_copy(v.brand_name, sizeof(v.brand_name), s, i++);
-		text_copy(v.telecollect_no, sizeof(v.telecollect_no), s, i++);
+		lite_text_copy(v.c.report_email, sizeof(v.c.report_email), s, i++);
+		lite_text_copy(v.shop_name, sizeof(v.shop_name), s, i++);
+		lite_text_copy(v.site, sizeof(v.site), s, i++);
+		lite_text_copy(v.brand_name, sizeof(v.brand_name), s, i++);
+		lite_text_copy(v.telecollect_no, sizeof(v.telecollect_no), s, i++);
 		v.test_mode = sqlite3_column_int(s, i++) != 0;
 		v.created_at = sqlite3_column_int64(s, i++);
 		v.last_auth_at = sqlite3_column_int64(s, i++);
@@ -1962,7 +1974,7 @@ lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *n
 	if (src == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) >= cap) {
 		rc = ST_TOOBIG;
 	} else if (src == SQLITE_ROW) {
-		text_copy(out, cap, s, 0);
+		lite_text_copy(out, cap, s, 0);
 		rc = ST_OK;
 	} else {
 		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "pref_get");
@@ -2021,8 +2033,8 @@ lite_mail_each_unsent(struct store *st, int limit, store_mail_cb cb, void *arg)
 		memset(&m, 0, sizeof(m));
 		m.id = sqlite3_column_int64(s, 0);
 		m.brand_id = sqlite3_column_int64(s, 1);
-		text_copy(m.recipient, sizeof(m.recipient), s, 2);
-		text_copy(m.subject, sizeof(m.subject), s, 3);
+		lite_text_copy(m.recipient, sizeof(m.recipient), s, 2);
+		lite_text_copy(m.subject, sizeof(m.subject), s, 3);
 		m.body = strdup((const char *)sqlite3_column_text(s, 4));
 		if (m.body == NULL)
 			abort();
@@ -2156,14 +2168,14 @@ batch_read(sqlite3_stmt *s, struct batch *b)
 	b->bank_day = sqlite3_column_int64(s, 5);
 	b->created_at = sqlite3_column_int64(s, 6);
 	b->method = (enum card_method)sqlite3_column_int(s, 7);
-	text_copy(b->currency, sizeof(b->currency), s, 8);
+	lite_text_copy(b->currency, sizeof(b->currency), s, 8);
 	b->debit_count = sqlite3_column_int64(s, 9);
 	b->debit_amount = sqlite3_column_int64(s, 10);
 	b->credit_count = sqlite3_column_int64(s, 11);
 	b->credit_amount = sqlite3_column_int64(s, 12);
-	text_copy(b->contract_number, sizeof(b->contract_number), s, 13);
-	text_copy(b->rang, sizeof(b->rang), s, 14);
-	text_copy(b->file_name, sizeof(b->file_name), s, 15);
+	lite_text_copy(b->contract_number, sizeof(b->contract_number), s, 13);
+	lite_text_copy(b->rang, sizeof(b->rang), s, 14);
+	lite_text_copy(b->file_name, sizeof(b->file_name), s, 15);
 }
 
 /* Steps s to its end, calling each_row for every row. */
@@ -2240,8 +2252,8 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 		b->credit_amount = sqlite3_column_int64(s, 3);
 		b->shop_id = sqlite3_column_int64(s, 4);
 		b->method = (enum card_method)sqlite3_column_int(s, 5);
-		text_copy(b->currency, sizeof(b->currency), s, 6);
-		text_copy(b->report_email, sizeof(b->report_email), s, 7);
+		lite_text_copy(b->currency, sizeof(b->currency), s, 6);
+		lite_text_copy(b->report_email, sizeof(b->report_email), s, 7);
 	}
 	sqlite3_finalize(s);
 	if (src != SQLITE_ROW || b->number == 0)

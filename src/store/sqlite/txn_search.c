@@ -250,14 +250,14 @@ enum scope { SCOPE_BRAND, SCOPE_SHOP, SCOPE_GROUP, SCOPE_NONE };
 static int
 scope_of(struct store *st, const struct txn_query *q, enum scope *out)
 {
-	sqlite3_stmt *s = NULL;
-	int src = sqlite3_prepare_v2(lite_db(st),
-	                             "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2", -1,
-	                             &s, NULL);
+	sqlite3_stmt *s;
 	const char *level;
+	int src, rc;
 
-	if (src != SQLITE_OK)
-		return lite_status(st, src, "txn_search_scope");
+	rc = lite_prepare(st, "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2", &s,
+	                  "txn_search_scope");
+	if (rc != ST_OK)
+		return rc;
 	sqlite3_bind_int64(s, 1, q->brand_id);
 	sqlite3_bind_int64(s, 2, q->node_id);
 	src = lite_step_logged(s);
