@@ -50,6 +50,10 @@ int api_second_factor_code_send(struct store *st, const struct crypto_keys *keys
                                 int64_t now_us) WUR;
 
 /* User management, personal information, action log (api/users.c). */
+/* Adds an action-log line (SPEC §13) by who's user at `at`, done to target (NULL: to no
+ * user), unless *rc already failed; *rc then gets the store's status. On the writer. */
+void api_action_add(struct store *st, const struct session *who, int64_t at, const char *what,
+                    const char *details, const struct user *target, int *rc);
 int api_users_list(struct req *r);
 int api_users_get(struct req *r);
 int api_users_create(struct req *r);

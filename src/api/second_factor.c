@@ -132,19 +132,7 @@ static void
 sf_action(struct store *st, const struct session *who, const char *what, const char *details,
           int *rc)
 {
-	struct action a = {0};
-
-	if (*rc != ST_OK)
-		return;
-	a.brand_id = who->brand_id;
-	a.at = clock_now_us();
-	a.user_id = who->user_id;
-	a.user_login = who->login;
-	a.user_name = who->name;
-	a.user_email = who->email;
-	a.action = what;
-	a.details = details;
-	*rc = st->ops->action_add(st, &a);
+	api_action_add(st, who, clock_now_us(), what, details, NULL, rc);
 }
 
 /* --- shared with the sign-in step -------------------------------------------------------- */

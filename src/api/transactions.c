@@ -537,7 +537,7 @@ operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int6
             struct txn *t, struct txn *rf)
 {
 	struct actor who = {j->who.user_id, j->who.name, j->who.login};
-	struct action a = {0};
+	const char *what;
 	char details[96];
 	int rc;
 
@@ -552,19 +552,13 @@ operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int6
 	         (long long)(j->op == OP_REFUND    ? rf->amount_initial
 	                     : j->op == OP_CAPTURE ? t->amount_current
 	                                           : 0));
-	a.brand_id = j->who.brand_id;
-	a.at = now;
-	a.user_id = j->who.user_id;
-	a.user_login = j->who.login;
-	a.user_name = j->who.name;
-	a.user_email = j->who.email;
-	a.action = j->op == OP_CAPTURE  ? "transaction_capture"
-	           : j->op == OP_CANCEL ? "transaction_cancellation"
-	           : j->op == OP_REFUND ? "transaction_refund"
-	           : j->op == OP_SEND   ? "transaction_bank_sending"
-	                                : "card_blocked";
-	a.details = details;
-	return st->ops->action_add(st, &a);
+	what = j->op == OP_CAPTURE  ? "transaction_capture"
+	       : j->op == OP_CANCEL ? "transaction_cancellation"
+	       : j->op == OP_REFUND ? "transaction_refund"
+	       : j->op == OP_SEND   ? "transaction_bank_sending"
+	                            : "card_blocked";
+	api_action_add(st, &j->who, now, what, details, NULL, &rc);
+	return rc;
 }
 
 static int

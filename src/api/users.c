@@ -131,26 +131,35 @@ user_simple(struct req *r, enum user_op op, int (*run)(struct work_job *, struct
 	return http_submit_or_reply(r, &j->base, write);
 }
 
-/* An action-log line by who, done to target (SPEC §13), unless *rc already failed. */
-static void
-log_action(struct store *st, const struct session *who, const struct user_auth *target,
-           const char *what, const char *details, int *rc)
+void
+api_action_add(struct store *st, const struct session *who, int64_t at, const char *what,
+               const char *details, const struct user *target, int *rc)
 {
 	struct action a = {0};
 
 	if (*rc != ST_OK)
 		return;
 	a.brand_id = who->brand_id;
-	a.at = clock_now_us();
+	a.at = at;
 	a.user_id = who->user_id;
 	a.user_login = who->login;
 	a.user_name = who->name;
 	a.user_email = who->email;
 	a.action = what;
 	a.details = details;
-	a.target_user_id = target->u.id;
-	a.target_login = target->u.login;
+	if (target != NULL) {
+		a.target_user_id = target->id;
+		a.target_login = target->login;
+	}
 	*rc = st->ops->action_add(st, &a);
+}
+
+/* An action-log line by who, done to target, now. */
+static void
+log_action(struct store *st, const struct session *who, const struct user_auth *target,
+           const char *what, const char *details, int *rc)
+{
+	api_action_add(st, who, clock_now_us(), what, details, &target->u, rc);
 }
 
 /* --- what changed, for the action log ------------------------------------------------------------ */
