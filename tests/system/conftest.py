@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import time
@@ -102,6 +103,16 @@ class Server:
         self.proc = None
         return rc
 
+    def add_brand(self, pspid, transactions=0, seed=None):
+        """Writes a second demo brand (account id pspid) into this server's database, before
+        it starts; returns the demo's JSON of it (its users, shops)."""
+        out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
+                              str(transactions), *(('--seed', str(seed)) if seed else ()),
+                              '--pspid', pspid, '--json'],
+                             capture_output=True, text=True, env=self.env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
     def read_log(self):
         with open(self.log_path, 'rb') as f:
             return f.read().decode('utf-8', 'replace')
@@ -133,6 +144,12 @@ class Server:
                 'email': 'buyer@example.com', 'capture': capture}
         body.update(extra)
         return self.api('POST', '/api/v1/payments', body, shop=shop, headers=headers)
+
+
+def q(srv, sql, args=()):
+    """The rows of a query on the server's database, read beside it (WAL)."""
+    with sqlite3.connect(srv.db) as db:
+        return db.execute(sql, args).fetchall()
 
 
 def totp(secret, at=None, offset=0):

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, spooled_code, totp
+from conftest import GUICHETD, Server, q, spooled_code, totp
 from test_signin import NEW_PASSWORD, password_of, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -139,11 +139,6 @@ def id_route_body(route):
     return {'name': 'pwned'} if method == 'PATCH' else {}
 
 
-def q(srv, sql, args=()):
-    with sqlite3.connect(srv.db) as db:
-        return db.execute(sql, args).fetchall()
-
-
 def snapshot(srv):
     """Every table's row count, and the content of every table but those that change by
     themselves (sessions' last use, the indexer's progress and full-text tables, mail bodies
@@ -203,11 +198,7 @@ def ready(srv, login, password):
 @pytest.fixture(scope='module')
 def acc(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp('access')), transactions=150)
-    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '40', '--seed',
-                          '11', '--pspid', OTHER, '--json'], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    srv.other = json.loads(out.stdout)
+    srv.other = srv.add_brand(OTHER, transactions=40, seed=11)
     srv.start()
     srv.users = {p: ready(srv, f'demo.{p}', password_of(srv, f'demo.{p}')) for p in PROFILES}
     srv.sf_secrets, srv.sf_codes = {}, set()  # the walk's second factors

@@ -4,7 +4,6 @@ import glob
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import GUICHETD, Server
+from conftest import GUICHETD, Server, q
 from test_signin import ready_user
 
 CARDS = ('4111111111111111', '5555555555554444', '378282246310005', '4970100000000006')
@@ -29,11 +28,6 @@ def batch_run(srv, date, check=True):
     if check:
         assert out.returncode == 0, out.stderr
     return out
-
-
-def q(srv, sql, args=()):
-    with sqlite3.connect(srv.db) as db:
-        return db.execute(sql, args).fetchall()
 
 
 @pytest.fixture

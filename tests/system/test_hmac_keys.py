@@ -5,18 +5,16 @@ first signed request, the notices of Home, the expiry mail sent once; and every 
 import ctypes
 import ctypes.util
 import glob
-import json
 import os
 import re
 import sqlite3
-import subprocess
 import time
 from datetime import datetime
 
 import pytest
 import requests
 
-from conftest import GUICHETD, Server
+from conftest import Server, q
 from test_signin import NEW_PASSWORD, password_of, ready_user, sign_in
 
 STRONG = 'Vx7!kP2#mQ9@wZ4'           # 15 characters, 100 %
@@ -25,11 +23,6 @@ WEAK_14 = 'Vx7!kP2#mQ9@wZ'           # 98 % but 14 characters
 WEAK_SCORE = 'qwertyuiopasdfghjk'      # 18 characters, lower case only
 OTHER = 'HMACOTHER'
 DAY_US = 86400 * 1000000
-
-
-def q(srv, sql, args=()):
-    with sqlite3.connect(srv.db) as db:
-        return db.execute(sql, args).fetchall()
 
 
 class U:
@@ -49,11 +42,7 @@ class U:
 @pytest.fixture(scope='module')
 def hk(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp('hmac')), transactions=50)
-    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '10', '--seed',
-                          '3', '--pspid', OTHER, '--json'], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    srv.other = json.loads(out.stdout)
+    srv.other = srv.add_brand(OTHER, transactions=10, seed=3)
     srv.start()
     srv.users = {p: U(srv, f'demo.{p}') for p in ('hmac', 'admin', 'consultation')}
     srv.shop_ids = [r[0] for r in q(srv, 'SELECT id FROM shop WHERE brand_id = 1 ORDER BY id')]

@@ -1,11 +1,9 @@
 """The tree navigation, the contracts, and node=ID on every search (Vision manual §2.3, §9.2):
 a node is seen from itself or above, never from another branch or brand."""
-import sqlite3
-import subprocess
 
 import pytest
 
-from conftest import GUICHETD, Server
+from conftest import Server, q
 from test_signin import ready_user
 from test_users import ready_user_with, spooled_password
 
@@ -15,9 +13,7 @@ WIDE = 'from=2020-01-01&to=2099-12-31'
 @pytest.fixture(scope='module')
 def org(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp('org')), transactions=300)
-    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '20', '--pspid',
-                          'OTHERBRAND', '--json'], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
+    srv.add_brand('OTHERBRAND', transactions=20)
     srv.start()
     srv.users = {p: ready_user(srv, f'demo.{p}') for p in ('consultation', 'action', 'admin')}
     yield srv
@@ -27,11 +23,6 @@ def org(tmp_path_factory):
 def get(srv, path, profile='consultation', session=None):
     s, _ = session or srv.users[profile]
     return s.get(srv.base + path)
-
-
-def q(srv, sql, args=()):
-    with sqlite3.connect(srv.db) as db:
-        return db.execute(sql, args).fetchall()
 
 
 def node(srv, name, brand=1):

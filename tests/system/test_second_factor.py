@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, spooled_code, totp
+from conftest import GUICHETD, Server, q, spooled_code, totp
 from test_signin import NEW_PASSWORD, ready_user, sign_in
 from test_users import spooled_password
 
@@ -29,10 +29,7 @@ ALLOWED = {'GET /bo/api/session', 'DELETE /bo/api/session', 'POST /bo/api/sessio
 @pytest.fixture(scope='module')
 def sf(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp('second_factor')), transactions=0)
-    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '0', '--pspid',
-                          OTHER, '--json'], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    srv.other = json.loads(out.stdout)
+    srv.other = srv.add_brand(OTHER)
     srv.start()
     srv.admin = ready_user(srv, 'demo.admin')
     srv.secrets = []  # every secret and code given out: none may reach the log
@@ -78,11 +75,6 @@ def admin_call(srv, method, path, body=None):
     s, csrf = srv.admin
     return s.request(method, srv.base + path, json=body, headers={'X-CSRF-Token': csrf},
                      timeout=30)
-
-
-def q(srv, sql, args=()):
-    with sqlite3.connect(srv.db) as db:
-        return db.execute(sql, args).fetchall()
 
 
 def new_user(srv, profile='consultation', node_id=None):

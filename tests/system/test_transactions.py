@@ -1,7 +1,6 @@
 """The back office's transactions through HTTP (SPEC §5, §6, §16): search with filters and
 keyset pages, details with history, cash operations with their refusals, scope."""
 import sqlite3
-import subprocess
 import threading
 import time
 import uuid
@@ -9,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import GUICHETD, Server
+from conftest import Server
 from test_signin import ready_user
 
 WIDE = 'from=2020-01-01&to=2099-12-31'
@@ -18,9 +17,7 @@ WIDE = 'from=2020-01-01&to=2099-12-31'
 @pytest.fixture(scope='module')
 def tx(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp('tx')), transactions=400)
-    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '50', '--pspid',
-                          'OTHERBRAND', '--json'], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
+    srv.add_brand('OTHERBRAND', transactions=50)
     srv.start()
     srv.users = {p: ready_user(srv, f'demo.{p}') for p in ('consultation', 'action')}
     yield srv

@@ -1,16 +1,14 @@
 """User management, personal information, the action log and tenant isolation, through HTTP
 (SPEC §2, §3, §13; Vision manual §11). The authorization table: test_access.py."""
 import glob
-import json
 import os
 import re
 import sqlite3
-import subprocess
 import time
 
 import pytest
 
-from conftest import GUICHETD, Server
+from conftest import Server
 from test_signin import NEW_PASSWORD, ready_user, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -19,10 +17,7 @@ OTHER = 'OTHERBRAND'
 @pytest.fixture(scope='module')
 def bo(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp('bo')), transactions=0)
-    out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--transactions', '0', '--pspid',
-                          OTHER, '--json'], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    srv.other = json.loads(out.stdout)
+    srv.other = srv.add_brand(OTHER)
     srv.start()
     srv.users = {}
     for u in srv.demo['users']:
