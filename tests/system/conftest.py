@@ -5,6 +5,7 @@ its own database with the demo data and its own server; its log is kept and chec
 secrets when the server stops.
 """
 import base64
+import contextlib
 import glob
 import hashlib
 import hmac
@@ -147,8 +148,13 @@ class Server:
 
 
 def q(srv, sql, args=()):
-    """The rows of a query on the server's database, read beside it (WAL)."""
-    with sqlite3.connect(srv.db) as db:
+    """The rows of a query on the server's database, read beside it (WAL); a change is
+    committed. The connection is closed at once: `with sqlite3.connect()` alone leaves it to
+    the garbage collector, and one still open when the server restarts keeps this process on
+    the old -shm file, which the stopping server deleted: every later reading here then sees
+    the database as it was before the restart (test_hmac_keys after a restart, depending on
+    when the collector ran)."""
+    with contextlib.closing(sqlite3.connect(srv.db)) as db, db:
         return db.execute(sql, args).fetchall()
 
 
