@@ -40,7 +40,8 @@ struct options {
 	const char *tls_key;
 	const char *spool;
 	const char *key_file;
-	const char *www; /* the web UI's folder */
+	const char *www;                           /* the web UI's folder */
+	char public_url[LIMIT_PUBLIC_URL_MAX + 1]; /* links in mails; "": the request's Host */
 	int loops;
 	int idle_timeout;
 	const char *pspid;
@@ -54,6 +55,29 @@ struct options {
 	bool json;
 	bool unsent; /* demo: nothing of the history sent to the bank yet */
 };
+
+/* --public-url: "http://" or "https://", a host (name, IPv4 or [IPv6]) with an optional port
+ * and path, no query, fragment or user part; kept without its trailing '/'. 0, or -1. */
+static int
+parse_public_url(const char *s, char *out, size_t cap)
+{
+	size_t n = strlen(s);
+	const char *rest = strncmp(s, "https://", 8) == 0  ? s + 8
+	                   : strncmp(s, "http://", 7) == 0 ? s + 7
+	                                                   : NULL;
+
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	if (rest == NULL || n >= cap || (size_t)(rest - s) >= n || *rest == '/')
+		return -1;
+	for (const char *p = rest; p < s + n; p++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]/_~",
+		           *p) == NULL)
+			return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
 
 static void
 usage(FILE *f)
@@ -71,6 +95,10 @@ usage(FILE *f)
 	        "                      and error log entries; default 60)\n"
 	        "                      [--log-level debug|info|warn|error]\n"
 	        "                      [--www DIR]  (the web back office's files; default www)\n"
+	        "                      [--public-url URL]  (the back office's address in mailed "
+	        "links,\n"
+	        "                      e.g. https://backoffice.example.com; default: the "
+	        "request's)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--unsent]  (nothing of the history sent to the bank yet)\n"
@@ -125,6 +153,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"unsent", no_argument, NULL, 'U'},
 	        {"www", required_argument, NULL, 'W'},
 	        {"retention-every", required_argument, NULL, 'R'},
+	        {"public-url", required_argument, NULL, 'u'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -196,6 +225,10 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			if (parse_int(optarg, 1, LIMIT_RETENTION_MAX_S, &v) != 0)
 				goto bad;
 			o->retention_every = (int)v;
+			break;
+		case 'u':
+			if (parse_public_url(optarg, o->public_url, sizeof(o->public_url)) != 0)
+				goto bad;
 			break;
 		case 'G': {
 			static const char *const levels[] = {"debug", "info", "warn", "error"};
@@ -415,6 +448,7 @@ cmd_serve(const struct options *o)
 		goto out;
 	app.idle_us = (int64_t)o->idle_timeout * CAL_US_PER_S;
 	app.tls = o->tls_cert != NULL;
+	app.public_url = o->public_url[0] ? o->public_url : NULL;
 	app.keys = keys;
 	app.acquirer = &acquirer_simulator;
 	rc = st->ops->use_for(st, STORE_USE_PAYMENTS);

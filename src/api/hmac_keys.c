@@ -402,15 +402,20 @@ create_record(struct work_job *w, struct store *st)
 	return rc;
 }
 
-/* "scheme://host[:port]" of the request, for the link mailed: the address the creator used
- * (the server has no other name for itself). An authority of other characters than a host
- * name's or an address's gives "" (a link relative to the back office). */
+/* The back office's address for the link mailed: --public-url when the operator gave it, else
+ * "scheme://host[:port]" of the request, the address the creator used. An authority of other
+ * characters than a host name's or an address's gives "" (a link relative to the back
+ * office). */
 static void
 link_base(struct req *r, char *out, size_t cap)
 {
 	h2o_iovec_t a = r->h2o->authority;
 
 	out[0] = '\0';
+	if (r->app->public_url != NULL) {
+		snprintf(out, cap, "%s", r->app->public_url);
+		return;
+	}
 	if (a.len == 0 || a.len > 255)
 		return;
 	for (size_t i = 0; i < a.len; i++) {

@@ -38,4 +38,6 @@
 #define LIMIT_STATIC_DEPTH       8                  /* folders below www/assets */
 #define LIMIT_STATIC_PATH        255                /* bytes of a file's URL path */
 
+#define LIMIT_PUBLIC_URL_MAX 255 /* --public-url, without its trailing '/' */
+
 #endif

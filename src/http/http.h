@@ -139,6 +139,7 @@ struct app {
 	struct session_cache *sessions;
 	int64_t idle_us; /* back-office idle timeout */
 	bool tls;
+	const char *public_url; /* --public-url, for links in mails; NULL: the request's Host */
 	struct shop_cache *shops;
 	const struct crypto_keys *keys;
 	const struct acquirer_ops *acquirer;

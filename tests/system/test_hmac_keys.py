@@ -8,13 +8,14 @@ import glob
 import os
 import re
 import sqlite3
+import subprocess
 import time
 from datetime import datetime
 
 import pytest
 import requests
 
-from conftest import Server, q
+from conftest import GUICHETD, Server, q
 from test_signin import NEW_PASSWORD, password_of, ready_user, sign_in
 
 STRONG = 'Vx7!kP2#mQ9@wZ4'           # 15 characters, 100 %
@@ -449,3 +450,31 @@ def test_expiry_mail_once(tmp_path):
         assert srv.pay(shop=0).status_code == 201
     finally:
         assert srv.stop() == 0
+
+
+def test_public_url_makes_the_links(tmp_path):
+    """--public-url: the mailed link names the back office's public address, whatever Host
+    the request came with; an address that is not a plain http(s) URL stops the start."""
+    srv = Server(str(tmp_path), transactions=0)
+    srv.start('--public-url', 'https://backoffice.example.test/guichet/')
+    try:
+        u = U(srv, 'demo.hmac')
+        shop_id = q(srv, 'SELECT id FROM shop WHERE brand_id = 1 ORDER BY id')[0][0]
+        # requests picks the cookies by the Host header: the session's is given by hand.
+        cookie = '; '.join(f'{c.name}={c.value}' for c in u.s.cookies)
+        r = requests.post(srv.base + '/bo/api/hmac-keys', timeout=60,
+                          headers={'X-CSRF-Token': u.csrf, 'Host': 'evil.example',
+                                   'Cookie': cookie},
+                          json={'shop_id': shop_id, 'env': 'test', 'passphrase': STRONG})
+        assert r.status_code == 201, r.text
+        mail = wait_mail(srv, lambda m: 'hmac-activate' in m)
+        assert re.search(r'https://backoffice\.example\.test/guichet/#/hmac-activate\?token=',
+                         mail)
+        assert 'evil.example' not in mail
+    finally:
+        assert srv.stop() == 0
+    for bad in ('ftp://x.example', 'https://', 'https://a.example/?q=1', 'https://u@a.example',
+                'https://a.example/#x', 'backoffice.example', 'https:///path'):
+        out = subprocess.run([GUICHETD, 'serve', '--db', srv.db, '--public-url', bad],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2, (bad, out.stderr)
