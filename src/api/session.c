@@ -778,17 +778,10 @@ resend_respond(struct http_job *hj, struct req *r)
 int
 api_session_second_factor_resend(struct req *r)
 {
-	static const char *const allowed[] = {NULL};
 	struct auth_job *j;
-	json_t *o;
 
-	if ((o = json_body_object(r, true)) == NULL)
+	if (!json_body_none(r) || !second_factor_pending(r))
 		return 0;
-	if (json_refuse_unknown(r, o, allowed) || !second_factor_pending(r)) {
-		json_decref(o);
-		return 0;
-	}
-	json_decref(o);
 	j = auth_job_new(r);
 	j->base.work.run = resend_record;
 	j->base.respond = resend_respond;

@@ -886,16 +886,8 @@ sf_disable_run(struct work_job *w, struct store *st)
 int
 api_users_second_factor_disable(struct req *r)
 {
-	static const char *const allowed[] = {NULL};
-	json_t *o;
-
-	if ((o = json_body_object(r, true)) == NULL)
+	if (!json_body_none(r))
 		return 0;
-	if (json_refuse_unknown(r, o, allowed)) {
-		json_decref(o);
-		return 0;
-	}
-	json_decref(o);
 	return user_simple(r, U_SF_DISABLE, sf_disable_run, NULL, true);
 }
 

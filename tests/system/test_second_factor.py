@@ -509,3 +509,39 @@ def test_demo_users_have_no_second_factor(sf):
     s, r = sign_in(sf, 'demo.entry')
     assert r.status_code == 200 and r.json()['next'] == 'change_password'
     assert 'second_factor' not in r.json()
+
+
+def test_routes_without_parameters_refuse_a_body(sf):
+    """The routes that take no parameter accept an empty body or {}, and answer 400 to a
+    member or to malformed JSON before doing anything (json_body_none)."""
+    u = with_totp(sf)
+    target = new_user(sf)
+
+    def post(who, path, raw):
+        if who is None:
+            s, csrf = sf.admin
+        else:
+            s, csrf = who.s, who.csrf
+        return s.post(sf.base + path, data=raw, timeout=30,
+                      headers={'X-CSRF-Token': csrf, 'Content-Type': 'application/json'})
+
+    routes = [(target, '/bo/api/me/second-factor/totp'),
+              (None, f'/bo/api/users/{target.id}/second-factor/disable')]
+    for who, path in routes:
+        r = post(who, path, '{"x": 1}')
+        assert r.status_code == 400 and r.json()['error'] == 'invalid_field', (path, r.text)
+        assert r.json()['field'] == 'x'
+        r = post(who, path, '{')
+        assert r.status_code == 400 and r.json()['error'] == 'bad_json', (path, r.text)
+    assert target.call('GET', '/bo/api/me/second-factor').json()['method'] is None
+    for who, path in routes:
+        r = post(who, path, '')
+        assert r.status_code == 200, (path, r.text)
+        if 'secret' in r.json():
+            sf.secrets.append(r.json()['secret'])
+    # The sign-in step's resend: the body is checked first, then that a code is awaited.
+    assert u.sign_in().status_code == 200
+    r = post(u, '/bo/api/session/second-factor/resend', '{"x": 1}')
+    assert r.status_code == 400 and r.json()['field'] == 'x', r.text
+    r = post(u, '/bo/api/session/second-factor/resend', '{}')
+    assert r.status_code == 409 and r.json()['error'] == 'not_email', r.text
