@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import GUICHETD, Server, q
-from test_signin import NEW_PASSWORD, password_of, ready_user, sign_in
+from test_signin import ready_user
 
 STRONG = 'Vx7!kP2#mQ9@wZ4'           # 15 characters, 100 %
 STRONG_2 = 'Correct horse battery staple 42'
