@@ -25,6 +25,7 @@
 #define LIMIT_RETENTION_EVERY_S  60                      /* retention job: default interval */
 #define LIMIT_RETENTION_MAX_S    86400                   /* --retention-every at most a day */
 #define LIMIT_RETENTION_BATCH    1000                    /* rows it deletes in one transaction */
+#define LIMIT_RETENTION_CARDS    200                     /* cards it erases in one transaction */
 #define LIMIT_SHUTDOWN_GRACE_S   10                      /* in-flight requests at SIGTERM */
 #define LIMIT_SHUTDOWN_SILENT_MS 1000                    /* a new silent connection at SIGTERM */
 #define LIMIT_SESSION_MAX_US     (12LL * 3600 * 1000000) /* a session's life, whatever happens */

@@ -141,6 +141,10 @@ static const struct {
         [DENY_AMOUNT_TOO_HIGH] = {"amount_too_high",
                                   "The amount is above what this transaction allows."},
         [DENY_NO_CARD] = {"no_card", "This transaction has no card to block."},
+        [DENY_CARD_ERASED] = {"card_erased",
+                              "This transaction's card data was erased at the end of the "
+                              "account's retention period: its card can no longer be blocked "
+                              "from it."},
 };
 
 const char *

@@ -114,6 +114,7 @@ enum op_denial {
 	DENY_AMOUNT_INVALID,  /* zero, negative or over the limit */
 	DENY_AMOUNT_TOO_HIGH, /* above the authorized amount, or refunds above the debit */
 	DENY_NO_CARD,         /* block card: no card on this transaction */
+	DENY_CARD_ERASED,     /* block card: its card data ended with the retention (SPEC §14) */
 	DENY__COUNT
 };
 const char *op_denial_code(enum op_denial d);

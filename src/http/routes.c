@@ -88,6 +88,11 @@ const struct route routes[] = {
          "search the action log"},
         {"GET", "/bo/api/actions/export", api_actions_export, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "export the action log (CSV)"},
+        /* The account (Ingenico guide 3.2.2): a change needs the brand's own level too. */
+        {"GET", "/bo/api/account", api_account_get, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "the account and its retention of payment data"},
+        {"PATCH", "/bo/api/account", api_account_edit, AUTH_SESSION, LIMIT_BODY_BO,
+         P(PROFILE_ADMIN), 0, "set the retention of payment data (brand administrators)"},
 
         /* Transactions (SPEC §5) and cash operations (SPEC §6). */
         {"GET", "/bo/api/transactions", api_transactions_search, AUTH_SESSION, 0, P_SEARCH, 0,

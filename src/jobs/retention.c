@@ -10,9 +10,12 @@
 struct purge_job {
 	struct periodic_job head;
 	int keys, errors; /* rows deleted */
+	int cards;        /* transactions whose card data was erased */
 };
 
-/* One batch: idempotency keys first, then error log entries with what the batch has left. */
+/* One batch: idempotency keys first, then error log entries with what the batch has left;
+ * then card data, a budget of its own: erasing rewrites a transaction's row, a heavier write
+ * than a delete of a small row, so fewer of them go in one transaction. */
 static int
 purge_run(struct work_job *w, struct store *st)
 {
@@ -25,6 +28,8 @@ purge_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK && j->keys < LIMIT_RETENTION_BATCH)
 		rc = st->ops->api_error_purge(st, now - LIMIT_API_ERROR_KEEP_S * CAL_US_PER_S,
 		                              LIMIT_RETENTION_BATCH - j->keys, &j->errors);
+	if (rc == ST_OK)
+		rc = st->ops->txn_card_purge(st, now, LIMIT_RETENTION_CARDS, &j->cards);
 	return rc;
 }
 
@@ -35,9 +40,11 @@ purge_done(struct work_job *w)
 
 	if (w->rc != ST_OK)
 		log_error("event=retention_failed rc=%d", w->rc);
-	else if (j->keys + j->errors > 0)
-		log_info("event=retention idempotency_keys=%d api_errors=%d", j->keys, j->errors);
-	return w->rc == ST_OK && j->keys + j->errors >= LIMIT_RETENTION_BATCH;
+	else if (j->keys + j->errors + j->cards > 0)
+		log_info("event=retention idempotency_keys=%d api_errors=%d cards_erased=%d",
+		         j->keys, j->errors, j->cards);
+	return w->rc == ST_OK &&
+	       (j->keys + j->errors >= LIMIT_RETENTION_BATCH || j->cards >= LIMIT_RETENTION_CARDS);
 }
 
 int

@@ -181,8 +181,10 @@ payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
 
 	if (op == OP_BLOCK_CARD) {
 		rc = st->ops->txn_card_fp(st, brand_id, id, fp, sizeof(fp), &fp_len);
+		/* It had a card (txn_op_check): the retention job erased its fingerprint with
+		 * the sealed number (SPEC §14, domain/retention.h). */
 		if (rc == ST_NOTFOUND) {
-			*why = op_denial_code(DENY_NO_CARD);
+			*why = op_denial_code(DENY_CARD_ERASED);
 			return ST_CONFLICT;
 		}
 		if (rc == ST_OK)

@@ -95,6 +95,15 @@ typedef int (*store_recipient_cb)(void *arg, const struct user *u);
 /* A user's second factor (SPEC §3): at most one method. */
 enum second_factor_method { SF_NONE = 0, SF_TOTP, SF_EMAIL };
 
+/* The account: a brand as its administrators set it (Ingenico guide 3.2.2). */
+struct account {
+	int64_t brand_id;
+	int64_t node_id; /* the brand's own node, the top of its tree */
+	char name[81];
+	char pspid[33];
+	int retention_days; /* of payment data, RETENTION_DAYS_MIN..MAX (domain/retention.h) */
+};
+
 /* A user as sign-in sees them (SPEC §3). */
 struct user_auth {
 	struct user u;
@@ -566,6 +575,17 @@ struct store_ops {
 	 * least 24 h) and the error log (SPEC §14, the last 3 days). */
 	int (*idem_purge)(struct store *st, int64_t before, int limit, int *done);
 	int (*api_error_purge)(struct store *st, int64_t before, int limit, int *done);
+	/* The retention of payment data (SPEC §5, §14; domain/retention.h): erases the sealed
+	 * card number and the fingerprint of at most limit transactions whose brand's retention
+	 * ran out at now, oldest first, brand by brand; the rest of each row stays. *done: how
+	 * many. Erased data is not looked at again: a second call erases nothing more. */
+	int (*txn_card_purge)(struct store *st, int64_t now, int limit, int *done);
+
+	/* The account (Ingenico guide 3.2.2): the brand's name, account id and retention of
+	 * payment data. get: ST_NOTFOUND for no such brand. retention_set: days already checked
+	 * (retention_days_valid); ST_NOTFOUND for no such brand. */
+	int (*account_get)(struct store *st, int64_t brand_id, struct account *out);
+	int (*account_retention_set)(struct store *st, int64_t brand_id, int days);
 };
 
 struct store {

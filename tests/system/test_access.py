@@ -95,6 +95,10 @@ MATRIX = {
     'POST /bo/api/users/{id}/second-factor/disable': ADMIN,
     'GET /bo/api/actions': ADMIN,
     'GET /bo/api/actions/export': ADMIN,
+    # The account and its retention of payment data (SPEC §14): administrators (a change
+    # needs the brand's own level too, checked by the handler: test_payment_retention).
+    'GET /bo/api/account': ADMIN,
+    'PATCH /bo/api/account': ADMIN,
     # Home's notices (expired HMAC keys, SPEC §12): everyone. Parameters › HMAC key (SPEC §11):
     # the HMAC manager only.
     'GET /bo/api/notices': ALL,
@@ -416,6 +420,9 @@ def plan(srv, route, profile, walk):
             f'/bo/api/users/{uid}/second-factor/disable', {}),
         'GET /bo/api/actions': lambda: (f'/bo/api/actions?{WIDE}', None),
         'GET /bo/api/actions/export': lambda: (f'/bo/api/actions/export?{WIDE}', None),
+        # The value it already has: the walk changes nothing of the purge.
+        'GET /bo/api/account': lambda: ('/bo/api/account', None),
+        'PATCH /bo/api/account': lambda: ('/bo/api/account', {'retention_days': 540}),
         'GET /bo/api/notices': lambda: ('/bo/api/notices', None),
         'GET /bo/api/hmac-keys': lambda: ('/bo/api/hmac-keys', None),
         # A key made, not activated: the shops' merchant API keys stay the demo's.
@@ -689,6 +696,7 @@ LISTS = {
     'GET /bo/api/me': (None, '/bo/api/me', {}),
     'GET /bo/api/me/preferences': (None, '/bo/api/me/preferences', {}),
     'GET /bo/api/me/second-factor': (None, '/bo/api/me/second-factor', {}),
+    'GET /bo/api/account': (None, '/bo/api/account', {}),
     'GET /bo/api/tree': ('nodes', '/bo/api/tree', {'id': 'node', 'parent_id': 'node'}),
     'GET /bo/api/stats': (None, f'/bo/api/stats?from={today(-400)}&to={today(5)}', {}),
     'GET /bo/api/transactions': ('pages', f'/bo/api/transactions?{WIDE}&limit=500',

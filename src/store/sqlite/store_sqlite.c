@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "domain/calendar.h"
+#include "domain/retention.h"
 #include "store/migrations.h"
 #include "store/sqlite/lite.h"
 #include "store/store.h"
@@ -50,6 +51,10 @@ enum stmt_id {
 	S_BRAND_IDS,
 	S_IDEM_PURGE,
 	S_API_ERROR_PURGE,
+	S_BRAND_RETENTIONS,
+	S_TXN_CARD_PURGE,
+	S_ACCOUNT_GET,
+	S_ACCOUNT_RETENTION_SET,
 	S_USER_BY_LOGIN,
 	S_USER_GET,
 	S_USER_FAILED,
@@ -324,6 +329,16 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_API_ERROR_PURGE] = "DELETE FROM api_error WHERE id IN (SELECT e.id FROM shop s "
                               "CROSS JOIN api_error e ON e.brand_id = s.brand_id AND "
                               "e.shop_id = s.id AND e.at < ?1 LIMIT ?2)",
+        /* Retention of payment data (migration 019): the oldest transactions of a brand
+         * that still hold card data, from txn_card_kept, whose condition it repeats. The
+         * card columns are outside the statistics triggers' UPDATE OF: totals stay. */
+        [S_BRAND_RETENTIONS] = "SELECT id, retention_days FROM brand ORDER BY id",
+        [S_TXN_CARD_PURGE] = "UPDATE txn SET card_sealed = NULL, card_fp = NULL WHERE id IN "
+                             "(SELECT id FROM txn WHERE brand_id = ?1 AND card_sealed IS NOT "
+                             "NULL AND created_at <= ?2 ORDER BY created_at LIMIT ?3)",
+        [S_ACCOUNT_GET] = "SELECT name, pspid, retention_days, (SELECT id FROM node WHERE "
+                          "brand_id = ?1 AND parent_id IS NULL) FROM brand WHERE id = ?1",
+        [S_ACCOUNT_RETENTION_SET] = "UPDATE brand SET retention_days = ?2 WHERE id = ?1",
 };
 
 struct sqlite_store {
@@ -1267,6 +1282,84 @@ lite_api_error_purge(struct store *st, int64_t before, int limit, int *done)
 	rc = exec_done(ls, s, "api_error_purge");
 	if (rc == ST_OK)
 		*done = sqlite3_changes(ls->db);
+	return rc;
+}
+
+/* Brand by brand, each with its own retention, until limit transactions are erased. */
+static int
+lite_txn_card_purge(struct store *st, int64_t now, int limit, int *done)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *brands = stmt_get(ls, S_BRAND_RETENTIONS), *s;
+	int src = SQLITE_DONE, rc = ST_OK;
+
+	*done = 0;
+	if (brands == NULL)
+		return ST_STORE;
+	while (*done < limit && (src = sqlite3_step(brands)) == SQLITE_ROW) {
+		int days = sqlite3_column_int(brands, 1);
+
+		/* The column's CHECK keeps it valid; the rule says what a valid one means. */
+		if (!retention_days_valid(days))
+			continue;
+		if ((s = stmt_get(ls, S_TXN_CARD_PURGE)) == NULL) {
+			rc = ST_STORE;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, sqlite3_column_int64(brands, 0));
+		sqlite3_bind_int64(s, 2, retention_cutoff(days, now));
+		sqlite3_bind_int(s, 3, limit - *done);
+		rc = exec_done(ls, s, "txn_card_purge");
+		if (rc != ST_OK)
+			break;
+		*done += sqlite3_changes(ls->db);
+	}
+	if (rc == ST_OK && *done < limit && src != SQLITE_DONE)
+		rc = st_of(ls, src, "brand_retentions");
+	sqlite3_reset(brands);
+	return rc;
+}
+
+static int
+lite_account_get(struct store *st, int64_t brand_id, struct account *out)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_ACCOUNT_GET);
+	int src, rc = ST_NOTFOUND;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->brand_id = brand_id;
+		lite_text_copy(out->name, sizeof(out->name), s, 0);
+		lite_text_copy(out->pspid, sizeof(out->pspid), s, 1);
+		out->retention_days = sqlite3_column_int(s, 2);
+		out->node_id = sqlite3_column_int64(s, 3);
+		rc = ST_OK;
+	} else if (src != SQLITE_DONE) {
+		rc = st_of(ls, src, "account_get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+lite_account_retention_set(struct store *st, int64_t brand_id, int days)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_ACCOUNT_RETENTION_SET);
+	int rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int(s, 2, days);
+	rc = exec_done(ls, s, "account_retention_set");
+	if (rc == ST_OK && sqlite3_changes(ls->db) != 1)
+		rc = ST_NOTFOUND;
 	return rc;
 }
 
@@ -2482,6 +2575,9 @@ static const struct store_ops sqlite_ops = {
         .api_error_add = lite_api_error_add,
         .idem_purge = lite_idem_purge,
         .api_error_purge = lite_api_error_purge,
+        .txn_card_purge = lite_txn_card_purge,
+        .account_get = lite_account_get,
+        .account_retention_set = lite_account_retention_set,
         .user_by_login = lite_user_by_login,
         .user_get = lite_user_get,
         .user_sign_in_failed = lite_user_sign_in_failed,
