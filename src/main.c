@@ -42,6 +42,10 @@ struct options {
 	const char *key_file;
 	const char *www;                           /* the web UI's folder */
 	char public_url[LIMIT_PUBLIC_URL_MAX + 1]; /* links in mails; "": the request's Host */
+	const char *smtp;      /* the relay's URL; NULL: .eml files in the spool folder */
+	const char *smtp_from; /* NULL: MAILER_FROM_DEFAULT */
+	const char *smtp_ca;
+	int smtp_retry_ms; /* the first delay after a failed delivery; 0: the default */
 	int loops;
 	int idle_timeout;
 	const char *pspid;
@@ -99,6 +103,13 @@ usage(FILE *f)
 	        "links,\n"
 	        "                      e.g. https://backoffice.example.com; default: the "
 	        "request's)\n"
+	        "                      [--smtp smtp[s]://HOST[:PORT]]  (mail over SMTP rather "
+	        "than .eml\n"
+	        "                      files in the spool folder; credentials from "
+	        "GUICHET_SMTP_USER\n"
+	        "                      and GUICHET_SMTP_PASSWORD)\n"
+	        "                      [--smtp-from ADDRESS]  (default: " MAILER_FROM_DEFAULT ")\n"
+	        "                      [--smtp-ca FILE]  (CA bundle of the relay's certificate)\n"
 	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--unsent]  (nothing of the history sent to the bank yet)\n"
@@ -154,6 +165,10 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"www", required_argument, NULL, 'W'},
 	        {"retention-every", required_argument, NULL, 'R'},
 	        {"public-url", required_argument, NULL, 'u'},
+	        {"smtp", required_argument, NULL, 'm'},
+	        {"smtp-from", required_argument, NULL, 'f'},
+	        {"smtp-ca", required_argument, NULL, 'a'},
+	        {"smtp-retry-ms", required_argument, NULL, 'r'}, /* for tests: README "Mail" */
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -229,6 +244,27 @@ parse_options(int argc, char **argv, int first, struct options *o)
 		case 'u':
 			if (parse_public_url(optarg, o->public_url, sizeof(o->public_url)) != 0)
 				goto bad;
+			break;
+		case 'm':
+			if (mailer_smtp_url_check(optarg) != ST_OK)
+				goto bad;
+			o->smtp = optarg;
+			break;
+		case 'f': {
+			char addr[LIMIT_SMTP_FROM_MAX + 1];
+
+			if (mailer_from_check(optarg, addr, sizeof(addr)) != ST_OK)
+				goto bad;
+			o->smtp_from = optarg;
+			break;
+		}
+		case 'a':
+			o->smtp_ca = optarg;
+			break;
+		case 'r':
+			if (parse_int(optarg, 1, LIMIT_MAIL_RETRY_MAX_MS, &v) != 0)
+				goto bad;
+			o->smtp_retry_ms = (int)v;
 			break;
 		case 'G': {
 			static const char *const levels[] = {"debug", "info", "warn", "error"};
@@ -417,6 +453,12 @@ cmd_serve(const struct options *o)
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
 	struct mailer *mailer = NULL;
+	struct mailer_config mail_cfg = {.db_path = o->db,
+	                                 .spool_dir = o->spool,
+	                                 .smtp_url = o->smtp,
+	                                 .from = o->smtp_from,
+	                                 .smtp_ca = o->smtp_ca,
+	                                 .retry_first_ms = o->smtp_retry_ms};
 	struct periodic *indexer = NULL;
 	struct scheduler *scheduler = NULL;
 	struct periodic *retention = NULL;
@@ -436,6 +478,20 @@ cmd_serve(const struct options *o)
 		        strerror(errno));
 		return 1;
 	}
+	/* SMTP credentials: from the environment only, never the command line (ps shows it). */
+	mail_cfg.smtp_user = getenv("GUICHET_SMTP_USER");
+	mail_cfg.smtp_pass = getenv("GUICHET_SMTP_PASSWORD");
+	if ((mail_cfg.smtp_user == NULL) != (mail_cfg.smtp_pass == NULL) ||
+	    (mail_cfg.smtp_user != NULL && o->smtp == NULL)) {
+		fprintf(stderr,
+		        "guichetd: GUICHET_SMTP_USER and GUICHET_SMTP_PASSWORD go together, "
+		        "with --smtp\n");
+		return EXIT_USAGE;
+	}
+	if (o->smtp != NULL && o->smtp_from == NULL)
+		log_warn("event=smtp_from_default from=\"%s\" hint=\"a relay may refuse this "
+		         "sender: give --smtp-from\"",
+		         MAILER_FROM_DEFAULT);
 	rc = open_db(o, true, &st, &keys);
 	if (rc != ST_OK)
 		goto out;
@@ -463,7 +519,7 @@ cmd_serve(const struct options *o)
 	cfg.tls_key = o->tls_key;
 	cfg.nloops = o->loops;
 	cfg.www = o->www;
-	rc = mailer_start(o->db, o->spool, app.work, &mailer);
+	rc = mailer_start(&mail_cfg, app.work, &mailer);
 	if (rc == ST_OK)
 		rc = indexer_start(app.work, &indexer);
 	if (rc == ST_OK)

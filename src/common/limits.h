@@ -41,4 +41,15 @@
 
 #define LIMIT_PUBLIC_URL_MAX 255 /* --public-url, without its trailing '/' */
 
+/* The mailer (src/jobs/mailer.c). */
+#define LIMIT_MAIL_ROUND          100             /* mails it delivers in one round */
+#define LIMIT_MAIL_BYTES          (64 * 1024)     /* one message, headers included */
+#define LIMIT_MAIL_RETRY_FIRST_MS 60000           /* after a failed delivery; doubling */
+#define LIMIT_MAIL_RETRY_MAX_MS   3600000         /* the longest wait between two attempts */
+#define LIMIT_MAIL_GIVE_UP_S      (3 * 24 * 3600) /* a mail still failing is marked failed */
+#define LIMIT_SMTP_URL_MAX        255             /* --smtp */
+#define LIMIT_SMTP_FROM_MAX       254             /* --smtp-from */
+#define LIMIT_SMTP_CONNECT_S      10              /* connecting to the relay */
+#define LIMIT_SMTP_TIMEOUT_S      60              /* one mail's whole transfer */
+
 #endif

@@ -1,8 +1,13 @@
 /*
  * mailer.c - the outbox delivery job (mailer.h).
+ *
+ * A round reads the due mails (a read transaction on the job's own connection, closed before
+ * any delivery), builds each message once, delivers them one by one (a file, or a transfer on
+ * one libcurl handle that keeps its connection to the relay between mails), then hands the
+ * outcomes to the writer in one job and waits for it: the next round reads the marks, so a
+ * mail is delivered again only after a crash or a failed write.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,68 +16,247 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "common/clock.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "jobs/mailer.h"
+
+/* What became of one mail in a round, for the writer. */
+enum outcome { OUT_SENT, OUT_RETRY, OUT_FAILED };
+
+struct pending {
+	int64_t id, created_at;
+	int attempts;
+	struct buf msg;
+	char recipient[sizeof(((struct mail *)0)->recipient)];
+	enum outcome outcome;
+	int64_t at; /* sent_at, next_attempt_at or failed_at */
+};
 
 struct mailer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop;
+	pthread_cond_t marked; /* the writer ran the round's marks */
+	bool marks_done;
 	struct store *st;
 	struct work *w;
 	char spool[4096];
-	int64_t last_id; /* the highest id written by this process */
+	char from[LIMIT_SMTP_FROM_MAX + 1];
+	char sender[LIMIT_SMTP_FROM_MAX + 3]; /* "<addr>", the envelope's */
+	int64_t retry_first_us;
+	CURL *curl;       /* NULL: the spool folder */
+	bool curl_global; /* curl_global_init succeeded */
+	char *user, *pass;
+	char error[CURL_ERROR_SIZE]; /* the last failure's text, for the log */
+	struct pending round[LIMIT_MAIL_ROUND];
+	int n;
 };
 
-struct sent_job {
+struct marks_job {
 	struct work_job work;
-	int64_t id, at;
+	struct mailer *m;
 };
 
-static int
-sent_run(struct work_job *w, struct store *st)
-{
-	struct sent_job *j = (struct sent_job *)w;
+/* ---- checks of the command line ------------------------------------------------------- */
 
-	return st->ops->mail_sent(st, j->id, j->at);
+int
+mailer_smtp_url_check(const char *url)
+{
+	size_t n = strlen(url);
+	const char *host = strncmp(url, "smtps://", 8) == 0  ? url + 8
+	                   : strncmp(url, "smtp://", 7) == 0 ? url + 7
+	                                                     : NULL;
+	const char *p, *end;
+
+	if (host == NULL || n > LIMIT_SMTP_URL_MAX)
+		return ST_INVALID;
+	end = host + strcspn(host, "/"); /* the authority; a path names the EHLO */
+	if (end == host)
+		return ST_INVALID;
+	if (*host == '[') {
+		p = memchr(host, ']', (size_t)(end - host));
+		if (p == NULL || p == host + 1 ||
+		    strspn(host + 1, "0123456789abcdefABCDEF:.") != (size_t)(p - host - 1))
+			return ST_INVALID;
+		p++;
+	} else {
+		p = host +
+		    strspn(host,
+		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (p == host)
+			return ST_INVALID;
+	}
+	if (*p == ':') {
+		size_t digits = strspn(p + 1, "0123456789");
+		long port = digits > 0 && digits <= 5 ? strtol(p + 1, NULL, 10) : 0;
+
+		if (port < 1 || port > 65535)
+			return ST_INVALID;
+		p += 1 + digits;
+	}
+	if (p != end)
+		return ST_INVALID; /* a user part ('@'), a query, anything else */
+	if (*end == '/' &&
+	    strspn(end + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+	            strlen(end + 1))
+		return ST_INVALID;
+	return ST_OK;
 }
 
+int
+mailer_from_check(const char *from, char *addr, size_t cap)
+{
+	const char *lt = strchr(from, '<'), *a = from, *at;
+	size_t len = strlen(from);
+
+	if (len == 0 || len > LIMIT_SMTP_FROM_MAX)
+		return ST_INVALID;
+	for (const char *p = from; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return ST_INVALID; /* no header folding, no injection, no 8-bit */
+	if (lt != NULL) {
+		/* "Name <addr>": the name must not need quoting to stay one phrase. */
+		if (from[len - 1] != '>' || strcspn(from, "\",;:@()[]\\") < (size_t)(lt - from) ||
+		    strchr(lt + 1, '<') != NULL)
+			return ST_INVALID;
+		a = lt + 1;
+		len = (size_t)(from + len - 1 - a);
+	}
+	at = memchr(a, '@', len);
+	if (at == NULL || at == a || at == a + len - 1 || len >= cap ||
+	    strcspn(a, " <>\"(),;:[]\\") < len || memchr(at + 1, '@', (size_t)(a + len - at - 1)))
+		return ST_INVALID;
+	memcpy(addr, a, len);
+	addr[len] = '\0';
+	return ST_OK;
+}
+
+/* ---- the message ------------------------------------------------------------------------ */
+
+/* RFC 5322 §3.3: "Tue, 24 Nov 2026 17:43:05 +0000", in UTC; out holds 64 bytes. */
 static void
-sent_free(struct work_job *w)
+date_format(int64_t t_us, char out[64])
 {
-	free(w);
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t t = (time_t)(t_us / CAL_US_PER_S);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, 64, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+	         months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* Writes one mail as <spool>/<id>.eml: a temporary file, fsync, rename. */
-static int
-write_eml(struct mailer *m, const struct mail *mail)
+/* The Subject field's body: as it is when printable ASCII; else RFC 2047 "Q" encoded words,
+ * each ending on a whole UTF-8 character (§5), folded; a word is at most 66 characters so
+ * that even the first line, after "Subject: ", stays within §2's 76. A CR or LF
+ * in a subject (a shop's name in it) is encoded too: it cannot start a header of its own. */
+static void
+subject_add(struct buf *out, const char *s)
 {
-	char path[4200], tmp[4210], date[25];
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	char word[80];
+	size_t wl;
+	bool plain = true;
+
+	for (const unsigned char *q = p; *q != '\0'; q++)
+		plain = plain && *q >= 0x20 && *q < 0x7f;
+	/* "=?" would read as the start of an encoded word. */
+	if (plain && strstr(s, "=?") == NULL) {
+		buf_adds(out, s);
+		return;
+	}
+	while (*p != '\0') {
+		memcpy(word, "=?UTF-8?Q?", 10);
+		wl = 10;
+		while (*p != '\0') {
+			size_t clen = *p < 0x80    ? 1
+			              : *p >= 0xf0 ? 4
+			              : *p >= 0xe0 ? 3
+			              : *p >= 0xc0 ? 2
+			                           : 1;
+			char enc[12];
+			size_t el = 0;
+
+			for (size_t i = 0; i < clen && p[i] != '\0'; i++) {
+				unsigned char c = p[i];
+
+				if (c == ' ')
+					enc[el++] = '_';
+				else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				         (c >= '0' && c <= '9') || strchr("!*+-/", c) != NULL)
+					enc[el++] = (char)c;
+				else {
+					enc[el++] = '=';
+					enc[el++] = hex[c >> 4];
+					enc[el++] = hex[c & 15];
+				}
+			}
+			if (wl + el + 2 > 66)
+				break;
+			memcpy(word + wl, enc, el);
+			wl += el;
+			for (size_t i = 0; i < clen && *p != '\0'; i++)
+				p++;
+		}
+		memcpy(word + wl, "?=", 2);
+		wl += 2;
+		buf_add(out, word, wl);
+		if (*p != '\0')
+			buf_adds(out,
+			         "\r\n "); /* folding; the space between two words is not text */
+	}
+}
+
+void
+mailer_message_build(const struct mail *mail, const char *from, struct buf *out)
+{
+	char date[64], line[600];
+	const char *at = strrchr(from, '@');
+	size_t dl = at == NULL ? 0 : strcspn(at + 1, ">");
+
+	date_format(mail->created_at, date);
+	snprintf(line, sizeof(line), "From: %s\r\nTo: <%s>\r\nSubject: ", from, mail->recipient);
+	buf_adds(out, line);
+	subject_add(out, mail->subject);
+	snprintf(line, sizeof(line),
+	         "\r\nDate: %s\r\nMessage-ID: <%lld@%.*s>\r\nMIME-Version: 1.0\r\n"
+	         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+	         "8bit\r\n\r\n",
+	         date, (long long)mail->id, (int)dl, at == NULL ? "" : at + 1);
+	buf_adds(out, line);
+	for (const char *p = mail->body; *p != '\0'; p++) {
+		if (*p == '\n' && (p == mail->body || p[-1] != '\r'))
+			buf_add(out, "\r", 1);
+		buf_add(out, p, 1);
+	}
+	buf_adds(out, "\r\n");
+}
+
+/* ---- delivery ----------------------------------------------------------------------------- */
+
+/* Writes one message as <spool>/<id>.eml: a temporary file, fsync, rename. */
+static int
+write_eml(struct mailer *m, const struct pending *pm)
+{
+	char path[4200], tmp[4210];
 	FILE *f;
 	int rc = ST_STORE;
 
-	snprintf(path, sizeof(path), "%s/%012lld.eml", m->spool, (long long)mail->id);
+	snprintf(path, sizeof(path), "%s/%012lld.eml", m->spool, (long long)pm->id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (f == NULL)
 		goto out;
-	cal_instant_format(mail->created_at, date);
-	fprintf(f,
-	        "From: Guichet <no-reply@guichet.invalid>\r\nTo: <%s>\r\nSubject: %s\r\n"
-	        "Date: %s\r\nMessage-ID: <%lld@guichet.invalid>\r\nMIME-Version: 1.0\r\n"
-	        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
-	        "8bit\r\n\r\n",
-	        mail->recipient, mail->subject, date, (long long)mail->id);
-	for (const char *p = mail->body; *p != '\0'; p++) {
-		if (*p == '\n' && (p == mail->body || p[-1] != '\r'))
-			fputc('\r', f);
-		fputc(*p, f);
-	}
-	fputs("\r\n", f);
-	if (fflush(f) == 0 && fsync(fileno(f)) == 0)
+	if (fwrite(pm->msg.data, 1, pm->msg.len, f) == pm->msg.len && fflush(f) == 0 &&
+	    fsync(fileno(f)) == 0)
 		rc = ST_OK;
 	if (fclose(f) != 0)
 		rc = ST_STORE;
@@ -80,44 +264,209 @@ write_eml(struct mailer *m, const struct mail *mail)
 		rc = ST_STORE;
 out:
 	if (rc != ST_OK) {
-		log_error("event=mail_spool_failed id=%lld error=\"%s\"", (long long)mail->id,
-		          strerror(errno));
+		snprintf(m->error, sizeof(m->error), "%s", strerror(errno));
 		unlink(tmp);
 	}
 	return rc;
 }
 
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t
+upload_read(char *dst, size_t size, size_t nitems, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nitems < u->left ? size * nitems : u->left;
+
+	memcpy(dst, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+/* The errors that say the relay itself is out of reach or refuses us: the other mails of the
+ * round would fail the same way, so the round stops there. */
+static bool
+relay_down(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_LOGIN_DENIED:
+	case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Sends one message to the relay; libcurl escapes the lines that start with a dot. */
 static int
-deliver_one(void *arg, const struct mail *mail)
+send_smtp(struct mailer *m, const struct pending *pm, bool *down)
+{
+	struct upload u = {pm->msg.data, pm->msg.len};
+	struct curl_slist *rcpt = NULL;
+	char to[sizeof(pm->recipient) + 2];
+	CURLcode c;
+
+	snprintf(to, sizeof(to), "<%s>", pm->recipient);
+	rcpt = curl_slist_append(NULL, to);
+	if (rcpt == NULL)
+		abort();
+	m->error[0] = '\0';
+	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(m->curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(m->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)pm->msg.len);
+	c = curl_easy_perform(m->curl);
+	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpt);
+	if (c == CURLE_OK)
+		return ST_OK;
+	if (m->error[0] == '\0')
+		snprintf(m->error, sizeof(m->error), "%s", curl_easy_strerror(c));
+	*down = relay_down(c);
+	return ST_INTERNAL;
+}
+
+/* The log's value of an error text: no quote or control character to break the line. */
+static void
+error_clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			*s = '\'';
+}
+
+/* Delivers one mail and decides what the writer records of it. */
+static bool
+deliver(struct mailer *m, struct pending *pm)
+{
+	int64_t now = clock_now_us(), delay_ms;
+	bool down = false;
+	int rc = m->curl != NULL ? send_smtp(m, pm, &down) : write_eml(m, pm);
+
+	pm->at = now;
+	if (rc == ST_OK) {
+		pm->outcome = OUT_SENT;
+		if (m->curl != NULL)
+			log_info("event=mail_sent id=%lld", (long long)pm->id);
+		else
+			log_info("event=mail_spooled id=%lld", (long long)pm->id);
+		return true;
+	}
+	error_clean(m->error);
+	if (now - pm->created_at >= (int64_t)LIMIT_MAIL_GIVE_UP_S * CAL_US_PER_S) {
+		pm->outcome = OUT_FAILED;
+		log_error("event=mail_failed id=%lld attempts=%d error=\"%s\"", (long long)pm->id,
+		          pm->attempts + 1, m->error);
+		return !down;
+	}
+	/* 1, 2, 4 … times the first delay, an hour at most. */
+	delay_ms = pm->attempts >= 20 ? LIMIT_MAIL_RETRY_MAX_MS
+	                              : (m->retry_first_us / 1000) << pm->attempts;
+	if (delay_ms > LIMIT_MAIL_RETRY_MAX_MS)
+		delay_ms = LIMIT_MAIL_RETRY_MAX_MS;
+	pm->outcome = OUT_RETRY;
+	pm->at = now + delay_ms * 1000;
+	log_warn("event=mail_deferred id=%lld attempts=%d retry_in_ms=%lld error=\"%s\"",
+	         (long long)pm->id, pm->attempts + 1, (long long)delay_ms, m->error);
+	return !down;
+}
+
+/* ---- the round ---------------------------------------------------------------------------- */
+
+static int
+collect(void *arg, const struct mail *mail)
 {
 	struct mailer *m = arg;
-	struct sent_job *j;
+	struct pending *pm = &m->round[m->n];
 
-	if (mail->id <= m->last_id)
-		return ST_OK; /* written already; its mark is on its way */
-	if (write_eml(m, mail) != ST_OK)
-		return ST_OK; /* tried again at the next round */
-	m->last_id = mail->id;
-	log_info("event=mail_spooled id=%lld", (long long)mail->id);
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		abort();
-	j->work.run = sent_run;
-	j->work.deliver = sent_free;
-	j->id = mail->id;
-	j->at = clock_now_us();
-	if (work_submit_write(m->w, &j->work) != ST_OK)
-		free(j); /* marked at the next round or the next start */
+	pm->id = mail->id;
+	pm->created_at = mail->created_at;
+	pm->attempts = mail->attempts;
+	snprintf(pm->recipient, sizeof(pm->recipient), "%s", mail->recipient);
+	buf_init(&pm->msg, LIMIT_MAIL_BYTES);
+	mailer_message_build(mail, m->from, &pm->msg);
+	m->n++;
 	return ST_OK;
 }
 
-static void
-deliver_pending(struct mailer *m)
+static int
+marks_run(struct work_job *w, struct store *st)
 {
+	struct mailer *m = ((struct marks_job *)w)->m;
+	int rc = ST_OK;
+
+	for (int i = 0; i < m->n && rc == ST_OK; i++) {
+		struct pending *pm = &m->round[i];
+
+		if (pm->outcome == OUT_SENT)
+			rc = st->ops->mail_sent(st, pm->id, pm->at);
+		else if (pm->outcome == OUT_RETRY)
+			rc = st->ops->mail_retry(st, pm->id, pm->at);
+		else
+			rc = st->ops->mail_failed(st, pm->id, pm->at);
+	}
+	return rc;
+}
+
+static void
+marks_done(struct work_job *w)
+{
+	struct mailer *m = ((struct marks_job *)w)->m;
+
+	pthread_mutex_lock(&m->lock);
+	m->marks_done = true;
+	pthread_cond_signal(&m->marked);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void
+deliver_due(struct mailer *m)
+{
+	struct marks_job j = {.work = {.run = marks_run, .deliver = marks_done}, .m = m};
+	int tried = 0;
+
+	m->n = 0;
 	if (m->st->ops->begin(m->st, false) != ST_OK)
 		return;
-	(void)m->st->ops->mail_each_unsent(m->st, 100, deliver_one, m);
+	(void)m->st->ops->mail_each_due(m->st, clock_now_us(), LIMIT_MAIL_ROUND, collect, m);
 	m->st->ops->rollback(m->st);
+	while (tried < m->n) {
+		struct pending *pm = &m->round[tried++];
+
+		if (pm->msg.failed) {
+			/* Over LIMIT_MAIL_BYTES: no attempt would ever pass. */
+			pm->outcome = OUT_FAILED;
+			pm->at = clock_now_us();
+			log_error("event=mail_failed id=%lld error=\"message too large\"",
+			          (long long)pm->id);
+			continue;
+		}
+		if (!deliver(m, pm))
+			break; /* the relay is down: the others wait for the next round */
+	}
+	for (int i = 0; i < m->n; i++) {
+		if (m->round[i].msg.data != NULL)
+			explicit_bzero(m->round[i].msg.data, m->round[i].msg.len);
+		buf_cleanup(&m->round[i].msg);
+	}
+	m->n = tried;
+	if (m->n == 0)
+		return;
+	m->marks_done = false;
+	if (work_submit_write(m->w, &j.work) != ST_OK)
+		return; /* delivered again at the next round or the next start: at least once */
+	pthread_mutex_lock(&m->lock);
+	while (!m->marks_done)
+		pthread_cond_wait(&m->marked, &m->lock);
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void *
@@ -128,7 +477,7 @@ mailer_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
-		deliver_pending(m);
+		deliver_due(m);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		pthread_mutex_lock(&m->lock);
@@ -137,12 +486,75 @@ mailer_main(void *arg)
 		stop = m->stop;
 		pthread_mutex_unlock(&m->lock);
 	}
-	deliver_pending(m);
+	deliver_due(m);
 	return NULL;
 }
 
+/* The libcurl handle of every transfer: what does not change from one mail to the next. */
+static int
+curl_setup(struct mailer *m, const struct mailer_config *cfg)
+{
+	char addr[LIMIT_SMTP_FROM_MAX + 1];
+	CURL *c;
+
+	if (mailer_from_check(m->from, addr, sizeof(addr)) != ST_OK)
+		return ST_INVALID;
+	snprintf(m->sender, sizeof(m->sender), "<%s>", addr);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return ST_INTERNAL;
+	m->curl_global = true;
+	c = m->curl = curl_easy_init();
+	if (c == NULL)
+		return ST_INTERNAL;
+	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, m->sender);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* a thread of a threaded server */
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)LIMIT_SMTP_CONNECT_S);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)LIMIT_SMTP_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m->error);
+	if (cfg->smtp_ca != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->smtp_ca);
+	if (cfg->smtp_user != NULL) {
+		m->user = strdup(cfg->smtp_user);
+		m->pass = strdup(cfg->smtp_pass != NULL ? cfg->smtp_pass : "");
+		if (m->user == NULL || m->pass == NULL)
+			abort();
+		curl_easy_setopt(c, CURLOPT_USERNAME, m->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, m->pass);
+		/* A password never crosses the network in clear: STARTTLS or nothing (smtps://
+		 * is TLS from the first byte). Without credentials, smtp:// is plain SMTP, for a
+		 * relay on this host or a trusted network. */
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	}
+	return ST_OK;
+}
+
+static void
+secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* The handle, libcurl's global state and the credentials; safe whatever curl_setup did. */
+static void
+curl_free_all(struct mailer *m)
+{
+	if (m->curl != NULL)
+		curl_easy_cleanup(m->curl);
+	if (m->curl_global)
+		curl_global_cleanup();
+	secret_free(m->user);
+	secret_free(m->pass);
+}
+
 int
-mailer_start(const char *db_path, const char *spool_dir, struct work *w, struct mailer **out)
+mailer_start(const struct mailer_config *cfg, struct work *w, struct mailer **out)
 {
 	struct mailer *m = calloc(1, sizeof(*m));
 	int rc;
@@ -150,15 +562,24 @@ mailer_start(const char *db_path, const char *spool_dir, struct work *w, struct 
 	if (m == NULL)
 		abort();
 	*out = NULL;
-	rc = store_open(db_path, false, &m->st);
+	snprintf(m->spool, sizeof(m->spool), "%s", cfg->spool_dir);
+	snprintf(m->from, sizeof(m->from), "%s",
+	         cfg->from != NULL ? cfg->from : MAILER_FROM_DEFAULT);
+	m->retry_first_us = (int64_t)(cfg->retry_first_ms > 0 ? cfg->retry_first_ms
+	                                                      : LIMIT_MAIL_RETRY_FIRST_MS) *
+	                    1000;
+	m->w = w;
+	rc = cfg->smtp_url != NULL ? curl_setup(m, cfg) : ST_OK;
+	if (rc == ST_OK)
+		rc = store_open(cfg->db_path, false, &m->st);
 	if (rc != ST_OK) {
+		curl_free_all(m);
 		free(m);
 		return rc;
 	}
-	snprintf(m->spool, sizeof(m->spool), "%s", spool_dir);
-	m->w = w;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
+	pthread_cond_init(&m->marked, NULL);
 	pthread_create(&m->thread, NULL, mailer_main, m);
 	*out = m;
 	return ST_OK;
@@ -175,7 +596,9 @@ mailer_stop(struct mailer *m)
 	pthread_mutex_unlock(&m->lock);
 	pthread_join(m->thread, NULL);
 	store_close(m->st);
+	curl_free_all(m);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->wake);
+	pthread_cond_destroy(&m->marked);
 	free(m);
 }

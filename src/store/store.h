@@ -181,6 +181,7 @@ struct mail {
 	char subject[161];
 	char *body; /* get: heap, the caller frees; add: lent */
 	int64_t created_at;
+	int attempts; /* failed deliveries so far (get only) */
 };
 
 /* An action log search (SPEC §13): from <= at < to, optional user and action. */
@@ -562,8 +563,15 @@ struct store_ops {
 
 	/* The mail outbox. */
 	int (*mail_add)(struct store *st, const struct mail *m);
-	int (*mail_each_unsent)(struct store *st, int limit, store_mail_cb cb, void *arg);
+	/* The pending mails due at now (not sent, not failed, next attempt reached), oldest
+	 * first, at most limit. */
+	int (*mail_each_due)(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
+	/* Marks a mail sent at now and wipes its body. */
 	int (*mail_sent)(struct store *st, int64_t id, int64_t now);
+	/* A failed delivery: one attempt more, tried again at next_at. */
+	int (*mail_retry)(struct store *st, int64_t id, int64_t next_at);
+	/* Gives a mail up at now (failed_at) and wipes its body. */
+	int (*mail_failed)(struct store *st, int64_t id, int64_t now);
 
 	/* Error log of the merchant API. */
 	int (*api_error_add)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,

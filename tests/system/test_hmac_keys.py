@@ -4,6 +4,8 @@ as a key), activation by the link (the merchant API switches keys at once), "use
 first signed request, the notices of Home, the expiry mail sent once; and every refusal."""
 import ctypes
 import ctypes.util
+import email
+import email.policy
 import glob
 import os
 import re
@@ -62,10 +64,14 @@ def shop(srv, i):
 
 
 def mails(srv):
+    """The spooled mails' text, the Subject decoded (RFC 2047 words when not ASCII)."""
     out = []
     for path in sorted(glob.glob(os.path.join(srv.tmp, 'spool', '*.eml'))):
         with open(path, encoding='utf-8') as f:
-            out.append(f.read())
+            text = f.read()
+        subject = str(email.message_from_string(text, policy=email.policy.default)['Subject'])
+        out.append(re.sub(r'^Subject: .*(\r\n .*)*', lambda _: 'Subject: ' + subject, text,
+                          count=1, flags=re.M))
     return out
 
 

@@ -77,8 +77,10 @@ enum stmt_id {
 	S_USER_UPDATE,
 	S_USER_UNLOCK,
 	S_MAIL_ADD,
-	S_MAIL_UNSENT,
+	S_MAIL_DUE,
 	S_MAIL_SENT,
+	S_MAIL_RETRY,
+	S_MAIL_FAILED,
 	S_REF_NEXT,
 	S_REF_ADD,
 	S_REF_AMOUNT,
@@ -154,8 +156,9 @@ static const char *const stmt_sql[S__COUNT] = {
                           "id = ?2",
         [S_MAIL_ADD] = "INSERT INTO mail_outbox(brand_id, recipient, subject, body, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
-        [S_MAIL_UNSENT] = "SELECT id, brand_id, recipient, subject, body, created_at FROM "
-                          "mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        [S_MAIL_DUE] = "SELECT id, brand_id, recipient, subject, body, created_at, attempts "
+                       "FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND "
+                       "next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
         [S_REF_NEXT] = "SELECT max(id) FROM (SELECT id FROM txn WHERE id > (SELECT txn_ref_upto "
                        "FROM search_state) ORDER BY id LIMIT ?1)",
         [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
@@ -203,6 +206,10 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_PREF_DELETE] = "DELETE FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
                           "name = ?3",
         [S_MAIL_SENT] = "UPDATE mail_outbox SET sent_at = ?2, body = '' WHERE id = ?1",
+        [S_MAIL_RETRY] = "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?2 "
+                         "WHERE id = ?1 AND sent_at IS NULL",
+        [S_MAIL_FAILED] = "UPDATE mail_outbox SET failed_at = ?2, attempts = attempts + 1, "
+                          "body = '' WHERE id = ?1 AND sent_at IS NULL",
         [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
         [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
         [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
@@ -2112,16 +2119,17 @@ lite_mail_add(struct store *st, const struct mail *m)
 }
 
 static int
-lite_mail_each_unsent(struct store *st, int limit, store_mail_cb cb, void *arg)
+lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg)
 {
 	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_MAIL_UNSENT);
+	sqlite3_stmt *s = stmt_get(ls, S_MAIL_DUE);
 	struct mail m;
 	int src, rc = ST_OK;
 
 	if (s == NULL)
 		return ST_STORE;
-	sqlite3_bind_int(s, 1, limit);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&m, 0, sizeof(m));
 		m.id = sqlite3_column_int64(s, 0);
@@ -2132,11 +2140,12 @@ lite_mail_each_unsent(struct store *st, int limit, store_mail_cb cb, void *arg)
 		if (m.body == NULL)
 			abort();
 		m.created_at = sqlite3_column_int64(s, 5);
+		m.attempts = sqlite3_column_int(s, 6);
 		rc = cb(arg, &m);
 		free(m.body);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "mail_each_unsent");
+		rc = st_of(ls, src, "mail_each_due");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2152,6 +2161,32 @@ lite_mail_sent(struct store *st, int64_t id, int64_t now)
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return exec_done(ls, s, "mail_sent");
+}
+
+/* mail_retry and mail_failed: the same two bindings, an id and an instant. */
+static int
+mail_mark(struct store *st, int which, int64_t id, int64_t at, const char *what)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, which);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	return exec_done(ls, s, what);
+}
+
+static int
+lite_mail_retry(struct store *st, int64_t id, int64_t next_at)
+{
+	return mail_mark(st, S_MAIL_RETRY, id, next_at, "mail_retry");
+}
+
+static int
+lite_mail_failed(struct store *st, int64_t id, int64_t now)
+{
+	return mail_mark(st, S_MAIL_FAILED, id, now, "mail_failed");
 }
 
 static void
@@ -2609,8 +2644,10 @@ static const struct store_ops sqlite_ops = {
         .pref_get = lite_pref_get,
         .pref_put = lite_pref_put,
         .mail_add = lite_mail_add,
-        .mail_each_unsent = lite_mail_each_unsent,
+        .mail_each_due = lite_mail_each_due,
         .mail_sent = lite_mail_sent,
+        .mail_retry = lite_mail_retry,
+        .mail_failed = lite_mail_failed,
         .stats_each = lite_stats_each,
         .batch_due_each = lite_batch_due_each,
         .batch_close = lite_batch_close,
