@@ -145,7 +145,7 @@ test('a second browser is told which device holds the session, takes it over, an
   await context.close();
 });
 
-test('an administrator also sees Users and the Action log', async () => {
+test('an administrator also sees Users, the Action log and the Account', async () => {
   const u = user('admin');
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await newPage(context);
@@ -165,6 +165,7 @@ test('an administrator also sees Users and the Action log', async () => {
     'Contrats',
     'Utilisateurs',
     'Suivi des actions',
+    'Compte',
     'Informations personnelles',
   ]);
   await page.locator('nav .nav-link', { hasText: 'Utilisateurs' }).click();

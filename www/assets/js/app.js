@@ -28,6 +28,7 @@ export const NAV = [
   { route: 'contracts', label: 'nav.contracts' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
+  { route: 'account', label: 'nav.account' },
   { route: 'hmac-keys', label: 'nav.hmac-keys' },
   { route: 'me', label: 'nav.me' },
 ];

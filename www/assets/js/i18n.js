@@ -6,6 +6,7 @@
 // The shell's words are here; each area of pages keeps its own in strings/<area>.js
 // (`export default { fr: {...}, en: {...} }`), merged below.
 
+import account from './strings/account.js';
 import actions from './strings/admin.js';
 import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
@@ -229,7 +230,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

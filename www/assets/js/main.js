@@ -4,6 +4,7 @@
 // to the users the server's table lets call it), and its menu entry in app.js (NAV).
 
 import { boot, show } from './app.js';
+import * as account from './pages/account.js';
 import * as actions from './pages/actions.js';
 import * as batches from './pages/batches.js';
 import * as contracts from './pages/contracts.js';
@@ -37,6 +38,7 @@ register('terms', {
 });
 register('home', { title: 'home.title', auth: 'user', render: home.render });
 register('me', { title: 'me.title', auth: 'user', needs: 'GET /bo/api/me', render: me.render });
+register('account', { title: 'nav.account', auth: 'user', needs: 'GET /bo/api/account', render: account.render });
 register('transactions', {
   title: 'nav.transactions',
   auth: 'user',
