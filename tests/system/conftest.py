@@ -185,6 +185,28 @@ def spooled_code(srv, email, other_than=(), timeout=10):
     raise AssertionError('no new code mailed to ' + email)
 
 
+def wait_for(fn, timeout=15):
+    """Polls fn every 0.1 s until it is true or timeout seconds pass; its last answer."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if fn():
+            return True
+        time.sleep(0.1)
+    return fn()
+
+
+def tls_files(tmp_path):
+    """A throwaway self-signed certificate for 127.0.0.1 and its key, made by openssl."""
+    cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
+    out = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                          'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+                          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+                          '-keyout', key, '-out', cert], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    return cert, key
+
+
 def secrets_in(text, extra=()):
     found = [c for c in TEST_CARDS if c in text]
     found += [s for s in extra if s and s in text]

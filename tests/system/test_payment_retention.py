@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from conftest import Server, q
-from test_access import User, ready
+from conftest import Server, q, wait_for
+from test_access import ready
 from test_signin import password_of
 from test_users import spooled_password
 
@@ -30,15 +30,6 @@ def srv(tmp_path_factory):
     yield s
     assert s.stop() == 0, s.read_log()
     assert 'ERROR: AddressSanitizer' not in s.read_log()
-
-
-def wait_for(fn, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if fn():
-            return True
-        time.sleep(0.1)
-    return fn()
 
 
 def paid(srv, shop=0, card='4111111111111111'):

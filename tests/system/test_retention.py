@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import GUICHETD, ROOT, Server
+from conftest import GUICHETD, ROOT, Server, wait_for
 
 US = 1000000
 HOUR = 3600 * US
@@ -35,15 +35,6 @@ def db_exec(server, sql, args=()):
 
 def age(server, table, column, where, args, by_us):
     db_exec(server, f'UPDATE {table} SET {column} = {column} - ? WHERE {where}', (by_us, *args))
-
-
-def wait_for(fn, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if fn():
-            return True
-        time.sleep(0.1)
-    return fn()
 
 
 def keys_present(server, keys):

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import GUICHETD, Server
+from conftest import GUICHETD, Server, tls_files
 
 NEW_PASSWORD = 'Cormoran-Velo-2026'
 
@@ -528,13 +528,7 @@ def test_sign_in_json_content_types(server, content_type):
 
 
 def test_cookie_is_secure_under_tls(tmp_path):
-    cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
-    out = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
-                          'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-                          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-                          '-keyout', key, '-out', cert], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
+    cert, key = tls_files(tmp_path)
     srv = Server(str(tmp_path), transactions=0).start('--tls-cert', cert, '--tls-key', key)
     try:
         assert srv.base.startswith('https://')

@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from conftest import GUICHETD, Server, free_port, q
+from conftest import GUICHETD, Server, free_port, q, tls_files
 from test_signin import ready_user
 
 FROM = 'Guichet Essai <guichet@example.com>'
@@ -219,17 +219,6 @@ def test_bad_smtp_settings_exit_2(tmp_path, args, env):
                          capture_output=True, text=True, timeout=30,
                          env=dict(os.environ, **env))
     assert out.returncode == 2, out.stderr
-
-
-def tls_files(tmp_path):
-    cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
-    out = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
-                          'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-                          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-                          '-keyout', key, '-out', cert], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    return cert, key
 
 
 def authenticator(seen):
