@@ -62,6 +62,7 @@ struct org_job {
 	enum org_op op;
 	int64_t node, id;
 	bool txt; /* export: the TXT layout, else CSV */
+	void (*field)(struct buf *b, const char *value, bool first); /* export: txt_ or csv_field */
 	json_t *result;
 	struct buf file; /* export */
 };
@@ -181,10 +182,7 @@ static const char *const export_header[] = {"shop",
 static void
 export_field(struct org_job *j, const char *value, bool first)
 {
-	if (j->txt)
-		txt_field(&j->file, value, first);
-	else
-		csv_field(&j->file, value, first);
+	j->field(&j->file, value, first);
 }
 
 static void
@@ -315,6 +313,7 @@ org_submit(struct req *r, enum org_op op)
 		return 0;
 	}
 	j->txt = g == 1 && strcmp(format, "txt") == 0;
+	j->field = j->txt ? txt_field : csv_field;
 	j->base.work.run = org_run;
 	j->base.respond = org_respond;
 	j->base.free = org_free;

@@ -268,7 +268,7 @@ api_prefs_edit(struct req *r)
 
 		j->set_home = true;
 		if (home_allowed(h, j->who.profile)) {
-			strcpy(j->home, h->name);
+			snprintf(j->home, sizeof(j->home), "%s", h->name);
 		} else if (h != NULL || !json_is_null(v)) {
 			bad = "home";
 			why = h != NULL

@@ -504,7 +504,8 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 }
 
 static int
-print_result(const struct demo_options *opt, char passwords[][24], char logins[][65], FILE *out)
+print_result(const struct demo_options *opt, const char *pspid, char passwords[][24],
+             char logins[][65], FILE *out)
 {
 	json_t *users = json_array(), *shops = json_array(), *o;
 	char hex[2 * CRYPTO_HMAC_KEY_LEN + 1];
@@ -522,9 +523,8 @@ print_result(const struct demo_options *opt, char passwords[][24], char logins[]
 		                                       demo_shops[i].shop.name, "hmac_key", hex));
 	}
 	crypto_wipe(hex, sizeof(hex));
-	o = json_pack("{s:s, s:o, s:o, s:I}", "pspid", opt->pspid ? opt->pspid : "GUICHETDEMO",
-	              "users", users, "shops", shops, "transactions",
-	              (json_int_t)opt->transactions);
+	o = json_pack("{s:s, s:o, s:o, s:I}", "pspid", pspid, "users", users, "shops", shops,
+	              "transactions", (json_int_t)opt->transactions);
 	if (opt->json) {
 		s = json_dumps(o, JSON_COMPACT);
 		fprintf(out, "%s\n", s);
@@ -611,7 +611,7 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	rc = ops->commit(st);
 	if (rc != ST_OK)
 		goto fail;
-	rc = print_result(opt, passwords, logins, out);
+	rc = print_result(opt, pspid, passwords, logins, out);
 	crypto_wipe(passwords, sizeof(passwords));
 	return rc;
 fail:
