@@ -16,7 +16,6 @@
 #include "domain/calendar.h"
 #include "tools/demo.h"
 
-#define DEMO_MONTHS_DAYS 396 /* 13 months */
 #define DEMO_COMMIT_ROWS 250000
 
 struct demo_shop {
@@ -414,31 +413,32 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 	return rc;
 }
 
-/* How many of the n transactions fall before the start of day index i (0..DEMO_MONTHS_DAYS):
- * a little growth over the 13 months, quieter Sundays, a busier December. */
-static int64_t
-share_before(int64_t n, int64_t first_day, int i)
+/* A little growth over the 13 months, quieter Sundays, a busier December. Whole numbers
+ * throughout, so that the last day always ends on n exactly: the same share in floating
+ * point, n * c / c, came out one short for some totals c, and one --now in six lost a
+ * transaction. The weights stay below 2 * 396 * 10 * 13, their sum below 4.1e7, and n below
+ * 1e9 (the command line's cap): the product fits in 64 bits. */
+int64_t
+demo_share_before(int64_t n, int64_t first_day, int i)
 {
-	static double cum[DEMO_MONTHS_DAYS + 1];
+	static int64_t cum[DEMO_DAYS + 1];
 	static int64_t cum_first = -1;
 
 	if (cum_first != first_day) {
 		cum[0] = 0;
-		for (int d = 0; d < DEMO_MONTHS_DAYS; d++) {
+		for (int d = 0; d < DEMO_DAYS; d++) {
 			int64_t day = first_day + d;
 			int y, m, dd;
-			double w = 1.0 + (double)d / DEMO_MONTHS_DAYS;
+			int64_t w = DEMO_DAYS + d; /* 1 + d / 396, times 396 */
 
 			cal_civil_from_days(day, &y, &m, &dd);
-			if (((day + 4) % 7 + 7) % 7 == 0)
-				w *= 0.7;
-			if (m == 12)
-				w *= 1.3;
+			w *= ((day + 4) % 7 + 7) % 7 == 0 ? 7 : 10; /* Sundays: 0.7 */
+			w *= m == 12 ? 13 : 10;                     /* December: 1.3 */
 			cum[d + 1] = cum[d] + w;
 		}
 		cum_first = first_day;
 	}
-	return (int64_t)((double)n * cum[i] / cum[DEMO_MONTHS_DAYS]);
+	return n * cum[i] / cum[DEMO_DAYS];
 }
 
 /* Every transaction written so far into the search's trigram index, as the server's indexer
@@ -463,12 +463,12 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 	const struct store_ops *ops = st->ops;
 	struct refund_queue q = {0};
 	int64_t now = opt->now_us, today = cal_business_day(now);
-	int64_t first_day = today - DEMO_MONTHS_DAYS + 1, seq = 0;
+	int64_t first_day = today - DEMO_DAYS + 1, seq = 0;
 	int rc = ST_OK;
 
-	for (int d = 0; rc == ST_OK && d < DEMO_MONTHS_DAYS; d++) {
-		int64_t lo = share_before(opt->transactions, first_day, d);
-		int64_t hi = share_before(opt->transactions, first_day, d + 1);
+	for (int d = 0; rc == ST_OK && d < DEMO_DAYS; d++) {
+		int64_t lo = demo_share_before(opt->transactions, first_day, d);
+		int64_t hi = demo_share_before(opt->transactions, first_day, d + 1);
 		int64_t start = cal_business_day_start(first_day + d) + 8 * 3600 * CAL_US_PER_S;
 		int64_t span = 16 * 3600 * CAL_US_PER_S;
 

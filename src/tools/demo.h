@@ -14,6 +14,8 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 
+#define DEMO_DAYS 396 /* the history's 13 months */
+
 struct demo_options {
 	int64_t transactions; /* how many, spread over the 13 months before now */
 	uint64_t seed;        /* same seed, same history */
@@ -29,5 +31,10 @@ struct demo_options {
  * already has a brand, or ST_STORE. */
 int demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_options *opt,
                 FILE *out) WUR;
+
+/* How many of n transactions the history puts before the start of day index i (0 ..
+ * DEMO_DAYS) of the 13 months that start on day first_day (a day number): 0 for i = 0,
+ * n for i = DEMO_DAYS, never decreasing. Not thread-safe (it keeps the last weights). */
+int64_t demo_share_before(int64_t n, int64_t first_day, int i);
 
 #endif
