@@ -55,7 +55,8 @@ struct options {
 	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
-	const char *now;
+	bool now_pinned; /* --now: the clock starts at now_us (clock_pin) */
+	int64_t now_us;
 	bool json;
 	bool unsent; /* demo: nothing of the history sent to the bank yet */
 };
@@ -110,7 +111,12 @@ usage(FILE *f)
 	        "                      and GUICHET_SMTP_PASSWORD)\n"
 	        "                      [--smtp-from ADDRESS]  (default: " MAILER_FROM_DEFAULT ")\n"
 	        "                      [--smtp-ca FILE]  (CA bundle of the relay's certificate)\n"
-	        "       guichetd demo --db FILE [--transactions N] [--seed S] [--now YYYY-MM-DD]\n"
+	        "                      [--now YYYY-MM-DD|INSTANT]  (a pinned clock, for tests: "
+	        "it starts\n"
+	        "                      at 18:00 Paris that day, or at the RFC 3339 instant, "
+	        "and runs)\n"
+	        "       guichetd demo --db FILE [--transactions N] [--seed S]\n"
+	        "                      [--now YYYY-MM-DD|INSTANT]  (default: now)\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--unsent]  (nothing of the history sent to the bank yet)\n"
 	        "                      [--json] [--key-file FILE]\n"
@@ -118,6 +124,7 @@ usage(FILE *f)
 	        "them again)\n"
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
+	        "                      [--now YYYY-MM-DD|INSTANT]\n"
 	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
@@ -138,6 +145,20 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* --now: a day, "YYYY-MM-DD", is 18:00 in Paris that day (a demo's evening); or an RFC 3339
+ * instant, "2026-03-29T01:59:30+01:00". 0, or -1. */
+static int
+parse_now(const char *s, int64_t *t_us)
+{
+	int64_t day;
+
+	if (cal_date_parse(s, &day) == 0) {
+		*t_us = cal_business_day_start(day) + 18 * 3600 * CAL_US_PER_S;
+		return 0;
+	}
+	return cal_instant_parse(s, t_us);
 }
 
 static int
@@ -222,7 +243,9 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			o->seed = (uint64_t)v;
 			break;
 		case 'N':
-			o->now = optarg;
+			if (parse_now(optarg, &o->now_us) != 0)
+				goto bad;
+			o->now_pinned = true;
 			break;
 		case 'j':
 			o->json = true;
@@ -358,7 +381,6 @@ cmd_demo(const struct options *o)
 	struct demo_options d = {0};
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
-	int64_t day;
 	int rc;
 
 	d.transactions = o->transactions;
@@ -366,14 +388,8 @@ cmd_demo(const struct options *o)
 	d.json = o->json;
 	d.pspid = o->pspid;
 	d.unsent = o->unsent;
-	d.now_us = clock_now_us();
-	if (o->now != NULL) {
-		if (cal_date_parse(o->now, &day) != 0) {
-			fprintf(stderr, "guichetd: --now wants YYYY-MM-DD\n");
-			return EXIT_USAGE;
-		}
-		d.now_us = cal_business_day_start(day) + 18 * 3600 * CAL_US_PER_S;
-	}
+	/* The instant itself, not the clock running from it: the same --now, the same demo. */
+	d.now_us = o->now_pinned ? o->now_us : clock_now_us();
 	rc = open_db(o, true, &st, &keys);
 	if (rc == ST_OK)
 		rc = demo_create(st, keys, &d, stdout);
@@ -683,6 +699,8 @@ main(int argc, char **argv)
 		}
 		if (parse_options(argc, argv, 3, &o) != 0)
 			return EXIT_USAGE;
+		if (o.now_pinned)
+			clock_pin(o.now_us);
 		return cmd_batch_run(&o);
 	}
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
@@ -693,6 +711,8 @@ main(int argc, char **argv)
 	}
 	if (parse_options(argc, argv, 2, &o) != 0)
 		return EXIT_USAGE;
+	if (o.now_pinned)
+		clock_pin(o.now_us); /* before any thread starts */
 	if (crypto_init() != ST_OK) {
 		fprintf(stderr, "guichetd: libsodium failed to start\n");
 		return 1;

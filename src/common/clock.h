@@ -1,6 +1,10 @@
 /*
  * clock.h - the time of day, read in one place: microseconds since the epoch, UTC.
  * The domain never reads it: callers pass "now" to the rules.
+ *
+ * The clock may be pinned (`--now`, for tests and demos of a given day): it then starts at
+ * the instant given and runs from there at the speed of real time, so a server pinned to
+ * a DST night or a month's end lives through it as it would on that day.
  */
 #ifndef GUICHET_CLOCK_H
 #define GUICHET_CLOCK_H
@@ -8,5 +12,9 @@
 #include <stdint.h>
 
 int64_t clock_now_us(void);
+
+/* From now on, clock_now_us() is start_us plus the time elapsed since this call. Call it
+ * before any other thread starts (it is not synchronized). */
+void clock_pin(int64_t start_us);
 
 #endif

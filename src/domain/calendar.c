@@ -107,6 +107,19 @@ cal_business_day_start(int64_t day)
 	return day * CAL_US_PER_DAY - (int64_t)cal_paris_offset(guess) * CAL_US_PER_S;
 }
 
+int64_t
+cal_business_time(int64_t day, int secs_of_day)
+{
+	int64_t local = (day * 86400 + secs_of_day) * CAL_US_PER_S;
+
+	/* Read with the summer offset first, so that a repeated wall time gives the earlier
+	 * instant; then with the winter one. A wall time neither reading gives back is in the
+	 * hour skipped in spring: the winter reading shifts it forward by the gap. */
+	if (cal_paris_offset(local - 7200 * CAL_US_PER_S) == 7200)
+		return local - 7200 * CAL_US_PER_S;
+	return local - 3600 * CAL_US_PER_S;
+}
+
 static int
 digits(const char *s, int n, int *out)
 {
@@ -132,6 +145,35 @@ cal_date_parse(const char *s, int64_t *day)
 	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > cal_month_days(y, m))
 		return -1;
 	*day = cal_days_from_civil(y, m, d);
+	return 0;
+}
+
+int
+cal_instant_parse(const char *s, int64_t *t_us)
+{
+	char date[11];
+	int64_t day;
+	int hh, mm, ss, oh = 0, om = 0, sign = 0;
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	/* YYYY-MM-DDTHH:MM:SS then Z (20 bytes) or +HH:MM / -HH:MM (25 bytes) */
+	if ((len != 20 && len != 25) || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+		return -1;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (cal_date_parse(date, &day) != 0 || digits(s + 11, 2, &hh) || digits(s + 14, 2, &mm) ||
+	    digits(s + 17, 2, &ss) || hh > 23 || mm > 59 || ss > 59)
+		return -1;
+	if (len == 20 && s[19] != 'Z')
+		return -1;
+	if (len == 25) {
+		sign = s[19] == '+' ? 1 : s[19] == '-' ? -1 : 0;
+		if (sign == 0 || s[22] != ':' || digits(s + 20, 2, &oh) || digits(s + 23, 2, &om) ||
+		    oh > 23 || om > 59)
+			return -1;
+	}
+	*t_us = (day * 86400 + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60)) *
+	        CAL_US_PER_S;
 	return 0;
 }
 

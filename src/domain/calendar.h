@@ -39,8 +39,21 @@ int64_t cal_business_day(int64_t t_us);
 /* The UTC instant at which the Europe/Paris day starts (00:00 local). */
 int64_t cal_business_day_start(int64_t day);
 
+/* The UTC instant of the Europe/Paris wall time day + secs_of_day (0..86399): what a Paris
+ * clock time means on that day, e.g. the daily télécollecte at 22:00, which is 21:00 UTC on
+ * the spring day and 20:00 on the autumn one, not 22:00 after the day's start. A wall time that
+ * happens twice (02:00-02:59 on the autumn day) gives the earlier instant, still in summer
+ * time; one that never happens (02:00-02:59 on the spring day) is shifted forward by the
+ * gap: 02:30 is 01:30 UTC, which shows as 03:30. */
+int64_t cal_business_time(int64_t day, int secs_of_day);
+
 /* Parses "YYYY-MM-DD" (a real date, years 1970..9999) into *day. Returns 0 or -1. */
 int cal_date_parse(const char *s, int64_t *day);
+
+/* Parses an RFC 3339 instant to the second, "2026-03-29T01:59:30Z" or with an offset,
+ * "2026-03-29T03:00:00+02:00" (a real date and time, no leap second, no fraction), into
+ * *t_us. Returns 0 or -1. */
+int cal_instant_parse(const char *s, int64_t *t_us);
 
 /* Writes "YYYY-MM-DD" into out (11 bytes). */
 void cal_date_format(int64_t day, char out[11]);

@@ -26,16 +26,24 @@ struct scheduler {
 	int64_t last_day; /* the last day settled by this process */
 };
 
-static void
+/* Runs the day's télécollecte when its Paris time has come and this process has not run it
+ * yet. Returns how long to wait before the next look, in µs: until the next run is due, at
+ * most CHECK_EVERY_S (the clock may move under it: a pinned clock, NTP). */
+static int64_t
 maybe_run(struct scheduler *s)
 {
 	int64_t now = clock_now_us();
 	int64_t day = cal_business_day(now);
-	int64_t due = cal_business_day_start(day) + (int64_t)s->minute * 60 * CAL_US_PER_S;
+	/* The Paris wall time on that day: 22:00 is 20:00 UTC on the spring day, 21:00 on the
+	 * autumn one (calendar.h), not 22:00 after the day's start. */
+	int64_t due = cal_business_time(day, s->minute * 60);
+	int64_t wait = CHECK_EVERY_S * CAL_US_PER_S;
 	int rc;
 
-	if (day == s->last_day || now < due)
-		return;
+	if (day == s->last_day)
+		due = cal_business_time(day + 1, s->minute * 60);
+	if (now < due)
+		return due - now < wait ? due - now : wait;
 	log_info("event=settlement_start day=%lld", (long long)day);
 	rc = settlement_run(s->st, day, now, s->bank_dir, NULL);
 	if (rc == ST_OK) {
@@ -45,6 +53,7 @@ maybe_run(struct scheduler *s)
 		log_error("event=settlement_failed day=%lld rc=%d hint=\"tried again shortly\"",
 		          (long long)day, rc);
 	}
+	return wait;
 }
 
 static void *
@@ -55,9 +64,12 @@ scheduler_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
-		maybe_run(s);
+		int64_t wait_us = maybe_run(s);
+
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += CHECK_EVERY_S;
+		wait_us += until.tv_nsec / 1000;
+		until.tv_sec += (time_t)(wait_us / 1000000);
+		until.tv_nsec = (long)(wait_us % 1000000) * 1000;
 		pthread_mutex_lock(&s->lock);
 		if (!s->stop)
 			pthread_cond_timedwait(&s->wake, &s->lock, &until);

@@ -3,6 +3,11 @@
 // happens), one headless Debian Chromium (/usr/bin/chromium) driven by playwright-core, which
 // never downloads a browser, and the helpers below. run.mjs is the entry point.
 //
+// No test depends on the day it runs: the demo, the server (`--now`) and every browser context
+// (Playwright's clock) run on one pinned clock, which starts at E2E_NOW (an RFC 3339 instant;
+// default below, `real` for the machine's clock) and runs at the speed of real time. What a test
+// compares with the server's dates comes from now() and parisDay(), never from Date.now().
+//
 // Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium),
 // E2E_OUT (default test-results/e2e: each page visited is saved there as a PNG, and the PNGs of
 // the previous run there are removed first; two runs at once each need their own). The server is stopped with
@@ -24,6 +29,30 @@ export const GUICHETD = path.resolve(ROOT, process.env.GUICHETD || 'build/src/gu
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = path.resolve(ROOT, process.env.E2E_OUT || path.join('test-results', 'e2e'));
 export const NEW_PASSWORD = 'Guichet e2e 2026 passphrase';
+// The last afternoon of a year: a month's end and a year's end for every date the pages show.
+const E2E_NOW = process.env.E2E_NOW || '2026-12-31T16:00:00+01:00';
+// The pinned clock's lead on this machine's, in ms; null on the machine's clock.
+let offset = E2E_NOW === 'real' ? null : Date.parse(E2E_NOW) - Date.now();
+assert.ok(offset === null || !Number.isNaN(offset), `E2E_NOW is not an instant: ${E2E_NOW}`);
+
+/** The server's time (ms since the epoch). */
+export function now() {
+  return Date.now() + (offset ?? 0);
+}
+
+/** The server's date in Paris, plus days, as YYYY-MM-DD. */
+export function parisDay(plus = 0) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date(now() + plus * 86400000));
+}
+
+/** The --now option of a guichetd command run at the server's time (RFC 3339, to the second,
+ * rounded up). pin: the server starts on it, and now() follows that second exactly. */
+export function clockArgs({ pin = false } = {}) {
+  if (offset === null) return [];
+  const t = Math.ceil(now() / 1000) * 1000;
+  if (pin) offset = t - Date.now();
+  return ['--now', `${new Date(t).toISOString().slice(0, 19)}Z`];
+}
 
 let tmp;
 let server;
@@ -56,7 +85,12 @@ async function waitHealthy(url, deadline) {
     if (serverExit) throw new Error(`guichetd exited (${serverExit.code}): ${readLog()}`);
     try {
       const r = await fetch(`${url}/healthz`);
-      if (r.ok) return;
+      if (r.ok) {
+        // The server's clock, read before now: now() is never ahead of it (it pinned its
+        // clock a moment after it was started).
+        if (offset !== null) offset = Date.parse((await r.json()).time) - Date.now();
+        return;
+      }
     } catch {
       // not listening yet
     }
@@ -143,7 +177,7 @@ before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM} (scripts/bootstrap installs chromium)`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'guichet-e2e-'));
   const db = path.join(tmp, 'guichet.db');
-  const made = spawnSync(GUICHETD, ['demo', '--db', db, '--transactions', '50', '--json'], {
+  const made = spawnSync(GUICHETD, ['demo', '--db', db, '--transactions', '50', '--json', ...clockArgs({ pin: true })], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 60000,
@@ -157,7 +191,7 @@ before(async () => {
   // From the repository's root, so the default --www (www) is this repository's UI.
   server = spawn(
     GUICHETD,
-    ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--batch-time', 'off', '--spool', path.join(tmp, 'spool')],
+    ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--batch-time', 'off', '--spool', path.join(tmp, 'spool'), ...clockArgs({ pin: true })],
     { cwd: ROOT, stdio: ['ignore', log, log] },
   );
   server.once('exit', (code, signal) => {
@@ -171,6 +205,15 @@ before(async () => {
     // Root (CI, containers) cannot use Chromium's sandbox.
     chromiumSandbox: typeof process.getuid === 'function' && process.getuid() !== 0,
   });
+  // Every context the tests open gets the server's clock, ticking from its time.
+  if (offset !== null) {
+    const plainContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await plainContext(options);
+      await context.clock.install({ time: now() });
+      return context;
+    };
+  }
 });
 
 after(async () => {

@@ -3,6 +3,13 @@
 The server binary comes from $GUICHETD (default build/src/guichetd). Each test module gets
 its own database with the demo data and its own server; its log is kept and checked for
 secrets when the server stops.
+
+No test depends on the day it runs: the demo and the server run on a pinned clock
+(`--now`), which starts at $GUICHET_TEST_NOW (an RFC 3339 instant; default below) and runs
+at the speed of real time, across restarts too. `make check` runs the suite under two such
+clocks; GUICHET_TEST_NOW=real runs it on the machine's clock. What a test compares with the
+server's dates comes from the server's clock (Server.now, Server.paris_day), never from
+time.time(). test_server.py::test_on_todays_date runs on today's date on purpose.
 """
 import base64
 import contextlib
@@ -10,6 +17,7 @@ import glob
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import signal
@@ -19,6 +27,8 @@ import struct
 import subprocess
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -35,6 +45,16 @@ TEST_CARDS = [
 ]
 
 
+PARIS = ZoneInfo('Europe/Paris')
+# A Friday afternoon in November, a day on which the demo once came out one transaction short.
+TEST_NOW = os.environ.get('GUICHET_TEST_NOW', '2026-11-20T14:30:00+01:00')
+
+
+def rfc3339(t):
+    """The RFC 3339 form, to the second (rounded up), of t seconds since the epoch."""
+    return datetime.fromtimestamp(math.ceil(t), timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -48,16 +68,23 @@ def sign(key_hex, message):
 
 
 class Server:
-    def __init__(self, tmp, transactions=200, env=None):
+    def __init__(self, tmp, transactions=200, env=None, now=TEST_NOW):
+        """now: the instant (RFC 3339) the server's clock starts at, 'real' for the
+        machine's clock."""
         self.tmp = tmp
         self.db = os.path.join(tmp, 'guichet.db')
+        # The server's clock is the test's plus offset seconds; None: the machine's.
+        self.offset = None
+        if now != 'real':
+            self.offset = datetime.fromisoformat(now.replace('Z', '+00:00')).timestamp() \
+                - time.time()
         self.env = dict(os.environ, **(env or {}))
         self.env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0')
         self.env.setdefault('LSAN_OPTIONS', 'suppressions=' + os.path.join(
             os.path.dirname(os.path.abspath(__file__)), 'lsan.supp'))
         self.env.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1')
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
-                              str(transactions), '--seed', '7', '--json'],
+                              str(transactions), '--seed', '7', '--json', *self.pin()],
                              capture_output=True, text=True, env=self.env, timeout=120)
         assert out.returncode == 0, out.stderr
         self.demo = json.loads(out.stdout)
@@ -78,13 +105,15 @@ class Server:
             [GUICHETD, 'serve', '--db', self.db, '--listen', f'127.0.0.1:{self.port}',
              '--spool', os.path.join(self.tmp, 'spool'),
              # No daily settlement under the tests' feet, unless a test asks for it.
-             *(() if '--batch-time' in extra else ('--batch-time', 'off')), *extra],
+             *(() if '--batch-time' in extra else ('--batch-time', 'off')),
+             *self.pin(), *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
-                if requests.get(self.base + '/healthz', timeout=1,
-                                verify=self.verify).status_code == 200:
+                r = requests.get(self.base + '/healthz', timeout=1, verify=self.verify)
+                if r.status_code == 200:
+                    self.sync(r.json()['time'])
                     return self
             except requests.ConnectionError:
                 pass
@@ -104,12 +133,53 @@ class Server:
         self.proc = None
         return rc
 
+    def pin(self):
+        """The --now option that starts the demo or the server on the server's clock (none
+        on the machine's clock); the offset follows the second it rounds to, so Server.now
+        stays the server's time to the millisecond across restarts."""
+        if self.offset is None:
+            return ()
+        t = math.ceil(time.time() + self.offset)
+        self.offset = t - time.time()
+        return ('--now', rfc3339(t))
+
+    def sync(self, server_time):
+        """Takes the server's clock from its /healthz time, just read: the process pinned
+        its clock a moment after it was started. The time was read before now, so Server.now
+        is never ahead of the server's clock, behind it by a round trip at most."""
+        if self.offset is not None:
+            self.offset = datetime.fromisoformat(server_time.replace('Z', '+00:00')).timestamp() \
+                - time.time()
+
+    def clock(self):
+        """The --now option that runs another command (batch run) at the server's time."""
+        return () if self.offset is None else ('--now', rfc3339(self.now()))
+
+    def set_clock(self, instant):
+        """Moves the server's clock to instant (RFC 3339) from its next start (a stopped
+        server: what a restart on another day looks like)."""
+        assert self.proc is None, 'stop the server first'
+        self.offset = datetime.fromisoformat(instant.replace('Z', '+00:00')).timestamp() \
+            - time.time()
+
+    def now(self):
+        """The server's time, in seconds since the epoch."""
+        return time.time() + (self.offset or 0)
+
+    def now_us(self, plus_s=0):
+        return int((self.now() + plus_s) * 1e6)
+
+    def paris_day(self, plus=0):
+        """The server's date in Paris, plus days, as YYYY-MM-DD."""
+        return (datetime.fromtimestamp(self.now(), PARIS).date() +
+                timedelta(days=plus)).isoformat()
+
     def add_brand(self, pspid, transactions=0, seed=None):
         """Writes a second demo brand (account id pspid) into this server's database, before
         it starts; returns the demo's JSON of it (its users, shops)."""
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
                               str(transactions), *(('--seed', str(seed)) if seed else ()),
-                              '--pspid', pspid, '--json'],
+                              '--pspid', pspid, '--json', *self.pin()],
                              capture_output=True, text=True, env=self.env, timeout=60)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
@@ -158,11 +228,14 @@ def q(srv, sql, args=()):
         return db.execute(sql, args).fetchall()
 
 
-def totp(secret, at=None, offset=0):
+def totp(secret, at, offset=0):
     """The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of a base32 secret at the instant at
-    (now by default), offset time steps away: computed here, apart from the server's code."""
+    (seconds; a Server: its clock's now), offset time steps away: computed here, apart from
+    the server's code."""
     key = base64.b32decode(secret + '=' * (-len(secret) % 8))
-    counter = int((time.time() if at is None else at) // 30) + offset
+    if isinstance(at, Server):
+        at = at.now()
+    counter = int(at // 30) + offset
     mac = hmac.new(key, struct.pack('>Q', counter), hashlib.sha1).digest()
     o = mac[-1] & 15
     return '%06d' % ((struct.unpack('>I', mac[o:o + 4])[0] & 0x7fffffff) % 1000000)

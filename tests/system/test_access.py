@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, q, spooled_code, totp
+from conftest import GUICHETD, TEST_NOW, Server, q, spooled_code, totp
 from test_signin import NEW_PASSWORD, password_of, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -118,7 +118,12 @@ ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
 
 
 def today(plus=0):
-    return (datetime.now(ZoneInfo('Europe/Paris')) + timedelta(days=plus)).strftime('%Y-%m-%d')
+    """The Paris date the servers' clocks start at, plus days: for periods set when the
+    module loads, wide enough that the minutes a run takes do not matter."""
+    return (datetime.fromisoformat(TEST_NOW.replace('Z', '+00:00')).astimezone(
+        ZoneInfo('Europe/Paris')) + timedelta(days=plus)).strftime('%Y-%m-%d') \
+        if TEST_NOW != 'real' else \
+        (datetime.now(ZoneInfo('Europe/Paris')) + timedelta(days=plus)).strftime('%Y-%m-%d')
 
 
 @functools.lru_cache(maxsize=1)
@@ -257,7 +262,7 @@ def sent_debit(srv):
     taken = srv.__dict__.setdefault('refunded', set())
     for (tid,) in q(srv, 'SELECT id FROM txn WHERE brand_id = 1 AND acq = 3 AND type = 0 '
                          "AND status = 0 AND amount_current > 100 AND accepted_at > "
-                         "(strftime('%s', 'now') - 60 * 86400) * 1000000 ORDER BY id DESC"):
+                         "? ORDER BY id DESC", (srv.now_us(-60 * 86400),)):
         if tid not in taken:
             taken.add(tid)
             return tid
@@ -272,7 +277,7 @@ def sf_off(srv, u):
         return
     body = {'password': u.password}
     if method == 'totp':
-        body['code'] = totp(srv.sf_secrets[u.login], offset=1)
+        body['code'] = totp(srv.sf_secrets[u.login], srv, offset=1)
     r = u.call('POST', '/bo/api/me/second-factor/disable', body)
     assert r.status_code == 200, r.text
 
@@ -315,7 +320,7 @@ def sf_confirm_body(srv, u):
     r = u.call('POST', '/bo/api/me/second-factor/totp', {})
     assert r.status_code == 200, r.text
     srv.sf_secrets[u.login] = r.json()['secret']
-    return {'code': totp(r.json()['secret']), 'password': u.password}
+    return {'code': totp(r.json()['secret'], srv), 'password': u.password}
 
 
 def sf_disable_body(srv, u):
@@ -381,7 +386,7 @@ def plan(srv, route, profile, walk):
             sf_disable_body(srv, srv.users[profile]) if walk
             else {'password': 'x', 'code': '000000'}),
         'GET /bo/api/tree': lambda: ('/bo/api/tree', None),
-        'GET /bo/api/stats': lambda: (f'/bo/api/stats?from={today(-30)}&to={today()}', None),
+        'GET /bo/api/stats': lambda: (f'/bo/api/stats?from={srv.paris_day(-30)}&to={srv.paris_day()}', None),
         'GET /bo/api/transactions': lambda: (f'{txn}?{WIDE}', None),
         'GET /bo/api/transactions/export': lambda: (f'{txn}/export?format=csv&{WIDE}', None),
         'GET /bo/api/transactions/{id}': lambda: (f'{txn}/{tid}', None),
@@ -547,8 +552,8 @@ def foreign(acc):
                     email='leak@otherbrand.example')
         assert r.status_code == 201, r.text
         refs.append(ref)
-    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', acc.db, '--date', today(5),
-                          '--spool', os.path.join(acc.tmp, 'spool')], capture_output=True,
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', acc.db, '--date', acc.paris_day(5),
+                          '--spool', os.path.join(acc.tmp, 'spool'), *acc.clock()], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
 
@@ -782,7 +787,7 @@ def test_no_list_search_or_export_shows_another_brand(acc, foreign):
 def test_statistics_do_not_move_with_another_brand(acc, foreign):
     """The first brand's figures stay the same while the second brand takes payments and
     settles; the second brand's own figures move (so the payments counted)."""
-    period = f'from={today(-400)}&to={today(5)}'
+    period = f'from={acc.paris_day(-400)}&to={acc.paris_day(5)}'
     mine = acc.users['consultation']
     theirs = acc.other_admin
     before = mine.call('GET', f'/bo/api/stats?{period}').json()
@@ -793,8 +798,8 @@ def test_statistics_do_not_move_with_another_brand(acc, foreign):
         r = acc.pay(amount=5000 + i, shop=acc.other['shops'][i % 3],
                     order_ref=f'{OTHER}-STATS-{i}')
         assert r.status_code == 201 and r.json()['status'] == 'accepted', r.text
-    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', acc.db, '--date', today(5),
-                          '--spool', os.path.join(acc.tmp, 'spool')], capture_output=True,
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', acc.db, '--date', acc.paris_day(5),
+                          '--spool', os.path.join(acc.tmp, 'spool'), *acc.clock()], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert mine.call('GET', f'/bo/api/stats?{period}').json() == before
@@ -805,7 +810,7 @@ def test_statistics_do_not_move_with_another_brand(acc, foreign):
     # And the first brand's count is its own daily roll-ups', while the second brand has
     # some in the period too.
     epoch = datetime(1970, 1, 1).date()
-    first, last = ((datetime.strptime(today(d), '%Y-%m-%d').date() - epoch).days
+    first, last = ((datetime.strptime(acc.paris_day(d), '%Y-%m-%d').date() - epoch).days
                    for d in (-400, 5))
     counts = dict(q(acc, 'SELECT brand_id, sum(count) FROM stats_daily WHERE day BETWEEN ? AND ? '
                          'GROUP BY brand_id', (first, last)))

@@ -6,8 +6,6 @@ import random
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,14 +15,10 @@ from test_signin import ready_user
 CARDS = ('4111111111111111', '5555555555554444', '378282246310005', '4970100000000006')
 
 
-def today(plus=0):
-    return (datetime.now(ZoneInfo('Europe/Paris')) + timedelta(days=plus)).strftime('%Y-%m-%d')
-
-
 def batch_run(srv, date, check=True):
     out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', date, '--spool',
-                          os.path.join(srv.tmp, 'spool')], capture_output=True, text=True,
-                         timeout=120)
+                          os.path.join(srv.tmp, 'spool'), *srv.clock()], capture_output=True,
+                         text=True, timeout=120)
     if check:
         assert out.returncode == 0, out.stderr
     return out
@@ -48,7 +42,7 @@ def pay_some(srv, n):
 
 def test_batch_run_while_the_server_runs(srv):
     ids = pay_some(srv, 12)
-    out = batch_run(srv, today())
+    out = batch_run(srv, srv.paris_day())
     assert 'batch ' in out.stdout
     # Shops 1999888/001 and 1999889/001 settle the same day; 1999888/002 defers 2 days.
     sent = {r[0] for r in q(srv, 'SELECT id FROM txn WHERE acq = 3 AND batch_id IS NOT NULL')}
@@ -57,11 +51,11 @@ def test_batch_run_while_the_server_runs(srv):
     assert all(r[0] == 1 for r in q(srv, 'SELECT count(DISTINCT batch_id) FROM txn '
                                          'WHERE batch_id IS NOT NULL GROUP BY contract_id'))
     # Idempotent: nothing more today.
-    again = batch_run(srv, today())
+    again = batch_run(srv, srv.paris_day())
     assert 'batch ' not in again.stdout.replace('batch run', '')
     assert q(srv, 'SELECT count(*) FROM batch')[0][0] == len(
         q(srv, 'SELECT DISTINCT contract_id FROM txn WHERE acq = 3'))
-    batch_run(srv, today(2))
+    batch_run(srv, srv.paris_day(2))
     assert q(srv, 'SELECT count(*) FROM txn WHERE acq = 2')[0][0] == 0
     # One history line per transaction sent; a bank file per batch.
     assert q(srv, "SELECT max(n) FROM (SELECT count(*) n FROM txn_history WHERE action = "
@@ -76,9 +70,9 @@ def test_batch_run_while_the_server_runs(srv):
 
 def test_batch_journal_and_its_transactions(srv):
     pay_some(srv, 6)
-    batch_run(srv, today())
+    batch_run(srv, srv.paris_day())
     s, csrf = ready_user(srv, 'demo.consultation')
-    r = s.get(srv.base + f'/bo/api/batches?from={today()}&to={today()}')
+    r = s.get(srv.base + f'/bo/api/batches?from={srv.paris_day()}&to={srv.paris_day()}')
     assert r.status_code == 200, r.text
     items = r.json()['items']
     assert items and r.json()['next'] is None
@@ -101,7 +95,7 @@ def test_batch_journal_and_its_transactions(srv):
             assert rec['net_amount'] + rec['commission'] == t['amount_current']
             assert rec['reconciled_at'] >= b['created_at']
     # The journal's filters (Vision manual §5.1.1).
-    base = f'/bo/api/batches?from={today()}&to={today()}'
+    base = f'/bo/api/batches?from={srv.paris_day()}&to={srv.paris_day()}'
     b = items[0]
     for filt, keep in ((f"contract={b['contract']}", lambda x: x['contract'] == b['contract']),
                        (f"rang={b['rang']}", lambda x: x['rang'] == b['rang']),
@@ -116,11 +110,11 @@ def test_batch_journal_and_its_transactions(srv):
     for bad in ('status=open', 'rang=1', 'number=x', 'amount=gt:1', 'order_ref=x'):
         assert s.get(srv.base + base + '&' + bad).status_code == 400, bad
     assert s.get(srv.base + '/bo/api/batches').status_code == 400
-    assert s.get(srv.base + f'/bo/api/batches?from={today()}&to={today()}&type=debit').status_code == 400
+    assert s.get(srv.base + f'/bo/api/batches?from={srv.paris_day()}&to={srv.paris_day()}&type=debit').status_code == 400
     # The export: the journal's rows in the user's columns (here the default), CSV and TXT.
     import csv
     import io
-    r = s.get(srv.base + f'/bo/api/batches/export?format=csv&from={today()}&to={today()}')
+    r = s.get(srv.base + f'/bo/api/batches/export?format=csv&from={srv.paris_day()}&to={srv.paris_day()}')
     assert r.status_code == 200 and 'filename="batches.csv"' in r.headers['Content-Disposition']
     rows = list(csv.DictReader(io.StringIO(r.content.decode('utf-8'), newline='')))
     assert len(rows) == len(items)
@@ -132,14 +126,14 @@ def test_batch_journal_and_its_transactions(srv):
     r = s.patch(srv.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': csrf},
                 json={'columns': {'batches': ['total', 'number', 'file_name']}})
     assert r.status_code == 200, r.text
-    r = s.get(srv.base + f"/bo/api/batches/export?format=txt&from={today()}&to={today()}"
+    r = s.get(srv.base + f"/bo/api/batches/export?format=txt&from={srv.paris_day()}&to={srv.paris_day()}"
                          f"&contract={b['contract']}")
     lines = r.content.decode('utf-8').split('\r\n')[:-1]
     assert lines[0] == 'total\tnumber\tfile_name'
     assert [l.split('\t')[:2] for l in lines[1:]] == [
         [str(x['total']), str(x['number'])] for x in items if x['contract'] == b['contract']]
     for bad in ('format=xls', 'order_ref=x', 'limit=5', 'cursor=1.1'):
-        r = s.get(srv.base + f'/bo/api/batches/export?from={today()}&to={today()}&{bad}')
+        r = s.get(srv.base + f'/bo/api/batches/export?from={srv.paris_day()}&to={srv.paris_day()}&{bad}')
         assert r.status_code == 400, bad
     # The daily report goes through the outbox to the contract's report address.
     deadline = time.time() + 10
@@ -153,13 +147,13 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
     ids = pay_some(srv, 150)
     rng = random.Random(7)
     for _ in range(15):
-        p = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', today(2),
-                              '--spool', os.path.join(srv.tmp, 'spool')],
+        p = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', srv.paris_day(2),
+                              '--spool', os.path.join(srv.tmp, 'spool'), *srv.clock()],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, 0.03))
         p.send_signal(signal.SIGKILL)
         p.wait()
-    batch_run(srv, today(2))
+    batch_run(srv, srv.paris_day(2))
     rows = q(srv, 'SELECT id, acq, batch_id FROM txn')
     assert {r[0] for r in rows} == set(ids)
     assert all(r[1] == 3 and r[2] is not None for r in rows)

@@ -307,7 +307,7 @@ def test_generate_activate_use(hk):
     assert a.status_code == 200, a.text
     got = a.json()
     assert got['status'] == 'activated' and got['shop_id'] == sid and got['env'] == 'test'
-    act = time.time()
+    act = hk.now()
     exp = datetime.fromisoformat(got['expires_at'].replace('Z', '+00:00')).timestamp()
     assert abs(exp - (act + 365 * 86400)) < 120
     r = hk.api('POST', '/api/v1/payments', {'amount': 1}, shop=0, key=old)
@@ -366,7 +366,7 @@ def test_activation_refusals(hk):
     # Expired: 7 days after its creation.
     with sqlite3.connect(hk.db) as db:
         db.execute('UPDATE hmac_key SET token_expires_at = ? WHERE id = ?',
-                   (int(time.time() * 1e6) - 1, r.json()['id']))
+                   (hk.now_us() - 1, r.json()['id']))
     a = activate(hk, token)
     assert a.status_code == 404 and a.json()['error'] == 'unknown_token', a.text
     assert q(hk, 'SELECT status FROM hmac_key WHERE id = ?', (r.json()['id'],))[0][0] == 'created'
@@ -384,7 +384,7 @@ def active_key(hk, i):
 
 
 def test_notices(hk):
-    now = int(time.time() * 1e6)
+    now = hk.now_us()
     expired, soon, later = (active_key(hk, i) for i in range(3))
     with sqlite3.connect(hk.db) as db:
         db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now - DAY_US, expired))
@@ -420,7 +420,7 @@ def test_notices(hk):
 
 def test_expiry_mail_once(tmp_path):
     srv = Server(str(tmp_path), transactions=10)
-    now = int(time.time() * 1e6)
+    now = srv.now_us()
     with sqlite3.connect(srv.db) as db:
         key_id, shop_id = db.execute('SELECT id, shop_id FROM hmac_key ORDER BY id').fetchone()
         db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now - 1000, key_id))

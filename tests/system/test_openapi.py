@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import time
 import uuid
-import zoneinfo
 
 import pytest
 import yaml
@@ -294,27 +293,28 @@ def created(doc, server, **kw):
     return check(doc, server, 'POST', '/api/v1/payments', r)
 
 
-def paris_days_plus(days, before):
-    """The bank dates a payment made between before and now may get: Paris day + days."""
-    now = datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
+def paris_days_plus(server, days, before):
+    """The bank dates a payment made between before and the server's now may get: Paris day
+    + days."""
+    now = datetime.date.fromisoformat(server.paris_day())
     return {(d + datetime.timedelta(days=days)).isoformat() for d in (before, now)}
 
 
 def scenario_create(doc, server):
     for card in ('4111111111111111', '5555555555554444', '378282246310005'):
-        before = datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
+        before = datetime.date.fromisoformat(server.paris_day())
         p = created(doc, server, card=card)
         assert p['status'] == 'accepted' and p['acquirer_status'] == 'to_send'
         # The demo's first shop: contracts without deferral, sent to the bank today.
-        assert p['bank_date'] in paris_days_plus(0, before)
+        assert p['bank_date'] in paris_days_plus(server, 0, before)
     p = created(doc, server, card='4000000000000002')
     assert (p['status'], p['refusal_reason']) == ('refused', 'declined')
     p = created(doc, server, capture='manual')
     assert p['acquirer_status'] == 'awaiting_capture' and p['bank_date'] is None
-    before = datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
+    before = datetime.date.fromisoformat(server.paris_day())
     p = created(doc, server, deferral_days=3, customer_country='BE')
     assert p['customer_country'] == 'BE'
-    assert p['bank_date'] in paris_days_plus(3, before)
+    assert p['bank_date'] in paris_days_plus(server, 3, before)
     g = server.api('GET', f"/api/v1/payments/{p['id']}").json()
     assert g['bank_date'] == p['bank_date']
     body = dict(doc['paths']['/api/v1/payments']['post']['requestBody']['content']
@@ -356,7 +356,7 @@ def scenario_cancel(doc, server):
 def sent_debit(server, shop=0):
     """A demo debit of the shop that the télécollecte has sent, recent enough to refund."""
     s = server.shop(shop)
-    limit_us = int((time.time() - 70 * 86400) * 1e6)
+    limit_us = server.now_us(-70 * 86400)
     with sqlite3.connect(server.db) as db:
         row = db.execute(
             'SELECT txn.id FROM txn JOIN shop ON shop.id = txn.shop_id '
@@ -391,7 +391,11 @@ def scenario_health(doc, server):
     import requests
     r = requests.get(server.base + '/healthz', timeout=10)
     assert r.status_code == 200
-    assert check(doc, server, 'GET', '/healthz', r) == {'status': 'ok'}
+    h = check(doc, server, 'GET', '/healthz', r)
+    assert h['status'] == 'ok'
+    # The server's clock: the pinned one the tests run on.
+    at = datetime.datetime.fromisoformat(h['time'].replace('Z', '+00:00')).timestamp()
+    assert abs(at - server.now()) < 1
 
 
 SCENARIOS = {

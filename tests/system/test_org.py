@@ -163,8 +163,8 @@ def test_details_say_which_operations_the_user_may_do(org):
     c = get(org, f'/bo/api/transactions/{awaiting}').json()
     assert not any(c['operations'].values())  # consultation acts on nothing
     sent = q(org, 'SELECT id FROM txn WHERE brand_id = 1 AND acq = 3 AND type = 0 AND status = 0 '
-                  "AND amount_current > 0 AND accepted_at > (strftime('%s', 'now') - 60 * 86400) "
-                  '* 1000000 ORDER BY id DESC LIMIT 1')[0][0]
+                  "AND amount_current > 0 AND accepted_at > ? ORDER BY id DESC LIMIT 1",
+              (org.now_us(-60 * 86400),))[0][0]
     d = get(org, f'/bo/api/transactions/{sent}', profile='action').json()
     assert d['operations']['refund'] is True and d['operations']['cancel'] is False
     refused = org.pay(card='4000000000000002').json()['id']

@@ -6,7 +6,6 @@ import json
 import sqlite3
 import threading
 import uuid
-import zoneinfo
 
 import pytest
 
@@ -23,17 +22,13 @@ def count_idem(server):
         return db.execute('SELECT count(*) FROM idempotency').fetchone()[0]
 
 
-def paris_today():
-    return datetime.datetime.now(zoneinfo.ZoneInfo('Europe/Paris')).date()
-
-
 def bank_dates(server, deferral_days=None, shop=0):
     """The bank date of an auto capture, in the answer and in the details, and the Paris
     days the request ran between (a test running across midnight accepts either)."""
     extra = {} if deferral_days is None else {'deferral_days': deferral_days}
-    first = paris_today()
+    first = datetime.date.fromisoformat(server.paris_day())
     r = server.pay(shop=shop, **extra)
-    last = paris_today()
+    last = datetime.date.fromisoformat(server.paris_day())
     assert r.status_code == 201, r.text
     p = r.json()
     assert (p['status'], p['acquirer_status']) == ('accepted', 'to_send')

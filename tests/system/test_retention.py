@@ -74,8 +74,7 @@ def test_expired_idempotency_keys_go_fresh_ones_stay(server):
 def test_many_expired_keys_go_in_several_batches(server):
     """More rows than one batch (1,000): the job goes on at once until none is left."""
     (brand_id, shop_id), = db_exec(server, 'SELECT brand_id, id FROM shop ORDER BY id LIMIT 1')
-    now = db_exec(server, "SELECT CAST((julianday('now') - 2440587.5) * 86400000000 "
-                          "AS INTEGER)")[0][0]
+    now = server.now_us()
     tag = 'bulk-' + uuid.uuid4().hex + '-'
     with sqlite3.connect(server.db, timeout=10) as db:
         db.executemany('INSERT INTO idempotency VALUES (?, ?, ?, zeroblob(32), 201, ?, ?)',
@@ -124,7 +123,7 @@ def test_upgrade_blanks_unkeyed_digests(tmp_path):
         unkeyed = hashlib.blake2b(b'POST /api/v1/payments {...}', digest_size=32).digest()
         db.execute('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
                    (brand_id, shop_id, 'before-015', unkeyed, '{"id":"1"}',
-                    int(time.time() * 1e6)))
+                    srv.now_us()))
         with open(os.path.join(ROOT, 'sql', 'sqlite', '015_idempotency.sql')) as f:
             db.executescript(f.read())
         assert db.execute('SELECT request_digest FROM idempotency').fetchall() == [(bytes(32),)]

@@ -96,10 +96,10 @@ def new_user(srv, profile='consultation', node_id=None):
     return u
 
 
-def steady():
-    """Waits, when needed, until the current 30 s step has a few seconds left: a check made
-    about one step must not straddle two."""
-    while time.time() % 30 > 26:
+def steady(srv):
+    """Waits, when needed, until the server's current 30 s step has a few seconds left: a
+    check made about one step must not straddle two."""
+    while srv.now() % 30 > 26:
         time.sleep(0.5)
 
 
@@ -115,9 +115,9 @@ def enrol(u):
 def with_totp(srv, profile='consultation'):
     u = new_user(srv, profile)
     enrol(u)
-    steady()
+    steady(u.srv)
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
-               {'code': totp(u.secret), 'password': u.password})
+               {'code': totp(u.secret, u.srv), 'password': u.password})
     assert r.status_code == 200 and r.json() == {'method': 'totp'}, r.text
     return u
 
@@ -131,7 +131,7 @@ def forget_steps(u):
 
 def wrong_code(u):
     """A code none of the accepted steps gives."""
-    right = {totp(u.secret, offset=k) for k in (-2, -1, 0, 1, 2)} if u.secret else set()
+    right = {totp(u.secret, u.srv, offset=k) for k in (-2, -1, 0, 1, 2)} if u.secret else set()
     return next(c for c in ('000000', '111111', '222222', '333333') if c not in right)
 
 
@@ -175,12 +175,12 @@ def test_enrolment_gives_a_secret_its_uri_and_a_plain_svg_qr_code(sf):
     old = secret
     enrol(u)
     assert u.secret != old
-    steady()
+    steady(u.srv)
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
-               {'code': totp(old), 'password': u.password})
+               {'code': totp(old, u.srv), 'password': u.password})
     assert r.status_code == 422 and r.json()['error'] == 'bad_code', r.text
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
-               {'code': totp(u.secret), 'password': u.password})
+               {'code': totp(u.secret, u.srv), 'password': u.password})
     assert r.status_code == 200 and r.json() == {'method': 'totp'}
     assert u.call('GET', '/bo/api/me/second-factor').json() == {'method': 'totp',
                                                                 'pending_totp': False}
@@ -196,25 +196,25 @@ def test_confirmation_errors_and_no_enrolment_while_active(sf):
                {'code': '123456', 'password': u.password})
     assert r.status_code == 409 and r.json()['error'] == 'no_enrolment', r.text
     enrol(u)
-    steady()
+    steady(u.srv)
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
-               {'code': totp(u.secret), 'password': 'not-my-password-42'})
+               {'code': totp(u.secret, u.srv), 'password': 'not-my-password-42'})
     assert r.status_code == 422 and r.json()['error'] == 'bad_password', r.text
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
                {'code': wrong_code(u), 'password': u.password})
     assert r.status_code == 422 and r.json()['error'] == 'bad_code', r.text
-    r = u.call('POST', '/bo/api/me/second-factor/totp/confirm', {'code': totp(u.secret)})
+    r = u.call('POST', '/bo/api/me/second-factor/totp/confirm', {'code': totp(u.secret, u.srv)})
     assert r.status_code == 400 and r.json()['field'] == 'password'
     # Neither counted as a failed sign-in.
     assert q(sf, 'SELECT failed_attempts, locked FROM user WHERE id = ?', (u.id,)) == [(0, 0)]
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
-               {'code': totp(u.secret), 'password': u.password})
+               {'code': totp(u.secret, u.srv), 'password': u.password})
     assert r.status_code == 200, r.text
     # While it is on: no QR code, no other method, no second confirmation.
     for path, body in (('/bo/api/me/second-factor/totp', {}),
                        ('/bo/api/me/second-factor/email', {'password': u.password}),
                        ('/bo/api/me/second-factor/totp/confirm',
-                        {'code': totp(u.secret, offset=1), 'password': u.password})):
+                        {'code': totp(u.secret, u.srv, offset=1), 'password': u.password})):
         r = u.call('POST', path, body)
         assert r.status_code == 409 and r.json()['error'] == 'second_factor_active', (path,
                                                                                      r.text)
@@ -247,8 +247,8 @@ def test_sign_in_waits_for_the_code_and_lets_nothing_else_through(sf):
     r = u.call('POST', '/bo/api/session/second-factor/resend', {})
     assert r.status_code == 409 and r.json()['error'] == 'not_email', r.text
     old_csrf = u.csrf
-    steady()
-    r = u.give(totp(u.secret, offset=1))
+    steady(u.srv)
+    r = u.give(totp(u.secret, u.srv, offset=1))
     assert r.status_code == 200, r.text
     assert r.json()['next'] is None and r.json()['user']['login'] == u.login
     assert set(r.json()) == {'csrf', 'next', 'user'} and r.json()['csrf'] != old_csrf
@@ -259,7 +259,7 @@ def test_sign_in_waits_for_the_code_and_lets_nothing_else_through(sf):
                   headers={'X-CSRF-Token': old_csrf})
     assert r.status_code == 403 and r.json()['error'] == 'csrf'
     # The step is done: the routes of the step say so.
-    r = u.give(totp(u.secret, offset=1))
+    r = u.give(totp(u.secret, u.srv, offset=1))
     assert r.status_code == 409 and r.json()['error'] == 'no_second_factor'
 
 
@@ -272,8 +272,8 @@ def test_the_code_comes_before_the_password_change(sf):
     assert r.json()['next'] == 'second_factor'
     r = u.call('POST', '/bo/api/password', {'old': temp, 'new': 'Autre-Chemin-2031'})
     assert r.status_code == 403 and r.json()['error'] == 'second_factor'
-    steady()
-    r = u.give(totp(u.secret, offset=1))
+    steady(u.srv)
+    r = u.give(totp(u.secret, u.srv, offset=1))
     assert r.status_code == 200 and r.json()['next'] == 'change_password', r.text
 
 
@@ -281,17 +281,17 @@ def test_one_step_either_side_is_accepted_two_are_not_and_a_step_is_used_once(sf
     u = with_totp(sf)
     for offset in (-1, 1):
         forget_steps(u)
-        steady()
+        steady(u.srv)
         u.sign_in()
         for far in (-2, 2):
-            r = u.give(totp(u.secret, offset=far))
+            r = u.give(totp(u.secret, u.srv, offset=far))
             assert r.status_code == 401 and r.json()['error'] == 'bad_code', (far, r.text)
-        r = u.give(totp(u.secret, offset=offset))
+        r = u.give(totp(u.secret, u.srv, offset=offset))
         assert r.status_code == 200, (offset, r.text)
     # The step just used (+1), and any earlier one, never again.
     u.sign_in()
     for offset in (1, 0):
-        r = u.give(totp(u.secret, offset=offset))
+        r = u.give(totp(u.secret, u.srv, offset=offset))
         assert r.status_code == 401 and r.json()['error'] == 'bad_code', (offset, r.text)
     assert q(sf, 'SELECT failed_attempts FROM user WHERE id = ?', (u.id,)) == [(2,)]
 
@@ -317,8 +317,8 @@ def test_three_wrong_codes_lock_and_end_the_session(sf):
     r = admin_call(sf, 'POST', f'/bo/api/users/{u.id}/unlock')
     assert r.status_code == 200, r.text
     assert u.sign_in().json()['next'] == 'second_factor'
-    steady()
-    r = u.give(totp(u.secret, offset=1))
+    steady(u.srv)
+    r = u.give(totp(u.secret, u.srv, offset=1))
     assert r.status_code == 200 and r.json()['next'] is None, r.text
     assert q(sf, 'SELECT failed_attempts, locked FROM user WHERE id = ?', (u.id,)) == [(0, 0)]
 
@@ -409,15 +409,15 @@ def test_a_lock_meanwhile_ends_the_waiting_session(sf):
 
 def test_the_user_turns_it_off(sf):
     u = with_totp(sf)
-    steady()
+    steady(u.srv)
     for body, code in (({'password': u.password}, 'bad_code'),
-                       ({'password': 'not-my-password-42', 'code': totp(u.secret, offset=1)},
+                       ({'password': 'not-my-password-42', 'code': totp(u.secret, u.srv, offset=1)},
                         'bad_password'),
                        ({'password': u.password, 'code': wrong_code(u)}, 'bad_code')):
         r = u.call('POST', '/bo/api/me/second-factor/disable', body)
         assert r.status_code == 422 and r.json()['error'] == code, (body, r.text)
     r = u.call('POST', '/bo/api/me/second-factor/disable',
-               {'password': u.password, 'code': totp(u.secret, offset=1)})
+               {'password': u.password, 'code': totp(u.secret, u.srv, offset=1)})
     assert r.status_code == 200 and r.json() == {'method': None}, r.text
     assert u.call('GET', '/bo/api/me/second-factor').json() == {'method': None,
                                                                 'pending_totp': False}
@@ -492,8 +492,8 @@ def test_a_restart_keeps_the_pending_step(sf):
     assert who.status_code == 200 and who.json()['next'] == 'second_factor', who.text
     r = u.call('GET', '/bo/api/me')
     assert r.status_code == 403 and r.json()['error'] == 'second_factor'
-    steady()
-    r = u.give(totp(u.secret, offset=1))
+    steady(u.srv)
+    r = u.give(totp(u.secret, u.srv, offset=1))
     assert r.status_code == 200 and r.json()['next'] is None, r.text
     # The completed step survives the next restart too.
     assert sf.stop() == 0

@@ -56,6 +56,34 @@ def test_demo_json_contract(tmp_path):
         assert all(h.startswith('$argon2id$') for h in hashes)
 
 
+def test_on_todays_date(tmp_path):
+    """On purpose, the one test on the machine's clock: the demo and the server on today's
+    date, whatever it is (every other test runs on a pinned clock, conftest.py)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def paris_today():
+        return datetime.now(ZoneInfo('Europe/Paris')).date().isoformat()
+
+    srv = Server(str(tmp_path), transactions=500, now='real')
+    first_day = paris_today()
+    with sqlite3.connect(srv.db) as db:
+        assert db.execute('SELECT count(*) FROM txn WHERE parent_id IS NULL').fetchone()[0] == 500
+        newest = db.execute('SELECT max(created_at) FROM txn').fetchone()[0]
+    assert newest <= time.time() * 1e6
+    srv.start()
+    try:
+        p = srv.pay().json()
+        assert p['status'] == 'accepted'
+        # The demo's first shop settles the same day: today, in Paris (either side of a
+        # midnight the test ran across).
+        assert p['bank_date'] in (first_day, paris_today())
+        created = datetime.fromisoformat(p['created_at'].replace('Z', '+00:00')).timestamp()
+        assert abs(created - time.time()) < 60
+    finally:
+        assert srv.stop() == 0
+
+
 def test_demo_is_deterministic(tmp_path):
     rows = []
     for name in ('a', 'b'):
@@ -102,6 +130,9 @@ def test_plain_http_only_on_loopback(tmp_path):
 @pytest.mark.parametrize('args', [
     ['serve', '--db'], ['serve', '--loops', 'x'], ['demo', '--transactions', '-1'],
     ['demo', '--seed', 'abc'], ['nothing'], ['serve', '--listen', 'nonsense', '--db', 'x.db'],
+    ['serve', '--now', 'today'], ['serve', '--now', '2026-02-30'],
+    ['demo', '--now', '2026-03-29T02:30:00'], ['demo', '--now', '2026-03-29T24:00:00Z'],
+    ['batch', 'run', '--date', '2026-03-29', '--now', '2026-03-29T10:00:00.5Z'],
 ])
 def test_bad_command_lines(tmp_path, args):
     out = subprocess.run([GUICHETD, *args], capture_output=True, text=True, cwd=tmp_path,
@@ -386,3 +417,4 @@ def test_concurrent_load_on_every_loop(tmp_path):
     assert srv.stop() == 0
     with sqlite3.connect(srv.db) as db:
         assert db.execute('SELECT count(*) FROM txn').fetchone()[0] == 1200
+

@@ -313,13 +313,13 @@ def test_expired_password_and_new_terms(tmp_path):
         # 90 days: day 90 still fine, day 90 + 1 s expired.
         with sqlite3.connect(srv.db) as db:
             db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
-                       (int((time.time() - 90 * 86400 + 60) * 1e6),))
+                       (srv.now_us(-90 * 86400 + 60),))
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
         assert r.json()['next'] is None
         s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': r.json()['csrf']})
         with sqlite3.connect(srv.db) as db:
             db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
-                       (int((time.time() - 90 * 86400 - 1) * 1e6),))
+                       (srv.now_us(-90 * 86400 - 1),))
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
         assert r.json()['next'] == 'change_password'
     finally:
@@ -376,7 +376,7 @@ def test_a_restart_keeps_the_steps_still_to_do(tmp_path):
     assert srv.stop() == 0
     with sqlite3.connect(srv.db) as db:
         db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
-                   (int((time.time() - 91 * 86400) * 1e6),))
+                   (srv.now_us(-91 * 86400),))
     srv.start()
     try:
         for s, step in ((terms, 'accept_terms'), (expired, 'change_password')):
@@ -429,7 +429,7 @@ def test_password_expiry_reaches_live_sessions(tmp_path):
         # The password turns 90 days old 4 s from now, while the session is live.
         with sqlite3.connect(srv.db) as db:
             db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
-                       (int((time.time() - 90 * 86400 + 4) * 1e6),))
+                       (srv.now_us(-90 * 86400 + 4),))
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
         assert r.json()['next'] is None
         assert s.get(srv.base + STATS).status_code == 200

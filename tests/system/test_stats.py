@@ -70,13 +70,8 @@ def rounded_mean(total, count):
     return (2 * total + count) // (2 * count) if count else 0
 
 
-def today():
-    return datetime.now(PARIS).strftime('%Y-%m-%d')
-
-
 def test_thirteen_months_match_the_raw_rows(st):
-    from datetime import timedelta
-    frm, to = (datetime.now(PARIS) - timedelta(days=400)).strftime('%Y-%m-%d'), today()
+    frm, to = st.paris_day(-400), st.paris_day()
     got = stats(st, frm, to)
     count, turnover, by, daily = expected(st, frm, to)
     assert (got['count'], got['turnover']) == (count, turnover)
@@ -98,10 +93,10 @@ def test_thirteen_months_match_the_raw_rows(st):
 
 
 def test_every_change_moves_the_roll_ups(st):
-    base = stats(st, today(), today())
+    base = stats(st, st.paris_day(), st.paris_day())
 
     def delta():
-        now = stats(st, today(), today())
+        now = stats(st, st.paris_day(), st.paris_day())
         return now['count'] - base['count'], now['turnover'] - base['turnover']
 
     st.pay(amount=1000)                                  # debit to send: counts
@@ -116,16 +111,16 @@ def test_every_change_moves_the_roll_ups(st):
     assert delta() == (3, 3200)
     st.api('POST', f"/api/v1/payments/{c['id']}/cancel")  # cancelled: out again
     assert delta() == (2, 2500)
-    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', st.db, '--date', today(),
-                          '--spool', os.path.join(st.tmp, 'spool')], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', st.db, '--date', st.paris_day(),
+                          '--spool', os.path.join(st.tmp, 'spool'), *st.clock()],
+                         capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert delta() == (2, 2500)                          # sent: still counts, once
     st.api('POST', f"/api/v1/payments/{m['id']}/refund", {'amount': 400})
     assert delta() == (3, 2100)                          # a refund: counts, subtracts
     # And the whole still matches the raw rows.
-    count, turnover, _, _ = expected(st, today(), today())
-    assert (stats(st, today(), today())['count'], stats(st, today(), today())['turnover']) == (
+    count, turnover, _, _ = expected(st, st.paris_day(), st.paris_day())
+    assert (stats(st, st.paris_day(), st.paris_day())['count'], stats(st, st.paris_day(), st.paris_day())['turnover']) == (
         count, turnover)
 
 

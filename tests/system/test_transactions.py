@@ -262,7 +262,7 @@ def test_send_and_refund_of_a_sent_payment(tx):
     with sqlite3.connect(tx.db) as db:
         tid, amount = db.execute('SELECT id, amount_current FROM txn WHERE brand_id = 1 AND acq = 3 '
                                  'AND type = 0 AND amount_refunded = 0 AND accepted_at > ? '
-                                 'LIMIT 1', (int((time.time() - 60 * 86400) * 1e6),)).fetchone()
+                                 'LIMIT 1', (tx.now_us(-60 * 86400),)).fetchone()
     r = post(tx, f'/bo/api/transactions/{tid}/refund', {'amount': amount + 1})
     assert r.status_code == 422 and r.json()['error'] == 'amount_too_high'
     r = post(tx, f'/bo/api/transactions/{tid}/refund', {'amount': 100})
@@ -272,9 +272,7 @@ def test_send_and_refund_of_a_sent_payment(tx):
     p = tx.pay().json()
     r = post(tx, f"/bo/api/transactions/{p['id']}/send")
     assert r.status_code == 200
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-    assert r.json()['bank_date'] == datetime.now(ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d')
+    assert r.json()['bank_date'] == tx.paris_day()
 
 
 def test_block_card_refuses_later_payments(tx):
@@ -349,9 +347,7 @@ def test_export_matches_the_search_across_pages(tmp_path):
 
 
 def test_capture_all_and_send_all_on_a_search(tx):
-    from datetime import datetime
     from urllib.parse import quote
-    from zoneinfo import ZoneInfo
     tag = 'BULK' + uuid.uuid4().hex[:6].upper()
     manual = [tx.pay(amount=1000 + i, capture='manual', order_ref=f'{tag}-M{i}').json()
               for i in range(3)]
@@ -371,9 +367,8 @@ def test_capture_all_and_send_all_on_a_search(tx):
     # The deferred ones (bank date in 2 days) and the captured ones go today.
     r = post(tx, '/bo/api/transactions/send-all?' + filt)
     assert r.status_code == 200 and r.json()['processed'] == 5
-    paris_today = datetime.now(ZoneInfo('Europe/Paris')).strftime('%Y-%m-%d')
     for p in manual + deferred:
-        assert get(tx, f"/bo/api/transactions/{p['id']}").json()['bank_date'] == paris_today
+        assert get(tx, f"/bo/api/transactions/{p['id']}").json()['bank_date'] == tx.paris_day()
     r = post(tx, '/bo/api/transactions/capture-all?' + filt)
     assert r.json() == {'processed': 0, 'refused': [], 'more': False}
     assert post(tx, '/bo/api/transactions/send-all').status_code == 400

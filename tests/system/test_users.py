@@ -190,7 +190,7 @@ def test_unlock(bo):
 
 
 def test_action_log_search(bo):
-    today = time.strftime('%Y-%m-%d', time.gmtime())
+    today = bo.paris_day()
     r = call(bo, 'admin', 'GET', '/bo/api/actions')
     assert r.status_code == 400
     r = call(bo, 'admin', 'GET', f'/bo/api/actions?from={today}&to=2000-01-01')

@@ -171,6 +171,95 @@ test_instant_format(void **state)
 	assert_string_equal(out, "1969-12-31T23:59:59.999Z");
 }
 
+static void
+test_business_time(void **state)
+{
+	static const struct {
+		int y, m, d, hh, mm; /* the Paris wall time */
+		int uy, um, ud, uh, umin;
+	} rows[] = {
+	        /* an ordinary winter and summer day */
+	        {2027, 1, 14, 22, 0, 2027, 1, 14, 21, 0},
+	        {2027, 6, 30, 22, 0, 2027, 6, 30, 20, 0},
+	        {2027, 1, 14, 0, 0, 2027, 1, 13, 23, 0},
+	        /* the spring day, 28 March 2027: 01:59 is winter time, 02:00-02:59 never happen
+	         * (shifted forward by the hour), 03:00 is summer time; 22:00 is 20:00 UTC */
+	        {2027, 3, 28, 1, 59, 2027, 3, 28, 0, 59},
+	        {2027, 3, 28, 2, 0, 2027, 3, 28, 1, 0},
+	        {2027, 3, 28, 2, 30, 2027, 3, 28, 1, 30},
+	        {2027, 3, 28, 3, 0, 2027, 3, 28, 1, 0},
+	        {2027, 3, 28, 3, 30, 2027, 3, 28, 1, 30},
+	        {2027, 3, 28, 22, 0, 2027, 3, 28, 20, 0},
+	        /* the autumn day, 31 October 2027: 02:00-02:59 happen twice, the earlier (summer)
+	         * is taken; 03:00 is winter time; 22:00 is 21:00 UTC */
+	        {2027, 10, 31, 1, 59, 2027, 10, 30, 23, 59},
+	        {2027, 10, 31, 2, 30, 2027, 10, 31, 0, 30},
+	        {2027, 10, 31, 3, 0, 2027, 10, 31, 2, 0},
+	        {2027, 10, 31, 22, 0, 2027, 10, 31, 21, 0},
+	        /* the days before and after keep their own offset all day */
+	        {2027, 3, 27, 22, 0, 2027, 3, 27, 21, 0},
+	        {2027, 10, 30, 22, 0, 2027, 10, 30, 20, 0},
+	        {2027, 11, 1, 0, 0, 2027, 10, 31, 23, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t day = cal_days_from_civil(rows[i].y, rows[i].m, rows[i].d);
+		int64_t t = cal_business_time(day, rows[i].hh * 3600 + rows[i].mm * 60);
+
+		assert_int_equal(
+		        t, utc(rows[i].uy, rows[i].um, rows[i].ud, rows[i].uh, rows[i].umin, 0));
+		/* Every wall time that exists reads back as itself. */
+		if (!(rows[i].m == 3 && rows[i].d == 28 && rows[i].hh == 2))
+			assert_int_equal(cal_business_day(t), day);
+	}
+	/* Midnight is the day's start, on every day of two years. */
+	for (int64_t day = cal_days_from_civil(2026, 1, 1); day < cal_days_from_civil(2028, 1, 1);
+	     day++)
+		assert_int_equal(cal_business_time(day, 0), cal_business_day_start(day));
+}
+
+static void
+test_instant_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		int ok;
+		int y, mo, d, h, mi, s; /* the UTC instant when ok */
+	} rows[] = {
+	        {"2026-03-29T01:59:30Z", 1, 2026, 3, 29, 1, 59, 30},
+	        {"2026-03-29T01:59:30+01:00", 1, 2026, 3, 29, 0, 59, 30},
+	        {"2026-03-29T03:00:00+02:00", 1, 2026, 3, 29, 1, 0, 0},
+	        {"2026-12-31T23:59:59-05:30", 1, 2027, 1, 1, 5, 29, 59},
+	        {"1970-01-01T00:00:00Z", 1, 1970, 1, 1, 0, 0, 0},
+	        {"2028-02-29T12:00:00Z", 1, 2028, 2, 29, 12, 0, 0},
+	        {"2027-02-29T12:00:00Z", 0}, /* not a leap year */
+	        {"2026-03-29T24:00:00Z", 0},
+	        {"2026-03-29T23:60:00Z", 0},
+	        {"2026-03-29T23:59:60Z", 0}, /* no leap second */
+	        {"2026-03-29T23:59:59", 0},  /* an offset is required */
+	        {"2026-03-29 23:59:59Z", 0},
+	        {"2026-03-29T23:59:59z", 0},
+	        {"2026-03-29T23:59:59+0100", 0},
+	        {"2026-03-29T23:59:59+24:00", 0},
+	        {"2026-03-29T23:59:59*01:00", 0},
+	        {"2026-03-29T23:59:59.5Z", 0},
+	        {"2026-03-29", 0},
+	        {"", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t t = -1;
+
+		assert_int_equal(cal_instant_parse(rows[i].text, &t) == 0, rows[i].ok);
+		if (rows[i].ok)
+			assert_int_equal(t, utc(rows[i].y, rows[i].mo, rows[i].d, rows[i].h,
+			                        rows[i].mi, rows[i].s));
+	}
+	assert_int_equal(cal_instant_parse(NULL, &(int64_t){0}), -1);
+}
+
 int
 main(void)
 {
@@ -182,6 +271,8 @@ main(void)
 	        cmocka_unit_test(test_business_day),
 	        cmocka_unit_test(test_business_day_start),
 	        cmocka_unit_test(test_instant_format),
+	        cmocka_unit_test(test_instant_parse),
+	        cmocka_unit_test(test_business_time),
 	};
 
 	return cmocka_run_group_tests_name("calendar", tests, NULL, NULL);

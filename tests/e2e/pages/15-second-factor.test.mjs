@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, browser, heading, mailsTo, NEW_PASSWORD, newPage, shot, signedIn, signIn, user } from '../harness.mjs';
+import { base, browser, heading, mailsTo, NEW_PASSWORD, newPage, now, shot, signedIn, signIn, user } from '../harness.mjs';
 
 // --- RFC 6238 (TOTP: HMAC-SHA-1, 6 digits, 30 s), computed here from the key the page shows --
 
@@ -38,7 +38,7 @@ function totp(secret, step) {
   return String(value).padStart(6, '0');
 }
 
-const nowStep = () => Math.floor(Date.now() / 30000);
+const nowStep = () => Math.floor(now() / 30000);
 
 /**
  * The server takes the current step ±1 and never a step it already took (nor an earlier one):

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, demo, shot, signedIn as harnessSignedIn } from '../harness.mjs';
+import { base, demo, now, shot, signedIn as harnessSignedIn } from '../harness.mjs';
 
 /** signedIn(), then waits for the landing page: the harness returns as soon as a heading shows,
  * which the sign-in page has too, and the landing redirect would then undo a navigation. */
@@ -45,7 +45,7 @@ async function pay(fields) {
 }
 
 function day(offsetDays = 0, months = 0) {
-  const d = new Date();
+  const d = new Date(now());
   d.setUTCDate(d.getUTCDate() + offsetDays);
   d.setUTCMonth(d.getUTCMonth() + months);
   return d.toISOString().slice(0, 10);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, shot, signedIn as harnessSignedIn } from '../harness.mjs';
+import { base, now, shot, signedIn as harnessSignedIn } from '../harness.mjs';
 
 /** signedIn(), then waits for the landing page: the harness returns as soon as a heading shows,
  * which the sign-in page has too, and the landing redirect would then undo a navigation. */
@@ -16,7 +16,7 @@ async function signedIn(profile) {
 }
 
 function day(offsetDays = 0, months = 0) {
-  const d = new Date();
+  const d = new Date(now());
   d.setUTCDate(d.getUTCDate() + offsetDays);
   d.setUTCMonth(d.getUTCMonth() + months);
   return d.toISOString().slice(0, 10);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, shot, signedIn } from '../harness.mjs';
+import { base, now, shot, signedIn } from '../harness.mjs';
 
 const WITHHELD = [
   'GET /bo/api/batches',
@@ -14,7 +14,7 @@ const WITHHELD = [
 ];
 
 function day(offsetDays) {
-  const d = new Date();
+  const d = new Date(now());
   d.setUTCDate(d.getUTCDate() + offsetDays);
   return d.toISOString().slice(0, 10);
 }

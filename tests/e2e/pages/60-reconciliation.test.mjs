@@ -4,16 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, GUICHETD, serverFiles, shot, signedIn } from '../harness.mjs';
-
-function parisDay(offset = 0) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date(Date.now() + offset * 86400000));
-}
+import { base, clockArgs, GUICHETD, parisDay, serverFiles, shot, signedIn } from '../harness.mjs';
 
 test('a batched transaction shows its bank reconciliation in the details', async () => {
   const page = await signedIn('action');
   const { db, spool } = serverFiles();
-  const run = spawnSync(GUICHETD, ['batch', 'run', '--db', db, '--date', parisDay(), '--spool', spool], { encoding: 'utf8' });
+  const run = spawnSync(GUICHETD, ['batch', 'run', '--db', db, '--date', parisDay(), '--spool', spool, ...clockArgs()], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
 
   const query = `from=${parisDay(-3)}&to=${parisDay(1)}&acquirer_status=sent&limit=100`;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, browser, demo, heading, mailsTo, newPage, serverFiles, shot, signedIn } from '../harness.mjs';
+import { base, browser, demo, heading, mailsTo, newPage, now, serverFiles, shot, signedIn } from '../harness.mjs';
 
 const WEAK = 'qwertyuiopasdfghjk';
 const STRONG = 'Une Clé Pour Tester 42!';
@@ -115,7 +115,7 @@ test('the HMAC manager generates a key, activates it by the mailed link, and it 
 
 test('Home and the HMAC manager\'s landing page warn of an expired key', async () => {
   const shop = demo.shops[1];
-  sql(`UPDATE hmac_key SET expires_at = ${(Date.now() - 86400000) * 1000} WHERE status IN ('activated', 'used') ` +
+  sql(`UPDATE hmac_key SET expires_at = ${(now() - 86400000) * 1000} WHERE status IN ('activated', 'used') ` +
       `AND shop_id = (SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}')`);
   for (const profile of ['consultation', 'hmac']) {
     const page = await signedIn(profile);
