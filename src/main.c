@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "acquirer/acquirer.h"
+#include "api/api.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -523,6 +524,7 @@ cmd_serve(const struct options *o)
 	app.public_url = o->public_url[0] ? o->public_url : NULL;
 	app.keys = keys;
 	app.acquirer = &acquirer_simulator;
+	app.shop_key_verified = api_hmac_key_verified; /* SPEC §11: a new key's first use */
 	rc = st->ops->use_for(st, STORE_USE_PAYMENTS);
 	if (rc != ST_OK)
 		goto out;

@@ -54,20 +54,6 @@ json_refuse_unknown(struct req *r, json_t *o, const char *const *allowed)
 	return false;
 }
 
-bool
-json_body_none(struct req *r)
-{
-	static const char *const none[] = {NULL};
-	json_t *o = json_body_object(r, true);
-	bool ok;
-
-	if (o == NULL)
-		return false;
-	ok = !json_refuse_unknown(r, o, none);
-	json_decref(o);
-	return ok;
-}
-
 int
 json_get_text(json_t *o, const char *name, char *dst, size_t cap)
 {

@@ -24,10 +24,6 @@ void json_bad_field(struct req *r, const char *field, const char *message);
  * true. */
 bool json_refuse_unknown(struct req *r, json_t *o, const char *const *allowed);
 
-/* For a route that takes no parameter: true when the body is empty or {}; else false after
- * answering 400 (bad_json, or invalid_field naming the first member). */
-bool json_body_none(struct req *r);
-
 /* Copies the string member name (1 .. cap-1 bytes, no control character) into dst. Absent:
  * dst is "" and, when required, the request is answered. Returns true when it answered 400. */
 bool json_take_text(struct req *r, json_t *o, const char *name, char *dst, size_t cap,

@@ -21,7 +21,7 @@
 #define HOME_MAX  16
 
 /* The pages a user may land on, and the API route each one needs: a page is offered to a
- * profile the route table (http/routes.c, the one place that decides who may call what)
+ * profile the route table (api/routes.c, the one place that decides who may call what)
  * lets call that route, and to no other. In this order in available_homes; the default is
  * the first one offered (stats; the HMAC keys for the HMAC manager; else me). */
 static const struct home {

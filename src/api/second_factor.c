@@ -338,11 +338,8 @@ enrol_record(struct work_job *w, struct store *st)
 int
 api_second_factor_totp(struct req *r)
 {
-	struct sf_job *j;
+	struct sf_job *j = sf_job_new(r, SF_ENROL);
 
-	if (!json_body_none(r))
-		return 0;
-	j = sf_job_new(r, SF_ENROL);
 	j->base.work.run = enrol_prepare;
 	j->base.then_write = enrol_record;
 	return http_submit_or_reply(r, &j->base, false);

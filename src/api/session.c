@@ -780,7 +780,7 @@ api_session_second_factor_resend(struct req *r)
 {
 	struct auth_job *j;
 
-	if (!json_body_none(r) || !second_factor_pending(r))
+	if (!second_factor_pending(r))
 		return 0;
 	j = auth_job_new(r);
 	j->base.work.run = resend_record;

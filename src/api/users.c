@@ -886,8 +886,6 @@ sf_disable_run(struct work_job *w, struct store *st)
 int
 api_users_second_factor_disable(struct req *r)
 {
-	if (!json_body_none(r))
-		return 0;
 	return user_simple(r, U_SF_DISABLE, sf_disable_run, NULL, true);
 }
 

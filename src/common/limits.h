@@ -8,9 +8,10 @@
 #define LIMIT_BODY_API        (16 * 1024)   /* merchant API requests */
 #define LIMIT_BODY_BO         (64 * 1024)   /* back-office JSON requests */
 #define LIMIT_BODY_GLOBAL     LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
-#define LIMIT_IDEMPOTENCY_KEY 255           /* SPEC §4 */
-#define LIMIT_ORDER_REF       250           /* characters of an order reference */
-#define LIMIT_EMAIL           254           /* RFC 5321 path limit */
+#define LIMIT_BODY_NONE       64  /* a route without parameters: "{}", with room for spaces */
+#define LIMIT_IDEMPOTENCY_KEY 255 /* SPEC §4 */
+#define LIMIT_ORDER_REF       250 /* characters of an order reference */
+#define LIMIT_EMAIL           254 /* RFC 5321 path limit */
 #define LIMIT_AMOUNT          99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
 
 /* Threads and queues. */

@@ -55,7 +55,9 @@ struct route {
 	const char *summary; /* printed by `guichetd routes` */
 };
 
-/* The route table (src/http/routes.c): the one place that says what answers. */
+/* The route table (src/api/routes.c): the one place that says what answers. The API
+ * registers its handlers there; the HTTP layer only reads the table, so that dependencies
+ * point one way, http <- api. */
 extern const struct route routes[];
 extern const size_t routes_n;
 
@@ -143,6 +145,9 @@ struct app {
 	struct shop_cache *shops;
 	const struct crypto_keys *keys;
 	const struct acquirer_ops *acquirer;
+	/* Called on the loop after a merchant request's signature verified, before its handler
+	 * (registered by the API: the first use of a new key turns it "used"); NULL: nothing. */
+	void (*shop_key_verified)(struct req *r);
 };
 
 #endif

@@ -25,7 +25,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "api/api.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -474,7 +473,8 @@ authenticate_hmac(struct req *r)
 		return api_refuse(r, ST_AUTH, "bad_signature");
 	r->shop_key = key;
 	/* SPEC §11: a newly activated key's first request makes it "used". */
-	api_hmac_key_verified(r);
+	if (r->app->shop_key_verified != NULL)
+		r->app->shop_key_verified(r);
 	return -1; /* authenticated: go on */
 }
 
@@ -484,6 +484,34 @@ request_id(struct loop *loop, char id[17])
 {
 	snprintf(id, 17, "%02x%014llx", loop->index & 0xff,
 	         (unsigned long long)++loop->seq & 0xffffffffffffffULL);
+}
+
+/* A route that takes no parameters (body_max 0) accepts an empty body and {} alike, so that a
+ * client library that always sends a JSON object works; anything else is refused with what is
+ * wrong (README "Requests"): 400 bad_json, or invalid_field naming a member. Returns true when
+ * the request may go on, false after answering. */
+static bool
+body_none(struct req *r)
+{
+	h2o_iovec_t body = http_body(r);
+	json_error_t err;
+	json_t *o;
+	bool ok;
+
+	if (body.len == 0)
+		return true;
+	o = json_loadb(body.base, body.len, JSON_REJECT_DUPLICATES, &err);
+	ok = json_is_object(o) && json_object_size(o) == 0;
+	if (!json_is_object(o))
+		http_reply_error(r, ST_INVALID, "bad_json",
+		                 "This request takes no body: send none, or {}.");
+	else if (!ok)
+		http_reply_json(r, 400,
+		                json_pack("{s:s, s:s, s:s}", "error", "invalid_field", "field",
+		                          json_object_iter_key(json_object_iter(o)), "message",
+		                          "This request takes no parameters."));
+	json_decref(o);
+	return ok;
 }
 
 static int
@@ -522,13 +550,15 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	r->route = route;
 	r->path_id = id;
-	if (req->entity.len > route->body_max) {
+	if (req->entity.len > (route->body_max > 0 ? route->body_max : LIMIT_BODY_NONE)) {
 		http_reply_error(r, ST_TOOBIG, NULL, NULL);
 		return 0;
 	}
 	if (route->auth == AUTH_HMAC && authenticate_hmac(r) == 0)
 		return 0;
 	if (route->auth == AUTH_SESSION && authenticate_session(r) == 0)
+		return 0;
+	if (route->body_max == 0 && !body_none(r))
 		return 0;
 	return route->handler(r);
 }

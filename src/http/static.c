@@ -10,7 +10,7 @@
  * anything h2o had to normalize ("..", ".", %-escapes such as %2e or %00) or any other byte
  * (backslash, NUL) is refused with 400 bad_path.
  *
- * Not here: the JSON API (routes.c), templates, compression, range requests.
+ * Not here: the JSON API (api/routes.c), templates, compression, range requests.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -513,7 +513,7 @@ def test_demo_users_have_no_second_factor(sf):
 
 def test_routes_without_parameters_refuse_a_body(sf):
     """The routes that take no parameter accept an empty body or {}, and answer 400 to a
-    member or to malformed JSON before doing anything (json_body_none)."""
+    member or to malformed JSON before doing anything (body_none, src/http/server.c)."""
     u = with_totp(sf)
     target = new_user(sf)
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, sign
+from conftest import GUICHETD, Server, q, sign
 
 
 def run(*args, env=None):
@@ -418,3 +418,46 @@ def test_concurrent_load_on_every_loop(tmp_path):
     with sqlite3.connect(srv.db) as db:
         assert db.execute('SELECT count(*) FROM txn').fetchone()[0] == 1200
 
+
+def test_routes_without_parameters_take_an_empty_body_or_an_empty_object(tmp_path):
+    """A route that takes no parameters (body_max 0 in the route table) answers an empty
+    body and {} alike, whatever the route; a member, other JSON or non-JSON is a 400 that
+    says what is wrong, and more than a few bytes a 413 (README "Requests")."""
+    from test_signin import ready_user
+    srv = Server(str(tmp_path), transactions=20).start()
+    try:
+        s, csrf = ready_user(srv, 'demo.admin')
+        table = json.loads(run('routes', '--json').stdout)
+        uid = q(srv, "SELECT id FROM user WHERE login = 'demo.consultation'")[0][0]
+        tid = q(srv, 'SELECT id FROM txn ORDER BY id LIMIT 1')[0][0]
+
+        def call(route, raw):
+            path = route['pattern'].replace('{id}', str(uid if '/users/' in route['pattern']
+                                                        else tid))
+            if route['auth'] == 'hmac':
+                return srv.api(route['method'], path, raw=raw)
+            return s.request(route['method'], srv.base + path, data=raw, timeout=30,
+                             headers={'X-CSRF-Token': csrf, 'Content-Type': 'application/json'})
+
+        none = [r for r in table if r['body_max'] == 0 and r['pattern'] != '/bo/api/session'
+                and (r['auth'] == 'hmac' or 'admin' in r['profiles'])]
+        assert len(none) > 20
+        for route in none:
+            name = f"{route['method']} {route['pattern']}"
+            if route['pattern'] == '/healthz':
+                continue
+            plain, empty = call(route, b''), call(route, b' { } ')
+            assert plain.status_code == empty.status_code, name
+            assert plain.headers['Content-Type'] == empty.headers['Content-Type'], name
+            for raw, code in ((b'{"x": 1}', 'invalid_field'), (b'[]', 'bad_json'),
+                              (b'{', 'bad_json'), (b'null', 'bad_json')):
+                r = call(route, raw)
+                assert r.status_code == 400 and r.json()['error'] == code, (name, raw, r.text)
+            assert call(route, b'{"x": 1}').json()['field'] == 'x', name
+            r = call(route, b' ' * 65)
+            assert r.status_code == 413 and r.json()['error'] == 'body_too_large', name
+        # Signing out too, with {} (the route also answers with an empty body).
+        r = s.delete(srv.base + '/bo/api/session', json={}, headers={'X-CSRF-Token': csrf})
+        assert r.status_code == 200, r.text
+    finally:
+        assert srv.stop() == 0

@@ -16,7 +16,8 @@
 /* Reachable at every sign-in step, the second factor's included (SPEC §3). */
 #define BEFORE_ALL (ROUTE_BEFORE_NEXT | ROUTE_SECOND_FACTOR)
 
-/* Fields: method, pattern, handler, auth, body_max, profiles, flags, summary. */
+/* Fields: method, pattern, handler, auth, body_max, profiles, flags, summary. A body_max of 0
+ * is a route without parameters: an empty body or {} (src/http/server.c, body_none). */
 const struct route routes[] = {
         /* The merchant API (SPEC §4, §16). */
         {"POST", "/api/v1/payments", api_payment_create, AUTH_HMAC, LIMIT_BODY_API, 0, 0,
@@ -38,7 +39,7 @@ const struct route routes[] = {
         {"POST", "/bo/api/session/second-factor", api_session_second_factor, AUTH_SESSION,
          LIMIT_BODY_BO, P_ALL, BEFORE_ALL, "give the second factor's code"},
         {"POST", "/bo/api/session/second-factor/resend", api_session_second_factor_resend,
-         AUTH_SESSION, LIMIT_BODY_BO, P_ALL, BEFORE_ALL, "e-mail another sign-in code"},
+         AUTH_SESSION, 0, P_ALL, BEFORE_ALL, "e-mail another sign-in code"},
         {"POST", "/bo/api/password", api_password_change, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
          ROUTE_BEFORE_NEXT, "change one's password"},
         {"POST", "/bo/api/password/strength", api_password_strength, AUTH_SESSION, LIMIT_BODY_BO,
@@ -60,8 +61,8 @@ const struct route routes[] = {
         /* One's second factor (SPEC §3; Ingenico guide 3.2.1 "2FA"). */
         {"GET", "/bo/api/me/second-factor", api_second_factor_get, AUTH_SESSION, 0, P_ALL, 0,
          "one's second factor"},
-        {"POST", "/bo/api/me/second-factor/totp", api_second_factor_totp, AUTH_SESSION,
-         LIMIT_BODY_BO, P_ALL, 0, "start a TOTP enrolment (secret and QR code)"},
+        {"POST", "/bo/api/me/second-factor/totp", api_second_factor_totp, AUTH_SESSION, 0, P_ALL, 0,
+         "start a TOTP enrolment (secret and QR code)"},
         {"POST", "/bo/api/me/second-factor/totp/confirm", api_second_factor_totp_confirm,
          AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0, "turn TOTP on with a code and one's password"},
         {"POST", "/bo/api/me/second-factor/email", api_second_factor_email, AUTH_SESSION,
@@ -83,7 +84,7 @@ const struct route routes[] = {
         {"POST", "/bo/api/users/{id}/unlock", api_users_unlock, AUTH_SESSION, 0, P(PROFILE_ADMIN),
          0, "unlock a user"},
         {"POST", "/bo/api/users/{id}/second-factor/disable", api_users_second_factor_disable,
-         AUTH_SESSION, LIMIT_BODY_BO, P(PROFILE_ADMIN), 0, "turn a user's second factor off"},
+         AUTH_SESSION, 0, P(PROFILE_ADMIN), 0, "turn a user's second factor off"},
         {"GET", "/bo/api/actions", api_actions_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "search the action log"},
         {"GET", "/bo/api/actions/export", api_actions_export, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
