@@ -5,6 +5,7 @@
 
 #include "api/json.h"
 #include "common/log.h"
+#include "common/text.h"
 
 json_t *
 json_body_object(struct req *r, bool empty_ok)
@@ -67,11 +68,11 @@ json_get_text(json_t *o, const char *name, char *dst, size_t cap)
 		return -1;
 	s = json_string_value(v);
 	len = json_string_length(v);
-	if (len == 0 || len >= cap || strlen(s) != len)
+	/* No NUL, control character, bidirectional mark or override, or line separator: none
+	 * belongs in a name, a login or a reference, and each could disguise what a reader of
+	 * the back office, an export, a mail or the log sees (common/text.h). */
+	if (len == 0 || len >= cap || strlen(s) != len || !text_is_safe(s, len))
 		return -1;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return -1;
 	memcpy(dst, s, len + 1);
 	return 0;
 }
@@ -88,7 +89,8 @@ json_take_text(struct req *r, json_t *o, const char *name, char *dst, size_t cap
 	if (g == 1 && !required)
 		return false;
 	snprintf(message, sizeof(message), "%s must be a string of 1 to %zu bytes%s.", name,
-	         cap - 1, g == 1 ? " and is required" : " without control characters");
+	         cap - 1,
+	         g == 1 ? " and is required" : " without control or bidirectional characters");
 	json_bad_field(r, name, message);
 	return true;
 }

@@ -24,7 +24,8 @@ void json_bad_field(struct req *r, const char *field, const char *message);
  * true. */
 bool json_refuse_unknown(struct req *r, json_t *o, const char *const *allowed);
 
-/* Copies the string member name (1 .. cap-1 bytes, no control character) into dst. Absent:
+/* Copies the string member name (1 .. cap-1 bytes, no control, bidirectional or line
+ * separator character: common/text.h) into dst. Absent:
  * dst is "" and, when required, the request is answered. Returns true when it answered 400. */
 bool json_take_text(struct req *r, json_t *o, const char *name, char *dst, size_t cap,
                     bool required);

@@ -82,6 +82,12 @@ user_job_respond(struct http_job *hj, struct req *r)
 {
 	struct user_job *j = (struct user_job *)hj;
 
+	if (j->base.work.rc == ST_INVALID && j->why != NULL &&
+	    strcmp(j->why, "invalid_field") == 0) {
+		/* SPEC §16: an invalid_field answer names its field. */
+		json_bad_field(r, j->why_message, "Missing, or not a valid value.");
+		return;
+	}
 	if (j->base.work.rc != ST_OK) {
 		http_reply_error(r, j->base.work.rc, j->why, j->why_message);
 		return;

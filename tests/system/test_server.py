@@ -461,3 +461,47 @@ def test_routes_without_parameters_take_an_empty_body_or_an_empty_object(tmp_pat
         assert r.status_code == 200, r.text
     finally:
         assert srv.stop() == 0
+
+
+def test_a_logged_value_cannot_forge_a_log_line(server):
+    """A JSON member's name is logged when it is refused: a name that holds a newline and a
+    fake event stays inside its one escaped value (log.c)."""
+    forged = 'x\n2026-01-01T00:00:00.000Z level=error event=forged \u202e'
+    r = requests.post(server.base + '/bo/api/session', timeout=10,
+                      data=json.dumps({'login': 'a', 'password': 'b', forged: 1}),
+                      headers={'Content-Type': 'application/json'})
+    assert r.status_code == 400 and r.json()['field'] == forged
+    deadline = time.time() + 5
+    while 'event=invalid_field' not in server.read_log() and time.time() < deadline:
+        time.sleep(0.05)
+    log = server.read_log()
+    line = next(l for l in log.splitlines() if 'event=invalid_field' in l and 'forged' in l)
+    assert 'field="x\\n2026-01-01T00:00:00.000Z level=error event=forged \\u202e"' in line
+    assert not any(l.startswith('2026-01-01T00:00:00.000Z') for l in log.splitlines())
+    assert '\u202e' not in log
+
+
+@pytest.mark.parametrize('text', ['Eve\u202eliam', 'a\u2028b', 'a\u200fb', 'a\u2066b',
+                                  'a\x85b', 'a\tb', 'a\x1bb'])
+def test_text_with_bidi_or_control_characters_is_refused(server, text):
+    """Names, references and every other text member: no control character, bidirectional
+    mark or override or line separator (each could disguise what the back office, an export,
+    a mail or the log shows); nothing is recorded."""
+    from test_signin import ready_user
+    if not hasattr(server, 'admin_session'):
+        server.admin_session = ready_user(server, 'demo.admin')
+    s, csrf = server.admin_session
+    before = q(server, 'SELECT count(*), max(id) FROM txn') + q(server, 'SELECT name FROM user')
+    r = s.patch(server.base + '/bo/api/me', json={'name': text}, headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 400 and r.json()['field'] == 'name', r.text
+    r = s.post(server.base + '/bo/api/users', headers={'X-CSRF-Token': csrf},
+               json={'login': 'bidi.' + uuid.uuid4().hex[:6], 'name': text, 'profile': 'consultation',
+                     'email': 'bidi@example.com'})
+    assert r.status_code == 400 and r.json()['field'] == 'name', r.text
+    r = server.pay(order_ref=text)
+    assert r.status_code == 400 and r.json()['field'] == 'order_ref', r.text
+    assert q(server, 'SELECT count(*), max(id) FROM txn') + q(server, 'SELECT name FROM user') == before
+    # Letters of every script stay welcome.
+    r = s.patch(server.base + '/bo/api/me', json={'name': 'Élodie 日本 مرحبا'},
+                headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 200, r.text

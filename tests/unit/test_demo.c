@@ -53,7 +53,8 @@ test_the_history_has_a_shape(void **state)
 
 	(void)state;
 	for (int i = 0; i < DEMO_DAYS; i++)
-		day[i] = demo_share_before(n, first_day, i + 1) - demo_share_before(n, first_day, i);
+		day[i] =
+		        demo_share_before(n, first_day, i + 1) - demo_share_before(n, first_day, i);
 	for (int i = 1; i < DEMO_DAYS - 1; i++) {
 		int64_t d = first_day + i;
 		int y, m, dd;

@@ -1,0 +1,26 @@
+/*
+ * text.h - the characters that must never reach a log line, a name or a file as they are:
+ * controls, and the Unicode characters that reorder or break what a reader sees (Trojan
+ * Source, CVE-2021-42574). Pure computation on UTF-8 bytes.
+ */
+#ifndef GUICHET_TEXT_H
+#define GUICHET_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The length (1..4) of the well-formed UTF-8 sequence at s, n bytes being left, with its code
+ * point in *cp; 0 when the bytes there are not one (overlong, surrogate, above U+10FFFF,
+ * truncated, a stray continuation byte). */
+size_t text_utf8_next(const char *s, size_t n, uint32_t *cp);
+
+/* Whether the code point is unsafe to show as it is: C0 and C1 controls and DEL; the
+ * bidirectional marks, embeddings, overrides and isolates (U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069, U+061C); the line and paragraph separators (U+2028, U+2029). */
+bool text_cp_unsafe(uint32_t cp);
+
+/* Whether the n bytes at s are well-formed UTF-8 holding no unsafe code point. */
+bool text_is_safe(const char *s, size_t n);
+
+#endif
