@@ -2,8 +2,10 @@
  * settlement.c - the télécollecte (settlement.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,18 +122,28 @@ batch_add(void *arg, const struct batch *b)
 	return ST_OK;
 }
 
+/* Writes the bank file of batch b: to a temporary file of its own (mkstemp) in the folder,
+ * synced, renamed to its name, the folder synced, so that a file under its name is always
+ * whole; then the acquirer's answer and the mark "written". */
 static void
 write_file(struct write_ctx *w, const struct batch *b)
 {
-	struct file_ctx x;
-	char path[4200], tmp[4210], day[11];
-	int rc = ST_STORE;
+	struct file_ctx x = {NULL};
+	char path[4200], tmp[4220], day[11];
+	int rc = ST_STORE, fd, dir = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", w->dir, b->file_name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	x.f = fopen(tmp, "w");
-	if (x.f == NULL)
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		tmp[0] = '\0';
 		goto out;
+	}
+	x.f = fdopen(fd, "w");
+	if (x.f == NULL) {
+		close(fd);
+		goto out;
+	}
 	cal_date_format(b->bank_day, day);
 	fprintf(x.f, "H;%lld;%s;%s;%lld;%s\n", (long long)b->brand_id, b->contract_number, b->rang,
 	        (long long)b->number, day);
@@ -145,6 +157,14 @@ write_file(struct write_ctx *w, const struct batch *b)
 		rc = ST_STORE;
 	if (rc == ST_OK && rename(tmp, path) != 0)
 		rc = ST_STORE;
+	if (rc == ST_OK) {
+		tmp[0] = '\0'; /* renamed: nothing to remove */
+		dir = open(w->dir, O_RDONLY | O_DIRECTORY);
+		if (dir < 0 || fsync(dir) != 0)
+			rc = ST_STORE;
+		if (dir >= 0)
+			close(dir);
+	}
 	/* The acquirer's answer to the file: the simulator's reconciliation journal (JRB), at
 	 * once (a bank's comes the next day); once per transaction, so a run again changes
 	 * nothing. */
@@ -157,9 +177,33 @@ out:
 	if (rc != ST_OK) {
 		log_error("event=bank_file_failed batch=%lld error=\"%s\"", (long long)b->id,
 		          strerror(errno));
-		unlink(tmp);
+		if (tmp[0] != '\0')
+			unlink(tmp);
 		w->rc = rc; /* the other files are still written */
 	}
+}
+
+/* One télécollecte at a time per bank folder: an exclusive lock on <bank_dir>/.lock, held
+ * until the run ends (or its process dies: the kernel drops it). A run started meanwhile
+ * (the daily one of the server and one by hand, say) waits for it, then finds what is left
+ * to do. Returns the lock's descriptor, or -1. */
+static int
+run_lock(const char *bank_dir)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/.lock", bank_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
 }
 
 int
@@ -168,9 +212,15 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 	const struct store_ops *ops = st->ops;
 	struct due_list due = {0};
 	struct write_ctx w = {st, bank_dir, out, ST_OK, now};
-	int rc;
+	int rc, lock;
 
 	if (mkdir(bank_dir, 0700) != 0 && errno != EEXIST) {
+		log_error("event=bank_dir_failed path=\"%s\" error=\"%s\"", bank_dir,
+		          strerror(errno));
+		return ST_STORE;
+	}
+	lock = run_lock(bank_dir);
+	if (lock < 0) {
 		log_error("event=bank_dir_failed path=\"%s\" error=\"%s\"", bank_dir,
 		          strerror(errno));
 		return ST_STORE;
@@ -227,5 +277,6 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 			write_file(&w, &todo.v[i]);
 		free(todo.v);
 	}
+	close(lock); /* the next run may go */
 	return rc != ST_OK ? rc : w.rc;
 }

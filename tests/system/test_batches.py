@@ -196,3 +196,33 @@ def test_the_server_settles_at_its_daily_time(tmp_path):
     bad = subprocess.run([GUICHETD, 'serve', '--db', srv.db, '--batch-time', '25:00'],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2
+
+
+def test_runs_started_together_wait_for_each_other(srv):
+    """Two or three `guichetd batch run` at once (the daily one and one by hand, say): each
+    ends well, each batch is closed and written once, and every bank file is whole. They
+    used to share one temporary file name, opened with truncation, and broke each other's
+    file (14 rounds out of 14)."""
+    spool = os.path.join(srv.tmp, 'spool')
+    for rnd in range(14):
+        pay_some(srv, 4)
+        procs = [subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date',
+                                   srv.paris_day(2), '--spool', spool, *srv.clock()],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2 + rnd % 2)]
+        for p in procs:
+            out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, (rnd, err)
+    assert q(srv, 'SELECT count(*) FROM txn WHERE acq = 2')[0][0] == 0
+    assert q(srv, 'SELECT count(*) FROM batch WHERE file_written = 0')[0][0] == 0
+    files = glob.glob(os.path.join(spool, 'bank', '*'))
+    assert sorted(os.path.basename(f) for f in files) == sorted(
+        r[0] for r in q(srv, 'SELECT file_name FROM batch'))  # no temporary file left
+    for f in files:
+        lines = open(f).read().splitlines()
+        assert lines[0].startswith('H;') and lines[-1].startswith('Z;'), f
+        bid = q(srv, 'SELECT id, debit_count + credit_count FROM batch WHERE file_name = ?',
+                (os.path.basename(f),))[0]
+        assert len(lines) - 2 == bid[1], f
+    assert q(srv, "SELECT count(*), count(DISTINCT txn_id) FROM txn_history "
+                  "WHERE action = 'bank_sending'")[0] == (56, 56)
