@@ -818,7 +818,14 @@ export_page_respond(struct http_job *hj, struct req *r)
 	struct export_state *es = r->handler_ctx;
 
 	if (j->base.work.rc != ST_OK) {
-		log_error("event=export_failed req=%s rc=%d", r->id, j->base.work.rc);
+		/* A refusal (another brand's node=, a bad filter) is the client's, not a
+		 * failure of the server's: an error only when the store failed or the stream
+		 * broke after its start. */
+		if (es->started || http_status_of(j->base.work.rc) >= 500)
+			log_error("event=export_failed req=%s rc=%d", r->id, j->base.work.rc);
+		else
+			log_info("event=export_refused req=%s status=%d", r->id,
+			         http_status_of(j->base.work.rc));
 		es->in_flight = false;
 		if (!es->started)
 			http_reply_error(r, j->base.work.rc, NULL, NULL);

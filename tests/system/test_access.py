@@ -670,6 +670,8 @@ def test_another_brands_node_is_not_found(acc, foreign):
                 r = acc.users[p].call('GET', f'{path}{sep}node={nid}')
                 assert r.status_code == 404, (route, p, nid, r.status_code, r.text)
                 assert r.json()['error'] and r.json()['message'], (route, r.text)
+    # A refusal is the client's: no error in the server's log (exports used to log one).
+    assert not [l for l in acc.read_log().splitlines() if 'level=error' in l]
     # The bulk operations too, and nothing is done.
     before = snapshot(acc)
     for route in ('capture-all', 'send-all'):
