@@ -877,7 +877,7 @@ server_run(struct app *app, const struct server_config *cfg)
 	handler->on_req = on_req;
 	filter = h2o_create_filter(&hostconf->fallback_path, sizeof(*filter));
 	filter->on_setup_ostream = early_error_setup;
-	static_files_register_headers(pathconf);
+	static_files_register_headers(pathconf, ssl_ctx != NULL);
 	if (static_files_load(cfg->www, &www) != ST_OK) {
 		if (ssl_ctx != NULL)
 			SSL_CTX_free(ssl_ctx);

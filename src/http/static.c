@@ -406,10 +406,9 @@ static_files_serve(const struct static_files *sf, struct req *r)
 
 /* The h2o headers filter keeps pointers to these for the life of the process. */
 static h2o_iovec_t header_names[] = {
-        {H2O_STRLIT("content-security-policy")},
-        {H2O_STRLIT("x-content-type-options")},
-        {H2O_STRLIT("referrer-policy")},
-        {H2O_STRLIT("x-frame-options")},
+        {H2O_STRLIT("content-security-policy")},   {H2O_STRLIT("x-content-type-options")},
+        {H2O_STRLIT("referrer-policy")},           {H2O_STRLIT("x-frame-options")},
+        {H2O_STRLIT("strict-transport-security")},
 };
 
 static h2o_headers_command_t header_cmds[] = {
@@ -417,11 +416,17 @@ static h2o_headers_command_t header_cmds[] = {
         {H2O_HEADERS_CMD_SET, &header_names[1], {H2O_STRLIT("nosniff")}},
         {H2O_HEADERS_CMD_SET, &header_names[2], {H2O_STRLIT("no-referrer")}},
         {H2O_HEADERS_CMD_SET, &header_names[3], {H2O_STRLIT("DENY")}},
+        /* Under TLS only (the slot is cut off otherwise): a browser that saw it never
+         * reaches the back office in plain HTTP again for a year, so a network attacker
+         * cannot strip TLS from a later visit. */
+        {H2O_HEADERS_CMD_SET, &header_names[4], {H2O_STRLIT("max-age=31536000")}},
         {H2O_HEADERS_CMD_NULL, NULL, {NULL, 0}},
 };
 
 void
-static_files_register_headers(h2o_pathconf_t *pathconf)
+static_files_register_headers(h2o_pathconf_t *pathconf, bool tls)
 {
+	if (!tls)
+		header_cmds[4].cmd = H2O_HEADERS_CMD_NULL;
 	h2o_headers_register(pathconf, header_cmds);
 }

@@ -10,6 +10,8 @@
 #ifndef GUICHET_STATIC_H
 #define GUICHET_STATIC_H
 
+#include <stdbool.h>
+
 #include <h2o.h>
 
 #include "common/status.h"
@@ -35,7 +37,8 @@ size_t static_files_count(const struct static_files *sf, size_t *bytes);
 int static_files_serve(const struct static_files *sf, struct req *r);
 
 /* Adds the security headers (Content-Security-Policy, X-Content-Type-Options, Referrer-Policy,
- * X-Frame-Options) to every answer made under pathconf (an h2o filter). */
-void static_files_register_headers(h2o_pathconf_t *pathconf);
+ * X-Frame-Options, and under TLS Strict-Transport-Security) to every answer made under
+ * pathconf (an h2o filter). Call it once. */
+void static_files_register_headers(h2o_pathconf_t *pathconf, bool tls);
 
 #endif

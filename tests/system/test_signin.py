@@ -539,6 +539,10 @@ def test_cookie_is_secure_under_tls(tmp_path):
         assert attrs[0].startswith('guichet_session=') and len(attrs[0]) == 16 + 64
         assert {'Secure', 'HttpOnly', 'SameSite=Strict', 'Path=/'} <= set(attrs), attrs
         # Plain HTTP on loopback has no Secure flag: test_first_sign_in_steps_in_order.
+        # Under TLS every answer, the API's and the UI's, tells the browser to keep to TLS.
+        for path in ('/bo/api/session', '/', '/healthz'):
+            r = requests.get(srv.base + path, verify=cert, timeout=10)
+            assert r.headers['Strict-Transport-Security'] == 'max-age=31536000', path
     finally:
         assert srv.stop() == 0
 
