@@ -630,7 +630,15 @@ tls_context(const char *cert, const char *key)
 
 	if (ctx == NULL)
 		return NULL;
+	/* TLS 1.2 and 1.3 only; under 1.2, forward-secret AEAD suites only (no CBC, no RSA key
+	 * exchange: PCI DSS 4.2.1 "strong cryptography"); no renegotiation, no compression. */
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+	                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {

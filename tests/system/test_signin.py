@@ -569,3 +569,39 @@ def test_session_lists_the_routes_of_its_profile(tmp_path):
         assert profiles == {'consultation', 'action', 'admin', 'entry', 'hmac'}
     finally:
         assert srv.stop() == 0
+
+
+def test_tls_offers_only_strong_protocols_and_suites(tmp_path):
+    """TLS 1.2 and 1.3 only, and under 1.2 forward-secret AEAD suites only (PCI DSS 4.2.1):
+    a client limited to TLS 1.1, or to a CBC suite, gets no connection."""
+    import socket
+    import ssl
+    import warnings
+    cert, key = tls_files(tmp_path)
+    srv = Server(str(tmp_path), transactions=0).start('--tls-cert', cert, '--tls-key', key)
+
+    def handshake(**conf):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cert)
+        ctx.minimum_version = conf.get('min', ssl.TLSVersion.TLSv1_2)
+        ctx.maximum_version = conf.get('max', ssl.TLSVersion.TLSv1_3)
+        if 'ciphers' in conf:
+            ctx.set_ciphers(conf['ciphers'] + ':@SECLEVEL=0')
+        with socket.create_connection(('127.0.0.1', srv.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname='127.0.0.1') as tls:
+                return tls.version(), tls.cipher()[0]
+
+    try:
+        assert handshake()[0] == 'TLSv1.3'
+        version, suite = handshake(max=ssl.TLSVersion.TLSv1_2)
+        assert version == 'TLSv1.2' and ('GCM' in suite or 'CHACHA20' in suite), suite
+        for refused in ({'max': ssl.TLSVersion.TLSv1_2, 'ciphers': 'ECDHE-ECDSA-AES128-SHA'},
+                        {'max': ssl.TLSVersion.TLSv1_2, 'ciphers': 'ECDHE-ECDSA-AES256-SHA384'}):
+            with pytest.raises((ssl.SSLError, ConnectionResetError)):
+                handshake(**refused)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)  # TLS 1.1, on purpose
+            with pytest.raises((ssl.SSLError, ConnectionResetError, ValueError)):
+                handshake(min=ssl.TLSVersion.TLSv1_1, max=ssl.TLSVersion.TLSv1_1)
+    finally:
+        assert srv.stop() == 0
