@@ -7,7 +7,7 @@
 #include "common/clock.h"
 
 static bool pinned;
-static int64_t pin_start_us, pin_mono_us;
+static int64_t pin_start_us, pin_real_us;
 
 static int64_t
 read_us(clockid_t id)
@@ -21,17 +21,18 @@ read_us(clockid_t id)
 int64_t
 clock_now_us(void)
 {
-	/* A pinned clock runs on the monotonic clock: a change of the system's time does not
-	 * move it. */
+	/* A pinned clock keeps its distance to the system's: whatever moves the system's time
+	 * (NTP, a virtual machine paused and set right again) moves it alike, so a test that
+	 * reads the system's clock beside it stays in step with it. */
 	if (pinned)
-		return pin_start_us + (read_us(CLOCK_MONOTONIC) - pin_mono_us);
+		return pin_start_us + (read_us(CLOCK_REALTIME) - pin_real_us);
 	return read_us(CLOCK_REALTIME);
 }
 
 void
 clock_pin(int64_t start_us)
 {
-	pin_mono_us = read_us(CLOCK_MONOTONIC);
+	pin_real_us = read_us(CLOCK_REALTIME);
 	pin_start_us = start_us;
 	pinned = true;
 }

@@ -3,8 +3,8 @@
  * The domain never reads it: callers pass "now" to the rules.
  *
  * The clock may be pinned (`--now`, for tests and demos of a given day): it then starts at
- * the instant given and runs from there at the speed of real time, so a server pinned to
- * a DST night or a month's end lives through it as it would on that day.
+ * the instant given and keeps its distance to the system's clock, so a server pinned to a DST
+ * night or a month's end lives through it as it would on that day.
  */
 #ifndef GUICHET_CLOCK_H
 #define GUICHET_CLOCK_H
