@@ -115,7 +115,7 @@ class Server:
                 if r.status_code == 200:
                     self.sync(r.json()['time'])
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy
                 pass
             assert self.proc.poll() is None, self.read_log()
             time.sleep(0.05)
