@@ -28,7 +28,8 @@ $(BUILD)/build.ninja:
 	meson setup $(BUILD) --buildtype=release -Db_ndebug=false
 
 $(BUILD_ASAN)/build.ninja:
-	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dfault_injection=true
 
 # The browser's libraries reach it as local files served by guichetd (www/assets/vendor/, not in
 # git), copied from the exact versions of package-lock.json that bootstrap installed.
@@ -60,10 +61,15 @@ system: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd $(PYTEST) -q tests/system
 
-# The same system tests against the sanitized server: memory errors fail the run.
+# The same system tests against the sanitized server: memory errors fail the run. It is also
+# the fault-injection build (meson_options.txt): tests/system/test_faults.py runs there, and
+# must (a build-asan/ made before the option gets it here).
 system-asan: vendor $(BUILD_ASAN)/build.ninja
+	grep -q GUICHET_FAULT_INJECTION $(BUILD_ASAN)/build.ninja || \
+		meson configure $(BUILD_ASAN) -Dfault_injection=true
 	ninja -C $(BUILD_ASAN)
-	GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q tests/system
+	GUICHET_FAULTS_REQUIRED=1 GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) \
+		GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q tests/system
 
 # The web back office in headless Chromium (Debian's /usr/bin/chromium, never a download):
 # a demo database, a server, the sign-in steps; screenshots in test-results/e2e/.

@@ -686,6 +686,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("guichetd %s\n", GUICHET_VERSION);
+#ifdef GUICHET_FAULT_INJECTION
+		/* So that nobody mistakes a test build for one to run (meson_options.txt). */
+		printf("storage fault injection: built in (a test build, never for production)\n");
+#endif
 		return 0;
 	}
 	if (strcmp(argv[1], "routes") == 0)

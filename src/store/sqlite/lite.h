@@ -60,4 +60,10 @@ int lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, 
 int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
                                   store_recipient_cb cb, void *arg);
 
+#ifdef GUICHET_FAULT_INJECTION
+/* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
+ * before the first connection opens. */
+void lite_fault_install(void);
+#endif
+
 #endif

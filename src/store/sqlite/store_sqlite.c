@@ -2709,6 +2709,9 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	char *err = NULL;
 
 	*out = NULL;
+#ifdef GUICHET_FAULT_INJECTION
+	lite_fault_install();
+#endif
 	ls = calloc(1, sizeof(*ls));
 	if (ls == NULL)
 		abort();
