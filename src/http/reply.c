@@ -193,5 +193,10 @@ http_reply_error(struct req *r, int rc, const char *code, const char *message)
 			if (strcmp(code_messages[i].code, code) == 0)
 				message = code_messages[i].message;
 	}
+	/* Nothing was recorded (a full disk, an I/O error, a server stopping or overloaded):
+	 * RFC 9110 §10.2.3 tells the client when to try again, with the same Idempotency-Key. */
+	if (row->http == 503)
+		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+		               H2O_STRLIT("1"));
 	http_reply_json(r, row->http, json_pack("{s:s, s:s}", "error", code, "message", message));
 }
