@@ -557,6 +557,16 @@ lite_rollback(struct store *st)
 static int
 lite_savepoint(struct store *st)
 {
+	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
+	 * without a statement journal too) makes SQLite roll the whole transaction back by
+	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
+	 * commits at once: the writer's next jobs would be written while their group fails and
+	 * answers them "nothing was recorded" (work.c; tests/unit/test_work.c). */
+	if (sqlite3_get_autocommit(lite(st)->db)) {
+		log_error("event=sqlite_error op=savepoint error=\"no transaction: rolled back "
+		          "after an earlier error\"");
+		return ST_STORE;
+	}
 	return exec_simple(st, S_SAVEPOINT, "savepoint");
 }
 
