@@ -228,6 +228,72 @@ def q(srv, sql, args=()):
         return db.execute(sql, args).fetchall()
 
 
+def check_store(srv):
+    """What no crash and no storage fault may break, read from the database beside the server
+    (tests/system/test_crash.py, test_faults.py): the database is whole; the statistics'
+    roll-ups (sql/sqlite/008_txn_day.sql) equal a recount of the transactions by the
+    counting rule (src/domain/txn.c txn_counts: accepted debits and refunds, to send or
+    sent); each transaction has its one creation line and at most one capture and one bank
+    sending; a debit's refunded amount is the sum of its refunds; a batch's totals are its
+    transactions' as they were sent (a debit refunded since: its current amount plus what
+    was refunded), each sent with it; an Idempotency-Key's remembered answer names a
+    transaction that exists."""
+    assert q(srv, 'PRAGMA integrity_check') == [('ok',)]
+    assert q(srv, 'PRAGMA foreign_key_check') == []
+    recount = q(srv, 'SELECT brand_id, shop_id, day, method, type, count(*), '
+                     'sum(amount_current + amount_refunded), max(amount_current + amount_refunded) '
+                     'FROM txn WHERE status = 0 AND type IN (0, 1) AND acq IN (2, 3) '
+                     'GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5')
+    rollups = q(srv, 'SELECT brand_id, shop_id, day, method, type, count, amount, max_amount '
+                     'FROM stats_daily WHERE count <> 0 OR amount <> 0 OR max_amount <> 0 '
+                     'ORDER BY 1, 2, 3, 4, 5')
+    assert rollups == recount
+    assert q(srv, "SELECT t.id, t.order_ref, count(h.id) FROM txn t LEFT JOIN txn_history h ON "
+                  "h.brand_id = t.brand_id AND h.txn_id = t.id AND h.action IN ('creation', "
+                  "'authorization') GROUP BY t.id HAVING count(h.id) <> 1") == []
+    assert q(srv, "SELECT txn_id, action, count(*) FROM txn_history WHERE action IN ('capture', "
+                  "'bank_sending', 'cancellation') GROUP BY txn_id, action "
+                  "HAVING count(*) > 1") == []
+    assert q(srv, 'SELECT p.id FROM txn p WHERE p.amount_refunded <> (SELECT '
+                  'coalesce(sum(r.amount_initial), 0) FROM txn r WHERE r.brand_id = p.brand_id '
+                  'AND r.parent_id = p.id AND r.type = 1 AND r.status = 0)') == []
+    assert q(srv, 'SELECT b.id FROM batch b WHERE (b.debit_count, b.debit_amount, b.credit_count, '
+                  'b.credit_amount) IS NOT (SELECT coalesce(sum(type = 0), 0), coalesce(sum(CASE '
+                  'WHEN type = 0 THEN amount_current + amount_refunded END), 0), '
+                  'coalesce(sum(type = 1), 0), coalesce(sum(CASE WHEN type = 1 THEN '
+                  'amount_current END), 0) FROM txn WHERE brand_id = b.brand_id AND '
+                  'batch_id = b.id)') == []
+    assert q(srv, "SELECT t.id FROM txn t WHERE t.batch_id IS NOT NULL AND (t.acq <> 3 OR NOT "
+                  "EXISTS (SELECT 1 FROM txn_history h WHERE h.brand_id = t.brand_id AND "
+                  "h.txn_id = t.id AND h.action = 'bank_sending'))") == []
+    assert q(srv, "SELECT i.key FROM idempotency i WHERE i.http_status IN (200, 201) AND NOT "
+                  "EXISTS (SELECT 1 FROM txn t WHERE t.brand_id = i.brand_id AND t.id = "
+                  "CAST(json_extract(i.response, '$.id') AS INTEGER))") == []
+
+
+def bank_files_whole(srv):
+    """Every bank file under its batch's name is whole: header, one line per transaction of
+    the batch, trailer with its totals; and no transaction is in two files."""
+    seen = []
+    for path in glob.glob(os.path.join(srv.tmp, 'spool', 'bank', 'batch-*.txt')):
+        row = q(srv, 'SELECT id, debit_count + credit_count, debit_count, debit_amount, '
+                     'credit_count, credit_amount FROM batch WHERE file_name = ?',
+                (os.path.basename(path),))
+        assert len(row) == 1, path
+        bid, n, dc, da, cc, ca = row[0]
+        with open(path) as f:
+            lines = f.read().splitlines()
+        assert lines[0].startswith('H;') and lines[-1] == f'Z;{dc};{da};{cc};{ca}', path
+        ids = [int(l.split(';')[1]) for l in lines[1:-1]]
+        assert len(ids) == n
+        assert sorted(ids) == sorted(r[0] for r in q(srv, 'SELECT id FROM txn WHERE batch_id = ?',
+                                                     (bid,)))
+        seen += ids
+    assert len(seen) == len(set(seen))
+    for (name,) in q(srv, 'SELECT file_name FROM batch WHERE file_written = 1'):
+        assert os.path.exists(os.path.join(srv.tmp, 'spool', 'bank', name)), name
+
+
 def totp(secret, at, offset=0):
     """The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of a base32 secret at the instant at
     (seconds; a Server: its clock's now), offset time steps away: computed here, apart from
