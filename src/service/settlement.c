@@ -1,6 +1,7 @@
 /*
  * settlement.c - the télécollecte (settlement.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -206,6 +207,31 @@ run_lock(const char *bank_dir)
 	return fd;
 }
 
+/* Removes the temporary files a killed run left in the bank folder: write_file's
+ * "<name>.XXXXXX", a bank file half written, under a name a bank never reads but that would
+ * stay there for good (a run that fails removes its own). Called under the run lock, so no
+ * other run is writing one. */
+static void
+stale_temps_remove(const char *bank_dir)
+{
+	DIR *d = opendir(bank_dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *ext = strstr(e->d_name, ".txt.");
+
+		if (ext == NULL || strlen(ext) != sizeof(".txt.XXXXXX") - 1)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_warn("event=bank_temp_removed file=%s hint=\"left by a run that was "
+			         "killed; its batch is written again\"",
+			         e->d_name);
+	}
+	closedir(d);
+}
+
 int
 settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir, FILE *out)
 {
@@ -225,6 +251,7 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 		          strerror(errno));
 		return ST_STORE;
 	}
+	stale_temps_remove(bank_dir);
 	rc = ops->use_for(st, STORE_USE_BATCH);
 	if (rc == ST_OK)
 		rc = ops->batch_due_each(st, day, due_add, &due);
