@@ -486,6 +486,7 @@ api_hmac_keys_create(struct req *r)
 	json_decref(o);
 	link_base(r, j->link_base, sizeof(j->link_base));
 	j->base.work.run = create_derive;
+	j->base.hash = true;
 	j->base.then_write = create_record;
 	return http_submit_or_reply(r, &j->base, false);
 refused:

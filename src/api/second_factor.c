@@ -499,6 +499,7 @@ change(struct req *r, enum sf_op op, bool want_code, bool code_optional)
 	}
 	json_decref(o);
 	j->base.work.run = password_prepare;
+	j->base.hash = true;
 	j->base.then_write = change_record;
 	return http_submit_or_reply(r, &j->base, false);
 }

@@ -16,6 +16,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
+#include "domain/calendar.h"
 #include "domain/password.h"
 
 /* A hash no password matches, verified when the login is unknown so that an unknown login
@@ -58,6 +59,8 @@ struct auth_job {
 	char new_password[PASSWORD_MAX_LEN + 1];
 	char device[81];
 	bool takeover;
+	unsigned char addr[16]; /* sign-in: the client's rate-limit key (http_client_key) */
+	size_t addr_len;
 	char code[17];      /* second factor */
 	struct session who; /* password change, terms, sign-out: the signed-in user */
 	/* Between the two runs. */
@@ -96,9 +99,13 @@ auth_job_new(struct req *r)
 	return j;
 }
 
+/* The user's action-log line (SPEC §13), unless *rc already failed. repeated: a refusal that
+ * anyone may cause again and again without signing in (a locked account's sign-in): counted in
+ * the row of the same minute rather than written again (migration 021), so that a flood of
+ * them adds a row a minute at most. */
 static void
-action(struct store *st, const struct user *u, int64_t at, const char *what, const char *details,
-       int *rc)
+action_line(struct store *st, const struct user *u, int64_t at, const char *what,
+            const char *details, bool repeated, int *rc)
 {
 	struct action a = {0};
 
@@ -112,7 +119,22 @@ action(struct store *st, const struct user *u, int64_t at, const char *what, con
 	a.user_email = u->email;
 	a.action = what;
 	a.details = details;
-	*rc = st->ops->action_add(st, &a);
+	*rc = repeated ? st->ops->action_repeat(st, &a, at - at % (60 * CAL_US_PER_S))
+	               : st->ops->action_add(st, &a);
+}
+
+static void
+action(struct store *st, const struct user *u, int64_t at, const char *what, const char *details,
+       int *rc)
+{
+	action_line(st, u, at, what, details, false, rc);
+}
+
+/* A sign-in refused (SPEC §3: a locked account; a session held elsewhere), counted. */
+static void
+refusal(struct store *st, const struct user *u, int64_t at, const char *details, int *rc)
+{
+	action_line(st, u, at, "sign_in_refused", details, true, rc);
 }
 
 /* The sign-in steps a user has done, as the store has them. */
@@ -175,6 +197,66 @@ tokens_new(struct auth_job *j, unsigned char token_hash[32], unsigned char csrf_
 }
 
 /* --- sign-in ------------------------------------------------------------------------------ */
+
+/* The keys of the login limit: the login as typed, in ASCII lower case (logins are). */
+static size_t
+login_key(const struct auth_job *j, char out[65])
+{
+	size_t n = strlen(j->login);
+
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (j->login[i] >= 'A' && j->login[i] <= 'Z') ? (char)(j->login[i] + 32)
+		                                                    : j->login[i];
+	return n;
+}
+
+/* Takes the sign-in's share of both limits, on the loop, before the job goes to a hasher: an
+ * address or a login past its limit is answered 429 at once, with the seconds to wait, and
+ * hashes nothing (a flood costs the server a look-up each). Logged once a flood, at its first
+ * refusal. false: answered. */
+static bool
+signin_admit(struct req *r, struct auth_job *j)
+{
+	char login[65];
+	size_t len = login_key(j, login);
+	int64_t now = clock_now_us();
+	const char *by = NULL;
+	bool first = false;
+	int retry = 0;
+
+	j->addr_len = http_client_key(r, j->addr);
+	if (throttle_take(r->app->throttle, &r->app->signin_address, 'a', j->addr, j->addr_len, now,
+	                  &retry, &first) != ST_OK) {
+		by = "address";
+	} else if (throttle_take(r->app->throttle, &r->app->signin_login, 'l', login, len, now,
+	                         &retry, &first) != ST_OK) {
+		throttle_give_back(r->app->throttle, &r->app->signin_address, 'a', j->addr,
+		                   j->addr_len, now);
+		by = "login";
+	}
+	crypto_wipe(login, sizeof(login));
+	if (by == NULL)
+		return true;
+	if (first)
+		log_info("event=sign_in_throttled req=%s by=%s retry_after=%d", r->id, by, retry);
+	http_reply_retry(r, ST_TOO_MANY, "too_many_attempts", NULL, retry);
+	return false;
+}
+
+/* Gives the sign-in's share back: the password was right (or the server did not try it),
+ * which the limits do not count. */
+static void
+signin_give_back(struct req *r, struct auth_job *j)
+{
+	char login[65];
+	size_t len = login_key(j, login);
+	int64_t now = clock_now_us();
+
+	throttle_give_back(r->app->throttle, &r->app->signin_address, 'a', j->addr, j->addr_len,
+	                   now);
+	throttle_give_back(r->app->throttle, &r->app->signin_login, 'l', login, len, now);
+	crypto_wipe(login, sizeof(login));
+}
 
 /* Reader: the user and the Argon2id verification. */
 static int
@@ -263,7 +345,7 @@ signin_record(struct work_job *w, struct store *st)
 	    now - old.created_at <= LIMIT_SESSION_MAX_US && !j->takeover) {
 		j->outcome = OUT_ELSEWHERE;
 		snprintf(j->elsewhere, sizeof(j->elsewhere), "%s", old.device);
-		action(st, u, now, "sign_in_refused", "session held by another device", &rc);
+		refusal(st, u, now, "session held by another device", &rc);
 		return rc;
 	}
 	/* SPEC §3: with a second factor, the password is half of the sign-in. The session waits
@@ -319,7 +401,7 @@ signin_record(struct work_job *w, struct store *st)
 refused:
 	j->outcome = OUT_LOCKED;
 	rc = ST_OK;
-	action(st, u, now, "sign_in_refused", "account locked", &rc);
+	refusal(st, u, now, "account locked", &rc);
 	return rc;
 }
 
@@ -368,6 +450,8 @@ signin_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
+	if (j->outcome == OUT_OK || j->outcome == OUT_ELSEWHERE)
+		signin_give_back(r, j);
 	switch (j->outcome) {
 	case OUT_OK:
 		o = session_opened(r, j);
@@ -461,10 +545,21 @@ api_session_create(struct req *r)
 		         ua ? (int)(ua->len < 80 ? ua->len : 80) : 14,
 		         ua ? ua->base : "unknown device");
 	json_decref(o);
+	if (!signin_admit(r, j)) {
+		auth_free(&j->base);
+		return 0;
+	}
 	j->base.work.run = signin_verify;
+	j->base.hash = true;
 	j->base.then_write = signin_record;
 	j->base.respond = signin_respond;
-	return http_submit_or_reply(r, &j->base, false);
+	if (http_submit(r, &j->base, false) != ST_OK) {
+		/* The hashers' queue is full: nothing was tried, so nothing counts. */
+		signin_give_back(r, j);
+		auth_free(&j->base);
+		http_reply_retry(r, ST_BUSY, NULL, NULL, 1);
+	}
+	return 0;
 fail:
 	json_decref(o);
 	auth_free(&j->base);
@@ -634,7 +729,7 @@ second_factor_record(struct work_job *w, struct store *st)
 	goto out;
 refused:
 	rc = ST_OK;
-	action(st, u, now, "sign_in_refused", "account locked", &rc);
+	refusal(st, u, now, "account locked", &rc);
 ended:
 	/* A locked account's pending session ends (SPEC §3). */
 	if (rc == ST_OK)
@@ -914,6 +1009,7 @@ api_password_change(struct req *r)
 	}
 	json_decref(o);
 	j->base.work.run = password_verify;
+	j->base.hash = true;
 	j->base.then_write = password_record;
 	j->base.respond = password_respond;
 	return http_submit_or_reply(r, &j->base, false);

@@ -667,6 +667,7 @@ api_users_create(struct req *r)
 	}
 	json_decref(o);
 	j->base.work.run = create_prepare;
+	j->base.hash = true;
 	j->base.then_write = create_record;
 	return http_submit_or_reply(r, &j->base, false);
 fail:
@@ -836,7 +837,12 @@ reset_record(struct work_job *w, struct store *st)
 int
 api_users_reset_password(struct req *r)
 {
-	return user_simple(r, U_RESET, reset_prepare, reset_record, false);
+	struct user_job *j = user_job_new(r, U_RESET);
+
+	j->base.work.run = reset_prepare;
+	j->base.then_write = reset_record;
+	j->base.hash = true; /* Argon2id of the temporary password */
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 static int
@@ -902,14 +908,18 @@ action_push(void *arg, const struct action_row *a)
 {
 	char at[25];
 
+	char last[25];
+
 	cal_instant_format(a->at, at);
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
-	                                     "id", (json_int_t)a->id, "at", at, "user_id",
-	                                     (json_int_t)a->user_id, "user_login", a->user_login,
-	                                     "user_name", a->user_name, "user_email", a->user_email,
-	                                     "action", a->action, "target_user_id",
-	                                     (json_int_t)a->target_user_id, "target_login",
-	                                     a->target_login, "details", a->details));
+	cal_instant_format(a->last_at, last);
+	json_array_append_new(
+	        arg,
+	        json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "id",
+	                  (json_int_t)a->id, "at", at, "user_id", (json_int_t)a->user_id,
+	                  "user_login", a->user_login, "user_name", a->user_name, "user_email",
+	                  a->user_email, "action", a->action, "target_user_id",
+	                  (json_int_t)a->target_user_id, "target_login", a->target_login, "details",
+	                  a->details, "count", (json_int_t)a->count, "last_at", last));
 	return ST_OK;
 }
 
@@ -1026,7 +1036,7 @@ static int
 export_row(void *arg, const struct action_row *a)
 {
 	struct export_ctx *x = arg;
-	char at[26];
+	char at[26], count[24];
 
 	tz_format_iso(x->zone, a->at, at);
 	csv_field(x->b, at, true);
@@ -1036,6 +1046,8 @@ export_row(void *arg, const struct action_row *a)
 	csv_field(x->b, a->action, false);
 	csv_field(x->b, a->target_login, false);
 	csv_field(x->b, a->details, false);
+	snprintf(count, sizeof(count), "%lld", (long long)a->count);
+	csv_field(x->b, count, false);
 	csv_end(x->b);
 	x->last_id = a->id;
 	x->n++;
@@ -1054,7 +1066,7 @@ export_run(struct work_job *w, struct store *st)
 	buf_init(&b, EXPORT_MAX_BYTES);
 	x.b = &b;
 	x.zone = api_zone(&j->who);
-	buf_adds(&b, "date,login,name,email,action,target,details\r\n");
+	buf_adds(&b, "date,login,name,email,action,target,details,count\r\n");
 	j->q.brand_id = j->who.brand_id;
 	j->q.action = j->action_name[0] ? j->action_name : NULL;
 	j->q.limit = EXPORT_PAGE;

@@ -206,6 +206,22 @@ struct action_row {
 	char details[ACTION_DETAILS_MAX];
 	int64_t target_user_id; /* 0: none */
 	char target_login[65];
+	int64_t count;   /* the times it came (a repeated refusal: action_repeat); 1 or more */
+	int64_t last_at; /* the last of them (at, when once) */
+};
+
+/* A refused merchant API request for the error log (Ingenico 3.2.10), counted: count times
+ * since `since`, the last at `at`. */
+struct api_error {
+	int64_t brand_id;
+	int64_t shop_id;
+	int64_t since; /* the start of the minute it is counted in */
+	int64_t at;
+	const char *method;
+	const char *path;
+	int http_status;
+	const char *code;
+	int64_t count;
 };
 
 /* A transaction search (SPEC §5): every filter is optional but the period; newest first,
@@ -509,6 +525,10 @@ struct store_ops {
 
 	/* The action log: append only. */
 	int (*action_add)(struct store *st, const struct action *a);
+	/* A refusal that may come again and again (migration 021): counted once more in the
+	 * latest row of the same user, action and details written at or after since (its count
+	 * grows, its last instant becomes a->at), else added as action_add does. */
+	int (*action_repeat)(struct store *st, const struct action *a, int64_t since);
 	/* Newest first. */
 	int (*actions_each)(struct store *st, const struct action_query *q, store_action_cb cb,
 	                    void *arg);
@@ -573,10 +593,10 @@ struct store_ops {
 	/* Gives a mail up at now (failed_at) and wipes its body. */
 	int (*mail_failed)(struct store *st, int64_t id, int64_t now);
 
-	/* Error log of the merchant API. */
-	int (*api_error_add)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,
-	                     const char *method, const char *path, int http_status,
-	                     const char *code);
+	/* Error log of the merchant API: e counted in the shop's row of the same method, path,
+	 * status and code since e->since, else in a new row; a shop that has max_rows rows since
+	 * then has the rest counted in its row of method and path '*' (migration 021). */
+	int (*api_error_add)(struct store *st, const struct api_error *e, int max_rows);
 
 	/* Retention (jobs/retention.c): each deletes at most limit of its rows created before
 	 * the instant before, every brand; *done: how many. Idempotency keys (SPEC §4, kept at

@@ -292,7 +292,7 @@ def test_action_log_export_matches_the_search(bo):
     assert r.headers['Content-Type'].startswith('text/csv')
     assert 'attachment; filename="actions.csv"' in r.headers['Content-Disposition']
     rows = list(csv.reader(io.StringIO(r.content.decode('utf-8'), newline='')))
-    assert rows[0] == ['date', 'login', 'name', 'email', 'action', 'target', 'details']
+    assert rows[0] == ['date', 'login', 'name', 'email', 'action', 'target', 'details', 'count']
     listed, cursor = [], None
     while True:
         page = call(bo, 'admin', 'GET', '/bo/api/actions?' + q +
@@ -302,7 +302,8 @@ def test_action_log_export_matches_the_search(bo):
         if cursor is None:
             break
     assert [(x['user_login'], x['user_name'], x['user_email'], x['action'],
-             x['target_login'], x['details']) for x in listed] == [tuple(row[1:]) for row in rows[1:]]
+             x['target_login'], x['details'], str(x['count'])) for x in listed] == \
+        [tuple(row[1:]) for row in rows[1:]]
     # The same instants, written in the user's time zone (Paris) with their offset.
     from datetime import datetime
     for x, row in zip(listed, rows[1:]):

@@ -48,6 +48,8 @@ enum stmt_id {
 	S_BLOCK_HAS,
 	S_BLOCK_ADD,
 	S_API_ERROR_ADD,
+	S_API_ERROR_COUNT,
+	S_API_ERROR_ROWS,
 	S_BRAND_IDS,
 	S_IDEM_PURGE,
 	S_API_ERROR_PURGE,
@@ -71,6 +73,8 @@ enum stmt_id {
 	S_SESSIONS_EACH,
 	S_ACTION_ADD,
 	S_ACTIONS_EACH,
+	S_ACTION_LATEST,
+	S_ACTION_REPEAT,
 	S_STATS_EACH,
 	S_USERS_EACH,
 	S_NODE_WITHIN,
@@ -128,7 +132,10 @@ static const char *const stmt_sql[S__COUNT] = {
                 "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
                 "n.brand_id = ?1) "
                 "SELECT id, at, coalesce(user_id, 0), user_login, user_name, user_email, "
-                "action, details, coalesce(target_user_id, 0), target_login FROM action_log "
+                "action, details, coalesce(target_user_id, 0), target_login, "
+                "coalesce((SELECT count FROM action_repeat r WHERE r.brand_id = ?1 AND "
+                "r.action_id = action_log.id), 1), coalesce((SELECT last_at FROM action_repeat "
+                "r WHERE r.brand_id = ?1 AND r.action_id = action_log.id), at) FROM action_log "
                 "WHERE brand_id = ?1 AND at >= ?2 AND at < ?3 AND (?4 = 0 OR user_id = ?4 OR "
                 "target_user_id = ?4) AND (?5 IS NULL OR action = ?5) "
                 "AND (?6 = 0 OR id < ?6) AND (user_id IS NULL OR user_id IN (SELECT u.id FROM user "
@@ -252,6 +259,14 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_SESSION_TOUCH] = "UPDATE session SET last_seen_at = max(last_seen_at, ?3) "
                             "WHERE brand_id = ?1 AND id = ?2",
         [S_SESSIONS_EACH] = "SELECT " SESSION_COLS " FROM session ORDER BY id",
+        /* The latest row of a user's refusal since the start of a minute: a range of
+         * action_log_brand_user. */
+        [S_ACTION_LATEST] = "SELECT id FROM action_log WHERE brand_id = ?1 AND user_id = ?2 AND "
+                            "at >= ?3 AND action = ?4 AND details = ?5 ORDER BY at DESC, id "
+                            "DESC LIMIT 1",
+        [S_ACTION_REPEAT] = "INSERT INTO action_repeat(brand_id, action_id, count, last_at) "
+                            "VALUES (?1, ?2, 2, ?3) ON CONFLICT DO UPDATE SET count = count + "
+                            "1, last_at = max(last_at, excluded.last_at)",
         [S_ACTION_ADD] = "INSERT INTO action_log(brand_id, at, user_id, user_login, user_name, "
                          "user_email, action, details, target_user_id, target_login) VALUES (?1, "
                          "?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10)",
@@ -323,7 +338,14 @@ static const char *const stmt_sql[S__COUNT] = {
                         "created_at, user_id) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0)) "
                         "ON CONFLICT DO NOTHING",
         [S_API_ERROR_ADD] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
-                            "http_status, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            "http_status, code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        /* The rows of a shop since the start of a minute: a range of api_error_shop. */
+        [S_API_ERROR_COUNT] = "UPDATE api_error SET count = count + ?8 WHERE id = (SELECT id "
+                              "FROM api_error WHERE brand_id = ?1 AND shop_id = ?2 AND at >= "
+                              "?3 AND method = ?4 AND path = ?5 AND http_status = ?6 AND "
+                              "code = ?7 ORDER BY at DESC LIMIT 1)",
+        [S_API_ERROR_ROWS] = "SELECT count(*) FROM api_error WHERE brand_id = ?1 AND shop_id = "
+                             "?2 AND at >= ?3",
         [S_BRAND_IDS] = "SELECT id FROM brand ORDER BY id",
         /* Retention: the oldest rows of each brand (of each shop for api_error, the CROSS
          * JOIN keeping shops outside), a range at the start of idempotency_brand_created
@@ -455,6 +477,23 @@ exec_done(struct sqlite_store *ls, sqlite3_stmt *s, const char *what)
 	int src = sqlite3_step(s);
 	int rc = st_of(ls, src, what);
 
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
+static int
+one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
+        const char *what)
+{
+	int src = sqlite3_step(s), rc;
+
+	if (src == SQLITE_ROW) {
+		fn(s, out);
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, what);
+	}
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1225,22 +1264,62 @@ lite_block_add(struct store *st, int64_t brand_id, int64_t shop_id, const unsign
 	return exec_done(ls, s, "block_add");
 }
 
-static int
-lite_api_error_add(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,
-                   const char *method, const char *path, int http_status, const char *code)
+/* Binds e as ?1 (brand) .. ?8 (count) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
+ * ?3 being at (a new row) or since (the rows to count in), with method and path given. */
+static void
+api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char *method,
+               const char *path)
 {
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_API_ERROR_ADD);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
-	sqlite3_bind_int64(s, 3, at);
+	sqlite3_bind_int64(s, 1, e->brand_id);
+	sqlite3_bind_int64(s, 2, e->shop_id);
+	sqlite3_bind_int64(s, 3, t);
 	bind_text(s, 4, method);
 	bind_text(s, 5, path);
-	sqlite3_bind_int(s, 6, http_status);
-	bind_text(s, 7, code);
+	sqlite3_bind_int(s, 6, e->http_status);
+	bind_text(s, 7, e->code);
+	sqlite3_bind_int64(s, 8, e->count);
+}
+
+static void
+int64_read_cb(sqlite3_stmt *s, void *out)
+{
+	*(int64_t *)out = sqlite3_column_int64(s, 0);
+}
+
+static int
+lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
+{
+	struct sqlite_store *ls = lite(st);
+	const char *method = e->method, *path = e->path;
+	sqlite3_stmt *s;
+	int64_t rows = 0;
+	int rc;
+
+	/* Twice at most: in its own row, then, past the shop's rows, in its '*' row. */
+	for (int pass = 0; pass < 2; pass++) {
+		if ((s = stmt_get(ls, S_API_ERROR_COUNT)) == NULL)
+			return ST_STORE;
+		api_error_bind(s, e, e->since, method, path);
+		rc = exec_done(ls, s, "api_error_count");
+		if (rc != ST_OK || sqlite3_changes(ls->db) > 0)
+			return rc;
+		if (pass == 1)
+			break;
+		if ((s = stmt_get(ls, S_API_ERROR_ROWS)) == NULL)
+			return ST_STORE;
+		sqlite3_bind_int64(s, 1, e->brand_id);
+		sqlite3_bind_int64(s, 2, e->shop_id);
+		sqlite3_bind_int64(s, 3, e->since);
+		rc = one_row(ls, s, int64_read_cb, &rows, "api_error_rows");
+		if (rc != ST_OK)
+			return rc;
+		if (rows < max_rows)
+			break;
+		method = path = "*";
+	}
+	if ((s = stmt_get(ls, S_API_ERROR_ADD)) == NULL)
+		return ST_STORE;
+	api_error_bind(s, e, e->at, method, path);
 	return exec_done(ls, s, "api_error_add");
 }
 
@@ -1398,23 +1477,6 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	ua->second_factor = strcmp(profile, "totp") == 0    ? SF_TOTP
 	                    : strcmp(profile, "email") == 0 ? SF_EMAIL
 	                                                    : SF_NONE;
-}
-
-/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
-static int
-one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
-        const char *what)
-{
-	int src = sqlite3_step(s), rc;
-
-	if (src == SQLITE_ROW) {
-		fn(s, out);
-		rc = ST_OK;
-	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, what);
-	}
-	sqlite3_reset(s);
-	return rc;
 }
 
 static void
@@ -1783,6 +1845,34 @@ lite_action_add(struct store *st, const struct action *a)
 }
 
 static int
+lite_action_repeat(struct store *st, const struct action *a, int64_t since)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_ACTION_LATEST);
+	int64_t id = 0;
+	int rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int64(s, 2, a->user_id);
+	sqlite3_bind_int64(s, 3, since);
+	bind_text(s, 4, a->action);
+	bind_text(s, 5, a->details ? a->details : "");
+	rc = one_row(ls, s, int64_read_cb, &id, "action_latest");
+	if (rc == ST_NOTFOUND)
+		return lite_action_add(st, a);
+	if (rc != ST_OK)
+		return rc;
+	if ((s = stmt_get(ls, S_ACTION_REPEAT)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, a->at);
+	return exec_done(ls, s, "action_repeat");
+}
+
+static int
 lite_actions_each(struct store *st, const struct action_query *q, store_action_cb cb, void *arg)
 {
 	struct sqlite_store *ls = lite(st);
@@ -1813,6 +1903,8 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 		lite_text_copy(a.details, sizeof(a.details), s, 7);
 		a.target_user_id = sqlite3_column_int64(s, 8);
 		lite_text_copy(a.target_login, sizeof(a.target_login), s, 9);
+		a.count = sqlite3_column_int64(s, 10);
+		a.last_at = sqlite3_column_int64(s, 11);
 		rc = cb(arg, &a);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -2631,6 +2723,7 @@ static const struct store_ops sqlite_ops = {
         .second_factor_put = lite_second_factor_put,
         .user_second_factor_set = lite_user_second_factor_set,
         .action_add = lite_action_add,
+        .action_repeat = lite_action_repeat,
         .actions_each = lite_actions_each,
         .users_each = lite_users_each,
         .node_within = lite_node_within,

@@ -138,6 +138,7 @@ export default {
     'actions.col.details': 'Détails',
     'actions.col.target': 'Utilisateur concerné',
     'actions.user.hint': 'Les actions de cet utilisateur et celles faites sur son compte.',
+    'actions.repeated': '{n} fois dans la minute, la dernière à {last}',
     'actions.results': 'Résultats',
 
     'action.sign_in': 'Connexion',
@@ -320,6 +321,7 @@ export default {
     'actions.col.details': 'Details',
     'actions.col.target': 'Done to',
     'actions.user.hint': 'The actions of this user and those done to their account.',
+    'actions.repeated': '{n} times in the minute, the last at {last}',
     'actions.results': 'Results',
 
     'action.sign_in': 'Sign-in',
