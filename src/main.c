@@ -470,10 +470,17 @@ load_session(void *arg, const struct session_row *row)
 	s.steps.must_change = ua.u.must_change;
 	s.steps.password_set_at = ua.password_set_at;
 	s.steps.terms_accepted = ua.terms_version;
-	/* A sign-in still waiting for its second factor waits on (the method as the user has it
-	 * now: one an administrator turned off meanwhile is not asked). */
-	if (row->second_factor_pending)
+	/* A sign-in still waiting for its second factor waits on, apart from the user's session
+	 * (the method as the user has it now). One whose method the user turned off since is
+	 * dropped: it would end their session (an administrator's turning it off made it the
+	 * session already). */
+	if (row->second_factor_pending) {
 		s.steps.second_factor = ua.second_factor;
+		if (ua.second_factor == SF_NONE) {
+			crypto_wipe(&ua, sizeof(ua));
+			return ST_OK;
+		}
+	}
 	memcpy(s.login, ua.u.login, sizeof(s.login));
 	memcpy(s.name, ua.u.name, sizeof(s.name));
 	memcpy(s.email, ua.u.email, sizeof(s.email));

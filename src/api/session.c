@@ -46,6 +46,7 @@ enum outcome {
 	OUT_BAD_CODE,       /* second factor: wrong or expired code */
 	OUT_NOT_EMAIL,      /* second factor: a new code asked by a TOTP user */
 	OUT_TOO_SOON,       /* second factor: a new code asked within SF_RESEND_US */
+	OUT_NOT_PENDING,    /* second factor: the step was given meanwhile (a double submit) */
 };
 
 struct auth_job {
@@ -430,14 +431,48 @@ session_opened(struct req *r, struct auth_job *j)
 	                 "user", user_json(&j->s));
 }
 
-/* The account was locked while a session of it waited for its second factor: the session
- * ended (SPEC §3), the cookie goes, 423. */
+void
+api_session_locked(struct req *r, int64_t brand_id, int64_t user_id)
+{
+	session_cache_remove_user(r->app->sessions, brand_id, user_id);
+	set_cookie(r, "", true);
+	http_reply_error(r, ST_LOCKED, "locked", NULL);
+}
+
+/* The account was locked while a sign-in of it waited for its second factor: that sign-in
+ * ended (SPEC §3), the cookie goes, 423. The user's live session, if any, stays: wrong codes
+ * typed with the password alone must not end it. */
 static void
 session_locked(struct req *r, struct auth_job *j)
 {
-	session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+	session_cache_remove(r->app->sessions, j->who.token_hash);
 	set_cookie(r, "", true);
 	http_reply_error(r, ST_LOCKED, "locked", NULL);
+}
+
+int
+api_check_failed(struct store *st, const struct user *u, int64_t at, const char *what,
+                 const char *details, bool *locked)
+{
+	bool now_locked = false;
+	int rc;
+
+	*locked = false;
+	rc = st->ops->user_sign_in_failed(st, u->brand_id, u->id, PASSWORD_MAX_FAILURES,
+	                                  &now_locked);
+	if (rc == ST_LOCKED) {
+		/* Locked meanwhile (failures elsewhere): nothing more to count. */
+		now_locked = true;
+		rc = ST_OK;
+	} else {
+		action(st, u, at, what, details, &rc);
+		if (now_locked)
+			action(st, u, at, "account_locked", "3 failed sign-ins", &rc);
+	}
+	if (rc == ST_OK && now_locked)
+		rc = st->ops->session_delete_user(st, u->brand_id, u->id);
+	*locked = now_locked;
+	return rc;
 }
 
 static void
@@ -629,7 +664,8 @@ signout_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
-	session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+	/* This session only: a sign-in waiting for its code ends without the live one. */
+	session_cache_remove(r->app->sessions, j->who.token_hash);
 	set_cookie(r, "", true);
 	http_reply_json(r, 200, json_pack("{s:b}", "signed_out", 1));
 }
@@ -646,17 +682,22 @@ api_session_delete(struct req *r)
 
 /* --- the second factor's step (SPEC §3) ----------------------------------------------------- */
 
-/* Writer: the code of the signed-in session's user. The account is read again: a lock, or a
- * method turned off by an administrator, set meanwhile wins. A right code completes the
- * sign-in (failures forgotten, counted, logged "sign_in") with new tokens, the session's
- * rights having changed; a wrong one counts as a failed sign-in, and the third in a row locks
- * the account and ends the session (SPEC §3: 3 failures). */
+/* Writer: the code of the signed-in session's user. The waiting sign-in and the account are
+ * read again: a lock, or a method turned off by an administrator, set meanwhile wins; a
+ * sign-in that no longer waits was given its code by a request sent with this one (a double
+ * submit: the code was right, nothing counts, and only the first signs in). A right code
+ * completes the sign-in (failures forgotten, counted, logged "sign_in") with new tokens, the
+ * session's rights having changed, and only now does the user's live session elsewhere end,
+ * if any (one session per login; a takeover asked with the password); a wrong one counts as a
+ * failed sign-in, and the third in a row locks the account and ends the session (SPEC §3: 3
+ * failures). */
 static int
 second_factor_record(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
 	struct user *u = &j->user.u;
 	struct second_factor sf;
+	struct session_row row;
 	unsigned char digest[CRYPTO_HASH_LEN];
 	int64_t brand_id = j->who.brand_id, now = clock_now_us();
 	enum second_factor_method method;
@@ -665,6 +706,15 @@ second_factor_record(struct work_job *w, struct store *st)
 	int rc;
 
 	memset(&sf, 0, sizeof(sf));
+	rc = st->ops->session_get(st, brand_id, j->who.id, &row);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH; /* ended meanwhile */
+	if (rc != ST_OK)
+		goto out;
+	if (!row.second_factor_pending) {
+		j->outcome = OUT_NOT_PENDING;
+		goto out;
+	}
 	rc = st->ops->user_get(st, brand_id, j->who.user_id, &j->user);
 	if (rc == ST_NOTFOUND)
 		rc = ST_AUTH; /* gone meanwhile */
@@ -747,7 +797,8 @@ second_factor_respond(struct http_job *hj, struct req *r)
 	struct auth_job *j = (struct auth_job *)hj;
 
 	if (j->base.work.rc != ST_OK) {
-		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		http_reply_error(r, j->base.work.rc,
+		                 j->base.work.rc == ST_AUTH ? "not_signed_in" : NULL, NULL);
 		return;
 	}
 	switch (j->outcome) {
@@ -755,6 +806,10 @@ second_factor_respond(struct http_job *hj, struct req *r)
 		log_info("event=second_factor_given req=%s user=%lld", r->id,
 		         (long long)j->s.user_id);
 		http_reply_json(r, 200, session_opened(r, j));
+		break;
+	case OUT_NOT_PENDING:
+		http_reply_error(r, ST_CONFLICT, "no_second_factor",
+		                 "This sign-in was given its code already.");
 		break;
 	case OUT_LOCKED:
 		log_info("event=sign_in_locked req=%s", r->id);
@@ -942,17 +997,23 @@ password_record(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
 	int64_t now = clock_now_us();
+	bool locked = false;
 	int rc = ST_OK;
 
 	if (j->outcome == OUT_WRONG_PASSWORD) {
-		action(st, &j->user.u, now, "password_change_refused", "wrong current password",
-		       &rc);
+		/* SPEC §3: a wrong current password is a failed sign-in (the third locks). */
+		rc = api_check_failed(st, &j->user.u, now, "password_change_refused",
+		                      "wrong current password", &locked);
+		if (locked)
+			j->outcome = OUT_LOCKED;
 		return rc;
 	}
 	if (j->outcome != OUT_OK)
 		return ST_OK;
 	rc = st->ops->user_password_set(st, j->who.brand_id, j->who.user_id, j->new_hash, false,
 	                                now);
+	if (rc == ST_OK) /* the right current password: failures in a row end here */
+		rc = st->ops->user_failures_forget(st, j->who.brand_id, j->who.user_id);
 	action(st, &j->user.u, now, "password_changed", "", &rc);
 	j->user.u.must_change = false;
 	j->user.password_set_at = now;
@@ -979,6 +1040,10 @@ password_respond(struct http_job *hj, struct req *r)
 		break;
 	case OUT_WRONG_PASSWORD:
 		http_reply_error(r, ST_REFUSED, "wrong_password", NULL);
+		break;
+	case OUT_LOCKED:
+		log_info("event=sign_in_locked req=%s reason=wrong_current_password", r->id);
+		api_session_locked(r, j->who.brand_id, j->who.user_id);
 		break;
 	case OUT_REUSED:
 		http_reply_error(r, ST_REFUSED, "password_reused", NULL);

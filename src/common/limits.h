@@ -47,6 +47,8 @@
 #define LIMIT_SESSION_MAX_US     (12LL * 3600 * 1000000) /* a session's life, whatever happens */
 #define LIMIT_IDLE_DEFAULT_S     900                     /* idle timeout: 15 min (PCI DSS 8.2.8) */
 #define LIMIT_IDLE_MAX_S         7200 /* the hosted-access manual's 2 h at most */
+/* No new password to an e-mail address someone else set less than this ago (README "Users"). */
+#define LIMIT_EMAIL_CHANGE_RESET_S (24 * 3600)
 
 /* The merchant API's error log (http/errlog.h): refusals gathered in memory and written
  * once a second; one row per shop, method, path, status, code and minute, at most

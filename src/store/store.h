@@ -115,6 +115,8 @@ struct user_auth {
 	char time_zone[41];
 	char pspid[33]; /* the brand's account id (Ingenico form) */
 	enum second_factor_method second_factor;
+	int64_t email_changed_at; /* the last change of the e-mail address; 0: none known */
+	int64_t email_changed_by; /* the user who made it (migration 023); 0: none known */
 };
 
 /* The secrets of a user's second factor (migration 017); all zero when they have none. */
@@ -132,7 +134,8 @@ struct second_factor {
 	int64_t code_created_at;
 };
 
-/* One session (one per user). Tokens only as hashes. */
+/* One session (one per user, and beside it at most one sign-in waiting for its second factor:
+ * migration 022). Tokens only as hashes. */
 struct session_row {
 	int64_t id;
 	int64_t brand_id;
@@ -488,6 +491,9 @@ struct store_ops {
 	 * account was already locked. */
 	int (*user_sign_in_failed)(struct store *st, int64_t brand_id, int64_t id, int max,
 	                           bool *locked);
+	/* A right current password of a signed-in user: failures forgotten, as a sign-in would
+	 * (nothing on a locked account). */
+	int (*user_failures_forget)(struct store *st, int64_t brand_id, int64_t id);
 	/* A successful sign-in: failures forgotten, last sign-in and count updated. ST_LOCKED,
 	 * nothing changed, when the account is locked (or gone). */
 	int (*user_signed_in)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
@@ -501,15 +507,19 @@ struct store_ops {
 	/* The current version of the terms of use (meta "terms_version"). */
 	int (*terms_version)(struct store *st, int *version);
 
-	/* Sessions. session_put replaces the user's session, if any. */
-	int (*session_by_user)(struct store *st, int64_t brand_id, int64_t user_id,
-	                       struct session_row *out);
+	/* Sessions. session_put of a live session (second_factor_pending false) replaces the
+	 * user's sessions, the waiting one included; of a waiting sign-in, only the user's
+	 * waiting one (SPEC §3: the live session ends once the code is given). session_get: by
+	 * id, ST_NOTFOUND when gone. session_delete_user: every session of the user. */
+	int (*session_get)(struct store *st, int64_t brand_id, int64_t id, struct session_row *out);
 	int (*session_put)(struct store *st, struct session_row *s);
 	int (*session_delete)(struct store *st, int64_t brand_id, int64_t id);
+	int (*session_delete_user)(struct store *st, int64_t brand_id, int64_t user_id);
 	int (*session_touch)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 	int (*sessions_each)(struct store *st, store_session_cb cb, void *arg);
-	/* The user's session, if any, no longer waits for the second factor; with token_hash
-	 * and csrf_hash not NULL, it also takes these new tokens. */
+	/* The user's sign-in waiting for the second factor, if any, no longer waits: it becomes
+	 * the user's session, their live one ending; with token_hash and csrf_hash not NULL, it
+	 * also takes these new tokens. Nothing when none waits. */
 	int (*session_second_factor_done)(struct store *st, int64_t brand_id, int64_t user_id,
 	                                  const unsigned char *token_hash,
 	                                  const unsigned char *csrf_hash);
@@ -546,7 +556,8 @@ struct store_ops {
 	/* *within: node is ancestor or below it. */
 	int (*node_within)(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node,
 	                   bool *within);
-	/* Writes name, email, mobile, profile, node, language and time zone. */
+	/* Writes name, email, mobile, profile, node, language, time zone, and when and by whom
+	 * the e-mail address last changed. */
 	int (*user_update)(struct store *st, const struct user_auth *ua);
 	int (*user_unlock)(struct store *st, int64_t brand_id, int64_t id);
 	/* A user's preferences (SPEC §3: journal columns, landing page): text under a name.

@@ -61,12 +61,15 @@ enum stmt_id {
 	S_USER_GET,
 	S_USER_FAILED,
 	S_USER_SIGNED_IN,
+	S_USER_FAILURES_FORGET,
 	S_USER_HISTORY_PUSH,
 	S_USER_PASSWORD_SET,
 	S_USER_HASHES,
 	S_USER_TERMS,
-	S_SESSION_BY_USER,
+	S_SESSION_GET,
 	S_SESSION_DELETE_USER,
+	S_SESSION_DELETE_WAITING,
+	S_SESSION_DELETE_REPLACED,
 	S_SESSION_INSERT,
 	S_SESSION_DELETE,
 	S_SESSION_TOUCH,
@@ -108,13 +111,17 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor FROM user u JOIN brand b "    \
+	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
+	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0) FROM user u JOIN brand " \
+	"b "                                                                                       \
 	"ON b.id = u.brand_id "
 
 #define USER_COLS_LIST                                                                             \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor"
+	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
+	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0)"
+#define USER_NCOLS 20 /* the columns user_read reads, first in a row */
 
 #define SESSION_COLS                                                                               \
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
@@ -158,7 +165,8 @@ static const char *const stmt_sql[S__COUNT] = {
                 "WHERE id = ?2",
         [S_USER_UPDATE] =
                 "UPDATE user SET name = ?3, email = ?4, mobile = ?5, profile = ?6, "
-                "node_id = ?7, language = ?8, time_zone = ?9 WHERE brand_id = ?1 AND id = ?2",
+                "node_id = ?7, language = ?8, time_zone = ?9, email_changed_at = nullif(?10, 0), "
+                "email_changed_by = nullif(?11, 0) WHERE brand_id = ?1 AND id = ?2",
         [S_USER_UNLOCK] = "UPDATE user SET locked = 0, failed_attempts = 0 WHERE brand_id = ?1 AND "
                           "id = ?2",
         [S_MAIL_ADD] = "INSERT INTO mail_outbox(brand_id, recipient, subject, body, created_at) "
@@ -222,6 +230,8 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
                           "locked = failed_attempts + 1 >= ?3 "
                           "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING locked",
+        [S_USER_FAILURES_FORGET] = "UPDATE user SET failed_attempts = 0 WHERE brand_id = ?1 AND "
+                                   "id = ?2 AND locked = 0",
         [S_USER_SIGNED_IN] = "UPDATE user SET failed_attempts = 0, last_login_at = ?3, "
                              "login_count = login_count + 1 WHERE brand_id = ?1 AND id = ?2 "
                              "AND locked = 0",
@@ -234,17 +244,25 @@ static const char *const stmt_sql[S__COUNT] = {
                           "UNION ALL SELECT * FROM (SELECT password_hash FROM password_history "
                           "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3)",
         [S_USER_TERMS] = "UPDATE user SET terms_version = ?3 WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSION_BY_USER] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND "
-                              "user_id = ?2",
+        [S_SESSION_GET] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND id = ?2",
         [S_SESSION_DELETE_USER] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2",
+        [S_SESSION_DELETE_WAITING] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2 "
+                                     "AND second_factor_pending = 1",
+        /* The live session a waiting sign-in replaces as its code is given: only when one
+         * waits. */
+        [S_SESSION_DELETE_REPLACED] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2 "
+                                      "AND second_factor_pending = 0 AND EXISTS (SELECT 1 FROM "
+                                      "session WHERE brand_id = ?1 AND user_id = ?2 AND "
+                                      "second_factor_pending = 1)",
         [S_SESSION_INSERT] =
                 "INSERT INTO session(brand_id, user_id, token_hash, csrf_hash, device, "
                 "created_at, last_seen_at, second_factor_pending) VALUES (?1, ?2, ?3, ?4, ?5, "
                 "?6, ?7, ?8)",
         [S_SESSION_SF_DONE] = "UPDATE session SET second_factor_pending = 0 WHERE brand_id = ?1 "
-                              "AND user_id = ?2",
+                              "AND user_id = ?2 AND second_factor_pending = 1",
         [S_SESSION_SF_TOKENS] = "UPDATE session SET second_factor_pending = 0, token_hash = ?3, "
-                                "csrf_hash = ?4 WHERE brand_id = ?1 AND user_id = ?2",
+                                "csrf_hash = ?4 WHERE brand_id = ?1 AND user_id = ?2 AND "
+                                "second_factor_pending = 1",
         [S_SF_GET] = "SELECT totp_sealed, totp_pending, totp_last_step, code_digest, "
                      "coalesce(code_created_at, 0) FROM second_factor WHERE brand_id = ?1 AND "
                      "user_id = ?2",
@@ -1477,6 +1495,8 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	ua->second_factor = strcmp(profile, "totp") == 0    ? SF_TOTP
 	                    : strcmp(profile, "email") == 0 ? SF_EMAIL
 	                                                    : SF_NONE;
+	ua->email_changed_at = sqlite3_column_int64(s, 18);
+	ua->email_changed_by = sqlite3_column_int64(s, 19);
 }
 
 static void
@@ -1546,6 +1566,12 @@ exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int64(s, 3, v);
 	return exec_done(ls, s, what);
+}
+
+static int
+lite_user_failures_forget(struct store *st, int64_t brand_id, int64_t id)
+{
+	return exec_ids(st, S_USER_FAILURES_FORGET, brand_id, id, 0, "user_failures_forget");
 }
 
 static int
@@ -1648,16 +1674,22 @@ session_read(sqlite3_stmt *s, void *out)
 }
 
 static int
-lite_session_by_user(struct store *st, int64_t brand_id, int64_t user_id, struct session_row *out)
+lite_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_row *out)
 {
 	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SESSION_BY_USER);
+	sqlite3_stmt *s = stmt_get(ls, S_SESSION_GET);
 
 	if (s == NULL)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	return one_row(ls, s, session_read, out, "session_by_user");
+	sqlite3_bind_int64(s, 2, id);
+	return one_row(ls, s, session_read, out, "session_get");
+}
+
+static int
+lite_session_delete_user(struct store *st, int64_t brand_id, int64_t user_id)
+{
+	return exec_ids(st, S_SESSION_DELETE_USER, brand_id, user_id, 0, "session_delete_user");
 }
 
 static int
@@ -1667,7 +1699,9 @@ lite_session_put(struct store *st, struct session_row *r)
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = exec_ids(st, S_SESSION_DELETE_USER, r->brand_id, r->user_id, 0, "session_replace");
+	rc = exec_ids(st,
+	              r->second_factor_pending ? S_SESSION_DELETE_WAITING : S_SESSION_DELETE_USER,
+	              r->brand_id, r->user_id, 0, "session_replace");
 	if (rc != ST_OK)
 		return rc;
 	s = stmt_get(ls, S_SESSION_INSERT);
@@ -1725,7 +1759,11 @@ lite_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user
 {
 	struct sqlite_store *ls = lite(st);
 	sqlite3_stmt *s;
+	int rc;
 
+	rc = exec_ids(st, S_SESSION_DELETE_REPLACED, brand_id, user_id, 0, "session_replaced");
+	if (rc != ST_OK)
+		return rc;
 	if (token_hash == NULL || csrf_hash == NULL)
 		return exec_ids(st, S_SESSION_SF_DONE, brand_id, user_id, 0, "session_sf_done");
 	s = stmt_get(ls, S_SESSION_SF_TOKENS);
@@ -1930,14 +1968,14 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 	sqlite3_bind_int64(s, 3, week_start);
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		user_read(s, &u.ua);
-		lite_text_copy(level, sizeof(level), s, 18);
+		lite_text_copy(level, sizeof(level), s, USER_NCOLS);
 		u.level = strcmp(level, "brand") == 0   ? LEVEL_BRAND
 		          : strcmp(level, "group") == 0 ? LEVEL_GROUP
 		                                        : LEVEL_SHOP;
-		lite_text_copy(u.node_name, sizeof(u.node_name), s, 19);
-		u.week_sign_ins = sqlite3_column_int64(s, 20);
-		u.total_sign_ins = sqlite3_column_int64(s, 21);
-		u.last_login_at = sqlite3_column_int64(s, 22);
+		lite_text_copy(u.node_name, sizeof(u.node_name), s, USER_NCOLS + 1);
+		u.week_sign_ins = sqlite3_column_int64(s, USER_NCOLS + 2);
+		u.total_sign_ins = sqlite3_column_int64(s, USER_NCOLS + 3);
+		u.last_login_at = sqlite3_column_int64(s, USER_NCOLS + 4);
 		rc = cb(arg, &u);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -1981,6 +2019,8 @@ lite_user_update(struct store *st, const struct user_auth *ua)
 	sqlite3_bind_int64(s, 7, u->node_id);
 	bind_text(s, 8, ua->language);
 	bind_text(s, 9, ua->time_zone);
+	sqlite3_bind_int64(s, 10, ua->email_changed_at);
+	sqlite3_bind_int64(s, 11, ua->email_changed_by);
 	return exec_done(ls, s, "user_update");
 }
 
@@ -2709,11 +2749,13 @@ static const struct store_ops sqlite_ops = {
         .user_get = lite_user_get,
         .user_sign_in_failed = lite_user_sign_in_failed,
         .user_signed_in = lite_user_signed_in,
+        .user_failures_forget = lite_user_failures_forget,
         .user_password_set = lite_user_password_set,
         .user_password_hashes = lite_user_password_hashes,
         .user_terms_accept = lite_user_terms_accept,
         .terms_version = lite_terms_version,
-        .session_by_user = lite_session_by_user,
+        .session_get = lite_session_get,
+        .session_delete_user = lite_session_delete_user,
         .session_put = lite_session_put,
         .session_delete = lite_session_delete,
         .session_touch = lite_session_touch,

@@ -25,6 +25,7 @@ const ACTIONS = [
   'session_expired',
   'password_changed',
   'password_change_refused',
+  'second_factor_change_refused',
   'terms_accepted',
   'second_factor_requested',
   'second_factor_failed',
