@@ -178,14 +178,18 @@ def test_a_double_submit_of_the_right_code_counts_no_failure(sec):
     mark = last_action_id(sec)
     code = totp(u.secret, sec)
     csrf = u.csrf
-    copies = 4
+    copies = 6
     start = threading.Barrier(copies)
     answers = [None] * copies
 
     def send(i):
+        # A connection of its own, open before the start: the copies arrive together.
+        s = requests.Session()
+        s.cookies.update(u.s.cookies)
+        assert s.get(sec.base + '/bo/api/session', timeout=30).status_code == 200
         start.wait()
-        answers[i] = u.s.post(sec.base + '/bo/api/session/second-factor', json={'code': code},
-                              headers={'X-CSRF-Token': csrf}, timeout=30)
+        answers[i] = s.post(sec.base + '/bo/api/session/second-factor', json={'code': code},
+                            headers={'X-CSRF-Token': csrf}, timeout=30)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
     for t in threads:
