@@ -10,8 +10,9 @@
  *
  * At most one method is on; the guide shows no QR code while one is, so an enrolment is
  * refused then (disable first). An enrolment's secret waits, sealed, until a code made from it
- * and the password confirm it. Argon2id runs on a reader, the change and its action-log line
- * on the writer, which reads the user again. The secret leaves the server once, in the
+ * and the password confirm it. Argon2id runs on the hasher, the change and its action-log line
+ * on the writer, which reads the user again; a wrong password (or a wrong code to turn TOTP
+ * off) counts as a failed sign-in there (api_check_failed: the third locks the account). The secret leaves the server once, in the
  * enrolment's answer; codes and secrets are never logged.
  *
  * Not the sign-in step (session.c) nor an administrator's disabling (users.c).

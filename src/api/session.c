@@ -1,8 +1,9 @@
 /*
  * session.c - the back office's sign-in (SPEC §3, §16): sessions, the second factor's step,
- * password change, terms of use. Argon2id runs on a reader thread, never on a loop; what a
- * sign-in changes (failures, lockout, the session, the action log) is then recorded by the
- * writer in one transaction.
+ * password change, terms of use. A sign-in first passes the rate limits, on the loop; Argon2id
+ * then runs on the hasher (work.h), never on a loop nor a reader; what a sign-in changes
+ * (failures, lockout, the session, the action log) is then recorded by the writer in one
+ * transaction.
  *
  * Not the user management (users.c) nor the authorization table (routes.c).
  */
@@ -62,6 +63,7 @@ struct auth_job {
 	bool takeover;
 	unsigned char addr[16]; /* sign-in: the client's rate-limit key (http_client_key) */
 	size_t addr_len;
+	int retry_s;        /* a refusal to come back later: after so many seconds */
 	char code[17];      /* second factor */
 	struct session who; /* password change, terms, sign-out: the signed-in user */
 	/* Between the two runs. */
@@ -888,6 +890,7 @@ resend_record(struct work_job *w, struct store *st)
 		goto out;
 	if (sf.has_code && now - sf.code_created_at < SF_RESEND_US) {
 		j->outcome = OUT_TOO_SOON;
+		j->retry_s = (int)((SF_RESEND_US - (now - sf.code_created_at) + 999999) / 1000000);
 		goto out;
 	}
 	rc = api_second_factor_code_send(st, j->app->keys, &j->user, &sf, now);
@@ -917,10 +920,11 @@ resend_respond(struct http_job *hj, struct req *r)
 		                 "Your second factor is an authenticator app: no code is mailed.");
 		break;
 	default:
-		http_reply_json(r, 429,
-		                json_pack("{s:s, s:s}", "error", "too_soon", "message",
-		                          "A code was sent less than 30 seconds ago: wait for it, "
-		                          "or ask again in a moment."));
+		http_reply_retry(
+		        r, ST_TOO_MANY, "too_soon",
+		        "A code was sent less than 30 seconds ago: wait for it, or ask again "
+		        "in a moment.",
+		        j->retry_s > 0 ? j->retry_s : 1);
 		break;
 	}
 }

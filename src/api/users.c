@@ -3,8 +3,10 @@
  * action log (SPEC §13, §11.2). Everything is scoped: an administrator sees and changes only
  * the users of their node of the tree and below; another brand's ids answer 404.
  *
- * Argon2id (a new user's or a reset's temporary password) runs on a reader; the change, its
- * mail and its action-log line are then written together by the writer.
+ * Argon2id (a new user's or a reset's temporary password) runs on the hasher; the change, its
+ * mail and its action-log line are then written together by the writer. A change of e-mail
+ * address is told to the old one, and no reset mails a password to an address someone else
+ * set less than a day ago (README "Users").
  *
  * A change to a user is logged with that user as the row's target, and its details say what
  * changed: "field: before → after" for each field, joined by "; ", every value in JSON (a
@@ -864,6 +866,8 @@ reset_record(struct work_job *w, struct store *st)
 	rc = st->ops->user_get(st, j->who.brand_id, j->id, &before);
 	if (rc == ST_OK)
 		rc = reset_allowed(j, &before, clock_now_us());
+	/* To the address as it is now, which the rule above judged (not as the hasher read it). */
+	memcpy(j->target.u.email, before.u.email, sizeof(j->target.u.email));
 	if (rc == ST_OK)
 		rc = st->ops->user_password_set(st, j->who.brand_id, j->id,
 		                                j->target.u.password_hash, true, clock_now_us());
@@ -972,9 +976,7 @@ api_users_second_factor_disable(struct req *r)
 static int
 action_push(void *arg, const struct action_row *a)
 {
-	char at[25];
-
-	char last[25];
+	char at[25], last[25];
 
 	cal_instant_format(a->at, at);
 	cal_instant_format(a->last_at, last);

@@ -347,6 +347,8 @@ def test_email_codes_end_to_end(sf):
     # At most one new code every 30 s.
     r = u.call('POST', '/bo/api/session/second-factor/resend', {})
     assert r.status_code == 429 and r.json()['error'] == 'too_soon', r.text
+    assert 1 <= r.json()['retry_after'] <= 30 and r.headers['Retry-After'] == str(
+        r.json()['retry_after'])
     bad = next(c for c in ('000000', '111111') if c != code)
     r = u.give(bad)
     assert r.status_code == 401 and r.json()['error'] == 'bad_code'
