@@ -213,6 +213,17 @@ login_key(const struct auth_job *j, char out[65])
 	return n;
 }
 
+/* Gives back the sign-in's share of the address's limit, and of the login's when login is not
+ * NULL. */
+static void
+give_back(struct req *r, const struct auth_job *j, const char *login, size_t len, int64_t now)
+{
+	throttle_give_back(r->app->throttle, &r->app->signin_address, 'a', j->addr, j->addr_len,
+	                   now);
+	if (login != NULL)
+		throttle_give_back(r->app->throttle, &r->app->signin_login, 'l', login, len, now);
+}
+
 /* Takes the sign-in's share of both limits, on the loop, before the job goes to a hasher: an
  * address or a login past its limit is answered 429 at once, with the seconds to wait, and
  * hashes nothing (a flood costs the server a look-up each). Logged once a flood, at its first
@@ -233,8 +244,7 @@ signin_admit(struct req *r, struct auth_job *j)
 		by = "address";
 	} else if (throttle_take(r->app->throttle, &r->app->signin_login, 'l', login, len, now,
 	                         &retry, &first) != ST_OK) {
-		throttle_give_back(r->app->throttle, &r->app->signin_address, 'a', j->addr,
-		                   j->addr_len, now);
+		give_back(r, j, NULL, 0, now);
 		by = "login";
 	}
 	crypto_wipe(login, sizeof(login));
@@ -253,11 +263,8 @@ signin_give_back(struct req *r, struct auth_job *j)
 {
 	char login[65];
 	size_t len = login_key(j, login);
-	int64_t now = clock_now_us();
 
-	throttle_give_back(r->app->throttle, &r->app->signin_address, 'a', j->addr, j->addr_len,
-	                   now);
-	throttle_give_back(r->app->throttle, &r->app->signin_login, 'l', login, len, now);
+	give_back(r, j, login, len, clock_now_us());
 	crypto_wipe(login, sizeof(login));
 }
 
