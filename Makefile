@@ -3,7 +3,7 @@
 #   make check  runs every test: format, unit (plain and ASan+UBSan), system (pytest), and the
 #               browser end-to-end tests (tests/e2e, playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan system system-asan e2e bench bench-bo clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan system system-asan e2e bench bench-bo bench-signin clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -82,6 +82,10 @@ bench: build
 # The back office on 10M transactions (docs/PERFORMANCE.md); makes its demos the first time.
 bench-bo: build
 	bench/backoffice.py
+
+# Searches and merchant reads through a sign-in flood, as a ratio to the same reads alone.
+bench-signin: build
+	bench/signin_flood.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

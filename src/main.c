@@ -60,6 +60,8 @@ struct options {
 	int64_t now_us;
 	bool json;
 	bool unsent; /* demo: nothing of the history sent to the bank yet */
+	/* The sign-in's rate limits (README "Sign-in"): per client address, per login. */
+	struct rate_limit signin_address, signin_login;
 };
 
 /* --public-url: "http://" or "https://", a host (name, IPv4 or [IPv6]) with an optional port
@@ -112,6 +114,10 @@ usage(FILE *f)
 	        "                      and GUICHET_SMTP_PASSWORD)\n"
 	        "                      [--smtp-from ADDRESS]  (default: " MAILER_FROM_DEFAULT ")\n"
 	        "                      [--smtp-ca FILE]  (CA bundle of the relay's certificate)\n"
+	        "                      [--sign-in-address-limit N/S] [--sign-in-login-limit N/S]\n"
+	        "                      (failed sign-ins allowed at once, then one every S "
+	        "seconds;\n"
+	        "                      defaults 30/2 per client address, 10/6 per login)\n"
 	        "                      [--now YYYY-MM-DD|INSTANT]  (a pinned clock, for tests: "
 	        "it starts\n"
 	        "                      at 18:00 Paris that day, or at the RFC 3339 instant, "
@@ -145,6 +151,26 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* --sign-in-*-limit: "N/S", N failures at once (1 to 100000), then one more every S seconds
+ * (1 to 86400). 0, or -1. */
+static int
+parse_rate(const char *s, struct rate_limit *rl)
+{
+	char n[16];
+	const char *slash = strchr(s, '/');
+	int64_t burst, every;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(n))
+		return -1;
+	memcpy(n, s, (size_t)(slash - s));
+	n[slash - s] = '\0';
+	if (parse_int(n, 1, 100000, &burst) != 0 || parse_int(slash + 1, 1, 86400, &every) != 0)
+		return -1;
+	rl->burst = (int)burst;
+	rl->every_us = every * CAL_US_PER_S;
 	return 0;
 }
 
@@ -191,6 +217,8 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"smtp-from", required_argument, NULL, 'f'},
 	        {"smtp-ca", required_argument, NULL, 'a'},
 	        {"smtp-retry-ms", required_argument, NULL, 'r'}, /* for tests: README "Mail" */
+	        {"sign-in-address-limit", required_argument, NULL, 'A'},
+	        {"sign-in-login-limit", required_argument, NULL, 'O'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -207,6 +235,10 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	o->batch_minute = 22 * 60;
 	o->retention_every = LIMIT_RETENTION_EVERY_S;
 	o->seed = 1;
+	o->signin_address.burst = LIMIT_SIGNIN_ADDRESS_BURST;
+	o->signin_address.every_us = LIMIT_SIGNIN_ADDRESS_EVERY_S * CAL_US_PER_S;
+	o->signin_login.burst = LIMIT_SIGNIN_LOGIN_BURST;
+	o->signin_login.every_us = LIMIT_SIGNIN_LOGIN_EVERY_S * CAL_US_PER_S;
 	optind = first; /* after the command */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -284,6 +316,14 @@ parse_options(int argc, char **argv, int first, struct options *o)
 		}
 		case 'a':
 			o->smtp_ca = optarg;
+			break;
+		case 'A':
+			if (parse_rate(optarg, &o->signin_address) != 0)
+				goto bad;
+			break;
+		case 'O':
+			if (parse_rate(optarg, &o->signin_login) != 0)
+				goto bad;
 			break;
 		case 'r':
 			if (parse_int(optarg, 1, LIMIT_MAIL_RETRY_MAX_MS, &v) != 0)
@@ -430,10 +470,17 @@ load_session(void *arg, const struct session_row *row)
 	s.steps.must_change = ua.u.must_change;
 	s.steps.password_set_at = ua.password_set_at;
 	s.steps.terms_accepted = ua.terms_version;
-	/* A sign-in still waiting for its second factor waits on (the method as the user has it
-	 * now: one an administrator turned off meanwhile is not asked). */
-	if (row->second_factor_pending)
+	/* A sign-in still waiting for its second factor waits on, apart from the user's session
+	 * (the method as the user has it now). One whose method the user turned off since is
+	 * dropped: it would end their session (an administrator's turning it off made it the
+	 * session already). */
+	if (row->second_factor_pending) {
 		s.steps.second_factor = ua.second_factor;
+		if (ua.second_factor == SF_NONE) {
+			crypto_wipe(&ua, sizeof(ua));
+			return ST_OK;
+		}
+	}
 	memcpy(s.login, ua.u.login, sizeof(s.login));
 	memcpy(s.name, ua.u.name, sizeof(s.name));
 	memcpy(s.email, ua.u.email, sizeof(s.email));
@@ -519,6 +566,10 @@ cmd_serve(const struct options *o)
 	rc = load_sessions(st, app.sessions);
 	if (rc != ST_OK)
 		goto out;
+	app.throttle = throttle_new(LIMIT_THROTTLE_SLOTS);
+	app.signin_address = o->signin_address;
+	app.signin_login = o->signin_login;
+	app.errlog = errlog_new();
 	app.idle_us = (int64_t)o->idle_timeout * CAL_US_PER_S;
 	app.tls = o->tls_cert != NULL;
 	app.public_url = o->public_url[0] ? o->public_url : NULL;
@@ -546,6 +597,8 @@ cmd_serve(const struct options *o)
 		rc = hmac_expiry_start(app.work, &hmac_expiry); /* expired keys mailed */
 	if (rc == ST_OK)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
+	if (rc == ST_OK)
+		rc = errlog_start(app.errlog, app.work); /* the merchant API's error log */
 	if (rc != ST_OK)
 		goto out;
 	if (o->batch_minute >= 0) {
@@ -561,9 +614,12 @@ out:
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);
 	session_cache_watch_stop(app.sessions); /* before the readers it uses */
+	errlog_stop(app.errlog);                /* after the loops, before the writer */
 	work_stop(app.work);
 	shop_cache_free(app.shops);
 	session_cache_free(app.sessions);
+	throttle_free(app.throttle);
+	errlog_free(app.errlog);
 	store_close(st);
 	crypto_secret_free(keys);
 	log_info("event=stopped status=%d", rc);

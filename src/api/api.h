@@ -25,6 +25,17 @@ int api_terms_accept(struct req *r);
 int api_session_second_factor(struct req *r);
 int api_session_second_factor_resend(struct req *r);
 
+/* A wrong current password of a signed-in user (a password change, turning a second factor
+ * on or off), or a wrong code to turn TOTP off: a failed sign-in like any other (SPEC §3:
+ * the third in a row locks the account), so that a session is no free guesser. On the writer:
+ * counted, logged as `what` with details, and at the lock the account_locked line and the end
+ * of every session of the user (*locked set). */
+int api_check_failed(struct store *st, const struct user *u, int64_t at, const char *what,
+                     const char *details, bool *locked) WUR;
+/* On the loop, after api_check_failed locked the account: the user's sessions leave the
+ * table, the cookie goes, and the answer is 423 locked. */
+void api_session_locked(struct req *r, int64_t brand_id, int64_t user_id);
+
 /* One's second factor, SPEC §3 (api/second_factor.c). */
 int api_second_factor_get(struct req *r);
 int api_second_factor_totp(struct req *r);

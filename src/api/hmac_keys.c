@@ -9,7 +9,7 @@
  *   POST /bo/api/hmac-keys/activate    {"token"} (no session: the token is the secret)
  *   GET  /bo/api/notices               the active keys in scope expired or expiring in 30 days
  *
- * A key is derived from the passphrase alone (Argon2id, crypto_hmac_key_derive), on a reader:
+ * A key is derived from the passphrase alone (Argon2id, crypto_hmac_key_derive), on the hasher:
  * the same passphrase gives the same key, so a merchant who lost it can make it again. It is
  * sealed at rest like every shop key, and answered once. The creator receives a link with a
  * random token (never the key; the store keeps the token's hash): following it makes the key
@@ -274,7 +274,7 @@ shop_found(void *arg, const struct tree_node *t)
 	return ST_OK;
 }
 
-/* On a reader: the shop is in scope, then the key (Argon2id, the slow part). */
+/* On the hasher (work.h): the shop is in scope, then the key (Argon2id, the slow part). */
 static int
 create_derive(struct work_job *w, struct store *st)
 {
@@ -486,6 +486,7 @@ api_hmac_keys_create(struct req *r)
 	json_decref(o);
 	link_base(r, j->link_base, sizeof(j->link_base));
 	j->base.work.run = create_derive;
+	j->base.hash = true;
 	j->base.then_write = create_record;
 	return http_submit_or_reply(r, &j->base, false);
 refused:

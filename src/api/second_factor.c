@@ -10,8 +10,9 @@
  *
  * At most one method is on; the guide shows no QR code while one is, so an enrolment is
  * refused then (disable first). An enrolment's secret waits, sealed, until a code made from it
- * and the password confirm it. Argon2id runs on a reader, the change and its action-log line
- * on the writer, which reads the user again. The secret leaves the server once, in the
+ * and the password confirm it. Argon2id runs on the hasher, the change and its action-log line
+ * on the writer, which reads the user again; a wrong password (or a wrong code to turn TOTP
+ * off) counts as a failed sign-in there (api_check_failed: the third locks the account). The secret leaves the server once, in the
  * enrolment's answer; codes and secrets are never logged.
  *
  * Not the sign-in step (session.c) nor an administrator's disabling (users.c).
@@ -39,6 +40,7 @@ enum sf_outcome {
 	SFO_NO_ENROLMENT, /* confirm: no secret waits */
 	SFO_BAD_PASSWORD,
 	SFO_BAD_CODE,
+	SFO_LOCKED, /* a wrong password or code was the third failure: the account is locked */
 };
 
 struct sf_job {
@@ -109,6 +111,10 @@ sf_respond(struct http_job *hj, struct req *r)
 		                 "The code is wrong or too old: type the one your authenticator "
 		                 "shows now.");
 		break;
+	case SFO_LOCKED:
+		log_info("event=sign_in_locked req=%s reason=wrong_current_password", r->id);
+		api_session_locked(r, j->who.brand_id, j->who.user_id);
+		break;
 	}
 }
 
@@ -125,6 +131,20 @@ sf_job_new(struct req *r, enum sf_op op)
 	j->base.respond = sf_respond;
 	j->base.free = sf_job_free;
 	return j;
+}
+
+/* A wrong password, or a wrong code to turn TOTP off: a failed sign-in (SPEC §3; the third
+ * locks the account and ends the session), outcome set. */
+static int
+check_failed(struct sf_job *j, struct store *st, const struct user *u, enum sf_outcome outcome)
+{
+	bool locked = false;
+	int rc = api_check_failed(
+	        st, u, clock_now_us(), "second_factor_change_refused",
+	        outcome == SFO_BAD_PASSWORD ? "wrong current password" : "wrong code", &locked);
+
+	j->outcome = locked ? SFO_LOCKED : outcome;
+	return rc;
 }
 
 /* The user's own action-log line (SPEC §13), unless *rc already failed. */
@@ -402,7 +422,7 @@ change_record(struct work_job *w, struct store *st)
 			break;
 		}
 		if (!j->password_ok) {
-			j->outcome = SFO_BAD_PASSWORD;
+			rc = check_failed(j, st, &fresh.u, SFO_BAD_PASSWORD);
 			break;
 		}
 		rc = totp_check_sealed(j->keys, &sf, sf.pending_sealed, j->code, now, 0, &ok,
@@ -427,7 +447,7 @@ change_record(struct work_job *w, struct store *st)
 			break;
 		}
 		if (!j->password_ok) {
-			j->outcome = SFO_BAD_PASSWORD;
+			rc = check_failed(j, st, &fresh.u, SFO_BAD_PASSWORD);
 			break;
 		}
 		sf.has_pending = false;
@@ -440,15 +460,19 @@ change_record(struct work_job *w, struct store *st)
 			break;
 		}
 		if (!j->password_ok) {
-			j->outcome = SFO_BAD_PASSWORD;
+			rc = check_failed(j, st, &fresh.u, SFO_BAD_PASSWORD);
 			break;
 		}
 		if (fresh.second_factor == SF_TOTP) {
 			rc = api_second_factor_totp_check(j->keys, &sf, j->code, now, &ok);
 			if (rc != ST_OK)
 				break;
+			if (!ok && j->code[0] == '\0') {
+				j->outcome = SFO_BAD_CODE; /* none given: no guess to count */
+				break;
+			}
 			if (!ok) {
-				j->outcome = SFO_BAD_CODE;
+				rc = check_failed(j, st, &fresh.u, SFO_BAD_CODE);
 				break;
 			}
 		}
@@ -464,6 +488,8 @@ change_record(struct work_job *w, struct store *st)
 	if (rc == ST_OK)
 		rc = st->ops->user_second_factor_set(st, j->who.brand_id, j->who.user_id,
 		                                     j->method);
+	if (rc == ST_OK) /* the right password (and code): failures in a row end here */
+		rc = st->ops->user_failures_forget(st, j->who.brand_id, j->who.user_id);
 	sf_action(st, &j->who,
 	          j->op == SF_DISABLE ? "second_factor_disabled" : "second_factor_enabled",
 	          second_factor_name(j->op == SF_DISABLE ? fresh.second_factor : j->method), &rc);
@@ -499,6 +525,7 @@ change(struct req *r, enum sf_op op, bool want_code, bool code_optional)
 	}
 	json_decref(o);
 	j->base.work.run = password_prepare;
+	j->base.hash = true;
 	j->base.then_write = change_record;
 	return http_submit_or_reply(r, &j->base, false);
 }

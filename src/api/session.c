@@ -1,8 +1,9 @@
 /*
  * session.c - the back office's sign-in (SPEC §3, §16): sessions, the second factor's step,
- * password change, terms of use. Argon2id runs on a reader thread, never on a loop; what a
- * sign-in changes (failures, lockout, the session, the action log) is then recorded by the
- * writer in one transaction.
+ * password change, terms of use. A sign-in first passes the rate limits, on the loop; Argon2id
+ * then runs on the hasher (work.h), never on a loop nor a reader; what a sign-in changes
+ * (failures, lockout, the session, the action log) is then recorded by the writer in one
+ * transaction.
  *
  * Not the user management (users.c) nor the authorization table (routes.c).
  */
@@ -16,6 +17,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
+#include "domain/calendar.h"
 #include "domain/password.h"
 
 /* A hash no password matches, verified when the login is unknown so that an unknown login
@@ -45,6 +47,7 @@ enum outcome {
 	OUT_BAD_CODE,       /* second factor: wrong or expired code */
 	OUT_NOT_EMAIL,      /* second factor: a new code asked by a TOTP user */
 	OUT_TOO_SOON,       /* second factor: a new code asked within SF_RESEND_US */
+	OUT_NOT_PENDING,    /* second factor: the step was given meanwhile (a double submit) */
 };
 
 struct auth_job {
@@ -58,6 +61,9 @@ struct auth_job {
 	char new_password[PASSWORD_MAX_LEN + 1];
 	char device[81];
 	bool takeover;
+	unsigned char addr[16]; /* sign-in: the client's rate-limit key (http_client_key) */
+	size_t addr_len;
+	int retry_s;        /* a refusal to come back later: after so many seconds */
 	char code[17];      /* second factor */
 	struct session who; /* password change, terms, sign-out: the signed-in user */
 	/* Between the two runs. */
@@ -96,9 +102,13 @@ auth_job_new(struct req *r)
 	return j;
 }
 
+/* The user's action-log line (SPEC §13), unless *rc already failed. repeated: a refusal that
+ * anyone may cause again and again without signing in (a locked account's sign-in): counted in
+ * the row of the same minute rather than written again (migration 021), so that a flood of
+ * them adds a row a minute at most. */
 static void
-action(struct store *st, const struct user *u, int64_t at, const char *what, const char *details,
-       int *rc)
+action_line(struct store *st, const struct user *u, int64_t at, const char *what,
+            const char *details, bool repeated, int *rc)
 {
 	struct action a = {0};
 
@@ -112,7 +122,22 @@ action(struct store *st, const struct user *u, int64_t at, const char *what, con
 	a.user_email = u->email;
 	a.action = what;
 	a.details = details;
-	*rc = st->ops->action_add(st, &a);
+	*rc = repeated ? st->ops->action_repeat(st, &a, at - at % (60 * CAL_US_PER_S))
+	               : st->ops->action_add(st, &a);
+}
+
+static void
+action(struct store *st, const struct user *u, int64_t at, const char *what, const char *details,
+       int *rc)
+{
+	action_line(st, u, at, what, details, false, rc);
+}
+
+/* A sign-in refused (SPEC §3: a locked account; a session held elsewhere), counted. */
+static void
+refusal(struct store *st, const struct user *u, int64_t at, const char *details, int *rc)
+{
+	action_line(st, u, at, "sign_in_refused", details, true, rc);
 }
 
 /* The sign-in steps a user has done, as the store has them. */
@@ -175,6 +200,73 @@ tokens_new(struct auth_job *j, unsigned char token_hash[32], unsigned char csrf_
 }
 
 /* --- sign-in ------------------------------------------------------------------------------ */
+
+/* The keys of the login limit: the login as typed, in ASCII lower case (logins are). */
+static size_t
+login_key(const struct auth_job *j, char out[65])
+{
+	size_t n = strlen(j->login);
+
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (j->login[i] >= 'A' && j->login[i] <= 'Z') ? (char)(j->login[i] + 32)
+		                                                    : j->login[i];
+	return n;
+}
+
+/* Gives back the sign-in's share of the address's limit, and of the login's when login is not
+ * NULL. */
+static void
+give_back(struct req *r, const struct auth_job *j, const char *login, size_t len, int64_t now)
+{
+	throttle_give_back(r->app->throttle, &r->app->signin_address, 'a', j->addr, j->addr_len,
+	                   now);
+	if (login != NULL)
+		throttle_give_back(r->app->throttle, &r->app->signin_login, 'l', login, len, now);
+}
+
+/* Takes the sign-in's share of both limits, on the loop, before the job goes to a hasher: an
+ * address or a login past its limit is answered 429 at once, with the seconds to wait, and
+ * hashes nothing (a flood costs the server a look-up each). Logged once a flood, at its first
+ * refusal. false: answered. */
+static bool
+signin_admit(struct req *r, struct auth_job *j)
+{
+	char login[65];
+	size_t len = login_key(j, login);
+	int64_t now = clock_now_us();
+	const char *by = NULL;
+	bool first = false;
+	int retry = 0;
+
+	j->addr_len = http_client_key(r, j->addr);
+	if (throttle_take(r->app->throttle, &r->app->signin_address, 'a', j->addr, j->addr_len, now,
+	                  &retry, &first) != ST_OK) {
+		by = "address";
+	} else if (throttle_take(r->app->throttle, &r->app->signin_login, 'l', login, len, now,
+	                         &retry, &first) != ST_OK) {
+		give_back(r, j, NULL, 0, now);
+		by = "login";
+	}
+	crypto_wipe(login, sizeof(login));
+	if (by == NULL)
+		return true;
+	if (first)
+		log_info("event=sign_in_throttled req=%s by=%s retry_after=%d", r->id, by, retry);
+	http_reply_retry(r, ST_TOO_MANY, "too_many_attempts", NULL, retry);
+	return false;
+}
+
+/* Gives the sign-in's share back: the password was right (or the server did not try it),
+ * which the limits do not count. */
+static void
+signin_give_back(struct req *r, struct auth_job *j)
+{
+	char login[65];
+	size_t len = login_key(j, login);
+
+	give_back(r, j, login, len, clock_now_us());
+	crypto_wipe(login, sizeof(login));
+}
 
 /* Reader: the user and the Argon2id verification. */
 static int
@@ -263,7 +355,7 @@ signin_record(struct work_job *w, struct store *st)
 	    now - old.created_at <= LIMIT_SESSION_MAX_US && !j->takeover) {
 		j->outcome = OUT_ELSEWHERE;
 		snprintf(j->elsewhere, sizeof(j->elsewhere), "%s", old.device);
-		action(st, u, now, "sign_in_refused", "session held by another device", &rc);
+		refusal(st, u, now, "session held by another device", &rc);
 		return rc;
 	}
 	/* SPEC §3: with a second factor, the password is half of the sign-in. The session waits
@@ -319,7 +411,7 @@ signin_record(struct work_job *w, struct store *st)
 refused:
 	j->outcome = OUT_LOCKED;
 	rc = ST_OK;
-	action(st, u, now, "sign_in_refused", "account locked", &rc);
+	refusal(st, u, now, "account locked", &rc);
 	return rc;
 }
 
@@ -348,14 +440,48 @@ session_opened(struct req *r, struct auth_job *j)
 	                 "user", user_json(&j->s));
 }
 
-/* The account was locked while a session of it waited for its second factor: the session
- * ended (SPEC §3), the cookie goes, 423. */
+void
+api_session_locked(struct req *r, int64_t brand_id, int64_t user_id)
+{
+	session_cache_remove_user(r->app->sessions, brand_id, user_id);
+	set_cookie(r, "", true);
+	http_reply_error(r, ST_LOCKED, "locked", NULL);
+}
+
+/* The account was locked while a sign-in of it waited for its second factor: that sign-in
+ * ended (SPEC §3), the cookie goes, 423. The user's live session, if any, stays: wrong codes
+ * typed with the password alone must not end it. */
 static void
 session_locked(struct req *r, struct auth_job *j)
 {
-	session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+	session_cache_remove(r->app->sessions, j->who.token_hash);
 	set_cookie(r, "", true);
 	http_reply_error(r, ST_LOCKED, "locked", NULL);
+}
+
+int
+api_check_failed(struct store *st, const struct user *u, int64_t at, const char *what,
+                 const char *details, bool *locked)
+{
+	bool now_locked = false;
+	int rc;
+
+	*locked = false;
+	rc = st->ops->user_sign_in_failed(st, u->brand_id, u->id, PASSWORD_MAX_FAILURES,
+	                                  &now_locked);
+	if (rc == ST_LOCKED) {
+		/* Locked meanwhile (failures elsewhere): nothing more to count. */
+		now_locked = true;
+		rc = ST_OK;
+	} else {
+		action(st, u, at, what, details, &rc);
+		if (now_locked)
+			action(st, u, at, "account_locked", "3 failed sign-ins", &rc);
+	}
+	if (rc == ST_OK && now_locked)
+		rc = st->ops->session_delete_user(st, u->brand_id, u->id);
+	*locked = now_locked;
+	return rc;
 }
 
 static void
@@ -368,6 +494,8 @@ signin_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
+	if (j->outcome == OUT_OK || j->outcome == OUT_ELSEWHERE)
+		signin_give_back(r, j);
 	switch (j->outcome) {
 	case OUT_OK:
 		o = session_opened(r, j);
@@ -461,10 +589,21 @@ api_session_create(struct req *r)
 		         ua ? (int)(ua->len < 80 ? ua->len : 80) : 14,
 		         ua ? ua->base : "unknown device");
 	json_decref(o);
+	if (!signin_admit(r, j)) {
+		auth_free(&j->base);
+		return 0;
+	}
 	j->base.work.run = signin_verify;
+	j->base.hash = true;
 	j->base.then_write = signin_record;
 	j->base.respond = signin_respond;
-	return http_submit_or_reply(r, &j->base, false);
+	if (http_submit(r, &j->base, false) != ST_OK) {
+		/* The hashers' queue is full: nothing was tried, so nothing counts. */
+		signin_give_back(r, j);
+		auth_free(&j->base);
+		http_reply_retry(r, ST_BUSY, NULL, NULL, 1);
+	}
+	return 0;
 fail:
 	json_decref(o);
 	auth_free(&j->base);
@@ -534,7 +673,8 @@ signout_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
-	session_cache_remove_user(r->app->sessions, j->who.brand_id, j->who.user_id);
+	/* This session only: a sign-in waiting for its code ends without the live one. */
+	session_cache_remove(r->app->sessions, j->who.token_hash);
 	set_cookie(r, "", true);
 	http_reply_json(r, 200, json_pack("{s:b}", "signed_out", 1));
 }
@@ -551,17 +691,22 @@ api_session_delete(struct req *r)
 
 /* --- the second factor's step (SPEC §3) ----------------------------------------------------- */
 
-/* Writer: the code of the signed-in session's user. The account is read again: a lock, or a
- * method turned off by an administrator, set meanwhile wins. A right code completes the
- * sign-in (failures forgotten, counted, logged "sign_in") with new tokens, the session's
- * rights having changed; a wrong one counts as a failed sign-in, and the third in a row locks
- * the account and ends the session (SPEC §3: 3 failures). */
+/* Writer: the code of the signed-in session's user. The waiting sign-in and the account are
+ * read again: a lock, or a method turned off by an administrator, set meanwhile wins; a
+ * sign-in that no longer waits was given its code by a request sent with this one (a double
+ * submit: the code was right, nothing counts, and only the first signs in). A right code
+ * completes the sign-in (failures forgotten, counted, logged "sign_in") with new tokens, the
+ * session's rights having changed, and only now does the user's live session elsewhere end,
+ * if any (one session per login; a takeover asked with the password); a wrong one counts as a
+ * failed sign-in, and the third in a row locks the account and ends the session (SPEC §3: 3
+ * failures). */
 static int
 second_factor_record(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
 	struct user *u = &j->user.u;
 	struct second_factor sf;
+	struct session_row row;
 	unsigned char digest[CRYPTO_HASH_LEN];
 	int64_t brand_id = j->who.brand_id, now = clock_now_us();
 	enum second_factor_method method;
@@ -570,6 +715,15 @@ second_factor_record(struct work_job *w, struct store *st)
 	int rc;
 
 	memset(&sf, 0, sizeof(sf));
+	rc = st->ops->session_get(st, brand_id, j->who.id, &row);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH; /* ended meanwhile */
+	if (rc != ST_OK)
+		goto out;
+	if (!row.second_factor_pending) {
+		j->outcome = OUT_NOT_PENDING;
+		goto out;
+	}
 	rc = st->ops->user_get(st, brand_id, j->who.user_id, &j->user);
 	if (rc == ST_NOTFOUND)
 		rc = ST_AUTH; /* gone meanwhile */
@@ -634,7 +788,7 @@ second_factor_record(struct work_job *w, struct store *st)
 	goto out;
 refused:
 	rc = ST_OK;
-	action(st, u, now, "sign_in_refused", "account locked", &rc);
+	refusal(st, u, now, "account locked", &rc);
 ended:
 	/* A locked account's pending session ends (SPEC §3). */
 	if (rc == ST_OK)
@@ -652,7 +806,8 @@ second_factor_respond(struct http_job *hj, struct req *r)
 	struct auth_job *j = (struct auth_job *)hj;
 
 	if (j->base.work.rc != ST_OK) {
-		http_reply_error(r, j->base.work.rc, NULL, NULL);
+		http_reply_error(r, j->base.work.rc,
+		                 j->base.work.rc == ST_AUTH ? "not_signed_in" : NULL, NULL);
 		return;
 	}
 	switch (j->outcome) {
@@ -660,6 +815,10 @@ second_factor_respond(struct http_job *hj, struct req *r)
 		log_info("event=second_factor_given req=%s user=%lld", r->id,
 		         (long long)j->s.user_id);
 		http_reply_json(r, 200, session_opened(r, j));
+		break;
+	case OUT_NOT_PENDING:
+		http_reply_error(r, ST_CONFLICT, "no_second_factor",
+		                 "This sign-in was given its code already.");
 		break;
 	case OUT_LOCKED:
 		log_info("event=sign_in_locked req=%s", r->id);
@@ -738,6 +897,7 @@ resend_record(struct work_job *w, struct store *st)
 		goto out;
 	if (sf.has_code && now - sf.code_created_at < SF_RESEND_US) {
 		j->outcome = OUT_TOO_SOON;
+		j->retry_s = (int)((SF_RESEND_US - (now - sf.code_created_at) + 999999) / 1000000);
 		goto out;
 	}
 	rc = api_second_factor_code_send(st, j->app->keys, &j->user, &sf, now);
@@ -767,10 +927,11 @@ resend_respond(struct http_job *hj, struct req *r)
 		                 "Your second factor is an authenticator app: no code is mailed.");
 		break;
 	default:
-		http_reply_json(r, 429,
-		                json_pack("{s:s, s:s}", "error", "too_soon", "message",
-		                          "A code was sent less than 30 seconds ago: wait for it, "
-		                          "or ask again in a moment."));
+		http_reply_retry(
+		        r, ST_TOO_MANY, "too_soon",
+		        "A code was sent less than 30 seconds ago: wait for it, or ask again "
+		        "in a moment.",
+		        j->retry_s > 0 ? j->retry_s : 1);
 		break;
 	}
 }
@@ -847,17 +1008,23 @@ password_record(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
 	int64_t now = clock_now_us();
+	bool locked = false;
 	int rc = ST_OK;
 
 	if (j->outcome == OUT_WRONG_PASSWORD) {
-		action(st, &j->user.u, now, "password_change_refused", "wrong current password",
-		       &rc);
+		/* SPEC §3: a wrong current password is a failed sign-in (the third locks). */
+		rc = api_check_failed(st, &j->user.u, now, "password_change_refused",
+		                      "wrong current password", &locked);
+		if (locked)
+			j->outcome = OUT_LOCKED;
 		return rc;
 	}
 	if (j->outcome != OUT_OK)
 		return ST_OK;
 	rc = st->ops->user_password_set(st, j->who.brand_id, j->who.user_id, j->new_hash, false,
 	                                now);
+	if (rc == ST_OK) /* the right current password: failures in a row end here */
+		rc = st->ops->user_failures_forget(st, j->who.brand_id, j->who.user_id);
 	action(st, &j->user.u, now, "password_changed", "", &rc);
 	j->user.u.must_change = false;
 	j->user.password_set_at = now;
@@ -884,6 +1051,10 @@ password_respond(struct http_job *hj, struct req *r)
 		break;
 	case OUT_WRONG_PASSWORD:
 		http_reply_error(r, ST_REFUSED, "wrong_password", NULL);
+		break;
+	case OUT_LOCKED:
+		log_info("event=sign_in_locked req=%s reason=wrong_current_password", r->id);
+		api_session_locked(r, j->who.brand_id, j->who.user_id);
 		break;
 	case OUT_REUSED:
 		http_reply_error(r, ST_REFUSED, "password_reused", NULL);
@@ -914,6 +1085,7 @@ api_password_change(struct req *r)
 	}
 	json_decref(o);
 	j->base.work.run = password_verify;
+	j->base.hash = true;
 	j->base.then_write = password_record;
 	j->base.respond = password_respond;
 	return http_submit_or_reply(r, &j->base, false);

@@ -3,8 +3,10 @@
  * action log (SPEC §13, §11.2). Everything is scoped: an administrator sees and changes only
  * the users of their node of the tree and below; another brand's ids answer 404.
  *
- * Argon2id (a new user's or a reset's temporary password) runs on a reader; the change, its
- * mail and its action-log line are then written together by the writer.
+ * Argon2id (a new user's or a reset's temporary password) runs on the hasher; the change, its
+ * mail and its action-log line are then written together by the writer. A change of e-mail
+ * address is told to the old one, and no reset mails a password to an address someone else
+ * set less than a day ago (README "Users").
  *
  * A change to a user is logged with that user as the row's target, and its details say what
  * changed: "field: before → after" for each field, joined by "; ", every value in JSON (a
@@ -20,6 +22,7 @@
 #include "api/json.h"
 #include "api/query.h"
 #include "common/buf.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
@@ -63,6 +66,7 @@ struct user_job {
 	size_t csv_len;
 	const char *why;
 	const char *why_message;
+	char why_message_buf[200]; /* a message made for this answer */
 };
 
 static void
@@ -598,6 +602,64 @@ mail_password(struct store *st, const struct user_auth *ua, const char *password
 	return rc;
 }
 
+/* The old address hears of a change of the e-mail address (README "Users"), whoever made it:
+ * someone who took the account over would otherwise leave its owner unaware. */
+static int
+mail_email_changed(struct store *st, const struct user_auth *before, const struct user_auth *after,
+                   const struct session *who, int64_t at)
+{
+	struct mail m = {0};
+	char body[4096], when[25];
+	int rc;
+
+	cal_instant_format(at, when);
+	m.brand_id = before->u.brand_id;
+	snprintf(m.recipient, sizeof(m.recipient), "%s", before->u.email);
+	snprintf(m.subject, sizeof(m.subject), "%s",
+	         "Guichet : adresse e-mail modifiée / e-mail address changed");
+	snprintf(body, sizeof(body),
+	         "Bonjour %s,\n\nL'adresse e-mail de votre compte Guichet (identifiant %s) a été "
+	         "changée le %s (UTC) par %s (%s) :\n\n  ancienne : %s\n  nouvelle : %s\n\n"
+	         "Les prochains messages iront à la nouvelle adresse. Si vous n'êtes pas à "
+	         "l'origine de ce changement, prévenez aussitôt un autre administrateur : pendant "
+	         "24 heures, aucun nouveau mot de passe ne peut être envoyé à une adresse changée "
+	         "par quelqu'un d'autre que vous.\n\n"
+	         "The e-mail address of your Guichet account (login %s) was changed on %s (UTC) "
+	         "by %s (%s), from %s to %s. Later mail goes to the new address. If you did not "
+	         "ask for this, tell another administrator at once: for 24 hours, no new password "
+	         "can be sent to an address someone else set.\n",
+	         before->u.name, before->u.login, when, who->name, who->login, before->u.email,
+	         after->u.email, before->u.login, when, who->name, who->login, before->u.email,
+	         after->u.email);
+	m.body = body;
+	m.created_at = at;
+	rc = st->ops->mail_add(st, &m);
+	crypto_wipe(body, sizeof(body));
+	return rc;
+}
+
+/* README "Users": a new password is not mailed to an address that someone other than its
+ * user set less than LIMIT_EMAIL_CHANGE_RESET_S ago (ST_REFUSED, why set): an administrator
+ * could otherwise take another's account over (change the address, then send a password to
+ * it). The address its user set themselves, or an older one, is theirs. */
+static int
+reset_allowed(struct user_job *j, const struct user_auth *ua, int64_t now)
+{
+	int64_t until = ua->email_changed_at + LIMIT_EMAIL_CHANGE_RESET_S * CAL_US_PER_S;
+	char when[25];
+
+	if (ua->email_changed_at == 0 || ua->email_changed_by == ua->u.id || now >= until)
+		return ST_OK;
+	cal_instant_format(until, when);
+	j->why = "email_recently_changed";
+	snprintf(j->why_message_buf, sizeof(j->why_message_buf),
+	         "This user's e-mail address was changed less than 24 hours ago by someone else: "
+	         "a new password can be sent to it from %s (UTC).",
+	         when);
+	j->why_message = j->why_message_buf;
+	return ST_REFUSED;
+}
+
 static int
 create_record(struct work_job *w, struct store *st)
 {
@@ -667,6 +729,7 @@ api_users_create(struct req *r)
 	}
 	json_decref(o);
 	j->base.work.run = create_prepare;
+	j->base.hash = true;
 	j->base.then_write = create_record;
 	return http_submit_or_reply(r, &j->base, false);
 fail:
@@ -718,15 +781,18 @@ edit_run(struct work_job *w, struct store *st)
 		j->why_message = "node_id is not your node of the tree or below it.";
 		return ST_NOTFOUND;
 	}
+	if (rc == ST_OK && strcmp(before.u.email, j->target.u.email) != 0) {
+		j->target.email_changed_at = clock_now_us();
+		j->target.email_changed_by = j->who.user_id;
+		rc = mail_email_changed(st, &before, &j->target, &j->who,
+		                        j->target.email_changed_at);
+	}
 	if (rc == ST_OK)
 		rc = st->ops->user_update(st, &j->target);
 	/* What the user may do changed: their session ends, the next one has the new rights. */
 	if (rc == ST_OK &&
 	    (j->target.u.profile != before.u.profile || j->target.u.node_id != before.u.node_id)) {
-		struct session_row old;
-
-		if (st->ops->session_by_user(st, j->who.brand_id, j->id, &old) == ST_OK)
-			rc = st->ops->session_delete(st, j->who.brand_id, old.id);
+		rc = st->ops->session_delete_user(st, j->who.brand_id, j->id);
 		j->end_session = true;
 	}
 	if (rc == ST_OK)
@@ -777,6 +843,8 @@ reset_prepare(struct work_job *w, struct store *st)
 	struct user_job *j = (struct user_job *)w;
 	int rc = target_in_scope(j, st);
 
+	if (rc == ST_OK)
+		rc = reset_allowed(j, &j->target, clock_now_us()); /* checked again by the writer */
 	if (rc != ST_OK)
 		return rc;
 	crypto_password_generate(j->temp_password, TEMP_PASSWORD_LEN);
@@ -792,18 +860,21 @@ reset_record(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
 	struct user_auth before = {0}; /* the lock as the writer sees it, not as the reader did */
-	struct session_row old;
 	char details[ACTION_DETAILS_MAX] = "";
 	int rc;
 
 	rc = st->ops->user_get(st, j->who.brand_id, j->id, &before);
 	if (rc == ST_OK)
+		rc = reset_allowed(j, &before, clock_now_us());
+	/* To the address as it is now, which the rule above judged (not as the hasher read it). */
+	memcpy(j->target.u.email, before.u.email, sizeof(j->target.u.email));
+	if (rc == ST_OK)
 		rc = st->ops->user_password_set(st, j->who.brand_id, j->id,
 		                                j->target.u.password_hash, true, clock_now_us());
 	if (rc == ST_OK && (before.locked || before.failed_attempts != 0))
 		rc = st->ops->user_unlock(st, j->who.brand_id, j->id);
-	if (rc == ST_OK && st->ops->session_by_user(st, j->who.brand_id, j->id, &old) == ST_OK)
-		rc = st->ops->session_delete(st, j->who.brand_id, old.id);
+	if (rc == ST_OK)
+		rc = st->ops->session_delete_user(st, j->who.brand_id, j->id);
 	j->end_session = true;
 	if (rc == ST_OK)
 		rc = mail_password(st, &j->target, j->temp_password, true);
@@ -836,7 +907,12 @@ reset_record(struct work_job *w, struct store *st)
 int
 api_users_reset_password(struct req *r)
 {
-	return user_simple(r, U_RESET, reset_prepare, reset_record, false);
+	struct user_job *j = user_job_new(r, U_RESET);
+
+	j->base.work.run = reset_prepare;
+	j->base.then_write = reset_record;
+	j->base.hash = true; /* Argon2id of the temporary password */
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 static int
@@ -900,16 +976,18 @@ api_users_second_factor_disable(struct req *r)
 static int
 action_push(void *arg, const struct action_row *a)
 {
-	char at[25];
+	char at[25], last[25];
 
 	cal_instant_format(a->at, at);
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
-	                                     "id", (json_int_t)a->id, "at", at, "user_id",
-	                                     (json_int_t)a->user_id, "user_login", a->user_login,
-	                                     "user_name", a->user_name, "user_email", a->user_email,
-	                                     "action", a->action, "target_user_id",
-	                                     (json_int_t)a->target_user_id, "target_login",
-	                                     a->target_login, "details", a->details));
+	cal_instant_format(a->last_at, last);
+	json_array_append_new(
+	        arg,
+	        json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "id",
+	                  (json_int_t)a->id, "at", at, "user_id", (json_int_t)a->user_id,
+	                  "user_login", a->user_login, "user_name", a->user_name, "user_email",
+	                  a->user_email, "action", a->action, "target_user_id",
+	                  (json_int_t)a->target_user_id, "target_login", a->target_login, "details",
+	                  a->details, "count", (json_int_t)a->count, "last_at", last));
 	return ST_OK;
 }
 
@@ -1026,7 +1104,7 @@ static int
 export_row(void *arg, const struct action_row *a)
 {
 	struct export_ctx *x = arg;
-	char at[26];
+	char at[26], count[24];
 
 	tz_format_iso(x->zone, a->at, at);
 	csv_field(x->b, at, true);
@@ -1036,6 +1114,8 @@ export_row(void *arg, const struct action_row *a)
 	csv_field(x->b, a->action, false);
 	csv_field(x->b, a->target_login, false);
 	csv_field(x->b, a->details, false);
+	snprintf(count, sizeof(count), "%lld", (long long)a->count);
+	csv_field(x->b, count, false);
 	csv_end(x->b);
 	x->last_id = a->id;
 	x->n++;
@@ -1054,7 +1134,7 @@ export_run(struct work_job *w, struct store *st)
 	buf_init(&b, EXPORT_MAX_BYTES);
 	x.b = &b;
 	x.zone = api_zone(&j->who);
-	buf_adds(&b, "date,login,name,email,action,target,details\r\n");
+	buf_adds(&b, "date,login,name,email,action,target,details,count\r\n");
 	j->q.brand_id = j->who.brand_id;
 	j->q.action = j->action_name[0] ? j->action_name : NULL;
 	j->q.limit = EXPORT_PAGE;

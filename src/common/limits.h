@@ -19,6 +19,21 @@
 #define LIMIT_READERS      2     /* read worker threads */
 #define LIMIT_GROUP_COMMIT 256   /* jobs in one writer transaction */
 #define LIMIT_QUEUE        65536 /* jobs waiting for the writer before 503 */
+/* Argon2id's threads (work.h): one core and 64 MiB a hash at most go to hashing, whatever
+ * comes in; about ten sign-ins a second. Their queue is short: a sign-in that finds it full
+ * is answered 503 at once rather than after seconds; they run at a lower priority (nice). */
+#define LIMIT_HASHERS    1
+#define LIMIT_HASH_QUEUE 32
+#define LIMIT_HASH_NICE  10
+
+/* The sign-in's rate limits (README "Sign-in"), checked before any Argon2id. Only failures
+ * count (a right password gives its share back): per client address (an IPv6 /64), 30 at
+ * once then one every 2 s; per login, 10 at once then one every 6 s. Beyond: 429. */
+#define LIMIT_SIGNIN_ADDRESS_BURST   30
+#define LIMIT_SIGNIN_ADDRESS_EVERY_S 2
+#define LIMIT_SIGNIN_LOGIN_BURST     10
+#define LIMIT_SIGNIN_LOGIN_EVERY_S   6
+#define LIMIT_THROTTLE_SLOTS         16384 /* keys the table keeps (addresses and logins) */
 
 /* Times. */
 #define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600)             /* SPEC §4: at least 24 h */
@@ -32,6 +47,15 @@
 #define LIMIT_SESSION_MAX_US     (12LL * 3600 * 1000000) /* a session's life, whatever happens */
 #define LIMIT_IDLE_DEFAULT_S     900                     /* idle timeout: 15 min (PCI DSS 8.2.8) */
 #define LIMIT_IDLE_MAX_S         7200 /* the hosted-access manual's 2 h at most */
+/* No new password to an e-mail address someone else set less than this ago (README "Users"). */
+#define LIMIT_EMAIL_CHANGE_RESET_S (24 * 3600)
+
+/* The merchant API's error log (http/errlog.h): refusals gathered in memory and written
+ * once a second; one row per shop, method, path, status, code and minute, at most
+ * LIMIT_API_ERROR_ROWS rows per shop a minute (the rest in its '*' row). */
+#define LIMIT_API_ERROR_PENDING  1024 /* distinct refusals held between two writings */
+#define LIMIT_API_ERROR_FLUSH_MS 1000
+#define LIMIT_API_ERROR_ROWS     20
 
 /* The web UI's files, read into memory at start (src/http/static.c). */
 #define LIMIT_STATIC_FILES       512                /* files under www/assets */

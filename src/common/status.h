@@ -22,6 +22,7 @@ enum status {
 	ST_BUSY,      /* the server is shutting down or overloaded (503) */
 	ST_METHOD,    /* the path exists, not with this method (405) */
 	ST_LOCKED,    /* the account is locked (423) */
+	ST_TOO_MANY,  /* too many requests from this client or for this key: wait (429) */
 };
 
 #define WUR __attribute__((warn_unused_result))

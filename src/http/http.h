@@ -8,6 +8,7 @@
 #ifndef GUICHET_HTTP_H
 #define GUICHET_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,8 +17,10 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "http/errlog.h"
 #include "http/sessions.h"
 #include "http/shops.h"
+#include "http/throttle.h"
 #include "work/work.h"
 
 struct app;
@@ -107,6 +110,15 @@ void http_reply_json(struct req *r, int status, json_t *v);
  * reply.c). code NULL: the default code of rc; message NULL: the message of code. */
 void http_reply_error(struct req *r, int rc, const char *code, const char *message);
 
+/* http_reply_error with a delay to wait before trying again (1 or more seconds): the
+ * Retry-After header (RFC 9110 §10.2.3) and "retry_after" in the body, for a 429 or a 503. */
+void http_reply_retry(struct req *r, int rc, const char *code, const char *message, int retry_s);
+
+/* The client's address as a rate-limit key into key (16 bytes): an IPv4 address whole (an
+ * IPv4-mapped IPv6 one as IPv4), an IPv6 one by its /64 (what one client usually holds).
+ * Returns its length, 0 when the address cannot be read. */
+size_t http_client_key(struct req *r, unsigned char key[16]);
+
 /* The HTTP status and default error code of a status (the one table). */
 int http_status_of(int rc);
 const char *http_code_of(int rc);
@@ -122,12 +134,23 @@ struct http_job {
 	/* On the loop: free the job; always called, answered or not. */
 	void (*free)(struct http_job *job);
 	/* When set, a job handed to a reader goes on to the writer with this run once its first
-	 * run returned ST_OK (e.g. Argon2 on a reader, then the sign-in recorded). */
+	 * run returned ST_OK (e.g. Argon2 on a hasher, then the sign-in recorded). */
 	int (*then_write)(struct work_job *job, struct store *st);
+	/* Its first run hashes a password or a passphrase (Argon2id): it goes to the hashers,
+	 * not to the readers (work.h), and, not being a write, waits in their short queue. */
+	bool hash;
+	/* Set by the hand-off: the client's socket, and whether its request ended (the link
+	 * cut); what the work.h's gone asks before a reader or hasher runs the job. */
+	int fd;
+	atomic_bool gone;
 };
 
-/* Hands job to the writer (write) or a reader. On ST_OK the job is owned by the hand-off
- * until free; otherwise the caller still owns it and should answer the error. */
+/* Hands job to the writer (write), or to a hasher (job->hash) or a reader. A job for a reader
+ * or a hasher whose client has gone when its turn comes is not run (work.h): the client
+ * closed its connection (its side of it: a client that half-closes and still waits counts as
+ * gone), or h2o ended the request. On ST_OK the job is owned by the hand-off until free;
+ * otherwise (ST_BUSY: the queue is full or stopping) the caller still owns it and should
+ * answer the error. */
 int http_submit(struct req *r, struct http_job *job, bool write) WUR;
 
 /* http_submit for a handler with nothing else to undo: when the hand-off fails, frees job
@@ -143,6 +166,10 @@ struct app {
 	bool tls;
 	const char *public_url; /* --public-url, for links in mails; NULL: the request's Host */
 	struct shop_cache *shops;
+	struct throttle *throttle; /* the sign-in's rate limits (http/throttle.h) */
+	/* Failed sign-ins per client address and per login (README "Sign-in"). */
+	struct rate_limit signin_address, signin_login;
+	struct errlog *errlog; /* the merchant API's error log, gathered (http/errlog.h) */
 	const struct crypto_keys *keys;
 	const struct acquirer_ops *acquirer;
 	/* Called on the loop after a merchant request's signature verified, before its handler

@@ -3,6 +3,7 @@
  * message (STYLE.md "Errors"). Handlers name a finer code when they know one; its message
  * comes from the second table below.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -31,6 +32,8 @@ static const struct status_row status_table[] = {
         {ST_METHOD, 405, "method_not_allowed", "This method is not allowed on this path."},
         {ST_LOCKED, 423, "locked",
          "This account is locked after 3 failed sign-ins; an administrator can unlock it."},
+        {ST_TOO_MANY, 429, "too_many_requests",
+         "Too many requests; try again once the Retry-After delay has passed."},
 };
 
 /* Messages of the finer codes handlers use. */
@@ -56,6 +59,9 @@ static const struct {
         {"password_reused", "The new password must differ from the last 4."},
         {"second_factor", "Give the second factor's code before anything else."},
         {"bad_code", "The code is wrong, already used or expired."},
+        {"too_many_attempts",
+         "Too many failed sign-ins from this address or for this login: wait the Retry-After "
+         "delay (retry_after seconds), then try again."},
 };
 
 static const struct status_row *
@@ -180,8 +186,9 @@ http_reply_json(struct req *r, int status, json_t *v)
 	free(s);
 }
 
-void
-http_reply_error(struct req *r, int rc, const char *code, const char *message)
+/* {"error", "message"} of rc, code and message as http_reply_error says. */
+static json_t *
+error_json(int rc, const char *code, const char *message)
 {
 	const struct status_row *row = row_of(rc);
 
@@ -193,10 +200,31 @@ http_reply_error(struct req *r, int rc, const char *code, const char *message)
 			if (strcmp(code_messages[i].code, code) == 0)
 				message = code_messages[i].message;
 	}
+	return json_pack("{s:s, s:s}", "error", code, "message", message);
+}
+
+void
+http_reply_error(struct req *r, int rc, const char *code, const char *message)
+{
+	int status = http_status_of(rc);
+
 	/* Nothing was recorded (a full disk, an I/O error, a server stopping or overloaded):
 	 * RFC 9110 §10.2.3 tells the client when to try again, with the same Idempotency-Key. */
-	if (row->http == 503)
+	if (status == 503)
 		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
 		               H2O_STRLIT("1"));
-	http_reply_json(r, row->http, json_pack("{s:s, s:s}", "error", code, "message", message));
+	http_reply_json(r, status, error_json(rc, code, message));
+}
+
+void
+http_reply_retry(struct req *r, int rc, const char *code, const char *message, int retry_s)
+{
+	json_t *o = error_json(rc, code, message);
+	char v[16];
+	int n = snprintf(v, sizeof(v), "%d", retry_s);
+
+	json_object_set_new(o, "retry_after", json_integer(retry_s));
+	h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+	               h2o_strdup(&r->h2o->pool, v, (size_t)n).base, (size_t)n);
+	http_reply_json(r, http_status_of(rc), o);
 }

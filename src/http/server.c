@@ -99,6 +99,31 @@ http_method_path_body(struct req *r)
 	return h2o_iovec_init(msg, len);
 }
 
+size_t
+http_client_key(struct req *r, unsigned char key[16])
+{
+	struct sockaddr_storage ss;
+	const struct in6_addr *a6;
+	socklen_t len;
+
+	len = r->h2o->conn->callbacks->get_peername(r->h2o->conn, (struct sockaddr *)&ss);
+	if (len == 0)
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)&ss)->sin_addr, 4);
+		return 4;
+	}
+	if (ss.ss_family != AF_INET6)
+		return 0;
+	a6 = &((const struct sockaddr_in6 *)&ss)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		memcpy(key, a6->s6_addr + 12, 4);
+		return 4;
+	}
+	memcpy(key, a6->s6_addr, 8); /* its /64 */
+	return 8;
+}
+
 /* --- hand-off ------------------------------------------------------------------------- */
 
 static void
@@ -106,8 +131,32 @@ link_dispose(void *p)
 {
 	struct http_link *link = p;
 
-	if (link->job != NULL)
+	if (link->job != NULL) {
 		link->job->link = NULL; /* the client is gone: answer nobody */
+		atomic_store(&link->job->gone, true);
+	}
+}
+
+/* work.h's gone, on a reader or a hasher: the request ended, or the client closed the
+ * connection. h2o 2.2 reads nothing from an HTTP/1 connection while its request is handled,
+ * so it learns of a close only when it answers: a look at the socket tells it sooner. A
+ * closed connection reads as end of stream (0) or an error; a live one as nothing yet
+ * (EAGAIN) or bytes (a pipelined request, a TLS record), which stay for h2o (MSG_PEEK). The
+ * loop may close the socket meanwhile, and its number be reused: only after the request
+ * ended, when the job is gone whatever the look says. */
+static bool
+job_gone(struct work_job *w)
+{
+	struct http_job *job = (struct http_job *)w;
+	char byte;
+	ssize_t n;
+
+	if (atomic_load(&job->gone))
+		return true;
+	if (job->fd < 0)
+		return false;
+	n = recv(job->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 static void
@@ -131,14 +180,22 @@ http_submit(struct req *r, struct http_job *job, bool write)
 	struct http_link *link;
 	int rc;
 
+	h2o_socket_t *sock = r->h2o->conn->callbacks->get_socket != NULL
+	                             ? r->h2o->conn->callbacks->get_socket(r->h2o->conn)
+	                             : NULL;
+
 	link = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*link), link_dispose);
 	link->job = job;
 	link->r = r;
 	job->link = link;
 	job->loop = r->loop;
 	job->work.deliver = deliver_to_loop;
-	rc = write ? work_submit_write(r->app->work, &job->work)
-	           : work_submit_read(r->app->work, &job->work);
+	job->work.gone = job_gone;
+	job->fd = sock != NULL ? h2o_socket_get_fd(sock) : -1;
+	atomic_init(&job->gone, false);
+	rc = write       ? work_submit_write(r->app->work, &job->work)
+	     : job->hash ? work_submit_hash(r->app->work, &job->work)
+	                 : work_submit_read(r->app->work, &job->work);
 	if (rc != ST_OK) {
 		link->job = NULL;
 		job->link = NULL;
@@ -229,53 +286,26 @@ method_is(const h2o_iovec_t *m, const char *name)
 	return h2o_memis(m->base, m->len, name, strlen(name));
 }
 
-/* Logs a refused merchant API call in the shop's error log (Ingenico 3.2.10), without
- * waiting: nobody waits for this job, and a full queue only loses the log line. */
-struct error_job {
-	struct work_job work;
-	int64_t brand_id, shop_id, at;
-	int status;
-	char method[8], path[128], code[40];
-};
-
-static int
-error_job_run(struct work_job *w, struct store *st)
-{
-	struct error_job *j = (struct error_job *)w;
-
-	return st->ops->api_error_add(st, j->brand_id, j->shop_id, j->at, j->method, j->path,
-	                              j->status, j->code);
-}
-
 static void
 job_free_plain(struct work_job *w)
 {
 	free(w);
 }
 
+/* Counts a refused merchant API call in the shop's error log (Ingenico 3.2.10), without
+ * waiting: gathered in memory, written once a second (errlog.h). */
 static void
 api_error_log(struct req *r, int status, const char *code)
 {
-	struct error_job *j;
+	char method[8], path[128];
 
 	if (r->shop == NULL)
 		return;
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		abort();
-	j->work.run = error_job_run;
-	j->work.deliver = job_free_plain;
-	j->brand_id = r->shop->shop.brand_id;
-	j->shop_id = r->shop->shop.id;
-	j->at = clock_now_us();
-	j->status = status;
-	snprintf(j->method, sizeof(j->method), "%.*s", (int)r->h2o->method.len,
-	         r->h2o->method.base);
-	snprintf(j->path, sizeof(j->path), "%.*s", (int)r->h2o->path_normalized.len,
+	snprintf(method, sizeof(method), "%.*s", (int)r->h2o->method.len, r->h2o->method.base);
+	snprintf(path, sizeof(path), "%.*s", (int)r->h2o->path_normalized.len,
 	         r->h2o->path_normalized.base);
-	snprintf(j->code, sizeof(j->code), "%s", code);
-	if (work_submit_write(r->app->work, &j->work) != ST_OK)
-		free(j);
+	errlog_add(r->app->errlog, r->shop->shop.brand_id, r->shop->shop.id, clock_now_us(), method,
+	           path, status, code);
 }
 
 /* What the loop tells the store about sessions without waiting for it: a session seen (at

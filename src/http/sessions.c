@@ -116,9 +116,25 @@ session_cache_free(struct session_cache *c)
 	free(c);
 }
 
-/* Unlinks and frees the entries of a user. Called with the lock held. */
+/* Which of a user's sessions an operation is about. */
+enum which { ANY, LIVE, WAITING };
+
+static bool
+is_waiting(const struct session *s)
+{
+	return s->steps.second_factor != SF_NONE;
+}
+
+static bool
+matches(const struct entry *e, int64_t brand_id, int64_t user_id, enum which which)
+{
+	return e->s.brand_id == brand_id && e->s.user_id == user_id &&
+	       (which == ANY || (which == WAITING) == is_waiting(&e->s));
+}
+
+/* Unlinks and frees the entries of a user (which of them). Called with the lock held. */
 static void
-remove_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id)
+remove_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id, enum which which)
 {
 	for (size_t i = 0; i < BUCKETS; i++) {
 		struct entry **pp = &c->bucket[i];
@@ -126,7 +142,7 @@ remove_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id)
 		while (*pp != NULL) {
 			struct entry *e = *pp;
 
-			if (e->s.brand_id == brand_id && e->s.user_id == user_id) {
+			if (matches(e, brand_id, user_id, which)) {
 				*pp = e->next;
 				entry_free(e);
 			} else {
@@ -146,7 +162,7 @@ session_cache_put(struct session_cache *c, const struct session *s)
 		abort();
 	e->s = *s;
 	pthread_mutex_lock(&c->lock);
-	remove_user_locked(c, s->brand_id, s->user_id);
+	remove_user_locked(c, s->brand_id, s->user_id, is_waiting(s) ? WAITING : ANY);
 	e->next = c->bucket[b];
 	c->bucket[b] = e;
 	pthread_mutex_unlock(&c->lock);
@@ -187,13 +203,13 @@ session_cache_use(struct session_cache *c, const unsigned char token_hash[32], i
 	return rc;
 }
 
-/* The entry of a user, with the lock held; NULL when none. */
+/* The entry of a user (which one), with the lock held; NULL when none. */
 static struct entry *
-find_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id)
+find_user_locked(struct session_cache *c, int64_t brand_id, int64_t user_id, enum which which)
 {
 	for (size_t i = 0; i < BUCKETS; i++)
 		for (struct entry *e = c->bucket[i]; e != NULL; e = e->next)
-			if (e->s.brand_id == brand_id && e->s.user_id == user_id)
+			if (matches(e, brand_id, user_id, which))
 				return e;
 	return NULL;
 }
@@ -206,7 +222,7 @@ session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t user_id
 	int rc = ST_NOTFOUND;
 
 	pthread_mutex_lock(&c->lock);
-	e = find_user_locked(c, brand_id, user_id);
+	e = find_user_locked(c, brand_id, user_id, LIVE);
 	if (e != NULL) {
 		*out = e->s;
 		rc = ST_OK;
@@ -219,36 +235,68 @@ void
 session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id)
 {
 	pthread_mutex_lock(&c->lock);
-	remove_user_locked(c, brand_id, user_id);
+	remove_user_locked(c, brand_id, user_id, ANY);
 	pthread_mutex_unlock(&c->lock);
+}
+
+void
+session_cache_remove(struct session_cache *c, const unsigned char token_hash[32])
+{
+	struct entry **pp, *e;
+
+	pthread_mutex_lock(&c->lock);
+	for (pp = &c->bucket[bucket_of(token_hash)]; (e = *pp) != NULL; pp = &e->next) {
+		if (crypto_equal(e->s.token_hash, token_hash, 32)) {
+			*pp = e->next;
+			entry_free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Calls fn on every session of a user, live and waiting (at most one of each), with the lock
+ * held. */
+static void
+each_of_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
+             void (*fn)(struct session *s, const void *arg), const void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < BUCKETS; i++)
+		for (struct entry *e = c->bucket[i]; e != NULL; e = e->next)
+			if (matches(e, brand_id, user_id, ANY))
+				fn(&e->s, arg);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void
+password_changed(struct session *s, const void *arg)
+{
+	s->steps.must_change = false;
+	s->steps.password_set_at = *(const int64_t *)arg;
 }
 
 void
 session_cache_password_changed(struct session_cache *c, int64_t brand_id, int64_t user_id,
                                int64_t at_us)
 {
-	struct entry *e;
+	each_of_user(c, brand_id, user_id, password_changed, &at_us);
+}
 
-	pthread_mutex_lock(&c->lock);
-	e = find_user_locked(c, brand_id, user_id);
-	if (e != NULL) {
-		e->s.steps.must_change = false;
-		e->s.steps.password_set_at = at_us;
-	}
-	pthread_mutex_unlock(&c->lock);
+static void
+terms_accepted(struct session *s, const void *arg)
+{
+	int version = *(const int *)arg;
+
+	if (version > s->steps.terms_accepted)
+		s->steps.terms_accepted = version;
 }
 
 void
 session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int64_t user_id,
                              int version)
 {
-	struct entry *e;
-
-	pthread_mutex_lock(&c->lock);
-	e = find_user_locked(c, brand_id, user_id);
-	if (e != NULL && version > e->s.steps.terms_accepted)
-		e->s.steps.terms_accepted = version;
-	pthread_mutex_unlock(&c->lock);
+	each_of_user(c, brand_id, user_id, terms_accepted, &version);
 }
 
 void
@@ -257,26 +305,35 @@ session_cache_second_factor_done(struct session_cache *c, int64_t brand_id, int6
 	struct entry *e;
 
 	pthread_mutex_lock(&c->lock);
-	e = find_user_locked(c, brand_id, user_id);
-	if (e != NULL)
+	if (find_user_locked(c, brand_id, user_id, WAITING) != NULL) {
+		remove_user_locked(c, brand_id, user_id, LIVE);
+		e = find_user_locked(c, brand_id, user_id, WAITING);
 		e->s.steps.second_factor = SF_NONE;
+	}
 	pthread_mutex_unlock(&c->lock);
+}
+
+struct user_fields {
+	const char *name, *email, *time_zone;
+};
+
+static void
+set_user(struct session *s, const void *arg)
+{
+	const struct user_fields *f = arg;
+
+	snprintf(s->name, sizeof(s->name), "%s", f->name);
+	snprintf(s->email, sizeof(s->email), "%s", f->email);
+	snprintf(s->time_zone, sizeof(s->time_zone), "%s", f->time_zone);
 }
 
 void
 session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id, const char *name,
                        const char *email, const char *time_zone)
 {
-	struct entry *e;
+	struct user_fields f = {name, email, time_zone};
 
-	pthread_mutex_lock(&c->lock);
-	e = find_user_locked(c, brand_id, user_id);
-	if (e != NULL) {
-		snprintf(e->s.name, sizeof(e->s.name), "%s", name);
-		snprintf(e->s.email, sizeof(e->s.email), "%s", email);
-		snprintf(e->s.time_zone, sizeof(e->s.time_zone), "%s", time_zone);
-	}
-	pthread_mutex_unlock(&c->lock);
+	each_of_user(c, brand_id, user_id, set_user, &f);
 }
 
 /* --- the terms version ------------------------------------------------------------------- */

@@ -4,7 +4,10 @@
  *
  * The store holds the same sessions (hashes only) so they survive a restart; this table is
  * loaded from it at start and changed only after the writer committed the change. One session
- * per user (SPEC §3): putting a user's session replaces their previous one. Each request's
+ * per user (SPEC §3): putting a user's session replaces their previous one. A sign-in still
+ * waiting for its second factor is kept apart, beside it: it replaces only the user's other
+ * waiting sign-in, and the live session ends only once the code is given (the waiting one
+ * then put as live), so that someone with the password alone cannot end it. Each request's
  * next sign-in step is worked out here, from what the session's user has done and the terms
  * version the table keeps fresh (session_cache_watch_start).
  */
@@ -70,7 +73,8 @@ const char *second_factor_name(enum second_factor_method m);
 struct session_cache *session_cache_new(void);
 void session_cache_free(struct session_cache *c);
 
-/* Adds s (copied), replacing any session of the same user. */
+/* Adds s (copied). A live session (s->steps.second_factor SF_NONE) replaces every session of
+ * the same user, a sign-in waiting for its second factor only the user's waiting one. */
 void session_cache_put(struct session_cache *c, const struct session *s);
 
 /* The current version of the terms of use as the table knows it, which session_cache_use
@@ -96,24 +100,27 @@ int session_cache_use(struct session_cache *c, const unsigned char token_hash[32
                       int64_t idle_us, int64_t max_us, struct session *out, bool *persist,
                       bool *ended);
 
-/* The session of a user, if any (ST_OK, copied to *out) or ST_NOTFOUND. */
+/* The live session of a user, if any (ST_OK, copied to *out) or ST_NOTFOUND; a sign-in
+ * waiting for its second factor is none. */
 int session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                           struct session *out);
 
-/* Removes the session of a user. */
+/* Removes the sessions of a user, live and waiting. */
 void session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id);
-/* Records in a user's session, if they have one, a password changed at at_us, or the version
- * of the terms they accepted. Each changes only its own step, so two answers arriving in any
- * order leave both done. */
+/* Removes the one session of a token hash (a sign-out ends that session only). */
+void session_cache_remove(struct session_cache *c, const unsigned char token_hash[32]);
+/* Records in a user's sessions, if they have any, a password changed at at_us, or the
+ * version of the terms they accepted. Each changes only its own step, so two answers arriving
+ * in any order leave both done. */
 void session_cache_password_changed(struct session_cache *c, int64_t brand_id, int64_t user_id,
                                     int64_t at_us);
 void session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int64_t user_id,
                                   int version);
-/* A user's session, if they have one, no longer waits for the second factor (an
- * administrator removed it; the step given goes through session_cache_put, new tokens and
- * all). */
+/* A user's sign-in waiting for the second factor, if any, no longer waits (an administrator
+ * removed it) and becomes the user's session, their live one ending (the step given goes
+ * through session_cache_put, new tokens and all). */
 void session_cache_second_factor_done(struct session_cache *c, int64_t brand_id, int64_t user_id);
-/* Sets the name, e-mail and time zone of a user's session, if they have one (after an edit). */
+/* Sets the name, e-mail and time zone of a user's sessions, if any (after an edit). */
 void session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                             const char *name, const char *email, const char *time_zone);
 

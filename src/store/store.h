@@ -115,6 +115,8 @@ struct user_auth {
 	char time_zone[41];
 	char pspid[33]; /* the brand's account id (Ingenico form) */
 	enum second_factor_method second_factor;
+	int64_t email_changed_at; /* the last change of the e-mail address; 0: none known */
+	int64_t email_changed_by; /* the user who made it (migration 023); 0: none known */
 };
 
 /* The secrets of a user's second factor (migration 017); all zero when they have none. */
@@ -132,7 +134,8 @@ struct second_factor {
 	int64_t code_created_at;
 };
 
-/* One session (one per user). Tokens only as hashes. */
+/* One session (one per user, and beside it at most one sign-in waiting for its second factor:
+ * migration 022). Tokens only as hashes. */
 struct session_row {
 	int64_t id;
 	int64_t brand_id;
@@ -206,6 +209,22 @@ struct action_row {
 	char details[ACTION_DETAILS_MAX];
 	int64_t target_user_id; /* 0: none */
 	char target_login[65];
+	int64_t count;   /* the times it came (a repeated refusal: action_repeat); 1 or more */
+	int64_t last_at; /* the last of them (at, when once) */
+};
+
+/* A refused merchant API request for the error log (Ingenico 3.2.10), counted: count times
+ * since `since`, the last at `at`. */
+struct api_error {
+	int64_t brand_id;
+	int64_t shop_id;
+	int64_t since; /* the start of the minute it is counted in */
+	int64_t at;
+	const char *method;
+	const char *path;
+	int http_status;
+	const char *code;
+	int64_t count;
 };
 
 /* A transaction search (SPEC §5): every filter is optional but the period; newest first,
@@ -472,6 +491,9 @@ struct store_ops {
 	 * account was already locked. */
 	int (*user_sign_in_failed)(struct store *st, int64_t brand_id, int64_t id, int max,
 	                           bool *locked);
+	/* A right current password of a signed-in user: failures forgotten, as a sign-in would
+	 * (nothing on a locked account). */
+	int (*user_failures_forget)(struct store *st, int64_t brand_id, int64_t id);
 	/* A successful sign-in: failures forgotten, last sign-in and count updated. ST_LOCKED,
 	 * nothing changed, when the account is locked (or gone). */
 	int (*user_signed_in)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
@@ -485,15 +507,19 @@ struct store_ops {
 	/* The current version of the terms of use (meta "terms_version"). */
 	int (*terms_version)(struct store *st, int *version);
 
-	/* Sessions. session_put replaces the user's session, if any. */
-	int (*session_by_user)(struct store *st, int64_t brand_id, int64_t user_id,
-	                       struct session_row *out);
+	/* Sessions. session_put of a live session (second_factor_pending false) replaces the
+	 * user's sessions, the waiting one included; of a waiting sign-in, only the user's
+	 * waiting one (SPEC §3: the live session ends once the code is given). session_get: by
+	 * id, ST_NOTFOUND when gone. session_delete_user: every session of the user. */
+	int (*session_get)(struct store *st, int64_t brand_id, int64_t id, struct session_row *out);
 	int (*session_put)(struct store *st, struct session_row *s);
 	int (*session_delete)(struct store *st, int64_t brand_id, int64_t id);
+	int (*session_delete_user)(struct store *st, int64_t brand_id, int64_t user_id);
 	int (*session_touch)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 	int (*sessions_each)(struct store *st, store_session_cb cb, void *arg);
-	/* The user's session, if any, no longer waits for the second factor; with token_hash
-	 * and csrf_hash not NULL, it also takes these new tokens. */
+	/* The user's sign-in waiting for the second factor, if any, no longer waits: it becomes
+	 * the user's session, their live one ending; with token_hash and csrf_hash not NULL, it
+	 * also takes these new tokens. Nothing when none waits. */
 	int (*session_second_factor_done)(struct store *st, int64_t brand_id, int64_t user_id,
 	                                  const unsigned char *token_hash,
 	                                  const unsigned char *csrf_hash);
@@ -509,6 +535,10 @@ struct store_ops {
 
 	/* The action log: append only. */
 	int (*action_add)(struct store *st, const struct action *a);
+	/* A refusal that may come again and again (migration 021): counted once more in the
+	 * latest row of the same user, action and details written at or after since (its count
+	 * grows, its last instant becomes a->at), else added as action_add does. */
+	int (*action_repeat)(struct store *st, const struct action *a, int64_t since);
 	/* Newest first. */
 	int (*actions_each)(struct store *st, const struct action_query *q, store_action_cb cb,
 	                    void *arg);
@@ -526,7 +556,8 @@ struct store_ops {
 	/* *within: node is ancestor or below it. */
 	int (*node_within)(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node,
 	                   bool *within);
-	/* Writes name, email, mobile, profile, node, language and time zone. */
+	/* Writes name, email, mobile, profile, node, language, time zone, and when and by whom
+	 * the e-mail address last changed. */
 	int (*user_update)(struct store *st, const struct user_auth *ua);
 	int (*user_unlock)(struct store *st, int64_t brand_id, int64_t id);
 	/* A user's preferences (SPEC §3: journal columns, landing page): text under a name.
@@ -573,10 +604,10 @@ struct store_ops {
 	/* Gives a mail up at now (failed_at) and wipes its body. */
 	int (*mail_failed)(struct store *st, int64_t id, int64_t now);
 
-	/* Error log of the merchant API. */
-	int (*api_error_add)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,
-	                     const char *method, const char *path, int http_status,
-	                     const char *code);
+	/* Error log of the merchant API: e counted in the shop's row of the same method, path,
+	 * status and code since e->since, else in a new row; a shop that has max_rows rows since
+	 * then has the rest counted in its row of method and path '*' (migration 021). */
+	int (*api_error_add)(struct store *st, const struct api_error *e, int max_rows);
 
 	/* Retention (jobs/retention.c): each deletes at most limit of its rows created before
 	 * the instant before, every brand; *done: how many. Idempotency keys (SPEC §4, kept at

@@ -1,9 +1,11 @@
 /*
- * work.c - the writer thread (group commit) and the reader pool of work.h.
+ * work.c - the writer thread (group commit), the reader pool and the hashers of work.h.
  */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/limits.h"
 #include "common/log.h"
@@ -14,30 +16,40 @@ struct queue {
 	pthread_cond_t ready;
 	struct work_job *head, *tail;
 	size_t n;
+	size_t cap; /* jobs waiting at most */
 	bool stopping;
 };
 
-struct reader {
+/* A thread of a pool, with its own read connection. */
+struct worker {
 	pthread_t thread;
 	struct store *st;
-	struct work *w;
+	struct pool *pool;
+};
+
+/* The readers, or the hashers: threads taking one job at a time from their queue. */
+struct pool {
+	struct queue q;
+	struct worker *workers;
+	int n;    /* started */
+	int nice; /* added to each thread's nice value */
 };
 
 struct work {
-	struct queue wq, rq;
+	struct queue wq;
+	struct pool readers, hashers;
 	pthread_t writer;
 	struct store *wst;
-	struct reader *readers;
-	int nreaders;
 };
 
 static void
-queue_init(struct queue *q)
+queue_init(struct queue *q, size_t cap)
 {
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->ready, NULL);
 	q->head = q->tail = NULL;
 	q->n = 0;
+	q->cap = cap;
 	q->stopping = false;
 }
 
@@ -48,7 +60,7 @@ queue_push(struct queue *q, struct work_job *job)
 
 	job->next = NULL;
 	pthread_mutex_lock(&q->lock);
-	if (q->stopping || q->n >= LIMIT_QUEUE) {
+	if (q->stopping || q->n >= q->cap) {
 		rc = ST_BUSY;
 	} else {
 		if (q->tail)
@@ -158,59 +170,102 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* A reader or a hasher: one job at a time, in a read transaction of its own connection. A job
+ * whose requester went away while it waited is not run: under a flood of sign-ins closed at
+ * once, the hashers skip them instead of spending 0.1 s of CPU each for nobody. */
 static void *
-reader_main(void *arg)
+worker_main(void *arg)
 {
-	struct reader *r = arg;
+	struct worker *wk = arg;
 	struct work_job *job;
 	size_t n;
 
-	while ((job = queue_take(&r->w->rq, 1, &n)) != NULL) {
-		if (r->st->ops->begin(r->st, false) != ST_OK) {
+	/* Linux: the nice value is per thread. Failing to lower one's priority changes nothing
+	 * but the share of the CPU: go on. */
+	if (wk->pool->nice != 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), wk->pool->nice) != 0)
+		log_warn("event=worker_nice_failed");
+	while ((job = queue_take(&wk->pool->q, 1, &n)) != NULL) {
+		if (job->gone != NULL && job->gone(job)) {
+			job->rc = ST_BUSY;
+		} else if (wk->st->ops->begin(wk->st, false) != ST_OK) {
 			job->rc = ST_STORE;
 		} else {
-			job->rc = job->run(job, r->st);
-			r->st->ops->rollback(r->st); /* read-only: ending it is enough */
+			job->rc = job->run(job, wk->st);
+			wk->st->ops->rollback(wk->st); /* read-only: ending it is enough */
 		}
 		job->deliver(job);
 	}
 	return NULL;
 }
 
+/* Opens n read connections for the pool; ST_OK or ST_STORE (those opened stay in p->n). */
+static int
+pool_open(struct pool *p, const char *db_path, int n, size_t cap, int nice)
+{
+	int rc = ST_OK;
+
+	queue_init(&p->q, cap);
+	p->nice = nice;
+	p->workers = calloc((size_t)n, sizeof(*p->workers));
+	if (p->workers == NULL)
+		abort();
+	for (int i = 0; i < n; i++) {
+		p->workers[i].pool = p;
+		rc = store_open(db_path, false, &p->workers[i].st);
+		if (rc != ST_OK)
+			break;
+		p->n = i + 1;
+	}
+	return rc;
+}
+
+static void
+pool_start(struct pool *p)
+{
+	for (int i = 0; i < p->n; i++)
+		pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
+}
+
+/* Stops a pool whose threads run (joined: each delivers what is queued first), or only
+ * opened (joined is false). */
+static void
+pool_close(struct pool *p, bool joined)
+{
+	if (joined)
+		queue_stop(&p->q);
+	for (int i = 0; i < p->n; i++) {
+		if (joined)
+			pthread_join(p->workers[i].thread, NULL);
+		store_close(p->workers[i].st);
+	}
+	free(p->workers);
+}
+
 int
 work_start(struct store *st, const char *db_path, int nreaders, struct work **out)
 {
 	struct work *w = calloc(1, sizeof(*w));
-	int rc = ST_OK;
+	int rc;
 
 	if (w == NULL)
 		abort();
-	queue_init(&w->wq);
-	queue_init(&w->rq);
+	queue_init(&w->wq, LIMIT_QUEUE);
 	w->wst = st;
-	w->readers = calloc((size_t)nreaders, sizeof(*w->readers));
-	if (w->readers == NULL)
-		abort();
-	for (int i = 0; i < nreaders; i++) {
-		w->readers[i].w = w;
-		rc = store_open(db_path, false, &w->readers[i].st);
-		if (rc != ST_OK)
-			break;
-		w->nreaders = i + 1;
-	}
+	rc = pool_open(&w->readers, db_path, nreaders, LIMIT_QUEUE, 0);
 	if (rc == ST_OK)
-		pthread_create(&w->writer, NULL, writer_main, w);
+		rc = pool_open(&w->hashers, db_path, LIMIT_HASHERS, LIMIT_HASH_QUEUE,
+		               LIMIT_HASH_NICE);
 	if (rc != ST_OK) {
-		for (int i = 0; i < w->nreaders; i++)
-			store_close(w->readers[i].st);
-		free(w->readers);
+		pool_close(&w->readers, false);
+		pool_close(&w->hashers, false);
 		free(w);
 		store_close(st);
 		*out = NULL;
 		return rc;
 	}
-	for (int i = 0; i < w->nreaders; i++)
-		pthread_create(&w->readers[i].thread, NULL, reader_main, &w->readers[i]);
+	pthread_create(&w->writer, NULL, writer_main, w);
+	pool_start(&w->readers);
+	pool_start(&w->hashers);
 	*out = w;
 	return ST_OK;
 }
@@ -224,7 +279,13 @@ work_submit_write(struct work *w, struct work_job *job)
 int
 work_submit_read(struct work *w, struct work_job *job)
 {
-	return queue_push(&w->rq, job);
+	return queue_push(&w->readers.q, job);
+}
+
+int
+work_submit_hash(struct work *w, struct work_job *job)
+{
+	return queue_push(&w->hashers.q, job);
 }
 
 void
@@ -232,14 +293,11 @@ work_stop(struct work *w)
 {
 	if (w == NULL)
 		return;
-	queue_stop(&w->rq);
+	/* The readers and hashers first: a job of theirs may go on to the writer. */
+	pool_close(&w->hashers, true);
+	pool_close(&w->readers, true);
 	queue_stop(&w->wq);
-	for (int i = 0; i < w->nreaders; i++) {
-		pthread_join(w->readers[i].thread, NULL);
-		store_close(w->readers[i].st);
-	}
 	pthread_join(w->writer, NULL);
 	store_close(w->wst);
-	free(w->readers);
 	free(w);
 }

@@ -205,8 +205,9 @@ def test_confirmation_errors_and_no_enrolment_while_active(sf):
     assert r.status_code == 422 and r.json()['error'] == 'bad_code', r.text
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm', {'code': totp(u.secret, u.srv)})
     assert r.status_code == 400 and r.json()['field'] == 'password'
-    # Neither counted as a failed sign-in.
-    assert q(sf, 'SELECT failed_attempts, locked FROM user WHERE id = ?', (u.id,)) == [(0, 0)]
+    # The wrong password counts as a failed sign-in (the third locks: test_account_security),
+    # the enrolment's code, typed from the secret just shown, does not.
+    assert q(sf, 'SELECT failed_attempts, locked FROM user WHERE id = ?', (u.id,)) == [(1, 0)]
     r = u.call('POST', '/bo/api/me/second-factor/totp/confirm',
                {'code': totp(u.secret, u.srv), 'password': u.password})
     assert r.status_code == 200, r.text
@@ -308,7 +309,10 @@ def test_three_wrong_codes_lock_and_end_the_session(sf):
     r = u.give(wrong_code(u))
     assert r.status_code == 423 and r.json()['error'] == 'locked', r.text
     assert u.call('GET', '/bo/api/session').status_code == 401
-    assert q(sf, 'SELECT count(*) FROM session WHERE user_id = ?', (u.id,)) == [(0,)]
+    # The waiting sign-in ended; the user's live session, from another device, did not
+    # (wrong codes typed with the password alone end nothing else: test_account_security).
+    assert q(sf, 'SELECT count(*) FROM session WHERE user_id = ? AND second_factor_pending = 1',
+             (u.id,)) == [(0,)]
     assert u.sign_in().status_code == 423
     log = actions(sf, u.login)
     assert log[-3:] == [('second_factor_failed', 'totp'), ('account_locked', '3 failed sign-ins'),
@@ -343,6 +347,8 @@ def test_email_codes_end_to_end(sf):
     # At most one new code every 30 s.
     r = u.call('POST', '/bo/api/session/second-factor/resend', {})
     assert r.status_code == 429 and r.json()['error'] == 'too_soon', r.text
+    assert 1 <= r.json()['retry_after'] <= 30 and r.headers['Retry-After'] == str(
+        r.json()['retry_after'])
     bad = next(c for c in ('000000', '111111') if c != code)
     r = u.give(bad)
     assert r.status_code == 401 and r.json()['error'] == 'bad_code'
@@ -401,7 +407,8 @@ def test_a_lock_meanwhile_ends_the_waiting_session(sf):
     r = u.call('POST', '/bo/api/session/second-factor/resend', {})
     assert r.status_code == 423 and r.json()['error'] == 'locked', r.text
     assert u.call('GET', '/bo/api/session').status_code == 401
-    assert q(sf, 'SELECT count(*) FROM session WHERE user_id = ?', (u.id,)) == [(0,)]
+    assert q(sf, 'SELECT count(*) FROM session WHERE user_id = ? AND second_factor_pending = 1',
+             (u.id,)) == [(0,)]
 
 
 # -- turning it off ------------------------------------------------------------------------
@@ -416,6 +423,8 @@ def test_the_user_turns_it_off(sf):
                        ({'password': u.password, 'code': wrong_code(u)}, 'bad_code')):
         r = u.call('POST', '/bo/api/me/second-factor/disable', body)
         assert r.status_code == 422 and r.json()['error'] == code, (body, r.text)
+    # A wrong password and a wrong code are failed sign-ins; a code not given is no guess.
+    assert q(sf, 'SELECT failed_attempts FROM user WHERE id = ?', (u.id,)) == [(2,)]
     r = u.call('POST', '/bo/api/me/second-factor/disable',
                {'password': u.password, 'code': totp(u.secret, u.srv, offset=1)})
     assert r.status_code == 200 and r.json() == {'method': None}, r.text

@@ -1,34 +1,31 @@
 /*
- * test_work.c - the writer's group commit (work/work.h) when SQLite has rolled the group's
- * transaction back by itself, as it does on an I/O error in the middle of a statement (and
- * on a full disk without a statement journal): every job of the group fails, and none that
- * comes after the failing one is written outside the transaction.
- *
- * The rollback an I/O error causes is played here by a job that runs ROLLBACK on the writer's
- * connection, then fails as the store would; tests/system/test_faults.py meets the same with
- * a real I/O error (a fault-injection build).
+ * test_work.c - the workers of work/work.h on a real store: Argon2id's jobs have hashers of
+ * their own, so a read never waits behind them (security review, finding 1: sign-ins on the
+ * readers stalled every read); the hashers' queue is short and says so (ST_BUSY); a job whose
+ * requester went away is dropped by a reader or a hasher, never by the writer.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
-#include "store/sqlite/lite.h"
+#include "common/limits.h"
 #include "store_fixture.h"
 #include "work/work.h"
 
-struct job {
+/* A job that can hold its worker until released, and says whether it ran. */
+struct test_job {
 	struct work_job work; /* first */
-	const char *key;      /* the meta row it writes; NULL: it plays the I/O error */
-	atomic_bool *gate;    /* NULL, or a job that waits until it is set */
-	atomic_int *delivered;
+	atomic_bool *hold;    /* while true, run waits */
+	bool gone;            /* what its gone says */
+	atomic_bool started, ran, delivered;
 };
 
 static void
@@ -42,72 +39,120 @@ sleep_ms(int64_t ms)
 static int
 job_run(struct work_job *w, struct store *st)
 {
-	struct job *j = (struct job *)w;
+	struct test_job *j = (struct test_job *)w;
 
-	if (j->gate != NULL) {
-		while (!atomic_load(j->gate))
-			sleep_ms(1);
-		return ST_OK;
-	}
-	if (j->key == NULL) {
-		/* What SQLite does on SQLITE_IOERR inside a statement (sqlite3VdbeHalt): the
-		 * whole transaction rolled back, the connection back in autocommit mode. */
-		assert_int_equal(sqlite3_exec(lite_db(st), "ROLLBACK", NULL, NULL, NULL),
-		                 SQLITE_OK);
-		return ST_STORE;
-	}
-	return st->ops->meta_put(st, j->key, (const unsigned char *)"x", 1);
+	(void)st;
+	atomic_store(&j->started, true);
+	while (j->hold != NULL && atomic_load(j->hold))
+		sleep_ms(1);
+	atomic_store(&j->ran, true);
+	return ST_OK;
 }
 
 static void
 job_deliver(struct work_job *w)
 {
-	atomic_fetch_add(((struct job *)w)->delivered, 1);
+	atomic_store(&((struct test_job *)w)->delivered, true);
+}
+
+static bool
+job_gone(struct work_job *w)
+{
+	return ((struct test_job *)w)->gone;
 }
 
 static void
-a_group_rolled_back_by_sqlite_writes_none_of_its_jobs(void **state)
+job_init(struct test_job *j, atomic_bool *hold, bool gone)
 {
-	struct fixture *fx = *state;
-	atomic_bool open = false;
-	atomic_int delivered = 0;
-	struct job gate = {.gate = &open}, before = {.key = "work_before"}, failing = {0},
-	           after = {.key = "work_after"}, later = {.key = "work_later"};
-	struct job *group[] = {&before, &failing, &after, &later};
+	*j = (struct test_job){0};
+	j->work.run = job_run;
+	j->work.deliver = job_deliver;
+	j->work.gone = job_gone;
+	j->hold = hold;
+	j->gone = gone;
+}
+
+/* Waits up to 5 s for *flag. */
+static bool
+soon(atomic_bool *flag)
+{
+	for (int i = 0; i < 5000 && !atomic_load(flag); i++)
+		sleep_ms(1);
+	return atomic_load(flag);
+}
+
+static struct work *
+workers(struct fixture *fx)
+{
 	struct work *w;
 
-	assert_int_equal(work_start(fx->st, fx->path, 1, &w), ST_OK);
+	assert_int_equal(work_start(fx->st, fx->path, 2, &w), ST_OK);
 	fx->st = NULL; /* work_stop closes it */
-	/* The gate holds the writer in its own group while the next four queue up: they run
-	 * together, in one transaction, in this order. */
-	gate.work.run = job_run;
-	gate.work.deliver = job_deliver;
-	gate.delivered = &delivered;
-	assert_int_equal(work_submit_write(w, &gate.work), ST_OK);
-	sleep_ms(50);
-	for (size_t i = 0; i < 4; i++) {
-		group[i]->work.run = job_run;
-		group[i]->work.deliver = job_deliver;
-		group[i]->delivered = &delivered;
-		assert_int_equal(work_submit_write(w, &group[i]->work), ST_OK);
+	return w;
+}
+
+/* Hashers busy and their queue full: reads still run at once; one more hash is refused. */
+static void
+reads_never_wait_behind_hashes(void **state)
+{
+	struct work *w = workers(*state);
+	atomic_bool hold = true;
+	struct test_job *hashes = calloc(LIMIT_HASHERS + LIMIT_HASH_QUEUE, sizeof(*hashes));
+	struct test_job extra, read, write;
+
+	assert_non_null(hashes);
+	/* One job a hasher, each running; then their queue, full. */
+	for (int i = 0; i < LIMIT_HASHERS + LIMIT_HASH_QUEUE; i++) {
+		job_init(&hashes[i], &hold, false);
+		assert_int_equal(work_submit_hash(w, &hashes[i].work), ST_OK);
+		if (i < LIMIT_HASHERS)
+			assert_true(soon(&hashes[i].started));
 	}
-	atomic_store(&open, true);
-	for (int t = 0; t < 5000 && atomic_load(&delivered) < 5; t++)
-		sleep_ms(1);
-	assert_int_equal(atomic_load(&delivered), 5);
-	/* Each job is answered as failed, and none is written: not the one before the failure
-	 * (SQLite rolled it back), nor those after it (they used to run in a transaction of
-	 * their own, which the release of their savepoint committed). */
-	for (size_t i = 0; i < 4; i++)
-		assert_int_equal(group[i]->work.rc, ST_STORE);
-	assert_int_equal(fixture_count(fx, "SELECT count(*) FROM meta WHERE key LIKE 'work_%'"), 0);
-	/* The writer goes on: the next group is written. */
-	later.work.rc = -1;
-	assert_int_equal(work_submit_write(w, &later.work), ST_OK);
-	for (int t = 0; t < 5000 && atomic_load(&delivered) < 6; t++)
-		sleep_ms(1);
-	assert_int_equal(later.work.rc, ST_OK);
-	assert_int_equal(fixture_count(fx, "SELECT count(*) FROM meta WHERE key LIKE 'work_%'"), 1);
+	job_init(&extra, NULL, false);
+	assert_int_equal(work_submit_hash(w, &extra.work), ST_BUSY);
+	job_init(&read, NULL, false);
+	assert_int_equal(work_submit_read(w, &read.work), ST_OK);
+	assert_true(soon(&read.delivered));
+	assert_true(atomic_load(&read.ran));
+	job_init(&write, NULL, false);
+	assert_int_equal(work_submit_write(w, &write.work), ST_OK);
+	assert_true(soon(&write.delivered));
+	for (int i = 0; i < LIMIT_HASHERS + LIMIT_HASH_QUEUE; i++)
+		assert_false(atomic_load(&hashes[i].delivered));
+	atomic_store(&hold, false);
+	for (int i = 0; i < LIMIT_HASHERS + LIMIT_HASH_QUEUE; i++)
+		assert_true(soon(&hashes[i].delivered));
+	work_stop(w);
+	free(hashes);
+}
+
+/* A queued job whose requester went away is delivered ST_BUSY without running, on the
+ * readers and the hashers; the writer runs it all the same (a write is never lost). */
+static void
+gone_jobs_are_dropped_but_not_writes(void **state)
+{
+	struct work *w = workers(*state);
+	atomic_bool hold = true;
+	struct test_job blocker, hash, read, write;
+
+	job_init(&blocker, &hold, false);
+	assert_int_equal(work_submit_hash(w, &blocker.work), ST_OK);
+	job_init(&hash, NULL, true);
+	assert_int_equal(work_submit_hash(w, &hash.work), ST_OK);
+	job_init(&read, NULL, true);
+	assert_int_equal(work_submit_read(w, &read.work), ST_OK);
+	job_init(&write, NULL, true);
+	assert_int_equal(work_submit_write(w, &write.work), ST_OK);
+	assert_true(soon(&read.delivered));
+	assert_false(atomic_load(&read.ran));
+	assert_int_equal(read.work.rc, ST_BUSY);
+	assert_true(soon(&write.delivered));
+	assert_true(atomic_load(&write.ran));
+	assert_int_equal(write.work.rc, ST_OK);
+	atomic_store(&hold, false);
+	assert_true(soon(&hash.delivered));
+	assert_false(atomic_load(&hash.ran));
+	assert_int_equal(hash.work.rc, ST_BUSY);
 	work_stop(w);
 }
 
@@ -115,9 +160,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(
-	                a_group_rolled_back_by_sqlite_writes_none_of_its_jobs, fixture_setup,
-	                fixture_teardown),
+	        cmocka_unit_test_setup_teardown(reads_never_wait_behind_hashes, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(gone_jobs_are_dropped_but_not_writes, fixture_setup,
+	                                        fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

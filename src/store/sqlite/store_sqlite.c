@@ -48,6 +48,8 @@ enum stmt_id {
 	S_BLOCK_HAS,
 	S_BLOCK_ADD,
 	S_API_ERROR_ADD,
+	S_API_ERROR_COUNT,
+	S_API_ERROR_ROWS,
 	S_BRAND_IDS,
 	S_IDEM_PURGE,
 	S_API_ERROR_PURGE,
@@ -59,18 +61,23 @@ enum stmt_id {
 	S_USER_GET,
 	S_USER_FAILED,
 	S_USER_SIGNED_IN,
+	S_USER_FAILURES_FORGET,
 	S_USER_HISTORY_PUSH,
 	S_USER_PASSWORD_SET,
 	S_USER_HASHES,
 	S_USER_TERMS,
-	S_SESSION_BY_USER,
+	S_SESSION_GET,
 	S_SESSION_DELETE_USER,
+	S_SESSION_DELETE_WAITING,
+	S_SESSION_DELETE_REPLACED,
 	S_SESSION_INSERT,
 	S_SESSION_DELETE,
 	S_SESSION_TOUCH,
 	S_SESSIONS_EACH,
 	S_ACTION_ADD,
 	S_ACTIONS_EACH,
+	S_ACTION_LATEST,
+	S_ACTION_REPEAT,
 	S_STATS_EACH,
 	S_USERS_EACH,
 	S_NODE_WITHIN,
@@ -104,13 +111,17 @@ enum stmt_id {
 #define USER_COLS                                                                                  \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor FROM user u JOIN brand b "    \
+	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
+	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0) FROM user u JOIN brand " \
+	"b "                                                                                       \
 	"ON b.id = u.brand_id "
 
 #define USER_COLS_LIST                                                                             \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor"
+	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
+	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0)"
+#define USER_NCOLS 20 /* the columns user_read reads, first in a row */
 
 #define SESSION_COLS                                                                               \
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
@@ -128,7 +139,10 @@ static const char *const stmt_sql[S__COUNT] = {
                 "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
                 "n.brand_id = ?1) "
                 "SELECT id, at, coalesce(user_id, 0), user_login, user_name, user_email, "
-                "action, details, coalesce(target_user_id, 0), target_login FROM action_log "
+                "action, details, coalesce(target_user_id, 0), target_login, "
+                "coalesce((SELECT count FROM action_repeat r WHERE r.brand_id = ?1 AND "
+                "r.action_id = action_log.id), 1), coalesce((SELECT last_at FROM action_repeat "
+                "r WHERE r.brand_id = ?1 AND r.action_id = action_log.id), at) FROM action_log "
                 "WHERE brand_id = ?1 AND at >= ?2 AND at < ?3 AND (?4 = 0 OR user_id = ?4 OR "
                 "target_user_id = ?4) AND (?5 IS NULL OR action = ?5) "
                 "AND (?6 = 0 OR id < ?6) AND (user_id IS NULL OR user_id IN (SELECT u.id FROM user "
@@ -151,7 +165,8 @@ static const char *const stmt_sql[S__COUNT] = {
                 "WHERE id = ?2",
         [S_USER_UPDATE] =
                 "UPDATE user SET name = ?3, email = ?4, mobile = ?5, profile = ?6, "
-                "node_id = ?7, language = ?8, time_zone = ?9 WHERE brand_id = ?1 AND id = ?2",
+                "node_id = ?7, language = ?8, time_zone = ?9, email_changed_at = nullif(?10, 0), "
+                "email_changed_by = nullif(?11, 0) WHERE brand_id = ?1 AND id = ?2",
         [S_USER_UNLOCK] = "UPDATE user SET locked = 0, failed_attempts = 0 WHERE brand_id = ?1 AND "
                           "id = ?2",
         [S_MAIL_ADD] = "INSERT INTO mail_outbox(brand_id, recipient, subject, body, created_at) "
@@ -215,6 +230,8 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
                           "locked = failed_attempts + 1 >= ?3 "
                           "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING locked",
+        [S_USER_FAILURES_FORGET] = "UPDATE user SET failed_attempts = 0 WHERE brand_id = ?1 AND "
+                                   "id = ?2 AND locked = 0",
         [S_USER_SIGNED_IN] = "UPDATE user SET failed_attempts = 0, last_login_at = ?3, "
                              "login_count = login_count + 1 WHERE brand_id = ?1 AND id = ?2 "
                              "AND locked = 0",
@@ -227,17 +244,25 @@ static const char *const stmt_sql[S__COUNT] = {
                           "UNION ALL SELECT * FROM (SELECT password_hash FROM password_history "
                           "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3)",
         [S_USER_TERMS] = "UPDATE user SET terms_version = ?3 WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSION_BY_USER] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND "
-                              "user_id = ?2",
+        [S_SESSION_GET] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND id = ?2",
         [S_SESSION_DELETE_USER] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2",
+        [S_SESSION_DELETE_WAITING] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2 "
+                                     "AND second_factor_pending = 1",
+        /* The live session a waiting sign-in replaces as its code is given: only when one
+         * waits. */
+        [S_SESSION_DELETE_REPLACED] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2 "
+                                      "AND second_factor_pending = 0 AND EXISTS (SELECT 1 FROM "
+                                      "session WHERE brand_id = ?1 AND user_id = ?2 AND "
+                                      "second_factor_pending = 1)",
         [S_SESSION_INSERT] =
                 "INSERT INTO session(brand_id, user_id, token_hash, csrf_hash, device, "
                 "created_at, last_seen_at, second_factor_pending) VALUES (?1, ?2, ?3, ?4, ?5, "
                 "?6, ?7, ?8)",
         [S_SESSION_SF_DONE] = "UPDATE session SET second_factor_pending = 0 WHERE brand_id = ?1 "
-                              "AND user_id = ?2",
+                              "AND user_id = ?2 AND second_factor_pending = 1",
         [S_SESSION_SF_TOKENS] = "UPDATE session SET second_factor_pending = 0, token_hash = ?3, "
-                                "csrf_hash = ?4 WHERE brand_id = ?1 AND user_id = ?2",
+                                "csrf_hash = ?4 WHERE brand_id = ?1 AND user_id = ?2 AND "
+                                "second_factor_pending = 1",
         [S_SF_GET] = "SELECT totp_sealed, totp_pending, totp_last_step, code_digest, "
                      "coalesce(code_created_at, 0) FROM second_factor WHERE brand_id = ?1 AND "
                      "user_id = ?2",
@@ -252,6 +277,14 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_SESSION_TOUCH] = "UPDATE session SET last_seen_at = max(last_seen_at, ?3) "
                             "WHERE brand_id = ?1 AND id = ?2",
         [S_SESSIONS_EACH] = "SELECT " SESSION_COLS " FROM session ORDER BY id",
+        /* The latest row of a user's refusal since the start of a minute: a range of
+         * action_log_brand_user. */
+        [S_ACTION_LATEST] = "SELECT id FROM action_log WHERE brand_id = ?1 AND user_id = ?2 AND "
+                            "at >= ?3 AND action = ?4 AND details = ?5 ORDER BY at DESC, id "
+                            "DESC LIMIT 1",
+        [S_ACTION_REPEAT] = "INSERT INTO action_repeat(brand_id, action_id, count, last_at) "
+                            "VALUES (?1, ?2, 2, ?3) ON CONFLICT DO UPDATE SET count = count + "
+                            "1, last_at = max(last_at, excluded.last_at)",
         [S_ACTION_ADD] = "INSERT INTO action_log(brand_id, at, user_id, user_login, user_name, "
                          "user_email, action, details, target_user_id, target_login) VALUES (?1, "
                          "?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10)",
@@ -323,7 +356,14 @@ static const char *const stmt_sql[S__COUNT] = {
                         "created_at, user_id) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0)) "
                         "ON CONFLICT DO NOTHING",
         [S_API_ERROR_ADD] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
-                            "http_status, code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            "http_status, code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        /* The rows of a shop since the start of a minute: a range of api_error_shop. */
+        [S_API_ERROR_COUNT] = "UPDATE api_error SET count = count + ?8 WHERE id = (SELECT id "
+                              "FROM api_error WHERE brand_id = ?1 AND shop_id = ?2 AND at >= "
+                              "?3 AND method = ?4 AND path = ?5 AND http_status = ?6 AND "
+                              "code = ?7 ORDER BY at DESC LIMIT 1)",
+        [S_API_ERROR_ROWS] = "SELECT count(*) FROM api_error WHERE brand_id = ?1 AND shop_id = "
+                             "?2 AND at >= ?3",
         [S_BRAND_IDS] = "SELECT id FROM brand ORDER BY id",
         /* Retention: the oldest rows of each brand (of each shop for api_error, the CROSS
          * JOIN keeping shops outside), a range at the start of idempotency_brand_created
@@ -455,6 +495,23 @@ exec_done(struct sqlite_store *ls, sqlite3_stmt *s, const char *what)
 	int src = sqlite3_step(s);
 	int rc = st_of(ls, src, what);
 
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
+static int
+one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
+        const char *what)
+{
+	int src = sqlite3_step(s), rc;
+
+	if (src == SQLITE_ROW) {
+		fn(s, out);
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, what);
+	}
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1235,22 +1292,62 @@ lite_block_add(struct store *st, int64_t brand_id, int64_t shop_id, const unsign
 	return exec_done(ls, s, "block_add");
 }
 
-static int
-lite_api_error_add(struct store *st, int64_t brand_id, int64_t shop_id, int64_t at,
-                   const char *method, const char *path, int http_status, const char *code)
+/* Binds e as ?1 (brand) .. ?8 (count) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
+ * ?3 being at (a new row) or since (the rows to count in), with method and path given. */
+static void
+api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char *method,
+               const char *path)
 {
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_API_ERROR_ADD);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
-	sqlite3_bind_int64(s, 3, at);
+	sqlite3_bind_int64(s, 1, e->brand_id);
+	sqlite3_bind_int64(s, 2, e->shop_id);
+	sqlite3_bind_int64(s, 3, t);
 	bind_text(s, 4, method);
 	bind_text(s, 5, path);
-	sqlite3_bind_int(s, 6, http_status);
-	bind_text(s, 7, code);
+	sqlite3_bind_int(s, 6, e->http_status);
+	bind_text(s, 7, e->code);
+	sqlite3_bind_int64(s, 8, e->count);
+}
+
+static void
+int64_read_cb(sqlite3_stmt *s, void *out)
+{
+	*(int64_t *)out = sqlite3_column_int64(s, 0);
+}
+
+static int
+lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
+{
+	struct sqlite_store *ls = lite(st);
+	const char *method = e->method, *path = e->path;
+	sqlite3_stmt *s;
+	int64_t rows = 0;
+	int rc;
+
+	/* Twice at most: in its own row, then, past the shop's rows, in its '*' row. */
+	for (int pass = 0; pass < 2; pass++) {
+		if ((s = stmt_get(ls, S_API_ERROR_COUNT)) == NULL)
+			return ST_STORE;
+		api_error_bind(s, e, e->since, method, path);
+		rc = exec_done(ls, s, "api_error_count");
+		if (rc != ST_OK || sqlite3_changes(ls->db) > 0)
+			return rc;
+		if (pass == 1)
+			break;
+		if ((s = stmt_get(ls, S_API_ERROR_ROWS)) == NULL)
+			return ST_STORE;
+		sqlite3_bind_int64(s, 1, e->brand_id);
+		sqlite3_bind_int64(s, 2, e->shop_id);
+		sqlite3_bind_int64(s, 3, e->since);
+		rc = one_row(ls, s, int64_read_cb, &rows, "api_error_rows");
+		if (rc != ST_OK)
+			return rc;
+		if (rows < max_rows)
+			break;
+		method = path = "*";
+	}
+	if ((s = stmt_get(ls, S_API_ERROR_ADD)) == NULL)
+		return ST_STORE;
+	api_error_bind(s, e, e->at, method, path);
 	return exec_done(ls, s, "api_error_add");
 }
 
@@ -1408,23 +1505,8 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	ua->second_factor = strcmp(profile, "totp") == 0    ? SF_TOTP
 	                    : strcmp(profile, "email") == 0 ? SF_EMAIL
 	                                                    : SF_NONE;
-}
-
-/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
-static int
-one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
-        const char *what)
-{
-	int src = sqlite3_step(s), rc;
-
-	if (src == SQLITE_ROW) {
-		fn(s, out);
-		rc = ST_OK;
-	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, what);
-	}
-	sqlite3_reset(s);
-	return rc;
+	ua->email_changed_at = sqlite3_column_int64(s, 18);
+	ua->email_changed_by = sqlite3_column_int64(s, 19);
 }
 
 static void
@@ -1494,6 +1576,12 @@ exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int64(s, 3, v);
 	return exec_done(ls, s, what);
+}
+
+static int
+lite_user_failures_forget(struct store *st, int64_t brand_id, int64_t id)
+{
+	return exec_ids(st, S_USER_FAILURES_FORGET, brand_id, id, 0, "user_failures_forget");
 }
 
 static int
@@ -1596,16 +1684,22 @@ session_read(sqlite3_stmt *s, void *out)
 }
 
 static int
-lite_session_by_user(struct store *st, int64_t brand_id, int64_t user_id, struct session_row *out)
+lite_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_row *out)
 {
 	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SESSION_BY_USER);
+	sqlite3_stmt *s = stmt_get(ls, S_SESSION_GET);
 
 	if (s == NULL)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	return one_row(ls, s, session_read, out, "session_by_user");
+	sqlite3_bind_int64(s, 2, id);
+	return one_row(ls, s, session_read, out, "session_get");
+}
+
+static int
+lite_session_delete_user(struct store *st, int64_t brand_id, int64_t user_id)
+{
+	return exec_ids(st, S_SESSION_DELETE_USER, brand_id, user_id, 0, "session_delete_user");
 }
 
 static int
@@ -1615,7 +1709,9 @@ lite_session_put(struct store *st, struct session_row *r)
 	sqlite3_stmt *s;
 	int rc;
 
-	rc = exec_ids(st, S_SESSION_DELETE_USER, r->brand_id, r->user_id, 0, "session_replace");
+	rc = exec_ids(st,
+	              r->second_factor_pending ? S_SESSION_DELETE_WAITING : S_SESSION_DELETE_USER,
+	              r->brand_id, r->user_id, 0, "session_replace");
 	if (rc != ST_OK)
 		return rc;
 	s = stmt_get(ls, S_SESSION_INSERT);
@@ -1673,7 +1769,11 @@ lite_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user
 {
 	struct sqlite_store *ls = lite(st);
 	sqlite3_stmt *s;
+	int rc;
 
+	rc = exec_ids(st, S_SESSION_DELETE_REPLACED, brand_id, user_id, 0, "session_replaced");
+	if (rc != ST_OK)
+		return rc;
 	if (token_hash == NULL || csrf_hash == NULL)
 		return exec_ids(st, S_SESSION_SF_DONE, brand_id, user_id, 0, "session_sf_done");
 	s = stmt_get(ls, S_SESSION_SF_TOKENS);
@@ -1793,6 +1893,34 @@ lite_action_add(struct store *st, const struct action *a)
 }
 
 static int
+lite_action_repeat(struct store *st, const struct action *a, int64_t since)
+{
+	struct sqlite_store *ls = lite(st);
+	sqlite3_stmt *s = stmt_get(ls, S_ACTION_LATEST);
+	int64_t id = 0;
+	int rc;
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int64(s, 2, a->user_id);
+	sqlite3_bind_int64(s, 3, since);
+	bind_text(s, 4, a->action);
+	bind_text(s, 5, a->details ? a->details : "");
+	rc = one_row(ls, s, int64_read_cb, &id, "action_latest");
+	if (rc == ST_NOTFOUND)
+		return lite_action_add(st, a);
+	if (rc != ST_OK)
+		return rc;
+	if ((s = stmt_get(ls, S_ACTION_REPEAT)) == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, a->at);
+	return exec_done(ls, s, "action_repeat");
+}
+
+static int
 lite_actions_each(struct store *st, const struct action_query *q, store_action_cb cb, void *arg)
 {
 	struct sqlite_store *ls = lite(st);
@@ -1823,6 +1951,8 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 		lite_text_copy(a.details, sizeof(a.details), s, 7);
 		a.target_user_id = sqlite3_column_int64(s, 8);
 		lite_text_copy(a.target_login, sizeof(a.target_login), s, 9);
+		a.count = sqlite3_column_int64(s, 10);
+		a.last_at = sqlite3_column_int64(s, 11);
 		rc = cb(arg, &a);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -1848,14 +1978,14 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 	sqlite3_bind_int64(s, 3, week_start);
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		user_read(s, &u.ua);
-		lite_text_copy(level, sizeof(level), s, 18);
+		lite_text_copy(level, sizeof(level), s, USER_NCOLS);
 		u.level = strcmp(level, "brand") == 0   ? LEVEL_BRAND
 		          : strcmp(level, "group") == 0 ? LEVEL_GROUP
 		                                        : LEVEL_SHOP;
-		lite_text_copy(u.node_name, sizeof(u.node_name), s, 19);
-		u.week_sign_ins = sqlite3_column_int64(s, 20);
-		u.total_sign_ins = sqlite3_column_int64(s, 21);
-		u.last_login_at = sqlite3_column_int64(s, 22);
+		lite_text_copy(u.node_name, sizeof(u.node_name), s, USER_NCOLS + 1);
+		u.week_sign_ins = sqlite3_column_int64(s, USER_NCOLS + 2);
+		u.total_sign_ins = sqlite3_column_int64(s, USER_NCOLS + 3);
+		u.last_login_at = sqlite3_column_int64(s, USER_NCOLS + 4);
 		rc = cb(arg, &u);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -1899,6 +2029,8 @@ lite_user_update(struct store *st, const struct user_auth *ua)
 	sqlite3_bind_int64(s, 7, u->node_id);
 	bind_text(s, 8, ua->language);
 	bind_text(s, 9, ua->time_zone);
+	sqlite3_bind_int64(s, 10, ua->email_changed_at);
+	sqlite3_bind_int64(s, 11, ua->email_changed_by);
 	return exec_done(ls, s, "user_update");
 }
 
@@ -2627,11 +2759,13 @@ static const struct store_ops sqlite_ops = {
         .user_get = lite_user_get,
         .user_sign_in_failed = lite_user_sign_in_failed,
         .user_signed_in = lite_user_signed_in,
+        .user_failures_forget = lite_user_failures_forget,
         .user_password_set = lite_user_password_set,
         .user_password_hashes = lite_user_password_hashes,
         .user_terms_accept = lite_user_terms_accept,
         .terms_version = lite_terms_version,
-        .session_by_user = lite_session_by_user,
+        .session_get = lite_session_get,
+        .session_delete_user = lite_session_delete_user,
         .session_put = lite_session_put,
         .session_delete = lite_session_delete,
         .session_touch = lite_session_touch,
@@ -2641,6 +2775,7 @@ static const struct store_ops sqlite_ops = {
         .second_factor_put = lite_second_factor_put,
         .user_second_factor_set = lite_user_second_factor_set,
         .action_add = lite_action_add,
+        .action_repeat = lite_action_repeat,
         .actions_each = lite_actions_each,
         .users_each = lite_users_each,
         .node_within = lite_node_within,

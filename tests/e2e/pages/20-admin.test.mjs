@@ -256,7 +256,7 @@ test('Action log: the sign-ins, a search by action, more pages, and the CSV expo
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#actions-export').click()]);
   const csv = fs.readFileSync(await download.path(), 'utf8');
   const lines = csv.split('\r\n').filter(Boolean);
-  assert.equal(lines[0], 'date,login,name,email,action,target,details');
+  assert.equal(lines[0], 'date,login,name,email,action,target,details,count');
   assert.equal(lines.length - 1, logins.length, 'one line per action shown');
   for (const line of lines.slice(1)) assert.match(line, /^\d{4}-\d{2}-\d{2}T[^,]+,[^,]+,.*,sign_in,/);
 

@@ -5,7 +5,8 @@
 // X-CSRF-Token on every request that changes something. Errors arrive as ApiError with the
 // server's code, turned into a readable message in the user's language by errorMessage().
 // A 401 on any call but the sign-in itself goes to the handler set by onUnauthorized (back
-// to the sign-in page).
+// to the sign-in page), and so does a 423 "locked": a third wrong current password locked the
+// account and ended the session.
 
 import { has, t } from './i18n.js';
 
@@ -80,7 +81,8 @@ export async function request(method, path, body, options = {}) {
   if (!res.ok) {
     const code = (data && data.error) || `http_${res.status}`;
     const err = new ApiError(res.status, code, data && data.message, data);
-    if (res.status === 401 && !options.quiet401) unauthorized(err);
+    const ended = res.status === 401 || (res.status === 423 && code === 'locked');
+    if (ended && !options.quiet401) unauthorized(err);
     throw err;
   }
   return data;
@@ -98,6 +100,10 @@ export function errorMessage(err) {
   if (!(err instanceof ApiError)) return t('error.generic', { code: String(err && err.message) });
   if (err.code === 'invalid_field' || err.code === 'invalid_request') {
     return t('error.invalid_field', { message: err.message || err.code });
+  }
+  if (err.code === 'too_many_attempts') {
+    // 429: the server says how long to wait (Retry-After, and retry_after in the body).
+    return t('error.too_many_attempts', { seconds: String(err.body.retry_after || 1) });
   }
   if (has(`error.${err.code}`)) return t(`error.${err.code}`);
   // A code the UI does not know yet: the server's own message (English) says what happened.

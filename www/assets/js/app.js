@@ -204,7 +204,7 @@ export async function signOut() {
   toSignIn('signin.notice.signed_out');
 }
 
-onUnauthorized(() => toSignIn('signin.notice.ended'));
+onUnauthorized((err) => toSignIn(err && err.code === 'locked' ? 'signin.notice.locked' : 'signin.notice.ended'));
 
 const root = () => document.getElementById('app');
 

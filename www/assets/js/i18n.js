@@ -52,6 +52,7 @@ const dictionaries = {
     'signin.notice.signed_out': 'Vous êtes déconnecté.',
     'signin.notice.ended': 'Votre session a pris fin (inactivité, durée maximale, ou reprise depuis un autre appareil). Connectez-vous à nouveau.',
     'signin.notice.csrf': 'Cet onglet n’a pas la clé de votre session : connectez-vous à nouveau.',
+    'signin.notice.locked': 'Troisième échec de suite (mot de passe actuel ou code erroné) : votre compte est verrouillé et votre session a pris fin. Un administrateur peut le déverrouiller.',
     'signin.notice.unknown_step': 'Une étape de connexion demandée par le serveur n’est pas prise en charge par cette page : rechargez-la, puis connectez-vous à nouveau.',
     'signin.security': 'L’accès simultané au back office avec le même identifiant depuis deux appareils est refusé.',
 
@@ -116,6 +117,7 @@ const dictionaries = {
     'error.password_contains_login': 'Le mot de passe ne doit pas contenir votre identifiant.',
     'error.password_control_character': 'Le mot de passe ne doit pas contenir de caractères de contrôle.',
     'error.busy': 'Le serveur est occupé ; rien n’a été enregistré. Réessayez.',
+    'error.too_many_attempts': 'Trop de connexions échouées depuis ce poste ou pour cet identifiant. Réessayez dans {seconds} s.',
     'error.storage_unavailable': 'Le stockage est indisponible ; rien n’a été enregistré. Réessayez.',
     'error.internal_error': 'Erreur interne du serveur ; rien n’a été enregistré.',
     'error.invalid_field': 'Un champ est invalide : {message}',
@@ -159,6 +161,7 @@ const dictionaries = {
     'signin.notice.signed_out': 'You are signed out.',
     'signin.notice.ended': 'Your session ended (idle, maximum length, or taken over from another device). Sign in again.',
     'signin.notice.csrf': 'This tab does not have your session’s key: sign in again.',
+    'signin.notice.locked': 'A third failure in a row (a wrong current password or code): your account is locked and your session ended. An administrator can unlock it.',
     'signin.notice.unknown_step': 'A sign-in step the server asks for is not handled by this page: reload it, then sign in again.',
     'signin.security': 'Signing in with the same login from two devices at once is refused.',
 
@@ -223,6 +226,7 @@ const dictionaries = {
     'error.password_contains_login': 'The password may not contain your login.',
     'error.password_control_character': 'The password may not contain control characters.',
     'error.busy': 'The server is busy; nothing was recorded. Try again.',
+    'error.too_many_attempts': 'Too many failed sign-ins from this device or for this login. Try again in {seconds} s.',
     'error.storage_unavailable': 'Storage is unavailable; nothing was recorded. Try again.',
     'error.internal_error': 'Internal server error; nothing was recorded.',
     'error.invalid_field': 'A field is not valid: {message}',

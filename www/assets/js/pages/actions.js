@@ -4,7 +4,8 @@
 // the same search exported as CSV (a plain download link: the browser sends the session cookie).
 //
 // GET /bo/api/actions?from&to[&user][&action][&cursor] → {items:[{id, at, user_id, user_login,
-// user_name, user_email, action, target_user_id, target_login, details}], next}. Times are
+// user_name, user_email, action, target_user_id, target_login, details, count, last_at}], next}
+// (count: a refusal repeated within a minute, counted in one row). Times are
 // shown in the user's time zone; a user change's details are said in the user's language.
 
 import { api, errorMessage } from '../api.js';
@@ -24,6 +25,7 @@ const ACTIONS = [
   'session_expired',
   'password_changed',
   'password_change_refused',
+  'second_factor_change_refused',
   'terms_accepted',
   'second_factor_requested',
   'second_factor_failed',
@@ -207,7 +209,18 @@ export async function render({ query }) {
         h('span', { class: 'cell-sub' }, a.user_name),
       ),
       h('td', { class: 'wrap-anywhere' }, a.user_email),
-      h('td', {}, actionLabel(a.action)),
+      h(
+        'td',
+        {},
+        actionLabel(a.action),
+        // A refusal repeated within a minute is one row with its count (README "Sign-in").
+        a.count > 1 &&
+          h(
+            'span',
+            { class: 'cell-sub action-count' },
+            t('actions.repeated', { n: formatCount(a.count), last: formatDateTime(a.last_at) }),
+          ),
+      ),
       h(
         'td',
         {},

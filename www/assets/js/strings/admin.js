@@ -138,6 +138,7 @@ export default {
     'actions.col.details': 'Détails',
     'actions.col.target': 'Utilisateur concerné',
     'actions.user.hint': 'Les actions de cet utilisateur et celles faites sur son compte.',
+    'actions.repeated': '{n} fois dans la minute, la dernière à {last}',
     'actions.results': 'Résultats',
 
     'action.sign_in': 'Connexion',
@@ -148,6 +149,7 @@ export default {
     'action.session_expired': 'Fin de session (inactivité ou durée maximale)',
     'action.password_changed': 'Mot de passe modifié',
     'action.password_change_refused': 'Modification du mot de passe refusée',
+    'action.second_factor_change_refused': 'Double authentification : modification refusée',
     'action.terms_accepted': 'Conditions d’utilisation acceptées',
     'action.personal_information_changed': 'Informations personnelles modifiées',
     'action.user_created': 'Utilisateur : création',
@@ -165,6 +167,7 @@ export default {
     'action.details.3 failed sign-ins': '3 connexions échouées',
     'action.details.session held by another device': 'session détenue par un autre appareil',
     'action.details.wrong current password': 'mot de passe actuel erroné',
+    'action.details.wrong code': 'code erroné',
     'action.details.user': 'utilisateur {login}',
     'action.details.user_profile': 'utilisateur {login}, profil {profile}',
     // What a user change changed (src/api/users.c: "field: before → after; …").
@@ -320,6 +323,7 @@ export default {
     'actions.col.details': 'Details',
     'actions.col.target': 'Done to',
     'actions.user.hint': 'The actions of this user and those done to their account.',
+    'actions.repeated': '{n} times in the minute, the last at {last}',
     'actions.results': 'Results',
 
     'action.sign_in': 'Sign-in',
@@ -330,6 +334,7 @@ export default {
     'action.session_expired': 'Session ended (idle or maximum length)',
     'action.password_changed': 'Password changed',
     'action.password_change_refused': 'Password change refused',
+    'action.second_factor_change_refused': 'Second factor: change refused',
     'action.terms_accepted': 'Terms of use accepted',
     'action.personal_information_changed': 'Personal information changed',
     'action.user_created': 'User: created',
@@ -347,6 +352,7 @@ export default {
     'action.details.3 failed sign-ins': '3 failed sign-ins',
     'action.details.session held by another device': 'session held by another device',
     'action.details.wrong current password': 'wrong current password',
+    'action.details.wrong code': 'wrong code',
     'action.details.user': 'user {login}',
     'action.details.user_profile': 'user {login}, profile {profile}',
     'action.change': '{field}: {before} → {after}',
