@@ -271,10 +271,58 @@ export function serverFiles() {
   return { db: path.join(tmp, 'guichet.db'), spool: path.join(tmp, 'spool') };
 }
 
+/** Decodes the RFC 2047 encoded words of a header field's body (`=?charset?B|Q?text?=`):
+ * "B" is base64, "Q" quoted-printable with "_" for a space (§4.2); the white space between two
+ * adjacent encoded words is not text (§6.2), and their bytes are joined before they are
+ * decoded, so a character split across two words comes out whole. Any charset TextDecoder
+ * knows (the server writes UTF-8); the rest of the text stays as it is. */
+export function decodeWords(value) {
+  const word = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+  let out = '';
+  let last = 0;
+  let run = null; // {charset, bytes} of the adjacent encoded words read so far
+  const flush = () => {
+    if (run) out += new TextDecoder(run.charset).decode(Uint8Array.from(run.bytes));
+    run = null;
+  };
+  for (const m of value.matchAll(word)) {
+    const between = value.slice(last, m.index);
+    const charset = m[1].split('*')[0].toLowerCase(); // RFC 2231: "UTF-8*fr" names a language
+    if (!run || !/^[ \t]*$/.test(between) || run.charset !== charset) {
+      flush();
+      out += between;
+    }
+    run = run || { charset, bytes: [] };
+    if (m[2].toUpperCase() === 'B') run.bytes.push(...Buffer.from(m[3], 'base64'));
+    else {
+      for (let i = 0; i < m[3].length; i++) {
+        const c = m[3][i];
+        if (c === '_') run.bytes.push(0x20);
+        else if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(m[3].slice(i + 1, i + 3))) {
+          run.bytes.push(parseInt(m[3].slice(i + 1, i + 3), 16));
+          i += 2;
+        } else run.bytes.push(c.charCodeAt(0));
+      }
+    }
+    last = m.index + m[0].length;
+  }
+  flush();
+  return out + value.slice(last);
+}
+
+/** The server's database, through Debian's sqlite3 shell (beside the running server, as an
+ * operator would look): the output of statement, trimmed. */
+export function sql(statement) {
+  const r = spawnSync('sqlite3', [path.join(tmp, 'guichet.db'), statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
 /**
  * The mails the server's mailer wrote to address, oldest first: [{file, subject, body}]
- * (`<spool>/<id>.eml`, README "users"). Waits until there are at least count of them: the
- * mailer writes them a moment after the change that queued them.
+ * (`<spool>/<id>.eml`, README "users"), the Subject unfolded and its RFC 2047 words decoded.
+ * Waits until there are at least count of them: the mailer writes them a moment after the
+ * change that queued them.
  */
 export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
   const spool = path.join(tmp, 'spool');
@@ -285,9 +333,10 @@ export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
     for (const file of files) {
       const text = fs.readFileSync(path.join(spool, file), 'utf8');
       const split = text.indexOf('\r\n\r\n');
-      const head = text.slice(0, split);
+      // RFC 5322 §2.2.3: a CRLF followed by white space is a folded line.
+      const head = text.slice(0, split).replace(/\r\n(?=[ \t])/g, '');
       if (!head.split('\r\n').includes(`To: <${address}>`)) continue;
-      const subject = (head.match(/^Subject: (.*)$/m) || [])[1] || '';
+      const subject = decodeWords((head.match(/^Subject: (.*)$/m) || [])[1] || '');
       found.push({ file, subject, body: text.slice(split + 4).replace(/\r\n/g, '\n') });
     }
     if (found.length >= count) return found;
