@@ -126,7 +126,7 @@ usage(FILE *f)
 	        "them again)\n"
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
-	        "                      [--now YYYY-MM-DD|INSTANT]\n"
+	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
 	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
