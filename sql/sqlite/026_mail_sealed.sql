@@ -1,4 +1,4 @@
--- 021_mail_sealed: the outbox keeps no body in clear, says why a mail failed, and which part
+-- 026_mail_sealed: the outbox keeps no body in clear, says why a mail failed, and which part
 -- of the tree a mail is about (SPEC §1; README "Mail"; store/sqlite/mail.c).
 --
 -- body_sealed: the body, sealed with a subkey of the data key bound to the brand, the row and
