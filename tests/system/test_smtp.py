@@ -408,6 +408,33 @@ def test_a_group_administrator_sees_and_retries_only_their_groups_mails(srv, rel
     relay.wait(to('europe@refuse.example'))
 
 
+def test_the_list_goes_page_by_page_with_its_cursor(srv):
+    """50 a page, newest first; next is the cursor of the following page, null on the last;
+    every mail once, whatever pages the list takes."""
+    root = q(srv, 'SELECT id FROM node WHERE brand_id = 1 AND parent_id IS NULL')[0][0]
+    for i in range(60):
+        q(srv, 'INSERT INTO mail_outbox(brand_id, node_id, recipient, subject, body, '
+               'created_at, failed_at, attempts, last_error) VALUES (1, ?, ?, ?, \'\', ?, ?, 1, ?)',
+          (root, f'page{i}@refuse.example', f'Guichet : page {i}', srv.now_us(),
+           srv.now_us(), '550 5.1.1 No such user'))
+    added = {r[0] for r in q(srv, "SELECT id FROM mail_outbox WHERE recipient LIKE "
+                                  "'page%@refuse.example'")}
+    seen, query, pages = [], '?status=failed', 0
+    while True:
+        body = mails(srv, query)
+        pages += 1
+        assert len(body['items']) <= 50
+        seen += [m['id'] for m in body['items']]
+        if body['next'] is None:
+            break
+        assert len(body['items']) == 50
+        query = f'?status=failed&cursor={body["next"]}'
+    assert pages >= 2 and seen == sorted(seen, reverse=True) and len(seen) == len(set(seen))
+    assert added <= set(seen)
+    assert mails(srv, f'?status=failed&cursor={min(seen)}') == {
+        'items': [], 'next': None, 'failed_recent': body['failed_recent']}
+
+
 @pytest.mark.parametrize('query', ['?status=sent', '?status=', '?node=abc', '?cursor=-1',
                                    '?limit=10', '?status=failed&status=pending'])
 def test_a_bad_query_of_the_list_is_refused(srv, query):
