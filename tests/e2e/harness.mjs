@@ -22,6 +22,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
+import libmime from 'libmime';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -271,45 +272,6 @@ export function serverFiles() {
   return { db: path.join(tmp, 'guichet.db'), spool: path.join(tmp, 'spool') };
 }
 
-/** Decodes the RFC 2047 encoded words of a header field's body (`=?charset?B|Q?text?=`):
- * "B" is base64, "Q" quoted-printable with "_" for a space (§4.2); the white space between two
- * adjacent encoded words is not text (§6.2), and their bytes are joined before they are
- * decoded, so a character split across two words comes out whole. Any charset TextDecoder
- * knows (the server writes UTF-8); the rest of the text stays as it is. */
-export function decodeWords(value) {
-  const word = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
-  let out = '';
-  let last = 0;
-  let run = null; // {charset, bytes} of the adjacent encoded words read so far
-  const flush = () => {
-    if (run) out += new TextDecoder(run.charset).decode(Uint8Array.from(run.bytes));
-    run = null;
-  };
-  for (const m of value.matchAll(word)) {
-    const between = value.slice(last, m.index);
-    const charset = m[1].split('*')[0].toLowerCase(); // RFC 2231: "UTF-8*fr" names a language
-    if (!run || !/^[ \t]*$/.test(between) || run.charset !== charset) {
-      flush();
-      out += between;
-    }
-    run = run || { charset, bytes: [] };
-    if (m[2].toUpperCase() === 'B') run.bytes.push(...Buffer.from(m[3], 'base64'));
-    else {
-      for (let i = 0; i < m[3].length; i++) {
-        const c = m[3][i];
-        if (c === '_') run.bytes.push(0x20);
-        else if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(m[3].slice(i + 1, i + 3))) {
-          run.bytes.push(parseInt(m[3].slice(i + 1, i + 3), 16));
-          i += 2;
-        } else run.bytes.push(c.charCodeAt(0));
-      }
-    }
-    last = m.index + m[0].length;
-  }
-  flush();
-  return out + value.slice(last);
-}
-
 /** The server's database, through Debian's sqlite3 shell (beside the running server, as an
  * operator would look): the output of statement, trimmed. */
 export function sql(statement) {
@@ -320,7 +282,8 @@ export function sql(statement) {
 
 /**
  * The mails the server's mailer wrote to address, oldest first: [{file, subject, body}]
- * (`<spool>/<id>.eml`, README "users"), the Subject unfolded and its RFC 2047 words decoded.
+ * (`<spool>/<id>.eml`, README "users"), the Subject unfolded and its RFC 2047 words decoded (libmime: B and Q, any charset,
+ * adjacent words joined).
  * Waits until there are at least count of them: the mailer writes them a moment after the
  * change that queued them.
  */
@@ -336,7 +299,7 @@ export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
       // RFC 5322 §2.2.3: a CRLF followed by white space is a folded line.
       const head = text.slice(0, split).replace(/\r\n(?=[ \t])/g, '');
       if (!head.split('\r\n').includes(`To: <${address}>`)) continue;
-      const subject = decodeWords((head.match(/^Subject: (.*)$/m) || [])[1] || '');
+      const subject = libmime.decodeWords((head.match(/^Subject: (.*)$/m) || [])[1] || '');
       found.push({ file, subject, body: text.slice(split + 4).replace(/\r\n/g, '\n') });
     }
     if (found.length >= count) return found;

@@ -7,19 +7,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, decodeWords, demo, heading, mailsTo, now, serverFiles, shot, signedIn, sql } from '../harness.mjs';
+import { base, demo, heading, mailsTo, now, serverFiles, shot, signedIn, sql } from '../harness.mjs';
 
 const SUBJECT = 'Guichet : activez votre clé HMAC / activate your HMAC key';
-
-test('decodeWords() decodes RFC 2047 words, B and Q, joined when adjacent', () => {
-  assert.equal(decodeWords('Guichet : votre accès'), 'Guichet : votre accès');
-  assert.equal(decodeWords('=?UTF-8?Q?Guichet_:_t=C3=A9l=C3=A9collecte?='), 'Guichet : télécollecte');
-  assert.equal(decodeWords('=?utf-8?b?Y2zDqQ==?= HMAC'), 'clé HMAC');
-  // A character split between two words, and the space between them, which is not text.
-  assert.equal(decodeWords('=?UTF-8?Q?cl=C3?= =?UTF-8?Q?=A9_?=\t=?UTF-8?B?SE1BQw==?='), 'clé HMAC');
-  assert.equal(decodeWords('a =?UTF-8?Q?=C3=A9?= b'), 'a é b');
-  assert.equal(decodeWords('=?UTF-8*fr?Q?=C3=A9t=C3=A9?='), 'été');
-});
 
 test('administrators see an undelivered e-mail, are warned on Home, and send it again', async () => {
   // The HMAC manager generates a key: its activation mail cannot be written to the spool (the
