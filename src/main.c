@@ -28,6 +28,7 @@
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
+#include "service/outbox.h"
 #include "service/settlement.h"
 #include "store/store.h"
 #include "tools/demo.h"
@@ -131,7 +132,7 @@ usage(FILE *f)
 	        "them again)\n"
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
-	        "                      [--now YYYY-MM-DD|INSTANT]\n"
+	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
 	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
@@ -528,7 +529,7 @@ cmd_serve(const struct options *o)
 	struct periodic *retention = NULL;
 	struct periodic *hmac_expiry = NULL;
 	sigset_t set;
-	int rc;
+	int sealed = 0, rc;
 
 	/* Every thread inherits this mask; the main thread takes the signals with sigwait. */
 	sigemptyset(&set);
@@ -557,6 +558,12 @@ cmd_serve(const struct options *o)
 		         "sender: give --smtp-from\"",
 		         MAILER_FROM_DEFAULT);
 	rc = open_db(o, true, &st, &keys);
+	if (rc != ST_OK)
+		goto out;
+	/* Every mail body is sealed before it is written; the rows an earlier version wrote in
+	 * clear are sealed now, before anything else runs (README "Mail"). */
+	outbox_sealer_set(st, keys);
+	rc = outbox_seal_clear(st, &sealed);
 	if (rc != ST_OK)
 		goto out;
 	rc = shop_cache_load(st, keys, &app.shops);
@@ -588,6 +595,7 @@ cmd_serve(const struct options *o)
 	cfg.tls_key = o->tls_key;
 	cfg.nloops = o->loops;
 	cfg.www = o->www;
+	mail_cfg.keys = keys;
 	rc = mailer_start(&mail_cfg, app.work, &mailer);
 	if (rc == ST_OK)
 		rc = indexer_start(app.work, &indexer);
@@ -602,7 +610,7 @@ cmd_serve(const struct options *o)
 	if (rc != ST_OK)
 		goto out;
 	if (o->batch_minute >= 0) {
-		rc = scheduler_start(o->db, o->spool, o->batch_minute, &scheduler);
+		rc = scheduler_start(o->db, o->spool, o->batch_minute, keys, &scheduler);
 		if (rc != ST_OK)
 			goto out;
 	}
@@ -631,6 +639,7 @@ static int
 cmd_batch_run(const struct options *o)
 {
 	struct store *st = NULL;
+	struct crypto_keys *keys = NULL;
 	char bank_dir[4096];
 	int64_t day;
 	int rc;
@@ -644,10 +653,18 @@ cmd_batch_run(const struct options *o)
 		return 1;
 	}
 	snprintf(bank_dir, sizeof(bank_dir), "%s/bank", o->spool);
-	rc = store_open(o->db, true, &st);
-	if (rc == ST_OK)
+	/* The keys of the server: the report mails go into the outbox sealed (README "Mail"). */
+	rc = open_db(o, false, &st, &keys);
+	if (rc != ST_OK && rc != ST_STORE)
+		fprintf(stderr,
+		        "guichetd: cannot open the data key (GUICHET_KEK or the key file, as "
+		        "for serve)\n");
+	if (rc == ST_OK) {
+		outbox_sealer_set(st, keys);
 		rc = settlement_run(st, day, clock_now_us(), bank_dir, stdout);
+	}
 	store_close(st);
+	crypto_secret_free(keys);
 	if (rc != ST_OK) {
 		fprintf(stderr, "guichetd: batch run failed (see the log above); run it again\n");
 		return 1;
@@ -763,6 +780,10 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		if (o.now_pinned)
 			clock_pin(o.now_us);
+		if (crypto_init() != ST_OK) { /* the keys that seal its report mails */
+			fprintf(stderr, "guichetd: libsodium failed to start\n");
+			return 1;
+		}
 		return cmd_batch_run(&o);
 	}
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&

@@ -120,6 +120,10 @@ int api_notices(struct req *r);
  * loop; never waits. */
 void api_hmac_key_verified(struct req *r);
 
+/* The mails the outbox could not deliver, README "Mail" (api/mails.c). */
+int api_mails_list(struct req *r);
+int api_mails_retry(struct req *r);
+
 /* The account and its retention of payment data, SPEC §14 (api/account.c). */
 int api_account_get(struct req *r);
 int api_account_edit(struct req *r);

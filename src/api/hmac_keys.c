@@ -305,6 +305,7 @@ create_mail(struct store *st, struct hmac_job *j)
 
 	crypto_hex(token_hex, j->token, sizeof(j->token));
 	m.brand_id = j->who.brand_id;
+	m.node_id = j->shop.n.id; /* the shop's key */
 	snprintf(m.recipient, sizeof(m.recipient), "%s", j->who.email);
 	snprintf(m.subject, sizeof(m.subject), "%s",
 	         "Guichet : activez votre clé HMAC / activate your HMAC key");

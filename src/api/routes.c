@@ -89,6 +89,12 @@ const struct route routes[] = {
          "search the action log"},
         {"GET", "/bo/api/actions/export", api_actions_export, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "export the action log (CSV)"},
+        /* The mails the outbox could not deliver (README "Mail"): administrators, who can
+         * fix an address or the relay, and send a failed mail again. */
+        {"GET", "/bo/api/mails", api_mails_list, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "the mails of a node and below that failed, or failed once and wait"},
+        {"POST", "/bo/api/mails/{id}/retry", api_mails_retry, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
+         "send a failed mail again"},
         /* The account (Ingenico guide 3.2.2): a change needs the brand's own level too. */
         {"GET", "/bo/api/account", api_account_get, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "the account and its retention of payment data"},

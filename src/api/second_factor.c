@@ -215,6 +215,7 @@ api_second_factor_code_send(struct store *st, const struct crypto_keys *keys,
 	if (rc != ST_OK)
 		goto out;
 	m.brand_id = ua->u.brand_id;
+	m.node_id = ua->u.node_id;
 	snprintf(m.recipient, sizeof(m.recipient), "%s", ua->u.email);
 	snprintf(m.subject, sizeof(m.subject), "%s", "Guichet : code de connexion / sign-in code");
 	/* The "Code: " line is the same in both languages: the one a reader's eye, or a

@@ -586,6 +586,7 @@ mail_password(struct store *st, const struct user_auth *ua, const char *password
 	int rc;
 
 	m.brand_id = ua->u.brand_id;
+	m.node_id = ua->u.node_id;
 	snprintf(m.recipient, sizeof(m.recipient), "%s", ua->u.email);
 	snprintf(m.subject, sizeof(m.subject), "%s",
 	         reset ? "Guichet : nouveau mot de passe / new password"

@@ -72,6 +72,8 @@
 #define LIMIT_MAIL_RETRY_FIRST_MS 60000           /* after a failed delivery; doubling */
 #define LIMIT_MAIL_RETRY_MAX_MS   3600000         /* the longest wait between two attempts */
 #define LIMIT_MAIL_GIVE_UP_S      (3 * 24 * 3600) /* a mail still failing is marked failed */
+#define LIMIT_MAIL_ERROR_LEN      300             /* the relay's answer kept in the row */
+#define LIMIT_MAIL_FAILED_KEEP_S  (7 * 24 * 3600) /* a failed mail's sealed body, for a retry */
 #define LIMIT_SMTP_URL_MAX        255             /* --smtp */
 #define LIMIT_SMTP_FROM_MAX       254             /* --smtp-from */
 #define LIMIT_SMTP_CONNECT_S      10              /* connecting to the relay */

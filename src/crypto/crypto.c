@@ -18,6 +18,7 @@ enum {
 	SUBKEY_IDEM = 4,
 	SUBKEY_TOTP = 5,
 	SUBKEY_CODE = 6,
+	SUBKEY_MAIL = 7,
 };
 
 int
@@ -98,6 +99,8 @@ crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO
 	crypto_kdf_derive_from_key(keys->totp, sizeof(keys->totp), SUBKEY_TOTP, kdf_context,
 	                           data_key);
 	crypto_kdf_derive_from_key(keys->code, sizeof(keys->code), SUBKEY_CODE, kdf_context,
+	                           data_key);
+	crypto_kdf_derive_from_key(keys->mail, sizeof(keys->mail), SUBKEY_MAIL, kdf_context,
 	                           data_key);
 }
 
@@ -269,6 +272,38 @@ crypto_code_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys 
 	crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
 	crypto_generichash_final(&st, out, CRYPTO_HASH_LEN);
 	sodium_memzero(&st, sizeof(st));
+}
+
+/* The additional data of a mail body: brand and row, then the recipient (at most 254 bytes,
+ * the outbox's column: a longer one is cut, the same way on both sides). */
+static size_t
+mail_ad(unsigned char ad[16 + 254], int64_t brand_id, int64_t mail_id, const char *recipient)
+{
+	size_t n = strnlen(recipient, 254);
+
+	ids_ad(ad, brand_id, mail_id);
+	memcpy(ad + 16, recipient, n);
+	return 16 + n;
+}
+
+void
+crypto_mail_seal(unsigned char *sealed, const char *body, size_t len, int64_t brand_id,
+                 int64_t mail_id, const char *recipient, const struct crypto_keys *keys)
+{
+	unsigned char ad[16 + 254];
+	size_t ad_len = mail_ad(ad, brand_id, mail_id, recipient);
+
+	crypto_seal(sealed, (const unsigned char *)body, len, ad, ad_len, keys->mail);
+}
+
+int
+crypto_mail_open(char *body, const unsigned char *sealed, size_t sealed_len, int64_t brand_id,
+                 int64_t mail_id, const char *recipient, const struct crypto_keys *keys)
+{
+	unsigned char ad[16 + 254];
+	size_t ad_len = mail_ad(ad, brand_id, mail_id, recipient);
+
+	return crypto_open((unsigned char *)body, sealed, sealed_len, ad, ad_len, keys->mail);
 }
 
 int

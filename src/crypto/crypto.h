@@ -7,7 +7,9 @@
  * the KEK. Subkeys are derived from the data key: one encrypts card numbers, one computes
  * card fingerprints, one encrypts HMAC keys, one digests merchant API requests for
  * idempotency (their bodies hold card numbers and CVVs), one encrypts users' TOTP secrets,
- * one digests the one-time codes sent by e-mail (SPEC §3, second factor).
+ * one digests the one-time codes sent by e-mail (SPEC §3, second factor), one encrypts the
+ * bodies of the mails waiting in the outbox (they carry temporary passwords, sign-in codes
+ * and activation links).
  */
 #ifndef GUICHET_CRYPTO_H
 #define GUICHET_CRYPTO_H
@@ -33,6 +35,7 @@ struct crypto_keys {
 	unsigned char idem[CRYPTO_KEY_LEN];   /* keyed digest of merchant API requests */
 	unsigned char totp[CRYPTO_KEY_LEN];   /* AEAD of users' TOTP secrets */
 	unsigned char code[CRYPTO_KEY_LEN];   /* keyed digest of e-mailed one-time codes */
+	unsigned char mail[CRYPTO_KEY_LEN];   /* AEAD of the outbox's mail bodies */
 };
 
 /* Initializes libsodium; call once before any thread starts. */
@@ -135,6 +138,16 @@ int crypto_totp_open(unsigned char secret[CRYPTO_TOTP_SECRET_LEN], const unsigne
  * an unkeyed digest finds the code at once. */
 void crypto_code_digest(unsigned char out[CRYPTO_HASH_LEN], const struct crypto_keys *keys,
                         int64_t brand_id, int64_t user_id, const char *code);
+
+/* Seals and opens the body of an outbox mail (SPEC §1; README "Mail") with the mail subkey,
+ * bound to its brand, its outbox row and its recipient: a body copied to another row, or a
+ * row sent elsewhere, does not open. crypto_mail_seal writes len + CRYPTO_SEAL_OVERHEAD bytes
+ * to sealed; crypto_mail_open writes sealed_len - CRYPTO_SEAL_OVERHEAD bytes to body and
+ * returns ST_OK, or ST_INVALID (short, forged, or of another row). */
+void crypto_mail_seal(unsigned char *sealed, const char *body, size_t len, int64_t brand_id,
+                      int64_t mail_id, const char *recipient, const struct crypto_keys *keys);
+int crypto_mail_open(char *body, const unsigned char *sealed, size_t sealed_len, int64_t brand_id,
+                     int64_t mail_id, const char *recipient, const struct crypto_keys *keys) WUR;
 
 /* Argon2id password hash (libsodium string format) into out (CRYPTO_PWHASH_LEN bytes).
  * Blocking, about 0.1 s and 64 MiB: never call it on an event loop. Returns ST_OK or

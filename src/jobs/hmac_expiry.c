@@ -45,6 +45,7 @@ mail_one(void *arg, const struct user *u)
 
 	cal_date_format(cal_business_day(c->k->expires_at), day);
 	m.brand_id = c->k->brand_id;
+	m.node_id = c->k->shop_id; /* a shop is a node of the tree */
 	snprintf(m.recipient, sizeof(m.recipient), "%s", u->email);
 	snprintf(m.subject, sizeof(m.subject), "Guichet : clé HMAC expirée / HMAC key expired (%s)",
 	         c->k->shop_name);

@@ -2,7 +2,8 @@
  * mailer.c - the outbox delivery job (mailer.h).
  *
  * A round reads the due mails (a read transaction on the job's own connection, closed before
- * any delivery), builds each message once, delivers them one by one (a file, or a transfer on
+ * any delivery), opens each sealed body and builds its message once (the text lives only in
+ * this memory, wiped after the round), delivers them one by one (a file, or a transfer on
  * one libcurl handle that keeps its connection to the relay between mails), then hands the
  * outcomes to the writer in one job and waits for it: the next round reads the marks, so a
  * mail is delivered again only after a crash or a failed write.
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,17 +25,21 @@
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "jobs/mailer.h"
+#include "service/outbox.h"
 
 /* What became of one mail in a round, for the writer. */
 enum outcome { OUT_SENT, OUT_RETRY, OUT_FAILED };
 
 struct pending {
-	int64_t id, created_at;
+	int64_t id;
+	int64_t since; /* the 3 days count from it: written, or an administrator's retry */
 	int attempts;
 	struct buf msg;
 	char recipient[sizeof(((struct mail *)0)->recipient)];
+	bool unsendable; /* its body does not open, or its message is too large */
 	enum outcome outcome;
-	int64_t at; /* sent_at, next_attempt_at or failed_at */
+	int64_t at;                           /* sent_at, next_attempt_at or failed_at */
+	char error[LIMIT_MAIL_ERROR_LEN + 1]; /* the relay's answer or the error met */
 };
 
 struct mailer {
@@ -45,6 +51,7 @@ struct mailer {
 	bool marks_done;
 	struct store *st;
 	struct work *w;
+	const struct crypto_keys *keys; /* opens the sealed bodies */
 	char spool[4096];
 	char from[LIMIT_SMTP_FROM_MAX + 1];
 	char sender[LIMIT_SMTP_FROM_MAX + 3]; /* "<addr>", the envelope's */
@@ -52,7 +59,14 @@ struct mailer {
 	CURL *curl;       /* NULL: the spool folder */
 	bool curl_global; /* curl_global_init succeeded */
 	char *user, *pass;
-	char error[CURL_ERROR_SIZE]; /* the last failure's text, for the log */
+	char error[CURL_ERROR_SIZE]; /* libcurl's text of the last failure */
+	/* What the relay said during the last transfer (smtp_trace): the reply being read, its
+	 * lines joined; the last refusal (a 4yz or 5yz reply: libcurl's QUIT gets a 221 after
+	 * it); and whether the mail transaction (MAIL FROM) had begun. */
+	char answer[LIMIT_MAIL_ERROR_LEN + 1];
+	char refusal[LIMIT_MAIL_ERROR_LEN + 1];
+	bool answer_done; /* the last reply line was its last one: the next starts anew */
+	bool in_transaction;
 	struct pending round[LIMIT_MAIL_ROUND];
 	int n;
 };
@@ -244,7 +258,7 @@ mailer_message_build(const struct mail *mail, const char *from, struct buf *out)
 
 /* Writes one message as <spool>/<id>.eml: a temporary file, fsync, rename. */
 static int
-write_eml(struct mailer *m, const struct pending *pm)
+write_eml(struct mailer *m, struct pending *pm)
 {
 	char path[4200], tmp[4210];
 	FILE *f;
@@ -264,7 +278,7 @@ write_eml(struct mailer *m, const struct pending *pm)
 		rc = ST_STORE;
 out:
 	if (rc != ST_OK) {
-		snprintf(m->error, sizeof(m->error), "%s", strerror(errno));
+		snprintf(pm->error, sizeof(pm->error), "%s", strerror(errno));
 		unlink(tmp);
 	}
 	return rc;
@@ -306,13 +320,59 @@ relay_down(CURLcode c)
 	}
 }
 
-/* Sends one message to the relay; libcurl escapes the lines that start with a dot. */
+/* The printable ASCII of s, in place (anything else becomes '?'): what the outbox row, the
+ * back office's JSON and the log get of a relay's answer, whatever bytes it sent. */
+static void
+printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
+/* libcurl's trace of the SMTP dialogue (CURLOPT_DEBUGFUNCTION; only with CURLOPT_VERBOSE):
+ * keeps the relay's last refusal, its lines joined by spaces, and notes the MAIL command that
+ * begins the mail transaction. Nothing else is looked at: the commands sent include AUTH's
+ * credentials and the data the message, neither of which is kept. */
 static int
-send_smtp(struct mailer *m, const struct pending *pm, bool *down)
+smtp_trace(CURL *c, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct mailer *m = arg;
+	size_t have, n;
+
+	(void)c;
+	if (type == CURLINFO_HEADER_OUT && size >= 5 && strncasecmp(data, "MAIL ", 5) == 0)
+		m->in_transaction = true;
+	if (type != CURLINFO_HEADER_IN)
+		return 0;
+	while (size > 0 && (data[size - 1] == '\n' || data[size - 1] == '\r'))
+		size--;
+	if (m->answer_done)
+		m->answer[0] = '\0';
+	have = strlen(m->answer);
+	if (have > 0 && have < sizeof(m->answer) - 1)
+		m->answer[have++] = ' ';
+	n = size < sizeof(m->answer) - 1 - have ? size : sizeof(m->answer) - 1 - have;
+	memcpy(m->answer + have, data, n);
+	m->answer[have + n] = '\0';
+	/* RFC 5321 §4.2.1: "250-" goes on, "250 " (or a bare code) is the reply's last line. */
+	m->answer_done = size < 4 || data[3] != '-';
+	if (m->answer_done && (m->answer[0] == '4' || m->answer[0] == '5'))
+		memcpy(m->refusal, m->answer, sizeof(m->refusal));
+	return 0;
+}
+
+/* Sends one message to the relay; libcurl escapes the lines that start with a dot. On a
+ * failure, pm->error says why: the relay's reply when it refused, else libcurl's text;
+ * *permanent: the relay refused the mail itself for good; *down: the relay is out of reach
+ * or refuses us, and the other mails of the round would fail the same way. */
+static int
+send_smtp(struct mailer *m, struct pending *pm, bool *down, bool *permanent)
 {
 	struct upload u = {pm->msg.data, pm->msg.len};
 	struct curl_slist *rcpt = NULL;
 	char to[sizeof(pm->recipient) + 2];
+	long code = 0;
 	CURLcode c;
 
 	snprintf(to, sizeof(to), "<%s>", pm->recipient);
@@ -320,6 +380,10 @@ send_smtp(struct mailer *m, const struct pending *pm, bool *down)
 	if (rcpt == NULL)
 		abort();
 	m->error[0] = '\0';
+	m->answer[0] = '\0';
+	m->refusal[0] = '\0';
+	m->answer_done = false;
+	m->in_transaction = false;
 	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(m->curl, CURLOPT_READDATA, &u);
 	curl_easy_setopt(m->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)pm->msg.len);
@@ -328,28 +392,30 @@ send_smtp(struct mailer *m, const struct pending *pm, bool *down)
 	curl_slist_free_all(rcpt);
 	if (c == CURLE_OK)
 		return ST_OK;
-	if (m->error[0] == '\0')
-		snprintf(m->error, sizeof(m->error), "%s", curl_easy_strerror(c));
-	*down = relay_down(c);
+	curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code);
+	/* RFC 5321 §4.2.1: a 5yz reply refuses for good; the same transaction sent again gets
+	 * the same answer, so it is not tried for 3 days. Only within the mail transaction
+	 * (MAIL FROM, RCPT TO, DATA, the end of data): a 5yz to the greeting, EHLO or AUTH says
+	 * the relay or its settings are wrong, not the mail, and stays temporary (a wrong
+	 * password would otherwise fail every mail at once). */
+	*permanent = m->in_transaction && code >= 500 && code <= 599;
+	*down = !*permanent && relay_down(c);
+	if (code >= 400 && m->refusal[0] != '\0')
+		snprintf(pm->error, sizeof(pm->error), "%s", m->refusal);
+	else
+		snprintf(pm->error, sizeof(pm->error), "%s",
+		         m->error[0] != '\0' ? m->error : curl_easy_strerror(c));
 	return ST_INTERNAL;
 }
 
-/* The log's value of an error text: no quote or control character to break the line. */
-static void
-error_clean(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
-			*s = '\'';
-}
-
-/* Delivers one mail and decides what the writer records of it. */
+/* Delivers one mail and decides what the writer records of it. false: the relay is down,
+ * the round stops. */
 static bool
 deliver(struct mailer *m, struct pending *pm)
 {
 	int64_t now = clock_now_us(), delay_ms;
-	bool down = false;
-	int rc = m->curl != NULL ? send_smtp(m, pm, &down) : write_eml(m, pm);
+	bool down = false, permanent = false;
+	int rc = m->curl != NULL ? send_smtp(m, pm, &down, &permanent) : write_eml(m, pm);
 
 	pm->at = now;
 	if (rc == ST_OK) {
@@ -360,11 +426,11 @@ deliver(struct mailer *m, struct pending *pm)
 			log_info("event=mail_spooled id=%lld", (long long)pm->id);
 		return true;
 	}
-	error_clean(m->error);
-	if (now - pm->created_at >= (int64_t)LIMIT_MAIL_GIVE_UP_S * CAL_US_PER_S) {
+	printable(pm->error);
+	if (permanent || now - pm->since >= (int64_t)LIMIT_MAIL_GIVE_UP_S * CAL_US_PER_S) {
 		pm->outcome = OUT_FAILED;
-		log_error("event=mail_failed id=%lld attempts=%d error=\"%s\"", (long long)pm->id,
-		          pm->attempts + 1, m->error);
+		log_error("event=mail_failed id=%lld attempts=%d permanent=%s error=\"%s\"",
+		          (long long)pm->id, pm->attempts + 1, permanent ? "yes" : "no", pm->error);
 		return !down;
 	}
 	/* 1, 2, 4 … times the first delay, an hour at most. */
@@ -375,7 +441,7 @@ deliver(struct mailer *m, struct pending *pm)
 	pm->outcome = OUT_RETRY;
 	pm->at = now + delay_ms * 1000;
 	log_warn("event=mail_deferred id=%lld attempts=%d retry_in_ms=%lld error=\"%s\"",
-	         (long long)pm->id, pm->attempts + 1, (long long)delay_ms, m->error);
+	         (long long)pm->id, pm->attempts + 1, (long long)delay_ms, pm->error);
 	return !down;
 }
 
@@ -386,13 +452,30 @@ collect(void *arg, const struct mail *mail)
 {
 	struct mailer *m = arg;
 	struct pending *pm = &m->round[m->n];
+	struct mail open = *mail;
+	char *text = NULL;
 
+	memset(pm, 0, sizeof(*pm));
 	pm->id = mail->id;
-	pm->created_at = mail->created_at;
+	pm->since = mail->retried_at > 0 ? mail->retried_at : mail->created_at;
 	pm->attempts = mail->attempts;
 	snprintf(pm->recipient, sizeof(pm->recipient), "%s", mail->recipient);
 	buf_init(&pm->msg, LIMIT_MAIL_BYTES);
-	mailer_message_build(mail, m->from, &pm->msg);
+	if (outbox_body_open(m->keys, mail, &text) != ST_OK) {
+		/* Sealed with another data key, or moved to another row: no attempt would pass. */
+		pm->unsendable = true;
+		snprintf(pm->error, sizeof(pm->error), "%s",
+		         "the body does not open with this server's key");
+	} else {
+		open.body = text;
+		mailer_message_build(&open, m->from, &pm->msg);
+		explicit_bzero(text, strlen(text));
+		free(text);
+		if (pm->msg.failed) {
+			pm->unsendable = true;
+			snprintf(pm->error, sizeof(pm->error), "%s", "message too large");
+		}
+	}
 	m->n++;
 	return ST_OK;
 }
@@ -409,9 +492,9 @@ marks_run(struct work_job *w, struct store *st)
 		if (pm->outcome == OUT_SENT)
 			rc = st->ops->mail_sent(st, pm->id, pm->at);
 		else if (pm->outcome == OUT_RETRY)
-			rc = st->ops->mail_retry(st, pm->id, pm->at);
+			rc = st->ops->mail_retry(st, pm->id, pm->at, pm->error);
 		else
-			rc = st->ops->mail_failed(st, pm->id, pm->at);
+			rc = st->ops->mail_failed(st, pm->id, pm->at, pm->error);
 	}
 	return rc;
 }
@@ -441,12 +524,11 @@ deliver_due(struct mailer *m)
 	while (tried < m->n) {
 		struct pending *pm = &m->round[tried++];
 
-		if (pm->msg.failed) {
-			/* Over LIMIT_MAIL_BYTES: no attempt would ever pass. */
+		if (pm->unsendable) {
 			pm->outcome = OUT_FAILED;
 			pm->at = clock_now_us();
-			log_error("event=mail_failed id=%lld error=\"message too large\"",
-			          (long long)pm->id);
+			log_error("event=mail_failed id=%lld permanent=yes error=\"%s\"",
+			          (long long)pm->id, pm->error);
 			continue;
 		}
 		if (!deliver(m, pm))
@@ -515,6 +597,10 @@ curl_setup(struct mailer *m, const struct mailer_config *cfg)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)LIMIT_SMTP_CONNECT_S);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)LIMIT_SMTP_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m->error);
+	/* The relay's replies, for the outbox row (smtp_trace); the trace goes nowhere else. */
+	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, smtp_trace);
+	curl_easy_setopt(c, CURLOPT_DEBUGDATA, m);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	if (cfg->smtp_ca != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->smtp_ca);
 	if (cfg->smtp_user != NULL) {
@@ -569,7 +655,10 @@ mailer_start(const struct mailer_config *cfg, struct work *w, struct mailer **ou
 	                                                      : LIMIT_MAIL_RETRY_FIRST_MS) *
 	                    1000;
 	m->w = w;
+	m->keys = cfg->keys;
 	rc = cfg->smtp_url != NULL ? curl_setup(m, cfg) : ST_OK;
+	if (rc == ST_OK && m->keys == NULL)
+		rc = ST_INVALID;
 	if (rc == ST_OK)
 		rc = store_open(cfg->db_path, false, &m->st);
 	if (rc != ST_OK) {

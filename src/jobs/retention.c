@@ -11,6 +11,7 @@ struct purge_job {
 	struct periodic_job head;
 	int keys, errors; /* rows deleted */
 	int cards;        /* transactions whose card data was erased */
+	int mails;        /* failed mails whose sealed body was wiped */
 };
 
 /* One batch: idempotency keys first, then error log entries with what the batch has left;
@@ -30,6 +31,10 @@ purge_run(struct work_job *w, struct store *st)
 		                              LIMIT_RETENTION_BATCH - j->keys, &j->errors);
 	if (rc == ST_OK)
 		rc = st->ops->txn_card_purge(st, now, LIMIT_RETENTION_CARDS, &j->cards);
+	/* A failed mail's body is kept for an administrator's retry only (README "Mail"). */
+	if (rc == ST_OK)
+		rc = st->ops->mail_failed_wipe(st, now - LIMIT_MAIL_FAILED_KEEP_S * CAL_US_PER_S,
+		                               LIMIT_RETENTION_BATCH, &j->mails);
 	return rc;
 }
 
@@ -40,11 +45,13 @@ purge_done(struct work_job *w)
 
 	if (w->rc != ST_OK)
 		log_error("event=retention_failed rc=%d", w->rc);
-	else if (j->keys + j->errors + j->cards > 0)
-		log_info("event=retention idempotency_keys=%d api_errors=%d cards_erased=%d",
-		         j->keys, j->errors, j->cards);
+	else if (j->keys + j->errors + j->cards + j->mails > 0)
+		log_info("event=retention idempotency_keys=%d api_errors=%d cards_erased=%d "
+		         "mail_bodies_wiped=%d",
+		         j->keys, j->errors, j->cards, j->mails);
 	return w->rc == ST_OK &&
-	       (j->keys + j->errors >= LIMIT_RETENTION_BATCH || j->cards >= LIMIT_RETENTION_CARDS);
+	       (j->keys + j->errors >= LIMIT_RETENTION_BATCH || j->cards >= LIMIT_RETENTION_CARDS ||
+	        j->mails >= LIMIT_RETENTION_BATCH);
 }
 
 int

@@ -4,7 +4,9 @@
  * 3 days (SPEC §14: the errors of the last 3 days), and the card data of transactions older
  * than their account's retention of payment data (SPEC §5, §14: 45 to 540 days per account;
  * the rule is domain/retention.h): their sealed card number and fingerprint are erased, the
- * transaction stays. Every LIMIT_RETENTION_EVERY_S seconds by default, through the writer, in
+ * transaction stays; and the sealed bodies of mails that failed more than
+ * LIMIT_MAIL_FAILED_KEEP_S ago (kept until then for an administrator's retry). Every
+ * LIMIT_RETENTION_EVERY_S seconds by default, through the writer, in
  * batches of at most LIMIT_RETENTION_BATCH rows deleted and LIMIT_RETENTION_CARDS cards
  * erased, one after the other with a pause between them, so payments queued meanwhile go
  * between two batches. What is gone is not looked at again: a round after another does

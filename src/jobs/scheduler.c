@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "jobs/scheduler.h"
+#include "service/outbox.h"
 #include "service/settlement.h"
 
 #define CHECK_EVERY_S 20
@@ -81,7 +82,7 @@ scheduler_main(void *arg)
 
 int
 scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
-                struct scheduler **out)
+                const struct crypto_keys *keys, struct scheduler **out)
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
 	int rc;
@@ -94,6 +95,7 @@ scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
 		free(s);
 		return rc;
 	}
+	outbox_sealer_set(s->st, keys); /* the daily report mails */
 	snprintf(s->bank_dir, sizeof(s->bank_dir), "%s/bank", spool_dir);
 	s->minute = minute_of_day;
 	pthread_mutex_init(&s->lock, NULL);

@@ -13,11 +13,13 @@
 #include "common/status.h"
 
 struct scheduler;
+struct crypto_keys;
 
 /* Starts the job: the settlement of each day at minute_of_day (Paris, 0..1439), bank files
- * under spool_dir/bank. Returns ST_OK or ST_STORE. */
+ * under spool_dir/bank, its report mails sealed with keys (lent; they outlive the job).
+ * Returns ST_OK or ST_STORE. */
 int scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
-                    struct scheduler **out) WUR;
+                    const struct crypto_keys *keys, struct scheduler **out) WUR;
 
 /* Stops it (a run in progress finishes first) and frees it. NULL does nothing. */
 void scheduler_stop(struct scheduler *s);

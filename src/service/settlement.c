@@ -64,6 +64,7 @@ report_mail(struct store *st, const struct batch *b)
 	amount_text(b->debit_amount, b->currency, deb, sizeof(deb));
 	amount_text(b->credit_amount, b->currency, cred, sizeof(cred));
 	m.brand_id = b->brand_id;
+	m.node_id = b->shop_id; /* a shop is a node of the tree */
 	snprintf(m.recipient, sizeof(m.recipient), "%s", b->report_email);
 	snprintf(m.subject, sizeof(m.subject), "Guichet : télécollecte du %s, remise %lld", day,
 	         (long long)b->number);

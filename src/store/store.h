@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+#include "common/limits.h"
 #include "common/status.h"
 #include "domain/org.h"
 #include "domain/txn.h"
@@ -176,15 +178,39 @@ struct user_row {
 	int64_t last_login_at;
 };
 
-/* A mail to send (SPEC §1: the outbox). */
+/* A mail of the outbox (SPEC §1). Its body is stored only sealed, by the store's mail_seal
+ * (service/outbox.h), never in clear. */
 struct mail {
 	int64_t id;
 	int64_t brand_id;
+	int64_t node_id; /* the part of the tree it is about (a user's node, a shop); add: 0 for
+	                    the brand's own */
 	char recipient[255];
 	char subject[161];
-	char *body; /* get: heap, the caller frees; add: lent */
+	/* add: the text, lent, sealed before it is stored. due: NULL, or for a row written in
+	 * clear by another program (or before migration 026), that text, lent for the call. */
+	char *body;
+	/* due: the sealed body, lent for the call (NULL: none). */
+	const unsigned char *sealed;
+	size_t sealed_len;
 	int64_t created_at;
-	int attempts; /* failed deliveries so far (get only) */
+	int attempts;       /* failed deliveries so far (get only) */
+	int64_t retried_at; /* an administrator's retry of a failed mail; 0: none (get only) */
+	/* The list of mails in trouble (mails_each) and mail_get: */
+	int64_t next_attempt_at, failed_at, sent_at; /* 0: not yet */
+	bool has_body;                               /* the sealed body is still kept */
+	char last_error[LIMIT_MAIL_ERROR_LEN + 1];   /* the relay's last answer; "" none */
+};
+
+/* The mails an administrator looks at (README "Mail"): the failed ones and the pending ones
+ * that failed at least once, of a node and below, newest first. */
+enum mail_trouble { MAIL_TROUBLE_ALL, MAIL_TROUBLE_FAILED, MAIL_TROUBLE_PENDING };
+struct mail_query {
+	int64_t brand_id;
+	int64_t node_id;
+	enum mail_trouble status;
+	int64_t after_id; /* keyset paging: mails with a smaller id; 0: from the newest */
+	int limit;
 };
 
 /* An action log search (SPEC §13): from <= at < to, optional user and action. */
@@ -592,17 +618,42 @@ struct store_ops {
 	int (*stats_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
 	                  int64_t to_day, store_stats_cb cb, void *arg);
 
-	/* The mail outbox. */
+	/* The mail outbox (src/store/sqlite/mail.c). mail_add: a new row, its body sealed by
+	 * st->mail_seal with the row's id (ST_INTERNAL, nothing written, without a sealer).
+	 * mail_each_due: the pending mails due at now (not sent, not failed, next attempt
+	 * reached), oldest first, at most limit. mail_sent: sent at now, the body wiped and the
+	 * error forgotten. mail_retry: a temporary failure (error: the relay's answer), one
+	 * attempt more, tried again at next_at. mail_failed: given up at now (a permanent
+	 * refusal, or 3 days of temporary ones) with its error; the sealed body stays for an
+	 * administrator's retry until mail_failed_wipe. */
 	int (*mail_add)(struct store *st, const struct mail *m);
-	/* The pending mails due at now (not sent, not failed, next attempt reached), oldest
-	 * first, at most limit. */
 	int (*mail_each_due)(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
-	/* Marks a mail sent at now and wipes its body. */
 	int (*mail_sent)(struct store *st, int64_t id, int64_t now);
-	/* A failed delivery: one attempt more, tried again at next_at. */
-	int (*mail_retry)(struct store *st, int64_t id, int64_t next_at);
-	/* Gives a mail up at now (failed_at) and wipes its body. */
-	int (*mail_failed)(struct store *st, int64_t id, int64_t now);
+	int (*mail_retry)(struct store *st, int64_t id, int64_t next_at, const char *error);
+	int (*mail_failed)(struct store *st, int64_t id, int64_t now, const char *error);
+	/* The mails in trouble of q, newest first, without their bodies (sealed NULL).
+	 * mails_failed_count: how many of a node and below failed since the instant given. */
+	int (*mails_each)(struct store *st, const struct mail_query *q, store_mail_cb cb,
+	                  void *arg);
+	int (*mails_failed_count)(struct store *st, int64_t brand_id, int64_t node_id,
+	                          int64_t since, int *n);
+	/* One mail of a brand without its body; ST_NOTFOUND when none. */
+	int (*mail_get)(struct store *st, int64_t brand_id, int64_t id, struct mail *out);
+	/* An administrator's retry: the failed mail (with its sealed body) is pending again, due
+	 * at now, its attempts counted from 0 and its 3 days from now. ST_NOTFOUND when it is
+	 * not such a mail (any more). */
+	int (*mail_requeue)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+	/* Wipes the sealed bodies of at most limit mails that failed before the instant before
+	 * (every brand); *done: how many. */
+	int (*mail_failed_wipe)(struct store *st, int64_t before, int limit, int *done);
+	/* Seals, with st->mail_seal, the bodies of pending mails written in clear (by an older
+	 * version, or into the table by hand); *done: how many. In the caller's transaction. */
+	int (*mail_seal_clear)(struct store *st, int *done);
+	/* Copies every committed change into the database file and empties the write-ahead
+	 * log, so that the earlier versions of wiped rows it held are gone from it (a backend
+	 * without such a log does nothing). ST_BUSY when a reader or writer beside holds it
+	 * back. Outside a transaction. */
+	int (*checkpoint)(struct store *st);
 
 	/* Error log of the merchant API: e counted in the shop's row of the same method, path,
 	 * status and code since e->since, else in a new row; a shop that has max_rows rows since
@@ -627,8 +678,16 @@ struct store_ops {
 	int (*account_retention_set)(struct store *st, int64_t brand_id, int days);
 };
 
+/* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.
+ * ST_OK, or a failure that fails the mail_add. service/outbox.h sets it. */
+typedef int (*store_mail_seal_fn)(void *arg, const struct mail *m, struct buf *out);
+
 struct store {
 	const struct store_ops *ops;
+	/* What mail_add seals bodies with: without it, the outbox takes no mail at all rather
+	 * than a body in clear (README "Mail"). */
+	store_mail_seal_fn mail_seal;
+	void *mail_seal_arg;
 };
 
 /* Opens the database at path with the backend its name selects (SQLite for a file path).

@@ -22,6 +22,7 @@ import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 
+import libmime from 'libmime';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -271,10 +272,20 @@ export function serverFiles() {
   return { db: path.join(tmp, 'guichet.db'), spool: path.join(tmp, 'spool') };
 }
 
+/** The server's database, through Debian's sqlite3 shell (beside the running server, as an
+ * operator would look): the output of statement, trimmed. */
+export function sql(statement) {
+  const r = spawnSync('sqlite3', [path.join(tmp, 'guichet.db'), statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
 /**
  * The mails the server's mailer wrote to address, oldest first: [{file, subject, body}]
- * (`<spool>/<id>.eml`, README "users"). Waits until there are at least count of them: the
- * mailer writes them a moment after the change that queued them.
+ * (`<spool>/<id>.eml`, README "users"), the Subject unfolded and its RFC 2047 words decoded (libmime: B and Q, any charset,
+ * adjacent words joined).
+ * Waits until there are at least count of them: the mailer writes them a moment after the
+ * change that queued them.
  */
 export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
   const spool = path.join(tmp, 'spool');
@@ -285,9 +296,10 @@ export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
     for (const file of files) {
       const text = fs.readFileSync(path.join(spool, file), 'utf8');
       const split = text.indexOf('\r\n\r\n');
-      const head = text.slice(0, split);
+      // RFC 5322 §2.2.3: a CRLF followed by white space is a folded line.
+      const head = text.slice(0, split).replace(/\r\n(?=[ \t])/g, '');
       if (!head.split('\r\n').includes(`To: <${address}>`)) continue;
-      const subject = (head.match(/^Subject: (.*)$/m) || [])[1] || '';
+      const subject = libmime.decodeWords((head.match(/^Subject: (.*)$/m) || [])[1] || '');
       found.push({ file, subject, body: text.slice(split + 4).replace(/\r\n/g, '\n') });
     }
     if (found.length >= count) return found;

@@ -165,6 +165,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Contrats',
     'Utilisateurs',
     'Suivi des actions',
+    'E-mails non distribués',
     'Compte',
     'Informations personnelles',
   ]);

@@ -94,18 +94,17 @@ def create(srv, shop_id, passphrase=STRONG, env='test', user='hmac'):
 
 
 def token_of(srv, key_id):
-    """The activation token of a key, from its mail (the only place it is)."""
-    site = q(srv, 'SELECT s.site FROM hmac_key k JOIN shop s ON s.id = k.shop_id '
-                  'WHERE k.id = ?', (key_id,))[0][0]
-    seen = srv.__dict__.setdefault('tokens_seen', set())
-
-    def fresh(m):
-        t = re.search(r'#/hmac-activate\?token=([0-9a-f]{64})', m)
-        return 'activez votre cl' in m and f'SITE {site}' in m and t and t.group(1) not in seen
-
-    m = wait_mail(srv, fresh)
+    """The activation token of a key, from its mail (the only place it is): the outbox row
+    written with the key (the same instant, the same transaction), once the mailer spooled it
+    (<outbox id>.eml). Not the last mail of its SITE: another key's could still be the last
+    one while this one waits for the mailer's next round."""
+    mail_id = q(srv, 'SELECT m.id FROM hmac_key k JOIN mail_outbox m ON m.brand_id = k.brand_id '
+                     "AND m.created_at = k.created_at AND m.subject LIKE '%HMAC%' "
+                     'WHERE k.id = ?', (key_id,))[0][0]
+    name = os.path.join(srv.tmp, 'spool', '%012d.eml' % mail_id)
+    m = wait_mail(srv, lambda text: f'Message-ID: <{mail_id}@' in text)
+    assert os.path.exists(name)
     token = re.search(r'#/hmac-activate\?token=([0-9a-f]{64})', m).group(1)
-    seen.add(token)
     return token, m
 
 

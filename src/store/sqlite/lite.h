@@ -60,6 +60,20 @@ int lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, 
 int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
                                   store_recipient_cb cb, void *arg);
 
+/* store_ops.mail_* and mails_* (mail.c). */
+int lite_mail_add(struct store *st, const struct mail *m);
+int lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
+int lite_mail_sent(struct store *st, int64_t id, int64_t now);
+int lite_mail_retry(struct store *st, int64_t id, int64_t next_at, const char *error);
+int lite_mail_failed(struct store *st, int64_t id, int64_t now, const char *error);
+int lite_mails_each(struct store *st, const struct mail_query *q, store_mail_cb cb, void *arg);
+int lite_mails_failed_count(struct store *st, int64_t brand_id, int64_t node_id, int64_t since,
+                            int *n);
+int lite_mail_get(struct store *st, int64_t brand_id, int64_t id, struct mail *out);
+int lite_mail_requeue(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+int lite_mail_failed_wipe(struct store *st, int64_t before, int limit, int *done);
+int lite_mail_seal_clear(struct store *st, int *done);
+
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
  * before the first connection opens. */

@@ -83,11 +83,6 @@ enum stmt_id {
 	S_NODE_WITHIN,
 	S_USER_UPDATE,
 	S_USER_UNLOCK,
-	S_MAIL_ADD,
-	S_MAIL_DUE,
-	S_MAIL_SENT,
-	S_MAIL_RETRY,
-	S_MAIL_FAILED,
 	S_REF_NEXT,
 	S_REF_ADD,
 	S_REF_AMOUNT,
@@ -169,11 +164,6 @@ static const char *const stmt_sql[S__COUNT] = {
                 "email_changed_by = nullif(?11, 0) WHERE brand_id = ?1 AND id = ?2",
         [S_USER_UNLOCK] = "UPDATE user SET locked = 0, failed_attempts = 0 WHERE brand_id = ?1 AND "
                           "id = ?2",
-        [S_MAIL_ADD] = "INSERT INTO mail_outbox(brand_id, recipient, subject, body, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5)",
-        [S_MAIL_DUE] = "SELECT id, brand_id, recipient, subject, body, created_at, attempts "
-                       "FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND "
-                       "next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
         [S_REF_NEXT] = "SELECT max(id) FROM (SELECT id FROM txn WHERE id > (SELECT txn_ref_upto "
                        "FROM search_state) ORDER BY id LIMIT ?1)",
         [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
@@ -220,11 +210,6 @@ static const char *const stmt_sql[S__COUNT] = {
                        "excluded.value, updated_at = excluded.updated_at",
         [S_PREF_DELETE] = "DELETE FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
                           "name = ?3",
-        [S_MAIL_SENT] = "UPDATE mail_outbox SET sent_at = ?2, body = '' WHERE id = ?1",
-        [S_MAIL_RETRY] = "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?2 "
-                         "WHERE id = ?1 AND sent_at IS NULL",
-        [S_MAIL_FAILED] = "UPDATE mail_outbox SET failed_at = ?2, attempts = attempts + 1, "
-                          "body = '' WHERE id = ?1 AND sent_at IS NULL",
         [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
         [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
         [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
@@ -590,6 +575,18 @@ lite_use_for(struct store *st, enum store_use use)
 		return ST_STORE;
 	}
 	return ST_OK;
+}
+
+/* store_ops.checkpoint: SQLite's TRUNCATE checkpoint copies the log's pages into the database
+ * file (waiting, through the busy timeout, for the readers of older snapshots) and cuts the
+ * log to zero bytes, so none of its earlier page images stays in the file. */
+static int
+lite_checkpoint(struct store *st)
+{
+	struct sqlite_store *ls = lite(st);
+	int src = sqlite3_wal_checkpoint_v2(ls->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+	return src == SQLITE_BUSY ? ST_BUSY : st_of(ls, src, "checkpoint");
 }
 
 static int
@@ -2244,93 +2241,6 @@ lite_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *n
 	return exec_done(ls, s, "pref_put");
 }
 
-static int
-lite_mail_add(struct store *st, const struct mail *m)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_MAIL_ADD);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, m->brand_id);
-	bind_text(s, 2, m->recipient);
-	bind_text(s, 3, m->subject);
-	bind_text(s, 4, m->body);
-	sqlite3_bind_int64(s, 5, m->created_at);
-	return exec_done(ls, s, "mail_add");
-}
-
-static int
-lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_MAIL_DUE);
-	struct mail m;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int(s, 2, limit);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&m, 0, sizeof(m));
-		m.id = sqlite3_column_int64(s, 0);
-		m.brand_id = sqlite3_column_int64(s, 1);
-		lite_text_copy(m.recipient, sizeof(m.recipient), s, 2);
-		lite_text_copy(m.subject, sizeof(m.subject), s, 3);
-		m.body = strdup((const char *)sqlite3_column_text(s, 4));
-		if (m.body == NULL)
-			abort();
-		m.created_at = sqlite3_column_int64(s, 5);
-		m.attempts = sqlite3_column_int(s, 6);
-		rc = cb(arg, &m);
-		free(m.body);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "mail_each_due");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_mail_sent(struct store *st, int64_t id, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_MAIL_SENT);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, now);
-	return exec_done(ls, s, "mail_sent");
-}
-
-/* mail_retry and mail_failed: the same two bindings, an id and an instant. */
-static int
-mail_mark(struct store *st, int which, int64_t id, int64_t at, const char *what)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, which);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, at);
-	return exec_done(ls, s, what);
-}
-
-static int
-lite_mail_retry(struct store *st, int64_t id, int64_t next_at)
-{
-	return mail_mark(st, S_MAIL_RETRY, id, next_at, "mail_retry");
-}
-
-static int
-lite_mail_failed(struct store *st, int64_t id, int64_t now)
-{
-	return mail_mark(st, S_MAIL_FAILED, id, now, "mail_failed");
-}
-
 static void
 bind_opt_id(sqlite3_stmt *s, int i, int64_t v)
 {
@@ -2793,6 +2703,13 @@ static const struct store_ops sqlite_ops = {
         .mail_sent = lite_mail_sent,
         .mail_retry = lite_mail_retry,
         .mail_failed = lite_mail_failed,
+        .mails_each = lite_mails_each,
+        .mails_failed_count = lite_mails_failed_count,
+        .mail_get = lite_mail_get,
+        .mail_requeue = lite_mail_requeue,
+        .mail_failed_wipe = lite_mail_failed_wipe,
+        .mail_seal_clear = lite_mail_seal_clear,
+        .checkpoint = lite_checkpoint,
         .stats_each = lite_stats_each,
         .batch_due_each = lite_batch_due_each,
         .batch_close = lite_batch_close,
@@ -2870,11 +2787,19 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	                           SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_business_day, NULL,
 	                           NULL, NULL);
 	/* A writer waits for another writer (the batch command beside the server) rather than
-	 * failing; readers never wait in WAL mode. */
+	 * failing; readers never wait in WAL mode.
+	 * secure_delete: what a writer deletes or shrinks (a delivered mail's body, a card number
+	 * past its retention, a session) is overwritten with zeros in the page it leaves, and a
+	 * page freed is zeroed, so the database file keeps no trace of it once the page is
+	 * checkpointed. It does not reach the earlier images of the page still in the WAL until
+	 * the log is overwritten or truncated (store_ops.checkpoint), nor the file system's freed
+	 * blocks or a backup: secrets are sealed before they are written (README "Mail", "Keys").
+	 * Debian's SQLite has it on by default; said here, it does not depend on the build. */
 	sqlite3_busy_timeout(ls->db, 10000);
 	if (sqlite3_exec(ls->db,
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
+	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
+	                         "PRAGMA secure_delete = ON;"
 	                       : "PRAGMA cache_size = -8192; PRAGMA query_only = 1;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");

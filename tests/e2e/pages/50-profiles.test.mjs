@@ -12,7 +12,7 @@ async function menu(page) {
 const EXPECTED = {
   consultation: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me'],
   action: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me'],
-  admin: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me', '#/users', '#/actions', '#/account'],
+  admin: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me', '#/users', '#/actions', '#/mails', '#/account'],
   entry: ['#/home', '#/me'],
   hmac: ['#/home', '#/hmac-keys', '#/me'],
 };

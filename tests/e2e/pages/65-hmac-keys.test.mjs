@@ -2,21 +2,14 @@
 // with a weak then a strong passphrase (the button follows the server's meter), sees it once,
 // follows the activation link of the mail in a signed-out browser, and sees the status change
 // (then "used" after a signed payment). Home's banner warns of an expired key (SPEC §12).
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, browser, demo, heading, mailsTo, newPage, now, serverFiles, shot, signedIn } from '../harness.mjs';
+import { base, browser, demo, heading, mailsTo, newPage, now, shot, signedIn, sql } from '../harness.mjs';
 
 const WEAK = 'qwertyuiopasdfghjk';
 const STRONG = 'Une Clé Pour Tester 42!';
-
-function sql(statement) {
-  const r = spawnSync('sqlite3', [serverFiles().db, statement], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 async function statusOf(page, keyId) {
   return page.locator(`#hmac-keys tr[data-key="${keyId}"]`).getAttribute('data-status');

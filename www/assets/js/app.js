@@ -28,6 +28,7 @@ export const NAV = [
   { route: 'contracts', label: 'nav.contracts' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
+  { route: 'mails', label: 'nav.mails' },
   { route: 'account', label: 'nav.account' },
   { route: 'hmac-keys', label: 'nav.hmac-keys' },
   { route: 'me', label: 'nav.me' },
@@ -41,6 +42,7 @@ const SCOPED = [
   'GET /bo/api/contracts',
   'GET /bo/api/users',
   'GET /bo/api/hmac-keys',
+  'GET /bo/api/mails',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */
@@ -268,10 +270,11 @@ function nav(current) {
 
 function layout(def, content) {
   const main = h('main', { id: 'main', class: def.bare ? 'page page--bare' : 'page', tabindex: -1 });
-  // Home and the user's landing page warn of expired HMAC keys (SPEC §12; notices.js).
+  // Home and the user's landing page warn of expired HMAC keys (SPEC §12) and, to those who
+  // may see them, of e-mails that could not be delivered (notices.js).
   const warn =
     !def.bare && !def.notices && (def.name === 'home' || def.name === landing()) && may('GET /bo/api/notices');
-  replace(main, warn ? noticesBanner() : null, content);
+  replace(main, warn ? noticesBanner({ mails: may('GET /bo/api/mails') }) : null, content);
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = t('app.skip');
   if (def.bare) return [header(), main];

@@ -11,6 +11,7 @@ import actions from './strings/admin.js';
 import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
 import journal from './strings/journal.js';
+import mails from './strings/mails.js';
 import secondFactor from './strings/second-factor.js';
 
 const dictionaries = {
@@ -234,7 +235,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -11,6 +11,7 @@ import * as contracts from './pages/contracts.js';
 import * as hmacActivate from './pages/hmac-activate.js';
 import * as hmacKeys from './pages/hmac-keys.js';
 import * as home from './pages/home.js';
+import * as mails from './pages/mails.js';
 import * as me from './pages/me.js';
 import * as password from './pages/password.js';
 import * as secondFactor from './pages/second-factor.js';
@@ -82,6 +83,12 @@ register('actions', {
   auth: 'user',
   needs: 'GET /bo/api/actions',
   render: actions.render,
+});
+register('mails', {
+  title: 'nav.mails',
+  auth: 'user',
+  needs: 'GET /bo/api/mails',
+  render: mails.render,
 });
 
 boot();

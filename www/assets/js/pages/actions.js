@@ -41,6 +41,7 @@ const ACTIONS = [
   'transaction_cancellation',
   'transaction_refund',
   'card_blocked',
+  'mail_retried',
 ];
 
 let last = null; // the last search of this tab: coming back shows it again
