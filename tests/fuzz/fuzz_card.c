@@ -77,7 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(strcmp(digits, want) == 0, "\"%s\" normalized to \"%s\"", text, digits);
 		FUZZ_CHECK(card_luhn_valid(digits) == luhn(digits), "Luhn of %s", digits);
-		FUZZ_CHECK(card_method_detect(digits) == scheme(digits), "the scheme of %s", digits);
+		FUZZ_CHECK(card_method_detect(digits) == scheme(digits), "the scheme of %s",
+		           digits);
 		card_mask(digits, masked);
 		FUZZ_CHECK(strlen(masked) == len && memcmp(masked, digits, 6) == 0 &&
 		                   memcmp(masked + len - 4, digits + len - 4, 4) == 0 &&

@@ -47,8 +47,9 @@ check(const struct options *o)
 	char addr[LIMIT_SMTP_FROM_MAX + 1];
 
 	if (n > 0) {
-		host = strncmp(u, "https://", 8) == 0 ? u + 8 : strncmp(u, "http://", 7) == 0 ? u + 7
-		                                                                                 : NULL;
+		host = strncmp(u, "https://", 8) == 0  ? u + 8
+		       : strncmp(u, "http://", 7) == 0 ? u + 7
+		                                       : NULL;
 		FUZZ_CHECK(host != NULL && *host != '\0' && *host != '/' && u[n - 1] != '/' &&
 		                   only(host, strlen(host),
 		                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -56,7 +57,8 @@ check(const struct options *o)
 		           "--public-url kept \"%s\"", u);
 	}
 	if (o->smtp != NULL)
-		FUZZ_CHECK((strncmp(o->smtp, "smtp://", 7) == 0 || strncmp(o->smtp, "smtps://", 8) == 0) &&
+		FUZZ_CHECK((strncmp(o->smtp, "smtp://", 7) == 0 ||
+		            strncmp(o->smtp, "smtps://", 8) == 0) &&
 		                   strpbrk(o->smtp, "@?#\r\n ") == NULL,
 		           "--smtp kept \"%s\"", o->smtp);
 	if (o->smtp_from != NULL) {
@@ -65,11 +67,13 @@ check(const struct options *o)
 		FUZZ_CHECK(mailer_from_check(o->smtp_from, addr, sizeof(addr)) == ST_OK,
 		           "--smtp-from changed its mind");
 		at = strchr(addr, '@');
-		FUZZ_CHECK(at != NULL && at != addr && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
+		FUZZ_CHECK(at != NULL && at != addr && at[1] != '\0' &&
+		                   strchr(at + 1, '@') == NULL &&
 		                   strpbrk(addr, " <>\"(),;:[]\\") == NULL,
 		           "--smtp-from kept the address \"%s\"", addr);
 		for (const char *p = o->smtp_from; *p != '\0'; p++)
-			FUZZ_CHECK(*p >= 0x20 && *p < 0x7f, "--smtp-from kept a control or 8-bit byte");
+			FUZZ_CHECK(*p >= 0x20 && *p < 0x7f,
+			           "--smtp-from kept a control or 8-bit byte");
 	}
 }
 
