@@ -1,12 +1,14 @@
 # Guichet - the two commands of the README, and their parts.
 #   make demo   installs what is missing, builds, creates the demo data, starts the server
-#   make check  runs every test: format, unit (plain and ASan+UBSan), system (pytest), and the
-#               browser end-to-end tests (tests/e2e, playwright-core driving Debian's chromium)
+#   make check  runs every test: format, unit (plain and ASan+UBSan), a short run of each fuzz
+#               target, system (pytest), and the browser end-to-end tests (tests/e2e,
+#               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan system system-asan e2e bench bench-bo bench-signin clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
+BUILD_FUZZ = build-fuzz
 DEMO_DB    = demo/guichet.db
 LISTEN     = 127.0.0.1:13020
 PYTEST     = /usr/bin/python3 -m pytest
@@ -18,6 +20,10 @@ VENDOR     = www/assets/vendor
 SYSTEM_NOW      = 2026-11-20T14:30:00+01:00
 SYSTEM_ASAN_NOW = 2027-03-28T12:00:00+02:00
 E2E_NOW         = 2026-12-31T16:00:00+01:00
+# The fuzz targets (docs/FUZZING.md): make check runs each over its corpus and FUZZ_RUNS runs
+# in all, seed 1; make fuzz runs each FUZZ_TIME seconds.
+FUZZ_RUNS = 4000
+FUZZ_TIME = 600
 
 all: build
 
@@ -31,6 +37,11 @@ $(BUILD_ASAN)/build.ninja:
 	meson setup $(BUILD_ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dfault_injection=true
 
+# The fuzzing build: clang, libFuzzer, ASan + UBSan, the fuzz targets only (tests/fuzz).
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang meson setup $(BUILD_FUZZ) -Dfuzz=true --buildtype=debugoptimized -Db_ndebug=false \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
 # The browser's libraries reach it as local files served by guichetd (www/assets/vendor/, not in
 # git), copied from the exact versions of package-lock.json that bootstrap installed.
 vendor: bootstrap
@@ -43,7 +54,7 @@ build: bootstrap vendor $(BUILD)/build.ninja
 demo: build
 	scripts/demo $(BUILD)/src/guichetd $(DEMO_DB) $(LISTEN)
 
-check: bootstrap check-format unit unit-asan system system-asan e2e
+check: bootstrap check-format unit unit-asan fuzz-short system system-asan e2e
 
 check-format:
 	scripts/check-format
@@ -55,6 +66,20 @@ unit: $(BUILD)/build.ninja
 unit-asan: $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	meson test -C $(BUILD_ASAN) --suite unit --print-errorlogs
+
+fuzz-build: $(BUILD_FUZZ)/build.ninja
+	ninja -C $(BUILD_FUZZ) fuzz
+
+fuzz-short: fuzz-build
+	BUILD_FUZZ=$(BUILD_FUZZ) FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz short
+
+# The long runs; their new inputs stay in $(BUILD_FUZZ)/corpus until fuzz-merge keeps the
+# ones that add coverage in tests/fuzz/corpus.
+fuzz: fuzz-build
+	BUILD_FUZZ=$(BUILD_FUZZ) FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz long
+
+fuzz-merge: fuzz-build
+	BUILD_FUZZ=$(BUILD_FUZZ) scripts/fuzz merge
 
 # The system tests serve www/ too, its vendored files included.
 system: vendor $(BUILD)/build.ninja
@@ -88,4 +113,4 @@ bench-signin: build
 	bench/signin_flood.py
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -6,14 +6,16 @@
 
 #include "api/csv.h"
 
-/* A field a spreadsheet would run as a formula: it starts with =, +, - or @, and is not a
- * plain negative integer (an amount such as a batch's total, read as a number). */
+/* A field a spreadsheet would run as a formula: it starts with =, +, - or @, or, where they
+ * stay as they are (CSV, not TXT), a tab or a CR (OWASP "CSV Injection"), and is not a plain
+ * negative integer (an amount such as a batch's total, read as a number). */
 static bool
-formula(const char *v)
+formula(const char *v, bool controls)
 {
 	if (v[0] == '-' && v[1] != '\0' && strspn(v + 1, "0123456789") == strlen(v + 1))
 		return false;
-	return v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@';
+	return v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
+	       (controls && (v[0] == '\t' || v[0] == '\r'));
 }
 
 void
@@ -26,7 +28,7 @@ csv_field(struct buf *b, const char *v, bool first)
 		buf_add(b, ",", 1);
 	if (quote)
 		buf_add(b, "\"", 1);
-	if (formula(v))
+	if (formula(v, true))
 		buf_add(b, "'", 1);
 	if (!quote) {
 		buf_add(b, v, len);
@@ -50,7 +52,7 @@ txt_field(struct buf *b, const char *v, bool first)
 {
 	if (!first)
 		buf_add(b, "\t", 1);
-	if (formula(v))
+	if (formula(v, false))
 		buf_add(b, "'", 1);
 	/* A tab, CR or LF would break the layout: each becomes a space. */
 	for (const char *p = v;;) {

@@ -1,7 +1,7 @@
 /*
  * csv.h - CSV output for exports (RFC 4180): fields quoted when they need it, lines ended by
- * CRLF, and a field that a spreadsheet would run as a formula (=, +, -, @ first, but not a
- * plain negative integer) defused with a leading apostrophe (CSV injection).
+ * CRLF, and a field that a spreadsheet would run as a formula (=, +, -, @, tab or CR first,
+ * but not a plain negative integer) defused with a leading apostrophe (CSV injection).
  */
 #ifndef GUICHET_CSV_H
 #define GUICHET_CSV_H

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/query.h"
+#include "common/text.h"
 
 static int
 hex_nibble(char c)
@@ -115,7 +116,11 @@ query_unknown(struct req *r, const char *const *allowed, char *out, size_t cap)
 		for (int i = 0; allowed[i] != NULL; i++)
 			known |= strcmp(allowed[i], key) == 0;
 		if (!known) {
-			snprintf(out, cap, "%s", key);
+			/* Named back in the answer: a name cut short or not text is "query". */
+			if (strlen(key) >= cap || !text_is_safe(key, strlen(key)))
+				snprintf(out, cap, "query");
+			else
+				snprintf(out, cap, "%s", key);
 			return 1;
 		}
 	}

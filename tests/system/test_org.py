@@ -155,6 +155,17 @@ def test_bad_node_and_unknown_parameters(org, query):
     assert get(org, f'/bo/api/stats?from=2026-01-01&to=2026-01-31&{query}').status_code == 400
 
 
+@pytest.mark.parametrize('name', ['n%F4ode', '%C3', 'a%E2%80%AEb', 'x%0Ay', 'k' * 40])
+def test_unknown_parameter_not_text_is_named_query(org, name):
+    """Fuzzing found it (docs/FUZZING.md): an unknown parameter's name is named back in the
+    answer, and one not UTF-8 made no JSON, which stopped the server."""
+    for path in (f'/bo/api/contracts?{name}=9', f'/bo/api/tree?{name}=1'):
+        r = get(org, path)
+        assert r.status_code == 400, (path, r.text)
+        assert r.json()['error'] == 'invalid_field' and r.json()['field'] == 'query', r.text
+    assert get(org, '/bo/api/contracts').status_code == 200
+
+
 def test_details_say_which_operations_the_user_may_do(org):
     awaiting = org.pay(capture='manual').json()['id']
     d = get(org, f'/bo/api/transactions/{awaiting}', profile='action').json()

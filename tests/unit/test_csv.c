@@ -34,6 +34,11 @@ test_fields(void **state)
 	        {"a\"b,\"c\"", "\"a\"\"b,\"\"c\"\"\""},
 	        {"\"", "\"\"\"\""},
 	        {"@SUM(A1)", "'@SUM(A1)"},
+	        /* Regression (found by tests/fuzz/fuzz_csv): a tab or a CR first also starts a
+	         * formula (OWASP "CSV Injection"), and went out as it was. */
+	        {"\t=1+1", "'\t=1+1"},
+	        {"\r=1+1", "\"'\r=1+1\""},
+	        {"\t", "'\t"},
 	        {"", ""},
 	        {"é à ü", "é à ü"},
 	};
