@@ -471,6 +471,8 @@ load_session(void *arg, const struct session_row *row)
 	s.steps.must_change = ua.u.must_change;
 	s.steps.password_set_at = ua.password_set_at;
 	s.steps.terms_accepted = ua.terms_version;
+	s.steps.factor_required = ua.second_factor_required;
+	s.steps.has_factor = ua.second_factor != SF_NONE;
 	/* A sign-in still waiting for its second factor waits on, apart from the user's session
 	 * (the method as the user has it now). One whose method the user turned off since is
 	 * dropped: it would end their session (an administrator's turning it off made it the

@@ -50,7 +50,8 @@ const struct route routes[] = {
          ROUTE_BEFORE_NEXT, "accept the terms of use"},
 
         /* Personal information (Vision manual §1). */
-        {"GET", "/bo/api/me", api_me_get, AUTH_SESSION, 0, P_ALL, 0, "one's personal information"},
+        {"GET", "/bo/api/me", api_me_get, AUTH_SESSION, 0, P_ALL, ROUTE_SET_UP,
+         "one's personal information"},
         {"PATCH", "/bo/api/me", api_me_edit, AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0,
          "change one's personal information"},
         {"GET", "/bo/api/me/preferences", api_prefs_get, AUTH_SESSION, 0, P_ALL, 0,
@@ -59,14 +60,15 @@ const struct route routes[] = {
          "choose journal columns or the landing page"},
 
         /* One's second factor (SPEC §3; Ingenico guide 3.2.1 "2FA"). */
-        {"GET", "/bo/api/me/second-factor", api_second_factor_get, AUTH_SESSION, 0, P_ALL, 0,
-         "one's second factor"},
-        {"POST", "/bo/api/me/second-factor/totp", api_second_factor_totp, AUTH_SESSION, 0, P_ALL, 0,
-         "start a TOTP enrolment (secret and QR code)"},
+        {"GET", "/bo/api/me/second-factor", api_second_factor_get, AUTH_SESSION, 0, P_ALL,
+         ROUTE_SET_UP, "one's second factor"},
+        {"POST", "/bo/api/me/second-factor/totp", api_second_factor_totp, AUTH_SESSION, 0, P_ALL,
+         ROUTE_SET_UP, "start a TOTP enrolment (secret and QR code)"},
         {"POST", "/bo/api/me/second-factor/totp/confirm", api_second_factor_totp_confirm,
-         AUTH_SESSION, LIMIT_BODY_BO, P_ALL, 0, "turn TOTP on with a code and one's password"},
+         AUTH_SESSION, LIMIT_BODY_BO, P_ALL, ROUTE_SET_UP,
+         "turn TOTP on with a code and one's password"},
         {"POST", "/bo/api/me/second-factor/email", api_second_factor_email, AUTH_SESSION,
-         LIMIT_BODY_BO, P_ALL, 0, "turn on codes sent by e-mail"},
+         LIMIT_BODY_BO, P_ALL, ROUTE_SET_UP, "turn on codes sent by e-mail"},
         {"POST", "/bo/api/me/second-factor/disable", api_second_factor_disable, AUTH_SESSION,
          LIMIT_BODY_BO, P_ALL, 0, "turn one's second factor off"},
 

@@ -87,6 +87,10 @@ sf_respond(struct http_job *hj, struct req *r)
 	}
 	switch (j->outcome) {
 	case SFO_OK:
+		/* On or off: the step of setting one up (an account that requires one) follows. */
+		if (j->op == SF_CONFIRM || j->op == SF_EMAIL_ON || j->op == SF_DISABLE)
+			session_cache_factor_set(r->app->sessions, j->who.brand_id, j->who.user_id,
+			                         j->method != SF_NONE);
 		if (j->result == NULL)
 			j->result = json_pack("{s:o}", "method", method_json(j->method));
 		http_reply_json(r, 200, j->result);

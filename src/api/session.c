@@ -144,7 +144,13 @@ refusal(struct store *st, const struct user *u, int64_t at, const char *details,
 static struct session_steps
 steps_of(const struct user_auth *ua)
 {
-	struct session_steps steps = {ua->u.must_change, ua->password_set_at, ua->terms_version};
+	struct session_steps steps = {
+	        .must_change = ua->u.must_change,
+	        .password_set_at = ua->password_set_at,
+	        .terms_accepted = ua->terms_version,
+	        .factor_required = ua->second_factor_required,
+	        .has_factor = ua->second_factor != SF_NONE,
+	};
 
 	return steps;
 }

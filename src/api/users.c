@@ -98,10 +98,12 @@ user_job_respond(struct http_job *hj, struct req *r)
 	}
 	if (j->end_session)
 		session_cache_remove_user(r->app->sessions, j->target.u.brand_id, j->target.u.id);
-	else if (j->op == U_SF_DISABLE)
+	else if (j->op == U_SF_DISABLE) {
 		session_cache_second_factor_done(r->app->sessions, j->target.u.brand_id,
 		                                 j->target.u.id);
-	else if (j->op == U_EDIT || j->op == U_ME_EDIT)
+		session_cache_factor_set(r->app->sessions, j->target.u.brand_id, j->target.u.id,
+		                         false);
+	} else if (j->op == U_EDIT || j->op == U_ME_EDIT)
 		session_cache_set_user(r->app->sessions, j->target.u.brand_id, j->target.u.id,
 		                       j->target.u.name, j->target.u.email, j->target.time_zone);
 	if (j->csv != NULL) {

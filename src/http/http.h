@@ -43,6 +43,9 @@ enum route_auth {
 #define ROUTE_BEFORE_NEXT 1u /* reachable while a sign-in step (password, terms) is pending */
 /* reachable while the second factor is pending (SPEC §3): then the only ones */
 #define ROUTE_SECOND_FACTOR 2u
+/* reachable while setting a second factor up is pending (the account requires one): with the
+ * ROUTE_BEFORE_NEXT ones, the only ones */
+#define ROUTE_SET_UP 4u
 
 struct req;
 typedef int (*route_handler)(struct req *r);

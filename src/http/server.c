@@ -446,7 +446,8 @@ authenticate_session(struct req *r)
 			return 0;
 		}
 	}
-	if (r->session.next != NEXT_NONE && (r->route->flags & ROUTE_BEFORE_NEXT) == 0) {
+	if (r->session.next != NEXT_NONE && (r->route->flags & ROUTE_BEFORE_NEXT) == 0 &&
+	    !(r->session.next == NEXT_SET_UP_SECOND_FACTOR && (r->route->flags & ROUTE_SET_UP))) {
 		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
 		return 0;
 	}

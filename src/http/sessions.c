@@ -41,6 +41,8 @@ next_step_name(enum next_step n)
 		return "accept_terms";
 	case NEXT_SECOND_FACTOR:
 		return "second_factor";
+	case NEXT_SET_UP_SECOND_FACTOR:
+		return "set_up_second_factor";
 	case NEXT_NONE:
 		break;
 	}
@@ -68,7 +70,9 @@ session_next_step(const struct session_steps *steps, int terms_version, int64_t 
 		return NEXT_SECOND_FACTOR;
 	if (steps->must_change || password_expired(steps->password_set_at, now_us))
 		return NEXT_CHANGE_PASSWORD;
-	return steps->terms_accepted < terms_version ? NEXT_ACCEPT_TERMS : NEXT_NONE;
+	if (steps->terms_accepted < terms_version)
+		return NEXT_ACCEPT_TERMS;
+	return steps->factor_required && !steps->has_factor ? NEXT_SET_UP_SECOND_FACTOR : NEXT_NONE;
 }
 
 static size_t
@@ -297,6 +301,30 @@ session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int64_t 
                              int version)
 {
 	each_of_user(c, brand_id, user_id, terms_accepted, &version);
+}
+
+static void
+factor_set(struct session *s, const void *arg)
+{
+	s->steps.has_factor = *(const bool *)arg;
+}
+
+void
+session_cache_factor_set(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                         bool has_factor)
+{
+	each_of_user(c, brand_id, user_id, factor_set, &has_factor);
+}
+
+void
+session_cache_factor_required(struct session_cache *c, int64_t brand_id, bool required)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < BUCKETS; i++)
+		for (struct entry *e = c->bucket[i]; e != NULL; e = e->next)
+			if (e->s.brand_id == brand_id)
+				e->s.steps.factor_required = required;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void

@@ -22,7 +22,13 @@
 #include "store/store.h"
 
 /* What a signed-in user must do before anything else (the "next" of SPEC §16). */
-enum next_step { NEXT_NONE = 0, NEXT_CHANGE_PASSWORD, NEXT_ACCEPT_TERMS, NEXT_SECOND_FACTOR };
+enum next_step {
+	NEXT_NONE = 0,
+	NEXT_CHANGE_PASSWORD,
+	NEXT_ACCEPT_TERMS,
+	NEXT_SECOND_FACTOR,
+	NEXT_SET_UP_SECOND_FACTOR,
+};
 
 /* What a user has done of the sign-in steps: what their next step is computed from, at
  * sign-in and again at every request (new terms or the 90 days reach live sessions too). */
@@ -33,11 +39,16 @@ struct session_steps {
 	/* The method of the second factor this sign-in still waits for; SF_NONE once given,
 	 * or for a user without one. */
 	enum second_factor_method second_factor;
+	/* The account requires a second factor of every user (PCI DSS 8.4.2), and whether the
+	 * user has one on: without, setting one up is their last step. */
+	bool factor_required;
+	bool has_factor;
 };
 
 /* The one rule (SPEC §3): the second factor first (the session is not the user's before),
  * then change the password (forced, or older than 90 days at now_us), then accept the terms
- * of use if terms_version is newer than the ones accepted. */
+ * of use if terms_version is newer than the ones accepted, then set a second factor up when
+ * the account requires one and the user has none. */
 enum next_step session_next_step(const struct session_steps *steps, int terms_version,
                                  int64_t now_us);
 
@@ -64,7 +75,8 @@ struct session {
 struct session_cache;
 struct work;
 
-/* "second_factor", "change_password", "accept_terms", or NULL for NEXT_NONE. Static. */
+/* "second_factor", "change_password", "accept_terms", "set_up_second_factor", or NULL for
+ * NEXT_NONE. Static. */
 const char *next_step_name(enum next_step n);
 
 /* "totp", "email", or NULL for SF_NONE. Static. */
@@ -120,6 +132,12 @@ void session_cache_terms_accepted(struct session_cache *c, int64_t brand_id, int
  * removed it) and becomes the user's session, their live one ending (the step given goes
  * through session_cache_put, new tokens and all). */
 void session_cache_second_factor_done(struct session_cache *c, int64_t brand_id, int64_t user_id);
+/* Records in a user's sessions whether they have a second factor on now (turned on or off,
+ * by them or an administrator), and in every session of a brand whether its account requires
+ * one: the step of setting one up comes or goes at their next request. */
+void session_cache_factor_set(struct session_cache *c, int64_t brand_id, int64_t user_id,
+                              bool has_factor);
+void session_cache_factor_required(struct session_cache *c, int64_t brand_id, bool required);
 /* Sets the name, e-mail and time zone of a user's sessions, if any (after an edit). */
 void session_cache_set_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                             const char *name, const char *email, const char *time_zone);

@@ -104,6 +104,7 @@ struct account {
 	char name[81];
 	char pspid[33];
 	int retention_days; /* of payment data, RETENTION_DAYS_MIN..MAX (domain/retention.h) */
+	bool second_factor_required; /* of every user at sign-in (migration 024) */
 };
 
 /* A user as sign-in sees them (SPEC §3). */
@@ -117,8 +118,9 @@ struct user_auth {
 	char time_zone[41];
 	char pspid[33]; /* the brand's account id (Ingenico form) */
 	enum second_factor_method second_factor;
-	int64_t email_changed_at; /* the last change of the e-mail address; 0: none known */
-	int64_t email_changed_by; /* the user who made it (migration 023); 0: none known */
+	int64_t email_changed_at;    /* the last change of the e-mail address; 0: none known */
+	int64_t email_changed_by;    /* the user who made it (migration 023); 0: none known */
+	bool second_factor_required; /* by the user's account (struct account) */
 };
 
 /* The secrets of a user's second factor (migration 017); all zero when they have none. */
@@ -675,7 +677,8 @@ struct store_ops {
 	 * payment data. get: ST_NOTFOUND for no such brand. retention_set: days already checked
 	 * (retention_days_valid); ST_NOTFOUND for no such brand. */
 	int (*account_get)(struct store *st, int64_t brand_id, struct account *out);
-	int (*account_retention_set)(struct store *st, int64_t brand_id, int days);
+	/* Writes a's settings (retention_days, second_factor_required) to its brand. */
+	int (*account_set)(struct store *st, const struct account *a);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

@@ -60,6 +60,18 @@ kept(struct fixture *fx)
 	                         "card_fp IS NOT NULL");
 }
 
+/* account_set with the account's other settings as they are. */
+static int
+retention_set(struct fixture *fx, int64_t brand_id, int days)
+{
+	struct account a = {.brand_id = brand_id};
+
+	if (fx->st->ops->account_get(fx->st, brand_id, &a) == ST_NOTFOUND)
+		a.brand_id = brand_id;
+	a.retention_days = days;
+	return fx->st->ops->account_set(fx->st, &a);
+}
+
 static void
 test_account(void **state)
 {
@@ -69,16 +81,23 @@ test_account(void **state)
 	assert_int_equal(fx->st->ops->account_get(fx->st, fx->brand_id, &a), ST_OK);
 	assert_int_equal(a.retention_days, RETENTION_DAYS_DEFAULT);
 	assert_true(a.node_id > 0);
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id, 45), ST_OK);
+	assert_int_equal(retention_set(fx, fx->brand_id, 45), ST_OK);
 	/* The column's CHECK: 44 and 541 never get in. */
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id, 44), ST_CONFLICT);
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id, 541),
-	                 ST_CONFLICT);
+	assert_int_equal(retention_set(fx, fx->brand_id, 44), ST_CONFLICT);
+	assert_int_equal(retention_set(fx, fx->brand_id, 541), ST_CONFLICT);
 	assert_int_equal(fx->st->ops->account_get(fx->st, fx->brand_id, &a), ST_OK);
 	assert_int_equal(a.retention_days, 45);
 	assert_int_equal(fx->st->ops->account_get(fx->st, fx->brand_id + 99, &a), ST_NOTFOUND);
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id + 99, 45),
-	                 ST_NOTFOUND);
+	assert_int_equal(retention_set(fx, fx->brand_id + 99, 45), ST_NOTFOUND);
+	/* A second factor required of every user (migration 024): off by default, kept with the
+	 * retention. */
+	assert_int_equal(fx->st->ops->account_get(fx->st, fx->brand_id, &a), ST_OK);
+	assert_false(a.second_factor_required);
+	a.second_factor_required = true;
+	assert_int_equal(fx->st->ops->account_set(fx->st, &a), ST_OK);
+	assert_int_equal(fx->st->ops->account_get(fx->st, fx->brand_id, &a), ST_OK);
+	assert_true(a.second_factor_required);
+	assert_int_equal(a.retention_days, 45);
 }
 
 static void
@@ -87,7 +106,7 @@ test_purge(void **state)
 	struct fixture *fx = *state;
 	int64_t cutoff = retention_cutoff(100, NOW);
 
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id, 100), ST_OK);
+	assert_int_equal(retention_set(fx, fx->brand_id, 100), ST_OK);
 	insert(fx, cutoff - 1, true);  /* due */
 	insert(fx, cutoff, true);      /* due: the boundary is included */
 	insert(fx, cutoff + 1, true);  /* a microsecond short */
@@ -106,10 +125,10 @@ test_purge(void **state)
 	/* Only the card data: the rows and their masked cards stay. */
 	assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn WHERE card_masked != ''"), 5);
 	/* A longer retention brings nothing back; a shorter one erases what it no longer covers. */
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id, 540), ST_OK);
+	assert_int_equal(retention_set(fx, fx->brand_id, 540), ST_OK);
 	assert_int_equal(purge(fx, 10), 0);
 	assert_int_equal(kept(fx), 2);
-	assert_int_equal(fx->st->ops->account_retention_set(fx->st, fx->brand_id, 99), ST_OK);
+	assert_int_equal(retention_set(fx, fx->brand_id, 99), ST_OK);
 	assert_int_equal(purge(fx, 10), 1);
 	assert_int_equal(kept(fx), 1);
 }

@@ -56,7 +56,7 @@ enum stmt_id {
 	S_BRAND_RETENTIONS,
 	S_TXN_CARD_PURGE,
 	S_ACCOUNT_GET,
-	S_ACCOUNT_RETENTION_SET,
+	S_ACCOUNT_SET,
 	S_USER_BY_LOGIN,
 	S_USER_GET,
 	S_USER_FAILED,
@@ -107,16 +107,16 @@ enum stmt_id {
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
 	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
-	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0) FROM user u JOIN brand " \
-	"b "                                                                                       \
-	"ON b.id = u.brand_id "
+	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0), "                       \
+	"b.second_factor_required FROM user u JOIN brand b ON b.id = u.brand_id "
 
 #define USER_COLS_LIST                                                                             \
 	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
 	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
-	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0)"
-#define USER_NCOLS 20 /* the columns user_read reads, first in a row */
+	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0), "                       \
+	"b.second_factor_required"
+#define USER_NCOLS 21 /* the columns user_read reads, first in a row */
 
 #define SESSION_COLS                                                                               \
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
@@ -369,8 +369,10 @@ static const char *const stmt_sql[S__COUNT] = {
                              "(SELECT id FROM txn WHERE brand_id = ?1 AND card_sealed IS NOT "
                              "NULL AND created_at <= ?2 ORDER BY created_at LIMIT ?3)",
         [S_ACCOUNT_GET] = "SELECT name, pspid, retention_days, (SELECT id FROM node WHERE "
-                          "brand_id = ?1 AND parent_id IS NULL) FROM brand WHERE id = ?1",
-        [S_ACCOUNT_RETENTION_SET] = "UPDATE brand SET retention_days = ?2 WHERE id = ?1",
+                          "brand_id = ?1 AND parent_id IS NULL), second_factor_required FROM "
+                          "brand WHERE id = ?1",
+        [S_ACCOUNT_SET] = "UPDATE brand SET retention_days = ?2, second_factor_required = ?3 "
+                          "WHERE id = ?1",
 };
 
 struct sqlite_store {
@@ -1449,6 +1451,7 @@ lite_account_get(struct store *st, int64_t brand_id, struct account *out)
 		lite_text_copy(out->pspid, sizeof(out->pspid), s, 1);
 		out->retention_days = sqlite3_column_int(s, 2);
 		out->node_id = sqlite3_column_int64(s, 3);
+		out->second_factor_required = sqlite3_column_int(s, 4) != 0;
 		rc = ST_OK;
 	} else if (src != SQLITE_DONE) {
 		rc = st_of(ls, src, "account_get");
@@ -1458,17 +1461,18 @@ lite_account_get(struct store *st, int64_t brand_id, struct account *out)
 }
 
 static int
-lite_account_retention_set(struct store *st, int64_t brand_id, int days)
+lite_account_set(struct store *st, const struct account *a)
 {
 	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_ACCOUNT_RETENTION_SET);
+	sqlite3_stmt *s = stmt_get(ls, S_ACCOUNT_SET);
 	int rc;
 
 	if (s == NULL)
 		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int(s, 2, days);
-	rc = exec_done(ls, s, "account_retention_set");
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int(s, 2, a->retention_days);
+	sqlite3_bind_int(s, 3, a->second_factor_required);
+	rc = exec_done(ls, s, "account_set");
 	if (rc == ST_OK && sqlite3_changes(ls->db) != 1)
 		rc = ST_NOTFOUND;
 	return rc;
@@ -1504,6 +1508,7 @@ user_read(sqlite3_stmt *s, struct user_auth *ua)
 	                                                    : SF_NONE;
 	ua->email_changed_at = sqlite3_column_int64(s, 18);
 	ua->email_changed_by = sqlite3_column_int64(s, 19);
+	ua->second_factor_required = sqlite3_column_int(s, 20) != 0;
 }
 
 static void
@@ -2664,7 +2669,7 @@ static const struct store_ops sqlite_ops = {
         .api_error_purge = lite_api_error_purge,
         .txn_card_purge = lite_txn_card_purge,
         .account_get = lite_account_get,
-        .account_retention_set = lite_account_retention_set,
+        .account_set = lite_account_set,
         .user_by_login = lite_user_by_login,
         .user_get = lite_user_get,
         .user_sign_in_failed = lite_user_sign_in_failed,

@@ -3,7 +3,8 @@
 //
 // Every navigation to a page that needs a session asks GET /bo/api/session first (answered
 // from the server's memory): a session that ended sends the user back to sign-in, and a
-// sign-in step still to do (second_factor, change_password, accept_terms; SPEC §3) is shown
+// sign-in step still to do (second_factor, change_password, accept_terms, set_up_second_factor;
+// SPEC §3) is shown
 // before anything else. A 401 from any later call does the same (api.onUnauthorized).
 //
 // What the user may do comes from the same answer's "allowed": the "METHOD PATH" of every
@@ -58,7 +59,12 @@ const HOMES = {
 };
 
 /** The sign-in steps (the answer's "next") → routes. */
-const STEPS = { second_factor: 'second-factor', change_password: 'password', accept_terms: 'terms' };
+const STEPS = {
+  second_factor: 'second-factor',
+  change_password: 'password',
+  accept_terms: 'terms',
+  set_up_second_factor: 'second-factor-setup',
+};
 
 // The second factor's method ("totp" or "email") is said by the sign-in answer; this tab keeps
 // it for the code step, which a reload may show again.

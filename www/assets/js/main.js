@@ -15,6 +15,7 @@ import * as mails from './pages/mails.js';
 import * as me from './pages/me.js';
 import * as password from './pages/password.js';
 import * as secondFactor from './pages/second-factor.js';
+import * as secondFactorSetup from './pages/second-factor-setup.js';
 import * as signin from './pages/signin.js';
 import * as terms from './pages/terms.js';
 import * as transactions from './pages/transactions.js';
@@ -28,6 +29,13 @@ register('second-factor', {
   bare: true,
   stepOnly: true,
   render: secondFactor.render,
+});
+register('second-factor-setup', {
+  title: 'sf.setup.title',
+  auth: 'signed',
+  bare: true,
+  stepOnly: true,
+  render: secondFactorSetup.render,
 });
 register('password', { title: 'password.title', auth: 'signed', render: password.render });
 register('terms', {

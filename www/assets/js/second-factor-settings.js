@@ -70,9 +70,10 @@ function password(id) {
 /**
  * The "Two-step sign-in" card of Personal information, or null when the session may not use
  * the settings (GET /bo/api/me/second-factor not allowed: a server without the second factor).
- * me: GET /bo/api/me (its e-mail address).
+ * me: GET /bo/api/me (its e-mail address). onOn: called once a method was turned on (the
+ * set-up step of an account that requires one goes on from there), instead of showing it.
  */
-export async function secondFactorCard(me) {
+export async function secondFactorCard(me, { onOn = null } = {}) {
   if (!may('GET /bo/api/me/second-factor')) return null;
   const status = statusBox('me-sf-status');
   const error = errorBox('me-sf-error');
@@ -223,7 +224,8 @@ export async function secondFactorCard(me) {
         t('me.sf.totp.confirm'),
         async () => {
           await api.post('/bo/api/me/second-factor/totp/confirm', { code: codeValue(code), password: controls.password.value });
-          await reload(t('me.sf.done.totp'));
+          if (onOn) await onOn();
+          else await reload(t('me.sf.done.totp'));
         },
         controls,
         'me-sf-use-totp',
@@ -246,7 +248,8 @@ export async function secondFactorCard(me) {
         t('me.sf.email.confirm'),
         async () => {
           await api.post('/bo/api/me/second-factor/email', { password: controls.password.value });
-          await reload(t('me.sf.done.email'));
+          if (onOn) await onOn();
+          else await reload(t('me.sf.done.email'));
         },
         controls,
         'me-sf-use-email',

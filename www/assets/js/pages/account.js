@@ -2,7 +2,9 @@
 // account id, and how long its payment data is kept (GET /bo/api/account). An administrator of
 // the brand's own level may change the retention (PATCH {"retention_days"}, 45 to 540 days);
 // a shorter one erases at once, and for good, the card numbers it no longer covers, so the
-// change is confirmed first. Other administrators read it.
+// change is confirmed first. The same administrators may require two-step sign-in of every
+// user (PATCH {"second_factor_required"}; PCI DSS 8.4.2): users without one then set one up
+// at their next request, this administrator included. Other administrators read both.
 
 import { api } from '../api.js';
 import { confirmDialog } from '../confirm-dialog.js';
@@ -68,6 +70,39 @@ export async function render() {
     done,
     a.editable ? h('button', { type: 'submit', class: 'button button--primary', id: 'account-save' }, t('account.save')) : null,
   );
+  const required = h('input', {
+    type: 'checkbox',
+    id: 'account-sf-required',
+    name: 'second_factor_required',
+    checked: a.second_factor_required,
+    disabled: !a.editable,
+  });
+  const sfError = errorBox('account-sf-error');
+  const sfDone = statusBox('account-sf-done');
+
+  async function saveRequired(e) {
+    e.preventDefault();
+    say(sfError, '');
+    say(sfDone, '');
+    try {
+      const answer = await api.patch('/bo/api/account', { second_factor_required: required.checked });
+      required.checked = answer.second_factor_required;
+      say(sfDone, t(answer.second_factor_required ? 'account.sf.saved_on' : 'account.sf.saved_off'));
+    } catch (err) {
+      showError(sfError, err, { second_factor_required: required }, { second_factor_required: t('account.sf.required') });
+    }
+  }
+
+  const sfForm = h(
+    'form',
+    { class: 'card card--narrow', id: 'account-sf-form', novalidate: true, onsubmit: saveRequired },
+    h('h2', {}, t('account.sf.title')),
+    h('p', { class: 'field--check' }, required, h('label', { for: 'account-sf-required' }, t('account.sf.required'))),
+    h('p', { class: 'muted small', id: 'account-sf-hint' }, t(a.editable ? 'account.sf.hint' : 'account.retention.read_only')),
+    sfError,
+    sfDone,
+    a.editable ? h('button', { type: 'submit', class: 'button button--primary', id: 'account-sf-save' }, t('account.save')) : null,
+  );
   return h(
     'section',
     { class: 'account', 'aria-labelledby': 'account-title' },
@@ -81,5 +116,6 @@ export async function render() {
       h('dd', { id: 'account-pspid' }, a.pspid),
     ),
     form,
+    sfForm,
   );
 }

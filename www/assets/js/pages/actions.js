@@ -42,6 +42,8 @@ const ACTIONS = [
   'transaction_refund',
   'card_blocked',
   'mail_retried',
+  'retention_changed',
+  'second_factor_policy_changed',
 ];
 
 let last = null; // the last search of this tab: coming back shows it again

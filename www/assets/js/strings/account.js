@@ -18,6 +18,14 @@ export default {
     'account.retention.confirm_ok': 'Raccourcir',
     'account.retention.saved': 'Conservation enregistrée : {days} jours.',
     'account.save': 'Enregistrer',
+    'account.sf.title': 'Validation en deux étapes',
+    'account.sf.required': 'Exiger la validation en deux étapes de chaque utilisateur',
+    'account.sf.hint':
+      'Un utilisateur qui n’en a pas devra en activer une (application ou code par e-mail) avant toute autre action, dès sa prochaine page — vous compris.',
+    'account.sf.saved_on': 'La validation en deux étapes est exigée de chaque utilisateur.',
+    'account.sf.saved_off': 'La validation en deux étapes n’est plus exigée.',
+    'action.retention_changed': 'Conservation des données de paiement modifiée',
+    'action.second_factor_policy_changed': 'Exigence de validation en deux étapes modifiée',
   },
   en: {
     'nav.account': 'Account',
@@ -35,5 +43,13 @@ export default {
     'account.retention.confirm_ok': 'Shorten',
     'account.retention.saved': 'Retention saved: {days} days.',
     'account.save': 'Save',
+    'account.sf.title': 'Two-step sign-in',
+    'account.sf.required': 'Require two-step sign-in of every user',
+    'account.sf.hint':
+      'A user without one will have to turn one on (app or e-mailed code) before anything else, from their next page — you included.',
+    'account.sf.saved_on': 'Two-step sign-in is required of every user.',
+    'account.sf.saved_off': 'Two-step sign-in is no longer required.',
+    'action.retention_changed': 'Retention of payment data changed',
+    'action.second_factor_policy_changed': 'Two-step sign-in requirement changed',
   },
 };

@@ -17,6 +17,9 @@ export default {
     'sf.cancel': 'Annuler et se déconnecter',
     'sf.warning': 'Après 3 codes erronés à la suite, le compte est verrouillé.',
     'sf.notice.locked': 'Trop de codes erronés : votre compte est verrouillé. Un administrateur peut le déverrouiller.',
+    'sf.setup.title': 'Activez la validation en deux étapes',
+    'sf.setup.intro':
+      'Votre compte exige une validation en deux étapes pour chaque utilisateur. Choisissez une méthode pour continuer.',
 
     'me.sf.title': 'Validation en deux étapes',
     'me.sf.method': 'Méthode :',
@@ -93,6 +96,8 @@ export default {
     'sf.warning': 'After 3 wrong codes in a row, the account is locked.',
     'sf.notice.locked': 'Too many wrong codes: your account is locked. An administrator can unlock it.',
 
+    'sf.setup.title': 'Turn on two-step sign-in',
+    'sf.setup.intro': 'Your account requires two-step sign-in of every user. Choose a method to go on.',
     'me.sf.title': 'Two-step sign-in',
     'me.sf.method': 'Method:',
     'me.sf.none': 'Off: only your password protects your account.',
