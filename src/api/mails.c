@@ -25,6 +25,7 @@
 #include "api/api.h"
 #include "api/json.h"
 #include "api/query.h"
+#include "api/render.h"
 #include "common/clock.h"
 #include "domain/calendar.h"
 
@@ -119,7 +120,6 @@ list_run(struct work_job *w, struct store *st)
 	struct mails_job *j = (struct mails_job *)w;
 	json_t *items = json_array();
 	int recent = 0, rc;
-	size_t n;
 
 	j->q.brand_id = j->who.brand_id;
 	j->q.limit = MAILS_PAGE + 1;
@@ -134,20 +134,8 @@ list_run(struct work_job *w, struct store *st)
 		json_decref(items);
 		return rc;
 	}
-	n = json_array_size(items);
-	if (n > MAILS_PAGE) {
-		/* One more than a page was read: there is a next page, after the last shown. */
-		json_int_t last = json_integer_value(
-		        json_object_get(json_array_get(items, MAILS_PAGE - 1), "id"));
-
-		json_array_remove(items, MAILS_PAGE);
-		j->result =
-		        json_pack("{s:o, s:o, s:i}", "items", items, "next",
-		                  json_sprintf("%lld", (long long)last), "failed_recent", recent);
-	} else {
-		j->result = json_pack("{s:o, s:n, s:i}", "items", items, "next", "failed_recent",
-		                      recent);
-	}
+	j->result = json_pack("{s:o, s:o, s:i}", "items", items, "next",
+	                      json_page_next(items, MAILS_PAGE), "failed_recent", recent);
 	return j->result != NULL ? ST_OK : ST_INTERNAL;
 }
 

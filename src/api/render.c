@@ -12,6 +12,18 @@ json_str_or_null(const char *s)
 }
 
 json_t *
+json_page_next(json_t *items, size_t page)
+{
+	json_int_t last;
+
+	if (json_array_size(items) <= page)
+		return json_null();
+	last = json_integer_value(json_object_get(json_array_get(items, page - 1), "id"));
+	json_array_remove(items, page);
+	return json_sprintf("%lld", (long long)last);
+}
+
+json_t *
 json_instant_or_null(int64_t t_us)
 {
 	char text[25];

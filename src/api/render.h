@@ -17,6 +17,11 @@ json_t *json_str_or_null(const char *s);
 /* An instant as RFC 3339 UTC, or null when 0. */
 json_t *json_instant_or_null(int64_t t_us);
 
+/* A list read one item longer than its page (items, of objects with an "id"): the cursor of
+ * the next page, the id of the page's last item as a string, the extra item removed; null
+ * when there is no next page. */
+json_t *json_page_next(json_t *items, size_t page);
+
 /* The transaction as the answers show it at now_us (the 3-D Secure guarantee expires). */
 json_t *txn_json(const struct txn *t, int64_t now_us);
 

@@ -21,6 +21,7 @@
 #include "api/csv.h"
 #include "api/json.h"
 #include "api/query.h"
+#include "api/render.h"
 #include "common/buf.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -999,7 +1000,6 @@ actions_run(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
 	json_t *items = json_array();
-	size_t n;
 	int rc;
 
 	j->q.brand_id = j->who.brand_id;
@@ -1012,18 +1012,8 @@ actions_run(struct work_job *w, struct store *st)
 		json_decref(items);
 		return rc;
 	}
-	n = json_array_size(items);
-	if (n > ACTIONS_PAGE) {
-		/* One more than a page was read: there is a next page, after the last shown. */
-		json_int_t last = json_integer_value(
-		        json_object_get(json_array_get(items, ACTIONS_PAGE - 1), "id"));
-
-		json_array_remove(items, ACTIONS_PAGE);
-		j->result = json_pack("{s:o, s:o}", "items", items, "next",
-		                      json_sprintf("%lld", (long long)last));
-	} else {
-		j->result = json_pack("{s:o, s:n}", "items", items, "next");
-	}
+	j->result = json_pack("{s:o, s:o}", "items", items, "next",
+	                      json_page_next(items, ACTIONS_PAGE));
 	return ST_OK;
 }
 

@@ -25,4 +25,7 @@ int fixture_teardown(void **state);
 /* The first column of the first row of sql, read through a connection of its own. */
 int64_t fixture_count(struct fixture *fx, const char *sql);
 
+/* Sleeps ms milliseconds (the tests that wait for the workers' threads). */
+void sleep_ms(int64_t ms);
+
 #endif

@@ -24,14 +24,6 @@ struct counter {
 	int64_t slow_ms;  /* each round takes as long */
 };
 
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&t, NULL);
-}
-
 static int
 count_run(struct work_job *w, struct store *st)
 {

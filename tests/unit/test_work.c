@@ -28,14 +28,6 @@ struct test_job {
 	atomic_bool started, ran, delivered;
 };
 
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&t, NULL);
-}
-
 static int
 job_run(struct work_job *w, struct store *st)
 {

@@ -31,14 +31,6 @@ struct job {
 	atomic_int *delivered;
 };
 
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&t, NULL);
-}
-
 static int
 job_run(struct work_job *w, struct store *st)
 {
