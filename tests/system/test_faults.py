@@ -196,9 +196,13 @@ def batch_run(srv, fault=None, where=None, date=None, leaks=True):
         env['GUICHET_FAULT'] = fault
     if not leaks:
         env['ASAN_OPTIONS'] = env.get('ASAN_OPTIONS', '') + ':detect_leaks=0'
+    # The server's KEK (README "Keys"): the run seals the daily report's mail with it, and a
+    # copy of the database has the same data key.
+    key = os.path.join(os.path.dirname(srv.db), 'guichet.key')
     return subprocess.run([GUICHETD, 'batch', 'run', '--db', where.db, '--date',
                            date or srv.paris_day(), '--spool', os.path.join(where.tmp, 'spool'),
-                           *srv.clock()], capture_output=True, text=True, timeout=120, env=env)
+                           '--key-file', key, *srv.clock()],
+                          capture_output=True, text=True, timeout=120, env=env)
 
 
 def sent_payment(srv, amount):
