@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -93,6 +94,27 @@ answer_header(const struct answer *a, const char *name, size_t *len)
 	return NULL;
 }
 
+/* connect(), taken up again when libFuzzer's timer (-timeout, -max_total_time) cuts it: the
+ * connection then goes on by itself, and is waited for. 0, or -1 with errno. */
+static int
+connect_whole(int fd, const struct sockaddr_in *addr)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int err = 0, n;
+
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0)
+		return 0;
+	if (errno != EINTR)
+		return -1;
+	while ((n = poll(&p, 1, ANSWER_WAIT_S * 1000)) < 0 && errno == EINTR)
+		;
+	if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return -1;
+	errno = err;
+	return err == 0 ? 0 : -1;
+}
+
 /* Sends head (request line and headers, CRLF-ended) and body, reads the answer whole. */
 static void
 http_exchange(const char *head, const void *body, size_t body_len, struct answer *a)
@@ -109,7 +131,7 @@ http_exchange(const char *head, const void *body, size_t body_len, struct answer
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	FUZZ_CHECK(fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) == 0 &&
 	                   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof(wait)) == 0 &&
-	                   connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0,
+	                   connect_whole(fd, &addr) == 0,
 	           "cannot connect to the server: %s", strerror(errno));
 	for (const char *part = head, *stop = head + strlen(head); part < stop;) {
 		ssize_t w = send(fd, part, (size_t)(stop - part), MSG_NOSIGNAL);
