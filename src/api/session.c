@@ -16,6 +16,7 @@
 #include "api/json.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/password.h"
@@ -590,10 +591,12 @@ api_session_create(struct req *r)
 		}
 		j->takeover = json_is_true(v);
 	}
+	/* Else the browser's User-Agent, as text (it is shown, logged and put in JSON): its first
+	 * 80 bytes, bytes that are not UTF-8 or are unsafe made '?'. */
+	if (j->device[0] == '\0' && ua != NULL)
+		text_copy_safe(j->device, sizeof(j->device), ua->base, ua->len);
 	if (j->device[0] == '\0')
-		snprintf(j->device, sizeof(j->device), "%.*s",
-		         ua ? (int)(ua->len < 80 ? ua->len : 80) : 14,
-		         ua ? ua->base : "unknown device");
+		snprintf(j->device, sizeof(j->device), "unknown device");
 	json_decref(o);
 	if (!signin_admit(r, j)) {
 		auth_free(&j->base);

@@ -1,6 +1,8 @@
 /*
  * text.c - unsafe characters in UTF-8 text (text.h).
  */
+#include <string.h>
+
 #include "common/text.h"
 
 size_t
@@ -57,4 +59,30 @@ text_is_safe(const char *s, size_t n)
 			return false;
 	}
 	return true;
+}
+
+size_t
+text_copy_safe(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0, len;
+	uint32_t cp;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < n; i += len) {
+		len = text_utf8_next(s + i, n - i, &cp);
+		if (len == 0 || text_cp_unsafe(cp)) {
+			len = len == 0 ? 1 : len;
+			if (o + 1 >= cap)
+				break;
+			out[o++] = '?';
+			continue;
+		}
+		if (o + len >= cap)
+			break;
+		memcpy(out + o, s + i, len);
+		o += len;
+	}
+	out[o] = '\0';
+	return o;
 }

@@ -23,4 +23,10 @@ bool text_cp_unsafe(uint32_t cp);
 /* Whether the n bytes at s are well-formed UTF-8 holding no unsafe code point. */
 bool text_is_safe(const char *s, size_t n);
 
+/* Copies the n bytes at s into out (cap bytes, NUL-terminated) as safe text: each byte that
+ * starts no well-formed sequence, and each unsafe code point, becomes '?'; a sequence that
+ * would not fit whole is left out. For names taken from outside as they come (a browser's
+ * User-Agent). The length written. */
+size_t text_copy_safe(char *out, size_t cap, const char *s, size_t n);
+
 #endif

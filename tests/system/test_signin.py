@@ -167,6 +167,30 @@ def test_one_session_per_login_and_takeover(tmp_path):
         assert srv.stop() == 0
 
 
+@pytest.mark.parametrize('agent, shown', [
+    (b'Navigateur \xff\xfe', 'Navigateur ??'),
+    (b'x' * 79 + 'é'.encode(), 'x' * 79),  # its last character would be cut in half
+    (b'Mozilla \xe2\x80\xae evil', 'Mozilla ? evil'),
+])
+def test_a_device_named_by_its_user_agent_is_text(tmp_path, agent, shown):
+    """Without a device in the body, the session is named by the browser's User-Agent: its
+    bytes that were not UTF-8, or a name cut in a character, made no JSON, and the next
+    answer naming the device (GET /bo/api/session, the 409 of a second sign-in) stopped the
+    server."""
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        a = requests.Session()
+        a.headers['User-Agent'] = agent
+        a, r = sign_in(srv, 'demo.admin', session=a)
+        assert r.status_code == 200, r.text
+        assert a.get(srv.base + '/bo/api/session').json()['device'] == shown
+        _, r = sign_in(srv, 'demo.admin')
+        assert r.status_code == 409 and r.json()['device'] == shown, r.text
+        assert requests.get(srv.base + '/healthz', timeout=10).status_code == 200
+    finally:
+        assert srv.stop() == 0
+
+
 def test_csrf_required_on_every_change(server):
     s, r = sign_in(server, 'demo.action', takeover=True)
     for headers in ({}, {'X-CSRF-Token': '0' * 64}, {'X-CSRF-Token': 'nothex'}):

@@ -152,10 +152,43 @@ test_unsafe_text(void **state)
 		assert_int_equal(text_is_safe(rows[i].s, strlen(rows[i].s)), rows[i].safe);
 }
 
+/* text_copy_safe: what is not text made '?', a sequence cut by the room left out whole. */
+static void
+test_copy_safe(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t cap;
+		const char *out;
+	} rows[] = {
+	        {"Mozilla/5.0", 64, "Mozilla/5.0"},
+	        {"Firefox \xff\xfe", 64, "Firefox ??"},
+	        {"a\nb\x1b[31m", 64, "a?b?[31m"},
+	        {"x\xe2\x80\xaey", 64, "x?y"},      /* U+202E, three bytes, one '?' */
+	        {"\xc0\xaf", 64, "??"},             /* overlong: two stray bytes */
+	        {"caf\xc3\xa9", 64, "caf\xc3\xa9"}, /* é kept */
+	        {"caf\xc3\xa9", 5, "caf"},          /* é would not fit whole */
+	        {"abc", 3, "ab"},
+	        {"\xff\xff\xff", 3, "??"},
+	        {"", 8, ""},
+	};
+	char copy[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t n = text_copy_safe(copy, rows[i].cap, rows[i].in, strlen(rows[i].in));
+
+		assert_string_equal(copy, rows[i].out);
+		assert_int_equal(n, strlen(rows[i].out));
+		assert_true(text_is_safe(copy, n));
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_copy_safe),
 	        cmocka_unit_test(test_values_cannot_forge_a_line),
 	        cmocka_unit_test(test_numbers_and_precision_as_printf),
 	        cmocka_unit_test(test_a_long_line_is_cut_and_still_one_line),
