@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "crypto/crypto.h"
 #include "http/server.h"
 #include "http/static.h"
@@ -301,9 +302,10 @@ api_error_log(struct req *r, int status, const char *code)
 
 	if (r->shop == NULL)
 		return;
-	snprintf(method, sizeof(method), "%.*s", (int)r->h2o->method.len, r->h2o->method.base);
-	snprintf(path, sizeof(path), "%.*s", (int)r->h2o->path_normalized.len,
-	         r->h2o->path_normalized.base);
+	/* Shown to the merchant later, as JSON: safe text whatever bytes the request had. */
+	text_copy_safe(method, sizeof(method), r->h2o->method.base, r->h2o->method.len);
+	text_copy_safe(path, sizeof(path), r->h2o->path_normalized.base,
+	               r->h2o->path_normalized.len);
 	errlog_add(r->app->errlog, r->shop->shop.brand_id, r->shop->shop.id, clock_now_us(), method,
 	           path, status, code);
 }
