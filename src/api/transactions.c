@@ -17,6 +17,7 @@
 #include "api/render.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "domain/tz.h"
@@ -164,6 +165,18 @@ order_ref_like(const char *v, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* A free-text filter (an order reference pattern, an e-mail, a contract, a wallet): not
+ * empty, shorter than cap, and text: UTF-8 without controls or bidirectional marks, which no
+ * stored value holds (json_get_text refuses them). Anything else reached the full-text
+ * index as bytes it cannot read (SQLite refused the query: a 503). */
+static bool
+text_filter(const char *v, size_t cap)
+{
+	size_t n = strlen(v);
+
+	return n > 0 && n < cap && text_is_safe(v, n);
+}
+
 /* node=ID: a node of the user's tree and below, else 404 (another brand's, another branch's). */
 static int
 scope_apply(struct tx_job *j, struct store *st)
@@ -234,7 +247,7 @@ parse_search(struct req *r, struct tx_job *j)
 			if (query_id(val, &j->q.batch_id) != 0)
 				return "batch";
 		} else if (strcmp(key, "order_ref") == 0) {
-			if (val[0] == '\0' || strlen(val) > TXN_ORDER_REF_MAX)
+			if (!text_filter(val, TXN_ORDER_REF_MAX + 1))
 				return "order_ref";
 			order_ref_like(val, j->like, sizeof(j->like));
 			j->q.order_ref_like = j->like;
@@ -261,12 +274,12 @@ parse_search(struct req *r, struct tx_job *j)
 				return "acquirer_status";
 			j->q.acq = v;
 		} else if (strcmp(key, "contract") == 0) {
-			if (val[0] == '\0' || strlen(val) >= sizeof(j->contract))
+			if (!text_filter(val, sizeof(j->contract)))
 				return "contract";
 			memcpy(j->contract, val, strlen(val) + 1);
 			j->q.contract_number = j->contract;
 		} else if (strcmp(key, "email") == 0) {
-			if (val[0] == '\0' || strlen(val) >= sizeof(j->email))
+			if (!text_filter(val, sizeof(j->email)))
 				return "email";
 			memcpy(j->email, val, strlen(val) + 1);
 			j->q.email = j->email;
@@ -276,7 +289,7 @@ parse_search(struct req *r, struct tx_job *j)
 			memcpy(j->currency, val, 4);
 			j->q.currency = j->currency;
 		} else if (strcmp(key, "wallet") == 0) {
-			if (val[0] == '\0' || strlen(val) >= sizeof(j->wallet))
+			if (!text_filter(val, sizeof(j->wallet)))
 				return "wallet";
 			memcpy(j->wallet, val, strlen(val) + 1);
 			j->q.wallet = j->wallet;
