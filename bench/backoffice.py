@@ -22,12 +22,9 @@ bench/out/bo/ (ignored by git), the demos named by their size. The first run spe
 Settings (environment): BENCH_TXNS (10000000), BENCH_DUE (1150000 transactions of the
 --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BUILD (build).
 """
-import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,9 +33,10 @@ from datetime import date, timedelta
 
 import requests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import guichet_bench
+from guichet_bench import GUICHETD, ROOT, demo, log
+
 OUT = os.path.join(ROOT, 'bench', 'out', 'bo')  # its own folder: its own guichet.key
-GUICHETD = os.path.join(ROOT, os.environ.get('BUILD', 'build'), 'src', 'guichetd')
 TXNS = int(os.environ.get('BENCH_TXNS', '10000000'))
 DUE = int(os.environ.get('BENCH_DUE', '1150000'))
 RUNS = int(os.environ.get('BENCH_RUNS', '30'))
@@ -47,57 +45,9 @@ TARGETS = {'search': 50, 'ref_infix': 300, 'dashboard': 50, 'export_rows_s': 500
            'export_mb': 64, 'settlement_s': 30}
 
 
-def log(msg):
-    print(msg, flush=True)
-
-
-def demo(path, n, *extra):
-    """Makes the demo database path once (kept for the next runs); returns its JSON."""
-    meta = path + '.json'
-    if os.path.exists(path) and os.path.exists(meta):
-        return json.load(open(meta))
-    for side in (path, path + '-wal', path + '-shm', meta, path + '.pass'):
-        if os.path.exists(side):
-            os.unlink(side)
-    log(f'making {os.path.basename(path)}: guichetd demo --transactions {n} {" ".join(extra)}')
-    t0 = time.monotonic()
-    out = subprocess.run([GUICHETD, 'demo', '--db', path, '--transactions', str(n), '--json',
-                          *extra], capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f'demo failed: {out.stderr[-2000:]}')
-    log(f'  made in {time.monotonic() - t0:.0f} s ({n / (time.monotonic() - t0):,.0f} rows/s)')
-    open(meta, 'w').write(out.stdout)
-    return json.loads(out.stdout)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(guichet_bench.Server):
     def __init__(self, db):
-        self.db, self.port = db, free_port()
-        self.base = f'http://127.0.0.1:{self.port}'
-        self.log_path = os.path.join(OUT, 'server.log')
-        self.logf = open(self.log_path, 'w')
-        self.proc = subprocess.Popen(
-            [GUICHETD, 'serve', '--db', db, '--listen', f'127.0.0.1:{self.port}',
-             '--batch-time', 'off', '--log-level', 'debug', '--spool',
-             os.path.join(OUT, 'spool')], stdout=self.logf, stderr=self.logf)
-        # The first start on an older file applies migrations: give it time.
-        deadline = time.time() + 3600
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit('guichetd serve exited; see ' + self.log_path)
-            try:
-                if requests.get(self.base + '/healthz', timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        sys.exit('guichetd serve did not start')
+        super().__init__(db, OUT, '--log-level', 'debug')
 
     def log_size(self):
         self.logf.flush()
@@ -115,9 +65,6 @@ class Server:
                 return int(line.split()[1])
         return 0
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=60)
 
 
 def sign_in(srv, login, first_password):

@@ -26,9 +26,7 @@ import http.client
 import json
 import multiprocessing
 import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -37,9 +35,10 @@ from datetime import date, timedelta
 
 import requests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import guichet_bench
+from guichet_bench import GUICHETD, ROOT, log
+
 OUT = os.path.join(ROOT, 'bench', 'out', 'signin')
-GUICHETD = os.path.join(ROOT, os.environ.get('BUILD', 'build'), 'src', 'guichetd')
 TXNS = int(os.environ.get('BENCH_TXNS', '200000'))
 SECONDS = float(os.environ.get('BENCH_SECONDS', '15'))
 CLIENTS = int(os.environ.get('BENCH_FLOOD_CLIENTS', '16'))
@@ -47,69 +46,22 @@ BURST = int(os.environ.get('BENCH_BURST', '600'))
 PASSWORD = 'Banc-Essai-2026-Guichet'
 
 
-def log(msg):
-    print(msg, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def demo():
     """The demo database (made once) and its JSON."""
     os.makedirs(OUT, exist_ok=True)
     db = os.path.join(OUT, f'demo-{TXNS}.db')
-    meta = db + '.json'
-    if not (os.path.exists(db) and os.path.exists(meta)):
-        for side in (db, db + '-wal', db + '-shm', meta, db + '.pass'):
-            if os.path.exists(side):
-                os.unlink(side)
-        log(f'making the demo: guichetd demo --transactions {TXNS}')
-        out = subprocess.run([GUICHETD, 'demo', '--db', db, '--transactions', str(TXNS),
-                              '--json'], capture_output=True, text=True)
-        if out.returncode != 0:
-            sys.exit('demo failed: ' + out.stderr[-2000:])
-        open(meta, 'w').write(out.stdout)
-    return db, json.load(open(meta))
+    return db, guichet_bench.demo(db, TXNS)
 
 
-class Server:
+class Server(guichet_bench.Server):
     def __init__(self, db):
-        self.port = free_port()
-        self.base = f'http://127.0.0.1:{self.port}'
-        self.log_path = os.path.join(OUT, 'server.log')
-        self.logf = open(self.log_path, 'w')
-        self.proc = subprocess.Popen(
-            [GUICHETD, 'serve', '--db', db, '--listen', f'127.0.0.1:{self.port}',
-             '--batch-time', 'off', '--spool', os.path.join(OUT, 'spool')],
-            stdout=self.logf, stderr=self.logf)
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit('guichetd serve exited; see ' + self.log_path)
-            try:
-                if requests.get(self.base + '/healthz', timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        sys.exit('guichetd serve did not start')
+        super().__init__(db, OUT, start_s=600)
 
     def hashed(self):
         """Unknown logins the server hashed so far: one log line each."""
         self.logf.flush()
         with open(self.log_path, encoding='utf-8', errors='replace') as f:
             return f.read().count('reason=unknown_login')
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def session(srv, meta, db):
