@@ -30,17 +30,14 @@ void
 json_bad_field(struct req *r, const char *field, const char *message)
 {
 	char safe[64];
-	uint32_t cp;
 
 	/* A JSON string holds UTF-8 only (json_pack refuses anything else; controls and the like
 	 * it escapes, and so does the log): a name that is not UTF-8 (a query parameter's
 	 * bytes) is answered as safe text, '?' in place of what is not. */
-	for (size_t i = 0, n = strlen(field), k; i < n; i += k)
-		if ((k = text_utf8_next(field + i, n - i, &cp)) == 0) {
-			text_copy_safe(safe, sizeof(safe), field, n);
-			field = safe;
-			break;
-		}
+	if (!text_is_utf8(field, strlen(field))) {
+		text_copy_safe(safe, sizeof(safe), field, strlen(field));
+		field = safe;
+	}
 	log_info("event=invalid_field req=%s field=%s", r->id, field);
 	http_reply_json(r, 400,
 	                json_pack("{s:s, s:s, s:s}", "error", "invalid_field", "field", field,

@@ -47,18 +47,31 @@ text_cp_unsafe(uint32_t cp)
 	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-bool
-text_is_safe(const char *s, size_t n)
+/* Whether every sequence of the n bytes at s is well formed, and none unsafe when asked. */
+static bool
+text_check(const char *s, size_t n, bool safe)
 {
 	uint32_t cp;
 	size_t len;
 
 	for (size_t i = 0; i < n; i += len) {
 		len = text_utf8_next(s + i, n - i, &cp);
-		if (len == 0 || text_cp_unsafe(cp))
+		if (len == 0 || (safe && text_cp_unsafe(cp)))
 			return false;
 	}
 	return true;
+}
+
+bool
+text_is_utf8(const char *s, size_t n)
+{
+	return text_check(s, n, false);
+}
+
+bool
+text_is_safe(const char *s, size_t n)
+{
+	return text_check(s, n, true);
 }
 
 size_t

@@ -20,7 +20,9 @@ size_t text_utf8_next(const char *s, size_t n, uint32_t *cp);
  * U+2066-U+2069, U+061C); the line and paragraph separators (U+2028, U+2029). */
 bool text_cp_unsafe(uint32_t cp);
 
-/* Whether the n bytes at s are well-formed UTF-8 holding no unsafe code point. */
+/* Whether the n bytes at s are well-formed UTF-8; and, text_is_safe, holding no unsafe code
+ * point besides. */
+bool text_is_utf8(const char *s, size_t n);
 bool text_is_safe(const char *s, size_t n);
 
 /* Copies the n bytes at s into out (cap bytes, NUL-terminated) as safe text: each byte that
