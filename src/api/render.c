@@ -90,3 +90,94 @@ history_push(void *arg, const struct history *h)
 	                                "user_login", json_str_or_null(h->user_login)));
 	return ST_OK;
 }
+
+static json_t *
+id_or_null(int64_t id)
+{
+	return id ? json_sprintf("%lld", (long long)id) : json_null();
+}
+
+static json_t *
+day_or_null(int64_t day)
+{
+	char text[11];
+
+	if (day == 0)
+		return json_null();
+	cal_date_format(day, text);
+	return json_string(text);
+}
+
+static json_t *
+debit_json(int64_t number, int64_t amount, int64_t day, enum debit_status status, int64_t txn_id)
+{
+	json_t *o = json_pack("{s:I, s:I, s:s}", "number", (json_int_t)number, "amount",
+	                      (json_int_t)amount, "status", debit_status_name(status));
+
+	json_object_set_new(o, "date", day_or_null(day));
+	json_object_set_new(o, "payment_id", id_or_null(txn_id));
+	return o;
+}
+
+int
+debit_push(void *arg, const struct recurring_debit *d)
+{
+	json_array_append_new(arg, debit_json(d->number, d->amount, d->day, d->status, d->txn_id));
+	return ST_OK;
+}
+
+/* A subscription's next debits to come, after those made: up to RENDER_UPCOMING of them. */
+#define RENDER_UPCOMING 6
+
+json_t *
+recurring_json(const struct recurring *r, json_t *debits)
+{
+	bool live = r->status == RS_IN_PROGRESS || r->status == RS_WILL_FAIL;
+	json_t *o;
+
+	o = json_pack(
+	        "{s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b}", "id", "",
+	        0, "kind", recurring_kind_name(r->kind), "status", recurring_status_name(r->status),
+	        "site", r->site, "rang", r->rang, "contract_number", r->contract_number,
+	        "payment_method", card_method_name(r->method), "currency", r->currency, "order_ref",
+	        r->order_ref, "card_masked", r->card_masked, "amount", (json_int_t)r->amount,
+	        "count", (json_int_t)r->count, "done", (json_int_t)r->done, "manual", r->manual);
+	json_object_set_new(o, "id", json_sprintf("%lld", (long long)r->id));
+	json_object_set_new(o, "shop_name", json_str_or_null(r->shop_name));
+	json_object_set_new(o, "email", json_str_or_null(r->email));
+	json_object_set_new(o, "card_expiry", json_string(r->card_expiry));
+	json_object_set_new(o, "alias", json_str_or_null(r->alias));
+	if (r->kind == RK_SUBSCRIPTION) {
+		json_object_set_new(o, "initial_amount", json_integer(r->initial_amount));
+		json_object_set_new(o, "every_months", json_integer(r->every_months));
+		json_object_set_new(o, "day_of_month", json_integer(r->day_of_month));
+	}
+	json_object_set_new(o, "start", day_or_null(r->start_day));
+	json_object_set_new(o, "next_date", live ? day_or_null(r->next_day) : json_null());
+	json_object_set_new(o, "next_amount",
+	                    live && r->next_day ? json_integer(r->next_amount) : json_null());
+	json_object_set_new(o, "remaining",
+	                    r->kind == RK_SUBSCRIPTION && r->count == 0
+	                            ? json_null()
+	                            : json_integer(live ? r->count - r->done : 0));
+	json_object_set_new(o, "archive_ref", json_str_or_null(r->archive_ref));
+	json_object_set_new(o, "created_at", json_instant_or_null(r->created_at));
+	json_object_set_new(o, "created_by_login", json_str_or_null(r->created_by_login));
+	json_object_set_new(o, "ended_at", json_instant_or_null(r->ended_at));
+	json_object_set_new(o, "end_reason", json_str_or_null(r->end_reason));
+	json_object_set_new(o, "ended_by_login", json_str_or_null(r->ended_by_login));
+	if (debits == NULL)
+		return o;
+	if (r->kind == RK_SUBSCRIPTION && live) {
+		for (int64_t n = r->done + 1, k = 0;
+		     k < RENDER_UPCOMING && (r->count == 0 || n <= r->count); n++, k++)
+			json_array_append_new(
+			        debits,
+			        debit_json(n, r->amount,
+			                   subscription_debit_day(r->start_day, r->every_months,
+			                                          r->day_of_month, n),
+			                   DS_PLANNED, 0));
+	}
+	json_object_set_new(o, r->kind == RK_PLAN ? "installments" : "debits", debits);
+	return o;
+}

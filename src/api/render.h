@@ -28,4 +28,13 @@ json_t *txn_json(const struct txn *t, int64_t now_us);
 /* A store_history_cb that appends each entry to the JSON array arg. */
 int history_push(void *arg, const struct history *h);
 
+/* A store_debit_cb that appends each debit of a plan or subscription to the JSON array arg
+ * ({"number","amount","date","status","payment_id"}). */
+int debit_push(void *arg, const struct recurring_debit *d);
+
+/* A plan or subscription as the answers show it. With debits (an array filled by
+ * debit_push, taken), its debits: a plan's "installments", a subscription's "debits", those
+ * made and then the next ones to come while it is in progress. */
+json_t *recurring_json(const struct recurring *r, json_t *debits);
+
 #endif

@@ -11,10 +11,89 @@
 
 #define RECURRING_PLAN_MIN       2 /* "paiement en 2, 3 ou 4 fois" (§10.1.3) */
 #define RECURRING_PLAN_MAX       4
-#define RECURRING_PLAN_SPAN_DAYS 90 /* the legal 3 months between the first and the last */
-#define RECURRING_EVERY_MAX      12 /* a subscription debits every 1 to 12 months */
-#define RECURRING_DAY_MAX        31 /* its day of the month, 1 to 31, clamped to the month */
-#define RECURRING_COUNT_MIN      2  /* its debits, the initial one included; 0: unlimited */
+#define RECURRING_PLAN_SPAN_DAYS 90  /* the legal 3 months between the first and the last */
+#define RECURRING_EVERY_MAX      12  /* a subscription debits every 1 to 12 months */
+#define RECURRING_DAY_MAX        31  /* its day of the month, 1 to 31, clamped to the month */
+#define RECURRING_COUNT_MIN      2   /* its debits, the initial one apart; 0: unlimited */
+#define RECURRING_START_MAX_DAYS 366 /* a subscription starts within a year */
+
+/* What a recurring payment is (SPEC §9): an installment plan or a subscription. */
+enum recurring_kind { RK_PLAN = 1, RK_SUBSCRIPTION };
+
+/* Its status (Vision manual §6.1.1, §7.1.1). RS_WILL_FAIL is one in progress whose card
+ * expires before its next debit. */
+enum recurring_status {
+	RS_IN_PROGRESS = 1,
+	RS_FINISHED,
+	RS_FAILED,
+	RS_TERMINATED,
+	RS_WILL_FAIL,
+};
+
+/* A debit's status: to come, made (accepted or refused), or not to be made (the plan ended). */
+enum debit_status { DS_PLANNED = 1, DS_ACCEPTED, DS_REFUSED, DS_CANCELLED };
+
+#define RECURRING_ORDER_REF_MAX 250
+#define RECURRING_EMAIL_MAX     254
+#define RECURRING_REASON_MAX    250
+#define ALIAS_LEN               35 /* "al_" and 32 lowercase hexadecimal digits */
+
+/* A plan or subscription as stored (migration 025). Days are Paris days (calendar.h), 0 when
+ * none; instants microseconds. */
+struct recurring {
+	int64_t id;
+	int64_t brand_id;
+	int64_t shop_id;
+	int64_t contract_id;
+	enum recurring_kind kind;
+	enum recurring_status status;
+	int64_t alias_id;
+	int method; /* enum card_method */
+	char currency[4];
+	char order_ref[RECURRING_ORDER_REF_MAX + 1];
+	char email[RECURRING_EMAIL_MAX + 1];
+	char card_masked[20];
+	char card_expiry[5];    /* MMYY */
+	int64_t initial_amount; /* a subscription's, charged at creation; 0: none */
+	int64_t amount;         /* a subscription's each debit; a plan's total */
+	int64_t count;          /* a plan's installments; a subscription's debits, 0: unlimited */
+	int every_months, day_of_month;
+	int64_t start_day; /* a plan's first installment; a subscription's first debit on or after */
+	int64_t done;      /* debits made (1..), the initial one apart */
+	int64_t next_day;  /* 0: none to come */
+	int64_t next_amount;
+	bool manual; /* entered in the virtual terminal */
+	char archive_ref[41];
+	int64_t created_by; /* the user, 0: the merchant API */
+	char created_by_login[65];
+	int64_t created_at, updated_at, ended_at;
+	char end_reason[RECURRING_REASON_MAX + 1];
+	int64_t ended_by;
+	char ended_by_login[65];
+	/* Read with the record, for the journals: */
+	char alias[ALIAS_LEN + 1]; /* "" when implicit */
+	char site[8], rang[4], contract_number[21], shop_name[81];
+};
+
+/* One debit of a recurring (number 0: a subscription's initial debit). */
+struct recurring_debit {
+	int64_t brand_id;
+	int64_t recurring_id;
+	int64_t number;
+	int64_t day;
+	int64_t amount;
+	enum debit_status status;
+	int64_t txn_id; /* 0: not made */
+};
+
+/* Names in the API and the database ("plan", "in_progress", "planned", ...) and their
+ * parsers (-1: unknown). */
+const char *recurring_kind_name(enum recurring_kind k);
+const char *recurring_status_name(enum recurring_status s);
+const char *debit_status_name(enum debit_status s);
+int recurring_kind_parse(const char *s);
+int recurring_status_parse(const char *s);
+int debit_status_parse(const char *s);
 
 /* One debit of a plan: its amount (minor units) and its day. */
 struct installment {
@@ -46,6 +125,16 @@ int plan_split(int64_t total, int n, int64_t out[]);
  * in the month every × k months after start_day's, on day_of_month, or that month's last day
  * when it has fewer days (the 31st in February is the 28th or the 29th). */
 int64_t subscription_day(int64_t start_day, int every_months, int day_of_month, int k);
+
+/* The day of a subscription's debit number n (n >= 1): the first on day_of_month (clamped)
+ * on or after start_day, each next every_months months later. */
+int64_t subscription_debit_day(int64_t start_day, int every_months, int day_of_month, int64_t n);
+
+/* After debit done (0: none yet) of r, what comes next: r->next_day and r->next_amount (0
+ * when nothing), and r->status RS_FINISHED when nothing, RS_WILL_FAIL when the card expires
+ * before the next day, else RS_IN_PROGRESS. A plan's days and amounts are in v (n of them);
+ * a subscription's come from its settings. Leaves failed and terminated ones as they are. */
+void recurring_advance(struct recurring *r, const struct installment *v, int n);
 
 /* Whether a subscription's settings are taken: every 1 to 12 months, a day of the month 1 to
  * 31, a count of RECURRING_COUNT_MIN or more debits, or 0 for unlimited. */

@@ -21,6 +21,7 @@
 #include "common/limits.h"
 #include "common/status.h"
 #include "domain/org.h"
+#include "domain/recurring.h"
 #include "domain/txn.h"
 
 struct store;
@@ -404,6 +405,52 @@ typedef int (*store_session_cb)(void *arg, const struct session_row *s);
 typedef int (*store_hash_cb)(void *arg, const char *password_hash);
 typedef int (*store_history_cb)(void *arg, const struct history *h);
 
+/* A card alias (migration 025; SPEC §16.1). card_sealed is the number sealed for the brand
+ * (crypto_card_seal); empty once deleted. */
+struct card_alias {
+	int64_t id; /* assigned by alias_insert */
+	int64_t brand_id;
+	int64_t shop_id; /* the shop that made it */
+	char alias[ALIAS_LEN + 1];
+	int method; /* enum card_method */
+	char card_masked[20];
+	char card_expiry[5]; /* MMYY */
+	unsigned char card_fp[32];
+	unsigned char card_sealed[19 + 40];
+	size_t card_sealed_len;
+	bool implicit;
+	int64_t created_at;
+	int64_t deleted_at; /* 0: live */
+};
+
+/* A journal search of plans or subscriptions (Vision manual §6.1.1, §7.1.1): from <=
+ * created_at < to, of the shops of a node and below, newest first, paged by key. Strings are
+ * lent; NULL, 0 or -1 (enums) mean any. */
+struct recurring_query {
+	int64_t brand_id;
+	int64_t node_id;
+	enum recurring_kind kind;
+	int64_t from, to;
+	int64_t id;
+	int status; /* enum recurring_status, -1: any */
+	const char *contract_number;
+	const char *rang;
+	const char *order_ref_like; /* a LIKE pattern, '\\' escaping */
+	int count;                  /* a plan's installments (2, 3, 4); 0: any */
+	enum amount_cmp amount_cmp; /* on the next debit's amount */
+	int64_t amount;
+	int64_t next_from, next_to; /* next_from <= next_day <= next_to; 0: any */
+	const char *email;
+	const char *card_expiry; /* MMYY */
+	const char *currency;
+	int64_t after_created_at, after_id;
+	int limit;
+};
+
+typedef int (*store_recurring_cb)(void *arg, const struct recurring *r);
+typedef int (*store_debit_cb)(void *arg, const struct recurring_debit *d);
+typedef int (*store_id_cb)(void *arg, int64_t brand_id, int64_t id);
+
 /* What a writing connection is for; the backend tunes itself to it (store_ops.use_for). */
 enum store_use {
 	/* The server's writer: many statements of a few rows each, every commit durable. */
@@ -679,6 +726,45 @@ struct store_ops {
 	int (*account_get)(struct store *st, int64_t brand_id, struct account *out);
 	/* Writes a's settings (retention_days, second_factor_required) to its brand. */
 	int (*account_set)(struct store *st, const struct account *a);
+
+	/* Card aliases (src/store/sqlite/recurring.c). alias_insert assigns a->id. alias_get: the
+	 * live alias of the brand by name (ST_NOTFOUND: unknown or deleted). alias_delete:
+	 * deleted at now, its number and fingerprint erased; ST_NOTFOUND when not live;
+	 * ST_CONFLICT, nothing changed, while a plan or subscription in progress uses it. */
+	int (*alias_insert)(struct store *st, struct card_alias *a);
+	int (*alias_get)(struct store *st, int64_t brand_id, const char *alias,
+	                 struct card_alias *out);
+	int (*alias_get_id)(struct store *st, int64_t brand_id, int64_t id, struct card_alias *out);
+	int (*alias_delete)(struct store *st, int64_t brand_id, const char *alias, int64_t now);
+
+	/* Plans and subscriptions. recurring_insert assigns r->id. recurring_get: shop_id 0 for
+	 * any shop of the brand; node_id 0 for any node, else within that node's shops (the back
+	 * office's scope); ST_NOTFOUND outside. recurring_update writes status, done, next_day,
+	 * next_amount, updated_at and the end (ended_at, end_reason, ended_by, ended_by_login)
+	 * only if the row still has done == expect_done and a status in progress or will fail;
+	 * else ST_CONFLICT, nothing written (another round or a termination came first). */
+	int (*recurring_insert)(struct store *st, struct recurring *r);
+	int (*recurring_get)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t node_id,
+	                     int64_t id, struct recurring *out);
+	int (*recurring_update)(struct store *st, const struct recurring *r, int64_t expect_done);
+	/* Inserts or replaces the debit (brand, recurring, number). */
+	int (*recurring_debit_put)(struct store *st, const struct recurring_debit *d);
+	/* The planned debits of a recurring from number on become cancelled. */
+	int (*recurring_debits_cancel)(struct store *st, int64_t brand_id, int64_t recurring_id,
+	                               int64_t from_number);
+	/* By number. */
+	int (*recurring_debits_each)(struct store *st, int64_t brand_id, int64_t recurring_id,
+	                             store_debit_cb cb, void *arg);
+	/* The recurring and debit number a transaction was made for; ST_NOTFOUND when none. */
+	int (*recurring_of_txn)(struct store *st, int64_t brand_id, int64_t txn_id,
+	                        struct recurring_debit *out);
+	/* The recurring of every brand due by day (next_day <= day, in progress or will fail)
+	 * with an id above after_id, by id, at most limit. */
+	int (*recurring_due_each)(struct store *st, int64_t day, int64_t after_id, int limit,
+	                          store_id_cb cb, void *arg);
+	/* The journal (struct recurring_query), newest first. */
+	int (*recurring_search)(struct store *st, const struct recurring_query *q,
+	                        store_recurring_cb cb, void *arg);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.
