@@ -192,6 +192,21 @@ crypto_card_seal(unsigned char sealed[CRYPTO_CARD_SEALED_MAX], const char *digit
 	return len + CRYPTO_SEAL_OVERHEAD;
 }
 
+int
+crypto_card_open(char digits[20], const unsigned char *sealed, size_t sealed_len, int64_t brand_id,
+                 const struct crypto_keys *keys)
+{
+	if (sealed_len <= CRYPTO_SEAL_OVERHEAD || sealed_len > CRYPTO_CARD_SEALED_MAX)
+		return ST_INVALID;
+	if (crypto_open((unsigned char *)digits, sealed, sealed_len,
+	                (const unsigned char *)&brand_id, sizeof(brand_id), keys->card) != ST_OK) {
+		sodium_memzero(digits, 20);
+		return ST_INVALID;
+	}
+	digits[sealed_len - CRYPTO_SEAL_OVERHEAD] = '\0';
+	return ST_OK;
+}
+
 void
 crypto_hmac(unsigned char mac[CRYPTO_HMAC_LEN], const unsigned char key[CRYPTO_HMAC_KEY_LEN],
             const void *msg, size_t len)

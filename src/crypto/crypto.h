@@ -95,6 +95,12 @@ int crypto_hmac_key_open(unsigned char key[CRYPTO_HMAC_KEY_LEN], const unsigned 
 size_t crypto_card_seal(unsigned char sealed[CRYPTO_CARD_SEALED_MAX], const char *digits,
                         int64_t brand_id, const struct crypto_keys *keys);
 
+/* Opens what crypto_card_seal wrote for the same brand (a card alias's number, SPEC §16.1)
+ * into digits, NUL-terminated. ST_OK, or ST_INVALID (nothing in digits) when it does not
+ * open: forged, or sealed for another brand. */
+int crypto_card_open(char digits[20], const unsigned char *sealed, size_t sealed_len,
+                     int64_t brand_id, const struct crypto_keys *keys) WUR;
+
 /* HMAC-SHA512 of msg with a 64-byte key. */
 void crypto_hmac(unsigned char mac[CRYPTO_HMAC_LEN], const unsigned char key[CRYPTO_HMAC_KEY_LEN],
                  const void *msg, size_t len);

@@ -32,14 +32,14 @@ history_of(struct store *st, const struct txn *t, const char *action, int64_t am
 	return st->ops->history_add(st, &h);
 }
 
-/* The contract that takes this card: its own scheme's, else CB for a co-badged card. */
-static int
-contract_for(struct store *st, const struct payment_request *rq, struct contract *c)
+int
+payment_contract(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method method,
+                 struct contract *c)
 {
-	int rc = st->ops->contract_find(st, rq->brand_id, rq->shop_id, rq->method, c);
+	int rc = st->ops->contract_find(st, brand_id, shop_id, method, c);
 
-	if (rc == ST_NOTFOUND && (rq->method == METHOD_VISA || rq->method == METHOD_MASTERCARD))
-		rc = st->ops->contract_find(st, rq->brand_id, rq->shop_id, METHOD_CB, c);
+	if (rc == ST_NOTFOUND && (method == METHOD_VISA || method == METHOD_MASTERCARD))
+		rc = st->ops->contract_find(st, brand_id, shop_id, METHOD_CB, c);
 	return rc;
 }
 
@@ -60,7 +60,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 
 	*why = NULL;
 	memset(t, 0, sizeof(*t));
-	rc = contract_for(st, rq, &c);
+	rc = payment_contract(st, rq->brand_id, rq->shop_id, rq->method, &c);
 	if (rc == ST_NOTFOUND) {
 		*why = "no_contract";
 		return ST_REFUSED;

@@ -40,6 +40,11 @@ struct actor {
 	const char *login;
 };
 
+/* The shop's active contract that takes a card of method: its own scheme's, else CB for a
+ * co-badged VISA or MASTERCARD card. ST_NOTFOUND when none. */
+int payment_contract(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method method,
+                     struct contract *c) WUR;
+
 /* Decides and records a payment at now_us: contract of the card's method (a co-badged VISA
  * or MASTERCARD card falls back to the shop's CB contract), blocklist, contract rules, then
  * the acquirer. A refusal is recorded too, with its reason. *out receives the record.

@@ -71,16 +71,19 @@ int recurring_create(struct store *st, const struct crypto_keys *keys,
                      const struct acquirer_ops *acq, const struct recurring_request *rq,
                      int64_t now_us, struct recurring *out, const char **why) WUR;
 
-/* Makes the next debit of recurring id if it is due by day (Paris), in the caller's
- * transaction: *made 1 when it made one (check again: more may be due), 0 when nothing is
- * due or another came first. ST_OK, or a storage failure (the caller rolls back). */
-int recurring_step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
-                   int64_t brand_id, int64_t id, int64_t day, int64_t now_us, int *made) WUR;
-
 /* What a round did. */
 struct recurring_round_result {
 	int64_t debits, accepted, refused, finished, failed;
 };
+
+/* Makes the next debit of recurring id if it is due by day (Paris), in the caller's
+ * transaction (in a savepoint of its own): *made true when it made one (look again: more may
+ * be due), false when nothing is due or another round or a termination came first. Counts
+ * what it did in res (NULL: not counted). ST_OK, or a storage failure (the caller rolls
+ * back). */
+int recurring_step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
+                   int64_t brand_id, int64_t id, int64_t day, int64_t now_us, bool *made,
+                   struct recurring_round_result *res) WUR;
 
 /* A scheduler round: every debit due by day, in transactions of up to batch recurring
  * each (BEGIN IMMEDIATE, so rounds on other connections serialize with it). ST_OK, or the

@@ -29,6 +29,11 @@ int lite_status(struct store *st, int src, const char *what);
  * failure (logged, what: the operation's name) with *s NULL. */
 int lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
 
+/* The statement of sql (a string constant: known by its address) for a statement run often,
+ * prepared at its first use and kept for the connection's life, reset and its bindings
+ * cleared; not finalized by the caller. ST_OK, or a failure (logged) with *s NULL. */
+int lite_cached(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
+
 /* Copies column col's text into dst of cap bytes: cut to cap - 1 bytes, "" for NULL, always
  * NUL-terminated. */
 void lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col);
@@ -73,6 +78,38 @@ int lite_mail_get(struct store *st, int64_t brand_id, int64_t id, struct mail *o
 int lite_mail_requeue(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 int lite_mail_failed_wipe(struct store *st, int64_t before, int limit, int *done);
 int lite_mail_seal_clear(struct store *st, int *done);
+
+/* store_ops.alias_* and recurring_* but recurring_search (recurring.c). */
+int lite_alias_insert(struct store *st, struct card_alias *a);
+int lite_alias_get(struct store *st, int64_t brand_id, const char *alias, struct card_alias *out);
+int lite_alias_get_id(struct store *st, int64_t brand_id, int64_t id, struct card_alias *out);
+int lite_alias_delete(struct store *st, int64_t brand_id, const char *alias, int64_t now);
+int lite_recurring_insert(struct store *st, struct recurring *r);
+int lite_recurring_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t node_id,
+                       int64_t id, struct recurring *out);
+int lite_recurring_update(struct store *st, const struct recurring *r, int64_t expect_done);
+int lite_recurring_debit_put(struct store *st, const struct recurring_debit *d);
+int lite_recurring_debits_cancel(struct store *st, int64_t brand_id, int64_t recurring_id,
+                                 int64_t from_number);
+int lite_recurring_debits_each(struct store *st, int64_t brand_id, int64_t recurring_id,
+                               store_debit_cb cb, void *arg);
+int lite_recurring_of_txn(struct store *st, int64_t brand_id, int64_t txn_id,
+                          struct recurring_debit *out);
+int lite_recurring_due_each(struct store *st, int64_t day, int64_t after_id, int limit,
+                            store_id_cb cb, void *arg);
+/* Reads a row of RECURRING_COLS (recurring r joined with shop s, contract c, card_alias a). */
+#define RECURRING_COLS                                                                             \
+	"r.id, r.brand_id, r.shop_id, r.contract_id, r.kind, r.status, r.alias_id, r.method, "     \
+	"r.currency, r.order_ref, r.email, r.card_masked, r.card_expiry, r.initial_amount, "       \
+	"r.amount, r.count, r.every_months, r.day_of_month, r.start_day, r.done, "                 \
+	"coalesce(r.next_day, 0), coalesce(r.next_amount, 0), r.manual, r.archive_ref, "           \
+	"coalesce(r.created_by, 0), r.created_by_login, r.created_at, r.updated_at, "              \
+	"coalesce(r.ended_at, 0), r.end_reason, coalesce(r.ended_by, 0), r.ended_by_login, "       \
+	"CASE WHEN a.implicit THEN '' ELSE a.alias END, s.site, s.rang, c.number, s.name"
+#define RECURRING_FROM                                                                             \
+	" FROM recurring r JOIN shop s ON s.id = r.shop_id JOIN contract c ON c.id = "             \
+	"r.contract_id JOIN card_alias a ON a.id = r.alias_id "
+void lite_recurring_read(sqlite3_stmt *s, struct recurring *r);
 
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,

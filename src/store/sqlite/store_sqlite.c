@@ -375,10 +375,17 @@ static const char *const stmt_sql[S__COUNT] = {
                           "WHERE id = ?1",
 };
 
+/* The statements of the other files of the backend that run often (lite_cached). */
+#define LITE_CACHED_MAX 24
+
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S__COUNT];
+	struct {
+		const char *sql;
+		sqlite3_stmt *s;
+	} cached[LITE_CACHED_MAX];
 };
 
 static const struct store_ops sqlite_ops;
@@ -462,6 +469,33 @@ stmt_get(struct sqlite_store *ls, enum stmt_id id)
 	return s;
 }
 
+int
+lite_cached(struct store *st, const char *sql, sqlite3_stmt **out, const char *what)
+{
+	struct sqlite_store *ls = lite(st);
+	int i, src;
+
+	for (i = 0; i < LITE_CACHED_MAX && ls->cached[i].sql != NULL; i++)
+		if (ls->cached[i].sql == sql) {
+			*out = ls->cached[i].s;
+			sqlite3_reset(*out);
+			sqlite3_clear_bindings(*out);
+			return ST_OK;
+		}
+	if (i == LITE_CACHED_MAX) {
+		log_error("event=sqlite_cache_full what=%s", what);
+		return ST_INTERNAL;
+	}
+	src = sqlite3_prepare_v3(ls->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (src != SQLITE_OK) {
+		*out = NULL;
+		return lite_status(st, src, what);
+	}
+	ls->cached[i].sql = sql;
+	ls->cached[i].s = *out;
+	return ST_OK;
+}
+
 /* Maps a SQLite result to a status; SQLITE_CONSTRAINT is a conflict (a duplicate). */
 static int
 st_of(struct sqlite_store *ls, int src, const char *what)
@@ -536,6 +570,8 @@ lite_close(struct store *st)
 
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(ls->stmt[i]);
+	for (int i = 0; i < LITE_CACHED_MAX; i++)
+		sqlite3_finalize(ls->cached[i].s);
 	sqlite3_close_v2(ls->db);
 	free(ls);
 }
@@ -2722,6 +2758,18 @@ static const struct store_ops sqlite_ops = {
         .batch_written = lite_batch_written,
         .batch_txns_each = lite_batch_txns_each,
         .batch_search = lite_batch_search,
+        .alias_insert = lite_alias_insert,
+        .alias_get = lite_alias_get,
+        .alias_get_id = lite_alias_get_id,
+        .alias_delete = lite_alias_delete,
+        .recurring_insert = lite_recurring_insert,
+        .recurring_get = lite_recurring_get,
+        .recurring_update = lite_recurring_update,
+        .recurring_debit_put = lite_recurring_debit_put,
+        .recurring_debits_cancel = lite_recurring_debits_cancel,
+        .recurring_debits_each = lite_recurring_debits_each,
+        .recurring_of_txn = lite_recurring_of_txn,
+        .recurring_due_each = lite_recurring_due_each,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */

@@ -1,0 +1,445 @@
+/*
+ * recurring.c - the SQLite backend's card aliases, installment plans and subscriptions
+ * (store.h; migration 025). The statements of the scheduler's path (a debit: the recurring
+ * read, its alias, its debit written, its progress) run a million times in a round and are
+ * kept prepared (lite_cached); the others are prepared when they run.
+ */
+#include <string.h>
+
+#include "store/sqlite/lite.h"
+
+/* Runs s, which returns no row. */
+static int
+run(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	return lite_status(st, lite_step_logged(s), what);
+}
+
+/* Runs s, which returns no row, and finalizes it. */
+static int
+run_once(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = run(st, s, what);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* --- aliases ------------------------------------------------------------------------------- */
+
+#define ALIAS_COLS                                                                                 \
+	"id, brand_id, shop_id, alias, method, card_masked, card_expiry, card_fp, card_sealed, "   \
+	"implicit, created_at, coalesce(deleted_at, 0)"
+
+static void
+alias_read(sqlite3_stmt *s, struct card_alias *a)
+{
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(s, 0);
+	a->brand_id = sqlite3_column_int64(s, 1);
+	a->shop_id = sqlite3_column_int64(s, 2);
+	lite_text_copy(a->alias, sizeof(a->alias), s, 3);
+	a->method = sqlite3_column_int(s, 4);
+	lite_text_copy(a->card_masked, sizeof(a->card_masked), s, 5);
+	lite_text_copy(a->card_expiry, sizeof(a->card_expiry), s, 6);
+	if ((n = sqlite3_column_bytes(s, 7)) == (int)sizeof(a->card_fp))
+		memcpy(a->card_fp, sqlite3_column_blob(s, 7), sizeof(a->card_fp));
+	n = sqlite3_column_bytes(s, 8);
+	if (n > 0 && n <= (int)sizeof(a->card_sealed)) {
+		memcpy(a->card_sealed, sqlite3_column_blob(s, 8), (size_t)n);
+		a->card_sealed_len = (size_t)n;
+	}
+	a->implicit = sqlite3_column_int(s, 9) != 0;
+	a->created_at = sqlite3_column_int64(s, 10);
+	a->deleted_at = sqlite3_column_int64(s, 11);
+}
+
+/* Steps s for one alias. */
+static int
+alias_one(struct store *st, sqlite3_stmt *s, struct card_alias *out, const char *what)
+{
+	int src = lite_step_logged(s);
+
+	if (src == SQLITE_ROW) {
+		alias_read(s, out);
+		return ST_OK;
+	}
+	return src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, what);
+}
+
+int
+lite_alias_insert(struct store *st, struct card_alias *a)
+{
+	static const char sql[] =
+	        "INSERT INTO card_alias(brand_id, shop_id, alias, method, card_masked, "
+	        "card_expiry, card_fp, card_sealed, implicit, created_at) VALUES (?1, ?2, ?3, ?4, "
+	        "?5, ?6, ?7, ?8, ?9, ?10)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "alias_insert");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, a->brand_id);
+	sqlite3_bind_int64(s, 2, a->shop_id);
+	sqlite3_bind_text(s, 3, a->alias, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, a->method);
+	sqlite3_bind_text(s, 5, a->card_masked, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, a->card_expiry, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 7, a->card_fp, sizeof(a->card_fp), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 8, a->card_sealed, (int)a->card_sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int(s, 9, a->implicit);
+	sqlite3_bind_int64(s, 10, a->created_at);
+	rc = run(st, s, "alias_insert");
+	if (rc == ST_OK)
+		a->id = sqlite3_last_insert_rowid(lite_db(st));
+	return rc;
+}
+
+int
+lite_alias_get(struct store *st, int64_t brand_id, const char *alias, struct card_alias *out)
+{
+	static const char sql[] = "SELECT " ALIAS_COLS " FROM card_alias WHERE brand_id = ?1 AND "
+	                          "alias = ?2 AND deleted_at IS NULL";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "alias_get");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	return alias_one(st, s, out, "alias_get");
+}
+
+int
+lite_alias_get_id(struct store *st, int64_t brand_id, int64_t id, struct card_alias *out)
+{
+	static const char sql[] =
+	        "SELECT " ALIAS_COLS " FROM card_alias WHERE brand_id = ?1 AND id = ?2";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "alias_get_id");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	return alias_one(st, s, out, "alias_get_id");
+}
+
+int
+lite_alias_delete(struct store *st, int64_t brand_id, const char *alias, int64_t now)
+{
+	struct card_alias a;
+	sqlite3_stmt *s;
+	int rc = lite_alias_get(st, brand_id, alias, &a);
+
+	if (rc != ST_OK)
+		return rc;
+	rc = lite_prepare(st,
+	                  "SELECT 1 FROM recurring WHERE brand_id = ?1 AND alias_id = ?2 AND "
+	                  "status IN ('in_progress', 'will_fail') LIMIT 1",
+	                  &s, "alias_delete");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, a.id);
+	rc = sqlite3_step(s) == SQLITE_ROW ? ST_CONFLICT : ST_OK;
+	sqlite3_finalize(s);
+	if (rc != ST_OK)
+		return rc;
+	rc = lite_prepare(st,
+	                  "UPDATE card_alias SET deleted_at = ?3, card_sealed = NULL, card_fp = "
+	                  "NULL WHERE brand_id = ?1 AND id = ?2",
+	                  &s, "alias_delete");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, a.id);
+	sqlite3_bind_int64(s, 3, now);
+	return run_once(st, s, "alias_delete");
+}
+
+/* --- plans and subscriptions --------------------------------------------------------------- */
+
+void
+lite_recurring_read(sqlite3_stmt *s, struct recurring *r)
+{
+	int c = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(s, c++);
+	r->brand_id = sqlite3_column_int64(s, c++);
+	r->shop_id = sqlite3_column_int64(s, c++);
+	r->contract_id = sqlite3_column_int64(s, c++);
+	r->kind = (enum recurring_kind)recurring_kind_parse(
+	        (const char *)sqlite3_column_text(s, c++));
+	r->status = (enum recurring_status)recurring_status_parse(
+	        (const char *)sqlite3_column_text(s, c++));
+	r->alias_id = sqlite3_column_int64(s, c++);
+	r->method = sqlite3_column_int(s, c++);
+	lite_text_copy(r->currency, sizeof(r->currency), s, c++);
+	lite_text_copy(r->order_ref, sizeof(r->order_ref), s, c++);
+	lite_text_copy(r->email, sizeof(r->email), s, c++);
+	lite_text_copy(r->card_masked, sizeof(r->card_masked), s, c++);
+	lite_text_copy(r->card_expiry, sizeof(r->card_expiry), s, c++);
+	r->initial_amount = sqlite3_column_int64(s, c++);
+	r->amount = sqlite3_column_int64(s, c++);
+	r->count = sqlite3_column_int64(s, c++);
+	r->every_months = sqlite3_column_int(s, c++);
+	r->day_of_month = sqlite3_column_int(s, c++);
+	r->start_day = sqlite3_column_int64(s, c++);
+	r->done = sqlite3_column_int64(s, c++);
+	r->next_day = sqlite3_column_int64(s, c++);
+	r->next_amount = sqlite3_column_int64(s, c++);
+	r->manual = sqlite3_column_int(s, c++) != 0;
+	lite_text_copy(r->archive_ref, sizeof(r->archive_ref), s, c++);
+	r->created_by = sqlite3_column_int64(s, c++);
+	lite_text_copy(r->created_by_login, sizeof(r->created_by_login), s, c++);
+	r->created_at = sqlite3_column_int64(s, c++);
+	r->updated_at = sqlite3_column_int64(s, c++);
+	r->ended_at = sqlite3_column_int64(s, c++);
+	lite_text_copy(r->end_reason, sizeof(r->end_reason), s, c++);
+	r->ended_by = sqlite3_column_int64(s, c++);
+	lite_text_copy(r->ended_by_login, sizeof(r->ended_by_login), s, c++);
+	lite_text_copy(r->alias, sizeof(r->alias), s, c++);
+	lite_text_copy(r->site, sizeof(r->site), s, c++);
+	lite_text_copy(r->rang, sizeof(r->rang), s, c++);
+	lite_text_copy(r->contract_number, sizeof(r->contract_number), s, c++);
+	lite_text_copy(r->shop_name, sizeof(r->shop_name), s, c++);
+}
+
+int
+lite_recurring_insert(struct store *st, struct recurring *r)
+{
+	static const char sql[] =
+	        "INSERT INTO recurring(brand_id, shop_id, contract_id, kind, status, alias_id, "
+	        "method, currency, order_ref, email, card_masked, card_expiry, initial_amount, "
+	        "amount, count, every_months, day_of_month, start_day, done, next_day, "
+	        "next_amount, manual, archive_ref, created_by, created_by_login, created_at, "
+	        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	        "?15, ?16, ?17, ?18, ?19, nullif(?20, 0), nullif(?21, 0), ?22, ?23, nullif(?24, "
+	        "0), "
+	        "?25, ?26, ?26)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "recurring_insert");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->brand_id);
+	sqlite3_bind_int64(s, 2, r->shop_id);
+	sqlite3_bind_int64(s, 3, r->contract_id);
+	sqlite3_bind_text(s, 4, recurring_kind_name(r->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, recurring_status_name(r->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, r->alias_id);
+	sqlite3_bind_int(s, 7, r->method);
+	sqlite3_bind_text(s, 8, r->currency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, r->order_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, r->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, r->card_masked, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, r->card_expiry, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 13, r->initial_amount);
+	sqlite3_bind_int64(s, 14, r->amount);
+	sqlite3_bind_int64(s, 15, r->count);
+	sqlite3_bind_int(s, 16, r->every_months);
+	sqlite3_bind_int(s, 17, r->day_of_month);
+	sqlite3_bind_int64(s, 18, r->start_day);
+	sqlite3_bind_int64(s, 19, r->done);
+	sqlite3_bind_int64(s, 20, r->next_day);
+	sqlite3_bind_int64(s, 21, r->next_amount);
+	sqlite3_bind_int(s, 22, r->manual);
+	sqlite3_bind_text(s, 23, r->archive_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 24, r->created_by);
+	sqlite3_bind_text(s, 25, r->created_by_login, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 26, r->created_at);
+	rc = run(st, s, "recurring_insert");
+	if (rc == ST_OK)
+		r->id = sqlite3_last_insert_rowid(lite_db(st));
+	return rc;
+}
+
+int
+lite_recurring_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t node_id, int64_t id,
+                   struct recurring *out)
+{
+	static const char sql[] =
+	        "SELECT " RECURRING_COLS RECURRING_FROM
+	        "WHERE r.brand_id = ?1 AND r.id = ?2 AND (?3 = 0 OR r.shop_id = ?3) AND (?4 = 0 "
+	        "OR r.shop_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id "
+	        "= ?1 AND id = ?4 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
+	        "sub.id WHERE n.brand_id = ?1) SELECT id FROM sub))";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "recurring_get"), src;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, shop_id);
+	sqlite3_bind_int64(s, 4, node_id);
+	src = lite_step_logged(s);
+	if (src == SQLITE_ROW) {
+		lite_recurring_read(s, out);
+		return ST_OK;
+	}
+	return src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "recurring_get");
+}
+
+int
+lite_recurring_update(struct store *st, const struct recurring *r, int64_t expect_done)
+{
+	static const char sql[] =
+	        "UPDATE recurring SET status = ?3, done = ?4, next_day = nullif(?5, 0), "
+	        "next_amount = nullif(?6, 0), updated_at = ?7, ended_at = nullif(?8, 0), "
+	        "end_reason = ?9, ended_by = nullif(?10, 0), ended_by_login = ?11 WHERE brand_id "
+	        "= ?1 AND id = ?2 AND done = ?12 AND status IN ('in_progress', 'will_fail')";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "recurring_update");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->brand_id);
+	sqlite3_bind_int64(s, 2, r->id);
+	sqlite3_bind_text(s, 3, recurring_status_name(r->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, r->done);
+	sqlite3_bind_int64(s, 5, r->next_day);
+	sqlite3_bind_int64(s, 6, r->next_amount);
+	sqlite3_bind_int64(s, 7, r->updated_at);
+	sqlite3_bind_int64(s, 8, r->ended_at);
+	sqlite3_bind_text(s, 9, r->end_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, r->ended_by);
+	sqlite3_bind_text(s, 11, r->ended_by_login, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, expect_done);
+	rc = run(st, s, "recurring_update");
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+		rc = ST_CONFLICT;
+	return rc;
+}
+
+int
+lite_recurring_debit_put(struct store *st, const struct recurring_debit *d)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO recurring_debit(brand_id, recurring_id, "
+	                          "number, day, amount, status, txn_id) VALUES (?1, ?2, ?3, ?4, "
+	                          "?5, ?6, nullif(?7, 0))";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "recurring_debit_put");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, d->brand_id);
+	sqlite3_bind_int64(s, 2, d->recurring_id);
+	sqlite3_bind_int64(s, 3, d->number);
+	sqlite3_bind_int64(s, 4, d->day);
+	sqlite3_bind_int64(s, 5, d->amount);
+	sqlite3_bind_text(s, 6, debit_status_name(d->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, d->txn_id);
+	return run(st, s, "recurring_debit_put");
+}
+
+int
+lite_recurring_debits_cancel(struct store *st, int64_t brand_id, int64_t recurring_id,
+                             int64_t from_number)
+{
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st,
+	                      "UPDATE recurring_debit SET status = 'cancelled' WHERE brand_id = ?1 "
+	                      "AND recurring_id = ?2 AND number >= ?3 AND status = 'planned'",
+	                      &s, "recurring_debits_cancel");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, recurring_id);
+	sqlite3_bind_int64(s, 3, from_number);
+	return run_once(st, s, "recurring_debits_cancel");
+}
+
+static void
+debit_read(sqlite3_stmt *s, struct recurring_debit *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->brand_id = sqlite3_column_int64(s, 0);
+	d->recurring_id = sqlite3_column_int64(s, 1);
+	d->number = sqlite3_column_int64(s, 2);
+	d->day = sqlite3_column_int64(s, 3);
+	d->amount = sqlite3_column_int64(s, 4);
+	d->status = (enum debit_status)debit_status_parse((const char *)sqlite3_column_text(s, 5));
+	d->txn_id = sqlite3_column_int64(s, 6);
+}
+
+#define DEBIT_COLS "brand_id, recurring_id, number, day, amount, status, coalesce(txn_id, 0)"
+
+int
+lite_recurring_debits_each(struct store *st, int64_t brand_id, int64_t recurring_id,
+                           store_debit_cb cb, void *arg)
+{
+	struct recurring_debit d;
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st,
+	                      "SELECT " DEBIT_COLS " FROM recurring_debit WHERE brand_id = ?1 AND "
+	                      "recurring_id = ?2 ORDER BY number",
+	                      &s, "recurring_debits_each"),
+	    src = SQLITE_DONE;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, recurring_id);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		debit_read(s, &d);
+		rc = cb(arg, &d);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "recurring_debits_each");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_recurring_of_txn(struct store *st, int64_t brand_id, int64_t txn_id,
+                      struct recurring_debit *out)
+{
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st,
+	                      "SELECT " DEBIT_COLS " FROM recurring_debit WHERE brand_id = ?1 AND "
+	                      "txn_id = ?2",
+	                      &s, "recurring_of_txn"),
+	    src;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, txn_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		debit_read(s, out);
+	rc = src == SQLITE_ROW    ? ST_OK
+	     : src == SQLITE_DONE ? ST_NOTFOUND
+	                          : lite_status(st, src, "recurring_of_txn");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_recurring_due_each(struct store *st, int64_t day, int64_t after_id, int limit, store_id_cb cb,
+                        void *arg)
+{
+	static const char sql[] =
+	        "SELECT brand_id, id FROM recurring WHERE next_day <= ?1 AND status IN "
+	        "('in_progress', 'will_fail') AND id > ?2 ORDER BY id LIMIT ?3";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "recurring_due_each"), src = SQLITE_DONE;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, day);
+	sqlite3_bind_int64(s, 2, after_id);
+	sqlite3_bind_int(s, 3, limit);
+	while (rc == ST_OK && (src = lite_step_logged(s)) == SQLITE_ROW)
+		rc = cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "recurring_due_each");
+	sqlite3_reset(s);
+	return rc;
+}
