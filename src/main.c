@@ -29,6 +29,7 @@
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
 #include "service/outbox.h"
+#include "service/recurring.h"
 #include "service/settlement.h"
 #include "store/store.h"
 #include "tools/demo.h"
@@ -54,6 +55,7 @@ struct options {
 	const char *date;
 	int batch_minute;    /* the daily télécollecte, minutes after Paris midnight; -1: off */
 	int retention_every; /* seconds between two rounds of the retention job */
+	int recurring_every; /* seconds between two recurring rounds; 0: none */
 	int terms_version;
 	int64_t transactions;
 	uint64_t seed;
@@ -102,6 +104,10 @@ usage(FILE *f)
 	        "                      [--retention-every SECONDS]  (deletes expired "
 	        "idempotency keys\n"
 	        "                      and error log entries; default 60)\n"
+	        "                      [--recurring-every SECONDS|off]  (the round of due "
+	        "installments and\n"
+	        "                      subscription debits; at start, then every 600 s by "
+	        "default)\n"
 	        "                      [--log-level debug|info|warn|error]\n"
 	        "                      [--www DIR]  (the web back office's files; default www)\n"
 	        "                      [--public-url URL]  (the back office's address in mailed "
@@ -132,6 +138,10 @@ usage(FILE *f)
 	        "them again)\n"
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
+	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
+	        "       guichetd recurring run --db FILE --date YYYY-MM-DD [--json]  (every "
+	        "installment and\n"
+	        "                      subscription debit due up to that date, once each)\n"
 	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
 	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
@@ -213,6 +223,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"unsent", no_argument, NULL, 'U'},
 	        {"www", required_argument, NULL, 'W'},
 	        {"retention-every", required_argument, NULL, 'R'},
+	        {"recurring-every", required_argument, NULL, 'E'},
 	        {"public-url", required_argument, NULL, 'u'},
 	        {"smtp", required_argument, NULL, 'm'},
 	        {"smtp-from", required_argument, NULL, 'f'},
@@ -235,6 +246,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
 	o->batch_minute = 22 * 60;
 	o->retention_every = LIMIT_RETENTION_EVERY_S;
+	o->recurring_every = LIMIT_RECURRING_EVERY_S;
 	o->seed = 1;
 	o->signin_address.burst = LIMIT_SIGNIN_ADDRESS_BURST;
 	o->signin_address.every_us = LIMIT_SIGNIN_ADDRESS_EVERY_S * CAL_US_PER_S;
@@ -297,6 +309,14 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			if (parse_int(optarg, 1, LIMIT_RETENTION_MAX_S, &v) != 0)
 				goto bad;
 			o->retention_every = (int)v;
+			break;
+		case 'E':
+			if (strcmp(optarg, "off") == 0)
+				o->recurring_every = 0;
+			else if (parse_int(optarg, 1, 86400, &v) == 0)
+				o->recurring_every = (int)v;
+			else
+				goto bad;
 			break;
 		case 'u':
 			if (parse_public_url(optarg, o->public_url, sizeof(o->public_url)) != 0)
@@ -611,8 +631,9 @@ cmd_serve(const struct options *o)
 		rc = errlog_start(app.errlog, app.work); /* the merchant API's error log */
 	if (rc != ST_OK)
 		goto out;
-	if (o->batch_minute >= 0) {
-		rc = scheduler_start(o->db, o->spool, o->batch_minute, keys, &scheduler);
+	if (o->batch_minute >= 0 || o->recurring_every > 0) {
+		rc = scheduler_start(o->db, o->spool, o->batch_minute, o->recurring_every, keys,
+		                     &scheduler);
 		if (rc != ST_OK)
 			goto out;
 	}
@@ -672,6 +693,50 @@ cmd_batch_run(const struct options *o)
 		return 1;
 	}
 	printf("batch run of %s done; bank files in %s\n", o->date, bank_dir);
+	return 0;
+}
+
+/* guichetd recurring run: every installment and subscription debit due up to a date, once
+ * each, also while the server runs (SPEC §16.1). */
+static int
+cmd_recurring_run(const struct options *o)
+{
+	struct recurring_round_result res;
+	struct store *st = NULL;
+	struct crypto_keys *keys = NULL;
+	int64_t day;
+	int rc;
+
+	if (o->date == NULL || cal_date_parse(o->date, &day) != 0) {
+		fprintf(stderr, "guichetd: recurring run wants --date YYYY-MM-DD\n");
+		return EXIT_USAGE;
+	}
+	rc = open_db(o, false, &st, &keys);
+	if (rc != ST_OK && rc != ST_STORE)
+		fprintf(stderr,
+		        "guichetd: cannot open the data key (GUICHET_KEK or the key file, as "
+		        "for serve)\n");
+	if (rc == ST_OK)
+		rc = st->ops->use_for(st, STORE_USE_BATCH);
+	if (rc == ST_OK)
+		rc = recurring_round(st, keys, &acquirer_simulator, day, 0, NULL, &res);
+	store_close(st);
+	crypto_secret_free(keys);
+	if (rc != ST_OK) {
+		fprintf(stderr, "guichetd: recurring run failed (see the log above); run it again: "
+		                "what was made stays made, once\n");
+		return 1;
+	}
+	if (o->json)
+		printf("{\"date\":\"%s\",\"debits\":%lld,\"accepted\":%lld,\"refused\":%lld,"
+		       "\"finished\":%lld,\"failed\":%lld}\n",
+		       o->date, (long long)res.debits, (long long)res.accepted,
+		       (long long)res.refused, (long long)res.finished, (long long)res.failed);
+	else
+		printf("recurring run of %s done: %lld debits (%lld accepted, %lld refused); %lld "
+		       "plans or subscriptions finished, %lld failed\n",
+		       o->date, (long long)res.debits, (long long)res.accepted,
+		       (long long)res.refused, (long long)res.finished, (long long)res.failed);
 	return 0;
 }
 
@@ -787,6 +852,21 @@ main(int argc, char **argv)
 			return 1;
 		}
 		return cmd_batch_run(&o);
+	}
+	if (strcmp(argv[1], "recurring") == 0) {
+		if (argc < 3 || strcmp(argv[2], "run") != 0) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (parse_options(argc, argv, 3, &o) != 0)
+			return EXIT_USAGE;
+		if (o.now_pinned)
+			clock_pin(o.now_us);
+		if (crypto_init() != ST_OK) {
+			fprintf(stderr, "guichetd: libsodium failed to start\n");
+			return 1;
+		}
+		return cmd_recurring_run(&o);
 	}
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
 	    strcmp(argv[1], "terms") != 0) {

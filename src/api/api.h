@@ -5,6 +5,8 @@
 #ifndef GUICHET_API_H
 #define GUICHET_API_H
 
+#include <jansson.h>
+
 #include "http/http.h"
 
 /* Merchant API, SPEC §4 and §16 (api/payments.c). */
@@ -13,6 +15,24 @@ int api_payment_get(struct req *r);
 int api_payment_capture(struct req *r);
 int api_payment_cancel(struct req *r);
 int api_payment_refund(struct req *r);
+
+/* Whether s looks like one e-mail address (local@domain.tld, no list, no angle brackets). */
+bool api_email_valid(const char *s);
+
+/* A card object {"number","expiry","cvv"} checked for form into c (the CVV is checked, then
+ * forgotten; required or not); and "card" or "alias" of a body. 0, or -1 when answered 400.
+ * c->digits is the caller's to wipe. */
+struct card_source;
+int api_parse_card(struct req *r, json_t *card, bool cvv_required, struct card_source *c);
+int api_parse_card_or_alias(struct req *r, json_t *o, bool cvv_required, struct card_source *c);
+
+/* Merchant API: card aliases, installment plans, subscriptions (SPEC §16.1; api/recurring.c). */
+int api_alias_create(struct req *r);
+int api_alias_delete(struct req *r);
+int api_plan_create(struct req *r);
+int api_plan_get(struct req *r);
+int api_subscription_create(struct req *r);
+int api_subscription_get(struct req *r);
 
 /* Back-office sign-in, SPEC §3 and §16 (api/session.c). */
 int api_session_create(struct req *r);

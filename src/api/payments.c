@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/idem.h"
 #include "api/json.h"
 #include "api/render.h"
 #include "common/clock.h"
@@ -22,6 +23,7 @@
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "service/payments.h"
+#include "service/recurring.h"
 
 enum pay_kind { PAY_CREATE, PAY_GET, PAY_OPERATE };
 
@@ -33,15 +35,16 @@ struct pay_job {
 	enum txn_op op;
 	int64_t amount;
 	struct payment_request prq;
-	bool has_key;
-	char key[LIMIT_IDEMPOTENCY_KEY + 1];
-	unsigned char digest[CRYPTO_HASH_LEN];
+	char alias[HTTP_PATH_KEY_MAX + 1]; /* pay with this card alias ("": the card given) */
+	bool save_alias;                   /* make an alias of the card once accepted */
+	struct api_idem idem;
 	/* Results. */
 	const char *why;
 	int http_status;
-	struct txn result; /* what the answer shows */
-	int64_t at;        /* when it was decided */
-	char *response;    /* the rendered answer (heap), or NULL: render result */
+	struct txn result;              /* what the answer shows */
+	char made_alias[ALIAS_LEN + 1]; /* the alias made for save_alias, "" none */
+	int64_t at;                     /* when it was decided */
+	char *response;                 /* the rendered answer (heap), or NULL: render result */
 };
 
 static char *
@@ -81,25 +84,43 @@ pay_get_run(struct work_job *w, struct store *st)
 	return ST_OK;
 }
 
-/* Looks the idempotency key up. ST_OK and j->response set: a replay to answer as is;
- * ST_NOTFOUND: new, go on; ST_CONFLICT: the key was used for another request. */
-static int
-idem_lookup(struct pay_job *j, struct store *st)
+/* The answer: the transaction, and the alias made for it when one was asked. */
+static json_t *
+pay_json(const struct pay_job *j, int64_t now)
 {
-	struct idem id = {0};
+	json_t *o = txn_json(&j->result, now);
+
+	if (j->kind == PAY_CREATE && (j->save_alias || j->alias[0]))
+		json_object_set_new(o, "alias",
+		                    json_str_or_null(j->alias[0] ? j->alias : j->made_alias));
+	return o;
+}
+
+/* A payment with the card given or an alias's (SPEC §16.1), and the alias asked for. */
+static int
+pay_create(struct pay_job *j, struct store *st, int64_t now, struct txn *t)
+{
+	struct card_alias a;
 	int rc;
 
-	rc = st->ops->idem_get(st, j->brand_id, j->shop_id, j->key, &id);
-	if (rc != ST_OK)
-		return rc;
-	if (memcmp(id.digest, j->digest, sizeof(j->digest)) != 0) {
-		free(id.response);
-		j->why = "idempotency_conflict";
-		return ST_CONFLICT;
+	if (j->alias[0]) {
+		rc = alias_card(st, j->app->keys, j->brand_id, j->alias, now, &j->prq, &a, &j->why);
+		if (rc != ST_OK)
+			return rc;
 	}
-	j->http_status = id.http_status;
-	j->response = id.response;
-	return ST_OK;
+	rc = payment_create(st, j->app->keys, j->app->acquirer, &j->prq, now, t, &j->why);
+	if (rc == ST_OK && j->save_alias && t->status == TXS_ACCEPTED) {
+		struct card_source card = {0};
+
+		memcpy(card.digits, j->prq.digits, sizeof(card.digits));
+		memcpy(card.expiry, j->prq.expiry, sizeof(card.expiry));
+		card.method = j->prq.method;
+		rc = alias_create(st, j->app->keys, j->brand_id, j->shop_id, &card, false, now, &a);
+		crypto_wipe(card.digits, sizeof(card.digits));
+		if (rc == ST_OK)
+			memcpy(j->made_alias, a.alias, sizeof(j->made_alias));
+	}
+	return rc;
 }
 
 static int
@@ -111,13 +132,14 @@ pay_write_run(struct work_job *w, struct store *st)
 	int64_t now = clock_now_us();
 	int rc;
 
-	if (j->has_key) {
-		rc = idem_lookup(j, st);
+	if (j->idem.has_key) {
+		rc = api_idem_lookup(st, j->brand_id, j->shop_id, &j->idem, &j->http_status,
+		                     &j->response, &j->why);
 		if (rc != ST_NOTFOUND)
 			return rc;
 	}
 	if (j->kind == PAY_CREATE) {
-		rc = payment_create(st, j->app->keys, j->app->acquirer, &j->prq, now, &t, &j->why);
+		rc = pay_create(j, st, now, &t);
 		crypto_wipe(j->prq.digits, sizeof(j->prq.digits));
 		if (rc != ST_OK)
 			return rc;
@@ -134,18 +156,10 @@ pay_write_run(struct work_job *w, struct store *st)
 	j->at = now;
 	/* The answer is rendered here only when it must be remembered with the payment;
 	 * otherwise the loop renders it, off the writer's critical path. */
-	if (j->has_key) {
-		struct idem id = {0};
-
-		j->response = dump(txn_json(&j->result, now));
-		id.brand_id = j->brand_id;
-		id.shop_id = j->shop_id;
-		id.key = j->key;
-		memcpy(id.digest, j->digest, sizeof(id.digest));
-		id.http_status = j->http_status;
-		id.response = j->response;
-		id.created_at = now;
-		rc = st->ops->idem_put(st, &id);
+	if (j->idem.has_key) {
+		j->response = dump(pay_json(j, now));
+		rc = api_idem_put(st, j->brand_id, j->shop_id, &j->idem, j->http_status,
+		                  j->response, now);
 	}
 	return rc;
 }
@@ -156,7 +170,7 @@ pay_respond(struct http_job *hj, struct req *r)
 	struct pay_job *j = (struct pay_job *)hj;
 
 	if (j->base.work.rc == ST_OK && j->response == NULL)
-		http_reply_json(r, j->http_status, txn_json(&j->result, j->at));
+		http_reply_json(r, j->http_status, pay_json(j, j->at));
 	else if (j->base.work.rc == ST_OK)
 		http_reply_raw(r, j->http_status, j->response, strlen(j->response));
 	else
@@ -214,8 +228,8 @@ get_amount(json_t *o, const char *name, int64_t *out)
 	return 0;
 }
 
-static bool
-email_valid(const char *s)
+bool
+api_email_valid(const char *s)
 {
 	const char *at = strchr(s, '@');
 
@@ -228,38 +242,26 @@ email_valid(const char *s)
 	return true;
 }
 
-/* Checks the Idempotency-Key header and takes the request's keyed digest (the body holds the
- * card number and CVV: crypto_request_digest). 0: go on; else answered. */
+/* The CVV of a card (or beside an alias): checked for form, then forgotten, never stored
+ * nor logged. Absent: 1; valid: 0; else -1. */
 static int
-take_idempotency(struct req *r, struct pay_job *j)
+take_cvv(json_t *o, enum card_method method)
 {
-	const h2o_iovec_t *k = http_header(r, "idempotency-key");
-	h2o_iovec_t msg;
+	char cvv[8];
+	int g = json_get_text(o, "cvv", cvv, sizeof(cvv));
+	bool ok = g == 0 && strspn(cvv, "0123456789") == strlen(cvv) &&
+	          strlen(cvv) == (method == METHOD_AMEX ? 4u : 3u);
 
-	if (k == NULL)
-		return 0;
-	if (k->len == 0 || k->len > LIMIT_IDEMPOTENCY_KEY)
-		goto bad;
-	for (size_t i = 0; i < k->len; i++)
-		if (k->base[i] < 0x21 || k->base[i] > 0x7e)
-			goto bad;
-	memcpy(j->key, k->base, k->len);
-	j->key[k->len] = '\0';
-	j->has_key = true;
-	msg = http_method_path_body(r);
-	crypto_request_digest(j->digest, r->app->keys, msg.base, msg.len);
-	return 0;
-bad:
-	http_reply_error(r, ST_INVALID, "bad_idempotency_key", NULL);
-	return -1;
+	crypto_wipe(cvv, sizeof(cvv));
+	return g == 1 ? 1 : ok ? 0 : -1;
 }
 
-static int
-parse_card(struct req *r, json_t *card, struct payment_request *p)
+int
+api_parse_card(struct req *r, json_t *card, bool cvv_required, struct card_source *c)
 {
 	static const char *const allowed[] = {"number", "expiry", "cvv", NULL};
-	char number[40], cvv[8];
-	int rc = 0;
+	char number[40];
+	int rc = 0, g;
 
 	if (!json_is_object(card)) {
 		json_bad_field(r, "card", "card must be an object with number, expiry and cvv.");
@@ -268,8 +270,8 @@ parse_card(struct req *r, json_t *card, struct payment_request *p)
 	if (json_refuse_unknown(r, card, allowed))
 		return -1;
 	if (json_get_text(card, "number", number, sizeof(number)) != 0 ||
-	    card_number_normalize(number, p->digits) != 0 || !card_luhn_valid(p->digits) ||
-	    (p->method = card_method_detect(p->digits)) == METHOD_NONE) {
+	    card_number_normalize(number, c->digits) != 0 || !card_luhn_valid(c->digits) ||
+	    (c->method = card_method_detect(c->digits)) == METHOD_NONE) {
 		json_bad_field(
 		        r, "card.number",
 		        "card.number must be a valid card number (12 to 19 digits, Luhn, a known "
@@ -277,16 +279,14 @@ parse_card(struct req *r, json_t *card, struct payment_request *p)
 		rc = -1;
 		goto out;
 	}
-	if (json_get_text(card, "expiry", p->expiry, sizeof(p->expiry)) != 0 ||
-	    card_expiry_parse(p->expiry, &p->expiry_month, &p->expiry_year) != 0) {
+	if (json_get_text(card, "expiry", c->expiry, sizeof(c->expiry)) != 0 ||
+	    card_expiry_parse(c->expiry, &c->expiry_month, &c->expiry_year) != 0) {
 		json_bad_field(r, "card.expiry", "card.expiry must be MMYY.");
 		rc = -1;
 		goto out;
 	}
-	/* The CVV is checked for form, then forgotten: never stored, never logged. */
-	if (json_get_text(card, "cvv", cvv, sizeof(cvv)) != 0 ||
-	    strspn(cvv, "0123456789") != strlen(cvv) ||
-	    strlen(cvv) != (p->method == METHOD_AMEX ? 4u : 3u)) {
+	g = take_cvv(card, c->method);
+	if (g < 0 || (g == 1 && cvv_required)) {
 		json_bad_field(r, "card.cvv",
 		               "card.cvv must be 3 digits (4 for American Express).");
 		rc = -1;
@@ -294,18 +294,59 @@ parse_card(struct req *r, json_t *card, struct payment_request *p)
 	}
 out:
 	crypto_wipe(number, sizeof(number));
-	crypto_wipe(cvv, sizeof(cvv));
 	if (rc != 0)
-		crypto_wipe(p->digits, sizeof(p->digits));
+		crypto_wipe(c->digits, sizeof(c->digits));
 	return rc;
+}
+
+/* "card" or "alias" (with an optional "cvv" beside it): the card of a payment, plan or
+ * subscription (SPEC §16.1). 0, or -1 when answered. */
+int
+api_parse_card_or_alias(struct req *r, json_t *o, bool cvv_required, struct card_source *c)
+{
+	json_t *card = json_object_get(o, "card");
+	int g = json_get_text(o, "alias", c->alias, sizeof(c->alias));
+
+	if (g < 0 || (g == 0 && (card != NULL || strlen(c->alias) > ALIAS_LEN))) {
+		json_bad_field(r, "alias",
+		               g < 0 || card == NULL ? "alias must be a card alias (al_…)."
+		                                     : "Give card or alias, not both.");
+		return -1;
+	}
+	if (g == 0) {
+		if (take_cvv(o, METHOD_NONE) < 0 && take_cvv(o, METHOD_AMEX) < 0) {
+			json_bad_field(r, "cvv", "cvv must be 3 or 4 digits.");
+			return -1;
+		}
+		return 0;
+	}
+	if (json_object_get(o, "cvv") != NULL) {
+		json_bad_field(r, "cvv", "cvv goes inside card, or beside an alias.");
+		return -1;
+	}
+	if (card == NULL) {
+		json_bad_field(r, "card", "card or alias is required.");
+		return -1;
+	}
+	return api_parse_card(r, card, cvv_required, c);
 }
 
 int
 api_payment_create(struct req *r)
 {
-	static const char *const allowed[] = {
-	        "amount",  "currency",      "order_ref",        "card", "email",
-	        "capture", "deferral_days", "customer_country", NULL};
+	static const char *const allowed[] = {"amount",
+	                                      "currency",
+	                                      "order_ref",
+	                                      "card",
+	                                      "alias",
+	                                      "cvv",
+	                                      "email",
+	                                      "capture",
+	                                      "save_alias",
+	                                      "deferral_days",
+	                                      "customer_country",
+	                                      NULL};
+	struct card_source card = {0};
 	struct pay_job *j;
 	struct payment_request *p;
 	json_t *o, *v;
@@ -339,7 +380,7 @@ api_payment_create(struct req *r)
 		goto fail;
 	}
 	g = json_get_text(o, "email", p->email, sizeof(p->email));
-	if (g < 0 || (g == 0 && !email_valid(p->email))) {
+	if (g < 0 || (g == 0 && !api_email_valid(p->email))) {
 		json_bad_field(r, "email", "email must be an e-mail address.");
 		goto fail;
 	}
@@ -366,13 +407,25 @@ api_payment_create(struct req *r)
 		}
 		p->deferral_days = (int)json_integer_value(v);
 	}
-	if ((v = json_object_get(o, "card")) == NULL) {
-		json_bad_field(r, "card", "card is required.");
-		goto fail;
+	if ((v = json_object_get(o, "save_alias")) != NULL) {
+		if (!json_is_boolean(v) ||
+		    (json_is_true(v) && json_object_get(o, "card") == NULL)) {
+			json_bad_field(r, "save_alias",
+			               "save_alias must be true or false, true only with a card.");
+			goto fail;
+		}
+		j->save_alias = json_is_true(v);
 	}
-	if (parse_card(r, v, p) != 0)
+	if (api_parse_card_or_alias(r, o, true, &card) != 0)
 		goto fail;
-	if (take_idempotency(r, j) != 0)
+	memcpy(j->alias, card.alias, sizeof(card.alias));
+	memcpy(p->digits, card.digits, sizeof(p->digits));
+	memcpy(p->expiry, card.expiry, sizeof(p->expiry));
+	p->expiry_month = card.expiry_month;
+	p->expiry_year = card.expiry_year;
+	p->method = card.method;
+	crypto_wipe(&card, sizeof(card));
+	if (api_idem_take(r, &j->idem) != 0)
 		goto fail;
 	json_decref(o);
 	return pay_submit(r, j);
@@ -409,7 +462,7 @@ operate(struct req *r, enum txn_op op)
 		               "amount must be an integer count of minor units, 1 to 99999999999.");
 		goto fail;
 	}
-	if (take_idempotency(r, j) != 0)
+	if (api_idem_take(r, &j->idem) != 0)
 		goto fail;
 	json_decref(o);
 	return pay_submit(r, j);

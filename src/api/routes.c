@@ -29,6 +29,19 @@ const struct route routes[] = {
          0, "cancel a payment not yet sent"},
         {"POST", "/api/v1/payments/{id}/refund", api_payment_refund, AUTH_HMAC, LIMIT_BODY_API, 0,
          0, "refund a sent payment"},
+        /* Card aliases, installment plans, subscriptions (SPEC §9, §16.1). */
+        {"POST", "/api/v1/aliases", api_alias_create, AUTH_HMAC, LIMIT_BODY_API, 0, 0,
+         "make an alias of a card"},
+        {"DELETE", "/api/v1/aliases/{key}", api_alias_delete, AUTH_HMAC, 0, 0, 0,
+         "delete a card alias"},
+        {"POST", "/api/v1/installment-plans", api_plan_create, AUTH_HMAC, LIMIT_BODY_API, 0, 0,
+         "create an installment plan (its first installment decided at once)"},
+        {"GET", "/api/v1/installment-plans/{id}", api_plan_get, AUTH_HMAC, 0, 0, 0,
+         "get an installment plan and its installments"},
+        {"POST", "/api/v1/subscriptions", api_subscription_create, AUTH_HMAC, LIMIT_BODY_API, 0, 0,
+         "create a subscription (its initial amount charged at once)"},
+        {"GET", "/api/v1/subscriptions/{id}", api_subscription_get, AUTH_HMAC, 0, 0, 0,
+         "get a subscription and its debits"},
 
         /* The back office: sign-in (SPEC §3, §16). */
         {"POST", "/bo/api/session", api_session_create, AUTH_NONE, LIMIT_BODY_BO, 0, 0, "sign in"},

@@ -36,14 +36,15 @@
 #define LIMIT_THROTTLE_SLOTS         16384 /* keys the table keeps (addresses and logins) */
 
 /* Times. */
-#define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600)             /* SPEC §4: at least 24 h */
-#define LIMIT_API_ERROR_KEEP_S   (3 * 24 * 3600)         /* SPEC §14: the last 3 days */
-#define LIMIT_RETENTION_EVERY_S  60                      /* retention job: default interval */
-#define LIMIT_RETENTION_MAX_S    86400                   /* --retention-every at most a day */
-#define LIMIT_RETENTION_BATCH    1000                    /* rows it deletes in one transaction */
-#define LIMIT_RETENTION_CARDS    200                     /* cards it erases in one transaction */
-#define LIMIT_SHUTDOWN_GRACE_S   10                      /* in-flight requests at SIGTERM */
-#define LIMIT_SHUTDOWN_SILENT_MS 1000                    /* a new silent connection at SIGTERM */
+#define LIMIT_IDEMPOTENCY_KEEP_S (24 * 3600)     /* SPEC §4: at least 24 h */
+#define LIMIT_API_ERROR_KEEP_S   (3 * 24 * 3600) /* SPEC §14: the last 3 days */
+#define LIMIT_RETENTION_EVERY_S  60              /* retention job: default interval */
+#define LIMIT_RECURRING_EVERY_S  600   /* the recurring payments' round: default interval */
+#define LIMIT_RETENTION_MAX_S    86400 /* --retention-every at most a day */
+#define LIMIT_RETENTION_BATCH    1000  /* rows it deletes in one transaction */
+#define LIMIT_RETENTION_CARDS    200   /* cards it erases in one transaction */
+#define LIMIT_SHUTDOWN_GRACE_S   10    /* in-flight requests at SIGTERM */
+#define LIMIT_SHUTDOWN_SILENT_MS 1000  /* a new silent connection at SIGTERM */
 #define LIMIT_SESSION_MAX_US     (12LL * 3600 * 1000000) /* a session's life, whatever happens */
 #define LIMIT_IDLE_DEFAULT_S     900                     /* idle timeout: 15 min (PCI DSS 8.2.8) */
 #define LIMIT_IDLE_MAX_S         7200 /* the hosted-access manual's 2 h at most */

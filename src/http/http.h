@@ -71,16 +71,20 @@ extern const size_t routes_n;
  * view says a user may do comes from the same table as what they may call. */
 bool routes_allow(const char *method, const char *pattern, enum profile p);
 
+/* The longest {key} of a route's path (a card alias, SPEC §16.1). */
+#define HTTP_PATH_KEY_MAX 64
+
 /* One request being handled; lives in the request's memory pool. */
 struct req {
 	h2o_req_t *h2o;
 	struct loop *loop;
 	struct app *app;
 	const struct route *route;
-	int64_t path_id;               /* the {id} of the pattern, 0 when none */
-	const struct shop_auth *shop;  /* AUTH_HMAC: the authenticated shop */
-	const unsigned char *shop_key; /* its HMAC key (64 bytes), lent by the cache */
-	struct session session;        /* AUTH_SESSION: the signed-in user */
+	int64_t path_id;                      /* the {id} of the pattern, 0 when none */
+	char path_key[HTTP_PATH_KEY_MAX + 1]; /* the {key} of the pattern, "" when none */
+	const struct shop_auth *shop;         /* AUTH_HMAC: the authenticated shop */
+	const unsigned char *shop_key;        /* its HMAC key (64 bytes), lent by the cache */
+	struct session session;               /* AUTH_SESSION: the signed-in user */
 	void *handler_ctx; /* a handler\'s state for the request\'s life (pool memory) */
 	char id[17];       /* request id, logged and returned */
 };

@@ -49,6 +49,13 @@ static const struct {
         {"idempotency_conflict", "This Idempotency-Key was used with another request."},
         {"bad_idempotency_key", "The Idempotency-Key must be 1 to 255 printable ASCII characters."},
         {"no_contract", "The shop has no active contract for this card's payment method."},
+        {"unknown_alias", "No such card alias: unknown, deleted, or of another account."},
+        {"alias_expired", "The card of this alias has expired."},
+        {"alias_in_use",
+         "A plan or subscription in progress pays with this alias; terminate it first."},
+        {"card_expired", "The card has expired."},
+        {"card_expires_too_soon", "The card expires before the first debit."},
+        {"not_in_progress", "It has ended already (finished, failed or terminated)."},
         {"bad_credentials", "Wrong login or password."},
         {"not_signed_in", "Sign in first."},
         {"session_expired", "The session ended (idle too long, or 12 hours old). Sign in again."},
@@ -93,6 +100,8 @@ reason_of(int status)
 		return "OK";
 	case 201:
 		return "Created";
+	case 204:
+		return "No Content";
 	case 400:
 		return "Bad Request";
 	case 401:

@@ -8,6 +8,7 @@
  * cuts the link, so nothing is written to freed memory).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -250,14 +251,31 @@ on_stop(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
 
 /* --- routing and authentication --------------------------------------------------------- */
 
-/* Matches path against a pattern; {id} takes a decimal id of 1 to 18 digits. */
+/* Matches path against a pattern; {id} takes a decimal id of 1 to 18 digits, {key} a name of
+ * 1 to HTTP_PATH_KEY_MAX letters, digits, '_' and '-' (a card alias). */
 static bool
-route_match(const char *pattern, const char *path, size_t len, int64_t *id)
+route_match(const char *pattern, const char *path, size_t len, int64_t *id, char *key)
 {
 	size_t i = 0;
 
 	*id = 0;
+	key[0] = '\0';
 	while (*pattern != '\0') {
+		if (strncmp(pattern, "{key}", 5) == 0) {
+			size_t n = 0;
+
+			while (i + n < len && n <= HTTP_PATH_KEY_MAX &&
+			       (isalnum((unsigned char)path[i + n]) || path[i + n] == '_' ||
+			        path[i + n] == '-'))
+				n++;
+			if (n == 0 || n > HTTP_PATH_KEY_MAX)
+				return false;
+			memcpy(key, path + i, n);
+			key[n] = '\0';
+			i += n;
+			pattern += 5;
+			continue;
+		}
 		if (strncmp(pattern, "{id}", 4) == 0) {
 			int64_t v = 0;
 			size_t digits = 0;
@@ -495,7 +513,7 @@ authenticate_hmac(struct req *r)
 		r->shop = NULL;
 		return api_refuse(r, ST_AUTH, "unknown_shop");
 	}
-	if (r->path_id == 0) {
+	if (r->path_id == 0 && r->path_key[0] == '\0') {
 		rc = crypto_hmac_verify_hex(sig->base, sig->len, key, body.base, body.len);
 	} else {
 		h2o_iovec_t msg = http_method_path_body(r);
@@ -566,7 +584,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 	for (size_t i = 0; i < routes_n; i++) {
 		if (!route_match(routes[i].pattern, req->path_normalized.base,
-		                 req->path_normalized.len, &id))
+		                 req->path_normalized.len, &id, r->path_key))
 			continue;
 		path_known = true;
 		if (method_is(&req->method, routes[i].method)) {

@@ -2,16 +2,19 @@
  * scheduler.c - the daily télécollecte of guichetd serve (scheduler.h).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "acquirer/acquirer.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "jobs/scheduler.h"
 #include "service/outbox.h"
+#include "service/recurring.h"
 #include "service/settlement.h"
 
 #define CHECK_EVERY_S 20
@@ -20,12 +23,43 @@ struct scheduler {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	bool stop;
+	atomic_bool stop; /* also read by a recurring round, between two of its transactions */
 	struct store *st;
 	char bank_dir[4096];
-	int minute;
+	int minute;       /* of the télécollecte; -1: none */
 	int64_t last_day; /* the last day settled by this process */
+	const struct crypto_keys *keys;
+	int64_t recurring_every_us; /* 0: no recurring round */
+	int64_t recurring_next;     /* when the next round is due */
 };
+
+/* The recurring payments' round of today, when its time has come. Returns how long to wait
+ * before the next, in µs (at most the wait given). */
+static int64_t
+maybe_recur(struct scheduler *s, int64_t wait)
+{
+	struct recurring_round_result res;
+	int64_t now = clock_now_us();
+	int64_t day = cal_business_day(now);
+	int rc;
+
+	if (s->recurring_every_us == 0)
+		return wait;
+	if (now < s->recurring_next)
+		return s->recurring_next - now < wait ? s->recurring_next - now : wait;
+	rc = recurring_round(s->st, s->keys, &acquirer_simulator, day, 0, &s->stop, &res);
+	if (rc == ST_OK)
+		log_info("event=recurring_round day=%lld debits=%lld accepted=%lld refused=%lld "
+		         "finished=%lld failed=%lld",
+		         (long long)day, (long long)res.debits, (long long)res.accepted,
+		         (long long)res.refused, (long long)res.finished, (long long)res.failed);
+	else
+		log_error("event=recurring_round_failed day=%lld rc=%d hint=\"tried again at the "
+		          "next round\"",
+		          (long long)day, rc);
+	s->recurring_next = clock_now_us() + s->recurring_every_us;
+	return s->recurring_every_us < wait ? s->recurring_every_us : wait;
+}
 
 /* Runs the day's télécollecte when its Paris time has come and this process has not run it
  * yet. Returns how long to wait before the next look, in µs: until the next run is due, at
@@ -38,9 +72,11 @@ maybe_run(struct scheduler *s)
 	/* The Paris wall time on that day: 22:00 is 20:00 UTC on the spring day, 21:00 on the
 	 * autumn one (calendar.h), not 22:00 after the day's start. */
 	int64_t due = cal_business_time(day, s->minute * 60);
-	int64_t wait = CHECK_EVERY_S * CAL_US_PER_S;
+	int64_t wait = maybe_recur(s, CHECK_EVERY_S * CAL_US_PER_S);
 	int rc;
 
+	if (s->minute < 0)
+		return wait;
 	if (day == s->last_day)
 		due = cal_business_time(day + 1, s->minute * 60);
 	if (now < due)
@@ -82,7 +118,7 @@ scheduler_main(void *arg)
 
 int
 scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
-                const struct crypto_keys *keys, struct scheduler **out)
+                int recurring_every_s, const struct crypto_keys *keys, struct scheduler **out)
 {
 	struct scheduler *s = calloc(1, sizeof(*s));
 	int rc;
@@ -98,6 +134,8 @@ scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
 	outbox_sealer_set(s->st, keys); /* the daily report mails */
 	snprintf(s->bank_dir, sizeof(s->bank_dir), "%s/bank", spool_dir);
 	s->minute = minute_of_day;
+	s->keys = keys;
+	s->recurring_every_us = (int64_t)recurring_every_s * CAL_US_PER_S;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_create(&s->thread, NULL, scheduler_main, s);

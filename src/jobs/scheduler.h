@@ -1,6 +1,7 @@
 /*
- * scheduler.h - the daily jobs of guichetd serve: today the télécollecte (SPEC §7) at a
- * configured Paris time. A day whose time has passed without a run (the server was down) is
+ * scheduler.h - the timed jobs of guichetd serve: the télécollecte (SPEC §7) at a configured
+ * Paris time, and the recurring payments' round (SPEC §9: every installment and subscription
+ * debit due today, service/recurring.h) at start and then at an interval. A day whose time has passed without a run (the server was down) is
  * run when the server starts: the settlement is idempotent, so a run too many does nothing.
  *
  * It writes with its own connection, beside the writer thread, as `guichetd batch run` does:
@@ -15,11 +16,13 @@
 struct scheduler;
 struct crypto_keys;
 
-/* Starts the job: the settlement of each day at minute_of_day (Paris, 0..1439), bank files
- * under spool_dir/bank, its report mails sealed with keys (lent; they outlive the job).
- * Returns ST_OK or ST_STORE. */
+/* Starts the jobs: the settlement of each day at minute_of_day (Paris, 0..1439; -1: none),
+ * bank files under spool_dir/bank, its report mails sealed with keys (lent; they outlive the
+ * job); a recurring round every recurring_every_s seconds (0: none). Returns ST_OK or
+ * ST_STORE. */
 int scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
-                    const struct crypto_keys *keys, struct scheduler **out) WUR;
+                    int recurring_every_s, const struct crypto_keys *keys,
+                    struct scheduler **out) WUR;
 
 /* Stops it (a run in progress finishes first) and frees it. NULL does nothing. */
 void scheduler_stop(struct scheduler *s);

@@ -440,7 +440,7 @@ due_push(void *arg, int64_t brand_id, int64_t id)
 
 int
 recurring_round(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
-                int64_t day, int batch, struct recurring_round_result *res)
+                int64_t day, int batch, const atomic_bool *stop, struct recurring_round_result *res)
 {
 	struct due due;
 	int64_t after = 0;
@@ -467,7 +467,7 @@ recurring_round(struct store *st, const struct crypto_keys *keys, const struct a
 			st->ops->rollback(st);
 			return rc;
 		}
-		if (due.n == 0)
+		if (due.n == 0 || (stop != NULL && atomic_load(stop)))
 			return ST_OK;
 		after = due.id[due.n - 1];
 	}

@@ -11,6 +11,7 @@
 #ifndef GUICHET_SERVICE_RECURRING_H
 #define GUICHET_SERVICE_RECURRING_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -85,11 +86,12 @@ int recurring_step(struct store *st, const struct crypto_keys *keys, const struc
                    int64_t brand_id, int64_t id, int64_t day, int64_t now_us, bool *made,
                    struct recurring_round_result *res) WUR;
 
-/* A scheduler round: every debit due by day, in transactions of up to batch recurring
- * each (BEGIN IMMEDIATE, so rounds on other connections serialize with it). ST_OK, or the
- * first storage failure (what was committed stays; a new round goes on from there). */
+/* A scheduler round: every debit due by day, in write transactions of up to batch recurring
+ * each (0: the largest, 256), so that rounds on other connections and the server's writer
+ * serialize with it. Stops between two transactions once *stop is set (NULL: never). ST_OK,
+ * or the first storage failure (what was committed stays; a new round goes on from there). */
 int recurring_round(struct store *st, const struct crypto_keys *keys,
-                    const struct acquirer_ops *acq, int64_t day, int batch,
+                    const struct acquirer_ops *acq, int64_t day, int batch, const atomic_bool *stop,
                     struct recurring_round_result *res) WUR;
 
 /* Terminates a plan or subscription of kind (of the node's shops; node 0: any) with reason

@@ -67,6 +67,11 @@ def sign(key_hex, message):
     return hmac.new(bytes.fromhex(key_hex), message, hashlib.sha512).hexdigest()
 
 
+# The merchant API's routes that are not about one resource: they sign the body alone.
+COLLECTIONS = ('/api/v1/payments', '/api/v1/aliases', '/api/v1/installment-plans',
+               '/api/v1/subscriptions')
+
+
 class Server:
     def __init__(self, tmp, transactions=200, env=None, now=TEST_NOW):
         """now: the instant (RFC 3339) the server's clock starts at, 'real' for the
@@ -196,8 +201,8 @@ class Server:
             raw=None, sign_path=None):
         s = self.shop(shop) if isinstance(shop, int) else shop
         data = raw if raw is not None else (b'' if body is None else json.dumps(body).encode())
-        if sign_path is None:
-            sign_path = path != '/api/v1/payments'
+        if sign_path is None:  # a route about one resource signs its method and path too
+            sign_path = path not in COLLECTIONS
         message = (f'{method} {path}\n'.encode() + data) if sign_path else data
         h = {'X-Guichet-Site': s['site'], 'X-Guichet-Rang': s['rang'],
              'Content-Type': 'application/json'}

@@ -12,7 +12,10 @@
 static int
 run(struct store *st, sqlite3_stmt *s, const char *what)
 {
-	return lite_status(st, lite_step_logged(s), what);
+	int rc = lite_status(st, lite_step_logged(s), what);
+
+	sqlite3_reset(s);
+	return rc;
 }
 
 /* Runs s, which returns no row, and finalizes it. */
@@ -56,17 +59,34 @@ alias_read(sqlite3_stmt *s, struct card_alias *a)
 	a->deleted_at = sqlite3_column_int64(s, 11);
 }
 
-/* Steps s for one alias. */
+/* Steps the cached s for one row read by read into out, then resets it: a statement left
+ * stepping would hold its read transaction open, and the connection would go on seeing the
+ * database as it was then. */
+static int
+one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, void *), void *out,
+        const char *what)
+{
+	int src = lite_step_logged(s), rc;
+
+	if (src == SQLITE_ROW)
+		read(s, out);
+	rc = src == SQLITE_ROW    ? ST_OK
+	     : src == SQLITE_DONE ? ST_NOTFOUND
+	                          : lite_status(st, src, what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static void
+alias_row(sqlite3_stmt *s, void *out)
+{
+	alias_read(s, out);
+}
+
 static int
 alias_one(struct store *st, sqlite3_stmt *s, struct card_alias *out, const char *what)
 {
-	int src = lite_step_logged(s);
-
-	if (src == SQLITE_ROW) {
-		alias_read(s, out);
-		return ST_OK;
-	}
-	return src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, what);
+	return one_row(st, s, alias_row, out, what);
 }
 
 int
@@ -209,6 +229,12 @@ lite_recurring_read(sqlite3_stmt *s, struct recurring *r)
 	lite_text_copy(r->shop_name, sizeof(r->shop_name), s, c++);
 }
 
+static void
+recurring_row(sqlite3_stmt *s, void *out)
+{
+	lite_recurring_read(s, out);
+}
+
 int
 lite_recurring_insert(struct store *st, struct recurring *r)
 {
@@ -269,7 +295,7 @@ lite_recurring_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t 
 	        "= ?1 AND id = ?4 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
 	        "sub.id WHERE n.brand_id = ?1) SELECT id FROM sub))";
 	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, "recurring_get"), src;
+	int rc = lite_cached(st, sql, &s, "recurring_get");
 
 	if (rc != ST_OK)
 		return rc;
@@ -277,12 +303,7 @@ lite_recurring_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t 
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int64(s, 3, shop_id);
 	sqlite3_bind_int64(s, 4, node_id);
-	src = lite_step_logged(s);
-	if (src == SQLITE_ROW) {
-		lite_recurring_read(s, out);
-		return ST_OK;
-	}
-	return src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "recurring_get");
+	return one_row(st, s, recurring_row, out, "recurring_get");
 }
 
 int
