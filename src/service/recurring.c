@@ -139,6 +139,25 @@ end_now(struct recurring *r, enum recurring_status status, const char *reason,
 	copy(r->ended_by_login, sizeof(r->ended_by_login), who && who->login ? who->login : "");
 }
 
+/* Once r has ended, the card of its implicit alias serves nothing more: its sealed number
+ * and fingerprint are erased (PCI DSS 3.2.1: kept no longer than needed). An alias the
+ * merchant made stays theirs to delete. */
+static int
+forget_card(struct store *st, const struct recurring *r, int64_t now_us)
+{
+	struct card_alias a;
+	int rc;
+
+	if (r->status != RS_FINISHED && r->status != RS_FAILED && r->status != RS_TERMINATED)
+		return ST_OK;
+	rc = st->ops->alias_get_id(st, r->brand_id, r->alias_id, &a);
+	if (rc == ST_NOTFOUND || (rc == ST_OK && (!a.implicit || a.deleted_at != 0)))
+		return ST_OK;
+	if (rc == ST_OK)
+		rc = st->ops->alias_delete(st, r->brand_id, a.alias, now_us);
+	return rc;
+}
+
 static void
 count(struct recurring_round_result *res, const struct txn *t, const struct recurring *r)
 {
@@ -199,6 +218,8 @@ step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops
 		rc = st->ops->recurring_update(st, &r, expect);
 		if (rc == ST_OK)
 			rc = st->ops->recurring_debits_cancel(st, brand_id, id, d.number);
+		if (rc == ST_OK)
+			rc = forget_card(st, &r, now_us);
 		count(res, NULL, &r);
 		return rc;
 	}
@@ -220,6 +241,8 @@ step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops
 		rc = st->ops->recurring_update(st, &r, expect);
 	if (rc == ST_OK && r.status == RS_FAILED)
 		rc = st->ops->recurring_debits_cancel(st, brand_id, id, d.number + 1);
+	if (rc == ST_OK)
+		rc = forget_card(st, &r, now_us);
 	if (rc == ST_OK) {
 		*made = r.status == RS_IN_PROGRESS || r.status == RS_WILL_FAIL;
 		count(res, &t, &r);
@@ -408,6 +431,8 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 
 			end_now(&r, RS_FAILED, refusal_code(t.refusal), NULL, now_us);
 			rc = st->ops->recurring_update(st, &r, expect);
+			if (rc == ST_OK)
+				rc = forget_card(st, &r, now_us);
 		}
 	}
 	/* What is due today is made at once: a plan's first installment, a debit starting
@@ -501,6 +526,8 @@ recurring_terminate(struct store *st, int64_t brand_id, int64_t node_id, enum re
 		*why = "not_in_progress";
 	if (rc == ST_OK)
 		rc = st->ops->recurring_debits_cancel(st, brand_id, id, r.done + 1);
+	if (rc == ST_OK)
+		rc = forget_card(st, &r, now_us);
 	if (rc == ST_OK)
 		rc = st->ops->recurring_get(st, brand_id, 0, 0, id, out);
 	return rc;

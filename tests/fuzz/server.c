@@ -510,15 +510,28 @@ fuzz_server_start(void)
 /* --- one input --------------------------------------------------------------------------------- */
 
 /* Whether path (len bytes, no query) matches pattern, {id} taking a positive id of 1 to 18
- * digits, into *id. */
+ * digits, into *id, {key} a name of 1 to HTTP_PATH_KEY_MAX letters, digits, '_' and '-'
+ * (*keyed). */
 static bool
-pattern_match(const char *pattern, const char *path, size_t len, int64_t *id)
+pattern_match(const char *pattern, const char *path, size_t len, int64_t *id, bool *keyed)
 {
 	size_t i = 0;
 
 	*id = 0;
+	*keyed = false;
 	for (; *pattern != '\0'; pattern++) {
-		if (strncmp(pattern, "{id}", 4) == 0) {
+		if (strncmp(pattern, "{key}", 5) == 0) {
+			size_t start = i;
+
+			while (i < len && i - start <= HTTP_PATH_KEY_MAX &&
+			       (isalnum((unsigned char)path[i]) || path[i] == '_' ||
+			        path[i] == '-'))
+				i++;
+			if (i == start || i - start > HTTP_PATH_KEY_MAX)
+				return false;
+			*keyed = true;
+			pattern += 4;
+		} else if (strncmp(pattern, "{id}", 4) == 0) {
 			size_t start = i;
 
 			while (i < len && i - start < 18 && isdigit((unsigned char)path[i]))
@@ -535,11 +548,11 @@ pattern_match(const char *pattern, const char *path, size_t len, int64_t *id)
 
 /* The route of method and path in the server's own table, or NULL. */
 static const struct route *
-route_of(const char *method, const char *path, size_t len, int64_t *id)
+route_of(const char *method, const char *path, size_t len, int64_t *id, bool *keyed)
 {
 	for (size_t i = 0; i < routes_n; i++)
 		if (strcmp(routes[i].method, method) == 0 &&
-		    pattern_match(routes[i].pattern, path, len, id))
+		    pattern_match(routes[i].pattern, path, len, id, keyed))
 			return &routes[i];
 	return NULL;
 }
@@ -659,7 +672,7 @@ fuzz_server_request(const uint8_t *data, size_t size, const char *prefix, enum f
 	struct answer a;
 	int64_t id = 0;
 	size_t mlen, plen;
-	bool signed_ = false;
+	bool signed_ = false, keyed = false;
 	int rc = -1;
 
 	eol = memchr(in, '\n', size);
@@ -693,7 +706,7 @@ fuzz_server_request(const uint8_t *data, size_t size, const char *prefix, enum f
 	}
 	q = strchr(path.data, '?');
 	plen = q != NULL ? (size_t)(q - path.data) : path.len;
-	route = route_of(method, path.data, plen, &id);
+	route = route_of(method, path.data, plen, &id, &keyed);
 	/* The harness's own users stay signed in: no sign-out, no route about one of them. */
 	if (route != NULL && strcmp(method, "DELETE") == 0 &&
 	    strcmp(route->pattern, "/bo/api/session") == 0)
@@ -717,11 +730,11 @@ fuzz_server_request(const uint8_t *data, size_t size, const char *prefix, enum f
 		buf_adds(&head, "\r\n");
 	}
 	if (route != NULL && route->auth == AUTH_HMAC) {
-		/* SPEC §4: the body; "METHOD PATH\n" first on a route about one payment. */
+		/* SPEC §4: the body; "METHOD PATH\n" first on a route about one resource. */
 		struct buf msg;
 
 		buf_init(&msg, REQUEST_MAX);
-		if (id != 0) {
+		if (id != 0 || keyed) {
 			buf_adds(&msg, method);
 			buf_add(&msg, " ", 1);
 			buf_add(&msg, path.data, plen);

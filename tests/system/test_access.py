@@ -114,7 +114,10 @@ MATRIX = {
 OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate'}
 MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
-            'POST /api/v1/payments/{id}/refund'}
+            'POST /api/v1/payments/{id}/refund', 'POST /api/v1/aliases',
+            'DELETE /api/v1/aliases/{key}', 'POST /api/v1/installment-plans',
+            'GET /api/v1/installment-plans/{id}', 'POST /api/v1/subscriptions',
+            'GET /api/v1/subscriptions/{id}'}
 
 # Which kind of id each {id} route takes (tenant isolation).
 ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',

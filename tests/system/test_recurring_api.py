@@ -1,6 +1,6 @@
 """The merchant API's card aliases, installment plans and subscriptions (SPEC §9, §16.1):
 every route, each refusal, idempotency, and nothing recorded on bad input. The server's
-clock is pinned (conftest TEST_NOW: a Friday, 2026-11-20 in Paris)."""
+clock is pinned to NOW, 2026-11-20 in Paris, whatever GUICHET_TEST_NOW."""
 import json
 import uuid
 
@@ -12,6 +12,10 @@ VISA = '4111111111111111'
 MC = '5555555555554444'
 REFUSED = '4000000000000002'
 
+# The dates and card expiries below are about this day, whatever GUICHET_TEST_NOW: a
+# Friday in Paris, the subscriptions' months ahead crossing a year's end and a February.
+NOW = '2026-11-20T14:30:00+01:00'
+
 
 def card(number=VISA, expiry='1230', cvv=None):
     c = {'number': number, 'expiry': expiry}
@@ -22,7 +26,7 @@ def card(number=VISA, expiry='1230', cvv=None):
 
 @pytest.fixture(scope='module')
 def srv(tmp_path_factory):
-    s = Server(str(tmp_path_factory.mktemp('recurring')))
+    s = Server(str(tmp_path_factory.mktemp('recurring')), now=NOW)
     s.other = s.add_brand('OTHERBRAND', transactions=0, seed=3)
     s.start()
     yield s

@@ -433,7 +433,7 @@ def test_routes_without_parameters_take_an_empty_body_or_an_empty_object(tmp_pat
 
         def call(route, raw):
             path = route['pattern'].replace('{id}', str(uid if '/users/' in route['pattern']
-                                                        else tid))
+                                                        else tid)).replace('{key}', 'al_x')
             if route['auth'] == 'hmac':
                 return srv.api(route['method'], path, raw=raw)
             return s.request(route['method'], srv.base + path, data=raw, timeout=30,

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -174,13 +176,165 @@ test_card_fails_on(void **state)
 	assert_false(recurring_card_fails_on(2, 2027, D(2027, 2, 28)));
 }
 
+static void
+test_subscription_debit_day(void **state)
+{
+	const struct {
+		int64_t start;
+		int every, dom;
+		int64_t n, want;
+	} rows[] = {
+	        /* The first debit on the day of the month on or after the start ... */
+	        {D(2026, 11, 25), 1, 31, 1, D(2026, 11, 30)},
+	        {D(2026, 11, 25), 1, 31, 2, D(2026, 12, 31)},
+	        {D(2026, 11, 25), 1, 31, 4, D(2027, 2, 28)},
+	        {D(2026, 11, 20), 1, 20, 1, D(2026, 11, 20)}, /* the start itself */
+	        {D(2026, 11, 21), 1, 20, 1, D(2026, 12, 20)}, /* a day late: next month */
+	        /* ... clamped: from January 31st on the 30th, February's last day first. */
+	        {D(2027, 1, 31), 1, 30, 1, D(2027, 2, 28)},
+	        {D(2027, 1, 31), 1, 30, 2, D(2027, 3, 30)},
+	        {D(2028, 1, 31), 1, 30, 1, D(2028, 2, 29)},
+	        /* Every 3 months from the anchor, across a year's end. */
+	        {D(2026, 11, 21), 3, 15, 1, D(2026, 12, 15)},
+	        {D(2026, 11, 21), 3, 15, 2, D(2027, 3, 15)},
+	        {D(2026, 11, 21), 12, 15, 3, D(2028, 12, 15)},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(subscription_debit_day(rows[i].start, rows[i].every, rows[i].dom,
+		                                        rows[i].n),
+		                 rows[i].want);
+}
+
+static void
+test_advance(void **state)
+{
+	struct installment v[3] = {
+	        {400, D(2026, 11, 20)}, {300, D(2026, 12, 20)}, {300, D(2027, 1, 20)}};
+	struct recurring r = {0};
+
+	(void)state;
+	/* A plan: each debit made points to the next, the last to none (finished). */
+	r.kind = RK_PLAN;
+	r.status = RS_IN_PROGRESS;
+	snprintf(r.card_expiry, sizeof(r.card_expiry), "1230");
+	recurring_advance(&r, v, 3);
+	assert_int_equal(r.next_day, v[0].day);
+	assert_int_equal(r.next_amount, 400);
+	r.done = 2;
+	recurring_advance(&r, v, 3);
+	assert_int_equal(r.next_day, v[2].day);
+	assert_int_equal(r.status, RS_IN_PROGRESS);
+	r.done = 3;
+	recurring_advance(&r, v, 3);
+	assert_int_equal(r.next_day, 0);
+	assert_int_equal(r.status, RS_FINISHED);
+	/* Will fail: the card runs out in December, the next debit is in January. */
+	snprintf(r.card_expiry, sizeof(r.card_expiry), "1226");
+	r.status = RS_IN_PROGRESS;
+	r.done = 1;
+	recurring_advance(&r, v, 3);
+	assert_int_equal(r.status, RS_IN_PROGRESS); /* December 20th: still good */
+	r.done = 2;
+	recurring_advance(&r, v, 3);
+	assert_int_equal(r.status, RS_WILL_FAIL);
+	/* An ended one stays as it is. */
+	r.status = RS_TERMINATED;
+	r.next_day = 0;
+	recurring_advance(&r, v, 3);
+	assert_int_equal(r.status, RS_TERMINATED);
+	assert_int_equal(r.next_day, 0);
+
+	/* A subscription of 2 debits, and an unlimited one. */
+	memset(&r, 0, sizeof(r));
+	r.kind = RK_SUBSCRIPTION;
+	r.status = RS_IN_PROGRESS;
+	snprintf(r.card_expiry, sizeof(r.card_expiry), "1230");
+	r.amount = 990;
+	r.count = 2;
+	r.every_months = 1;
+	r.day_of_month = 31;
+	r.start_day = D(2027, 1, 5);
+	recurring_advance(&r, NULL, 0);
+	assert_int_equal(r.next_day, D(2027, 1, 31));
+	assert_int_equal(r.next_amount, 990);
+	r.done = 1;
+	recurring_advance(&r, NULL, 0);
+	assert_int_equal(r.next_day, D(2027, 2, 28));
+	r.done = 2;
+	recurring_advance(&r, NULL, 0);
+	assert_int_equal(r.status, RS_FINISHED);
+	r.status = RS_IN_PROGRESS;
+	r.count = 0;
+	r.done = 1000;
+	recurring_advance(&r, NULL, 0);
+	assert_int_equal(r.status, RS_WILL_FAIL); /* in 2110, the card long gone */
+}
+
+/* "Today" of a plan's rules is the Paris day of the instant, whatever UTC's date, on the
+ * nights of both summer-time changes (the server's clock is UTC). */
+static void
+test_today_on_dst_nights(void **state)
+{
+	const struct {
+		int64_t utc_s;
+		int64_t paris_day;
+	} rows[] = {
+	        {1793746800, D(2026, 11, 4)}, /* 2026-11-03T23:00Z, 00:00 in Paris (CET) */
+	        {1793746799, D(2026, 11, 3)},
+	        {1805151600, D(2027, 3, 16)}, /* 2027-03-15T23:00Z */
+	        {1806102000, D(2027, 3, 27)}, /* 2027-03-26T23:00Z: the night before the change */
+	        {1806188400, D(2027, 3, 28)}, /* 2027-03-27T23:00Z: 00:00 CET, the change's day */
+	        {1806271200, D(2027, 3, 29)}, /* 2027-03-28T22:00Z: 00:00 CEST */
+	        {1806271199, D(2027, 3, 28)},
+	        {1824933600, D(2027, 10, 31)}, /* 2027-10-30T22:00Z: 00:00 CEST, the autumn day */
+	        {1825023600, D(2027, 11, 1)},  /* 2027-10-31T23:00Z: 00:00 CET */
+	        {1825023599, D(2027, 10, 31)},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t today = cal_business_day(rows[i].utc_s * 1000000);
+		struct installment v[2] = {{500, rows[i].paris_day}, {500, rows[i].paris_day + 90}};
+
+		assert_int_equal(today, rows[i].paris_day);
+		assert_int_equal(plan_check(v, 2, today, INT64_MAX), PLAN_OK);
+		v[0].day--;
+		assert_int_equal(plan_check(v, 2, today, INT64_MAX), PLAN_PAST);
+	}
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	for (int k = RK_PLAN; k <= RK_SUBSCRIPTION; k++)
+		assert_int_equal(recurring_kind_parse(recurring_kind_name(k)), k);
+	for (int s = RS_IN_PROGRESS; s <= RS_WILL_FAIL; s++)
+		assert_int_equal(recurring_status_parse(recurring_status_name(s)), s);
+	for (int s = DS_PLANNED; s <= DS_CANCELLED; s++)
+		assert_int_equal(debit_status_parse(debit_status_name(s)), s);
+	assert_string_equal(recurring_status_name(RS_WILL_FAIL), "will_fail");
+	assert_int_equal(recurring_status_parse("done"), -1);
+	assert_int_equal(recurring_kind_parse(""), -1);
+	assert_string_equal(recurring_kind_name(0), "");
+	assert_string_equal(debit_status_name(99), "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_plan_check),       cmocka_unit_test(test_plan_split),
-	        cmocka_unit_test(test_subscription_day), cmocka_unit_test(test_subscription_valid),
+	        cmocka_unit_test(test_plan_check),
+	        cmocka_unit_test(test_plan_split),
+	        cmocka_unit_test(test_subscription_day),
+	        cmocka_unit_test(test_subscription_valid),
 	        cmocka_unit_test(test_card_fails_on),
+	        cmocka_unit_test(test_subscription_debit_day),
+	        cmocka_unit_test(test_advance),
+	        cmocka_unit_test(test_today_on_dst_nights),
+	        cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
