@@ -291,17 +291,18 @@ parse_plan(struct req *r, json_t *o, struct recurring_request *rq)
 	}
 	json_array_foreach(list, i, it)
 	{
-		if (!json_is_object(it) || json_refuse_unknown(r, it, item_allowed) ||
-		    get_int(it, "amount", 1, MONEY_AMOUNT_MAX, &rq->installments[i].amount) != 0 ||
+		if (!json_is_object(it)) {
+			json_bad_field(r, "installments", "Each installment must be an object.");
+			return -1;
+		}
+		if (json_refuse_unknown(r, it, item_allowed))
+			return -1;
+		if (get_int(it, "amount", 1, MONEY_AMOUNT_MAX, &rq->installments[i].amount) != 0 ||
 		    get_day(it, "date", &rq->installments[i].day) != 0) {
-			if (json_is_object(it) && !json_refuse_unknown(r, it, item_allowed))
-				json_bad_field(
-				        r, "installments",
-				        "Each installment needs an amount (an integer count of "
-				        "minor units, 1 to 99999999999) and a date YYYY-MM-DD.");
-			else if (!json_is_object(it))
-				json_bad_field(r, "installments",
-				               "Each installment must be an object.");
+			json_bad_field(
+			        r, "installments",
+			        "Each installment needs an amount (an integer count of minor "
+			        "units, 1 to 99999999999) and a date YYYY-MM-DD.");
 			return -1;
 		}
 		sum += rq->installments[i].amount;

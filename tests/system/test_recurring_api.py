@@ -232,6 +232,12 @@ def test_plan_refusals(srv):
          'installments'),
         (plan_body(srv, card={'number': VISA, 'expiry': '1230', 'cvv': '12'}), 400, 'card.cvv'),
         (plan_body(srv, capture='auto'), 400, 'capture'),
+        # An unknown member inside an installment is answered once (a fuzzer's finding:
+        # tests/fuzz/corpus/api/finding-installment-unknown-member).
+        (plan_body(srv, installments=[{'amount': 1, 'date': srv.paris_day()},
+                                      {'amount': 1, ' date': srv.paris_day(1)}]), 400, ' date'),
+        (plan_body(srv, installments=[{'amount': 1, 'date': srv.paris_day()}, 7]), 400,
+         'installments'),
     ]
     for body, status, field in cases:
         r = srv.api('POST', '/api/v1/installment-plans', body)
