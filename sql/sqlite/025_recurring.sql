@@ -43,6 +43,7 @@ CREATE TABLE recurring (
 	currency	TEXT NOT NULL,
 	order_ref	TEXT NOT NULL,
 	email		TEXT NOT NULL DEFAULT '',
+	customer_country TEXT NOT NULL DEFAULT '',
 	card_masked	TEXT NOT NULL,
 	card_expiry	TEXT NOT NULL,
 	initial_amount	INTEGER NOT NULL DEFAULT 0,

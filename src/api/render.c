@@ -145,6 +145,7 @@ recurring_json(const struct recurring *r, json_t *debits)
 	json_object_set_new(o, "id", json_sprintf("%lld", (long long)r->id));
 	json_object_set_new(o, "shop_name", json_str_or_null(r->shop_name));
 	json_object_set_new(o, "email", json_str_or_null(r->email));
+	json_object_set_new(o, "customer_country", json_str_or_null(r->customer_country));
 	json_object_set_new(o, "card_expiry", json_string(r->card_expiry));
 	json_object_set_new(o, "alias", json_str_or_null(r->alias));
 	if (r->kind == RK_SUBSCRIPTION) {

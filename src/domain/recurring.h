@@ -52,6 +52,7 @@ struct recurring {
 	char currency[4];
 	char order_ref[RECURRING_ORDER_REF_MAX + 1];
 	char email[RECURRING_EMAIL_MAX + 1];
+	char customer_country[3]; /* ISO 3166-1 alpha-2, "" when not given */
 	char card_masked[20];
 	char card_expiry[5];    /* MMYY */
 	int64_t initial_amount; /* a subscription's, charged at creation; 0: none */

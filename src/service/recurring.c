@@ -104,8 +104,8 @@ plan_day_push(void *arg, const struct recurring_debit *d)
  * contract gone): nothing recorded. */
 static int
 debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
-          const struct recurring *r, const struct card_alias *a, int64_t amount,
-          const char *customer_country, int64_t now_us, struct txn *t, const char **why)
+          const struct recurring *r, const struct card_alias *a, int64_t amount, int64_t now_us,
+          struct txn *t, const char **why)
 {
 	struct payment_request rq;
 	int rc;
@@ -117,7 +117,7 @@ debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquire
 	copy(rq.currency, sizeof(rq.currency), r->currency);
 	copy(rq.order_ref, sizeof(rq.order_ref), r->order_ref);
 	copy(rq.email, sizeof(rq.email), r->email);
-	copy(rq.customer_country, sizeof(rq.customer_country), customer_country);
+	copy(rq.customer_country, sizeof(rq.customer_country), r->customer_country);
 	rq.deferral_days = -1;
 	rc = alias_open(keys, a, &rq, why);
 	if (rc == ST_OK)
@@ -210,7 +210,7 @@ step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops
 	d.amount = r.next_amount;
 	rc = st->ops->alias_get_id(st, brand_id, r.alias_id, &a);
 	if (rc == ST_OK)
-		rc = debit_pay(st, keys, acq, &r, &a, r.next_amount, "", now_us, &t, &why);
+		rc = debit_pay(st, keys, acq, &r, &a, r.next_amount, now_us, &t, &why);
 	if (rc == ST_NOTFOUND || rc == ST_REFUSED) {
 		/* The card or the contract is gone: the debit cannot even be asked. */
 		end_now(&r, RS_FAILED, why ? why : "unknown_alias", NULL, now_us);
@@ -303,6 +303,10 @@ rules_check(const struct recurring_request *rq, int64_t today, int64_t *first_da
 			return ST_REFUSED;
 		}
 		*first_day = rq->installments[0].day;
+		if (*first_day > today + RECURRING_START_MAX_DAYS) {
+			*why = "date";
+			return ST_REFUSED;
+		}
 	} else {
 		if (!subscription_valid(rq->every_months, rq->day_of_month, rq->count) ||
 		    rq->amount <= 0 || rq->initial_amount < 0) {
@@ -380,6 +384,7 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 	copy(r.currency, sizeof(r.currency), rq->currency);
 	copy(r.order_ref, sizeof(r.order_ref), rq->order_ref);
 	copy(r.email, sizeof(r.email), rq->email);
+	copy(r.customer_country, sizeof(r.customer_country), rq->customer_country);
 	copy(r.card_masked, sizeof(r.card_masked), a.card_masked);
 	copy(r.card_expiry, sizeof(r.card_expiry), a.card_expiry);
 	if (rq->kind == RK_PLAN) {
@@ -419,8 +424,7 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 	if (rc == ST_OK && r.initial_amount > 0) {
 		struct recurring_debit d = {r.brand_id, r.id, 0, today, r.initial_amount, 0, 0};
 
-		rc = debit_pay(st, keys, acq, &r, &a, r.initial_amount, rq->customer_country,
-		               now_us, &t, why);
+		rc = debit_pay(st, keys, acq, &r, &a, r.initial_amount, now_us, &t, why);
 		if (rc != ST_OK)
 			return rc;
 		d.txn_id = t.id;

@@ -571,6 +571,8 @@ def scenario_plan_create(doc, server):
     p = plan(doc, server, plan_body(server, amount=10000, email='buyer@example.com',
                                     customer_country='BE'))
     assert (p['status'], p['done'], p['remaining'], p['alias']) == ('in_progress', 1, 2, None)
+    t = server.api('GET', '/api/v1/payments/' + p['installments'][0]['payment_id']).json()
+    assert p['customer_country'] == t['customer_country'] == 'BE'
     assert [i['status'] for i in p['installments']] == ['accepted', 'planned', 'planned']
     # Refused at once: failed, the others cancelled.
     p = plan(doc, server, plan_body(server, card=card_kept('4000000000000002')))

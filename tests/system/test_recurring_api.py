@@ -219,6 +219,7 @@ def test_plan_refusals(srv):
         (plan_body(srv, days=(0, 30, 30)), 400, 'installments'),
         (plan_body(srv, days=(0, 91)), 400, 'installments'),
         (plan_body(srv, days=(-1, 30)), 400, 'installments'),
+        (plan_body(srv, days=(367, 370)), 400, 'installments'),
         (plan_body(srv, amounts=(100, 0, 100)), 400, 'installments'),
         (plan_body(srv, amounts=(100, -5, 100)), 400, 'installments'),
         (plan_body(srv, amount=9999), 400, 'amount'),

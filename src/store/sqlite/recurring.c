@@ -227,6 +227,7 @@ lite_recurring_read(sqlite3_stmt *s, struct recurring *r)
 	lite_text_copy(r->rang, sizeof(r->rang), s, c++);
 	lite_text_copy(r->contract_number, sizeof(r->contract_number), s, c++);
 	lite_text_copy(r->shop_name, sizeof(r->shop_name), s, c++);
+	lite_text_copy(r->customer_country, sizeof(r->customer_country), s, c++);
 }
 
 static void
@@ -243,10 +244,9 @@ lite_recurring_insert(struct store *st, struct recurring *r)
 	        "method, currency, order_ref, email, card_masked, card_expiry, initial_amount, "
 	        "amount, count, every_months, day_of_month, start_day, done, next_day, "
 	        "next_amount, manual, archive_ref, created_by, created_by_login, created_at, "
-	        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	        "?15, ?16, ?17, ?18, ?19, nullif(?20, 0), nullif(?21, 0), ?22, ?23, nullif(?24, "
-	        "0), "
-	        "?25, ?26, ?26)";
+	        "updated_at, customer_country) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, nullif(?20, 0), nullif(?21, 0), ?22, "
+	        "?23, nullif(?24, 0), ?25, ?26, ?26, ?27)";
 	sqlite3_stmt *s;
 	int rc = lite_cached(st, sql, &s, "recurring_insert");
 
@@ -278,6 +278,7 @@ lite_recurring_insert(struct store *st, struct recurring *r)
 	sqlite3_bind_int64(s, 24, r->created_by);
 	sqlite3_bind_text(s, 25, r->created_by_login, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 26, r->created_at);
+	sqlite3_bind_text(s, 27, r->customer_country, -1, SQLITE_STATIC);
 	rc = run(st, s, "recurring_insert");
 	if (rc == ST_OK)
 		r->id = sqlite3_last_insert_rowid(lite_db(st));
