@@ -815,6 +815,26 @@ cmd_routes(bool json)
 	return 0;
 }
 
+/* `guichetd batch run …` and `guichetd recurring run …`: the options after "run", the clock
+ * pinned if asked, libsodium for the keys (the report mails' sealing, the cards' opening). */
+static int
+run_command(int argc, char **argv, struct options *o, int (*cmd)(const struct options *))
+{
+	if (argc < 3 || strcmp(argv[2], "run") != 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (parse_options(argc, argv, 3, o) != 0)
+		return EXIT_USAGE;
+	if (o->now_pinned)
+		clock_pin(o->now_us);
+	if (crypto_init() != ST_OK) {
+		fprintf(stderr, "guichetd: libsodium failed to start\n");
+		return 1;
+	}
+	return cmd(o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -838,36 +858,10 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "batch") == 0) {
-		if (argc < 3 || strcmp(argv[2], "run") != 0) {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-		if (parse_options(argc, argv, 3, &o) != 0)
-			return EXIT_USAGE;
-		if (o.now_pinned)
-			clock_pin(o.now_us);
-		if (crypto_init() != ST_OK) { /* the keys that seal its report mails */
-			fprintf(stderr, "guichetd: libsodium failed to start\n");
-			return 1;
-		}
-		return cmd_batch_run(&o);
-	}
-	if (strcmp(argv[1], "recurring") == 0) {
-		if (argc < 3 || strcmp(argv[2], "run") != 0) {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-		if (parse_options(argc, argv, 3, &o) != 0)
-			return EXIT_USAGE;
-		if (o.now_pinned)
-			clock_pin(o.now_us);
-		if (crypto_init() != ST_OK) {
-			fprintf(stderr, "guichetd: libsodium failed to start\n");
-			return 1;
-		}
-		return cmd_recurring_run(&o);
-	}
+	if (strcmp(argv[1], "batch") == 0)
+		return run_command(argc, argv, &o, cmd_batch_run);
+	if (strcmp(argv[1], "recurring") == 0)
+		return run_command(argc, argv, &o, cmd_recurring_run);
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
 	    strcmp(argv[1], "terms") != 0) {
 		fprintf(stderr, "guichetd: unknown command %s\n", argv[1]);

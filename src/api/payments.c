@@ -47,17 +47,6 @@ struct pay_job {
 	char *response;                 /* the rendered answer (heap), or NULL: render result */
 };
 
-static char *
-dump(json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT);
-
-	json_decref(v);
-	if (s == NULL)
-		abort();
-	return s;
-}
-
 /* --- jobs ---------------------------------------------------------------------------------- */
 
 static int
@@ -80,7 +69,7 @@ pay_get_run(struct work_job *w, struct store *st)
 	o = txn_json(&t, clock_now_us());
 	json_object_set_new(o, "history", hist);
 	j->http_status = 200;
-	j->response = dump(o);
+	j->response = json_text_of(o);
 	return ST_OK;
 }
 
@@ -157,7 +146,7 @@ pay_write_run(struct work_job *w, struct store *st)
 	/* The answer is rendered here only when it must be remembered with the payment;
 	 * otherwise the loop renders it, off the writer's critical path. */
 	if (j->idem.has_key) {
-		j->response = dump(pay_json(j, now));
+		j->response = json_text_of(pay_json(j, now));
 		rc = api_idem_put(st, j->brand_id, j->shop_id, &j->idem, j->http_status,
 		                  j->response, now);
 	}

@@ -35,17 +35,6 @@ struct rec_job {
 	char *response; /* the rendered answer (heap) */
 };
 
-static char *
-dump(json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT);
-
-	json_decref(v);
-	if (s == NULL)
-		abort();
-	return s;
-}
-
 /* --- jobs ---------------------------------------------------------------------------------- */
 
 /* The plan or subscription id of the shop, with its debits. */
@@ -59,7 +48,7 @@ render_recurring(struct rec_job *j, struct store *st, const struct recurring *r)
 		json_decref(debits);
 		return rc;
 	}
-	j->response = dump(recurring_json(r, debits));
+	j->response = json_text_of(recurring_json(r, debits));
 	return ST_OK;
 }
 
@@ -93,10 +82,11 @@ alias_create_run(struct rec_job *j, struct store *st, int64_t now)
 	if (rc != ST_OK)
 		return rc;
 	j->http_status = 201;
-	j->response = dump(json_pack("{s:s, s:s, s:s, s:s, s:o}", "alias", a.alias, "card_masked",
-	                             a.card_masked, "expiry", a.card_expiry, "payment_method",
-	                             card_method_name((enum card_method)a.method), "created_at",
-	                             json_instant_or_null(a.created_at)));
+	j->response =
+	        json_text_of(json_pack("{s:s, s:s, s:s, s:s, s:o}", "alias", a.alias, "card_masked",
+	                               a.card_masked, "expiry", a.card_expiry, "payment_method",
+	                               card_method_name((enum card_method)a.method), "created_at",
+	                               json_instant_or_null(a.created_at)));
 	return ST_OK;
 }
 
@@ -356,6 +346,19 @@ parse_subscription(struct req *r, json_t *o, struct recurring_request *rq)
 	return 0;
 }
 
+/* After the body o was parsed into j (answered already when refused): the Idempotency-Key
+ * taken, j handed to the writer; else j dropped. */
+static int
+submit_parsed(struct req *r, struct rec_job *j, json_t *o, bool refused)
+{
+	json_decref(o);
+	if (refused || api_idem_take(r, &j->idem) != 0) {
+		rec_free(&j->base);
+		return 0;
+	}
+	return http_submit_or_reply(r, &j->base, true);
+}
+
 static int
 create(struct req *r, enum recurring_kind kind)
 {
@@ -373,16 +376,12 @@ create(struct req *r, enum recurring_kind kind)
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
 	j = rec_job_new(r, REC_CREATE, kind);
-	if (json_refuse_unknown(r, o, kind == RK_PLAN ? plan_allowed : sub_allowed) ||
-	    parse_common(r, o, &j->rq) != 0 ||
-	    (kind == RK_PLAN ? parse_plan(r, o, &j->rq) : parse_subscription(r, o, &j->rq)) != 0 ||
-	    api_idem_take(r, &j->idem) != 0) {
-		json_decref(o);
-		rec_free(&j->base);
-		return 0;
-	}
-	json_decref(o);
-	return http_submit_or_reply(r, &j->base, true);
+	return submit_parsed(
+	        r, j, o,
+	        json_refuse_unknown(r, o, kind == RK_PLAN ? plan_allowed : sub_allowed) ||
+	                parse_common(r, o, &j->rq) != 0 ||
+	                (kind == RK_PLAN ? parse_plan(r, o, &j->rq)
+	                                 : parse_subscription(r, o, &j->rq)) != 0);
 }
 
 int
@@ -419,15 +418,10 @@ api_alias_create(struct req *r)
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
 	j = rec_job_new(r, REC_ALIAS_CREATE, 0);
-	if (json_refuse_unknown(r, o, allowed) ||
-	    api_parse_card(r, json_object_get(o, "card"), false, &j->rq.card) != 0 ||
-	    api_idem_take(r, &j->idem) != 0) {
-		json_decref(o);
-		rec_free(&j->base);
-		return 0;
-	}
-	json_decref(o);
-	return http_submit_or_reply(r, &j->base, true);
+	return submit_parsed(
+	        r, j, o,
+	        json_refuse_unknown(r, o, allowed) ||
+	                api_parse_card(r, json_object_get(o, "card"), false, &j->rq.card) != 0);
 }
 
 int

@@ -2,8 +2,21 @@
  * render.c - how a transaction and its history look in JSON answers, the same for the
  * merchant API and the back office (render.h).
  */
+#include <stdlib.h>
+
 #include "api/render.h"
 #include "domain/calendar.h"
+
+char *
+json_text_of(json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT);
+
+	json_decref(v);
+	if (s == NULL)
+		abort();
+	return s;
+}
 
 json_t *
 json_str_or_null(const char *s)
@@ -37,12 +50,10 @@ json_instant_or_null(int64_t t_us)
 json_t *
 txn_json(const struct txn *t, int64_t now)
 {
-	char created[25], bank[11];
+	char created[25];
 	json_t *o;
 
 	cal_instant_format(t->created_at, created);
-	if (t->bank_day)
-		cal_date_format(t->bank_day, bank);
 	o = json_pack("{s:s%, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:o, s:s, s:s}", "id", "", 0,
 	              "type", txn_type_name(t->type), "status", txn_status_name(t->status),
 	              "acquirer_status", txn_acq_name(t->acq), "amount_initial",
@@ -58,7 +69,7 @@ txn_json(const struct txn *t, int64_t now)
 	                    t->refusal ? json_string(refusal_message(t->refusal)) : json_null());
 	json_object_set_new(o, "payment_method", json_string(card_method_name(t->method)));
 	json_object_set_new(o, "authorization_number", json_str_or_null(t->auth_number));
-	json_object_set_new(o, "bank_date", t->bank_day ? json_string(bank) : json_null());
+	json_object_set_new(o, "bank_date", json_day_or_null(t->bank_day));
 	json_object_set_new(o, "parent_id",
 	                    t->parent_id ? json_sprintf("%lld", (long long)t->parent_id)
 	                                 : json_null());
@@ -97,8 +108,8 @@ id_or_null(int64_t id)
 	return id ? json_sprintf("%lld", (long long)id) : json_null();
 }
 
-static json_t *
-day_or_null(int64_t day)
+json_t *
+json_day_or_null(int64_t day)
 {
 	char text[11];
 
@@ -114,7 +125,7 @@ debit_json(int64_t number, int64_t amount, int64_t day, enum debit_status status
 	json_t *o = json_pack("{s:I, s:I, s:s}", "number", (json_int_t)number, "amount",
 	                      (json_int_t)amount, "status", debit_status_name(status));
 
-	json_object_set_new(o, "date", day_or_null(day));
+	json_object_set_new(o, "date", json_day_or_null(day));
 	json_object_set_new(o, "payment_id", id_or_null(txn_id));
 	return o;
 }
@@ -153,8 +164,8 @@ recurring_json(const struct recurring *r, json_t *debits)
 		json_object_set_new(o, "every_months", json_integer(r->every_months));
 		json_object_set_new(o, "day_of_month", json_integer(r->day_of_month));
 	}
-	json_object_set_new(o, "start", day_or_null(r->start_day));
-	json_object_set_new(o, "next_date", live ? day_or_null(r->next_day) : json_null());
+	json_object_set_new(o, "start", json_day_or_null(r->start_day));
+	json_object_set_new(o, "next_date", live ? json_day_or_null(r->next_day) : json_null());
 	json_object_set_new(o, "next_amount",
 	                    live && r->next_day ? json_integer(r->next_amount) : json_null());
 	json_object_set_new(o, "remaining",

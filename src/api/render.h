@@ -11,8 +11,15 @@
 
 #include "store/store.h"
 
+/* v as compact JSON text (heap, the caller's), v released: an answer kept as text (an
+ * Idempotency-Key's). */
+char *json_text_of(json_t *v);
+
 /* A string, or null when it is empty. */
 json_t *json_str_or_null(const char *s);
+
+/* A day (calendar.h) as YYYY-MM-DD, or null when 0. */
+json_t *json_day_or_null(int64_t day);
 
 /* An instant as RFC 3339 UTC, or null when 0. */
 json_t *json_instant_or_null(int64_t t_us);

@@ -326,17 +326,6 @@ parse_search(struct req *r, struct tx_job *j)
 /* --- search -------------------------------------------------------------------------------------- */
 
 static json_t *
-bank_date_json(int64_t day)
-{
-	char text[11];
-
-	if (day == 0)
-		return json_null();
-	cal_date_format(day, text);
-	return json_string(text);
-}
-
-static json_t *
 item_json(const struct txn *t, int64_t now)
 {
 	char created[25];
@@ -377,7 +366,7 @@ item_json(const struct txn *t, int64_t now)
 	                                                    : "no"));
 	json_object_set_new(o, "shop", json_integer(t->shop_id));
 	json_object_set_new(o, "batch", t->batch_id ? json_integer(t->batch_id) : json_null());
-	json_object_set_new(o, "bank_date", bank_date_json(t->bank_day));
+	json_object_set_new(o, "bank_date", json_day_or_null(t->bank_day));
 	json_object_set_new(o, "wallet", json_str_or_null(t->wallet));
 	json_object_set_new(o, "acquirer", json_str_or_null(t->acquirer));
 	json_object_set_new(o, "issuer", json_str_or_null(t->issuer));
