@@ -46,6 +46,8 @@ enum txn_col {
 	TC_PARENT,
 	TC_ACCEPTED_AT,
 	TC_UPDATED_AT,
+	TC_MANUAL,
+	TC_ARCHIVE_REF,
 	TC__COUNT
 };
 
@@ -86,6 +88,8 @@ static const struct column_def txn_cols[TC__COUNT] = {
         [TC_PARENT] = {"parent_id", TF_BIT(TF_PARENT)},
         [TC_ACCEPTED_AT] = {"accepted_at", TF_BIT(TF_ACCEPTED_AT)},
         [TC_UPDATED_AT] = {"updated_at", TF_BIT(TF_UPDATED_AT)},
+        [TC_MANUAL] = {"manual", TF_BIT(TF_MANUAL)},
+        [TC_ARCHIVE_REF] = {"archive_ref", TF_BIT(TF_ARCHIVE_REF)},
 };
 
 /* The journal's columns before a user chooses (Vision manual §4.1.2). */
@@ -358,6 +362,10 @@ column_txn(int i, const struct txn *t, const struct tz *z, int64_t now, char *sc
 		return instant(z, t->accepted_at, scratch);
 	case TC_UPDATED_AT:
 		return instant(z, t->updated_at, scratch);
+	case TC_MANUAL:
+		return t->manual ? "yes" : "no";
+	case TC_ARCHIVE_REF:
+		return t->archive_ref;
 	case TC__COUNT:
 		break;
 	}

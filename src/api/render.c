@@ -79,6 +79,8 @@ txn_json(const struct txn *t, int64_t now)
 	                  t->card_expiry, "country", json_str_or_null(t->card_country), "issuer",
 	                  json_str_or_null(t->issuer), "type", json_str_or_null(t->card_type)));
 	json_object_set_new(o, "customer_country", json_str_or_null(t->customer_country));
+	json_object_set_new(o, "manual", json_boolean(t->manual));
+	json_object_set_new(o, "archive_ref", json_str_or_null(t->archive_ref));
 	json_object_set_new(
 	        o, "three_d_secure",
 	        json_pack("{s:s, s:o, s:s}", "payment",

@@ -293,6 +293,11 @@ parse_search(struct req *r, struct tx_job *j)
 				return "wallet";
 			memcpy(j->wallet, val, strlen(val) + 1);
 			j->q.wallet = j->wallet;
+		} else if (strcmp(key, "manual") == 0 && !j->batches) {
+			/* The virtual terminal's entries (SPEC §10), or all but them. */
+			if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+				return "manual";
+			j->q.manual = strcmp(val, "yes") == 0 ? MANUAL_ONLY : MANUAL_NONE;
 		} else if (strcmp(key, "format") == 0 && j->export) {
 			if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
 				return "format";
@@ -377,6 +382,8 @@ item_json(const struct txn *t, int64_t now)
 	                                 : json_null());
 	json_object_set_new(o, "accepted_at", json_instant_or_null(t->accepted_at));
 	json_object_set_new(o, "updated_at", json_instant_or_null(t->updated_at));
+	json_object_set_new(o, "manual", json_boolean(t->manual));
+	json_object_set_new(o, "archive_ref", json_str_or_null(t->archive_ref));
 	return o;
 }
 

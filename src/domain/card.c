@@ -119,6 +119,22 @@ card_method_accepts(enum card_method m, const char *digits)
 	return scheme == m;
 }
 
+enum card_fit
+card_fit(enum card_method m, const char *digits)
+{
+	if (!card_luhn_valid(digits))
+		return CARD_FIT_LUHN;
+	if (card_method_detect(digits) == METHOD_NONE)
+		return CARD_FIT_SCHEME;
+	return card_method_accepts(m, digits) ? CARD_FITS : CARD_FIT_METHOD;
+}
+
+bool
+card_method_manual(enum card_method m)
+{
+	return m >= METHOD_CB && m <= METHOD_JCB;
+}
+
 void
 card_mask(const char *digits, char out[CARD_MASKED_LEN + 1])
 {

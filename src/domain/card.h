@@ -49,6 +49,20 @@ enum card_method card_method_detect(const char *digits);
  * MASTERCARD cards). */
 bool card_method_accepts(enum card_method m, const char *digits);
 
+/* Whether a number fits the method chosen in the virtual terminal (SPEC §10: "Luhn, length
+ * and prefix of the method"), checked in this order so the first thing wrong is said. */
+enum card_fit {
+	CARD_FITS = 0,
+	CARD_FIT_LUHN,   /* the check digit is wrong: a digit mistyped */
+	CARD_FIT_SCHEME, /* no known scheme has this prefix and length */
+	CARD_FIT_METHOD, /* a known scheme's card, not one m takes (card_method_accepts) */
+};
+enum card_fit card_fit(enum card_method m, const char *digits);
+
+/* The methods of the virtual terminal (Vision manual §10): CB, VISA, MASTERCARD, E-BLEUE,
+ * AMEX, JCB, whatever else the shop takes. */
+bool card_method_manual(enum card_method m);
+
 /* Writes the masked form of a normalized number to out (CARD_MASKED_LEN + 1 bytes): the
  * first 6 and the last 4 digits, '*' between (PCI DSS 3.4.1). */
 void card_mask(const char *digits, char out[CARD_MASKED_LEN + 1]);

@@ -17,6 +17,7 @@
 #define TXN_EMAIL_MAX          254 /* bytes */
 #define TXN_OP_DAYS_MAX        75  /* capture, cancel, refund: Vision manual §3.2, §4.2.2-4.2.4 */
 #define TXN_3DS_GUARANTEE_DAYS 7   /* Vision manual §4.1.4 */
+#define TXN_ARCHIVE_REF_MAX    40  /* bytes; the virtual terminal's (Vision manual §10.1.1) */
 
 enum txn_type { TXN_DEBIT = 0, TXN_REFUND, TXN_CANCELLATION };
 enum txn_status { TXS_ACCEPTED = 0, TXS_REFUSED, TXS_PENDING, TXS_ABANDONED };
@@ -85,6 +86,8 @@ struct txn {
 	int64_t accepted_at; /* instant, µs; 0 when refused */
 	int64_t updated_at;
 	int64_t bank_day; /* planned bank date (day number); 0 when none */
+	bool manual;      /* entered by a user in the virtual terminal (SPEC §10) */
+	char archive_ref[TXN_ARCHIVE_REF_MAX + 1];
 };
 
 /* Names as used in the API and the database ("debit", "accepted", "to_send", ...), and

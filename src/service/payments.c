@@ -112,6 +112,8 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	copy(t->acquirer, sizeof(t->acquirer), ans.acquirer[0] ? ans.acquirer : acq->name);
 	copy(t->issuer, sizeof(t->issuer), ans.issuer);
 	copy(t->card_type, sizeof(t->card_type), ans.card_type);
+	t->manual = rq->manual;
+	copy(t->archive_ref, sizeof(t->archive_ref), rq->archive_ref);
 	t->capture_manual = rq->capture_manual;
 	t->tds = ans.tds;
 	t->tds_auth = ans.tds_auth;
@@ -138,7 +140,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	rc = st->ops->txn_insert(st, t, fp, sizeof(fp), sealed, sealed_len);
 	if (rc == ST_OK)
 		rc = history_of(st, t, rq->capture_manual ? "authorization" : "creation",
-		                rq->amount, NULL, now_us);
+		                rq->amount, rq->who, now_us);
 	if (rc == ST_OK && t->status == TXS_ACCEPTED)
 		rc = st->ops->contract_touch_auth(st, c.brand_id, c.id, now_us);
 	crypto_wipe(sealed, sizeof(sealed));

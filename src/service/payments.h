@@ -16,6 +16,13 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 
+/* Who acts: a back-office user, or nobody (user_id 0: the merchant API or a job). */
+struct actor {
+	int64_t user_id;
+	const char *name;
+	const char *login;
+};
+
 /* A payment to create, parsed and checked for form by the caller. */
 struct payment_request {
 	int64_t brand_id;
@@ -28,16 +35,14 @@ struct payment_request {
 	char digits[CARD_DIGITS_MAX + 1]; /* wiped by the caller */
 	char expiry[5];                   /* MMYY */
 	int expiry_month, expiry_year;
-	enum card_method method; /* detected from the number */
+	enum card_method method; /* detected from the number, or the virtual terminal's choice */
 	bool capture_manual;
 	int deferral_days; /* -1: the contract's */
-};
-
-/* Who acts: a back-office user, or nobody (user_id 0: the merchant API or a job). */
-struct actor {
-	int64_t user_id;
-	const char *name;
-	const char *login;
+	/* The virtual terminal (SPEC §10): entered by hand, its archive reference, and who
+	 * entered it (the creation's history names them); NULL: the merchant API. */
+	bool manual;
+	char archive_ref[TXN_ARCHIVE_REF_MAX + 1];
+	const struct actor *who;
 };
 
 /* The shop's active contract that takes a card of method: its own scheme's, else CB for a

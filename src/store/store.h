@@ -296,9 +296,13 @@ enum txn_field {
 	TF_ACCEPTED_AT,
 	TF_UPDATED_AT,
 	TF_BANK_DAY,
+	TF_MANUAL,
+	TF_ARCHIVE_REF,
 	TF__COUNT
 };
 #define TF_BIT(f) (1ULL << (f))
+
+enum manual_filter { MANUAL_ANY = 0, MANUAL_ONLY, MANUAL_NONE };
 
 struct txn_query {
 	int64_t brand_id;
@@ -315,6 +319,7 @@ struct txn_query {
 	const char *email;
 	const char *currency;
 	const char *wallet;
+	enum manual_filter manual;          /* the virtual terminal's entries (SPEC §10) */
 	int64_t after_created_at, after_id; /* 0: the first page */
 	int limit;
 	uint64_t fields; /* TF_BIT()s to read, 0 for all; id and created_at are always read */

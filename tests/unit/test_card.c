@@ -196,11 +196,67 @@ test_expired_on_month_boundaries(void **state)
 	assert_true(card_expired(6, 2020, 2026, 1));
 }
 
+/* The virtual terminal's check of a number against the chosen method (SPEC §10): Luhn first,
+ * then a scheme's prefix and length, then the method; CB and E-BLEUE take co-badged cards. */
+static void
+test_fit(void **state)
+{
+	static const struct {
+		enum card_method m;
+		const char *number;
+		enum card_fit fit;
+	} rows[] = {
+	        {METHOD_VISA, "4111111111111111", CARD_FITS},
+	        {METHOD_VISA, "4222222222222", CARD_FITS},       /* 13 digits */
+	        {METHOD_VISA, "4111111111111111110", CARD_FITS}, /* 19 digits */
+	        {METHOD_VISA, "4111111111111112", CARD_FIT_LUHN},
+	        {METHOD_VISA, "5555555555554444", CARD_FIT_METHOD},
+	        {METHOD_VISA, "378282246310005", CARD_FIT_METHOD},
+	        {METHOD_MASTERCARD, "5555555555554444", CARD_FITS},
+	        {METHOD_MASTERCARD, "2221000000000009", CARD_FITS}, /* the 2-series */
+	        {METHOD_MASTERCARD, "5105105105105100", CARD_FITS},
+	        {METHOD_MASTERCARD, "4111111111111111", CARD_FIT_METHOD},
+	        {METHOD_MASTERCARD, "5555555555554445", CARD_FIT_LUHN},
+	        {METHOD_CB, "4111111111111111", CARD_FITS},      /* co-badged CB/VISA */
+	        {METHOD_CB, "5555555555554444", CARD_FITS},      /* co-badged CB/MASTERCARD */
+	        {METHOD_CB, "4970100000000006", CARD_FITS},      /* a French VISA range */
+	        {METHOD_CB, "378282246310005", CARD_FIT_METHOD}, /* AMEX is never CB */
+	        {METHOD_CB, "3530111333300000", CARD_FIT_METHOD},
+	        {METHOD_EBLEUE, "4000000000000002", CARD_FITS},
+	        {METHOD_EBLEUE, "371449635398431", CARD_FIT_METHOD},
+	        {METHOD_AMEX, "378282246310005", CARD_FITS},
+	        {METHOD_AMEX, "371449635398431", CARD_FITS},
+	        {METHOD_AMEX, "378282246310006", CARD_FIT_LUHN},
+	        {METHOD_AMEX, "4111111111111111", CARD_FIT_METHOD},
+	        {METHOD_JCB, "3530111333300000", CARD_FITS},
+	        {METHOD_JCB, "3566002020360505", CARD_FITS},
+	        {METHOD_JCB, "5555555555554444", CARD_FIT_METHOD},
+	        {METHOD_CB, "6011111111111117", CARD_FIT_SCHEME}, /* Discover: no scheme here */
+	        {METHOD_VISA, "0000000000000000", CARD_FIT_SCHEME},
+	        {METHOD_VISA, "411111111111116", CARD_FIT_SCHEME}, /* 15 digits: no VISA length */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(card_fit(rows[i].m, rows[i].number), rows[i].fit);
+}
+
+static void
+test_method_manual(void **state)
+{
+	(void)state;
+	for (int m = 0; m < METHOD__COUNT; m++)
+		assert_int_equal(card_method_manual((enum card_method)m),
+		                 m != METHOD_NONE && m != METHOD_PAYPAL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_normalize),
+	        cmocka_unit_test(test_fit),
+	        cmocka_unit_test(test_method_manual),
 	        cmocka_unit_test(test_luhn),
 	        cmocka_unit_test(test_method_by_prefix_and_length),
 	        cmocka_unit_test(test_method_accepts),

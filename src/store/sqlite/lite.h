@@ -16,7 +16,7 @@
 	"card_expiry, card_country, customer_country, auth_number, acquirer, issuer, card_type, "  \
 	"wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "             \
 	"accepted_at, "                                                                            \
-	"updated_at, bank_day"
+	"updated_at, bank_day, manual, archive_ref"
 
 /* The connection of a SQLite store. */
 sqlite3 *lite_db(struct store *st);

@@ -400,6 +400,8 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 		sql_text(w, " AND currency = ?", q->currency);
 	if (q->wallet != NULL)
 		sql_text(w, " AND wallet = ?", q->wallet);
+	if (q->manual != MANUAL_ANY)
+		sql_int(w, " AND manual = ?", q->manual == MANUAL_ONLY);
 	/* After the keyset (created_at, id): `to` already stops at its instant. */
 	if (q->after_created_at > 0) {
 		sql_int(w, " AND (created_at < ?", q->after_created_at);
@@ -441,7 +443,9 @@ static const char *const txn_col[TF__COUNT] = {"id",
                                                "created_at",
                                                "accepted_at",
                                                "updated_at",
-                                               "bank_day"};
+                                               "bank_day",
+                                               "manual",
+                                               "archive_ref"};
 
 /* The SELECT list of q->fields (all of TXN_COLS when 0); *sel gets the fields in order. */
 static int
