@@ -15,6 +15,13 @@ int api_payment_get(struct req *r);
 int api_payment_capture(struct req *r);
 int api_payment_cancel(struct req *r);
 int api_payment_refund(struct req *r);
+/* Whether s looks like one e-mail address: one '@' with text before, a dot after, no space
+ * or list separator (api/payments.c). */
+bool api_email_valid(const char *s);
+
+/* The virtual terminal, SPEC §10 (api/manual_entries.c). */
+int api_manual_entries_options(struct req *r);
+int api_manual_entries_create(struct req *r);
 
 /* Whether s looks like one e-mail address (local@domain.tld, no list, no angle brackets). */
 bool api_email_valid(const char *s);

@@ -13,6 +13,9 @@
 #define P_SEARCH (P(PROFILE_CONSULTATION) | P(PROFILE_ACTION) | P(PROFILE_ADMIN))
 #define P_CASH   (P(PROFILE_ACTION) | P(PROFILE_ADMIN))
 
+/* SPEC §3: who may enter a payment by hand (the virtual terminal, SPEC §10). */
+#define P_ENTRY (P(PROFILE_ENTRY) | P_CASH)
+
 /* Reachable at every sign-in step, the second factor's included (SPEC §3). */
 #define BEFORE_ALL (ROUTE_BEFORE_NEXT | ROUTE_SECOND_FACTOR)
 
@@ -137,6 +140,12 @@ const struct route routes[] = {
          LIMIT_BODY_BO, P_CASH, 0, "send a transaction to the bank today"},
         {"POST", "/bo/api/transactions/{id}/block-card", api_transactions_block_card, AUTH_SESSION,
          LIMIT_BODY_BO, P_CASH, 0, "add the transaction's card to the shop's blocklist"},
+
+        /* The virtual terminal (SPEC §10; Vision manual §10). */
+        {"GET", "/bo/api/manual-entries/options", api_manual_entries_options, AUTH_SESSION, 0,
+         P_ENTRY, 0, "what the virtual terminal's form offers: shops, contracts, dates"},
+        {"POST", "/bo/api/manual-entries", api_manual_entries_create, AUTH_SESSION, LIMIT_BODY_BO,
+         P_ENTRY, 0, "enter a one-off payment, an installment plan or a subscription by hand"},
 
         /* Settlement batches (SPEC §7). */
         {"GET", "/bo/api/batches", api_batches_search, AUTH_SESSION, 0, P_SEARCH, 0,
