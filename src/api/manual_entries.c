@@ -340,7 +340,7 @@ one_off_run(struct entry_job *j, struct store *st, const struct tree_node *shop,
 /* The field of the form a refusal of recurring_create is about (they are form errors here:
  * the page checks the same rules). */
 static const char *
-recurring_field(const char *why)
+recurring_field(const char *why, const char **message)
 {
 	static const struct {
 		const char *why, *field, *message;
@@ -359,8 +359,10 @@ recurring_field(const char *why)
 	};
 
 	for (size_t i = 0; why != NULL && i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (strcmp(rows[i].why, why) == 0)
+		if (strcmp(rows[i].why, why) == 0) {
+			*message = rows[i].message;
 			return rows[i].field;
+		}
 	return NULL;
 }
 
@@ -405,10 +407,8 @@ recurring_run(struct entry_job *j, struct store *st, const struct tree_node *sho
 	q->who = &who;
 	rc = recurring_create(st, j->app->keys, j->app->acquirer, q, now, &rec, &j->why);
 	crypto_wipe(q->card.digits, sizeof(q->card.digits));
-	if (rc == ST_REFUSED && (j->field = recurring_field(j->why)) != NULL) {
-		j->message = j->why;
+	if (rc == ST_REFUSED && (j->field = recurring_field(j->why, &j->message)) != NULL)
 		return ST_INVALID;
-	}
 	if (rc != ST_OK)
 		return rc;
 	debits = json_array();

@@ -119,6 +119,10 @@ debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquire
 	copy(rq.email, sizeof(rq.email), r->email);
 	copy(rq.customer_country, sizeof(rq.customer_country), r->customer_country);
 	rq.deferral_days = -1;
+	/* A plan or subscription entered in the virtual terminal: each of its debits is a
+	 * manual entry in the journal (SPEC §10, §13). */
+	rq.manual = r->manual;
+	copy(rq.archive_ref, sizeof(rq.archive_ref), r->archive_ref);
 	rc = alias_open(keys, a, &rq, why);
 	if (rc == ST_OK)
 		rc = payment_create(st, keys, acq, &rq, now_us, t, why);
