@@ -37,12 +37,13 @@ SEARCH = frozenset({'consultation', 'action', 'admin'})
 CASH = frozenset({'action', 'admin'})
 ADMIN = frozenset({'admin'})
 HMAC = frozenset({'hmac'})
+ENTRY = frozenset({'entry', 'action', 'admin'})
 
 # SPEC §3, route by route. Consultation: dashboards, searches, details, exports, the tree and
 # the contracts, one's own information and preferences, no operation. Action: the above and
 # the cash operations. Admin: the above and the Management menu (users, action log). Entry
-# operator: manual entry only; HMAC manager: Parameters › HMAC key only; neither page has a
-# route yet, so they keep what every signed-in user has.
+# operator: manual entry only (the virtual terminal, which the cash profiles have too); HMAC
+# manager: Parameters › HMAC key only.
 MATRIX = {
     # Signing in and out, the first-sign-in steps, one's own information: everyone.
     'GET /bo/api/session': ALL,
@@ -109,6 +110,9 @@ MATRIX = {
     'GET /bo/api/hmac-keys': HMAC,
     'POST /bo/api/hmac-keys': HMAC,
     'POST /bo/api/hmac-keys/strength': HMAC,
+    # The virtual terminal (SPEC §10): the entry operator, and the cash profiles.
+    'GET /bo/api/manual-entries/options': ENTRY,
+    'POST /bo/api/manual-entries': ENTRY,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC.
 OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate'}
@@ -469,6 +473,11 @@ def plan(srv, route, profile, walk):
             'env': 'test', 'passphrase': 'Vx7!kP2#mQ9@wZ4'}),
         'POST /bo/api/hmac-keys/strength': lambda: (
             '/bo/api/hmac-keys/strength', {'passphrase': 'abc'}),
+        'GET /bo/api/manual-entries/options': lambda: ('/bo/api/manual-entries/options', None),
+        'POST /bo/api/manual-entries': lambda: ('/bo/api/manual-entries', {
+            'type': 'one_off', 'shop_id': q(srv, 'SELECT min(id) FROM shop WHERE brand_id = 1')[0][0],
+            'method': 'CB', 'card': {'number': '4111111111111111', 'expiry': '1230'},
+            'order_ref': f'MATRIX-{profile}', 'amount': 100}),
     }
     return plans[route]()
 
@@ -675,7 +684,8 @@ NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/batches', 'GET /bo/api/batches/export', 'GET /bo/api/contracts',
                'GET /bo/api/stats', 'GET /bo/api/users', 'GET /bo/api/hmac-keys',
                'GET /bo/api/actions', 'GET /bo/api/actions/export',
-               'GET /bo/api/contracts/export', 'GET /bo/api/mails'}
+               'GET /bo/api/contracts/export', 'GET /bo/api/mails',
+               'GET /bo/api/manual-entries/options'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -759,6 +769,8 @@ LISTS = {
     'GET /bo/api/notices': ('items', '/bo/api/notices', {'shop_id': 'node'}),
     'GET /bo/api/mails': ('items', '/bo/api/mails', {'id': 'mail'}),
     'GET /bo/api/hmac-keys': ('items', '/bo/api/hmac-keys', {'shop_id': 'node'}),
+    'GET /bo/api/manual-entries/options': ('shops', '/bo/api/manual-entries/options',
+                                           {'id': 'node'}),
 }
 
 
