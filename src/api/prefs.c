@@ -18,12 +18,13 @@
 #include "common/clock.h"
 
 #define HOME_PREF "home"
-#define HOME_MAX  16
+#define HOME_MAX  24
 
 /* The pages a user may land on, and the API route each one needs: a page is offered to a
  * profile the route table (api/routes.c, the one place that decides who may call what)
  * lets call that route, and to no other. In this order in available_homes; the default is
- * the first one offered (stats; the HMAC keys for the HMAC manager; else me). */
+ * the first one offered (stats; the HMAC keys for the HMAC manager; the virtual terminal for
+ * the entry operator; else me). */
 static const struct home {
 	const char *name;
 	const char *route; /* GET */
@@ -31,6 +32,7 @@ static const struct home {
         {"stats", "/bo/api/stats"},     {"transactions", "/bo/api/transactions"},
         {"batches", "/bo/api/batches"}, {"contracts", "/bo/api/contracts"},
         {"actions", "/bo/api/actions"}, {"hmac_keys", "/bo/api/hmac-keys"},
+        {"virtual_terminal", "/bo/api/manual-entries/options"},
         {"me", "/bo/api/me"},           {"users", "/bo/api/users"},
 };
 #define HOMES_N (sizeof(homes) / sizeof(homes[0]))

@@ -163,6 +163,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Transactions',
     'Remises',
     'Contrats',
+    'Saisie manuelle',
     'Utilisateurs',
     'Suivi des actions',
     'E-mails non distribués',

@@ -475,9 +475,10 @@ def test_create_and_edit_answer_the_full_view(bo):
 # SPEC §3: the pages each profile may open, hence land on; the first is the default.
 HOMES = {
     'consultation': ['stats', 'transactions', 'batches', 'contracts', 'me'],
-    'action': ['stats', 'transactions', 'batches', 'contracts', 'me'],
-    'admin': ['stats', 'transactions', 'batches', 'contracts', 'actions', 'me', 'users'],
-    'entry': ['me'],
+    'action': ['stats', 'transactions', 'batches', 'contracts', 'virtual_terminal', 'me'],
+    'admin': ['stats', 'transactions', 'batches', 'contracts', 'actions', 'virtual_terminal', 'me',
+              'users'],
+    'entry': ['virtual_terminal', 'me'],
     'hmac': ['hmac_keys', 'me'],
 }
 ALL_HOMES = HOMES['admin'] + ['hmac_keys']
@@ -517,5 +518,6 @@ def test_a_stored_landing_page_no_longer_allowed_falls_back(bo):
     s, r = sign_in(bo, 'paul.pages', password='Autre-Chemin-2027', takeover=True)
     assert r.status_code == 200, r.text
     prefs = s.get(bo.base + '/bo/api/me/preferences').json()
-    assert prefs['home'] == 'me' and prefs['available_homes'] == ['me']
+    assert prefs['home'] == 'virtual_terminal'
+    assert prefs['available_homes'] == ['virtual_terminal', 'me']
 

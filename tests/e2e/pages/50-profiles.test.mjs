@@ -11,9 +11,10 @@ async function menu(page) {
 
 const EXPECTED = {
   consultation: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me'],
-  action: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me'],
-  admin: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/me', '#/users', '#/actions', '#/mails', '#/account'],
-  entry: ['#/home', '#/me'],
+  action: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/virtual-terminal', '#/me'],
+  admin: ['#/home', '#/transactions', '#/batches', '#/contracts', '#/virtual-terminal', '#/me', '#/users', '#/actions', '#/mails', '#/account'],
+  // The entry operator: the virtual terminal is their Home (SPEC §3: manual entry only).
+  entry: ['#/virtual-terminal', '#/me'],
   hmac: ['#/home', '#/hmac-keys', '#/me'],
 };
 
@@ -32,8 +33,15 @@ test('every profile sees its own menu and nothing more', async () => {
     const got = await menu(page);
     assert.deepEqual([...got].sort(), [...want].sort(), `${profile}'s menu`);
     // The default landing page is the first page the profile may open: the statistics, the
-    // HMAC keys for the HMAC manager, else Personal information (GET /bo/api/me/preferences).
-    const landing = want.includes('#/transactions') ? '#/home' : want.includes('#/hmac-keys') ? '#/hmac-keys' : '#/me';
+    // HMAC keys for the HMAC manager, the virtual terminal for the entry operator, else
+    // Personal information (GET /bo/api/me/preferences).
+    const landing = want.includes('#/transactions')
+      ? '#/home'
+      : want.includes('#/hmac-keys')
+        ? '#/hmac-keys'
+        : want.includes('#/virtual-terminal')
+          ? '#/virtual-terminal'
+          : '#/me';
     await page.waitForFunction((hash) => location.hash === hash, landing);
     await shot(page, `profile-${profile}`);
     if (!want.includes('#/transactions')) {

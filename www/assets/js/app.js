@@ -27,6 +27,7 @@ export const NAV = [
   { route: 'transactions', label: 'nav.transactions' },
   { route: 'batches', label: 'nav.batches' },
   { route: 'contracts', label: 'nav.contracts' },
+  { route: 'virtual-terminal', label: 'nav.virtual-terminal' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
   { route: 'mails', label: 'nav.mails' },
@@ -54,6 +55,7 @@ const HOMES = {
   contracts: 'contracts',
   actions: 'actions',
   hmac_keys: 'hmac-keys',
+  virtual_terminal: 'virtual-terminal',
   me: 'me',
   users: 'users',
 };
@@ -223,7 +225,7 @@ function setTitle(key) {
 function brand() {
   return h(
     'a',
-    { class: 'brand', href: state.user && !state.next ? '#/home' : '#/signin' },
+    { class: 'brand', href: state.user && !state.next ? `#/${landing()}` : '#/signin' },
     h('img', { src: '/assets/favicon.svg', alt: '', width: 28, height: 28 }),
     h('span', { class: 'brand-name' }, t('app.name')),
     h('span', { class: 'brand-tagline' }, t('app.tagline')),
@@ -255,8 +257,14 @@ function header() {
   );
 }
 
+/** The entry operator (manual entry, no statistics): the virtual terminal is their Home. */
+function terminalOnly() {
+  return may('POST /bo/api/manual-entries') && !may('GET /bo/api/stats');
+}
+
 function nav(current) {
-  const items = NAV.filter((item) => page(item.route) && allowed(page(item.route))).map((item) =>
+  const shown = (item) => page(item.route) && allowed(page(item.route)) && !(item.route === 'home' && terminalOnly());
+  const items = NAV.filter(shown).map((item) =>
     h(
       'li',
       {},

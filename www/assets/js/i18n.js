@@ -13,6 +13,7 @@ import home from './strings/home.js';
 import journal from './strings/journal.js';
 import mails from './strings/mails.js';
 import secondFactor from './strings/second-factor.js';
+import terminal from './strings/terminal.js';
 
 const dictionaries = {
   fr: {
@@ -235,7 +236,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -20,6 +20,7 @@ import * as signin from './pages/signin.js';
 import * as terms from './pages/terms.js';
 import * as transactions from './pages/transactions.js';
 import * as users from './pages/users.js';
+import * as virtualTerminal from './pages/virtual-terminal.js';
 import { register, start } from './router.js';
 
 register('signin', { title: 'signin.title', auth: 'none', bare: true, render: signin.render });
@@ -85,6 +86,13 @@ register('hmac-activate', {
   auth: 'none',
   bare: true,
   render: hmacActivate.render,
+});
+// Manual entry, the virtual terminal (SPEC §10): the entry operator's landing page.
+register('virtual-terminal', {
+  title: 'nav.virtual-terminal',
+  auth: 'user',
+  needs: 'POST /bo/api/manual-entries',
+  render: virtualTerminal.render,
 });
 register('actions', {
   title: 'nav.actions',

@@ -95,6 +95,8 @@ function cell(item, key, shops) {
       return cardExpiry(v);
     case 'capture':
       return label('tx.capture', v);
+    case 'manual':
+      return t(v ? 'tx.manual.yes' : 'tx.manual.no');
     case 'shop':
       return shops.get(String(v)) || `#${v}`;
     default:
@@ -183,6 +185,7 @@ export async function render({ query }) {
     { key: 'contract', label: t('tx.f.contract'), kind: 'text' },
     { key: 'email', label: t('tx.f.email'), kind: 'text' },
     { key: 'wallet', label: t('tx.f.wallet'), kind: 'text' },
+    { key: 'manual', label: t('tx.f.manual'), kind: 'select', options: ['yes', 'no'].map((v) => ({ value: v, label: t(`tx.manual.${v}`) })) },
   ];
   const fieldLabels = Object.fromEntries(fields.map((f) => [f.key, f.label]));
   Object.assign(fieldLabels, { from: t('j.period.from'), to: t('j.period.to') });
@@ -552,6 +555,8 @@ function detailsTab(d, shops) {
       ['tx.d.shop', d.shop_id !== undefined ? shops.get(String(d.shop_id)) || `#${d.shop_id}` : null],
       ['tx.d.parent', d.parent_id],
       ['tx.d.refusal', d.refusal_reason ? label('tx.refusal', d.refusal_reason) : null, 'd-refusal'],
+      ['col.tx.manual', d.manual ? t('tx.manual.yes') : null, 'd-manual'],
+      ['col.tx.archive_ref', d.archive_ref],
     ]),
     h(
       'section',
