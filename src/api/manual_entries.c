@@ -587,23 +587,32 @@ out:
 	return rc;
 }
 
+/* Refuses a member that is neither one of every type's nor one of own (NULL-terminated). */
+static bool
+refuse_unknown(struct req *r, json_t *o, const char *const *own)
+{
+	static const char *const common[] = {
+	        "type",        "shop_id",           "method", "card", "order_ref",
+	        "archive_ref", "confirmation_email"};
+	const char *allowed[sizeof(common) / sizeof(common[0]) + 8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		allowed[n++] = common[i];
+	for (; *own != NULL && n + 1 < sizeof(allowed) / sizeof(allowed[0]); own++)
+		allowed[n++] = *own;
+	allowed[n] = NULL;
+	return json_refuse_unknown(r, o, allowed);
+}
+
 static int
 take_one_off(struct req *r, json_t *o, struct entry_job *j)
 {
-	static const char *const allowed[] = {"type",
-	                                      "shop_id",
-	                                      "method",
-	                                      "card",
-	                                      "order_ref",
-	                                      "archive_ref",
-	                                      "confirmation_email",
-	                                      "amount",
-	                                      "date",
-	                                      NULL};
+	static const char *const allowed[] = {"amount", "date", NULL};
 	int64_t day;
 	int g;
 
-	if (json_refuse_unknown(r, o, allowed))
+	if (refuse_unknown(r, o, allowed))
 		return -1;
 	if (take_amount(r, o, "amount", "amount", false, &j->prq.amount) != 0)
 		return -1;
@@ -619,15 +628,7 @@ take_one_off(struct req *r, json_t *o, struct entry_job *j)
 static int
 take_installments(struct req *r, json_t *o, struct entry_job *j)
 {
-	static const char *const allowed[] = {"type",
-	                                      "shop_id",
-	                                      "method",
-	                                      "card",
-	                                      "order_ref",
-	                                      "archive_ref",
-	                                      "confirmation_email",
-	                                      "installments",
-	                                      NULL};
+	static const char *const allowed[] = {"installments", NULL};
 	static const char *const item_allowed[] = {"amount", "date", NULL};
 	static const char *const plan_messages[] = {
 	        [PLAN_COUNT] = "2 to 4 installments.",
@@ -642,7 +643,7 @@ take_installments(struct req *r, json_t *o, struct entry_job *j)
 	char field[32];
 	int g;
 
-	if (json_refuse_unknown(r, o, allowed))
+	if (refuse_unknown(r, o, allowed))
 		return -1;
 	if (!json_is_array(v) || json_array_size(v) < RECURRING_PLAN_MIN ||
 	    json_array_size(v) > RECURRING_PLAN_MAX)
@@ -676,25 +677,13 @@ take_installments(struct req *r, json_t *o, struct entry_job *j)
 static int
 take_subscription(struct req *r, json_t *o, struct entry_job *j)
 {
-	static const char *const allowed[] = {"type",
-	                                      "shop_id",
-	                                      "method",
-	                                      "card",
-	                                      "order_ref",
-	                                      "archive_ref",
-	                                      "confirmation_email",
-	                                      "initial_amount",
-	                                      "amount",
-	                                      "count",
-	                                      "every_months",
-	                                      "day_of_month",
-	                                      "start",
-	                                      NULL};
+	static const char *const allowed[] = {"initial_amount", "amount", "count", "every_months",
+	                                      "day_of_month",   "start",  NULL};
 	struct recurring_request *q = &j->rrq;
 	int64_t every, day;
 	int g;
 
-	if (json_refuse_unknown(r, o, allowed))
+	if (refuse_unknown(r, o, allowed))
 		return -1;
 	q->kind = RK_SUBSCRIPTION;
 	if (take_amount(r, o, "initial_amount", "initial_amount", true, &q->initial_amount) != 0 ||

@@ -29,11 +29,15 @@ static const struct home {
 	const char *name;
 	const char *route; /* GET */
 } homes[] = {
-        {"stats", "/bo/api/stats"},     {"transactions", "/bo/api/transactions"},
-        {"batches", "/bo/api/batches"}, {"contracts", "/bo/api/contracts"},
-        {"actions", "/bo/api/actions"}, {"hmac_keys", "/bo/api/hmac-keys"},
+        {"stats", "/bo/api/stats"},
+        {"transactions", "/bo/api/transactions"},
+        {"batches", "/bo/api/batches"},
+        {"contracts", "/bo/api/contracts"},
+        {"actions", "/bo/api/actions"},
+        {"hmac_keys", "/bo/api/hmac-keys"},
         {"virtual_terminal", "/bo/api/manual-entries/options"},
-        {"me", "/bo/api/me"},           {"users", "/bo/api/users"},
+        {"me", "/bo/api/me"},
+        {"users", "/bo/api/users"},
 };
 #define HOMES_N (sizeof(homes) / sizeof(homes[0]))
 
