@@ -257,9 +257,10 @@ function header() {
   );
 }
 
-/** The entry operator (manual entry, no statistics): the virtual terminal is their Home. */
+/** A user who lands on the virtual terminal and may neither see statistics nor search (the
+ * entry operator): the terminal is their Home, and Home, with nothing to show, leaves the menu. */
 function terminalOnly() {
-  return may('POST /bo/api/manual-entries') && !may('GET /bo/api/stats');
+  return landing() === 'virtual-terminal' && !may('GET /bo/api/stats') && !may('GET /bo/api/transactions');
 }
 
 function nav(current) {
