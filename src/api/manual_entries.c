@@ -105,15 +105,6 @@ entry_new(struct req *r)
 	return j;
 }
 
-static json_t *
-day_json(int64_t day)
-{
-	char text[11];
-
-	cal_date_format(day, text);
-	return json_string(text);
-}
-
 /* --- options --------------------------------------------------------------------------------- */
 
 struct options_ctx {
@@ -170,14 +161,14 @@ options_run(struct work_job *w, struct store *st)
 			json_array_append_new(methods, json_string(card_method_name(m)));
 	j->result = json_pack(
 	        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i}}",
-	        "shops", x.shops, "methods", methods, "today", day_json(today), "date_min",
-	        day_json(today), "date_max", day_json(today + ENTRY_DATE_MAX_DAYS), "date_default",
-	        day_json(today + 1), "start_max", day_json(today + RECURRING_START_MAX_DAYS),
-	        "plan_last_max", day_json(today + RECURRING_PLAN_SPAN_DAYS), "limits",
-	        "order_ref_max", TXN_ORDER_REF_MAX, "archive_ref_max", TXN_ARCHIVE_REF_MAX,
-	        "installments_min", RECURRING_PLAN_MIN, "installments_max", RECURRING_PLAN_MAX,
-	        "plan_span_days", RECURRING_PLAN_SPAN_DAYS, "every_months_max",
-	        RECURRING_EVERY_MAX);
+	        "shops", x.shops, "methods", methods, "today", json_day_or_null(today), "date_min",
+	        json_day_or_null(today), "date_max", json_day_or_null(today + ENTRY_DATE_MAX_DAYS),
+	        "date_default", json_day_or_null(today + 1), "start_max",
+	        json_day_or_null(today + RECURRING_START_MAX_DAYS), "plan_last_max",
+	        json_day_or_null(today + RECURRING_PLAN_SPAN_DAYS), "limits", "order_ref_max",
+	        TXN_ORDER_REF_MAX, "archive_ref_max", TXN_ARCHIVE_REF_MAX, "installments_min",
+	        RECURRING_PLAN_MIN, "installments_max", RECURRING_PLAN_MAX, "plan_span_days",
+	        RECURRING_PLAN_SPAN_DAYS, "every_months_max", RECURRING_EVERY_MAX);
 	return ST_OK;
 }
 
