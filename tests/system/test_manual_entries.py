@@ -3,7 +3,6 @@
 subscription entered by hand, each accepted and refused; every form error is 400 naming its
 field and writes nothing; the profiles, the scope, CSRF; the cardholder's confirmation mail;
 the action log's "manual_entry" line; the manual mark and archive reference in the journal."""
-import re
 import time
 import uuid
 
@@ -11,6 +10,7 @@ import pytest
 
 from conftest import Server, q
 from test_hmac_keys import U, mails, wait_mail
+from test_second_factor import new_user
 
 OTHER = 'TERMOTHER'
 ACCEPTED = '4111111111111111'   # VISA, co-badged CB
@@ -367,14 +367,8 @@ def test_scope(vt):
     assert r.status_code == 404, r.text
     assert counts(vt) == before
     mine = {r[0] for r in q(vt, 'SELECT id FROM node WHERE parent_id = ?', (group,))}
-    r = vt.users['admin'].call('POST', '/bo/api/users', {
-        'login': 'entry.group', 'name': 'Saisie Groupe', 'email': 'entry.group@example.com',
-        'profile': 'entry', 'node_id': group})
-    assert r.status_code == 201, r.text
-    m = wait_mail(vt, lambda m: 'To: <entry.group@example.com>' in m)
-    temp = re.search(r'Mot de passe provisoire : (\S+)', m).group(1)
-    vt.demo['users'].append({'login': 'entry.group', 'password': temp, 'profile': 'entry'})
-    vt.users['group'] = u = U(vt, 'entry.group')
+    vt.admin = (vt.users['admin'].s, vt.users['admin'].csrf)
+    vt.users['group'] = u = new_user(vt, 'entry', group)
     o = u.call('GET', ENTRIES + '/options').json()
     assert {s['id'] for s in o['shops']} == mine & {s for s in vt.shop_ids}
     for sid in vt.shop_ids:
