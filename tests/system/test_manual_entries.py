@@ -211,6 +211,9 @@ def test_installments_accepted(vt):
         (1002, vt.paris_day(60), 'planned')]
     assert a['payment']['manual'] is True and a['payment']['amount_initial'] == 1000
     assert a['payment']['archive_ref'] == 'ARCH-P3'
+    # The first installment's history names who entered it; the scheduler's later ones none.
+    assert q(vt, 'SELECT user_login FROM txn_history WHERE txn_id = ?',
+             (a['payment']['id'],)) == [('demo.entry',)]
     line = action_lines(vt, 'demo.entry')[-1]
     assert 'type: installments' in line and '30.03 EUR' in line and 'result: accepted' in line
     m = wait_mail(vt, lambda m: 'To: <plan@example.com>' in m)
@@ -235,8 +238,10 @@ def test_subscription_accepted(vt):
     assert s['kind'] == 'subscription' and s['status'] == 'in_progress' and s['manual']
     assert (s['initial_amount'], s['amount'], s['count'], s['every_months'],
             s['day_of_month']) == (1500, 990, 12, 1, 31)
-    # The initial amount charged at once, marked manual.
+    # The initial amount charged at once, marked manual, in the name of who entered it.
     assert a['payment']['amount_initial'] == 1500 and a['payment']['manual'] is True
+    assert q(vt, 'SELECT user_login FROM txn_history WHERE txn_id = ?',
+             (a['payment']['id'],)) == [('demo.entry',)]
     assert 'type: subscription' in action_lines(vt, 'demo.entry')[-1]
 
 
