@@ -122,6 +122,16 @@ int api_transactions_send_all(struct req *r);
 int api_batches_search(struct req *r);
 int api_batches_export(struct req *r);
 
+/* Installment plans and subscriptions in the back office, SPEC §9, §16.1 (api/recurring_bo.c). */
+int api_plans_search(struct req *r);
+int api_plans_export(struct req *r);
+int api_plans_get(struct req *r);
+int api_plans_terminate(struct req *r);
+int api_subscriptions_search(struct req *r);
+int api_subscriptions_export(struct req *r);
+int api_subscriptions_get(struct req *r);
+int api_subscriptions_terminate(struct req *r);
+
 /* The tree and the contracts, Vision manual §2.3, §9.2 (api/org.c). */
 int api_tree(struct req *r);
 int api_contracts_list(struct req *r);

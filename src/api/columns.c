@@ -155,6 +155,77 @@ static const unsigned char batch_default[] = {
         BC_DEBIT_COUNT, BC_DEBIT_AMOUNT, BC_TOTAL,   BC_STATUS,       BC_CONTRACT,
         BC_RANG,        BC_METHOD,       BC_CURRENCY};
 
+enum recurring_col {
+	/* Both journals' columns: */
+	RC_ID,
+	RC_STATUS,
+	RC_COUNT,
+	RC_CREATED_AT,
+	RC_ORDER_REF,
+	RC_CARD_EXPIRY,
+	RC_EMAIL,
+	RC_NEXT_AMOUNT,
+	RC_NEXT_DATE,
+	RC_REMAINING,
+	RC_DONE,
+	RC_AMOUNT,
+	RC_CURRENCY,
+	RC_CARD_MASKED,
+	RC_METHOD,
+	RC_SHOP,
+	RC_SITE,
+	RC_RANG,
+	RC_CONTRACT,
+	RC_START,
+	RC_MANUAL,
+	RC_ENDED_AT,
+	RC_END_REASON,
+	RC__PLAN_COUNT,
+	/* A subscription's only: */
+	RC_INITIAL_AMOUNT = RC__PLAN_COUNT,
+	RC_EVERY_MONTHS,
+	RC_DAY_OF_MONTH,
+	RC__COUNT
+};
+
+/* The keys are those of the journal's items (render.c's recurring_json). */
+static const struct column_def recurring_cols[RC__COUNT] = {
+        [RC_ID] = {"id", 0},
+        [RC_STATUS] = {"status", 0},
+        [RC_COUNT] = {"count", 0},
+        [RC_CREATED_AT] = {"created_at", 0},
+        [RC_ORDER_REF] = {"order_ref", 0},
+        [RC_CARD_EXPIRY] = {"card_expiry", 0},
+        [RC_EMAIL] = {"email", 0},
+        [RC_NEXT_AMOUNT] = {"next_amount", 0},
+        [RC_NEXT_DATE] = {"next_date", 0},
+        [RC_REMAINING] = {"remaining", 0},
+        [RC_DONE] = {"done", 0},
+        [RC_AMOUNT] = {"amount", 0},
+        [RC_CURRENCY] = {"currency", 0},
+        [RC_CARD_MASKED] = {"card_masked", 0},
+        [RC_METHOD] = {"payment_method", 0},
+        [RC_SHOP] = {"shop_name", 0},
+        [RC_SITE] = {"site", 0},
+        [RC_RANG] = {"rang", 0},
+        [RC_CONTRACT] = {"contract_number", 0},
+        [RC_START] = {"start", 0},
+        [RC_MANUAL] = {"manual", 0},
+        [RC_ENDED_AT] = {"ended_at", 0},
+        [RC_END_REASON] = {"end_reason", 0},
+        [RC_INITIAL_AMOUNT] = {"initial_amount", 0},
+        [RC_EVERY_MONTHS] = {"every_months", 0},
+        [RC_DAY_OF_MONTH] = {"day_of_month", 0},
+};
+
+/* The journals' columns (Vision manual §6.1.2, §7.1.2): a plan's type is its count. */
+static const unsigned char plan_default[] = {
+        RC_ID,    RC_STATUS,      RC_COUNT,     RC_CREATED_AT, RC_ORDER_REF, RC_CARD_EXPIRY,
+        RC_EMAIL, RC_NEXT_AMOUNT, RC_NEXT_DATE, RC_REMAINING,  RC_CURRENCY};
+static const unsigned char subscription_default[] = {
+        RC_ID,          RC_STATUS,    RC_CREATED_AT, RC_ORDER_REF,    RC_CARD_EXPIRY,  RC_EMAIL,
+        RC_NEXT_AMOUNT, RC_NEXT_DATE, RC_REMAINING,  RC_EVERY_MONTHS, RC_DAY_OF_MONTH, RC_CURRENCY};
+
 static const struct {
 	const char *name, *pref;
 	const struct column_def *cols;
@@ -166,6 +237,10 @@ static const struct {
                                   txn_default, sizeof(txn_default)},
         [JOURNAL_BATCHES] = {"batches", "columns.batches", batch_cols, BC__COUNT, batch_default,
                              sizeof(batch_default)},
+        [JOURNAL_PLANS] = {"installment_plans", "columns.installment_plans", recurring_cols,
+                           RC__PLAN_COUNT, plan_default, sizeof(plan_default)},
+        [JOURNAL_SUBSCRIPTIONS] = {"subscriptions", "columns.subscriptions", recurring_cols,
+                                   RC__COUNT, subscription_default, sizeof(subscription_default)},
 };
 
 const char *
@@ -409,6 +484,72 @@ column_batch(int i, const struct batch *b, const struct tz *z, char *scratch)
 	case BC_FILE:
 		return b->file_name;
 	case BC__COUNT:
+		break;
+	}
+	return "";
+}
+
+const char *
+column_recurring(int i, const struct recurring *r, const struct tz *z, char *scratch)
+{
+	bool live = r->status == RS_IN_PROGRESS || r->status == RS_WILL_FAIL;
+
+	switch ((enum recurring_col)i) {
+	case RC_ID:
+		return number(r->id, scratch);
+	case RC_STATUS:
+		return recurring_status_name(r->status);
+	case RC_COUNT:
+		return r->count ? number(r->count, scratch) : "unlimited";
+	case RC_CREATED_AT:
+		return instant(z, r->created_at, scratch);
+	case RC_ORDER_REF:
+		return r->order_ref;
+	case RC_CARD_EXPIRY:
+		return r->card_expiry;
+	case RC_EMAIL:
+		return r->email;
+	case RC_NEXT_AMOUNT:
+		return live && r->next_day ? number(r->next_amount, scratch) : "";
+	case RC_NEXT_DATE:
+		return live ? day(r->next_day, scratch) : "";
+	case RC_REMAINING:
+		if (r->kind == RK_SUBSCRIPTION && r->count == 0)
+			return "unlimited";
+		return number(live ? r->count - r->done : 0, scratch);
+	case RC_DONE:
+		return number(r->done, scratch);
+	case RC_AMOUNT:
+		return number(r->amount, scratch);
+	case RC_CURRENCY:
+		return r->currency;
+	case RC_CARD_MASKED:
+		return r->card_masked;
+	case RC_METHOD:
+		return card_method_name(r->method);
+	case RC_SHOP:
+		return r->shop_name;
+	case RC_SITE:
+		return r->site;
+	case RC_RANG:
+		return r->rang;
+	case RC_CONTRACT:
+		return r->contract_number;
+	case RC_START:
+		return day(r->start_day, scratch);
+	case RC_MANUAL:
+		return r->manual ? "yes" : "no";
+	case RC_ENDED_AT:
+		return instant(z, r->ended_at, scratch);
+	case RC_END_REASON:
+		return r->end_reason;
+	case RC_INITIAL_AMOUNT:
+		return number(r->initial_amount, scratch);
+	case RC_EVERY_MONTHS:
+		return number(r->every_months, scratch);
+	case RC_DAY_OF_MONTH:
+		return number(r->day_of_month, scratch);
+	case RC__COUNT:
 		break;
 	}
 	return "";

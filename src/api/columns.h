@@ -14,7 +14,13 @@
 #include "domain/tz.h"
 #include "store/store.h"
 
-enum journal { JOURNAL_TRANSACTIONS, JOURNAL_BATCHES, JOURNAL__COUNT };
+enum journal {
+	JOURNAL_TRANSACTIONS,
+	JOURNAL_BATCHES,
+	JOURNAL_PLANS,         /* installment plans (Vision manual §6.1.2) */
+	JOURNAL_SUBSCRIPTIONS, /* subscriptions (§7.1.2) */
+	JOURNAL__COUNT
+};
 
 #define COLUMNS_MAX      48
 #define COLUMNS_TEXT_MAX 1024 /* the longest choice, as text */
@@ -27,7 +33,7 @@ struct columns {
 	unsigned char v[COLUMNS_MAX]; /* indexes into the journal's catalogue */
 };
 
-/* "transactions", "batches". Static. */
+/* "transactions", "batches", "installment_plans", "subscriptions". Static. */
 const char *journal_name(enum journal j);
 
 /* The name of the user preference that keeps the journal's columns ("columns.transactions"). */
@@ -55,6 +61,10 @@ uint64_t columns_txn_fields(const struct columns *c);
 const char *column_txn(int i, const struct txn *t, const struct tz *z, int64_t now_us,
                        char *scratch);
 const char *column_batch(int i, const struct batch *b, const struct tz *z, char *scratch);
+
+/* The text of column i of a plan or subscription (either journal: a plan's catalogue is the
+ * first part of a subscription's) in zone z, as column_txn. */
+const char *column_recurring(int i, const struct recurring *r, const struct tz *z, char *scratch);
 
 /* The columns of journal j a user chose, or the default (api/prefs.c). */
 int prefs_columns(struct store *st, int64_t brand_id, int64_t user_id, enum journal j,

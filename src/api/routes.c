@@ -153,6 +153,24 @@ const struct route routes[] = {
         {"GET", "/bo/api/batches/export", api_batches_export, AUTH_SESSION, 0, P_SEARCH, 0,
          "the batch journal as CSV or TXT"},
 
+        /* Installment plans and subscriptions (SPEC §9, §16.1; Vision manual §6.1, §7.1). */
+        {"GET", "/bo/api/installment-plans", api_plans_search, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the installment plan journal"},
+        {"GET", "/bo/api/installment-plans/export", api_plans_export, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the installment plan journal as CSV or TXT"},
+        {"GET", "/bo/api/installment-plans/{id}", api_plans_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "an installment plan's details and debits"},
+        {"POST", "/bo/api/installment-plans/{id}/terminate", api_plans_terminate, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "terminate an installment plan"},
+        {"GET", "/bo/api/subscriptions", api_subscriptions_search, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the subscription journal"},
+        {"GET", "/bo/api/subscriptions/export", api_subscriptions_export, AUTH_SESSION, 0, P_SEARCH,
+         0, "the subscription journal as CSV or TXT"},
+        {"GET", "/bo/api/subscriptions/{id}", api_subscriptions_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a subscription's details and debits"},
+        {"POST", "/bo/api/subscriptions/{id}/terminate", api_subscriptions_terminate, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "terminate a subscription (with a reason)"},
+
         /* The tree and the contracts (Vision manual §2.3, §9.2). */
         {"GET", "/bo/api/tree", api_tree, AUTH_SESSION, 0, P_ALL, 0,
          "one's node of the tree and below"},

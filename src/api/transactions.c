@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/columns.h"
 #include "api/csv.h"
+#include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
 #include "api/render.h"
@@ -111,72 +112,6 @@ tx_new(struct req *r)
 
 /* --- query string --------------------------------------------------------------------------- */
 
-/* A date "YYYY-MM-DD" or a date and time "YYYY-MM-DDTHH:MM[:SS]" in the zone z, as an
- * instant. end: a date alone means the end of that day (the next day's start). -1 when
- * malformed. */
-static int
-parse_when(const char *v, const struct tz *z, bool end, int64_t *out)
-{
-	char date[11];
-	int64_t day;
-	int hh = 0, mm = 0, ss = 0;
-	size_t len = strlen(v);
-
-	if (len < 10)
-		return -1;
-	memcpy(date, v, 10);
-	date[10] = '\0';
-	if (cal_date_parse(date, &day) != 0)
-		return -1;
-	if (len == 10) {
-		*out = tz_day_start(z, day + (end ? 1 : 0));
-		return 0;
-	}
-	if ((len != 16 && len != 19) || v[10] != 'T' || v[13] != ':' || (len == 19 && v[16] != ':'))
-		return -1;
-	for (size_t i = 11; i < len; i++)
-		if (i != 13 && i != 16 && (v[i] < '0' || v[i] > '9'))
-			return -1;
-	hh = (v[11] - '0') * 10 + (v[12] - '0');
-	mm = (v[14] - '0') * 10 + (v[15] - '0');
-	if (len == 19)
-		ss = (v[17] - '0') * 10 + (v[18] - '0');
-	if (hh > 23 || mm > 59 || ss > 59)
-		return -1;
-	*out = tz_local_to_utc(z, day, hh * 3600 + mm * 60 + ss);
-	/* An end time takes its whole second. */
-	if (end)
-		*out += CAL_US_PER_S;
-	return 0;
-}
-
-/* An order reference pattern with '%' wildcards (SPEC §5) as a LIKE pattern: '_' and '\'
- * are taken literally. */
-static void
-order_ref_like(const char *v, char *out, size_t cap)
-{
-	size_t o = 0;
-
-	for (const char *p = v; *p && o + 3 < cap; p++) {
-		if (*p == '_' || *p == '\\')
-			out[o++] = '\\';
-		out[o++] = *p;
-	}
-	out[o] = '\0';
-}
-
-/* A free-text filter (an order reference pattern, an e-mail, a contract, a wallet): not
- * empty, shorter than cap, and text: UTF-8 without controls or bidirectional marks, which no
- * stored value holds (json_get_text refuses them). Anything else reached the full-text
- * index as bytes it cannot read (SQLite refused the query: a 503). */
-static bool
-text_filter(const char *v, size_t cap)
-{
-	size_t n = strlen(v);
-
-	return n > 0 && n < cap && text_is_safe(v, n);
-}
-
 /* node=ID: a node of the user's tree and below, else 404 (another brand's, another branch's). */
 static int
 scope_apply(struct tx_job *j, struct store *st)
@@ -211,28 +146,18 @@ parse_search(struct req *r, struct tx_job *j)
 			return "query";
 		memcpy(seen[nseen++], key, sizeof(key));
 		if (strcmp(key, "from") == 0) {
-			if (parse_when(val, zone, false, &j->q.from) != 0)
+			if (filter_when(val, zone, false, &j->q.from) != 0)
 				return "from";
 			have_from = true;
 		} else if (strcmp(key, "to") == 0) {
-			if (parse_when(val, zone, true, &j->q.to) != 0)
+			if (filter_when(val, zone, true, &j->q.to) != 0)
 				return "to";
 			have_to = true;
 		} else if (strcmp(key, "id") == 0) {
 			if (query_id(val, &j->q.id) != 0)
 				return "id";
 		} else if (strcmp(key, "amount") == 0) {
-			static const char *const ops[] = {"", "eq:", "ge:", "le:", "ne:"};
-			char *e;
-
-			j->q.amount_cmp = AMOUNT_ANY;
-			for (int i = 1; i <= 4; i++)
-				if (strncmp(val, ops[i], 3) == 0)
-					j->q.amount_cmp = (enum amount_cmp)i;
-			if (j->q.amount_cmp == AMOUNT_ANY || val[3] < '0' || val[3] > '9')
-				return "amount";
-			j->q.amount = strtoll(val + 3, &e, 10);
-			if (*e != '\0' || j->q.amount < 0 || j->q.amount > MONEY_AMOUNT_MAX)
+			if (filter_amount(val, &j->q.amount_cmp, &j->q.amount) != 0)
 				return "amount";
 		} else if (strcmp(key, "payment_method") == 0) {
 			if ((j->q.method = card_method_parse(val)) == METHOD_NONE)
@@ -247,9 +172,9 @@ parse_search(struct req *r, struct tx_job *j)
 			if (query_id(val, &j->q.batch_id) != 0)
 				return "batch";
 		} else if (strcmp(key, "order_ref") == 0) {
-			if (!text_filter(val, TXN_ORDER_REF_MAX + 1))
+			if (!filter_text(val, TXN_ORDER_REF_MAX + 1))
 				return "order_ref";
-			order_ref_like(val, j->like, sizeof(j->like));
+			filter_like(val, j->like, sizeof(j->like));
 			j->q.order_ref_like = j->like;
 		} else if (strcmp(key, "type") == 0) {
 			if ((v = txn_type_parse(val)) < 0)
@@ -274,12 +199,12 @@ parse_search(struct req *r, struct tx_job *j)
 				return "acquirer_status";
 			j->q.acq = v;
 		} else if (strcmp(key, "contract") == 0) {
-			if (!text_filter(val, sizeof(j->contract)))
+			if (!filter_text(val, sizeof(j->contract)))
 				return "contract";
 			memcpy(j->contract, val, strlen(val) + 1);
 			j->q.contract_number = j->contract;
 		} else if (strcmp(key, "email") == 0) {
-			if (!text_filter(val, sizeof(j->email)))
+			if (!filter_text(val, sizeof(j->email)))
 				return "email";
 			memcpy(j->email, val, strlen(val) + 1);
 			j->q.email = j->email;
@@ -289,7 +214,7 @@ parse_search(struct req *r, struct tx_job *j)
 			memcpy(j->currency, val, 4);
 			j->q.currency = j->currency;
 		} else if (strcmp(key, "wallet") == 0) {
-			if (!text_filter(val, sizeof(j->wallet)))
+			if (!filter_text(val, sizeof(j->wallet)))
 				return "wallet";
 			memcpy(j->wallet, val, strlen(val) + 1);
 			j->q.wallet = j->wallet;
@@ -309,13 +234,7 @@ parse_search(struct req *r, struct tx_job *j)
 				return "limit";
 			j->q.limit = (int)n;
 		} else if (strcmp(key, "cursor") == 0) {
-			char *dot = strchr(val, '.');
-
-			if (dot == NULL)
-				return "cursor";
-			*dot = '\0';
-			if (query_id(val, &j->q.after_created_at) != 0 ||
-			    query_id(dot + 1, &j->q.after_id) != 0)
+			if (filter_cursor(val, &j->q.after_created_at, &j->q.after_id) != 0)
 				return "cursor";
 		} else {
 			return "query";

@@ -112,6 +112,10 @@ int lite_recurring_due_each(struct store *st, int64_t day, int64_t after_id, int
 	"r.contract_id JOIN card_alias a ON a.id = r.alias_id "
 void lite_recurring_read(sqlite3_stmt *s, struct recurring *r);
 
+/* store_ops.recurring_search (recurring_search.c). */
+int lite_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
+                          void *arg);
+
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
  * before the first connection opens. */

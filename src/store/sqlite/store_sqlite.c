@@ -2778,6 +2778,7 @@ static const struct store_ops sqlite_ops = {
         .recurring_debits_each = lite_recurring_debits_each,
         .recurring_of_txn = lite_recurring_of_txn,
         .recurring_due_each = lite_recurring_due_each,
+        .recurring_search = lite_recurring_search,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */

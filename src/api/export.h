@@ -1,0 +1,40 @@
+/*
+ * export.h - a journal's export streamed a page at a time (SPEC §5: any size, constant
+ * memory): each page is made by a reader, one page ahead of what h2o sends, and sent as a
+ * chunk of the answer. The caller says how to make a page; this file does the answer.
+ */
+#ifndef GUICHET_API_EXPORT_H
+#define GUICHET_API_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+
+/* A page's job: embed it first in the caller's job, whose work.run makes the page's lines
+ * into chunk (taken here) and sets the key of its last row and its count of rows. */
+struct export_page {
+	struct http_job base; /* first; base.respond is the stream's */
+	char *chunk;
+	size_t chunk_len;
+	int64_t last_at, last_id;
+	int n;
+};
+
+struct export_source {
+	/* A new job (its base.work.run and base.free set) for the page after the row (after_at,
+	 * after_id), (0, 0) for the first page, made from ctx. */
+	struct export_page *(*page)(struct req *r, void *ctx, int64_t after_at, int64_t after_id);
+	/* Optional: after a page was made, what the next ones take from it (its columns). */
+	void (*carry)(void *ctx, const struct export_page *p);
+	void *ctx; /* in the request's pool: lives as long as the answer */
+	int limit; /* rows a page: a page with fewer is the last */
+	bool txt;  /* the TXT layout: text/plain, NAME.txt; else text/csv, NAME.csv */
+	const char *name;
+};
+
+/* Answers r with the export (or, when the first page fails, with its error). Returns 0, the
+ * handler's return. */
+int export_stream(struct req *r, const struct export_source *src);
+
+#endif

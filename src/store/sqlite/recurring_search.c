@@ -1,0 +1,103 @@
+/*
+ * recurring_search.c - the journals of installment plans and subscriptions of the SQLite
+ * backend (store_ops.recurring_search; Vision manual §6.1, §7.1): one statement whose every
+ * filter is bound, NULL meaning "any", so that the text never changes.
+ *
+ * A page is the newest `limit` rows of one kind before a keyset (created_at, id), within the
+ * shops of a node and below. The walk is the index recurring_journal (brand, kind,
+ * created_at, id) in reverse, stopping after `limit` matches: a brand holds far fewer plans
+ * and subscriptions than payments, and the journal's date range is mandatory, so no filter
+ * has an index of its own (each would slow the scheduler's writes down).
+ */
+#include <string.h>
+
+#include "store/sqlite/lite.h"
+
+/* The statement of the search; its parameters are numbered as the binds below. */
+static const char search_sql[] =
+        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
+        "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
+        "n.brand_id = ?1) "
+        "SELECT " RECURRING_COLS RECURRING_FROM
+        "WHERE r.brand_id = ?1 AND r.kind = ?3 AND r.shop_id IN (SELECT id FROM sub) "
+        "AND r.created_at >= ?4 AND r.created_at < ?5 "
+        "AND (?6 IS NULL OR r.created_at < ?6 OR (r.created_at = ?6 AND r.id < ?7)) "
+        "AND (?9 IS NULL OR r.id = ?9) AND (?10 IS NULL OR r.status = ?10) "
+        "AND (?11 IS NULL OR c.number = ?11) AND (?12 IS NULL OR s.rang = ?12) "
+        "AND (?13 IS NULL OR r.order_ref LIKE ?13 ESCAPE '\\') "
+        "AND (?14 IS NULL OR r.count = ?14) "
+        /* The next debit's amount and day: only while one is to come. */
+        "AND (?15 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day IS NOT "
+        "NULL AND ((?15 = 1 AND r.next_amount = ?16) OR (?15 = 2 AND r.next_amount >= ?16) "
+        "OR (?15 = 3 AND r.next_amount <= ?16) OR (?15 = 4 AND r.next_amount <> ?16)))) "
+        "AND (?17 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day >= ?17)) "
+        "AND (?18 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day <= ?18)) "
+        "AND (?19 IS NULL OR r.email = ?19 COLLATE NOCASE) "
+        "AND (?20 IS NULL OR r.card_expiry = ?20) AND (?21 IS NULL OR r.currency = ?21) "
+        "ORDER BY r.created_at DESC, r.id DESC LIMIT ?8";
+
+static void
+bind_text_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_int_opt(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(s, i, v);
+}
+
+int
+lite_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
+                      void *arg)
+{
+	struct recurring r;
+	sqlite3_stmt *s;
+	int rc, src = SQLITE_DONE;
+
+	if (q->limit <= 0 || q->from >= q->to)
+		return ST_OK;
+	rc = lite_prepare(st, search_sql, &s, "recurring_search");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, q->brand_id);
+	sqlite3_bind_int64(s, 2, q->node_id);
+	sqlite3_bind_text(s, 3, recurring_kind_name(q->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, q->from);
+	sqlite3_bind_int64(s, 5, q->to);
+	if (q->after_created_at > 0) {
+		sqlite3_bind_int64(s, 6, q->after_created_at);
+		sqlite3_bind_int64(s, 7, q->after_id);
+	}
+	sqlite3_bind_int(s, 8, q->limit);
+	bind_int_opt(s, 9, q->id);
+	if (q->status > 0)
+		sqlite3_bind_text(s, 10, recurring_status_name((enum recurring_status)q->status),
+		                  -1, SQLITE_STATIC);
+	bind_text_opt(s, 11, q->contract_number);
+	bind_text_opt(s, 12, q->rang);
+	bind_text_opt(s, 13, q->order_ref_like);
+	bind_int_opt(s, 14, q->count);
+	if (q->amount_cmp != AMOUNT_ANY) {
+		sqlite3_bind_int(s, 15, q->amount_cmp);
+		sqlite3_bind_int64(s, 16, q->amount);
+	}
+	bind_int_opt(s, 17, q->next_from);
+	bind_int_opt(s, 18, q->next_to);
+	bind_text_opt(s, 19, q->email);
+	bind_text_opt(s, 20, q->card_expiry);
+	bind_text_opt(s, 21, q->currency);
+	for (bool first = true;
+	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
+	     first = false) {
+		lite_recurring_read(s, &r);
+		rc = cb(arg, &r);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "recurring_search");
+	sqlite3_finalize(s);
+	return rc;
+}
