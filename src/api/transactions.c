@@ -407,6 +407,26 @@ operations_json(const struct session *who, const struct txn *t, int64_t now)
 	return o;
 }
 
+/* The plan or subscription t is a debit of: {"kind","id","number"}, or null (*rc ST_OK) when
+ * none. */
+static json_t *
+recurring_of(struct store *st, const struct txn *t, int *rc)
+{
+	struct recurring_debit d;
+	struct recurring r;
+
+	*rc = st->ops->recurring_of_txn(st, t->brand_id, t->id, &d);
+	if (*rc == ST_OK)
+		*rc = st->ops->recurring_get(st, t->brand_id, 0, 0, d.recurring_id, &r);
+	if (*rc != ST_OK) {
+		if (*rc == ST_NOTFOUND)
+			*rc = ST_OK;
+		return json_null();
+	}
+	return json_pack("{s:s, s:o, s:I}", "kind", recurring_kind_name(r.kind), "id",
+	                 json_sprintf("%lld", (long long)r.id), "number", (json_int_t)d.number);
+}
+
 static int
 details_run(struct work_job *w, struct store *st)
 {
@@ -430,6 +450,11 @@ details_run(struct work_job *w, struct store *st)
 		return rc;
 	}
 	j->result = txn_json(&t, clock_now_us());
+	json_object_set_new(j->result, "recurring", recurring_of(st, &t, &rc));
+	if (rc != ST_OK) {
+		json_decref(hist);
+		return rc;
+	}
 	json_object_set_new(j->result, "operations", operations_json(&j->who, &t, clock_now_us()));
 	json_object_set_new(j->result, "reconciliation",
 	                    rec.batch_number == 0
