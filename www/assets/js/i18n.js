@@ -12,6 +12,7 @@ import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
 import journal from './strings/journal.js';
 import mails from './strings/mails.js';
+import recurring from './strings/recurring.js';
 import secondFactor from './strings/second-factor.js';
 import terminal from './strings/terminal.js';
 
@@ -236,7 +237,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

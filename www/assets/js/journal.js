@@ -64,7 +64,7 @@ function selectOf(id, options, value, allLabel = t('j.filter.all')) {
 }
 
 /**
- * The search form. spec = {id, fields: [{key, label, kind: 'text'|'digits'|'select'|'amount',
+ * The search form. spec = {id, fields: [{key, label, kind: 'text'|'digits'|'select'|'amount'|'date',
  * options, hint, placeholder}], currency: () => the currency amounts are typed in}. query:
  * URLSearchParams to prefill it. onSearch(params) is called with the API's parameters.
  * Returns {el, read() → URLSearchParams (throws Error with .field), fill(query)}.
@@ -119,7 +119,7 @@ export function searchForm(spec, query, onSearch) {
       control = selectOf(id, f.options, '');
     } else {
       control = h('input', {
-        type: 'text',
+        type: f.kind === 'date' ? 'date' : 'text',
         id,
         autocomplete: 'off',
         inputmode: f.kind === 'digits' ? 'numeric' : null,

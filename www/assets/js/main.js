@@ -14,6 +14,7 @@ import * as home from './pages/home.js';
 import * as mails from './pages/mails.js';
 import * as me from './pages/me.js';
 import * as password from './pages/password.js';
+import * as recurring from './pages/recurring.js';
 import * as secondFactor from './pages/second-factor.js';
 import * as secondFactorSetup from './pages/second-factor-setup.js';
 import * as signin from './pages/signin.js';
@@ -60,6 +61,19 @@ register('batches', {
   auth: 'user',
   needs: 'GET /bo/api/batches',
   render: batches.render,
+});
+// Installment plans and subscriptions (SPEC §9): #/ROUTE is the journal, #/ROUTE/ID the details.
+register('installment-plans', {
+  title: 'nav.installment-plans',
+  auth: 'user',
+  needs: 'GET /bo/api/installment-plans',
+  render: recurring.page('plan'),
+});
+register('subscriptions', {
+  title: 'nav.subscriptions',
+  auth: 'user',
+  needs: 'GET /bo/api/subscriptions',
+  render: recurring.page('subscription'),
 });
 register('contracts', {
   title: 'nav.contracts',

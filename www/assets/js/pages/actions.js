@@ -41,6 +41,8 @@ const ACTIONS = [
   'transaction_cancellation',
   'transaction_refund',
   'card_blocked',
+  'plan_terminated',
+  'subscription_terminated',
   'mail_retried',
   'retention_changed',
   'second_factor_policy_changed',

@@ -505,6 +505,8 @@ export async function render({ query }) {
     first = null;
   }
   if (first) search(first);
+  // A link to one transaction (a plan's debit) opens its details too.
+  if (query.get('details')) openDetails(query.get('details'));
   return root;
 }
 
@@ -554,6 +556,7 @@ function detailsTab(d, shops) {
       ['tx.d.email', d.email],
       ['tx.d.shop', d.shop_id !== undefined ? shops.get(String(d.shop_id)) || `#${d.shop_id}` : null],
       ['tx.d.parent', d.parent_id],
+      ...(d.recurring ? [['tx.d.recurring', recurringLink(d.recurring), 'd-recurring']] : []),
       ['tx.d.refusal', d.refusal_reason ? label('tx.refusal', d.refusal_reason) : null, 'd-refusal'],
       ['col.tx.manual', d.manual ? t('tx.manual.yes') : null, 'd-manual'],
       ['col.tx.archive_ref', d.archive_ref],
@@ -569,6 +572,18 @@ function detailsTab(d, shops) {
       ]),
       h('p', { class: 'muted small' }, t('tx.tds.note')),
     ),
+  );
+}
+
+/** The plan or subscription a debit was made for (SPEC §9): a link to its details. */
+function recurringLink(r) {
+  if (!r) return null;
+  const plan = r.kind === 'plan';
+  const key = plan ? 'tx.recurring.plan' : r.number === 0 ? 'tx.recurring.subscription_initial' : 'tx.recurring.subscription';
+  return h(
+    'a',
+    { href: `#/${plan ? 'installment-plans' : 'subscriptions'}/${encodeURIComponent(r.id)}`, id: 'd-recurring-link' },
+    t(key, { id: r.id, number: r.number }),
   );
 }
 
