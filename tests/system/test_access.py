@@ -78,7 +78,15 @@ MATRIX = {
     'GET /bo/api/contracts': SEARCH,
     'GET /bo/api/contracts/export': SEARCH,
     'GET /bo/api/contracts/{id}': SEARCH,
-    # Cash operations.
+    'GET /bo/api/installment-plans': SEARCH,
+    'GET /bo/api/installment-plans/export': SEARCH,
+    'GET /bo/api/installment-plans/{id}': SEARCH,
+    'GET /bo/api/subscriptions': SEARCH,
+    'GET /bo/api/subscriptions/export': SEARCH,
+    'GET /bo/api/subscriptions/{id}': SEARCH,
+    # Cash operations; terminating a plan or subscription (SPEC §3).
+    'POST /bo/api/installment-plans/{id}/terminate': CASH,
+    'POST /bo/api/subscriptions/{id}/terminate': CASH,
     'POST /bo/api/transactions/{id}/capture': CASH,
     'POST /bo/api/transactions/{id}/cancel': CASH,
     'POST /bo/api/transactions/{id}/refund': CASH,
@@ -125,7 +133,8 @@ MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
 
 # Which kind of id each {id} route takes (tenant isolation).
 ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
-           '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail'}
+           '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail',
+           '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription'}
 
 
 def today(plus=0):
@@ -253,6 +262,8 @@ def acc(tmp_path_factory):
     srv.target_user = q(srv, "SELECT id FROM user WHERE login = 'matrix.target'")[0][0]
     srv.some_txn = q(srv, 'SELECT max(id) FROM txn WHERE brand_id = 1')[0][0]
     srv.some_contract = q(srv, 'SELECT min(id) FROM contract WHERE brand_id = 1')[0][0]
+    srv.some_plan, srv.some_subscription = new_recurring(srv, 'plan'), new_recurring(
+        srv, 'subscription')
     yield srv
     assert srv.stop() == 0
     log = srv.read_log()
@@ -288,6 +299,22 @@ def test_the_route_table_is_spec_3():
 def fresh_payment(srv, capture='auto', card='4111111111111111', shop=0):
     r = srv.pay(capture=capture, card=card, shop=shop)
     assert r.status_code == 201 and r.json()['status'] == 'accepted', r.text
+    return int(r.json()['id'])
+
+
+def new_recurring(srv, kind, shop=0):
+    """A new installment plan or subscription (in progress) through the merchant API: its id."""
+    body = {'currency': 'EUR', 'order_ref': f'{kind}-{uuid.uuid4().hex[:8]}',
+            'email': 'abonne@example.com', 'card': {'number': '4111111111111111',
+                                                    'expiry': '1230'}}
+    if kind == 'plan':
+        body['installments'] = [{'amount': 1000, 'date': srv.paris_day(d)} for d in (0, 30)]
+    else:
+        body.update({'initial_amount': 0, 'amount': 500, 'count': 0, 'every_months': 1,
+                     'day_of_month': 1, 'start': srv.paris_day(10)})
+    r = srv.api('POST', '/api/v1/installment-plans' if kind == 'plan' else
+                '/api/v1/subscriptions', body, shop=shop)
+    assert r.status_code == 201 and r.json()['status'] == 'in_progress', r.text
     return int(r.json()['id'])
 
 
@@ -372,6 +399,7 @@ def plan(srv, route, profile, walk):
     capture, to cancel...). Otherwise the ids are of things that exist, so that a refusal
     cannot hide behind a 404, and nothing is made."""
     tid, uid, cid = srv.some_txn, srv.target_user, srv.some_contract
+    pid, sid = srv.some_plan, srv.some_subscription
     login = f'matrix.{profile}.{uuid.uuid4().hex[:6]}'
     txn = '/bo/api/transactions'
 
@@ -430,6 +458,21 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/contracts': lambda: ('/bo/api/contracts', None),
         'GET /bo/api/contracts/export': lambda: ('/bo/api/contracts/export?format=csv', None),
         'GET /bo/api/contracts/{id}': lambda: (f'/bo/api/contracts/{cid}', None),
+        'GET /bo/api/installment-plans': lambda: (f'/bo/api/installment-plans?{WIDE}', None),
+        'GET /bo/api/installment-plans/export': lambda: (
+            f'/bo/api/installment-plans/export?format=csv&{WIDE}', None),
+        'GET /bo/api/installment-plans/{id}': lambda: (f'/bo/api/installment-plans/{pid}', None),
+        'GET /bo/api/subscriptions': lambda: (f'/bo/api/subscriptions?{WIDE}', None),
+        'GET /bo/api/subscriptions/export': lambda: (
+            f'/bo/api/subscriptions/export?format=csv&{WIDE}', None),
+        'GET /bo/api/subscriptions/{id}': lambda: (f'/bo/api/subscriptions/{sid}', None),
+        # The walk terminates one made for it.
+        'POST /bo/api/installment-plans/{id}/terminate': lambda: (
+            f"/bo/api/installment-plans/{new_recurring(srv, 'plan') if walk else pid}/terminate",
+            {}),
+        'POST /bo/api/subscriptions/{id}/terminate': lambda: (
+            f"/bo/api/subscriptions/{new_recurring(srv, 'subscription') if walk else sid}"
+            '/terminate', {'reason': 'la matrice'}),
         'POST /bo/api/transactions/{id}/capture': lambda: (
             f"{txn}/{made('manual')}/capture", {'amount': 1000}),
         'POST /bo/api/transactions/{id}/cancel': lambda: (f'{txn}/{made()}/cancel', {}),
@@ -599,12 +642,17 @@ def foreign(acc):
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
 
-    def ids(table):
-        return {r[0] for r in q(acc, f'SELECT id FROM {table} WHERE brand_id = 2')}
+    for shop in shops:  # its plans and subscriptions
+        new_recurring(acc, 'plan', shop)
+        new_recurring(acc, 'subscription', shop)
+
+    def ids(table, where='1'):
+        return {r[0] for r in q(acc, f'SELECT id FROM {table} WHERE brand_id = 2 AND {where}')}
 
     f = {'txn': ids('txn'), 'user': ids('user'), 'contract': ids('contract'),
          'batch': ids('batch'), 'node': ids('node'), 'action': ids('action_log'),
-         'mail': ids('mail_outbox')}
+         'mail': ids('mail_outbox'), 'plan': ids('recurring', "kind = 'plan'"),
+         'subscription': ids('recurring', "kind = 'subscription'")}
     assert all(f.values()), {k: len(v) for k, v in f.items()}
     # Words only the second brand has: its name and account, its users' logins, its shops' SITE
     # numbers, its contract numbers, its payments' references and customer's e-mail. (The
@@ -667,7 +715,11 @@ def test_the_other_way_round(acc, foreign):
                                          'ORDER BY id DESC LIMIT 30')},
             'user': {r[0] for r in q(acc, 'SELECT id FROM user WHERE brand_id = 1')},
             'contract': {r[0] for r in q(acc, 'SELECT id FROM contract WHERE brand_id = 1')},
-            'mail': {r[0] for r in q(acc, 'SELECT id FROM mail_outbox WHERE brand_id = 1')}}
+            'mail': {r[0] for r in q(acc, 'SELECT id FROM mail_outbox WHERE brand_id = 1')},
+            'plan': {r[0] for r in q(acc, "SELECT id FROM recurring WHERE brand_id = 1 AND "
+                                          "kind = 'plan'")},
+            'subscription': {r[0] for r in q(acc, "SELECT id FROM recurring WHERE brand_id = 1 "
+                                                  "AND kind = 'subscription'")}}
     before = snapshot(acc)
     for route in session_routes():
         if '{id}' not in route:
@@ -685,7 +737,9 @@ NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/stats', 'GET /bo/api/users', 'GET /bo/api/hmac-keys',
                'GET /bo/api/actions', 'GET /bo/api/actions/export',
                'GET /bo/api/contracts/export', 'GET /bo/api/mails',
-               'GET /bo/api/manual-entries/options'}
+               'GET /bo/api/manual-entries/options',
+               'GET /bo/api/installment-plans', 'GET /bo/api/installment-plans/export',
+               'GET /bo/api/subscriptions', 'GET /bo/api/subscriptions/export'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -762,6 +816,14 @@ LISTS = {
     'GET /bo/api/contracts': ('items', '/bo/api/contracts',
                               {'id': 'contract', 'shop_id': 'node'}),
     'GET /bo/api/contracts/export': ('csv', '/bo/api/contracts/export?format=csv', {}),
+    'GET /bo/api/installment-plans': ('pages', f'/bo/api/installment-plans?{WIDE}&limit=500',
+                                      {'id': 'plan'}),
+    'GET /bo/api/installment-plans/export': (
+        'csv', f'/bo/api/installment-plans/export?format=csv&{WIDE}', {'id': 'plan'}),
+    'GET /bo/api/subscriptions': ('pages', f'/bo/api/subscriptions?{WIDE}&limit=500',
+                                  {'id': 'subscription'}),
+    'GET /bo/api/subscriptions/export': (
+        'csv', f'/bo/api/subscriptions/export?format=csv&{WIDE}', {'id': 'subscription'}),
     'GET /bo/api/users': ('items', '/bo/api/users', {'id': 'user', 'node_id': 'node'}),
     'GET /bo/api/actions': ('pages', f'/bo/api/actions?{WIDE}',
                             {'id': 'action', 'user_id': 'user', 'target_user_id': 'user'}),
