@@ -12,12 +12,12 @@
 #include "api/api.h"
 #include "api/columns.h"
 #include "api/csv.h"
+#include "api/export.h"
 #include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
 #include "api/render.h"
 #include "common/clock.h"
-#include "common/log.h"
 #include "common/text.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
@@ -57,8 +57,6 @@ struct tx_job {
 	bool prefs_loaded;
 	struct columns cols;
 	const struct tz *zone;
-	char *chunk; /* export: this page as CSV */
-	size_t chunk_len;
 };
 
 static void
@@ -67,7 +65,6 @@ tx_free(struct http_job *hj)
 	struct tx_job *j = (struct tx_job *)hj;
 
 	json_decref(j->result);
-	free(j->chunk);
 	free(j);
 }
 
@@ -597,31 +594,20 @@ api_transactions_block_card(struct req *r)
 
 /* --- export (SPEC §5, §16): the search as CSV, streamed a page at a time -------------------------- */
 
-/* The state of one export, in the request's pool: the query, where it is, and the chunk h2o is
- * sending (it must live until h2o asks for the next one). */
-struct export_state {
-	h2o_generator_t gen; /* first */
-	struct req *r;       /* the request (same pool) */
-	struct tx_job tmpl;  /* the query; its pointers are rebuilt in every page job */
-	char *sent;          /* the chunk h2o is sending */
-	char *ready;         /* the next one, made while that one goes out */
-	size_t ready_len;
-	bool started;
-	bool sending;   /* h2o has not asked for more yet */
-	bool in_flight; /* a reader is making a page */
-	bool done;      /* the last page was made */
-	bool failed;    /* a page failed while a chunk was going out */
-	bool ready_final;
+/* A page of an export: the stream's job (export.h) around the search's. */
+struct tx_page {
+	struct export_page page; /* first */
+	struct tx_job j;
 };
 
 static void
-export_dispose(void *p)
+tx_page_free(struct http_job *hj)
 {
-	struct export_state *es = p;
+	struct tx_page *p = (struct tx_page *)hj;
 
-	free(es->sent);
-	free(es->ready);
-	json_decref(es->tmpl.result);
+	json_decref(p->j.result);
+	free(p->page.chunk);
+	free(p);
 }
 
 /* The query's strings point into the job that carries them, never into the request's pool. */
@@ -697,7 +683,8 @@ static const char *batch_filters_only(const struct tx_job *j);
 static int
 export_page_run(struct work_job *w, struct store *st)
 {
-	struct tx_job *j = (struct tx_job *)w;
+	struct tx_page *p = (struct tx_page *)w;
+	struct tx_job *j = &p->j;
 	enum journal jr = j->batches ? JOURNAL_BATCHES : JOURNAL_TRANSACTIONS;
 	struct buf b;
 	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field, clock_now_us()};
@@ -724,155 +711,63 @@ export_page_run(struct work_job *w, struct store *st)
 		rc = st->ops->txn_search(st, &j->q, export_txn, &x);
 	}
 	if (rc == ST_OK) {
-		j->chunk_len = b.len;
-		j->chunk = buf_take(&b);
+		p->page.chunk_len = b.len;
+		p->page.chunk = buf_take(&b);
+		p->page.last_at = j->last_created_at;
+		p->page.last_id = j->last_id;
+		p->page.n = j->n;
 	}
 	buf_cleanup(&b);
 	return rc;
 }
 
-static void export_proceed(h2o_generator_t *gen, h2o_req_t *req);
-
-static void
-export_stop(h2o_generator_t *gen, h2o_req_t *req)
+/* The job of the page after (after_at, after_id), from the export's template. */
+static struct export_page *
+export_page_new(struct req *r, void *ctx, int64_t after_at, int64_t after_id)
 {
-	(void)gen;
-	(void)req; /* the request pool's dispose callbacks free what is left */
+	struct tx_job *tmpl = ctx;
+	struct tx_page *p = calloc(1, sizeof(*p));
+
+	(void)r;
+	if (p == NULL)
+		abort();
+	p->j = *tmpl;
+	repoint(&p->j, tmpl);
+	p->j.result = NULL;
+	p->j.n = 0;
+	memset(&p->j.base, 0, sizeof(p->j.base));
+	p->j.q.after_created_at = after_at;
+	p->j.q.after_id = after_id;
+	p->page.base.work.run = export_page_run;
+	p->page.base.free = tx_page_free;
+	return &p->page;
 }
 
-static int export_next(struct req *r, struct export_state *es);
-
-/* Sends the ready chunk, and has the next page made while it goes out: the reader works
- * while the loop sends, one page ahead at most. */
+/* The next pages take the first one's columns and zone. */
 static void
-export_send(struct export_state *es)
+export_carry(void *ctx, const struct export_page *page)
 {
-	h2o_iovec_t chunk = h2o_iovec_init(es->ready, es->ready_len);
-	bool final = es->ready_final;
+	struct tx_job *tmpl = ctx;
+	const struct tx_page *p = (const struct tx_page *)page;
 
-	free(es->sent);
-	es->sent = es->ready;
-	es->ready = NULL;
-	es->sending = !final;
-	if (!final && !es->done && !es->in_flight) {
-		if (export_next(es->r, es) != ST_OK) {
-			h2o_send(es->r->h2o, NULL, 0, H2O_SEND_STATE_ERROR);
-			return;
-		}
-		es->in_flight = true;
-	}
-	h2o_send(es->r->h2o, &chunk, 1, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+	tmpl->prefs_loaded = true;
+	tmpl->cols = p->j.cols;
+	tmpl->zone = p->j.zone;
 }
 
 static void
-export_page_respond(struct http_job *hj, struct req *r)
+tmpl_dispose(void *p)
 {
-	struct tx_job *j = (struct tx_job *)hj;
-	struct export_state *es = r->handler_ctx;
-
-	if (j->base.work.rc != ST_OK) {
-		/* A refusal (another brand's node=, a bad filter) is the client's, not a
-		 * failure of the server's: an error only when the store failed or the stream
-		 * broke after its start. */
-		if (es->started || http_status_of(j->base.work.rc) >= 500)
-			log_error("event=export_failed req=%s rc=%d", r->id, j->base.work.rc);
-		else
-			log_info("event=export_refused req=%s status=%d", r->id,
-			         http_status_of(j->base.work.rc));
-		es->in_flight = false;
-		if (!es->started)
-			http_reply_error(r, j->base.work.rc, NULL, NULL);
-		else if (es->sending) /* h2o takes no new send before it asks for one */
-			es->failed = true;
-		else
-			h2o_send(r->h2o, NULL, 0, H2O_SEND_STATE_ERROR);
-		return;
-	}
-	if (!es->started) {
-		es->started = true;
-		r->h2o->res.status = 200;
-		r->h2o->res.reason = "OK";
-		static const char *const names[2][2] = {
-		        {"attachment; filename=\"transactions.csv\"",
-		         "attachment; filename=\"transactions.txt\""},
-		        {"attachment; filename=\"batches.csv\"",
-		         "attachment; filename=\"batches.txt\""}};
-		const char *type =
-		        es->tmpl.txt ? "text/plain; charset=utf-8" : "text/csv; charset=utf-8";
-		const char *name = names[es->tmpl.batches][es->tmpl.txt];
-
-		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-		               type, strlen(type));
-		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CONTENT_DISPOSITION,
-		               NULL, name, strlen(name));
-		h2o_add_header(&r->h2o->pool, &r->h2o->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
-		               H2O_STRLIT("no-store"));
-		es->gen.proceed = export_proceed;
-		es->gen.stop = export_stop;
-		h2o_start_response(r->h2o, &es->gen);
-	}
-	/* The next page starts after this page's last row, with the first page's columns. */
-	es->tmpl.prefs_loaded = true;
-	es->tmpl.cols = j->cols;
-	es->tmpl.zone = j->zone;
-	es->tmpl.q.after_created_at = j->last_created_at;
-	es->tmpl.q.after_id = j->last_id;
-	es->done = j->n < es->tmpl.q.limit;
-	es->in_flight = false;
-	es->ready = j->chunk;
-	es->ready_len = j->chunk_len;
-	es->ready_final = es->done;
-	j->chunk = NULL;
-	if (!es->sending)
-		export_send(es);
-}
-
-/* Hands the next page to a reader. */
-static int
-export_next(struct req *r, struct export_state *es)
-{
-	struct tx_job *j = tx_new(r);
-	int rc;
-
-	*j = es->tmpl;
-	j->result = NULL;
-	j->chunk = NULL;
-	j->n = 0;
-	repoint(j, &es->tmpl);
-	memset(&j->base, 0, sizeof(j->base));
-	j->base.work.run = export_page_run;
-	j->base.respond = export_page_respond;
-	j->base.free = tx_free;
-	rc = http_submit(r, &j->base, false);
-	if (rc != ST_OK)
-		tx_free(&j->base);
-	return rc;
-}
-
-/* h2o sent the chunk: the next one goes if it is made, else when its page is. */
-static void
-export_proceed(h2o_generator_t *gen, h2o_req_t *req)
-{
-	struct export_state *es = (struct export_state *)gen;
-
-	(void)req;
-	es->sending = false;
-	free(es->sent);
-	es->sent = NULL;
-	if (es->failed)
-		h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
-	else if (es->ready != NULL)
-		export_send(es);
+	(void)p; /* the template holds nothing of its own */
 }
 
 /* Same query parameters as the search or the batch journal; limit and cursor do not apply. */
 static int
 export_start(struct req *r, bool batches)
 {
-	struct tx_job *probe = tx_new(r);
-	struct export_state *es;
+	struct tx_job *probe = tx_new(r), *tmpl;
+	struct export_source src;
 	const char *bad;
-	int rc;
 
 	probe->export = true;
 	probe->batches = batches;
@@ -888,19 +783,18 @@ export_start(struct req *r, bool batches)
 		               " The export takes the journal's filters, not limit or cursor.");
 		return 0;
 	}
-	es = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*es), export_dispose);
-	memset(es, 0, sizeof(*es));
-	es->r = r;
-	es->tmpl = *probe;
-	repoint(&es->tmpl, probe);
-	es->tmpl.q.limit = EXPORT_PAGE_ROWS;
+	tmpl = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*tmpl), tmpl_dispose);
+	*tmpl = *probe;
+	repoint(tmpl, probe);
+	tmpl->q.limit = EXPORT_PAGE_ROWS;
 	tx_free(&probe->base);
-	r->handler_ctx = es;
-	rc = export_next(r, es);
-	if (rc != ST_OK)
-		http_reply_error(r, rc, NULL, NULL);
-	es->in_flight = rc == ST_OK;
-	return 0;
+	src.page = export_page_new;
+	src.carry = export_carry;
+	src.ctx = tmpl;
+	src.limit = EXPORT_PAGE_ROWS;
+	src.txt = tmpl->txt;
+	src.name = batches ? "batches" : "transactions";
+	return export_stream(r, &src);
 }
 
 int
