@@ -566,12 +566,6 @@ export_carry(void *ctx, const struct export_page *p)
 	tmpl->prefs_loaded = true;
 }
 
-static void
-tmpl_dispose(void *p)
-{
-	(void)p;
-}
-
 static int export(struct req *r, enum recurring_kind kind)
 {
 	struct rb_job *probe = rb_new(r, kind), *tmpl;
@@ -588,7 +582,7 @@ static int export(struct req *r, enum recurring_kind kind)
 		               "(csv or txt).");
 		return 0;
 	}
-	tmpl = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*tmpl), tmpl_dispose);
+	tmpl = h2o_mem_alloc_pool(&r->h2o->pool, sizeof(*tmpl));
 	*tmpl = *probe;
 	repoint(tmpl, probe);
 	rb_free(&probe->page.base);

@@ -755,12 +755,6 @@ export_carry(void *ctx, const struct export_page *page)
 	tmpl->zone = p->j.zone;
 }
 
-static void
-tmpl_dispose(void *p)
-{
-	(void)p; /* the template holds nothing of its own */
-}
-
 /* Same query parameters as the search or the batch journal; limit and cursor do not apply. */
 static int
 export_start(struct req *r, bool batches)
@@ -783,7 +777,7 @@ export_start(struct req *r, bool batches)
 		               " The export takes the journal's filters, not limit or cursor.");
 		return 0;
 	}
-	tmpl = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*tmpl), tmpl_dispose);
+	tmpl = h2o_mem_alloc_pool(&r->h2o->pool, sizeof(*tmpl));
 	*tmpl = *probe;
 	repoint(tmpl, probe);
 	tmpl->q.limit = EXPORT_PAGE_ROWS;

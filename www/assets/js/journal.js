@@ -12,7 +12,7 @@ import { h, replace, uid } from './dom.js';
 import { formatCount, formatDay, today } from './format.js';
 import { t, has } from './i18n.js';
 import { amountInput, parseAmount } from './money.js';
-import { getScope } from './scope.js';
+import { getScope, onScopeChange } from './scope.js';
 
 /* --- dates -------------------------------------------------------------------------------- */
 
@@ -373,6 +373,18 @@ export function journalTable(opts) {
   };
 }
 
+/** A details list: rows = [[i18n key of the term, value (Node or text; "—" when empty), id?]]. */
+export function detailsList(rows) {
+  return h(
+    'dl',
+    { class: 'details details--cols' },
+    rows.map(([key, value, id]) => [
+      h('dt', {}, t(key)),
+      h('dd', { id: id || null }, value === null || value === undefined || value === '' ? none() : value),
+    ]),
+  );
+}
+
 /** "—" for what the answer does not have. */
 export function none() {
   return h('span', { class: 'muted', title: t('j.none') }, '—');
@@ -608,4 +620,58 @@ export function keysetPaging({ path, table, more, status, error, labels, focus, 
 
   more.addEventListener('click', loadMore);
   return { search, more: loadMore, last: () => last };
+}
+
+/* --- a journal page ----------------------------------------------------------------------- */
+
+/**
+ * A journal page as Batches, Installment plans and Subscriptions lay it out: the title, the
+ * tree's node, an introduction, the search form, then the journal's card (its toolbar, the
+ * messages, the table, "more"). parts = {p (the ids' prefix), title, intro, form, scopeEl,
+ * journalTitle, actions: [Node] (the toolbar's buttons), exports (exportLinks' el), error,
+ * status, empty, table, more}.
+ */
+export function journalPage({ p, title, intro, form, scopeEl, journalTitle, actions, exports, error, status, empty, table, more }) {
+  return h(
+    'section',
+    { class: 'journal-page', 'aria-labelledby': `${p}-title` },
+    h('h1', { id: `${p}-title` }, title),
+    scopeEl,
+    h('p', { class: 'muted' }, intro),
+    form.el,
+    h(
+      'section',
+      { class: 'card journal-card', 'aria-labelledby': `${p}-journal-title` },
+      h('h2', { id: `${p}-journal-title` }, journalTitle),
+      h('div', { class: 'journal-toolbar' }, h('div', { class: 'actions' }, actions), exports),
+      error,
+      status,
+      empty,
+      table.el,
+      h('div', { class: 'actions journal-more' }, more),
+    ),
+  );
+}
+
+/**
+ * Runs a journal page: its search again when the tree's node changes while the page is shown,
+ * and the form's first search (a link's, or the default period's).
+ */
+export function runJournal({ root, scopeEl, form, paging, search }) {
+  const off = onScopeChange(() => {
+    if (!root.isConnected) {
+      off();
+      return;
+    }
+    replace(scopeEl, scopeLine().textContent);
+    if (paging.last()) search(paging.last());
+  });
+  let first = null;
+  try {
+    first = form.read();
+  } catch {
+    first = null;
+  }
+  if (first) search(first);
+  return root;
 }

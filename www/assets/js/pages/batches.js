@@ -6,14 +6,13 @@
 // with contract=NUMBER.
 
 import { state } from '../app.js';
-import { h, replace } from '../dom.js';
+import { h } from '../dom.js';
 import { formatAmount, formatCount, formatDateTime, formatDay, timeZone } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  chooseColumns, exportLinks, journalTable, keepInHash, keysetPaging, label, none, scopeLine,
-  searchForm, shiftDay,
+  chooseColumns, exportLinks, journalPage, journalTable, keepInHash, keysetPaging, label, none,
+  runJournal, scopeLine, searchForm, shiftDay,
 } from '../journal.js';
-import { onScopeChange } from '../scope.js';
 
 const PAGE = 50;
 const METHODS = ['CB', 'VISA', 'MASTERCARD', 'E-BLEUE', 'AMEX', 'JCB', 'PAYPAL'];
@@ -140,41 +139,20 @@ export async function render({ query }) {
     if (cols) table.setColumns(cols);
   });
 
-  const root = h(
-    'section',
-    { class: 'journal-page', 'aria-labelledby': 'b-title' },
-    h('h1', { id: 'b-title' }, t('nav.batches')),
+  const root = journalPage({
+    p: 'b',
+    title: t('nav.batches'),
+    intro: t('b.intro'),
+    form,
     scopeEl,
-    h('p', { class: 'muted' }, t('b.intro')),
-    form.el,
-    h(
-      'section',
-      { class: 'card journal-card', 'aria-labelledby': 'b-journal-title' },
-      h('h2', { id: 'b-journal-title' }, t('b.journal')),
-      h('div', { class: 'journal-toolbar' }, h('div', { class: 'actions' }, columnsButton), exports.el),
-      error,
-      status,
-      empty,
-      table.el,
-      h('div', { class: 'actions journal-more' }, more),
-    ),
-  );
-
-  const off = onScopeChange(() => {
-    if (!root.isConnected) {
-      off();
-      return;
-    }
-    replace(scopeEl, scopeLine().textContent);
-    if (paging.last()) search(paging.last());
+    journalTitle: t('b.journal'),
+    actions: [columnsButton],
+    exports: exports.el,
+    error,
+    status,
+    empty,
+    table,
+    more,
   });
-
-  let first = null;
-  try {
-    first = form.read();
-  } catch {
-    first = null;
-  }
-  if (first) search(first);
-  return root;
+  return runJournal({ root, scopeEl, form, paging, search });
 }

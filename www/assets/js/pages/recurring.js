@@ -20,10 +20,9 @@ import { h, replace } from '../dom.js';
 import { formatAmount, formatCount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  chooseColumns, exportLinks, journalTable, keepInHash, keysetPaging, label, none, scopeLine,
-  searchForm, shiftDay,
+  chooseColumns, detailsList, exportLinks, journalPage, journalTable, keepInHash, keysetPaging,
+  label, none, runJournal, scopeLine, searchForm, shiftDay,
 } from '../journal.js';
-import { onScopeChange } from '../scope.js';
 
 const PAGE = 50;
 const STATUSES = ['in_progress', 'finished', 'failed', 'terminated', 'will_fail'];
@@ -194,57 +193,25 @@ async function journal(k, kind, query) {
     if (cols) table.setColumns(cols);
   });
 
-  const root = h(
-    'section',
-    { class: 'journal-page', 'aria-labelledby': `${p}-title` },
-    h('h1', { id: `${p}-title` }, t(k.title)),
+  const root = journalPage({
+    p,
+    title: t(k.title),
+    intro: t(`rc.${kind}.intro`),
+    form,
     scopeEl,
-    h('p', { class: 'muted' }, t(`rc.${kind}.intro`)),
-    form.el,
-    h(
-      'section',
-      { class: 'card journal-card', 'aria-labelledby': `${p}-journal-title` },
-      h('h2', { id: `${p}-journal-title` }, t(`rc.${kind}.journal`)),
-      h('div', { class: 'journal-toolbar' }, h('div', { class: 'actions' }, columnsButton), exports.el),
-      error,
-      status,
-      empty,
-      table.el,
-      h('div', { class: 'actions journal-more' }, more),
-    ),
-  );
-
-  const off = onScopeChange(() => {
-    if (!root.isConnected) {
-      off();
-      return;
-    }
-    replace(scopeEl, scopeLine().textContent);
-    if (paging.last()) search(paging.last());
+    journalTitle: t(`rc.${kind}.journal`),
+    actions: [columnsButton],
+    exports: exports.el,
+    error,
+    status,
+    empty,
+    table,
+    more,
   });
-
-  let first = null;
-  try {
-    first = form.read();
-  } catch {
-    first = null;
-  }
-  if (first) search(first);
-  return root;
+  return runJournal({ root, scopeEl, form, paging, search });
 }
 
 /* --- the details (§6.1.2 "Détails", §7.1.2) and terminate (§6.1.3, §7.1.3) ------------------- */
-
-function dl(rows) {
-  return h(
-    'dl',
-    { class: 'details details--cols' },
-    rows.map(([key, value, id]) => [
-      h('dt', {}, t(key)),
-      h('dd', { id: id || null }, value === null || value === undefined || value === '' ? none() : value),
-    ]),
-  );
-}
 
 /** The transactions page showing one transaction, its details open. */
 function transactionHref(debit) {
@@ -320,7 +287,7 @@ function facts(d, kind) {
           ['rc.d.every_months', formatCount(d.every_months), 'rc-every'],
           ['rc.d.day_of_month', String(d.day_of_month).padStart(2, '0'), 'rc-day'],
         ];
-  return dl([
+  return detailsList([
     ...common,
     ...own,
     ['rc.d.start', d.start && formatDay(d.start)],
