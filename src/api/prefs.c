@@ -266,8 +266,9 @@ api_prefs_edit(struct req *r)
 	j = prefs_new(r);
 	if ((v = json_object_get(o, "columns")) != NULL) {
 		bad = parse_columns(v, j);
-		why = "columns maps a journal (transactions, batches) to a non-empty list of "
-		      "distinct available_columns, or null for the default.";
+		why = "columns maps a journal (transactions, batches, installment_plans, "
+		      "subscriptions) to a non-empty list of distinct available_columns, or null "
+		      "for the default.";
 	}
 	if (bad == NULL && (v = json_object_get(o, "home")) != NULL) {
 		const struct home *h = json_is_string(v) ? home_find(json_string_value(v)) : NULL;
