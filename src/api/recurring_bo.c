@@ -451,6 +451,10 @@ terminate(struct req *r, enum recurring_kind kind)
 		return 0;
 	}
 	j = rb_new(r, kind);
+	/* An empty reason is none, as the form sends when its field is left blank. */
+	if (json_is_string(json_object_get(o, "reason")) &&
+	    json_string_length(json_object_get(o, "reason")) == 0)
+		json_object_del(o, "reason");
 	if (json_get_text(o, "reason", j->reason, sizeof(j->reason)) < 0) {
 		json_decref(o);
 		rb_free(&j->page.base);

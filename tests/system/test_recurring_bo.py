@@ -371,9 +371,12 @@ def test_terminate_a_subscription_with_its_reason(rb):
     assert q(rb, "SELECT details FROM action_log WHERE action = 'subscription_terminated' "
                  "AND user_login = 'demo.admin'") == [
         (f'subscription {sub["id"]}, reason: {reason}',)]
-    # Without a reason, too.
+    # Without a reason, too (an empty one is none).
     other = make_sub(rb)
     assert post(rb, f'/bo/api/subscriptions/{other["id"]}/terminate', {}).status_code == 200
+    blank = make_sub(rb)
+    r = post(rb, f'/bo/api/subscriptions/{blank["id"]}/terminate', {'reason': ''})
+    assert r.status_code == 200 and r.json()['end_reason'] is None
 
 
 def test_terminated_then_the_scheduler_makes_no_more_debit(rb):

@@ -666,6 +666,12 @@ export function runJournal({ root, scopeEl, form, paging, search }) {
     replace(scopeEl, scopeLine().textContent);
     if (paging.last()) search(paging.last());
   });
+  firstSearch(form, search);
+  return root;
+}
+
+/** Runs the search the form holds (a link's, or the default period's), if it is whole. */
+export function firstSearch(form, search) {
   let first = null;
   try {
     first = form.read();
@@ -673,5 +679,4 @@ export function runJournal({ root, scopeEl, form, paging, search }) {
     first = null;
   }
   if (first) search(first);
-  return root;
 }

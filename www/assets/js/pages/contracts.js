@@ -10,7 +10,7 @@ import { openDialog, tabs } from '../dialog.js';
 import { h, replace } from '../dom.js';
 import { formatAmount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
-import { exportLinks, label, none, scopeLine, shiftDay, withScope } from '../journal.js';
+import { detailsList as dl, exportLinks, label, none, scopeLine, shiftDay, withScope } from '../journal.js';
 import { getScope, onScopeChange } from '../scope.js';
 
 /** The batches page searching a contract's batches over 13 months. */
@@ -27,17 +27,6 @@ function state(active) {
     { class: active ? 'tag tag--ok' : 'tag tag--off' },
     h('span', { 'aria-hidden': 'true' }, active ? '● ' : '○ '),
     t(active ? 'c.active' : 'c.inactive'),
-  );
-}
-
-function dl(rows) {
-  return h(
-    'dl',
-    { class: 'details details--cols' },
-    rows.map(([key, value, id]) => [
-      h('dt', {}, t(key)),
-      h('dd', { id: id || null }, value === null || value === undefined || value === '' ? none() : value),
-    ]),
   );
 }
 

@@ -17,8 +17,8 @@ import { h, replace } from '../dom.js';
 import { formatAmount, formatDateTime, formatDay } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  chooseColumns, exportLinks, journalTable, keepInHash, keysetPaging, label, none, periodText,
-  scopeLine, searchForm, shiftDay, withScope,
+  chooseColumns, detailsList as dl, exportLinks, firstSearch, journalTable, keepInHash,
+  keysetPaging, label, none, periodText, scopeLine, searchForm, shiftDay, withScope,
 } from '../journal.js';
 import { amountInput, parseAmount } from '../money.js';
 import { onScopeChange } from '../scope.js';
@@ -149,17 +149,6 @@ function allowedOps(d) {
     };
   }
   return Object.fromEntries(offered.map((op) => [op, Boolean(now[op])]));
-}
-
-function dl(rows) {
-  return h(
-    'dl',
-    { class: 'details details--cols' },
-    rows.map(([key, value, id]) => [
-      h('dt', {}, t(key)),
-      h('dd', { id: id || null }, value === null || value === undefined || value === '' ? none() : value),
-    ]),
-  );
 }
 
 /* --- the page ----------------------------------------------------------------------------- */
@@ -498,13 +487,7 @@ export async function render({ query }) {
   );
 
   // A link (or a reload) with a period runs its search; otherwise the default period's.
-  let first = null;
-  try {
-    first = form.read();
-  } catch {
-    first = null;
-  }
-  if (first) search(first);
+  firstSearch(form, search);
   // A link to one transaction (a plan's debit) opens its details too.
   if (query.get('details')) openDetails(query.get('details'));
   return root;
