@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import pytest
 
-from conftest import GUICHETD, PARIS, Server, q
+from conftest import GUICHETD, PARIS, Server, q, secrets_in
 from test_signin import ready_user
 
 VISA = '4111111111111111'
@@ -37,6 +37,9 @@ def rb(tmp_path_factory):
                          ref=f'ABO-{i}-{uuid.uuid4().hex[:6]}') for i in range(3)]
     yield srv
     assert srv.stop() == 0
+    log = srv.read_log()
+    assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
+    assert secrets_in(log, [s['hmac_key'] for s in srv.demo['shops']]) == []
 
 
 def make_plan(srv, n=3, shop=0, email='buyer@example.com', ref=None, amount=1000, expiry='1230'):
