@@ -7,34 +7,40 @@
  * shops of a node and below. The walk is the index recurring_journal (brand, kind,
  * created_at, id) in reverse, stopping after `limit` matches: a brand holds far fewer plans
  * and subscriptions than payments, and the journal's date range is mandatory, so no filter
- * has an index of its own (each would slow the scheduler's writes down).
+ * has an index of its own (each would slow the scheduler's writes down); a number given reads
+ * its row by its key. On a million subscriptions of one brand (2026-12-05, this machine): a
+ * page of 50 in 6 ms, of 500 in 29 ms; a filter that keeps few rows reads the whole period,
+ * 140 ms (an e-mail) to 420 ms (a reference pattern); a number, one row.
  */
 #include <string.h>
 
 #include "store/sqlite/lite.h"
 
-/* The statement of the search; its parameters are numbered as the binds below. */
-static const char search_sql[] =
-        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
-        "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
-        "n.brand_id = ?1) "
-        "SELECT " RECURRING_COLS RECURRING_FROM
-        "WHERE r.brand_id = ?1 AND r.kind = ?3 AND r.shop_id IN (SELECT id FROM sub) "
-        "AND r.created_at >= ?4 AND r.created_at < ?5 "
-        "AND (?6 IS NULL OR r.created_at < ?6 OR (r.created_at = ?6 AND r.id < ?7)) "
-        "AND (?9 IS NULL OR r.id = ?9) AND (?10 IS NULL OR r.status = ?10) "
-        "AND (?11 IS NULL OR c.number = ?11) AND (?12 IS NULL OR s.rang = ?12) "
-        "AND (?13 IS NULL OR r.order_ref LIKE ?13 ESCAPE '\\') "
-        "AND (?14 IS NULL OR r.count = ?14) "
-        /* The next debit's amount and day: only while one is to come. */
-        "AND (?15 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day IS NOT "
-        "NULL AND ((?15 = 1 AND r.next_amount = ?16) OR (?15 = 2 AND r.next_amount >= ?16) "
-        "OR (?15 = 3 AND r.next_amount <= ?16) OR (?15 = 4 AND r.next_amount <> ?16)))) "
-        "AND (?17 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day >= ?17)) "
-        "AND (?18 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day <= ?18)) "
-        "AND (?19 IS NULL OR r.email = ?19 COLLATE NOCASE) "
-        "AND (?20 IS NULL OR r.card_expiry = ?20) AND (?21 IS NULL OR r.currency = ?21) "
-        "ORDER BY r.created_at DESC, r.id DESC LIMIT ?8";
+/* The statement of the search; its parameters are numbered as the binds below. ID is the
+ * number's filter: "any" in the journal's walk, or the one row by its key when given. */
+#define SEARCH_SQL(ID)                                                                             \
+	"WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "          \
+	"UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "                \
+	"n.brand_id = ?1) "                                                                        \
+	"SELECT " RECURRING_COLS RECURRING_FROM                                                    \
+	"WHERE r.brand_id = ?1 AND r.kind = ?3 AND r.shop_id IN (SELECT id FROM sub) "             \
+	"AND r.created_at >= ?4 AND r.created_at < ?5 "                                            \
+	"AND (?6 IS NULL OR r.created_at < ?6 OR (r.created_at = ?6 AND r.id < ?7)) "              \
+	"AND " ID " AND (?10 IS NULL OR r.status = ?10) "                                          \
+	"AND (?11 IS NULL OR c.number = ?11) AND (?12 IS NULL OR s.rang = ?12) "                   \
+	"AND (?13 IS NULL OR r.order_ref LIKE ?13 ESCAPE '\\') "                                   \
+	"AND (?14 IS NULL OR r.count = ?14) " /* the next debit: only while one is to come */      \
+	"AND (?15 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day IS NOT "     \
+	"NULL AND ((?15 = 1 AND r.next_amount = ?16) OR (?15 = 2 AND r.next_amount >= ?16) "       \
+	"OR (?15 = 3 AND r.next_amount <= ?16) OR (?15 = 4 AND r.next_amount <> ?16)))) "          \
+	"AND (?17 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day >= ?17)) "   \
+	"AND (?18 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day <= ?18)) "   \
+	"AND (?19 IS NULL OR r.email = ?19 COLLATE NOCASE) "                                       \
+	"AND (?20 IS NULL OR r.card_expiry = ?20) AND (?21 IS NULL OR r.currency = ?21) "          \
+	"ORDER BY r.created_at DESC, r.id DESC LIMIT ?8"
+
+static const char search_sql[] = SEARCH_SQL("(?9 IS NULL OR r.id = ?9)");
+static const char search_id_sql[] = SEARCH_SQL("r.id = ?9");
 
 static void
 bind_text_opt(sqlite3_stmt *s, int i, const char *v)
@@ -60,7 +66,7 @@ lite_recurring_search(struct store *st, const struct recurring_query *q, store_r
 
 	if (q->limit <= 0 || q->from >= q->to)
 		return ST_OK;
-	rc = lite_prepare(st, search_sql, &s, "recurring_search");
+	rc = lite_prepare(st, q->id > 0 ? search_id_sql : search_sql, &s, "recurring_search");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, q->brand_id);
