@@ -121,7 +121,7 @@ export default {
     'rc.debit.status.planned': 'À venir',
     'rc.debit.status.accepted': 'Accepté',
     'rc.debit.status.refused': 'Refusé',
-    'rc.debit.status.cancelled': 'Annulé (résiliation)',
+    'rc.debit.status.cancelled': 'Annulé (ne sera pas prélevé)',
     'rc.debits.none': 'Aucun prélèvement effectué ni à venir.',
 
     'rc.terminate': 'Résilier',
@@ -259,7 +259,7 @@ export default {
     'rc.debit.status.planned': 'To come',
     'rc.debit.status.accepted': 'Accepted',
     'rc.debit.status.refused': 'Refused',
-    'rc.debit.status.cancelled': 'Cancelled (terminated)',
+    'rc.debit.status.cancelled': 'Cancelled (will not be debited)',
     'rc.debits.none': 'No debit made or to come.',
 
     'rc.terminate': 'Terminate',
