@@ -62,7 +62,8 @@ struct options {
 	bool now_pinned; /* --now: the clock starts at now_us (clock_pin) */
 	int64_t now_us;
 	bool json;
-	bool unsent; /* demo: nothing of the history sent to the bank yet */
+	bool unsent;               /* demo: nothing of the history sent to the bank yet */
+	int64_t due_subscriptions; /* demo: more subscriptions due the next day (a benchmark) */
 	/* The sign-in's rate limits (README "Sign-in"): per client address, per login. */
 	struct rate_limit signin_address, signin_login;
 };
@@ -133,6 +134,8 @@ usage(FILE *f)
 	        "                      [--now YYYY-MM-DD|INSTANT]  (default: now)\n"
 	        "                      [--pspid ACCOUNT]  (one more brand in the same database)\n"
 	        "                      [--unsent]  (nothing of the history sent to the bank yet)\n"
+	        "                      [--due-subscriptions N]  (N more subscriptions, all due "
+	        "the next day)\n"
 	        "                      [--json] [--key-file FILE]\n"
 	        "       guichetd terms --db FILE --version N   (new terms: every user accepts "
 	        "them again)\n"
@@ -221,6 +224,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"batch-time", required_argument, NULL, 'B'},
 	        {"log-level", required_argument, NULL, 'G'},
 	        {"unsent", no_argument, NULL, 'U'},
+	        {"due-subscriptions", required_argument, NULL, 'Q'},
 	        {"www", required_argument, NULL, 'W'},
 	        {"retention-every", required_argument, NULL, 'R'},
 	        {"recurring-every", required_argument, NULL, 'E'},
@@ -301,6 +305,11 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			break;
 		case 'U':
 			o->unsent = true;
+			break;
+		case 'Q':
+			if (parse_int(optarg, 0, 100000000, &v) != 0)
+				goto bad;
+			o->due_subscriptions = v;
 			break;
 		case 'W':
 			o->www = optarg;
@@ -450,6 +459,7 @@ cmd_demo(const struct options *o)
 	d.json = o->json;
 	d.pspid = o->pspid;
 	d.unsent = o->unsent;
+	d.due_subscriptions = o->due_subscriptions;
 	/* The instant itself, not the clock running from it: the same --now, the same demo. */
 	d.now_us = o->now_pinned ? o->now_us : clock_now_us();
 	rc = open_db(o, true, &st, &keys);

@@ -441,6 +441,586 @@ demo_share_before(int64_t n, int64_t first_day, int i)
 	return n * cum[i] / cum[DEMO_DAYS];
 }
 
+/* --- Installment plans, subscriptions and aliases (SPEC §9, §16.1) -------------------------
+ *
+ * Their debits are first transactions of the history, taken out of its N: the count stays
+ * exactly N whatever --now. They are drawn first (struct demo_plans), each written into the
+ * history at its instant as the scheduler would have made it; the plans, subscriptions,
+ * aliases and debit rows follow the history, with their state at now. */
+
+#define DEMO_RECURRING_MIN  40    /* fewer transactions: no plan, subscription or alias */
+#define DEMO_RECURRING_PER  200   /* one more plan or subscription per so many transactions */
+#define DEMO_RECURRING_MAX  20000 /* at most, beside the scripted ones */
+#define DEMO_SCHEDULER_HOUR 6     /* the scheduler's round of the demo's past days, Paris */
+
+/* One plan or subscription of the demo, drawn before the history. */
+struct demo_rec {
+	struct recurring r;
+	struct installment v[RECURRING_PLAN_MAX];
+	int n;                /* a plan's installments */
+	int shop;             /* index into demo_shops */
+	int card;             /* index into the method's demo cards */
+	bool named;           /* its alias was made by the merchant first (else implicit) */
+	int refuse_at;        /* the debit number the issuer refuses (failed); 0: none */
+	int64_t terminate_at; /* instant of its termination; 0: none */
+};
+
+/* One debit the history makes for a plan or subscription. */
+struct demo_debit {
+	int64_t at;
+	int64_t day;
+	int64_t amount;
+	int64_t txn_id; /* once written */
+	int32_t rec;    /* index into demo_plans.rec */
+	int32_t number;
+	bool refused;
+};
+
+struct demo_plans {
+	struct demo_rec *rec;
+	size_t nrec;
+	struct demo_debit *ev; /* by instant */
+	size_t nev, cap, next;
+	int64_t today, now, first_day;
+	int64_t entry_user, admin_user; /* who entered some in the terminal, who ended some */
+	char entry_login[65], admin_login[65];
+};
+
+/* An instant of day: at hour:00 plus up to jitter seconds, never after now (today's go
+ * somewhere between midnight and now). */
+static int64_t
+instant_of(uint64_t *s, int64_t day, int hour, uint32_t jitter, int64_t now)
+{
+	int64_t start = cal_business_day_start(day);
+	int64_t at = start + ((int64_t)hour * 3600 + below(s, jitter)) * CAL_US_PER_S;
+
+	if (at > now)
+		at = start +
+		     (int64_t)((double)(now - start) * (double)(1 + below(s, 999)) / 1000.0);
+	return at;
+}
+
+static int64_t
+day_in(uint64_t *s, int64_t lo, int64_t hi)
+{
+	return hi <= lo ? lo : lo + (int64_t)below(s, (uint32_t)(hi - lo + 1));
+}
+
+static void
+debit_push(struct demo_plans *dm, const struct demo_debit *d)
+{
+	if (dm->nev == dm->cap) {
+		dm->cap = dm->cap ? 2 * dm->cap : 256;
+		dm->ev = realloc(dm->ev, dm->cap * sizeof(*dm->ev));
+		if (dm->ev == NULL)
+			abort();
+	}
+	dm->ev[dm->nev++] = *d;
+}
+
+/* Plays rec i from its creation to now, as the service and the scheduler would: its debits
+ * into dm->ev, its state at now into its record (recurring_advance's rules). */
+static void
+rec_play(struct demo_plans *dm, size_t i, uint64_t *s)
+{
+	struct demo_rec *dr = &dm->rec[i];
+	struct recurring *r = &dr->r;
+	int64_t created_day = cal_business_day(r->created_at);
+	struct demo_debit d = {.rec = (int32_t)i};
+
+	r->done = 0;
+	r->status = RS_IN_PROGRESS;
+	r->updated_at = r->created_at;
+	recurring_advance(r, dr->v, dr->n);
+	if (r->kind == RK_SUBSCRIPTION && r->initial_amount > 0) {
+		d.at = r->created_at;
+		d.day = created_day;
+		d.amount = r->initial_amount;
+		d.number = 0;
+		d.refused = false;
+		debit_push(dm, &d);
+	}
+	while ((r->status == RS_IN_PROGRESS || r->status == RS_WILL_FAIL) && r->next_day != 0 &&
+	       r->next_day <= dm->today) {
+		/* The first installment of a plan, or a debit starting the day the subscription
+		 * was made, is made with it; the others by the scheduler's morning round. */
+		d.at = r->next_day == created_day
+		               ? r->created_at + (r->kind == RK_SUBSCRIPTION)
+		               : instant_of(s, r->next_day, DEMO_SCHEDULER_HOUR, 1800, dm->now);
+		if (dr->terminate_at != 0 && dr->terminate_at < d.at)
+			break;
+		d.day = r->next_day;
+		d.amount = r->next_amount;
+		d.number = (int32_t)(r->done + 1);
+		d.refused = dr->refuse_at == d.number || r->status == RS_WILL_FAIL;
+		debit_push(dm, &d);
+		r->done++;
+		r->updated_at = d.at;
+		if (d.refused) {
+			r->status = RS_FAILED;
+			r->ended_at = d.at;
+			r->next_day = r->next_amount = 0;
+			snprintf(r->end_reason, sizeof(r->end_reason), "%s",
+			         refusal_code(REFUSAL_INSUFFICIENT_FUNDS));
+			break;
+		}
+		recurring_advance(r, dr->v, dr->n);
+		if (r->status == RS_FINISHED)
+			r->ended_at = d.at;
+	}
+	if (dr->terminate_at != 0 && (r->status == RS_IN_PROGRESS || r->status == RS_WILL_FAIL)) {
+		r->status = RS_TERMINATED;
+		r->ended_at = r->updated_at = dr->terminate_at;
+		r->next_day = r->next_amount = 0;
+		r->ended_by = dm->admin_user;
+		snprintf(r->ended_by_login, sizeof(r->ended_by_login), "%s", dm->admin_login);
+		snprintf(r->end_reason, sizeof(r->end_reason), "%s",
+		         r->kind == RK_SUBSCRIPTION ? "Résiliation demandée par le client"
+		                                    : "Commande annulée");
+	}
+}
+
+/* The card expiry of a card valid for years after today, MMYY. */
+static void
+expiry_later(uint64_t *s, int64_t today, char out[5])
+{
+	int y, m, d;
+
+	cal_civil_from_days(today, &y, &m, &d);
+	snprintf(out, 5, "%02u%02u", 1 + below(s, 12), (unsigned)((y + 2 + below(s, 4)) % 100));
+}
+
+/* Draws the settings of a plan or subscription meant to be in status want at now; a scripted
+ * one (the few every demo has) is kept short: a few debits each. */
+static void
+rec_draw(struct demo_plans *dm, struct demo_rec *dr, enum recurring_kind kind,
+         enum recurring_status want, bool scripted, uint64_t *s)
+{
+	static const enum card_method methods[] = {METHOD_CB, METHOD_CB, METHOD_VISA,
+	                                           METHOD_MASTERCARD};
+	struct recurring *r = &dr->r;
+	int64_t today = dm->today, lo = dm->first_day + 1, c;
+	int y, m, d;
+
+	memset(dr, 0, sizeof(*dr));
+	r->kind = kind;
+	dr->shop = below(s, 100) < 75 ? 0 : 1;
+	r->method = methods[below(s, 4)];
+	dr->card = (int)below(s, 3);
+	dr->named = below(s, 3) == 0;
+	snprintf(r->currency, sizeof(r->currency), "EUR");
+	snprintf(r->email, sizeof(r->email), "client%u@example.com", (unsigned)below(s, 50000));
+	expiry_later(s, today, r->card_expiry);
+	cal_civil_from_days(today, &y, &m, &d);
+	if (kind == RK_PLAN) {
+		int64_t total = 6000 + (int64_t)below(s, 150000), amounts[RECURRING_PLAN_MAX];
+		int gap;
+
+		dr->n = RECURRING_PLAN_MIN + (int)below(s, 3);
+		gap = dr->n == RECURRING_PLAN_MAX ? 30 : 28 + (int)below(s, 3);
+		if (want == RS_WILL_FAIL) /* made today; its next installment next month */
+			dr->n = 2, gap = 31;
+		/* The day it was made decides where it stands at now. */
+		switch (want) {
+		case RS_FINISHED:
+			c = day_in(s, lo, today - gap * (dr->n - 1) - 1);
+			break;
+		case RS_FAILED:
+			dr->refuse_at = 2;
+			c = day_in(s, lo, today - gap - 1);
+			break;
+		case RS_WILL_FAIL:
+			c = today;
+			break;
+		default: /* in progress, or terminated before its end */
+			c = today - (int64_t)below(s, (uint32_t)(gap * (dr->n - 1)));
+			break;
+		}
+		plan_split(total, dr->n, amounts);
+		for (int k = 0; k < dr->n; k++) {
+			dr->v[k].day = c + (int64_t)gap * k;
+			dr->v[k].amount = amounts[k];
+		}
+		r->amount = total;
+		r->count = dr->n;
+		r->start_day = c;
+	} else {
+		int every = below(s, 100) < 85 ? 1 : (below(s, 4) ? 3 : 12);
+
+		r->amount = 990 + 100 * (int64_t)below(s, 50);
+		r->initial_amount = below(s, 4) == 0 ? 1990 + 100 * (int64_t)below(s, 30) : 0;
+		/* In progress or ended early: unlimited, or more debits than the history has
+		 * months. */
+		r->count = below(s, 2) ? 0 : 24;
+		switch (want) {
+		case RS_FINISHED:
+			every = 1;
+			r->count = scripted ? 2 : 2 + below(s, 5);
+			c = day_in(s, lo, today - 31 * (r->count + 1));
+			break;
+		case RS_FAILED:
+			every = 1;
+			dr->refuse_at = scripted ? 2 : 2 + (int)below(s, 3);
+			c = day_in(s, lo, today - 31 * (dr->refuse_at + 1));
+			break;
+		case RS_WILL_FAIL:
+			/* Debited this month already, its next debit next month, its card valid
+			 * through this one. */
+			every = 1;
+			c = day_in(s, scripted ? today - 70 : lo, today - 40);
+			break;
+		default:
+			c = day_in(s, scripted ? today - 70 - 30 * (want == RS_IN_PROGRESS) : lo,
+			           today);
+			break;
+		}
+		if (scripted && want != RS_IN_PROGRESS)
+			r->initial_amount = 0;
+		r->every_months = every;
+		r->day_of_month = below(s, 10) < 7 ? 0 : 1 + (int)below(s, 31);
+		if (r->day_of_month == 0) {
+			int cy, cm, cd;
+
+			cal_civil_from_days(c, &cy, &cm, &cd);
+			r->day_of_month = cd;
+		}
+		if (want == RS_WILL_FAIL)
+			r->day_of_month = 1 + (int)below(s, (uint32_t)d);
+		r->start_day = c;
+	}
+	if (want == RS_WILL_FAIL)
+		snprintf(r->card_expiry, sizeof(r->card_expiry), "%02u%02u", (unsigned)m % 100,
+		         (unsigned)y % 100);
+	r->created_at = c == today ? instant_of(s, c, 24, 1, dm->now)
+	                           : instant_of(s, c, 9, 11 * 3600, dm->now);
+	if (want == RS_TERMINATED) {
+		int64_t span = dm->now - r->created_at;
+
+		dr->terminate_at = r->created_at + 1 +
+		                   (int64_t)((double)span * (double)(100 + below(s, 800)) / 1000.0);
+	}
+}
+
+static int
+rec_created_cmp(const void *a, const void *b)
+{
+	const struct demo_rec *x = a, *y = b;
+
+	return (x->r.created_at > y->r.created_at) - (x->r.created_at < y->r.created_at);
+}
+
+static int
+debit_at_cmp(const void *a, const void *b)
+{
+	const struct demo_debit *x = a, *y = b;
+
+	if (x->at != y->at)
+		return (x->at > y->at) - (x->at < y->at);
+	if (x->rec != y->rec)
+		return (x->rec > y->rec) - (x->rec < y->rec);
+	return (x->number > y->number) - (x->number < y->number);
+}
+
+/* Draws the plans and subscriptions of a history of n transactions ending at now and plays
+ * them: every status of both kinds first, then one more per DEMO_RECURRING_PER. Their
+ * debits are fewer than n / 2 (a few percent of a large history). */
+static void
+plans_draw(struct demo_plans *dm, int64_t n, int64_t now, uint64_t seed)
+{
+	static const enum recurring_status scripted[] = {RS_FINISHED, RS_IN_PROGRESS, RS_FAILED,
+	                                                 RS_TERMINATED, RS_WILL_FAIL};
+	const size_t ns = sizeof(scripted) / sizeof(scripted[0]);
+	uint64_t s = seed ^ 0x5245435552524E47ULL; /* its own stream: the history's stays */
+	size_t extra;
+
+	dm->now = now;
+	dm->today = cal_business_day(now);
+	dm->first_day = dm->today - DEMO_DAYS + 1;
+	if (n < DEMO_RECURRING_MIN)
+		return;
+	extra = (size_t)(n / DEMO_RECURRING_PER);
+	if (extra > DEMO_RECURRING_MAX)
+		extra = DEMO_RECURRING_MAX;
+	dm->nrec = 2 * ns + extra;
+	dm->rec = calloc(dm->nrec, sizeof(*dm->rec));
+	if (dm->rec == NULL)
+		abort();
+	for (size_t i = 0; i < 2 * ns; i++)
+		rec_draw(dm, &dm->rec[i], i < ns ? RK_PLAN : RK_SUBSCRIPTION, scripted[i % ns],
+		         true, &s);
+	for (size_t i = 2 * ns; i < dm->nrec; i++) {
+		uint32_t roll = below(&s, 100);
+		enum recurring_status want = roll < 50   ? RS_IN_PROGRESS
+		                             : roll < 77 ? RS_FINISHED
+		                             : roll < 85 ? RS_FAILED
+		                             : roll < 98 ? RS_TERMINATED
+		                                         : RS_WILL_FAIL;
+
+		rec_draw(dm, &dm->rec[i], below(&s, 2) ? RK_PLAN : RK_SUBSCRIPTION, want, false,
+		         &s);
+	}
+	/* Ids grow with created_at, as on a live server. */
+	qsort(dm->rec, dm->nrec, sizeof(*dm->rec), rec_created_cmp);
+	for (size_t i = 0; i < dm->nrec; i++) {
+		struct recurring *r = &dm->rec[i].r;
+
+		snprintf(r->order_ref, sizeof(r->order_ref), "%s-%06zu",
+		         r->kind == RK_PLAN ? "PNF" : "ABO", i + 1);
+		rec_play(dm, i, &s);
+	}
+	qsort(dm->ev, dm->nev, sizeof(*dm->ev), debit_at_cmp);
+	if ((int64_t)dm->nev > n / 2) { /* never with these bounds; the count comes first */
+		free(dm->rec);
+		free(dm->ev);
+		dm->rec = NULL;
+		dm->ev = NULL;
+		dm->nrec = dm->nev = dm->cap = 0;
+	}
+}
+
+/* Writes the transaction of debit d as the service makes it (payment_create): the plan's
+ * card through its alias, its order reference, captured at once. */
+static int
+debit_write(struct store *st, struct demo_plans *dm, struct demo_debit *d, int64_t brand_id,
+            bool unsent, struct sealed_card cards[METHOD__COUNT][3], uint64_t *s)
+{
+	struct demo_rec *dr = &dm->rec[d->rec];
+	struct demo_shop *ds = &demo_shops[dr->shop];
+	struct sealed_card *card = &cards[dr->r.method][dr->card];
+	struct txn t = {0};
+	int rc;
+
+	t.brand_id = brand_id;
+	t.shop_id = ds->shop.id;
+	t.method = (enum card_method)dr->r.method;
+	t.contract_id = ds->contract[t.method];
+	t.type = TXN_DEBIT;
+	t.amount_initial = t.amount_current = d->amount;
+	snprintf(t.currency, sizeof(t.currency), "%s", dr->r.currency);
+	snprintf(t.order_ref, sizeof(t.order_ref), "%s", dr->r.order_ref);
+	snprintf(t.email, sizeof(t.email), "%s", dr->r.email);
+	snprintf(t.customer_country, sizeof(t.customer_country), "FR");
+	t.created_at = t.updated_at = d->at;
+	snprintf(t.acquirer, sizeof(t.acquirer), "Guichet Simulator");
+	card_mask(card->digits, t.card_masked);
+	snprintf(t.card_expiry, sizeof(t.card_expiry), "%s", dr->r.card_expiry);
+	snprintf(t.card_country, sizeof(t.card_country), "FR");
+	snprintf(t.issuer, sizeof(t.issuer), "Banque Simulée");
+	snprintf(t.card_type, sizeof(t.card_type), "%s", card_method_name(t.method));
+	for (size_t c = 0; c < DEMO_NCONTRACTS; c++)
+		if (demo_contracts[c].method == t.method)
+			t.tds = demo_contracts[c].tds;
+	t.tds_auth = t.tds ? TDS_Y : TDS_NONE;
+	if (d->refused) {
+		t.status = TXS_REFUSED;
+		t.acq = ACQ_NA;
+		t.refusal = REFUSAL_INSUFFICIENT_FUNDS;
+		t.amount_current = 0;
+	} else {
+		t.status = TXS_ACCEPTED;
+		t.accepted_at = d->at;
+		t.tds_guaranteed = tds_guarantee_of(t.method, t.tds, t.tds_auth) == TDS_GUAR_YES;
+		snprintf(t.auth_number, sizeof(t.auth_number), "%06u", (unsigned)below(s, 1000000));
+		t.bank_day = cal_business_day(d->at) + ds->deferral_days;
+		t.acq = !unsent && t.bank_day <= dm->today - 1 ? ACQ_SENT : ACQ_TO_SEND;
+	}
+	rc = st->ops->txn_insert(st, &t, card->fp, CRYPTO_FP_LEN, card->sealed, card->sealed_len);
+	if (rc == ST_OK)
+		rc = history(st, &t, "creation", d->at, t.amount_initial);
+	if (rc == ST_OK && t.acq == ACQ_SENT)
+		rc = history(st, &t, "bank_sending",
+		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
+		             t.amount_current);
+	d->txn_id = t.id;
+	return rc;
+}
+
+/* Writes the debits due before until, each after the refunds due before it. */
+static int
+debits_until(struct store *st, struct demo_plans *dm, struct refund_queue *q, int64_t until,
+             int64_t brand_id, bool unsent, struct sealed_card cards[METHOD__COUNT][3], uint64_t *s)
+{
+	int rc = ST_OK;
+
+	while (rc == ST_OK && dm->next < dm->nev && dm->ev[dm->next].at < until) {
+		struct demo_debit *d = &dm->ev[dm->next++];
+
+		rc = refunds_until(st, q, d->at, dm->now);
+		if (rc == ST_OK)
+			rc = debit_write(st, dm, d, brand_id, unsent, cards, s);
+	}
+	return rc;
+}
+
+/* An alias of the brand for card of method: its public name drawn from s. */
+static void
+alias_fill(struct card_alias *a, uint64_t *s, int64_t brand_id, int64_t shop_id, int method,
+           const struct sealed_card *card, const char *expiry, bool implicit, int64_t at)
+{
+	memset(a, 0, sizeof(*a));
+	a->brand_id = brand_id;
+	a->shop_id = shop_id;
+	snprintf(a->alias, sizeof(a->alias), "al_%016" PRIx64 "%016" PRIx64, next(s), next(s));
+	a->method = method;
+	card_mask(card->digits, a->card_masked);
+	snprintf(a->card_expiry, sizeof(a->card_expiry), "%s", expiry);
+	memcpy(a->card_fp, card->fp, sizeof(a->card_fp));
+	memcpy(a->card_sealed, card->sealed, card->sealed_len);
+	a->card_sealed_len = card->sealed_len;
+	a->implicit = implicit;
+	a->created_at = at;
+}
+
+/* Writes the aliases, plans, subscriptions and debit rows once their transactions are: each
+ * as it stands at now. Three more aliases the merchant made without a plan, one deleted. */
+static int
+plans_write(struct store *st, struct demo_plans *dm, int64_t brand_id,
+            struct sealed_card cards[METHOD__COUNT][3], uint64_t seed)
+{
+	const struct store_ops *ops = st->ops;
+	uint64_t s = seed ^ 0x414C494153455321ULL;
+	struct card_alias a;
+	int rc = ST_OK;
+
+	if (dm->nrec == 0)
+		return ST_OK;
+	for (int i = 0; rc == ST_OK && i < 3; i++) {
+		enum card_method m = i == 1 ? METHOD_MASTERCARD : METHOD_VISA;
+		char expiry[5];
+
+		expiry_later(&s, dm->today, expiry);
+		alias_fill(&a, &s, brand_id, demo_shops[0].shop.id, m, &cards[m][i], expiry, false,
+		           instant_of(&s, dm->first_day + 30 + 100 * i, 10, 3600, dm->now));
+		rc = ops->alias_insert(st, &a);
+		if (rc == ST_OK && i == 2)
+			rc = ops->alias_delete(st, brand_id, a.alias, dm->now - 2 * CAL_US_PER_DAY);
+	}
+	for (size_t i = 0; rc == ST_OK && i < dm->nrec; i++) {
+		struct demo_rec *dr = &dm->rec[i];
+		struct recurring *r = &dr->r, w;
+		struct demo_shop *ds = &demo_shops[dr->shop];
+
+		alias_fill(&a, &s, brand_id, ds->shop.id, r->method, &cards[r->method][dr->card],
+		           r->card_expiry, !dr->named,
+		           dr->named ? r->created_at - (int64_t)(1 + below(&s, 600)) * CAL_US_PER_S
+		                     : r->created_at);
+		rc = ops->alias_insert(st, &a);
+		r->brand_id = brand_id;
+		r->shop_id = ds->shop.id;
+		r->contract_id = ds->contract[r->method];
+		r->alias_id = a.id;
+		card_mask(cards[r->method][dr->card].digits, r->card_masked);
+		/* One in ten was keyed in the virtual terminal by the entry operator. */
+		if (i % 10 == 4) {
+			r->manual = true;
+			r->created_by = dm->entry_user;
+			snprintf(r->created_by_login, sizeof(r->created_by_login), "%s",
+			         dm->entry_login);
+			snprintf(r->archive_ref, sizeof(r->archive_ref), "TEL-%05u",
+			         (unsigned)below(&s, 100000));
+		}
+		/* An ended one is written in progress, then ended as the service ends it. */
+		w = *r;
+		if (r->status != RS_IN_PROGRESS && r->status != RS_WILL_FAIL)
+			w.status = RS_IN_PROGRESS;
+		if (rc == ST_OK)
+			rc = ops->recurring_insert(st, &w);
+		r->id = w.id;
+		if (rc == ST_OK && w.status != r->status)
+			rc = ops->recurring_update(st, r, r->done);
+		/* A plan's installments are all written at its creation: those not made yet are
+		 * planned, or cancelled once it ended. */
+		for (int k = (int)r->done; rc == ST_OK && r->kind == RK_PLAN && k < dr->n; k++) {
+			struct recurring_debit d = {
+			        .brand_id = brand_id,
+			        .recurring_id = r->id,
+			        .number = k + 1,
+			        .day = dr->v[k].day,
+			        .amount = dr->v[k].amount,
+			        .status = r->status == RS_IN_PROGRESS || r->status == RS_WILL_FAIL
+			                          ? DS_PLANNED
+			                          : DS_CANCELLED,
+			};
+
+			rc = ops->recurring_debit_put(st, &d);
+		}
+	}
+	for (size_t i = 0; rc == ST_OK && i < dm->nev; i++) {
+		const struct demo_debit *e = &dm->ev[i];
+		struct recurring_debit d = {
+		        .brand_id = brand_id,
+		        .recurring_id = dm->rec[e->rec].r.id,
+		        .number = e->number,
+		        .day = e->day,
+		        .amount = e->amount,
+		        .status = e->refused ? DS_REFUSED : DS_ACCEPTED,
+		        .txn_id = e->txn_id,
+		};
+
+		rc = ops->recurring_debit_put(st, &d);
+	}
+	return rc;
+}
+
+static void
+plans_free(struct demo_plans *dm)
+{
+	free(dm->rec);
+	free(dm->ev);
+}
+
+/* --due-subscriptions (bench/recurring.py): n more subscriptions, each with its own implicit
+ * alias, all due the day after now and none made yet: unlimited, monthly on that day's
+ * date. Written in the demo's large transactions. */
+static int
+subscriptions_due(struct store *st, int64_t brand_id, const struct demo_options *opt,
+                  struct sealed_card cards[METHOD__COUNT][3])
+{
+	static const enum card_method methods[] = {METHOD_CB, METHOD_VISA, METHOD_MASTERCARD};
+	const struct store_ops *ops = st->ops;
+	uint64_t s = opt->seed ^ 0x4455455355425321ULL;
+	int64_t today = cal_business_day(opt->now_us), n = opt->due_subscriptions;
+	int y, m, d, rc = ST_OK;
+
+	cal_civil_from_days(today + 1, &y, &m, &d);
+	for (int64_t i = 0; rc == ST_OK && i < n; i++) {
+		struct demo_shop *ds = &demo_shops[i % 2];
+		enum card_method method = methods[i % 3];
+		struct recurring r = {0};
+		struct card_alias a;
+
+		r.brand_id = brand_id;
+		r.shop_id = ds->shop.id;
+		r.contract_id = ds->contract[method];
+		r.kind = RK_SUBSCRIPTION;
+		r.method = method;
+		r.created_at = r.updated_at = opt->now_us - (n - i) * 1000;
+		expiry_later(&s, today, r.card_expiry);
+		alias_fill(&a, &s, brand_id, ds->shop.id, method, &cards[method][below(&s, 3)],
+		           r.card_expiry, true, r.created_at);
+		rc = ops->alias_insert(st, &a);
+		r.alias_id = a.id;
+		snprintf(r.card_masked, sizeof(r.card_masked), "%s", a.card_masked);
+		snprintf(r.currency, sizeof(r.currency), "EUR");
+		snprintf(r.order_ref, sizeof(r.order_ref), "BENCH-%08" PRId64, i + 1);
+		snprintf(r.email, sizeof(r.email), "client%u@example.com",
+		         (unsigned)below(&s, 50000));
+		r.amount = 990 + 100 * (int64_t)below(&s, 50);
+		r.every_months = 1;
+		r.day_of_month = d;
+		r.start_day = today + 1;
+		recurring_advance(&r, NULL, 0);
+		if (rc == ST_OK)
+			rc = ops->recurring_insert(st, &r);
+		if (rc == ST_OK && (i + 1) % DEMO_COMMIT_ROWS == 0) {
+			rc = ops->commit(st);
+			if (rc == ST_OK)
+				rc = ops->begin(st, true);
+		}
+	}
+	return rc;
+}
+
 /* Every transaction written so far into the search's trigram index, as the server's indexer
  * job would. */
 static int
@@ -458,17 +1038,19 @@ ref_catch_up(struct store *st)
  * more in the evening; today's stop at now. */
 static int
 history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct demo_options *opt,
-               struct sealed_card cards[METHOD__COUNT][3])
+               struct sealed_card cards[METHOD__COUNT][3], struct demo_plans *dm)
 {
 	const struct store_ops *ops = st->ops;
 	struct refund_queue q = {0};
 	int64_t now = opt->now_us, today = cal_business_day(now);
 	int64_t first_day = today - DEMO_DAYS + 1, seq = 0;
+	/* The plans' debits are first transactions too: the draws make the rest. */
+	int64_t drawn = opt->transactions - (int64_t)dm->nev;
 	int rc = ST_OK;
 
 	for (int d = 0; rc == ST_OK && d < DEMO_DAYS; d++) {
-		int64_t lo = demo_share_before(opt->transactions, first_day, d);
-		int64_t hi = demo_share_before(opt->transactions, first_day, d + 1);
+		int64_t lo = demo_share_before(drawn, first_day, d);
+		int64_t hi = demo_share_before(drawn, first_day, d + 1);
 		int64_t start = cal_business_day_start(first_day + d) + 8 * 3600 * CAL_US_PER_S;
 		int64_t span = 16 * 3600 * CAL_US_PER_S;
 
@@ -482,7 +1064,9 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 			        ((double)i + (double)below(s, 1000) / 1000.0) / (double)(hi - lo);
 			int64_t at = start + (int64_t)((double)span * pow(x, 0.7));
 
-			rc = refunds_until(st, &q, at, now);
+			rc = debits_until(st, dm, &q, at, brand_id, opt->unsent, cards, s);
+			if (rc == ST_OK)
+				rc = refunds_until(st, &q, at, now);
 			if (rc == ST_OK)
 				rc = one_txn(st, s, brand_id, ++seq, now, at, opt->unsent, cards,
 				             &q);
@@ -495,6 +1079,8 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 			}
 		}
 	}
+	if (rc == ST_OK)
+		rc = debits_until(st, dm, &q, now + 2, brand_id, opt->unsent, cards, s);
 	if (rc == ST_OK)
 		rc = refunds_until(st, &q, now, now);
 	if (rc == ST_OK)
@@ -552,6 +1138,7 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	char prefix[33];
 	uint64_t s = opt->seed;
 	int64_t brand_id = 0, brand_node = 0;
+	struct demo_plans dm = {0};
 	int rc;
 
 	memset(cards, 0, sizeof(cards));
@@ -603,9 +1190,23 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 		rc = crypto_password_hash(u.password_hash, passwords[i]);
 		if (rc == ST_OK)
 			rc = ops->user_insert(st, &u, opt->now_us);
+		if (u.profile == PROFILE_ENTRY) {
+			dm.entry_user = u.id;
+			snprintf(dm.entry_login, sizeof(dm.entry_login), "%s", u.login);
+		} else if (u.profile == PROFILE_ADMIN) {
+			dm.admin_user = u.id;
+			snprintf(dm.admin_login, sizeof(dm.admin_login), "%s", u.login);
+		}
+	}
+	if (rc == ST_OK) {
+		plans_draw(&dm, opt->transactions, opt->now_us, opt->seed);
+		rc = history_create(st, &s, brand_id, opt, cards, &dm);
 	}
 	if (rc == ST_OK)
-		rc = history_create(st, &s, brand_id, opt, cards);
+		rc = plans_write(st, &dm, brand_id, cards, opt->seed);
+	if (rc == ST_OK)
+		rc = subscriptions_due(st, brand_id, opt, cards);
+	plans_free(&dm);
 	if (rc != ST_OK)
 		goto fail;
 	rc = ops->commit(st);

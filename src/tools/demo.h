@@ -17,13 +17,15 @@
 #define DEMO_DAYS 396 /* the history's 13 months */
 
 struct demo_options {
-	int64_t transactions; /* how many, spread over the 13 months before now */
-	uint64_t seed;        /* same seed, same history */
-	int64_t now_us;       /* the demo's "now" */
-	bool json;            /* print the SPEC §16 JSON object instead of text */
-	const char *pspid;    /* the brand's account id; NULL: the demo brand GUICHETDEMO */
-	bool unsent;          /* nothing sent to the bank yet: every accepted debit still "to
+	int64_t transactions;      /* how many, spread over the 13 months before now */
+	uint64_t seed;             /* same seed, same history */
+	int64_t now_us;            /* the demo's "now" */
+	bool json;                 /* print the SPEC §16 JSON object instead of text */
+	const char *pspid;         /* the brand's account id; NULL: the demo brand GUICHETDEMO */
+	bool unsent;               /* nothing sent to the bank yet: every accepted debit still "to
 	                       * send", due at its bank date (a télécollecte benchmark) */
+	int64_t due_subscriptions; /* more subscriptions, all due the day after now, none made
+	                            * (a scheduler benchmark) */
 };
 
 /* Creates the demo in st (which must hold no brand yet) and prints the users' first-login
