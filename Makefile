@@ -4,7 +4,7 @@
 #               target, system (pytest), and the browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin bench-recurring clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -111,6 +111,11 @@ bench-bo: build
 # Searches and merchant reads through a sign-in flood, as a ratio to the same reads alone.
 bench-signin: build
 	bench/signin_flood.py
+
+# The scheduler's round of 1,000,000 due subscriptions beside the same statements in the
+# sqlite3 shell, and payments beside the round (BENCH_SUBSCRIPTIONS=N to scale it down).
+bench-recurring: build
+	bench/recurring.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

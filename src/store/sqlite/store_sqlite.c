@@ -509,23 +509,25 @@ st_of(struct sqlite_store *ls, int src, const char *what)
 	return ST_STORE;
 }
 
-/* Runs a statement that returns no row. */
+/* Runs a statement that returns no row (logged at debug level, as every statement of a
+ * payment and of the scheduler's debits: bench/recurring.py replays them). */
 static int
 exec_done(struct sqlite_store *ls, sqlite3_stmt *s, const char *what)
 {
-	int src = sqlite3_step(s);
+	int src = lite_step_logged(s);
 	int rc = st_of(ls, src, what);
 
 	sqlite3_reset(s);
 	return rc;
 }
 
-/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. */
+/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. Logged as
+ * exec_done. */
 static int
 one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
         const char *what)
 {
-	int src = sqlite3_step(s), rc;
+	int src = lite_step_logged(s), rc;
 
 	if (src == SQLITE_ROW) {
 		fn(s, out);
