@@ -610,6 +610,8 @@ rec_draw(struct demo_plans *dm, struct demo_rec *dr, enum recurring_kind kind,
 	dr->named = below(s, 3) == 0;
 	snprintf(r->currency, sizeof(r->currency), "EUR");
 	snprintf(r->email, sizeof(r->email), "client%u@example.com", (unsigned)below(s, 50000));
+	snprintf(r->customer_country, sizeof(r->customer_country), "%s",
+	         below(s, 10) < 8 ? "FR" : "BE");
 	expiry_later(s, today, r->card_expiry);
 	cal_civil_from_days(today, &y, &m, &d);
 	if (kind == RK_PLAN) {
@@ -799,7 +801,7 @@ debit_write(struct store *st, struct demo_plans *dm, struct demo_debit *d, int64
 	snprintf(t.currency, sizeof(t.currency), "%s", dr->r.currency);
 	snprintf(t.order_ref, sizeof(t.order_ref), "%s", dr->r.order_ref);
 	snprintf(t.email, sizeof(t.email), "%s", dr->r.email);
-	snprintf(t.customer_country, sizeof(t.customer_country), "FR");
+	snprintf(t.customer_country, sizeof(t.customer_country), "%s", dr->r.customer_country);
 	t.created_at = t.updated_at = d->at;
 	snprintf(t.acquirer, sizeof(t.acquirer), "Guichet Simulator");
 	card_mask(card->digits, t.card_masked);
@@ -1005,6 +1007,7 @@ subscriptions_due(struct store *st, int64_t brand_id, const struct demo_options 
 		snprintf(r.order_ref, sizeof(r.order_ref), "BENCH-%08" PRId64, i + 1);
 		snprintf(r.email, sizeof(r.email), "client%u@example.com",
 		         (unsigned)below(&s, 50000));
+		snprintf(r.customer_country, sizeof(r.customer_country), "FR");
 		r.amount = 990 + 100 * (int64_t)below(&s, 50);
 		r.every_months = 1;
 		r.day_of_month = d;
