@@ -147,7 +147,8 @@ def wrk(base, requests_file):
 def payments(orig, meta_path):
     """Payments/s alone, then beside the round."""
     db = fresh_copy(orig, 'serve.db')
-    srv = guichet_bench.Server(db, OUT, '--recurring-every', 'off', '--now', f'{DAY}T20:00:00+01:00',
+    srv = guichet_bench.Server(db, OUT, '--recurring-every', 'off', '--now',
+                               f'{DAY}T20:00:00+01:00',
                                '--key-file', os.path.join(OUT, 'guichet.key'), start_s=600)
     files = {}
     for phase in ('alone', 'round'):
@@ -221,11 +222,12 @@ def main():
         n, repeats = capture(fresh_copy(orig, 'capture.db'), script)
         shell_db = fresh_copy(orig, 'shell.db')
         shell_s = shell_seconds(shell_db, script)
-        same = counts(shell_db) == want
+        got = counts(shell_db)
+        same = 'same rows' if got == want else f'ROWS DIFFER: {got} != {want}'
         ratio = guichetd_s / shell_s if shell_s else float('inf')
         log(f'  sqlite3 shell, the same {n:,} statements ({os.path.getsize(script) / 1e9:.1f} GB '
             f'of SQL; {repeats:,} repeated steps left out): {shell_s:.1f} s; '
-            f'{"same rows" if same else "ROWS DIFFER: " + str(counts(shell_db)) + " != " + str(want)}')
+            f'{same}')
         log(f'  guichetd / shell = {ratio:.2f} (target {TARGET}: '
             f'{"met" if ratio <= TARGET else "MISSED"})')
         for side in ('capture.db', 'shell.db'):
@@ -237,7 +239,8 @@ def main():
     alone, beside, res = payments(orig, orig + '.json')
     ratio = float(beside['rps']) / float(alone['rps'])
     for name, r in (('alone', alone), ('beside the round', beside)):
-        log(f'  payments {name:<17} {float(r["rps"]):8,.0f}/s  p50 {int(r["p50_us"]) / 1000:6.2f} ms'
+        log(f'  payments {name:<17} {float(r["rps"]):8,.0f}/s  '
+            f'p50 {int(r["p50_us"]) / 1000:6.2f} ms'
             f'  p99 {int(r["p99_us"]) / 1000:6.2f} ms  (201: {r["status_201"]}, other: '
             f'{r["status_other"]}, errors: {r["errors"]})')
     log(f'  payments beside the round / alone = {ratio:.2f}; the round beside the server: {res}')

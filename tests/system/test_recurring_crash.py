@@ -70,19 +70,24 @@ def debits(db):
     return out
 
 
+def none(srv, what, sql, args=()):
+    """Asserts that the query finds nothing; what names what it looks for."""
+    rows = q(srv, sql, args)
+    assert rows == [], why(f'{what}: {rows[:5]}')
+
+
 def consistent(srv, ctx=''):
     """What a kill may leave at any moment: each made debit row has its transaction (same
     amount, accepted as it says), each transaction of a plan's order reference is one of its
     debits', the debits made are numbered without a gap, done counts them, and a plan or
     subscription in progress has no debit cancelled."""
-    bad = q(srv, "SELECT d.recurring_id, d.number FROM recurring_debit d LEFT JOIN txn t ON "
-                 "t.brand_id = d.brand_id AND t.id = d.txn_id WHERE (d.status IN ('accepted', "
-                 "'refused')) AND (t.id IS NULL OR t.amount_initial <> d.amount OR "
-                 "(t.status = 0) <> (d.status = 'accepted'))")
-    assert bad == [], why(f'{ctx}: a debit without its transaction: {bad[:5]}')
-    bad = q(srv, "SELECT d.recurring_id, d.number FROM recurring_debit d WHERE d.txn_id IS NOT "
-                 "NULL AND d.status NOT IN ('accepted', 'refused')")
-    assert bad == [], why(f'{ctx}: a transaction on a debit not made: {bad[:5]}')
+    none(srv, f'{ctx}: a debit without its transaction',
+         "SELECT d.recurring_id, d.number FROM recurring_debit d LEFT JOIN txn t ON t.brand_id = "
+         "d.brand_id AND t.id = d.txn_id WHERE (d.status IN ('accepted', 'refused')) AND (t.id "
+         "IS NULL OR t.amount_initial <> d.amount OR (t.status = 0) <> (d.status = 'accepted'))")
+    none(srv, f'{ctx}: a transaction on a debit not made',
+         "SELECT d.recurring_id, d.number FROM recurring_debit d WHERE d.txn_id IS NOT NULL AND "
+         "d.status NOT IN ('accepted', 'refused')")
     # Each transaction made for a plan (its order reference, its brand) is one debit's.
     txns = dict(((b, ref), n) for b, ref, n in q(
         srv, 'SELECT brand_id, order_ref, count(*) FROM txn WHERE parent_id IS NULL GROUP BY 1, 2'))
@@ -99,10 +104,10 @@ def consistent(srv, ctx=''):
                  "('accepted', 'refused')) FROM recurring r")
     bad = [b for b in bad if not (b[1] == b[2] == b[3])]
     assert bad == [], why(f'{ctx}: done is not the debits made, 1 to done: {bad[:5]}')
-    bad = q(srv, "SELECT r.id FROM recurring r JOIN recurring_debit d ON d.brand_id = r.brand_id "
-                 "AND d.recurring_id = r.id WHERE r.status IN ('in_progress', 'will_fail') AND "
-                 "d.status = 'cancelled'")
-    assert bad == [], why(f'{ctx}: a debit cancelled on one in progress: {bad[:5]}')
+    none(srv, f'{ctx}: a debit cancelled on one in progress',
+         "SELECT r.id FROM recurring r JOIN recurring_debit d ON d.brand_id = r.brand_id AND "
+         "d.recurring_id = r.id WHERE r.status IN ('in_progress', 'will_fail') AND d.status = "
+         "'cancelled'")
 
 
 def make_api_recurring(srv, rng):
@@ -314,11 +319,11 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
         # Made after its termination: the compare-and-set forbids it (consistent() checked
         # that done counts the debits made); by the clocks too, within the second the run's
         # --now is rounded to (conftest.rfc3339).
-        late = q(srv, "SELECT r.id, d.number FROM recurring r JOIN recurring_debit d ON "
-                      "d.brand_id = r.brand_id AND d.recurring_id = r.id JOIN txn t ON "
-                      "t.brand_id = d.brand_id AND t.id = d.txn_id WHERE r.status = "
-                      "'terminated' AND t.created_at > r.ended_at + 1000000")
-        assert late == [], why(f'debits after their termination: {late[:5]}')
+        none(srv, 'debits after their termination',
+             "SELECT r.id, d.number FROM recurring r JOIN recurring_debit d ON d.brand_id = "
+             "r.brand_id AND d.recurring_id = r.id JOIN txn t ON t.brand_id = d.brand_id AND "
+             "t.id = d.txn_id WHERE r.status = 'terminated' AND t.created_at > r.ended_at + "
+             "1000000")
         planned = q(srv, "SELECT count(*) FROM recurring r JOIN recurring_debit d ON "
                          "d.brand_id = r.brand_id AND d.recurring_id = r.id WHERE r.status "
                          "NOT IN ('in_progress', 'will_fail') AND d.status = 'planned'")
