@@ -14,7 +14,7 @@ first debit due the next day, some with a card the simulator refuses; then the s
 later (the next debits). A kill comes early (opening, the first transaction) or a few
 milliseconds after a transaction of debits was committed (between two, or within the next),
 whatever the disk's speed. The kills' moments come from a seeded generator:
-GUICHET_CRASH_SEED=N replays a run's (test_crash.py's variable). About 25 s."""
+GUICHET_CRASH_SEED=N replays a run's (test_crash.py's variable). 10 to 30 s."""
 import contextlib
 import os
 import random
@@ -38,11 +38,6 @@ API_PLANS, API_SUBSCRIPTIONS = 60, 60
 KILLS = 12  # at least, each while debits are still due; at most ROUNDS rounds
 ROUNDS = 60
 TERMINATIONS = 40
-
-# The back office's route (SPEC §16.1); until it is in the tree, the test terminates as the
-# service does, in SQL, beside the rounds.
-BO_TERMINATE = '/bo/api/subscriptions/{id}/terminate' in subprocess.run(
-    [GUICHETD, 'routes'], capture_output=True, text=True).stdout
 
 VISA, MC, REFUSED = '4111111111111111', '5555555555554444', '4000000000000002'
 
@@ -145,12 +140,10 @@ class Terminator(threading.Thread):
     def __init__(self, srv, targets, rng, stop):
         super().__init__(daemon=True)
         self.srv, self.targets, self.rng, self.stop = srv, targets, rng, stop
-        self.session, self.csrf = ready_user(srv, 'demo.action') if BO_TERMINATE else (None, None)
+        self.session, self.csrf = ready_user(srv, 'demo.action')
         self.done, self.conflicts, self.error = [], 0, None
 
     def terminate(self, kind, rid):
-        if not BO_TERMINATE:
-            return self.terminate_in_sql(rid)
         for _ in range(50):
             r = self.session.post(f'{self.srv.base}/bo/api/{kind}/{rid}/terminate',
                                   headers={'X-CSRF-Token': self.csrf},
@@ -168,28 +161,6 @@ class Terminator(threading.Thread):
                 return False
             time.sleep(0.005)
         raise AssertionError(why(f'{kind} {rid}: 409 fifty times while in progress'))
-
-    def terminate_in_sql(self, rid):
-        """recurring_terminate's writes (src/service/recurring.c), for a tree without the back
-        office's route yet: the compare-and-set on done, then the planned debits cancelled,
-        in one transaction."""
-        with contextlib.closing(sqlite3.connect(self.srv.db, timeout=30,
-                                                isolation_level=None)) as db:
-            db.execute('BEGIN IMMEDIATE')
-            done, status = db.execute('SELECT done, status FROM recurring WHERE id = ?',
-                                      (rid,)).fetchone()
-            ok = status in ('in_progress', 'will_fail')
-            if ok:
-                now = self.srv.now_us()
-                db.execute("UPDATE recurring SET status = 'terminated', next_day = NULL, "
-                           "next_amount = NULL, ended_at = ?, updated_at = ?, end_reason = "
-                           "'Crash test' WHERE id = ? AND done = ? AND status IN "
-                           "('in_progress', 'will_fail')", (now, now, rid, done))
-                db.execute("UPDATE recurring_debit SET status = 'cancelled' WHERE "
-                           "recurring_id = ? AND number > ? AND status = 'planned'",
-                           (rid, done))
-            db.execute('COMMIT')
-            return ok
 
     def run(self):
         try:
