@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
 #include "domain/calendar.h"
@@ -249,7 +250,10 @@ step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops
 	if (rc == ST_OK)
 		rc = forget_card(st, &r, now_us);
 	if (rc == ST_OK) {
-		*made = r.status == RS_IN_PROGRESS || r.status == RS_WILL_FAIL;
+		/* Another debit to make now only when the next one is due as well (a round that
+		 * missed days catches up). */
+		*made = (r.status == RS_IN_PROGRESS || r.status == RS_WILL_FAIL) &&
+		        r.next_day <= day;
 		count(res, &t, &r);
 	}
 	return rc;
@@ -491,7 +495,7 @@ recurring_round(struct store *st, const struct crypto_keys *keys, const struct a
 
 	memset(res, 0, sizeof(*res));
 	if (batch < 1 || batch > (int)(sizeof(due.id) / sizeof(due.id[0])))
-		batch = (int)(sizeof(due.id) / sizeof(due.id[0]));
+		batch = RECURRING_ROUND_BATCH;
 	for (;;) {
 		due.n = 0;
 		rc = st->ops->begin(st, true);
@@ -512,6 +516,10 @@ recurring_round(struct store *st, const struct crypto_keys *keys, const struct a
 		if (due.n == 0 || (stop != NULL && atomic_load(stop)))
 			return ST_OK;
 		after = due.id[due.n - 1];
+		/* The lock free a moment: a payment waiting for it (the server's writer tries
+		 * every millisecond) goes first, and the merchant API keeps answering while a
+		 * million debits are made (docs/PERFORMANCE.md "The scheduler"). */
+		nanosleep(&(struct timespec){0, RECURRING_ROUND_PAUSE_NS}, NULL);
 	}
 }
 
@@ -539,6 +547,21 @@ recurring_terminate(struct store *st, int64_t brand_id, int64_t node_id, enum re
 	end_now(&r, RS_TERMINATED, reason, who, now_us);
 	r.updated_at = now_us;
 	rc = st->ops->recurring_update(st, &r, expect);
+	/* A round on another connection made a debit between the reading and the writing: read
+	 * it again and end it where it now stands, unless it ended meanwhile. */
+	for (int tries = 0; rc == ST_CONFLICT && tries < 5; tries++) {
+		rc = st->ops->recurring_get(st, brand_id, 0, node_id, id, &r);
+		if (rc != ST_OK)
+			return rc;
+		if (r.status != RS_IN_PROGRESS && r.status != RS_WILL_FAIL) {
+			rc = ST_CONFLICT;
+			break;
+		}
+		expect = r.done;
+		end_now(&r, RS_TERMINATED, reason, who, now_us);
+		r.updated_at = now_us;
+		rc = st->ops->recurring_update(st, &r, expect);
+	}
 	if (rc == ST_CONFLICT)
 		*why = "not_in_progress";
 	if (rc == ST_OK)

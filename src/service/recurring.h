@@ -86,9 +86,13 @@ int recurring_step(struct store *st, const struct crypto_keys *keys, const struc
                    int64_t brand_id, int64_t id, int64_t day, int64_t now_us, bool *made,
                    struct recurring_round_result *res) WUR;
 
+/* What a round takes in one write transaction, and how long it leaves the lock free after. */
+#define RECURRING_ROUND_BATCH    64
+#define RECURRING_ROUND_PAUSE_NS 2000000
+
 /* A scheduler round: every debit due by day, in write transactions of up to batch recurring
- * each (0: the largest, 256), so that rounds on other connections and the server's writer
- * serialize with it. Stops between two transactions once *stop is set (NULL: never). ST_OK,
+ * each (0: RECURRING_ROUND_BATCH; 256 at most), a pause after each, so that rounds on other
+ * connections and the server's writer serialize with it and payments are not starved. Stops between two transactions once *stop is set (NULL: never). ST_OK,
  * or the first storage failure (what was committed stays; a new round goes on from there). */
 int recurring_round(struct store *st, const struct crypto_keys *keys,
                     const struct acquirer_ops *acq, int64_t day, int batch, const atomic_bool *stop,

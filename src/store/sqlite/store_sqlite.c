@@ -469,6 +469,23 @@ stmt_get(struct sqlite_store *ls, enum stmt_id id)
 	return s;
 }
 
+/* A writer that finds the database locked by another (the scheduler's round beside the
+ * payments' writer, the batch command beside the server) tries again every millisecond, for
+ * 10 s at most. SQLite's own timeout sleeps longer and longer between tries (up to 100 ms):
+ * a connection that commits and begins again at once, as a round does, would then keep
+ * the lock for itself nearly always, and the merchant API would wait seconds. */
+#define BUSY_TRIES 10000
+
+static int
+busy_wait(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= BUSY_TRIES)
+		return 0;
+	sqlite3_sleep(1);
+	return 1;
+}
+
 int
 lite_cached(struct store *st, const char *sql, sqlite3_stmt **out, const char *what)
 {
@@ -2859,7 +2876,7 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	 * the log is overwritten or truncated (store_ops.checkpoint), nor the file system's freed
 	 * blocks or a backup: secrets are sealed before they are written (README "Mail", "Keys").
 	 * Debian's SQLite has it on by default; said here, it does not depend on the build. */
-	sqlite3_busy_timeout(ls->db, 10000);
+	sqlite3_busy_handler(ls->db, busy_wait, NULL);
 	if (sqlite3_exec(ls->db,
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
