@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/csv.h"
 #include "api/export.h"
 #include "common/log.h"
 
@@ -173,4 +174,13 @@ export_stream(struct req *r, const struct export_source *src)
 		http_reply_error(r, rc, NULL, NULL);
 	es->in_flight = rc == ST_OK;
 	return 0;
+}
+
+void
+export_header(struct buf *b, enum journal j, const struct columns *c,
+              void (*field)(struct buf *b, const char *value, bool first))
+{
+	for (int i = 0; i < c->n; i++)
+		field(b, column_key(j, c->v[i]), i == 0);
+	csv_end(b);
 }

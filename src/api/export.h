@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api/columns.h"
+#include "common/buf.h"
 #include "http/http.h"
 
 /* A page's job: embed it first in the caller's job, whose work.run makes the page's lines
@@ -32,6 +34,11 @@ struct export_source {
 	bool txt;  /* the TXT layout: text/plain, NAME.txt; else text/csv, NAME.csv */
 	const char *name;
 };
+
+/* Writes the header line of journal j's columns c into b, each key with field (csv_field or
+ * txt_field): what the first page of an export starts with. */
+void export_header(struct buf *b, enum journal j, const struct columns *c,
+                   void (*field)(struct buf *b, const char *value, bool first));
 
 /* Answers r with the export (or, when the first page fails, with its error). Returns 0, the
  * handler's return. */

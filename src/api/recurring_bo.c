@@ -527,11 +527,8 @@ export_page_run(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, RB_EXPORT_CHUNK);
-	if (j->q.after_created_at == 0) {
-		for (int i = 0; i < j->cols.n; i++)
-			x.field(&b, column_key(journal_of(j->kind), j->cols.v[i]), i == 0);
-		csv_end(&b);
-	}
+	if (j->q.after_created_at == 0)
+		export_header(&b, journal_of(j->kind), &j->cols, x.field);
 	rc = st->ops->recurring_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;

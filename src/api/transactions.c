@@ -696,11 +696,8 @@ export_page_run(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, EXPORT_CHUNK_MAX);
-	if (j->q.after_created_at == 0) { /* the first page starts with the header line */
-		for (int i = 0; i < j->cols.n; i++)
-			x.field(&b, column_key(jr, j->cols.v[i]), i == 0);
-		csv_end(&b);
-	}
+	if (j->q.after_created_at == 0)
+		export_header(&b, jr, &j->cols, x.field);
 	if (j->batches) {
 		struct batch_query q;
 

@@ -353,6 +353,7 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 	struct recurring r;
 	struct txn t;
 	int64_t today = cal_business_day(now_us), first_day = 0;
+	int month, year;
 	bool made;
 	int rc;
 
@@ -371,9 +372,8 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 		a.method = rq->card.method;
 		copy(a.card_expiry, sizeof(a.card_expiry), rq->card.expiry);
 	}
-	pr.expiry_month = pr.expiry_year = 0;
-	if (card_expiry_parse(a.card_expiry, &pr.expiry_month, &pr.expiry_year) != 0 ||
-	    recurring_card_fails_on(pr.expiry_month, pr.expiry_year, first_day)) {
+	if (card_expiry_parse(a.card_expiry, &month, &year) != 0 ||
+	    recurring_card_fails_on(month, year, first_day)) {
 		*why = "card_expires_too_soon";
 		return ST_REFUSED;
 	}
