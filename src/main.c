@@ -16,10 +16,12 @@
 
 #include "acquirer/acquirer.h"
 #include "api/api.h"
+#include "common/buf.h"
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
+#include "domain/bins.h"
 #include "domain/calendar.h"
 #include "http/server.h"
 #include "jobs/hmac_expiry.h"
@@ -47,6 +49,7 @@ struct options {
 	char public_url[LIMIT_PUBLIC_URL_MAX + 1]; /* links in mails; "": the request's Host */
 	const char *smtp;      /* the relay's URL; NULL: .eml files in the spool folder */
 	const char *smtp_from; /* NULL: MAILER_FROM_DEFAULT */
+	const char *bin_table; /* NULL: the shipped one (domain/bins.h) */
 	const char *smtp_ca;
 	int smtp_retry_ms; /* the first delay after a failed delivery; 0: the default */
 	int loops;
@@ -110,6 +113,9 @@ usage(FILE *f)
 	        "                      subscription debits; at start, then every 600 s by "
 	        "default)\n"
 	        "                      [--log-level debug|info|warn|error]\n"
+	        "                      [--bin-table FILE]  (the cards' countries by BIN, CSV "
+	        "prefix,country;\n"
+	        "                      default: the shipped data/bins.csv, README \"Risk\")\n"
 	        "                      [--www DIR]  (the web back office's files; default www)\n"
 	        "                      [--public-url URL]  (the back office's address in mailed "
 	        "links,\n"
@@ -202,6 +208,47 @@ parse_now(const char *s, int64_t *t_us)
 	return cal_instant_parse(s, t_us);
 }
 
+/* Makes path's BIN table the cards' countries (domain/bins.h), or the shipped one when path
+ * is NULL. 0, or -1 with the reason on stderr. */
+static int
+load_bins(const char *path)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	int bad;
+	FILE *f;
+
+	if (path == NULL) {
+		bins_default();
+		return 0;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "guichetd: --bin-table %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	buf_init(&b, LIMIT_BIN_TABLE_BYTES);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	if (b.failed) {
+		fprintf(stderr, "guichetd: --bin-table %s: larger than %d bytes\n", path,
+		        LIMIT_BIN_TABLE_BYTES);
+		buf_cleanup(&b);
+		return -1;
+	}
+	bad = bins_load(b.data ? b.data : "", b.len);
+	buf_cleanup(&b);
+	if (bad != 0) {
+		fprintf(stderr,
+		        "guichetd: --bin-table %s: line %d is not \"prefix,country\" (1 to 19 "
+		        "digits, an ISO 3166 code, each prefix once)\n",
+		        path, bad);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_options(int argc, char **argv, int first, struct options *o)
 {
@@ -235,6 +282,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"smtp-retry-ms", required_argument, NULL, 'r'}, /* for tests: README "Mail" */
 	        {"sign-in-address-limit", required_argument, NULL, 'A'},
 	        {"sign-in-login-limit", required_argument, NULL, 'O'},
+	        {"bin-table", required_argument, NULL, 'T'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -403,6 +451,9 @@ parse_options(int argc, char **argv, int first, struct options *o)
 				goto bad;
 			o->terms_version = (int)v;
 			break;
+		case 'T':
+			o->bin_table = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -412,6 +463,8 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	}
 	if (optind != argc)
 		goto bad;
+	if (load_bins(o->bin_table) != 0)
+		return -1;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		fprintf(stderr, "guichetd: --tls-cert and --tls-key go together\n");
 		return -1;

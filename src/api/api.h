@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "domain/risk.h"
 #include "http/http.h"
 
 /* Merchant API, SPEC §4 and §16 (api/payments.c). */
@@ -18,6 +19,20 @@ int api_payment_refund(struct req *r);
 /* Whether s looks like one e-mail address: one '@' with text before, a dot after, no space
  * or list separator (api/payments.c). */
 bool api_email_valid(const char *s);
+
+/* The merchant's risk rules, SPEC §11 (api/risk.c): the blocklist, the fraud filters, the
+ * countries. */
+int api_blocklist_list(struct req *r);
+int api_blocklist_export(struct req *r);
+int api_blocklist_add(struct req *r);
+int api_blocklist_delete(struct req *r);
+int api_contract_filters_set(struct req *r);
+int api_countries(struct req *r);
+/* The optional "reason" and "expires_at" (the last day, in the user's zone) of a blocklist
+ * entry in body o, into reason and *expires_at (the instant it stops acting, 0: never). 0,
+ * or -1 when answered 400. */
+int api_block_note(struct req *r, json_t *o, char reason[BLOCK_REASON_MAX + 1],
+                   int64_t *expires_at);
 
 /* The virtual terminal, SPEC §10 (api/manual_entries.c). */
 int api_manual_entries_options(struct req *r);

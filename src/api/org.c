@@ -152,9 +152,8 @@ contract_details(void *arg, const struct contract_view *v)
 	json_object_set_new(*out, "last_batch_number",
 	                    v->last_batch_number ? json_integer(v->last_batch_number)
 	                                         : json_null());
-	/* No anti-fraud filter exists per contract yet: the details say so rather than
-	 * inventing one (Vision manual §9.2.1, last tab). */
-	json_object_set_new(*out, "fraud_filters", json_array());
+	/* Vision manual §9.2.1, last tab; changed by PUT …/fraud-filters (api/risk.c). */
+	json_object_set_new(*out, "fraud_filters", fraud_filters_json(&v->c.filters));
 	return ST_OK;
 }
 

@@ -374,8 +374,7 @@ api_payment_create(struct req *r)
 		goto fail;
 	}
 	g = json_get_text(o, "customer_country", p->customer_country, sizeof(p->customer_country));
-	if (g < 0 || (g == 0 && (strlen(p->customer_country) != 2 ||
-	                         strspn(p->customer_country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2))) {
+	if (g < 0 || (g == 0 && !country_valid(p->customer_country))) {
 		json_bad_field(r, "customer_country",
 		               "customer_country must be an ISO 3166-1 alpha-2 code, e.g. FR.");
 		goto fail;

@@ -253,9 +253,7 @@ parse_common(struct req *r, json_t *o, struct recurring_request *rq)
 	}
 	g = json_get_text(o, "customer_country", rq->customer_country,
 	                  sizeof(rq->customer_country));
-	if (g < 0 ||
-	    (g == 0 && (strlen(rq->customer_country) != 2 ||
-	                strspn(rq->customer_country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 2))) {
+	if (g < 0 || (g == 0 && !country_valid(rq->customer_country))) {
 		json_bad_field(r, "customer_country",
 		               "customer_country must be an ISO 3166-1 alpha-2 code, e.g. FR.");
 		return -1;

@@ -195,3 +195,26 @@ recurring_json(const struct recurring *r, json_t *debits)
 	json_object_set_new(o, r->kind == RK_PLAN ? "installments" : "debits", debits);
 	return o;
 }
+
+/* "KP,RU" as ["KP","RU"]. */
+static json_t *
+countries_json(const char *list)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; list[i] != '\0' && list[i + 1] != '\0'; i += list[i + 2] ? 3 : 2)
+		json_array_append_new(a, json_stringn(list + i, 2));
+	return a;
+}
+
+json_t *
+fraud_filters_json(const struct fraud_filters *f)
+{
+	return json_pack(
+	        "{s:o, s:o, s:o, s:o, s:b, s:I}", "max_amount",
+	        f->max_amount ? json_integer(f->max_amount) : json_null(), "max_per_card_day",
+	        f->max_per_card_day ? json_integer(f->max_per_card_day) : json_null(),
+	        "blocked_card_countries", countries_json(f->card_countries),
+	        "blocked_customer_countries", countries_json(f->customer_countries),
+	        "country_mismatch", f->country_mismatch, "version", (json_int_t)f->version);
+}

@@ -29,6 +29,9 @@ json_t *json_instant_or_null(int64_t t_us);
  * when there is no next page. */
 json_t *json_page_next(json_t *items, size_t page);
 
+/* A contract's fraud filters as the answers show them (README "Risk"). */
+json_t *fraud_filters_json(const struct fraud_filters *f);
+
 /* The transaction as the answers show it at now_us (the 3-D Secure guarantee expires). */
 json_t *txn_json(const struct txn *t, int64_t now_us);
 

@@ -181,6 +181,21 @@ const struct route routes[] = {
         {"GET", "/bo/api/contracts/{id}", api_contracts_get, AUTH_SESSION, 0, P_SEARCH, 0,
          "a contract's details"},
 
+        /* Risk (SPEC §11, §16.1; Vision manual §9.2.1, §9.3): the blocklist of a node and
+         * below, the contracts' fraud filters (administrators), the countries they name. */
+        {"GET", "/bo/api/blocklist", api_blocklist_list, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the blocklist of a node and below"},
+        {"GET", "/bo/api/blocklist/export", api_blocklist_export, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the blocklist as CSV or TXT"},
+        {"POST", "/bo/api/blocklist", api_blocklist_add, AUTH_SESSION, LIMIT_BODY_BO, P_CASH, 0,
+         "block a card, a BIN, an e-mail or a country"},
+        {"DELETE", "/bo/api/blocklist/{id}", api_blocklist_delete, AUTH_SESSION, 0, P_CASH, 0,
+         "remove an entry of the blocklist"},
+        {"PUT", "/bo/api/contracts/{id}/fraud-filters", api_contract_filters_set, AUTH_SESSION,
+         LIMIT_BODY_BO, P(PROFILE_ADMIN), 0, "change a contract's fraud filters"},
+        {"GET", "/bo/api/countries", api_countries, AUTH_SESSION, 0, P_ALL, 0,
+         "the ISO 3166 country codes"},
+
         /* Activity statistics (SPEC §12). */
         {"GET", "/bo/api/stats", api_stats, AUTH_SESSION, 0, P_SEARCH, 0, "activity statistics"},
         {"GET", "/bo/api/notices", api_notices, AUTH_SESSION, 0, P_ALL, 0,

@@ -41,6 +41,8 @@ struct tx_job {
 	int64_t id;
 	enum txn_op op;
 	int64_t amount;
+	char reason[BLOCK_REASON_MAX + 1]; /* block card: the entry's reason and end */
+	int64_t expires_at;
 	/* Results. */
 	int status;
 	json_t *result;
@@ -488,20 +490,27 @@ operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int6
 {
 	struct actor who = {j->who.user_id, j->who.name, j->who.login};
 	const char *what;
-	char details[96];
+	char details[BLOCK_REASON_MAX + 96];
 	int rc;
 
 	j->id = id;
 	rc = get_in_scope(j, st, t);
-	if (rc == ST_OK)
+	if (rc == ST_OK && j->op == OP_BLOCK_CARD)
+		rc = payment_block_card(st, j->who.brand_id, t->shop_id, id, j->reason,
+		                        j->expires_at, &who, now, t, &j->why);
+	else if (rc == ST_OK)
 		rc = payment_operate(st, j->who.brand_id, t->shop_id, id, j->op, amount, &who, now,
 		                     t, rf, &j->why);
 	if (rc != ST_OK)
 		return rc;
-	snprintf(details, sizeof(details), "transaction %lld, amount %lld", (long long)id,
-	         (long long)(j->op == OP_REFUND    ? rf->amount_initial
-	                     : j->op == OP_CAPTURE ? t->amount_current
-	                                           : 0));
+	if (j->op == OP_BLOCK_CARD)
+		snprintf(details, sizeof(details), "transaction %lld, card %s%s%s", (long long)id,
+		         t->card_masked, j->reason[0] ? ", reason: " : "", j->reason);
+	else
+		snprintf(details, sizeof(details), "transaction %lld, amount %lld", (long long)id,
+		         (long long)(j->op == OP_REFUND    ? rf->amount_initial
+		                     : j->op == OP_CAPTURE ? t->amount_current
+		                                           : 0));
 	what = j->op == OP_CAPTURE  ? "transaction_capture"
 	       : j->op == OP_CANCEL ? "transaction_cancellation"
 	       : j->op == OP_REFUND ? "transaction_refund"
@@ -533,6 +542,7 @@ static int
 operate(struct req *r, enum txn_op op)
 {
 	static const char *const with_amount[] = {"amount", NULL};
+	static const char *const block_note[] = {"reason", "expires_at", NULL};
 	static const char *const nothing[] = {NULL};
 	bool takes_amount = op == OP_CAPTURE || op == OP_REFUND;
 	struct tx_job *j;
@@ -540,12 +550,20 @@ operate(struct req *r, enum txn_op op)
 
 	if ((o = json_body_object(r, true)) == NULL)
 		return 0;
-	if (json_refuse_unknown(r, o, takes_amount ? with_amount : nothing)) {
+	if (json_refuse_unknown(r, o,
+	                        takes_amount          ? with_amount
+	                        : op == OP_BLOCK_CARD ? block_note
+	                                              : nothing)) {
 		json_decref(o);
 		return 0;
 	}
 	j = tx_new(r);
 	j->op = op;
+	if (op == OP_BLOCK_CARD && api_block_note(r, o, j->reason, &j->expires_at) != 0) {
+		json_decref(o);
+		tx_free(&j->base);
+		return 0;
+	}
 	if ((v = json_object_get(o, "amount")) != NULL) {
 		if (!json_is_integer(v) || !money_amount_valid(json_integer_value(v))) {
 			json_decref(o);

@@ -56,7 +56,10 @@
  * LIMIT_API_ERROR_ROWS rows per shop a minute (the rest in its '*' row). */
 #define LIMIT_API_ERROR_PENDING  1024 /* distinct refusals held between two writings */
 #define LIMIT_API_ERROR_FLUSH_MS 1000
-#define LIMIT_API_ERROR_ROWS     20
+
+/* The largest BIN table `--bin-table` reads (domain/bins.h): 64 MiB, a few million rows. */
+#define LIMIT_BIN_TABLE_BYTES (64 * 1024 * 1024)
+#define LIMIT_API_ERROR_ROWS  20
 
 /* The web UI's files, read into memory at start (src/http/static.c). */
 #define LIMIT_STATIC_FILES       512                /* files under www/assets */

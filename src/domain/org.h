@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "domain/card.h"
+#include "domain/risk.h"
 
 enum node_level { LEVEL_BRAND = 0, LEVEL_GROUP, LEVEL_SHOP };
 
@@ -53,6 +54,7 @@ struct contract {
 	bool tds;
 	bool active;
 	char report_email[255];
+	struct fraud_filters filters; /* SPEC §11, Vision manual §9.2.1 */
 };
 
 struct user {

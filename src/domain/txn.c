@@ -90,17 +90,24 @@ static const struct {
 	const char *message;
 } refusals[REFUSAL__COUNT] = {
         [REFUSAL_NONE] = {"", ""},
-        [REFUSAL_AMOUNT_BELOW_MIN] = {"amount_below_minimum",
-                                      "Amount below the contract's minimum"},
-        [REFUSAL_AMOUNT_ABOVE_MAX] = {"amount_above_maximum",
-                                      "Amount above the contract's maximum"},
+        [REFUSAL_AMOUNT_BELOW_MIN] = {"amount_out_of_range", "Amount below the contract's minimum"},
+        [REFUSAL_AMOUNT_ABOVE_MAX] = {"amount_out_of_range", "Amount above the contract's maximum"},
         [REFUSAL_CURRENCY] = {"currency_not_accepted", "Currency not accepted by the contract"},
         [REFUSAL_CONTRACT_INACTIVE] = {"contract_inactive", "The contract is inactive"},
         [REFUSAL_CARD_NOT_ALLOWED] = {"card_not_allowed", "Card not allowed"},
         [REFUSAL_CARD_EXPIRED] = {"card_expired", "Card expired"},
-        [REFUSAL_DECLINED] = {"declined", "Declined by the card issuer"},
+        [REFUSAL_DECLINED] = {"acquirer_refused", "Refused by the card issuer"},
         [REFUSAL_INSUFFICIENT_FUNDS] = {"insufficient_funds", "Insufficient funds"},
         [REFUSAL_3DS_FAILED] = {"3ds_failed", "3-D Secure authentication failed"},
+        [REFUSAL_AMOUNT_ABOVE_LIMIT] = {"amount_above_limit",
+                                        "Amount above the contract's fraud filter limit"},
+        [REFUSAL_CARD_COUNTRY_BLOCKED] = {"card_country_blocked",
+                                          "Cards of this country are not accepted"},
+        [REFUSAL_CUSTOMER_COUNTRY_BLOCKED] = {"customer_country_blocked",
+                                              "Customers of this country are not accepted"},
+        [REFUSAL_COUNTRY_MISMATCH] = {"country_mismatch",
+                                      "The card's country differs from the customer's"},
+        [REFUSAL_CARD_VELOCITY] = {"card_velocity", "Too many payments with this card today"},
 };
 
 const char *

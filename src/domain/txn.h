@@ -34,18 +34,26 @@ enum txn_op { OP_CAPTURE = 0, OP_CANCEL, OP_REFUND, OP_SEND, OP_BLOCK_CARD };
 /* 3-D Secure authentication result (Vision manual §4.1.4). */
 enum tds_auth { TDS_NONE = 0, TDS_Y, TDS_N, TDS_U, TDS_A };
 
-/* Why a payment was refused (SPEC §4, Vision manual §4.1.4 "motif de refus"). */
+/* Why a payment was refused (SPEC §4, §16.1; Vision manual §4.1.4 "motif de refus"). The
+ * values are stored: new ones go at the end. Both amount bounds of the contract answer the
+ * code amount_out_of_range, each with its own message. */
 enum refusal {
 	REFUSAL_NONE = 0,
 	REFUSAL_AMOUNT_BELOW_MIN,
 	REFUSAL_AMOUNT_ABOVE_MAX,
 	REFUSAL_CURRENCY, /* the contract takes another currency */
 	REFUSAL_CONTRACT_INACTIVE,
-	REFUSAL_CARD_NOT_ALLOWED, /* on the shop's blocklist, Vision manual §4.2.6 */
+	REFUSAL_CARD_NOT_ALLOWED, /* on the merchant's blocklist, Vision manual §4.2.6, §9.3 */
 	REFUSAL_CARD_EXPIRED,
-	REFUSAL_DECLINED, /* the issuer said no ("do not honor") */
+	REFUSAL_DECLINED, /* the issuer said no ("do not honor"): acquirer_refused */
 	REFUSAL_INSUFFICIENT_FUNDS,
 	REFUSAL_3DS_FAILED, /* holder not authenticated (N) */
+	/* The contract's fraud filters (SPEC §11, Vision manual §9.2.1; domain/risk.h). */
+	REFUSAL_AMOUNT_ABOVE_LIMIT,
+	REFUSAL_CARD_COUNTRY_BLOCKED,
+	REFUSAL_CUSTOMER_COUNTRY_BLOCKED,
+	REFUSAL_COUNTRY_MISMATCH,
+	REFUSAL_CARD_VELOCITY,
 	REFUSAL__COUNT
 };
 
@@ -105,6 +113,7 @@ int tds_auth_parse(const char *s);
 /* Machine code ("card_not_allowed") and English message of a refusal. Static. */
 const char *refusal_code(enum refusal r);
 const char *refusal_message(enum refusal r);
+/* The first refusal of that code (REFUSAL_AMOUNT_BELOW_MIN for amount_out_of_range), or -1. */
 int refusal_parse(const char *code);
 
 /* Why an operation is not allowed: a machine code for clients, stable across versions. */

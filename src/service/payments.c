@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/bins.h"
 #include "service/payments.h"
+#include "service/risk.h"
 
 static void
 copy(char *dst, size_t cap, const char *src)
@@ -51,6 +53,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	struct precheck pc = {0};
 	struct acq_request ar = {0};
 	struct acq_answer ans = {0};
+	struct risk_payment rp = {0};
 	unsigned char fp[CRYPTO_FP_LEN];
 	unsigned char sealed[CRYPTO_CARD_SEALED_MAX];
 	size_t sealed_len;
@@ -68,8 +71,19 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	if (rc != ST_OK)
 		return rc;
 
+	/* The merchant's rules (service/risk.h) before the acquirer: the blocklist, then the
+	 * contract's own (txn_precheck), then its fraud filters, then the acquirer. */
 	crypto_card_fingerprint(fp, keys, rq->digits);
-	rc = st->ops->block_has(st, rq->brand_id, rq->shop_id, fp, sizeof(fp), &blocked);
+	rp.brand_id = rq->brand_id;
+	rp.shop_id = rq->shop_id;
+	rp.digits = rq->digits;
+	rp.fp = fp;
+	rp.email = rq->email;
+	rp.customer_country = rq->customer_country;
+	rp.card_country = bin_country(rq->digits);
+	rp.amount = rq->amount;
+	rp.now_us = now_us;
+	rc = risk_blocked(st, keys, &rp, &blocked);
 	if (rc != ST_OK)
 		return rc;
 
@@ -84,6 +98,11 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	pc.expiry_year = rq->expiry_year;
 	pc.now_us = now_us;
 	refusal = txn_precheck(&pc);
+	if (refusal == REFUSAL_NONE) {
+		rc = risk_filter(st, &c, &rp, &refusal);
+		if (rc != ST_OK)
+			return rc;
+	}
 	if (refusal == REFUSAL_NONE) {
 		ar.digits = rq->digits;
 		ar.method = rq->method;
@@ -107,7 +126,8 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	copy(t->customer_country, sizeof(t->customer_country), rq->customer_country);
 	card_mask(rq->digits, t->card_masked);
 	copy(t->card_expiry, sizeof(t->card_expiry), rq->expiry);
-	copy(t->card_country, sizeof(t->card_country), ans.card_country);
+	copy(t->card_country, sizeof(t->card_country),
+	     ans.card_country[0] ? ans.card_country : rp.card_country);
 	copy(t->auth_number, sizeof(t->auth_number), ans.auth_number);
 	copy(t->acquirer, sizeof(t->acquirer), ans.acquirer[0] ? ans.acquirer : acq->name);
 	copy(t->issuer, sizeof(t->issuer), ans.issuer);
@@ -152,6 +172,63 @@ static const char *const op_actions[] = {
         [OP_SEND] = "bank_sending", [OP_BLOCK_CARD] = "card_blocked",
 };
 
+/* Adds the card of t (txn_op_check allowed it) to its shop's blocklist, with its history.
+ * Blocked there already: nothing changes (the entry stays as it was). */
+static int
+block_card(struct store *st, const struct txn *t, const char *reason, int64_t expires_at,
+           const struct actor *who, int64_t now_us, const char **why)
+{
+	struct block_entry e = {0};
+	unsigned char fp[CRYPTO_FP_LEN];
+	size_t fp_len = 0;
+	int rc = st->ops->txn_card_fp(st, t->brand_id, t->id, fp, sizeof(fp), &fp_len);
+
+	/* It had a card (txn_op_check): the retention job erased its fingerprint with the
+	 * sealed number (SPEC §14, domain/retention.h). */
+	if (rc == ST_NOTFOUND || (rc == ST_OK && fp_len != sizeof(fp))) {
+		*why = op_denial_code(DENY_CARD_ERASED);
+		return ST_CONFLICT;
+	}
+	if (rc != ST_OK)
+		return rc;
+	e.brand_id = t->brand_id;
+	e.node_id = t->shop_id;
+	e.kind = BLOCK_CARD;
+	e.key_len = risk_block_key(NULL, BLOCK_CARD, NULL, fp, e.key);
+	copy(e.value, sizeof(e.value), t->card_masked);
+	copy(e.reason, sizeof(e.reason), reason ? reason : "");
+	e.expires_at = expires_at;
+	e.created_at = now_us;
+	e.user_id = who ? who->user_id : 0;
+	e.txn_id = t->id;
+	rc = st->ops->block_put(st, &e);
+	if (rc == ST_CONFLICT)
+		rc = ST_OK;
+	if (rc == ST_OK)
+		rc = history_of(st, t, op_actions[OP_BLOCK_CARD], 0, who, now_us);
+	return rc;
+}
+
+int
+payment_block_card(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
+                   const char *reason, int64_t expires_at, const struct actor *who, int64_t now_us,
+                   struct txn *t, const char **why)
+{
+	enum op_denial deny;
+	int rc;
+
+	*why = NULL;
+	rc = st->ops->txn_get(st, brand_id, shop_id, id, t);
+	if (rc != ST_OK)
+		return rc;
+	deny = txn_op_check(OP_BLOCK_CARD, t, 0, now_us);
+	if (deny != DENY_NONE) {
+		*why = op_denial_code(deny);
+		return ST_CONFLICT;
+	}
+	return block_card(st, t, reason, expires_at, who, now_us, why);
+}
+
 int
 payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, enum txn_op op,
                 int64_t amount, const struct actor *who, int64_t now_us, struct txn *t,
@@ -159,8 +236,6 @@ payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
 {
 	struct txn rf;
 	enum op_denial deny;
-	unsigned char fp[CRYPTO_FP_LEN];
-	size_t fp_len = 0;
 	int rc;
 
 	*why = NULL;
@@ -181,21 +256,8 @@ payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
 		               : ST_CONFLICT;
 	}
 
-	if (op == OP_BLOCK_CARD) {
-		rc = st->ops->txn_card_fp(st, brand_id, id, fp, sizeof(fp), &fp_len);
-		/* It had a card (txn_op_check): the retention job erased its fingerprint with
-		 * the sealed number (SPEC §14, domain/retention.h). */
-		if (rc == ST_NOTFOUND) {
-			*why = op_denial_code(DENY_CARD_ERASED);
-			return ST_CONFLICT;
-		}
-		if (rc == ST_OK)
-			rc = st->ops->block_add(st, brand_id, t->shop_id, fp, fp_len,
-			                        t->card_masked, who ? who->user_id : 0, now_us);
-		if (rc == ST_OK)
-			rc = history_of(st, t, op_actions[op], 0, who, now_us);
-		return rc;
-	}
+	if (op == OP_BLOCK_CARD)
+		return block_card(st, t, NULL, 0, who, now_us, why);
 
 	memset(&rf, 0, sizeof(rf));
 	txn_op_apply(op, t, amount, now_us, &rf);

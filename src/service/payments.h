@@ -69,4 +69,11 @@ int payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t
                     int64_t amount, const struct actor *who, int64_t now_us, struct txn *out,
                     struct txn *refund, const char **why) WUR;
 
+/* Blocks the card of transaction id (of shop_id when not 0) at its shop, as payment_operate's
+ * OP_BLOCK_CARD, with a reason (NULL: none) and an end (expires_at, 0: until removed). A card
+ * already blocked at the shop stays as it was. Returns as payment_operate. */
+int payment_block_card(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
+                       const char *reason, int64_t expires_at, const struct actor *who,
+                       int64_t now_us, struct txn *out, const char **why) WUR;
+
 #endif

@@ -22,6 +22,7 @@
 #include "common/status.h"
 #include "domain/org.h"
 #include "domain/recurring.h"
+#include "domain/risk.h"
 #include "domain/txn.h"
 
 struct store;
@@ -456,6 +457,47 @@ typedef int (*store_recurring_cb)(void *arg, const struct recurring *r);
 typedef int (*store_debit_cb)(void *arg, const struct recurring_debit *d);
 typedef int (*store_id_cb)(void *arg, int64_t brand_id, int64_t id);
 
+/* An entry of the blocklist (domain/risk.h; migration 029). key: the kind's byte, then the
+ * card's fingerprint or the value's text. Instants 0 when unset. */
+#define BLOCK_KEY_MAX (1 + BLOCK_VALUE_MAX)
+struct block_entry {
+	int64_t id;
+	int64_t brand_id;
+	int64_t node_id;
+	enum block_kind kind;
+	unsigned char key[BLOCK_KEY_MAX];
+	size_t key_len;
+	char value[BLOCK_VALUE_MAX + 1];
+	char reason[BLOCK_REASON_MAX + 1];
+	int64_t expires_at; /* it acts before that instant; 0: until removed */
+	int64_t created_at;
+	int64_t user_id; /* who added it; 0: none */
+	int64_t txn_id;  /* blocked from that transaction's details; 0: by hand */
+	/* What the lists show, read with it. */
+	char node_name[81];
+	char node_level[8];
+	char user_login[65];
+	char user_name[81];
+};
+/* A key a payment is looked up by. */
+struct block_key {
+	const unsigned char *key;
+	size_t len;
+};
+/* The blocklist of a node and below: kind 0 any; text found in the value or the reason (NULL:
+ * any); expired entries too when expired; ids below before_id (0: from the newest). */
+struct block_query {
+	int64_t brand_id;
+	int64_t node_id;
+	int kind;
+	const char *text;
+	bool expired;
+	int64_t now;
+	int64_t before_id;
+	int limit;
+};
+typedef int (*store_block_cb)(void *arg, const struct block_entry *e);
+
 /* What a writing connection is for; the backend tunes itself to it (store_ops.use_for). */
 enum store_use {
 	/* The server's writer: many statements of a few rows each, every commit durable. */
@@ -556,12 +598,30 @@ struct store_ops {
 	                struct idem *out);
 	int (*idem_put)(struct store *st, const struct idem *in);
 
-	/* Card blocklist of a shop. */
-	int (*block_has)(struct store *st, int64_t brand_id, int64_t shop_id,
-	                 const unsigned char *fp, size_t fp_len, bool *blocked);
-	int (*block_add)(struct store *st, int64_t brand_id, int64_t shop_id,
-	                 const unsigned char *fp, size_t fp_len, const char *masked,
-	                 int64_t user_id, int64_t now);
+	/* The blocklist (SPEC §11, §16.1; migration 029). block_put: ST_OK with e->id set;
+	 * ST_CONFLICT when a live entry of the same key is at the node already (an expired one
+	 * is replaced). block_get: the entry id of the brand, with its node and author's names;
+	 * ST_NOTFOUND. block_delete: ST_NOTFOUND when none. block_search: the entries of q's node
+	 * and below, newest first. */
+	int (*block_put)(struct store *st, struct block_entry *e);
+	int (*block_get)(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out);
+	int (*block_delete)(struct store *st, int64_t brand_id, int64_t id);
+	int (*block_search)(struct store *st, const struct block_query *q, store_block_cb cb,
+	                    void *arg);
+	/* Whether a live entry (not expired at now) of one of the n keys is at shop_id's node or
+	 * above it. */
+	int (*block_match)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                   const struct block_key *keys, int n, int64_t now, bool *blocked);
+	/* The debits of the card (its fingerprint) on the contract on Paris day `day`, counted up
+	 * to limit. */
+	int (*card_day_count)(struct store *st, int64_t brand_id, int64_t contract_id,
+	                      const unsigned char *fp, size_t fp_len, int64_t day, int limit,
+	                      int *n);
+	/* Writes the contract's fraud filters if their version is still expect_version (the
+	 * version becomes expect_version + 1); ST_CONFLICT when it is not, ST_NOTFOUND when no
+	 * such contract. */
+	int (*contract_filters_set)(struct store *st, int64_t brand_id, int64_t contract_id,
+	                            const struct fraud_filters *f, int64_t expect_version);
 
 	/* Users and sign-in. user_by_login: ST_NOTFOUND when no such login. */
 	int (*user_by_login)(struct store *st, const char *login, struct user_auth *out);

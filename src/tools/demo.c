@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "domain/calendar.h"
+#include "service/risk.h"
 #include "tools/demo.h"
 
 #define DEMO_COMMIT_ROWS 250000
@@ -1129,6 +1130,52 @@ print_result(const struct demo_options *opt, const char *pspid, char passwords[]
 	return ST_OK;
 }
 
+/* A few blocklist entries (SPEC §16.1), at the brand's node, by its administrator: a card
+ * (none of the simulator's test cards), a BIN, an e-mail, a country, and one that ended
+ * yesterday. */
+static int
+blocklist_write(struct store *st, const struct crypto_keys *keys, int64_t brand_id, int64_t node,
+                int64_t user, int64_t now)
+{
+	static const struct {
+		enum block_kind kind;
+		const char *value, *reason;
+		int days; /* the entry acts until then; 0: until removed, -1: ended yesterday */
+	} demo[] = {
+	        {BLOCK_CARD, "4532015112830366", "Impayé contesté deux fois", 0},
+	        {BLOCK_BIN, "520000", "Série de cartes utilisées pour des tests de fraude", 90},
+	        {BLOCK_EMAIL, "fraude@exemple.invalid", "Adresse d'une commande frauduleuse", 0},
+	        {BLOCK_COUNTRY, "KP", "Pays hors de la zone de livraison", 0},
+	        {BLOCK_EMAIL, "ancien.litige@exemple.invalid", "Litige réglé", -1},
+	};
+	char norm[BLOCK_VALUE_MAX + 1];
+	int rc = ST_OK;
+
+	for (size_t i = 0; rc == ST_OK && i < sizeof(demo) / sizeof(demo[0]); i++) {
+		struct block_entry e = {0};
+
+		if (!block_value_norm(demo[i].kind, demo[i].value, norm, sizeof(norm)))
+			return ST_INTERNAL;
+		e.brand_id = brand_id;
+		e.node_id = node;
+		e.kind = demo[i].kind;
+		e.key_len = risk_block_key(keys, e.kind, norm, NULL, e.key);
+		if (e.kind == BLOCK_CARD)
+			card_mask(norm, e.value);
+		else
+			snprintf(e.value, sizeof(e.value), "%s", norm);
+		snprintf(e.reason, sizeof(e.reason), "%s", demo[i].reason);
+		e.created_at = now - (int64_t)(i + 1) * 86400 * CAL_US_PER_S;
+		if (demo[i].days != 0)
+			e.expires_at = cal_business_day_start(cal_business_day(now) + demo[i].days +
+			                                      (demo[i].days > 0));
+		e.user_id = user;
+		rc = st->ops->block_put(st, &e);
+	}
+	crypto_wipe(norm, sizeof(norm));
+	return rc;
+}
+
 int
 demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_options *opt,
             FILE *out)
@@ -1209,6 +1256,8 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 		rc = plans_write(st, &dm, brand_id, cards, opt->seed);
 	if (rc == ST_OK)
 		rc = subscriptions_due(st, brand_id, opt, cards);
+	if (rc == ST_OK)
+		rc = blocklist_write(st, keys, brand_id, brand_node, dm.admin_user, opt->now_us);
 	plans_free(&dm);
 	if (rc != ST_OK)
 		goto fail;

@@ -94,6 +94,15 @@ MATRIX = {
     'POST /bo/api/transactions/{id}/block-card': CASH,
     'POST /bo/api/transactions/capture-all': CASH,
     'POST /bo/api/transactions/send-all': CASH,
+    # Risk (SPEC §11): the blocklist is read by who searches and changed by who may block a
+    # card; the contracts' fraud filters are the administrators' parameters; the countries
+    # are a list of codes for every form.
+    'GET /bo/api/blocklist': SEARCH,
+    'GET /bo/api/blocklist/export': SEARCH,
+    'POST /bo/api/blocklist': CASH,
+    'DELETE /bo/api/blocklist/{id}': CASH,
+    'PUT /bo/api/contracts/{id}/fraud-filters': ADMIN,
+    'GET /bo/api/countries': ALL,
     # The Management menu.
     'GET /bo/api/users': ADMIN,
     'POST /bo/api/users': ADMIN,
@@ -134,7 +143,8 @@ MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
 # Which kind of id each {id} route takes (tenant isolation).
 ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
            '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail',
-           '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription'}
+           '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription',
+           '/bo/api/blocklist/': 'block'}
 
 
 def today(plus=0):
@@ -165,6 +175,8 @@ def id_route_body(route):
                     if r['method'] == method and r['pattern'] == pattern)
     if not body_max:
         return None
+    if pattern.endswith('/fraud-filters'):
+        return {'version': 0, 'max_amount': 1}
     return {'name': 'pwned'} if method == 'PATCH' else {}
 
 
@@ -262,6 +274,7 @@ def acc(tmp_path_factory):
     srv.target_user = q(srv, "SELECT id FROM user WHERE login = 'matrix.target'")[0][0]
     srv.some_txn = q(srv, 'SELECT max(id) FROM txn WHERE brand_id = 1')[0][0]
     srv.some_contract = q(srv, 'SELECT min(id) FROM contract WHERE brand_id = 1')[0][0]
+    srv.some_entry = q(srv, 'SELECT min(id) FROM block_entry WHERE brand_id = 1')[0][0]
     srv.some_plan, srv.some_subscription = new_recurring(srv, 'plan'), new_recurring(
         srv, 'subscription')
     yield srv
@@ -392,6 +405,13 @@ def sf_disable_body(srv, u):
     return {'password': u.password}
 
 
+def new_entry(srv, login):
+    r = srv.users['admin'].call('POST', '/bo/api/blocklist',
+                                {'kind': 'email', 'value': f'{login}.gone@example.com'})
+    assert r.status_code == 201, r.text
+    return r.json()['id']
+
+
 def plan(srv, route, profile, walk):
     """(path, body) of one well-formed call of route by profile.
 
@@ -488,6 +508,18 @@ def plan(srv, route, profile, walk):
             f"{txn}/capture-all?{WIDE}&id={made('manual')}", None),
         'POST /bo/api/transactions/send-all': lambda: (
             f'{txn}/send-all?{WIDE}&id={made()}', None),
+        'GET /bo/api/blocklist': lambda: ('/bo/api/blocklist', None),
+        'GET /bo/api/blocklist/export': lambda: ('/bo/api/blocklist/export?format=csv', None),
+        'POST /bo/api/blocklist': lambda: ('/bo/api/blocklist', {
+            'kind': 'email', 'value': f'{login}@example.com', 'reason': 'la matrice'}),
+        # The walk removes an entry made for it.
+        'DELETE /bo/api/blocklist/{id}': lambda: (
+            f'/bo/api/blocklist/{new_entry(srv, login) if walk else srv.some_entry}', None),
+        # The version read: the walk saves them as they are (all off).
+        'PUT /bo/api/contracts/{id}/fraud-filters': lambda: (
+            f'/bo/api/contracts/{cid}/fraud-filters', {'version': q(
+                srv, 'SELECT ff_version FROM contract WHERE id = ?', (cid,))[0][0]}),
+        'GET /bo/api/countries': lambda: ('/bo/api/countries', None),
         'GET /bo/api/users': lambda: ('/bo/api/users', None),
         'POST /bo/api/users': lambda: ('/bo/api/users', {
             'login': login, 'name': 'Matrice', 'email': f'{login}@example.com',
@@ -652,7 +684,7 @@ def foreign(acc):
     f = {'txn': ids('txn'), 'user': ids('user'), 'contract': ids('contract'),
          'batch': ids('batch'), 'node': ids('node'), 'action': ids('action_log'),
          'mail': ids('mail_outbox'), 'plan': ids('recurring', "kind = 'plan'"),
-         'subscription': ids('recurring', "kind = 'subscription'")}
+         'subscription': ids('recurring', "kind = 'subscription'"), 'block': ids('block_entry')}
     assert all(f.values()), {k: len(v) for k, v in f.items()}
     # Words only the second brand has: its name and account, its users' logins, its shops' SITE
     # numbers, its contract numbers, its payments' references and customer's e-mail. (The
@@ -719,7 +751,8 @@ def test_the_other_way_round(acc, foreign):
             'plan': {r[0] for r in q(acc, "SELECT id FROM recurring WHERE brand_id = 1 AND "
                                           "kind = 'plan'")},
             'subscription': {r[0] for r in q(acc, "SELECT id FROM recurring WHERE brand_id = 1 "
-                                                  "AND kind = 'subscription'")}}
+                                                  "AND kind = 'subscription'")},
+            'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')}}
     before = snapshot(acc)
     for route in session_routes():
         if '{id}' not in route:
@@ -739,7 +772,8 @@ NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/contracts/export', 'GET /bo/api/mails',
                'GET /bo/api/manual-entries/options',
                'GET /bo/api/installment-plans', 'GET /bo/api/installment-plans/export',
-               'GET /bo/api/subscriptions', 'GET /bo/api/subscriptions/export'}
+               'GET /bo/api/subscriptions', 'GET /bo/api/subscriptions/export',
+               'GET /bo/api/blocklist', 'GET /bo/api/blocklist/export'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -833,6 +867,11 @@ LISTS = {
     'GET /bo/api/hmac-keys': ('items', '/bo/api/hmac-keys', {'shop_id': 'node'}),
     'GET /bo/api/manual-entries/options': ('shops', '/bo/api/manual-entries/options',
                                            {'id': 'node'}),
+    'GET /bo/api/blocklist': ('pages', '/bo/api/blocklist?expired=1&limit=500',
+                              {'id': 'block', 'node_id': 'node', 'txn_id': 'txn'}),
+    'GET /bo/api/blocklist/export': ('csv', '/bo/api/blocklist/export?format=csv&expired=1',
+                                     {'id': 'block', 'transaction': 'txn'}),
+    'GET /bo/api/countries': (None, '/bo/api/countries', {}),
 }
 
 

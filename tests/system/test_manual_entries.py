@@ -159,10 +159,10 @@ def test_one_off_refused_is_recorded_with_its_reason(vt):
     r = enter(vt, body)
     assert r.status_code == 201, r.text
     a = r.json()
-    assert a['accepted'] is False and a['refusal_reason'] == 'declined'
+    assert a['accepted'] is False and a['refusal_reason'] == 'acquirer_refused'
     assert a['refusal_message']
     p = a['payment']
-    assert p['status'] == 'refused' and p['refusal_reason'] == 'declined' and p['manual']
+    assert p['status'] == 'refused' and p['refusal_reason'] == 'acquirer_refused' and p['manual']
     assert q(vt, 'SELECT status, refusal, manual FROM txn WHERE id = ?', (int(p['id']),)) == \
         [(1, 7, 1)]
     line = action_lines(vt, 'demo.entry')[-1]
@@ -224,7 +224,7 @@ def test_installments_refused(vt):
     r = enter(vt, plan(vt, 2, card={'number': DECLINED, 'expiry': '1230'}))
     assert r.status_code == 201, r.text
     a = r.json()
-    assert a['accepted'] is False and a['refusal_reason'] == 'declined'
+    assert a['accepted'] is False and a['refusal_reason'] == 'acquirer_refused'
     assert a['plan']['status'] == 'failed' and a['payment']['status'] == 'refused'
     assert 'result: refused declined' in action_lines(vt, 'demo.entry')[-1]
 
@@ -257,7 +257,7 @@ def test_subscription_refused(vt):
     r = enter(vt, subscription(vt, card={'number': DECLINED, 'expiry': '1230'}, method='CB'))
     assert r.status_code == 201, r.text
     a = r.json()
-    assert a['accepted'] is False and a['refusal_reason'] == 'declined'
+    assert a['accepted'] is False and a['refusal_reason'] == 'acquirer_refused'
     assert a['subscription']['status'] == 'failed'
 
 

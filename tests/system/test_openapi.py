@@ -358,7 +358,7 @@ def scenario_create(doc, server):
         # The demo's first shop: contracts without deferral, sent to the bank today.
         assert p['bank_date'] in paris_days_plus(server, 0, before)
     p = created(doc, server, card='4000000000000002')
-    assert (p['status'], p['refusal_reason']) == ('refused', 'declined')
+    assert (p['status'], p['refusal_reason']) == ('refused', 'acquirer_refused')
     p = created(doc, server, capture='manual')
     assert p['acquirer_status'] == 'awaiting_capture' and p['bank_date'] is None
     before = datetime.date.fromisoformat(server.paris_day())
@@ -576,7 +576,7 @@ def scenario_plan_create(doc, server):
     assert [i['status'] for i in p['installments']] == ['accepted', 'planned', 'planned']
     # Refused at once: failed, the others cancelled.
     p = plan(doc, server, plan_body(server, card=card_kept('4000000000000002')))
-    assert p['status'] == 'failed' and p['end_reason'] == 'declined'
+    assert p['status'] == 'failed' and p['end_reason'] == 'acquirer_refused'
     assert [i['status'] for i in p['installments']] == ['refused', 'cancelled', 'cancelled']
     # Not today: nothing decided yet. With an alias, and a CVV beside it.
     alias = new_alias(doc, server)
@@ -591,7 +591,7 @@ def scenario_plan_create(doc, server):
     assert p['status'] == 'will_fail'
     # An amount above the contract's maximum: refused by the contract, failed.
     p = plan(doc, server, plan_body(server, amounts=(600000, 100, 100)))
-    assert (p['status'], p['end_reason']) == ('failed', 'amount_above_maximum')
+    assert (p['status'], p['end_reason']) == ('failed', 'amount_out_of_range')
     # The documented examples, on today's dates.
     post_examples(doc, server, PLANS, lambda name, body: dict(body, installments=[
         dict(it, date=server.paris_day((name != 'card') + 30 * i))

@@ -79,10 +79,10 @@ def test_refused_card_is_recorded_with_its_reason(server):
     p = r.json()
     assert p['status'] == 'refused'
     assert p['acquirer_status'] == 'na'
-    assert p['refusal_reason'] == 'declined'
+    assert p['refusal_reason'] == 'acquirer_refused'
     g = server.api('GET', f"/api/v1/payments/{p['id']}")
     assert g.status_code == 200
-    assert g.json()['refusal_reason'] == 'declined'
+    assert g.json()['refusal_reason'] == 'acquirer_refused'
 
 
 @pytest.mark.parametrize('card,reason', [
@@ -123,10 +123,10 @@ def test_expired_card_by_date_is_refused(server):
 
 
 @pytest.mark.parametrize('amount,status,reason', [
-    (99, 'refused', 'amount_below_minimum'),     # demo CB/VISA contracts: 1.00 .. 5000.00 EUR
+    (99, 'refused', 'amount_out_of_range'),     # demo CB/VISA contracts: 1.00 .. 5000.00 EUR
     (100, 'accepted', None),
     (500000, 'accepted', None),
-    (500001, 'refused', 'amount_above_maximum'),
+    (500001, 'refused', 'amount_out_of_range'),
 ])
 def test_contract_min_max(server, amount, status, reason):
     p = server.pay(amount=amount).json()

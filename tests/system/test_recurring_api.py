@@ -190,7 +190,7 @@ def test_plan_first_refused(srv):
     p = r.json()
     assert p['status'] == 'failed' and p['next_date'] is None and p['remaining'] == 0
     assert [i['status'] for i in p['installments']] == ['refused', 'cancelled', 'cancelled']
-    assert p['end_reason'] == 'declined'
+    assert p['end_reason'] == 'acquirer_refused'
 
 
 def test_plan_with_alias_and_will_fail(srv):

@@ -121,10 +121,10 @@ def test_refused_installment_fails_the_plan(srv):
     out = run(srv, srv.paris_day(30))
     assert out['refused'] >= 1 and out['failed'] >= 1
     p1 = get(srv, p)
-    assert p1['status'] == 'failed' and p1['end_reason'] == 'amount_above_maximum'
+    assert p1['status'] == 'failed' and p1['end_reason'] == 'amount_out_of_range'
     assert [i['status'] for i in p1['installments']] == ['accepted', 'refused', 'cancelled']
     t = srv.api('GET', '/api/v1/payments/' + p1['installments'][1]['payment_id']).json()
-    assert t['status'] == 'refused' and t['refusal_reason'] == 'amount_above_maximum'
+    assert t['status'] == 'refused' and t['refusal_reason'] == 'amount_out_of_range'
     assert run(srv, srv.paris_day(80))['debits'] >= 0
     assert get(srv, p) == p1  # nothing after a failure
 

@@ -57,17 +57,24 @@ f_contract_touch_auth(struct store *st, int64_t b, int64_t c, int64_t now)
 }
 
 static int
-f_block_has(struct store *st, int64_t b, int64_t s, const unsigned char *fp, size_t len, bool *bl)
+f_block_match(struct store *st, int64_t b, int64_t s, const struct block_key *k, int n, int64_t now,
+              bool *bl)
 {
-	return tick(st) ? ST_STORE : INNER(st)->ops->block_has(INNER(st), b, s, fp, len, bl);
+	return tick(st) ? ST_STORE : INNER(st)->ops->block_match(INNER(st), b, s, k, n, now, bl);
 }
 
 static int
-f_block_add(struct store *st, int64_t b, int64_t s, const unsigned char *fp, size_t len,
-            const char *masked, int64_t u, int64_t now)
+f_block_put(struct store *st, struct block_entry *e)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->block_put(INNER(st), e);
+}
+
+static int
+f_card_day_count(struct store *st, int64_t b, int64_t c, const unsigned char *fp, size_t len,
+                 int64_t day, int limit, int *n)
 {
 	return tick(st) ? ST_STORE
-	                : INNER(st)->ops->block_add(INNER(st), b, s, fp, len, masked, u, now);
+	                : INNER(st)->ops->card_day_count(INNER(st), b, c, fp, len, day, limit, n);
 }
 
 static int
@@ -106,8 +113,9 @@ static const struct store_ops fail_ops = {
         .name = "fail",
         .contract_find = f_contract_find,
         .contract_touch_auth = f_contract_touch_auth,
-        .block_has = f_block_has,
-        .block_add = f_block_add,
+        .block_match = f_block_match,
+        .block_put = f_block_put,
+        .card_day_count = f_card_day_count,
         .txn_insert = f_txn_insert,
         .txn_get = f_txn_get,
         .txn_update = f_txn_update,

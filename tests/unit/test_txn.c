@@ -408,10 +408,17 @@ test_names(void **state)
 	assert_int_equal(tds_auth_parse("A"), TDS_A);
 	assert_int_equal(tds_auth_parse(""), -1);
 	for (int r = REFUSAL_NONE + 1; r < REFUSAL__COUNT; r++) {
-		assert_int_equal(refusal_parse(refusal_code((enum refusal)r)), r);
+		assert_string_equal(refusal_code((enum refusal)refusal_parse(refusal_code(r))),
+		                    refusal_code((enum refusal)r));
 		assert_true(strlen(refusal_message((enum refusal)r)) > 0);
 	}
 	assert_string_equal(refusal_code(REFUSAL_CARD_NOT_ALLOWED), "card_not_allowed");
+	/* SPEC §16.1's codes. */
+	assert_string_equal(refusal_code(REFUSAL_AMOUNT_BELOW_MIN), "amount_out_of_range");
+	assert_string_equal(refusal_code(REFUSAL_AMOUNT_ABOVE_MAX), "amount_out_of_range");
+	assert_string_equal(refusal_code(REFUSAL_DECLINED), "acquirer_refused");
+	assert_int_equal(refusal_parse("amount_out_of_range"), REFUSAL_AMOUNT_BELOW_MIN);
+	assert_int_equal(refusal_parse("declined"), -1);
 	for (int d = DENY_NONE + 1; d < DENY__COUNT; d++)
 		assert_true(strlen(op_denial_message((enum op_denial)d)) > 0);
 	assert_string_equal(txn_op_name(OP_BLOCK_CARD), "block_card");

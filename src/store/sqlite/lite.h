@@ -116,6 +116,28 @@ void lite_recurring_read(sqlite3_stmt *s, struct recurring *r);
 int lite_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
                           void *arg);
 
+/* The fraud filters' columns of contract (migration 029), in the order lite_filters_read reads
+ * them from column col on; FF_COLS_C the same after "c.". */
+#define FF_COLS                                                                                    \
+	"ff_max_amount, ff_max_per_card_day, ff_card_countries, ff_customer_countries, "           \
+	"ff_country_mismatch, ff_version"
+#define FF_COLS_C                                                                                  \
+	"ff_max_amount, c.ff_max_per_card_day, c.ff_card_countries, c.ff_customer_countries, "     \
+	"c.ff_country_mismatch, c.ff_version"
+void lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f);
+
+/* store_ops.block_*, card_day_count and contract_filters_set (risk.c). */
+int lite_block_put(struct store *st, struct block_entry *e);
+int lite_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out);
+int lite_block_delete(struct store *st, int64_t brand_id, int64_t id);
+int lite_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg);
+int lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id,
+                     const struct block_key *keys, int n, int64_t now, bool *blocked);
+int lite_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id,
+                        const unsigned char *fp, size_t fp_len, int64_t day, int limit, int *n);
+int lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
+                              const struct fraud_filters *f, int64_t expect_version);
+
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
  * before the first connection opens. */

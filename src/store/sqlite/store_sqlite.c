@@ -45,8 +45,6 @@ enum stmt_id {
 	S_HISTORY_EACH,
 	S_IDEM_GET,
 	S_IDEM_PUT,
-	S_BLOCK_HAS,
-	S_BLOCK_ADD,
 	S_API_ERROR_ADD,
 	S_API_ERROR_COUNT,
 	S_API_ERROR_ROWS,
@@ -199,8 +197,9 @@ static const char *const stmt_sql[S__COUNT] = {
                 "c.test_mode, c.created_at, coalesce(c.last_auth_at, 0), "
                 "coalesce(c.deactivated_at, 0), coalesce(c.test_date, 0), "
                 "coalesce((SELECT max(created_at) FROM batch WHERE contract_id = c.id), 0), "
-                "coalesce((SELECT max(number) FROM batch WHERE contract_id = c.id), 0) "
-                "FROM contract c JOIN shop s ON s.id = c.shop_id JOIN brand b ON b.id = "
+                "coalesce((SELECT max(number) FROM batch WHERE contract_id = c.id), 0), "
+                "c." FF_COLS_C
+                " FROM contract c JOIN shop s ON s.id = c.shop_id JOIN brand b ON b.id = "
                 "c.brand_id WHERE c.brand_id = ?1 AND c.shop_id IN (SELECT id FROM sub) AND "
                 "(?3 = 0 OR c.id = ?3) ORDER BY s.id, c.id",
         [S_PREF_GET] = "SELECT value FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
@@ -309,7 +308,8 @@ static const char *const stmt_sql[S__COUNT] = {
                          "LIMIT 1) ORDER BY s.id",
         [S_CONTRACT_FIND] = "SELECT id, brand_id, shop_id, method, number, rang, label, bank_code, "
                             "currency, amount_min, amount_max, deferral_days, tds, active, "
-                            "report_email FROM contract WHERE brand_id = ?1 AND shop_id = ?2 AND "
+                            "report_email, " FF_COLS " FROM contract WHERE brand_id = ?1 AND "
+                            "shop_id = ?2 AND "
                             "method = ?3 ORDER BY active DESC, id LIMIT 1",
         [S_CONTRACT_TOUCH] =
                 "UPDATE contract SET last_auth_at = ?3 WHERE brand_id = ?1 AND id = ?2",
@@ -335,11 +335,6 @@ static const char *const stmt_sql[S__COUNT] = {
                        "WHERE brand_id = ?1 AND shop_id = ?2 AND key = ?3",
         [S_IDEM_PUT] = "INSERT INTO idempotency(brand_id, shop_id, key, request_digest, "
                        "http_status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        [S_BLOCK_HAS] = "SELECT 1 FROM card_block WHERE brand_id = ?1 AND shop_id = ?2 AND "
-                        "card_fp = ?3",
-        [S_BLOCK_ADD] = "INSERT INTO card_block(brand_id, shop_id, card_fp, card_masked, "
-                        "created_at, user_id) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0)) "
-                        "ON CONFLICT DO NOTHING",
         [S_API_ERROR_ADD] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
                             "http_status, code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         /* The rows of a shop since the start of a minute: a range of api_error_shop. */
@@ -932,6 +927,7 @@ lite_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum car
 		c->tds = sqlite3_column_int(s, 12) != 0;
 		c->active = sqlite3_column_int(s, 13) != 0;
 		lite_text_copy(c->report_email, sizeof(c->report_email), s, 14);
+		lite_filters_read(s, 15, &c->filters);
 		rc = ST_OK;
 	} else {
 		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "contract_find");
@@ -1314,44 +1310,6 @@ lite_idem_put(struct store *st, const struct idem *in)
 	bind_text(s, 6, in->response);
 	sqlite3_bind_int64(s, 7, in->created_at);
 	return exec_done(ls, s, "idem_put");
-}
-
-static int
-lite_block_has(struct store *st, int64_t brand_id, int64_t shop_id, const unsigned char *fp,
-               size_t fp_len, bool *blocked)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_BLOCK_HAS);
-	int src, rc;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
-	sqlite3_bind_blob(s, 3, fp, (int)fp_len, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	*blocked = src == SQLITE_ROW;
-	rc = st_of(ls, src, "block_has");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_block_add(struct store *st, int64_t brand_id, int64_t shop_id, const unsigned char *fp,
-               size_t fp_len, const char *masked, int64_t user_id, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_BLOCK_ADD);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
-	sqlite3_bind_blob(s, 3, fp, (int)fp_len, SQLITE_STATIC);
-	bind_text(s, 4, masked);
-	sqlite3_bind_int64(s, 5, now);
-	sqlite3_bind_int64(s, 6, user_id);
-	return exec_done(ls, s, "block_add");
 }
 
 /* Binds e as ?1 (brand) .. ?8 (count) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
@@ -2256,6 +2214,7 @@ lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
 		v.test_date = sqlite3_column_int64(s, i++);
 		v.last_batch_at = sqlite3_column_int64(s, i++);
 		v.last_batch_number = sqlite3_column_int64(s, i++);
+		lite_filters_read(s, i, &v.c.filters);
 		rc = cb(arg, &v);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
@@ -2725,8 +2684,13 @@ static const struct store_ops sqlite_ops = {
         .history_each = lite_history_each,
         .idem_get = lite_idem_get,
         .idem_put = lite_idem_put,
-        .block_has = lite_block_has,
-        .block_add = lite_block_add,
+        .block_put = lite_block_put,
+        .block_get = lite_block_get,
+        .block_delete = lite_block_delete,
+        .block_search = lite_block_search,
+        .block_match = lite_block_match,
+        .card_day_count = lite_card_day_count,
+        .contract_filters_set = lite_contract_filters_set,
         .api_error_add = lite_api_error_add,
         .idem_purge = lite_idem_purge,
         .api_error_purge = lite_api_error_purge,

@@ -1,0 +1,294 @@
+/*
+ * risk.c - the SQLite backend's blocklist, the card's payments of a day and the contracts'
+ * fraud filters (store.h; migration 029). The payments' look-ups (block_match,
+ * card_day_count) run on every payment and are kept prepared (lite_cached).
+ */
+#include <string.h>
+
+#include "store/sqlite/lite.h"
+
+void
+lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f)
+{
+	f->max_amount = sqlite3_column_int64(s, col);
+	f->max_per_card_day = sqlite3_column_int(s, col + 1);
+	lite_text_copy(f->card_countries, sizeof(f->card_countries), s, col + 2);
+	lite_text_copy(f->customer_countries, sizeof(f->customer_countries), s, col + 3);
+	f->country_mismatch = sqlite3_column_int(s, col + 4) != 0;
+	f->version = sqlite3_column_int64(s, col + 5);
+}
+
+/* Runs s, which returns no row, and finalizes it. */
+static int
+run_once(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = lite_status(st, lite_step_logged(s), what);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void
+bind_id(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v != 0)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int
+lite_block_put(struct store *st, struct block_entry *e)
+{
+	/* One entry of a key at a node: an expired one gives way to the new one; a live one
+	 * stays, and the insert then does nothing (changes() 0: the conflict). */
+	static const char sql[] =
+	        "INSERT INTO block_entry(brand_id, node_id, kind, key, value, reason, expires_at, "
+	        "created_at, user_id, txn_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+	        "ON CONFLICT (brand_id, key, node_id) DO UPDATE SET kind = excluded.kind, value = "
+	        "excluded.value, reason = excluded.reason, expires_at = excluded.expires_at, "
+	        "created_at = excluded.created_at, user_id = excluded.user_id, txn_id = "
+	        "excluded.txn_id WHERE expires_at IS NOT NULL AND expires_at <= "
+	        "excluded.created_at "
+	        "RETURNING id";
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st, sql, &s, "block_put"), src;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, e->brand_id);
+	sqlite3_bind_int64(s, 2, e->node_id);
+	sqlite3_bind_int(s, 3, (int)e->kind);
+	sqlite3_bind_blob(s, 4, e->key, (int)e->key_len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, e->value, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, e->reason, -1, SQLITE_STATIC);
+	bind_id(s, 7, e->expires_at);
+	sqlite3_bind_int64(s, 8, e->created_at);
+	bind_id(s, 9, e->user_id);
+	bind_id(s, 10, e->txn_id);
+	src = lite_step_logged(s);
+	if (src == SQLITE_ROW) {
+		e->id = sqlite3_column_int64(s, 0);
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_CONFLICT : lite_status(st, src, "block_put");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+#define BLOCK_COLS                                                                                 \
+	"b.id, b.brand_id, b.node_id, b.kind, b.key, b.value, b.reason, "                          \
+	"coalesce(b.expires_at, 0), b.created_at, coalesce(b.user_id, 0), "                        \
+	"coalesce(b.txn_id, 0), n.name, n.level, coalesce(u.login, ''), coalesce(u.name, '')"
+#define BLOCK_FROM                                                                                 \
+	" FROM block_entry b JOIN node n ON n.id = b.node_id LEFT JOIN user u ON u.id = "          \
+	"b.user_id "
+
+static void
+block_read(sqlite3_stmt *s, struct block_entry *e)
+{
+	int n;
+
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(s, 0);
+	e->brand_id = sqlite3_column_int64(s, 1);
+	e->node_id = sqlite3_column_int64(s, 2);
+	e->kind = (enum block_kind)sqlite3_column_int(s, 3);
+	n = sqlite3_column_bytes(s, 4);
+	if (n > 0 && n <= (int)sizeof(e->key)) {
+		memcpy(e->key, sqlite3_column_blob(s, 4), (size_t)n);
+		e->key_len = (size_t)n;
+	}
+	lite_text_copy(e->value, sizeof(e->value), s, 5);
+	lite_text_copy(e->reason, sizeof(e->reason), s, 6);
+	e->expires_at = sqlite3_column_int64(s, 7);
+	e->created_at = sqlite3_column_int64(s, 8);
+	e->user_id = sqlite3_column_int64(s, 9);
+	e->txn_id = sqlite3_column_int64(s, 10);
+	lite_text_copy(e->node_name, sizeof(e->node_name), s, 11);
+	lite_text_copy(e->node_level, sizeof(e->node_level), s, 12);
+	lite_text_copy(e->user_login, sizeof(e->user_login), s, 13);
+	lite_text_copy(e->user_name, sizeof(e->user_name), s, 14);
+}
+
+int
+lite_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out)
+{
+	static const char sql[] =
+	        "SELECT " BLOCK_COLS BLOCK_FROM "WHERE b.brand_id = ?1 AND b.id = ?2";
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st, sql, &s, "block_get"), src;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	src = lite_step_logged(s);
+	if (src == SQLITE_ROW)
+		block_read(s, out);
+	rc = src == SQLITE_ROW    ? ST_OK
+	     : src == SQLITE_DONE ? ST_NOTFOUND
+	                          : lite_status(st, src, "block_get");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_block_delete(struct store *st, int64_t brand_id, int64_t id)
+{
+	static const char sql[] = "DELETE FROM block_entry WHERE brand_id = ?1 AND id = ?2";
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st, sql, &s, "block_delete");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	rc = run_once(st, s, "block_delete");
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
+int
+lite_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg)
+{
+	/* The node's subtree, then its entries newest first (block_entry_node, one range a
+	 * node); the text is found with instr, never LIKE: a typed % or _ means itself. */
+	static const char sql[] =
+	        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
+	        "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
+	        "n.brand_id = ?1) SELECT " BLOCK_COLS BLOCK_FROM
+	        "WHERE b.brand_id = ?1 AND b.node_id IN (SELECT id FROM sub) AND (?3 = 0 OR b.kind "
+	        "= ?3) AND (?4 IS NULL OR instr(lower(b.value), lower(?4)) > 0 OR "
+	        "instr(lower(b.reason), lower(?4)) > 0) AND (?5 OR b.expires_at IS NULL OR "
+	        "b.expires_at > ?6) AND (?7 = 0 OR b.id < ?7) ORDER BY b.id DESC LIMIT ?8";
+	struct block_entry e;
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st, sql, &s, "block_search"), src;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, q->brand_id);
+	sqlite3_bind_int64(s, 2, q->node_id);
+	sqlite3_bind_int(s, 3, q->kind);
+	if (q->text != NULL && q->text[0] != '\0')
+		sqlite3_bind_text(s, 4, q->text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, q->expired);
+	sqlite3_bind_int64(s, 6, q->now);
+	sqlite3_bind_int64(s, 7, q->before_id);
+	sqlite3_bind_int(s, 8, q->limit);
+	while (rc == ST_OK && (src = lite_step_logged(s)) == SQLITE_ROW) {
+		block_read(s, &e);
+		rc = cb(arg, &e);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "block_search");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+#define MATCH_KEYS 5 /* card, BIN of 6 and of 8, e-mail, country */
+
+int
+lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const struct block_key *keys,
+                 int n, int64_t now, bool *blocked)
+{
+	/* The shop's node and those above it, then the entries of the keys (block_entry_key):
+	 * a few index look-ups, whatever the size of the list. */
+	static const char sql[] =
+	        "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node WHERE brand_id = "
+	        "?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id FROM node n JOIN up ON n.id = "
+	        "up.parent WHERE n.brand_id = ?1) SELECT 1 FROM block_entry WHERE brand_id = ?1 "
+	        "AND "
+	        "key IN (?3, ?4, ?5, ?6, ?7) AND node_id IN (SELECT id FROM up) AND (expires_at IS "
+	        "NULL OR expires_at > ?8) LIMIT 1";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "block_match"), src;
+
+	*blocked = false;
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	for (int i = 0; i < MATCH_KEYS && i < n; i++)
+		if (keys[i].len > 0)
+			sqlite3_bind_blob(s, 3 + i, keys[i].key, (int)keys[i].len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, now);
+	src = lite_step_logged(s);
+	*blocked = src == SQLITE_ROW;
+	rc = src == SQLITE_ROW || src == SQLITE_DONE ? ST_OK : lite_status(st, src, "block_match");
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+int
+lite_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id,
+                    const unsigned char *fp, size_t fp_len, int64_t day, int limit, int *n)
+{
+	static const char sql[] =
+	        "SELECT count(*) FROM (SELECT 1 FROM txn WHERE brand_id = ?1 AND card_fp = ?2 AND "
+	        "day = ?3 AND contract_id = ?4 AND type = 0 LIMIT ?5)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "card_day_count"), src;
+
+	*n = 0;
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_blob(s, 2, fp, (int)fp_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, day);
+	sqlite3_bind_int64(s, 4, contract_id);
+	sqlite3_bind_int(s, 5, limit);
+	src = lite_step_logged(s);
+	if (src == SQLITE_ROW)
+		*n = sqlite3_column_int(s, 0);
+	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, "card_day_count");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
+                          const struct fraud_filters *f, int64_t expect_version)
+{
+	static const char sql[] =
+	        "UPDATE contract SET ff_max_amount = ?3, ff_max_per_card_day = ?4, "
+	        "ff_card_countries = ?5, ff_customer_countries = ?6, ff_country_mismatch = ?7, "
+	        "ff_version = ff_version + 1 WHERE brand_id = ?1 AND id = ?2 AND ff_version = ?8 "
+	        "RETURNING 1";
+	static const char exists[] = "SELECT 1 FROM contract WHERE brand_id = ?1 AND id = ?2";
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st, sql, &s, "contract_filters_set"), src;
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, contract_id);
+	sqlite3_bind_int64(s, 3, f->max_amount);
+	sqlite3_bind_int(s, 4, f->max_per_card_day);
+	sqlite3_bind_text(s, 5, f->card_countries, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, f->customer_countries, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, f->country_mismatch);
+	sqlite3_bind_int64(s, 8, expect_version);
+	src = lite_step_logged(s);
+	rc = src == SQLITE_ROW || src == SQLITE_DONE ? ST_OK
+	                                             : lite_status(st, src, "contract_filters_set");
+	sqlite3_finalize(s);
+	if (rc != ST_OK || src == SQLITE_ROW)
+		return rc;
+	/* Nothing written: a change came first, or no such contract. */
+	rc = lite_prepare(st, exists, &s, "contract_filters_set");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, contract_id);
+	src = lite_step_logged(s);
+	rc = src == SQLITE_ROW    ? ST_CONFLICT
+	     : src == SQLITE_DONE ? ST_NOTFOUND
+	                          : lite_status(st, src, "contract_filters_set");
+	sqlite3_finalize(s);
+	return rc;
+}
