@@ -4,7 +4,7 @@
 #               target, system (pytest), and the browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin bench-recurring clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -116,6 +116,10 @@ bench-signin: build
 # sqlite3 shell, and payments beside the round (BENCH_SUBSCRIPTIONS=N to scale it down).
 bench-recurring: build
 	bench/recurring.py
+
+# What the blocklist (1,000,000 entries) and every fraud filter cost the payments.
+bench-risk: build
+	bench/risk.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -23,6 +23,15 @@ import time
 CARDS = ("4111111111111111", "5555555555554444", "4970100000000006")
 
 
+def luhn(partial):
+    """partial (15 digits) with its Luhn check digit."""
+    total = 0
+    for i, d in enumerate(reversed(partial)):
+        d = int(d) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return partial + str((10 - total % 10) % 10)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--demo-json", required=True, help="output of guichetd demo --json")
@@ -30,6 +39,9 @@ def main():
     ap.add_argument("--count", type=int, default=200000)
     ap.add_argument("--run", default=None, help="order_ref prefix part (default: time)")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--distinct-cards", action="store_true",
+                    help="a new VISA card (BIN 411111, US) a request, its customer in the US: "
+                    "what bench/risk.py sends, so that the velocity filter lets each one pass")
     a = ap.parse_args()
 
     with open(a.demo_json, encoding="utf-8") as f:
@@ -42,13 +54,15 @@ def main():
     template = (
         '{"amount":%d,"currency":"EUR","order_ref":"B-%s-%07d",'
         '"card":{"number":"%s","expiry":"1230","cvv":"123"},'
-        '"email":"buyer%d@example.com","capture":"auto"}'
+        '"email":"buyer%d@example.com","capture":"auto"' +
+        (',"customer_country":"US"}' if a.distinct_cards else '}')
     )
     keyed = hmac.new(key, digestmod=hashlib.sha512)
     out = []
     for n in range(a.count):
         amount = 100 + (n * 7919) % 400000
-        body = (template % (amount, run, n, CARDS[n % len(CARDS)], n % 1000)).encode()
+        card = luhn("411111%09d" % n) if a.distinct_cards else CARDS[n % len(CARDS)]
+        body = (template % (amount, run, n, card, n % 1000)).encode()
         mac = keyed.copy()
         mac.update(body)
         out.append(mac.hexdigest().encode() + b" " + body)

@@ -26,7 +26,7 @@ CREATE UNIQUE INDEX block_entry_key ON block_entry(brand_id, key, node_id);
 CREATE INDEX block_entry_node ON block_entry(brand_id, node_id, id);
 
 INSERT INTO block_entry(brand_id, node_id, kind, key, value, created_at, user_id)
-SELECT brand_id, shop_id, 1, X'01' || card_fp, card_masked, created_at, user_id
+SELECT brand_id, shop_id, 1, CAST(X'01' || card_fp AS BLOB), card_masked, created_at, user_id
 FROM card_block;
 DROP TABLE card_block;
 

@@ -177,10 +177,10 @@ create_manual(struct fixture *fx, struct store *st, int64_t *id)
 	return rc;
 }
 
-static void
-test_create_is_all_or_nothing(void **state)
+/* Fails each storage call of a payment in turn; the number of calls it made. */
+static int
+create_torture(struct fixture *fx)
 {
-	struct fixture *fx = *state;
 	struct fail_store f = {.base.ops = &fail_ops, .inner = fx->st};
 	int64_t id, txn0, hist0;
 	int n, rc;
@@ -195,13 +195,35 @@ test_create_is_all_or_nothing(void **state)
 			assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn"), txn0 + 1);
 			assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn_history"),
 			                 hist0 + 1);
-			break;
+			return n;
 		}
 		assert_int_equal(rc, ST_STORE);
 		assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn"), txn0);
 		assert_int_equal(fixture_count(fx, "SELECT count(*) FROM txn_history"), hist0);
 	}
-	assert_true(n > 3); /* the loop really failed several distinct calls */
+}
+
+static void
+test_create_is_all_or_nothing(void **state)
+{
+	/* The loop really failed several distinct calls. */
+	assert_true(create_torture(*state) > 3);
+}
+
+/* The same with the contract's velocity filter on: the card's payments of the day are read
+ * too (service/risk.c), one more call to fail. */
+static void
+test_create_with_filters_is_all_or_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct fraud_filters ff = {.max_per_card_day = 100, .country_mismatch = true};
+	int plain;
+
+	plain = create_torture(fx);
+	assert_int_equal(fx->st->ops->contract_filters_set(fx->st, fx->brand_id, fx->contract_id,
+	                                                   &ff, 0),
+	                 ST_OK);
+	assert_int_equal(create_torture(fx), plain + 1);
 }
 
 static int64_t operate_target;
@@ -257,6 +279,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_create_with_filters_is_all_or_nothing,
+	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_create_is_all_or_nothing, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_capture_is_all_or_nothing, fixture_setup,
