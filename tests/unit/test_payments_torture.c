@@ -220,9 +220,9 @@ test_create_with_filters_is_all_or_nothing(void **state)
 	int plain;
 
 	plain = create_torture(fx);
-	assert_int_equal(fx->st->ops->contract_filters_set(fx->st, fx->brand_id, fx->contract_id,
-	                                                   &ff, 0),
-	                 ST_OK);
+	assert_int_equal(
+	        fx->st->ops->contract_filters_set(fx->st, fx->brand_id, fx->contract_id, &ff, 0),
+	        ST_OK);
 	assert_int_equal(create_torture(fx), plain + 1);
 }
 

@@ -196,7 +196,7 @@ test_countries(void **state)
 		assert_true(country_list_add(list, country_at(i)));
 	assert_int_equal(strlen(list), RISK_COUNTRY_LIST_MAX - 1);
 	assert_false(country_list_add(list, country_at(RISK_COUNTRIES_MAX))); /* full */
-	assert_true(country_list_add(list, country_at(0)));                  /* there already */
+	assert_true(country_list_add(list, country_at(0)));                   /* there already */
 }
 
 static void
@@ -246,8 +246,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_each_filter_alone), cmocka_unit_test(test_the_order),
-	        cmocka_unit_test(test_values),            cmocka_unit_test(test_countries),
+	        cmocka_unit_test(test_each_filter_alone),
+	        cmocka_unit_test(test_the_order),
+	        cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_countries),
 	        cmocka_unit_test(test_bins),
 	};
 
