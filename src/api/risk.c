@@ -49,6 +49,7 @@ struct rk_job {
 	int64_t id;
 	int limit;
 	bool txt;
+	char bad[24]; /* an unknown query parameter's name */
 	const struct tz *zone;
 	struct block_entry e;    /* RK_ADD */
 	struct fraud_filters ff; /* RK_FILTERS, with the version read */
@@ -174,13 +175,12 @@ parse_list(struct req *r, struct rk_job *j, bool export)
 	static const char *const list_params[] = {"node",   "kind",  "q", "expired",
 	                                          "cursor", "limit", NULL};
 	static const char *const export_params[] = {"node", "kind", "q", "expired", "format", NULL};
-	static char bad[24];
 	char v[BLOCK_VALUE_MAX + 1];
 	int64_t n;
 	int g;
 
-	if (query_unknown(r, export ? export_params : list_params, bad, sizeof(bad)) != 0)
-		return bad;
+	if (query_unknown(r, export ? export_params : list_params, j->bad, sizeof(j->bad)) != 0)
+		return j->bad;
 	j->q.brand_id = j->who.brand_id;
 	j->limit = RK_PAGE_DEFAULT;
 	if ((g = query_get(r, "node", v, sizeof(v))) < 0 || (g == 1 && query_id(v, &j->node) != 0))
@@ -223,8 +223,8 @@ api_blocklist_list(struct req *r)
 	const char *bad = parse_list(r, j, false);
 
 	if (bad != NULL) {
-		rk_free(&j->page.base);
 		json_bad_field(r, bad, RK_LIST_HELP);
+		rk_free(&j->page.base);
 		return 0;
 	}
 	j->page.base.work.run = list_run;
@@ -325,8 +325,8 @@ api_blocklist_export(struct req *r)
 	probe = rk_new(r, RK_EXPORT);
 	bad = parse_list(r, probe, true);
 	if (bad != NULL) {
-		rk_free(&probe->page.base);
 		json_bad_field(r, bad, RK_LIST_HELP " The export takes format (csv or txt).");
+		rk_free(&probe->page.base);
 		return 0;
 	}
 	*tmpl = *probe;
