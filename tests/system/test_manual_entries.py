@@ -166,7 +166,7 @@ def test_one_off_refused_is_recorded_with_its_reason(vt):
     assert q(vt, 'SELECT status, refusal, manual FROM txn WHERE id = ?', (int(p['id']),)) == \
         [(1, 7, 1)]
     line = action_lines(vt, 'demo.entry')[-1]
-    assert 'result: refused declined' in line and body['order_ref'] in line
+    assert 'result: refused acquirer_refused' in line and body['order_ref'] in line
     # No confirmation of a refused payment.
     time.sleep(0.5)
     assert not [m for m in mails(vt)[before:] if 'To: <refused@example.com>' in m]
@@ -226,7 +226,7 @@ def test_installments_refused(vt):
     a = r.json()
     assert a['accepted'] is False and a['refusal_reason'] == 'acquirer_refused'
     assert a['plan']['status'] == 'failed' and a['payment']['status'] == 'refused'
-    assert 'result: refused declined' in action_lines(vt, 'demo.entry')[-1]
+    assert 'result: refused acquirer_refused' in action_lines(vt, 'demo.entry')[-1]
 
 
 def test_subscription_accepted(vt):

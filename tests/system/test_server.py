@@ -432,8 +432,10 @@ def test_routes_without_parameters_take_an_empty_body_or_an_empty_object(tmp_pat
         tid = q(srv, 'SELECT id FROM txn ORDER BY id LIMIT 1')[0][0]
 
         def call(route, raw):
-            path = route['pattern'].replace('{id}', str(uid if '/users/' in route['pattern']
-                                                        else tid)).replace('{key}', 'al_x')
+            # A blocklist entry that does not exist: removing one would answer 204, then 404.
+            the_id = (uid if '/users/' in route['pattern'] else
+                      999999 if '/blocklist/' in route['pattern'] else tid)
+            path = route['pattern'].replace('{id}', str(the_id)).replace('{key}', 'al_x')
             if route['auth'] == 'hmac':
                 return srv.api(route['method'], path, raw=raw)
             return s.request(route['method'], srv.base + path, data=raw, timeout=30,
