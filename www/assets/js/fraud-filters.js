@@ -215,6 +215,15 @@ export function fraudFiltersTab(c) {
       if (name) fields[name].control.focus();
     }
 
+    // What was said about a field goes once the user changes it.
+    for (const [name, x] of Object.entries(fields)) {
+      x.control.addEventListener(x.control.tagName === 'SELECT' || x.control.type === 'checkbox' ? 'change' : 'input', () => {
+        if (x.control.getAttribute('aria-invalid') === 'true') mark(null);
+      });
+      if (LISTS.includes(name)) x.el.addEventListener('click', () => {
+        if (x.control.getAttribute('aria-invalid') === 'true') mark(null);
+      });
+    }
     const el = h(
       'form',
       { class: 'ff-form', id: 'ff-form', novalidate: true, 'aria-labelledby': 'c-tab-fraud' },

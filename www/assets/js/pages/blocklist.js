@@ -75,6 +75,13 @@ function valueText(e) {
   return e.kind === 'country' ? countryLabel(e.value) : String(e.value);
 }
 
+function scopeCell(e) {
+  return [
+    h('span', { class: 'cell-level' }, e.node_name || String(e.node_id || '')),
+    e.node_level ? h('span', { class: 'cell-sub' }, t(`bl.level.${e.node_level}`)) : null,
+  ];
+}
+
 function scopeText(e) {
   const level = e.node_level ? t(`bl.level.${e.node_level}`) : '';
   return level ? `${level} · ${e.node_name || e.node_id}` : String(e.node_name || e.node_id || '');
@@ -115,6 +122,7 @@ function fieldBox({ id, label, control, hint }) {
       next.id = id;
       box.control.replaceWith(next);
       box.control = next;
+      watch(next);
       box.error('');
     },
     error(text) {
@@ -126,7 +134,14 @@ function fieldBox({ id, label, control, hint }) {
       c.setAttribute('aria-describedby', [hintEl && hintEl.id, text && errorEl.id].filter(Boolean).join(' '));
     },
   };
+  // What was said about the value goes once the user changes it.
+  function watch(c) {
+    c.addEventListener('input', () => {
+      if (!errorEl.hidden) box.error('');
+    });
+  }
   control.id = id;
+  watch(control);
   box.error('');
   return box;
 }
@@ -165,10 +180,11 @@ export async function render({ query } = {}) {
       'div',
       { class: 'filters' },
       h('div', { class: 'field' }, h('label', { for: 'bl-kind' }, t('bl.f.kind')), kind),
-      h('div', { class: 'field bl-q' }, h('label', { for: 'bl-q' }, t('bl.f.q')), q, h('p', { class: 'field-hint', id: 'bl-q-hint' }, t('bl.f.q.hint'))),
+      h('div', { class: 'field bl-q' }, h('label', { for: 'bl-q' }, t('bl.f.q')), q),
       h('div', { class: 'field field--check' }, expired, h('label', { for: 'bl-expired' }, t('bl.f.expired'))),
       h('button', { type: 'submit', class: 'button button--primary', id: 'bl-submit' }, t('bl.f.search')),
     ),
+    h('p', { class: 'field-hint', id: 'bl-q-hint' }, t('bl.f.q.hint')),
   );
 
   function params() {
@@ -192,7 +208,7 @@ export async function render({ query } = {}) {
   const tbody = h('tbody', { id: 'bl-rows' });
   const table = h(
     'table',
-    { class: 'journal', id: 'bl-table' },
+    { class: 'journal bl-table', id: 'bl-table' },
     h('caption', { class: 'visually-hidden' }, t('bl.list')),
     h('thead', {}, h('tr', {}, ['kind', 'value', 'scope', 'reason', 'expires', 'created', ...(canRemove ? ['action'] : [])].map((c) =>
       h('th', { scope: 'col' }, t(`bl.col.${c}`))))),
@@ -234,7 +250,7 @@ export async function render({ query } = {}) {
         h('span', { class: e.kind === 'card' || e.kind === 'bin' ? 'bl-value mono' : 'bl-value' }, valueText(e)),
         e.txn_id ? h('a', { class: 'cell-sub', href: transactionHref(e) }, t('bl.from_txn', { id: e.txn_id })) : null,
       ),
-      h('td', {}, scopeText(e)),
+      h('td', {}, scopeCell(e)),
       h('td', { class: 'wrap-anywhere' }, e.reason || none()),
       h(
         'td',

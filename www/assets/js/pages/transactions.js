@@ -178,6 +178,9 @@ function blockFields() {
     ),
   );
   const controls = { reason, expires_at: expires };
+  for (const c of Object.values(controls)) {
+    c.addEventListener('input', () => c.removeAttribute('aria-invalid'));
+  }
   function invalid(name, text) {
     for (const [k, c] of Object.entries(controls)) {
       if (k === name) c.setAttribute('aria-invalid', 'true');
