@@ -23,7 +23,7 @@ import { formatCount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
 import { keepInHash, none, scopeLine, shiftDay } from '../journal.js';
 import { getScope, onScopeChange } from '../scope.js';
-import { treeNodes } from '../tree.js';
+import { subtree, treeNodes } from '../tree.js';
 
 export const KINDS = ['card', 'bin', 'email', 'country'];
 const ADD = 'POST /bo/api/blocklist';
@@ -425,18 +425,7 @@ export async function render({ query } = {}) {
     async function fillNodes() {
       const nodes = (await treeNodes()) || [];
       const s = getScope();
-      let list = nodes;
-      if (s) {
-        // The node chosen and what is below it (the tree comes depth first).
-        const ids = new Set([s.id]);
-        list = nodes.filter((n) => {
-          if (ids.has(n.id) || ids.has(n.parent_id)) {
-            ids.add(n.id);
-            return true;
-          }
-          return false;
-        });
-      }
+      const list = s ? subtree(nodes, s.id) : nodes; // the node chosen and what is below it
       replace(nodeSel, list.map((n) => h('option', { value: String(n.id) }, nodeLabel(n))));
       nodeBox.el.hidden = !list.length; // no tree: the server takes the user's own node
     }
