@@ -261,7 +261,7 @@ export async function render({ query } = {}) {
       h(
         'td',
         {},
-        by ? h('span', { class: 'cell-level' }, by.name || by.login, by.name && by.login ? h('span', { class: 'muted' }, ` (${by.login})`) : null) : h('span', { class: 'cell-level muted' }, t('bl.system')),
+        by ? h('span', { class: 'cell-level', title: by.login || null }, by.name || by.login) : h('span', { class: 'cell-level muted' }, t('bl.system')),
         e.created_at ? h('span', { class: 'cell-sub' }, h('time', { datetime: e.created_at }, formatDateTime(e.created_at))) : null,
       ),
       canRemove ? h('td', {}, remove) : null,
