@@ -78,6 +78,7 @@ export default {
     'tx.op.block.expires': 'Fin du blocage (facultatif)',
     'tx.op.block.expires_hint': 'Le blocage cesse à la fin de ce jour. Vide : sans fin.',
     'tx.op.block.see': 'Voir la liste des cartes bloquées',
+    'error.card_erased': 'Les données de carte de cette transaction ont été effacées (fin de leur conservation) : sa carte ne peut plus être bloquée depuis elle. Saisissez le numéro sur la page des cartes bloquées.',
 
     'ff.intro': 'Ces filtres s’appliquent à chaque paiement de ce contrat, après la liste des cartes bloquées ; un paiement arrêté par un filtre est refusé avec son propre motif.',
     'ff.max_amount': 'Montant maximum par paiement',
@@ -187,6 +188,7 @@ export default {
     'tx.op.block.expires': 'Blocked until (optional)',
     'tx.op.block.expires_hint': 'The block ends at the end of that day. Empty: no end.',
     'tx.op.block.see': 'See the card blocklist',
+    'error.card_erased': 'This transaction’s card data was erased (its retention ended): its card can no longer be blocked from it. Type the number on the card blocklist page.',
 
     'ff.intro': 'These filters apply to every payment of this contract, after the card blocklist; a payment stopped by a filter is refused with its own reason.',
     'ff.max_amount': 'Maximum amount per payment',
