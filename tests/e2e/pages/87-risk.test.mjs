@@ -71,10 +71,11 @@ async function listed(page) {
 const rowOf = (page, text) => page.locator('#bl-rows tr', { hasText: text });
 
 /** Chooses a kind in the add form, types or picks the value, and sends it. */
-async function add(page, { kind, value, reason, expires }) {
+async function add(page, { kind, value, reason, expires, scope }) {
   await page.locator('#bl-add-kind').selectOption(kind);
   if (kind === 'country') await page.locator('#bl-add-value').selectOption(value);
   else await page.locator('#bl-add-value').fill(value);
+  await page.locator('#bl-add-node').selectOption(scope ? { label: scope } : { index: 0 });
   await page.locator('#bl-add-reason').fill(reason || '');
   await page.locator('#bl-add-expires').fill(expires || '');
   await page.locator('#bl-add-submit').click();
@@ -126,13 +127,17 @@ test('blocklist: add each kind, a wrong card number refused, filters and export,
   const email = `Fraude.${crypto.randomUUID().slice(0, 6)}@Example.com`;
   await add(page, { kind: 'email', value: email });
   await rowOf(page, email.toLowerCase()).waitFor();
-  await add(page, { kind: 'country', value: 'KP', reason: 'Pays e2e' });
+  // A country, for one shop only.
+  const shop = demo.shops[0];
+  const shopLabel = await page.locator('#bl-add-node option', { hasText: `(${shop.site}/${shop.rang})` }).textContent();
+  await add(page, { kind: 'country', value: 'VU', reason: 'Pays e2e', scope: shopLabel });
   const countryRow = rowOf(page, 'Pays e2e');
   await countryRow.waitFor();
-  assert.match(await countryRow.textContent(), /Corée du Nord.*\(KP\)|\(KP\)/);
+  assert.match(await countryRow.textContent(), /Vanuatu \(VU\).*Magasin/);
   await shot(page, 'blocklist-added');
   const byApi = await api(page, '/bo/api/blocklist?limit=50');
-  for (const v of [bin, email.toLowerCase(), 'KP']) assert.ok(byApi.items.some((e) => e.value === v), v);
+  for (const v of [bin, email.toLowerCase(), 'VU']) assert.ok(byApi.items.some((e) => e.value === v), v);
+  assert.equal(byApi.items.find((e) => e.value === 'VU').node_level, 'shop');
   const cardEntry = byApi.items.find((e) => e.kind === 'card' && e.reason === 'Rétrofacturation e2e');
   assert.equal(cardEntry.expires_at, expires);
   assert.ok(!cardEntry.value.includes(card.slice(6, 12)), 'the API keeps the number masked');
@@ -155,7 +160,7 @@ test('blocklist: add each kind, a wrong card number refused, filters and export,
   await page.locator('#bl-submit').click();
   await listed(page);
   assert.equal(await page.locator('#bl-rows tr').count(), 1);
-  const href = await page.locator('#bl-export').getAttribute('href');
+  const href = await page.locator('#bl-export-csv').getAttribute('href');
   assert.match(href, /^\/bo\/api\/blocklist\/export\?.*format=csv/);
   const file = await page.request.get(`${base}${href}`);
   assert.equal(file.status(), 200);

@@ -20,6 +20,7 @@ import { amountInput, parseAmount } from './money.js';
 
 const SAVE = 'PUT /bo/api/contracts/{id}/fraud-filters';
 const LISTS = ['blocked_card_countries', 'blocked_customer_countries'];
+const PER_DAY_MAX = 1000; // the server's highest (src/domain/risk.h)
 
 function isFilters(f) {
   return Boolean(f) && typeof f === 'object' && !Array.isArray(f);
@@ -182,7 +183,7 @@ export function fraudFiltersTab(c) {
     const perDay = fieldOf(
       'ff-max-per-card-day',
       t('ff.max_per_card_day'),
-      h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 6, value: f.max_per_card_day === null || f.max_per_card_day === undefined ? '' : String(f.max_per_card_day) }),
+      h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: 4, value: f.max_per_card_day === null || f.max_per_card_day === undefined ? '' : String(f.max_per_card_day) }),
       t('ff.max_per_card_day.hint'),
     );
     const lists = Object.fromEntries(LISTS.map((k) => [k, countryList(k, f[k] || [], codes)]));
@@ -255,7 +256,7 @@ export function fraudFiltersTab(c) {
       } else body.max_amount = null;
       const n = perDay.control.value.trim();
       if (n) {
-        if (!/^\d{1,6}$/.test(n) || Number(n) < 1) {
+        if (!/^\d{1,4}$/.test(n) || Number(n) < 1 || Number(n) > PER_DAY_MAX) {
           mark('max_per_card_day', t('ff.err.max_per_card_day'));
           return;
         }
@@ -273,14 +274,18 @@ export function fraudFiltersTab(c) {
         save.disabled = false;
         if (err instanceof ApiError && err.status === 401) return;
         if (err instanceof ApiError && err.status === 409) {
-          // Someone saved in between: the values now in force, and nothing of ours saved.
-          try {
-            const fresh = await api.get(`/bo/api/contracts/${encodeURIComponent(c.id)}`);
-            if (isFilters(fresh.fraud_filters)) current = fresh.fraud_filters;
-            c.fraud_filters = current;
-          } catch {
-            // the message below still says what happened; the values shown are those read first
+          // Someone saved in between: the values now in force (the answer has them, else
+          // they are read again), and nothing of ours saved.
+          if (isFilters(err.body.fraud_filters)) current = err.body.fraud_filters;
+          else {
+            try {
+              const fresh = await api.get(`/bo/api/contracts/${encodeURIComponent(c.id)}`);
+              if (isFilters(fresh.fraud_filters)) current = fresh.fraud_filters;
+            } catch {
+              // the message below still says what happened; the values shown are those read first
+            }
           }
+          c.fraud_filters = current;
           view(h('p', { class: 'error', role: 'alert', id: 'ff-conflict' }, t('ff.conflict')));
           return;
         }

@@ -3,7 +3,7 @@
 // newest first, 50 a page: kind, value (a card's masked number, a BIN, a buyer's e-mail, a
 // customer country with its name), the node it applies to, the reason, until when, who added
 // it and when, and an "expired" mark on those past their day. Filters: kind, text (value or
-// reason), expired ones too; the same search as a CSV file. The action and administrator
+// reason), expired ones too; the same search as a CSV or TXT file. The action and administrator
 // profiles add entries (a card number checked here as the server checks it: 12 to 19 digits
 // and Luhn; a BIN of 6 or 8 digits; an e-mail; a country of the server's list) and remove
 // them after a confirmation; the others only read. An entry removed is accepted again at once.
@@ -12,7 +12,7 @@
 // node_name, node_level, reason, expires_at, expired, created_at, created_by, txn_id}], next};
 // POST /bo/api/blocklist {kind, value, node?, reason?, expires_at?} → 201 the entry (400
 // invalid_field with "field", 404 node outside the scope, 409 already_blocked);
-// DELETE /bo/api/blocklist/{id} → 204; GET /bo/api/blocklist/export?format=csv&… → CSV.
+// DELETE /bo/api/blocklist/{id} → 204; GET /bo/api/blocklist/export?format=csv|txt&… → the file.
 
 import { api, ApiError, errorMessage } from '../api.js';
 import { may } from '../app.js';
@@ -21,7 +21,7 @@ import { countryCodes, countryLabel, countryOptions } from '../countries.js';
 import { h, replace } from '../dom.js';
 import { formatCount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
-import { keepInHash, none, scopeLine, shiftDay } from '../journal.js';
+import { exportLinks, keepInHash, none, scopeLine, shiftDay } from '../journal.js';
 import { getScope, onScopeChange } from '../scope.js';
 import { subtree, treeNodes } from '../tree.js';
 
@@ -29,7 +29,12 @@ export const KINDS = ['card', 'bin', 'email', 'country'];
 const ADD = 'POST /bo/api/blocklist';
 const REMOVE = 'DELETE /bo/api/blocklist/{id}';
 const PAGE = 50;
-const REASON_MAX = 200;
+const REASON_MAX = 200; // bytes of UTF-8, as the server counts: an accented letter is two
+
+/** The length of a text as the server counts it (UTF-8 bytes). */
+export function byteLength(text) {
+  return new TextEncoder().encode(text).length;
+}
 
 /** Whether a string of digits passes the Luhn check (ISO/IEC 7812-1). */
 export function luhn(digits) {
@@ -216,7 +221,7 @@ export async function render({ query } = {}) {
   );
   const tableWrap = h('div', { class: 'table-scroll', role: 'region', 'aria-label': t('bl.list'), tabindex: 0, hidden: true }, table);
   const more = h('button', { type: 'button', class: 'button', id: 'bl-more', hidden: true }, t('bl.more'));
-  const exportLink = h('a', { class: 'button', id: 'bl-export', href: '#', download: '' }, t('bl.export'));
+  const exports = exportLinks('/bo/api/blocklist/export', 'bl');
   const addLink = canAdd
     ? h('button', { type: 'button', class: 'button', id: 'bl-to-add' }, t('bl.add'))
     : null;
@@ -290,10 +295,8 @@ export async function render({ query } = {}) {
       more.hidden = !cursor;
       status.textContent = shown ? t(cursor ? 'bl.count.more' : 'bl.count', { n: formatCount(shown) }) : t('bl.none');
       tableWrap.hidden = !shown;
-      const e = withNode(params());
-      e.set('format', 'csv');
-      exportLink.href = `/bo/api/blocklist/export?${e}`;
-      exportLink.hidden = !shown;
+      if (shown) exports.set(params());
+      else exports.hide();
       // "Show more": the keyboard goes on from the first new row.
       if (append && tbody.rows[before]) {
         const target = tbody.rows[before].querySelector('button, a');
@@ -361,7 +364,7 @@ export async function render({ query } = {}) {
     'section',
     { class: 'card journal-card', 'aria-labelledby': 'bl-list-title' },
     h('h2', { id: 'bl-list-title' }, t('bl.list')),
-    h('div', { class: 'journal-toolbar' }, h('div', { class: 'actions' }, addLink), h('div', { class: 'j-export' }, exportLink)),
+    h('div', { class: 'journal-toolbar' }, h('div', { class: 'actions' }, addLink), exports.el),
     status,
     tableWrap,
     h('div', { class: 'actions journal-more' }, more),
@@ -468,7 +471,7 @@ export async function render({ query } = {}) {
       const body = { kind: k, value: checked.value };
       if (!nodeBox.el.hidden && nodeSel.value) body.node = Number(nodeSel.value);
       const why = reason.value.trim();
-      if (why.length > REASON_MAX) {
+      if (byteLength(why) > REASON_MAX) {
         fieldError('reason', t('bl.err.reason'));
         return;
       }

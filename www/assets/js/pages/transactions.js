@@ -194,7 +194,7 @@ function blockFields() {
       invalid(null);
       const body = {};
       const why = reason.value.trim();
-      if (why.length > 200) throw invalid('reason', t('bl.err.reason'));
+      if (new TextEncoder().encode(why).length > 200) throw invalid('reason', t('bl.err.reason'));
       if (why) body.reason = why;
       if (expires.value) {
         if (!/^\d{4}-\d{2}-\d{2}$/.test(expires.value) || expires.value < today()) throw invalid('expires_at', t('bl.err.expires_at'));
