@@ -70,10 +70,10 @@ export function fraudFiltersTab(c) {
       noneAtAll,
       detailsList([
         ['ff.max_amount', f.max_amount === null || f.max_amount === undefined ? h('span', { class: 'muted' }, t('ff.none_limit')) : formatAmount(f.max_amount, currency), 'ff-v-max-amount'],
-        ['ff.max_per_card_day', f.max_per_card_day === null || f.max_per_card_day === undefined ? h('span', { class: 'muted' }, t('ff.none_limit')) : String(f.max_per_card_day), 'ff-v-max-per-card-day'],
         ['ff.blocked_card_countries', countriesText(f.blocked_card_countries), 'ff-v-card-countries'],
         ['ff.blocked_customer_countries', countriesText(f.blocked_customer_countries), 'ff-v-customer-countries'],
         ['ff.country_mismatch.short', t(f.country_mismatch ? 'ff.on' : 'ff.off'), 'ff-v-mismatch'],
+        ['ff.max_per_card_day', f.max_per_card_day === null || f.max_per_card_day === undefined ? h('span', { class: 'muted' }, t('ff.none_limit')) : String(f.max_per_card_day), 'ff-v-max-per-card-day'],
       ]),
       edit ? h('div', { class: 'ff-actions' }, edit) : null,
     );

@@ -82,7 +82,7 @@ export default {
     'tx.op.block.see': 'Voir la liste des cartes bloquées',
     'error.card_erased': 'Les données de carte de cette transaction ont été effacées (fin de leur conservation) : sa carte ne peut plus être bloquée depuis elle. Saisissez le numéro sur la page des cartes bloquées.',
 
-    'ff.intro': 'Ces filtres s’appliquent à chaque paiement de ce contrat, après la liste des cartes bloquées ; un paiement arrêté par un filtre est refusé avec son propre motif.',
+    'ff.intro': 'Ces filtres s’appliquent à chaque paiement de ce contrat, après la liste des cartes bloquées et les règles du contrat (état, devise, montants minimum et maximum), dans cet ordre : montant maximum, pays de la carte, pays du client, pays différents, paiements de la carte dans la journée. Le premier qui arrête un paiement le refuse avec son propre motif, sans interroger la banque.',
     'ff.max_amount': 'Montant maximum par paiement',
     'ff.max_amount.label': 'Montant maximum par paiement ({currency})',
     'ff.max_amount.hint': 'Vide : pas de limite propre au filtre.',
@@ -194,7 +194,7 @@ export default {
     'tx.op.block.see': 'See the card blocklist',
     'error.card_erased': 'This transaction’s card data was erased (its retention ended): its card can no longer be blocked from it. Type the number on the card blocklist page.',
 
-    'ff.intro': 'These filters apply to every payment of this contract, after the card blocklist; a payment stopped by a filter is refused with its own reason.',
+    'ff.intro': 'These filters apply to every payment of this contract, after the card blocklist and the contract’s own rules (state, currency, minimum and maximum amounts), in this order: maximum amount, card country, customer country, countries differing, the card’s payments of the day. The first that stops a payment refuses it with its own reason, without asking the bank.',
     'ff.max_amount': 'Maximum amount per payment',
     'ff.max_amount.label': 'Maximum amount per payment ({currency})',
     'ff.max_amount.hint': 'Empty: no limit of the filter’s own.',
