@@ -77,7 +77,7 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   assert.ok(name.length > 0, 'the header names the user');
   assert.equal(await page.locator('#home-welcome').textContent(), `Bonjour, ${name}.`);
   const menu = await page.locator('nav .nav-link').allTextContents();
-  assert.deepEqual(menu, ['Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Informations personnelles']);
+  assert.deepEqual(menu, ['Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Paramètres › Cartes bloquées', 'Informations personnelles']);
   assert.equal(await page.locator('nav [aria-current=page]').textContent(), 'Accueil');
   await shot(page, 'home');
 
@@ -170,6 +170,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Suivi des actions',
     'E-mails non distribués',
     'Compte',
+    'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
   await page.locator('nav .nav-link', { hasText: 'Utilisateurs' }).click();

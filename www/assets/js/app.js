@@ -34,6 +34,7 @@ export const NAV = [
   { route: 'actions', label: 'nav.actions' },
   { route: 'mails', label: 'nav.mails' },
   { route: 'account', label: 'nav.account' },
+  { route: 'blocklist', label: 'nav.blocklist' },
   { route: 'hmac-keys', label: 'nav.hmac-keys' },
   { route: 'me', label: 'nav.me' },
 ];
@@ -49,6 +50,7 @@ const SCOPED = [
   'GET /bo/api/users',
   'GET /bo/api/hmac-keys',
   'GET /bo/api/mails',
+  'GET /bo/api/blocklist',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */

@@ -123,7 +123,7 @@ export function confirmDialog({ title, text, confirm, field, run, id, danger = f
         error.textContent = err && err.name === 'ApiError' ? errorMessage(err) : String(err.message || err);
         error.hidden = false;
         ok.disabled = false;
-        const input = form.querySelector('input');
+        const input = form.querySelector('[aria-invalid="true"]') || form.querySelector('input');
         if (input) input.focus();
       }
     });

@@ -13,6 +13,7 @@ import home from './strings/home.js';
 import journal from './strings/journal.js';
 import mails from './strings/mails.js';
 import recurring from './strings/recurring.js';
+import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
 import terminal from './strings/terminal.js';
 
@@ -237,7 +238,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring, risk]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

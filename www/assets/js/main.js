@@ -7,6 +7,7 @@ import { boot, show } from './app.js';
 import * as account from './pages/account.js';
 import * as actions from './pages/actions.js';
 import * as batches from './pages/batches.js';
+import * as blocklist from './pages/blocklist.js';
 import * as contracts from './pages/contracts.js';
 import * as hmacActivate from './pages/hmac-activate.js';
 import * as hmacKeys from './pages/hmac-keys.js';
@@ -86,6 +87,14 @@ register('users', {
   auth: 'user',
   needs: 'GET /bo/api/users',
   render: users.render,
+});
+// Parameters › Card blocklist (Vision manual §9.3): read by consultation, action and admin;
+// adding and removing follow their own routes.
+register('blocklist', {
+  title: 'nav.blocklist',
+  auth: 'user',
+  needs: 'GET /bo/api/blocklist',
+  render: blocklist.render,
 });
 register('hmac-keys', {
   title: 'nav.hmac-keys',

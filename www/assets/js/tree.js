@@ -51,6 +51,19 @@ export async function treeNodes() {
   }
 }
 
+/** The node rootId and every node below it, in the tree's order (depth first: a node's
+ * subtree follows it). */
+export function subtree(nodes, rootId) {
+  const ids = new Set([rootId]);
+  return nodes.filter((n) => {
+    if (ids.has(n.id) || ids.has(n.parent_id)) {
+      ids.add(n.id);
+      return true;
+    }
+    return false;
+  });
+}
+
 function childrenOf(nodes) {
   const kids = new Map();
   for (const n of nodes) {

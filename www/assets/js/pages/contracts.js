@@ -1,16 +1,18 @@
 // pages/contracts.js - the contracts page (Vision manual §9.2; SPEC §2): the contracts of
 // the node chosen in the tree (GET /bo/api/contracts?node=ID) with number, rang, payment
 // method, bank code, state and shop; a details dialog with the tabs of §9.2.1 (general,
-// offers and 3-D Secure, télécollecte, anti-fraud filters), and a link to each contract's
+// offers and 3-D Secure, télécollecte, anti-fraud filters: fraud-filters.js, which
+// administrators edit there), and a link to each contract's
 // batches (the batches page with contract=NUMBER, prefilled and run); the same contracts as a
 // CSV or TXT file (GET /bo/api/contracts/export).
 
 import { api, ApiError, errorMessage } from '../api.js';
 import { openDialog, tabs } from '../dialog.js';
+import { fraudFiltersTab } from '../fraud-filters.js';
 import { h, replace } from '../dom.js';
 import { formatAmount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
-import { detailsList as dl, exportLinks, label, none, scopeLine, shiftDay, withScope } from '../journal.js';
+import { detailsList as dl, exportLinks, none, scopeLine, shiftDay, withScope } from '../journal.js';
 import { getScope, onScopeChange } from '../scope.js';
 
 /** The batches page searching a contract's batches over 13 months. */
@@ -157,6 +159,7 @@ export async function render() {
     }
     const cur = c.currency || 'EUR';
     const amount = (v) => (v === null || v === undefined ? null : formatAmount(v, cur));
+    let fraudEl = null;
     const box = tabs(
       [
         {
@@ -212,7 +215,11 @@ export async function render() {
         {
           key: 'fraud',
           label: t('c.tab.fraud'),
-          render: () => fraudTab(c),
+          // One element for the dialog's life: an edit in progress survives a change of tab.
+          render: () => {
+            fraudEl = fraudEl || fraudFiltersTab(c);
+            return fraudEl;
+          },
         },
       ],
       { idPrefix: 'c-tab', label: t('c.tabs') },
@@ -256,20 +263,4 @@ export async function render() {
   });
   load();
   return root;
-}
-
-/** Anti-fraud filters (SPEC §11): the API's list, or a plain "none configured". */
-function fraudTab(c) {
-  const f = c.fraud_filters || c.fraud;
-  const entries = Array.isArray(f) ? f : f && typeof f === 'object' ? Object.entries(f).filter(([, v]) => v !== null && v !== false && !(Array.isArray(v) && !v.length)) : [];
-  if (!entries.length) return h('p', { class: 'notice', id: 'cd-fraud-none' }, t('c.fraud_none'));
-  return h(
-    'ul',
-    { class: 'fraud-list', id: 'cd-fraud' },
-    entries.map((e) => {
-      if (Array.isArray(e)) return h('li', {}, `${label('c.fraud', e[0])} : ${Array.isArray(e[1]) ? e[1].join(', ') : String(e[1])}`);
-      if (e && typeof e === 'object') return h('li', {}, `${label('c.fraud', e.kind || e.type || e.name)} : ${e.value ?? ''}`);
-      return h('li', {}, String(e));
-    }),
-  );
 }

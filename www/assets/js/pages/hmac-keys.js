@@ -13,6 +13,7 @@ import { formatDate, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
 import { noticesBanner } from '../notices.js';
 import { getScope, onScopeChange } from '../scope.js';
+import { subtree } from '../tree.js';
 
 let stopWatching = () => {};
 
@@ -69,18 +70,8 @@ async function load() {
     api.get('/bo/api/tree'),
     api.get(`/bo/api/hmac-keys${scope ? `?node=${encodeURIComponent(scope.id)}` : ''}`),
   ]);
-  let nodes = tree.nodes;
-  if (scope) {
-    // The node chosen and what is below it (the tree is depth first: its subtree follows it).
-    const ids = new Set([scope.id]);
-    nodes = nodes.filter((n) => {
-      if (ids.has(n.id) || ids.has(n.parent_id)) {
-        ids.add(n.id);
-        return true;
-      }
-      return false;
-    });
-  }
+  // The node chosen and what is below it.
+  const nodes = scope ? subtree(tree.nodes, scope.id) : tree.nodes;
   return { shops: nodes.filter((n) => n.level === 'shop'), keys: keys.items };
 }
 

@@ -14,7 +14,7 @@ import { api, ApiError, errorMessage, request } from '../api.js';
 import { may, state } from '../app.js';
 import { confirmDialog, openDialog, tabs } from '../dialog.js';
 import { h, replace } from '../dom.js';
-import { formatAmount, formatDateTime, formatDay } from '../format.js';
+import { formatAmount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
 import {
   chooseColumns, detailsList as dl, exportLinks, firstSearch, journalTable, keepInHash,
@@ -149,6 +149,65 @@ function allowedOps(d) {
     };
   }
   return Object.fromEntries(offered.map((op) => [op, Boolean(now[op])]));
+}
+
+/**
+ * The block-card dialog's optional reason and expiry date (README "Risk"): {el, read() → the
+ * request's body (throws Error on a past date), refused(err) → the error to show, its field
+ * marked when the server names one}.
+ */
+function blockFields() {
+  const reason = h('input', { type: 'text', id: 'op-block-reason', maxlength: 200, autocomplete: 'off', 'aria-describedby': 'op-block-reason-hint' });
+  const expires = h('input', { type: 'date', id: 'op-block-expires', min: today(), 'aria-describedby': 'op-block-expires-hint' });
+  const el = h(
+    'div',
+    { class: 'block-fields' },
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'op-block-reason' }, t('tx.op.block.reason')),
+      reason,
+      h('span', { class: 'j-hint', id: 'op-block-reason-hint' }, t('bl.add.reason.hint')),
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'op-block-expires' }, t('tx.op.block.expires')),
+      expires,
+      h('span', { class: 'j-hint', id: 'op-block-expires-hint' }, t('tx.op.block.expires_hint')),
+    ),
+  );
+  const controls = { reason, expires_at: expires };
+  for (const c of Object.values(controls)) {
+    c.addEventListener('input', () => c.removeAttribute('aria-invalid'));
+  }
+  function invalid(name, text) {
+    for (const [k, c] of Object.entries(controls)) {
+      if (k === name) c.setAttribute('aria-invalid', 'true');
+      else c.removeAttribute('aria-invalid');
+    }
+    return new Error(text);
+  }
+  return {
+    el,
+    read() {
+      invalid(null);
+      const body = {};
+      const why = reason.value.trim();
+      if (new TextEncoder().encode(why).length > 200) throw invalid('reason', t('bl.err.reason'));
+      if (why) body.reason = why;
+      if (expires.value) {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(expires.value) || expires.value < today()) throw invalid('expires_at', t('bl.err.expires_at'));
+        body.expires_at = expires.value;
+      }
+      return body;
+    },
+    refused(err) {
+      const name = err instanceof ApiError && err.code === 'invalid_field' && err.body && err.body.field;
+      if (name && controls[name]) return invalid(name, t(`bl.err.${name}`));
+      return err;
+    },
+  };
 }
 
 /* --- the page ----------------------------------------------------------------------------- */
@@ -407,6 +466,11 @@ export async function render({ query }) {
           h('span', { class: 'j-hint', id: 'op-amount-hint' }, t(`tx.op.${op}_max`, { max: formatAmount(max, currency) })),
         );
       }
+      let block = null;
+      if (op === 'block_card') {
+        block = blockFields();
+        field = block.el;
+      }
       const done = await confirmDialog({
         id: 'op-dialog',
         title: t(`tx.op.${op}`),
@@ -419,14 +483,18 @@ export async function render({ query }) {
         field,
         danger: op === 'cancel' || op === 'block_card',
         run: async () => {
-          const body = {};
+          const body = block ? block.read() : {};
           if (input) {
             const amount = parseAmount(input.value, currency);
             if (amount === null || amount < 1) throw new Error(t('tx.op.amount_invalid'));
             body.amount = amount;
           }
           const path = `/bo/api/transactions/${encodeURIComponent(d.id)}/${op === 'block_card' ? 'block-card' : op}`;
-          return (await api.post(path, body)) || {};
+          try {
+            return (await api.post(path, body)) || {};
+          } catch (err) {
+            throw block ? block.refused(err) : err;
+          }
         },
       });
       if (!done) return;
@@ -441,6 +509,9 @@ export async function render({ query }) {
       let text = t(`tx.op.${op}_done`);
       if (op === 'refund' && done.refund && done.refund.id) text = t('tx.op.refund_done_id', { id: done.refund.id });
       notice.textContent = text;
+      if (op === 'block_card' && may('GET /bo/api/blocklist')) {
+        notice.append(' ', h('a', { href: '#/blocklist', id: 'details-blocklist' }, t('tx.op.block.see')));
+      }
       notice.hidden = false;
       draw(true);
       // The operation's button was redrawn: the focus goes to what happened.
