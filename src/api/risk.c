@@ -155,6 +155,7 @@ list_run(struct work_job *w, struct store *st)
 	struct list_ctx x = {j, json_array(), clock_now_us()};
 	int rc = api_scope(st, &j->who, j->node, &j->q.node_id);
 
+	j->q.scope_id = j->who.node_id;
 	j->q.now = x.now;
 	j->q.limit = j->limit + 1;
 	if (rc == ST_OK)
@@ -281,6 +282,7 @@ export_page_run(struct work_job *w, struct store *st)
 
 	if (rc != ST_OK)
 		return rc;
+	j->q.scope_id = j->who.node_id;
 	j->q.now = clock_now_us();
 	j->q.limit = RK_EXPORT_ROWS;
 	buf_init(&b, RK_EXPORT_CHUNK);

@@ -484,11 +484,14 @@ struct block_key {
 	const unsigned char *key;
 	size_t len;
 };
-/* The blocklist of a node and below: kind 0 any; text found in the value or the reason (NULL:
- * any); expired entries too when expired; ids below before_id (0: from the newest). */
+/* The blocklist that acts on a node's shops: the entries at it and below, and those above it
+ * up to scope_id (the user's node, within which node_id is; 0: node_id itself); kind 0 any;
+ * text found in the value or the reason (NULL: any); expired entries too when expired; ids
+ * below before_id (0: from the newest). */
 struct block_query {
 	int64_t brand_id;
 	int64_t node_id;
+	int64_t scope_id;
 	int kind;
 	const char *text;
 	bool expired;
@@ -601,8 +604,8 @@ struct store_ops {
 	/* The blocklist (SPEC §11, §16.1; migration 029). block_put: ST_OK with e->id set;
 	 * ST_CONFLICT when a live entry of the same key is at the node already (an expired one
 	 * is replaced). block_get: the entry id of the brand, with its node and author's names;
-	 * ST_NOTFOUND. block_delete: ST_NOTFOUND when none. block_search: the entries of q's node
-	 * and below, newest first. */
+	 * ST_NOTFOUND. block_delete: ST_NOTFOUND when none. block_search: the entries acting on
+	 * q's node (struct block_query), newest first. */
 	int (*block_put)(struct store *st, struct block_entry *e);
 	int (*block_get)(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out);
 	int (*block_delete)(struct store *st, int64_t brand_id, int64_t id);

@@ -142,10 +142,17 @@ def test_an_entry_acts_on_its_node_and_below_only(rk):
     at_group = block(rk, 'bin', '411111', node=group).json()
     assert refusal(rk.pay(shop=1).json()) == ('refused', 'card_not_allowed')
     assert rk.pay(shop=2).json()['status'] == 'accepted'
-    # The list of a node holds its entries and those below, never above.
-    assert [e['id'] for e in entries(rk, f'?node={shop}')] == []
-    assert at_group['id'] in [e['id'] for e in entries(rk, f'?node={group}')]
+    # The list of a node holds what acts on its shops: its entries, those below, and those
+    # above it up to the user's node; never a sibling's.
+    at_other = block(rk, 'email', 'sibling@example.com', node=5).json()
+    brand = {e['id'] for e in entries(rk) if e['node_level'] == 'brand'}
+    assert brand
+    assert {e['id'] for e in entries(rk, f'?node={shop}')} == brand | {at_group['id']}
+    assert {e['id'] for e in entries(rk, f'?node={group}')} == \
+        brand | {at_group['id'], at_other['id']}
+    assert at_other['id'] not in {e['id'] for e in entries(rk, '?node=6')}
     unblock(rk, at_group['id'])
+    unblock(rk, at_other['id'])
 
 
 def test_an_entry_acts_until_its_last_day(rk):

@@ -154,13 +154,18 @@ lite_block_delete(struct store *st, int64_t brand_id, int64_t id)
 int
 lite_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg)
 {
-	/* The node's subtree, then its entries newest first (block_entry_node, one range a
-	 * node); the text is found with instr, never LIKE: a typed % or _ means itself. */
+	/* The node's subtree and the nodes above it up to the scope's, then their entries
+	 * newest first (block_entry_node, one range a node); the text is found with instr,
+	 * never LIKE: a typed % or _ means itself. */
 	static const char sql[] =
 	        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
 	        "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
-	        "n.brand_id = ?1) SELECT " BLOCK_COLS BLOCK_FROM
-	        "WHERE b.brand_id = ?1 AND b.node_id IN (SELECT id FROM sub) AND (?3 = 0 OR b.kind "
+	        "n.brand_id = ?1), up(id, parent) AS (SELECT id, parent_id FROM node WHERE "
+	        "brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id FROM node n JOIN up "
+	        "ON n.id = up.parent WHERE n.brand_id = ?1 AND up.id != ?9) SELECT " BLOCK_COLS
+	                BLOCK_FROM
+	        "WHERE b.brand_id = ?1 AND b.node_id IN (SELECT id FROM sub UNION "
+	        "SELECT id FROM up) AND (?3 = 0 OR b.kind "
 	        "= ?3) AND (?4 IS NULL OR instr(lower(b.value), lower(?4)) > 0 OR "
 	        "instr(lower(b.reason), lower(?4)) > 0) AND (?5 OR b.expires_at IS NULL OR "
 	        "b.expires_at > ?6) AND (?7 = 0 OR b.id < ?7) ORDER BY b.id DESC LIMIT ?8";
@@ -179,6 +184,7 @@ lite_block_search(struct store *st, const struct block_query *q, store_block_cb 
 	sqlite3_bind_int64(s, 6, q->now);
 	sqlite3_bind_int64(s, 7, q->before_id);
 	sqlite3_bind_int(s, 8, q->limit);
+	sqlite3_bind_int64(s, 9, q->scope_id ? q->scope_id : q->node_id);
 	while (rc == ST_OK && (src = lite_step_logged(s)) == SQLITE_ROW) {
 		block_read(s, &e);
 		rc = cb(arg, &e);
