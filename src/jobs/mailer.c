@@ -237,8 +237,15 @@ mailer_message_build(const struct mail *mail, const char *from, struct buf *out)
 	size_t dl = at == NULL ? 0 : strcspn(at + 1, ">");
 
 	date_format(mail->created_at, date);
-	snprintf(line, sizeof(line), "From: %s\r\nTo: <%s>\r\nSubject: ", from, mail->recipient);
+	snprintf(line, sizeof(line), "From: %s\r\nTo: <%s>\r\n", from, mail->recipient);
 	buf_adds(out, line);
+	/* An address the API checked (api_email_ascii); a line break could add headers, so one
+	 * that holds any is left out whatever wrote it. */
+	if (mail->reply_to[0] != '\0' && strpbrk(mail->reply_to, "\r\n") == NULL) {
+		snprintf(line, sizeof(line), "Reply-To: <%s>\r\n", mail->reply_to);
+		buf_adds(out, line);
+	}
+	buf_adds(out, "Subject: ");
 	subject_add(out, mail->subject);
 	snprintf(line, sizeof(line),
 	         "\r\nDate: %s\r\nMessage-ID: <%lld@%.*s>\r\nMIME-Version: 1.0\r\n"

@@ -23,6 +23,7 @@
 #include "domain/org.h"
 #include "domain/recurring.h"
 #include "domain/risk.h"
+#include "domain/settings.h"
 #include "domain/txn.h"
 
 struct store;
@@ -191,6 +192,7 @@ struct mail {
 	                    the brand's own */
 	char recipient[255];
 	char subject[161];
+	char reply_to[255]; /* the address an answer goes to (a header); "" none (migration 031) */
 	/* add: the text, lent, sealed before it is stored. due: NULL, or for a row written in
 	 * clear by another program (or before migration 026), that text, lent for the call. */
 	char *body;
@@ -451,6 +453,16 @@ struct recurring_query {
 	const char *currency;
 	int64_t after_created_at, after_id;
 	int limit;
+};
+
+/* A request to open a payment method from the store (Vision manual §12; migration 031). */
+struct store_request {
+	int64_t id; /* assigned by store_request_add */
+	int64_t brand_id;
+	int64_t shop_id;
+	enum card_method method;
+	int64_t user_id;
+	int64_t created_at;
 };
 
 typedef int (*store_recurring_cb)(void *arg, const struct recurring *r);
@@ -833,6 +845,20 @@ struct store_ops {
 	/* The journal (struct recurring_query), newest first. */
 	int (*recurring_search)(struct store *st, const struct recurring_query *q,
 	                        store_recurring_cb cb, void *arg);
+
+	/* A shop's general configuration (src/store/sqlite/settings.c; domain/settings.h).
+	 * shop_settings_get: the shop's, or its defaults (version 0) when none was ever set.
+	 * shop_settings_put: writes s, version s->version, only if what is kept is still at
+	 * expect_version (0: nothing kept yet); else ST_CONFLICT, nothing written. */
+	int (*shop_settings_get)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                         struct shop_settings *out);
+	int (*shop_settings_put)(struct store *st, const struct shop_settings *s,
+	                         int64_t expect_version);
+	/* The store's requests to open a method. store_request_find: the newest for the shop's
+	 * method made at or after since, ST_NOTFOUND when none. store_request_add assigns r->id. */
+	int (*store_request_find)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                          enum card_method m, int64_t since, struct store_request *out);
+	int (*store_request_add)(struct store *st, struct store_request *r);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

@@ -100,6 +100,32 @@ message(const char *subject, const char *body)
 	return buf_take(&b);
 }
 
+/* The contact form's mail (api/contact.c): the operator answers the user who wrote. A
+ * Reply-To holding a line break is left out rather than let it add a header. */
+static void
+test_reply_to(void **state)
+{
+	struct mail m = {.id = 7, .created_at = 1795542185123000LL};
+	struct buf b;
+
+	(void)state;
+	snprintf(m.recipient, sizeof(m.recipient), "%s", "support@example.com");
+	snprintf(m.reply_to, sizeof(m.reply_to), "%s", "claire@example.com");
+	snprintf(m.subject, sizeof(m.subject), "%s", "Contact");
+	m.body = "x";
+	buf_init(&b, LIMIT_MAIL_BYTES);
+	mailer_message_build(&m, "Guichet <no-reply@example.com>", &b);
+	assert_non_null(strstr(b.data, "To: <support@example.com>\r\n"
+	                               "Reply-To: <claire@example.com>\r\nSubject: Contact\r\n"));
+	buf_cleanup(&b);
+	snprintf(m.reply_to, sizeof(m.reply_to), "%s", "a@example.com\r\nBcc: b@example.com");
+	buf_init(&b, LIMIT_MAIL_BYTES);
+	mailer_message_build(&m, "Guichet <no-reply@example.com>", &b);
+	assert_null(strstr(b.data, "Reply-To"));
+	assert_null(strstr(b.data, "Bcc"));
+	buf_cleanup(&b);
+}
+
 static void
 test_message_headers_and_body(void **state)
 {
@@ -160,6 +186,7 @@ main(void)
 	        cmocka_unit_test(test_smtp_urls),
 	        cmocka_unit_test(test_from_addresses),
 	        cmocka_unit_test(test_message_headers_and_body),
+	        cmocka_unit_test(test_reply_to),
 	        cmocka_unit_test(test_subjects),
 	};
 

@@ -138,6 +138,14 @@ int lite_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id,
 int lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
                               const struct fraud_filters *f, int64_t expect_version);
 
+/* store_ops.shop_settings_* and store_request_* (settings.c). */
+int lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
+                           struct shop_settings *out);
+int lite_shop_settings_put(struct store *st, const struct shop_settings *s, int64_t expect_version);
+int lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method m,
+                            int64_t since, struct store_request *out);
+int lite_store_request_add(struct store *st, struct store_request *r);
+
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
  * before the first connection opens. */

@@ -102,8 +102,9 @@ lite_mail_add(struct store *st, const struct mail *m)
 	/* The brand's own node when none is given: only its administrators see the mail. */
 	rc = lite_prepare(st,
 	                  "INSERT INTO mail_outbox(brand_id, node_id, recipient, subject, body, "
-	                  "created_at) VALUES (?1, coalesce(nullif(?2, 0), (SELECT id FROM node "
-	                  "WHERE brand_id = ?1 AND parent_id IS NULL)), ?3, ?4, '', ?5)",
+	                  "created_at, reply_to) VALUES (?1, coalesce(nullif(?2, 0), (SELECT id "
+	                  "FROM node WHERE brand_id = ?1 AND parent_id IS NULL)), ?3, ?4, '', ?5, "
+	                  "?6)",
 	                  &s, "mail_add");
 	if (rc != ST_OK)
 		return rc;
@@ -112,6 +113,7 @@ lite_mail_add(struct store *st, const struct mail *m)
 	sqlite3_bind_text(s, 3, m->recipient, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, m->subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, m->created_at);
+	sqlite3_bind_text(s, 6, m->reply_to, -1, SQLITE_STATIC);
 	rc = run_done(st, s, "mail_add");
 	if (rc != ST_OK)
 		return rc;
@@ -127,7 +129,8 @@ lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, v
 	int src, rc;
 
 	rc = lite_prepare(st,
-	                  "SELECT " MAIL_COLS ", m.body, m.body_sealed FROM mail_outbox m WHERE "
+	                  "SELECT " MAIL_COLS
+	                  ", m.body, m.body_sealed, m.reply_to FROM mail_outbox m WHERE "
 	                  "m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_attempt_at <= ?1 "
 	                  "ORDER BY m.id LIMIT ?2",
 	                  &s, "mail_each_due");
@@ -137,6 +140,7 @@ lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, v
 	sqlite3_bind_int(s, 2, limit);
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
 		mail_read(s, &m);
+		lite_text_copy(m.reply_to, sizeof(m.reply_to), s, 15);
 		if (m.has_body) {
 			m.sealed = sqlite3_column_blob(s, 14);
 			m.sealed_len = (size_t)sqlite3_column_bytes(s, 14);

@@ -2306,8 +2306,9 @@ static const char *const batch_sql[] = {
         "END), "
         "0), coalesce(sum(type = 1), 0), coalesce(sum(CASE WHEN type = 1 THEN amount_current END), "
         "0), "
-        "max(shop_id), max(method), max(currency), (SELECT report_email FROM contract WHERE id = "
-        "?2) "
+        "max(shop_id), max(method), max(currency), (SELECT coalesce(nullif((SELECT "
+        "report_email FROM shop_settings WHERE shop_id = c.shop_id), ''), c.report_email) FROM "
+        "contract c WHERE c.id = ?2) "
         "FROM txn WHERE " DUE " AND type IN (0, 1)",
         "INSERT INTO batch(brand_id, shop_id, contract_id, number, bank_day, created_at, method, "
         "currency, debit_count, debit_amount, credit_count, credit_amount, file_name) VALUES (?1, "
@@ -2762,6 +2763,10 @@ static const struct store_ops sqlite_ops = {
         .recurring_of_txn = lite_recurring_of_txn,
         .recurring_due_each = lite_recurring_due_each,
         .recurring_search = lite_recurring_search,
+        .shop_settings_get = lite_shop_settings_get,
+        .shop_settings_put = lite_shop_settings_put,
+        .store_request_find = lite_store_request_find,
+        .store_request_add = lite_store_request_add,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */

@@ -1,0 +1,149 @@
+/*
+ * settings.c - the SQLite statements of a shop's general configuration and of the store's
+ * requests (migration 031; store.h shop_settings_*, store_request_*). Rare reads and writes
+ * of one row: prepared at each call.
+ */
+#include <string.h>
+
+#include "store/sqlite/lite.h"
+
+#define SETTINGS_COLS                                                                              \
+	"ticket_email, report_email, integrator_email, url_accepted, url_refused, url_cancelled, " \
+	"url_pending, immediate_return, version, updated_at, updated_by"
+
+int
+lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
+                       struct shop_settings *out)
+{
+	sqlite3_stmt *s;
+	int src, rc;
+
+	memset(out, 0, sizeof(*out));
+	out->brand_id = brand_id;
+	out->shop_id = shop_id;
+	rc = lite_prepare(st,
+	                  "SELECT " SETTINGS_COLS " FROM shop_settings WHERE brand_id = ?1 AND "
+	                  "shop_id = ?2",
+	                  &s, "shop_settings_get");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		lite_text_copy(out->ticket_email, sizeof(out->ticket_email), s, 0);
+		lite_text_copy(out->report_email, sizeof(out->report_email), s, 1);
+		lite_text_copy(out->integrator_email, sizeof(out->integrator_email), s, 2);
+		lite_text_copy(out->url_accepted, sizeof(out->url_accepted), s, 3);
+		lite_text_copy(out->url_refused, sizeof(out->url_refused), s, 4);
+		lite_text_copy(out->url_cancelled, sizeof(out->url_cancelled), s, 5);
+		lite_text_copy(out->url_pending, sizeof(out->url_pending), s, 6);
+		out->immediate_return = sqlite3_column_int(s, 7) != 0;
+		out->version = sqlite3_column_int64(s, 8);
+		out->updated_at = sqlite3_column_int64(s, 9);
+		out->updated_by = sqlite3_column_int64(s, 10); /* NULL reads 0 */
+	} else if (src != SQLITE_DONE) {
+		rc = lite_status(st, src, "shop_settings_get");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t expect_version)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* One statement: the row is inserted when none is kept and 0 was expected, updated when
+	 * the one kept is at the version expected; anything else changes no row. */
+	rc = lite_prepare(st,
+	                  "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
+	                  ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	                  "nullif(?13, 0) WHERE ?14 = 0 OR EXISTS (SELECT 1 FROM shop_settings "
+	                  "WHERE shop_id = ?1) ON CONFLICT(shop_id) DO UPDATE SET "
+	                  "ticket_email = ?3, report_email = ?4, integrator_email = ?5, "
+	                  "url_accepted = ?6, url_refused = ?7, url_cancelled = ?8, url_pending = "
+	                  "?9, immediate_return = ?10, version = ?11, updated_at = ?12, updated_by "
+	                  "= nullif(?13, 0) WHERE brand_id = ?2 AND version = ?14",
+	                  &s, "shop_settings_put");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, in->shop_id);
+	sqlite3_bind_int64(s, 2, in->brand_id);
+	sqlite3_bind_text(s, 3, in->ticket_email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, in->report_email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, in->integrator_email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, in->url_accepted, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, in->url_refused, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, in->url_cancelled, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, in->url_pending, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 10, in->immediate_return);
+	sqlite3_bind_int64(s, 11, in->version);
+	sqlite3_bind_int64(s, 12, in->updated_at);
+	sqlite3_bind_int64(s, 13, in->updated_by);
+	sqlite3_bind_int64(s, 14, expect_version);
+	rc = lite_status(st, sqlite3_step(s), "shop_settings_put");
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+		rc = ST_CONFLICT;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method m,
+                        int64_t since, struct store_request *out)
+{
+	sqlite3_stmt *s;
+	int src, rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = lite_prepare(st,
+	                  "SELECT id, coalesce(user_id, 0), created_at FROM store_request WHERE "
+	                  "brand_id = ?1 AND shop_id = ?2 AND method = ?3 AND created_at >= ?4 "
+	                  "ORDER BY created_at DESC, id DESC LIMIT 1",
+	                  &s, "store_request_find");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	sqlite3_bind_text(s, 3, card_method_name(m), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, since);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		out->brand_id = brand_id;
+		out->shop_id = shop_id;
+		out->method = m;
+		out->user_id = sqlite3_column_int64(s, 1);
+		out->created_at = sqlite3_column_int64(s, 2);
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "store_request_find");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_store_request_add(struct store *st, struct store_request *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = lite_prepare(st,
+	                  "INSERT INTO store_request(brand_id, shop_id, method, user_id, "
+	                  "created_at) VALUES (?1, ?2, ?3, nullif(?4, 0), ?5)",
+	                  &s, "store_request_add");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->brand_id);
+	sqlite3_bind_int64(s, 2, r->shop_id);
+	sqlite3_bind_text(s, 3, card_method_name(r->method), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, r->user_id);
+	sqlite3_bind_int64(s, 5, r->created_at);
+	rc = lite_status(st, sqlite3_step(s), "store_request_add");
+	if (rc == ST_OK)
+		r->id = sqlite3_last_insert_rowid(lite_db(st));
+	sqlite3_finalize(s);
+	return rc;
+}
