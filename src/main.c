@@ -51,7 +51,8 @@ struct options {
 	const char *smtp_from; /* NULL: MAILER_FROM_DEFAULT */
 	const char *bin_table; /* NULL: the shipped one (domain/bins.h) */
 	const char *smtp_ca;
-	int smtp_retry_ms; /* the first delay after a failed delivery; 0: the default */
+	const char *operator_email; /* where the store's requests and the contact form go */
+	int smtp_retry_ms;          /* the first delay after a failed delivery; 0: the default */
 	int loops;
 	int idle_timeout;
 	const char *pspid;
@@ -128,6 +129,9 @@ usage(FILE *f)
 	        "                      and GUICHET_SMTP_PASSWORD)\n"
 	        "                      [--smtp-from ADDRESS]  (default: " MAILER_FROM_DEFAULT ")\n"
 	        "                      [--smtp-ca FILE]  (CA bundle of the relay's certificate)\n"
+	        "                      [--operator-email ADDRESS]  (the store's requests and the "
+	        "contact\n"
+	        "                      form; default: " API_OPERATOR_EMAIL_DEFAULT ")\n"
 	        "                      [--sign-in-address-limit N/S] [--sign-in-login-limit N/S]\n"
 	        "                      (failed sign-ins allowed at once, then one every S "
 	        "seconds;\n"
@@ -279,6 +283,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"smtp", required_argument, NULL, 'm'},
 	        {"smtp-from", required_argument, NULL, 'f'},
 	        {"smtp-ca", required_argument, NULL, 'a'},
+	        {"operator-email", required_argument, NULL, 'o'},
 	        {"smtp-retry-ms", required_argument, NULL, 'r'}, /* for tests: README "Mail" */
 	        {"sign-in-address-limit", required_argument, NULL, 'A'},
 	        {"sign-in-login-limit", required_argument, NULL, 'O'},
@@ -294,6 +299,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	o->listen = "127.0.0.1:13020";
 	o->spool = "spool";
 	o->www = "www";
+	o->operator_email = API_OPERATOR_EMAIL_DEFAULT;
 	o->transactions = 2000;
 	o->idle_timeout = LIMIT_IDLE_DEFAULT_S;
 	o->batch_minute = 22 * 60;
@@ -394,6 +400,11 @@ parse_options(int argc, char **argv, int first, struct options *o)
 		}
 		case 'a':
 			o->smtp_ca = optarg;
+			break;
+		case 'o':
+			if (strlen(optarg) > LIMIT_OPERATOR_EMAIL_MAX || !api_email_ascii(optarg))
+				goto bad;
+			o->operator_email = optarg;
 			break;
 		case 'A':
 			if (parse_rate(optarg, &o->signin_address) != 0)
@@ -665,6 +676,7 @@ cmd_serve(const struct options *o)
 	app.idle_us = (int64_t)o->idle_timeout * CAL_US_PER_S;
 	app.tls = o->tls_cert != NULL;
 	app.public_url = o->public_url[0] ? o->public_url : NULL;
+	app.operator_email = o->operator_email;
 	app.keys = keys;
 	app.acquirer = &acquirer_simulator;
 	app.shop_key_verified = api_hmac_key_verified; /* SPEC §11: a new key's first use */

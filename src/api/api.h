@@ -107,6 +107,15 @@ int api_second_factor_code_send(struct store *st, const struct crypto_keys *keys
  * user), unless *rc already failed; *rc then gets the store's status. On the writer. */
 void api_action_add(struct store *st, const struct session *who, int64_t at, const char *what,
                     const char *details, const struct user *target, int *rc);
+/* The details of a change, for the action log: appends to b "field: before → after" (or
+ * "field: after" when before is NULL), "; " between two, each value in JSON; takes both
+ * values. With names_only (the values did not fit), only the field's name, ", " between. */
+struct buf;
+void api_detail_add(struct buf *b, bool names_only, const char *field, json_t *before,
+                    json_t *after);
+/* The same of a text field, when it changed (before NULL: always, unless after is ""). */
+void api_detail_text(struct buf *b, bool names_only, const char *field, const char *before,
+                     const char *after);
 int api_users_list(struct req *r);
 int api_users_get(struct req *r);
 int api_users_create(struct req *r);
@@ -175,6 +184,26 @@ void api_hmac_key_verified(struct req *r);
 /* The mails the outbox could not deliver, README "Mail" (api/mails.c). */
 int api_mails_list(struct req *r);
 int api_mails_retry(struct req *r);
+
+/* Parameters: a shop's general configuration and subscribed options, Vision manual §9.1.1,
+ * §9.1.2 (api/settings.c); the store and the contact form, §12, §2.3.1 (api/contact.c). */
+int api_settings_get(struct req *r);
+int api_settings_put(struct req *r);
+int api_options_get(struct req *r);
+int api_store_get(struct req *r);
+int api_store_request(struct req *r);
+int api_contact_get(struct req *r);
+int api_contact_send(struct req *r);
+/* The operator's address when --operator-email is not given. */
+#define API_OPERATOR_EMAIL_DEFAULT "support@guichet.invalid"
+/* api_email_valid, in printable ASCII only (no space, no control character): an address that
+ * may go in a mail's header as it is (api/settings.c). */
+bool api_email_ascii(const char *s);
+/* The shop shop_id if it is one of the user's node and below, into *out (its node, site and
+ * rang); else ST_NOTFOUND (another brand's, a group, outside the node). On a reader or the
+ * writer (api/org.c). */
+int api_shop_in_scope(struct store *st, const struct session *who, int64_t shop_id,
+                      struct tree_node *out);
 
 /* The account and its retention of payment data, SPEC §14 (api/account.c). */
 int api_account_get(struct req *r);

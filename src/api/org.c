@@ -46,6 +46,31 @@ api_scope(struct store *st, const struct session *who, int64_t requested, int64_
 	return ST_OK;
 }
 
+static int
+shop_first(void *arg, const struct tree_node *t)
+{
+	struct tree_node *shop = arg;
+
+	if (shop->n.id == 0)
+		*shop = *t; /* the first one is the node asked for */
+	return ST_OK;
+}
+
+int
+api_shop_in_scope(struct store *st, const struct session *who, int64_t shop_id,
+                  struct tree_node *out)
+{
+	int64_t node;
+	int rc = shop_id > 0 ? api_scope(st, who, shop_id, &node) : ST_NOTFOUND;
+
+	memset(out, 0, sizeof(*out));
+	if (rc == ST_OK)
+		rc = st->ops->nodes_each(st, who->brand_id, shop_id, shop_first, out);
+	if (rc == ST_OK && (out->n.id != shop_id || out->n.level != LEVEL_SHOP))
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
 const struct tz *
 api_zone(const struct session *who)
 {

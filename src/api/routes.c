@@ -201,6 +201,26 @@ const struct route routes[] = {
         {"GET", "/bo/api/notices", api_notices, AUTH_SESSION, 0, P_ALL, 0,
          "Home's warnings: HMAC keys expired or expiring within 30 days"},
 
+        /* Parameters: general configuration, options, store, contact. */
+        /* A shop's general configuration and subscribed options (Vision manual §9.1.1,
+         * §9.1.2): read by who searches the shop, changed by administrators only. */
+        {"GET", "/bo/api/shops/{id}/settings", api_settings_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a shop's general configuration: identifiers, e-mails, return URLs"},
+        {"PUT", "/bo/api/shops/{id}/settings", api_settings_put, AUTH_SESSION, LIMIT_BODY_BO,
+         P(PROFILE_ADMIN), 0, "change a shop's e-mails, return URLs or immediate return"},
+        {"GET", "/bo/api/shops/{id}/options", api_options_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a shop's subscribed payment methods and options"},
+        /* The store (§12): a request to open a method commits the merchant, so administrators
+         * make it. The contact form (§2.3.1) is in every page's top bar: every profile. */
+        {"GET", "/bo/api/shops/{id}/store", api_store_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the payment methods a shop may still open"},
+        {"POST", "/bo/api/store/requests", api_store_request, AUTH_SESSION, LIMIT_BODY_CONTACT,
+         P(PROFILE_ADMIN), 0, "ask the operator to open a payment method for a shop"},
+        {"GET", "/bo/api/contact", api_contact_get, AUTH_SESSION, 0, P_ALL, 0,
+         "what the contact form offers: one's e-mail and contracts"},
+        {"POST", "/bo/api/contact", api_contact_send, AUTH_SESSION, LIMIT_BODY_CONTACT, P_ALL, 0,
+         "write to the support (and a copy to oneself)"},
+
         /* Parameters › HMAC key (SPEC §11; Vision manual §9.1.3): the HMAC manager only. The
          * activation link works without a session: its token is the secret. */
         {"GET", "/bo/api/hmac-keys", api_hmac_keys_list, AUTH_SESSION, 0, P(PROFILE_HMAC), 0,

@@ -201,8 +201,8 @@ detail_value(struct buf *b, json_t *v)
 
 /* Appends "field: before → after", or "field: after" when before is NULL; takes both values.
  * With names_only (the values did not fit), only the field's name. */
-static void
-detail_add(struct buf *b, bool names_only, const char *field, json_t *before, json_t *after)
+void
+api_detail_add(struct buf *b, bool names_only, const char *field, json_t *before, json_t *after)
 {
 	if (b->len > 0)
 		buf_adds(b, names_only ? ", " : "; ");
@@ -221,13 +221,13 @@ detail_add(struct buf *b, bool names_only, const char *field, json_t *before, js
 }
 
 /* A text field, when it changed (before NULL: a creation, always unless empty). */
-static void
-detail_text(struct buf *b, bool names_only, const char *field, const char *before,
-            const char *after)
+void
+api_detail_text(struct buf *b, bool names_only, const char *field, const char *before,
+                const char *after)
 {
 	if (before == NULL ? after[0] != '\0' : strcmp(before, after) != 0)
-		detail_add(b, names_only, field, before ? json_text(before) : NULL,
-		           json_text(after));
+		api_detail_add(b, names_only, field, before ? json_text(before) : NULL,
+		               json_text(after));
 }
 
 struct node_name {
@@ -278,19 +278,19 @@ change_details(struct store *st, const struct user_auth *before, const struct us
 
 		buf_init(&b, cap - 1);
 		if (before == NULL)
-			detail_text(&b, names_only, "login", NULL, after->u.login);
-		detail_text(&b, names_only, "name", u ? u->name : NULL, after->u.name);
-		detail_text(&b, names_only, "email", u ? u->email : NULL, after->u.email);
-		detail_text(&b, names_only, "mobile", u ? u->mobile : NULL, after->u.mobile);
-		detail_text(&b, names_only, "profile", u ? profile_name(u->profile) : NULL,
-		            profile_name(after->u.profile));
+			api_detail_text(&b, names_only, "login", NULL, after->u.login);
+		api_detail_text(&b, names_only, "name", u ? u->name : NULL, after->u.name);
+		api_detail_text(&b, names_only, "email", u ? u->email : NULL, after->u.email);
+		api_detail_text(&b, names_only, "mobile", u ? u->mobile : NULL, after->u.mobile);
+		api_detail_text(&b, names_only, "profile", u ? profile_name(u->profile) : NULL,
+		                profile_name(after->u.profile));
 		if (before == NULL || before->u.node_id != after->u.node_id)
-			detail_add(&b, names_only, "node", before ? json_text(from.name) : NULL,
-			           json_text(to.name));
-		detail_text(&b, names_only, "language", before ? before->language : NULL,
-		            after->language);
-		detail_text(&b, names_only, "time_zone", before ? before->time_zone : NULL,
-		            after->time_zone);
+			api_detail_add(&b, names_only, "node", before ? json_text(from.name) : NULL,
+			               json_text(to.name));
+		api_detail_text(&b, names_only, "language", before ? before->language : NULL,
+		                after->language);
+		api_detail_text(&b, names_only, "time_zone", before ? before->time_zone : NULL,
+		                after->time_zone);
 		if (!b.failed)
 			break;
 		buf_cleanup(&b);
@@ -308,10 +308,10 @@ unlock_details(const struct user_auth *before, char *out, size_t cap)
 
 	buf_init(&b, cap - 1);
 	if (before->locked)
-		detail_add(&b, false, "locked", json_true(), json_false());
+		api_detail_add(&b, false, "locked", json_true(), json_false());
 	if (before->failed_attempts != 0)
-		detail_add(&b, false, "failed_attempts", json_integer(before->failed_attempts),
-		           json_integer(0));
+		api_detail_add(&b, false, "failed_attempts", json_integer(before->failed_attempts),
+		               json_integer(0));
 	snprintf(out, cap, "%s", b.data != NULL ? b.data : "");
 	buf_cleanup(&b);
 }
@@ -887,12 +887,13 @@ reset_record(struct work_job *w, struct store *st)
 		struct buf b;
 
 		buf_init(&b, sizeof(details) - 1);
-		detail_add(&b, false, "mailed_to", NULL, json_text(j->target.u.email));
+		api_detail_add(&b, false, "mailed_to", NULL, json_text(j->target.u.email));
 		if (!before.u.must_change)
-			detail_add(&b, false, "must_change_password", json_false(), json_true());
+			api_detail_add(&b, false, "must_change_password", json_false(),
+			               json_true());
 		if (!before.locked && before.failed_attempts != 0)
-			detail_add(&b, false, "failed_attempts",
-			           json_integer(before.failed_attempts), json_integer(0));
+			api_detail_add(&b, false, "failed_attempts",
+			               json_integer(before.failed_attempts), json_integer(0));
 		snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
 		buf_cleanup(&b);
 	}

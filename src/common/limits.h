@@ -70,6 +70,16 @@
 
 #define LIMIT_PUBLIC_URL_MAX 255 /* --public-url, without its trailing '/' */
 
+/* The store's requests and the contact form (api/contact.c). */
+#define LIMIT_OPERATOR_EMAIL_MAX 254         /* --operator-email */
+#define LIMIT_BODY_CONTACT       (16 * 1024) /* a request's body: larger ones get 413 */
+#define LIMIT_CONTACT_DETAILS    4000        /* bytes of the details of a contact request */
+#define LIMIT_CONTACT_SUBJECT    100         /* bytes of its subject (a mail subject of 160) */
+#define LIMIT_STORE_MESSAGE      1000        /* bytes of a store request's message */
+#define LIMIT_STORE_PENDING_S    (7 * 86400) /* a store request is pending this long */
+#define LIMIT_OPERATOR_BURST     5           /* mails a user sends the operator at once, */
+#define LIMIT_OPERATOR_EVERY_S   12          /* then one every 12 s: 5 a minute */
+
 /* The mailer (src/jobs/mailer.c). */
 #define LIMIT_MAIL_ROUND          100             /* mails it delivers in one round */
 #define LIMIT_MAIL_BYTES          (64 * 1024)     /* one message, headers included */

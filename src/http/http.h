@@ -171,7 +171,8 @@ struct app {
 	struct session_cache *sessions;
 	int64_t idle_us; /* back-office idle timeout */
 	bool tls;
-	const char *public_url; /* --public-url, for links in mails; NULL: the request's Host */
+	const char *public_url;     /* --public-url, for links in mails; NULL: the request's Host */
+	const char *operator_email; /* --operator-email: the store's requests, the contact form */
 	struct shop_cache *shops;
 	struct throttle *throttle; /* the sign-in's rate limits (http/throttle.h) */
 	/* Failed sign-ins per client address and per login (README "Sign-in"). */
