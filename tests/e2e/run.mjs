@@ -77,7 +77,11 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   assert.ok(name.length > 0, 'the header names the user');
   assert.equal(await page.locator('#home-welcome').textContent(), `Bonjour, ${name}.`);
   const menu = await page.locator('nav .nav-link').allTextContents();
-  assert.deepEqual(menu, ['Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Paramètres › Cartes bloquées', 'Informations personnelles']);
+  assert.deepEqual(menu, [
+    'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats',
+    'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Cartes bloquées',
+    'Informations personnelles',
+  ]);
   assert.equal(await page.locator('nav [aria-current=page]').textContent(), 'Accueil');
   await shot(page, 'home');
 
@@ -170,6 +174,8 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Suivi des actions',
     'E-mails non distribués',
     'Compte',
+    'Paramètres › Configuration générale',
+    'Paramètres › Options souscrites',
     'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
@@ -229,9 +235,12 @@ test('amounts and dates follow the language and the time zone', async () => {
   await context.close();
 });
 
-// The pages' own tests (tests/e2e/pages/*.test.mjs), in name order.
+// The pages' own tests (tests/e2e/pages/*.test.mjs), in name order; with E2E_PAGES=A,B only
+// the files whose names start with one of them (E2E_PAGES=86 while working on one page).
 const pagesDir = path.join(ROOT, 'tests', 'e2e', 'pages');
+const only = (process.env.E2E_PAGES || '').split(',').filter(Boolean);
 for (const f of fs.existsSync(pagesDir) ? fs.readdirSync(pagesDir).sort() : []) {
+  if (only.length && !only.some((p) => f.startsWith(p))) continue;
   if (f.endsWith('.test.mjs')) await import(path.join(pagesDir, f));
 }
 

@@ -34,6 +34,8 @@ export const NAV = [
   { route: 'actions', label: 'nav.actions' },
   { route: 'mails', label: 'nav.mails' },
   { route: 'account', label: 'nav.account' },
+  { route: 'settings', label: 'nav.settings' },
+  { route: 'options', label: 'nav.options' },
   { route: 'blocklist', label: 'nav.blocklist' },
   { route: 'hmac-keys', label: 'nav.hmac-keys' },
   { route: 'me', label: 'nav.me' },
@@ -238,6 +240,17 @@ function brand() {
   );
 }
 
+/** The top bar's links (Vision manual §2.2.1, §12): the Store and "Contact us", beside the login. */
+function topLinks() {
+  const links = [
+    ['store', 'nav.store', 'GET /bo/api/shops/{id}/store'],
+    ['contact', 'nav.contact', 'GET /bo/api/contact'],
+  ].filter(([, , route]) => may(route));
+  return links.map(([route, label]) =>
+    h('a', { href: `#/${route}`, class: 'topbar-link', id: `top-${route}`, 'aria-current': parse().name === route ? 'page' : false }, t(label)),
+  );
+}
+
 function header() {
   const user = state.user;
   return h(
@@ -248,6 +261,7 @@ function header() {
       h(
         'div',
         { class: 'topbar-user' },
+        !state.next ? topLinks() : null,
         h(
           'span',
           { class: 'user-name', id: 'user-name', title: user.email },

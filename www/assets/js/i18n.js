@@ -15,6 +15,7 @@ import mails from './strings/mails.js';
 import recurring from './strings/recurring.js';
 import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
+import settings from './strings/settings.js';
 import terminal from './strings/terminal.js';
 
 const dictionaries = {
@@ -238,7 +239,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring, risk]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring, risk, settings]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

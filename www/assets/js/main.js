@@ -14,11 +14,14 @@ import * as hmacKeys from './pages/hmac-keys.js';
 import * as home from './pages/home.js';
 import * as mails from './pages/mails.js';
 import * as me from './pages/me.js';
+import * as contact from './pages/contact.js';
 import * as password from './pages/password.js';
 import * as recurring from './pages/recurring.js';
 import * as secondFactor from './pages/second-factor.js';
+import * as settings from './pages/settings.js';
 import * as secondFactorSetup from './pages/second-factor-setup.js';
 import * as signin from './pages/signin.js';
+import * as store from './pages/store.js';
 import * as terms from './pages/terms.js';
 import * as transactions from './pages/transactions.js';
 import * as users from './pages/users.js';
@@ -123,6 +126,22 @@ register('actions', {
   needs: 'GET /bo/api/actions',
   render: actions.render,
 });
+// Parameters › General configuration and Subscribed options (Vision manual §9.1.1, §9.1.2),
+// #/ROUTE/SHOP; the Store (§12) and the contact form (§2.3.1) from the top bar.
+register('settings', {
+  title: 'nav.settings',
+  auth: 'user',
+  needs: 'GET /bo/api/shops/{id}/settings',
+  render: settings.render,
+});
+register('options', {
+  title: 'nav.options',
+  auth: 'user',
+  needs: 'GET /bo/api/shops/{id}/options',
+  render: settings.renderOptions,
+});
+register('store', { title: 'nav.store', auth: 'user', needs: 'GET /bo/api/shops/{id}/store', render: store.render });
+register('contact', { title: 'nav.contact', auth: 'user', needs: 'GET /bo/api/contact', render: contact.render });
 register('mails', {
   title: 'nav.mails',
   auth: 'user',

@@ -49,6 +49,11 @@ const ACTIONS = [
   'mail_retried',
   'retention_changed',
   'second_factor_policy_changed',
+  'settings_emails_changed',
+  'settings_urls_changed',
+  'settings_immediate_return_changed',
+  'store_request',
+  'contact_sent',
 ];
 
 let last = null; // the last search of this tab: coming back shows it again
