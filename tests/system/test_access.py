@@ -130,6 +130,17 @@ MATRIX = {
     # The virtual terminal (SPEC §10): the entry operator, and the cash profiles.
     'GET /bo/api/manual-entries/options': ENTRY,
     'POST /bo/api/manual-entries': ENTRY,
+    # Parameters › General configuration and Subscribed options (Vision manual §9.1.1,
+    # §9.1.2): read by who searches, changed by administrators; the Store (§12): a request
+    # commits the merchant, administrators; the contact form (§2.3.1) is in every page's top
+    # bar: everyone, the integrator (HMAC manager) first.
+    'GET /bo/api/shops/{id}/settings': SEARCH,
+    'PUT /bo/api/shops/{id}/settings': ADMIN,
+    'GET /bo/api/shops/{id}/options': SEARCH,
+    'GET /bo/api/shops/{id}/store': SEARCH,
+    'POST /bo/api/store/requests': ADMIN,
+    'GET /bo/api/contact': ALL,
+    'POST /bo/api/contact': ALL,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC.
 OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate'}
@@ -144,7 +155,7 @@ MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
 ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
            '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail',
            '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription',
-           '/bo/api/blocklist/': 'block'}
+           '/bo/api/blocklist/': 'block', '/bo/api/shops/': 'shop'}
 
 
 def today(plus=0):
@@ -177,6 +188,8 @@ def id_route_body(route):
         return None
     if pattern.endswith('/fraud-filters'):
         return {'version': 0, 'max_amount': 1}
+    if pattern.endswith('/settings'):  # a shop's settings, from a version
+        return {'version': 0, 'integrator_email': 'pwned@example.com'}
     return {'name': 'pwned'} if method == 'PATCH' else {}
 
 
@@ -422,6 +435,7 @@ def plan(srv, route, profile, walk):
     pid, sid = srv.some_plan, srv.some_subscription
     login = f'matrix.{profile}.{uuid.uuid4().hex[:6]}'
     txn = '/bo/api/transactions'
+    shop = q(srv, 'SELECT min(id) FROM shop WHERE brand_id = 1')[0][0]
 
     def made(capture='auto', **kw):
         return fresh_payment(srv, capture, **kw) if walk else tid
@@ -549,6 +563,18 @@ def plan(srv, route, profile, walk):
         'POST /bo/api/hmac-keys/strength': lambda: (
             '/bo/api/hmac-keys/strength', {'passphrase': 'abc'}),
         'GET /bo/api/manual-entries/options': lambda: ('/bo/api/manual-entries/options', None),
+        'GET /bo/api/shops/{id}/settings': lambda: (f'/bo/api/shops/{shop}/settings', None),
+        'PUT /bo/api/shops/{id}/settings': lambda: (f'/bo/api/shops/{shop}/settings', {
+            'version': q(srv, 'SELECT coalesce(max(version), 0) FROM shop_settings WHERE '
+                              'shop_id = ?', (shop,))[0][0],
+            'integrator_email': f'{profile}@agence.example'}),
+        'GET /bo/api/shops/{id}/options': lambda: (f'/bo/api/shops/{shop}/options', None),
+        'GET /bo/api/shops/{id}/store': lambda: (f'/bo/api/shops/{shop}/store', None),
+        'POST /bo/api/store/requests': lambda: ('/bo/api/store/requests', {
+            'shop_id': shop, 'method': 'JCB', 'message': f'la matrice ({profile})'}),
+        'GET /bo/api/contact': lambda: ('/bo/api/contact', None),
+        'POST /bo/api/contact': lambda: ('/bo/api/contact', {
+            'contract_id': cid, 'email': f'{profile}@matrice.example', 'details': 'la matrice'}),
         'POST /bo/api/manual-entries': lambda: ('/bo/api/manual-entries', {
             'type': 'one_off', 'shop_id': q(srv, 'SELECT min(id) FROM shop WHERE brand_id = 1')[0][0],
             'method': 'CB', 'card': {'number': '4111111111111111', 'expiry': '1230'},
@@ -684,7 +710,8 @@ def foreign(acc):
     f = {'txn': ids('txn'), 'user': ids('user'), 'contract': ids('contract'),
          'batch': ids('batch'), 'node': ids('node'), 'action': ids('action_log'),
          'mail': ids('mail_outbox'), 'plan': ids('recurring', "kind = 'plan'"),
-         'subscription': ids('recurring', "kind = 'subscription'"), 'block': ids('block_entry')}
+         'subscription': ids('recurring', "kind = 'subscription'"), 'block': ids('block_entry'),
+         'shop': ids('shop')}
     assert all(f.values()), {k: len(v) for k, v in f.items()}
     # Words only the second brand has: its name and account, its users' logins, its shops' SITE
     # numbers, its contract numbers, its payments' references and customer's e-mail. (The
@@ -752,7 +779,8 @@ def test_the_other_way_round(acc, foreign):
                                           "kind = 'plan'")},
             'subscription': {r[0] for r in q(acc, "SELECT id FROM recurring WHERE brand_id = 1 "
                                                   "AND kind = 'subscription'")},
-            'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')}}
+            'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')},
+            'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')}}
     before = snapshot(acc)
     for route in session_routes():
         if '{id}' not in route:
@@ -872,6 +900,8 @@ LISTS = {
     'GET /bo/api/blocklist/export': ('csv', '/bo/api/blocklist/export?format=csv&expired=1',
                                      {'id': 'block', 'transaction': 'txn'}),
     'GET /bo/api/countries': (None, '/bo/api/countries', {}),
+    'GET /bo/api/contact': ('contracts', '/bo/api/contact', {'id': 'contract',
+                                                               'shop_id': 'node'}),
 }
 
 
