@@ -317,3 +317,33 @@ def test_routes_are_in_the_table(st):
     allowed = set(st.u['consultation'].get('/bo/api/session').json()['allowed'])
     assert 'GET /bo/api/shops/{id}/settings' in allowed
     assert 'PUT /bo/api/shops/{id}/settings' not in allowed
+
+
+def test_the_daily_report_goes_to_the_shops_report_address(st):
+    """The télécollecte's report mail: the shop's report address when it has one, else the
+    contract's own (store_sqlite.c batch_close)."""
+    import os
+    import subprocess
+    from conftest import GUICHETD
+    shop, other = st.shops[2], st.shops[1]
+    v = settings(st, shop)['version']
+    r = put(st, shop, {'version': v, 'report_email': 'rapport@export.example'})
+    assert r.status_code == 200, r.text
+    assert settings(st, other)['report_email'] == ''
+    for i in (0, 1, 2):  # a payment to send in every shop
+        assert st.pay(shop=i).status_code == 201
+    before = q(st, 'SELECT coalesce(max(id), 0) FROM mail_outbox')[0][0]
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', st.db, '--date', st.paris_day(5),
+                          '--spool', os.path.join(st.tmp, 'spool'), *st.clock()],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    sent = q(st, 'SELECT m.recipient, b.shop_id FROM mail_outbox m JOIN batch b ON '
+                 'm.created_at = b.created_at AND m.node_id = b.shop_id WHERE m.id > ?',
+             (before,))
+    by_shop = {}
+    for recipient, shop_id in sent:
+        by_shop.setdefault(shop_id, set()).add(recipient)
+    assert by_shop[shop] == {'rapport@export.example'}, by_shop
+    contract_addresses = {r[0] for r in q(st, 'SELECT report_email FROM contract WHERE '
+                                              'shop_id = ?', (other,))}
+    assert by_shop[other] and by_shop[other] <= contract_addresses, by_shop
