@@ -37,8 +37,8 @@
 
 #define MAIL_BODY_MAX (LIMIT_CONTACT_DETAILS + 4096)
 
-static const struct rate_limit operator_limit = {
-        LIMIT_OPERATOR_BURST, (int64_t)LIMIT_OPERATOR_EVERY_S * CAL_US_PER_S};
+static const struct rate_limit operator_limit = {LIMIT_OPERATOR_BURST,
+                                                 (int64_t)LIMIT_OPERATOR_EVERY_S *CAL_US_PER_S};
 
 enum contact_op { C_STORE, C_REQUEST, C_FORM, C_SEND };
 
@@ -153,9 +153,8 @@ mail_head(struct buf *b, const struct session *who, const struct account *a,
 	         "Boutique / Shop: %s\nSITE: %s\nRANG: %s\n",
 	         a->name, a->pspid, shop->n.name, shop->site, shop->rang);
 	buf_adds(b, line);
-	snprintf(line, sizeof(line),
-	         "Utilisateur / User: %s (%s), %s\nE-mail: %s\n", who->login, who->name,
-	         profile_name(who->profile), email);
+	snprintf(line, sizeof(line), "Utilisateur / User: %s (%s), %s\nE-mail: %s\n", who->login,
+	         who->name, profile_name(who->profile), email);
 	buf_adds(b, line);
 }
 
@@ -209,8 +208,8 @@ static int
 pending_get(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method m, int64_t now,
             struct store_request *r)
 {
-	int rc = st->ops->store_request_find(st, brand_id, shop_id, m,
-	                                     now - (int64_t)LIMIT_STORE_PENDING_S * CAL_US_PER_S, r);
+	int rc = st->ops->store_request_find(
+	        st, brand_id, shop_id, m, now - (int64_t)LIMIT_STORE_PENDING_S * CAL_US_PER_S, r);
 
 	return rc == ST_NOTFOUND ? ST_OK : rc;
 }
@@ -250,10 +249,11 @@ store_run(struct work_job *w, struct store *st)
 		rc = pending_get(st, j->who.brand_id, shop.n.id, (enum card_method)m, now, &req);
 		if (rc == ST_OK)
 			json_array_append_new(
-			        items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "payment_method",
-			                         card_method_name(o->method), "provider", o->provider,
-			                         "description", "fr", o->fr, "en", o->en, "request",
-			                         req.id != 0 ? request_json(&req) : json_null()));
+			        items,
+			        json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "payment_method",
+			                  card_method_name(o->method), "provider", o->provider,
+			                  "description", "fr", o->fr, "en", o->en, "request",
+			                  req.id != 0 ? request_json(&req) : json_null()));
 	}
 	j->result = json_pack("{s:{s:I, s:s, s:s, s:s}, s:o, s:b}", "shop", "id",
 	                      (json_int_t)shop.n.id, "name", shop.n.name, "site", shop.site, "rang",
@@ -292,8 +292,9 @@ request_run(struct work_job *w, struct store *st)
 		rc = ST_CONFLICT;
 	} else if (rc == ST_OK && req.id != 0) {
 		j->why = "already_requested";
-		j->message = "This method was asked for this shop less than 7 days ago: the support "
-		             "has the request.";
+		j->message =
+		        "This method was asked for this shop less than 7 days ago: the support "
+		        "has the request.";
 		rc = ST_CONFLICT;
 	}
 	if (rc == ST_OK)
@@ -323,7 +324,8 @@ request_run(struct work_job *w, struct store *st)
 	         card_method_name(j->method));
 	if (rc == ST_OK)
 		rc = mail_put(st, &j->who, &shop, j->operator_email,
-		              api_email_ascii(j->who.email) ? j->who.email : "", subject, &body, now);
+		              api_email_ascii(j->who.email) ? j->who.email : "", subject, &body,
+		              now);
 	buf_cleanup(&body);
 
 	buf_init(&details, ACTION_DETAILS_MAX - 1);
@@ -390,45 +392,66 @@ take_lines(struct req *r, json_t *o, const char *name, size_t max, bool required
 	return false;
 }
 
+/* The body of a request to the operator: an object of those members only, its member id_name
+ * a positive integer into *id. NULL after answering 400. */
+static json_t *
+request_body(struct req *r, const char *const *members, const char *id_name, const char *why,
+             int64_t *id)
+{
+	json_t *o = json_body_object(r, false), *v;
+
+	if (o == NULL)
+		return NULL;
+	if (json_refuse_unknown(r, o, members)) {
+		json_decref(o);
+		return NULL;
+	}
+	v = json_object_get(o, id_name);
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		json_bad_field(r, id_name, why);
+		json_decref(o);
+		return NULL;
+	}
+	*id = (int64_t)json_integer_value(v);
+	return o;
+}
+
+/* Releases o; when the body was ok, hands j to the writer once the user's share of the limit
+ * is taken, else frees it (answered already). */
+static int
+request_submit(struct req *r, struct contact_job *j, json_t *o, bool ok)
+{
+	json_decref(o);
+	if (!ok || !limit_take(r, j)) {
+		contact_free(&j->base);
+		return 0;
+	}
+	return http_submit_or_reply(r, &j->base, true);
+}
+
 int
 api_store_request(struct req *r)
 {
 	static const char *const members[] = {"shop_id", "method", "message", NULL};
 	struct contact_job *j;
 	char method[16];
-	json_t *o, *v;
+	int64_t shop_id;
+	json_t *o = request_body(r, members, "shop_id",
+	                         "shop_id is the id of a shop of your node of the tree.", &shop_id);
+	bool ok;
 
-	if ((o = json_body_object(r, false)) == NULL)
+	if (o == NULL)
 		return 0;
-	if (json_refuse_unknown(r, o, members)) {
-		json_decref(o);
-		return 0;
-	}
 	j = contact_new(r, C_REQUEST, request_run);
-	v = json_object_get(o, "shop_id");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-		json_bad_field(r, "shop_id", "shop_id is the id of a shop of your node of the tree.");
-		goto fail;
-	}
-	j->shop_id = (int64_t)json_integer_value(v);
-	if (json_get_text(o, "method", method, sizeof(method)) != 0 ||
-	    (j->method = card_method_parse(method)) == METHOD_NONE) {
-		json_bad_field(r, "method",
-		               "method is one of CB, VISA, MASTERCARD, E-BLEUE, AMEX, JCB, PAYPAL.");
-		goto fail;
-	}
-	if (!take_lines(r, o, "message", LIMIT_STORE_MESSAGE, false, &j->text))
-		goto fail;
-	json_decref(o);
-	if (!limit_take(r, j)) {
-		contact_free(&j->base);
-		return 0;
-	}
-	return http_submit_or_reply(r, &j->base, true);
-fail:
-	json_decref(o);
-	contact_free(&j->base);
-	return 0;
+	j->shop_id = shop_id;
+	ok = json_get_text(o, "method", method, sizeof(method)) == 0 &&
+	     (j->method = card_method_parse(method)) != METHOD_NONE;
+	if (!ok)
+		json_bad_field(
+		        r, "method",
+		        "method is one of CB, VISA, MASTERCARD, E-BLEUE, AMEX, JCB, PAYPAL.");
+	ok = ok && take_lines(r, o, "message", LIMIT_STORE_MESSAGE, false, &j->text);
+	return request_submit(r, j, o, ok);
 }
 
 /* --- the contact form ---------------------------------------------------------------------- */
@@ -448,12 +471,12 @@ form_contract(void *arg, const struct contract_view *v)
 		x->one = *v;
 		return ST_OK;
 	}
-	json_array_append_new(x->items,
-	                      json_pack("{s:I, s:s, s:s, s:b, s:I, s:s, s:s, s:s}", "id",
-	                                (json_int_t)v->c.id, "number", v->c.number, "payment_method",
-	                                card_method_name(v->c.method), "active", v->c.active,
-	                                "shop_id", (json_int_t)v->c.shop_id, "shop_name",
-	                                v->shop_name, "site", v->site, "rang", v->c.rang));
+	json_array_append_new(
+	        x->items,
+	        json_pack("{s:I, s:s, s:s, s:b, s:I, s:s, s:s, s:s}", "id", (json_int_t)v->c.id,
+	                  "number", v->c.number, "payment_method", card_method_name(v->c.method),
+	                  "active", v->c.active, "shop_id", (json_int_t)v->c.shop_id, "shop_name",
+	                  v->shop_name, "site", v->site, "rang", v->c.rang));
 	return ST_OK;
 }
 
@@ -465,8 +488,8 @@ form_run(struct work_job *w, struct store *st)
 	struct form_ctx x = {.items = json_array()};
 	int rc = st->ops->contracts_each(st, j->who.brand_id, j->who.node_id, 0, form_contract, &x);
 
-	j->result = json_pack("{s:s, s:o, s:i, s:i}", "email", j->who.email, "contracts",
-	                      x.items, "subject_max", LIMIT_CONTACT_SUBJECT, "details_max",
+	j->result = json_pack("{s:s, s:o, s:i, s:i}", "email", j->who.email, "contracts", x.items,
+	                      "subject_max", LIMIT_CONTACT_SUBJECT, "details_max",
 	                      LIMIT_CONTACT_DETAILS);
 	return rc == ST_OK && j->result == NULL ? ST_INTERNAL : rc;
 }
@@ -548,53 +571,46 @@ api_contact_get(struct req *r)
 	return http_submit_or_reply(r, &contact_new(r, C_FORM, form_run)->base, false);
 }
 
-int
-api_contact_send(struct req *r)
+/* The form's members but the contract: false after answering 400. */
+static bool
+contact_take(struct req *r, json_t *o, struct contact_job *j)
 {
-	static const char *const members[] = {"contract_id", "email", "subject", "details", "copy",
-	                                      NULL};
-	struct contact_job *j;
-	json_t *o, *v;
+	json_t *v;
 
-	if ((o = json_body_object(r, false)) == NULL)
-		return 0;
-	if (json_refuse_unknown(r, o, members)) {
-		json_decref(o);
-		return 0;
-	}
-	j = contact_new(r, C_SEND, send_run);
-	v = json_object_get(o, "contract_id");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-		json_bad_field(r, "contract_id",
-		               "contract_id is required: the id of one of your contracts.");
-		goto fail;
-	}
-	j->contract_id = (int64_t)json_integer_value(v);
 	if (json_get_text(o, "email", j->email, sizeof(j->email)) != 0 ||
 	    !api_email_ascii(j->email)) {
 		json_bad_field(r, "email", "email is required: your e-mail address, in ASCII.");
-		goto fail;
+		return false;
 	}
 	v = json_object_get(o, "subject");
 	if (v != NULL && !(json_is_string(v) && json_string_length(v) == 0) &&
 	    json_take_text(r, o, "subject", j->subject, sizeof(j->subject), false))
-		goto fail;
+		return false;
 	if (!take_lines(r, o, "details", LIMIT_CONTACT_DETAILS, true, &j->text))
-		goto fail;
+		return false;
 	v = json_object_get(o, "copy");
 	if (v != NULL && !json_is_boolean(v)) {
 		json_bad_field(r, "copy", "copy is true or false.");
-		goto fail;
+		return false;
 	}
 	j->copy = json_is_true(v);
-	json_decref(o);
-	if (!limit_take(r, j)) {
-		contact_free(&j->base);
+	return true;
+}
+
+int
+api_contact_send(struct req *r)
+{
+	static const char *const members[] = {"contract_id", "email", "subject",
+	                                      "details",     "copy",  NULL};
+	struct contact_job *j;
+	int64_t contract_id;
+	json_t *o = request_body(r, members, "contract_id",
+	                         "contract_id is required: the id of one of your contracts.",
+	                         &contract_id);
+
+	if (o == NULL)
 		return 0;
-	}
-	return http_submit_or_reply(r, &j->base, true);
-fail:
-	json_decref(o);
-	contact_free(&j->base);
-	return 0;
+	j = contact_new(r, C_SEND, send_run);
+	j->contract_id = contract_id;
+	return request_submit(r, j, o, contact_take(r, o, j));
 }

@@ -40,17 +40,15 @@ static const struct field {
 	enum field_kind kind;
 	const char *action;
 } fields[] = {
-#define F(name, kind, action)                                                                      \
-	{#name, offsetof(struct shop_settings, name), sizeof(((struct shop_settings *)0)->name), kind, \
-	 action}
-        F(ticket_email, F_EMAIL, "settings_emails_changed"),
-        F(report_email, F_EMAIL, "settings_emails_changed"),
-        F(integrator_email, F_EMAIL, "settings_emails_changed"),
-        F(url_accepted, F_URL, "settings_urls_changed"),
-        F(url_refused, F_URL, "settings_urls_changed"),
-        F(url_cancelled, F_URL, "settings_urls_changed"),
-        F(url_pending, F_URL, "settings_urls_changed"),
-#undef F
+#define AT(name) offsetof(struct shop_settings, name), sizeof(((struct shop_settings *)0)->name)
+        {"ticket_email", AT(ticket_email), F_EMAIL, "settings_emails_changed"},
+        {"report_email", AT(report_email), F_EMAIL, "settings_emails_changed"},
+        {"integrator_email", AT(integrator_email), F_EMAIL, "settings_emails_changed"},
+        {"url_accepted", AT(url_accepted), F_URL, "settings_urls_changed"},
+        {"url_refused", AT(url_refused), F_URL, "settings_urls_changed"},
+        {"url_cancelled", AT(url_cancelled), F_URL, "settings_urls_changed"},
+        {"url_pending", AT(url_pending), F_URL, "settings_urls_changed"},
+#undef AT
 };
 #define FIELDS_N        (sizeof(fields) / sizeof(fields[0]))
 #define IMMEDIATE       "immediate_return"
@@ -71,7 +69,7 @@ struct settings_job {
 	int64_t shop_id;
 	struct shop_settings in; /* PUT: the members given (given's bits) */
 	unsigned given;
-	int64_t version; /* PUT: the version the change was made from */
+	int64_t version;             /* PUT: the version the change was made from */
 	const char *field, *message; /* 400 invalid_field */
 	json_t *result;
 };
@@ -103,9 +101,10 @@ settings_respond(struct http_job *hj, struct req *r)
 	if (rc == ST_INVALID && j->field != NULL)
 		json_bad_field(r, j->field, j->message);
 	else if (rc == ST_CONFLICT)
-		http_reply_error(r, rc, "conflict",
-		                 "These settings were changed since you read them: read them again, "
-		                 "then make your change.");
+		http_reply_error(
+		        r, rc, "conflict",
+		        "These settings were changed since you read them: read them again, "
+		        "then make your change.");
 	else if (rc == ST_NOTFOUND)
 		http_reply_error(r, rc, NULL, "No such shop in your part of the tree.");
 	else if (rc != ST_OK)
@@ -121,8 +120,8 @@ settings_respond(struct http_job *hj, struct req *r)
 static json_t *
 shop_json(const struct tree_node *shop)
 {
-	return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)shop->n.id, "name",
-	                 shop->n.name, "site", shop->site, "rang", shop->rang);
+	return json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)shop->n.id, "name", shop->n.name,
+	                 "site", shop->site, "rang", shop->rang);
 }
 
 static int
@@ -154,12 +153,12 @@ settings_render(struct settings_job *j, struct store *st, const struct tree_node
 		json_decref(contracts);
 		return rc;
 	}
-	j->result = json_pack(
-	        "{s:o, s:{s:s, s:s}, s:o, s:b, s:I, s:o, s:b}", "shop", shop_json(shop), "brand",
-	        "name", a.name, "pspid", a.pspid, "contracts", contracts, IMMEDIATE,
-	        s->immediate_return, "version", (json_int_t)s->version, "updated_at",
-	        json_instant_or_null(s->updated_at), "editable",
-	        routes_allow("PUT", "/bo/api/shops/{id}/settings", j->who.profile));
+	j->result =
+	        json_pack("{s:o, s:{s:s, s:s}, s:o, s:b, s:I, s:o, s:b}", "shop", shop_json(shop),
+	                  "brand", "name", a.name, "pspid", a.pspid, "contracts", contracts,
+	                  IMMEDIATE, s->immediate_return, "version", (json_int_t)s->version,
+	                  "updated_at", json_instant_or_null(s->updated_at), "editable",
+	                  routes_allow("PUT", "/bo/api/shops/{id}/settings", j->who.profile));
 	if (j->result == NULL)
 		return ST_INTERNAL;
 	for (size_t i = 0; i < FIELDS_N; i++)
@@ -178,13 +177,13 @@ static int
 option_push(void *arg, const struct contract_view *v)
 {
 	struct options_ctx *x = arg;
-	json_t *o = json_pack(
-	        "{s:I, s:s, s:s, s:b, s:s, s:I, s:I, s:b, s:i, s:s}", "contract_id",
-	        (json_int_t)v->c.id, "payment_method", card_method_name(v->c.method), "number",
-	        v->c.number, "active", v->c.active, "currency", v->c.currency, "amount_min",
-	        (json_int_t)v->c.amount_min, "amount_max", (json_int_t)v->c.amount_max,
-	        "three_d_secure", v->c.tds, "deferral_days", v->c.deferral_days, "capture",
-	        v->c.deferral_days > 0 ? "deferred" : "immediate");
+	json_t *o = json_pack("{s:I, s:s, s:s, s:b, s:s, s:I, s:I, s:b, s:i, s:s}", "contract_id",
+	                      (json_int_t)v->c.id, "payment_method", card_method_name(v->c.method),
+	                      "number", v->c.number, "active", v->c.active, "currency",
+	                      v->c.currency, "amount_min", (json_int_t)v->c.amount_min,
+	                      "amount_max", (json_int_t)v->c.amount_max, "three_d_secure", v->c.tds,
+	                      "deferral_days", v->c.deferral_days, "capture",
+	                      v->c.deferral_days > 0 ? "deferred" : "immediate");
 
 	if (o == NULL)
 		return ST_INTERNAL;
@@ -208,12 +207,9 @@ options_render(struct settings_job *j, struct store *st, const struct tree_node 
 		const char *code;
 		bool on;
 	} options[] = {
-	        {"three_d_secure", x.tds},
-	        {"deferred_capture", x.deferred},
-	        {"authorization_only", x.any},
-	        {"card_aliases", x.card},
-	        {"installments", x.card},
-	        {"subscriptions", x.card},
+	        {"three_d_secure", x.tds},      {"deferred_capture", x.deferred},
+	        {"authorization_only", x.any},  {"card_aliases", x.card},
+	        {"installments", x.card},       {"subscriptions", x.card},
 	        {"virtual_terminal", x.manual},
 	};
 	json_t *list = json_array();
@@ -380,18 +376,19 @@ take_field(struct req *r, json_t *o, struct settings_job *j, size_t i)
 	if (v == NULL)
 		return true;
 	s = json_string_value(v);
-	if (s != NULL && strlen(s) < fields[i].cap &&
+	if (s != NULL && strlen(s) == json_string_length(v) && strlen(s) < fields[i].cap &&
 	    (fields[i].kind == F_EMAIL ? s[0] == '\0' || api_email_ascii(s)
 	                               : settings_url_valid(s))) {
 		memcpy(dst, s, strlen(s) + 1);
 		j->given |= 1u << i;
 		return true;
 	}
-	json_bad_field(r, fields[i].name,
-	               fields[i].kind == F_EMAIL
-	                       ? "An e-mail address (name@domain.example) in ASCII, or \"\" for none."
-	                       : "An absolute https:// URL (http:// only to localhost), at most 512 "
-	                         "bytes, or \"\" for none.");
+	json_bad_field(
+	        r, fields[i].name,
+	        fields[i].kind == F_EMAIL
+	                ? "An e-mail address (name@domain.example) in ASCII, or \"\" for none."
+	                : "An absolute https:// URL (http:// only to localhost), at most 512 "
+	                  "bytes, or \"\" for none.");
 	return false;
 }
 

@@ -38,7 +38,8 @@ authority_valid(const char *h, size_t len, bool *local)
 		if (host_len == 0)
 			return false;
 		for (size_t i = 0; i < host_len; i++)
-			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.",
+			if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
+			           ".",
 			           h[i]) == NULL)
 				return false;
 	}
@@ -105,8 +106,7 @@ static const struct method_offer offers[] = {
         {METHOD_AMEX, "American Express",
          "Les cartes American Express, appréciées des voyageurs et des entreprises.",
          "American Express cards, a favourite of travellers and businesses."},
-        {METHOD_JCB, "JCB International",
-         "Les cartes JCB, très répandues au Japon et en Asie.",
+        {METHOD_JCB, "JCB International", "Les cartes JCB, très répandues au Japon et en Asie.",
          "JCB cards, widespread in Japan and Asia."},
         {METHOD_PAYPAL, "PayPal",
          "Le portefeuille PayPal : le client paie avec son compte PayPal, sans saisir de carte.",
