@@ -33,7 +33,7 @@ test_return_urls(void **state)
 	        {"http://localhost:8080/ok", true},
 	        {"http://127.0.0.1:3000/ok", true},
 	        {"http://[::1]/ok", true},
-	        {"http://shop.example/ok", false},       /* http elsewhere */
+	        {"http://shop.example/ok", false},         /* http elsewhere */
 	        {"http://localhost.evil.example/", false}, /* not the local machine */
 	        {"http://127.0.0.1.evil.example/", false},
 	        {"ftp://shop.example/", false},
