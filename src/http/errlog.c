@@ -1,6 +1,6 @@
 /*
  * errlog.c - the gathered error log of errlog.h: an open-addressed table of entries keyed by
- * brand, shop, minute, method, path, status and code, swapped out under its lock by a round
+ * brand, shop, minute, method, path, status, code and member, swapped out under its lock by a round
  * on the writer (work/periodic.h), which then writes each entry with its count.
  */
 #include <pthread.h>
@@ -11,6 +11,7 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "domain/api_error.h"
 #include "domain/calendar.h"
 #include "http/errlog.h"
 #include "work/periodic.h"
@@ -21,7 +22,7 @@ struct entry {
 	bool used;
 	int64_t brand_id, shop_id, since, at, count;
 	int http_status;
-	char method[8], path[128], code[40];
+	char method[8], path[128], code[40], field[API_ERROR_FIELD_MAX + 1];
 };
 
 struct errlog {
@@ -65,12 +66,12 @@ key_hash(const struct entry *k)
 	const void *parts[] = {&k->brand_id, &k->shop_id, &k->since, &k->http_status};
 	const size_t sizes[] = {sizeof(k->brand_id), sizeof(k->shop_id), sizeof(k->since),
 	                        sizeof(k->http_status)};
-	const char *texts[] = {k->method, k->path, k->code};
+	const char *texts[] = {k->method, k->path, k->code, k->field};
 
 	for (size_t i = 0; i < 4; i++)
 		for (size_t b = 0; b < sizes[i]; b++)
 			h = (h ^ ((const unsigned char *)parts[i])[b]) * 1099511628211ULL;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		for (const char *p = texts[i]; *p != '\0'; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	return h;
@@ -81,7 +82,8 @@ key_equal(const struct entry *a, const struct entry *b)
 {
 	return a->brand_id == b->brand_id && a->shop_id == b->shop_id && a->since == b->since &&
 	       a->http_status == b->http_status && strcmp(a->method, b->method) == 0 &&
-	       strcmp(a->path, b->path) == 0 && strcmp(a->code, b->code) == 0;
+	       strcmp(a->path, b->path) == 0 && strcmp(a->code, b->code) == 0 &&
+	       strcmp(a->field, b->field) == 0;
 }
 
 /* Counts k in its entry, or in a new one while the table has room (a tenth is kept free so
@@ -115,7 +117,7 @@ count_locked(struct errlog *e, const struct entry *k, size_t room)
 
 void
 errlog_add(struct errlog *e, int64_t brand_id, int64_t shop_id, int64_t now, const char *method,
-           const char *path, int http_status, const char *code)
+           const char *path, int http_status, const char *code, const char *field)
 {
 	struct entry k = {0};
 
@@ -127,10 +129,12 @@ errlog_add(struct errlog *e, int64_t brand_id, int64_t shop_id, int64_t now, con
 	snprintf(k.method, sizeof(k.method), "%s", method);
 	snprintf(k.path, sizeof(k.path), "%s", path);
 	snprintf(k.code, sizeof(k.code), "%s", code);
+	snprintf(k.field, sizeof(k.field), "%s", field != NULL ? field : "");
 	pthread_mutex_lock(&e->lock);
 	if (!count_locked(e, &k, LIMIT_API_ERROR_PENDING * 8 / 10)) {
 		snprintf(k.method, sizeof(k.method), "*");
 		snprintf(k.path, sizeof(k.path), "*");
+		k.field[0] = '\0';
 		if (!count_locked(e, &k, LIMIT_API_ERROR_PENDING * 9 / 10))
 			e->dropped++;
 	}
@@ -167,8 +171,18 @@ flush_run(struct work_job *w, struct store *st)
 		log_warn("event=api_errors_dropped count=%lld", (long long)dropped);
 	for (size_t i = 0; i < LIMIT_API_ERROR_PENDING && rc == ST_OK; i++) {
 		const struct entry *x = &taken[i];
-		struct api_error row = {x->brand_id, x->shop_id,     x->since, x->at,   x->method,
-		                        x->path,     x->http_status, x->code,  x->count};
+		struct api_error row = {
+		        .brand_id = x->brand_id,
+		        .shop_id = x->shop_id,
+		        .since = x->since,
+		        .at = x->at,
+		        .method = x->method,
+		        .path = x->path,
+		        .http_status = x->http_status,
+		        .code = x->code,
+		        .count = x->count,
+		        .field = x->field,
+		};
 
 		if (x->used)
 			rc = st->ops->api_error_add(st, &row, LIMIT_API_ERROR_ROWS);

@@ -4,7 +4,7 @@
  * naming a real shop (a wrong signature, a missing one) is counted, not written at once, so
  * that a flood of them neither grows the database without bound nor fills the writer's queue
  * in front of the payments. Each second's refusals go to the store, which counts them in one
- * row per shop, method, path, status, code and minute, at most LIMIT_API_ERROR_ROWS rows per
+ * row per shop, method, path, status, code (and member) and minute, at most LIMIT_API_ERROR_ROWS rows per
  * shop a minute (README "The merchant API").
  *
  * Not the server's own log (common/log.h), nor the retention of the rows (jobs/retention.c).
@@ -26,9 +26,11 @@ void errlog_free(struct errlog *e);
 /* Counts a refusal of the shop at now; never waits long (one lock, held for a look-up). What
  * the table cannot hold (more distinct refusals in a second than it has room for) is counted
  * in the shop's '*' entry, else dropped and the number dropped logged at the next writing.
- * The strings are copied (cut to their fields' sizes). */
+ * The strings are copied (cut to their fields' sizes); field is the member an invalid_field
+ * refusal named, already judged fit to keep (domain/api_error.h), or "". */
 void errlog_add(struct errlog *e, int64_t brand_id, int64_t shop_id, int64_t now,
-                const char *method, const char *path, int http_status, const char *code);
+                const char *method, const char *path, int http_status, const char *code,
+                const char *field);
 
 /* Writes what was gathered every LIMIT_API_ERROR_FLUSH_MS through the writer of w, which must
  * outlive it. errlog_stop (before w stops; nothing when it did not start) writes the rest.

@@ -110,8 +110,16 @@ void http_reply_raw(struct req *r, int status, const char *body, size_t len);
 void http_reply_download(struct req *r, const char *content_type, const char *filename,
                          const char *body, size_t len);
 
-/* Sends a JSON value (stolen: it is freed here). */
+/* Sends a JSON value (stolen: it is freed here). A merchant API refusal (http_api_error_note)
+ * is counted in the shop's error log on its way. */
 void http_reply_json(struct req *r, int status, json_t *v);
+
+/* Counts answer, a merchant API refusal of status (400 or more) with its "error" code (and the
+ * member an invalid_field names, when it is fit to keep: domain/api_error.h), in the error log
+ * of r's shop (SPEC §14; Ingenico guide 3.2.10), without waiting: gathered in memory, written
+ * once a second (errlog.h). Nothing for another route, a success, or a request whose shop is
+ * unknown. answer is lent. */
+void http_api_error_note(struct req *r, int status, json_t *answer);
 
 /* Sends {"error": code, "message": message} with the HTTP status of rc (the one table in
  * reply.c). code NULL: the default code of rc; message NULL: the message of code. */

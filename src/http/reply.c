@@ -186,8 +186,10 @@ http_reply_download(struct req *r, const char *content_type, const char *filenam
 void
 http_reply_json(struct req *r, int status, json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT);
+	char *s;
 
+	http_api_error_note(r, status, v);
+	s = json_dumps(v, JSON_COMPACT);
 	json_decref(v);
 	if (s == NULL)
 		abort();

@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "crypto/crypto.h"
+#include "domain/api_error.h"
 #include "http/server.h"
 #include "http/static.h"
 
@@ -311,21 +312,29 @@ job_free_plain(struct work_job *w)
 	free(w);
 }
 
-/* Counts a refused merchant API call in the shop's error log (Ingenico 3.2.10), without
- * waiting: gathered in memory, written once a second (errlog.h). */
-static void
-api_error_log(struct req *r, int status, const char *code)
+void
+http_api_error_note(struct req *r, int status, json_t *answer)
 {
+	const char *code, *field = "";
 	char method[8], path[128];
 
-	if (r->shop == NULL)
+	if (status < 400 || r->route == NULL || r->route->auth != AUTH_HMAC || r->shop == NULL)
 		return;
+	code = json_string_value(json_object_get(answer, "error"));
+	if (code == NULL)
+		return;
+	/* The member named, when it is a name (a client's made-up one could hold a card). */
+	if (strcmp(code, "invalid_field") == 0) {
+		field = json_string_value(json_object_get(answer, "field"));
+		if (!api_error_field_keep(field))
+			field = "?";
+	}
 	/* Shown to the merchant later, as JSON: safe text whatever bytes the request had. */
 	text_copy_safe(method, sizeof(method), r->h2o->method.base, r->h2o->method.len);
 	text_copy_safe(path, sizeof(path), r->h2o->path_normalized.base,
 	               r->h2o->path_normalized.len);
 	errlog_add(r->app->errlog, r->shop->shop.brand_id, r->shop->shop.id, clock_now_us(), method,
-	           path, status, code);
+	           path, status, code, field);
 }
 
 /* What the loop tells the store about sessions without waiting for it: a session seen (at
@@ -474,12 +483,12 @@ authenticate_session(struct req *r)
 	return -1;
 }
 
-/* Refuses a merchant API request: the answer, the access log and the shop's error log. */
+/* Refuses a merchant API request: the answer (which the shop's error log counts, when r->shop
+ * is known: http_api_error_note) and the access log. */
 static int
 api_refuse(struct req *r, int rc, const char *code)
 {
 	log_info("event=api_refused req=%s code=%s", r->id, code);
-	api_error_log(r, http_status_of(rc), code);
 	r->shop_key = NULL; /* an unauthenticated answer is not signed */
 	http_reply_error(r, rc, code, NULL);
 	return 0;

@@ -257,6 +257,7 @@ struct api_error {
 	int http_status;
 	const char *code;
 	int64_t count;
+	const char *field; /* invalid_field: the member named, "?" or ""; domain/api_error.h */
 };
 
 /* A transaction search (SPEC §5): every filter is optional but the period; newest first,
@@ -785,8 +786,9 @@ struct store_ops {
 	int (*checkpoint)(struct store *st);
 
 	/* Error log of the merchant API: e counted in the shop's row of the same method, path,
-	 * status and code since e->since, else in a new row; a shop that has max_rows rows since
-	 * then has the rest counted in its row of method and path '*' (migration 021). */
+	 * status, code and field since e->since, else in a new row; a shop that has max_rows rows
+	 * since then has the rest counted in its row of method and path '*', without a field
+	 * (migrations 021, 030). */
 	int (*api_error_add)(struct store *st, const struct api_error *e, int max_rows);
 
 	/* Retention (jobs/retention.c): each deletes at most limit of its rows created before

@@ -336,12 +336,13 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_IDEM_PUT] = "INSERT INTO idempotency(brand_id, shop_id, key, request_digest, "
                        "http_status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         [S_API_ERROR_ADD] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
-                            "http_status, code, count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            "http_status, code, count, field) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                            "?7, ?8, ?9)",
         /* The rows of a shop since the start of a minute: a range of api_error_shop. */
         [S_API_ERROR_COUNT] = "UPDATE api_error SET count = count + ?8 WHERE id = (SELECT id "
                               "FROM api_error WHERE brand_id = ?1 AND shop_id = ?2 AND at >= "
                               "?3 AND method = ?4 AND path = ?5 AND http_status = ?6 AND "
-                              "code = ?7 ORDER BY at DESC LIMIT 1)",
+                              "code = ?7 AND field = ?9 ORDER BY at DESC LIMIT 1)",
         [S_API_ERROR_ROWS] = "SELECT count(*) FROM api_error WHERE brand_id = ?1 AND shop_id = "
                              "?2 AND at >= ?3",
         [S_BRAND_IDS] = "SELECT id FROM brand ORDER BY id",
@@ -1312,11 +1313,11 @@ lite_idem_put(struct store *st, const struct idem *in)
 	return exec_done(ls, s, "idem_put");
 }
 
-/* Binds e as ?1 (brand) .. ?8 (count) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
- * ?3 being at (a new row) or since (the rows to count in), with method and path given. */
+/* Binds e as ?1 (brand) .. ?9 (field) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
+ * ?3 being at (a new row) or since (the rows to count in), with method, path and field given. */
 static void
 api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char *method,
-               const char *path)
+               const char *path, const char *field)
 {
 	sqlite3_bind_int64(s, 1, e->brand_id);
 	sqlite3_bind_int64(s, 2, e->shop_id);
@@ -1326,6 +1327,7 @@ api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char
 	sqlite3_bind_int(s, 6, e->http_status);
 	bind_text(s, 7, e->code);
 	sqlite3_bind_int64(s, 8, e->count);
+	bind_text(s, 9, field);
 }
 
 static void
@@ -1338,7 +1340,7 @@ static int
 lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
 {
 	struct sqlite_store *ls = lite(st);
-	const char *method = e->method, *path = e->path;
+	const char *method = e->method, *path = e->path, *field = e->field ? e->field : "";
 	sqlite3_stmt *s;
 	int64_t rows = 0;
 	int rc;
@@ -1347,7 +1349,7 @@ lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
 	for (int pass = 0; pass < 2; pass++) {
 		if ((s = stmt_get(ls, S_API_ERROR_COUNT)) == NULL)
 			return ST_STORE;
-		api_error_bind(s, e, e->since, method, path);
+		api_error_bind(s, e, e->since, method, path, field);
 		rc = exec_done(ls, s, "api_error_count");
 		if (rc != ST_OK || sqlite3_changes(ls->db) > 0)
 			return rc;
@@ -1364,10 +1366,11 @@ lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
 		if (rows < max_rows)
 			break;
 		method = path = "*";
+		field = "";
 	}
 	if ((s = stmt_get(ls, S_API_ERROR_ADD)) == NULL)
 		return ST_STORE;
-	api_error_bind(s, e, e->at, method, path);
+	api_error_bind(s, e, e->at, method, path, field);
 	return exec_done(ls, s, "api_error_add");
 }
 
