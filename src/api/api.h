@@ -170,6 +170,10 @@ int api_scope(struct store *st, const struct session *who, int64_t requested, in
  * a search and the times of an export are theirs. */
 const struct tz *api_zone(const struct session *who);
 
+/* The merchant API's error log, Ingenico guide 3.2.10 (api/api_errors.c). */
+int api_api_errors_list(struct req *r);
+int api_api_errors_export(struct req *r);
+
 /* HMAC keys of the shops, SPEC §11, and the notices of Home, SPEC §12 (api/hmac_keys.c). */
 int api_hmac_keys_list(struct req *r);
 int api_hmac_keys_strength(struct req *r);

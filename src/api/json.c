@@ -6,6 +6,7 @@
 #include "api/json.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "domain/api_error.h"
 
 json_t *
 json_body_object(struct req *r, bool empty_ok)
@@ -38,7 +39,10 @@ json_bad_field(struct req *r, const char *field, const char *message)
 		text_copy_safe(safe, sizeof(safe), field, strlen(field));
 		field = safe;
 	}
-	log_info("event=invalid_field req=%s field=%s", r->id, field);
+	/* The name is the client's text when it is an unknown member's: logged only when it is a
+	 * name (a card number sent as one is not; domain/api_error.h), answered as it came. */
+	log_info("event=invalid_field req=%s field=%s", r->id,
+	         api_error_field_keep(field) ? field : "?");
 	http_reply_json(r, 400,
 	                json_pack("{s:s, s:s, s:s}", "error", "invalid_field", "field", field,
 	                          "message", message));

@@ -232,6 +232,12 @@ const struct route routes[] = {
         {"POST", "/bo/api/hmac-keys/activate", api_hmac_keys_activate, AUTH_NONE, LIMIT_BODY_BO, 0,
          0, "activate an HMAC key with its e-mailed token"},
 
+        /* The merchant API's error log (Ingenico 3.2.10). */
+        {"GET", "/bo/api/api-errors", api_api_errors_list, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the merchant API's refusals of the last 3 days"},
+        {"GET", "/bo/api/api-errors/export", api_api_errors_export, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the merchant API's refusals of the last 3 days as CSV or TXT"},
+
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };
 

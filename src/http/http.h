@@ -138,6 +138,10 @@ size_t http_client_key(struct req *r, unsigned char key[16]);
 int http_status_of(int rc);
 const char *http_code_of(int rc);
 
+/* The message an error answer with code and HTTP status carries when its handler gave none:
+ * the finer code's, else its row's (by code, else by HTTP status). Static. */
+const char *http_message_of(const char *code, int http_status);
+
 /* A job handed off the loop. Embed it first in the handler's own job struct. */
 struct http_job {
 	struct work_job work;

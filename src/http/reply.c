@@ -42,6 +42,7 @@ static const struct {
 	const char *message;
 } code_messages[] = {
         {"bad_json", "The body is not valid JSON."},
+        {"invalid_field", "A member of the request is missing or has a wrong value."},
         {"bad_signature", "The X-Guichet-Signature header does not match the body."},
         {"missing_signature",
          "The X-Guichet-Signature, X-Guichet-Site and X-Guichet-Rang headers are required."},
@@ -197,6 +198,28 @@ http_reply_json(struct req *r, int status, json_t *v)
 	free(s);
 }
 
+/* The message of a finer code, else the default message of its row. */
+static const char *
+message_of(const struct status_row *row, const char *code)
+{
+	for (size_t i = 0; i < sizeof(code_messages) / sizeof(code_messages[0]); i++)
+		if (strcmp(code_messages[i].code, code) == 0)
+			return code_messages[i].message;
+	return row->message;
+}
+
+const char *
+http_message_of(const char *code, int http_status)
+{
+	const struct status_row *row = NULL;
+
+	for (size_t i = 0; i < sizeof(status_table) / sizeof(status_table[0]); i++)
+		if (strcmp(status_table[i].code, code) == 0 ||
+		    (row == NULL && status_table[i].http == http_status))
+			row = &status_table[i];
+	return message_of(row != NULL ? row : &status_table[ST_INTERNAL], code);
+}
+
 /* {"error", "message"} of rc, code and message as http_reply_error says. */
 static json_t *
 error_json(int rc, const char *code, const char *message)
@@ -205,12 +228,8 @@ error_json(int rc, const char *code, const char *message)
 
 	if (code == NULL)
 		code = row->code;
-	if (message == NULL) {
-		message = row->message;
-		for (size_t i = 0; i < sizeof(code_messages) / sizeof(code_messages[0]); i++)
-			if (strcmp(code_messages[i].code, code) == 0)
-				message = code_messages[i].message;
-	}
+	if (message == NULL)
+		message = message_of(row, code);
 	return json_pack("{s:s, s:s}", "error", code, "message", message);
 }
 

@@ -260,6 +260,36 @@ struct api_error {
 	const char *field; /* invalid_field: the member named, "?" or ""; domain/api_error.h */
 };
 
+/* A search of the error log (Ingenico 3.2.10; api/api_errors.c): the rows of the shops of a
+ * node and below with from <= at < to, newest first, paged by key (at, id). Strings are lent;
+ * NULL or 0 mean any. */
+struct api_error_query {
+	int64_t brand_id;
+	int64_t node_id;
+	int64_t from, to;
+	const char *code;      /* exactly */
+	const char *path_like; /* a LIKE pattern ('\\' escapes) */
+	int http_status;
+	int64_t after_at, after_id; /* keyset paging: rows after (before, in time) this key */
+	int limit;
+};
+
+/* A row of the error log as the page shows it, with its shop. */
+struct api_error_row {
+	int64_t id;
+	int64_t shop_id;
+	int64_t at; /* the first refusal of its minute */
+	int64_t count;
+	int http_status;
+	char method[8];
+	char path[128];
+	char code[40];
+	char field[48];
+	char shop_name[81];
+	char site[8];
+	char rang[4];
+};
+
 /* A transaction search (SPEC §5): every filter is optional but the period; newest first,
  * paged by key (created_at, id). Strings are lent; NULL or -1 (enums) or 0 (ids) mean any. */
 enum amount_cmp { AMOUNT_ANY = 0, AMOUNT_EQ, AMOUNT_GE, AMOUNT_LE, AMOUNT_NE };
@@ -409,6 +439,7 @@ struct contract_view {
 typedef int (*store_contract_cb)(void *arg, const struct contract_view *c);
 typedef int (*store_action_cb)(void *arg, const struct action_row *a);
 typedef int (*store_mail_cb)(void *arg, const struct mail *m);
+typedef int (*store_api_error_cb)(void *arg, const struct api_error_row *e);
 typedef int (*store_shop_cb)(void *arg, const struct shop_auth *sa);
 typedef int (*store_session_cb)(void *arg, const struct session_row *s);
 typedef int (*store_hash_cb)(void *arg, const char *password_hash);
@@ -790,6 +821,10 @@ struct store_ops {
 	 * since then has the rest counted in its row of method and path '*', without a field
 	 * (migrations 021, 030). */
 	int (*api_error_add)(struct store *st, const struct api_error *e, int max_rows);
+	/* The rows a search finds (at most q->limit), newest first, each given to cb (an error
+	 * from cb stops the walk and is returned). */
+	int (*api_errors_each)(struct store *st, const struct api_error_query *q,
+	                       store_api_error_cb cb, void *arg);
 
 	/* Retention (jobs/retention.c): each deletes at most limit of its rows created before
 	 * the instant before, every brand; *done: how many. Idempotency keys (SPEC §4, kept at

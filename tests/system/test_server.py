@@ -466,8 +466,9 @@ def test_routes_without_parameters_take_an_empty_body_or_an_empty_object(tmp_pat
 
 
 def test_a_logged_value_cannot_forge_a_log_line(server):
-    """A JSON member's name is logged when it is refused: a name that holds a newline and a
-    fake event stays inside its one escaped value (log.c)."""
+    """A JSON member's name is logged when it is refused, if it is a name (letters, digits,
+    '_', '.', brackets: domain/api_error.h): one that holds a newline and a fake event is
+    logged as "?", and cannot start a line (log.c would escape it anyway: test_log.c)."""
     forged = 'x\n2026-01-01T00:00:00.000Z level=error event=forged \u202e'
     r = requests.post(server.base + '/bo/api/session', timeout=10,
                       data=json.dumps({'login': 'a', 'password': 'b', forged: 1}),
@@ -477,8 +478,8 @@ def test_a_logged_value_cannot_forge_a_log_line(server):
     while 'event=invalid_field' not in server.read_log() and time.time() < deadline:
         time.sleep(0.05)
     log = server.read_log()
-    line = next(l for l in log.splitlines() if 'event=invalid_field' in l and 'forged' in l)
-    assert 'field="x\\n2026-01-01T00:00:00.000Z level=error event=forged \\u202e"' in line
+    assert any('event=invalid_field' in l and l.endswith(' field=?') for l in log.splitlines())
+    assert 'forged' not in log
     assert not any(l.startswith('2026-01-01T00:00:00.000Z') for l in log.splitlines())
     assert '\u202e' not in log
 

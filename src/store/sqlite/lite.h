@@ -146,6 +146,10 @@ int lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id,
                             int64_t since, struct store_request *out);
 int lite_store_request_add(struct store *st, struct store_request *r);
 
+/* store_ops.api_errors_each (api_errors.c). */
+int lite_api_errors_each(struct store *st, const struct api_error_query *q, store_api_error_cb cb,
+                         void *arg);
+
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
  * before the first connection opens. */

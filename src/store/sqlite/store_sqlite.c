@@ -2696,6 +2696,7 @@ static const struct store_ops sqlite_ops = {
         .card_day_count = lite_card_day_count,
         .contract_filters_set = lite_contract_filters_set,
         .api_error_add = lite_api_error_add,
+        .api_errors_each = lite_api_errors_each,
         .idem_purge = lite_idem_purge,
         .api_error_purge = lite_api_error_purge,
         .txn_card_purge = lite_txn_card_purge,
