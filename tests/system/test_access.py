@@ -84,6 +84,9 @@ MATRIX = {
     'GET /bo/api/subscriptions': SEARCH,
     'GET /bo/api/subscriptions/export': SEARCH,
     'GET /bo/api/subscriptions/{id}': SEARCH,
+    # The merchant API's error log (SPEC §14; Ingenico 3.2.10): whoever searches their shops.
+    'GET /bo/api/api-errors': SEARCH,
+    'GET /bo/api/api-errors/export': SEARCH,
     # Cash operations; terminating a plan or subscription (SPEC §3).
     'POST /bo/api/installment-plans/{id}/terminate': CASH,
     'POST /bo/api/subscriptions/{id}/terminate': CASH,
@@ -500,6 +503,8 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/subscriptions/export': lambda: (
             f'/bo/api/subscriptions/export?format=csv&{WIDE}', None),
         'GET /bo/api/subscriptions/{id}': lambda: (f'/bo/api/subscriptions/{sid}', None),
+        'GET /bo/api/api-errors': lambda: ('/bo/api/api-errors', None),
+        'GET /bo/api/api-errors/export': lambda: ('/bo/api/api-errors/export?format=csv', None),
         # The walk terminates one made for it.
         'POST /bo/api/installment-plans/{id}/terminate': lambda: (
             f"/bo/api/installment-plans/{new_recurring(srv, 'plan') if walk else pid}/terminate",
@@ -703,6 +708,11 @@ def foreign(acc):
     for shop in shops:  # its plans and subscriptions
         new_recurring(acc, 'plan', shop)
         new_recurring(acc, 'subscription', shop)
+    for shop in shops:  # its merchant API's error log
+        r = acc.api('POST', '/api/v1/payments', {'amount': 1}, shop=shop, signature='00' * 64)
+        assert r.status_code == 401, r.text
+    assert wait_for(lambda: q(acc, 'SELECT count(*) FROM api_error WHERE brand_id = 2')[0][0]
+                    >= len(shops))
 
     def ids(table, where='1'):
         return {r[0] for r in q(acc, f'SELECT id FROM {table} WHERE brand_id = 2 AND {where}')}
@@ -801,7 +811,8 @@ NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/manual-entries/options',
                'GET /bo/api/installment-plans', 'GET /bo/api/installment-plans/export',
                'GET /bo/api/subscriptions', 'GET /bo/api/subscriptions/export',
-               'GET /bo/api/blocklist', 'GET /bo/api/blocklist/export'}
+               'GET /bo/api/blocklist', 'GET /bo/api/blocklist/export',
+               'GET /bo/api/api-errors', 'GET /bo/api/api-errors/export'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -886,6 +897,8 @@ LISTS = {
                                   {'id': 'subscription'}),
     'GET /bo/api/subscriptions/export': (
         'csv', f'/bo/api/subscriptions/export?format=csv&{WIDE}', {'id': 'subscription'}),
+    'GET /bo/api/api-errors': ('pages', '/bo/api/api-errors?limit=500', {'shop_id': 'node'}),
+    'GET /bo/api/api-errors/export': ('csv', '/bo/api/api-errors/export?format=csv', {}),
     'GET /bo/api/users': ('items', '/bo/api/users', {'id': 'user', 'node_id': 'node'}),
     'GET /bo/api/actions': ('pages', f'/bo/api/actions?{WIDE}',
                             {'id': 'action', 'user_id': 'user', 'target_user_id': 'user'}),
