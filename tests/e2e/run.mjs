@@ -78,7 +78,7 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   assert.equal(await page.locator('#home-welcome').textContent(), `Bonjour, ${name}.`);
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
-    'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats',
+    'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
     'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
@@ -169,6 +169,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Paiements N fois',
     'Abonnements',
     'Contrats',
+    'Journal des erreurs API',
     'Saisie manuelle',
     'Utilisateurs',
     'Suivi des actions',

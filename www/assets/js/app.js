@@ -29,6 +29,7 @@ export const NAV = [
   { route: 'installment-plans', label: 'nav.installment-plans' },
   { route: 'subscriptions', label: 'nav.subscriptions' },
   { route: 'contracts', label: 'nav.contracts' },
+  { route: 'api-errors', label: 'nav.api-errors' },
   { route: 'virtual-terminal', label: 'nav.virtual-terminal' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
@@ -53,6 +54,7 @@ const SCOPED = [
   'GET /bo/api/hmac-keys',
   'GET /bo/api/mails',
   'GET /bo/api/blocklist',
+  'GET /bo/api/api-errors',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */

@@ -8,6 +8,7 @@
 
 import account from './strings/account.js';
 import actions from './strings/admin.js';
+import apiErrors from './strings/api-errors.js';
 import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
 import journal from './strings/journal.js';
@@ -239,7 +240,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring, risk, settings]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring, risk, settings, apiErrors]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -6,6 +6,7 @@
 import { boot, show } from './app.js';
 import * as account from './pages/account.js';
 import * as actions from './pages/actions.js';
+import * as apiErrors from './pages/api-errors.js';
 import * as batches from './pages/batches.js';
 import * as blocklist from './pages/blocklist.js';
 import * as contracts from './pages/contracts.js';
@@ -84,6 +85,13 @@ register('contracts', {
   auth: 'user',
   needs: 'GET /bo/api/contracts',
   render: contracts.render,
+});
+// The merchant API's error log (Ingenico 3.2.10): whoever searches the shops' transactions.
+register('api-errors', {
+  title: 'nav.api-errors',
+  auth: 'user',
+  needs: 'GET /bo/api/api-errors',
+  render: apiErrors.render,
 });
 register('users', {
   title: 'nav.users',
