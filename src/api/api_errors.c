@@ -55,6 +55,7 @@ struct ae_job {
 	const struct tz *zone;
 	int want;  /* the list: rows a page */
 	bool more; /* the list: a row beyond the page was found */
+	bool have_from, have_to;
 	json_t *result;
 };
 
@@ -140,19 +141,21 @@ code_valid(const char *v)
 	return len > 0 && len < 40 && strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
 }
 
-/* One filter into j->q. NULL: taken; else the bad parameter's name. */
+/* One filter into the job's query (query_param_fn). NULL: taken; else the bad parameter's
+ * name. */
 static const char *
-parse_one(struct ae_job *j, const char *key, char *val, bool *have_from, bool *have_to)
+parse_one(void *ctx, const char *key, char *val)
 {
+	struct ae_job *j = ctx;
 	int64_t n;
 
 	if (strcmp(key, "from") == 0) {
-		*have_from = filter_when(val, j->zone, false, &j->q.from) == 0;
-		return *have_from ? NULL : "from";
+		j->have_from = filter_when(val, j->zone, false, &j->q.from) == 0;
+		return j->have_from ? NULL : "from";
 	}
 	if (strcmp(key, "to") == 0) {
-		*have_to = filter_when(val, j->zone, true, &j->q.to) == 0;
-		return *have_to ? NULL : "to";
+		j->have_to = filter_when(val, j->zone, true, &j->q.to) == 0;
+		return j->have_to ? NULL : "to";
 	}
 	if (strcmp(key, "node") == 0)
 		return query_id(val, &j->node) == 0 ? NULL : "node";
@@ -215,34 +218,18 @@ period_message(const struct ae_job *j, int64_t now, char *msg, size_t cap)
 static const char *
 parse_search(struct req *r, struct ae_job *j, int64_t now, bool *period)
 {
-	char seen[12][QUERY_KEY_MAX]; /* a parameter given twice is refused, never half-used */
-	char key[QUERY_KEY_MAX], val[QUERY_VALUE_MAX];
-	bool have_from = false, have_to = false;
-	size_t pos = 0, nseen = 0;
 	int64_t earliest, latest;
 	const char *bad;
-	int g;
 
 	*period = false;
 	j->q.brand_id = j->who.brand_id;
 	j->q.limit = j->export ? AE_EXPORT_ROWS : AE_PAGE_DEFAULT;
-	while ((g = query_next(r, &pos, key, sizeof(key), val, sizeof(val))) != 0) {
-		if (g < 0)
-			return "query";
-		for (size_t k = 0; k < nseen; k++)
-			if (strcmp(seen[k], key) == 0)
-				return memcpy(h2o_mem_alloc_pool(&r->h2o->pool, sizeof(key)), key,
-				              sizeof(key));
-		if (nseen == sizeof(seen) / sizeof(seen[0]))
-			return "query";
-		memcpy(seen[nseen++], key, sizeof(key));
-		if ((bad = parse_one(j, key, val, &have_from, &have_to)) != NULL)
-			return bad;
-	}
+	if ((bad = query_each_once(r, parse_one, j)) != NULL)
+		return bad;
 	api_error_window(j->zone, now, &earliest, &latest);
-	if (!have_from)
+	if (!j->have_from)
 		j->q.from = earliest;
-	if (!have_to)
+	if (!j->have_to)
 		j->q.to = latest;
 	switch (api_error_period_check(j->zone, now, j->q.from, j->q.to)) {
 	case API_ERROR_PERIOD_FROM:

@@ -127,6 +127,32 @@ query_unknown(struct req *r, const char *const *allowed, char *out, size_t cap)
 	return 0;
 }
 
+const char *
+query_each_once(struct req *r, query_param_fn one, void *ctx)
+{
+	char seen[QUERY_PARAMS_MAX][QUERY_KEY_MAX];
+	char key[QUERY_KEY_MAX], val[QUERY_VALUE_MAX];
+	size_t pos = 0, nseen = 0;
+	const char *bad;
+	int g;
+
+	while ((g = query_next(r, &pos, key, sizeof(key), val, sizeof(val))) != 0) {
+		if (g < 0)
+			return "query";
+		for (size_t k = 0; k < nseen; k++)
+			if (strcmp(seen[k], key) == 0)
+				/* The request's pool: the name outlives the caller's job. */
+				return memcpy(h2o_mem_alloc_pool(&r->h2o->pool, sizeof(key)), key,
+				              sizeof(key));
+		if (nseen == QUERY_PARAMS_MAX)
+			return "query";
+		memcpy(seen[nseen++], key, sizeof(key));
+		if ((bad = one(ctx, key, val)) != NULL)
+			return bad;
+	}
+	return NULL;
+}
+
 int
 query_id(const char *v, int64_t *out)
 {

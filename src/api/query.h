@@ -25,6 +25,17 @@ int query_get(struct req *r, const char *name, char *out, size_t cap);
  * bytes); 0 when every one is allowed, 1 when one is not. */
 int query_unknown(struct req *r, const char *const *allowed, char *out, size_t cap);
 
+/* Takes one parameter of a search (its decoded name and value) into ctx: NULL when taken, else
+ * the name of the bad parameter (a static string). */
+typedef const char *(*query_param_fn)(void *ctx, const char *key, char *value);
+
+/* Gives each parameter of r's query string to one, in order, until it refuses one; a search's
+ * filters are read so. NULL when every one was taken; else the bad parameter's name: "query"
+ * for a malformed one or more than QUERY_PARAMS_MAX, one given twice (refused, never
+ * half-used; its name copied into the request's pool), or what one returned. */
+#define QUERY_PARAMS_MAX 32
+const char *query_each_once(struct req *r, query_param_fn one, void *ctx);
+
 /* A positive id: 0, or -1 when v is not one. */
 int query_id(const char *v, int64_t *out);
 

@@ -51,6 +51,7 @@ struct rb_job {
 	int64_t id;
 	char reason[RECURRING_REASON_MAX + 1];
 	bool export, txt;
+	bool have_from, have_to; /* the search's period was given */
 	/* Export: the user's columns and zone, read by the first page. */
 	bool prefs_loaded;
 	struct columns cols;
@@ -134,21 +135,23 @@ expiry_valid(const char *v)
 	       (v[0] - '0') * 10 + (v[1] - '0') >= 1 && (v[0] - '0') * 10 + (v[1] - '0') <= 12;
 }
 
-/* One filter of the journal into j->q. NULL: taken; else the bad parameter's name. */
+/* One filter of the journal into the job's query (query_param_fn). NULL: taken; else the bad
+ * parameter's name. */
 static const char *
-parse_one(struct rb_job *j, const char *key, char *val, bool *have_from, bool *have_to)
+parse_one(void *ctx, const char *key, char *val)
 {
+	struct rb_job *j = ctx;
 	const struct tz *zone = api_zone(&j->who);
 	int64_t n;
 	int v;
 
 	if (strcmp(key, "from") == 0) {
-		*have_from = filter_when(val, zone, false, &j->q.from) == 0;
-		return *have_from ? NULL : "from";
+		j->have_from = filter_when(val, zone, false, &j->q.from) == 0;
+		return j->have_from ? NULL : "from";
 	}
 	if (strcmp(key, "to") == 0) {
-		*have_to = filter_when(val, zone, true, &j->q.to) == 0;
-		return *have_to ? NULL : "to";
+		j->have_to = filter_when(val, zone, true, &j->q.to) == 0;
+		return j->have_to ? NULL : "to";
 	}
 	if (strcmp(key, "id") == 0)
 		return query_id(val, &j->q.id) == 0 ? NULL : "id";
@@ -229,34 +232,18 @@ parse_one(struct rb_job *j, const char *key, char *val, bool *have_from, bool *h
 static const char *
 parse_search(struct req *r, struct rb_job *j)
 {
-	char seen[24][QUERY_KEY_MAX]; /* a parameter given twice is refused, never half-used */
-	char key[QUERY_KEY_MAX], val[QUERY_VALUE_MAX];
-	bool have_from = false, have_to = false;
-	size_t pos = 0, nseen = 0;
 	const char *bad;
-	int g;
 
 	j->q.brand_id = j->who.brand_id;
 	j->q.node_id = j->who.node_id;
 	j->q.kind = j->kind;
 	j->q.status = -1;
 	j->q.limit = j->export ? RB_EXPORT_ROWS : RB_PAGE_DEFAULT;
-	while ((g = query_next(r, &pos, key, sizeof(key), val, sizeof(val))) != 0) {
-		if (g < 0)
-			return "query";
-		for (size_t k = 0; k < nseen; k++)
-			if (strcmp(seen[k], key) == 0)
-				return memcpy(h2o_mem_alloc_pool(&r->h2o->pool, sizeof(key)), key,
-				              sizeof(key));
-		if (nseen == sizeof(seen) / sizeof(seen[0]))
-			return "query";
-		memcpy(seen[nseen++], key, sizeof(key));
-		if ((bad = parse_one(j, key, val, &have_from, &have_to)) != NULL)
-			return bad;
-	}
-	if (!have_from)
+	if ((bad = query_each_once(r, parse_one, j)) != NULL)
+		return bad;
+	if (!j->have_from)
 		return "from";
-	if (!have_to || j->q.to <= j->q.from)
+	if (!j->have_to || j->q.to <= j->q.from)
 		return "to";
 	if (j->q.next_from && j->q.next_to && j->q.next_to < j->q.next_from)
 		return "next_to";
