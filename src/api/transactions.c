@@ -49,9 +49,10 @@ struct tx_job {
 	const char *why;
 	int64_t last_created_at, last_id;
 	int n;
-	bool export;  /* the query is an export's: it may name its format */
-	bool txt;     /* export: the TXT layout (tabs) rather than CSV */
-	bool batches; /* the query is the batch journal's */
+	bool export;             /* the query is an export's: it may name its format */
+	bool txt;                /* export: the TXT layout (tabs) rather than CSV */
+	bool batches;            /* the query is the batch journal's */
+	bool have_from, have_to; /* the search's period was given */
 	char rang[4];
 	int64_t batch_number;
 	int64_t node; /* node=ID: a node of the user's tree, else 0 (their own) */
@@ -118,130 +119,127 @@ scope_apply(struct tx_job *j, struct store *st)
 	return api_scope(st, &j->who, j->node, &j->q.node_id);
 }
 
+/* One filter of the search into the job's query (query_param_fn). NULL: taken; else the bad
+ * parameter's name. */
+static const char *
+parse_one(void *ctx, const char *key, char *val)
+{
+	struct tx_job *j = ctx;
+	const struct tz *zone = api_zone(&j->who);
+	int v;
+
+	if (strcmp(key, "from") == 0) {
+		if (filter_when(val, zone, false, &j->q.from) != 0)
+			return "from";
+		j->have_from = true;
+	} else if (strcmp(key, "to") == 0) {
+		if (filter_when(val, zone, true, &j->q.to) != 0)
+			return "to";
+		j->have_to = true;
+	} else if (strcmp(key, "id") == 0) {
+		if (query_id(val, &j->q.id) != 0)
+			return "id";
+	} else if (strcmp(key, "amount") == 0) {
+		if (filter_amount(val, &j->q.amount_cmp, &j->q.amount) != 0)
+			return "amount";
+	} else if (strcmp(key, "payment_method") == 0) {
+		if ((j->q.method = card_method_parse(val)) == METHOD_NONE)
+			return "payment_method";
+	} else if (strcmp(key, "node") == 0) {
+		if (query_id(val, &j->node) != 0)
+			return "node";
+	} else if (strcmp(key, "shop") == 0) {
+		if (query_id(val, &j->q.shop_id) != 0)
+			return "shop";
+	} else if (strcmp(key, "batch") == 0) {
+		if (query_id(val, &j->q.batch_id) != 0)
+			return "batch";
+	} else if (strcmp(key, "order_ref") == 0) {
+		if (!filter_text(val, TXN_ORDER_REF_MAX + 1))
+			return "order_ref";
+		filter_like(val, j->like, sizeof(j->like));
+		j->q.order_ref_like = j->like;
+	} else if (strcmp(key, "type") == 0) {
+		if ((v = txn_type_parse(val)) < 0)
+			return "type";
+		j->q.type = v;
+	} else if (strcmp(key, "rang") == 0 && j->batches) {
+		if (strlen(val) != 3 || strspn(val, "0123456789") != 3)
+			return "rang";
+		memcpy(j->rang, val, 4);
+	} else if (strcmp(key, "number") == 0 && j->batches) {
+		if (query_id(val, &j->batch_number) != 0)
+			return "number";
+	} else if (strcmp(key, "status") == 0 && j->batches) {
+		if (strcmp(val, "sent") != 0) /* the only status a batch has today */
+			return "status";
+	} else if (strcmp(key, "status") == 0) {
+		if ((v = txn_status_parse(val)) < 0)
+			return "status";
+		j->q.status = v;
+	} else if (strcmp(key, "acquirer_status") == 0) {
+		if ((v = txn_acq_parse(val)) < 0)
+			return "acquirer_status";
+		j->q.acq = v;
+	} else if (strcmp(key, "contract") == 0) {
+		if (!filter_text(val, sizeof(j->contract)))
+			return "contract";
+		memcpy(j->contract, val, strlen(val) + 1);
+		j->q.contract_number = j->contract;
+	} else if (strcmp(key, "email") == 0) {
+		if (!filter_text(val, sizeof(j->email)))
+			return "email";
+		memcpy(j->email, val, strlen(val) + 1);
+		j->q.email = j->email;
+	} else if (strcmp(key, "currency") == 0) {
+		if (money_currency_find(val) == NULL)
+			return "currency";
+		memcpy(j->currency, val, 4);
+		j->q.currency = j->currency;
+	} else if (strcmp(key, "wallet") == 0) {
+		if (!filter_text(val, sizeof(j->wallet)))
+			return "wallet";
+		memcpy(j->wallet, val, strlen(val) + 1);
+		j->q.wallet = j->wallet;
+	} else if (strcmp(key, "manual") == 0 && !j->batches) {
+		/* The virtual terminal's entries (SPEC §10), or all but them. */
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			return "manual";
+		j->q.manual = strcmp(val, "yes") == 0 ? MANUAL_ONLY : MANUAL_NONE;
+	} else if (strcmp(key, "format") == 0 && j->export) {
+		if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
+			return "format";
+		j->txt = strcmp(val, "txt") == 0;
+	} else if (strcmp(key, "limit") == 0) {
+		int64_t n;
+
+		if (query_id(val, &n) != 0 || n > TXN_PAGE_MAX)
+			return "limit";
+		j->q.limit = (int)n;
+	} else if (strcmp(key, "cursor") == 0) {
+		if (filter_cursor(val, &j->q.after_created_at, &j->q.after_id) != 0)
+			return "cursor";
+	} else {
+		return "query";
+	}
+	return NULL;
+}
+
 /* Fills j->q from the query string. NULL: all good; else the name of the bad parameter. */
 static const char *
 parse_search(struct req *r, struct tx_job *j)
 {
-	bool have_from = false, have_to = false;
-	char seen[32][QUERY_KEY_MAX]; /* a parameter given twice is refused, never half-used */
-	char key[QUERY_KEY_MAX], val[QUERY_VALUE_MAX];
-	const struct tz *zone = api_zone(&j->who);
-	size_t pos = 0, nseen = 0;
-	int v, g;
+	const char *bad;
 
 	j->q.brand_id = j->who.brand_id;
 	j->q.node_id = j->who.node_id;
 	j->q.method = j->q.type = j->q.status = j->q.acq = -1;
 	j->q.limit = TXN_PAGE_DEFAULT;
-	while ((g = query_next(r, &pos, key, sizeof(key), val, sizeof(val))) != 0) {
-		if (g < 0)
-			return "query";
-		for (size_t k = 0; k < nseen; k++)
-			if (strcmp(seen[k], key) == 0)
-				/* The request's pool: the name outlives the job, freed first. */
-				return memcpy(h2o_mem_alloc_pool(&r->h2o->pool, sizeof(key)), key,
-				              sizeof(key));
-		if (nseen == sizeof(seen) / sizeof(seen[0]))
-			return "query";
-		memcpy(seen[nseen++], key, sizeof(key));
-		if (strcmp(key, "from") == 0) {
-			if (filter_when(val, zone, false, &j->q.from) != 0)
-				return "from";
-			have_from = true;
-		} else if (strcmp(key, "to") == 0) {
-			if (filter_when(val, zone, true, &j->q.to) != 0)
-				return "to";
-			have_to = true;
-		} else if (strcmp(key, "id") == 0) {
-			if (query_id(val, &j->q.id) != 0)
-				return "id";
-		} else if (strcmp(key, "amount") == 0) {
-			if (filter_amount(val, &j->q.amount_cmp, &j->q.amount) != 0)
-				return "amount";
-		} else if (strcmp(key, "payment_method") == 0) {
-			if ((j->q.method = card_method_parse(val)) == METHOD_NONE)
-				return "payment_method";
-		} else if (strcmp(key, "node") == 0) {
-			if (query_id(val, &j->node) != 0)
-				return "node";
-		} else if (strcmp(key, "shop") == 0) {
-			if (query_id(val, &j->q.shop_id) != 0)
-				return "shop";
-		} else if (strcmp(key, "batch") == 0) {
-			if (query_id(val, &j->q.batch_id) != 0)
-				return "batch";
-		} else if (strcmp(key, "order_ref") == 0) {
-			if (!filter_text(val, TXN_ORDER_REF_MAX + 1))
-				return "order_ref";
-			filter_like(val, j->like, sizeof(j->like));
-			j->q.order_ref_like = j->like;
-		} else if (strcmp(key, "type") == 0) {
-			if ((v = txn_type_parse(val)) < 0)
-				return "type";
-			j->q.type = v;
-		} else if (strcmp(key, "rang") == 0 && j->batches) {
-			if (strlen(val) != 3 || strspn(val, "0123456789") != 3)
-				return "rang";
-			memcpy(j->rang, val, 4);
-		} else if (strcmp(key, "number") == 0 && j->batches) {
-			if (query_id(val, &j->batch_number) != 0)
-				return "number";
-		} else if (strcmp(key, "status") == 0 && j->batches) {
-			if (strcmp(val, "sent") != 0) /* the only status a batch has today */
-				return "status";
-		} else if (strcmp(key, "status") == 0) {
-			if ((v = txn_status_parse(val)) < 0)
-				return "status";
-			j->q.status = v;
-		} else if (strcmp(key, "acquirer_status") == 0) {
-			if ((v = txn_acq_parse(val)) < 0)
-				return "acquirer_status";
-			j->q.acq = v;
-		} else if (strcmp(key, "contract") == 0) {
-			if (!filter_text(val, sizeof(j->contract)))
-				return "contract";
-			memcpy(j->contract, val, strlen(val) + 1);
-			j->q.contract_number = j->contract;
-		} else if (strcmp(key, "email") == 0) {
-			if (!filter_text(val, sizeof(j->email)))
-				return "email";
-			memcpy(j->email, val, strlen(val) + 1);
-			j->q.email = j->email;
-		} else if (strcmp(key, "currency") == 0) {
-			if (money_currency_find(val) == NULL)
-				return "currency";
-			memcpy(j->currency, val, 4);
-			j->q.currency = j->currency;
-		} else if (strcmp(key, "wallet") == 0) {
-			if (!filter_text(val, sizeof(j->wallet)))
-				return "wallet";
-			memcpy(j->wallet, val, strlen(val) + 1);
-			j->q.wallet = j->wallet;
-		} else if (strcmp(key, "manual") == 0 && !j->batches) {
-			/* The virtual terminal's entries (SPEC §10), or all but them. */
-			if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
-				return "manual";
-			j->q.manual = strcmp(val, "yes") == 0 ? MANUAL_ONLY : MANUAL_NONE;
-		} else if (strcmp(key, "format") == 0 && j->export) {
-			if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
-				return "format";
-			j->txt = strcmp(val, "txt") == 0;
-		} else if (strcmp(key, "limit") == 0) {
-			int64_t n;
-
-			if (query_id(val, &n) != 0 || n > TXN_PAGE_MAX)
-				return "limit";
-			j->q.limit = (int)n;
-		} else if (strcmp(key, "cursor") == 0) {
-			if (filter_cursor(val, &j->q.after_created_at, &j->q.after_id) != 0)
-				return "cursor";
-		} else {
-			return "query";
-		}
-	}
-	if (!have_from)
+	if ((bad = query_each_once(r, parse_one, j)) != NULL)
+		return bad;
+	if (!j->have_from)
 		return "from";
-	if (!have_to || j->q.to <= j->q.from)
+	if (!j->have_to || j->q.to <= j->q.from)
 		return "to";
 	return NULL;
 }
