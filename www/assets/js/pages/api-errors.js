@@ -15,6 +15,7 @@ import { h, replace } from '../dom.js';
 import { errorBox, say } from '../form-fields.js';
 import { formatCount, formatDateTime, timeZone, today } from '../format.js';
 import { has, t } from '../i18n.js';
+import { shiftDay } from '../journal.js';
 import { getScope, onScopeChange, scopeParam } from '../scope.js';
 
 // The codes the merchant API answers (src/http/reply.c, src/domain/txn.c), in the order of a
@@ -50,11 +51,6 @@ const STATUSES = [400, 401, 404, 409, 413, 422, 500, 503];
 
 let last = null; // the last search of this tab: coming back shows it again
 
-function addDays(day, n) {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
 /** The help of a code: what to fix, or null for a code the page does not know. */
 export function helpOf(code) {
   return has(`apierr.help.${code}`) ? t(`apierr.help.${code}`) : null;
@@ -86,7 +82,7 @@ function codeReference() {
 
 export async function render() {
   const now = today();
-  const first = addDays(now, -3);
+  const first = shiftDay(now, { days: -3 });
   const search = { from: '', to: '', code: '', path: '', status: '', ...(last || {}) };
 
   const from = h('input', { type: 'date', id: 'apierr-from', name: 'from', min: first, max: now, value: search.from, 'aria-describedby': 'apierr-days-hint' });
