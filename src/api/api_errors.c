@@ -32,7 +32,6 @@
 #include "common/clock.h"
 #include "domain/api_error.h"
 #include "domain/calendar.h"
-#include "domain/txn.h"
 
 #define AE_PAGE_DEFAULT 50
 #define AE_PAGE_MAX     500
@@ -102,16 +101,6 @@ repoint(struct ae_job *j, const struct ae_job *from)
 {
 	j->q.code = from->q.code != NULL ? j->code : NULL;
 	j->q.path_like = from->q.path_like != NULL ? j->like : NULL;
-}
-
-/* The message a row shows: what the API answers with its code. */
-static const char *
-message_of(const struct api_error_row *e)
-{
-	for (int d = DENY_NONE + 1; d < DENY__COUNT; d++)
-		if (strcmp(op_denial_code(d), e->code) == 0)
-			return op_denial_message(d);
-	return http_message_of(e->code, e->http_status);
 }
 
 /* --- query string ------------------------------------------------------------------------- */
@@ -302,7 +291,8 @@ item_push(void *arg, const struct api_error_row *e)
 	              (json_int_t)e->shop_id, "shop_name", text_json(e->shop_name), "site", e->site,
 	              "rang", e->rang, "method", text_json(e->method), "path", text_json(e->path),
 	              "http_status", e->http_status, "code", text_json(e->code), "field",
-	              text_json(e->field), "message", message_of(e), "count", (json_int_t)e->count);
+	              text_json(e->field), "message", http_message_of(e->code, e->http_status),
+	              "count", (json_int_t)e->count);
 
 	if (v == NULL)
 		return ST_INTERNAL;
@@ -366,8 +356,10 @@ export_row(void *arg, const struct api_error_row *e)
 {
 	struct export_ctx *x = arg;
 	char at[26], status[12], count[24];
-	const char *values[] = {at,     e->shop_name, e->site,  e->rang,       e->method, e->path,
-	                        status, e->code,      e->field, message_of(e), count};
+	const char *values[] = {
+	        at,      e->shop_name, e->site, e->rang,  e->method,
+	        e->path, status,       e->code, e->field, http_message_of(e->code, e->http_status),
+	        count};
 
 	tz_format_iso(x->j->zone, e->at, at);
 	snprintf(status, sizeof(status), "%d", e->http_status);

@@ -71,24 +71,14 @@ tx_free(struct http_job *hj)
 	free(j);
 }
 
-/* The domain's sentence for a refusal code of SPEC §6, NULL for another code (the status
- * table's message then). */
-static const char *
-denial_message(const char *code)
-{
-	for (int d = DENY_NONE + 1; code != NULL && d < DENY__COUNT; d++)
-		if (strcmp(op_denial_code((enum op_denial)d), code) == 0)
-			return op_denial_message((enum op_denial)d);
-	return NULL;
-}
-
 static void
 tx_respond(struct http_job *hj, struct req *r)
 {
 	struct tx_job *j = (struct tx_job *)hj;
 
 	if (j->base.work.rc != ST_OK) {
-		http_reply_error(r, j->base.work.rc, j->why, denial_message(j->why));
+		/* A refusal of SPEC §6 says the domain's sentence (reply.c). */
+		http_reply_error(r, j->base.work.rc, j->why, NULL);
 		return;
 	}
 	http_reply_json(r, j->status, j->result);

@@ -139,7 +139,8 @@ int http_status_of(int rc);
 const char *http_code_of(int rc);
 
 /* The message an error answer with code and HTTP status carries when its handler gave none:
- * the finer code's, else its row's (by code, else by HTTP status). Static. */
+ * the finer code's (an operation SPEC §6 refuses: the domain's sentence), else its row's (by
+ * code, else by HTTP status). Static. */
 const char *http_message_of(const char *code, int http_status);
 
 /* A job handed off the loop. Embed it first in the handler's own job struct. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "domain/txn.h"
 #include "http/http.h"
 
 struct status_row {
@@ -198,13 +199,17 @@ http_reply_json(struct req *r, int status, json_t *v)
 	free(s);
 }
 
-/* The message of a finer code, else the default message of its row. */
+/* The message of a finer code (the table above, or the domain's sentence for an operation
+ * SPEC §6 refuses), else the default message of its row. */
 static const char *
 message_of(const struct status_row *row, const char *code)
 {
 	for (size_t i = 0; i < sizeof(code_messages) / sizeof(code_messages[0]); i++)
 		if (strcmp(code_messages[i].code, code) == 0)
 			return code_messages[i].message;
+	for (int d = DENY_NONE + 1; d < DENY__COUNT; d++)
+		if (strcmp(op_denial_code((enum op_denial)d), code) == 0)
+			return op_denial_message((enum op_denial)d);
 	return row->message;
 }
 

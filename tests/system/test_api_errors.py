@@ -403,3 +403,23 @@ def test_a_refusal_body_of_json_is_never_logged(ae):
     assert cols == ['id', 'brand_id', 'shop_id', 'at', 'method', 'path', 'http_status', 'code',
                     'count', 'field']
     assert json.loads(ae.answers['invalid_field'].text)['field'] == 'amount'
+
+
+def test_an_operation_refused_says_the_same_sentence_in_the_answer_and_the_log(ae):
+    """A cancel of a cancelled payment: the answer's message is the rule's own sentence
+    (domain/txn.c), and the log's row says the same."""
+    p = ae.pay().json()
+    path = f"/api/v1/payments/{p['id']}/cancel"
+    assert ae.api('POST', path, {}).status_code == 200
+    again = ae.api('POST', path, {})
+    assert again.status_code in (409, 422), again.text
+    code, message = again.json()['error'], again.json()['message']
+    # The rule's sentence, not the status's general one.
+    assert message not in ('The operation is not allowed.',
+                           'The object changed; reload it and try again.'), again.text
+
+    def row():
+        return [i for i in logged(ae, query=f'&path={path}') if i['code'] == code]
+
+    assert wait_for(row)
+    assert row()[0]['message'] == message and row()[0]['http_status'] == again.status_code
