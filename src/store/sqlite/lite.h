@@ -18,6 +18,13 @@
 	"accepted_at, "                                                                            \
 	"updated_at, bank_day, manual, archive_ref"
 
+/* The nodes of a brand (?1) from one (?2) down, as sub(id) (a shop is a node): what a search
+ * of a node's scope starts its statement with. */
+#define LITE_SUBTREE                                                                               \
+	"WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "          \
+	"UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "                \
+	"n.brand_id = ?1) "
+
 /* The connection of a SQLite store. */
 sqlite3 *lite_db(struct store *st);
 

@@ -23,12 +23,6 @@
 	"m.attempts, coalesce(m.retried_at, 0), m.next_attempt_at, coalesce(m.failed_at, 0), "     \
 	"coalesce(m.sent_at, 0), m.body_sealed IS NOT NULL, coalesce(m.last_error, '')"
 
-/* The nodes of a brand (?1) from one (?2) down, as sub(id). */
-#define SUBTREE                                                                                    \
-	"WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "          \
-	"UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "                \
-	"n.brand_id = ?1) "
-
 /* What makes a mail one to look at; the partial index mail_outbox_trouble has the same. */
 #define TROUBLE "(m.failed_at IS NOT NULL OR m.last_error IS NOT NULL)"
 
@@ -223,10 +217,11 @@ lite_mails_each(struct store *st, const struct mail_query *q, store_mail_cb cb, 
 	sqlite3_stmt *s;
 	int rc = lite_prepare(
 	        st,
-	        SUBTREE "SELECT " MAIL_COLS " FROM mail_outbox m WHERE m.brand_id = ?1 AND " TROUBLE
-	                " AND m.node_id IN (SELECT id FROM sub) AND (?3 = 0 OR m.id < ?3) AND "
-	                "(?4 = 0 OR (?4 = 1 AND m.failed_at IS NOT NULL) OR (?4 = 2 AND "
-	                "m.failed_at IS NULL AND m.sent_at IS NULL)) ORDER BY m.id DESC LIMIT ?5",
+	        LITE_SUBTREE
+	        "SELECT " MAIL_COLS " FROM mail_outbox m WHERE m.brand_id = ?1 AND " TROUBLE
+	        " AND m.node_id IN (SELECT id FROM sub) AND (?3 = 0 OR m.id < ?3) AND "
+	        "(?4 = 0 OR (?4 = 1 AND m.failed_at IS NOT NULL) OR (?4 = 2 AND "
+	        "m.failed_at IS NULL AND m.sent_at IS NULL)) ORDER BY m.id DESC LIMIT ?5",
 	        &s, "mails_each");
 
 	if (rc != ST_OK)
@@ -244,9 +239,10 @@ lite_mails_failed_count(struct store *st, int64_t brand_id, int64_t node_id, int
 {
 	sqlite3_stmt *s;
 	int src, rc = lite_prepare(st,
-	                           SUBTREE "SELECT count(*) FROM mail_outbox m WHERE m.brand_id = "
-	                                   "?1 AND " TROUBLE " AND m.failed_at >= ?3 AND "
-	                                   "m.node_id IN (SELECT id FROM sub)",
+	                           LITE_SUBTREE
+	                           "SELECT count(*) FROM mail_outbox m WHERE m.brand_id = "
+	                           "?1 AND " TROUBLE " AND m.failed_at >= ?3 AND "
+	                           "m.node_id IN (SELECT id FROM sub)",
 	                           &s, "mails_failed_count");
 
 	*n = 0;
