@@ -12,6 +12,10 @@ BUILD_FUZZ = build-fuzz
 DEMO_DB    = demo/guichet.db
 LISTEN     = 127.0.0.1:13020
 PYTEST     = /usr/bin/python3 -m pytest
+# The system tests run in SYSTEM_JOBS processes (pytest-xdist), a test module each at a time:
+# each module has its own guichetd, database and port, and mostly waits (on fsync, on the
+# hashers, on its clock), so more processes than cores make the suite shorter.
+SYSTEM_JOBS = 4
 VENDOR     = www/assets/vendor
 # The pinned clocks the suites run on (tests/system/conftest.py, tests/e2e/harness.mjs): no
 # test depends on the day it runs, and each run lives through other days than today's. A
@@ -84,7 +88,8 @@ fuzz-merge: fuzz-build
 # The system tests serve www/ too, its vendored files included.
 system: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
-	GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd $(PYTEST) -q tests/system
+	GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
+		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
 
 # The same system tests against the sanitized server: memory errors fail the run. It is also
 # the fault-injection build (meson_options.txt): tests/system/test_faults.py runs there, and
@@ -94,7 +99,8 @@ system-asan: vendor $(BUILD_ASAN)/build.ninja
 		meson configure $(BUILD_ASAN) -Dfault_injection=true
 	ninja -C $(BUILD_ASAN)
 	GUICHET_FAULTS_REQUIRED=1 GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) \
-		GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q tests/system
+		GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile \
+		tests/system
 
 # The web back office in headless Chromium (Debian's /usr/bin/chromium, never a download):
 # a demo database, a server, the sign-in steps; screenshots in test-results/e2e/.
