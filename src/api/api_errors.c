@@ -366,11 +366,7 @@ export_row(void *arg, const struct api_error_row *e)
 	snprintf(count, sizeof(count), "%lld", (long long)e->count);
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
 		x->field(x->b, values[i], i == 0);
-	csv_end(x->b);
-	x->j->page.last_at = e->at;
-	x->j->page.last_id = e->id;
-	x->j->page.n++;
-	return x->b->failed ? ST_TOOBIG : ST_OK;
+	return export_row_end(&x->j->page, x->b, e->at, e->id);
 }
 
 /* Reader: one page of the export; the first starts with the header line. */
@@ -385,11 +381,8 @@ export_page_run(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, AE_EXPORT_CHUNK);
-	if (j->q.after_at == 0) {
-		for (int i = 0; export_columns[i] != NULL; i++)
-			x.field(&b, export_columns[i], i == 0);
-		csv_end(&b);
-	}
+	if (j->q.after_at == 0)
+		export_columns_line(&b, export_columns, x.field);
 	rc = st->ops->api_errors_each(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;

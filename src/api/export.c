@@ -184,3 +184,22 @@ export_header(struct buf *b, enum journal j, const struct columns *c,
 		field(b, column_key(j, c->v[i]), i == 0);
 	csv_end(b);
 }
+
+void
+export_columns_line(struct buf *b, const char *const *columns,
+                    void (*field)(struct buf *b, const char *value, bool first))
+{
+	for (int i = 0; columns[i] != NULL; i++)
+		field(b, columns[i], i == 0);
+	csv_end(b);
+}
+
+int
+export_row_end(struct export_page *p, struct buf *b, int64_t at, int64_t id)
+{
+	csv_end(b);
+	p->last_at = at;
+	p->last_id = id;
+	p->n++;
+	return b->failed ? ST_TOOBIG : ST_OK;
+}

@@ -40,6 +40,14 @@ struct export_source {
 void export_header(struct buf *b, enum journal j, const struct columns *c,
                    void (*field)(struct buf *b, const char *value, bool first));
 
+/* Writes a fixed header line (columns, NULL-terminated) into b with field. */
+void export_columns_line(struct buf *b, const char *const *columns,
+                         void (*field)(struct buf *b, const char *value, bool first));
+
+/* Ends the line of a row written into b, and notes it in p as the page's last (its key at,
+ * id); ST_OK, or ST_TOOBIG when b is full. */
+int export_row_end(struct export_page *p, struct buf *b, int64_t at, int64_t id);
+
 /* Answers r with the export (or, when the first page fails, with its error). Returns 0, the
  * handler's return. */
 int export_stream(struct req *r, const struct export_source *src);

@@ -483,11 +483,7 @@ export_row(void *arg, const struct recurring *rc)
 
 	for (int i = 0; i < x->j->cols.n; i++)
 		x->field(x->b, column_recurring(x->j->cols.v[i], rc, x->j->zone, scratch), i == 0);
-	csv_end(x->b);
-	x->j->page.last_at = rc->created_at;
-	x->j->page.last_id = rc->id;
-	x->j->page.n++;
-	return x->b->failed ? ST_TOOBIG : ST_OK;
+	return export_row_end(&x->j->page, x->b, rc->created_at, rc->id);
 }
 
 static enum journal

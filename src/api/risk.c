@@ -265,11 +265,7 @@ export_row(void *arg, const struct block_entry *e)
 	x->field(x->b, at, false);
 	x->field(x->b, e->user_login, false);
 	x->field(x->b, txn, false);
-	csv_end(x->b);
-	x->j->page.last_at = e->created_at;
-	x->j->page.last_id = e->id;
-	x->j->page.n++;
-	return x->b->failed ? ST_TOOBIG : ST_OK;
+	return export_row_end(&x->j->page, x->b, e->created_at, e->id);
 }
 
 static int
@@ -286,11 +282,8 @@ export_page_run(struct work_job *w, struct store *st)
 	j->q.now = clock_now_us();
 	j->q.limit = RK_EXPORT_ROWS;
 	buf_init(&b, RK_EXPORT_CHUNK);
-	if (j->q.before_id == 0) {
-		for (int i = 0; export_columns[i] != NULL; i++)
-			x.field(&b, export_columns[i], i == 0);
-		csv_end(&b);
-	}
+	if (j->q.before_id == 0)
+		export_columns_line(&b, export_columns, x.field);
 	rc = st->ops->block_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;
