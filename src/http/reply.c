@@ -140,8 +140,10 @@ http_reply_raw(struct req *r, int status, const char *body, size_t len)
 
 	req->res.status = status;
 	req->res.reason = reason_of(status);
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-	               H2O_STRLIT("application/json; charset=utf-8"));
+	/* 204 No Content says there is no body: no type either (RFC 9110 §15.3.5). */
+	if (status != 204)
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+		               H2O_STRLIT("application/json; charset=utf-8"));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 	               H2O_STRLIT("no-store"));
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
