@@ -201,15 +201,12 @@ int
 lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const struct block_key *keys,
                  int n, int64_t now, bool *blocked)
 {
-	/* The shop's node and those above it, then the entries of the keys (block_entry_key):
-	 * a few index look-ups, whatever the size of the list. */
+	/* The entries of the keys (block_entry_key: a few index look-ups, whatever the size of
+	 * the list), usually none; only an entry found has its node compared with the shop's
+	 * (at it or above it), so that a payment walks no tree. */
 	static const char sql[] =
-	        "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node WHERE brand_id = "
-	        "?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id FROM node n JOIN up ON n.id = "
-	        "up.parent WHERE n.brand_id = ?1) SELECT 1 FROM block_entry WHERE brand_id = ?1 "
-	        "AND "
-	        "key IN (?3, ?4, ?5, ?6, ?7) AND node_id IN (SELECT id FROM up) AND (expires_at IS "
-	        "NULL OR expires_at > ?8) LIMIT 1";
+	        "SELECT node_id FROM block_entry WHERE brand_id = ?1 AND key IN (?2, ?3, ?4, ?5, "
+	        "?6) AND (expires_at IS NULL OR expires_at > ?7)";
 	sqlite3_stmt *s;
 	int rc = lite_cached(st, sql, &s, "block_match"), src;
 
@@ -217,14 +214,20 @@ lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const stru
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
 	for (int i = 0; i < MATCH_KEYS && i < n; i++)
 		if (keys[i].len > 0)
-			sqlite3_bind_blob(s, 3 + i, keys[i].key, (int)keys[i].len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, now);
-	src = lite_step_logged(s);
-	*blocked = src == SQLITE_ROW;
-	rc = src == SQLITE_ROW || src == SQLITE_DONE ? ST_OK : lite_status(st, src, "block_match");
+			sqlite3_bind_blob(s, 2 + i, keys[i].key, (int)keys[i].len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, now);
+	while (rc == ST_OK && !*blocked && (src = lite_step_logged(s)) == SQLITE_ROW) {
+		int64_t node = sqlite3_column_int64(s, 0);
+
+		if (node == shop_id)
+			*blocked = true;
+		else
+			rc = st->ops->node_within(st, brand_id, node, shop_id, blocked);
+	}
+	if (rc == ST_OK && !*blocked && src != SQLITE_DONE)
+		rc = lite_status(st, src, "block_match");
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc;
