@@ -548,6 +548,18 @@ limit_words(int64_t amount, const char *code, char *out, size_t cap)
 		snprintf(out, cap, "%s %s", text, code);
 }
 
+/* "; name: before → after" into out. */
+static void
+change_words(struct buf *out, const char *name, const char *before, const char *after)
+{
+	buf_adds(out, "; ");
+	buf_adds(out, name);
+	buf_adds(out, ": ");
+	buf_adds(out, before);
+	buf_adds(out, " \xe2\x86\x92 ");
+	buf_adds(out, after);
+}
+
 /* The changes from a to b as the action log says them: "max_amount: none → 100.00 EUR; …". */
 static void
 filters_diff(const struct fraud_filters *a, const struct fraud_filters *b, const char *currency,
@@ -558,35 +570,25 @@ filters_diff(const struct fraud_filters *a, const struct fraud_filters *b, const
 	if (a->max_amount != b->max_amount) {
 		limit_words(a->max_amount, currency, x, sizeof(x));
 		limit_words(b->max_amount, currency, y, sizeof(y));
-		buf_adds(out, "; max_amount: ");
-		buf_adds(out, x);
-		buf_adds(out, " \xe2\x86\x92 ");
-		buf_adds(out, y);
+		change_words(out, "max_amount", x, y);
 	}
 	if (a->max_per_card_day != b->max_per_card_day) {
 		snprintf(x, sizeof(x), "%d", a->max_per_card_day);
 		snprintf(y, sizeof(y), "%d", b->max_per_card_day);
-		buf_adds(out, "; max_per_card_day: ");
-		buf_adds(out, a->max_per_card_day ? x : "none");
-		buf_adds(out, " \xe2\x86\x92 ");
-		buf_adds(out, b->max_per_card_day ? y : "none");
+		change_words(out, "max_per_card_day", a->max_per_card_day ? x : "none",
+		             b->max_per_card_day ? y : "none");
 	}
-	if (strcmp(a->card_countries, b->card_countries) != 0) {
-		buf_adds(out, "; blocked_card_countries: ");
-		buf_adds(out, a->card_countries[0] ? a->card_countries : "none");
-		buf_adds(out, " \xe2\x86\x92 ");
-		buf_adds(out, b->card_countries[0] ? b->card_countries : "none");
-	}
-	if (strcmp(a->customer_countries, b->customer_countries) != 0) {
-		buf_adds(out, "; blocked_customer_countries: ");
-		buf_adds(out, a->customer_countries[0] ? a->customer_countries : "none");
-		buf_adds(out, " \xe2\x86\x92 ");
-		buf_adds(out, b->customer_countries[0] ? b->customer_countries : "none");
-	}
-	if (a->country_mismatch != b->country_mismatch) {
-		buf_adds(out, "; country_mismatch: ");
-		buf_adds(out, a->country_mismatch ? "on \xe2\x86\x92 off" : "off \xe2\x86\x92 on");
-	}
+	if (strcmp(a->card_countries, b->card_countries) != 0)
+		change_words(out, "blocked_card_countries",
+		             a->card_countries[0] ? a->card_countries : "none",
+		             b->card_countries[0] ? b->card_countries : "none");
+	if (strcmp(a->customer_countries, b->customer_countries) != 0)
+		change_words(out, "blocked_customer_countries",
+		             a->customer_countries[0] ? a->customer_countries : "none",
+		             b->customer_countries[0] ? b->customer_countries : "none");
+	if (a->country_mismatch != b->country_mismatch)
+		change_words(out, "country_mismatch", a->country_mismatch ? "on" : "off",
+		             b->country_mismatch ? "on" : "off");
 }
 
 static int

@@ -36,6 +36,12 @@ int lite_status(struct store *st, int src, const char *what);
  * failure (logged, what: the operation's name) with *s NULL. */
 int lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
 
+/* Runs s, prepared by lite_prepare and returning no row, and finalizes it. */
+int lite_run_once(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* Binds v as parameter i of s, NULL when it is 0 (an id or instant left unset). */
+void lite_bind_id(sqlite3_stmt *s, int i, int64_t v);
+
 /* The statement of sql (a string constant: known by its address) for a statement run often,
  * prepared at its first use and kept for the connection's life, reset and its bindings
  * cleared; not finalized by the caller. ST_OK, or a failure (logged) with *s NULL. */

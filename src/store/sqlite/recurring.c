@@ -18,16 +18,6 @@ run(struct store *st, sqlite3_stmt *s, const char *what)
 	return rc;
 }
 
-/* Runs s, which returns no row, and finalizes it. */
-static int
-run_once(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = run(st, s, what);
-
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* --- aliases ------------------------------------------------------------------------------- */
 
 #define ALIAS_COLS                                                                                 \
@@ -177,7 +167,7 @@ lite_alias_delete(struct store *st, int64_t brand_id, const char *alias, int64_t
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, a.id);
 	sqlite3_bind_int64(s, 3, now);
-	return run_once(st, s, "alias_delete");
+	return lite_run_once(st, s, "alias_delete");
 }
 
 /* --- plans and subscriptions --------------------------------------------------------------- */
@@ -374,7 +364,7 @@ lite_recurring_debits_cancel(struct store *st, int64_t brand_id, int64_t recurri
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, recurring_id);
 	sqlite3_bind_int64(s, 3, from_number);
-	return run_once(st, s, "recurring_debits_cancel");
+	return lite_run_once(st, s, "recurring_debits_cancel");
 }
 
 static void

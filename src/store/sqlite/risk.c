@@ -18,25 +18,6 @@ lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f)
 	f->version = sqlite3_column_int64(s, col + 5);
 }
 
-/* Runs s, which returns no row, and finalizes it. */
-static int
-run_once(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = lite_status(st, lite_step_logged(s), what);
-
-	sqlite3_finalize(s);
-	return rc;
-}
-
-static void
-bind_id(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v != 0)
-		sqlite3_bind_int64(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 int
 lite_block_put(struct store *st, struct block_entry *e)
 {
@@ -62,10 +43,10 @@ lite_block_put(struct store *st, struct block_entry *e)
 	sqlite3_bind_blob(s, 4, e->key, (int)e->key_len, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, e->value, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, e->reason, -1, SQLITE_STATIC);
-	bind_id(s, 7, e->expires_at);
+	lite_bind_id(s, 7, e->expires_at);
 	sqlite3_bind_int64(s, 8, e->created_at);
-	bind_id(s, 9, e->user_id);
-	bind_id(s, 10, e->txn_id);
+	lite_bind_id(s, 9, e->user_id);
+	lite_bind_id(s, 10, e->txn_id);
 	src = lite_step_logged(s);
 	if (src == SQLITE_ROW) {
 		e->id = sqlite3_column_int64(s, 0);
@@ -145,7 +126,7 @@ lite_block_delete(struct store *st, int64_t brand_id, int64_t id)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
-	rc = run_once(st, s, "block_delete");
+	rc = lite_run_once(st, s, "block_delete");
 	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
 		rc = ST_NOTFOUND;
 	return rc;
@@ -229,7 +210,6 @@ lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const stru
 	if (rc == ST_OK && !*blocked && src != SQLITE_DONE)
 		rc = lite_status(st, src, "block_match");
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return rc;
 }
 

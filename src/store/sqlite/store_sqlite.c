@@ -419,6 +419,15 @@ lite_status(struct store *st, int src, const char *what)
 }
 
 int
+lite_run_once(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = lite_status(st, lite_step_logged(s), what);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
 lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
 {
 	int src = sqlite3_prepare_v2(lite_db(st), sql, -1, s, NULL);
@@ -569,8 +578,8 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 	sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
-static void
-bind_id(sqlite3_stmt *s, int i, int64_t v)
+void
+lite_bind_id(sqlite3_stmt *s, int i, int64_t v)
 {
 	if (v == 0)
 		sqlite3_bind_null(s, i);
@@ -752,7 +761,7 @@ lite_brand_insert(struct store *st, int64_t *id, const char *name, const char *p
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_id(s, 1, *id);
+	lite_bind_id(s, 1, *id);
 	bind_text(s, 2, name);
 	bind_text(s, 3, pspid);
 	sqlite3_bind_int64(s, 4, now);
@@ -767,9 +776,9 @@ lite_node_insert(struct store *st, struct node *n, int64_t now)
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_id(s, 1, n->id);
+	lite_bind_id(s, 1, n->id);
 	sqlite3_bind_int64(s, 2, n->brand_id);
-	bind_id(s, 3, n->parent_id);
+	lite_bind_id(s, 3, n->parent_id);
 	bind_text(s, 4, node_level_name(n->level));
 	bind_text(s, 5, n->name);
 	sqlite3_bind_int64(s, 6, now);
@@ -801,7 +810,7 @@ lite_contract_insert(struct store *st, struct contract *c, int64_t now)
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_id(s, 1, c->id);
+	lite_bind_id(s, 1, c->id);
 	sqlite3_bind_int64(s, 2, c->brand_id);
 	sqlite3_bind_int64(s, 3, c->shop_id);
 	bind_text(s, 4, card_method_name(c->method));
@@ -845,7 +854,7 @@ lite_user_insert(struct store *st, struct user *u, int64_t now)
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_id(s, 1, u->id);
+	lite_bind_id(s, 1, u->id);
 	sqlite3_bind_int64(s, 2, u->brand_id);
 	sqlite3_bind_int64(s, 3, u->node_id);
 	bind_text(s, 4, u->login);
@@ -961,12 +970,12 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_id(s, i++, t->id);
+	lite_bind_id(s, i++, t->id);
 	sqlite3_bind_int64(s, i++, t->brand_id);
 	sqlite3_bind_int64(s, i++, t->shop_id);
-	bind_id(s, i++, t->contract_id);
-	bind_id(s, i++, t->parent_id);
-	bind_id(s, i++, t->batch_id);
+	lite_bind_id(s, i++, t->contract_id);
+	lite_bind_id(s, i++, t->parent_id);
+	lite_bind_id(s, i++, t->batch_id);
 	sqlite3_bind_int(s, i++, t->type);
 	sqlite3_bind_int(s, i++, t->status);
 	sqlite3_bind_int(s, i++, t->acq);
@@ -1173,7 +1182,7 @@ lite_txn_update(struct store *st, const struct txn *t)
 	sqlite3_bind_int(s, 5, t->acq);
 	sqlite3_bind_int64(s, 6, t->amount_current);
 	sqlite3_bind_int64(s, 7, t->amount_refunded);
-	bind_id(s, 8, t->batch_id);
+	lite_bind_id(s, 8, t->batch_id);
 	sqlite3_bind_int64(s, 9, t->bank_day);
 	sqlite3_bind_int64(s, 10, t->updated_at);
 	rc = exec_done(ls, s, "txn_update");
@@ -1224,7 +1233,7 @@ lite_history_add(struct store *st, const struct history *h)
 	bind_text(s, 4, h->action);
 	sqlite3_bind_int64(s, 5, h->amount);
 	bind_text(s, 6, h->currency);
-	bind_id(s, 7, h->user_id);
+	lite_bind_id(s, 7, h->user_id);
 	bind_text(s, 8, h->user_name);
 	bind_text(s, 9, h->user_login);
 	return exec_done(ls, s, "history_add");
