@@ -36,6 +36,8 @@ test('an administrator changes a shop\'s general configuration', async () => {
   assert.equal(await heading(page), 'Paramètres › Configuration générale');
   await page.locator('#settings-shop').selectOption(String(shop));
   await page.waitForFunction((id) => location.hash === `#/settings/${id}`, shop);
+  // Shops 0 and 1 share their SITE: wait for the chosen shop's RANG, not the SITE still shown.
+  await page.locator(`#settings-rang:text("${demo.shops[1].rang}")`).waitFor();
   await page.locator(`#settings-site:text("${demo.shops[1].site}")`).waitFor();
   assert.equal(await page.locator('#settings-rang').textContent(), demo.shops[1].rang);
   assert.equal(await page.locator('#settings-pspid').textContent(), demo.pspid);
