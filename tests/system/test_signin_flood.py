@@ -224,12 +224,15 @@ def test_reads_keep_answering_through_a_sign_in_flood(tmp_path):
         search = f'{srv.base}/bo/api/transactions?from={srv.paris_day(-400)}&to={day}&limit=50'
         stop = threading.Event()
         statuses = {}
+        closed = [0]
         lock = threading.Lock()
 
         def flood_closing(k):
             sources = [f'127.{10 + k}.{i // 250}.{1 + i % 250}' for i in range(500)]
             while not stop.is_set():
-                fire_and_close(srv.port, sources, 50)
+                sent = fire_and_close(srv.port, sources, 50)
+                with lock:
+                    closed[0] += sent
 
         def flood_waiting(k):
             n = 0
@@ -269,9 +272,11 @@ def test_reads_keep_answering_through_a_sign_in_flood(tmp_path):
         # A generous bound: without the hashers of their own, reads waited for minutes.
         assert slowest < 10, slowest
         assert answered >= 10
-        # The flood was one: sign-ins were hashed, refused (429) or turned away (503).
-        assert statuses.get(401, 0) > 0 and (statuses.get(429, 0) + statuses.get(503, 0)) > 0, \
-            statuses
+        # The flood was one: hundreds of sign-ins sent and closed, and the waiting ones hashed
+        # (401) — or refused (429) or turned away (503) as the hashers' queue filled, which a
+        # slow machine may not reach in these seconds, so it is not required.
+        assert closed[0] >= 150, closed
+        assert statuses.get(401, 0) > 0, statuses
     finally:
         assert srv.stop() == 0
 
