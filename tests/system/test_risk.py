@@ -155,6 +155,29 @@ def test_an_entry_acts_on_its_node_and_below_only(rk):
     unblock(rk, at_other['id'])
 
 
+def test_an_entry_written_beside_the_server_acts_at_the_next_payment(rk):
+    """The server keeps the list's keys in memory to spare the look-up on a miss (README
+    "Risk"); an entry another process writes into the database must still act at once."""
+    mail = 'beside@example.com'
+    assert rk.pay(email=mail).json()['status'] == 'accepted'
+    brand, node = q(rk, 'SELECT brand_id, id FROM node WHERE parent_id IS NULL ORDER BY id '
+                        'LIMIT 1')[0]
+    q(rk, "INSERT INTO block_entry(brand_id, node_id, kind, key, value, created_at) "
+          "VALUES (?, ?, 3, CAST(X'03' || ? AS BLOB), ?, 0)", (brand, node, mail, mail))
+    assert refusal(rk.pay(email=mail).json()) == ('refused', 'card_not_allowed')
+    assert rk.pay(email='someone.else@example.com').json()['status'] == 'accepted'
+    # Removed beside the server: accepted at once too.
+    q(rk, "DELETE FROM block_entry WHERE value = ?", (mail,))
+    assert rk.pay(email=mail).json()['status'] == 'accepted'
+    # Blocked again through the API after that: the server's own addition acts at once.
+    r = block(rk, 'email', mail)
+    assert r.status_code == 201, r.text
+    assert refusal(rk.pay(email=mail).json()) == ('refused', 'card_not_allowed')
+    assert unblock(rk, r.json()['id']).status_code == 204
+    assert rk.pay(email=mail).json()['status'] == 'accepted'
+    assert 'event=blocklist_filter entries=' in rk.read_log()
+
+
 def test_an_entry_acts_until_its_last_day(rk):
     r = block(rk, 'card', VISA, expires_at=rk.paris_day())
     assert r.status_code == 201, r.text

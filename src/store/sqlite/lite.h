@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include "common/bloom.h"
 #include "store/store.h"
 
 /* The columns lite_txn_read reads, in enum txn_field's order. */
@@ -27,6 +28,22 @@
 
 /* The connection of a SQLite store. */
 sqlite3 *lite_db(struct store *st);
+
+/* The blocklist's keys in memory (risk.c), on the payments' connection only (on false
+ * elsewhere: every match looks up the table). data_version and gen are what the filter was
+ * last checked against: SQLite's count of other connections' commits and block_gen's mark
+ * (migration 032). */
+struct lite_blocks {
+	struct bloom bloom;
+	bool on;
+	bool stale;
+	int64_t data_version;
+	int64_t gen;
+};
+struct lite_blocks *lite_blocks(struct store *st);
+
+/* Reads the blocklist's keys into the connection's filter and keeps it from then on. */
+int lite_blocks_start(struct store *st);
 
 /* Maps a SQLite result code to a status, logging an error (what: the operation's name). */
 int lite_status(struct store *st, int src, const char *what);

@@ -3,8 +3,10 @@
  * fraud filters (store.h; migration 029). The payments' look-ups (block_match,
  * card_day_count) run on every payment and are kept prepared (lite_cached).
  */
+#include <inttypes.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "store/sqlite/lite.h"
 
 void
@@ -16,6 +18,133 @@ lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f)
 	lite_text_copy(f->customer_countries, sizeof(f->customer_countries), s, col + 3);
 	f->country_mismatch = sqlite3_column_int(s, col + 4) != 0;
 	f->version = sqlite3_column_int64(s, col + 5);
+}
+
+/* --- the list's keys in memory --------------------------------------------------------------
+ *
+ * Nearly every payment's keys are in no list, and a look-up of five keys in an index of a
+ * million costs the writer, which every payment waits for, random pages. The payments'
+ * connection keeps a Bloom filter of every (brand, key) of block_entry: a payment whose keys
+ * it has surely never seen skips the look-up; any other is looked up as before, so an
+ * answer never depends on the filter. It is built at start and kept by the connection's own
+ * additions; another process's (a command beside the server) shows as a commit of another
+ * connection (PRAGMA data_version) with a new block_gen mark (migration 032), and the filter
+ * is then built again at the next payment. Removals leave their key in it: a look-up more,
+ * until the next build. */
+
+/* brand then key: one brand's entry is never another's. */
+static size_t
+blocks_item(unsigned char *out, int64_t brand_id, const unsigned char *key, size_t len)
+{
+	memcpy(out, &brand_id, sizeof(brand_id));
+	memcpy(out + sizeof(brand_id), key, len);
+	return sizeof(brand_id) + len;
+}
+
+static int
+blocks_int(struct store *st, const char *sql, const char *what, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, what), src;
+
+	if (rc != ST_OK)
+		return rc;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static const char blocks_gen_sql[] = "SELECT gen FROM block_gen WHERE id = 1";
+
+static int
+blocks_build(struct store *st)
+{
+	struct lite_blocks *b = lite_blocks(st);
+	unsigned char item[8 + BLOCK_KEY_MAX];
+	int64_t n = 0;
+	sqlite3_stmt *s;
+	int rc = blocks_int(st, "SELECT count(*) FROM block_entry", "blocks_count", &n), src;
+
+	if (rc == ST_OK)
+		rc = blocks_int(st, blocks_gen_sql, "blocks_gen", &b->gen);
+	if (rc == ST_OK)
+		rc = lite_prepare(st, "SELECT brand_id, key FROM block_entry", &s, "blocks_build");
+	if (rc != ST_OK)
+		return rc;
+	bloom_free(&b->bloom);
+	b->on = bloom_init(&b->bloom, (size_t)n * 2);
+	if (!b->on)
+		log_warn("event=blocklist_filter_off reason=out_of_memory entries=%" PRId64, n);
+	while (b->on && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+
+		if (len <= BLOCK_KEY_MAX)
+			bloom_add(&b->bloom, item,
+			          blocks_item(item, sqlite3_column_int64(s, 0),
+			                      sqlite3_column_blob(s, 1), len));
+		else
+			b->on = false; /* a key no payment can have: never seen in practice */
+	}
+	if (b->on && src != SQLITE_DONE) {
+		rc = lite_status(st, src, "blocks_build");
+		b->on = false;
+	}
+	sqlite3_finalize(s);
+	b->stale = false;
+	log_info("event=blocklist_filter entries=%" PRId64 " bytes=%" PRIu64, n,
+	         b->on ? (b->bloom.mask + 1) / 8 : 0);
+	return rc;
+}
+
+/* Before the filter answers: built again if another process added keys since it was last
+ * checked, or if it holds more than it was sized for. */
+static int
+blocks_sync(struct store *st)
+{
+	struct lite_blocks *b = lite_blocks(st);
+	int64_t v = 0, gen = 0;
+	int rc;
+
+	if (!b->on)
+		return ST_OK;
+	rc = blocks_int(st, "PRAGMA data_version", "blocks_data_version", &v);
+	if (rc == ST_OK && v != b->data_version) {
+		b->data_version = v;
+		rc = blocks_int(st, blocks_gen_sql, "blocks_gen", &gen);
+		if (rc == ST_OK && gen != b->gen)
+			b->stale = true;
+	}
+	if (rc == ST_OK && (b->stale || bloom_full(&b->bloom)))
+		rc = blocks_build(st);
+	return rc;
+}
+
+/* The connection added key: in the filter, and block_gen's new mark (its own) taken. */
+static int
+blocks_added(struct store *st, int64_t brand_id, const unsigned char *key, size_t len)
+{
+	struct lite_blocks *b = lite_blocks(st);
+	unsigned char item[8 + BLOCK_KEY_MAX];
+
+	if (!b->on || len > BLOCK_KEY_MAX)
+		return ST_OK;
+	bloom_add(&b->bloom, item, blocks_item(item, brand_id, key, len));
+	return blocks_int(st, blocks_gen_sql, "blocks_gen", &b->gen);
+}
+
+int
+lite_blocks_start(struct store *st)
+{
+	struct lite_blocks *b = lite_blocks(st);
+	int rc = blocks_int(st, "PRAGMA data_version", "blocks_data_version", &b->data_version);
+
+	b->on = true;
+	if (rc == ST_OK)
+		rc = blocks_build(st);
+	return rc;
 }
 
 int
@@ -33,8 +162,10 @@ lite_block_put(struct store *st, struct block_entry *e)
 	        "excluded.created_at "
 	        "RETURNING id";
 	sqlite3_stmt *s;
-	int rc = lite_prepare(st, sql, &s, "block_put"), src;
+	int rc = blocks_sync(st), src;
 
+	if (rc == ST_OK)
+		rc = lite_prepare(st, sql, &s, "block_put");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, e->brand_id);
@@ -55,6 +186,8 @@ lite_block_put(struct store *st, struct block_entry *e)
 		rc = src == SQLITE_DONE ? ST_CONFLICT : lite_status(st, src, "block_put");
 	}
 	sqlite3_finalize(s);
+	if (rc == ST_OK)
+		rc = blocks_added(st, e->brand_id, e->key, e->key_len);
 	return rc;
 }
 
@@ -188,10 +321,22 @@ lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const stru
 	static const char sql[] =
 	        "SELECT node_id FROM block_entry WHERE brand_id = ?1 AND key IN (?2, ?3, ?4, ?5, "
 	        "?6) AND (expires_at IS NULL OR expires_at > ?7)";
+	struct lite_blocks *b = lite_blocks(st);
+	unsigned char item[8 + BLOCK_KEY_MAX];
+	bool maybe;
 	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, "block_match"), src;
+	int rc = blocks_sync(st), src;
 
 	*blocked = false;
+	maybe = !b->on; /* no filter: every key may be there */
+	for (int i = 0; rc == ST_OK && !maybe && i < MATCH_KEYS && i < n; i++)
+		if (keys[i].len > 0)
+			maybe = keys[i].len > BLOCK_KEY_MAX ||
+			        bloom_maybe(&b->bloom, item,
+			                    blocks_item(item, brand_id, keys[i].key, keys[i].len));
+	if (rc != ST_OK || !maybe)
+		return rc;
+	rc = lite_cached(st, sql, &s, "block_match");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);

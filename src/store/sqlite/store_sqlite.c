@@ -382,6 +382,7 @@ struct sqlite_store {
 		const char *sql;
 		sqlite3_stmt *s;
 	} cached[LITE_CACHED_MAX];
+	struct lite_blocks blocks; /* the payments' connection only (risk.c) */
 };
 
 static const struct store_ops sqlite_ops;
@@ -410,6 +411,12 @@ sqlite3 *
 lite_db(struct store *st)
 {
 	return lite(st)->db;
+}
+
+struct lite_blocks *
+lite_blocks(struct store *st)
+{
+	return &lite(st)->blocks;
 }
 
 int
@@ -596,6 +603,7 @@ lite_close(struct store *st)
 		sqlite3_finalize(ls->stmt[i]);
 	for (int i = 0; i < LITE_CACHED_MAX; i++)
 		sqlite3_finalize(ls->cached[i].s);
+	bloom_free(&ls->blocks.bloom);
 	sqlite3_close_v2(ls->db);
 	free(ls);
 }
@@ -636,6 +644,10 @@ lite_use_for(struct store *st, enum store_use use)
 		sqlite3_free(err);
 		return ST_STORE;
 	}
+	/* Every payment looks its keys up in the blocklist: the payments' connection keeps
+	 * them in memory, to spare the look-up when none is there (risk.c). */
+	if (use == STORE_USE_PAYMENTS)
+		return lite_blocks_start(st);
 	return ST_OK;
 }
 
