@@ -17,9 +17,9 @@
 
 struct bloom {
 	uint64_t *bits;
-	uint64_t mask;     /* the number of bits less one (a power of two less one) */
-	size_t capacity;   /* the strings it was sized for */
-	size_t count;      /* the strings added */
+	uint64_t mask;   /* the number of bits less one (a power of two less one) */
+	size_t capacity; /* the strings it was sized for */
+	size_t count;    /* the strings added */
 	unsigned char key[16];
 };
 
