@@ -316,3 +316,22 @@ txn_precheck(const struct precheck *p)
 		return REFUSAL_CARD_EXPIRED;
 	return REFUSAL_NONE;
 }
+
+static const char *const origin_names[ORIGIN__COUNT] = {
+        "api", "hosted_page", "paybox_system", "paybox_direct", "manual_entry", "recurring",
+};
+
+const char *
+txn_origin_name(enum txn_origin o)
+{
+	return (unsigned)o < ORIGIN__COUNT ? origin_names[o] : "api";
+}
+
+int
+txn_origin_parse(const char *s)
+{
+	for (int i = 0; i < ORIGIN__COUNT; i++)
+		if (strcmp(s, origin_names[i]) == 0)
+			return i;
+	return -1;
+}

@@ -332,6 +332,7 @@ enum txn_field {
 	TF_BANK_DAY,
 	TF_MANUAL,
 	TF_ARCHIVE_REF,
+	TF_ORIGIN,
 	TF__COUNT
 };
 #define TF_BIT(f) (1ULL << (f))

@@ -17,7 +17,7 @@
 	"card_expiry, card_country, customer_country, auth_number, acquirer, issuer, card_type, "  \
 	"wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "             \
 	"accepted_at, "                                                                            \
-	"updated_at, bank_day, manual, archive_ref"
+	"updated_at, bank_day, manual, archive_ref, origin"
 
 /* The nodes of a brand (?1) from one (?2) down, as sub(id) (a shop is a node): what a search
  * of a node's scope starts its statement with. */

@@ -445,7 +445,8 @@ static const char *const txn_col[TF__COUNT] = {"id",
                                                "updated_at",
                                                "bank_day",
                                                "manual",
-                                               "archive_ref"};
+                                               "archive_ref",
+                                               "origin"};
 
 /* The SELECT list of q->fields (all of TXN_COLS when 0); *sel gets the fields in order. */
 static int
