@@ -897,6 +897,11 @@ struct store_ops {
 	int (*store_request_find)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                          enum card_method m, int64_t since, struct store_request *out);
 	int (*store_request_add)(struct store *st, struct store_request *r);
+
+	/* The hosted page (store/sqlite/hosted.c): remembers a signed request (shop, order_ref,
+	 * its time) as paid; ST_CONFLICT when it already was (a replay), nothing written. */
+	int (*hosted_replay_put)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                         const char *order_ref, int64_t request_time, int64_t now);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

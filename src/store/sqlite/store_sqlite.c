@@ -2796,6 +2796,7 @@ static const struct store_ops sqlite_ops = {
         .shop_settings_put = lite_shop_settings_put,
         .store_request_find = lite_store_request_find,
         .store_request_add = lite_store_request_add,
+        .hosted_replay_put = lite_hosted_replay_put,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */

@@ -1,0 +1,234 @@
+"""The hosted payment page (issue 12): a merchant's signed request (POST /pay) gives the buyer
+the card form; the card (POST /pay/card) is decided like the merchant API's payments, with
+origin "hosted_page", and the buyer goes back to the accepted or refused URL with a result the
+merchant verifies; cancel goes back signed too. Bad input of every kind: the buyer's error
+page in their language, an entry in the shop's API error log, nothing recorded. A replayed
+request pays nothing more. The card never reaches the log, the URL or the database in clear."""
+import hashlib
+import hmac
+import re
+import time
+import uuid
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+from conftest import Server, q, secrets_in, wait_for
+
+SHOP_URL = 'https://shop.example/return'
+
+
+@pytest.fixture(scope='module')
+def srv(tmp_path_factory):
+    s = Server(str(tmp_path_factory.mktemp('hosted')), transactions=0).start()
+    yield s
+    rc = s.stop()
+    log = s.read_log()
+    assert rc == 0, log
+    assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
+    keys = [x['hmac_key'] for x in s.demo['shops']]
+    assert secrets_in(log, keys + ['4000000000000002']) == [], 'a secret reached the log'
+
+
+def signature(key_hex, fields):
+    """What GCH_SIGNATURE signs: every other GCH_ field, name=value (decoded), in order."""
+    msg = '&'.join(f'{k}={v}' for k, v in fields if k.startswith('GCH_') and k != 'GCH_SIGNATURE')
+    return hmac.new(bytes.fromhex(key_hex), msg.encode(), hashlib.sha512).hexdigest()
+
+
+def request_fields(srv, shop=0, **over):
+    s = srv.shop(shop)
+    f = {'GCH_SITE': s['site'], 'GCH_RANG': s['rang'], 'GCH_AMOUNT': '2500',
+         'GCH_CURRENCY': 'EUR', 'GCH_ORDER_REF': 'H-' + uuid.uuid4().hex[:10],
+         'GCH_EMAIL': 'buyer@example.com', 'GCH_LANG': 'en',
+         'GCH_URL_ACCEPTED': SHOP_URL + '?r=ok', 'GCH_URL_REFUSED': SHOP_URL + '?r=ko',
+         'GCH_URL_CANCELLED': SHOP_URL + '?r=cancel', 'GCH_TIME': str(int(srv.now()))}
+    f.update(over)
+    fields = [(k, v) for k, v in f.items() if v is not None]
+    return fields + [('GCH_SIGNATURE', signature(s['hmac_key'], fields))]
+
+
+class Hidden(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.inputs = [], {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'input' and a.get('type') == 'hidden':
+            self.hidden.append((a['name'], a['value']))
+        elif tag == 'input':
+            self.inputs[a['id']] = a
+
+
+def start(srv, fields):
+    return requests.post(srv.base + '/pay', data=fields, timeout=30, allow_redirects=False)
+
+
+def card_post(srv, page, number='4111111111111111', expiry='12/30', cvv='123', action='pay'):
+    p = Hidden()
+    p.feed(page)
+    data = p.hidden + [('card_name', 'A Buyer'), ('card_number', number),
+                       ('card_expiry', expiry), ('card_cvv', cvv), ('action', action)]
+    return requests.post(srv.base + '/pay/card', data=data, timeout=30, allow_redirects=False)
+
+
+def verify_return(srv, location, shop=0):
+    """The merchant's check of the return: its signature over the other fields, in order."""
+    u = urlsplit(location)
+    fields = [(k, v) for k, v in parse_qsl(u.query, keep_blank_values=True) if k.startswith('GCH_')]
+    sig = dict(fields)['GCH_SIGNATURE']
+    assert hmac.compare_digest(sig, signature(srv.shop(shop)['hmac_key'], fields))
+    return dict(fields)
+
+
+STATUS = {0: 'accepted', 1: 'refused'}  # txn.status as stored (domain/txn.h)
+
+
+def payments(srv, order_ref):
+    return [(STATUS.get(st, st), origin, amount) for st, origin, amount in
+            q(srv, 'SELECT status, origin, amount_initial FROM txn WHERE order_ref = ?',
+              (order_ref,))]
+
+
+def test_page_is_accessible_and_strict(srv):
+    r = start(srv, request_fields(srv))
+    assert r.status_code == 200, r.text
+    assert r.headers['Content-Type'].startswith('text/html')
+    assert "script-src 'self'" in r.headers['Content-Security-Policy'] or \
+        "default-src 'self'" in r.headers['Content-Security-Policy']
+    assert r.headers['Cache-Control'] == 'no-store'
+    p = Hidden()
+    p.feed(r.text)
+    assert p.inputs['cc-number']['autocomplete'] == 'cc-number'
+    assert p.inputs['cc-exp']['autocomplete'] == 'cc-exp'
+    assert p.inputs['cc-csc']['autocomplete'] == 'cc-csc'
+    assert p.inputs['cc-name']['autocomplete'] == 'cc-name'
+    for i in ('cc-number', 'cc-exp', 'cc-csc', 'cc-name'):
+        assert f'<label for="{i}">' in r.text
+    assert 'lang="en"' in r.text and 'Card number' in r.text and '25.00' in r.text
+    assert '<script' not in r.text and 'style=' not in r.text
+    fr = start(srv, request_fields(srv, GCH_LANG='fr'))
+    assert 'lang="fr"' in fr.text and 'Numéro de carte' in fr.text
+    css = requests.get(srv.base + '/assets/pay.css', timeout=30)
+    assert css.status_code == 200 and 'max-width' in css.text
+
+
+def test_accepted_returns_signed_and_records_origin(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    page = start(srv, fields)
+    r = card_post(srv, page.text)
+    assert r.status_code == 303, r.text
+    loc = r.headers['Location']
+    assert loc.startswith(SHOP_URL + '?r=ok&')
+    assert '4111' not in loc and 'card' not in loc
+    res = verify_return(srv, loc)
+    assert res['GCH_STATUS'] == 'accepted' and res['GCH_ORDER_REF'] == ref
+    assert res['GCH_AMOUNT'] == '2500' and res['GCH_CURRENCY'] == 'EUR'
+    assert payments(srv, ref) == [('accepted', 1, 2500)]
+    # The merchant API and the back office show where it came from.
+    got = srv.api('GET', f'/api/v1/payments/{res["GCH_ID"]}')
+    assert got.status_code == 200 and got.json()['origin'] == 'hosted_page'
+    # The card is kept masked only.
+    masked = q(srv, 'SELECT card_masked FROM txn WHERE order_ref = ?', (ref,))[0][0]
+    assert '4111111111111111' not in masked
+
+
+def test_refused_goes_to_refused_url(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    r = card_post(srv, start(srv, fields).text, number='4000000000000002')
+    assert r.status_code == 303
+    assert r.headers['Location'].startswith(SHOP_URL + '?r=ko&')
+    res = verify_return(srv, r.headers['Location'])
+    assert res['GCH_STATUS'] == 'refused' and res['GCH_REFUSAL'] != ''
+    assert payments(srv, ref) == [('refused', 1, 2500)]
+
+
+def test_cancel_returns_signed_and_records_nothing(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    r = card_post(srv, start(srv, fields).text, number='', expiry='', cvv='', action='cancel')
+    assert r.status_code == 303
+    res = verify_return(srv, r.headers['Location'])
+    assert r.headers['Location'].startswith(SHOP_URL + '?r=cancel&')
+    assert res == {'GCH_ORDER_REF': ref, 'GCH_STATUS': 'cancelled',
+                   'GCH_SIGNATURE': res['GCH_SIGNATURE']}
+    assert payments(srv, ref) == []
+
+
+def test_replay_pays_once(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    page = start(srv, fields).text
+    assert card_post(srv, page).status_code == 303
+    again = card_post(srv, page)
+    assert again.status_code == 409 and 'not valid' in again.text
+    assert payments(srv, ref) == [('accepted', 1, 2500)]
+
+
+def api_errors(srv, code):
+    return q(srv, 'SELECT coalesce(sum(count), 0) FROM api_error WHERE code = ?', (code,))[0][0]
+
+
+BAD = [
+    ('bad_signature', lambda srv: [(k, v if k != 'GCH_SIGNATURE' else 'ab' * 64)
+                                   for k, v in request_fields(srv)]),
+    ('bad_signature', lambda srv: [(k, v if k != 'GCH_AMOUNT' else '1')
+                                   for k, v in request_fields(srv)]),
+    ('duplicate_field', lambda srv: request_fields(srv) + [('GCH_AMOUNT', '1')]),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_AMOUNT='0')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_AMOUNT='25.00')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_CURRENCY='XYZ')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_TIME=str(int(srv.now()) - 86400))),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_URL_ACCEPTED='javascript:alert(1)')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_URL_REFUSED='ftp://shop.example/')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_EMAIL='not an address')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_LANG='de')),
+    ('missing_field', lambda srv: request_fields(srv, GCH_URL_CANCELLED=None)),
+]
+
+
+@pytest.mark.parametrize('code,make', BAD)
+def test_bad_request_error_page_logged_nothing_recorded(srv, code, make):
+    fields = make(srv)
+    before = api_errors(srv, code)
+    count = q(srv, 'SELECT count(*) FROM txn')[0][0]
+    for path in ('/pay', '/pay/card'):
+        r = requests.post(srv.base + path, data=fields + [('card_number', '4111111111111111'),
+                                                          ('card_expiry', '1230'),
+                                                          ('card_cvv', '123')],
+                          timeout=30, allow_redirects=False)
+        assert r.status_code in (400, 401), r.text
+        assert r.headers['Content-Type'].startswith('text/html')
+        assert ('Payment not possible' in r.text) or ('Paiement impossible' in r.text)
+        assert '4111' not in r.text and 'GCH_' not in r.text
+    assert wait_for(lambda: api_errors(srv, code) >= before + 2)
+    assert q(srv, 'SELECT count(*) FROM txn')[0][0] == count
+
+
+def test_unknown_shop_and_bad_form(srv):
+    fields = [(k, v if k != 'GCH_SITE' else '0000000') for k, v in request_fields(srv)]
+    r = start(srv, fields)
+    assert r.status_code == 400 and 'Paiement impossible' not in r.text  # GCH_LANG=en
+    r = requests.post(srv.base + '/pay', data=b'GCH_SITE=%zz', timeout=30,
+                      headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    assert r.status_code == 400 and 'Paiement impossible' in r.text
+
+
+def test_bad_card_recorded_nothing(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    page = start(srv, fields).text
+    for number, expiry, cvv in (('4111111111111112', '12/30', '123'),
+                                ('4111111111111111', '13/30', '123'),
+                                ('4111111111111111', '12/30', '12')):
+        r = card_post(srv, page, number=number, expiry=expiry, cvv=cvv)
+        assert r.status_code == 400 and 'Payment not possible' in r.text
+    assert payments(srv, ref) == []
+    # The request was not spent by the bad cards: a good one still pays.
+    assert card_post(srv, page).status_code == 303
+    assert payments(srv, ref) == [('accepted', 1, 2500)]
