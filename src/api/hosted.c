@@ -144,8 +144,7 @@ bputc(struct buf *b, char c)
 	buf_add(b, &c, 1);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-bprintf(struct buf *b, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) bprintf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[1024];
 	va_list ap;
@@ -224,10 +223,10 @@ static void
 page_head(struct buf *b, enum lang lang, const char *title)
 {
 	bprintf(b,
-	           "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-	           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	           "<title>",
-	           lang == LANG_EN ? "en" : "fr");
+	        "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	        "<title>",
+	        lang == LANG_EN ? "en" : "fr");
 	html_put(b, title);
 	buf_adds(b, "</title><link rel=\"stylesheet\" href=\"/assets/pay.css\"></head>"
 	            "<body><main class=\"pay\">");
@@ -274,8 +273,8 @@ refuse(struct req *r, enum lang lang, const struct shop_auth *shop, int status, 
 
 	if (shop != NULL)
 		errlog_add(r->app->errlog, shop->shop.brand_id, shop->shop.id, clock_now_us(),
-		           "POST", r->route->pattern, status,
-		           code, field != NULL && api_error_field_keep(field) ? field : "");
+		           "POST", r->route->pattern, status, code,
+		           field != NULL && api_error_field_keep(field) ? field : "");
 	log_info("event=hosted_refused request=%s code=%s", r->id, code);
 	page_head(&b, lang, t->error_title);
 	buf_adds(&b, "<h1>");
@@ -334,10 +333,17 @@ signed_message(const struct form *f, struct buf *b)
 static int
 signed_check(struct req *r, const struct form *f, struct signed_req *s)
 {
-	static const char *const required[] = {"GCH_SITE",         "GCH_RANG",     "GCH_AMOUNT",
-	                                       "GCH_CURRENCY",     "GCH_ORDER_REF", "GCH_TIME",
-	                                       "GCH_URL_ACCEPTED", "GCH_URL_REFUSED",
-	                                       "GCH_URL_CANCELLED", "GCH_SIGNATURE", NULL};
+	static const char *const required[] = {"GCH_SITE",
+	                                       "GCH_RANG",
+	                                       "GCH_AMOUNT",
+	                                       "GCH_CURRENCY",
+	                                       "GCH_ORDER_REF",
+	                                       "GCH_TIME",
+	                                       "GCH_URL_ACCEPTED",
+	                                       "GCH_URL_REFUSED",
+	                                       "GCH_URL_CANCELLED",
+	                                       "GCH_SIGNATURE",
+	                                       NULL};
 	const char *site, *rang, *sig, *v, *dup;
 	struct payment_request *p = &s->prq;
 	struct buf msg;
@@ -371,8 +377,8 @@ signed_check(struct req *r, const struct form *f, struct signed_req *s)
 	p->deferral_days = -1;
 	p->origin = ORIGIN_HOSTED;
 	v = form_get(f, "GCH_AMOUNT");
-	p->amount = strspn(v, "0123456789") == strlen(v) && strlen(v) <= 11 ? strtoll(v, &end, 10)
-	                                                                    : 0;
+	p->amount =
+	        strspn(v, "0123456789") == strlen(v) && strlen(v) <= 11 ? strtoll(v, &end, 10) : 0;
 	if (!money_amount_valid(p->amount))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_AMOUNT"), -1;
 	v = form_get(f, "GCH_CURRENCY");
@@ -464,21 +470,21 @@ api_hosted_start(struct req *r)
 		buf_adds(&b, "\">");
 	}
 	bprintf(&b,
-	           "<label for=\"cc-name\">%s</label><input id=\"cc-name\" name=\"card_name\" "
-	           "autocomplete=\"cc-name\" maxlength=\"80\">"
-	           "<label for=\"cc-number\">%s</label><input id=\"cc-number\" "
-	           "name=\"card_number\" autocomplete=\"cc-number\" inputmode=\"numeric\" "
-	           "maxlength=\"23\" required>"
-	           "<label for=\"cc-exp\">%s</label><input id=\"cc-exp\" name=\"card_expiry\" "
-	           "autocomplete=\"cc-exp\" inputmode=\"numeric\" maxlength=\"7\" "
-	           "placeholder=\"MM/YY\" required>"
-	           "<label for=\"cc-csc\">%s</label><input id=\"cc-csc\" name=\"card_cvv\" "
-	           "autocomplete=\"cc-csc\" inputmode=\"numeric\" maxlength=\"4\" required>"
-	           "<button type=\"submit\" name=\"action\" value=\"pay\">%s</button>"
-	           "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
-	           "class=\"secondary\">%s</button></form><p class=\"note\">%s</p></main>"
-	           "</body></html>\n",
-	           t->name, t->number, t->expiry, t->cvv, t->pay, t->cancel, t->secured);
+	        "<label for=\"cc-name\">%s</label><input id=\"cc-name\" name=\"card_name\" "
+	        "autocomplete=\"cc-name\" maxlength=\"80\">"
+	        "<label for=\"cc-number\">%s</label><input id=\"cc-number\" "
+	        "name=\"card_number\" autocomplete=\"cc-number\" inputmode=\"numeric\" "
+	        "maxlength=\"23\" required>"
+	        "<label for=\"cc-exp\">%s</label><input id=\"cc-exp\" name=\"card_expiry\" "
+	        "autocomplete=\"cc-exp\" inputmode=\"numeric\" maxlength=\"7\" "
+	        "placeholder=\"MM/YY\" required>"
+	        "<label for=\"cc-csc\">%s</label><input id=\"cc-csc\" name=\"card_cvv\" "
+	        "autocomplete=\"cc-csc\" inputmode=\"numeric\" maxlength=\"4\" required>"
+	        "<button type=\"submit\" name=\"action\" value=\"pay\">%s</button>"
+	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
+	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p></main>"
+	        "</body></html>\n",
+	        t->name, t->number, t->expiry, t->cvv, t->pay, t->cancel, t->secured);
 	send_html(r, 200, &b);
 	return 0;
 }
@@ -507,7 +513,8 @@ hosted_run(struct work_job *w, struct store *st)
 	/* Remembered with the payment or not at all: a replay finds it and pays nothing. */
 	rc = st->ops->hosted_replay_put(st, p->brand_id, p->shop_id, p->order_ref, j->time_s, now);
 	if (rc == ST_OK)
-		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result, &j->why);
+		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result,
+		                    &j->why);
 	crypto_wipe(p->digits, sizeof(p->digits));
 	/* TODO(notify, issue 12): notify_enqueue(st, …) here, in the decision's transaction,
 	 * once service/notify.h (helper N, branch notify) lands. */
@@ -665,7 +672,7 @@ api_hosted_card(struct req *r)
 		const char *values[] = {j->s.prq.order_ref, "cancelled", NULL};
 		struct buf b;
 
-	buf_init(&b, LIMIT_HOSTED_PAGE);
+		buf_init(&b, LIMIT_HOSTED_PAGE);
 
 		result_url(&b, j->s.url_cancelled, j->s.key, names, values);
 		hosted_free(&j->base);

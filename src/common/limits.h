@@ -5,9 +5,9 @@
 #define GUICHET_LIMITS_H
 
 /* Request bodies. */
-#define LIMIT_BODY_API        (16 * 1024)   /* merchant API requests */
-#define LIMIT_BODY_HOSTED     (16 * 1024)   /* the hosted page's signed request and card form */
-#define LIMIT_HOSTED_PAGE     (64 * 1024)   /* a hosted page or return URL, as built */
+#define LIMIT_BODY_API    (16 * 1024) /* merchant API requests */
+#define LIMIT_BODY_HOSTED (16 * 1024) /* the hosted page's signed request and card form */
+#define LIMIT_HOSTED_PAGE (64 * 1024) /* a hosted page or return URL, as built */
 /* A hosted page's signed request is taken this close to the server's clock (GCH_TIME), and
  * its replay memory must outlive it (issue 12). */
 #define LIMIT_HOSTED_WINDOW_S (15 * 60)
