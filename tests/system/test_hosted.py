@@ -232,3 +232,34 @@ def test_bad_card_recorded_nothing(srv):
     # The request was not spent by the bad cards: a good one still pays.
     assert card_post(srv, page).status_code == 303
     assert payments(srv, ref) == [('accepted', 1, 2500)]
+
+
+def test_back_office_origin_column_filter_details(srv):
+    from test_signin import ready_user
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    res = verify_return(srv, card_post(srv, start(srv, fields).text).headers['Location'])
+    api_id = srv.pay().json()['id']
+    s, csrf = ready_user(srv, 'demo.consultation')
+    wide = 'from=2020-01-01&to=2099-12-31'
+
+    def ids(query):
+        r = s.get(srv.base + '/bo/api/transactions?' + wide + query, timeout=30)
+        assert r.status_code == 200, r.text
+        return {i['id'] for i in r.json()['items']}
+
+    hosted = ids('&origin=hosted_page')
+    assert res['GCH_ID'] in hosted and api_id not in hosted
+    assert api_id in ids('&origin=api') and res['GCH_ID'] not in ids('&origin=api')
+    assert ids('&origin=paybox_direct') == set()
+    bad = s.get(srv.base + '/bo/api/transactions?' + wide + '&origin=web', timeout=30)
+    assert bad.status_code == 400 and bad.json()['field'] == 'origin'
+    d = s.get(srv.base + f'/bo/api/transactions/{res["GCH_ID"]}', timeout=30).json()
+    assert d['origin'] == 'hosted_page' and d['order_ref'] == ref
+    # The journal's column, as a user may choose it.
+    r = s.patch(srv.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': csrf}, timeout=30,
+                json={'columns': {'transactions': ['order_ref', 'origin']}})
+    assert r.status_code == 200, r.text
+    items = s.get(srv.base + '/bo/api/transactions?' + wide + '&origin=hosted_page',
+                  timeout=30).json()['items']
+    assert all(i['origin'] == 'hosted_page' for i in items) and items
