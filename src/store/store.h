@@ -354,8 +354,8 @@ struct txn_query {
 	const char *email;
 	const char *currency;
 	const char *wallet;
-	enum manual_filter manual;          /* the virtual terminal's entries (SPEC §10) */
-	bool has_origin;                    /* only transactions of origin (issue 12) */
+	enum manual_filter manual; /* the virtual terminal's entries (SPEC §10) */
+	bool has_origin;           /* only transactions of origin (issue 12) */
 	enum txn_origin origin;
 	int64_t after_created_at, after_id; /* 0: the first page */
 	int limit;
