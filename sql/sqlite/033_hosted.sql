@@ -10,36 +10,27 @@ UPDATE txn SET origin = 4 WHERE manual = 1;
 UPDATE txn SET origin = 5 WHERE origin = 0 AND id IN (SELECT txn_id FROM recurring_debit
 	WHERE txn_id IS NOT NULL);
 
--- checkout: one payment session the page works on, made from a verified signed request.
--- The buyer's URL carries a random 256-bit token; only its hash is kept (token_hash), so
--- the database does not hand out live sessions. state: 0 open (the card form), 1 decided
--- (txn_id set), 2 cancelled by the buyer, 3 expired. The URLs are http(s), checked before
--- the row is written. No card data here: the card goes from the form to the decision and
--- is dropped.
+-- checkout: the hosted page's 3-D Secure challenge in progress (issue 12): between the card's
+-- POST and the buyer's answer to the challenge, the card must wait somewhere, and only here:
+-- sealed (crypto_card_seal, bound to the brand), never in clear, and wiped (the row deleted)
+-- when the challenge is answered, or by the retention job once expired. The buyer's page
+-- carries a random 256-bit token; only its hash is kept (token_hash: like a session's, it
+-- finds the tenant from outside). The signed request itself is not kept: the challenge's form
+-- carries it back and it is verified again, then bound to this row by shop, order reference,
+-- request time and amount.
 CREATE TABLE checkout (
-	id		INTEGER PRIMARY KEY,
+	token_hash	BLOB PRIMARY KEY,
 	brand_id	INTEGER NOT NULL REFERENCES brand(id),
 	shop_id		INTEGER NOT NULL REFERENCES shop(id),
-	token_hash	BLOB NOT NULL UNIQUE,
-	origin		INTEGER NOT NULL,
-	state		INTEGER NOT NULL DEFAULT 0,
-	amount		INTEGER NOT NULL CHECK (amount > 0),
-	currency	TEXT NOT NULL,
 	order_ref	TEXT NOT NULL,
-	email		TEXT NOT NULL DEFAULT '',
-	lang		TEXT NOT NULL DEFAULT 'fr',
-	capture_manual	INTEGER NOT NULL DEFAULT 0,
-	url_accepted	TEXT NOT NULL DEFAULT '',
-	url_refused	TEXT NOT NULL DEFAULT '',
-	url_cancelled	TEXT NOT NULL DEFAULT '',
-	url_pending	TEXT NOT NULL DEFAULT '',
-	url_notify	TEXT NOT NULL DEFAULT '',
 	request_time	INTEGER NOT NULL,
+	amount		INTEGER NOT NULL CHECK (amount > 0),
+	card_sealed	BLOB NOT NULL,
+	card_expiry	TEXT NOT NULL,
 	created_at	INTEGER NOT NULL,
-	expires_at	INTEGER NOT NULL,
-	txn_id		INTEGER REFERENCES txn(id)
-);
-CREATE INDEX checkout_brand ON checkout(brand_id, shop_id, created_at);
+	expires_at	INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX checkout_expiry ON checkout(brand_id, expires_at);
 
 -- A signed request is good once (issue 12: "a replayed signed request does not pay twice"):
 -- its shop, order reference and request time. The page refuses a request whose time is

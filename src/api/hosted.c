@@ -424,6 +424,21 @@ signed_check(struct req *r, const struct form *f, struct signed_req *s)
 	return 0;
 }
 
+/* The signed request's fields as hidden inputs: it goes back with the next step, as it came. */
+static void
+hidden_fields(struct buf *b, const struct form *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		if (strncmp(f->f[i].name, "GCH_", 4) != 0)
+			continue;
+		buf_adds(b, "<input type=\"hidden\" name=\"");
+		html_put(b, f->f[i].name);
+		buf_adds(b, "\" value=\"");
+		html_put(b, f->f[i].value);
+		buf_adds(b, "\">");
+	}
+}
+
 /* --- the card form ------------------------------------------------------------------------- */
 
 int
@@ -459,16 +474,7 @@ api_hosted_start(struct req *r)
 	buf_adds(&b, "</dt><dd id=\"order\">");
 	html_put(&b, s.prq.order_ref);
 	buf_adds(&b, "</dd></dl><form method=\"post\" action=\"/pay/card\" class=\"pay-form\">");
-	/* The signed request goes back with the card, as it came. */
-	for (int i = 0; i < f.n; i++) {
-		if (strncmp(f.f[i].name, "GCH_", 4) != 0)
-			continue;
-		buf_adds(&b, "<input type=\"hidden\" name=\"");
-		html_put(&b, f.f[i].name);
-		buf_adds(&b, "\" value=\"");
-		html_put(&b, f.f[i].value);
-		buf_adds(&b, "\">");
-	}
+	hidden_fields(&b, &f);
 	bprintf(&b,
 	        "<label for=\"cc-name\">%s</label><input id=\"cc-name\" name=\"card_name\" "
 	        "autocomplete=\"cc-name\" maxlength=\"80\">"
@@ -491,33 +497,111 @@ api_hosted_start(struct req *r)
 
 /* --- the decision -------------------------------------------------------------------------- */
 
+/* What the writer does for the page: decide the payment now, keep the card sealed for a
+ * 3-D Secure challenge, or take it back to decide (or drop it, cancelled) at the answer. */
+enum hosted_kind { HOSTED_DECIDE, HOSTED_CHALLENGE, HOSTED_ANSWER };
+
 struct hosted_job {
 	struct http_job base; /* first */
+	enum hosted_kind kind;
 	const struct app *app;
 	struct signed_req s;
-	char url_accepted[URL_MAX + 1], url_refused[URL_MAX + 1];
 	unsigned char key[CRYPTO_HMAC_KEY_LEN];
 	int64_t time_s;
+	const struct form *form; /* the request's (pool memory): the challenge page's fields */
+	unsigned char token[32], token_hash[32];
+	bool cancelled; /* HOSTED_ANSWER: the buyer cancelled at the challenge */
 	struct txn result;
 	const char *why;
 };
+
+/* The payment decided, and the request remembered with it or not at all: a replay finds it
+ * and pays nothing. */
+static int
+hosted_decide(struct hosted_job *j, struct store *st, int64_t now)
+{
+	struct payment_request *p = &j->s.prq;
+	int rc;
+
+	rc = st->ops->hosted_replay_put(st, p->brand_id, p->shop_id, p->order_ref, j->time_s, now);
+	if (rc == ST_OK)
+		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result,
+		                    &j->why);
+	/* TODO(notify, issue 12): notify_enqueue(st, …) here, in the decision's transaction,
+	 * once service/notify.h (helper N, branch notify) lands. */
+	return rc;
+}
+
+/* The card kept sealed until the buyer answers the challenge (LIMIT_HOSTED_CHALLENGE_S). */
+static int
+hosted_challenge(struct hosted_job *j, struct store *st, int64_t now)
+{
+	struct checkout c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.token_hash, j->token_hash, sizeof(c.token_hash));
+	c.brand_id = j->s.prq.brand_id;
+	c.shop_id = j->s.prq.shop_id;
+	snprintf(c.order_ref, sizeof(c.order_ref), "%s", j->s.prq.order_ref);
+	c.request_time = j->time_s;
+	c.amount = j->s.prq.amount;
+	c.card_sealed_len =
+	        crypto_card_seal(c.card_sealed, j->s.prq.digits, c.brand_id, j->app->keys);
+	memcpy(c.card_expiry, j->s.prq.expiry, sizeof(c.card_expiry));
+	c.created_at = now;
+	c.expires_at = now + LIMIT_HOSTED_CHALLENGE_S * 1000000LL;
+	rc = st->ops->checkout_put(st, &c);
+	crypto_wipe(&c, sizeof(c));
+	return rc;
+}
+
+/* The challenge answered: the card taken back (and its row gone) if it is this request's. */
+static int
+hosted_answer(struct hosted_job *j, struct store *st, int64_t now)
+{
+	struct payment_request *p = &j->s.prq;
+	struct checkout c;
+	int rc;
+
+	rc = st->ops->checkout_take(st, j->token_hash, now, &c);
+	if (rc != ST_OK)
+		return rc;
+	if (c.brand_id != p->brand_id || c.shop_id != p->shop_id ||
+	    strcmp(c.order_ref, p->order_ref) != 0 || c.request_time != j->time_s ||
+	    c.amount != p->amount)
+		rc = ST_NOTFOUND;
+	else if (!j->cancelled &&
+	         (crypto_card_open(p->digits, c.card_sealed, c.card_sealed_len, c.brand_id,
+	                           j->app->keys) != ST_OK ||
+	          card_expiry_parse(c.card_expiry, &p->expiry_month, &p->expiry_year) != 0))
+		rc = ST_NOTFOUND;
+	memcpy(p->expiry, c.card_expiry, sizeof(p->expiry));
+	crypto_wipe(&c, sizeof(c));
+	if (rc != ST_OK || j->cancelled)
+		return rc;
+	p->method = card_method_detect(p->digits);
+	return hosted_decide(j, st, now);
+}
 
 static int
 hosted_run(struct work_job *w, struct store *st)
 {
 	struct hosted_job *j = (struct hosted_job *)w;
-	struct payment_request *p = &j->s.prq;
 	int64_t now = clock_now_us();
 	int rc;
 
-	/* Remembered with the payment or not at all: a replay finds it and pays nothing. */
-	rc = st->ops->hosted_replay_put(st, p->brand_id, p->shop_id, p->order_ref, j->time_s, now);
-	if (rc == ST_OK)
-		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result,
-		                    &j->why);
-	crypto_wipe(p->digits, sizeof(p->digits));
-	/* TODO(notify, issue 12): notify_enqueue(st, …) here, in the decision's transaction,
-	 * once service/notify.h (helper N, branch notify) lands. */
+	switch (j->kind) {
+	case HOSTED_CHALLENGE:
+		rc = hosted_challenge(j, st, now);
+		break;
+	case HOSTED_ANSWER:
+		rc = hosted_answer(j, st, now);
+		break;
+	default:
+		rc = hosted_decide(j, st, now);
+	}
+	crypto_wipe(j->s.prq.digits, sizeof(j->s.prq.digits));
 	return rc;
 }
 
@@ -570,16 +654,79 @@ redirect(struct req *r, struct buf *b)
 	buf_cleanup(b);
 }
 
+/* Back to the merchant's cancel URL, signed; nothing recorded. */
+static void
+cancelled(struct req *r, const struct signed_req *s)
+{
+	const char *names[] = {"GCH_ORDER_REF", "GCH_STATUS", NULL};
+	const char *values[] = {s->prq.order_ref, "cancelled", NULL};
+	struct buf b;
+
+	buf_init(&b, LIMIT_HOSTED_PAGE);
+	result_url(&b, s->url_cancelled, s->key, names, values);
+	redirect(r, &b);
+}
+
+/* The issuer's 3-D Secure challenge, as the simulator plays it: a code the buyer types. The
+ * signed request goes along again, with the challenge's token. */
+static void
+challenge_page(struct req *r, const struct hosted_job *j)
+{
+	static const char *const words[2][5] = {
+	        [LANG_FR] = {"Authentification 3-D Secure",
+	                     "Votre banque vous demande de confirmer ce paiement. Saisissez le "
+	                     "code reçu.",
+	                     "Code de confirmation", "Valider", "Annuler le paiement"},
+	        [LANG_EN] = {"3-D Secure authentication",
+	                     "Your bank asks you to confirm this payment. Type the code you "
+	                     "received.",
+	                     "Confirmation code", "Confirm", "Cancel the payment"},
+	};
+	const char *const *w = words[j->s.lang];
+	struct buf b;
+
+	buf_init(&b, LIMIT_HOSTED_PAGE);
+	page_head(&b, j->s.lang, w[0]);
+	buf_adds(&b, "<h1>");
+	html_put(&b, w[0]);
+	buf_adds(&b, "</h1><p>");
+	html_put(&b, w[1]);
+	buf_adds(&b, "</p><form method=\"post\" action=\"/pay/3ds\" class=\"pay-form\">");
+	hidden_fields(&b, j->form);
+	buf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
+	for (size_t i = 0; i < sizeof(j->token); i++)
+		bprintf(&b, "%02x", j->token[i]);
+	bprintf(&b,
+	        "\"><label for=\"tds-code\">%s</label><input id=\"tds-code\" name=\"code\" "
+	        "autocomplete=\"one-time-code\" inputmode=\"numeric\" maxlength=\"8\" required>"
+	        "<button type=\"submit\" name=\"action\" value=\"confirm\">%s</button>"
+	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
+	        "class=\"secondary\">%s</button></form></main></body></html>\n",
+	        w[2], w[3], w[4]);
+	send_html(r, 200, &b);
+}
+
 static void
 hosted_respond(struct http_job *hj, struct req *r)
 {
 	struct hosted_job *j = (struct hosted_job *)hj;
 	const struct txn *t = &j->result;
 	struct buf b;
-
-	buf_init(&b, LIMIT_HOSTED_PAGE);
 	char id[24], amount[24], when[24];
 
+	buf_init(&b, LIMIT_HOSTED_PAGE);
+	if (j->base.work.rc == ST_NOTFOUND) {
+		refuse(r, j->s.lang, j->s.shop, 400, "unknown_challenge", NULL);
+		return;
+	}
+	if (j->base.work.rc == ST_OK && j->kind == HOSTED_CHALLENGE) {
+		challenge_page(r, j);
+		return;
+	}
+	if (j->base.work.rc == ST_OK && j->cancelled) {
+		cancelled(r, &j->s);
+		return;
+	}
 	if (j->base.work.rc == ST_CONFLICT) {
 		refuse(r, j->s.lang, j->s.shop, 409, "replayed_request", NULL);
 		return;
@@ -604,8 +751,8 @@ hosted_respond(struct http_job *hj, struct req *r)
 		                        when,
 		                        NULL};
 
-		result_url(&b, t->status == TXS_ACCEPTED ? j->url_accepted : j->url_refused, j->key,
-		           names, values);
+		result_url(&b, t->status == TXS_ACCEPTED ? j->s.url_accepted : j->s.url_refused,
+		           j->key, names, values);
 	}
 	log_info("event=hosted_decided request=%s txn=%lld status=%s", r->id, (long long)t->id,
 	         txn_status_name(t->status));
@@ -648,55 +795,110 @@ card_take(const struct form *f, struct payment_request *p)
 	return 0;
 }
 
-int
-api_hosted_card(struct req *r)
+/* A new job for the writer on r's verified request (j->s filled by signed_check). */
+static void
+job_ready(struct req *r, struct hosted_job *j, enum hosted_kind kind)
 {
-	h2o_iovec_t body = http_body(r);
-	struct hosted_job *j;
-	struct form f;
-	const char *action;
-	int rc;
-
-	if (form_parse(r, body.base, body.len, &f) != 0)
-		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		abort();
-	if (signed_check(r, &f, &j->s) != 0) {
-		free(j);
-		return 0;
-	}
-	action = form_get(&f, "action");
-	if (action != NULL && strcmp(action, "cancel") == 0) {
-		const char *names[] = {"GCH_ORDER_REF", "GCH_STATUS", NULL};
-		const char *values[] = {j->s.prq.order_ref, "cancelled", NULL};
-		struct buf b;
-
-		buf_init(&b, LIMIT_HOSTED_PAGE);
-
-		result_url(&b, j->s.url_cancelled, j->s.key, names, values);
-		hosted_free(&j->base);
-		redirect(r, &b);
-		return 0;
-	}
-	rc = card_take(&f, &j->s.prq);
-	/* The body's copy in the pool held the card: wiped now, whatever the outcome. */
-	for (int i = 0; i < f.n; i++)
-		if (strncmp(f.f[i].name, "card_", 5) == 0)
-			crypto_wipe((void *)f.f[i].value, strlen(f.f[i].value));
-	if (rc != 0) {
-		hosted_free(&j->base);
-		return refuse(r, lang_of(&f), NULL, 400, "invalid_card", NULL);
-	}
+	j->kind = kind;
 	j->app = r->app;
 	j->time_s = j->s.time_s;
-	snprintf(j->url_accepted, sizeof(j->url_accepted), "%s", j->s.url_accepted);
-	snprintf(j->url_refused, sizeof(j->url_refused), "%s", j->s.url_refused);
 	memcpy(j->key, j->s.key, sizeof(j->key));
-	j->s.url_accepted = j->s.url_refused = j->s.url_cancelled = NULL;
 	j->s.key = j->key;
 	j->base.work.run = hosted_run;
 	j->base.respond = hosted_respond;
 	j->base.free = hosted_free;
+}
+
+/* Reads the request's form into pool memory (it outlives the job: the answer uses it). */
+static struct form *
+form_of(struct req *r)
+{
+	h2o_iovec_t body = http_body(r);
+	struct form *f = h2o_mem_alloc_pool(&r->h2o->pool, sizeof(*f));
+
+	return form_parse(r, body.base, body.len, f) == 0 ? f : NULL;
+}
+
+int
+api_hosted_card(struct req *r)
+{
+	struct hosted_job *j;
+	struct form *f;
+	const char *action;
+	const struct acquirer_ops *acq = r->app->acquirer;
+	int rc;
+
+	if ((f = form_of(r)) == NULL)
+		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	if (signed_check(r, f, &j->s) != 0) {
+		free(j);
+		return 0;
+	}
+	action = form_get(f, "action");
+	if (action != NULL && strcmp(action, "cancel") == 0) {
+		cancelled(r, &j->s);
+		hosted_free(&j->base);
+		return 0;
+	}
+	rc = card_take(f, &j->s.prq);
+	/* The body's copy in the pool held the card: wiped now, whatever the outcome. */
+	for (int i = 0; i < f->n; i++)
+		if (strncmp(f->f[i].name, "card_", 5) == 0)
+			crypto_wipe((void *)f->f[i].value, strlen(f->f[i].value));
+	if (rc != 0) {
+		enum lang lang = j->s.lang;
+
+		hosted_free(&j->base);
+		return refuse(r, lang, NULL, 400, "invalid_card", NULL);
+	}
+	/* The issuer challenges this card: the card waits sealed for the buyer's code. */
+	if (acq->tds_challenge != NULL && acq->tds_challenge(j->s.prq.digits)) {
+		job_ready(r, j, HOSTED_CHALLENGE);
+		j->form = f;
+		crypto_random(j->token, sizeof(j->token));
+		crypto_digest(j->token_hash, j->token, sizeof(j->token));
+	} else {
+		job_ready(r, j, HOSTED_DECIDE);
+	}
+	return http_submit_or_reply(r, &j->base, true);
+}
+
+int
+api_hosted_tds(struct req *r)
+{
+	const struct acquirer_ops *acq = r->app->acquirer;
+	struct hosted_job *j;
+	struct form *f;
+	const char *token, *code, *action;
+
+	if ((f = form_of(r)) == NULL)
+		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	if (signed_check(r, f, &j->s) != 0) {
+		free(j);
+		return 0;
+	}
+	token = form_get(f, "token");
+	code = form_get(f, "code");
+	action = form_get(f, "action");
+	job_ready(r, j, HOSTED_ANSWER);
+	if (token == NULL || strlen(token) != 2 * sizeof(j->token) ||
+	    crypto_unhex(j->token, sizeof(j->token), token, strlen(token)) != ST_OK) {
+		enum lang lang = j->s.lang;
+		const struct shop_auth *shop = j->s.shop;
+
+		hosted_free(&j->base);
+		return refuse(r, lang, shop, 400, "unknown_challenge", NULL);
+	}
+	crypto_digest(j->token_hash, j->token, sizeof(j->token));
+	/* Cancelled: the card is taken out of the row all the same, and nothing paid. */
+	j->cancelled = action != NULL && strcmp(action, "cancel") == 0;
+	j->s.prq.tds_challenge_failed =
+	        code == NULL || acq->tds_code_ok == NULL || !acq->tds_code_ok(code);
 	return http_submit_or_reply(r, &j->base, true);
 }

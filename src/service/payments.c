@@ -109,6 +109,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 		ar.amount = rq->amount;
 		ar.currency = rq->currency;
 		ar.tds_enabled = c.tds;
+		ar.tds_challenge_failed = rq->tds_challenge_failed;
 		crypto_random(&ar.nonce, sizeof(ar.nonce));
 		acq->authorize(&ar, &ans);
 		refusal = ans.approved ? REFUSAL_NONE : ans.refusal;

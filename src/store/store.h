@@ -490,6 +490,19 @@ struct recurring_query {
 	int limit;
 };
 
+/* The hosted page's 3-D Secure challenge in progress (sql/sqlite/033_hosted.sql). */
+#define CHECKOUT_SEALED_MAX 64
+struct checkout {
+	unsigned char token_hash[32];
+	int64_t brand_id, shop_id;
+	char order_ref[TXN_ORDER_REF_MAX + 1];
+	int64_t request_time, amount;
+	unsigned char card_sealed[CHECKOUT_SEALED_MAX];
+	size_t card_sealed_len;
+	char card_expiry[5];
+	int64_t created_at, expires_at;
+};
+
 /* A request to open a payment method from the store (Vision manual §12; migration 031). */
 struct store_request {
 	int64_t id; /* assigned by store_request_add */
@@ -904,6 +917,12 @@ struct store_ops {
 	 * its time) as paid; ST_CONFLICT when it already was (a replay), nothing written. */
 	int (*hosted_replay_put)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                         const char *order_ref, int64_t request_time, int64_t now);
+	/* A 3-D Secure challenge in progress: checkout_put writes c; checkout_take reads the row
+	 * of token_hash still open at now (expires_at > now) and deletes it in the same step:
+	 * ST_NOTFOUND when none (answered already, expired, unknown). */
+	int (*checkout_put)(struct store *st, const struct checkout *c);
+	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
+	                     struct checkout *out);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

@@ -263,3 +263,93 @@ def test_back_office_origin_column_filter_details(srv):
     items = s.get(srv.base + '/bo/api/transactions?' + wide + '&origin=hosted_page',
                   timeout=30).json()['items']
     assert all(i['origin'] == 'hosted_page' for i in items) and items
+
+
+TDS_CARD = '4000000000003220'  # the simulator's French 3-D Secure test cards challenge
+
+
+class Form(HTMLParser):
+    """Every input of a page's form, hidden or not, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.action = [], None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'form':
+            self.action = a['action']
+        if tag == 'input' and a.get('type') == 'hidden':
+            self.fields.append((a['name'], a['value']))
+
+
+def challenge(srv, fields, card=TDS_CARD):
+    r = card_post(srv, start(srv, fields).text, number=card)
+    assert r.status_code == 200, r.text
+    f = Form()
+    f.feed(r.text)
+    assert f.action == '/pay/3ds' and 'autocomplete="one-time-code"' in r.text
+    assert '<label for="tds-code">' in r.text
+    return f.fields
+
+
+def answer(srv, hidden, code='1234', action='confirm'):
+    return requests.post(srv.base + '/pay/3ds', data=hidden + [('code', code), ('action', action)],
+                         timeout=30, allow_redirects=False)
+
+
+def test_3ds_challenge_passed(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    hidden = challenge(srv, fields)
+    # While the buyer types the code, the card waits sealed, and only there.
+    rows = q(srv, 'SELECT card_sealed, order_ref FROM checkout WHERE order_ref = ?', (ref,))
+    assert len(rows) == 1 and TDS_CARD.encode() not in rows[0][0]
+    assert payments(srv, ref) == []
+    r = answer(srv, hidden)
+    assert r.status_code == 303, r.text
+    res = verify_return(srv, r.headers['Location'])
+    assert res['GCH_STATUS'] == 'accepted'
+    assert payments(srv, ref) == [('accepted', 1, 2500)]
+    d = srv.api('GET', f'/api/v1/payments/{res["GCH_ID"]}').json()
+    assert d['three_d_secure']['authenticated'] == 'Y'
+    assert q(srv, 'SELECT count(*) FROM checkout WHERE order_ref = ?', (ref,)) == [(0,)]
+    # Answered once: a second answer finds nothing and pays nothing.
+    again = answer(srv, hidden)
+    assert again.status_code == 400 and 'not valid' in again.text
+    assert payments(srv, ref) == [('accepted', 1, 2500)]
+
+
+def test_3ds_challenge_failed(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    r = answer(srv, challenge(srv, fields), code='0000')
+    assert r.status_code == 303 and r.headers['Location'].startswith(SHOP_URL + '?r=ko&')
+    res = verify_return(srv, r.headers['Location'])
+    assert res['GCH_STATUS'] == 'refused' and res['GCH_REFUSAL'] == '3ds_failed'
+    d = srv.api('GET', f'/api/v1/payments/{res["GCH_ID"]}').json()
+    assert d['three_d_secure']['authenticated'] == 'N' and d['origin'] == 'hosted_page'
+    assert q(srv, 'SELECT count(*) FROM checkout WHERE order_ref = ?', (ref,)) == [(0,)]
+
+
+def test_3ds_challenge_cancelled_wipes_the_card(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    r = answer(srv, challenge(srv, fields), code='', action='cancel')
+    assert r.status_code == 303 and r.headers['Location'].startswith(SHOP_URL + '?r=cancel&')
+    assert verify_return(srv, r.headers['Location'])['GCH_STATUS'] == 'cancelled'
+    assert payments(srv, ref) == []
+    assert q(srv, 'SELECT count(*) FROM checkout WHERE order_ref = ?', (ref,)) == [(0,)]
+
+
+def test_3ds_token_bound_to_its_request(srv):
+    a = request_fields(srv)
+    hidden = challenge(srv, a)
+    token = dict(hidden)['token']
+    b = request_fields(srv)  # another signed request, same shop
+    r = answer(srv, b + [('token', token)])
+    assert r.status_code == 400
+    assert payments(srv, dict(b)['GCH_ORDER_REF']) == []
+    r = answer(srv, [(k, v if k != 'token' else 'zz') for k, v in hidden])
+    assert r.status_code == 400
+    assert payments(srv, dict(a)['GCH_ORDER_REF']) == []

@@ -173,6 +173,9 @@ int lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
                            struct shop_settings *out);
 int lite_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id,
                            const char *order_ref, int64_t request_time, int64_t now);
+int lite_checkout_put(struct store *st, const struct checkout *c);
+int lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t now,
+                       struct checkout *out);
 int lite_shop_settings_put(struct store *st, const struct shop_settings *s, int64_t expect_version);
 int lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method m,
                             int64_t since, struct store_request *out);

@@ -2797,6 +2797,8 @@ static const struct store_ops sqlite_ops = {
         .store_request_find = lite_store_request_find,
         .store_request_add = lite_store_request_add,
         .hosted_replay_put = lite_hosted_replay_put,
+        .checkout_put = lite_checkout_put,
+        .checkout_take = lite_checkout_take,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */
