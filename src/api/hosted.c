@@ -232,14 +232,26 @@ page_head(struct buf *b, enum lang lang, const char *title)
 	            "<body><main class=\"pay\">");
 }
 
-/* Sends an HTML page. The security headers (strict CSP) are added by http/static.c's filter
- * as on every answer; the page is never cached (it names an order). */
+/* The page's Content-Security-Policy: nothing but its stylesheet, no script at all, no frame;
+ * its forms post to the page itself, whose answer may send the buyer on (303) to the
+ * merchant's return URLs, whose origins form-action names (url_ok checked their characters). */
+#define HOSTED_CSP                                                                                 \
+	"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "                  \
+	"frame-ancestors 'none'; form-action 'self'"
+
+struct signed_req;
+static void csp_for(struct req *r, const struct signed_req *s);
+
+/* Sends an HTML page; s (NULL for an error page) names the return URLs its forms may lead
+ * to. The other security headers are added by http/static.c's filter as on every answer;
+ * the page is never cached (it names an order). */
 static void
-send_html(struct req *r, int status, struct buf *b)
+send_html(struct req *r, int status, struct buf *b, const struct signed_req *s)
 {
 	h2o_req_t *req = r->h2o;
 	char *body = h2o_mem_alloc_pool(&req->pool, b->len + 1);
 
+	csp_for(r, s);
 	memcpy(body, b->data, b->len);
 	req->res.status = status;
 	req->res.reason = status == 200 ? "OK" : "Bad Request";
@@ -282,7 +294,7 @@ refuse(struct req *r, enum lang lang, const struct shop_auth *shop, int status, 
 	buf_adds(&b, "</h1><p>");
 	html_put(&b, t->error_body);
 	buf_adds(&b, "</p></main></body></html>\n");
-	send_html(r, status, &b);
+	send_html(r, status, &b, NULL);
 	return 0;
 }
 
@@ -297,19 +309,61 @@ struct signed_req {
 	const char *url_accepted, *url_refused, *url_cancelled;
 };
 
+/* The length of u's origin, "scheme://host[:port]": what the page's CSP names in form-action. */
+static size_t
+origin_len(const char *u)
+{
+	const char *host = strstr(u, "://") + 3;
+
+	return (size_t)(host - u) + strcspn(host, "/?#");
+}
+
 static bool
 url_ok(const char *u)
 {
-	size_t n = strlen(u);
+	size_t n = strlen(u), o;
 
 	if (n == 0 || n > URL_MAX)
 		return false;
 	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
 		return false;
+	/* The origin goes in a CSP header: a host name, an IPv4 or [IPv6] address, a port. */
+	o = origin_len(u);
+	if (o == (size_t)(strstr(u, "://") + 3 - u))
+		return false;
+	for (size_t i = (size_t)(strstr(u, "://") + 3 - u); i < o; i++)
+		if (!isalnum((unsigned char)u[i]) && strchr(".-:[]", u[i]) == NULL)
+			return false;
 	for (; *u; u++)
 		if ((unsigned char)*u <= ' ' || *u == '"' || *u == '<' || *u == '>' || *u == 0x7f)
 			return false;
 	return true;
+}
+
+static void
+csp_for(struct req *r, const struct signed_req *s)
+{
+	h2o_req_t *req = r->h2o;
+	struct buf b;
+	const char *urls[3];
+	char *v;
+
+	buf_init(&b, 4 * URL_MAX);
+	buf_adds(&b, HOSTED_CSP);
+	if (s != NULL) {
+		urls[0] = s->url_accepted;
+		urls[1] = s->url_refused;
+		urls[2] = s->url_cancelled;
+		for (int i = 0; i < 3; i++) {
+			bputc(&b, ' ');
+			buf_add(&b, urls[i], origin_len(urls[i]));
+		}
+	}
+	v = h2o_mem_alloc_pool(&req->pool, b.len);
+	memcpy(v, b.data, b.len);
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"),
+	                      0, NULL, v, b.len);
+	buf_cleanup(&b);
 }
 
 /* The message GCH_SIGNATURE signs: every other GCH_ field, "name=value", in order, '&'. */
@@ -491,7 +545,7 @@ api_hosted_start(struct req *r)
 	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p></main>"
 	        "</body></html>\n",
 	        t->name, t->number, t->expiry, t->cvv, t->pay, t->cancel, t->secured);
-	send_html(r, 200, &b);
+	send_html(r, 200, &b, &s);
 	return 0;
 }
 
@@ -703,7 +757,7 @@ challenge_page(struct req *r, const struct hosted_job *j)
 	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
 	        "class=\"secondary\">%s</button></form></main></body></html>\n",
 	        w[2], w[3], w[4]);
-	send_html(r, 200, &b);
+	send_html(r, 200, &b, &j->s);
 }
 
 static void

@@ -97,8 +97,13 @@ def test_page_is_accessible_and_strict(srv):
     r = start(srv, request_fields(srv))
     assert r.status_code == 200, r.text
     assert r.headers['Content-Type'].startswith('text/html')
-    assert "script-src 'self'" in r.headers['Content-Security-Policy'] or \
-        "default-src 'self'" in r.headers['Content-Security-Policy']
+    # No script at all; its forms may lead (the 303 after them) to the merchant's origin only.
+    csp = r.headers['Content-Security-Policy']
+    assert csp.count('content-security-policy') == 0 and ',' not in csp
+    assert "default-src 'none'" in csp and 'script-src' not in csp
+    assert "form-action 'self' https://shop.example https://shop.example https://shop.example" \
+        in csp
+    assert r.headers['X-Frame-Options'] == 'DENY'
     assert r.headers['Cache-Control'] == 'no-store'
     p = Hidden()
     p.feed(r.text)
@@ -186,6 +191,8 @@ BAD = [
     ('invalid_field', lambda srv: request_fields(srv, GCH_TIME=str(int(srv.now()) - 86400))),
     ('invalid_field', lambda srv: request_fields(srv, GCH_URL_ACCEPTED='javascript:alert(1)')),
     ('invalid_field', lambda srv: request_fields(srv, GCH_URL_REFUSED='ftp://shop.example/')),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_URL_ACCEPTED="https://a;script-src'")),
+    ('invalid_field', lambda srv: request_fields(srv, GCH_URL_ACCEPTED='https:///x')),
     ('invalid_field', lambda srv: request_fields(srv, GCH_EMAIL='not an address')),
     ('invalid_field', lambda srv: request_fields(srv, GCH_LANG='de')),
     ('missing_field', lambda srv: request_fields(srv, GCH_URL_CANCELLED=None)),
