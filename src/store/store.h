@@ -921,6 +921,10 @@ struct store_ops {
 	 * of token_hash still open at now (expires_at > now) and deletes it in the same step:
 	 * ST_NOTFOUND when none (answered already, expired, unknown). */
 	int (*checkout_put)(struct store *st, const struct checkout *c);
+	/* The retention job: deletes at most limit checkout rows expired at now (their sealed
+	 * card with them) and limit replay rows created before replay_before; *done the count. */
+	int (*hosted_purge)(struct store *st, int64_t now, int64_t replay_before, int limit,
+	                    int *done);
 	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
 	                     struct checkout *out);
 };

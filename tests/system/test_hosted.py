@@ -22,7 +22,8 @@ SHOP_URL = 'https://shop.example/return'
 
 @pytest.fixture(scope='module')
 def srv(tmp_path_factory):
-    s = Server(str(tmp_path_factory.mktemp('hosted')), transactions=0).start()
+    s = Server(str(tmp_path_factory.mktemp('hosted')), transactions=0).start(
+        '--retention-every', '1')
     yield s
     rc = s.stop()
     log = s.read_log()
@@ -360,3 +361,24 @@ def test_3ds_token_bound_to_its_request(srv):
     r = answer(srv, [(k, v if k != 'token' else 'zz') for k, v in hidden])
     assert r.status_code == 400
     assert payments(srv, dict(a)['GCH_ORDER_REF']) == []
+
+
+def test_retention_wipes_abandoned_challenges_and_old_replay_rows(srv):
+    fields = request_fields(srv)
+    ref = dict(fields)['GCH_ORDER_REF']
+    hidden = challenge(srv, fields)
+    assert q(srv, 'SELECT count(*) FROM checkout WHERE order_ref = ?', (ref,)) == [(1,)]
+    # Abandoned: once expired, the retention job deletes the row and its sealed card.
+    q(srv, 'UPDATE checkout SET expires_at = 1 WHERE order_ref = ?', (ref,))
+    assert wait_for(lambda: q(srv, 'SELECT count(*) FROM checkout WHERE order_ref = ?',
+                              (ref,)) == [(0,)])
+    assert answer(srv, hidden).status_code == 400
+    assert payments(srv, ref) == []
+    # A request's replay memory goes once its time can no longer be accepted.
+    paid = request_fields(srv)
+    pref = dict(paid)['GCH_ORDER_REF']
+    assert card_post(srv, start(srv, paid).text).status_code == 303
+    assert q(srv, 'SELECT count(*) FROM hosted_replay WHERE order_ref = ?', (pref,)) == [(1,)]
+    q(srv, 'UPDATE hosted_replay SET created_at = 1 WHERE order_ref = ?', (pref,))
+    assert wait_for(lambda: q(srv, 'SELECT count(*) FROM hosted_replay WHERE order_ref = ?',
+                              (pref,)) == [(0,)])

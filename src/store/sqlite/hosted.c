@@ -106,3 +106,41 @@ lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t no
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* Deletes at most limit rows of one statement's kind, adding the count to *done. */
+static int
+purge(struct store *st, const char *sql, int64_t before, int limit, int *done, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = lite_prepare(st, sql, &s, what);
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	rc = lite_status(st, sqlite3_step(s), what);
+	if (rc == ST_OK)
+		*done += sqlite3_changes(lite_db(st));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_hosted_purge(struct store *st, int64_t now, int64_t replay_before, int limit, int *done)
+{
+	int rc;
+
+	*done = 0;
+	rc = purge(st,
+	           "DELETE FROM checkout WHERE token_hash IN (SELECT token_hash FROM checkout "
+	           "WHERE expires_at <= ?1 LIMIT ?2)",
+	           now, limit, done, "checkout_purge");
+	if (rc == ST_OK)
+		rc = purge(st,
+		           "DELETE FROM hosted_replay WHERE (brand_id, shop_id, order_ref, "
+		           "request_time) IN (SELECT brand_id, shop_id, order_ref, request_time "
+		           "FROM hosted_replay WHERE created_at < ?1 LIMIT ?2)",
+		           replay_before, limit, done, "hosted_replay_purge");
+	return rc;
+}

@@ -174,6 +174,7 @@ int lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
 int lite_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id,
                            const char *order_ref, int64_t request_time, int64_t now);
 int lite_checkout_put(struct store *st, const struct checkout *c);
+int lite_hosted_purge(struct store *st, int64_t now, int64_t replay_before, int limit, int *done);
 int lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t now,
                        struct checkout *out);
 int lite_shop_settings_put(struct store *st, const struct shop_settings *s, int64_t expect_version);

@@ -2798,6 +2798,7 @@ static const struct store_ops sqlite_ops = {
         .store_request_add = lite_store_request_add,
         .hosted_replay_put = lite_hosted_replay_put,
         .checkout_put = lite_checkout_put,
+        .hosted_purge = lite_hosted_purge,
         .checkout_take = lite_checkout_take,
 };
 
