@@ -516,6 +516,9 @@ api_hosted_start(struct req *r)
 	cur = money_currency_find(s.prq.currency);
 	if (money_format_plain(s.prq.amount, cur, amount, sizeof(amount)) < 0)
 		snprintf(amount, sizeof(amount), "%lld", (long long)s.prq.amount);
+	/* French writes a decimal comma. */
+	if (s.lang == LANG_FR && strchr(amount, '.') != NULL)
+		*strchr(amount, '.') = ',';
 	page_head(&b, s.lang, t->title);
 	buf_adds(&b, "<h1>");
 	html_put(&b, s.shop->shop.name);

@@ -117,7 +117,7 @@ def test_page_is_accessible_and_strict(srv):
     assert 'lang="en"' in r.text and 'Card number' in r.text and '25.00' in r.text
     assert '<script' not in r.text and 'style=' not in r.text
     fr = start(srv, request_fields(srv, GCH_LANG='fr'))
-    assert 'lang="fr"' in fr.text and 'Numéro de carte' in fr.text
+    assert 'lang="fr"' in fr.text and 'Numéro de carte' in fr.text and '25,00 EUR' in fr.text
     css = requests.get(srv.base + '/assets/pay.css', timeout=30)
     assert css.status_code == 200 and 'max-width' in css.text
 

@@ -100,7 +100,7 @@ test('a buyer pays on the hosted page and goes back to the shop, accepted', asyn
   const ref = `E2E-OK-${Date.now()}`;
   const page = await buyer(ref);
   assert.equal(await page.locator('h1').textContent(), demo.shops[0].name);
-  assert.match(await page.locator('#amount').textContent(), /49\.90 EUR/);
+  assert.match(await page.locator('#amount').textContent(), /^49,90 EUR$/);
   for (const [id, token] of [['cc-number', 'cc-number'], ['cc-exp', 'cc-exp'], ['cc-csc', 'cc-csc'], ['cc-name', 'cc-name']]) {
     assert.equal(await page.locator(`#${id}`).getAttribute('autocomplete'), token);
   }
