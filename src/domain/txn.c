@@ -233,6 +233,8 @@ txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us, stru
 			refund->shop_id = t->shop_id;
 			refund->contract_id = t->contract_id;
 			refund->parent_id = t->id;
+			/* A refund belongs to the channel of the sale it refunds (issue 12). */
+			refund->origin = t->origin;
 			refund->type = TXN_REFUND;
 			refund->status = TXS_ACCEPTED;
 			refund->acq = ACQ_TO_SEND;
