@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 
-import { base, browser, demo, newPage, now, shot, sql } from '../harness.mjs';
+import { base, browser, demo, newPage, now, shot, signedIn, sql } from '../harness.mjs';
 
 let site;
 let shopBase;
@@ -146,4 +146,19 @@ test('a buyer who cancels goes back to the cancelled URL, nothing recorded', asy
   assert.equal(f.GCH_STATUS, 'cancelled');
   assert.equal(status(ref), '');
   await page.context().close();
+});
+
+test('the journal filters on the origin, and shows it', async () => {
+  const page = await signedIn('action');
+  await page.locator('nav .nav-link', { hasText: 'Transactions' }).click();
+  await page.locator('#tx-title').waitFor();
+  assert.equal(await page.getByLabel('Origine', { exact: true }).count(), 1);
+  await page.locator('#tx-origin').selectOption('hosted_page');
+  const answer = page.waitForResponse((r) => r.url().includes('/bo/api/transactions?') && r.url().includes('origin=hosted_page'));
+  await page.locator('#tx-submit').click();
+  const body = await (await answer).json();
+  const refs = body.items.map((i) => i.order_ref);
+  assert.ok(refs.some((r) => r.startsWith('E2E-OK-')), 'the hosted payment is found');
+  assert.ok(body.items.every((i) => i.order_ref.startsWith('E2E-')), 'only the hosted page\'s');
+  await shot(page, 'hosted-origin-filter');
 });
