@@ -13,7 +13,13 @@
  * order reference and GCH_TIME are remembered with the payment, in the same transaction.
  *
  * The card number and CVV are read from the card POST's body only (never a URL), checked for
- * form, given to the decision and wiped; the CVV is never stored, never logged.
+ * form, given to the decision and wiped; the CVV is never stored, never logged. A card whose
+ * issuer challenges the buyer (the acquirer's tds_challenge: the simulator's 3-D Secure test
+ * cards) gets the challenge page first, POST /pay/3ds: meanwhile the card waits sealed in a
+ * checkout row named by the hash of a random token, taken out and deleted by the answer.
+ *
+ * The page's own CSP: no script, its stylesheet only, form-action the page and the origins of
+ * the merchant's return URLs (a browser checks it on the 303 that follows the form).
  *
  * Bad input of every kind answers an HTML error page in the buyer's language without detail,
  * counts the refusal in the shop's API error log when the shop is known, records nothing.
