@@ -20,6 +20,9 @@ struct acq_request {
 	const char *currency;
 	bool tds_enabled; /* the contract asks for 3-D Secure */
 	uint64_t nonce;   /* random, from the caller: makes the authorization number */
+	/* The buyer failed the issuer's 3-D Secure challenge (the hosted page's step): the
+	 * authentication is N whatever the card. */
+	bool tds_challenge_failed;
 };
 
 struct acq_answer {
@@ -38,6 +41,12 @@ struct acquirer_ops {
 	const char *name;
 	/* Decides one authorization. Never fails: an unreachable bank is a refusal. */
 	void (*authorize)(const struct acq_request *rq, struct acq_answer *ans);
+	/* Whether the card's issuer asks the buyer for a 3-D Secure challenge (a code) before
+	 * the authorization; NULL: never. */
+	bool (*tds_challenge)(const char *digits);
+	/* The code the buyer must give at the challenge (a simulator knows it: README
+	 * "Simulator test cards"); NULL with tds_challenge NULL. */
+	bool (*tds_code_ok)(const char *code);
 };
 
 /* The simulator: the test cards of acquirer/simulator.c, every other valid card approved. */

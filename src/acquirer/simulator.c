@@ -65,7 +65,7 @@ sim_authorize(const struct acq_request *rq, struct acq_answer *ans)
 	/* 3-D Secure runs before the authorization, and only where the scheme takes part. */
 	if (rq->tds_enabled && rq->method != METHOD_AMEX && rq->method != METHOD_JCB) {
 		ans->tds = true;
-		ans->tds_auth = tc ? tc->tds : TDS_Y;
+		ans->tds_auth = rq->tds_challenge_failed ? TDS_N : tc ? tc->tds : TDS_Y;
 		if (ans->tds_auth == TDS_N) {
 			ans->refusal = REFUSAL_3DS_FAILED;
 			return;
@@ -81,9 +81,28 @@ sim_authorize(const struct acq_request *rq, struct acq_answer *ans)
 	}
 }
 
+/* The French 3-D Secure test cards (the 40000000000030xx and 3220 series) are the ones whose
+ * issuer challenges the buyer on the hosted page; the code is SIM_TDS_CODE. */
+#define SIM_TDS_CODE "1234"
+
+static bool
+sim_tds_challenge(const char *digits)
+{
+	return strcmp(digits, "4000000000003220") == 0 || strcmp(digits, "4000000000003063") == 0 ||
+	       strcmp(digits, "4000000000003089") == 0 || strcmp(digits, "4000000000003071") == 0;
+}
+
+static bool
+sim_tds_code_ok(const char *code)
+{
+	return strcmp(code, SIM_TDS_CODE) == 0;
+}
+
 const struct acquirer_ops acquirer_simulator = {
         .name = "simulator",
         .authorize = sim_authorize,
+        .tds_challenge = sim_tds_challenge,
+        .tds_code_ok = sim_tds_code_ok,
 };
 
 int

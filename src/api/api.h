@@ -216,6 +216,11 @@ int api_account_edit(struct req *r);
 /* Home page statistics, SPEC §12 (api/stats.c). */
 int api_stats(struct req *r);
 
+/* The hosted payment page (issue 12; api/hosted.c): the signed request, the card. */
+int api_hosted_start(struct req *r);
+int api_hosted_card(struct req *r);
+int api_hosted_tds(struct req *r);
+
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 

@@ -48,6 +48,7 @@ enum txn_col {
 	TC_UPDATED_AT,
 	TC_MANUAL,
 	TC_ARCHIVE_REF,
+	TC_ORIGIN,
 	TC__COUNT
 };
 
@@ -90,6 +91,7 @@ static const struct column_def txn_cols[TC__COUNT] = {
         [TC_UPDATED_AT] = {"updated_at", TF_BIT(TF_UPDATED_AT)},
         [TC_MANUAL] = {"manual", TF_BIT(TF_MANUAL)},
         [TC_ARCHIVE_REF] = {"archive_ref", TF_BIT(TF_ARCHIVE_REF)},
+        [TC_ORIGIN] = {"origin", TF_BIT(TF_ORIGIN)},
 };
 
 /* The journal's columns before a user chooses (Vision manual §4.1.2). */
@@ -441,6 +443,8 @@ column_txn(int i, const struct txn *t, const struct tz *z, int64_t now, char *sc
 		return t->manual ? "yes" : "no";
 	case TC_ARCHIVE_REF:
 		return t->archive_ref;
+	case TC_ORIGIN:
+		return txn_origin_name(t->origin);
 	case TC__COUNT:
 		break;
 	}

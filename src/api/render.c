@@ -80,6 +80,7 @@ txn_json(const struct txn *t, int64_t now)
 	                  json_str_or_null(t->issuer), "type", json_str_or_null(t->card_type)));
 	json_object_set_new(o, "customer_country", json_str_or_null(t->customer_country));
 	json_object_set_new(o, "manual", json_boolean(t->manual));
+	json_object_set_new(o, "origin", json_string(txn_origin_name(t->origin)));
 	json_object_set_new(o, "archive_ref", json_str_or_null(t->archive_ref));
 	json_object_set_new(
 	        o, "three_d_secure",

@@ -46,6 +46,14 @@ const struct route routes[] = {
         {"GET", "/api/v1/subscriptions/{id}", api_subscription_get, AUTH_HMAC, 0, 0, 0,
          "get a subscription and its debits"},
 
+        /* The hosted payment page and Paybox System (issue 12). */
+        {"POST", "/pay", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
+         "the hosted payment page: a merchant's signed request, the card form"},
+        {"POST", "/pay/card", api_hosted_card, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
+         "the hosted payment page: the buyer's card, decided, back to the merchant"},
+        {"POST", "/pay/3ds", api_hosted_tds, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
+         "the hosted payment page: the buyer's 3-D Secure challenge answered, decided"},
+
         /* The back office: sign-in (SPEC §3, §16). */
         {"POST", "/bo/api/session", api_session_create, AUTH_NONE, LIMIT_BODY_BO, 0, 0, "sign in"},
         {"GET", "/bo/api/session", api_session_get, AUTH_SESSION, 0, P_ALL, BEFORE_ALL,

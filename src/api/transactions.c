@@ -196,6 +196,14 @@ parse_one(void *ctx, const char *key, char *val)
 		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
 			return "manual";
 		j->q.manual = strcmp(val, "yes") == 0 ? MANUAL_ONLY : MANUAL_NONE;
+	} else if (strcmp(key, "origin") == 0 && !j->batches) {
+		/* Where it came from (issue 12): api, hosted_page, paybox_system, … */
+		int o = txn_origin_parse(val);
+
+		if (o < 0)
+			return "origin";
+		j->q.has_origin = true;
+		j->q.origin = (enum txn_origin)o;
 	} else if (strcmp(key, "format") == 0 && j->export) {
 		if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
 			return "format";
@@ -290,6 +298,7 @@ item_json(const struct txn *t, int64_t now)
 	json_object_set_new(o, "updated_at", json_instant_or_null(t->updated_at));
 	json_object_set_new(o, "manual", json_boolean(t->manual));
 	json_object_set_new(o, "archive_ref", json_str_or_null(t->archive_ref));
+	json_object_set_new(o, "origin", json_string(txn_origin_name(t->origin)));
 	return o;
 }
 

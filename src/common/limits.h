@@ -5,14 +5,21 @@
 #define GUICHET_LIMITS_H
 
 /* Request bodies. */
-#define LIMIT_BODY_API        (16 * 1024)   /* merchant API requests */
-#define LIMIT_BODY_BO         (64 * 1024)   /* back-office JSON requests */
-#define LIMIT_BODY_GLOBAL     LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
-#define LIMIT_BODY_NONE       64  /* a route without parameters: "{}", with room for spaces */
-#define LIMIT_IDEMPOTENCY_KEY 255 /* SPEC §4 */
-#define LIMIT_ORDER_REF       250 /* characters of an order reference */
-#define LIMIT_EMAIL           254 /* RFC 5321 path limit */
-#define LIMIT_AMOUNT          99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
+#define LIMIT_BODY_API    (16 * 1024) /* merchant API requests */
+#define LIMIT_BODY_HOSTED (16 * 1024) /* the hosted page's signed request and card form */
+#define LIMIT_HOSTED_PAGE (64 * 1024) /* a hosted page or return URL, as built */
+/* A hosted page's signed request is taken this close to the server's clock (GCH_TIME), and
+ * its replay memory must outlive it (issue 12). */
+/* How long a hosted page's 3-D Secure challenge waits for the buyer, its card sealed. */
+#define LIMIT_HOSTED_CHALLENGE_S (10 * 60)
+#define LIMIT_HOSTED_WINDOW_S    (15 * 60)
+#define LIMIT_BODY_BO            (64 * 1024) /* back-office JSON requests */
+#define LIMIT_BODY_GLOBAL        LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
+#define LIMIT_BODY_NONE          64  /* a route without parameters: "{}", with room for spaces */
+#define LIMIT_IDEMPOTENCY_KEY    255 /* SPEC §4 */
+#define LIMIT_ORDER_REF          250 /* characters of an order reference */
+#define LIMIT_EMAIL              254 /* RFC 5321 path limit */
+#define LIMIT_AMOUNT             99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
 
 /* Threads and queues. */
 #define LIMIT_LOOPS_MAX    64    /* event loop threads */

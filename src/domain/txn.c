@@ -233,6 +233,8 @@ txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us, stru
 			refund->shop_id = t->shop_id;
 			refund->contract_id = t->contract_id;
 			refund->parent_id = t->id;
+			/* A refund belongs to the channel of the sale it refunds (issue 12). */
+			refund->origin = t->origin;
 			refund->type = TXN_REFUND;
 			refund->status = TXS_ACCEPTED;
 			refund->acq = ACQ_TO_SEND;
@@ -315,4 +317,23 @@ txn_precheck(const struct precheck *p)
 	if (card_expired(p->expiry_month, p->expiry_year, y, m))
 		return REFUSAL_CARD_EXPIRED;
 	return REFUSAL_NONE;
+}
+
+static const char *const origin_names[ORIGIN__COUNT] = {
+        "api", "hosted_page", "paybox_system", "paybox_direct", "manual_entry", "recurring",
+};
+
+const char *
+txn_origin_name(enum txn_origin o)
+{
+	return (unsigned)o < ORIGIN__COUNT ? origin_names[o] : "api";
+}
+
+int
+txn_origin_parse(const char *s)
+{
+	for (int i = 0; i < ORIGIN__COUNT; i++)
+		if (strcmp(s, origin_names[i]) == 0)
+			return i;
+	return -1;
 }

@@ -31,6 +31,19 @@ enum txn_acq {
 };
 enum txn_op { OP_CAPTURE = 0, OP_CANCEL, OP_REFUND, OP_SEND, OP_BLOCK_CARD };
 
+/* Where a transaction came from (issue 12), shown and filtered in the back office: the
+ * merchant API, the hosted payment page, Paybox System, Paybox Direct, the virtual terminal,
+ * a recurring debit. Stored as these numbers (sql/sqlite/033_hosted.sql). */
+enum txn_origin {
+	ORIGIN_API = 0,
+	ORIGIN_HOSTED = 1,
+	ORIGIN_PAYBOX_SYSTEM = 2,
+	ORIGIN_PAYBOX_DIRECT = 3,
+	ORIGIN_MANUAL = 4,
+	ORIGIN_RECURRING = 5,
+	ORIGIN__COUNT
+};
+
 /* 3-D Secure authentication result (Vision manual §4.1.4). */
 enum tds_auth { TDS_NONE = 0, TDS_Y, TDS_N, TDS_U, TDS_A };
 
@@ -96,6 +109,7 @@ struct txn {
 	int64_t bank_day; /* planned bank date (day number); 0 when none */
 	bool manual;      /* entered by a user in the virtual terminal (SPEC §10) */
 	char archive_ref[TXN_ARCHIVE_REF_MAX + 1];
+	enum txn_origin origin;
 };
 
 /* Names as used in the API and the database ("debit", "accepted", "to_send", ...), and
@@ -109,6 +123,10 @@ int txn_type_parse(const char *s);
 int txn_status_parse(const char *s);
 int txn_acq_parse(const char *s);
 int tds_auth_parse(const char *s);
+/* "api", "hosted_page", "paybox_system", "paybox_direct", "manual_entry", "recurring"; and the
+ * parser (-1 for an unknown name). */
+const char *txn_origin_name(enum txn_origin o);
+int txn_origin_parse(const char *s);
 
 /* Machine code ("card_not_allowed") and English message of a refusal. Static. */
 const char *refusal_code(enum refusal r);

@@ -27,7 +27,9 @@
 #include "http/static.h"
 
 /* The content security policy of the back office: its own scripts, styles, images and API,
- * nothing inline, no frames (OWASP Secure Headers). It goes on every answer. */
+ * nothing inline, no frames (OWASP Secure Headers). It goes on every answer that has none:
+ * the hosted payment page (api/hosted.c) sets a stricter one of its own that lets its forms
+ * lead back to the merchant's return URLs (a browser checks form-action on the redirect). */
 #define STATIC_CSP                                                                                 \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
 	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "               \
@@ -412,7 +414,7 @@ static h2o_iovec_t header_names[] = {
 };
 
 static h2o_headers_command_t header_cmds[] = {
-        {H2O_HEADERS_CMD_SET, &header_names[0], {H2O_STRLIT(STATIC_CSP)}},
+        {H2O_HEADERS_CMD_SETIFEMPTY, &header_names[0], {H2O_STRLIT(STATIC_CSP)}},
         {H2O_HEADERS_CMD_SET, &header_names[1], {H2O_STRLIT("nosniff")}},
         {H2O_HEADERS_CMD_SET, &header_names[2], {H2O_STRLIT("no-referrer")}},
         {H2O_HEADERS_CMD_SET, &header_names[3], {H2O_STRLIT("DENY")}},

@@ -12,6 +12,7 @@ struct purge_job {
 	int keys, errors; /* rows deleted */
 	int cards;        /* transactions whose card data was erased */
 	int mails;        /* failed mails whose sealed body was wiped */
+	int hosted;       /* the hosted page's expired challenges (sealed cards) and replay rows */
 };
 
 /* One batch: idempotency keys first, then error log entries with what the batch has left;
@@ -35,6 +36,11 @@ purge_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK)
 		rc = st->ops->mail_failed_wipe(st, now - LIMIT_MAIL_FAILED_KEEP_S * CAL_US_PER_S,
 		                               LIMIT_RETENTION_BATCH, &j->mails);
+	/* An abandoned 3-D Secure challenge's sealed card goes once it expired; a request's
+	 * replay memory once its time can no longer be accepted (LIMIT_HOSTED_WINDOW_S). */
+	if (rc == ST_OK)
+		rc = st->ops->hosted_purge(st, now, now - 2 * LIMIT_HOSTED_WINDOW_S * CAL_US_PER_S,
+		                           LIMIT_RETENTION_BATCH, &j->hosted);
 	return rc;
 }
 
@@ -45,13 +51,13 @@ purge_done(struct work_job *w)
 
 	if (w->rc != ST_OK)
 		log_error("event=retention_failed rc=%d", w->rc);
-	else if (j->keys + j->errors + j->cards + j->mails > 0)
+	else if (j->keys + j->errors + j->cards + j->mails + j->hosted > 0)
 		log_info("event=retention idempotency_keys=%d api_errors=%d cards_erased=%d "
-		         "mail_bodies_wiped=%d",
-		         j->keys, j->errors, j->cards, j->mails);
+		         "mail_bodies_wiped=%d hosted_rows=%d",
+		         j->keys, j->errors, j->cards, j->mails, j->hosted);
 	return w->rc == ST_OK &&
 	       (j->keys + j->errors >= LIMIT_RETENTION_BATCH || j->cards >= LIMIT_RETENTION_CARDS ||
-	        j->mails >= LIMIT_RETENTION_BATCH);
+	        j->mails >= LIMIT_RETENTION_BATCH || j->hosted >= LIMIT_RETENTION_BATCH);
 }
 
 int

@@ -109,6 +109,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 		ar.amount = rq->amount;
 		ar.currency = rq->currency;
 		ar.tds_enabled = c.tds;
+		ar.tds_challenge_failed = rq->tds_challenge_failed;
 		crypto_random(&ar.nonce, sizeof(ar.nonce));
 		acq->authorize(&ar, &ans);
 		refusal = ans.approved ? REFUSAL_NONE : ans.refusal;
@@ -133,6 +134,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	copy(t->issuer, sizeof(t->issuer), ans.issuer);
 	copy(t->card_type, sizeof(t->card_type), ans.card_type);
 	t->manual = rq->manual;
+	t->origin = rq->manual ? ORIGIN_MANUAL : rq->origin;
 	copy(t->archive_ref, sizeof(t->archive_ref), rq->archive_ref);
 	t->capture_manual = rq->capture_manual;
 	t->tds = ans.tds;

@@ -43,6 +43,10 @@ struct payment_request {
 	bool manual;
 	char archive_ref[TXN_ARCHIVE_REF_MAX + 1];
 	const struct actor *who;
+	/* Where it came from (issue 12); manual entries are ORIGIN_MANUAL whatever is set. */
+	enum txn_origin origin;
+	/* The buyer failed the 3-D Secure challenge of the hosted page. */
+	bool tds_challenge_failed;
 };
 
 /* The shop's active contract that takes a card of method: its own scheme's, else CB for a

@@ -123,6 +123,7 @@ debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquire
 	/* A plan or subscription entered in the virtual terminal: each of its debits is a
 	 * manual entry in the journal (SPEC §10, §13). */
 	rq.manual = r->manual;
+	rq.origin = ORIGIN_RECURRING;
 	rq.who = who;
 	copy(rq.archive_ref, sizeof(rq.archive_ref), r->archive_ref);
 	rc = alias_open(keys, a, &rq, why);

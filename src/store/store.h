@@ -332,6 +332,7 @@ enum txn_field {
 	TF_BANK_DAY,
 	TF_MANUAL,
 	TF_ARCHIVE_REF,
+	TF_ORIGIN,
 	TF__COUNT
 };
 #define TF_BIT(f) (1ULL << (f))
@@ -353,7 +354,9 @@ struct txn_query {
 	const char *email;
 	const char *currency;
 	const char *wallet;
-	enum manual_filter manual;          /* the virtual terminal's entries (SPEC §10) */
+	enum manual_filter manual; /* the virtual terminal's entries (SPEC §10) */
+	bool has_origin;           /* only transactions of origin (issue 12) */
+	enum txn_origin origin;
 	int64_t after_created_at, after_id; /* 0: the first page */
 	int limit;
 	uint64_t fields; /* TF_BIT()s to read, 0 for all; id and created_at are always read */
@@ -485,6 +488,19 @@ struct recurring_query {
 	const char *currency;
 	int64_t after_created_at, after_id;
 	int limit;
+};
+
+/* The hosted page's 3-D Secure challenge in progress (sql/sqlite/033_hosted.sql). */
+#define CHECKOUT_SEALED_MAX 64
+struct checkout {
+	unsigned char token_hash[32];
+	int64_t brand_id, shop_id;
+	char order_ref[TXN_ORDER_REF_MAX + 1];
+	int64_t request_time, amount;
+	unsigned char card_sealed[CHECKOUT_SEALED_MAX];
+	size_t card_sealed_len;
+	char card_expiry[5];
+	int64_t created_at, expires_at;
 };
 
 /* A request to open a payment method from the store (Vision manual §12; migration 031). */
@@ -896,6 +912,21 @@ struct store_ops {
 	int (*store_request_find)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                          enum card_method m, int64_t since, struct store_request *out);
 	int (*store_request_add)(struct store *st, struct store_request *r);
+
+	/* The hosted page (store/sqlite/hosted.c): remembers a signed request (shop, order_ref,
+	 * its time) as paid; ST_CONFLICT when it already was (a replay), nothing written. */
+	int (*hosted_replay_put)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                         const char *order_ref, int64_t request_time, int64_t now);
+	/* A 3-D Secure challenge in progress: checkout_put writes c; checkout_take reads the row
+	 * of token_hash still open at now (expires_at > now) and deletes it in the same step:
+	 * ST_NOTFOUND when none (answered already, expired, unknown). */
+	int (*checkout_put)(struct store *st, const struct checkout *c);
+	/* The retention job: deletes at most limit checkout rows expired at now (their sealed
+	 * card with them) and limit replay rows created before replay_before; *done the count. */
+	int (*hosted_purge)(struct store *st, int64_t now, int64_t replay_before, int limit,
+	                    int *done);
+	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
+	                     struct checkout *out);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

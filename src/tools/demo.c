@@ -797,6 +797,7 @@ debit_write(struct store *st, struct demo_plans *dm, struct demo_debit *d, int64
 	t.shop_id = ds->shop.id;
 	t.method = (enum card_method)dr->r.method;
 	t.contract_id = ds->contract[t.method];
+	t.origin = dr->r.manual ? ORIGIN_MANUAL : ORIGIN_RECURRING;
 	t.type = TXN_DEBIT;
 	t.amount_initial = t.amount_current = d->amount;
 	snprintf(t.currency, sizeof(t.currency), "%s", dr->r.currency);

@@ -191,6 +191,7 @@ test_refunds_sum_to_the_debit(void **state)
 	struct txn t = debit(ACQ_SENT, 5500), rf;
 
 	(void)state;
+	t.origin = ORIGIN_HOSTED;
 	assert_int_equal(txn_op_check(OP_REFUND, &t, 5501, T0), DENY_AMOUNT_TOO_HIGH);
 	assert_int_equal(txn_op_check(OP_REFUND, &t, 0, T0), DENY_AMOUNT_INVALID);
 	txn_op_apply(OP_REFUND, &t, 1000, T0 + 5 * DAY, &rf);
@@ -201,6 +202,7 @@ test_refunds_sum_to_the_debit(void **state)
 	assert_int_equal(rf.status, TXS_ACCEPTED);
 	assert_int_equal(rf.acq, ACQ_TO_SEND);
 	assert_int_equal(rf.parent_id, 42);
+	assert_int_equal(rf.origin, ORIGIN_HOSTED); /* the sale's channel */
 	assert_int_equal(rf.id, 0);
 	assert_int_equal(rf.amount_initial, 1000);
 	assert_int_equal(rf.amount_current, 1000);
@@ -424,10 +426,29 @@ test_names(void **state)
 	assert_string_equal(txn_op_name(OP_BLOCK_CARD), "block_card");
 }
 
+/* Issue 12: the origins' names, both ways, and nothing else parses. */
+static void
+test_origin_names(void **state)
+{
+	static const char *const names[] = {"api",           "hosted_page",  "paybox_system",
+	                                    "paybox_direct", "manual_entry", "recurring"};
+
+	(void)state;
+	for (int i = 0; i < ORIGIN__COUNT; i++) {
+		assert_string_equal(txn_origin_name((enum txn_origin)i), names[i]);
+		assert_int_equal(txn_origin_parse(names[i]), i);
+	}
+	assert_int_equal(txn_origin_parse(""), -1);
+	assert_int_equal(txn_origin_parse("API"), -1);
+	assert_int_equal(txn_origin_parse("hosted"), -1);
+	assert_string_equal(txn_origin_name(ORIGIN__COUNT), "api");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_origin_names),
 	        cmocka_unit_test(test_operation_table),
 	        cmocka_unit_test(test_only_accepted_debits),
 	        cmocka_unit_test(test_75_days),

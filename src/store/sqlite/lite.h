@@ -17,7 +17,7 @@
 	"card_expiry, card_country, customer_country, auth_number, acquirer, issuer, card_type, "  \
 	"wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "             \
 	"accepted_at, "                                                                            \
-	"updated_at, bank_day, manual, archive_ref"
+	"updated_at, bank_day, manual, archive_ref, origin"
 
 /* The nodes of a brand (?1) from one (?2) down, as sub(id) (a shop is a node): what a search
  * of a node's scope starts its statement with. */
@@ -171,6 +171,12 @@ int lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contra
 /* store_ops.shop_settings_* and store_request_* (settings.c). */
 int lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
                            struct shop_settings *out);
+int lite_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id,
+                           const char *order_ref, int64_t request_time, int64_t now);
+int lite_checkout_put(struct store *st, const struct checkout *c);
+int lite_hosted_purge(struct store *st, int64_t now, int64_t replay_before, int limit, int *done);
+int lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t now,
+                       struct checkout *out);
 int lite_shop_settings_put(struct store *st, const struct shop_settings *s, int64_t expect_version);
 int lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method m,
                             int64_t since, struct store_request *out);

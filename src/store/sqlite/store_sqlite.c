@@ -317,7 +317,7 @@ static const char *const stmt_sql[S__COUNT] = {
                 "INSERT INTO txn(" TXN_COLS ", card_fp, card_sealed, day) VALUES (?1, ?2, ?3, "
                 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
                 "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
-                "?35, ?36, ?37, ?38, ?39)",
+                "?35, ?36, ?37, ?38, ?39, ?40)",
         [S_TXN_GET] = "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2",
         [S_TXN_GET_SHOP] =
                 "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2 AND shop_id = ?3",
@@ -1018,6 +1018,7 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 	sqlite3_bind_int64(s, i++, t->bank_day);
 	sqlite3_bind_int(s, i++, t->manual);
 	bind_text(s, i++, t->archive_ref);
+	sqlite3_bind_int(s, i++, (int)t->origin);
 	if (fp != NULL)
 		sqlite3_bind_blob(s, i, fp, (int)fp_len, SQLITE_STATIC);
 	i++;
@@ -1140,6 +1141,9 @@ lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t)
 		break;
 	case TF_ARCHIVE_REF:
 		lite_text_copy(t->archive_ref, sizeof(t->archive_ref), s, col);
+		break;
+	case TF_ORIGIN:
+		t->origin = (enum txn_origin)sqlite3_column_int(s, col);
 		break;
 	case TF__COUNT:
 		break;
@@ -2792,6 +2796,10 @@ static const struct store_ops sqlite_ops = {
         .shop_settings_put = lite_shop_settings_put,
         .store_request_find = lite_store_request_find,
         .store_request_add = lite_store_request_add,
+        .hosted_replay_put = lite_hosted_replay_put,
+        .checkout_put = lite_checkout_put,
+        .hosted_purge = lite_hosted_purge,
+        .checkout_take = lite_checkout_take,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */

@@ -402,6 +402,8 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 		sql_text(w, " AND wallet = ?", q->wallet);
 	if (q->manual != MANUAL_ANY)
 		sql_int(w, " AND manual = ?", q->manual == MANUAL_ONLY);
+	if (q->has_origin)
+		sql_int(w, " AND origin = ?", (int64_t)q->origin);
 	/* After the keyset (created_at, id): `to` already stops at its instant. */
 	if (q->after_created_at > 0) {
 		sql_int(w, " AND (created_at < ?", q->after_created_at);
@@ -445,7 +447,8 @@ static const char *const txn_col[TF__COUNT] = {"id",
                                                "updated_at",
                                                "bank_day",
                                                "manual",
-                                               "archive_ref"};
+                                               "archive_ref",
+                                               "origin"};
 
 /* The SELECT list of q->fields (all of TXN_COLS when 0); *sel gets the fields in order. */
 static int

@@ -18,6 +18,7 @@ import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
 import settings from './strings/settings.js';
 import terminal from './strings/terminal.js';
+import hosted from './strings/hosted.js';
 
 const dictionaries = {
   fr: {
@@ -240,7 +241,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, recurring, risk, settings, apiErrors]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, apiErrors]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -23,6 +23,7 @@ import {
 import { amountInput, parseAmount } from '../money.js';
 import { onScopeChange } from '../scope.js';
 import { treeNodes } from '../tree.js';
+import { ORIGINS } from '../strings/hosted.js';
 
 const PAGE = 50;
 const METHODS = ['CB', 'VISA', 'MASTERCARD', 'E-BLEUE', 'AMEX', 'JCB', 'PAYPAL'];
@@ -97,6 +98,8 @@ function cell(item, key, shops) {
       return label('tx.capture', v);
     case 'manual':
       return t(v ? 'tx.manual.yes' : 'tx.manual.no');
+    case 'origin':
+      return v ? t(`tx.origin.${v}`) : '';
     case 'shop':
       return shops.get(String(v)) || `#${v}`;
     default:
@@ -234,6 +237,7 @@ export async function render({ query }) {
     { key: 'email', label: t('tx.f.email'), kind: 'text' },
     { key: 'wallet', label: t('tx.f.wallet'), kind: 'text' },
     { key: 'manual', label: t('tx.f.manual'), kind: 'select', options: ['yes', 'no'].map((v) => ({ value: v, label: t(`tx.manual.${v}`) })) },
+    { key: 'origin', label: t('tx.f.origin'), kind: 'select', options: ORIGINS.map((v) => ({ value: v, label: t(`tx.origin.${v}`) })) },
   ];
   const fieldLabels = Object.fromEntries(fields.map((f) => [f.key, f.label]));
   Object.assign(fieldLabels, { from: t('j.period.from'), to: t('j.period.to') });
@@ -614,6 +618,7 @@ function detailsTab(d, shops) {
       ['tx.d.refusal', d.refusal_reason ? label('tx.refusal', d.refusal_reason) : null, 'd-refusal'],
       ['col.tx.manual', d.manual ? t('tx.manual.yes') : null, 'd-manual'],
       ['col.tx.archive_ref', d.archive_ref],
+      ['col.tx.origin', d.origin ? t(`tx.origin.${d.origin}`) : null, 'd-origin'],
     ]),
     h(
       'section',
