@@ -534,8 +534,8 @@ pbx_time_parse(const char *s, int64_t *out_us)
 
 	if (s == NULL || strlen(s) < 19)
 		return ST_INVALID;
-	if (!fixed_digits(s, 4, &y) || s[4] != '-' || !fixed_digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !fixed_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') ||
+	if (!fixed_digits(s, 4, &y) || s[4] != '-' || !fixed_digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !fixed_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') ||
 	    !fixed_digits(s + 11, 2, &h) || s[13] != ':' || !fixed_digits(s + 14, 2, &mi) ||
 	    s[16] != ':' || !fixed_digits(s + 17, 2, &se))
 		return ST_INVALID;

@@ -68,8 +68,8 @@ char *pbx_signed_message(const struct pbx_form *f, const char *sig_name, size_t 
  * hash_name ("SHA512", "SHA384", "SHA256", "SHA224", any case; research §1.3, rule 3),
  * compared in constant time. False for an unknown algorithm, a hex of the wrong length or not
  * hex. Defined in src/crypto/pbx_hmac.c (OpenSSL's HMAC), not in the domain library. */
-bool pbx_hmac_ok(const char *hash_name, const unsigned char *key, size_t key_len,
-                 const char *msg, size_t msg_len, const char *hex, size_t hex_len);
+bool pbx_hmac_ok(const char *hash_name, const unsigned char *key, size_t key_len, const char *msg,
+                 size_t msg_len, const char *hex, size_t hex_len);
 
 /* PBX_RETOUR, "Mt:M;Ref:R;...;Sign:K": the merchant's names in order with the code of each
  * (research §1.4). sign: K was asked (always the last; it has no entry in v). */
@@ -130,8 +130,8 @@ char *pbx_retour_build(const struct pbx_retour *r, const struct pbx_result *res,
 /* Appends "&<sign_name>=enc(b64)" to the signed string s (s_len bytes): what goes on the
  * return URL or in the notification's body (research §1.6, step 3). The caller frees the
  * result; s stays the caller's. */
-char *pbx_retour_append_sign(const char *s, size_t s_len, const char *sign_name,
-                             const char *b64, size_t *len);
+char *pbx_retour_append_sign(const char *s, size_t s_len, const char *sign_name, const char *b64,
+                             size_t *len);
 
 /* Appends enc(v) (v_len bytes) to out, which has room for 3 * v_len + 1 bytes, NUL-terminated;
  * returns the length written. The encoding of pbx_retour_build. */

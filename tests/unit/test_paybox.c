@@ -75,7 +75,7 @@ test_system_vector(void **state)
 	/* Woo 3.x sends lower-case hex (research §1.3, rule 4). */
 	for (size_t i = 0; i <= h->value_len; i++)
 		lower[i] = (char)(h->value[i] >= 'A' && h->value[i] <= 'F' ? h->value[i] + 32
-		                                                             : h->value[i]);
+		                                                           : h->value[i]);
 	assert_true(pbx_hmac_ok("sha512", key, 64, msg, len, lower, h->value_len));
 	/* One byte of the message, of the key or of the MAC changed: refused. */
 	msg[len - 1] = '1';
@@ -122,8 +122,8 @@ test_direct_vector(void **state)
 	                         "1700000000&HASH=SHA512&DATEQ=14112023222000&DEVISE=978&MONTANT="
 	                         "1000&NUMAPPEL=0012345678&NUMTRANS=0012345679&REFERENCE=dx1-0");
 	h = pbx_get(&f, "HMAC");
-	assert_true(pbx_hmac_ok(pbx_get(&f, "HASH")->value, key, 64, msg, len, h->value,
-	                        h->value_len));
+	assert_true(
+	        pbx_hmac_ok(pbx_get(&f, "HASH")->value, key, 64, msg, len, h->value, h->value_len));
 	free(msg);
 	pbx_form_free(&f);
 }
@@ -135,8 +135,9 @@ test_other_algorithms(void **state)
 {
 	static const char sha256[] =
 	        "413c175169479a2832ed354925e1ae9b940bf9dafa89144de194aa6768c0f2ef";
-	static const char sha384[] = "8f50171265d40673e3fa2fa8c098ccc27de6bda8587a494e7783df7ba9e7d1"
-	                             "2062a3d9e773714787b5422a6066498575";
+	static const char sha384[] =
+	        "8f50171265d40673e3fa2fa8c098ccc27de6bda8587a494e7783df7ba9e7d1"
+	        "2062a3d9e773714787b5422a6066498575";
 	unsigned char key[64];
 
 	(void)state;
@@ -261,16 +262,16 @@ test_retour_parse(void **state)
 	        {"M:M;K:K;K2:K", ST_INVALID, 0, false},
 	        {"M:M;M:R", ST_INVALID, 0, false}, /* a name twice */
 	        {"M:M;M:K", ST_INVALID, 0, false},
-	        {"M:X", ST_INVALID, 0, false},     /* unknown code */
-	        {"M:o", ST_INVALID, 0, false},     /* Cetelem: not answered */
+	        {"M:X", ST_INVALID, 0, false}, /* unknown code */
+	        {"M:o", ST_INVALID, 0, false}, /* Cetelem: not answered */
 	        {"M:MM", ST_INVALID, 0, false},
 	        {"M:", ST_INVALID, 0, false},
 	        {":M", ST_INVALID, 0, false},
 	        {"M", ST_INVALID, 0, false},
-	        {"a b:M", ST_INVALID, 0, false},   /* a name goes on a URL unencoded */
+	        {"a b:M", ST_INVALID, 0, false}, /* a name goes on a URL unencoded */
 	        {"a&b:M", ST_INVALID, 0, false},
 	        {"a=b:M", ST_INVALID, 0, false},
-	        {"abcdefghijabcdefghijabcdefghij1:M", ST_OK, 1, false},   /* 31 bytes */
+	        {"abcdefghijabcdefghijabcdefghij1:M", ST_OK, 1, false}, /* 31 bytes */
 	        {"abcdefghijabcdefghijabcdefghij12:M", ST_INVALID, 0, false},
 	};
 	(void)state;
@@ -486,7 +487,7 @@ test_error_codes(void **state)
 	        {REFUSAL_COUNTRY_MISMATCH, "00024"},
 	        {REFUSAL_CARD_VELOCITY, "00023"},
 	        {REFUSAL__COUNT, "00003"},
-	        {(enum refusal)-1, "00003"},
+	        {(enum refusal) - 1, "00003"},
 	};
 	(void)state;
 	/* Every refusal has its row: a new refusal must be given its code here. */
@@ -691,7 +692,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_key_bytes),    cmocka_unit_test(test_system_vector),
+	        cmocka_unit_test(test_key_bytes),     cmocka_unit_test(test_system_vector),
 	        cmocka_unit_test(test_direct_vector), cmocka_unit_test(test_other_algorithms),
 	        cmocka_unit_test(test_form),          cmocka_unit_test(test_form_limits),
 	        cmocka_unit_test(test_duplicate),     cmocka_unit_test(test_retour_parse),
