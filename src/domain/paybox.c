@@ -63,7 +63,8 @@ pbx_form_parse(struct pbx_form *out, const char *raw, size_t len)
 
 	memset(out, 0, sizeof(*out));
 	/* Every name and value decodes to at most its own length, plus two NULs a field. */
-	out->mem = malloc(len + 2 * PBX_FIELDS_MAX + 2);
+	out->mem_len = len + 2 * PBX_FIELDS_MAX + 2;
+	out->mem = malloc(out->mem_len);
 	if (out->mem == NULL)
 		abort();
 	p = out->mem;
@@ -106,6 +107,8 @@ bad:
 void
 pbx_form_free(struct pbx_form *f)
 {
+	if (f->mem != NULL)
+		explicit_bzero(f->mem, f->mem_len);
 	free(f->mem);
 	memset(f, 0, sizeof(*f));
 }
@@ -645,4 +648,135 @@ pbx_direct_answer(const struct pbx_answer_field *fields, int n, size_t *len)
 	if (len != NULL)
 		*len = o;
 	return s;
+}
+
+int
+pbx_site_rang(const char *site, const char *rang, char site7[8], char rang3[4])
+{
+	int64_t s, r;
+
+	if (pbx_number_parse(site, 9999999, &s) != ST_OK ||
+	    pbx_number_parse(rang, 999, &r) != ST_OK)
+		return ST_INVALID;
+	for (int i = 6; i >= 0; i--, s /= 10)
+		site7[i] = (char)('0' + s % 10);
+	site7[7] = '\0';
+	for (int i = 2; i >= 0; i--, r /= 10)
+		rang3[i] = (char)('0' + r % 10);
+	rang3[3] = '\0';
+	return ST_OK;
+}
+
+/* The value of a field, or NULL. */
+static const char *
+value_of(const struct pbx_form *f, const char *name)
+{
+	const struct pbx_field *v = pbx_get(f, name);
+
+	return v != NULL ? v->value : NULL;
+}
+
+#define DIRECT_FAIL(code, text)                                                                    \
+	do {                                                                                       \
+		*comment = text;                                                                   \
+		return code;                                                                       \
+	} while (0)
+
+const char *
+pbx_direct_parse(const struct pbx_form *f, struct pbx_direct *out, const char **comment)
+{
+	const char *v;
+	int64_t n;
+	bool authorizes;
+
+	memset(out, 0, sizeof(*out));
+	out->deferral_days = -1;
+	if (pbx_has_duplicate(f, NULL))
+		DIRECT_FAIL("00014", "A field is given twice.");
+	if (pbx_number_parse(value_of(f, "VERSION"), 99999, &n) != ST_OK || (n != 103 && n != 104))
+		DIRECT_FAIL("00013", "VERSION must be 00103 or 00104.");
+	out->version = (int)n;
+	if (pbx_number_parse(value_of(f, "TYPE"), 99999, &n) != ST_OK)
+		DIRECT_FAIL("00009", "TYPE is missing or not a number.");
+	switch (n) {
+	case PBX_AUTHORIZE:
+	case PBX_CAPTURE:
+	case PBX_AUTHORIZE_CAPTURE:
+	case PBX_CANCEL:
+	case PBX_REFUND:
+	case PBX_INQUIRY:
+		out->type = (enum pbx_direct_type)n;
+		break;
+	case PBX_CREDIT:
+		DIRECT_FAIL("00009", "Credit without a debit is not supported: refund the debit "
+		                     "(TYPE 00014).");
+	default:
+		DIRECT_FAIL("00009", "This TYPE is not supported.");
+	}
+	if (pbx_site_rang(value_of(f, "SITE"), value_of(f, "RANG"), out->site, out->rang) != ST_OK)
+		DIRECT_FAIL("00006", "SITE or RANG is missing or malformed.");
+	if (pbx_number_parse(value_of(f, "NUMQUESTION"), 2147483647, &out->numquestion) !=
+	            ST_OK ||
+	    out->numquestion < 1)
+		DIRECT_FAIL("00005", "NUMQUESTION must be a number from 1 to 2147483647.");
+	v = value_of(f, "DATEQ");
+	if (v != NULL && v[0] != '\0' && pbx_dateq_parse(v, &out->dateq_us) != ST_OK)
+		DIRECT_FAIL("00007", "DATEQ must be ddmmYYYYHHMMSS.");
+	authorizes = out->type == PBX_AUTHORIZE || out->type == PBX_AUTHORIZE_CAPTURE;
+	if (out->type != PBX_INQUIRY && pbx_amount_parse(value_of(f, "MONTANT"), &out->amount) != ST_OK)
+		DIRECT_FAIL("00011", "MONTANT must be an amount in minor units, 1 or more.");
+	v = value_of(f, "DEVISE");
+	if ((v != NULL || authorizes) && pbx_currency_alpha(v, out->currency) != ST_OK)
+		DIRECT_FAIL("00010", "DEVISE must be a supported ISO 4217 numeric code, e.g. 978.");
+	v = value_of(f, "REFERENCE");
+	if (v != NULL && strlen(v) > PBX_DIRECT_REF_MAX)
+		DIRECT_FAIL("00012", "REFERENCE must be 1 to 250 bytes.");
+	if (v != NULL)
+		memcpy(out->reference, v, strlen(v) + 1);
+	if (authorizes) {
+		char digits[CARD_DIGITS_MAX + 1];
+		bool ok;
+
+		if (out->reference[0] == '\0')
+			DIRECT_FAIL("00012", "REFERENCE must be 1 to 250 bytes.");
+		v = value_of(f, "PORTEUR");
+		ok = v != NULL && card_number_normalize(v, digits) == 0 && card_luhn_valid(digits) &&
+		     (out->method = card_method_detect(digits)) != METHOD_NONE;
+		memset(digits, 0, sizeof(digits));
+		if (!ok)
+			DIRECT_FAIL("00004", "PORTEUR is not a valid card number.");
+		v = value_of(f, "DATEVAL");
+		if (v == NULL || strlen(v) != 4 ||
+		    card_expiry_parse(v, &out->expiry_month, &out->expiry_year) != 0)
+			DIRECT_FAIL("00008", "DATEVAL must be MMYY.");
+		memcpy(out->expiry, v, 5);
+		v = value_of(f, "CVV");
+		if (v == NULL || strspn(v, "0123456789") != strlen(v) ||
+		    strlen(v) != (out->method == METHOD_AMEX ? 4u : 3u))
+			DIRECT_FAIL("00020", "CVV must be 3 digits (4 for American Express).");
+		v = value_of(f, "DIFFERE");
+		if (v != NULL && v[0] != '\0') {
+			if (out->type != PBX_AUTHORIZE_CAPTURE ||
+			    pbx_number_parse(v, 30, &n) != ST_OK)
+				DIRECT_FAIL("00014", "DIFFERE must be 0 to 30 days, with TYPE 00003.");
+			out->deferral_days = (int)n;
+		}
+	} else {
+		int64_t call = 0;
+
+		/* Both numbers name the transaction (enum pbx_direct_type): either will do, two
+		 * must agree. */
+		v = value_of(f, "NUMTRANS");
+		if (v != NULL && pbx_number_parse(v, 9999999999LL, &out->txn_id) != ST_OK)
+			DIRECT_FAIL("00018", "NUMTRANS must be a transaction number.");
+		v = value_of(f, "NUMAPPEL");
+		if (v != NULL && pbx_number_parse(v, 9999999999LL, &call) != ST_OK)
+			DIRECT_FAIL("00018", "NUMAPPEL must be a transaction number.");
+		if (out->txn_id == 0)
+			out->txn_id = call;
+		if (out->txn_id == 0 || (call != 0 && call != out->txn_id))
+			DIRECT_FAIL("00018", "NUMTRANS and NUMAPPEL must name one transaction.");
+	}
+	*comment = NULL;
+	return NULL;
 }

@@ -38,6 +38,7 @@ struct pbx_form {
 	struct pbx_field f[PBX_FIELDS_MAX];
 	int n;
 	char *mem;
+	size_t mem_len;
 };
 
 /* Parses raw (len bytes, not NUL-terminated) into *out, which then owns a copy. Empty
@@ -47,7 +48,8 @@ struct pbx_form {
  * then empty and owns nothing). */
 int pbx_form_parse(struct pbx_form *out, const char *raw, size_t len);
 
-/* Releases what the form owns; it is empty after. Safe on an empty or freed form. */
+/* Wipes and releases what the form owns (it may hold a card number and a CVV: Paybox Direct's
+ * PORTEUR and CVV); it is empty after. Safe on an empty or freed form. */
 void pbx_form_free(struct pbx_form *f);
 
 /* The first field of that exact name (case matters: PBX_TOTAL, not pbx_total), or NULL.
@@ -169,6 +171,53 @@ int pbx_time_parse(const char *iso, int64_t *out_us);
 /* Direct's DATEQ, "ddmmYYYYHHMMSS" (14 digits), a Europe/Paris wall time, into *out_us.
  * Returns ST_OK or ST_INVALID. */
 int pbx_dateq_parse(const char *s, int64_t *out_us);
+
+/* SITE and RANG as a shop is known by (7 and 3 digits: "1999888", "032"), from what a module
+ * sends: "%07d", RANG "%02d" (Magento) or "%03d" (PrestaShop, the kit), unpadded. Returns
+ * ST_OK or ST_INVALID. */
+int pbx_site_rang(const char *site, const char *rang, char site7[8], char rang3[4]);
+
+/* Paybox Direct's TYPE codes Guichet answers (research §2.1). The transaction numbers it
+ * gives, NUMAPPEL and NUMTRANS (T and S of Paybox System), are both the transaction's id:
+ * clients that swap them (Magento, research §2.2) still name the same transaction. */
+enum pbx_direct_type {
+	PBX_AUTHORIZE = 1,         /* 00001: authorization only */
+	PBX_CAPTURE = 2,           /* 00002: capture of an authorization */
+	PBX_AUTHORIZE_CAPTURE = 3, /* 00003: authorization + capture */
+	PBX_CREDIT = 4,            /* 00004: credit without a debit: refused (00009) */
+	PBX_CANCEL = 5,            /* 00005: cancel */
+	PBX_REFUND = 14,           /* 00014: refund of a captured transaction */
+	PBX_INQUIRY = 17,          /* 00017: the state of a transaction */
+};
+
+#define PBX_DIRECT_REF_MAX 250 /* bytes of REFERENCE: Guichet's order reference */
+
+/* A Direct request as read from its form, checked for form; the card number (PORTEUR) and
+ * CVV stay in the form, which the caller wipes. */
+struct pbx_direct {
+	int version; /* 103 (Direct) or 104 (Direct Plus) */
+	enum pbx_direct_type type;
+	char site[8], rang[4]; /* as pbx_site_rang gives them */
+	int64_t numquestion;   /* 1..2147483647: a PHP int on 32 bits, time() */
+	int64_t dateq_us;      /* 0: no DATEQ */
+	int64_t amount;        /* MONTANT */
+	char currency[4];      /* DEVISE, "" when absent */
+	char reference[PBX_DIRECT_REF_MAX + 1];
+	int64_t txn_id;    /* NUMTRANS (or NUMAPPEL), for every type but authorizations */
+	int deferral_days; /* DIFFERE, -1 absent */
+	enum card_method method;
+	char expiry[5]; /* DATEVAL, MMYY */
+	int expiry_month, expiry_year;
+};
+
+/* Reads the form of a Direct request into *out (authentication aside: CLE, HASH and HMAC are
+ * the caller's). Returns NULL when it is coherent, else the CODEREPONSE that says what is
+ * wrong ("00014" a field twice or missing, "00013" a VERSION, "00009" a TYPE Guichet does not
+ * answer, "00006" SITE or RANG, "00005" NUMQUESTION, "00007" DATEQ, "00011" MONTANT, "00010"
+ * DEVISE, "00012" REFERENCE, "00004" PORTEUR, "00008" DATEVAL, "00020" CVV, "00018"
+ * NUMTRANS or NUMAPPEL) with *comment, an English sentence for COMMENTAIRE. Static. */
+const char *pbx_direct_parse(const struct pbx_form *f, struct pbx_direct *out,
+                             const char **comment);
 
 /* One field of a Direct answer. */
 struct pbx_answer_field {

@@ -144,9 +144,14 @@ MATRIX = {
     'POST /bo/api/store/requests': ADMIN,
     'GET /bo/api/contact': ALL,
     'POST /bo/api/contact': ALL,
+    # Guichet's public key for the Paybox signature K (SPEC §16.1): a file for the merchant's
+    # module, no secret; whoever signs in (the integrator, the HMAC manager, first).
+    'GET /bo/api/paybox-public-key': ALL,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC.
-OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate'}
+# Paybox Direct authenticates by its form (CLE or HMAC), the probe not at all.
+OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate',
+        'POST /PPPS.php', 'GET /load.html'}
 MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
             'POST /api/v1/payments/{id}/refund', 'POST /api/v1/aliases',
@@ -504,6 +509,7 @@ def plan(srv, route, profile, walk):
             f'/bo/api/subscriptions/export?format=csv&{WIDE}', None),
         'GET /bo/api/subscriptions/{id}': lambda: (f'/bo/api/subscriptions/{sid}', None),
         'GET /bo/api/api-errors': lambda: ('/bo/api/api-errors', None),
+        'GET /bo/api/paybox-public-key': lambda: ('/bo/api/paybox-public-key', None),
         'GET /bo/api/api-errors/export': lambda: ('/bo/api/api-errors/export?format=csv', None),
         # The walk terminates one made for it.
         'POST /bo/api/installment-plans/{id}/terminate': lambda: (
