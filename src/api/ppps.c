@@ -122,8 +122,9 @@ ppps_do(struct ppps_job *j, struct store *st, int64_t now)
 		code = t.status == TXS_ACCEPTED ? "00000" : pbx_error_code(t.refusal);
 		comment = t.status == TXS_ACCEPTED ? "Demande traitee avec succes"
 		                                   : refusal_message(t.refusal);
-		j->answer = answer_make(d, d->site, d->rang, d->numquestion, id,
-		                        t.status == TXS_ACCEPTED ? t.auth_number : "", code, comment);
+		j->answer =
+		        answer_make(d, d->site, d->rang, d->numquestion, id,
+		                    t.status == TXS_ACCEPTED ? t.auth_number : "", code, comment);
 		return ST_OK;
 	case PBX_INQUIRY:
 		rc = st->ops->txn_get(st, j->brand_id, j->shop_id, d->txn_id, &t);
@@ -256,9 +257,14 @@ refuse(struct req *r, const struct pbx_form *f, const struct pbx_direct *d, cons
 	char *a;
 
 	/* SITE and RANG echoed as given when they did not read (answer_make cleans them). */
-	a = answer_make(d, d->site[0] ? d->site : site ? site->value : "",
-	                d->rang[0] ? d->rang : rang ? rang->value : "", d->numquestion, 0, "",
-	                code, comment);
+	a = answer_make(d,
+	                d->site[0] ? d->site
+	                : site     ? site->value
+	                           : "",
+	                d->rang[0] ? d->rang
+	                : rang     ? rang->value
+	                           : "",
+	                d->numquestion, 0, "", code, comment);
 	log_info("event=ppps_refused code=%s", code);
 	reply_answer(r, a);
 	free(a);

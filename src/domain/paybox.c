@@ -715,15 +715,15 @@ pbx_direct_parse(const struct pbx_form *f, struct pbx_direct *out, const char **
 	}
 	if (pbx_site_rang(value_of(f, "SITE"), value_of(f, "RANG"), out->site, out->rang) != ST_OK)
 		DIRECT_FAIL("00006", "SITE or RANG is missing or malformed.");
-	if (pbx_number_parse(value_of(f, "NUMQUESTION"), 2147483647, &out->numquestion) !=
-	            ST_OK ||
+	if (pbx_number_parse(value_of(f, "NUMQUESTION"), 2147483647, &out->numquestion) != ST_OK ||
 	    out->numquestion < 1)
 		DIRECT_FAIL("00005", "NUMQUESTION must be a number from 1 to 2147483647.");
 	v = value_of(f, "DATEQ");
 	if (v != NULL && v[0] != '\0' && pbx_dateq_parse(v, &out->dateq_us) != ST_OK)
 		DIRECT_FAIL("00007", "DATEQ must be ddmmYYYYHHMMSS.");
 	authorizes = out->type == PBX_AUTHORIZE || out->type == PBX_AUTHORIZE_CAPTURE;
-	if (out->type != PBX_INQUIRY && pbx_amount_parse(value_of(f, "MONTANT"), &out->amount) != ST_OK)
+	if (out->type != PBX_INQUIRY &&
+	    pbx_amount_parse(value_of(f, "MONTANT"), &out->amount) != ST_OK)
 		DIRECT_FAIL("00011", "MONTANT must be an amount in minor units, 1 or more.");
 	v = value_of(f, "DEVISE");
 	if ((v != NULL || authorizes) && pbx_currency_alpha(v, out->currency) != ST_OK)
@@ -740,7 +740,8 @@ pbx_direct_parse(const struct pbx_form *f, struct pbx_direct *out, const char **
 		if (out->reference[0] == '\0')
 			DIRECT_FAIL("00012", "REFERENCE must be 1 to 250 bytes.");
 		v = value_of(f, "PORTEUR");
-		ok = v != NULL && card_number_normalize(v, digits) == 0 && card_luhn_valid(digits) &&
+		ok = v != NULL && card_number_normalize(v, digits) == 0 &&
+		     card_luhn_valid(digits) &&
 		     (out->method = card_method_detect(digits)) != METHOD_NONE;
 		memset(digits, 0, sizeof(digits));
 		if (!ok)
@@ -758,7 +759,8 @@ pbx_direct_parse(const struct pbx_form *f, struct pbx_direct *out, const char **
 		if (v != NULL && v[0] != '\0') {
 			if (out->type != PBX_AUTHORIZE_CAPTURE ||
 			    pbx_number_parse(v, 30, &n) != ST_OK)
-				DIRECT_FAIL("00014", "DIFFERE must be 0 to 30 days, with TYPE 00003.");
+				DIRECT_FAIL("00014",
+				            "DIFFERE must be 0 to 30 days, with TYPE 00003.");
 			out->deferral_days = (int)n;
 		}
 	} else {
