@@ -22,7 +22,9 @@ DOC_PATH = os.path.join(ROOT, 'docs', 'openapi.yaml')
 HTTP_METHODS = ('get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace')
 UNKNOWN_ID = '999999999999999999'          # 18 digits: matches {id}, names no transaction
 # The back office (SPEC §16, /bo/api/) is a separate, cookie-authenticated API: not here.
-NOT_DOCUMENTED_HERE = ('/bo/',)
+# Nor are the Paybox protocols' entry points (SPEC §16.1): forms and Paybox's own answers, not
+# JSON, documented in docs/PAYBOX.md from research/paybox-protocol.md.
+NOT_DOCUMENTED_HERE = ('/bo/', '/PPPS.php', '/load.html')
 
 
 def load_doc():
