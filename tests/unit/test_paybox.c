@@ -688,6 +688,173 @@ test_direct_answer(void **state)
 	free(s);
 }
 
+static void
+test_site_rang(void **state)
+{
+	static const struct {
+		const char *site, *rang, *site7, *rang3;
+	} rows[] = {
+	        {"1999888", "001", "1999888", "001"},
+	        {"1999888", "01", "1999888", "001"},
+	        {"1999888", "1", "1999888", "001"},
+	        {"0001999888", "32", "1999888", "032"},
+	        {"1", "999", "0000001", "999"},
+	        {"9999999", "0", "9999999", "000"},
+	        {"10000000", "001", NULL, NULL},
+	        {"1999888", "1000", NULL, NULL},
+	        {"", "001", NULL, NULL},
+	        {"1999888", "", NULL, NULL},
+	        {"199 888", "001", NULL, NULL},
+	        {"1999888", "-1", NULL, NULL},
+	        {NULL, "001", NULL, NULL},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char site7[8] = "", rang3[4] = "";
+		int rc = pbx_site_rang(rows[i].site, rows[i].rang, site7, rang3);
+
+		assert_int_equal(rc, rows[i].site7 ? ST_OK : ST_INVALID);
+		if (rows[i].site7 != NULL) {
+			assert_string_equal(site7, rows[i].site7);
+			assert_string_equal(rang3, rows[i].rang3);
+		}
+	}
+}
+
+/* A Direct request's form, field by field: the code of each thing wrong, in the order they are
+ * checked, and what a right one reads as. */
+static void
+test_direct_parse(void **state)
+{
+	static const char auth[] = "VERSION=00103&TYPE=00003&SITE=1999888&RANG=32&CLE=x"
+	                           "&NUMQUESTION=0000000042&DATEQ=14112023222000&MONTANT=0000001500"
+	                           "&DEVISE=978&REFERENCE=cmd+1&PORTEUR=4111+1111+1111+1111"
+	                           "&DATEVAL=1230&CVV=123&DIFFERE=002";
+	static const struct {
+		const char *body;
+		const char *code;
+	} rows[] = {
+	        {auth, NULL},
+	        {"VERSION=00104&TYPE=00002&SITE=1999888&RANG=32&NUMQUESTION=1&MONTANT=10"
+	         "&NUMAPPEL=0000000007&NUMTRANS=0000000007",
+	         NULL},
+	        {"VERSION=00104&TYPE=00014&SITE=1999888&RANG=32&NUMQUESTION=1&MONTANT=10"
+	         "&NUMAPPEL=7",
+	         NULL},
+	        {"VERSION=00104&TYPE=00005&SITE=1999888&RANG=32&NUMQUESTION=1&MONTANT=10"
+	         "&NUMTRANS=7",
+	         NULL},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888&RANG=32&NUMQUESTION=1&NUMTRANS=7", NULL},
+	        {"VERSION=00104&VERSION=00104&TYPE=00017", "00014"},
+	        {"TYPE=00017", "00013"},
+	        {"VERSION=00102&TYPE=00017", "00013"},
+	        {"VERSION=00105&TYPE=00017", "00013"},
+	        {"VERSION=00104", "00009"},
+	        {"VERSION=00104&TYPE=00004", "00009"},
+	        {"VERSION=00104&TYPE=00011", "00009"},
+	        {"VERSION=00104&TYPE=00051", "00009"},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888", "00006"},
+	        {"VERSION=00104&TYPE=00017&SITE=19998888&RANG=1", "00006"},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888&RANG=1", "00005"},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888&RANG=1&NUMQUESTION=0", "00005"},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888&RANG=1&NUMQUESTION=2147483648", "00005"},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888&RANG=1&NUMQUESTION=2147483647"
+	         "&DATEQ=1411202322200",
+	         "00007"},
+	        {"VERSION=00104&TYPE=00017&SITE=1999888&RANG=1&NUMQUESTION=1&DATEQ=", "00018"},
+	        {"VERSION=00104&TYPE=00002&SITE=1999888&RANG=1&NUMQUESTION=1&NUMTRANS=7", "00011"},
+	        {"VERSION=00104&TYPE=00002&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=97&NUMTRANS=7",
+	         "00010"},
+	        {"VERSION=00104&TYPE=00002&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&NUMTRANS=7&NUMAPPEL=8",
+	         "00018"},
+	        {"VERSION=00104&TYPE=00002&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&NUMTRANS=0",
+	         "00018"},
+	        {"VERSION=00104&TYPE=00002&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&NUMTRANS=x",
+	         "00018"},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1", "00010"},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978",
+	         "00012"},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=4111111111111112",
+	         "00004"},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=4111111111111111&DATEVAL=123",
+	         "00008"},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=4111111111111111&DATEVAL=1230",
+	         "00020"},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=378282246310005&DATEVAL=1230&CVV=123",
+	         "00020"}, /* American Express: 4 digits */
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=378282246310005&DATEVAL=1230&CVV=1234",
+	         NULL},
+	        {"VERSION=00103&TYPE=00001&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=4111111111111111&DATEVAL=1230&CVV=123"
+	         "&DIFFERE=1",
+	         "00014"},
+	        {"VERSION=00103&TYPE=00003&SITE=1999888&RANG=1&NUMQUESTION=1&MONTANT=1"
+	         "&DEVISE=978&REFERENCE=r&PORTEUR=4111111111111111&DATEVAL=1230&CVV=123"
+	         "&DIFFERE=31",
+	         "00014"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct pbx_form f;
+		struct pbx_direct d;
+		const char *code, *comment = "unset";
+
+		assert_int_equal(pbx_form_parse(&f, rows[i].body, strlen(rows[i].body)), ST_OK);
+		code = pbx_direct_parse(&f, &d, &comment);
+		if (rows[i].code == NULL) {
+			assert_null(code);
+			assert_null(comment);
+		} else {
+			assert_non_null(code);
+			assert_string_equal(code, rows[i].code);
+			assert_true(comment != NULL && comment[0] != '\0');
+		}
+		pbx_form_free(&f);
+	}
+}
+
+static void
+test_direct_parse_values(void **state)
+{
+	static const char body[] =
+	        "VERSION=00103&TYPE=00003&SITE=1999888&RANG=32&CLE=x&NUMQUESTION=0000000042"
+	        "&DATEQ=14112023222000&MONTANT=0000001500&DEVISE=0978&REFERENCE=cmd+1"
+	        "&PORTEUR=5555555555554444&DATEVAL=0228&CVV=123&DIFFERE=002";
+	struct pbx_form f;
+	struct pbx_direct d;
+	const char *comment;
+
+	(void)state;
+	assert_int_equal(pbx_form_parse(&f, body, strlen(body)), ST_OK);
+	assert_null(pbx_direct_parse(&f, &d, &comment));
+	assert_int_equal(d.version, 103);
+	assert_int_equal(d.type, PBX_AUTHORIZE_CAPTURE);
+	assert_string_equal(d.site, "1999888");
+	assert_string_equal(d.rang, "032");
+	assert_int_equal(d.numquestion, 42);
+	assert_int_equal(d.dateq_us, 1699996800LL * 1000000);
+	assert_int_equal(d.amount, 1500);
+	assert_string_equal(d.currency, "EUR");
+	assert_string_equal(d.reference, "cmd 1");
+	assert_int_equal(d.method, METHOD_MASTERCARD);
+	assert_string_equal(d.expiry, "0228");
+	assert_int_equal(d.expiry_month, 2);
+	assert_int_equal(d.expiry_year, 2028);
+	assert_int_equal(d.deferral_days, 2);
+	assert_int_equal(d.txn_id, 0);
+	pbx_form_free(&f);
+}
+
 int
 main(void)
 {
@@ -702,7 +869,8 @@ main(void)
 	        cmocka_unit_test(test_card_types),    cmocka_unit_test(test_amounts),
 	        cmocka_unit_test(test_numbers),       cmocka_unit_test(test_currencies),
 	        cmocka_unit_test(test_times),         cmocka_unit_test(test_dateq),
-	        cmocka_unit_test(test_direct_answer),
+	        cmocka_unit_test(test_direct_answer), cmocka_unit_test(test_site_rang),
+	        cmocka_unit_test(test_direct_parse),  cmocka_unit_test(test_direct_parse_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
