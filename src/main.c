@@ -665,6 +665,10 @@ cmd_serve(const struct options *o)
 	rc = shop_cache_load(st, keys, &app.shops);
 	if (rc != ST_OK)
 		goto out;
+	/* Made at the first start, then opened: the merchants' modules keep its public key. */
+	rc = rsa_key_load_or_create(st, keys, &app.paybox_key);
+	if (rc != ST_OK)
+		goto out;
 	app.sessions = session_cache_new();
 	rc = load_sessions(st, app.sessions);
 	if (rc != ST_OK)
@@ -726,6 +730,7 @@ out:
 	session_cache_free(app.sessions);
 	throttle_free(app.throttle);
 	errlog_free(app.errlog);
+	rsa_key_free(app.paybox_key);
 	store_close(st);
 	crypto_secret_free(keys);
 	log_info("event=stopped status=%d", rc);

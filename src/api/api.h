@@ -224,4 +224,10 @@ int api_hosted_tds(struct req *r);
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 
+/* The Paybox protocols (research/paybox-protocol.md): the probe, Guichet's public key for K,
+ * Paybox Direct (ppps.c). */
+int api_paybox_load(struct req *r);
+int api_paybox_public_key(struct req *r);
+int api_ppps(struct req *r);
+
 #endif

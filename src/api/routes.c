@@ -46,6 +46,14 @@ const struct route routes[] = {
         {"GET", "/api/v1/subscriptions/{id}", api_subscription_get, AUTH_HMAC, 0, 0, 0,
          "get a subscription and its debits"},
 
+        /* Paybox Direct, the probe and the public key (research/paybox-protocol.md). */
+        {"POST", "/PPPS.php", api_ppps, AUTH_NONE, LIMIT_BODY_PPPS, 0, 0,
+         "Paybox Direct: authorize, capture, cancel, refund (CLE or HMAC in the form)"},
+        {"GET", "/load.html", api_paybox_load, AUTH_NONE, 0, 0, 0,
+         "the Paybox modules' availability probe"},
+        {"GET", "/bo/api/paybox-public-key", api_paybox_public_key, AUTH_SESSION, 0, P_ALL, 0,
+         "Guichet's public key for the Paybox signature K (pubkey.pem)"},
+
         /* The hosted payment page and Paybox System (issue 12). */
         {"POST", "/pay", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
          "the hosted payment page: a merchant's signed request, the card form"},

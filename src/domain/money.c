@@ -24,6 +24,15 @@ money_currency_find(const char *code)
 	return NULL;
 }
 
+const struct currency *
+money_currency_find_numeric(int numeric)
+{
+	for (size_t i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++)
+		if (currencies[i].numeric == numeric)
+			return &currencies[i];
+	return NULL;
+}
+
 bool
 money_amount_valid(int64_t amount)
 {

@@ -23,6 +23,10 @@ struct currency {
  * The result is static. */
 const struct currency *money_currency_find(const char *code);
 
+/* The currency of that ISO 4217 numeric code (978 → EUR), or NULL when unknown or
+ * unsupported: the Paybox protocols send PBX_DEVISE and DEVISE this way. Static. */
+const struct currency *money_currency_find_numeric(int numeric);
+
 /* True when 1 <= amount <= MONEY_AMOUNT_MAX: a payment, capture or refund amount. */
 bool money_amount_valid(int64_t amount);
 

@@ -25,6 +25,7 @@
 
 struct app;
 struct loop;
+struct rsa_key;
 
 /* Who must be authenticated for a route. */
 enum route_auth {
@@ -110,6 +111,11 @@ void http_reply_raw(struct req *r, int status, const char *body, size_t len);
 void http_reply_download(struct req *r, const char *content_type, const char *filename,
                          const char *body, size_t len);
 
+/* Sends body (copied) with that HTTP status and content type, not for download: the Paybox
+ * protocols' answers (an HTML probe page, Direct's Latin-1 text). */
+void http_reply_text(struct req *r, int status, const char *content_type, const char *body,
+                     size_t len);
+
 /* Sends a JSON value (stolen: it is freed here). A merchant API refusal (http_api_error_note)
  * is counted in the shop's error log on its way. */
 void http_reply_json(struct req *r, int status, json_t *v);
@@ -193,6 +199,8 @@ struct app {
 	struct errlog *errlog; /* the merchant API's error log, gathered (http/errlog.h) */
 	const struct crypto_keys *keys;
 	const struct acquirer_ops *acquirer;
+	/* Guichet's key pair for the Paybox signature K (crypto/rsa.h), loaded at start. */
+	struct rsa_key *paybox_key;
 	/* Called on the loop after a merchant request's signature verified, before its handler
 	 * (registered by the API: the first use of a new key turns it "used"); NULL: nothing. */
 	void (*shop_key_verified)(struct req *r);

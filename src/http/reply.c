@@ -188,6 +188,23 @@ http_reply_download(struct req *r, const char *content_type, const char *filenam
 }
 
 void
+http_reply_text(struct req *r, int status, const char *content_type, const char *body, size_t len)
+{
+	h2o_req_t *req = r->h2o;
+
+	req->res.status = status;
+	req->res.reason = reason_of(status);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+	               strlen(content_type));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	               H2O_STRLIT("no-store"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+	                      r->id, strlen(r->id));
+	req->res.content_length = len;
+	h2o_send_inline(req, body, len);
+}
+
+void
 http_reply_json(struct req *r, int status, json_t *v)
 {
 	char *s;

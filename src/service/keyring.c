@@ -12,6 +12,10 @@
 #include "service/keyring.h"
 
 static const unsigned char data_key_ad[] = "guichet data key v1";
+static const unsigned char paybox_key_ad[] = "guichet paybox rsa key v1";
+
+/* A sealed PKCS#8 RSA key: 2048 bits take about 1,220 bytes; room for 4096. */
+#define PAYBOX_KEY_SEALED_MAX (4096 + CRYPTO_SEAL_OVERHEAD)
 
 void
 keyring_default_path(const char *db_path, char *out, size_t cap)
@@ -105,5 +109,62 @@ keyring_open(struct store *st, const char *key_file, bool create, struct crypto_
 out:
 	crypto_secret_free(kek);
 	crypto_secret_free(dk);
+	return rc;
+}
+
+int
+rsa_key_load_or_create(struct store *st, const struct crypto_keys *keys, struct rsa_key **out)
+{
+	unsigned char *sealed = malloc(PAYBOX_KEY_SEALED_MAX);
+	unsigned char *der = NULL;
+	size_t len = 0, der_len = 0;
+	int rc;
+
+	*out = NULL;
+	if (sealed == NULL)
+		abort();
+	rc = st->ops->meta_get(st, "paybox_rsa_key", sealed, PAYBOX_KEY_SEALED_MAX, &len);
+	if (rc == ST_OK) {
+		rc = ST_AUTH;
+		if (len <= CRYPTO_SEAL_OVERHEAD)
+			goto out;
+		der_len = len - CRYPTO_SEAL_OVERHEAD;
+		der = crypto_secret_new(der_len);
+		if (crypto_open(der, sealed, len, paybox_key_ad, sizeof(paybox_key_ad),
+		                keys->secret) != ST_OK) {
+			log_error("event=paybox_key_unreadable");
+			goto out;
+		}
+		rc = rsa_key_from_der(der, der_len, out) == ST_OK ? ST_OK : ST_AUTH;
+	} else if (rc == ST_NOTFOUND) {
+		unsigned char *plain = NULL;
+
+		/* The private key never reaches the database in clear (ARCHITECTURE "Data at
+		 * rest": sealed before it is written). */
+		rc = rsa_key_generate(out);
+		if (rc == ST_OK)
+			rc = rsa_key_to_der(*out, &plain, &der_len);
+		if (rc == ST_OK && der_len + CRYPTO_SEAL_OVERHEAD > PAYBOX_KEY_SEALED_MAX)
+			rc = ST_INTERNAL;
+		if (rc == ST_OK) {
+			crypto_seal(sealed, plain, der_len, paybox_key_ad, sizeof(paybox_key_ad),
+			            keys->secret);
+			rc = st->ops->meta_put(st, "paybox_rsa_key", sealed,
+			                       der_len + CRYPTO_SEAL_OVERHEAD);
+		}
+		if (plain != NULL) {
+			crypto_wipe(plain, der_len);
+			free(plain);
+		}
+		if (rc == ST_OK)
+			log_info("event=paybox_key_created bits=%d", RSA_KEY_BITS);
+	}
+out:
+	if (rc != ST_OK) {
+		rsa_key_free(*out);
+		*out = NULL;
+	}
+	crypto_secret_free(der);
+	free(sealed);
 	return rc;
 }

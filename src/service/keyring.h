@@ -11,6 +11,7 @@
 #define GUICHET_KEYRING_H
 
 #include "crypto/crypto.h"
+#include "crypto/rsa.h"
 #include "store/store.h"
 
 /* The default key file for a database path: its directory + "/guichet.key", into out. */
@@ -22,5 +23,13 @@ void keyring_default_path(const char *db_path, char *out, size_t cap);
  * there is no KEK and create is false; ST_INVALID for a malformed KEK; ST_STORE. */
 int keyring_open(struct store *st, const char *key_file, bool create,
                  struct crypto_keys **keys) WUR;
+
+/* Guichet's RSA key pair for the Paybox signature K (crypto/rsa.h) into *out (the caller frees
+ * with rsa_key_free): opened from the database, where its private key is kept sealed with the
+ * secret subkey (meta "paybox_rsa_key", bound to that name), or made and kept there when the
+ * database has none (the first start). Call at start, before the writer owns st. Returns
+ * ST_OK; ST_AUTH when the sealed key does not open (another data key); ST_STORE; ST_INTERNAL. */
+int rsa_key_load_or_create(struct store *st, const struct crypto_keys *keys,
+                           struct rsa_key **out) WUR;
 
 #endif

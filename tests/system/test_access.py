@@ -144,12 +144,16 @@ MATRIX = {
     'POST /bo/api/store/requests': ADMIN,
     'GET /bo/api/contact': ALL,
     'POST /bo/api/contact': ALL,
+    # Guichet's public key for the Paybox signature K (SPEC §16.1): a file for the merchant's
+    # module, no secret; whoever signs in (the integrator, the HMAC manager, first).
+    'GET /bo/api/paybox-public-key': ALL,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC. The
 # hosted payment page is reached by the buyer's browser: its request carries the merchant's
-# signature in its form (GCH_SIGNATURE, test_hosted.py), not in a header.
+# signature in its form (GCH_SIGNATURE, test_hosted.py), not in a header. Paybox Direct
+# authenticates by its form (CLE or HMAC), the probe not at all.
 OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate',
-        'POST /pay', 'POST /pay/card', 'POST /pay/3ds'}
+        'POST /pay', 'POST /pay/card', 'POST /pay/3ds', 'POST /PPPS.php', 'GET /load.html'}
 MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
             'POST /api/v1/payments/{id}/refund', 'POST /api/v1/aliases',
@@ -507,6 +511,7 @@ def plan(srv, route, profile, walk):
             f'/bo/api/subscriptions/export?format=csv&{WIDE}', None),
         'GET /bo/api/subscriptions/{id}': lambda: (f'/bo/api/subscriptions/{sid}', None),
         'GET /bo/api/api-errors': lambda: ('/bo/api/api-errors', None),
+        'GET /bo/api/paybox-public-key': lambda: ('/bo/api/paybox-public-key', None),
         'GET /bo/api/api-errors/export': lambda: ('/bo/api/api-errors/export?format=csv', None),
         # The walk terminates one made for it.
         'POST /bo/api/installment-plans/{id}/terminate': lambda: (
@@ -834,7 +839,11 @@ def test_another_brands_node_is_not_found(acc, foreign):
             plain = who.call('GET', path)
             for nid in sorted(foreign['node']):
                 r = who.call('GET', f'{path}{sep}node={nid}')
-                ignored = r.status_code == 200 and r.json() == plain.json()
+                # A file (the Paybox public key) is compared byte for byte.
+                ignored = r.status_code == 200 and (
+                    r.json() == plain.json()
+                    if r.headers['Content-Type'].startswith('application/json')
+                    else r.content == plain.content)
                 assert r.status_code == 400 or ignored, (route, nid, r.status_code, r.text)
             continue
         assert who.call('GET', f'{path}{sep}node={own}').status_code == 200, route
@@ -916,6 +925,8 @@ LISTS = {
     'GET /bo/api/blocklist/export': ('csv', '/bo/api/blocklist/export?format=csv&expired=1',
                                      {'id': 'block', 'transaction': 'txn'}),
     'GET /bo/api/countries': (None, '/bo/api/countries', {}),
+    # One key for the installation, no tenant's data: read whole, no other brand's word in it.
+    'GET /bo/api/paybox-public-key': (None, '/bo/api/paybox-public-key', {}),
     'GET /bo/api/contact': ('contracts', '/bo/api/contact', {'id': 'contract',
                                                                'shop_id': 'node'}),
 }

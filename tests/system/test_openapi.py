@@ -24,7 +24,9 @@ UNKNOWN_ID = '999999999999999999'          # 18 digits: matches {id}, names no t
 # The back office (SPEC §16, /bo/api/) is a separate, cookie-authenticated API: not here. Nor
 # the hosted payment page (/pay): a buyer's browser posts its forms and gets HTML; its signed
 # request and return are documented in README "The hosted payment page" (test_hosted.py).
-NOT_DOCUMENTED_HERE = ('/bo/', '/pay')
+# Nor the Paybox protocols' entry points (SPEC §16.1): forms and Paybox's own answers, not
+# JSON, documented in docs/PAYBOX.md from research/paybox-protocol.md.
+NOT_DOCUMENTED_HERE = ('/bo/', '/pay', '/PPPS.php', '/load.html')
 
 
 def load_doc():
