@@ -335,8 +335,7 @@ api_ppps(struct req *r)
 		p->method = d.method;
 		p->capture_manual = d.type == PBX_AUTHORIZE;
 		p->deferral_days = d.deferral_days;
-		/* Issue 12: when struct payment_request gains its origin (branch hosted), set
-		 * p->origin = ORIGIN_PAYBOX_DIRECT here. */
+		p->origin = ORIGIN_PAYBOX_DIRECT;
 	}
 	/* The day's NUMQUESTION, in a key no Idempotency-Key header can spell (a space). */
 	cal_date_format(cal_business_day(clock_now_us()), day);

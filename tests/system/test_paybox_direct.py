@@ -168,6 +168,8 @@ def test_authorize_with_cle_then_capture_as_woo(server):
     # The merchant API sees the same payment.
     g = server.api('GET', f'/api/v1/payments/{tid}')
     assert g.status_code == 200 and g.json()['amount_current'] == 2000, g.text
+    # Its channel, for the journal's Origin column and filter.
+    assert g.json()['origin'] == 'paybox_direct', g.text
 
 
 def test_authorize_and_capture_then_cancel_as_prestashop(server):
