@@ -27,6 +27,7 @@
 #include "jobs/hmac_expiry.h"
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
+#include "jobs/notifier.h"
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
@@ -53,6 +54,8 @@ struct options {
 	const char *smtp_ca;
 	const char *operator_email; /* where the store's requests and the contact form go */
 	int smtp_retry_ms;          /* the first delay after a failed delivery; 0: the default */
+	int notify_retry_ms;        /* a notification's first delay after a failed call; 0: default */
+	int notify_timeout_ms;      /* one notification call; 0: the default */
 	int loops;
 	int idle_timeout;
 	const char *pspid;
@@ -285,6 +288,9 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"smtp-ca", required_argument, NULL, 'a'},
 	        {"operator-email", required_argument, NULL, 'o'},
 	        {"smtp-retry-ms", required_argument, NULL, 'r'}, /* for tests: README "Mail" */
+	        /* For tests: README "Notifications". */
+	        {"notify-retry-ms", required_argument, NULL, 1001},
+	        {"notify-timeout-ms", required_argument, NULL, 1002},
 	        {"sign-in-address-limit", required_argument, NULL, 'A'},
 	        {"sign-in-login-limit", required_argument, NULL, 'O'},
 	        {"bin-table", required_argument, NULL, 'T'},
@@ -418,6 +424,16 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			if (parse_int(optarg, 1, LIMIT_MAIL_RETRY_MAX_MS, &v) != 0)
 				goto bad;
 			o->smtp_retry_ms = (int)v;
+			break;
+		case 1001:
+			if (parse_int(optarg, 1, LIMIT_NOTIFY_RETRY_MAX_MS, &v) != 0)
+				goto bad;
+			o->notify_retry_ms = (int)v;
+			break;
+		case 1002:
+			if (parse_int(optarg, 1, LIMIT_NOTIFY_TIMEOUT_MS, &v) != 0)
+				goto bad;
+			o->notify_timeout_ms = (int)v;
 			break;
 		case 'G': {
 			static const char *const levels[] = {"debug", "info", "warn", "error"};
@@ -620,6 +636,10 @@ cmd_serve(const struct options *o)
 	                                 .from = o->smtp_from,
 	                                 .smtp_ca = o->smtp_ca,
 	                                 .retry_first_ms = o->smtp_retry_ms};
+	struct notifier *notifier = NULL;
+	struct notifier_config notify_cfg = {.db_path = o->db,
+	                                     .retry_first_ms = o->notify_retry_ms,
+	                                     .timeout_ms = o->notify_timeout_ms};
 	struct periodic *indexer = NULL;
 	struct scheduler *scheduler = NULL;
 	struct periodic *retention = NULL;
@@ -699,6 +719,8 @@ cmd_serve(const struct options *o)
 	mail_cfg.keys = keys;
 	rc = mailer_start(&mail_cfg, app.work, &mailer);
 	if (rc == ST_OK)
+		rc = notifier_start(&notify_cfg, app.work, &notifier);
+	if (rc == ST_OK)
 		rc = indexer_start(app.work, &indexer);
 	if (rc == ST_OK)
 		rc = retention_start(app.work, o->retention_every, &retention);
@@ -720,6 +742,7 @@ cmd_serve(const struct options *o)
 out:
 	scheduler_stop(scheduler);
 	mailer_stop(mailer);
+	notifier_stop(notifier); /* before the writer it uses */
 	periodic_stop(indexer); /* before the writer they use */
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);

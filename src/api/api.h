@@ -185,6 +185,11 @@ int api_notices(struct req *r);
  * loop; never waits. */
 void api_hmac_key_verified(struct req *r);
 
+/* A transaction's notifications to the merchant's server, README "Notifications"
+ * (api/notify.c). */
+int api_notifications_list(struct req *r);
+int api_notifications_resend(struct req *r);
+
 /* The mails the outbox could not deliver, README "Mail" (api/mails.c). */
 int api_mails_list(struct req *r);
 int api_mails_retry(struct req *r);

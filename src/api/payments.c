@@ -22,6 +22,7 @@
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
+#include "service/notify.h"
 #include "service/payments.h"
 #include "service/recurring.h"
 
@@ -38,6 +39,10 @@ struct pay_job {
 	char alias[HTTP_PATH_KEY_MAX + 1]; /* pay with this card alias ("": the card given) */
 	bool save_alias;                   /* make an alias of the card once accepted */
 	struct api_idem idem;
+	/* The shop's key and identifiers, to sign its notification (service/notify.h). */
+	unsigned char key[CRYPTO_HMAC_KEY_LEN];
+	bool has_key;
+	char site[8], rang[4];
 	/* Results. */
 	const char *why;
 	int http_status;
@@ -112,6 +117,24 @@ pay_create(struct pay_job *j, struct store *st, int64_t now, struct txn *t)
 	return rc;
 }
 
+/* The decision's notification to the shop's server, when it has a notification URL: in the
+ * same transaction, so it is sent if and only if the decision is kept (README
+ * "Notifications"). */
+static int
+pay_notify(struct pay_job *j, struct store *st, int64_t now)
+{
+	struct shop_settings set;
+	int rc;
+
+	if (!j->has_key)
+		return ST_OK;
+	rc = st->ops->shop_settings_get(st, j->brand_id, j->shop_id, &set);
+	if (rc != ST_OK || set.url_notify[0] == '\0')
+		return rc;
+	return notify_guichet_enqueue(st, &j->result, j->site, j->rang, set.url_notify, j->key,
+	                              now);
+}
+
 static int
 pay_write_run(struct work_job *w, struct store *st)
 {
@@ -143,6 +166,8 @@ pay_write_run(struct work_job *w, struct store *st)
 		j->result = j->op == OP_REFUND ? rf : t;
 	}
 	j->at = now;
+	if (rc == ST_OK)
+		rc = pay_notify(j, st, now);
 	/* The answer is rendered here only when it must be remembered with the payment;
 	 * otherwise the loop renders it, off the writer's critical path. */
 	if (j->idem.has_key) {
@@ -188,6 +213,12 @@ pay_job_new(struct req *r, enum pay_kind kind)
 	j->brand_id = r->shop->shop.brand_id;
 	j->shop_id = r->shop->shop.id;
 	j->id = r->path_id;
+	if (r->shop_key != NULL) {
+		memcpy(j->key, r->shop_key, sizeof(j->key));
+		j->has_key = true;
+	}
+	memcpy(j->site, r->shop->shop.site, sizeof(j->site));
+	memcpy(j->rang, r->shop->shop.rang, sizeof(j->rang));
 	j->base.work.run = kind == PAY_GET ? pay_get_run : pay_write_run;
 	j->base.respond = pay_respond;
 	j->base.free = pay_free;

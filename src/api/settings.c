@@ -48,6 +48,7 @@ static const struct field {
         {"url_refused", AT(url_refused), F_URL, "settings_urls_changed"},
         {"url_cancelled", AT(url_cancelled), F_URL, "settings_urls_changed"},
         {"url_pending", AT(url_pending), F_URL, "settings_urls_changed"},
+        {"url_notify", AT(url_notify), F_URL, "settings_urls_changed"},
 #undef AT
 };
 #define FIELDS_N        (sizeof(fields) / sizeof(fields[0]))

@@ -28,6 +28,8 @@ struct shop_settings {
 	char url_refused[SETTINGS_URL_MAX + 1];
 	char url_cancelled[SETTINGS_URL_MAX + 1];
 	char url_pending[SETTINGS_URL_MAX + 1];
+	char url_notify[SETTINGS_URL_MAX + 1]; /* the merchant's server, told of each decision
+	                                        * (migration 034, service/notify.h); "" none */
 	bool immediate_return; /* "retour vers site immédiat": no result page, straight back */
 	int64_t version;
 	int64_t updated_at; /* 0: never changed */

@@ -82,6 +82,7 @@ struct req {
 	struct app *app;
 	const struct route *route;
 	int64_t path_id;                      /* the {id} of the pattern, 0 when none */
+	int64_t path_id2;                     /* the {nid} of the pattern, 0 when none */
 	char path_key[HTTP_PATH_KEY_MAX + 1]; /* the {key} of the pattern, "" when none */
 	const struct shop_auth *shop;         /* AUTH_HMAC: the authenticated shop */
 	const unsigned char *shop_key;        /* its HMAC key (64 bytes), lent by the cache */

@@ -253,13 +253,16 @@ on_stop(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
 /* --- routing and authentication --------------------------------------------------------- */
 
 /* Matches path against a pattern; {id} takes a decimal id of 1 to 18 digits, {key} a name of
- * 1 to HTTP_PATH_KEY_MAX letters, digits, '_' and '-' (a card alias). */
+ * 1 to HTTP_PATH_KEY_MAX letters, digits, '_' and '-' (a card alias); {nid}, after {id}, a
+ * second id (a transaction's notification) into *id2. */
 static bool
-route_match(const char *pattern, const char *path, size_t len, int64_t *id, char *key)
+route_match(const char *pattern, const char *path, size_t len, int64_t *id, int64_t *id2,
+            char *key)
 {
 	size_t i = 0;
 
 	*id = 0;
+	*id2 = 0;
 	key[0] = '\0';
 	while (*pattern != '\0') {
 		if (strncmp(pattern, "{key}", 5) == 0) {
@@ -277,7 +280,8 @@ route_match(const char *pattern, const char *path, size_t len, int64_t *id, char
 			pattern += 5;
 			continue;
 		}
-		if (strncmp(pattern, "{id}", 4) == 0) {
+		if (strncmp(pattern, "{id}", 4) == 0 || strncmp(pattern, "{nid}", 5) == 0) {
+			bool second = pattern[1] == 'n';
 			int64_t v = 0;
 			size_t digits = 0;
 
@@ -288,8 +292,8 @@ route_match(const char *pattern, const char *path, size_t len, int64_t *id, char
 			}
 			if (digits == 0 || v == 0 || (i < len && path[i] >= '0' && path[i] <= '9'))
 				return false;
-			*id = v;
-			pattern += 4;
+			*(second ? id2 : id) = v;
+			pattern += second ? 5 : 4;
 			continue;
 		}
 		if (i >= len || path[i] != *pattern)
@@ -581,7 +585,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	struct req *r;
 	const struct route *route = NULL;
 	bool path_known = false;
-	int64_t id = 0;
+	int64_t id = 0, id2 = 0;
 
 	(void)self;
 	r = h2o_mem_alloc_pool(&req->pool, sizeof(*r));
@@ -593,7 +597,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 	for (size_t i = 0; i < routes_n; i++) {
 		if (!route_match(routes[i].pattern, req->path_normalized.base,
-		                 req->path_normalized.len, &id, r->path_key))
+		                 req->path_normalized.len, &id, &id2, r->path_key))
 			continue;
 		path_known = true;
 		if (method_is(&req->method, routes[i].method)) {
@@ -610,6 +614,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	r->route = route;
 	r->path_id = id;
+	r->path_id2 = id2;
 	if (req->entity.len > (route->body_max > 0 ? route->body_max : LIMIT_BODY_NONE)) {
 		http_reply_error(r, ST_TOOBIG, NULL, NULL);
 		return 0;

@@ -573,6 +573,33 @@ enum store_use {
 	STORE_USE_BULK,
 };
 
+/* A notification to the merchant's server (migration 034; service/notify.h). Texts lent by
+ * the store for the callback's duration. */
+enum notify_state { NOTIFY_PENDING = 0, NOTIFY_DELIVERED = 1, NOTIFY_FAILED = 2 };
+struct notify_row {
+	int64_t id, brand_id, shop_id, txn_id;
+	const char *url;
+	bool post;
+	const char *content_type; /* "" for a GET */
+	const char *body;
+	size_t body_len;
+	const char *sig_header; /* "" none */
+	enum notify_state state;
+	int tries;    /* since written or sent again */
+	int attempts; /* every one */
+	int64_t next_at, created_at, done_at;
+};
+/* One attempt to deliver a notification. */
+struct notify_attempt {
+	int64_t id, notify_id, at;
+	int64_t duration_ms;
+	int http_status; /* 0: no answer (error says why) */
+	const char *error;
+	const char *answer; /* printable, at most LIMIT_NOTIFY_ANSWER bytes */
+};
+typedef int (*store_notify_cb)(void *arg, const struct notify_row *n);
+typedef int (*store_notify_attempt_cb)(void *arg, const struct notify_attempt *a);
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -927,6 +954,27 @@ struct store_ops {
 	                    int *done);
 	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
 	                     struct checkout *out);
+
+	/* The notifications to merchants' servers (src/store/sqlite/notify.c, migration 034).
+	 * notify_add: a pending row due at n->next_at; sets n->id. notify_each_due: the pending
+	 * rows due at now, oldest first, at most limit. notify_attempt_add: records an attempt
+	 * and the row's new state (next_at for a pending one, done_at = a->at otherwise), only if
+	 * the row is still pending (a resend meanwhile wins: ST_CONFLICT). notify_each_of_txn:
+	 * a transaction's notifications of the brand, oldest first; notify_attempts_each: a
+	 * row's attempts, oldest first. notify_get: one row of the brand (ST_NOTFOUND).
+	 * notify_resend: the row pending again, due at now, its tries counted from 0. */
+	int (*notify_add)(struct store *st, struct notify_row *n);
+	int (*notify_each_due)(struct store *st, int64_t now, int limit, store_notify_cb cb,
+	                       void *arg);
+	int (*notify_attempt_add)(struct store *st, const struct notify_attempt *a,
+	                          enum notify_state state, int64_t next_at);
+	int (*notify_each_of_txn)(struct store *st, int64_t brand_id, int64_t txn_id,
+	                          store_notify_cb cb, void *arg);
+	int (*notify_attempts_each)(struct store *st, int64_t brand_id, int64_t notify_id,
+	                            store_notify_attempt_cb cb, void *arg);
+	int (*notify_get)(struct store *st, int64_t brand_id, int64_t id, store_notify_cb cb,
+	                  void *arg);
+	int (*notify_resend)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

@@ -64,7 +64,7 @@ def log_lines(srv, action):
 
 
 SETTABLE = ('ticket_email', 'report_email', 'integrator_email', 'url_accepted', 'url_refused',
-            'url_cancelled', 'url_pending')
+            'url_cancelled', 'url_pending', 'url_notify')
 
 
 def test_the_identifiers_and_defaults_of_a_shop(st):

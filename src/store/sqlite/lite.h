@@ -96,6 +96,16 @@ int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t sh
                                   store_recipient_cb cb, void *arg);
 
 /* store_ops.mail_* and mails_* (mail.c). */
+int lite_notify_add(struct store *st, struct notify_row *n);
+int lite_notify_each_due(struct store *st, int64_t now, int limit, store_notify_cb cb, void *arg);
+int lite_notify_attempt_add(struct store *st, const struct notify_attempt *a,
+                            enum notify_state state, int64_t next_at);
+int lite_notify_each_of_txn(struct store *st, int64_t brand_id, int64_t txn_id, store_notify_cb cb,
+                            void *arg);
+int lite_notify_attempts_each(struct store *st, int64_t brand_id, int64_t notify_id,
+                              store_notify_attempt_cb cb, void *arg);
+int lite_notify_get(struct store *st, int64_t brand_id, int64_t id, store_notify_cb cb, void *arg);
+int lite_notify_resend(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 int lite_mail_add(struct store *st, const struct mail *m);
 int lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
 int lite_mail_sent(struct store *st, int64_t id, int64_t now);

@@ -1,6 +1,6 @@
 /*
  * settings.c - the SQLite statements of a shop's general configuration and of the store's
- * requests (migration 031; store.h shop_settings_*, store_request_*). Rare reads and writes
+ * requests (migrations 031, 034; store.h shop_settings_*, store_request_*). Rare reads and writes
  * of one row: prepared at each call.
  */
 #include <string.h>
@@ -9,7 +9,7 @@
 
 #define SETTINGS_COLS                                                                              \
 	"ticket_email, report_email, integrator_email, url_accepted, url_refused, url_cancelled, " \
-	"url_pending, immediate_return, version, updated_at, updated_by"
+	"url_pending, immediate_return, version, updated_at, updated_by, url_notify"
 
 int
 lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
@@ -42,6 +42,7 @@ lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
 		out->version = sqlite3_column_int64(s, 8);
 		out->updated_at = sqlite3_column_int64(s, 9);
 		out->updated_by = sqlite3_column_int64(s, 10); /* NULL reads 0 */
+		lite_text_copy(out->url_notify, sizeof(out->url_notify), s, 11);
 	} else if (src != SQLITE_DONE) {
 		rc = lite_status(st, src, "shop_settings_get");
 	}
@@ -60,12 +61,12 @@ lite_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t
 	rc = lite_prepare(st,
 	                  "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
 	                  ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	                  "nullif(?13, 0) WHERE ?14 = 0 OR EXISTS (SELECT 1 FROM shop_settings "
+	                  "nullif(?13, 0), ?15 WHERE ?14 = 0 OR EXISTS (SELECT 1 FROM shop_settings "
 	                  "WHERE shop_id = ?1) ON CONFLICT(shop_id) DO UPDATE SET "
 	                  "ticket_email = ?3, report_email = ?4, integrator_email = ?5, "
 	                  "url_accepted = ?6, url_refused = ?7, url_cancelled = ?8, url_pending = "
 	                  "?9, immediate_return = ?10, version = ?11, updated_at = ?12, updated_by "
-	                  "= nullif(?13, 0) WHERE brand_id = ?2 AND version = ?14",
+	                  "= nullif(?13, 0), url_notify = ?15 WHERE brand_id = ?2 AND version = ?14",
 	                  &s, "shop_settings_put");
 	if (rc != ST_OK)
 		return rc;
@@ -83,6 +84,7 @@ lite_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t
 	sqlite3_bind_int64(s, 12, in->updated_at);
 	sqlite3_bind_int64(s, 13, in->updated_by);
 	sqlite3_bind_int64(s, 14, expect_version);
+	sqlite3_bind_text(s, 15, in->url_notify, -1, SQLITE_STATIC);
 	rc = lite_status(st, sqlite3_step(s), "shop_settings_put");
 	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
 		rc = ST_CONFLICT;

@@ -19,7 +19,7 @@ import { onScopeChange } from '../scope.js';
 import { scopeShops, shopPicker } from '../shops.js';
 
 const EMAILS = ['ticket_email', 'report_email', 'integrator_email'];
-const URLS = ['url_accepted', 'url_refused', 'url_cancelled', 'url_pending'];
+const URLS = ['url_accepted', 'url_refused', 'url_cancelled', 'url_pending', 'url_notify'];
 
 let stopWatching = () => {};
 

@@ -1,0 +1,58 @@
+/*
+ * notify.h - the notifications to the merchant's server after a decision (issue 12; README
+ * "Notifications"): the outbox row written in the writer's transaction of the decision, and
+ * Guichet's own format (a JSON body signed with HMAC-SHA512 by the shop's active key).
+ *
+ * Not the delivery (jobs/notifier.c), nor where the rows are kept (store.h notify_*).
+ */
+#ifndef GUICHET_NOTIFY_H
+#define GUICHET_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "domain/txn.h"
+#include "store/store.h"
+
+/* A notification to enqueue. Every pointer is lent for the call. */
+struct notification {
+	int64_t brand_id, shop_id, txn_id;
+	const char *url;          /* http(s): settings_url_valid */
+	bool post;                /* false: GET with body appended to url's query (? or &) */
+	const char *content_type; /* POST only: "application/json" or x-www-form-urlencoded */
+	const char *body;
+	size_t body_len;
+	const char *sig_header; /* NULL, or "X-Guichet-Signature: <hex>" (Guichet format); more
+	                         * header lines may follow, each after a '\n' */
+	int64_t now_us;
+};
+
+/* Writes n as a pending notification due at once, inside the writer's transaction of the
+ * decision: durable with it or not at all (a rollback takes it back). The notifier delivers
+ * it once the transaction committed. ST_INVALID for a URL settings_url_valid refuses or a
+ * body larger than LIMIT_NOTIFY_BODY (nothing written); ST_STORE. */
+int notify_enqueue(struct store *st, const struct notification *n) WUR;
+
+/* Guichet's notification body for t, decided at now_us: one JSON object, keys in this order,
+ * {"id","order_ref","amount","currency","status","refusal_reason","acquirer_status",
+ * "payment_method","card_masked","three_d_secure","created_at","notified_at"}; no card
+ * number, no e-mail. Returns a NUL-terminated heap string (*len its bytes), the caller's. */
+char *notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len);
+
+/* The header line that signs body: "X-Guichet-Signature: " then HMAC-SHA512(key, body) in
+ * lower-case hex, into out (at least NOTIFY_SIG_HEADER_LEN bytes). */
+#define NOTIFY_SIG_HEADER_LEN (sizeof("X-Guichet-Signature: ") + 2 * CRYPTO_HMAC_LEN)
+void notify_sign(const unsigned char key[CRYPTO_HMAC_KEY_LEN], const char *body, size_t len,
+                 char *out);
+
+/* The notification of a decision t (a payment made, or an operation on it) to url: the
+ * Guichet body, POSTed as JSON, signed with the shop's key, with the headers X-Guichet-Site
+ * and X-Guichet-Rang of the shop. For the writer's job that made it. Returns as
+ * notify_enqueue. */
+int notify_guichet_enqueue(struct store *st, const struct txn *t, const char *site,
+                           const char *rang, const char *url,
+                           const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us) WUR;
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * notify.c - the SQLite statements of the notifications to merchants' servers (migration 034;
+ * store.h notify_*): the outbox rows the writer adds with a decision, the notifier's due rows
+ * and its attempts, a transaction's delivery log and a user's "send again".
+ *
+ * The add, the due rows and the attempt run for every decision of a shop that notifies and
+ * every delivery: kept prepared (lite_cached). The back office's reads are rare: prepared at
+ * each call. Not the delivery (jobs/notifier.c), nor the body (service/notify.c).
+ */
+#include <string.h>
+
+#include "store/sqlite/lite.h"
+
+#define NOTIFY_COLS                                                                                \
+	"id, brand_id, shop_id, txn_id, url, post, content_type, body, sig_header, state, tries, " \
+	"attempts, next_at, created_at, coalesce(done_at, 0)"
+
+/* Reads a row of NOTIFY_COLS into n; its texts are lent until the next step. */
+static void
+notify_read(sqlite3_stmt *s, struct notify_row *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = sqlite3_column_int64(s, 0);
+	n->brand_id = sqlite3_column_int64(s, 1);
+	n->shop_id = sqlite3_column_int64(s, 2);
+	n->txn_id = sqlite3_column_int64(s, 3);
+	n->url = (const char *)sqlite3_column_text(s, 4);
+	n->post = sqlite3_column_int(s, 5) != 0;
+	n->content_type = (const char *)sqlite3_column_text(s, 6);
+	n->body = (const char *)sqlite3_column_text(s, 7);
+	n->body_len = (size_t)sqlite3_column_bytes(s, 7);
+	n->sig_header = (const char *)sqlite3_column_text(s, 8);
+	n->state = (enum notify_state)sqlite3_column_int(s, 9);
+	n->tries = sqlite3_column_int(s, 10);
+	n->attempts = sqlite3_column_int(s, 11);
+	n->next_at = sqlite3_column_int64(s, 12);
+	n->created_at = sqlite3_column_int64(s, 13);
+	n->done_at = sqlite3_column_int64(s, 14);
+}
+
+/* Steps s to its end, calling cb with each row; the caller resets or finalizes s. */
+static int
+each_row(struct store *st, sqlite3_stmt *s, store_notify_cb cb, void *arg, const char *what)
+{
+	struct notify_row n;
+	int src, rc = ST_OK;
+
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		notify_read(s, &n);
+		rc = cb(arg, &n);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, what);
+	return rc;
+}
+
+int
+lite_notify_add(struct store *st, struct notify_row *n)
+{
+	static const char sql[] =
+	        "INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, post, content_type, "
+	        "body, sig_header, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	        "?9, ?10)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "notify_add");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, n->brand_id);
+	sqlite3_bind_int64(s, 2, n->shop_id);
+	sqlite3_bind_int64(s, 3, n->txn_id);
+	sqlite3_bind_text(s, 4, n->url, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, n->post);
+	sqlite3_bind_text(s, 6, n->content_type != NULL ? n->content_type : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, n->body, (int)n->body_len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, n->sig_header != NULL ? n->sig_header : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, n->next_at);
+	sqlite3_bind_int64(s, 10, n->created_at);
+	rc = lite_status(st, sqlite3_step(s), "notify_add");
+	if (rc == ST_OK)
+		n->id = sqlite3_last_insert_rowid(lite_db(st));
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+lite_notify_each_due(struct store *st, int64_t now, int limit, store_notify_cb cb, void *arg)
+{
+	static const char sql[] = "SELECT " NOTIFY_COLS " FROM notify_outbox WHERE state = 0 AND "
+	                          "next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "notify_each_due");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	rc = each_row(st, s, cb, arg, "notify_each_due");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+lite_notify_attempt_add(struct store *st, const struct notify_attempt *a, enum notify_state state,
+                        int64_t next_at)
+{
+	static const char upd[] =
+	        "UPDATE notify_outbox SET state = ?2, tries = tries + 1, attempts = attempts + 1, "
+	        "next_at = ?3, done_at = CASE WHEN ?2 = 0 THEN NULL ELSE ?4 END WHERE id = ?1 AND "
+	        "state = 0";
+	static const char ins[] =
+	        "INSERT INTO notify_attempt(brand_id, notify_id, at, duration_ms, http_status, "
+	        "error, answer) SELECT brand_id, id, ?2, ?3, ?4, ?5, ?6 FROM notify_outbox WHERE "
+	        "id = ?1";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, upd, &s, "notify_attempt_add");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, a->notify_id);
+	sqlite3_bind_int(s, 2, (int)state);
+	sqlite3_bind_int64(s, 3, next_at);
+	sqlite3_bind_int64(s, 4, a->at);
+	rc = lite_status(st, sqlite3_step(s), "notify_attempt_add");
+	sqlite3_reset(s);
+	/* Sent again meanwhile (or already marked by a round before a crash): the attempt
+	 * happened all the same and is logged; the row keeps the state the user set. */
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+		rc = ST_CONFLICT;
+	if (rc != ST_OK && rc != ST_CONFLICT)
+		return rc;
+	if (lite_cached(st, ins, &s, "notify_attempt_add") != ST_OK)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, a->notify_id);
+	sqlite3_bind_int64(s, 2, a->at);
+	sqlite3_bind_int64(s, 3, a->duration_ms);
+	sqlite3_bind_int(s, 4, a->http_status);
+	sqlite3_bind_text(s, 5, a->error != NULL ? a->error : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, a->answer != NULL ? a->answer : "", -1, SQLITE_STATIC);
+	{
+		int rc2 = lite_status(st, sqlite3_step(s), "notify_attempt_add");
+
+		sqlite3_reset(s);
+		return rc2 != ST_OK ? rc2 : rc;
+	}
+}
+
+int
+lite_notify_each_of_txn(struct store *st, int64_t brand_id, int64_t txn_id, store_notify_cb cb,
+                        void *arg)
+{
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st,
+	                      "SELECT " NOTIFY_COLS " FROM notify_outbox WHERE brand_id = ?1 AND "
+	                      "txn_id = ?2 ORDER BY id",
+	                      &s, "notify_each_of_txn");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, txn_id);
+	rc = each_row(st, s, cb, arg, "notify_each_of_txn");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_notify_get(struct store *st, int64_t brand_id, int64_t id, store_notify_cb cb, void *arg)
+{
+	struct notify_row n;
+	sqlite3_stmt *s;
+	int src, rc = lite_prepare(st,
+	                           "SELECT " NOTIFY_COLS " FROM notify_outbox WHERE brand_id = ?1 "
+	                           "AND id = ?2",
+	                           &s, "notify_get");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		notify_read(s, &n);
+		rc = cb(arg, &n);
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "notify_get");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_notify_attempts_each(struct store *st, int64_t brand_id, int64_t notify_id,
+                          store_notify_attempt_cb cb, void *arg)
+{
+	struct notify_attempt a;
+	sqlite3_stmt *s;
+	int src, rc = lite_prepare(st,
+	                           "SELECT id, notify_id, at, duration_ms, http_status, error, "
+	                           "answer FROM notify_attempt WHERE brand_id = ?1 AND notify_id = "
+	                           "?2 ORDER BY id",
+	                           &s, "notify_attempts_each");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, notify_id);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(s, 0);
+		a.notify_id = sqlite3_column_int64(s, 1);
+		a.at = sqlite3_column_int64(s, 2);
+		a.duration_ms = sqlite3_column_int64(s, 3);
+		a.http_status = sqlite3_column_int(s, 4);
+		a.error = (const char *)sqlite3_column_text(s, 5);
+		a.answer = (const char *)sqlite3_column_text(s, 6);
+		rc = cb(arg, &a);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "notify_attempts_each");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_notify_resend(struct store *st, int64_t brand_id, int64_t id, int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st,
+	                      "UPDATE notify_outbox SET state = 0, tries = 0, next_at = ?3, done_at "
+	                      "= NULL WHERE brand_id = ?1 AND id = ?2",
+	                      &s, "notify_resend");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, now);
+	rc = lite_status(st, sqlite3_step(s), "notify_resend");
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+		rc = ST_NOTFOUND;
+	sqlite3_finalize(s);
+	return rc;
+}
