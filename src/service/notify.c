@@ -84,7 +84,8 @@ notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len)
 	char *out;
 
 	buf_init(&b, LIMIT_NOTIFY_BODY);
-	snprintf(num, sizeof(num), "{\"id\":%lld", (long long)t->id);
+	/* A string, as the merchant API answers ids (SPEC §16). */
+	snprintf(num, sizeof(num), "{\"id\":\"%lld\"", (long long)t->id);
 	buf_adds(&b, num);
 	member_str(&b, "order_ref", t->order_ref);
 	snprintf(num, sizeof(num), ",\"amount\":%lld", (long long)t->amount_initial);

@@ -1,0 +1,335 @@
+"""Notifications to the merchant's server (issue 12; README "Notifications"): after each
+merchant API decision of a shop with a notification URL, a signed call from the durable
+outbox, retried with backoff, at least once, every attempt in the transaction's delivery log,
+and "send again" in the back office.
+
+The merchant's server is played by this test: a local HTTP server whose paths fail, recover,
+answer slowly or redirect as each test needs, and which keeps every request it got. The
+signature is checked here with Python's hmac, apart from the server's code."""
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import Server, q, wait_for
+from test_settings import U
+from test_signin import ready_user
+
+OTHER = 'NOTIFYOTHER'
+PROFILES = ('admin', 'action', 'consultation')
+
+
+class Merchant(ThreadingHTTPServer):
+    """The merchant's server: per path, the statuses to answer in turn (the last one then
+    forever), a delay; every request kept as (path, headers, body)."""
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(('127.0.0.1', 0), Handler)
+        self.lock = threading.Lock()
+        self.got = []
+        self.script = {}  # path -> [status, …]
+        self.delay = {}   # path -> seconds
+
+    def url(self, path):
+        return f'http://127.0.0.1:{self.server_address[1]}{path}'
+
+    def calls(self, path):
+        with self.lock:
+            return [g for g in self.got if g[0] == path]
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def answer(self):
+        m = self.server
+        path = self.path.split('?')[0]
+        body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        with m.lock:
+            m.got.append((path, dict(self.headers), body, self.path, time.monotonic()))
+            statuses = m.script.get(path, [200])
+            status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        time.sleep(m.delay.get(path, 0))
+        self.send_response(status)
+        if 300 <= status < 400:
+            self.send_header('Location', m.url('/followed'))
+        text = f'answer {status} ' + 'x' * 2000
+        self.send_header('Content-Length', str(len(text)))
+        self.end_headers()
+        try:
+            self.wfile.write(text.encode())
+        except OSError:  # the notifier gave up waiting
+            pass
+
+    do_POST = answer
+    do_GET = answer
+
+
+@pytest.fixture(scope='module')
+def nt(tmp_path_factory):
+    m = Merchant()
+    threading.Thread(target=m.serve_forever, daemon=True).start()
+    srv = Server(str(tmp_path_factory.mktemp('notify')), transactions=40)
+    srv.other = srv.add_brand(OTHER, transactions=5, seed=5)
+    srv.merchant = m
+    srv.start('--notify-retry-ms', '200', '--notify-timeout-ms', '1000')
+    srv.u = {p: U(srv, ready_user(srv, f'demo.{p}')) for p in PROFILES}
+    srv.shops = [r[0] for r in q(srv, 'SELECT id FROM shop WHERE brand_id = 1 ORDER BY id')]
+    yield srv
+    assert srv.stop() == 0
+    m.shutdown()
+    log = srv.read_log()
+    assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
+    for s in srv.demo['shops']:
+        assert s['hmac_key'] not in log
+
+
+def set_url(srv, url, shop=0):
+    u = srv.u['admin']
+    r = u.get(f'/bo/api/shops/{srv.shops[shop]}/settings')
+    assert r.status_code == 200, r.text
+    r = u.call('PUT', f'/bo/api/shops/{srv.shops[shop]}/settings',
+               {'version': r.json()['version'], 'url_notify': url})
+    assert r.status_code == 200, r.text
+    assert r.json()['url_notify'] == url
+
+
+def pay(srv, shop=0, **kw):
+    r = srv.pay(shop=shop, **kw)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def log_of(srv, tid, who='consultation'):
+    r = srv.u[who].get(f'/bo/api/transactions/{tid}/notifications')
+    assert r.status_code == 200, r.text
+    return r.json()['items']
+
+
+def check_signed(srv, headers, body, shop=0):
+    s = srv.shop(shop)
+    want = hmac.new(bytes.fromhex(s['hmac_key']), body, hashlib.sha512).hexdigest()
+    assert headers['X-Guichet-Signature'] == want
+    assert headers['X-Guichet-Site'] == s['site'] and headers['X-Guichet-Rang'] == s['rang']
+    assert headers['Content-Type'] == 'application/json'
+
+
+def test_failing_three_times_then_recovering_is_one_success_and_every_attempt(nt):
+    m = nt.merchant
+    m.script['/flaky'] = [500, 503, 500, 200]
+    set_url(nt, m.url('/flaky'))
+    p = pay(nt)
+    assert wait_for(lambda: log_of(nt, p['id'])[0]['status'] == 'delivered', 20)
+    time.sleep(1.5)  # long enough for a fifth call, if one were wrongly made
+    calls = m.calls('/flaky')
+    assert len(calls) == 4
+    # Every attempt carries the same bytes, signed with the shop's key.
+    assert len({c[2] for c in calls}) == 1
+    for c in calls:
+        check_signed(nt, c[1], c[2])
+    body = json.loads(calls[0][2])
+    assert body['id'] == p['id'] and body['order_ref'] == p['order_ref']
+    assert body['amount'] == 1234 and body['currency'] == 'EUR'
+    assert body['status'] == p['status'] == 'accepted' and body['refusal_reason'] is None
+    assert body['card_masked'] == '411111******1111'
+    assert '4111111111111111' not in calls[0][2].decode() and 'buyer@' not in calls[0][2].decode()
+    [n] = log_of(nt, p['id'])
+    assert n['url'] == m.url('/flaky') and n['method'] == 'POST' and n['signed'] is True
+    assert n['attempts'] == 4 and n['done_at'] and n['next_attempt_at'] is None
+    assert n['body'] == calls[0][2].decode()
+    assert [a['http_status'] for a in n['log']] == [500, 503, 500, 200]
+    assert [a['error'] is None for a in n['log']] == [False, False, False, True]
+    # The first 1,000 bytes of each answer, no more.
+    assert all(len(a['answer']) == 1000 and a['answer'].startswith('answer ') for a in n['log'])
+    # The backoff: 200 ms doubling, +-25 % of jitter; the notifier looks every 250 ms.
+    gaps = [b[4] - a[4] for a, b in zip(calls, calls[1:])]
+    for i, g in enumerate(gaps):
+        assert 0.75 * 0.2 * 2 ** i <= g < 1.25 * 0.2 * 2 ** i + 0.6, gaps
+    rows = q(nt, 'SELECT state, attempts FROM notify_outbox WHERE txn_id = ?', (p['id'],))
+    assert rows == [(1, 4)]
+    assert q(nt, 'SELECT count(*) FROM notify_attempt a JOIN notify_outbox o ON o.id = '
+                 'a.notify_id WHERE o.txn_id = ? AND a.http_status = 200', (p['id'],)) == [(1,)]
+
+
+def test_a_refusal_is_notified_too_and_an_idempotent_replay_only_once(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/ok'))
+    key = uuid.uuid4().hex
+    r1 = nt.pay(amount=1234, card='4000000000000002', headers={'Idempotency-Key': key},
+                order_ref='R-' + key[:8])
+    assert r1.status_code == 201, r1.text
+    r2 = nt.pay(amount=1234, card='4000000000000002', headers={'Idempotency-Key': key},
+                order_ref='R-' + key[:8])
+    assert r2.json()['id'] == r1.json()['id']
+    tid = r1.json()['id']
+    assert wait_for(lambda: log_of(nt, tid)[0]['status'] == 'delivered')
+    assert len(log_of(nt, tid)) == 1
+    body = json.loads([c for c in m.calls('/ok') if json.loads(c[2])['id'] == tid][0][2])
+    assert body['status'] == r1.json()['status']
+    if body['status'] == 'refused':
+        assert body['refusal_reason']
+
+
+def test_an_operation_is_notified(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/ops'))
+    p = pay(nt, capture='manual')
+    r = nt.api('POST', f"/api/v1/payments/{p['id']}/capture", {})
+    assert r.status_code == 200, r.text
+    assert wait_for(lambda: len(log_of(nt, p['id'])) == 2 and
+                    all(n['status'] == 'delivered' for n in log_of(nt, p['id'])))
+    bodies = [json.loads(c[2]) for c in m.calls('/ops') if json.loads(c[2])['id'] == p['id']]
+    assert [b['acquirer_status'] for b in bodies] == ['awaiting_capture', r.json()['acquirer_status']]
+    assert bodies[1]['acquirer_status'] == 'to_send'
+
+
+def test_a_timeout_is_an_attempt_that_failed(nt):
+    m = nt.merchant
+    m.delay['/slow'] = 2.5
+    set_url(nt, m.url('/slow'))
+    p = pay(nt)
+    assert wait_for(lambda: len(log_of(nt, p['id'])[0]['log']) >= 2, 20)
+    n = log_of(nt, p['id'])[0]
+    assert n['status'] == 'pending' and n['next_attempt_at']
+    for a in n['log'][:2]:
+        assert a['http_status'] is None and 'timed out' in a['error'].lower()
+        assert 900 <= a['duration_ms'] < 2500
+
+
+def test_a_redirect_is_not_a_success_and_is_not_followed(nt):
+    m = nt.merchant
+    m.script['/moved'] = [302]
+    set_url(nt, m.url('/moved'))
+    p = pay(nt)
+    assert wait_for(lambda: len(log_of(nt, p['id'])[0]['log']) >= 3, 20)
+    n = log_of(nt, p['id'])[0]
+    assert n['status'] == 'pending'
+    assert {a['http_status'] for a in n['log']} == {302}
+    assert all('302' in a['error'] for a in n['log'])
+    assert m.calls('/followed') == []
+
+
+def test_the_last_try_fails_the_notification(nt):
+    m = nt.merchant
+    m.script['/down'] = [500]
+    set_url(nt, m.url('/down'))
+    p = pay(nt)
+    assert wait_for(lambda: len(log_of(nt, p['id'])[0]['log']) >= 1)
+    # As if it had been tried eleven times already: the twelfth is the last.
+    q(nt, 'UPDATE notify_outbox SET tries = 11, next_at = 0 WHERE txn_id = ? AND state = 0',
+      (p['id'],))
+    assert wait_for(lambda: log_of(nt, p['id'])[0]['status'] == 'failed')
+    n = log_of(nt, p['id'])[0]
+    assert n['done_at'] and n['next_attempt_at'] is None
+    seen = len(m.calls('/down'))
+    time.sleep(1)
+    assert len(m.calls('/down')) == seen  # no more calls once failed
+
+
+def test_send_again(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/again'))
+    p = pay(nt)
+    assert wait_for(lambda: log_of(nt, p['id'])[0]['status'] == 'delivered')
+    nid = log_of(nt, p['id'])[0]['id']
+    path = f"/bo/api/transactions/{p['id']}/notifications/{nid}/resend"
+    # Consultation reads the log but does not send.
+    r = nt.u['consultation'].call('POST', path)
+    assert r.status_code == 403 and r.json()['error'] == 'forbidden'
+    # Without the CSRF token: refused, nothing changes.
+    s = nt.u['action']
+    r = s.s.post(nt.base + path, timeout=30)
+    assert r.status_code == 403 and r.json()['error'] == 'csrf'
+    before = q(nt, 'SELECT count(*) FROM action_log')
+    r = s.call('POST', path)
+    assert r.status_code == 200, r.text
+    assert r.json()['id'] == nid and r.json()['status'] == 'pending'
+    assert wait_for(lambda: log_of(nt, p['id'])[0]['status'] == 'delivered' and
+                    len(log_of(nt, p['id'])[0]['log']) == 2)
+    calls = [c for c in m.calls('/again') if json.loads(c[2])['id'] == p['id']]
+    assert len(calls) == 2 and calls[0][2] == calls[1][2]
+    assert q(nt, 'SELECT count(*) FROM action_log')[0][0] == before[0][0] + 1
+    line = q(nt, "SELECT details FROM action_log WHERE action = 'notification_resent' "
+                 'ORDER BY id DESC LIMIT 1')[0][0]
+    assert str(nid) in line and str(p['id']) in line
+
+
+def test_another_brand_and_another_transaction_are_not_found(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/iso'))
+    p1, p2 = pay(nt), pay(nt)
+    assert wait_for(lambda: all(log_of(nt, p['id'])[0]['status'] == 'delivered'
+                                for p in (p1, p2)))
+    n1 = log_of(nt, p1['id'])[0]['id']
+    other_txn = q(nt, 'SELECT max(id) FROM txn WHERE brand_id = 2')[0][0]
+    u = nt.u['admin']
+    row = 'SELECT state, tries, attempts, next_at FROM notify_outbox WHERE id = ?'
+    before = q(nt, row, (n1,))
+    lines = q(nt, "SELECT count(*) FROM action_log WHERE action = 'notification_resent'")
+    for path in (f'/bo/api/transactions/{other_txn}/notifications',):
+        r = u.get(path)
+        assert r.status_code == 404 and r.json()['error'] == 'not_found'
+    for path in (f'/bo/api/transactions/{other_txn}/notifications/{n1}/resend',
+                 f"/bo/api/transactions/{p2['id']}/notifications/{n1}/resend",
+                 f"/bo/api/transactions/{p1['id']}/notifications/999999999/resend"):
+        r = u.call('POST', path)
+        assert r.status_code == 404 and r.json()['error'] == 'not_found', (path, r.text)
+    assert q(nt, row, (n1,)) == before
+    assert q(nt, "SELECT count(*) FROM action_log WHERE action = 'notification_resent'") == lines
+
+
+@pytest.mark.parametrize('url', ['ftp://127.0.0.1/n', 'http://merchant.example/notify',
+                                 '/relative', 'https://user@merchant.example/',
+                                 'https://merchant.example/' + 'a' * 600,
+                                 'https://merchant.example/a b'])
+def test_a_bad_notification_url_is_refused(nt, url):
+    u = nt.u['admin']
+    shop = nt.shops[1]
+    cur = u.get(f'/bo/api/shops/{shop}/settings').json()
+    r = u.call('PUT', f'/bo/api/shops/{shop}/settings',
+               {'version': cur['version'], 'url_notify': url})
+    assert r.status_code == 400 and r.json()['error'] == 'invalid_field'
+    assert r.json()['field'] == 'url_notify'
+    assert u.get(f'/bo/api/shops/{shop}/settings').json() == cur
+
+
+def test_bad_input_on_the_routes(nt):
+    u = nt.u['action']
+    tid = q(nt, 'SELECT max(id) FROM txn WHERE brand_id = 1')[0][0]
+    r = u.call('POST', f'/bo/api/transactions/{tid}/notifications/abc/resend')
+    assert r.status_code == 404
+    r = u.call('POST', f'/bo/api/transactions/{tid}/notifications/0/resend')
+    assert r.status_code == 404
+    r = u.call('POST', f'/bo/api/transactions/{tid}/notifications/1/resend', {'x': 1})
+    assert r.status_code == 400
+    r = u.call('DELETE', f'/bo/api/transactions/{tid}/notifications')
+    assert r.status_code == 405
+
+
+def test_a_shop_without_a_url_notifies_nothing(nt):
+    set_url(nt, '', shop=1)
+    p = pay(nt, shop=1)
+    time.sleep(0.5)
+    assert log_of(nt, p['id']) == []
+    assert q(nt, 'SELECT count(*) FROM notify_outbox WHERE txn_id = ?', (p['id'],)) == [(0,)]
+
+
+def test_pending_notifications_survive_a_restart(nt):
+    m = nt.merchant
+    m.script['/restart'] = [503]
+    set_url(nt, m.url('/restart'))
+    p = pay(nt)
+    assert wait_for(lambda: len(log_of(nt, p['id'])[0]['log']) >= 1)
+    assert nt.stop() == 0
+    with m.lock:
+        m.script['/restart'] = [200]
+    nt.start('--notify-retry-ms', '200', '--notify-timeout-ms', '1000')
+    assert wait_for(lambda: log_of(nt, p['id'])[0]['status'] == 'delivered', 20)
+    assert log_of(nt, p['id'])[0]['log'][-1]['http_status'] == 200
