@@ -120,6 +120,10 @@ MATRIX = {
     # address or the relay and send a failed one again.
     'GET /bo/api/mails': ADMIN,
     'POST /bo/api/mails/{id}/retry': ADMIN,
+    # A transaction's notifications (README "Notifications"): read by who reads it, sent
+    # again by who acts on money.
+    'GET /bo/api/transactions/{id}/notifications': SEARCH,
+    'POST /bo/api/transactions/{id}/notifications/{nid}/resend': CASH,
     # The account and its retention of payment data (SPEC §14): administrators (a change
     # needs the brand's own level too, checked by the handler: test_payment_retention).
     'GET /bo/api/account': ADMIN,
@@ -214,7 +218,11 @@ def snapshot(srv):
         for name, _ in tables:
             if any(name == v or name.startswith(v + '_') for v in virtual):
                 continue
-            rows = db.execute(f'SELECT * FROM "{name}"').fetchall()
+            if name == 'notify_attempt':
+                continue  # written by the notifier whenever a pending one is due
+            rows = db.execute(
+                'SELECT id, brand_id, txn_id, url, body, created_at FROM notify_outbox'
+                if name == 'notify_outbox' else f'SELECT * FROM "{name}"').fetchall()
             if name in ('session', 'search_state', 'mail_outbox'):
                 shot[name] = len(rows)
             else:
@@ -273,6 +281,18 @@ def stuck_mail(srv, brand, recipient):
     return mail_id
 
 
+def notification_of(srv, tid):
+    """A notification of transaction tid, written as the writer does (failed, so that the
+    notifier leaves it alone until a walk sends it again): its id."""
+    rows = q(srv, 'SELECT id FROM notify_outbox WHERE txn_id = ? ORDER BY id LIMIT 1', (tid,))
+    if rows:
+        return rows[0][0]
+    q(srv, 'INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, body, state, next_at, '
+           'created_at, done_at) SELECT brand_id, shop_id, id, ?, ?, 2, 0, ?, ? FROM txn '
+           'WHERE id = ?', ('http://127.0.0.1:9/notify', '{}', srv.now_us(), srv.now_us(), tid))
+    return q(srv, 'SELECT max(id) FROM notify_outbox')[0][0]
+
+
 def failed_mail(srv):
     """The first brand's stuck mail, once the mailer has failed it (again)."""
     assert wait_for(lambda: q(srv, 'SELECT failed_at IS NOT NULL FROM mail_outbox WHERE id = ?',
@@ -296,6 +316,7 @@ def acc(tmp_path_factory):
     assert r.status_code == 201, r.text
     srv.target_user = q(srv, "SELECT id FROM user WHERE login = 'matrix.target'")[0][0]
     srv.some_txn = q(srv, 'SELECT max(id) FROM txn WHERE brand_id = 1')[0][0]
+    notification_of(srv, srv.some_txn)
     srv.some_contract = q(srv, 'SELECT min(id) FROM contract WHERE brand_id = 1')[0][0]
     srv.some_entry = q(srv, 'SELECT min(id) FROM block_entry WHERE brand_id = 1')[0][0]
     srv.some_plan, srv.some_subscription = new_recurring(srv, 'plan'), new_recurring(
@@ -496,6 +517,10 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/transactions': lambda: (f'{txn}?{WIDE}', None),
         'GET /bo/api/transactions/export': lambda: (f'{txn}/export?format=csv&{WIDE}', None),
         'GET /bo/api/transactions/{id}': lambda: (f'{txn}/{tid}', None),
+        'GET /bo/api/transactions/{id}/notifications': lambda: (
+            f'{txn}/{tid}/notifications', None),
+        'POST /bo/api/transactions/{id}/notifications/{nid}/resend': lambda: (
+            f'{txn}/{tid}/notifications/{notification_of(srv, tid)}/resend', None),
         'GET /bo/api/batches': lambda: (f'/bo/api/batches?{WIDE}', None),
         'GET /bo/api/batches/export': lambda: (f'/bo/api/batches/export?format=csv&{WIDE}',
                                                None),
@@ -752,6 +777,8 @@ def id_kind(pattern):
 def test_every_id_of_another_brand_is_not_found(acc, foreign):
     routes = [r for r in session_routes() if '{id}' in r]
     assert len(routes) >= 11
+    for fid in foreign['txn']:  # each with a notification, written before the snapshot
+        notification_of(acc, fid)
     before = snapshot(acc)
     tried = 0
     for profile in ('admin', 'action'):
@@ -762,7 +789,10 @@ def test_every_id_of_another_brand_is_not_found(acc, foreign):
                 continue
             body = id_route_body(route)
             for fid in sorted(foreign[id_kind(pattern)]):
-                r = u.call(method, pattern.replace('{id}', str(fid)), body)
+                path = pattern.replace('{id}', str(fid))
+                if '{nid}' in path:  # its own notification: only the brand refuses it
+                    path = path.replace('{nid}', str(notification_of(acc, fid)))
+                r = u.call(method, path, body)
                 assert r.status_code == 404, (profile, route, fid, r.status_code, r.text)
                 assert r.json()['error'] and r.json()['message']
                 tried += 1
@@ -799,13 +829,18 @@ def test_the_other_way_round(acc, foreign):
                                                   "AND kind = 'subscription'")},
             'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')},
             'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')}}
+    for mid in mine['txn']:
+        notification_of(acc, mid)
     before = snapshot(acc)
     for route in session_routes():
         if '{id}' not in route:
             continue
         method, pattern = route.split(' ', 1)
         for mid in sorted(mine[id_kind(pattern)]):
-            r = u.call(method, pattern.replace('{id}', str(mid)), id_route_body(route))
+            path = pattern.replace('{id}', str(mid))
+            if '{nid}' in path:
+                path = path.replace('{nid}', str(notification_of(acc, mid)))
+            r = u.call(method, path, id_route_body(route))
             assert r.status_code == 404, (route, mid, r.status_code, r.text)
     same(before, snapshot(acc))
 

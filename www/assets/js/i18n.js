@@ -13,6 +13,7 @@ import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
 import journal from './strings/journal.js';
 import mails from './strings/mails.js';
+import notify from './strings/notify.js';
 import recurring from './strings/recurring.js';
 import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
@@ -241,7 +242,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, apiErrors]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, apiErrors, notify]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -1,7 +1,7 @@
 // pages/transactions.js - the transactions page (Vision manual §4.1, §4.2; SPEC §5, §6):
 // the search form (every filter of GET /bo/api/transactions), the journal in the user's
 // columns with keyset paging, CSV/TXT export of the same search, the details dialog (details
-// with 3-D Secure, reconciliation, history) and the cash operations, each confirmed first.
+// with 3-D Secure, reconciliation, history, notifications to the merchant's server) and the cash operations, each confirmed first.
 //
 // The search lives in the page's hash (#/transactions?from=…&to=…&status=…): a link from
 // the batches page (batch=ID) prefills and runs it. An operation is offered when the
@@ -24,6 +24,7 @@ import { amountInput, parseAmount } from '../money.js';
 import { onScopeChange } from '../scope.js';
 import { treeNodes } from '../tree.js';
 import { ORIGINS } from '../strings/hosted.js';
+import { notificationsTab } from './notifications.js';
 
 const PAGE = 50;
 const METHODS = ['CB', 'VISA', 'MASTERCARD', 'E-BLEUE', 'AMEX', 'JCB', 'PAYPAL'];
@@ -420,6 +421,7 @@ export async function render({ query }) {
           { key: 'details', label: t('tx.tab.details'), render: () => detailsTab(d, shops) },
           { key: 'jrb', label: t('tx.tab.jrb'), render: () => jrbTab(d) },
           { key: 'history', label: t('tx.tab.history'), render: () => historyTab(d) },
+          { key: 'notifications', label: t('tx.tab.notifications'), render: () => notificationsTab(d.id) },
         ],
         { idPrefix: 'tx-tab', label: t('tx.tabs') },
       );
