@@ -4,7 +4,7 @@
 #               target, system (pytest), and the browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -126,6 +126,11 @@ bench-recurring: build
 # What the blocklist (1,000,000 entries) and every fraud filter cost the payments.
 bench-risk: build
 	bench/risk.py
+
+# 10,000 queued notifications delivered by the notifier to a local nginx, beside a plain
+# libcurl loop posting the same bodies (BENCH_NOTIFICATIONS=N to scale it down).
+bench-notify: build
+	bench/notify.py
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

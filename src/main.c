@@ -54,8 +54,8 @@ struct options {
 	const char *smtp_ca;
 	const char *operator_email; /* where the store's requests and the contact form go */
 	int smtp_retry_ms;          /* the first delay after a failed delivery; 0: the default */
-	int notify_retry_ms;        /* a notification's first delay after a failed call; 0: default */
-	int notify_timeout_ms;      /* one notification call; 0: the default */
+	int notify_retry_ms;   /* a notification's first delay after a failed call; 0: default */
+	int notify_timeout_ms; /* one notification call; 0: the default */
 	int loops;
 	int idle_timeout;
 	const char *pspid;
@@ -743,7 +743,7 @@ out:
 	scheduler_stop(scheduler);
 	mailer_stop(mailer);
 	notifier_stop(notifier); /* before the writer it uses */
-	periodic_stop(indexer); /* before the writer they use */
+	periodic_stop(indexer);  /* before the writer they use */
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);
 	session_cache_watch_stop(app.sessions); /* before the readers it uses */

@@ -103,8 +103,8 @@ notify_push(void *arg, const struct notify_row *n)
 	              n->sig_header != NULL && n->sig_header[0] != '\0', "status",
 	              states[n->state <= NOTIFY_FAILED ? n->state : 0], "attempts", n->attempts,
 	              "created_at", json_instant_or_null(n->created_at), "next_attempt_at",
-	              json_instant_or_null(n->state == NOTIFY_PENDING ? n->next_at : 0),
-	              "done_at", json_instant_or_null(n->done_at), "log", log);
+	              json_instant_or_null(n->state == NOTIFY_PENDING ? n->next_at : 0), "done_at",
+	              json_instant_or_null(n->done_at), "log", log);
 	if (o == NULL)
 		abort();
 	json_array_append_new(j->result, o);

@@ -255,8 +255,8 @@ const struct route routes[] = {
          "the merchant API's refusals of the last 3 days as CSV or TXT"},
 
         /* Notifications to the merchant's server (issue 12). */
-        {"GET", "/bo/api/transactions/{id}/notifications", api_notifications_list, AUTH_SESSION,
-         0, P_SEARCH, 0, "a transaction's notifications to the merchant's server and attempts"},
+        {"GET", "/bo/api/transactions/{id}/notifications", api_notifications_list, AUTH_SESSION, 0,
+         P_SEARCH, 0, "a transaction's notifications to the merchant's server and attempts"},
         {"POST", "/bo/api/transactions/{id}/notifications/{nid}/resend", api_notifications_resend,
          AUTH_SESSION, 0, P_CASH, 0, "send a transaction's notification again"},
 

@@ -102,15 +102,15 @@
 #define LIMIT_SMTP_TIMEOUT_S      60              /* one mail's whole transfer */
 
 /* Notifications to the merchant's server (src/jobs/notifier.c, service/notify.c). */
-#define LIMIT_NOTIFY_BODY          (16 * 1024) /* one notification's body */
-#define LIMIT_NOTIFY_ROUND         256         /* notifications read in one round */
-#define LIMIT_NOTIFY_PARALLEL      32          /* deliveries in flight at once */
-#define LIMIT_NOTIFY_CONNECT_MS    5000        /* connecting to the merchant's server */
-#define LIMIT_NOTIFY_TIMEOUT_MS    15000       /* one whole call */
-#define LIMIT_NOTIFY_RETRY_FIRST_MS 30000      /* after a failed call; doubling, +-25 % */
-#define LIMIT_NOTIFY_RETRY_MAX_MS  3600000     /* the longest wait between two calls */
-#define LIMIT_NOTIFY_ATTEMPTS      12          /* tries before the notification fails */
-#define LIMIT_NOTIFY_ANSWER        1000        /* bytes of an answer kept in the log */
-#define LIMIT_NOTIFY_ERROR_LEN     255         /* libcurl's error text kept */
+#define LIMIT_NOTIFY_BODY           (16 * 1024) /* one notification's body */
+#define LIMIT_NOTIFY_ROUND          256         /* notifications read in one round */
+#define LIMIT_NOTIFY_PARALLEL       32          /* deliveries in flight at once */
+#define LIMIT_NOTIFY_CONNECT_MS     5000        /* connecting to the merchant's server */
+#define LIMIT_NOTIFY_TIMEOUT_MS     15000       /* one whole call */
+#define LIMIT_NOTIFY_RETRY_FIRST_MS 30000       /* after a failed call; doubling, +-25 % */
+#define LIMIT_NOTIFY_RETRY_MAX_MS   3600000     /* the longest wait between two calls */
+#define LIMIT_NOTIFY_ATTEMPTS       12          /* tries before the notification fails */
+#define LIMIT_NOTIFY_ANSWER         1000        /* bytes of an answer kept in the log */
+#define LIMIT_NOTIFY_ERROR_LEN      255         /* libcurl's error text kept */
 
 #endif

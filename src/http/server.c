@@ -256,8 +256,7 @@ on_stop(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
  * 1 to HTTP_PATH_KEY_MAX letters, digits, '_' and '-' (a card alias); {nid}, after {id}, a
  * second id (a transaction's notification) into *id2. */
 static bool
-route_match(const char *pattern, const char *path, size_t len, int64_t *id, int64_t *id2,
-            char *key)
+route_match(const char *pattern, const char *path, size_t len, int64_t *id, int64_t *id2, char *key)
 {
 	size_t i = 0;
 

@@ -228,7 +228,8 @@ call_done(struct notifier *nt, struct call *c, CURLcode res)
 	delay_ms = c->tries >= 30 ? LIMIT_NOTIFY_RETRY_MAX_MS : nt->retry_first_ms << c->tries;
 	if (delay_ms > LIMIT_NOTIFY_RETRY_MAX_MS)
 		delay_ms = LIMIT_NOTIFY_RETRY_MAX_MS;
-	delay_ms += (delay_ms / 2) * (int64_t)(rand_r(&nt->jitter_seed) % 1001) / 1000 - delay_ms / 4;
+	delay_ms +=
+	        (delay_ms / 2) * (int64_t)(rand_r(&nt->jitter_seed) % 1001) / 1000 - delay_ms / 4;
 	c->state = NOTIFY_PENDING;
 	c->next_at = now + delay_ms * 1000;
 	log_info("event=notify_deferred id=%lld tries=%d retry_in_ms=%lld error=\"%s\"",
@@ -302,8 +303,7 @@ deliver_due(struct notifier *nt)
 	nt->n = 0;
 	if (nt->st->ops->begin(nt->st, false) != ST_OK)
 		return 0;
-	(void)nt->st->ops->notify_each_due(nt->st, clock_now_us(), LIMIT_NOTIFY_ROUND, collect,
-	                                   nt);
+	(void)nt->st->ops->notify_each_due(nt->st, clock_now_us(), LIMIT_NOTIFY_ROUND, collect, nt);
 	nt->st->ops->rollback(nt->st);
 	n = nt->n;
 	if (n == 0)

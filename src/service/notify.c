@@ -22,8 +22,8 @@ notify_enqueue(struct store *st, const struct notification *n)
 {
 	struct notify_row row = {0};
 
-	if (n->url == NULL || n->url[0] == '\0' || !settings_url_valid(n->url) ||
-	    n->body == NULL || n->body_len > LIMIT_NOTIFY_BODY)
+	if (n->url == NULL || n->url[0] == '\0' || !settings_url_valid(n->url) || n->body == NULL ||
+	    n->body_len > LIMIT_NOTIFY_BODY)
 		return ST_INVALID;
 	row.brand_id = n->brand_id;
 	row.shop_id = n->shop_id;
@@ -92,18 +92,20 @@ notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len)
 	buf_adds(&b, num);
 	member_str(&b, "currency", t->currency);
 	member_str(&b, "status", txn_status_name(t->status));
-	member_str(&b, "refusal_reason", t->refusal != REFUSAL_NONE ? refusal_code(t->refusal) : "");
+	member_str(&b, "refusal_reason",
+	           t->refusal != REFUSAL_NONE ? refusal_code(t->refusal) : "");
 	member_str(&b, "acquirer_status", txn_acq_name(t->acq));
 	member_str(&b, "payment_method", card_method_name(t->method));
 	member_str(&b, "card_masked", t->card_masked);
-	buf_adds(&b, t->tds ? ",\"three_d_secure\":{\"authenticated\":"
-	                    : ",\"three_d_secure\":null");
+	buf_adds(&b,
+	         t->tds ? ",\"three_d_secure\":{\"authenticated\":" : ",\"three_d_secure\":null");
 	if (t->tds) {
 		if (tds_auth_name(t->tds_auth)[0] != '\0')
 			json_str_add(&b, tds_auth_name(t->tds_auth));
 		else
 			buf_adds(&b, "null");
-		buf_adds(&b, t->tds_guaranteed ? ",\"guaranteed\":true}" : ",\"guaranteed\":false}");
+		buf_adds(&b,
+		         t->tds_guaranteed ? ",\"guaranteed\":true}" : ",\"guaranteed\":false}");
 	}
 	cal_instant_format(t->created_at, created);
 	cal_instant_format(now_us, notified);
@@ -159,8 +161,8 @@ notify_guichet_enqueue(struct store *st, const struct txn *t, const char *site, 
 
 	notify_sign(key, body, len, sig);
 	/* The shop's SITE and RANG tell the merchant's server which key to check with. */
-	snprintf(headers, sizeof(headers), "%s\nX-Guichet-Site: %s\nX-Guichet-Rang: %s", sig,
-	         site, rang);
+	snprintf(headers, sizeof(headers), "%s\nX-Guichet-Site: %s\nX-Guichet-Rang: %s", sig, site,
+	         rang);
 	rc = notify_enqueue(st, &n);
 	free(body);
 	return rc;

@@ -225,10 +225,11 @@ int
 lite_notify_resend(struct store *st, int64_t brand_id, int64_t id, int64_t now)
 {
 	sqlite3_stmt *s;
-	int rc = lite_prepare(st,
-	                      "UPDATE notify_outbox SET state = 0, tries = 0, next_at = ?3, done_at "
-	                      "= NULL WHERE brand_id = ?1 AND id = ?2",
-	                      &s, "notify_resend");
+	int rc =
+	        lite_prepare(st,
+	                     "UPDATE notify_outbox SET state = 0, tries = 0, next_at = ?3, done_at "
+	                     "= NULL WHERE brand_id = ?1 AND id = ?2",
+	                     &s, "notify_resend");
 
 	if (rc != ST_OK)
 		return rc;
