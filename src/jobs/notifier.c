@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
+#include "domain/delivery.h"
 #include "jobs/notifier.h"
 #include "store/store.h"
 
@@ -189,9 +190,9 @@ call_start(struct notifier *nt, struct call *c)
 		abort();
 }
 
-/* What the writer records of a finished call: delivered on a 2xx, else again after a delay
- * (1, 2, 4 … times the first, LIMIT_NOTIFY_RETRY_MAX_MS at most, +-25 %), or failed at the
- * LIMIT_NOTIFY_ATTEMPTS-th try. */
+/* What the writer records of a finished call, by domain/delivery.h's rules: delivered on a
+ * 2xx, else again after a delay (1, 2, 4 … times the first, LIMIT_NOTIFY_RETRY_MAX_MS at
+ * most, +-25 %), or failed at the LIMIT_NOTIFY_ATTEMPTS-th try. */
 static void
 call_done(struct notifier *nt, struct call *c, CURLcode res)
 {
@@ -206,30 +207,27 @@ call_done(struct notifier *nt, struct call *c, CURLcode res)
 	c->a.http_status = res == CURLE_OK ? (int)status : 0;
 	if (res != CURLE_OK && c->error[0] == '\0')
 		snprintf(c->error, sizeof(c->error), "%s", curl_easy_strerror(res));
-	if (res == CURLE_OK && (status < 200 || status > 299))
+	if (res == CURLE_OK && !delivery_is_success(status))
 		snprintf(c->error, sizeof(c->error), "HTTP %ld is not a success", status);
 	c->error[LIMIT_NOTIFY_ERROR_LEN] = '\0';
 	printable(c->error);
 	printable(c->answer);
 	c->a.error = c->error;
 	c->a.answer = c->answer;
-	if (res == CURLE_OK && status >= 200 && status <= 299) {
+	if (res == CURLE_OK && delivery_is_success(status)) {
 		c->state = NOTIFY_DELIVERED;
 		c->error[0] = '\0';
 		log_info("event=notify_delivered id=%lld status=%ld", (long long)c->id, status);
 		return;
 	}
-	if (c->tries + 1 >= LIMIT_NOTIFY_ATTEMPTS) {
+	if (delivery_gives_up(c->tries + 1, LIMIT_NOTIFY_ATTEMPTS)) {
 		c->state = NOTIFY_FAILED;
 		log_warn("event=notify_failed id=%lld attempts=%d error=\"%s\"", (long long)c->id,
 		         c->tries + 1, c->error);
 		return;
 	}
-	delay_ms = c->tries >= 30 ? LIMIT_NOTIFY_RETRY_MAX_MS : nt->retry_first_ms << c->tries;
-	if (delay_ms > LIMIT_NOTIFY_RETRY_MAX_MS)
-		delay_ms = LIMIT_NOTIFY_RETRY_MAX_MS;
-	delay_ms +=
-	        (delay_ms / 2) * (int64_t)(rand_r(&nt->jitter_seed) % 1001) / 1000 - delay_ms / 4;
+	delay_ms = delivery_delay_ms(c->tries + 1, nt->retry_first_ms, LIMIT_NOTIFY_RETRY_MAX_MS,
+	                             (int)(rand_r(&nt->jitter_seed) % 501) - 250);
 	c->state = NOTIFY_PENDING;
 	c->next_at = now + delay_ms * 1000;
 	log_info("event=notify_deferred id=%lld tries=%d retry_in_ms=%lld error=\"%s\"",
