@@ -12,7 +12,7 @@ import { h, replace } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
 
-const RESEND = '/bo/api/transactions/{id}/notifications/{nid}/resend';
+const RESEND = 'POST /bo/api/transactions/{id}/notifications/{nid}/resend';
 
 function attemptsTable(n) {
   if (!n.log.length) return h('p', { class: 'muted' }, t('notify.no_attempt'));
