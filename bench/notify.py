@@ -107,7 +107,7 @@ def bodies_and_db(url):
             body = json.dumps({
                 'id': str(1000000 + i), 'order_ref': f'BENCH-{i:06d}', 'amount': 1234 + i % 100,
                 'currency': 'EUR', 'status': 'accepted', 'refusal_reason': None,
-                'acquirer_status': 'to_send', 'payment_method': 'VISA',
+                'acquirer_status': 'to_send', 'origin': 'api', 'payment_method': 'VISA',
                 'card_masked': '411111******1111', 'three_d_secure': None,
                 'created_at': stamp, 'notified_at': stamp}, separators=(',', ':'))
             sig = hmac.new(key, body.encode(), hashlib.sha512).hexdigest()

@@ -15,7 +15,7 @@
 #define LIMIT_HOSTED_WINDOW_S    (15 * 60)
 #define LIMIT_BODY_BO            (64 * 1024) /* back-office JSON requests */
 #define LIMIT_BODY_GLOBAL        LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
-#define LIMIT_BODY_PPPS          (8 * 1024) /* a Paybox Direct request: about 500 bytes */
+#define LIMIT_BODY_PPPS          (8 * 1024)    /* a Paybox Direct request: about 500 bytes */
 #define LIMIT_BODY_NONE          64  /* a route without parameters: "{}", with room for spaces */
 #define LIMIT_IDEMPOTENCY_KEY    255 /* SPEC §4 */
 #define LIMIT_ORDER_REF          250 /* characters of an order reference */

@@ -95,6 +95,7 @@ notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len)
 	member_str(&b, "refusal_reason",
 	           t->refusal != REFUSAL_NONE ? refusal_code(t->refusal) : "");
 	member_str(&b, "acquirer_status", txn_acq_name(t->acq));
+	member_str(&b, "origin", txn_origin_name(t->origin));
 	member_str(&b, "payment_method", card_method_name(t->method));
 	member_str(&b, "card_masked", t->card_masked);
 	buf_adds(&b,

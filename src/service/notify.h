@@ -37,7 +37,7 @@ int notify_enqueue(struct store *st, const struct notification *n) WUR;
 
 /* Guichet's notification body for t, decided at now_us: one JSON object, keys in this order,
  * {"id","order_ref","amount","currency","status","refusal_reason","acquirer_status",
- * "payment_method","card_masked","three_d_secure","created_at","notified_at"}; no card
+ * "origin", "payment_method","card_masked","three_d_secure","created_at","notified_at"}; no card
  * number, no e-mail. Returns a NUL-terminated heap string (*len its bytes), the caller's. */
 char *notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len);
 

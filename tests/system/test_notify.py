@@ -138,7 +138,7 @@ def test_failing_three_times_then_recovering_is_one_success_and_every_attempt(nt
     assert body['id'] == p['id'] and body['order_ref'] == p['order_ref']
     assert body['amount'] == 1234 and body['currency'] == 'EUR'
     assert body['status'] == p['status'] == 'accepted' and body['refusal_reason'] is None
-    assert body['card_masked'] == '411111******1111'
+    assert body['card_masked'] == '411111******1111' and body['origin'] == 'api'
     assert '4111111111111111' not in calls[0][2].decode() and 'buyer@' not in calls[0][2].decode()
     [n] = log_of(nt, p['id'])
     assert n['url'] == m.url('/flaky') and n['method'] == 'POST' and n['signed'] is True
