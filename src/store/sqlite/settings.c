@@ -11,6 +11,9 @@
 	"ticket_email, report_email, integrator_email, url_accepted, url_refused, url_cancelled, " \
 	"url_pending, immediate_return, version, updated_at, updated_by, url_notify"
 
+static const char settings_get_sql[] =
+        "SELECT " SETTINGS_COLS " FROM shop_settings WHERE brand_id = ?1 AND shop_id = ?2";
+
 int
 lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
                        struct shop_settings *out)
@@ -21,10 +24,8 @@ lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
 	memset(out, 0, sizeof(*out));
 	out->brand_id = brand_id;
 	out->shop_id = shop_id;
-	rc = lite_prepare(st,
-	                  "SELECT " SETTINGS_COLS " FROM shop_settings WHERE brand_id = ?1 AND "
-	                  "shop_id = ?2",
-	                  &s, "shop_settings_get");
+	/* Kept prepared: every merchant API payment reads its shop's notification URL. */
+	rc = lite_cached(st, settings_get_sql, &s, "shop_settings_get");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
@@ -46,7 +47,7 @@ lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
 	} else if (src != SQLITE_DONE) {
 		rc = lite_status(st, src, "shop_settings_get");
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }
 
