@@ -26,18 +26,6 @@ static const struct {
         {"SHA224", "SHA224"},
 };
 
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool
 pbx_hmac_ok(const char *hash_name, const unsigned char *key, size_t key_len, const char *msg,
             size_t msg_len, const char *hex, size_t hex_len)
@@ -55,7 +43,7 @@ pbx_hmac_ok(const char *hash_name, const unsigned char *key, size_t key_len, con
 	if (md == NULL || hex_len != 2 * (size_t)EVP_MD_get_size(md))
 		return false;
 	for (size_t i = 0; i < hex_len / 2; i++) {
-		int hi = hexv(hex[2 * i]), lo = hexv(hex[2 * i + 1]);
+		int hi = pbx_hex_digit(hex[2 * i]), lo = pbx_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto out;

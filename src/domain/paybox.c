@@ -10,8 +10,8 @@
 #include "domain/money.h"
 #include "domain/paybox.h"
 
-static int
-hex_val(char c)
+int
+pbx_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -40,8 +40,8 @@ form_decode(char *dst, const char *src, size_t len)
 
 			if (i + 2 >= len)
 				return -1;
-			hi = hex_val(src[i + 1]);
-			lo = hex_val(src[i + 2]);
+			hi = pbx_hex_digit(src[i + 1]);
+			lo = pbx_hex_digit(src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi * 16 + lo);
