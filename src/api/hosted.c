@@ -882,6 +882,28 @@ form_of(struct req *r)
 	return form_parse(r, body.base, body.len, f) == 0 ? f : NULL;
 }
 
+/* The form of a step after the first (the card, the challenge's answer), and a job holding
+ * its signed request checked again; NULL when the buyer was already answered (an error
+ * page). */
+static struct hosted_job *
+signed_job(struct req *r, struct form **f)
+{
+	struct hosted_job *j;
+
+	if ((*f = form_of(r)) == NULL) {
+		refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	if (signed_check(r, *f, &j->s) != 0) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
 int
 api_hosted_card(struct req *r)
 {
@@ -891,15 +913,8 @@ api_hosted_card(struct req *r)
 	const struct acquirer_ops *acq = r->app->acquirer;
 	int rc;
 
-	if ((f = form_of(r)) == NULL)
-		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		abort();
-	if (signed_check(r, f, &j->s) != 0) {
-		free(j);
+	if ((j = signed_job(r, &f)) == NULL)
 		return 0;
-	}
 	action = form_get(f, "action");
 	if (action != NULL && strcmp(action, "cancel") == 0) {
 		cancelled(r, &j->s);
@@ -937,15 +952,8 @@ api_hosted_tds(struct req *r)
 	struct form *f;
 	const char *token, *code, *action;
 
-	if ((f = form_of(r)) == NULL)
-		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		abort();
-	if (signed_check(r, f, &j->s) != 0) {
-		free(j);
+	if ((j = signed_job(r, &f)) == NULL)
 		return 0;
-	}
 	token = form_get(f, "token");
 	code = form_get(f, "code");
 	action = form_get(f, "action");
