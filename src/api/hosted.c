@@ -39,6 +39,7 @@
 #include "domain/api_error.h"
 #include "domain/card.h"
 #include "domain/money.h"
+#include "service/notify.h"
 #include "service/payments.h"
 
 #define FORM_FIELDS_MAX 40
@@ -570,6 +571,7 @@ struct hosted_job {
 	const struct app *app;
 	struct signed_req s;
 	unsigned char key[CRYPTO_HMAC_KEY_LEN];
+	char site[8], rang[4]; /* the shop's, for its notification's headers */
 	int64_t time_s;
 	const struct form *form; /* the request's (pool memory): the challenge page's fields */
 	unsigned char token[32], token_hash[32];
@@ -590,8 +592,10 @@ hosted_decide(struct hosted_job *j, struct store *st, int64_t now)
 	if (rc == ST_OK)
 		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result,
 		                    &j->why);
-	/* TODO(notify, issue 12): notify_enqueue(st, …) here, in the decision's transaction,
-	 * once service/notify.h (helper N, branch notify) lands. */
+	/* The merchant's server learns the decision too, in its transaction (README
+	 * "Notifications"). */
+	if (rc == ST_OK)
+		rc = notify_shop_decision(st, &j->result, j->site, j->rang, j->key, now);
 	return rc;
 }
 
@@ -867,6 +871,8 @@ job_ready(struct req *r, struct hosted_job *j, enum hosted_kind kind)
 	j->time_s = j->s.time_s;
 	memcpy(j->key, j->s.key, sizeof(j->key));
 	j->s.key = j->key;
+	memcpy(j->site, j->s.shop->shop.site, sizeof(j->site));
+	memcpy(j->rang, j->s.shop->shop.rang, sizeof(j->rang));
 	j->base.work.run = hosted_run;
 	j->base.respond = hosted_respond;
 	j->base.free = hosted_free;

@@ -123,16 +123,9 @@ pay_create(struct pay_job *j, struct store *st, int64_t now, struct txn *t)
 static int
 pay_notify(struct pay_job *j, struct store *st, int64_t now)
 {
-	struct shop_settings set;
-	int rc;
-
 	if (!j->has_key)
 		return ST_OK;
-	rc = st->ops->shop_settings_get(st, j->brand_id, j->shop_id, &set);
-	if (rc != ST_OK || set.url_notify[0] == '\0')
-		return rc;
-	return notify_guichet_enqueue(st, &j->result, j->site, j->rang, set.url_notify, j->key,
-	                              now);
+	return notify_shop_decision(st, &j->result, j->site, j->rang, j->key, now);
 }
 
 static int

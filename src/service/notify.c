@@ -168,3 +168,15 @@ notify_guichet_enqueue(struct store *st, const struct txn *t, const char *site, 
 	free(body);
 	return rc;
 }
+
+int
+notify_shop_decision(struct store *st, const struct txn *t, const char *site, const char *rang,
+                     const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us)
+{
+	struct shop_settings set;
+	int rc = st->ops->shop_settings_get(st, t->brand_id, t->shop_id, &set);
+
+	if (rc != ST_OK || set.url_notify[0] == '\0')
+		return rc;
+	return notify_guichet_enqueue(st, t, site, rang, set.url_notify, key, now_us);
+}

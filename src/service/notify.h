@@ -55,4 +55,10 @@ int notify_guichet_enqueue(struct store *st, const struct txn *t, const char *si
                            const char *rang, const char *url,
                            const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us) WUR;
 
+/* The decision t notified to its shop's notification URL (the shop's general configuration,
+ * url_notify), as notify_guichet_enqueue does; nothing when the shop has none. Every entry
+ * point that decides (the merchant API, the hosted page) calls it in its writer's job. */
+int notify_shop_decision(struct store *st, const struct txn *t, const char *site, const char *rang,
+                         const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us) WUR;
+
 #endif

@@ -190,6 +190,23 @@ def test_an_operation_is_notified(nt):
     assert bodies[1]['acquirer_status'] == 'to_send'
 
 
+def test_a_hosted_page_payment_is_notified(nt):
+    """The hosted page decides like the API does, and notifies like it (README "The hosted
+    payment page"): its origin in the body, signed with the shop's key."""
+    from test_hosted import card_post, request_fields, start, verify_return
+    m = nt.merchant
+    set_url(nt, m.url('/hosted'))
+    r = card_post(nt, start(nt, request_fields(nt)).text)
+    assert r.status_code == 303, r.text
+    tid = int(verify_return(nt, r.headers['Location'])['GCH_ID'])
+    assert wait_for(lambda: log_of(nt, tid) and log_of(nt, tid)[0]['status'] == 'delivered')
+    calls = [c for c in m.calls('/hosted') if json.loads(c[2])['id'] in (tid, str(tid))]
+    assert len(calls) == 1
+    check_signed(nt, calls[0][1], calls[0][2])
+    body = json.loads(calls[0][2])
+    assert body['origin'] == 'hosted_page' and body['status'] == 'accepted'
+
+
 def test_a_timeout_is_an_attempt_that_failed(nt):
     m = nt.merchant
     m.delay['/slow'] = 2.5
