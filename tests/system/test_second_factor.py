@@ -238,7 +238,7 @@ def test_sign_in_waits_for_the_code_and_lets_nothing_else_through(sf):
     for method, pattern in session_routes():
         if f'{method} {pattern}' in ALLOWED:
             continue
-        path = pattern.replace('{id}', str(u.id))
+        path = pattern.replace('{id}', str(u.id)).replace('{nid}', '1')
         for csrf in (True, False):
             r = u.call(method, path, None, csrf=csrf)
             assert r.status_code == 403, (method, path, r.status_code, r.text)
