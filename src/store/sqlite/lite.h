@@ -36,7 +36,6 @@ sqlite3 *lite_db(struct store *st);
 struct lite_blocks {
 	struct bloom bloom;
 	bool on;
-	bool stale;
 	int64_t data_version;
 	int64_t gen;
 };

@@ -93,7 +93,6 @@ blocks_build(struct store *st)
 		b->on = false;
 	}
 	sqlite3_finalize(s);
-	b->stale = false;
 	log_info("event=blocklist_filter entries=%" PRId64 " bytes=%" PRIu64, n,
 	         b->on ? (b->bloom.mask + 1) / 8 : 0);
 	return rc;
@@ -106,18 +105,20 @@ blocks_sync(struct store *st)
 {
 	struct lite_blocks *b = lite_blocks(st);
 	int64_t v = 0, gen = 0;
+	bool stale = false;
 	int rc;
 
 	if (!b->on)
 		return ST_OK;
 	rc = blocks_int(st, "PRAGMA data_version", "blocks_data_version", &v);
 	if (rc == ST_OK && v != b->data_version) {
-		b->data_version = v;
 		rc = blocks_int(st, blocks_gen_sql, "blocks_gen", &gen);
-		if (rc == ST_OK && gen != b->gen)
-			b->stale = true;
+		if (rc == ST_OK) {
+			b->data_version = v; /* checked: a failed read is tried again */
+			stale = gen != b->gen;
+		}
 	}
-	if (rc == ST_OK && (b->stale || bloom_full(&b->bloom)))
+	if (rc == ST_OK && (stale || bloom_full(&b->bloom)))
 		rc = blocks_build(st);
 	return rc;
 }
