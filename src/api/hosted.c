@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/hosted.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -42,107 +42,45 @@
 #include "service/notify.h"
 #include "service/payments.h"
 
-#define FORM_FIELDS_MAX 40
-#define URL_MAX         512
+#define URL_MAX 512
 
-/* A form as received, values URL-decoded, in order (a copy of the body in pool memory). */
-struct form_field {
-	const char *name, *value;
-};
-struct form {
-	struct form_field f[FORM_FIELDS_MAX];
-	int n;
-};
-
-static int
-hexval(int c)
+static void
+form_dispose(void *p)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	pbx_form_free(p);
 }
 
-/* Decodes s[0..len) in place ('+' is a space, %XX a byte); -1 on a bad escape or a NUL. */
-static int
-url_decode(char *s, size_t len)
+/* Parses raw (a body or a query) into a form in r's pool, wiped and released with it (the
+ * card's form holds a card number and a CVV). NULL for a bad form. */
+static struct pbx_form *
+form_read(struct req *r, const char *raw, size_t len)
 {
-	size_t i, o = 0;
+	struct pbx_form *f = h2o_mem_alloc_shared(&r->h2o->pool, sizeof(*f), form_dispose);
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '+') {
-			s[o++] = ' ';
-		} else if (s[i] == '%') {
-			int h, l;
-
-			if (i + 2 >= len)
-				return -1;
-			h = hexval((unsigned char)s[i + 1]);
-			l = hexval((unsigned char)s[i + 2]);
-			if (h < 0 || l < 0 || (h == 0 && l == 0))
-				return -1;
-			s[o++] = (char)(h * 16 + l);
-			i += 2;
-		} else {
-			s[o++] = s[i];
-		}
-	}
-	s[o] = '\0';
-	return 0;
+	memset(f, 0, sizeof(*f));
+	return pbx_form_parse(f, raw, len) == ST_OK ? f : NULL;
 }
 
-/* Parses an x-www-form-urlencoded body into f (pool memory). -1: bad escape, too many. */
-static int
-form_parse(struct req *r, const char *raw, size_t len, struct form *f)
+/* The request's form: its query for a GET (Paybox System's framed page), else its body. */
+static struct pbx_form *
+form_of(struct req *r)
 {
-	char *mem = h2o_mem_alloc_pool(&r->h2o->pool, len + 1);
-	char *p = mem, *end = mem + len;
+	h2o_req_t *req = r->h2o;
+	h2o_iovec_t in = http_body(r);
 
-	memcpy(mem, raw, len);
-	mem[len] = '\0';
-	f->n = 0;
-	while (p < end) {
-		char *amp = memchr(p, '&', (size_t)(end - p));
-		char *stop = amp ? amp : end;
-		char *eq = memchr(p, '=', (size_t)(stop - p));
-
-		if (stop > p) {
-			if (f->n == FORM_FIELDS_MAX || eq == NULL)
-				return -1;
-			*eq = '\0';
-			*stop = '\0';
-			if (url_decode(p, (size_t)(eq - p)) != 0 ||
-			    url_decode(eq + 1, (size_t)(stop - eq - 1)) != 0)
-				return -1;
-			f->f[f->n].name = p;
-			f->f[f->n].value = eq + 1;
-			f->n++;
-		}
-		p = stop + 1;
-	}
-	return 0;
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")))
+		in = req->query_at == SIZE_MAX ? h2o_iovec_init("", 0)
+		                               : h2o_iovec_init(req->path.base + req->query_at + 1,
+		                                                req->path.len - req->query_at - 1);
+	return form_read(r, in.base, in.len);
 }
 
-static const char *
-form_get(const struct form *f, const char *name)
+const char *
+hosted_get(const struct pbx_form *f, const char *name)
 {
-	for (int i = 0; i < f->n; i++)
-		if (strcmp(f->f[i].name, name) == 0)
-			return f->f[i].value;
-	return NULL;
-}
+	const struct pbx_field *x = pbx_get(f, name);
 
-/* A field given twice (its name in *which). */
-static bool
-form_duplicate(const struct form *f, const char **which)
-{
-	for (int i = 0; i < f->n; i++)
-		for (int k = i + 1; k < f->n; k++)
-			if (strcmp(f->f[i].name, f->f[k].name) == 0) {
-				*which = f->f[i].name;
-				return true;
-			}
-	return false;
+	return x != NULL ? x->value : NULL;
 }
 
 static void
@@ -176,8 +114,6 @@ static void __attribute__((format(printf, 2, 3))) bprintf(struct buf *b, const c
 }
 
 /* --- the page's text ----------------------------------------------------------------------- */
-
-enum lang { LANG_FR = 0, LANG_EN };
 
 struct text {
 	const char *title, *pay, *cancel, *number, *expiry, *cvv, *name, *amount, *order,
@@ -227,7 +163,7 @@ html_put(struct buf *b, const char *s)
 }
 
 static void
-page_head(struct buf *b, enum lang lang, const char *title)
+page_head(struct buf *b, enum hosted_lang lang, const char *title)
 {
 	bprintf(b,
 	        "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
@@ -243,10 +179,8 @@ page_head(struct buf *b, enum lang lang, const char *title)
  * its forms post to the page itself, whose answer may send the buyer on (303) to the
  * merchant's return URLs, whose origins form-action names (url_ok checked their characters). */
 #define HOSTED_CSP                                                                                 \
-	"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "                  \
-	"frame-ancestors 'none'; form-action 'self'"
+	"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors"
 
-struct signed_req;
 static void csp_for(struct req *r, const struct signed_req *s);
 
 /* Sends an HTML page; s (NULL for an error page) names the return URLs its forms may lead
@@ -271,10 +205,10 @@ send_html(struct req *r, int status, struct buf *b, const struct signed_req *s)
 	buf_cleanup(b);
 }
 
-static enum lang
-lang_of(const struct form *f)
+static enum hosted_lang
+lang_of(const struct pbx_form *f)
 {
-	const char *l = form_get(f, "GCH_LANG");
+	const char *l = hosted_get(f, "GCH_LANG");
 
 	return l != NULL && strcmp(l, "en") == 0 ? LANG_EN : LANG_FR;
 }
@@ -282,8 +216,8 @@ lang_of(const struct form *f)
 /* The buyer's error page, and the refusal counted in the shop's error log (code: what the
  * merchant's integrator needs, never a value of the request). */
 static int
-refuse(struct req *r, enum lang lang, const struct shop_auth *shop, int status, const char *code,
-       const char *field)
+refuse(struct req *r, enum hosted_lang lang, const struct shop_auth *shop, int status,
+       const char *code, const char *field)
 {
 	struct buf b;
 
@@ -292,7 +226,7 @@ refuse(struct req *r, enum lang lang, const struct shop_auth *shop, int status, 
 
 	if (shop != NULL)
 		errlog_add(r->app->errlog, shop->shop.brand_id, shop->shop.id, clock_now_us(),
-		           "POST", r->route->pattern, status, code,
+		           r->route->method, r->route->pattern, status, code,
 		           field != NULL && api_error_field_keep(field) ? field : "");
 	log_info("event=hosted_refused request=%s code=%s", r->id, code);
 	page_head(&b, lang, t->error_title);
@@ -307,15 +241,6 @@ refuse(struct req *r, enum lang lang, const struct shop_auth *shop, int status, 
 
 /* --- the signed request -------------------------------------------------------------------- */
 
-struct signed_req {
-	const struct shop_auth *shop;
-	const unsigned char *key;
-	enum lang lang;
-	struct payment_request prq;
-	int64_t time_s;
-	const char *url_accepted, *url_refused, *url_cancelled;
-};
-
 /* The length of u's origin, "scheme://host[:port]": what the page's CSP names in form-action. */
 static size_t
 origin_len(const char *u)
@@ -325,8 +250,8 @@ origin_len(const char *u)
 	return (size_t)(host - u) + strcspn(host, "/?#");
 }
 
-static bool
-url_ok(const char *u)
+bool
+hosted_url_ok(const char *u)
 {
 	size_t n = strlen(u), o;
 
@@ -347,25 +272,42 @@ url_ok(const char *u)
 	return true;
 }
 
+/* Appends the origins of s's return (and notification) URLs, each after a space. */
+static void
+origins(struct buf *b, const struct signed_req *s, bool notify)
+{
+	const char *urls[4] = {s->url_accepted, s->url_refused, s->url_cancelled,
+	                       notify ? s->url_notify : NULL};
+
+	for (int i = 0; i < 4; i++)
+		if (urls[i] != NULL) {
+			bputc(b, ' ');
+			buf_add(b, urls[i], origin_len(urls[i]));
+		}
+}
+
+/* The page's CSP for s (NULL: an error page): form-action its return URLs' origins; a
+ * Paybox System page may be framed by the merchant's site (research §1.5, iframe mode), which
+ * frame-ancestors names by the same origins (a browser that knows CSP then ignores the
+ * X-Frame-Options every answer carries). */
 static void
 csp_for(struct req *r, const struct signed_req *s)
 {
 	h2o_req_t *req = r->h2o;
 	struct buf b;
-	const char *urls[3];
+	size_t framed;
 	char *v;
 
-	buf_init(&b, 4 * URL_MAX);
+	buf_init(&b, 8 * URL_MAX);
 	buf_adds(&b, HOSTED_CSP);
-	if (s != NULL) {
-		urls[0] = s->url_accepted;
-		urls[1] = s->url_refused;
-		urls[2] = s->url_cancelled;
-		for (int i = 0; i < 3; i++) {
-			bputc(&b, ' ');
-			buf_add(&b, urls[i], origin_len(urls[i]));
-		}
-	}
+	framed = b.len;
+	if (s != NULL && s->framed)
+		origins(&b, s, true);
+	if (b.len == framed)
+		buf_adds(&b, " 'none'");
+	buf_adds(&b, "; form-action 'self'");
+	if (s != NULL)
+		origins(&b, s, false);
 	v = h2o_mem_alloc_pool(&req->pool, b.len);
 	memcpy(v, b.data, b.len);
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"),
@@ -373,15 +315,15 @@ csp_for(struct req *r, const struct signed_req *s)
 	buf_cleanup(&b);
 }
 
-/* The message GCH_SIGNATURE signs: every other GCH_ field, "name=value", in order, '&'. */
-static void
-signed_message(const struct form *f, struct buf *b)
+void
+hosted_signed_message(const struct pbx_form *f, const char *prefix, const char *sig_name,
+                      struct buf *b)
 {
+	size_t pl = strlen(prefix);
 	bool first = true;
 
 	for (int i = 0; i < f->n; i++) {
-		if (strncmp(f->f[i].name, "GCH_", 4) != 0 ||
-		    strcmp(f->f[i].name, "GCH_SIGNATURE") == 0)
+		if (strncmp(f->f[i].name, prefix, pl) != 0 || strcmp(f->f[i].name, sig_name) == 0)
 			continue;
 		if (!first)
 			bputc(b, '&');
@@ -390,9 +332,21 @@ signed_message(const struct form *f, struct buf *b)
 	}
 }
 
-/* Checks the signed request of f into *s. 0, or -1 after answering the error page. */
+bool
+hosted_order_ref_ok(const char *s)
+{
+	if (s[0] == '\0' || strlen(s) > TXN_ORDER_REF_MAX)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Checks Guichet's own signed request of f (GCH_*) into *s. 0, or -1 after answering the
+ * error page. */
 static int
-signed_check(struct req *r, const struct form *f, struct signed_req *s)
+gch_check(struct req *r, const struct pbx_form *f, struct signed_req *s)
 {
 	static const char *const required[] = {"GCH_SITE",
 	                                       "GCH_RANG",
@@ -414,20 +368,20 @@ signed_check(struct req *r, const struct form *f, struct signed_req *s)
 	buf_init(&msg, LIMIT_BODY_HOSTED);
 	memset(s, 0, sizeof(*s));
 	s->lang = lang_of(f);
-	site = form_get(f, "GCH_SITE");
-	rang = form_get(f, "GCH_RANG");
+	site = hosted_get(f, "GCH_SITE");
+	rang = hosted_get(f, "GCH_RANG");
 	if (site != NULL && rang != NULL)
 		s->shop = shop_cache_find(r->app->shops, site, strlen(site), rang, strlen(rang),
 		                          &s->key);
 	if (s->shop == NULL || s->key == NULL)
 		return refuse(r, s->lang, NULL, 400, "unknown_shop", NULL), -1;
-	if (form_duplicate(f, &dup))
+	if (pbx_has_duplicate(f, &dup))
 		return refuse(r, s->lang, s->shop, 400, "duplicate_field", dup), -1;
 	for (int i = 0; required[i]; i++)
-		if (form_get(f, required[i]) == NULL)
+		if (hosted_get(f, required[i]) == NULL)
 			return refuse(r, s->lang, s->shop, 400, "missing_field", required[i]), -1;
-	sig = form_get(f, "GCH_SIGNATURE");
-	signed_message(f, &msg);
+	sig = hosted_get(f, "GCH_SIGNATURE");
+	hosted_signed_message(f, "GCH_", "GCH_SIGNATURE", &msg);
 	rc = crypto_hmac_verify_hex(sig, strlen(sig), s->key, msg.data ? msg.data : "", msg.len);
 	buf_cleanup(&msg);
 	if (rc != ST_OK)
@@ -437,60 +391,84 @@ signed_check(struct req *r, const struct form *f, struct signed_req *s)
 	p->shop_id = s->shop->shop.id;
 	p->deferral_days = -1;
 	p->origin = ORIGIN_HOSTED;
-	v = form_get(f, "GCH_AMOUNT");
+	v = hosted_get(f, "GCH_AMOUNT");
 	p->amount =
 	        strspn(v, "0123456789") == strlen(v) && strlen(v) <= 11 ? strtoll(v, &end, 10) : 0;
 	if (!money_amount_valid(p->amount))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_AMOUNT"), -1;
-	v = form_get(f, "GCH_CURRENCY");
+	v = hosted_get(f, "GCH_CURRENCY");
 	if (strlen(v) != 3 || money_currency_find(v) == NULL)
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_CURRENCY"), -1;
 	memcpy(p->currency, v, 4);
-	v = form_get(f, "GCH_ORDER_REF");
-	if (v[0] == '\0' || strlen(v) > TXN_ORDER_REF_MAX)
+	v = hosted_get(f, "GCH_ORDER_REF");
+	if (!hosted_order_ref_ok(v))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_ORDER_REF"), -1;
-	for (const char *c = v; *c; c++)
-		if ((unsigned char)*c < ' ' || *c == 0x7f)
-			return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_ORDER_REF"),
-			       -1;
 	snprintf(p->order_ref, sizeof(p->order_ref), "%s", v);
-	v = form_get(f, "GCH_EMAIL");
+	v = hosted_get(f, "GCH_EMAIL");
 	if (v != NULL && v[0] != '\0') {
 		if (strlen(v) > TXN_EMAIL_MAX || !api_email_valid(v))
 			return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_EMAIL"), -1;
 		snprintf(p->email, sizeof(p->email), "%s", v);
 	}
-	v = form_get(f, "GCH_CAPTURE");
+	v = hosted_get(f, "GCH_CAPTURE");
 	if (v != NULL && strcmp(v, "auto") != 0 && strcmp(v, "manual") != 0)
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_CAPTURE"), -1;
 	p->capture_manual = v != NULL && strcmp(v, "manual") == 0;
-	v = form_get(f, "GCH_LANG");
+	v = hosted_get(f, "GCH_LANG");
 	if (v != NULL && strcmp(v, "fr") != 0 && strcmp(v, "en") != 0)
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_LANG"), -1;
-	v = form_get(f, "GCH_TIME");
+	v = hosted_get(f, "GCH_TIME");
 	s->time_s = strspn(v, "0123456789") == strlen(v) && strlen(v) <= 12 && v[0]
 	                    ? strtoll(v, &end, 10)
 	                    : -1;
 	if (s->time_s < 0 || llabs(s->time_s - clock_now_us() / 1000000) > LIMIT_HOSTED_WINDOW_S)
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_TIME"), -1;
-	s->url_accepted = form_get(f, "GCH_URL_ACCEPTED");
-	s->url_refused = form_get(f, "GCH_URL_REFUSED");
-	s->url_cancelled = form_get(f, "GCH_URL_CANCELLED");
-	if (!url_ok(s->url_accepted))
+	s->url_accepted = hosted_get(f, "GCH_URL_ACCEPTED");
+	s->url_refused = hosted_get(f, "GCH_URL_REFUSED");
+	s->url_cancelled = hosted_get(f, "GCH_URL_CANCELLED");
+	if (!hosted_url_ok(s->url_accepted))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_ACCEPTED"), -1;
-	if (!url_ok(s->url_refused))
+	if (!hosted_url_ok(s->url_refused))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_REFUSED"), -1;
-	if (!url_ok(s->url_cancelled))
+	if (!hosted_url_ok(s->url_cancelled))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_CANCELLED"), -1;
+	/* Optional: the pending URL (checked, never used: every card payment is decided at
+	 * once) and the request's own notification URL, in place of the shop's. */
+	v = hosted_get(f, "GCH_URL_PENDING");
+	if (v != NULL && !hosted_url_ok(v))
+		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_PENDING"), -1;
+	s->url_notify = hosted_get(f, "GCH_URL_NOTIFY");
+	if (s->url_notify != NULL &&
+	    (!hosted_url_ok(s->url_notify) || !settings_url_valid(s->url_notify)))
+		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_NOTIFY"), -1;
+	return 0;
+}
+
+/* Checks the signed request of f, Guichet's or Paybox System's (a PBX_ request has no
+ * GCH_SIGNATURE), into *s. 0, or -1 after answering the error page. */
+static int
+signed_check(struct req *r, const struct pbx_form *f, struct signed_req *s)
+{
+	const char *code = NULL, *field = NULL;
+	int status;
+
+	if (hosted_get(f, "GCH_SIGNATURE") != NULL ||
+	    (hosted_get(f, "PBX_SITE") == NULL && hosted_get(f, "PBX_HMAC") == NULL))
+		return gch_check(r, f, s);
+	status = hosted_pbx_check(r->app, f, s, &code, &field);
+	if (status != 0)
+		return refuse(r, s->lang, s->shop, status, code, field), -1;
 	return 0;
 }
 
 /* The signed request's fields as hidden inputs: it goes back with the next step, as it came. */
 static void
-hidden_fields(struct buf *b, const struct form *f)
+hidden_fields(struct buf *b, const struct pbx_form *f, enum hosted_dialect d)
 {
+	const char *prefix = d == DIALECT_PAYBOX ? "PBX_" : "GCH_";
+
 	for (int i = 0; i < f->n; i++) {
-		if (strncmp(f->f[i].name, "GCH_", 4) != 0)
+		if (strncmp(f->f[i].name, prefix, 4) != 0)
 			continue;
 		buf_adds(b, "<input type=\"hidden\" name=\"");
 		html_put(b, f->f[i].name);
@@ -505,9 +483,8 @@ hidden_fields(struct buf *b, const struct form *f)
 int
 api_hosted_start(struct req *r)
 {
-	h2o_iovec_t body = http_body(r);
 	struct signed_req s;
-	struct form f;
+	struct pbx_form *f;
 	struct buf b;
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
@@ -515,9 +492,9 @@ api_hosted_start(struct req *r)
 	const struct currency *cur;
 	char amount[40];
 
-	if (form_parse(r, body.base, body.len, &f) != 0)
+	if ((f = form_of(r)) == NULL)
 		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
-	if (signed_check(r, &f, &s) != 0)
+	if (signed_check(r, f, &s) != 0)
 		return 0;
 	t = &texts[s.lang];
 	cur = money_currency_find(s.prq.currency);
@@ -538,7 +515,7 @@ api_hosted_start(struct req *r)
 	buf_adds(&b, "</dt><dd id=\"order\">");
 	html_put(&b, s.prq.order_ref);
 	buf_adds(&b, "</dd></dl><form method=\"post\" action=\"/pay/card\" class=\"pay-form\">");
-	hidden_fields(&b, &f);
+	hidden_fields(&b, f, s.dialect);
 	bprintf(&b,
 	        "<label for=\"cc-name\">%s</label><input id=\"cc-name\" name=\"card_name\" "
 	        "autocomplete=\"cc-name\" maxlength=\"80\">"
@@ -573,12 +550,38 @@ struct hosted_job {
 	unsigned char key[CRYPTO_HMAC_KEY_LEN];
 	char site[8], rang[4]; /* the shop's, for its notification's headers */
 	int64_t time_s;
-	const struct form *form; /* the request's (pool memory): the challenge page's fields */
+	const struct pbx_form *form; /* the request's (pool memory): the challenge page's fields */
 	unsigned char token[32], token_hash[32];
-	bool cancelled; /* HOSTED_ANSWER: the buyer cancelled at the challenge */
+	bool cancelled;               /* HOSTED_ANSWER: the buyer cancelled at the challenge */
+	char url_notify[URL_MAX + 1]; /* the request's (s.url_notify points here) */
 	struct txn result;
 	const char *why;
+	char *retour; /* Paybox System: PBX_RETOUR's variables of the result, signed */
+	size_t retour_len;
 };
+
+/* The merchant's server told of the decision, in the decision's transaction: Paybox
+ * System's variables (signed here once, for the notification and the buyer's return alike)
+ * to PBX_REPONDRE_A, or Guichet's body to the request's URL; else the shop's URL (README
+ * "Notifications"). */
+static int
+hosted_notify(struct hosted_job *j, struct store *st, int64_t now)
+{
+	const struct signed_req *s = &j->s;
+
+	if (s->dialect == DIALECT_PAYBOX) {
+		free(j->retour); /* a batch the writer runs again */
+		j->retour = hosted_pbx_retour(j->app, s, &j->result, &j->retour_len);
+		if (j->retour == NULL)
+			return ST_STORE;
+		if (s->url_notify != NULL)
+			return hosted_pbx_notify(st, s, &j->result, j->retour, j->retour_len, now);
+	} else if (s->url_notify != NULL) {
+		return notify_guichet_enqueue(st, &j->result, j->site, j->rang, s->url_notify,
+		                              j->key, now);
+	}
+	return notify_shop_decision(st, &j->result, j->site, j->rang, j->key, now);
+}
 
 /* The payment decided, and the request remembered with it or not at all: a replay finds it
  * and pays nothing. */
@@ -592,10 +595,8 @@ hosted_decide(struct hosted_job *j, struct store *st, int64_t now)
 	if (rc == ST_OK)
 		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result,
 		                    &j->why);
-	/* The merchant's server learns the decision too, in its transaction (README
-	 * "Notifications"). */
 	if (rc == ST_OK)
-		rc = notify_shop_decision(st, &j->result, j->site, j->rang, j->key, now);
+		rc = hosted_notify(j, st, now);
 	return rc;
 }
 
@@ -721,6 +722,48 @@ redirect(struct req *r, struct buf *b)
 	buf_cleanup(b);
 }
 
+/* Guichet's own page of the outcome, for a Paybox System request that gave no return URL
+ * for it (research §1.5: the URLs are optional). */
+static void
+result_page(struct req *r, const struct signed_req *s, enum txn_status status, bool cancel)
+{
+	static const char *const words[2][3] = {
+	        [LANG_FR] = {"Paiement accepté", "Paiement refusé", "Paiement annulé"},
+	        [LANG_EN] = {"Payment accepted", "Payment refused", "Payment cancelled"},
+	};
+	const char *w = words[s->lang][cancel ? 2 : status == TXS_ACCEPTED ? 0 : 1];
+	struct buf b;
+
+	buf_init(&b, LIMIT_HOSTED_PAGE);
+	page_head(&b, s->lang, w);
+	buf_adds(&b, "<h1>");
+	html_put(&b, s->shop->shop.name);
+	buf_adds(&b, "</h1><p id=\"outcome\">");
+	html_put(&b, w);
+	buf_adds(&b, "</p><p id=\"order\">");
+	html_put(&b, s->prq.order_ref);
+	buf_adds(&b, "</p></main></body></html>\n");
+	send_html(r, 200, &b, s);
+}
+
+/* The buyer back at url (NULL: result_page) with Paybox System's variables retour. */
+static void
+pbx_return(struct req *r, const struct signed_req *s, const char *url, const char *retour,
+           size_t len, enum txn_status status, bool cancel)
+{
+	struct buf b;
+
+	if (url == NULL) {
+		result_page(r, s, status, cancel);
+		return;
+	}
+	buf_init(&b, LIMIT_HOSTED_PAGE);
+	buf_adds(&b, url);
+	bputc(&b, strchr(url, '?') ? '&' : '?');
+	buf_add(&b, retour, len);
+	redirect(r, &b);
+}
+
 /* Back to the merchant's cancel URL, signed; nothing recorded. */
 static void
 cancelled(struct req *r, const struct signed_req *s)
@@ -728,7 +771,18 @@ cancelled(struct req *r, const struct signed_req *s)
 	const char *names[] = {"GCH_ORDER_REF", "GCH_STATUS", NULL};
 	const char *values[] = {s->prq.order_ref, "cancelled", NULL};
 	struct buf b;
+	char *retour;
+	size_t len;
 
+	if (s->dialect == DIALECT_PAYBOX) {
+		if ((retour = hosted_pbx_retour(r->app, s, NULL, &len)) == NULL) {
+			refuse(r, s->lang, s->shop, 503, "not_decided", NULL);
+			return;
+		}
+		pbx_return(r, s, s->url_cancelled, retour, len, TXS_ABANDONED, true);
+		free(retour);
+		return;
+	}
 	buf_init(&b, LIMIT_HOSTED_PAGE);
 	result_url(&b, s->url_cancelled, s->key, names, values);
 	redirect(r, &b);
@@ -759,7 +813,7 @@ challenge_page(struct req *r, const struct hosted_job *j)
 	buf_adds(&b, "</h1><p>");
 	html_put(&b, w[1]);
 	buf_adds(&b, "</p><form method=\"post\" action=\"/pay/3ds\" class=\"pay-form\">");
-	hidden_fields(&b, j->form);
+	hidden_fields(&b, j->form, j->s.dialect);
 	buf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
 	for (size_t i = 0; i < sizeof(j->token); i++)
 		bprintf(&b, "%02x", j->token[i]);
@@ -803,6 +857,14 @@ hosted_respond(struct http_job *hj, struct req *r)
 		       j->why ? j->why : "not_decided", NULL);
 		return;
 	}
+	log_info("event=hosted_decided request=%s txn=%lld status=%s", r->id, (long long)t->id,
+	         txn_status_name(t->status));
+	if (j->s.dialect == DIALECT_PAYBOX) {
+		pbx_return(r, &j->s,
+		           t->status == TXS_ACCEPTED ? j->s.url_accepted : j->s.url_refused,
+		           j->retour, j->retour_len, t->status, false);
+		return;
+	}
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
 	snprintf(amount, sizeof(amount), "%lld", (long long)t->amount_initial);
 	snprintf(when, sizeof(when), "%lld", (long long)(t->created_at / 1000000));
@@ -821,24 +883,23 @@ hosted_respond(struct http_job *hj, struct req *r)
 		result_url(&b, t->status == TXS_ACCEPTED ? j->s.url_accepted : j->s.url_refused,
 		           j->key, names, values);
 	}
-	log_info("event=hosted_decided request=%s txn=%lld status=%s", r->id, (long long)t->id,
-	         txn_status_name(t->status));
 	redirect(r, &b);
 }
 
 static void
 hosted_free(struct http_job *hj)
 {
+	free(((struct hosted_job *)hj)->retour);
 	crypto_wipe(hj, sizeof(struct hosted_job));
 	free(hj);
 }
 
 /* The card's form, checked as the merchant API checks it; the CVV checked then dropped. */
 static int
-card_take(const struct form *f, struct payment_request *p)
+card_take(const struct pbx_form *f, struct payment_request *p)
 {
-	const char *number = form_get(f, "card_number"), *exp = form_get(f, "card_expiry"),
-	           *cvv = form_get(f, "card_cvv");
+	const char *number = hosted_get(f, "card_number"), *exp = hosted_get(f, "card_expiry"),
+	           *cvv = hosted_get(f, "card_cvv");
 	char mmyy[5];
 	size_t n = 0;
 
@@ -873,26 +934,21 @@ job_ready(struct req *r, struct hosted_job *j, enum hosted_kind kind)
 	j->s.key = j->key;
 	memcpy(j->site, j->s.shop->shop.site, sizeof(j->site));
 	memcpy(j->rang, j->s.shop->shop.rang, sizeof(j->rang));
+	/* The writer reads it after the request may be gone. */
+	if (j->s.url_notify != NULL) {
+		snprintf(j->url_notify, sizeof(j->url_notify), "%s", j->s.url_notify);
+		j->s.url_notify = j->url_notify;
+	}
 	j->base.work.run = hosted_run;
 	j->base.respond = hosted_respond;
 	j->base.free = hosted_free;
-}
-
-/* Reads the request's form into pool memory (it outlives the job: the answer uses it). */
-static struct form *
-form_of(struct req *r)
-{
-	h2o_iovec_t body = http_body(r);
-	struct form *f = h2o_mem_alloc_pool(&r->h2o->pool, sizeof(*f));
-
-	return form_parse(r, body.base, body.len, f) == 0 ? f : NULL;
 }
 
 /* The form of a step after the first (the card, the challenge's answer), and a job holding
  * its signed request checked again; NULL when the buyer was already answered (an error
  * page). */
 static struct hosted_job *
-signed_job(struct req *r, struct form **f)
+signed_job(struct req *r, struct pbx_form **f)
 {
 	struct hosted_job *j;
 
@@ -914,14 +970,14 @@ int
 api_hosted_card(struct req *r)
 {
 	struct hosted_job *j;
-	struct form *f;
+	struct pbx_form *f;
 	const char *action;
 	const struct acquirer_ops *acq = r->app->acquirer;
 	int rc;
 
 	if ((j = signed_job(r, &f)) == NULL)
 		return 0;
-	action = form_get(f, "action");
+	action = hosted_get(f, "action");
 	if (action != NULL && strcmp(action, "cancel") == 0) {
 		cancelled(r, &j->s);
 		hosted_free(&j->base);
@@ -933,10 +989,19 @@ api_hosted_card(struct req *r)
 		if (strncmp(f->f[i].name, "card_", 5) == 0)
 			crypto_wipe((void *)f->f[i].value, strlen(f->f[i].value));
 	if (rc != 0) {
-		enum lang lang = j->s.lang;
+		enum hosted_lang lang = j->s.lang;
 
 		hosted_free(&j->base);
 		return refuse(r, lang, NULL, 400, "invalid_card", NULL);
+	}
+	/* Paybox System's PBX_TYPECARTE: the merchant takes that kind of card only. */
+	if (j->s.card_method != METHOD_NONE &&
+	    !pbx_card_accepts(j->s.card_method, j->s.prq.method)) {
+		enum hosted_lang lang = j->s.lang;
+		const struct shop_auth *shop = j->s.shop;
+
+		hosted_free(&j->base);
+		return refuse(r, lang, shop, 400, "card_not_accepted", NULL);
 	}
 	/* The issuer challenges this card: the card waits sealed for the buyer's code. */
 	if (acq->tds_challenge != NULL && acq->tds_challenge(j->s.prq.digits)) {
@@ -955,18 +1020,18 @@ api_hosted_tds(struct req *r)
 {
 	const struct acquirer_ops *acq = r->app->acquirer;
 	struct hosted_job *j;
-	struct form *f;
+	struct pbx_form *f;
 	const char *token, *code, *action;
 
 	if ((j = signed_job(r, &f)) == NULL)
 		return 0;
-	token = form_get(f, "token");
-	code = form_get(f, "code");
-	action = form_get(f, "action");
+	token = hosted_get(f, "token");
+	code = hosted_get(f, "code");
+	action = hosted_get(f, "action");
 	job_ready(r, j, HOSTED_ANSWER);
 	if (token == NULL || strlen(token) != 2 * sizeof(j->token) ||
 	    crypto_unhex(j->token, sizeof(j->token), token, strlen(token)) != ST_OK) {
-		enum lang lang = j->s.lang;
+		enum hosted_lang lang = j->s.lang;
 		const struct shop_auth *shop = j->s.shop;
 
 		hosted_free(&j->base);

@@ -411,7 +411,7 @@ api_payment_create(struct req *r)
 	p->capture_manual = g == 0 && strcmp(capture, "manual") == 0;
 	if ((v = json_object_get(o, "deferral_days")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    json_integer_value(v) > 30 || p->capture_manual) {
+		    json_integer_value(v) > TXN_DEFERRAL_MAX || p->capture_manual) {
 			json_bad_field(
 			        r, "deferral_days",
 			        "deferral_days must be an integer 0 to 30, with capture auto.");

@@ -61,6 +61,27 @@ const struct route routes[] = {
          "the hosted payment page: the buyer's card, decided, back to the merchant"},
         {"POST", "/pay/3ds", api_hosted_tds, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
          "the hosted payment page: the buyer's 3-D Secure challenge answered, decided"},
+        /* Paybox System's entry points (research §0): the classic CGI, the "php" page (GET
+         * for the framed page), the framed and mobile pages, and the gateway's root, where
+         * WooCommerce's module posts the signed fields first and wants a 200. */
+        {"POST", "/cgi/MYchoix_pagepaiement.cgi", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED, 0,
+         0, "Paybox System: a module's signed PBX_* request, the card form"},
+        {"GET", "/cgi/MYchoix_pagepaiement.cgi", api_hosted_start, AUTH_NONE, 0, 0, 0,
+         "Paybox System: the same request in the query"},
+        {"POST", "/php/", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
+         "Paybox System: a module's signed PBX_* request, the card form"},
+        {"GET", "/php/", api_hosted_start, AUTH_NONE, 0, 0, 0,
+         "Paybox System: the framed page, the request in the query"},
+        {"POST", "/cgi/MYframepagepaiement_ip.cgi", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED,
+         0, 0, "Paybox System: the framed page"},
+        {"GET", "/cgi/MYframepagepaiement_ip.cgi", api_hosted_start, AUTH_NONE, 0, 0, 0,
+         "Paybox System: the framed page, the request in the query"},
+        {"POST", "/cgi/FramepagepaiementRWD.cgi", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED, 0,
+         0, "Paybox System: the framed responsive page"},
+        {"GET", "/cgi/FramepagepaiementRWD.cgi", api_hosted_start, AUTH_NONE, 0, 0, 0,
+         "Paybox System: the framed responsive page, the request in the query"},
+        {"POST", "/", api_hosted_start, AUTH_NONE, LIMIT_BODY_HOSTED, 0, 0,
+         "Paybox System: a module's signed request checked server to server"},
 
         /* The back office: sign-in (SPEC §3, §16). */
         {"POST", "/bo/api/session", api_session_create, AUTH_NONE, LIMIT_BODY_BO, 0, 0, "sign in"},

@@ -2,13 +2,16 @@
  * paybox.c - the wire format of the Paybox protocols (research/paybox-protocol.md): forms,
  * the message an HMAC signs, PBX_RETOUR, the codes, numbers and times. Pure C, no I/O.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/status.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "domain/paybox.h"
+#include "domain/risk.h"
 
 int
 pbx_hex_digit(char c)
@@ -383,6 +386,48 @@ pbx_retour_build(const struct pbx_retour *r, const struct pbx_result *res, size_
 	return s;
 }
 
+void
+pbx_result_of_txn(const struct txn *t, const char *ref, struct pbx_result *res,
+                  struct pbx_result_text *txt)
+{
+	size_t n = strlen(t->card_masked);
+
+	memset(res, 0, sizeof(*res));
+	memset(txt, 0, sizeof(*txt));
+	res->amount = t->amount_initial;
+	res->ref = ref;
+	res->call_no = t->id;
+	res->trans_no = t->id;
+	res->auth = t->status == TXS_ACCEPTED ? t->auth_number : "";
+	res->card_type = pbx_card_type(t->method);
+	res->pay_type = pbx_pay_type(t->method);
+	if (strlen(t->card_expiry) == 4) {
+		memcpy(txt->expiry_yymm, t->card_expiry + 2, 2);
+		memcpy(txt->expiry_yymm + 2, t->card_expiry, 2);
+	}
+	res->expiry_yymm = txt->expiry_yymm;
+	res->error5 = pbx_error_code(t->refusal);
+	if (n >= 10) {
+		memcpy(txt->bin6, t->card_masked, 6);
+		memcpy(txt->last2, t->card_masked + n - 2, 2);
+	}
+	res->bin6 = txt->bin6;
+	res->last2 = txt->last2;
+	res->country3 = country_alpha3(t->card_country);
+	if (t->tds) {
+		snprintf(txt->tds_status, sizeof(txt->tds_status), "%s",
+		         tds_auth_name(t->tds_auth));
+		res->tds_status = txt->tds_status;
+		res->tds_shift = t->tds_guaranteed ? "O" : "N";
+		res->tds_enrolled = "Y";
+		res->tds_version = "2.2.0";
+	} else {
+		res->tds_shift = "N";
+		res->tds_enrolled = "N";
+	}
+	res->when_us = t->created_at;
+}
+
 char *
 pbx_retour_append_sign(const char *s, size_t s_len, const char *sign_name, const char *b64,
                        size_t *len)
@@ -447,6 +492,23 @@ pbx_card_type(enum card_method m)
 	if ((int)m < 0 || m >= METHOD__COUNT)
 		return "";
 	return names[m];
+}
+
+int
+pbx_card_method(const char *name)
+{
+	for (int m = METHOD_NONE + 1; m < METHOD__COUNT; m++)
+		if (name != NULL && strcasecmp(name, pbx_card_type((enum card_method)m)) == 0)
+			return m;
+	return -1;
+}
+
+bool
+pbx_card_accepts(enum card_method asked, enum card_method card)
+{
+	if (asked == METHOD_CB)
+		return card == METHOD_CB || card == METHOD_VISA || card == METHOD_MASTERCARD;
+	return asked == card;
 }
 
 const char *
@@ -758,7 +820,7 @@ pbx_direct_parse(const struct pbx_form *f, struct pbx_direct *out, const char **
 		v = value_of(f, "DIFFERE");
 		if (v != NULL && v[0] != '\0') {
 			if (out->type != PBX_AUTHORIZE_CAPTURE ||
-			    pbx_number_parse(v, 30, &n) != ST_OK)
+			    pbx_number_parse(v, TXN_DEFERRAL_MAX, &n) != ST_OK)
 				DIRECT_FAIL("00014",
 				            "DIFFERE must be 0 to 30 days, with TYPE 00003.");
 			out->deferral_days = (int)n;

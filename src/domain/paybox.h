@@ -126,6 +126,20 @@ struct pbx_result {
 	int64_t when_us;          /* Q (HH:MM:SS) and W (DDMMYYYY), Europe/Paris wall time */
 };
 
+/* The strings a pbx_result made from a transaction points into. */
+struct pbx_result_text {
+	char expiry_yymm[5], bin6[7], last2[3], tds_status[2];
+};
+
+/* The values Paybox System returns for the transaction t (a payment of the hosted page):
+ * M its amount, R ref (PBX_CMD as received), T and S its id, A its authorisation, C and P its
+ * card, D its expiry as YYMM, E pbx_error_code of its refusal, F G O v its 3-D Secure block, J N
+ * from its masked number, Y its card's country (alpha-3), Q W its creation. I, the buyer's IP
+ * country, is left empty (Guichet does not locate addresses); so are B H U Z. res's strings
+ * point into t, ref and txt. */
+void pbx_result_of_txn(const struct txn *t, const char *ref, struct pbx_result *res,
+                       struct pbx_result_text *txt);
+
 /* "n1=enc(v1)&n2=enc(v2)..." over the retour's variables in order, with the merchant's names,
  * K excluded: the bytes K signs (research §1.6). enc percent-encodes every byte but
  * A-Z a-z 0-9 - _ . with upper-case hex, a space as %20 (PHP's rawurlencode but for '~').
@@ -151,6 +165,13 @@ const char *pbx_error_code(enum refusal r);
  * and the payment type P ("CARTE", "PAYPAL"). Static, "" for METHOD_NONE. */
 const char *pbx_card_type(enum card_method m);
 const char *pbx_pay_type(enum card_method m);
+
+/* The method PBX_TYPECARTE names ("CB", "VISA", "EUROCARD_MASTERCARD"..., any case; the
+ * names of pbx_card_type), or -1. And whether a card of method card may pay when asked is
+ * what PBX_TYPECARTE forced: CB, the French network, takes its co-branded Visa and Mastercard
+ * cards too; any other takes its own method only. */
+int pbx_card_method(const char *name);
+bool pbx_card_accepts(enum card_method asked, enum card_method card);
 
 /* "978" (or "0978", digits only) → "EUR" in alpha (4 bytes), for a currency Guichet accepts
  * (domain/money.h). Returns ST_OK or ST_INVALID. */

@@ -28,7 +28,34 @@ static const char countries[][3] = {
         "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 };
 
+/* The alpha-3 code of each, in the same order (from Debian's iso-codes, iso_3166-1.json). */
+static const char countries3[][4] = {
+        "AND", "ARE", "AFG", "ATG", "AIA", "ALB", "ARM", "AGO", "ATA", "ARG", "ASM", "AUT", "AUS",
+        "ABW", "ALA", "AZE", "BIH", "BRB", "BGD", "BEL", "BFA", "BGR", "BHR", "BDI", "BEN", "BLM",
+        "BMU", "BRN", "BOL", "BES", "BRA", "BHS", "BTN", "BVT", "BWA", "BLR", "BLZ", "CAN", "CCK",
+        "COD", "CAF", "COG", "CHE", "CIV", "COK", "CHL", "CMR", "CHN", "COL", "CRI", "CUB", "CPV",
+        "CUW", "CXR", "CYP", "CZE", "DEU", "DJI", "DNK", "DMA", "DOM", "DZA", "ECU", "EST", "EGY",
+        "ESH", "ERI", "ESP", "ETH", "FIN", "FJI", "FLK", "FSM", "FRO", "FRA", "GAB", "GBR", "GRD",
+        "GEO", "GUF", "GGY", "GHA", "GIB", "GRL", "GMB", "GIN", "GLP", "GNQ", "GRC", "SGS", "GTM",
+        "GUM", "GNB", "GUY", "HKG", "HMD", "HND", "HRV", "HTI", "HUN", "IDN", "IRL", "ISR", "IMN",
+        "IND", "IOT", "IRQ", "IRN", "ISL", "ITA", "JEY", "JAM", "JOR", "JPN", "KEN", "KGZ", "KHM",
+        "KIR", "COM", "KNA", "PRK", "KOR", "KWT", "CYM", "KAZ", "LAO", "LBN", "LCA", "LIE", "LKA",
+        "LBR", "LSO", "LTU", "LUX", "LVA", "LBY", "MAR", "MCO", "MDA", "MNE", "MAF", "MDG", "MHL",
+        "MKD", "MLI", "MMR", "MNG", "MAC", "MNP", "MTQ", "MRT", "MSR", "MLT", "MUS", "MDV", "MWI",
+        "MEX", "MYS", "MOZ", "NAM", "NCL", "NER", "NFK", "NGA", "NIC", "NLD", "NOR", "NPL", "NRU",
+        "NIU", "NZL", "OMN", "PAN", "PER", "PYF", "PNG", "PHL", "PAK", "POL", "SPM", "PCN", "PRI",
+        "PSE", "PRT", "PLW", "PRY", "QAT", "REU", "ROU", "SRB", "RUS", "RWA", "SAU", "SLB", "SYC",
+        "SDN", "SWE", "SGP", "SHN", "SVN", "SJM", "SVK", "SLE", "SMR", "SEN", "SOM", "SUR", "SSD",
+        "STP", "SLV", "SXM", "SYR", "SWZ", "TCA", "TCD", "ATF", "TGO", "THA", "TJK", "TKL", "TLS",
+        "TKM", "TUN", "TON", "TUR", "TTO", "TUV", "TWN", "TZA", "UKR", "UGA", "UMI", "USA", "URY",
+        "UZB", "VAT", "VCT", "VEN", "VGB", "VIR", "VNM", "VUT", "WLF", "WSM", "YEM", "MYT", "ZAF",
+        "ZMB", "ZWE",
+};
+
 #define N_COUNTRIES ((int)(sizeof(countries) / sizeof(countries[0])))
+_Static_assert(sizeof(countries) / sizeof(countries[0]) ==
+                       sizeof(countries3) / sizeof(countries3[0]),
+               "every country has its alpha-3 code");
 
 int
 country_count(void)
@@ -42,24 +69,39 @@ country_at(int i)
 	return i >= 0 && i < N_COUNTRIES ? countries[i] : "";
 }
 
-bool
-country_valid(const char *cc)
+/* The index of cc in countries, or -1. */
+static int
+country_index(const char *cc)
 {
 	int lo = 0, hi = N_COUNTRIES - 1;
 
 	if (cc == NULL || strlen(cc) != 2)
-		return false;
+		return -1;
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2, c = strcmp(cc, countries[mid]);
 
 		if (c == 0)
-			return true;
+			return mid;
 		if (c < 0)
 			hi = mid - 1;
 		else
 			lo = mid + 1;
 	}
-	return false;
+	return -1;
+}
+
+bool
+country_valid(const char *cc)
+{
+	return country_index(cc) >= 0;
+}
+
+const char *
+country_alpha3(const char *cc)
+{
+	int i = country_index(cc);
+
+	return i >= 0 ? countries3[i] : "";
 }
 
 static const char *const kind_names[] = {[BLOCK_CARD] = "card",

@@ -34,6 +34,8 @@ bool block_value_norm(enum block_kind k, const char *in, char *out, size_t cap);
 
 /* An assigned ISO 3166-1 alpha-2 code, in capitals. */
 bool country_valid(const char *cc);
+/* The ISO 3166-1 alpha-3 code of the alpha-2 cc ("FR" → "FRA"), or "" for none. Static. */
+const char *country_alpha3(const char *cc);
 /* The assigned codes, in order: i from 0 to country_count() - 1. */
 int country_count(void);
 const char *country_at(int i);

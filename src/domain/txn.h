@@ -176,7 +176,8 @@ void txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us,
 
 /* The bank date (day number) of a debit captured at now_us (SPEC §4, capture "auto"): the
  * Europe/Paris business day of now_us plus the deferral days, the payment's own
- * (override_days, 0 to 30) or, when it has none (-1), its contract's (contract_days). */
+ * (override_days, 0 to TXN_DEFERRAL_MAX) or, when it has none (-1), its contract's (contract_days). */
+#define TXN_DEFERRAL_MAX 30 /* days a payment may ask its bank date to wait */
 int64_t txn_bank_day(int64_t now_us, int contract_days, int override_days);
 
 /* Dashboard counting rule (Vision manual §4.1.1): accepted debits and refunds that are sent

@@ -605,7 +605,9 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		}
 	}
 	if (route == NULL) {
-		if (!path_known && static_files_serve(www, r) == 0)
+		/* "/" is the web UI's but for a POST (Paybox System's root, api/routes.c). */
+		if ((!path_known || req->path_normalized.len == 1) &&
+		    static_files_serve(www, r) == 0)
 			return 0; /* the web UI's files */
 		http_reply_error(r, path_known ? ST_METHOD : ST_NOTFOUND, NULL,
 		                 path_known ? NULL : "No such route.");

@@ -155,9 +155,14 @@ MATRIX = {
 # Without a session: signing in and the health check; the merchant API signs with HMAC. The
 # hosted payment page is reached by the buyer's browser: its request carries the merchant's
 # signature in its form (GCH_SIGNATURE, test_hosted.py), not in a header. Paybox Direct
-# authenticates by its form (CLE or HMAC), the probe not at all.
+# authenticates by its form (CLE or HMAC), the probe not at all; Paybox System's entry points
+# carry PBX_HMAC in their form or query (test_paybox_system.py).
 OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate',
-        'POST /pay', 'POST /pay/card', 'POST /pay/3ds', 'POST /PPPS.php', 'GET /load.html'}
+        'POST /pay', 'POST /pay/card', 'POST /pay/3ds', 'POST /PPPS.php', 'GET /load.html',
+        'POST /', 'POST /php/', 'GET /php/'} | {
+            f'{m} /cgi/{page}' for m in ('GET', 'POST')
+            for page in ('MYchoix_pagepaiement.cgi', 'MYframepagepaiement_ip.cgi',
+                         'FramepagepaiementRWD.cgi')}
 MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
             'POST /api/v1/payments/{id}/refund', 'POST /api/v1/aliases',

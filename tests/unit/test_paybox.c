@@ -514,6 +514,72 @@ test_card_types(void **state)
 	assert_string_equal(pbx_pay_type(METHOD_NONE), "");
 }
 
+/* PBX_TYPECARTE: its names, any case; CB takes its co-branded Visa and Mastercard cards. */
+static void
+test_card_asked(void **state)
+{
+	(void)state;
+	assert_int_equal(pbx_card_method("CB"), METHOD_CB);
+	assert_int_equal(pbx_card_method("visa"), METHOD_VISA);
+	assert_int_equal(pbx_card_method("EUROCARD_MASTERCARD"), METHOD_MASTERCARD);
+	assert_int_equal(pbx_card_method("AMEX"), METHOD_AMEX);
+	assert_int_equal(pbx_card_method("MASTERCARD"), -1);
+	assert_int_equal(pbx_card_method(""), -1);
+	assert_int_equal(pbx_card_method(NULL), -1);
+	assert_true(pbx_card_accepts(METHOD_CB, METHOD_CB));
+	assert_true(pbx_card_accepts(METHOD_CB, METHOD_VISA));
+	assert_true(pbx_card_accepts(METHOD_CB, METHOD_MASTERCARD));
+	assert_false(pbx_card_accepts(METHOD_CB, METHOD_AMEX));
+	assert_true(pbx_card_accepts(METHOD_AMEX, METHOD_AMEX));
+	assert_false(pbx_card_accepts(METHOD_AMEX, METHOD_VISA));
+	assert_false(pbx_card_accepts(METHOD_VISA, METHOD_CB));
+}
+
+/* The variables of a transaction: accepted with 3-D Secure, refused without. */
+static void
+test_result_of_txn(void **state)
+{
+	struct txn t;
+	struct pbx_result res;
+	struct pbx_result_text txt;
+	struct pbx_retour r;
+	char *s;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.id = 4242;
+	t.status = TXS_ACCEPTED;
+	t.method = METHOD_VISA;
+	t.amount_initial = 1999;
+	snprintf(t.card_masked, sizeof(t.card_masked), "411111******1234");
+	snprintf(t.card_expiry, sizeof(t.card_expiry), "0730");
+	snprintf(t.card_country, sizeof(t.card_country), "FR");
+	snprintf(t.auth_number, sizeof(t.auth_number), "XY1234");
+	t.tds = true;
+	t.tds_auth = TDS_Y;
+	t.tds_guaranteed = true;
+	t.created_at = 1763645400000000LL; /* 2025-11-20T13:30:00Z: 14:30:00 in Paris */
+	pbx_result_of_txn(&t, "CMD 1", &res, &txt);
+	assert_int_equal(pbx_retour_parse(&r, "M:M;R:R;T:T;S:S;A:A;C:C;P:P;D:D;E:E;N:N;J:J;Y:Y;F:F;"
+	                                      "G:G;O:O;v:v;Q:Q;W:W;I:I"),
+	                 ST_OK);
+	s = pbx_retour_build(&r, &res, NULL);
+	assert_string_equal(s, "M=1999&R=CMD%201&T=4242&S=4242&A=XY1234&C=VISA&P=CARTE&D=3007&"
+	                       "E=00000&N=411111&J=34&Y=FRA&F=Y&G=O&O=Y&v=2.2.0&Q=14%3A30%3A00&"
+	                       "W=20112025&I=");
+	free(s);
+	t.status = TXS_REFUSED;
+	t.refusal = REFUSAL_DECLINED;
+	t.tds = false;
+	snprintf(t.card_country, sizeof(t.card_country), "%s", "");
+	pbx_result_of_txn(&t, "CMD 1", &res, &txt);
+	s = pbx_retour_build(&r, &res, NULL);
+	assert_string_equal(s, "M=1999&R=CMD%201&T=4242&S=4242&A=&C=VISA&P=CARTE&D=3007&"
+	                       "E=00105&N=411111&J=34&Y=&F=&G=N&O=N&v=&Q=14%3A30%3A00&"
+	                       "W=20112025&I=");
+	free(s);
+}
+
 static void
 test_amounts(void **state)
 {
@@ -866,7 +932,8 @@ main(void)
 	        cmocka_unit_test(test_retour_max),    cmocka_unit_test(test_retour_codes),
 	        cmocka_unit_test(test_retour_build),  cmocka_unit_test(test_retour_time),
 	        cmocka_unit_test(test_urlencode),     cmocka_unit_test(test_error_codes),
-	        cmocka_unit_test(test_card_types),    cmocka_unit_test(test_amounts),
+	        cmocka_unit_test(test_card_types),    cmocka_unit_test(test_card_asked),
+	        cmocka_unit_test(test_result_of_txn), cmocka_unit_test(test_amounts),
 	        cmocka_unit_test(test_numbers),       cmocka_unit_test(test_currencies),
 	        cmocka_unit_test(test_times),         cmocka_unit_test(test_dateq),
 	        cmocka_unit_test(test_direct_answer), cmocka_unit_test(test_site_rang),

@@ -180,6 +180,17 @@ test_countries(void **state)
 	assert_string_equal(country_at(country_count()), "");
 	assert_false(country_valid("fr")); /* capitals only here: the forms normalise */
 	assert_false(country_valid("XK"));
+	/* The alpha-3 codes Paybox's I and Y variables name (domain/paybox.h), table's ends. */
+	assert_string_equal(country_alpha3("AD"), "AND");
+	assert_string_equal(country_alpha3("FR"), "FRA");
+	assert_string_equal(country_alpha3("GB"), "GBR");
+	assert_string_equal(country_alpha3("US"), "USA");
+	assert_string_equal(country_alpha3("ZW"), "ZWE");
+	for (int i = 0; i < country_count(); i++)
+		assert_int_equal(strlen(country_alpha3(country_at(i))), 3);
+	assert_string_equal(country_alpha3("XK"), "");
+	assert_string_equal(country_alpha3(""), "");
+	assert_string_equal(country_alpha3(NULL), "");
 	assert_true(country_list_add(list, "RU"));
 	assert_true(country_list_add(list, "KP"));
 	assert_true(country_list_add(list, "RU")); /* once */
