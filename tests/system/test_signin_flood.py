@@ -273,10 +273,10 @@ def test_reads_keep_answering_through_a_sign_in_flood(tmp_path):
         assert slowest < 10, slowest
         assert answered >= 10
         # The flood was one: hundreds of sign-ins sent and closed, and the waiting ones hashed
-        # (401) — or refused (429) or turned away (503) as the hashers' queue filled, which a
-        # slow machine may not reach in these seconds, so it is not required.
+        # (401), refused (429) or turned away (503) as the hashers' queue filled — on a loaded
+        # machine the closed ones keep it full and every waiting one may be turned away.
         assert closed[0] >= 150, closed
-        assert statuses.get(401, 0) > 0, statuses
+        assert sum(statuses.values()) > 0 and set(statuses) <= {401, 429, 503}, statuses
     finally:
         assert srv.stop() == 0
 
