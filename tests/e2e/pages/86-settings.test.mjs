@@ -42,6 +42,11 @@ test('an administrator changes a shop\'s general configuration', async () => {
   assert.equal(await page.locator('#settings-rang').textContent(), demo.shops[1].rang);
   assert.equal(await page.locator('#settings-pspid').textContent(), demo.pspid);
   assert.equal(await page.locator('#settings-contracts tbody tr').count(), 5);
+  // Guichet's public key for the Paybox modules, a file the signed-in browser downloads.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#settings-paybox-key').click()]);
+  assert.equal(download.suggestedFilename(), 'pubkey.pem');
+  const pem = await (await download.createReadStream()).toArray();
+  assert.match(Buffer.concat(pem).toString(), /^-----BEGIN PUBLIC KEY-----\n/);
   // Every control has its label.
   for (const label of ['Paiement accepté', 'Paiement refusé', 'Retour vers le site immédiat']) {
     assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, label);

@@ -63,6 +63,9 @@ function identifiers(s) {
     h('h2', { id: 'settings-ids-title' }, t('settings.identifiers')),
     h('p', { class: 'field-hint' }, t('settings.identifiers.hint')),
     h('dl', { class: 'details' }, rows.flatMap(([k, v, id]) => [h('dt', {}, t(k)), h('dd', { id }, v)])),
+    // The file a Paybox / E-transactions module verifies K with (docs/PAYBOX.md §1).
+    h('p', { class: 'field-hint' }, t('settings.paybox_key.hint'), ' ',
+      h('a', { href: '/bo/api/paybox-public-key', download: 'pubkey.pem', id: 'settings-paybox-key' }, t('settings.paybox_key'))),
     h('h3', {}, t('settings.contracts')),
     h(
       'table',
