@@ -207,6 +207,23 @@ def test_a_hosted_page_payment_is_notified(nt):
     assert body['origin'] == 'hosted_page' and body['status'] == 'accepted'
 
 
+def test_the_request_names_its_own_notification_url(nt):
+    """GCH_URL_NOTIFY, signed with the request, takes the place of the shop's URL for this
+    payment; a URL that is no http(s) is refused before anything."""
+    from test_hosted import card_post, request_fields, start, verify_return
+    m = nt.merchant
+    set_url(nt, m.url('/shop-wide'))
+    r = card_post(nt, start(nt, request_fields(nt, GCH_URL_NOTIFY=m.url('/this-order'))).text)
+    assert r.status_code == 303, r.text
+    tid = int(verify_return(nt, r.headers['Location'])['GCH_ID'])
+    assert wait_for(lambda: log_of(nt, tid) and log_of(nt, tid)[0]['status'] == 'delivered')
+    assert [json.loads(c[2])['id'] for c in m.calls('/this-order')] in ([tid], [str(tid)])
+    assert not [c for c in m.calls('/shop-wide') if json.loads(c[2])['id'] in (tid, str(tid))]
+    check_signed(nt, m.calls('/this-order')[0][1], m.calls('/this-order')[0][2])
+    bad = start(nt, request_fields(nt, GCH_URL_NOTIFY='file:///etc/passwd'))
+    assert bad.status_code == 400 and 'not valid' in bad.text
+
+
 def test_a_timeout_is_an_attempt_that_failed(nt):
     m = nt.merchant
     m.delay['/slow'] = 2.5
