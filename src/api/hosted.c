@@ -37,10 +37,12 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "domain/api_error.h"
+#include "domain/calendar.h"
 #include "domain/card.h"
 #include "domain/money.h"
 #include "service/notify.h"
 #include "service/payments.h"
+#include "service/recurring.h"
 
 #define URL_MAX 512
 
@@ -343,6 +345,59 @@ hosted_order_ref_ok(const char *s)
 	return true;
 }
 
+int
+hosted_plan_check(struct signed_req *s, const char **what)
+{
+	int64_t today = cal_business_day(clock_now_us());
+
+	s->inst[0].amount = s->prq.amount;
+	s->inst[0].day = today;
+	switch (plan_check(s->inst, s->n_inst, today, INT64_MAX)) {
+	case PLAN_OK:
+		return 0;
+	case PLAN_AMOUNT:
+		return *what = "amount", -1;
+	default:
+		return *what = "date", -1;
+	}
+}
+
+/* GCH_INSTALLMENTS, "AMOUNT:YYYY-MM-DD;..." (1 to 3 entries): the installments after the
+ * first, GCH_AMOUNT, paid now. 0, or -1 when it does not parse or keep the plans' rules. */
+static int
+gch_installments(const char *v, struct signed_req *s)
+{
+	const char *what;
+	int n = 1;
+
+	while (*v != '\0') {
+		char amount[24], day[11];
+		size_t a = strcspn(v, ":"), d;
+
+		if (n == RECURRING_PLAN_MAX || a == 0 || a >= sizeof(amount) || v[a] != ':')
+			return -1;
+		memcpy(amount, v, a);
+		amount[a] = '\0';
+		v += a + 1;
+		d = strcspn(v, ";");
+		if (d != 10)
+			return -1;
+		memcpy(day, v, d);
+		day[d] = '\0';
+		v += d;
+		if (*v == ';' && *++v == '\0')
+			return -1;
+		if (pbx_amount_parse(amount, &s->inst[n].amount) != ST_OK ||
+		    cal_date_parse(day, &s->inst[n].day) != 0)
+			return -1;
+		n++;
+	}
+	if (n == 1)
+		return -1;
+	s->n_inst = n;
+	return s->prq.capture_manual ? -1 : hosted_plan_check(s, &what);
+}
+
 /* Checks Guichet's own signed request of f (GCH_*) into *s. 0, or -1 after answering the
  * error page. */
 static int
@@ -437,6 +492,9 @@ gch_check(struct req *r, const struct pbx_form *f, struct signed_req *s)
 	v = hosted_get(f, "GCH_URL_PENDING");
 	if (v != NULL && !hosted_url_ok(v))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_PENDING"), -1;
+	v = hosted_get(f, "GCH_INSTALLMENTS");
+	if (v != NULL && gch_installments(v, s) != 0)
+		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_INSTALLMENTS"), -1;
 	s->url_notify = hosted_get(f, "GCH_URL_NOTIFY");
 	if (s->url_notify != NULL &&
 	    (!hosted_url_ok(s->url_notify) || !settings_url_valid(s->url_notify)))
@@ -480,6 +538,40 @@ hidden_fields(struct buf *b, const struct pbx_form *f, enum hosted_dialect d)
 
 /* --- the card form ------------------------------------------------------------------------- */
 
+/* amount in cur as the buyer reads it: "25,00" in French, "25.00" in English. */
+static void
+amount_text(enum hosted_lang lang, int64_t amount, const struct currency *cur, char out[40])
+{
+	if (money_format_plain(amount, cur, out, 40) < 0)
+		snprintf(out, 40, "%lld", (long long)amount);
+	if (lang == LANG_FR && strchr(out, '.') != NULL)
+		*strchr(out, '.') = ',';
+}
+
+/* An installment plan's schedule, under the amount paid now. */
+static void
+schedule(struct buf *b, const struct signed_req *s, const struct currency *cur)
+{
+	static const char *const words[2][2] = {
+	        [LANG_FR] = {"Échéancier", "aujourd'hui"}, [LANG_EN] = {"Schedule", "today"}};
+	char amount[40], day[11], shown[11];
+
+	buf_adds(b, "<h2 id=\"schedule-title\">");
+	html_put(b, words[s->lang][0]);
+	buf_adds(b, "</h2><ol class=\"pay-schedule\" aria-labelledby=\"schedule-title\">");
+	for (int i = 0; i < s->n_inst; i++) {
+		amount_text(s->lang, s->inst[i].amount, cur, amount);
+		cal_date_format(s->inst[i].day, day);
+		if (s->lang == LANG_FR) /* dd/mm/YYYY */
+			snprintf(shown, sizeof(shown), "%.2s/%.2s/%.4s", day + 8, day + 5, day);
+		else
+			memcpy(shown, day, sizeof(shown));
+		bprintf(b, "<li>%s %s — %s</li>", amount, cur->code,
+		        i == 0 ? words[s->lang][1] : shown);
+	}
+	buf_adds(b, "</ol>");
+}
+
 int
 api_hosted_start(struct req *r)
 {
@@ -498,11 +590,7 @@ api_hosted_start(struct req *r)
 		return 0;
 	t = &texts[s.lang];
 	cur = money_currency_find(s.prq.currency);
-	if (money_format_plain(s.prq.amount, cur, amount, sizeof(amount)) < 0)
-		snprintf(amount, sizeof(amount), "%lld", (long long)s.prq.amount);
-	/* French writes a decimal comma. */
-	if (s.lang == LANG_FR && strchr(amount, '.') != NULL)
-		*strchr(amount, '.') = ',';
+	amount_text(s.lang, s.prq.amount, cur, amount);
 	page_head(&b, s.lang, t->title);
 	buf_adds(&b, "<h1>");
 	html_put(&b, s.shop->shop.name);
@@ -514,7 +602,10 @@ api_hosted_start(struct req *r)
 	html_put(&b, t->order);
 	buf_adds(&b, "</dt><dd id=\"order\">");
 	html_put(&b, s.prq.order_ref);
-	buf_adds(&b, "</dd></dl><form method=\"post\" action=\"/pay/card\" class=\"pay-form\">");
+	buf_adds(&b, "</dd></dl>");
+	if (s.n_inst > 0)
+		schedule(&b, &s, cur);
+	buf_adds(&b, "<form method=\"post\" action=\"/pay/card\" class=\"pay-form\">");
 	hidden_fields(&b, f, s.dialect);
 	bprintf(&b,
 	        "<label for=\"cc-name\">%s</label><input id=\"cc-name\" name=\"card_name\" "
@@ -555,6 +646,7 @@ struct hosted_job {
 	bool cancelled;               /* HOSTED_ANSWER: the buyer cancelled at the challenge */
 	char url_notify[URL_MAX + 1]; /* the request's (s.url_notify points here) */
 	struct txn result;
+	int64_t plan_id; /* an installment plan's, made with result its first debit */
 	const char *why;
 	char *retour; /* Paybox System: PBX_RETOUR's variables of the result, signed */
 	size_t retour_len;
@@ -583,8 +675,46 @@ hosted_notify(struct hosted_job *j, struct store *st, int64_t now)
 	return notify_shop_decision(st, &j->result, j->site, j->rang, j->key, now);
 }
 
-/* The payment decided, and the request remembered with it or not at all: a replay finds it
- * and pays nothing. */
+/* An installment plan with this card (service/recurring.h, as the merchant API's): its first
+ * installment paid now, on this page's terms (origin, 3-D Secure), the others planned. */
+static int
+hosted_plan(struct hosted_job *j, struct store *st, int64_t now)
+{
+	const struct payment_request *p = &j->s.prq;
+	struct debit_first first = {.origin = p->origin,
+	                            .tds_challenge_failed = p->tds_challenge_failed};
+	struct recurring_request rq;
+	struct recurring r;
+	int rc;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(&r, 0, sizeof(r));
+	rq.brand_id = p->brand_id;
+	rq.shop_id = p->shop_id;
+	rq.kind = RK_PLAN;
+	memcpy(rq.currency, p->currency, sizeof(rq.currency));
+	snprintf(rq.order_ref, sizeof(rq.order_ref), "%s", p->order_ref);
+	snprintf(rq.email, sizeof(rq.email), "%s", p->email);
+	memcpy(rq.card.digits, p->digits, sizeof(rq.card.digits));
+	memcpy(rq.card.expiry, p->expiry, sizeof(rq.card.expiry));
+	rq.card.expiry_month = p->expiry_month;
+	rq.card.expiry_year = p->expiry_year;
+	rq.card.method = p->method;
+	memcpy(rq.installments, j->s.inst, sizeof(rq.installments));
+	rq.installments[0].day = cal_business_day(now);
+	rq.n = j->s.n_inst;
+	rq.first = &first;
+	rc = recurring_create(st, j->app->keys, j->app->acquirer, &rq, now, &r, &j->why);
+	crypto_wipe(&rq.card, sizeof(rq.card));
+	if (rc == ST_OK && first.made.id == 0)
+		rc = ST_INTERNAL; /* a plan made today pays its first installment today */
+	j->result = first.made;
+	j->plan_id = r.id;
+	return rc;
+}
+
+/* The payment (or installment plan) decided, and the request remembered with it or not at
+ * all: a replay finds it and pays nothing. */
 static int
 hosted_decide(struct hosted_job *j, struct store *st, int64_t now)
 {
@@ -592,7 +722,9 @@ hosted_decide(struct hosted_job *j, struct store *st, int64_t now)
 	int rc;
 
 	rc = st->ops->hosted_replay_put(st, p->brand_id, p->shop_id, p->order_ref, j->time_s, now);
-	if (rc == ST_OK)
+	if (rc == ST_OK && j->s.n_inst > 0)
+		rc = hosted_plan(j, st, now);
+	else if (rc == ST_OK)
 		rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &j->result,
 		                    &j->why);
 	if (rc == ST_OK)
@@ -833,7 +965,7 @@ hosted_respond(struct http_job *hj, struct req *r)
 	struct hosted_job *j = (struct hosted_job *)hj;
 	const struct txn *t = &j->result;
 	struct buf b;
-	char id[24], amount[24], when[24];
+	char id[24], amount[24], when[24], plan[24];
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
 	if (j->base.work.rc == ST_NOTFOUND) {
@@ -868,9 +1000,12 @@ hosted_respond(struct http_job *hj, struct req *r)
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
 	snprintf(amount, sizeof(amount), "%lld", (long long)t->amount_initial);
 	snprintf(when, sizeof(when), "%lld", (long long)(t->created_at / 1000000));
+	snprintf(plan, sizeof(plan), "%lld", (long long)j->plan_id);
 	{
-		const char *names[] = {"GCH_ID",     "GCH_ORDER_REF", "GCH_AMOUNT", "GCH_CURRENCY",
-		                       "GCH_STATUS", "GCH_REFUSAL",   "GCH_TIME",   NULL};
+		/* An installment plan's id last, when the request made one. */
+		const char *names[] = {"GCH_ID",       "GCH_ORDER_REF", "GCH_AMOUNT",
+		                       "GCH_CURRENCY", "GCH_STATUS",    "GCH_REFUSAL",
+		                       "GCH_TIME",     "GCH_PLAN_ID",   NULL};
 		const char *values[] = {id,
 		                        t->order_ref,
 		                        amount,
@@ -878,7 +1013,11 @@ hosted_respond(struct http_job *hj, struct req *r)
 		                        txn_status_name(t->status),
 		                        t->refusal ? refusal_code(t->refusal) : "",
 		                        when,
+		                        plan,
 		                        NULL};
+
+		if (j->plan_id == 0)
+			names[7] = values[7] = NULL;
 
 		result_url(&b, t->status == TXS_ACCEPTED ? j->s.url_accepted : j->s.url_refused,
 		           j->key, names, values);

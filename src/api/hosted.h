@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "domain/paybox.h"
+#include "domain/recurring.h"
 #include "domain/txn.h"
 #include "http/shops.h"
 #include "service/payments.h"
@@ -40,6 +41,10 @@ struct signed_req {
 	bool framed;      /* Paybox: the page may be framed by the merchant's origins */
 	struct pbx_retour retour;     /* Paybox: PBX_RETOUR (R, PBX_CMD, is prq.order_ref) */
 	enum card_method card_method; /* Paybox: PBX_TYPECARTE (pbx_card_accepts); NONE: any */
+	/* An installment plan (PBX_2MONTn and PBX_DATEn, GCH_INSTALLMENTS): inst[0] is prq.amount,
+	 * paid now; the others the days and amounts asked. n_inst 0: one payment. */
+	struct installment inst[RECURRING_PLAN_MAX];
+	int n_inst;
 };
 
 /* For both dialects (hosted.c): a field of the form, its value or NULL; whether u may be a
@@ -47,6 +52,10 @@ struct signed_req {
  * an order reference; the message a request's signature signs, every field named prefix* but
  * sig_name, "name=value" in the order received, joined by '&'. */
 const char *hosted_get(const struct pbx_form *f, const char *name);
+/* Whether s's installments (n_inst, inst[1..]; inst[0] set here from prq.amount and today)
+ * keep the plans' rules (domain/recurring.h plan_check, the contract's maximum aside: the
+ * decision checks it): 0, or -1 with *what "amount" or "date". */
+int hosted_plan_check(struct signed_req *s, const char **what);
 bool hosted_url_ok(const char *u);
 bool hosted_order_ref_ok(const char *s);
 struct buf;

@@ -111,6 +111,38 @@ options_check(const struct pbx_form *f, struct signed_req *s, const char **field
 	return 0;
 }
 
+/* PBX_2MONTn and PBX_DATEn (research §1.2): up to three more installments, each an amount and
+ * a day, in order from 1; PBX_TOTAL is the first, paid now. */
+static int
+installments_check(const struct pbx_form *f, struct signed_req *s, const char **field)
+{
+	static const char *const amounts[] = {"PBX_2MONT1", "PBX_2MONT2", "PBX_2MONT3"};
+	static const char *const days[] = {"PBX_DATE1", "PBX_DATE2", "PBX_DATE3"};
+	const char *what;
+	int n = 1;
+
+	for (int i = 0; i < 3; i++) {
+		const char *a = hosted_get(f, amounts[i]), *d = hosted_get(f, days[i]);
+
+		if (a == NULL && d == NULL)
+			continue;
+		if (a == NULL || i != n - 1 || pbx_amount_parse(a, &s->inst[n].amount) != ST_OK)
+			return *field = amounts[i], -1;
+		if (d == NULL || pbx_date_parse(d, &s->inst[n].day) != ST_OK)
+			return *field = days[i], -1;
+		n++;
+	}
+	if (n == 1)
+		return 0;
+	/* A plan's debits are captured as they come: none is an authorization only. */
+	if (s->prq.capture_manual)
+		return *field = "PBX_AUTOSEULE", -1;
+	s->n_inst = n;
+	if (hosted_plan_check(s, &what) != 0)
+		return *field = strcmp(what, "amount") == 0 ? "PBX_2MONT1" : "PBX_DATE1", -1;
+	return 0;
+}
+
 int
 hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct signed_req *s,
                  const char **code, const char **field)
@@ -178,7 +210,8 @@ hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct signed_
 	    llabs(t_us - clock_now_us()) > LIMIT_HOSTED_WINDOW_S * 1000000LL)
 		return *field = "PBX_TIME", 400;
 	s->time_s = t_us / 1000000;
-	if (urls_check(f, s, field) != 0 || options_check(f, s, field) != 0)
+	if (urls_check(f, s, field) != 0 || options_check(f, s, field) != 0 ||
+	    installments_check(f, s, field) != 0)
 		return 400;
 	*code = NULL;
 	return 0;

@@ -642,6 +642,23 @@ pbx_time_parse(const char *s, int64_t *out_us)
 }
 
 int
+pbx_date_parse(const char *s, int64_t *day)
+{
+	char iso[11];
+
+	if (s == NULL || strlen(s) != 10 || s[2] != '/' || s[5] != '/')
+		return ST_INVALID;
+	/* "dd/mm/YYYY" → "YYYY-MM-DD", whose parser checks the digits and the date. */
+	memcpy(iso, s + 6, 4);
+	iso[4] = '-';
+	memcpy(iso + 5, s + 3, 2);
+	iso[7] = '-';
+	memcpy(iso + 8, s, 2);
+	iso[10] = '\0';
+	return cal_date_parse(iso, day) == 0 ? ST_OK : ST_INVALID;
+}
+
+int
 pbx_dateq_parse(const char *s, int64_t *out_us)
 {
 	int d, mo, y, h, mi, se;

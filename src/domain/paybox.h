@@ -192,6 +192,10 @@ int pbx_number_parse(const char *s, int64_t max, int64_t *out);
  * or ST_INVALID. */
 int pbx_time_parse(const char *iso, int64_t *out_us);
 
+/* PBX_DATEn, an installment's day, "dd/mm/YYYY" (PHP's date('d/m/Y')), a real date, into
+ * *day (calendar.h's day number). Returns ST_OK or ST_INVALID. */
+int pbx_date_parse(const char *s, int64_t *day);
+
 /* Direct's DATEQ, "ddmmYYYYHHMMSS" (14 digits), a Europe/Paris wall time, into *out_us.
  * Returns ST_OK or ST_INVALID. */
 int pbx_dateq_parse(const char *s, int64_t *out_us);

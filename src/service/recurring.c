@@ -106,7 +106,8 @@ plan_day_push(void *arg, const struct recurring_debit *d)
 static int
 debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
           const struct recurring *r, const struct card_alias *a, int64_t amount,
-          const struct actor *who, int64_t now_us, struct txn *t, const char **why)
+          const struct actor *who, struct debit_first *first, int64_t now_us, struct txn *t,
+          const char **why)
 {
 	struct payment_request rq;
 	int rc;
@@ -123,13 +124,16 @@ debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquire
 	/* A plan or subscription entered in the virtual terminal: each of its debits is a
 	 * manual entry in the journal (SPEC §10, §13). */
 	rq.manual = r->manual;
-	rq.origin = ORIGIN_RECURRING;
+	rq.origin = first != NULL ? first->origin : ORIGIN_RECURRING;
+	rq.tds_challenge_failed = first != NULL && first->tds_challenge_failed;
 	rq.who = who;
 	copy(rq.archive_ref, sizeof(rq.archive_ref), r->archive_ref);
 	rc = alias_open(keys, a, &rq, why);
 	if (rc == ST_OK)
 		rc = payment_create(st, keys, acq, &rq, now_us, t, why);
 	crypto_wipe(rq.digits, sizeof(rq.digits));
+	if (rc == ST_OK && first != NULL)
+		first->made = *t;
 	return rc;
 }
 
@@ -187,7 +191,7 @@ count(struct recurring_round_result *res, const struct txn *t, const struct recu
 static int
 step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
      int64_t brand_id, int64_t id, int64_t day, int64_t now_us, bool *made,
-     struct recurring_round_result *res, const struct actor *who)
+     struct recurring_round_result *res, const struct actor *who, struct debit_first *first)
 {
 	struct recurring r;
 	struct card_alias a;
@@ -217,7 +221,7 @@ step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops
 	d.amount = r.next_amount;
 	rc = st->ops->alias_get_id(st, brand_id, r.alias_id, &a);
 	if (rc == ST_OK)
-		rc = debit_pay(st, keys, acq, &r, &a, r.next_amount, who, now_us, &t, &why);
+		rc = debit_pay(st, keys, acq, &r, &a, r.next_amount, who, first, now_us, &t, &why);
 	if (rc == ST_NOTFOUND || rc == ST_REFUSED) {
 		/* The card or the contract is gone: the debit cannot even be asked. */
 		end_now(&r, RS_FAILED, why ? why : "unknown_alias", NULL, now_us);
@@ -263,7 +267,7 @@ step(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops
 static int
 step_saved(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
            int64_t brand_id, int64_t id, int64_t day, int64_t now_us, bool *made,
-           struct recurring_round_result *res, const struct actor *who)
+           struct recurring_round_result *res, const struct actor *who, struct debit_first *first)
 {
 	struct recurring_round_result mine = {0};
 	int rc;
@@ -272,7 +276,7 @@ step_saved(struct store *st, const struct crypto_keys *keys, const struct acquir
 	rc = st->ops->savepoint(st);
 	if (rc != ST_OK)
 		return rc;
-	rc = step(st, keys, acq, brand_id, id, day, now_us, made, res ? &mine : NULL, who);
+	rc = step(st, keys, acq, brand_id, id, day, now_us, made, res ? &mine : NULL, who, first);
 	if (rc == ST_OK) {
 		rc = st->ops->release(st);
 		if (rc == ST_OK && res != NULL) {
@@ -297,7 +301,7 @@ recurring_step(struct store *st, const struct crypto_keys *keys, const struct ac
                int64_t brand_id, int64_t id, int64_t day, int64_t now_us, bool *made,
                struct recurring_round_result *res)
 {
-	return step_saved(st, keys, acq, brand_id, id, day, now_us, made, res, NULL);
+	return step_saved(st, keys, acq, brand_id, id, day, now_us, made, res, NULL, NULL);
 }
 
 /* Checks rq's rules against today and the card; why names the field at fault. */
@@ -442,7 +446,8 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 	if (rc == ST_OK && r.initial_amount > 0) {
 		struct recurring_debit d = {r.brand_id, r.id, 0, today, r.initial_amount, 0, 0};
 
-		rc = debit_pay(st, keys, acq, &r, &a, r.initial_amount, rq->who, now_us, &t, why);
+		rc = debit_pay(st, keys, acq, &r, &a, r.initial_amount, rq->who, rq->first, now_us,
+		               &t, why);
 		if (rc != ST_OK)
 			return rc;
 		d.txn_id = t.id;
@@ -461,7 +466,7 @@ recurring_create(struct store *st, const struct crypto_keys *keys, const struct 
 	 * today. */
 	do
 		rc = rc == ST_OK ? step_saved(st, keys, acq, r.brand_id, r.id, today, now_us, &made,
-		                              NULL, rq->who)
+		                              NULL, rq->who, rq->first)
 		                 : rc;
 	while (rc == ST_OK && made);
 	if (rc == ST_OK)

@@ -38,6 +38,15 @@ int alias_card(struct store *st, const struct crypto_keys *keys, int64_t brand_i
                const char *alias, int64_t now_us, struct payment_request *rq,
                struct card_alias *out, const char **why) WUR;
 
+/* The debit a plan makes at its creation when the buyer is there to pay it (the hosted
+ * page): where it came from and the buyer's 3-D Secure challenge, in place of a recurring
+ * debit's; and, back, the transaction it made (id 0: none). */
+struct debit_first {
+	enum txn_origin origin;
+	bool tds_challenge_failed;
+	struct txn made;
+};
+
 /* A plan or subscription to create, checked for form by the caller. */
 struct recurring_request {
 	int64_t brand_id;
@@ -58,7 +67,8 @@ struct recurring_request {
 	/* The virtual terminal: */
 	bool manual;
 	char archive_ref[41];
-	const struct actor *who; /* NULL: the merchant API */
+	const struct actor *who;   /* NULL: the merchant API */
+	struct debit_first *first; /* NULL: the debit made at creation is a recurring one */
 };
 
 /* Creates a plan or subscription at now_us: checks its rules against today (Paris) and the

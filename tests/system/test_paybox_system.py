@@ -395,3 +395,101 @@ def test_an_unknown_shop_and_a_bad_form(srv):
     assert r.status_code == 400 and 'Paiement impossible' in r.text
     big = requests.post(srv.base + '/php/', data='PBX_CMD=' + 'x' * 20000, timeout=30)
     assert big.status_code == 413
+
+
+def dmy(srv, days):
+    """A day from the server's today (Paris), as PBX_DATEn wants it."""
+    return datetime.strptime(srv.paris_day(days), '%Y-%m-%d').strftime('%d/%m/%Y')
+
+
+def plan_of(srv, ref):
+    return q(srv, "SELECT r.id, r.kind, r.status, r.count, r.amount, r.done FROM recurring r "
+                  "WHERE r.order_ref = ?", (ref,))
+
+
+def test_installments_the_first_now_the_others_planned(srv):
+    """PBX_2MONTn / PBX_DATEn (PrestaShop's three installments): PBX_TOTAL paid now on the
+    page, the others planned in an installment plan with the same card."""
+    fields = kit_request(srv, PBX_TOTAL='1000', PBX_2MONT1='1000', PBX_DATE1=dmy(srv, 30),
+                         PBX_2MONT2='1500', PBX_DATE2=dmy(srv, 60),
+                         PBX_RETOUR='M:M;R:R;E:E;S:S;K:K')
+    ref = dict(fields)['PBX_CMD']
+    page = start(srv, fields)
+    assert page.status_code == 200, page.text
+    assert 'Échéancier' in page.text and "10,00 EUR — aujourd'hui" in page.text
+    assert '15,00 EUR — ' + dmy(srv, 60) in page.text
+    r = card_post(srv, page.text)
+    assert r.status_code == 303, r.text
+    query = returned(r.headers['Location'], SHOP + '/ok')
+    assert verify_split_last(srv.pem, query)
+    v = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    assert v['M'] == '1000' and v['E'] == '00000'
+    [(pid, kind, status, count, amount, done)] = plan_of(srv, ref)
+    assert (kind, status, count, amount, done) == ('plan', 'in_progress', 3, 3500, 1)
+    debits = q(srv, 'SELECT number, amount, status, txn_id FROM recurring_debit '
+                    'WHERE recurring_id = ? ORDER BY number', (pid,))
+    assert [(n, a, st) for n, a, st, _ in debits] == [(1, 1000, 'accepted'), (2, 1000, 'planned'),
+                                                      (3, 1500, 'planned')]
+    assert debits[0][3] == int(v['S'])
+    # The first installment came from the page; the later ones will be recurring debits.
+    assert txns(srv, ref) == [('accepted', ORIGIN_PAYBOX_SYSTEM, 1000, 0)]
+
+
+def test_installments_that_break_the_plans_rules_are_refused(srv):
+    for over, field in (({'PBX_2MONT1': '1000'}, 'PBX_DATE1'),
+                        ({'PBX_2MONT2': '1000', 'PBX_DATE2': dmy(srv, 30)}, 'PBX_2MONT2'),
+                        ({'PBX_2MONT1': '1000', 'PBX_DATE1': dmy(srv, 120)}, 'PBX_DATE1'),
+                        ({'PBX_2MONT1': '1000', 'PBX_DATE1': dmy(srv, -1)}, 'PBX_DATE1'),
+                        ({'PBX_2MONT1': '1000', 'PBX_DATE1': '31/02/2027'}, 'PBX_DATE1'),
+                        ({'PBX_2MONT1': '0', 'PBX_DATE1': dmy(srv, 30)}, 'PBX_2MONT1'),
+                        ({'PBX_2MONT1': '1000', 'PBX_DATE1': dmy(srv, 30),
+                          'PBX_AUTOSEULE': 'O'}, 'PBX_AUTOSEULE')):
+        before = api_errors(srv, 'invalid_field', field)
+        fields = kit_request(srv, **over)
+        r = start(srv, fields)
+        assert r.status_code == 400 and 'Paiement impossible' in r.text, over
+        assert plan_of(srv, dict(fields)['PBX_CMD']) == []
+        assert wait_for(lambda: api_errors(srv, 'invalid_field', field) > before), field
+
+
+def test_guichet_requests_ask_installments_too(srv):
+    from test_hosted import request_fields, start as gch_start, verify_return
+    from test_hosted import card_post as gch_card_post
+    later = f'1000:{srv.paris_day(30)};1000:{srv.paris_day(60)}'
+    fields = request_fields(srv, GCH_AMOUNT='1000', GCH_INSTALLMENTS=later)
+    page = gch_start(srv, fields)
+    assert page.status_code == 200 and 'Schedule' in page.text, page.text
+    r = gch_card_post(srv, page.text)
+    assert r.status_code == 303, r.text
+    v = verify_return(srv, r.headers['Location'])
+    [(pid, kind, status, count, amount, done)] = plan_of(srv, v['GCH_ORDER_REF'])
+    assert v['GCH_PLAN_ID'] == str(pid) and v['GCH_STATUS'] == 'accepted'
+    assert (kind, count, amount, done) == ('plan', 3, 3000, 1)
+    assert q(srv, 'SELECT origin FROM txn WHERE id = ?', (int(v['GCH_ID']),)) == [(1,)]
+    for bad in ('1000', '1000:2027-13-01', f'1000:{srv.paris_day(30)};',
+                ';'.join([f'10:{srv.paris_day(d)}' for d in (10, 20, 30, 40)])):
+        r = gch_start(srv, request_fields(srv, GCH_INSTALLMENTS=bad))
+        assert r.status_code == 400 and 'not valid' in r.text, bad
+
+
+def test_an_installment_plan_through_the_3ds_challenge(srv):
+    """The first installment carries the buyer's challenge: answered right, accepted with
+    authentication Y; answered wrong, refused, and the plan fails with nothing left to debit."""
+    for code, status, plan_status in (('1234', 'accepted', 'in_progress'),
+                                      ('0000', 'refused', 'failed')):
+        fields = kit_request(srv, PBX_2MONT1='999', PBX_DATE1=dmy(srv, 30))
+        ref = dict(fields)['PBX_CMD']
+        r = card_post(srv, start(srv, fields).text, number='4000000000003220')
+        assert r.status_code == 200 and 'tds-code' in r.text
+        p = Hidden()
+        p.feed(r.text)
+        r = requests.post(srv.base + '/pay/3ds', data=p.hidden + [('code', code),
+                                                                  ('action', 'confirm')],
+                          timeout=30, allow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert [t[0] for t in txns(srv, ref)] == [status]
+        tds_y, tds_n = 1, 2  # enum tds_auth as stored (domain/txn.h)
+        assert q(srv, 'SELECT tds_auth FROM txn WHERE order_ref = ?', (ref,)) == \
+            [(tds_y if status == 'accepted' else tds_n,)]
+        [(_, _, got, _, _, _)] = plan_of(srv, ref)
+        assert got == plan_status

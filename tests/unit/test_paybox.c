@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "common/status.h"
+#include "domain/calendar.h"
 #include "domain/paybox.h"
 
 /* The research's test key: "0123456789ABCDEF" 8 times, hex-decoded to 64 bytes. */
@@ -705,6 +706,26 @@ test_times(void **state)
 	}
 }
 
+/* PBX_DATEn: dd/mm/YYYY, a real date. */
+static void
+test_installment_dates(void **state)
+{
+	int64_t day;
+
+	(void)state;
+	assert_int_equal(pbx_date_parse("06/01/2027", &day), ST_OK);
+	assert_int_equal(day, cal_days_from_civil(2027, 1, 6));
+	assert_int_equal(pbx_date_parse("29/02/2028", &day), ST_OK);
+	assert_int_equal(pbx_date_parse("29/02/2027", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse("31/04/2027", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse("2027-01-06", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse("6/1/2027", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse("06/01/27", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse("0a/01/2027", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse("", &day), ST_INVALID);
+	assert_int_equal(pbx_date_parse(NULL, &day), ST_INVALID);
+}
+
 static void
 test_dateq(void **state)
 {
@@ -925,19 +946,33 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_key_bytes),     cmocka_unit_test(test_system_vector),
-	        cmocka_unit_test(test_direct_vector), cmocka_unit_test(test_other_algorithms),
-	        cmocka_unit_test(test_form),          cmocka_unit_test(test_form_limits),
-	        cmocka_unit_test(test_duplicate),     cmocka_unit_test(test_retour_parse),
-	        cmocka_unit_test(test_retour_max),    cmocka_unit_test(test_retour_codes),
-	        cmocka_unit_test(test_retour_build),  cmocka_unit_test(test_retour_time),
-	        cmocka_unit_test(test_urlencode),     cmocka_unit_test(test_error_codes),
-	        cmocka_unit_test(test_card_types),    cmocka_unit_test(test_card_asked),
-	        cmocka_unit_test(test_result_of_txn), cmocka_unit_test(test_amounts),
-	        cmocka_unit_test(test_numbers),       cmocka_unit_test(test_currencies),
-	        cmocka_unit_test(test_times),         cmocka_unit_test(test_dateq),
-	        cmocka_unit_test(test_direct_answer), cmocka_unit_test(test_site_rang),
-	        cmocka_unit_test(test_direct_parse),  cmocka_unit_test(test_direct_parse_values),
+	        cmocka_unit_test(test_key_bytes),
+	        cmocka_unit_test(test_system_vector),
+	        cmocka_unit_test(test_direct_vector),
+	        cmocka_unit_test(test_other_algorithms),
+	        cmocka_unit_test(test_form),
+	        cmocka_unit_test(test_form_limits),
+	        cmocka_unit_test(test_duplicate),
+	        cmocka_unit_test(test_retour_parse),
+	        cmocka_unit_test(test_retour_max),
+	        cmocka_unit_test(test_retour_codes),
+	        cmocka_unit_test(test_retour_build),
+	        cmocka_unit_test(test_retour_time),
+	        cmocka_unit_test(test_urlencode),
+	        cmocka_unit_test(test_error_codes),
+	        cmocka_unit_test(test_card_types),
+	        cmocka_unit_test(test_card_asked),
+	        cmocka_unit_test(test_result_of_txn),
+	        cmocka_unit_test(test_amounts),
+	        cmocka_unit_test(test_numbers),
+	        cmocka_unit_test(test_currencies),
+	        cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_dateq),
+	        cmocka_unit_test(test_installment_dates),
+	        cmocka_unit_test(test_direct_answer),
+	        cmocka_unit_test(test_site_rang),
+	        cmocka_unit_test(test_direct_parse),
+	        cmocka_unit_test(test_direct_parse_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
