@@ -7,7 +7,11 @@
 // notification, and verifies both signatures (GCH_SIGNATURE over the return's GCH_ fields,
 // X-Guichet-Signature over the notification's exact bytes) before trusting either. Then the
 // site's notification endpoint fails three times (503, a redirect, no answer) and recovers: one
-// success is recorded, and the back office shows every attempt.
+// success is recorded, and the back office shows every attempt. Last, the same site as an
+// E-transactions module would be (Paybox System, docs/PAYBOX.md §5): a PBX_ request signed with
+// PBX_HMAC; the return and the notification to PBX_REPONDRE_A carry K, which the site verifies
+// as the official kit's testsign.php does (split at the last '&', RSA-SHA1 over the text before
+// it as received) with Guichet's public key from the back office.
 //
 // The notifier waits 30 s after a failed call, doubling, and 15 s for an answer: far too long
 // here. This file runs its own guichetd (harness extraServer) with the operator's options
@@ -25,7 +29,7 @@ const TIMEOUT_MS = 1000; // --notify-timeout-ms: one call's wait for an answer
 
 let gch; // this file's guichetd: { base, demo, sql, readLog, stop }
 let shop; // the shop the site sells for: demo.shops[0] of gch's demo
-let site; // the merchant's site: { base, orders, answers, stray, close }
+let site; // the merchant's site: { base, orders, answers, stray, close, it }
 let admin; // the merchant's administrator in the back office, signed in once
 
 /** Every field hex HMAC-SHA512 of the GCH_ fields but the signature, as name=value, in the order
@@ -42,6 +46,17 @@ function sameHex(hex, want) {
     && crypto.timingSafeEqual(Buffer.from(hex), Buffer.from(want));
 }
 
+/** Whether K, the last variable of text (a return's query or a notification's body, as
+ * received), signs the text before it: the kit's testsign.php, split at the last '&', the
+ * signature base64 once percent-decoded, RSA-SHA1 (PKCS#1 v1.5) with Guichet's public key. */
+function payboxVerified(publicKey, text) {
+  const cut = text.lastIndexOf('&');
+  const [name, value] = text.slice(cut + 1).split('=');
+  if (publicKey === null || cut < 0 || name !== 'Sign' || !value) return false;
+  const sig = Buffer.from(decodeURIComponent(value), 'base64');
+  return crypto.verify('sha1', Buffer.from(text.slice(0, cut), 'latin1'), publicKey, sig);
+}
+
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /**
@@ -51,10 +66,15 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').repl
  * returns [{ kind, fields, verified }] and notes [{ at, path, headers, raw, body, verified }].
  * answers.get(ref), when set, is how the notification endpoint answers that order's calls, one
  * entry a call (a status, or 'silent': no answer, the notifier gives up waiting), 200 after.
+ * The Paybox System shop: GET /paybox-shop?amount=N makes an order paid through the PBX_ form,
+ * GET /paybox/<kind>?… takes the buyer back and POST /paybox/ipn the notification, each kept in
+ * the order (returns; ipns [{ headers, raw, fields, verified }]) with K verified by
+ * it.payboxKey, Guichet's public key, which the test sets.
  */
 async function merchantSite() {
   const orders = new Map();
   const answers = new Map();
+  const it = { payboxKey: null };
   const stray = []; // requests to any other path: a followed redirect would land here
   let base;
   let count = 0;
@@ -79,6 +99,36 @@ async function merchantSite() {
 <form method="post" action="${esc(gch.base)}/pay">${
   fields.map(([k, v]) => `<input type="hidden" name="${k}" value="${esc(v)}">`).join('')
 }<button id="pay">Payer</button></form></body></html>`);
+  }
+
+  // The official kit's fields in its order, PBX_HMAC over them in upper-case hex; the
+  // notification by POST (PBX_RUF1), as the PrestaShop and Magento modules ask.
+  function payboxCart(res, amount) {
+    count += 1;
+    const ref = `E2E-PBX-${count}-${crypto.randomBytes(3).toString('hex')}`;
+    orders.set(ref, { ref, amount, returns: [], notes: [], ipns: [] });
+    const fields = [
+      ['PBX_SITE', shop.site], ['PBX_RANG', shop.rang], ['PBX_IDENTIFIANT', '110647233'],
+      ['PBX_TOTAL', String(amount)], ['PBX_DEVISE', '978'], ['PBX_CMD', ref],
+      ['PBX_PORTEUR', 'acheteur.e2e@example.com'], ['PBX_RETOUR', 'Mt:M;Ref:R;Auto:A;Erreur:E;Appel:T;Trans:S;Sign:K'],
+      ['PBX_HASH', 'SHA512'], ['PBX_TIME', new Date(now()).toISOString()],
+      ['PBX_EFFECTUE', `${base}/paybox/accepted`], ['PBX_REFUSE', `${base}/paybox/refused`],
+      ['PBX_ANNULE', `${base}/paybox/cancelled`], ['PBX_REPONDRE_A', `${base}/paybox/ipn`],
+      ['PBX_RUF1', 'POST'], ['PBX_LANGUE', 'FRA'],
+    ];
+    const msg = fields.map(([k, v]) => `${k}=${v}`).join('&');
+    fields.push(['PBX_HMAC', crypto.createHmac('sha512', Buffer.from(shop.hmac_key, 'hex')).update(msg).digest('hex').toUpperCase()]);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boutique E-transactions</title></head>
+<body><h1>Boutique E-transactions</h1><p>Commande <span id="order-ref">${esc(ref)}</span></p>
+<form method="post" action="${esc(gch.base)}/cgi/MYchoix_pagepaiement.cgi">${
+  fields.map(([k, v]) => `<input type="hidden" name="${k}" value="${esc(v)}">`).join('')
+}<button id="pay">Payer</button></form></body></html>`);
+  }
+
+  function takePaybox(text) {
+    const fields = Object.fromEntries(new URLSearchParams(text));
+    return { order: orders.get(fields.Ref), fields, verified: payboxVerified(it.payboxKey, text) };
   }
 
   function takeReturn(res, u, kind) {
@@ -125,8 +175,24 @@ async function merchantSite() {
     req.on('end', () => {
       const u = new URL(req.url, 'http://site');
       const kind = u.pathname.match(/^\/return\/(accepted|refused|cancelled)$/);
+      const pbx = u.pathname.match(/^\/paybox\/(accepted|refused|cancelled)$/);
       if (req.method === 'GET' && u.pathname === '/shop') {
         cart(res, Number(u.searchParams.get('amount')), u.searchParams.get('lang') || 'fr');
+      } else if (req.method === 'GET' && u.pathname === '/paybox-shop') {
+        payboxCart(res, Number(u.searchParams.get('amount')));
+      } else if (req.method === 'GET' && pbx) {
+        const { order, fields, verified } = takePaybox(u.search.slice(1));
+        if (order) order.returns.push({ kind: pbx[1], fields, verified });
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Retour</title></head><body>
+<p id="result" data-verified="${verified}">${verified ? esc(fields.Erreur) : 'signature invalide'}</p></body></html>`);
+      } else if (req.method === 'POST' && u.pathname === '/paybox/ipn') {
+        const raw = Buffer.concat(chunks);
+        const got = takePaybox(raw.toString('latin1'));
+        if (got.order) got.order.ipns.push({ headers: req.headers, raw, fields: got.fields, verified: got.verified });
+        else stray.push({ method: req.method, url: req.url, raw });
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('OK');
       } else if (req.method === 'GET' && kind) {
         takeReturn(res, u, kind[1]);
       } else if (req.method === 'POST' && u.pathname === '/notify') {
@@ -147,7 +213,7 @@ async function merchantSite() {
     server.close(r);
     server.closeAllConnections();
   });
-  return { base, orders, answers, stray, close };
+  return { base, orders, answers, stray, close, it };
 }
 
 async function until(what, fn, ms = 15000) {
@@ -375,6 +441,44 @@ test('the notification server fails three times then recovers: one success recor
   assert.match(await rows.nth(3).locator('td:nth-child(5)').textContent(), /^OK$/);
   assert.match(await rows.nth(0).locator('td:nth-child(5)').textContent(), /indisponible \(503\)/);
   await shot(bo, 'merchant-notification-attempts');
+});
+
+test('Paybox System: a PBX_ request pays; its return and its notification carry K, verified with Guichet\'s public key', async () => {
+  const pem = await admin.request.get(`${gch.base}/bo/api/paybox-public-key`);
+  assert.equal(pem.status(), 200);
+  site.it.payboxKey = crypto.createPublicKey(await pem.text());
+
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${site.base}/paybox-shop?amount=3450`);
+  const order = site.orders.get(await page.locator('#order-ref').textContent());
+  await page.locator('#pay').click();
+  await page.locator('#cc-number').waitFor();
+  assert.match(await page.locator('#amount').textContent(), /^34,50 EUR$/);
+  await card(page, '4111111111111111');
+  await page.waitForURL((u) => u.toString().startsWith(`${site.base}/paybox/accepted?`));
+  await page.locator('#result[data-verified="true"]').waitFor();
+  await shot(page, 'merchant-paybox-return');
+  const query = new URL(page.url()).search.slice(1);
+  await context.close();
+
+  assert.equal(order.returns.length, 1);
+  const f = order.returns[0].fields;
+  assert.deepEqual(Object.keys(f), ['Mt', 'Ref', 'Auto', 'Erreur', 'Appel', 'Trans', 'Sign']);
+  assert.deepEqual([f.Mt, f.Ref, f.Erreur], ['3450', order.ref, '00000']);
+  assert.match(f.Auto, /^\S{6}$/);
+  assert.equal(f.Appel, f.Trans);
+  assert.equal(gch.sql(`SELECT status || '/' || order_ref FROM txn WHERE id = ${Number(f.Trans)}`), `0/${order.ref}`);
+  // The check is a real one: other bytes do not verify.
+  assert.equal(payboxVerified(site.it.payboxKey, query.replace('Mt=3450', 'Mt=3451')), false);
+
+  // PBX_REPONDRE_A, by POST: the same signed variables, the same bytes as the return's.
+  await until('the Paybox notification', () => order.ipns.length > 0);
+  const [ipn] = order.ipns;
+  assert.equal(ipn.verified, true, 'the site verified K of the notification');
+  assert.match(ipn.headers['content-type'], /^application\/x-www-form-urlencoded/);
+  assert.equal(ipn.raw.toString('latin1'), query);
+  assert.equal(order.notes.length, 0, 'no Guichet JSON notification beside it');
 });
 
 test('each decision was notified exactly once, the cancelled order never', async () => {
