@@ -32,8 +32,9 @@ let shop; // the shop the site sells for: demo.shops[0] of gch's demo
 let site; // the merchant's site: { base, orders, answers, stray, close, it }
 let admin; // the merchant's administrator in the back office, signed in once
 
-/** Every field hex HMAC-SHA512 of the GCH_ fields but the signature, as name=value, in the order
- * given, joined by '&' (README "The hosted payment page"). */
+/** GCH_SIGNATURE: the hex HMAC-SHA512, with the shop's key, of the GCH_ fields but the
+ * signature as name=value, in the order given, joined by '&' (README "The hosted payment
+ * page"); any other field (the site's own parameter on a return URL) is not signed. */
 function gchSignature(keyHex, fields) {
   const msg = fields.filter(([k]) => k.startsWith('GCH_') && k !== 'GCH_SIGNATURE')
     .map(([k, v]) => `${k}=${v}`).join('&');
@@ -63,7 +64,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').repl
  * The merchant's site. GET /shop?amount=N&lang=L makes an order (its reference chosen here) and
  * answers the cart with the signed form to Guichet's /pay; GET /return/<kind>?order=REF… takes
  * the buyer back; POST /notify takes Guichet's notification. Each order keeps what reached it:
- * returns [{ kind, fields, verified }] and notes [{ at, path, headers, raw, body, verified }].
+ * returns [{ kind, fields, verified }] and notes [{ at, headers, raw, body, verified }].
  * answers.get(ref), when set, is how the notification endpoint answers that order's calls, one
  * entry a call (a status, or 'silent': no answer, the notifier gives up waiting), 200 after.
  * The Paybox System shop: GET /paybox-shop?amount=N makes an order paid through the PBX_ form,
@@ -101,8 +102,9 @@ async function merchantSite() {
 }<button id="pay">Payer</button></form></body></html>`);
   }
 
-  // The official kit's fields in its order, PBX_HMAC over them in upper-case hex; the
-  // notification by POST (PBX_RUF1), as the PrestaShop and Magento modules ask.
+  // The official kit's fields in its order (the URLs and options after them), PBX_HMAC over
+  // them in upper-case hex; the notification by POST (PBX_RUF1), as the PrestaShop and Magento
+  // modules ask.
   function payboxCart(res, amount) {
     count += 1;
     const ref = `E2E-PBX-${count}-${crypto.randomBytes(3).toString('hex')}`;
@@ -232,7 +234,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (admin) await admin.context().close();
+  if (admin) await admin.context().close().catch(() => {}); // the browser may be closed first
   if (site) await site.close();
   if (gch) await gch.stop();
 });
