@@ -8,6 +8,9 @@
 // default below, `real` for the machine's clock) and runs at the speed of real time. What a test
 // compares with the server's dates comes from now() and parisDay(), never from Date.now().
 //
+// A file that needs the server started with other options (a notifier's shorter waits) has
+// one of its own beside it, extraServer() at the end.
+//
 // Environment: GUICHETD (default build/src/guichetd), CHROMIUM (default /usr/bin/chromium),
 // E2E_OUT (default test-results/e2e: each page visited is saved there as a PNG, and the PNGs of
 // the previous run there are removed first; two runs at once each need their own). The server is stopped with
@@ -64,8 +67,9 @@ export let browser;
 let shots = 0;
 export const pageErrors = [];
 
-export function user(profile) {
-  const u = demo.users.find((x) => x.profile === profile);
+/** The demo user of profile; of another server's demo with at (extraServer). */
+export function user(profile, at = { demo }) {
+  const u = at.demo.users.find((x) => x.profile === profile);
   assert.ok(u, `the demo has a ${profile} user`);
   return u;
 }
@@ -151,8 +155,10 @@ export async function newPage(context) {
   return page;
 }
 
-/** Fills and sends the sign-in form; resolves once the server answered (any status). */
-export async function signIn(page, login, password) {
+/** Fills and sends the sign-in form; resolves once the server answered (any status). On
+ * another server with at (extraServer). */
+export async function signIn(page, login, password, at = { base }) {
+  const { base } = at;
   await page.goto(`${base}/#/signin`);
   await page.reload(); // a fresh form, whatever the page showed before
   await page.locator('#signin-form').waitFor();
@@ -235,9 +241,11 @@ after(async () => {
 
 /** A page of a new browser context signed in as the demo user of profile, on their landing
  * page. The first-login steps (new password, terms) are done through the API the first time,
- * so that any test file may start with any user whatever ran before it. */
-export async function signedIn(profile) {
-  const u = user(profile);
+ * so that any test file may start with any user whatever ran before it. On another server
+ * with at (extraServer). */
+export async function signedIn(profile, at = { base, demo }) {
+  const { base } = at;
+  const u = user(profile, at);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const api = context.request;
   let r = await api.post(`${base}/bo/api/session`, { data: { login: u.login, password: NEW_PASSWORD, takeover: true } });
@@ -259,7 +267,7 @@ export async function signedIn(profile) {
     await api.delete(`${base}/bo/api/session`, { headers: { 'X-CSRF-Token': body.csrf } });
   }
   const page = await newPage(context);
-  assert.equal(await signIn(page, u.login, NEW_PASSWORD), 200);
+  assert.equal(await signIn(page, u.login, NEW_PASSWORD, at), 200);
   // The menu appears only once signed in (the sign-in page has an h1 too).
   await page.waitForSelector('nav .nav-link');
   await page.waitForSelector('main h1');
@@ -306,4 +314,99 @@ export async function mailsTo(address, { count = 1, timeout = 10000 } = {}) {
     if (Date.now() > deadline) throw new Error(`${found.length} mail(s) to ${address}, expected ${count}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+const extras = new Set(); // extraServer's servers still running: { child, stop }
+
+process.on('exit', () => {
+  for (const x of extras) x.child.kill('SIGTERM');
+});
+after(async () => {
+  await Promise.all([...extras].map((x) => x.stop()));
+});
+
+/**
+ * Another guichetd beside the shared one, for a file that needs a server started with other
+ * options (e.g. `--notify-retry-ms`, README "Notifications", so that retries are seen in
+ * seconds): its own new demo database (50 transactions, on the shared clock, not pinned again:
+ * now() stays the shared server's, this one at most a second ahead), started as the shared one
+ * is plus extra. Resolves to { base, demo, sql(statement), readLog(), stop() }: sql as the
+ * harness's sql() on its database; stop() sends SIGTERM, waits (at most 15 s, then SIGKILL),
+ * removes its files (readLog() still answers the log) and resolves to its exit ({code,
+ * signal}). One its file did not stop is stopped after the last test. The browser contexts are
+ * the shared ones (browser.newContext, on the same clock).
+ */
+export async function extraServer(extra = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guichet-e2e-extra-'));
+  const db = path.join(dir, 'guichet.db');
+  const made = spawnSync(GUICHETD, ['demo', '--db', db, '--transactions', '50', '--json', ...clockArgs()], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  if (made.status !== 0) fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(made.status, 0, `guichetd demo failed: ${made.stderr}`);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = path.join(dir, 'guichetd.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(
+    GUICHETD,
+    ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--batch-time', 'off', '--spool', path.join(dir, 'spool'), ...clockArgs(), ...extra],
+    { cwd: ROOT, stdio: ['ignore', log, log] },
+  );
+  fs.closeSync(log);
+  let exit = null;
+  let lastLog = null; // the log, once its folder is removed
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    exit = { code, signal };
+    resolve(exit);
+  }));
+  const readExtraLog = () => lastLog ?? (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+  const entry = {
+    child,
+    async stop() {
+      extras.delete(entry);
+      if (!exit) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+        await exited;
+        clearTimeout(timer);
+      }
+      lastLog = readExtraLog();
+      fs.rmSync(dir, { recursive: true, force: true });
+      return exit;
+    },
+  };
+  extras.add(entry);
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (exit) {
+      const text = readExtraLog();
+      await entry.stop();
+      throw new Error(`guichetd exited (${exit.code}): ${text}`);
+    }
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      const text = readExtraLog();
+      await entry.stop();
+      throw new Error(`guichetd did not start: ${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    base: url,
+    demo: JSON.parse(made.stdout),
+    sql(statement) {
+      const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    },
+    readLog: readExtraLog,
+    stop: entry.stop,
+  };
 }
