@@ -197,7 +197,9 @@ send_html(struct req *r, int status, struct buf *b, const struct signed_req *s)
 	csp_for(r, s);
 	memcpy(body, b->data, b->len);
 	req->res.status = status;
-	req->res.reason = status == 200 ? "OK" : "Bad Request";
+	req->res.reason = status == 200   ? "OK"
+	                  : status == 422 ? "Unprocessable Entity"
+	                                  : "Bad Request";
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
 	               H2O_STRLIT("text/html; charset=utf-8"));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
@@ -572,28 +574,37 @@ schedule(struct buf *b, const struct signed_req *s, const struct currency *cur)
 	buf_adds(b, "</ol>");
 }
 
-int
-api_hosted_start(struct req *r)
+/* What the buyer reads when the card they typed cannot pay: the form again, to correct it. */
+enum card_problem { CARD_FINE = 0, CARD_INVALID, CARD_NOT_ACCEPTED };
+
+static const char *const card_problems[2][3] = {
+        [LANG_FR] = {"",
+                     "Le numéro de carte, la date d'expiration ou le cryptogramme n'est pas "
+                     "valable. Vérifiez-les et recommencez.",
+                     "La boutique n'accepte pas ce type de carte. Payez avec une autre carte."},
+        [LANG_EN] = {"",
+                     "The card number, expiry date or security code is not valid. Check them "
+                     "and try again.",
+                     "The shop does not take this kind of card. Pay with another card."},
+};
+
+/* The card form of the checked request s (its fields f carried along), with what was wrong
+ * with the card typed before (CARD_FINE: nothing, 200; else 422 and the message, which the
+ * number field names for a screen reader). */
+static void
+card_form(struct req *r, const struct pbx_form *f, const struct signed_req *s,
+          enum card_problem problem)
 {
-	struct signed_req s;
-	struct pbx_form *f;
+	const struct text *t = &texts[s->lang];
+	const struct currency *cur = money_currency_find(s->prq.currency);
+	char amount[40];
 	struct buf b;
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
-	const struct text *t;
-	const struct currency *cur;
-	char amount[40];
-
-	if ((f = form_of(r)) == NULL)
-		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
-	if (signed_check(r, f, &s) != 0)
-		return 0;
-	t = &texts[s.lang];
-	cur = money_currency_find(s.prq.currency);
-	amount_text(s.lang, s.prq.amount, cur, amount);
-	page_head(&b, s.lang, t->title);
+	amount_text(s->lang, s->prq.amount, cur, amount);
+	page_head(&b, s->lang, t->title);
 	buf_adds(&b, "<h1>");
-	html_put(&b, s.shop->shop.name);
+	html_put(&b, s->shop->shop.name);
 	buf_adds(&b, "</h1><dl class=\"pay-summary\"><dt>");
 	html_put(&b, t->amount);
 	buf_adds(&b, "</dt><dd id=\"amount\">");
@@ -601,18 +612,23 @@ api_hosted_start(struct req *r)
 	bprintf(&b, " %s</dd><dt>", cur->code);
 	html_put(&b, t->order);
 	buf_adds(&b, "</dt><dd id=\"order\">");
-	html_put(&b, s.prq.order_ref);
+	html_put(&b, s->prq.order_ref);
 	buf_adds(&b, "</dd></dl>");
-	if (s.n_inst > 0)
-		schedule(&b, &s, cur);
+	if (s->n_inst > 0)
+		schedule(&b, s, cur);
+	if (problem != CARD_FINE) {
+		buf_adds(&b, "<p class=\"pay-error\" id=\"card-error\" role=\"alert\">");
+		html_put(&b, card_problems[s->lang][problem]);
+		buf_adds(&b, "</p>");
+	}
 	buf_adds(&b, "<form method=\"post\" action=\"/pay/card\" class=\"pay-form\">");
-	hidden_fields(&b, f, s.dialect);
+	hidden_fields(&b, f, s->dialect);
 	bprintf(&b,
 	        "<label for=\"cc-name\">%s</label><input id=\"cc-name\" name=\"card_name\" "
 	        "autocomplete=\"cc-name\" maxlength=\"80\">"
 	        "<label for=\"cc-number\">%s</label><input id=\"cc-number\" "
 	        "name=\"card_number\" autocomplete=\"cc-number\" inputmode=\"numeric\" "
-	        "maxlength=\"23\" required>"
+	        "maxlength=\"23\" required%s>"
 	        "<label for=\"cc-exp\">%s</label><input id=\"cc-exp\" name=\"card_expiry\" "
 	        "autocomplete=\"cc-exp\" inputmode=\"numeric\" maxlength=\"7\" "
 	        "placeholder=\"MM/YY\" required>"
@@ -622,8 +638,24 @@ api_hosted_start(struct req *r)
 	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
 	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p></main>"
 	        "</body></html>\n",
-	        t->name, t->number, t->expiry, t->cvv, t->pay, t->cancel, t->secured);
-	send_html(r, 200, &b, &s);
+	        t->name, t->number,
+	        problem != CARD_FINE ? " aria-invalid=\"true\" aria-describedby=\"card-error\""
+	                             : "",
+	        t->expiry, t->cvv, t->pay, t->cancel, t->secured);
+	send_html(r, problem != CARD_FINE ? 422 : 200, &b, s);
+}
+
+int
+api_hosted_start(struct req *r)
+{
+	struct signed_req s;
+	struct pbx_form *f;
+
+	if ((f = form_of(r)) == NULL)
+		return refuse(r, LANG_FR, NULL, 400, "bad_form", NULL);
+	if (signed_check(r, f, &s) != 0)
+		return 0;
+	card_form(r, f, &s, CARD_FINE);
 	return 0;
 }
 
@@ -1127,20 +1159,19 @@ api_hosted_card(struct req *r)
 	for (int i = 0; i < f->n; i++)
 		if (strncmp(f->f[i].name, "card_", 5) == 0)
 			crypto_wipe((void *)f->f[i].value, strlen(f->f[i].value));
-	if (rc != 0) {
-		enum hosted_lang lang = j->s.lang;
-
+	/* A mistyped card, or one of a kind the merchant does not take (Paybox System's
+	 * PBX_TYPECARTE): the form again, the request not spent. */
+	if (rc == 0 && j->s.card_method != METHOD_NONE &&
+	    !pbx_card_accepts(j->s.card_method, j->s.prq.method))
+		rc = CARD_NOT_ACCEPTED;
+	else if (rc != 0)
+		rc = CARD_INVALID;
+	if (rc != CARD_FINE) {
+		log_info("event=hosted_card_refused request=%s why=%s", r->id,
+		         rc == CARD_INVALID ? "invalid_card" : "card_not_accepted");
+		card_form(r, f, &j->s, (enum card_problem)rc);
 		hosted_free(&j->base);
-		return refuse(r, lang, NULL, 400, "invalid_card", NULL);
-	}
-	/* Paybox System's PBX_TYPECARTE: the merchant takes that kind of card only. */
-	if (j->s.card_method != METHOD_NONE &&
-	    !pbx_card_accepts(j->s.card_method, j->s.prq.method)) {
-		enum hosted_lang lang = j->s.lang;
-		const struct shop_auth *shop = j->s.shop;
-
-		hosted_free(&j->base);
-		return refuse(r, lang, shop, 400, "card_not_accepted", NULL);
+		return 0;
 	}
 	/* The issuer challenges this card: the card waits sealed for the buyer's code. */
 	if (acq->tds_challenge != NULL && acq->tds_challenge(j->s.prq.digits)) {

@@ -235,7 +235,11 @@ def test_bad_card_recorded_nothing(srv):
                                 ('4111111111111111', '13/30', '123'),
                                 ('4111111111111111', '12/30', '12')):
         r = card_post(srv, page, number=number, expiry=expiry, cvv=cvv)
-        assert r.status_code == 400 and 'Payment not possible' in r.text
+        # The form again, saying what is wrong, the request carried along to correct it.
+        assert r.status_code == 422 and 'role="alert"' in r.text, r.text
+        assert 'The card number, expiry date or security code is not valid' in r.text
+        assert 'aria-invalid="true"' in r.text and number not in r.text
+        assert 'name="GCH_SIGNATURE"' in r.text
     assert payments(srv, ref) == []
     # The request was not spent by the bad cards: a good one still pays.
     assert card_post(srv, page).status_code == 303

@@ -307,9 +307,14 @@ def test_capture_later_and_the_card_types_asked(srv):
     assert txns(srv, ref) == [('accepted', ORIGIN_PAYBOX_SYSTEM, 999, 1)]
     # PBX_TYPECARTE=AMEX: a Visa card is not taken; CB takes a Visa.
     amex = kit_request(srv, PBX_TYPEPAIEMENT='CARTE', PBX_TYPECARTE='AMEX')
-    r = pay(srv, amex)
-    assert r.status_code == 400 and 'Paiement impossible' in r.text
+    page = start(srv, amex).text
+    r = card_post(srv, page)
+    assert r.status_code == 422 and 'La boutique n&#39;accepte pas ce type de carte' in r.text
     assert txns(srv, dict(amex)['PBX_CMD']) == []
+    # The same request, not spent, pays with a card of the kind asked.
+    r = card_post(srv, r.text, number='378282246310005', cvv='1234')
+    assert r.status_code == 303, r.text
+    assert txns(srv, dict(amex)['PBX_CMD'])[0][0] == 'accepted'
     assert pay(srv, kit_request(srv, PBX_TYPECARTE='CB')).status_code == 303
 
 

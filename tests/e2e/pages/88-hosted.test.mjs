@@ -106,6 +106,12 @@ test('a buyer pays on the hosted page and goes back to the shop, accepted', asyn
   }
   await page.setViewportSize({ width: 375, height: 740 }); // a phone
   await shot(page, 'hosted-card-form-phone');
+  // A mistyped number: the form again, saying so to the eye and to a screen reader.
+  await pay(page, '4111111111111112');
+  await page.locator('#card-error[role="alert"]').waitFor();
+  assert.equal(await page.locator('#cc-number').getAttribute('aria-describedby'), 'card-error');
+  assert.equal(status(ref), '');
+  await shot(page, 'hosted-card-mistyped');
   await pay(page, '4111111111111111');
   const f = await landed(page, '/return/accepted');
   assert.equal(f.GCH_STATUS, 'accepted');
