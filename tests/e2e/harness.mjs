@@ -173,6 +173,16 @@ export async function signIn(page, login, password, at = { base }) {
   return (await answer).status();
 }
 
+// The hosted payment page's card form filled as a buyer does, by its labels (either
+// language), then "Pay".
+export async function payWithCard(page, number) {
+  await page.getByLabel(/Nom du titulaire|Cardholder name/).fill('Jeanne Martin');
+  await page.getByLabel(/Numéro de carte|Card number/).fill(number);
+  await page.getByLabel(/Date d'expiration|Expiry date/).fill('12/30');
+  await page.getByLabel(/Cryptogramme|Security code/).fill('123');
+  await page.locator('button[value="pay"]').click();
+}
+
 export async function heading(page) {
   return (await page.locator('main h1').textContent()).trim();
 }

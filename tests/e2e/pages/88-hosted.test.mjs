@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 
-import { base, browser, demo, newPage, now, shot, signedIn, sql } from '../harness.mjs';
+import { base, browser, demo, newPage, now, payWithCard, shot, signedIn, sql } from '../harness.mjs';
 
 let site;
 let shopBase;
@@ -76,13 +76,7 @@ async function buyer(ref, lang = 'fr') {
   return page;
 }
 
-async function pay(page, number) {
-  await page.getByLabel(/Nom du titulaire|Cardholder name/).fill('Jeanne Martin');
-  await page.getByLabel(/Numéro de carte|Card number/).fill(number);
-  await page.getByLabel(/Date d'expiration|Expiry date/).fill('12/30');
-  await page.getByLabel(/Cryptogramme|Security code/).fill('123');
-  await page.locator('button[value="pay"]').click();
-}
+const pay = payWithCard;
 
 async function landed(page, path) {
   await page.waitForURL((u) => u.toString().startsWith(`${shopBase}${path}`));

@@ -22,7 +22,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { browser, extraServer, newPage, now, parisDay, shot, signedIn } from '../harness.mjs';
+import { browser, extraServer, newPage, now, parisDay, payWithCard, shot, signedIn } from '../harness.mjs';
 
 const RETRY_MS = 500; // --notify-retry-ms: the first wait after a failed call
 const TIMEOUT_MS = 1000; // --notify-timeout-ms: one call's wait for an answer
@@ -252,13 +252,7 @@ async function checkout(amount, lang = 'fr') {
   return { page, order };
 }
 
-async function card(page, number) {
-  await page.getByLabel(/Nom du titulaire|Cardholder name/).fill('Jeanne Martin');
-  await page.getByLabel(/Numéro de carte|Card number/).fill(number);
-  await page.getByLabel(/Date d'expiration|Expiry date/).fill('12/30');
-  await page.getByLabel(/Cryptogramme|Security code/).fill('123');
-  await page.locator('button[value="pay"]').click();
-}
+const card = payWithCard;
 
 /** The browser back on the site at /return/kind, the return verified: its GCH_ fields. */
 async function returned(page, order, kind) {
