@@ -4,8 +4,11 @@
  * A round reads the due rows (a read transaction on the job's own connection, closed before
  * any call) into memory, calls them through one libcurl multi handle, LIMIT_NOTIFY_PARALLEL
  * in flight at once (a merchant's slow server holds one slot, not the round), then hands
- * every outcome to the writer in one job and waits for it: the next round reads the marks,
- * so a notification is called again only after its delay, a crash or a failed write.
+ * every outcome to the writer in one job. While the writer records a full round, the next
+ * one is read after its last row (next_at, id) and called: no row is called twice at once,
+ * and a round waits for the previous one's marks before it hands its own, so a notification
+ * is called again only after its delay, a crash or a failed write. A round that is not full
+ * waits for its marks, then the job sleeps.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -44,6 +47,22 @@ struct call {
 	char error[CURL_ERROR_SIZE];
 };
 
+/* A round's calls, and the last row it read (the next round's start while its marks are
+ * being written). */
+struct round {
+	struct call calls[LIMIT_NOTIFY_ROUND];
+	int n;
+	int64_t last_at, last_id;
+};
+
+struct notifier;
+
+struct marks_job {
+	struct work_job work;
+	struct notifier *nt;
+	struct round *rd;
+};
+
 struct notifier {
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -54,14 +73,12 @@ struct notifier {
 	int64_t retry_first_ms;
 	long timeout_ms;
 	CURLM *multi;
-	struct call round[LIMIT_NOTIFY_ROUND];
-	int n;
+	struct round rounds[2]; /* one called while the other's marks are written */
+	int cur;
+	struct marks_job marks;            /* the round handed to the writer; marks.rd NULL: none */
+	CURL *easy[LIMIT_NOTIFY_PARALLEL]; /* reused: reset for each call */
+	int easy_free;
 	unsigned jitter_seed;
-};
-
-struct marks_job {
-	struct work_job work;
-	struct notifier *nt;
 };
 
 /* ---- a round's calls ----------------------------------------------------------------------- */
@@ -108,10 +125,12 @@ dup_or_abort(const char *s, size_t len)
 static int
 collect(void *arg, const struct notify_row *r)
 {
-	struct notifier *nt = arg;
-	struct call *c = &nt->round[nt->n++];
+	struct round *rd = arg;
+	struct call *c = &rd->calls[rd->n++];
 	size_t ul = strlen(r->url);
 
+	rd->last_at = r->next_at;
+	rd->last_id = r->id;
 	memset(c, 0, sizeof(*c));
 	c->id = r->id;
 	c->tries = r->tries;
@@ -154,19 +173,17 @@ call_free(struct call *c)
 	free(c->url);
 	free(c->body);
 	curl_slist_free_all(c->headers);
-	if (c->easy != NULL)
-		curl_easy_cleanup(c->easy);
 	memset(c, 0, sizeof(*c));
 }
 
-/* The easy handle of one call: no redirect, http(s) only, the job's timeouts. */
+/* The easy handle of one call, one of the job's, reset: no redirect, http(s) only, the job's
+ * timeouts. (Connections are the multi handle's, kept alive from call to call.) */
 static void
 call_start(struct notifier *nt, struct call *c)
 {
-	CURL *e = c->easy = curl_easy_init();
+	CURL *e = c->easy = nt->easy[--nt->easy_free];
 
-	if (e == NULL)
-		abort();
+	curl_easy_reset(e);
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -217,7 +234,8 @@ call_done(struct notifier *nt, struct call *c, CURLcode res)
 	if (res == CURLE_OK && delivery_is_success(status)) {
 		c->state = NOTIFY_DELIVERED;
 		c->error[0] = '\0';
-		log_info("event=notify_delivered id=%lld status=%ld", (long long)c->id, status);
+		/* Each delivery is in the transaction's log (notify_attempt): not again here. */
+		log_debug("event=notify_delivered id=%lld status=%ld", (long long)c->id, status);
 		return;
 	}
 	if (delivery_gives_up(c->tries + 1, LIMIT_NOTIFY_ATTEMPTS)) {
@@ -236,14 +254,14 @@ call_done(struct notifier *nt, struct call *c, CURLcode res)
 
 /* Runs the round's calls, LIMIT_NOTIFY_PARALLEL at once, until every one has finished. */
 static void
-calls_run(struct notifier *nt)
+calls_run(struct notifier *nt, struct round *rd)
 {
 	int next = 0, running = 0, left;
 	CURLMsg *msg;
 
-	while (next < nt->n || running > 0) {
-		while (next < nt->n && running < LIMIT_NOTIFY_PARALLEL) {
-			call_start(nt, &nt->round[next++]);
+	while (next < rd->n || running > 0) {
+		while (next < rd->n && running < LIMIT_NOTIFY_PARALLEL) {
+			call_start(nt, &rd->calls[next++]);
 			running++;
 		}
 		curl_multi_perform(nt->multi, &left);
@@ -255,6 +273,8 @@ calls_run(struct notifier *nt)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
 			curl_multi_remove_handle(nt->multi, msg->easy_handle);
 			call_done(nt, c, msg->data.result);
+			nt->easy[nt->easy_free++] = c->easy;
+			c->easy = NULL;
 			running--;
 		}
 		if (running > 0)
@@ -267,11 +287,11 @@ calls_run(struct notifier *nt)
 static int
 marks_run(struct work_job *w, struct store *st)
 {
-	struct notifier *nt = ((struct marks_job *)w)->nt;
+	struct round *rd = ((struct marks_job *)w)->rd;
 	int rc = ST_OK;
 
-	for (int i = 0; i < nt->n && rc == ST_OK; i++) {
-		struct call *c = &nt->round[i];
+	for (int i = 0; i < rd->n && rc == ST_OK; i++) {
+		struct call *c = &rd->calls[i];
 
 		rc = st->ops->notify_attempt_add(st, &c->a, c->state, c->next_at);
 		if (rc == ST_CONFLICT)
@@ -291,32 +311,70 @@ marks_done(struct work_job *w)
 	pthread_mutex_unlock(&nt->lock);
 }
 
-/* One round; returns how many rows it read (a full round: another at once). */
+static void
+round_free(struct round *rd)
+{
+	for (int i = 0; i < rd->n; i++)
+		call_free(&rd->calls[i]);
+	rd->n = 0;
+}
+
+/* Waits for the writer to record the round handed to it, if any, and frees it. */
+static void
+marks_wait(struct notifier *nt)
+{
+	if (nt->marks.rd == NULL)
+		return;
+	pthread_mutex_lock(&nt->lock);
+	while (!nt->marks_done)
+		pthread_cond_wait(&nt->marked, &nt->lock);
+	pthread_mutex_unlock(&nt->lock);
+	round_free(nt->marks.rd);
+	nt->marks.rd = NULL;
+}
+
+/* Hands rd's outcomes to the writer. A refused hand-off records nothing: those rows are
+ * called again at a later round (at least once). */
+static void
+marks_submit(struct notifier *nt, struct round *rd)
+{
+	memset(&nt->marks, 0, sizeof(nt->marks));
+	nt->marks.work.run = marks_run;
+	nt->marks.work.deliver = marks_done;
+	nt->marks.nt = nt;
+	nt->marks.rd = rd; /* before the writer may run it */
+	nt->marks_done = false;
+	if (work_submit_write(nt->w, &nt->marks.work) != ST_OK) {
+		nt->marks.rd = NULL;
+		round_free(rd);
+	}
+}
+
+/* One round: the due rows read (after the round whose marks are being written, if any),
+ * called, handed to the writer once the previous round's marks are written. Returns how
+ * many rows it read (a full round: another at once). */
 static int
 deliver_due(struct notifier *nt)
 {
-	struct marks_job j = {.work = {.run = marks_run, .deliver = marks_done}, .nt = nt};
+	struct round *rd = &nt->rounds[nt->cur];
+	const struct round *prev = nt->marks.rd;
 	int n;
 
-	nt->n = 0;
-	if (nt->st->ops->begin(nt->st, false) != ST_OK)
-		return 0;
-	(void)nt->st->ops->notify_each_due(nt->st, clock_now_us(), LIMIT_NOTIFY_ROUND, collect, nt);
-	nt->st->ops->rollback(nt->st);
-	n = nt->n;
-	if (n == 0)
-		return 0;
-	calls_run(nt);
-	nt->marks_done = false;
-	if (work_submit_write(nt->w, &j.work) == ST_OK) {
-		pthread_mutex_lock(&nt->lock);
-		while (!nt->marks_done)
-			pthread_cond_wait(&nt->marked, &nt->lock);
-		pthread_mutex_unlock(&nt->lock);
-	} /* else called again at the next round: at least once */
-	for (int i = 0; i < nt->n; i++)
-		call_free(&nt->round[i]);
-	nt->n = 0;
+	rd->n = 0;
+	if (nt->st->ops->begin(nt->st, false) == ST_OK) {
+		(void)nt->st->ops->notify_each_due(
+		        nt->st, clock_now_us(), prev != NULL ? prev->last_at : 0,
+		        prev != NULL ? prev->last_id : 0, LIMIT_NOTIFY_ROUND, collect, rd);
+		nt->st->ops->rollback(nt->st);
+	}
+	n = rd->n;
+	if (n > 0)
+		calls_run(nt, rd);
+	marks_wait(nt);
+	if (n > 0) {
+		marks_submit(nt, rd);
+		nt->cur ^= 1;
+	}
 	return n;
 }
 
@@ -330,6 +388,7 @@ notifier_main(void *arg)
 	while (!stop) {
 		if (deliver_due(nt) == LIMIT_NOTIFY_ROUND)
 			continue;
+		marks_wait(nt);
 		/* A decision's notification is called within a quarter of a second. */
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 250 * 1000 * 1000;
@@ -343,6 +402,7 @@ notifier_main(void *arg)
 		stop = nt->stop;
 		pthread_mutex_unlock(&nt->lock);
 	}
+	marks_wait(nt);
 	return NULL;
 }
 
@@ -365,6 +425,9 @@ notifier_start(const struct notifier_config *cfg, struct work *w, struct notifie
 		return ST_INTERNAL;
 	}
 	nt->multi = curl_multi_init();
+	for (int i = 0; i < LIMIT_NOTIFY_PARALLEL; i++)
+		if ((nt->easy[nt->easy_free++] = curl_easy_init()) == NULL)
+			abort();
 	rc = nt->multi != NULL ? store_open(cfg->db_path, false, &nt->st) : ST_INTERNAL;
 	if (rc != ST_OK) {
 		if (nt->multi != NULL)
@@ -392,6 +455,8 @@ notifier_stop(struct notifier *nt)
 	pthread_mutex_unlock(&nt->lock);
 	pthread_join(nt->thread, NULL);
 	store_close(nt->st);
+	for (int i = 0; i < nt->easy_free; i++)
+		curl_easy_cleanup(nt->easy[i]);
 	curl_multi_cleanup(nt->multi);
 	curl_global_cleanup();
 	pthread_mutex_destroy(&nt->lock);

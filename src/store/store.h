@@ -957,15 +957,16 @@ struct store_ops {
 
 	/* The notifications to merchants' servers (src/store/sqlite/notify.c, migration 034).
 	 * notify_add: a pending row due at n->next_at; sets n->id. notify_each_due: the pending
-	 * rows due at now, oldest first, at most limit. notify_attempt_add: records an attempt
+	 * rows due at now, oldest first (next_at, then id), after the row (after_at, after_id) in
+	 * that order ((0, 0): from the first), at most limit. notify_attempt_add: records an attempt
 	 * and the row's new state (next_at for a pending one, done_at = a->at otherwise), only if
 	 * the row is still pending (a resend meanwhile wins: ST_CONFLICT). notify_each_of_txn:
 	 * a transaction's notifications of the brand, oldest first; notify_attempts_each: a
 	 * row's attempts, oldest first. notify_get: one row of the brand (ST_NOTFOUND).
 	 * notify_resend: the row pending again, due at now, its tries counted from 0. */
 	int (*notify_add)(struct store *st, struct notify_row *n);
-	int (*notify_each_due)(struct store *st, int64_t now, int limit, store_notify_cb cb,
-	                       void *arg);
+	int (*notify_each_due)(struct store *st, int64_t now, int64_t after_at, int64_t after_id,
+	                       int limit, store_notify_cb cb, void *arg);
 	int (*notify_attempt_add)(struct store *st, const struct notify_attempt *a,
 	                          enum notify_state state, int64_t next_at);
 	int (*notify_each_of_txn)(struct store *st, int64_t brand_id, int64_t txn_id,

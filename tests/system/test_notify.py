@@ -6,9 +6,11 @@ and "send again" in the back office.
 The merchant's server is played by this test: a local HTTP server whose paths fail, recover,
 answer slowly or redirect as each test needs, and which keeps every request it got. The
 signature is checked here with Python's hmac, apart from the server's code."""
+import contextlib
 import hashlib
 import hmac
 import json
+import sqlite3
 import threading
 import time
 import uuid
@@ -28,6 +30,7 @@ class Merchant(ThreadingHTTPServer):
     """The merchant's server: per path, the statuses to answer in turn (the last one then
     forever), a delay; every request kept as (path, headers, body)."""
     daemon_threads = True
+    request_queue_size = 128  # the notifier's parallel calls connect at once
 
     def __init__(self):
         super().__init__(('127.0.0.1', 0), Handler)
@@ -222,6 +225,30 @@ def test_the_request_names_its_own_notification_url(nt):
     check_signed(nt, m.calls('/this-order')[0][1], m.calls('/this-order')[0][2])
     bad = start(nt, request_fields(nt, GCH_URL_NOTIFY='file:///etc/passwd'))
     assert bad.status_code == 400 and 'not valid' in bad.text
+
+
+def test_many_due_at_once_are_each_called_once(nt):
+    """More than two rounds due at once (LIMIT_NOTIFY_ROUND 256): the notifier calls a round
+    while the writer records the one before; no row is called twice, none is left."""
+    m = nt.merchant
+    tid, brand, shop = q(nt, 'SELECT id, brand_id, shop_id FROM txn WHERE brand_id = 1 '
+                             'ORDER BY id LIMIT 1')[0]
+    at = nt.now_us()
+    rows = [(brand, shop, tid, m.url('/many'), 1, 'application/json', json.dumps({'n': i}), '',
+             at + i, at) for i in range(700)]
+    with contextlib.closing(sqlite3.connect(nt.db)) as db, db:
+        db.executemany('INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, post, '
+                       'content_type, body, sig_header, next_at, created_at) '
+                       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+    assert wait_for(lambda: q(nt, "SELECT count(*) FROM notify_outbox WHERE url = ? AND "
+                                  "state = 1", (m.url('/many'),))[0][0] == 700, 60)
+    time.sleep(0.5)
+    got = sorted(json.loads(c[2])['n'] for c in m.calls('/many'))
+    assert got == list(range(700))
+    # Each row has one success (a slow accept may have failed an attempt before it).
+    assert q(nt, 'SELECT count(*), count(DISTINCT a.notify_id) FROM notify_attempt a JOIN '
+                 'notify_outbox o ON o.id = a.notify_id WHERE o.url = ? AND a.http_status = 200',
+             (m.url('/many'),)) == [(700, 700)]
 
 
 def test_a_timeout_is_an_attempt_that_failed(nt):

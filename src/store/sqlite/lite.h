@@ -96,7 +96,8 @@ int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t sh
 
 /* store_ops.mail_* and mails_* (mail.c). */
 int lite_notify_add(struct store *st, struct notify_row *n);
-int lite_notify_each_due(struct store *st, int64_t now, int limit, store_notify_cb cb, void *arg);
+int lite_notify_each_due(struct store *st, int64_t now, int64_t after_at, int64_t after_id,
+                         int limit, store_notify_cb cb, void *arg);
 int lite_notify_attempt_add(struct store *st, const struct notify_attempt *a,
                             enum notify_state state, int64_t next_at);
 int lite_notify_each_of_txn(struct store *st, int64_t brand_id, int64_t txn_id, store_notify_cb cb,

@@ -84,10 +84,13 @@ lite_notify_add(struct store *st, struct notify_row *n)
 }
 
 int
-lite_notify_each_due(struct store *st, int64_t now, int limit, store_notify_cb cb, void *arg)
+lite_notify_each_due(struct store *st, int64_t now, int64_t after_at, int64_t after_id, int limit,
+                     store_notify_cb cb, void *arg)
 {
+	/* The range on next_at keeps to notify_outbox_due (next_at, then the rowid). */
 	static const char sql[] = "SELECT " NOTIFY_COLS " FROM notify_outbox WHERE state = 0 AND "
-	                          "next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
+	                          "next_at <= ?1 AND next_at >= ?3 AND (next_at > ?3 OR id > ?4) "
+	                          "ORDER BY next_at, id LIMIT ?2";
 	sqlite3_stmt *s;
 	int rc = lite_cached(st, sql, &s, "notify_each_due");
 
@@ -95,6 +98,8 @@ lite_notify_each_due(struct store *st, int64_t now, int limit, store_notify_cb c
 		return rc;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, limit);
+	sqlite3_bind_int64(s, 3, after_at);
+	sqlite3_bind_int64(s, 4, after_id);
 	rc = each_row(st, s, cb, arg, "notify_each_due");
 	sqlite3_reset(s);
 	return rc;
