@@ -132,7 +132,8 @@ ppps_do(struct ppps_job *j, struct store *st, int64_t now)
 		/* Accepted or refused, a decision: the shop's server is told (README
 		 * "Notifications"), in this transaction. */
 		if (rc == ST_OK)
-			rc = notify_shop_event(st, &t, NOTIFY_PAYMENT, d->site, d->rang, j->key, now);
+			rc = notify_shop_event(st, &t, NOTIFY_PAYMENT, d->site, d->rang, j->key,
+			                       now);
 		if (rc != ST_OK)
 			return rc;
 		id = t.id;

@@ -34,7 +34,7 @@
 	"before to)."
 
 struct tx_job {
-	struct http_job base; /* first */
+	struct http_job base;  /* first */
 	const struct app *app; /* its keys: an operation's notification opens the shop's key */
 	struct session who;
 	struct txn_query q;

@@ -114,15 +114,12 @@ test_notify(void **state)
 	static const struct {
 		int64_t age; /* now - done_at */
 		bool expired;
-	} rows[] = {
-	        {90 * DAY - US, false},
-	        {90 * DAY, true},
-	        {90 * DAY + US, true},
-	        {89 * DAY, false},
-	        {91 * DAY, true},
-	        {0, false},
-	        {-DAY, false}, /* done "after" now: a clock set back keeps it */
-	};
+	} rows[] =
+	        {
+	                {90 * DAY - US, false}, {90 * DAY, true}, {90 * DAY + US, true},
+	                {89 * DAY, false},      {91 * DAY, true}, {0, false},
+	                {-DAY, false}, /* done "after" now: a clock set back keeps it */
+	        };
 
 	(void)state;
 	assert_int_equal(RETENTION_NOTIFY_DAYS, 90);
