@@ -616,3 +616,26 @@ def test_paybox_direct_refusals_go_to_the_shops_error_log(nt):
     assert sorted(logged()[before:]) == [(400, 'invalid_field'), (401, 'bad_signature'),
                                          (404, 'not_found')]
     assert q(nt, 'SELECT count(*) FROM notify_outbox')[0][0] == rows
+
+
+def test_capture_all_and_send_all_notify_each_one(nt):
+    from urllib.parse import quote
+    from test_transactions import WIDE
+    m = nt.merchant
+    set_url(nt, m.url('/bulk'))
+    tag = 'NBULK' + uuid.uuid4().hex[:6].upper()
+    ps = [nt.pay(amount=1000 + i, capture='manual', order_ref=f'{tag}-{i}').json()
+          for i in range(2)]
+    filt = f'{WIDE}&order_ref={quote(tag + "%")}'
+    u = nt.u['action']
+    r = u.call('POST', '/bo/api/transactions/capture-all?' + filt)
+    assert r.status_code == 200 and r.json()['processed'] == 2, r.text
+    r = u.call('POST', '/bo/api/transactions/send-all?' + filt)
+    assert r.status_code == 200 and r.json()['processed'] == 2, r.text
+    for p in ps:
+        assert wait_for(delivered(nt, p['id'], 3))
+        assert events(nt, p['id']) == ['payment', 'capture', 'send']
+    # Nothing left to capture: nothing more told.
+    r = u.call('POST', '/bo/api/transactions/capture-all?' + filt)
+    assert r.json()['processed'] == 0
+    assert [outbox(nt, p['id']) for p in ps] == [3, 3]
