@@ -639,3 +639,23 @@ def test_capture_all_and_send_all_notify_each_one(nt):
     r = u.call('POST', '/bo/api/transactions/capture-all?' + filt)
     assert r.json()['processed'] == 0
     assert [outbox(nt, p['id']) for p in ps] == [3, 3]
+
+
+def test_a_hosted_page_installment_plan_notifies_its_first_debit_once(nt):
+    """The hosted page tells of the first installment it makes itself (hosted.c): the
+    recurring service, which tells of every other debit, does not tell of that one again."""
+    from test_hosted import card_post, request_fields, start, verify_return
+    m = nt.merchant
+    set_url(nt, m.url('/hosted-plan'))
+    later = f'1000:{nt.paris_day(30)};1000:{nt.paris_day(60)}'
+    page = start(nt, request_fields(nt, GCH_AMOUNT='1000', GCH_INSTALLMENTS=later))
+    assert page.status_code == 200, page.text
+    r = card_post(nt, page.text)
+    assert r.status_code == 303, r.text
+    tid = int(verify_return(nt, r.headers['Location'])['GCH_ID'])
+    assert wait_for(delivered(nt, tid, 1))
+    time.sleep(0.5)
+    assert outbox(nt, tid) == 1
+    [(b, call)] = bodies(m, '/hosted-plan', tid)
+    check_signed(nt, call[1], call[2])
+    assert b['event'] == 'payment' and b['origin'] == 'hosted_page' and b['amount'] == 1000
