@@ -33,6 +33,7 @@
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "domain/recurring.h"
+#include "service/notify.h"
 #include "service/payments.h"
 #include "service/recurring.h"
 
@@ -293,6 +294,10 @@ one_off_run(struct entry_job *j, struct store *st, const struct tree_node *shop,
 	p->who = &who;
 	rc = payment_create(st, j->app->keys, j->app->acquirer, p, now, &t, &j->why);
 	crypto_wipe(p->digits, sizeof(p->digits));
+	/* The shop's server learns of it like of the API's payments (README "Notifications");
+	 * a plan's or a subscription's debits notify in service/recurring.c. */
+	if (rc == ST_OK)
+		rc = notify_shop_txn(st, j->app->keys, &t, NOTIFY_PAYMENT, now);
 	if (rc != ST_OK)
 		return rc;
 	amount_text(t.amount_initial, t.currency, amount, sizeof(amount));

@@ -125,7 +125,9 @@ pay_notify(struct pay_job *j, struct store *st, int64_t now)
 {
 	if (!j->has_key)
 		return ST_OK;
-	return notify_shop_decision(st, &j->result, j->site, j->rang, j->key, now);
+	return notify_shop_event(st, &j->result,
+	                         j->kind == PAY_CREATE ? NOTIFY_PAYMENT : notify_event_of(j->op),
+	                         j->site, j->rang, j->key, now);
 }
 
 static int

@@ -29,6 +29,8 @@
 #include "crypto/crypto.h"
 #include "domain/calendar.h"
 #include "domain/paybox.h"
+#include "http/errlog.h"
+#include "service/notify.h"
 #include "service/payments.h"
 
 struct ppps_job {
@@ -38,7 +40,12 @@ struct ppps_job {
 	struct pbx_direct d;
 	struct payment_request prq; /* an authorization's; its card wiped after use */
 	struct api_idem idem;
+	/* The shop's key (it verified the request), to sign the notification of what is done. */
+	unsigned char key[CRYPTO_HMAC_KEY_LEN];
 	char *answer; /* heap, the rendered answer */
+	/* A refusal of the writer, for the shop's error log (errlog.h): status 0 none. */
+	int err_status;
+	const char *err_code;
 };
 
 /* The answer of a request (research §2.3: the fields in that order). txn_id 0: none. */
@@ -77,14 +84,18 @@ reply_answer(struct req *r, const char *answer)
 	http_reply_text(r, 200, "text/plain; charset=ISO-8859-1", answer, strlen(answer));
 }
 
-/* The CODEREPONSE of an operation the services did not do. */
+/* The CODEREPONSE of an operation the services did not do; j's error log entry with it. */
 static const char *
-operation_code(int rc, const char *why, const char **comment)
+operation_code(struct ppps_job *j, int rc, const char *why, const char **comment)
 {
 	if (rc == ST_NOTFOUND) {
 		*comment = "No such transaction for this shop.";
+		j->err_status = 404;
+		j->err_code = "not_found";
 		return "00018";
 	}
+	j->err_status = 422;
+	j->err_code = "refused";
 	if (why != NULL && (strcmp(why, op_denial_code(DENY_AMOUNT_INVALID)) == 0 ||
 	                    strcmp(why, op_denial_code(DENY_AMOUNT_TOO_HIGH)) == 0)) {
 		*comment = "MONTANT is above what this transaction allows.";
@@ -114,8 +125,15 @@ ppps_do(struct ppps_job *j, struct store *st, int64_t now)
 		if (rc == ST_REFUSED) {
 			j->answer = answer_make(d, d->site, d->rang, d->numquestion, 0, "", "00021",
 			                        "This shop takes no such card.");
+			j->err_status = 422;
+			j->err_code = "no_contract";
 			return ST_OK;
 		}
+		/* Accepted or refused, a decision: the shop's server is told (README
+		 * "Notifications"), in this transaction. */
+		if (rc == ST_OK)
+			rc = notify_shop_event(st, &t, NOTIFY_PAYMENT, d->site, d->rang, j->key,
+			                       now);
 		if (rc != ST_OK)
 			return rc;
 		id = t.id;
@@ -131,7 +149,7 @@ ppps_do(struct ppps_job *j, struct store *st, int64_t now)
 		if (rc != ST_OK && rc != ST_NOTFOUND)
 			return rc;
 		if (rc == ST_NOTFOUND) {
-			code = operation_code(rc, NULL, &comment);
+			code = operation_code(j, rc, NULL, &comment);
 			j->answer = answer_make(d, d->site, d->rang, d->numquestion, 0, "", code,
 			                        comment);
 		} else {
@@ -153,6 +171,9 @@ ppps_do(struct ppps_job *j, struct store *st, int64_t now)
 	}
 	rc = payment_operate(st, j->brand_id, j->shop_id, d->txn_id, op,
 	                     op == OP_CANCEL ? 0 : d->amount, &who, now, &t, &rf, &why);
+	if (rc == ST_OK) /* a refund's notification tells of the refund's own transaction */
+		rc = notify_shop_event(st, op == OP_REFUND ? &rf : &t, notify_event_of(op), d->site,
+		                       d->rang, j->key, now);
 	if (rc == ST_OK) {
 		/* A refund is a transaction of its own: its number is the one to keep. */
 		id = op == OP_REFUND ? rf.id : t.id;
@@ -162,7 +183,7 @@ ppps_do(struct ppps_job *j, struct store *st, int64_t now)
 	}
 	if (rc != ST_NOTFOUND && rc != ST_CONFLICT && rc != ST_REFUSED)
 		return rc;
-	code = operation_code(rc, why, &comment);
+	code = operation_code(j, rc, why, &comment);
 	j->answer = answer_make(d, d->site, d->rang, d->numquestion, 0, "", code, comment);
 	return ST_OK;
 }
@@ -182,6 +203,8 @@ ppps_run(struct work_job *w, struct store *st)
 	if (rc == ST_CONFLICT) {
 		j->answer = answer_make(&j->d, j->d.site, j->d.rang, j->d.numquestion, 0, "",
 		                        "00005", "NUMQUESTION was used today for another request.");
+		j->err_status = 409;
+		j->err_code = "idempotency_conflict";
 		return ST_OK;
 	}
 	if (rc != ST_NOTFOUND)
@@ -199,6 +222,9 @@ ppps_respond(struct http_job *hj, struct req *r)
 	char *a;
 
 	if (j->base.work.rc == ST_OK && j->answer != NULL) {
+		if (j->err_status != 0)
+			errlog_add(r->app->errlog, j->brand_id, j->shop_id, clock_now_us(), "POST",
+			           r->route->pattern, j->err_status, j->err_code, "");
 		reply_answer(r, j->answer);
 		return;
 	}
@@ -248,6 +274,30 @@ authenticated(const struct pbx_form *f, const unsigned char *key)
 	return ok;
 }
 
+/* Counts a refusal on the loop in the error log of the shop the form names, when one does
+ * (the issue's "Bad input"; as the merchant API's, errlog.h): a wrong CLE or HMAC is a
+ * bad_signature, anything else about the form an invalid_field. An unknown shop has no log. */
+static void
+refusal_count(struct req *r, const struct pbx_field *site, const struct pbx_field *rang,
+              const char *code)
+{
+	const unsigned char *key;
+	const struct shop_auth *sa;
+
+	if (site == NULL || rang == NULL)
+		return;
+	sa = shop_cache_find(r->app->shops, site->value, site->value_len, rang->value,
+	                     rang->value_len, &key);
+	if (sa == NULL)
+		return;
+	if (strcmp(code, "00006") == 0)
+		errlog_add(r->app->errlog, sa->shop.brand_id, sa->shop.id, clock_now_us(), "POST",
+		           r->route->pattern, 401, "bad_signature", "");
+	else
+		errlog_add(r->app->errlog, sa->shop.brand_id, sa->shop.id, clock_now_us(), "POST",
+		           r->route->pattern, 400, "invalid_field", "");
+}
+
 /* Answers a request refused before the writer (its form or its authentication). */
 static int
 refuse(struct req *r, const struct pbx_form *f, const struct pbx_direct *d, const char *code,
@@ -255,6 +305,8 @@ refuse(struct req *r, const struct pbx_form *f, const struct pbx_direct *d, cons
 {
 	const struct pbx_field *site = pbx_get(f, "SITE"), *rang = pbx_get(f, "RANG");
 	char *a;
+
+	refusal_count(r, site, rang, code);
 
 	/* SITE and RANG echoed as given when they did not read (answer_make cleans them). */
 	a = answer_make(d,
@@ -311,6 +363,7 @@ api_ppps(struct req *r)
 	j->brand_id = sa->shop.brand_id;
 	j->shop_id = sa->shop.id;
 	j->d = d;
+	memcpy(j->key, key, sizeof(j->key));
 	j->base.work.run = ppps_run;
 	j->base.respond = ppps_respond;
 	j->base.free = ppps_free;

@@ -7,18 +7,6 @@
 #include "api/query.h"
 #include "common/text.h"
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes %XX and '+' of len bytes into out (cap bytes). -1 when malformed (bad escape,
  * NUL, control character) or too long. */
 static int
@@ -36,8 +24,8 @@ query_decode(const char *in, size_t len, char *out, size_t cap)
 
 			if (i + 2 >= len)
 				return -1;
-			hi = hex_nibble(in[i + 1]);
-			lo = hex_nibble(in[i + 2]);
+			hi = text_hex_digit(in[i + 1]);
+			lo = text_hex_digit(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = hi * 16 + lo;

@@ -22,6 +22,7 @@
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "domain/tz.h"
+#include "service/notify.h"
 #include "service/payments.h"
 
 #define TXN_PAGE_DEFAULT 50
@@ -33,7 +34,8 @@
 	"before to)."
 
 struct tx_job {
-	struct http_job base; /* first */
+	struct http_job base;  /* first */
+	const struct app *app; /* its keys: an operation's notification opens the shop's key */
 	struct session who;
 	struct txn_query q;
 	char like[2 * TXN_ORDER_REF_MAX + 3];
@@ -92,6 +94,7 @@ tx_new(struct req *r)
 
 	if (j == NULL)
 		abort();
+	j->app = r->app;
 	j->who = r->session;
 	j->id = r->path_id;
 	j->status = 200;
@@ -498,6 +501,12 @@ operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int6
 	else if (rc == ST_OK)
 		rc = payment_operate(st, j->who.brand_id, t->shop_id, id, j->op, amount, &who, now,
 		                     t, rf, &j->why);
+	/* The operation told to the shop's server, like the merchant API's (README
+	 * "Notifications"): the refund's own transaction for a refund. Blocking a card decides
+	 * nothing about the payment. */
+	if (rc == ST_OK && j->op != OP_BLOCK_CARD)
+		rc = notify_shop_txn(st, j->app->keys, j->op == OP_REFUND ? rf : t,
+		                     notify_event_of(j->op), now);
 	if (rc != ST_OK)
 		return rc;
 	if (j->op == OP_BLOCK_CARD)

@@ -31,4 +31,18 @@ bool text_is_safe(const char *s, size_t n);
  * User-Agent). The length written. */
 size_t text_copy_safe(char *out, size_t cap, const char *s, size_t n);
 
+/* The value of a hexadecimal digit of either case, or -1. Inline: the domain's Paybox forms
+ * and HMACs and the API's query strings read it, and the domain links nothing but libc. */
+static inline int
+text_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

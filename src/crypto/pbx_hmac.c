@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "common/text.h"
 #include "domain/paybox.h"
 
 /* The algorithms a merchant module sends (SHA512 everywhere in practice). RIPEMD160 and MDC2,
@@ -43,7 +44,7 @@ pbx_hmac_ok(const char *hash_name, const unsigned char *key, size_t key_len, con
 	if (md == NULL || hex_len != 2 * (size_t)EVP_MD_get_size(md))
 		return false;
 	for (size_t i = 0; i < hex_len / 2; i++) {
-		int hi = pbx_hex_digit(hex[2 * i]), lo = pbx_hex_digit(hex[2 * i + 1]);
+		int hi = text_hex_digit(hex[2 * i]), lo = text_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto out;

@@ -8,22 +8,11 @@
 #include <strings.h>
 
 #include "common/status.h"
+#include "common/text.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
 #include "domain/paybox.h"
 #include "domain/risk.h"
-
-int
-pbx_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes src (len bytes) into dst (room for len + 1), '+' a space, NUL-terminated. Returns
  * the decoded length, or -1 for a bad escape or a NUL byte (it would cut the C string the
@@ -43,8 +32,8 @@ form_decode(char *dst, const char *src, size_t len)
 
 			if (i + 2 >= len)
 				return -1;
-			hi = pbx_hex_digit(src[i + 1]);
-			lo = pbx_hex_digit(src[i + 2]);
+			hi = text_hex_digit(src[i + 1]);
+			lo = text_hex_digit(src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi * 16 + lo);

@@ -66,9 +66,6 @@ bool pbx_has_duplicate(const struct pbx_form *f, const char **which);
  * NUL-terminated; *len (if not NULL) its length. The caller frees it. */
 char *pbx_signed_message(const struct pbx_form *f, const char *sig_name, size_t *len);
 
-/* The value of a hexadecimal digit of either case, or -1. */
-int pbx_hex_digit(char c);
-
 /* Whether hex (hex_len characters, any case) is the HMAC of msg under key with the algorithm
  * hash_name ("SHA512", "SHA384", "SHA256", "SHA224", any case; research §1.3, rule 3),
  * compared in constant time. False for an unknown algorithm, a hex of the wrong length or not

@@ -23,3 +23,15 @@ retention_expired(int64_t created_us, int days, int64_t now_us)
 {
 	return created_us <= retention_cutoff(days, now_us);
 }
+
+int64_t
+retention_notify_cutoff(int64_t now_us)
+{
+	return retention_cutoff(RETENTION_NOTIFY_DAYS, now_us);
+}
+
+bool
+retention_notify_expired(int64_t done_us, int64_t now_us)
+{
+	return done_us > 0 && done_us <= retention_notify_cutoff(now_us);
+}

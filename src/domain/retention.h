@@ -29,6 +29,12 @@
 #define RETENTION_DAYS_MAX     540
 #define RETENTION_DAYS_DEFAULT 540
 
+/* A notification to the merchant's server (README "Notifications"), delivered or failed, is
+ * kept this many periods of 24 h after it was done (its last attempt, or the "send again"'s),
+ * with its attempts, for the delivery log of the back office; then deleted. Not the
+ * transaction: it stays, and its card data follows the rule above. */
+#define RETENTION_NOTIFY_DAYS 90
+
 /* Whether days is a retention an account may choose (45..540). */
 bool retention_days_valid(int64_t days);
 
@@ -39,5 +45,13 @@ int64_t retention_cutoff(int days, int64_t now_us);
 /* Whether the card data of a transaction created at created_us is due for erasure at now_us
  * under a retention of days: now_us - created_us >= days × 24 h. */
 bool retention_expired(int64_t created_us, int days, int64_t now_us);
+
+/* The instant at now_us up to which, included, a notification done then has had its
+ * RETENTION_NOTIFY_DAYS: it is deleted (as retention_cutoff). */
+int64_t retention_notify_cutoff(int64_t now_us);
+
+/* Whether a notification done at done_us (0: still pending, never due) is due for deletion at
+ * now_us: done, and now_us - done_us >= RETENTION_NOTIFY_DAYS × 24 h. */
+bool retention_notify_expired(int64_t done_us, int64_t now_us);
 
 #endif

@@ -6,6 +6,7 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "domain/calendar.h"
+#include "domain/retention.h"
 
 struct purge_job {
 	struct periodic_job head;
@@ -13,6 +14,7 @@ struct purge_job {
 	int cards;        /* transactions whose card data was erased */
 	int mails;        /* failed mails whose sealed body was wiped */
 	int hosted;       /* the hosted page's expired challenges (sealed cards) and replay rows */
+	int notices;      /* notifications to merchants' servers done long ago, with attempts */
 };
 
 /* One batch: idempotency keys first, then error log entries with what the batch has left;
@@ -41,6 +43,10 @@ purge_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK)
 		rc = st->ops->hosted_purge(st, now, now - 2 * LIMIT_HOSTED_WINDOW_S * CAL_US_PER_S,
 		                           LIMIT_RETENTION_BATCH, &j->hosted);
+	/* A notification's delivery log, once its days are over (domain/retention.h). */
+	if (rc == ST_OK)
+		rc = st->ops->notify_purge(st, retention_notify_cutoff(now), LIMIT_RETENTION_BATCH,
+		                           &j->notices);
 	return rc;
 }
 
@@ -51,13 +57,14 @@ purge_done(struct work_job *w)
 
 	if (w->rc != ST_OK)
 		log_error("event=retention_failed rc=%d", w->rc);
-	else if (j->keys + j->errors + j->cards + j->mails + j->hosted > 0)
+	else if (j->keys + j->errors + j->cards + j->mails + j->hosted + j->notices > 0)
 		log_info("event=retention idempotency_keys=%d api_errors=%d cards_erased=%d "
-		         "mail_bodies_wiped=%d hosted_rows=%d",
-		         j->keys, j->errors, j->cards, j->mails, j->hosted);
+		         "mail_bodies_wiped=%d hosted_rows=%d notifications=%d",
+		         j->keys, j->errors, j->cards, j->mails, j->hosted, j->notices);
 	return w->rc == ST_OK &&
 	       (j->keys + j->errors >= LIMIT_RETENTION_BATCH || j->cards >= LIMIT_RETENTION_CARDS ||
-	        j->mails >= LIMIT_RETENTION_BATCH || j->hosted >= LIMIT_RETENTION_BATCH);
+	        j->mails >= LIMIT_RETENTION_BATCH || j->hosted >= LIMIT_RETENTION_BATCH ||
+	        j->notices >= LIMIT_RETENTION_BATCH);
 }
 
 int

@@ -76,8 +76,34 @@ member_str(struct buf *b, const char *key, const char *s)
 		json_str_add(b, s);
 }
 
+const char *
+notify_event_name(enum notify_event e)
+{
+	static const char *const names[] = {"payment", "capture", "cancel", "refund", "send"};
+
+	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "payment";
+}
+
+enum notify_event
+notify_event_of(enum txn_op op)
+{
+	switch (op) {
+	case OP_CAPTURE:
+		return NOTIFY_CAPTURE;
+	case OP_CANCEL:
+		return NOTIFY_CANCEL;
+	case OP_REFUND:
+		return NOTIFY_REFUND;
+	case OP_SEND:
+		return NOTIFY_SEND;
+	case OP_BLOCK_CARD:
+		break;
+	}
+	return NOTIFY_PAYMENT;
+}
+
 char *
-notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len)
+notify_guichet_body(const struct txn *t, enum notify_event event, int64_t now_us, size_t *len)
 {
 	struct buf b;
 	char num[32], created[25], notified[25];
@@ -112,6 +138,7 @@ notify_guichet_body(const struct txn *t, int64_t now_us, size_t *len)
 	cal_instant_format(now_us, notified);
 	member_str(&b, "created_at", created);
 	member_str(&b, "notified_at", notified);
+	member_str(&b, "event", notify_event_name(event));
 	buf_add(&b, "}", 1);
 	if (b.failed || b.data == NULL)
 		abort(); /* every member is bounded: far within LIMIT_NOTIFY_BODY */
@@ -141,13 +168,13 @@ notify_sign(const unsigned char key[CRYPTO_HMAC_KEY_LEN], const char *body, size
 }
 
 int
-notify_guichet_enqueue(struct store *st, const struct txn *t, const char *site, const char *rang,
-                       const char *url, const unsigned char key[CRYPTO_HMAC_KEY_LEN],
-                       int64_t now_us)
+notify_guichet_event_enqueue(struct store *st, const struct txn *t, enum notify_event event,
+                             const char *site, const char *rang, const char *url,
+                             const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us)
 {
 	char sig[NOTIFY_SIG_HEADER_LEN], headers[NOTIFY_SIG_HEADER_LEN + 64];
 	size_t len;
-	char *body = notify_guichet_body(t, now_us, &len);
+	char *body = notify_guichet_body(t, event, now_us, &len);
 	struct notification n = {.brand_id = t->brand_id,
 	                         .shop_id = t->shop_id,
 	                         .txn_id = t->id,
@@ -170,13 +197,52 @@ notify_guichet_enqueue(struct store *st, const struct txn *t, const char *site, 
 }
 
 int
-notify_shop_decision(struct store *st, const struct txn *t, const char *site, const char *rang,
-                     const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us)
+notify_guichet_enqueue(struct store *st, const struct txn *t, const char *site, const char *rang,
+                       const char *url, const unsigned char key[CRYPTO_HMAC_KEY_LEN],
+                       int64_t now_us)
+{
+	return notify_guichet_event_enqueue(st, t, NOTIFY_PAYMENT, site, rang, url, key, now_us);
+}
+
+int
+notify_shop_event(struct store *st, const struct txn *t, enum notify_event event, const char *site,
+                  const char *rang, const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us)
 {
 	struct shop_settings set;
 	int rc = st->ops->shop_settings_get(st, t->brand_id, t->shop_id, &set);
 
 	if (rc != ST_OK || set.url_notify[0] == '\0')
 		return rc;
-	return notify_guichet_enqueue(st, t, site, rang, set.url_notify, key, now_us);
+	return notify_guichet_event_enqueue(st, t, event, site, rang, set.url_notify, key, now_us);
+}
+
+int
+notify_shop_decision(struct store *st, const struct txn *t, const char *site, const char *rang,
+                     const unsigned char key[CRYPTO_HMAC_KEY_LEN], int64_t now_us)
+{
+	return notify_shop_event(st, t, NOTIFY_PAYMENT, site, rang, key, now_us);
+}
+
+int
+notify_shop_txn(struct store *st, const struct crypto_keys *keys, const struct txn *t,
+                enum notify_event event, int64_t now_us)
+{
+	struct notify_target nt;
+	unsigned char key[CRYPTO_HMAC_KEY_LEN];
+	int rc = st->ops->shop_notify_target(st, t->brand_id, t->shop_id, &nt);
+
+	if (rc != ST_OK || nt.url[0] == '\0')
+		return rc;
+	if (!nt.has_key || crypto_hmac_key_open(key, nt.key_sealed, nt.key_sealed_len, t->brand_id,
+	                                        t->shop_id, keys) != ST_OK) {
+		/* Unsigned, the merchant's server could not tell it from a forgery. */
+		log_warn("event=notify_no_key shop=%lld txn=%lld", (long long)t->shop_id,
+		         (long long)t->id);
+		crypto_wipe(&nt, sizeof(nt));
+		return ST_OK;
+	}
+	rc = notify_guichet_event_enqueue(st, t, event, nt.site, nt.rang, nt.url, key, now_us);
+	crypto_wipe(key, sizeof(key));
+	crypto_wipe(&nt, sizeof(nt));
+	return rc;
 }

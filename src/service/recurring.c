@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "domain/calendar.h"
+#include "service/notify.h"
 #include "service/recurring.h"
 
 static void
@@ -132,8 +133,14 @@ debit_pay(struct store *st, const struct crypto_keys *keys, const struct acquire
 	if (rc == ST_OK)
 		rc = payment_create(st, keys, acq, &rq, now_us, t, why);
 	crypto_wipe(rq.digits, sizeof(rq.digits));
+	/* Every debit, accepted or refused, whoever made it (the API, the virtual terminal, the
+	 * scheduler, `guichetd recurring run`), told to the shop's server in its savepoint; but
+	 * a first debit made for a caller that tells of it itself (the hosted page: the
+	 * request's own URL and format, hosted.c). */
 	if (rc == ST_OK && first != NULL)
 		first->made = *t;
+	else if (rc == ST_OK)
+		rc = notify_shop_txn(st, keys, t, NOTIFY_PAYMENT, now_us);
 	return rc;
 }
 

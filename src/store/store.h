@@ -599,6 +599,14 @@ struct notify_attempt {
 };
 typedef int (*store_notify_cb)(void *arg, const struct notify_row *n);
 typedef int (*store_notify_attempt_cb)(void *arg, const struct notify_attempt *a);
+/* Where and how a shop's decisions are notified, for a writer's job that holds no key. */
+struct notify_target {
+	char url[SETTINGS_URL_MAX + 1]; /* the shop's url_notify; "" none */
+	char site[8], rang[4];
+	bool has_key;
+	unsigned char key_sealed[64 + 40]; /* the active test key, sealed (as struct shop_auth) */
+	size_t key_sealed_len;
+};
 
 struct store_ops {
 	const char *name;
@@ -976,6 +984,13 @@ struct store_ops {
 	int (*notify_get)(struct store *st, int64_t brand_id, int64_t id, store_notify_cb cb,
 	                  void *arg);
 	int (*notify_resend)(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+	/* shop_notify_target: the shop's notification URL, SITE, RANG and active key, in one
+	 * statement kept prepared (ST_NOTFOUND: no such shop of the brand). notify_purge: the
+	 * delivered and failed rows done at or before `before`, with their attempts, at most
+	 * limit rows (*done: how many); a pending row (sent again) stays. Migration 036. */
+	int (*shop_notify_target)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                          struct notify_target *out);
+	int (*notify_purge)(struct store *st, int64_t before, int limit, int *done);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

@@ -1,5 +1,6 @@
 """Notifications to the merchant's server (issue 12; README "Notifications"): after each
-merchant API decision of a shop with a notification URL, a signed call from the durable
+decision of a shop with a notification URL (the merchant API, the hosted page, the back
+office's operations, the virtual terminal, the recurring debits, Paybox Direct), a signed call from the durable
 outbox, retried with backoff, at least once, every attempt in the transaction's delivery log,
 and "send again" in the back office.
 
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
+import subprocess
 import threading
 import time
 import uuid
@@ -18,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import Server, q, wait_for
+from conftest import GUICHETD, Server, q, rfc3339, wait_for
 from test_settings import U
 from test_signin import ready_user
 
@@ -394,3 +396,293 @@ def test_pending_notifications_survive_a_restart(nt):
     nt.start('--notify-retry-ms', '200', '--notify-timeout-ms', '1000')
     assert wait_for(lambda: log_of(nt, p['id'])[0]['status'] == 'delivered', 20)
     assert log_of(nt, p['id'])[0]['log'][-1]['http_status'] == 200
+
+
+# -- every other decision (README "Notifications": the event member) ---------------------------
+
+def bodies(m, path, tid=None):
+    """The bodies the merchant's server got on path (of transaction tid), each with its call,
+    in the order the outbox wrote them (its calls run in parallel: their arrival is not)."""
+    out = [(json.loads(c[2]), c) for c in m.calls(path)]
+    out = [(b, c) for b, c in out if tid is None or b['id'] == str(tid)]
+    return sorted(out, key=lambda bc: bc[1][2].decode().split('"notified_at":')[1])
+
+
+def events(srv, tid):
+    """The events of tid's notifications, in the order written."""
+    return [json.loads(n['body'])['event'] for n in log_of(srv, tid)]
+
+
+def outbox(srv, tid):
+    return q(srv, 'SELECT count(*) FROM notify_outbox WHERE txn_id = ?', (tid,))[0][0]
+
+
+def delivered(srv, tid, n):
+    return lambda: (len(log_of(srv, tid)) == n and
+                    all(x['status'] == 'delivered' for x in log_of(srv, tid)))
+
+
+def test_the_body_says_which_event(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/event'))
+    p = pay(nt, capture='manual')
+    r = nt.api('POST', f"/api/v1/payments/{p['id']}/capture", {})
+    assert r.status_code == 200, r.text
+    assert wait_for(delivered(nt, p['id'], 2))
+    assert events(nt, p['id']) == ['payment', 'capture']
+    got = [(b, c) for b, c in bodies(m, '/event', p['id']) if b['event'] == 'payment']
+    # Appended last: an earlier version's body is this one's prefix.
+    assert list(got[0][0])[-2:] == ['notified_at', 'event']
+    assert got[0][1][2].decode().endswith(',"event":"payment"}')
+
+
+def test_back_office_operations_are_notified_with_their_event(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/bo'))
+    u = nt.u['action']
+    p = pay(nt, capture='manual')
+    r = u.call('POST', f"/bo/api/transactions/{p['id']}/capture", {'amount': 1000})
+    assert r.status_code == 200, r.text
+    r = u.call('POST', f"/bo/api/transactions/{p['id']}/send")
+    assert r.status_code == 200, r.text
+    q(nt, 'UPDATE txn SET acq = 3 WHERE id = ?', (p['id'],))  # the bank took it
+    r = u.call('POST', f"/bo/api/transactions/{p['id']}/refund", {'amount': 300})
+    assert r.status_code == 201, r.text
+    rf = r.json()['refund']['id']
+    c = pay(nt)  # captured at once: cancelled before it is sent
+    r = u.call('POST', f"/bo/api/transactions/{c['id']}/cancel")
+    assert r.status_code == 200, r.text
+    assert wait_for(delivered(nt, p['id'], 3))
+    assert wait_for(delivered(nt, c['id'], 2))
+    assert wait_for(delivered(nt, rf, 1))
+    assert events(nt, p['id']) == ['payment', 'capture', 'send']
+    got = bodies(m, '/bo', p['id'])
+    assert len(got) == 3
+    assert [b for b, _ in got if b['event'] == 'capture'][0]['acquirer_status'] == 'to_send'
+    [(refund, call)] = bodies(m, '/bo', rf)
+    assert refund['event'] == 'refund' and refund['amount'] == 300
+    check_signed(nt, call[1], call[2])
+    assert events(nt, c['id']) == ['payment', 'cancel']
+    for b, call in got:
+        check_signed(nt, call[1], call[2])
+    # Blocking the card decides nothing about the payment: nothing told (a card of its own:
+    # the other tests pay with the default one).
+    b = pay(nt, card='5131000000000001')
+    assert wait_for(delivered(nt, b['id'], 1))
+    r = u.call('POST', f"/bo/api/transactions/{b['id']}/block-card")
+    assert r.status_code == 200, r.text
+    time.sleep(0.3)
+    assert outbox(nt, b['id']) == 1
+
+
+def test_a_refused_operation_notifies_nothing(nt):
+    set_url(nt, nt.merchant.url('/refused'))
+    u = nt.u['action']
+    p = pay(nt)
+    assert wait_for(delivered(nt, p['id'], 1))
+    for path, body in (('capture', {}), ('refund', {'amount': 100}), ('cancel', None)):
+        if path == 'cancel':
+            q(nt, 'UPDATE txn SET acq = 3 WHERE id = ?', (p['id'],))
+        r = u.call('POST', f"/bo/api/transactions/{p['id']}/{path}", body)
+        assert r.status_code in (409, 422), (path, r.text)
+    r = nt.api('POST', f"/api/v1/payments/{p['id']}/capture", {})
+    assert r.status_code in (409, 422), r.text
+    time.sleep(0.5)
+    assert outbox(nt, p['id']) == 1
+    assert q(nt, 'SELECT count(*) FROM txn WHERE parent_id = ?', (p['id'],)) == [(0,)]
+
+
+def test_a_rolled_back_operation_leaves_no_notification(nt):
+    """The notification is written before the operation's action-log line in the same
+    transaction: a failure there takes both back."""
+    set_url(nt, nt.merchant.url('/rollback'))
+    p = pay(nt, capture='manual')
+    assert wait_for(delivered(nt, p['id'], 1))
+    q(nt, "CREATE TRIGGER test_fail BEFORE INSERT ON action_log WHEN "
+          "NEW.action = 'transaction_capture' BEGIN SELECT RAISE(ABORT, 'test'); END")
+    try:
+        r = nt.u['action'].call('POST', f"/bo/api/transactions/{p['id']}/capture", {})
+        # The trigger's abort reads as a constraint: 409, the job's transaction rolled back.
+        assert r.status_code in (409, 500, 503), r.text
+    finally:
+        q(nt, 'DROP TRIGGER test_fail')
+    assert outbox(nt, p['id']) == 1
+    assert q(nt, 'SELECT acq FROM txn WHERE id = ?', (p['id'],)) == [(0,)]
+    r = nt.u['action'].call('POST', f"/bo/api/transactions/{p['id']}/capture", {})
+    assert r.status_code == 200, r.text
+    assert wait_for(delivered(nt, p['id'], 2))
+
+
+def test_a_virtual_terminal_payment_is_notified(nt):
+    m = nt.merchant
+    set_url(nt, m.url('/vt'))
+    entry = U(nt, ready_user(nt, 'demo.entry'))
+    ref = 'VT-' + uuid.uuid4().hex[:10]
+    r = entry.call('POST', '/bo/api/manual-entries', {
+        'type': 'one_off', 'shop_id': nt.shops[0], 'method': 'CB',
+        'card': {'number': '4111111111111111', 'expiry': '1230'}, 'order_ref': ref,
+        'amount': 4250})
+    assert r.status_code == 201, r.text
+    tid = int(r.json()['payment']['id'])
+    assert wait_for(delivered(nt, tid, 1))
+    [(b, call)] = bodies(m, '/vt', tid)
+    check_signed(nt, call[1], call[2])
+    assert b['event'] == 'payment' and b['order_ref'] == ref and b['amount'] == 4250
+    assert b['origin'] == 'manual_entry' and b['status'] == 'accepted'
+    assert '4111111111111111' not in call[2].decode()
+
+
+def test_recurring_debits_are_notified_whoever_makes_them(nt):
+    """The first debit, made when the plan is created (the merchant API here), and the next
+    by `guichetd recurring run` beside the server: its own process, no shop cache."""
+    m = nt.merchant
+    set_url(nt, m.url('/recurring'))
+    ref = 'PNF-' + uuid.uuid4().hex[:8]
+    r = nt.api('POST', '/api/v1/installment-plans', {
+        'currency': 'EUR', 'order_ref': ref,
+        'card': {'number': '4111111111111111', 'expiry': '1230'},
+        'installments': [{'amount': a, 'date': nt.paris_day(d)}
+                         for a, d in ((1000, 0), (1001, 30))]})
+    assert r.status_code == 201, r.text
+    first = q(nt, 'SELECT id FROM txn WHERE order_ref = ? ORDER BY id', (ref,))
+    assert len(first) == 1
+    assert wait_for(delivered(nt, first[0][0], 1))
+    [(b, call)] = bodies(m, '/recurring', first[0][0])
+    check_signed(nt, call[1], call[2])
+    assert b['event'] == 'payment' and b['origin'] == 'recurring' and b['amount'] == 1000
+    day = nt.paris_day(30)
+    out = subprocess.run([GUICHETD, 'recurring', 'run', '--db', nt.db, '--date', day, '--json',
+                          '--now', rfc3339(nt.now() + 30 * 86400)],
+                         capture_output=True, text=True, env=nt.env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = q(nt, 'SELECT id FROM txn WHERE order_ref = ? ORDER BY id', (ref,))
+    assert len(rows) == 2
+    # Written in the debit's transaction, due at that run's instant (30 days ahead of the
+    # server's clock): read from the outbox, signed as the notifier will send it.
+    [(url, body, sig)] = q(nt, 'SELECT url, body, sig_header FROM notify_outbox WHERE '
+                               'txn_id = ?', (rows[1][0],))
+    assert url == m.url('/recurring')
+    b = json.loads(body)
+    assert b['event'] == 'payment' and b['origin'] == 'recurring' and b['amount'] == 1001
+    s = nt.shop(0)
+    want = hmac.new(bytes.fromhex(s['hmac_key']), body.encode(), hashlib.sha512).hexdigest()
+    assert sig.split('\n')[0] == 'X-Guichet-Signature: ' + want
+
+
+def test_paybox_direct_decisions_and_operations_are_notified(nt):
+    from test_paybox_direct import nexylan, post, woo
+    m = nt.merchant
+    set_url(nt, m.url('/ppps'))
+    shop = nt.shop(0)
+    a, _ = post(nt, nexylan(nt, '00001', shop, 1500))
+    assert a['CODEREPONSE'] == '00000', a
+    tid = int(a['NUMTRANS'])
+    c, _ = post(nt, woo(nt, '00002', shop, 1500, tid))
+    assert c['CODEREPONSE'] == '00000', c
+    # Capturing again is refused: nothing more told.
+    again, _ = post(nt, woo(nt, '00002', shop, 1500, tid))
+    assert again['CODEREPONSE'] == '00015', again
+    q(nt, 'UPDATE txn SET acq = 3 WHERE id = ?', (tid,))
+    rf, _ = post(nt, woo(nt, '00014', shop, 500, tid))
+    assert rf['CODEREPONSE'] == '00000', rf
+    x, _ = post(nt, nexylan(nt, '00003', shop, 700))  # captured at once: cancellable
+    cancel, _ = post(nt, woo(nt, '00005', shop, 700, x['NUMTRANS']))
+    assert cancel['CODEREPONSE'] == '00000', cancel
+    assert wait_for(delivered(nt, tid, 2))
+    assert wait_for(delivered(nt, int(rf['NUMTRANS']), 1))
+    assert wait_for(delivered(nt, int(x['NUMTRANS']), 2))
+    assert events(nt, tid) == ['payment', 'capture']
+    got = bodies(m, '/ppps', tid)
+    assert {b['origin'] for b, _ in got} == {'paybox_direct'}
+    for _, call in got:
+        check_signed(nt, call[1], call[2])
+    [(r, _)] = bodies(m, '/ppps', int(rf['NUMTRANS']))
+    assert r['event'] == 'refund' and r['amount'] == 500
+    assert events(nt, int(x['NUMTRANS'])) == ['payment', 'cancel']
+
+
+def test_a_rolled_back_paybox_direct_request_leaves_no_notification(nt):
+    """Its answer is kept (NUMQUESTION) after the payment and its notification, in the same
+    transaction: a failure there takes the three back."""
+    from test_paybox_direct import nexylan, post
+    set_url(nt, nt.merchant.url('/ppps-rollback'))
+    txns, rows = (q(nt, f'SELECT count(*) FROM {t}')[0][0] for t in ('txn', 'notify_outbox'))
+    q(nt, "CREATE TRIGGER test_fail BEFORE INSERT ON idempotency WHEN NEW.key LIKE 'PPPS %' "
+          "BEGIN SELECT RAISE(ABORT, 'test'); END")
+    try:
+        a, _ = post(nt, nexylan(nt, '00001', nt.shop(0), 900))
+    finally:
+        q(nt, 'DROP TRIGGER test_fail')
+    assert a['CODEREPONSE'] == '00003', a
+    assert q(nt, 'SELECT count(*) FROM txn')[0][0] == txns
+    assert q(nt, 'SELECT count(*) FROM notify_outbox')[0][0] == rows
+
+
+def test_paybox_direct_refusals_go_to_the_shops_error_log(nt):
+    from test_paybox_direct import _with, nexylan, post, woo
+    shop = nt.shop(0)
+    sid = nt.shops[0]
+
+    def logged():
+        return q(nt, "SELECT http_status, code FROM api_error WHERE shop_id = ? AND path = "
+                     "'/PPPS.php' ORDER BY id", (sid,))
+    time.sleep(1.2)  # what earlier tests refused is written once a second: let it land
+    before = len(logged())
+    rows = q(nt, 'SELECT count(*) FROM notify_outbox')[0][0]
+    r, _ = post(nt, _with(nexylan(nt, '00001', shop, 1500), CLE='00' * 64))
+    assert r['CODEREPONSE'] == '00006'
+    r, _ = post(nt, _with(nexylan(nt, '00001', shop, 1500), DEVISE='999'))
+    assert r['CODEREPONSE'] == '00010'
+    r, _ = post(nt, woo(nt, '00002', shop, 100, 999999999))
+    assert r['CODEREPONSE'] == '00018'
+    # An unknown shop has no log.
+    r, _ = post(nt, _with(nexylan(nt, '00001', shop, 1500), SITE='1234567'))
+    assert r['CODEREPONSE'] == '00006'
+    assert wait_for(lambda: len(logged()) >= before + 3)
+    time.sleep(1.2)
+    assert sorted(logged()[before:]) == [(400, 'invalid_field'), (401, 'bad_signature'),
+                                         (404, 'not_found')]
+    assert q(nt, 'SELECT count(*) FROM notify_outbox')[0][0] == rows
+
+
+def test_capture_all_and_send_all_notify_each_one(nt):
+    from urllib.parse import quote
+    from test_transactions import WIDE
+    m = nt.merchant
+    set_url(nt, m.url('/bulk'))
+    tag = 'NBULK' + uuid.uuid4().hex[:6].upper()
+    ps = [nt.pay(amount=1000 + i, capture='manual', order_ref=f'{tag}-{i}').json()
+          for i in range(2)]
+    filt = f'{WIDE}&order_ref={quote(tag + "%")}'
+    u = nt.u['action']
+    r = u.call('POST', '/bo/api/transactions/capture-all?' + filt)
+    assert r.status_code == 200 and r.json()['processed'] == 2, r.text
+    r = u.call('POST', '/bo/api/transactions/send-all?' + filt)
+    assert r.status_code == 200 and r.json()['processed'] == 2, r.text
+    for p in ps:
+        assert wait_for(delivered(nt, p['id'], 3))
+        assert events(nt, p['id']) == ['payment', 'capture', 'send']
+    # Nothing left to capture: nothing more told.
+    r = u.call('POST', '/bo/api/transactions/capture-all?' + filt)
+    assert r.json()['processed'] == 0
+    assert [outbox(nt, p['id']) for p in ps] == [3, 3]
+
+
+def test_a_hosted_page_installment_plan_notifies_its_first_debit_once(nt):
+    """The hosted page tells of the first installment it makes itself (hosted.c): the
+    recurring service, which tells of every other debit, does not tell of that one again."""
+    from test_hosted import card_post, request_fields, start, verify_return
+    m = nt.merchant
+    set_url(nt, m.url('/hosted-plan'))
+    later = f'1000:{nt.paris_day(30)};1000:{nt.paris_day(60)}'
+    page = start(nt, request_fields(nt, GCH_AMOUNT='1000', GCH_INSTALLMENTS=later))
+    assert page.status_code == 200, page.text
+    r = card_post(nt, page.text)
+    assert r.status_code == 303, r.text
+    tid = int(verify_return(nt, r.headers['Location'])['GCH_ID'])
+    assert wait_for(delivered(nt, tid, 1))
+    time.sleep(0.5)
+    assert outbox(nt, tid) == 1
+    [(b, call)] = bodies(m, '/hosted-plan', tid)
+    check_signed(nt, call[1], call[2])
+    assert b['event'] == 'payment' and b['origin'] == 'hosted_page' and b['amount'] == 1000

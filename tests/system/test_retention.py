@@ -1,5 +1,6 @@
 """The retention job (SPEC §4: Idempotency-Keys kept at least 24 h; SPEC §14: the error log of
-the last 3 days): rows past their time go, in batches through the writer, fresh ones stay.
+the last 3 days; the notifications to merchants' servers 90 days once done): rows past their
+time go, in batches through the writer, fresh ones stay.
 
 Rows are aged by moving their instants back with sqlite3 while the server runs; the job runs
 every second here (--retention-every 1) instead of every minute."""
@@ -110,6 +111,43 @@ def test_error_log_keeps_three_days(server):
     assert wait_for(lambda: old not in present())
     time.sleep(1.5)
     assert present() == {edge, fresh}
+
+
+def test_notifications_are_kept_ninety_days_once_done(server):
+    """README "Notifications": a delivered or failed notification goes with its attempts 90
+    days (RETENTION_NOTIFY_DAYS x 24 h) after it was done; a pending one stays whatever its
+    age, and so does its transaction."""
+    r = server.api('POST', '/api/v1/payments', body_of('NOTIFY-RET'))
+    assert r.status_code == 201, r.text
+    tid = int(r.json()['id'])
+    (brand_id, shop_id), = db_exec(server, 'SELECT brand_id, shop_id FROM txn WHERE id = ?',
+                                   (tid,))
+    now = server.now_us()
+    ids = {}
+    with sqlite3.connect(server.db, timeout=10) as db:
+        # (name, state, done this long ago); the instants set on purpose below.
+        for name, state, ago in (('old', 1, 90 * DAY + US), ('failed', 2, 200 * DAY),
+                                 ('edge', 1, 90 * DAY - 60 * US), ('fresh', 2, HOUR),
+                                 ('pending', 0, None)):
+            done = None if ago is None else now - ago
+            cur = db.execute(
+                'INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, body, state, tries, '
+                'attempts, next_at, created_at, done_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)',
+                (brand_id, shop_id, tid, 'http://127.0.0.1:9/n', '{}', state,
+                 now + 365 * DAY, now - 400 * DAY, done))
+            ids[name] = cur.lastrowid
+            db.execute('INSERT INTO notify_attempt(brand_id, notify_id, at, duration_ms, '
+                       'http_status) VALUES (?, ?, ?, 5, 500)',
+                       (brand_id, cur.lastrowid, done or now - 400 * DAY))
+    present = lambda: {n for n, i in ids.items() if db_exec(
+        server, 'SELECT count(*) FROM notify_outbox WHERE id = ?', (i,))[0][0]}
+    assert wait_for(lambda: present() == {'edge', 'fresh', 'pending'}), present()
+    time.sleep(1.5)  # another round or so: the others stay
+    assert present() == {'edge', 'fresh', 'pending'}
+    attempts = db_exec(server, 'SELECT notify_id FROM notify_attempt WHERE notify_id IN '
+                               '(%s)' % ','.join('?' * len(ids)), tuple(ids.values()))
+    assert sorted(a[0] for a in attempts) == sorted(ids[n] for n in ('edge', 'fresh', 'pending'))
+    assert db_exec(server, 'SELECT count(*) FROM txn WHERE id = ?', (tid,)) == [(1,)]
 
 
 def test_upgrade_blanks_unkeyed_digests(tmp_path):

@@ -2,7 +2,8 @@
  * test_retention.c - the retention of payment data (SPEC §14: 45 to 540 days per account,
  * 540 by default): which retentions an account may choose, and when a transaction's card
  * data is due for erasure (created_at + days × 24 h, that instant included), at both ends of
- * the range and on either side of the microsecond and of a change of summer time.
+ * the range and on either side of the microsecond and of a change of summer time; and the
+ * period a notification to the merchant's server is kept once done.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,6 +106,37 @@ test_summer_time(void **state)
 	assert_int_equal(created + 45 * DAY, NOW);
 }
 
+/* A done notification (README "Notifications") is kept RETENTION_NOTIFY_DAYS × 24 h after it
+ * was done, that instant included in what is deleted; a pending one (done_at 0) never is. */
+static void
+test_notify(void **state)
+{
+	static const struct {
+		int64_t age; /* now - done_at */
+		bool expired;
+	} rows[] =
+	        {
+	                {90 * DAY - US, false}, {90 * DAY, true}, {90 * DAY + US, true},
+	                {89 * DAY, false},      {91 * DAY, true}, {0, false},
+	                {-DAY, false}, /* done "after" now: a clock set back keeps it */
+	        };
+
+	(void)state;
+	assert_int_equal(RETENTION_NOTIFY_DAYS, 90);
+	assert_int_equal(retention_notify_cutoff(NOW), NOW - 90 * DAY);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int64_t done = NOW - rows[i].age;
+
+		if (retention_notify_expired(done, NOW) != rows[i].expired)
+			fail_msg("row %zu: age %lld us", i, (long long)rows[i].age);
+		/* The store deletes done_at <= the cutoff: the same rows. */
+		assert_true((done <= retention_notify_cutoff(NOW)) == rows[i].expired);
+	}
+	/* Still pending (never done): kept whatever the time. */
+	assert_false(retention_notify_expired(0, NOW));
+	assert_false(retention_notify_expired(0, INT64_MAX));
+}
+
 int
 main(void)
 {
@@ -112,6 +144,7 @@ main(void)
 	        cmocka_unit_test(test_days),
 	        cmocka_unit_test(test_expired),
 	        cmocka_unit_test(test_summer_time),
+	        cmocka_unit_test(test_notify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

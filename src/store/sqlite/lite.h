@@ -106,6 +106,9 @@ int lite_notify_attempts_each(struct store *st, int64_t brand_id, int64_t notify
                               store_notify_attempt_cb cb, void *arg);
 int lite_notify_get(struct store *st, int64_t brand_id, int64_t id, store_notify_cb cb, void *arg);
 int lite_notify_resend(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+int lite_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
+                            struct notify_target *out);
+int lite_notify_purge(struct store *st, int64_t before, int limit, int *done);
 int lite_mail_add(struct store *st, const struct mail *m);
 int lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
 int lite_mail_sent(struct store *st, int64_t id, int64_t now);

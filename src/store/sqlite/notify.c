@@ -1,7 +1,8 @@
 /*
  * notify.c - the SQLite statements of the notifications to merchants' servers (migration 034;
  * store.h notify_*): the outbox rows the writer adds with a decision, the notifier's due rows
- * and its attempts, a transaction's delivery log and a user's "send again".
+ * and its attempts, a transaction's delivery log and a user's "send again"; where a shop's
+ * notifications go (shop_notify_target) and the retention's purge of the old rows.
  *
  * The add, the due rows and the attempt run for every decision of a shop that notifies and
  * every delivery: kept prepared (lite_cached). The back office's reads are rare: prepared at
@@ -245,5 +246,75 @@ lite_notify_resend(struct store *st, int64_t brand_id, int64_t id, int64_t now)
 	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
 		rc = ST_NOTFOUND;
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
+                        struct notify_target *out)
+{
+	/* The active key as the shop cache loads it (store_sqlite.c S_SHOPS_EACH). */
+	static const char sql[] =
+	        "SELECT coalesce(ss.url_notify, ''), s.site, s.rang, k.key_sealed FROM shop s "
+	        "LEFT JOIN shop_settings ss ON ss.shop_id = s.id AND ss.brand_id = s.brand_id "
+	        "LEFT JOIN hmac_key k ON k.id = (SELECT k2.id FROM hmac_key k2 WHERE k2.brand_id = "
+	        "s.brand_id AND k2.shop_id = s.id AND k2.env = 'test' AND k2.status IN "
+	        "('activated', 'used') ORDER BY k2.activated_at DESC, k2.id DESC LIMIT 1) WHERE "
+	        "s.brand_id = ?1 AND s.id = ?2";
+	sqlite3_stmt *s;
+	int src, rc = lite_cached(st, sql, &s, "shop_notify_target");
+
+	memset(out, 0, sizeof(*out));
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		lite_text_copy(out->url, sizeof(out->url), s, 0);
+		lite_text_copy(out->site, sizeof(out->site), s, 1);
+		lite_text_copy(out->rang, sizeof(out->rang), s, 2);
+		if (sqlite3_column_type(s, 3) == SQLITE_BLOB &&
+		    (size_t)sqlite3_column_bytes(s, 3) <= sizeof(out->key_sealed)) {
+			out->key_sealed_len = (size_t)sqlite3_column_bytes(s, 3);
+			memcpy(out->key_sealed, sqlite3_column_blob(s, 3), out->key_sealed_len);
+			out->has_key = true;
+		}
+		rc = ST_OK;
+	} else {
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "shop_notify_target");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+lite_notify_purge(struct store *st, int64_t before, int limit, int *done)
+{
+	/* The same rows twice, in the writer's one transaction: their attempts first (they
+	 * refer to them), then the rows; notify_outbox_done (migration 036) finds them. */
+	static const char attempts[] =
+	        "DELETE FROM notify_attempt WHERE (brand_id, notify_id) IN (SELECT brand_id, id "
+	        "FROM notify_outbox WHERE state <> 0 AND done_at <= ?1 ORDER BY done_at, id LIMIT "
+	        "?2)";
+	static const char rows[] = "DELETE FROM notify_outbox WHERE id IN (SELECT id FROM "
+	                           "notify_outbox WHERE state <> 0 AND done_at <= ?1 ORDER BY "
+	                           "done_at, id LIMIT ?2)";
+	const char *const sqls[] = {attempts, rows};
+	sqlite3_stmt *s;
+	int rc = ST_OK;
+
+	*done = 0;
+	for (int i = 0; i < 2 && rc == ST_OK; i++) {
+		rc = lite_cached(st, sqls[i], &s, "notify_purge");
+		if (rc != ST_OK)
+			break;
+		sqlite3_bind_int64(s, 1, before);
+		sqlite3_bind_int(s, 2, limit);
+		rc = lite_status(st, sqlite3_step(s), "notify_purge");
+		if (rc == ST_OK && i == 1)
+			*done = sqlite3_changes(lite_db(st));
+		sqlite3_reset(s);
+	}
 	return rc;
 }
