@@ -16,6 +16,7 @@
 
 #include "acquirer/acquirer.h"
 #include "api/api.h"
+#include "api/hosted_theme.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -691,6 +692,10 @@ cmd_serve(const struct options *o)
 	rc = shop_cache_load(st, keys, &app.shops);
 	if (rc != ST_OK)
 		goto out;
+	/* The hosted page's templates, answered from memory (api/hosted_theme.h). */
+	rc = page_themes_load(st, &app.themes);
+	if (rc != ST_OK)
+		goto out;
 	/* Made at the first start, then opened: the merchants' modules keep its public key. */
 	rc = rsa_key_load_or_create(st, keys, &app.paybox_key);
 	if (rc != ST_OK)
@@ -756,6 +761,7 @@ out:
 	errlog_stop(app.errlog);                /* after the loops, before the writer */
 	work_stop(app.work);
 	shop_cache_free(app.shops);
+	page_themes_free(app.themes);
 	session_cache_free(app.sessions);
 	throttle_free(app.throttle);
 	errlog_free(app.errlog);

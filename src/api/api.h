@@ -226,6 +226,16 @@ int api_hosted_start(struct req *r);
 int api_hosted_card(struct req *r);
 int api_hosted_tds(struct req *r);
 
+/* The hosted page's templates (api/hosted_theme.c): the back office's, and the page's own
+ * stylesheet and logo answered from memory. */
+int api_page_theme_get(struct req *r);
+int api_page_theme_put(struct req *r);
+int api_page_theme_reset(struct req *r);
+int api_page_theme_logo_put(struct req *r);
+int api_page_theme_logo_delete(struct req *r);
+int api_pay_theme_css(struct req *r);
+int api_pay_theme_logo(struct req *r);
+
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "api/hosted.h"
+#include "api/hosted_theme.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -164,17 +165,50 @@ html_put(struct buf *b, const char *s)
 	}
 }
 
+/* The page's head, and the top of its body: with the shop's template (api/hosted_theme.h),
+ * its stylesheet after pay.css, its logo (named by the shop's name), its heading line and its
+ * help text in the buyer's language; without one (shop NULL: unknown), Guichet's page. */
 static void
-page_head(struct buf *b, enum hosted_lang lang, const char *title)
+page_head(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop_auth *shop,
+          const char *title)
 {
+	const struct theme_entry *th =
+	        shop != NULL ? page_theme_take(r->app->themes, shop->shop.brand_id, shop->shop.id)
+	                     : NULL;
+
 	bprintf(b,
 	        "<!doctype html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	        "<title>",
 	        lang == LANG_EN ? "en" : "fr");
 	html_put(b, title);
-	buf_adds(b, "</title><link rel=\"stylesheet\" href=\"/assets/pay.css\"></head>"
-	            "<body><main class=\"pay\">");
+	buf_adds(b, "</title><link rel=\"stylesheet\" href=\"/assets/pay.css\">");
+	if (th != NULL)
+		bprintf(b, "<link rel=\"stylesheet\" href=\"/pay/theme/%lld/%s.css\">",
+		        (long long)th->shop_id, th->token);
+	buf_adds(b, "</head><body><main class=\"pay\">");
+	if (th != NULL && (th->logo != NULL || th->title[lang][0] != '\0')) {
+		buf_adds(b, "<header class=\"pay-brand\">");
+		if (th->logo != NULL) {
+			bprintf(b, "<img class=\"pay-logo\" src=\"/pay/theme/%lld/%s/logo\" alt=\"",
+			        (long long)th->shop_id, th->token);
+			html_put(b, shop->shop.name);
+			buf_adds(b, "\">");
+		}
+		if (th->title[lang][0] != '\0') {
+			buf_adds(b, "<p class=\"pay-heading\">");
+			html_put(b, th->title[lang]);
+			buf_adds(b, "</p>");
+		}
+		buf_adds(b, "</header>");
+	}
+	/* The help text: placed last by the template's stylesheet (.pay's order). */
+	if (th != NULL && th->footer[lang][0] != '\0') {
+		buf_adds(b, "<footer class=\"pay-footer\"><p>");
+		html_put(b, th->footer[lang]);
+		buf_adds(b, "</p></footer>");
+	}
+	page_theme_drop(th);
 }
 
 /* The page's Content-Security-Policy: nothing but its stylesheet, no script at all, no frame;
@@ -233,7 +267,7 @@ refuse(struct req *r, enum hosted_lang lang, const struct shop_auth *shop, int s
 		           r->route->method, r->route->pattern, status, code,
 		           field != NULL && api_error_field_keep(field) ? field : "");
 	log_info("event=hosted_refused request=%s code=%s", r->id, code);
-	page_head(&b, lang, t->error_title);
+	page_head(&b, r, lang, NULL, t->error_title); /* no template: nothing verified yet */
 	buf_adds(&b, "<h1>");
 	html_put(&b, t->error_title);
 	buf_adds(&b, "</h1><p>");
@@ -602,7 +636,7 @@ card_form(struct req *r, const struct pbx_form *f, const struct signed_req *s,
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
 	amount_text(s->lang, s->prq.amount, cur, amount);
-	page_head(&b, s->lang, t->title);
+	page_head(&b, r, s->lang, s->shop, t->title);
 	buf_adds(&b, "<h1>");
 	html_put(&b, s->shop->shop.name);
 	buf_adds(&b, "</h1><dl class=\"pay-summary\"><dt>");
@@ -899,7 +933,7 @@ result_page(struct req *r, const struct signed_req *s, enum txn_status status, b
 	struct buf b;
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
-	page_head(&b, s->lang, w);
+	page_head(&b, r, s->lang, s->shop, w);
 	buf_adds(&b, "<h1>");
 	html_put(&b, s->shop->shop.name);
 	buf_adds(&b, "</h1><p id=\"outcome\">");
@@ -971,7 +1005,7 @@ challenge_page(struct req *r, const struct hosted_job *j)
 	struct buf b;
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
-	page_head(&b, j->s.lang, w[0]);
+	page_head(&b, r, j->s.lang, j->s.shop, w[0]);
 	buf_adds(&b, "<h1>");
 	html_put(&b, w[0]);
 	buf_adds(&b, "</h1><p>");

@@ -281,6 +281,24 @@ const struct route routes[] = {
         {"POST", "/bo/api/transactions/{id}/notifications/{nid}/resend", api_notifications_resend,
          AUTH_SESSION, 0, P_CASH, 0, "send a transaction's notification again"},
 
+        /* The hosted page's templates (issue 12; README "The hosted payment page",
+         * Templates): read by who reads a shop's settings, changed by who changes them; the
+         * page's stylesheet and logo public, named by the template's token. */
+        {"GET", "/bo/api/shops/{id}/page-theme", api_page_theme_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a shop's template of the hosted payment page"},
+        {"PUT", "/bo/api/shops/{id}/page-theme", api_page_theme_put, AUTH_SESSION, LIMIT_BODY_BO,
+         P(PROFILE_ADMIN), 0, "change a template's colours or texts"},
+        {"DELETE", "/bo/api/shops/{id}/page-theme", api_page_theme_reset, AUTH_SESSION, 0,
+         P(PROFILE_ADMIN), 0, "reset a shop's hosted page to Guichet's own"},
+        {"PUT", "/bo/api/shops/{id}/page-theme/logo", api_page_theme_logo_put, AUTH_SESSION,
+         LIMIT_PAGE_LOGO, P(PROFILE_ADMIN), 0, "upload a template's logo (PNG or JPEG)"},
+        {"DELETE", "/bo/api/shops/{id}/page-theme/logo", api_page_theme_logo_delete, AUTH_SESSION,
+         0, P(PROFILE_ADMIN), 0, "remove a template's logo"},
+        {"GET", "/pay/theme/{id}/{key}.css", api_pay_theme_css, AUTH_NONE, 0, 0, 0,
+         "the hosted page's stylesheet of a shop's template"},
+        {"GET", "/pay/theme/{id}/{key}/logo", api_pay_theme_logo, AUTH_NONE, 0, 0, 0,
+         "the hosted page's logo of a shop's template"},
+
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
 };
 

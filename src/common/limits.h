@@ -16,11 +16,18 @@
 #define LIMIT_BODY_BO            (64 * 1024) /* back-office JSON requests */
 #define LIMIT_BODY_GLOBAL        LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
 #define LIMIT_BODY_PPPS          (8 * 1024)    /* a Paybox Direct request: about 500 bytes */
-#define LIMIT_BODY_NONE          64  /* a route without parameters: "{}", with room for spaces */
-#define LIMIT_IDEMPOTENCY_KEY    255 /* SPEC §4 */
-#define LIMIT_ORDER_REF          250 /* characters of an order reference */
-#define LIMIT_EMAIL              254 /* RFC 5321 path limit */
-#define LIMIT_AMOUNT             99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
+/* A hosted page template's logo (README "The hosted payment page", Templates): the body of
+ * its upload, a PNG or a JPEG. A logo of 400 x 120 pixels is about 10 kB; no more than the
+ * back office's other bodies, so that h2o's cap before routing (LIMIT_BODY_GLOBAL) stays. */
+#define LIMIT_PAGE_LOGO (64 * 1024)
+/* A template's texts, in characters (code points): the heading line, the footer. */
+#define LIMIT_PAGE_TITLE      80
+#define LIMIT_PAGE_FOOTER     300
+#define LIMIT_BODY_NONE       64  /* a route without parameters: "{}", with room for spaces */
+#define LIMIT_IDEMPOTENCY_KEY 255 /* SPEC §4 */
+#define LIMIT_ORDER_REF       250 /* characters of an order reference */
+#define LIMIT_EMAIL           254 /* RFC 5321 path limit */
+#define LIMIT_AMOUNT          99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
 
 /* Threads and queues. */
 #define LIMIT_LOOPS_MAX    64    /* event loop threads */

@@ -24,6 +24,7 @@
 #include "work/work.h"
 
 struct app;
+struct page_themes;
 struct loop;
 struct rsa_key;
 
@@ -194,6 +195,8 @@ struct app {
 	const char *public_url;     /* --public-url, for links in mails; NULL: the request's Host */
 	const char *operator_email; /* --operator-email: the store's requests, the contact form */
 	struct shop_cache *shops;
+	/* The shops' templates of the hosted page, in memory (api/hosted_theme.h): opaque here. */
+	struct page_themes *themes;
 	struct throttle *throttle; /* the sign-in's rate limits (http/throttle.h) */
 	/* Failed sign-ins per client address and per login (README "Sign-in"). */
 	struct rate_limit signin_address, signin_login;

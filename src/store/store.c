@@ -2,6 +2,7 @@
  * store.c - chooses a backend for a database name. Today every name is a SQLite file path;
  * a "postgresql://" URI will select the PostgreSQL backend.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -17,4 +18,12 @@ store_close(struct store *st)
 {
 	if (st != NULL)
 		st->ops->close(st);
+}
+
+void
+page_theme_cleanup(struct page_theme *t)
+{
+	free(t->logo);
+	t->logo = NULL;
+	t->logo_len = 0;
 }

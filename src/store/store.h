@@ -513,6 +513,26 @@ struct store_request {
 	int64_t created_at;
 };
 
+/* A shop's template of the hosted payment page (migration 035; api/hosted_theme.c). Colours
+ * "" or "#rrggbb"; texts plain UTF-8, "" for Guichet's own; logo malloc'd by the store (NULL,
+ * logo_len 0: none), freed by page_theme_cleanup. */
+#define PAGE_THEME_TEXT_MAX (4 * LIMIT_PAGE_FOOTER + 1)
+#define PAGE_THEME_TOKEN    33 /* 32 hex digits and the NUL */
+struct page_theme {
+	int64_t brand_id, shop_id;
+	char primary[8], background[8];
+	char title_fr[4 * LIMIT_PAGE_TITLE + 1], title_en[4 * LIMIT_PAGE_TITLE + 1];
+	char footer_fr[PAGE_THEME_TEXT_MAX], footer_en[PAGE_THEME_TEXT_MAX];
+	unsigned char *logo;
+	size_t logo_len;
+	char logo_type[16];
+	char token[PAGE_THEME_TOKEN];
+	int64_t version, updated_at, updated_by;
+};
+typedef int (*store_page_theme_cb)(void *arg, const struct page_theme *t);
+/* Frees t's logo (store.c); t stays usable, without a logo. */
+void page_theme_cleanup(struct page_theme *t);
+
 typedef int (*store_recurring_cb)(void *arg, const struct recurring *r);
 typedef int (*store_debit_cb)(void *arg, const struct recurring_debit *d);
 typedef int (*store_id_cb)(void *arg, int64_t brand_id, int64_t id);
@@ -947,6 +967,16 @@ struct store_ops {
 	int (*store_request_find)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                          enum card_method m, int64_t since, struct store_request *out);
 	int (*store_request_add)(struct store *st, struct store_request *r);
+
+	/* The hosted page's templates (store/sqlite/page_theme.c; migration 035).
+	 * page_theme_get: the shop's, or an empty one (version 0) when none was ever set; its
+	 * logo malloc'd (page_theme_cleanup). page_theme_put: writes t (its version), only if
+	 * what is kept is still at expect_version (0: nothing kept); else ST_CONFLICT, nothing
+	 * written. page_themes_each: every shop's of every brand (the cache at start). */
+	int (*page_theme_get)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                      struct page_theme *out);
+	int (*page_theme_put)(struct store *st, const struct page_theme *t, int64_t expect_version);
+	int (*page_themes_each)(struct store *st, store_page_theme_cb cb, void *arg);
 
 	/* The hosted page (store/sqlite/hosted.c): remembers a signed request (shop, order_ref,
 	 * its time) as paid; ST_CONFLICT when it already was (a replay), nothing written. */

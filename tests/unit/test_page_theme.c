@@ -30,11 +30,11 @@ test_colours(void **state)
 	        {"#123456", true, 0x123456},
 	        {"", false, 0},
 	        {"#", false, 0},
-	        {"#fff", false, 0},      /* the short form is not taken */
-	        {"#fffffff", false, 0},  /* seven digits */
-	        {"#ffffff ", false, 0},  /* a trailing space */
+	        {"#fff", false, 0},     /* the short form is not taken */
+	        {"#fffffff", false, 0}, /* seven digits */
+	        {"#ffffff ", false, 0}, /* a trailing space */
 	        {" #ffffff", false, 0},
-	        {"ffffff", false, 0},    /* no # */
+	        {"ffffff", false, 0}, /* no # */
 	        {"#gggggg", false, 0},
 	        {"#12345g", false, 0},
 	        {"red", false, 0},
@@ -70,7 +70,7 @@ test_contrast(void **state)
 	assert_true(theme_contrast_ok(0x767676, 0xffffff));
 	assert_false(theme_contrast_ok(0x777777, 0xffffff));
 	assert_false(theme_contrast_ok(0xff0000, 0xffffff));
-	assert_true(theme_contrast_ok(0xffffff, 0x0b5cad)); /* pay.css's own button */
+	assert_true(theme_contrast_ok(0xffffff, 0x0b5cad));       /* pay.css's own button */
 	assert_true(theme_contrast_ok(THEME_TEXT_RGB, 0xf3f5f8)); /* its own background */
 	assert_false(theme_contrast_ok(THEME_TEXT_RGB, 0x1d2733));
 	assert_false(theme_contrast_ok(THEME_WHITE_RGB, 0xf0e68c)); /* white on khaki */

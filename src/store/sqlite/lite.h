@@ -195,6 +195,12 @@ int lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id,
                             int64_t since, struct store_request *out);
 int lite_store_request_add(struct store *st, struct store_request *r);
 
+/* store_ops.page_theme_* (page_theme.c). */
+int lite_page_theme_get(struct store *st, int64_t brand_id, int64_t shop_id,
+                        struct page_theme *out);
+int lite_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect_version);
+int lite_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg);
+
 /* store_ops.api_errors_each (api_errors.c). */
 int lite_api_errors_each(struct store *st, const struct api_error_query *q, store_api_error_cb cb,
                          void *arg);

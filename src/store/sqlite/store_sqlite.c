@@ -2809,6 +2809,9 @@ static const struct store_ops sqlite_ops = {
         .checkout_put = lite_checkout_put,
         .hosted_purge = lite_hosted_purge,
         .checkout_take = lite_checkout_take,
+        .page_theme_get = lite_page_theme_get,
+        .page_theme_put = lite_page_theme_put,
+        .page_themes_each = lite_page_themes_each,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */

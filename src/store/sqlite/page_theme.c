@@ -1,0 +1,149 @@
+/*
+ * page_theme.c - the SQLite statements of the hosted page's templates (migration 035; store.h
+ * page_theme_*). Rare writes of one row, read once at start into the templates' cache
+ * (api/hosted_theme.c) and by the back office: prepared at each call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/lite.h"
+
+#define THEME_COLS                                                                                 \
+	"brand_id, shop_id, primary_color, background_color, title_fr, title_en, footer_fr, "     \
+	"footer_en, logo, logo_type, token, version, updated_at, updated_by"
+
+/* The row at s into out (its logo malloc'd). */
+static int
+theme_read(sqlite3_stmt *s, struct page_theme *out)
+{
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	out->brand_id = sqlite3_column_int64(s, 0);
+	out->shop_id = sqlite3_column_int64(s, 1);
+	lite_text_copy(out->primary, sizeof(out->primary), s, 2);
+	lite_text_copy(out->background, sizeof(out->background), s, 3);
+	lite_text_copy(out->title_fr, sizeof(out->title_fr), s, 4);
+	lite_text_copy(out->title_en, sizeof(out->title_en), s, 5);
+	lite_text_copy(out->footer_fr, sizeof(out->footer_fr), s, 6);
+	lite_text_copy(out->footer_en, sizeof(out->footer_en), s, 7);
+	n = sqlite3_column_bytes(s, 8);
+	if (sqlite3_column_type(s, 8) == SQLITE_BLOB && n > 0) {
+		out->logo = malloc((size_t)n);
+		if (out->logo == NULL)
+			return ST_INTERNAL;
+		memcpy(out->logo, sqlite3_column_blob(s, 8), (size_t)n);
+		out->logo_len = (size_t)n;
+	}
+	lite_text_copy(out->logo_type, sizeof(out->logo_type), s, 9);
+	lite_text_copy(out->token, sizeof(out->token), s, 10);
+	out->version = sqlite3_column_int64(s, 11);
+	out->updated_at = sqlite3_column_int64(s, 12);
+	out->updated_by = sqlite3_column_int64(s, 13); /* NULL reads 0 */
+	return ST_OK;
+}
+
+int
+lite_page_theme_get(struct store *st, int64_t brand_id, int64_t shop_id, struct page_theme *out)
+{
+	sqlite3_stmt *s;
+	int src, rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = lite_prepare(st,
+	                  "SELECT " THEME_COLS
+	                  " FROM page_theme WHERE brand_id = ?1 AND shop_id = ?2",
+	                  &s, "page_theme_get");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		rc = theme_read(s, out);
+	else if (src != SQLITE_DONE)
+		rc = lite_status(st, src, "page_theme_get");
+	sqlite3_finalize(s);
+	if (rc != ST_OK)
+		page_theme_cleanup(out);
+	out->brand_id = brand_id;
+	out->shop_id = shop_id;
+	return rc;
+}
+
+int
+lite_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect_version)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* One statement: inserted when none is kept and 0 was expected, updated when the one
+	 * kept is at the version expected; anything else changes no row (a conflict). */
+	rc = lite_prepare(
+	        st,
+	        "INSERT INTO page_theme(" THEME_COLS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	        "?10, ?11, ?12, ?13, nullif(?14, 0) WHERE ?15 = 0 "
+	        "ON CONFLICT(brand_id, shop_id) DO NOTHING",
+	        &s, "page_theme_put");
+	if (rc != ST_OK)
+		return rc;
+	if (expect_version != 0) {
+		sqlite3_finalize(s);
+		rc = lite_prepare(st,
+		                  "UPDATE page_theme SET primary_color = ?3, background_color = ?4, "
+		                  "title_fr = ?5, title_en = ?6, footer_fr = ?7, footer_en = ?8, "
+		                  "logo = ?9, logo_type = ?10, token = ?11, version = ?12, "
+		                  "updated_at = ?13, updated_by = nullif(?14, 0) "
+		                  "WHERE brand_id = ?1 AND shop_id = ?2 AND version = ?15",
+		                  &s, "page_theme_put");
+		if (rc != ST_OK)
+			return rc;
+	}
+	sqlite3_bind_int64(s, 1, t->brand_id);
+	sqlite3_bind_int64(s, 2, t->shop_id);
+	sqlite3_bind_text(s, 3, t->primary, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, t->background, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, t->title_fr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, t->title_en, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, t->footer_fr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, t->footer_en, -1, SQLITE_STATIC);
+	if (t->logo != NULL && t->logo_len > 0)
+		sqlite3_bind_blob(s, 9, t->logo, (int)t->logo_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 9);
+	sqlite3_bind_text(s, 10, t->logo_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, t->token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 12, t->version);
+	sqlite3_bind_int64(s, 13, t->updated_at);
+	sqlite3_bind_int64(s, 14, t->updated_by);
+	sqlite3_bind_int64(s, 15, expect_version);
+	rc = lite_status(st, sqlite3_step(s), "page_theme_put");
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+		rc = ST_CONFLICT;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	int src, rc;
+
+	rc = lite_prepare(st, "SELECT " THEME_COLS " FROM page_theme ORDER BY brand_id, shop_id",
+	                  &s, "page_themes_each");
+	if (rc != ST_OK)
+		return rc;
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct page_theme t;
+
+		rc = theme_read(s, &t);
+		if (rc == ST_OK)
+			rc = cb(arg, &t);
+		page_theme_cleanup(&t);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "page_themes_each");
+	sqlite3_finalize(s);
+	return rc;
+}
