@@ -104,7 +104,9 @@ css_of(const struct page_theme *t, size_t *len)
 	if (t->primary[0] != '\0') {
 		buf_adds(&b, ".pay-form button { background: ");
 		buf_adds(&b, t->primary);
-		buf_adds(&b, "; color: #fff; }\n.pay-form button.secondary { background: #fff; color: ");
+		buf_adds(
+		        &b,
+		        "; color: #fff; }\n.pay-form button.secondary { background: #fff; color: ");
 		buf_adds(&b, t->primary);
 		buf_adds(&b, "; border-color: ");
 		buf_adds(&b, t->primary);
@@ -510,8 +512,8 @@ contrast_check(const struct page_theme *t, json_t *warnings, const char **field,
 		         "The buttons stand out little from the background: contrast %.2f:1, 3:1 "
 		         "is advised (WCAG 1.4.11).",
 		         ratio);
-		json_array_append_new(warnings, json_pack("{s:s, s:s}", "field", "primary_color",
-		                                          "message", w));
+		json_array_append_new(
+		        warnings, json_pack("{s:s, s:s}", "field", "primary_color", "message", w));
 	}
 	return true;
 }
@@ -601,9 +603,11 @@ theme_log(struct theme_job *j, struct store *st, const struct tree_node *shop,
 			                field_of(now, i));
 		if (was->logo_len != now->logo_len ||
 		    (now->logo_len > 0 && memcmp(was->logo, now->logo, now->logo_len) != 0)) {
-			snprintf(size, sizeof(size), "%s, %zu bytes", now->logo_type, now->logo_len);
+			snprintf(size, sizeof(size), "%s, %zu bytes", now->logo_type,
+			         now->logo_len);
 			api_detail_add(&b, names_only, "logo",
-			               was->logo_len > 0 ? json_string(was->logo_type) : json_null(),
+			               was->logo_len > 0 ? json_string(was->logo_type)
+			                                 : json_null(),
 			               now->logo_len > 0 ? json_string(size) : json_null());
 		}
 		if (!b.failed) {
@@ -752,7 +756,8 @@ take_field(struct req *r, json_t *o, struct theme_job *j, size_t i)
 		    (s[0] == '\0' || theme_colour_parse(s, &rgb))) {
 			/* Kept in lower case: one spelling of a colour. */
 			for (size_t k = 0; s[k] != '\0'; k++)
-				field_of(&j->in, i)[k] = (char)(s[k] >= 'A' && s[k] <= 'F' ? s[k] + 32 : s[k]);
+				field_of(&j->in, i)[k] =
+				        (char)(s[k] >= 'A' && s[k] <= 'F' ? s[k] + 32 : s[k]);
 			field_of(&j->in, i)[strlen(s)] = '\0';
 			j->given |= 1u << i;
 			return true;

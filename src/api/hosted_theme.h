@@ -37,8 +37,7 @@ int page_themes_load(struct store *st, struct page_themes **out);
 void page_themes_free(struct page_themes *c);
 
 /* The template of a shop, held (page_theme_drop), or NULL when it has none. Any thread. */
-const struct theme_entry *page_theme_take(struct page_themes *c, int64_t brand_id,
-                                          int64_t shop_id);
+const struct theme_entry *page_theme_take(struct page_themes *c, int64_t brand_id, int64_t shop_id);
 void page_theme_drop(const struct theme_entry *e);
 
 #endif

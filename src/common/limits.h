@@ -16,18 +16,11 @@
 #define LIMIT_BODY_BO            (64 * 1024) /* back-office JSON requests */
 #define LIMIT_BODY_GLOBAL        LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
 #define LIMIT_BODY_PPPS          (8 * 1024)    /* a Paybox Direct request: about 500 bytes */
-/* A hosted page template's logo (README "The hosted payment page", Templates): the body of
- * its upload, a PNG or a JPEG. A logo of 400 x 120 pixels is about 10 kB; no more than the
- * back office's other bodies, so that h2o's cap before routing (LIMIT_BODY_GLOBAL) stays. */
-#define LIMIT_PAGE_LOGO (64 * 1024)
-/* A template's texts, in characters (code points): the heading line, the footer. */
-#define LIMIT_PAGE_TITLE      80
-#define LIMIT_PAGE_FOOTER     300
-#define LIMIT_BODY_NONE       64  /* a route without parameters: "{}", with room for spaces */
-#define LIMIT_IDEMPOTENCY_KEY 255 /* SPEC §4 */
-#define LIMIT_ORDER_REF       250 /* characters of an order reference */
-#define LIMIT_EMAIL           254 /* RFC 5321 path limit */
-#define LIMIT_AMOUNT          99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
+#define LIMIT_BODY_NONE          64  /* a route without parameters: "{}", with room for spaces */
+#define LIMIT_IDEMPOTENCY_KEY    255 /* SPEC §4 */
+#define LIMIT_ORDER_REF          250 /* characters of an order reference */
+#define LIMIT_EMAIL              254 /* RFC 5321 path limit */
+#define LIMIT_AMOUNT             99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
 
 /* Threads and queues. */
 #define LIMIT_LOOPS_MAX    64    /* event loop threads */
@@ -119,5 +112,13 @@
 #define LIMIT_NOTIFY_ATTEMPTS       12          /* tries before the notification fails */
 #define LIMIT_NOTIFY_ANSWER         1000        /* bytes of an answer kept in the log */
 #define LIMIT_NOTIFY_ERROR_LEN      255         /* libcurl's error text kept */
+
+/* The hosted page's templates (README "The hosted payment page", Templates). A logo is the
+ * body of its upload, a PNG or a JPEG: a logo of 400 x 120 pixels is about 10 kB, and no
+ * route may take more than h2o's cap before routing (LIMIT_BODY_GLOBAL), which stays. The
+ * texts in characters (code points): the heading line, the help text. */
+#define LIMIT_PAGE_LOGO   (64 * 1024)
+#define LIMIT_PAGE_TITLE  80
+#define LIMIT_PAGE_FOOTER 300
 
 #endif

@@ -9,7 +9,7 @@
 #include "store/sqlite/lite.h"
 
 #define THEME_COLS                                                                                 \
-	"brand_id, shop_id, primary_color, background_color, title_fr, title_en, footer_fr, "     \
+	"brand_id, shop_id, primary_color, background_color, title_fr, title_en, footer_fr, "      \
 	"footer_en, logo, logo_type, token, version, updated_at, updated_by"
 
 /* The row at s into out (its logo malloc'd). */
@@ -50,10 +50,9 @@ lite_page_theme_get(struct store *st, int64_t brand_id, int64_t shop_id, struct 
 	int src, rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = lite_prepare(st,
-	                  "SELECT " THEME_COLS
-	                  " FROM page_theme WHERE brand_id = ?1 AND shop_id = ?2",
-	                  &s, "page_theme_get");
+	rc = lite_prepare(
+	        st, "SELECT " THEME_COLS " FROM page_theme WHERE brand_id = ?1 AND shop_id = ?2",
+	        &s, "page_theme_get");
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
@@ -79,23 +78,24 @@ lite_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect
 
 	/* One statement: inserted when none is kept and 0 was expected, updated when the one
 	 * kept is at the version expected; anything else changes no row (a conflict). */
-	rc = lite_prepare(
-	        st,
-	        "INSERT INTO page_theme(" THEME_COLS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-	        "?10, ?11, ?12, ?13, nullif(?14, 0) WHERE ?15 = 0 "
-	        "ON CONFLICT(brand_id, shop_id) DO NOTHING",
-	        &s, "page_theme_put");
+	rc = lite_prepare(st,
+	                  "INSERT INTO page_theme(" THEME_COLS
+	                  ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	                  "?10, ?11, ?12, ?13, nullif(?14, 0) WHERE ?15 = 0 "
+	                  "ON CONFLICT(brand_id, shop_id) DO NOTHING",
+	                  &s, "page_theme_put");
 	if (rc != ST_OK)
 		return rc;
 	if (expect_version != 0) {
 		sqlite3_finalize(s);
-		rc = lite_prepare(st,
-		                  "UPDATE page_theme SET primary_color = ?3, background_color = ?4, "
-		                  "title_fr = ?5, title_en = ?6, footer_fr = ?7, footer_en = ?8, "
-		                  "logo = ?9, logo_type = ?10, token = ?11, version = ?12, "
-		                  "updated_at = ?13, updated_by = nullif(?14, 0) "
-		                  "WHERE brand_id = ?1 AND shop_id = ?2 AND version = ?15",
-		                  &s, "page_theme_put");
+		rc = lite_prepare(
+		        st,
+		        "UPDATE page_theme SET primary_color = ?3, background_color = ?4, "
+		        "title_fr = ?5, title_en = ?6, footer_fr = ?7, footer_en = ?8, "
+		        "logo = ?9, logo_type = ?10, token = ?11, version = ?12, "
+		        "updated_at = ?13, updated_by = nullif(?14, 0) "
+		        "WHERE brand_id = ?1 AND shop_id = ?2 AND version = ?15",
+		        &s, "page_theme_put");
 		if (rc != ST_OK)
 			return rc;
 	}
