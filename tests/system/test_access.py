@@ -151,6 +151,13 @@ MATRIX = {
     # Guichet's public key for the Paybox signature K (SPEC §16.1): a file for the merchant's
     # module, no secret; whoever signs in (the integrator, the HMAC manager, first).
     'GET /bo/api/paybox-public-key': ALL,
+    # The hosted page's templates (README "The hosted payment page", Templates): read by who
+    # reads a shop's settings, changed by who changes them.
+    'GET /bo/api/shops/{id}/page-theme': SEARCH,
+    'PUT /bo/api/shops/{id}/page-theme': ADMIN,
+    'DELETE /bo/api/shops/{id}/page-theme': ADMIN,
+    'PUT /bo/api/shops/{id}/page-theme/logo': ADMIN,
+    'DELETE /bo/api/shops/{id}/page-theme/logo': ADMIN,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC. The
 # hosted payment page is reached by the buyer's browser: its request carries the merchant's
@@ -159,7 +166,9 @@ MATRIX = {
 # carry PBX_HMAC in their form or query (test_paybox_system.py).
 OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate',
         'POST /pay', 'POST /pay/card', 'POST /pay/3ds', 'POST /PPPS.php', 'GET /load.html',
-        'POST /', 'POST /php/', 'GET /php/'} | {
+        'POST /', 'POST /php/', 'GET /php/',
+        # The template's stylesheet and logo, for the buyer's browser (test_page_theme.py).
+        'GET /pay/theme/{id}/{key}.css', 'GET /pay/theme/{id}/{key}/logo'} | {
             f'{m} /cgi/{page}' for m in ('GET', 'POST')
             for page in ('MYchoix_pagepaiement.cgi', 'MYframepagepaiement_ip.cgi',
                          'FramepagepaiementRWD.cgi')}
@@ -197,6 +206,19 @@ def session_routes():
     return [f"{r['method']} {r['pattern']}" for r in route_table() if r['auth'] == 'session']
 
 
+# A logo of a template (PUT /bo/api/shops/{id}/page-theme/logo takes the image as its body):
+# the PNG signature and an IHDR chunk of a 1 x 1 image.
+LOGO = (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02'
+        b'\x00\x00\x00\x90wS\xde')
+
+
+def body_args(body):
+    """The requests arguments of a body: JSON, or bytes sent as they are (a logo)."""
+    if isinstance(body, bytes):
+        return {'data': body, 'headers': {'Content-Type': 'image/png'}}
+    return {'json': body}
+
+
 def id_route_body(route):
     """A valid body for a route with an id: a name to write for an edit, the defaults ({})
     for an operation, nothing for a route that takes no body."""
@@ -209,6 +231,10 @@ def id_route_body(route):
         return {'version': 0, 'max_amount': 1}
     if pattern.endswith('/settings'):  # a shop's settings, from a version
         return {'version': 0, 'integrator_email': 'pwned@example.com'}
+    if pattern.endswith('/page-theme'):  # a shop's template, from a version
+        return {'version': 0, 'title_fr': 'pwned'}
+    if pattern.endswith('/page-theme/logo'):  # the body is the image
+        return LOGO
     return {'name': 'pwned'} if method == 'PATCH' else {}
 
 
@@ -258,7 +284,9 @@ class User:
         """csrf: True sends the session's token, None none, a string that one."""
         token = self.csrf if csrf is True else csrf
         h = {} if token is None else {'X-CSRF-Token': token}
-        return self.s.request(method, self.srv.base + path, json=body, headers=h, timeout=60)
+        args = body_args(body)
+        h.update(args.pop('headers', {}))
+        return self.s.request(method, self.srv.base + path, headers=h, timeout=60, **args)
 
 
 def ready(srv, login, password):
@@ -612,6 +640,16 @@ def plan(srv, route, profile, walk):
                               'shop_id = ?', (shop,))[0][0],
             'integrator_email': f'{profile}@agence.example'}),
         'GET /bo/api/shops/{id}/options': lambda: (f'/bo/api/shops/{shop}/options', None),
+        'GET /bo/api/shops/{id}/page-theme': lambda: (f'/bo/api/shops/{shop}/page-theme', None),
+        'PUT /bo/api/shops/{id}/page-theme': lambda: (f'/bo/api/shops/{shop}/page-theme', {
+            'version': q(srv, 'SELECT coalesce(max(version), 0) FROM page_theme WHERE '
+                              'shop_id = ?', (shop,))[0][0],
+            'title_fr': f'La matrice ({profile})'}),
+        'DELETE /bo/api/shops/{id}/page-theme': lambda: (f'/bo/api/shops/{shop}/page-theme', None),
+        'PUT /bo/api/shops/{id}/page-theme/logo': lambda: (
+            f'/bo/api/shops/{shop}/page-theme/logo', LOGO),
+        'DELETE /bo/api/shops/{id}/page-theme/logo': lambda: (
+            f'/bo/api/shops/{shop}/page-theme/logo', None),
         'GET /bo/api/shops/{id}/store': lambda: (f'/bo/api/shops/{shop}/store', None),
         'POST /bo/api/store/requests': lambda: ('/bo/api/store/requests', {
             'shop_id': shop, 'method': 'JCB', 'message': f'la matrice ({profile})'}),
@@ -688,8 +726,10 @@ def test_no_cookie_answers_401_everywhere(acc):
         method, pattern = route.split(' ', 1)
         path, body = plan(acc, route, 'admin', walk=False)
         for cookies in (None, {'guichet_session': '0' * 64}):
-            r = requests.request(method, acc.base + path, json=body, cookies=cookies,
-                                 headers={'X-CSRF-Token': acc.users['admin'].csrf}, timeout=30)
+            args = body_args(body)
+            r = requests.request(method, acc.base + path, cookies=cookies,
+                                 headers={'X-CSRF-Token': acc.users['admin'].csrf,
+                                          **args.pop('headers', {})}, timeout=30, **args)
             assert r.status_code == 401, (route, r.status_code, r.text)
             assert r.headers['Content-Type'].startswith('application/json'), route
             assert r.json()['error'] == 'not_signed_in' and r.json()['message'], route
