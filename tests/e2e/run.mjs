@@ -79,7 +79,8 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
     'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
-    'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Cartes bloquées',
+    'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
+    'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
   assert.equal(await page.locator('nav [aria-current=page]').textContent(), 'Accueil');
@@ -177,6 +178,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Compte',
     'Paramètres › Configuration générale',
     'Paramètres › Options souscrites',
+    'Paramètres › Page de paiement',
     'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);

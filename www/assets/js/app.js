@@ -37,6 +37,7 @@ export const NAV = [
   { route: 'account', label: 'nav.account' },
   { route: 'settings', label: 'nav.settings' },
   { route: 'options', label: 'nav.options' },
+  { route: 'page-theme', label: 'nav.page-theme' },
   { route: 'blocklist', label: 'nav.blocklist' },
   { route: 'hmac-keys', label: 'nav.hmac-keys' },
   { route: 'me', label: 'nav.me' },

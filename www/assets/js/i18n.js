@@ -18,6 +18,7 @@ import recurring from './strings/recurring.js';
 import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
 import settings from './strings/settings.js';
+import pageTheme from './strings/page-theme.js';
 import terminal from './strings/terminal.js';
 import hosted from './strings/hosted.js';
 
@@ -242,7 +243,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, apiErrors, notify]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -20,6 +20,7 @@ import * as password from './pages/password.js';
 import * as recurring from './pages/recurring.js';
 import * as secondFactor from './pages/second-factor.js';
 import * as settings from './pages/settings.js';
+import * as pageTheme from './pages/page-theme.js';
 import * as secondFactorSetup from './pages/second-factor-setup.js';
 import * as signin from './pages/signin.js';
 import * as store from './pages/store.js';
@@ -147,6 +148,13 @@ register('options', {
   auth: 'user',
   needs: 'GET /bo/api/shops/{id}/options',
   render: settings.renderOptions,
+});
+// Parameters › Payment page: a shop's template of the hosted payment page, #/page-theme/SHOP.
+register('page-theme', {
+  title: 'nav.page-theme',
+  auth: 'user',
+  needs: 'GET /bo/api/shops/{id}/page-theme',
+  render: pageTheme.render,
 });
 register('store', { title: 'nav.store', auth: 'user', needs: 'GET /bo/api/shops/{id}/store', render: store.render });
 register('contact', { title: 'nav.contact', auth: 'user', needs: 'GET /bo/api/contact', render: contact.render });

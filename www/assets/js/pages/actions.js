@@ -52,6 +52,10 @@ const ACTIONS = [
   'settings_emails_changed',
   'settings_urls_changed',
   'settings_immediate_return_changed',
+  'page_theme_changed',
+  'page_theme_reset',
+  'page_theme_logo_changed',
+  'page_theme_logo_removed',
   'store_request',
   'contact_sent',
 ];
