@@ -605,9 +605,16 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		}
 	}
 	if (route == NULL) {
-		/* "/" is the web UI's but for a POST (Paybox System's root, api/routes.c). */
-		if ((!path_known || req->path_normalized.len == 1) &&
-		    static_files_serve(www, r) == 0)
+		/* "/" is the web UI's for GET and HEAD, Paybox System's for POST (api/routes.c). */
+		bool root = req->path_normalized.len == 1;
+
+		if (root && !method_is(&req->method, "GET") && !method_is(&req->method, "HEAD")) {
+			h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("allow"), 0,
+			                      NULL, H2O_STRLIT("GET, HEAD, POST"));
+			http_reply_error(r, ST_METHOD, NULL, NULL);
+			return 0;
+		}
+		if ((!path_known || root) && static_files_serve(www, r) == 0)
 			return 0; /* the web UI's files */
 		http_reply_error(r, path_known ? ST_METHOD : ST_NOTFOUND, NULL,
 		                 path_known ? NULL : "No such route.");

@@ -513,7 +513,7 @@ struct store_request {
 	int64_t created_at;
 };
 
-/* A shop's template of the hosted payment page (migration 035; api/hosted_theme.c). Colours
+/* A shop's template of the hosted payment page (migration 037; api/hosted_theme.c). Colours
  * "" or "#rrggbb"; texts plain UTF-8, "" for Guichet's own; logo malloc'd by the store (NULL,
  * logo_len 0: none), freed by page_theme_cleanup. */
 #define PAGE_THEME_TEXT_MAX (4 * LIMIT_PAGE_FOOTER + 1)
@@ -968,7 +968,7 @@ struct store_ops {
 	                          enum card_method m, int64_t since, struct store_request *out);
 	int (*store_request_add)(struct store *st, struct store_request *r);
 
-	/* The hosted page's templates (store/sqlite/page_theme.c; migration 035).
+	/* The hosted page's templates (store/sqlite/page_theme.c; migration 037).
 	 * page_theme_get: the shop's, or an empty one (version 0) when none was ever set; its
 	 * logo malloc'd (page_theme_cleanup). page_theme_put: writes t (its version), only if
 	 * what is kept is still at expect_version (0: nothing kept); else ST_CONFLICT, nothing

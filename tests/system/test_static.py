@@ -158,9 +158,13 @@ def test_head_gives_the_headers_without_the_body(site):
 def test_only_get_and_head(site, method, path):
     r = requests.request(method, site.base + path, data=b'x' if method != 'OPTIONS' else None,
                          timeout=10)
+    if path == '/' and method == 'POST':
+        # Paybox System's root (test_paybox_system.py): a request that is none, its error page.
+        assert r.status_code == 400 and r.headers['Content-Type'].startswith('text/html')
+        return
     assert r.status_code == 405
     assert r.json()['error'] == 'method_not_allowed'
-    assert r.headers['Allow'] == 'GET, HEAD'
+    assert r.headers['Allow'] == ('GET, HEAD, POST' if path == '/' else 'GET, HEAD')
 
 
 @pytest.mark.parametrize('path', [

@@ -1,4 +1,4 @@
--- 035_page_theme: a shop's template of the hosted payment page (issue 12; README "The hosted
+-- 037_page_theme: a shop's template of the hosted payment page (issue 12; README "The hosted
 -- payment page", Templates): its logo, two colours and its texts in French and English, set
 -- in the back office (api/hosted_theme.c, store/sqlite/page_theme.c).
 --
