@@ -166,8 +166,8 @@ html_put(struct buf *b, const char *s)
 }
 
 /* The page's head, and the top of its body: with the shop's template (api/hosted_theme.h),
- * its stylesheet after pay.css, its logo (named by the shop's name), its heading line and its
- * help text in the buyer's language; without one (shop NULL: unknown), Guichet's page. */
+ * its stylesheet after pay.css, its logo (named by the shop's name) and its heading line in
+ * the buyer's language; without one (shop NULL: unknown), Guichet's page. */
 static void
 page_head(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop_auth *shop,
           const char *title)
@@ -202,13 +202,25 @@ page_head(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop
 		}
 		buf_adds(b, "</header>");
 	}
-	/* The help text: placed last by the template's stylesheet (.pay's order). */
+	page_theme_drop(th);
+}
+
+/* The page's end: the template's help text in the buyer's language, after everything else
+ * (where a screen reader reaches it too), then the closing tags. */
+static void
+page_end(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop_auth *shop)
+{
+	const struct theme_entry *th =
+	        shop != NULL ? page_theme_take(r->app->themes, shop->shop.brand_id, shop->shop.id)
+	                     : NULL;
+
 	if (th != NULL && th->footer[lang][0] != '\0') {
 		buf_adds(b, "<footer class=\"pay-footer\"><p>");
 		html_put(b, th->footer[lang]);
 		buf_adds(b, "</p></footer>");
 	}
 	page_theme_drop(th);
+	buf_adds(b, "</main></body></html>\n");
 }
 
 /* The page's Content-Security-Policy: nothing but its stylesheet, no script at all, no frame;
@@ -272,7 +284,8 @@ refuse(struct req *r, enum hosted_lang lang, const struct shop_auth *shop, int s
 	html_put(&b, t->error_title);
 	buf_adds(&b, "</h1><p>");
 	html_put(&b, t->error_body);
-	buf_adds(&b, "</p></main></body></html>\n");
+	buf_adds(&b, "</p>");
+	page_end(&b, r, lang, NULL);
 	send_html(r, status, &b, NULL);
 	return 0;
 }
@@ -670,12 +683,12 @@ card_form(struct req *r, const struct pbx_form *f, const struct signed_req *s,
 	        "autocomplete=\"cc-csc\" inputmode=\"numeric\" maxlength=\"4\" required>"
 	        "<button type=\"submit\" name=\"action\" value=\"pay\">%s</button>"
 	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
-	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p></main>"
-	        "</body></html>\n",
+	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p>",
 	        t->name, t->number,
 	        problem != CARD_FINE ? " aria-invalid=\"true\" aria-describedby=\"card-error\""
 	                             : "",
 	        t->expiry, t->cvv, t->pay, t->cancel, t->secured);
+	page_end(&b, r, s->lang, s->shop);
 	send_html(r, problem != CARD_FINE ? 422 : 200, &b, s);
 }
 
@@ -940,7 +953,8 @@ result_page(struct req *r, const struct signed_req *s, enum txn_status status, b
 	html_put(&b, w);
 	buf_adds(&b, "</p><p id=\"order\">");
 	html_put(&b, s->prq.order_ref);
-	buf_adds(&b, "</p></main></body></html>\n");
+	buf_adds(&b, "</p>");
+	page_end(&b, r, s->lang, s->shop);
 	send_html(r, 200, &b, s);
 }
 
@@ -1020,8 +1034,9 @@ challenge_page(struct req *r, const struct hosted_job *j)
 	        "autocomplete=\"one-time-code\" inputmode=\"numeric\" maxlength=\"8\" required>"
 	        "<button type=\"submit\" name=\"action\" value=\"confirm\">%s</button>"
 	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
-	        "class=\"secondary\">%s</button></form></main></body></html>\n",
+	        "class=\"secondary\">%s</button></form>",
 	        w[2], w[3], w[4]);
+	page_end(&b, r, j->s.lang, j->s.shop);
 	send_html(r, 200, &b, &j->s);
 }
 

@@ -93,9 +93,7 @@ css_of(const struct page_theme *t, size_t *len)
 	char *out;
 
 	buf_init(&b, 4096);
-	buf_adds(&b, "/* the shop's template of the hosted payment page (Guichet) */\n"
-	             ".pay { display: flex; flex-direction: column; }\n"
-	             ".pay > .pay-footer { order: 1; }\n");
+	buf_adds(&b, "/* the shop's template of the hosted payment page (Guichet) */\n");
 	if (t->background[0] != '\0') {
 		buf_adds(&b, "body, .pay { background: ");
 		buf_adds(&b, t->background);

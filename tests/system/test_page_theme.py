@@ -170,6 +170,8 @@ def test_change_colours_and_texts_then_the_page(th):
                f'href="{css_url}">' in body
         assert f'<p class="pay-heading">{title}</p>' in body
         assert f'<footer class="pay-footer"><p>{footer}' in body
+        # The help text comes last, after the form, where a screen reader reaches it too.
+        assert body.index('</form>') < body.index('pay-footer') < body.index('</main>')
         assert '<Maison>' not in body
         csp = r.headers['Content-Security-Policy']
         assert csp.startswith(STRICT_CSP) and 'unsafe-inline' not in csp
