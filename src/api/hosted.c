@@ -635,6 +635,35 @@ static const char *const card_problems[2][3] = {
                      "The shop does not take this kind of card. Pay with another card."},
 };
 
+/* The card's brand, for a co-badged card (CB and Visa, CB and Mastercard): the buyer's
+ * choice, the number's own network by default (EU regulation 2015/751, art. 8). */
+static void
+method_select(struct buf *b, enum hosted_lang lang)
+{
+	static const char *const words[2][2] = {
+	        [LANG_FR] = {"Type de carte", "Selon le numéro"},
+	        [LANG_EN] = {"Card brand", "From the number"},
+	};
+	static const struct {
+		enum card_method m;
+		const char *label;
+	} brands[] = {{METHOD_CB, "CB"},
+	              {METHOD_VISA, "Visa"},
+	              {METHOD_MASTERCARD, "Mastercard"},
+	              {METHOD_EBLEUE, "e-Carte Bleue"},
+	              {METHOD_AMEX, "American Express"},
+	              {METHOD_JCB, "JCB"}};
+
+	bprintf(b,
+	        "<label for=\"cc-brand\">%s</label><select id=\"cc-brand\" name=\"card_method\">"
+	        "<option value=\"\">%s</option>",
+	        words[lang][0], words[lang][1]);
+	for (size_t i = 0; i < sizeof(brands) / sizeof(brands[0]); i++)
+		bprintf(b, "<option value=\"%s\">%s</option>", card_method_name(brands[i].m),
+		        brands[i].label);
+	buf_adds(b, "</select>");
+}
+
 /* The card form of the checked request s (its fields f carried along), with what was wrong
  * with the card typed before (CARD_FINE: nothing, 200; else 422 and the message, which the
  * number field names for a screen reader). */
@@ -680,14 +709,17 @@ card_form(struct req *r, const struct pbx_form *f, const struct signed_req *s,
 	        "autocomplete=\"cc-exp\" inputmode=\"numeric\" maxlength=\"7\" "
 	        "placeholder=\"MM/YY\" required>"
 	        "<label for=\"cc-csc\">%s</label><input id=\"cc-csc\" name=\"card_cvv\" "
-	        "autocomplete=\"cc-csc\" inputmode=\"numeric\" maxlength=\"4\" required>"
-	        "<button type=\"submit\" name=\"action\" value=\"pay\">%s</button>"
-	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
-	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p>",
+	        "autocomplete=\"cc-csc\" inputmode=\"numeric\" maxlength=\"4\" required>",
 	        t->name, t->number,
 	        problem != CARD_FINE ? " aria-invalid=\"true\" aria-describedby=\"card-error\""
 	                             : "",
-	        t->expiry, t->cvv, t->pay, t->cancel, t->secured);
+	        t->expiry, t->cvv);
+	method_select(&b, s->lang);
+	bprintf(&b,
+	        "<button type=\"submit\" name=\"action\" value=\"pay\">%s</button>"
+	        "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate "
+	        "class=\"secondary\">%s</button></form><p class=\"note\">%s</p>",
+	        t->pay, t->cancel, t->secured);
 	page_end(&b, r, s->lang, s->shop);
 	send_html(r, problem != CARD_FINE ? 422 : 200, &b, s);
 }
@@ -723,6 +755,7 @@ struct hosted_job {
 	const struct pbx_form *form; /* the request's (pool memory): the challenge page's fields */
 	unsigned char token[32], token_hash[32];
 	bool cancelled;               /* HOSTED_ANSWER: the buyer cancelled at the challenge */
+	enum card_method picked;      /* HOSTED_ANSWER: the method picked with the card */
 	char url_notify[URL_MAX + 1]; /* the request's (s.url_notify points here) */
 	struct txn result;
 	int64_t plan_id; /* an installment plan's, made with result its first debit */
@@ -859,7 +892,9 @@ hosted_answer(struct hosted_job *j, struct store *st, int64_t now)
 	crypto_wipe(&c, sizeof(c));
 	if (rc != ST_OK || j->cancelled)
 		return rc;
-	p->method = card_method_detect(p->digits);
+	p->method = j->picked != METHOD_NONE && card_method_accepts(j->picked, p->digits)
+	                    ? j->picked
+	                    : card_method_detect(p->digits);
 	return hosted_decide(j, st, now);
 }
 
@@ -1026,6 +1061,8 @@ challenge_page(struct req *r, const struct hosted_job *j)
 	html_put(&b, w[1]);
 	buf_adds(&b, "</p><form method=\"post\" action=\"/pay/3ds\" class=\"pay-form\">");
 	hidden_fields(&b, j->form, j->s.dialect);
+	bprintf(&b, "<input type=\"hidden\" name=\"card_method\" value=\"%s\">",
+	        card_method_name(j->s.prq.method));
 	buf_adds(&b, "<input type=\"hidden\" name=\"token\" value=\"");
 	for (size_t i = 0; i < sizeof(j->token); i++)
 		bprintf(&b, "%02x", j->token[i]);
@@ -1114,6 +1151,24 @@ hosted_free(struct http_job *hj)
 	free(hj);
 }
 
+/* The method the buyer picked (card_method: "" or absent, the one the number says), if the
+ * card can pay with it (a co-badged card: CB, or its Visa or Mastercard network). */
+static int
+method_picked(const struct pbx_form *f, struct payment_request *p)
+{
+	const char *v = hosted_get(f, "card_method");
+	enum card_method m;
+
+	p->method = card_method_detect(p->digits);
+	if (v == NULL || v[0] == '\0')
+		return p->method != METHOD_NONE ? 0 : -1;
+	m = card_method_parse(v);
+	if (m == METHOD_NONE || m == METHOD_PAYPAL || !card_method_accepts(m, p->digits))
+		return -1;
+	p->method = m;
+	return 0;
+}
+
 /* The card's form, checked as the merchant API checks it; the CVV checked then dropped. */
 static int
 card_take(const struct pbx_form *f, struct payment_request *p)
@@ -1126,7 +1181,7 @@ card_take(const struct pbx_form *f, struct payment_request *p)
 	if (number == NULL || exp == NULL || cvv == NULL)
 		return -1;
 	if (card_number_normalize(number, p->digits) != 0 || !card_luhn_valid(p->digits) ||
-	    (p->method = card_method_detect(p->digits)) == METHOD_NONE)
+	    method_picked(f, p) != 0)
 		return -1;
 	for (const char *c = exp; *c && n < 4; c++)
 		if (isdigit((unsigned char)*c))
@@ -1138,7 +1193,7 @@ card_take(const struct pbx_form *f, struct payment_request *p)
 		return -1;
 	memcpy(p->expiry, mmyy, 5);
 	if (strspn(cvv, "0123456789") != strlen(cvv) ||
-	    strlen(cvv) != (p->method == METHOD_AMEX ? 4u : 3u))
+	    strlen(cvv) != (card_method_detect(p->digits) == METHOD_AMEX ? 4u : 3u))
 		return -1;
 	return 0;
 }
@@ -1261,5 +1316,9 @@ api_hosted_tds(struct req *r)
 	j->cancelled = action != NULL && strcmp(action, "cancel") == 0;
 	j->s.prq.tds_challenge_failed =
 	        code == NULL || acq->tds_code_ok == NULL || !acq->tds_code_ok(code);
+	/* Checked again against the card once it is out of its row (hosted_answer). */
+	j->picked = hosted_get(f, "card_method") != NULL
+	                    ? card_method_parse(hosted_get(f, "card_method"))
+	                    : METHOD_NONE;
 	return http_submit_or_reply(r, &j->base, true);
 }

@@ -233,6 +233,53 @@ def test_unknown_shop_and_bad_form(srv):
     assert r.status_code == 400 and 'Paiement impossible' in r.text
 
 
+def test_the_buyer_picks_the_brand_of_a_co_badged_card(srv):
+    """A CB card is a Visa or Mastercard too: the buyer picks (the number's own network by
+    default), the choice kept through the 3-D Secure challenge; a brand the card is not is the
+    form again."""
+    method = {1: 'CB', 2: 'VISA', 3: 'MASTERCARD'}  # enum card_method as stored (domain/card.h)
+
+    def paid(fields, **kw):
+        ref = dict(fields)['GCH_ORDER_REF']
+        return [method.get(m, m) for m, in q(srv, 'SELECT method FROM txn WHERE order_ref = ?',
+                                             (ref,))]
+
+    page = start(srv, request_fields(srv)).text
+    assert '<select id="cc-brand" name="card_method">' in page
+    assert '<label for="cc-brand">Card brand</label>' in page
+    for brand, want in (('', 'VISA'), ('CB', 'CB')):
+        fields = request_fields(srv)
+        p = Hidden()
+        p.feed(start(srv, fields).text)
+        r = requests.post(srv.base + '/pay/card', data=p.hidden + [
+            ('card_number', '4111111111111111'), ('card_expiry', '12/30'), ('card_cvv', '123'),
+            ('card_method', brand), ('action', 'pay')], timeout=30, allow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert paid(fields) == [want]
+    fields = request_fields(srv)
+    p = Hidden()
+    p.feed(start(srv, fields).text)
+    r = requests.post(srv.base + '/pay/card', data=p.hidden + [
+        ('card_number', '4111111111111111'), ('card_expiry', '12/30'), ('card_cvv', '123'),
+        ('card_method', 'AMEX'), ('action', 'pay')], timeout=30, allow_redirects=False)
+    assert r.status_code == 422 and 'role="alert"' in r.text and paid(fields) == []
+    # Through the challenge: CB picked for a 3-D Secure test card, still CB at the decision.
+    fields = request_fields(srv)
+    p = Hidden()
+    p.feed(start(srv, fields).text)
+    r = requests.post(srv.base + '/pay/card', data=p.hidden + [
+        ('card_number', '4000000000003220'), ('card_expiry', '12/30'), ('card_cvv', '123'),
+        ('card_method', 'CB'), ('action', 'pay')], timeout=30, allow_redirects=False)
+    assert r.status_code == 200 and 'tds-code' in r.text
+    p = Hidden()
+    p.feed(r.text)
+    assert ('card_method', 'CB') in p.hidden
+    r = requests.post(srv.base + '/pay/3ds', data=p.hidden + [('code', '1234'),
+                                                              ('action', 'confirm')],
+                      timeout=30, allow_redirects=False)
+    assert r.status_code == 303 and paid(fields) == ['CB']
+
+
 def test_bad_card_recorded_nothing(srv):
     fields = request_fields(srv)
     ref = dict(fields)['GCH_ORDER_REF']
