@@ -246,11 +246,17 @@ def test_many_due_at_once_are_each_called_once(nt):
                                   "state = 1", (m.url('/many'),))[0][0] == 700, 60)
     time.sleep(0.5)
     got = sorted(json.loads(c[2])['n'] for c in m.calls('/many'))
-    assert got == list(range(700))
-    # Each row has one success (a slow accept may have failed an attempt before it).
-    assert q(nt, 'SELECT count(*), count(DISTINCT a.notify_id) FROM notify_attempt a JOIN '
-                 'notify_outbox o ON o.id = a.notify_id WHERE o.url = ? AND a.http_status = 200',
-             (m.url('/many'),)) == [(700, 700)]
+    assert sorted(set(got)) == list(range(700))
+    # Each row has one success. On a loaded machine an attempt may fail (the test's server
+    # slow to accept or to answer within --notify-timeout-ms) after the server got the call:
+    # a call comes again only after an attempt that failed, never from two rounds at once.
+    [(ok, rows, failed)] = q(nt, 'SELECT sum(a.http_status = 200), count(DISTINCT '
+                                 'CASE WHEN a.http_status = 200 THEN a.notify_id END), '
+                                 'sum(a.http_status != 200) FROM notify_attempt a JOIN '
+                                 'notify_outbox o ON o.id = a.notify_id WHERE o.url = ?',
+                             (m.url('/many'),))
+    assert (ok, rows) == (700, 700)
+    assert len(got) - 700 <= failed, (len(got), failed)
 
 
 def test_a_timeout_is_an_attempt_that_failed(nt):
