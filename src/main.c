@@ -729,6 +729,7 @@ cmd_serve(const struct options *o)
 	cfg.www = o->www;
 	mail_cfg.keys = keys;
 	rc = mailer_start(&mail_cfg, app.work, &mailer);
+	notify_cfg.paybox_key = app.paybox_key;
 	if (rc == ST_OK)
 		rc = notifier_start(&notify_cfg, app.work, &notifier);
 	if (rc == ST_OK)

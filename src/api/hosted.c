@@ -760,14 +760,14 @@ struct hosted_job {
 	struct txn result;
 	int64_t plan_id; /* an installment plan's, made with result its first debit */
 	const char *why;
-	char *retour; /* Paybox System: PBX_RETOUR's variables of the result, signed */
+	char *retour; /* Paybox System: PBX_RETOUR's variables of the result, K aside */
 	size_t retour_len;
 };
 
 /* The merchant's server told of the decision, in the decision's transaction: Paybox
- * System's variables (signed here once, for the notification and the buyer's return alike)
- * to PBX_REPONDRE_A, or Guichet's body to the request's URL; else the shop's URL (README
- * "Notifications"). */
+ * System's variables (made here once, for the notification and the buyer's return alike; K
+ * signed off the writer) to PBX_REPONDRE_A, or Guichet's body to the request's URL; else the
+ * shop's URL (README "Notifications"). */
 static int
 hosted_notify(struct hosted_job *j, struct store *st, int64_t now)
 {
@@ -775,9 +775,7 @@ hosted_notify(struct hosted_job *j, struct store *st, int64_t now)
 
 	if (s->dialect == DIALECT_PAYBOX) {
 		free(j->retour); /* a batch the writer runs again */
-		j->retour = hosted_pbx_retour(j->app, s, &j->result, &j->retour_len);
-		if (j->retour == NULL)
-			return ST_STORE;
+		j->retour = hosted_pbx_variables(s, &j->result, &j->retour_len);
 		if (s->url_notify != NULL)
 			return hosted_pbx_notify(st, s, &j->result, j->retour, j->retour_len, now);
 	} else if (s->url_notify != NULL) {
@@ -993,21 +991,29 @@ result_page(struct req *r, const struct signed_req *s, enum txn_status status, b
 	send_html(r, 200, &b, s);
 }
 
-/* The buyer back at url (NULL: result_page) with Paybox System's variables retour. */
+/* The buyer back at url (NULL: result_page) with Paybox System's variables vars, K signed
+ * here on the loop when asked. */
 static void
-pbx_return(struct req *r, const struct signed_req *s, const char *url, const char *retour,
-           size_t len, enum txn_status status, bool cancel)
+pbx_return(struct req *r, const struct signed_req *s, const char *url, const char *vars, size_t len,
+           enum txn_status status, bool cancel)
 {
 	struct buf b;
+	char *signed_vars;
+	size_t n;
 
 	if (url == NULL) {
 		result_page(r, s, status, cancel);
 		return;
 	}
+	if ((signed_vars = hosted_pbx_signed(r->app, s, vars, len, &n)) == NULL) {
+		refuse(r, s->lang, s->shop, 503, "not_signed", NULL);
+		return;
+	}
 	buf_init(&b, LIMIT_HOSTED_PAGE);
 	buf_adds(&b, url);
 	bputc(&b, strchr(url, '?') ? '&' : '?');
-	buf_add(&b, retour, len);
+	buf_add(&b, signed_vars, n);
+	free(signed_vars);
 	redirect(r, &b);
 }
 
@@ -1018,16 +1024,13 @@ cancelled(struct req *r, const struct signed_req *s)
 	const char *names[] = {"GCH_ORDER_REF", "GCH_STATUS", NULL};
 	const char *values[] = {s->prq.order_ref, "cancelled", NULL};
 	struct buf b;
-	char *retour;
+	char *vars;
 	size_t len;
 
 	if (s->dialect == DIALECT_PAYBOX) {
-		if ((retour = hosted_pbx_retour(r->app, s, NULL, &len)) == NULL) {
-			refuse(r, s->lang, s->shop, 503, "not_decided", NULL);
-			return;
-		}
-		pbx_return(r, s, s->url_cancelled, retour, len, TXS_ABANDONED, true);
-		free(retour);
+		vars = hosted_pbx_variables(s, NULL, &len);
+		pbx_return(r, s, s->url_cancelled, vars, len, TXS_ABANDONED, true);
+		free(vars);
 		return;
 	}
 	buf_init(&b, LIMIT_HOSTED_PAGE);

@@ -70,14 +70,22 @@ int hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct sig
                      const char **code, const char **field);
 
 /* PBX_RETOUR's variables for the outcome t (NULL: the buyer cancelled, nothing recorded), in
- * the merchant's names, with K last when asked: what goes on the return URL and in the
- * notification (research §1.5, §1.6). A heap string, the caller's; *len its length. */
-char *hosted_pbx_retour(const struct app *app, const struct signed_req *s, const struct txn *t,
-                        size_t *len);
+ * the merchant's names, K aside: what K signs (research §1.5, §1.6). A heap string, the
+ * caller's; *len its length. */
+char *hosted_pbx_variables(const struct signed_req *s, const struct txn *t, size_t *len);
 
-/* The Paybox notification of retour (hosted_pbx_retour's) to s->url_notify, GET or POST as the
- * request asked, queued in the writer's transaction of the decision. */
+/* vars (hosted_pbx_variables') with K appended when PBX_RETOUR asks it, signed by Guichet's
+ * key: what goes on the buyer's return URL. A heap string, the caller's; NULL when the key
+ * could not sign. RSA is deterministic (PKCS#1 v1.5): the notifier's K of the same
+ * variables is the same. */
+char *hosted_pbx_signed(const struct app *app, const struct signed_req *s, const char *vars,
+                        size_t len, size_t *out_len);
+
+/* The Paybox notification of vars to s->url_notify, GET or POST as the request asked,
+ * queued in the writer's transaction of the decision; K is signed and appended by the
+ * notifier at each call (jobs/notifier.c), so that the decision's writer makes no RSA
+ * signature. */
 int hosted_pbx_notify(struct store *st, const struct signed_req *s, const struct txn *t,
-                      const char *retour, size_t len, int64_t now_us);
+                      const char *vars, size_t len, int64_t now_us);
 
 #endif

@@ -218,13 +218,10 @@ hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct signed_
 }
 
 char *
-hosted_pbx_retour(const struct app *app, const struct signed_req *s, const struct txn *t,
-                  size_t *len)
+hosted_pbx_variables(const struct signed_req *s, const struct txn *t, size_t *len)
 {
 	struct pbx_result res;
 	struct pbx_result_text txt;
-	char *msg, *b64 = NULL, *out;
-	size_t n;
 
 	if (t != NULL) {
 		pbx_result_of_txn(t, s->prq.order_ref, &res, &txt);
@@ -235,24 +232,34 @@ hosted_pbx_retour(const struct app *app, const struct signed_req *s, const struc
 		res.error5 = PBX_E_CANCELLED;
 		res.when_us = clock_now_us();
 	}
-	msg = pbx_retour_build(&s->retour, &res, &n);
+	return pbx_retour_build(&s->retour, &res, len);
+}
+
+char *
+hosted_pbx_signed(const struct app *app, const struct signed_req *s, const char *vars, size_t len,
+                  size_t *out_len)
+{
+	char *b64 = NULL, *out;
+
 	if (!s->retour.sign) {
-		*len = n;
-		return msg;
+		out = malloc(len + 1);
+		if (out == NULL)
+			abort();
+		memcpy(out, vars, len);
+		out[len] = '\0';
+		*out_len = len;
+		return out;
 	}
-	if (rsa_sign_sha1_b64(app->paybox_key, msg, n, &b64) != ST_OK) {
-		free(msg);
+	if (rsa_sign_sha1_b64(app->paybox_key, vars, len, &b64) != ST_OK)
 		return NULL;
-	}
-	out = pbx_retour_append_sign(msg, n, s->retour.sign_name, b64, len);
-	free(msg);
+	out = pbx_retour_append_sign(vars, len, s->retour.sign_name, b64, out_len);
 	free(b64);
 	return out;
 }
 
 int
 hosted_pbx_notify(struct store *st, const struct signed_req *s, const struct txn *t,
-                  const char *retour, size_t len, int64_t now_us)
+                  const char *vars, size_t len, int64_t now_us)
 {
 	struct notification n = {
 	        .brand_id = t->brand_id,
@@ -261,8 +268,9 @@ hosted_pbx_notify(struct store *st, const struct signed_req *s, const struct txn
 	        .url = s->url_notify,
 	        .post = s->notify_post,
 	        .content_type = "application/x-www-form-urlencoded",
-	        .body = retour,
+	        .body = vars,
 	        .body_len = len,
+	        .sign_k = s->retour.sign ? s->retour.sign_name : NULL,
 	        .now_us = now_us,
 	};
 

@@ -100,9 +100,11 @@ notify_push(void *arg, const struct notify_row *n)
 	              (json_int_t)n->id, "url", text_or_null(n->url), "method",
 	              n->post ? "POST" : "GET", "content_type", text_or_null(n->content_type),
 	              "body", body != NULL ? body : json_null(), "signed",
-	              n->sig_header != NULL && n->sig_header[0] != '\0', "status",
-	              states[n->state <= NOTIFY_FAILED ? n->state : 0], "attempts", n->attempts,
-	              "created_at", json_instant_or_null(n->created_at), "next_attempt_at",
+	              (n->sig_header != NULL && n->sig_header[0] != '\0') ||
+	                      (n->sign_k != NULL && n->sign_k[0] != '\0'),
+	              "status", states[n->state <= NOTIFY_FAILED ? n->state : 0], "attempts",
+	              n->attempts, "created_at", json_instant_or_null(n->created_at),
+	              "next_attempt_at",
 	              json_instant_or_null(n->state == NOTIFY_PENDING ? n->next_at : 0), "done_at",
 	              json_instant_or_null(n->done_at), "log", log);
 	if (o == NULL)

@@ -23,8 +23,10 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
+#include "crypto/rsa.h"
 #include "domain/calendar.h"
 #include "domain/delivery.h"
+#include "domain/paybox.h"
 #include "jobs/notifier.h"
 #include "store/store.h"
 
@@ -53,6 +55,7 @@ struct round {
 	struct call calls[LIMIT_NOTIFY_ROUND];
 	int n;
 	int64_t last_at, last_id;
+	const struct notifier *nt;
 };
 
 struct notifier;
@@ -72,6 +75,7 @@ struct notifier {
 	struct work *w;
 	int64_t retry_first_ms;
 	long timeout_ms;
+	const struct rsa_key *paybox_key;
 	CURLM *multi;
 	struct round rounds[2]; /* one called while the other's marks are written */
 	int cur;
@@ -122,15 +126,40 @@ dup_or_abort(const char *s, size_t len)
 
 /* Copies a due row into the round: everything the call needs, since the read transaction
  * ends before any call. */
+/* The body a row is called with: Paybox's K appended, signed now by Guichet's key, when the
+ * row asks it (notify_row.sign_k); else a copy. NULL when it cannot be signed. */
+static char *
+body_of(const struct notifier *nt, const struct notify_row *r, size_t *len)
+{
+	char *b64 = NULL, *out;
+
+	if (r->sign_k == NULL || r->sign_k[0] == '\0') {
+		*len = r->body_len;
+		return dup_or_abort(r->body, r->body_len);
+	}
+	if (nt->paybox_key == NULL ||
+	    rsa_sign_sha1_b64(nt->paybox_key, r->body, r->body_len, &b64) != ST_OK)
+		return NULL;
+	out = pbx_retour_append_sign(r->body, r->body_len, r->sign_k, b64, len);
+	free(b64);
+	return out;
+}
+
 static int
 collect(void *arg, const struct notify_row *r)
 {
 	struct round *rd = arg;
-	struct call *c = &rd->calls[rd->n++];
-	size_t ul = strlen(r->url);
+	struct call *c = &rd->calls[rd->n];
+	size_t ul = strlen(r->url), blen;
+	char *body;
 
 	rd->last_at = r->next_at;
 	rd->last_id = r->id;
+	if ((body = body_of(rd->nt, r, &blen)) == NULL) {
+		log_error("event=notify_unsigned id=%lld", (long long)r->id); /* not called */
+		return ST_OK;
+	}
+	rd->n++;
 	memset(c, 0, sizeof(*c));
 	c->id = r->id;
 	c->tries = r->tries;
@@ -138,19 +167,20 @@ collect(void *arg, const struct notify_row *r)
 		char ct[128];
 
 		c->url = dup_or_abort(r->url, ul);
-		c->body = dup_or_abort(r->body, r->body_len);
-		c->body_len = r->body_len;
+		c->body = body;
+		c->body_len = blen;
 		snprintf(ct, sizeof(ct), "Content-Type: %s", r->content_type);
 		c->headers = curl_slist_append(c->headers, ct);
 	} else {
 		/* GET: the body is the query, after the URL's own (Paybox's IPN). */
-		c->url = malloc(ul + 1 + r->body_len + 1);
+		c->url = malloc(ul + 1 + blen + 1);
 		if (c->url == NULL)
 			abort();
 		memcpy(c->url, r->url, ul);
 		c->url[ul] = strchr(r->url, '?') != NULL ? '&' : '?';
-		memcpy(c->url + ul + 1, r->body, r->body_len);
-		c->url[ul + 1 + r->body_len] = '\0';
+		memcpy(c->url + ul + 1, body, blen);
+		c->url[ul + 1 + blen] = '\0';
+		free(body);
 	}
 	/* Each line of sig_header is a header of its own (service/notify.h). */
 	for (const char *p = r->sig_header; p != NULL && *p != '\0';) {
@@ -419,6 +449,8 @@ notifier_start(const struct notifier_config *cfg, struct work *w, struct notifie
 	nt->retry_first_ms =
 	        cfg->retry_first_ms > 0 ? cfg->retry_first_ms : LIMIT_NOTIFY_RETRY_FIRST_MS;
 	nt->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : LIMIT_NOTIFY_TIMEOUT_MS;
+	nt->paybox_key = cfg->paybox_key;
+	nt->rounds[0].nt = nt->rounds[1].nt = nt;
 	crypto_random(&nt->jitter_seed, sizeof(nt->jitter_seed));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		free(nt);

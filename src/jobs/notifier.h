@@ -18,12 +18,16 @@
 #include "work/work.h"
 
 struct notifier;
+struct rsa_key;
 
 /* What the job is given at start; strings lent and copied. */
 struct notifier_config {
 	const char *db_path;
 	int retry_first_ms; /* the first delay after a failed call; 0: LIMIT_NOTIFY_RETRY_FIRST_MS */
 	int timeout_ms;     /* one call; 0: LIMIT_NOTIFY_TIMEOUT_MS */
+	/* Guichet's key for Paybox's K, signing the rows that ask it (notify_row.sign_k); lent
+	 * for the job's life. */
+	const struct rsa_key *paybox_key;
 };
 
 /* Starts the job (its thread, its connection); *out is the caller's until notifier_stop.

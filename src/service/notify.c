@@ -34,6 +34,7 @@ notify_enqueue(struct store *st, const struct notification *n)
 	row.body = n->body;
 	row.body_len = n->body_len;
 	row.sig_header = n->sig_header;
+	row.sign_k = n->sign_k;
 	row.next_at = n->now_us;
 	row.created_at = n->now_us;
 	return st->ops->notify_add(st, &row);

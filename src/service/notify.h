@@ -26,6 +26,9 @@ struct notification {
 	size_t body_len;
 	const char *sig_header; /* NULL, or "X-Guichet-Signature: <hex>" (Guichet format); more
 	                         * header lines may follow, each after a '\n' */
+	const char *sign_k;     /* NULL or "": none; else the name of the signature variable the
+	                         * notifier appends to the body, signed by Guichet's Paybox key at
+	                         * each call (Paybox System's K; jobs/notifier.c) */
 	int64_t now_us;
 };
 

@@ -604,6 +604,8 @@ struct notify_row {
 	const char *body;
 	size_t body_len;
 	const char *sig_header; /* "" none */
+	const char *sign_k;     /* "" none; else the name of the RSA signature the notifier
+	                         * appends to the body at each call (Paybox's K, migration 038) */
 	enum notify_state state;
 	int tries;    /* since written or sent again */
 	int attempts; /* every one */

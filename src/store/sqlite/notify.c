@@ -14,7 +14,7 @@
 
 #define NOTIFY_COLS                                                                                \
 	"id, brand_id, shop_id, txn_id, url, post, content_type, body, sig_header, state, tries, " \
-	"attempts, next_at, created_at, coalesce(done_at, 0)"
+	"attempts, next_at, created_at, coalesce(done_at, 0), sign_k"
 
 /* Reads a row of NOTIFY_COLS into n; its texts are lent until the next step. */
 static void
@@ -31,6 +31,7 @@ notify_read(sqlite3_stmt *s, struct notify_row *n)
 	n->body = (const char *)sqlite3_column_text(s, 7);
 	n->body_len = (size_t)sqlite3_column_bytes(s, 7);
 	n->sig_header = (const char *)sqlite3_column_text(s, 8);
+	n->sign_k = (const char *)sqlite3_column_text(s, 15);
 	n->state = (enum notify_state)sqlite3_column_int(s, 9);
 	n->tries = sqlite3_column_int(s, 10);
 	n->attempts = sqlite3_column_int(s, 11);
@@ -60,8 +61,9 @@ lite_notify_add(struct store *st, struct notify_row *n)
 {
 	static const char sql[] =
 	        "INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, post, content_type, "
-	        "body, sig_header, next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	        "?9, ?10)";
+	        "body, sig_header, next_at, created_at, sign_k) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	        "?7, "
+	        "?8, ?9, ?10, ?11)";
 	sqlite3_stmt *s;
 	int rc = lite_cached(st, sql, &s, "notify_add");
 
@@ -77,6 +79,7 @@ lite_notify_add(struct store *st, struct notify_row *n)
 	sqlite3_bind_text(s, 8, n->sig_header != NULL ? n->sig_header : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, n->next_at);
 	sqlite3_bind_int64(s, 10, n->created_at);
+	sqlite3_bind_text(s, 11, n->sign_k != NULL ? n->sign_k : "", -1, SQLITE_STATIC);
 	rc = lite_status(st, sqlite3_step(s), "notify_add");
 	if (rc == ST_OK)
 		n->id = sqlite3_last_insert_rowid(lite_db(st));
