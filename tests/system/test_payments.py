@@ -356,8 +356,11 @@ def assert_nothing_recorded(server, fn, error_log=None):
     r = fn()
     writer_barrier(server)
     if error_log is not None:
-        # The second barrier's own refusal (404) is counted too.
-        assert error_log_settled(server) == logged + error_log + 1
+        # The second barrier's own refusal (404) is counted too. A loaded machine's writer
+        # may take longer than error_log_settled's pause to write them: waited for first.
+        want = logged + error_log + 1
+        wait_for(lambda: error_log_total(server) >= want, 15)
+        assert error_log_settled(server) == want
     after = row_counts(server)
     assert before.keys() == after.keys() and 'txn' in before and 'idempotency' in before
     changed = {t: (before[t], after[t]) for t in before
