@@ -5,19 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "domain/page_theme.h"
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 bool
 theme_colour_parse(const char *s, uint32_t *rgb)
@@ -27,7 +16,7 @@ theme_colour_parse(const char *s, uint32_t *rgb)
 	if (s == NULL || s[0] != '#' || strlen(s) != 7)
 		return false;
 	for (int i = 1; i < 7; i++) {
-		int d = hex_digit(s[i]);
+		int d = text_hex_digit(s[i]);
 
 		if (d < 0)
 			return false;

@@ -16,20 +16,9 @@
 #include <stdbool.h>
 
 #include "common/status.h"
+#include "common/text.h"
 #include "domain/paybox.h"
 #include "fuzz.h"
-
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes s[0..n) into out (n + 1 bytes); -1 when it does not read. */
 static long
@@ -41,9 +30,10 @@ decode(const char *s, size_t n, char *out)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= n || hexv(s[i + 1]) < 0 || hexv(s[i + 2]) < 0)
+			if (i + 2 >= n || text_hex_digit((char)s[i + 1]) < 0 ||
+			    text_hex_digit((char)s[i + 2]) < 0)
 				return -1;
-			c = hexv(s[i + 1]) * 16 + hexv(s[i + 2]);
+			c = text_hex_digit((char)s[i + 1]) * 16 + text_hex_digit((char)s[i + 2]);
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';
