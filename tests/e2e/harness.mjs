@@ -183,6 +183,20 @@ export async function payWithCard(page, number) {
   await page.locator('button[value="pay"]').click();
 }
 
+// The back office in French whatever an earlier test chose for the signed-in user, its page
+// reloaded.
+export async function inFrench(page) {
+  const status = await page.evaluate(async () => (await fetch('/bo/api/me', {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+    body: JSON.stringify({ language: 'fr' }),
+  })).status);
+  if (status !== 200) throw new Error(`PATCH /bo/api/me answered ${status}`);
+  await page.reload();
+  await page.waitForSelector('nav .nav-link');
+  return page;
+}
+
 export async function heading(page) {
   return (await page.locator('main h1').textContent()).trim();
 }

@@ -13,13 +13,11 @@ import zlib
 import pytest
 import requests
 
-from conftest import Server, q
+from conftest import q
 from test_hosted import request_fields, start
-from test_settings import U
-from test_signin import ready_user
+from test_settings import two_brands
 
 OTHER = 'THEMEOTHER'
-PROFILES = ('admin', 'action', 'consultation', 'entry', 'hmac')
 LIMIT_LOGO = 64 * 1024
 STRICT_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
 
@@ -50,16 +48,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 @pytest.fixture(scope='module')
 def th(tmp_path_factory):
-    srv = Server(str(tmp_path_factory.mktemp('theme')), transactions=0)
-    srv.other = srv.add_brand(OTHER, transactions=0, seed=3)
-    srv.start()
-    srv.u = {p: U(srv, ready_user(srv, f'demo.{p}')) for p in PROFILES}
-    srv.shops = [r[0] for r in q(srv, 'SELECT id FROM shop WHERE brand_id = 1 ORDER BY id')]
-    srv.other_shop = q(srv, 'SELECT id FROM shop WHERE brand_id = 2 ORDER BY id LIMIT 1')[0][0]
-    yield srv
-    assert srv.stop() == 0
-    log = srv.read_log()
-    assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
+    yield from two_brands(str(tmp_path_factory.mktemp('theme')), OTHER, 0, 0)
 
 
 def path(shop, logo=False):

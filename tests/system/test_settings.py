@@ -30,10 +30,12 @@ class U:
         return self.call('GET', path)
 
 
-@pytest.fixture(scope='module')
-def st(tmp_path_factory):
-    srv = Server(str(tmp_path_factory.mktemp('settings')), transactions=50)
-    srv.other = srv.add_brand(OTHER, transactions=5, seed=3)
+def two_brands(folder, other, transactions, other_transactions):
+    """A server with the demo brand and another (its account id other), a signed-in session of each profile
+    (srv.u), the demo brand's shops (srv.shops) and one of the other's (srv.other_shop); a
+    generator for a module fixture, which checks the server's log at its stop."""
+    srv = Server(folder, transactions=transactions)
+    srv.other = srv.add_brand(other, transactions=other_transactions, seed=3)
     srv.start()
     srv.u = {p: U(srv, ready_user(srv, f'demo.{p}')) for p in PROFILES}
     srv.shops = [r[0] for r in q(srv, 'SELECT id FROM shop WHERE brand_id = 1 ORDER BY id')]
@@ -42,6 +44,11 @@ def st(tmp_path_factory):
     assert srv.stop() == 0
     log = srv.read_log()
     assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
+
+
+@pytest.fixture(scope='module')
+def st(tmp_path_factory):
+    yield from two_brands(str(tmp_path_factory.mktemp('settings')), OTHER, 50, 5)
 
 
 def node(srv, name):

@@ -6,22 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, demo, heading, mailsTo, shot, signedIn, sql } from '../harness.mjs';
+import { base, demo, heading, inFrench, mailsTo, shot, signedIn, sql } from '../harness.mjs';
 
 const OPERATOR = 'support@guichet.invalid'; // guichetd serve's default --operator-email
 
-/** The page in French whatever an earlier test chose for the user, on its landing page again. */
-async function french(page) {
-  const status = await page.evaluate(async () => (await fetch('/bo/api/me', {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
-    body: JSON.stringify({ language: 'fr' }),
-  })).status);
-  assert.equal(status, 200);
-  await page.reload();
-  await page.waitForSelector('nav .nav-link');
-  return page;
-}
+const french = inFrench;
 
 function shopId(i) {
   const s = demo.shops[i];

@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 
-import { base, browser, demo, newPage, now, shot, signedIn, sql } from '../harness.mjs';
+import { base, browser, demo, inFrench, newPage, now, shot, signedIn, sql } from '../harness.mjs';
 
 const SHOP = 2; // demo.shops[SHOP]: a shop the other hosted page tests leave alone
 let site;
@@ -91,17 +91,7 @@ function shopId() {
   return Number(sql(`SELECT id FROM shop WHERE site = '${s.site}' AND rang = '${s.rang}'`));
 }
 
-async function french(page) {
-  const status = await page.evaluate(async () => (await fetch('/bo/api/me', {
-    method: 'PATCH',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
-    body: JSON.stringify({ language: 'fr' }),
-  })).status);
-  assert.equal(status, 200);
-  await page.reload();
-  await page.waitForSelector('nav .nav-link');
-  return page;
-}
+const french = inFrench;
 
 /** The buyer's card form, reached from the merchant's site; and the page's CSP. */
 async function buyer(lang) {
