@@ -12,30 +12,13 @@
 static int
 query_decode(const char *in, size_t len, char *out, size_t cap)
 {
-	size_t o = 0;
+	long n = text_form_decode(out, cap, in, len);
 
-	for (size_t i = 0; i < len; i++) {
-		int c = (unsigned char)in[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return -1;
-			hi = text_hex_digit(in[i + 1]);
-			lo = text_hex_digit(in[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f || o + 1 >= cap)
+	if (n < 0)
+		return -1;
+	for (long i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
 			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
 	return 0;
 }
 

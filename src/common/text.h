@@ -45,4 +45,42 @@ text_hex_digit(char c)
 	return -1;
 }
 
+/* Decodes src[0..len), a name or value of an x-www-form-urlencoded form or query ('+' a space,
+ * %XX a byte), into dst (cap bytes), NUL-terminated. Returns its length, or -1 for a bad
+ * escape, a NUL byte once decoded (it would cut the C string its readers see and hide what
+ * follows from a signature's message) or no room (the decoded text is never longer than src, so
+ * cap = len + 1 always has room). Inline, as text_hex_digit: the domain's Paybox forms and the
+ * API's query strings read it. */
+static inline long
+text_form_decode(char *dst, size_t cap, const char *src, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = src[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= len)
+				return -1;
+			hi = text_hex_digit(src[i + 1]);
+			lo = text_hex_digit(src[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (c == '\0' || o + 1 >= cap)
+			return -1;
+		dst[o++] = c;
+	}
+	if (cap == 0)
+		return -1;
+	dst[o] = '\0';
+	return (long)o;
+}
+
 #endif

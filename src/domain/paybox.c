@@ -14,39 +14,6 @@
 #include "domain/paybox.h"
 #include "domain/risk.h"
 
-/* Decodes src (len bytes) into dst (room for len + 1), '+' a space, NUL-terminated. Returns
- * the decoded length, or -1 for a bad escape or a NUL byte (it would cut the C string the
- * callers read and hide what follows it from the HMAC's message). */
-static long
-form_decode(char *dst, const char *src, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = src[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return -1;
-			hi = text_hex_digit(src[i + 1]);
-			lo = text_hex_digit(src[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (c == '\0')
-			return -1;
-		dst[o++] = c;
-	}
-	dst[o] = '\0';
-	return (long)o;
-}
-
 int
 pbx_form_parse(struct pbx_form *out, const char *raw, size_t len)
 {
@@ -75,13 +42,14 @@ pbx_form_parse(struct pbx_form *out, const char *raw, size_t len)
 		eq = i;
 		while (eq < end && raw[eq] != '=')
 			eq++;
-		nl = form_decode(p, raw + i, eq - i);
+		nl = text_form_decode(p, eq - i + 1, raw + i, eq - i);
 		if (nl <= 0)
 			goto bad;
 		out->f[out->n].name = p;
 		out->f[out->n].name_len = (size_t)nl;
 		p += nl + 1;
-		vl = eq < end ? form_decode(p, raw + eq + 1, end - eq - 1) : form_decode(p, "", 0);
+		vl = eq < end ? text_form_decode(p, end - eq, raw + eq + 1, end - eq - 1)
+		              : text_form_decode(p, 1, "", 0);
 		if (vl < 0)
 			goto bad;
 		out->f[out->n].value = p;
