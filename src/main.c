@@ -25,6 +25,7 @@
 #include "domain/bins.h"
 #include "domain/calendar.h"
 #include "http/server.h"
+#include "jobs/confirm.h"
 #include "jobs/hmac_expiry.h"
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
@@ -651,6 +652,8 @@ cmd_serve(const struct options *o)
 	struct scheduler *scheduler = NULL;
 	struct periodic *retention = NULL;
 	struct periodic *hmac_expiry = NULL;
+	struct periodic *confirm = NULL;
+	struct confirm_config confirm_cfg = {0};
 	sigset_t set;
 	int sealed = 0, rc;
 
@@ -728,6 +731,8 @@ cmd_serve(const struct options *o)
 	cfg.nloops = o->loops;
 	cfg.www = o->www;
 	mail_cfg.keys = keys;
+	confirm_cfg.keys = keys;
+	confirm_cfg.acq = app.acquirer;
 	rc = mailer_start(&mail_cfg, app.work, &mailer);
 	notify_cfg.paybox_key = app.paybox_key;
 	if (rc == ST_OK)
@@ -738,6 +743,8 @@ cmd_serve(const struct options *o)
 		rc = retention_start(app.work, o->retention_every, &retention);
 	if (rc == ST_OK)
 		rc = hmac_expiry_start(app.work, &hmac_expiry); /* expired keys mailed */
+	if (rc == ST_OK)
+		rc = confirm_start(&confirm_cfg, app.work, &confirm); /* pending payments */
 	if (rc == ST_OK)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc == ST_OK)
@@ -758,6 +765,7 @@ out:
 	periodic_stop(indexer);  /* before the writer they use */
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);
+	periodic_stop(confirm);
 	session_cache_watch_stop(app.sessions); /* before the readers it uses */
 	errlog_stop(app.errlog);                /* after the loops, before the writer */
 	work_stop(app.work);

@@ -327,10 +327,10 @@ hosted_url_ok(const char *u)
 static void
 origins(struct buf *b, const struct signed_req *s, bool notify)
 {
-	const char *urls[4] = {s->url_accepted, s->url_refused, s->url_cancelled,
+	const char *urls[5] = {s->url_accepted, s->url_refused, s->url_cancelled, s->url_pending,
 	                       notify ? s->url_notify : NULL};
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (urls[i] != NULL) {
 			bputc(b, ' ');
 			buf_add(b, urls[i], origin_len(urls[i]));
@@ -536,10 +536,10 @@ gch_check(struct req *r, const struct pbx_form *f, struct signed_req *s)
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_REFUSED"), -1;
 	if (!hosted_url_ok(s->url_cancelled))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_CANCELLED"), -1;
-	/* Optional: the pending URL (checked, never used: every card payment is decided at
-	 * once) and the request's own notification URL, in place of the shop's. */
-	v = hosted_get(f, "GCH_URL_PENDING");
-	if (v != NULL && !hosted_url_ok(v))
+	/* Optional: the pending URL (an issuer that confirms later) and the request's own
+	 * notification URL, in place of the shop's. */
+	s->url_pending = hosted_get(f, "GCH_URL_PENDING");
+	if (s->url_pending != NULL && !hosted_url_ok(s->url_pending))
 		return refuse(r, s->lang, s->shop, 400, "invalid_field", "GCH_URL_PENDING"), -1;
 	v = hosted_get(f, "GCH_INSTALLMENTS");
 	if (v != NULL && gch_installments(v, s) != 0)
@@ -767,7 +767,8 @@ struct hosted_job {
 /* The merchant's server told of the decision, in the decision's transaction: Paybox
  * System's variables (made here once, for the notification and the buyer's return alike; K
  * signed off the writer) to PBX_REPONDRE_A, or Guichet's body to the request's URL; else the
- * shop's URL (README "Notifications"). */
+ * shop's URL (README "Notifications"). Paybox System tells a pending payment only once its
+ * issuer answered (jobs/confirm.c): its modules take any E but 00000 for a failed order. */
 static int
 hosted_notify(struct hosted_job *j, struct store *st, int64_t now)
 {
@@ -776,6 +777,8 @@ hosted_notify(struct hosted_job *j, struct store *st, int64_t now)
 	if (s->dialect == DIALECT_PAYBOX) {
 		free(j->retour); /* a batch the writer runs again */
 		j->retour = hosted_pbx_variables(s, &j->result, &j->retour_len);
+		if (s->url_notify != NULL && j->result.status == TXS_PENDING)
+			return ST_OK;
 		if (s->url_notify != NULL)
 			return hosted_pbx_notify(st, s, &j->result, j->retour, j->retour_len, now);
 	} else if (s->url_notify != NULL) {
@@ -831,6 +834,12 @@ hosted_decide(struct hosted_job *j, struct store *st, int64_t now)
 	struct payment_request *p = &j->s.prq;
 	int rc;
 
+	/* An issuer that confirms later: the buyer goes to the pending URL, the merchant's
+	 * server hears the answer where this request said. */
+	p->may_pend = true;
+	p->late_url = j->s.url_notify;
+	p->late_post = j->s.notify_post;
+	p->late_retour = j->s.dialect == DIALECT_PAYBOX ? j->s.retour_spec : NULL;
 	rc = st->ops->hosted_replay_put(st, p->brand_id, p->shop_id, p->order_ref, j->time_s, now);
 	if (rc == ST_OK && j->s.n_inst > 0)
 		rc = hosted_plan(j, st, now);
@@ -966,16 +975,21 @@ redirect(struct req *r, struct buf *b)
 	buf_cleanup(b);
 }
 
-/* Guichet's own page of the outcome, for a Paybox System request that gave no return URL
- * for it (research §1.5: the URLs are optional). */
+/* Guichet's own page of the outcome, for a request that gave no return URL for it (research
+ * §1.5: Paybox System's URLs are optional; a pending URL is, in both dialects). */
 static void
 result_page(struct req *r, const struct signed_req *s, enum txn_status status, bool cancel)
 {
-	static const char *const words[2][3] = {
-	        [LANG_FR] = {"Paiement accepté", "Paiement refusé", "Paiement annulé"},
-	        [LANG_EN] = {"Payment accepted", "Payment refused", "Payment cancelled"},
+	static const char *const words[2][4] = {
+	        [LANG_FR] = {"Paiement accepté", "Paiement refusé", "Paiement annulé",
+	                     "Paiement en attente de la confirmation de votre banque"},
+	        [LANG_EN] = {"Payment accepted", "Payment refused", "Payment cancelled",
+	                     "Payment awaiting your bank's confirmation"},
 	};
-	const char *w = words[s->lang][cancel ? 2 : status == TXS_ACCEPTED ? 0 : 1];
+	const char *w = words[s->lang][cancel                   ? 2
+	                               : status == TXS_ACCEPTED ? 0
+	                               : status == TXS_PENDING  ? 3
+	                                                        : 1];
 	struct buf b;
 
 	buf_init(&b, LIMIT_HOSTED_PAGE);
@@ -1085,6 +1099,7 @@ hosted_respond(struct http_job *hj, struct req *r)
 {
 	struct hosted_job *j = (struct hosted_job *)hj;
 	const struct txn *t = &j->result;
+	const char *back;
 	struct buf b;
 	char id[24], amount[24], when[24], plan[24];
 
@@ -1112,10 +1127,15 @@ hosted_respond(struct http_job *hj, struct req *r)
 	}
 	log_info("event=hosted_decided request=%s txn=%lld status=%s", r->id, (long long)t->id,
 	         txn_status_name(t->status));
+	back = t->status == TXS_ACCEPTED  ? j->s.url_accepted
+	       : t->status == TXS_PENDING ? j->s.url_pending
+	                                  : j->s.url_refused;
 	if (j->s.dialect == DIALECT_PAYBOX) {
-		pbx_return(r, &j->s,
-		           t->status == TXS_ACCEPTED ? j->s.url_accepted : j->s.url_refused,
-		           j->retour, j->retour_len, t->status, false);
+		pbx_return(r, &j->s, back, j->retour, j->retour_len, t->status, false);
+		return;
+	}
+	if (back == NULL) {
+		result_page(r, &j->s, t->status, false);
 		return;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
@@ -1140,8 +1160,7 @@ hosted_respond(struct http_job *hj, struct req *r)
 		if (j->plan_id == 0)
 			names[7] = values[7] = NULL;
 
-		result_url(&b, t->status == TXS_ACCEPTED ? j->s.url_accepted : j->s.url_refused,
-		           j->key, names, values);
+		result_url(&b, back, j->key, names, values);
 	}
 	redirect(r, &b);
 }

@@ -33,13 +33,15 @@ struct signed_req {
 	enum hosted_lang lang;
 	struct payment_request prq;
 	int64_t time_s; /* the request's time, with the order reference what a replay repeats */
-	/* The buyer's way back; NULL (Paybox System only): Guichet's own result page. */
-	const char *url_accepted, *url_refused, *url_cancelled;
+	/* The buyer's way back; NULL (Paybox System only, and the optional pending one):
+	 * Guichet's own result page. */
+	const char *url_accepted, *url_refused, *url_cancelled, *url_pending;
 	/* The merchant's server, told of the decision; NULL: the shop's configured URL. */
 	const char *url_notify;
 	bool notify_post; /* Paybox: PBX_RUF1=POST (else a GET, the variables in its query) */
 	bool framed;      /* Paybox: the page may be framed by the merchant's origins */
 	struct pbx_retour retour;     /* Paybox: PBX_RETOUR (R, PBX_CMD, is prq.order_ref) */
+	const char *retour_spec;      /* Paybox: PBX_RETOUR as received (a pending payment's) */
 	enum card_method card_method; /* Paybox: PBX_TYPECARTE (pbx_card_accepts); NONE: any */
 	/* An installment plan (PBX_2MONTn and PBX_DATEn, GCH_INSTALLMENTS): inst[0] is prq.amount,
 	 * paid now; the others the days and amounts asked. n_inst 0: one payment. */

@@ -64,8 +64,7 @@ urls_check(const struct pbx_form *f, struct signed_req *s, const char **field)
 	s->url_accepted = v[0];
 	s->url_refused = v[1];
 	s->url_cancelled = v[2];
-	/* PBX_ATTENTE (a payment the issuer decides later) is checked and kept signed, never
-	 * used: Guichet decides every card payment at once. */
+	s->url_pending = v[3];
 	s->url_notify = v[4];
 	return 0;
 }
@@ -204,7 +203,8 @@ hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct signed_
 	if (strlen(v) > TXN_EMAIL_MAX || !api_email_valid(v))
 		return *field = "PBX_PORTEUR", 400;
 	snprintf(p->email, sizeof(p->email), "%s", v);
-	if (pbx_retour_parse(&s->retour, hosted_get(f, "PBX_RETOUR")) != ST_OK)
+	s->retour_spec = hosted_get(f, "PBX_RETOUR");
+	if (pbx_retour_parse(&s->retour, s->retour_spec) != ST_OK)
 		return *field = "PBX_RETOUR", 400;
 	if (pbx_time_parse(hosted_get(f, "PBX_TIME"), &t_us) != ST_OK ||
 	    llabs(t_us - clock_now_us()) > LIMIT_HOSTED_WINDOW_S * 1000000LL)

@@ -102,6 +102,9 @@ pay_create(struct pay_job *j, struct store *st, int64_t now, struct txn *t)
 		if (rc != ST_OK)
 			return rc;
 	}
+	/* The answer may come later (the shop's notification URL hears it), but not for a card
+	 * to keep: its alias is made with an accepted payment, so that payment waits for it. */
+	j->prq.may_pend = !j->save_alias;
 	rc = payment_create(st, j->app->keys, j->app->acquirer, &j->prq, now, t, &j->why);
 	if (rc == ST_OK && j->save_alias && t->status == TXS_ACCEPTED) {
 		struct card_source card = {0};

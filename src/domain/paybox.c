@@ -363,7 +363,11 @@ pbx_result_of_txn(const struct txn *t, const char *ref, struct pbx_result *res,
 		memcpy(txt->expiry_yymm + 2, t->card_expiry, 2);
 	}
 	res->expiry_yymm = txt->expiry_yymm;
-	res->error5 = pbx_error_code(t->refusal);
+	/* research §1.7: 00099 waits for the issuer; one that never answered is as though the
+	 * authorization centre could not be reached (00001). */
+	res->error5 = t->status == TXS_PENDING     ? "00099"
+	              : t->status == TXS_ABANDONED ? "00001"
+	                                           : pbx_error_code(t->refusal);
 	if (n >= 10) {
 		memcpy(txt->bin6, t->card_masked, 6);
 		memcpy(txt->last2, t->card_masked + n - 2, 2);

@@ -130,7 +130,8 @@ struct pbx_result_text {
 
 /* The values Paybox System returns for the transaction t (a payment of the hosted page):
  * M its amount, R ref (PBX_CMD as received), T and S its id, A its authorisation, C and P its
- * card, D its expiry as YYMM, E pbx_error_code of its refusal, F G O v its 3-D Secure block, J N
+ * card, D its expiry as YYMM, E pbx_error_code of its refusal (00099 pending, 00001
+ * abandoned: the issuer never answered), F G O v its 3-D Secure block, J N
  * from its masked number, Y its card's country (alpha-3), Q W its creation. I, the buyer's IP
  * country, is left empty (Guichet does not locate addresses); so are B H U Z. res's strings
  * point into t, ref and txt. */

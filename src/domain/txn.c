@@ -272,6 +272,12 @@ txn_bank_day(int64_t now_us, int contract_days, int override_days)
 }
 
 bool
+txn_pending_abandoned(int64_t asked_us, int64_t now_us)
+{
+	return now_us - asked_us >= (int64_t)TXN_PENDING_DAYS * CAL_US_PER_DAY;
+}
+
+bool
 txn_counts(enum txn_type type, enum txn_status status, enum txn_acq acq)
 {
 	return status == TXS_ACCEPTED && (type == TXN_DEBIT || type == TXN_REFUND) &&

@@ -18,6 +18,8 @@
 #define TXN_OP_DAYS_MAX        75  /* capture, cancel, refund: Vision manual §3.2, §4.2.2-4.2.4 */
 #define TXN_3DS_GUARANTEE_DAYS 7   /* Vision manual §4.1.4 */
 #define TXN_ARCHIVE_REF_MAX    40  /* bytes; the virtual terminal's (Vision manual §10.1.1) */
+#define TXN_ACQ_REF_MAX        32  /* bytes; a pending authorization's at the acquirer */
+#define TXN_PENDING_DAYS       7   /* an issuer's answer awaited this long, then abandoned */
 
 enum txn_type { TXN_DEBIT = 0, TXN_REFUND, TXN_CANCELLATION };
 enum txn_status { TXS_ACCEPTED = 0, TXS_REFUSED, TXS_PENDING, TXS_ABANDONED };
@@ -179,6 +181,10 @@ void txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us,
  * (override_days, 0 to TXN_DEFERRAL_MAX) or, when it has none (-1), its contract's (contract_days). */
 #define TXN_DEFERRAL_MAX 30 /* days a payment may ask its bank date to wait */
 int64_t txn_bank_day(int64_t now_us, int contract_days, int override_days);
+
+/* Whether a payment pending since asked_us (its authorization request) is abandoned at
+ * now_us: its issuer has not answered for TXN_PENDING_DAYS days (that instant included). */
+bool txn_pending_abandoned(int64_t asked_us, int64_t now_us);
 
 /* Dashboard counting rule (Vision manual §4.1.1): accepted debits and refunds that are sent
  * or to send count; everything else does not. */

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "domain/card.h"
+#include "domain/paybox.h"
 #include "domain/settings.h"
 #include "service/notify.h"
 
@@ -80,7 +81,8 @@ member_str(struct buf *b, const char *key, const char *s)
 const char *
 notify_event_name(enum notify_event e)
 {
-	static const char *const names[] = {"payment", "capture", "cancel", "refund", "send"};
+	static const char *const names[] = {"payment", "capture", "cancel",
+	                                    "refund",  "send",    "confirm"};
 
 	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "payment";
 }
@@ -224,15 +226,17 @@ notify_shop_decision(struct store *st, const struct txn *t, const char *site, co
 	return notify_shop_event(st, t, NOTIFY_PAYMENT, site, rang, key, now_us);
 }
 
-int
-notify_shop_txn(struct store *st, const struct crypto_keys *keys, const struct txn *t,
-                enum notify_event event, int64_t now_us)
+/* The event on t, in Guichet's format, to url (NULL: the shop's notification URL, nothing
+ * when it has none), signed with the shop's active key opened with keys. */
+static int
+shop_txn_to(struct store *st, const struct crypto_keys *keys, const struct txn *t,
+            enum notify_event event, const char *url, int64_t now_us)
 {
 	struct notify_target nt;
 	unsigned char key[CRYPTO_HMAC_KEY_LEN];
 	int rc = st->ops->shop_notify_target(st, t->brand_id, t->shop_id, &nt);
 
-	if (rc != ST_OK || nt.url[0] == '\0')
+	if (rc != ST_OK || (url == NULL && nt.url[0] == '\0'))
 		return rc;
 	if (!nt.has_key || crypto_hmac_key_open(key, nt.key_sealed, nt.key_sealed_len, t->brand_id,
 	                                        t->shop_id, keys) != ST_OK) {
@@ -242,8 +246,48 @@ notify_shop_txn(struct store *st, const struct crypto_keys *keys, const struct t
 		crypto_wipe(&nt, sizeof(nt));
 		return ST_OK;
 	}
-	rc = notify_guichet_event_enqueue(st, t, event, nt.site, nt.rang, nt.url, key, now_us);
+	rc = notify_guichet_event_enqueue(st, t, event, nt.site, nt.rang, url ? url : nt.url, key,
+	                                  now_us);
 	crypto_wipe(key, sizeof(key));
 	crypto_wipe(&nt, sizeof(nt));
+	return rc;
+}
+
+int
+notify_shop_txn(struct store *st, const struct crypto_keys *keys, const struct txn *t,
+                enum notify_event event, int64_t now_us)
+{
+	return shop_txn_to(st, keys, t, event, NULL, now_us);
+}
+
+int
+notify_pending_answer(struct store *st, const struct crypto_keys *keys, const struct txn *t,
+                      const struct pending_auth *p, int64_t now_us)
+{
+	struct pbx_retour retour;
+	struct pbx_result res;
+	struct pbx_result_text txt;
+	struct notification n = {0};
+	char *vars;
+	int rc;
+
+	if (p->notify_url[0] == '\0' || p->pbx_retour[0] == '\0')
+		return shop_txn_to(st, keys, t, NOTIFY_CONFIRM,
+		                   p->notify_url[0] ? p->notify_url : NULL, now_us);
+	if (pbx_retour_parse(&retour, p->pbx_retour) != ST_OK)
+		return ST_INVALID; /* checked at the request: never */
+	pbx_result_of_txn(t, t->order_ref, &res, &txt);
+	vars = pbx_retour_build(&retour, &res, &n.body_len);
+	n.brand_id = t->brand_id;
+	n.shop_id = t->shop_id;
+	n.txn_id = t->id;
+	n.url = p->notify_url;
+	n.post = p->notify_post;
+	n.content_type = "application/x-www-form-urlencoded";
+	n.body = vars;
+	n.sign_k = retour.sign ? retour.sign_name : NULL;
+	n.now_us = now_us;
+	rc = notify_enqueue(st, &n);
+	free(vars);
 	return rc;
 }

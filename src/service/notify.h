@@ -47,9 +47,10 @@ enum notify_event {
 	NOTIFY_CANCEL,
 	NOTIFY_REFUND,
 	NOTIFY_SEND,
+	NOTIFY_CONFIRM, /* a pending payment's issuer answered, or it was abandoned */
 };
 
-/* "payment", "capture", "cancel", "refund", "send" (static). */
+/* "payment", "capture", "cancel", "refund", "send", "confirm" (static). */
 const char *notify_event_name(enum notify_event e);
 
 /* The event of an operation; NOTIFY_PAYMENT for one that notifies nothing (OP_BLOCK_CARD:
@@ -101,5 +102,12 @@ int notify_shop_decision(struct store *st, const struct txn *t, const char *site
  * In the writer's transaction of the event: durable with it or not at all. */
 int notify_shop_txn(struct store *st, const struct crypto_keys *keys, const struct txn *t,
                     enum notify_event event, int64_t now_us) WUR;
+
+/* The end of the pending payment p, t as it is now (accepted, refused or abandoned), told
+ * where p says: Paybox System's PBX_RETOUR variables to its URL (K signed by the notifier),
+ * Guichet's body (event "confirm") to its URL or else to the shop's, signed with the shop's
+ * key as notify_shop_txn. In the writer's transaction of the answer. */
+int notify_pending_answer(struct store *st, const struct crypto_keys *keys, const struct txn *t,
+                          const struct pending_auth *p, int64_t now_us) WUR;
 
 #endif

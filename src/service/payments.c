@@ -45,6 +45,55 @@ payment_contract(struct store *st, int64_t brand_id, int64_t shop_id, enum card_
 	return rc;
 }
 
+/* The decision on t at now_us, refused (refusal) or accepted: awaiting capture, or to send on
+ * the business day deferral_days after. */
+static void
+decision_apply(struct txn *t, enum refusal refusal, int64_t now_us, int deferral_days)
+{
+	t->refusal = refusal;
+	if (refusal != REFUSAL_NONE) {
+		t->status = TXS_REFUSED;
+		t->acq = ACQ_NA;
+		t->amount_current = 0;
+		return;
+	}
+	t->status = TXS_ACCEPTED;
+	t->accepted_at = now_us;
+	t->tds_guaranteed = tds_guarantee_of(t->method, t->tds, t->tds_auth) == TDS_GUAR_YES;
+	if (t->capture_manual) {
+		t->acq = ACQ_AWAITING_CAPTURE;
+	} else {
+		t->acq = ACQ_TO_SEND;
+		t->bank_day = txn_bank_day(now_us, deferral_days, -1);
+	}
+}
+
+/* The row the confirmation job asks the acquirer again from: ans's reference, when it said,
+ * and where the answer is told (rq's late_*). */
+static int
+pending_add(struct store *st, const struct payment_request *rq, const struct txn *t,
+            const struct acq_answer *ans, int contract_days, int64_t now_us)
+{
+	struct pending_auth p;
+
+	memset(&p, 0, sizeof(p));
+	p.brand_id = t->brand_id;
+	p.shop_id = t->shop_id;
+	p.txn_id = t->id;
+	copy(p.acq_ref, sizeof(p.acq_ref), ans->ref);
+	p.asked_at = now_us;
+	p.next_at = now_us + ans->ask_after_s * 1000000;
+	p.deferral_days = rq->deferral_days >= 0 ? rq->deferral_days : contract_days;
+	if (rq->late_url != NULL && strlen(rq->late_url) >= sizeof(p.notify_url))
+		return ST_INVALID; /* hosted_url_ok's limit: never */
+	copy(p.notify_url, sizeof(p.notify_url), rq->late_url ? rq->late_url : "");
+	p.notify_post = rq->late_post;
+	if (rq->late_retour != NULL && strlen(rq->late_retour) >= sizeof(p.pbx_retour))
+		return ST_INVALID; /* pbx_retour_parse's limit: never */
+	copy(p.pbx_retour, sizeof(p.pbx_retour), rq->late_retour ? rq->late_retour : "");
+	return st->ops->pending_put(st, &p);
+}
+
 int
 payment_create(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
                const struct payment_request *rq, int64_t now_us, struct txn *t, const char **why)
@@ -110,9 +159,10 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 		ar.currency = rq->currency;
 		ar.tds_enabled = c.tds;
 		ar.tds_challenge_failed = rq->tds_challenge_failed;
+		ar.may_pend = rq->may_pend;
 		crypto_random(&ar.nonce, sizeof(ar.nonce));
 		acq->authorize(&ar, &ans);
-		refusal = ans.approved ? REFUSAL_NONE : ans.refusal;
+		refusal = ans.approved || ans.pending ? REFUSAL_NONE : ans.refusal;
 	}
 
 	t->brand_id = rq->brand_id;
@@ -140,32 +190,77 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	t->tds = ans.tds;
 	t->tds_auth = ans.tds_auth;
 	t->created_at = t->updated_at = now_us;
-	t->refusal = refusal;
-	if (refusal != REFUSAL_NONE) {
-		t->status = TXS_REFUSED;
-		t->acq = ACQ_NA;
-		t->amount_current = 0;
+	if (refusal == REFUSAL_NONE && ans.pending) {
+		t->status = TXS_PENDING;
+		t->acq = ACQ_AWAITING_CONFIRMATION;
 	} else {
-		t->status = TXS_ACCEPTED;
-		t->accepted_at = now_us;
-		t->tds_guaranteed =
-		        tds_guarantee_of(t->method, t->tds, t->tds_auth) == TDS_GUAR_YES;
-		if (rq->capture_manual) {
-			t->acq = ACQ_AWAITING_CAPTURE;
-		} else {
-			t->acq = ACQ_TO_SEND;
-			t->bank_day = txn_bank_day(now_us, c.deferral_days, rq->deferral_days);
-		}
+		decision_apply(t, refusal, now_us,
+		               rq->deferral_days >= 0 ? rq->deferral_days : c.deferral_days);
 	}
 
 	sealed_len = crypto_card_seal(sealed, rq->digits, rq->brand_id, keys);
 	rc = st->ops->txn_insert(st, t, fp, sizeof(fp), sealed, sealed_len);
+	if (rc == ST_OK && t->status == TXS_PENDING)
+		rc = pending_add(st, rq, t, &ans, c.deferral_days, now_us);
 	if (rc == ST_OK)
 		rc = history_of(st, t, rq->capture_manual ? "authorization" : "creation",
 		                rq->amount, rq->who, now_us);
 	if (rc == ST_OK && t->status == TXS_ACCEPTED)
 		rc = st->ops->contract_touch_auth(st, c.brand_id, c.id, now_us);
 	crypto_wipe(sealed, sizeof(sealed));
+	return rc;
+}
+
+/* The pending payment of p as it is: ST_CONFLICT (its row gone all the same) when it is no
+ * longer pending. */
+static int
+pending_get(struct store *st, const struct pending_auth *p, struct txn *t)
+{
+	int rc = st->ops->txn_get(st, p->brand_id, 0, p->txn_id, t);
+
+	if (rc == ST_OK && t->status != TXS_PENDING)
+		rc = st->ops->pending_delete(st, p->brand_id, p->txn_id) == ST_STORE ? ST_STORE
+		                                                                     : ST_CONFLICT;
+	return rc;
+}
+
+int
+payment_confirm(struct store *st, const struct pending_auth *p, const struct acq_answer *ans,
+                int64_t now_us, struct txn *t)
+{
+	int rc = pending_get(st, p, t);
+
+	if (rc != ST_OK)
+		return rc;
+	copy(t->auth_number, sizeof(t->auth_number), ans->auth_number);
+	decision_apply(t, ans->approved ? REFUSAL_NONE : ans->refusal, now_us, p->deferral_days);
+	t->updated_at = now_us;
+	rc = st->ops->txn_update(st, t);
+	if (rc == ST_OK)
+		rc = history_of(st, t, "confirmation", t->amount_initial, NULL, now_us);
+	if (rc == ST_OK && t->status == TXS_ACCEPTED)
+		rc = st->ops->contract_touch_auth(st, t->brand_id, t->contract_id, now_us);
+	if (rc == ST_OK)
+		rc = st->ops->pending_delete(st, p->brand_id, p->txn_id);
+	return rc;
+}
+
+int
+payment_abandon(struct store *st, const struct pending_auth *p, int64_t now_us, struct txn *t)
+{
+	int rc = pending_get(st, p, t);
+
+	if (rc != ST_OK)
+		return rc;
+	t->status = TXS_ABANDONED;
+	t->acq = ACQ_NA;
+	t->amount_current = 0;
+	t->updated_at = now_us;
+	rc = st->ops->txn_update(st, t);
+	if (rc == ST_OK)
+		rc = history_of(st, t, "abandonment", t->amount_initial, NULL, now_us);
+	if (rc == ST_OK)
+		rc = st->ops->pending_delete(st, p->brand_id, p->txn_id);
 	return rc;
 }
 

@@ -47,6 +47,15 @@ struct payment_request {
 	enum txn_origin origin;
 	/* The buyer failed the 3-D Secure challenge of the hosted page. */
 	bool tds_challenge_failed;
+	/* The channel can tell a late answer (acq_request.may_pend): an issuer that confirms
+	 * later leaves the payment Pending, Awaiting confirmation, until the confirmation job
+	 * (jobs/confirm.c) has its answer, told then to late_url (NULL: the shop's notification
+	 * URL) in Guichet's format, or in Paybox System's when late_retour (PBX_RETOUR's spec)
+	 * is given, GET or POST as late_post says. */
+	bool may_pend;
+	const char *late_url;
+	const char *late_retour;
+	bool late_post;
 };
 
 /* The shop's active contract that takes a card of method: its own scheme's, else CB for a
@@ -56,12 +65,27 @@ int payment_contract(struct store *st, int64_t brand_id, int64_t shop_id, enum c
 
 /* Decides and records a payment at now_us: contract of the card's method (a co-badged VISA
  * or MASTERCARD card falls back to the shop's CB contract), blocklist, contract rules, then
- * the acquirer. A refusal is recorded too, with its reason. *out receives the record.
- * Returns ST_OK (accepted or refused: see out->status), ST_REFUSED with *why "no_contract"
- * when the shop takes no such card (nothing recorded), or ST_STORE. */
+ * the acquirer. A refusal is recorded too, with its reason; an issuer that answers later
+ * (rq->may_pend), pending with its row for the confirmation job. *out receives the record.
+ * Returns ST_OK (accepted, refused or pending: see out->status), ST_REFUSED with *why
+ * "no_contract" when the shop takes no such card (nothing recorded), or ST_STORE. */
 int payment_create(struct store *st, const struct crypto_keys *keys, const struct acquirer_ops *acq,
                    const struct payment_request *rq, int64_t now_us, struct txn *out,
                    const char **why) WUR;
+
+/* The issuer's answer ans (approved or refused) to the pending payment p at now_us: the
+ * transaction accepted (awaiting capture or to send, its bank day from p's deferral) or
+ * refused with the issuer's reason, its history ("confirmation"), and p's row gone. *out
+ * receives the transaction. ST_OK; ST_CONFLICT when the transaction is no longer pending,
+ * or no longer there (the row goes all the same); ST_STORE. */
+int payment_confirm(struct store *st, const struct pending_auth *p, const struct acq_answer *ans,
+                    int64_t now_us, struct txn *out) WUR;
+
+/* The pending payment p abandoned at now_us: the issuer never answered within
+ * TXN_PENDING_DAYS. Status Abandoned, acquirer status N/A, history "abandonment", p's row
+ * gone. Returns as payment_confirm. */
+int payment_abandon(struct store *st, const struct pending_auth *p, int64_t now_us,
+                    struct txn *out) WUR;
 
 /* Applies op to transaction id of the brand (and of shop_id when not 0) at now_us, with amount
  * for capture and refund (0: the whole authorized / remaining amount). Records history; a

@@ -21,6 +21,7 @@
 #include "common/limits.h"
 #include "common/status.h"
 #include "domain/org.h"
+#include "domain/paybox.h"
 #include "domain/recurring.h"
 #include "domain/risk.h"
 #include "domain/settings.h"
@@ -503,6 +504,25 @@ struct checkout {
 	int64_t created_at, expires_at;
 };
 
+/* A payment whose issuer answers later (sql/sqlite/039_pending.sql): what the confirmation
+ * job (jobs/confirm.c) needs to ask the acquirer again, decide the payment and tell the
+ * merchant's server. */
+#define PENDING_URL_MAX    512 /* hosted_url_ok's */
+#define PENDING_RETOUR_MAX ((PBX_NAME_MAX + 3) * (PBX_RETOUR_MAX + 1))
+struct pending_auth {
+	int64_t brand_id, shop_id, txn_id;
+	char acq_ref[TXN_ACQ_REF_MAX + 1];
+	int64_t asked_at, next_at;
+	int deferral_days; /* to the bank day: the payment's own, or its contract's */
+	/* Where the answer is told: notify_url "", the shop's notification URL; else this URL,
+	 * in Guichet's format (pbx_retour "") or Paybox System's (PBX_RETOUR's spec, GET or POST
+	 * as notify_post says). */
+	char notify_url[PENDING_URL_MAX + 1];
+	bool notify_post;
+	char pbx_retour[PENDING_RETOUR_MAX + 1];
+};
+typedef int (*store_pending_cb)(void *arg, const struct pending_auth *p);
+
 /* A request to open a payment method from the store (Vision manual §12; migration 031). */
 struct store_request {
 	int64_t id; /* assigned by store_request_add */
@@ -700,8 +720,9 @@ struct store_ops {
 	               struct txn *out);
 	/* Calls cb for each transaction of the search, newest first. */
 	int (*txn_search)(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
-	/* Writes the fields an operation may change: type, status, acq, amounts, batch, bank day,
-	 * updated_at. */
+	/* Writes the fields an operation or the issuer's late answer may change: type, status,
+	 * acq, amounts, batch, bank day, updated_at, authorization number, refusal, 3-D Secure
+	 * guarantee, accepted_at. */
 	int (*txn_update)(struct store *st, const struct txn *t);
 	/* Feeds the search's trigram index and look-up tables with up to limit transactions not
 	 * in them yet, oldest first; *done: how many (jobs/indexer.c, the demo). */
@@ -994,6 +1015,15 @@ struct store_ops {
 	                    int *done);
 	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
 	                     struct checkout *out);
+
+	/* Pending authorizations (store/sqlite/pending.c, migration 039). pending_each_due: the
+	 * rows due at now, soonest first, at most limit. pending_later: the row asked again at
+	 * next_at. pending_delete: the row gone (ST_NOTFOUND when it was not there). */
+	int (*pending_put)(struct store *st, const struct pending_auth *p);
+	int (*pending_each_due)(struct store *st, int64_t now, int limit, store_pending_cb cb,
+	                        void *arg);
+	int (*pending_later)(struct store *st, int64_t brand_id, int64_t txn_id, int64_t next_at);
+	int (*pending_delete)(struct store *st, int64_t brand_id, int64_t txn_id);
 
 	/* The notifications to merchants' servers (src/store/sqlite/notify.c, migration 034).
 	 * notify_add: a pending row due at n->next_at; sets n->id. notify_each_due: the pending

@@ -41,18 +41,29 @@ def srv(tmp_path_factory):
     s = Server(str(tmp_path_factory.mktemp('pbxsys')), transactions=0)
     s.merchant = m
     s.start('--notify-retry-ms', '200')
-    sess, _ = ready_user(s, 'demo.hmac')
-    r = sess.get(s.base + '/bo/api/paybox-public-key', timeout=30)
-    assert r.status_code == 200, r.text
-    s.pem = r.text
+    s.pem = public_key(s)
     yield s
-    rc = s.stop()
-    m.shutdown()
-    log = s.read_log()
+    stopped_clean(s, m, ['4000000000000002', '4000000000003220'])
+
+
+def public_key(srv):
+    """Guichet's Paybox public key (PEM), as the back office gives it to the merchant."""
+    sess, _ = ready_user(srv, 'demo.hmac')
+    r = sess.get(srv.base + '/bo/api/paybox-public-key', timeout=30)
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def stopped_clean(srv, merchant, cards):
+    """Stops the server and the merchant's: a clean exit, no sanitizer report, and neither a
+    shop's key nor one of the cards in the log."""
+    rc = srv.stop()
+    merchant.shutdown()
+    log = srv.read_log()
     assert rc == 0, log
     assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
-    keys = [x['hmac_key'] for x in s.demo['shops']]
-    assert secrets_in(log, keys + ['4000000000000002', '4000000000003220']) == [], log
+    keys = [x['hmac_key'] for x in srv.demo['shops']]
+    assert secrets_in(log, keys + cards) == [], log
 
 
 def iso_time(srv, shift_s=0, js=False):

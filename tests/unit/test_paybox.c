@@ -579,6 +579,19 @@ test_result_of_txn(void **state)
 	                       "E=00105&N=411111&J=34&Y=&F=&G=N&O=N&v=&Q=14%3A30%3A00&"
 	                       "W=20112025&I=");
 	free(s);
+	/* Awaiting the issuer (research §1.7: 00099), then never answered (00001). */
+	assert_int_equal(pbx_retour_parse(&r, "E:E;A:A"), ST_OK);
+	t.refusal = REFUSAL_NONE;
+	t.status = TXS_PENDING;
+	pbx_result_of_txn(&t, "CMD 1", &res, &txt);
+	s = pbx_retour_build(&r, &res, NULL);
+	assert_string_equal(s, "E=00099&A=");
+	free(s);
+	t.status = TXS_ABANDONED;
+	pbx_result_of_txn(&t, "CMD 1", &res, &txt);
+	s = pbx_retour_build(&r, &res, NULL);
+	assert_string_equal(s, "E=00001&A=");
+	free(s);
 }
 
 static void

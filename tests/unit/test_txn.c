@@ -426,6 +426,19 @@ test_names(void **state)
 	assert_string_equal(txn_op_name(OP_BLOCK_CARD), "block_card");
 }
 
+/* Issue 12: a pending payment's issuer is awaited TXN_PENDING_DAYS, to the microsecond. */
+static void
+test_pending_abandoned(void **state)
+{
+	const int64_t asked = 1763645400000000LL, week = 7 * CAL_US_PER_DAY;
+
+	(void)state;
+	assert_false(txn_pending_abandoned(asked, asked));
+	assert_false(txn_pending_abandoned(asked, asked + week - 1));
+	assert_true(txn_pending_abandoned(asked, asked + week));
+	assert_true(txn_pending_abandoned(asked, asked + week + 1));
+}
+
 /* Issue 12: the origins' names, both ways, and nothing else parses. */
 static void
 test_origin_names(void **state)
@@ -462,6 +475,7 @@ main(void)
 	        cmocka_unit_test(test_three_d_secure),
 	        cmocka_unit_test(test_precheck),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_pending_abandoned),
 	};
 
 	return cmocka_run_group_tests_name("txn", tests, NULL, NULL);

@@ -211,4 +211,10 @@ int lite_api_errors_each(struct store *st, const struct api_error_query *q, stor
 void lite_fault_install(void);
 #endif
 
+/* store_ops.pending_* (pending.c). */
+int lite_pending_put(struct store *st, const struct pending_auth *p);
+int lite_pending_each_due(struct store *st, int64_t now, int limit, store_pending_cb cb, void *arg);
+int lite_pending_later(struct store *st, int64_t brand_id, int64_t txn_id, int64_t next_at);
+int lite_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
+
 #endif

@@ -322,8 +322,9 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_TXN_GET_SHOP] =
                 "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2 AND shop_id = ?3",
         [S_TXN_UPDATE] = "UPDATE txn SET type = ?3, status = ?4, acq = ?5, amount_current = ?6, "
-                         "amount_refunded = ?7, batch_id = ?8, bank_day = ?9, updated_at = ?10 "
-                         "WHERE brand_id = ?1 AND id = ?2",
+                         "amount_refunded = ?7, batch_id = ?8, bank_day = ?9, updated_at = ?10, "
+                         "auth_number = ?11, refusal = ?12, tds_guaranteed = ?13, "
+                         "accepted_at = ?14 WHERE brand_id = ?1 AND id = ?2",
         [S_TXN_CARD_FP] = "SELECT card_fp FROM txn WHERE brand_id = ?1 AND id = ?2",
         [S_HISTORY_ADD] = "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency, "
                           "user_id, user_name, user_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
@@ -1201,6 +1202,10 @@ lite_txn_update(struct store *st, const struct txn *t)
 	lite_bind_id(s, 8, t->batch_id);
 	sqlite3_bind_int64(s, 9, t->bank_day);
 	sqlite3_bind_int64(s, 10, t->updated_at);
+	bind_text(s, 11, t->auth_number);
+	sqlite3_bind_int(s, 12, t->refusal);
+	sqlite3_bind_int(s, 13, t->tds_guaranteed);
+	sqlite3_bind_int64(s, 14, t->accepted_at);
 	rc = exec_done(ls, s, "txn_update");
 	if (rc == ST_OK && sqlite3_changes(ls->db) != 1)
 		rc = ST_NOTFOUND;
@@ -2809,6 +2814,10 @@ static const struct store_ops sqlite_ops = {
         .checkout_put = lite_checkout_put,
         .hosted_purge = lite_hosted_purge,
         .checkout_take = lite_checkout_take,
+        .pending_put = lite_pending_put,
+        .pending_each_due = lite_pending_each_due,
+        .pending_later = lite_pending_later,
+        .pending_delete = lite_pending_delete,
         .page_theme_get = lite_page_theme_get,
         .page_theme_put = lite_page_theme_put,
         .page_themes_each = lite_page_themes_each,
