@@ -1,6 +1,7 @@
 /*
  * main.c - guichetd: process setup, command line, signals. The commands and their options
- * are usage()'s text below: serve, demo, terms, batch run, routes, version.
+ * are usage()'s text below: serve, demo, terms, batch run, recurring run, backup, routes,
+ * version.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -37,6 +38,7 @@
 #include "service/recurring.h"
 #include "service/settlement.h"
 #include "store/store.h"
+#include "tools/backup.h"
 #include "tools/demo.h"
 
 #define EXIT_USAGE 2
@@ -62,6 +64,7 @@ struct options {
 	int idle_timeout;
 	const char *pspid;
 	const char *date;
+	const char *to;      /* backup: the copy's path */
 	int batch_minute;    /* the daily télécollecte, minutes after Paris midnight; -1: off */
 	int retention_every; /* seconds between two rounds of the retention job */
 	int recurring_every; /* seconds between two recurring rounds; 0: none */
@@ -167,6 +170,9 @@ usage(FILE *f)
 	        "installment and\n"
 	        "                      subscription debit due up to that date, once each)\n"
 	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
+	        "       guichetd backup --db FILE --to FILE   (a checked copy, also of a "
+	        "database in use;\n"
+	        "                      docs/OPERATIONS.md)\n"
 	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
@@ -299,6 +305,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        /* For tests: README "Notifications". */
 	        {"notify-retry-ms", required_argument, NULL, 1001},
 	        {"notify-timeout-ms", required_argument, NULL, 1002},
+	        {"to", required_argument, NULL, 1003},
 	        {"sign-in-address-limit", required_argument, NULL, 'A'},
 	        {"sign-in-login-limit", required_argument, NULL, 'O'},
 	        {"bin-table", required_argument, NULL, 'T'},
@@ -370,6 +377,9 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			break;
 		case 'D':
 			o->date = optarg;
+			break;
+		case 1003:
+			o->to = optarg;
 			break;
 		case 'U':
 			o->unsent = true;
@@ -902,6 +912,31 @@ cmd_terms(const struct options *o)
 	return 0;
 }
 
+/* guichetd backup: a consistent, checked copy of the database, also while servers use it. */
+static int
+cmd_backup(const struct options *o)
+{
+	int rc;
+
+	if (o->to == NULL) {
+		fprintf(stderr, "guichetd: backup wants --to FILE\n");
+		return EXIT_USAGE;
+	}
+	rc = backup_run(o->db, o->to, stdout);
+	if (rc == ST_CONFLICT) {
+		fprintf(stderr, "guichetd: %s exists; a backup never overwrites a file\n", o->to);
+		return 1;
+	}
+	if (rc != ST_OK) {
+		fprintf(stderr,
+		        "guichetd: backup failed (see the log above); nothing was left "
+		        "at %s\n",
+		        o->to);
+		return 1;
+	}
+	return 0;
+}
+
 /* The route table; with json, who may call each route (the authorization table, SPEC §3). */
 static int
 cmd_routes(bool json)
@@ -987,7 +1022,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "recurring") == 0)
 		return run_command(argc, argv, &o, cmd_recurring_run);
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
-	    strcmp(argv[1], "terms") != 0) {
+	    strcmp(argv[1], "terms") != 0 && strcmp(argv[1], "backup") != 0) {
 		fprintf(stderr, "guichetd: unknown command %s\n", argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -1002,5 +1037,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "terms") == 0)
 		return cmd_terms(&o);
+	if (strcmp(argv[1], "backup") == 0)
+		return cmd_backup(&o);
 	return strcmp(argv[1], "serve") == 0 ? cmd_serve(&o) : cmd_demo(&o);
 }

@@ -25,6 +25,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <systemd/sd-daemon.h>
 
 #include "common/clock.h"
 #include "common/limits.h"
@@ -991,12 +992,16 @@ server_run(struct app *app, const struct server_config *cfg)
 	www_n = static_files_count(www, &www_bytes);
 	log_info("event=listening listen=\"%s\" loops=%d tls=%s www_files=%zu www_bytes=%zu",
 	         cfg->listen, n, ssl_ctx ? "on" : "off", www_n, www_bytes);
+	/* Under systemd (dist/guichetd.service, Type=notify): ready now, the sockets bound and
+	 * the loops, the writer and the jobs running; nothing without NOTIFY_SOCKET. */
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s, %d loops", cfg->listen, n);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigwait(&set, &sig);
 	log_info("event=stopping signal=%d", sig);
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping: the requests and jobs under way finish");
 	for (int i = 0; i < n; i++) {
 		atomic_store(&loops[i].stop, true);
 		h2o_multithread_send_message(&loops[i].stop_rx, NULL);

@@ -1016,6 +1016,13 @@ struct store_ops {
 	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
 	                     struct checkout *out);
 
+	/* Backups (store/sqlite/backup.c). backup_to: a consistent copy of the whole database,
+	 * as of one instant, written to path (which must not exist), while others go on using
+	 * it. integrity_check: ST_OK when the database is whole; ST_INVALID with why (cut to cap
+	 * bytes) saying what is wrong. */
+	int (*backup_to)(struct store *st, const char *path);
+	int (*integrity_check)(struct store *st, char *why, size_t cap);
+
 	/* Pending authorizations (store/sqlite/pending.c, migration 039). pending_each_due: the
 	 * rows due at now, soonest first, at most limit. pending_later: the row asked again at
 	 * next_at. pending_delete: the row gone (ST_NOTFOUND when it was not there). */

@@ -2814,6 +2814,8 @@ static const struct store_ops sqlite_ops = {
         .checkout_put = lite_checkout_put,
         .hosted_purge = lite_hosted_purge,
         .checkout_take = lite_checkout_take,
+        .backup_to = lite_backup_to,
+        .integrity_check = lite_integrity_check,
         .pending_put = lite_pending_put,
         .pending_each_due = lite_pending_each_due,
         .pending_later = lite_pending_later,
@@ -2835,6 +2837,7 @@ sql_business_day(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static int
 migrate(struct sqlite_store *ls)
 {
+	const struct migration *latest;
 	sqlite3_stmt *s = NULL;
 	int version = 0, rc = ST_OK;
 	char *err = NULL;
@@ -2846,6 +2849,16 @@ migrate(struct sqlite_store *ls)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 
+	/* A database a newer version migrated: this one does not know its schema, and writing
+	 * to it could lose what the newer one keeps (docs/OPERATIONS.md "Upgrades"). */
+	for (latest = sqlite_migrations; latest[1].name != NULL; latest++)
+		;
+	if (version > latest->version) {
+		log_error("event=database_too_new version=%d known=%d hint=\"a newer guichetd "
+		          "migrated it: run that version, or restore the backup taken before\"",
+		          version, latest->version);
+		return ST_STORE;
+	}
 	for (const struct migration *m = sqlite_migrations; m->name != NULL; m++) {
 		if (m->version <= version)
 			continue;
