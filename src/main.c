@@ -1,7 +1,7 @@
 /*
  * main.c - guichetd: process setup, command line, signals. The commands and their options
- * are usage()'s text below: serve, demo, terms, batch run, recurring run, backup, routes,
- * version.
+ * are usage()'s text below: serve, demo, terms, batch run, recurring run, backup, migrate,
+ * routes, version.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -173,6 +173,9 @@ usage(FILE *f)
 	        "       guichetd backup --db FILE --to FILE   (a checked copy, also of a "
 	        "database in use;\n"
 	        "                      docs/OPERATIONS.md)\n"
+	        "       guichetd migrate --db FILE|postgresql://…  (the schema brought to this "
+	        "version;\n"
+	        "                      a PostgreSQL password from PGPASSWORD or ~/.pgpass)\n"
 	        "       guichetd routes [--json]\n"
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
@@ -937,6 +940,32 @@ cmd_backup(const struct options *o)
 	return 0;
 }
 
+/* guichetd migrate: the database's schema brought to this version's, SQLite or PostgreSQL. */
+static int
+cmd_migrate(const struct options *o)
+{
+	int from = 0, to = 0;
+	int rc = store_migrate(o->db, &from, &to);
+
+	if (rc == ST_INVALID) {
+		fprintf(stderr, "guichetd: give the PostgreSQL password in PGPASSWORD or "
+		                "~/.pgpass, never on the command line\n");
+		return EXIT_USAGE;
+	}
+	if (rc != ST_OK) {
+		fprintf(stderr, "guichetd: migrate failed (see the log above); what was applied "
+		                "stays, the rest is applied at the next run\n");
+		return 1;
+	}
+	if (o->json)
+		printf("{\"from\":%d,\"to\":%d}\n", from, to);
+	else if (from == to)
+		printf("schema at version %d: nothing to apply\n", to);
+	else
+		printf("schema at version %d (it was at %d)\n", to, from);
+	return 0;
+}
+
 /* The route table; with json, who may call each route (the authorization table, SPEC §3). */
 static int
 cmd_routes(bool json)
@@ -1022,7 +1051,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "recurring") == 0)
 		return run_command(argc, argv, &o, cmd_recurring_run);
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
-	    strcmp(argv[1], "terms") != 0 && strcmp(argv[1], "backup") != 0) {
+	    strcmp(argv[1], "terms") != 0 && strcmp(argv[1], "backup") != 0 &&
+	    strcmp(argv[1], "migrate") != 0) {
 		fprintf(stderr, "guichetd: unknown command %s\n", argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -1039,5 +1069,7 @@ main(int argc, char **argv)
 		return cmd_terms(&o);
 	if (strcmp(argv[1], "backup") == 0)
 		return cmd_backup(&o);
+	if (strcmp(argv[1], "migrate") == 0)
+		return cmd_migrate(&o);
 	return strcmp(argv[1], "serve") == 0 ? cmd_serve(&o) : cmd_demo(&o);
 }

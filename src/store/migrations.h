@@ -1,6 +1,7 @@
 /*
  * migrations.h - the versioned schema migrations of each backend, embedded from sql/ at build
- * time (scripts/embed_sql.py), applied in order by store_open for writers.
+ * time (scripts/embed_sql.py), applied in order by store_open for writers (SQLite) and by
+ * store_migrate.
  */
 #ifndef GUICHET_MIGRATIONS_H
 #define GUICHET_MIGRATIONS_H
@@ -13,5 +14,6 @@ struct migration {
 
 /* Terminated by an entry whose name is NULL. */
 extern const struct migration sqlite_migrations[];
+extern const struct migration pg_migrations[];
 
 #endif

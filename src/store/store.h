@@ -1016,6 +1016,9 @@ struct store_ops {
 	int (*checkout_take)(struct store *st, const unsigned char *token_hash, int64_t now,
 	                     struct checkout *out);
 
+	/* The schema's version (the highest migration applied) into *version. */
+	int (*schema_version)(struct store *st, int *version);
+
 	/* Backups (store/sqlite/backup.c). backup_to: a consistent copy of the whole database,
 	 * as of one instant, written to path (which must not exist), while others go on using
 	 * it. integrity_check: ST_OK when the database is whole; ST_INVALID with why (cut to cap
@@ -1082,6 +1085,14 @@ int store_open(const char *path, bool write, struct store **out) WUR;
 
 /* Closes st; NULL does nothing. */
 void store_close(struct store *st);
+
+/* Brings the database db (a SQLite file path, or a PostgreSQL URI) to the schema of this
+ * version: the migrations above its version applied in order, each in its own transaction;
+ * on PostgreSQL under an advisory lock, so that servers started together migrate once.
+ * *from and *to: the versions before and after. ST_OK; ST_INVALID for a PostgreSQL URI that
+ * carries a password (PGPASSWORD or ~/.pgpass give it); ST_STORE (logged), also for a
+ * database a newer version migrated. */
+int store_migrate(const char *db, int *from, int *to) WUR;
 
 /* Backends. */
 int store_sqlite_open(const char *path, bool write, struct store **out) WUR;

@@ -3,7 +3,8 @@
  * integrity_check; docs/OPERATIONS.md "Backup and restore"): SQLite's online backup copies
  * every page in one step, inside one read transaction (WAL: the writers go on meanwhile, the
  * copy is the database as of its start), into a new file opened for writing; the connection
- * read may be read-only. The copy is then checked whole by the caller.
+ * read may be read-only. The copy is then checked whole by the caller. And the schema's
+ * version, for `guichetd migrate`.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -69,6 +70,23 @@ lite_integrity_check(struct store *st, char *why, size_t cap)
 	} else {
 		rc = lite_status(st, src, "integrity_check");
 	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_schema_version(struct store *st, int *version)
+{
+	sqlite3_stmt *s;
+	int rc = lite_prepare(st, "PRAGMA user_version", &s, "schema_version");
+
+	*version = 0;
+	if (rc != ST_OK)
+		return rc;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	else
+		rc = lite_status(st, sqlite3_errcode(lite_db(st)), "schema_version");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -217,8 +217,9 @@ int lite_pending_each_due(struct store *st, int64_t now, int limit, store_pendin
 int lite_pending_later(struct store *st, int64_t brand_id, int64_t txn_id, int64_t next_at);
 int lite_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 
-/* store_ops.backup_to and integrity_check (backup.c). */
+/* store_ops.backup_to, integrity_check and schema_version (backup.c). */
 int lite_backup_to(struct store *st, const char *path);
 int lite_integrity_check(struct store *st, char *why, size_t cap);
+int lite_schema_version(struct store *st, int *version);
 
 #endif

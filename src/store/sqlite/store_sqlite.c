@@ -2814,6 +2814,7 @@ static const struct store_ops sqlite_ops = {
         .checkout_put = lite_checkout_put,
         .hosted_purge = lite_hosted_purge,
         .checkout_take = lite_checkout_take,
+        .schema_version = lite_schema_version,
         .backup_to = lite_backup_to,
         .integrity_check = lite_integrity_check,
         .pending_put = lite_pending_put,
