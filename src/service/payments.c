@@ -72,7 +72,7 @@ decision_apply(struct txn *t, enum refusal refusal, int64_t now_us, int deferral
  * and where the answer is told (rq's late_*). */
 static int
 pending_add(struct store *st, const struct payment_request *rq, const struct txn *t,
-            const struct acq_answer *ans, int contract_days, int64_t now_us)
+            const struct acq_answer *ans, int deferral_days, int64_t now_us)
 {
 	struct pending_auth p;
 
@@ -83,7 +83,7 @@ pending_add(struct store *st, const struct payment_request *rq, const struct txn
 	copy(p.acq_ref, sizeof(p.acq_ref), ans->ref);
 	p.asked_at = now_us;
 	p.next_at = now_us + ans->ask_after_s * 1000000;
-	p.deferral_days = rq->deferral_days >= 0 ? rq->deferral_days : contract_days;
+	p.deferral_days = deferral_days;
 	if (rq->late_url != NULL && strlen(rq->late_url) >= sizeof(p.notify_url))
 		return ST_INVALID; /* hosted_url_ok's limit: never */
 	copy(p.notify_url, sizeof(p.notify_url), rq->late_url ? rq->late_url : "");
@@ -108,7 +108,7 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	size_t sealed_len;
 	bool blocked = false;
 	enum refusal refusal;
-	int rc;
+	int deferral, rc;
 
 	*why = NULL;
 	memset(t, 0, sizeof(*t));
@@ -190,18 +190,19 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	t->tds = ans.tds;
 	t->tds_auth = ans.tds_auth;
 	t->created_at = t->updated_at = now_us;
+	/* The bank day's delay: the payment's own, or its contract's. */
+	deferral = rq->deferral_days >= 0 ? rq->deferral_days : c.deferral_days;
 	if (refusal == REFUSAL_NONE && ans.pending) {
 		t->status = TXS_PENDING;
 		t->acq = ACQ_AWAITING_CONFIRMATION;
 	} else {
-		decision_apply(t, refusal, now_us,
-		               rq->deferral_days >= 0 ? rq->deferral_days : c.deferral_days);
+		decision_apply(t, refusal, now_us, deferral);
 	}
 
 	sealed_len = crypto_card_seal(sealed, rq->digits, rq->brand_id, keys);
 	rc = st->ops->txn_insert(st, t, fp, sizeof(fp), sealed, sealed_len);
 	if (rc == ST_OK && t->status == TXS_PENDING)
-		rc = pending_add(st, rq, t, &ans, c.deferral_days, now_us);
+		rc = pending_add(st, rq, t, &ans, deferral, now_us);
 	if (rc == ST_OK)
 		rc = history_of(st, t, rq->capture_manual ? "authorization" : "creation",
 		                rq->amount, rq->who, now_us);
