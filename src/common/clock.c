@@ -1,5 +1,5 @@
 /*
- * clock.c - the time of day (clock.h).
+ * clock.c - the time of day and the durations' clock (clock.h).
  */
 #include <stdbool.h>
 #include <time.h>
@@ -27,6 +27,12 @@ clock_now_us(void)
 	if (pinned)
 		return pin_start_us + (read_us(CLOCK_REALTIME) - pin_real_us);
 	return read_us(CLOCK_REALTIME);
+}
+
+int64_t
+clock_mono_us(void)
+{
+	return read_us(CLOCK_MONOTONIC);
 }
 
 void

@@ -1,5 +1,6 @@
 /*
- * clock.h - the time of day, read in one place: microseconds since the epoch, UTC.
+ * clock.h - the time of day, read in one place: microseconds since the epoch, UTC; and a
+ * monotonic clock for durations (the metrics' latencies and lags).
  * The domain never reads it: callers pass "now" to the rules.
  *
  * The clock may be pinned (`--now`, for tests and demos of a given day): it then starts at
@@ -12,6 +13,10 @@
 #include <stdint.h>
 
 int64_t clock_now_us(void);
+
+/* A duration's clock: microseconds from an arbitrary start, never going back whatever the time
+ * of day does (CLOCK_MONOTONIC, never pinned). For how long something took, never for a date. */
+int64_t clock_mono_us(void);
 
 /* From now on, clock_now_us() is start_us plus the time elapsed since this call. Call it
  * before any other thread starts (it is not synchronized). */
