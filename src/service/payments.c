@@ -208,6 +208,8 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 		                rq->amount, rq->who, now_us);
 	if (rc == ST_OK && t->status == TXS_ACCEPTED)
 		rc = st->ops->contract_touch_auth(st, c.brand_id, c.id, now_us);
+	if (rc == ST_OK)
+		store_tally_add(st, PAYMENT_TALLY_DECIDED(t->status, t->origin));
 	crypto_wipe(sealed, sizeof(sealed));
 	return rc;
 }
@@ -243,6 +245,8 @@ payment_confirm(struct store *st, const struct pending_auth *p, const struct acq
 		rc = st->ops->contract_touch_auth(st, t->brand_id, t->contract_id, now_us);
 	if (rc == ST_OK)
 		rc = st->ops->pending_delete(st, p->brand_id, p->txn_id);
+	if (rc == ST_OK)
+		store_tally_add(st, PAYMENT_TALLY_ENDED(t->status));
 	return rc;
 }
 
@@ -262,6 +266,8 @@ payment_abandon(struct store *st, const struct pending_auth *p, int64_t now_us, 
 		rc = history_of(st, t, "abandonment", t->amount_initial, NULL, now_us);
 	if (rc == ST_OK)
 		rc = st->ops->pending_delete(st, p->brand_id, p->txn_id);
+	if (rc == ST_OK)
+		store_tally_add(st, PAYMENT_TALLY_ENDED(TXS_ABANDONED));
 	return rc;
 }
 

@@ -58,6 +58,17 @@ struct payment_request {
 	bool late_post;
 };
 
+/* The payments the metrics count (api/metrics.c), in the store's counts tied to a transaction
+ * (store.h, store_tally): a payment recorded by payment_create, by its status then (accepted,
+ * refused or pending: TXS_ACCEPTED to TXS_PENDING) and its origin; a pending payment's end, by
+ * its status then (accepted, refused, or abandoned), by payment_confirm or payment_abandon.
+ * A count is the process's once the transaction that recorded the payment committed. */
+#define PAYMENT_TALLY_DECIDED(status, origin)                                                      \
+	(ORIGIN__COUNT * (unsigned)(status) + (unsigned)(origin))
+#define PAYMENT_TALLY_ENDED(status) (3u * ORIGIN__COUNT + (unsigned)(status))
+_Static_assert(PAYMENT_TALLY_ENDED(TXS_ABANDONED) < STORE_TALLY_SLOTS,
+               "the payments' counts fit the store's slots");
+
 /* The shop's active contract that takes a card of method: its own scheme's, else CB for a
  * co-badged VISA or MASTERCARD card. ST_NOTFOUND when none. */
 int payment_contract(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method method,

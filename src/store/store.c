@@ -1,7 +1,9 @@
 /*
  * store.c - chooses a backend for a database name: a SQLite file path, or a "postgresql://"
- * URI for the PostgreSQL backend, which so far applies its migrations only (issue 13).
+ * URI for the PostgreSQL backend, which so far applies its migrations only (issue 13). And
+ * what every backend shares: the counts tied to a transaction (store.h, struct store_tally).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,4 +60,68 @@ page_theme_cleanup(struct page_theme *t)
 	free(t->logo);
 	t->logo = NULL;
 	t->logo_len = 0;
+}
+
+/* The committed totals of every connection of the process. */
+static _Atomic uint64_t tally_totals[STORE_TALLY_SLOTS];
+
+void
+store_tally_add(struct store *st, unsigned slot)
+{
+	if (slot < STORE_TALLY_SLOTS)
+		st->tally.n[slot]++;
+}
+
+uint64_t
+store_tally_total(unsigned slot)
+{
+	return slot < STORE_TALLY_SLOTS
+	               ? atomic_load_explicit(&tally_totals[slot], memory_order_relaxed)
+	               : 0;
+}
+
+void
+store_tally_clear(struct store *st)
+{
+	memset(st->tally.n, 0, sizeof(st->tally.n));
+	st->tally.depth = 0;
+}
+
+void
+store_tally_savepoint(struct store *st)
+{
+	struct store_tally *t = &st->tally;
+
+	if (t->depth < STORE_TALLY_DEPTH)
+		memcpy(t->mark[t->depth], t->n, sizeof(t->n));
+	t->depth++;
+}
+
+void
+store_tally_release(struct store *st)
+{
+	if (st->tally.depth > 0)
+		st->tally.depth--;
+}
+
+void
+store_tally_rollback_to(struct store *st)
+{
+	struct store_tally *t = &st->tally;
+
+	if (t->depth == 0)
+		return;
+	t->depth--;
+	if (t->depth < STORE_TALLY_DEPTH)
+		memcpy(t->n, t->mark[t->depth], sizeof(t->n));
+}
+
+void
+store_tally_commit(struct store *st)
+{
+	for (size_t i = 0; i < STORE_TALLY_SLOTS; i++)
+		if (st->tally.n[i] != 0)
+			atomic_fetch_add_explicit(&tally_totals[i], st->tally.n[i],
+			                          memory_order_relaxed);
+	store_tally_clear(st);
 }

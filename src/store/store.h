@@ -1069,13 +1069,42 @@ struct store_ops {
  * ST_OK, or a failure that fails the mail_add. service/outbox.h sets it. */
 typedef int (*store_mail_seal_fn)(void *arg, const struct mail *m, struct buf *out);
 
+/* Counts that hold only if the transaction they are counted in commits: the payments decided,
+ * for the metrics (service/payments.h names the slots). A use case adds while it runs
+ * (store_tally_add); a savepoint's release keeps what was added since, a rollback to it takes
+ * that back, a rollback drops it all, and a commit adds it to the process's totals
+ * (store_tally_total). Savepoints deeper than STORE_TALLY_DEPTH keep their counts when rolled
+ * back (none is that deep: the writer's job, then a recurring debit's step). */
+#define STORE_TALLY_SLOTS 24
+#define STORE_TALLY_DEPTH 4
+struct store_tally {
+	uint32_t n[STORE_TALLY_SLOTS];
+	uint32_t mark[STORE_TALLY_DEPTH][STORE_TALLY_SLOTS]; /* n at each open savepoint */
+	int depth;                                           /* savepoints open */
+};
+
 struct store {
 	const struct store_ops *ops;
 	/* What mail_add seals bodies with: without it, the outbox takes no mail at all rather
 	 * than a body in clear (README "Mail"). */
 	store_mail_seal_fn mail_seal;
 	void *mail_seal_arg;
+	struct store_tally tally; /* the backend's transaction operations keep it */
 };
+
+/* One more in slot (below STORE_TALLY_SLOTS), counted with st's transaction. */
+void store_tally_add(struct store *st, unsigned slot);
+
+/* What the process's committed transactions counted in slot, every connection's; any thread. */
+uint64_t store_tally_total(unsigned slot);
+
+/* For the backends, from their transaction operations: begin and rollback (everything
+ * dropped), a savepoint opened, released or rolled back to, and a commit done. */
+void store_tally_clear(struct store *st);
+void store_tally_savepoint(struct store *st);
+void store_tally_release(struct store *st);
+void store_tally_rollback_to(struct store *st);
+void store_tally_commit(struct store *st);
 
 /* Opens the database at path with the backend its name selects (SQLite for a file path).
  * write: this connection will write (the writer, the demo, the batch command); it then also

@@ -667,18 +667,24 @@ lite_checkpoint(struct store *st)
 static int
 lite_begin(struct store *st, bool write)
 {
+	store_tally_clear(st);
 	return exec_simple(st, write ? S_BEGIN_WRITE : S_BEGIN_READ, "begin");
 }
 
 static int
 lite_commit(struct store *st)
 {
-	return exec_simple(st, S_COMMIT, "commit");
+	int rc = exec_simple(st, S_COMMIT, "commit");
+
+	if (rc == ST_OK)
+		store_tally_commit(st);
+	return rc;
 }
 
 static void
 lite_rollback(struct store *st)
 {
+	store_tally_clear(st);
 	if (!sqlite3_get_autocommit(lite(st)->db))
 		(void)exec_simple(st, S_ROLLBACK, "rollback");
 }
@@ -686,6 +692,8 @@ lite_rollback(struct store *st)
 static int
 lite_savepoint(struct store *st)
 {
+	int rc;
+
 	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
 	 * without a statement journal too) makes SQLite roll the whole transaction back by
 	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
@@ -696,18 +704,24 @@ lite_savepoint(struct store *st)
 		          "after an earlier error\"");
 		return ST_STORE;
 	}
-	return exec_simple(st, S_SAVEPOINT, "savepoint");
+	rc = exec_simple(st, S_SAVEPOINT, "savepoint");
+	if (rc == ST_OK)
+		store_tally_savepoint(st);
+	return rc;
 }
 
 static int
 lite_release(struct store *st)
 {
+	/* Released or not, what the savepoint wrote is the transaction's now, counts too. */
+	store_tally_release(st);
 	return exec_simple(st, S_RELEASE, "release");
 }
 
 static void
 lite_rollback_to(struct store *st)
 {
+	store_tally_rollback_to(st);
 	/* ROLLBACK TO keeps the savepoint open: release it too. */
 	if (exec_simple(st, S_ROLLBACK_TO, "rollback_to") == ST_OK)
 		(void)exec_simple(st, S_RELEASE, "release");
