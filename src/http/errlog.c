@@ -209,6 +209,7 @@ errlog_start(struct errlog *e, struct work *w)
 	        .done = flush_done,
 	        .every_ms = LIMIT_API_ERROR_FLUSH_MS,
 	        .arg = e,
+	        .name = "errlog",
 	};
 
 	e->w = w;

@@ -406,6 +406,7 @@ session_cache_watch_start(struct session_cache *c, struct work *w)
 	        .done = terms_job_done,
 	        .every_ms = SESSION_TERMS_EVERY_MS,
 	        .arg = c,
+	        .name = "terms_watch",
 	};
 
 	return periodic_start(w, &spec, &c->watch);

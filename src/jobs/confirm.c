@@ -98,6 +98,7 @@ confirm_start(const struct confirm_config *cfg, struct work *w, struct periodic 
 	        .every_ms = CONFIRM_EVERY_S * 1000,
 	        .pause_ms = 200,
 	        .arg = (void *)cfg,
+	        .name = "confirm",
 	};
 
 	return periodic_start(w, &spec, out);

@@ -106,6 +106,7 @@ hmac_expiry_start(struct work *w, struct periodic **out)
 	        .run = round_run,
 	        .done = round_done,
 	        .every_ms = HMAC_EXPIRY_EVERY_S * 1000,
+	        .name = "hmac_expiry",
 	};
 
 	return periodic_start(w, &spec, out);

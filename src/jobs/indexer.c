@@ -36,6 +36,7 @@ indexer_start(struct work *w, struct periodic **out)
 	        .done = index_done,
 	        .every_ms = INDEXER_EVERY_MS,
 	        .pause_ms = INDEXER_PAUSE_MS,
+	        .name = "indexer",
 	};
 
 	return periodic_start(w, &spec, out);

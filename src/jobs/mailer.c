@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "domain/calendar.h"
 #include "jobs/mailer.h"
 #include "service/outbox.h"
@@ -69,6 +70,7 @@ struct mailer {
 	bool in_transaction;
 	struct pending round[LIMIT_MAIL_ROUND];
 	int n;
+	struct metrics_job *metrics; /* its rounds */
 };
 
 struct marks_job {
@@ -517,16 +519,17 @@ marks_done(struct work_job *w)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void
+/* One round; false when the outbox could not be read or the marks written (the metrics). */
+static bool
 deliver_due(struct mailer *m)
 {
 	struct marks_job j = {.work = {.run = marks_run, .deliver = marks_done}, .m = m};
-	int tried = 0;
+	int tried = 0, rc;
 
 	m->n = 0;
 	if (m->st->ops->begin(m->st, false) != ST_OK)
-		return;
-	(void)m->st->ops->mail_each_due(m->st, clock_now_us(), LIMIT_MAIL_ROUND, collect, m);
+		return false;
+	rc = m->st->ops->mail_each_due(m->st, clock_now_us(), LIMIT_MAIL_ROUND, collect, m);
 	m->st->ops->rollback(m->st);
 	while (tried < m->n) {
 		struct pending *pm = &m->round[tried++];
@@ -548,14 +551,15 @@ deliver_due(struct mailer *m)
 	}
 	m->n = tried;
 	if (m->n == 0)
-		return;
+		return rc == ST_OK;
 	m->marks_done = false;
 	if (work_submit_write(m->w, &j.work) != ST_OK)
-		return; /* delivered again at the next round or the next start: at least once */
+		return false; /* delivered again at the next round or the next start: at least once */
 	pthread_mutex_lock(&m->lock);
 	while (!m->marks_done)
 		pthread_cond_wait(&m->marked, &m->lock);
 	pthread_mutex_unlock(&m->lock);
+	return rc == ST_OK && j.work.rc == ST_OK;
 }
 
 static void *
@@ -566,7 +570,7 @@ mailer_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
-		deliver_due(m);
+		metrics_job_round(m->metrics, deliver_due(m));
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		pthread_mutex_lock(&m->lock);
@@ -575,7 +579,7 @@ mailer_main(void *arg)
 		stop = m->stop;
 		pthread_mutex_unlock(&m->lock);
 	}
-	deliver_due(m);
+	metrics_job_round(m->metrics, deliver_due(m));
 	return NULL;
 }
 
@@ -676,6 +680,7 @@ mailer_start(const struct mailer_config *cfg, struct work *w, struct mailer **ou
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
 	pthread_cond_init(&m->marked, NULL);
+	m->metrics = metrics_job_register("mailer");
 	pthread_create(&m->thread, NULL, mailer_main, m);
 	*out = m;
 	return ST_OK;

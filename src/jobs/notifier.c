@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "crypto/crypto.h"
 #include "crypto/rsa.h"
 #include "domain/calendar.h"
@@ -83,6 +84,10 @@ struct notifier {
 	CURL *easy[LIMIT_NOTIFY_PARALLEL]; /* reused: reset for each call */
 	int easy_free;
 	unsigned jitter_seed;
+	/* The metrics: its rounds, and whether the current one read the due rows and the marks
+	 * it waited for were written. */
+	struct metrics_job *metrics;
+	bool round_ok;
 };
 
 /* ---- a round's calls ----------------------------------------------------------------------- */
@@ -359,6 +364,8 @@ marks_wait(struct notifier *nt)
 	while (!nt->marks_done)
 		pthread_cond_wait(&nt->marked, &nt->lock);
 	pthread_mutex_unlock(&nt->lock);
+	if (nt->marks.work.rc != ST_OK)
+		nt->round_ok = false;
 	round_free(nt->marks.rd);
 	nt->marks.rd = NULL;
 }
@@ -391,10 +398,12 @@ deliver_due(struct notifier *nt)
 	int n;
 
 	rd->n = 0;
+	nt->round_ok = false;
 	if (nt->st->ops->begin(nt->st, false) == ST_OK) {
-		(void)nt->st->ops->notify_each_due(
-		        nt->st, clock_now_us(), prev != NULL ? prev->last_at : 0,
-		        prev != NULL ? prev->last_id : 0, LIMIT_NOTIFY_ROUND, collect, rd);
+		nt->round_ok = nt->st->ops->notify_each_due(
+		                       nt->st, clock_now_us(), prev != NULL ? prev->last_at : 0,
+		                       prev != NULL ? prev->last_id : 0, LIMIT_NOTIFY_ROUND,
+		                       collect, rd) == ST_OK;
 		nt->st->ops->rollback(nt->st);
 	}
 	n = rd->n;
@@ -416,9 +425,12 @@ notifier_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
-		if (deliver_due(nt) == LIMIT_NOTIFY_ROUND)
+		if (deliver_due(nt) == LIMIT_NOTIFY_ROUND) {
+			metrics_job_round(nt->metrics, nt->round_ok);
 			continue;
+		}
 		marks_wait(nt);
+		metrics_job_round(nt->metrics, nt->round_ok);
 		/* A decision's notification is called within a quarter of a second. */
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 250 * 1000 * 1000;
@@ -471,6 +483,7 @@ notifier_start(const struct notifier_config *cfg, struct work *w, struct notifie
 	pthread_mutex_init(&nt->lock, NULL);
 	pthread_cond_init(&nt->wake, NULL);
 	pthread_cond_init(&nt->marked, NULL);
+	nt->metrics = metrics_job_register("notifier");
 	pthread_create(&nt->thread, NULL, notifier_main, nt);
 	*out = nt;
 	return ST_OK;

@@ -76,6 +76,7 @@ retention_start(struct work *w, int every_s, struct periodic **out)
 	        .done = purge_done,
 	        .every_ms = (int64_t)every_s * 1000,
 	        .pause_ms = RETENTION_PAUSE_MS,
+	        .name = "retention",
 	};
 
 	return periodic_start(w, &spec, out);

@@ -11,6 +11,7 @@
 #include "acquirer/acquirer.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "domain/calendar.h"
 #include "jobs/scheduler.h"
 #include "service/outbox.h"
@@ -31,6 +32,8 @@ struct scheduler {
 	const struct crypto_keys *keys;
 	int64_t recurring_every_us; /* 0: no recurring round */
 	int64_t recurring_next;     /* when the next round is due */
+	/* The metrics' rounds: the télécollecte's, the recurring payments'; NULL when off. */
+	struct metrics_job *settlement_job, *recurring_job;
 };
 
 /* The recurring payments' round of today, when its time has come. Returns how long to wait
@@ -48,6 +51,7 @@ maybe_recur(struct scheduler *s, int64_t wait)
 	if (now < s->recurring_next)
 		return s->recurring_next - now < wait ? s->recurring_next - now : wait;
 	rc = recurring_round(s->st, s->keys, &acquirer_simulator, day, 0, &s->stop, &res);
+	metrics_job_round(s->recurring_job, rc == ST_OK);
 	if (rc == ST_OK)
 		log_info("event=recurring_round day=%lld debits=%lld accepted=%lld refused=%lld "
 		         "finished=%lld failed=%lld",
@@ -83,6 +87,7 @@ maybe_run(struct scheduler *s)
 		return due - now < wait ? due - now : wait;
 	log_info("event=settlement_start day=%lld", (long long)day);
 	rc = settlement_run(s->st, day, now, s->bank_dir, NULL);
+	metrics_job_round(s->settlement_job, rc == ST_OK);
 	if (rc == ST_OK) {
 		s->last_day = day;
 		log_info("event=settlement_done day=%lld", (long long)day);
@@ -136,6 +141,8 @@ scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
 	s->minute = minute_of_day;
 	s->keys = keys;
 	s->recurring_every_us = (int64_t)recurring_every_s * CAL_US_PER_S;
+	s->settlement_job = minute_of_day >= 0 ? metrics_job_register("settlement") : NULL;
+	s->recurring_job = recurring_every_s > 0 ? metrics_job_register("recurring") : NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_create(&s->thread, NULL, scheduler_main, s);

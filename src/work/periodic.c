@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/metrics.h"
 #include "work/periodic.h"
 
 struct periodic {
@@ -17,6 +18,7 @@ struct periodic {
 	bool more; /* the last round was full: the next after a pause */
 	struct periodic_spec spec;
 	struct work *w;
+	struct metrics_job *metrics; /* NULL: not counted */
 };
 
 static void
@@ -26,6 +28,7 @@ round_deliver(struct work_job *w)
 	struct periodic *p = j->p;
 	bool full = p->spec.done(w);
 
+	metrics_job_round(p->metrics, w->rc == ST_OK);
 	pthread_mutex_lock(&p->lock);
 	p->busy = false;
 	p->more = full;
@@ -95,6 +98,7 @@ periodic_start(struct work *w, const struct periodic_spec *spec, struct periodic
 	*out = NULL;
 	p->w = w;
 	p->spec = *spec;
+	p->metrics = metrics_job_register(spec->name);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	if (pthread_create(&p->thread, NULL, periodic_main, p) != 0) {

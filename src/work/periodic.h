@@ -42,6 +42,9 @@ struct periodic_spec {
 	int64_t every_ms; /* 1 or more */
 	int64_t pause_ms; /* after a full round */
 	void *arg;        /* given to each job */
+	/* The job's name in the metrics (common/metrics.h: its rounds, the failed ones, the time
+	 * since the last); a constant string. NULL: not counted. */
+	const char *name;
 };
 
 /* Starts the rounds on w, which must outlive them; spec is copied. ST_OK or ST_INTERNAL. */

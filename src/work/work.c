@@ -2,14 +2,26 @@
  * work.c - the writer thread (group commit), the reader pool and the hashers of work.h.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "work/work.h"
+
+/* The writer's transactions: jobs in one, and how long its commit (its fsync) took. */
+static const uint64_t group_le[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+static const uint64_t commit_le[] = {100,   250,   500,    1000,   2500,   5000,   10000,
+                                     25000, 50000, 100000, 250000, 500000, 1000000};
+const struct metrics_bounds work_group_bounds = {group_le, sizeof(group_le) / sizeof(group_le[0]),
+                                                 1};
+const struct metrics_bounds work_commit_bounds = {
+        commit_le, sizeof(commit_le) / sizeof(commit_le[0]), 1000000};
 
 struct queue {
 	pthread_mutex_t lock;
@@ -31,8 +43,9 @@ struct worker {
 struct pool {
 	struct queue q;
 	struct worker *workers;
-	int n;    /* started */
-	int nice; /* added to each thread's nice value */
+	int n;           /* started */
+	int nice;        /* added to each thread's nice value */
+	atomic_int busy; /* threads running a job now */
 };
 
 struct work {
@@ -40,6 +53,9 @@ struct work {
 	struct pool readers, hashers;
 	pthread_t writer;
 	struct store *wst;
+	/* The writer's alone, read by work_stats. */
+	struct metrics_histo group_size, commit_us;
+	_Atomic uint64_t groups_failed;
 };
 
 static void
@@ -125,15 +141,19 @@ deliver_all(struct work_job *list, int rc_override)
 	}
 }
 
-/* One group: one transaction, a savepoint per job, one commit. */
+/* One group of n jobs: one transaction, a savepoint per job, one commit. */
 static void
-writer_group(struct store *st, struct work_job *list)
+writer_group(struct work *w, struct work_job *list, size_t n)
 {
+	struct store *st = w->wst;
 	const struct store_ops *ops = st->ops;
+	int64_t start;
 	int rc;
 
+	metrics_observe(&w->group_size, &work_group_bounds, n);
 	rc = ops->begin(st, true);
 	if (rc != ST_OK) {
+		atomic_fetch_add_explicit(&w->groups_failed, 1, memory_order_relaxed);
 		deliver_all(list, ST_STORE);
 		return;
 	}
@@ -150,9 +170,12 @@ writer_group(struct store *st, struct work_job *list)
 			ops->rollback_to(st);
 		}
 	}
+	start = clock_mono_us();
 	rc = ops->commit(st);
+	metrics_observe(&w->commit_us, &work_commit_bounds, (uint64_t)(clock_mono_us() - start));
 	if (rc != ST_OK) {
 		ops->rollback(st);
+		atomic_fetch_add_explicit(&w->groups_failed, 1, memory_order_relaxed);
 		log_error("event=group_commit_failed");
 	}
 	deliver_all(list, rc == ST_OK ? ST_OK : ST_STORE);
@@ -166,7 +189,7 @@ writer_main(void *arg)
 	size_t n;
 
 	while ((list = queue_take(&w->wq, LIMIT_GROUP_COMMIT, &n)) != NULL)
-		writer_group(w->wst, list);
+		writer_group(w, list, n);
 	return NULL;
 }
 
@@ -185,6 +208,7 @@ worker_main(void *arg)
 	if (wk->pool->nice != 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), wk->pool->nice) != 0)
 		log_warn("event=worker_nice_failed");
 	while ((job = queue_take(&wk->pool->q, 1, &n)) != NULL) {
+		atomic_fetch_add_explicit(&wk->pool->busy, 1, memory_order_relaxed);
 		if (job->gone != NULL && job->gone(job)) {
 			job->rc = ST_BUSY;
 		} else if (wk->st->ops->begin(wk->st, false) != ST_OK) {
@@ -193,6 +217,7 @@ worker_main(void *arg)
 			job->rc = job->run(job, wk->st);
 			wk->st->ops->rollback(wk->st); /* read-only: ending it is enough */
 		}
+		atomic_fetch_sub_explicit(&wk->pool->busy, 1, memory_order_relaxed);
 		job->deliver(job);
 	}
 	return NULL;
@@ -286,6 +311,34 @@ int
 work_submit_hash(struct work *w, struct work_job *job)
 {
 	return queue_push(&w->hashers.q, job);
+}
+
+/* Jobs waiting in q now. */
+static size_t
+queue_len(struct queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->n;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void
+work_stats(struct work *w, struct work_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->writer_queue = queue_len(&w->wq);
+	out->reader_queue = queue_len(&w->readers.q);
+	out->hasher_queue = queue_len(&w->hashers.q);
+	out->readers = w->readers.n;
+	out->hashers = w->hashers.n;
+	out->readers_busy = atomic_load_explicit(&w->readers.busy, memory_order_relaxed);
+	out->hashers_busy = atomic_load_explicit(&w->hashers.busy, memory_order_relaxed);
+	metrics_histo_add(&out->group_size, &w->group_size, &work_group_bounds);
+	metrics_histo_add(&out->commit_us, &w->commit_us, &work_commit_bounds);
+	out->groups_failed = atomic_load_explicit(&w->groups_failed, memory_order_relaxed);
 }
 
 void

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 
+#include "common/metrics.h"
 #include "common/status.h"
 #include "store/store.h"
 
@@ -49,6 +50,23 @@ int work_start(struct store *st, const char *db_path, int nreaders, struct work 
 int work_submit_write(struct work *w, struct work_job *job) WUR;
 int work_submit_read(struct work *w, struct work_job *job) WUR;
 int work_submit_hash(struct work *w, struct work_job *job) WUR;
+
+/* What the metrics read of w (api/metrics.c): the jobs waiting for the writer, the readers and
+ * the hashers; the readers and hashers (the database's read connections) and how many run a
+ * job now; the writer's transactions: jobs in each (work_group_bounds), how long each commit
+ * took in microseconds (work_commit_bounds), and the transactions that failed (nothing of
+ * their jobs recorded). */
+struct work_stats {
+	size_t writer_queue, reader_queue, hasher_queue;
+	int readers, hashers;
+	int readers_busy, hashers_busy;
+	struct metrics_histo_read group_size, commit_us;
+	uint64_t groups_failed;
+};
+extern const struct metrics_bounds work_group_bounds, work_commit_bounds;
+
+/* Fills *out from w, now; any thread (the queues' locks are held a moment each). */
+void work_stats(struct work *w, struct work_stats *out);
 
 /* Refuses new jobs, runs and delivers every queued one, joins the threads, closes the
  * connections, frees w. NULL does nothing. */

@@ -6,7 +6,8 @@
  *
  * The rollback an I/O error causes is played here by a job that runs ROLLBACK on the writer's
  * connection, then fails as the store would; tests/system/test_faults.py meets the same with
- * a real I/O error (a fault-injection build).
+ * a real I/O error (a fault-injection build). The metrics of the writer (work_stats) count
+ * the failed transaction with the others.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,6 +67,7 @@ a_group_rolled_back_by_sqlite_writes_none_of_its_jobs(void **state)
 	struct job gate = {.gate = &open}, before = {.key = "work_before"}, failing = {0},
 	           after = {.key = "work_after"}, later = {.key = "work_later"};
 	struct job *group[] = {&before, &failing, &after, &later};
+	struct work_stats ws;
 	struct work *w;
 
 	assert_int_equal(work_start(fx->st, fx->path, 1, &w), ST_OK);
@@ -100,6 +102,18 @@ a_group_rolled_back_by_sqlite_writes_none_of_its_jobs(void **state)
 		sleep_ms(1);
 	assert_int_equal(later.work.rc, ST_OK);
 	assert_int_equal(fixture_count(fx, "SELECT count(*) FROM meta WHERE key LIKE 'work_%'"), 1);
+	/* The metrics saw three transactions (the gate's, the four's, the later one's), of six
+	 * jobs, the second failed; three commits tried. */
+	work_stats(w, &ws);
+	assert_int_equal(metrics_histo_count(&ws.group_size, &work_group_bounds), 3);
+	assert_int_equal(ws.group_size.sum, 6);
+	assert_int_equal(ws.group_size.bucket[0], 2); /* le 1 */
+	assert_int_equal(ws.group_size.bucket[2], 1); /* le 4 */
+	assert_int_equal(ws.groups_failed, 1);
+	assert_int_equal(metrics_histo_count(&ws.commit_us, &work_commit_bounds), 3);
+	assert_int_equal(ws.writer_queue, 0);
+	assert_int_equal(ws.readers, 1);
+	assert_int_equal(ws.hashers, 1);
 	work_stop(w);
 }
 
