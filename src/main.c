@@ -25,6 +25,7 @@
 #include "crypto/crypto.h"
 #include "domain/bins.h"
 #include "domain/calendar.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "jobs/confirm.h"
 #include "jobs/hmac_expiry.h"
@@ -180,7 +181,9 @@ usage(FILE *f)
 	        "       guichetd version\n"
 	        "The key-encrypting key comes from GUICHET_KEK (64 hex characters) or the key "
 	        "file\n"
-	        "(default: guichet.key beside the database).\n");
+	        "(default: guichet.key beside the database). GET /metrics answers loopback, "
+	        "and elsewhere\n"
+	        "the bearer of GUICHET_METRICS_TOKEN (16 to 256 visible ASCII characters).\n");
 }
 
 /* Parses a decimal integer in [min, max]; -1 when it is not one. */
@@ -667,6 +670,7 @@ cmd_serve(const struct options *o)
 	struct periodic *hmac_expiry = NULL;
 	struct periodic *confirm = NULL;
 	struct confirm_config confirm_cfg = {0};
+	const char *metrics_token;
 	sigset_t set;
 	int sealed = 0, rc;
 
@@ -691,6 +695,20 @@ cmd_serve(const struct options *o)
 		        "guichetd: GUICHET_SMTP_USER and GUICHET_SMTP_PASSWORD go together, "
 		        "with --smtp\n");
 		return EXIT_USAGE;
+	}
+	/* The metrics' token: from the environment only, as the SMTP credentials; kept as its
+	 * digest, which the bearer's is compared with (http/metrics.h). */
+	metrics_token = getenv("GUICHET_METRICS_TOKEN");
+	if (metrics_token != NULL) {
+		if (http_metrics_token_check(metrics_token) != ST_OK) {
+			fprintf(stderr,
+			        "guichetd: GUICHET_METRICS_TOKEN must be %d to %d visible ASCII "
+			        "characters (no space)\n",
+			        HTTP_METRICS_TOKEN_MIN, HTTP_METRICS_TOKEN_MAX);
+			return EXIT_USAGE;
+		}
+		app.metrics_token = true;
+		crypto_digest(app.metrics_token_digest, metrics_token, strlen(metrics_token));
 	}
 	if (o->smtp != NULL && o->smtp_from == NULL)
 		log_warn("event=smtp_from_default from=\"%s\" hint=\"a relay may refuse this "
@@ -782,6 +800,7 @@ out:
 	session_cache_watch_stop(app.sessions); /* before the readers it uses */
 	errlog_stop(app.errlog);                /* after the loops, before the writer */
 	work_stop(app.work);
+	http_metrics_free(app.requests); /* after the readers: a scrape may be on one */
 	shop_cache_free(app.shops);
 	page_themes_free(app.themes);
 	session_cache_free(app.sessions);
@@ -970,7 +989,7 @@ cmd_migrate(const struct options *o)
 static int
 cmd_routes(bool json)
 {
-	static const char *const auth_names[] = {"none", "hmac", "session"};
+	static const char *const auth_names[] = {"none", "hmac", "session", "operator"};
 	json_t *all = json_array();
 	char *text;
 

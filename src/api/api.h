@@ -239,6 +239,9 @@ int api_pay_theme_logo(struct req *r);
 /* Liveness (api/health.c). */
 int api_health(struct req *r);
 
+/* The Prometheus metrics (api/metrics.c; README "Metrics"). */
+int api_metrics(struct req *r);
+
 /* The Paybox protocols (research/paybox-protocol.md): the probe, Guichet's public key for K,
  * Paybox Direct (ppps.c). */
 int api_paybox_load(struct req *r);

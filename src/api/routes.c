@@ -300,6 +300,9 @@ const struct route routes[] = {
          "the hosted page's logo of a shop's template"},
 
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
+        /* Whoever runs the server: from this machine, or with GUICHET_METRICS_TOKEN. */
+        {"GET", "/metrics", api_metrics, AUTH_OPERATOR, 0, 0, 0,
+         "Prometheus metrics (a loopback peer, or the bearer of GUICHET_METRICS_TOKEN)"},
 };
 
 const size_t routes_n = sizeof(routes) / sizeof(routes[0]);

@@ -76,6 +76,9 @@
 #define LIMIT_STATIC_DEPTH       8                  /* folders below www/assets */
 #define LIMIT_STATIC_PATH        255                /* bytes of a file's URL path */
 
+/* GET /metrics (api/metrics.c): its text at most; a few hundred kB with every route used. */
+#define LIMIT_METRICS_BYTES (4 * 1024 * 1024)
+
 #define LIMIT_PUBLIC_URL_MAX 255 /* --public-url, without its trailing '/' */
 
 /* The store's requests and the contact form (api/contact.c). */

@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "crypto/crypto.h"
 #include "http/errlog.h"
 #include "http/sessions.h"
 #include "http/shops.h"
@@ -24,6 +25,7 @@
 #include "work/work.h"
 
 struct app;
+struct http_metrics;
 struct page_themes;
 struct loop;
 struct rsa_key;
@@ -33,6 +35,9 @@ enum route_auth {
 	AUTH_NONE = 0,
 	AUTH_HMAC,    /* a shop, by the HMAC signature (merchant API) */
 	AUTH_SESSION, /* a back-office user, by the session cookie (+ CSRF token to change) */
+	/* whoever runs the server: a loopback peer, or the bearer of GUICHET_METRICS_TOKEN
+	 * (http/metrics.h); anyone else is answered as for a path that does not exist */
+	AUTH_OPERATOR,
 };
 
 /* Profiles allowed on an AUTH_SESSION route: a bit per enum profile. */
@@ -208,6 +213,13 @@ struct app {
 	/* Called on the loop after a merchant request's signature verified, before its handler
 	 * (registered by the API: the first use of a new key turns it "used"); NULL: nothing. */
 	void (*shop_key_verified)(struct req *r);
+	/* The event loops' requests by route and status (http/metrics.h), made by server_run;
+	 * the caller frees it after work_stop (a scrape on a reader may still read it). */
+	struct http_metrics *requests;
+	/* GUICHET_METRICS_TOKEN's digest (crypto_digest), when it is set: the bearer token that
+	 * opens the AUTH_OPERATOR routes to a peer that is not loopback. */
+	bool metrics_token;
+	unsigned char metrics_token_digest[CRYPTO_HASH_LEN];
 };
 
 #endif

@@ -33,6 +33,7 @@
 #include "common/text.h"
 #include "crypto/crypto.h"
 #include "domain/api_error.h"
+#include "http/metrics.h"
 #include "http/server.h"
 #include "http/static.h"
 
@@ -52,6 +53,16 @@ struct loop {
 	size_t inflight; /* jobs handed off; loop thread only */
 	uint64_t seq;    /* request ids */
 	struct app *app;
+	struct http_metrics_loop *metrics; /* its requests by route and status */
+};
+
+/* A request's row of the metrics, counted when h2o disposes of the request (its answer sent,
+ * or its client gone): allocated in the request pool, whose dispose callback it is. */
+struct req_count {
+	struct http_metrics_loop *metrics;
+	h2o_req_t *req;
+	size_t row;
+	int64_t start_us; /* clock_mono_us at the handling */
 };
 
 /* Links a request and its job while both live; allocated in the request pool. */
@@ -578,13 +589,24 @@ body_none(struct req *r)
 	return ok;
 }
 
+/* On the loop, as h2o ends the request: the status it was answered with is final. */
+static void
+req_count_dispose(void *p)
+{
+	struct req_count *c = p;
+
+	http_metrics_observe(c->metrics, c->row, c->req->res.status, clock_mono_us() - c->start_us);
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct loop *loop = H2O_STRUCT_FROM_MEMBER(struct loop, ctx, req->conn->ctx);
 	struct req *r;
+	struct req_count *count;
 	const struct route *route = NULL;
 	bool path_known = false;
+	int operator_ok = -1; /* whether r may reach the AUTH_OPERATOR routes; -1: not asked yet */
 	int64_t id = 0, id2 = 0;
 
 	(void)self;
@@ -594,11 +616,23 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	r->loop = loop;
 	r->app = loop->app;
 	request_id(loop, r->id);
+	count = h2o_mem_alloc_shared(&req->pool, sizeof(*count), req_count_dispose);
+	count->metrics = loop->metrics;
+	count->req = req;
+	count->row = routes_n + HTTP_ROW_UNMATCHED;
+	count->start_us = clock_mono_us();
 
 	for (size_t i = 0; i < routes_n; i++) {
 		if (!route_match(routes[i].pattern, req->path_normalized.base,
 		                 req->path_normalized.len, &id, &id2, r->path_key))
 			continue;
+		/* Refused, the route is not there: no 401 or 405 tells it exists (http/metrics.h). */
+		if (routes[i].auth == AUTH_OPERATOR) {
+			if (operator_ok < 0)
+				operator_ok = http_operator_allowed(r);
+			if (!operator_ok)
+				continue;
+		}
 		path_known = true;
 		if (method_is(&req->method, routes[i].method)) {
 			route = &routes[i];
@@ -615,13 +649,16 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 			http_reply_error(r, ST_METHOD, NULL, NULL);
 			return 0;
 		}
-		if ((!path_known || root) && static_files_serve(www, r) == 0)
+		if ((!path_known || root) && static_files_serve(www, r) == 0) {
+			count->row = routes_n + HTTP_ROW_WEB;
 			return 0; /* the web UI's files */
+		}
 		http_reply_error(r, path_known ? ST_METHOD : ST_NOTFOUND, NULL,
 		                 path_known ? NULL : "No such route.");
 		return 0;
 	}
 	r->route = route;
+	count->row = (size_t)(route - routes);
 	r->path_id = id;
 	r->path_id2 = id2;
 	if (req->entity.len > (route->body_max > 0 ? route->body_max : LIMIT_BODY_NONE)) {
@@ -791,6 +828,7 @@ early_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 	char *id;
 
 	(void)self;
+	http_metrics_observe(loop->metrics, routes_n + HTTP_ROW_H2O, req->res.status, -1);
 	if (req->res.status >= 400) {
 		if (i >= 0)
 			req->res.headers.entries[i].value =
@@ -969,11 +1007,13 @@ server_run(struct app *app, const struct server_config *cfg)
 	loops = calloc((size_t)n, sizeof(*loops));
 	if (loops == NULL)
 		abort();
+	app->requests = http_metrics_new(n);
 	for (int i = 0; i < n; i++) {
 		struct loop *l = &loops[i];
 
 		l->index = i;
 		l->app = app;
+		l->metrics = http_metrics_loop(app->requests, i);
 		l->fd = listen_socket(&ss, sslen);
 		if (l->fd < 0) {
 			log_error("event=listen_failed listen=\"%s\" error=\"%s\"", cfg->listen,

@@ -212,6 +212,12 @@ struct mail {
 /* The mails an administrator looks at (README "Mail"): the failed ones and the pending ones
  * that failed at least once, of a node and below, newest first. */
 enum mail_trouble { MAIL_TROUBLE_ALL, MAIL_TROUBLE_FAILED, MAIL_TROUBLE_PENDING };
+
+/* The outboxes' depth (store_ops.outbox_depth). */
+struct outbox_depth {
+	int64_t mail_pending, mail_due;
+	int64_t notify_pending, notify_due;
+};
 struct mail_query {
 	int64_t brand_id;
 	int64_t node_id;
@@ -892,6 +898,11 @@ struct store_ops {
 	                  void *arg);
 	int (*mails_failed_count)(struct store *st, int64_t brand_id, int64_t node_id,
 	                          int64_t since, int *n);
+	/* The depth of both outboxes at now, every brand's (the metrics): the mails and the
+	 * notifications still to deliver (neither delivered nor failed), and of them those due
+	 * (their next attempt reached: waiting for the mailer or the notifier). Counted on their
+	 * partial indexes of the pending rows (src/store/sqlite/mail.c). */
+	int (*outbox_depth)(struct store *st, int64_t now, struct outbox_depth *out);
 	/* One mail of a brand without its body; ST_NOTFOUND when none. */
 	int (*mail_get)(struct store *st, int64_t brand_id, int64_t id, struct mail *out);
 	/* An administrator's retry: the failed mail (with its sealed body) is pending again, due

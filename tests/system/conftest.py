@@ -99,15 +99,20 @@ class Server:
         self.log_path = os.path.join(tmp, 'guichetd.log')
         self.proc = None
 
-    def start(self, *extra):
+    def start(self, *extra, host='127.0.0.1'):
         # Under TLS (--tls-cert), the base URL is https and requests check the server's
         # certificate against that file (self.verify): give it a subjectAltName of 127.0.0.1.
+        # host: the address it listens on (an IPv6 one bare); on every address ('0.0.0.0',
+        # '::'), the base URL is still 127.0.0.1's.
         tls = '--tls-cert' in extra
         self.verify = extra[extra.index('--tls-cert') + 1] if tls else True
-        self.base = f'{"https" if tls else "http"}://127.0.0.1:{self.port}'
+        listen = f'[{host}]:{self.port}' if ':' in host else f'{host}:{self.port}'
+        reach = '127.0.0.1' if host in ('0.0.0.0', '::') else \
+            (f'[{host}]' if ':' in host else host)
+        self.base = f'{"https" if tls else "http"}://{reach}:{self.port}'
         self.log = open(self.log_path, 'ab')
         self.proc = subprocess.Popen(
-            [GUICHETD, 'serve', '--db', self.db, '--listen', f'127.0.0.1:{self.port}',
+            [GUICHETD, 'serve', '--db', self.db, '--listen', listen,
              '--spool', os.path.join(self.tmp, 'spool'),
              # No daily settlement under the tests' feet, unless a test asks for it.
              *(() if '--batch-time' in extra else ('--batch-time', 'off')),
@@ -342,12 +347,14 @@ def wait_for(fn, timeout=15):
     return fn()
 
 
-def tls_files(tmp_path):
-    """A throwaway self-signed certificate for 127.0.0.1 and its key, made by openssl."""
+def tls_files(tmp_path, ips=('127.0.0.1',)):
+    """A throwaway self-signed certificate for 127.0.0.1 (or the addresses ips) and its key,
+    made by openssl."""
     cert, key = str(tmp_path / 'cert.pem'), str(tmp_path / 'key.pem')
     out = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
                           'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-                          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+                          '-subj', '/CN=127.0.0.1',
+                          '-addext', 'subjectAltName=' + ','.join(f'IP:{a}' for a in ips),
                           '-keyout', key, '-out', cert], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr

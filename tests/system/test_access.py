@@ -172,6 +172,9 @@ OPEN = {'POST /bo/api/session', 'GET /healthz', 'POST /bo/api/hmac-keys/activate
             f'{m} /cgi/{page}' for m in ('GET', 'POST')
             for page in ('MYchoix_pagepaiement.cgi', 'MYframepagepaiement_ip.cgi',
                          'FramepagepaiementRWD.cgi')}
+# Whoever runs the server: a loopback peer, or the bearer of GUICHET_METRICS_TOKEN; anyone
+# else is told the path does not exist (test_metrics.py).
+OPERATOR = {'GET /metrics'}
 MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/capture', 'POST /api/v1/payments/{id}/cancel',
             'POST /api/v1/payments/{id}/refund', 'POST /api/v1/aliases',
@@ -378,12 +381,13 @@ def test_the_route_table_is_spec_3():
     assert wrong == {}, 'route: (table, SPEC)'
     assert set(by_auth.pop('none')) == OPEN
     assert set(by_auth.pop('hmac')) == MERCHANT
+    assert set(by_auth.pop('operator')) == OPERATOR
     assert by_auth == {}
     # The table's text form says the same.
     text = subprocess.run([GUICHETD, 'routes'], capture_output=True, text=True,
                           check=True).stdout
     listed = {line.split('\t')[0] for line in text.splitlines() if line.strip()}
-    assert MATRIX.keys() | OPEN | MERCHANT <= listed
+    assert MATRIX.keys() | OPEN | MERCHANT | OPERATOR <= listed
 
 
 def fresh_payment(srv, capture='auto', card='4111111111111111', shop=0):

@@ -26,8 +26,11 @@ UNKNOWN_ID = '999999999999999999'          # 18 digits: matches {id}, names no t
 # request and return are documented in README "The hosted payment page" (test_hosted.py).
 # Nor the Paybox protocols' entry points (SPEC §16.1; Paybox System's /cgi/, /php/ and the
 # root's POST among them): forms and Paybox's own answers, not
-# JSON, documented in docs/PAYBOX.md from research/paybox-protocol.md.
-NOT_DOCUMENTED_HERE = ('/bo/', '/pay', '/PPPS.php', '/load.html', '/cgi/', '/php/')
+# JSON, documented in docs/PAYBOX.md from research/paybox-protocol.md. Nor the operator's
+# /metrics: Prometheus's text, for whoever runs the server, in README "Metrics"
+# (test_metrics.py).
+NOT_DOCUMENTED_HERE = ('/bo/', '/pay', '/PPPS.php', '/load.html', '/cgi/', '/php/',
+                       '/metrics')
 
 
 def load_doc():

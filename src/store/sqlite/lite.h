@@ -117,6 +117,7 @@ int lite_mail_failed(struct store *st, int64_t id, int64_t now, const char *erro
 int lite_mails_each(struct store *st, const struct mail_query *q, store_mail_cb cb, void *arg);
 int lite_mails_failed_count(struct store *st, int64_t brand_id, int64_t node_id, int64_t since,
                             int *n);
+int lite_outbox_depth(struct store *st, int64_t now, struct outbox_depth *out);
 int lite_mail_get(struct store *st, int64_t brand_id, int64_t id, struct mail *out);
 int lite_mail_requeue(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 int lite_mail_failed_wipe(struct store *st, int64_t before, int limit, int *done);

@@ -1,7 +1,7 @@
 /*
  * mail.c - the SQLite backend's mail outbox (store.h "The mail outbox"; migrations 003, 020,
  * 026): the rows the mailer delivers, their marks, the list of the mails in trouble an
- * administrator reads, and a failed mail sent again.
+ * administrator reads, a failed mail sent again; and both outboxes' depth, for the metrics.
  *
  * A body reaches the table only sealed: mail_add inserts the row without it, then has the
  * store's sealer (service/outbox.h) seal it with the new row's id, which the ciphertext is
@@ -255,6 +255,40 @@ lite_mails_failed_count(struct store *st, int64_t brand_id, int64_t node_id, int
 	if (src == SQLITE_ROW)
 		*n = sqlite3_column_int(s, 0);
 	rc = lite_status(st, src, "mails_failed_count");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Four counts on the pending rows' partial indexes (mail_outbox_due, migration 020;
+ * notify_outbox_due, migration 034): their WHERE is the indexes' own. The mails' is named:
+ * left to itself, SQLite takes mail_outbox_unsent, which holds the failed mails too, and
+ * reads each of those rows. */
+int
+lite_outbox_depth(struct store *st, int64_t now, struct outbox_depth *out)
+{
+	sqlite3_stmt *s;
+	int src, rc = lite_prepare(
+	                 st,
+	                 "SELECT (SELECT count(*) FROM mail_outbox INDEXED BY mail_outbox_due "
+	                 "WHERE sent_at IS NULL AND failed_at IS NULL), (SELECT count(*) FROM "
+	                 "mail_outbox INDEXED BY mail_outbox_due WHERE sent_at IS NULL AND "
+	                 "failed_at IS NULL AND next_attempt_at <= ?1), (SELECT count(*) FROM "
+	                 "notify_outbox WHERE state = 0), (SELECT count(*) FROM notify_outbox "
+	                 "WHERE state = 0 AND next_at <= ?1)",
+	                 &s, "outbox_depth");
+
+	memset(out, 0, sizeof(*out));
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		out->mail_pending = sqlite3_column_int64(s, 0);
+		out->mail_due = sqlite3_column_int64(s, 1);
+		out->notify_pending = sqlite3_column_int64(s, 2);
+		out->notify_due = sqlite3_column_int64(s, 3);
+	}
+	rc = lite_status(st, src, "outbox_depth");
 	sqlite3_finalize(s);
 	return rc;
 }

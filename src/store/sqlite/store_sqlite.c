@@ -2795,6 +2795,7 @@ static const struct store_ops sqlite_ops = {
         .mail_failed = lite_mail_failed,
         .mails_each = lite_mails_each,
         .mails_failed_count = lite_mails_failed_count,
+        .outbox_depth = lite_outbox_depth,
         .mail_get = lite_mail_get,
         .mail_requeue = lite_mail_requeue,
         .mail_failed_wipe = lite_mail_failed_wipe,
