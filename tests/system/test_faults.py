@@ -16,6 +16,7 @@ import contextlib
 import glob
 import os
 import pathlib
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -26,6 +27,7 @@ import types
 import uuid
 
 import pytest
+import requests
 
 from conftest import GUICHETD, Server, bank_files_whole, check_store, q, sign
 
@@ -183,6 +185,14 @@ def test_a_payment_is_all_or_nothing_whatever_call_fails(srv, kind):
     calls = over_every_call(srv, faults, kind, attempt, check)
     print(kind, 'calls', calls)
     assert calls >= {'ioerr': 10, 'full': 3, 'busy': 2}[kind], calls
+    # The metrics count what committed (README "Metrics"): the payments the database holds,
+    # none of those a fault took back after they were decided.
+    metrics = requests.get(srv.base + '/metrics', timeout=30).text
+    counted = re.search(r'^guichet_payments_decided_total\{result="accepted",origin="api"\} '
+                        r'(\d+)$', metrics, re.M)
+    assert counted, metrics
+    assert int(counted.group(1)) == q(srv, 'SELECT count(*) FROM txn WHERE type = 0 AND '
+                                           'status = 0 AND origin = 0')[0][0]
 
 
 def batch_run(srv, fault=None, where=None, date=None, leaks=True):
