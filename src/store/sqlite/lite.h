@@ -44,33 +44,71 @@ struct lite_blocks *lite_blocks(struct store *st);
 /* Reads the blocklist's keys into the connection's filter and keeps it from then on. */
 int lite_blocks_start(struct store *st);
 
-/* Maps a SQLite result code to a status, logging an error (what: the operation's name). */
+/* Maps a SQLite result code to a status, logging an error (what: the operation's name):
+ * ST_OK for SQLITE_OK, SQLITE_ROW and SQLITE_DONE, ST_CONFLICT for a constraint (a duplicate),
+ * else ST_STORE. */
 int lite_status(struct store *st, int src, const char *what);
-
-/* Prepares sql into *s for a statement run once, finalized by the caller (the statements of
- * every payment are store_sqlite.c's, prepared once and cached). ST_OK, or lite_status's
- * failure (logged, what: the operation's name) with *s NULL. */
-int lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
-
-/* Runs s, prepared by lite_prepare and returning no row, and finalizes it. */
-int lite_run_once(struct store *st, sqlite3_stmt *s, const char *what);
-
-/* Binds v as parameter i of s, NULL when it is 0 (an id or instant left unset). */
-void lite_bind_id(sqlite3_stmt *s, int i, int64_t v);
 
 /* The statement of sql (a string constant: known by its address) for a statement run often,
  * prepared at its first use and kept for the connection's life, reset and its bindings
  * cleared; not finalized by the caller. ST_OK, or a failure (logged) with *s NULL. */
 int lite_cached(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
 
-/* Copies column col's text into dst of cap bytes: cut to cap - 1 bytes, "" for NULL, always
- * NUL-terminated. */
-void lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col);
+/* Prepares sql into *s for a statement run rarely, finalized by the caller. ST_OK, or
+ * lite_status's failure (logged, what: the operation's name) with *s NULL. */
+int lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what) WUR;
 
 /* sqlite3_step, after writing the statement with its values in place to the log at debug
  * level (the benchmark times the same statements in the sqlite3 shell; values are
  * customers' data, hence debug only). */
 int lite_step_logged(sqlite3_stmt *s);
+
+/* Runs s, cached by lite_cached and returning no row, and resets it; logged as
+ * lite_step_logged (every statement of a payment and of the scheduler's debits:
+ * bench/recurring.py replays them). */
+int lite_run(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* lite_run of an INSERT whose id was bound with lite_bind_id: *id, when 0, then gets the id
+ * SQLite chose. */
+int lite_insert(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what);
+
+/* Runs s, prepared by lite_prepare and returning no row, and finalizes it; logged as
+ * lite_step_logged. */
+int lite_run_once(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* The cached statement of sql with brand_id, id and v bound as ?1, ?2 and ?3 (a statement
+ * without ?3 ignores v), run by lite_run. */
+int lite_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+                 const char *what);
+
+/* The status of a one-row query whose step gave src: ST_OK on its row, ST_NOTFOUND when there
+ * is none, else lite_status's. */
+int lite_row_status(struct store *st, int src, const char *what);
+
+/* Steps the cached s for one row, read by read into out, then resets it: a statement left
+ * stepping would hold its read transaction open, and the connection would go on seeing the
+ * database as it was then. lite_row_status's answer; logged as lite_step_logged. */
+int lite_one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, void *), void *out,
+                 const char *what);
+
+/* lite_one_row's readers of a row's first column: an int64_t, a bool. */
+void lite_int64_read(sqlite3_stmt *s, void *out);
+void lite_bool_read(sqlite3_stmt *s, void *out);
+
+/* Binds the text v as parameter i of s, lent (SQLITE_STATIC): it outlives the statement's run. */
+void lite_bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/* Binds v as parameter i of s, NULL when it is 0 (an id or instant left unset). */
+void lite_bind_id(sqlite3_stmt *s, int i, int64_t v);
+
+/* A search's optional filters: bound only when given (v > 0, v not NULL), left NULL ("any")
+ * otherwise. */
+void lite_bind_opt_id(sqlite3_stmt *s, int i, int64_t v);
+void lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v);
+
+/* Copies column col's text into dst of cap bytes: cut to cap - 1 bytes, "" for NULL, always
+ * NUL-terminated. */
+void lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col);
 
 /* Reads a row of TXN_COLS. */
 void lite_txn_read(sqlite3_stmt *s, struct txn *t);

@@ -8,16 +8,6 @@
 
 #include "store/sqlite/lite.h"
 
-/* Runs s, which returns no row. */
-static int
-run(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = lite_status(st, lite_step_logged(s), what);
-
-	sqlite3_reset(s);
-	return rc;
-}
-
 /* --- aliases ------------------------------------------------------------------------------- */
 
 #define ALIAS_COLS                                                                                 \
@@ -49,24 +39,6 @@ alias_read(sqlite3_stmt *s, struct card_alias *a)
 	a->deleted_at = sqlite3_column_int64(s, 11);
 }
 
-/* Steps the cached s for one row read by read into out, then resets it: a statement left
- * stepping would hold its read transaction open, and the connection would go on seeing the
- * database as it was then. */
-static int
-one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, void *), void *out,
-        const char *what)
-{
-	int src = lite_step_logged(s), rc;
-
-	if (src == SQLITE_ROW)
-		read(s, out);
-	rc = src == SQLITE_ROW    ? ST_OK
-	     : src == SQLITE_DONE ? ST_NOTFOUND
-	                          : lite_status(st, src, what);
-	sqlite3_reset(s);
-	return rc;
-}
-
 static void
 alias_row(sqlite3_stmt *s, void *out)
 {
@@ -76,7 +48,7 @@ alias_row(sqlite3_stmt *s, void *out)
 static int
 alias_one(struct store *st, sqlite3_stmt *s, struct card_alias *out, const char *what)
 {
-	return one_row(st, s, alias_row, out, what);
+	return lite_one_row(st, s, alias_row, out, what);
 }
 
 int
@@ -101,7 +73,7 @@ lite_alias_insert(struct store *st, struct card_alias *a)
 	sqlite3_bind_blob(s, 8, a->card_sealed, (int)a->card_sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 9, a->implicit);
 	sqlite3_bind_int64(s, 10, a->created_at);
-	rc = run(st, s, "alias_insert");
+	rc = lite_run(st, s, "alias_insert");
 	if (rc == ST_OK)
 		a->id = sqlite3_last_insert_rowid(lite_db(st));
 	return rc;
@@ -269,7 +241,7 @@ lite_recurring_insert(struct store *st, struct recurring *r)
 	sqlite3_bind_text(s, 25, r->created_by_login, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 26, r->created_at);
 	sqlite3_bind_text(s, 27, r->customer_country, -1, SQLITE_STATIC);
-	rc = run(st, s, "recurring_insert");
+	rc = lite_run(st, s, "recurring_insert");
 	if (rc == ST_OK)
 		r->id = sqlite3_last_insert_rowid(lite_db(st));
 	return rc;
@@ -294,7 +266,7 @@ lite_recurring_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t 
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int64(s, 3, shop_id);
 	sqlite3_bind_int64(s, 4, node_id);
-	return one_row(st, s, recurring_row, out, "recurring_get");
+	return lite_one_row(st, s, recurring_row, out, "recurring_get");
 }
 
 int
@@ -322,7 +294,7 @@ lite_recurring_update(struct store *st, const struct recurring *r, int64_t expec
 	sqlite3_bind_int64(s, 10, r->ended_by);
 	sqlite3_bind_text(s, 11, r->ended_by_login, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 12, expect_done);
-	rc = run(st, s, "recurring_update");
+	rc = lite_run(st, s, "recurring_update");
 	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
 		rc = ST_CONFLICT;
 	return rc;
@@ -346,7 +318,7 @@ lite_recurring_debit_put(struct store *st, const struct recurring_debit *d)
 	sqlite3_bind_int64(s, 5, d->amount);
 	sqlite3_bind_text(s, 6, debit_status_name(d->status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 7, d->txn_id);
-	return run(st, s, "recurring_debit_put");
+	return lite_run(st, s, "recurring_debit_put");
 }
 
 int

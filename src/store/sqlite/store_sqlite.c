@@ -372,8 +372,11 @@ static const char *const stmt_sql[S__COUNT] = {
                           "WHERE id = ?1",
 };
 
-/* The statements of the other files of the backend that run often (lite_cached). */
-#define LITE_CACHED_MAX 24
+/* The statements kept prepared for the connection's life (lite_cached): a table of
+ * LITE_CACHED_SLOTS, open addressing on the address of their text, never more than half
+ * full so that a look-up stays a probe or two. */
+#define LITE_CACHED_BITS  9
+#define LITE_CACHED_SLOTS (1 << LITE_CACHED_BITS)
 
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
@@ -382,7 +385,8 @@ struct sqlite_store {
 	struct {
 		const char *sql;
 		sqlite3_stmt *s;
-	} cached[LITE_CACHED_MAX];
+	} cached[LITE_CACHED_SLOTS];
+	int ncached;
 	struct lite_blocks blocks; /* the payments' connection only (risk.c) */
 };
 
@@ -393,8 +397,6 @@ lite(struct store *st)
 {
 	return (struct sqlite_store *)st;
 }
-
-static int st_of(struct sqlite_store *ls, int src, const char *what);
 
 int
 lite_step_logged(sqlite3_stmt *s)
@@ -418,12 +420,6 @@ struct lite_blocks *
 lite_blocks(struct store *st)
 {
 	return &lite(st)->blocks;
-}
-
-int
-lite_status(struct store *st, int src, const char *what)
-{
-	return st_of(lite(st), src, what);
 }
 
 int
@@ -499,20 +495,30 @@ busy_wait(void *arg, int tries)
 	return 1;
 }
 
+/* The first slot of sql's statement: Fibonacci hashing of its text's address. */
+static size_t
+cached_slot(const char *sql)
+{
+	return (size_t)(((uint64_t)(uintptr_t)sql * UINT64_C(0x9e3779b97f4a7c15)) >>
+	                (64 - LITE_CACHED_BITS));
+}
+
 int
 lite_cached(struct store *st, const char *sql, sqlite3_stmt **out, const char *what)
 {
 	struct sqlite_store *ls = lite(st);
-	int i, src;
+	size_t i = cached_slot(sql);
+	int src;
 
-	for (i = 0; i < LITE_CACHED_MAX && ls->cached[i].sql != NULL; i++)
-		if (ls->cached[i].sql == sql) {
-			*out = ls->cached[i].s;
-			sqlite3_reset(*out);
-			sqlite3_clear_bindings(*out);
-			return ST_OK;
-		}
-	if (i == LITE_CACHED_MAX) {
+	while (ls->cached[i].sql != NULL && ls->cached[i].sql != sql)
+		i = (i + 1) & (LITE_CACHED_SLOTS - 1);
+	if (ls->cached[i].sql == sql) {
+		*out = ls->cached[i].s;
+		sqlite3_reset(*out);
+		sqlite3_clear_bindings(*out);
+		return ST_OK;
+	}
+	if (ls->ncached >= LITE_CACHED_SLOTS / 2) {
 		log_error("event=sqlite_cache_full what=%s", what);
 		return ST_INTERNAL;
 	}
@@ -523,65 +529,92 @@ lite_cached(struct store *st, const char *sql, sqlite3_stmt **out, const char *w
 	}
 	ls->cached[i].sql = sql;
 	ls->cached[i].s = *out;
+	ls->ncached++;
 	return ST_OK;
 }
 
-/* Maps a SQLite result to a status; SQLITE_CONSTRAINT is a conflict (a duplicate). */
-static int
-st_of(struct sqlite_store *ls, int src, const char *what)
+/* SQLITE_CONSTRAINT is a conflict (a duplicate). */
+int
+lite_status(struct store *st, int src, const char *what)
 {
 	if (src == SQLITE_OK || src == SQLITE_DONE || src == SQLITE_ROW)
 		return ST_OK;
 	if ((src & 0xff) == SQLITE_CONSTRAINT)
 		return ST_CONFLICT;
 	log_error("event=sqlite_error op=%s code=%d error=\"%s\"", what, src,
-	          sqlite3_errmsg(ls->db));
+	          sqlite3_errmsg(lite_db(st)));
 	return ST_STORE;
 }
 
-/* Runs a statement that returns no row (logged at debug level, as every statement of a
- * payment and of the scheduler's debits: bench/recurring.py replays them). */
-static int
-exec_done(struct sqlite_store *ls, sqlite3_stmt *s, const char *what)
+int
+lite_run(struct store *st, sqlite3_stmt *s, const char *what)
 {
-	int src = lite_step_logged(s);
-	int rc = st_of(ls, src, what);
+	int rc = lite_status(st, lite_step_logged(s), what);
 
 	sqlite3_reset(s);
 	return rc;
 }
 
-/* Runs a one-row query and reads its row with fn; ST_NOTFOUND when there is none. Logged as
- * exec_done. */
-static int
-one_row(struct sqlite_store *ls, sqlite3_stmt *s, void (*fn)(sqlite3_stmt *, void *), void *out,
-        const char *what)
+int
+lite_insert(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
+{
+	int rc = lite_run(st, s, what);
+
+	if (rc == ST_OK && *id == 0)
+		*id = sqlite3_last_insert_rowid(lite_db(st));
+	return rc;
+}
+
+int
+lite_row_status(struct store *st, int src, const char *what)
+{
+	return src == SQLITE_ROW    ? ST_OK
+	       : src == SQLITE_DONE ? ST_NOTFOUND
+	                            : lite_status(st, src, what);
+}
+
+int
+lite_one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, void *), void *out,
+             const char *what)
 {
 	int src = lite_step_logged(s), rc;
 
-	if (src == SQLITE_ROW) {
-		fn(s, out);
-		rc = ST_OK;
-	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, what);
-	}
+	if (src == SQLITE_ROW)
+		read(s, out);
+	rc = lite_row_status(st, src, what);
 	sqlite3_reset(s);
 	return rc;
 }
 
-static int
-exec_simple(struct store *st, enum stmt_id id, const char *what)
+void
+lite_int64_read(sqlite3_stmt *s, void *out)
 {
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, id);
-
-	if (s == NULL)
-		return ST_STORE;
-	return exec_done(ls, s, what);
+	*(int64_t *)out = sqlite3_column_int64(s, 0);
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+lite_bool_read(sqlite3_stmt *s, void *out)
+{
+	*(bool *)out = sqlite3_column_int(s, 0) != 0;
+}
+
+int
+lite_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+             const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, what);
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, v);
+	return lite_run(st, s, what);
+}
+
+void
+lite_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
@@ -595,6 +628,46 @@ lite_bind_id(sqlite3_stmt *s, int i, int64_t v)
 		sqlite3_bind_int64(s, i, v);
 }
 
+void
+lite_bind_opt_id(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v > 0)
+		sqlite3_bind_int64(s, i, v);
+}
+
+void
+lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		lite_bind_text(s, i, v);
+}
+
+/* Binds (brand_id, id) and one more int64 as ?1, ?2, ?3 and runs the statement. */
+static int
+exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64_t v,
+         const char *what)
+{
+	sqlite3_stmt *s = stmt_get(lite(st), id_);
+
+	if (s == NULL)
+		return ST_STORE;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, v);
+	return lite_run(st, s, what);
+}
+
+/* Runs a cached statement of the connection's own, which returns no row. */
+static int
+exec_simple(struct store *st, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *s = stmt_get(lite(st), id);
+
+	if (s == NULL)
+		return ST_STORE;
+	return lite_run(st, s, what);
+}
+
 static void
 lite_close(struct store *st)
 {
@@ -602,7 +675,7 @@ lite_close(struct store *st)
 
 	for (int i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(ls->stmt[i]);
-	for (int i = 0; i < LITE_CACHED_MAX; i++)
+	for (int i = 0; i < LITE_CACHED_SLOTS; i++)
 		sqlite3_finalize(ls->cached[i].s);
 	bloom_free(&ls->blocks.bloom);
 	sqlite3_close_v2(ls->db);
@@ -661,7 +734,7 @@ lite_checkpoint(struct store *st)
 	struct sqlite_store *ls = lite(st);
 	int src = sqlite3_wal_checkpoint_v2(ls->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 
-	return src == SQLITE_BUSY ? ST_BUSY : st_of(ls, src, "checkpoint");
+	return src == SQLITE_BUSY ? ST_BUSY : lite_status(st, src, "checkpoint");
 }
 
 static int
@@ -736,7 +809,7 @@ lite_meta_get(struct store *st, const char *key, unsigned char *val, size_t cap,
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_text(s, 1, key);
+	lite_bind_text(s, 1, key);
 	src = sqlite3_step(s);
 	if (src == SQLITE_DONE) {
 		rc = ST_NOTFOUND;
@@ -750,7 +823,7 @@ lite_meta_get(struct store *st, const char *key, unsigned char *val, size_t cap,
 			rc = ST_OK;
 		}
 	} else {
-		rc = st_of(ls, src, "meta_get");
+		rc = lite_status(st, src, "meta_get");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -764,20 +837,9 @@ lite_meta_put(struct store *st, const char *key, const unsigned char *val, size_
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_text(s, 1, key);
+	lite_bind_text(s, 1, key);
 	sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
-	return exec_done(ls, s, "meta_put");
-}
-
-/* Runs an INSERT whose ?1 is the id (NULL to let SQLite choose) and stores the id. */
-static int
-insert_with_id(struct sqlite_store *ls, sqlite3_stmt *s, int64_t *id, const char *what)
-{
-	int rc = exec_done(ls, s, what);
-
-	if (rc == ST_OK && *id == 0)
-		*id = sqlite3_last_insert_rowid(ls->db);
-	return rc;
+	return lite_run(st, s, "meta_put");
 }
 
 static int
@@ -789,10 +851,10 @@ lite_brand_insert(struct store *st, int64_t *id, const char *name, const char *p
 	if (s == NULL)
 		return ST_STORE;
 	lite_bind_id(s, 1, *id);
-	bind_text(s, 2, name);
-	bind_text(s, 3, pspid);
+	lite_bind_text(s, 2, name);
+	lite_bind_text(s, 3, pspid);
 	sqlite3_bind_int64(s, 4, now);
-	return insert_with_id(ls, s, id, "brand_insert");
+	return lite_insert(st, s, id, "brand_insert");
 }
 
 static int
@@ -806,10 +868,10 @@ lite_node_insert(struct store *st, struct node *n, int64_t now)
 	lite_bind_id(s, 1, n->id);
 	sqlite3_bind_int64(s, 2, n->brand_id);
 	lite_bind_id(s, 3, n->parent_id);
-	bind_text(s, 4, node_level_name(n->level));
-	bind_text(s, 5, n->name);
+	lite_bind_text(s, 4, node_level_name(n->level));
+	lite_bind_text(s, 5, n->name);
 	sqlite3_bind_int64(s, 6, now);
-	return insert_with_id(ls, s, &n->id, "node_insert");
+	return lite_insert(st, s, &n->id, "node_insert");
 }
 
 static int
@@ -822,11 +884,11 @@ lite_shop_insert(struct store *st, const struct shop *sh, int64_t now)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, sh->id);
 	sqlite3_bind_int64(s, 2, sh->brand_id);
-	bind_text(s, 3, sh->site);
-	bind_text(s, 4, sh->rang);
-	bind_text(s, 5, sh->name);
+	lite_bind_text(s, 3, sh->site);
+	lite_bind_text(s, 4, sh->rang);
+	lite_bind_text(s, 5, sh->name);
 	sqlite3_bind_int64(s, 6, now);
-	return exec_done(ls, s, "shop_insert");
+	return lite_run(st, s, "shop_insert");
 }
 
 static int
@@ -840,20 +902,20 @@ lite_contract_insert(struct store *st, struct contract *c, int64_t now)
 	lite_bind_id(s, 1, c->id);
 	sqlite3_bind_int64(s, 2, c->brand_id);
 	sqlite3_bind_int64(s, 3, c->shop_id);
-	bind_text(s, 4, card_method_name(c->method));
-	bind_text(s, 5, c->number);
-	bind_text(s, 6, c->rang);
-	bind_text(s, 7, c->label);
-	bind_text(s, 8, c->bank_code);
-	bind_text(s, 9, c->currency);
+	lite_bind_text(s, 4, card_method_name(c->method));
+	lite_bind_text(s, 5, c->number);
+	lite_bind_text(s, 6, c->rang);
+	lite_bind_text(s, 7, c->label);
+	lite_bind_text(s, 8, c->bank_code);
+	lite_bind_text(s, 9, c->currency);
 	sqlite3_bind_int64(s, 10, c->amount_min);
 	sqlite3_bind_int64(s, 11, c->amount_max);
 	sqlite3_bind_int(s, 12, c->deferral_days);
 	sqlite3_bind_int(s, 13, c->tds);
 	sqlite3_bind_int(s, 14, c->active);
-	bind_text(s, 15, c->report_email);
+	lite_bind_text(s, 15, c->report_email);
 	sqlite3_bind_int64(s, 16, now);
-	return insert_with_id(ls, s, &c->id, "contract_insert");
+	return lite_insert(st, s, &c->id, "contract_insert");
 }
 
 static int
@@ -867,10 +929,10 @@ lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const 
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
-	bind_text(s, 3, env);
+	lite_bind_text(s, 3, env);
 	sqlite3_bind_blob(s, 4, sealed, (int)sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, now);
-	return exec_done(ls, s, "hmac_key_insert");
+	return lite_run(st, s, "hmac_key_insert");
 }
 
 static int
@@ -884,15 +946,15 @@ lite_user_insert(struct store *st, struct user *u, int64_t now)
 	lite_bind_id(s, 1, u->id);
 	sqlite3_bind_int64(s, 2, u->brand_id);
 	sqlite3_bind_int64(s, 3, u->node_id);
-	bind_text(s, 4, u->login);
-	bind_text(s, 5, u->name);
-	bind_text(s, 6, u->email);
-	bind_text(s, 7, profile_name(u->profile));
-	bind_text(s, 8, u->password_hash);
+	lite_bind_text(s, 4, u->login);
+	lite_bind_text(s, 5, u->name);
+	lite_bind_text(s, 6, u->email);
+	lite_bind_text(s, 7, profile_name(u->profile));
+	lite_bind_text(s, 8, u->password_hash);
 	sqlite3_bind_int(s, 9, u->must_change);
 	sqlite3_bind_int64(s, 10, now);
-	bind_text(s, 11, u->mobile);
-	return insert_with_id(ls, s, &u->id, "user_insert");
+	lite_bind_text(s, 11, u->mobile);
+	return lite_insert(st, s, &u->id, "user_insert");
 }
 
 static int
@@ -926,7 +988,7 @@ lite_shops_each(struct store *st, store_shop_cb cb, void *arg)
 		rc = cb(arg, &sa);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "shops_each");
+		rc = lite_status(st, src, "shops_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -944,7 +1006,7 @@ lite_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum car
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
-	bind_text(s, 3, card_method_name(method));
+	lite_bind_text(s, 3, card_method_name(method));
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
 		memset(c, 0, sizeof(*c));
@@ -967,7 +1029,7 @@ lite_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum car
 		lite_filters_read(s, 15, &c->filters);
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "contract_find");
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "contract_find");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -984,7 +1046,7 @@ lite_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contract_id
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, contract_id);
 	sqlite3_bind_int64(s, 3, now);
-	return exec_done(ls, s, "contract_touch_auth");
+	return lite_run(st, s, "contract_touch_auth");
 }
 
 static int
@@ -1010,18 +1072,18 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 	sqlite3_bind_int64(s, i++, t->amount_initial);
 	sqlite3_bind_int64(s, i++, t->amount_current);
 	sqlite3_bind_int64(s, i++, t->amount_refunded);
-	bind_text(s, i++, t->currency);
-	bind_text(s, i++, t->order_ref);
-	bind_text(s, i++, t->email);
-	bind_text(s, i++, t->card_masked);
-	bind_text(s, i++, t->card_expiry);
-	bind_text(s, i++, t->card_country);
-	bind_text(s, i++, t->customer_country);
-	bind_text(s, i++, t->auth_number);
-	bind_text(s, i++, t->acquirer);
-	bind_text(s, i++, t->issuer);
-	bind_text(s, i++, t->card_type);
-	bind_text(s, i++, t->wallet);
+	lite_bind_text(s, i++, t->currency);
+	lite_bind_text(s, i++, t->order_ref);
+	lite_bind_text(s, i++, t->email);
+	lite_bind_text(s, i++, t->card_masked);
+	lite_bind_text(s, i++, t->card_expiry);
+	lite_bind_text(s, i++, t->card_country);
+	lite_bind_text(s, i++, t->customer_country);
+	lite_bind_text(s, i++, t->auth_number);
+	lite_bind_text(s, i++, t->acquirer);
+	lite_bind_text(s, i++, t->issuer);
+	lite_bind_text(s, i++, t->card_type);
+	lite_bind_text(s, i++, t->wallet);
 	sqlite3_bind_int(s, i++, t->refusal);
 	sqlite3_bind_int(s, i++, t->capture_manual);
 	sqlite3_bind_int(s, i++, t->tds);
@@ -1032,7 +1094,7 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 	sqlite3_bind_int64(s, i++, t->updated_at);
 	sqlite3_bind_int64(s, i++, t->bank_day);
 	sqlite3_bind_int(s, i++, t->manual);
-	bind_text(s, i++, t->archive_ref);
+	lite_bind_text(s, i++, t->archive_ref);
 	sqlite3_bind_int(s, i++, (int)t->origin);
 	if (fp != NULL)
 		sqlite3_bind_blob(s, i, fp, (int)fp_len, SQLITE_STATIC);
@@ -1042,7 +1104,7 @@ lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t
 	i++;
 	/* The Paris day the statistics triggers file it under (migration 008). */
 	sqlite3_bind_int64(s, i, cal_business_day(t->created_at));
-	return insert_with_id(ls, s, &t->id, "txn_insert");
+	return lite_insert(st, s, &t->id, "txn_insert");
 }
 
 void
@@ -1191,7 +1253,7 @@ lite_txn_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, st
 		lite_txn_read(s, out);
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "txn_get");
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "txn_get");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -1216,11 +1278,11 @@ lite_txn_update(struct store *st, const struct txn *t)
 	lite_bind_id(s, 8, t->batch_id);
 	sqlite3_bind_int64(s, 9, t->bank_day);
 	sqlite3_bind_int64(s, 10, t->updated_at);
-	bind_text(s, 11, t->auth_number);
+	lite_bind_text(s, 11, t->auth_number);
 	sqlite3_bind_int(s, 12, t->refusal);
 	sqlite3_bind_int(s, 13, t->tds_guaranteed);
 	sqlite3_bind_int64(s, 14, t->accepted_at);
-	rc = exec_done(ls, s, "txn_update");
+	rc = lite_run(st, s, "txn_update");
 	if (rc == ST_OK && sqlite3_changes(ls->db) != 1)
 		rc = ST_NOTFOUND;
 	return rc;
@@ -1248,7 +1310,7 @@ lite_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *
 			rc = ST_OK;
 		}
 	} else if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		rc = st_of(ls, src, "txn_card_fp");
+		rc = lite_status(st, src, "txn_card_fp");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -1265,13 +1327,13 @@ lite_history_add(struct store *st, const struct history *h)
 	sqlite3_bind_int64(s, 1, h->brand_id);
 	sqlite3_bind_int64(s, 2, h->txn_id);
 	sqlite3_bind_int64(s, 3, h->at);
-	bind_text(s, 4, h->action);
+	lite_bind_text(s, 4, h->action);
 	sqlite3_bind_int64(s, 5, h->amount);
-	bind_text(s, 6, h->currency);
+	lite_bind_text(s, 6, h->currency);
 	lite_bind_id(s, 7, h->user_id);
-	bind_text(s, 8, h->user_name);
-	bind_text(s, 9, h->user_login);
-	return exec_done(ls, s, "history_add");
+	lite_bind_text(s, 8, h->user_name);
+	lite_bind_text(s, 9, h->user_login);
+	return lite_run(st, s, "history_add");
 }
 
 static int
@@ -1301,7 +1363,7 @@ lite_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_hist
 		rc = cb(arg, &h);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "history_each");
+		rc = lite_status(st, src, "history_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1318,7 +1380,7 @@ lite_idem_get(struct store *st, int64_t brand_id, int64_t shop_id, const char *k
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
-	bind_text(s, 3, key);
+	lite_bind_text(s, 3, key);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(s, 0);
@@ -1333,7 +1395,7 @@ lite_idem_get(struct store *st, int64_t brand_id, int64_t shop_id, const char *k
 		out->created_at = sqlite3_column_int64(s, 3);
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "idem_get");
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "idem_get");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -1349,12 +1411,12 @@ lite_idem_put(struct store *st, const struct idem *in)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, in->brand_id);
 	sqlite3_bind_int64(s, 2, in->shop_id);
-	bind_text(s, 3, in->key);
+	lite_bind_text(s, 3, in->key);
 	sqlite3_bind_blob(s, 4, in->digest, sizeof(in->digest), SQLITE_STATIC);
 	sqlite3_bind_int(s, 5, in->http_status);
-	bind_text(s, 6, in->response);
+	lite_bind_text(s, 6, in->response);
 	sqlite3_bind_int64(s, 7, in->created_at);
-	return exec_done(ls, s, "idem_put");
+	return lite_run(st, s, "idem_put");
 }
 
 /* Binds e as ?1 (brand) .. ?9 (field) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
@@ -1366,18 +1428,12 @@ api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char
 	sqlite3_bind_int64(s, 1, e->brand_id);
 	sqlite3_bind_int64(s, 2, e->shop_id);
 	sqlite3_bind_int64(s, 3, t);
-	bind_text(s, 4, method);
-	bind_text(s, 5, path);
+	lite_bind_text(s, 4, method);
+	lite_bind_text(s, 5, path);
 	sqlite3_bind_int(s, 6, e->http_status);
-	bind_text(s, 7, e->code);
+	lite_bind_text(s, 7, e->code);
 	sqlite3_bind_int64(s, 8, e->count);
-	bind_text(s, 9, field);
-}
-
-static void
-int64_read_cb(sqlite3_stmt *s, void *out)
-{
-	*(int64_t *)out = sqlite3_column_int64(s, 0);
+	lite_bind_text(s, 9, field);
 }
 
 static int
@@ -1394,7 +1450,7 @@ lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
 		if ((s = stmt_get(ls, S_API_ERROR_COUNT)) == NULL)
 			return ST_STORE;
 		api_error_bind(s, e, e->since, method, path, field);
-		rc = exec_done(ls, s, "api_error_count");
+		rc = lite_run(st, s, "api_error_count");
 		if (rc != ST_OK || sqlite3_changes(ls->db) > 0)
 			return rc;
 		if (pass == 1)
@@ -1404,7 +1460,7 @@ lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
 		sqlite3_bind_int64(s, 1, e->brand_id);
 		sqlite3_bind_int64(s, 2, e->shop_id);
 		sqlite3_bind_int64(s, 3, e->since);
-		rc = one_row(ls, s, int64_read_cb, &rows, "api_error_rows");
+		rc = lite_one_row(st, s, lite_int64_read, &rows, "api_error_rows");
 		if (rc != ST_OK)
 			return rc;
 		if (rows < max_rows)
@@ -1415,7 +1471,7 @@ lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
 	if ((s = stmt_get(ls, S_API_ERROR_ADD)) == NULL)
 		return ST_STORE;
 	api_error_bind(s, e, e->at, method, path, field);
-	return exec_done(ls, s, "api_error_add");
+	return lite_run(st, s, "api_error_add");
 }
 
 /* Brand by brand until limit rows are gone (a brand may give a few more: S_IDEM_PURGE). */
@@ -1437,13 +1493,13 @@ lite_idem_purge(struct store *st, int64_t before, int limit, int *done)
 		sqlite3_bind_int64(s, 1, sqlite3_column_int64(brands, 0));
 		sqlite3_bind_int64(s, 2, before);
 		sqlite3_bind_int(s, 3, limit - *done);
-		rc = exec_done(ls, s, "idem_purge");
+		rc = lite_run(st, s, "idem_purge");
 		if (rc != ST_OK)
 			break;
 		*done += sqlite3_changes(ls->db);
 	}
 	if (rc == ST_OK && *done < limit && src != SQLITE_DONE)
-		rc = st_of(ls, src, "brand_ids");
+		rc = lite_status(st, src, "brand_ids");
 	sqlite3_reset(brands);
 	return rc;
 }
@@ -1460,7 +1516,7 @@ lite_api_error_purge(struct store *st, int64_t before, int limit, int *done)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, before);
 	sqlite3_bind_int(s, 2, limit);
-	rc = exec_done(ls, s, "api_error_purge");
+	rc = lite_run(st, s, "api_error_purge");
 	if (rc == ST_OK)
 		*done = sqlite3_changes(ls->db);
 	return rc;
@@ -1490,13 +1546,13 @@ lite_txn_card_purge(struct store *st, int64_t now, int limit, int *done)
 		sqlite3_bind_int64(s, 1, sqlite3_column_int64(brands, 0));
 		sqlite3_bind_int64(s, 2, retention_cutoff(days, now));
 		sqlite3_bind_int(s, 3, limit - *done);
-		rc = exec_done(ls, s, "txn_card_purge");
+		rc = lite_run(st, s, "txn_card_purge");
 		if (rc != ST_OK)
 			break;
 		*done += sqlite3_changes(ls->db);
 	}
 	if (rc == ST_OK && *done < limit && src != SQLITE_DONE)
-		rc = st_of(ls, src, "brand_retentions");
+		rc = lite_status(st, src, "brand_retentions");
 	sqlite3_reset(brands);
 	return rc;
 }
@@ -1522,7 +1578,7 @@ lite_account_get(struct store *st, int64_t brand_id, struct account *out)
 		out->second_factor_required = sqlite3_column_int(s, 4) != 0;
 		rc = ST_OK;
 	} else if (src != SQLITE_DONE) {
-		rc = st_of(ls, src, "account_get");
+		rc = lite_status(st, src, "account_get");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -1540,7 +1596,7 @@ lite_account_set(struct store *st, const struct account *a)
 	sqlite3_bind_int64(s, 1, a->brand_id);
 	sqlite3_bind_int(s, 2, a->retention_days);
 	sqlite3_bind_int(s, 3, a->second_factor_required);
-	rc = exec_done(ls, s, "account_set");
+	rc = lite_run(st, s, "account_set");
 	if (rc == ST_OK && sqlite3_changes(ls->db) != 1)
 		rc = ST_NOTFOUND;
 	return rc;
@@ -1593,8 +1649,8 @@ lite_user_by_login(struct store *st, const char *login, struct user_auth *out)
 
 	if (s == NULL)
 		return ST_STORE;
-	bind_text(s, 1, login);
-	return one_row(ls, s, user_read_cb, out, "user_by_login");
+	lite_bind_text(s, 1, login);
+	return lite_one_row(st, s, user_read_cb, out, "user_by_login");
 }
 
 static int
@@ -1607,13 +1663,7 @@ lite_user_get(struct store *st, int64_t brand_id, int64_t id, struct user_auth *
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
-	return one_row(ls, s, user_read_cb, out, "user_get");
-}
-
-static void
-bool_read_cb(sqlite3_stmt *s, void *out)
-{
-	*(bool *)out = sqlite3_column_int(s, 0) != 0;
+	return lite_one_row(st, s, user_read_cb, out, "user_get");
 }
 
 static int
@@ -1628,24 +1678,8 @@ lite_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int(s, 3, max);
-	rc = one_row(ls, s, bool_read_cb, locked, "user_sign_in_failed");
+	rc = lite_one_row(st, s, lite_bool_read, locked, "user_sign_in_failed");
 	return rc == ST_NOTFOUND ? ST_LOCKED : rc; /* only an unlocked account counts */
-}
-
-/* Binds (brand_id, id) and one more int64 as ?1, ?2, ?3 and runs the statement. */
-static int
-exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64_t v,
-         const char *what)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, id_);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int64(s, 3, v);
-	return exec_done(ls, s, what);
 }
 
 static int
@@ -1681,10 +1715,10 @@ lite_user_password_set(struct store *st, int64_t brand_id, int64_t id, const cha
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
-	bind_text(s, 3, hash);
+	lite_bind_text(s, 3, hash);
 	sqlite3_bind_int(s, 4, must_change);
 	sqlite3_bind_int64(s, 5, now);
-	return exec_done(ls, s, "user_password_set");
+	return lite_run(st, s, "user_password_set");
 }
 
 static int
@@ -1703,7 +1737,7 @@ lite_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n,
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
 		rc = cb(arg, (const char *)sqlite3_column_text(s, 0));
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "user_password_hashes");
+		rc = lite_status(st, src, "user_password_hashes");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1763,7 +1797,7 @@ lite_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
-	return one_row(ls, s, session_read, out, "session_get");
+	return lite_one_row(st, s, session_read, out, "session_get");
 }
 
 static int
@@ -1791,11 +1825,11 @@ lite_session_put(struct store *st, struct session_row *r)
 	sqlite3_bind_int64(s, 2, r->user_id);
 	sqlite3_bind_blob(s, 3, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, r->csrf_hash, sizeof(r->csrf_hash), SQLITE_STATIC);
-	bind_text(s, 5, r->device);
+	lite_bind_text(s, 5, r->device);
 	sqlite3_bind_int64(s, 6, r->created_at);
 	sqlite3_bind_int64(s, 7, r->last_seen_at);
 	sqlite3_bind_int(s, 8, r->second_factor_pending);
-	rc = exec_done(ls, s, "session_put");
+	rc = lite_run(st, s, "session_put");
 	if (rc == ST_OK)
 		r->id = sqlite3_last_insert_rowid(ls->db);
 	return rc;
@@ -1828,7 +1862,7 @@ lite_sessions_each(struct store *st, store_session_cb cb, void *arg)
 		rc = cb(arg, &r);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "sessions_each");
+		rc = lite_status(st, src, "sessions_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -1853,7 +1887,7 @@ lite_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user
 	sqlite3_bind_int64(s, 2, user_id);
 	sqlite3_bind_blob(s, 3, token_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 4, csrf_hash, 32, SQLITE_STATIC);
-	return exec_done(ls, s, "session_sf_tokens");
+	return lite_run(st, s, "session_sf_tokens");
 }
 
 /* Copies a blob column of exactly len bytes into dst; false (dst untouched) otherwise. */
@@ -1894,7 +1928,7 @@ lite_second_factor_get(struct store *st, int64_t brand_id, int64_t user_id,
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, user_id);
-	rc = one_row(ls, s, second_factor_read, out, "second_factor_get");
+	rc = lite_one_row(st, s, second_factor_read, out, "second_factor_get");
 	return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
@@ -1923,7 +1957,7 @@ lite_second_factor_put(struct store *st, const struct second_factor *sf)
 	sqlite3_bind_int64(s, 5, sf->totp_last_step);
 	bind_blob_opt(s, 6, sf->has_code, sf->code_digest, sizeof(sf->code_digest));
 	sqlite3_bind_int64(s, 7, sf->has_code ? sf->code_created_at : 0);
-	return exec_done(ls, s, "second_factor_put");
+	return lite_run(st, s, "second_factor_put");
 }
 
 static int
@@ -1937,8 +1971,8 @@ lite_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, user_id);
-	bind_text(s, 3, method == SF_TOTP ? "totp" : method == SF_EMAIL ? "email" : "");
-	return exec_done(ls, s, "user_second_factor_set");
+	lite_bind_text(s, 3, method == SF_TOTP ? "totp" : method == SF_EMAIL ? "email" : "");
+	return lite_run(st, s, "user_second_factor_set");
 }
 
 static int
@@ -1952,14 +1986,14 @@ lite_action_add(struct store *st, const struct action *a)
 	sqlite3_bind_int64(s, 1, a->brand_id);
 	sqlite3_bind_int64(s, 2, a->at);
 	sqlite3_bind_int64(s, 3, a->user_id);
-	bind_text(s, 4, a->user_login ? a->user_login : "");
-	bind_text(s, 5, a->user_name ? a->user_name : "");
-	bind_text(s, 6, a->user_email ? a->user_email : "");
-	bind_text(s, 7, a->action);
-	bind_text(s, 8, a->details ? a->details : "");
+	lite_bind_text(s, 4, a->user_login ? a->user_login : "");
+	lite_bind_text(s, 5, a->user_name ? a->user_name : "");
+	lite_bind_text(s, 6, a->user_email ? a->user_email : "");
+	lite_bind_text(s, 7, a->action);
+	lite_bind_text(s, 8, a->details ? a->details : "");
 	sqlite3_bind_int64(s, 9, a->target_user_id);
-	bind_text(s, 10, a->target_login ? a->target_login : "");
-	return exec_done(ls, s, "action_add");
+	lite_bind_text(s, 10, a->target_login ? a->target_login : "");
+	return lite_run(st, s, "action_add");
 }
 
 static int
@@ -1975,9 +2009,9 @@ lite_action_repeat(struct store *st, const struct action *a, int64_t since)
 	sqlite3_bind_int64(s, 1, a->brand_id);
 	sqlite3_bind_int64(s, 2, a->user_id);
 	sqlite3_bind_int64(s, 3, since);
-	bind_text(s, 4, a->action);
-	bind_text(s, 5, a->details ? a->details : "");
-	rc = one_row(ls, s, int64_read_cb, &id, "action_latest");
+	lite_bind_text(s, 4, a->action);
+	lite_bind_text(s, 5, a->details ? a->details : "");
+	rc = lite_one_row(st, s, lite_int64_read, &id, "action_latest");
 	if (rc == ST_NOTFOUND)
 		return lite_action_add(st, a);
 	if (rc != ST_OK)
@@ -1987,7 +2021,7 @@ lite_action_repeat(struct store *st, const struct action *a, int64_t since)
 	sqlite3_bind_int64(s, 1, a->brand_id);
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int64(s, 3, a->at);
-	return exec_done(ls, s, "action_repeat");
+	return lite_run(st, s, "action_repeat");
 }
 
 static int
@@ -2005,7 +2039,7 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 	sqlite3_bind_int64(s, 3, q->to);
 	sqlite3_bind_int64(s, 4, q->user_id);
 	if (q->action != NULL)
-		bind_text(s, 5, q->action);
+		lite_bind_text(s, 5, q->action);
 	sqlite3_bind_int64(s, 6, q->after_id);
 	sqlite3_bind_int(s, 7, q->limit);
 	sqlite3_bind_int64(s, 8, q->node_id);
@@ -2026,7 +2060,7 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 		rc = cb(arg, &a);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "actions_each");
+		rc = lite_status(st, src, "actions_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2059,7 +2093,7 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 		rc = cb(arg, &u);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "users_each");
+		rc = lite_status(st, src, "users_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2077,7 +2111,7 @@ lite_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t n
 	sqlite3_bind_int64(s, 2, ancestor);
 	sqlite3_bind_int64(s, 3, node);
 	*within = false;
-	rc = one_row(ls, s, bool_read_cb, within, "node_within");
+	rc = lite_one_row(st, s, lite_bool_read, within, "node_within");
 	return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
@@ -2092,16 +2126,16 @@ lite_user_update(struct store *st, const struct user_auth *ua)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, u->brand_id);
 	sqlite3_bind_int64(s, 2, u->id);
-	bind_text(s, 3, u->name);
-	bind_text(s, 4, u->email);
-	bind_text(s, 5, u->mobile);
-	bind_text(s, 6, profile_name(u->profile));
+	lite_bind_text(s, 3, u->name);
+	lite_bind_text(s, 4, u->email);
+	lite_bind_text(s, 5, u->mobile);
+	lite_bind_text(s, 6, profile_name(u->profile));
 	sqlite3_bind_int64(s, 7, u->node_id);
-	bind_text(s, 8, ua->language);
-	bind_text(s, 9, ua->time_zone);
+	lite_bind_text(s, 8, ua->language);
+	lite_bind_text(s, 9, ua->time_zone);
 	sqlite3_bind_int64(s, 10, ua->email_changed_at);
 	sqlite3_bind_int64(s, 11, ua->email_changed_by);
-	return exec_done(ls, s, "user_update");
+	return lite_run(st, s, "user_update");
 }
 
 static int
@@ -2125,7 +2159,7 @@ lite_txn_ref_catch_up(struct store *st, int limit, int *done)
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW)
 		upto = sqlite3_column_int64(s, 0); /* NULL (0): nothing new */
-	rc = st_of(ls, src, "txn_ref_next");
+	rc = lite_status(st, src, "txn_ref_next");
 	sqlite3_reset(s);
 	if (rc != ST_OK || upto == 0)
 		return rc;
@@ -2133,14 +2167,14 @@ lite_txn_ref_catch_up(struct store *st, int limit, int *done)
 		if ((s = stmt_get(ls, (enum stmt_id)k)) == NULL)
 			return ST_STORE;
 		sqlite3_bind_int64(s, 1, upto);
-		rc = exec_done(ls, s, "txn_ref_add");
+		rc = lite_run(st, s, "txn_ref_add");
 		if (k == S_REF_ADD)
 			*done = sqlite3_changes(ls->db);
 	}
 	if (rc != ST_OK || (s = stmt_get(ls, S_REF_UPTO)) == NULL)
 		return rc != ST_OK ? rc : ST_STORE;
 	sqlite3_bind_int64(s, 1, upto);
-	return exec_done(ls, s, "txn_ref_upto");
+	return lite_run(st, s, "txn_ref_upto");
 }
 
 static int
@@ -2156,7 +2190,7 @@ lite_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t a
 	sqlite3_bind_int64(s, 3, b->number);
 	sqlite3_bind_int64(s, 4, at);
 	sqlite3_bind_int(s, 5, bps);
-	return exec_done(ls, s, "batch_reconcile");
+	return lite_run(st, s, "batch_reconcile");
 }
 
 static int
@@ -2182,7 +2216,7 @@ lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
 		lite_text_copy(out->currency, sizeof(out->currency), s, 5);
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "txn_reconciliation");
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "txn_reconciliation");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -2212,7 +2246,7 @@ lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_
 		rc = cb(arg, &t);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "nodes_each");
+		rc = lite_status(st, src, "nodes_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2265,7 +2299,7 @@ lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
 		rc = cb(arg, &v);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "contracts_each");
+		rc = lite_status(st, src, "contracts_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2282,7 +2316,7 @@ lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *n
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, user_id);
-	bind_text(s, 3, name);
+	lite_bind_text(s, 3, name);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) >= cap) {
 		rc = ST_TOOBIG;
@@ -2290,7 +2324,7 @@ lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *n
 		lite_text_copy(out, cap, s, 0);
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : st_of(ls, src, "pref_get");
+		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "pref_get");
 	}
 	sqlite3_reset(s);
 	return rc;
@@ -2307,19 +2341,12 @@ lite_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *n
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, user_id);
-	bind_text(s, 3, name);
+	lite_bind_text(s, 3, name);
 	if (value != NULL) {
-		bind_text(s, 4, value);
+		lite_bind_text(s, 4, value);
 		sqlite3_bind_int64(s, 5, now);
 	}
-	return exec_done(ls, s, "pref_put");
-}
-
-static void
-bind_opt_id(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v > 0)
-		sqlite3_bind_int64(s, i, v);
+	return lite_run(st, s, "pref_put");
 }
 
 static void
@@ -2327,13 +2354,6 @@ bind_opt_enum(sqlite3_stmt *s, int i, int v)
 {
 	if (v >= 0)
 		sqlite3_bind_int(s, i, v);
-}
-
-static void
-bind_opt_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		bind_text(s, i, v);
 }
 
 #define BATCH_COLS                                                                                 \
@@ -2435,15 +2455,15 @@ batch_read(sqlite3_stmt *s, struct batch *b)
 
 /* Steps s to its end, calling each_row for every row. */
 static int
-batch_rows(struct sqlite_store *ls, sqlite3_stmt *s, int (*each_row)(sqlite3_stmt *, void *),
-           void *arg, const char *what)
+batch_rows(struct store *st, sqlite3_stmt *s, int (*each_row)(sqlite3_stmt *, void *), void *arg,
+           const char *what)
 {
 	int src, rc = ST_OK;
 
 	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
 		rc = each_row(s, arg);
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, what);
+		rc = lite_status(st, src, what);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -2471,7 +2491,7 @@ lite_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg)
 	if (s == NULL)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, day);
-	return batch_rows(ls, s, due_row, &d, "batch_due");
+	return batch_rows(st, s, due_row, &d, "batch_due");
 }
 
 static int
@@ -2512,7 +2532,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	}
 	sqlite3_finalize(s);
 	if (src != SQLITE_ROW || b->number == 0)
-		return st_of(ls, src, "batch_totals");
+		return lite_status(st, src, "batch_totals");
 	/* Due cancellations leave the queue in any case. */
 	if ((s = batch_stmt(ls, B_CANCELLED)) == NULL)
 		return ST_STORE;
@@ -2520,7 +2540,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	sqlite3_bind_int64(s, 2, contract_id);
 	sqlite3_bind_int64(s, 3, day);
 	sqlite3_bind_int64(s, 4, now);
-	rc = st_of(ls, lite_step_logged(s), "batch_cancelled");
+	rc = lite_status(st, lite_step_logged(s), "batch_cancelled");
 	sqlite3_finalize(s);
 	if (rc != ST_OK)
 		return rc;
@@ -2537,13 +2557,13 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 	sqlite3_bind_int64(s, 5, b->number);
 	sqlite3_bind_int64(s, 6, now);
 	sqlite3_bind_int(s, 7, b->method);
-	bind_text(s, 8, b->currency);
+	lite_bind_text(s, 8, b->currency);
 	sqlite3_bind_int64(s, 9, b->debit_count);
 	sqlite3_bind_int64(s, 10, b->debit_amount);
 	sqlite3_bind_int64(s, 11, b->credit_count);
 	sqlite3_bind_int64(s, 12, b->credit_amount);
-	bind_text(s, 13, b->file_name);
-	rc = st_of(ls, lite_step_logged(s), "batch_insert");
+	lite_bind_text(s, 13, b->file_name);
+	rc = lite_status(st, lite_step_logged(s), "batch_insert");
 	sqlite3_finalize(s);
 	if (rc != ST_OK)
 		return rc;
@@ -2558,7 +2578,7 @@ lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_
 		sqlite3_bind_int64(s, 4, now);
 		if (step == B_SEND)
 			sqlite3_bind_int64(s, 5, b->id);
-		rc = st_of(ls, lite_step_logged(s), "batch_send");
+		rc = lite_status(st, lite_step_logged(s), "batch_send");
 		sqlite3_finalize(s);
 	}
 	return rc;
@@ -2586,7 +2606,7 @@ lite_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg)
 	sqlite3_stmt *s = batch_stmt(ls, B_UNWRITTEN);
 	struct batch_arg a = {cb, arg};
 
-	return s == NULL ? ST_STORE : batch_rows(ls, s, batch_row, &a, "batch_unwritten");
+	return s == NULL ? ST_STORE : batch_rows(st, s, batch_row, &a, "batch_unwritten");
 }
 
 static int
@@ -2599,7 +2619,7 @@ lite_batch_written(struct store *st, int64_t id)
 	if (s == NULL)
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, id);
-	rc = st_of(ls, sqlite3_step(s), "batch_written");
+	rc = lite_status(st, sqlite3_step(s), "batch_written");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -2631,7 +2651,7 @@ lite_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store
 		return ST_STORE;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, batch_id);
-	return batch_rows(ls, s, txn_row, &a, "batch_txns");
+	return batch_rows(st, s, txn_row, &a, "batch_txns");
 }
 
 static int
@@ -2656,11 +2676,11 @@ lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb 
 		sqlite3_bind_int(s, 8, q->amount_cmp);
 		sqlite3_bind_int64(s, 9, q->amount);
 	}
-	bind_opt_text(s, 10, q->contract_number);
-	bind_opt_text(s, 11, q->rang);
-	bind_opt_id(s, 12, q->number);
+	lite_bind_opt_text(s, 10, q->contract_number);
+	lite_bind_opt_text(s, 11, q->rang);
+	lite_bind_opt_id(s, 12, q->number);
 	bind_opt_enum(s, 13, q->method);
-	return batch_rows(ls, s, batch_row, &a, "batch_search");
+	return batch_rows(st, s, batch_row, &a, "batch_search");
 }
 
 static int
@@ -2690,7 +2710,7 @@ lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t fro
 		rc = cb(arg, &r);
 	}
 	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = st_of(ls, src, "stats_each");
+		rc = lite_status(st, src, "stats_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2860,7 +2880,7 @@ migrate(struct sqlite_store *ls)
 	char pragma[64];
 
 	if (sqlite3_prepare_v2(ls->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return st_of(ls, SQLITE_ERROR, "migrate");
+		return lite_status(&ls->base, SQLITE_ERROR, "migrate");
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
