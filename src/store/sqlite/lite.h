@@ -110,9 +110,24 @@ void lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v);
  * NUL-terminated. */
 void lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col);
 
+/* store_ops.txn_insert, txn_get, txn_update, txn_card_fp, history_*, idem_* and
+ * txn_card_purge (txn.c). */
+int lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
+                    const unsigned char *sealed, size_t sealed_len);
+int lite_txn_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, struct txn *out);
+int lite_txn_update(struct store *st, const struct txn *t);
+int lite_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp, size_t cap,
+                     size_t *len);
+int lite_history_add(struct store *st, const struct history *h);
+int lite_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_history_cb cb,
+                      void *arg);
+int lite_idem_get(struct store *st, int64_t brand_id, int64_t shop_id, const char *key,
+                  struct idem *out);
+int lite_idem_put(struct store *st, const struct idem *in);
+int lite_idem_purge(struct store *st, int64_t before, int limit, int *done);
+int lite_txn_card_purge(struct store *st, int64_t now, int limit, int *done);
 /* Reads a row of TXN_COLS. */
 void lite_txn_read(sqlite3_stmt *s, struct txn *t);
-
 /* Reads field f of t from column col. */
 void lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t);
 

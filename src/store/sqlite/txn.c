@@ -1,0 +1,511 @@
+/*
+ * txn.c - the SQLite backend's transactions (store.h txn_*; migrations 001, 008, 019): a
+ * payment's row written, read and updated by its operations, its history, the merchant API's
+ * Idempotency-Key memory, and the retention of both (the card data past a brand's days, the
+ * remembered answers past theirs).
+ *
+ * Every payment and every operation runs these: kept prepared (lite_cached), each run logged
+ * at debug level (lite_run) for the benchmark that replays them. Not the search
+ * (txn_search.c), nor the télécollecte (batches.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/calendar.h"
+#include "domain/retention.h"
+#include "store/sqlite/lite.h"
+
+int
+lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
+                const unsigned char *sealed, size_t sealed_len)
+{
+	static const char sql[] =
+	        "INSERT INTO txn(" TXN_COLS ", card_fp, card_sealed, day) VALUES (?1, ?2, ?3, "
+	        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	        "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
+	        "?35, ?36, ?37, ?38, ?39, ?40)";
+	sqlite3_stmt *s;
+	int i = 1, rc = lite_cached(st, sql, &s, "txn_insert");
+
+	if (rc != ST_OK)
+		return rc;
+	lite_bind_id(s, i++, t->id);
+	sqlite3_bind_int64(s, i++, t->brand_id);
+	sqlite3_bind_int64(s, i++, t->shop_id);
+	lite_bind_id(s, i++, t->contract_id);
+	lite_bind_id(s, i++, t->parent_id);
+	lite_bind_id(s, i++, t->batch_id);
+	sqlite3_bind_int(s, i++, t->type);
+	sqlite3_bind_int(s, i++, t->status);
+	sqlite3_bind_int(s, i++, t->acq);
+	sqlite3_bind_int(s, i++, t->method);
+	sqlite3_bind_int64(s, i++, t->amount_initial);
+	sqlite3_bind_int64(s, i++, t->amount_current);
+	sqlite3_bind_int64(s, i++, t->amount_refunded);
+	lite_bind_text(s, i++, t->currency);
+	lite_bind_text(s, i++, t->order_ref);
+	lite_bind_text(s, i++, t->email);
+	lite_bind_text(s, i++, t->card_masked);
+	lite_bind_text(s, i++, t->card_expiry);
+	lite_bind_text(s, i++, t->card_country);
+	lite_bind_text(s, i++, t->customer_country);
+	lite_bind_text(s, i++, t->auth_number);
+	lite_bind_text(s, i++, t->acquirer);
+	lite_bind_text(s, i++, t->issuer);
+	lite_bind_text(s, i++, t->card_type);
+	lite_bind_text(s, i++, t->wallet);
+	sqlite3_bind_int(s, i++, t->refusal);
+	sqlite3_bind_int(s, i++, t->capture_manual);
+	sqlite3_bind_int(s, i++, t->tds);
+	sqlite3_bind_int(s, i++, t->tds_auth);
+	sqlite3_bind_int(s, i++, t->tds_guaranteed);
+	sqlite3_bind_int64(s, i++, t->created_at);
+	sqlite3_bind_int64(s, i++, t->accepted_at);
+	sqlite3_bind_int64(s, i++, t->updated_at);
+	sqlite3_bind_int64(s, i++, t->bank_day);
+	sqlite3_bind_int(s, i++, t->manual);
+	lite_bind_text(s, i++, t->archive_ref);
+	sqlite3_bind_int(s, i++, (int)t->origin);
+	if (fp != NULL)
+		sqlite3_bind_blob(s, i, fp, (int)fp_len, SQLITE_STATIC);
+	i++;
+	if (sealed != NULL)
+		sqlite3_bind_blob(s, i, sealed, (int)sealed_len, SQLITE_STATIC);
+	i++;
+	/* The Paris day the statistics triggers file it under (migration 008). */
+	sqlite3_bind_int64(s, i, cal_business_day(t->created_at));
+	return lite_insert(st, s, &t->id, "txn_insert");
+}
+
+void
+lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t)
+{
+	switch (f) {
+	case TF_ID:
+		t->id = sqlite3_column_int64(s, col);
+		break;
+	case TF_BRAND:
+		t->brand_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_SHOP:
+		t->shop_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_CONTRACT:
+		t->contract_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_PARENT:
+		t->parent_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_BATCH:
+		t->batch_id = sqlite3_column_int64(s, col);
+		break;
+	case TF_TYPE:
+		t->type = (enum txn_type)sqlite3_column_int(s, col);
+		break;
+	case TF_STATUS:
+		t->status = (enum txn_status)sqlite3_column_int(s, col);
+		break;
+	case TF_ACQ:
+		t->acq = (enum txn_acq)sqlite3_column_int(s, col);
+		break;
+	case TF_METHOD:
+		t->method = (enum card_method)sqlite3_column_int(s, col);
+		break;
+	case TF_AMOUNT_INITIAL:
+		t->amount_initial = sqlite3_column_int64(s, col);
+		break;
+	case TF_AMOUNT_CURRENT:
+		t->amount_current = sqlite3_column_int64(s, col);
+		break;
+	case TF_AMOUNT_REFUNDED:
+		t->amount_refunded = sqlite3_column_int64(s, col);
+		break;
+	case TF_CURRENCY:
+		lite_text_copy(t->currency, sizeof(t->currency), s, col);
+		break;
+	case TF_ORDER_REF:
+		lite_text_copy(t->order_ref, sizeof(t->order_ref), s, col);
+		break;
+	case TF_EMAIL:
+		lite_text_copy(t->email, sizeof(t->email), s, col);
+		break;
+	case TF_CARD_MASKED:
+		lite_text_copy(t->card_masked, sizeof(t->card_masked), s, col);
+		break;
+	case TF_CARD_EXPIRY:
+		lite_text_copy(t->card_expiry, sizeof(t->card_expiry), s, col);
+		break;
+	case TF_CARD_COUNTRY:
+		lite_text_copy(t->card_country, sizeof(t->card_country), s, col);
+		break;
+	case TF_CUSTOMER_COUNTRY:
+		lite_text_copy(t->customer_country, sizeof(t->customer_country), s, col);
+		break;
+	case TF_AUTH_NUMBER:
+		lite_text_copy(t->auth_number, sizeof(t->auth_number), s, col);
+		break;
+	case TF_ACQUIRER:
+		lite_text_copy(t->acquirer, sizeof(t->acquirer), s, col);
+		break;
+	case TF_ISSUER:
+		lite_text_copy(t->issuer, sizeof(t->issuer), s, col);
+		break;
+	case TF_CARD_TYPE:
+		lite_text_copy(t->card_type, sizeof(t->card_type), s, col);
+		break;
+	case TF_WALLET:
+		lite_text_copy(t->wallet, sizeof(t->wallet), s, col);
+		break;
+	case TF_REFUSAL:
+		t->refusal = (enum refusal)sqlite3_column_int(s, col);
+		break;
+	case TF_CAPTURE_MANUAL:
+		t->capture_manual = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_TDS:
+		t->tds = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_TDS_AUTH:
+		t->tds_auth = (enum tds_auth)sqlite3_column_int(s, col);
+		break;
+	case TF_TDS_GUARANTEED:
+		t->tds_guaranteed = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_CREATED_AT:
+		t->created_at = sqlite3_column_int64(s, col);
+		break;
+	case TF_ACCEPTED_AT:
+		t->accepted_at = sqlite3_column_int64(s, col);
+		break;
+	case TF_UPDATED_AT:
+		t->updated_at = sqlite3_column_int64(s, col);
+		break;
+	case TF_BANK_DAY:
+		t->bank_day = sqlite3_column_int64(s, col);
+		break;
+	case TF_MANUAL:
+		t->manual = sqlite3_column_int(s, col) != 0;
+		break;
+	case TF_ARCHIVE_REF:
+		lite_text_copy(t->archive_ref, sizeof(t->archive_ref), s, col);
+		break;
+	case TF_ORIGIN:
+		t->origin = (enum txn_origin)sqlite3_column_int(s, col);
+		break;
+	case TF__COUNT:
+		break;
+	}
+}
+
+void
+lite_txn_read(sqlite3_stmt *s, struct txn *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int f = 0; f < TF__COUNT; f++)
+		lite_txn_read_field(s, f, (enum txn_field)f, t);
+}
+
+int
+lite_txn_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, struct txn *out)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2";
+	static const char shop_sql[] =
+	        "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND id = ?2 AND shop_id = ?3";
+	sqlite3_stmt *s;
+	int src, rc = lite_cached(st, shop_id ? shop_sql : sql, &s, "txn_get");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	if (shop_id)
+		sqlite3_bind_int64(s, 3, shop_id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		lite_txn_read(s, out);
+	rc = lite_row_status(st, src, "txn_get");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+lite_txn_update(struct store *st, const struct txn *t)
+{
+	static const char sql[] =
+	        "UPDATE txn SET type = ?3, status = ?4, acq = ?5, amount_current = ?6, "
+	        "amount_refunded = ?7, batch_id = ?8, bank_day = ?9, updated_at = ?10, "
+	        "auth_number = ?11, refusal = ?12, tds_guaranteed = ?13, "
+	        "accepted_at = ?14 WHERE brand_id = ?1 AND id = ?2";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "txn_update");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, t->brand_id);
+	sqlite3_bind_int64(s, 2, t->id);
+	sqlite3_bind_int(s, 3, t->type);
+	sqlite3_bind_int(s, 4, t->status);
+	sqlite3_bind_int(s, 5, t->acq);
+	sqlite3_bind_int64(s, 6, t->amount_current);
+	sqlite3_bind_int64(s, 7, t->amount_refunded);
+	lite_bind_id(s, 8, t->batch_id);
+	sqlite3_bind_int64(s, 9, t->bank_day);
+	sqlite3_bind_int64(s, 10, t->updated_at);
+	lite_bind_text(s, 11, t->auth_number);
+	sqlite3_bind_int(s, 12, t->refusal);
+	sqlite3_bind_int(s, 13, t->tds_guaranteed);
+	sqlite3_bind_int64(s, 14, t->accepted_at);
+	rc = lite_run(st, s, "txn_update");
+	if (rc == ST_OK && sqlite3_changes(lite_db(st)) != 1)
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
+int
+lite_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp, size_t cap,
+                 size_t *len)
+{
+	static const char sql[] = "SELECT card_fp FROM txn WHERE brand_id = ?1 AND id = ?2";
+	sqlite3_stmt *s;
+	int src, rc = lite_cached(st, sql, &s, "txn_card_fp");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	rc = ST_NOTFOUND;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_BLOB) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+
+		if (n <= cap) {
+			memcpy(fp, sqlite3_column_blob(s, 0), n);
+			*len = n;
+			rc = ST_OK;
+		}
+	} else if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		rc = lite_status(st, src, "txn_card_fp");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* --- history ------------------------------------------------------------------------------- */
+
+int
+lite_history_add(struct store *st, const struct history *h)
+{
+	static const char sql[] =
+	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency, "
+	        "user_id, user_name, user_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "history_add");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, h->brand_id);
+	sqlite3_bind_int64(s, 2, h->txn_id);
+	sqlite3_bind_int64(s, 3, h->at);
+	lite_bind_text(s, 4, h->action);
+	sqlite3_bind_int64(s, 5, h->amount);
+	lite_bind_text(s, 6, h->currency);
+	lite_bind_id(s, 7, h->user_id);
+	lite_bind_text(s, 8, h->user_name);
+	lite_bind_text(s, 9, h->user_login);
+	return lite_run(st, s, "history_add");
+}
+
+static void
+history_read(sqlite3_stmt *s, struct history *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->brand_id = sqlite3_column_int64(s, 0);
+	h->txn_id = sqlite3_column_int64(s, 1);
+	h->at = sqlite3_column_int64(s, 2);
+	lite_text_copy(h->action, sizeof(h->action), s, 3);
+	h->amount = sqlite3_column_int64(s, 4);
+	lite_text_copy(h->currency, sizeof(h->currency), s, 5);
+	h->user_id = sqlite3_column_int64(s, 6);
+	lite_text_copy(h->user_name, sizeof(h->user_name), s, 7);
+	lite_text_copy(h->user_login, sizeof(h->user_login), s, 8);
+}
+
+int
+lite_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_history_cb cb,
+                  void *arg)
+{
+	static const char sql[] = "SELECT brand_id, txn_id, at, action, amount, currency, "
+	                          "coalesce(user_id, 0), user_name, user_login FROM txn_history "
+	                          "WHERE brand_id = ?1 AND txn_id = ?2 ORDER BY id";
+	struct history h;
+	sqlite3_stmt *s;
+	int src, rc = lite_cached(st, sql, &s, "history_each");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, txn_id);
+	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		history_read(s, &h);
+		rc = cb(arg, &h);
+	}
+	if (rc == ST_OK && src != SQLITE_DONE)
+		rc = lite_status(st, src, "history_each");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* --- Idempotency-Key ------------------------------------------------------------------------ */
+
+/* Reads a remembered answer (its response strdup'd: the caller frees it). */
+static void
+idem_read(sqlite3_stmt *s, struct idem *out)
+{
+	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+
+	memset(out->digest, 0, sizeof(out->digest));
+	memcpy(out->digest, sqlite3_column_blob(s, 0),
+	       n < sizeof(out->digest) ? n : sizeof(out->digest));
+	out->http_status = sqlite3_column_int(s, 1);
+	out->response = strdup((const char *)sqlite3_column_text(s, 2));
+	if (out->response == NULL)
+		abort();
+	out->created_at = sqlite3_column_int64(s, 3);
+}
+
+int
+lite_idem_get(struct store *st, int64_t brand_id, int64_t shop_id, const char *key,
+              struct idem *out)
+{
+	static const char sql[] = "SELECT request_digest, http_status, response, created_at FROM "
+	                          "idempotency WHERE brand_id = ?1 AND shop_id = ?2 AND key = ?3";
+	sqlite3_stmt *s;
+	int src, rc = lite_cached(st, sql, &s, "idem_get");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	lite_bind_text(s, 3, key);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		idem_read(s, out);
+	rc = lite_row_status(st, src, "idem_get");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+lite_idem_put(struct store *st, const struct idem *in)
+{
+	static const char sql[] =
+	        "INSERT INTO idempotency(brand_id, shop_id, key, request_digest, "
+	        "http_status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "idem_put");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, in->brand_id);
+	sqlite3_bind_int64(s, 2, in->shop_id);
+	lite_bind_text(s, 3, in->key);
+	sqlite3_bind_blob(s, 4, in->digest, sizeof(in->digest), SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, in->http_status);
+	lite_bind_text(s, 6, in->response);
+	sqlite3_bind_int64(s, 7, in->created_at);
+	return lite_run(st, s, "idem_put");
+}
+
+/* --- retention ------------------------------------------------------------------------------ */
+
+/* Runs sql, ?1 a brand, ?2 its cutoff and ?3 the rows still to go, for each brand of
+ * brands_sql (what_brands: its name) until limit rows are gone, adding them to *done. cutoff
+ * gives a brand's ?2 from its row and arg, or false to pass it over. */
+static int
+purge_by_brand(struct store *st, const char *brands_sql, const char *what_brands, const char *sql,
+               const char *what, bool (*cutoff)(sqlite3_stmt *, int64_t, int64_t *), int64_t arg,
+               int limit, int *done)
+{
+	sqlite3_stmt *brands, *s;
+	int64_t cut;
+	int src = SQLITE_DONE, rc = lite_cached(st, brands_sql, &brands, what_brands);
+
+	*done = 0;
+	if (rc != ST_OK)
+		return rc;
+	while (*done < limit && (src = sqlite3_step(brands)) == SQLITE_ROW) {
+		if (!cutoff(brands, arg, &cut))
+			continue;
+		rc = lite_cached(st, sql, &s, what);
+		if (rc != ST_OK)
+			break;
+		sqlite3_bind_int64(s, 1, sqlite3_column_int64(brands, 0));
+		sqlite3_bind_int64(s, 2, cut);
+		sqlite3_bind_int(s, 3, limit - *done);
+		rc = lite_run(st, s, what);
+		if (rc != ST_OK)
+			break;
+		*done += sqlite3_changes(lite_db(st));
+	}
+	if (rc == ST_OK && *done < limit && src != SQLITE_DONE)
+		rc = lite_status(st, src, what_brands);
+	sqlite3_reset(brands);
+	return rc;
+}
+
+/* Every brand's cutoff is before. */
+static bool
+idem_cutoff(sqlite3_stmt *brand, int64_t before, int64_t *out)
+{
+	(void)brand;
+	*out = before;
+	return true;
+}
+
+/* Brand by brand until limit rows are gone (a brand may give a few more: see the
+ * statement). */
+int
+lite_idem_purge(struct store *st, int64_t before, int limit, int *done)
+{
+	static const char brands_sql[] = "SELECT id FROM brand ORDER BY id";
+	/* Retention: the oldest rows of each brand, a range at the start of
+	 * idempotency_brand_created (migration 015): the rows kept are never read. A brand's keys
+	 * go up to the instant of its ?3-th oldest (a few more when several share it), a single
+	 * range bound; a row-value IN on the primary key would scan each shop's keys. */
+	static const char sql[] = "DELETE FROM idempotency WHERE brand_id = ?1 AND created_at <= "
+	                          "coalesce((SELECT created_at FROM idempotency WHERE brand_id = "
+	                          "?1 AND created_at < ?2 ORDER BY created_at LIMIT 1 OFFSET ?3 - "
+	                          "1), ?2 - 1)";
+
+	return purge_by_brand(st, brands_sql, "brand_ids", sql, "idem_purge", idem_cutoff, before,
+	                      limit, done);
+}
+
+/* A brand's cutoff is its own retention's (brand: id, retention_days), from now. */
+static bool
+card_cutoff(sqlite3_stmt *brand, int64_t now, int64_t *out)
+{
+	int days = sqlite3_column_int(brand, 1);
+
+	/* The column's CHECK keeps it valid; the rule says what a valid one means. */
+	if (!retention_days_valid(days))
+		return false;
+	*out = retention_cutoff(days, now);
+	return true;
+}
+
+/* Brand by brand, each with its own retention, until limit transactions are erased. */
+int
+lite_txn_card_purge(struct store *st, int64_t now, int limit, int *done)
+{
+	static const char brands_sql[] = "SELECT id, retention_days FROM brand ORDER BY id";
+	/* Retention of payment data (migration 019): the oldest transactions of a brand that
+	 * still hold card data, from txn_card_kept, whose condition it repeats. The card columns
+	 * are outside the statistics triggers' UPDATE OF: totals stay. */
+	static const char sql[] = "UPDATE txn SET card_sealed = NULL, card_fp = NULL WHERE id IN "
+	                          "(SELECT id FROM txn WHERE brand_id = ?1 AND card_sealed IS NOT "
+	                          "NULL AND created_at <= ?2 ORDER BY created_at LIMIT ?3)";
+
+	return purge_by_brand(st, brands_sql, "brand_retentions", sql, "txn_card_purge",
+	                      card_cutoff, now, limit, done);
+}
