@@ -1,14 +1,16 @@
 /*
- * api_errors.c - the SQLite backend's search of the merchant API's error log (store.h
- * "api_errors_each"; migrations 001, 021, 030): the rows of the shops of a node and below in a
- * period of the last 3 days, newest first, by key.
+ * api_errors.c - the SQLite backend's merchant API error log (store.h api_error_add,
+ * api_errors_each, api_error_purge; migrations 001, 021, 030): a refusal counted in its row of
+ * the minute, the search of the rows of the shops of a node and below in a period of the last
+ * 3 days, newest first, by key, and the retention of the rows.
  *
- * The brand's rows are walked backwards on api_error_brand_at from the period's end (or the
- * cursor), each kept when its shop is in the node's subtree and the optional filters match; a
- * page of the page's size stops the walk. A few rows a minute per shop at most (the server's
- * limit, errlog.h), kept 3 days: the walk stays short. A search is a user's click: the
- * statement is prepared when it runs and finalized after. Not the writing (store_sqlite.c's
- * api_error_add) nor the retention.
+ * The writer counts a second's refusals at a time (http/errlog.c): the count, the row count of
+ * a shop past its limit and the add are kept prepared (lite_cached). A search walks the
+ * brand's rows backwards on api_error_brand_at from the period's end (or the cursor), each
+ * kept when its shop is in the node's subtree and the optional filters match; a page of the
+ * page's size stops the walk. A few rows a minute per shop at most (the server's limit,
+ * errlog.h), kept 3 days: the walk stays short. A search is a user's click: the statement is
+ * prepared when it runs and finalized after.
  */
 #include "store/sqlite/lite.h"
 
@@ -67,5 +69,92 @@ lite_api_errors_each(struct store *st, const struct api_error_query *q, store_ap
 	if (rc == ST_OK && src != SQLITE_DONE)
 		rc = lite_status(st, src, "api_errors_each");
 	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Binds e as ?1 (brand) .. ?9 (field) of api_error_add's count and add statements, the instant
+ * ?3 being t: at (a new row) or since (the rows to count in), with method, path and field
+ * given. */
+static void
+api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char *method,
+               const char *path, const char *field)
+{
+	sqlite3_bind_int64(s, 1, e->brand_id);
+	sqlite3_bind_int64(s, 2, e->shop_id);
+	sqlite3_bind_int64(s, 3, t);
+	lite_bind_text(s, 4, method);
+	lite_bind_text(s, 5, path);
+	sqlite3_bind_int(s, 6, e->http_status);
+	lite_bind_text(s, 7, e->code);
+	sqlite3_bind_int64(s, 8, e->count);
+	lite_bind_text(s, 9, field);
+}
+
+int
+lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
+{
+	/* The rows of a shop since the start of a minute: a range of api_error_shop. */
+	static const char count_sql[] =
+	        "UPDATE api_error SET count = count + ?8 WHERE id = (SELECT id FROM api_error "
+	        "WHERE brand_id = ?1 AND shop_id = ?2 AND at >= ?3 AND method = ?4 AND path = ?5 "
+	        "AND http_status = ?6 AND code = ?7 AND field = ?9 ORDER BY at DESC LIMIT 1)";
+	static const char rows_sql[] =
+	        "SELECT count(*) FROM api_error WHERE brand_id = ?1 AND shop_id = ?2 AND at >= ?3";
+	static const char add_sql[] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
+	                              "http_status, code, count, field) VALUES (?1, ?2, ?3, ?4, "
+	                              "?5, ?6, ?7, ?8, ?9)";
+	const char *method = e->method, *path = e->path, *field = e->field ? e->field : "";
+	sqlite3_stmt *s;
+	int64_t rows = 0;
+	int rc;
+
+	/* Twice at most: in its own row, then, past the shop's rows, in its '*' row. */
+	for (int pass = 0; pass < 2; pass++) {
+		if ((rc = lite_cached(st, count_sql, &s, "api_error_count")) != ST_OK)
+			return rc;
+		api_error_bind(s, e, e->since, method, path, field);
+		rc = lite_run(st, s, "api_error_count");
+		if (rc != ST_OK || sqlite3_changes(lite_db(st)) > 0)
+			return rc;
+		if (pass == 1)
+			break;
+		if ((rc = lite_cached(st, rows_sql, &s, "api_error_rows")) != ST_OK)
+			return rc;
+		sqlite3_bind_int64(s, 1, e->brand_id);
+		sqlite3_bind_int64(s, 2, e->shop_id);
+		sqlite3_bind_int64(s, 3, e->since);
+		rc = lite_one_row(st, s, lite_int64_read, &rows, "api_error_rows");
+		if (rc != ST_OK)
+			return rc;
+		if (rows < max_rows)
+			break;
+		method = path = "*";
+		field = "";
+	}
+	if ((rc = lite_cached(st, add_sql, &s, "api_error_add")) != ST_OK)
+		return rc;
+	api_error_bind(s, e, e->at, method, path, field);
+	return lite_run(st, s, "api_error_add");
+}
+
+int
+lite_api_error_purge(struct store *st, int64_t before, int limit, int *done)
+{
+	/* Retention: the oldest rows of each shop (the CROSS JOIN keeping shops outside), a
+	 * range at the start of api_error_shop: the rows kept are never read. */
+	static const char sql[] = "DELETE FROM api_error WHERE id IN (SELECT e.id FROM shop s "
+	                          "CROSS JOIN api_error e ON e.brand_id = s.brand_id AND "
+	                          "e.shop_id = s.id AND e.at < ?1 LIMIT ?2)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "api_error_purge");
+
+	*done = 0;
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	rc = lite_run(st, s, "api_error_purge");
+	if (rc == ST_OK)
+		*done = sqlite3_changes(lite_db(st));
 	return rc;
 }

@@ -255,7 +255,9 @@ int lite_page_theme_get(struct store *st, int64_t brand_id, int64_t shop_id,
 int lite_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect_version);
 int lite_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg);
 
-/* store_ops.api_errors_each (api_errors.c). */
+/* store_ops.api_error_add, api_errors_each and api_error_purge (api_errors.c). */
+int lite_api_error_add(struct store *st, const struct api_error *e, int max_rows);
+int lite_api_error_purge(struct store *st, int64_t before, int limit, int *done);
 int lite_api_errors_each(struct store *st, const struct api_error_query *q, store_api_error_cb cb,
                          void *arg);
 

@@ -36,10 +36,6 @@ enum stmt_id {
 	S_SHOPS_EACH,
 	S_CONTRACT_FIND,
 	S_CONTRACT_TOUCH,
-	S_API_ERROR_ADD,
-	S_API_ERROR_COUNT,
-	S_API_ERROR_ROWS,
-	S_API_ERROR_PURGE,
 	S_ACCOUNT_GET,
 	S_ACCOUNT_SET,
 	S_USER_BY_LOGIN,
@@ -300,19 +296,6 @@ static const char *const stmt_sql[S__COUNT] = {
                             "method = ?3 ORDER BY active DESC, id LIMIT 1",
         [S_CONTRACT_TOUCH] =
                 "UPDATE contract SET last_auth_at = ?3 WHERE brand_id = ?1 AND id = ?2",
-        [S_API_ERROR_ADD] = "INSERT INTO api_error(brand_id, shop_id, at, method, path, "
-                            "http_status, code, count, field) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                            "?7, ?8, ?9)",
-        /* The rows of a shop since the start of a minute: a range of api_error_shop. */
-        [S_API_ERROR_COUNT] = "UPDATE api_error SET count = count + ?8 WHERE id = (SELECT id "
-                              "FROM api_error WHERE brand_id = ?1 AND shop_id = ?2 AND at >= "
-                              "?3 AND method = ?4 AND path = ?5 AND http_status = ?6 AND "
-                              "code = ?7 AND field = ?9 ORDER BY at DESC LIMIT 1)",
-        [S_API_ERROR_ROWS] = "SELECT count(*) FROM api_error WHERE brand_id = ?1 AND shop_id = "
-                             "?2 AND at >= ?3",
-        [S_API_ERROR_PURGE] = "DELETE FROM api_error WHERE id IN (SELECT e.id FROM shop s "
-                              "CROSS JOIN api_error e ON e.brand_id = s.brand_id AND "
-                              "e.shop_id = s.id AND e.at < ?1 LIMIT ?2)",
         [S_ACCOUNT_GET] = "SELECT name, pspid, retention_days, (SELECT id FROM node WHERE "
                           "brand_id = ?1 AND parent_id IS NULL), second_factor_required FROM "
                           "brand WHERE id = ?1",
@@ -995,79 +978,6 @@ lite_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contract_id
 	sqlite3_bind_int64(s, 2, contract_id);
 	sqlite3_bind_int64(s, 3, now);
 	return lite_run(st, s, "contract_touch_auth");
-}
-
-/* Binds e as ?1 (brand) .. ?9 (field) of S_API_ERROR_ADD and S_API_ERROR_COUNT, the instant
- * ?3 being at (a new row) or since (the rows to count in), with method, path and field given. */
-static void
-api_error_bind(sqlite3_stmt *s, const struct api_error *e, int64_t t, const char *method,
-               const char *path, const char *field)
-{
-	sqlite3_bind_int64(s, 1, e->brand_id);
-	sqlite3_bind_int64(s, 2, e->shop_id);
-	sqlite3_bind_int64(s, 3, t);
-	lite_bind_text(s, 4, method);
-	lite_bind_text(s, 5, path);
-	sqlite3_bind_int(s, 6, e->http_status);
-	lite_bind_text(s, 7, e->code);
-	sqlite3_bind_int64(s, 8, e->count);
-	lite_bind_text(s, 9, field);
-}
-
-static int
-lite_api_error_add(struct store *st, const struct api_error *e, int max_rows)
-{
-	struct sqlite_store *ls = lite(st);
-	const char *method = e->method, *path = e->path, *field = e->field ? e->field : "";
-	sqlite3_stmt *s;
-	int64_t rows = 0;
-	int rc;
-
-	/* Twice at most: in its own row, then, past the shop's rows, in its '*' row. */
-	for (int pass = 0; pass < 2; pass++) {
-		if ((s = stmt_get(ls, S_API_ERROR_COUNT)) == NULL)
-			return ST_STORE;
-		api_error_bind(s, e, e->since, method, path, field);
-		rc = lite_run(st, s, "api_error_count");
-		if (rc != ST_OK || sqlite3_changes(ls->db) > 0)
-			return rc;
-		if (pass == 1)
-			break;
-		if ((s = stmt_get(ls, S_API_ERROR_ROWS)) == NULL)
-			return ST_STORE;
-		sqlite3_bind_int64(s, 1, e->brand_id);
-		sqlite3_bind_int64(s, 2, e->shop_id);
-		sqlite3_bind_int64(s, 3, e->since);
-		rc = lite_one_row(st, s, lite_int64_read, &rows, "api_error_rows");
-		if (rc != ST_OK)
-			return rc;
-		if (rows < max_rows)
-			break;
-		method = path = "*";
-		field = "";
-	}
-	if ((s = stmt_get(ls, S_API_ERROR_ADD)) == NULL)
-		return ST_STORE;
-	api_error_bind(s, e, e->at, method, path, field);
-	return lite_run(st, s, "api_error_add");
-}
-
-static int
-lite_api_error_purge(struct store *st, int64_t before, int limit, int *done)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_API_ERROR_PURGE);
-	int rc;
-
-	*done = 0;
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, before);
-	sqlite3_bind_int(s, 2, limit);
-	rc = lite_run(st, s, "api_error_purge");
-	if (rc == ST_OK)
-		*done = sqlite3_changes(ls->db);
-	return rc;
 }
 
 static int
