@@ -110,6 +110,11 @@ void lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v);
  * NUL-terminated. */
 void lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col);
 
+/* store_ops.meta_get, meta_put and terms_version (meta.c). */
+int lite_meta_get(struct store *st, const char *key, unsigned char *val, size_t cap, size_t *len);
+int lite_meta_put(struct store *st, const char *key, const unsigned char *val, size_t len);
+int lite_terms_version(struct store *st, int *version);
+
 /* store_ops.txn_insert, txn_get, txn_update, txn_card_fp, history_*, idem_* and
  * txn_card_purge (txn.c). */
 int lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,

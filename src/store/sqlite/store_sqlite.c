@@ -25,8 +25,6 @@ enum stmt_id {
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_ROLLBACK_TO,
-	S_META_GET,
-	S_META_PUT,
 	S_BRAND_INSERT,
 	S_NODE_INSERT,
 	S_SHOP_INSERT,
@@ -262,9 +260,6 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_SAVEPOINT] = "SAVEPOINT job",
         [S_RELEASE] = "RELEASE job",
         [S_ROLLBACK_TO] = "ROLLBACK TO job",
-        [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-        [S_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
-                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [S_BRAND_INSERT] = "INSERT INTO brand(id, name, pspid, created_at) VALUES (?1, ?2, ?3, ?4)",
         [S_NODE_INSERT] = "INSERT INTO node(id, brand_id, parent_id, level, name, created_at) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -732,48 +727,6 @@ lite_rollback_to(struct store *st)
 }
 
 static int
-lite_meta_get(struct store *st, const char *key, unsigned char *val, size_t cap, size_t *len)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_META_GET);
-	int src, rc;
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_text(s, 1, key);
-	src = sqlite3_step(s);
-	if (src == SQLITE_DONE) {
-		rc = ST_NOTFOUND;
-	} else if (src == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(s, 0);
-
-		rc = ST_INVALID;
-		if (n <= cap) {
-			memcpy(val, sqlite3_column_blob(s, 0), n);
-			*len = n;
-			rc = ST_OK;
-		}
-	} else {
-		rc = lite_status(st, src, "meta_get");
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_meta_put(struct store *st, const char *key, const unsigned char *val, size_t len)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_META_PUT);
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_text(s, 1, key);
-	sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_STATIC);
-	return lite_run(st, s, "meta_put");
-}
-
-static int
 lite_brand_insert(struct store *st, int64_t *id, const char *name, const char *pspid, int64_t now)
 {
 	struct sqlite_store *ls = lite(st);
@@ -1169,26 +1122,6 @@ static int
 lite_user_terms_accept(struct store *st, int64_t brand_id, int64_t id, int version)
 {
 	return exec_ids(st, S_USER_TERMS, brand_id, id, version, "user_terms_accept");
-}
-
-static int
-lite_terms_version(struct store *st, int *version)
-{
-	unsigned char v[16];
-	size_t len = 0;
-	char *end;
-	long n;
-	int rc;
-
-	rc = lite_meta_get(st, "terms_version", v, sizeof(v) - 1, &len);
-	if (rc != ST_OK)
-		return rc;
-	v[len] = '\0';
-	n = strtol((const char *)v, &end, 10);
-	if (end == (const char *)v || *end != '\0' || n < 1 || n > 1000000)
-		return ST_STORE;
-	*version = (int)n;
-	return ST_OK;
 }
 
 static void
