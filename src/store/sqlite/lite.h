@@ -115,6 +115,42 @@ int lite_meta_get(struct store *st, const char *key, unsigned char *val, size_t 
 int lite_meta_put(struct store *st, const char *key, const unsigned char *val, size_t len);
 int lite_terms_version(struct store *st, int *version);
 
+/* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
+ * (users.c). */
+int lite_user_insert(struct store *st, struct user *u, int64_t now);
+int lite_user_by_login(struct store *st, const char *login, struct user_auth *out);
+int lite_user_get(struct store *st, int64_t brand_id, int64_t id, struct user_auth *out);
+int lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
+                    store_user_cb cb, void *arg);
+int lite_user_update(struct store *st, const struct user_auth *ua);
+int lite_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked);
+int lite_user_failures_forget(struct store *st, int64_t brand_id, int64_t id);
+int lite_user_signed_in(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+int lite_user_unlock(struct store *st, int64_t brand_id, int64_t id);
+int lite_user_password_set(struct store *st, int64_t brand_id, int64_t id, const char *hash,
+                           bool must_change, int64_t now);
+int lite_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n,
+                              store_hash_cb cb, void *arg);
+int lite_user_terms_accept(struct store *st, int64_t brand_id, int64_t id, int version);
+int lite_second_factor_get(struct store *st, int64_t brand_id, int64_t user_id,
+                           struct second_factor *out);
+int lite_second_factor_put(struct store *st, const struct second_factor *sf);
+int lite_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
+                                enum second_factor_method method);
+int lite_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_row *out);
+int lite_session_delete_user(struct store *st, int64_t brand_id, int64_t user_id);
+int lite_session_put(struct store *st, struct session_row *r);
+int lite_session_delete(struct store *st, int64_t brand_id, int64_t id);
+int lite_session_touch(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+int lite_sessions_each(struct store *st, store_session_cb cb, void *arg);
+int lite_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user_id,
+                                    const unsigned char *token_hash,
+                                    const unsigned char *csrf_hash);
+int lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *name, char *out,
+                  size_t cap);
+int lite_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
+                  const char *value, int64_t now);
+
 /* store_ops.txn_insert, txn_get, txn_update, txn_card_fp, history_*, idem_* and
  * txn_card_purge (txn.c). */
 int lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,

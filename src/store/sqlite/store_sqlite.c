@@ -30,38 +30,17 @@ enum stmt_id {
 	S_SHOP_INSERT,
 	S_CONTRACT_INSERT,
 	S_HMAC_KEY_INSERT,
-	S_USER_INSERT,
 	S_SHOPS_EACH,
 	S_CONTRACT_FIND,
 	S_CONTRACT_TOUCH,
 	S_ACCOUNT_GET,
 	S_ACCOUNT_SET,
-	S_USER_BY_LOGIN,
-	S_USER_GET,
-	S_USER_FAILED,
-	S_USER_SIGNED_IN,
-	S_USER_FAILURES_FORGET,
-	S_USER_HISTORY_PUSH,
-	S_USER_PASSWORD_SET,
-	S_USER_HASHES,
-	S_USER_TERMS,
-	S_SESSION_GET,
-	S_SESSION_DELETE_USER,
-	S_SESSION_DELETE_WAITING,
-	S_SESSION_DELETE_REPLACED,
-	S_SESSION_INSERT,
-	S_SESSION_DELETE,
-	S_SESSION_TOUCH,
-	S_SESSIONS_EACH,
 	S_ACTION_ADD,
 	S_ACTIONS_EACH,
 	S_ACTION_LATEST,
 	S_ACTION_REPEAT,
 	S_STATS_EACH,
-	S_USERS_EACH,
 	S_NODE_WITHIN,
-	S_USER_UPDATE,
-	S_USER_UNLOCK,
 	S_REF_NEXT,
 	S_REF_ADD,
 	S_REF_AMOUNT,
@@ -71,35 +50,8 @@ enum stmt_id {
 	S_RECONCILIATION,
 	S_NODES_EACH,
 	S_CONTRACTS_EACH,
-	S_PREF_GET,
-	S_PREF_PUT,
-	S_PREF_DELETE,
-	S_SESSION_SF_DONE,
-	S_SESSION_SF_TOKENS,
-	S_SF_GET,
-	S_SF_PUT,
-	S_USER_SF_SET,
 	S__COUNT
 };
-
-#define USER_COLS                                                                                  \
-	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
-	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
-	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0), "                       \
-	"b.second_factor_required FROM user u JOIN brand b ON b.id = u.brand_id "
-
-#define USER_COLS_LIST                                                                             \
-	"u.id, u.brand_id, u.node_id, u.login, u.name, u.email, u.profile, u.password_hash, "      \
-	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
-	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
-	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0), "                       \
-	"b.second_factor_required"
-#define USER_NCOLS 21 /* the columns user_read reads, first in a row */
-
-#define SESSION_COLS                                                                               \
-	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
-	"second_factor_pending"
 
 static const char *const stmt_sql[S__COUNT] = {
         [S_STATS_EACH] = "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
@@ -123,26 +75,11 @@ static const char *const stmt_sql[S__COUNT] = {
                 "u "
                 "WHERE u.brand_id = ?1 AND u.node_id IN (SELECT id FROM sub))) "
                 "ORDER BY id DESC LIMIT ?7",
-        [S_USERS_EACH] =
-                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
-                "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
-                "sub.id WHERE n.brand_id = ?1) SELECT " USER_COLS_LIST ", n.level, n.name, "
-                "(SELECT count(*) FROM action_log a WHERE a.brand_id = u.brand_id AND "
-                "a.user_id = u.id AND a.action = 'sign_in' AND a.at >= ?3), u.login_count, "
-                "coalesce(u.last_login_at, 0) FROM user u JOIN brand b ON b.id = u.brand_id "
-                "JOIN node n ON n.id = u.node_id WHERE u.brand_id = ?1 AND u.node_id IN "
-                "(SELECT id FROM sub) ORDER BY u.login",
         [S_NODE_WITHIN] =
                 "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node WHERE "
                 "brand_id = ?1 AND id = ?3 UNION ALL SELECT n.id, n.parent_id FROM node n "
                 "JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) SELECT 1 FROM up "
                 "WHERE id = ?2",
-        [S_USER_UPDATE] =
-                "UPDATE user SET name = ?3, email = ?4, mobile = ?5, profile = ?6, "
-                "node_id = ?7, language = ?8, time_zone = ?9, email_changed_at = nullif(?10, 0), "
-                "email_changed_by = nullif(?11, 0) WHERE brand_id = ?1 AND id = ?2",
-        [S_USER_UNLOCK] = "UPDATE user SET locked = 0, failed_attempts = 0 WHERE brand_id = ?1 AND "
-                          "id = ?2",
         [S_REF_NEXT] = "SELECT max(id) FROM (SELECT id FROM txn WHERE id > (SELECT txn_ref_upto "
                        "FROM search_state) ORDER BY id LIMIT ?1)",
         [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
@@ -183,65 +120,6 @@ static const char *const stmt_sql[S__COUNT] = {
                 " FROM contract c JOIN shop s ON s.id = c.shop_id JOIN brand b ON b.id = "
                 "c.brand_id WHERE c.brand_id = ?1 AND c.shop_id IN (SELECT id FROM sub) AND "
                 "(?3 = 0 OR c.id = ?3) ORDER BY s.id, c.id",
-        [S_PREF_GET] = "SELECT value FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
-                       "name = ?3",
-        [S_PREF_PUT] = "INSERT INTO user_pref(brand_id, user_id, name, value, updated_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET value = "
-                       "excluded.value, updated_at = excluded.updated_at",
-        [S_PREF_DELETE] = "DELETE FROM user_pref WHERE brand_id = ?1 AND user_id = ?2 AND "
-                          "name = ?3",
-        [S_USER_BY_LOGIN] = "SELECT " USER_COLS "WHERE u.login = ?1",
-        [S_USER_GET] = "SELECT " USER_COLS "WHERE u.brand_id = ?1 AND u.id = ?2",
-        [S_USER_FAILED] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
-                          "locked = failed_attempts + 1 >= ?3 "
-                          "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING locked",
-        [S_USER_FAILURES_FORGET] = "UPDATE user SET failed_attempts = 0 WHERE brand_id = ?1 AND "
-                                   "id = ?2 AND locked = 0",
-        [S_USER_SIGNED_IN] = "UPDATE user SET failed_attempts = 0, last_login_at = ?3, "
-                             "login_count = login_count + 1 WHERE brand_id = ?1 AND id = ?2 "
-                             "AND locked = 0",
-        [S_USER_HISTORY_PUSH] = "INSERT INTO password_history(brand_id, user_id, password_hash, "
-                                "set_at) SELECT brand_id, id, password_hash, password_set_at "
-                                "FROM user WHERE brand_id = ?1 AND id = ?2",
-        [S_USER_PASSWORD_SET] = "UPDATE user SET password_hash = ?3, must_change = ?4, "
-                                "password_set_at = ?5 WHERE brand_id = ?1 AND id = ?2",
-        [S_USER_HASHES] = "SELECT password_hash FROM user WHERE brand_id = ?1 AND id = ?2 "
-                          "UNION ALL SELECT * FROM (SELECT password_hash FROM password_history "
-                          "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3)",
-        [S_USER_TERMS] = "UPDATE user SET terms_version = ?3 WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSION_GET] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSION_DELETE_USER] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2",
-        [S_SESSION_DELETE_WAITING] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2 "
-                                     "AND second_factor_pending = 1",
-        /* The live session a waiting sign-in replaces as its code is given: only when one
-         * waits. */
-        [S_SESSION_DELETE_REPLACED] = "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2 "
-                                      "AND second_factor_pending = 0 AND EXISTS (SELECT 1 FROM "
-                                      "session WHERE brand_id = ?1 AND user_id = ?2 AND "
-                                      "second_factor_pending = 1)",
-        [S_SESSION_INSERT] =
-                "INSERT INTO session(brand_id, user_id, token_hash, csrf_hash, device, "
-                "created_at, last_seen_at, second_factor_pending) VALUES (?1, ?2, ?3, ?4, ?5, "
-                "?6, ?7, ?8)",
-        [S_SESSION_SF_DONE] = "UPDATE session SET second_factor_pending = 0 WHERE brand_id = ?1 "
-                              "AND user_id = ?2 AND second_factor_pending = 1",
-        [S_SESSION_SF_TOKENS] = "UPDATE session SET second_factor_pending = 0, token_hash = ?3, "
-                                "csrf_hash = ?4 WHERE brand_id = ?1 AND user_id = ?2 AND "
-                                "second_factor_pending = 1",
-        [S_SF_GET] = "SELECT totp_sealed, totp_pending, totp_last_step, code_digest, "
-                     "coalesce(code_created_at, 0) FROM second_factor WHERE brand_id = ?1 AND "
-                     "user_id = ?2",
-        [S_SF_PUT] = "INSERT INTO second_factor(brand_id, user_id, totp_sealed, totp_pending, "
-                     "totp_last_step, code_digest, code_created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                     "?6, nullif(?7, 0)) ON CONFLICT DO UPDATE SET totp_sealed = "
-                     "excluded.totp_sealed, totp_pending = excluded.totp_pending, "
-                     "totp_last_step = excluded.totp_last_step, code_digest = "
-                     "excluded.code_digest, code_created_at = excluded.code_created_at",
-        [S_USER_SF_SET] = "UPDATE user SET second_factor = ?3 WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSION_DELETE] = "DELETE FROM session WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSION_TOUCH] = "UPDATE session SET last_seen_at = max(last_seen_at, ?3) "
-                            "WHERE brand_id = ?1 AND id = ?2",
-        [S_SESSIONS_EACH] = "SELECT " SESSION_COLS " FROM session ORDER BY id",
         /* The latest row of a user's refusal since the start of a minute: a range of
          * action_log_brand_user. */
         [S_ACTION_LATEST] = "SELECT id FROM action_log WHERE brand_id = ?1 AND user_id = ?2 AND "
@@ -275,9 +153,6 @@ static const char *const stmt_sql[S__COUNT] = {
                 "INSERT INTO hmac_key(brand_id, shop_id, env, key_sealed, status, "
                 "created_at, activated_at, expires_at) "
                 "VALUES (?1, ?2, ?3, ?4, 'activated', ?5, ?5, ?5 + 365 * 86400000000)",
-        [S_USER_INSERT] = "INSERT INTO user(id, brand_id, node_id, login, name, email, profile, "
-                          "password_hash, must_change, password_set_at, created_at, mobile) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         [S_SHOPS_EACH] = "SELECT s.id, s.brand_id, s.site, s.rang, s.name, k.key_sealed, "
                          "k.id, k.status = 'used' FROM shop s LEFT JOIN hmac_key k ON k.id = "
                          "(SELECT k2.id FROM hmac_key k2 WHERE k2.brand_id = s.brand_id "
@@ -568,21 +443,6 @@ lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 		lite_bind_text(s, i, v);
 }
 
-/* Binds (brand_id, id) and one more int64 as ?1, ?2, ?3 and runs the statement. */
-static int
-exec_ids(struct store *st, enum stmt_id id_, int64_t brand_id, int64_t id, int64_t v,
-         const char *what)
-{
-	sqlite3_stmt *s = stmt_get(lite(st), id_);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int64(s, 3, v);
-	return lite_run(st, s, what);
-}
-
 /* Runs a cached statement of the connection's own, which returns no row. */
 static int
 exec_simple(struct store *st, enum stmt_id id, const char *what)
@@ -820,28 +680,6 @@ lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const 
 }
 
 static int
-lite_user_insert(struct store *st, struct user *u, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_INSERT);
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_id(s, 1, u->id);
-	sqlite3_bind_int64(s, 2, u->brand_id);
-	sqlite3_bind_int64(s, 3, u->node_id);
-	lite_bind_text(s, 4, u->login);
-	lite_bind_text(s, 5, u->name);
-	lite_bind_text(s, 6, u->email);
-	lite_bind_text(s, 7, profile_name(u->profile));
-	lite_bind_text(s, 8, u->password_hash);
-	sqlite3_bind_int(s, 9, u->must_change);
-	sqlite3_bind_int64(s, 10, now);
-	lite_bind_text(s, 11, u->mobile);
-	return lite_insert(st, s, &u->id, "user_insert");
-}
-
-static int
 lite_shops_each(struct store *st, store_shop_cb cb, void *arg)
 {
 	struct sqlite_store *ls = lite(st);
@@ -978,359 +816,6 @@ lite_account_set(struct store *st, const struct account *a)
 	return rc;
 }
 
-static void
-user_read(sqlite3_stmt *s, struct user_auth *ua)
-{
-	char profile[16];
-
-	memset(ua, 0, sizeof(*ua));
-	ua->u.id = sqlite3_column_int64(s, 0);
-	ua->u.brand_id = sqlite3_column_int64(s, 1);
-	ua->u.node_id = sqlite3_column_int64(s, 2);
-	lite_text_copy(ua->u.login, sizeof(ua->u.login), s, 3);
-	lite_text_copy(ua->u.name, sizeof(ua->u.name), s, 4);
-	lite_text_copy(ua->u.email, sizeof(ua->u.email), s, 5);
-	lite_text_copy(profile, sizeof(profile), s, 6);
-	ua->u.profile = profile_parse(profile);
-	lite_text_copy(ua->u.password_hash, sizeof(ua->u.password_hash), s, 7);
-	ua->u.must_change = sqlite3_column_int(s, 8) != 0;
-	ua->failed_attempts = sqlite3_column_int(s, 9);
-	ua->locked = sqlite3_column_int(s, 10) != 0;
-	ua->terms_version = sqlite3_column_int(s, 11);
-	ua->password_set_at = sqlite3_column_int64(s, 12);
-	lite_text_copy(ua->language, sizeof(ua->language), s, 13);
-	lite_text_copy(ua->time_zone, sizeof(ua->time_zone), s, 14);
-	lite_text_copy(ua->pspid, sizeof(ua->pspid), s, 15);
-	lite_text_copy(ua->u.mobile, sizeof(ua->u.mobile), s, 16);
-	lite_text_copy(profile, sizeof(profile), s, 17);
-	ua->second_factor = strcmp(profile, "totp") == 0    ? SF_TOTP
-	                    : strcmp(profile, "email") == 0 ? SF_EMAIL
-	                                                    : SF_NONE;
-	ua->email_changed_at = sqlite3_column_int64(s, 18);
-	ua->email_changed_by = sqlite3_column_int64(s, 19);
-	ua->second_factor_required = sqlite3_column_int(s, 20) != 0;
-}
-
-static void
-user_read_cb(sqlite3_stmt *s, void *out)
-{
-	user_read(s, out);
-}
-
-static int
-lite_user_by_login(struct store *st, const char *login, struct user_auth *out)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_BY_LOGIN);
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_text(s, 1, login);
-	return lite_one_row(st, s, user_read_cb, out, "user_by_login");
-}
-
-static int
-lite_user_get(struct store *st, int64_t brand_id, int64_t id, struct user_auth *out)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_GET);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	return lite_one_row(st, s, user_read_cb, out, "user_get");
-}
-
-static int
-lite_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_FAILED);
-	int rc;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int(s, 3, max);
-	rc = lite_one_row(st, s, lite_bool_read, locked, "user_sign_in_failed");
-	return rc == ST_NOTFOUND ? ST_LOCKED : rc; /* only an unlocked account counts */
-}
-
-static int
-lite_user_failures_forget(struct store *st, int64_t brand_id, int64_t id)
-{
-	return exec_ids(st, S_USER_FAILURES_FORGET, brand_id, id, 0, "user_failures_forget");
-}
-
-static int
-lite_user_signed_in(struct store *st, int64_t brand_id, int64_t id, int64_t now)
-{
-	int rc = exec_ids(st, S_USER_SIGNED_IN, brand_id, id, now, "user_signed_in");
-
-	/* No row changed: the account is locked (the statement skips locked ones). */
-	if (rc == ST_OK && sqlite3_changes(lite(st)->db) == 0)
-		rc = ST_LOCKED;
-	return rc;
-}
-
-static int
-lite_user_password_set(struct store *st, int64_t brand_id, int64_t id, const char *hash,
-                       bool must_change, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = exec_ids(st, S_USER_HISTORY_PUSH, brand_id, id, 0, "password_history");
-	if (rc != ST_OK)
-		return rc;
-	s = stmt_get(ls, S_USER_PASSWORD_SET);
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	lite_bind_text(s, 3, hash);
-	sqlite3_bind_int(s, 4, must_change);
-	sqlite3_bind_int64(s, 5, now);
-	return lite_run(st, s, "user_password_set");
-}
-
-static int
-lite_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n, store_hash_cb cb,
-                          void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_HASHES);
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int(s, 3, n);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
-		rc = cb(arg, (const char *)sqlite3_column_text(s, 0));
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "user_password_hashes");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_user_terms_accept(struct store *st, int64_t brand_id, int64_t id, int version)
-{
-	return exec_ids(st, S_USER_TERMS, brand_id, id, version, "user_terms_accept");
-}
-
-static void
-session_read(sqlite3_stmt *s, void *out)
-{
-	struct session_row *r = out;
-
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(s, 0);
-	r->brand_id = sqlite3_column_int64(s, 1);
-	r->user_id = sqlite3_column_int64(s, 2);
-	if (sqlite3_column_bytes(s, 3) == sizeof(r->token_hash))
-		memcpy(r->token_hash, sqlite3_column_blob(s, 3), sizeof(r->token_hash));
-	if (sqlite3_column_bytes(s, 4) == sizeof(r->csrf_hash))
-		memcpy(r->csrf_hash, sqlite3_column_blob(s, 4), sizeof(r->csrf_hash));
-	lite_text_copy(r->device, sizeof(r->device), s, 5);
-	r->created_at = sqlite3_column_int64(s, 6);
-	r->last_seen_at = sqlite3_column_int64(s, 7);
-	r->second_factor_pending = sqlite3_column_int(s, 8) != 0;
-}
-
-static int
-lite_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_row *out)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SESSION_GET);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	return lite_one_row(st, s, session_read, out, "session_get");
-}
-
-static int
-lite_session_delete_user(struct store *st, int64_t brand_id, int64_t user_id)
-{
-	return exec_ids(st, S_SESSION_DELETE_USER, brand_id, user_id, 0, "session_delete_user");
-}
-
-static int
-lite_session_put(struct store *st, struct session_row *r)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = exec_ids(st,
-	              r->second_factor_pending ? S_SESSION_DELETE_WAITING : S_SESSION_DELETE_USER,
-	              r->brand_id, r->user_id, 0, "session_replace");
-	if (rc != ST_OK)
-		return rc;
-	s = stmt_get(ls, S_SESSION_INSERT);
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, r->brand_id);
-	sqlite3_bind_int64(s, 2, r->user_id);
-	sqlite3_bind_blob(s, 3, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, r->csrf_hash, sizeof(r->csrf_hash), SQLITE_STATIC);
-	lite_bind_text(s, 5, r->device);
-	sqlite3_bind_int64(s, 6, r->created_at);
-	sqlite3_bind_int64(s, 7, r->last_seen_at);
-	sqlite3_bind_int(s, 8, r->second_factor_pending);
-	rc = lite_run(st, s, "session_put");
-	if (rc == ST_OK)
-		r->id = sqlite3_last_insert_rowid(ls->db);
-	return rc;
-}
-
-static int
-lite_session_delete(struct store *st, int64_t brand_id, int64_t id)
-{
-	return exec_ids(st, S_SESSION_DELETE, brand_id, id, 0, "session_delete");
-}
-
-static int
-lite_session_touch(struct store *st, int64_t brand_id, int64_t id, int64_t now)
-{
-	return exec_ids(st, S_SESSION_TOUCH, brand_id, id, now, "session_touch");
-}
-
-static int
-lite_sessions_each(struct store *st, store_session_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SESSIONS_EACH);
-	struct session_row r;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		session_read(s, &r);
-		rc = cb(arg, &r);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "sessions_each");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user_id,
-                                const unsigned char *token_hash, const unsigned char *csrf_hash)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s;
-	int rc;
-
-	rc = exec_ids(st, S_SESSION_DELETE_REPLACED, brand_id, user_id, 0, "session_replaced");
-	if (rc != ST_OK)
-		return rc;
-	if (token_hash == NULL || csrf_hash == NULL)
-		return exec_ids(st, S_SESSION_SF_DONE, brand_id, user_id, 0, "session_sf_done");
-	s = stmt_get(ls, S_SESSION_SF_TOKENS);
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	sqlite3_bind_blob(s, 3, token_hash, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, csrf_hash, 32, SQLITE_STATIC);
-	return lite_run(st, s, "session_sf_tokens");
-}
-
-/* Copies a blob column of exactly len bytes into dst; false (dst untouched) otherwise. */
-static bool
-blob_exact(sqlite3_stmt *s, int col, unsigned char *dst, size_t len)
-{
-	if (sqlite3_column_type(s, col) != SQLITE_BLOB ||
-	    (size_t)sqlite3_column_bytes(s, col) != len)
-		return false;
-	memcpy(dst, sqlite3_column_blob(s, col), len);
-	return true;
-}
-
-static void
-second_factor_read(sqlite3_stmt *s, void *out)
-{
-	struct second_factor *sf = out;
-
-	sf->has_totp = blob_exact(s, 0, sf->totp_sealed, sizeof(sf->totp_sealed));
-	sf->has_pending = blob_exact(s, 1, sf->pending_sealed, sizeof(sf->pending_sealed));
-	sf->totp_last_step = sqlite3_column_int64(s, 2);
-	sf->has_code = blob_exact(s, 3, sf->code_digest, sizeof(sf->code_digest));
-	sf->code_created_at = sqlite3_column_int64(s, 4);
-}
-
-static int
-lite_second_factor_get(struct store *st, int64_t brand_id, int64_t user_id,
-                       struct second_factor *out)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SF_GET);
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->brand_id = brand_id;
-	out->user_id = user_id;
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	rc = lite_one_row(st, s, second_factor_read, out, "second_factor_get");
-	return rc == ST_NOTFOUND ? ST_OK : rc;
-}
-
-/* Binds a blob, or NULL when absent. */
-static void
-bind_blob_opt(sqlite3_stmt *s, int i, bool present, const unsigned char *v, size_t len)
-{
-	if (present)
-		sqlite3_bind_blob(s, i, v, (int)len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static int
-lite_second_factor_put(struct store *st, const struct second_factor *sf)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SF_PUT);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, sf->brand_id);
-	sqlite3_bind_int64(s, 2, sf->user_id);
-	bind_blob_opt(s, 3, sf->has_totp, sf->totp_sealed, sizeof(sf->totp_sealed));
-	bind_blob_opt(s, 4, sf->has_pending, sf->pending_sealed, sizeof(sf->pending_sealed));
-	sqlite3_bind_int64(s, 5, sf->totp_last_step);
-	bind_blob_opt(s, 6, sf->has_code, sf->code_digest, sizeof(sf->code_digest));
-	sqlite3_bind_int64(s, 7, sf->has_code ? sf->code_created_at : 0);
-	return lite_run(st, s, "second_factor_put");
-}
-
-static int
-lite_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
-                            enum second_factor_method method)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_SF_SET);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	lite_bind_text(s, 3, method == SF_TOTP ? "totp" : method == SF_EMAIL ? "email" : "");
-	return lite_run(st, s, "user_second_factor_set");
-}
-
 static int
 lite_action_add(struct store *st, const struct action *a)
 {
@@ -1422,39 +907,6 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 }
 
 static int
-lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
-                store_user_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USERS_EACH);
-	struct user_row u;
-	char level[8];
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, node_id);
-	sqlite3_bind_int64(s, 3, week_start);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		user_read(s, &u.ua);
-		lite_text_copy(level, sizeof(level), s, USER_NCOLS);
-		u.level = strcmp(level, "brand") == 0   ? LEVEL_BRAND
-		          : strcmp(level, "group") == 0 ? LEVEL_GROUP
-		                                        : LEVEL_SHOP;
-		lite_text_copy(u.node_name, sizeof(u.node_name), s, USER_NCOLS + 1);
-		u.week_sign_ins = sqlite3_column_int64(s, USER_NCOLS + 2);
-		u.total_sign_ins = sqlite3_column_int64(s, USER_NCOLS + 3);
-		u.last_login_at = sqlite3_column_int64(s, USER_NCOLS + 4);
-		rc = cb(arg, &u);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "users_each");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
 lite_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node, bool *within)
 {
 	struct sqlite_store *ls = lite(st);
@@ -1469,35 +921,6 @@ lite_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t n
 	*within = false;
 	rc = lite_one_row(st, s, lite_bool_read, within, "node_within");
 	return rc == ST_NOTFOUND ? ST_OK : rc;
-}
-
-static int
-lite_user_update(struct store *st, const struct user_auth *ua)
-{
-	const struct user *u = &ua->u;
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_USER_UPDATE);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, u->brand_id);
-	sqlite3_bind_int64(s, 2, u->id);
-	lite_bind_text(s, 3, u->name);
-	lite_bind_text(s, 4, u->email);
-	lite_bind_text(s, 5, u->mobile);
-	lite_bind_text(s, 6, profile_name(u->profile));
-	sqlite3_bind_int64(s, 7, u->node_id);
-	lite_bind_text(s, 8, ua->language);
-	lite_bind_text(s, 9, ua->time_zone);
-	sqlite3_bind_int64(s, 10, ua->email_changed_at);
-	sqlite3_bind_int64(s, 11, ua->email_changed_by);
-	return lite_run(st, s, "user_update");
-}
-
-static int
-lite_user_unlock(struct store *st, int64_t brand_id, int64_t id)
-{
-	return exec_ids(st, S_USER_UNLOCK, brand_id, id, 0, "user_unlock");
 }
 
 static int
@@ -1658,51 +1081,6 @@ lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
 		rc = lite_status(st, src, "contracts_each");
 	sqlite3_reset(s);
 	return rc;
-}
-
-static int
-lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *name, char *out,
-              size_t cap)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_PREF_GET);
-	int src, rc;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	lite_bind_text(s, 3, name);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) >= cap) {
-		rc = ST_TOOBIG;
-	} else if (src == SQLITE_ROW) {
-		lite_text_copy(out, cap, s, 0);
-		rc = ST_OK;
-	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "pref_get");
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
-              const char *value, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, value ? S_PREF_PUT : S_PREF_DELETE);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, user_id);
-	lite_bind_text(s, 3, name);
-	if (value != NULL) {
-		lite_bind_text(s, 4, value);
-		sqlite3_bind_int64(s, 5, now);
-	}
-	return lite_run(st, s, "pref_put");
 }
 
 static void
