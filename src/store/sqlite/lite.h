@@ -151,6 +151,12 @@ int lite_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const cha
 int lite_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
                   const char *value, int64_t now);
 
+/* store_ops.action_add, action_repeat and actions_each (actions.c). */
+int lite_action_add(struct store *st, const struct action *a);
+int lite_action_repeat(struct store *st, const struct action *a, int64_t since);
+int lite_actions_each(struct store *st, const struct action_query *q, store_action_cb cb,
+                      void *arg);
+
 /* store_ops.txn_insert, txn_get, txn_update, txn_card_fp, history_*, idem_* and
  * txn_card_purge (txn.c). */
 int lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
