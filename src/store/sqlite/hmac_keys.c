@@ -1,11 +1,13 @@
 /*
  * hmac_keys.c - the SQLite backend's HMAC key operations (store.h "HMAC keys of the back
- * office"; migration 018): generated keys waiting for their activation link, the switch of a
- * shop's active key, the "used" mark, and what the daily expiry job reads and writes.
+ * office" and hmac_key_insert; migration 018): generated keys waiting for their activation
+ * link, the switch of a shop's active key, the "used" mark, what the daily expiry job reads
+ * and writes, and the demo's keys written active at once.
  *
  * These run a few times a day at most (a key is made about once a year per shop), so each
- * statement is prepared when it runs and finalized after, beside the cached ones of
- * store_sqlite.c that serve the payments. Not the shop cache's loading (shops_each).
+ * statement is prepared when it runs and finalized after; only the demo's insert, one a shop
+ * of a bulk install, is kept prepared (lite_cached). Not the shop cache's loading (org.c
+ * shops_each).
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +65,27 @@ run_done(struct store *st, sqlite3_stmt *s, const char *what)
 
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int
+lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
+                     const unsigned char *sealed, size_t sealed_len, int64_t now)
+{
+	static const char sql[] =
+	        "INSERT INTO hmac_key(brand_id, shop_id, env, key_sealed, status, "
+	        "created_at, activated_at, expires_at) VALUES (?1, ?2, ?3, ?4, "
+	        "'activated', ?5, ?5, ?5 + 365 * 86400000000)";
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, "hmac_key_insert");
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, shop_id);
+	lite_bind_text(s, 3, env);
+	sqlite3_bind_blob(s, 4, sealed, (int)sealed_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, now);
+	return lite_run(st, s, "hmac_key_insert");
 }
 
 int

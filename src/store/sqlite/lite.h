@@ -115,6 +115,27 @@ int lite_meta_get(struct store *st, const char *key, unsigned char *val, size_t 
 int lite_meta_put(struct store *st, const char *key, const unsigned char *val, size_t len);
 int lite_terms_version(struct store *st, int *version);
 
+/* store_ops.brand_insert, account_*, node_insert, nodes_each, node_within, shop_insert,
+ * shops_each, contract_insert, contract_find, contract_touch_auth and contracts_each
+ * (org.c). */
+int lite_brand_insert(struct store *st, int64_t *id, const char *name, const char *pspid,
+                      int64_t now);
+int lite_account_get(struct store *st, int64_t brand_id, struct account *out);
+int lite_account_set(struct store *st, const struct account *a);
+int lite_node_insert(struct store *st, struct node *n, int64_t now);
+int lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_cb cb,
+                    void *arg);
+int lite_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node,
+                     bool *within);
+int lite_shop_insert(struct store *st, const struct shop *sh, int64_t now);
+int lite_shops_each(struct store *st, store_shop_cb cb, void *arg);
+int lite_contract_insert(struct store *st, struct contract *c, int64_t now);
+int lite_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method method,
+                       struct contract *c);
+int lite_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contract_id, int64_t now);
+int lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
+                        store_contract_cb cb, void *arg);
+
 /* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
  * (users.c). */
 int lite_user_insert(struct store *st, struct user *u, int64_t now);
@@ -182,6 +203,8 @@ void lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn 
 int lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
 
 /* store_ops.hmac_key_* (hmac_keys.c). */
+int lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
+                         const unsigned char *sealed, size_t sealed_len, int64_t now);
 int lite_hmac_key_create(struct store *st, struct hmac_key_new *k);
 int lite_hmac_keys_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t active_before,
                         store_hmac_key_cb cb, void *arg);

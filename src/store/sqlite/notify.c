@@ -256,7 +256,7 @@ int
 lite_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
                         struct notify_target *out)
 {
-	/* The active key as the shop cache loads it (store_sqlite.c S_SHOPS_EACH). */
+	/* The active key as the shop cache loads it (org.c shops_each). */
 	static const char sql[] =
 	        "SELECT coalesce(ss.url_notify, ''), s.site, s.rang, k.key_sealed FROM shop s "
 	        "LEFT JOIN shop_settings ss ON ss.shop_id = s.id AND ss.brand_id = s.brand_id "

@@ -25,18 +25,7 @@ enum stmt_id {
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_ROLLBACK_TO,
-	S_BRAND_INSERT,
-	S_NODE_INSERT,
-	S_SHOP_INSERT,
-	S_CONTRACT_INSERT,
-	S_HMAC_KEY_INSERT,
-	S_SHOPS_EACH,
-	S_CONTRACT_FIND,
-	S_CONTRACT_TOUCH,
-	S_ACCOUNT_GET,
-	S_ACCOUNT_SET,
 	S_STATS_EACH,
-	S_NODE_WITHIN,
 	S_REF_NEXT,
 	S_REF_ADD,
 	S_REF_AMOUNT,
@@ -44,8 +33,6 @@ enum stmt_id {
 	S_REF_UPTO,
 	S_RECONCILE,
 	S_RECONCILIATION,
-	S_NODES_EACH,
-	S_CONTRACTS_EACH,
 	S__COUNT
 };
 
@@ -56,11 +43,6 @@ static const char *const stmt_sql[S__COUNT] = {
                          "sum(amount), max(max_amount) FROM stats_daily WHERE brand_id = ?1 AND "
                          "day BETWEEN ?3 AND ?4 AND shop_id IN (SELECT id FROM sub) "
                          "GROUP BY day, method, type ORDER BY day, method, type",
-        [S_NODE_WITHIN] =
-                "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node WHERE "
-                "brand_id = ?1 AND id = ?3 UNION ALL SELECT n.id, n.parent_id FROM node n "
-                "JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) SELECT 1 FROM up "
-                "WHERE id = ?2",
         [S_REF_NEXT] = "SELECT max(id) FROM (SELECT id FROM txn WHERE id > (SELECT txn_ref_upto "
                        "FROM search_state) ORDER BY id LIMIT ?1)",
         [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
@@ -80,27 +62,6 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_RECONCILIATION] = "SELECT jrb_number, status = 'yes', reconciled_at, net_amount, "
                              "commission, currency FROM txn_reconciliation WHERE brand_id = ?1 "
                              "AND txn_id = ?2",
-        [S_NODES_EACH] =
-                "WITH RECURSIVE sub(id, path) AS (SELECT id, printf('%010d', id) FROM node WHERE "
-                "brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, sub.path || '/' || "
-                "printf('%010d', n.id) FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
-                "n.brand_id = ?1) SELECT n.id, coalesce(n.parent_id, 0), n.level, n.name, "
-                "coalesce(s.site, ''), coalesce(s.rang, '') FROM sub JOIN node n ON n.id = "
-                "sub.id LEFT JOIN shop s ON s.id = n.id ORDER BY sub.path",
-        [S_CONTRACTS_EACH] =
-                "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
-                "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
-                "n.brand_id = ?1) SELECT c.id, c.brand_id, c.shop_id, c.method, c.number, c.rang, "
-                "c.label, c.bank_code, c.currency, c.amount_min, c.amount_max, c.deferral_days, "
-                "c.tds, c.active, c.report_email, s.name, s.site, b.name, c.telecollect_no, "
-                "c.test_mode, c.created_at, coalesce(c.last_auth_at, 0), "
-                "coalesce(c.deactivated_at, 0), coalesce(c.test_date, 0), "
-                "coalesce((SELECT max(created_at) FROM batch WHERE contract_id = c.id), 0), "
-                "coalesce((SELECT max(number) FROM batch WHERE contract_id = c.id), 0), "
-                "c." FF_COLS_C
-                " FROM contract c JOIN shop s ON s.id = c.shop_id JOIN brand b ON b.id = "
-                "c.brand_id WHERE c.brand_id = ?1 AND c.shop_id IN (SELECT id FROM sub) AND "
-                "(?3 = 0 OR c.id = ?3) ORDER BY s.id, c.id",
         [S_BEGIN_READ] = "BEGIN DEFERRED",
         [S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
         [S_COMMIT] = "COMMIT",
@@ -108,39 +69,6 @@ static const char *const stmt_sql[S__COUNT] = {
         [S_SAVEPOINT] = "SAVEPOINT job",
         [S_RELEASE] = "RELEASE job",
         [S_ROLLBACK_TO] = "ROLLBACK TO job",
-        [S_BRAND_INSERT] = "INSERT INTO brand(id, name, pspid, created_at) VALUES (?1, ?2, ?3, ?4)",
-        [S_NODE_INSERT] = "INSERT INTO node(id, brand_id, parent_id, level, name, created_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [S_SHOP_INSERT] = "INSERT INTO shop(id, brand_id, site, rang, name, created_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        [S_CONTRACT_INSERT] =
-                "INSERT INTO contract(id, brand_id, shop_id, method, number, rang, label, "
-                "bank_code, "
-                "currency, amount_min, amount_max, deferral_days, tds, active, report_email, "
-                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-                "?15, ?16)",
-        [S_HMAC_KEY_INSERT] =
-                "INSERT INTO hmac_key(brand_id, shop_id, env, key_sealed, status, "
-                "created_at, activated_at, expires_at) "
-                "VALUES (?1, ?2, ?3, ?4, 'activated', ?5, ?5, ?5 + 365 * 86400000000)",
-        [S_SHOPS_EACH] = "SELECT s.id, s.brand_id, s.site, s.rang, s.name, k.key_sealed, "
-                         "k.id, k.status = 'used' FROM shop s LEFT JOIN hmac_key k ON k.id = "
-                         "(SELECT k2.id FROM hmac_key k2 WHERE k2.brand_id = s.brand_id "
-                         "AND k2.shop_id = s.id AND k2.env = 'test' AND k2.status IN "
-                         "('activated', 'used') ORDER BY k2.activated_at DESC, k2.id DESC "
-                         "LIMIT 1) ORDER BY s.id",
-        [S_CONTRACT_FIND] = "SELECT id, brand_id, shop_id, method, number, rang, label, bank_code, "
-                            "currency, amount_min, amount_max, deferral_days, tds, active, "
-                            "report_email, " FF_COLS " FROM contract WHERE brand_id = ?1 AND "
-                            "shop_id = ?2 AND "
-                            "method = ?3 ORDER BY active DESC, id LIMIT 1",
-        [S_CONTRACT_TOUCH] =
-                "UPDATE contract SET last_auth_at = ?3 WHERE brand_id = ?1 AND id = ?2",
-        [S_ACCOUNT_GET] = "SELECT name, pspid, retention_days, (SELECT id FROM node WHERE "
-                          "brand_id = ?1 AND parent_id IS NULL), second_factor_required FROM "
-                          "brand WHERE id = ?1",
-        [S_ACCOUNT_SET] = "UPDATE brand SET retention_days = ?2, second_factor_required = ?3 "
-                          "WHERE id = ?1",
 };
 
 /* The statements kept prepared for the connection's life (lite_cached): a table of
@@ -557,253 +485,6 @@ lite_rollback_to(struct store *st)
 }
 
 static int
-lite_brand_insert(struct store *st, int64_t *id, const char *name, const char *pspid, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_BRAND_INSERT);
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_id(s, 1, *id);
-	lite_bind_text(s, 2, name);
-	lite_bind_text(s, 3, pspid);
-	sqlite3_bind_int64(s, 4, now);
-	return lite_insert(st, s, id, "brand_insert");
-}
-
-static int
-lite_node_insert(struct store *st, struct node *n, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_NODE_INSERT);
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_id(s, 1, n->id);
-	sqlite3_bind_int64(s, 2, n->brand_id);
-	lite_bind_id(s, 3, n->parent_id);
-	lite_bind_text(s, 4, node_level_name(n->level));
-	lite_bind_text(s, 5, n->name);
-	sqlite3_bind_int64(s, 6, now);
-	return lite_insert(st, s, &n->id, "node_insert");
-}
-
-static int
-lite_shop_insert(struct store *st, const struct shop *sh, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SHOP_INSERT);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, sh->id);
-	sqlite3_bind_int64(s, 2, sh->brand_id);
-	lite_bind_text(s, 3, sh->site);
-	lite_bind_text(s, 4, sh->rang);
-	lite_bind_text(s, 5, sh->name);
-	sqlite3_bind_int64(s, 6, now);
-	return lite_run(st, s, "shop_insert");
-}
-
-static int
-lite_contract_insert(struct store *st, struct contract *c, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_CONTRACT_INSERT);
-
-	if (s == NULL)
-		return ST_STORE;
-	lite_bind_id(s, 1, c->id);
-	sqlite3_bind_int64(s, 2, c->brand_id);
-	sqlite3_bind_int64(s, 3, c->shop_id);
-	lite_bind_text(s, 4, card_method_name(c->method));
-	lite_bind_text(s, 5, c->number);
-	lite_bind_text(s, 6, c->rang);
-	lite_bind_text(s, 7, c->label);
-	lite_bind_text(s, 8, c->bank_code);
-	lite_bind_text(s, 9, c->currency);
-	sqlite3_bind_int64(s, 10, c->amount_min);
-	sqlite3_bind_int64(s, 11, c->amount_max);
-	sqlite3_bind_int(s, 12, c->deferral_days);
-	sqlite3_bind_int(s, 13, c->tds);
-	sqlite3_bind_int(s, 14, c->active);
-	lite_bind_text(s, 15, c->report_email);
-	sqlite3_bind_int64(s, 16, now);
-	return lite_insert(st, s, &c->id, "contract_insert");
-}
-
-static int
-lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
-                     const unsigned char *sealed, size_t sealed_len, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_HMAC_KEY_INSERT);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
-	lite_bind_text(s, 3, env);
-	sqlite3_bind_blob(s, 4, sealed, (int)sealed_len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, now);
-	return lite_run(st, s, "hmac_key_insert");
-}
-
-static int
-lite_shops_each(struct store *st, store_shop_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_SHOPS_EACH);
-	struct shop_auth sa;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&sa, 0, sizeof(sa));
-		sa.shop.id = sqlite3_column_int64(s, 0);
-		sa.shop.brand_id = sqlite3_column_int64(s, 1);
-		lite_text_copy(sa.shop.site, sizeof(sa.shop.site), s, 2);
-		lite_text_copy(sa.shop.rang, sizeof(sa.shop.rang), s, 3);
-		lite_text_copy(sa.shop.name, sizeof(sa.shop.name), s, 4);
-		if (sqlite3_column_type(s, 5) == SQLITE_BLOB) {
-			size_t n = (size_t)sqlite3_column_bytes(s, 5);
-
-			if (n <= sizeof(sa.key_sealed)) {
-				memcpy(sa.key_sealed, sqlite3_column_blob(s, 5), n);
-				sa.key_sealed_len = n;
-				sa.has_key = true;
-				sa.key_id = sqlite3_column_int64(s, 6);
-				sa.key_used = sqlite3_column_int(s, 7) != 0;
-			}
-		}
-		rc = cb(arg, &sa);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "shops_each");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method method,
-                   struct contract *c)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_CONTRACT_FIND);
-	int src, rc;
-	char m[16];
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, shop_id);
-	lite_bind_text(s, 3, card_method_name(method));
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		memset(c, 0, sizeof(*c));
-		c->id = sqlite3_column_int64(s, 0);
-		c->brand_id = sqlite3_column_int64(s, 1);
-		c->shop_id = sqlite3_column_int64(s, 2);
-		lite_text_copy(m, sizeof(m), s, 3);
-		c->method = card_method_parse(m);
-		lite_text_copy(c->number, sizeof(c->number), s, 4);
-		lite_text_copy(c->rang, sizeof(c->rang), s, 5);
-		lite_text_copy(c->label, sizeof(c->label), s, 6);
-		lite_text_copy(c->bank_code, sizeof(c->bank_code), s, 7);
-		lite_text_copy(c->currency, sizeof(c->currency), s, 8);
-		c->amount_min = sqlite3_column_int64(s, 9);
-		c->amount_max = sqlite3_column_int64(s, 10);
-		c->deferral_days = sqlite3_column_int(s, 11);
-		c->tds = sqlite3_column_int(s, 12) != 0;
-		c->active = sqlite3_column_int(s, 13) != 0;
-		lite_text_copy(c->report_email, sizeof(c->report_email), s, 14);
-		lite_filters_read(s, 15, &c->filters);
-		rc = ST_OK;
-	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "contract_find");
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contract_id, int64_t now)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_CONTRACT_TOUCH);
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, contract_id);
-	sqlite3_bind_int64(s, 3, now);
-	return lite_run(st, s, "contract_touch_auth");
-}
-
-static int
-lite_account_get(struct store *st, int64_t brand_id, struct account *out)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_ACCOUNT_GET);
-	int src, rc = ST_NOTFOUND;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->brand_id = brand_id;
-		lite_text_copy(out->name, sizeof(out->name), s, 0);
-		lite_text_copy(out->pspid, sizeof(out->pspid), s, 1);
-		out->retention_days = sqlite3_column_int(s, 2);
-		out->node_id = sqlite3_column_int64(s, 3);
-		out->second_factor_required = sqlite3_column_int(s, 4) != 0;
-		rc = ST_OK;
-	} else if (src != SQLITE_DONE) {
-		rc = lite_status(st, src, "account_get");
-	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_account_set(struct store *st, const struct account *a)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_ACCOUNT_SET);
-	int rc;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, a->brand_id);
-	sqlite3_bind_int(s, 2, a->retention_days);
-	sqlite3_bind_int(s, 3, a->second_factor_required);
-	rc = lite_run(st, s, "account_set");
-	if (rc == ST_OK && sqlite3_changes(ls->db) != 1)
-		rc = ST_NOTFOUND;
-	return rc;
-}
-
-static int
-lite_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t node, bool *within)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_NODE_WITHIN);
-	int rc;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, ancestor);
-	sqlite3_bind_int64(s, 3, node);
-	*within = false;
-	rc = lite_one_row(st, s, lite_bool_read, within, "node_within");
-	return rc == ST_NOTFOUND ? ST_OK : rc;
-}
-
-static int
 lite_txn_ref_catch_up(struct store *st, int limit, int *done)
 {
 	struct sqlite_store *ls = lite(st);
@@ -877,88 +558,6 @@ lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
 	} else {
 		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "txn_reconciliation");
 	}
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_NODES_EACH);
-	struct tree_node t;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, node_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&t, 0, sizeof(t));
-		t.n.id = sqlite3_column_int64(s, 0);
-		t.n.brand_id = brand_id;
-		t.n.parent_id = sqlite3_column_int64(s, 1);
-		t.n.level = node_level_parse((const char *)sqlite3_column_text(s, 2));
-		lite_text_copy(t.n.name, sizeof(t.n.name), s, 3);
-		lite_text_copy(t.site, sizeof(t.site), s, 4);
-		lite_text_copy(t.rang, sizeof(t.rang), s, 5);
-		rc = cb(arg, &t);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "nodes_each");
-	sqlite3_reset(s);
-	return rc;
-}
-
-static int
-lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
-                    store_contract_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_CONTRACTS_EACH);
-	struct contract_view v;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, node_id);
-	sqlite3_bind_int64(s, 3, id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		int i = 0;
-
-		memset(&v, 0, sizeof(v));
-		v.c.id = sqlite3_column_int64(s, i++);
-		v.c.brand_id = sqlite3_column_int64(s, i++);
-		v.c.shop_id = sqlite3_column_int64(s, i++);
-		v.c.method = card_method_parse((const char *)sqlite3_column_text(s, i++));
-		lite_text_copy(v.c.number, sizeof(v.c.number), s, i++);
-		lite_text_copy(v.c.rang, sizeof(v.c.rang), s, i++);
-		lite_text_copy(v.c.label, sizeof(v.c.label), s, i++);
-		lite_text_copy(v.c.bank_code, sizeof(v.c.bank_code), s, i++);
-		lite_text_copy(v.c.currency, sizeof(v.c.currency), s, i++);
-		v.c.amount_min = sqlite3_column_int64(s, i++);
-		v.c.amount_max = sqlite3_column_int64(s, i++);
-		v.c.deferral_days = sqlite3_column_int(s, i++);
-		v.c.tds = sqlite3_column_int(s, i++) != 0;
-		v.c.active = sqlite3_column_int(s, i++) != 0;
-		lite_text_copy(v.c.report_email, sizeof(v.c.report_email), s, i++);
-		lite_text_copy(v.shop_name, sizeof(v.shop_name), s, i++);
-		lite_text_copy(v.site, sizeof(v.site), s, i++);
-		lite_text_copy(v.brand_name, sizeof(v.brand_name), s, i++);
-		lite_text_copy(v.telecollect_no, sizeof(v.telecollect_no), s, i++);
-		v.test_mode = sqlite3_column_int(s, i++) != 0;
-		v.created_at = sqlite3_column_int64(s, i++);
-		v.last_auth_at = sqlite3_column_int64(s, i++);
-		v.deactivated_at = sqlite3_column_int64(s, i++);
-		v.test_date = sqlite3_column_int64(s, i++);
-		v.last_batch_at = sqlite3_column_int64(s, i++);
-		v.last_batch_number = sqlite3_column_int64(s, i++);
-		lite_filters_read(s, i, &v.c.filters);
-		rc = cb(arg, &v);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "contracts_each");
 	sqlite3_reset(s);
 	return rc;
 }
