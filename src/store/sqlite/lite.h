@@ -136,6 +136,19 @@ int lite_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contrac
 int lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
                         store_contract_cb cb, void *arg);
 
+/* store_ops.batch_* and txn_reconciliation (batches.c). */
+int lite_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg);
+int lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
+                     int64_t now, struct batch *b);
+int lite_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg);
+int lite_batch_written(struct store *st, int64_t id);
+int lite_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
+                         void *arg);
+int lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg);
+int lite_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t at);
+int lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
+                            struct reconciliation *out);
+
 /* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
  * (users.c). */
 int lite_user_insert(struct store *st, struct user *u, int64_t now);
