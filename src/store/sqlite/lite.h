@@ -212,8 +212,13 @@ void lite_txn_read(sqlite3_stmt *s, struct txn *t);
 /* Reads field f of t from column col. */
 void lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn *t);
 
-/* store_ops.txn_search (txn_search.c). */
+/* store_ops.txn_search and txn_ref_catch_up (txn_search.c). */
 int lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
+int lite_txn_ref_catch_up(struct store *st, int limit, int *done);
+
+/* store_ops.stats_each (stats.c). */
+int lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
+                    int64_t to_day, store_stats_cb cb, void *arg);
 
 /* store_ops.hmac_key_* (hmac_keys.c). */
 int lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,

@@ -25,33 +25,10 @@ enum stmt_id {
 	S_SAVEPOINT,
 	S_RELEASE,
 	S_ROLLBACK_TO,
-	S_STATS_EACH,
-	S_REF_NEXT,
-	S_REF_ADD,
-	S_REF_AMOUNT,
-	S_REF_EMAIL,
-	S_REF_UPTO,
 	S__COUNT
 };
 
 static const char *const stmt_sql[S__COUNT] = {
-        [S_STATS_EACH] = "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
-                         "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
-                         "sub.id WHERE n.brand_id = ?1) SELECT day, method, type, sum(count), "
-                         "sum(amount), max(max_amount) FROM stats_daily WHERE brand_id = ?1 AND "
-                         "day BETWEEN ?3 AND ?4 AND shop_id IN (SELECT id FROM sub) "
-                         "GROUP BY day, method, type ORDER BY day, method, type",
-        [S_REF_NEXT] = "SELECT max(id) FROM (SELECT id FROM txn WHERE id > (SELECT txn_ref_upto "
-                       "FROM search_state) ORDER BY id LIMIT ?1)",
-        [S_REF_ADD] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref FROM txn WHERE "
-                      "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1",
-        [S_REF_AMOUNT] = "INSERT INTO txn_amount_ref(rowid, amount) SELECT id, amount_initial "
-                         "FROM txn WHERE id > (SELECT txn_ref_upto FROM search_state) AND "
-                         "id <= ?1",
-        [S_REF_EMAIL] = "INSERT INTO txn_email_ref(rowid, email) SELECT id, email FROM txn WHERE "
-                        "id > (SELECT txn_ref_upto FROM search_state) AND id <= ?1 AND email <> "
-                        "''",
-        [S_REF_UPTO] = "UPDATE search_state SET txn_ref_upto = ?1",
         [S_BEGIN_READ] = "BEGIN DEFERRED",
         [S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
         [S_COMMIT] = "COMMIT",
@@ -472,71 +449,6 @@ lite_rollback_to(struct store *st)
 	/* ROLLBACK TO keeps the savepoint open: release it too. */
 	if (exec_simple(st, S_ROLLBACK_TO, "rollback_to") == ST_OK)
 		(void)exec_simple(st, S_RELEASE, "release");
-}
-
-static int
-lite_txn_ref_catch_up(struct store *st, int limit, int *done)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_REF_NEXT);
-	int64_t upto = 0;
-	int src, rc;
-
-	*done = 0;
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int(s, 1, limit);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		upto = sqlite3_column_int64(s, 0); /* NULL (0): nothing new */
-	rc = lite_status(st, src, "txn_ref_next");
-	sqlite3_reset(s);
-	if (rc != ST_OK || upto == 0)
-		return rc;
-	for (int k = S_REF_ADD; rc == ST_OK && k <= S_REF_EMAIL; k++) {
-		if ((s = stmt_get(ls, (enum stmt_id)k)) == NULL)
-			return ST_STORE;
-		sqlite3_bind_int64(s, 1, upto);
-		rc = lite_run(st, s, "txn_ref_add");
-		if (k == S_REF_ADD)
-			*done = sqlite3_changes(ls->db);
-	}
-	if (rc != ST_OK || (s = stmt_get(ls, S_REF_UPTO)) == NULL)
-		return rc != ST_OK ? rc : ST_STORE;
-	sqlite3_bind_int64(s, 1, upto);
-	return lite_run(st, s, "txn_ref_upto");
-}
-
-static int
-lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
-                int64_t to_day, store_stats_cb cb, void *arg)
-{
-	struct sqlite_store *ls = lite(st);
-	sqlite3_stmt *s = stmt_get(ls, S_STATS_EACH);
-	struct stats_row r;
-	int src, rc = ST_OK;
-
-	if (s == NULL)
-		return ST_STORE;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, node_id);
-	sqlite3_bind_int64(s, 3, from_day);
-	sqlite3_bind_int64(s, 4, to_day);
-	for (bool first = true;
-	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
-	     first = false) {
-		r.day = sqlite3_column_int64(s, 0);
-		r.method = (enum card_method)sqlite3_column_int(s, 1);
-		r.type = (enum txn_type)sqlite3_column_int(s, 2);
-		r.count = sqlite3_column_int64(s, 3);
-		r.amount = sqlite3_column_int64(s, 4);
-		r.max_amount = sqlite3_column_int64(s, 5);
-		rc = cb(arg, &r);
-	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "stats_each");
-	sqlite3_reset(s);
-	return rc;
 }
 
 static const struct store_ops sqlite_ops = {

@@ -16,8 +16,8 @@
  * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
  * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks. An amount (=)
  * and an e-mail have FTS5 indexes too, each value one token (migrations 012, 013).
- * They are fed by the indexer job (jobs/indexer.c, migration 010); the newest rows it has not
- * reached yet are read by rowid with them. (Indexes of txn on a random value would put every
+ * They are fed by the indexer job (jobs/indexer.c, migration 010) through txn_ref_catch_up,
+ * at the end of this file; the newest rows it has not reached yet are read by rowid with them. (Indexes of txn on a random value would put every
  * new payment on another page, and cost the merchant API its latency.)
  */
 #include <stdbool.h>
@@ -546,4 +546,53 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 		rc = lite_status(st, src, "txn_search");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* --- the indexer's tables ------------------------------------------------------------------ */
+
+int
+lite_txn_ref_catch_up(struct store *st, int limit, int *done)
+{
+	static const char next_sql[] = "SELECT max(id) FROM (SELECT id FROM txn WHERE " NEWER_ROWS
+	                               " ORDER BY id LIMIT ?1)";
+	/* The rows up to ?1 the tables have not read: txn_ref's first (its count is *done). */
+	static const char ref_sql[] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref "
+	                              "FROM txn WHERE " NEWER_ROWS " AND id <= ?1";
+	static const char amount_sql[] =
+	        "INSERT INTO txn_amount_ref(rowid, amount) SELECT id, "
+	        "amount_initial FROM txn WHERE " NEWER_ROWS " AND id <= ?1";
+	static const char email_sql[] =
+	        "INSERT INTO txn_email_ref(rowid, email) SELECT id, email "
+	        "FROM txn WHERE " NEWER_ROWS " AND id <= ?1 AND email <> ''";
+	static const char upto_sql[] = "UPDATE search_state SET txn_ref_upto = ?1";
+	static const char *const add_sql[] = {ref_sql, amount_sql, email_sql};
+	sqlite3_stmt *s;
+	int64_t upto = 0;
+	int src, rc = lite_cached(st, next_sql, &s, "txn_ref_next");
+
+	*done = 0;
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int(s, 1, limit);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		upto = sqlite3_column_int64(s, 0); /* NULL (0): nothing new */
+	rc = lite_status(st, src, "txn_ref_next");
+	sqlite3_reset(s);
+	if (rc != ST_OK || upto == 0)
+		return rc;
+	for (size_t k = 0; rc == ST_OK && k < sizeof(add_sql) / sizeof(add_sql[0]); k++) {
+		if ((rc = lite_cached(st, add_sql[k], &s, "txn_ref_add")) != ST_OK)
+			return rc;
+		sqlite3_bind_int64(s, 1, upto);
+		rc = lite_run(st, s, "txn_ref_add");
+		if (k == 0)
+			*done = sqlite3_changes(lite_db(st));
+	}
+	if (rc == ST_OK)
+		rc = lite_cached(st, upto_sql, &s, "txn_ref_upto");
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, upto);
+	return lite_run(st, s, "txn_ref_upto");
 }
