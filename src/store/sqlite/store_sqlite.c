@@ -1,9 +1,13 @@
 /*
- * store_sqlite.c - the SQLite backend of store.h: WAL, synchronous=FULL, one prepared
- * statement per operation, cached for the connection's life, parameters always bound.
+ * store_sqlite.c - the SQLite backend of store.h: the connection (opened in WAL with
+ * synchronous=FULL, its pragmas, what it is used for, the migrations applied at open), its
+ * transactions and savepoints, the statements it keeps prepared for its life, the helpers
+ * lite.h gives the backend's other files, and the table of operations, each one implemented
+ * by the file of its resource (lite.h says which). Parameters are always bound.
  *
  * Not thread-safe: one connection per thread (the writer, each reader, the command line).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +16,9 @@
 
 #include "common/log.h"
 #include "domain/calendar.h"
-#include "domain/retention.h"
 #include "store/migrations.h"
 #include "store/sqlite/lite.h"
 #include "store/store.h"
-
-enum stmt_id {
-	S_BEGIN_READ,
-	S_BEGIN_WRITE,
-	S_COMMIT,
-	S_ROLLBACK,
-	S_SAVEPOINT,
-	S_RELEASE,
-	S_ROLLBACK_TO,
-	S__COUNT
-};
-
-static const char *const stmt_sql[S__COUNT] = {
-        [S_BEGIN_READ] = "BEGIN DEFERRED",
-        [S_BEGIN_WRITE] = "BEGIN IMMEDIATE",
-        [S_COMMIT] = "COMMIT",
-        [S_ROLLBACK] = "ROLLBACK",
-        [S_SAVEPOINT] = "SAVEPOINT job",
-        [S_RELEASE] = "RELEASE job",
-        [S_ROLLBACK_TO] = "ROLLBACK TO job",
-};
 
 /* The statements kept prepared for the connection's life (lite_cached): a table of
  * LITE_CACHED_SLOTS, open addressing on the address of their text, never more than half
@@ -47,7 +29,6 @@ static const char *const stmt_sql[S__COUNT] = {
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	sqlite3 *db;
-	sqlite3_stmt *stmt[S__COUNT];
 	struct {
 		const char *sql;
 		sqlite3_stmt *s;
@@ -64,18 +45,6 @@ lite(struct store *st)
 	return (struct sqlite_store *)st;
 }
 
-int
-lite_step_logged(sqlite3_stmt *s)
-{
-	if (log_enabled(LOG_DEBUG)) {
-		char *x = sqlite3_expanded_sql(s);
-
-		log_debug("event=sql sql=%s", x ? x : "?");
-		sqlite3_free(x);
-	}
-	return sqlite3_step(s);
-}
-
 sqlite3 *
 lite_db(struct store *st)
 {
@@ -88,77 +57,31 @@ lite_blocks(struct store *st)
 	return &lite(st)->blocks;
 }
 
+/* --- what the backend's files share (lite.h) ---------------------------------------------- */
+
+/* SQLITE_CONSTRAINT is a conflict (a duplicate). */
 int
-lite_run_once(struct store *st, sqlite3_stmt *s, const char *what)
+lite_status(struct store *st, int src, const char *what)
 {
-	int rc = lite_status(st, lite_step_logged(s), what);
-
-	sqlite3_finalize(s);
-	return rc;
+	if (src == SQLITE_OK || src == SQLITE_DONE || src == SQLITE_ROW)
+		return ST_OK;
+	if ((src & 0xff) == SQLITE_CONSTRAINT)
+		return ST_CONFLICT;
+	log_error("event=sqlite_error op=%s code=%d error=\"%s\"", what, src,
+	          sqlite3_errmsg(lite_db(st)));
+	return ST_STORE;
 }
 
 int
-lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
+lite_step_logged(sqlite3_stmt *s)
 {
-	int src = sqlite3_prepare_v2(lite_db(st), sql, -1, s, NULL);
+	if (log_enabled(LOG_DEBUG)) {
+		char *x = sqlite3_expanded_sql(s);
 
-	if (src != SQLITE_OK) {
-		*s = NULL;
-		return lite_status(st, src, what);
+		log_debug("event=sql sql=%s", x ? x : "?");
+		sqlite3_free(x);
 	}
-	return ST_OK;
-}
-
-void
-lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
-
-	if (len >= cap)
-		len = cap - 1;
-	if (len > 0)
-		memcpy(dst, t, len);
-	dst[len] = '\0';
-}
-
-/* The cached statement, reset and with its bindings cleared; NULL when it cannot be
- * prepared (logged). */
-static sqlite3_stmt *
-stmt_get(struct sqlite_store *ls, enum stmt_id id)
-{
-	sqlite3_stmt *s = ls->stmt[id];
-
-	if (s == NULL) {
-		if (sqlite3_prepare_v3(ls->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s,
-		                       NULL) != SQLITE_OK) {
-			log_error("event=sqlite_prepare stmt=%d error=\"%s\"", (int)id,
-			          sqlite3_errmsg(ls->db));
-			return NULL;
-		}
-		ls->stmt[id] = s;
-	} else {
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-	}
-	return s;
-}
-
-/* A writer that finds the database locked by another (the scheduler's round beside the
- * payments' writer, the batch command beside the server) tries again every millisecond, for
- * 10 s at most. SQLite's own timeout sleeps longer and longer between tries (up to 100 ms):
- * a connection that commits and begins again at once, as a round does, would then keep
- * the lock for itself nearly always, and the merchant API would wait seconds. */
-#define BUSY_TRIES 10000
-
-static int
-busy_wait(void *arg, int tries)
-{
-	(void)arg;
-	if (tries >= BUSY_TRIES)
-		return 0;
-	sqlite3_sleep(1);
-	return 1;
+	return sqlite3_step(s);
 }
 
 /* The first slot of sql's statement: Fibonacci hashing of its text's address. */
@@ -199,17 +122,16 @@ lite_cached(struct store *st, const char *sql, sqlite3_stmt **out, const char *w
 	return ST_OK;
 }
 
-/* SQLITE_CONSTRAINT is a conflict (a duplicate). */
 int
-lite_status(struct store *st, int src, const char *what)
+lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
 {
-	if (src == SQLITE_OK || src == SQLITE_DONE || src == SQLITE_ROW)
-		return ST_OK;
-	if ((src & 0xff) == SQLITE_CONSTRAINT)
-		return ST_CONFLICT;
-	log_error("event=sqlite_error op=%s code=%d error=\"%s\"", what, src,
-	          sqlite3_errmsg(lite_db(st)));
-	return ST_STORE;
+	int src = sqlite3_prepare_v2(lite_db(st), sql, -1, s, NULL);
+
+	if (src != SQLITE_OK) {
+		*s = NULL;
+		return lite_status(st, src, what);
+	}
+	return ST_OK;
 }
 
 int
@@ -229,6 +151,30 @@ lite_insert(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
 	if (rc == ST_OK && *id == 0)
 		*id = sqlite3_last_insert_rowid(lite_db(st));
 	return rc;
+}
+
+int
+lite_run_once(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = lite_status(st, lite_step_logged(s), what);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+lite_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+             const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, what);
+
+	if (rc != ST_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, brand_id);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, v);
+	return lite_run(st, s, what);
 }
 
 int
@@ -264,21 +210,6 @@ lite_bool_read(sqlite3_stmt *s, void *out)
 	*(bool *)out = sqlite3_column_int(s, 0) != 0;
 }
 
-int
-lite_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
-             const char *what)
-{
-	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, what);
-
-	if (rc != ST_OK)
-		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int64(s, 3, v);
-	return lite_run(st, s, what);
-}
-
 void
 lite_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
@@ -308,15 +239,119 @@ lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
 		lite_bind_text(s, i, v);
 }
 
-/* Runs a cached statement of the connection's own, which returns no row. */
-static int
-exec_simple(struct store *st, enum stmt_id id, const char *what)
+void
+lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
 {
-	sqlite3_stmt *s = stmt_get(lite(st), id);
+	const unsigned char *t = sqlite3_column_text(s, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
 
-	if (s == NULL)
+	if (len >= cap)
+		len = cap - 1;
+	if (len > 0)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+}
+
+/* --- transactions --------------------------------------------------------------------------- */
+
+/* Runs the kept statement sql of the connection's own, which returns no row. */
+static int
+exec_simple(struct store *st, const char *sql, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = lite_cached(st, sql, &s, what);
+
+	return rc != ST_OK ? rc : lite_run(st, s, what);
+}
+
+static const char begin_read_sql[] = "BEGIN DEFERRED";
+static const char begin_write_sql[] = "BEGIN IMMEDIATE";
+static const char commit_sql[] = "COMMIT";
+static const char rollback_sql[] = "ROLLBACK";
+static const char savepoint_sql[] = "SAVEPOINT job";
+static const char release_sql[] = "RELEASE job";
+static const char rollback_to_sql[] = "ROLLBACK TO job";
+
+static int
+lite_begin(struct store *st, bool write)
+{
+	store_tally_clear(st);
+	return exec_simple(st, write ? begin_write_sql : begin_read_sql, "begin");
+}
+
+static int
+lite_commit(struct store *st)
+{
+	int rc = exec_simple(st, commit_sql, "commit");
+
+	if (rc == ST_OK)
+		store_tally_commit(st);
+	return rc;
+}
+
+static void
+lite_rollback(struct store *st)
+{
+	store_tally_clear(st);
+	if (!sqlite3_get_autocommit(lite(st)->db))
+		(void)exec_simple(st, rollback_sql, "rollback");
+}
+
+static int
+lite_savepoint(struct store *st)
+{
+	int rc;
+
+	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
+	 * without a statement journal too) makes SQLite roll the whole transaction back by
+	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
+	 * commits at once: the writer's next jobs would be written while their group fails and
+	 * answers them "nothing was recorded" (work.c; tests/unit/test_work.c). */
+	if (sqlite3_get_autocommit(lite(st)->db)) {
+		log_error("event=sqlite_error op=savepoint error=\"no transaction: rolled back "
+		          "after an earlier error\"");
 		return ST_STORE;
-	return lite_run(st, s, what);
+	}
+	rc = exec_simple(st, savepoint_sql, "savepoint");
+	if (rc == ST_OK)
+		store_tally_savepoint(st);
+	return rc;
+}
+
+static int
+lite_release(struct store *st)
+{
+	/* Released or not, what the savepoint wrote is the transaction's now, counts too. */
+	store_tally_release(st);
+	return exec_simple(st, release_sql, "release");
+}
+
+static void
+lite_rollback_to(struct store *st)
+{
+	store_tally_rollback_to(st);
+	/* ROLLBACK TO keeps the savepoint open: release it too. */
+	if (exec_simple(st, rollback_to_sql, "rollback_to") == ST_OK)
+		(void)exec_simple(st, release_sql, "release");
+}
+
+/* --- the connection ------------------------------------------------------------------------ */
+
+/* A writer that finds the database locked by another (the scheduler's round beside the
+ * payments' writer, the batch command beside the server) tries again every millisecond, for
+ * 10 s at most. SQLite's own timeout sleeps longer and longer between tries (up to 100 ms):
+ * a connection that commits and begins again at once, as a round does, would then keep
+ * the lock for itself nearly always, and the merchant API would wait seconds. */
+#define BUSY_TRIES 10000
+
+static int
+busy_wait(void *arg, int tries)
+{
+	(void)arg;
+	if (tries >= BUSY_TRIES)
+		return 0;
+	sqlite3_sleep(1);
+	return 1;
 }
 
 static void
@@ -324,8 +359,6 @@ lite_close(struct store *st)
 {
 	struct sqlite_store *ls = lite(st);
 
-	for (int i = 0; i < S__COUNT; i++)
-		sqlite3_finalize(ls->stmt[i]);
 	for (int i = 0; i < LITE_CACHED_SLOTS; i++)
 		sqlite3_finalize(ls->cached[i].s);
 	bloom_free(&ls->blocks.bloom);
@@ -388,71 +421,9 @@ lite_checkpoint(struct store *st)
 	return src == SQLITE_BUSY ? ST_BUSY : lite_status(st, src, "checkpoint");
 }
 
-static int
-lite_begin(struct store *st, bool write)
-{
-	store_tally_clear(st);
-	return exec_simple(st, write ? S_BEGIN_WRITE : S_BEGIN_READ, "begin");
-}
-
-static int
-lite_commit(struct store *st)
-{
-	int rc = exec_simple(st, S_COMMIT, "commit");
-
-	if (rc == ST_OK)
-		store_tally_commit(st);
-	return rc;
-}
-
-static void
-lite_rollback(struct store *st)
-{
-	store_tally_clear(st);
-	if (!sqlite3_get_autocommit(lite(st)->db))
-		(void)exec_simple(st, S_ROLLBACK, "rollback");
-}
-
-static int
-lite_savepoint(struct store *st)
-{
-	int rc;
-
-	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
-	 * without a statement journal too) makes SQLite roll the whole transaction back by
-	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
-	 * commits at once: the writer's next jobs would be written while their group fails and
-	 * answers them "nothing was recorded" (work.c; tests/unit/test_work.c). */
-	if (sqlite3_get_autocommit(lite(st)->db)) {
-		log_error("event=sqlite_error op=savepoint error=\"no transaction: rolled back "
-		          "after an earlier error\"");
-		return ST_STORE;
-	}
-	rc = exec_simple(st, S_SAVEPOINT, "savepoint");
-	if (rc == ST_OK)
-		store_tally_savepoint(st);
-	return rc;
-}
-
-static int
-lite_release(struct store *st)
-{
-	/* Released or not, what the savepoint wrote is the transaction's now, counts too. */
-	store_tally_release(st);
-	return exec_simple(st, S_RELEASE, "release");
-}
-
-static void
-lite_rollback_to(struct store *st)
-{
-	store_tally_rollback_to(st);
-	/* ROLLBACK TO keeps the savepoint open: release it too. */
-	if (exec_simple(st, S_ROLLBACK_TO, "rollback_to") == ST_OK)
-		(void)exec_simple(st, S_RELEASE, "release");
-}
-
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
+        /* the connection: this file */
         .close = lite_close,
         .use_for = lite_use_for,
         .begin = lite_begin,
@@ -461,47 +432,26 @@ static const struct store_ops sqlite_ops = {
         .savepoint = lite_savepoint,
         .release = lite_release,
         .rollback_to = lite_rollback_to,
+        .checkpoint = lite_checkpoint,
+        /* meta.c */
         .meta_get = lite_meta_get,
         .meta_put = lite_meta_put,
+        .terms_version = lite_terms_version,
+        /* org.c */
         .brand_insert = lite_brand_insert,
         .node_insert = lite_node_insert,
         .shop_insert = lite_shop_insert,
         .contract_insert = lite_contract_insert,
-        .hmac_key_insert = lite_hmac_key_insert,
-        .hmac_key_create = lite_hmac_key_create,
-        .hmac_keys_each = lite_hmac_keys_each,
-        .hmac_key_activate = lite_hmac_key_activate,
-        .hmac_key_used = lite_hmac_key_used,
-        .hmac_keys_expired_each = lite_hmac_keys_expired_each,
-        .hmac_key_expiry_mailed = lite_hmac_key_expiry_mailed,
-        .hmac_key_recipients_each = lite_hmac_key_recipients_each,
-        .user_insert = lite_user_insert,
         .shops_each = lite_shops_each,
         .contract_find = lite_contract_find,
         .contract_touch_auth = lite_contract_touch_auth,
-        .txn_insert = lite_txn_insert,
-        .txn_get = lite_txn_get,
-        .txn_update = lite_txn_update,
-        .txn_search = lite_txn_search,
-        .txn_card_fp = lite_txn_card_fp,
-        .history_add = lite_history_add,
-        .history_each = lite_history_each,
-        .idem_get = lite_idem_get,
-        .idem_put = lite_idem_put,
-        .block_put = lite_block_put,
-        .block_get = lite_block_get,
-        .block_delete = lite_block_delete,
-        .block_search = lite_block_search,
-        .block_match = lite_block_match,
-        .card_day_count = lite_card_day_count,
-        .contract_filters_set = lite_contract_filters_set,
-        .api_error_add = lite_api_error_add,
-        .api_errors_each = lite_api_errors_each,
-        .idem_purge = lite_idem_purge,
-        .api_error_purge = lite_api_error_purge,
-        .txn_card_purge = lite_txn_card_purge,
         .account_get = lite_account_get,
         .account_set = lite_account_set,
+        .node_within = lite_node_within,
+        .nodes_each = lite_nodes_each,
+        .contracts_each = lite_contracts_each,
+        /* users.c */
+        .user_insert = lite_user_insert,
         .user_by_login = lite_user_by_login,
         .user_get = lite_user_get,
         .user_sign_in_failed = lite_user_sign_in_failed,
@@ -510,7 +460,6 @@ static const struct store_ops sqlite_ops = {
         .user_password_set = lite_user_password_set,
         .user_password_hashes = lite_user_password_hashes,
         .user_terms_accept = lite_user_terms_accept,
-        .terms_version = lite_terms_version,
         .session_get = lite_session_get,
         .session_delete_user = lite_session_delete_user,
         .session_put = lite_session_put,
@@ -521,20 +470,62 @@ static const struct store_ops sqlite_ops = {
         .second_factor_get = lite_second_factor_get,
         .second_factor_put = lite_second_factor_put,
         .user_second_factor_set = lite_user_second_factor_set,
+        .users_each = lite_users_each,
+        .user_update = lite_user_update,
+        .user_unlock = lite_user_unlock,
+        .pref_get = lite_pref_get,
+        .pref_put = lite_pref_put,
+        /* actions.c */
         .action_add = lite_action_add,
         .action_repeat = lite_action_repeat,
         .actions_each = lite_actions_each,
-        .users_each = lite_users_each,
-        .node_within = lite_node_within,
-        .user_update = lite_user_update,
-        .user_unlock = lite_user_unlock,
-        .nodes_each = lite_nodes_each,
+        /* hmac_keys.c */
+        .hmac_key_insert = lite_hmac_key_insert,
+        .hmac_key_create = lite_hmac_key_create,
+        .hmac_keys_each = lite_hmac_keys_each,
+        .hmac_key_activate = lite_hmac_key_activate,
+        .hmac_key_used = lite_hmac_key_used,
+        .hmac_keys_expired_each = lite_hmac_keys_expired_each,
+        .hmac_key_expiry_mailed = lite_hmac_key_expiry_mailed,
+        .hmac_key_recipients_each = lite_hmac_key_recipients_each,
+        /* txn.c */
+        .txn_insert = lite_txn_insert,
+        .txn_get = lite_txn_get,
+        .txn_update = lite_txn_update,
+        .txn_card_fp = lite_txn_card_fp,
+        .history_add = lite_history_add,
+        .history_each = lite_history_each,
+        .idem_get = lite_idem_get,
+        .idem_put = lite_idem_put,
+        .idem_purge = lite_idem_purge,
+        .txn_card_purge = lite_txn_card_purge,
+        /* txn_search.c */
+        .txn_search = lite_txn_search,
+        .txn_ref_catch_up = lite_txn_ref_catch_up,
+        /* batches.c */
         .batch_reconcile = lite_batch_reconcile,
         .txn_reconciliation = lite_txn_reconciliation,
-        .txn_ref_catch_up = lite_txn_ref_catch_up,
-        .contracts_each = lite_contracts_each,
-        .pref_get = lite_pref_get,
-        .pref_put = lite_pref_put,
+        .batch_due_each = lite_batch_due_each,
+        .batch_close = lite_batch_close,
+        .batch_unwritten_each = lite_batch_unwritten_each,
+        .batch_written = lite_batch_written,
+        .batch_txns_each = lite_batch_txns_each,
+        .batch_search = lite_batch_search,
+        /* stats.c */
+        .stats_each = lite_stats_each,
+        /* risk.c */
+        .block_put = lite_block_put,
+        .block_get = lite_block_get,
+        .block_delete = lite_block_delete,
+        .block_search = lite_block_search,
+        .block_match = lite_block_match,
+        .card_day_count = lite_card_day_count,
+        .contract_filters_set = lite_contract_filters_set,
+        /* api_errors.c */
+        .api_error_add = lite_api_error_add,
+        .api_errors_each = lite_api_errors_each,
+        .api_error_purge = lite_api_error_purge,
+        /* notify.c */
         .notify_add = lite_notify_add,
         .notify_each_due = lite_notify_each_due,
         .notify_attempt_add = lite_notify_attempt_add,
@@ -544,6 +535,7 @@ static const struct store_ops sqlite_ops = {
         .notify_resend = lite_notify_resend,
         .shop_notify_target = lite_shop_notify_target,
         .notify_purge = lite_notify_purge,
+        /* mail.c */
         .mail_add = lite_mail_add,
         .mail_each_due = lite_mail_each_due,
         .mail_sent = lite_mail_sent,
@@ -556,14 +548,7 @@ static const struct store_ops sqlite_ops = {
         .mail_requeue = lite_mail_requeue,
         .mail_failed_wipe = lite_mail_failed_wipe,
         .mail_seal_clear = lite_mail_seal_clear,
-        .checkpoint = lite_checkpoint,
-        .stats_each = lite_stats_each,
-        .batch_due_each = lite_batch_due_each,
-        .batch_close = lite_batch_close,
-        .batch_unwritten_each = lite_batch_unwritten_each,
-        .batch_written = lite_batch_written,
-        .batch_txns_each = lite_batch_txns_each,
-        .batch_search = lite_batch_search,
+        /* recurring.c */
         .alias_insert = lite_alias_insert,
         .alias_get = lite_alias_get,
         .alias_get_id = lite_alias_get_id,
@@ -576,25 +561,31 @@ static const struct store_ops sqlite_ops = {
         .recurring_debits_each = lite_recurring_debits_each,
         .recurring_of_txn = lite_recurring_of_txn,
         .recurring_due_each = lite_recurring_due_each,
+        /* recurring_search.c */
         .recurring_search = lite_recurring_search,
+        /* settings.c */
         .shop_settings_get = lite_shop_settings_get,
         .shop_settings_put = lite_shop_settings_put,
         .store_request_find = lite_store_request_find,
         .store_request_add = lite_store_request_add,
+        /* page_theme.c */
+        .page_theme_get = lite_page_theme_get,
+        .page_theme_put = lite_page_theme_put,
+        .page_themes_each = lite_page_themes_each,
+        /* hosted.c */
         .hosted_replay_put = lite_hosted_replay_put,
         .checkout_put = lite_checkout_put,
         .hosted_purge = lite_hosted_purge,
         .checkout_take = lite_checkout_take,
+        /* backup.c */
         .schema_version = lite_schema_version,
         .backup_to = lite_backup_to,
         .integrity_check = lite_integrity_check,
+        /* pending.c */
         .pending_put = lite_pending_put,
         .pending_each_due = lite_pending_each_due,
         .pending_later = lite_pending_later,
         .pending_delete = lite_pending_delete,
-        .page_theme_get = lite_page_theme_get,
-        .page_theme_put = lite_page_theme_put,
-        .page_themes_each = lite_page_themes_each,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */
