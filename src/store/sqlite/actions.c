@@ -102,7 +102,7 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 	        "ORDER BY id DESC LIMIT ?7";
 	struct action_row a;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "actions_each");
+	int rc = lite_cached(st, sql, &s, "actions_each");
 
 	if (rc != ST_OK)
 		return rc;
@@ -114,12 +114,10 @@ lite_actions_each(struct store *st, const struct action_query *q, store_action_c
 	sqlite3_bind_int64(s, 6, q->after_id);
 	sqlite3_bind_int(s, 7, q->limit);
 	sqlite3_bind_int64(s, 8, q->node_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "actions_each")) {
 		action_read(s, &a);
 		rc = cb(arg, &a);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "actions_each");
 	sqlite3_reset(s);
 	return rc;
 }

@@ -52,12 +52,10 @@ static int
 batch_rows(struct store *st, sqlite3_stmt *s, int (*each_row)(sqlite3_stmt *, void *), void *arg,
            const char *what)
 {
-	int src, rc = ST_OK;
+	int rc = ST_OK;
 
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
+	while (lite_next(st, s, &rc, what))
 		rc = each_row(s, arg);
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, what);
 	sqlite3_finalize(s);
 	return rc;
 }

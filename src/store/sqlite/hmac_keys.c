@@ -45,14 +45,12 @@ static int
 each_key(struct store *st, sqlite3_stmt *s, store_hmac_key_cb cb, void *arg, const char *what)
 {
 	struct hmac_key_row k;
-	int src, rc = ST_OK;
+	int rc = ST_OK;
 
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, what)) {
 		hmac_key_read(s, &k);
 		rc = cb(arg, &k);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, what);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -266,21 +264,20 @@ lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_i
 {
 	sqlite3_stmt *s;
 	struct user u;
-	int src, rc = lite_prepare(
-	                 st,
-	                 "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node "
-	                 "WHERE brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id "
-	                 "FROM node n JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) "
-	                 "SELECT id, node_id, login, name, email, profile FROM user WHERE "
-	                 "brand_id = ?1 AND node_id IN (SELECT id FROM up) AND profile IN "
-	                 "('hmac', 'admin') AND email <> '' ORDER BY id",
-	                 &s, "hmac_key_recipients_each");
+	int rc = lite_prepare(st,
+	                      "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node "
+	                      "WHERE brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id "
+	                      "FROM node n JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) "
+	                      "SELECT id, node_id, login, name, email, profile FROM user WHERE "
+	                      "brand_id = ?1 AND node_id IN (SELECT id FROM up) AND profile IN "
+	                      "('hmac', 'admin') AND email <> '' ORDER BY id",
+	                      &s, "hmac_key_recipients_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "hmac_key_recipients_each")) {
 		char profile[16];
 
 		memset(&u, 0, sizeof(u));
@@ -294,8 +291,6 @@ lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_i
 		u.profile = profile_parse(profile);
 		rc = cb(arg, &u);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "hmac_key_recipients_each");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -91,6 +91,11 @@ int lite_row_status(struct store *st, int src, const char *what);
 int lite_one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, void *), void *out,
                  const char *what);
 
+/* Steps s for its next row while *rc is ST_OK (a callback's failure stops the walk): true on a
+ * row; false at the end, *rc then ST_OK, or lite_status's failure of the step. Not logged:
+ * a walk's rows are many. */
+bool lite_next(struct store *st, sqlite3_stmt *s, int *rc, const char *what);
+
 /* lite_one_row's readers of a row's first column: an int64_t, a bool. */
 void lite_int64_read(sqlite3_stmt *s, void *out);
 void lite_bool_read(sqlite3_stmt *s, void *out);

@@ -120,7 +120,7 @@ lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, v
 {
 	sqlite3_stmt *s;
 	struct mail m;
-	int src, rc;
+	int rc;
 
 	rc = lite_prepare(st,
 	                  "SELECT " MAIL_COLS
@@ -132,7 +132,7 @@ lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, v
 		return rc;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, limit);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "mail_each_due")) {
 		mail_read(s, &m);
 		lite_text_copy(m.reply_to, sizeof(m.reply_to), s, 15);
 		if (m.has_body) {
@@ -143,8 +143,6 @@ lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, v
 		}
 		rc = cb(arg, &m);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "mail_each_due");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -199,14 +197,12 @@ static int
 each_mail(struct store *st, sqlite3_stmt *s, store_mail_cb cb, void *arg, const char *what)
 {
 	struct mail m;
-	int src, rc = ST_OK;
+	int rc = ST_OK;
 
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, what)) {
 		mail_read(s, &m);
 		rc = cb(arg, &m);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, what);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -370,7 +366,7 @@ lite_mail_seal_clear(struct store *st, int *done)
 {
 	struct mail batch[SEAL_BATCH];
 	sqlite3_stmt *s;
-	int n, src, rc;
+	int n, rc;
 
 	*done = 0;
 	if (st->mail_seal == NULL)
@@ -386,7 +382,7 @@ lite_mail_seal_clear(struct store *st, int *done)
 		sqlite3_bind_int(s, 1, SEAL_BATCH);
 		n = 0;
 		/* Read first, then write: the rows change under the statement otherwise. */
-		while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		while (lite_next(st, s, &rc, "mail_seal_clear")) {
 			const char *text = (const char *)sqlite3_column_text(s, 13);
 
 			mail_read(s, &batch[n]);
@@ -395,7 +391,6 @@ lite_mail_seal_clear(struct store *st, int *done)
 				abort();
 			n++;
 		}
-		rc = lite_status(st, src, "mail_seal_clear");
 		sqlite3_finalize(s);
 		for (int i = 0; i < n; i++) {
 			if (rc == ST_OK)

@@ -45,14 +45,12 @@ static int
 each_row(struct store *st, sqlite3_stmt *s, store_notify_cb cb, void *arg, const char *what)
 {
 	struct notify_row n;
-	int src, rc = ST_OK;
+	int rc = ST_OK;
 
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, what)) {
 		notify_read(s, &n);
 		rc = cb(arg, &n);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, what);
 	return rc;
 }
 
@@ -204,17 +202,17 @@ lite_notify_attempts_each(struct store *st, int64_t brand_id, int64_t notify_id,
 {
 	struct notify_attempt a;
 	sqlite3_stmt *s;
-	int src, rc = lite_prepare(st,
-	                           "SELECT id, notify_id, at, duration_ms, http_status, error, "
-	                           "answer FROM notify_attempt WHERE brand_id = ?1 AND notify_id = "
-	                           "?2 ORDER BY id",
-	                           &s, "notify_attempts_each");
+	int rc = lite_prepare(st,
+	                      "SELECT id, notify_id, at, duration_ms, http_status, error, "
+	                      "answer FROM notify_attempt WHERE brand_id = ?1 AND notify_id = "
+	                      "?2 ORDER BY id",
+	                      &s, "notify_attempts_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, notify_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "notify_attempts_each")) {
 		a.id = sqlite3_column_int64(s, 0);
 		a.notify_id = sqlite3_column_int64(s, 1);
 		a.at = sqlite3_column_int64(s, 2);
@@ -224,8 +222,6 @@ lite_notify_attempts_each(struct store *st, int64_t brand_id, int64_t notify_id,
 		a.answer = (const char *)sqlite3_column_text(s, 6);
 		rc = cb(arg, &a);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "notify_attempts_each");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -147,18 +147,16 @@ lite_nodes_each(struct store *st, int64_t brand_id, int64_t node_id, store_node_
 	        "sub.id LEFT JOIN shop s ON s.id = n.id ORDER BY sub.path";
 	struct tree_node t;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "nodes_each");
+	int rc = lite_cached(st, sql, &s, "nodes_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, node_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "nodes_each")) {
 		tree_node_read(s, brand_id, &t);
 		rc = cb(arg, &t);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "nodes_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -220,16 +218,14 @@ lite_shops_each(struct store *st, store_shop_cb cb, void *arg)
 	        "LIMIT 1) ORDER BY s.id";
 	struct shop_auth sa;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "shops_each");
+	int rc = lite_cached(st, sql, &s, "shops_each");
 
 	if (rc != ST_OK)
 		return rc;
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "shops_each")) {
 		shop_auth_read(s, &sa);
 		rc = cb(arg, &sa);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "shops_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -375,19 +371,17 @@ lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
 	        "(?3 = 0 OR c.id = ?3) ORDER BY s.id, c.id";
 	struct contract_view v;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "contracts_each");
+	int rc = lite_cached(st, sql, &s, "contracts_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, node_id);
 	sqlite3_bind_int64(s, 3, id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "contracts_each")) {
 		contract_view_read(s, &v);
 		rc = cb(arg, &v);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "contracts_each");
 	sqlite3_reset(s);
 	return rc;
 }

@@ -128,13 +128,13 @@ int
 lite_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg)
 {
 	sqlite3_stmt *s;
-	int src, rc;
+	int rc;
 
 	rc = lite_prepare(st, "SELECT " THEME_COLS " FROM page_theme ORDER BY brand_id, shop_id",
 	                  &s, "page_themes_each");
 	if (rc != ST_OK)
 		return rc;
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "page_themes_each")) {
 		struct page_theme t;
 
 		rc = theme_read(s, &t);
@@ -142,8 +142,6 @@ lite_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg)
 			rc = cb(arg, &t);
 		page_theme_cleanup(&t);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "page_themes_each");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -38,7 +38,7 @@ lite_pending_each_due(struct store *st, int64_t now, int limit, store_pending_cb
 {
 	struct pending_auth p;
 	sqlite3_stmt *s;
-	int rc, src = SQLITE_DONE;
+	int rc;
 
 	rc = lite_prepare(st,
 	                  "SELECT brand_id, txn_id, shop_id, acq_ref, asked_at, next_at, "
@@ -49,7 +49,7 @@ lite_pending_each_due(struct store *st, int64_t now, int limit, store_pending_cb
 		return rc;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, limit);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "pending_each_due")) {
 		memset(&p, 0, sizeof(p));
 		p.brand_id = sqlite3_column_int64(s, 0);
 		p.txn_id = sqlite3_column_int64(s, 1);
@@ -63,8 +63,6 @@ lite_pending_each_due(struct store *st, int64_t now, int limit, store_pending_cb
 		lite_text_copy(p.pbx_retour, sizeof(p.pbx_retour), s, 9);
 		rc = cb(arg, &p);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "pending_each_due");
 	sqlite3_finalize(s);
 	return rc;
 }

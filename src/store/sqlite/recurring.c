@@ -363,19 +363,16 @@ lite_recurring_debits_each(struct store *st, int64_t brand_id, int64_t recurring
 	int rc = lite_prepare(st,
 	                      "SELECT " DEBIT_COLS " FROM recurring_debit WHERE brand_id = ?1 AND "
 	                      "recurring_id = ?2 ORDER BY number",
-	                      &s, "recurring_debits_each"),
-	    src = SQLITE_DONE;
+	                      &s, "recurring_debits_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, recurring_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "recurring_debits_each")) {
 		debit_read(s, &d);
 		rc = cb(arg, &d);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "recurring_debits_each");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -198,6 +198,20 @@ lite_one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, voi
 	return rc;
 }
 
+bool
+lite_next(struct store *st, sqlite3_stmt *s, int *rc, const char *what)
+{
+	int src;
+
+	if (*rc != ST_OK)
+		return false;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		return true;
+	*rc = lite_status(st, src, what);
+	return false;
+}
+
 void
 lite_int64_read(sqlite3_stmt *s, void *out)
 {

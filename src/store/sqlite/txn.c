@@ -339,18 +339,16 @@ lite_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_hist
 	                          "WHERE brand_id = ?1 AND txn_id = ?2 ORDER BY id";
 	struct history h;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "history_each");
+	int rc = lite_cached(st, sql, &s, "history_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, txn_id);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "history_each")) {
 		history_read(s, &h);
 		rc = cb(arg, &h);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "history_each");
 	sqlite3_reset(s);
 	return rc;
 }

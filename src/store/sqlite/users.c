@@ -131,14 +131,14 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 	        "(SELECT id FROM sub) ORDER BY u.login";
 	struct user_row u;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "users_each");
+	int rc = lite_cached(st, sql, &s, "users_each");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, node_id);
 	sqlite3_bind_int64(s, 3, week_start);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "users_each")) {
 		user_read(s, &u.ua);
 		u.level = node_level_parse((const char *)sqlite3_column_text(s, USER_NCOLS));
 		lite_text_copy(u.node_name, sizeof(u.node_name), s, USER_NCOLS + 1);
@@ -147,8 +147,6 @@ lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t wee
 		u.last_login_at = sqlite3_column_int64(s, USER_NCOLS + 4);
 		rc = cb(arg, &u);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "users_each");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -267,17 +265,15 @@ lite_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n,
 	        "UNION ALL SELECT * FROM (SELECT password_hash FROM password_history "
 	        "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3)";
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "user_password_hashes");
+	int rc = lite_cached(st, sql, &s, "user_password_hashes");
 
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, id);
 	sqlite3_bind_int(s, 3, n);
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW)
+	while (lite_next(st, s, &rc, "user_password_hashes"))
 		rc = cb(arg, (const char *)sqlite3_column_text(s, 0));
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "user_password_hashes");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -494,16 +490,14 @@ lite_sessions_each(struct store *st, store_session_cb cb, void *arg)
 	static const char sql[] = "SELECT " SESSION_COLS " FROM session ORDER BY id";
 	struct session_row r;
 	sqlite3_stmt *s;
-	int src, rc = lite_cached(st, sql, &s, "sessions_each");
+	int rc = lite_cached(st, sql, &s, "sessions_each");
 
 	if (rc != ST_OK)
 		return rc;
-	while (rc == ST_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+	while (lite_next(st, s, &rc, "sessions_each")) {
 		session_read(s, &r);
 		rc = cb(arg, &r);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "sessions_each");
 	sqlite3_reset(s);
 	return rc;
 }
