@@ -55,9 +55,9 @@ lite_api_errors_each(struct store *st, const struct api_error_query *q, store_ap
 	sqlite3_bind_int64(s, 3, q->from);
 	sqlite3_bind_int64(s, 4, q->to);
 	if (q->code != NULL)
-		sqlite3_bind_text(s, 5, q->code, -1, SQLITE_STATIC);
+		lite_bind_text(s, 5, q->code);
 	if (q->path_like != NULL)
-		sqlite3_bind_text(s, 6, q->path_like, -1, SQLITE_STATIC);
+		lite_bind_text(s, 6, q->path_like);
 	sqlite3_bind_int(s, 7, q->http_status);
 	sqlite3_bind_int64(s, 8, q->after_at);
 	sqlite3_bind_int64(s, 9, q->after_id);

@@ -101,11 +101,11 @@ lite_hmac_key_create(struct store *st, struct hmac_key_new *k)
 		return rc;
 	sqlite3_bind_int64(s, 1, k->brand_id);
 	sqlite3_bind_int64(s, 2, k->shop_id);
-	sqlite3_bind_text(s, 3, k->env, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, k->env);
 	sqlite3_bind_blob(s, 4, k->sealed, (int)k->sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, k->now);
 	sqlite3_bind_int64(s, 6, k->created_by);
-	sqlite3_bind_text(s, 7, k->created_by_login ? k->created_by_login : "", -1, SQLITE_STATIC);
+	lite_bind_text(s, 7, k->created_by_login ? k->created_by_login : "");
 	sqlite3_bind_blob(s, 8, k->token_hash, sizeof(k->token_hash), SQLITE_STATIC);
 	sqlite3_bind_int64(s, 9, k->token_expires_at);
 	rc = run_done(st, s, "hmac_key_create");
@@ -121,9 +121,8 @@ lite_hmac_keys_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t
 	sqlite3_stmt *s;
 	int rc = lite_prepare(
 	        st,
-	        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
-	        "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
-	        "sub.id WHERE n.brand_id = ?1) SELECT " KEY_COLS " FROM hmac_key k "
+	        LITE_SUBTREE
+	        "SELECT " KEY_COLS " FROM hmac_key k "
 	        "JOIN shop s ON s.id = k.shop_id WHERE k.brand_id = ?1 AND k.shop_id IN "
 	        "(SELECT id FROM sub) AND (?3 = 0 OR (k.status IN ('activated', 'used') "
 	        "AND k.expires_at < ?3)) ORDER BY k.shop_id, k.env DESC, k.id DESC",
@@ -167,7 +166,7 @@ lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int
 			*len = n;
 		}
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "hmac_key_activate");
+		rc = lite_row_status(st, src, "hmac_key_activate");
 	}
 	sqlite3_finalize(s);
 	if (rc != ST_OK)
@@ -183,7 +182,7 @@ lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int
 		return rc;
 	sqlite3_bind_int64(s, 1, out->brand_id);
 	sqlite3_bind_int64(s, 2, out->shop_id);
-	sqlite3_bind_text(s, 3, out->env, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, out->env);
 	sqlite3_bind_int64(s, 4, now);
 	rc = run_done(st, s, "hmac_key_retire");
 	if (rc == ST_OK)
@@ -258,6 +257,23 @@ lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, int6
 	return run_done(st, s, "hmac_key_expiry_mailed");
 }
 
+/* Reads a recipient of brand_id: id, node_id, login, name, email, profile. */
+static void
+recipient_read(sqlite3_stmt *s, int64_t brand_id, struct user *u)
+{
+	char profile[16];
+
+	memset(u, 0, sizeof(*u));
+	u->brand_id = brand_id;
+	u->id = sqlite3_column_int64(s, 0);
+	u->node_id = sqlite3_column_int64(s, 1);
+	lite_text_copy(u->login, sizeof(u->login), s, 2);
+	lite_text_copy(u->name, sizeof(u->name), s, 3);
+	lite_text_copy(u->email, sizeof(u->email), s, 4);
+	lite_text_copy(profile, sizeof(profile), s, 5);
+	u->profile = profile_parse(profile);
+}
+
 int
 lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
                               store_recipient_cb cb, void *arg)
@@ -278,17 +294,7 @@ lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_i
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
 	while (lite_next(st, s, &rc, "hmac_key_recipients_each")) {
-		char profile[16];
-
-		memset(&u, 0, sizeof(u));
-		u.brand_id = brand_id;
-		u.id = sqlite3_column_int64(s, 0);
-		u.node_id = sqlite3_column_int64(s, 1);
-		lite_text_copy(u.login, sizeof(u.login), s, 2);
-		lite_text_copy(u.name, sizeof(u.name), s, 3);
-		lite_text_copy(u.email, sizeof(u.email), s, 4);
-		lite_text_copy(profile, sizeof(profile), s, 5);
-		u.profile = profile_parse(profile);
+		recipient_read(s, brand_id, &u);
 		rc = cb(arg, &u);
 	}
 	sqlite3_finalize(s);

@@ -24,7 +24,7 @@ lite_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id, cons
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
-	sqlite3_bind_text(s, 3, order_ref, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, order_ref);
 	sqlite3_bind_int64(s, 4, request_time);
 	sqlite3_bind_int64(s, 5, now);
 	rc = lite_status(st, sqlite3_step(s), "hosted_replay_put");
@@ -48,16 +48,39 @@ lite_checkout_put(struct store *st, const struct checkout *c)
 	sqlite3_bind_blob(s, 1, c->token_hash, sizeof(c->token_hash), SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, c->brand_id);
 	sqlite3_bind_int64(s, 3, c->shop_id);
-	sqlite3_bind_text(s, 4, c->order_ref, -1, SQLITE_STATIC);
+	lite_bind_text(s, 4, c->order_ref);
 	sqlite3_bind_int64(s, 5, c->request_time);
 	sqlite3_bind_int64(s, 6, c->amount);
 	sqlite3_bind_blob(s, 7, c->card_sealed, (int)c->card_sealed_len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, c->card_expiry, -1, SQLITE_STATIC);
+	lite_bind_text(s, 8, c->card_expiry);
 	sqlite3_bind_int64(s, 9, c->created_at);
 	sqlite3_bind_int64(s, 10, c->expires_at);
 	rc = lite_status(st, sqlite3_step(s), "checkout_put");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* Reads the checkout of token_hash from checkout_take's RETURNING. */
+static void
+checkout_read(sqlite3_stmt *s, const unsigned char *token_hash, struct checkout *out)
+{
+	const void *blob = sqlite3_column_blob(s, 5);
+	int n = sqlite3_column_bytes(s, 5);
+
+	memset(out, 0, sizeof(*out));
+	memcpy(out->token_hash, token_hash, sizeof(out->token_hash));
+	out->brand_id = sqlite3_column_int64(s, 0);
+	out->shop_id = sqlite3_column_int64(s, 1);
+	lite_text_copy(out->order_ref, sizeof(out->order_ref), s, 2);
+	out->request_time = sqlite3_column_int64(s, 3);
+	out->amount = sqlite3_column_int64(s, 4);
+	if (n > 0 && (size_t)n <= sizeof(out->card_sealed)) {
+		memcpy(out->card_sealed, blob, (size_t)n);
+		out->card_sealed_len = (size_t)n;
+	}
+	lite_text_copy(out->card_expiry, sizeof(out->card_expiry), s, 6);
+	out->created_at = sqlite3_column_int64(s, 7);
+	out->expires_at = sqlite3_column_int64(s, 8);
 }
 
 int
@@ -80,28 +103,12 @@ lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t no
 	sqlite3_bind_int64(s, 2, now);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
-		const void *blob = sqlite3_column_blob(s, 5);
-		int n = sqlite3_column_bytes(s, 5);
-
-		memset(out, 0, sizeof(*out));
-		memcpy(out->token_hash, token_hash, sizeof(out->token_hash));
-		out->brand_id = sqlite3_column_int64(s, 0);
-		out->shop_id = sqlite3_column_int64(s, 1);
-		lite_text_copy(out->order_ref, sizeof(out->order_ref), s, 2);
-		out->request_time = sqlite3_column_int64(s, 3);
-		out->amount = sqlite3_column_int64(s, 4);
-		if (n > 0 && (size_t)n <= sizeof(out->card_sealed)) {
-			memcpy(out->card_sealed, blob, (size_t)n);
-			out->card_sealed_len = (size_t)n;
-		}
-		lite_text_copy(out->card_expiry, sizeof(out->card_expiry), s, 6);
-		out->created_at = sqlite3_column_int64(s, 7);
-		out->expires_at = sqlite3_column_int64(s, 8);
+		checkout_read(s, token_hash, out);
 		/* The rest of the statement: the deletion completes. */
 		src = sqlite3_step(s);
 		rc = lite_status(st, src, "checkout_take");
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "checkout_take");
+		rc = lite_row_status(st, src, "checkout_take");
 	}
 	sqlite3_finalize(s);
 	return rc;

@@ -68,8 +68,8 @@ int lite_step_logged(sqlite3_stmt *s);
  * bench/recurring.py replays them). */
 int lite_run(struct store *st, sqlite3_stmt *s, const char *what);
 
-/* lite_run of an INSERT whose id was bound with lite_bind_id: *id, when 0, then gets the id
- * SQLite chose. */
+/* lite_run of an INSERT into a table whose id is its rowid: *id then gets the row's id, the
+ * one bound (lite_bind_id) or, for 0, the one SQLite chose. */
 int lite_insert(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what);
 
 /* Runs s, prepared by lite_prepare and returning no row, and finalizes it; logged as

@@ -104,10 +104,10 @@ lite_mail_add(struct store *st, const struct mail *m)
 		return rc;
 	sqlite3_bind_int64(s, 1, m->brand_id);
 	sqlite3_bind_int64(s, 2, m->node_id);
-	sqlite3_bind_text(s, 3, m->recipient, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, m->subject, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, m->recipient);
+	lite_bind_text(s, 4, m->subject);
 	sqlite3_bind_int64(s, 5, m->created_at);
-	sqlite3_bind_text(s, 6, m->reply_to, -1, SQLITE_STATIC);
+	lite_bind_text(s, 6, m->reply_to);
 	rc = run_done(st, s, "mail_add");
 	if (rc != ST_OK)
 		return rc;
@@ -160,7 +160,7 @@ mail_mark(struct store *st, const char *sql, int64_t id, int64_t at, const char 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, at);
 	if (text != NULL && text[0] != '\0')
-		sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+		lite_bind_text(s, 3, text);
 	return run_done(st, s, what);
 }
 

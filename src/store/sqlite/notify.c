@@ -70,14 +70,14 @@ lite_notify_add(struct store *st, struct notify_row *n)
 	sqlite3_bind_int64(s, 1, n->brand_id);
 	sqlite3_bind_int64(s, 2, n->shop_id);
 	sqlite3_bind_int64(s, 3, n->txn_id);
-	sqlite3_bind_text(s, 4, n->url, -1, SQLITE_STATIC);
+	lite_bind_text(s, 4, n->url);
 	sqlite3_bind_int(s, 5, n->post);
-	sqlite3_bind_text(s, 6, n->content_type != NULL ? n->content_type : "", -1, SQLITE_STATIC);
+	lite_bind_text(s, 6, n->content_type != NULL ? n->content_type : "");
 	sqlite3_bind_text(s, 7, n->body, (int)n->body_len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, n->sig_header != NULL ? n->sig_header : "", -1, SQLITE_STATIC);
+	lite_bind_text(s, 8, n->sig_header != NULL ? n->sig_header : "");
 	sqlite3_bind_int64(s, 9, n->next_at);
 	sqlite3_bind_int64(s, 10, n->created_at);
-	sqlite3_bind_text(s, 11, n->sign_k != NULL ? n->sign_k : "", -1, SQLITE_STATIC);
+	lite_bind_text(s, 11, n->sign_k != NULL ? n->sign_k : "");
 	rc = lite_status(st, sqlite3_step(s), "notify_add");
 	if (rc == ST_OK)
 		n->id = sqlite3_last_insert_rowid(lite_db(st));
@@ -142,8 +142,8 @@ lite_notify_attempt_add(struct store *st, const struct notify_attempt *a, enum n
 	sqlite3_bind_int64(s, 2, a->at);
 	sqlite3_bind_int64(s, 3, a->duration_ms);
 	sqlite3_bind_int(s, 4, a->http_status);
-	sqlite3_bind_text(s, 5, a->error != NULL ? a->error : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, a->answer != NULL ? a->answer : "", -1, SQLITE_STATIC);
+	lite_bind_text(s, 5, a->error != NULL ? a->error : "");
+	lite_bind_text(s, 6, a->answer != NULL ? a->answer : "");
 	{
 		int rc2 = lite_status(st, sqlite3_step(s), "notify_attempt_add");
 
@@ -190,10 +190,23 @@ lite_notify_get(struct store *st, int64_t brand_id, int64_t id, store_notify_cb 
 		notify_read(s, &n);
 		rc = cb(arg, &n);
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "notify_get");
+		rc = lite_row_status(st, src, "notify_get");
 	}
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* Reads an attempt; its texts are lent until the next step. */
+static void
+attempt_read(sqlite3_stmt *s, struct notify_attempt *a)
+{
+	a->id = sqlite3_column_int64(s, 0);
+	a->notify_id = sqlite3_column_int64(s, 1);
+	a->at = sqlite3_column_int64(s, 2);
+	a->duration_ms = sqlite3_column_int64(s, 3);
+	a->http_status = sqlite3_column_int(s, 4);
+	a->error = (const char *)sqlite3_column_text(s, 5);
+	a->answer = (const char *)sqlite3_column_text(s, 6);
 }
 
 int
@@ -213,13 +226,7 @@ lite_notify_attempts_each(struct store *st, int64_t brand_id, int64_t notify_id,
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, notify_id);
 	while (lite_next(st, s, &rc, "notify_attempts_each")) {
-		a.id = sqlite3_column_int64(s, 0);
-		a.notify_id = sqlite3_column_int64(s, 1);
-		a.at = sqlite3_column_int64(s, 2);
-		a.duration_ms = sqlite3_column_int64(s, 3);
-		a.http_status = sqlite3_column_int(s, 4);
-		a.error = (const char *)sqlite3_column_text(s, 5);
-		a.answer = (const char *)sqlite3_column_text(s, 6);
+		attempt_read(s, &a);
 		rc = cb(arg, &a);
 	}
 	sqlite3_finalize(s);
@@ -281,7 +288,7 @@ lite_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
 		}
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "shop_notify_target");
+		rc = lite_row_status(st, src, "shop_notify_target");
 	}
 	sqlite3_reset(s);
 	return rc;

@@ -356,10 +356,8 @@ int
 lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
                     store_contract_cb cb, void *arg)
 {
-	static const char sql[] =
-	        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "
-	        "UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "
-	        "n.brand_id = ?1) SELECT c.id, c.brand_id, c.shop_id, c.method, c.number, c.rang, "
+	static const char sql[] = LITE_SUBTREE
+	        "SELECT c.id, c.brand_id, c.shop_id, c.method, c.number, c.rang, "
 	        "c.label, c.bank_code, c.currency, c.amount_min, c.amount_max, c.deferral_days, "
 	        "c.tds, c.active, c.report_email, s.name, s.site, b.name, c.telecollect_no, "
 	        "c.test_mode, c.created_at, coalesce(c.last_auth_at, 0), "

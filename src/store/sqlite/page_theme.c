@@ -101,18 +101,18 @@ lite_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect
 	}
 	sqlite3_bind_int64(s, 1, t->brand_id);
 	sqlite3_bind_int64(s, 2, t->shop_id);
-	sqlite3_bind_text(s, 3, t->primary, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, t->background, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, t->title_fr, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, t->title_en, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, t->footer_fr, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, t->footer_en, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, t->primary);
+	lite_bind_text(s, 4, t->background);
+	lite_bind_text(s, 5, t->title_fr);
+	lite_bind_text(s, 6, t->title_en);
+	lite_bind_text(s, 7, t->footer_fr);
+	lite_bind_text(s, 8, t->footer_en);
 	if (t->logo != NULL && t->logo_len > 0)
 		sqlite3_bind_blob(s, 9, t->logo, (int)t->logo_len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 9);
-	sqlite3_bind_text(s, 10, t->logo_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, t->token, -1, SQLITE_STATIC);
+	lite_bind_text(s, 10, t->logo_type);
+	lite_bind_text(s, 11, t->token);
 	sqlite3_bind_int64(s, 12, t->version);
 	sqlite3_bind_int64(s, 13, t->updated_at);
 	sqlite3_bind_int64(s, 14, t->updated_by);

@@ -23,14 +23,30 @@ lite_pending_put(struct store *st, const struct pending_auth *p)
 	sqlite3_bind_int64(s, 1, p->brand_id);
 	sqlite3_bind_int64(s, 2, p->txn_id);
 	sqlite3_bind_int64(s, 3, p->shop_id);
-	sqlite3_bind_text(s, 4, p->acq_ref, -1, SQLITE_STATIC);
+	lite_bind_text(s, 4, p->acq_ref);
 	sqlite3_bind_int64(s, 5, p->asked_at);
 	sqlite3_bind_int64(s, 6, p->next_at);
 	sqlite3_bind_int(s, 7, p->deferral_days);
-	sqlite3_bind_text(s, 8, p->notify_url, -1, SQLITE_STATIC);
+	lite_bind_text(s, 8, p->notify_url);
 	sqlite3_bind_int(s, 9, p->notify_post);
-	sqlite3_bind_text(s, 10, p->pbx_retour, -1, SQLITE_STATIC);
+	lite_bind_text(s, 10, p->pbx_retour);
 	return lite_run_once(st, s, "pending_put");
+}
+
+static void
+pending_read(sqlite3_stmt *s, struct pending_auth *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->brand_id = sqlite3_column_int64(s, 0);
+	p->txn_id = sqlite3_column_int64(s, 1);
+	p->shop_id = sqlite3_column_int64(s, 2);
+	lite_text_copy(p->acq_ref, sizeof(p->acq_ref), s, 3);
+	p->asked_at = sqlite3_column_int64(s, 4);
+	p->next_at = sqlite3_column_int64(s, 5);
+	p->deferral_days = sqlite3_column_int(s, 6);
+	lite_text_copy(p->notify_url, sizeof(p->notify_url), s, 7);
+	p->notify_post = sqlite3_column_int(s, 8) != 0;
+	lite_text_copy(p->pbx_retour, sizeof(p->pbx_retour), s, 9);
 }
 
 int
@@ -50,17 +66,7 @@ lite_pending_each_due(struct store *st, int64_t now, int limit, store_pending_cb
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int(s, 2, limit);
 	while (lite_next(st, s, &rc, "pending_each_due")) {
-		memset(&p, 0, sizeof(p));
-		p.brand_id = sqlite3_column_int64(s, 0);
-		p.txn_id = sqlite3_column_int64(s, 1);
-		p.shop_id = sqlite3_column_int64(s, 2);
-		lite_text_copy(p.acq_ref, sizeof(p.acq_ref), s, 3);
-		p.asked_at = sqlite3_column_int64(s, 4);
-		p.next_at = sqlite3_column_int64(s, 5);
-		p.deferral_days = sqlite3_column_int(s, 6);
-		lite_text_copy(p.notify_url, sizeof(p.notify_url), s, 7);
-		p.notify_post = sqlite3_column_int(s, 8) != 0;
-		lite_text_copy(p.pbx_retour, sizeof(p.pbx_retour), s, 9);
+		pending_read(s, &p);
 		rc = cb(arg, &p);
 	}
 	sqlite3_finalize(s);

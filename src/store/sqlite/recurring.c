@@ -65,18 +65,15 @@ lite_alias_insert(struct store *st, struct card_alias *a)
 		return rc;
 	sqlite3_bind_int64(s, 1, a->brand_id);
 	sqlite3_bind_int64(s, 2, a->shop_id);
-	sqlite3_bind_text(s, 3, a->alias, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, a->alias);
 	sqlite3_bind_int(s, 4, a->method);
-	sqlite3_bind_text(s, 5, a->card_masked, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, a->card_expiry, -1, SQLITE_STATIC);
+	lite_bind_text(s, 5, a->card_masked);
+	lite_bind_text(s, 6, a->card_expiry);
 	sqlite3_bind_blob(s, 7, a->card_fp, sizeof(a->card_fp), SQLITE_STATIC);
 	sqlite3_bind_blob(s, 8, a->card_sealed, (int)a->card_sealed_len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 9, a->implicit);
 	sqlite3_bind_int64(s, 10, a->created_at);
-	rc = lite_run(st, s, "alias_insert");
-	if (rc == ST_OK)
-		a->id = sqlite3_last_insert_rowid(lite_db(st));
-	return rc;
+	return lite_insert(st, s, &a->id, "alias_insert");
 }
 
 int
@@ -90,7 +87,7 @@ lite_alias_get(struct store *st, int64_t brand_id, const char *alias, struct car
 	if (rc != ST_OK)
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_text(s, 2, alias, -1, SQLITE_STATIC);
+	lite_bind_text(s, 2, alias);
 	return alias_one(st, s, out, "alias_get");
 }
 
@@ -217,15 +214,15 @@ lite_recurring_insert(struct store *st, struct recurring *r)
 	sqlite3_bind_int64(s, 1, r->brand_id);
 	sqlite3_bind_int64(s, 2, r->shop_id);
 	sqlite3_bind_int64(s, 3, r->contract_id);
-	sqlite3_bind_text(s, 4, recurring_kind_name(r->kind), -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, recurring_status_name(r->status), -1, SQLITE_STATIC);
+	lite_bind_text(s, 4, recurring_kind_name(r->kind));
+	lite_bind_text(s, 5, recurring_status_name(r->status));
 	sqlite3_bind_int64(s, 6, r->alias_id);
 	sqlite3_bind_int(s, 7, r->method);
-	sqlite3_bind_text(s, 8, r->currency, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, r->order_ref, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 10, r->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 11, r->card_masked, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 12, r->card_expiry, -1, SQLITE_STATIC);
+	lite_bind_text(s, 8, r->currency);
+	lite_bind_text(s, 9, r->order_ref);
+	lite_bind_text(s, 10, r->email);
+	lite_bind_text(s, 11, r->card_masked);
+	lite_bind_text(s, 12, r->card_expiry);
 	sqlite3_bind_int64(s, 13, r->initial_amount);
 	sqlite3_bind_int64(s, 14, r->amount);
 	sqlite3_bind_int64(s, 15, r->count);
@@ -236,15 +233,12 @@ lite_recurring_insert(struct store *st, struct recurring *r)
 	sqlite3_bind_int64(s, 20, r->next_day);
 	sqlite3_bind_int64(s, 21, r->next_amount);
 	sqlite3_bind_int(s, 22, r->manual);
-	sqlite3_bind_text(s, 23, r->archive_ref, -1, SQLITE_STATIC);
+	lite_bind_text(s, 23, r->archive_ref);
 	sqlite3_bind_int64(s, 24, r->created_by);
-	sqlite3_bind_text(s, 25, r->created_by_login, -1, SQLITE_STATIC);
+	lite_bind_text(s, 25, r->created_by_login);
 	sqlite3_bind_int64(s, 26, r->created_at);
-	sqlite3_bind_text(s, 27, r->customer_country, -1, SQLITE_STATIC);
-	rc = lite_run(st, s, "recurring_insert");
-	if (rc == ST_OK)
-		r->id = sqlite3_last_insert_rowid(lite_db(st));
-	return rc;
+	lite_bind_text(s, 27, r->customer_country);
+	return lite_insert(st, s, &r->id, "recurring_insert");
 }
 
 int
@@ -284,15 +278,15 @@ lite_recurring_update(struct store *st, const struct recurring *r, int64_t expec
 		return rc;
 	sqlite3_bind_int64(s, 1, r->brand_id);
 	sqlite3_bind_int64(s, 2, r->id);
-	sqlite3_bind_text(s, 3, recurring_status_name(r->status), -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, recurring_status_name(r->status));
 	sqlite3_bind_int64(s, 4, r->done);
 	sqlite3_bind_int64(s, 5, r->next_day);
 	sqlite3_bind_int64(s, 6, r->next_amount);
 	sqlite3_bind_int64(s, 7, r->updated_at);
 	sqlite3_bind_int64(s, 8, r->ended_at);
-	sqlite3_bind_text(s, 9, r->end_reason, -1, SQLITE_STATIC);
+	lite_bind_text(s, 9, r->end_reason);
 	sqlite3_bind_int64(s, 10, r->ended_by);
-	sqlite3_bind_text(s, 11, r->ended_by_login, -1, SQLITE_STATIC);
+	lite_bind_text(s, 11, r->ended_by_login);
 	sqlite3_bind_int64(s, 12, expect_done);
 	rc = lite_run(st, s, "recurring_update");
 	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
@@ -316,7 +310,7 @@ lite_recurring_debit_put(struct store *st, const struct recurring_debit *d)
 	sqlite3_bind_int64(s, 3, d->number);
 	sqlite3_bind_int64(s, 4, d->day);
 	sqlite3_bind_int64(s, 5, d->amount);
-	sqlite3_bind_text(s, 6, debit_status_name(d->status), -1, SQLITE_STATIC);
+	lite_bind_text(s, 6, debit_status_name(d->status));
 	sqlite3_bind_int64(s, 7, d->txn_id);
 	return lite_run(st, s, "recurring_debit_put");
 }
@@ -395,9 +389,7 @@ lite_recurring_of_txn(struct store *st, int64_t brand_id, int64_t txn_id,
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW)
 		debit_read(s, out);
-	rc = src == SQLITE_ROW    ? ST_OK
-	     : src == SQLITE_DONE ? ST_NOTFOUND
-	                          : lite_status(st, src, "recurring_of_txn");
+	rc = lite_row_status(st, src, "recurring_of_txn");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -42,20 +42,6 @@
 static const char search_sql[] = SEARCH_SQL("(?9 IS NULL OR r.id = ?9)");
 static const char search_id_sql[] = SEARCH_SQL("r.id = ?9");
 
-static void
-bind_text_opt(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
-static void
-bind_int_opt(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v > 0)
-		sqlite3_bind_int64(s, i, v);
-}
-
 int
 lite_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
                       void *arg)
@@ -71,7 +57,7 @@ lite_recurring_search(struct store *st, const struct recurring_query *q, store_r
 		return rc;
 	sqlite3_bind_int64(s, 1, q->brand_id);
 	sqlite3_bind_int64(s, 2, q->node_id);
-	sqlite3_bind_text(s, 3, recurring_kind_name(q->kind), -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, recurring_kind_name(q->kind));
 	sqlite3_bind_int64(s, 4, q->from);
 	sqlite3_bind_int64(s, 5, q->to);
 	if (q->after_created_at > 0) {
@@ -79,23 +65,22 @@ lite_recurring_search(struct store *st, const struct recurring_query *q, store_r
 		sqlite3_bind_int64(s, 7, q->after_id);
 	}
 	sqlite3_bind_int(s, 8, q->limit);
-	bind_int_opt(s, 9, q->id);
+	lite_bind_opt_id(s, 9, q->id);
 	if (q->status > 0)
-		sqlite3_bind_text(s, 10, recurring_status_name((enum recurring_status)q->status),
-		                  -1, SQLITE_STATIC);
-	bind_text_opt(s, 11, q->contract_number);
-	bind_text_opt(s, 12, q->rang);
-	bind_text_opt(s, 13, q->order_ref_like);
-	bind_int_opt(s, 14, q->count);
+		lite_bind_text(s, 10, recurring_status_name((enum recurring_status)q->status));
+	lite_bind_opt_text(s, 11, q->contract_number);
+	lite_bind_opt_text(s, 12, q->rang);
+	lite_bind_opt_text(s, 13, q->order_ref_like);
+	lite_bind_opt_id(s, 14, q->count);
 	if (q->amount_cmp != AMOUNT_ANY) {
 		sqlite3_bind_int(s, 15, q->amount_cmp);
 		sqlite3_bind_int64(s, 16, q->amount);
 	}
-	bind_int_opt(s, 17, q->next_from);
-	bind_int_opt(s, 18, q->next_to);
-	bind_text_opt(s, 19, q->email);
-	bind_text_opt(s, 20, q->card_expiry);
-	bind_text_opt(s, 21, q->currency);
+	lite_bind_opt_id(s, 17, q->next_from);
+	lite_bind_opt_id(s, 18, q->next_to);
+	lite_bind_opt_text(s, 19, q->email);
+	lite_bind_opt_text(s, 20, q->card_expiry);
+	lite_bind_opt_text(s, 21, q->currency);
 	for (bool first = true;
 	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
 	     first = false) {

@@ -173,8 +173,8 @@ lite_block_put(struct store *st, struct block_entry *e)
 	sqlite3_bind_int64(s, 2, e->node_id);
 	sqlite3_bind_int(s, 3, (int)e->kind);
 	sqlite3_bind_blob(s, 4, e->key, (int)e->key_len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, e->value, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, e->reason, -1, SQLITE_STATIC);
+	lite_bind_text(s, 5, e->value);
+	lite_bind_text(s, 6, e->reason);
 	lite_bind_id(s, 7, e->expires_at);
 	sqlite3_bind_int64(s, 8, e->created_at);
 	lite_bind_id(s, 9, e->user_id);
@@ -242,9 +242,7 @@ lite_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entr
 	src = lite_step_logged(s);
 	if (src == SQLITE_ROW)
 		block_read(s, out);
-	rc = src == SQLITE_ROW    ? ST_OK
-	     : src == SQLITE_DONE ? ST_NOTFOUND
-	                          : lite_status(st, src, "block_get");
+	rc = lite_row_status(st, src, "block_get");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -294,7 +292,7 @@ lite_block_search(struct store *st, const struct block_query *q, store_block_cb 
 	sqlite3_bind_int64(s, 2, q->node_id);
 	sqlite3_bind_int(s, 3, q->kind);
 	if (q->text != NULL && q->text[0] != '\0')
-		sqlite3_bind_text(s, 4, q->text, -1, SQLITE_STATIC);
+		lite_bind_text(s, 4, q->text);
 	sqlite3_bind_int(s, 5, q->expired);
 	sqlite3_bind_int64(s, 6, q->now);
 	sqlite3_bind_int64(s, 7, q->before_id);
@@ -404,8 +402,8 @@ lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_i
 	sqlite3_bind_int64(s, 2, contract_id);
 	sqlite3_bind_int64(s, 3, f->max_amount);
 	sqlite3_bind_int(s, 4, f->max_per_card_day);
-	sqlite3_bind_text(s, 5, f->card_countries, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, f->customer_countries, -1, SQLITE_STATIC);
+	lite_bind_text(s, 5, f->card_countries);
+	lite_bind_text(s, 6, f->customer_countries);
 	sqlite3_bind_int(s, 7, f->country_mismatch);
 	sqlite3_bind_int64(s, 8, expect_version);
 	src = lite_step_logged(s);

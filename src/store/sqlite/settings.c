@@ -14,6 +14,24 @@
 static const char settings_get_sql[] =
         "SELECT " SETTINGS_COLS " FROM shop_settings WHERE brand_id = ?1 AND shop_id = ?2";
 
+/* Reads a row of SETTINGS_COLS into out. */
+static void
+settings_read(sqlite3_stmt *s, struct shop_settings *out)
+{
+	lite_text_copy(out->ticket_email, sizeof(out->ticket_email), s, 0);
+	lite_text_copy(out->report_email, sizeof(out->report_email), s, 1);
+	lite_text_copy(out->integrator_email, sizeof(out->integrator_email), s, 2);
+	lite_text_copy(out->url_accepted, sizeof(out->url_accepted), s, 3);
+	lite_text_copy(out->url_refused, sizeof(out->url_refused), s, 4);
+	lite_text_copy(out->url_cancelled, sizeof(out->url_cancelled), s, 5);
+	lite_text_copy(out->url_pending, sizeof(out->url_pending), s, 6);
+	out->immediate_return = sqlite3_column_int(s, 7) != 0;
+	out->version = sqlite3_column_int64(s, 8);
+	out->updated_at = sqlite3_column_int64(s, 9);
+	out->updated_by = sqlite3_column_int64(s, 10); /* NULL reads 0 */
+	lite_text_copy(out->url_notify, sizeof(out->url_notify), s, 11);
+}
+
 int
 lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
                        struct shop_settings *out)
@@ -31,22 +49,10 @@ lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
 	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		lite_text_copy(out->ticket_email, sizeof(out->ticket_email), s, 0);
-		lite_text_copy(out->report_email, sizeof(out->report_email), s, 1);
-		lite_text_copy(out->integrator_email, sizeof(out->integrator_email), s, 2);
-		lite_text_copy(out->url_accepted, sizeof(out->url_accepted), s, 3);
-		lite_text_copy(out->url_refused, sizeof(out->url_refused), s, 4);
-		lite_text_copy(out->url_cancelled, sizeof(out->url_cancelled), s, 5);
-		lite_text_copy(out->url_pending, sizeof(out->url_pending), s, 6);
-		out->immediate_return = sqlite3_column_int(s, 7) != 0;
-		out->version = sqlite3_column_int64(s, 8);
-		out->updated_at = sqlite3_column_int64(s, 9);
-		out->updated_by = sqlite3_column_int64(s, 10); /* NULL reads 0 */
-		lite_text_copy(out->url_notify, sizeof(out->url_notify), s, 11);
-	} else if (src != SQLITE_DONE) {
+	if (src == SQLITE_ROW)
+		settings_read(s, out);
+	else if (src != SQLITE_DONE)
 		rc = lite_status(st, src, "shop_settings_get");
-	}
 	sqlite3_reset(s);
 	return rc;
 }
@@ -74,19 +80,19 @@ lite_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t
 		return rc;
 	sqlite3_bind_int64(s, 1, in->shop_id);
 	sqlite3_bind_int64(s, 2, in->brand_id);
-	sqlite3_bind_text(s, 3, in->ticket_email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, in->report_email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, in->integrator_email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, in->url_accepted, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, in->url_refused, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, in->url_cancelled, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 9, in->url_pending, -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, in->ticket_email);
+	lite_bind_text(s, 4, in->report_email);
+	lite_bind_text(s, 5, in->integrator_email);
+	lite_bind_text(s, 6, in->url_accepted);
+	lite_bind_text(s, 7, in->url_refused);
+	lite_bind_text(s, 8, in->url_cancelled);
+	lite_bind_text(s, 9, in->url_pending);
 	sqlite3_bind_int(s, 10, in->immediate_return);
 	sqlite3_bind_int64(s, 11, in->version);
 	sqlite3_bind_int64(s, 12, in->updated_at);
 	sqlite3_bind_int64(s, 13, in->updated_by);
 	sqlite3_bind_int64(s, 14, expect_version);
-	sqlite3_bind_text(s, 15, in->url_notify, -1, SQLITE_STATIC);
+	lite_bind_text(s, 15, in->url_notify);
 	rc = lite_status(st, sqlite3_step(s), "shop_settings_put");
 	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
 		rc = ST_CONFLICT;
@@ -111,7 +117,7 @@ lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enu
 		return rc;
 	sqlite3_bind_int64(s, 1, brand_id);
 	sqlite3_bind_int64(s, 2, shop_id);
-	sqlite3_bind_text(s, 3, card_method_name(m), -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, card_method_name(m));
 	sqlite3_bind_int64(s, 4, since);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
@@ -122,7 +128,7 @@ lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enu
 		out->user_id = sqlite3_column_int64(s, 1);
 		out->created_at = sqlite3_column_int64(s, 2);
 	} else {
-		rc = src == SQLITE_DONE ? ST_NOTFOUND : lite_status(st, src, "store_request_find");
+		rc = lite_row_status(st, src, "store_request_find");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -142,7 +148,7 @@ lite_store_request_add(struct store *st, struct store_request *r)
 		return rc;
 	sqlite3_bind_int64(s, 1, r->brand_id);
 	sqlite3_bind_int64(s, 2, r->shop_id);
-	sqlite3_bind_text(s, 3, card_method_name(r->method), -1, SQLITE_STATIC);
+	lite_bind_text(s, 3, card_method_name(r->method));
 	sqlite3_bind_int64(s, 4, r->user_id);
 	sqlite3_bind_int64(s, 5, r->created_at);
 	rc = lite_status(st, sqlite3_step(s), "store_request_add");

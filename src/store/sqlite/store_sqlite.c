@@ -148,7 +148,7 @@ lite_insert(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
 {
 	int rc = lite_run(st, s, what);
 
-	if (rc == ST_OK && *id == 0)
+	if (rc == ST_OK)
 		*id = sqlite3_last_insert_rowid(lite_db(st));
 	return rc;
 }

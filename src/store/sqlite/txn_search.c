@@ -93,7 +93,7 @@ sql_prepare(struct store *st, struct sql *q)
 		if (q->v[i].kind == B_INT)
 			sqlite3_bind_int64(s, i + 1, q->v[i].i);
 		else
-			sqlite3_bind_text(s, i + 1, q->v[i].s, -1, SQLITE_STATIC);
+			lite_bind_text(s, i + 1, q->v[i].s);
 	return s;
 }
 

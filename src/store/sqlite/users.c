@@ -120,10 +120,8 @@ int
 lite_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
                 store_user_cb cb, void *arg)
 {
-	static const char sql[] =
-	        "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND "
-	        "id = ?2 UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = "
-	        "sub.id WHERE n.brand_id = ?1) SELECT " USER_COLS ", n.level, n.name, "
+	static const char sql[] = LITE_SUBTREE
+	        "SELECT " USER_COLS ", n.level, n.name, "
 	        "(SELECT count(*) FROM action_log a WHERE a.brand_id = u.brand_id AND "
 	        "a.user_id = u.id AND a.action = 'sign_in' AND a.at >= ?3), u.login_count, "
 	        "coalesce(u.last_login_at, 0) FROM user u JOIN brand b ON b.id = u.brand_id "
@@ -461,10 +459,7 @@ lite_session_put(struct store *st, struct session_row *r)
 	sqlite3_bind_int64(s, 6, r->created_at);
 	sqlite3_bind_int64(s, 7, r->last_seen_at);
 	sqlite3_bind_int(s, 8, r->second_factor_pending);
-	rc = lite_run(st, s, "session_put");
-	if (rc == ST_OK)
-		r->id = sqlite3_last_insert_rowid(lite_db(st));
-	return rc;
+	return lite_insert(st, s, &r->id, "session_put");
 }
 
 int
