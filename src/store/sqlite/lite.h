@@ -1,5 +1,8 @@
 /*
- * lite.h - what the SQLite backend's files share; nothing outside src/store/sqlite includes it.
+ * lite.h - what the SQLite backend's files share; nothing outside src/store/sqlite includes it:
+ * the connection's helpers (store_sqlite.c), then the operations each resource's file gives the
+ * table of operations, with the column lists and readers other files use, in the table's
+ * order.
  */
 #ifndef GUICHET_LITE_H
 #define GUICHET_LITE_H
@@ -141,19 +144,6 @@ int lite_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contrac
 int lite_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
                         store_contract_cb cb, void *arg);
 
-/* store_ops.batch_* and txn_reconciliation (batches.c). */
-int lite_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg);
-int lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
-                     int64_t now, struct batch *b);
-int lite_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg);
-int lite_batch_written(struct store *st, int64_t id);
-int lite_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
-                         void *arg);
-int lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg);
-int lite_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t at);
-int lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
-                            struct reconciliation *out);
-
 /* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
  * (users.c). */
 int lite_user_insert(struct store *st, struct user *u, int64_t now);
@@ -196,6 +186,21 @@ int lite_action_repeat(struct store *st, const struct action *a, int64_t since);
 int lite_actions_each(struct store *st, const struct action_query *q, store_action_cb cb,
                       void *arg);
 
+/* store_ops.hmac_key_* (hmac_keys.c). */
+int lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
+                         const unsigned char *sealed, size_t sealed_len, int64_t now);
+int lite_hmac_key_create(struct store *st, struct hmac_key_new *k);
+int lite_hmac_keys_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t active_before,
+                        store_hmac_key_cb cb, void *arg);
+int lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int64_t now,
+                           int64_t expires_at, struct hmac_key_row *out, unsigned char *sealed,
+                           size_t cap, size_t *len);
+int lite_hmac_key_used(struct store *st, int64_t brand_id, int64_t id);
+int lite_hmac_keys_expired_each(struct store *st, int64_t now, store_hmac_key_cb cb, void *arg);
+int lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, int64_t now);
+int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
+                                  store_recipient_cb cb, void *arg);
+
 /* store_ops.txn_insert, txn_get, txn_update, txn_card_fp, history_*, idem_* and
  * txn_card_purge (txn.c). */
 int lite_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
@@ -221,26 +226,52 @@ void lite_txn_read_field(sqlite3_stmt *s, int col, enum txn_field f, struct txn 
 int lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
 int lite_txn_ref_catch_up(struct store *st, int limit, int *done);
 
+/* store_ops.batch_* and txn_reconciliation (batches.c). */
+int lite_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg);
+int lite_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
+                     int64_t now, struct batch *b);
+int lite_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg);
+int lite_batch_written(struct store *st, int64_t id);
+int lite_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
+                         void *arg);
+int lite_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg);
+int lite_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t at);
+int lite_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
+                            struct reconciliation *out);
+
 /* store_ops.stats_each (stats.c). */
 int lite_stats_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,
                     int64_t to_day, store_stats_cb cb, void *arg);
 
-/* store_ops.hmac_key_* (hmac_keys.c). */
-int lite_hmac_key_insert(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
-                         const unsigned char *sealed, size_t sealed_len, int64_t now);
-int lite_hmac_key_create(struct store *st, struct hmac_key_new *k);
-int lite_hmac_keys_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t active_before,
-                        store_hmac_key_cb cb, void *arg);
-int lite_hmac_key_activate(struct store *st, const unsigned char token_hash[32], int64_t now,
-                           int64_t expires_at, struct hmac_key_row *out, unsigned char *sealed,
-                           size_t cap, size_t *len);
-int lite_hmac_key_used(struct store *st, int64_t brand_id, int64_t id);
-int lite_hmac_keys_expired_each(struct store *st, int64_t now, store_hmac_key_cb cb, void *arg);
-int lite_hmac_key_expiry_mailed(struct store *st, int64_t brand_id, int64_t id, int64_t now);
-int lite_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
-                                  store_recipient_cb cb, void *arg);
+/* The fraud filters' columns of contract (migration 029), in the order lite_filters_read reads
+ * them from column col on; FF_COLS_C the same after "c.". */
+#define FF_COLS                                                                                    \
+	"ff_max_amount, ff_max_per_card_day, ff_card_countries, ff_customer_countries, "           \
+	"ff_country_mismatch, ff_version"
+#define FF_COLS_C                                                                                  \
+	"ff_max_amount, c.ff_max_per_card_day, c.ff_card_countries, c.ff_customer_countries, "     \
+	"c.ff_country_mismatch, c.ff_version"
+void lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f);
 
-/* store_ops.mail_* and mails_* (mail.c). */
+/* store_ops.block_*, card_day_count and contract_filters_set (risk.c). */
+int lite_block_put(struct store *st, struct block_entry *e);
+int lite_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out);
+int lite_block_delete(struct store *st, int64_t brand_id, int64_t id);
+int lite_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg);
+int lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id,
+                     const struct block_key *keys, int n, int64_t now, bool *blocked);
+int lite_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id,
+                        const unsigned char *fp, size_t fp_len, int64_t day, int limit, int *n);
+int lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
+                              const struct fraud_filters *f, int64_t expect_version);
+
+/* store_ops.api_error_add, api_errors_each and api_error_purge (api_errors.c). */
+int lite_api_error_add(struct store *st, const struct api_error *e, int max_rows);
+int lite_api_error_purge(struct store *st, int64_t before, int limit, int *done);
+int lite_api_errors_each(struct store *st, const struct api_error_query *q, store_api_error_cb cb,
+                         void *arg);
+
+/* store_ops.notify_* and shop_notify_target (notify.c). */
 int lite_notify_add(struct store *st, struct notify_row *n);
 int lite_notify_each_due(struct store *st, int64_t now, int64_t after_at, int64_t after_id,
                          int limit, store_notify_cb cb, void *arg);
@@ -255,6 +286,8 @@ int lite_notify_resend(struct store *st, int64_t brand_id, int64_t id, int64_t n
 int lite_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
                             struct notify_target *out);
 int lite_notify_purge(struct store *st, int64_t before, int limit, int *done);
+
+/* store_ops.mail_*, mails_* and outbox_depth (mail.c). */
 int lite_mail_add(struct store *st, const struct mail *m);
 int lite_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
 int lite_mail_sent(struct store *st, int64_t id, int64_t now);
@@ -306,37 +339,9 @@ void lite_recurring_read(sqlite3_stmt *s, struct recurring *r);
 int lite_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
                           void *arg);
 
-/* The fraud filters' columns of contract (migration 029), in the order lite_filters_read reads
- * them from column col on; FF_COLS_C the same after "c.". */
-#define FF_COLS                                                                                    \
-	"ff_max_amount, ff_max_per_card_day, ff_card_countries, ff_customer_countries, "           \
-	"ff_country_mismatch, ff_version"
-#define FF_COLS_C                                                                                  \
-	"ff_max_amount, c.ff_max_per_card_day, c.ff_card_countries, c.ff_customer_countries, "     \
-	"c.ff_country_mismatch, c.ff_version"
-void lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f);
-
-/* store_ops.block_*, card_day_count and contract_filters_set (risk.c). */
-int lite_block_put(struct store *st, struct block_entry *e);
-int lite_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out);
-int lite_block_delete(struct store *st, int64_t brand_id, int64_t id);
-int lite_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg);
-int lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id,
-                     const struct block_key *keys, int n, int64_t now, bool *blocked);
-int lite_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id,
-                        const unsigned char *fp, size_t fp_len, int64_t day, int limit, int *n);
-int lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
-                              const struct fraud_filters *f, int64_t expect_version);
-
 /* store_ops.shop_settings_* and store_request_* (settings.c). */
 int lite_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id,
                            struct shop_settings *out);
-int lite_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id,
-                           const char *order_ref, int64_t request_time, int64_t now);
-int lite_checkout_put(struct store *st, const struct checkout *c);
-int lite_hosted_purge(struct store *st, int64_t now, int64_t replay_before, int limit, int *done);
-int lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t now,
-                       struct checkout *out);
 int lite_shop_settings_put(struct store *st, const struct shop_settings *s, int64_t expect_version);
 int lite_store_request_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_method m,
                             int64_t since, struct store_request *out);
@@ -348,17 +353,18 @@ int lite_page_theme_get(struct store *st, int64_t brand_id, int64_t shop_id,
 int lite_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect_version);
 int lite_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg);
 
-/* store_ops.api_error_add, api_errors_each and api_error_purge (api_errors.c). */
-int lite_api_error_add(struct store *st, const struct api_error *e, int max_rows);
-int lite_api_error_purge(struct store *st, int64_t before, int limit, int *done);
-int lite_api_errors_each(struct store *st, const struct api_error_query *q, store_api_error_cb cb,
-                         void *arg);
+/* store_ops.hosted_replay_put, hosted_purge and checkout_* (hosted.c). */
+int lite_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id,
+                           const char *order_ref, int64_t request_time, int64_t now);
+int lite_checkout_put(struct store *st, const struct checkout *c);
+int lite_hosted_purge(struct store *st, int64_t now, int64_t replay_before, int limit, int *done);
+int lite_checkout_take(struct store *st, const unsigned char *token_hash, int64_t now,
+                       struct checkout *out);
 
-#ifdef GUICHET_FAULT_INJECTION
-/* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
- * before the first connection opens. */
-void lite_fault_install(void);
-#endif
+/* store_ops.schema_version, backup_to and integrity_check (backup.c). */
+int lite_schema_version(struct store *st, int *version);
+int lite_backup_to(struct store *st, const char *path);
+int lite_integrity_check(struct store *st, char *why, size_t cap);
 
 /* store_ops.pending_* (pending.c). */
 int lite_pending_put(struct store *st, const struct pending_auth *p);
@@ -366,9 +372,10 @@ int lite_pending_each_due(struct store *st, int64_t now, int limit, store_pendin
 int lite_pending_later(struct store *st, int64_t brand_id, int64_t txn_id, int64_t next_at);
 int lite_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 
-/* store_ops.backup_to, integrity_check and schema_version (backup.c). */
-int lite_backup_to(struct store *st, const char *path);
-int lite_integrity_check(struct store *st, char *why, size_t cap);
-int lite_schema_version(struct store *st, int *version);
+#ifdef GUICHET_FAULT_INJECTION
+/* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
+ * before the first connection opens. */
+void lite_fault_install(void);
+#endif
 
 #endif
