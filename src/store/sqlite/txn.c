@@ -1,11 +1,12 @@
 /*
- * txn.c - the SQLite backend's transactions (store.h txn_*; migrations 001, 008, 019): a
- * payment's row written, read and updated by its operations, its history, the merchant API's
- * Idempotency-Key memory, and the retention of both (the card data past a brand's days, the
- * remembered answers past theirs).
+ * txn.c - the SQLite backend's transactions (store.h txn_insert, txn_get, txn_update,
+ * txn_card_fp, history_*, idem_*, txn_card_purge): a payment's row written, read and updated
+ * by its operations, its history, the merchant API's Idempotency-Key memory, and their
+ * retention: the card data past a brand's days (migration 019), the remembered answers past
+ * theirs (migration 015).
  *
- * Every payment and every operation runs these: kept prepared (lite_cached), each run logged
- * at debug level (lite_run) for the benchmark that replays them. Not the search
+ * Every payment and every operation runs these: kept prepared (lite_cached), the writes
+ * logged at debug level (lite_run) for the benchmark that replays them. Not the search
  * (txn_search.c), nor the télécollecte (batches.c).
  */
 #include <stdlib.h>
