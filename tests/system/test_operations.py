@@ -16,7 +16,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, q
+from conftest import GUICHETD, Server, q, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNIT = os.path.join(ROOT, 'dist', 'guichetd.service')
@@ -75,13 +75,14 @@ def test_a_backup_under_load_restores_with_nothing_lost(tmp_path):
     srv.start()
     load = Load(srv)
     try:
-        wait_until(lambda: len(load.acked) >= 20)
+        assert wait_for(lambda: len(load.acked) >= 20, timeout=30)
         began = time.monotonic()
         before = load.ids_before(began)
         copy = str(tmp_path / 'backup.db')
         out = backup(srv, copy)
         assert 'checked whole' in out.stdout and 'key' in out.stdout
-        wait_until(lambda: len(load.ids_before(time.monotonic())) > len(before) + 20)
+        assert wait_for(lambda: len(load.ids_before(time.monotonic())) > len(before) + 20,
+                        timeout=30)
     finally:
         load.end()
     # The copy is the database as of one instant: every payment acknowledged before the
@@ -121,13 +122,6 @@ def test_a_backup_under_load_restores_with_nothing_lost(tmp_path):
         assert srv.stop() == 0
     log = srv.read_log()
     assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
-
-
-def wait_until(fn, timeout=30):
-    deadline = time.time() + timeout
-    while not fn():
-        assert time.time() < deadline, 'timed out'
-        time.sleep(0.05)
 
 
 def test_a_backup_never_overwrites_and_says_why(tmp_path):

@@ -7,7 +7,9 @@
  * The password is never on the command line (ps shows it): PGPASSWORD or ~/.pgpass give it,
  * and a connection string that carries one is refused before connecting.
  */
+#include <errno.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +67,17 @@ version_read(PGconn *c, int *version)
 {
 	PGresult *r = PQexec(c, "SELECT coalesce(max(version), 0) FROM schema_migration");
 	int rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? ST_OK : ST_STORE;
+	char *end = NULL;
+	long v = 0;
 
-	if (rc == ST_OK)
-		*version = atoi(PQgetvalue(r, 0, 0));
-	else
+	if (rc == ST_OK) {
+		errno = 0;
+		v = strtol(PQgetvalue(r, 0, 0), &end, 10);
+		if (errno != 0 || *end != '\0' || v < 0 || v > INT_MAX)
+			rc = ST_STORE;
+		*version = (int)v;
+	}
+	if (rc != ST_OK)
 		log_error("event=pg_error op=schema_version error=\"%s\"", PQresultErrorMessage(r));
 	PQclear(r);
 	return rc;
