@@ -4,7 +4,7 @@
 #               target, system (pytest), and the browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -89,6 +89,13 @@ fuzz-merge: fuzz-build
 system: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
+		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
+
+# The same system tests on PostgreSQL (GUICHET_TEST_DB=pg): each pytest process starts a
+# throwaway cluster and gives each server a database of its own (tests/system/conftest.py).
+system-pg: vendor $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	GUICHET_TEST_DB=pg GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
 		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
 
 # The same system tests against the sanitized server: memory errors fail the run. It is also

@@ -25,6 +25,8 @@ CREATE TABLE meta (
 	key	text PRIMARY KEY,
 	value	bytea NOT NULL
 );
+-- The terms of use every user accepts at sign-in start at version 1 (SQLite's migration 002).
+INSERT INTO meta(key, value) VALUES ('terms_version', '1');
 CREATE TABLE block_gen (
 	id	bigint PRIMARY KEY CHECK (id = 1),
 	gen	bigint NOT NULL

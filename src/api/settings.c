@@ -17,7 +17,7 @@
  * change is in the action log, one line per kind the manual lists (§11.2.1: "changement
  * d'email", "changement d'url", "retour vers site immédiat"), each field "before → after".
  * A shop outside the user's node, or another brand's, is 404. Not the rule of a URL
- * (domain/settings.h) nor the statements (store/sqlite/settings.c).
+ * (domain/settings.h) nor the statements (store/sql/settings.c).
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * bloom.h - a Bloom filter of byte strings: "surely not in the set" or "maybe in it".
  *
  * What it is for: sparing a look-up in a large table on the common miss (the blocklist's keys,
- * store/sqlite/risk.c). An answer "maybe" must still be checked against the table; an answer
+ * store/sql/risk.c). An answer "maybe" must still be checked against the table; an answer
  * "no" is certain for every string added. Strings are hashed with SipHash under a key drawn at
  * bloom_init, so nobody outside the process can choose strings that collide.
  *

@@ -22,7 +22,8 @@ keyring_default_path(const char *db_path, char *out, size_t cap)
 {
 	const char *slash = strrchr(db_path, '/');
 
-	if (slash == NULL)
+	/* A database server's (postgresql://…): the working directory's. */
+	if (slash == NULL || strstr(db_path, "://") != NULL)
 		snprintf(out, cap, "guichet.key");
 	else
 		snprintf(out, cap, "%.*s/guichet.key", (int)(slash - db_path), db_path);

@@ -6,7 +6,7 @@
  *
  * A store seals what mail_add writes with the sealer outbox_sealer_set gives it (without one,
  * it takes no mail); the mailer opens each body just before delivery. Not the delivery itself
- * (jobs/mailer.h), nor the SQL (store/sqlite/mail.c).
+ * (jobs/mailer.h), nor the SQL (store/sql/mail.c).
  */
 #ifndef GUICHET_OUTBOX_H
 #define GUICHET_OUTBOX_H

@@ -1,6 +1,6 @@
 /*
  * store.c - chooses a backend for a database name: a SQLite file path, or a "postgresql://"
- * URI for the PostgreSQL backend, which so far applies its migrations only (issue 13). And
+ * URI for the PostgreSQL backend. And
  * what every backend shares: the counts tied to a transaction (store.h, struct store_tally).
  */
 #include <stdatomic.h>
@@ -15,12 +15,8 @@
 int
 store_open(const char *path, bool write, struct store **out)
 {
-	if (pg_is_uri(path)) {
-		log_error(
-		        "event=pg_not_served hint=\"the PostgreSQL backend applies its migrations "
-		        "(guichetd migrate) but does not serve yet: use a SQLite file\"");
-		return ST_INVALID;
-	}
+	if (pg_is_uri(path))
+		return store_pg_open(path, write, out);
 	return store_sqlite_open(path, write, out);
 }
 

@@ -10,6 +10,13 @@ at the speed of real time, across restarts too. `make check` runs the suite unde
 clocks; GUICHET_TEST_NOW=real runs it on the machine's clock. What a test compares with the
 server's dates comes from the server's clock (Server.now, Server.paris_day), never from
 time.time(). test_server.py::test_on_todays_date runs on today's date on purpose.
+
+GUICHET_TEST_DB=pg runs the same suite on PostgreSQL: each pytest process starts a throwaway
+cluster (pgcluster.py) at its first server and stops it at its end, and each Server gets a
+database of its own in it, its key in GUICHET_KEK rather than in a file beside a database
+file. q() then reads that database with psycopg2, the SQLite text of a test's query said in
+PostgreSQL's words (pg_sql). What cannot be the same on both (a database file, SQLite's
+pragmas, its storage faults) is skipped with the reason beside it (PG_ONLY_SQLITE).
 """
 import base64
 import contextlib
@@ -33,6 +40,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+import pgcluster
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUICHETD = os.path.abspath(os.environ.get('GUICHETD', os.path.join(ROOT, 'build/src/guichetd')))
 
@@ -43,6 +52,37 @@ TEST_CARDS = [
     '4000000000003071', '4970100000000006', '5131000000000001', '378282246310005',
     '3530111333300000', '2221000000000009',
 ]
+
+
+# The backend the suite runs on: 'sqlite' (a file per server) or 'pg' (a database per server in
+# a throwaway cluster).
+BACKEND = os.environ.get('GUICHET_TEST_DB', 'sqlite')
+PG = BACKEND == 'pg'
+# Why a test of SQLite's own storage (its file, pragmas, faults) does not run on PostgreSQL.
+PG_ONLY_SQLITE = pytest.mark.skipif(PG, reason='about the SQLite file itself (its pages, '
+                                                'its pragmas, its storage faults): the PostgreSQL '
+                                                'server owns its own storage')
+
+_cluster = None
+
+
+def pg_cluster():
+    """This process's PostgreSQL cluster, started at the first call, stopped at its end."""
+    global _cluster
+    if _cluster is None:
+        import atexit
+        _cluster = pgcluster.Cluster().start()
+        atexit.register(_cluster.stop)
+    return _cluster
+
+
+def pg_sql(sql):
+    """A test's SQLite query for PostgreSQL: ? placeholders as %s (and a literal % doubled),
+    the table user as users, LIKE as ILIKE (SQLite's LIKE ignores ASCII case)."""
+    sql = sql.replace('%', '%%')
+    sql = re.sub(r'\?\d*', '%s', sql)
+    sql = re.sub(r'(?<![.\w])user(?!\w)', 'users', sql)
+    return re.sub(r'\bLIKE\b', 'ILIKE', sql)
 
 
 PARIS = ZoneInfo('Europe/Paris')
@@ -78,6 +118,8 @@ class Server:
         machine's clock."""
         self.tmp = tmp
         self.db = os.path.join(tmp, 'guichet.db')
+        if PG:
+            self.db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16])
         # The server's clock is the test's plus offset seconds; None: the machine's.
         self.offset = None
         if now != 'real':
@@ -88,6 +130,8 @@ class Server:
         self.env.setdefault('LSAN_OPTIONS', 'suppressions=' + os.path.join(
             os.path.dirname(os.path.abspath(__file__)), 'lsan.supp'))
         self.env.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1')
+        if PG:  # no file beside a database file for the key
+            self.env.setdefault('GUICHET_KEK', os.urandom(32).hex())
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
                               str(transactions), '--seed', '7', '--json', *self.pin()],
                              capture_output=True, text=True, env=self.env, timeout=120)
@@ -194,6 +238,20 @@ class Server:
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
+    def stored(self):
+        """All the database holds, as text: SQLite's file and its log as they are on disk;
+        PostgreSQL's every row, as pg_dump writes them."""
+        if PG:
+            dump = os.path.join(pg_cluster().bin, 'pg_dump')
+            return subprocess.run([dump, '--data-only', '-d', self.db], check=True,
+                                  capture_output=True, timeout=120).stdout.decode('latin-1')
+        raw = b''
+        for name in (self.db, self.db + '-wal'):
+            if os.path.exists(name):
+                with open(name, 'rb') as f:
+                    raw += f.read()
+        return raw.decode('latin-1')
+
     def read_log(self):
         with open(self.log_path, 'rb') as f:
             return f.read().decode('utf-8', 'replace')
@@ -227,6 +285,82 @@ class Server:
         return self.api('POST', '/api/v1/payments', body, shop=shop, headers=headers)
 
 
+class _PgRows:
+    """A psycopg2 cursor read as a sqlite3 one: bytea as bytes."""
+
+    def __init__(self, cur):
+        self.cur = cur
+        self.rowcount = cur.rowcount
+
+    @staticmethod
+    def _row(r):
+        return None if r is None else tuple(bytes(v) if isinstance(v, memoryview) else v
+                                            for v in r)
+
+    def fetchone(self):
+        return self._row(self.cur.fetchone()) if self.cur.description is not None else None
+
+    def fetchall(self):
+        return [self._row(r) for r in self.cur.fetchall()] \
+            if self.cur.description is not None else []
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class _PgConnection:
+    """A psycopg2 connection used as a sqlite3 one: execute() takes SQLite's text (pg_sql);
+    `with` commits (or rolls back) and closes."""
+
+    def __init__(self, uri):
+        import psycopg2
+        self.c = psycopg2.connect(uri)
+
+    def execute(self, sql, args=()):
+        cur = self.c.cursor()
+        cur.execute(pg_sql(sql), tuple(args))
+        return _PgRows(cur)
+
+    def executemany(self, sql, rows):
+        with self.c.cursor() as cur:
+            cur.executemany(pg_sql(sql), [tuple(r) for r in rows])
+
+    def commit(self):
+        self.c.commit()
+
+    def close(self):
+        self.c.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            self.c.commit()
+        else:
+            self.c.rollback()
+        self.c.close()
+
+
+def connect(db, **kw):
+    """A connection to the server's database beside it, as sqlite3.connect gives one: on
+    PostgreSQL, a psycopg2 one that reads SQLite's SQL (pg_sql)."""
+    if PG:
+        return _PgConnection(db)
+    return sqlite3.connect(db, **kw)
+
+
+def _database_errors():
+    if not PG:
+        return sqlite3.DatabaseError
+    import psycopg2
+    return psycopg2.Error
+
+
+# What a refused statement raises, on either backend.
+DatabaseError = _database_errors()
+
+
 def q(srv, sql, args=()):
     """The rows of a query on the server's database, read beside it (WAL); a change is
     committed. The connection is closed at once: `with sqlite3.connect()` alone leaves it to
@@ -234,6 +368,9 @@ def q(srv, sql, args=()):
     the old -shm file, which the stopping server deleted: every later reading here then sees
     the database as it was before the restart (test_hmac_keys after a restart, depending on
     when the collector ran)."""
+    if PG:
+        with connect(srv.db) as db:
+            return db.execute(sql, args).fetchall()
     with contextlib.closing(sqlite3.connect(srv.db)) as db, db:
         return db.execute(sql, args).fetchall()
 
@@ -248,8 +385,9 @@ def check_store(srv):
     transactions' as they were sent (a debit refunded since: its current amount plus what
     was refunded), each sent with it; an Idempotency-Key's remembered answer names a
     transaction that exists."""
-    assert q(srv, 'PRAGMA integrity_check') == [('ok',)]
-    assert q(srv, 'PRAGMA foreign_key_check') == []
+    if not PG:  # PostgreSQL checks its pages itself, and its foreign keys at every write
+        assert q(srv, 'PRAGMA integrity_check') == [('ok',)]
+        assert q(srv, 'PRAGMA foreign_key_check') == []
     recount = q(srv, 'SELECT brand_id, shop_id, day, method, type, count(*), '
                      'sum(amount_current + amount_refunded), max(amount_current + amount_refunded) '
                      'FROM txn WHERE status = 0 AND type IN (0, 1) AND acq IN (2, 3) '
@@ -271,9 +409,9 @@ def check_store(srv):
                   'AND status = 0 GROUP BY 1, 2) r ON r.brand_id = p.brand_id AND r.parent_id = '
                   'p.id WHERE p.amount_refunded <> coalesce(r.s, 0)') == []
     assert q(srv, 'SELECT b.id FROM batch b WHERE (b.debit_count, b.debit_amount, b.credit_count, '
-                  'b.credit_amount) IS NOT (SELECT coalesce(sum(type = 0), 0), coalesce(sum(CASE '
+                  'b.credit_amount) <> (SELECT count(CASE WHEN type = 0 THEN 1 END), coalesce(sum(CASE '
                   'WHEN type = 0 THEN amount_current + amount_refunded END), 0), '
-                  'coalesce(sum(type = 1), 0), coalesce(sum(CASE WHEN type = 1 THEN '
+                  'count(CASE WHEN type = 1 THEN 1 END), coalesce(sum(CASE WHEN type = 1 THEN '
                   'amount_current END), 0) FROM txn WHERE brand_id = b.brand_id AND '
                   'batch_id = b.id)') == []
     assert q(srv, "SELECT t.id FROM txn t WHERE t.batch_id IS NOT NULL AND (t.acq <> 3 OR NOT "
@@ -281,7 +419,8 @@ def check_store(srv):
                   "h.txn_id = t.id AND h.action = 'bank_sending'))") == []
     assert q(srv, "SELECT i.key FROM idempotency i WHERE i.http_status IN (200, 201) AND NOT "
                   "EXISTS (SELECT 1 FROM txn t WHERE t.brand_id = i.brand_id AND t.id = "
-                  "CAST(json_extract(i.response, '$.id') AS INTEGER))") == []
+                  + ("CAST(i.response::json->>'id' AS BIGINT))" if PG else
+                     "CAST(json_extract(i.response, '$.id') AS INTEGER))")) == []
 
 
 def bank_files_whole(srv):
@@ -377,10 +516,4 @@ def server(tmp_path_factory):
     assert 'ERROR: AddressSanitizer' not in log and 'runtime error:' not in log, log
     keys = [s['hmac_key'] for s in srv.demo['shops']] + [u['password'] for u in srv.demo['users']]
     assert secrets_in(log, keys) == [], 'a secret reached the log'
-    with open(srv.db, 'rb') as f:
-        raw = f.read()
-    for name in (srv.db + '-wal',):
-        if os.path.exists(name):
-            with open(name, 'rb') as f:
-                raw += f.read()
-    assert secrets_in(raw.decode('latin-1'), keys) == [], 'a secret is in clear in the database'
+    assert secrets_in(srv.stored(), keys) == [], 'a secret is in clear in the database'

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import uuid
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from conftest import GUICHETD, TEST_NOW, Server, q, spooled_code, totp, wait_for
+from conftest import GUICHETD, TEST_NOW, Server, connect, q, spooled_code, totp, wait_for
 from test_signin import NEW_PASSWORD, password_of, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -245,7 +244,7 @@ def snapshot(srv):
     """Every table's row count, and the content of every table but those that change by
     themselves (sessions' last use, the indexer's progress and full-text tables, mail bodies
     wiped after delivery): equal snapshots mean that nothing changed."""
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
         virtual = [n for n, sql in tables if sql and sql.upper().startswith('CREATE VIRTUAL')]
         shot = {}
@@ -447,7 +446,7 @@ def sf_pending(srv, u, backdate=False):
     assert u.sign_in()['next'] == 'second_factor'
     code = sf_new_code(srv, u)
     if backdate:
-        with sqlite3.connect(srv.db) as db:
+        with connect(srv.db) as db:
             db.execute('UPDATE second_factor SET code_created_at = code_created_at - 31000000 '
                        'WHERE user_id = (SELECT id FROM user WHERE login = ? AND brand_id = 1)',
                        (u.login,))

@@ -26,14 +26,13 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
 
 import requests
 
-from conftest import GUICHETD, Server, bank_files_whole, check_store, q
+from conftest import GUICHETD, Server, bank_files_whole, check_store, connect, q
 
 SEED = int(os.environ.get('GUICHET_CRASH_SEED') or random.SystemRandom().randrange(1 << 31))
 print(f'test_crash: GUICHET_CRASH_SEED={SEED}')
@@ -470,7 +469,7 @@ def test_mailer_killed_while_sending_over_smtp_loses_no_mail(tmp_path):
 # --- the jobs that write: search indexer, retention, HMAC key expiry ---------------------------
 
 def execmany(srv, sql, rows):
-    with contextlib.closing(sqlite3.connect(srv.db)) as db, db:
+    with contextlib.closing(connect(srv.db)) as db, db:
         db.executemany(sql, rows)
 
 

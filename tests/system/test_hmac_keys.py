@@ -9,7 +9,6 @@ import email.policy
 import glob
 import os
 import re
-import sqlite3
 import subprocess
 import time
 from datetime import datetime
@@ -17,7 +16,7 @@ from datetime import datetime
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, q
+from conftest import GUICHETD, Server, connect, q
 from test_signin import ready_user
 
 STRONG = 'Vx7!kP2#mQ9@wZ4'           # 15 characters, 100 %
@@ -363,7 +362,7 @@ def test_activation_refusals(hk):
                       timeout=10)
     assert a.status_code == 400
     # Expired: 7 days after its creation.
-    with sqlite3.connect(hk.db) as db:
+    with connect(hk.db) as db:
         db.execute('UPDATE hmac_key SET token_expires_at = ? WHERE id = ?',
                    (hk.now_us() - 1, r.json()['id']))
     a = activate(hk, token)
@@ -385,7 +384,7 @@ def active_key(hk, i):
 def test_notices(hk):
     now = hk.now_us()
     expired, soon, later = (active_key(hk, i) for i in range(3))
-    with sqlite3.connect(hk.db) as db:
+    with connect(hk.db) as db:
         db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now - DAY_US, expired))
         db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now + 10 * DAY_US, soon))
         db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now + 40 * DAY_US, later))
@@ -420,7 +419,7 @@ def test_notices(hk):
 def test_expiry_mail_once(tmp_path):
     srv = Server(str(tmp_path), transactions=10)
     now = srv.now_us()
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         key_id, shop_id = db.execute('SELECT id, shop_id FROM hmac_key ORDER BY id').fetchone()
         db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now - 1000, key_id))
         site = db.execute('SELECT site FROM shop WHERE id = ?', (shop_id,)).fetchone()[0]

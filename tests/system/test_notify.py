@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import sqlite3
 import subprocess
 import threading
 import time
@@ -20,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import GUICHETD, Server, q, rfc3339, wait_for
+from conftest import GUICHETD, Server, connect, q, rfc3339, wait_for
 from test_settings import U
 from test_signin import ready_user
 
@@ -240,7 +239,7 @@ def test_many_due_at_once_are_each_called_once(nt):
     at = nt.now_us()
     rows = [(brand, shop, tid, m.url('/many'), 1, 'application/json', json.dumps({'n': i}), '',
              at + i, at) for i in range(700)]
-    with contextlib.closing(sqlite3.connect(nt.db)) as db, db:
+    with contextlib.closing(connect(nt.db)) as db, db:
         db.executemany('INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, post, '
                        'content_type, body, sig_header, next_at, created_at) '
                        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)

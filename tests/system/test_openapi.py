@@ -8,7 +8,6 @@ import datetime
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import time
 import uuid
@@ -16,7 +15,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, GUICHETD, ROOT, Server, q, sign
+from conftest import COLLECTIONS, GUICHETD, ROOT, Server, connect, q, sign
 
 DOC_PATH = os.path.join(ROOT, 'docs', 'openapi.yaml')
 HTTP_METHODS = ('get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace')
@@ -430,7 +429,7 @@ def sent_debit(server, shop=0):
     """A demo debit of the shop that the télécollecte has sent, recent enough to refund."""
     s = server.shop(shop)
     limit_us = server.now_us(-70 * 86400)
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         row = db.execute(
             'SELECT txn.id FROM txn JOIN shop ON shop.id = txn.shop_id '
             'WHERE shop.site = ? AND shop.rang = ? AND type = 0 AND status = 0 AND acq = 3 '
@@ -681,7 +680,7 @@ def test_valid_request_gets_a_documented_answer(doc, server, op):
 def test_every_demo_transaction_renders_as_documented(doc, server):
     """The shop's whole demo history (refused, manual, cancelled, sent, refunds, PayPal)."""
     s = server.shop()
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         ids = [r[0] for r in db.execute(
             'SELECT txn.id FROM txn JOIN shop ON shop.id = txn.shop_id '
             'WHERE shop.site = ? AND shop.rang = ? ORDER BY txn.id', (s['site'], s['rang']))]

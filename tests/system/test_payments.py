@@ -3,23 +3,22 @@ refused case answers clearly and records nothing."""
 import datetime
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 import uuid
 
 import pytest
 
-from conftest import q, sign, wait_for
+from conftest import connect, q, sign, wait_for
 
 
 def count_txn(server):
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         return db.execute('SELECT count(*) FROM txn').fetchone()[0]
 
 
 def count_idem(server):
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         return db.execute('SELECT count(*) FROM idempotency').fetchone()[0]
 
 
@@ -261,7 +260,7 @@ def test_idempotency_digest_is_keyed(server):
                        'card': {'number': card, 'expiry': '1230', 'cvv': '737'}}).encode()
     r = server.api('POST', '/api/v1/payments', raw=data, headers={'Idempotency-Key': key})
     assert r.status_code == 201, r.text
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         (digest,) = db.execute('SELECT request_digest FROM idempotency WHERE key = ?',
                                (key,)).fetchone()
     message = b'POST /api/v1/payments\n' + data
@@ -313,7 +312,7 @@ FTS_SHADOWS = ('_data', '_idx', '_content', '_docsize', '_config')
 def row_counts(server):
     """Rows of every table but SQLite's own, the search's FTS5 indexes and their shadow
     tables (fed by the indexer job on its own time)."""
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
         fts = [n for n, sql in tables if sql.upper().startswith('CREATE VIRTUAL TABLE')]
         skip = set(fts) | {v + s for v in fts for s in FTS_SHADOWS}
@@ -526,7 +525,7 @@ def test_no_card_number_in_any_answer_or_database(server):
     p = server.pay(card='5555555555554444').json()
     g = server.api('GET', f"/api/v1/payments/{p['id']}")
     assert '5555555555554444' not in g.text
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         row = db.execute('SELECT card_masked, length(card_sealed), length(card_fp) FROM txn '
                          'WHERE id = ?', (int(p['id']),)).fetchone()
     assert row[0] == '555555******4444'

@@ -6,14 +6,13 @@ Rows are aged by moving their instants back with sqlite3 while the server runs; 
 every second here (--retention-every 1) instead of every minute."""
 import hashlib
 import os
-import sqlite3
 import subprocess
 import time
 import uuid
 
 import pytest
 
-from conftest import GUICHETD, ROOT, Server, wait_for
+from conftest import GUICHETD, ROOT, Server, connect, wait_for
 
 US = 1000000
 HOUR = 3600 * US
@@ -30,7 +29,7 @@ def server(tmp_path_factory):
 
 
 def db_exec(server, sql, args=()):
-    with sqlite3.connect(server.db, timeout=10) as db:
+    with connect(server.db, timeout=10) as db:
         return db.execute(sql, args).fetchall()
 
 
@@ -77,7 +76,7 @@ def test_many_expired_keys_go_in_several_batches(server):
     (brand_id, shop_id), = db_exec(server, 'SELECT brand_id, id FROM shop ORDER BY id LIMIT 1')
     now = server.now_us()
     tag = 'bulk-' + uuid.uuid4().hex + '-'
-    with sqlite3.connect(server.db, timeout=10) as db:
+    with connect(server.db, timeout=10) as db:
         db.executemany('INSERT INTO idempotency VALUES (?, ?, ?, zeroblob(32), 201, ?, ?)',
                        [(brand_id, shop_id, f'{tag}{i}', '{}', now - 2 * DAY - i)
                         for i in range(2500)])
@@ -124,7 +123,7 @@ def test_notifications_are_kept_ninety_days_once_done(server):
                                    (tid,))
     now = server.now_us()
     ids = {}
-    with sqlite3.connect(server.db, timeout=10) as db:
+    with connect(server.db, timeout=10) as db:
         # (name, state, done this long ago); the instants set on purpose below.
         for name, state, ago in (('old', 1, 90 * DAY + US), ('failed', 2, 200 * DAY),
                                  ('edge', 1, 90 * DAY - 60 * US), ('fresh', 2, HOUR),
@@ -156,7 +155,7 @@ def test_upgrade_blanks_unkeyed_digests(tmp_path):
     retry of such a key is a conflict, never a second payment. Later migrations may not run
     twice, so 015 is replayed here by hand on a demo database."""
     srv = Server(str(tmp_path), transactions=0)
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         index = "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_brand_created'"
         assert db.execute(index).fetchone()[0] == 1  # guichetd applied it
         (brand_id, shop_id), = db.execute('SELECT brand_id, id FROM shop LIMIT 1').fetchall()
@@ -174,7 +173,7 @@ def test_upgrade_blanks_unkeyed_digests(tmp_path):
         r = srv.api('POST', '/api/v1/payments', body_of('AFTER-015'),
                     headers={'Idempotency-Key': 'before-015'})
         assert r.status_code == 409 and r.json()['error'] == 'idempotency_conflict', r.text
-        with sqlite3.connect(srv.db) as db:
+        with connect(srv.db) as db:
             assert db.execute("SELECT count(*) FROM txn WHERE order_ref = 'AFTER-015'"
                               ).fetchone()[0] == 0
     finally:

@@ -7,7 +7,6 @@ the users' list, the action log, a restart, and no secret in logs or answers.
 TOTP codes are computed here (conftest.totp, RFC 6238), e-mailed codes read from the spool
 folder's .eml files; an expiry is reached by backdating the stored row."""
 import json
-import sqlite3
 import subprocess
 import time
 import uuid
@@ -16,7 +15,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, q, spooled_code, totp
+from conftest import GUICHETD, Server, connect, q, spooled_code, totp
 from test_signin import NEW_PASSWORD, ready_user, sign_in
 from test_users import spooled_password
 
@@ -125,7 +124,7 @@ def with_totp(srv, profile='consultation'):
 def forget_steps(u):
     """Forgets the last step a code was accepted at (the replay guard), so that a test of
     the window is not one of replays."""
-    with sqlite3.connect(u.srv.db) as db:
+    with connect(u.srv.db) as db:
         db.execute('UPDATE second_factor SET totp_last_step = 0 WHERE user_id = ?', (u.id,))
 
 
@@ -361,7 +360,7 @@ def test_email_codes_end_to_end(sf):
     r = u.give(code)
     assert r.status_code == 401 and r.json()['error'] == 'bad_code'
     # A new one replaces it, 30 s later (backdated here).
-    with sqlite3.connect(sf.db) as db:
+    with connect(sf.db) as db:
         db.execute('UPDATE second_factor SET code_created_at = code_created_at - 31000000 '
                    'WHERE user_id = ?', (u.id,))
     r = u.call('POST', '/bo/api/session/second-factor/resend', {})
@@ -376,7 +375,7 @@ def test_email_codes_end_to_end(sf):
     u.sign_in()
     fourth = spooled_code(sf, u.email, other_than={code, second, third})
     sf.secrets.append(fourth)
-    with sqlite3.connect(sf.db) as db:
+    with connect(sf.db) as db:
         db.execute('UPDATE second_factor SET code_created_at = code_created_at - 601000000 '
                    'WHERE user_id = ?', (u.id,))
     r = u.give(fourth)
@@ -401,7 +400,7 @@ def test_a_lock_meanwhile_ends_the_waiting_session(sf):
     for _ in range(3):
         s, r = sign_in(sf, u.login, password='not-the-password-7')
     assert r.status_code == 423
-    with sqlite3.connect(sf.db) as db:
+    with connect(sf.db) as db:
         db.execute('UPDATE second_factor SET code_created_at = code_created_at - 31000000 '
                    'WHERE user_id = ?', (u.id,))
     r = u.call('POST', '/bo/api/session/second-factor/resend', {})

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, q, sign
+from conftest import GUICHETD, Server, connect, q, sign
 
 
 def run(*args, env=None):
@@ -34,7 +34,7 @@ def test_demo_json_contract(tmp_path):
         assert len(s['rang']) == 3 and s['rang'].isdigit()
         assert len(s['hmac_key']) == 128
         int(s['hmac_key'], 16)
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         assert db.execute('SELECT count(*) FROM node WHERE level = "group"').fetchone()[0] == 2
         methods = {r[0] for r in db.execute('SELECT DISTINCT method FROM contract')}
         assert methods == {'CB', 'VISA', 'MASTERCARD', 'AMEX', 'PAYPAL'}
@@ -67,7 +67,7 @@ def test_on_todays_date(tmp_path):
 
     srv = Server(str(tmp_path), transactions=500, now='real')
     first_day = paris_today()
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         assert db.execute('SELECT count(*) FROM txn WHERE parent_id IS NULL').fetchone()[0] == 500
         newest = db.execute('SELECT max(created_at) FROM txn').fetchone()[0]
     assert newest <= time.time() * 1e6
@@ -162,7 +162,7 @@ def test_sigterm_finishes_requests_in_flight(tmp_path):
     # Every request the server took was answered and recorded; the others found no listener.
     # (503 is no answer here: the writer stops only once the loops have finished.)
     answered = results.count(201)
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         stored = db.execute('SELECT count(*) FROM txn').fetchone()[0]
     assert answered >= 1 and stored == answered
     assert set(results) <= {201, 'refused'}
@@ -212,7 +212,7 @@ def read_answer(sock, timeout=10):
 
 
 def txn_count(srv, order_ref):
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         return db.execute('SELECT count(*) FROM txn WHERE order_ref = ?',
                           (order_ref,)).fetchone()[0]
 
@@ -415,7 +415,7 @@ def test_concurrent_load_on_every_loop(tmp_path):
         t.join()
     assert statuses == [201] * 1200
     assert srv.stop() == 0
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         assert db.execute('SELECT count(*) FROM txn').fetchone()[0] == 1200
 
 

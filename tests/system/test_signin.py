@@ -2,7 +2,6 @@
 one session per login, idle and absolute limits, CSRF, sign-out, the action log."""
 import json
 import os
-import sqlite3
 import subprocess
 import threading
 import time
@@ -10,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, tls_files
+from conftest import GUICHETD, DatabaseError, Server, connect, tls_files
 
 NEW_PASSWORD = 'Cormoran-Velo-2026'
 
@@ -42,7 +41,7 @@ def ready_user(server, login):
 
 
 def actions(server, login):
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         return [r[0] for r in db.execute('SELECT action FROM action_log WHERE user_login = ? '
                                          'ORDER BY id', (login,))]
 
@@ -209,7 +208,7 @@ def test_sign_out_ends_the_session_on_the_server(server):
     again = requests.get(server.base + '/bo/api/session',
                          cookies={'guichet_session': token})
     assert again.status_code == 401
-    with sqlite3.connect(server.db) as db:
+    with connect(server.db) as db:
         n = db.execute('SELECT count(*) FROM session s JOIN user u ON u.id = s.user_id '
                        'WHERE u.login = ?', ('demo.action',)).fetchone()[0]
     assert n == 0
@@ -262,7 +261,7 @@ def test_ingenico_form(tmp_path):
         # The right password with another account's id is a failed sign-in of this user,
         # in the brand's log and counted towards the lock.
         time.sleep(0.2)
-        with sqlite3.connect(srv.db) as db:
+        with connect(srv.db) as db:
             row = db.execute("SELECT a.details, u.failed_attempts FROM action_log a "
                              "JOIN user u ON u.id = a.user_id WHERE u.login = ? "
                              "ORDER BY a.id DESC LIMIT 1", ('demo.consultation',)).fetchone()
@@ -309,7 +308,7 @@ def test_sessions_survive_a_restart_but_not_12_hours(tmp_path):
         assert s.get(srv.base + '/bo/api/session').status_code == 200
     finally:
         assert srv.stop() == 0
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         db.execute('UPDATE session SET created_at = created_at - 12 * 3600 * 1000000 - 1')
     srv.start()
     try:
@@ -335,13 +334,13 @@ def test_expired_password_and_new_terms(tmp_path):
         assert t.json()['next'] is None
         s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': r.json()['csrf']})
         # 90 days: day 90 still fine, day 90 + 1 s expired.
-        with sqlite3.connect(srv.db) as db:
+        with connect(srv.db) as db:
             db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
                        (srv.now_us(-90 * 86400 + 60),))
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
         assert r.json()['next'] is None
         s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': r.json()['csrf']})
-        with sqlite3.connect(srv.db) as db:
+        with connect(srv.db) as db:
             db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
                        (srv.now_us(-90 * 86400 - 1),))
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
@@ -351,10 +350,10 @@ def test_expired_password_and_new_terms(tmp_path):
 
 
 def test_action_log_is_append_only(server):
-    with sqlite3.connect(server.db) as db:
-        with pytest.raises(sqlite3.DatabaseError, match='append-only'):
+    with connect(server.db) as db:
+        with pytest.raises(DatabaseError, match='append-only'):
             db.execute("UPDATE action_log SET action = 'x'")
-        with pytest.raises(sqlite3.DatabaseError, match='append-only'):
+        with pytest.raises(DatabaseError, match='append-only'):
             db.execute('DELETE FROM action_log')
 
 
@@ -398,7 +397,7 @@ def test_a_restart_keeps_the_steps_still_to_do(tmp_path):
     expired, _ = ready_user(srv, 'demo.admin')
     assert expired.get(srv.base + STATS).status_code == 200
     assert srv.stop() == 0
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
                    (srv.now_us(-91 * 86400),))
     srv.start()
@@ -452,7 +451,7 @@ def test_password_expiry_reaches_live_sessions(tmp_path):
         s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': csrf})
         # The password turns 90 days old 15 s from now, while the session is live (a loaded
         # machine's sign-in, Argon2id included, has taken more than 4 s).
-        with sqlite3.connect(srv.db) as db:
+        with connect(srv.db) as db:
             db.execute("UPDATE user SET password_set_at = ? WHERE login = 'demo.admin'",
                        (srv.now_us(-90 * 86400 + 15),))
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
@@ -484,7 +483,7 @@ def test_parallel_attempts_cannot_beat_the_lockout(tmp_path):
                     "action = 'sign_in_refused'")
     try:
         for attempt in range(3):
-            with sqlite3.connect(srv.db) as db:
+            with connect(srv.db) as db:
                 db.execute('UPDATE user SET locked = 0, failed_attempts = 0 WHERE login = ?',
                            (login,))
                 mark = db.execute('SELECT coalesce(max(id), 0) FROM action_log').fetchone()[0]
@@ -505,7 +504,7 @@ def test_parallel_attempts_cannot_beat_the_lockout(tmp_path):
                 t.start()
             for t in threads:
                 t.join()
-            with sqlite3.connect(srv.db) as db:
+            with connect(srv.db) as db:
                 locked, failed = db.execute('SELECT locked, failed_attempts FROM user '
                                             'WHERE login = ?', (login,)).fetchone()
                 log = db.execute("SELECT action, at FROM action_log WHERE id > ? AND "

@@ -1,7 +1,6 @@
 """Home page statistics through HTTP (SPEC §12, Vision manual §3, §4.1.1): the counting rule
 row by row, per method and per day, kept by every change."""
 import os
-import sqlite3
 import subprocess
 from collections import defaultdict
 from datetime import datetime
@@ -9,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import GUICHETD, Server
+from conftest import GUICHETD, Server, connect
 from test_signin import ready_user
 
 PARIS = ZoneInfo('Europe/Paris')
@@ -34,7 +33,7 @@ def stats(srv, frm, to):
 
 def expected(srv, frm, to):
     """The rule of Vision manual §4.1.1, computed here from the raw rows."""
-    with sqlite3.connect(srv.db) as db:
+    with connect(srv.db) as db:
         rows = db.execute('SELECT type, status, acq, method, amount_current, amount_refunded, '
                           'created_at FROM txn WHERE brand_id = 1').fetchall()
     count, turnover = 0, 0

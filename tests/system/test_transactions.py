@@ -1,6 +1,5 @@
 """The back office's transactions through HTTP (SPEC §5, §6, §16): search with filters and
 keyset pages, details with history, cash operations with their refusals, scope."""
-import sqlite3
 import threading
 import time
 import uuid
@@ -8,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Server
+from conftest import Server, connect
 from test_signin import ready_user
 
 WIDE = 'from=2020-01-01&to=2099-12-31'
@@ -46,7 +45,7 @@ def all_pages(tx, query):
 
 
 def db_rows(tx, where='1', args=()):
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         return [r[0] for r in db.execute(
             f'SELECT id FROM txn WHERE brand_id = 1 AND {where} ORDER BY created_at DESC, id DESC',
             args)]
@@ -88,7 +87,7 @@ def test_filters_match_the_database(tx, query, where, args):
 
 
 def test_amount_equal(tx):
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         amount = db.execute('SELECT amount_initial FROM txn WHERE brand_id = 1 LIMIT 1').fetchone()[0]
     got = all_pages(tx, f'{WIDE}&amount=eq:{amount}')
     assert got and all(i['amount_initial'] == amount for i in got)
@@ -98,7 +97,7 @@ def test_dates_are_paris_days_and_times(tx):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
     paris = ZoneInfo('Europe/Paris')
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         created = db.execute('SELECT created_at FROM txn WHERE brand_id = 1 ORDER BY id '
                              'LIMIT 1 OFFSET 7').fetchone()[0]
     local = datetime.fromtimestamp(created / 1e6, paris)
@@ -163,7 +162,7 @@ def test_order_ref_patterns_match_the_database(tx, pattern):
 
 
 def test_selective_filters_page_like_the_database(tx):
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         amount, email, batch = db.execute(
             'SELECT amount_initial, email, (SELECT batch_id FROM txn WHERE batch_id IS NOT NULL '
             'AND brand_id = 1 LIMIT 1) FROM txn WHERE brand_id = 1 GROUP BY amount_initial '
@@ -181,7 +180,7 @@ def test_selective_filters_page_like_the_database(tx):
 def test_group_and_shop_users_search_their_shops_only(tx):
     from test_users import spooled_password, ready_user_with
     admin = ready_user(tx, 'demo.admin')
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         group = db.execute("SELECT id FROM node WHERE brand_id = 1 AND name = 'Boutiques France'"
                            ).fetchone()[0]
         shop = db.execute("SELECT id FROM shop WHERE brand_id = 1 AND rang = '001' AND "
@@ -226,7 +225,7 @@ def test_capture_by_a_user_is_recorded(tx):
     assert r.json()['acquirer_status'] == 'to_send'
     hist = get(tx, f"/bo/api/transactions/{p['id']}").json()['history']
     assert hist[-1]['action'] == 'capture' and hist[-1]['user_login'] == 'demo.action'
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         assert db.execute("SELECT count(*) FROM action_log WHERE action = 'transaction_capture' "
                           "AND details LIKE ?", (f"transaction {p['id']},%",)).fetchone()[0] == 1
 
@@ -268,7 +267,7 @@ def test_75_days_after_acceptance_is_too_late(tx):
     p = tx.pay().json()
     # 76.5 × 24 h back: at least 76 Paris days whatever the hour, even across a
     # change of summer time (76 × 24 h at 23:30 can be only 75 Paris days).
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         db.execute('UPDATE txn SET accepted_at = accepted_at - 6609600 * 1000000 WHERE id = ?',
                    (int(p['id']),))
     r = post(tx, f"/bo/api/transactions/{p['id']}/cancel")
@@ -276,7 +275,7 @@ def test_75_days_after_acceptance_is_too_late(tx):
 
 
 def test_send_and_refund_of_a_sent_payment(tx):
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         tid, amount = db.execute('SELECT id, amount_current FROM txn WHERE brand_id = 1 AND acq = 3 '
                                  'AND type = 0 AND amount_refunded = 0 AND accepted_at > ? '
                                  'LIMIT 1', (tx.now_us(-60 * 86400),)).fetchone()
@@ -303,7 +302,7 @@ def test_block_card_refuses_later_payments(tx):
 
 
 def test_another_brand_is_invisible(tx):
-    with sqlite3.connect(tx.db) as db:
+    with connect(tx.db) as db:
         foreign = [r[0] for r in db.execute('SELECT id FROM txn WHERE brand_id = 2')]
     assert foreign
     for tid in foreign[:20]:
@@ -482,7 +481,7 @@ def test_new_payments_are_found_before_and_after_the_indexer_reaches_them(tx):
     assert found() == [pid]
     deadline = time.time() + 10
     while time.time() < deadline:
-        with sqlite3.connect(tx.db) as db:
+        with connect(tx.db) as db:
             upto = db.execute('SELECT txn_ref_upto FROM search_state').fetchone()[0]
         if upto >= pid:
             break

@@ -3,12 +3,11 @@
 import glob
 import os
 import re
-import sqlite3
 import time
 
 import pytest
 
-from conftest import Server
+from conftest import DatabaseError, Server, connect
 from test_signin import NEW_PASSWORD, ready_user, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -39,12 +38,12 @@ def call(bo, profile, method, path, body=None, session=None):
 
 
 def user_id(bo, login):
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         return db.execute('SELECT id FROM user WHERE login = ?', (login,)).fetchone()[0]
 
 
 def node_id(bo, name):
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         return db.execute('SELECT id FROM node WHERE name = ?', (name,)).fetchone()[0]
 
 
@@ -88,7 +87,7 @@ def test_create_user_mails_a_first_password(bo):
     assert r.status_code == 200 and r.json()['next'] == 'change_password'
     # Once delivered, the mail's body is wiped from the outbox.
     time.sleep(1.5)
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         assert db.execute("SELECT count(*) FROM mail_outbox WHERE body LIKE ?",
                           (f'%{temp}%',)).fetchone()[0] == 0
     again = call(bo, 'admin', 'POST', '/bo/api/users', body)
@@ -225,7 +224,7 @@ def test_action_log_pages(bo):
         if cursor is None:
             break
     assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen))
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         assert len(seen) == db.execute('SELECT count(*) FROM action_log WHERE brand_id = 1 '
                                        'AND user_id IN (SELECT id FROM user WHERE brand_id = 1)'
                                        ).fetchone()[0]
@@ -261,7 +260,7 @@ def test_another_brand_sees_nothing_of_this_one(bo):
            json={'old': other_admin['password'], 'new': NEW_PASSWORD})
     s.post(bo.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf}, json={'accept': True})
     other = (s, csrf)
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         ids = [r[0] for r in db.execute('SELECT id FROM user WHERE brand_id = 1')]
         nodes = [r[0] for r in db.execute('SELECT id FROM node WHERE brand_id = 1')]
     for uid in ids:
@@ -279,7 +278,7 @@ def test_another_brand_sees_nothing_of_this_one(bo):
     acts = call(bo, None, 'GET', '/bo/api/actions?from=2020-01-01&to=2099-12-31',
                 session=other).json()['items']
     assert acts and all(a['user_login'].startswith('otherbrand.') for a in acts)
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         assert db.execute("SELECT count(*) FROM user WHERE name = 'pwned'").fetchone()[0] == 0
 
 
@@ -331,7 +330,7 @@ def test_action_log_of_a_node(bo):
     assert r.status_code == 200
     assert {line.split(',')[1] for line in r.text.splitlines()[1:]} <= {'claire.export',
                                                                        'gerard.export'}
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         foreign = db.execute('SELECT id FROM node WHERE brand_id <> 1 LIMIT 1').fetchone()[0]
     for path in ('/bo/api/actions', '/bo/api/actions/export'):
         r = call(bo, 'admin', 'GET', f'{path}?from=2020-01-01&to=2099-12-31&node={foreign}')
@@ -364,7 +363,7 @@ def test_user_changes_are_logged_with_their_target_and_what_changed(bo):
     assert r.status_code == 200, r.text
     # No new password within a day of an e-mail change by someone else (README "Users"):
     # the change is made a day old.
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         db.execute('UPDATE user SET email_changed_at = email_changed_at - 86400000000 - 1 '
                    'WHERE id = ?', (uid,))
     assert call(bo, 'admin', 'POST', f'/bo/api/users/{uid}/password').status_code == 200
@@ -391,7 +390,7 @@ def test_user_changes_are_logged_with_their_target_and_what_changed(bo):
     [own] = actions_of(bo, user=me, action='personal_information_changed')
     assert own['target_user_id'] == me and own['details'].endswith(' → "Alex Trace"')
     # No password, temporary or hashed, in the log.
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         text = ' '.join(r[0] for r in db.execute('SELECT details FROM action_log'))
     assert temp not in text and temp2 not in text and 'argon2' not in text
     assert call(bo, 'admin', 'GET', '/bo/api/actions?from=2020-01-01&to=2099-12-31&user=0'
@@ -399,9 +398,9 @@ def test_user_changes_are_logged_with_their_target_and_what_changed(bo):
 
 
 def test_the_action_log_stays_append_only(bo):
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         for sql in ('UPDATE action_log SET target_login = \'x\'', 'DELETE FROM action_log'):
-            with pytest.raises(sqlite3.DatabaseError, match='append-only'):
+            with pytest.raises(DatabaseError, match='append-only'):
                 db.execute(sql)
 
 
@@ -423,7 +422,7 @@ def test_new_password_unlocks_the_account(bo):
     temp = spooled_password(bo, 'lea@example.com', other_than=first)
     got = call(bo, 'admin', 'GET', f'/bo/api/users/{uid}').json()
     assert got['locked'] is False and got['must_change_password'] is True
-    with sqlite3.connect(bo.db) as db:
+    with connect(bo.db) as db:
         assert db.execute('SELECT failed_attempts FROM user WHERE id = ?', (uid,)).fetchone()[0] == 0
     _, r = sign_in(bo, 'lea.locked', password=temp)
     assert r.status_code == 200 and r.json()['next'] == 'change_password', r.text

@@ -45,7 +45,7 @@ job_run(struct work_job *w, struct store *st)
 	if (j->key == NULL) {
 		/* What SQLite does on SQLITE_IOERR inside a statement (sqlite3VdbeHalt): the
 		 * whole transaction rolled back, the connection back in autocommit mode. */
-		assert_int_equal(sqlite3_exec(lite_db(st), "ROLLBACK", NULL, NULL, NULL),
+		assert_int_equal(sqlite3_exec(lite_conn(st), "ROLLBACK", NULL, NULL, NULL),
 		                 SQLITE_OK);
 		return ST_STORE;
 	}

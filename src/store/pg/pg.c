@@ -1,13 +1,16 @@
 /*
- * pg.c - the PostgreSQL backend (issue 13), so far its connection and its migrations
- * (store.h store_migrate): the database named by a libpq URI or connection string, the
+ * pg.c - the PostgreSQL backend's connection: the database named by a libpq URI or
+ * connection string; its migrations (store.h store_migrate, and a writer's open), the
  * versioned files of sql/pg/ applied in order, each in its own transaction with the row that
- * records it, under an advisory lock so that servers started together migrate once.
+ * records it, under an advisory lock so that servers started together migrate once; its
+ * transactions and savepoints; and its table of operations, the SQL ones shared with SQLite
+ * (store/sql/, run by pg_stmt.c).
  *
  * The password is never on the command line (ps shows it): PGPASSWORD or ~/.pgpass give it,
  * and a connection string that carries one is refused before connecting.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
@@ -160,14 +163,15 @@ notice(void *arg, const char *message)
 	log_debug("event=pg_notice message=\"%.*s\"", (int)strcspn(message, "\n"), message);
 }
 
-int
-pg_migrate(const char *conninfo, int *from, int *to)
+/* Connects to conninfo, refused when it carries a password. */
+static int
+pg_connect(const char *conninfo, PGconn **out)
 {
 	PGconn *c;
 	bool password = false;
 	int rc = password_given(conninfo, &password);
 
-	*from = *to = 0;
+	*out = NULL;
 	if (rc != ST_OK)
 		return rc;
 	if (password) {
@@ -184,7 +188,287 @@ pg_migrate(const char *conninfo, int *from, int *to)
 		return ST_STORE;
 	}
 	PQsetNoticeProcessor(c, notice, NULL);
+	*out = c;
+	return ST_OK;
+}
+
+int
+pg_migrate(const char *conninfo, int *from, int *to)
+{
+	PGconn *c;
+	int rc = pg_connect(conninfo, &c);
+
+	*from = *to = 0;
+	if (rc != ST_OK)
+		return rc;
 	rc = migrate(c, from, to);
 	PQfinish(c);
 	return rc;
+}
+
+/* --- the store ---------------------------------------------------------------------------- */
+
+struct pg_store {
+	struct db db; /* first: a struct store * is a struct pg_store * */
+	PGconn *c;
+	int64_t changes;
+	unsigned names; /* the statements prepared on the server so far */
+	char err[512];
+};
+
+static struct pg_store *
+pgs(struct store *st)
+{
+	return (struct pg_store *)st;
+}
+
+PGconn *
+pg_conn(struct pg_store *pg)
+{
+	return pg->c;
+}
+
+void
+pg_error_set(struct pg_store *pg, const char *why)
+{
+	snprintf(pg->err, sizeof(pg->err), "%.*s", (int)strcspn(why, "\n"), why);
+}
+
+int
+pg_result_code(struct pg_store *pg, PGresult *r)
+{
+	ExecStatusType s = PQresultStatus(r);
+	const char *state;
+
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+		return 0;
+	pg_error_set(pg, r != NULL ? PQresultErrorMessage(r) : PQerrorMessage(pg->c));
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && strncmp(state, "23", 2) == 0)
+		return STMT_CONSTRAINT;
+	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+		return STMT_BUSY;
+	return STMT_ERROR;
+}
+
+void
+pg_statement_name(struct pg_store *pg, char *name, size_t cap)
+{
+	snprintf(name, cap, "g%u", ++pg->names);
+}
+
+void
+pg_deallocate(struct pg_store *pg, const char *name)
+{
+	char sql[48];
+
+	if (PQstatus(pg->c) != CONNECTION_OK)
+		return;
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+	PQclear(PQexec(pg->c, sql));
+}
+
+void
+pg_changes_set(struct pg_store *pg, const char *tuples)
+{
+	pg->changes = tuples != NULL && tuples[0] != '\0' ? strtoll(tuples, NULL, 10) : 0;
+}
+
+int64_t
+pg_changes(struct db *db)
+{
+	return ((struct pg_store *)db)->changes;
+}
+
+const char *
+pg_errmsg(struct db *db)
+{
+	return ((struct pg_store *)db)->err;
+}
+
+/* Runs a statement of the connection's own (no parameter, no row), kept prepared. */
+static int
+exec_simple(struct store *st, const char *sql, const char *what)
+{
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, what);
+
+	return rc != ST_OK ? rc : db_run(st, s, what);
+}
+
+/* A read sees one snapshot from its first statement to its end, as SQLite's does. */
+static const char begin_read_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+static const char begin_write_sql[] = "BEGIN";
+static const char commit_sql[] = "COMMIT";
+static const char rollback_sql[] = "ROLLBACK";
+static const char savepoint_sql[] = "SAVEPOINT job";
+static const char release_sql[] = "RELEASE SAVEPOINT job";
+static const char rollback_to_sql[] = "ROLLBACK TO SAVEPOINT job";
+
+static int
+pg_begin(struct store *st, bool write)
+{
+	store_tally_clear(st);
+	return exec_simple(st, write ? begin_write_sql : begin_read_sql, "begin");
+}
+
+static int
+pg_commit(struct store *st)
+{
+	int rc = exec_simple(st, commit_sql, "commit");
+
+	if (rc == ST_OK)
+		store_tally_commit(st);
+	return rc;
+}
+
+static void
+pg_rollback(struct store *st)
+{
+	store_tally_clear(st);
+	if (PQtransactionStatus(pgs(st)->c) != PQTRANS_IDLE)
+		(void)exec_simple(st, rollback_sql, "rollback");
+}
+
+static int
+pg_savepoint(struct store *st)
+{
+	int rc;
+
+	/* Only inside the caller's transaction (store_sqlite.c says why). */
+	if (PQtransactionStatus(pgs(st)->c) != PQTRANS_INTRANS) {
+		log_error("event=pg_error op=savepoint error=\"no transaction, or one that "
+		          "failed\"");
+		return ST_STORE;
+	}
+	rc = exec_simple(st, savepoint_sql, "savepoint");
+	if (rc == ST_OK)
+		store_tally_savepoint(st);
+	return rc;
+}
+
+static int
+pg_release(struct store *st)
+{
+	store_tally_release(st);
+	return exec_simple(st, release_sql, "release");
+}
+
+static void
+pg_rollback_to(struct store *st)
+{
+	store_tally_rollback_to(st);
+	if (exec_simple(st, rollback_to_sql, "rollback_to") == ST_OK)
+		(void)exec_simple(st, release_sql, "release");
+}
+
+static void
+pg_close(struct store *st)
+{
+	struct pg_store *pg = pgs(st);
+
+	db_cleanup(&pg->db);
+	PQfinish(pg->c);
+	free(pg);
+}
+
+/* Nothing to tune: the server sizes its own caches; the blocklist is looked up each time,
+ * since the servers of a cluster share it (store/sql/risk.c). */
+static int
+pg_use_for(struct store *st, enum store_use use)
+{
+	(void)st;
+	(void)use;
+	return ST_OK;
+}
+
+/* Nothing of what a row held stays in a file the server owns beyond its own vacuum and
+ * WAL recycling, which an operator's settings govern (docs/OPERATIONS.md). */
+static int
+pg_checkpoint(struct store *st)
+{
+	(void)st;
+	return ST_OK;
+}
+
+/* The database's full-text indexes are kept by PostgreSQL itself (pg_trgm). */
+static int
+pg_txn_ref_catch_up(struct store *st, int limit, int *done)
+{
+	(void)st;
+	(void)limit;
+	*done = 0;
+	return ST_OK;
+}
+
+static int
+pg_schema_version(struct store *st, int *version)
+{
+	return version_read(pgs(st)->c, version);
+}
+
+static int
+pg_backup_to(struct store *st, const char *path)
+{
+	(void)st;
+	(void)path;
+	log_error("event=backup_refused hint=\"a PostgreSQL database is backed up with pg_dump "
+	          "or by its base backups and WAL archive (docs/OPERATIONS.md)\"");
+	return ST_INVALID;
+}
+
+static int
+pg_integrity_check(struct store *st, char *why, size_t cap)
+{
+	(void)st;
+	snprintf(why, cap, "not checked: PostgreSQL checks its own pages");
+	return ST_INVALID;
+}
+
+static const struct store_ops pg_ops = {
+        .name = "pg",
+        /* the connection: this file */
+        .close = pg_close,
+        .use_for = pg_use_for,
+        .begin = pg_begin,
+        .commit = pg_commit,
+        .rollback = pg_rollback,
+        .savepoint = pg_savepoint,
+        .release = pg_release,
+        .rollback_to = pg_rollback_to,
+        .checkpoint = pg_checkpoint,
+        DB_OPS_SHARED,
+        .txn_ref_catch_up = pg_txn_ref_catch_up,
+        .schema_version = pg_schema_version,
+        .backup_to = pg_backup_to,
+        .integrity_check = pg_integrity_check,
+};
+
+int
+store_pg_open(const char *conninfo, bool write, struct store **out)
+{
+	struct pg_store *pg;
+	PGconn *c;
+	int from, to;
+	int rc = pg_connect(conninfo, &c);
+
+	*out = NULL;
+	if (rc != ST_OK)
+		return rc;
+	if (write)
+		rc = migrate(c, &from, &to);
+	else
+		rc = exec_ok(c, "SET default_transaction_read_only = on", "open");
+	if (rc != ST_OK) {
+		PQfinish(c);
+		return rc;
+	}
+	pg = calloc(1, sizeof(*pg));
+	if (pg == NULL)
+		abort();
+	pg->c = c;
+	pg->db.base.ops = &pg_ops;
+	pg->db.be = pg_statements();
+	*out = &pg->db.base;
+	return ST_OK;
 }

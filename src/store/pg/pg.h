@@ -1,18 +1,49 @@
 /*
- * pg.h - the PostgreSQL backend's entry points, for store.c only (issue 13; so far the
- * migrations).
+ * pg.h - the PostgreSQL backend: its entry points for store.c (pg.c), and what its
+ * connection (pg.c) and its statements (pg_stmt.c) tell each other.
  */
 #ifndef GUICHET_STORE_PG_H
 #define GUICHET_STORE_PG_H
 
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "common/status.h"
+#include "store/sql/db.h"
 
 /* Whether db names a PostgreSQL database: a postgresql:// or postgres:// URI. */
 bool pg_is_uri(const char *db);
 
 /* Applies the migrations of sql/pg/ above the database's version (store_migrate). */
 int pg_migrate(const char *conninfo, int *from, int *to) WUR;
+
+/* Opens a connection to the database of conninfo, migrated first when write. */
+int store_pg_open(const char *conninfo, bool write, struct store **out) WUR;
+
+/* --- between pg.c and pg_stmt.c ---------------------------------------------------------------- */
+
+struct pg_store;
+
+PGconn *pg_conn(struct pg_store *pg);
+
+/* The backend's statements (pg_stmt.c). */
+const struct db_backend *pg_statements(void);
+
+/* The step's code of r: 0 when it succeeded, else the error kept for errmsg and mapped
+ * (STMT_CONSTRAINT for a constraint, STMT_BUSY for a serialization failure or a deadlock,
+ * else STMT_ERROR). */
+int pg_result_code(struct pg_store *pg, PGresult *r);
+
+/* Keeps why for errmsg. */
+void pg_error_set(struct pg_store *pg, const char *why);
+
+/* A new name for a statement prepared on the server, and forgets one. */
+void pg_statement_name(struct pg_store *pg, char *name, size_t cap);
+void pg_deallocate(struct pg_store *pg, const char *name);
+
+/* The changes of the last command (PQcmdTuples), and what db.h's changes and errmsg read. */
+void pg_changes_set(struct pg_store *pg, const char *tuples);
+int64_t pg_changes(struct db *db);
+const char *pg_errmsg(struct db *db);
 
 #endif

@@ -30,7 +30,7 @@ lite_backup_to(struct store *st, const char *path)
 		sqlite3_close(dst);
 		return ST_STORE;
 	}
-	b = sqlite3_backup_init(dst, "main", lite_db(st), "main");
+	b = sqlite3_backup_init(dst, "main", lite_conn(st), "main");
 	if (b == NULL) {
 		log_error("event=backup_failed error=\"%s\"", sqlite3_errmsg(dst));
 		sqlite3_close(dst);
@@ -38,7 +38,7 @@ lite_backup_to(struct store *st, const char *path)
 	}
 	/* -1: every page in one step, so one read transaction sees one instant. */
 	src = sqlite3_backup_step(b, -1);
-	rc = src == SQLITE_DONE ? ST_OK : lite_status(st, src, "backup_to");
+	rc = src == STMT_DONE ? ST_OK : db_status(st, src, "backup_to");
 	src = sqlite3_backup_finish(b);
 	/* The copy is a file on its own, in rollback mode: no -wal or -shm beside it to carry
 	 * along (the server that opens a restored copy takes it back to WAL). */
@@ -55,38 +55,37 @@ lite_backup_to(struct store *st, const char *path)
 int
 lite_integrity_check(struct store *st, char *why, size_t cap)
 {
-	sqlite3_stmt *s;
-	int rc = lite_prepare(st, "PRAGMA integrity_check", &s, "integrity_check");
+	struct stmt *s;
+	int rc = db_prepare(st, "PRAGMA integrity_check", &s, "integrity_check");
 	int src;
 
 	why[0] = '\0';
 	if (rc != ST_OK)
 		return rc;
 	/* One row "ok", or up to 100 rows that say what is wrong: the first is kept. */
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		lite_text_copy(why, cap, s, 0);
+	src = stmt_step(s);
+	if (src == STMT_ROW) {
+		db_text_copy(why, cap, s, 0);
 		rc = strcmp(why, "ok") == 0 ? ST_OK : ST_INVALID;
 	} else {
-		rc = lite_status(st, src, "integrity_check");
+		rc = db_status(st, src, "integrity_check");
 	}
-	sqlite3_finalize(s);
+	stmt_finalize(s);
 	return rc;
 }
 
 int
 lite_schema_version(struct store *st, int *version)
 {
-	sqlite3_stmt *s;
-	int rc = lite_prepare(st, "PRAGMA user_version", &s, "schema_version");
+	struct stmt *s;
+	int rc = db_prepare(st, "PRAGMA user_version", &s, "schema_version");
 
 	*version = 0;
 	if (rc != ST_OK)
 		return rc;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		*version = sqlite3_column_int(s, 0);
-	else
-		rc = lite_status(st, sqlite3_errcode(lite_db(st)), "schema_version");
-	sqlite3_finalize(s);
+	rc = db_row_status(st, stmt_step(s), "schema_version");
+	if (rc == ST_OK)
+		*version = stmt_int(s, 0);
+	stmt_finalize(s);
 	return rc;
 }

@@ -17,24 +17,19 @@
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "store/migrations.h"
+#include "store/sql/db.h"
 #include "store/sqlite/lite.h"
 #include "store/store.h"
 
-/* The statements kept prepared for the connection's life (lite_cached): a table of
- * LITE_CACHED_SLOTS, open addressing on the address of their text, never more than half
- * full so that a look-up stays a probe or two. */
-#define LITE_CACHED_BITS  9
-#define LITE_CACHED_SLOTS (1 << LITE_CACHED_BITS)
-
 struct sqlite_store {
-	struct store base; /* first: a struct store * is a struct sqlite_store * */
-	sqlite3 *db;
-	struct {
-		const char *sql;
-		sqlite3_stmt *s;
-	} cached[LITE_CACHED_SLOTS];
-	int ncached;
-	struct lite_blocks blocks; /* the payments' connection only (risk.c) */
+	struct db db; /* first: a struct store * is a struct sqlite_store * */
+	sqlite3 *conn;
+};
+
+/* A statement of the connection. */
+struct lite_stmt {
+	struct stmt base;
+	sqlite3_stmt *s;
 };
 
 static const struct store_ops sqlite_ops;
@@ -45,225 +40,174 @@ lite(struct store *st)
 	return (struct sqlite_store *)st;
 }
 
+static sqlite3_stmt *
+ls_of(struct stmt *s)
+{
+	return ((struct lite_stmt *)s)->s;
+}
+
 sqlite3 *
-lite_db(struct store *st)
+lite_conn(struct store *st)
 {
-	return lite(st)->db;
+	return lite(st)->conn;
 }
 
-struct lite_blocks *
-lite_blocks(struct store *st)
+/* --- the statement interface (db.h) ------------------------------------------------------- */
+
+static const struct db_backend lite_backend;
+
+static int
+lite_prepare_stmt(struct db *db, const char *sql, bool kept, struct stmt **out)
 {
-	return &lite(st)->blocks;
-}
-
-/* --- what the backend's files share (lite.h) ---------------------------------------------- */
-
-/* SQLITE_CONSTRAINT is a conflict (a duplicate). */
-int
-lite_status(struct store *st, int src, const char *what)
-{
-	if (src == SQLITE_OK || src == SQLITE_DONE || src == SQLITE_ROW)
-		return ST_OK;
-	if ((src & 0xff) == SQLITE_CONSTRAINT)
-		return ST_CONFLICT;
-	log_error("event=sqlite_error op=%s code=%d error=\"%s\"", what, src,
-	          sqlite3_errmsg(lite_db(st)));
-	return ST_STORE;
-}
-
-int
-lite_step_logged(sqlite3_stmt *s)
-{
-	if (log_enabled(LOG_DEBUG)) {
-		char *x = sqlite3_expanded_sql(s);
-
-		log_debug("event=sql sql=%s", x ? x : "?");
-		sqlite3_free(x);
-	}
-	return sqlite3_step(s);
-}
-
-/* The first slot of sql's statement: Fibonacci hashing of its text's address. */
-static size_t
-cached_slot(const char *sql)
-{
-	return (size_t)(((uint64_t)(uintptr_t)sql * UINT64_C(0x9e3779b97f4a7c15)) >>
-	                (64 - LITE_CACHED_BITS));
-}
-
-int
-lite_cached(struct store *st, const char *sql, sqlite3_stmt **out, const char *what)
-{
-	struct sqlite_store *ls = lite(st);
-	size_t i = cached_slot(sql);
+	struct lite_stmt *ls = calloc(1, sizeof(*ls));
 	int src;
 
-	while (ls->cached[i].sql != NULL && ls->cached[i].sql != sql)
-		i = (i + 1) & (LITE_CACHED_SLOTS - 1);
-	if (ls->cached[i].sql == sql) {
-		*out = ls->cached[i].s;
-		sqlite3_reset(*out);
-		sqlite3_clear_bindings(*out);
-		return ST_OK;
-	}
-	if (ls->ncached >= LITE_CACHED_SLOTS / 2) {
-		log_error("event=sqlite_cache_full what=%s", what);
-		return ST_INTERNAL;
-	}
-	src = sqlite3_prepare_v3(ls->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (ls == NULL)
+		abort();
+	src = sqlite3_prepare_v3(((struct sqlite_store *)db)->conn, sql, -1,
+	                         kept ? SQLITE_PREPARE_PERSISTENT : 0, &ls->s, NULL);
 	if (src != SQLITE_OK) {
+		sqlite3_finalize(ls->s);
+		free(ls);
 		*out = NULL;
-		return lite_status(st, src, what);
+		return src;
 	}
-	ls->cached[i].sql = sql;
-	ls->cached[i].s = *out;
-	ls->ncached++;
-	return ST_OK;
+	ls->base.be = &lite_backend;
+	*out = &ls->base;
+	return 0;
 }
 
-int
-lite_prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
+static void
+lite_bind_int64(struct stmt *s, int i, int64_t v)
 {
-	int src = sqlite3_prepare_v2(lite_db(st), sql, -1, s, NULL);
-
-	if (src != SQLITE_OK) {
-		*s = NULL;
-		return lite_status(st, src, what);
-	}
-	return ST_OK;
+	sqlite3_bind_int64(ls_of(s), i, v);
 }
 
-int
-lite_run(struct store *st, sqlite3_stmt *s, const char *what)
+static void
+lite_bind_null(struct stmt *s, int i)
 {
-	int rc = lite_status(st, lite_step_logged(s), what);
-
-	sqlite3_reset(s);
-	return rc;
+	sqlite3_bind_null(ls_of(s), i);
 }
 
-int
-lite_insert(struct store *st, sqlite3_stmt *s, int64_t *id, const char *what)
+static void
+lite_bind_text(struct stmt *s, int i, const char *v, size_t len)
 {
-	int rc = lite_run(st, s, what);
-
-	if (rc == ST_OK)
-		*id = sqlite3_last_insert_rowid(lite_db(st));
-	return rc;
+	sqlite3_bind_text64(ls_of(s), i, v, len, SQLITE_STATIC, SQLITE_UTF8);
 }
 
-int
-lite_run_once(struct store *st, sqlite3_stmt *s, const char *what)
+static void
+lite_bind_blob(struct stmt *s, int i, const void *v, size_t len)
 {
-	int rc = lite_status(st, lite_step_logged(s), what);
-
-	sqlite3_finalize(s);
-	return rc;
+	sqlite3_bind_blob64(ls_of(s), i, v, len, SQLITE_STATIC);
 }
 
-int
-lite_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
-             const char *what)
+static int
+lite_step(struct stmt *s)
 {
-	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, what);
-
-	if (rc != ST_OK)
-		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int64(s, 3, v);
-	return lite_run(st, s, what);
+	return sqlite3_step(ls_of(s));
 }
 
-int
-lite_row_status(struct store *st, int src, const char *what)
+static void
+lite_reset(struct stmt *s)
 {
-	return src == SQLITE_ROW    ? ST_OK
-	       : src == SQLITE_DONE ? ST_NOTFOUND
-	                            : lite_status(st, src, what);
+	sqlite3_reset(ls_of(s));
 }
 
-int
-lite_one_row(struct store *st, sqlite3_stmt *s, void (*read)(sqlite3_stmt *, void *), void *out,
-             const char *what)
+static void
+lite_clear(struct stmt *s)
 {
-	int src = lite_step_logged(s), rc;
-
-	if (src == SQLITE_ROW)
-		read(s, out);
-	rc = lite_row_status(st, src, what);
-	sqlite3_reset(s);
-	return rc;
+	sqlite3_reset(ls_of(s));
+	sqlite3_clear_bindings(ls_of(s));
 }
 
-bool
-lite_next(struct store *st, sqlite3_stmt *s, int *rc, const char *what)
+static void
+lite_finalize(struct stmt *s)
 {
-	int src;
-
-	if (*rc != ST_OK)
-		return false;
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		return true;
-	*rc = lite_status(st, src, what);
-	return false;
+	sqlite3_finalize(ls_of(s));
+	free(s);
 }
 
-void
-lite_int64_read(sqlite3_stmt *s, void *out)
+static int64_t
+lite_column_int64(struct stmt *s, int col)
 {
-	*(int64_t *)out = sqlite3_column_int64(s, 0);
+	return sqlite3_column_int64(ls_of(s), col);
 }
 
-void
-lite_bool_read(sqlite3_stmt *s, void *out)
+static const unsigned char *
+lite_column_text(struct stmt *s, int col)
 {
-	*(bool *)out = sqlite3_column_int(s, 0) != 0;
+	return sqlite3_column_text(ls_of(s), col);
 }
 
-void
-lite_bind_text(sqlite3_stmt *s, int i, const char *v)
+static const void *
+lite_column_blob(struct stmt *s, int col)
 {
-	sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	return sqlite3_column_blob(ls_of(s), col);
 }
 
-void
-lite_bind_id(sqlite3_stmt *s, int i, int64_t v)
+static size_t
+lite_column_bytes(struct stmt *s, int col)
 {
-	if (v == 0)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_int64(s, i, v);
+	return (size_t)sqlite3_column_bytes(ls_of(s), col);
 }
 
-void
-lite_bind_opt_id(sqlite3_stmt *s, int i, int64_t v)
+static bool
+lite_column_null(struct stmt *s, int col)
 {
-	if (v > 0)
-		sqlite3_bind_int64(s, i, v);
+	return sqlite3_column_type(ls_of(s), col) == SQLITE_NULL;
 }
 
-void
-lite_bind_opt_text(sqlite3_stmt *s, int i, const char *v)
+/* The values in place: the benchmark times the same statements in the sqlite3 shell. */
+static char *
+lite_expanded(struct stmt *s)
 {
-	if (v != NULL)
-		lite_bind_text(s, i, v);
+	char *x = sqlite3_expanded_sql(ls_of(s)), *copy = x ? strdup(x) : NULL;
+
+	sqlite3_free(x);
+	return copy;
 }
 
-void
-lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
+static int64_t
+lite_changes(struct db *db)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+	return sqlite3_changes64(((struct sqlite_store *)db)->conn);
+}
 
-	if (len >= cap)
-		len = cap - 1;
-	if (len > 0)
-		memcpy(dst, t, len);
-	dst[len] = '\0';
+static const char *
+lite_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(((struct sqlite_store *)db)->conn);
+}
+
+static const struct db_backend lite_backend = {
+        .name = "sqlite",
+        .prepare = lite_prepare_stmt,
+        .bind_int64 = lite_bind_int64,
+        .bind_null = lite_bind_null,
+        .bind_text = lite_bind_text,
+        .bind_blob = lite_bind_blob,
+        .step = lite_step,
+        .reset = lite_reset,
+        .clear = lite_clear,
+        .finalize = lite_finalize,
+        .column_int64 = lite_column_int64,
+        .column_text = lite_column_text,
+        .column_blob = lite_column_blob,
+        .column_bytes = lite_column_bytes,
+        .column_null = lite_column_null,
+        .expanded = lite_expanded,
+        .changes = lite_changes,
+        .errmsg = lite_errmsg,
+};
+
+/* Every other connection's commits since this one opened: SQLite's data_version. */
+static int
+lite_blocks_version(struct store *st, int64_t *v)
+{
+	struct stmt *s;
+	int rc = db_cached(st, "PRAGMA data_version", &s, "blocks_data_version");
+
+	return rc != ST_OK ? rc : db_one_row(st, s, db_int64_read, v, "blocks_data_version");
 }
 
 /* --- transactions --------------------------------------------------------------------------- */
@@ -272,10 +216,10 @@ lite_text_copy(char *dst, size_t cap, sqlite3_stmt *s, int col)
 static int
 exec_simple(struct store *st, const char *sql, const char *what)
 {
-	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, what);
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, what);
 
-	return rc != ST_OK ? rc : lite_run(st, s, what);
+	return rc != ST_OK ? rc : db_run(st, s, what);
 }
 
 static const char begin_read_sql[] = "BEGIN DEFERRED";
@@ -307,7 +251,7 @@ static void
 lite_rollback(struct store *st)
 {
 	store_tally_clear(st);
-	if (!sqlite3_get_autocommit(lite(st)->db))
+	if (!sqlite3_get_autocommit(lite(st)->conn))
 		(void)exec_simple(st, rollback_sql, "rollback");
 }
 
@@ -321,7 +265,7 @@ lite_savepoint(struct store *st)
 	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
 	 * commits at once: the writer's next jobs would be written while their group fails and
 	 * answers them "nothing was recorded" (work.c; tests/unit/test_work.c). */
-	if (sqlite3_get_autocommit(lite(st)->db)) {
+	if (sqlite3_get_autocommit(lite(st)->conn)) {
 		log_error("event=sqlite_error op=savepoint error=\"no transaction: rolled back "
 		          "after an earlier error\"");
 		return ST_STORE;
@@ -373,10 +317,8 @@ lite_close(struct store *st)
 {
 	struct sqlite_store *ls = lite(st);
 
-	for (int i = 0; i < LITE_CACHED_SLOTS; i++)
-		sqlite3_finalize(ls->cached[i].s);
-	bloom_free(&ls->blocks.bloom);
-	sqlite3_close_v2(ls->db);
+	db_cleanup(&ls->db);
+	sqlite3_close_v2(ls->conn);
 	free(ls);
 }
 
@@ -411,7 +353,7 @@ lite_use_for(struct store *st, enum store_use use)
 	}
 	if (pragmas == NULL)
 		return ST_INVALID;
-	if (sqlite3_exec(ls->db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
+	if (sqlite3_exec(ls->conn, pragmas, NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
 		sqlite3_free(err);
 		return ST_STORE;
@@ -419,7 +361,7 @@ lite_use_for(struct store *st, enum store_use use)
 	/* Every payment looks its keys up in the blocklist: the payments' connection keeps
 	 * them in memory, to spare the look-up when none is there (risk.c). */
 	if (use == STORE_USE_PAYMENTS)
-		return lite_blocks_start(st);
+		return db_blocks_start(st);
 	return ST_OK;
 }
 
@@ -430,9 +372,9 @@ static int
 lite_checkpoint(struct store *st)
 {
 	struct sqlite_store *ls = lite(st);
-	int src = sqlite3_wal_checkpoint_v2(ls->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	int src = sqlite3_wal_checkpoint_v2(ls->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 
-	return src == SQLITE_BUSY ? ST_BUSY : lite_status(st, src, "checkpoint");
+	return src == SQLITE_BUSY ? ST_BUSY : db_status(st, src, "checkpoint");
 }
 
 static const struct store_ops sqlite_ops = {
@@ -447,159 +389,13 @@ static const struct store_ops sqlite_ops = {
         .release = lite_release,
         .rollback_to = lite_rollback_to,
         .checkpoint = lite_checkpoint,
-        /* meta.c */
-        .meta_get = lite_meta_get,
-        .meta_put = lite_meta_put,
-        .terms_version = lite_terms_version,
-        /* org.c */
-        .brand_insert = lite_brand_insert,
-        .node_insert = lite_node_insert,
-        .shop_insert = lite_shop_insert,
-        .contract_insert = lite_contract_insert,
-        .shops_each = lite_shops_each,
-        .contract_find = lite_contract_find,
-        .contract_touch_auth = lite_contract_touch_auth,
-        .account_get = lite_account_get,
-        .account_set = lite_account_set,
-        .node_within = lite_node_within,
-        .nodes_each = lite_nodes_each,
-        .contracts_each = lite_contracts_each,
-        /* users.c */
-        .user_insert = lite_user_insert,
-        .user_by_login = lite_user_by_login,
-        .user_get = lite_user_get,
-        .user_sign_in_failed = lite_user_sign_in_failed,
-        .user_signed_in = lite_user_signed_in,
-        .user_failures_forget = lite_user_failures_forget,
-        .user_password_set = lite_user_password_set,
-        .user_password_hashes = lite_user_password_hashes,
-        .user_terms_accept = lite_user_terms_accept,
-        .session_get = lite_session_get,
-        .session_delete_user = lite_session_delete_user,
-        .session_put = lite_session_put,
-        .session_delete = lite_session_delete,
-        .session_touch = lite_session_touch,
-        .sessions_each = lite_sessions_each,
-        .session_second_factor_done = lite_session_second_factor_done,
-        .second_factor_get = lite_second_factor_get,
-        .second_factor_put = lite_second_factor_put,
-        .user_second_factor_set = lite_user_second_factor_set,
-        .users_each = lite_users_each,
-        .user_update = lite_user_update,
-        .user_unlock = lite_user_unlock,
-        .pref_get = lite_pref_get,
-        .pref_put = lite_pref_put,
-        /* actions.c */
-        .action_add = lite_action_add,
-        .action_repeat = lite_action_repeat,
-        .actions_each = lite_actions_each,
-        /* hmac_keys.c */
-        .hmac_key_insert = lite_hmac_key_insert,
-        .hmac_key_create = lite_hmac_key_create,
-        .hmac_keys_each = lite_hmac_keys_each,
-        .hmac_key_activate = lite_hmac_key_activate,
-        .hmac_key_used = lite_hmac_key_used,
-        .hmac_keys_expired_each = lite_hmac_keys_expired_each,
-        .hmac_key_expiry_mailed = lite_hmac_key_expiry_mailed,
-        .hmac_key_recipients_each = lite_hmac_key_recipients_each,
-        /* txn.c */
-        .txn_insert = lite_txn_insert,
-        .txn_get = lite_txn_get,
-        .txn_update = lite_txn_update,
-        .txn_card_fp = lite_txn_card_fp,
-        .history_add = lite_history_add,
-        .history_each = lite_history_each,
-        .idem_get = lite_idem_get,
-        .idem_put = lite_idem_put,
-        .idem_purge = lite_idem_purge,
-        .txn_card_purge = lite_txn_card_purge,
-        /* txn_search.c */
-        .txn_search = lite_txn_search,
+        DB_OPS_SHARED,
+        /* txn_ref.c */
         .txn_ref_catch_up = lite_txn_ref_catch_up,
-        /* batches.c */
-        .batch_reconcile = lite_batch_reconcile,
-        .txn_reconciliation = lite_txn_reconciliation,
-        .batch_due_each = lite_batch_due_each,
-        .batch_close = lite_batch_close,
-        .batch_unwritten_each = lite_batch_unwritten_each,
-        .batch_written = lite_batch_written,
-        .batch_txns_each = lite_batch_txns_each,
-        .batch_search = lite_batch_search,
-        /* stats.c */
-        .stats_each = lite_stats_each,
-        /* risk.c */
-        .block_put = lite_block_put,
-        .block_get = lite_block_get,
-        .block_delete = lite_block_delete,
-        .block_search = lite_block_search,
-        .block_match = lite_block_match,
-        .card_day_count = lite_card_day_count,
-        .contract_filters_set = lite_contract_filters_set,
-        /* api_errors.c */
-        .api_error_add = lite_api_error_add,
-        .api_errors_each = lite_api_errors_each,
-        .api_error_purge = lite_api_error_purge,
-        /* notify.c */
-        .notify_add = lite_notify_add,
-        .notify_each_due = lite_notify_each_due,
-        .notify_attempt_add = lite_notify_attempt_add,
-        .notify_each_of_txn = lite_notify_each_of_txn,
-        .notify_attempts_each = lite_notify_attempts_each,
-        .notify_get = lite_notify_get,
-        .notify_resend = lite_notify_resend,
-        .shop_notify_target = lite_shop_notify_target,
-        .notify_purge = lite_notify_purge,
-        /* mail.c */
-        .mail_add = lite_mail_add,
-        .mail_each_due = lite_mail_each_due,
-        .mail_sent = lite_mail_sent,
-        .mail_retry = lite_mail_retry,
-        .mail_failed = lite_mail_failed,
-        .mails_each = lite_mails_each,
-        .mails_failed_count = lite_mails_failed_count,
-        .outbox_depth = lite_outbox_depth,
-        .mail_get = lite_mail_get,
-        .mail_requeue = lite_mail_requeue,
-        .mail_failed_wipe = lite_mail_failed_wipe,
-        .mail_seal_clear = lite_mail_seal_clear,
-        /* recurring.c */
-        .alias_insert = lite_alias_insert,
-        .alias_get = lite_alias_get,
-        .alias_get_id = lite_alias_get_id,
-        .alias_delete = lite_alias_delete,
-        .recurring_insert = lite_recurring_insert,
-        .recurring_get = lite_recurring_get,
-        .recurring_update = lite_recurring_update,
-        .recurring_debit_put = lite_recurring_debit_put,
-        .recurring_debits_cancel = lite_recurring_debits_cancel,
-        .recurring_debits_each = lite_recurring_debits_each,
-        .recurring_of_txn = lite_recurring_of_txn,
-        .recurring_due_each = lite_recurring_due_each,
-        /* recurring_search.c */
-        .recurring_search = lite_recurring_search,
-        /* settings.c */
-        .shop_settings_get = lite_shop_settings_get,
-        .shop_settings_put = lite_shop_settings_put,
-        .store_request_find = lite_store_request_find,
-        .store_request_add = lite_store_request_add,
-        /* page_theme.c */
-        .page_theme_get = lite_page_theme_get,
-        .page_theme_put = lite_page_theme_put,
-        .page_themes_each = lite_page_themes_each,
-        /* hosted.c */
-        .hosted_replay_put = lite_hosted_replay_put,
-        .checkout_put = lite_checkout_put,
-        .hosted_purge = lite_hosted_purge,
-        .checkout_take = lite_checkout_take,
         /* backup.c */
         .schema_version = lite_schema_version,
         .backup_to = lite_backup_to,
         .integrity_check = lite_integrity_check,
-        /* pending.c */
-        .pending_put = lite_pending_put,
-        .pending_each_due = lite_pending_each_due,
-        .pending_later = lite_pending_later,
-        .pending_delete = lite_pending_delete,
 };
 
 /* guichet_business_day(instant): the Paris day of an instant, for migrations 005 and 008. */
@@ -620,8 +416,8 @@ migrate(struct sqlite_store *ls)
 	char *err = NULL;
 	char pragma[64];
 
-	if (sqlite3_prepare_v2(ls->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return lite_status(&ls->base, SQLITE_ERROR, "migrate");
+	if (sqlite3_prepare_v2(ls->conn, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_status(&ls->db.base, STMT_ERROR, "migrate");
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -640,14 +436,14 @@ migrate(struct sqlite_store *ls)
 		if (m->version <= version)
 			continue;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", m->version);
-		if (sqlite3_exec(ls->db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
-		    sqlite3_exec(ls->db, m->sql, NULL, NULL, &err) != SQLITE_OK ||
-		    sqlite3_exec(ls->db, pragma, NULL, NULL, &err) != SQLITE_OK ||
-		    sqlite3_exec(ls->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+		if (sqlite3_exec(ls->conn, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(ls->conn, m->sql, NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(ls->conn, pragma, NULL, NULL, &err) != SQLITE_OK ||
+		    sqlite3_exec(ls->conn, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
 			log_error("event=migration_failed name=%s error=\"%s\"", m->name,
 			          err ? err : "?");
 			sqlite3_free(err);
-			sqlite3_exec(ls->db, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_exec(ls->conn, "ROLLBACK", NULL, NULL, NULL);
 			rc = ST_STORE;
 			break;
 		}
@@ -671,13 +467,16 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	ls = calloc(1, sizeof(*ls));
 	if (ls == NULL)
 		abort();
-	ls->base.ops = &sqlite_ops;
-	if (sqlite3_open_v2(path, &ls->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	ls->db.base.ops = &sqlite_ops;
+	ls->db.be = &lite_backend;
+	ls->db.blocks_version = lite_blocks_version;
+	ls->db.side_tables = true;
+	if (sqlite3_open_v2(path, &ls->conn, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		log_error("event=sqlite_open path=\"%s\" error=\"%s\"", path,
-		          ls->db ? sqlite3_errmsg(ls->db) : "out of memory");
+		          ls->conn ? sqlite3_errmsg(ls->conn) : "out of memory");
 		goto fail;
 	}
-	sqlite3_create_function_v2(ls->db, "guichet_business_day", 1,
+	sqlite3_create_function_v2(ls->conn, "guichet_business_day", 1,
 	                           SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_business_day, NULL,
 	                           NULL, NULL);
 	/* A writer waits for another writer (the batch command beside the server) rather than
@@ -689,8 +488,8 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	 * the log is overwritten or truncated (store_ops.checkpoint), nor the file system's freed
 	 * blocks or a backup: secrets are sealed before they are written (README "Mail", "Keys").
 	 * Debian's SQLite has it on by default; said here, it does not depend on the build. */
-	sqlite3_busy_handler(ls->db, busy_wait, NULL);
-	if (sqlite3_exec(ls->db,
+	sqlite3_busy_handler(ls->conn, busy_wait, NULL);
+	if (sqlite3_exec(ls->conn,
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
 	                         "PRAGMA secure_delete = ON;"
@@ -702,9 +501,9 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	}
 	if (write && migrate(ls) != ST_OK)
 		goto fail;
-	*out = &ls->base;
+	*out = &ls->db.base;
 	return ST_OK;
 fail:
-	lite_close(&ls->base);
+	lite_close(&ls->db.base);
 	return rc;
 }

@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "store/sqlite/lite.h"
+#include "store/sql/db.h"
 
 /* The statement of the search; its parameters are numbered as the binds below. ID is the
  * number's filter: "any" in the journal's walk, or the one row by its key when given. */
@@ -35,7 +35,7 @@
 	"OR (?15 = 3 AND r.next_amount <= ?16) OR (?15 = 4 AND r.next_amount <> ?16)))) "          \
 	"AND (?17 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day >= ?17)) "   \
 	"AND (?18 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day <= ?18)) "   \
-	"AND (?19 IS NULL OR r.email = ?19 COLLATE NOCASE) "                                       \
+	"AND (?19 IS NULL OR lower(r.email) = lower(?19)) "                                        \
 	"AND (?20 IS NULL OR r.card_expiry = ?20) AND (?21 IS NULL OR r.currency = ?21) "          \
 	"ORDER BY r.created_at DESC, r.id DESC LIMIT ?8"
 
@@ -43,52 +43,52 @@ static const char search_sql[] = SEARCH_SQL("(?9 IS NULL OR r.id = ?9)");
 static const char search_id_sql[] = SEARCH_SQL("r.id = ?9");
 
 int
-lite_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
-                      void *arg)
+db_recurring_search(struct store *st, const struct recurring_query *q, store_recurring_cb cb,
+                    void *arg)
 {
 	struct recurring r;
-	sqlite3_stmt *s;
-	int rc, src = SQLITE_DONE;
+	struct stmt *s;
+	int rc, src = STMT_DONE;
 
 	if (q->limit <= 0 || q->from >= q->to)
 		return ST_OK;
-	rc = lite_prepare(st, q->id > 0 ? search_id_sql : search_sql, &s, "recurring_search");
+	rc = db_prepare(st, q->id > 0 ? search_id_sql : search_sql, &s, "recurring_search");
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, q->brand_id);
-	sqlite3_bind_int64(s, 2, q->node_id);
-	lite_bind_text(s, 3, recurring_kind_name(q->kind));
-	sqlite3_bind_int64(s, 4, q->from);
-	sqlite3_bind_int64(s, 5, q->to);
+	stmt_bind_int64(s, 1, q->brand_id);
+	stmt_bind_int64(s, 2, q->node_id);
+	db_bind_text(s, 3, recurring_kind_name(q->kind));
+	stmt_bind_int64(s, 4, q->from);
+	stmt_bind_int64(s, 5, q->to);
 	if (q->after_created_at > 0) {
-		sqlite3_bind_int64(s, 6, q->after_created_at);
-		sqlite3_bind_int64(s, 7, q->after_id);
+		stmt_bind_int64(s, 6, q->after_created_at);
+		stmt_bind_int64(s, 7, q->after_id);
 	}
-	sqlite3_bind_int(s, 8, q->limit);
-	lite_bind_opt_id(s, 9, q->id);
+	stmt_bind_int64(s, 8, q->limit);
+	db_bind_opt_id(s, 9, q->id);
 	if (q->status > 0)
-		lite_bind_text(s, 10, recurring_status_name((enum recurring_status)q->status));
-	lite_bind_opt_text(s, 11, q->contract_number);
-	lite_bind_opt_text(s, 12, q->rang);
-	lite_bind_opt_text(s, 13, q->order_ref_like);
-	lite_bind_opt_id(s, 14, q->count);
+		db_bind_text(s, 10, recurring_status_name((enum recurring_status)q->status));
+	db_bind_opt_text(s, 11, q->contract_number);
+	db_bind_opt_text(s, 12, q->rang);
+	db_bind_opt_text(s, 13, q->order_ref_like);
+	db_bind_opt_id(s, 14, q->count);
 	if (q->amount_cmp != AMOUNT_ANY) {
-		sqlite3_bind_int(s, 15, q->amount_cmp);
-		sqlite3_bind_int64(s, 16, q->amount);
+		stmt_bind_int64(s, 15, q->amount_cmp);
+		stmt_bind_int64(s, 16, q->amount);
 	}
-	lite_bind_opt_id(s, 17, q->next_from);
-	lite_bind_opt_id(s, 18, q->next_to);
-	lite_bind_opt_text(s, 19, q->email);
-	lite_bind_opt_text(s, 20, q->card_expiry);
-	lite_bind_opt_text(s, 21, q->currency);
+	db_bind_opt_id(s, 17, q->next_from);
+	db_bind_opt_id(s, 18, q->next_to);
+	db_bind_opt_text(s, 19, q->email);
+	db_bind_opt_text(s, 20, q->card_expiry);
+	db_bind_opt_text(s, 21, q->currency);
 	for (bool first = true;
-	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
+	     rc == ST_OK && (src = first ? db_step_logged(s) : stmt_step(s)) == STMT_ROW;
 	     first = false) {
-		lite_recurring_read(s, &r);
+		db_recurring_read(s, &r);
 		rc = cb(arg, &r);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "recurring_search");
-	sqlite3_finalize(s);
+	if (rc == ST_OK && src != STMT_DONE)
+		rc = db_status(st, src, "recurring_search");
+	stmt_finalize(s);
 	return rc;
 }

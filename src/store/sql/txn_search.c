@@ -25,7 +25,8 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "store/sqlite/lite.h"
+#include "common/log.h"
+#include "store/sql/db.h"
 
 /* Up to this many rows, a filter's own index and a sort beat the walk in time order. */
 #define SELECTIVE_MAX 10000
@@ -74,26 +75,22 @@ sql_text(struct sql *q, const char *fragment, const char *v)
 }
 
 /* Prepares and binds; NULL when it cannot (logged). */
-static sqlite3_stmt *
+static struct stmt *
 sql_prepare(struct store *st, struct sql *q)
 {
-	sqlite3_stmt *s = NULL;
-	int src;
+	struct stmt *s = NULL;
 
 	if (q->text.failed || q->n > BINDS_MAX) {
-		lite_status(st, SQLITE_TOOBIG, "txn_search_sql");
+		log_error("event=txn_search_sql error=\"too long\"");
 		return NULL;
 	}
-	src = sqlite3_prepare_v2(lite_db(st), q->text.data, (int)q->text.len, &s, NULL);
-	if (src != SQLITE_OK) {
-		lite_status(st, src, "txn_search_prepare");
+	if (db_prepare(st, q->text.data, &s, "txn_search_prepare") != ST_OK)
 		return NULL;
-	}
 	for (int i = 0; i < q->n; i++)
 		if (q->v[i].kind == B_INT)
-			sqlite3_bind_int64(s, i + 1, q->v[i].i);
+			stmt_bind_int64(s, i + 1, q->v[i].i);
 		else
-			lite_bind_text(s, i + 1, q->v[i].s);
+			db_bind_text(s, i + 1, q->v[i].s);
 	return s;
 }
 
@@ -101,16 +98,16 @@ sql_prepare(struct store *st, struct sql *q)
 static int
 sql_count(struct store *st, struct sql *q, int64_t *out)
 {
-	sqlite3_stmt *s = sql_prepare(st, q);
+	struct stmt *s = sql_prepare(st, q);
 	int src, rc;
 
 	buf_cleanup(&q->text);
 	if (s == NULL)
 		return ST_STORE;
-	src = lite_step_logged(s);
-	*out = src == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, "txn_search_count");
-	sqlite3_finalize(s);
+	src = db_step_logged(s);
+	*out = src == STMT_ROW ? stmt_int64(s, 0) : 0;
+	rc = src == STMT_ROW ? ST_OK : db_status(st, src, "txn_search_count");
+	stmt_finalize(s);
 	return rc;
 }
 
@@ -226,8 +223,6 @@ enum path {
 	PATH_EMAIL,     /* txn_email_ref (FTS5, one token) */
 };
 
-#define NEWER_ROWS "id > (SELECT txn_ref_upto FROM search_state)"
-
 /* The ids the indexer job's index of path gives as candidates: a SELECT without its closing. */
 static void
 side_set(struct sql *w, const struct ref_pattern *rp, enum path path)
@@ -250,25 +245,24 @@ enum scope { SCOPE_BRAND, SCOPE_SHOP, SCOPE_GROUP, SCOPE_NONE };
 static int
 scope_of(struct store *st, const struct txn_query *q, enum scope *out)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	const char *level;
 	int src, rc;
 
-	rc = lite_prepare(st, "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2", &s,
-	                  "txn_search_scope");
+	rc = db_prepare(st, "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2", &s,
+	                "txn_search_scope");
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, q->brand_id);
-	sqlite3_bind_int64(s, 2, q->node_id);
-	src = lite_step_logged(s);
-	level = src == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	stmt_bind_int64(s, 1, q->brand_id);
+	stmt_bind_int64(s, 2, q->node_id);
+	src = db_step_logged(s);
+	level = src == STMT_ROW ? (const char *)stmt_text(s, 0) : NULL;
 	*out = level == NULL                 ? SCOPE_NONE
 	       : strcmp(level, "brand") == 0 ? SCOPE_BRAND
 	       : strcmp(level, "shop") == 0  ? SCOPE_SHOP
 	                                     : SCOPE_GROUP;
-	sqlite3_finalize(s);
-	return src == SQLITE_ROW || src == SQLITE_DONE ? ST_OK
-	                                               : lite_status(st, src, "txn_search_scope");
+	stmt_finalize(s);
+	return src == STMT_ROW || src == STMT_DONE ? ST_OK : db_status(st, src, "txn_search_scope");
 }
 
 /* How many rows (up to SELECTIVE_MAX + 1) the path's own index keeps in the date range. */
@@ -317,6 +311,8 @@ path_choose(struct store *st, const struct txn_query *q, const struct ref_patter
 		return *out = PATH_ID, ST_OK;
 	if (q->batch_id > 0)
 		return *out = PATH_BATCH, ST_OK;
+	if (!db_of(st)->side_tables)
+		return ST_OK; /* the backend's planner weighs the values itself */
 	if (q->order_ref_like != NULL && rp->has_prefix)
 		candidates[nc++] = PATH_REF_PREFIX;
 	else if (q->order_ref_like != NULL && rp->match[0] != '\0')
@@ -350,7 +346,7 @@ static const char *const path_from[] = {
 
 static void
 where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern *rp,
-              enum scope scope, enum path path, int64_t to)
+              enum scope scope, enum path path, int64_t to, bool side_tables)
 {
 	sql_int(w, " WHERE brand_id = ?", q->brand_id);
 	if (path >= PATH_REF_GRAMS) {
@@ -395,7 +391,10 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 		sql_text(w, " AND number = ?)", q->contract_number);
 	}
 	if (q->email != NULL)
-		sql_text(w, " AND email = ? COLLATE NOCASE", q->email);
+		sql_text(w,
+		         side_tables ? " AND email = ? COLLATE NOCASE"
+		                     : " AND lower(email) = lower(?)",
+		         q->email);
 	if (q->currency != NULL)
 		sql_text(w, " AND currency = ?", q->currency);
 	if (q->wallet != NULL)
@@ -473,7 +472,7 @@ select_list(struct sql *w, uint64_t fields, unsigned char sel[TF__COUNT])
 }
 
 int
-lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
+db_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
 {
 	unsigned char sel[TF__COUNT];
 	int nsel;
@@ -481,7 +480,7 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 	struct sql w;
 	enum scope scope;
 	enum path path;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	struct txn t;
 	int64_t to = q->to;
 	int src, rc;
@@ -524,75 +523,26 @@ lite_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, vo
 	}
 	nsel = select_list(&w, q->fields, sel);
 	sql_add(&w, path_from[path]);
-	where_filters(&w, q, &rp, scope, path, to);
+	where_filters(&w, q, &rp, scope, path, to, db_of(st)->side_tables);
 	sql_int(&w, " ORDER BY created_at DESC, id DESC LIMIT ?", q->limit);
 	s = sql_prepare(st, &w);
 	buf_cleanup(&w.text);
 	if (s == NULL)
 		return ST_STORE;
 	for (bool first = true;
-	     rc == ST_OK && (src = first ? lite_step_logged(s) : sqlite3_step(s)) == SQLITE_ROW;
+	     rc == ST_OK && (src = first ? db_step_logged(s) : stmt_step(s)) == STMT_ROW;
 	     first = false) {
 		if (nsel == 0) {
-			lite_txn_read(s, &t);
+			db_txn_read(s, &t);
 		} else {
 			memset(&t, 0, sizeof(t));
 			for (int c = 0; c < nsel; c++)
-				lite_txn_read_field(s, c, (enum txn_field)sel[c], &t);
+				db_txn_read_field(s, c, (enum txn_field)sel[c], &t);
 		}
 		rc = cb(arg, &t);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "txn_search");
-	sqlite3_finalize(s);
+	if (rc == ST_OK && src != STMT_DONE)
+		rc = db_status(st, src, "txn_search");
+	stmt_finalize(s);
 	return rc;
-}
-
-/* --- the indexer's tables ------------------------------------------------------------------ */
-
-int
-lite_txn_ref_catch_up(struct store *st, int limit, int *done)
-{
-	static const char next_sql[] = "SELECT max(id) FROM (SELECT id FROM txn WHERE " NEWER_ROWS
-	                               " ORDER BY id LIMIT ?1)";
-	/* The rows up to ?1 the tables have not read: txn_ref's first (its count is *done). */
-	static const char ref_sql[] = "INSERT INTO txn_ref(rowid, order_ref) SELECT id, order_ref "
-	                              "FROM txn WHERE " NEWER_ROWS " AND id <= ?1";
-	static const char amount_sql[] =
-	        "INSERT INTO txn_amount_ref(rowid, amount) SELECT id, "
-	        "amount_initial FROM txn WHERE " NEWER_ROWS " AND id <= ?1";
-	static const char email_sql[] =
-	        "INSERT INTO txn_email_ref(rowid, email) SELECT id, email "
-	        "FROM txn WHERE " NEWER_ROWS " AND id <= ?1 AND email <> ''";
-	static const char upto_sql[] = "UPDATE search_state SET txn_ref_upto = ?1";
-	static const char *const add_sql[] = {ref_sql, amount_sql, email_sql};
-	sqlite3_stmt *s;
-	int64_t upto = 0;
-	int src, rc = lite_cached(st, next_sql, &s, "txn_ref_next");
-
-	*done = 0;
-	if (rc != ST_OK)
-		return rc;
-	sqlite3_bind_int(s, 1, limit);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		upto = sqlite3_column_int64(s, 0); /* NULL (0): nothing new */
-	rc = lite_status(st, src, "txn_ref_next");
-	sqlite3_reset(s);
-	if (rc != ST_OK || upto == 0)
-		return rc;
-	for (size_t k = 0; rc == ST_OK && k < sizeof(add_sql) / sizeof(add_sql[0]); k++) {
-		if ((rc = lite_cached(st, add_sql[k], &s, "txn_ref_add")) != ST_OK)
-			return rc;
-		sqlite3_bind_int64(s, 1, upto);
-		rc = lite_run(st, s, "txn_ref_add");
-		if (k == 0)
-			*done = sqlite3_changes(lite_db(st));
-	}
-	if (rc == ST_OK)
-		rc = lite_cached(st, upto_sql, &s, "txn_ref_upto");
-	if (rc != ST_OK)
-		return rc;
-	sqlite3_bind_int64(s, 1, upto);
-	return lite_run(st, s, "txn_ref_upto");
 }

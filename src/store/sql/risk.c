@@ -1,23 +1,23 @@
 /*
  * risk.c - the SQLite backend's blocklist, the card's payments of a day and the contracts'
  * fraud filters (store.h; migration 029). The payments' look-ups (block_match,
- * card_day_count) run on every payment and are kept prepared (lite_cached).
+ * card_day_count) run on every payment and are kept prepared (db_cached).
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "store/sqlite/lite.h"
+#include "store/sql/db.h"
 
 void
-lite_filters_read(sqlite3_stmt *s, int col, struct fraud_filters *f)
+db_filters_read(struct stmt *s, int col, struct fraud_filters *f)
 {
-	f->max_amount = sqlite3_column_int64(s, col);
-	f->max_per_card_day = sqlite3_column_int(s, col + 1);
-	lite_text_copy(f->card_countries, sizeof(f->card_countries), s, col + 2);
-	lite_text_copy(f->customer_countries, sizeof(f->customer_countries), s, col + 3);
-	f->country_mismatch = sqlite3_column_int(s, col + 4) != 0;
-	f->version = sqlite3_column_int64(s, col + 5);
+	f->max_amount = stmt_int64(s, col);
+	f->max_per_card_day = stmt_int(s, col + 1);
+	db_text_copy(f->card_countries, sizeof(f->card_countries), s, col + 2);
+	db_text_copy(f->customer_countries, sizeof(f->customer_countries), s, col + 3);
+	f->country_mismatch = stmt_int(s, col + 4) != 0;
+	f->version = stmt_int64(s, col + 5);
 }
 
 /* --- the list's keys in memory --------------------------------------------------------------
@@ -44,16 +44,16 @@ blocks_item(unsigned char *out, int64_t brand_id, const unsigned char *key, size
 static int
 blocks_int(struct store *st, const char *sql, const char *what, int64_t *v)
 {
-	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, what), src;
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, what), src;
 
 	if (rc != ST_OK)
 		return rc;
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);
-	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, what);
-	sqlite3_reset(s);
+	src = stmt_step(s);
+	if (src == STMT_ROW)
+		*v = stmt_int64(s, 0);
+	rc = src == STMT_ROW ? ST_OK : db_status(st, src, what);
+	stmt_reset(s);
 	return rc;
 }
 
@@ -62,37 +62,36 @@ static const char blocks_gen_sql[] = "SELECT gen FROM block_gen WHERE id = 1";
 static int
 blocks_build(struct store *st)
 {
-	struct lite_blocks *b = lite_blocks(st);
+	struct db_blocks *b = db_blocks(st);
 	unsigned char item[8 + BLOCK_KEY_MAX];
 	int64_t n = 0;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int rc = blocks_int(st, "SELECT count(*) FROM block_entry", "blocks_count", &n), src;
 
 	if (rc == ST_OK)
 		rc = blocks_int(st, blocks_gen_sql, "blocks_gen", &b->gen);
 	if (rc == ST_OK)
-		rc = lite_prepare(st, "SELECT brand_id, key FROM block_entry", &s, "blocks_build");
+		rc = db_prepare(st, "SELECT brand_id, key FROM block_entry", &s, "blocks_build");
 	if (rc != ST_OK)
 		return rc;
 	bloom_free(&b->bloom);
 	b->on = bloom_init(&b->bloom, (size_t)n * 2);
 	if (!b->on)
 		log_warn("event=blocklist_filter_off reason=out_of_memory entries=%" PRId64, n);
-	while (b->on && (src = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t len = (size_t)sqlite3_column_bytes(s, 1);
+	while (b->on && (src = stmt_step(s)) == STMT_ROW) {
+		size_t len = (size_t)stmt_bytes(s, 1);
 
 		if (len <= BLOCK_KEY_MAX)
 			bloom_add(&b->bloom, item,
-			          blocks_item(item, sqlite3_column_int64(s, 0),
-			                      sqlite3_column_blob(s, 1), len));
+			          blocks_item(item, stmt_int64(s, 0), stmt_blob(s, 1), len));
 		else
 			b->on = false; /* a key no payment can have: never seen in practice */
 	}
-	if (b->on && src != SQLITE_DONE) {
-		rc = lite_status(st, src, "blocks_build");
+	if (b->on && src != STMT_DONE) {
+		rc = db_status(st, src, "blocks_build");
 		b->on = false;
 	}
-	sqlite3_finalize(s);
+	stmt_finalize(s);
 	log_info("event=blocklist_filter entries=%" PRId64 " bytes=%" PRIu64, n,
 	         b->on ? (b->bloom.mask + 1) / 8 : 0);
 	return rc;
@@ -103,14 +102,14 @@ blocks_build(struct store *st)
 static int
 blocks_sync(struct store *st)
 {
-	struct lite_blocks *b = lite_blocks(st);
+	struct db_blocks *b = db_blocks(st);
 	int64_t v = 0, gen = 0;
 	bool stale = false;
 	int rc;
 
 	if (!b->on)
 		return ST_OK;
-	rc = blocks_int(st, "PRAGMA data_version", "blocks_data_version", &v);
+	rc = db_of(st)->blocks_version(st, &v);
 	if (rc == ST_OK && v != b->data_version) {
 		rc = blocks_int(st, blocks_gen_sql, "blocks_gen", &gen);
 		if (rc == ST_OK) {
@@ -127,7 +126,7 @@ blocks_sync(struct store *st)
 static int
 blocks_added(struct store *st, int64_t brand_id, const unsigned char *key, size_t len)
 {
-	struct lite_blocks *b = lite_blocks(st);
+	struct db_blocks *b = db_blocks(st);
 	unsigned char item[8 + BLOCK_KEY_MAX];
 
 	if (!b->on || len > BLOCK_KEY_MAX)
@@ -137,10 +136,10 @@ blocks_added(struct store *st, int64_t brand_id, const unsigned char *key, size_
 }
 
 int
-lite_blocks_start(struct store *st)
+db_blocks_start(struct store *st)
 {
-	struct lite_blocks *b = lite_blocks(st);
-	int rc = blocks_int(st, "PRAGMA data_version", "blocks_data_version", &b->data_version);
+	struct db_blocks *b = db_blocks(st);
+	int rc = db_of(st)->blocks_version(st, &b->data_version);
 
 	b->on = true;
 	if (rc == ST_OK)
@@ -149,7 +148,7 @@ lite_blocks_start(struct store *st)
 }
 
 int
-lite_block_put(struct store *st, struct block_entry *e)
+db_block_put(struct store *st, struct block_entry *e)
 {
 	/* One entry of a key at a node: an expired one gives way to the new one; a live one
 	 * stays, and the insert then does nothing (changes() 0: the conflict). */
@@ -159,34 +158,35 @@ lite_block_put(struct store *st, struct block_entry *e)
 	        "ON CONFLICT (brand_id, key, node_id) DO UPDATE SET kind = excluded.kind, value = "
 	        "excluded.value, reason = excluded.reason, expires_at = excluded.expires_at, "
 	        "created_at = excluded.created_at, user_id = excluded.user_id, txn_id = "
-	        "excluded.txn_id WHERE expires_at IS NOT NULL AND expires_at <= "
+	        "excluded.txn_id WHERE block_entry.expires_at IS NOT NULL AND "
+	        "block_entry.expires_at <= "
 	        "excluded.created_at "
 	        "RETURNING id";
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int rc = blocks_sync(st), src;
 
 	if (rc == ST_OK)
-		rc = lite_prepare(st, sql, &s, "block_put");
+		rc = db_prepare(st, sql, &s, "block_put");
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, e->brand_id);
-	sqlite3_bind_int64(s, 2, e->node_id);
-	sqlite3_bind_int(s, 3, (int)e->kind);
-	sqlite3_bind_blob(s, 4, e->key, (int)e->key_len, SQLITE_STATIC);
-	lite_bind_text(s, 5, e->value);
-	lite_bind_text(s, 6, e->reason);
-	lite_bind_id(s, 7, e->expires_at);
-	sqlite3_bind_int64(s, 8, e->created_at);
-	lite_bind_id(s, 9, e->user_id);
-	lite_bind_id(s, 10, e->txn_id);
-	src = lite_step_logged(s);
-	if (src == SQLITE_ROW) {
-		e->id = sqlite3_column_int64(s, 0);
+	stmt_bind_int64(s, 1, e->brand_id);
+	stmt_bind_int64(s, 2, e->node_id);
+	stmt_bind_int64(s, 3, (int)e->kind);
+	stmt_bind_blob(s, 4, e->key, e->key_len);
+	db_bind_text(s, 5, e->value);
+	db_bind_text(s, 6, e->reason);
+	db_bind_id(s, 7, e->expires_at);
+	stmt_bind_int64(s, 8, e->created_at);
+	db_bind_id(s, 9, e->user_id);
+	db_bind_id(s, 10, e->txn_id);
+	src = db_step_logged(s);
+	if (src == STMT_ROW) {
+		e->id = stmt_int64(s, 0);
 		rc = ST_OK;
 	} else {
-		rc = src == SQLITE_DONE ? ST_CONFLICT : lite_status(st, src, "block_put");
+		rc = src == STMT_DONE ? ST_CONFLICT : db_status(st, src, "block_put");
 	}
-	sqlite3_finalize(s);
+	stmt_finalize(s);
 	if (rc == ST_OK)
 		rc = blocks_added(st, e->brand_id, e->key, e->key_len);
 	return rc;
@@ -201,71 +201,71 @@ lite_block_put(struct store *st, struct block_entry *e)
 	"b.user_id "
 
 static void
-block_read(sqlite3_stmt *s, struct block_entry *e)
+block_read(struct stmt *s, struct block_entry *e)
 {
 	int n;
 
 	memset(e, 0, sizeof(*e));
-	e->id = sqlite3_column_int64(s, 0);
-	e->brand_id = sqlite3_column_int64(s, 1);
-	e->node_id = sqlite3_column_int64(s, 2);
-	e->kind = (enum block_kind)sqlite3_column_int(s, 3);
-	n = sqlite3_column_bytes(s, 4);
+	e->id = stmt_int64(s, 0);
+	e->brand_id = stmt_int64(s, 1);
+	e->node_id = stmt_int64(s, 2);
+	e->kind = (enum block_kind)stmt_int(s, 3);
+	n = stmt_bytes(s, 4);
 	if (n > 0 && n <= (int)sizeof(e->key)) {
-		memcpy(e->key, sqlite3_column_blob(s, 4), (size_t)n);
+		memcpy(e->key, stmt_blob(s, 4), (size_t)n);
 		e->key_len = (size_t)n;
 	}
-	lite_text_copy(e->value, sizeof(e->value), s, 5);
-	lite_text_copy(e->reason, sizeof(e->reason), s, 6);
-	e->expires_at = sqlite3_column_int64(s, 7);
-	e->created_at = sqlite3_column_int64(s, 8);
-	e->user_id = sqlite3_column_int64(s, 9);
-	e->txn_id = sqlite3_column_int64(s, 10);
-	lite_text_copy(e->node_name, sizeof(e->node_name), s, 11);
-	lite_text_copy(e->node_level, sizeof(e->node_level), s, 12);
-	lite_text_copy(e->user_login, sizeof(e->user_login), s, 13);
-	lite_text_copy(e->user_name, sizeof(e->user_name), s, 14);
+	db_text_copy(e->value, sizeof(e->value), s, 5);
+	db_text_copy(e->reason, sizeof(e->reason), s, 6);
+	e->expires_at = stmt_int64(s, 7);
+	e->created_at = stmt_int64(s, 8);
+	e->user_id = stmt_int64(s, 9);
+	e->txn_id = stmt_int64(s, 10);
+	db_text_copy(e->node_name, sizeof(e->node_name), s, 11);
+	db_text_copy(e->node_level, sizeof(e->node_level), s, 12);
+	db_text_copy(e->user_login, sizeof(e->user_login), s, 13);
+	db_text_copy(e->user_name, sizeof(e->user_name), s, 14);
 }
 
 int
-lite_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out)
+db_block_get(struct store *st, int64_t brand_id, int64_t id, struct block_entry *out)
 {
 	static const char sql[] =
 	        "SELECT " BLOCK_COLS BLOCK_FROM "WHERE b.brand_id = ?1 AND b.id = ?2";
-	sqlite3_stmt *s;
-	int rc = lite_prepare(st, sql, &s, "block_get"), src;
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "block_get"), src;
 
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	src = lite_step_logged(s);
-	if (src == SQLITE_ROW)
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, id);
+	src = db_step_logged(s);
+	if (src == STMT_ROW)
 		block_read(s, out);
-	rc = lite_row_status(st, src, "block_get");
-	sqlite3_finalize(s);
+	rc = db_row_status(st, src, "block_get");
+	stmt_finalize(s);
 	return rc;
 }
 
 int
-lite_block_delete(struct store *st, int64_t brand_id, int64_t id)
+db_block_delete(struct store *st, int64_t brand_id, int64_t id)
 {
 	static const char sql[] = "DELETE FROM block_entry WHERE brand_id = ?1 AND id = ?2";
-	sqlite3_stmt *s;
-	int rc = lite_prepare(st, sql, &s, "block_delete");
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "block_delete");
 
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, id);
-	rc = lite_run_once(st, s, "block_delete");
-	if (rc == ST_OK && sqlite3_changes(lite_db(st)) == 0)
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, id);
+	rc = db_run_once(st, s, "block_delete");
+	if (rc == ST_OK && db_changes(st) == 0)
 		rc = ST_NOTFOUND;
 	return rc;
 }
 
 int
-lite_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg)
+db_block_search(struct store *st, const struct block_query *q, store_block_cb cb, void *arg)
 {
 	/* The node's subtree and the nodes above it up to the scope's, then their entries
 	 * newest first (block_entry_node, one range a node); the text is found with instr,
@@ -283,36 +283,36 @@ lite_block_search(struct store *st, const struct block_query *q, store_block_cb 
 	        "instr(lower(b.reason), lower(?4)) > 0) AND (?5 OR b.expires_at IS NULL OR "
 	        "b.expires_at > ?6) AND (?7 = 0 OR b.id < ?7) ORDER BY b.id DESC LIMIT ?8";
 	struct block_entry e;
-	sqlite3_stmt *s;
-	int rc = lite_prepare(st, sql, &s, "block_search"), src;
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "block_search"), src;
 
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, q->brand_id);
-	sqlite3_bind_int64(s, 2, q->node_id);
-	sqlite3_bind_int(s, 3, q->kind);
+	stmt_bind_int64(s, 1, q->brand_id);
+	stmt_bind_int64(s, 2, q->node_id);
+	stmt_bind_int64(s, 3, q->kind);
 	if (q->text != NULL && q->text[0] != '\0')
-		lite_bind_text(s, 4, q->text);
-	sqlite3_bind_int(s, 5, q->expired);
-	sqlite3_bind_int64(s, 6, q->now);
-	sqlite3_bind_int64(s, 7, q->before_id);
-	sqlite3_bind_int(s, 8, q->limit);
-	sqlite3_bind_int64(s, 9, q->scope_id ? q->scope_id : q->node_id);
-	while (rc == ST_OK && (src = lite_step_logged(s)) == SQLITE_ROW) {
+		db_bind_text(s, 4, q->text);
+	stmt_bind_int64(s, 5, q->expired);
+	stmt_bind_int64(s, 6, q->now);
+	stmt_bind_int64(s, 7, q->before_id);
+	stmt_bind_int64(s, 8, q->limit);
+	stmt_bind_int64(s, 9, q->scope_id ? q->scope_id : q->node_id);
+	while (rc == ST_OK && (src = db_step_logged(s)) == STMT_ROW) {
 		block_read(s, &e);
 		rc = cb(arg, &e);
 	}
-	if (rc == ST_OK && src != SQLITE_DONE)
-		rc = lite_status(st, src, "block_search");
-	sqlite3_finalize(s);
+	if (rc == ST_OK && src != STMT_DONE)
+		rc = db_status(st, src, "block_search");
+	stmt_finalize(s);
 	return rc;
 }
 
 #define MATCH_KEYS 5 /* card, BIN of 6 and of 8, e-mail, country */
 
 int
-lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const struct block_key *keys,
-                 int n, int64_t now, bool *blocked)
+db_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const struct block_key *keys,
+               int n, int64_t now, bool *blocked)
 {
 	/* The entries of the keys (block_entry_key: a few index look-ups, whatever the size of
 	 * the list), usually none; only an entry found has its node compared with the shop's
@@ -320,10 +320,10 @@ lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const stru
 	static const char sql[] =
 	        "SELECT node_id FROM block_entry WHERE brand_id = ?1 AND key IN (?2, ?3, ?4, ?5, "
 	        "?6) AND (expires_at IS NULL OR expires_at > ?7)";
-	struct lite_blocks *b = lite_blocks(st);
+	struct db_blocks *b = db_blocks(st);
 	unsigned char item[8 + BLOCK_KEY_MAX];
 	bool maybe;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int rc = blocks_sync(st), src;
 
 	*blocked = false;
@@ -335,57 +335,57 @@ lite_block_match(struct store *st, int64_t brand_id, int64_t shop_id, const stru
 			                    blocks_item(item, brand_id, keys[i].key, keys[i].len));
 	if (rc != ST_OK || !maybe)
 		return rc;
-	rc = lite_cached(st, sql, &s, "block_match");
+	rc = db_cached(st, sql, &s, "block_match");
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 1, brand_id);
 	for (int i = 0; i < MATCH_KEYS && i < n; i++)
 		if (keys[i].len > 0)
-			sqlite3_bind_blob(s, 2 + i, keys[i].key, (int)keys[i].len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, now);
-	while (rc == ST_OK && !*blocked && (src = lite_step_logged(s)) == SQLITE_ROW) {
-		int64_t node = sqlite3_column_int64(s, 0);
+			stmt_bind_blob(s, 2 + i, keys[i].key, keys[i].len);
+	stmt_bind_int64(s, 7, now);
+	while (rc == ST_OK && !*blocked && (src = db_step_logged(s)) == STMT_ROW) {
+		int64_t node = stmt_int64(s, 0);
 
 		if (node == shop_id)
 			*blocked = true;
 		else
 			rc = st->ops->node_within(st, brand_id, node, shop_id, blocked);
 	}
-	if (rc == ST_OK && !*blocked && src != SQLITE_DONE)
-		rc = lite_status(st, src, "block_match");
-	sqlite3_reset(s);
+	if (rc == ST_OK && !*blocked && src != STMT_DONE)
+		rc = db_status(st, src, "block_match");
+	stmt_reset(s);
 	return rc;
 }
 
 int
-lite_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id,
-                    const unsigned char *fp, size_t fp_len, int64_t day, int limit, int *n)
+db_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id, const unsigned char *fp,
+                  size_t fp_len, int64_t day, int limit, int *n)
 {
 	static const char sql[] =
 	        "SELECT count(*) FROM (SELECT 1 FROM txn WHERE brand_id = ?1 AND card_fp = ?2 AND "
 	        "day = ?3 AND contract_id = ?4 AND type = 0 LIMIT ?5)";
-	sqlite3_stmt *s;
-	int rc = lite_cached(st, sql, &s, "card_day_count"), src;
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "card_day_count"), src;
 
 	*n = 0;
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_blob(s, 2, fp, (int)fp_len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, day);
-	sqlite3_bind_int64(s, 4, contract_id);
-	sqlite3_bind_int(s, 5, limit);
-	src = lite_step_logged(s);
-	if (src == SQLITE_ROW)
-		*n = sqlite3_column_int(s, 0);
-	rc = src == SQLITE_ROW ? ST_OK : lite_status(st, src, "card_day_count");
-	sqlite3_reset(s);
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_blob(s, 2, fp, fp_len);
+	stmt_bind_int64(s, 3, day);
+	stmt_bind_int64(s, 4, contract_id);
+	stmt_bind_int64(s, 5, limit);
+	src = db_step_logged(s);
+	if (src == STMT_ROW)
+		*n = stmt_int(s, 0);
+	rc = src == STMT_ROW ? ST_OK : db_status(st, src, "card_day_count");
+	stmt_reset(s);
 	return rc;
 }
 
 int
-lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
-                          const struct fraud_filters *f, int64_t expect_version)
+db_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_id,
+                        const struct fraud_filters *f, int64_t expect_version)
 {
 	static const char sql[] =
 	        "UPDATE contract SET ff_max_amount = ?3, ff_max_per_card_day = ?4, "
@@ -393,35 +393,35 @@ lite_contract_filters_set(struct store *st, int64_t brand_id, int64_t contract_i
 	        "ff_version = ff_version + 1 WHERE brand_id = ?1 AND id = ?2 AND ff_version = ?8 "
 	        "RETURNING 1";
 	static const char exists[] = "SELECT 1 FROM contract WHERE brand_id = ?1 AND id = ?2";
-	sqlite3_stmt *s;
-	int rc = lite_prepare(st, sql, &s, "contract_filters_set"), src;
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "contract_filters_set"), src;
 
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, contract_id);
-	sqlite3_bind_int64(s, 3, f->max_amount);
-	sqlite3_bind_int(s, 4, f->max_per_card_day);
-	lite_bind_text(s, 5, f->card_countries);
-	lite_bind_text(s, 6, f->customer_countries);
-	sqlite3_bind_int(s, 7, f->country_mismatch);
-	sqlite3_bind_int64(s, 8, expect_version);
-	src = lite_step_logged(s);
-	rc = src == SQLITE_ROW || src == SQLITE_DONE ? ST_OK
-	                                             : lite_status(st, src, "contract_filters_set");
-	sqlite3_finalize(s);
-	if (rc != ST_OK || src == SQLITE_ROW)
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, contract_id);
+	stmt_bind_int64(s, 3, f->max_amount);
+	stmt_bind_int64(s, 4, f->max_per_card_day);
+	db_bind_text(s, 5, f->card_countries);
+	db_bind_text(s, 6, f->customer_countries);
+	stmt_bind_int64(s, 7, f->country_mismatch);
+	stmt_bind_int64(s, 8, expect_version);
+	src = db_step_logged(s);
+	rc = src == STMT_ROW || src == STMT_DONE ? ST_OK
+	                                         : db_status(st, src, "contract_filters_set");
+	stmt_finalize(s);
+	if (rc != ST_OK || src == STMT_ROW)
 		return rc;
 	/* Nothing written: a change came first, or no such contract. */
-	rc = lite_prepare(st, exists, &s, "contract_filters_set");
+	rc = db_prepare(st, exists, &s, "contract_filters_set");
 	if (rc != ST_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, brand_id);
-	sqlite3_bind_int64(s, 2, contract_id);
-	src = lite_step_logged(s);
-	rc = src == SQLITE_ROW    ? ST_CONFLICT
-	     : src == SQLITE_DONE ? ST_NOTFOUND
-	                          : lite_status(st, src, "contract_filters_set");
-	sqlite3_finalize(s);
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, contract_id);
+	src = db_step_logged(s);
+	rc = src == STMT_ROW    ? ST_CONFLICT
+	     : src == STMT_DONE ? ST_NOTFOUND
+	                        : db_status(st, src, "contract_filters_set");
+	stmt_finalize(s);
 	return rc;
 }

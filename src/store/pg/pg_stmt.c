@@ -1,0 +1,471 @@
+/*
+ * pg_stmt.c - the PostgreSQL backend's statements (store/sql/db.h, struct db_backend): the SQL
+ * the operations share, rewritten for PostgreSQL once when it is prepared, its parameters
+ * bound, run through libpq, and its rows read.
+ *
+ * The rewrite, outside quotes: ?N becomes $N (a bare ? the next number, as SQLite counts);
+ * SQLite's planner hints (INDEXED BY name, NOT INDEXED) go; LIKE becomes ILIKE (SQLite's
+ * LIKE ignores the case of ASCII letters), instr strpos, and the table user users ("user"
+ * is reserved in PostgreSQL).
+ *
+ * A kept statement (db_cached) is prepared on the server at its first run, its parameters
+ * typed by what was bound then (an integer bigint, a blob bytea, a text or NULL left to
+ * the server to infer), and run by name after; another is sent with its parameters each
+ * time. The whole result is read at the first step: a walk's callback may run statements
+ * of its own on the same connection.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "store/pg/pg.h"
+
+#define OID_BYTEA 17
+#define OID_INT8  20
+
+/* The most parameters a statement has (the transactions' insert: 40). */
+#define PARAMS_MAX 64
+
+struct pg_param {
+	bool set; /* bound (not NULL) */
+	Oid type;
+	int format; /* 0 text, 1 binary */
+	char *value;
+	size_t len;
+};
+
+struct pg_stmt {
+	struct stmt base;
+	struct pg_store *pg;
+	char *sql; /* rewritten */
+	int nparams;
+	bool kept;
+	char name[16]; /* on the server, once prepared ("" before) */
+	struct pg_param p[PARAMS_MAX];
+	PGresult *res;
+	int row; /* the row the columns read: the step's */
+	/* The row's bytea columns decoded, by column: valid until the next step. */
+	unsigned char **blob;
+	size_t *blob_len;
+	int ncols;
+};
+
+static const struct db_backend pg_backend;
+
+static struct pg_stmt *
+ps(struct stmt *s)
+{
+	return (struct pg_stmt *)s;
+}
+
+/* --- the rewrite ------------------------------------------------------------------------------ */
+
+static bool
+word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Whether sql at i starts the word w (case as written), as a whole word. */
+static bool
+word_at(const char *sql, size_t i, const char *w)
+{
+	size_t n = strlen(w);
+
+	return strncmp(sql + i, w, n) == 0 && (i == 0 || !word_char(sql[i - 1])) &&
+	       !word_char(sql[i + n]) && (i == 0 || sql[i - 1] != '.');
+}
+
+/* The PostgreSQL text of sql into out; *nparams the highest parameter. */
+static int
+rewrite(const char *sql, struct buf *out, int *nparams)
+{
+	int next = 0;
+	char quote = 0;
+	char num[16];
+
+	*nparams = 0;
+	for (size_t i = 0; sql[i] != '\0'; i++) {
+		char c = sql[i];
+
+		if (quote != 0) {
+			if (c == quote)
+				quote = 0;
+			buf_add(out, &c, 1);
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			quote = c;
+			buf_add(out, &c, 1);
+		} else if (c == '?') {
+			int n;
+
+			if (isdigit((unsigned char)sql[i + 1])) {
+				n = (int)strtol(sql + i + 1, NULL, 10);
+				while (isdigit((unsigned char)sql[i + 1]))
+					i++;
+			} else {
+				n = next + 1;
+			}
+			if (n > next)
+				next = n;
+			snprintf(num, sizeof(num), "$%d", n);
+			buf_adds(out, num);
+		} else if (word_at(sql, i, "INDEXED") && strncmp(sql + i, "INDEXED BY ", 11) == 0) {
+			i += 11;
+			while (word_char(sql[i]))
+				i++;
+			i--;
+		} else if (word_at(sql, i, "NOT") && strncmp(sql + i, "NOT INDEXED", 11) == 0 &&
+		           !word_char(sql[i + 11])) {
+			i += 10;
+		} else if (word_at(sql, i, "LIKE")) {
+			buf_adds(out, "ILIKE");
+			i += 3;
+		} else if (word_at(sql, i, "instr")) {
+			buf_adds(out, "strpos");
+			i += 4;
+		} else if (word_at(sql, i, "user")) {
+			buf_adds(out, "users");
+			i += 3;
+		} else {
+			buf_add(out, &c, 1);
+		}
+	}
+	*nparams = next;
+	return out->failed || next > PARAMS_MAX ? STMT_ERROR : 0;
+}
+
+/* --- the statement ---------------------------------------------------------------------------- */
+
+static int
+pg_prepare(struct db *db, const char *sql, bool kept, struct stmt **out)
+{
+	struct pg_stmt *s = calloc(1, sizeof(*s));
+	struct buf text;
+
+	if (s == NULL)
+		abort();
+	buf_init(&text, 1 << 20);
+	if (rewrite(sql, &text, &s->nparams) != 0) {
+		pg_error_set((struct pg_store *)db, "statement too long or too many parameters");
+		buf_cleanup(&text);
+		free(s);
+		*out = NULL;
+		return STMT_ERROR;
+	}
+	s->sql = buf_take(&text);
+	s->base.be = &pg_backend;
+	s->pg = (struct pg_store *)db;
+	s->kept = kept;
+	*out = &s->base;
+	return 0;
+}
+
+static struct pg_param *
+param(struct stmt *s, int i)
+{
+	struct pg_stmt *p = ps(s);
+
+	if (i < 1 || i > PARAMS_MAX)
+		return NULL;
+	free(p->p[i - 1].value);
+	memset(&p->p[i - 1], 0, sizeof(p->p[i - 1]));
+	return &p->p[i - 1];
+}
+
+static void
+pg_bind_int64(struct stmt *s, int i, int64_t v)
+{
+	struct pg_param *q = param(s, i);
+	char num[24];
+
+	if (q == NULL)
+		return;
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	q->set = true;
+	q->type = OID_INT8;
+	q->value = strdup(num);
+	q->len = strlen(num);
+	if (q->value == NULL)
+		abort();
+}
+
+static void
+pg_bind_null(struct stmt *s, int i)
+{
+	(void)param(s, i);
+}
+
+static void
+pg_bind_text(struct stmt *s, int i, const char *v, size_t len)
+{
+	struct pg_param *q = param(s, i);
+
+	if (q == NULL)
+		return;
+	q->set = true;
+	q->value = strndup(v, len);
+	q->len = len;
+	if (q->value == NULL)
+		abort();
+}
+
+static void
+pg_bind_blob(struct stmt *s, int i, const void *v, size_t len)
+{
+	struct pg_param *q = param(s, i);
+
+	if (q == NULL)
+		return;
+	q->set = true;
+	q->type = OID_BYTEA;
+	q->format = 1;
+	q->value = malloc(len > 0 ? len : 1);
+	if (q->value == NULL)
+		abort();
+	if (len > 0)
+		memcpy(q->value, v, len);
+	q->len = len;
+}
+
+static void
+blobs_free(struct pg_stmt *s)
+{
+	for (int c = 0; c < s->ncols; c++)
+		PQfreemem(s->blob[c]);
+	free(s->blob);
+	free(s->blob_len);
+	s->blob = NULL;
+	s->blob_len = NULL;
+	s->ncols = 0;
+}
+
+static void
+pg_reset(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+
+	blobs_free(s);
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = 0;
+}
+
+static void
+pg_clear(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+
+	pg_reset(st);
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->p[i].value);
+		memset(&s->p[i], 0, sizeof(s->p[i]));
+	}
+}
+
+static void
+pg_finalize(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+
+	pg_clear(st);
+	if (s->name[0] != '\0')
+		pg_deallocate(s->pg, s->name);
+	free(s->sql);
+	free(s);
+}
+
+/* Runs the statement: its result in s->res, or a step's failure code. */
+static int
+execute(struct pg_stmt *s)
+{
+	const char *values[PARAMS_MAX];
+	int lengths[PARAMS_MAX], formats[PARAMS_MAX];
+	Oid types[PARAMS_MAX];
+	PGconn *c = pg_conn(s->pg);
+
+	for (int i = 0; i < s->nparams; i++) {
+		values[i] = s->p[i].set ? s->p[i].value : NULL;
+		lengths[i] = (int)s->p[i].len;
+		formats[i] = s->p[i].format;
+		types[i] = s->p[i].type;
+	}
+	if (!s->kept) {
+		s->res = PQexecParams(c, s->sql, s->nparams, types, values, lengths, formats, 0);
+	} else {
+		if (s->name[0] == '\0') {
+			char name[16];
+			PGresult *r;
+			int src;
+
+			pg_statement_name(s->pg, name, sizeof(name));
+			r = PQprepare(c, name, s->sql, s->nparams, types);
+			src = pg_result_code(s->pg, r);
+			PQclear(r);
+			if (src != 0)
+				return src;
+			memcpy(s->name, name, sizeof(name));
+		}
+		s->res = PQexecPrepared(c, s->name, s->nparams, values, lengths, formats, 0);
+	}
+	return pg_result_code(s->pg, s->res);
+}
+
+static int
+pg_step(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+	int src;
+
+	if (s->res == NULL) {
+		src = execute(s);
+		if (src != 0) {
+			PQclear(s->res);
+			s->res = NULL;
+			return src;
+		}
+		pg_changes_set(s->pg, PQcmdTuples(s->res));
+		s->row = -1;
+	}
+	blobs_free(s);
+	if (s->row + 1 < PQntuples(s->res)) {
+		s->row++;
+		return STMT_ROW;
+	}
+	s->row = PQntuples(s->res);
+	return STMT_DONE;
+}
+
+static bool
+pg_column_null(struct stmt *st, int col)
+{
+	struct pg_stmt *s = ps(st);
+
+	return s->res == NULL || s->row < 0 || s->row >= PQntuples(s->res) ||
+	       col >= PQnfields(s->res) || PQgetisnull(s->res, s->row, col);
+}
+
+static int64_t
+pg_column_int64(struct stmt *st, int col)
+{
+	struct pg_stmt *s = ps(st);
+	const char *v;
+
+	if (pg_column_null(st, col))
+		return 0;
+	v = PQgetvalue(s->res, s->row, col);
+	if (v[0] == 't' && v[1] == '\0')
+		return 1; /* a boolean: SQLite's comparisons are integers */
+	return strtoll(v, NULL, 10);
+}
+
+static const unsigned char *
+pg_column_text(struct stmt *st, int col)
+{
+	struct pg_stmt *s = ps(st);
+
+	if (pg_column_null(st, col))
+		return NULL;
+	return (const unsigned char *)PQgetvalue(s->res, s->row, col);
+}
+
+/* The column's bytes: a bytea decoded once for the row, or the text as it is. */
+static const unsigned char *
+column_bytes_of(struct pg_stmt *s, int col, size_t *len)
+{
+	*len = 0;
+	if (pg_column_null(&s->base, col))
+		return NULL;
+	if (PQftype(s->res, col) != OID_BYTEA) {
+		*len = (size_t)PQgetlength(s->res, s->row, col);
+		return (const unsigned char *)PQgetvalue(s->res, s->row, col);
+	}
+	if (s->blob == NULL) {
+		s->ncols = PQnfields(s->res);
+		s->blob = calloc((size_t)s->ncols, sizeof(*s->blob));
+		s->blob_len = calloc((size_t)s->ncols, sizeof(*s->blob_len));
+		if (s->blob == NULL || s->blob_len == NULL)
+			abort();
+	}
+	if (s->blob[col] == NULL) {
+		s->blob[col] = PQunescapeBytea(
+		        (const unsigned char *)PQgetvalue(s->res, s->row, col), &s->blob_len[col]);
+		if (s->blob[col] == NULL)
+			abort();
+	}
+	*len = s->blob_len[col];
+	return s->blob[col];
+}
+
+static const void *
+pg_column_blob(struct stmt *st, int col)
+{
+	size_t len;
+
+	return column_bytes_of(ps(st), col, &len);
+}
+
+static size_t
+pg_column_bytes(struct stmt *st, int col)
+{
+	size_t len;
+
+	(void)column_bytes_of(ps(st), col, &len);
+	return len;
+}
+
+/* The statement and its values, for the debug log (customers' data: debug only). */
+static char *
+pg_expanded(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, s->sql);
+	for (int i = 0; i < s->nparams; i++) {
+		char head[24];
+
+		snprintf(head, sizeof(head), " -- $%d=", i + 1);
+		buf_adds(&b, head);
+		if (!s->p[i].set)
+			buf_adds(&b, "NULL");
+		else if (s->p[i].format == 1)
+			buf_adds(&b, "<bytes>");
+		else
+			buf_add(&b, s->p[i].value, s->p[i].len);
+	}
+	return buf_take(&b);
+}
+
+static const struct db_backend pg_backend = {
+        .name = "pg",
+        .prepare = pg_prepare,
+        .bind_int64 = pg_bind_int64,
+        .bind_null = pg_bind_null,
+        .bind_text = pg_bind_text,
+        .bind_blob = pg_bind_blob,
+        .step = pg_step,
+        .reset = pg_reset,
+        .clear = pg_clear,
+        .finalize = pg_finalize,
+        .column_int64 = pg_column_int64,
+        .column_text = pg_column_text,
+        .column_blob = pg_column_blob,
+        .column_bytes = pg_column_bytes,
+        .column_null = pg_column_null,
+        .expanded = pg_expanded,
+        .changes = pg_changes,
+        .errmsg = pg_errmsg,
+};
+
+const struct db_backend *
+pg_statements(void)
+{
+	return &pg_backend;
+}
