@@ -11,7 +11,7 @@ reused. Then, each on a fresh copy of that file:
      its transaction, its history line, its debit row, the subscription's progress), timed;
   2. the same statements in the sqlite3 shell: a second copy is run again with --log-level
      debug, which logs every statement with its values in place (event=sql: the store's
-     lite_run, lite_one_row and the recurring operations, BEGIN/SAVEPOINT/RELEASE/COMMIT
+     db_run, db_one_row and the recurring operations, BEGIN/SAVEPOINT/RELEASE/COMMIT
      included); they are replayed by one `sqlite3` process on a third copy, with the writer's
      pragmas (synchronous FULL, foreign keys, 256 MiB of cache, secure_delete) and the
      guichet_business_day function the statistics triggers call (bench/business_day.c, loaded

@@ -100,7 +100,7 @@ mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The statements of the store (src/store/sqlite/txn.c, org.c), columns in the same order. */
+/* The statements of the store (src/store/sql/txn.c, org.c), columns in the same order. */
 static const char txn_sql[] =
         "INSERT INTO txn(id, brand_id, shop_id, contract_id, parent_id, batch_id, type, status, "
         "acq, method, amount_initial, amount_current, amount_refunded, currency, order_ref, email, "

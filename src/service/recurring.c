@@ -295,10 +295,8 @@ step_saved(struct store *st, const struct crypto_keys *keys, const struct acquir
 		}
 		return rc;
 	}
-	st->ops->rollback_to(st);
+	st->ops->rollback_to(st); /* and released: the caller's own savepoint stays */
 	*made = false;
-	if (st->ops->release(st) != ST_OK)
-		return ST_STORE;
 	/* Another round or a termination moved it first: nothing of this one stays. */
 	return rc == ST_CONFLICT ? ST_OK : rc;
 }

@@ -667,6 +667,8 @@ struct store_ops {
 	int (*begin)(struct store *st, bool write);
 	int (*commit)(struct store *st);
 	void (*rollback)(struct store *st);
+	/* A savepoint inside the transaction; release keeps what it wrote, rollback_to undoes it,
+	 * and both end it (the enclosing one, if any, is the current one again). */
 	int (*savepoint)(struct store *st);
 	int (*release)(struct store *st);
 	void (*rollback_to)(struct store *st);
@@ -684,7 +686,7 @@ struct store_ops {
 	int (*contract_insert)(struct store *st, struct contract *c, int64_t now);
 	int (*hmac_key_insert)(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
 	                       const unsigned char *sealed, size_t sealed_len, int64_t now);
-	/* HMAC keys of the back office (SPEC §11; src/store/sqlite/hmac_keys.c).
+	/* HMAC keys of the back office (SPEC §11; src/store/sql/hmac_keys.c).
 	 * hmac_key_create: a key in status "created" (k->id assigned).
 	 * hmac_keys_each: the keys of the shops of a node and below, by shop then newest first;
 	 * with active_before > 0, only the active ones (activated or used) expiring before it.
@@ -988,7 +990,7 @@ struct store_ops {
 	int (*recurring_search)(struct store *st, const struct recurring_query *q,
 	                        store_recurring_cb cb, void *arg);
 
-	/* A shop's general configuration (src/store/sqlite/settings.c; domain/settings.h).
+	/* A shop's general configuration (src/store/sql/settings.c; domain/settings.h).
 	 * shop_settings_get: the shop's, or its defaults (version 0) when none was ever set.
 	 * shop_settings_put: writes s, version s->version, only if what is kept is still at
 	 * expect_version (0: nothing kept yet); else ST_CONFLICT, nothing written. */
@@ -1002,7 +1004,7 @@ struct store_ops {
 	                          enum card_method m, int64_t since, struct store_request *out);
 	int (*store_request_add)(struct store *st, struct store_request *r);
 
-	/* The hosted page's templates (store/sqlite/page_theme.c; migration 037).
+	/* The hosted page's templates (store/sql/page_theme.c; migration 037).
 	 * page_theme_get: the shop's, or an empty one (version 0) when none was ever set; its
 	 * logo malloc'd (page_theme_cleanup). page_theme_put: writes t (its version), only if
 	 * what is kept is still at expect_version (0: nothing kept); else ST_CONFLICT, nothing
@@ -1012,7 +1014,7 @@ struct store_ops {
 	int (*page_theme_put)(struct store *st, const struct page_theme *t, int64_t expect_version);
 	int (*page_themes_each)(struct store *st, store_page_theme_cb cb, void *arg);
 
-	/* The hosted page (store/sqlite/hosted.c): remembers a signed request (shop, order_ref,
+	/* The hosted page (store/sql/hosted.c): remembers a signed request (shop, order_ref,
 	 * its time) as paid; ST_CONFLICT when it already was (a replay), nothing written. */
 	int (*hosted_replay_put)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                         const char *order_ref, int64_t request_time, int64_t now);
@@ -1037,7 +1039,7 @@ struct store_ops {
 	int (*backup_to)(struct store *st, const char *path);
 	int (*integrity_check)(struct store *st, char *why, size_t cap);
 
-	/* Pending authorizations (store/sqlite/pending.c, migration 039). pending_each_due: the
+	/* Pending authorizations (store/sql/pending.c, migration 039). pending_each_due: the
 	 * rows due at now, soonest first, at most limit. pending_later: the row asked again at
 	 * next_at. pending_delete: the row gone (ST_NOTFOUND when it was not there). */
 	int (*pending_put)(struct store *st, const struct pending_auth *p);
@@ -1046,7 +1048,7 @@ struct store_ops {
 	int (*pending_later)(struct store *st, int64_t brand_id, int64_t txn_id, int64_t next_at);
 	int (*pending_delete)(struct store *st, int64_t brand_id, int64_t txn_id);
 
-	/* The notifications to merchants' servers (src/store/sqlite/notify.c, migration 034).
+	/* The notifications to merchants' servers (src/store/sql/notify.c, migration 034).
 	 * notify_add: a pending row due at n->next_at; sets n->id. notify_each_due: the pending
 	 * rows due at now, oldest first (next_at, then id), after the row (after_at, after_id) in
 	 * that order ((0, 0): from the first), at most limit. notify_attempt_add: records an attempt

@@ -4,7 +4,7 @@
  * bound, run through libpq, and its rows read.
  *
  * The rewrite, outside quotes: ?N becomes $N (a bare ? the next number, as SQLite counts);
- * SQLite's planner hints (INDEXED BY name, NOT INDEXED) go; LIKE becomes ILIKE (SQLite's
+ * SQLite's planner hints (INDEXED BY name, NOT INDEXED, CROSS JOIN's order) go; LIKE becomes ILIKE (SQLite's
  * LIKE ignores the case of ASCII letters), instr strpos, and the table user users ("user"
  * is reserved in PostgreSQL).
  *
@@ -123,6 +123,8 @@ rewrite(const char *sql, struct buf *out, int *nparams)
 		} else if (word_at(sql, i, "NOT") && strncmp(sql + i, "NOT INDEXED", 11) == 0 &&
 		           !word_char(sql[i + 11])) {
 			i += 10;
+		} else if (word_at(sql, i, "CROSS") && strncmp(sql + i, "CROSS JOIN ", 11) == 0) {
+			i += 5; /* SQLite's join order kept, an inner join all the same */
 		} else if (word_at(sql, i, "LIKE")) {
 			buf_adds(out, "ILIKE");
 			i += 3;

@@ -98,7 +98,7 @@ db_actions_each(struct store *st, const struct action_query *q, store_action_cb 
 	        "r.action_id = action_log.id), 1), coalesce((SELECT last_at FROM action_repeat "
 	        "r WHERE r.brand_id = ?1 AND r.action_id = action_log.id), at) FROM action_log "
 	        "WHERE brand_id = ?1 AND at >= ?2 AND at < ?3 AND (?4 = 0 OR user_id = ?4 OR "
-	        "target_user_id = ?4) AND (?5 IS NULL OR action = ?5) "
+	        "target_user_id = ?4) AND (CAST(?5 AS TEXT) IS NULL OR action = ?5) "
 	        "AND (?6 = 0 OR id < ?6) AND (user_id IS NULL OR user_id IN (SELECT u.id FROM user "
 	        "u WHERE u.brand_id = ?1 AND u.node_id IN (SELECT id FROM sub))) "
 	        "ORDER BY id DESC LIMIT ?7";

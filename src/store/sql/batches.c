@@ -304,13 +304,17 @@ db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb
 	static const char sql[] = DB_SUBTREE
 	        "SELECT " BATCH_COLS
 	        "WHERE b.brand_id = ?1 AND b.shop_id IN (SELECT id FROM sub) AND "
-	        "b.created_at >= ?3 AND b.created_at < ?4 AND (?5 IS NULL OR b.created_at < ?5 OR "
+	        "b.created_at >= ?3 AND b.created_at < ?4 AND (CAST(?5 AS BIGINT) IS NULL OR "
+	        "b.created_at < ?5 OR "
 	        "(b.created_at = ?5 AND b.id < ?6)) "
-	        "AND (?8 IS NULL OR (?8 = 1 AND b.debit_amount - b.credit_amount = ?9) OR (?8 = 2 "
+	        "AND (CAST(?8 AS BIGINT) IS NULL OR (?8 = 1 AND b.debit_amount - b.credit_amount = "
+	        "?9) OR (?8 = 2 "
 	        "AND b.debit_amount - b.credit_amount >= ?9) OR (?8 = 3 AND b.debit_amount - "
 	        "b.credit_amount <= ?9) OR (?8 = 4 AND b.debit_amount - b.credit_amount <> ?9)) "
-	        "AND (?10 IS NULL OR c.number = ?10) AND (?11 IS NULL OR c.rang = ?11) "
-	        "AND (?12 IS NULL OR b.number = ?12) AND (?13 IS NULL OR b.method = ?13) "
+	        "AND (CAST(?10 AS TEXT) IS NULL OR c.number = ?10) AND (CAST(?11 AS TEXT) IS NULL "
+	        "OR c.rang = ?11) "
+	        "AND (CAST(?12 AS BIGINT) IS NULL OR b.number = ?12) AND (CAST(?13 AS BIGINT) IS "
+	        "NULL OR b.method = ?13) "
 	        "ORDER BY b.created_at DESC, b.id DESC LIMIT ?7";
 	struct batch_arg a = {cb, arg};
 	struct stmt *s;

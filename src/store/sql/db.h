@@ -428,7 +428,7 @@ int db_recurring_due_each(struct store *st, int64_t day, int64_t after_id, int l
 	"coalesce(r.next_day, 0), coalesce(r.next_amount, 0), r.manual, r.archive_ref, "           \
 	"coalesce(r.created_by, 0), r.created_by_login, r.created_at, r.updated_at, "              \
 	"coalesce(r.ended_at, 0), r.end_reason, coalesce(r.ended_by, 0), r.ended_by_login, "       \
-	"CASE WHEN a.implicit THEN '' ELSE a.alias END, s.site, s.rang, c.number, s.name, "        \
+	"CASE WHEN a.implicit <> 0 THEN '' ELSE a.alias END, s.site, s.rang, c.number, s.name, "   \
 	"r.customer_country"
 #define RECURRING_FROM                                                                             \
 	" FROM recurring r JOIN shop s ON s.id = r.shop_id JOIN contract c ON c.id = "             \

@@ -18,28 +18,34 @@
 
 /* The statement of the search; its parameters are numbered as the binds below. ID is the
  * number's filter: "any" in the journal's walk, or the one row by its key when given. */
-#define SEARCH_SQL(ID)                                                                             \
-	"WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "          \
-	"UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "                \
-	"n.brand_id = ?1) "                                                                        \
-	"SELECT " RECURRING_COLS RECURRING_FROM                                                    \
-	"WHERE r.brand_id = ?1 AND r.kind = ?3 AND r.shop_id IN (SELECT id FROM sub) "             \
-	"AND r.created_at >= ?4 AND r.created_at < ?5 "                                            \
-	"AND (?6 IS NULL OR r.created_at < ?6 OR (r.created_at = ?6 AND r.id < ?7)) "              \
-	"AND " ID " AND (?10 IS NULL OR r.status = ?10) "                                          \
-	"AND (?11 IS NULL OR c.number = ?11) AND (?12 IS NULL OR s.rang = ?12) "                   \
-	"AND (?13 IS NULL OR r.order_ref LIKE ?13 ESCAPE '\\') "                                   \
-	"AND (?14 IS NULL OR r.count = ?14) " /* the next debit: only while one is to come */      \
-	"AND (?15 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day IS NOT "     \
-	"NULL AND ((?15 = 1 AND r.next_amount = ?16) OR (?15 = 2 AND r.next_amount >= ?16) "       \
-	"OR (?15 = 3 AND r.next_amount <= ?16) OR (?15 = 4 AND r.next_amount <> ?16)))) "          \
-	"AND (?17 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day >= ?17)) "   \
-	"AND (?18 IS NULL OR (r.status IN ('in_progress', 'will_fail') AND r.next_day <= ?18)) "   \
-	"AND (?19 IS NULL OR lower(r.email) = lower(?19)) "                                        \
-	"AND (?20 IS NULL OR r.card_expiry = ?20) AND (?21 IS NULL OR r.currency = ?21) "          \
+#define SEARCH_SQL(ID)                                                                                        \
+	"WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?1 AND id = ?2 "                     \
+	"UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id WHERE "                           \
+	"n.brand_id = ?1) "                                                                                   \
+	"SELECT " RECURRING_COLS RECURRING_FROM                                                               \
+	"WHERE r.brand_id = ?1 AND r.kind = ?3 AND r.shop_id IN (SELECT id FROM sub) "                        \
+	"AND r.created_at >= ?4 AND r.created_at < ?5 "                                                       \
+	"AND (CAST(?6 AS BIGINT) IS NULL OR r.created_at < ?6 OR (r.created_at = ?6 AND r.id < "              \
+	"?7)) "                                                                                               \
+	"AND " ID " AND (CAST(?10 AS TEXT) IS NULL OR r.status = ?10) "                                       \
+	"AND (CAST(?11 AS TEXT) IS NULL OR c.number = ?11) AND (CAST(?12 AS TEXT) IS NULL OR "                \
+	"s.rang = ?12) "                                                                                      \
+	"AND (CAST(?13 AS TEXT) IS NULL OR r.order_ref LIKE ?13 ESCAPE '\\') "                                \
+	"AND (CAST(?14 AS BIGINT) IS NULL OR r.count = ?14) " /* the next debit: only while one is to come */ \
+	"AND (CAST(?15 AS BIGINT) IS NULL OR (r.status IN ('in_progress', 'will_fail') AND "                  \
+	"r.next_day IS NOT "                                                                                  \
+	"NULL AND ((?15 = 1 AND r.next_amount = ?16) OR (?15 = 2 AND r.next_amount >= ?16) "                  \
+	"OR (?15 = 3 AND r.next_amount <= ?16) OR (?15 = 4 AND r.next_amount <> ?16)))) "                     \
+	"AND (CAST(?17 AS BIGINT) IS NULL OR (r.status IN ('in_progress', 'will_fail') AND "                  \
+	"r.next_day >= ?17)) "                                                                                \
+	"AND (CAST(?18 AS BIGINT) IS NULL OR (r.status IN ('in_progress', 'will_fail') AND "                  \
+	"r.next_day <= ?18)) "                                                                                \
+	"AND (CAST(?19 AS TEXT) IS NULL OR lower(r.email) = lower(?19)) "                                     \
+	"AND (CAST(?20 AS TEXT) IS NULL OR r.card_expiry = ?20) AND (CAST(?21 AS TEXT) IS NULL "              \
+	"OR r.currency = ?21) "                                                                               \
 	"ORDER BY r.created_at DESC, r.id DESC LIMIT ?8"
 
-static const char search_sql[] = SEARCH_SQL("(?9 IS NULL OR r.id = ?9)");
+static const char search_sql[] = SEARCH_SQL("(CAST(?9 AS BIGINT) IS NULL OR r.id = ?9)");
 static const char search_id_sql[] = SEARCH_SQL("r.id = ?9");
 
 int

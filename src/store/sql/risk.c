@@ -279,8 +279,8 @@ db_block_search(struct store *st, const struct block_query *q, store_block_cb cb
 	                BLOCK_FROM
 	        "WHERE b.brand_id = ?1 AND b.node_id IN (SELECT id FROM sub UNION "
 	        "SELECT id FROM up) AND (?3 = 0 OR b.kind "
-	        "= ?3) AND (?4 IS NULL OR instr(lower(b.value), lower(?4)) > 0 OR "
-	        "instr(lower(b.reason), lower(?4)) > 0) AND (?5 OR b.expires_at IS NULL OR "
+	        "= ?3) AND (CAST(?4 AS TEXT) IS NULL OR instr(lower(b.value), lower(?4)) > 0 OR "
+	        "instr(lower(b.reason), lower(?4)) > 0) AND (?5 <> 0 OR b.expires_at IS NULL OR "
 	        "b.expires_at > ?6) AND (?7 = 0 OR b.id < ?7) ORDER BY b.id DESC LIMIT ?8";
 	struct block_entry e;
 	struct stmt *s;
@@ -363,7 +363,7 @@ db_card_day_count(struct store *st, int64_t brand_id, int64_t contract_id, const
 {
 	static const char sql[] =
 	        "SELECT count(*) FROM (SELECT 1 FROM txn WHERE brand_id = ?1 AND card_fp = ?2 AND "
-	        "day = ?3 AND contract_id = ?4 AND type = 0 LIMIT ?5)";
+	        "day = ?3 AND contract_id = ?4 AND type = 0 LIMIT ?5) AS t";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "card_day_count"), src;
 

@@ -68,11 +68,12 @@ db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t e
 	                "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
 	                ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 	                "nullif(?13, 0), ?15 WHERE ?14 = 0 OR EXISTS (SELECT 1 FROM shop_settings "
-	                "WHERE shop_id = ?1) ON CONFLICT(shop_id) DO UPDATE SET "
+	                "WHERE shop_id = ?1) ON CONFLICT(brand_id, shop_id) DO UPDATE SET "
 	                "ticket_email = ?3, report_email = ?4, integrator_email = ?5, "
 	                "url_accepted = ?6, url_refused = ?7, url_cancelled = ?8, url_pending = "
 	                "?9, immediate_return = ?10, version = ?11, updated_at = ?12, updated_by "
-	                "= nullif(?13, 0), url_notify = ?15 WHERE brand_id = ?2 AND version = ?14",
+	                "= nullif(?13, 0), url_notify = ?15 WHERE shop_settings.brand_id = ?2 AND "
+	                "shop_settings.version = ?14",
 	                &s, "shop_settings_put");
 	if (rc != ST_OK)
 		return rc;

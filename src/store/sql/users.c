@@ -182,7 +182,7 @@ int
 db_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked)
 {
 	static const char sql[] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
-	                          "locked = failed_attempts + 1 >= ?3 "
+	                          "locked = CASE WHEN failed_attempts + 1 >= ?3 THEN 1 ELSE 0 END "
 	                          "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING locked";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "user_sign_in_failed");
@@ -261,7 +261,7 @@ db_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n, s
 	static const char sql[] =
 	        "SELECT password_hash FROM user WHERE brand_id = ?1 AND id = ?2 "
 	        "UNION ALL SELECT * FROM (SELECT password_hash FROM password_history "
-	        "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3)";
+	        "WHERE brand_id = ?1 AND user_id = ?2 ORDER BY id DESC LIMIT ?3) AS h";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "user_password_hashes");
 
