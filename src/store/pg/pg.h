@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "common/buf.h"
 #include "common/status.h"
 #include "store/sql/db.h"
 
@@ -19,6 +20,14 @@ int pg_migrate(const char *conninfo, int *from, int *to) WUR;
 
 /* Opens a connection to the database of conninfo, migrated first when write. */
 int store_pg_open(const char *conninfo, bool write, struct store **out) WUR;
+
+/* The most parameters a statement has (the transactions' insert: 40). */
+#define PG_PARAMS_MAX 64
+
+/* The PostgreSQL text of sql (the shared SQLite text, pg_stmt.c's header says what changes)
+ * into out, *nparams the highest parameter: ST_OK, or ST_INVALID when it is too long or has
+ * more than PG_PARAMS_MAX parameters. */
+int pg_sql_rewrite(const char *sql, struct buf *out, int *nparams) WUR;
 
 /* --- between pg.c and pg_stmt.c ---------------------------------------------------------------- */
 

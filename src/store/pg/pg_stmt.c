@@ -4,9 +4,10 @@
  * bound, run through libpq, and its rows read.
  *
  * The rewrite, outside quotes: ?N becomes $N (a bare ? the next number, as SQLite counts);
- * SQLite's planner hints (INDEXED BY name, NOT INDEXED, CROSS JOIN's order) go; LIKE becomes ILIKE (SQLite's
- * LIKE ignores the case of ASCII letters), instr strpos, and the table user users ("user"
- * is reserved in PostgreSQL).
+ * SQLite's planner hints (INDEXED BY name, NOT INDEXED, CROSS JOIN's order) go; LIKE
+ * becomes ILIKE (SQLite's LIKE ignores the case of ASCII letters), instr strpos, and the
+ * table user users ("user" is reserved in PostgreSQL). tests/unit/test_pg_rewrite.c holds
+ * each rule.
  *
  * A kept statement (db_cached) is prepared on the server at its first run, its parameters
  * typed by what was bound then (an integer bigint, a blob bytea, a text or NULL left to
@@ -27,8 +28,7 @@
 #define OID_BYTEA 17
 #define OID_INT8  20
 
-/* The most parameters a statement has (the transactions' insert: 40). */
-#define PARAMS_MAX 64
+#define PARAMS_MAX PG_PARAMS_MAX
 
 struct pg_param {
 	bool set; /* bound (not NULL) */
@@ -80,9 +80,8 @@ word_at(const char *sql, size_t i, const char *w)
 	       !word_char(sql[i + n]) && (i == 0 || sql[i - 1] != '.');
 }
 
-/* The PostgreSQL text of sql into out; *nparams the highest parameter. */
-static int
-rewrite(const char *sql, struct buf *out, int *nparams)
+int
+pg_sql_rewrite(const char *sql, struct buf *out, int *nparams)
 {
 	int next = 0;
 	char quote = 0;
@@ -119,10 +118,10 @@ rewrite(const char *sql, struct buf *out, int *nparams)
 			i += 11;
 			while (word_char(sql[i]))
 				i++;
-			i--;
+			i += sql[i] == ' ' ? 0 : -1; /* and the space after it */
 		} else if (word_at(sql, i, "NOT") && strncmp(sql + i, "NOT INDEXED", 11) == 0 &&
 		           !word_char(sql[i + 11])) {
-			i += 10;
+			i += sql[i + 11] == ' ' ? 11 : 10;
 		} else if (word_at(sql, i, "CROSS") && strncmp(sql + i, "CROSS JOIN ", 11) == 0) {
 			i += 5; /* SQLite's join order kept, an inner join all the same */
 		} else if (word_at(sql, i, "LIKE")) {
@@ -139,7 +138,7 @@ rewrite(const char *sql, struct buf *out, int *nparams)
 		}
 	}
 	*nparams = next;
-	return out->failed || next > PARAMS_MAX ? STMT_ERROR : 0;
+	return out->failed || next > PG_PARAMS_MAX ? ST_INVALID : ST_OK;
 }
 
 /* --- the statement ---------------------------------------------------------------------------- */
@@ -153,7 +152,7 @@ pg_prepare(struct db *db, const char *sql, bool kept, struct stmt **out)
 	if (s == NULL)
 		abort();
 	buf_init(&text, 1 << 20);
-	if (rewrite(sql, &text, &s->nparams) != 0) {
+	if (pg_sql_rewrite(sql, &text, &s->nparams) != ST_OK) {
 		pg_error_set((struct pg_store *)db, "statement too long or too many parameters");
 		buf_cleanup(&text);
 		free(s);
