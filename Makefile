@@ -1,7 +1,8 @@
 # Guichet - the two commands of the README, and their parts.
 #   make demo   installs what is missing, builds, creates the demo data, starts the server
 #   make check  runs every test: format, unit (plain and ASan+UBSan), a short run of each fuzz
-#               target, system (pytest), and the browser end-to-end tests (tests/e2e,
+#               target, system (pytest: on PostgreSQL, and on SQLite sanitized), and the
+#               browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
 .PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify clean
@@ -58,7 +59,9 @@ build: bootstrap vendor $(BUILD)/build.ninja
 demo: build
 	scripts/demo $(BUILD)/src/guichetd $(DEMO_DB) $(LISTEN)
 
-check: bootstrap check-format unit unit-asan fuzz-short system system-asan e2e
+# The system suite runs twice: plain on PostgreSQL, sanitized (with storage faults) on SQLite;
+# `make system` is the plain run on SQLite.
+check: bootstrap check-format unit unit-asan fuzz-short system-pg system-asan e2e
 
 check-format:
 	scripts/check-format
