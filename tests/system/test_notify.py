@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import GUICHETD, Server, connect, q, rfc3339, wait_for
+from conftest import GUICHETD, PG, Server, connect, q, rfc3339, wait_for
 from test_settings import U
 from test_signin import ready_user
 
@@ -251,9 +251,10 @@ def test_many_due_at_once_are_each_called_once(nt):
     # Each row has one success. On a loaded machine an attempt may fail (the test's server
     # slow to accept or to answer within --notify-timeout-ms) after the server got the call:
     # a call comes again only after an attempt that failed, never from two rounds at once.
-    [(ok, rows, failed)] = q(nt, 'SELECT sum(a.http_status = 200), count(DISTINCT '
-                                 'CASE WHEN a.http_status = 200 THEN a.notify_id END), '
-                                 'sum(a.http_status != 200) FROM notify_attempt a JOIN '
+    [(ok, rows, failed)] = q(nt, 'SELECT count(CASE WHEN a.http_status = 200 THEN 1 END), '
+                                 'count(DISTINCT CASE WHEN a.http_status = 200 THEN '
+                                 'a.notify_id END), count(CASE WHEN a.http_status != 200 '
+                                 'THEN 1 END) FROM notify_attempt a JOIN '
                                  'notify_outbox o ON o.id = a.notify_id WHERE o.url = ?',
                              (m.url('/many'),))
     assert (ok, rows) == (700, 700)
@@ -499,20 +500,41 @@ def test_a_refused_operation_notifies_nothing(nt):
     assert q(nt, 'SELECT count(*) FROM txn WHERE parent_id = ?', (p['id'],)) == [(0,)]
 
 
+def fail_inserts(srv, table, when):
+    """A trigger (test_fail) that refuses the rows inserted into table for which when holds,
+    as a constraint does: SQLite's RAISE(ABORT) reads as one, and PostgreSQL's exception is
+    given a constraint's SQLSTATE (check_violation) to read the same."""
+    if PG:
+        q(srv, "CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+               "RAISE EXCEPTION 'test' USING ERRCODE = 'check_violation'; END$$")
+        q(srv, f'CREATE TRIGGER test_fail BEFORE INSERT ON {table} FOR EACH ROW '
+               f'WHEN ({when}) EXECUTE FUNCTION test_fail()')
+    else:
+        q(srv, f"CREATE TRIGGER test_fail BEFORE INSERT ON {table} WHEN {when} "
+               "BEGIN SELECT RAISE(ABORT, 'test'); END")
+
+
+def stop_failing(srv, table):
+    if PG:
+        q(srv, f'DROP TRIGGER test_fail ON {table}')
+        q(srv, 'DROP FUNCTION test_fail()')
+    else:
+        q(srv, 'DROP TRIGGER test_fail')
+
+
 def test_a_rolled_back_operation_leaves_no_notification(nt):
     """The notification is written before the operation's action-log line in the same
     transaction: a failure there takes both back."""
     set_url(nt, nt.merchant.url('/rollback'))
     p = pay(nt, capture='manual')
     assert wait_for(delivered(nt, p['id'], 1))
-    q(nt, "CREATE TRIGGER test_fail BEFORE INSERT ON action_log WHEN "
-          "NEW.action = 'transaction_capture' BEGIN SELECT RAISE(ABORT, 'test'); END")
+    fail_inserts(nt, 'action_log', "NEW.action = 'transaction_capture'")
     try:
         r = nt.u['action'].call('POST', f"/bo/api/transactions/{p['id']}/capture", {})
         # The trigger's abort reads as a constraint: 409, the job's transaction rolled back.
         assert r.status_code in (409, 500, 503), r.text
     finally:
-        q(nt, 'DROP TRIGGER test_fail')
+        stop_failing(nt, 'action_log')
     assert outbox(nt, p['id']) == 1
     assert q(nt, 'SELECT acq FROM txn WHERE id = ?', (p['id'],)) == [(0,)]
     r = nt.u['action'].call('POST', f"/bo/api/transactions/{p['id']}/capture", {})
@@ -614,12 +636,11 @@ def test_a_rolled_back_paybox_direct_request_leaves_no_notification(nt):
     from test_paybox_direct import nexylan, post
     set_url(nt, nt.merchant.url('/ppps-rollback'))
     txns, rows = (q(nt, f'SELECT count(*) FROM {t}')[0][0] for t in ('txn', 'notify_outbox'))
-    q(nt, "CREATE TRIGGER test_fail BEFORE INSERT ON idempotency WHEN NEW.key LIKE 'PPPS %' "
-          "BEGIN SELECT RAISE(ABORT, 'test'); END")
+    fail_inserts(nt, 'idempotency', "NEW.key LIKE 'PPPS %'")
     try:
         a, _ = post(nt, nexylan(nt, '00001', nt.shop(0), 900))
     finally:
-        q(nt, 'DROP TRIGGER test_fail')
+        stop_failing(nt, 'idempotency')
     assert a['CODEREPONSE'] == '00003', a
     assert q(nt, 'SELECT count(*) FROM txn')[0][0] == txns
     assert q(nt, 'SELECT count(*) FROM notify_outbox')[0][0] == rows

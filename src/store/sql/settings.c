@@ -60,21 +60,29 @@ int
 db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t expect_version)
 {
 	struct stmt *s;
+	bool insert = expect_version == 0;
 	int rc;
 
-	/* One statement: the row is inserted when none is kept and 0 was expected, updated when
-	 * the one kept is at the version expected; anything else changes no row. */
-	rc = db_prepare(st,
-	                "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
-	                ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	                "nullif(?13, 0), ?15 WHERE ?14 = 0 OR EXISTS (SELECT 1 FROM shop_settings "
-	                "WHERE shop_id = ?1) ON CONFLICT(brand_id, shop_id) DO UPDATE SET "
-	                "ticket_email = ?3, report_email = ?4, integrator_email = ?5, "
-	                "url_accepted = ?6, url_refused = ?7, url_cancelled = ?8, url_pending = "
-	                "?9, immediate_return = ?10, version = ?11, updated_at = ?12, updated_by "
-	                "= nullif(?13, 0), url_notify = ?15 WHERE shop_settings.brand_id = ?2 AND "
-	                "shop_settings.version = ?14",
-	                &s, "shop_settings_put");
+	/* One statement: the row inserted when 0 was expected and none is kept, updated when
+	 * the one kept is at the version expected; anything else changes no row. Not one upsert:
+	 * SQLite takes no target of ON CONFLICT but shop_id, its INTEGER PRIMARY KEY (the unique
+	 * index (brand_id, shop_id) holds the rowid), and PostgreSQL none but its key (brand_id,
+	 * shop_id); DO NOTHING needs no target on either. */
+	if (insert)
+		rc = db_prepare(st,
+		                "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
+		                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		                "nullif(?13, 0), ?14) ON CONFLICT DO NOTHING",
+		                &s, "shop_settings_put");
+	else
+		rc = db_prepare(
+		        st,
+		        "UPDATE shop_settings SET ticket_email = ?3, report_email = ?4, "
+		        "integrator_email = ?5, url_accepted = ?6, url_refused = ?7, "
+		        "url_cancelled = ?8, url_pending = ?9, immediate_return = ?10, "
+		        "version = ?11, updated_at = ?12, updated_by = nullif(?13, 0), "
+		        "url_notify = ?14 WHERE shop_id = ?1 AND brand_id = ?2 AND version = ?15",
+		        &s, "shop_settings_put");
 	if (rc != ST_OK)
 		return rc;
 	stmt_bind_int64(s, 1, in->shop_id);
@@ -90,8 +98,9 @@ db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t e
 	stmt_bind_int64(s, 11, in->version);
 	stmt_bind_int64(s, 12, in->updated_at);
 	stmt_bind_int64(s, 13, in->updated_by);
-	stmt_bind_int64(s, 14, expect_version);
-	db_bind_text(s, 15, in->url_notify);
+	db_bind_text(s, 14, in->url_notify);
+	if (!insert)
+		stmt_bind_int64(s, 15, expect_version);
 	rc = db_status(st, stmt_step(s), "shop_settings_put");
 	if (rc == ST_OK && db_changes(st) == 0)
 		rc = ST_CONFLICT;
