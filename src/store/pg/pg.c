@@ -286,82 +286,6 @@ pg_errmsg(struct db *db)
 	return ((struct pg_store *)db)->err;
 }
 
-/* Runs a statement of the connection's own (no parameter, no row), kept prepared. */
-static int
-exec_simple(struct store *st, const char *sql, const char *what)
-{
-	struct stmt *s;
-	int rc = db_cached(st, sql, &s, what);
-
-	return rc != ST_OK ? rc : db_run(st, s, what);
-}
-
-/* A read sees one snapshot from its first statement to its end, as SQLite's does. */
-static const char begin_read_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
-static const char begin_write_sql[] = "BEGIN";
-static const char commit_sql[] = "COMMIT";
-static const char rollback_sql[] = "ROLLBACK";
-static const char savepoint_sql[] = "SAVEPOINT job";
-static const char release_sql[] = "RELEASE SAVEPOINT job";
-static const char rollback_to_sql[] = "ROLLBACK TO SAVEPOINT job";
-
-static int
-pg_begin(struct store *st, bool write)
-{
-	store_tally_clear(st);
-	return exec_simple(st, write ? begin_write_sql : begin_read_sql, "begin");
-}
-
-static int
-pg_commit(struct store *st)
-{
-	int rc = exec_simple(st, commit_sql, "commit");
-
-	if (rc == ST_OK)
-		store_tally_commit(st);
-	return rc;
-}
-
-static void
-pg_rollback(struct store *st)
-{
-	store_tally_clear(st);
-	if (PQtransactionStatus(pgs(st)->c) != PQTRANS_IDLE)
-		(void)exec_simple(st, rollback_sql, "rollback");
-}
-
-static int
-pg_savepoint(struct store *st)
-{
-	int rc;
-
-	/* Only inside the caller's transaction (store_sqlite.c says why). */
-	if (PQtransactionStatus(pgs(st)->c) != PQTRANS_INTRANS) {
-		log_error("event=pg_error op=savepoint error=\"no transaction, or one that "
-		          "failed\"");
-		return ST_STORE;
-	}
-	rc = exec_simple(st, savepoint_sql, "savepoint");
-	if (rc == ST_OK)
-		store_tally_savepoint(st);
-	return rc;
-}
-
-static int
-pg_release(struct store *st)
-{
-	store_tally_release(st);
-	return exec_simple(st, release_sql, "release");
-}
-
-static void
-pg_rollback_to(struct store *st)
-{
-	store_tally_rollback_to(st);
-	if (exec_simple(st, rollback_to_sql, "rollback_to") == ST_OK)
-		(void)exec_simple(st, release_sql, "release");
-}
-
 static void
 pg_close(struct store *st)
 {
@@ -430,12 +354,6 @@ static const struct store_ops pg_ops = {
         /* the connection: this file */
         .close = pg_close,
         .use_for = pg_use_for,
-        .begin = pg_begin,
-        .commit = pg_commit,
-        .rollback = pg_rollback,
-        .savepoint = pg_savepoint,
-        .release = pg_release,
-        .rollback_to = pg_rollback_to,
         .checkpoint = pg_checkpoint,
         DB_OPS_SHARED,
         .txn_ref_catch_up = pg_txn_ref_catch_up,

@@ -444,8 +444,19 @@ pg_expanded(struct stmt *st)
 	return buf_take(&b);
 }
 
+/* Inside a transaction, a failed one too (its statements refused until a rollback). */
+static bool
+pg_in_transaction(struct db *db)
+{
+	return PQtransactionStatus(pg_conn((struct pg_store *)db)) != PQTRANS_IDLE;
+}
+
 static const struct db_backend pg_backend = {
         .name = "pg",
+        /* A read sees one snapshot from its first statement to its end, as SQLite's does. */
+        .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+        .begin_write = "BEGIN",
+        .in_transaction = pg_in_transaction,
         .prepare = pg_prepare,
         .bind_int64 = pg_bind_int64,
         .bind_null = pg_bind_null,

@@ -332,3 +332,90 @@ db_text_copy(char *dst, size_t cap, struct stmt *s, int col)
 		memcpy(dst, t, len);
 	dst[len] = '\0';
 }
+
+/* --- transactions ---------------------------------------------------------------------------- */
+
+/* Runs the kept statement sql of the connection's own, which returns no row. */
+static int
+exec_simple(struct store *st, const char *sql, const char *what)
+{
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, what);
+
+	return rc != ST_OK ? rc : db_run(st, s, what);
+}
+
+static const char commit_sql[] = "COMMIT";
+static const char rollback_sql[] = "ROLLBACK";
+static const char savepoint_sql[] = "SAVEPOINT job";
+static const char release_sql[] = "RELEASE SAVEPOINT job";
+static const char rollback_to_sql[] = "ROLLBACK TO SAVEPOINT job";
+
+int
+db_begin(struct store *st, bool write)
+{
+	const struct db_backend *be = db_of(st)->be;
+
+	store_tally_clear(st);
+	return exec_simple(st, write ? be->begin_write : be->begin_read, "begin");
+}
+
+int
+db_commit(struct store *st)
+{
+	int rc = exec_simple(st, commit_sql, "commit");
+
+	if (rc == ST_OK)
+		store_tally_commit(st);
+	return rc;
+}
+
+void
+db_rollback(struct store *st)
+{
+	struct db *db = db_of(st);
+
+	store_tally_clear(st);
+	if (db->be->in_transaction(db))
+		(void)exec_simple(st, rollback_sql, "rollback");
+}
+
+int
+db_savepoint(struct store *st)
+{
+	struct db *db = db_of(st);
+	int rc;
+
+	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
+	 * without a statement journal too) makes SQLite roll the whole transaction back by
+	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
+	 * commits at once: the writer's next jobs would be written while their group fails and
+	 * answers them "nothing was recorded" (work.c; tests/unit/test_work.c). */
+	if (!db->be->in_transaction(db)) {
+		log_error("event=%s_error op=savepoint error=\"no transaction: rolled back "
+		          "after an earlier error\"",
+		          db->be->name);
+		return ST_STORE;
+	}
+	rc = exec_simple(st, savepoint_sql, "savepoint");
+	if (rc == ST_OK)
+		store_tally_savepoint(st);
+	return rc;
+}
+
+int
+db_release(struct store *st)
+{
+	/* Released or not, what the savepoint wrote is the transaction's now, counts too. */
+	store_tally_release(st);
+	return exec_simple(st, release_sql, "release");
+}
+
+void
+db_rollback_to(struct store *st)
+{
+	store_tally_rollback_to(st);
+	/* ROLLBACK TO keeps the savepoint open: release it too. */
+	if (exec_simple(st, rollback_to_sql, "rollback_to") == ST_OK)
+		(void)exec_simple(st, release_sql, "release");
+}

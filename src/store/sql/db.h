@@ -54,6 +54,11 @@ struct stmt {
  * 0; texts and blobs bound are lent until the statement's next reset. */
 struct db_backend {
 	const char *name;
+	/* The statements that begin a read transaction and a write one, and whether one is
+	 * open (db.c's transactions). */
+	const char *begin_read;
+	const char *begin_write;
+	bool (*in_transaction)(struct db *db);
 	/* Prepares sql (kept: for the connection's life) into *out, or a step's failure code. */
 	int (*prepare)(struct db *db, const char *sql, bool kept, struct stmt **out);
 	void (*bind_int64)(struct stmt *s, int i, int64_t v);
@@ -144,6 +149,15 @@ struct db_blocks *db_blocks(struct store *st);
 
 /* Reads the blocklist's keys into the connection's filter and keeps it from then on. */
 int db_blocks_start(struct store *st);
+
+/* store_ops.begin, commit, rollback, savepoint, release and rollback_to, alike on both: the
+ * statements, and the counts tied to the transaction (store.h, struct store_tally). */
+int db_begin(struct store *st, bool write);
+int db_commit(struct store *st);
+void db_rollback(struct store *st);
+int db_savepoint(struct store *st);
+int db_release(struct store *st);
+void db_rollback_to(struct store *st);
 
 /* Maps a step's code to a status, logging an error (what: the operation's name): ST_OK for
  * STMT_ROW and STMT_DONE (and 0), ST_CONFLICT for a constraint (a duplicate), else
@@ -470,6 +484,13 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
  * entry a line, each file's apart. */
 /* clang-format off */
 #define DB_OPS_SHARED \
+	/* db.c */ \
+	.begin = db_begin, \
+	.commit = db_commit, \
+	.rollback = db_rollback, \
+	.savepoint = db_savepoint, \
+	.release = db_release, \
+	.rollback_to = db_rollback_to, \
 	/* meta.c */ \
 	.meta_get = db_meta_get, \
 	.meta_put = db_meta_put, \

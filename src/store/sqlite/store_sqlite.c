@@ -179,8 +179,21 @@ lite_errmsg(struct db *db)
 	return sqlite3_errmsg(((struct sqlite_store *)db)->conn);
 }
 
+/* Whether the connection is inside a transaction (a failed statement may have rolled it back
+ * by itself: store/sql/db.c db_savepoint). */
+static bool
+lite_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(((struct sqlite_store *)db)->conn);
+}
+
 static const struct db_backend lite_backend = {
         .name = "sqlite",
+        /* A writer takes the write lock at once; a reader's snapshot starts at its first
+         * read. */
+        .begin_read = "BEGIN DEFERRED",
+        .begin_write = "BEGIN IMMEDIATE",
+        .in_transaction = lite_in_transaction,
         .prepare = lite_prepare_stmt,
         .bind_int64 = lite_bind_int64,
         .bind_null = lite_bind_null,
@@ -208,89 +221,6 @@ lite_blocks_version(struct store *st, int64_t *v)
 	int rc = db_cached(st, "PRAGMA data_version", &s, "blocks_data_version");
 
 	return rc != ST_OK ? rc : db_one_row(st, s, db_int64_read, v, "blocks_data_version");
-}
-
-/* --- transactions --------------------------------------------------------------------------- */
-
-/* Runs the kept statement sql of the connection's own, which returns no row. */
-static int
-exec_simple(struct store *st, const char *sql, const char *what)
-{
-	struct stmt *s;
-	int rc = db_cached(st, sql, &s, what);
-
-	return rc != ST_OK ? rc : db_run(st, s, what);
-}
-
-static const char begin_read_sql[] = "BEGIN DEFERRED";
-static const char begin_write_sql[] = "BEGIN IMMEDIATE";
-static const char commit_sql[] = "COMMIT";
-static const char rollback_sql[] = "ROLLBACK";
-static const char savepoint_sql[] = "SAVEPOINT job";
-static const char release_sql[] = "RELEASE job";
-static const char rollback_to_sql[] = "ROLLBACK TO job";
-
-static int
-lite_begin(struct store *st, bool write)
-{
-	store_tally_clear(st);
-	return exec_simple(st, write ? begin_write_sql : begin_read_sql, "begin");
-}
-
-static int
-lite_commit(struct store *st)
-{
-	int rc = exec_simple(st, commit_sql, "commit");
-
-	if (rc == ST_OK)
-		store_tally_commit(st);
-	return rc;
-}
-
-static void
-lite_rollback(struct store *st)
-{
-	store_tally_clear(st);
-	if (!sqlite3_get_autocommit(lite(st)->conn))
-		(void)exec_simple(st, rollback_sql, "rollback");
-}
-
-static int
-lite_savepoint(struct store *st)
-{
-	int rc;
-
-	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
-	 * without a statement journal too) makes SQLite roll the whole transaction back by
-	 * itself; a SAVEPOINT would then open a transaction of its own, which its RELEASE
-	 * commits at once: the writer's next jobs would be written while their group fails and
-	 * answers them "nothing was recorded" (work.c; tests/unit/test_work.c). */
-	if (sqlite3_get_autocommit(lite(st)->conn)) {
-		log_error("event=sqlite_error op=savepoint error=\"no transaction: rolled back "
-		          "after an earlier error\"");
-		return ST_STORE;
-	}
-	rc = exec_simple(st, savepoint_sql, "savepoint");
-	if (rc == ST_OK)
-		store_tally_savepoint(st);
-	return rc;
-}
-
-static int
-lite_release(struct store *st)
-{
-	/* Released or not, what the savepoint wrote is the transaction's now, counts too. */
-	store_tally_release(st);
-	return exec_simple(st, release_sql, "release");
-}
-
-static void
-lite_rollback_to(struct store *st)
-{
-	store_tally_rollback_to(st);
-	/* ROLLBACK TO keeps the savepoint open: release it too. */
-	if (exec_simple(st, rollback_to_sql, "rollback_to") == ST_OK)
-		(void)exec_simple(st, release_sql, "release");
 }
 
 /* --- the connection ------------------------------------------------------------------------ */
@@ -382,12 +312,6 @@ static const struct store_ops sqlite_ops = {
         /* the connection: this file */
         .close = lite_close,
         .use_for = lite_use_for,
-        .begin = lite_begin,
-        .commit = lite_commit,
-        .rollback = lite_rollback,
-        .savepoint = lite_savepoint,
-        .release = lite_release,
-        .rollback_to = lite_rollback_to,
         .checkpoint = lite_checkpoint,
         DB_OPS_SHARED,
         /* txn_ref.c */
