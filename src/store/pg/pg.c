@@ -258,17 +258,6 @@ pg_statement_name(struct pg_store *pg, char *name, size_t cap)
 }
 
 void
-pg_deallocate(struct pg_store *pg, const char *name)
-{
-	char sql[48];
-
-	if (PQstatus(pg->c) != CONNECTION_OK)
-		return;
-	snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
-	PQclear(PQexec(pg->c, sql));
-}
-
-void
 pg_changes_set(struct pg_store *pg, const char *tuples)
 {
 	pg->changes = tuples != NULL && tuples[0] != '\0' ? strtoll(tuples, NULL, 10) : 0;

@@ -46,9 +46,9 @@ int pg_result_code(struct pg_store *pg, PGresult *r);
 /* Keeps why for errmsg. */
 void pg_error_set(struct pg_store *pg, const char *why);
 
-/* A new name for a statement prepared on the server, and forgets one. */
+/* A new name for a statement prepared on the server. Only a kept statement has one, and it
+ * lives as long as the connection: its end drops them all. */
 void pg_statement_name(struct pg_store *pg, char *name, size_t cap);
-void pg_deallocate(struct pg_store *pg, const char *name);
 
 /* The changes of the last command (PQcmdTuples), and what db.h's changes and errmsg read. */
 void pg_changes_set(struct pg_store *pg, const char *tuples);

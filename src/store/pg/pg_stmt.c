@@ -275,8 +275,6 @@ pg_finalize(struct stmt *st)
 	struct pg_stmt *s = ps(st);
 
 	pg_clear(st);
-	if (s->name[0] != '\0')
-		pg_deallocate(s->pg, s->name);
 	free(s->sql);
 	free(s);
 }
