@@ -5,7 +5,8 @@ go through the outbox, whose bodies are sealed before they are written: the data
 and its write-ahead log are read byte for byte, while the mails wait (the relay is down),
 once they are delivered, and after the server stopped, and none of the secrets the relay
 received is in them. Rows an earlier version wrote in clear are sealed when the server
-starts, and the log that held them emptied.
+starts, and the log that held them emptied. On PostgreSQL, every row the database holds is
+read instead (pg_dump): its files and its log are the server's own.
 """
 import email
 import email.policy
@@ -15,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import Server, q
+from conftest import PG, Server, q
 from test_signin import NEW_PASSWORD, ready_user
 from test_smtp import FROM, Relay, add_mail, check_log, to, wait_row
 
@@ -24,7 +25,11 @@ STRONG = 'Vx7!kP2#mQ9@wZ4'
 
 def disk(srv):
     """The bytes of the database file, of its write-ahead log and of the log's index, as
-    they are now."""
+    they are now. On PostgreSQL, whose server owns its files, every row the database holds
+    (Server.stored, pg_dump's text): a row's old version and the server's own log are
+    PostgreSQL's to recycle, out of guichetd's reach."""
+    if PG:
+        return srv.stored().encode('latin-1')
     raw = b''
     for path in (srv.db, srv.db + '-wal', srv.db + '-shm'):
         if os.path.exists(path):

@@ -1,6 +1,8 @@
 """The tree navigation, the contracts, and node=ID on every search (Vision manual §2.3, §9.2):
 a node is seen from itself or above, never from another branch or brand."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from conftest import Server, q
@@ -109,8 +111,11 @@ def test_node_scopes_every_search(org):
     export = get(org, f'/bo/api/transactions/export?{WIDE}&node={group}')
     assert export.status_code == 200 and len(export.content.decode().splitlines()) - 1 == len(
         q(org, f"SELECT id FROM txn WHERE brand_id = 1 AND shop_id IN ({','.join(map(str, shops))})"))
-    day = q(org, 'SELECT date(max(created_at) / 1000000, "unixepoch", "+1 day") FROM txn')[0][0]
-    start = q(org, 'SELECT date(?, "-400 days")', (day,))[0][0]
+    # The day after the last transaction's (UTC), and 400 days before it: computed here, the
+    # date functions of SQLite and PostgreSQL differ.
+    last = datetime.fromtimestamp(q(org, 'SELECT max(created_at) FROM txn')[0][0] / 1e6,
+                                  timezone.utc).date() + timedelta(days=1)
+    day, start = last.isoformat(), (last - timedelta(days=400)).isoformat()
     all_stats = get(org, f'/bo/api/stats?from={start}&to={day}').json()
     group_stats = get(org, f'/bo/api/stats?from={start}&to={day}&node={group}').json()
     assert 0 < group_stats['count'] < all_stats['count']

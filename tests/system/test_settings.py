@@ -342,7 +342,7 @@ def test_the_daily_report_goes_to_the_shops_report_address(st):
     before = q(st, 'SELECT coalesce(max(id), 0) FROM mail_outbox')[0][0]
     out = subprocess.run([GUICHETD, 'batch', 'run', '--db', st.db, '--date', st.paris_day(5),
                           '--spool', os.path.join(st.tmp, 'spool'), *st.clock()],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, env=st.env)
     assert out.returncode == 0, out.stderr
     sent = q(st, 'SELECT m.recipient, b.shop_id FROM mail_outbox m JOIN batch b ON '
                  'm.created_at = b.created_at AND m.node_id = b.shop_id WHERE m.id > ?',

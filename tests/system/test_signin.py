@@ -1,7 +1,6 @@
 """Back-office sign-in through HTTP (SPEC §3, §16): passwords, lockout, first-sign-in steps,
 one session per login, idle and absolute limits, CSRF, sign-out, the action log."""
 import json
-import os
 import subprocess
 import threading
 import time
@@ -218,12 +217,11 @@ def test_tokens_are_stored_hashed(server):
     s, r = sign_in(server, 'demo.action', takeover=True)
     token = bytes.fromhex(s.cookies['guichet_session'])
     csrf = bytes.fromhex(r.json()['csrf'])
-    with open(server.db, 'rb') as f:
-        raw = f.read()
-    if os.path.exists(server.db + '-wal'):
-        with open(server.db + '-wal', 'rb') as f:
-            raw += f.read()
-    assert token not in raw and csrf not in raw
+    # As stored: SQLite's file and log, or PostgreSQL's rows (pg_dump writes a bytea in
+    # hex, the cookie's own form).
+    raw = server.stored()
+    for value in (token, csrf):
+        assert value.hex() not in raw and value.decode('latin-1') not in raw
     assert s.cookies['guichet_session'] not in server.read_log()
 
 
@@ -309,7 +307,9 @@ def test_sessions_survive_a_restart_but_not_12_hours(tmp_path):
     finally:
         assert srv.stop() == 0
     with connect(srv.db) as db:
-        db.execute('UPDATE session SET created_at = created_at - 12 * 3600 * 1000000 - 1')
+        # 12 hours and a microsecond (43200000000 a bigint: 12 * 3600 * 1000000 overflows
+        # PostgreSQL's integer).
+        db.execute('UPDATE session SET created_at = created_at - 43200000000 - 1')
     srv.start()
     try:
         r = s.get(srv.base + '/bo/api/session')
@@ -325,7 +325,7 @@ def test_expired_password_and_new_terms(tmp_path):
         s.delete(srv.base + '/bo/api/session', headers={'X-CSRF-Token': csrf})
         # New terms of use: accepted again at the next sign-in (SPEC §3).
         out = subprocess.run([GUICHETD, 'terms', '--db', srv.db, '--version', '2'],
-                             capture_output=True, text=True, timeout=30)
+                             capture_output=True, text=True, timeout=30, env=srv.env)
         assert out.returncode == 0, out.stderr
         s, r = sign_in(srv, 'demo.admin', password=NEW_PASSWORD)
         assert r.json()['next'] == 'accept_terms'
@@ -350,11 +350,10 @@ def test_expired_password_and_new_terms(tmp_path):
 
 
 def test_action_log_is_append_only(server):
-    with connect(server.db) as db:
-        with pytest.raises(DatabaseError, match='append-only'):
-            db.execute("UPDATE action_log SET action = 'x'")
-        with pytest.raises(DatabaseError, match='append-only'):
-            db.execute('DELETE FROM action_log')
+    # A connection each: PostgreSQL's refused statement aborts its transaction.
+    for sql in ("UPDATE action_log SET action = 'x'", 'DELETE FROM action_log'):
+        with pytest.raises(DatabaseError, match='append-only'), connect(server.db) as db:
+            db.execute(sql)
 
 
 STATS = '/bo/api/stats?from=2026-01-01&to=2026-01-31'
@@ -425,7 +424,7 @@ def test_new_terms_reach_live_sessions(tmp_path):
         s, csrf = ready_user(srv, 'demo.admin')
         assert s.get(srv.base + STATS).status_code == 200
         out = subprocess.run([GUICHETD, 'terms', '--db', srv.db, '--version', '2'],
-                             capture_output=True, text=True, timeout=30)
+                             capture_output=True, text=True, timeout=30, env=srv.env)
         assert out.returncode == 0, out.stderr
         # The server reads the version again every second (SESSION_TERMS_EVERY_MS).
         assert wait_for_next(srv, s, 'accept_terms') == 'accept_terms'
@@ -437,7 +436,7 @@ def test_new_terms_reach_live_sessions(tmp_path):
         assert s.get(srv.base + STATS).status_code == 200
         # Versions only go up: a lower one is refused and changes nothing.
         out = subprocess.run([GUICHETD, 'terms', '--db', srv.db, '--version', '1'],
-                             capture_output=True, text=True, timeout=30)
+                             capture_output=True, text=True, timeout=30, env=srv.env)
         assert out.returncode == 2 and 'version 2' in out.stderr
         assert s.get(srv.base + '/bo/api/terms').json()['version'] == 2
     finally:
@@ -478,9 +477,10 @@ def test_parallel_attempts_cannot_beat_the_lockout(tmp_path):
     right = password_of(srv, login)
     # The refusals of a locked account: a refusal repeated within a minute is counted in the
     # row of its first (migration 021), which may be one of an earlier round.
-    refusals_sql = ("SELECT coalesce(sum(coalesce((SELECT count FROM action_repeat r WHERE "
-                    "r.action_id = a.id), 1)), 0) FROM action_log a WHERE user_login = ? AND "
-                    "action = 'sign_in_refused'")
+    # An integer on both (PostgreSQL's sum of bigints is a numeric).
+    refusals_sql = ("SELECT CAST(coalesce(sum(coalesce((SELECT count FROM action_repeat r "
+                    "WHERE r.action_id = a.id), 1)), 0) AS BIGINT) FROM action_log a WHERE "
+                    "user_login = ? AND action = 'sign_in_refused'")
     try:
         for attempt in range(3):
             with connect(srv.db) as db:

@@ -112,7 +112,7 @@ def test_every_change_moves_the_roll_ups(st):
     assert delta() == (2, 2500)
     out = subprocess.run([GUICHETD, 'batch', 'run', '--db', st.db, '--date', st.paris_day(),
                           '--spool', os.path.join(st.tmp, 'spool'), *st.clock()],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, env=st.env)
     assert out.returncode == 0, out.stderr
     assert delta() == (2, 2500)                          # sent: still counts, once
     st.api('POST', f"/api/v1/payments/{m['id']}/refund", {'amount': 400})
