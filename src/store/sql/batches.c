@@ -116,7 +116,7 @@ static int
 batch_totals(struct store *st, struct batch *b, bool *read)
 {
 	static const char number_sql[] =
-	        "SELECT coalesce(max(number), 0) + 1 FROM batch WHERE contract_id = ?2";
+	        "SELECT coalesce(max(number), 0) + 1 FROM batch WHERE contract_id = ?1";
 	static const char totals_sql[] =
 	        "SELECT count(CASE WHEN type = 0 THEN 1 END), coalesce(sum(CASE WHEN type = 0 THEN "
 	        "amount_current END), 0), count(CASE WHEN type = 1 THEN 1 END), coalesce(sum(CASE "
@@ -130,10 +130,14 @@ batch_totals(struct store *st, struct batch *b, bool *read)
 
 	if (rc != ST_OK)
 		return rc;
-	stmt_bind_int64(s, 2, b->contract_id);
-	if (db_step_logged(s) == STMT_ROW)
+	stmt_bind_int64(s, 1, b->contract_id);
+	src = db_step_logged(s);
+	if (src == STMT_ROW)
 		b->number = stmt_int64(s, 0);
 	stmt_finalize(s);
+	rc = db_status(st, src, "batch_number");
+	if (rc != ST_OK)
+		return rc;
 	rc = db_prepare(st, totals_sql, &s, "batch_totals");
 	if (rc != ST_OK)
 		return rc;
