@@ -1,7 +1,8 @@
 """Operating Guichet (issue 13; docs/OPERATIONS.md): `guichetd backup` copies a database a
 server is using, under payment load, as of one instant, checked whole, and the copy restored
-in place serves with nothing lost of what was acknowledged before the backup began; the
-systemd unit (dist/guichetd.service) is valid and hardened, and guichetd speaks systemd's
+in place serves with nothing lost of what was acknowledged before the backup began (on
+PostgreSQL, which `guichetd backup` refuses, the same of pg_dump and pg_restore); the systemd
+unit (dist/guichetd.service) is valid and hardened, and guichetd speaks systemd's
 readiness protocol (Type=notify) on a real notification socket."""
 import os
 import shutil
