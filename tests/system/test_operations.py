@@ -144,39 +144,43 @@ def test_a_pg_dump_under_load_restores_with_nothing_lost(tmp_path):
     dump began."""
     srv = Server(str(tmp_path), transactions=500)
     srv.start()
-    load = Load(srv)
-    copy = str(tmp_path / 'guichet.dump')
-    try:
-        assert wait_for(lambda: len(load.acked) >= 20, timeout=30)
-        before = load.ids_before(time.monotonic())
-        pg_tool('pg_dump', '--format=custom', '--file', copy, '--dbname', srv.db)
-        assert wait_for(lambda: len(load.ids_before(time.monotonic())) > len(before) + 20,
-                        timeout=30)
-    finally:
-        load.end()
-    restored = pg_cluster().createdb('r' + uuid.uuid4().hex[:16])
-    # --no-comments: the only one in a dump is pg_trgm's, which only its owner (the superuser
-    # who made the database ready) may set; the schema has none.
-    pg_tool('pg_restore', '--exit-on-error', '--single-transaction', '--no-owner',
-            '--no-comments', '--dbname', restored, copy)
+    try:  # a failure stops the server too: no server left behind on its database
+        load = Load(srv)
+        copy = str(tmp_path / 'guichet.dump')
+        try:
+            assert wait_for(lambda: len(load.acked) >= 20, timeout=30)
+            before = load.ids_before(time.monotonic())
+            pg_tool('pg_dump', '--format=custom', '--file', copy, '--dbname', srv.db)
+            assert wait_for(lambda: len(load.ids_before(time.monotonic())) > len(before) + 20,
+                            timeout=30)
+        finally:
+            load.end()
+        restored = pg_cluster().createdb('r' + uuid.uuid4().hex[:16])
+        # --no-comments: the only one in a dump is pg_trgm's, which only its owner (the superuser
+        # who made the database ready) may set; the schema has none.
+        pg_tool('pg_restore', '--exit-on-error', '--single-transaction', '--no-owner',
+                '--no-comments', '--dbname', restored, copy)
 
-    def rq(sql, args=()):
-        with connect(restored) as db:
-            return db.execute(sql, args).fetchall()
+        def rq(sql, args=()):
+            with connect(restored) as db:
+                return db.execute(sql, args).fetchall()
 
-    # The copy is the database as of one snapshot: every payment acknowledged before the dump
-    # began, and of the payments, exactly those the live database had up to its last one (ids
-    # are given in commit order by the one writer), each with its history.
-    got = {i for (i,) in rq('SELECT id FROM txn')}
-    assert before <= got
-    top = max(got)
-    assert got == {i for (i,) in q(srv, 'SELECT id FROM txn WHERE id <= ?', (top,))}
-    assert q(srv, 'SELECT count(*) FROM txn')[0][0] > len(got)  # the load went on after it
-    assert rq('SELECT count(*) FROM txn WHERE id NOT IN (SELECT txn_id FROM '
-              'txn_history)') == [(0,)]
-    assert rq('SELECT id, status, acq, amount_initial, order_ref FROM txn ORDER BY id') \
-        == q(srv, 'SELECT id, status, acq, amount_initial, order_ref FROM txn WHERE id <= ? '
-                  'ORDER BY id', (top,))
+        # The copy is the database as of one snapshot: every payment acknowledged before the dump
+        # began, and of the payments, exactly those the live database had up to its last one (ids
+        # are given in commit order by the one writer), each with its history.
+        got = {i for (i,) in rq('SELECT id FROM txn')}
+        assert before <= got
+        top = max(got)
+        assert got == {i for (i,) in q(srv, 'SELECT id FROM txn WHERE id <= ?', (top,))}
+        assert q(srv, 'SELECT count(*) FROM txn')[0][0] > len(got)  # the load went on after it
+        assert rq('SELECT count(*) FROM txn WHERE id NOT IN (SELECT txn_id FROM '
+                  'txn_history)') == [(0,)]
+        assert rq('SELECT id, status, acq, amount_initial, order_ref FROM txn ORDER BY id') \
+            == q(srv, 'SELECT id, status, acq, amount_initial, order_ref FROM txn WHERE id <= ? '
+                      'ORDER BY id', (top,))
+    except BaseException:
+        srv.stop()
+        raise
     # Restored: the server stopped, started on the restored database with the same key; it
     # finds the payments acknowledged before the dump and goes on after the copy's last id.
     assert srv.stop() == 0
