@@ -398,7 +398,7 @@ def check_store(srv):
     assert rollups == recount
     assert q(srv, "SELECT t.id, t.order_ref, count(h.id) FROM txn t LEFT JOIN txn_history h ON "
                   "h.brand_id = t.brand_id AND h.txn_id = t.id AND h.action IN ('creation', "
-                  "'authorization') GROUP BY t.id HAVING count(h.id) <> 1") == []
+                  "'authorization') GROUP BY t.id, t.order_ref HAVING count(h.id) <> 1") == []
     assert q(srv, "SELECT txn_id, action, count(*) FROM txn_history WHERE action IN ('capture', "
                   "'bank_sending', 'cancellation') GROUP BY txn_id, action "
                   "HAVING count(*) > 1") == []

@@ -18,7 +18,7 @@ CARDS = ('4111111111111111', '5555555555554444', '378282246310005', '49701000000
 def batch_run(srv, date, check=True):
     out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', date, '--spool',
                           os.path.join(srv.tmp, 'spool'), *srv.clock()], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, env=srv.env)
     if check:
         assert out.returncode == 0, out.stderr
     return out
@@ -59,7 +59,7 @@ def test_batch_run_while_the_server_runs(srv):
     assert q(srv, 'SELECT count(*) FROM txn WHERE acq = 2')[0][0] == 0
     # One history line per transaction sent; a bank file per batch.
     assert q(srv, "SELECT max(n) FROM (SELECT count(*) n FROM txn_history WHERE action = "
-                  "'bank_sending' GROUP BY txn_id)")[0][0] == 1
+                  "'bank_sending' GROUP BY txn_id) AS t")[0][0] == 1
     files = glob.glob(os.path.join(srv.tmp, 'spool', 'bank', '*.txt'))
     assert len(files) == q(srv, 'SELECT count(*) FROM batch')[0][0]
     for f in files:
@@ -149,7 +149,7 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
     for _ in range(15):
         p = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', srv.paris_day(2),
                               '--spool', os.path.join(srv.tmp, 'spool'), *srv.clock()],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=srv.env)
         time.sleep(rng.uniform(0, 0.03))
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -165,7 +165,7 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
     assert q(srv, 'SELECT count(*) FROM batch WHERE file_written = 0')[0][0] == 0
     # At most one batch per contract and day, whatever the kills.
     assert q(srv, 'SELECT max(n) FROM (SELECT count(*) n FROM batch GROUP BY contract_id, '
-                  'bank_day)')[0][0] == 1
+                  'bank_day) AS t')[0][0] == 1
     # And one reconciliation line per batched transaction, whatever the kills.
     assert q(srv, 'SELECT count(*) FROM txn_reconciliation')[0][0] == \
         q(srv, 'SELECT count(*) FROM txn WHERE batch_id IS NOT NULL')[0][0] == 150
@@ -174,7 +174,8 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
 def test_bad_batch_command_lines(srv):
     for args in (['batch'], ['batch', 'go'], ['batch', 'run', '--db', srv.db],
                  ['batch', 'run', '--db', srv.db, '--date', '2026-02-30']):
-        out = subprocess.run([GUICHETD, *args], capture_output=True, text=True, timeout=30)
+        out = subprocess.run([GUICHETD, *args], capture_output=True, text=True, timeout=30,
+                             env=srv.env)
         assert out.returncode == 2, args
 
 
@@ -194,7 +195,7 @@ def test_the_server_settles_at_its_daily_time(tmp_path):
     finally:
         assert srv.stop() == 0
     bad = subprocess.run([GUICHETD, 'serve', '--db', srv.db, '--batch-time', '25:00'],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, timeout=30, env=srv.env)
     assert bad.returncode == 2
 
 
@@ -208,7 +209,8 @@ def test_runs_started_together_wait_for_each_other(srv):
         pay_some(srv, 4)
         procs = [subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date',
                                    srv.paris_day(2), '--spool', spool, *srv.clock()],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=srv.env)
                  for _ in range(2 + rnd % 2)]
         for p in procs:
             out, err = p.communicate(timeout=120)

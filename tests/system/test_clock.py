@@ -143,7 +143,7 @@ def test_a_refund_at_the_75_day_limit_is_counted_in_paris_days(tmp_path):
         assert (p['status'], p['bank_date']) == ('accepted', '2027-01-20')
         out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', '2027-01-20',
                               '--spool', srv.tmp + '/spool', *srv.clock()],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=60, env=srv.env)
         assert out.returncode == 0, out.stderr
         assert q(srv, 'SELECT acq FROM txn WHERE id = ?', (int(p['id']),))[0][0] == 3  # sent
     finally:
@@ -215,7 +215,7 @@ def test_a_late_telecollecte_takes_each_payment_on_its_paris_day(tmp_path):
         def run(day):
             out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', day,
                                   '--spool', srv.tmp + '/spool', *srv.clock()],
-                                 capture_output=True, text=True, timeout=60)
+                                 capture_output=True, text=True, timeout=60, env=srv.env)
             assert out.returncode == 0, out.stderr
 
         acq = lambda tid: q(srv, 'SELECT acq FROM txn WHERE id = ?', (tid,))[0][0]

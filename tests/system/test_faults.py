@@ -29,7 +29,10 @@ import uuid
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, bank_files_whole, check_store, q, sign
+from conftest import GUICHETD, PG_ONLY_SQLITE, Server, bank_files_whole, check_store, q, sign
+
+# The fault VFS wraps SQLite's storage calls: nothing of it runs on PostgreSQL.
+pytestmark = PG_ONLY_SQLITE
 
 KINDS = ('ioerr', 'full', 'busy')
 

@@ -1,15 +1,23 @@
 """`guichetd migrate` (issue 13; docs/OPERATIONS.md "Upgrades"): the schema of a SQLite file or
 a PostgreSQL database brought to this version's, once, also by two servers at once on
 PostgreSQL (an advisory lock); a database a newer version migrated is refused; a PostgreSQL
-password on the command line is refused before connecting; and a PostgreSQL database is not
-served yet."""
+password on the command line is refused before connecting; and a PostgreSQL database so
+migrated is served."""
+import glob
 import json
+import os
+import signal
 import subprocess
+import time
 
 import pytest
+import requests
 
-from conftest import GUICHETD, free_port
+from conftest import GUICHETD, ROOT, free_port
 from pgcluster import Cluster
+
+# The migrations of PostgreSQL's schema (sql/pg/NNN_*.sql): the version they bring it to.
+PG_VERSION = len(glob.glob(os.path.join(ROOT, 'sql', 'pg', '[0-9][0-9][0-9]_*.sql')))
 
 
 def migrate(db, check=True):
@@ -42,10 +50,11 @@ def test_postgresql_once_even_when_two_servers_start_together(pg):
              for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    got = sorted(json.loads(o)['from'] for o, _ in outs)
-    assert got == [0, 1]  # one applied it; the other waited for the lock and found it done
-    assert pg.psql('SELECT count(*) FROM schema_migration', db='twice') == '1'
-    assert migrate(db) == {'from': 1, 'to': 1}
+    got = sorted((json.loads(o)['from'], json.loads(o)['to']) for o, _ in outs)
+    # One applied them; the other waited for the lock and found them done.
+    assert got == [(0, PG_VERSION), (PG_VERSION, PG_VERSION)]
+    assert pg.psql('SELECT count(*) FROM schema_migration', db='twice') == str(PG_VERSION)
+    assert migrate(db) == {'from': PG_VERSION, 'to': PG_VERSION}
 
 
 def test_a_password_on_the_command_line_is_refused_before_connecting(pg):
@@ -72,8 +81,30 @@ def test_an_unreachable_database_says_why(pg):
     assert out.returncode == 1 and 'no_such_database' in out.stderr
 
 
-def test_postgresql_is_not_served_yet(pg):
+def test_a_migrated_postgresql_database_is_served(pg):
+    """What a deployment step migrated, the server serves (it once refused a PostgreSQL URI,
+    event=pg_not_served): it starts, answers, finds nothing left to migrate, and stops
+    cleanly at SIGTERM."""
     db = pg.createdb('served')
-    out = subprocess.run([GUICHETD, 'serve', '--db', db, '--listen', f'127.0.0.1:{free_port()}'],
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode != 0 and 'event=pg_not_served' in out.stderr
+    assert migrate(db) == {'from': 0, 'to': PG_VERSION}
+    port = free_port()
+    env = dict(os.environ, GUICHET_KEK='33' * 32)
+    proc = subprocess.Popen([GUICHETD, 'serve', '--db', db, '--listen', f'127.0.0.1:{port}',
+                             '--batch-time', 'off'],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        deadline, ok = time.time() + 20, False
+        while not ok and time.time() < deadline and proc.poll() is None:
+            try:
+                r = requests.get(f'http://127.0.0.1:{port}/healthz', timeout=1)
+                ok = r.status_code == 200 and r.json()['status'] == 'ok'
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        log, _ = proc.communicate(timeout=30)
+    assert ok, log
+    assert proc.returncode == 0, log
+    assert 'event=migration_applied' not in log, log
+    assert pg.psql('SELECT count(*) FROM schema_migration', db='served') == str(PG_VERSION)

@@ -26,7 +26,7 @@ import time
 import uuid
 from datetime import date as Date
 
-from conftest import GUICHETD, Server, check_store, q
+from conftest import GUICHETD, PG, Server, check_store, connect, pg_cluster, q
 from test_signin import ready_user
 
 SEED = int(os.environ.get('GUICHET_CRASH_SEED') or random.SystemRandom().randrange(1 << 31))
@@ -54,7 +54,7 @@ def run_cmd(srv, db, date):
 def debits(db):
     """{(brand, recurring): [(number, day, amount, status, txn amount or None)…]} of the made
     debits, by number."""
-    with contextlib.closing(sqlite3.connect(db)) as c:
+    with contextlib.closing(connect(db)) as c:
         rows = c.execute("SELECT d.brand_id, d.recurring_id, d.number, d.day, d.amount, "
                          "d.status, t.amount_initial FROM recurring_debit d LEFT JOIN txn t ON "
                          "t.brand_id = d.brand_id AND t.id = d.txn_id WHERE d.status IN "
@@ -63,6 +63,27 @@ def debits(db):
     for b, r, *rest in rows:
         out.setdefault((b, r), []).append(tuple(rest))
     return out
+
+
+def copy_of(srv, tmp):
+    """A copy of the server's database as it is now, the server running: SQLite's online
+    backup into a file beside it; on PostgreSQL, pg_dump's snapshot restored into a new
+    database (CREATE DATABASE … TEMPLATE wants no one connected to it)."""
+    if not PG:
+        ref_db = os.path.join(tmp, 'ref.db')
+        with contextlib.closing(sqlite3.connect(srv.db)) as src, \
+                contextlib.closing(sqlite3.connect(ref_db)) as dst:
+            src.backup(dst)
+        return ref_db
+    dump = os.path.join(tmp, 'ref.dump')
+    ref_db = pg_cluster().createdb('r' + uuid.uuid4().hex[:16])
+    for cmd in (['pg_dump', '--format=custom', '--file', dump, '--dbname', srv.db],
+                ['pg_restore', '--exit-on-error', '--single-transaction', '--no-owner',
+                 '--no-comments', '--dbname', ref_db, dump]):
+        out = subprocess.run([os.path.join(pg_cluster().bin, cmd[0]), *cmd[1:]],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+    return ref_db
 
 
 def none(srv, what, sql, args=()):
@@ -210,10 +231,7 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
 
         # The reference: one run to the last day, never killed, on a copy of the database as
         # it is now.
-        ref_db = os.path.join(str(tmp_path), 'ref.db')
-        with contextlib.closing(sqlite3.connect(srv.db)) as src, \
-                contextlib.closing(sqlite3.connect(ref_db)) as dst:
-            src.backup(dst)
+        ref_db = copy_of(srv, str(tmp_path))
         start = time.time()
         ref = subprocess.run(run_cmd(srv, ref_db, dates[-1]), capture_output=True, text=True,
                              env=srv.env, timeout=120)

@@ -2,7 +2,7 @@
 the last 3 days; the notifications to merchants' servers 90 days once done): rows past their
 time go, in batches through the writer, fresh ones stay.
 
-Rows are aged by moving their instants back with sqlite3 while the server runs; the job runs
+Rows are aged by moving their instants back beside the server (conftest.connect) while the server runs; the job runs
 every second here (--retention-every 1) instead of every minute."""
 import hashlib
 import os
@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import GUICHETD, ROOT, Server, connect, wait_for
+from conftest import GUICHETD, PG, ROOT, Server, connect, wait_for
 
 US = 1000000
 HOUR = 3600 * US
@@ -77,11 +77,11 @@ def test_many_expired_keys_go_in_several_batches(server):
     now = server.now_us()
     tag = 'bulk-' + uuid.uuid4().hex + '-'
     with connect(server.db, timeout=10) as db:
-        db.executemany('INSERT INTO idempotency VALUES (?, ?, ?, zeroblob(32), 201, ?, ?)',
-                       [(brand_id, shop_id, f'{tag}{i}', '{}', now - 2 * DAY - i)
+        db.executemany('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
+                       [(brand_id, shop_id, f'{tag}{i}', bytes(32), '{}', now - 2 * DAY - i)
                         for i in range(2500)])
-        db.execute('INSERT INTO idempotency VALUES (?, ?, ?, zeroblob(32), 201, ?, ?)',
-                   (brand_id, shop_id, tag + 'fresh', '{}', now))
+        db.execute('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
+                   (brand_id, shop_id, tag + 'fresh', bytes(32), '{}', now))
     left = lambda: db_exec(server, 'SELECT count(*) FROM idempotency WHERE key LIKE ?',
                            (tag + '%',))[0][0]
     assert wait_for(lambda: left() == 1), left()
@@ -129,15 +129,15 @@ def test_notifications_are_kept_ninety_days_once_done(server):
                                  ('edge', 1, 90 * DAY - 60 * US), ('fresh', 2, HOUR),
                                  ('pending', 0, None)):
             done = None if ago is None else now - ago
-            cur = db.execute(
+            ids[name], = db.execute(
                 'INSERT INTO notify_outbox(brand_id, shop_id, txn_id, url, body, state, tries, '
-                'attempts, next_at, created_at, done_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?)',
+                'attempts, next_at, created_at, done_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?) '
+                'RETURNING id',
                 (brand_id, shop_id, tid, 'http://127.0.0.1:9/n', '{}', state,
-                 now + 365 * DAY, now - 400 * DAY, done))
-            ids[name] = cur.lastrowid
+                 now + 365 * DAY, now - 400 * DAY, done)).fetchall()[0]
             db.execute('INSERT INTO notify_attempt(brand_id, notify_id, at, duration_ms, '
                        'http_status) VALUES (?, ?, ?, 5, 500)',
-                       (brand_id, cur.lastrowid, done or now - 400 * DAY))
+                       (brand_id, ids[name], done or now - 400 * DAY))
     present = lambda: {n for n, i in ids.items() if db_exec(
         server, 'SELECT count(*) FROM notify_outbox WHERE id = ?', (i,))[0][0]}
     assert wait_for(lambda: present() == {'edge', 'fresh', 'pending'}), present()
@@ -153,19 +153,30 @@ def test_upgrade_blanks_unkeyed_digests(tmp_path):
     """Migration 015: the digests stored before it were unkeyed (card number and CVV could be
     found again from them) and cannot be keyed without the requests: they are blanked, and a
     retry of such a key is a conflict, never a second payment. Later migrations may not run
-    twice, so 015 is replayed here by hand on a demo database."""
+    twice, so 015 is replayed here by hand on a demo database.
+
+    PostgreSQL's schema (sql/pg/) was born after 015, with no database from before it to
+    upgrade: there, the row is written as 015 leaves it (its digest blanked), and a retry of its
+    key must be the same conflict."""
     srv = Server(str(tmp_path), transactions=0)
     with connect(srv.db) as db:
-        index = "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_brand_created'"
+        index = ("SELECT count(*) FROM pg_indexes WHERE indexname = 'idempotency_brand_created'"
+                 if PG else
+                 "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_brand_created'")
         assert db.execute(index).fetchone()[0] == 1  # guichetd applied it
         (brand_id, shop_id), = db.execute('SELECT brand_id, id FROM shop LIMIT 1').fetchall()
-        db.execute('DROP INDEX idempotency_brand_created')
-        unkeyed = hashlib.blake2b(b'POST /api/v1/payments {...}', digest_size=32).digest()
-        db.execute('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
-                   (brand_id, shop_id, 'before-015', unkeyed, '{"id":"1"}',
-                    srv.now_us()))
-        with open(os.path.join(ROOT, 'sql', 'sqlite', '015_idempotency.sql')) as f:
-            db.executescript(f.read())
+        if PG:
+            db.execute('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
+                       (brand_id, shop_id, 'before-015', bytes(32), '{"id":"1"}',
+                        srv.now_us()))
+        else:
+            db.execute('DROP INDEX idempotency_brand_created')
+            unkeyed = hashlib.blake2b(b'POST /api/v1/payments {...}', digest_size=32).digest()
+            db.execute('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
+                       (brand_id, shop_id, 'before-015', unkeyed, '{"id":"1"}',
+                        srv.now_us()))
+            with open(os.path.join(ROOT, 'sql', 'sqlite', '015_idempotency.sql')) as f:
+                db.executescript(f.read())
         assert db.execute('SELECT request_digest FROM idempotency').fetchall() == [(bytes(32),)]
         assert db.execute(index).fetchone()[0] == 1
     srv.start()

@@ -1,9 +1,9 @@
 """guichetd as a process: the demo command, start and stop, keys, listen rules (SPEC §1, §16)."""
+import contextlib
 import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import GUICHETD, Server, connect, q, sign
+from conftest import GUICHETD, PG, Server, connect, pg_cluster, q, sign
 
 
 def run(*args, env=None):
@@ -35,7 +35,7 @@ def test_demo_json_contract(tmp_path):
         assert len(s['hmac_key']) == 128
         int(s['hmac_key'], 16)
     with connect(srv.db) as db:
-        assert db.execute('SELECT count(*) FROM node WHERE level = "group"').fetchone()[0] == 2
+        assert db.execute("SELECT count(*) FROM node WHERE level = 'group'").fetchone()[0] == 2
         methods = {r[0] for r in db.execute('SELECT DISTINCT method FROM contract')}
         assert methods == {'CB', 'VISA', 'MASTERCARD', 'AMEX', 'PAYPAL'}
         # N payments (debits, some cancelled later), plus the refunds made of some of them.
@@ -89,10 +89,11 @@ def test_demo_is_deterministic(tmp_path):
     for name in ('a', 'b'):
         d = tmp_path / name
         d.mkdir()
-        out = run('demo', '--db', str(d / 'g.db'), '--transactions', '300', '--seed', '42',
-                  '--now', '2026-06-15', '--json')
+        db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16]) if PG else str(d / 'g.db')
+        out = run('demo', '--db', db, '--transactions', '300', '--seed', '42',
+                  '--now', '2026-06-15', '--json', env={'GUICHET_KEK': '22' * 32} if PG else None)
         assert out.returncode == 0, out.stderr
-        with sqlite3.connect(d / 'g.db') as db:
+        with contextlib.closing(connect(db)) as db:
             rows.append(db.execute('SELECT type, status, acq, method, amount_initial, '
                                    'amount_current, order_ref, created_at FROM txn '
                                    'ORDER BY id').fetchall())
@@ -100,9 +101,10 @@ def test_demo_is_deterministic(tmp_path):
 
 
 def test_demo_refuses_a_database_that_has_it(tmp_path):
-    db = str(tmp_path / 'g.db')
-    assert run('demo', '--db', db, '--transactions', '0').returncode == 0
-    again = run('demo', '--db', db, '--transactions', '0')
+    db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16]) if PG else str(tmp_path / 'g.db')
+    env = {'GUICHET_KEK': '22' * 32} if PG else None
+    assert run('demo', '--db', db, '--transactions', '0', env=env).returncode == 0
+    again = run('demo', '--db', db, '--transactions', '0', env=env)
     assert again.returncode != 0 and 'already' in again.stderr
 
 
@@ -115,14 +117,23 @@ def test_wrong_kek_does_not_start(tmp_path):
 
 
 def test_key_file_is_private(tmp_path):
-    Server(str(tmp_path), transactions=0)
+    """The KEK's file, made at the first demo without GUICHET_KEK: beside a SQLite database;
+    for a database server's (postgresql://), in the working directory."""
+    if PG:
+        db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16])
+        out = subprocess.run([GUICHETD, 'demo', '--db', db, '--transactions', '0'],
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                             env={k: v for k, v in os.environ.items() if k != 'GUICHET_KEK'})
+        assert out.returncode == 0, out.stderr
+    else:
+        Server(str(tmp_path), transactions=0)
     mode = os.stat(tmp_path / 'guichet.key').st_mode & 0o777
     assert mode == 0o600
 
 
 def test_plain_http_only_on_loopback(tmp_path):
     srv = Server(str(tmp_path), transactions=0)
-    out = run('serve', '--db', srv.db, '--listen', '0.0.0.0:0')
+    out = run('serve', '--db', srv.db, '--listen', '0.0.0.0:0', env=srv.env)
     assert out.returncode == 2
     assert 'tls_required' in out.stderr
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Server, connect
+from conftest import PG, Server, connect
 from test_signin import ready_user
 
 WIDE = 'from=2020-01-01&to=2099-12-31'
@@ -44,7 +44,7 @@ def all_pages(tx, query):
             return items
 
 
-def db_rows(tx, where='1', args=()):
+def db_rows(tx, where='1 = 1', args=()):
     with connect(tx.db) as db:
         return [r[0] for r in db.execute(
             f'SELECT id FROM txn WHERE brand_id = 1 AND {where} ORDER BY created_at DESC, id DESC',
@@ -164,11 +164,11 @@ def test_order_ref_patterns_match_the_database(tx, pattern):
 def test_selective_filters_page_like_the_database(tx):
     with connect(tx.db) as db:
         amount, email, batch = db.execute(
-            'SELECT amount_initial, email, (SELECT batch_id FROM txn WHERE batch_id IS NOT NULL '
+            'SELECT amount_initial, min(email), (SELECT batch_id FROM txn WHERE batch_id IS NOT NULL '
             'AND brand_id = 1 LIMIT 1) FROM txn WHERE brand_id = 1 GROUP BY amount_initial '
             'ORDER BY count(*) DESC LIMIT 1').fetchone()
     cases = [(f'amount=eq:{amount}', 'amount_initial = ?', (amount,)),
-             (f'email={email.upper()}', 'email = ? COLLATE NOCASE', (email,)),
+             (f'email={email.upper()}', 'lower(email) = lower(?)', (email,)),
              ('amount=le:600&order_ref=%25-00%25', "amount_initial <= 600 AND order_ref LIKE '%-00%'", ())]
     if batch:
         cases.append((f'batch={batch}', 'batch_id = ?', (batch,)))
@@ -268,8 +268,8 @@ def test_75_days_after_acceptance_is_too_late(tx):
     # 76.5 × 24 h back: at least 76 Paris days whatever the hour, even across a
     # change of summer time (76 × 24 h at 23:30 can be only 75 Paris days).
     with connect(tx.db) as db:
-        db.execute('UPDATE txn SET accepted_at = accepted_at - 6609600 * 1000000 WHERE id = ?',
-                   (int(p['id']),))
+        db.execute('UPDATE txn SET accepted_at = accepted_at - ? WHERE id = ?',
+                   (6609600 * 1000000, int(p['id'])))
     r = post(tx, f"/bo/api/transactions/{p['id']}/cancel")
     assert r.status_code == 422 and r.json()['error'] == 'too_late'
 
@@ -479,6 +479,8 @@ def test_new_payments_are_found_before_and_after_the_indexer_reaches_them(tx):
         assert by_ref == by_amount == by_email
         return by_ref
     assert found() == [pid]
+    if PG:  # no indexer job: PostgreSQL keeps its trigram indexes itself, at each write
+        return
     deadline = time.time() + 10
     while time.time() < deadline:
         with connect(tx.db) as db:
