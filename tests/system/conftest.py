@@ -54,6 +54,16 @@ TEST_CARDS = [
 ]
 
 
+# What the sanitized guichetd reads (make system-asan): leaks reported, h2o's own caches
+# suppressed (lsan.supp); given to every guichetd a test starts, unless the environment says
+# otherwise.
+SANITIZER_ENV = {
+    'ASAN_OPTIONS': 'detect_leaks=1:abort_on_error=0',
+    'LSAN_OPTIONS': 'suppressions=' + os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   'lsan.supp'),
+    'UBSAN_OPTIONS': 'print_stacktrace=1',
+}
+
 # The backend the suite runs on: 'sqlite' (a file per server) or 'pg' (a database per server in
 # a throwaway cluster).
 BACKEND = os.environ.get('GUICHET_TEST_DB', 'sqlite')
@@ -125,11 +135,7 @@ class Server:
         if now != 'real':
             self.offset = datetime.fromisoformat(now.replace('Z', '+00:00')).timestamp() \
                 - time.time()
-        self.env = dict(os.environ, **(env or {}))
-        self.env.setdefault('ASAN_OPTIONS', 'detect_leaks=1:abort_on_error=0')
-        self.env.setdefault('LSAN_OPTIONS', 'suppressions=' + os.path.join(
-            os.path.dirname(os.path.abspath(__file__)), 'lsan.supp'))
-        self.env.setdefault('UBSAN_OPTIONS', 'print_stacktrace=1')
+        self.env = {**SANITIZER_ENV, **os.environ, **(env or {})}
         if PG:  # no file beside a database file for the key
             self.env.setdefault('GUICHET_KEK', os.urandom(32).hex())
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',

@@ -14,7 +14,7 @@ import requests
 from conftest import Server, q, totp, wait_for
 from test_second_factor import (User, admin_call, enrol, forget_steps, new_user, steady,
                                 with_totp, wrong_code)
-from test_signin import NEW_PASSWORD, ready_user
+from test_signin import ready_user
 from test_users import spooled_password
 
 

@@ -6,8 +6,6 @@ page in their language, an entry in the shop's API error log, nothing recorded. 
 request pays nothing more. The card never reaches the log, the URL or the database in clear."""
 import hashlib
 import hmac
-import re
-import time
 import uuid
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit

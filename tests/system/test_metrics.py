@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 
-from conftest import GUICHETD, TEST_CARDS, Server, q, tls_files, wait_for
+from conftest import GUICHETD, TEST_CARDS, Server, q, tls_files
 
 CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 TOKEN = 'metrics-' + 'Zq7xK2pW9vR4tY6u'   # 24 visible characters

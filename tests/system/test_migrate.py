@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from conftest import GUICHETD, ROOT, free_port
+from conftest import GUICHETD, ROOT, SANITIZER_ENV, free_port
 from pgcluster import Cluster
 
 # The migrations of PostgreSQL's schema (sql/pg/NNN_*.sql): the version they bring it to.
@@ -88,7 +88,7 @@ def test_a_migrated_postgresql_database_is_served(pg):
     db = pg.createdb('served')
     assert migrate(db) == {'from': 0, 'to': PG_VERSION}
     port = free_port()
-    env = dict(os.environ, GUICHET_KEK='33' * 32)
+    env = {**SANITIZER_ENV, **os.environ, 'GUICHET_KEK': '33' * 32}
     proc = subprocess.Popen([GUICHETD, 'serve', '--db', db, '--listen', f'127.0.0.1:{port}',
                              '--batch-time', 'off'],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

@@ -7,8 +7,6 @@ are made through the merchant API; the server's clock is pinned (conftest TEST_N
 own scheduler is off: the debits come from `guichetd recurring run`."""
 import csv
 import io
-import json
-import os
 import subprocess
 import uuid
 

@@ -12,7 +12,6 @@ measures.
 import contextlib
 import http.client
 import json
-import re
 import socket
 import threading
 import time
@@ -21,7 +20,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Server, q, sign, wait_for
+from conftest import Server, q, wait_for
 from test_signin import password_of, ready_user
 
 SIGN_IN = '/bo/api/session'
