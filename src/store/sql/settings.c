@@ -56,33 +56,16 @@ db_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id, struct
 	return rc;
 }
 
-int
-db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t expect_version)
+/* Runs the insert or the update of shop_settings_put with in's values (the update's expected
+ * version, when given, as ?15): ST_OK with *changed whether it wrote the row. */
+static int
+settings_write(struct store *st, const char *sql, const struct shop_settings *in,
+               const int64_t *expect_version, bool *changed)
 {
 	struct stmt *s;
-	bool insert = expect_version == 0;
-	int rc;
+	int rc = db_prepare(st, sql, &s, "shop_settings_put");
 
-	/* One statement: the row inserted when 0 was expected and none is kept, updated when
-	 * the one kept is at the version expected; anything else changes no row. Not one upsert:
-	 * SQLite takes no target of ON CONFLICT but shop_id, its INTEGER PRIMARY KEY (the unique
-	 * index (brand_id, shop_id) holds the rowid), and PostgreSQL none but its key (brand_id,
-	 * shop_id); DO NOTHING needs no target on either. */
-	if (insert)
-		rc = db_prepare(st,
-		                "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
-		                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-		                "nullif(?13, 0), ?14) ON CONFLICT DO NOTHING",
-		                &s, "shop_settings_put");
-	else
-		rc = db_prepare(
-		        st,
-		        "UPDATE shop_settings SET ticket_email = ?3, report_email = ?4, "
-		        "integrator_email = ?5, url_accepted = ?6, url_refused = ?7, "
-		        "url_cancelled = ?8, url_pending = ?9, immediate_return = ?10, "
-		        "version = ?11, updated_at = ?12, updated_by = nullif(?13, 0), "
-		        "url_notify = ?14 WHERE shop_id = ?1 AND brand_id = ?2 AND version = ?15",
-		        &s, "shop_settings_put");
+	*changed = false;
 	if (rc != ST_OK)
 		return rc;
 	stmt_bind_int64(s, 1, in->shop_id);
@@ -99,13 +82,39 @@ db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t e
 	stmt_bind_int64(s, 12, in->updated_at);
 	stmt_bind_int64(s, 13, in->updated_by);
 	db_bind_text(s, 14, in->url_notify);
-	if (!insert)
-		stmt_bind_int64(s, 15, expect_version);
-	rc = db_status(st, stmt_step(s), "shop_settings_put");
-	if (rc == ST_OK && db_changes(st) == 0)
-		rc = ST_CONFLICT;
+	if (expect_version != NULL)
+		stmt_bind_int64(s, 15, *expect_version);
+	rc = db_status(st, db_step_logged(s), "shop_settings_put");
+	*changed = rc == ST_OK && db_changes(st) > 0;
 	stmt_finalize(s);
 	return rc;
+}
+
+int
+db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t expect_version)
+{
+	/* Version 0 expected: the row inserted when none is kept. Otherwise, or when one is kept
+	 * (at version 0: written without the back office, the demo's), the row updated if it is
+	 * at the version expected. Not one upsert: SQLite takes no target of ON CONFLICT but
+	 * shop_id, its INTEGER PRIMARY KEY (the unique index (brand_id, shop_id) holds the
+	 * rowid), and PostgreSQL none but its key (brand_id, shop_id); DO NOTHING needs none. */
+	static const char insert_sql[] =
+	        "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_COLS
+	        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, nullif(?13, 0), ?14) "
+	        "ON CONFLICT DO NOTHING";
+	static const char update_sql[] =
+	        "UPDATE shop_settings SET ticket_email = ?3, report_email = ?4, integrator_email = "
+	        "?5, url_accepted = ?6, url_refused = ?7, url_cancelled = ?8, url_pending = ?9, "
+	        "immediate_return = ?10, version = ?11, updated_at = ?12, updated_by = nullif(?13, "
+	        "0), url_notify = ?14 WHERE shop_id = ?1 AND brand_id = ?2 AND version = ?15";
+	bool changed = false;
+	int rc = ST_OK;
+
+	if (expect_version == 0)
+		rc = settings_write(st, insert_sql, in, NULL, &changed);
+	if (rc == ST_OK && !changed)
+		rc = settings_write(st, update_sql, in, &expect_version, &changed);
+	return rc == ST_OK && !changed ? ST_CONFLICT : rc;
 }
 
 int
