@@ -1,5 +1,5 @@
 /*
- * actions.c - the SQLite backend's action log (store.h action_add, action_repeat,
+ * actions.c - action log (store.h action_add, action_repeat,
  * actions_each; migrations 001, 016, 021): what users did, appended in the transaction of what
  * they did, a refusal that comes again and again counted in its latest row, and the log's
  * search within a node's users, newest first. Written by nearly every job of the back office:

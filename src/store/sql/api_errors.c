@@ -1,5 +1,5 @@
 /*
- * api_errors.c - the SQLite backend's merchant API error log (store.h api_error_add,
+ * api_errors.c - merchant API error log (store.h api_error_add,
  * api_errors_each, api_error_purge; migrations 001, 021, 030): a refusal counted in its row of
  * the minute, the search of the rows of the shops of a node and below in a period of the last
  * 3 days, newest first, by key, and the retention of the rows.

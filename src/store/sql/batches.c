@@ -1,5 +1,5 @@
 /*
- * batches.c - the SQLite backend's télécollecte (store.h batch_*, txn_reconciliation;
+ * batches.c - télécollecte (store.h batch_*, txn_reconciliation;
  * migrations 004, 014): the contracts with transactions due, a contract's batch closed in the
  * caller's transaction (numbered, totalled, its transactions sent with their history line),
  * the bank files still to write, a batch's transactions, the journal of batches, and the

@@ -1,5 +1,5 @@
 /*
- * hmac_keys.c - the SQLite backend's HMAC key operations (store.h "HMAC keys of the back
+ * hmac_keys.c - HMAC key operations (store.h "HMAC keys of the back
  * office" and hmac_key_insert; migration 018): generated keys waiting for their activation
  * link, the switch of a shop's active key, the "used" mark, what the daily expiry job reads
  * and writes, and the demo's keys written active at once.

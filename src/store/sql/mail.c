@@ -1,5 +1,5 @@
 /*
- * mail.c - the SQLite backend's mail outbox (store.h "The mail outbox"; migrations 003, 020,
+ * mail.c - mail outbox (store.h "The mail outbox"; migrations 003, 020,
  * 026): the rows the mailer delivers, their marks, the list of the mails in trouble an
  * administrator reads, a failed mail sent again; and both outboxes' depth, for the metrics.
  *

@@ -1,5 +1,5 @@
 /*
- * meta.c - the SQLite backend's values of the installation (store.h meta_get, meta_put,
+ * meta.c - values of the installation (store.h meta_get, meta_put,
  * terms_version; migration 001): the key/value table meta, which belongs to the server, not
  * to a tenant: the wrapped data key, the Paybox RSA key sealed, the terms version. Read at
  * start and by the terms watcher every second: kept prepared (db_cached). Not what the

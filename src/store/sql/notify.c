@@ -1,5 +1,5 @@
 /*
- * notify.c - the SQLite statements of the notifications to merchants' servers (migration 034;
+ * notify.c - the statements of the notifications to merchants' servers (migration 034;
  * store.h notify_*): the outbox rows the writer adds with a decision, the notifier's due rows
  * and its attempts, a transaction's delivery log and a user's "send again"; where a shop's
  * notifications go (shop_notify_target) and the retention's purge of the old rows.

@@ -1,5 +1,5 @@
 /*
- * org.c - the SQLite backend's organisation (store.h brand_insert, node_insert, shop_insert,
+ * org.c - organisation (store.h brand_insert, node_insert, shop_insert,
  * contract_insert, shops_each, contract_find, contract_touch_auth, nodes_each, contracts_each,
  * node_within, account_*; migrations 001, 019, 024): a brand and its account settings,
  * its tree of groups and shops, the shops as the shop cache loads them, and the contracts.

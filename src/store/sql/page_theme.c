@@ -1,5 +1,5 @@
 /*
- * page_theme.c - the SQLite statements of the hosted page's templates (migration 037; store.h
+ * page_theme.c - the statements of the hosted page's templates (migration 037; store.h
  * page_theme_*). Rare writes of one row, read once at start into the templates' cache
  * (api/hosted_theme.c) and by the back office: prepared at each call.
  */

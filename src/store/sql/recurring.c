@@ -1,5 +1,5 @@
 /*
- * recurring.c - the SQLite backend's card aliases, installment plans and subscriptions
+ * recurring.c - card aliases, installment plans and subscriptions
  * (store.h; migration 025). The statements of the scheduler's path (a debit: the recurring
  * read, its alias, its debit written, its progress) run a million times in a round and are
  * kept prepared (db_cached); the others are prepared when they run.

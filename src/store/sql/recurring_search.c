@@ -1,6 +1,6 @@
 /*
- * recurring_search.c - the journals of installment plans and subscriptions of the SQLite
- * backend (store_ops.recurring_search; Vision manual §6.1, §7.1): one statement whose every
+ * recurring_search.c - the journals of installment plans and subscriptions
+ * (store_ops.recurring_search; Vision manual §6.1, §7.1): one statement whose every
  * filter is bound, NULL meaning "any", so that the text never changes.
  *
  * A page is the newest `limit` rows of one kind before a keyset (created_at, id), within the

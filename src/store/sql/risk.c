@@ -1,5 +1,5 @@
 /*
- * risk.c - the SQLite backend's blocklist, the card's payments of a day and the contracts'
+ * risk.c - blocklist, the card's payments of a day and the contracts'
  * fraud filters (store.h; migration 029). The payments' look-ups (block_match,
  * card_day_count) run on every payment and are kept prepared (db_cached).
  */

@@ -1,5 +1,5 @@
 /*
- * settings.c - the SQLite statements of a shop's general configuration and of the store's
+ * settings.c - the statements of a shop's general configuration and of the store's
  * requests (migrations 031, 034; store.h shop_settings_*, store_request_*). Rare reads and writes
  * of one row: prepared at each call.
  */

@@ -1,5 +1,5 @@
 /*
- * stats.c - the SQLite backend's dashboard figures (store.h stats_each; migrations 005, 008):
+ * stats.c - dashboard figures (store.h stats_each; migrations 005, 008):
  * the daily roll-ups of the shops of a node and below, which the statistics triggers keep as
  * each transaction is written (tests/unit/test_store_stats.c ties them to the domain's counting
  * rule). Read by every dashboard: kept prepared (db_cached), its first step logged at debug

@@ -1,5 +1,5 @@
 /*
- * txn.c - the SQLite backend's transactions (store.h txn_insert, txn_get, txn_update,
+ * txn.c - transactions (store.h txn_insert, txn_get, txn_update,
  * txn_card_fp, history_*, idem_*, txn_card_purge): a payment's row written, read and updated
  * by its operations, its history, the merchant API's Idempotency-Key memory, and their
  * retention: the card data past a brand's days (migration 019), the remembered answers past

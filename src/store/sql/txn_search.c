@@ -1,5 +1,5 @@
 /*
- * txn_search.c - the transaction search of the SQLite backend (SPEC §5): one SQL text per
+ * txn_search.c - the transaction search (SPEC §5): one SQL text per
  * query, made of fixed fragments for the filters the query has, every value bound.
  *
  * The search must stay fast on tens of millions of rows, first page or deep. A page is the
@@ -11,7 +11,8 @@
  * planner does not weigh here, so this file decides: it counts, in the filter's index and up
  * to SELECTIVE_MAX, the rows the filter keeps, and takes the smallest such path, or the walk
  * in time order when every filter keeps more. Paths are named with INDEXED BY so the plan is
- * the one chosen.
+ * the one chosen. On PostgreSQL (struct db.side_tables false) none of this: its planner
+ * weighs the values by its statistics, and pg_trgm's indexes serve '%ABC%' (sql/pg/).
  *
  * Order references: 'ABC%' reads a range of txn_brand_order_ref; '%ABC%' the trigram index
  * txn_ref (FTS5, migration 006), whose candidates the LIKE itself then checks. An amount (=)

@@ -1,5 +1,5 @@
 /*
- * users.c - the SQLite backend's users (store.h user_*, users_each, session_*,
+ * users.c - users (store.h user_*, users_each, session_*,
  * second_factor_*, pref_*; migrations 001, 002, 007, 017, 022, 023, 024): an account written
  * and read by login or id, the sign-in's counts and lock, passwords and their history, the
  * terms accepted, the second factor's secrets and codes, the sessions kept for restarts, and a
