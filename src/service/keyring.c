@@ -23,7 +23,7 @@ keyring_default_path(const char *db_path, char *out, size_t cap)
 	const char *slash = strrchr(db_path, '/');
 
 	/* A database server's (postgresql://…): the working directory's. */
-	if (slash == NULL || strstr(db_path, "://") != NULL)
+	if (slash == NULL || store_is_server(db_path))
 		snprintf(out, cap, "guichet.key");
 	else
 		snprintf(out, cap, "%.*s/guichet.key", (int)(slash - db_path), db_path);

@@ -43,6 +43,12 @@ store_migrate(const char *db, int *from, int *to)
 	return rc;
 }
 
+bool
+store_is_server(const char *db)
+{
+	return pg_is_uri(db);
+}
+
 void
 store_close(struct store *st)
 {

@@ -1119,11 +1119,15 @@ void store_tally_release(struct store *st);
 void store_tally_rollback_to(struct store *st);
 void store_tally_commit(struct store *st);
 
-/* Opens the database at path with the backend its name selects (SQLite for a file path).
+/* Opens the database at path with the backend its name selects (SQLite for a file path,
+ * PostgreSQL for a postgresql:// URI).
  * write: this connection will write (the writer, the demo, the batch command); it then also
  * applies pending migrations. On success *out is the caller's; free it with store_close.
  * Returns ST_OK or ST_STORE. */
 int store_open(const char *path, bool write, struct store **out) WUR;
+
+/* Whether db names a database server's database (PostgreSQL) rather than a SQLite file. */
+bool store_is_server(const char *db);
 
 /* Closes st; NULL does nothing. */
 void store_close(struct store *st);

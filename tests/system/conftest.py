@@ -367,6 +367,20 @@ def _database_errors():
 DatabaseError = _database_errors()
 
 
+def data_tables(db):
+    """The names of the tables a connection (connect()) sees, but SQLite's full-text tables
+    and their shadow tables (`<name>_data`, `_idx` …), which the indexer job feeds on its own
+    time. PostgreSQL has none (its search is trigram indexes on the tables themselves): every
+    base table of the schema."""
+    if PG:
+        return [n for n, in db.execute("SELECT table_name FROM information_schema.tables "
+                                       "WHERE table_schema = current_schema() "
+                                       "AND table_type = 'BASE TABLE'").fetchall()]
+    tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    virtual = [n for n, sql in tables if sql and sql.upper().startswith('CREATE VIRTUAL')]
+    return [n for n, _ in tables if not any(n == v or n.startswith(v + '_') for v in virtual)]
+
+
 def q(srv, sql, args=()):
     """The rows of a query on the server's database, read beside it (WAL); a change is
     committed. The connection is closed at once: `with sqlite3.connect()` alone leaves it to

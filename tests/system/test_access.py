@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from conftest import GUICHETD, PG, TEST_NOW, Server, connect, q, spooled_code, totp, wait_for
+from conftest import (GUICHETD, TEST_NOW, Server, connect, data_tables, q, spooled_code, totp,
+                      wait_for)
 from test_signin import NEW_PASSWORD, password_of, sign_in
 
 OTHER = 'OTHERBRAND'
@@ -245,20 +246,10 @@ def snapshot(srv):
     themselves (sessions' last use, the indexer's progress and full-text tables, mail bodies
     wiped after delivery): equal snapshots mean that nothing changed."""
     with connect(srv.db) as db:
-        if PG:  # the schema's own tables (no full-text tables: trigram indexes instead)
-            tables = db.execute("SELECT c.relname, NULL FROM pg_catalog.pg_class c JOIN "
-                                "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
-                                "c.relkind IN ('r', 'p') AND n.nspname = current_schema()"
-                                ).fetchall()
-        else:
-            tables = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                                ).fetchall()
+        tables = data_tables(db)
         assert len(tables) > 20, tables
-        virtual = [n for n, sql in tables if sql and sql.upper().startswith('CREATE VIRTUAL')]
         shot = {}
-        for name, _ in tables:
-            if any(name == v or name.startswith(v + '_') for v in virtual):
-                continue
+        for name in tables:
             if name == 'notify_attempt':
                 continue  # written by the notifier whenever a pending one is due
             rows = db.execute(

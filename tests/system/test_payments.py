@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import PG, connect, q, sign, wait_for
+from conftest import connect, data_tables, q, sign, wait_for
 
 
 def count_txn(server):
@@ -306,7 +306,6 @@ def test_bad_idempotency_key(server):
 
 # -- refused requests record nothing ---------------------------------------------------------
 
-FTS_SHADOWS = ('_data', '_idx', '_content', '_docsize', '_config')
 
 
 def row_counts(server):
@@ -314,17 +313,8 @@ def row_counts(server):
     tables (fed by the indexer job on its own time). PostgreSQL has no such tables (its
     search is trigram indexes on the tables themselves): every table of the schema counts."""
     with connect(server.db) as db:
-        if PG:
-            tables = db.execute("SELECT table_name, '' FROM information_schema.tables "
-                                "WHERE table_schema = current_schema() "
-                                "AND table_type = 'BASE TABLE'").fetchall()
-        else:
-            tables = db.execute("SELECT name, sql FROM sqlite_master "
-                                "WHERE type = 'table'").fetchall()
-        fts = [n for n, sql in tables if sql.upper().startswith('CREATE VIRTUAL TABLE')]
-        skip = set(fts) | {v + s for v in fts for s in FTS_SHADOWS}
         return {n: db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]
-                for n, _ in tables if not n.startswith('sqlite_') and n not in skip}
+                for n in data_tables(db) if not n.startswith('sqlite_')}
 
 
 def writer_barrier(server):

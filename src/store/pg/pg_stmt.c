@@ -167,6 +167,7 @@ pg_prepare(struct db *db, const char *sql, bool kept, struct stmt **out)
 	return 0;
 }
 
+/* Parameter i of s cleared: unbound (NULL). NULL when i is out of range. */
 static struct pg_param *
 param(struct stmt *s, int i)
 {
@@ -179,21 +180,33 @@ param(struct stmt *s, int i)
 	return &p->p[i - 1];
 }
 
+/* Binds a copy of the len bytes of v (NUL-terminated, for the text format) as parameter i. */
 static void
-pg_bind_int64(struct stmt *s, int i, int64_t v)
+param_copy(struct stmt *s, int i, Oid type, int format, const void *v, size_t len)
 {
 	struct pg_param *q = param(s, i);
-	char num[24];
 
 	if (q == NULL)
 		return;
-	snprintf(num, sizeof(num), "%" PRId64, v);
-	q->set = true;
-	q->type = OID_INT8;
-	q->value = strdup(num);
-	q->len = strlen(num);
+	q->value = malloc(len + 1);
 	if (q->value == NULL)
 		abort();
+	if (len > 0)
+		memcpy(q->value, v, len);
+	q->value[len] = '\0';
+	q->len = len;
+	q->set = true;
+	q->type = type;
+	q->format = format;
+}
+
+static void
+pg_bind_int64(struct stmt *s, int i, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%" PRId64, v);
+
+	param_copy(s, i, OID_INT8, 0, num, (size_t)n);
 }
 
 static void
@@ -205,33 +218,13 @@ pg_bind_null(struct stmt *s, int i)
 static void
 pg_bind_text(struct stmt *s, int i, const char *v, size_t len)
 {
-	struct pg_param *q = param(s, i);
-
-	if (q == NULL)
-		return;
-	q->set = true;
-	q->value = strndup(v, len);
-	q->len = len;
-	if (q->value == NULL)
-		abort();
+	param_copy(s, i, 0, 0, v, len);
 }
 
 static void
 pg_bind_blob(struct stmt *s, int i, const void *v, size_t len)
 {
-	struct pg_param *q = param(s, i);
-
-	if (q == NULL)
-		return;
-	q->set = true;
-	q->type = OID_BYTEA;
-	q->format = 1;
-	q->value = malloc(len > 0 ? len : 1);
-	if (q->value == NULL)
-		abort();
-	if (len > 0)
-		memcpy(q->value, v, len);
-	q->len = len;
+	param_copy(s, i, OID_BYTEA, 1, v, len);
 }
 
 static void

@@ -45,16 +45,9 @@ static int
 blocks_int(struct store *st, const char *sql, const char *what, int64_t *v)
 {
 	struct stmt *s;
-	int rc = db_cached(st, sql, &s, what), src;
+	int rc = db_cached(st, sql, &s, what);
 
-	if (rc != ST_OK)
-		return rc;
-	src = stmt_step(s);
-	if (src == STMT_ROW)
-		*v = stmt_int64(s, 0);
-	rc = src == STMT_ROW ? ST_OK : db_status(st, src, what);
-	stmt_reset(s);
-	return rc;
+	return rc != ST_OK ? rc : db_one_row(st, s, db_int64_read, v, what);
 }
 
 static const char blocks_gen_sql[] = "SELECT gen FROM block_gen WHERE id = 1";
