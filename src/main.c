@@ -589,46 +589,16 @@ load_session(void *arg, const struct session_row *row)
 {
 	struct load_ctx *ctx = arg;
 	struct user_auth ua;
-	struct session s = {0};
+	struct session s;
 	int rc;
 
 	rc = ctx->st->ops->user_get(ctx->st, row->brand_id, row->user_id, &ua);
 	if (rc != ST_OK)
 		return rc == ST_NOTFOUND ? ST_OK : rc;
-	s.id = row->id;
-	s.brand_id = row->brand_id;
-	s.user_id = row->user_id;
-	s.node_id = ua.u.node_id;
-	s.profile = ua.u.profile;
-	/* What the user did of the sign-in steps: each request computes what is left from it
-	 * with the current terms version (session_next_step), as before the restart. */
-	s.steps.must_change = ua.u.must_change;
-	s.steps.password_set_at = ua.password_set_at;
-	s.steps.terms_accepted = ua.terms_version;
-	s.steps.factor_required = ua.second_factor_required;
-	s.steps.has_factor = ua.second_factor != SF_NONE;
-	/* A sign-in still waiting for its second factor waits on, apart from the user's session
-	 * (the method as the user has it now). One whose method the user turned off since is
-	 * dropped: it would end their session (an administrator's turning it off made it the
-	 * session already). */
-	if (row->second_factor_pending) {
-		s.steps.second_factor = ua.second_factor;
-		if (ua.second_factor == SF_NONE) {
-			crypto_wipe(&ua, sizeof(ua));
-			return ST_OK;
-		}
-	}
-	memcpy(s.login, ua.u.login, sizeof(s.login));
-	memcpy(s.name, ua.u.name, sizeof(s.name));
-	memcpy(s.email, ua.u.email, sizeof(s.email));
-	memcpy(s.device, row->device, sizeof(s.device));
-	memcpy(s.time_zone, ua.time_zone, sizeof(s.time_zone));
-	memcpy(s.token_hash, row->token_hash, sizeof(s.token_hash));
-	memcpy(s.csrf_hash, row->csrf_hash, sizeof(s.csrf_hash));
-	s.created_at = row->created_at;
-	s.last_seen_at = s.persisted_at = row->last_seen_at;
-	session_cache_put(ctx->c, &s);
+	if (session_of_rows(row, &ua, &s))
+		session_cache_put(ctx->c, &s);
 	crypto_wipe(&ua, sizeof(ua));
+	crypto_wipe(&s, sizeof(s));
 	return ST_OK;
 }
 
@@ -735,6 +705,7 @@ cmd_serve(const struct options *o)
 	if (rc != ST_OK)
 		goto out;
 	app.sessions = session_cache_new();
+	app.shared = store_is_server(o->db);
 	rc = load_sessions(st, app.sessions);
 	if (rc != ST_OK)
 		goto out;
@@ -780,6 +751,8 @@ cmd_serve(const struct options *o)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc == ST_OK)
 		rc = errlog_start(app.errlog, app.work); /* the merchant API's error log */
+	if (rc == ST_OK && app.shared)
+		rc = shop_cache_watch_start(app.shops, app.work); /* keys other servers activate */
 	if (rc != ST_OK)
 		goto out;
 	if (o->batch_minute >= 0 || o->recurring_every > 0) {
@@ -797,7 +770,8 @@ out:
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);
 	periodic_stop(confirm);
-	session_cache_watch_stop(app.sessions); /* before the readers it uses */
+	session_cache_watch_stop(app.sessions); /* before the readers they use */
+	shop_cache_watch_stop(app.shops);
 	errlog_stop(app.errlog);                /* after the loops, before the writer */
 	work_stop(app.work);
 	http_metrics_free(app.requests); /* after the readers: a scrape may be on one */

@@ -35,9 +35,17 @@ api_idem_lookup(struct store *st, int64_t brand_id, int64_t shop_id, const struc
                 int *http_status, char **response, const char **why)
 {
 	struct idem id = {0};
+	int64_t scope[2] = {brand_id, shop_id};
+	char key[sizeof(scope) + sizeof(k->key)];
 	int rc;
 
-	rc = st->ops->idem_get(st, brand_id, shop_id, k->key, &id);
+	/* Two servers given the key at once: the second waits for the first's transaction, then
+	 * reads its answer (the writer's statements each see what committed before them). */
+	memcpy(key, scope, sizeof(scope));
+	memcpy(key + sizeof(scope), k->key, strlen(k->key));
+	rc = st->ops->serialize(st, "idempotency", key, sizeof(scope) + strlen(k->key));
+	if (rc == ST_OK)
+		rc = st->ops->idem_get(st, brand_id, shop_id, k->key, &id);
 	if (rc != ST_OK)
 		return rc;
 	if (memcmp(id.digest, k->digest, sizeof(k->digest)) != 0) {

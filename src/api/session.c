@@ -308,6 +308,34 @@ signin_verify(struct work_job *w, struct store *st)
 	return ST_OK;
 }
 
+/* The user's live session, if any (ST_OK, or ST_NOTFOUND): this server's table has it when
+ * the server is the database's only one; else the store does, last seen when this server's
+ * table or the store last saw it (another server's use reaches the store once a minute). */
+static int
+live_session(struct store *st, const struct app *app, const struct user *u, struct session *out)
+{
+	struct session mine;
+	struct session_row row;
+	int rc;
+
+	if (!app->shared)
+		return session_cache_of_user(app->sessions, u->brand_id, u->id, out);
+	rc = st->ops->session_live(st, u->brand_id, u->id, &row);
+	if (rc != ST_OK)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->device, row.device, sizeof(out->device));
+	out->created_at = row.created_at;
+	out->last_seen_at = row.last_seen_at;
+	if (session_cache_of_user(app->sessions, u->brand_id, u->id, &mine) == ST_OK &&
+	    crypto_equal(mine.token_hash, row.token_hash, sizeof(row.token_hash)) &&
+	    mine.last_seen_at > out->last_seen_at)
+		out->last_seen_at = mine.last_seen_at;
+	crypto_wipe(&mine, sizeof(mine));
+	crypto_wipe(&row, sizeof(row));
+	return ST_OK;
+}
+
 /* Writer: failures and lockout, or the session. Attempts verified in parallel by the readers
  * are put in one order here, so the account is read again: the reader's copy may predate a
  * lock that another attempt recorded since. Once locked, an attempt, right or wrong, counts
@@ -357,8 +385,7 @@ signin_record(struct work_job *w, struct store *st)
 		return rc;
 	}
 	/* One session per login (SPEC §3): a live one elsewhere is named, or taken over. */
-	if (session_cache_of_user(j->app->sessions, u->brand_id, u->id, &old) == ST_OK &&
-	    now - old.last_seen_at <= j->app->idle_us &&
+	if (live_session(st, j->app, u, &old) == ST_OK && now - old.last_seen_at <= j->app->idle_us &&
 	    now - old.created_at <= LIMIT_SESSION_MAX_US && !j->takeover) {
 		j->outcome = OUT_ELSEWHERE;
 		snprintf(j->elsewhere, sizeof(j->elsewhere), "%s", old.device);

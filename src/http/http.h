@@ -195,6 +195,10 @@ int http_submit_or_reply(struct req *r, struct http_job *job, bool write);
 struct app {
 	struct work *work;
 	struct session_cache *sessions;
+	/* The database may be shared by several servers (store_is_server): the session of each
+	 * request is read from it (session_cache_sync), since another server may have signed it
+	 * in, out, or over. Else this process's table is the sessions' only writer. */
+	bool shared;
 	int64_t idle_us; /* back-office idle timeout */
 	bool tls;
 	const char *public_url;     /* --public-url, for links in mails; NULL: the request's Host */

@@ -431,25 +431,18 @@ cookie_value(struct req *r, const char *name)
 	return h2o_iovec_init(NULL, 0);
 }
 
-/* SPEC §3, §16: the session cookie, its idle and absolute limits, the authorization table,
- * the CSRF token on every change, and the sign-in steps still to do. 0: answered; -1: go on. */
+/* SPEC §3, §16: the session of a token hash, its idle and absolute limits, the authorization
+ * table, the CSRF token on every change, and the sign-in steps still to do. 0: answered; -1:
+ * go on. */
 static int
-authenticate_session(struct req *r)
+session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 {
-	h2o_iovec_t cookie = cookie_value(r, HTTP_SESSION_COOKIE);
 	const h2o_iovec_t *csrf;
-	unsigned char token[HTTP_TOKEN_LEN], hash[CRYPTO_HASH_LEN];
+	unsigned char token[HTTP_TOKEN_LEN], csrf_hash[CRYPTO_HASH_LEN];
 	bool persist, ended;
 	int64_t now = clock_now_us();
 	int rc;
 
-	if (cookie.len != 2 * HTTP_TOKEN_LEN ||
-	    crypto_unhex(token, sizeof(token), cookie.base, cookie.len) != ST_OK) {
-		http_reply_error(r, ST_AUTH, "not_signed_in", NULL);
-		return 0;
-	}
-	crypto_digest(hash, token, sizeof(token));
-	crypto_wipe(token, sizeof(token));
 	rc = session_cache_use(r->app->sessions, hash, now, r->app->idle_us, LIMIT_SESSION_MAX_US,
 	                       &r->session, &persist, &ended);
 	if (ended) {
@@ -483,9 +476,9 @@ authenticate_session(struct req *r)
 			http_reply_error(r, ST_FORBIDDEN, "csrf", NULL);
 			return 0;
 		}
-		crypto_digest(hash, token, sizeof(token));
+		crypto_digest(csrf_hash, token, sizeof(token));
 		crypto_wipe(token, sizeof(token));
-		if (!crypto_equal(hash, r->session.csrf_hash, sizeof(hash))) {
+		if (!crypto_equal(csrf_hash, r->session.csrf_hash, sizeof(csrf_hash))) {
 			http_reply_error(r, ST_FORBIDDEN, "csrf", NULL);
 			return 0;
 		}
@@ -496,6 +489,89 @@ authenticate_session(struct req *r)
 		return 0;
 	}
 	return -1;
+}
+
+static bool body_none(struct req *r);
+
+/* On a shared database, the session as the store has it now, read on a reader, then the
+ * request goes on where on_req left it. */
+struct session_read {
+	struct http_job base; /* first */
+	unsigned char hash[CRYPTO_HASH_LEN];
+	bool found;
+	struct session s;
+};
+
+static int
+session_read_run(struct work_job *w, struct store *st)
+{
+	struct session_read *j = (struct session_read *)w;
+	struct session_row row;
+	struct user_auth ua;
+	int rc = st->ops->session_by_token(st, j->hash, &row);
+
+	if (rc == ST_OK)
+		rc = st->ops->user_get(st, row.brand_id, row.user_id, &ua);
+	if (rc == ST_NOTFOUND)
+		return ST_OK; /* signed out, ended or taken over: not found */
+	if (rc != ST_OK)
+		return rc;
+	j->found = session_of_rows(&row, &ua, &j->s);
+	crypto_wipe(&ua, sizeof(ua));
+	crypto_wipe(&row, sizeof(row));
+	return ST_OK;
+}
+
+static void
+session_read_respond(struct http_job *hj, struct req *r)
+{
+	struct session_read *j = (struct session_read *)hj;
+
+	if (hj->work.rc != ST_OK) {
+		http_reply_error(r, hj->work.rc, NULL, NULL);
+		return;
+	}
+	session_cache_sync(r->app->sessions, j->hash, j->found ? &j->s : NULL);
+	if (session_check(r, j->hash) == 0)
+		return;
+	if (r->route->body_max == 0 && !body_none(r))
+		return;
+	(void)r->route->handler(r);
+}
+
+static void
+session_read_free(struct http_job *hj)
+{
+	crypto_wipe(hj, sizeof(struct session_read));
+	free(hj);
+}
+
+/* The session cookie (SPEC §3, §16), then session_check: at once from this server's table,
+ * or once the store was read (app.shared). 0: answered, or to be; -1: go on. */
+static int
+authenticate_session(struct req *r)
+{
+	h2o_iovec_t cookie = cookie_value(r, HTTP_SESSION_COOKIE);
+	unsigned char token[HTTP_TOKEN_LEN], hash[CRYPTO_HASH_LEN];
+	struct session_read *j;
+
+	if (cookie.len != 2 * HTTP_TOKEN_LEN ||
+	    crypto_unhex(token, sizeof(token), cookie.base, cookie.len) != ST_OK) {
+		http_reply_error(r, ST_AUTH, "not_signed_in", NULL);
+		return 0;
+	}
+	crypto_digest(hash, token, sizeof(token));
+	crypto_wipe(token, sizeof(token));
+	if (!r->app->shared)
+		return session_check(r, hash);
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		abort();
+	j->base.work.run = session_read_run;
+	j->base.respond = session_read_respond;
+	j->base.free = session_read_free;
+	memcpy(j->hash, hash, sizeof(hash));
+	return http_submit_or_reply(r, &j->base, false);
 }
 
 /* Refuses a merchant API request: the answer (which the shop's error log counts, when r->shop

@@ -172,6 +172,91 @@ session_cache_put(struct session_cache *c, const struct session *s)
 	pthread_mutex_unlock(&c->lock);
 }
 
+bool
+session_of_rows(const struct session_row *row, const struct user_auth *ua, struct session *out)
+{
+	struct session *s = out;
+
+	memset(s, 0, sizeof(*s));
+	s->id = row->id;
+	s->brand_id = row->brand_id;
+	s->user_id = row->user_id;
+	s->node_id = ua->u.node_id;
+	s->profile = ua->u.profile;
+	/* What the user did of the sign-in steps: each request computes what is left from it
+	 * with the current terms version (session_next_step). */
+	s->steps.must_change = ua->u.must_change;
+	s->steps.password_set_at = ua->password_set_at;
+	s->steps.terms_accepted = ua->terms_version;
+	s->steps.factor_required = ua->second_factor_required;
+	s->steps.has_factor = ua->second_factor != SF_NONE;
+	/* A sign-in still waiting for its second factor waits on, apart from the user's session
+	 * (the method as the user has it now). One whose method the user turned off since is
+	 * dropped: it would end their session (an administrator's turning it off made it the
+	 * session already). */
+	if (row->second_factor_pending) {
+		s->steps.second_factor = ua->second_factor;
+		if (ua->second_factor == SF_NONE)
+			return false;
+	}
+	memcpy(s->login, ua->u.login, sizeof(s->login));
+	memcpy(s->name, ua->u.name, sizeof(s->name));
+	memcpy(s->email, ua->u.email, sizeof(s->email));
+	memcpy(s->device, row->device, sizeof(s->device));
+	memcpy(s->time_zone, ua->time_zone, sizeof(s->time_zone));
+	memcpy(s->token_hash, row->token_hash, sizeof(s->token_hash));
+	memcpy(s->csrf_hash, row->csrf_hash, sizeof(s->csrf_hash));
+	s->created_at = row->created_at;
+	s->last_seen_at = s->persisted_at = row->last_seen_at;
+	return true;
+}
+
+/* The entry of a token hash, with the lock held; *at: the link to it. NULL when none. */
+static struct entry *
+find_locked(struct session_cache *c, const unsigned char token_hash[32], struct entry ***at)
+{
+	struct entry **pp, *e;
+
+	for (pp = &c->bucket[bucket_of(token_hash)]; (e = *pp) != NULL; pp = &e->next)
+		if (crypto_equal(e->s.token_hash, token_hash, 32))
+			break;
+	*at = pp;
+	return e;
+}
+
+void
+session_cache_sync(struct session_cache *c, const unsigned char token_hash[32],
+                   const struct session *stored)
+{
+	struct entry **pp, *e, *put = NULL;
+	size_t b = bucket_of(token_hash);
+
+	if (stored != NULL) {
+		put = calloc(1, sizeof(*put));
+		if (put == NULL)
+			abort();
+		put->s = *stored;
+	}
+	pthread_mutex_lock(&c->lock);
+	e = find_locked(c, token_hash, &pp);
+	if (e != NULL) {
+		/* This server's own readings of the session's use are the fresher. */
+		if (put != NULL && e->s.last_seen_at > put->s.last_seen_at)
+			put->s.last_seen_at = e->s.last_seen_at;
+		if (put != NULL && e->s.persisted_at > put->s.persisted_at)
+			put->s.persisted_at = e->s.persisted_at;
+		*pp = e->next;
+		entry_free(e);
+	}
+	if (put != NULL) {
+		remove_user_locked(c, put->s.brand_id, put->s.user_id,
+		                   is_waiting(&put->s) ? WAITING : ANY);
+		put->next = c->bucket[b];
+		c->bucket[b] = put;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 int
 session_cache_use(struct session_cache *c, const unsigned char token_hash[32], int64_t now_us,
                   int64_t idle_us, int64_t max_us, struct session *out, bool *persist, bool *ended)
@@ -182,10 +267,7 @@ session_cache_use(struct session_cache *c, const unsigned char token_hash[32], i
 	*persist = *ended = false;
 	terms = atomic_load(&c->terms_version);
 	pthread_mutex_lock(&c->lock);
-	for (pp = &c->bucket[bucket_of(token_hash)]; (e = *pp) != NULL; pp = &e->next) {
-		if (crypto_equal(e->s.token_hash, token_hash, 32))
-			break;
-	}
+	e = find_locked(c, token_hash, &pp);
 	if (e != NULL) {
 		if (now_us - e->s.last_seen_at > idle_us || now_us - e->s.created_at > max_us) {
 			*out = e->s;
@@ -249,12 +331,10 @@ session_cache_remove(struct session_cache *c, const unsigned char token_hash[32]
 	struct entry **pp, *e;
 
 	pthread_mutex_lock(&c->lock);
-	for (pp = &c->bucket[bucket_of(token_hash)]; (e = *pp) != NULL; pp = &e->next) {
-		if (crypto_equal(e->s.token_hash, token_hash, 32)) {
-			*pp = e->next;
-			entry_free(e);
-			break;
-		}
+	e = find_locked(c, token_hash, &pp);
+	if (e != NULL) {
+		*pp = e->next;
+		entry_free(e);
 	}
 	pthread_mutex_unlock(&c->lock);
 }

@@ -103,6 +103,19 @@ void session_cache_terms_seen(struct session_cache *c, int version);
 int session_cache_watch_start(struct session_cache *c, struct work *w) WUR;
 void session_cache_watch_stop(struct session_cache *c);
 
+/* The session of a stored row and its user as they are now (store.h): false when the row is
+ * a sign-in waiting for a second factor the user has turned off since (to be dropped). */
+bool session_of_rows(const struct session_row *row, const struct user_auth *ua,
+                     struct session *out);
+
+/* On a database several servers share (app.shared), each request's session is read from the
+ * store, then told to this table before session_cache_use: stored, the session as it is
+ * there (session_of_rows), replaces this table's copy of it but for when it was last seen,
+ * which stays this server's when later; NULL (none stored: ended, signed out or taken over on
+ * another server) removes it. */
+void session_cache_sync(struct session_cache *c, const unsigned char token_hash[32],
+                        const struct session *stored);
+
 /* Finds the session of a token hash at now_us. A session idle for more than idle_us, or older
  * than max_us, is ended here (removed; *ended set). Otherwise its last_seen_at becomes now_us,
  * *out receives a copy, and *persist tells whether the store should hear of it (once a

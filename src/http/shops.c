@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "http/shops.h"
+#include "work/periodic.h"
 
 /* One key of a shop, in guarded memory. */
 struct shop_key {
@@ -33,7 +34,8 @@ struct shop_cache {
 	struct shop_entry *v;
 	size_t n, cap;
 	const struct crypto_keys *keys;
-	pthread_mutex_t lock; /* one activation at a time */
+	pthread_mutex_t lock;   /* one activation at a time */
+	struct periodic *watch; /* the active keys read again (shop_cache_watch_start) */
 };
 
 static struct shop_key *
@@ -170,6 +172,74 @@ shop_cache_activate(struct shop_cache *c, int64_t brand_id, int64_t shop_id, int
 	atomic_store_explicit(&e->active, k, memory_order_release);
 	pthread_mutex_unlock(&c->lock);
 	return ST_OK;
+}
+
+/* A shop as the store has it now: its active key, when another server activated a new one. */
+static int
+refresh_shop(void *arg, const struct shop_auth *sa)
+{
+	struct shop_cache *c = arg;
+	struct shop_entry *e = entry_of(c, sa->shop.brand_id, sa->shop.id);
+	struct shop_key *k;
+	unsigned char key[CRYPTO_HMAC_KEY_LEN];
+
+	if (e == NULL || !sa->has_key)
+		return ST_OK; /* a shop made since the start waits for the next (shops.h) */
+	k = atomic_load_explicit(&e->active, memory_order_acquire);
+	if (k != NULL && k->id == sa->key_id)
+		return ST_OK;
+	if (crypto_hmac_key_open(key, sa->key_sealed, sa->key_sealed_len, sa->shop.brand_id,
+	                         sa->shop.id, c->keys) != ST_OK) {
+		log_error("event=hmac_key_unreadable shop=%lld", (long long)sa->shop.id);
+		return ST_OK;
+	}
+	if (shop_cache_activate(c, sa->shop.brand_id, sa->shop.id, sa->key_id, key) == ST_OK) {
+		k = atomic_load_explicit(&e->active, memory_order_acquire);
+		atomic_store(&k->used, sa->key_used);
+		log_info("event=hmac_key_activated shop=%lld key=%lld by=another_server",
+		         (long long)sa->shop.id, (long long)sa->key_id);
+	}
+	crypto_wipe(key, sizeof(key));
+	return ST_OK;
+}
+
+static int
+watch_run(struct work_job *w, struct store *st)
+{
+	return st->ops->shops_each(st, refresh_shop, ((struct periodic_job *)w)->arg);
+}
+
+static bool
+watch_done(struct work_job *w)
+{
+	if (w->rc != ST_OK && w->rc != ST_BUSY)
+		log_error("event=hmac_keys_read_failed rc=%d", w->rc);
+	return false;
+}
+
+int
+shop_cache_watch_start(struct shop_cache *c, struct work *w)
+{
+	struct periodic_spec spec = {
+	        .read = true,
+	        .job_size = sizeof(struct periodic_job),
+	        .run = watch_run,
+	        .done = watch_done,
+	        .every_ms = SHOP_KEYS_EVERY_MS,
+	        .arg = c,
+	        .name = "keys_watch",
+	};
+
+	return periodic_start(w, &spec, &c->watch);
+}
+
+void
+shop_cache_watch_stop(struct shop_cache *c)
+{
+	if (c == NULL)
+		return;
+	periodic_stop(c->watch);
+	c->watch = NULL;
 }
 
 bool

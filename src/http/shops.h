@@ -30,6 +30,15 @@ const struct shop_auth *shop_cache_find(const struct shop_cache *c, const char *
 int shop_cache_activate(struct shop_cache *c, int64_t brand_id, int64_t shop_id, int64_t key_id,
                         const unsigned char key[CRYPTO_HMAC_KEY_LEN]) WUR;
 
+/* On a database several servers share, a key another server activated reaches this one's
+ * cache within SHOP_KEYS_EVERY_MS: a job on a reader of w reads the shops' active keys again
+ * (shops made since the start wait for a restart, as on one server). watch_stop, which does
+ * nothing when it did not start, must come before w stops. ST_OK or ST_INTERNAL. */
+#define SHOP_KEYS_EVERY_MS 1000
+struct work;
+int shop_cache_watch_start(struct shop_cache *c, struct work *w) WUR;
+void shop_cache_watch_stop(struct shop_cache *c);
+
 /* After key (as shop_cache_find lent it for sa) verified a request: true, with *key_id, the
  * first time only, when the store still has it as merely "activated" (SPEC §11: the first
  * request turns it "used"); the caller tells the store. Any thread. */

@@ -99,6 +99,7 @@ confirm_start(const struct confirm_config *cfg, struct work *w, struct periodic 
 	        .pause_ms = 200,
 	        .arg = (void *)cfg,
 	        .name = "confirm",
+	        .once = true,
 	};
 
 	return periodic_start(w, &spec, out);

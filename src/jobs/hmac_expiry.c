@@ -107,6 +107,7 @@ hmac_expiry_start(struct work *w, struct periodic **out)
 	        .done = round_done,
 	        .every_ms = HMAC_EXPIRY_EVERY_S * 1000,
 	        .name = "hmac_expiry",
+	        .once = true,
 	};
 
 	return periodic_start(w, &spec, out);

@@ -37,6 +37,7 @@ indexer_start(struct work *w, struct periodic **out)
 	        .every_ms = INDEXER_EVERY_MS,
 	        .pause_ms = INDEXER_PAUSE_MS,
 	        .name = "indexer",
+	        .once = true,
 	};
 
 	return periodic_start(w, &spec, out);

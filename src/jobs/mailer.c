@@ -527,6 +527,11 @@ deliver_due(struct mailer *m)
 	int tried = 0, rc;
 
 	m->n = 0;
+	/* On a database several servers share, one of them delivers (at least once: a server
+	 * killed between a delivery and its mark leaves the mail to the next leader). */
+	rc = m->st->ops->lead(m->st, "mailer");
+	if (rc != ST_OK)
+		return rc == ST_BUSY;
 	if (m->st->ops->begin(m->st, false) != ST_OK)
 		return false;
 	rc = m->st->ops->mail_each_due(m->st, clock_now_us(), LIMIT_MAIL_ROUND, collect, m);

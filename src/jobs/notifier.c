@@ -395,10 +395,17 @@ deliver_due(struct notifier *nt)
 {
 	struct round *rd = &nt->rounds[nt->cur];
 	const struct round *prev = nt->marks.rd;
-	int n;
+	int n, rc;
 
 	rd->n = 0;
 	nt->round_ok = false;
+	/* On a database several servers share, one of them calls (at least once: a server
+	 * killed between a call and its mark leaves the row to the next leader). */
+	rc = nt->st->ops->lead(nt->st, "notifier");
+	if (rc != ST_OK) {
+		nt->round_ok = rc == ST_BUSY;
+		return 0;
+	}
 	if (nt->st->ops->begin(nt->st, false) == ST_OK) {
 		nt->round_ok = nt->st->ops->notify_each_due(
 		                       nt->st, clock_now_us(), prev != NULL ? prev->last_at : 0,

@@ -77,6 +77,7 @@ retention_start(struct work *w, int every_s, struct periodic **out)
 	        .every_ms = (int64_t)every_s * 1000,
 	        .pause_ms = RETENTION_PAUSE_MS,
 	        .name = "retention",
+	        .once = true,
 	};
 
 	return periodic_start(w, &spec, out);

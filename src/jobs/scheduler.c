@@ -50,7 +50,13 @@ maybe_recur(struct scheduler *s, int64_t wait)
 		return wait;
 	if (now < s->recurring_next)
 		return s->recurring_next - now < wait ? s->recurring_next - now : wait;
-	rc = recurring_round(s->st, s->keys, &acquirer_simulator, day, 0, &s->stop, &res);
+	rc = s->st->ops->lead(s->st, "recurring");
+	if (rc == ST_BUSY) { /* another server of the cluster runs the rounds */
+		s->recurring_next = now + s->recurring_every_us;
+		return s->recurring_every_us < wait ? s->recurring_every_us : wait;
+	}
+	if (rc == ST_OK)
+		rc = recurring_round(s->st, s->keys, &acquirer_simulator, day, 0, &s->stop, &res);
 	metrics_job_round(s->recurring_job, rc == ST_OK);
 	if (rc == ST_OK)
 		log_info("event=recurring_round day=%lld debits=%lld accepted=%lld refused=%lld "
@@ -85,8 +91,15 @@ maybe_run(struct scheduler *s)
 		due = cal_business_time(day + 1, s->minute * 60);
 	if (now < due)
 		return due - now < wait ? due - now : wait;
-	log_info("event=settlement_start day=%lld", (long long)day);
-	rc = settlement_run(s->st, day, now, s->bank_dir, NULL);
+	/* Another server of the cluster runs it: asked again at each look, this one takes it
+	 * over (and finds what is left to do) when that one stops. */
+	rc = s->st->ops->lead(s->st, "settlement");
+	if (rc == ST_BUSY)
+		return wait;
+	if (rc == ST_OK) {
+		log_info("event=settlement_start day=%lld", (long long)day);
+		rc = settlement_run(s->st, day, now, s->bank_dir, NULL);
+	}
 	metrics_job_round(s->settlement_job, rc == ST_OK);
 	if (rc == ST_OK) {
 		s->last_day = day;

@@ -1,8 +1,11 @@
 /*
  * scheduler.h - the timed jobs of guichetd serve: the télécollecte (SPEC §7) at a configured
  * Paris time, and the recurring payments' round (SPEC §9: every installment and subscription
- * debit due today, service/recurring.h) at start and then at an interval. A day whose time has passed without a run (the server was down) is
- * run when the server starts: the settlement is idempotent, so a run too many does nothing.
+ * debit due today, service/recurring.h) at start and then at an interval. A day whose time
+ * has passed without a run (the server was down) is run when the server starts: the
+ * settlement is idempotent, so a run too many does nothing. On a database several servers
+ * share, each job runs on the one server that leads it (store_ops.lead), another taking it
+ * over at its next look when that one stops.
  *
  * It writes with its own connection, beside the writer thread, as `guichetd batch run` does:
  * a settlement is one long job that must not hold the payments' writer; SQLite serializes the

@@ -214,12 +214,23 @@ payment_create(struct store *st, const struct crypto_keys *keys, const struct ac
 	return rc;
 }
 
+/* The payment as it is, to be changed: its row held until the transaction ends, so that
+ * another server's writer or the télécollecte changing it meanwhile waits for this one
+ * (store_ops.txn_lock), which reads what the last of them wrote. */
+static int
+txn_get_held(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, struct txn *t)
+{
+	int rc = st->ops->txn_lock(st, brand_id, id);
+
+	return rc == ST_OK ? st->ops->txn_get(st, brand_id, shop_id, id, t) : rc;
+}
+
 /* The pending payment of p as it is: ST_CONFLICT (its row gone all the same) when it is no
  * longer pending. */
 static int
 pending_get(struct store *st, const struct pending_auth *p, struct txn *t)
 {
-	int rc = st->ops->txn_get(st, p->brand_id, 0, p->txn_id, t);
+	int rc = txn_get_held(st, p->brand_id, 0, p->txn_id, t);
 
 	if (rc == ST_OK && t->status != TXS_PENDING)
 		rc = st->ops->pending_delete(st, p->brand_id, p->txn_id) == ST_STORE ? ST_STORE
@@ -322,7 +333,7 @@ payment_block_card(struct store *st, int64_t brand_id, int64_t shop_id, int64_t 
 	int rc;
 
 	*why = NULL;
-	rc = st->ops->txn_get(st, brand_id, shop_id, id, t);
+	rc = txn_get_held(st, brand_id, shop_id, id, t);
 	if (rc != ST_OK)
 		return rc;
 	deny = txn_op_check(OP_BLOCK_CARD, t, 0, now_us);
@@ -343,7 +354,7 @@ payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
 	int rc;
 
 	*why = NULL;
-	rc = st->ops->txn_get(st, brand_id, shop_id, id, t);
+	rc = txn_get_held(st, brand_id, shop_id, id, t);
 	if (rc != ST_OK)
 		return rc;
 	/* No amount: the whole of what the operation may take. */

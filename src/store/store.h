@@ -663,6 +663,21 @@ struct store_ops {
 	 * caches and journals to fit. Called once, after store_open. */
 	int (*use_for)(struct store *st, enum store_use use);
 
+	/* Several servers on one database (store_is_server; docs/SCALING.md). lead: whether the
+	 * server of this connection runs the cluster-wide job named (ST_OK) or another server
+	 * does (ST_BUSY); once it leads, it leads until the connection ends, so a server stopped
+	 * or killed lets another take the job over at its next round. serialize: waits until no
+	 * other connection's transaction holds (scope, key), then holds it until this transaction
+	 * ends: two servers' writers doing the same thing at once take turns. A database one
+	 * server owns (SQLite) answers ST_OK at once to both. ST_STORE on a failure. */
+	int (*lead)(struct store *st, const char *job);
+	int (*serialize)(struct store *st, const char *scope, const void *key, size_t len);
+	/* On a writer, before a payment's row is read to be changed: holds the row until the
+	 * transaction ends, so that another server's writer (or the télécollecte) changing it
+	 * meanwhile waits, and this one reads what it wrote (PostgreSQL: FOR UPDATE). A missing
+	 * row is no error (the read that follows says so). */
+	int (*txn_lock)(struct store *st, int64_t brand_id, int64_t id);
+
 	/* Transactions. begin(write) takes the write lock at once for writers. */
 	int (*begin)(struct store *st, bool write);
 	int (*commit)(struct store *st);
@@ -801,6 +816,12 @@ struct store_ops {
 	 * waiting one (SPEC §3: the live session ends once the code is given). session_get: by
 	 * id, ST_NOTFOUND when gone. session_delete_user: every session of the user. */
 	int (*session_get)(struct store *st, int64_t brand_id, int64_t id, struct session_row *out);
+	/* session_by_token: the session of a token's hash; session_live: the user's live session
+	 * (not a sign-in waiting for its code). ST_NOTFOUND when none. */
+	int (*session_by_token)(struct store *st, const unsigned char token_hash[32],
+	                        struct session_row *out);
+	int (*session_live)(struct store *st, int64_t brand_id, int64_t user_id,
+	                    struct session_row *out);
 	int (*session_put)(struct store *st, struct session_row *s);
 	int (*session_delete)(struct store *st, int64_t brand_id, int64_t id);
 	int (*session_delete_user)(struct store *st, int64_t brand_id, int64_t user_id);

@@ -21,14 +21,30 @@ struct periodic {
 	struct metrics_job *metrics; /* NULL: not counted */
 };
 
+/* The round of a job of the cluster: its own, when this server leads the job. */
+static int
+round_run_once(struct work_job *w, struct store *st)
+{
+	struct periodic_job *j = (struct periodic_job *)w;
+	int rc = st->ops->lead(st, j->p->spec.name);
+
+	if (rc == ST_BUSY) {
+		j->led_elsewhere = true;
+		return ST_OK;
+	}
+	return rc == ST_OK ? j->p->spec.run(w, st) : rc;
+}
+
 static void
 round_deliver(struct work_job *w)
 {
 	struct periodic_job *j = (struct periodic_job *)w;
 	struct periodic *p = j->p;
-	bool full = p->spec.done(w);
+	bool full = false;
 
-	metrics_job_round(p->metrics, w->rc == ST_OK);
+	if (!j->led_elsewhere)
+		full = p->spec.done(w);
+	metrics_job_round(p->metrics, w->rc == ST_OK); /* led elsewhere: this server's is fine */
 	pthread_mutex_lock(&p->lock);
 	p->busy = false;
 	p->more = full;
@@ -68,7 +84,7 @@ periodic_main(void *arg)
 			abort();
 		j->p = p;
 		j->arg = p->spec.arg;
-		j->work.run = p->spec.run;
+		j->work.run = p->spec.once ? round_run_once : p->spec.run;
 		j->work.deliver = round_deliver;
 		p->busy = true;
 		p->more = false;

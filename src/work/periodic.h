@@ -28,7 +28,8 @@ struct periodic;
 struct periodic_job {
 	struct work_job work; /* first: what the worker is given */
 	struct periodic *p;
-	void *arg; /* the spec's arg */
+	void *arg;          /* the spec's arg */
+	bool led_elsewhere; /* set by the round of a job another server leads (spec.once) */
 };
 
 struct periodic_spec {
@@ -45,6 +46,10 @@ struct periodic_spec {
 	/* The job's name in the metrics (common/metrics.h: its rounds, the failed ones, the time
 	 * since the last); a constant string. NULL: not counted. */
 	const char *name;
+	/* A job of the whole cluster (the retention, the expiry …), not of each server: on a
+	 * database several servers share, a round runs only on the one that leads the job
+	 * (store_ops.lead, by its name); the others' rounds do nothing until it stops. */
+	bool once;
 };
 
 /* Starts the rounds on w, which must outlive them; spec is copied. ST_OK or ST_INTERNAL. */

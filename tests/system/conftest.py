@@ -20,6 +20,7 @@ pragmas, its storage faults) is skipped with the reason beside it (PG_ONLY_SQLIT
 """
 import base64
 import contextlib
+import copy
 import glob
 import hashlib
 import hmac
@@ -180,6 +181,18 @@ class Server:
             assert self.proc.poll() is None, self.read_log()
             time.sleep(0.05)
         raise AssertionError('guichetd did not start: ' + self.read_log())
+
+    def twin(self, tmp):
+        """Another server of this one's database (a PostgreSQL cluster's second node): the
+        same data, key and clock, its own port, spool and log; start() it."""
+        other = copy.copy(self)
+        other.tmp = tmp
+        os.makedirs(tmp, exist_ok=True)
+        other.port = free_port()
+        other.base = f'http://127.0.0.1:{other.port}'
+        other.log_path = os.path.join(tmp, 'guichetd.log')
+        other.proc = None
+        return other
 
     def stop(self):
         """SIGTERM, wait, and return the exit status."""

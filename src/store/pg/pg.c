@@ -24,6 +24,9 @@
 /* The advisory lock of the migrations: a key of the application's own, as SQL. */
 #define PG_MIGRATE_LOCK "7165870001"
 
+/* The cluster-wide jobs one connection may lead (jobs/, the mailer, the notifier …). */
+#define PG_LEAD_MAX 16
+
 bool
 pg_is_uri(const char *db)
 {
@@ -213,6 +216,10 @@ struct pg_store {
 	PGconn *c;
 	int64_t changes;
 	unsigned names; /* the statements prepared on the server so far */
+	/* The cluster-wide jobs this connection leads (their advisory locks, held until it
+	 * ends): asked again, they answer at once. */
+	int64_t led[PG_LEAD_MAX];
+	int nled;
 	char err[512];
 };
 
@@ -338,12 +345,96 @@ pg_integrity_check(struct store *st, char *why, size_t cap)
 	return ST_INVALID;
 }
 
+/* The advisory lock's key of (scope, key): FNV-1a of both, 64 bits. Two different pairs that
+ * meet only make one wait for the other. */
+static int64_t
+lock_key(const char *scope, const void *key, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	const unsigned char *p = (const unsigned char *)scope;
+
+	for (size_t i = 0; i <= strlen(scope); i++) /* the NUL too: ("ab","c") is not ("a","bc") */
+		h = (h ^ p[i]) * 1099511628211u;
+	p = key;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211u;
+	return (int64_t)h;
+}
+
+/* Runs a locking SELECT of one or two bigints on the connection: ST_OK with *yes the boolean
+ * its one row says (true for a function that returns nothing, or no row), or ST_STORE logged
+ * as what. */
+static int
+lock_call(struct pg_store *pg, const char *sql, int n, int64_t a, int64_t b, bool *yes,
+          const char *what)
+{
+	char v[2][24];
+	const char *values[2] = {v[0], v[1]};
+	PGresult *r;
+	int rc;
+
+	snprintf(v[0], sizeof(v[0]), "%" PRId64, a);
+	snprintf(v[1], sizeof(v[1]), "%" PRId64, b);
+	r = PQexecParams(pg->c, sql, n, NULL, values, NULL, NULL, 0);
+	rc = pg_result_code(pg, r) == 0 ? ST_OK : ST_STORE;
+	if (rc == ST_OK)
+		*yes = PQntuples(r) != 1 || PQgetisnull(r, 0, 0) || PQgetvalue(r, 0, 0)[0] == 't';
+	else
+		log_error("event=pg_error op=%s error=\"%s\"", what, pg->err);
+	PQclear(r);
+	return rc;
+}
+
+static int
+pg_lead(struct store *st, const char *job)
+{
+	struct pg_store *pg = pgs(st);
+	int64_t key = lock_key("lead", job, strlen(job));
+	bool taken = false;
+	int rc;
+
+	for (int i = 0; i < pg->nled; i++)
+		if (pg->led[i] == key)
+			return ST_OK;
+	if (pg->nled == PG_LEAD_MAX)
+		abort(); /* a job list grown past the array: a programming error */
+	rc = lock_call(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1, key, 0, &taken, "lead");
+	if (rc != ST_OK)
+		return rc;
+	if (!taken)
+		return ST_BUSY;
+	pg->led[pg->nled++] = key;
+	log_info("event=job_lead job=%s", job);
+	return ST_OK;
+}
+
+static int
+pg_serialize(struct store *st, const char *scope, const void *key, size_t len)
+{
+	bool yes;
+
+	return lock_call(pgs(st), "SELECT pg_advisory_xact_lock($1::bigint)", 1,
+	                 lock_key(scope, key, len), 0, &yes, "serialize");
+}
+
+static int
+pg_txn_lock(struct store *st, int64_t brand_id, int64_t id)
+{
+	bool yes;
+
+	return lock_call(pgs(st), "SELECT true FROM txn WHERE brand_id = $1::bigint AND "
+	                 "id = $2::bigint FOR UPDATE", 2, brand_id, id, &yes, "txn_lock");
+}
+
 static const struct store_ops pg_ops = {
         .name = "pg",
         /* the connection: this file */
         .close = pg_close,
         .use_for = pg_use_for,
         .checkpoint = pg_checkpoint,
+        .lead = pg_lead,
+        .serialize = pg_serialize,
+        .txn_lock = pg_txn_lock,
         DB_OPS_SHARED,
         .txn_ref_catch_up = pg_txn_ref_catch_up,
         .schema_version = pg_schema_version,

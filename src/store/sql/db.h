@@ -281,6 +281,9 @@ int db_second_factor_put(struct store *st, const struct second_factor *sf);
 int db_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
                               enum second_factor_method method);
 int db_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_row *out);
+int db_session_by_token(struct store *st, const unsigned char token_hash[32],
+                        struct session_row *out);
+int db_session_live(struct store *st, int64_t brand_id, int64_t user_id, struct session_row *out);
 int db_session_delete_user(struct store *st, int64_t brand_id, int64_t user_id);
 int db_session_put(struct store *st, struct session_row *r);
 int db_session_delete(struct store *st, int64_t brand_id, int64_t id);
@@ -519,6 +522,8 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.user_password_hashes = db_user_password_hashes, \
 	.user_terms_accept = db_user_terms_accept, \
 	.session_get = db_session_get, \
+	.session_by_token = db_session_by_token, \
+	.session_live = db_session_live, \
 	.session_delete_user = db_session_delete_user, \
 	.session_put = db_session_put, \
 	.session_delete = db_session_delete, \

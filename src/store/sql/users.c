@@ -421,6 +421,34 @@ db_session_get(struct store *st, int64_t brand_id, int64_t id, struct session_ro
 	return db_one_row(st, s, session_read, out, "session_get");
 }
 
+int
+db_session_by_token(struct store *st, const unsigned char token_hash[32], struct session_row *out)
+{
+	static const char sql[] = "SELECT " SESSION_COLS " FROM session WHERE token_hash = ?1";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "session_by_token");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_blob(s, 1, token_hash, 32);
+	return db_one_row(st, s, session_read, out, "session_by_token");
+}
+
+int
+db_session_live(struct store *st, int64_t brand_id, int64_t user_id, struct session_row *out)
+{
+	static const char sql[] = "SELECT " SESSION_COLS " FROM session WHERE brand_id = ?1 AND "
+	                          "user_id = ?2 AND second_factor_pending = 0";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "session_live");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, user_id);
+	return db_one_row(st, s, session_read, out, "session_live");
+}
+
 static const char session_delete_user_sql[] =
         "DELETE FROM session WHERE brand_id = ?1 AND user_id = ?2";
 

@@ -307,12 +307,44 @@ lite_checkpoint(struct store *st)
 	return src == SQLITE_BUSY ? ST_BUSY : db_status(st, src, "checkpoint");
 }
 
+/* One server owns a SQLite database (docs/SCALING.md): every job is its own to run, and its
+ * writers' transactions already take turns as wholes (BEGIN IMMEDIATE). */
+static int
+lite_lead(struct store *st, const char *job)
+{
+	(void)st;
+	(void)job;
+	return ST_OK;
+}
+
+static int
+lite_serialize(struct store *st, const char *scope, const void *key, size_t len)
+{
+	(void)st;
+	(void)scope;
+	(void)key;
+	(void)len;
+	return ST_OK;
+}
+
+static int
+lite_txn_lock(struct store *st, int64_t brand_id, int64_t id)
+{
+	(void)st;
+	(void)brand_id;
+	(void)id;
+	return ST_OK;
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         /* the connection: this file */
         .close = lite_close,
         .use_for = lite_use_for,
         .checkpoint = lite_checkpoint,
+        .lead = lite_lead,
+        .serialize = lite_serialize,
+        .txn_lock = lite_txn_lock,
         DB_OPS_SHARED,
         /* txn_ref.c */
         .txn_ref_catch_up = lite_txn_ref_catch_up,
