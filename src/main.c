@@ -753,6 +753,8 @@ cmd_serve(const struct options *o)
 		rc = errlog_start(app.errlog, app.work); /* the merchant API's error log */
 	if (rc == ST_OK && app.shared)
 		rc = shop_cache_watch_start(app.shops, app.work); /* keys other servers activate */
+	if (rc == ST_OK && app.shared)
+		rc = page_themes_watch_start(app.themes, app.work); /* and templates they change */
 	if (rc != ST_OK)
 		goto out;
 	if (o->batch_minute >= 0 || o->recurring_every > 0) {
@@ -772,7 +774,8 @@ out:
 	periodic_stop(confirm);
 	session_cache_watch_stop(app.sessions); /* before the readers they use */
 	shop_cache_watch_stop(app.shops);
-	errlog_stop(app.errlog);                /* after the loops, before the writer */
+	page_themes_watch_stop(app.themes);
+	errlog_stop(app.errlog); /* after the loops, before the writer */
 	work_stop(app.work);
 	http_metrics_free(app.requests); /* after the readers: a scrape may be on one */
 	shop_cache_free(app.shops);

@@ -43,6 +43,7 @@
 #include "common/text.h"
 #include "crypto/crypto.h"
 #include "domain/page_theme.h"
+#include "work/periodic.h"
 
 /* Guichet's own colours (www/assets/pay.css): what the back office shows for "none". */
 #define DEFAULT_PRIMARY    "#0b5cad"
@@ -52,10 +53,21 @@
 
 /* --- the cache ----------------------------------------------------------------------------- */
 
+/* A template's version as the watcher last read it. */
+struct theme_seen {
+	int64_t brand_id, shop_id, version;
+};
+
 struct page_themes {
 	pthread_mutex_t lock;
 	struct theme_entry **v; /* sorted by brand, shop */
 	size_t n, cap;
+	/* On a database several servers share (page_themes_watch_start): the versions of every
+	 * template the load and the last round read, by brand then shop, and the rounds; only
+	 * the load, then the rounds (one at a time), touch them. */
+	struct theme_seen *seen;
+	size_t nseen, capseen;
+	struct periodic *watch;
 };
 
 static bool
@@ -249,11 +261,103 @@ page_theme_take(struct page_themes *c, int64_t brand_id, int64_t shop_id)
 	return e;
 }
 
+static void
+seen_add(struct theme_seen **v, size_t *n, size_t *cap, int64_t brand_id, int64_t shop_id,
+         int64_t version)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*v = realloc(*v, *cap * sizeof(**v));
+		if (*v == NULL)
+			abort();
+	}
+	(*v)[(*n)++] = (struct theme_seen){brand_id, shop_id, version};
+}
+
 static int
 load_one(void *arg, const struct page_theme *t)
 {
-	publish(arg, t->brand_id, t->shop_id, t->version, entry_new(t));
+	struct page_themes *c = arg;
+
+	publish(c, t->brand_id, t->shop_id, t->version, entry_new(t));
+	seen_add(&c->seen, &c->nseen, &c->capseen, t->brand_id, t->shop_id, t->version);
 	return ST_OK;
+}
+
+/* One round of the watcher: the versions walked beside the ones seen last (both by brand
+ * then shop), a template whose version moved read whole and published. */
+struct watch_round {
+	struct page_themes *c;
+	struct store *st;
+	size_t at; /* in c->seen */
+	struct theme_seen *next;
+	size_t n, cap;
+};
+
+static int
+version_seen(void *arg, int64_t brand_id, int64_t shop_id, int64_t version)
+{
+	struct watch_round *w = arg;
+	const struct page_themes *c = w->c;
+	const struct theme_seen *was;
+	struct page_theme t;
+	int rc = ST_OK;
+
+	while (w->at < c->nseen &&
+	       (c->seen[w->at].brand_id < brand_id ||
+	        (c->seen[w->at].brand_id == brand_id && c->seen[w->at].shop_id < shop_id)))
+		w->at++;
+	was = w->at < c->nseen && c->seen[w->at].brand_id == brand_id &&
+	                      c->seen[w->at].shop_id == shop_id
+	              ? &c->seen[w->at]
+	              : NULL;
+	if (was == NULL || was->version != version) {
+		rc = w->st->ops->page_theme_get(w->st, brand_id, shop_id, &t);
+		if (rc == ST_OK) {
+			publish(w->c, brand_id, shop_id, t.version, entry_new(&t));
+			version = t.version;
+			log_info(
+			        "event=page_theme_changed shop=%lld version=%lld by=another_server",
+			        (long long)shop_id, (long long)version);
+		}
+		page_theme_cleanup(&t);
+	}
+	seen_add(&w->next, &w->n, &w->cap, brand_id, shop_id, version);
+	return rc;
+}
+
+static int
+watch_run(struct work_job *job, struct store *st)
+{
+	struct page_themes *c = ((struct periodic_job *)job)->arg;
+	struct watch_round w = {.c = c, .st = st};
+	int rc = st->ops->page_theme_versions(st, version_seen, &w);
+
+	if (rc != ST_OK) {
+		free(w.next); /* read again whole at the next round */
+		return rc;
+	}
+	free(c->seen);
+	c->seen = w.next;
+	c->nseen = w.n;
+	c->capseen = w.cap;
+	return ST_OK;
+}
+
+int
+page_themes_watch_start(struct page_themes *c, struct work *w)
+{
+	return periodic_watch(w, watch_run, c, PAGE_THEMES_EVERY_MS, "page_themes_watch",
+	                      &c->watch);
+}
+
+void
+page_themes_watch_stop(struct page_themes *c)
+{
+	if (c == NULL)
+		return;
+	periodic_stop(c->watch);
+	c->watch = NULL;
 }
 
 int
@@ -282,6 +386,7 @@ page_themes_free(struct page_themes *c)
 	for (size_t i = 0; i < c->n; i++)
 		page_theme_drop(c->v[i]);
 	pthread_mutex_destroy(&c->lock);
+	free(c->seen);
 	free(c->v);
 	free(c);
 }

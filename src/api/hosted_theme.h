@@ -36,6 +36,15 @@ struct theme_entry {
 int page_themes_load(struct store *st, struct page_themes **out);
 void page_themes_free(struct page_themes *c);
 
+/* On a database several servers share, a template changed on another server reaches this
+ * one's cache within PAGE_THEMES_EVERY_MS: a job on a reader of w compares every template's
+ * version with the one it last read, and reads again the ones that moved. watch_stop, which
+ * does nothing when it did not start, must come before w stops. ST_OK or ST_INTERNAL. */
+#define PAGE_THEMES_EVERY_MS 1000
+struct work;
+int page_themes_watch_start(struct page_themes *c, struct work *w) WUR;
+void page_themes_watch_stop(struct page_themes *c);
+
 /* The template of a shop, held (page_theme_drop), or NULL when it has none. Any thread. */
 const struct theme_entry *page_theme_take(struct page_themes *c, int64_t brand_id, int64_t shop_id);
 void page_theme_drop(const struct theme_entry *e);

@@ -385,7 +385,8 @@ signin_record(struct work_job *w, struct store *st)
 		return rc;
 	}
 	/* One session per login (SPEC §3): a live one elsewhere is named, or taken over. */
-	if (live_session(st, j->app, u, &old) == ST_OK && now - old.last_seen_at <= j->app->idle_us &&
+	if (live_session(st, j->app, u, &old) == ST_OK &&
+	    now - old.last_seen_at <= j->app->idle_us &&
 	    now - old.created_at <= LIMIT_SESSION_MAX_US && !j->takeover) {
 		j->outcome = OUT_ELSEWHERE;
 		snprintf(j->elsewhere, sizeof(j->elsewhere), "%s", old.device);

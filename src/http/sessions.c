@@ -468,28 +468,11 @@ terms_job_run(struct work_job *w, struct store *st)
 	return rc;
 }
 
-static bool
-terms_job_done(struct work_job *w)
-{
-	if (w->rc != ST_OK && w->rc != ST_BUSY)
-		log_error("event=terms_version_read_failed rc=%d", w->rc);
-	return false;
-}
-
 int
 session_cache_watch_start(struct session_cache *c, struct work *w)
 {
-	struct periodic_spec spec = {
-	        .read = true,
-	        .job_size = sizeof(struct periodic_job),
-	        .run = terms_job_run,
-	        .done = terms_job_done,
-	        .every_ms = SESSION_TERMS_EVERY_MS,
-	        .arg = c,
-	        .name = "terms_watch",
-	};
-
-	return periodic_start(w, &spec, &c->watch);
+	return periodic_watch(w, terms_job_run, c, SESSION_TERMS_EVERY_MS, "terms_watch",
+	                      &c->watch);
 }
 
 void

@@ -209,28 +209,10 @@ watch_run(struct work_job *w, struct store *st)
 	return st->ops->shops_each(st, refresh_shop, ((struct periodic_job *)w)->arg);
 }
 
-static bool
-watch_done(struct work_job *w)
-{
-	if (w->rc != ST_OK && w->rc != ST_BUSY)
-		log_error("event=hmac_keys_read_failed rc=%d", w->rc);
-	return false;
-}
-
 int
 shop_cache_watch_start(struct shop_cache *c, struct work *w)
 {
-	struct periodic_spec spec = {
-	        .read = true,
-	        .job_size = sizeof(struct periodic_job),
-	        .run = watch_run,
-	        .done = watch_done,
-	        .every_ms = SHOP_KEYS_EVERY_MS,
-	        .arg = c,
-	        .name = "keys_watch",
-	};
-
-	return periodic_start(w, &spec, &c->watch);
+	return periodic_watch(w, watch_run, c, SHOP_KEYS_EVERY_MS, "keys_watch", &c->watch);
 }
 
 void

@@ -1034,6 +1034,13 @@ struct store_ops {
 	                      struct page_theme *out);
 	int (*page_theme_put)(struct store *st, const struct page_theme *t, int64_t expect_version);
 	int (*page_themes_each)(struct store *st, store_page_theme_cb cb, void *arg);
+	/* Every template's (brand, shop, version) by brand then shop, cb(arg, brand_id, shop_id,
+	 * version): what the servers sharing a database compare their caches with (no text, no
+	 * logo). */
+	int (*page_theme_versions)(struct store *st,
+	                           int (*cb)(void *arg, int64_t brand_id, int64_t shop_id,
+	                                     int64_t version),
+	                           void *arg);
 
 	/* The hosted page (store/sql/hosted.c): remembers a signed request (shop, order_ref,
 	 * its time) as paid; ST_CONFLICT when it already was (a replay), nothing written. */

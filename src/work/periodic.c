@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "common/metrics.h"
 #include "work/periodic.h"
 
@@ -125,6 +126,33 @@ periodic_start(struct work *w, const struct periodic_spec *spec, struct periodic
 	}
 	*out = p;
 	return ST_OK;
+}
+
+static bool
+watch_done(struct work_job *w)
+{
+	struct periodic_job *j = (struct periodic_job *)w;
+
+	if (w->rc != ST_OK && w->rc != ST_BUSY)
+		log_error("event=watch_failed job=%s rc=%d", j->p->spec.name, w->rc);
+	return false;
+}
+
+int
+periodic_watch(struct work *w, int (*run)(struct work_job *job, struct store *st), void *arg,
+               int64_t every_ms, const char *name, struct periodic **out)
+{
+	struct periodic_spec spec = {
+	        .read = true,
+	        .job_size = sizeof(struct periodic_job),
+	        .run = run,
+	        .done = watch_done,
+	        .every_ms = every_ms,
+	        .arg = arg,
+	        .name = name,
+	};
+
+	return periodic_start(w, &spec, out);
 }
 
 void

@@ -55,6 +55,13 @@ struct periodic_spec {
 /* Starts the rounds on w, which must outlive them; spec is copied. ST_OK or ST_INTERNAL. */
 int periodic_start(struct work *w, const struct periodic_spec *spec, struct periodic **out) WUR;
 
+/* The rounds of a watcher: a reading on a reader every every_ms, which keeps this server's
+ * memory in step with what the database says (the terms version, on a database several
+ * servers share the keys and templates others change). A failed reading is logged
+ * (event=watch_failed job=name) and tried again at the next round. ST_OK or ST_INTERNAL. */
+int periodic_watch(struct work *w, int (*run)(struct work_job *job, struct store *st), void *arg,
+                   int64_t every_ms, const char *name, struct periodic **out) WUR;
+
 /* Stops the rounds (a round with the workers is delivered first: call it before work_stop)
  * and frees p; NULL does nothing. */
 void periodic_stop(struct periodic *p);

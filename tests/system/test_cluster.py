@@ -156,6 +156,26 @@ def test_a_key_activated_on_one_server_signs_on_the_other(pair):
     assert 'event=hmac_key_activated' in b.read_log() and 'by=another_server' in b.read_log()
 
 
+def test_a_page_template_changed_on_one_server_shows_on_the_other(pair):
+    a, b = pair
+    s, csrf = ready_user(a, 'demo.admin')
+    shop = q(a, 'SELECT min(id) FROM shop')[0][0]
+    path = f'/bo/api/shops/{shop}/page-theme'
+    r = s.put(a.base + path, headers={'X-CSRF-Token': csrf},
+              json={'version': 0, 'primary_color': '#7A1F5C', 'title_en': 'Welcome'})
+    assert r.status_code == 200, r.text
+    css = r.json()['stylesheet_url']
+    assert requests.get(a.base + css, timeout=10).status_code == 200
+    assert wait_for(lambda: requests.get(b.base + css, timeout=10).status_code == 200,
+                    timeout=10), b.read_log()
+    # Back to Guichet's page on b: a no longer serves the template either.
+    r = s.delete(b.base + path, headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 200, r.text
+    assert requests.get(b.base + css, timeout=10).status_code == 404
+    assert wait_for(lambda: requests.get(a.base + css, timeout=10).status_code == 404,
+                    timeout=10), a.read_log()
+
+
 def spooled(srv):
     return {os.path.basename(p) for p in glob.glob(os.path.join(srv.tmp, 'spool', '*.eml'))}
 

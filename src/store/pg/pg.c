@@ -422,8 +422,10 @@ pg_txn_lock(struct store *st, int64_t brand_id, int64_t id)
 {
 	bool yes;
 
-	return lock_call(pgs(st), "SELECT true FROM txn WHERE brand_id = $1::bigint AND "
-	                 "id = $2::bigint FOR UPDATE", 2, brand_id, id, &yes, "txn_lock");
+	return lock_call(pgs(st),
+	                 "SELECT true FROM txn WHERE brand_id = $1::bigint AND "
+	                 "id = $2::bigint FOR UPDATE",
+	                 2, brand_id, id, &yes, "txn_lock");
 }
 
 static const struct store_ops pg_ops = {

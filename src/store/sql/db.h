@@ -468,6 +468,9 @@ int db_store_request_add(struct store *st, struct store_request *r);
 int db_page_theme_get(struct store *st, int64_t brand_id, int64_t shop_id, struct page_theme *out);
 int db_page_theme_put(struct store *st, const struct page_theme *t, int64_t expect_version);
 int db_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg);
+int db_page_theme_versions(struct store *st,
+                           int (*cb)(void *arg, int64_t brand_id, int64_t shop_id, int64_t version),
+                           void *arg);
 
 /* store_ops.hosted_replay_put, hosted_purge and checkout_* (hosted.c). */
 int db_hosted_replay_put(struct store *st, int64_t brand_id, int64_t shop_id, const char *order_ref,
@@ -634,6 +637,7 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.page_theme_get = db_page_theme_get, \
 	.page_theme_put = db_page_theme_put, \
 	.page_themes_each = db_page_themes_each, \
+	.page_theme_versions = db_page_theme_versions, \
 	/* hosted.c */ \
 	.hosted_replay_put = db_hosted_replay_put, \
 	.checkout_put = db_checkout_put, \

@@ -144,3 +144,21 @@ db_page_themes_each(struct store *st, store_page_theme_cb cb, void *arg)
 	stmt_finalize(s);
 	return rc;
 }
+
+int
+db_page_theme_versions(struct store *st,
+                       int (*cb)(void *arg, int64_t brand_id, int64_t shop_id, int64_t version),
+                       void *arg)
+{
+	static const char sql[] =
+	        "SELECT brand_id, shop_id, version FROM page_theme ORDER BY brand_id, shop_id";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "page_theme_versions");
+
+	if (rc != ST_OK)
+		return rc;
+	while (db_next(st, s, &rc, "page_theme_versions"))
+		rc = cb(arg, stmt_int64(s, 0), stmt_int64(s, 1), stmt_int64(s, 2));
+	stmt_reset(s);
+	return rc;
+}
