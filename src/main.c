@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -642,7 +643,7 @@ cmd_serve(const struct options *o)
 	struct confirm_config confirm_cfg = {0};
 	const char *metrics_token;
 	sigset_t set;
-	int sealed = 0, rc;
+	int sealed = 0, claim = -1, rc;
 
 	/* Every thread inherits this mask; the main thread takes the signals with sigwait. */
 	sigemptyset(&set);
@@ -684,7 +685,9 @@ cmd_serve(const struct options *o)
 		log_warn("event=smtp_from_default from=\"%s\" hint=\"a relay may refuse this "
 		         "sender: give --smtp-from\"",
 		         MAILER_FROM_DEFAULT);
-	rc = open_db(o, true, &st, &keys);
+	rc = store_serve_claim(o->db, &claim);
+	if (rc == ST_OK)
+		rc = open_db(o, true, &st, &keys);
 	if (rc != ST_OK)
 		goto out;
 	/* Every mail body is sealed before it is written; the rows an earlier version wrote in
@@ -786,6 +789,8 @@ out:
 	rsa_key_free(app.paybox_key);
 	store_close(st);
 	crypto_secret_free(keys);
+	if (claim >= 0)
+		close(claim); /* the database free for the next server */
 	log_info("event=stopped status=%d", rc);
 	return rc == ST_OK ? 0 : (rc == ST_INVALID ? EXIT_USAGE : 1);
 }

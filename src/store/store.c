@@ -1,11 +1,15 @@
 /*
  * store.c - chooses a backend for a database name: a SQLite file path, or a "postgresql://"
- * URI for the PostgreSQL backend. And
- * what every backend shares: the counts tied to a transaction (store.h, struct store_tally).
+ * URI for the PostgreSQL backend; the claim of guichetd serve on a SQLite file. And what
+ * every backend shares: the counts tied to a transaction (store.h, struct store_tally).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -47,6 +51,32 @@ bool
 store_is_server(const char *db)
 {
 	return pg_is_uri(db);
+}
+
+int
+store_serve_claim(const char *db, int *fd)
+{
+	char path[4200];
+
+	*fd = -1;
+	if (store_is_server(db))
+		return ST_OK;
+	snprintf(path, sizeof(path), "%s.lock", db);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		log_error("event=serve_lock_failed path=%s error=\"%s\"", path, strerror(errno));
+		return ST_STORE;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		log_error("event=database_served_elsewhere path=%s hint=\"another guichetd serves "
+		          "this SQLite database: one server per file; several servers share a "
+		          "PostgreSQL database (docs/SCALING.md)\"",
+		          db);
+		close(*fd);
+		*fd = -1;
+		return ST_BUSY;
+	}
+	return ST_OK;
 }
 
 void

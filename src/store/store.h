@@ -1157,6 +1157,13 @@ int store_open(const char *path, bool write, struct store **out) WUR;
 /* Whether db names a database server's database (PostgreSQL) rather than a SQLite file. */
 bool store_is_server(const char *db);
 
+/* guichetd serve's claim on its database: a SQLite file is one server's (docs/SCALING.md), so
+ * a second one started on it would run every job twice: an exclusive lock on "<db>.lock",
+ * held through *fd until the process ends (close it to let go). ST_OK (*fd -1 for a server's
+ * database, which many servers share), ST_BUSY when another process holds it, ST_STORE when
+ * the lock file cannot be made; both logged. */
+int store_serve_claim(const char *db, int *fd) WUR;
+
 /* Closes st; NULL does nothing. */
 void store_close(struct store *st);
 

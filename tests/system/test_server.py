@@ -116,6 +116,25 @@ def test_wrong_kek_does_not_start(tmp_path):
     assert 'kek_mismatch' in out.stderr
 
 
+@pytest.mark.skipif(PG, reason='a PostgreSQL database is shared by several servers on purpose '
+                                '(test_cluster.py)')
+def test_a_sqlite_database_is_one_servers(tmp_path):
+    """A second guichetd serve on a SQLite file that one serves already would run every job
+    twice: it refuses to start, saying why; once the first stops, the file is free."""
+    srv = Server(str(tmp_path), transactions=0).start()
+    try:
+        out = run('serve', '--db', srv.db, '--listen', '127.0.0.1:0', '--spool',
+                  str(tmp_path / 'spool2'), *srv.pin(), env=srv.env)
+        assert out.returncode == 1
+        assert 'event=database_served_elsewhere' in out.stderr and 'SCALING.md' in out.stderr
+        assert srv.pay().status_code == 201  # the first one serves on
+    finally:
+        assert srv.stop() == 0
+    srv.start()
+    assert srv.pay().status_code == 201
+    assert srv.stop() == 0
+
+
 def test_key_file_is_private(tmp_path):
     """The KEK's file, made at the first demo without GUICHET_KEK: beside a SQLite database;
     for a database server's (postgresql://), in the working directory."""
