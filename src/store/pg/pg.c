@@ -215,7 +215,10 @@ struct pg_store {
 	struct db db; /* first: a struct store * is a struct pg_store * */
 	PGconn *c;
 	int64_t changes;
-	unsigned names; /* the statements prepared on the server so far */
+	unsigned names;      /* the statements prepared on the server so far */
+	unsigned generation; /* the connections made again (pg_revive) */
+	bool write;          /* opened to write: a reader's connection is read-only */
+	bool down;           /* the last try to make it again failed (logged once) */
 	/* The cluster-wide jobs this connection leads (their advisory locks, held until it
 	 * ends): asked again, they answer at once. */
 	int64_t led[PG_LEAD_MAX];
@@ -268,6 +271,41 @@ void
 pg_changes_set(struct pg_store *pg, const char *tuples)
 {
 	pg->changes = tuples != NULL && tuples[0] != '\0' ? strtoll(tuples, NULL, 10) : 0;
+}
+
+unsigned
+pg_generation(struct pg_store *pg)
+{
+	return pg->generation;
+}
+
+int
+pg_revive(struct db *db)
+{
+	struct pg_store *pg = (struct pg_store *)db;
+
+	if (PQstatus(pg->c) == CONNECTION_OK)
+		return ST_OK;
+	PQreset(pg->c);
+	if (PQstatus(pg->c) != CONNECTION_OK ||
+	    (!pg->write &&
+	     exec_ok(pg->c, "SET default_transaction_read_only = on", "revive") != ST_OK)) {
+		if (!pg->down)
+			log_error(
+			        "event=pg_connection_lost error=\"%.*s\" hint=\"made again at the "
+			        "next transaction\"",
+			        (int)strcspn(PQerrorMessage(pg->c), "\n"), PQerrorMessage(pg->c));
+		pg->down = true;
+		return ST_STORE;
+	}
+	/* What the server held for the old connection is gone with it: its prepared statements
+	 * (pg_stmt.c prepares them again) and its advisory locks (the jobs it led are asked for
+	 * again; another server may have taken them meanwhile). */
+	pg->generation++;
+	pg->nled = 0;
+	pg->down = false;
+	log_warn("event=pg_reconnected");
+	return ST_OK;
 }
 
 int64_t
@@ -393,6 +431,9 @@ pg_lead(struct store *st, const char *job)
 	bool taken = false;
 	int rc;
 
+	rc = pg_revive(&pg->db);
+	if (rc != ST_OK)
+		return rc;
 	for (int i = 0; i < pg->nled; i++)
 		if (pg->led[i] == key)
 			return ST_OK;
@@ -467,6 +508,7 @@ store_pg_open(const char *conninfo, bool write, struct store **out)
 	if (pg == NULL)
 		abort();
 	pg->c = c;
+	pg->write = write;
 	pg->db.base.ops = &pg_ops;
 	pg->db.be = pg_statements();
 	*out = &pg->db.base;

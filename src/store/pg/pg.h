@@ -47,8 +47,14 @@ int pg_result_code(struct pg_store *pg, PGresult *r);
 void pg_error_set(struct pg_store *pg, const char *why);
 
 /* A new name for a statement prepared on the server. Only a kept statement has one, and it
- * lives as long as the connection: its end drops them all. */
+ * lives as long as the connection: its end drops them all. pg_generation counts the
+ * connections made (a reconnection after the server dropped one, pg.c pg_revive): a name
+ * given under another is gone from the server. */
 void pg_statement_name(struct pg_store *pg, char *name, size_t cap);
+unsigned pg_generation(struct pg_store *pg);
+
+/* db_backend.revive: the connection made again when the server dropped it. */
+int pg_revive(struct db *db);
 
 /* The changes of the last command (PQcmdTuples), and what db.h's changes and errmsg read. */
 void pg_changes_set(struct pg_store *pg, const char *tuples);

@@ -45,6 +45,7 @@ struct pg_stmt {
 	int nparams;
 	bool kept;
 	char name[16]; /* on the server, once prepared ("" before) */
+	unsigned gen;  /* the connection's generation it was prepared under */
 	struct pg_param p[PARAMS_MAX];
 	PGresult *res;
 	int row; /* the row the columns read: the step's */
@@ -290,6 +291,8 @@ execute(struct pg_stmt *s)
 	if (!s->kept) {
 		s->res = PQexecParams(c, s->sql, s->nparams, types, values, lengths, formats, 0);
 	} else {
+		if (s->gen != pg_generation(s->pg))
+			s->name[0] = '\0'; /* prepared on a connection since made again */
 		if (s->name[0] == '\0') {
 			char name[16];
 			PGresult *r;
@@ -302,6 +305,7 @@ execute(struct pg_stmt *s)
 			if (src != 0)
 				return src;
 			memcpy(s->name, name, sizeof(name));
+			s->gen = pg_generation(s->pg);
 		}
 		s->res = PQexecPrepared(c, s->name, s->nparams, values, lengths, formats, 0);
 	}
@@ -448,6 +452,7 @@ static const struct db_backend pg_backend = {
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
         .begin_write = "BEGIN",
         .in_transaction = pg_in_transaction,
+        .revive = pg_revive,
         .prepare = pg_prepare,
         .bind_int64 = pg_bind_int64,
         .bind_null = pg_bind_null,

@@ -354,10 +354,19 @@ static const char rollback_to_sql[] = "ROLLBACK TO SAVEPOINT job";
 int
 db_begin(struct store *st, bool write)
 {
-	const struct db_backend *be = db_of(st)->be;
+	struct db *db = db_of(st);
+	const char *sql = write ? db->be->begin_write : db->be->begin_read;
+	int rc;
 
 	store_tally_clear(st);
-	return exec_simple(st, write ? be->begin_write : be->begin_read, "begin");
+	/* A connection the server dropped is made again between two transactions; the first
+	 * BEGIN on one dropped while idle is what tells, so it is tried again once. */
+	if (db->be->revive != NULL && db->be->revive(db) != ST_OK)
+		return ST_STORE;
+	rc = exec_simple(st, sql, "begin");
+	if (rc != ST_OK && db->be->revive != NULL && db->be->revive(db) == ST_OK)
+		rc = exec_simple(st, sql, "begin");
+	return rc;
 }
 
 int

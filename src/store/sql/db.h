@@ -59,6 +59,10 @@ struct db_backend {
 	const char *begin_read;
 	const char *begin_write;
 	bool (*in_transaction)(struct db *db);
+	/* NULL, or makes the connection again when its server dropped it (a restart, a
+	 * failover): ST_OK when it is usable, else ST_STORE. Called before each transaction
+	 * begins, and once more when a BEGIN failed. */
+	int (*revive)(struct db *db);
 	/* Prepares sql (kept: for the connection's life) into *out, or a step's failure code. */
 	int (*prepare)(struct db *db, const char *sql, bool kept, struct stmt **out);
 	void (*bind_int64)(struct stmt *s, int i, int64_t v);
