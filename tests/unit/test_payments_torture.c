@@ -108,6 +108,12 @@ f_history_add(struct store *st, const struct history *h)
 	return tick(st) ? ST_STORE : INNER(st)->ops->history_add(INNER(st), h);
 }
 
+static int
+f_txn_lock(struct store *st, int64_t b, int64_t id)
+{
+	return tick(st) ? ST_STORE : INNER(st)->ops->txn_lock(INNER(st), b, id);
+}
+
 /* Only what the use cases call; anything else is NULL and would crash the test. */
 static const struct store_ops fail_ops = {
         .name = "fail",
@@ -118,6 +124,7 @@ static const struct store_ops fail_ops = {
         .card_day_count = f_card_day_count,
         .txn_insert = f_txn_insert,
         .txn_get = f_txn_get,
+        .txn_lock = f_txn_lock,
         .txn_update = f_txn_update,
         .txn_card_fp = f_txn_card_fp,
         .history_add = f_history_add,

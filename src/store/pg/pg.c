@@ -431,7 +431,9 @@ pg_lead(struct store *st, const char *job)
 	bool taken = false;
 	int rc;
 
-	rc = pg_revive(&pg->db);
+	/* Asked outside a transaction (the mailer's, the notifier's, the scheduler's rounds),
+	 * a dropped connection is made again here, as a BEGIN would. */
+	rc = pg->db.open ? ST_OK : pg_revive(&pg->db);
 	if (rc != ST_OK)
 		return rc;
 	for (int i = 0; i < pg->nled; i++)

@@ -366,6 +366,7 @@ db_begin(struct store *st, bool write)
 	rc = exec_simple(st, sql, "begin");
 	if (rc != ST_OK && db->be->revive != NULL && db->be->revive(db) == ST_OK)
 		rc = exec_simple(st, sql, "begin");
+	db->open = rc == ST_OK;
 	return rc;
 }
 
@@ -374,6 +375,7 @@ db_commit(struct store *st)
 {
 	int rc = exec_simple(st, commit_sql, "commit");
 
+	db_of(st)->open = false;
 	if (rc == ST_OK)
 		store_tally_commit(st);
 	return rc;
@@ -385,6 +387,7 @@ db_rollback(struct store *st)
 	struct db *db = db_of(st);
 
 	store_tally_clear(st);
+	db->open = false;
 	if (db->be->in_transaction(db))
 		(void)exec_simple(st, rollback_sql, "rollback");
 }

@@ -120,6 +120,9 @@ struct db {
 	bool side_tables;
 	/* The blocklist's count of commits by other connections, into *v (risk.c). */
 	int (*blocks_version)(struct store *st, int64_t *v);
+	/* Between a db_begin and its commit or rollback: a connection is never made again
+	 * there (db_backend.revive), where its statements would each commit alone. */
+	bool open;
 };
 
 static inline struct db *
