@@ -75,6 +75,9 @@ PG_ONLY_SQLITE = pytest.mark.skipif(PG, reason='about the SQLite file itself (it
                                                 'server owns its own storage')
 
 _cluster = None
+# The demos this process made on PostgreSQL, by (transactions, now): the template database
+# a copy is made of, its key, the demo's JSON and log (Server._demo).
+_demos = {}
 
 
 def pg_cluster():
@@ -129,14 +132,32 @@ class Server:
         machine's clock."""
         self.tmp = tmp
         self.db = os.path.join(tmp, 'guichet.db')
-        if PG:
-            self.db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16])
         # The server's clock is the test's plus offset seconds; None: the machine's.
         self.offset = None
         if now != 'real':
             self.offset = datetime.fromisoformat(now.replace('Z', '+00:00')).timestamp() \
                 - time.time()
         self.env = {**SANITIZER_ENV, **os.environ, **(env or {})}
+        made = _demos.get((transactions, now)) if PG and 'GUICHET_KEK' not in self.env else None
+        if made is not None:  # a copy of the same demo, made once by this process
+            template, kek, self.demo, self.demo_log = made
+            self.db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16], template=template)
+            self.env['GUICHET_KEK'] = kek
+            self.demo = copy.deepcopy(self.demo)
+        else:
+            if PG:
+                self.db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16])
+            self._demo(transactions, now)
+        self.port = free_port()
+        self.base = f'http://127.0.0.1:{self.port}'
+        self.log_path = os.path.join(tmp, 'guichetd.log')
+        self.proc = None
+
+    def _demo(self, transactions, now):
+        """Writes the demo into self.db. On PostgreSQL, a demo made with the suite's own key
+        is kept as a template: the next server of the same demo gets a copy of it (CREATE
+        DATABASE … TEMPLATE, a file copy), which the demo would take seconds to write."""
+        keep = PG and 'GUICHET_KEK' not in self.env
         if PG:  # no file beside a database file for the key
             self.env.setdefault('GUICHET_KEK', os.urandom(32).hex())
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
@@ -145,10 +166,11 @@ class Server:
         assert out.returncode == 0, out.stderr
         self.demo = json.loads(out.stdout)
         self.demo_log = out.stderr
-        self.port = free_port()
-        self.base = f'http://127.0.0.1:{self.port}'
-        self.log_path = os.path.join(tmp, 'guichetd.log')
-        self.proc = None
+        if keep:
+            template = 't' + uuid.uuid4().hex[:16]
+            pg_cluster().createdb(template, template=self.db.split('?')[0].rsplit('/', 1)[1])
+            _demos[(transactions, now)] = (template, self.env['GUICHET_KEK'],
+                                           copy.deepcopy(self.demo), self.demo_log)
 
     def start(self, *extra, host='127.0.0.1'):
         # Under TLS (--tls-cert), the base URL is https and requests check the server's

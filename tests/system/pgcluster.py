@@ -80,9 +80,13 @@ class Cluster:
             raise RuntimeError(f'psql failed: {out.stderr}')
         return out.stdout.strip()
 
-    def createdb(self, name):
+    def createdb(self, name, template=None):
         """A new database owned by the role guichetd uses, with pg_trgm (the search's
-        trigram indexes need it, and only a superuser may create it)."""
+        trigram indexes need it, and only a superuser may create it); or a copy of the
+        database template, which nothing may be connected to."""
+        if template is not None:
+            self.psql(f'CREATE DATABASE "{name}" OWNER {ROLE} TEMPLATE "{template}"')
+            return self.uri(name)
         self.psql(f'CREATE DATABASE "{name}" OWNER {ROLE}')
         self.psql('CREATE EXTENSION IF NOT EXISTS pg_trgm', db=name)
         return self.uri(name)
