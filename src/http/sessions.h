@@ -3,7 +3,9 @@
  * request is authenticated by its cookie without storage (DESIGN.md: the loops never wait).
  *
  * The store holds the same sessions (hashes only) so they survive a restart; this table is
- * loaded from it at start and changed only after the writer committed the change. One session
+ * loaded from it at start and changed only after the writer committed the change. On a
+ * database several servers share, each request's session is read from the store first
+ * (session_cache_sync): another server may have signed it in, out or over. One session
  * per user (SPEC §3): putting a user's session replaces their previous one. A sign-in still
  * waiting for its second factor is kept apart, beside it: it replaces only the user's other
  * waiting sign-in, and the live session ends only once the code is given (the waiting one

@@ -687,6 +687,11 @@ struct store_ops {
 	int (*savepoint)(struct store *st);
 	int (*release)(struct store *st);
 	void (*rollback_to)(struct store *st);
+	/* Whether a statement since the last savepoint failed because another connection's
+	 * transaction held what it needed, and the database gave up on this one (PostgreSQL's
+	 * deadlock or serialization failure): rolled back to the savepoint, its locks are freed
+	 * and the same work may succeed if run again (work.c's writer does, a few times). */
+	bool (*contended)(struct store *st);
 
 	/* Key/value of the installation (wrapped data key, schema facts). */
 	int (*meta_get)(struct store *st, const char *key, unsigned char *val, size_t cap,

@@ -15,6 +15,9 @@
 #include "work/work.h"
 
 /* The writer's transactions: jobs in one, and how long its commit (its fsync) took. */
+/* A job run at most this many times when another server's writer wins a deadlock over it. */
+#define WRITER_TRIES 3
+
 static const uint64_t group_le[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
 static const uint64_t commit_le[] = {100,   250,   500,    1000,   2500,   5000,   10000,
                                      25000, 50000, 100000, 250000, 500000, 1000000};
@@ -141,44 +144,71 @@ deliver_all(struct work_job *list, int rc_override)
 	}
 }
 
+/* Commits the open transaction, that of the jobs from first to end (excluded): when the
+ * commit fails, nothing of theirs was recorded, and each fails. */
+static void
+group_commit(struct work *w, struct work_job *first, struct work_job *end)
+{
+	struct store *st = w->wst;
+	int64_t start = clock_mono_us();
+	int rc = st->ops->commit(st);
+
+	metrics_observe(&w->commit_us, &work_commit_bounds, (uint64_t)(clock_mono_us() - start));
+	if (rc == ST_OK)
+		return;
+	st->ops->rollback(st);
+	atomic_fetch_add_explicit(&w->groups_failed, 1, memory_order_relaxed);
+	log_error("event=group_commit_failed");
+	for (struct work_job *job = first; job != end; job = job->next)
+		job->rc = ST_STORE;
+}
+
 /* One group of n jobs: one transaction, a savepoint per job, one commit. */
 static void
 writer_group(struct work *w, struct work_job *list, size_t n)
 {
 	struct store *st = w->wst;
 	const struct store_ops *ops = st->ops;
-	int64_t start;
-	int rc;
+	struct work_job *first = list; /* the first job of the open transaction */
 
 	metrics_observe(&w->group_size, &work_group_bounds, n);
-	rc = ops->begin(st, true);
-	if (rc != ST_OK) {
+	if (ops->begin(st, true) != ST_OK) {
 		atomic_fetch_add_explicit(&w->groups_failed, 1, memory_order_relaxed);
 		deliver_all(list, ST_STORE);
 		return;
 	}
 	for (struct work_job *job = list; job != NULL; job = job->next) {
-		if (ops->savepoint(st) != ST_OK) {
-			job->rc = ST_STORE;
-			continue;
-		}
-		job->rc = job->run(job, st);
-		if (job->rc == ST_OK) {
-			if (ops->release(st) != ST_OK)
+		for (int tries = 1;; tries++) {
+			if (ops->savepoint(st) != ST_OK) {
 				job->rc = ST_STORE;
-		} else {
+				break;
+			}
+			job->rc = job->run(job, st);
+			if (job->rc == ST_OK) {
+				if (ops->release(st) != ST_OK)
+					job->rc = ST_STORE;
+				break;
+			}
 			ops->rollback_to(st);
+			if (!ops->contended(st) || tries == WRITER_TRIES)
+				break;
+			/* Another server's writer and this group each held rows the other waited
+			 * for (a contract, a day's statistics), and the database gave this job up:
+			 * the jobs before it are committed, their rows freed, and it runs again in a
+			 * transaction of its own. */
+			log_warn("event=job_run_again try=%d", tries + 1);
+			group_commit(w, first, job);
+			first = job;
+			if (ops->begin(st, true) != ST_OK) {
+				for (struct work_job *rest = job; rest != NULL; rest = rest->next)
+					rest->rc = ST_STORE;
+				deliver_all(list, ST_OK);
+				return;
+			}
 		}
 	}
-	start = clock_mono_us();
-	rc = ops->commit(st);
-	metrics_observe(&w->commit_us, &work_commit_bounds, (uint64_t)(clock_mono_us() - start));
-	if (rc != ST_OK) {
-		ops->rollback(st);
-		atomic_fetch_add_explicit(&w->groups_failed, 1, memory_order_relaxed);
-		log_error("event=group_commit_failed");
-	}
-	deliver_all(list, rc == ST_OK ? ST_OK : ST_STORE);
+	group_commit(w, first, NULL);
+	deliver_all(list, ST_OK);
 }
 
 static void *

@@ -135,6 +135,32 @@ def test_two_servers_operating_on_one_payment_take_turns(pair):
         assert done == ['capture' if op == 'capture' else 'cancellation'], history
 
 
+def test_two_servers_paying_on_one_shop_at_once_refuse_nothing(pair):
+    """Each server's writer holds the rows its payments update (the contract, the day's
+    statistics of a card scheme) until its group commits, in the order its payments came: two
+    of them may each wait for the other, a deadlock PostgreSQL ends by failing one statement.
+    That writer rolls the payment back to its savepoint and runs it again: no client sees it."""
+    a, b = pair
+    cards = ('4111111111111111', '5555555555554444')  # two schemes: two statistics rows
+    statuses, lock = [], threading.Lock()
+
+    def client(n):
+        srv = (a, b)[n % 2]
+        for i in range(40):
+            r = srv.pay(card=cards[(n // 2 + i) % 2])
+            with lock:
+                statuses.append(r.status_code)
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 320, sorted(set(statuses))
+    assert q(a, "SELECT count(*) FROM txn WHERE order_ref LIKE 'T-%'")[0][0] == 320
+    again = a.read_log().count('event=job_run_again') + b.read_log().count('event=job_run_again')
+    print(f'payments run again after a deadlock: {again}')
+
+
 def test_a_key_activated_on_one_server_signs_on_the_other(pair):
     a, b = pair
     s, csrf = ready_user(a, 'demo.hmac')

@@ -126,6 +126,8 @@ db_status(struct store *st, int src, const char *what)
 		return ST_OK;
 	if ((src & 0xff) == STMT_CONSTRAINT)
 		return ST_CONFLICT;
+	if ((src & 0xff) == STMT_BUSY)
+		db->contended = true;
 	log_error("event=%s_error op=%s code=%d error=\"%s\"", db->be->name, what, src,
 	          db->be->errmsg(db));
 	return ST_STORE;
@@ -409,10 +411,17 @@ db_savepoint(struct store *st)
 		          db->be->name);
 		return ST_STORE;
 	}
+	db->contended = false;
 	rc = exec_simple(st, savepoint_sql, "savepoint");
 	if (rc == ST_OK)
 		store_tally_savepoint(st);
 	return rc;
+}
+
+bool
+db_contended(struct store *st)
+{
+	return db_of(st)->contended;
 }
 
 int

@@ -123,6 +123,8 @@ struct db {
 	/* Between a db_begin and its commit or rollback: a connection is never made again
 	 * there (db_backend.revive), where its statements would each commit alone. */
 	bool open;
+	/* A statement since the last savepoint met STMT_BUSY (store_ops.contended). */
+	bool contended;
 };
 
 static inline struct db *
@@ -165,6 +167,7 @@ void db_rollback(struct store *st);
 int db_savepoint(struct store *st);
 int db_release(struct store *st);
 void db_rollback_to(struct store *st);
+bool db_contended(struct store *st);
 
 /* Maps a step's code to a status, logging an error (what: the operation's name): ST_OK for
  * STMT_ROW and STMT_DONE (and 0), ST_CONFLICT for a constraint (a duplicate), else
@@ -504,6 +507,7 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.savepoint = db_savepoint, \
 	.release = db_release, \
 	.rollback_to = db_rollback_to, \
+	.contended = db_contended, \
 	/* meta.c */ \
 	.meta_get = db_meta_get, \
 	.meta_put = db_meta_put, \
