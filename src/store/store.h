@@ -42,6 +42,16 @@ struct history {
 	char user_login[65];
 };
 
+/* A new transaction of a batch (store_ops.txn_rows_write): its row, its id given, and its
+ * card's fingerprint and sealed number as txn_insert takes them (NULL: none), lent. */
+struct txn_row {
+	struct txn t;
+	const unsigned char *fp;
+	size_t fp_len;
+	const unsigned char *sealed;
+	size_t sealed_len;
+};
+
 /* A remembered merchant API answer (SPEC §4 Idempotency-Key). */
 struct idem {
 	int64_t brand_id;
@@ -761,6 +771,17 @@ struct store_ops {
 	int (*history_add)(struct store *st, const struct history *h);
 	int (*history_each)(struct store *st, int64_t brand_id, int64_t txn_id, store_history_cb cb,
 	                    void *arg);
+	/* Rows by the thousand (guichetd demo's history, STORE_USE_BULK). txn_ids_take: n ids
+	 * for new transactions into ids, increasing, which no other writer gets: SQLite's go on
+	 * from the largest written (its rowids), so take more only once those taken are written;
+	 * PostgreSQL's come from the sequence (a few left unused are a gap, as a rollback's).
+	 * txn_rows_write: the n transactions (their ids given), then the nh history lines, in
+	 * their order; the same rows and statistics roll-ups as txn_insert and history_add one
+	 * by one. SQLite runs those; PostgreSQL copies them (COPY, its row triggers firing as
+	 * for an insert): thousands of rows in a round trip rather than one each. */
+	int (*txn_ids_take)(struct store *st, int n, int64_t *ids);
+	int (*txn_rows_write)(struct store *st, const struct txn_row *rows, size_t n,
+	                      const struct history *h, size_t nh);
 
 	/* Idempotency. idem_get: ST_NOTFOUND when the key is new. */
 	int (*idem_get)(struct store *st, int64_t brand_id, int64_t shop_id, const char *key,

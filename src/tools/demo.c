@@ -18,6 +18,7 @@
 #include "tools/demo.h"
 
 #define DEMO_COMMIT_ROWS 250000
+#define DEMO_BATCH_ROWS  4096
 
 struct demo_shop {
 	struct shop shop;
@@ -190,20 +191,6 @@ setup_org(struct store *st, const struct crypto_keys *keys, int64_t now, const c
 	return rc;
 }
 
-static int
-history(struct store *st, const struct txn *t, const char *action, int64_t at, int64_t amount)
-{
-	struct history h = {0};
-
-	h.brand_id = t->brand_id;
-	h.txn_id = t->id;
-	h.at = at;
-	snprintf(h.action, sizeof(h.action), "%s", action);
-	h.amount = amount;
-	snprintf(h.currency, sizeof(h.currency), "%s", t->currency);
-	return st->ops->history_add(st, &h);
-}
-
 /* Sealed numbers and fingerprints of the demo cards, made once. */
 struct sealed_card {
 	const char *digits;
@@ -211,6 +198,81 @@ struct sealed_card {
 	unsigned char sealed[CRYPTO_CARD_SEALED_MAX];
 	size_t sealed_len;
 };
+
+/* The history's transactions and their lines go to the store in batches
+ * (store_ops.txn_rows_write: COPY on PostgreSQL, thousands of rows a round trip). A
+ * transaction takes its id as it is drawn (txn_ids_take), so that its lines, its refund and
+ * its plan's debit name it at once, and waits here until its batch is written: when the ids
+ * taken run out, at each day's start, before a commit and at the end. */
+struct demo_out {
+	struct store *st;
+	struct txn_row *rows; /* DEMO_BATCH_ROWS */
+	size_t n;
+	struct history *lines;
+	size_t nlines, lines_cap;
+	int64_t ids[DEMO_BATCH_ROWS]; /* taken; from next on, not given yet */
+	int next, nids;
+};
+
+static int
+out_write(struct demo_out *o)
+{
+	int rc = ST_OK;
+
+	if (o->n > 0 || o->nlines > 0)
+		rc = o->st->ops->txn_rows_write(o->st, o->rows, o->n, o->lines, o->nlines);
+	o->n = o->nlines = 0;
+	return rc;
+}
+
+/* Gives t its id and holds it, with its card (none: NULL), for the batch. */
+static int
+out_txn(struct demo_out *o, struct txn *t, const struct sealed_card *card)
+{
+	int rc = ST_OK;
+
+	if (o->next == o->nids) {
+		/* SQLite's ids go on from the largest written: the batch first. */
+		rc = out_write(o);
+		if (rc == ST_OK)
+			rc = o->st->ops->txn_ids_take(o->st, DEMO_BATCH_ROWS, o->ids);
+		o->next = 0;
+		o->nids = rc == ST_OK ? DEMO_BATCH_ROWS : 0;
+		if (rc != ST_OK)
+			return rc;
+	}
+	t->id = o->ids[o->next++];
+	o->rows[o->n++] = (struct txn_row){
+	        .t = *t,
+	        .fp = card ? card->fp : NULL,
+	        .fp_len = card ? CRYPTO_FP_LEN : 0,
+	        .sealed = card ? card->sealed : NULL,
+	        .sealed_len = card ? card->sealed_len : 0,
+	};
+	return ST_OK;
+}
+
+static int
+history(struct demo_out *o, const struct txn *t, const char *action, int64_t at, int64_t amount)
+{
+	struct history *h;
+
+	if (o->nlines == o->lines_cap) {
+		o->lines_cap = o->lines_cap ? 2 * o->lines_cap : 4 * DEMO_BATCH_ROWS;
+		o->lines = realloc(o->lines, o->lines_cap * sizeof(*o->lines));
+		if (o->lines == NULL)
+			abort();
+	}
+	h = &o->lines[o->nlines++];
+	memset(h, 0, sizeof(*h));
+	h->brand_id = t->brand_id;
+	h->txn_id = t->id;
+	h->at = at;
+	snprintf(h->action, sizeof(h->action), "%s", action);
+	h->amount = amount;
+	snprintf(h->currency, sizeof(h->currency), "%s", t->currency);
+	return ST_OK;
+}
 
 /* A refund of the history waits here until the generator's clock reaches it, so that rows are
  * written in time order, as a live system writes them (ids grow with created_at). A binary
@@ -263,7 +325,7 @@ refund_pop(struct refund_queue *q, struct pending_refund *out)
 
 /* Writes the refunds due before the instant until, with their debit's change and history. */
 static int
-refunds_until(struct store *st, struct refund_queue *q, int64_t until, int64_t now)
+refunds_until(struct demo_out *o, struct refund_queue *q, int64_t until, int64_t now)
 {
 	struct pending_refund p;
 	struct txn rf;
@@ -276,13 +338,18 @@ refunds_until(struct store *st, struct refund_queue *q, int64_t until, int64_t n
 		txn_op_apply(OP_REFUND, &p.debit, p.amount, p.when, &rf);
 		if (cal_business_day(p.when) < cal_business_day(now))
 			rf.acq = ACQ_SENT;
-		rc = st->ops->txn_update(st, &p.debit);
+		/* Its debit came a day or more before, in a batch written when that day ended;
+		 * but for one of today's, on a 25-hour day, still held: written first. */
+		if (o->n > 0 && p.debit.id >= o->rows[0].t.id)
+			rc = out_write(o);
 		if (rc == ST_OK)
-			rc = history(st, &p.debit, "refund", p.when, p.amount);
+			rc = o->st->ops->txn_update(o->st, &p.debit);
 		if (rc == ST_OK)
-			rc = st->ops->txn_insert(st, &rf, NULL, 0, NULL, 0);
+			rc = history(o, &p.debit, "refund", p.when, p.amount);
 		if (rc == ST_OK)
-			rc = history(st, &rf, "creation", p.when, p.amount);
+			rc = out_txn(o, &rf, NULL);
+		if (rc == ST_OK)
+			rc = history(o, &rf, "creation", p.when, p.amount);
 	}
 	return rc;
 }
@@ -290,7 +357,7 @@ refunds_until(struct store *st, struct refund_queue *q, int64_t until, int64_t n
 /* Draws the transaction of the instant at and writes it with what followed it; a later refund
  * goes into q. */
 static int
-one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t now, int64_t at,
+one_txn(struct demo_out *o, uint64_t *s, int64_t brand_id, int64_t seq, int64_t now, int64_t at,
         bool unsent, struct sealed_card cards[METHOD__COUNT][3], struct refund_queue *q)
 {
 	struct demo_shop *ds = &demo_shops[below(s, 100) < 60 ? 0 : below(s, 2) + 1];
@@ -387,18 +454,17 @@ one_txn(struct store *st, uint64_t *s, int64_t brand_id, int64_t seq, int64_t no
 		}
 	}
 
-	rc = st->ops->txn_insert(st, &t, card ? card->fp : NULL, card ? CRYPTO_FP_LEN : 0,
-	                         card ? card->sealed : NULL, card ? card->sealed_len : 0);
+	rc = out_txn(o, &t, card);
 	if (rc == ST_OK)
-		rc = history(st, &t, t.capture_manual ? "authorization" : "creation", at,
+		rc = history(o, &t, t.capture_manual ? "authorization" : "creation", at,
 		             t.amount_initial);
 	if (rc == ST_OK && t.capture_manual && t.acq != ACQ_AWAITING_CAPTURE &&
 	    t.status == TXS_ACCEPTED)
-		rc = history(st, &t, "capture", at + 3600 * CAL_US_PER_S, t.amount_current);
+		rc = history(o, &t, "capture", at + 3600 * CAL_US_PER_S, t.amount_current);
 	if (rc == ST_OK && t.type == TXN_CANCELLATION)
-		rc = history(st, &t, "cancellation", at + 1800 * CAL_US_PER_S, t.amount_initial);
+		rc = history(o, &t, "cancellation", at + 1800 * CAL_US_PER_S, t.amount_initial);
 	if (rc == ST_OK && (t.acq == ACQ_SENT || t.acq == ACQ_DISCARDED) && t.type == TXN_DEBIT)
-		rc = history(st, &t, "bank_sending",
+		rc = history(o, &t, "bank_sending",
 		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
 		             t.amount_current);
 
@@ -784,7 +850,7 @@ plans_draw(struct demo_plans *dm, int64_t n, int64_t now, uint64_t seed)
 /* Writes the transaction of debit d as the service makes it (payment_create): the plan's
  * card through its alias, its order reference, captured at once. */
 static int
-debit_write(struct store *st, struct demo_plans *dm, struct demo_debit *d, int64_t brand_id,
+debit_write(struct demo_out *o, struct demo_plans *dm, struct demo_debit *d, int64_t brand_id,
             bool unsent, struct sealed_card cards[METHOD__COUNT][3], uint64_t *s)
 {
 	struct demo_rec *dr = &dm->rec[d->rec];
@@ -828,11 +894,11 @@ debit_write(struct store *st, struct demo_plans *dm, struct demo_debit *d, int64
 		t.bank_day = cal_business_day(d->at) + ds->deferral_days;
 		t.acq = !unsent && t.bank_day <= dm->today - 1 ? ACQ_SENT : ACQ_TO_SEND;
 	}
-	rc = st->ops->txn_insert(st, &t, card->fp, CRYPTO_FP_LEN, card->sealed, card->sealed_len);
+	rc = out_txn(o, &t, card);
 	if (rc == ST_OK)
-		rc = history(st, &t, "creation", d->at, t.amount_initial);
+		rc = history(o, &t, "creation", d->at, t.amount_initial);
 	if (rc == ST_OK && t.acq == ACQ_SENT)
-		rc = history(st, &t, "bank_sending",
+		rc = history(o, &t, "bank_sending",
 		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
 		             t.amount_current);
 	d->txn_id = t.id;
@@ -841,7 +907,7 @@ debit_write(struct store *st, struct demo_plans *dm, struct demo_debit *d, int64
 
 /* Writes the debits due before until, each after the refunds due before it. */
 static int
-debits_until(struct store *st, struct demo_plans *dm, struct refund_queue *q, int64_t until,
+debits_until(struct demo_out *o, struct demo_plans *dm, struct refund_queue *q, int64_t until,
              int64_t brand_id, bool unsent, struct sealed_card cards[METHOD__COUNT][3], uint64_t *s)
 {
 	int rc = ST_OK;
@@ -849,9 +915,9 @@ debits_until(struct store *st, struct demo_plans *dm, struct refund_queue *q, in
 	while (rc == ST_OK && dm->next < dm->nev && dm->ev[dm->next].at < until) {
 		struct demo_debit *d = &dm->ev[dm->next++];
 
-		rc = refunds_until(st, q, d->at, dm->now);
+		rc = refunds_until(o, q, d->at, dm->now);
 		if (rc == ST_OK)
-			rc = debit_write(st, dm, d, brand_id, unsent, cards, s);
+			rc = debit_write(o, dm, d, brand_id, unsent, cards, s);
 	}
 	return rc;
 }
@@ -1047,18 +1113,24 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 {
 	const struct store_ops *ops = st->ops;
 	struct refund_queue q = {0};
+	struct demo_out o = {.st = st};
 	int64_t now = opt->now_us, today = cal_business_day(now);
 	int64_t first_day = today - DEMO_DAYS + 1, seq = 0;
 	/* The plans' debits are first transactions too: the draws make the rest. */
 	int64_t drawn = opt->transactions - (int64_t)dm->nev;
 	int rc = ST_OK;
 
+	o.rows = calloc(DEMO_BATCH_ROWS, sizeof(*o.rows));
+	if (o.rows == NULL)
+		abort();
 	for (int d = 0; rc == ST_OK && d < DEMO_DAYS; d++) {
 		int64_t lo = demo_share_before(drawn, first_day, d);
 		int64_t hi = demo_share_before(drawn, first_day, d + 1);
 		int64_t start = cal_business_day_start(first_day + d) + 8 * 3600 * CAL_US_PER_S;
 		int64_t span = 16 * 3600 * CAL_US_PER_S;
 
+		/* The days before written: the refunds of this one find their debits. */
+		rc = out_write(&o);
 		if (start + span > now) { /* today: up to now */
 			start = cal_business_day_start(today);
 			span = now - start;
@@ -1069,14 +1141,16 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 			        ((double)i + (double)below(s, 1000) / 1000.0) / (double)(hi - lo);
 			int64_t at = start + (int64_t)((double)span * pow(x, 0.7));
 
-			rc = debits_until(st, dm, &q, at, brand_id, opt->unsent, cards, s);
+			rc = debits_until(&o, dm, &q, at, brand_id, opt->unsent, cards, s);
 			if (rc == ST_OK)
-				rc = refunds_until(st, &q, at, now);
+				rc = refunds_until(&o, &q, at, now);
 			if (rc == ST_OK)
-				rc = one_txn(st, s, brand_id, ++seq, now, at, opt->unsent, cards,
+				rc = one_txn(&o, s, brand_id, ++seq, now, at, opt->unsent, cards,
 				             &q);
 			if (rc == ST_OK && seq % DEMO_COMMIT_ROWS == 0) {
-				rc = ref_catch_up(st);
+				rc = out_write(&o);
+				if (rc == ST_OK)
+					rc = ref_catch_up(st);
 				if (rc == ST_OK)
 					rc = ops->commit(st);
 				if (rc == ST_OK)
@@ -1085,12 +1159,16 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 		}
 	}
 	if (rc == ST_OK)
-		rc = debits_until(st, dm, &q, now + 2, brand_id, opt->unsent, cards, s);
+		rc = debits_until(&o, dm, &q, now + 2, brand_id, opt->unsent, cards, s);
 	if (rc == ST_OK)
-		rc = refunds_until(st, &q, now, now);
+		rc = refunds_until(&o, &q, now, now);
+	if (rc == ST_OK)
+		rc = out_write(&o);
 	if (rc == ST_OK)
 		rc = ref_catch_up(st);
 	free(q.v);
+	free(o.rows);
+	free(o.lines);
 	return rc;
 }
 

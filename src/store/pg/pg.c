@@ -481,6 +481,9 @@ static const struct store_ops pg_ops = {
         .serialize = pg_serialize,
         .txn_lock = pg_txn_lock,
         DB_OPS_SHARED,
+        /* pg_copy.c */
+        .txn_ids_take = pg_txn_ids_take,
+        .txn_rows_write = pg_txn_rows_write,
         .txn_ref_catch_up = pg_txn_ref_catch_up,
         .schema_version = pg_schema_version,
         .backup_to = pg_backup_to,

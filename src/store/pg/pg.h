@@ -1,6 +1,6 @@
 /*
- * pg.h - the PostgreSQL backend: its entry points for store.c (pg.c), and what its
- * connection (pg.c) and its statements (pg_stmt.c) tell each other.
+ * pg.h - the PostgreSQL backend: its entry points for store.c (pg.c), its bulk rows
+ * (pg_copy.c), and what its connection (pg.c) and its statements (pg_stmt.c) tell each other.
  */
 #ifndef GUICHET_STORE_PG_H
 #define GUICHET_STORE_PG_H
@@ -28,6 +28,12 @@ int store_pg_open(const char *conninfo, bool write, struct store **out) WUR;
  * into out, *nparams the highest parameter: ST_OK, or ST_INVALID when it is too long or has
  * more than PG_PARAMS_MAX parameters. */
 int pg_sql_rewrite(const char *sql, struct buf *out, int *nparams) WUR;
+
+/* store_ops.txn_ids_take and txn_rows_write: the sequence's ids, and the rows copied
+ * (pg_copy.c). */
+int pg_txn_ids_take(struct store *st, int n, int64_t *ids);
+int pg_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n,
+                      const struct history *h, size_t nh);
 
 /* --- between pg.c and pg_stmt.c ---------------------------------------------------------------- */
 

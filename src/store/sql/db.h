@@ -26,6 +26,12 @@
 	"accepted_at, "                                                                            \
 	"updated_at, bank_day, manual, archive_ref, origin"
 
+/* The columns of a new transaction, in the order db_txn_bind binds them (40), and of a new
+ * history line (db_history_bind, 9): the inserts' and PostgreSQL's COPY (pg/pg_copy.c). */
+#define TXN_INSERT_COLS TXN_COLS ", card_fp, card_sealed, day"
+#define HISTORY_INSERT_COLS                                                                        \
+	"brand_id, txn_id, at, action, amount, currency, user_id, user_name, user_login"
+
 /* The nodes of a brand (?1) from one (?2) down, as sub(id) (a shop is a node): what a search
  * of a node's scope starts its statement with. */
 #define DB_SUBTREE                                                                                 \
@@ -327,7 +333,7 @@ int db_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop
                                 store_recipient_cb cb, void *arg);
 
 /* store_ops.txn_insert, txn_get, txn_update, txn_card_fp, history_*, idem_* and
- * txn_card_purge (txn.c). */
+ * txn_card_purge (txn.c); txn_rows_write, SQLite's (its inserts one by one). */
 int db_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
                   const unsigned char *sealed, size_t sealed_len);
 int db_txn_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, struct txn *out);
@@ -335,6 +341,13 @@ int db_txn_update(struct store *st, const struct txn *t);
 int db_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp, size_t cap,
                    size_t *len);
 int db_history_add(struct store *st, const struct history *h);
+int db_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n,
+                      const struct history *h, size_t nh);
+/* Binds the values of a new transaction (TXN_INSERT_COLS, from ?1) and of a new history line
+ * (HISTORY_INSERT_COLS) to s: the inserts' statements, or a row PostgreSQL copies. */
+void db_txn_bind(struct stmt *s, const struct txn *t, const unsigned char *fp, size_t fp_len,
+                 const unsigned char *sealed, size_t sealed_len);
+void db_history_bind(struct stmt *s, const struct history *h);
 int db_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_history_cb cb,
                     void *arg);
 int db_idem_get(struct store *st, int64_t brand_id, int64_t shop_id, const char *key,

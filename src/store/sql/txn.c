@@ -3,7 +3,8 @@
  * txn_card_fp, history_*, idem_*, txn_card_purge): a payment's row written, read and updated
  * by its operations, its history, the merchant API's Idempotency-Key memory, and their
  * retention: the card data past a brand's days (migration 019), the remembered answers past
- * theirs (migration 015).
+ * theirs (migration 015). Also SQLite's txn_rows_write (the demo's history in batches), and
+ * the binding of a new row that PostgreSQL's COPY of them shares (pg/pg_copy.c).
  *
  * Every payment and every operation runs these: kept prepared (db_cached), the writes
  * logged at debug level (db_run) for the benchmark that replays them. Not the search
@@ -16,20 +17,12 @@
 #include "domain/retention.h"
 #include "store/sql/db.h"
 
-int
-db_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
-              const unsigned char *sealed, size_t sealed_len)
+void
+db_txn_bind(struct stmt *s, const struct txn *t, const unsigned char *fp, size_t fp_len,
+            const unsigned char *sealed, size_t sealed_len)
 {
-	static const char sql[] =
-	        "INSERT INTO txn(" TXN_COLS ", card_fp, card_sealed, day) VALUES (?1, ?2, ?3, "
-	        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-	        "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, "
-	        "?35, ?36, ?37, ?38, ?39, ?40) RETURNING id";
-	struct stmt *s;
-	int i = 1, rc = db_cached(st, sql, &s, "txn_insert");
+	int i = 1;
 
-	if (rc != ST_OK)
-		return rc;
 	db_bind_id(s, i++, t->id);
 	stmt_bind_int64(s, i++, t->brand_id);
 	stmt_bind_int64(s, i++, t->shop_id);
@@ -75,6 +68,23 @@ db_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t f
 	i++;
 	/* The Paris day the statistics triggers file it under (migration 008). */
 	stmt_bind_int64(s, i, cal_business_day(t->created_at));
+}
+
+int
+db_txn_insert(struct store *st, struct txn *t, const unsigned char *fp, size_t fp_len,
+              const unsigned char *sealed, size_t sealed_len)
+{
+	static const char sql[] =
+	        "INSERT INTO txn(" TXN_INSERT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	        "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+	        "?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40) "
+	        "RETURNING id";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "txn_insert");
+
+	if (rc != ST_OK)
+		return rc;
+	db_txn_bind(s, t, fp, fp_len, sealed, sealed_len);
 	return db_insert(st, s, &t->id, "txn_insert");
 }
 
@@ -293,17 +303,9 @@ db_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp
 
 /* --- history ------------------------------------------------------------------------------- */
 
-int
-db_history_add(struct store *st, const struct history *h)
+void
+db_history_bind(struct stmt *s, const struct history *h)
 {
-	static const char sql[] =
-	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency, "
-	        "user_id, user_name, user_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-	struct stmt *s;
-	int rc = db_cached(st, sql, &s, "history_add");
-
-	if (rc != ST_OK)
-		return rc;
 	stmt_bind_int64(s, 1, h->brand_id);
 	stmt_bind_int64(s, 2, h->txn_id);
 	stmt_bind_int64(s, 3, h->at);
@@ -313,7 +315,41 @@ db_history_add(struct store *st, const struct history *h)
 	db_bind_id(s, 7, h->user_id);
 	db_bind_text(s, 8, h->user_name);
 	db_bind_text(s, 9, h->user_login);
+}
+
+int
+db_history_add(struct store *st, const struct history *h)
+{
+	static const char sql[] = "INSERT INTO txn_history(" HISTORY_INSERT_COLS
+	                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "history_add");
+
+	if (rc != ST_OK)
+		return rc;
+	db_history_bind(s, h);
 	return db_run(st, s, "history_add");
+}
+
+/* --- the bulk rows ------------------------------------------------------------------------- */
+
+/* SQLite's: the inserts one by one, each a call inside the process, with no round trip for a
+ * batch to save (PostgreSQL copies them: pg/pg_copy.c). */
+int
+db_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n, const struct history *h,
+                  size_t nh)
+{
+	int rc = ST_OK;
+
+	for (size_t i = 0; rc == ST_OK && i < n; i++) {
+		struct txn t = rows[i].t;
+
+		rc = db_txn_insert(st, &t, rows[i].fp, rows[i].fp_len, rows[i].sealed,
+		                   rows[i].sealed_len);
+	}
+	for (size_t i = 0; rc == ST_OK && i < nh; i++)
+		rc = db_history_add(st, &h[i]);
+	return rc;
 }
 
 static void

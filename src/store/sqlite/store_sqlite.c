@@ -336,6 +336,23 @@ lite_txn_lock(struct store *st, int64_t brand_id, int64_t id)
 	return ST_OK;
 }
 
+/* A new row's rowid is the one after the largest: the n from there, for the file's one writer
+ * inside its write transaction. */
+static int
+lite_txn_ids_take(struct store *st, int n, int64_t *ids)
+{
+	static const char sql[] = "SELECT coalesce(max(id), 0) FROM txn";
+	struct stmt *s;
+	int64_t last = 0;
+	int rc = db_cached(st, sql, &s, "txn_ids_take");
+
+	if (rc == ST_OK)
+		rc = db_one_row(st, s, db_int64_read, &last, "txn_ids_take");
+	for (int i = 0; rc == ST_OK && i < n; i++)
+		ids[i] = last + 1 + i;
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
         .name = "sqlite",
         /* the connection: this file */
@@ -345,7 +362,10 @@ static const struct store_ops sqlite_ops = {
         .lead = lite_lead,
         .serialize = lite_serialize,
         .txn_lock = lite_txn_lock,
+        .txn_ids_take = lite_txn_ids_take,
         DB_OPS_SHARED,
+        /* txn.c: the inserts one by one */
+        .txn_rows_write = db_txn_rows_write,
         /* txn_ref.c */
         .txn_ref_catch_up = lite_txn_ref_catch_up,
         /* backup.c */
