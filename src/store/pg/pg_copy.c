@@ -227,9 +227,9 @@ pg_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n, const 
 	                   txn_row_bind, rows, "txn_rows_write");
 
 	if (rc == ST_OK)
-		rc = copy_rows(st,
-		               "COPY txn_history(" HISTORY_INSERT_COLS ") FROM STDIN (FORMAT binary)",
-		               nh, history_bind, h, "txn_rows_write");
+		rc = copy_rows(
+		        st, "COPY txn_history(" HISTORY_INSERT_COLS ") FROM STDIN (FORMAT binary)",
+		        nh, history_bind, h, "txn_rows_write");
 	return rc;
 }
 
