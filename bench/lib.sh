@@ -8,8 +8,16 @@
 
 started=()	# pids of what this script started, stopped on exit
 
+# /proc/PID/stat read by bash itself (no awk a call: they are sampled every 0.1 s during a run,
+# on the cores the server uses): the fields after the command's ")", the state first.
+stat_fields() {	# stat_fields FILE: into the array sf; false when the file is gone
+	local line
+	{ read -r line <"$1"; } 2>/dev/null || return 1
+	read -r -a sf <<<"${line##*) }"
+}
+
 proc_state() {	# R, S, D... Z for a zombie (exited, not yet waited for), X when gone
-	awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null || echo X
+	if stat_fields "/proc/$1/stat"; then echo "${sf[0]}"; else echo X; fi
 }
 is_running() {
 	local s
@@ -59,7 +67,7 @@ wait_http() {	# wait_http URL SECONDS PID
 }
 
 stat_ticks() {	# stat_ticks FILE: utime + stime in a /proc stat file, in clock ticks
-	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$1" 2>/dev/null || echo 0
+	if stat_fields "$1"; then echo $((sf[11] + sf[12])); else echo 0; fi
 }
 
 cpu_ticks() {	# cpu_ticks PID: of the whole process
