@@ -5,7 +5,7 @@
 #               browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify bench-pg clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -141,6 +141,11 @@ bench-risk: build
 # libcurl loop posting the same bodies (BENCH_NOTIFICATIONS=N to scale it down).
 bench-notify: build
 	bench/notify.py
+
+# The payments on PostgreSQL (a throwaway cluster, tests/system/pgcluster.py): one server, then
+# two on the same database, beside a plain libpq loop writing the same rows (build/pg_insert).
+bench-pg: build
+	bench/run-pg
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -5,7 +5,8 @@ synchronous_commit on), stopped and removed after. As root, the cluster runs as 
 user the package made: PostgreSQL refuses to run as root.
 
 From a shell (the benchmarks):
-    python3 tests/system/pgcluster.py start FOLDER   # prints the connection URI
+    python3 tests/system/pgcluster.py start FOLDER          # prints the connection URI
+    python3 tests/system/pgcluster.py createdb FOLDER NAME  # a database for guichetd: its URI
     python3 tests/system/pgcluster.py stop FOLDER
 """
 import glob
@@ -93,11 +94,14 @@ class Cluster:
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 3 or sys.argv[1] not in ('start', 'stop'):
+    if not ((len(sys.argv) == 3 and sys.argv[1] in ('start', 'stop')) or
+            (len(sys.argv) == 4 and sys.argv[1] == 'createdb')):
         sys.exit(__doc__)
     c = Cluster(os.path.abspath(sys.argv[2]))
     if sys.argv[1] == 'start':
         c.start()
         print(c.uri())
+    elif sys.argv[1] == 'createdb':
+        print(c.createdb(sys.argv[3]))
     else:
         c.stop()
