@@ -39,6 +39,10 @@ int pg_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n,
 
 struct pg_store;
 
+/* The advisory lock every write transaction takes first (pg_stmt.c write_turn), beside the
+ * migrations' 7165870001 (pg.c): a key of the application's own, as SQL. */
+#define PG_WRITE_TURN_LOCK "7165870002"
+
 PGconn *pg_conn(struct pg_store *pg);
 
 /* The backend's statements (pg_stmt.c). */

@@ -451,6 +451,11 @@ static const struct db_backend pg_backend = {
         /* A read sees one snapshot from its first statement to its end, as SQLite's does. */
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ",
         .begin_write = "BEGIN",
+        /* Every writer of the cluster takes its turn, one transaction at a time, as on
+         * SQLite: a payment's transaction updates rows many payments share (its contract's
+         * last authorization, the day's statistics), and two writers taking them in the
+         * orders their payments came would deadlock (docs/SCALING.md). */
+        .write_turn = "SELECT pg_advisory_xact_lock(" PG_WRITE_TURN_LOCK ")",
         .in_transaction = pg_in_transaction,
         .revive = pg_revive,
         .prepare = pg_prepare,

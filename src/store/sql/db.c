@@ -368,6 +368,11 @@ db_begin(struct store *st, bool write)
 	rc = exec_simple(st, sql, "begin");
 	if (rc != ST_OK && db->be->revive != NULL && db->be->revive(db) == ST_OK)
 		rc = exec_simple(st, sql, "begin");
+	if (rc == ST_OK && write && db->be->write_turn != NULL) {
+		rc = exec_simple(st, db->be->write_turn, "write_turn");
+		if (rc != ST_OK)
+			(void)exec_simple(st, rollback_sql, "rollback");
+	}
 	db->open = rc == ST_OK;
 	return rc;
 }

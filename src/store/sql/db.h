@@ -64,6 +64,9 @@ struct db_backend {
 	 * open (db.c's transactions). */
 	const char *begin_read;
 	const char *begin_write;
+	/* NULL, or run right after begin_write: what makes the write transactions of every
+	 * connection, of every server, take turns as SQLite's BEGIN IMMEDIATE do. */
+	const char *write_turn;
 	bool (*in_transaction)(struct db *db);
 	/* NULL, or makes the connection again when its server dropped it (a restart, a
 	 * failover): ST_OK when it is usable, else ST_STORE. Called before each transaction
