@@ -31,6 +31,7 @@
 
 #include <libpq-fe.h>
 
+#include "bench_util.h"
 #include "domain/calendar.h"
 
 #define OID_INT8  20
@@ -82,37 +83,6 @@ prepare(const char *name, const char *sql, int n, const Oid *types)
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		die(name, r);
 	PQclear(r);
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long len;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		perror(path);
-		exit(1);
-	}
-	buf = malloc((size_t)len + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		perror(path);
-		exit(1);
-	}
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* CPU time in clock ticks of process pid (utime + stime of /proc/PID/stat), -1 if unread. */

@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "bench_util.h"
 #include "domain/calendar.h"
 
 static sqlite3 *db;
@@ -58,37 +59,6 @@ step(sqlite3_stmt *s, const char *what)
 		die(what);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long len;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		perror(path);
-		exit(1);
-	}
-	buf = malloc((size_t)len + 1);
-	if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		perror(path);
-		exit(1);
-	}
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static double
