@@ -589,23 +589,20 @@ static int
 load_session(void *arg, const struct session_row *row)
 {
 	struct load_ctx *ctx = arg;
-	struct user_auth ua;
 	struct session s;
-	int rc;
+	bool found;
+	int rc = session_load(ctx->st, row, &s, &found);
 
-	rc = ctx->st->ops->user_get(ctx->st, row->brand_id, row->user_id, &ua);
-	if (rc != ST_OK)
-		return rc == ST_NOTFOUND ? ST_OK : rc;
-	if (session_of_rows(row, &ua, &s))
+	if (rc == ST_OK && found)
 		session_cache_put(ctx->c, &s);
-	crypto_wipe(&ua, sizeof(ua));
 	crypto_wipe(&s, sizeof(s));
-	return ST_OK;
+	return rc;
 }
 
-/* Loads the terms version and the sessions the store kept into the in-memory table. */
+/* Loads the terms version and the sessions the store kept into the in-memory table; on a
+ * database several servers share, the terms only: each request reads its session there. */
 static int
-load_sessions(struct store *st, struct session_cache *c)
+load_sessions(struct store *st, struct session_cache *c, bool shared)
 {
 	struct load_ctx ctx = {st, c};
 	int version = 0;
@@ -614,7 +611,7 @@ load_sessions(struct store *st, struct session_cache *c)
 	if (rc != ST_OK)
 		return rc;
 	session_cache_terms_seen(c, version);
-	return st->ops->sessions_each(st, load_session, &ctx);
+	return shared ? ST_OK : st->ops->sessions_each(st, load_session, &ctx);
 }
 
 static int
@@ -709,7 +706,7 @@ cmd_serve(const struct options *o)
 		goto out;
 	app.sessions = session_cache_new();
 	app.shared = store_is_server(o->db);
-	rc = load_sessions(st, app.sessions);
+	rc = load_sessions(st, app.sessions, app.shared);
 	if (rc != ST_OK)
 		goto out;
 	app.throttle = throttle_new(LIMIT_THROTTLE_SLOTS);

@@ -491,7 +491,7 @@ session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 	return -1;
 }
 
-static bool body_none(struct req *r);
+static int dispatch(struct req *r);
 
 /* On a shared database, the session as the store has it now, read on a reader, then the
  * request goes on where on_req left it. */
@@ -507,19 +507,14 @@ session_read_run(struct work_job *w, struct store *st)
 {
 	struct session_read *j = (struct session_read *)w;
 	struct session_row row;
-	struct user_auth ua;
 	int rc = st->ops->session_by_token(st, j->hash, &row);
 
-	if (rc == ST_OK)
-		rc = st->ops->user_get(st, row.brand_id, row.user_id, &ua);
 	if (rc == ST_NOTFOUND)
 		return ST_OK; /* signed out, ended or taken over: not found */
-	if (rc != ST_OK)
-		return rc;
-	j->found = session_of_rows(&row, &ua, &j->s);
-	crypto_wipe(&ua, sizeof(ua));
+	if (rc == ST_OK)
+		rc = session_load(st, &row, &j->s, &j->found);
 	crypto_wipe(&row, sizeof(row));
-	return ST_OK;
+	return rc;
 }
 
 static void
@@ -532,11 +527,8 @@ session_read_respond(struct http_job *hj, struct req *r)
 		return;
 	}
 	session_cache_sync(r->app->sessions, j->hash, j->found ? &j->s : NULL);
-	if (session_check(r, j->hash) == 0)
-		return;
-	if (r->route->body_max == 0 && !body_none(r))
-		return;
-	(void)r->route->handler(r);
+	if (session_check(r, j->hash) != 0)
+		(void)dispatch(r);
 }
 
 static void
@@ -674,6 +666,15 @@ req_count_dispose(void *p)
 	http_metrics_observe(c->metrics, c->row, c->req->res.status, clock_mono_us() - c->start_us);
 }
 
+/* An authenticated request to its route's handler (a route without a body refuses one). */
+static int
+dispatch(struct req *r)
+{
+	if (r->route->body_max == 0 && !body_none(r))
+		return 0;
+	return r->route->handler(r);
+}
+
 static int
 on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -745,9 +746,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		return 0;
 	if (route->auth == AUTH_SESSION && authenticate_session(r) == 0)
 		return 0;
-	if (route->body_max == 0 && !body_none(r))
-		return 0;
-	return route->handler(r);
+	return dispatch(r);
 }
 
 /* --- sockets, TLS, loops ----------------------------------------------------------------- */

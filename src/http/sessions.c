@@ -211,6 +211,20 @@ session_of_rows(const struct session_row *row, const struct user_auth *ua, struc
 	return true;
 }
 
+int
+session_load(struct store *st, const struct session_row *row, struct session *out, bool *found)
+{
+	struct user_auth ua;
+	int rc = st->ops->user_get(st, row->brand_id, row->user_id, &ua);
+
+	*found = false;
+	if (rc != ST_OK)
+		return rc == ST_NOTFOUND ? ST_OK : rc;
+	*found = session_of_rows(row, &ua, out);
+	crypto_wipe(&ua, sizeof(ua));
+	return ST_OK;
+}
+
 /* The entry of a token hash, with the lock held; *at: the link to it. NULL when none. */
 static struct entry *
 find_locked(struct session_cache *c, const unsigned char token_hash[32], struct entry ***at)

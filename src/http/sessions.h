@@ -110,6 +110,10 @@ void session_cache_watch_stop(struct session_cache *c);
 bool session_of_rows(const struct session_row *row, const struct user_auth *ua,
                      struct session *out);
 
+/* The session of a stored row, its user read from st (session_of_rows): ST_OK with *found
+ * false when the user is gone or the row is to be dropped, else the store's status. */
+int session_load(struct store *st, const struct session_row *row, struct session *out, bool *found);
+
 /* On a database several servers share (app.shared), each request's session is read from the
  * store, then told to this table before session_cache_use: stored, the session as it is
  * there (session_of_rows), replaces this table's copy of it but for when it was last seen,
