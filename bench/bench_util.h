@@ -1,7 +1,7 @@
 /*
  * bench_util.h - what the storage references of the benchmarks (sqlite_insert.c, pg_insert.c)
- * both need: a file read whole (the schema's SQL), and the wall clock in microseconds, as the
- * server's records take it. Functions of the including file (static).
+ * both need: their command line, a file read whole (the schema's SQL), and the wall clock in
+ * microseconds, as the server's records take it. Functions of the including file (static).
  */
 #ifndef GUICHET_BENCH_UTIL_H
 #define GUICHET_BENCH_UTIL_H
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The whole of path, NUL-terminated (malloc'd); exits on failure. */
 static char *
@@ -41,6 +42,35 @@ now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The loops' command line: -b payments a commit, -s seconds, -g the writer's savepoint and
+ * contract update per payment; then at least two operands (the database, its schema's SQL).
+ * usage() when anything is wrong. Returns the first operand's index. */
+static int
+bench_options(int argc, char **argv, long *batch, double *seconds, int *guichet_like,
+              void (*usage)(void))
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "b:s:g")) != -1) {
+		switch (c) {
+		case 'b':
+			*batch = strtol(optarg, NULL, 10);
+			break;
+		case 's':
+			*seconds = strtod(optarg, NULL);
+			break;
+		case 'g':
+			*guichet_like = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind < 2 || *batch < 1 || *seconds <= 0)
+		usage();
+	return optind;
 }
 
 #endif

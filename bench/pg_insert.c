@@ -332,25 +332,9 @@ main(int argc, char **argv)
 	double seconds = 5, t0, t1, c0, c1;
 	long b0, b1, hz = sysconf(_SC_CLK_TCK);
 	char backend_cpu[16] = "n/a";
-	int c, guichet_like = 0;
+	int guichet_like = 0;
 
-	while ((c = getopt(argc, argv, "b:s:g")) != -1) {
-		switch (c) {
-		case 'b':
-			batch = strtol(optarg, NULL, 10);
-			break;
-		case 's':
-			seconds = strtod(optarg, NULL);
-			break;
-		case 'g':
-			guichet_like = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (argc - optind < 2 || batch < 1 || seconds <= 0)
-		usage();
+	optind = bench_options(argc, argv, &batch, &seconds, &guichet_like, usage);
 
 	conn = PQconnectdb(argv[optind++]);
 	if (PQstatus(conn) != CONNECTION_OK)

@@ -197,25 +197,9 @@ main(int argc, char **argv)
 	char side[4096];
 	long batch = 64, payments = 0, commits = 0;
 	double seconds = 5, t0, t1;
-	int c, guichet_like = 0;
+	int guichet_like = 0;
 
-	while ((c = getopt(argc, argv, "b:s:g")) != -1) {
-		switch (c) {
-		case 'b':
-			batch = strtol(optarg, NULL, 10);
-			break;
-		case 's':
-			seconds = strtod(optarg, NULL);
-			break;
-		case 'g':
-			guichet_like = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (argc - optind < 2 || batch < 1 || seconds <= 0)
-		usage();
+	optind = bench_options(argc, argv, &batch, &seconds, &guichet_like, usage);
 	path = argv[optind++];
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
