@@ -163,6 +163,18 @@ def scrape(base, **kw):
     return r.text, parse(r.text)
 
 
+def scrape_until(base, settled, timeout=10):
+    """A request is counted as h2o ends it, just after the client has read its answer: a
+    scrape sent at once may come before. Scrapes until settled(families) holds, or the time is
+    up (the caller's assertions then say what is missing)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text, fam = scrape(base)
+        if settled(fam) or time.monotonic() > deadline:
+            return text, fam
+        time.sleep(0.05)
+
+
 # -- the tests --------------------------------------------------------------------------------
 
 
@@ -230,13 +242,16 @@ def test_requests_and_payments_are_counted(server):
     pid = accepted[0].json()['id']
     assert server.api('GET', f'/api/v1/payments/{pid}').status_code == 200
     assert server.api('GET', '/api/v1/payments/999999999').status_code == 404
-    _, after = scrape(server.base)
+    create = {'method': 'POST', 'route': '/api/v1/payments'}
+    one = {'method': 'GET', 'route': '/api/v1/payments/{id}'}
+    _, after = scrape_until(server.base, lambda fam: all(
+        value(fam, 'guichet_http_requests_total', **labels, status=status) >=
+        value(before, 'guichet_http_requests_total', **labels, status=status) + n
+        for labels, status, n in ((create, '201', 5), (one, '200', 1), (one, '404', 1))))
 
     def rise(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
 
-    create = {'method': 'POST', 'route': '/api/v1/payments'}
-    one = {'method': 'GET', 'route': '/api/v1/payments/{id}'}
     # A refusal by the issuer is a 201 with its status, as an acceptance is.
     assert rise('guichet_http_requests_total', **create, status='201') == 5
     assert rise('guichet_http_requests_total', **one, status='200') == 1
@@ -272,7 +287,9 @@ def test_routes_are_patterns_never_what_was_asked(server):
     requests.get(server.base + '/no/such/path/8675309', timeout=10)
     requests.post(server.base + '/healthz', timeout=10)      # a path known, not its method
     requests.get(server.base + '/assets/no-such-file-31337.js', timeout=10)
-    text, fam = scrape(server.base)
+    text, fam = scrape_until(server.base, lambda fam: all(
+        value(fam, 'guichet_http_requests_total', route=route, status=status) >= 1
+        for route, status in (('(unmatched)', '404'), ('(unmatched)', '405'), ('(web)', '404'))))
     for secret in (f'/{pid}', 'hunter2', '8675309', 'no/such', '31337', 'secret='):
         assert secret not in text, secret
     patterns = {(r['method'], r['pattern']) for r in route_table()}
@@ -293,7 +310,9 @@ def test_h2o_own_refusals_are_counted_apart(server):
     _, before = scrape(server.base)
     r = requests.post(server.base + '/api/v1/payments', data=b'x' * (65 * 1024), timeout=10)
     assert r.status_code == 413
-    _, after = scrape(server.base)
+    _, after = scrape_until(server.base, lambda fam: value(
+        fam, 'guichet_http_requests_total', route='(h2o)', status='413') > value(
+        before, 'guichet_http_requests_total', route='(h2o)', status='413'))
     assert value(after, 'guichet_http_requests_total', route='(h2o)', status='413') == \
         value(before, 'guichet_http_requests_total', route='(h2o)', status='413') + 1
     assert value(after, 'guichet_http_request_duration_seconds_count', route='(h2o)') == 0
