@@ -182,6 +182,26 @@ def test_a_key_activated_on_one_server_signs_on_the_other(pair):
     assert 'event=hmac_key_activated' in b.read_log() and 'by=another_server' in b.read_log()
 
 
+def test_a_card_blocked_on_one_server_is_refused_by_the_other(pair):
+    """Each server keeps the blocklist's keys in memory (risk.c): a key the other adds is
+    seen from its next write transaction, an entry removed likewise."""
+    a, b = pair
+    s, csrf = ready_user(a, 'demo.action')
+    card = '5555555555554444'
+    assert b.pay(card=card).json()['status'] == 'accepted'
+    r = s.post(a.base + '/bo/api/blocklist', headers={'X-CSRF-Token': csrf},
+               json={'kind': 'card', 'value': card})
+    assert r.status_code == 201, r.text
+    for srv in (b, a):
+        paid = srv.pay(card=card).json()
+        assert (paid['status'], paid['refusal_reason']) == ('refused', 'card_not_allowed'), paid
+        assert srv.pay(card='4111111111111111').json()['status'] == 'accepted'
+    assert s.delete(a.base + f"/bo/api/blocklist/{r.json()['id']}",
+                    headers={'X-CSRF-Token': csrf}).status_code == 204
+    assert b.pay(card=card).json()['status'] == 'accepted'
+    assert 'event=blocklist_filter entries=' in b.read_log()
+
+
 def test_a_page_template_changed_on_one_server_shows_on_the_other(pair):
     a, b = pair
     s, csrf = ready_user(a, 'demo.admin')

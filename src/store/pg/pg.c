@@ -223,6 +223,7 @@ struct pg_store {
 	 * ends): asked again, they answer at once. */
 	int64_t led[PG_LEAD_MAX];
 	int nled;
+	int sent; /* statements sent ahead, their answers still to read (pg_send) */
 	char err[512];
 };
 
@@ -261,6 +262,90 @@ pg_result_code(struct pg_store *pg, PGresult *r)
 	return STMT_ERROR;
 }
 
+/* --- statements sent ahead ------------------------------------------------------------------
+ *
+ * libpq's pipeline mode, entered only while statements are on their way: the connection is
+ * otherwise as it always is (COPY, the locks' own statements, a reconnection). */
+
+int
+pg_send(struct pg_store *pg, const char *name, const char *sql, int n, const Oid *types,
+        const char *const *values, const int *lengths, const int *formats)
+{
+	int ok;
+
+	if (PQpipelineStatus(pg->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(pg->c) != 1) {
+		pg_error_set(pg, PQerrorMessage(pg->c));
+		return STMT_ERROR;
+	}
+	if (name != NULL)
+		ok = PQsendQueryPrepared(pg->c, name, n, values, lengths, formats, 0);
+	else
+		ok = PQsendQueryParams(pg->c, sql, n, types, values, lengths, formats, 0);
+	if (ok != 1) {
+		int src;
+
+		pg_error_set(pg, PQerrorMessage(pg->c));
+		src = pg_sent_wait(pg, NULL); /* what went before it */
+		return src != 0 ? src : STMT_ERROR;
+	}
+	pg->sent++;
+	return 0;
+}
+
+int
+pg_sent(struct pg_store *pg)
+{
+	return pg->sent;
+}
+
+int
+pg_sent_wait(struct pg_store *pg, PGresult **last)
+{
+	int first = 0;
+	PGresult *r;
+
+	if (last != NULL)
+		*last = NULL;
+	if (PQpipelineStatus(pg->c) == PQ_PIPELINE_OFF)
+		return 0;
+	if (pg->sent > 0 && PQpipelineSync(pg->c) != 1) {
+		pg_error_set(pg, PQerrorMessage(pg->c));
+		first = STMT_ERROR;
+	}
+	for (int i = 0; i < pg->sent; i++) {
+		r = PQgetResult(pg->c);
+		if (r == NULL) { /* the connection lost: no answer will come */
+			if (first == 0) {
+				pg_error_set(pg, PQerrorMessage(pg->c));
+				first = STMT_ERROR;
+			}
+			break;
+		}
+		/* After a failure the server skips the rest (PGRES_PIPELINE_ABORTED): the
+		 * first failure is the one told, its message kept. */
+		if (first == 0)
+			first = pg_result_code(pg, r);
+		if (last != NULL && i == pg->sent - 1)
+			*last = r;
+		else
+			PQclear(r);
+		PQclear(PQgetResult(pg->c)); /* the NULL that ends a statement's answers */
+	}
+	while ((r = PQgetResult(pg->c)) != NULL) { /* up to the sync's mark */
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	pg->sent = 0;
+	if (PQexitPipelineMode(pg->c) != 1 && first == 0) {
+		pg_error_set(pg, PQerrorMessage(pg->c));
+		first = STMT_ERROR;
+	}
+	return first;
+}
+
 void
 pg_statement_name(struct pg_store *pg, char *name, size_t cap)
 {
@@ -286,6 +371,7 @@ pg_revive(struct db *db)
 
 	if (PQstatus(pg->c) == CONNECTION_OK)
 		return ST_OK;
+	pg->sent = 0; /* gone with the connection; PQreset leaves pipeline mode */
 	PQreset(pg->c);
 	if (PQstatus(pg->c) != CONNECTION_OK ||
 	    (!pg->write &&
@@ -330,14 +416,27 @@ pg_close(struct store *st)
 	free(pg);
 }
 
-/* Nothing to tune: the server sizes its own caches; the blocklist is looked up each time,
- * since the servers of a cluster share it (store/sql/risk.c). */
+/* The blocklist's count of changes for its filter (risk.c): the write transactions begun
+ * here, so that its mark (block_gen, which every addition of any connection or server moves)
+ * is read again once a transaction rather than once a payment. A key another server adds
+ * while a transaction runs is seen from the next one: as if the payment had come a moment
+ * earlier. */
+static int
+pg_blocks_version(struct store *st, int64_t *v)
+{
+	*v = pgs(st)->db.writes_begun;
+	return ST_OK;
+}
+
+/* The server sizes its own caches. The payments' connection keeps the blocklist's keys in
+ * memory, as SQLite's does (risk.c). */
 static int
 pg_use_for(struct store *st, enum store_use use)
 {
-	(void)st;
-	(void)use;
-	return ST_OK;
+	if (use != STORE_USE_PAYMENTS)
+		return ST_OK;
+	pgs(st)->db.blocks_version = pg_blocks_version;
+	return db_blocks_start(st);
 }
 
 /* Nothing of what a row held stays in a file the server owns beyond its own vacuum and
@@ -408,13 +507,20 @@ lock_call(struct pg_store *pg, const char *sql, int n, int64_t a, int64_t b, boo
 {
 	char v[2][24];
 	const char *values[2] = {v[0], v[1]};
-	PGresult *r;
+	PGresult *r = NULL;
 	int rc;
 
 	snprintf(v[0], sizeof(v[0]), "%" PRId64, a);
 	snprintf(v[1], sizeof(v[1]), "%" PRId64, b);
-	r = PQexecParams(pg->c, sql, n, NULL, values, NULL, NULL, 0);
-	rc = pg_result_code(pg, r) == 0 ? ST_OK : ST_STORE;
+	/* With the statements sent ahead, as any statement whose answer is needed. */
+	if (pg->sent > 0) {
+		rc = pg_send(pg, NULL, sql, n, NULL, values, NULL, NULL);
+		rc = rc != 0 ? rc : pg_sent_wait(pg, &r);
+	} else {
+		r = PQexecParams(pg->c, sql, n, NULL, values, NULL, NULL, 0);
+		rc = pg_result_code(pg, r);
+	}
+	rc = rc == 0 ? ST_OK : ST_STORE;
 	if (rc == ST_OK)
 		*yes = PQntuples(r) != 1 || PQgetisnull(r, 0, 0) || PQgetvalue(r, 0, 0)[0] == 't';
 	else

@@ -63,6 +63,21 @@ void pg_error_set(struct pg_store *pg, const char *why);
 void pg_statement_name(struct pg_store *pg, char *name, size_t cap);
 unsigned pg_generation(struct pg_store *pg);
 
+/* Sends a statement without waiting for its answer (libpq's pipeline mode): the one
+ * prepared as name, or sql with its types (name NULL). 0, or a step's failure code (with the
+ * answers of those sent before it read: pg_sent_wait). */
+int pg_send(struct pg_store *pg, const char *name, const char *sql, int n, const Oid *types,
+            const char *const *values, const int *lengths, const int *formats);
+
+/* The statements pg_send sent whose answers are still to read. */
+int pg_sent(struct pg_store *pg);
+
+/* Reads the answers of the statements sent, in order, and leaves pipeline mode: 0 when each
+ * succeeded, else the first failure's code (pg_result_code: the server skipped the ones
+ * after it). The last one's answer goes to *last when last is not NULL (the caller clears
+ * it; NULL when none came), else it is cleared. */
+int pg_sent_wait(struct pg_store *pg, PGresult **last);
+
 /* db_backend.revive: the connection made again when the server dropped it. */
 int pg_revive(struct db *db);
 

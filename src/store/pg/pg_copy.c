@@ -167,6 +167,9 @@ copy_rows(struct store *st, const char *sql, size_t n,
 
 	if (n == 0)
 		return ST_OK;
+	/* COPY leaves no place for statements sent ahead: their answers first. */
+	if (pg_sent(pg) > 0 && (src = pg_sent_wait(pg, NULL)) != 0)
+		return db_status(st, src, what);
 	log_debug("event=sql sql=\"%s\" rows=%zu", sql, n);
 	r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COPY_IN) {

@@ -273,43 +273,97 @@ pg_finalize(struct stmt *st)
 	free(s);
 }
 
-/* Runs the statement: its result in s->res, or a step's failure code. */
-static int
-execute(struct pg_stmt *s)
-{
+/* A statement's parameters as libpq takes them. */
+struct args {
 	const char *values[PARAMS_MAX];
 	int lengths[PARAMS_MAX], formats[PARAMS_MAX];
 	Oid types[PARAMS_MAX];
-	PGconn *c = pg_conn(s->pg);
+};
 
+static void
+args_of(const struct pg_stmt *s, struct args *a)
+{
 	for (int i = 0; i < s->nparams; i++) {
-		values[i] = s->p[i].set ? s->p[i].value : NULL;
-		lengths[i] = (int)s->p[i].len;
-		formats[i] = s->p[i].format;
-		types[i] = s->p[i].type;
+		a->values[i] = s->p[i].set ? s->p[i].value : NULL;
+		a->lengths[i] = (int)s->p[i].len;
+		a->formats[i] = s->p[i].format;
+		a->types[i] = s->p[i].type;
 	}
-	if (!s->kept) {
-		s->res = PQexecParams(c, s->sql, s->nparams, types, values, lengths, formats, 0);
-	} else {
-		if (s->gen != pg_generation(s->pg))
-			s->name[0] = '\0'; /* prepared on a connection since made again */
-		if (s->name[0] == '\0') {
-			char name[16];
-			PGresult *r;
-			int src;
+}
 
-			pg_statement_name(s->pg, name, sizeof(name));
-			r = PQprepare(c, name, s->sql, s->nparams, types);
-			src = pg_result_code(s->pg, r);
-			PQclear(r);
-			if (src != 0)
-				return src;
-			memcpy(s->name, name, sizeof(name));
-			s->gen = pg_generation(s->pg);
-		}
-		s->res = PQexecPrepared(c, s->name, s->nparams, values, lengths, formats, 0);
+/* A kept statement prepared on the server, at its first run on the connection (after the
+ * answers of the statements sent ahead, which a statement prepared waits behind): 0, or a
+ * step's failure code. */
+static int
+prepared(struct pg_stmt *s, const struct args *a)
+{
+	char name[16];
+	PGresult *r;
+	int src;
+
+	if (s->gen != pg_generation(s->pg))
+		s->name[0] = '\0'; /* prepared on a connection since made again */
+	if (s->name[0] != '\0')
+		return 0;
+	if (pg_sent(s->pg) > 0 && (src = pg_sent_wait(s->pg, NULL)) != 0)
+		return src;
+	pg_statement_name(s->pg, name, sizeof(name));
+	r = PQprepare(pg_conn(s->pg), name, s->sql, s->nparams, a->types);
+	src = pg_result_code(s->pg, r);
+	PQclear(r);
+	if (src != 0)
+		return src;
+	memcpy(s->name, name, sizeof(name));
+	s->gen = pg_generation(s->pg);
+	return 0;
+}
+
+/* Runs the statement: its result in s->res, or a step's failure code. With statements sent
+ * ahead, it goes after them and its answer is read after theirs: one round trip. */
+static int
+execute(struct pg_stmt *s)
+{
+	struct args a;
+	PGconn *c = pg_conn(s->pg);
+	int src;
+
+	args_of(s, &a);
+	if (s->kept && (src = prepared(s, &a)) != 0)
+		return src;
+	if (pg_sent(s->pg) > 0) {
+		src = pg_send(s->pg, s->kept ? s->name : NULL, s->sql, s->nparams, a.types,
+		              a.values, a.lengths, a.formats);
+		if (src == 0)
+			src = pg_sent_wait(s->pg, &s->res);
+		return src;
 	}
+	if (s->kept)
+		s->res = PQexecPrepared(c, s->name, s->nparams, a.values, a.lengths, a.formats, 0);
+	else
+		s->res = PQexecParams(c, s->sql, s->nparams, a.types, a.values, a.lengths,
+		                      a.formats, 0);
 	return pg_result_code(s->pg, s->res);
+}
+
+/* db_backend.send_ahead: a kept statement (another runs at once). */
+static int
+pg_send_ahead(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+	struct args a;
+	int src;
+
+	if (!s->kept) {
+		src = execute(s);
+		PQclear(s->res);
+		s->res = NULL;
+		return src;
+	}
+	args_of(s, &a);
+	src = prepared(s, &a);
+	return src != 0 ? src
+	                : pg_send(s->pg, s->name, s->sql, s->nparams, a.types, a.values, a.lengths,
+	                          a.formats);
 }
 
 static int
@@ -464,6 +518,7 @@ static const struct db_backend pg_backend = {
         .bind_text = pg_bind_text,
         .bind_blob = pg_bind_blob,
         .step = pg_step,
+        .send_ahead = pg_send_ahead,
         .reset = pg_reset,
         .clear = pg_clear,
         .finalize = pg_finalize,

@@ -133,8 +133,8 @@ db_status(struct store *st, int src, const char *what)
 	return ST_STORE;
 }
 
-int
-db_step_logged(struct stmt *s)
+static void
+stmt_log(struct stmt *s)
 {
 	if (log_enabled(LOG_DEBUG)) {
 		char *x = s->be->expanded(s);
@@ -142,6 +142,12 @@ db_step_logged(struct stmt *s)
 		log_debug("event=sql sql=%s", x ? x : "?");
 		free(x);
 	}
+}
+
+int
+db_step_logged(struct stmt *s)
+{
+	stmt_log(s);
 	return s->be->step(s);
 }
 
@@ -205,6 +211,19 @@ db_run(struct store *st, struct stmt *s, const char *what)
 }
 
 int
+db_run_ahead(struct store *st, struct stmt *s, const char *what)
+{
+	int rc;
+
+	if (s->be->send_ahead == NULL)
+		return db_run(st, s, what);
+	stmt_log(s);
+	rc = db_status(st, s->be->send_ahead(s), what);
+	stmt_reset(s);
+	return rc;
+}
+
+int
 db_insert(struct store *st, struct stmt *s, int64_t *id, const char *what)
 {
 	int rc = db_row_status(st, db_step_logged(s), what);
@@ -233,9 +252,9 @@ db_insert_once(struct store *st, struct stmt *s, int64_t *id, const char *what)
 	return rc;
 }
 
-int
-db_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
-           const char *what)
+static int
+run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+        const char *what, bool ahead)
 {
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, what);
@@ -245,7 +264,21 @@ db_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int6
 	stmt_bind_int64(s, 1, brand_id);
 	stmt_bind_int64(s, 2, id);
 	stmt_bind_int64(s, 3, v);
-	return db_run(st, s, what);
+	return ahead ? db_run_ahead(st, s, what) : db_run(st, s, what);
+}
+
+int
+db_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+           const char *what)
+{
+	return run_ids(st, sql, brand_id, id, v, what, false);
+}
+
+int
+db_run_ids_ahead(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+                 const char *what)
+{
+	return run_ids(st, sql, brand_id, id, v, what, true);
 }
 
 int
@@ -347,6 +380,128 @@ exec_simple(struct store *st, const char *sql, const char *what)
 	return rc != ST_OK ? rc : db_run(st, s, what);
 }
 
+/* --- held for the commit (struct db_held) ---------------------------------------------------- */
+
+static void
+held_clear(struct db *db)
+{
+	db->held.ntouch = db->held.depth = db->held.nsettings = 0;
+}
+
+static int
+touch_cmp(const void *a, const void *b)
+{
+	const struct db_touch *x = a, *y = b;
+
+	if (x->brand_id != y->brand_id)
+		return x->brand_id < y->brand_id ? -1 : 1;
+	if (x->contract_id != y->contract_id)
+		return x->contract_id < y->contract_id ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* The UPDATE keeps the latest: a touch written at once (a savepoint too deep, the list full)
+ * and the ones held may reach the row in any order. */
+static const char touch_sql[] =
+        "UPDATE contract SET last_auth_at = ?3 WHERE brand_id = ?1 AND id = ?2 AND "
+        "(last_auth_at IS NULL OR last_auth_at < ?3)";
+
+static int
+touch_write(struct store *st, const struct db_touch *t)
+{
+	return db_run_ids_ahead(st, touch_sql, t->brand_id, t->contract_id, t->at,
+	                        "contract_touch_auth");
+}
+
+/* Writes the touches held, each contract's latest, in the order of their keys (two servers'
+ * writers then take the rows they share in one order). */
+static int
+touches_write(struct store *st)
+{
+	struct db_held *h = &db_of(st)->held;
+	int rc = ST_OK;
+
+	qsort(h->touch, (size_t)h->ntouch, sizeof(h->touch[0]), touch_cmp);
+	for (int i = 0; rc == ST_OK && i < h->ntouch; i++)
+		if (i + 1 == h->ntouch || h->touch[i].brand_id != h->touch[i + 1].brand_id ||
+		    h->touch[i].contract_id != h->touch[i + 1].contract_id)
+			rc = touch_write(st, &h->touch[i]);
+	h->ntouch = 0;
+	return rc;
+}
+
+/* Where the touches of the innermost savepoint (or of the transaction, outside any) begin. */
+static int
+held_base(const struct db_held *h)
+{
+	return h->depth == 0 ? 0 : h->mark[h->depth - 1];
+}
+
+/* One touch a contract from the innermost level's start on, the latest: what a rollback to
+ * a savepoint would take back together. */
+static void
+touches_fold(struct db_held *h)
+{
+	int base = held_base(h), n = base;
+
+	for (int i = base; i < h->ntouch; i++) {
+		int j = base;
+
+		while (j < n && (h->touch[j].brand_id != h->touch[i].brand_id ||
+		                 h->touch[j].contract_id != h->touch[i].contract_id))
+			j++;
+		if (j == n)
+			h->touch[n++] = h->touch[i];
+		else if (h->touch[i].at > h->touch[j].at)
+			h->touch[j].at = h->touch[i].at;
+	}
+	h->ntouch = n;
+}
+
+int
+db_touch_hold(struct store *st, int64_t brand_id, int64_t contract_id, int64_t at)
+{
+	struct db *db = db_of(st);
+	struct db_held *h = &db->held;
+	struct db_touch t = {brand_id, contract_id, at};
+
+	if (!db->open || h->depth > STORE_TALLY_DEPTH || h->ntouch == DB_TOUCHES)
+		return touch_write(st, &t);
+	h->touch[h->ntouch++] = t;
+	touches_fold(h);
+	return ST_OK;
+}
+
+const struct shop_settings *
+db_settings_held(struct store *st, int64_t brand_id, int64_t shop_id)
+{
+	struct db_held *h = &db_of(st)->held;
+
+	for (int i = 0; i < h->nsettings; i++)
+		if (h->settings[i].brand_id == brand_id && h->settings[i].shop_id == shop_id)
+			return &h->settings[i];
+	return NULL;
+}
+
+void
+db_settings_keep(struct store *st, const struct shop_settings *s)
+{
+	struct db *db = db_of(st);
+	struct db_held *h = &db->held;
+
+	if (!db->open)
+		return;
+	if (h->nsettings == DB_SETTINGS_KEPT)
+		h->nsettings = 0; /* a transaction of many shops: read again, as before */
+	h->settings[h->nsettings++] = *s;
+}
+
+void
+db_settings_forget(struct store *st)
+{
+	db_of(st)->held.nsettings = 0;
+}
+
 static const char commit_sql[] = "COMMIT";
 static const char rollback_sql[] = "ROLLBACK";
 static const char savepoint_sql[] = "SAVEPOINT job";
@@ -361,6 +516,7 @@ db_begin(struct store *st, bool write)
 	int rc;
 
 	store_tally_clear(st);
+	held_clear(db);
 	/* A connection the server dropped is made again between two transactions; the first
 	 * BEGIN on one dropped while idle is what tells, so it is tried again once. */
 	if (db->be->revive != NULL && db->be->revive(db) != ST_OK)
@@ -374,15 +530,21 @@ db_begin(struct store *st, bool write)
 			(void)exec_simple(st, rollback_sql, "rollback");
 	}
 	db->open = rc == ST_OK;
+	if (db->open && write)
+		db->writes_begun++;
 	return rc;
 }
 
 int
 db_commit(struct store *st)
 {
-	int rc = exec_simple(st, commit_sql, "commit");
+	struct db *db = db_of(st);
+	int rc = touches_write(st);
 
-	db_of(st)->open = false;
+	if (rc == ST_OK)
+		rc = exec_simple(st, commit_sql, "commit");
+	db->open = false;
+	held_clear(db);
 	if (rc == ST_OK)
 		store_tally_commit(st);
 	return rc;
@@ -394,6 +556,7 @@ db_rollback(struct store *st)
 	struct db *db = db_of(st);
 
 	store_tally_clear(st);
+	held_clear(db);
 	db->open = false;
 	if (db->be->in_transaction(db))
 		(void)exec_simple(st, rollback_sql, "rollback");
@@ -403,6 +566,7 @@ int
 db_savepoint(struct store *st)
 {
 	struct db *db = db_of(st);
+	struct stmt *s;
 	int rc;
 
 	/* Only inside the caller's transaction. An I/O error in a statement (a full disk
@@ -417,9 +581,15 @@ db_savepoint(struct store *st)
 		return ST_STORE;
 	}
 	db->contended = false;
-	rc = exec_simple(st, savepoint_sql, "savepoint");
+	rc = db_cached(st, savepoint_sql, &s, "savepoint");
 	if (rc == ST_OK)
+		rc = db_run_ahead(st, s, "savepoint");
+	if (rc == ST_OK) {
 		store_tally_savepoint(st);
+		if (db->held.depth < STORE_TALLY_DEPTH)
+			db->held.mark[db->held.depth] = db->held.ntouch;
+		db->held.depth++;
+	}
 	return rc;
 }
 
@@ -432,15 +602,25 @@ db_contended(struct store *st)
 int
 db_release(struct store *st)
 {
+	struct db *db = db_of(st);
+
 	/* Released or not, what the savepoint wrote is the transaction's now, counts too. */
 	store_tally_release(st);
+	if (db->held.depth > 0 && --db->held.depth <= STORE_TALLY_DEPTH)
+		touches_fold(&db->held); /* the job's join the transaction's */
 	return exec_simple(st, release_sql, "release");
 }
 
 void
 db_rollback_to(struct store *st)
 {
+	struct db *db = db_of(st);
+
 	store_tally_rollback_to(st);
+	/* What the job held goes with it; the settings it read may be what it wrote. */
+	if (db->held.depth > 0 && --db->held.depth < STORE_TALLY_DEPTH)
+		db->held.ntouch = db->held.mark[db->held.depth];
+	db->held.nsettings = 0;
 	/* ROLLBACK TO keeps the savepoint open: release it too. */
 	if (exec_simple(st, rollback_to_sql, "rollback_to") == ST_OK)
 		(void)exec_simple(st, release_sql, "release");

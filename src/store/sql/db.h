@@ -79,6 +79,10 @@ struct db_backend {
 	void (*bind_text)(struct stmt *s, int i, const char *v, size_t len);
 	void (*bind_blob)(struct stmt *s, int i, const void *v, size_t len);
 	int (*step)(struct stmt *s);
+	/* NULL, or sends the kept statement s without waiting for its answer, which the
+	 * connection's next step reads before its own (db_run_ahead): 0 when sent, else a
+	 * step's failure code. */
+	int (*send_ahead)(struct stmt *s);
 	/* Back to before its first step, bindings kept (clear: bindings cleared too). */
 	void (*reset)(struct stmt *s);
 	void (*clear)(struct stmt *s);
@@ -108,6 +112,28 @@ struct db_blocks {
 	int64_t gen;
 };
 
+/* The contracts' last authorizations a transaction wrote (org.c contract_touch_auth),
+ * written at its commit: one UPDATE a contract, not one a payment, so that the row takes one
+ * version a transaction; and the shops' settings it read (settings.c), which every payment
+ * reads for its notification URL. The touches are one a contract and savepoint level (the
+ * latest), each savepoint down to STORE_TALLY_DEPTH marking where they stood when it began; a
+ * touch deeper, or past DB_TOUCHES, is written at once. */
+#define DB_TOUCHES       64
+#define DB_SETTINGS_KEPT 4
+
+struct db_touch {
+	int64_t brand_id, contract_id, at;
+};
+
+struct db_held {
+	struct db_touch touch[DB_TOUCHES];
+	int ntouch;
+	int mark[STORE_TALLY_DEPTH];
+	int depth;
+	struct shop_settings settings[DB_SETTINGS_KEPT];
+	int nsettings;
+};
+
 /* The statements kept prepared for the connection's life (db_cached): a table of
  * DB_CACHED_SLOTS, open addressing on the address of their text, never more than half
  * full so that a look-up stays a probe or two. */
@@ -134,6 +160,10 @@ struct db {
 	bool open;
 	/* A statement since the last savepoint met STMT_BUSY (store_ops.contended). */
 	bool contended;
+	/* The write transactions begun on the connection (db_begin). */
+	int64_t writes_begun;
+	/* What the open transaction holds for its end (db.c "held for the commit"). */
+	struct db_held held;
 };
 
 static inline struct db *
@@ -169,7 +199,8 @@ struct db_blocks *db_blocks(struct store *st);
 int db_blocks_start(struct store *st);
 
 /* store_ops.begin, commit, rollback, savepoint, release and rollback_to, alike on both: the
- * statements, and the counts tied to the transaction (store.h, struct store_tally). */
+ * statements, the counts tied to the transaction (store.h, struct store_tally), and what it
+ * holds for its end (struct db_held). */
 int db_begin(struct store *st, bool write);
 int db_commit(struct store *st);
 void db_rollback(struct store *st);
@@ -177,6 +208,15 @@ int db_savepoint(struct store *st);
 int db_release(struct store *st);
 void db_rollback_to(struct store *st);
 bool db_contended(struct store *st);
+
+/* store_ops.contract_touch_auth: held for the commit (struct db_held), or written at once. */
+int db_touch_hold(struct store *st, int64_t brand_id, int64_t contract_id, int64_t at);
+
+/* The settings of (brand_id, shop_id) the open transaction read (NULL: none), and what it
+ * read, kept; db_settings_forget when it writes them. */
+const struct shop_settings *db_settings_held(struct store *st, int64_t brand_id, int64_t shop_id);
+void db_settings_keep(struct store *st, const struct shop_settings *s);
+void db_settings_forget(struct store *st);
 
 /* Maps a step's code to a status, logging an error (what: the operation's name): ST_OK for
  * STMT_ROW and STMT_DONE (and 0), ST_CONFLICT for a constraint (a duplicate), else
@@ -202,6 +242,13 @@ int db_step_logged(struct stmt *s);
  * bench/recurring.py replays them). */
 int db_run(struct store *st, struct stmt *s, const char *what);
 
+/* db_run, for a statement whose caller needs to know only that it succeeded: neither its
+ * rows nor db_changes. A backend with a round trip a statement (PostgreSQL) sends it ahead,
+ * with the next statement whose answer is needed, and a failure then shows as that one's (the
+ * job fails all the same, and is rolled back to its savepoint); a job's end (db_release) and a
+ * transaction's wait for every answer, so a failure never shows in the next job. */
+int db_run_ahead(struct store *st, struct stmt *s, const char *what);
+
 /* db_run of an INSERT into a table whose id is its rowid: *id then gets the row's id, the
  * one bound (db_bind_id) or, for 0, the one the database chose (the statement ends with RETURNING id). */
 int db_insert(struct store *st, struct stmt *s, int64_t *id, const char *what);
@@ -214,9 +261,11 @@ int db_run_once(struct store *st, struct stmt *s, const char *what);
 int db_insert_once(struct store *st, struct stmt *s, int64_t *id, const char *what);
 
 /* The cached statement of sql with brand_id, id and v bound as ?1, ?2 and ?3 (a statement
- * without ?3 ignores v), run by db_run. */
+ * without ?3 ignores v), run by db_run (db_run_ids_ahead: db_run_ahead). */
 int db_run_ids(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
                const char *what);
+int db_run_ids_ahead(struct store *st, const char *sql, int64_t brand_id, int64_t id, int64_t v,
+                     const char *what);
 
 /* The status of a one-row query whose step gave src: ST_OK on its row, ST_NOTFOUND when there
  * is none, else db_status's. */

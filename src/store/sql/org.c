@@ -325,10 +325,7 @@ db_contract_find(struct store *st, int64_t brand_id, int64_t shop_id, enum card_
 int
 db_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contract_id, int64_t now)
 {
-	static const char sql[] =
-	        "UPDATE contract SET last_auth_at = ?3 WHERE brand_id = ?1 AND id = ?2";
-
-	return db_run_ids(st, sql, brand_id, contract_id, now, "contract_touch_auth");
+	return db_touch_hold(st, brand_id, contract_id, now);
 }
 
 /* Reads a row of contracts_each's statement: the contract, then what the back office shows

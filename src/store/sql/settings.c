@@ -35,13 +35,19 @@ settings_read(struct stmt *s, struct shop_settings *out)
 int
 db_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id, struct shop_settings *out)
 {
+	const struct shop_settings *held = db_settings_held(st, brand_id, shop_id);
 	struct stmt *s;
 	int src, rc;
 
+	if (held != NULL) {
+		*out = *held;
+		return ST_OK;
+	}
 	memset(out, 0, sizeof(*out));
 	out->brand_id = brand_id;
 	out->shop_id = shop_id;
-	/* Kept prepared: every merchant API payment reads its shop's notification URL. */
+	/* Kept prepared, and kept by the transaction (db_settings_keep): every merchant API
+	 * payment reads its shop's notification URL. */
 	rc = db_cached(st, settings_get_sql, &s, "shop_settings_get");
 	if (rc != ST_OK)
 		return rc;
@@ -53,6 +59,8 @@ db_shop_settings_get(struct store *st, int64_t brand_id, int64_t shop_id, struct
 	else if (src != STMT_DONE)
 		rc = db_status(st, src, "shop_settings_get");
 	stmt_reset(s);
+	if (rc == ST_OK)
+		db_settings_keep(st, out);
 	return rc;
 }
 
@@ -110,6 +118,7 @@ db_shop_settings_put(struct store *st, const struct shop_settings *in, int64_t e
 	bool changed = false;
 	int rc = ST_OK;
 
+	db_settings_forget(st); /* what the transaction read of them */
 	if (expect_version == 0)
 		rc = settings_write(st, insert_sql, in, NULL, &changed);
 	if (rc == ST_OK && !changed)

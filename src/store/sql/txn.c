@@ -328,7 +328,7 @@ db_history_add(struct store *st, const struct history *h)
 	if (rc != ST_OK)
 		return rc;
 	db_history_bind(s, h);
-	return db_run(st, s, "history_add");
+	return db_run_ahead(st, s, "history_add");
 }
 
 /* --- the bulk rows ------------------------------------------------------------------------- */
