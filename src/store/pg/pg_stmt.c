@@ -168,13 +168,14 @@ pg_prepare(struct db *db, const char *sql, bool kept, struct stmt **out)
 	return 0;
 }
 
-/* Parameter i of s cleared: unbound (NULL). NULL when i is out of range. */
+/* Parameter i of s cleared: unbound (NULL). NULL when s has no parameter i: a value bound
+ * there is ignored, as SQLite ignores it (db_run_ids binds ?3 to statements without one). */
 static struct pg_param *
 param(struct stmt *s, int i)
 {
 	struct pg_stmt *p = ps(s);
 
-	if (i < 1 || i > PARAMS_MAX)
+	if (i < 1 || i > p->nparams)
 		return NULL;
 	free(p->p[i - 1].value);
 	memset(&p->p[i - 1], 0, sizeof(p->p[i - 1]));
