@@ -5,7 +5,7 @@
 #               browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify bench-pg clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan system-pg-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify bench-pg clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -61,7 +61,7 @@ demo: build
 
 # The system suite runs twice: plain on PostgreSQL, sanitized (with storage faults) on SQLite;
 # `make system` is the plain run on SQLite.
-check: bootstrap check-format unit unit-asan fuzz-short system-pg system-asan e2e
+check: bootstrap check-format unit unit-asan fuzz-short system-pg system-asan system-pg-asan e2e
 
 check-format:
 	scripts/check-format
@@ -111,6 +111,14 @@ system-asan: vendor $(BUILD_ASAN)/build.ninja
 	GUICHET_FAULTS_REQUIRED=1 GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) \
 		GUICHETD=$(BUILD_ASAN)/src/guichetd $(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile \
 		tests/system
+
+# The PostgreSQL backend's own code sanitized (its statements, pipeline, reconnection, COPY):
+# the tests that drive it hardest, on PostgreSQL against the sanitized server.
+PG_ASAN_TESTS = test_payments.py test_cluster.py test_pg_outage.py test_demo_pg.py test_risk.py
+system-pg-asan: vendor $(BUILD_ASAN)/build.ninja
+	ninja -C $(BUILD_ASAN)
+	GUICHET_TEST_DB=pg GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) GUICHETD=$(BUILD_ASAN)/src/guichetd \
+		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile $(addprefix tests/system/,$(PG_ASAN_TESTS))
 
 # The web back office in headless Chromium (Debian's /usr/bin/chromium, never a download):
 # a demo database, a server, the sign-in steps; screenshots in test-results/e2e/.
