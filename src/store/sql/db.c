@@ -215,7 +215,9 @@ db_run_ahead(struct store *st, struct stmt *s, const char *what)
 {
 	int rc;
 
-	if (s->be->send_ahead == NULL)
+	/* Only inside a transaction, whose end reads every answer: a statement sent ahead
+	 * outside one could wait unsent until the connection closes. */
+	if (s->be->send_ahead == NULL || !db_of(st)->open)
 		return db_run(st, s, what);
 	stmt_log(s);
 	rc = db_status(st, s->be->send_ahead(s), what);

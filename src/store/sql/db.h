@@ -243,10 +243,11 @@ int db_step_logged(struct stmt *s);
 int db_run(struct store *st, struct stmt *s, const char *what);
 
 /* db_run, for a statement whose caller needs to know only that it succeeded: neither its
- * rows nor db_changes. A backend with a round trip a statement (PostgreSQL) sends it ahead,
- * with the next statement whose answer is needed, and a failure then shows as that one's (the
- * job fails all the same, and is rolled back to its savepoint); a job's end (db_release) and a
- * transaction's wait for every answer, so a failure never shows in the next job. */
+ * rows nor db_changes. Inside a transaction, a backend with a round trip a statement
+ * (PostgreSQL) sends it ahead, with the next statement whose answer is needed, and a failure
+ * then shows as that one's (the job fails all the same, and is rolled back to its
+ * savepoint); a job's end (db_release) and a transaction's wait for every answer, so a
+ * failure never shows in the next job. */
 int db_run_ahead(struct store *st, struct stmt *s, const char *what);
 
 /* db_run of an INSERT into a table whose id is its rowid: *id then gets the row's id, the
