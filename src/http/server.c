@@ -458,6 +458,16 @@ session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 	}
 	if (persist)
 		session_job_tell(r, &r->session, now, false);
+	/* SPEC §3: a disconnected session is kept for its resume, and for nothing else; the
+	 * resume is for a disconnected session only. */
+	if (r->session.disconnected && (r->route->flags & ROUTE_RESUME) == 0) {
+		http_reply_error(r, ST_AUTH, "session_disconnected", NULL);
+		return 0;
+	}
+	if (!r->session.disconnected && (r->route->flags & ROUTE_RESUME) != 0) {
+		http_reply_error(r, ST_CONFLICT, "not_disconnected", NULL);
+		return 0;
+	}
 	/* SPEC §3: until the second factor is given the session is not yet its user's: it may
 	 * give the code, ask for another, see its state or end; whatever else it calls, profile
 	 * or not, the refusal names the step. */
@@ -469,7 +479,8 @@ session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 		http_reply_error(r, ST_FORBIDDEN, NULL, NULL);
 		return 0;
 	}
-	if (!h2o_memis(r->h2o->method.base, r->h2o->method.len, H2O_STRLIT("GET"))) {
+	if (!h2o_memis(r->h2o->method.base, r->h2o->method.len, H2O_STRLIT("GET")) &&
+	    (r->route->flags & ROUTE_RESUME) == 0) {
 		csrf = http_header(r, "x-csrf-token");
 		if (csrf == NULL || csrf->len != 2 * HTTP_TOKEN_LEN ||
 		    crypto_unhex(token, sizeof(token), csrf->base, csrf->len) != ST_OK) {
