@@ -458,21 +458,21 @@ session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 	}
 	if (persist)
 		session_job_tell(r, &r->session, now, false);
-	/* SPEC §3: a disconnected session is kept for its resume, and for nothing else; the
-	 * resume is for a disconnected session only. */
+	/* SPEC §3: until the second factor is given the session is not yet its user's: it may
+	 * give the code, ask for another, see its state or end; whatever else it calls, profile
+	 * or not, the refusal names the step. */
+	if (r->session.next == NEXT_SECOND_FACTOR && (r->route->flags & ROUTE_SECOND_FACTOR) == 0) {
+		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
+		return 0;
+	}
+	/* SPEC §3: a disconnected session (never one waiting for its code) is kept for its
+	 * resume, and for nothing else; the resume is for a disconnected session only. */
 	if (r->session.disconnected && (r->route->flags & ROUTE_RESUME) == 0) {
 		http_reply_error(r, ST_AUTH, "session_disconnected", NULL);
 		return 0;
 	}
 	if (!r->session.disconnected && (r->route->flags & ROUTE_RESUME) != 0) {
 		http_reply_error(r, ST_CONFLICT, "not_disconnected", NULL);
-		return 0;
-	}
-	/* SPEC §3: until the second factor is given the session is not yet its user's: it may
-	 * give the code, ask for another, see its state or end; whatever else it calls, profile
-	 * or not, the refusal names the step. */
-	if (r->session.next == NEXT_SECOND_FACTOR && (r->route->flags & ROUTE_SECOND_FACTOR) == 0) {
-		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
 		return 0;
 	}
 	if ((r->route->profiles & P(r->session.profile)) == 0) {
