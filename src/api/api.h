@@ -66,6 +66,9 @@ int api_terms_get(struct req *r);
 int api_terms_accept(struct req *r);
 int api_session_second_factor(struct req *r);
 int api_session_second_factor_resend(struct req *r);
+/* Disconnect and resume (SPEC §3 "disconnected"; README "The back office"). */
+int api_session_disconnect(struct req *r);
+int api_session_resume(struct req *r);
 
 /* A wrong current password of a signed-in user (a password change, turning a second factor
  * on or off), or a wrong code to turn TOTP off: a failed sign-in like any other (SPEC §3:

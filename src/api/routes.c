@@ -93,6 +93,11 @@ const struct route routes[] = {
          LIMIT_BODY_BO, P_ALL, BEFORE_ALL, "give the second factor's code"},
         {"POST", "/bo/api/session/second-factor/resend", api_session_second_factor_resend,
          AUTH_SESSION, 0, P_ALL, BEFORE_ALL, "e-mail another sign-in code"},
+        /* Disconnect and resume (SPEC §3, "disconnected"): kept for the device that held it. */
+        {"POST", "/bo/api/session/disconnect", api_session_disconnect, AUTH_SESSION, 0, P_ALL,
+         ROUTE_BEFORE_NEXT, "disconnect, keeping the session resumable by this device"},
+        {"POST", "/bo/api/session/resume", api_session_resume, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
+         ROUTE_BEFORE_NEXT | ROUTE_RESUME, "resume a disconnected session with its resume key"},
         {"POST", "/bo/api/password", api_password_change, AUTH_SESSION, LIMIT_BODY_BO, P_ALL,
          ROUTE_BEFORE_NEXT, "change one's password"},
         {"POST", "/bo/api/password/strength", api_password_strength, AUTH_SESSION, LIMIT_BODY_BO,

@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "api/json.h"
+#include "api/render.h"
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/text.h"
@@ -49,7 +50,17 @@ enum outcome {
 	OUT_NOT_EMAIL,      /* second factor: a new code asked by a TOTP user */
 	OUT_TOO_SOON,       /* second factor: a new code asked within SF_RESEND_US */
 	OUT_NOT_PENDING,    /* second factor: the step was given meanwhile (a double submit) */
+	OUT_BAD_KEY,        /* resume: a wrong key, counted */
+	OUT_KEY_ENDED,      /* resume: the RESUME_MAX_FAILURES-th wrong key, the session ended */
+	OUT_EXPIRED,        /* resume: past its idle time or its 12 hours, ended */
+	OUT_CONNECTED,      /* resume: resumed meanwhile (a double submit) */
 };
+
+/* SPEC §3 "disconnected": the resume key, random, of RESUME_KEY_LEN bytes (base64url in the
+ * answer, only its hash kept); the third wrong key in a row ends the session, so that a
+ * stolen cookie is no key guesser (and the key's 256 bits are none to guess anyway). */
+#define RESUME_KEY_LEN      32
+#define RESUME_MAX_FAILURES 3
 
 struct auth_job {
 	struct http_job base; /* first */
@@ -64,9 +75,10 @@ struct auth_job {
 	bool takeover;
 	unsigned char addr[16]; /* sign-in: the client's rate-limit key (http_client_key) */
 	size_t addr_len;
-	int retry_s;        /* a refusal to come back later: after so many seconds */
-	char code[17];      /* second factor */
-	struct session who; /* password change, terms, sign-out: the signed-in user */
+	int retry_s;          /* a refusal to come back later: after so many seconds */
+	char code[17];        /* second factor */
+	char resume_key[128]; /* resume: as given (a longer one is no key: 400) */
+	struct session who;   /* password change, terms, sign-out: the signed-in user */
 	/* Between the two runs. */
 	struct user_auth user;
 	bool password_ok;
@@ -76,9 +88,13 @@ struct auth_job {
 	/* Result. */
 	enum outcome outcome;
 	char elsewhere[81];
-	struct session s; /* the new session */
+	bool elsewhere_disconnected; /* the session held elsewhere is disconnected (resumable) */
+	int attempts_left;           /* resume: wrong keys still allowed */
+	int64_t at;                  /* disconnect, resume: when the store recorded it */
+	struct session s;            /* the new session */
 	char token_hex[2 * HTTP_TOKEN_LEN + 1];
 	char csrf_hex[2 * HTTP_TOKEN_LEN + 1];
+	char resume_b64[CRYPTO_B64URL_SIZE(RESUME_KEY_LEN)]; /* disconnect: the new key */
 };
 
 static void
@@ -327,7 +343,9 @@ live_session(struct store *st, const struct app *app, const struct user *u, stru
 	memcpy(out->device, row.device, sizeof(out->device));
 	out->created_at = row.created_at;
 	out->last_seen_at = row.last_seen_at;
-	if (session_cache_of_user(app->sessions, u->brand_id, u->id, &mine) == ST_OK &&
+	out->disconnected = row.disconnected; /* then last used at its disconnect, as stored */
+	if (!row.disconnected &&
+	    session_cache_of_user(app->sessions, u->brand_id, u->id, &mine) == ST_OK &&
 	    crypto_equal(mine.token_hash, row.token_hash, sizeof(row.token_hash)) &&
 	    mine.last_seen_at > out->last_seen_at)
 		out->last_seen_at = mine.last_seen_at;
@@ -386,10 +404,12 @@ signin_record(struct work_job *w, struct store *st)
 	}
 	/* One session per login (SPEC §3): a live one elsewhere is named, or taken over. */
 	if (live_session(st, j->app, u, &old) == ST_OK &&
-	    now - old.last_seen_at <= j->app->idle_us &&
-	    now - old.created_at <= LIMIT_SESSION_MAX_US && !j->takeover) {
+	    now <= session_usable_until(old.created_at, old.last_seen_at, j->app->idle_us,
+	                                LIMIT_SESSION_MAX_US) &&
+	    !j->takeover) {
 		j->outcome = OUT_ELSEWHERE;
 		snprintf(j->elsewhere, sizeof(j->elsewhere), "%s", old.device);
+		j->elsewhere_disconnected = old.disconnected;
 		refusal(st, u, now, "session held by another device", &rc);
 		return rc;
 	}
@@ -547,10 +567,17 @@ signin_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, ST_LOCKED, "locked", NULL);
 		break;
 	case OUT_ELSEWHERE:
-		o = json_pack("{s:s, s:s, s:s}", "error", "session_elsewhere", "message",
-		              "Another device holds this account's session; sign in with "
-		              "\"takeover\": true to end it and continue here.",
-		              "device", j->elsewhere);
+		/* state: a disconnected session, resumable by its device within its idle
+		 * time, blocks as a connected one does (SPEC §3). */
+		o = json_pack("{s:s, s:s, s:s, s:s}", "error", "session_elsewhere", "message",
+		              j->elsewhere_disconnected
+		                      ? "Another device holds this account's session, disconnected "
+		                        "and resumable by that device; sign in with \"takeover\": "
+		                        "true to end it and continue here."
+		                      : "Another device holds this account's session; sign in with "
+		                        "\"takeover\": true to end it and continue here.",
+		              "device", j->elsewhere, "state",
+		              j->elsewhere_disconnected ? "disconnected" : "connected");
 		http_reply_json(r, 409, o);
 		break;
 	default:
@@ -668,8 +695,9 @@ allowed_json(enum profile p)
 	return a;
 }
 
-int
-api_session_get(struct req *r)
+/* GET /bo/api/session's answer for the request's session. */
+static json_t *
+session_json(struct req *r)
 {
 	json_t *o;
 
@@ -680,23 +708,37 @@ api_session_get(struct req *r)
 		json_object_set_new(
 		        o, "second_factor",
 		        json_string(second_factor_name(r->session.steps.second_factor)));
-	http_reply_json(r, 200, o);
+	return o;
+}
+
+int
+api_session_get(struct req *r)
+{
+	http_reply_json(r, 200, session_json(r));
 	return 0;
+}
+
+/* The signed-in user of a job, for its action-log line. */
+static void
+who_user(const struct auth_job *j, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->brand_id = j->who.brand_id;
+	u->id = j->who.user_id;
+	memcpy(u->login, j->who.login, sizeof(u->login));
+	memcpy(u->name, j->who.name, sizeof(u->name));
+	memcpy(u->email, j->who.email, sizeof(u->email));
 }
 
 static int
 signout_run(struct work_job *w, struct store *st)
 {
 	struct auth_job *j = (struct auth_job *)w;
-	struct user u = {0};
+	struct user u;
 	int rc;
 
 	rc = st->ops->session_delete(st, j->who.brand_id, j->who.id);
-	u.brand_id = j->who.brand_id;
-	u.id = j->who.user_id;
-	memcpy(u.login, j->who.login, sizeof(u.login));
-	memcpy(u.name, j->who.name, sizeof(u.name));
-	memcpy(u.email, j->who.email, sizeof(u.email));
+	who_user(j, &u);
 	action(st, &u, clock_now_us(), "sign_out", "", &rc);
 	return rc;
 }
@@ -723,6 +765,205 @@ api_session_delete(struct req *r)
 
 	j->base.work.run = signout_run;
 	j->base.respond = signout_respond;
+	return http_submit_or_reply(r, &j->base, true);
+}
+
+/* --- disconnect and resume (SPEC §3 "disconnected"; issue 14) -------------------------------- */
+
+/* Writer: the session becomes disconnected, resumable by a new key, its last use now. The key
+ * goes in the answer only: its hash is what the store keeps, as for the session's token. */
+static int
+disconnect_run(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	unsigned char key[RESUME_KEY_LEN], hash[CRYPTO_HASH_LEN];
+	struct user u;
+	int rc;
+
+	j->at = clock_now_us();
+	crypto_random(key, sizeof(key));
+	crypto_digest(hash, key, sizeof(key));
+	crypto_b64url(j->resume_b64, key, sizeof(key));
+	crypto_wipe(key, sizeof(key));
+	rc = st->ops->session_disconnect(st, j->who.brand_id, j->who.id, hash, j->at);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH; /* ended meanwhile (taken over, locked) */
+	who_user(j, &u);
+	action(st, &u, j->at, "disconnect", "", &rc);
+	return rc;
+}
+
+static void
+disconnect_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+	int64_t until;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc,
+		                 j->base.work.rc == ST_AUTH ? "not_signed_in" : NULL, NULL);
+		return;
+	}
+	session_cache_set_disconnected(r->app->sessions, j->who.token_hash, true, j->at, NULL);
+	until = session_usable_until(j->who.created_at, j->at, r->app->idle_us,
+	                             LIMIT_SESSION_MAX_US);
+	log_info("event=disconnect req=%s user=%lld", r->id, (long long)j->who.user_id);
+	http_reply_json(r, 200,
+	                json_pack("{s:s, s:o}", "resume_key", j->resume_b64, "resumable_until",
+	                          json_instant_or_null(until)));
+}
+
+int
+api_session_disconnect(struct req *r)
+{
+	struct auth_job *j = auth_job_new(r);
+
+	j->base.work.run = disconnect_run;
+	j->base.respond = disconnect_respond;
+	return http_submit_or_reply(r, &j->base, true);
+}
+
+/* Writer: the key against the session's row as it is now. Its idle time and 12 hours are
+ * checked again (the request's check came before the queue); a wrong key is counted, the
+ * RESUME_MAX_FAILURES-th ends the session; the right one connects it again, its last use
+ * now, with a new CSRF token (the device may have lost the one it had). */
+static int
+resume_run(struct work_job *w, struct store *st)
+{
+	struct auth_job *j = (struct auth_job *)w;
+	struct session_row row;
+	unsigned char key[RESUME_KEY_LEN], hash[CRYPTO_HASH_LEN], csrf[HTTP_TOKEN_LEN];
+	int64_t brand_id = j->who.brand_id, now = clock_now_us();
+	bool ok;
+	struct user u;
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	who_user(j, &u);
+	rc = st->ops->session_get(st, brand_id, j->who.id, &row);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH; /* ended meanwhile */
+	if (rc != ST_OK)
+		goto out;
+	if (!row.disconnected) {
+		j->outcome = OUT_CONNECTED;
+		goto out;
+	}
+	if (now > session_usable_until(row.created_at, row.last_seen_at, j->app->idle_us,
+	                               LIMIT_SESSION_MAX_US)) {
+		rc = st->ops->session_delete(st, brand_id, row.id);
+		action(st, &u, now, "session_expired", "", &rc);
+		j->outcome = OUT_EXPIRED;
+		goto out;
+	}
+	ok = crypto_unb64url(key, sizeof(key), j->resume_key, strlen(j->resume_key)) == ST_OK;
+	if (ok) {
+		crypto_digest(hash, key, sizeof(key));
+		ok = crypto_equal(hash, row.resume_hash, sizeof(hash));
+	}
+	if (!ok) {
+		int failures = row.resume_failures + 1;
+
+		if (failures >= RESUME_MAX_FAILURES) {
+			rc = st->ops->session_delete(st, brand_id, row.id);
+			action(st, &u, now, "resume_refused", "wrong resume key: session ended",
+			       &rc);
+			j->outcome = OUT_KEY_ENDED;
+		} else {
+			rc = st->ops->session_resume_failed(st, brand_id, row.id, failures);
+			action(st, &u, now, "resume_refused", "wrong resume key", &rc);
+			j->outcome = OUT_BAD_KEY;
+			j->attempts_left = RESUME_MAX_FAILURES - failures;
+		}
+		goto out;
+	}
+	crypto_random(csrf, sizeof(csrf));
+	crypto_digest(j->s.csrf_hash, csrf, sizeof(csrf));
+	crypto_hex(j->csrf_hex, csrf, sizeof(csrf));
+	crypto_wipe(csrf, sizeof(csrf));
+	rc = st->ops->session_resume(st, brand_id, row.id, j->s.csrf_hash, now);
+	if (rc == ST_NOTFOUND)
+		rc = ST_AUTH;
+	action(st, &u, now, "resume", "", &rc);
+	j->at = now;
+	j->outcome = OUT_OK;
+out:
+	crypto_wipe(key, sizeof(key));
+	crypto_wipe(j->resume_key, sizeof(j->resume_key));
+	crypto_wipe(&row, sizeof(row));
+	return rc;
+}
+
+static void
+resume_respond(struct http_job *hj, struct req *r)
+{
+	struct auth_job *j = (struct auth_job *)hj;
+	json_t *o;
+
+	if (j->base.work.rc != ST_OK) {
+		http_reply_error(r, j->base.work.rc,
+		                 j->base.work.rc == ST_AUTH ? "not_signed_in" : NULL, NULL);
+		return;
+	}
+	switch (j->outcome) {
+	case OUT_OK:
+		session_cache_set_disconnected(r->app->sessions, j->who.token_hash, false, j->at,
+		                               j->s.csrf_hash);
+		r->session.disconnected = false;
+		log_info("event=resume req=%s user=%lld", r->id, (long long)j->who.user_id);
+		o = session_json(r);
+		json_object_set_new(o, "csrf", json_string(j->csrf_hex));
+		http_reply_json(r, 200, o);
+		break;
+	case OUT_BAD_KEY:
+		log_info("event=resume_refused req=%s user=%lld", r->id, (long long)j->who.user_id);
+		http_reply_json(r, 401,
+		                json_pack("{s:s, s:s, s:i}", "error", "resume_refused", "message",
+		                          "Wrong resume key: the session was not resumed.",
+		                          "attempts_left", j->attempts_left));
+		break;
+	case OUT_KEY_ENDED:
+		log_info("event=resume_refused req=%s user=%lld ended=1", r->id,
+		         (long long)j->who.user_id);
+		session_cache_remove(r->app->sessions, j->who.token_hash);
+		set_cookie(r, "", true);
+		http_reply_json(r, 401,
+		                json_pack("{s:s, s:s, s:i}", "error", "resume_refused", "message",
+		                          "Wrong resume key, for the third time: the session has "
+		                          "ended. Sign in again.",
+		                          "attempts_left", 0));
+		break;
+	case OUT_EXPIRED:
+		log_info("event=session_expired req=%s user=%lld", r->id,
+		         (long long)j->who.user_id);
+		session_cache_remove(r->app->sessions, j->who.token_hash);
+		http_reply_error(r, ST_AUTH, "session_expired", NULL);
+		break;
+	default:
+		http_reply_error(r, ST_CONFLICT, "not_disconnected", NULL);
+		break;
+	}
+}
+
+int
+api_session_resume(struct req *r)
+{
+	static const char *const allowed[] = {"resume_key", NULL};
+	struct auth_job *j;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	j = auth_job_new(r);
+	if (json_refuse_unknown(r, o, allowed) ||
+	    json_take_text(r, o, "resume_key", j->resume_key, sizeof(j->resume_key), true)) {
+		json_decref(o);
+		auth_free(&j->base);
+		return 0;
+	}
+	json_decref(o);
+	j->base.work.run = resume_run;
+	j->base.respond = resume_respond;
 	return http_submit_or_reply(r, &j->base, true);
 }
 

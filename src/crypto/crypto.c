@@ -87,6 +87,28 @@ crypto_unhex(unsigned char *bin, size_t bin_len, const char *hex, size_t hex_len
 }
 
 void
+crypto_b64url(char *b64, const unsigned char *bin, size_t bin_len)
+{
+	sodium_bin2base64(b64, CRYPTO_B64URL_SIZE(bin_len), bin, bin_len,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int
+crypto_unb64url(unsigned char *bin, size_t bin_len, const char *b64, size_t b64_len)
+{
+	const char *end = NULL;
+	size_t got = 0;
+
+	if (b64_len != CRYPTO_B64URL_SIZE(bin_len) - 1)
+		return ST_INVALID;
+	if (sodium_base642bin(bin, bin_len, b64, b64_len, NULL, &got, &end,
+	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    got != bin_len || end != b64 + b64_len)
+		return ST_INVALID;
+	return ST_OK;
+}
+
+void
 crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO_KEY_LEN])
 {
 	crypto_kdf_derive_from_key(keys->card, sizeof(keys->card), SUBKEY_CARD, kdf_context,

@@ -65,6 +65,17 @@ void crypto_hex(char *hex, const unsigned char *bin, size_t bin_len);
  * Returns ST_OK or ST_INVALID. */
 int crypto_unhex(unsigned char *bin, size_t bin_len, const char *hex, size_t hex_len) WUR;
 
+/* The length of the base64url form (RFC 4648 §5, no padding) of n bytes, its NUL included. */
+#define CRYPTO_B64URL_SIZE(n) (((n)*4 + 2) / 3 + 1)
+
+/* The base64url form (RFC 4648 §5, no padding) of bin (bin_len bytes) into b64, which holds
+ * CRYPTO_B64URL_SIZE(bin_len) bytes. */
+void crypto_b64url(char *b64, const unsigned char *bin, size_t bin_len);
+
+/* Decodes exactly bin_len bytes from b64 (b64_len characters of base64url without padding,
+ * nothing else). Returns ST_OK or ST_INVALID. */
+int crypto_unb64url(unsigned char *bin, size_t bin_len, const char *b64, size_t b64_len) WUR;
+
 /* Derives the subkeys from a 32-byte data key. */
 void crypto_keys_derive(struct crypto_keys *keys, const unsigned char data_key[CRYPTO_KEY_LEN]);
 

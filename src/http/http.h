@@ -53,6 +53,10 @@ enum route_auth {
 /* reachable while setting a second factor up is pending (the account requires one): with the
  * ROUTE_BEFORE_NEXT ones, the only ones */
 #define ROUTE_SET_UP 4u
+/* the resume of a disconnected session (SPEC §3): the only route a disconnected session
+ * reaches, and only a disconnected one; its resume key stands for the CSRF token, which the
+ * device may have lost with the connection */
+#define ROUTE_RESUME 8u
 
 struct req;
 typedef int (*route_handler)(struct req *r);

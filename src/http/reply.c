@@ -61,6 +61,11 @@ static const struct {
         {"bad_credentials", "Wrong login or password."},
         {"not_signed_in", "Sign in first."},
         {"session_expired", "The session ended (idle too long, or 12 hours old). Sign in again."},
+        {"session_disconnected",
+         "This session is disconnected: resume it (POST /bo/api/session/resume with its resume "
+         "key) from the device that disconnected it, or sign in again."},
+        {"not_disconnected", "This session is connected: there is nothing to resume."},
+        {"resume_refused", "Wrong resume key: the session was not resumed."},
         {"csrf", "The X-CSRF-Token header is missing or does not match this session."},
         {"change_password", "Change your password before anything else."},
         {"accept_terms", "Accept the terms of use before anything else."},

@@ -465,11 +465,22 @@ session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
 		return 0;
 	}
+	/* SPEC §3: a disconnected session (never one waiting for its code) is kept for its
+	 * resume, and for nothing else; the resume is for a disconnected session only. */
+	if (r->session.disconnected && (r->route->flags & ROUTE_RESUME) == 0) {
+		http_reply_error(r, ST_AUTH, "session_disconnected", NULL);
+		return 0;
+	}
+	if (!r->session.disconnected && (r->route->flags & ROUTE_RESUME) != 0) {
+		http_reply_error(r, ST_CONFLICT, "not_disconnected", NULL);
+		return 0;
+	}
 	if ((r->route->profiles & P(r->session.profile)) == 0) {
 		http_reply_error(r, ST_FORBIDDEN, NULL, NULL);
 		return 0;
 	}
-	if (!h2o_memis(r->h2o->method.base, r->h2o->method.len, H2O_STRLIT("GET"))) {
+	if (!h2o_memis(r->h2o->method.base, r->h2o->method.len, H2O_STRLIT("GET")) &&
+	    (r->route->flags & ROUTE_RESUME) == 0) {
 		csrf = http_header(r, "x-csrf-token");
 		if (csrf == NULL || csrf->len != 2 * HTTP_TOKEN_LEN ||
 		    crypto_unhex(token, sizeof(token), csrf->base, csrf->len) != ST_OK) {

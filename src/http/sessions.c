@@ -75,6 +75,14 @@ session_next_step(const struct session_steps *steps, int terms_version, int64_t 
 	return steps->factor_required && !steps->has_factor ? NEXT_SET_UP_SECOND_FACTOR : NEXT_NONE;
 }
 
+int64_t
+session_usable_until(int64_t created_at, int64_t last_seen_at, int64_t idle_us, int64_t max_us)
+{
+	int64_t idle_end = last_seen_at + idle_us, life_end = created_at + max_us;
+
+	return idle_end < life_end ? idle_end : life_end;
+}
+
 static size_t
 bucket_of(const unsigned char token_hash[32])
 {
@@ -208,6 +216,7 @@ session_of_rows(const struct session_row *row, const struct user_auth *ua, struc
 	memcpy(s->csrf_hash, row->csrf_hash, sizeof(s->csrf_hash));
 	s->created_at = row->created_at;
 	s->last_seen_at = s->persisted_at = row->last_seen_at;
+	s->disconnected = row->disconnected;
 	return true;
 }
 
@@ -254,8 +263,9 @@ session_cache_sync(struct session_cache *c, const unsigned char token_hash[32],
 	pthread_mutex_lock(&c->lock);
 	e = find_locked(c, token_hash, &pp);
 	if (e != NULL) {
-		/* This server's own readings of the session's use are the fresher. */
-		if (put != NULL && e->s.last_seen_at > put->s.last_seen_at)
+		/* This server's own readings of the session's use are the fresher, but for a
+		 * disconnected session's: its last use is the disconnect, as stored. */
+		if (put != NULL && !put->s.disconnected && e->s.last_seen_at > put->s.last_seen_at)
 			put->s.last_seen_at = e->s.last_seen_at;
 		if (put != NULL && e->s.persisted_at > put->s.persisted_at)
 			put->s.persisted_at = e->s.persisted_at;
@@ -283,11 +293,16 @@ session_cache_use(struct session_cache *c, const unsigned char token_hash[32], i
 	pthread_mutex_lock(&c->lock);
 	e = find_locked(c, token_hash, &pp);
 	if (e != NULL) {
-		if (now_us - e->s.last_seen_at > idle_us || now_us - e->s.created_at > max_us) {
+		if (now_us >
+		    session_usable_until(e->s.created_at, e->s.last_seen_at, idle_us, max_us)) {
 			*out = e->s;
 			*pp = e->next;
 			entry_free(e);
 			*ended = true;
+		} else if (e->s.disconnected) {
+			*out = e->s; /* its resume only (server.c): no use to record */
+			out->next = session_next_step(&e->s.steps, terms, now_us);
+			rc = ST_OK;
 		} else {
 			e->s.last_seen_at = now_us;
 			if (now_us - e->s.persisted_at >= PERSIST_EVERY_US) {
@@ -301,6 +316,23 @@ session_cache_use(struct session_cache *c, const unsigned char token_hash[32], i
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+void
+session_cache_set_disconnected(struct session_cache *c, const unsigned char token_hash[32],
+                               bool disconnected, int64_t at_us, const unsigned char *csrf_hash)
+{
+	struct entry **pp, *e;
+
+	pthread_mutex_lock(&c->lock);
+	e = find_locked(c, token_hash, &pp);
+	if (e != NULL) {
+		e->s.disconnected = disconnected;
+		e->s.last_seen_at = e->s.persisted_at = at_us;
+		if (csrf_hash != NULL)
+			memcpy(e->s.csrf_hash, csrf_hash, sizeof(e->s.csrf_hash));
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* The entry of a user (which one), with the lock held; NULL when none. */

@@ -72,10 +72,19 @@ struct session {
 	int64_t created_at;
 	int64_t last_seen_at;
 	int64_t persisted_at; /* last_seen_at as the store last heard it */
+	/* Disconnected (SPEC §3): kept for its resume only, its last use (last_seen_at) that of
+	 * the disconnect; the resume key is checked against the store's row. */
+	bool disconnected;
 };
 
 struct session_cache;
 struct work;
+
+/* SPEC §3: the last instant a session may be used (or resumed, when disconnected) when it was
+ * created at created_at and last used at last_seen_at: its idle time after its last use, and
+ * never after max_us of life. A use later than this instant finds it ended. */
+int64_t session_usable_until(int64_t created_at, int64_t last_seen_at, int64_t idle_us,
+                             int64_t max_us);
 
 /* "second_factor", "change_password", "accept_terms", "set_up_second_factor", or NULL for
  * NEXT_NONE. Static. */
@@ -123,10 +132,10 @@ void session_cache_sync(struct session_cache *c, const unsigned char token_hash[
                         const struct session *stored);
 
 /* Finds the session of a token hash at now_us. A session idle for more than idle_us, or older
- * than max_us, is ended here (removed; *ended set). Otherwise its last_seen_at becomes now_us,
- * *out receives a copy, and *persist tells whether the store should hear of it (once a
- * minute); out->next is its next sign-in step at now_us with the current terms version.
- * Returns ST_OK or ST_AUTH. */
+ * than max_us, is ended here (removed; *ended set). Otherwise its last_seen_at becomes now_us
+ * (not a disconnected one's: its last use stays the disconnect), *out receives a copy, and
+ * *persist tells whether the store should hear of it (once a minute); out->next is its next
+ * sign-in step at now_us with the current terms version. Returns ST_OK or ST_AUTH. */
 int session_cache_use(struct session_cache *c, const unsigned char token_hash[32], int64_t now_us,
                       int64_t idle_us, int64_t max_us, struct session *out, bool *persist,
                       bool *ended);
@@ -135,6 +144,13 @@ int session_cache_use(struct session_cache *c, const unsigned char token_hash[32
  * waiting for its second factor is none. */
 int session_cache_of_user(struct session_cache *c, int64_t brand_id, int64_t user_id,
                           struct session *out);
+
+/* The session of a token hash, if still here, is disconnected (disconnected true) or resumed
+ * (false) as the store recorded it: its last use becomes at_us, and when csrf_hash is not
+ * NULL (a resume) its CSRF token's hash this one. */
+void session_cache_set_disconnected(struct session_cache *c, const unsigned char token_hash[32],
+                                    bool disconnected, int64_t at_us,
+                                    const unsigned char *csrf_hash);
 
 /* Removes the sessions of a user, live and waiting. */
 void session_cache_remove_user(struct session_cache *c, int64_t brand_id, int64_t user_id);

@@ -164,6 +164,11 @@ struct session_row {
 	int64_t created_at;
 	int64_t last_seen_at;
 	bool second_factor_pending; /* the sign-in still waits for the user's second factor */
+	/* Disconnected (SPEC §3; migration 040): kept, resumable by the key whose hash is
+	 * resume_hash until the idle time has passed since last_seen_at (the disconnect). */
+	bool disconnected;
+	unsigned char resume_hash[32];
+	int resume_failures; /* wrong resume keys since the disconnect */
 };
 
 /* The longest details an action-log row reads back: a user change lists every field, before
@@ -859,6 +864,16 @@ struct store_ops {
 	int (*session_second_factor_done)(struct store *st, int64_t brand_id, int64_t user_id,
 	                                  const unsigned char *token_hash,
 	                                  const unsigned char *csrf_hash);
+	/* SPEC §3, a session disconnected and resumed (migration 040). session_disconnect: the
+	 * connected live session id becomes disconnected, resumable by the key of resume_hash,
+	 * its last use now; session_resume: the disconnected one is connected again, with a new
+	 * CSRF token's hash, its last use now; session_resume_failed: its count of wrong keys.
+	 * Each ST_NOTFOUND when no such session is in that state (ended, or changed meanwhile). */
+	int (*session_disconnect)(struct store *st, int64_t brand_id, int64_t id,
+	                          const unsigned char resume_hash[32], int64_t now);
+	int (*session_resume)(struct store *st, int64_t brand_id, int64_t id,
+	                      const unsigned char csrf_hash[32], int64_t now);
+	int (*session_resume_failed)(struct store *st, int64_t brand_id, int64_t id, int failures);
 
 	/* The second factor (SPEC §3). second_factor_get: the user's secrets, all zero (ST_OK)
 	 * when they have none; second_factor_put writes them all (the writer read them before

@@ -81,6 +81,45 @@ def test_one_session_per_login_across_servers(pair):
         assert who.status_code == 200 and who.json()['device'] == 'Portable', who.text
 
 
+def test_a_session_disconnected_on_one_server_resumes_on_the_other(pair):
+    """SPEC §3 "disconnected": the state is the session's row, so every server sees it."""
+    a, b = pair
+    s, csrf = ready_user(a, 'demo.action')
+    r = s.post(a.base + '/bo/api/session/disconnect', headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 200, r.text
+    key = r.json()['resume_key']
+    # Disconnected on b too, at once: for the cookie's requests and another device's sign-in.
+    r = s.get(b.base + '/bo/api/session')
+    assert r.status_code == 401 and r.json()['error'] == 'session_disconnected', r.text
+    _, r = sign_in(b, 'demo.action', password='Cormoran-Velo-2026', device='Portable')
+    assert r.status_code == 409 and r.json()['state'] == 'disconnected', r.text
+    # A wrong key counted on b and one on a: the third would end it, the right key resumes.
+    for srv in (b, a):
+        r = s.post(srv.base + '/bo/api/session/resume', json={'resume_key': 'A' * 43})
+        assert r.status_code == 401 and r.json()['error'] == 'resume_refused', r.text
+    assert r.json()['attempts_left'] == 1
+    r = s.post(b.base + '/bo/api/session/resume', json={'resume_key': key})
+    assert r.status_code == 200, r.text
+    csrf = r.json()['csrf']
+    # Connected again on both, with the new CSRF token.
+    for srv in (a, b):
+        r = s.patch(srv.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': csrf},
+                    json={})
+        assert r.status_code == 200, (srv.base, r.text)
+    r = s.post(a.base + '/bo/api/session/resume', json={'resume_key': key})
+    assert r.status_code == 409 and r.json()['error'] == 'not_disconnected', r.text
+    # Disconnected on b, taken over on a by another device: ended everywhere.
+    r = s.post(b.base + '/bo/api/session/disconnect', headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 200, r.text
+    key = r.json()['resume_key']
+    _, r = sign_in(a, 'demo.action', password='Cormoran-Velo-2026', device='Portable',
+                   takeover=True)
+    assert r.status_code == 200, r.text
+    for srv in (a, b):
+        r = s.post(srv.base + '/bo/api/session/resume', json={'resume_key': key})
+        assert r.status_code == 401 and r.json()['error'] == 'not_signed_in', r.text
+
+
 def body_of(ref, amount=1500):
     return {'amount': amount, 'currency': 'EUR', 'order_ref': ref, 'capture': 'manual',
             'card': {'number': '4111111111111111', 'expiry': '1230', 'cvv': '123'},

@@ -153,7 +153,7 @@ def test_one_session_per_login_and_takeover(tmp_path):
         b, r = sign_in(srv, 'demo.admin', device='Portable')
         assert r.status_code == 409
         assert r.json() == {'error': 'session_elsewhere', 'device': 'Bureau compta',
-                            'message': r.json()['message']}
+                            'state': 'connected', 'message': r.json()['message']}
         assert a.get(srv.base + '/bo/api/session').status_code == 200
         b, r = sign_in(srv, 'demo.admin', session=b, device='Portable', takeover=True)
         assert r.status_code == 200

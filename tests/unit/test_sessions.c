@@ -3,7 +3,9 @@
  * sign-in step, row by row and in its order; the session made from its stored rows; and what
  * a server sharing its database does with each request's stored session (session_cache_sync):
  * gone from the store, gone here; taken over on another server, the old one ends here; this
- * server's fresher last use kept.
+ * server's fresher last use kept. Disconnected (SPEC §3): usable until its idle time after the
+ * disconnect, capped by the 12 hours, boundaries included; its use records no use, and the
+ * store's disconnect time wins over this server's later readings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -165,6 +167,83 @@ sync_follows_the_store(void **state)
 	session_cache_free(c);
 }
 
+/* SPEC §3: the idle time after the last use, capped by the 12 hours of life. */
+static void
+usable_until_rows(void **state)
+{
+	static const struct {
+		int64_t created, last, idle, until;
+	} rows_[] = {
+	        /* Fresh: the idle time decides (15 min default, 2 h at most). */
+	        {NOW, NOW, IDLE, NOW + IDLE},
+	        {NOW, NOW + 3600 * CAL_US_PER_S, IDLE, NOW + 3600 * CAL_US_PER_S + IDLE},
+	        {NOW, NOW, 7200 * CAL_US_PER_S, NOW + 7200 * CAL_US_PER_S},
+	        /* Near its 12 hours: they decide. */
+	        {NOW, NOW + MAX - 60 * CAL_US_PER_S, IDLE, NOW + MAX},
+	        {NOW, NOW + MAX - IDLE, IDLE, NOW + MAX},         /* both at once */
+	        {NOW, NOW + MAX - IDLE - 1, IDLE, NOW + MAX - 1}, /* the idle time, by 1 us */
+	        {NOW, NOW + MAX, IDLE, NOW + MAX},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows_) / sizeof(rows_[0]); i++)
+		assert_int_equal(
+		        session_usable_until(rows_[i].created, rows_[i].last, rows_[i].idle, MAX),
+		        rows_[i].until);
+}
+
+static void
+disconnected_until_its_idle_time(void **state)
+{
+	struct session_cache *c = session_cache_new();
+	struct session a = stored(7, 1, false), out;
+	int64_t at = NOW + 60 * CAL_US_PER_S;
+
+	(void)state;
+	session_cache_terms_seen(c, 1);
+	session_cache_put(c, &a);
+	assert_int_equal(use(c, 1, NOW, &out), ST_OK);
+	assert_false(out.disconnected);
+	session_cache_set_disconnected(c, a.token_hash, true, at, NULL);
+	/* Its uses (refused by the server) record none: the boundary stays at + IDLE. */
+	assert_int_equal(use(c, 1, at + IDLE - 1, &out), ST_OK);
+	assert_true(out.disconnected);
+	assert_int_equal(out.last_seen_at, at);
+	assert_int_equal(use(c, 1, at + IDLE, &out), ST_OK);
+	assert_int_equal(out.last_seen_at, at);
+	/* Resumed: a new CSRF token, its last use the resume's. */
+	memset(a.csrf_hash, 0xee, sizeof(a.csrf_hash));
+	session_cache_set_disconnected(c, a.token_hash, false, at + IDLE, a.csrf_hash);
+	assert_int_equal(use(c, 1, at + IDLE + 1, &out), ST_OK);
+	assert_false(out.disconnected);
+	assert_memory_equal(out.csrf_hash, a.csrf_hash, sizeof(a.csrf_hash));
+	/* Disconnected again, then one microsecond past its idle time: ended. */
+	session_cache_set_disconnected(c, a.token_hash, true, at + IDLE + 1, NULL);
+	assert_int_equal(use(c, 1, at + 2 * IDLE + 2, &out), ST_AUTH);
+	session_cache_free(c);
+}
+
+static void
+sync_keeps_the_disconnect_time(void **state)
+{
+	struct session_cache *c = session_cache_new();
+	struct session a = stored(7, 1, false), out;
+
+	(void)state;
+	session_cache_terms_seen(c, 1);
+	session_cache_sync(c, a.token_hash, &a);
+	assert_int_equal(use(c, 1, NOW + 60 * CAL_US_PER_S, &out), ST_OK); /* later than stored */
+	/* Disconnected on another server at NOW: its last use is that, not this server's. */
+	a.disconnected = true;
+	a.last_seen_at = NOW;
+	session_cache_sync(c, a.token_hash, &a);
+	assert_int_equal(use(c, 1, NOW + IDLE, &out), ST_OK);
+	assert_true(out.disconnected);
+	assert_int_equal(out.last_seen_at, NOW);
+	assert_int_equal(use(c, 1, NOW + IDLE + 1, &out), ST_AUTH);
+	session_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -172,6 +251,9 @@ main(void)
 	        cmocka_unit_test(steps_in_order),
 	        cmocka_unit_test(session_from_its_rows),
 	        cmocka_unit_test(sync_follows_the_store),
+	        cmocka_unit_test(usable_until_rows),
+	        cmocka_unit_test(disconnected_until_its_idle_time),
+	        cmocka_unit_test(sync_keeps_the_disconnect_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -360,6 +360,11 @@ int db_session_touch(struct store *st, int64_t brand_id, int64_t id, int64_t now
 int db_sessions_each(struct store *st, store_session_cb cb, void *arg);
 int db_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user_id,
                                   const unsigned char *token_hash, const unsigned char *csrf_hash);
+int db_session_disconnect(struct store *st, int64_t brand_id, int64_t id,
+                          const unsigned char resume_hash[32], int64_t now);
+int db_session_resume(struct store *st, int64_t brand_id, int64_t id,
+                      const unsigned char csrf_hash[32], int64_t now);
+int db_session_resume_failed(struct store *st, int64_t brand_id, int64_t id, int failures);
 int db_pref_get(struct store *st, int64_t brand_id, int64_t user_id, const char *name, char *out,
                 size_t cap);
 int db_pref_put(struct store *st, int64_t brand_id, int64_t user_id, const char *name,
@@ -610,6 +615,9 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.session_touch = db_session_touch, \
 	.sessions_each = db_sessions_each, \
 	.session_second_factor_done = db_session_second_factor_done, \
+	.session_disconnect = db_session_disconnect, \
+	.session_resume = db_session_resume, \
+	.session_resume_failed = db_session_resume_failed, \
 	.second_factor_get = db_second_factor_get, \
 	.second_factor_put = db_second_factor_put, \
 	.user_second_factor_set = db_user_second_factor_set, \

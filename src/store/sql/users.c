@@ -385,7 +385,7 @@ db_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
 
 #define SESSION_COLS                                                                               \
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
-	"second_factor_pending"
+	"second_factor_pending, resume_hash, resume_failures"
 
 static void
 session_read(struct stmt *s, void *out)
@@ -404,6 +404,10 @@ session_read(struct stmt *s, void *out)
 	r->created_at = stmt_int64(s, 6);
 	r->last_seen_at = stmt_int64(s, 7);
 	r->second_factor_pending = stmt_int(s, 8) != 0;
+	r->disconnected = !stmt_is_null(s, 9);
+	if (r->disconnected && stmt_bytes(s, 9) == sizeof(r->resume_hash))
+		memcpy(r->resume_hash, stmt_blob(s, 9), sizeof(r->resume_hash));
+	r->resume_failures = stmt_int(s, 10);
 }
 
 int
@@ -498,9 +502,11 @@ db_session_delete(struct store *st, int64_t brand_id, int64_t id)
 int
 db_session_touch(struct store *st, int64_t brand_id, int64_t id, int64_t now)
 {
+	/* A disconnected session's last use is its disconnect: a use told late (a request
+	 * answered before it) moves it no further. */
 	static const char sql[] = "UPDATE session SET last_seen_at = CASE WHEN last_seen_at > ?3 "
 	                          "THEN last_seen_at ELSE ?3 END "
-	                          "WHERE brand_id = ?1 AND id = ?2";
+	                          "WHERE brand_id = ?1 AND id = ?2 AND resume_hash IS NULL";
 
 	return db_run_ids(st, sql, brand_id, id, now, "session_touch");
 }
@@ -555,6 +561,67 @@ db_session_second_factor_done(struct store *st, int64_t brand_id, int64_t user_i
 	stmt_bind_blob(s, 3, token_hash, 32);
 	stmt_bind_blob(s, 4, csrf_hash, 32);
 	return db_run(st, s, "session_sf_tokens");
+}
+
+/* Runs the cached s, its ids bound: ST_NOTFOUND when it changed no row. */
+static int
+session_change(struct store *st, struct stmt *s, const char *what)
+{
+	int rc = db_run(st, s, what);
+
+	if (rc == ST_OK && db_changes(st) == 0)
+		rc = ST_NOTFOUND;
+	return rc;
+}
+
+int
+db_session_disconnect(struct store *st, int64_t brand_id, int64_t id,
+                      const unsigned char resume_hash[32], int64_t now)
+{
+	static const char sql[] = "UPDATE session SET resume_hash = ?3, resume_failures = 0, "
+	                          "last_seen_at = ?4 WHERE brand_id = ?1 AND id = ?2 AND "
+	                          "resume_hash IS NULL AND second_factor_pending = 0";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "session_disconnect");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, id);
+	stmt_bind_blob(s, 3, resume_hash, 32);
+	stmt_bind_int64(s, 4, now);
+	return session_change(st, s, "session_disconnect");
+}
+
+int
+db_session_resume(struct store *st, int64_t brand_id, int64_t id, const unsigned char csrf_hash[32],
+                  int64_t now)
+{
+	static const char sql[] = "UPDATE session SET resume_hash = NULL, resume_failures = 0, "
+	                          "csrf_hash = ?3, last_seen_at = ?4 WHERE brand_id = ?1 AND "
+	                          "id = ?2 AND resume_hash IS NOT NULL";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "session_resume");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, id);
+	stmt_bind_blob(s, 3, csrf_hash, 32);
+	stmt_bind_int64(s, 4, now);
+	return session_change(st, s, "session_resume");
+}
+
+int
+db_session_resume_failed(struct store *st, int64_t brand_id, int64_t id, int failures)
+{
+	static const char sql[] = "UPDATE session SET resume_failures = ?3 WHERE brand_id = ?1 "
+	                          "AND id = ?2 AND resume_hash IS NOT NULL";
+	int rc = db_run_ids(st, sql, brand_id, id, failures, "session_resume_failed");
+
+	if (rc == ST_OK && db_changes(st) == 0)
+		rc = ST_NOTFOUND;
+	return rc;
 }
 
 /* --- preferences ---------------------------------------------------------------------------- */

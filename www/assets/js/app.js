@@ -17,6 +17,7 @@ import { h, replace } from './dom.js';
 import { setTimeZone } from './format.js';
 import { initialLanguage, setLanguage, t } from './i18n.js';
 import { noticesBanner } from './notices.js';
+import { forgetResume, keepResume, storedResume } from './resume.js';
 import { go, page, parse } from './router.js';
 import { getScope, setScope } from './scope.js';
 import { treeNav } from './tree.js';
@@ -112,7 +113,7 @@ export const state = {
 let notice = null; // what the sign-in page says first (why the user is there)
 let seq = 0; // navigations: a slow one finishing late is dropped
 
-/** The message the sign-in page shows once, then forgets. */
+/** The message the sign-in page shows once, then forgets: an i18n key, or {text}. */
 export function takeNotice() {
   const n = notice;
   notice = null;
@@ -225,7 +226,69 @@ export async function signOut() {
   toSignIn('signin.notice.signed_out');
 }
 
-onUnauthorized((err) => toSignIn(err && err.code === 'locked' ? 'signin.notice.locked' : 'signin.notice.ended'));
+/**
+ * Disconnect (SPEC §3): the session is kept on the server for this device, which may resume it
+ * until the answer's resumable_until; the key is kept in this browser (resume.js), and the
+ * page says until when.
+ */
+export async function disconnect() {
+  let answer;
+  try {
+    answer = await api.post('/bo/api/session/disconnect', {});
+  } catch (err) {
+    // A 401: on its way to the sign-in page; anything else said where the page was.
+    const main = document.getElementById('main');
+    if (main && !(err instanceof ApiError && err.status === 401)) replace(main, errorPage(err));
+    return;
+  }
+  const user = state.user || {};
+  keepResume({
+    key: answer.resume_key,
+    until: answer.resumable_until,
+    login: user.login || '',
+    name: user.name || user.login || '',
+    timeZone: (state.me && state.me.time_zone) || null,
+  });
+  forget();
+  go('disconnected', { replace: true });
+}
+
+/**
+ * Resumes the session this browser disconnected: its page or the next step, as after a
+ * sign-in. On a refusal the key is forgotten and the sign-in page says the server's reason.
+ */
+export async function resumeSession() {
+  const kept = storedResume();
+  if (!kept) {
+    toSignIn('resume.notice.gone');
+    return;
+  }
+  let answer;
+  try {
+    answer = await api.post('/bo/api/session/resume', { resume_key: kept.key }, { quiet401: true });
+  } catch (err) {
+    // Wrong key, ended, taken over: nothing left to resume here (a network failure keeps it).
+    if (err instanceof ApiError && err.status !== 0) forgetResume();
+    toSignIn({ text: errorMessage(err) });
+    return;
+  }
+  forgetResume();
+  setCsrf(answer.csrf);
+  keepSession(answer);
+  state.me = null;
+  state.prefs = null;
+  await proceed(answer.next, answer);
+}
+
+onUnauthorized((err) =>
+  toSignIn(
+    err && err.code === 'locked'
+      ? 'signin.notice.locked'
+      : err && err.code === 'session_disconnected'
+        ? 'signin.notice.disconnected'
+        : 'signin.notice.ended',
+  ),
+);
 
 const root = () => document.getElementById('app');
 
@@ -271,6 +334,20 @@ function header() {
           user.name || user.login,
         ),
         h('span', { class: 'user-profile' }, t(`profile.${user.profile}`)),
+        // Disconnect beside sign-out (SPEC §3): the session kept for this device.
+        !state.next
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'button button--quiet',
+                id: 'disconnect',
+                title: t('header.disconnect.title'),
+                onclick: disconnect,
+              },
+              t('header.disconnect'),
+            )
+          : null,
         h(
           'button',
           { type: 'button', class: 'button button--quiet', id: 'signout', onclick: signOut },

@@ -10,6 +10,7 @@ import * as apiErrors from './pages/api-errors.js';
 import * as batches from './pages/batches.js';
 import * as blocklist from './pages/blocklist.js';
 import * as contracts from './pages/contracts.js';
+import * as disconnected from './pages/disconnected.js';
 import * as hmacActivate from './pages/hmac-activate.js';
 import * as hmacKeys from './pages/hmac-keys.js';
 import * as home from './pages/home.js';
@@ -31,6 +32,7 @@ import * as virtualTerminal from './pages/virtual-terminal.js';
 import { register, start } from './router.js';
 
 register('signin', { title: 'signin.title', auth: 'none', bare: true, render: signin.render });
+register('disconnected', { title: 'resume.title', auth: 'none', bare: true, render: disconnected.render });
 register('second-factor', {
   title: 'sf.title',
   auth: 'signed',

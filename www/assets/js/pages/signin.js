@@ -4,8 +4,10 @@
 // lead to the same next steps; the one last used is kept in this browser.
 
 import { api, ApiError, errorMessage } from '../api.js';
-import { signedIn, takeNotice } from '../app.js';
+import { resumeSession, signedIn, takeNotice } from '../app.js';
 import { h } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { storedResume } from '../resume.js';
 import { language, LANGUAGES, setLanguage, t } from '../i18n.js';
 import { go } from '../router.js';
 
@@ -63,11 +65,42 @@ export function deviceName() {
   return [browser, system, id && `#${id}`].filter(Boolean).join(' · ').slice(0, 80);
 }
 
+/**
+ * The session this browser disconnected, still resumable (resume.js): "Resume my session",
+ * above the form, which stays for signing in otherwise.
+ */
+export function resumeOffer(kept) {
+  const button = h(
+    'button',
+    { type: 'button', class: 'button button--primary', id: 'resume-session', 'data-autofocus': '' },
+    t('resume.button'),
+  );
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    button.textContent = t('resume.busy');
+    await resumeSession();
+  });
+  return h(
+    'section',
+    { class: 'resume-offer', id: 'resume-offer', 'aria-labelledby': 'resume-offer-text' },
+    h(
+      'p',
+      { id: 'resume-offer-text' },
+      t('resume.until', {
+        name: kept.name || kept.login || '?',
+        time: formatDateTime(kept.until, undefined, kept.timeZone || undefined),
+      }),
+    ),
+    h('div', { class: 'actions' }, button),
+  );
+}
+
 export function render() {
   const loginId = 'signin-login';
   const passwordId = 'signin-password';
   const langId = 'signin-language';
   const notice = takeNotice();
+  const kept = storedResume();
   let mode = savedMode();
 
   const text = (id, name, autocomplete) =>
@@ -191,9 +224,10 @@ export function render() {
     } catch (err) {
       busy(false);
       if (err instanceof ApiError && err.code === 'session_elsewhere') {
-        elsewhereText.textContent = t('signin.elsewhere.text', {
-          device: err.body.device || '?',
-        });
+        elsewhereText.textContent = t(
+          err.body.state === 'disconnected' ? 'signin.elsewhere.text.disconnected' : 'signin.elsewhere.text',
+          { device: err.body.device || '?' },
+        );
         elsewhere.hidden = false;
         form.hidden = true;
         switchLine.hidden = true;
@@ -249,7 +283,13 @@ export function render() {
     'section',
     { class: 'card card--narrow signin', 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title' }, t('signin.title')),
-    notice && h('p', { class: 'notice', role: 'status', id: 'signin-notice' }, t(notice)),
+    notice &&
+      h(
+        'p',
+        { class: 'notice', role: 'status', id: 'signin-notice' },
+        typeof notice === 'string' ? t(notice) : notice.text,
+      ),
+    kept && resumeOffer(kept),
     intro,
     form,
     switchLine,
