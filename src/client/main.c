@@ -1,0 +1,1085 @@
+/*
+ * main.c - `guichet`, the back office's command-line client (SPEC §16.1 "The client", issue
+ * 14): the commands, their options and what they print.
+ *
+ * Each command reads its options (opts.h), speaks to the server only through conn.h, keeps
+ * its files through state.h and prints through table.h. Messages go to stderr, results to
+ * stdout; the exit status is the contract's (client.h). Never printed or logged: a password,
+ * a second factor's code, the session's token, the CSRF token, a resume key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "client/conn.h"
+#include "client/opts.h"
+#include "client/state.h"
+#include "client/table.h"
+#include "client/term.h"
+#include "domain/money.h"
+
+#define PASSWORD_MAX 1024
+#define CODE_MAX     64
+#define QUERY_MAX    4096
+
+struct ctx {
+	const char *profile; /* --profile, "default" */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct ctx *x, const char **v);
+	const struct opt_spec *opts;
+	size_t nopts;
+	const char *summary; /* one line for guichet --help */
+	const char *about;   /* the command's --help, after its usage line */
+};
+
+static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "guichet: …" on stderr; returns rc. */
+static int
+fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("guichet: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return rc;
+}
+
+/* Forgets the profile's session (its files), the server having ended it. */
+static void
+session_forget(struct ctx *x)
+{
+	state_remove(STATE_SESSION, x->profile);
+	state_remove(STATE_RESUME, x->profile);
+}
+
+/* A refusal as the exit status and a message; a 2xx is CX_OK. The session's ends (SPEC §3)
+ * each say what to do. */
+static int
+reply_rc(struct ctx *x, const struct conn_reply *r)
+{
+	const char *code = conn_reply_error(r), *msg = conn_reply_message(r), *field;
+	char option[64];
+
+	if (r->status >= 200 && r->status <= 299)
+		return CX_OK;
+	if (strcmp(code, "session_expired") == 0) {
+		session_forget(x);
+		return fail(CX_AUTH, "your session ended (idle time): sign in again");
+	}
+	if (strcmp(code, "not_signed_in") == 0) {
+		session_forget(x);
+		return fail(CX_AUTH, "not signed in (the session ended): sign in again with "
+		                     "'guichet login'");
+	}
+	if (strcmp(code, "session_disconnected") == 0)
+		return fail(CX_AUTH, "the session is disconnected: 'guichet resume' takes it back");
+	if (r->status == 401 || r->status == 423)
+		return fail(CX_AUTH, "%s (%s)", msg[0] ? msg : "not signed in",
+		            code[0] ? code : "401");
+	if (r->status >= 500 || r->body == NULL)
+		return fail(r->status >= 500 ? CX_NETWORK : CX_REFUSED,
+		            "the server answered HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);
+	field = json_string_value(json_object_get(r->body, "field"));
+	if (field != NULL && strlen(field) < sizeof(option)) {
+		/* The API's parameter as the option that gave it: acquirer_status, --acquirer-status. */
+		for (size_t i = 0; i <= strlen(field); i++)
+			option[i] = field[i] == '_' ? '-' : field[i];
+		return fail(r->status == 400 ? CX_USAGE : CX_REFUSED, "refused --%s: %s", option,
+		            msg[0] ? msg : code);
+	}
+	return fail(r->status == 400 ? CX_USAGE : CX_REFUSED, "refused: %s (%s)",
+	            msg[0] ? msg : "the server said no", code);
+}
+
+/* The profile's connection into c (conn_cleanup it in any case). */
+static int
+open_profile(struct ctx *x, struct conn *c)
+{
+	struct profile p;
+	char err[512];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = state_profile_load(x->profile, &p, err, sizeof(err));
+	if (rc != CX_OK)
+		return fail(rc, "%s", err);
+	rc = conn_init(c, &p);
+	if (rc != CX_OK)
+		return fail(rc, "%s", c->err);
+	return CX_OK;
+}
+
+/* Copies o's string member key into out (cap bytes). Returns 0 or -1. */
+static int
+member_copy(const json_t *o, const char *key, char *out, size_t cap)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	if (v == NULL || strlen(v) >= cap)
+		return -1;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+/* The profile's connection with its session's tokens. */
+static int
+open_session(struct ctx *x, struct conn *c)
+{
+	json_t *s = NULL;
+	char err[512];
+	int rc;
+
+	rc = open_profile(x, c);
+	if (rc != CX_OK)
+		return rc;
+	rc = state_read(STATE_SESSION, x->profile, &s, err, sizeof(err));
+	if (rc != CX_OK)
+		return fail(rc, "%s", err);
+	if (s == NULL)
+		return fail(CX_AUTH, "not signed in: 'guichet login --login L' first");
+	if (member_copy(s, "token", c->token, sizeof(c->token)) != 0 ||
+	    member_copy(s, "csrf", c->csrf, sizeof(c->csrf)) != 0) {
+		json_decref(s);
+		session_forget(x);
+		return fail(CX_AUTH, "the session file was damaged: sign in again");
+	}
+	json_decref(s);
+	return CX_OK;
+}
+
+/* Keeps c's tokens as the profile's session (login: who it is). */
+static int
+save_session(struct ctx *x, struct conn *c, const char *login)
+{
+	char err[512];
+	json_t *o;
+	int rc;
+
+	o = json_pack("{s:s, s:s, s:s}", "login", login, "token", c->token, "csrf", c->csrf);
+	if (o == NULL)
+		return fail(CX_USAGE, "out of memory");
+	rc = state_write(STATE_SESSION, x->profile, o, err, sizeof(err));
+	/* The tokens' copies in the JSON object are wiped before it goes. */
+	explicit_bzero((char *)json_string_value(json_object_get(o, "token")), strlen(c->token));
+	explicit_bzero((char *)json_string_value(json_object_get(o, "csrf")), strlen(c->csrf));
+	json_decref(o);
+	if (rc != CX_OK)
+		return fail(rc, "%s", err);
+	return CX_OK;
+}
+
+/* --- connect -------------------------------------------------------------------------------- */
+
+static const struct opt_spec connect_opts[] = {
+        {"host", "H", "the server's name or address (required)"},
+        {"port", "P", "its port (default 13020)"},
+        {"tls", NULL, "HTTPS (the default)"},
+        {"no-tls", NULL, "plain HTTP: only to 127.0.0.1, ::1 or localhost"},
+        {"cafile", "F", "the CA certificate(s) to trust, PEM (else the system's)"},
+};
+
+static int
+cmd_connect(struct ctx *x, const char **v)
+{
+	struct profile p = {0};
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	char err[512];
+	json_t *o = NULL;
+	int rc;
+
+	if (v[0] == NULL)
+		return fail(CX_USAGE, "connect: --host H is required");
+	if (strlen(v[0]) > CLIENT_HOST_MAX || strpbrk(v[0], "/@[]? ") != NULL)
+		return fail(CX_USAGE, "connect: '%s' is not a host name or address", v[0]);
+	if (v[2] != NULL && v[3] != NULL)
+		return fail(CX_USAGE, "connect: --tls or --no-tls, not both");
+	snprintf(p.name, sizeof(p.name), "%s", x->profile);
+	snprintf(p.host, sizeof(p.host), "%s", v[0]);
+	p.port = CLIENT_DEFAULT_PORT;
+	if (v[1] != NULL && opts_port(v[1], &p.port) != 0)
+		return fail(CX_USAGE, "connect: --port '%s' is not a port (1 to 65535)", v[1]);
+	p.tls = v[3] == NULL;
+	if (!p.tls && !opts_loopback(p.host))
+		return fail(CX_USAGE,
+		            "connect: plain HTTP only to this machine (127.0.0.1, ::1, localhost): "
+		            "the password and session would cross the network in clear; use TLS");
+	if (v[4] != NULL) {
+		if (!p.tls)
+			return fail(CX_USAGE, "connect: --cafile is for TLS");
+		if (realpath(v[4], p.cafile) == NULL || access(p.cafile, R_OK) != 0)
+			return fail(CX_USAGE, "connect: cannot read the CA file %s: %s", v[4],
+			            strerror(errno));
+	}
+	rc = conn_init(&c, &p);
+	if (rc != CX_OK) {
+		fail(rc, "%s", c.err);
+		goto out;
+	}
+	rc = conn_call(&c, "GET", "/healthz", NULL, &r);
+	if (rc != CX_OK) {
+		fail(rc, "%s", c.err);
+		goto out;
+	}
+	if (r.status != 200 ||
+	    strcmp(json_string_value(json_object_get(r.body, "status")) ?: "", "ok") != 0) {
+		rc = fail(CX_NETWORK, "%s answers, but not as guichetd does (HTTP %ld on /healthz)",
+		          c.base, r.status);
+		goto out;
+	}
+	o = json_pack("{s:s, s:i, s:b}", "host", p.host, "port", p.port, "tls", p.tls);
+	if (o != NULL && p.cafile[0] != '\0')
+		json_object_set_new(o, "cafile", json_string(p.cafile));
+	if (o == NULL) {
+		rc = fail(CX_USAGE, "out of memory");
+		goto out;
+	}
+	rc = state_write(STATE_PROFILE, x->profile, o, err, sizeof(err));
+	if (rc != CX_OK) {
+		fail(rc, "%s", err);
+		goto out;
+	}
+	printf("Profile '%s': %s (guichetd answers)\n", x->profile, c.base);
+out:
+	json_decref(o);
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+/* --- login, logout, disconnect, resume ------------------------------------------------------ */
+
+static const struct opt_spec login_opts[] = {
+        {"login", "L", "the user's login (required)"},
+        {"password-stdin", NULL, "read the password from the first line of stdin"},
+        {"code", "C", "the second factor's code (else asked when needed)"},
+        {"take-over", NULL, "end the session another device holds, without asking"},
+        {"device", "NAME", "the device's name the server shows (default: the host name)"},
+};
+
+/* The yes of a [y/N] question. */
+static bool
+ask_yes(const char *question)
+{
+	char answer[16];
+
+	if (term_ask(question, false, answer, sizeof(answer)) != 0)
+		return false;
+	return strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
+	       strcasecmp(answer, "yes") == 0;
+}
+
+/* Wipes a string member of o (a password, a code) before o is freed. */
+static void
+wipe_member(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (s != NULL)
+		explicit_bzero((char *)s, strlen(s));
+}
+
+static int
+cmd_login(struct ctx *x, const char **v)
+{
+	char password[PASSWORD_MAX], code[CODE_MAX], device[256], question[512];
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	json_t *body = NULL;
+	const char *next;
+	bool takeover = v[3] != NULL;
+	int rc;
+
+	password[0] = code[0] = '\0';
+	if (v[0] == NULL)
+		return fail(CX_USAGE, "login: --login L is required");
+	if (v[4] != NULL)
+		snprintf(device, sizeof(device), "%s", v[4]);
+	else if (gethostname(device, sizeof(device)) != 0 || device[0] == '\0')
+		snprintf(device, sizeof(device), "guichet");
+	device[sizeof(device) - 1] = '\0';
+	rc = open_profile(x, &c);
+	if (rc != CX_OK)
+		goto out;
+	if (v[1] != NULL) {
+		if (term_read_line(stdin, password, sizeof(password)) != 0 || password[0] == '\0') {
+			rc = fail(CX_USAGE, "login: no password on stdin (one line)");
+			goto out;
+		}
+	} else if (!term_available()) {
+		rc = fail(CX_USAGE, "login: no terminal to ask the password: use --password-stdin");
+		goto out;
+	} else if (term_ask("Password: ", true, password, sizeof(password)) != 0) {
+		rc = fail(CX_USAGE, "login: no password given");
+		goto out;
+	}
+	for (;;) {
+		const char *held, *state;
+
+		body = json_pack("{s:s, s:s, s:s, s:b}", "login", v[0], "password", password,
+		                 "device", device, "takeover", takeover);
+		if (body == NULL) {
+			rc = fail(CX_USAGE, "out of memory");
+			goto out;
+		}
+		rc = conn_call(&c, "POST", "/bo/api/session", body, &r);
+		wipe_member(body, "password");
+		json_decref(body);
+		body = NULL;
+		if (rc != CX_OK) {
+			fail(rc, "%s", c.err);
+			goto out;
+		}
+		if (r.status != 409 || strcmp(conn_reply_error(&r), "session_elsewhere") != 0 ||
+		    takeover)
+			break;
+		/* One session per login (SPEC §3): the other device's, ended only if asked. */
+		held = json_string_value(json_object_get(r.body, "device")) ?: "?";
+		state = json_string_value(json_object_get(r.body, "state")) ?: "connected";
+		snprintf(question, sizeof(question),
+		         "Session held by device %s (%s) — take it over? [y/N] ", held, state);
+		if (!term_available() || !ask_yes(question)) {
+			rc = fail(CX_AUTH,
+			          "not signed in: the session is held by device %s (%s); "
+			          "--take-over ends it",
+			          held, state);
+			goto out;
+		}
+		takeover = true;
+		conn_reply_cleanup(&r);
+	}
+	rc = reply_rc(x, &r);
+	if (rc == CX_REFUSED && r.status == 429)
+		rc = CX_AUTH;
+	if (rc != CX_OK)
+		goto out;
+	if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0 || c.token[0] == '\0') {
+		rc = fail(CX_NETWORK, "the server's sign-in answer has no session");
+		goto out;
+	}
+	next = json_string_value(json_object_get(r.body, "next"));
+	if (next != NULL && strcmp(next, "second_factor") == 0) {
+		const char *method = json_string_value(json_object_get(r.body, "second_factor"));
+
+		if (v[2] != NULL)
+			snprintf(code, sizeof(code), "%s", v[2]);
+		else if (!term_available() ||
+		         term_ask(method != NULL && strcmp(method, "email") == 0
+		                          ? "Code (sent by e-mail): "
+		                          : "Code (authenticator app): ",
+		                  false, code, sizeof(code)) != 0) {
+			rc = fail(CX_AUTH, "login: the second factor's code is needed: --code C");
+			goto delete;
+		}
+		body = json_pack("{s:s}", "code", code);
+		conn_reply_cleanup(&r);
+		rc = body == NULL
+		             ? CX_USAGE
+		             : conn_call(&c, "POST", "/bo/api/session/second-factor", body, &r);
+		wipe_member(body, "code");
+		json_decref(body);
+		body = NULL;
+		if (rc != CX_OK) {
+			fail(rc, "%s", c.err);
+			goto out;
+		}
+		rc = reply_rc(x, &r);
+		if (rc != CX_OK) {
+			rc = CX_AUTH;
+			goto out;
+		}
+		if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0) {
+			rc = fail(CX_NETWORK, "the server's answer has no CSRF token");
+			goto out;
+		}
+		next = json_string_value(json_object_get(r.body, "next"));
+	}
+	if (next != NULL) {
+		/* Steps the client does not take yet: the sign-in waits on the server; it is
+		 * ended so that it does not hold the session. */
+		rc = fail(CX_AUTH, "%s first: use the web UI at %s/ for now, then sign in again",
+		          strcmp(next, "change_password") == 0 ? "this account must change its "
+		                                                 "password"
+		          : strcmp(next, "accept_terms") == 0 ? "this account must accept the terms"
+		                                              : next,
+		          c.base);
+		goto delete;
+	}
+	rc = save_session(x, &c, v[0]);
+	if (rc != CX_OK)
+		goto out;
+	state_remove(STATE_RESUME, x->profile);
+	printf("Signed in as %s (profile '%s', device %s)\n", v[0], x->profile, device);
+	goto out;
+	delete : conn_reply_cleanup(&r);
+	if (c.token[0] != '\0' && conn_call(&c, "DELETE", "/bo/api/session", NULL, &r) != CX_OK)
+		fail(CX_NETWORK, "%s", c.err);
+out:
+	explicit_bzero(password, sizeof(password));
+	explicit_bzero(code, sizeof(code));
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static int
+cmd_logout(struct ctx *x, const char **v)
+{
+	struct conn c;
+	struct conn_reply r = {0};
+	int rc;
+
+	(void)v;
+	rc = open_session(x, &c);
+	if (rc != CX_OK)
+		goto out;
+	rc = conn_call(&c, "DELETE", "/bo/api/session", NULL, &r);
+	if (rc != CX_OK) {
+		fail(rc, "%s", c.err);
+		goto out;
+	}
+	rc = reply_rc(x, &r);
+	if (rc != CX_OK)
+		goto out;
+	session_forget(x);
+	printf("Signed out (profile '%s')\n", x->profile);
+out:
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static int
+cmd_disconnect(struct ctx *x, const char **v)
+{
+	struct conn c;
+	struct conn_reply r = {0};
+	char err[512];
+	const char *until;
+	int rc;
+
+	(void)v;
+	rc = open_session(x, &c);
+	if (rc != CX_OK)
+		goto out;
+	rc = conn_call(&c, "POST", "/bo/api/session/disconnect", NULL, &r);
+	if (rc != CX_OK) {
+		fail(rc, "%s", c.err);
+		goto out;
+	}
+	rc = reply_rc(x, &r);
+	if (rc != CX_OK)
+		goto out;
+	until = json_string_value(json_object_get(r.body, "resumable_until"));
+	if (until == NULL || json_string_value(json_object_get(r.body, "resume_key")) == NULL) {
+		rc = fail(CX_NETWORK, "the server's answer has no resume key");
+		goto out;
+	}
+	rc = state_write(STATE_RESUME, x->profile, r.body, err, sizeof(err));
+	wipe_member(r.body, "resume_key");
+	if (rc != CX_OK) {
+		fail(rc, "%s", err);
+		goto out;
+	}
+	printf("Disconnected: 'guichet resume' takes the session back until %s\n", until);
+out:
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static int
+cmd_resume(struct ctx *x, const char **v)
+{
+	struct conn c;
+	struct conn_reply r = {0};
+	json_t *kept = NULL, *body = NULL;
+	const char *login;
+	char err[512], who[256] = "";
+	int rc;
+
+	(void)v;
+	rc = open_session(x, &c);
+	if (rc != CX_OK)
+		goto out;
+	rc = state_read(STATE_RESUME, x->profile, &kept, err, sizeof(err));
+	if (rc != CX_OK) {
+		fail(rc, "%s", err);
+		goto out;
+	}
+	if (kept == NULL || json_object_get(kept, "resume_key") == NULL) {
+		rc = fail(CX_AUTH, "no disconnected session to resume ('guichet disconnect' "
+		                   "keeps one)");
+		goto out;
+	}
+	body = json_pack("{s:O}", "resume_key", json_object_get(kept, "resume_key"));
+	rc = body == NULL ? CX_USAGE : conn_call(&c, "POST", "/bo/api/session/resume", body, &r);
+	if (rc != CX_OK) {
+		fail(rc, "%s", c.err);
+		goto out;
+	}
+	if (r.status == 401 && strcmp(conn_reply_error(&r), "resume_refused") == 0) {
+		json_int_t left = json_integer_value(json_object_get(r.body, "attempts_left"));
+
+		rc = fail(CX_AUTH, "the resume was refused (%lld attempt%s left): %s",
+		          (long long)left, left == 1 ? "" : "s", conn_reply_message(&r));
+		goto out;
+	}
+	rc = reply_rc(x, &r);
+	if (rc != CX_OK) {
+		if (rc == CX_REFUSED && strcmp(conn_reply_error(&r), "not_disconnected") == 0) {
+			state_remove(STATE_RESUME, x->profile);
+			fail(rc, "the session is connected: nothing to resume");
+		}
+		goto out;
+	}
+	if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0) {
+		rc = fail(CX_NETWORK, "the server's answer has no CSRF token");
+		goto out;
+	}
+	login = json_string_value(json_object_get(json_object_get(r.body, "user"), "login"));
+	snprintf(who, sizeof(who), "%s", login ?: "?");
+	rc = save_session(x, &c, who);
+	if (rc != CX_OK)
+		goto out;
+	state_remove(STATE_RESUME, x->profile);
+	printf("Resumed: signed in as %s (profile '%s')\n", who, x->profile);
+out:
+	if (kept != NULL)
+		wipe_member(kept, "resume_key");
+	json_decref(kept);
+	json_decref(body);
+	if (r.body != NULL)
+		wipe_member(r.body, "csrf");
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+/* --- transactions and export ------------------------------------------------------------------ */
+
+/* The search's options, shared by transactions and export (the first ones, in this order). */
+#define SEARCH_OPTS                                                                                \
+	{"from", "D", "first day, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (required)"},                \
+	        {"to", "D", "last day, the same forms (required)"},                                \
+	        {"status", "S", "the transaction's status (authorized, captured, refused, …)"},    \
+	        {"acquirer-status", "S", "the acquirer's status (to_capture, to_send, sent, …)"},  \
+	        {"order-ref", "REF", "the order reference, % as a wildcard"},                      \
+	        {"amount", "[OP:]N.NN", "the amount, OP one of eq (default), ge, le, ne"},         \
+	        {"currency", "CUR", "the currency, ISO 4217 (EUR)"},                               \
+	        {"email", "E", "the buyer's e-mail"},                                              \
+	{                                                                                          \
+		"type", "T", "the transaction's type (debit, refund, …)"                         \
+	}
+#define SEARCH_NOPTS 9
+
+static const struct opt_spec transactions_opts[] = {
+        SEARCH_OPTS,
+        {"card", "DIGITS", "the card number's last 1 to 4 digits (kept from the page received)"},
+        {"limit", "N", "rows a page, 1 to 500 (default 50)"},
+        {"cursor", "C", "the page after the one whose next cursor this is"},
+        {"format", "F", "table (default), csv, tsv or json"},
+};
+
+/* The API's names of SEARCH_OPTS, in their order. */
+static const char *const search_params[SEARCH_NOPTS] = {
+        "from",     "to",    "status", "acquirer_status", "order_ref", "amount",
+        "currency", "email", "type",
+};
+
+/* The search's query string from its options into path (cap bytes; it holds the route);
+ * with c NULL, only the checks. Every value is checked here: nothing is sent when one is
+ * wrong. */
+static int
+search_query(struct conn *c, const char *const *v, char *path, size_t cap)
+{
+	const struct currency *cur = NULL;
+	char amount[64], err[256];
+
+	for (int i = 0; i < 2; i++) {
+		if (v[i] == NULL)
+			return fail(CX_USAGE, "--%s D is required", search_params[i]);
+		if (!opts_date_ok(v[i]))
+			return fail(CX_USAGE,
+			            "--%s '%s' is not a date: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]",
+			            search_params[i], v[i]);
+	}
+	if (v[6] != NULL && (cur = money_currency_find(v[6])) == NULL)
+		return fail(CX_USAGE, "--currency '%s' is not a currency Guichet takes", v[6]);
+	for (int i = 0; i < SEARCH_NOPTS; i++) {
+		const char *value = v[i];
+
+		if (value == NULL)
+			continue;
+		if (i == 5) {
+			if (opts_amount_filter(value, cur != NULL ? cur->exponent : 2, amount,
+			                       sizeof(amount), err, sizeof(err)) != 0)
+				return fail(CX_USAGE, "--amount: %s", err);
+			value = amount;
+		}
+		if (c != NULL && conn_query_add(c, path, cap, search_params[i], value) != 0)
+			return fail(CX_USAGE, "the search is too long");
+	}
+	return CX_OK;
+}
+
+/* The table's and files' columns of a transaction. */
+enum {
+	COL_ID,
+	COL_DATE,
+	COL_TYPE,
+	COL_STATUS,
+	COL_ACQ,
+	COL_AMOUNT,
+	COL_ORDER,
+	COL_CARD,
+	COL_EMAIL,
+	NCOLS
+};
+
+static const struct table_col tx_cols[NCOLS] = {
+        [COL_ID] = {"ID", false, 7, 4},        [COL_DATE] = {"DATE", false, 9, 10},
+        [COL_TYPE] = {"TYPE", false, 2, 4},    [COL_STATUS] = {"STATUS", false, 8, 6},
+        [COL_ACQ] = {"ACQUIRER", false, 3, 6}, [COL_AMOUNT] = {"AMOUNT", true, 10, 0},
+        [COL_ORDER] = {"ORDER", false, 6, 8},  [COL_CARD] = {"CARD", false, 5, 6},
+        [COL_EMAIL] = {"E-MAIL", false, 1, 8},
+};
+
+/* The fields of the CSV, TSV: the API's names, amounts in minor units as it gives them. */
+static const char *const tx_fields[] = {
+        "id",
+        "created_at",
+        "type",
+        "status",
+        "acquirer_status",
+        "amount_initial",
+        "amount_current",
+        "currency",
+        "order_ref",
+        "card_masked",
+        "email",
+};
+#define NFIELDS (sizeof(tx_fields) / sizeof(tx_fields[0]))
+
+/* A member of an item as text into out (cap bytes): strings as they are, numbers written,
+ * null and absent as "". */
+static const char *
+member_text(const json_t *item, const char *key, char *out, size_t cap)
+{
+	const json_t *m = json_object_get(item, key);
+
+	if (json_is_string(m))
+		return json_string_value(m);
+	if (json_is_integer(m))
+		snprintf(out, cap, "%lld", (long long)json_integer_value(m));
+	else
+		out[0] = '\0';
+	return out;
+}
+
+/* Whether item's masked card ends with digits (the --card filter). */
+static bool
+card_ends_with(const json_t *item, const char *digits)
+{
+	const char *card = json_string_value(json_object_get(item, "card_masked"));
+	size_t len = card != NULL ? strlen(card) : 0, n = strlen(digits);
+
+	return len >= n && strcmp(card + len - n, digits) == 0;
+}
+
+/* The items as an aligned table on stdout. */
+static void
+print_table(json_t *items)
+{
+	size_t n = json_array_size(items), w[NCOLS];
+	const char **cells = calloc(n * NCOLS + 1, sizeof(*cells));
+	char *owned = calloc(n + 1, 2 * 48), *date, *amount;
+	json_t *item;
+	size_t i;
+
+	if (cells == NULL || owned == NULL)
+		abort(); /* out of memory */
+	json_array_foreach(items, i, item)
+	{
+		const char **row = cells + i * NCOLS;
+		const char *created = json_string_value(json_object_get(item, "created_at"));
+		const char *code = json_string_value(json_object_get(item, "currency"));
+		const struct currency *cur = code != NULL ? money_currency_find(code) : NULL;
+		json_int_t minor = json_integer_value(json_object_get(item, "amount_current"));
+		char plain[40];
+
+		date = owned + i * 96;
+		amount = date + 48;
+		/* "2026-11-20T14:30:05+01:00" as "2026-11-20 14:30:05" (the user's zone). */
+		snprintf(date, 48, "%.19s", created != NULL ? created : "");
+		if (strlen(date) > 10)
+			date[10] = ' ';
+		if (cur != NULL && money_format_plain(minor, cur, plain, sizeof(plain)) >= 0)
+			snprintf(amount, 48, "%s %s", plain, code);
+		else
+			snprintf(amount, 48, "%lld %s", (long long)minor, code != NULL ? code : "");
+		row[COL_ID] = json_string_value(json_object_get(item, "id"));
+		row[COL_DATE] = date;
+		row[COL_TYPE] = json_string_value(json_object_get(item, "type"));
+		row[COL_STATUS] = json_string_value(json_object_get(item, "status"));
+		row[COL_ACQ] = json_string_value(json_object_get(item, "acquirer_status"));
+		row[COL_AMOUNT] = amount;
+		row[COL_ORDER] = json_string_value(json_object_get(item, "order_ref"));
+		row[COL_CARD] = json_string_value(json_object_get(item, "card_masked"));
+		row[COL_EMAIL] = json_string_value(json_object_get(item, "email"));
+	}
+	table_layout(tx_cols, NCOLS, cells, n, term_width(), w);
+	table_write(stdout, tx_cols, NCOLS, cells, n, w);
+	free(owned);
+	free(cells);
+}
+
+/* The items as CSV or TSV lines on stdout, a header first. */
+static void
+print_records(json_t *items, bool csv)
+{
+	const char *fields[NFIELDS];
+	char numbers[NFIELDS][32];
+	json_t *item;
+	size_t i;
+
+	(csv ? table_csv_record : table_tsv_record)(stdout, tx_fields, NFIELDS);
+	json_array_foreach(items, i, item)
+	{
+		for (size_t f = 0; f < NFIELDS; f++)
+			fields[f] = member_text(item, tx_fields[f], numbers[f], sizeof(numbers[f]));
+		(csv ? table_csv_record : table_tsv_record)(stdout, fields, NFIELDS);
+	}
+}
+
+static int
+cmd_transactions(struct ctx *x, const char **v)
+{
+	const char *format = v[SEARCH_NOPTS + 3] != NULL ? v[SEARCH_NOPTS + 3] : "table";
+	const char *card = v[SEARCH_NOPTS], *next;
+	char path[QUERY_MAX] = "/bo/api/transactions";
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	json_t *items, *kept = NULL;
+	long limit;
+	int rc;
+
+	if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 &&
+	    strcmp(format, "tsv") != 0 && strcmp(format, "json") != 0)
+		return fail(CX_USAGE, "--format '%s': table, csv, tsv or json", format);
+	if (card != NULL && !opts_last_digits_ok(card))
+		return fail(CX_USAGE, "--card '%s': the card number's last 1 to 4 digits", card);
+	if (v[SEARCH_NOPTS + 1] != NULL && opts_number(v[SEARCH_NOPTS + 1], 1, 500, &limit) != 0)
+		return fail(CX_USAGE, "--limit '%s': a number from 1 to 500", v[SEARCH_NOPTS + 1]);
+	/* Every value is checked before the session is even read: nothing is sent. */
+	rc = search_query(NULL, v, NULL, 0);
+	if (rc != CX_OK)
+		return rc;
+	rc = open_session(x, &c);
+	if (rc != CX_OK)
+		goto out;
+	rc = search_query(&c, v, path, sizeof(path));
+	if (rc == CX_OK && v[SEARCH_NOPTS + 1] != NULL &&
+	    conn_query_add(&c, path, sizeof(path), "limit", v[SEARCH_NOPTS + 1]) != 0)
+		rc = fail(CX_USAGE, "the search is too long");
+	if (rc == CX_OK && v[SEARCH_NOPTS + 2] != NULL &&
+	    conn_query_add(&c, path, sizeof(path), "cursor", v[SEARCH_NOPTS + 2]) != 0)
+		rc = fail(CX_USAGE, "the search is too long");
+	if (rc != CX_OK)
+		goto out;
+	rc = conn_call(&c, "GET", path, NULL, &r);
+	if (rc != CX_OK) {
+		fail(rc, "%s", c.err);
+		goto out;
+	}
+	rc = reply_rc(x, &r);
+	if (rc != CX_OK)
+		goto out;
+	items = json_object_get(r.body, "items");
+	if (!json_is_array(items)) {
+		rc = fail(CX_NETWORK, "the server's answer has no items");
+		goto out;
+	}
+	if (card != NULL) {
+		kept = json_array();
+		for (size_t i = 0; i < json_array_size(items); i++)
+			if (card_ends_with(json_array_get(items, i), card))
+				json_array_append(kept, json_array_get(items, i));
+		json_object_set(r.body, "items", kept);
+		items = kept;
+	}
+	next = json_string_value(json_object_get(r.body, "next"));
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(r.body, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else if (strcmp(format, "table") == 0) {
+		print_table(items);
+		if (next != NULL)
+			printf("next page: --cursor %s\n", next);
+	} else {
+		print_records(items, strcmp(format, "csv") == 0);
+		/* The data stays alone on stdout; the way on goes to stderr. */
+		if (next != NULL)
+			fprintf(stderr, "next page: --cursor %s\n", next);
+	}
+	if (fflush(stdout) != 0)
+		rc = fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+out:
+	json_decref(kept);
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static const struct opt_spec export_opts[] = {
+        SEARCH_OPTS,
+        {"o", "FILE", "the file to write (FILE.part until it is whole)"},
+};
+
+/* The export's progress on stderr: rows, bytes, rate, at most 4 times a second. */
+struct progress {
+	bool shown;
+	long long rows, bytes;
+	struct timespec start, last;
+};
+
+static double
+seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void
+progress_line(struct progress *p)
+{
+	double s = seconds_since(&p->start);
+
+	fprintf(stderr, "\r%lld rows, %.1f MB, %.1f MB/s   ", p->rows > 0 ? p->rows - 1 : 0,
+	        (double)p->bytes / 1e6, s > 0 ? (double)p->bytes / 1e6 / s : 0.0);
+	p->shown = true;
+}
+
+static void
+on_progress(void *ctx, const char *data, size_t len)
+{
+	struct progress *p = ctx;
+
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n')
+			p->rows++;
+	p->bytes += (long long)len;
+	if (seconds_since(&p->last) >= 0.25) {
+		clock_gettime(CLOCK_MONOTONIC, &p->last);
+		progress_line(p);
+	}
+}
+
+static int
+cmd_export(struct ctx *x, const char **v)
+{
+	char path[QUERY_MAX] = "/bo/api/transactions/export", part[CLIENT_PATH_MAX + 8];
+	const char *file = v[SEARCH_NOPTS];
+	struct progress p = {0};
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	bool tty = isatty(STDERR_FILENO);
+	FILE *f = NULL;
+	long status;
+	int rc, fd;
+
+	if (file == NULL)
+		return fail(CX_USAGE, "export: -o FILE is required");
+	if ((size_t)snprintf(part, sizeof(part), "%s.part", file) >= sizeof(part))
+		return fail(CX_USAGE, "export: the file's name is too long");
+	rc = search_query(NULL, v, NULL, 0);
+	if (rc != CX_OK)
+		return rc;
+	rc = open_session(x, &c);
+	if (rc != CX_OK)
+		goto out;
+	if (conn_query_add(&c, path, sizeof(path), "format", "csv") != 0) {
+		rc = fail(CX_USAGE, "the search is too long");
+		goto out;
+	}
+	rc = search_query(&c, v, path, sizeof(path));
+	if (rc != CX_OK)
+		goto out;
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		rc = fail(CX_USAGE, "cannot write %s: %s", part, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	p.last = p.start;
+	rc = conn_download(&c, path, f, tty ? on_progress : NULL, &p, &status, &r.body);
+	r.status = status;
+	if (p.shown) {
+		progress_line(&p);
+		fputc('\n', stderr);
+	}
+	if (rc != CX_OK) {
+		fail(rc, "%s; nothing written to %s", c.err, file);
+		goto out;
+	}
+	rc = reply_rc(x, &r);
+	if (rc != CX_OK)
+		goto out;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		rc = fail(CX_USAGE, "cannot write %s: %s", part, strerror(errno));
+		goto out;
+	}
+	fclose(f);
+	f = NULL;
+	if (rename(part, file) != 0) {
+		rc = fail(CX_USAGE, "cannot rename %s: %s", part, strerror(errno));
+		goto out;
+	}
+out:
+	if (f != NULL) {
+		fclose(f);
+		unlink(part); /* never a partial export under any name */
+	}
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+/* --- the commands --------------------------------------------------------------------------- */
+
+#define OPTS(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct command commands[] = {
+        {"connect", cmd_connect, OPTS(connect_opts), "save where the back office is (a profile)",
+         "Checks that guichetd answers there, then saves the profile (0600, in\n"
+         "$XDG_CONFIG_HOME/guichet/, else ~/.config/guichet/)."},
+        {"login", cmd_login, OPTS(login_opts), "sign in",
+         "The password is asked without echo on the terminal, or read from stdin with\n"
+         "--password-stdin (never from the command line). The session is kept (0600) in\n"
+         "$XDG_STATE_HOME/guichet/, else ~/.local/state/guichet/."},
+        {"logout", cmd_logout, NULL, 0, "sign out: the session ends on the server",
+         "Ends the session on the server and forgets it here."},
+        {"disconnect", cmd_disconnect, NULL, 0, "keep the session to resume it later",
+         "The server keeps the session for this device within its idle time; the resume\n"
+         "key is kept (0600) beside the session."},
+        {"resume", cmd_resume, NULL, 0, "take back a disconnected session",
+         "Resumes the session 'guichet disconnect' left, with its kept key."},
+        {"transactions", cmd_transactions, OPTS(transactions_opts), "search the transactions",
+         "Newest first, one page at a time (--limit); the next page's cursor is shown.\n"
+         "--format csv|tsv|json give the API's fields (amounts in minor units)."},
+        {"export", cmd_export, OPTS(export_opts), "export the search as CSV to a file",
+         "Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
+         "line on stderr when it is a terminal."},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage_main(FILE *f)
+{
+	fputs("usage: guichet [--profile NAME] COMMAND [OPTIONS]\n\n"
+	      "The command-line client of Guichet's back office: it speaks the back office's\n"
+	      "JSON API over HTTPS (plain HTTP to this machine only).\n\ncommands:\n",
+	      f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-14s%s\n", commands[i].name, commands[i].summary);
+	fputs("\n--profile NAME  the profile to use (default \"default\")\n"
+	      "'guichet COMMAND --help' tells a command's options.\n\n"
+	      "exit status: 0 done, 1 refused, 2 bad usage, 3 not signed in or session ended,\n"
+	      "4 network or server failure\n",
+	      f);
+}
+
+static void
+usage_command(FILE *f, const struct command *cmd)
+{
+	fprintf(f, "usage: guichet [--profile NAME] %s%s\n\n%s\n", cmd->name,
+	        cmd->nopts > 0 ? " [OPTIONS]" : "", cmd->about);
+	if (cmd->nopts > 0)
+		fputs("\noptions:\n", f);
+	for (size_t i = 0; i < cmd->nopts; i++) {
+		char left[64];
+		const struct opt_spec *o = &cmd->opts[i];
+
+		snprintf(left, sizeof(left), "%s%s%s%s", strlen(o->name) == 1 ? "-" : "--", o->name,
+		         o->value ? " " : "", o->value ? o->value : "");
+		fprintf(f, "  %-24s %s\n", left, o->help);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx x = {.profile = "default"};
+	const char *values[OPTS_MAX];
+	const struct command *cmd = NULL;
+	char err[256];
+	int a = 1, rc;
+
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			usage_main(stdout);
+			return CX_OK;
+		}
+		if (strcmp(argv[a], "--version") == 0) {
+			printf("guichet %s\n", GUICHET_VERSION);
+			return CX_OK;
+		}
+		if (strcmp(argv[a], "--profile") == 0 && a + 1 < argc) {
+			x.profile = argv[++a];
+			continue;
+		}
+		if (strncmp(argv[a], "--profile=", 10) == 0) {
+			x.profile = argv[a] + 10;
+			continue;
+		}
+		fail(CX_USAGE, "unknown option '%s' (before the command: --profile NAME)", argv[a]);
+		usage_main(stderr);
+		return CX_USAGE;
+	}
+	if (!opts_name_ok(x.profile))
+		return fail(CX_USAGE, "--profile '%s': 1 to 64 letters, digits, '_', '-', '.'",
+		            x.profile);
+	if (a >= argc) {
+		usage_main(stderr);
+		return CX_USAGE;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[a]) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fail(CX_USAGE, "unknown command '%s'", argv[a]);
+		usage_main(stderr);
+		return CX_USAGE;
+	}
+	rc = opts_parse(cmd->opts, cmd->nopts, argc - a - 1, argv + a + 1, values, err,
+	                sizeof(err));
+	if (rc == 1) {
+		usage_command(stdout, cmd);
+		return CX_OK;
+	}
+	if (rc != 0) {
+		fail(CX_USAGE, "%s: %s ('guichet %s --help' lists its options)", cmd->name, err,
+		     cmd->name);
+		return CX_USAGE;
+	}
+	return cmd->run(&x, values);
+}

@@ -1,0 +1,221 @@
+/*
+ * state.c - the client's files on disk (state.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client/state.h"
+
+/* Makes path's folders that are missing, each 0700 (the XDG base directories say so for the
+ * ones it makes); an existing last one is set to 0700 too. Returns 0 or -1 (errno). */
+static int
+mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return chmod(path, 0700);
+}
+
+/* The folder of a kind: $XDG_CONFIG_HOME or $XDG_STATE_HOME (absolute paths only, as the
+ * XDG base directory specification says), else under $HOME; "/guichet" appended. */
+static int
+folder(enum state_file kind, char *out, size_t cap, char *err, size_t errlen)
+{
+	const char *xdg = getenv(kind == STATE_PROFILE ? "XDG_CONFIG_HOME" : "XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(out, cap, "%s/guichet", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(out, cap, "%s/%s/guichet", home,
+		             kind == STATE_PROFILE ? ".config" : ".local/state");
+	else {
+		snprintf(err, errlen, "neither $%s nor $HOME says where to keep files",
+		         kind == STATE_PROFILE ? "XDG_CONFIG_HOME" : "XDG_STATE_HOME");
+		return CX_USAGE;
+	}
+	if (n < 0 || (size_t)n >= cap) {
+		snprintf(err, errlen, "the folder's name is too long");
+		return CX_USAGE;
+	}
+	return CX_OK;
+}
+
+int
+state_path(enum state_file kind, const char *name, bool make, char *out, size_t cap, char *err,
+           size_t errlen)
+{
+	static const char *const ext[] = {".profile", ".session", ".resume"};
+	char dir[CLIENT_PATH_MAX];
+	int rc, n;
+
+	rc = folder(kind, dir, sizeof(dir), err, errlen);
+	if (rc != CX_OK)
+		return rc;
+	if (make && mkdirs(dir) != 0) {
+		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
+		return CX_USAGE;
+	}
+	n = snprintf(out, cap, "%s/%s%s", dir, name, ext[kind]);
+	if (n < 0 || (size_t)n >= cap) {
+		snprintf(err, errlen, "the file's name is too long");
+		return CX_USAGE;
+	}
+	return CX_OK;
+}
+
+int
+state_write(enum state_file kind, const char *name, const json_t *o, char *err, size_t errlen)
+{
+	char path[CLIENT_PATH_MAX], tmp[CLIENT_PATH_MAX + 32];
+	char *text = NULL;
+	size_t len, done = 0;
+	int fd = -1, rc;
+
+	rc = state_path(kind, name, true, path, sizeof(path), err, errlen);
+	if (rc != CX_OK)
+		goto out;
+	rc = CX_USAGE;
+	text = json_dumps(o, JSON_COMPACT);
+	if (text == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	len = strlen(text);
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	/* 0600 from its creation: never a moment readable by others. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, text + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done < len || fsync(fd) != 0 || close(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		fd = -1;
+		unlink(tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = CX_OK;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	if (text != NULL) {
+		explicit_bzero(text, strlen(text)); /* a session file's text holds its tokens */
+		free(text);
+	}
+	return rc;
+}
+
+int
+state_read(enum state_file kind, const char *name, json_t **out, char *err, size_t errlen)
+{
+	char path[CLIENT_PATH_MAX];
+	json_error_t jerr;
+	int rc;
+
+	*out = NULL;
+	rc = state_path(kind, name, false, path, sizeof(path), err, errlen);
+	if (rc != CX_OK)
+		return rc;
+	if (access(path, F_OK) != 0)
+		return CX_OK;
+	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		snprintf(err, errlen, "%s is damaged: remove it and start again", path);
+		return CX_USAGE;
+	}
+	return CX_OK;
+}
+
+void
+state_remove(enum state_file kind, const char *name)
+{
+	char path[CLIENT_PATH_MAX], err[64];
+
+	if (state_path(kind, name, false, path, sizeof(path), err, sizeof(err)) == CX_OK)
+		unlink(path);
+}
+
+/* Copies o's member key, a string, into out (cap bytes). Returns 0, or -1 when missing, not
+ * a string or too long. */
+static int
+take_text(const json_t *o, const char *key, char *out, size_t cap)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	if (v == NULL || strlen(v) >= cap)
+		return -1;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+int
+state_profile_load(const char *name, struct profile *p, char *err, size_t errlen)
+{
+	json_t *o = NULL, *port, *tls;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = state_read(STATE_PROFILE, name, &o, err, errlen);
+	if (rc != CX_OK)
+		goto out;
+	rc = CX_USAGE;
+	if (o == NULL) {
+		snprintf(err, errlen, "no profile '%s': run 'guichet%s%s connect --host H' first",
+		         name, strcmp(name, "default") == 0 ? "" : " --profile ",
+		         strcmp(name, "default") == 0 ? "" : name);
+		goto out;
+	}
+	port = json_object_get(o, "port");
+	tls = json_object_get(o, "tls");
+	if (take_text(o, "host", p->host, sizeof(p->host)) != 0 || !json_is_integer(port) ||
+	    json_integer_value(port) < 1 || json_integer_value(port) > 65535 ||
+	    !json_is_boolean(tls) ||
+	    (json_object_get(o, "cafile") != NULL &&
+	     take_text(o, "cafile", p->cafile, sizeof(p->cafile)) != 0)) {
+		snprintf(err, errlen, "profile '%s' is damaged: run 'guichet connect' again", name);
+		goto out;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->port = (int)json_integer_value(port);
+	p->tls = json_is_true(tls);
+	rc = CX_OK;
+out:
+	json_decref(o);
+	return rc;
+}

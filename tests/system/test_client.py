@@ -1,0 +1,484 @@
+"""The command-line client `guichet` (SPEC §16.1 "The client"; issue 14; README "The
+command-line client") against a real guichetd: profiles, sign-in with its steps, sign-out,
+disconnect and resume, the transactions in every format, the export, bad input, a server
+that is not there, and the files it keeps (0700 folders, 0600 files, no secret printed).
+
+The client comes from $GUICHET_CLIENT (default build/src/client/guichet); each test has its
+own HOME and XDG folders. The client asks nothing of the database: on PostgreSQL
+(GUICHET_TEST_DB=pg) the same tests run, the server being the only part that changes."""
+import csv
+import io
+import json
+import os
+import re
+import stat
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import ROOT, Server, free_port, tls_files
+from test_signin import NEW_PASSWORD, password_of
+
+CLIENT = os.path.abspath(os.environ.get('GUICHET_CLIENT',
+                                        os.path.join(ROOT, 'build/src/client/guichet')))
+FROM, TO = '2025-01-01', '2027-12-31'
+
+
+class Client:
+    """guichet run with its own HOME and XDG folders under tmp."""
+
+    def __init__(self, tmp):
+        self.home = os.path.join(str(tmp), 'home')
+        os.makedirs(self.home, exist_ok=True)
+        self.config = os.path.join(self.home, 'cfg')
+        self.state = os.path.join(self.home, 'st')
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith('XDG_')}
+        self.env.update(HOME=self.home, XDG_CONFIG_HOME=self.config,
+                        XDG_STATE_HOME=self.state, COLUMNS='100')
+        self.outputs = []
+
+    def run(self, *args, stdin=None, env=None):
+        """The client's run; its output as text, line ends as written (CSV's CRLF)."""
+        out = subprocess.run([CLIENT, *args], capture_output=True,
+                             input=stdin.encode() if stdin is not None else None,
+                             env={**self.env, **(env or {})}, timeout=60,
+                             stdin=None if stdin is not None else subprocess.DEVNULL)
+        out.stdout, out.stderr = out.stdout.decode(), out.stderr.decode()
+        self.outputs.append(out.stdout + out.stderr)
+        return out
+
+    def file(self, kind, profile='default'):
+        folder = self.config if kind == 'profile' else self.state
+        return os.path.join(folder, 'guichet', f'{profile}.{kind}')
+
+    def connect(self, srv, *extra):
+        out = self.run('connect', '--host', '127.0.0.1', '--port', str(srv.port), '--no-tls',
+                       *extra)
+        assert out.returncode == 0, out.stderr
+        return out
+
+    def login(self, login, password=NEW_PASSWORD, *extra):
+        return self.run('login', '--login', login, '--password-stdin', *extra,
+                        stdin=password + '\n')
+
+    def session(self):
+        with open(self.file('session')) as f:
+            return json.load(f)
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+READY = set()
+
+
+def ready(srv, login, verify=True):
+    """The user's first sign-in steps done through the API (the client leaves them to the web
+    UI), then signed out: their password is NEW_PASSWORD."""
+    if (srv.db, login) in READY:
+        return
+    s = requests.Session()
+    s.verify = verify
+    # verify on each call: requests prefers $REQUESTS_CA_BUNDLE to a session's own.
+    r = s.post(srv.base + '/bo/api/session', timeout=30, verify=verify,
+               json={'login': login, 'password': password_of(srv, login)})
+    assert r.status_code == 200, r.text
+    h = {'X-CSRF-Token': r.json()['csrf']}
+    if r.json()['next'] == 'change_password':
+        p = s.post(srv.base + '/bo/api/password', headers=h, timeout=30, verify=verify,
+                   json={'old': password_of(srv, login), 'new': NEW_PASSWORD})
+        assert p.status_code == 200, p.text
+    t = s.post(srv.base + '/bo/api/terms', headers=h, json={'accept': True}, timeout=30,
+               verify=verify)
+    assert t.status_code == 200 and t.json()['next'] is None, t.text
+    assert s.delete(srv.base + '/bo/api/session', headers=h, timeout=30,
+                    verify=verify).status_code == 200
+    READY.add((srv.db, login))
+
+
+def signed_in(srv, login, device='Poste 1', verify=True):
+    """A requests session of login (another device than the client), taking over."""
+    ready(srv, login, verify)
+    s = requests.Session()
+    s.verify = verify
+    r = s.post(srv.base + '/bo/api/session', timeout=30,
+               json={'login': login, 'password': NEW_PASSWORD, 'device': device,
+                     'takeover': True})
+    assert r.status_code == 200, r.text
+    s.headers['X-CSRF-Token'] = r.json()['csrf']
+    return s
+
+
+def no_secret_shown(cli, srv, *extra):
+    """Neither the session's tokens nor a password ever printed by the client or logged by
+    the server."""
+    secrets = [NEW_PASSWORD, *extra]
+    if os.path.exists(cli.file('session')):
+        secrets += [cli.session()['token'], cli.session()['csrf']]
+    text = '\n'.join(cli.outputs) + srv.read_log()
+    assert [s for s in secrets if s in text] == []
+
+
+def test_help_and_usage(tmp_path):
+    cli = Client(tmp_path)
+    out = cli.run('--help')
+    assert out.returncode == 0
+    for name in ('connect', 'login', 'logout', 'disconnect', 'resume', 'transactions',
+                 'export'):
+        assert re.search(rf'^  {name} ', out.stdout, re.M), name
+        sub = cli.run(name, '--help')
+        assert sub.returncode == 0 and sub.stdout.startswith('usage: guichet'), name
+    assert '--password-stdin' in cli.run('login', '--help').stdout
+    assert cli.run().returncode == 2
+    assert cli.run('frobnicate').returncode == 2
+    assert cli.run('--profile', '../x', 'logout').returncode == 2
+
+
+def test_bad_input_sends_nothing(tmp_path):
+    """Checked before anything is sent: the profile points at a port where nothing listens,
+    so a request would have been exit 4, not 2."""
+    cli = Client(tmp_path)
+    os.makedirs(os.path.dirname(cli.file('profile')))
+    with open(cli.file('profile'), 'w') as f:
+        json.dump({'host': '127.0.0.1', 'port': free_port(), 'tls': False}, f)
+    rows = [
+        (['--from', '2026-13-01', '--to', TO], "--from '2026-13-01' is not a date"),
+        (['--from', FROM, '--to', '2026-02-30'], "--to '2026-02-30' is not a date"),
+        (['--from', FROM], '--to D is required'),
+        (['--from', FROM, '--to', TO, '--amount', '12.345'], 'more than 2 decimals'),
+        (['--from', FROM, '--to', TO, '--amount', 'gt:5'], 'is not an amount'),
+        (['--from', FROM, '--to', TO, '--amount', '7.5', '--currency', 'JPY'],
+         'more than 0 decimals'),
+        (['--from', FROM, '--to', TO, '--currency', 'XXX'], 'not a currency'),
+        (['--from', FROM, '--to', TO, '--bogus', '1'], "unknown option '--bogus'"),
+        (['--from', FROM, '--to', TO, '--limit', '501'], '--limit'),
+        (['--from', FROM, '--to', TO, '--format', 'xml'], '--format'),
+        (['--from', FROM, '--to', TO, '--card', '12345'], '--card'),
+        (['--from', FROM, '--from', FROM], 'given twice'),
+        (['stray'], "unexpected argument 'stray'"),
+    ]
+    for args, said in rows:
+        out = cli.run('transactions', *args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert said in out.stderr, (args, out.stderr)
+    out = cli.run('export', '--from', FROM, '--to', TO)
+    assert out.returncode == 2 and '-o FILE' in out.stderr
+    out = cli.run('connect', '--host', 'example.com', '--no-tls')
+    assert out.returncode == 2 and 'plain HTTP only to this machine' in out.stderr
+    assert cli.run('connect', '--host', '127.0.0.1', '--port', '0', '--no-tls').returncode == 2
+    assert cli.run('connect').returncode == 2
+    assert cli.run('login').returncode == 2
+
+
+def test_connect_saves_a_profile(server, tmp_path):
+    cli = Client(tmp_path)
+    out = cli.connect(server)
+    assert f'http://127.0.0.1:{server.port}' in out.stdout
+    path = cli.file('profile')
+    assert mode(path) == 0o600 and mode(os.path.dirname(path)) == 0o700
+    with open(path) as f:
+        assert json.load(f) == {'host': '127.0.0.1', 'port': server.port, 'tls': False}
+    assert os.listdir(os.path.dirname(path)) == ['default.profile']  # no temporary left
+    # Another profile beside it; the default port when none is given.
+    out = cli.run('--profile', 'other', 'connect', '--host', 'localhost', '--no-tls')
+    assert out.returncode == 4, out.stderr
+    assert 'nothing listens on localhost:13020' in out.stderr
+    assert not os.path.exists(cli.file('profile', 'other'))  # not saved: nothing answered
+    # No profile: say which command makes one.
+    out = cli.run('--profile', 'other', 'logout')
+    assert out.returncode == 2 and 'guichet --profile other connect' in out.stderr
+
+
+def test_network_errors(tmp_path):
+    cli = Client(tmp_path)
+    port = free_port()
+    out = cli.run('connect', '--host', '127.0.0.1', '--port', str(port), '--no-tls')
+    assert out.returncode == 4
+    assert f'nothing listens on 127.0.0.1:{port} — is guichetd running' in out.stderr
+    out = cli.run('connect', '--host', 'no-such-host.invalid')
+    assert out.returncode == 4 and 'host not found' in out.stderr, out.stderr
+
+
+def test_login_logout(server, tmp_path):
+    cli = Client(tmp_path)
+    cli.connect(server)
+    ready(server, 'demo.consultation')
+    out = cli.login('demo.consultation', 'wrong-password-42')
+    assert out.returncode == 3 and 'bad_credentials' in out.stderr, out.stderr
+    assert not os.path.exists(cli.file('session'))
+    # The wrong one counted; the right one next forgets it (SPEC §3: 3 in a row lock).
+    out = cli.login('demo.consultation', NEW_PASSWORD, '--device', 'Poste CLI')
+    assert out.returncode == 0, out.stderr
+    assert 'Signed in as demo.consultation' in out.stdout
+    path = cli.file('session')
+    assert mode(path) == 0o600 and mode(os.path.dirname(path)) == 0o700
+    token = cli.session()['token']
+    assert re.match(r'^[0-9a-f]{64}$', token)
+    # The session is the server's: it names the device.
+    who = requests.get(server.base + '/bo/api/session', cookies={'guichet_session': token},
+                       timeout=30).json()
+    assert who['device'] == 'Poste CLI' and who['user']['login'] == 'demo.consultation'
+    no_secret_shown(cli, server)
+    out = cli.run('logout')
+    assert out.returncode == 0, out.stderr
+    assert not os.path.exists(path)
+    r = requests.get(server.base + '/bo/api/session', cookies={'guichet_session': token},
+                     timeout=30)
+    assert r.status_code == 401
+    out = cli.run('logout')
+    assert out.returncode == 3 and 'not signed in' in out.stderr
+    # No password on stdin.
+    out = cli.run('login', '--login', 'demo.consultation', '--password-stdin', stdin='')
+    assert out.returncode == 2 and 'no password' in out.stderr
+    # Without a terminal and without --password-stdin, nothing to ask it on.
+    out = cli.run('login', '--login', 'demo.consultation')
+    assert out.returncode == 2 and '--password-stdin' in out.stderr
+
+
+def test_first_sign_in_steps_go_to_the_web_ui(server, tmp_path):
+    cli = Client(tmp_path)
+    cli.connect(server)
+    out = cli.login('demo.entry', password_of(server, 'demo.entry'))
+    assert out.returncode == 3, out.stderr
+    assert 'must change its password' in out.stderr and 'web UI' in out.stderr
+    assert not os.path.exists(cli.file('session'))
+    # The waiting sign-in was ended: a sign-in elsewhere is not told of a session.
+    r = requests.post(server.base + '/bo/api/session', timeout=30,
+                      json={'login': 'demo.entry', 'password': password_of(server, 'demo.entry')})
+    assert r.status_code == 200, r.text
+
+
+def test_takeover(server, tmp_path):
+    cli = Client(tmp_path)
+    cli.connect(server)
+    other = signed_in(server, 'demo.action', device='Poste 1')
+    out = cli.login('demo.action')
+    assert out.returncode == 3
+    assert 'held by device Poste 1 (connected)' in out.stderr and '--take-over' in out.stderr
+    assert other.get(server.base + '/bo/api/session', timeout=30).status_code == 200
+    # Disconnected, the other session still blocks, and says so.
+    assert other.post(server.base + '/bo/api/session/disconnect', timeout=30).status_code == 200
+    out = cli.login('demo.action')
+    assert out.returncode == 3 and 'Poste 1 (disconnected)' in out.stderr
+    out = cli.login('demo.action', NEW_PASSWORD, '--take-over')
+    assert out.returncode == 0, out.stderr
+    assert other.get(server.base + '/bo/api/session', timeout=30).status_code == 401
+    # The other device takes it back: the client's next command says the session ended.
+    signed_in(server, 'demo.action', device='Poste 1')
+    out = cli.run('transactions', '--from', FROM, '--to', TO)
+    assert out.returncode == 3 and 'sign in again' in out.stderr, out.stderr
+    assert not os.path.exists(cli.file('session'))
+
+
+def test_disconnect_then_resume(server, tmp_path):
+    cli = Client(tmp_path)
+    cli.connect(server)
+    ready(server, 'demo.consultation')
+    assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
+    before = cli.session()
+    out = cli.run('disconnect')
+    assert out.returncode == 0, out.stderr
+    assert re.search(r'until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z', out.stdout), out.stdout
+    path = cli.file('resume')
+    assert mode(path) == 0o600
+    with open(path) as f:
+        key = json.load(f)['resume_key']
+    assert key not in out.stdout + out.stderr
+    out = cli.run('transactions', '--from', FROM, '--to', TO)
+    assert out.returncode == 3 and 'guichet resume' in out.stderr
+    out = cli.run('resume')
+    assert out.returncode == 0, out.stderr
+    assert 'Resumed: signed in as demo.consultation' in out.stdout
+    assert not os.path.exists(path)
+    after = cli.session()
+    assert after['token'] == before['token'] and after['csrf'] != before['csrf']
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    out = cli.run('resume')
+    assert out.returncode == 3 and 'no disconnected session' in out.stderr
+    no_secret_shown(cli, server, key)
+    assert cli.run('logout').returncode == 0
+
+
+@pytest.fixture(scope='module')
+def signed(server, tmp_path_factory):
+    """A client signed in as demo.admin (the reference searches use demo.action)."""
+    cli = Client(tmp_path_factory.mktemp('client'))
+    cli.connect(server)
+    ready(server, 'demo.admin')
+    out = cli.login('demo.admin', NEW_PASSWORD, '--take-over')
+    assert out.returncode == 0, out.stderr
+    return cli
+
+
+def reference(server, **params):
+    s = signed_in(server, 'demo.consultation', device='Poste réf')
+    r = s.get(server.base + '/bo/api/transactions', timeout=30,
+              params={'from': FROM, 'to': TO, **params})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_transactions_json_csv_tsv(server, signed):
+    ref = reference(server, limit=7)
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '7',
+                     '--format', 'json')
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert [t['id'] for t in got['items']] == [t['id'] for t in ref['items']]
+    assert got['next'] == ref['next'] and got['next']
+    # The next page by its cursor.
+    page2 = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '7',
+                       '--cursor', got['next'], '--format', 'json')
+    ids2 = [t['id'] for t in json.loads(page2.stdout)['items']]
+    assert ids2 and not set(ids2) & {t['id'] for t in got['items']}
+    # CSV: RFC 4180, CRLF, the API's fields; the cursor on stderr.
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '7',
+                     '--format', 'csv')
+    assert out.returncode == 0 and '\r\n' in out.stdout
+    rows = list(csv.DictReader(io.StringIO(out.stdout, newline='')))
+    assert [r['id'] for r in rows] == [t['id'] for t in ref['items']]
+    first = ref['items'][0]
+    assert rows[0]['amount_current'] == str(first['amount_current'])
+    assert rows[0]['order_ref'] == first['order_ref']
+    assert f'--cursor {ref["next"]}' in out.stderr
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '7',
+                     '--format', 'tsv')
+    lines = out.stdout.splitlines()
+    assert lines[0].split('\t')[0] == 'id' and len(lines) == 8
+    # Filters reach the server: a status, an amount range, an order reference.
+    status = ref['items'][0]['status']
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--status', status,
+                     '--format', 'json')
+    assert {t['status'] for t in json.loads(out.stdout)['items']} == {status}
+    amount = ref['items'][0]['amount_initial']
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--format', 'json',
+                     '--amount', f'ge:{amount // 100}.{amount % 100:02d}')
+    assert all(t['amount_initial'] >= amount for t in json.loads(out.stdout)['items'])
+    ref_order = ref['items'][0]['order_ref']
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--format', 'json',
+                     '--order-ref', ref_order)
+    assert ref_order in [t['order_ref'] for t in json.loads(out.stdout)['items']]
+    card = ref['items'][0]['card_masked'][-4:]
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--format', 'json',
+                     '--card', card)
+    items = json.loads(out.stdout)['items']
+    assert items and all(t['card_masked'].endswith(card) for t in items)
+    # A value only the server can judge: refused by it, said plainly.
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--status', 'nonsense')
+    assert out.returncode == 2 and 'refused --status' in out.stderr, out.stderr
+
+
+def test_transactions_table(server, signed):
+    ref = reference(server, limit=5)
+    for width in (140, 80, 50):
+        out = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '5',
+                         env={'COLUMNS': str(width)})
+        assert out.returncode == 0, out.stderr
+        lines = out.stdout.splitlines()
+        assert lines[0].startswith('ID')
+        assert lines[-1] == f'next page: --cursor {ref["next"]}'
+        table = lines[:-1]
+        assert len(table) == 6 and all(len(line) <= width for line in table), out.stdout
+        # The amounts right-aligned, with their currency, never cut.
+        end = table[0].index('AMOUNT') + len('AMOUNT')
+        for line, t in zip(table[1:], ref['items']):
+            a = t['amount_current']
+            assert line[:end].endswith(f'{a // 100}.{a % 100:02d} {t["currency"]}'), line
+    narrow = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '5',
+                        env={'COLUMNS': '50'}).stdout
+    assert 'E-MAIL' not in narrow.splitlines()[0]
+
+
+def test_export(server, signed, tmp_path):
+    target = str(tmp_path / 'tx.csv')
+    out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'accepted',
+                     '-o', target)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ''  # stderr is no terminal: no progress line
+    assert not os.path.exists(target + '.part')
+    s = signed_in(server, 'demo.consultation', device='Poste réf')
+    r = s.get(server.base + '/bo/api/transactions/export', timeout=60,
+              params={'format': 'csv', 'from': FROM, 'to': TO, 'status': 'accepted'})
+    with open(target, 'rb') as f:
+        assert f.read() == r.content
+    # A refusal leaves no file at all.
+    bad = str(tmp_path / 'bad.csv')
+    out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'nonsense', '-o', bad)
+    assert out.returncode == 2 and 'refused --status' in out.stderr, out.stderr
+    assert not os.path.exists(bad) and not os.path.exists(bad + '.part')
+
+
+def test_tls_and_idle_expiry(tmp_path):
+    """TLS with the throwaway CA: trusted with --cafile, refused without; and a session
+    ended by its idle time says to sign in again."""
+    cert, key = tls_files(tmp_path)
+    os.makedirs(tmp_path / 'srv')
+    srv = Server(str(tmp_path / 'srv'), transactions=0)
+    tls = ('--tls-cert', cert, '--tls-key', key)
+    srv.start(*tls)
+    try:
+        cli = Client(tmp_path)
+        out = cli.run('connect', '--host', '127.0.0.1', '--port', str(srv.port))
+        assert out.returncode == 4 and 'TLS certificate' in out.stderr and 'not trusted' \
+            in out.stderr, out.stderr
+        out = cli.run('connect', '--host', '127.0.0.1', '--port', str(srv.port),
+                      '--cafile', cert)
+        assert out.returncode == 0, out.stderr
+        assert f'https://127.0.0.1:{srv.port}' in out.stdout
+        with open(cli.file('profile')) as f:
+            assert json.load(f)['cafile'] == os.path.realpath(cert)
+        # The first sign-in's steps (two Argon2id hashes) under the default idle time; then
+        # a server that ends a session idle for 3 s.
+        ready(srv, 'demo.consultation', verify=cert)
+        assert srv.stop() == 0
+        srv.start(*tls, '--idle-timeout', '3')
+        assert cli.login('demo.consultation').returncode == 0
+        assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+        time.sleep(4.5)
+        out = cli.run('transactions', '--from', FROM, '--to', TO)
+        assert out.returncode == 3
+        assert 'your session ended (idle time): sign in again' in out.stderr
+        assert not os.path.exists(cli.file('session'))
+        # The server stopped: a network failure, exit 4.
+        assert cli.login('demo.consultation').returncode == 0
+        assert srv.stop() == 0
+        out = cli.run('transactions', '--from', FROM, '--to', TO)
+        assert out.returncode == 4 and 'nothing listens' in out.stderr
+    finally:
+        srv.stop()
+
+
+def test_prompts_on_a_terminal(server, tmp_path):
+    """The password asked without echo, the takeover question answered, under a pseudo-
+    terminal."""
+    pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+    cli = Client(tmp_path)
+    cli.connect(server)
+    ready(server, 'demo.action')
+    signed_in(server, 'demo.action', device='Poste 9')
+    child = pexpect.spawn(CLIENT, ['login', '--login', 'demo.action'], env=cli.env,
+                          encoding='utf-8', timeout=30)
+    child.expect('Password: ')
+    child.sendline(NEW_PASSWORD)
+    child.expect(r'Session held by device Poste 9 \(connected\) — take it over\? \[y/N\] ')
+    child.sendline('y')
+    child.expect('Signed in as demo.action')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert NEW_PASSWORD not in child.before + (child.after if isinstance(child.after, str)
+                                              else '')
+    # Answered no: not signed in, exit 3.
+    signed_in(server, 'demo.action', device='Poste 9')
+    child = pexpect.spawn(CLIENT, ['login', '--login', 'demo.action'], env=cli.env,
+                          encoding='utf-8', timeout=30)
+    child.expect('Password: ')
+    child.sendline(NEW_PASSWORD)
+    child.expect(r'\[y/N\] ')
+    child.sendline('')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
