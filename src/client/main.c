@@ -853,7 +853,6 @@ static const struct opt_spec export_opts[] = {
 
 /* The export's progress on stderr: rows, bytes, rate, at most 4 times a second. */
 struct progress {
-	bool shown;
 	long long rows, bytes;
 	struct timespec start, last;
 };
@@ -874,7 +873,6 @@ progress_line(struct progress *p)
 
 	fprintf(stderr, "\r%lld rows, %.1f MB, %.1f MB/s   ", p->rows > 0 ? p->rows - 1 : 0,
 	        (double)p->bytes / 1e6, s > 0 ? (double)p->bytes / 1e6 / s : 0.0);
-	p->shown = true;
 }
 
 static void
@@ -933,7 +931,7 @@ cmd_export(struct ctx *x, const char **v)
 	p.last = p.start;
 	rc = conn_download(&c, path, f, tty ? on_progress : NULL, &p, &status, &r.body);
 	r.status = status;
-	if (p.shown) {
+	if (tty) { /* the last word: what was received in all */
 		progress_line(&p);
 		fputc('\n', stderr);
 	}
