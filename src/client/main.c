@@ -400,8 +400,10 @@ cmd_login(struct ctx *x, const char **v)
 		}
 		rc = reply_rc(x, &r);
 		if (rc != CX_OK) {
+			/* A wrong code counts on the server (SPEC §3: 3 failures lock); the
+			 * waiting sign-in is ended here rather than left behind. */
 			rc = CX_AUTH;
-			goto out;
+			goto delete;
 		}
 		if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0) {
 			rc = fail(CX_NETWORK, "the server's answer has no CSRF token");
@@ -652,12 +654,15 @@ enum {
 	NCOLS
 };
 
+/* The table's columns: what goes first when the terminal is narrow (keep), and how narrow
+ * each may be cut before it goes instead (a date, a status or a masked card cut short says
+ * nothing: whole or dropped). */
 static const struct table_col tx_cols[NCOLS] = {
-        [COL_ID] = {"ID", false, 7, 4},        [COL_DATE] = {"DATE", false, 9, 10},
-        [COL_TYPE] = {"TYPE", false, 2, 4},    [COL_STATUS] = {"STATUS", false, 8, 6},
-        [COL_ACQ] = {"ACQUIRER", false, 3, 6}, [COL_AMOUNT] = {"AMOUNT", true, 10, 0},
-        [COL_ORDER] = {"ORDER", false, 6, 8},  [COL_CARD] = {"CARD", false, 5, 6},
-        [COL_EMAIL] = {"E-MAIL", false, 1, 8},
+        [COL_ID] = {"ID", false, 7, 4},         [COL_DATE] = {"DATE (UTC)", false, 9, 16},
+        [COL_TYPE] = {"TYPE", false, 2, 16},    [COL_STATUS] = {"STATUS", false, 8, 16},
+        [COL_ACQ] = {"ACQUIRER", false, 3, 16}, [COL_AMOUNT] = {"AMOUNT", true, 10, 0},
+        [COL_ORDER] = {"ORDER", false, 6, 10},  [COL_CARD] = {"CARD", false, 5, 19},
+        [COL_EMAIL] = {"E-MAIL", false, 1, 12},
 };
 
 /* The fields of the CSV, TSV: the API's names, amounts in minor units as it gives them. */
@@ -725,8 +730,8 @@ print_table(json_t *items)
 
 		date = owned + i * 96;
 		amount = date + 48;
-		/* "2026-11-20T14:30:05+01:00" as "2026-11-20 14:30:05" (the user's zone). */
-		snprintf(date, 48, "%.19s", created != NULL ? created : "");
+		/* "2026-11-20T14:30:05.123Z" as "2026-11-20 14:30": the API's UTC, to the minute. */
+		snprintf(date, 48, "%.16s", created != NULL ? created : "");
 		if (strlen(date) > 10)
 			date[10] = ' ';
 		if (cur != NULL && money_format_plain(minor, cur, plain, sizeof(plain)) >= 0)

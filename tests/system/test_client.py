@@ -21,7 +21,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from conftest import ROOT, TEST_NOW, Server, free_port, tls_files
+from conftest import ROOT, TEST_NOW, Server, free_port, tls_files, totp
+from test_second_factor import steady
 from test_signin import NEW_PASSWORD, password_of
 
 CLIENT = os.path.abspath(os.environ.get('GUICHET_CLIENT',
@@ -280,6 +281,33 @@ def test_takeover(server, tmp_path):
     out = cli.run('transactions', '--from', FROM, '--to', TO)
     assert out.returncode == 3 and 'sign in again' in out.stderr, out.stderr
     assert not os.path.exists(cli.file('session'))
+
+
+def test_second_factor(server, tmp_path):
+    """A user with TOTP: the code given with --code; a wrong one refused (exit 3) and the
+    waiting sign-in ended; none at all without a terminal to ask it on."""
+    s = signed_in(server, 'demo.hmac')
+    r = s.post(server.base + '/bo/api/me/second-factor/totp', json={}, timeout=30)
+    assert r.status_code == 200, r.text
+    secret = r.json()['secret']
+    steady(server)
+    r = s.post(server.base + '/bo/api/me/second-factor/totp/confirm', timeout=30,
+               json={'code': totp(secret, server), 'password': NEW_PASSWORD})
+    assert r.status_code == 200, r.text
+    cli = Client(tmp_path)
+    cli.connect(server)
+    out = cli.login('demo.hmac', NEW_PASSWORD, '--take-over')
+    assert out.returncode == 3 and '--code C' in out.stderr, out.stderr
+    wrong = '%06d' % ((int(totp(secret, server, offset=1)) + 1) % 1000000)
+    out = cli.login('demo.hmac', NEW_PASSWORD, '--take-over', '--code', wrong)
+    assert out.returncode == 3 and 'bad_code' in out.stderr, out.stderr
+    assert not os.path.exists(cli.file('session'))
+    # The confirmation used this step: the next one (one step ahead is accepted).
+    out = cli.login('demo.hmac', NEW_PASSWORD, '--take-over', '--code',
+                    totp(secret, server, offset=1))
+    assert out.returncode == 0, out.stderr
+    assert cli.run('logout').returncode == 0
+    no_secret_shown(cli, server, secret)
 
 
 def test_disconnect_then_resume(server, tmp_path):
