@@ -92,7 +92,7 @@ fuzz-merge: fuzz-build
 system: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
-		GUICHET_CLIENT=$(BUILD)/src/client/guichet \
+		GUICHET_CLIENT=$(BUILD)/src/cli/guichet \
 		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
 
 # The same system tests on PostgreSQL (GUICHET_TEST_DB=pg): each pytest process starts a
@@ -100,7 +100,7 @@ system: vendor $(BUILD)/build.ninja
 system-pg: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHET_TEST_DB=pg GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
-		GUICHET_CLIENT=$(BUILD)/src/client/guichet \
+		GUICHET_CLIENT=$(BUILD)/src/cli/guichet \
 		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
 
 # The same system tests against the sanitized server: memory errors fail the run. It is also
@@ -111,7 +111,7 @@ system-asan: vendor $(BUILD_ASAN)/build.ninja
 		meson configure $(BUILD_ASAN) -Dfault_injection=true
 	ninja -C $(BUILD_ASAN)
 	GUICHET_FAULTS_REQUIRED=1 GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) \
-		GUICHETD=$(BUILD_ASAN)/src/guichetd GUICHET_CLIENT=$(BUILD_ASAN)/src/client/guichet \
+		GUICHETD=$(BUILD_ASAN)/src/guichetd GUICHET_CLIENT=$(BUILD_ASAN)/src/cli/guichet \
 		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile \
 		tests/system
 
@@ -121,7 +121,7 @@ PG_ASAN_TESTS = test_payments.py test_cluster.py test_pg_outage.py test_demo_pg.
 system-pg-asan: vendor $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	GUICHET_TEST_DB=pg GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) GUICHETD=$(BUILD_ASAN)/src/guichetd \
-		GUICHET_CLIENT=$(BUILD_ASAN)/src/client/guichet \
+		GUICHET_CLIENT=$(BUILD_ASAN)/src/cli/guichet \
 		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile $(addprefix tests/system/,$(PG_ASAN_TESTS))
 
 # The web back office in headless Chromium (Debian's /usr/bin/chromium, never a download):

@@ -3,7 +3,7 @@ command-line client") against a real guichetd: profiles, sign-in with its steps,
 disconnect and resume, the transactions in every format, the export, bad input, a server
 that is not there, and the files it keeps (0700 folders, 0600 files, no secret printed).
 
-The client comes from $GUICHET_CLIENT (default build/src/client/guichet); each test has its
+The client comes from $GUICHET_CLIENT (default build/src/cli/guichet); each test has its
 own HOME and XDG folders. The client asks nothing of the database: on PostgreSQL
 (GUICHET_TEST_DB=pg) the same tests run, the server being the only part that changes."""
 import csv
@@ -26,7 +26,7 @@ from test_second_factor import steady
 from test_signin import NEW_PASSWORD, password_of
 
 CLIENT = os.path.abspath(os.environ.get('GUICHET_CLIENT',
-                                        os.path.join(ROOT, 'build/src/client/guichet')))
+                                        os.path.join(ROOT, 'build/src/cli/guichet')))
 # Every transaction of the demo (its 13 months before the server's clock) and then some.
 _NOW = datetime.now(timezone.utc) if TEST_NOW == 'real' else \
     datetime.fromisoformat(TEST_NOW.replace('Z', '+00:00'))

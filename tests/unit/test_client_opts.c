@@ -1,5 +1,5 @@
 /*
- * test_client_opts.c - the client's command lines (src/client/opts.c): the option parser and
+ * test_client_opts.c - the client's command lines (src/cli/opts.c): the option parser and
  * the values checked before anything is sent (exit 2 in the client).
  */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "client/opts.h"
+#include "cli/opts.h"
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
 

@@ -1,5 +1,5 @@
 /*
- * test_client_table.c - the client's output (src/client/table.c): the table's widths within
+ * test_client_table.c - the client's output (src/cli/table.c): the table's widths within
  * the terminal, columns dropped by priority then cut with an ellipsis, amounts right-aligned
  * and never cut; CSV quoted per RFC 4180; tab-separated lines.
  */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "client/table.h"
+#include "cli/table.h"
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
 

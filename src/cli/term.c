@@ -9,7 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "client/term.h"
+#include "cli/term.h"
 
 int
 term_read_line(FILE *f, char *out, size_t cap)

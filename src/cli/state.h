@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "client/client.h"
+#include "cli/client.h"
 
 /* The kinds of file a profile has. */
 enum state_file {

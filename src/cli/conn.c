@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client/conn.h"
+#include "cli/conn.h"
 #include "common/buf.h"
 
 #define CONN_BODY_MAX  (16 * 1024 * 1024) /* a JSON answer, at most (a page of 500 rows) */

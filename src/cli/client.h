@@ -3,7 +3,7 @@
  * statuses (SPEC §16.1 "The client") and a profile's connection settings.
  *
  * The client is a program apart from guichetd: it speaks only the back office's JSON API over
- * HTTP(S) (src/client/conn.c), links neither src/api nor src/store, and its result codes are
+ * HTTP(S) (src/cli/conn.c), links neither src/api nor src/store, and its result codes are
  * its exit statuses rather than the server's status enum (common/status.h), since each one is
  * what a script reads of a whole command.
  */

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "client/table.h"
+#include "cli/table.h"
 
 size_t
 table_text_width(const char *s)

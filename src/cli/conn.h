@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "client/client.h"
+#include "cli/client.h"
 
 #define CONN_TOKEN_MAX 128 /* the cookie's and CSRF tokens' text (the server's are 64 hex) */
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/opts.h"
+#include "cli/opts.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
 

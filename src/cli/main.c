@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/client.h"
-#include "client/conn.h"
-#include "client/opts.h"
-#include "client/state.h"
-#include "client/table.h"
-#include "client/term.h"
+#include "cli/client.h"
+#include "cli/conn.h"
+#include "cli/opts.h"
+#include "cli/state.h"
+#include "cli/table.h"
+#include "cli/term.h"
 #include "domain/money.h"
 
 #define PASSWORD_MAX 1024

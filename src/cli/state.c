@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "client/state.h"
+#include "cli/state.h"
 
 /* Makes path's folders that are missing, each 0700 (the XDG base directories say so for the
  * ones it makes); an existing last one is set to 0700 too. Returns 0 or -1 (errno). */
