@@ -230,8 +230,8 @@ class Lite:
         return runs
 
     def replay(self, db, statements):
-        """The statements in one shell, in the transactions they were logged in: (seconds,
-        None) or (None, error)."""
+        """The statements in one shell, in the transactions they were logged in: (the seconds
+        of each, None) or (None, error)."""
         if None in statements:
             return None, f'{statements.count(None)} statements cut in the log'
         script = '.timer on\n.output /dev/null\n' + ''.join(
@@ -239,7 +239,8 @@ class Lite:
         shell = subprocess.run(['sqlite3', db], input=script, capture_output=True, text=True)
         if shell.returncode != 0:
             return None, shell.stderr[-500:]
-        return sum(float(t) for t in re.findall(r'Run Time: real ([0-9.]+)', shell.stdout)), None
+        # .timer prints one line after each statement.
+        return [float(t) for t in re.findall(r'Run Time: real ([0-9.]+)', shell.stdout)], None
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -396,15 +397,15 @@ class Pg:
                           "'never') FROM pg_stat_user_tables WHERE relname = 'txn'", db=db)
 
     def psql_run(self, db, script):
-        """script in one psql on db as guichetd's role: (the sum of its Time: lines in ms,
-        None) or (None, error)."""
+        """script in one psql on db as guichetd's role: (the sum of its Time: lines in ms
+        between two \\echo @@ lines, for each part, None) or (None, error)."""
         out = subprocess.run([self.psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
                               self.uri(db)], input='\\o /dev/null\n' + script,
                              capture_output=True, text=True)
         if out.returncode != 0:
             return None, out.stderr.strip()[-500:]
-        return sum(float(t) for t in re.findall(r'^Time: ([0-9.]+) ms', out.stdout,
-                                                re.M)), None
+        return [sum(float(t) for t in re.findall(r'^Time: ([0-9.]+) ms', part, re.M))
+                for part in out.stdout.split('@@\n')], None
 
     def search_ms(self, db, statements, repeat=20):
         """The statements in one psql, repeated: the mean of a run's sum."""
@@ -415,7 +416,7 @@ class Pg:
         if err:
             log(f'    psql failed: {err}')
             return None
-        return ms / repeat
+        return sum(ms) / repeat
 
     def export_s(self, db, statements):
         """The export's first page statement over the whole period (its LIMIT's value
@@ -449,11 +450,13 @@ class Pg:
         return runs
 
     def replay(self, db, statements):
+        """The statements in one psql, in the transactions they were logged in: (the seconds
+        of each, None) or (None, error)."""
         lines = [pg_replay(st, 'q') for st in statements]
         if None in lines:
             return None, f'{lines.count(None)} statements cut in the log'
-        ms, err = self.psql_run(db, ''.join(lines))
-        return (ms / 1000, None) if err is None else (None, err)
+        ms, err = self.psql_run(db, ''.join(line + '\\echo @@\n' for line in lines))
+        return ([t / 1000 for t in ms[:len(lines)]], None) if err is None else (None, err)
 
 
 # --- the measurements -------------------------------------------------------------------------
@@ -634,6 +637,7 @@ def settlement(be, due_db, today):
     seconds = time.monotonic() - t0
     if out.returncode != 0:
         sys.exit('batch run failed: ' + out.stderr[-2000:])
+    open(os.path.join(OUT, 'batch.log'), 'w').write(out.stderr)
     statements = logged_statements(out.stderr)
     log(f'  guichetd batch run: {due:,} due transactions in {seconds:.1f} s (target '
         f'{TARGETS["settlement_s"]} s: {"met" if seconds <= TARGETS["settlement_s"] else "MISSED"})')
@@ -643,7 +647,14 @@ def settlement(be, due_db, today):
     ref, err = be.replay(runs['ref'], statements)
     if err is None:
         log(f'  {be.ref}, the same {len(statements)} statements in their '
-            f'{statements.count("COMMIT")} transactions: {ref:.1f} s')
+            f'{statements.count("COMMIT")} transactions: {sum(ref):.1f} s')
+        # Where it goes: the statements by their text without values, the costliest first.
+        by = {}
+        for st, t in zip(statements, ref):
+            head = re.sub(r'(?<![\w$])\d+', '?', re.sub(r' -- \$\d+=.*', '', st))[:90]
+            by[head] = by.get(head, 0) + t
+        for head, t in sorted(by.items(), key=lambda x: -x[1])[:3]:
+            log(f'    {t:6.1f} s  {head}')
     else:
         log(f'  {be.ref} failed: {err}')
 
@@ -682,4 +693,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit('interrupted: what the run started is stopped')
