@@ -41,8 +41,10 @@ socket only, fsync and synchronous_commit on, initdb's defaults otherwise) kept 
 bench/out/bo-pg/cluster, its demos kept as databases named by their size (demo_10000000,
 due_1150000), made with the key-encrypting key kept in bench/out/bo-pg/kek (0600: a database
 on a server has no key file beside it, guichetd reads GUICHET_KEK) and followed by a VACUUM
-(ANALYZE), as PostgreSQL advises after a bulk load. A run starts the cluster if it is not
-running, and stops on exit (Ctrl-C and SIGTERM included) what it started.
+(ANALYZE), as PostgreSQL advises after a bulk load. The télécollecte's two copies are
+databases made from due_1150000 as a template and dropped after it; before measuring, a run
+waits for autovacuum's workers to finish. A run starts the cluster if it is not running, and
+stops on exit (Ctrl-C and SIGTERM included) what it started.
 
 Settings (environment): BENCH_DB (sqlite, or pg), BENCH_TXNS (10000000), BENCH_DUE (1150000
 transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BENCH_OUT
@@ -175,6 +177,12 @@ def shell_ms(db, statements, repeat=20, prelude=''):
 class Lite:
     """The demos as SQLite files in OUT; the reference is the sqlite3 shell."""
     ref = 'sqlite3 shell'
+
+    def quiet(self):
+        pass
+
+    def drop(self, runs):
+        pass  # kept, as they always were
 
     def __enter__(self):
         return self
@@ -440,6 +448,21 @@ class Pg:
             return None
         return time.perf_counter() - t0
 
+    def quiet(self):
+        """Before measuring: the télécollecte's copies of an earlier run dropped (autovacuum
+        would clean their million updated rows during this run's searches), and autovacuum's
+        workers waited for (15 minutes at most)."""
+        for db in self.query("SELECT datname FROM pg_database WHERE datname LIKE 'due%\\_psql' "
+                             "OR datname LIKE 'due%\\_guichetd'").split():
+            self.query(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 900 and self.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                "'autovacuum worker'") != '0':
+            time.sleep(5)
+        if time.monotonic() - t0 > 1:
+            log(f'  waited {time.monotonic() - t0:.0f} s for autovacuum')
+
     def copies(self, db, name):
         runs = {}
         for who in ('guichetd', 'ref'):
@@ -448,6 +471,10 @@ class Pg:
             self.cluster.createdb(copy, template=db)
             runs[who] = copy
         return runs
+
+    def drop(self, runs):
+        for db in runs.values():
+            self.query(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
     def replay(self, db, statements):
         """The statements in one psql, in the transactions they were logged in: (the seconds
@@ -657,6 +684,7 @@ def settlement(be, due_db, today):
             log(f'    {t:6.1f} s  {head}')
     else:
         log(f'  {be.ref} failed: {err}')
+    be.drop(runs)
 
 
 def on_sigterm(signum, frame):
@@ -677,6 +705,7 @@ def main():
                     'synchronous_commit', 'jit', 'max_parallel_workers_per_gather')))
         big, meta = be.demo(f'demo-{TXNS}', TXNS)
         due_db, _ = be.demo(f'due-{DUE}', DUE, '--unsent')
+        be.quiet()
         srv = Server(be, big)
         try:
             n, = be.rows(big, 'SELECT count(*) FROM txn')[0]
