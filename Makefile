@@ -5,7 +5,7 @@
 #               browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan system-pg-asan e2e bench bench-bo bench-signin bench-recurring bench-risk bench-notify bench-pg clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan system-pg-asan e2e bench bench-bo bench-bo-pg bench-signin bench-recurring bench-risk bench-notify bench-pg clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -135,6 +135,11 @@ bench: build
 # The back office on 10M transactions (docs/PERFORMANCE.md); makes its demos the first time.
 bench-bo: build
 	bench/backoffice.py
+
+# The same on PostgreSQL, beside the same statements in psql: a cluster kept in bench/out/bo-pg
+# (tests/system/pgcluster.py), its demos made once as databases and kept with their key.
+bench-bo-pg: build
+	BENCH_DB=pg bench/backoffice.py
 
 # Searches and merchant reads through a sign-in flood, as a ratio to the same reads alone.
 bench-signin: build

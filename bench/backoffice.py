@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""bench/backoffice.py - the back-office benchmark of docs/PERFORMANCE.md; `make bench-bo`.
+"""bench/backoffice.py - the back-office benchmark of docs/PERFORMANCE.md; `make bench-bo`, and
+on PostgreSQL `make bench-bo-pg` (BENCH_DB=pg).
 
 On a demo of BENCH_TXNS transactions over 13 months (default 10,000,000; made once, then
 reused), through a real `guichetd serve` on loopback:
@@ -12,19 +13,49 @@ reused), through a real `guichetd serve` on loopback:
   4. the télécollecte of about 1,000,000 due transactions (`guichetd batch run` on a copy of a
      second demo made with --unsent): seconds.
 
-Beside each figure, the same statements run directly in the sqlite3 shell on the same file:
-guichetd is started with --log-level debug, which logs every statement of a search, a
-dashboard and a télécollecte with its values in place (event=sql); this script replays them
-with `.timer on` and sums the shell's "real" times.
+Beside each figure, the same statements run directly in the database's own shell: guichetd is
+started with --log-level debug, which logs every statement of a search, a dashboard and a
+télécollecte with its values (event=sql, the value quoted and escaped); this script replays a
+request's reads (not the other transactions the log interleaves with them: the server's jobs)
+and the télécollecte's transactions as they were logged.
+  - SQLite: in the sqlite3 shell on the same file: a request's statements 20 times in one
+    process timed whole, less the same process doing nothing (`.timer` shows milliseconds
+    only); the export as the first page's statement without its LIMIT in `.mode csv`; the
+    télécollecte with `.timer on`, the shell's "real" times summed.
+  - PostgreSQL: in one `psql` on the same database as guichetd's role, `\\timing on`, the
+    "Time:" lines summed (a request's statements 20 times, the mean). The backend logs a
+    statement as PostgreSQL received it, with $N, and its parameters after it (` -- $1=…`,
+    store/pg/pg_stmt.c): each is replayed as PREPARE, its parameters typed as guichetd binds
+    them (bigint for an integer, bytea for a blob, unknown for a text, which the server
+    infers), then EXECUTE, the two times added: the parse, plan and run that PQexecParams
+    asks for in one round trip. A bytea is not logged: 32 zero bytes stand in for it. The
+    export as the first page's statement, its values in
+    place and LIMIT ALL, in `COPY (…) TO STDOUT (FORMAT csv)`, the psql process timed whole.
 
-Prints figures; never fails because of one. Fails only when it cannot measure. Files go to
-bench/out/bo/ (ignored by git), the demos named by their size. The first run spends most of its time making the demos.
-Settings (environment): BENCH_TXNS (10000000), BENCH_DUE (1150000 transactions of the
---unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BUILD (build).
+Prints figures; never fails because of one. Fails only when it cannot measure.
+The first run spends most of its time making the demos.
+
+SQLite: files go to bench/out/bo/ (ignored by git), the demos named by their size.
+PostgreSQL (BENCH_DB=pg): a cluster of tests/system/pgcluster.py (Debian's PostgreSQL, a Unix
+socket only, fsync and synchronous_commit on, initdb's defaults otherwise) kept in
+bench/out/bo-pg/cluster, its demos kept as databases named by their size (demo_10000000,
+due_1150000), made with the key-encrypting key kept in bench/out/bo-pg/kek (0600: a database
+on a server has no key file beside it, guichetd reads GUICHET_KEK) and followed by a VACUUM
+(ANALYZE), as PostgreSQL advises after a bulk load. The télécollecte's two copies are
+databases made from due_1150000 as a template and dropped after it; before measuring, a run
+waits for autovacuum's workers to finish. A run starts the cluster if it is not running, and
+stops on exit (Ctrl-C and SIGTERM included) what it started.
+
+Settings (environment): BENCH_DB (sqlite, or pg), BENCH_TXNS (10000000), BENCH_DUE (1150000
+transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BENCH_OUT
+(the folder: bench/out/bo or bench/out/bo-pg), BUILD (build).
 """
+import json
 import os
 import re
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -36,7 +67,13 @@ import requests
 import guichet_bench
 from guichet_bench import GUICHETD, ROOT, demo, log
 
-OUT = os.path.join(ROOT, 'bench', 'out', 'bo')  # its own folder: its own guichet.key
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'system'))
+import pgcluster  # noqa: E402  (tests/system: the tests' cluster, the same here)
+
+PG = os.environ.get('BENCH_DB', 'sqlite') == 'pg'
+# Its own folder: its own guichet.key (SQLite), its own cluster (PostgreSQL).
+OUT = os.path.abspath(os.environ.get('BENCH_OUT') or
+                      os.path.join(ROOT, 'bench', 'out', 'bo-pg' if PG else 'bo'))
 TXNS = int(os.environ.get('BENCH_TXNS', '10000000'))
 DUE = int(os.environ.get('BENCH_DUE', '1150000'))
 RUNS = int(os.environ.get('BENCH_RUNS', '30'))
@@ -45,53 +82,77 @@ TARGETS = {'search': 50, 'ref_infix': 300, 'dashboard': 50, 'export_rows_s': 500
            'export_mb': 64, 'settlement_s': 30}
 
 
-class Server(guichet_bench.Server):
-    def __init__(self, db):
-        super().__init__(db, OUT, '--log-level', 'debug')
-
-    def log_size(self):
-        self.logf.flush()
-        return os.path.getsize(self.log_path)
-
-    def statements_since(self, offset):
-        """The statements the server logged (event=sql) after offset."""
-        with open(self.log_path, encoding='utf-8', errors='replace') as f:
-            f.seek(offset)
-            return [m.group(1) for m in re.finditer(r'event=sql sql=(.*)', f.read())]
-
-    def rss_kb(self):
-        for line in open(f'/proc/{self.proc.pid}/status'):
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1])
-        return 0
+def logged_statements(text):
+    """The statements of the event=sql lines of a guichetd log, as they were run: the value is
+    written in quotes with its quotes, backslashes and controls escaped (common/log.c). A line
+    cut at the log's line limit (2 KiB) has no closing quote: None in its place."""
+    found = []
+    for m in re.finditer(r'event=sql sql=(.*)', text):
+        v = m.group(1)
+        if not v.startswith('"'):
+            found.append(v.split(' ')[0])
+            continue
+        end = re.match(r'"((?:[^"\\]|\\.)*)"', v)
+        if end is None:
+            found.append(None)
+            continue
+        found.append(re.sub(r'\\(x[0-9a-f]{2}|u[0-9a-f]{4}|.)', unescape, end.group(1)))
+    return found
 
 
+def unescape(m):
+    e = m.group(1)
+    if e[0] in 'xu' and len(e) > 1:
+        return chr(int(e[1:], 16))
+    return {'n': '\n', 'r': '\r', 't': '\t'}.get(e, e)
 
-def sign_in(srv, login, first_password):
-    """A ready session: the first time, the password is changed and the terms accepted."""
-    s = requests.Session()
-    known = srv.db + '.pass'
-    password = open(known).read().strip() if os.path.exists(known) else first_password
-    r = s.post(srv.base + '/bo/api/session',
-               json={'login': login, 'password': password, 'takeover': True})
-    if r.status_code != 200:
-        sys.exit(f'sign-in failed: {r.status_code} {r.text}')
-    csrf = r.json()['csrf']
-    if r.json()['next'] == 'change_password':
-        r = s.post(srv.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
-                   json={'old': password, 'new': PASSWORD})
-        if r.status_code != 200:
-            sys.exit(f'password change failed: {r.text}')
-        open(known, 'w').write(PASSWORD)
-    if r.json().get('next') == 'accept_terms':
-        s.post(srv.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf}, json={'accept': True})
-    return s
+
+# store/sql/db.c: a reader's transaction starts with the backend's begin_read and ends with
+# ROLLBACK; the writer's with begin_write, its write turn on PostgreSQL, a savepoint per job.
+READ_BEGIN = ('BEGIN DEFERRED', 'BEGIN ISOLATION LEVEL REPEATABLE READ')
+WRITE_BEGIN = ('BEGIN IMMEDIATE', 'BEGIN')
+WRITES = re.compile(r'(SAVEPOINT|RELEASE|ROLLBACK TO|INSERT|UPDATE|DELETE|REPLACE'
+                    r'|SELECT pg_advisory_xact_lock)\b')
+
+
+def reads(statements):
+    """What a request read: its reader's transaction and the statements outside any, without
+    the other transactions the log interleaves with it (the server's jobs run while a reader
+    reads: the writer's, another reader's, whose BEGIN and ROLLBACK come inside the first's).
+    Returns (the reads, how many statements of other transactions were left out)."""
+    got, reading, writing, left = [], 0, False, 0
+    for st in statements:
+        if st in READ_BEGIN:
+            reading += 1
+            if reading == 1:
+                got.append(st)
+            else:
+                left += 1
+        elif st == 'ROLLBACK' and reading or st == 'COMMIT' and reading and not writing:
+            reading -= 1
+            if reading == 0:
+                got.append(st)
+            else:
+                left += 1
+        elif st in WRITE_BEGIN:
+            writing = True
+            left += 1
+        elif st in ('COMMIT', 'ROLLBACK') and writing:
+            writing = False
+            left += 1
+        elif writing and (not reading or (st is not None and WRITES.match(st))):
+            left += 1
+        else:
+            got.append(st)
+    return got, left
 
 
 def pct(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
 
+
+# --- SQLite -----------------------------------------------------------------------------------
 
 def shell_run(db, script):
     t0 = time.perf_counter()
@@ -113,14 +174,371 @@ def shell_ms(db, statements, repeat=20, prelude=''):
     return max(0.0, full - base) / repeat * 1000
 
 
+class Lite:
+    """The demos as SQLite files in OUT; the reference is the sqlite3 shell."""
+    ref = 'sqlite3 shell'
+
+    def quiet(self):
+        pass
+
+    def drop(self, runs):
+        pass  # kept, as they always were
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def demo(self, name, n, *extra):
+        path = os.path.join(OUT, name + '.db')
+        return path, demo(path, n, *extra)
+
+    def uri(self, db):
+        return db
+
+    def state(self, db):
+        """Where the files that go with the database start (db.json, db.pass)."""
+        return db
+
+    def rows(self, db, sql, *args):
+        import sqlite3
+        with sqlite3.connect(f'file:{db}?mode=ro', uri=True) as c:
+            return c.execute(sql.format(by_created='INDEXED BY txn_brand_created'),
+                             args).fetchall()
+
+    def size(self, db):
+        return os.path.getsize(db)
+
+    def prepared(self, db):
+        return ''
+
+    def search_ms(self, db, statements):
+        return shell_ms(db, statements)
+
+    def export_s(self, db, statements):
+        """The export's first page statement without its LIMIT, in the shell's CSV mode."""
+        page = [st for st in statements if st and re.search(r' FROM txn .* LIMIT \d+$', st)]
+        if not page:
+            return None
+        ms = shell_ms(db, [re.sub(r'LIMIT \d+$', 'LIMIT -1', page[0])], repeat=1,
+                      prelude='.mode csv\n')
+        return ms / 1000 if ms else None
+
+    def copies(self, db, name):
+        """Two fresh copies of the database db: {'guichetd': …, 'ref': …}."""
+        runs = {}
+        for who in ('guichetd', 'ref'):
+            copy = os.path.join(OUT, f'{name}-{"shell" if who == "ref" else who}.db')
+            for side in ('', '-wal', '-shm'):
+                if os.path.exists(copy + side):
+                    os.unlink(copy + side)
+            shutil.copyfile(db, copy)
+            runs[who] = copy
+        return runs
+
+    def replay(self, db, statements):
+        """The statements in one shell, in the transactions they were logged in: (the seconds
+        of each, None) or (None, error)."""
+        if None in statements:
+            return None, f'{statements.count(None)} statements cut in the log'
+        script = '.timer on\n.output /dev/null\n' + ''.join(
+            st.rstrip(';') + ';\n' for st in statements)
+        shell = subprocess.run(['sqlite3', db], input=script, capture_output=True, text=True)
+        if shell.returncode != 0:
+            return None, shell.stderr[-500:]
+        # .timer prints one line after each statement.
+        return [float(t) for t in re.findall(r'Run Time: real ([0-9.]+)', shell.stdout)], None
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+def pg_split(statement):
+    """A statement as the PostgreSQL backend logs it (store/pg/pg_stmt.c pg_expanded: the SQL
+    with $N, then ' -- $N=value' for each parameter, NULL unbound, <bytes> a bytea) as (sql,
+    values)."""
+    parts = re.split(r' -- \$\d+=', statement)
+    return parts[0], [None if v == 'NULL' else v for v in parts[1:]]
+
+
+# A bytea parameter is not logged (a session's token hash, a sealed mail): 32 zero bytes
+# stand in for it, the same index probe or the same small row written.
+BYTES = "'\\x" + '00' * 32 + "'"
+
+
+def pg_literal(v):
+    if v == '<bytes>':
+        return BYTES
+    return 'NULL' if v is None else "'" + v.replace("'", "''") + "'"
+
+
+def pg_type(v):
+    """The type guichetd gives the parameter: an integer is bound as bigint, a blob as bytea,
+    a text's is left to the server (store/pg/pg_stmt.c); a text of digits only would be taken
+    for an integer."""
+    if v == '<bytes>':
+        return 'bytea'
+    return 'bigint' if v is not None and re.fullmatch(r'-?[0-9]+', v) else 'unknown'
+
+
+def pg_replay(statement, name='q'):
+    """The psql lines that run the logged statement as guichetd did, \\timing on for its
+    PREPARE and EXECUTE only; None when it cannot be (its log line cut)."""
+    if statement is None:
+        return None
+    sql, values = pg_split(statement)
+    sql = sql.rstrip().rstrip(';')
+    if not values:
+        return f'\\timing on\n{sql};\n\\timing off\n'
+    types = ', '.join(pg_type(v) for v in values)
+    return (f'\\timing on\nPREPARE {name} ({types}) AS {sql};\n'
+            f'EXECUTE {name} ({", ".join(pg_literal(v) for v in values)});\n'
+            f'\\timing off\nDEALLOCATE {name};\n')
+
+
+def pg_inline(statement):
+    """The logged statement with its values written in place of $N (outside quotes)."""
+    sql, values = pg_split(statement)
+    out, quote = [], None
+    i = 0
+    while i < len(sql):
+        c = sql[i]
+        if quote:
+            quote = None if c == quote else quote
+        elif c in '\'"':
+            quote = c
+        elif c == '$' and i + 1 < len(sql) and sql[i + 1].isdigit():
+            m = re.match(r'\$(\d+)', sql[i:])
+            v = values[int(m.group(1)) - 1]
+            out.append(v if v is not None and pg_type(v) == 'bigint' else pg_literal(v))
+            i += len(m.group(0))
+            continue
+        out.append(c)
+        i += 1
+    return ''.join(out).rstrip().rstrip(';')
+
+
+class Pg:
+    """The demos as databases of a cluster kept in OUT/cluster; the reference is psql."""
+    ref = 'psql'
+
+    def __init__(self):
+        self.cluster = pgcluster.Cluster(os.path.join(OUT, 'cluster'))
+        self.psql = os.path.join(self.cluster.bin, 'psql')
+        self.started = False
+
+    def __enter__(self):
+        os.makedirs(OUT, exist_ok=True)
+        kek = os.path.join(OUT, 'kek')
+        if not os.path.exists(kek):
+            # Demos made with a key now lost cannot be served: made again.
+            for f in os.listdir(OUT):
+                if f.endswith('.json'):
+                    os.unlink(os.path.join(OUT, f))
+            fd = os.open(kek, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, (secrets.token_hex(32) + '\n').encode())
+            os.close(fd)
+        os.environ['GUICHET_KEK'] = open(kek).read().strip()
+        if not self.running():
+            self.started = True
+            self.cluster.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.started:
+            self.cluster.stop(remove=False)
+            self.started = False
+        return False
+
+    def running(self):
+        try:
+            self.cluster.run(os.path.join(self.cluster.bin, 'pg_ctl'), '-D', self.cluster.data,
+                             'status')
+            return True
+        except (subprocess.CalledProcessError, FileNotFoundError):
+            return False
+
+    def query(self, sql, db='postgres'):
+        """psql -At -c sql as the cluster's superuser: its output (no time limit, unlike the
+        tests' Cluster.psql: a VACUUM of 10M rows takes minutes)."""
+        out = subprocess.run([self.psql, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d',
+                              self.cluster.uri(db, 'postgres'), '-c', sql],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f'psql failed: {sql[:200]}: {out.stderr.strip()}')
+        return out.stdout.strip()
+
+    def demo(self, name, n, *extra):
+        db = name.replace('-', '_')
+        meta = os.path.join(OUT, db + '.json')
+        if os.path.exists(meta) and self.query(
+                f"SELECT count(*) FROM pg_database WHERE datname = '{db}'") == '1':
+            return db, json.load(open(meta))
+        self.query(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        got = demo(os.path.join(OUT, db), n, *extra, db=self.cluster.createdb(db))
+        # After a bulk load, PostgreSQL's advice: statistics for the planner and the visibility
+        # map for index-only scans, which autovacuum would do later, during a measurement.
+        t0 = time.monotonic()
+        self.query('VACUUM (ANALYZE)', db=db)
+        log(f'  VACUUM (ANALYZE) in {time.monotonic() - t0:.0f} s')
+        return db, got
+
+    def uri(self, db):
+        return self.cluster.uri(db)
+
+    def state(self, db):
+        return os.path.join(OUT, db)
+
+    def rows(self, db, sql, *args):
+        text = sql.format(by_created='')
+        for i, a in enumerate(args):
+            text = text.replace(f'?{i + 1}', str(int(a)))
+        out = self.query(text, db=db)
+        return [tuple(line.split('|')) for line in out.splitlines()]
+
+    def size(self, db):
+        return int(self.query('SELECT pg_database_size(current_database())', db=db))
+
+    def prepared(self, db):
+        """The state of the planner's statistics of txn, for the record."""
+        return self.query("SELECT coalesce(greatest(last_analyze, last_autoanalyze)::text, "
+                          "'never') FROM pg_stat_user_tables WHERE relname = 'txn'", db=db)
+
+    def psql_run(self, db, script):
+        """script in one psql on db as guichetd's role: (the sum of its Time: lines in ms
+        between two \\echo @@ lines, for each part, None) or (None, error)."""
+        out = subprocess.run([self.psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
+                              self.uri(db)], input='\\o /dev/null\n' + script,
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            return None, out.stderr.strip()[-500:]
+        return [sum(float(t) for t in re.findall(r'^Time: ([0-9.]+) ms', part, re.M))
+                for part in out.stdout.split('@@\n')], None
+
+    def search_ms(self, db, statements, repeat=20):
+        """The statements in one psql, repeated: the mean of a run's sum."""
+        lines = [pg_replay(st, f'q{i}') for i, st in enumerate(statements)]
+        if None in lines or not lines:
+            return None
+        ms, err = self.psql_run(db, ''.join(lines) * repeat)
+        if err:
+            log(f'    psql failed: {err}')
+            return None
+        return sum(ms) / repeat
+
+    def export_s(self, db, statements):
+        """The export's first page statement over the whole period (its LIMIT's value
+        replaced by ALL), its values in place, as COPY … TO STDOUT in CSV: the whole psql
+        process, less the same process doing nothing."""
+        page = [st for st in statements if st and re.search(r' FROM txn .* LIMIT \$\d+ -- ', st)]
+        if not page:
+            return None
+        query = re.sub(r'LIMIT \S+$', 'LIMIT ALL', pg_inline(page[0]))
+        base = self.psql_wall(db, 'SELECT 1;\n')
+        full = self.psql_wall(db, f'COPY ({query}) TO STDOUT (FORMAT csv);\n')
+        return full - base if base is not None and full is not None else None
+
+    def psql_wall(self, db, script):
+        t0 = time.perf_counter()
+        out = subprocess.run([self.psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
+                              self.uri(db), '-o', '/dev/null'], input=script,
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            log(f'    psql failed: {out.stderr.strip()[-500:]}')
+            return None
+        return time.perf_counter() - t0
+
+    def quiet(self):
+        """Before measuring: the télécollecte's copies of an earlier run dropped (autovacuum
+        would clean their million updated rows during this run's searches), and autovacuum's
+        workers waited for (15 minutes at most)."""
+        for db in self.query("SELECT datname FROM pg_database WHERE datname LIKE 'due%\\_psql' "
+                             "OR datname LIKE 'due%\\_guichetd'").split():
+            self.query(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 900 and self.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                "'autovacuum worker'") != '0':
+            time.sleep(5)
+        if time.monotonic() - t0 > 1:
+            log(f'  waited {time.monotonic() - t0:.0f} s for autovacuum')
+
+    def copies(self, db, name):
+        runs = {}
+        for who in ('guichetd', 'ref'):
+            copy = f'{db}_{"psql" if who == "ref" else who}'
+            self.query(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+            self.cluster.createdb(copy, template=db)
+            runs[who] = copy
+        return runs
+
+    def drop(self, runs):
+        for db in runs.values():
+            self.query(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+    def replay(self, db, statements):
+        """The statements in one psql, in the transactions they were logged in: (the seconds
+        of each, None) or (None, error)."""
+        lines = [pg_replay(st, 'q') for st in statements]
+        if None in lines:
+            return None, f'{lines.count(None)} statements cut in the log'
+        ms, err = self.psql_run(db, ''.join(line + '\\echo @@\n' for line in lines))
+        return ([t / 1000 for t in ms[:len(lines)]], None) if err is None else (None, err)
+
+
+# --- the measurements -------------------------------------------------------------------------
+
+class Server(guichet_bench.Server):
+    def __init__(self, be, db):
+        super().__init__(be.uri(db), OUT, '--log-level', 'debug')
+
+    def log_size(self):
+        self.logf.flush()
+        return os.path.getsize(self.log_path)
+
+    def statements_since(self, offset):
+        """The statements the server logged (event=sql) after offset."""
+        with open(self.log_path, encoding='utf-8', errors='replace') as f:
+            f.seek(offset)
+            return logged_statements(f.read())
+
+    def rss_kb(self):
+        for line in open(f'/proc/{self.proc.pid}/status'):
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+        return 0
+
+
+def sign_in(srv, state, login, first_password):
+    """A ready session: the first time, the password is changed (kept in state.pass) and the
+    terms accepted."""
+    s = requests.Session()
+    known = state + '.pass'
+    password = open(known).read().strip() if os.path.exists(known) else first_password
+    r = s.post(srv.base + '/bo/api/session',
+               json={'login': login, 'password': password, 'takeover': True})
+    if r.status_code != 200:
+        sys.exit(f'sign-in failed: {r.status_code} {r.text}')
+    csrf = r.json()['csrf']
+    if r.json()['next'] == 'change_password':
+        r = s.post(srv.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
+                   json={'old': password, 'new': PASSWORD})
+        if r.status_code != 200:
+            sys.exit(f'password change failed: {r.text}')
+        open(known, 'w').write(PASSWORD)
+    if r.json().get('next') == 'accept_terms':
+        s.post(srv.base + '/bo/api/terms', headers={'X-CSRF-Token': csrf}, json={'accept': True})
+    return s
+
+
 def timed_get(s, url, **kw):
     t0 = time.perf_counter()
     r = s.get(url, **kw)
     return r, (time.perf_counter() - t0) * 1000
 
 
-def measure(srv, s, name, path, target):
-    """p50/p95 of GET path over RUNS requests; the same statements in the shell."""
+def measure(be, db, srv, s, name, path, target):
+    """p50/p95 of GET path over RUNS requests; the same statements in the reference."""
     for _ in range(3):
         r, _ = timed_get(s, srv.base + path)
         if r.status_code != 200:
@@ -130,28 +548,32 @@ def measure(srv, s, name, path, target):
         mark = srv.log_size()
         r, ms = timed_get(s, srv.base + path)
         times.append(ms)
-    statements = srv.statements_since(mark)
-    shell = shell_ms(srv.db, statements)
+    statements, left = reads(srv.statements_since(mark))
+    ref = be.search_ms(db, statements)
     body = r.json()
     rows = len(body['items']) if 'items' in body else len(body.get('daily', []))
     p95 = pct(times, 95)
+    cut = statements.count(None)
     log(f'  {name:<44} p50 {pct(times, 50):7.2f} ms  p95 {p95:7.2f} ms  '
-        f'(target {target} ms: {"met" if p95 <= target else "MISSED"})  '
-        f'sqlite3 shell {shell:7.2f} ms  [{rows} rows, {len(statements)} statements]'
-        if shell is not None else f'  {name}: p95 {p95:.2f} ms (shell failed)')
+        f'(target {target} ms: {"met" if p95 <= target else "MISSED"})  ' +
+        (f'{be.ref} {ref:7.2f} ms' if ref is not None else f'{be.ref} failed') +
+        f'  [{rows} rows, {len(statements)} statements' +
+        (f', {cut} cut in the log' if cut else '') +
+        (f'; {left} of other transactions left out' if left else '') + ']')
     return body
 
 
-def searches(srv, s, today):
+def searches(be, db, srv, s, today):
     start = today - timedelta(days=395)
     period = f'from={start}&to={today}'
     log(f'searches over 13 months ({period}), {RUNS} runs each:')
     base = '/bo/api/transactions?' + period
-    first = measure(srv, s, 'first page, no filter', base, TARGETS['search'])
+    shop, = be.rows(db, "SELECT id FROM shop WHERE brand_id = 1 AND rang = '002'")[0]
+    first = measure(be, db, srv, s, 'first page, no filter', base, TARGETS['search'])
     for name, q in (('first page, status=refused', '&status=refused'),
                     ('first page, AMEX and amount >= 50.00', '&payment_method=AMEX&amount=ge:5000'),
                     ('first page, awaiting capture', '&acquirer_status=awaiting_capture'),
-                    ('first page, refunds of one shop', '&type=refund&shop=%d' % shop_id(srv)),
+                    ('first page, refunds of one shop', f'&type=refund&shop={shop}'),
                     ('first page, amount = 12.34', '&amount=eq:1234'),
                     ('first page, cardholder e-mail', '&email=client4242@example.com'),
                     ('first page, one day', f'&from={today - timedelta(days=30)}'
@@ -164,34 +586,25 @@ def searches(srv, s, today):
         path = base + q
         if q.startswith('&from='):
             path = '/bo/api/transactions?' + q[1:]
-        measure(srv, s, name, path, target)
+        measure(be, db, srv, s, name, path, target)
     # A page deep in the results: the cursor of the row half-way through the 13 months.
-    import sqlite3
-    with sqlite3.connect(f'file:{srv.db}?mode=ro', uri=True) as db:
-        n = db.execute('SELECT count(*) FROM txn').fetchone()[0]
-        c, i = db.execute('SELECT created_at, id FROM txn INDEXED BY txn_brand_created '
-                          'WHERE brand_id = 1 ORDER BY created_at DESC, id DESC LIMIT 1 '
-                          'OFFSET ?', (n // 2,)).fetchone()
-    measure(srv, s, f'page {n // 2 // 50:,} (row {n // 2:,}), no filter',
+    n = int(be.rows(db, 'SELECT count(*) FROM txn')[0][0])
+    c, i = be.rows(db, 'SELECT created_at, id FROM txn {by_created} WHERE brand_id = 1 '
+                   'ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?1', n // 2)[0]
+    measure(be, db, srv, s, f'page {n // 2 // 50:,} (row {n // 2:,}), no filter',
             f'{base}&cursor={c}.{i}', TARGETS['search'])
-    measure(srv, s, 'same depth, status=refused', f'{base}&status=refused&cursor={c}.{i}',
-            TARGETS['search'])
+    measure(be, db, srv, s, 'same depth, status=refused',
+            f'{base}&status=refused&cursor={c}.{i}', TARGETS['search'])
     return first
 
 
-def shop_id(srv):
-    import sqlite3
-    with sqlite3.connect(f'file:{srv.db}?mode=ro', uri=True) as db:
-        return db.execute("SELECT id FROM shop WHERE brand_id = 1 AND rang = '002'").fetchone()[0]
-
-
-def dashboard(srv, s, today):
+def dashboard(be, db, srv, s, today):
     log('dashboard:')
-    measure(srv, s, '13 months of statistics',
+    measure(be, db, srv, s, '13 months of statistics',
             f'/bo/api/stats?from={today - timedelta(days=395)}&to={today}', TARGETS['dashboard'])
 
 
-def export(srv, s, today):
+def export(be, db, srv, s, today):
     period = f'from={today - timedelta(days=395)}&to={today}'
     log('export of the 13 months as CSV:')
     peak, done = [srv.rss_kb()], threading.Event()
@@ -211,95 +624,105 @@ def export(srv, s, today):
                          f"-H 'Cookie: {cookie}' "
                          f"'{srv.base}/bo/api/transactions/export?format=csv&{period}' | wc -l",
                          shell=True, executable='/bin/bash', capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f'export failed: {out.stderr}')
-    lines, size = int(out.stdout.strip()), int(out.stderr.strip())
     seconds = time.perf_counter() - t0
     done.set()
     sampler.join()
+    if out.returncode != 0:
+        sys.exit(f'export failed: {out.stderr}')
+    lines, size = int(out.stdout.strip()), int(out.stderr.strip())
     rows = lines - 1
-    first = srv.statements_since(mark)[:3]   # the first page's statements
-    page = [st for st in first if 'LIMIT 2000' in st]
-    shell = None
-    if page:
-        whole = page[0].replace('LIMIT 2000', 'LIMIT -1')
-        shell = shell_ms(srv.db, [whole], repeat=1, prelude='.mode csv\n')
+    ref = be.export_s(db, reads(srv.statements_since(mark))[0])
     log(f'  {rows:,} rows, {size / 1e6:,.0f} MB in {seconds:.1f} s: {rows / seconds:,.0f} rows/s '
         f'(target {TARGETS["export_rows_s"]:,}: '
         f'{"met" if rows / seconds >= TARGETS["export_rows_s"] else "MISSED"})')
     log(f'  server resident memory: {before / 1024:.0f} MB before, peak {max(peak) / 1024:.0f} MB '
         f'during (target < {TARGETS["export_mb"]} MB: '
         f'{"met" if max(peak) / 1024 < TARGETS["export_mb"] else "MISSED"})')
-    if shell:
-        log(f'  sqlite3 shell, the same query over the whole period in CSV mode: {shell / 1000:.1f} s, '
-            f'{rows / (shell / 1000):,.0f} rows/s')
+    if ref:
+        how = 'in CSV mode' if be.ref != 'psql' else 'as COPY … TO STDOUT (FORMAT csv)'
+        log(f'  {be.ref}, the same query over the whole period {how}: {ref:.1f} s, '
+            f'{rows / ref:,.0f} rows/s')
+    else:
+        log(f'  {be.ref}: the export\'s statement was not found or failed')
 
 
-def settlement(today):
-    db = os.path.join(OUT, f'due-{DUE}.db')
-    demo(db, DUE, '--unsent')
+def settlement(be, due_db, today):
     log(f'télécollecte (--unsent demo of {DUE:,} transactions, every accepted debit due):')
-    runs = {}
-    for who in ('guichetd', 'shell'):
-        copy = os.path.join(OUT, f'due-{DUE}-{who}.db')
-        for side in ('', '-wal', '-shm'):
-            if os.path.exists(copy + side):
-                os.unlink(copy + side)
-        shutil.copyfile(db, copy)
-        runs[who] = copy
-    import sqlite3
-    with sqlite3.connect(runs['guichetd']) as c:
-        due = c.execute('SELECT count(*) FROM txn WHERE acq = 2 AND bank_day > 0 AND '
-                        'bank_day <= ? AND type IN (0, 1)',
-                        ((today - date(1970, 1, 1)).days,)).fetchone()[0]
+    runs = be.copies(due_db, f'due-{DUE}')
+    due = int(be.rows(runs['guichetd'], 'SELECT count(*) FROM txn WHERE acq = 2 AND '
+                      'bank_day > 0 AND bank_day <= ?1 AND type IN (0, 1)',
+                      (today - date(1970, 1, 1)).days)[0][0])
     # A day with nothing due first: the copy then has every migration of this build, so the
     # timed run is the télécollecte alone.
     for copy in runs.values():
-        subprocess.run([GUICHETD, 'batch', 'run', '--db', copy, '--date', '1970-01-02', '--spool',
-                        os.path.join(OUT, 'spool')], capture_output=True, check=True)
+        subprocess.run([GUICHETD, 'batch', 'run', '--db', be.uri(copy), '--date', '1970-01-02',
+                        '--spool', os.path.join(OUT, 'spool')], capture_output=True, check=True)
     t0 = time.monotonic()
-    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', runs['guichetd'], '--date',
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', be.uri(runs['guichetd']), '--date',
                           str(today), '--spool', os.path.join(OUT, 'spool'), '--log-level',
                           'debug'], capture_output=True, text=True)
     seconds = time.monotonic() - t0
     if out.returncode != 0:
         sys.exit('batch run failed: ' + out.stderr[-2000:])
-    statements = [m.group(1) for m in re.finditer(r'event=sql sql=(.*)', out.stderr)]
-    log(f'  guichetd batch run: {due:,} due transactions in {seconds:.1f} s '
-        f'(target {TARGETS["settlement_s"]} s: {"met" if seconds <= TARGETS["settlement_s"] else "MISSED"})')
-    script = '.timer on\n.output /dev/null\nBEGIN IMMEDIATE;\n' + ''.join(
-        st.rstrip(';') + ';\n' for st in statements) + 'COMMIT;\n'
-    shell = subprocess.run(['sqlite3', runs['shell']], input=script, capture_output=True,
-                           text=True)
-    times = [float(t) for t in re.findall(r'Run Time: real ([0-9.]+)', shell.stdout)]
-    if shell.returncode == 0:
-        log(f'  sqlite3 shell, the same {len(statements)} statements in one transaction: '
-            f'{sum(times):.1f} s')
+    open(os.path.join(OUT, 'batch.log'), 'w').write(out.stderr)
+    statements = logged_statements(out.stderr)
+    log(f'  guichetd batch run: {due:,} due transactions in {seconds:.1f} s (target '
+        f'{TARGETS["settlement_s"]} s: {"met" if seconds <= TARGETS["settlement_s"] else "MISSED"})')
+    # As the batch ran them: a transaction a contract, each its write turn and COMMIT.
+    if statements and statements[0] not in WRITE_BEGIN:
+        statements = ['BEGIN IMMEDIATE' if not PG else 'BEGIN', *statements, 'COMMIT']
+    ref, err = be.replay(runs['ref'], statements)
+    if err is None:
+        log(f'  {be.ref}, the same {len(statements)} statements in their '
+            f'{statements.count("COMMIT")} transactions: {sum(ref):.1f} s')
+        # Where it goes: the statements by their text without values, the costliest first.
+        by = {}
+        for st, t in zip(statements, ref):
+            head = re.sub(r'(?<![\w$])\d+', '?', re.sub(r' -- \$\d+=.*', '', st))[:90]
+            by[head] = by.get(head, 0) + t
+        for head, t in sorted(by.items(), key=lambda x: -x[1])[:3]:
+            log(f'    {t:6.1f} s  {head}')
     else:
-        log('  sqlite3 shell failed: ' + shell.stderr[-500:])
+        log(f'  {be.ref} failed: {err}')
+    be.drop(runs)
+
+
+def on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # the cluster and the server stopped on the way out
 
 
 def main():
     if not os.path.exists(GUICHETD):
         sys.exit(f'{GUICHETD}: build first (ninja -C build)')
     os.makedirs(OUT, exist_ok=True)
-    big = os.path.join(OUT, f'demo-{TXNS}.db')
-    meta = demo(big, TXNS)
+    signal.signal(signal.SIGTERM, on_sigterm)
     today = date.today()
-    srv = Server(big)
-    try:
-        with __import__('sqlite3').connect(f'file:{big}?mode=ro', uri=True) as db:
-            n, = db.execute('SELECT count(*) FROM txn').fetchone()
-        log(f'{n:,} transactions in {os.path.getsize(big) / 1e9:.1f} GB ({big})')
-        consultation = next(u for u in meta['users'] if u['profile'] == 'consultation')
-        s = sign_in(srv, consultation['login'], consultation['password'])
-        searches(srv, s, today)
-        dashboard(srv, s, today)
-        export(srv, s, today)
-    finally:
-        srv.stop()
-    settlement(today)
+    with (Pg() if PG else Lite()) as be:
+        if PG:
+            log('postgresql: ' + be.query("SELECT version()").split(',')[0] + '; ' + ', '.join(
+                f'{k}={be.query("SHOW " + k)}' for k in (
+                    'shared_buffers', 'work_mem', 'effective_cache_size', 'fsync',
+                    'synchronous_commit', 'jit', 'max_parallel_workers_per_gather')))
+        big, meta = be.demo(f'demo-{TXNS}', TXNS)
+        due_db, _ = be.demo(f'due-{DUE}', DUE, '--unsent')
+        be.quiet()
+        srv = Server(be, big)
+        try:
+            n, = be.rows(big, 'SELECT count(*) FROM txn')[0]
+            log(f'{int(n):,} transactions in {be.size(big) / 1e9:.1f} GB ({big})' +
+                (f'; txn analyzed: {be.prepared(big)}' if PG else ''))
+            consultation = next(u for u in meta['users'] if u['profile'] == 'consultation')
+            s = sign_in(srv, be.state(big), consultation['login'], consultation['password'])
+            searches(be, big, srv, s, today)
+            dashboard(be, big, srv, s, today)
+            export(be, big, srv, s, today)
+        finally:
+            srv.stop()
+        settlement(be, due_db, today)
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit('interrupted: what the run started is stopped')

@@ -24,17 +24,19 @@ def free_port():
         return s.getsockname()[1]
 
 
-def demo(path, n, *extra):
-    """Makes the demo database path once (kept for the next runs); returns its JSON."""
+def demo(path, n, *extra, db=None):
+    """Makes the demo database path once (kept for the next runs); returns its JSON, kept in
+    path.json. db: the database when it is not the file path (a PostgreSQL URI): its caller
+    knows whether it is made, and gives it empty."""
     meta = path + '.json'
-    if os.path.exists(path) and os.path.exists(meta):
+    if db is None and os.path.exists(path) and os.path.exists(meta):
         return json.load(open(meta))
     for side in (path, path + '-wal', path + '-shm', meta, path + '.pass'):
         if os.path.exists(side):
             os.unlink(side)
     log(f'making {os.path.basename(path)}: guichetd demo --transactions {n} {" ".join(extra)}')
     t0 = time.monotonic()
-    out = subprocess.run([GUICHETD, 'demo', '--db', path, '--transactions', str(n), '--json',
+    out = subprocess.run([GUICHETD, 'demo', '--db', db or path, '--transactions', str(n), '--json',
                           *extra], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f'demo failed: {out.stderr[-2000:]}')
