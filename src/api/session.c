@@ -558,8 +558,9 @@ signin_respond(struct http_job *hj, struct req *r)
 			json_object_set_new(
 			        o, "second_factor",
 			        json_string(second_factor_name(j->s.steps.second_factor)));
-		log_info("event=sign_in req=%s user=%lld%s", r->id, (long long)j->s.user_id,
-		         j->s.steps.second_factor != SF_NONE ? " second_factor=pending" : "");
+		log_info("event=sign_in req=%s user=%lld second_factor=%s", r->id,
+		         (long long)j->s.user_id,
+		         j->s.steps.second_factor != SF_NONE ? "pending" : "none");
 		http_reply_json(r, 200, o);
 		break;
 	case OUT_LOCKED:
