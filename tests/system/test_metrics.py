@@ -268,7 +268,10 @@ def test_requests_and_payments_are_counted(server):
     # Each payment was a job of the writer, in a transaction of one or more.
     assert rise('guichet_writer_group_size_sum') >= 5
     assert 1 <= rise('guichet_writer_group_size_count') <= rise('guichet_writer_group_size_sum')
-    assert rise('guichet_writer_commit_seconds_count') == rise('guichet_writer_group_size_count')
+    # A group is counted as it begins and its commit as it ends: one in flight at either
+    # scrape (the server's own jobs write too) puts one on one side only.
+    assert abs(rise('guichet_writer_commit_seconds_count') -
+               rise('guichet_writer_group_size_count')) <= 1
     assert rise('guichet_writer_groups_failed_total') == 0
     # A route's latency histogram counts what its requests counted, every status together
     # (the scrape itself is still being answered: not counted yet).
