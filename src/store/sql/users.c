@@ -574,6 +574,24 @@ session_change(struct store *st, struct stmt *s, const char *what)
 	return rc;
 }
 
+/* Runs the cached statement of sql with the session's ids, a hash (?3) and an instant (?4)
+ * bound: ST_NOTFOUND when it changed no row. */
+static int
+session_set(struct store *st, const char *sql, int64_t brand_id, int64_t id,
+            const unsigned char hash[32], int64_t now, const char *what)
+{
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, what);
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, id);
+	stmt_bind_blob(s, 3, hash, 32);
+	stmt_bind_int64(s, 4, now);
+	return session_change(st, s, what);
+}
+
 int
 db_session_disconnect(struct store *st, int64_t brand_id, int64_t id,
                       const unsigned char resume_hash[32], int64_t now)
@@ -581,16 +599,8 @@ db_session_disconnect(struct store *st, int64_t brand_id, int64_t id,
 	static const char sql[] = "UPDATE session SET resume_hash = ?3, resume_failures = 0, "
 	                          "last_seen_at = ?4 WHERE brand_id = ?1 AND id = ?2 AND "
 	                          "resume_hash IS NULL AND second_factor_pending = 0";
-	struct stmt *s;
-	int rc = db_cached(st, sql, &s, "session_disconnect");
 
-	if (rc != ST_OK)
-		return rc;
-	stmt_bind_int64(s, 1, brand_id);
-	stmt_bind_int64(s, 2, id);
-	stmt_bind_blob(s, 3, resume_hash, 32);
-	stmt_bind_int64(s, 4, now);
-	return session_change(st, s, "session_disconnect");
+	return session_set(st, sql, brand_id, id, resume_hash, now, "session_disconnect");
 }
 
 int
@@ -600,16 +610,8 @@ db_session_resume(struct store *st, int64_t brand_id, int64_t id, const unsigned
 	static const char sql[] = "UPDATE session SET resume_hash = NULL, resume_failures = 0, "
 	                          "csrf_hash = ?3, last_seen_at = ?4 WHERE brand_id = ?1 AND "
 	                          "id = ?2 AND resume_hash IS NOT NULL";
-	struct stmt *s;
-	int rc = db_cached(st, sql, &s, "session_resume");
 
-	if (rc != ST_OK)
-		return rc;
-	stmt_bind_int64(s, 1, brand_id);
-	stmt_bind_int64(s, 2, id);
-	stmt_bind_blob(s, 3, csrf_hash, 32);
-	stmt_bind_int64(s, 4, now);
-	return session_change(st, s, "session_resume");
+	return session_set(st, sql, brand_id, id, csrf_hash, now, "session_resume");
 }
 
 int
