@@ -197,6 +197,14 @@ export async function inFrench(page) {
   return page;
 }
 
+/** Waits until the page of hash is rendered (the app's data-shown), not the one before it. */
+export async function shown(page, hash) {
+  await page.waitForFunction((h) => {
+    const app = document.getElementById('app');
+    return location.hash === h && app.dataset.shown === h && !app.hasAttribute('aria-busy');
+  }, hash);
+}
+
 export async function heading(page) {
   return (await page.locator('main h1').textContent()).trim();
 }

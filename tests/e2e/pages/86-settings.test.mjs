@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, demo, heading, inFrench, mailsTo, shot, signedIn, sql } from '../harness.mjs';
+import { base, demo, heading, inFrench, mailsTo, shot, shown, signedIn, sql } from '../harness.mjs';
 
 const OPERATOR = 'support@guichet.invalid'; // guichetd serve's default --operator-email
 
@@ -24,7 +24,7 @@ test('an administrator changes a shop\'s general configuration', async () => {
   await page.locator('#settings-form').waitFor();
   assert.equal(await heading(page), 'Paramètres › Configuration générale');
   await page.locator('#settings-shop').selectOption(String(shop));
-  await page.waitForFunction((id) => location.hash === `#/settings/${id}`, shop);
+  await shown(page, `#/settings/${shop}`);
   // Shops 0 and 1 share their SITE: wait for the chosen shop's RANG, not the SITE still shown.
   await page.locator(`#settings-rang:text("${demo.shops[1].rang}")`).waitFor();
   await page.locator(`#settings-site:text("${demo.shops[1].site}")`).waitFor();

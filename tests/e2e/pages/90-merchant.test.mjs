@@ -22,7 +22,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { browser, extraServer, newPage, now, parisDay, payWithCard, shot, signedIn } from '../harness.mjs';
+import { browser, extraServer, newPage, now, parisDay, payWithCard, shot, shown, signedIn } from '../harness.mjs';
 
 const RETRY_MS = 500; // --notify-retry-ms: the first wait after a failed call
 const TIMEOUT_MS = 1000; // --notify-timeout-ms: one call's wait for an answer
@@ -311,7 +311,7 @@ test('the shop\'s notification URL is the merchant site\'s, set in Parameters �
   await page.locator('nav .nav-link', { hasText: /Paramètres › Configuration générale|Settings › General configuration/ }).click();
   await page.locator('#settings-form').waitFor();
   await page.locator('#settings-shop').selectOption(shopId);
-  await page.waitForFunction((id) => location.hash === `#/settings/${id}`, shopId);
+  await shown(page, `#/settings/${shopId}`);
   await page.locator(`#settings-rang:text("${shop.rang}")`).waitFor();
   await page.locator('#settings-url_notify').fill(`${site.base}/notify`);
   await page.locator('#settings-save').click();

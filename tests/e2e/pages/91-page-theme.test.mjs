@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 
-import { base, browser, demo, inFrench, newPage, now, shot, signedIn, sql } from '../harness.mjs';
+import { base, browser, demo, inFrench, newPage, now, shot, shown, signedIn, sql } from '../harness.mjs';
 
 const SHOP = 2; // demo.shops[SHOP]: a shop the other hosted page tests leave alone
 let site;
@@ -112,7 +112,7 @@ test('an administrator sets a shop\'s payment page and the buyer sees it', async
   const page = await french(await signedIn('admin'));
   await page.locator('nav .nav-link', { hasText: 'Paramètres › Page de paiement' }).click();
   await page.locator('#page-theme-shop').selectOption(String(shop));
-  await page.waitForFunction((id) => location.hash === `#/page-theme/${id}`, shop);
+  await shown(page, `#/page-theme/${shop}`);
   await page.locator('#theme-form').waitFor();
   // Every control has its label.
   for (const label of ['Couleur principale (boutons)', 'Couleur de fond', 'Titre (français)', 'Texte d’aide (anglais)', 'Envoyer un logo']) {

@@ -409,6 +409,9 @@ function errorPage(err) {
 /** Shows the page of the current hash (the router's listener). */
 export async function show() {
   const mine = ++seq;
+  // Until this hash's page is rendered, what shows is the last one's: said to assistive
+  // technology (and waited on by the browser tests before they type into the new page).
+  root().setAttribute('aria-busy', 'true');
   const { name, args, query } = parse();
   let def = page(name);
 
@@ -492,6 +495,8 @@ export async function show() {
 function render(def, content) {
   const bare = def.bare || Boolean(state.next) || !state.user;
   replace(root(), layout({ ...def, bare }, content));
+  root().removeAttribute('aria-busy');
+  root().dataset.shown = window.location.hash;
   setTitle(def.title);
   // Focus the page's heading, so keyboard and screen-reader users start at the content.
   const target = root().querySelector('[data-autofocus]') || root().querySelector('h1');
