@@ -787,6 +787,12 @@ struct store_ops {
 	int (*txn_ids_take)(struct store *st, int n, int64_t *ids);
 	int (*txn_rows_write)(struct store *st, const struct txn_row *rows, size_t n,
 	                      const struct history *h, size_t nh);
+	/* After a bulk load has committed: leaves the database as compact and as well known to
+	 * its planner as a live server's would be. PostgreSQL rewrites the statistics roll-ups
+	 * (their rows, updated once per transaction inside the load's transactions, kept every
+	 * old version) and analyzes and vacuums what was loaded; SQLite, whose rows were
+	 * updated in place, does nothing. Outside a transaction. */
+	int (*bulk_done)(struct store *st);
 
 	/* Idempotency. idem_get: ST_NOTFOUND when the key is new. */
 	int (*idem_get)(struct store *st, int64_t brand_id, int64_t shop_id, const char *key,

@@ -1343,6 +1343,9 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	rc = ops->commit(st);
 	if (rc != ST_OK)
 		goto fail;
+	rc = ops->bulk_done(st);
+	if (rc != ST_OK)
+		goto fail;
 	rc = print_result(opt, pspid, passwords, logins, out);
 	crypto_wipe(passwords, sizeof(passwords));
 	return rc;

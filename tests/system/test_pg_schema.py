@@ -15,8 +15,8 @@ from pgcluster import ROLE, Cluster
 # SQLite tables PostgreSQL has no use for, each with why.
 SQLITE_ONLY = {
     'txn_ref': 'the FTS5 trigram index of order references: a GIN index on txn instead',
-    'txn_amount_ref': 'the FTS5 index of amounts: a GIN index on txn instead',
-    'txn_email_ref': 'the FTS5 index of e-mails: a GIN index on txn instead',
+    'txn_amount_ref': 'the FTS5 index of amounts: a b-tree on txn instead (sql/pg/004)',
+    'txn_email_ref': 'the FTS5 index of e-mails: a b-tree on txn instead (sql/pg/004)',
     'search_state': 'how far the FTS5 indexer went: GIN indexes are kept in the transaction',
 }
 RENAMED = {'user': 'users'}  # "user" is reserved in PostgreSQL

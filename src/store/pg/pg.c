@@ -448,6 +448,14 @@ pg_checkpoint(struct store *st)
 	return ST_OK;
 }
 
+static int
+pg_bulk_done(struct store *st)
+{
+	int rc = exec_ok(pgs(st)->c, "VACUUM FULL stats_daily", "bulk_done");
+
+	return rc == ST_OK ? exec_ok(pgs(st)->c, "VACUUM (ANALYZE)", "bulk_done") : rc;
+}
+
 /* The database's full-text indexes are kept by PostgreSQL itself (pg_trgm). */
 static int
 pg_txn_ref_catch_up(struct store *st, int limit, int *done)
@@ -589,6 +597,7 @@ static const struct store_ops pg_ops = {
         DB_OPS_SHARED,
         /* pg_copy.c */
         .txn_ids_take = pg_txn_ids_take,
+        .bulk_done = pg_bulk_done,
         .txn_rows_write = pg_txn_rows_write,
         .txn_ref_catch_up = pg_txn_ref_catch_up,
         .schema_version = pg_schema_version,

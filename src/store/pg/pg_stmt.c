@@ -4,9 +4,8 @@
  * bound, run through libpq, and its rows read.
  *
  * The rewrite, outside quotes: ?N becomes $N (a bare ? the next number, as SQLite counts);
- * SQLite's planner hints (INDEXED BY name, NOT INDEXED, CROSS JOIN's order) go; LIKE
- * becomes ILIKE (SQLite's LIKE ignores the case of ASCII letters), instr strpos, and the
- * table user users ("user" is reserved in PostgreSQL). tests/unit/test_pg_rewrite.c holds
+ * SQLite's planner hints (INDEXED BY name, NOT INDEXED, CROSS JOIN's order) go; instr
+ * becomes strpos, and the table user users ("user" is reserved in PostgreSQL). tests/unit/test_pg_rewrite.c holds
  * each rule.
  *
  * A kept statement (db_cached) is prepared on the server at its first run, its parameters
@@ -125,9 +124,6 @@ pg_sql_rewrite(const char *sql, struct buf *out, int *nparams)
 			i += sql[i + 11] == ' ' ? 11 : 10;
 		} else if (word_at(sql, i, "CROSS") && strncmp(sql + i, "CROSS JOIN ", 11) == 0) {
 			i += 5; /* SQLite's join order kept, an inner join all the same */
-		} else if (word_at(sql, i, "LIKE")) {
-			buf_adds(out, "ILIKE");
-			i += 3;
 		} else if (word_at(sql, i, "instr")) {
 			buf_adds(out, "strpos");
 			i += 4;

@@ -30,7 +30,7 @@
 	"AND " ID " AND (CAST(?10 AS TEXT) IS NULL OR r.status = ?10) "                                       \
 	"AND (CAST(?11 AS TEXT) IS NULL OR c.number = ?11) AND (CAST(?12 AS TEXT) IS NULL OR "                \
 	"s.rang = ?12) "                                                                                      \
-	"AND (CAST(?13 AS TEXT) IS NULL OR r.order_ref LIKE ?13 ESCAPE '\\') "                                \
+	"AND (CAST(?13 AS TEXT) IS NULL OR lower(r.order_ref) LIKE lower(?13) ESCAPE '\\') "                  \
 	"AND (CAST(?14 AS BIGINT) IS NULL OR r.count = ?14) " /* the next debit: only while one is to come */ \
 	"AND (CAST(?15 AS BIGINT) IS NULL OR (r.status IN ('in_progress', 'will_fail') AND "                  \
 	"r.next_day IS NOT "                                                                                  \

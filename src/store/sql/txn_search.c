@@ -378,7 +378,11 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 			sql_text(w, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
 			sql_text(w, " AND order_ref < ? COLLATE NOCASE", rp->prefix_end);
 		}
-		sql_text(w, " AND order_ref LIKE ? ESCAPE '\\'", q->order_ref_like);
+		/* Case aside as SQLite's LIKE does, in the shape sql/pg/004's indexes serve. */
+		sql_text(w,
+		         side_tables ? " AND order_ref LIKE ? ESCAPE '\\'"
+		                     : " AND lower(order_ref) LIKE lower(?) ESCAPE '\\'",
+		         q->order_ref_like);
 	}
 	if (q->type >= 0)
 		sql_int(w, " AND type = ?", q->type);

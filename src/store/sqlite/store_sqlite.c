@@ -339,6 +339,13 @@ lite_txn_lock(struct store *st, int64_t brand_id, int64_t id)
 /* A new row's rowid is the one after the largest: the n from there, for the file's one writer
  * inside its write transaction. */
 static int
+lite_bulk_done(struct store *st)
+{
+	(void)st;
+	return ST_OK;
+}
+
+static int
 lite_txn_ids_take(struct store *st, int n, int64_t *ids)
 {
 	static const char sql[] = "SELECT coalesce(max(id), 0) FROM txn";
@@ -363,6 +370,7 @@ static const struct store_ops sqlite_ops = {
         .serialize = lite_serialize,
         .txn_lock = lite_txn_lock,
         .txn_ids_take = lite_txn_ids_take,
+        .bulk_done = lite_bulk_done,
         DB_OPS_SHARED,
         /* txn.c: the inserts one by one */
         .txn_rows_write = db_txn_rows_write,
