@@ -18,9 +18,10 @@ static const char search_sql[] = DB_SUBTREE
         "SELECT e.id, e.shop_id, e.at, e.count, e.http_status, e.method, e.path, e.code, "
         "e.field, s.name, s.site, s.rang FROM api_error e INDEXED BY api_error_brand_at "
         "JOIN shop s ON s.id = e.shop_id WHERE e.brand_id = ?1 AND e.at >= ?3 AND "
-        "e.at < ?4 AND e.shop_id IN (SELECT id FROM sub) AND (CAST(?5 AS TEXT) IS NULL OR e.code = "
-        "?5) AND (CAST(?6 AS TEXT) IS NULL OR lower(e.path) LIKE lower(?6) ESCAPE '\\') AND (?7 = 0 OR "
-        "e.http_status = ?7) AND (?8 = 0 OR e.at < ?8 OR (e.at = ?8 AND e.id < ?9)) "
+        "e.at < ?4 AND e.shop_id IN (SELECT id FROM sub) "
+        "AND (CAST(?5 AS TEXT) IS NULL OR e.code = ?5) "
+        "AND (CAST(?6 AS TEXT) IS NULL OR lower(e.path) LIKE lower(?6) ESCAPE '\\') "
+        "AND (?7 = 0 OR e.http_status = ?7) AND (?8 = 0 OR e.at < ?8 OR (e.at = ?8 AND e.id < ?9)) "
         "ORDER BY e.at DESC, e.id DESC LIMIT ?10";
 
 static void
