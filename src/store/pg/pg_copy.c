@@ -10,11 +10,13 @@
  * field goes out as the binary format has it: its length, then an int8 in network order or
  * the bytes of a text or a bytea; a NULL is the length -1. No value is ever written as SQL
  * text, and a sealed card goes as the bytes it is. COPY fires the row triggers an insert
- * fires (the id fill, the foreign keys, the statistics roll-ups): the same rows, the same
- * roll-ups.
+ * fires (the id fill, the foreign keys), but the statistics roll-up of the transactions is
+ * added up here once per batch (stats_bulk, migration 005): the same rows, the same roll-ups.
  */
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,13 +224,80 @@ history_bind(struct stmt *s, const void *lines, size_t i)
 	db_history_bind(s, (const struct history *)lines + i);
 }
 
+/* guichet.bulk for the rest of the transaction: "on" while the COPY runs, its row trigger then
+ * leaving the statistics roll-up to stats_bulk (migration 005), "off" after it. */
+static int
+bulk_mark(struct store *st, const char *value)
+{
+	static const char sql[] = "SELECT set_config('guichet.bulk', ?1, true)";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "txn_rows_write");
+
+	if (rc != ST_OK)
+		return rc;
+	db_bind_text(s, 1, value);
+	while (db_next(st, s, &rc, "txn_rows_write"))
+		;
+	stmt_reset(s);
+	return rc;
+}
+
+/* The roll-up of the n rows copied, added up by day, shop, method and type in one statement,
+ * as the row trigger's stats_add would have one row at a time: the rows found by their keys
+ * (two arrays, bound as their text). */
+static int
+stats_bulk(struct store *st, const struct txn_row *rows, size_t n)
+{
+	static const char sql[] =
+	        "INSERT INTO stats_daily SELECT t.brand_id, t.shop_id, t.day, t.method, t.type, "
+	        "count(*), sum(t.amount_current + t.amount_refunded), "
+	        "max(t.amount_current + t.amount_refunded) "
+	        "FROM unnest(CAST(?1 AS bigint[]), CAST(?2 AS bigint[])) AS k(brand_id, id) "
+	        "JOIN txn t ON t.brand_id = k.brand_id AND t.id = k.id WHERE stats_counts(t) "
+	        "GROUP BY t.brand_id, t.day, t.shop_id, t.method, t.type "
+	        "ON CONFLICT (brand_id, day, shop_id, method, type) DO UPDATE SET "
+	        "count = stats_daily.count + excluded.count, "
+	        "amount = stats_daily.amount + excluded.amount, "
+	        "max_amount = greatest(stats_daily.max_amount, excluded.max_amount)";
+	struct buf brands, ids;
+	char num[24];
+	struct stmt *s;
+	int rc;
+
+	buf_init(&brands, n * sizeof(num) + 3);
+	buf_init(&ids, n * sizeof(num) + 3);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(num, sizeof(num), "%c%" PRId64, i == 0 ? '{' : ',', rows[i].t.brand_id);
+		buf_adds(&brands, num);
+		snprintf(num, sizeof(num), "%c%" PRId64, i == 0 ? '{' : ',', rows[i].t.id);
+		buf_adds(&ids, num);
+	}
+	buf_add(&brands, "}", 2); /* with its NUL */
+	buf_add(&ids, "}", 2);
+	rc = brands.failed || ids.failed ? ST_STORE : db_cached(st, sql, &s, "txn_rows_write");
+	if (rc == ST_OK) {
+		db_bind_text(s, 1, brands.data);
+		db_bind_text(s, 2, ids.data);
+		rc = db_run(st, s, "txn_rows_write");
+	}
+	buf_cleanup(&brands);
+	buf_cleanup(&ids);
+	return rc;
+}
+
 int
 pg_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n, const struct history *h,
                   size_t nh)
 {
-	int rc = copy_rows(st, "COPY txn(" TXN_INSERT_COLS ") FROM STDIN (FORMAT binary)", n,
-	                   txn_row_bind, rows, "txn_rows_write");
+	int rc = n == 0 ? ST_OK : bulk_mark(st, "on");
 
+	if (rc == ST_OK)
+		rc = copy_rows(st, "COPY txn(" TXN_INSERT_COLS ") FROM STDIN (FORMAT binary)", n,
+		               txn_row_bind, rows, "txn_rows_write");
+	if (rc == ST_OK && n > 0)
+		rc = bulk_mark(st, "off");
+	if (rc == ST_OK && n > 0)
+		rc = stats_bulk(st, rows, n);
 	if (rc == ST_OK)
 		rc = copy_rows(
 		        st, "COPY txn_history(" HISTORY_INSERT_COLS ") FROM STDIN (FORMAT binary)",
