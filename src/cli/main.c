@@ -32,6 +32,7 @@
 
 struct ctx {
 	const char *profile; /* --profile, "default" */
+	const char *arg;     /* the command's argument (struct command's arg), or NULL */
 };
 
 struct command {
@@ -39,6 +40,7 @@ struct command {
 	int (*run)(struct ctx *x, const char **v);
 	const struct opt_spec *opts;
 	size_t nopts;
+	const char *arg;     /* the argument it takes before its options ("ID"), or NULL */
 	const char *summary; /* one line for guichet --help */
 	const char *about;   /* the command's --help, after its usage line */
 };
@@ -967,31 +969,316 @@ out:
 	return rc;
 }
 
+/* --- one transaction: show, and the cash operations ------------------------------------------ */
+
+/* One call on c's session: CX_OK with the 2xx answer in *r, else the failure said. */
+static int
+call_checked(struct ctx *x, struct conn *c, const char *method, const char *path, json_t *body,
+             struct conn_reply *r)
+{
+	int rc = conn_call(c, method, path, body, r);
+
+	if (rc != CX_OK)
+		return fail(rc, "%s", c->err);
+	return reply_rc(x, r);
+}
+
+/* The transaction x->arg's details into *r, on the profile's session opened into c. */
+static int
+details_get(struct ctx *x, struct conn *c, struct conn_reply *r, char *route, size_t cap)
+{
+	long id;
+	int rc;
+
+	if (opts_number(x->arg, 1, 999999999999L, &id) != 0)
+		return fail(CX_USAGE, "'%s' is not a transaction's id (a whole number)", x->arg);
+	snprintf(route, cap, "/bo/api/transactions/%ld", id);
+	rc = open_session(x, c);
+	return rc != CX_OK ? rc : call_checked(x, c, "GET", route, NULL, r);
+}
+
+/* minor units of code as "49.90 EUR" into out. */
+static const char *
+amount_text(json_int_t minor, const char *code, char *out, size_t cap)
+{
+	const struct currency *cur = code != NULL ? money_currency_find(code) : NULL;
+	char plain[40];
+
+	if (cur != NULL && money_format_plain(minor, cur, plain, sizeof(plain)) >= 0)
+		snprintf(out, cap, "%s %s", plain, code);
+	else
+		snprintf(out, cap, "%lld %s", (long long)minor, code != NULL ? code : "");
+	return out;
+}
+
+static const char *
+str_or(const json_t *o, const char *key, const char *none)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL && v[0] != '\0' ? v : none;
+}
+
+/* The details as "label  value" lines, then the history as a table. */
+static void
+print_details(const json_t *t)
+{
+	static const struct table_col hist_cols[] = {
+	        {"DATE (UTC)", false, 3, 19},
+	        {"ACTION", false, 2, 12},
+	        {"AMOUNT", true, 2, 0},
+	        {"USER", false, 1, 8},
+	};
+	const char *code = str_or(t, "currency", NULL), *cells[4 * 64];
+	const json_t *card = json_object_get(t, "card"), *hist = json_object_get(t, "history"), *h;
+	char a[3][48], dates[64][20], amounts[64][48];
+	size_t n = 0, w[4], i;
+
+	printf("%-16s %s\n", "transaction", str_or(t, "id", "?"));
+	printf("%-16s %s, %s, %s\n", "state", str_or(t, "type", "?"), str_or(t, "status", "?"),
+	       str_or(t, "acquirer_status", "?"));
+	printf("%-16s %s (initial %s, refunded %s)\n", "amount",
+	       amount_text(json_integer_value(json_object_get(t, "amount_current")), code, a[0],
+	                   48),
+	       amount_text(json_integer_value(json_object_get(t, "amount_initial")), code, a[1],
+	                   48),
+	       amount_text(json_integer_value(json_object_get(t, "amount_refunded")), code, a[2],
+	                   48));
+	printf("%-16s %s\n", "order", str_or(t, "order_ref", "—"));
+	printf("%-16s %s\n", "payment method", str_or(t, "payment_method", "—"));
+	printf("%-16s %s  %s  %s\n", "card", str_or(card, "masked", "—"),
+	       str_or(card, "expiry", ""), str_or(card, "country", ""));
+	printf("%-16s %s\n", "e-mail", str_or(t, "email", "—"));
+	printf("%-16s %s\n", "created (UTC)", str_or(t, "created_at", "—"));
+	printf("%-16s %s\n", "authorization", str_or(t, "authorization_number", "—"));
+	if (json_string_value(json_object_get(t, "refusal_reason")) != NULL)
+		printf("%-16s %s: %s\n", "refused", str_or(t, "refusal_reason", ""),
+		       str_or(t, "refusal_message", ""));
+	if (json_string_value(json_object_get(t, "parent_id")) != NULL)
+		printf("%-16s %s\n", "refund of", str_or(t, "parent_id", ""));
+	puts("\nhistory:");
+	json_array_foreach(hist, i, h)
+	{
+		if (n == 64)
+			break; /* a transaction's lines are a handful; the JSON has them all */
+		snprintf(dates[n], sizeof(dates[n]), "%.19s", str_or(h, "at", ""));
+		if (strlen(dates[n]) > 10)
+			dates[n][10] = ' ';
+		cells[n * 4] = dates[n];
+		cells[n * 4 + 1] = str_or(h, "action", "");
+		cells[n * 4 + 2] = amount_text(json_integer_value(json_object_get(h, "amount")),
+		                               str_or(h, "currency", code), amounts[n], 48);
+		cells[n * 4 + 3] = str_or(h, "user_login", "—");
+		n++;
+	}
+	table_layout(hist_cols, 4, cells, n, term_width(), w);
+	table_write(stdout, hist_cols, 4, cells, n, w);
+}
+
+static const struct opt_spec show_opts[] = {
+        {"format", "F", "table (the default) or json: the API's answer whole"},
+};
+
+static int
+cmd_show(struct ctx *x, const char **v)
+{
+	const char *format = v[0] != NULL ? v[0] : "table";
+	char route[64];
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	int rc;
+
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+		return fail(CX_USAGE, "--format '%s': table or json", format);
+	rc = details_get(x, &c, &r, route, sizeof(route));
+	if (rc == CX_OK) {
+		if (strcmp(format, "json") == 0) {
+			json_dumpf(r.body, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+		} else {
+			print_details(r.body);
+		}
+		if (fflush(stdout) != 0)
+			rc = fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+	}
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+/* A cash operation of the back office (README "The back office: transactions and cash
+ * operations"): its route's last word, the details' "operations" member that says whether
+ * it is open, and its question. */
+struct operation {
+	const char *route, *allowed, *verb;
+	bool amount; /* takes --amount */
+};
+
+static const struct operation op_capture = {"capture", "capture", "Capture", true};
+static const struct operation op_cancel = {"cancel", "cancel", "Cancel", false};
+static const struct operation op_refund = {"refund", "refund", "Refund", true};
+static const struct operation op_send = {"send", "send", "Send to the bank", false};
+static const struct operation op_block = {"block-card", "block_card", "Block the card of", false};
+
+/* "what: transaction ID is TYPE, STATUS, ACQUIRER (AMOUNT)". */
+static void
+print_state(const char *what, const json_t *t, const char *code)
+{
+	char amount[48];
+
+	printf("%s: transaction %s is %s, %s, %s (%s)\n", what, str_or(t, "id", "?"),
+	       str_or(t, "type", "?"), str_or(t, "status", "?"), str_or(t, "acquirer_status", "?"),
+	       amount_text(json_integer_value(json_object_get(t, "amount_current")),
+	                   str_or(t, "currency", code), amount, sizeof(amount)));
+}
+
+static const struct opt_spec amount_op_opts[] = {
+        {"amount", "A", "the amount, in the currency's major unit (default: all there is)"},
+        {"yes", NULL, "do it without asking (scripts)"},
+};
+static const struct opt_spec plain_op_opts[] = {
+        {"yes", NULL, "do it without asking (scripts)"},
+};
+
+/* Reads the transaction, says what will be done, asks (unless --yes), then does it and
+ * prints the transaction's new state. */
+static int
+operate(struct ctx *x, const struct operation *op, const char *amount_opt, bool yes)
+{
+	char route[64], action[96], question[256], err[256], what[48], shown[48];
+	struct conn c = {0};
+	struct conn_reply r = {0}, done = {0};
+	const struct currency *cur;
+	const char *code;
+	json_t *body = NULL;
+	json_int_t minor;
+	int64_t asked = 0;
+	int rc;
+
+	rc = details_get(x, &c, &r, route, sizeof(route));
+	if (rc != CX_OK)
+		goto out;
+	code = str_or(r.body, "currency", "");
+	cur = money_currency_find(code);
+	if (amount_opt != NULL && opts_amount(amount_opt, cur != NULL ? cur->exponent : 2, &asked,
+	                                      err, sizeof(err)) != 0) {
+		rc = fail(CX_USAGE, "--amount: %s", err);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(json_object_get(r.body, "operations"), op->allowed))) {
+		rc = fail(CX_REFUSED, "%s is not possible on transaction %s (%s, %s, %s)",
+		          op->route, x->arg, str_or(r.body, "type", "?"),
+		          str_or(r.body, "status", "?"), str_or(r.body, "acquirer_status", "?"));
+		goto out;
+	}
+	minor = asked > 0 ? asked : json_integer_value(json_object_get(r.body, "amount_current"));
+	if (op->amount)
+		snprintf(what, sizeof(what), " %s of",
+		         amount_text(minor, code, shown, sizeof(shown)));
+	else
+		what[0] = '\0';
+	snprintf(question, sizeof(question), "%s%s transaction %s (order %s)? [y/N] ", op->verb,
+	         what, x->arg, str_or(r.body, "order_ref", "—"));
+	if (!yes) {
+		if (!term_available()) {
+			rc = fail(CX_USAGE,
+			          "%s asks for a confirmation: answer on a terminal, or give --yes",
+			          op->route);
+			goto out;
+		}
+		if (!ask_yes(question)) {
+			rc = fail(CX_REFUSED, "nothing done");
+			goto out;
+		}
+	}
+	if (asked > 0)
+		body = json_pack("{s:I}", "amount", (json_int_t)asked);
+	snprintf(action, sizeof(action), "%s/%s", route, op->route);
+	rc = call_checked(x, &c, "POST", action, body, &done);
+	if (rc != CX_OK)
+		goto out;
+	/* The answer is the transaction, and a refund's the new one beside it: a line each. */
+	print_state(op->route, done.body, code);
+	if (json_is_object(json_object_get(done.body, "refund")))
+		print_state("the refund", json_object_get(done.body, "refund"), code);
+out:
+	json_decref(body);
+	conn_reply_cleanup(&done);
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static int
+cmd_capture(struct ctx *x, const char **v)
+{
+	return operate(x, &op_capture, v[0], v[1] != NULL);
+}
+
+static int
+cmd_refund(struct ctx *x, const char **v)
+{
+	return operate(x, &op_refund, v[0], v[1] != NULL);
+}
+
+static int
+cmd_cancel(struct ctx *x, const char **v)
+{
+	return operate(x, &op_cancel, NULL, v[0] != NULL);
+}
+
+static int
+cmd_send(struct ctx *x, const char **v)
+{
+	return operate(x, &op_send, NULL, v[0] != NULL);
+}
+
+static int
+cmd_block_card(struct ctx *x, const char **v)
+{
+	return operate(x, &op_block, NULL, v[0] != NULL);
+}
+
 /* --- the commands --------------------------------------------------------------------------- */
 
 #define OPTS(a) a, sizeof(a) / sizeof(a[0])
 
 static const struct command commands[] = {
-        {"connect", cmd_connect, OPTS(connect_opts), "save where the back office is (a profile)",
+        {"connect", cmd_connect, OPTS(connect_opts), NULL,
+         "save where the back office is (a profile)",
          "Checks that guichetd answers there, then saves the profile (0600, in\n"
          "$XDG_CONFIG_HOME/guichet/, else ~/.config/guichet/)."},
-        {"login", cmd_login, OPTS(login_opts), "sign in",
+        {"login", cmd_login, OPTS(login_opts), NULL, "sign in",
          "The password is asked without echo on the terminal, or read from stdin with\n"
          "--password-stdin (never from the command line). The session is kept (0600) in\n"
          "$XDG_STATE_HOME/guichet/, else ~/.local/state/guichet/."},
-        {"logout", cmd_logout, NULL, 0, "sign out: the session ends on the server",
+        {"logout", cmd_logout, NULL, 0, NULL, "sign out: the session ends on the server",
          "Ends the session on the server and forgets it here."},
-        {"disconnect", cmd_disconnect, NULL, 0, "keep the session to resume it later",
+        {"disconnect", cmd_disconnect, NULL, 0, NULL, "keep the session to resume it later",
          "The server keeps the session for this device within its idle time; the resume\n"
          "key is kept (0600) beside the session."},
-        {"resume", cmd_resume, NULL, 0, "take back a disconnected session",
+        {"resume", cmd_resume, NULL, 0, NULL, "take back a disconnected session",
          "Resumes the session 'guichet disconnect' left, with its kept key."},
-        {"transactions", cmd_transactions, OPTS(transactions_opts), "search the transactions",
+        {"transactions", cmd_transactions, OPTS(transactions_opts), NULL, "search the transactions",
          "Newest first, one page at a time (--limit); the next page's cursor is shown.\n"
          "--format csv|tsv|json give the API's fields (amounts in minor units)."},
-        {"export", cmd_export, OPTS(export_opts), "export the search as CSV to a file",
+        {"export", cmd_export, OPTS(export_opts), NULL, "export the search as CSV to a file",
          "Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
          "line on stderr when it is a terminal."},
+        {"show", cmd_show, OPTS(show_opts), "ID", "a transaction's details and history",
+         "The transaction's state, amounts, card (masked), order and its history."},
+        {"capture", cmd_capture, OPTS(amount_op_opts), "ID", "capture an authorization",
+         "Captures the amount given, or all that was authorized; asks first (--yes: not)."},
+        {"cancel", cmd_cancel, OPTS(plain_op_opts), "ID", "cancel a transaction not yet sent",
+         "Cancels an authorization or a transaction still to send; asks first (--yes: not)."},
+        {"refund", cmd_refund, OPTS(amount_op_opts), "ID", "refund a debit sent to the bank",
+         "Refunds the amount given, or all that remains; asks first (--yes: not). The\n"
+         "refund is a transaction of its own, whose id is printed."},
+        {"send", cmd_send, OPTS(plain_op_opts), "ID", "send a transaction to the bank today",
+         "Puts the transaction into today's settlement; asks first (--yes: not)."},
+        {"block-card", cmd_block_card, OPTS(plain_op_opts), "ID",
+         "put the transaction's card on the blocklist",
+         "The card joins the shop's blocklist; asks first (--yes: not)."},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -1014,8 +1301,9 @@ usage_main(FILE *f)
 static void
 usage_command(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: guichet [--profile NAME] %s%s\n\n%s\n", cmd->name,
-	        cmd->nopts > 0 ? " [OPTIONS]" : "", cmd->about);
+	fprintf(f, "usage: guichet [--profile NAME] %s%s%s%s\n\n%s\n", cmd->name,
+	        cmd->arg ? " " : "", cmd->arg ? cmd->arg : "", cmd->nopts > 0 ? " [OPTIONS]" : "",
+	        cmd->about);
 	if (cmd->nopts > 0)
 		fputs("\noptions:\n", f);
 	for (size_t i = 0; i < cmd->nopts; i++) {
@@ -1073,11 +1361,18 @@ main(int argc, char **argv)
 		usage_main(stderr);
 		return CX_USAGE;
 	}
+	if (cmd->arg != NULL && a + 1 < argc && argv[a + 1][0] != '-')
+		x.arg = argv[++a];
 	rc = opts_parse(cmd->opts, cmd->nopts, argc - a - 1, argv + a + 1, values, err,
 	                sizeof(err));
 	if (rc == 1) {
 		usage_command(stdout, cmd);
 		return CX_OK;
+	}
+	if (rc == 0 && cmd->arg != NULL && x.arg == NULL) {
+		fail(CX_USAGE, "%s: %s is required (guichet %s %s)", cmd->name, cmd->arg, cmd->name,
+		     cmd->arg);
+		return CX_USAGE;
 	}
 	if (rc != 0) {
 		fail(CX_USAGE, "%s: %s ('guichet %s --help' lists its options)", cmd->name, err,

@@ -115,19 +115,15 @@ opts_date_ok(const char *v)
 	return true;
 }
 
-int
-opts_amount_filter(const char *v, int exponent, char *out, size_t cap, char *err, size_t errlen)
+/* The amount at p, in the major unit of a currency of exponent decimals, into *minor; v (the
+ * whole option) and form (what it should look like) for the messages. */
+static int
+amount_parse(const char *v, const char *p, int exponent, const char *form, int64_t *minor,
+             char *err, size_t errlen)
 {
-	static const char *const ops[] = {"eq:", "ge:", "le:", "ne:"};
-	const char *op = "eq:", *p = v;
-	int64_t whole = 0, minor = 0;
+	int64_t whole = 0, part = 0;
 	int decimals = 0, digits = 0;
 
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (strncmp(v, ops[i], 3) == 0) {
-			op = ops[i];
-			p = v + 3;
-		}
 	for (; *p >= '0' && *p <= '9'; p++, digits++) {
 		if (whole > MONEY_AMOUNT_MAX) {
 			snprintf(err, errlen, "amount '%s' is too large", v);
@@ -144,29 +140,57 @@ opts_amount_filter(const char *v, int exponent, char *out, size_t cap, char *err
 				         v, exponent, exponent == 1 ? "" : "s");
 				return -1;
 			}
-			minor = minor * 10 + (*p - '0');
+			part = part * 10 + (*p - '0');
 		}
 		if (decimals == 0)
 			digits = 0; /* "12." */
 	}
 	if (digits == 0 || *p != '\0') {
 		snprintf(err, errlen,
-		         "amount '%s' is not an amount: [eq:|ge:|le:|ne:]12.34 in the currency's "
-		         "major unit",
-		         v);
+		         "amount '%s' is not an amount: %s in the currency's major unit", v, form);
 		return -1;
 	}
 	for (int i = 0; i < exponent; i++) {
 		whole *= 10;
 		if (i >= decimals)
-			minor *= 10;
+			part *= 10;
 	}
-	if (whole + minor > MONEY_AMOUNT_MAX) {
+	if (whole + part > MONEY_AMOUNT_MAX) {
 		snprintf(err, errlen, "amount '%s' is too large", v);
 		return -1;
 	}
-	if ((size_t)snprintf(out, cap, "%s%lld", op, (long long)(whole + minor)) >= cap) {
+	*minor = whole + part;
+	return 0;
+}
+
+int
+opts_amount_filter(const char *v, int exponent, char *out, size_t cap, char *err, size_t errlen)
+{
+	static const char *const ops[] = {"eq:", "ge:", "le:", "ne:"};
+	const char *op = "eq:", *p = v;
+	int64_t minor;
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strncmp(v, ops[i], 3) == 0) {
+			op = ops[i];
+			p = v + 3;
+		}
+	if (amount_parse(v, p, exponent, "[eq:|ge:|le:|ne:]12.34", &minor, err, errlen) != 0)
+		return -1;
+	if ((size_t)snprintf(out, cap, "%s%lld", op, (long long)minor) >= cap) {
 		snprintf(err, errlen, "amount '%s' is too long", v);
+		return -1;
+	}
+	return 0;
+}
+
+int
+opts_amount(const char *v, int exponent, int64_t *minor, char *err, size_t errlen)
+{
+	if (amount_parse(v, v, exponent, "12.34", minor, err, errlen) != 0)
+		return -1;
+	if (*minor == 0) {
+		snprintf(err, errlen, "amount '%s' is zero", v);
 		return -1;
 	}
 	return 0;

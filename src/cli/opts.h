@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* One option of a command, "--name VALUE" (also "--name=VALUE") or a flag "--name". */
 struct opt_spec {
@@ -38,6 +39,10 @@ bool opts_date_ok(const char *v);
  * the reason in err (more decimals than the currency has, not a number, too large). */
 int opts_amount_filter(const char *v, int exponent, char *out, size_t cap, char *err,
                        size_t errlen);
+
+/* An operation's amount "12.34", in the major unit of a currency of exponent decimals, into
+ * *minor (more than zero). Returns 0, or -1 with the reason in err. */
+int opts_amount(const char *v, int exponent, int64_t *minor, char *err, size_t errlen);
 
 /* A TCP port, 1..65535, into *port. Returns 0 or -1. */
 int opts_port(const char *v, int *port);

@@ -580,3 +580,101 @@ def test_export_progress_on_a_terminal(server, signed, tmp_path):
     assert child.exitstatus == 0
     with open(target, newline='') as f:
         assert rows == len(f.read().split('\r\n')) - 2  # the header, the last line's end
+
+
+def one_of(server, **params):
+    """The newest accepted debit the search finds with params (demo.consultation's view)."""
+    items = [t for t in reference(server, type='debit', status='accepted', **params)['items']
+             if t['currency'] == 'EUR']
+    assert items, params
+    return items[0]
+
+
+def test_show(server, signed):
+    t = one_of(server, acquirer_status='sent')
+    out = signed.run('show', t['id'])
+    assert out.returncode == 0, out.stderr
+    assert re.search(rf'^transaction\s+{t["id"]}$', out.stdout, re.M), out.stdout
+    assert re.search(r'^state\s+debit, accepted, sent$', out.stdout, re.M), out.stdout
+    assert t['card_masked'] in out.stdout and t['order_ref'] in out.stdout
+    assert re.search(r'^history:\nDATE \(UTC\)\s+ACTION', out.stdout, re.M), out.stdout
+    as_json = json.loads(signed.run('show', t['id'], '--format', 'json').stdout)
+    assert as_json['id'] == t['id'] and as_json['history']
+    # Not a number, unknown, bad format: said, with its exit status.
+    assert signed.run('show', 'abc').returncode == 2
+    assert signed.run('show').returncode == 2
+    assert signed.run('show', t['id'], '--format', 'xml').returncode == 2
+    unknown = signed.run('show', '999999999')
+    assert unknown.returncode == 1 and 'refused' in unknown.stderr, unknown.stderr
+
+
+def authorized(server, amount=4990, capture='manual', card='4111111111111111'):
+    """A new payment of the demo's first shop (awaiting capture, or to send with capture
+    'auto'), as the search shows it."""
+    r = server.pay(amount=amount, capture=capture, card=card)
+    assert r.status_code == 201, r.text
+    return reference(server, id=r.json()['id'])['items'][0]
+
+
+def test_operations_ask_then_act(server, signed):
+    """capture, refund, send, cancel, block-card: refused without a terminal unless --yes;
+    the server's state changes only when done; its refusals say why, exit 1."""
+    t = authorized(server)
+    assert t['acquirer_status'] == 'awaiting_capture'
+    eur = t['amount_initial'] / 100
+    # No terminal, no --yes: nothing sent.
+    out = signed.run('capture', t['id'])
+    assert out.returncode == 2 and '--yes' in out.stderr, out.stderr
+    assert reference(server, id=t['id'])['items'][0]['acquirer_status'] == 'awaiting_capture'
+    # More than authorized: the server's refusal; three decimals: refused before sending.
+    assert signed.run('capture', t['id'], '--amount', f'{eur + 1:.2f}', '--yes').returncode == 1
+    bad = signed.run('capture', t['id'], '--amount', '1.234', '--yes')
+    assert bad.returncode == 2 and 'decimals' in bad.stderr, bad.stderr
+    done = signed.run('capture', t['id'], '--yes')
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f'capture: transaction {t["id"]} is debit, accepted, to_send')
+    # Captured: no second capture (said from the details, before any POST).
+    again = signed.run('capture', t['id'], '--yes')
+    assert again.returncode == 1 and 'not possible' in again.stderr, again.stderr
+    # Into today's settlement (the télécollecte sends it).
+    assert signed.run('send', t['id'], '--yes').returncode == 0
+    # A debit sent to the bank, refunded in part: the refund is a transaction of its own.
+    sent = one_of(server, acquirer_status='sent')
+    refund = signed.run('refund', sent['id'], '--amount', '1.00', '--yes')
+    assert refund.returncode == 0, refund.stderr
+    assert refund.stdout.startswith(f'refund: transaction {sent["id"]} is debit, accepted, sent')
+    rid = re.search(r'^the refund: transaction (\d+) is refund, accepted, to_send \(1\.00 EUR\)$',
+                    refund.stdout, re.M)
+    assert rid and rid.group(1) != sent['id'], refund.stdout
+    # A debit still to send is cancelled; one sent to the bank is not.
+    assert signed.run('cancel', sent['id'], '--yes').returncode == 1
+    other = authorized(server, 700, capture='auto', card='5555555555554444')
+    cancelled = signed.run('cancel', other['id'], '--yes')
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert cancelled.stdout.startswith(f'cancel: transaction {other["id"]} is cancellation')
+    # The card on the blocklist (another card than the next test's).
+    assert signed.run('block-card', other['id'], '--yes').returncode == 0
+    assert server.pay(card='5555555555554444').json()['status'] == 'refused'
+
+
+def test_operation_prompt_on_a_terminal(server, signed):
+    pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+    t = authorized(server, 1250)
+    amount = f'{t["amount_initial"] // 100},{t["amount_initial"] % 100:02d}'
+    child = pexpect.spawn(CLIENT, ['capture', t['id']], env=signed.env, encoding='utf-8',
+                          timeout=30)
+    child.expect(rf'Capture {amount.replace(",", ".")} EUR of transaction {t["id"]} '
+                 rf'\(order {re.escape(t["order_ref"])}\)\? \[y/N\] ')
+    child.sendline('n')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1 and 'nothing done' in child.before
+    assert reference(server, id=t['id'])['items'][0]['acquirer_status'] == 'awaiting_capture'
+    child = pexpect.spawn(CLIENT, ['capture', t['id']], env=signed.env, encoding='utf-8',
+                          timeout=30)
+    child.expect(r'\[y/N\] ')
+    child.sendline('y')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert reference(server, id=t['id'])['items'][0]['acquirer_status'] == 'to_send'

@@ -160,6 +160,35 @@ test_amounts(void **state)
 	}
 }
 
+/* An operation's amount: a plain amount above zero, never a filter's operator. */
+static void
+test_operation_amounts(void **state)
+{
+	static const struct {
+		const char *v;
+		int exponent;
+		int64_t minor; /* -1: refused */
+	} rows[] = {
+	        {"12.34", 2, 1234}, {"0.01", 2, 1},  {"7", 0, 7},   {"12.345", 2, -1}, {"0", 2, -1},
+	        {"0.00", 2, -1},    {"eq:5", 2, -1}, {"-5", 2, -1}, {"5e2", 2, -1},    {"", 2, -1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(rows); i++) {
+		char err[256];
+		int64_t minor = -1;
+		int rc = opts_amount(rows[i].v, rows[i].exponent, &minor, err, sizeof(err));
+
+		if (rows[i].minor < 0) {
+			assert_int_equal(rc, -1);
+			assert_true(strstr(err, rows[i].v) != NULL);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(minor, rows[i].minor);
+		}
+	}
+}
+
 static void
 test_small_values(void **state)
 {
@@ -200,9 +229,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse),
-	        cmocka_unit_test(test_dates),
-	        cmocka_unit_test(test_amounts),
+	        cmocka_unit_test(test_parse),        cmocka_unit_test(test_dates),
+	        cmocka_unit_test(test_amounts),      cmocka_unit_test(test_operation_amounts),
 	        cmocka_unit_test(test_small_values),
 	};
 
