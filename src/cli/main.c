@@ -1145,7 +1145,7 @@ static const struct opt_spec plain_op_opts[] = {
 static int
 operate(struct ctx *x, const struct operation *op, const char *amount_opt, bool yes)
 {
-	char route[64], action[96], question[256], err[256], what[48], shown[48];
+	char route[64], action[96], question[256], err[256], what[64], shown[48];
 	struct conn c = {0};
 	struct conn_reply r = {0}, done = {0};
 	const struct currency *cur;
