@@ -24,6 +24,7 @@ enum client_exit {
 #define CLIENT_DEFAULT_PORT 13020
 #define CLIENT_HOST_MAX     253  /* a DNS name's length, or an address */
 #define CLIENT_PATH_MAX     4096 /* a file name we keep (the CA file) */
+#define CLIENT_PIN_MAX      64   /* "sha256//" and the base64 of 32 bytes, with its NUL */
 
 /* A profile: where one back office is (state.h keeps it on disk). */
 struct profile {
@@ -32,6 +33,7 @@ struct profile {
 	int port;
 	bool tls;
 	char cafile[CLIENT_PATH_MAX]; /* "" for the system's trust store */
+	char pin[CLIENT_PIN_MAX];     /* the server key's "sha256//BASE64" pinned, "" none */
 };
 
 #endif

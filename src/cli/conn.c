@@ -1,7 +1,16 @@
 /*
  * conn.c - the client's HTTP/JSON session over libcurl (conn.h).
+ *
+ * A server's certificate is pinned by its public key, as libcurl takes it
+ * (CURLOPT_PINNEDPUBLICKEY "sha256//" and the base64 of the SHA-256 of the key's DER
+ * SubjectPublicKeyInfo, RFC 7469's pin): a renewed certificate with the same key still matches,
+ * a new key does not, even one a trusted CA signed.
  */
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +39,8 @@ conn_init(struct conn *c, const struct profile *p)
 	snprintf(c->base, sizeof(c->base), "%s://%s%s%s:%d", p->tls ? "https" : "http",
 	         v6 ? "[" : "", p->host, v6 ? "]" : "", p->port);
 	snprintf(c->cafile, sizeof(c->cafile), "%s", p->cafile);
+	if (p->tls)
+		snprintf(c->pin, sizeof(c->pin), "%s", p->pin);
 	return CX_OK;
 }
 
@@ -82,6 +93,36 @@ on_body(char *data, size_t size, size_t n, void *ctx)
 	return b->failed ? 0 : size * n;
 }
 
+/* The pin of the first certificate libcurl saw (CURLOPT_CERTINFO) into out, or "". */
+static void
+pin_seen(CURL *h, char out[CLIENT_PIN_MAX])
+{
+	struct curl_certinfo *ci = NULL;
+	unsigned char *der = NULL, digest[SHA256_DIGEST_LENGTH];
+	X509 *cert = NULL;
+	BIO *bio = NULL;
+	int len;
+
+	out[0] = '\0';
+	if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	    ci->num_of_certs < 1)
+		return;
+	for (struct curl_slist *f = ci->certinfo[0]; f != NULL; f = f->next)
+		if (strncmp(f->data, "Cert:", 5) == 0) {
+			bio = BIO_new_mem_buf(f->data + 5, -1);
+			break;
+		}
+	if (bio != NULL && (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL &&
+	    (len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der)) > 0) {
+		SHA256(der, (size_t)len, digest);
+		memcpy(out, "sha256//", 8);
+		EVP_EncodeBlock((unsigned char *)out + 8, digest, sizeof(digest)); /* 44 + NUL */
+	}
+	OPENSSL_free(der);
+	X509_free(cert);
+	BIO_free(bio);
+}
+
 /* libcurl's failure as what to do about it. */
 static void
 explain(struct conn *c, CURLcode e, const char *detail)
@@ -113,6 +154,15 @@ explain(struct conn *c, CURLcode e, const char *detail)
 		         "the TLS certificate of %s is not trusted%s%s (give its CA with 'guichet "
 		         "connect --cafile FILE')",
 		         host, detail[0] ? ": " : "", detail);
+		break;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		snprintf(c->err, sizeof(c->err),
+		         "WARNING: the TLS certificate of %s has changed: its key is not the one "
+		         "pinned when this profile was saved (%s). If its operator replaced it, "
+		         "'guichet connect' again pins the new one; if not, sign in nowhere: "
+		         "someone may "
+		         "stand between you and the server",
+		         host, c->pin);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 		snprintf(c->err, sizeof(c->err),
@@ -158,6 +208,10 @@ prepare(struct conn *c, const char *method, const char *path, struct curl_slist 
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	if (c->cafile[0] != '\0')
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cafile);
+	if (c->pin[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, c->pin);
+	if (c->want_pin)
+		curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
 	*headers = curl_slist_append(*headers, "Accept: application/json");
 	if (c->token[0] != '\0') {
 		snprintf(hdr, sizeof(hdr), "Cookie: " COOKIE_NAME "=%s", c->token);
@@ -216,6 +270,8 @@ conn_call(struct conn *c, const char *method, const char *path, json_t *body,
 		goto out;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	if (c->want_pin)
+		pin_seen(c->curl, c->seen_pin);
 	if (b.len > 0)
 		out->body = json_loadb(b.data, b.len, 0, NULL);
 	rc = CX_OK;

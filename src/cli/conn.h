@@ -22,6 +22,9 @@ struct conn {
 	void *curl; /* CURL *, owned */
 	char base[CLIENT_HOST_MAX + 32];
 	char cafile[CLIENT_PATH_MAX];
+	char pin[CLIENT_PIN_MAX];       /* the profile's pinned key: a server with another fails */
+	bool want_pin;                  /* read the server's key into seen_pin (conn_call) */
+	char seen_pin[CLIENT_PIN_MAX];  /* the key of the server the last call reached over TLS */
 	char token[CONN_TOKEN_MAX + 1]; /* the session cookie's value; "" without one */
 	char csrf[CONN_TOKEN_MAX + 1];  /* sent with every write; "" without one */
 	bool token_set;                 /* an answer set (or cleared) the cookie */
@@ -34,7 +37,9 @@ struct conn_reply {
 	json_t *body;
 };
 
-/* Opens c for profile p (borrowed). Returns CX_OK, or CX_NETWORK when libcurl cannot start. */
+/* Opens c for profile p (borrowed). Returns CX_OK, or CX_NETWORK when libcurl cannot start.
+ * Over TLS, a profile with a pin is the only server c speaks to: a server whose certificate
+ * has another public key, however trusted, fails every call ("changed" in c->err). */
 int conn_init(struct conn *c, const struct profile *p) __attribute__((warn_unused_result));
 
 /* Closes c and wipes its tokens. */

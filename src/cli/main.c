@@ -198,7 +198,7 @@ static const struct opt_spec connect_opts[] = {
 static int
 cmd_connect(struct ctx *x, const char **v)
 {
-	struct profile p = {0};
+	struct profile p = {0}, was;
 	struct conn c = {0};
 	struct conn_reply r = {0};
 	char err[512];
@@ -233,6 +233,7 @@ cmd_connect(struct ctx *x, const char **v)
 		fail(rc, "%s", c.err);
 		goto out;
 	}
+	c.want_pin = p.tls; /* the key of the server the CA vouched for, pinned from now on */
 	rc = conn_call(&c, "GET", "/healthz", NULL, &r);
 	if (rc != CX_OK) {
 		fail(rc, "%s", c.err);
@@ -244,9 +245,25 @@ cmd_connect(struct ctx *x, const char **v)
 		          c.base, r.status);
 		goto out;
 	}
+	if (p.tls && c.seen_pin[0] == '\0') {
+		rc = fail(CX_NETWORK, "%s: the server's certificate could not be read to pin it",
+		          c.base);
+		goto out;
+	}
+	/* The same profile saved before with another key: said, as the calls would have. */
+	if (p.tls && state_profile_load(x->profile, &was, err, sizeof(err)) == CX_OK &&
+	    was.pin[0] != '\0' && strcmp(was.pin, c.seen_pin) != 0 &&
+	    strcmp(was.host, p.host) == 0 && was.port == p.port)
+		fprintf(stderr,
+		        "guichet: WARNING: the server's certificate has a new key (was %s, now "
+		        "%s): "
+		        "pinned now\n",
+		        was.pin, c.seen_pin);
 	o = json_pack("{s:s, s:i, s:b}", "host", p.host, "port", p.port, "tls", p.tls);
 	if (o != NULL && p.cafile[0] != '\0')
 		json_object_set_new(o, "cafile", json_string(p.cafile));
+	if (o != NULL && p.tls)
+		json_object_set_new(o, "pin", json_string(c.seen_pin));
 	if (o == NULL) {
 		rc = fail(CX_USAGE, "out of memory");
 		goto out;
@@ -257,6 +274,8 @@ cmd_connect(struct ctx *x, const char **v)
 		goto out;
 	}
 	printf("Profile '%s': %s (guichetd answers)\n", x->profile, c.base);
+	if (p.tls)
+		printf("Certificate key pinned: %s\n", c.seen_pin);
 out:
 	json_decref(o);
 	conn_reply_cleanup(&r);

@@ -207,7 +207,10 @@ state_profile_load(const char *name, struct profile *p, char *err, size_t errlen
 	    json_integer_value(port) < 1 || json_integer_value(port) > 65535 ||
 	    !json_is_boolean(tls) ||
 	    (json_object_get(o, "cafile") != NULL &&
-	     take_text(o, "cafile", p->cafile, sizeof(p->cafile)) != 0)) {
+	     take_text(o, "cafile", p->cafile, sizeof(p->cafile)) != 0) ||
+	    (json_object_get(o, "pin") != NULL &&
+	     (take_text(o, "pin", p->pin, sizeof(p->pin)) != 0 ||
+	      strncmp(p->pin, "sha256//", 8) != 0))) {
 		snprintf(err, errlen, "profile '%s' is damaged: run 'guichet connect' again", name);
 		goto out;
 	}

@@ -678,3 +678,51 @@ def test_operation_prompt_on_a_terminal(server, signed):
     child.close()
     assert child.exitstatus == 0, child.before
     assert reference(server, id=t['id'])['items'][0]['acquirer_status'] == 'to_send'
+
+
+def test_certificate_pinned_on_first_use(tmp_path):
+    """connect pins the server certificate's key; a server with another key, though the CA
+    file trusts it, is refused with a warning (exit 4), until connect pins the new one."""
+    os.makedirs(tmp_path / 'a')
+    os.makedirs(tmp_path / 'b')
+    first, first_key = tls_files(tmp_path / 'a')
+    second, second_key = tls_files(tmp_path / 'b')
+    bundle = str(tmp_path / 'both.pem')  # a CA file that trusts both certificates
+    with open(bundle, 'w') as f:
+        f.write(open(first).read() + open(second).read())
+    os.makedirs(tmp_path / 'srv')
+    srv = Server(str(tmp_path / 'srv'), transactions=0)
+    srv.start('--tls-cert', first, '--tls-key', first_key)
+    try:
+        cli = Client(tmp_path)
+        out = cli.run('connect', '--host', '127.0.0.1', '--port', str(srv.port),
+                      '--cafile', bundle)
+        assert out.returncode == 0, out.stderr
+        with open(cli.file('profile')) as f:
+            pin = json.load(f)['pin']
+        assert re.fullmatch(r'sha256//[A-Za-z0-9+/]{43}=', pin), pin
+        assert f'Certificate key pinned: {pin}' in out.stdout
+        ready(srv, 'demo.consultation', verify=bundle)
+        assert cli.login('demo.consultation').returncode == 0
+        # The same server with another key.
+        signed_before = srv.read_log().count('event=sign_in ')
+        assert srv.stop() == 0
+        srv.start('--tls-cert', second, '--tls-key', second_key)
+        for args in (('transactions', '--from', FROM, '--to', TO),
+                     ('login', '--login', 'demo.consultation', '--password-stdin')):
+            out = cli.run(*args, stdin=NEW_PASSWORD + '\n')
+            assert out.returncode == 4, out.stderr
+            assert 'WARNING: the TLS certificate of 127.0.0.1' in out.stderr and \
+                'has changed' in out.stderr and pin in out.stderr, out.stderr
+        # Nothing reached the server: the password was never sent.
+        assert srv.read_log().count('event=sign_in ') == signed_before
+        # connect again: warned, the new key pinned, and the calls go through.
+        out = cli.run('connect', '--host', '127.0.0.1', '--port', str(srv.port),
+                      '--cafile', bundle)
+        assert out.returncode == 0, out.stderr
+        assert 'WARNING' in out.stderr and pin in out.stderr, out.stderr
+        with open(cli.file('profile')) as f:
+            assert json.load(f)['pin'] not in ('', pin)
+        assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    finally:
+        srv.stop()
