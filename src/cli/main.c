@@ -291,6 +291,7 @@ static const struct opt_spec login_opts[] = {
         {"code", "C", "the second factor's code (else asked when needed)"},
         {"take-over", NULL, "end the session another device holds, without asking"},
         {"device", "NAME", "the device's name the server shows (default: the host name)"},
+        {"accept-terms", NULL, "accept the terms of use when asked to, without asking"},
 };
 
 /* The yes of a [y/N] question. */
@@ -313,6 +314,148 @@ wipe_member(json_t *o, const char *key)
 
 	if (s != NULL)
 		explicit_bzero((char *)s, strlen(s));
+}
+
+/* POSTs {key: secret} to path on c into *r, the secret's copy wiped after. */
+static int
+post_secret(struct conn *c, const char *path, const char *key, const char *secret,
+            struct conn_reply *r)
+{
+	json_t *body = json_pack("{s:s}", key, secret);
+	int rc;
+
+	if (body == NULL)
+		return fail(CX_USAGE, "out of memory");
+	rc = conn_call(c, "POST", path, body, r);
+	wipe_member(body, key);
+	json_decref(body);
+	return rc == CX_OK ? CX_OK : fail(rc, "%s", c->err);
+}
+
+/* The new password of a forced change into out: the second line of stdin (--password-stdin),
+ * else asked twice on the terminal, its strength on the server's scale said each time until
+ * the server finds it acceptable. */
+static int
+new_password(struct ctx *x, struct conn *c, bool from_stdin, char *out, size_t cap)
+{
+	char again[PASSWORD_MAX];
+	struct conn_reply r = {0};
+	int rc = CX_USAGE;
+
+	if (from_stdin) {
+		if (term_read_line(stdin, out, cap) != 0 || out[0] == '\0')
+			return fail(CX_AUTH,
+			            "this account must change its password: give the new one "
+			            "on the second line of stdin");
+		return CX_OK;
+	}
+	if (!term_available())
+		return fail(CX_AUTH,
+		            "this account must change its password: no terminal to ask it");
+	fputs("This account must change its password: at least 12 characters, letters and "
+	      "digits, strength \"medium\" or better.\n",
+	      stderr);
+	for (int tries = 0; tries < 5; tries++) {
+		const char *strength, *problem;
+
+		if (term_ask("New password: ", true, out, cap) != 0)
+			break;
+		conn_reply_cleanup(&r);
+		rc = post_secret(c, "/bo/api/password/strength", "password", out, &r);
+		if (rc == CX_OK)
+			rc = reply_rc(x, &r);
+		if (rc != CX_OK)
+			break;
+		strength = json_string_value(json_object_get(r.body, "strength"));
+		problem = json_string_value(json_object_get(r.body, "problem"));
+		fprintf(stderr, "Strength: %s%s%s\n", strength ? strength : "?",
+		        problem ? " — " : "", problem ? problem : "");
+		rc = CX_USAGE;
+		if (!json_is_true(json_object_get(r.body, "acceptable")))
+			continue;
+		if (term_ask("The same again: ", true, again, sizeof(again)) == 0 &&
+		    strcmp(again, out) == 0) {
+			rc = CX_OK;
+			break;
+		}
+		fputs("The two differ: once more.\n", stderr);
+	}
+	explicit_bzero(again, sizeof(again));
+	conn_reply_cleanup(&r);
+	return rc == CX_USAGE ? fail(CX_AUTH, "no new password given: not signed in") : rc;
+}
+
+/* The sign-in's steps after the password and the second factor (README "Sign-in"): a forced
+ * password change, the terms of use, each as the web UI takes them; then GET /bo/api/session
+ * tells the next, until none. A step the client does not take (setting up a second factor,
+ * which needs the authenticator's QR code) is left to the web UI. */
+static int
+login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, bool from_stdin,
+            bool accept_terms)
+{
+	char fresh[PASSWORD_MAX], question[128], next[64];
+	struct conn_reply r = {0};
+	json_t *body;
+	int rc = CX_OK;
+
+	snprintf(next, sizeof(next), "%s", first);
+	while (rc == CX_OK && next[0] != '\0') {
+		conn_reply_cleanup(&r);
+		if (strcmp(next, "change_password") == 0) {
+			rc = new_password(x, c, from_stdin, fresh, sizeof(fresh));
+			body = rc == CX_OK ? json_pack("{s:s, s:s}", "old", old, "new", fresh)
+			                   : NULL;
+			explicit_bzero(fresh, sizeof(fresh));
+			if (rc == CX_OK && body == NULL)
+				rc = fail(CX_USAGE, "out of memory");
+			if (rc == CX_OK &&
+			    conn_call(c, "POST", "/bo/api/password", body, &r) != CX_OK)
+				rc = fail(CX_NETWORK, "%s", c->err);
+			if (body != NULL) {
+				wipe_member(body, "old");
+				wipe_member(body, "new");
+				json_decref(body);
+			}
+			if (rc == CX_OK && (rc = reply_rc(x, &r)) == CX_OK)
+				fputs("Password changed.\n", stderr);
+		} else if (strcmp(next, "accept_terms") == 0) {
+			rc = conn_call(c, "GET", "/bo/api/terms", NULL, &r);
+			rc = rc != CX_OK ? fail(rc, "%s", c->err) : reply_rc(x, &r);
+			if (rc != CX_OK)
+				break;
+			fprintf(stderr, "\nTerms of use (version %lld):\n\n%s\n\n",
+			        (long long)json_integer_value(json_object_get(r.body, "version")),
+			        json_string_value(json_object_get(r.body, "text")) ?: "");
+			snprintf(question, sizeof(question), "Do you accept these terms? [y/N] ");
+			if (!accept_terms && (!term_available() || !ask_yes(question))) {
+				rc = fail(CX_AUTH,
+				          "the terms of use were not accepted (--accept-terms "
+				          "accepts them): not signed in");
+				break;
+			}
+			conn_reply_cleanup(&r);
+			body = json_pack("{s:b}", "accept", true);
+			rc = conn_call(c, "POST", "/bo/api/terms", body, &r);
+			json_decref(body);
+			rc = rc != CX_OK ? fail(rc, "%s", c->err) : reply_rc(x, &r);
+		} else {
+			rc = fail(CX_AUTH,
+			          "%s first: use the web UI at %s/ for now, then sign in again",
+			          strcmp(next, "set_up_second_factor") == 0
+			                  ? "this account must set up a second factor"
+			                  : next,
+			          c->base);
+		}
+		if (rc != CX_OK)
+			break;
+		conn_reply_cleanup(&r);
+		rc = conn_call(c, "GET", "/bo/api/session", NULL, &r);
+		rc = rc != CX_OK ? fail(rc, "%s", c->err) : reply_rc(x, &r);
+		snprintf(next, sizeof(next), "%s",
+		         json_string_value(json_object_get(r.body, "next")) ?: "");
+	}
+	conn_reply_cleanup(&r);
+	return rc;
 }
 
 static int
@@ -433,15 +576,9 @@ cmd_login(struct ctx *x, const char **v)
 		next = json_string_value(json_object_get(r.body, "next"));
 	}
 	if (next != NULL) {
-		/* Steps the client does not take yet: the sign-in waits on the server; it is
-		 * ended so that it does not hold the session. */
-		rc = fail(CX_AUTH, "%s first: use the web UI at %s/ for now, then sign in again",
-		          strcmp(next, "change_password") == 0 ? "this account must change its "
-		                                                 "password"
-		          : strcmp(next, "accept_terms") == 0 ? "this account must accept the terms"
-		                                              : next,
-		          c.base);
-		goto delete;
+		rc = login_steps(x, &c, next, password, v[1] != NULL, v[5] != NULL);
+		if (rc != CX_OK)
+			goto delete; /* the sign-in is ended rather than left waiting on its step */
 	}
 	rc = save_session(x, &c, v[0]);
 	if (rc != CX_OK)

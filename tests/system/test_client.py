@@ -248,17 +248,81 @@ def test_login_logout(server, tmp_path):
     assert out.returncode == 2 and '--password-stdin' in out.stderr
 
 
-def test_first_sign_in_steps_go_to_the_web_ui(server, tmp_path):
+def test_first_sign_in_steps_from_a_script(server, tmp_path):
+    """A first sign-in's password change takes the new password from the second line of
+    stdin, and its terms --accept-terms; missing either, the waiting sign-in is ended."""
     cli = Client(tmp_path)
     cli.connect(server)
-    out = cli.login('demo.entry', password_of(server, 'demo.entry'))
+    first = password_of(server, 'demo.entry')
+    out = cli.login('demo.entry', first)
     assert out.returncode == 3, out.stderr
-    assert 'must change its password' in out.stderr and 'web UI' in out.stderr
+    assert 'must change its password' in out.stderr and 'second line of stdin' in out.stderr
     assert not os.path.exists(cli.file('session'))
     # The waiting sign-in was ended: a sign-in elsewhere is not told of a session.
     r = requests.post(server.base + '/bo/api/session', timeout=30,
-                      json={'login': 'demo.entry', 'password': password_of(server, 'demo.entry')})
+                      json={'login': 'demo.entry', 'password': first})
     assert r.status_code == 200, r.text
+
+    def login(*lines, extra=()):
+        return cli.run('login', '--login', 'demo.entry', '--password-stdin', '--take-over',
+                       *extra, stdin=''.join(line + '\n' for line in lines))
+
+    # A weak new password: the server's refusal, the old one still good.
+    weak = login(first, 'abc123')
+    assert weak.returncode in (1, 2) and 'refused' in weak.stderr, weak.stderr
+    # Changed, but the terms not accepted without a terminal: not signed in.
+    out = login(first, NEW_PASSWORD)
+    assert out.returncode == 3, out.stderr
+    assert 'Password changed.' in out.stderr and 'Terms of use (version' in out.stderr
+    assert 'terms of use were not accepted (--accept-terms' in out.stderr
+    assert not os.path.exists(cli.file('session'))
+    # The new password, the terms accepted: signed in, nothing left to do.
+    out = login(NEW_PASSWORD, extra=('--accept-terms',))
+    assert out.returncode == 0, out.stderr
+    assert 'Signed in as demo.entry' in out.stdout
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode in (0, 1)
+    READY.add((server.db, 'demo.entry'))
+    no_secret_shown(cli, server, first)
+
+
+def test_first_sign_in_on_a_terminal(tmp_path):
+    """The new password asked twice without echo, its strength shown until acceptable; the
+    terms shown and accepted with a yes."""
+    pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+    os.makedirs(tmp_path / 'srv')
+    srv = Server(str(tmp_path / 'srv'), transactions=0).start()
+    try:
+        cli = Client(tmp_path)
+        cli.connect(srv)
+        child = pexpect.spawn(CLIENT, ['login', '--login', 'demo.action'], env=cli.env,
+                              encoding='utf-8', timeout=30)
+        child.expect('Password: ')
+        child.sendline(password_of(srv, 'demo.action'))
+        child.expect('New password: ')
+        child.sendline('123456%A')
+        child.expect(r'Strength: medium — password_too_short')
+        child.expect('New password: ')
+        child.sendline(NEW_PASSWORD)
+        child.expect(r'Strength: (strong|very_strong|medium)')
+        child.expect('The same again: ')
+        child.sendline(NEW_PASSWORD + 'x')
+        child.expect('The two differ')
+        child.expect('New password: ')
+        child.sendline(NEW_PASSWORD)
+        child.expect('The same again: ')
+        child.sendline(NEW_PASSWORD)
+        child.expect('Password changed.')
+        child.expect(r'Terms of use \(version \d+\)')
+        child.expect(r'Do you accept these terms\? \[y/N\] ')
+        child.sendline('y')
+        child.expect('Signed in as demo.action')
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        assert NEW_PASSWORD not in child.before
+        assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    finally:
+        assert srv.stop() == 0
 
 
 def test_takeover(server, tmp_path):
