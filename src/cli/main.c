@@ -24,11 +24,15 @@
 #include "cli/state.h"
 #include "cli/table.h"
 #include "cli/term.h"
+#include "domain/calendar.h"
 #include "domain/money.h"
 
 #define PASSWORD_MAX 1024
 #define CODE_MAX     64
 #define QUERY_MAX    4096
+
+#define OPTS_N(a) (sizeof(a) / sizeof(a[0]))
+#define OPTS(a)   a, OPTS_N(a)
 
 struct ctx {
 	const char *profile; /* --profile, "default" */
@@ -1139,18 +1143,25 @@ call_checked(struct ctx *x, struct conn *c, const char *method, const char *path
 	return reply_rc(x, r);
 }
 
+/* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
+static int
+session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *r)
+{
+	int rc = open_session(x, c);
+
+	return rc != CX_OK ? rc : call_checked(x, c, "GET", path, NULL, r);
+}
+
 /* The transaction x->arg's details into *r, on the profile's session opened into c. */
 static int
 details_get(struct ctx *x, struct conn *c, struct conn_reply *r, char *route, size_t cap)
 {
 	long id;
-	int rc;
 
 	if (opts_number(x->arg, 1, 999999999999L, &id) != 0)
 		return fail(CX_USAGE, "'%s' is not a transaction's id (a whole number)", x->arg);
 	snprintf(route, cap, "/bo/api/transactions/%ld", id);
-	rc = open_session(x, c);
-	return rc != CX_OK ? rc : call_checked(x, c, "GET", route, NULL, r);
+	return session_get(x, c, route, r);
 }
 
 /* minor units of code as "49.90 EUR" into out. */
@@ -1395,9 +1406,315 @@ cmd_block_card(struct ctx *x, const char **v)
 	return operate(x, &op_block, NULL, v[0] != NULL);
 }
 
-/* --- the commands --------------------------------------------------------------------------- */
+/* --- batches, statistics, users --------------------------------------------------------------- */
 
-#define OPTS(a) a, sizeof(a) / sizeof(a[0])
+/* Checks --format against the table, csv, tsv and json a listing prints. */
+static int
+listing_format(const char *format)
+{
+	if (strcmp(format, "table") == 0 || strcmp(format, "csv") == 0 ||
+	    strcmp(format, "tsv") == 0 || strcmp(format, "json") == 0)
+		return CX_OK;
+	return fail(CX_USAGE, "--format '%s': table, csv, tsv or json", format);
+}
+
+/* A listing's items (an array of objects) as format says: a table of cols whose cells
+ * cell(item, column, scratch) gives, or the API's fields for CSV and TSV, or its JSON whole. */
+static int
+print_listing(const json_t *answer, const char *format, const struct table_col *cols, size_t ncols,
+              const char *const *fields, size_t nfields,
+              const char *(*cell)(const json_t *item, size_t col, char *scratch, size_t cap))
+{
+	const json_t *items = json_object_get(answer, "items"), *item;
+	size_t n = json_array_size(items), w[16], i;
+	const char **cells;
+	char *scratch;
+
+	if (strcmp(format, "json") == 0) {
+		json_dumpf(answer, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else if (strcmp(format, "table") != 0) {
+		const char *values[16];
+		char numbers[16][32];
+
+		(strcmp(format, "csv") == 0 ? table_csv_record : table_tsv_record)(stdout, fields,
+		                                                                   nfields);
+		json_array_foreach(items, i, item)
+		{
+			for (size_t f = 0; f < nfields; f++)
+				values[f] = member_text(item, fields[f], numbers[f],
+				                        sizeof(numbers[f]));
+			(strcmp(format, "csv") == 0 ? table_csv_record
+			                            : table_tsv_record)(stdout, values, nfields);
+		}
+	} else {
+		cells = calloc(n * ncols + 1, sizeof(*cells));
+		scratch = calloc(n * ncols + 1, 64);
+		if (cells == NULL || scratch == NULL)
+			abort(); /* out of memory */
+		json_array_foreach(items, i, item)
+		{
+			for (size_t k = 0; k < ncols; k++)
+				cells[i * ncols + k] =
+				        cell(item, k, scratch + (i * ncols + k) * 64, 64) ?: "";
+		}
+		table_layout(cols, ncols, cells, n, term_width(), w);
+		table_write(stdout, cols, ncols, cells, n, w);
+		free(scratch);
+		free(cells);
+	}
+	return fflush(stdout) == 0 ? CX_OK
+	                           : fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+}
+
+static const struct opt_spec batches_opts[] = {
+        {"from", "D", "the first bank day, YYYY-MM-DD (required)"},
+        {"to", "D", "the last bank day, YYYY-MM-DD (required)"},
+        {"contract", "N", "the contract's number"},
+        {"limit", "N", "rows a page, 1 to 500 (default 50)"},
+        {"cursor", "C", "the page after the one whose next cursor this is"},
+        {"format", "F", "table (default), csv, tsv or json"},
+};
+
+static const struct table_col batch_cols[] = {
+        {"BANK DAY", false, 9, 10}, {"NUMBER", false, 8, 4}, {"METHOD", false, 5, 6},
+        {"CONTRACT", false, 3, 6},  {"RANG", false, 2, 3},   {"TXNS", true, 7, 0},
+        {"DEBITS", true, 6, 0},     {"CREDITS", true, 4, 0}, {"TOTAL", true, 10, 0},
+};
+static const char *const batch_fields[] = {
+        "bank_date",    "number",       "payment_method", "contract", "rang",     "debit_count",
+        "debit_amount", "credit_count", "credit_amount",  "total",    "currency",
+};
+
+static const char *
+batch_cell(const json_t *b, size_t col, char *scratch, size_t cap)
+{
+	static const char *const keys[] = {"bank_date", "number", "payment_method",
+	                                   "contract",  "rang",   "transaction_count"};
+	static const char *const amounts[] = {"debit_amount", "credit_amount", "total"};
+	const char *code = str_or(b, "currency", NULL);
+
+	if (col < 6)
+		return member_text(b, keys[col], scratch, cap);
+	return amount_text(json_integer_value(json_object_get(b, amounts[col - 6])), code, scratch,
+	                   cap);
+}
+
+/* A listing's GET: its route and query from the options named (opts[i].name, the API's
+ * parameter with '_' for '-'), checked before anything is sent. */
+static int
+listing_get(struct ctx *x, struct conn *c, const char *route, const struct opt_spec *opts, size_t n,
+            const char **v, struct conn_reply *r)
+{
+	char path[QUERY_MAX], param[64];
+
+	snprintf(path, sizeof(path), "%s", route);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == NULL || strcmp(opts[i].name, "format") == 0)
+			continue;
+		for (size_t k = 0; k <= strlen(opts[i].name) && k < sizeof(param); k++)
+			param[k] = opts[i].name[k] == '-' ? '_' : opts[i].name[k];
+		param[sizeof(param) - 1] = '\0';
+		if (conn_query_add(c, path, sizeof(path), param, v[i]) != 0)
+			return fail(CX_USAGE, "the request is too long");
+	}
+	return call_checked(x, c, "GET", path, NULL, r);
+}
+
+/* Whether the days of --from and --to (v[0], v[1]) are given and are days. */
+static int
+period_ok(const char **v)
+{
+	static const char *const names[] = {"from", "to"};
+
+	for (int i = 0; i < 2; i++) {
+		if (v[i] == NULL)
+			return fail(CX_USAGE, "--%s D is required", names[i]);
+		if (strlen(v[i]) != 10 || !opts_date_ok(v[i]))
+			return fail(CX_USAGE, "--%s '%s' is not a day: YYYY-MM-DD", names[i], v[i]);
+	}
+	return CX_OK;
+}
+
+static int
+cmd_batches(struct ctx *x, const char **v)
+{
+	const char *format = v[5] != NULL ? v[5] : "table", *next;
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	long limit;
+	int rc = period_ok(v);
+
+	if (rc == CX_OK)
+		rc = listing_format(format);
+	if (rc == CX_OK && v[3] != NULL && opts_number(v[3], 1, 500, &limit) != 0)
+		rc = fail(CX_USAGE, "--limit '%s': a number from 1 to 500", v[3]);
+	if (rc == CX_OK)
+		rc = open_session(x, &c);
+	if (rc == CX_OK)
+		rc = listing_get(x, &c, "/bo/api/batches", batches_opts, OPTS_N(batches_opts), v,
+		                 &r);
+	if (rc == CX_OK)
+		rc = print_listing(r.body, format, batch_cols, OPTS_N(batch_cols), batch_fields,
+		                   OPTS_N(batch_fields), batch_cell);
+	next = json_string_value(json_object_get(r.body, "next"));
+	if (rc == CX_OK && next != NULL && strcmp(format, "json") != 0)
+		fprintf(strcmp(format, "table") == 0 ? stdout : stderr, "next page: --cursor %s\n",
+		        next);
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static const struct opt_spec stats_opts[] = {
+        {"from", "D", "the first day, YYYY-MM-DD (Paris; required)"},
+        {"to", "D", "the last day, YYYY-MM-DD (Paris; required, at most 800 days)"},
+        {"format", "F", "table (default) or json"},
+};
+
+static const struct table_col method_cols[] = {
+        {"METHOD", false, 6, 6}, {"COUNT", true, 5, 0},   {"TURNOVER", true, 4, 0},
+        {"DEBITS", true, 3, 0},  {"LARGEST", true, 2, 0}, {"AVERAGE BASKET", true, 1, 0},
+};
+
+static const char *
+method_cell(const json_t *m, size_t col, char *scratch, size_t cap)
+{
+	static const char *const amounts[] = {"turnover", "amount", "max", "average_basket"};
+
+	if (col == 0)
+		return str_or(m, "payment_method", "?");
+	if (col == 1)
+		return member_text(m, "count", scratch, cap);
+	/* The statistics' amounts are in euros (README "Activity statistics"). */
+	return amount_text(json_integer_value(json_object_get(m, amounts[col - 2])), "EUR", scratch,
+	                   cap);
+}
+
+static int
+cmd_stats(struct ctx *x, const char **v)
+{
+	const char *format = v[2] != NULL ? v[2] : "table";
+	const json_t *daily, *day;
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	char a[4][48], line[3 * 512 + 1];
+	long long *turnover = NULL;
+	int64_t first, last;
+	size_t n, i, width = term_width();
+	int rc = period_ok(v);
+
+	if (rc == CX_OK && strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
+		rc = fail(CX_USAGE, "--format '%s': table or json", format);
+	if (rc == CX_OK)
+		rc = open_session(x, &c);
+	if (rc == CX_OK)
+		rc = listing_get(x, &c, "/bo/api/stats", stats_opts, OPTS_N(stats_opts), v, &r);
+	if (rc != CX_OK || strcmp(format, "json") == 0) {
+		if (rc == CX_OK) {
+			json_dumpf(r.body, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+		}
+		goto out;
+	}
+	printf("%s to %s (Paris days): %lld transactions, turnover %s, debits %s, largest %s, "
+	       "average basket %s\n\n",
+	       v[0], v[1], (long long)json_integer_value(json_object_get(r.body, "count")),
+	       amount_text(json_integer_value(json_object_get(r.body, "turnover")), "EUR", a[0],
+	                   48),
+	       amount_text(json_integer_value(json_object_get(r.body, "amount")), "EUR", a[1], 48),
+	       amount_text(json_integer_value(json_object_get(r.body, "max")), "EUR", a[2], 48),
+	       amount_text(json_integer_value(json_object_get(r.body, "average_basket")), "EUR",
+	                   a[3], 48));
+	json_object_set(r.body, "items", json_object_get(r.body, "by_method"));
+	rc = print_listing(r.body, "table", method_cols, OPTS_N(method_cols), NULL, 0, method_cell);
+	/* The daily turnover, one character a day (or a few days a character), as the web
+	 * dashboard's curve. */
+	daily = json_object_get(r.body, "daily");
+	if (cal_date_parse(v[0], &first) != 0 || cal_date_parse(v[1], &last) != 0 || last < first)
+		goto out; /* the server took them: it would have refused these */
+	n = (size_t)(last - first + 1);
+	turnover = calloc(n, sizeof(*turnover));
+	if (turnover == NULL)
+		abort(); /* out of memory */
+	/* Every day of the period, those without a transaction (absent from "daily") at 0. */
+	json_array_foreach(daily, i, day)
+	{
+		int64_t d;
+
+		if (cal_date_parse(str_or(day, "date", ""), &d) == 0 && d >= first && d <= last)
+			turnover[d - first] = json_integer_value(json_object_get(day, "turnover"));
+	}
+	width = width > 24 ? width - 18 : 6;
+	if (width > 512)
+		width = 512;
+	if (table_sparkline(turnover, n, width, line, sizeof(line)) > 0)
+		printf("\nturnover a day  %s\n%16s%s to %s, %zu day%s a character\n", line, "",
+		       v[0], v[1], (n + width - 1) / width,
+		       (n + width - 1) / width == 1 ? "" : "s");
+	free(turnover);
+	if (fflush(stdout) != 0)
+		rc = fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+out:
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+static const struct opt_spec users_opts[] = {
+        {"format", "F", "table (default), csv, tsv or json"},
+};
+
+static const struct table_col user_cols[] = {
+        {"LOGIN", false, 9, 8},          {"NAME", false, 6, 8},          {"PROFILE", false, 8, 7},
+        {"NODE", false, 4, 6},           {"SECOND FACTOR", false, 3, 5}, {"LOCKED", false, 7, 3},
+        {"SIGN-INS (WEEK)", true, 2, 0},
+};
+static const char *const user_fields[] = {
+        "id",    "login",     "name",   "email",         "profile",
+        "level", "node_name", "locked", "second_factor", "sign_ins_this_week",
+};
+
+static const char *
+user_cell(const json_t *u, size_t col, char *scratch, size_t cap)
+{
+	switch (col) {
+	case 0:
+		return str_or(u, "login", "");
+	case 1:
+		return str_or(u, "name", "");
+	case 2:
+		return str_or(u, "profile", "");
+	case 3:
+		return str_or(u, "node_name", "");
+	case 4:
+		return str_or(u, "second_factor", "none");
+	case 5:
+		return json_is_true(json_object_get(u, "locked")) ? "locked" : "no";
+	default:
+		return member_text(u, "sign_ins_this_week", scratch, cap);
+	}
+}
+
+static int
+cmd_users(struct ctx *x, const char **v)
+{
+	const char *format = v[0] != NULL ? v[0] : "table";
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	int rc = listing_format(format);
+
+	if (rc == CX_OK)
+		rc = session_get(x, &c, "/bo/api/users", &r);
+	if (rc == CX_OK)
+		rc = print_listing(r.body, format, user_cols, OPTS_N(user_cols), user_fields,
+		                   OPTS_N(user_fields), user_cell);
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+/* --- the commands --------------------------------------------------------------------------- */
 
 static const struct command commands[] = {
         {"connect", cmd_connect, OPTS(connect_opts), NULL,
@@ -1432,6 +1749,14 @@ static const struct command commands[] = {
          "refund is a transaction of its own, whose id is printed."},
         {"send", cmd_send, OPTS(plain_op_opts), "ID", "send a transaction to the bank today",
          "Puts the transaction into today's settlement; asks first (--yes: not)."},
+        {"batches", cmd_batches, OPTS(batches_opts), NULL, "the batch journal (remises)",
+         "The batches sent to the bank in the period, newest first, one page at a time.\n"
+         "--format csv|tsv|json give the API's fields (amounts in minor units)."},
+        {"stats", cmd_stats, OPTS(stats_opts), NULL, "activity statistics, with a daily curve",
+         "The period's totals, by payment method, and the turnover of each day as a\n"
+         "sparkline (the web dashboard's curve)."},
+        {"users", cmd_users, OPTS(users_opts), NULL, "the users (administrators)",
+         "The users of the administrator's node and below."},
         {"block-card", cmd_block_card, OPTS(plain_op_opts), "ID",
          "put the transaction's card on the blocklist",
          "The card joins the shop's blocklist; asks first (--yes: not)."},

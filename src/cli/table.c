@@ -1,6 +1,7 @@
 /*
  * table.c - tables, CSV and tab-separated lines (table.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/table.h"
@@ -191,4 +192,40 @@ table_tsv_record(FILE *f, const char *const *fields, size_t n)
 			fputc(*s == '\t' || *s == '\r' || *s == '\n' ? ' ' : *s, f);
 	}
 	fputc('\n', f);
+}
+
+size_t
+table_sparkline(const long long *v, size_t n, size_t width, char *out, size_t cap)
+{
+	size_t groups = n < width ? n : width, at = 0;
+	long long lo = 0, hi = 0, *sum;
+
+	if (cap > 0)
+		out[0] = '\0';
+	if (groups == 0 || cap < groups * 3 + 1 || (sum = calloc(groups, sizeof(*sum))) == NULL)
+		return 0;
+	/* Group g takes n / groups values, the first n % groups one more. */
+	for (size_t g = 0; g < groups; g++) {
+		size_t len = n / groups + (g < n % groups ? 1 : 0);
+
+		for (size_t i = 0; i < len; i++)
+			sum[g] += v[at + i];
+		at += len;
+		lo = g == 0 || sum[g] < lo ? sum[g] : lo;
+		hi = g == 0 || sum[g] > hi ? sum[g] : hi;
+	}
+	for (size_t g = 0; g < groups; g++) {
+		/* 0..7 by where the sum lies between lo and hi, in long double: no overflow. */
+		int level = hi == lo ? 0
+		                     : (int)(((long double)sum[g] - (long double)lo) * 7.0L /
+		                                     ((long double)hi - (long double)lo) +
+		                             0.5L);
+
+		out[g * 3] = (char)0xE2;
+		out[g * 3 + 1] = (char)0x96;
+		out[g * 3 + 2] = (char)(0x81 + level);
+	}
+	out[groups * 3] = '\0';
+	free(sum);
+	return groups;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* A table's column. */
@@ -38,6 +39,13 @@ size_t table_layout(const struct table_col *cols, size_t n, const char *const *c
  * last one not), right-aligned ones padded on their left, those too long cut with "…". */
 void table_write(FILE *f, const struct table_col *cols, size_t n, const char *const *cells,
                  size_t nrows, const size_t *w);
+
+/* A sparkline of the n values v in at most width characters, into out (cap bytes, NUL-
+ * terminated): one of the eight blocks U+2581..U+2588 per character, the lowest for the
+ * smallest value and the highest for the largest (all the lowest when they are equal). More
+ * values than width are summed in width groups of consecutive values, the first groups one
+ * value larger. Returns the characters written (0 when n or width is 0, or out too small). */
+size_t table_sparkline(const long long *v, size_t n, size_t width, char *out, size_t cap);
 
 /* One CSV record of n fields (RFC 4180: a field with a comma, quote, CR or LF is quoted, its
  * quotes doubled; CRLF at its end). */

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from conftest import ROOT, TEST_NOW, Server, free_port, tls_files, totp
+from test_batches import batch_run
 from test_second_factor import steady
 from test_signin import NEW_PASSWORD, password_of
 
@@ -790,3 +791,60 @@ def test_certificate_pinned_on_first_use(tmp_path):
         assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
     finally:
         srv.stop()
+
+
+def test_batches_stats_users(server, signed):
+    """The batch journal, the statistics with their daily curve, the users: each as the API
+    answers it, in a table and for scripts; bad input refused before anything is sent."""
+    s = signed_in(server, 'demo.consultation', device='Poste réf')
+    batch_run(server, server.paris_day(0))  # today's to send: batches for the journal
+    days = {'from': FROM, 'to': TO}
+    ref = s.get(server.base + '/bo/api/batches', params=days, timeout=30).json()
+    assert ref['items']
+    out = signed.run('batches', '--from', FROM, '--to', TO, '--format', 'json')
+    assert out.returncode == 0, out.stderr
+    assert [b['id'] for b in json.loads(out.stdout)['items']] == [b['id'] for b in ref['items']]
+    out = signed.run('batches', '--from', FROM, '--to', TO, '--format', 'csv')
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0][:2] == ['bank_date', 'number'] and len(rows) == len(ref['items']) + 1
+    table = signed.run('batches', '--from', FROM, '--to', TO)
+    assert table.returncode == 0 and table.stdout.startswith('BANK DAY'), table.stdout
+    for b in ref['items']:
+        assert str(b['number']) in table.stdout
+    for bad in (('--from', FROM), ('--from', '2026-02-30', '--to', TO),
+                ('--from', FROM, '--to', TO, '--limit', '0'),
+                ('--from', FROM, '--to', TO, '--format', 'xml')):
+        assert signed.run('batches', *bad).returncode == 2, bad
+
+    first, last = (_NOW - timedelta(days=30)).date().isoformat(), _NOW.date().isoformat()
+    ref = s.get(server.base + '/bo/api/stats', params={'from': first, 'to': last},
+                timeout=30).json()
+    out = signed.run('stats', '--from', first, '--to', last, '--format', 'json')
+    assert json.loads(out.stdout)['count'] == ref['count']
+    out = signed.run('stats', '--from', first, '--to', last)
+    assert out.returncode == 0, out.stderr
+    assert f'{ref["count"]} transactions' in out.stdout
+    spark = re.search(r'^turnover a day  ([▁▂▃▄▅▆▇█]+)$', out.stdout, re.M)
+    # A character a day of the 31, the days without transactions the lowest.
+    assert spark and len(spark.group(1)) == 31, out.stdout
+    assert f'{first} to {last}, 1 day a character' in out.stdout
+    assert re.search(r'^METHOD\s+COUNT\s+TURNOVER', out.stdout, re.M)
+    # Narrower than the period: a few days a character.
+    narrow = signed.run('stats', '--from', first, '--to', last, env={'COLUMNS': '30'})
+    spark = re.search(r'^turnover a day  ([▁▂▃▄▅▆▇█]+)$', narrow.stdout, re.M)
+    assert spark and len(spark.group(1)) == 12 and '3 days a character' in narrow.stdout, \
+        narrow.stdout
+    assert signed.run('stats', '--from', last, '--to', first).returncode == 2
+
+    out = signed.run('users', '--format', 'json')
+    assert out.returncode == 0, out.stderr
+    logins = {u['login'] for u in json.loads(out.stdout)['items']}
+    assert {'demo.admin', 'demo.consultation'} <= logins
+    table = signed.run('users', env={'COLUMNS': '200'})
+    assert table.stdout.startswith('LOGIN') and 'demo.consultation' in table.stdout
+    # Not an administrator: the server's refusal.
+    cli = Client(signed.home + '-consult')
+    cli.connect(server)
+    assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
+    refused = cli.run('users')
+    assert refused.returncode == 1 and 'refused' in refused.stderr, refused.stderr

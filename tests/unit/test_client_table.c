@@ -155,14 +155,40 @@ test_csv_tsv(void **state)
 	fclose(f);
 }
 
+static void
+test_sparkline(void **state)
+{
+	static const long long rising[] = {0, 1, 2, 3, 4, 5, 6, 7}, flat[] = {5, 5, 5},
+	                       negative[] = {-10, 0, 10},
+	                       twelve[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9};
+	char out[64];
+
+	(void)state;
+	assert_int_equal(table_sparkline(rising, 8, 80, out, sizeof(out)), 8);
+	assert_string_equal(out, "▁▂▃▄▅▆▇█");
+	assert_int_equal(table_sparkline(flat, 3, 80, out, sizeof(out)), 3);
+	assert_string_equal(out, "▁▁▁");
+	assert_int_equal(table_sparkline(negative, 3, 80, out, sizeof(out)), 3);
+	assert_string_equal(out, "▁▅█");
+	/* Twelve values in 5 characters: groups of 3, 3, 2, 2, 2 summed (3, 3, 2, 2, 10). */
+	assert_int_equal(table_sparkline(twelve, 12, 5, out, sizeof(out)), 5);
+	assert_string_equal(out, "▂▂▁▁█");
+	assert_int_equal(table_text_width(out), 5);
+	/* Nothing to draw, or no room for it. */
+	assert_int_equal(table_sparkline(rising, 0, 80, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(table_sparkline(rising, 8, 0, out, sizeof(out)), 0);
+	assert_int_equal(table_sparkline(rising, 8, 80, out, 10), 0);
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_layout),
-	        cmocka_unit_test(test_write),
-	        cmocka_unit_test(test_utf8),
-	        cmocka_unit_test(test_csv_tsv),
+	        cmocka_unit_test(test_layout),    cmocka_unit_test(test_write),
+	        cmocka_unit_test(test_utf8),      cmocka_unit_test(test_csv_tsv),
+	        cmocka_unit_test(test_sparkline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
