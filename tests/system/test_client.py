@@ -404,6 +404,31 @@ def test_disconnect_then_resume(server, tmp_path):
     assert cli.run('logout').returncode == 0
 
 
+def test_resume_after_a_server_restart(tmp_path):
+    """A session disconnected, the server restarted meanwhile: resumed as if never
+    interrupted (its state is the database's), and refused to another device's client."""
+    os.makedirs(tmp_path / 'srv')
+    srv = Server(str(tmp_path / 'srv'), transactions=20).start()
+    try:
+        ready(srv, 'demo.consultation')
+        cli = Client(tmp_path / 'a')
+        cli.connect(srv)
+        assert cli.login('demo.consultation', NEW_PASSWORD).returncode == 0
+        assert cli.run('disconnect').returncode == 0
+        assert srv.stop() == 0
+        srv.start()
+        # Another device is told the session is held, disconnected.
+        other = Client(tmp_path / 'b')
+        other.connect(srv)
+        out = other.login('demo.consultation', NEW_PASSWORD, '--device', 'Poste 2')
+        assert out.returncode == 3 and '(disconnected)' in out.stderr, out.stderr
+        out = cli.run('resume')
+        assert out.returncode == 0, out.stderr
+        assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    finally:
+        assert srv.stop() == 0
+
+
 @pytest.fixture(scope='module')
 def signed(server, tmp_path_factory):
     """A client signed in as demo.admin (the reference searches use demo.action)."""
