@@ -1749,6 +1749,9 @@ static const struct command commands[] = {
          "refund is a transaction of its own, whose id is printed."},
         {"send", cmd_send, OPTS(plain_op_opts), "ID", "send a transaction to the bank today",
          "Puts the transaction into today's settlement; asks first (--yes: not)."},
+        {"block-card", cmd_block_card, OPTS(plain_op_opts), "ID",
+         "put the transaction's card on the blocklist",
+         "The card joins the shop's blocklist; asks first (--yes: not)."},
         {"batches", cmd_batches, OPTS(batches_opts), NULL, "the batch journal (remises)",
          "The batches sent to the bank in the period, newest first, one page at a time.\n"
          "--format csv|tsv|json give the API's fields (amounts in minor units)."},
@@ -1757,9 +1760,6 @@ static const struct command commands[] = {
          "sparkline (the web dashboard's curve)."},
         {"users", cmd_users, OPTS(users_opts), NULL, "the users (administrators)",
          "The users of the administrator's node and below."},
-        {"block-card", cmd_block_card, OPTS(plain_op_opts), "ID",
-         "put the transaction's card on the blocklist",
-         "The card joins the shop's blocklist; asks first (--yes: not)."},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -873,3 +873,42 @@ def test_batches_stats_users(server, signed):
     assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
     refused = cli.run('users')
     assert refused.returncode == 1 and 'refused' in refused.stderr, refused.stderr
+
+
+def test_man_page_and_bash_completion(tmp_path):
+    """docs/guichet.1 has a section for every command `guichet --help` lists and renders
+    without a warning; dist/guichet.bash-completion completes the commands, a command's
+    options (as its --help lists them), --format's values and the saved profiles."""
+    helped = Client(tmp_path).run('--help').stdout
+    commands = re.findall(r'^  ([a-z-]+) ', helped.split('commands:')[1], re.M)
+    assert len(commands) >= 16, helped
+    page = open(os.path.join(ROOT, 'docs', 'guichet.1')).read()
+    for c in commands:
+        assert re.search(r'^\.SS ' + re.escape(c.replace('-', '\\-')) + r'\b', page, re.M), c
+    out = subprocess.run(['groff', '-man', '-Tutf8', '-ww', '-z', os.path.join(ROOT, 'docs',
+                                                                             'guichet.1')],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stderr == '', out.stderr
+
+    cli = Client(tmp_path)
+    os.makedirs(os.path.join(cli.config, 'guichet'))
+    for name in ('prod', 'recette'):
+        open(os.path.join(cli.config, 'guichet', f'{name}.profile'), 'w').close()
+
+    def complete(*words):
+        script = (f'source {os.path.join(ROOT, "dist", "guichet.bash-completion")}; '
+                  f'COMP_WORDS=(guichet {" ".join(words)}); COMP_CWORD={len(words)}; '
+                  '_guichet; printf "%s\\n" "${COMPREPLY[@]}"')
+        env = {**cli.env, 'PATH': os.path.dirname(CLIENT) + ':' + os.environ['PATH']}
+        out = subprocess.run(['bash', '-c', script], capture_output=True, text=True, env=env,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        return sorted(w for w in out.stdout.split('\n') if w)
+
+    assert complete('') == sorted(commands + ['--profile', '--help', '--version'])
+    assert complete('tr') == ['transactions']
+    assert complete('--profile', 'prod', 'ca') == ['cancel', 'capture']
+    assert complete('--profile', '') == ['prod', 'recette']
+    assert complete('refund', '123', '--') == ['--amount', '--help', '--yes']
+    assert complete('transactions', '--format', 't') == ['table', 'tsv']
+    assert '--acquirer-status' in complete('transactions', '--a')
