@@ -48,7 +48,9 @@ stops on exit (Ctrl-C and SIGTERM included) what it started.
 
 Settings (environment): BENCH_DB (sqlite, or pg), BENCH_TXNS (10000000), BENCH_DUE (1150000
 transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BENCH_OUT
-(the folder: bench/out/bo or bench/out/bo-pg), BUILD (build).
+(the folder: bench/out/bo or bench/out/bo-pg), BUILD (build), BENCH_STEPS (what to measure,
+comma-separated: searches, dashboard, export, client (`guichet export` beside curl),
+settlement; all by default).
 """
 import json
 import os
@@ -77,6 +79,8 @@ OUT = os.path.abspath(os.environ.get('BENCH_OUT') or
 TXNS = int(os.environ.get('BENCH_TXNS', '10000000'))
 DUE = int(os.environ.get('BENCH_DUE', '1150000'))
 RUNS = int(os.environ.get('BENCH_RUNS', '30'))
+# What to measure (BENCH_STEPS, comma-separated; all by default).
+STEPS = os.environ.get('BENCH_STEPS', 'searches,dashboard,export,client,settlement').split(',')
 PASSWORD = 'Banc-Essai-2026-Guichet'
 TARGETS = {'search': 50, 'ref_infix': 300, 'dashboard': 50, 'export_rows_s': 500000,
            'export_mb': 64, 'settlement_s': 30}
@@ -646,6 +650,55 @@ def export(be, db, srv, s, today):
         log(f'  {be.ref}: the export\'s statement was not found or failed')
 
 
+def client_export(srv, s, today, login):
+    """guichet export (the command-line client, issue 14) of the same 13 months to a file,
+    beside curl writing the same export to a file with the same session: twice each,
+    alternating, the best of each; the target is guichet >= 0.8 x curl."""
+    period = (today - timedelta(days=395)).isoformat(), today.isoformat()
+    client = os.path.join(os.path.dirname(GUICHETD), 'cli', 'guichet')
+    home = os.path.join(OUT, 'client')
+    for sub in ('cfg/guichet', 'st/guichet'):
+        os.makedirs(os.path.join(home, sub), mode=0o700, exist_ok=True)
+    # The client's profile and the curl's session: its cookie, and a CSRF token a GET never
+    # sends (the state file requires one).
+    files = {'cfg/guichet/default.profile': {'host': '127.0.0.1', 'port': srv.port,
+                                             'tls': False},
+             'st/guichet/default.session': {'login': login,
+                                            'token': s.cookies['guichet_session'],
+                                            'csrf': 'not-sent-with-a-get'}}
+    for name, content in files.items():
+        path = os.path.join(home, name)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as f:
+            json.dump(content, f)
+    env = {**os.environ, 'HOME': home, 'XDG_CONFIG_HOME': os.path.join(home, 'cfg'),
+           'XDG_STATE_HOME': os.path.join(home, 'st')}
+    target = os.path.join(home, 'export.csv')
+    url = (f'{srv.base}/bo/api/transactions/export?format=csv'
+           f'&from={period[0]}&to={period[1]}')
+    commands = {
+        'curl': ['curl', '-sf', '-H', f'Cookie: guichet_session={s.cookies["guichet_session"]}',
+                 '-o', target, url],
+        'guichet': [client, 'export', '--from', period[0], '--to', period[1], '-o', target],
+    }
+    log('guichet export beside curl, the same export to a file, the same session:')
+    best = {}
+    for _ in range(2):
+        for name, argv in commands.items():
+            t0 = time.perf_counter()
+            out = subprocess.run(argv, env=env, capture_output=True, text=True,
+                                 stdin=subprocess.DEVNULL)
+            seconds = time.perf_counter() - t0
+            if out.returncode != 0:
+                sys.exit(f'{name} export failed: {out.stderr}')
+            size = os.path.getsize(target)
+            best[name] = min(best.get(name, seconds), seconds)
+            log(f'  {name:<8} {size / 1e6:,.0f} MB in {seconds:.1f} s')
+            os.unlink(target)
+    ratio = best['curl'] / best['guichet']
+    log(f'  guichet / curl (best of two each): {ratio:.2f} '
+        f'(target >= 0.8: {"met" if ratio >= 0.8 else "MISSED"})')
+
+
 def settlement(be, due_db, today):
     log(f'télécollecte (--unsent demo of {DUE:,} transactions, every accepted debit due):')
     runs = be.copies(due_db, f'due-{DUE}')
@@ -713,12 +766,18 @@ def main():
                 (f'; txn analyzed: {be.prepared(big)}' if PG else ''))
             consultation = next(u for u in meta['users'] if u['profile'] == 'consultation')
             s = sign_in(srv, be.state(big), consultation['login'], consultation['password'])
-            searches(be, big, srv, s, today)
-            dashboard(be, big, srv, s, today)
-            export(be, big, srv, s, today)
+            if 'searches' in STEPS:
+                searches(be, big, srv, s, today)
+            if 'dashboard' in STEPS:
+                dashboard(be, big, srv, s, today)
+            if 'export' in STEPS:
+                export(be, big, srv, s, today)
+            if 'client' in STEPS:
+                client_export(srv, s, today, consultation['login'])
         finally:
             srv.stop()
-        settlement(be, due_db, today)
+        if 'settlement' in STEPS:
+            settlement(be, due_db, today)
 
 
 if __name__ == '__main__':
