@@ -7,7 +7,7 @@
 -- versions, a table of 80 MB for 11,857 rows, and most of the demo's time on ten million
 -- transactions (docs/PERFORMANCE.md). While a transaction has guichet.bulk set on (set_config,
 -- local to it), the row trigger leaves the roll-up to the copier, which adds up the rows it
--- copied in one statement (pg_copy.c, stats_bulk_sql). A payment's insert is unchanged.
+-- copied in one statement (pg_copy.c, stats_bulk). A payment's insert is unchanged.
 CREATE OR REPLACE FUNCTION stats_txn_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF stats_counts(NEW) AND current_setting('guichet.bulk', true) IS DISTINCT FROM 'on' THEN

@@ -160,8 +160,7 @@ explain(struct conn *c, CURLcode e, const char *detail)
 		         "WARNING: the TLS certificate of %s has changed: its key is not the one "
 		         "pinned when this profile was saved (%s). If its operator replaced it, "
 		         "'guichet connect' again pins the new one; if not, sign in nowhere: "
-		         "someone may "
-		         "stand between you and the server",
+		         "someone may stand between you and the server",
 		         host, c->pin);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:

@@ -789,9 +789,9 @@ struct store_ops {
 	                      const struct history *h, size_t nh);
 	/* After a bulk load has committed: leaves the database as compact and as well known to
 	 * its planner as a live server's would be. PostgreSQL rewrites the statistics roll-ups
-	 * (their rows, updated once per transaction inside the load's transactions, kept every
-	 * old version) and analyzes and vacuums what was loaded; SQLite, whose rows were
-	 * updated in place, does nothing. Outside a transaction. */
+	 * (whose rows the load's long transactions updated again and again, none of the old
+	 * versions prunable meanwhile), then vacuums and analyzes what was loaded; SQLite, whose
+	 * rows were updated in place, does nothing. Outside a transaction. */
 	int (*bulk_done)(struct store *st);
 
 	/* Idempotency. idem_get: ST_NOTFOUND when the key is new. */

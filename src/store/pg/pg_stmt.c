@@ -5,8 +5,9 @@
  *
  * The rewrite, outside quotes: ?N becomes $N (a bare ? the next number, as SQLite counts);
  * SQLite's planner hints (INDEXED BY name, NOT INDEXED, CROSS JOIN's order) go; instr
- * becomes strpos, and the table user users ("user" is reserved in PostgreSQL). tests/unit/test_pg_rewrite.c holds
- * each rule.
+ * becomes strpos, and the table user users ("user" is reserved in PostgreSQL). LIKE stays:
+ * the shared SQL writes lower(x) LIKE lower(?) where case is ignored, which SQLite's LIKE
+ * does anyway and a b-tree on lower(x) serves. tests/unit/test_pg_rewrite.c holds each rule.
  *
  * A kept statement (db_cached) is prepared on the server at its first run, its parameters
  * typed by what was bound then (an integer bigint, a blob bytea, a text or NULL left to

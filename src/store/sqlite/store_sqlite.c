@@ -336,8 +336,7 @@ lite_txn_lock(struct store *st, int64_t brand_id, int64_t id)
 	return ST_OK;
 }
 
-/* A new row's rowid is the one after the largest: the n from there, for the file's one writer
- * inside its write transaction. */
+/* SQLite's rows were updated in place during the load: nothing to compact. */
 static int
 lite_bulk_done(struct store *st)
 {
@@ -345,6 +344,8 @@ lite_bulk_done(struct store *st)
 	return ST_OK;
 }
 
+/* A new row's rowid is the one after the largest: the n from there, for the file's one writer
+ * inside its write transaction. */
 static int
 lite_txn_ids_take(struct store *st, int n, int64_t *ids)
 {
