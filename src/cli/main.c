@@ -112,6 +112,18 @@ reply_rc(struct ctx *x, const struct conn_reply *r)
 	            msg[0] ? msg : "the server said no", code);
 }
 
+/* One call on c's session: CX_OK with the 2xx answer in *r, else the failure said. */
+static int
+call_checked(struct ctx *x, struct conn *c, const char *method, const char *path, json_t *body,
+             struct conn_reply *r)
+{
+	int rc = conn_call(c, method, path, body, r);
+
+	if (rc != CX_OK)
+		return fail(rc, "%s", c->err);
+	return reply_rc(x, r);
+}
+
 /* The profile's connection into c (conn_cleanup it in any case). */
 static int
 open_profile(struct ctx *x, struct conn *c)
@@ -259,9 +271,8 @@ cmd_connect(struct ctx *x, const char **v)
 	    was.pin[0] != '\0' && strcmp(was.pin, c.seen_pin) != 0 &&
 	    strcmp(was.host, p.host) == 0 && was.port == p.port)
 		fprintf(stderr,
-		        "guichet: WARNING: the server's certificate has a new key (was %s, now "
-		        "%s): "
-		        "pinned now\n",
+		        "guichet: WARNING: the server's certificate has a new key "
+		        "(was %s, now %s): pinned now\n",
 		        was.pin, c.seen_pin);
 	o = json_pack("{s:s, s:i, s:b}", "host", p.host, "port", p.port, "tls", p.tls);
 	if (o != NULL && p.cafile[0] != '\0')
@@ -320,9 +331,9 @@ wipe_member(json_t *o, const char *key)
 		explicit_bzero((char *)s, strlen(s));
 }
 
-/* POSTs {key: secret} to path on c into *r, the secret's copy wiped after. */
+/* POSTs {key: secret} to path on c (call_checked), the secret's copy wiped after. */
 static int
-post_secret(struct conn *c, const char *path, const char *key, const char *secret,
+post_secret(struct ctx *x, struct conn *c, const char *path, const char *key, const char *secret,
             struct conn_reply *r)
 {
 	json_t *body = json_pack("{s:s}", key, secret);
@@ -330,10 +341,10 @@ post_secret(struct conn *c, const char *path, const char *key, const char *secre
 
 	if (body == NULL)
 		return fail(CX_USAGE, "out of memory");
-	rc = conn_call(c, "POST", path, body, r);
+	rc = call_checked(x, c, "POST", path, body, r);
 	wipe_member(body, key);
 	json_decref(body);
-	return rc == CX_OK ? CX_OK : fail(rc, "%s", c->err);
+	return rc;
 }
 
 /* The new password of a forced change into out: the second line of stdin (--password-stdin),
@@ -365,9 +376,7 @@ new_password(struct ctx *x, struct conn *c, bool from_stdin, char *out, size_t c
 		if (term_ask("New password: ", true, out, cap) != 0)
 			break;
 		conn_reply_cleanup(&r);
-		rc = post_secret(c, "/bo/api/password/strength", "password", out, &r);
-		if (rc == CX_OK)
-			rc = reply_rc(x, &r);
+		rc = post_secret(x, c, "/bo/api/password/strength", "password", out, &r);
 		if (rc != CX_OK)
 			break;
 		strength = json_string_value(json_object_get(r.body, "strength"));
@@ -397,7 +406,7 @@ static int
 login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, bool from_stdin,
             bool accept_terms)
 {
-	char fresh[PASSWORD_MAX], question[128], next[64];
+	char fresh[PASSWORD_MAX], next[64];
 	struct conn_reply r = {0};
 	json_t *body;
 	int rc = CX_OK;
@@ -412,26 +421,24 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 			explicit_bzero(fresh, sizeof(fresh));
 			if (rc == CX_OK && body == NULL)
 				rc = fail(CX_USAGE, "out of memory");
-			if (rc == CX_OK &&
-			    conn_call(c, "POST", "/bo/api/password", body, &r) != CX_OK)
-				rc = fail(CX_NETWORK, "%s", c->err);
+			if (rc == CX_OK)
+				rc = call_checked(x, c, "POST", "/bo/api/password", body, &r);
 			if (body != NULL) {
 				wipe_member(body, "old");
 				wipe_member(body, "new");
 				json_decref(body);
 			}
-			if (rc == CX_OK && (rc = reply_rc(x, &r)) == CX_OK)
+			if (rc == CX_OK)
 				fputs("Password changed.\n", stderr);
 		} else if (strcmp(next, "accept_terms") == 0) {
-			rc = conn_call(c, "GET", "/bo/api/terms", NULL, &r);
-			rc = rc != CX_OK ? fail(rc, "%s", c->err) : reply_rc(x, &r);
+			rc = call_checked(x, c, "GET", "/bo/api/terms", NULL, &r);
 			if (rc != CX_OK)
 				break;
 			fprintf(stderr, "\nTerms of use (version %lld):\n\n%s\n\n",
 			        (long long)json_integer_value(json_object_get(r.body, "version")),
 			        json_string_value(json_object_get(r.body, "text")) ?: "");
-			snprintf(question, sizeof(question), "Do you accept these terms? [y/N] ");
-			if (!accept_terms && (!term_available() || !ask_yes(question))) {
+			if (!accept_terms &&
+			    (!term_available() || !ask_yes("Do you accept these terms? [y/N] "))) {
 				rc = fail(CX_AUTH,
 				          "the terms of use were not accepted (--accept-terms "
 				          "accepts them): not signed in");
@@ -439,9 +446,8 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 			}
 			conn_reply_cleanup(&r);
 			body = json_pack("{s:b}", "accept", true);
-			rc = conn_call(c, "POST", "/bo/api/terms", body, &r);
+			rc = call_checked(x, c, "POST", "/bo/api/terms", body, &r);
 			json_decref(body);
-			rc = rc != CX_OK ? fail(rc, "%s", c->err) : reply_rc(x, &r);
 		} else {
 			rc = fail(CX_AUTH,
 			          "%s first: use the web UI at %s/ for now, then sign in again",
@@ -453,8 +459,7 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 		if (rc != CX_OK)
 			break;
 		conn_reply_cleanup(&r);
-		rc = conn_call(c, "GET", "/bo/api/session", NULL, &r);
-		rc = rc != CX_OK ? fail(rc, "%s", c->err) : reply_rc(x, &r);
+		rc = call_checked(x, c, "GET", "/bo/api/session", NULL, &r);
 		snprintf(next, sizeof(next), "%s",
 		         json_string_value(json_object_get(r.body, "next")) ?: "");
 	}
@@ -612,12 +617,7 @@ cmd_logout(struct ctx *x, const char **v)
 	rc = open_session(x, &c);
 	if (rc != CX_OK)
 		goto out;
-	rc = conn_call(&c, "DELETE", "/bo/api/session", NULL, &r);
-	if (rc != CX_OK) {
-		fail(rc, "%s", c.err);
-		goto out;
-	}
-	rc = reply_rc(x, &r);
+	rc = call_checked(x, &c, "DELETE", "/bo/api/session", NULL, &r);
 	if (rc != CX_OK)
 		goto out;
 	session_forget(x);
@@ -641,12 +641,7 @@ cmd_disconnect(struct ctx *x, const char **v)
 	rc = open_session(x, &c);
 	if (rc != CX_OK)
 		goto out;
-	rc = conn_call(&c, "POST", "/bo/api/session/disconnect", NULL, &r);
-	if (rc != CX_OK) {
-		fail(rc, "%s", c.err);
-		goto out;
-	}
-	rc = reply_rc(x, &r);
+	rc = call_checked(x, &c, "POST", "/bo/api/session/disconnect", NULL, &r);
 	if (rc != CX_OK)
 		goto out;
 	until = json_string_value(json_object_get(r.body, "resumable_until"));
@@ -969,12 +964,7 @@ cmd_transactions(struct ctx *x, const char **v)
 		rc = fail(CX_USAGE, "the search is too long");
 	if (rc != CX_OK)
 		goto out;
-	rc = conn_call(&c, "GET", path, NULL, &r);
-	if (rc != CX_OK) {
-		fail(rc, "%s", c.err);
-		goto out;
-	}
-	rc = reply_rc(x, &r);
+	rc = call_checked(x, &c, "GET", path, NULL, &r);
 	if (rc != CX_OK)
 		goto out;
 	items = json_object_get(r.body, "items");
@@ -1130,18 +1120,6 @@ out:
 }
 
 /* --- one transaction: show, and the cash operations ------------------------------------------ */
-
-/* One call on c's session: CX_OK with the 2xx answer in *r, else the failure said. */
-static int
-call_checked(struct ctx *x, struct conn *c, const char *method, const char *path, json_t *body,
-             struct conn_reply *r)
-{
-	int rc = conn_call(c, method, path, body, r);
-
-	if (rc != CX_OK)
-		return fail(rc, "%s", c->err);
-	return reply_rc(x, r);
-}
 
 /* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
 static int
