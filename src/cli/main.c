@@ -31,6 +31,10 @@
 #define CODE_MAX     64
 #define QUERY_MAX    4096
 
+/* A table column's min for an identifier (an id, a batch number, a login): one cut short
+ * names nothing, so it is shown whole or dropped (table.h: never narrowed below min). */
+#define ID_WHOLE 64
+
 #define OPTS_N(a) (sizeof(a) / sizeof(a[0]))
 #define OPTS(a)   a, OPTS_N(a)
 
@@ -815,7 +819,7 @@ enum {
  * each may be cut before it goes instead (a date, a status or a masked card cut short says
  * nothing: whole or dropped). */
 static const struct table_col tx_cols[NCOLS] = {
-        [COL_ID] = {"ID", false, 7, 4},         [COL_DATE] = {"DATE (UTC)", false, 9, 16},
+        [COL_ID] = {"ID", false, 7, ID_WHOLE},  [COL_DATE] = {"DATE (UTC)", false, 9, 16},
         [COL_TYPE] = {"TYPE", false, 2, 16},    [COL_STATUS] = {"STATUS", false, 8, 16},
         [COL_ACQ] = {"ACQUIRER", false, 3, 16}, [COL_AMOUNT] = {"AMOUNT", true, 10, 0},
         [COL_ORDER] = {"ORDER", false, 6, 10},  [COL_CARD] = {"CARD", false, 5, 19},
@@ -1455,9 +1459,9 @@ static const struct opt_spec batches_opts[] = {
 };
 
 static const struct table_col batch_cols[] = {
-        {"BANK DAY", false, 9, 10}, {"NUMBER", false, 8, 4}, {"METHOD", false, 5, 6},
-        {"CONTRACT", false, 3, 6},  {"RANG", false, 2, 3},   {"TXNS", true, 7, 0},
-        {"DEBITS", true, 6, 0},     {"CREDITS", true, 4, 0}, {"TOTAL", true, 10, 0},
+        {"BANK DAY", false, 9, 10}, {"NUMBER", false, 8, ID_WHOLE}, {"METHOD", false, 5, 6},
+        {"CONTRACT", false, 3, 6},  {"RANG", false, 2, 3},          {"TXNS", true, 7, 0},
+        {"DEBITS", true, 6, 0},     {"CREDITS", true, 4, 0},        {"TOTAL", true, 10, 0},
 };
 static const char *const batch_fields[] = {
         "bank_date",    "number",       "payment_method", "contract", "rang",     "debit_count",
@@ -1644,7 +1648,7 @@ static const struct opt_spec users_opts[] = {
 };
 
 static const struct table_col user_cols[] = {
-        {"LOGIN", false, 9, 8},          {"NAME", false, 6, 8},          {"PROFILE", false, 8, 7},
+        {"LOGIN", false, 9, ID_WHOLE},   {"NAME", false, 6, 8},          {"PROFILE", false, 8, 7},
         {"NODE", false, 4, 6},           {"SECOND FACTOR", false, 3, 5}, {"LOCKED", false, 7, 3},
         {"SIGN-INS (WEEK)", true, 2, 0},
 };
