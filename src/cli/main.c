@@ -1725,7 +1725,7 @@ static const struct command commands[] = {
         {"capture", cmd_capture, OPTS(amount_op_opts), "ID", "capture an authorization",
          "Captures the amount given, or all that was authorized; asks first (--yes: not)."},
         {"cancel", cmd_cancel, OPTS(plain_op_opts), "ID", "cancel a transaction not yet sent",
-         "Cancels an authorization or a transaction still to send; asks first (--yes: not)."},
+         "Cancels a transaction still to send (not yet in a batch); asks first (--yes: not)."},
         {"refund", cmd_refund, OPTS(amount_op_opts), "ID", "refund a debit sent to the bank",
          "Refunds the amount given, or all that remains; asks first (--yes: not). The\n"
          "refund is a transaction of its own, whose id is printed."},
