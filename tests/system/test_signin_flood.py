@@ -302,8 +302,10 @@ def test_refusals_of_a_locked_account_are_counted_not_written_again(tmp_path):
             t.start()
         for t in threads:
             t.join()
+        # Each is refused as locked, or, when the sign-in queue (32) is full on a loaded
+        # machine, answered 503 busy without being tried or counted (README "Sign-in").
         refused = statuses.count(423)
-        assert refused == 60, statuses
+        assert refused >= 1 and refused + statuses.count(503) == 60, statuses
         rows = q(srv, "SELECT a.id, coalesce(r.count, 1) FROM action_log a LEFT JOIN "
                       "action_repeat r ON r.action_id = a.id WHERE a.user_login = ? AND "
                       "a.action = 'sign_in_refused'", (login,))
