@@ -915,21 +915,25 @@ print_table(json_t *items)
 	free(cells);
 }
 
-/* The items as CSV or TSV lines on stdout, a header first. */
+#define RECORD_FIELDS_MAX 16
+_Static_assert(NFIELDS <= RECORD_FIELDS_MAX, "a transaction's fields fit a record");
+
+/* The items as CSV or TSV lines on stdout, a header of their n API fields first (n at most
+ * RECORD_FIELDS_MAX). */
 static void
-print_records(json_t *items, bool csv)
+print_records(const json_t *items, bool csv, const char *const *names, size_t n)
 {
-	const char *fields[NFIELDS];
-	char numbers[NFIELDS][32];
-	json_t *item;
+	const char *fields[RECORD_FIELDS_MAX];
+	char numbers[RECORD_FIELDS_MAX][32];
+	const json_t *item;
 	size_t i;
 
-	(csv ? table_csv_record : table_tsv_record)(stdout, tx_fields, NFIELDS);
+	(csv ? table_csv_record : table_tsv_record)(stdout, names, n);
 	json_array_foreach(items, i, item)
 	{
-		for (size_t f = 0; f < NFIELDS; f++)
-			fields[f] = member_text(item, tx_fields[f], numbers[f], sizeof(numbers[f]));
-		(csv ? table_csv_record : table_tsv_record)(stdout, fields, NFIELDS);
+		for (size_t f = 0; f < n; f++)
+			fields[f] = member_text(item, names[f], numbers[f], sizeof(numbers[f]));
+		(csv ? table_csv_record : table_tsv_record)(stdout, fields, n);
 	}
 }
 
@@ -993,7 +997,7 @@ cmd_transactions(struct ctx *x, const char **v)
 		if (next != NULL)
 			printf("next page: --cursor %s\n", next);
 	} else {
-		print_records(items, strcmp(format, "csv") == 0);
+		print_records(items, strcmp(format, "csv") == 0, tx_fields, NFIELDS);
 		/* The data stays alone on stdout; the way on goes to stderr. */
 		if (next != NULL)
 			fprintf(stderr, "next page: --cursor %s\n", next);
@@ -1416,19 +1420,7 @@ print_listing(const json_t *answer, const char *format, const struct table_col *
 		json_dumpf(answer, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 	} else if (strcmp(format, "table") != 0) {
-		const char *values[16];
-		char numbers[16][32];
-
-		(strcmp(format, "csv") == 0 ? table_csv_record : table_tsv_record)(stdout, fields,
-		                                                                   nfields);
-		json_array_foreach(items, i, item)
-		{
-			for (size_t f = 0; f < nfields; f++)
-				values[f] = member_text(item, fields[f], numbers[f],
-				                        sizeof(numbers[f]));
-			(strcmp(format, "csv") == 0 ? table_csv_record
-			                            : table_tsv_record)(stdout, values, nfields);
-		}
+		print_records(items, strcmp(format, "csv") == 0, fields, nfields);
 	} else {
 		cells = calloc(n * ncols + 1, sizeof(*cells));
 		scratch = calloc(n * ncols + 1, 64);
@@ -1467,6 +1459,7 @@ static const char *const batch_fields[] = {
         "bank_date",    "number",       "payment_method", "contract", "rang",     "debit_count",
         "debit_amount", "credit_count", "credit_amount",  "total",    "currency",
 };
+_Static_assert(OPTS_N(batch_fields) <= RECORD_FIELDS_MAX, "its fields fit a record");
 
 static const char *
 batch_cell(const json_t *b, size_t col, char *scratch, size_t cap)
@@ -1656,6 +1649,7 @@ static const char *const user_fields[] = {
         "id",    "login",     "name",   "email",         "profile",
         "level", "node_name", "locked", "second_factor", "sign_ins_this_week",
 };
+_Static_assert(OPTS_N(user_fields) <= RECORD_FIELDS_MAX, "its fields fit a record");
 
 static const char *
 user_cell(const json_t *u, size_t col, char *scratch, size_t cap)
