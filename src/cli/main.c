@@ -41,6 +41,7 @@
 struct ctx {
 	const char *profile; /* --profile, "default" */
 	const char *arg;     /* the command's argument (struct command's arg), or NULL */
+	bool remember;       /* the session's secrets outlive the login session (--remember) */
 };
 
 struct command {
@@ -174,6 +175,7 @@ open_session(struct ctx *x, struct conn *c)
 		return fail(rc, "%s", err);
 	if (s == NULL)
 		return fail(CX_AUTH, "not signed in: 'guichet login --login L' first");
+	x->remember = state_kept(STATE_SESSION, x->profile) != KEEP_MEMORY;
 	if (member_copy(s, "token", c->token, sizeof(c->token)) != 0 ||
 	    member_copy(s, "csrf", c->csrf, sizeof(c->csrf)) != 0) {
 		json_decref(s);
@@ -184,10 +186,21 @@ open_session(struct ctx *x, struct conn *c)
 	return CX_OK;
 }
 
-/* Keeps c's tokens as the profile's session (login: who it is). */
+/* Whether GUICHET_KEYRING=no asked for files rather than the kernel's keyring. */
+static bool
+keyring_off(void)
+{
+	const char *off = getenv("GUICHET_KEYRING");
+
+	return off != NULL && strcmp(off, "no") == 0;
+}
+
+/* Keeps c's tokens as the profile's session (login: who it is): in memory, or with
+ * --remember past the login session (state.h). */
 static int
 save_session(struct ctx *x, struct conn *c, const char *login)
 {
+	enum state_keep kept;
 	char err[512];
 	json_t *o;
 	int rc;
@@ -195,13 +208,16 @@ save_session(struct ctx *x, struct conn *c, const char *login)
 	o = json_pack("{s:s, s:s, s:s}", "login", login, "token", c->token, "csrf", c->csrf);
 	if (o == NULL)
 		return fail(CX_USAGE, "out of memory");
-	rc = state_write(STATE_SESSION, x->profile, o, err, sizeof(err));
+	rc = state_keep(STATE_SESSION, x->profile, o, x->remember, &kept, err, sizeof(err));
 	/* The tokens' copies in the JSON object are wiped before it goes. */
 	explicit_bzero((char *)json_string_value(json_object_get(o, "token")), strlen(c->token));
 	explicit_bzero((char *)json_string_value(json_object_get(o, "csrf")), strlen(c->csrf));
 	json_decref(o);
 	if (rc != CX_OK)
 		return fail(rc, "%s", err);
+	if (kept == KEEP_FILE && !x->remember && !keyring_off())
+		fail(CX_OK, "note: this system keeps no keys in memory (the kernel's keyring): "
+		            "the session is kept in a 0600 file instead");
 	return CX_OK;
 }
 
@@ -311,6 +327,7 @@ static const struct opt_spec login_opts[] = {
         {"take-over", NULL, "end the session another device holds, without asking"},
         {"device", "NAME", "the device's name the server shows (default: the host name)"},
         {"accept-terms", NULL, "accept the terms of use when asked to, without asking"},
+        {"remember", NULL, "keep the session past this login session (else in memory only)"},
 };
 
 /* The yes of a [y/N] question. */
@@ -482,6 +499,7 @@ cmd_login(struct ctx *x, const char **v)
 	bool takeover = v[3] != NULL;
 	int rc;
 
+	x->remember = v[6] != NULL;
 	password[0] = code[0] = '\0';
 	if (v[0] == NULL)
 		return fail(CX_USAGE, "login: --login L is required");
@@ -637,6 +655,7 @@ cmd_disconnect(struct ctx *x, const char **v)
 {
 	struct conn c;
 	struct conn_reply r = {0};
+	enum state_keep kept;
 	char err[512];
 	const char *until;
 	int rc;
@@ -653,7 +672,7 @@ cmd_disconnect(struct ctx *x, const char **v)
 		rc = fail(CX_NETWORK, "the server's answer has no resume key");
 		goto out;
 	}
-	rc = state_write(STATE_RESUME, x->profile, r.body, err, sizeof(err));
+	rc = state_keep(STATE_RESUME, x->profile, r.body, x->remember, &kept, err, sizeof(err));
 	wipe_member(r.body, "resume_key");
 	if (rc != CX_OK) {
 		fail(rc, "%s", err);

@@ -3,10 +3,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli/state.h"
@@ -52,6 +54,91 @@ folder(enum state_file kind, char *out, size_t cap, char *err, size_t errlen)
 	}
 	if (n < 0 || (size_t)n >= cap) {
 		snprintf(err, errlen, "the folder's name is too long");
+		return CX_USAGE;
+	}
+	return CX_OK;
+}
+
+/* --- the kernel's keyring: a profile's secrets kept in memory ---------------------------------
+ *
+ * The kernel's key retention service (keyrings(7)) keeps a "user" key's payload in the kernel's
+ * memory, never on disk, readable only by the processes that possess it: those of the login
+ * session whose keyring holds it. A secret's key is named after the file it would otherwise be
+ * ("guichet:/home/u/.local/state/guichet/default.session"), so that profiles and users of other
+ * folders never meet. It expires after the session's longest life. Where the kernel refuses keys
+ * (a container's seccomp filter forbids add_key and keyctl; GUICHET_KEYRING=no) the files are
+ * used instead. */
+
+#define KEY_LIFE_S (12 * 3600) /* a session never outlives 12 hours (SPEC §3) */
+
+/* The keyring of a place, its id; -1 (errno) where the kernel has none for us. */
+static long
+keyring(enum state_keep where)
+{
+	/* Not made when missing: a process outside any login session's keyring (no pam_keyinit)
+	 * gets the user's default session keyring, the one its next command gets too. */
+	if (where == KEEP_MEMORY)
+		return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0);
+	/* The user's persistent keyring, linked to this process's own keyring for the process
+	 * to possess it (and so read its keys); it outlives the login session. */
+	return syscall(SYS_keyctl, KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_PROCESS_KEYRING);
+}
+
+/* The key's name of a secret's file path (a static buffer). */
+static const char *
+key_name(const char *path)
+{
+	static char name[CLIENT_PATH_MAX + 16];
+
+	snprintf(name, sizeof(name), "guichet:%s", path);
+	return name;
+}
+
+/* The id of the secret's key in a place's keyring, or -1. */
+static long
+key_find(enum state_keep where, const char *path)
+{
+	const char *off = getenv("GUICHET_KEYRING");
+	long ring;
+
+	if (off != NULL && strcmp(off, "no") == 0)
+		return -1;
+	ring = keyring(where);
+	if (ring < 0)
+		return -1;
+	return syscall(SYS_keyctl, KEYCTL_SEARCH, ring, "user", key_name(path), 0);
+}
+
+/* Removes the secret's key from a place's keyring, if there. */
+static void
+key_drop(enum state_keep where, const char *path)
+{
+	long id = key_find(where, path);
+
+	if (id >= 0)
+		syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
+}
+
+/* Reads key id's JSON object into *out (a new reference). */
+static int
+key_read(long id, const char *path, json_t **out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	long len = syscall(SYS_keyctl, KEYCTL_READ, id, NULL, 0);
+	char *text = len > 0 ? malloc((size_t)len) : NULL;
+
+	if (text != NULL && syscall(SYS_keyctl, KEYCTL_READ, id, text, len) == len)
+		*out = json_loadb(text, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
+	if (text != NULL) {
+		explicit_bzero(text, (size_t)len);
+		free(text);
+	}
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
+		snprintf(err, errlen, "the kept copy of %s was unreadable: it is removed, sign in again",
+		         path);
 		return CX_USAGE;
 	}
 	return CX_OK;
@@ -150,6 +237,10 @@ state_read(enum state_file kind, const char *name, json_t **out, char *err, size
 	rc = state_path(kind, name, false, path, sizeof(path), err, errlen);
 	if (rc != CX_OK)
 		return rc;
+	if (kind != STATE_PROFILE)
+		for (enum state_keep k = KEEP_MEMORY; k <= KEEP_REMEMBERED; k++)
+			if (key_find(k, path) >= 0)
+				return key_read(key_find(k, path), path, out, err, errlen);
 	if (access(path, F_OK) != 0)
 		return CX_OK;
 	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -167,8 +258,70 @@ state_remove(enum state_file kind, const char *name)
 {
 	char path[CLIENT_PATH_MAX], err[64];
 
-	if (state_path(kind, name, false, path, sizeof(path), err, sizeof(err)) == CX_OK)
+	if (state_path(kind, name, false, path, sizeof(path), err, sizeof(err)) != CX_OK)
+		return;
+	unlink(path);
+	if (kind != STATE_PROFILE)
+		for (enum state_keep k = KEEP_MEMORY; k <= KEEP_REMEMBERED; k++)
+			key_drop(k, path);
+}
+
+int
+state_keep(enum state_file kind, const char *name, const json_t *o, bool remember,
+           enum state_keep *kept, char *err, size_t errlen)
+{
+	enum state_keep want = remember ? KEEP_REMEMBERED : KEEP_MEMORY;
+	char path[CLIENT_PATH_MAX], *text;
+	const char *off = getenv("GUICHET_KEYRING");
+	long ring = -1, id = -1;
+	int rc;
+
+	rc = state_path(kind, name, false, path, sizeof(path), err, errlen);
+	if (rc != CX_OK)
+		return rc;
+	if (off == NULL || strcmp(off, "no") != 0)
+		ring = keyring(want);
+	if (ring >= 0) {
+		text = json_dumps(o, JSON_COMPACT);
+		if (text == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return CX_USAGE;
+		}
+		id = syscall(SYS_add_key, "user", key_name(path), text, strlen(text), ring);
+		explicit_bzero(text, strlen(text));
+		free(text);
+		if (id >= 0 && syscall(SYS_keyctl, KEYCTL_SET_TIMEOUT, id, KEY_LIFE_S) != 0) {
+			syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
+			id = -1;
+		}
+	}
+	if (id < 0) {
+		rc = state_write(kind, name, o, err, errlen);
+		if (rc != CX_OK)
+			return rc;
+		*kept = KEEP_FILE;
+	} else {
 		unlink(path);
+		*kept = want;
+	}
+	/* One copy only: the other places' are removed. */
+	for (enum state_keep k = KEEP_MEMORY; k <= KEEP_REMEMBERED; k++)
+		if (k != *kept)
+			key_drop(k, path);
+	return CX_OK;
+}
+
+enum state_keep
+state_kept(enum state_file kind, const char *name)
+{
+	char path[CLIENT_PATH_MAX], err[64];
+
+	if (state_path(kind, name, false, path, sizeof(path), err, sizeof(err)) != CX_OK)
+		return KEEP_NONE;
+	for (enum state_keep k = KEEP_MEMORY; k <= KEEP_REMEMBERED; k++)
+		if (key_find(k, path) >= 0)
+			return k;
+	return access(path, F_OK) == 0 ? KEEP_FILE : KEEP_NONE;
 }
 
 /* Copies o's member key, a string, into out (cap bytes). Returns 0, or -1 when missing, not

@@ -7,6 +7,7 @@ The client comes from $GUICHET_CLIENT (default build/src/cli/guichet); each test
 own HOME and XDG folders. The client asks nothing of the database: on PostgreSQL
 (GUICHET_TEST_DB=pg) the same tests run, the server being the only part that changes."""
 import csv
+import ctypes
 import io
 import json
 import os
@@ -74,9 +75,54 @@ class Client:
         return self.run('login', '--login', login, '--password-stdin', *extra,
                         stdin=password + '\n')
 
-    def session(self):
-        with open(self.file('session')) as f:
-            return json.load(f)
+    def session(self, kind='session'):
+        """The session (or resume key) the client keeps: in the kernel's keyring (this
+        process shares the client's login session, so possesses its keys) or a file."""
+        path = self.file(kind)
+        if os.path.exists(path):
+            with open(path) as f:
+                return json.load(f)
+        for where in ('memory', 'remembered'):
+            text = key_read(where, 'guichet:' + path)
+            if text is not None:
+                return json.loads(text)
+        return None
+
+    def kept(self, kind='session'):
+        """Where the client keeps it: 'memory', 'remembered', 'file' or None."""
+        if os.path.exists(self.file(kind)):
+            return 'file'
+        for where in ('memory', 'remembered'):
+            if key_read(where, 'guichet:' + self.file(kind)) is not None:
+                return where
+        return None
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.syscall.restype = ctypes.c_long
+SYS_KEYCTL = 250  # x86_64; keyctl(2)
+KEYCTL_SEARCH, KEYCTL_READ, KEYCTL_GET_PERSISTENT = 10, 11, 22
+KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_SESSION_KEYRING = -2, -3
+
+
+def key_read(where, name):
+    """A "user" key's payload from the session keyring ('memory') or the persistent one
+    ('remembered'), as the client finds it; None when there is none."""
+    long = ctypes.c_long
+    if where == 'memory':
+        ring = KEY_SPEC_SESSION_KEYRING
+    else:
+        ring = _LIBC.syscall(long(SYS_KEYCTL), long(KEYCTL_GET_PERSISTENT), long(-1),
+                             long(KEY_SPEC_PROCESS_KEYRING))
+        if ring < 0:
+            return None
+    key = _LIBC.syscall(long(SYS_KEYCTL), long(KEYCTL_SEARCH), long(ring), b'user',
+                        name.encode(), long(0))
+    if key < 0:
+        return None
+    buf = ctypes.create_string_buffer(8192)
+    n = _LIBC.syscall(long(SYS_KEYCTL), long(KEYCTL_READ), long(key), buf, long(len(buf)))
+    return buf.raw[:n].decode() if 0 <= n <= len(buf) else None
 
 
 def mode(path):
@@ -127,7 +173,7 @@ def no_secret_shown(cli, srv, *extra):
     """Neither the session's tokens nor a password ever printed by the client or logged by
     the server."""
     secrets = [NEW_PASSWORD, *extra]
-    if os.path.exists(cli.file('session')):
+    if cli.session() is not None:
         secrets += [cli.session()['token'], cli.session()['csrf']]
     text = '\n'.join(cli.outputs) + srv.read_log()
     assert [s for s in secrets if s in text] == []
@@ -219,13 +265,14 @@ def test_login_logout(server, tmp_path):
     ready(server, 'demo.consultation')
     out = cli.login('demo.consultation', 'wrong-password-42')
     assert out.returncode == 3 and 'bad_credentials' in out.stderr, out.stderr
-    assert not os.path.exists(cli.file('session'))
+    assert cli.kept() is None
     # The wrong one counted; the right one next forgets it (SPEC §3: 3 in a row lock).
     out = cli.login('demo.consultation', NEW_PASSWORD, '--device', 'Poste CLI')
     assert out.returncode == 0, out.stderr
     assert 'Signed in as demo.consultation' in out.stdout
+    # Kept in memory only (the kernel's session keyring), never on disk.
     path = cli.file('session')
-    assert mode(path) == 0o600 and mode(os.path.dirname(path)) == 0o700
+    assert cli.kept() == 'memory' and not os.path.exists(path)
     token = cli.session()['token']
     assert re.match(r'^[0-9a-f]{64}$', token)
     # The session is the server's: it names the device.
@@ -235,7 +282,7 @@ def test_login_logout(server, tmp_path):
     no_secret_shown(cli, server)
     out = cli.run('logout')
     assert out.returncode == 0, out.stderr
-    assert not os.path.exists(path)
+    assert cli.kept() is None
     r = requests.get(server.base + '/bo/api/session', cookies={'guichet_session': token},
                      timeout=30)
     assert r.status_code == 401
@@ -258,7 +305,7 @@ def test_first_sign_in_steps_from_a_script(server, tmp_path):
     out = cli.login('demo.entry', first)
     assert out.returncode == 3, out.stderr
     assert 'must change its password' in out.stderr and 'second line of stdin' in out.stderr
-    assert not os.path.exists(cli.file('session'))
+    assert cli.kept() is None
     # The waiting sign-in was ended: a sign-in elsewhere is not told of a session.
     r = requests.post(server.base + '/bo/api/session', timeout=30,
                       json={'login': 'demo.entry', 'password': first})
@@ -276,7 +323,7 @@ def test_first_sign_in_steps_from_a_script(server, tmp_path):
     assert out.returncode == 3, out.stderr
     assert 'Password changed.' in out.stderr and 'Terms of use (version' in out.stderr
     assert 'terms of use were not accepted (--accept-terms' in out.stderr
-    assert not os.path.exists(cli.file('session'))
+    assert cli.kept() is None
     # The new password, the terms accepted: signed in, nothing left to do.
     out = login(NEW_PASSWORD, extra=('--accept-terms',))
     assert out.returncode == 0, out.stderr
@@ -345,7 +392,7 @@ def test_takeover(server, tmp_path):
     signed_in(server, 'demo.action', device='Poste 1')
     out = cli.run('transactions', '--from', FROM, '--to', TO)
     assert out.returncode == 3 and 'sign in again' in out.stderr, out.stderr
-    assert not os.path.exists(cli.file('session'))
+    assert cli.kept() is None
 
 
 def test_second_factor(server, tmp_path):
@@ -366,13 +413,65 @@ def test_second_factor(server, tmp_path):
     wrong = '%06d' % ((int(totp(secret, server, offset=1)) + 1) % 1000000)
     out = cli.login('demo.hmac', NEW_PASSWORD, '--take-over', '--code', wrong)
     assert out.returncode == 3 and 'bad_code' in out.stderr, out.stderr
-    assert not os.path.exists(cli.file('session'))
+    assert cli.kept() is None
     # The confirmation used this step: the next one (one step ahead is accepted).
     out = cli.login('demo.hmac', NEW_PASSWORD, '--take-over', '--code',
                     totp(secret, server, offset=1))
     assert out.returncode == 0, out.stderr
     assert cli.run('logout').returncode == 0
     no_secret_shown(cli, server, secret)
+
+
+def test_session_kept_in_memory_remembered_or_in_a_file(server, tmp_path):
+    """Without --remember the session lives in the kernel's session keyring only (gone with
+    the login session); --remember keeps it in the persistent keyring; GUICHET_KEYRING=no (or
+    a kernel that refuses keys) in a 0600 file. Each sign-in leaves one copy, and the resume
+    key follows the session."""
+    cli = Client(tmp_path)
+    cli.connect(server)
+    ready(server, 'demo.consultation')
+    state = os.path.dirname(cli.file('session'))
+
+    def on_disk():
+        return sorted(os.listdir(state)) if os.path.isdir(state) else []
+
+    assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
+    assert cli.kept() == 'memory' and on_disk() == []
+    assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over',
+                     '--remember').returncode == 0
+    assert cli.kept() == 'remembered' and on_disk() == []
+    assert key_read('memory', 'guichet:' + cli.file('session')) is None  # moved, not copied
+    # A process of another login session (a new session keyring) finds the remembered one.
+    other = subprocess.run(['/usr/bin/python3', '-c', 'import ctypes,os;'
+                            'l=ctypes.CDLL(None);l.syscall.restype=ctypes.c_long;'
+                            'print(l.syscall(250,1,-3,1));'  # KEYCTL_JOIN_SESSION_KEYRING
+                            'os.execv(%r, [%r, "transactions", "--from", %r, "--to", %r, '
+                            '"--format", "json"])' % (CLIENT, CLIENT, FROM, TO)],
+                           capture_output=True, env=cli.env, timeout=60, text=True)
+    assert other.returncode == 0, other.stderr
+    assert cli.run('disconnect').returncode == 0
+    assert cli.kept('resume') == 'remembered' and on_disk() == []
+    assert cli.run('resume').returncode == 0
+    assert cli.kept() == 'remembered' and cli.kept('resume') is None
+    # Files when asked (or when the kernel keeps no keys): 0600 in a 0700 folder.
+    files = {'GUICHET_KEYRING': 'no'}
+    out = cli.run('login', '--login', 'demo.consultation', '--password-stdin', '--take-over',
+                  stdin=NEW_PASSWORD + '\n', env=files)
+    assert out.returncode == 0, out.stderr
+    assert cli.kept() == 'file' and on_disk() == ['default.session']
+    path = cli.file('session')
+    assert mode(path) == 0o600 and mode(state) == 0o700
+    assert cli.run('transactions', '--from', FROM, '--to', TO, env=files).returncode == 0
+    assert cli.run('disconnect', env=files).returncode == 0
+    assert mode(cli.file('resume')) == 0o600
+    assert cli.run('resume', env=files).returncode == 0
+    assert on_disk() == ['default.session']
+    # Signing in again in memory removes the file.
+    assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
+    assert cli.kept() == 'memory' and on_disk() == []
+    no_secret_shown(cli, server)
+    assert cli.run('logout').returncode == 0
+    assert cli.kept() is None
 
 
 def test_disconnect_then_resume(server, tmp_path):
@@ -384,17 +483,16 @@ def test_disconnect_then_resume(server, tmp_path):
     out = cli.run('disconnect')
     assert out.returncode == 0, out.stderr
     assert re.search(r'until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z', out.stdout), out.stdout
-    path = cli.file('resume')
-    assert mode(path) == 0o600
-    with open(path) as f:
-        key = json.load(f)['resume_key']
+    # The resume key kept where the session is: in memory.
+    assert cli.kept('resume') == 'memory'
+    key = cli.session('resume')['resume_key']
     assert key not in out.stdout + out.stderr
     out = cli.run('transactions', '--from', FROM, '--to', TO)
     assert out.returncode == 3 and 'guichet resume' in out.stderr
     out = cli.run('resume')
     assert out.returncode == 0, out.stderr
     assert 'Resumed: signed in as demo.consultation' in out.stdout
-    assert not os.path.exists(path)
+    assert cli.kept('resume') is None and cli.kept() == 'memory'
     after = cli.session()
     assert after['token'] == before['token'] and after['csrf'] != before['csrf']
     assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
@@ -570,7 +668,7 @@ def test_tls_and_idle_expiry(tmp_path):
         out = cli.run('transactions', '--from', FROM, '--to', TO)
         assert out.returncode == 3
         assert 'your session ended (idle time): sign in again' in out.stderr
-        assert not os.path.exists(cli.file('session'))
+        assert cli.kept() is None
         # The server stopped: a network failure, exit 4.
         assert cli.login('demo.consultation').returncode == 0
         assert srv.stop() == 0
