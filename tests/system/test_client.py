@@ -105,6 +105,11 @@ KEYCTL_SEARCH, KEYCTL_READ, KEYCTL_GET_PERSISTENT = 10, 11, 22
 KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_SESSION_KEYRING = -2, -3
 
 
+# These tests' client processes share a new session keyring, this process's: the keys they
+# leave go with it when the tests end, whatever the user's key quota.
+_LIBC.syscall(ctypes.c_long(SYS_KEYCTL), ctypes.c_long(1), None)  # KEYCTL_JOIN_SESSION_KEYRING
+
+
 def key_read(where, name):
     """A "user" key's payload from the session keyring ('memory') or the persistent one
     ('remembered'), as the client finds it; None when there is none."""
@@ -435,19 +440,24 @@ def test_session_kept_in_memory_remembered_or_in_a_file(server, tmp_path):
     def on_disk():
         return sorted(os.listdir(state)) if os.path.isdir(state) else []
 
+    def elsewhere():
+        """The client run in another login session (a new session keyring)."""
+        return subprocess.run(['/usr/bin/python3', '-c', 'import ctypes,os;'
+                               'l=ctypes.CDLL(None);l.syscall.restype=ctypes.c_long;'
+                               'l.syscall(250,1,None);'  # KEYCTL_JOIN_SESSION_KEYRING
+                               'os.execv(%r, [%r, "transactions", "--from", %r, "--to", %r, '
+                               '"--format", "json"])' % (CLIENT, CLIENT, FROM, TO)],
+                              capture_output=True, env=cli.env, timeout=60, text=True)
+
     assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
     assert cli.kept() == 'memory' and on_disk() == []
+    other = elsewhere()
+    assert other.returncode == 3 and 'not signed in' in other.stderr, other.stderr
     assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over',
                      '--remember').returncode == 0
     assert cli.kept() == 'remembered' and on_disk() == []
     assert key_read('memory', 'guichet:' + cli.file('session')) is None  # moved, not copied
-    # A process of another login session (a new session keyring) finds the remembered one.
-    other = subprocess.run(['/usr/bin/python3', '-c', 'import ctypes,os;'
-                            'l=ctypes.CDLL(None);l.syscall.restype=ctypes.c_long;'
-                            'print(l.syscall(250,1,-3,1));'  # KEYCTL_JOIN_SESSION_KEYRING
-                            'os.execv(%r, [%r, "transactions", "--from", %r, "--to", %r, '
-                            '"--format", "json"])' % (CLIENT, CLIENT, FROM, TO)],
-                           capture_output=True, env=cli.env, timeout=60, text=True)
+    other = elsewhere()
     assert other.returncode == 0, other.stderr
     assert cli.run('disconnect').returncode == 0
     assert cli.kept('resume') == 'remembered' and on_disk() == []
