@@ -137,6 +137,7 @@ int api_prefs_edit(struct req *r);
 
 /* The back office's transactions and cash operations, SPEC §5, §6 (api/transactions.c). */
 int api_transactions_search(struct req *r);
+int api_transactions_summary(struct req *r);
 int api_transactions_get(struct req *r);
 int api_transactions_export(struct req *r);
 int api_transactions_capture(struct req *r);

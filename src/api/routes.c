@@ -166,6 +166,8 @@ const struct route routes[] = {
          "search transactions"},
         {"GET", "/bo/api/transactions/export", api_transactions_export, AUTH_SESSION, 0, P_SEARCH,
          0, "export a search as CSV"},
+        {"GET", "/bo/api/transactions/summary", api_transactions_summary, AUTH_SESSION, 0,
+         P_SEARCH, 0, "count a search's transactions and sum their amounts"},
         {"POST", "/bo/api/transactions/capture-all", api_transactions_capture_all, AUTH_SESSION, 0,
          P_CASH, 0, "capture in full every authorization of a search"},
         {"POST", "/bo/api/transactions/send-all", api_transactions_send_all, AUTH_SESSION, 0,

@@ -51,6 +51,7 @@ struct tx_job {
 	const char *why;
 	int64_t last_created_at, last_id;
 	int n;
+	int64_t found; /* summary: the transactions counted */
 	bool export;             /* the query is an export's: it may name its format */
 	bool txt;                /* export: the TXT layout (tabs) rather than CSV */
 	bool batches;            /* the query is the batch journal's */
@@ -357,6 +358,53 @@ api_transactions_search(struct req *r)
 		return 0;
 	}
 	j->base.work.run = search_run;
+	return http_submit_or_reply(r, &j->base, false);
+}
+
+/* --- summary: what the search finds, counted -------------------------------------------------- */
+
+static int
+summary_push(void *arg, const struct txn_sum *sum)
+{
+	struct tx_job *j = arg;
+
+	json_array_append_new(json_object_get(j->result, "totals"),
+	                      json_pack("{s:s, s:s, s:I, s:I}", "currency", sum->currency, "type",
+	                                txn_type_name(sum->type), "count", (json_int_t)sum->count,
+	                                "amount", (json_int_t)sum->amount));
+	j->found += sum->count;
+	return ST_OK;
+}
+
+static int
+summary_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	int rc = scope_apply(j, st);
+
+	j->result = json_pack("{s:[]}", "totals");
+	if (rc == ST_OK)
+		rc = st->ops->txn_summary(st, &j->q, summary_push, j);
+	if (rc != ST_OK)
+		return rc;
+	json_object_set_new(j->result, "count", json_integer(j->found));
+	return ST_OK;
+}
+
+/* The search's result counted, its page and cursor aside: {"count", "totals": [{currency,
+ * type, count, amount}]} (a client's export shows its progress against it). */
+int
+api_transactions_summary(struct req *r)
+{
+	struct tx_job *j = tx_new(r);
+	const char *bad = parse_search(r, j);
+
+	if (bad != NULL) {
+		tx_free(&j->base);
+		json_bad_field(r, bad, PERIOD_HELP " see the documentation for the other filters.");
+		return 0;
+	}
+	j->base.work.run = summary_run;
 	return http_submit_or_reply(r, &j->base, false);
 }
 

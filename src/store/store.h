@@ -437,6 +437,15 @@ struct stats_row {
 
 typedef int (*store_stats_cb)(void *arg, const struct stats_row *r);
 typedef int (*store_txn_cb)(void *arg, const struct txn *t);
+
+/* What a search finds of one currency and type: how many, and their initial amounts' sum. */
+struct txn_sum {
+	char currency[4];
+	enum txn_type type;
+	int64_t count;
+	int64_t amount;
+};
+typedef int (*store_txn_sum_cb)(void *arg, const struct txn_sum *s);
 typedef int (*store_batch_cb)(void *arg, const struct batch *b);
 typedef int (*store_due_cb)(void *arg, int64_t brand_id, int64_t contract_id);
 typedef int (*store_user_cb)(void *arg, const struct user_row *u);
@@ -763,6 +772,10 @@ struct store_ops {
 	               struct txn *out);
 	/* Calls cb for each transaction of the search, newest first. */
 	int (*txn_search)(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
+	/* The search's result counted (its limit and cursor aside): cb gets a row per currency
+	 * and type, in that order. */
+	int (*txn_summary)(struct store *st, const struct txn_query *q, store_txn_sum_cb cb,
+	                   void *arg);
 	/* Writes the fields an operation or the issuer's late answer may change: type, status,
 	 * acq, amounts, batch, bank day, updated_at, authorization number, refusal, 3-D Secure
 	 * guarantee, accepted_at. */

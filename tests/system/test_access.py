@@ -74,6 +74,7 @@ MATRIX = {
     'GET /bo/api/stats': SEARCH,
     'GET /bo/api/transactions': SEARCH,
     'GET /bo/api/transactions/export': SEARCH,
+    'GET /bo/api/transactions/summary': SEARCH,
     'GET /bo/api/transactions/{id}': SEARCH,
     'GET /bo/api/batches': SEARCH,
     'GET /bo/api/batches/export': SEARCH,
@@ -566,6 +567,7 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/stats': lambda: (f'/bo/api/stats?from={srv.paris_day(-30)}&to={srv.paris_day()}', None),
         'GET /bo/api/transactions': lambda: (f'{txn}?{WIDE}', None),
         'GET /bo/api/transactions/export': lambda: (f'{txn}/export?format=csv&{WIDE}', None),
+        'GET /bo/api/transactions/summary': lambda: (f'{txn}/summary?{WIDE}', None),
         'GET /bo/api/transactions/{id}': lambda: (f'{txn}/{tid}', None),
         'GET /bo/api/transactions/{id}/notifications': lambda: (
             f'{txn}/{tid}/notifications', None),
@@ -917,6 +919,7 @@ def test_the_other_way_round(acc, foreign):
 
 # The routes that take node=ID (README "The tree and the contracts").
 NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
+               'GET /bo/api/transactions/summary',
                'GET /bo/api/batches', 'GET /bo/api/batches/export', 'GET /bo/api/contracts',
                'GET /bo/api/stats', 'GET /bo/api/users', 'GET /bo/api/hmac-keys',
                'GET /bo/api/actions', 'GET /bo/api/actions/export',
@@ -1001,6 +1004,7 @@ LISTS = {
                                  {'id': 'txn', 'shop': 'node', 'batch': 'batch'}),
     'GET /bo/api/transactions/export': ('csv', f'/bo/api/transactions/export?format=csv&{WIDE}',
                                         {'id': 'txn'}),
+    'GET /bo/api/transactions/summary': (None, f'/bo/api/transactions/summary?{WIDE}', {}),
     'GET /bo/api/batches': ('pages', f'/bo/api/batches?{WIDE}&limit=500', {'id': 'batch'}),
     'GET /bo/api/batches/export': ('csv', f'/bo/api/batches/export?format=csv&{WIDE}', {}),
     'GET /bo/api/contracts': ('items', '/bo/api/contracts',
@@ -1083,13 +1087,15 @@ def test_no_list_search_or_export_shows_another_brand(acc, foreign):
     for query in (f'batch={batch}', f'shop={shop}', f'contract={contract}',
                   f'order_ref={OTHER}-LEAK-%25', 'email=leak@otherbrand.example',
                   f'id={min(foreign["txn"])}'):
-        for route in ('transactions', 'transactions/export'):
+        for route in ('transactions', 'transactions/export', 'transactions/summary'):
             r = u.call('GET', f'/bo/api/{route}?{WIDE}&{query}'
                        + ('&format=csv' if 'export' in route else ''))
             assert r.status_code in (200, 404), (query, r.text)
             if r.status_code == 200:
                 if 'export' in route:
                     assert len(r.content.decode().splitlines()) == 1, (query, r.text)
+                elif 'summary' in route:
+                    assert r.json() == {'count': 0, 'totals': []}, (query, r.text)
                 else:
                     assert r.json()['items'] == [], (query, r.text)
     r = u.call('GET', f'/bo/api/batches?{WIDE}&contract={contract}')

@@ -86,6 +86,45 @@ def test_filters_match_the_database(tx, query, where, args):
     assert [int(i['id']) for i in all_pages(tx, f'{WIDE}&{query}&limit=500')] == db_rows(tx, where, args)
 
 
+@pytest.mark.parametrize('query', ['', 'type=refund', 'status=refused&payment_method=CB',
+                                   'amount=ge:5000', 'order_ref=%25A%25', 'currency=USD'])
+def test_summary_counts_what_the_search_finds(tx, query):
+    """GET /bo/api/transactions/summary: the search's every page counted and summed by
+    currency and type, whatever the limit or cursor given."""
+    query = WIDE + (f'&{query}' if query else '')
+    items = all_pages(tx, f'{query}&limit=500')
+    want = {}
+    for i in items:
+        key = (i['currency'], i['type'])
+        count, amount = want.get(key, (0, 0))
+        want[key] = (count + 1, amount + i['amount_initial'])
+    first = get(tx, f'/bo/api/transactions?{query}&limit=3').json()
+    for extra in ('', '&limit=3', f"&cursor={first['next']}" if first['next'] else ''):
+        r = get(tx, f'/bo/api/transactions/summary?{query}{extra}')
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert got['count'] == len(items)
+        assert {(t['currency'], t['type']): (t['count'], t['amount'])
+                for t in got['totals']} == want
+        order = ['debit', 'refund', 'cancellation']
+        assert [(t['currency'], t['type']) for t in got['totals']] == \
+            sorted(want, key=lambda k: (k[0], order.index(k[1])))
+
+
+def test_summary_refuses_what_the_search_refuses(tx):
+    for q in ('', 'from=2026-02-01&to=2026-01-01', f'{WIDE}&amount=gt:5', f'{WIDE}&nothing=1',
+              f"{WIDE}&order_ref=x'%20OR%201=1--"):
+        r = get(tx, '/bo/api/transactions/summary?' + q)
+        if 'order_ref' in q:  # a pattern like any other: found nothing
+            assert r.status_code == 200 and r.json() == {'count': 0, 'totals': []}, r.text
+        else:
+            assert r.status_code == 400 and r.json()['error'] == 'invalid_field', q
+    # Another brand's shop, or a node out of the user's tree: nothing of theirs counted.
+    r = get(tx, f'/bo/api/transactions/summary?{WIDE}&node=999999')
+    assert r.status_code == 404, r.text
+    assert requests.get(tx.base + f'/bo/api/transactions/summary?{WIDE}').status_code == 401
+
+
 def test_amount_equal(tx):
     with connect(tx.db) as db:
         amount = db.execute('SELECT amount_initial FROM txn WHERE brand_id = 1 LIMIT 1').fetchone()[0]

@@ -420,6 +420,7 @@ void db_txn_read_field(struct stmt *s, int col, enum txn_field f, struct txn *t)
 
 /* store_ops.txn_search (txn_search.c). */
 int db_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg);
+int db_txn_summary(struct store *st, const struct txn_query *q, store_txn_sum_cb cb, void *arg);
 
 /* The rows of txn the indexer's tables have not read yet (SQLite's, migration 010). */
 #define NEWER_ROWS "id > (SELECT txn_ref_upto FROM search_state)"
@@ -651,7 +652,7 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.idem_purge = db_idem_purge, \
 	.txn_card_purge = db_txn_card_purge, \
 	/* txn_search.c */ \
-	.txn_search = db_txn_search, \
+	.txn_search = db_txn_search, .txn_summary = db_txn_summary, \
 	/* batches.c */ \
 	.batch_reconcile = db_batch_reconcile, \
 	.txn_reconciliation = db_txn_reconciliation, \

@@ -476,59 +476,95 @@ select_list(struct sql *w, uint64_t fields, unsigned char sel[TF__COUNT])
 	return n;
 }
 
-int
-db_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
+/* The search's statement into w, the SELECT list being what add writes: the scope's
+ * sub-tree, the path chosen, the filters; w binds the patterns in *rpp, which must outlive
+ * it. *none: nothing can be found (an empty period, a node out of scope); w is then not
+ * written. */
+static int
+search_sql(struct store *st, const struct txn_query *q, struct sql *w, struct ref_pattern *rpp,
+           void (*add)(struct sql *w, void *arg), void *arg, bool *none)
 {
-	unsigned char sel[TF__COUNT];
-	int nsel;
-	struct ref_pattern rp;
-	struct sql w;
 	enum scope scope;
 	enum path path;
-	struct stmt *s;
-	struct txn t;
 	int64_t to = q->to;
-	int src, rc;
+	int rc;
 
+	*none = true;
 	/* A deeper page ends where the previous one stopped: the index range starts there. */
 	if (q->after_created_at > 0 && q->after_created_at < to)
 		to = q->after_created_at + 1;
-	if (q->limit <= 0 || q->from >= to)
+	if (q->from >= to)
 		return ST_OK;
 	rc = scope_of(st, q, &scope);
 	if (rc != ST_OK || scope == SCOPE_NONE)
 		return rc;
 	if (q->order_ref_like != NULL)
-		ref_pattern_parse(q->order_ref_like, &rp);
+		ref_pattern_parse(q->order_ref_like, rpp);
 	else
-		memset(&rp, 0, sizeof(rp));
+		memset(rpp, 0, sizeof(*rpp));
 	if (q->amount_cmp == AMOUNT_EQ)
-		snprintf(rp.amount_match, sizeof(rp.amount_match), "\"%lld\"",
+		snprintf(rpp->amount_match, sizeof(rpp->amount_match), "\"%lld\"",
 		         (long long)q->amount);
 	/* An e-mail is one token of txn_email_ref when made of its token characters only. */
 	if (q->email != NULL && q->email[0] != '\0' &&
 	    strspn(q->email,
 	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._+-") ==
 	            strlen(q->email) &&
-	    strlen(q->email) + 3 <= sizeof(rp.email_match))
-		snprintf(rp.email_match, sizeof(rp.email_match), "\"%s\"", q->email);
-	rc = path_choose(st, q, &rp, scope, to, &path);
+	    strlen(q->email) + 3 <= sizeof(rpp->email_match))
+		snprintf(rpp->email_match, sizeof(rpp->email_match), "\"%s\"", q->email);
+	rc = path_choose(st, q, rpp, scope, to, &path);
 	if (rc != ST_OK)
 		return rc;
 
-	sql_init(&w);
+	sql_init(w);
 	if (scope == SCOPE_GROUP) {
-		sql_int(&w, "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?",
+		sql_int(w, "WITH RECURSIVE sub(id) AS (SELECT id FROM node WHERE brand_id = ?",
 		        q->brand_id);
-		sql_int(&w, " AND id = ?", q->node_id);
-		sql_int(&w,
+		sql_int(w, " AND id = ?", q->node_id);
+		sql_int(w,
 		        " UNION ALL SELECT n.id FROM node n JOIN sub ON n.parent_id = sub.id "
 		        "WHERE n.brand_id = ?) ",
 		        q->brand_id);
 	}
-	nsel = select_list(&w, q->fields, sel);
-	sql_add(&w, path_from[path]);
-	where_filters(&w, q, &rp, scope, path, to, db_of(st)->side_tables);
+	add(w, arg);
+	sql_add(w, path_from[path]);
+	where_filters(w, q, rpp, scope, path, to, db_of(st)->side_tables);
+	*none = false;
+	return ST_OK;
+}
+
+struct select_of {
+	uint64_t fields;
+	unsigned char *sel;
+	int n;
+};
+
+static void
+select_add(struct sql *w, void *arg)
+{
+	struct select_of *o = arg;
+
+	o->n = select_list(w, o->fields, o->sel);
+}
+
+int
+db_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void *arg)
+{
+	unsigned char sel[TF__COUNT];
+	struct select_of of = {q->fields, sel, 0};
+	struct ref_pattern rp;
+	struct sql w;
+	struct stmt *s;
+	struct txn t;
+	bool none;
+	int nsel, src, rc;
+
+	if (q->limit <= 0)
+		return ST_OK;
+	rc = search_sql(st, q, &w, &rp, select_add, &of, &none);
+	if (rc != ST_OK || none)
+		return rc;
+	nsel = of.n;
 	sql_int(&w, " ORDER BY created_at DESC, id DESC LIMIT ?", q->limit);
 	s = sql_prepare(st, &w);
 	buf_cleanup(&w.text);
@@ -548,6 +584,51 @@ db_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void
 	}
 	if (rc == ST_OK && src != STMT_DONE)
 		rc = db_status(st, src, "txn_search");
+	stmt_finalize(s);
+	return rc;
+}
+
+static void
+summary_add(struct sql *w, void *arg)
+{
+	(void)arg;
+	sql_add(w, "SELECT currency, type, count(*), CAST(sum(amount_initial) AS BIGINT)");
+}
+
+int
+db_txn_summary(struct store *st, const struct txn_query *q, store_txn_sum_cb cb, void *arg)
+{
+	struct txn_query all = *q;
+	struct txn_sum sum;
+	struct ref_pattern rp;
+	struct sql w;
+	struct stmt *s;
+	bool none;
+	int src, rc;
+
+	all.after_created_at = all.after_id = 0; /* the whole result, whatever the page */
+	rc = search_sql(st, &all, &w, &rp, summary_add, NULL, &none);
+	if (rc != ST_OK || none)
+		return rc;
+	sql_add(&w, " GROUP BY currency, type ORDER BY currency, type");
+	s = sql_prepare(st, &w);
+	buf_cleanup(&w.text);
+	if (s == NULL)
+		return ST_STORE;
+	for (bool first = true;
+	     rc == ST_OK && (src = first ? db_step_logged(s) : stmt_step(s)) == STMT_ROW;
+	     first = false) {
+		const char *cur = (const char *)stmt_text(s, 0);
+
+		memset(&sum, 0, sizeof(sum));
+		snprintf(sum.currency, sizeof(sum.currency), "%s", cur != NULL ? cur : "");
+		sum.type = (enum txn_type)stmt_int64(s, 1);
+		sum.count = stmt_int64(s, 2);
+		sum.amount = stmt_int64(s, 3);
+		rc = cb(arg, &sum);
+	}
+	if (rc == ST_OK && src != STMT_DONE)
+		rc = db_status(st, src, "txn_summary");
 	stmt_finalize(s);
 	return rc;
 }
