@@ -21,6 +21,7 @@
 #include "cli/client.h"
 #include "cli/conn.h"
 #include "cli/opts.h"
+#include "cli/qr.h"
 #include "cli/state.h"
 #include "cli/table.h"
 #include "cli/term.h"
@@ -311,6 +312,7 @@ static const struct opt_spec login_opts[] = {
         {"take-over", NULL, "end the session another device holds, without asking"},
         {"device", "NAME", "the device's name the server shows (default: the host name)"},
         {"accept-terms", NULL, "accept the terms of use when asked to, without asking"},
+        {"second-factor", "KIND", "totp or email: the one to set up if the account requires one"},
 };
 
 /* The yes of a [y/N] question. */
@@ -402,13 +404,223 @@ new_password(struct ctx *x, struct conn *c, bool from_stdin, char *out, size_t c
 	return rc == CX_USAGE ? fail(CX_AUTH, "no new password given: not signed in") : rc;
 }
 
-/* The sign-in's steps after the password and the second factor (README "Sign-in"): a forced
- * password change, the terms of use, each as the web UI takes them; then GET /bo/api/session
- * tells the next, until none. A step the client does not take (setting up a second factor,
- * which needs the authenticator's QR code) is left to the web UI. */
+/* --- the second factor: setting one up (the sign-in's step, second-factor) ------------------ */
+
+#define CODE_TRIES 3 /* codes asked on a terminal before the set-up gives up */
+
+/* The password into out (cap bytes): the first line of stdin with --password-stdin, else asked
+ * without echo on the terminal. what names the command in the messages. */
 static int
-login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, bool from_stdin,
-            bool accept_terms)
+password_read(const char *what, bool from_stdin, char *out, size_t cap)
+{
+	if (from_stdin) {
+		if (term_read_line(stdin, out, cap) != 0 || out[0] == '\0')
+			return fail(CX_USAGE, "%s: no password on stdin (one line)", what);
+		return CX_OK;
+	}
+	if (!term_available())
+		return fail(CX_USAGE, "%s: no terminal to ask the password: use --password-stdin",
+		            what);
+	if (term_ask("Password: ", true, out, cap) != 0)
+		return fail(CX_USAGE, "%s: no password given", what);
+	return CX_OK;
+}
+
+/* Whether v names a kind of second factor one sets up: the API's "totp" or "email". */
+static bool
+factor_kind_ok(const char *v)
+{
+	return strcmp(v, "totp") == 0 || strcmp(v, "email") == 0;
+}
+
+/* The kind to set up, asked on the terminal: "totp" or "email" (static). */
+static int
+factor_kind_ask(const char **kind)
+{
+	char answer[16];
+
+	fputs("Set up a second factor:\n"
+	      "  [t]otp    an authenticator app on your phone (a code every 30 seconds)\n"
+	      "  [e]-mail  a code e-mailed to you at each sign-in\n",
+	      stderr);
+	for (int tries = 0; tries < CODE_TRIES; tries++) {
+		if (term_ask("[t]otp or [e]-mail? ", false, answer, sizeof(answer)) != 0)
+			break;
+		if (strcasecmp(answer, "t") == 0 || strcasecmp(answer, "totp") == 0) {
+			*kind = "totp";
+			return CX_OK;
+		}
+		if (strcasecmp(answer, "e") == 0 || strcasecmp(answer, "email") == 0 ||
+		    strcasecmp(answer, "e-mail") == 0) {
+			*kind = "email";
+			return CX_OK;
+		}
+		fputs("t or e.\n", stderr);
+	}
+	return fail(CX_USAGE, "no second factor chosen");
+}
+
+/* Whether stderr takes colours: a terminal, not a dumb one, and no NO_COLOR (no-color.org). */
+static bool
+stderr_colour(void)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(STDERR_FILENO) && (no == NULL || no[0] == '\0') &&
+	       (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+/* A new TOTP enrolment's secret shown (README "Enrolment"): on a terminal its URI's QR code
+ * and the secret in groups of 4 to type it instead; for a script (from_stdin) the secret and
+ * the URI, on stderr both ways: the one display of the secret the user asked for. */
+static void
+enrolment_show(const char *secret, const char *uri, bool from_stdin)
+{
+	if (from_stdin) {
+		fputs("TOTP enrolment: add this secret to the authenticator app, then give\n"
+		      "its code on the next line of stdin.\n",
+		      stderr);
+	} else {
+		fputs("Scan this QR code with your authenticator app (or type the secret):\n\n",
+		      stderr);
+		if (qr_write(stderr, uri, stderr_colour()) != 0)
+			fputs("(the QR code could not be drawn: type the secret)\n", stderr);
+		fputc('\n', stderr);
+	}
+	fputs("Secret: ", stderr);
+	for (size_t i = 0; secret[i] != '\0'; i++)
+		fprintf(stderr, "%s%c", i > 0 && i % 4 == 0 ? " " : "", secret[i]);
+	fputc('\n', stderr);
+	if (from_stdin)
+		fprintf(stderr, "URI: %s\n", uri);
+}
+
+/* Turns TOTP on for c's session: a new enrolment (POST …/totp) shown, then the app's code
+ * and password (borrowed) confirm it (POST …/totp/confirm). The code is the next line of stdin
+ * when from_stdin (one try), else asked on the terminal (CODE_TRIES tries, the server's
+ * message after each wrong one). Returns CX_OK, or the failure said: CX_REFUSED for a code
+ * refused, and then nothing is on (the enrolment waits, replaced by the next one). */
+static int
+totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin)
+{
+	struct conn_reply r = {0};
+	const char *secret, *uri;
+	char code[CODE_MAX];
+	json_t *body;
+	int rc;
+
+	code[0] = '\0';
+	rc = call_checked(x, c, "POST", "/bo/api/me/second-factor/totp", NULL, &r);
+	if (rc != CX_OK)
+		goto out;
+	secret = json_string_value(json_object_get(r.body, "secret"));
+	uri = json_string_value(json_object_get(r.body, "uri"));
+	if (secret == NULL || uri == NULL) {
+		rc = fail(CX_NETWORK, "the server's enrolment answer has no secret");
+		goto out;
+	}
+	enrolment_show(secret, uri, from_stdin);
+	/* Shown once: the answer's copies (the SVG encodes it too) go now. */
+	wipe_member(r.body, "secret");
+	wipe_member(r.body, "uri");
+	wipe_member(r.body, "qr_svg");
+	for (int tries = 1;; tries++) {
+		if (from_stdin ? term_read_line(stdin, code, sizeof(code)) != 0 || code[0] == '\0'
+		               : term_ask("Code from the app: ", false, code, sizeof(code)) != 0) {
+			rc = fail(CX_USAGE, "no code from the authenticator app%s",
+			          from_stdin ? " on the next line of stdin" : " given");
+			break;
+		}
+		body = json_pack("{s:s, s:s}", "code", code, "password", password);
+		explicit_bzero(code, sizeof(code));
+		if (body == NULL) {
+			rc = fail(CX_USAGE, "out of memory");
+			break;
+		}
+		conn_reply_cleanup(&r);
+		rc = conn_call(c, "POST", "/bo/api/me/second-factor/totp/confirm", body, &r);
+		wipe_member(body, "code");
+		wipe_member(body, "password");
+		json_decref(body);
+		if (rc != CX_OK) {
+			fail(rc, "%s", c->err);
+			break;
+		}
+		if (r.status != 422 || strcmp(conn_reply_error(&r), "bad_code") != 0) {
+			rc = reply_rc(x, &r);
+			break;
+		}
+		/* A wrong code counts nothing on the server (not a sign-in's): asked again, a
+		 * few times. */
+		fprintf(stderr, "guichet: the code was refused: %s\n", conn_reply_message(&r));
+		if (from_stdin || tries >= CODE_TRIES) {
+			rc = from_stdin
+			             ? fail(CX_REFUSED, "TOTP not turned on: the code was refused")
+			             : fail(CX_REFUSED, "TOTP not turned on: %d codes refused",
+			                    CODE_TRIES);
+			break;
+		}
+	}
+	if (rc == CX_OK)
+		fputs("TOTP is on: the sign-ins ask the app's code.\n", stderr);
+out:
+	explicit_bzero(code, sizeof(code));
+	conn_reply_cleanup(&r);
+	return rc;
+}
+
+/* Turns e-mailed codes on for c's session with password (borrowed): POST …/email, which wants
+ * the password only (README "Enrolment"); then says where the codes will go. */
+static int
+email_set_up(struct ctx *x, struct conn *c, const char *password)
+{
+	struct conn_reply r = {0};
+	const char *email;
+	int rc;
+
+	rc = post_secret(x, c, "/bo/api/me/second-factor/email", "password", password, &r);
+	if (rc != CX_OK)
+		goto out;
+	conn_reply_cleanup(&r);
+	email = conn_call(c, "GET", "/bo/api/me", NULL, &r) == CX_OK && r.status == 200
+	                ? json_string_value(json_object_get(r.body, "email"))
+	                : NULL;
+	fprintf(stderr, "E-mailed codes are on: each sign-in sends one to %s.\n",
+	        email != NULL ? email : "your e-mail address");
+out:
+	conn_reply_cleanup(&r);
+	return rc;
+}
+
+/* Sets a second factor up on c's session: kind "totp" or "email", or NULL to ask which on the
+ * terminal; password (borrowed) is the user's, which both confirmations want; from_stdin as
+ * totp_set_up's. Returns CX_OK or the failure said. */
+static int
+factor_set_up(struct ctx *x, struct conn *c, const char *kind, const char *password,
+              bool from_stdin)
+{
+	int rc = CX_OK;
+
+	if (kind == NULL) {
+		if (!term_available())
+			return fail(CX_USAGE, "no terminal to ask which second factor: "
+			                      "--second-factor totp|email");
+		rc = factor_kind_ask(&kind);
+	}
+	if (rc != CX_OK)
+		return rc;
+	return strcmp(kind, "totp") == 0 ? totp_set_up(x, c, password, from_stdin)
+	                                 : email_set_up(x, c, password);
+}
+
+/* The sign-in's steps after the password and the second factor (README "Sign-in"): a forced
+ * password change, the terms of use, setting up a second factor an account requires, each as
+ * the web UI takes them; then GET /bo/api/session tells the next, until none. password (cap
+ * bytes) is the one signed in with, and becomes the new one after a change: the second
+ * factor's set-up wants the current one. factor: --second-factor's kind, or NULL to ask. */
+static int
+login_steps(struct ctx *x, struct conn *c, const char *first, char *password, size_t cap,
+            bool from_stdin, bool accept_terms, const char *factor)
 {
 	char fresh[PASSWORD_MAX], next[64];
 	struct conn_reply r = {0};
@@ -420,9 +632,8 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 		conn_reply_cleanup(&r);
 		if (strcmp(next, "change_password") == 0) {
 			rc = new_password(x, c, from_stdin, fresh, sizeof(fresh));
-			body = rc == CX_OK ? json_pack("{s:s, s:s}", "old", old, "new", fresh)
+			body = rc == CX_OK ? json_pack("{s:s, s:s}", "old", password, "new", fresh)
 			                   : NULL;
-			explicit_bzero(fresh, sizeof(fresh));
 			if (rc == CX_OK && body == NULL)
 				rc = fail(CX_USAGE, "out of memory");
 			if (rc == CX_OK)
@@ -432,8 +643,11 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 				wipe_member(body, "new");
 				json_decref(body);
 			}
-			if (rc == CX_OK)
+			if (rc == CX_OK && strlen(fresh) < cap) {
+				memcpy(password, fresh, strlen(fresh) + 1);
 				fputs("Password changed.\n", stderr);
+			}
+			explicit_bzero(fresh, sizeof(fresh));
 		} else if (strcmp(next, "accept_terms") == 0) {
 			rc = call_checked(x, c, "GET", "/bo/api/terms", NULL, &r);
 			if (rc != CX_OK)
@@ -452,13 +666,18 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 			body = json_pack("{s:b}", "accept", true);
 			rc = call_checked(x, c, "POST", "/bo/api/terms", body, &r);
 			json_decref(body);
+		} else if (strcmp(next, "set_up_second_factor") == 0) {
+			/* The account requires a second factor and the user has none (README
+			 * "Second factor required"): set up now, in the same session. */
+			fputs("This account requires a second factor, and you have none.\n",
+			      stderr);
+			rc = factor_set_up(x, c, factor, password, from_stdin);
+			if (rc != CX_OK && rc != CX_NETWORK)
+				rc = fail(CX_AUTH, "no second factor set up: not signed in");
 		} else {
 			rc = fail(CX_AUTH,
 			          "%s first: use the web UI at %s/ for now, then sign in again",
-			          strcmp(next, "set_up_second_factor") == 0
-			                  ? "this account must set up a second factor"
-			                  : next,
-			          c->base);
+			          next, c->base);
 		}
 		if (rc != CX_OK)
 			break;
@@ -485,6 +704,8 @@ cmd_login(struct ctx *x, const char **v)
 	password[0] = code[0] = '\0';
 	if (v[0] == NULL)
 		return fail(CX_USAGE, "login: --login L is required");
+	if (v[6] != NULL && !factor_kind_ok(v[6]))
+		return fail(CX_USAGE, "login: --second-factor '%s': totp or email", v[6]);
 	if (v[4] != NULL)
 		snprintf(device, sizeof(device), "%s", v[4]);
 	else if (gethostname(device, sizeof(device)) != 0 || device[0] == '\0')
@@ -493,18 +714,9 @@ cmd_login(struct ctx *x, const char **v)
 	rc = open_profile(x, &c);
 	if (rc != CX_OK)
 		goto out;
-	if (v[1] != NULL) {
-		if (term_read_line(stdin, password, sizeof(password)) != 0 || password[0] == '\0') {
-			rc = fail(CX_USAGE, "login: no password on stdin (one line)");
-			goto out;
-		}
-	} else if (!term_available()) {
-		rc = fail(CX_USAGE, "login: no terminal to ask the password: use --password-stdin");
+	rc = password_read("login", v[1] != NULL, password, sizeof(password));
+	if (rc != CX_OK)
 		goto out;
-	} else if (term_ask("Password: ", true, password, sizeof(password)) != 0) {
-		rc = fail(CX_USAGE, "login: no password given");
-		goto out;
-	}
 	for (;;) {
 		const char *held, *state;
 
@@ -589,7 +801,8 @@ cmd_login(struct ctx *x, const char **v)
 		next = json_string_value(json_object_get(r.body, "next"));
 	}
 	if (next != NULL) {
-		rc = login_steps(x, &c, next, password, v[1] != NULL, v[5] != NULL);
+		rc = login_steps(x, &c, next, password, sizeof(password), v[1] != NULL,
+		                 v[5] != NULL, v[6]);
 		if (rc != CX_OK)
 			goto delete; /* the sign-in is ended rather than left waiting on its step */
 	}
