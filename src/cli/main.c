@@ -5,7 +5,8 @@
  * Each command reads its options (opts.h), speaks to the server only through conn.h, keeps
  * its files through state.h and prints through table.h. Messages go to stderr, results to
  * stdout; the exit status is the contract's (client.h). Never printed or logged: a password,
- * a second factor's code, the session's token, the CSRF token, a resume key.
+ * a second factor's code, the session's token, the CSRF token, a resume key; a TOTP secret is
+ * shown once, in the enrolment the user asked for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,7 @@ struct command {
 	const char *arg;     /* the argument it takes before its options ("ID"), or NULL */
 	const char *summary; /* one line for guichet --help */
 	const char *about;   /* the command's --help, after its usage line */
+	bool arg_optional;   /* arg may be left out */
 };
 
 static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -99,6 +101,9 @@ reply_rc(struct ctx *x, const struct conn_reply *r)
 	}
 	if (strcmp(code, "session_disconnected") == 0)
 		return fail(CX_AUTH, "the session is disconnected: 'guichet resume' takes it back");
+	if (strcmp(code, "set_up_second_factor") == 0)
+		return fail(CX_REFUSED, "this account requires a second factor first: 'guichet "
+		                        "second-factor totp' or 'email' sets one up");
 	if (r->status == 401 || r->status == 423)
 		return fail(CX_AUTH, "%s (%s)", msg[0] ? msg : "not signed in",
 		            code[0] ? code : "401");
@@ -183,6 +188,15 @@ open_session(struct ctx *x, struct conn *c)
 	}
 	json_decref(s);
 	return CX_OK;
+}
+
+/* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
+static int
+session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *r)
+{
+	int rc = open_session(x, c);
+
+	return rc != CX_OK ? rc : call_checked(x, c, "GET", path, NULL, r);
 }
 
 /* Keeps c's tokens as the profile's session (login: who it is). */
@@ -947,6 +961,153 @@ out:
 	return rc;
 }
 
+/* --- second-factor -------------------------------------------------------------------------- */
+
+static const struct opt_spec second_factor_opts[] = {
+        {"password-stdin", NULL, "read the password from the first line of stdin"},
+        {"code", "C", "off: the authenticator app's code (else asked, or stdin's next line)"},
+};
+
+/* A method of GET /bo/api/me/second-factor, for people. */
+static const char *
+factor_label(const char *method)
+{
+	if (method == NULL)
+		return "none";
+	if (strcmp(method, "totp") == 0)
+		return "totp (authenticator app)";
+	if (strcmp(method, "email") == 0)
+		return "email (a code e-mailed at each sign-in)";
+	return method;
+}
+
+/* Says, after a factor was turned off, that the account requires one (the session is held at
+ * that step until another is set up: README "Second factor required"). */
+static void
+factor_required_said(struct ctx *x, struct conn *c)
+{
+	struct conn_reply r = {0};
+	const char *next;
+
+	if (call_checked(x, c, "GET", "/bo/api/session", NULL, &r) != CX_OK)
+		return;
+	next = json_string_value(json_object_get(r.body, "next"));
+	if (next != NULL && strcmp(next, "set_up_second_factor") == 0)
+		fputs("This account requires a second factor: set one up ('guichet second-factor "
+		      "totp' or 'email') before anything else.\n",
+		      stderr);
+	conn_reply_cleanup(&r);
+}
+
+/* Turns the factor method (GET's) off: POST …/disable with the password and, for TOTP, the
+ * app's code (--code, else stdin's next line with --password-stdin, else asked). */
+static int
+factor_off(struct ctx *x, struct conn *c, const char *method, const char **v)
+{
+	char password[PASSWORD_MAX], code[CODE_MAX];
+	struct conn_reply r = {0};
+	json_t *body = NULL;
+	bool from_stdin = v[0] != NULL;
+	int rc;
+
+	password[0] = code[0] = '\0';
+	rc = password_read("second-factor off", from_stdin, password, sizeof(password));
+	if (rc != CX_OK)
+		goto out;
+	if (strcmp(method, "totp") == 0) {
+		if (v[1] != NULL)
+			snprintf(code, sizeof(code), "%s", v[1]);
+		else if (from_stdin && term_read_line(stdin, code, sizeof(code)) != 0)
+			code[0] = '\0';
+		else if (!from_stdin && (!term_available() || term_ask("Code from the app: ", false,
+		                                                       code, sizeof(code)) != 0))
+			code[0] = '\0';
+		if (code[0] == '\0') {
+			rc = fail(CX_USAGE, "second-factor off: the authenticator app's code is "
+			                    "needed: --code C");
+			goto out;
+		}
+		body = json_pack("{s:s, s:s}", "password", password, "code", code);
+	} else {
+		body = json_pack("{s:s}", "password", password);
+	}
+	if (body == NULL) {
+		rc = fail(CX_USAGE, "out of memory");
+		goto out;
+	}
+	rc = call_checked(x, c, "POST", "/bo/api/me/second-factor/disable", body, &r);
+	if (rc != CX_OK)
+		goto out;
+	printf("Second factor off (was %s)\n", factor_label(method));
+	factor_required_said(x, c);
+out:
+	if (body != NULL) {
+		wipe_member(body, "password");
+		wipe_member(body, "code");
+		json_decref(body);
+	}
+	explicit_bzero(password, sizeof(password));
+	explicit_bzero(code, sizeof(code));
+	conn_reply_cleanup(&r);
+	return rc;
+}
+
+static int
+cmd_second_factor(struct ctx *x, const char **v)
+{
+	const char *kind = x->arg, *method;
+	char password[PASSWORD_MAX], was[16];
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	int rc;
+
+	password[0] = '\0';
+	if (kind != NULL && !factor_kind_ok(kind) && strcmp(kind, "off") != 0)
+		return fail(CX_USAGE, "second-factor: '%s': totp, email or off", kind);
+	if (kind == NULL && (v[0] != NULL || v[1] != NULL))
+		return fail(CX_USAGE, "second-factor: --password-stdin and --code are for totp, "
+		                      "email or off");
+	if (v[1] != NULL && (kind == NULL || strcmp(kind, "off") != 0))
+		return fail(CX_USAGE, "second-factor: --code is for off (a new TOTP's code is "
+		                      "asked once its QR code is shown)");
+	rc = session_get(x, &c, "/bo/api/me/second-factor", &r);
+	if (rc != CX_OK)
+		goto out;
+	method = json_string_value(json_object_get(r.body, "method"));
+	snprintf(was, sizeof(was), "%s", method != NULL ? method : "");
+	if (kind == NULL) {
+		printf("Second factor: %s\n", factor_label(method));
+		if (method == NULL && json_is_true(json_object_get(r.body, "pending_totp")))
+			fputs("A TOTP enrolment waits for its code: 'guichet second-factor totp' "
+			      "starts again.\n",
+			      stderr);
+		if (method == NULL)
+			factor_required_said(x, &c);
+		goto out;
+	}
+	conn_reply_cleanup(&r);
+	if (strcmp(kind, "off") == 0) {
+		rc = was[0] == '\0' ? fail(CX_REFUSED, "second-factor off: no second factor is on")
+		                    : factor_off(x, &c, was, v);
+		goto out;
+	}
+	if (was[0] != '\0') {
+		rc = fail(CX_REFUSED, "second-factor: %s is on: 'guichet second-factor off' first",
+		          was);
+		goto out;
+	}
+	rc = password_read("second-factor", v[0] != NULL, password, sizeof(password));
+	if (rc == CX_OK)
+		rc = factor_set_up(x, &c, kind, password, v[0] != NULL);
+	if (rc == CX_OK)
+		printf("Second factor: %s\n", factor_label(kind));
+out:
+	explicit_bzero(password, sizeof(password));
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
 /* --- transactions and export ------------------------------------------------------------------ */
 
 /* The search's options, shared by transactions and export (the first ones, in this order). */
@@ -1341,15 +1502,6 @@ out:
 }
 
 /* --- one transaction: show, and the cash operations ------------------------------------------ */
-
-/* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
-static int
-session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *r)
-{
-	int rc = open_session(x, c);
-
-	return rc != CX_OK ? rc : call_checked(x, c, "GET", path, NULL, r);
-}
 
 /* The transaction x->arg's details into *r, on the profile's session opened into c. */
 static int
@@ -1949,6 +2101,16 @@ static const struct command commands[] = {
          "sparkline (the web dashboard's curve)."},
         {"users", cmd_users, OPTS(users_opts), NULL, "the users (administrators)",
          "The users of the administrator's node and below."},
+        {"second-factor", cmd_second_factor, OPTS(second_factor_opts), "totp|email|off",
+         "show, set up or turn off your second factor",
+         "Without an argument, shows your second factor. totp sets up an authenticator app:\n"
+         "its QR code is drawn here (the secret too, to type it), then the app's code and\n"
+         "your password turn it on. email turns on codes e-mailed at each sign-in (the\n"
+         "password). off turns yours off (the password and, for TOTP, the app's code). One\n"
+         "at a time: off first to change. With --password-stdin, the password is the first\n"
+         "line of stdin and a code the next one (totp prints the secret and its otpauth://\n"
+         "URI on stderr then, for a script).",
+         true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -1971,9 +2133,9 @@ usage_main(FILE *f)
 static void
 usage_command(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: guichet [--profile NAME] %s%s%s%s\n\n%s\n", cmd->name,
-	        cmd->arg ? " " : "", cmd->arg ? cmd->arg : "", cmd->nopts > 0 ? " [OPTIONS]" : "",
-	        cmd->about);
+	fprintf(f, "usage: guichet [--profile NAME] %s%s%s%s%s%s\n\n%s\n", cmd->name,
+	        cmd->arg ? " " : "", cmd->arg_optional ? "[" : "", cmd->arg ? cmd->arg : "",
+	        cmd->arg_optional ? "]" : "", cmd->nopts > 0 ? " [OPTIONS]" : "", cmd->about);
 	if (cmd->nopts > 0)
 		fputs("\noptions:\n", f);
 	for (size_t i = 0; i < cmd->nopts; i++) {
@@ -2039,7 +2201,7 @@ main(int argc, char **argv)
 		usage_command(stdout, cmd);
 		return CX_OK;
 	}
-	if (rc == 0 && cmd->arg != NULL && x.arg == NULL) {
+	if (rc == 0 && cmd->arg != NULL && !cmd->arg_optional && x.arg == NULL) {
 		fail(CX_USAGE, "%s: %s is required (guichet %s %s)", cmd->name, cmd->arg, cmd->name,
 		     cmd->arg);
 		return CX_USAGE;

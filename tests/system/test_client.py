@@ -1,8 +1,9 @@
 """The command-line client `guichet` (SPEC §16.1 "The client"; issue 14; README "The
 command-line client") against a real guichetd: profiles, sign-in with its steps (a second
-factor an account requires set up, TOTP's QR code drawn on a terminal), sign-out,
-disconnect and resume, the transactions in every format, the export, bad input, a server
-that is not there, and the files it keeps (0700 folders, 0600 files, no secret printed).
+factor an account requires set up, TOTP's QR code drawn on a terminal), the second-factor
+command, sign-out, disconnect and resume, the transactions in every format, the export, bad
+input, a server that is not there, and the files it keeps (0700 folders, 0600 files, no
+secret printed).
 
 The client comes from $GUICHET_CLIENT (default build/src/cli/guichet); each test has its
 own HOME and XDG folders. The client asks nothing of the database: on PostgreSQL
@@ -169,7 +170,7 @@ def test_help_and_usage(tmp_path):
     out = cli.run('--help')
     assert out.returncode == 0
     for name in ('connect', 'login', 'logout', 'disconnect', 'resume', 'transactions',
-                 'export'):
+                 'export', 'second-factor'):
         assert re.search(rf'^  {name} ', out.stdout, re.M), name
         sub = cli.run(name, '--help')
         assert sub.returncode == 0 and sub.stdout.startswith('usage: guichet'), name
@@ -458,6 +459,8 @@ def test_required_factor_set_up_from_a_script(required, tmp_path):
     assert 'TOTP is on' in out.stderr and f'Signed in as {u.login}' in out.stdout
     assert '█' not in out.stderr  # no QR code drawn for a script
     assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    shown = cli.run('second-factor')
+    assert shown.returncode == 0 and shown.stdout == 'Second factor: totp (authenticator app)\n'
     no_secret_shown(cli, required)
     assert api_factor(u) == ('second_factor', 'totp')
 
@@ -510,6 +513,7 @@ def test_required_factor_by_email_after_the_first_steps(required, tmp_path):
     # the profile's, not the step's).
     out = cli.run('transactions', '--from', FROM, '--to', TO)
     assert out.returncode == 1 and '(forbidden)' in out.stderr, out.stderr
+    assert cli.run('second-factor').stdout.startswith('Second factor: email')
     assert cli.run('logout').returncode == 0
     no_secret_shown(cli, required, first)
     # The next sign-in's code goes to that address.
@@ -522,6 +526,65 @@ def test_required_factor_by_email_after_the_first_steps(required, tmp_path):
                json={'code': spooled_code(required, sent_to.group(1))},
                headers={'X-CSRF-Token': r.json()['csrf']})
     assert r.status_code == 200 and r.json()['next'] is None, r.text
+
+
+def test_second_factor_command(required, tmp_path):
+    """guichet second-factor shows it, sets one up (totp from a script, email) and turns it
+    off (the password, and for TOTP a code); one on at a time; the account's requirement
+    brings the step back, said, until another is set up."""
+    u = required.users['command']
+    cli = Client(tmp_path)
+    cli.connect(required)
+    out = cli.login(u.login, u.password, '--take-over', '--second-factor', 'email')
+    assert out.returncode == 0, out.stderr
+    out = cli.run('second-factor')
+    assert out.returncode == 0
+    assert out.stdout == 'Second factor: email (a code e-mailed at each sign-in)\n'
+    # One at a time: said before the password is asked for.
+    out = cli.run('second-factor', 'totp')
+    assert out.returncode == 1 and "email is on: 'guichet second-factor off' first" \
+        in out.stderr, out.stderr
+    # Off (e-mail: the password only); the account requires one: said, and held there.
+    out = cli.run('second-factor', 'off', '--password-stdin', stdin=u.password + '\n')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == 'Second factor off (was email (a code e-mailed at each sign-in))\n'
+    assert 'This account requires a second factor' in out.stderr
+    held = cli.run('transactions', '--from', FROM, '--to', TO)
+    assert held.returncode == 1 and "requires a second factor first: 'guichet second-factor " \
+        "totp' or 'email'" in held.stderr, held.stderr
+    out = cli.run('second-factor')
+    assert out.stdout == 'Second factor: none\n' and 'requires a second factor' in out.stderr
+    assert cli.run('second-factor', 'off', '--password-stdin',
+                   stdin=u.password + '\n').returncode == 1
+    # TOTP from a script: the password, then the code.
+    steady(required)
+    out, secret = cli.run_totp(('second-factor', 'totp', '--password-stdin'), [u.password],
+                               lambda s: totp(s, required))
+    required.secrets.append(secret)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == 'Second factor: totp (authenticator app)\n'
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    # Off: a wrong password refused (it counts, as the server's checks do), then the password
+    # and a later step's code (the confirmation used the current one).
+    out = cli.run('second-factor', 'off', '--password-stdin',
+                  stdin='not-my-password-42\n123456\n')
+    assert out.returncode == 1 and 'bad_password' in out.stderr, out.stderr
+    out = cli.run('second-factor', 'off', '--password-stdin', stdin=u.password + '\n')
+    assert out.returncode == 2 and '--code C' in out.stderr, out.stderr
+    steady(required)
+    out = cli.run('second-factor', 'off', '--password-stdin',
+                  stdin=f'{u.password}\n{totp(secret, required, offset=1)}\n')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith('Second factor off (was totp')
+    # Bad usage: nothing sent.
+    for args in (('sms',), ('--code', '123456'), ('totp', '--code', '123456'),
+                 ('--password-stdin',)):
+        bad = cli.run('second-factor', *args, stdin='x\n')
+        assert bad.returncode == 2, (args, bad.stderr)
+    no_secret_shown(cli, required)
+    # Not signed in.
+    assert cli.run('logout').returncode == 0
+    assert cli.run('second-factor').returncode == 3
 
 
 def test_required_factor_on_a_terminal(required, tmp_path):
@@ -1072,7 +1135,8 @@ def test_batches_stats_users(server, signed):
 def test_man_page_and_bash_completion(tmp_path):
     """docs/guichet.1 has a section for every command `guichet --help` lists and renders
     without a warning; dist/guichet.bash-completion completes the commands, a command's
-    options (as its --help lists them), --format's values and the saved profiles."""
+    options (as its --help lists them), --format's values, second-factor's argument and the
+    saved profiles."""
     helped = Client(tmp_path).run('--help').stdout
     commands = re.findall(r'^  ([a-z-]+) ', helped.split('commands:')[1], re.M)
     assert len(commands) >= 16, helped
@@ -1106,3 +1170,9 @@ def test_man_page_and_bash_completion(tmp_path):
     assert complete('refund', '123', '--') == ['--amount', '--help', '--yes']
     assert complete('transactions', '--format', 't') == ['table', 'tsv']
     assert '--acquirer-status' in complete('transactions', '--a')
+    # A command's argument's values, from its usage line; --second-factor's.
+    assert complete('second-factor', '') == ['email', 'off', 'totp']
+    assert complete('second-factor', 'o') == ['off']
+    assert complete('second-factor', '--') == ['--code', '--help', '--password-stdin']
+    assert complete('show', '') == []
+    assert complete('login', '--second-factor', '') == ['email', 'totp']
