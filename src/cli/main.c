@@ -5,7 +5,8 @@
  * Each command reads its options (opts.h), speaks to the server only through conn.h, keeps
  * its files through state.h and prints through table.h. Messages go to stderr, results to
  * stdout; the exit status is the contract's (client.h). Never printed or logged: a password,
- * a second factor's code, the session's token, the CSRF token, a resume key.
+ * a second factor's code, the session's token, the CSRF token, a resume key; a TOTP secret is
+ * shown once, in the enrolment the user asked for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "cli/client.h"
 #include "cli/conn.h"
 #include "cli/opts.h"
+#include "cli/qr.h"
 #include "cli/state.h"
 #include "cli/table.h"
 #include "cli/term.h"
@@ -52,6 +54,7 @@ struct command {
 	const char *arg;     /* the argument it takes before its options ("ID"), or NULL */
 	const char *summary; /* one line for guichet --help */
 	const char *about;   /* the command's --help, after its usage line */
+	bool arg_optional;   /* arg may be left out */
 };
 
 static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -99,6 +102,9 @@ reply_rc(struct ctx *x, const struct conn_reply *r)
 	}
 	if (strcmp(code, "session_disconnected") == 0)
 		return fail(CX_AUTH, "the session is disconnected: 'guichet resume' takes it back");
+	if (strcmp(code, "set_up_second_factor") == 0)
+		return fail(CX_REFUSED, "this account requires a second factor first: 'guichet "
+		                        "second-factor totp' or 'email' sets one up");
 	if (r->status == 401 || r->status == 423)
 		return fail(CX_AUTH, "%s (%s)", msg[0] ? msg : "not signed in",
 		            code[0] ? code : "401");
@@ -193,6 +199,15 @@ keyring_off(void)
 	const char *off = getenv("GUICHET_KEYRING");
 
 	return off != NULL && strcmp(off, "no") == 0;
+}
+
+/* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
+static int
+session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *r)
+{
+	int rc = open_session(x, c);
+
+	return rc != CX_OK ? rc : call_checked(x, c, "GET", path, NULL, r);
 }
 
 /* Keeps c's tokens as the profile's session (login: who it is): in memory, or with
@@ -327,6 +342,7 @@ static const struct opt_spec login_opts[] = {
         {"take-over", NULL, "end the session another device holds, without asking"},
         {"device", "NAME", "the device's name the server shows (default: the host name)"},
         {"accept-terms", NULL, "accept the terms of use when asked to, without asking"},
+        {"second-factor", "KIND", "totp or email: the one to set up if the account requires one"},
         {"remember", NULL, "keep the session past this login session (else in memory only)"},
 };
 
@@ -419,13 +435,223 @@ new_password(struct ctx *x, struct conn *c, bool from_stdin, char *out, size_t c
 	return rc == CX_USAGE ? fail(CX_AUTH, "no new password given: not signed in") : rc;
 }
 
-/* The sign-in's steps after the password and the second factor (README "Sign-in"): a forced
- * password change, the terms of use, each as the web UI takes them; then GET /bo/api/session
- * tells the next, until none. A step the client does not take (setting up a second factor,
- * which needs the authenticator's QR code) is left to the web UI. */
+/* --- the second factor: setting one up (the sign-in's step, second-factor) ------------------ */
+
+#define CODE_TRIES 3 /* codes asked on a terminal before the set-up gives up */
+
+/* The password into out (cap bytes): the first line of stdin with --password-stdin, else asked
+ * without echo on the terminal. what names the command in the messages. */
 static int
-login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, bool from_stdin,
-            bool accept_terms)
+password_read(const char *what, bool from_stdin, char *out, size_t cap)
+{
+	if (from_stdin) {
+		if (term_read_line(stdin, out, cap) != 0 || out[0] == '\0')
+			return fail(CX_USAGE, "%s: no password on stdin (one line)", what);
+		return CX_OK;
+	}
+	if (!term_available())
+		return fail(CX_USAGE, "%s: no terminal to ask the password: use --password-stdin",
+		            what);
+	if (term_ask("Password: ", true, out, cap) != 0)
+		return fail(CX_USAGE, "%s: no password given", what);
+	return CX_OK;
+}
+
+/* Whether v names a kind of second factor one sets up: the API's "totp" or "email". */
+static bool
+factor_kind_ok(const char *v)
+{
+	return strcmp(v, "totp") == 0 || strcmp(v, "email") == 0;
+}
+
+/* The kind to set up, asked on the terminal: "totp" or "email" (static). */
+static int
+factor_kind_ask(const char **kind)
+{
+	char answer[16];
+
+	fputs("Set up a second factor:\n"
+	      "  [t]otp    an authenticator app on your phone (a code every 30 seconds)\n"
+	      "  [e]-mail  a code e-mailed to you at each sign-in\n",
+	      stderr);
+	for (int tries = 0; tries < CODE_TRIES; tries++) {
+		if (term_ask("[t]otp or [e]-mail? ", false, answer, sizeof(answer)) != 0)
+			break;
+		if (strcasecmp(answer, "t") == 0 || strcasecmp(answer, "totp") == 0) {
+			*kind = "totp";
+			return CX_OK;
+		}
+		if (strcasecmp(answer, "e") == 0 || strcasecmp(answer, "email") == 0 ||
+		    strcasecmp(answer, "e-mail") == 0) {
+			*kind = "email";
+			return CX_OK;
+		}
+		fputs("t or e.\n", stderr);
+	}
+	return fail(CX_USAGE, "no second factor chosen");
+}
+
+/* Whether stderr takes colours: a terminal, not a dumb one, and no NO_COLOR (no-color.org). */
+static bool
+stderr_colour(void)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(STDERR_FILENO) && (no == NULL || no[0] == '\0') &&
+	       (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+/* A new TOTP enrolment's secret shown (README "Enrolment"): on a terminal its URI's QR code
+ * and the secret in groups of 4 to type it instead; for a script (from_stdin) the secret and
+ * the URI, on stderr both ways: the one display of the secret the user asked for. */
+static void
+enrolment_show(const char *secret, const char *uri, bool from_stdin)
+{
+	if (from_stdin) {
+		fputs("TOTP enrolment: add this secret to the authenticator app, then give\n"
+		      "its code on the next line of stdin.\n",
+		      stderr);
+	} else {
+		fputs("Scan this QR code with your authenticator app (or type the secret):\n\n",
+		      stderr);
+		if (qr_write(stderr, uri, stderr_colour()) != 0)
+			fputs("(the QR code could not be drawn: type the secret)\n", stderr);
+		fputc('\n', stderr);
+	}
+	fputs("Secret: ", stderr);
+	for (size_t i = 0; secret[i] != '\0'; i++)
+		fprintf(stderr, "%s%c", i > 0 && i % 4 == 0 ? " " : "", secret[i]);
+	fputc('\n', stderr);
+	if (from_stdin)
+		fprintf(stderr, "URI: %s\n", uri);
+}
+
+/* Turns TOTP on for c's session: a new enrolment (POST …/totp) shown, then the app's code
+ * and password (borrowed) confirm it (POST …/totp/confirm). The code is the next line of stdin
+ * when from_stdin (one try), else asked on the terminal (CODE_TRIES tries, the server's
+ * message after each wrong one). Returns CX_OK, or the failure said: CX_REFUSED for a code
+ * refused, and then nothing is on (the enrolment waits, replaced by the next one). */
+static int
+totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin)
+{
+	struct conn_reply r = {0};
+	const char *secret, *uri;
+	char code[CODE_MAX];
+	json_t *body;
+	int rc;
+
+	code[0] = '\0';
+	rc = call_checked(x, c, "POST", "/bo/api/me/second-factor/totp", NULL, &r);
+	if (rc != CX_OK)
+		goto out;
+	secret = json_string_value(json_object_get(r.body, "secret"));
+	uri = json_string_value(json_object_get(r.body, "uri"));
+	if (secret == NULL || uri == NULL) {
+		rc = fail(CX_NETWORK, "the server's enrolment answer has no secret");
+		goto out;
+	}
+	enrolment_show(secret, uri, from_stdin);
+	/* Shown once: the answer's copies (the SVG encodes it too) go now. */
+	wipe_member(r.body, "secret");
+	wipe_member(r.body, "uri");
+	wipe_member(r.body, "qr_svg");
+	for (int tries = 1;; tries++) {
+		if (from_stdin ? term_read_line(stdin, code, sizeof(code)) != 0 || code[0] == '\0'
+		               : term_ask("Code from the app: ", false, code, sizeof(code)) != 0) {
+			rc = fail(CX_USAGE, "no code from the authenticator app%s",
+			          from_stdin ? " on the next line of stdin" : " given");
+			break;
+		}
+		body = json_pack("{s:s, s:s}", "code", code, "password", password);
+		explicit_bzero(code, sizeof(code));
+		if (body == NULL) {
+			rc = fail(CX_USAGE, "out of memory");
+			break;
+		}
+		conn_reply_cleanup(&r);
+		rc = conn_call(c, "POST", "/bo/api/me/second-factor/totp/confirm", body, &r);
+		wipe_member(body, "code");
+		wipe_member(body, "password");
+		json_decref(body);
+		if (rc != CX_OK) {
+			fail(rc, "%s", c->err);
+			break;
+		}
+		if (r.status != 422 || strcmp(conn_reply_error(&r), "bad_code") != 0) {
+			rc = reply_rc(x, &r);
+			break;
+		}
+		/* A wrong code counts nothing on the server (not a sign-in's): asked again, a
+		 * few times. */
+		fprintf(stderr, "guichet: the code was refused: %s\n", conn_reply_message(&r));
+		if (from_stdin || tries >= CODE_TRIES) {
+			rc = from_stdin
+			             ? fail(CX_REFUSED, "TOTP not turned on: the code was refused")
+			             : fail(CX_REFUSED, "TOTP not turned on: %d codes refused",
+			                    CODE_TRIES);
+			break;
+		}
+	}
+	if (rc == CX_OK)
+		fputs("TOTP is on: the sign-ins ask the app's code.\n", stderr);
+out:
+	explicit_bzero(code, sizeof(code));
+	conn_reply_cleanup(&r);
+	return rc;
+}
+
+/* Turns e-mailed codes on for c's session with password (borrowed): POST …/email, which wants
+ * the password only (README "Enrolment"); then says where the codes will go. */
+static int
+email_set_up(struct ctx *x, struct conn *c, const char *password)
+{
+	struct conn_reply r = {0};
+	const char *email;
+	int rc;
+
+	rc = post_secret(x, c, "/bo/api/me/second-factor/email", "password", password, &r);
+	if (rc != CX_OK)
+		goto out;
+	conn_reply_cleanup(&r);
+	email = conn_call(c, "GET", "/bo/api/me", NULL, &r) == CX_OK && r.status == 200
+	                ? json_string_value(json_object_get(r.body, "email"))
+	                : NULL;
+	fprintf(stderr, "E-mailed codes are on: each sign-in sends one to %s.\n",
+	        email != NULL ? email : "your e-mail address");
+out:
+	conn_reply_cleanup(&r);
+	return rc;
+}
+
+/* Sets a second factor up on c's session: kind "totp" or "email", or NULL to ask which on the
+ * terminal; password (borrowed) is the user's, which both confirmations want; from_stdin as
+ * totp_set_up's. Returns CX_OK or the failure said. */
+static int
+factor_set_up(struct ctx *x, struct conn *c, const char *kind, const char *password,
+              bool from_stdin)
+{
+	int rc = CX_OK;
+
+	if (kind == NULL) {
+		if (!term_available())
+			return fail(CX_USAGE, "no terminal to ask which second factor: "
+			                      "--second-factor totp|email");
+		rc = factor_kind_ask(&kind);
+	}
+	if (rc != CX_OK)
+		return rc;
+	return strcmp(kind, "totp") == 0 ? totp_set_up(x, c, password, from_stdin)
+	                                 : email_set_up(x, c, password);
+}
+
+/* The sign-in's steps after the password and the second factor (README "Sign-in"): a forced
+ * password change, the terms of use, setting up a second factor an account requires, each as
+ * the web UI takes them; then GET /bo/api/session tells the next, until none. password (cap
+ * bytes) is the one signed in with, and becomes the new one after a change: the second
+ * factor's set-up wants the current one. factor: --second-factor's kind, or NULL to ask. */
+static int
+login_steps(struct ctx *x, struct conn *c, const char *first, char *password, size_t cap,
+            bool from_stdin, bool accept_terms, const char *factor)
 {
 	char fresh[PASSWORD_MAX], next[64];
 	struct conn_reply r = {0};
@@ -437,9 +663,8 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 		conn_reply_cleanup(&r);
 		if (strcmp(next, "change_password") == 0) {
 			rc = new_password(x, c, from_stdin, fresh, sizeof(fresh));
-			body = rc == CX_OK ? json_pack("{s:s, s:s}", "old", old, "new", fresh)
+			body = rc == CX_OK ? json_pack("{s:s, s:s}", "old", password, "new", fresh)
 			                   : NULL;
-			explicit_bzero(fresh, sizeof(fresh));
 			if (rc == CX_OK && body == NULL)
 				rc = fail(CX_USAGE, "out of memory");
 			if (rc == CX_OK)
@@ -449,8 +674,11 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 				wipe_member(body, "new");
 				json_decref(body);
 			}
-			if (rc == CX_OK)
+			if (rc == CX_OK && strlen(fresh) < cap) {
+				memcpy(password, fresh, strlen(fresh) + 1);
 				fputs("Password changed.\n", stderr);
+			}
+			explicit_bzero(fresh, sizeof(fresh));
 		} else if (strcmp(next, "accept_terms") == 0) {
 			rc = call_checked(x, c, "GET", "/bo/api/terms", NULL, &r);
 			if (rc != CX_OK)
@@ -469,13 +697,18 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 			body = json_pack("{s:b}", "accept", true);
 			rc = call_checked(x, c, "POST", "/bo/api/terms", body, &r);
 			json_decref(body);
+		} else if (strcmp(next, "set_up_second_factor") == 0) {
+			/* The account requires a second factor and the user has none (README
+			 * "Second factor required"): set up now, in the same session. */
+			fputs("This account requires a second factor, and you have none.\n",
+			      stderr);
+			rc = factor_set_up(x, c, factor, password, from_stdin);
+			if (rc != CX_OK && rc != CX_NETWORK)
+				rc = fail(CX_AUTH, "no second factor set up: not signed in");
 		} else {
 			rc = fail(CX_AUTH,
 			          "%s first: use the web UI at %s/ for now, then sign in again",
-			          strcmp(next, "set_up_second_factor") == 0
-			                  ? "this account must set up a second factor"
-			                  : next,
-			          c->base);
+			          next, c->base);
 		}
 		if (rc != CX_OK)
 			break;
@@ -499,10 +732,12 @@ cmd_login(struct ctx *x, const char **v)
 	bool takeover = v[3] != NULL;
 	int rc;
 
-	x->remember = v[6] != NULL;
+	x->remember = v[7] != NULL;
 	password[0] = code[0] = '\0';
 	if (v[0] == NULL)
 		return fail(CX_USAGE, "login: --login L is required");
+	if (v[6] != NULL && !factor_kind_ok(v[6]))
+		return fail(CX_USAGE, "login: --second-factor '%s': totp or email", v[6]);
 	if (v[4] != NULL)
 		snprintf(device, sizeof(device), "%s", v[4]);
 	else if (gethostname(device, sizeof(device)) != 0 || device[0] == '\0')
@@ -511,18 +746,9 @@ cmd_login(struct ctx *x, const char **v)
 	rc = open_profile(x, &c);
 	if (rc != CX_OK)
 		goto out;
-	if (v[1] != NULL) {
-		if (term_read_line(stdin, password, sizeof(password)) != 0 || password[0] == '\0') {
-			rc = fail(CX_USAGE, "login: no password on stdin (one line)");
-			goto out;
-		}
-	} else if (!term_available()) {
-		rc = fail(CX_USAGE, "login: no terminal to ask the password: use --password-stdin");
+	rc = password_read("login", v[1] != NULL, password, sizeof(password));
+	if (rc != CX_OK)
 		goto out;
-	} else if (term_ask("Password: ", true, password, sizeof(password)) != 0) {
-		rc = fail(CX_USAGE, "login: no password given");
-		goto out;
-	}
 	for (;;) {
 		const char *held, *state;
 
@@ -607,7 +833,8 @@ cmd_login(struct ctx *x, const char **v)
 		next = json_string_value(json_object_get(r.body, "next"));
 	}
 	if (next != NULL) {
-		rc = login_steps(x, &c, next, password, v[1] != NULL, v[5] != NULL);
+		rc = login_steps(x, &c, next, password, sizeof(password), v[1] != NULL,
+		                 v[5] != NULL, v[6]);
 		if (rc != CX_OK)
 			goto delete; /* the sign-in is ended rather than left waiting on its step */
 	}
@@ -748,6 +975,153 @@ out:
 	json_decref(body);
 	if (r.body != NULL)
 		wipe_member(r.body, "csrf");
+	conn_reply_cleanup(&r);
+	conn_cleanup(&c);
+	return rc;
+}
+
+/* --- second-factor -------------------------------------------------------------------------- */
+
+static const struct opt_spec second_factor_opts[] = {
+        {"password-stdin", NULL, "read the password from the first line of stdin"},
+        {"code", "C", "off: the authenticator app's code (else asked, or stdin's next line)"},
+};
+
+/* A method of GET /bo/api/me/second-factor, for people. */
+static const char *
+factor_label(const char *method)
+{
+	if (method == NULL)
+		return "none";
+	if (strcmp(method, "totp") == 0)
+		return "totp (authenticator app)";
+	if (strcmp(method, "email") == 0)
+		return "email (a code e-mailed at each sign-in)";
+	return method;
+}
+
+/* Says, after a factor was turned off, that the account requires one (the session is held at
+ * that step until another is set up: README "Second factor required"). */
+static void
+factor_required_said(struct ctx *x, struct conn *c)
+{
+	struct conn_reply r = {0};
+	const char *next;
+
+	if (call_checked(x, c, "GET", "/bo/api/session", NULL, &r) != CX_OK)
+		return;
+	next = json_string_value(json_object_get(r.body, "next"));
+	if (next != NULL && strcmp(next, "set_up_second_factor") == 0)
+		fputs("This account requires a second factor: set one up ('guichet second-factor "
+		      "totp' or 'email') before anything else.\n",
+		      stderr);
+	conn_reply_cleanup(&r);
+}
+
+/* Turns the factor method (GET's) off: POST …/disable with the password and, for TOTP, the
+ * app's code (--code, else stdin's next line with --password-stdin, else asked). */
+static int
+factor_off(struct ctx *x, struct conn *c, const char *method, const char **v)
+{
+	char password[PASSWORD_MAX], code[CODE_MAX];
+	struct conn_reply r = {0};
+	json_t *body = NULL;
+	bool from_stdin = v[0] != NULL;
+	int rc;
+
+	password[0] = code[0] = '\0';
+	rc = password_read("second-factor off", from_stdin, password, sizeof(password));
+	if (rc != CX_OK)
+		goto out;
+	if (strcmp(method, "totp") == 0) {
+		if (v[1] != NULL)
+			snprintf(code, sizeof(code), "%s", v[1]);
+		else if (from_stdin && term_read_line(stdin, code, sizeof(code)) != 0)
+			code[0] = '\0';
+		else if (!from_stdin && (!term_available() || term_ask("Code from the app: ", false,
+		                                                       code, sizeof(code)) != 0))
+			code[0] = '\0';
+		if (code[0] == '\0') {
+			rc = fail(CX_USAGE, "second-factor off: the authenticator app's code is "
+			                    "needed: --code C");
+			goto out;
+		}
+		body = json_pack("{s:s, s:s}", "password", password, "code", code);
+	} else {
+		body = json_pack("{s:s}", "password", password);
+	}
+	if (body == NULL) {
+		rc = fail(CX_USAGE, "out of memory");
+		goto out;
+	}
+	rc = call_checked(x, c, "POST", "/bo/api/me/second-factor/disable", body, &r);
+	if (rc != CX_OK)
+		goto out;
+	printf("Second factor off (was %s)\n", factor_label(method));
+	factor_required_said(x, c);
+out:
+	if (body != NULL) {
+		wipe_member(body, "password");
+		wipe_member(body, "code");
+		json_decref(body);
+	}
+	explicit_bzero(password, sizeof(password));
+	explicit_bzero(code, sizeof(code));
+	conn_reply_cleanup(&r);
+	return rc;
+}
+
+static int
+cmd_second_factor(struct ctx *x, const char **v)
+{
+	const char *kind = x->arg, *method;
+	char password[PASSWORD_MAX], was[16];
+	struct conn c = {0};
+	struct conn_reply r = {0};
+	int rc;
+
+	password[0] = '\0';
+	if (kind != NULL && !factor_kind_ok(kind) && strcmp(kind, "off") != 0)
+		return fail(CX_USAGE, "second-factor: '%s': totp, email or off", kind);
+	if (kind == NULL && (v[0] != NULL || v[1] != NULL))
+		return fail(CX_USAGE, "second-factor: --password-stdin and --code are for totp, "
+		                      "email or off");
+	if (v[1] != NULL && (kind == NULL || strcmp(kind, "off") != 0))
+		return fail(CX_USAGE, "second-factor: --code is for off (a new TOTP's code is "
+		                      "asked once its QR code is shown)");
+	rc = session_get(x, &c, "/bo/api/me/second-factor", &r);
+	if (rc != CX_OK)
+		goto out;
+	method = json_string_value(json_object_get(r.body, "method"));
+	snprintf(was, sizeof(was), "%s", method != NULL ? method : "");
+	if (kind == NULL) {
+		printf("Second factor: %s\n", factor_label(method));
+		if (method == NULL && json_is_true(json_object_get(r.body, "pending_totp")))
+			fputs("A TOTP enrolment waits for its code: 'guichet second-factor totp' "
+			      "starts again.\n",
+			      stderr);
+		if (method == NULL)
+			factor_required_said(x, &c);
+		goto out;
+	}
+	conn_reply_cleanup(&r);
+	if (strcmp(kind, "off") == 0) {
+		rc = was[0] == '\0' ? fail(CX_REFUSED, "second-factor off: no second factor is on")
+		                    : factor_off(x, &c, was, v);
+		goto out;
+	}
+	if (was[0] != '\0') {
+		rc = fail(CX_REFUSED, "second-factor: %s is on: 'guichet second-factor off' first",
+		          was);
+		goto out;
+	}
+	rc = password_read("second-factor", v[0] != NULL, password, sizeof(password));
+	if (rc == CX_OK)
+		rc = factor_set_up(x, &c, kind, password, v[0] != NULL);
+	if (rc == CX_OK)
+		printf("Second factor: %s\n", factor_label(kind));
+out:
+	explicit_bzero(password, sizeof(password));
 	conn_reply_cleanup(&r);
 	conn_cleanup(&c);
 	return rc;
@@ -1147,15 +1521,6 @@ out:
 }
 
 /* --- one transaction: show, and the cash operations ------------------------------------------ */
-
-/* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
-static int
-session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *r)
-{
-	int rc = open_session(x, c);
-
-	return rc != CX_OK ? rc : call_checked(x, c, "GET", path, NULL, r);
-}
 
 /* The transaction x->arg's details into *r, on the profile's session opened into c. */
 static int
@@ -1755,6 +2120,16 @@ static const struct command commands[] = {
          "sparkline (the web dashboard's curve)."},
         {"users", cmd_users, OPTS(users_opts), NULL, "the users (administrators)",
          "The users of the administrator's node and below."},
+        {"second-factor", cmd_second_factor, OPTS(second_factor_opts), "totp|email|off",
+         "show, set up or turn off your second factor",
+         "Without an argument, shows your second factor. totp sets up an authenticator app:\n"
+         "its QR code is drawn here (the secret too, to type it), then the app's code and\n"
+         "your password turn it on. email turns on codes e-mailed at each sign-in (the\n"
+         "password). off turns yours off (the password and, for TOTP, the app's code). One\n"
+         "at a time: off first to change. With --password-stdin, the password is the first\n"
+         "line of stdin and a code the next one (totp prints the secret and its otpauth://\n"
+         "URI on stderr then, for a script).",
+         true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -1777,9 +2152,9 @@ usage_main(FILE *f)
 static void
 usage_command(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: guichet [--profile NAME] %s%s%s%s\n\n%s\n", cmd->name,
-	        cmd->arg ? " " : "", cmd->arg ? cmd->arg : "", cmd->nopts > 0 ? " [OPTIONS]" : "",
-	        cmd->about);
+	fprintf(f, "usage: guichet [--profile NAME] %s%s%s%s%s%s\n\n%s\n", cmd->name,
+	        cmd->arg ? " " : "", cmd->arg_optional ? "[" : "", cmd->arg ? cmd->arg : "",
+	        cmd->arg_optional ? "]" : "", cmd->nopts > 0 ? " [OPTIONS]" : "", cmd->about);
 	if (cmd->nopts > 0)
 		fputs("\noptions:\n", f);
 	for (size_t i = 0; i < cmd->nopts; i++) {
@@ -1845,7 +2220,7 @@ main(int argc, char **argv)
 		usage_command(stdout, cmd);
 		return CX_OK;
 	}
-	if (rc == 0 && cmd->arg != NULL && x.arg == NULL) {
+	if (rc == 0 && cmd->arg != NULL && !cmd->arg_optional && x.arg == NULL) {
 		fail(CX_USAGE, "%s: %s is required (guichet %s %s)", cmd->name, cmd->arg, cmd->name,
 		     cmd->arg);
 		return CX_USAGE;

@@ -1,7 +1,9 @@
 """The command-line client `guichet` (SPEC §16.1 "The client"; issue 14; README "The
-command-line client") against a real guichetd: profiles, sign-in with its steps, sign-out,
-disconnect and resume, the transactions in every format, the export, bad input, a server
-that is not there, and the files it keeps (0700 folders, 0600 files, no secret printed).
+command-line client") against a real guichetd: profiles, sign-in with its steps (a second
+factor an account requires set up, TOTP's QR code drawn on a terminal), the second-factor
+command, sign-out, disconnect and resume, the transactions in every format, the export, bad
+input, a server that is not there, and the files it keeps (0700 folders, 0600 files, no
+secret printed).
 
 The client comes from $GUICHET_CLIENT (default build/src/cli/guichet); each test has its
 own HOME and XDG folders. The client asks nothing of the database: on PostgreSQL
@@ -22,10 +24,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from conftest import ROOT, TEST_NOW, Server, free_port, tls_files, totp
+from conftest import ROOT, TEST_NOW, Server, free_port, spooled_code, tls_files, totp
 from test_batches import batch_run
-from test_second_factor import steady
-from test_signin import NEW_PASSWORD, password_of
+from test_second_factor import new_user, steady
+from test_second_factor_required import boss_of, require
+from test_signin import NEW_PASSWORD, password_of, ready_user
 
 CLIENT = os.path.abspath(os.environ.get('GUICHET_CLIENT',
                                         os.path.join(ROOT, 'build/src/cli/guichet')))
@@ -60,6 +63,35 @@ class Client:
         assert 'Sanitizer' not in out.stderr and 'runtime error:' not in out.stderr, out.stderr
         self.outputs.append(out.stdout + out.stderr)
         return out
+
+    def run_totp(self, args, lines, code_of):
+        """The client's run whose TOTP enrolment a script answers: stdin's lines, then, once
+        the secret and its URI are on stderr, the line code_of(secret) (None: none, stdin
+        ends). Its output as run's, and the secret."""
+        p = subprocess.Popen([CLIENT, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=self.env)
+        timer = threading.Timer(60, p.kill)
+        timer.start()
+        try:
+            p.stdin.write(''.join(line + '\n' for line in lines).encode())
+            p.stdin.flush()
+            said, secret = [], None
+            for line in iter(p.stderr.readline, b''):
+                said.append(line.decode())
+                m = re.match(r'Secret: ([A-Z2-7 ]+)$', said[-1].rstrip('\n'))
+                secret = m.group(1).replace(' ', '') if m else secret
+                if said[-1].startswith('URI: '):
+                    break
+            if secret is not None and code_of is not None:
+                p.stdin.write((code_of(secret) + '\n').encode())
+            stdout, stderr = p.communicate()
+        finally:
+            timer.cancel()
+        out = subprocess.CompletedProcess(args, p.returncode, stdout.decode(),
+                                          ''.join(said) + stderr.decode())
+        assert 'Sanitizer' not in out.stderr and 'runtime error:' not in out.stderr, out.stderr
+        self.outputs.append(out.stdout + out.stderr)
+        return out, secret
 
     def file(self, kind, profile='default'):
         folder = self.config if kind == 'profile' else self.state
@@ -189,7 +221,7 @@ def test_help_and_usage(tmp_path):
     out = cli.run('--help')
     assert out.returncode == 0
     for name in ('connect', 'login', 'logout', 'disconnect', 'resume', 'transactions',
-                 'export'):
+                 'export', 'second-factor'):
         assert re.search(rf'^  {name} ', out.stdout, re.M), name
         sub = cli.run(name, '--help')
         assert sub.returncode == 0 and sub.stdout.startswith('usage: guichet'), name
@@ -482,6 +514,229 @@ def test_session_kept_in_memory_remembered_or_in_a_file(server, tmp_path):
     no_secret_shown(cli, server)
     assert cli.run('logout').returncode == 0
     assert cli.kept() is None
+
+
+# -- a second factor set up from the client (README "Second factor required") -------------
+
+
+@pytest.fixture(scope='module')
+def required(tmp_path_factory):
+    """A server whose account requires a second factor, with users made before it did (their
+    first steps done, none with a factor): each test takes its own."""
+    srv = Server(str(tmp_path_factory.mktemp('required')), transactions=20).start()
+    srv.admin = ready_user(srv, 'demo.admin')
+    srv.secrets = []  # every TOTP secret given out: none may reach the log
+    srv.users = {name: new_user(srv) for name in ('script', 'wrong', 'command', 'terminal')}
+    require(boss_of(srv))
+    yield srv
+    assert srv.stop() == 0
+    log = srv.read_log()
+    assert [s for s in srv.secrets if s in log] == [], 'a TOTP secret reached the log'
+
+
+def not_the_code(srv, secret):
+    """A code none of the steps around now gives for secret."""
+    right = {totp(secret, srv, offset=k) for k in range(-2, 3)}
+    return next(c for c in ('000000', '111111', '222222', '333333') if c not in right)
+
+
+def api_factor(u):
+    """The user's sign-in step and second factor as the API says them, from a sign-in of
+    their own (the client's session taken over)."""
+    r = u.sign_in()
+    assert r.status_code == 200, r.text
+    if r.json()['next'] == 'second_factor':  # the code is due: nothing else answers
+        return 'second_factor', r.json()['second_factor']
+    return r.json()['next'], u.call('GET', '/bo/api/me/second-factor').json()
+
+
+def test_required_factor_set_up_from_a_script(required, tmp_path):
+    """--second-factor totp: the secret and its URI on stderr, the code the next line of
+    stdin (computed here from the secret); then signed in, nothing left to do."""
+    u = required.users['script']
+    cli = Client(tmp_path)
+    cli.connect(required)
+    steady(required)
+    out, secret = cli.run_totp(('login', '--login', u.login, '--password-stdin', '--take-over',
+                                '--second-factor', 'totp'), [u.password],
+                               lambda s: totp(s, required))
+    required.secrets.append(secret)
+    assert out.returncode == 0, out.stderr
+    assert 'This account requires a second factor, and you have none.' in out.stderr
+    assert re.search(rf'^URI: otpauth://totp/Guichet:{re.escape(u.login)}\?secret={secret}&',
+                     out.stderr, re.M), out.stderr
+    assert 'TOTP is on' in out.stderr and f'Signed in as {u.login}' in out.stdout
+    assert '█' not in out.stderr  # no QR code drawn for a script
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    shown = cli.run('second-factor')
+    assert shown.returncode == 0 and shown.stdout == 'Second factor: totp (authenticator app)\n'
+    no_secret_shown(cli, required)
+    assert api_factor(u) == ('second_factor', 'totp')
+
+
+def test_required_factor_refused_code_or_none(required, tmp_path):
+    """A wrong code: the server's message, exit 3, not signed in, nothing turned on. No
+    --second-factor and no terminal to ask which: exit 3, saying the option."""
+    u = required.users['wrong']
+    cli = Client(tmp_path)
+    cli.connect(required)
+    steady(required)
+    out, secret = cli.run_totp(('login', '--login', u.login, '--password-stdin', '--take-over',
+                                '--second-factor', 'totp'), [u.password],
+                               lambda s: not_the_code(required, s))
+    required.secrets.append(secret)
+    assert out.returncode == 3, out.stderr
+    assert 'the code was refused: The code is wrong or too old' in out.stderr, out.stderr
+    assert 'no second factor set up: not signed in' in out.stderr
+    assert cli.kept() is None
+    assert api_factor(u) == ('set_up_second_factor', {'method': None, 'pending_totp': True})
+    # No code at all on stdin.
+    out, _ = cli.run_totp(('login', '--login', u.login, '--password-stdin', '--take-over',
+                           '--second-factor', 'totp'), [u.password], None)
+    assert out.returncode == 3 and 'no code from the authenticator app on the next line' \
+        in out.stderr, out.stderr
+    # Which one, with no terminal to ask: the option says.
+    out = cli.login(u.login, u.password, '--take-over')
+    assert out.returncode == 3 and '--second-factor totp|email' in out.stderr, out.stderr
+    assert cli.kept() is None
+    out = cli.login(u.login, u.password, '--take-over', '--second-factor', 'sms')
+    assert out.returncode == 2 and "--second-factor 'sms': totp or email" in out.stderr
+    assert api_factor(u)[1]['method'] is None
+    no_secret_shown(cli, required)
+
+
+def test_required_factor_by_email_after_the_first_steps(required, tmp_path):
+    """A first sign-in: the new password (second line of stdin), the terms, then e-mailed
+    codes turned on with the new password; the next sign-in mails a code."""
+    cli = Client(tmp_path)
+    cli.connect(required)
+    first = password_of(required, 'demo.entry')
+    out = cli.run('login', '--login', 'demo.entry', '--password-stdin', '--accept-terms',
+                  '--second-factor', 'email', stdin=f'{first}\n{NEW_PASSWORD}\n')
+    assert out.returncode == 0, out.stderr
+    assert 'Password changed.' in out.stderr
+    sent_to = re.search(r'^E-mailed codes are on: each sign-in sends one to (\S+@\S+)\.$',
+                        out.stderr, re.M)
+    assert sent_to, out.stderr
+    # Nothing left of the steps (the entry profile searches no transactions: its 403 is
+    # the profile's, not the step's).
+    out = cli.run('transactions', '--from', FROM, '--to', TO)
+    assert out.returncode == 1 and '(forbidden)' in out.stderr, out.stderr
+    assert cli.run('second-factor').stdout.startswith('Second factor: email')
+    assert cli.run('logout').returncode == 0
+    no_secret_shown(cli, required, first)
+    # The next sign-in's code goes to that address.
+    s = requests.Session()
+    r = s.post(required.base + '/bo/api/session', timeout=30,
+               json={'login': 'demo.entry', 'password': NEW_PASSWORD})
+    assert r.status_code == 200 and r.json()['next'] == 'second_factor', r.text
+    assert r.json()['second_factor'] == 'email'
+    r = s.post(required.base + '/bo/api/session/second-factor', timeout=30,
+               json={'code': spooled_code(required, sent_to.group(1))},
+               headers={'X-CSRF-Token': r.json()['csrf']})
+    assert r.status_code == 200 and r.json()['next'] is None, r.text
+
+
+def test_second_factor_command(required, tmp_path):
+    """guichet second-factor shows it, sets one up (totp from a script, email) and turns it
+    off (the password, and for TOTP a code); one on at a time; the account's requirement
+    brings the step back, said, until another is set up."""
+    u = required.users['command']
+    cli = Client(tmp_path)
+    cli.connect(required)
+    out = cli.login(u.login, u.password, '--take-over', '--second-factor', 'email')
+    assert out.returncode == 0, out.stderr
+    out = cli.run('second-factor')
+    assert out.returncode == 0
+    assert out.stdout == 'Second factor: email (a code e-mailed at each sign-in)\n'
+    # One at a time: said before the password is asked for.
+    out = cli.run('second-factor', 'totp')
+    assert out.returncode == 1 and "email is on: 'guichet second-factor off' first" \
+        in out.stderr, out.stderr
+    # Off (e-mail: the password only); the account requires one: said, and held there.
+    out = cli.run('second-factor', 'off', '--password-stdin', stdin=u.password + '\n')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == 'Second factor off (was email (a code e-mailed at each sign-in))\n'
+    assert 'This account requires a second factor' in out.stderr
+    held = cli.run('transactions', '--from', FROM, '--to', TO)
+    assert held.returncode == 1 and "requires a second factor first: 'guichet second-factor " \
+        "totp' or 'email'" in held.stderr, held.stderr
+    out = cli.run('second-factor')
+    assert out.stdout == 'Second factor: none\n' and 'requires a second factor' in out.stderr
+    assert cli.run('second-factor', 'off', '--password-stdin',
+                   stdin=u.password + '\n').returncode == 1
+    # TOTP from a script: the password, then the code.
+    steady(required)
+    out, secret = cli.run_totp(('second-factor', 'totp', '--password-stdin'), [u.password],
+                               lambda s: totp(s, required))
+    required.secrets.append(secret)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == 'Second factor: totp (authenticator app)\n'
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    # Off: a wrong password refused (it counts, as the server's checks do), then the password
+    # and a later step's code (the confirmation used the current one).
+    out = cli.run('second-factor', 'off', '--password-stdin',
+                  stdin='not-my-password-42\n123456\n')
+    assert out.returncode == 1 and 'bad_password' in out.stderr, out.stderr
+    out = cli.run('second-factor', 'off', '--password-stdin', stdin=u.password + '\n')
+    assert out.returncode == 2 and '--code C' in out.stderr, out.stderr
+    steady(required)
+    out = cli.run('second-factor', 'off', '--password-stdin',
+                  stdin=f'{u.password}\n{totp(secret, required, offset=1)}\n')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith('Second factor off (was totp')
+    # Bad usage: nothing sent.
+    for args in (('sms',), ('--code', '123456'), ('totp', '--code', '123456'),
+                 ('--password-stdin',)):
+        bad = cli.run('second-factor', *args, stdin='x\n')
+        assert bad.returncode == 2, (args, bad.stderr)
+    no_secret_shown(cli, required)
+    # Not signed in.
+    assert cli.run('logout').returncode == 0
+    assert cli.run('second-factor').returncode == 3
+
+
+def test_required_factor_on_a_terminal(required, tmp_path):
+    """Which one asked ([t]otp or [e]-mail?), the QR code drawn in half blocks (white on
+    black: a square, its quiet zone light), the secret in groups of 4; a wrong code said and
+    asked again, the right one signs in."""
+    pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+    u = required.users['terminal']
+    cli = Client(tmp_path)
+    cli.connect(required)
+    env = {k: v for k, v in cli.env.items() if k != 'NO_COLOR'}
+    child = pexpect.spawn(CLIENT, ['login', '--login', u.login, '--take-over'],
+                          env={**env, 'TERM': 'xterm-256color'}, encoding='utf-8', timeout=30)
+    child.expect('Password: ')
+    child.sendline(u.password)
+    child.expect(r'\[t\]otp or \[e\]-mail\? ')
+    child.sendline('sms')
+    child.expect('t or e.')
+    child.expect(r'\[t\]otp or \[e\]-mail\? ')
+    child.sendline('t')
+    child.expect('Scan this QR code')
+    child.expect(r'Secret: ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})\r\n')
+    secret = child.match.group(1).replace(' ', '')
+    required.secrets.append(secret)
+    # The QR code: lines of half blocks between the SGR colours, all as long, (side + 1) / 2
+    # of them, the first one (the quiet zone's two rows) all light.
+    rows = re.findall(r'\x1b\[38;5;231;48;5;16m([ ▀▄█]+)\x1b\[0m', child.before)
+    assert rows and len({len(r) for r in rows}) == 1, child.before
+    assert len(rows) == (len(rows[0]) + 1) // 2 and set(rows[0]) == {'█'}
+    assert len(rows[0]) >= 21 + 4
+    child.expect('Code from the app: ')
+    child.sendline(not_the_code(required, secret))
+    child.expect('the code was refused: The code is wrong')
+    child.expect('Code from the app: ')
+    steady(required)
+    child.sendline(totp(secret, required))
+    child.expect('TOTP is on')
+    child.expect(f'Signed in as {u.login}')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert u.password not in child.before
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
 
 
 def test_disconnect_then_resume(server, tmp_path):
@@ -988,7 +1243,8 @@ def test_batches_stats_users(server, signed):
 def test_man_page_and_bash_completion(tmp_path):
     """docs/guichet.1 has a section for every command `guichet --help` lists and renders
     without a warning; dist/guichet.bash-completion completes the commands, a command's
-    options (as its --help lists them), --format's values and the saved profiles."""
+    options (as its --help lists them), --format's values, second-factor's argument and the
+    saved profiles."""
     helped = Client(tmp_path).run('--help').stdout
     commands = re.findall(r'^  ([a-z-]+) ', helped.split('commands:')[1], re.M)
     assert len(commands) >= 16, helped
@@ -1022,3 +1278,9 @@ def test_man_page_and_bash_completion(tmp_path):
     assert complete('refund', '123', '--') == ['--amount', '--help', '--yes']
     assert complete('transactions', '--format', 't') == ['table', 'tsv']
     assert '--acquirer-status' in complete('transactions', '--a')
+    # A command's argument's values, from its usage line; --second-factor's.
+    assert complete('second-factor', '') == ['email', 'off', 'totp']
+    assert complete('second-factor', 'o') == ['off']
+    assert complete('second-factor', '--') == ['--code', '--help', '--password-stdin']
+    assert complete('show', '') == []
+    assert complete('login', '--second-factor', '') == ['email', 'totp']
