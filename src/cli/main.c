@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1409,11 +1411,37 @@ static const struct opt_spec export_opts[] = {
         {"o", "FILE", "the file to write (FILE.part until it is whole)"},
 };
 
-/* The export's progress on stderr: rows, bytes, rate, at most 4 times a second. */
+/* The export's progress on stderr: rows, bytes, rate, at most 4 times a second; with the
+ * search's count once known, the share done and the time left. */
 struct progress {
 	long long rows, bytes;
 	struct timespec start, last;
+	_Atomic long long total; /* the search's count (GET …/summary), -1 until known */
 };
+
+/* The search's count, asked beside the export on a connection of its own (count_run). */
+struct counting {
+	struct ctx *x;
+	const char **v;
+	struct conn c;
+	struct progress *p;
+};
+
+static void *
+count_run(void *arg)
+{
+	struct counting *k = arg;
+	char path[QUERY_MAX] = "/bo/api/transactions/summary";
+	struct conn_reply r = {0};
+	const json_t *n;
+
+	if (search_query(&k->c, k->v, path, sizeof(path)) == CX_OK &&
+	    conn_call(&k->c, "GET", path, NULL, &r) == CX_OK && r.status == 200 &&
+	    json_is_integer(n = json_object_get(r.body, "count")))
+		atomic_store(&k->p->total, (long long)json_integer_value(n));
+	conn_reply_cleanup(&r);
+	return NULL;
+}
 
 static double
 seconds_since(const struct timespec *t)
@@ -1428,9 +1456,20 @@ static void
 progress_line(struct progress *p)
 {
 	double s = seconds_since(&p->start);
+	long long rows = p->rows > 0 ? p->rows - 1 : 0, total = atomic_load(&p->total);
 
-	fprintf(stderr, "\r%lld rows, %.1f MB, %.1f MB/s   ", p->rows > 0 ? p->rows - 1 : 0,
-	        (double)p->bytes / 1e6, s > 0 ? (double)p->bytes / 1e6 / s : 0.0);
+	if (total < 0) {
+		fprintf(stderr, "\r%lld rows, %.1f MB, %.1f MB/s   ", rows, (double)p->bytes / 1e6,
+		        s > 0 ? (double)p->bytes / 1e6 / s : 0.0);
+		return;
+	}
+	/* The time left at the rows' rate so far; none before a row came. */
+	long long left = rows > 0 && total > rows ? (long long)((double)(total - rows) * s / rows) : 0;
+
+	fprintf(stderr, "\r%lld of %lld rows (%d%%), %.1f MB, %.1f MB/s, %lld:%02lld left   ", rows,
+	        total, total > 0 ? (int)(rows * 100 / total > 100 ? 100 : rows * 100 / total) : 100,
+	        (double)p->bytes / 1e6, s > 0 ? (double)p->bytes / 1e6 / s : 0.0, left / 60,
+	        left % 60);
 }
 
 static void
@@ -1453,10 +1492,12 @@ cmd_export(struct ctx *x, const char **v)
 {
 	char path[QUERY_MAX] = "/bo/api/transactions/export", part[CLIENT_PATH_MAX + 8];
 	const char *file = v[SEARCH_NOPTS];
-	struct progress p = {0};
+	struct progress p = {.total = -1};
+	struct counting k = {.x = x, .v = v, .p = &p};
 	struct conn c = {0};
 	struct conn_reply r = {0};
-	bool tty = isatty(STDERR_FILENO);
+	bool tty = isatty(STDERR_FILENO), counting = false;
+	pthread_t counter;
 	FILE *f = NULL;
 	long status;
 	int rc, fd;
@@ -1487,8 +1528,18 @@ cmd_export(struct ctx *x, const char **v)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
 	p.last = p.start;
+	/* On a terminal, the search is counted meanwhile, for the share done and the time left;
+	 * a count that fails leaves the line without them. */
+	if (tty && open_profile(x, &k.c) == CX_OK) {
+		memcpy(k.c.token, c.token, sizeof(k.c.token));
+		memcpy(k.c.csrf, c.csrf, sizeof(k.c.csrf));
+		counting = pthread_create(&counter, NULL, count_run, &k) == 0;
+	}
 	rc = conn_download(&c, path, f, tty ? on_progress : NULL, &p, &status, &r.body);
 	r.status = status;
+	if (counting)
+		pthread_join(counter, NULL);
+	conn_cleanup(&k.c);
 	if (tty) { /* the last word: what was received in all */
 		progress_line(&p);
 		fputc('\n', stderr);
@@ -2097,7 +2148,8 @@ static const struct command commands[] = {
          "--format csv|tsv|json give the API's fields (amounts in minor units)."},
         {"export", cmd_export, OPTS(export_opts), NULL, "export the search as CSV to a file",
          "Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
-         "line on stderr when it is a terminal."},
+         "line on stderr when it is a terminal, with the share done and the time left once\n"
+         "the search is counted."},
         {"show", cmd_show, OPTS(show_opts), "ID", "a transaction's details and history",
          "The transaction's state, amounts, card (masked), order and its history."},
         {"capture", cmd_capture, OPTS(amount_op_opts), "ID", "capture an authorization",

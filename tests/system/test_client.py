@@ -1028,11 +1028,15 @@ def test_export_progress_on_a_terminal(server, signed, tmp_path):
                           env=signed.env, encoding='utf-8', timeout=60)
     child.expect(pexpect.EOF)
     child.close()
-    # Lines rewritten in place (\r) while it comes; the last one says it all.
-    rows = int(re.findall(r'(\d+) rows, [\d.]+ MB, [\d.]+ MB/s', child.before)[-1])
+    # Lines rewritten in place (\r) while it comes; the last one says it all: the rows against
+    # the search's count (GET …/summary, asked meanwhile), the share done, the time left.
+    last = re.findall(r'(\d+) of (\d+) rows \((\d+)%\), [\d.]+ MB, [\d.]+ MB/s, '
+                      r'(\d+):(\d\d) left', child.before)[-1]
+    rows, total, share, minutes, seconds = map(int, last)
     assert child.exitstatus == 0
     with open(target, newline='') as f:
         assert rows == len(f.read().split('\r\n')) - 2  # the header, the last line's end
+    assert total == rows and share == 100 and (minutes, seconds) == (0, 0)
 
 
 def one_of(server, **params):
