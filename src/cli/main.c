@@ -20,6 +20,7 @@
 
 #include "cli/client.h"
 #include "cli/conn.h"
+#include "cli/i18n.h"
 #include "cli/opts.h"
 #include "cli/state.h"
 #include "cli/table.h"
@@ -184,15 +185,34 @@ open_session(struct ctx *x, struct conn *c)
 	return CX_OK;
 }
 
-/* Keeps c's tokens as the profile's session (login: who it is). */
+/* The signed-in user's language on the server (GET /bo/api/me's "language": "fr" or "en")
+ * into out, "" when it cannot be read: the messages then keep the environment's. */
+static void
+user_language(struct conn *c, char out[3])
+{
+	struct conn_reply r = {0};
+	const char *language = NULL;
+
+	out[0] = '\0';
+	if (conn_call(c, "GET", "/bo/api/me", NULL, &r) == CX_OK && r.status == 200)
+		language = json_string_value(json_object_get(r.body, "language"));
+	if (language != NULL && (strcmp(language, "fr") == 0 || strcmp(language, "en") == 0))
+		memcpy(out, language, 3);
+	conn_reply_cleanup(&r);
+}
+
+/* Keeps c's tokens as the profile's session (login: who it is; language: theirs, "" unknown,
+ * for the next commands' messages: i18n_use_session). */
 static int
-save_session(struct ctx *x, struct conn *c, const char *login)
+save_session(struct ctx *x, struct conn *c, const char *login, const char *language)
 {
 	char err[512];
 	json_t *o;
 	int rc;
 
 	o = json_pack("{s:s, s:s, s:s}", "login", login, "token", c->token, "csrf", c->csrf);
+	if (o != NULL && language[0] != '\0')
+		json_object_set_new(o, "language", json_string(language));
 	if (o == NULL)
 		return fail(CX_USAGE, "out of memory");
 	rc = state_write(STATE_SESSION, x->profile, o, err, sizeof(err));
@@ -474,7 +494,7 @@ login_steps(struct ctx *x, struct conn *c, const char *first, const char *old, b
 static int
 cmd_login(struct ctx *x, const char **v)
 {
-	char password[PASSWORD_MAX], code[CODE_MAX], device[256], question[512];
+	char password[PASSWORD_MAX], code[CODE_MAX], device[256], question[512], language[3];
 	struct conn c = {0};
 	struct conn_reply r = {0};
 	json_t *body = NULL;
@@ -593,7 +613,10 @@ cmd_login(struct ctx *x, const char **v)
 		if (rc != CX_OK)
 			goto delete; /* the sign-in is ended rather than left waiting on its step */
 	}
-	rc = save_session(x, &c, v[0]);
+	/* Signed in: the messages from here on in the user's language. */
+	user_language(&c, language);
+	i18n_use(language);
+	rc = save_session(x, &c, v[0], language);
 	if (rc != CX_OK)
 		goto out;
 	state_remove(STATE_RESUME, x->profile);
@@ -673,7 +696,7 @@ cmd_resume(struct ctx *x, const char **v)
 	struct conn_reply r = {0};
 	json_t *kept = NULL, *body = NULL;
 	const char *login;
-	char err[512], who[256] = "";
+	char err[512], who[256] = "", language[3];
 	int rc;
 
 	(void)v;
@@ -717,7 +740,9 @@ cmd_resume(struct ctx *x, const char **v)
 	}
 	login = json_string_value(json_object_get(json_object_get(r.body, "user"), "login"));
 	snprintf(who, sizeof(who), "%s", login ?: "?");
-	rc = save_session(x, &c, who);
+	user_language(&c, language); /* changed in the web UI meanwhile, perhaps */
+	i18n_use(language);
+	rc = save_session(x, &c, who, language);
 	if (rc != CX_OK)
 		goto out;
 	state_remove(STATE_RESUME, x->profile);
@@ -1782,8 +1807,10 @@ main(int argc, char **argv)
 	char err[256];
 	int a = 1, rc;
 
+	i18n_init();
 	for (; a < argc && argv[a][0] == '-'; a++) {
 		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			i18n_use_session(x.profile);
 			usage_main(stdout);
 			return CX_OK;
 		}
@@ -1803,6 +1830,8 @@ main(int argc, char **argv)
 		usage_main(stderr);
 		return CX_USAGE;
 	}
+	/* The signed-in user's language, saved with the session, before the environment's. */
+	i18n_use_session(x.profile);
 	if (!opts_name_ok(x.profile))
 		return fail(CX_USAGE, "--profile '%s': 1 to 64 letters, digits, '_', '-', '.'",
 		            x.profile);
