@@ -102,14 +102,15 @@ i18n_use_session(const char *profile)
 	json_decref(s);
 }
 
-/* The server's refusals the client meets, as the server words them (src/http/reply.c, its
+/* The server's texts the client meets, as the server words them (src/http/reply.c, its
  * handlers', src/domain/txn.c's, src/domain/password.c's): the English is the msgid, so that
  * the server's very sentence finds its translation. A code's first row is its usual message,
- * the translation given for a sentence of that code not in this table. */
+ * the translation given for a sentence of that code not in this table. The words of its
+ * answers are rows whose code is the word. */
 static const struct {
 	const char *code;
 	const char *message;
-} refusals[] = {
+} texts[] = {
         /* The status table. */
         {"invalid_request", N_("The request is not valid.")},
         {"not_found", N_("No such object.")},
@@ -185,6 +186,20 @@ static const struct {
          N_("The password is too easy to guess: make it longer or vary its characters.")},
         {"password_contains_login", N_("The password may not contain the login.")},
         {"password_control_character", N_("The password may not contain control characters.")},
+        /* TRANSLATORS: a password's strength, as POST /bo/api/password/strength names it. */
+        {"very_weak", N_("very_weak")},
+        /* TRANSLATORS: a password's strength. */
+        {"weak", N_("weak")},
+        /* TRANSLATORS: a password's strength. */
+        {"medium", N_("medium")},
+        /* TRANSLATORS: a password's strength. */
+        {"strong", N_("strong")},
+        /* TRANSLATORS: a password's strength. */
+        {"very_strong", N_("very_strong")},
+        /* TRANSLATORS: the state of a session another device holds. */
+        {"connected", N_("connected")},
+        /* TRANSLATORS: the state of a session another device holds, kept to be resumed. */
+        {"disconnected", N_("disconnected")},
 };
 
 const char *
@@ -196,10 +211,10 @@ i18n_server(const char *code, const char *fallback)
 	 * or a sentence it does not know. "" would give the catalogue's header. */
 	if (fallback != NULL && fallback[0] != '\0' && (t = gettext(fallback)) != fallback)
 		return t;
-	for (size_t i = 0; code != NULL && i < sizeof(refusals) / sizeof(refusals[0]); i++)
-		if (strcmp(refusals[i].code, code) == 0) {
-			t = gettext(refusals[i].message);
-			return t != refusals[i].message ? t : fallback;
+	for (size_t i = 0; code != NULL && i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (strcmp(texts[i].code, code) == 0) {
+			t = gettext(texts[i].message);
+			return t != texts[i].message ? t : fallback;
 		}
 	return fallback;
 }
