@@ -24,11 +24,11 @@
 #define N_(s) s
 
 /* Sets the language from the environment, as gettext reads it, and binds the catalogues of
- * $GUICHET_LOCALEDIR (a build tree's po/ folder: the tests) else of the installed locale
- * folder. A locale the environment names that this machine lacks (containers often have none
- * but C.UTF-8) still gives its language: the messages' locale is then C.UTF-8 with $LANGUAGE
- * set from the name asked for ("fr_FR.UTF-8" gives French). "C", "POSIX" or nothing: English.
- * Called once, before any message. */
+ * $GUICHET_LOCALEDIR (an absolute path: a build tree's po/ folder, for the tests) else of the
+ * installed locale folder. A locale the environment names that this machine lacks
+ * (containers often have none but C.UTF-8) still gives its language: the messages' locale is
+ * then C.UTF-8 with $LANGUAGE set from the name asked for ("fr_FR.UTF-8" gives French). "C",
+ * "POSIX" or nothing: English. Called once, before any message. */
 void i18n_init(void);
 
 /* Switches to language ("fr" or "en", a user record's; anything else is ignored), also after
