@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "cli/conn.h"
+#include "cli/i18n.h"
 #include "common/buf.h"
 
 #define CONN_BODY_MAX  (16 * 1024 * 1024) /* a JSON answer, at most (a page of 500 rows) */
@@ -33,7 +34,7 @@ conn_init(struct conn *c, const struct profile *p)
 	memset(c, 0, sizeof(*c));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (c->curl = curl_easy_init()) == NULL) {
-		snprintf(c->err, sizeof(c->err), "libcurl cannot start");
+		snprintf(c->err, sizeof(c->err), "%s", _("libcurl cannot start"));
 		return CX_NETWORK;
 	}
 	snprintf(c->base, sizeof(c->base), "%s://%s%s%s:%d", p->tls ? "https" : "http",
@@ -131,18 +132,20 @@ explain(struct conn *c, CURLcode e, const char *detail)
 
 	switch (e) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		snprintf(c->err, sizeof(c->err), "host not found: %s (check the name, or the DNS)",
-		         host);
+		snprintf(c->err, sizeof(c->err),
+		         _("host not found: %s (check the name, or the DNS)"), host);
 		break;
 	case CURLE_COULDNT_CONNECT:
-		snprintf(c->err, sizeof(c->err),
-		         "nothing listens on %s — is guichetd running, or a firewall in the way?",
-		         host);
+		snprintf(
+		        c->err, sizeof(c->err),
+		        _("nothing listens on %s — is guichetd running, or a firewall in the way?"),
+		        host);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		snprintf(c->err, sizeof(c->err),
-		         "%s did not answer in time (the server is overloaded, or a firewall drops "
-		         "the packets)",
+		         _("%s did not answer in time (the server is overloaded, or a firewall "
+		           "drops "
+		           "the packets)"),
 		         host);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -150,34 +153,35 @@ explain(struct conn *c, CURLcode e, const char *detail)
 	case CURLE_SSL_CACERT:
 #endif
 	case CURLE_SSL_CACERT_BADFILE:
-		snprintf(c->err, sizeof(c->err),
-		         "the TLS certificate of %s is not trusted%s%s (give its CA with 'guichet "
-		         "connect --cafile FILE')",
-		         host, detail[0] ? ": " : "", detail);
+		snprintf(
+		        c->err, sizeof(c->err),
+		        _("the TLS certificate of %s is not trusted%s%s (give its CA with 'guichet "
+		          "connect --cafile FILE')"),
+		        host, detail[0] ? ": " : "", detail);
 		break;
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 		snprintf(c->err, sizeof(c->err),
-		         "WARNING: the TLS certificate of %s has changed: its key is not the one "
-		         "pinned when this profile was saved (%s). If its operator replaced it, "
-		         "'guichet connect' again pins the new one; if not, sign in nowhere: "
-		         "someone may stand between you and the server",
+		         _("WARNING: the TLS certificate of %s has changed: its key is not the one "
+		           "pinned when this profile was saved (%s). If its operator replaced it, "
+		           "'guichet connect' again pins the new one; if not, sign in nowhere: "
+		           "someone may stand between you and the server"),
 		         host, c->pin);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 		snprintf(c->err, sizeof(c->err),
-		         "no TLS with %s%s%s (is it serving plain HTTP? then 'guichet connect "
-		         "--no-tls', on loopback only)",
+		         _("no TLS with %s%s%s (is it serving plain HTTP? then 'guichet connect "
+		           "--no-tls', on loopback only)"),
 		         host, detail[0] ? ": " : "", detail);
 		break;
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
-		snprintf(c->err, sizeof(c->err), "%s closed the connection before answering whole",
-		         host);
+		snprintf(c->err, sizeof(c->err),
+		         _("%s closed the connection before answering whole"), host);
 		break;
 	default:
-		snprintf(c->err, sizeof(c->err), "cannot talk to %s: %s%s%s", host,
+		snprintf(c->err, sizeof(c->err), _("cannot talk to %s: %s%s%s"), host,
 		         curl_easy_strerror(e), detail[0] ? ": " : "", detail);
 		break;
 	}
@@ -192,7 +196,7 @@ prepare(struct conn *c, const char *method, const char *path, struct curl_slist 
 	int rc = CX_OK;
 
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->base, path) >= sizeof(url)) {
-		snprintf(c->err, sizeof(c->err), "the request is too long");
+		snprintf(c->err, sizeof(c->err), "%s", _("the request is too long"));
 		return CX_USAGE;
 	}
 	curl_easy_reset(h);
@@ -244,7 +248,7 @@ conn_call(struct conn *c, const char *method, const char *path, json_t *body,
 	if (body != NULL) {
 		text = json_dumps(body, JSON_COMPACT);
 		if (text == NULL) {
-			snprintf(c->err, sizeof(c->err), "out of memory");
+			snprintf(c->err, sizeof(c->err), "%s", _("out of memory"));
 			rc = CX_USAGE;
 			goto out;
 		}
@@ -258,7 +262,7 @@ conn_call(struct conn *c, const char *method, const char *path, json_t *body,
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	e = curl_easy_perform(c->curl);
 	if (e == CURLE_WRITE_ERROR && b.failed) {
-		snprintf(c->err, sizeof(c->err), "the answer is larger than %d MiB",
+		snprintf(c->err, sizeof(c->err), _("the answer is larger than %d MiB"),
 		         CONN_BODY_MAX >> 20);
 		rc = CX_NETWORK;
 		goto out;
@@ -346,7 +350,7 @@ conn_download(struct conn *c, const char *path, FILE *f,
 	e = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	if (e == CURLE_WRITE_ERROR && d.failed_write) {
-		snprintf(c->err, sizeof(c->err), "cannot write the file");
+		snprintf(c->err, sizeof(c->err), "%s", _("cannot write the file"));
 		rc = CX_USAGE;
 		goto out;
 	}

@@ -23,6 +23,7 @@
 
 #include "cli/client.h"
 #include "cli/conn.h"
+#include "cli/i18n.h"
 #include "cli/opts.h"
 #include "cli/qr.h"
 #include "cli/state.h"
@@ -54,7 +55,7 @@ struct command {
 	const struct opt_spec *opts;
 	size_t nopts;
 	const char *arg;     /* the argument it takes before its options ("ID"), or NULL */
-	const char *summary; /* one line for guichet --help */
+	const char *summary; /* one line for guichet --help (a msgid, as about) */
 	const char *about;   /* the command's --help, after its usage line */
 	bool arg_optional;   /* arg may be left out */
 };
@@ -88,41 +89,44 @@ session_forget(struct ctx *x)
 static int
 reply_rc(struct ctx *x, const struct conn_reply *r)
 {
-	const char *code = conn_reply_error(r), *msg = conn_reply_message(r), *field;
+	const char *code = conn_reply_error(r), *msg = i18n_server(code, conn_reply_message(r)),
+	           *field;
 	char option[64];
 
 	if (r->status >= 200 && r->status <= 299)
 		return CX_OK;
 	if (strcmp(code, "session_expired") == 0) {
 		session_forget(x);
-		return fail(CX_AUTH, "your session ended (idle time): sign in again");
+		return fail(CX_AUTH, _("your session ended (idle time): sign in again"));
 	}
 	if (strcmp(code, "not_signed_in") == 0) {
 		session_forget(x);
-		return fail(CX_AUTH, "not signed in (the session ended): sign in again with "
-		                     "'guichet login'");
+		return fail(CX_AUTH, _("not signed in (the session ended): sign in again with "
+		                       "'guichet login'"));
 	}
 	if (strcmp(code, "session_disconnected") == 0)
-		return fail(CX_AUTH, "the session is disconnected: 'guichet resume' takes it back");
+		return fail(CX_AUTH,
+		            _("the session is disconnected: 'guichet resume' takes it back"));
 	if (strcmp(code, "set_up_second_factor") == 0)
-		return fail(CX_REFUSED, "this account requires a second factor first: 'guichet "
-		                        "second-factor totp' or 'email' sets one up");
+		return fail(CX_REFUSED, _("this account requires a second factor first: 'guichet "
+		                          "second-factor totp' or 'email' sets one up"));
 	if (r->status == 401 || r->status == 423)
-		return fail(CX_AUTH, "%s (%s)", msg[0] ? msg : "not signed in",
+		return fail(CX_AUTH, "%s (%s)", msg[0] ? msg : _("not signed in"),
 		            code[0] ? code : "401");
 	if (r->status >= 500 || r->body == NULL)
 		return fail(r->status >= 500 ? CX_NETWORK : CX_REFUSED,
-		            "the server answered HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);
+		            _("the server answered HTTP %ld%s%s"), r->status, msg[0] ? ": " : "",
+		            msg);
 	field = json_string_value(json_object_get(r->body, "field"));
 	if (field != NULL && strlen(field) < sizeof(option)) {
 		/* The API's parameter as the option that gave it: acquirer_status, --acquirer-status. */
 		for (size_t i = 0; i <= strlen(field); i++)
 			option[i] = field[i] == '_' ? '-' : field[i];
-		return fail(r->status == 400 ? CX_USAGE : CX_REFUSED, "refused --%s: %s", option,
+		return fail(r->status == 400 ? CX_USAGE : CX_REFUSED, _("refused --%s: %s"), option,
 		            msg[0] ? msg : code);
 	}
-	return fail(r->status == 400 ? CX_USAGE : CX_REFUSED, "refused: %s (%s)",
-	            msg[0] ? msg : "the server said no", code);
+	return fail(r->status == 400 ? CX_USAGE : CX_REFUSED, _("refused: %s (%s)"),
+	            msg[0] ? msg : _("the server said no"), code);
 }
 
 /* One call on c's session: CX_OK with the 2xx answer in *r, else the failure said. */
@@ -182,13 +186,13 @@ open_session(struct ctx *x, struct conn *c)
 	if (rc != CX_OK)
 		return fail(rc, "%s", err);
 	if (s == NULL)
-		return fail(CX_AUTH, "not signed in: 'guichet login --login L' first");
+		return fail(CX_AUTH, _("not signed in: 'guichet login --login L' first"));
 	x->remember = state_kept(STATE_SESSION, x->profile) != KEEP_MEMORY;
 	if (member_copy(s, "token", c->token, sizeof(c->token)) != 0 ||
 	    member_copy(s, "csrf", c->csrf, sizeof(c->csrf)) != 0) {
 		json_decref(s);
 		session_forget(x);
-		return fail(CX_AUTH, "the session file was damaged: sign in again");
+		return fail(CX_AUTH, _("the session file was damaged: sign in again"));
 	}
 	json_decref(s);
 	return CX_OK;
@@ -212,10 +216,27 @@ session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *
 	return rc != CX_OK ? rc : call_checked(x, c, "GET", path, NULL, r);
 }
 
-/* Keeps c's tokens as the profile's session (login: who it is): in memory, or with
- * --remember past the login session (state.h). */
+/* The signed-in user's language on the server (GET /bo/api/me's "language": "fr" or "en")
+ * into out, "" when it cannot be read: the messages then keep the environment's. */
+static void
+user_language(struct conn *c, char out[3])
+{
+	struct conn_reply r = {0};
+	const char *language = NULL;
+
+	out[0] = '\0';
+	if (conn_call(c, "GET", "/bo/api/me", NULL, &r) == CX_OK && r.status == 200)
+		language = json_string_value(json_object_get(r.body, "language"));
+	if (language != NULL && (strcmp(language, "fr") == 0 || strcmp(language, "en") == 0))
+		memcpy(out, language, 3);
+	conn_reply_cleanup(&r);
+}
+
+/* Keeps c's tokens as the profile's session (login: who it is; language: theirs, "" unknown,
+ * for the next commands' messages: i18n_use_session): in memory, or with --remember past
+ * the login session (state.h). */
 static int
-save_session(struct ctx *x, struct conn *c, const char *login)
+save_session(struct ctx *x, struct conn *c, const char *login, const char *language)
 {
 	enum state_keep kept;
 	char err[512];
@@ -223,8 +244,10 @@ save_session(struct ctx *x, struct conn *c, const char *login)
 	int rc;
 
 	o = json_pack("{s:s, s:s, s:s}", "login", login, "token", c->token, "csrf", c->csrf);
+	if (o != NULL && language[0] != '\0')
+		json_object_set_new(o, "language", json_string(language));
 	if (o == NULL)
-		return fail(CX_USAGE, "out of memory");
+		return fail(CX_USAGE, _("out of memory"));
 	rc = state_keep(STATE_SESSION, x->profile, o, x->remember, &kept, err, sizeof(err));
 	/* The tokens' copies in the JSON object are wiped before it goes. */
 	explicit_bzero((char *)json_string_value(json_object_get(o, "token")), strlen(c->token));
@@ -233,19 +256,19 @@ save_session(struct ctx *x, struct conn *c, const char *login)
 	if (rc != CX_OK)
 		return fail(rc, "%s", err);
 	if (kept == KEEP_FILE && !x->remember && !keyring_off())
-		fail(CX_OK, "note: this system keeps no keys in memory (the kernel's keyring): "
-		            "the session is kept in a 0600 file instead");
+		fail(CX_OK, _("note: this system keeps no keys in memory (the kernel's keyring): "
+		              "the session is kept in a 0600 file instead"));
 	return CX_OK;
 }
 
 /* --- connect -------------------------------------------------------------------------------- */
 
 static const struct opt_spec connect_opts[] = {
-        {"host", "H", "the server's name or address (required)"},
-        {"port", "P", "its port (default 13020)"},
-        {"tls", NULL, "HTTPS (the default)"},
-        {"no-tls", NULL, "plain HTTP: only to 127.0.0.1, ::1 or localhost"},
-        {"cafile", "F", "the CA certificate(s) to trust, PEM (else the system's)"},
+        {"host", "H", N_("the server's name or address (required)")},
+        {"port", "P", N_("its port (default 13020)")},
+        {"tls", NULL, N_("HTTPS (the default)")},
+        {"no-tls", NULL, N_("plain HTTP: only to 127.0.0.1, ::1 or localhost")},
+        {"cafile", "F", N_("the CA certificate(s) to trust, PEM (else the system's)")},
 };
 
 static int
@@ -259,26 +282,27 @@ cmd_connect(struct ctx *x, const char **v)
 	int rc;
 
 	if (v[0] == NULL)
-		return fail(CX_USAGE, "connect: --host H is required");
+		return fail(CX_USAGE, _("connect: --host H is required"));
 	if (strlen(v[0]) > CLIENT_HOST_MAX || strpbrk(v[0], "/@[]? ") != NULL)
-		return fail(CX_USAGE, "connect: '%s' is not a host name or address", v[0]);
+		return fail(CX_USAGE, _("connect: '%s' is not a host name or address"), v[0]);
 	if (v[2] != NULL && v[3] != NULL)
-		return fail(CX_USAGE, "connect: --tls or --no-tls, not both");
+		return fail(CX_USAGE, _("connect: --tls or --no-tls, not both"));
 	snprintf(p.name, sizeof(p.name), "%s", x->profile);
 	snprintf(p.host, sizeof(p.host), "%s", v[0]);
 	p.port = CLIENT_DEFAULT_PORT;
 	if (v[1] != NULL && opts_port(v[1], &p.port) != 0)
-		return fail(CX_USAGE, "connect: --port '%s' is not a port (1 to 65535)", v[1]);
+		return fail(CX_USAGE, _("connect: --port '%s' is not a port (1 to 65535)"), v[1]);
 	p.tls = v[3] == NULL;
 	if (!p.tls && !opts_loopback(p.host))
-		return fail(CX_USAGE,
-		            "connect: plain HTTP only to this machine (127.0.0.1, ::1, localhost): "
-		            "the password and session would cross the network in clear; use TLS");
+		return fail(
+		        CX_USAGE,
+		        _("connect: plain HTTP only to this machine (127.0.0.1, ::1, localhost): "
+		          "the password and session would cross the network in clear; use TLS"));
 	if (v[4] != NULL) {
 		if (!p.tls)
-			return fail(CX_USAGE, "connect: --cafile is for TLS");
+			return fail(CX_USAGE, _("connect: --cafile is for TLS"));
 		if (realpath(v[4], p.cafile) == NULL || access(p.cafile, R_OK) != 0)
-			return fail(CX_USAGE, "connect: cannot read the CA file %s: %s", v[4],
+			return fail(CX_USAGE, _("connect: cannot read the CA file %s: %s"), v[4],
 			            strerror(errno));
 	}
 	rc = conn_init(&c, &p);
@@ -294,12 +318,13 @@ cmd_connect(struct ctx *x, const char **v)
 	}
 	if (r.status != 200 ||
 	    strcmp(json_string_value(json_object_get(r.body, "status")) ?: "", "ok") != 0) {
-		rc = fail(CX_NETWORK, "%s answers, but not as guichetd does (HTTP %ld on /healthz)",
-		          c.base, r.status);
+		rc = fail(CX_NETWORK,
+		          _("%s answers, but not as guichetd does (HTTP %ld on /healthz)"), c.base,
+		          r.status);
 		goto out;
 	}
 	if (p.tls && c.seen_pin[0] == '\0') {
-		rc = fail(CX_NETWORK, "%s: the server's certificate could not be read to pin it",
+		rc = fail(CX_NETWORK, _("%s: the server's certificate could not be read to pin it"),
 		          c.base);
 		goto out;
 	}
@@ -308,8 +333,8 @@ cmd_connect(struct ctx *x, const char **v)
 	    was.pin[0] != '\0' && strcmp(was.pin, c.seen_pin) != 0 &&
 	    strcmp(was.host, p.host) == 0 && was.port == p.port)
 		fprintf(stderr,
-		        "guichet: WARNING: the server's certificate has a new key "
-		        "(was %s, now %s): pinned now\n",
+		        _("guichet: WARNING: the server's certificate has a new key "
+		          "(was %s, now %s): pinned now\n"),
 		        was.pin, c.seen_pin);
 	o = json_pack("{s:s, s:i, s:b}", "host", p.host, "port", p.port, "tls", p.tls);
 	if (o != NULL && p.cafile[0] != '\0')
@@ -317,7 +342,7 @@ cmd_connect(struct ctx *x, const char **v)
 	if (o != NULL && p.tls)
 		json_object_set_new(o, "pin", json_string(c.seen_pin));
 	if (o == NULL) {
-		rc = fail(CX_USAGE, "out of memory");
+		rc = fail(CX_USAGE, _("out of memory"));
 		goto out;
 	}
 	rc = state_write(STATE_PROFILE, x->profile, o, err, sizeof(err));
@@ -325,9 +350,9 @@ cmd_connect(struct ctx *x, const char **v)
 		fail(rc, "%s", err);
 		goto out;
 	}
-	printf("Profile '%s': %s (guichetd answers)\n", x->profile, c.base);
+	printf(_("Profile '%s': %s (guichetd answers)\n"), x->profile, c.base);
 	if (p.tls)
-		printf("Certificate key pinned: %s\n", c.seen_pin);
+		printf(_("Certificate key pinned: %s\n"), c.seen_pin);
 out:
 	json_decref(o);
 	conn_reply_cleanup(&r);
@@ -338,17 +363,17 @@ out:
 /* --- login, logout, disconnect, resume ------------------------------------------------------ */
 
 static const struct opt_spec login_opts[] = {
-        {"login", "L", "the user's login (required)"},
-        {"password-stdin", NULL, "read the password from the first line of stdin"},
-        {"code", "C", "the second factor's code (else asked when needed)"},
-        {"take-over", NULL, "end the session another device holds, without asking"},
-        {"device", "NAME", "the device's name the server shows (default: the host name)"},
-        {"accept-terms", NULL, "accept the terms of use when asked to, without asking"},
-        {"second-factor", "KIND", "totp or email: the one to set up if the account requires one"},
-        {"remember", NULL, "keep the session past this login session (else in memory only)"},
+        {"login", "L", N_("the user's login (required)")},
+        {"password-stdin", NULL, N_("read the password from the first line of stdin")},
+        {"code", "C", N_("the second factor's code (else asked when needed)")},
+        {"take-over", NULL, N_("end the session another device holds, without asking")},
+        {"device", "NAME", N_("the device's name the server shows (default: the host name)")},
+        {"accept-terms", NULL, N_("accept the terms of use when asked to, without asking")},
+        {"second-factor", "KIND", N_("totp or email: the one to set up if the account requires one")},
+        {"remember", NULL, N_("keep the session past this login session (else in memory only)")},
 };
 
-/* The yes of a [y/N] question. */
+/* The yes of a [y/N] question: y or yes, or the language's own ("o", "oui"). */
 static bool
 ask_yes(const char *question)
 {
@@ -357,7 +382,11 @@ ask_yes(const char *question)
 	if (term_ask(question, false, answer, sizeof(answer)) != 0)
 		return false;
 	return strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 ||
-	       strcasecmp(answer, "yes") == 0;
+	       strcasecmp(answer, "yes") == 0 ||
+	       /* TRANSLATORS: the short yes of the [y/N] questions, as in their "[y/N]". */
+	       strcasecmp(answer, _("y")) == 0 ||
+	       /* TRANSLATORS: the yes of the [y/N] questions, in full. */
+	       strcasecmp(answer, _("yes")) == 0;
 }
 
 /* Wipes a string member of o (a password, a code) before o is freed. */
@@ -379,7 +408,7 @@ post_secret(struct ctx *x, struct conn *c, const char *path, const char *key, co
 	int rc;
 
 	if (body == NULL)
-		return fail(CX_USAGE, "out of memory");
+		return fail(CX_USAGE, _("out of memory"));
 	rc = call_checked(x, c, "POST", path, body, r);
 	wipe_member(body, key);
 	json_decref(body);
@@ -399,20 +428,20 @@ new_password(struct ctx *x, struct conn *c, bool from_stdin, char *out, size_t c
 	if (from_stdin) {
 		if (term_read_line(stdin, out, cap) != 0 || out[0] == '\0')
 			return fail(CX_AUTH,
-			            "this account must change its password: give the new one "
-			            "on the second line of stdin");
+			            _("this account must change its password: give the new one "
+			              "on the second line of stdin"));
 		return CX_OK;
 	}
 	if (!term_available())
 		return fail(CX_AUTH,
-		            "this account must change its password: no terminal to ask it");
-	fputs("This account must change its password: at least 12 characters, letters and "
-	      "digits, strength \"medium\" or better.\n",
+		            _("this account must change its password: no terminal to ask it"));
+	fputs(_("This account must change its password: at least 12 characters, letters and "
+	        "digits, strength \"medium\" or better.\n"),
 	      stderr);
 	for (int tries = 0; tries < 5; tries++) {
 		const char *strength, *problem;
 
-		if (term_ask("New password: ", true, out, cap) != 0)
+		if (term_ask(_("New password: "), true, out, cap) != 0)
 			break;
 		conn_reply_cleanup(&r);
 		rc = post_secret(x, c, "/bo/api/password/strength", "password", out, &r);
@@ -420,21 +449,22 @@ new_password(struct ctx *x, struct conn *c, bool from_stdin, char *out, size_t c
 			break;
 		strength = json_string_value(json_object_get(r.body, "strength"));
 		problem = json_string_value(json_object_get(r.body, "problem"));
-		fprintf(stderr, "Strength: %s%s%s\n", strength ? strength : "?",
-		        problem ? " — " : "", problem ? problem : "");
+		fprintf(stderr, _("Strength: %s%s%s\n"),
+		        strength ? i18n_server(strength, strength) : "?", problem ? " — " : "",
+		        problem ? i18n_server(problem, problem) : "");
 		rc = CX_USAGE;
 		if (!json_is_true(json_object_get(r.body, "acceptable")))
 			continue;
-		if (term_ask("The same again: ", true, again, sizeof(again)) == 0 &&
+		if (term_ask(_("The same again: "), true, again, sizeof(again)) == 0 &&
 		    strcmp(again, out) == 0) {
 			rc = CX_OK;
 			break;
 		}
-		fputs("The two differ: once more.\n", stderr);
+		fputs(_("The two differ: once more.\n"), stderr);
 	}
 	explicit_bzero(again, sizeof(again));
 	conn_reply_cleanup(&r);
-	return rc == CX_USAGE ? fail(CX_AUTH, "no new password given: not signed in") : rc;
+	return rc == CX_USAGE ? fail(CX_AUTH, _("no new password given: not signed in")) : rc;
 }
 
 /* --- the second factor: setting one up (the sign-in's step, second-factor) ------------------ */
@@ -448,14 +478,14 @@ password_read(const char *what, bool from_stdin, char *out, size_t cap)
 {
 	if (from_stdin) {
 		if (term_read_line(stdin, out, cap) != 0 || out[0] == '\0')
-			return fail(CX_USAGE, "%s: no password on stdin (one line)", what);
+			return fail(CX_USAGE, _("%s: no password on stdin (one line)"), what);
 		return CX_OK;
 	}
 	if (!term_available())
-		return fail(CX_USAGE, "%s: no terminal to ask the password: use --password-stdin",
+		return fail(CX_USAGE, _("%s: no terminal to ask the password: use --password-stdin"),
 		            what);
-	if (term_ask("Password: ", true, out, cap) != 0)
-		return fail(CX_USAGE, "%s: no password given", what);
+	if (term_ask(_("Password: "), true, out, cap) != 0)
+		return fail(CX_USAGE, _("%s: no password given"), what);
 	return CX_OK;
 }
 
@@ -472,12 +502,12 @@ factor_kind_ask(const char **kind)
 {
 	char answer[16];
 
-	fputs("Set up a second factor:\n"
-	      "  [t]otp    an authenticator app on your phone (a code every 30 seconds)\n"
-	      "  [e]-mail  a code e-mailed to you at each sign-in\n",
+	fputs(_("Set up a second factor:\n"
+	        "  [t]otp    an authenticator app on your phone (a code every 30 seconds)\n"
+	        "  [e]-mail  a code e-mailed to you at each sign-in\n"),
 	      stderr);
 	for (int tries = 0; tries < CODE_TRIES; tries++) {
-		if (term_ask("[t]otp or [e]-mail? ", false, answer, sizeof(answer)) != 0)
+		if (term_ask(_("[t]otp or [e]-mail? "), false, answer, sizeof(answer)) != 0)
 			break;
 		if (strcasecmp(answer, "t") == 0 || strcasecmp(answer, "totp") == 0) {
 			*kind = "totp";
@@ -488,9 +518,9 @@ factor_kind_ask(const char **kind)
 			*kind = "email";
 			return CX_OK;
 		}
-		fputs("t or e.\n", stderr);
+		fputs(_("t or e.\n"), stderr);
 	}
-	return fail(CX_USAGE, "no second factor chosen");
+	return fail(CX_USAGE, _("no second factor chosen"));
 }
 
 /* Whether stderr takes colours: a terminal, not a dumb one, and no NO_COLOR (no-color.org). */
@@ -510,17 +540,17 @@ static void
 enrolment_show(const char *secret, const char *uri, bool from_stdin)
 {
 	if (from_stdin) {
-		fputs("TOTP enrolment: add this secret to the authenticator app, then give\n"
-		      "its code on the next line of stdin.\n",
+		fputs(_("TOTP enrolment: add this secret to the authenticator app, then give\n"
+		        "its code on the next line of stdin.\n"),
 		      stderr);
 	} else {
-		fputs("Scan this QR code with your authenticator app (or type the secret):\n\n",
+		fputs(_("Scan this QR code with your authenticator app (or type the secret):\n\n"),
 		      stderr);
 		if (qr_write(stderr, uri, stderr_colour()) != 0)
-			fputs("(the QR code could not be drawn: type the secret)\n", stderr);
+			fputs(_("(the QR code could not be drawn: type the secret)\n"), stderr);
 		fputc('\n', stderr);
 	}
-	fputs("Secret: ", stderr);
+	fputs(_("Secret: "), stderr);
 	for (size_t i = 0; secret[i] != '\0'; i++)
 		fprintf(stderr, "%s%c", i > 0 && i % 4 == 0 ? " " : "", secret[i]);
 	fputc('\n', stderr);
@@ -549,7 +579,7 @@ totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin
 	secret = json_string_value(json_object_get(r.body, "secret"));
 	uri = json_string_value(json_object_get(r.body, "uri"));
 	if (secret == NULL || uri == NULL) {
-		rc = fail(CX_NETWORK, "the server's enrolment answer has no secret");
+		rc = fail(CX_NETWORK, _("the server's enrolment answer has no secret"));
 		goto out;
 	}
 	enrolment_show(secret, uri, from_stdin);
@@ -559,15 +589,17 @@ totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin
 	wipe_member(r.body, "qr_svg");
 	for (int tries = 1;; tries++) {
 		if (from_stdin ? term_read_line(stdin, code, sizeof(code)) != 0 || code[0] == '\0'
-		               : term_ask("Code from the app: ", false, code, sizeof(code)) != 0) {
-			rc = fail(CX_USAGE, "no code from the authenticator app%s",
-			          from_stdin ? " on the next line of stdin" : " given");
+		               : term_ask(_("Code from the app: "), false, code, sizeof(code)) != 0) {
+			rc = fail(CX_USAGE, "%s",
+			          from_stdin ? _("no code from the authenticator app on the next line of "
+			                         "stdin")
+			                     : _("no code from the authenticator app given"));
 			break;
 		}
 		body = json_pack("{s:s, s:s}", "code", code, "password", password);
 		explicit_bzero(code, sizeof(code));
 		if (body == NULL) {
-			rc = fail(CX_USAGE, "out of memory");
+			rc = fail(CX_USAGE, _("out of memory"));
 			break;
 		}
 		conn_reply_cleanup(&r);
@@ -585,17 +617,17 @@ totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin
 		}
 		/* A wrong code counts nothing on the server (not a sign-in's): asked again, a
 		 * few times. */
-		fprintf(stderr, "guichet: the code was refused: %s\n", conn_reply_message(&r));
+		fprintf(stderr, _("guichet: the code was refused: %s\n"), conn_reply_message(&r));
 		if (from_stdin || tries >= CODE_TRIES) {
 			rc = from_stdin
-			             ? fail(CX_REFUSED, "TOTP not turned on: the code was refused")
-			             : fail(CX_REFUSED, "TOTP not turned on: %d codes refused",
+			             ? fail(CX_REFUSED, _("TOTP not turned on: the code was refused"))
+			             : fail(CX_REFUSED, _("TOTP not turned on: %d codes refused"),
 			                    CODE_TRIES);
 			break;
 		}
 	}
 	if (rc == CX_OK)
-		fputs("TOTP is on: the sign-ins ask the app's code.\n", stderr);
+		fputs(_("TOTP is on: the sign-ins ask the app's code.\n"), stderr);
 out:
 	explicit_bzero(code, sizeof(code));
 	conn_reply_cleanup(&r);
@@ -618,8 +650,8 @@ email_set_up(struct ctx *x, struct conn *c, const char *password)
 	email = conn_call(c, "GET", "/bo/api/me", NULL, &r) == CX_OK && r.status == 200
 	                ? json_string_value(json_object_get(r.body, "email"))
 	                : NULL;
-	fprintf(stderr, "E-mailed codes are on: each sign-in sends one to %s.\n",
-	        email != NULL ? email : "your e-mail address");
+	fprintf(stderr, _("E-mailed codes are on: each sign-in sends one to %s.\n"),
+	        email != NULL ? email : _("your e-mail address"));
 out:
 	conn_reply_cleanup(&r);
 	return rc;
@@ -636,8 +668,8 @@ factor_set_up(struct ctx *x, struct conn *c, const char *kind, const char *passw
 
 	if (kind == NULL) {
 		if (!term_available())
-			return fail(CX_USAGE, "no terminal to ask which second factor: "
-			                      "--second-factor totp|email");
+			return fail(CX_USAGE, _("no terminal to ask which second factor: "
+			                        "--second-factor totp|email"));
 		rc = factor_kind_ask(&kind);
 	}
 	if (rc != CX_OK)
@@ -668,7 +700,7 @@ login_steps(struct ctx *x, struct conn *c, const char *first, char *password, si
 			body = rc == CX_OK ? json_pack("{s:s, s:s}", "old", password, "new", fresh)
 			                   : NULL;
 			if (rc == CX_OK && body == NULL)
-				rc = fail(CX_USAGE, "out of memory");
+				rc = fail(CX_USAGE, _("out of memory"));
 			if (rc == CX_OK)
 				rc = call_checked(x, c, "POST", "/bo/api/password", body, &r);
 			if (body != NULL) {
@@ -678,21 +710,21 @@ login_steps(struct ctx *x, struct conn *c, const char *first, char *password, si
 			}
 			if (rc == CX_OK && strlen(fresh) < cap) {
 				memcpy(password, fresh, strlen(fresh) + 1);
-				fputs("Password changed.\n", stderr);
+				fputs(_("Password changed.\n"), stderr);
 			}
 			explicit_bzero(fresh, sizeof(fresh));
 		} else if (strcmp(next, "accept_terms") == 0) {
 			rc = call_checked(x, c, "GET", "/bo/api/terms", NULL, &r);
 			if (rc != CX_OK)
 				break;
-			fprintf(stderr, "\nTerms of use (version %lld):\n\n%s\n\n",
+			fprintf(stderr, _("\nTerms of use (version %lld):\n\n%s\n\n"),
 			        (long long)json_integer_value(json_object_get(r.body, "version")),
 			        json_string_value(json_object_get(r.body, "text")) ?: "");
-			if (!accept_terms &&
-			    (!term_available() || !ask_yes("Do you accept these terms? [y/N] "))) {
+			if (!accept_terms && (!term_available() ||
+			                      !ask_yes(_("Do you accept these terms? [y/N] ")))) {
 				rc = fail(CX_AUTH,
-				          "the terms of use were not accepted (--accept-terms "
-				          "accepts them): not signed in");
+				          _("the terms of use were not accepted (--accept-terms "
+				            "accepts them): not signed in"));
 				break;
 			}
 			conn_reply_cleanup(&r);
@@ -702,14 +734,14 @@ login_steps(struct ctx *x, struct conn *c, const char *first, char *password, si
 		} else if (strcmp(next, "set_up_second_factor") == 0) {
 			/* The account requires a second factor and the user has none (README
 			 * "Second factor required"): set up now, in the same session. */
-			fputs("This account requires a second factor, and you have none.\n",
+			fputs(_("This account requires a second factor, and you have none.\n"),
 			      stderr);
 			rc = factor_set_up(x, c, factor, password, from_stdin);
 			if (rc != CX_OK && rc != CX_NETWORK)
-				rc = fail(CX_AUTH, "no second factor set up: not signed in");
+				rc = fail(CX_AUTH, _("no second factor set up: not signed in"));
 		} else {
 			rc = fail(CX_AUTH,
-			          "%s first: use the web UI at %s/ for now, then sign in again",
+			          _("%s first: use the web UI at %s/ for now, then sign in again"),
 			          next, c->base);
 		}
 		if (rc != CX_OK)
@@ -726,7 +758,7 @@ login_steps(struct ctx *x, struct conn *c, const char *first, char *password, si
 static int
 cmd_login(struct ctx *x, const char **v)
 {
-	char password[PASSWORD_MAX], code[CODE_MAX], device[256], question[512];
+	char password[PASSWORD_MAX], code[CODE_MAX], device[256], question[512], language[3];
 	struct conn c = {0};
 	struct conn_reply r = {0};
 	json_t *body = NULL;
@@ -737,9 +769,9 @@ cmd_login(struct ctx *x, const char **v)
 	x->remember = v[7] != NULL;
 	password[0] = code[0] = '\0';
 	if (v[0] == NULL)
-		return fail(CX_USAGE, "login: --login L is required");
+		return fail(CX_USAGE, _("login: --login L is required"));
 	if (v[6] != NULL && !factor_kind_ok(v[6]))
-		return fail(CX_USAGE, "login: --second-factor '%s': totp or email", v[6]);
+		return fail(CX_USAGE, _("login: --second-factor '%s': totp or email"), v[6]);
 	if (v[4] != NULL)
 		snprintf(device, sizeof(device), "%s", v[4]);
 	else if (gethostname(device, sizeof(device)) != 0 || device[0] == '\0')
@@ -757,7 +789,7 @@ cmd_login(struct ctx *x, const char **v)
 		body = json_pack("{s:s, s:s, s:s, s:b}", "login", v[0], "password", password,
 		                 "device", device, "takeover", takeover);
 		if (body == NULL) {
-			rc = fail(CX_USAGE, "out of memory");
+			rc = fail(CX_USAGE, _("out of memory"));
 			goto out;
 		}
 		rc = conn_call(&c, "POST", "/bo/api/session", body, &r);
@@ -774,12 +806,13 @@ cmd_login(struct ctx *x, const char **v)
 		/* One session per login (SPEC §3): the other device's, ended only if asked. */
 		held = json_string_value(json_object_get(r.body, "device")) ?: "?";
 		state = json_string_value(json_object_get(r.body, "state")) ?: "connected";
+		state = i18n_server(state, state);
 		snprintf(question, sizeof(question),
-		         "Session held by device %s (%s) — take it over? [y/N] ", held, state);
+		         _("Session held by device %s (%s) — take it over? [y/N] "), held, state);
 		if (!term_available() || !ask_yes(question)) {
 			rc = fail(CX_AUTH,
-			          "not signed in: the session is held by device %s (%s); "
-			          "--take-over ends it",
+			          _("not signed in: the session is held by device %s (%s); "
+			            "--take-over ends it"),
 			          held, state);
 			goto out;
 		}
@@ -792,7 +825,7 @@ cmd_login(struct ctx *x, const char **v)
 	if (rc != CX_OK)
 		goto out;
 	if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0 || c.token[0] == '\0') {
-		rc = fail(CX_NETWORK, "the server's sign-in answer has no session");
+		rc = fail(CX_NETWORK, _("the server's sign-in answer has no session"));
 		goto out;
 	}
 	next = json_string_value(json_object_get(r.body, "next"));
@@ -803,10 +836,11 @@ cmd_login(struct ctx *x, const char **v)
 			snprintf(code, sizeof(code), "%s", v[2]);
 		else if (!term_available() ||
 		         term_ask(method != NULL && strcmp(method, "email") == 0
-		                          ? "Code (sent by e-mail): "
-		                          : "Code (authenticator app): ",
+		                          ? _("Code (sent by e-mail): ")
+		                          : _("Code (authenticator app): "),
 		                  false, code, sizeof(code)) != 0) {
-			rc = fail(CX_AUTH, "login: the second factor's code is needed: --code C");
+			rc = fail(CX_AUTH,
+			          _("login: the second factor's code is needed: --code C"));
 			goto delete;
 		}
 		body = json_pack("{s:s}", "code", code);
@@ -829,7 +863,7 @@ cmd_login(struct ctx *x, const char **v)
 			goto delete;
 		}
 		if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0) {
-			rc = fail(CX_NETWORK, "the server's answer has no CSRF token");
+			rc = fail(CX_NETWORK, _("the server's answer has no CSRF token"));
 			goto out;
 		}
 		next = json_string_value(json_object_get(r.body, "next"));
@@ -840,11 +874,14 @@ cmd_login(struct ctx *x, const char **v)
 		if (rc != CX_OK)
 			goto delete; /* the sign-in is ended rather than left waiting on its step */
 	}
-	rc = save_session(x, &c, v[0]);
+	/* Signed in: the messages from here on in the user's language. */
+	user_language(&c, language);
+	i18n_use(language);
+	rc = save_session(x, &c, v[0], language);
 	if (rc != CX_OK)
 		goto out;
 	state_remove(STATE_RESUME, x->profile);
-	printf("Signed in as %s (profile '%s', device %s)\n", v[0], x->profile, device);
+	printf(_("Signed in as %s (profile '%s', device %s)\n"), v[0], x->profile, device);
 	goto out;
 	delete : conn_reply_cleanup(&r);
 	if (c.token[0] != '\0' && conn_call(&c, "DELETE", "/bo/api/session", NULL, &r) != CX_OK)
@@ -872,7 +909,7 @@ cmd_logout(struct ctx *x, const char **v)
 	if (rc != CX_OK)
 		goto out;
 	session_forget(x);
-	printf("Signed out (profile '%s')\n", x->profile);
+	printf(_("Signed out (profile '%s')\n"), x->profile);
 out:
 	conn_reply_cleanup(&r);
 	conn_cleanup(&c);
@@ -898,7 +935,7 @@ cmd_disconnect(struct ctx *x, const char **v)
 		goto out;
 	until = json_string_value(json_object_get(r.body, "resumable_until"));
 	if (until == NULL || json_string_value(json_object_get(r.body, "resume_key")) == NULL) {
-		rc = fail(CX_NETWORK, "the server's answer has no resume key");
+		rc = fail(CX_NETWORK, _("the server's answer has no resume key"));
 		goto out;
 	}
 	rc = state_keep(STATE_RESUME, x->profile, r.body, x->remember, &kept, err, sizeof(err));
@@ -907,7 +944,7 @@ cmd_disconnect(struct ctx *x, const char **v)
 		fail(rc, "%s", err);
 		goto out;
 	}
-	printf("Disconnected: 'guichet resume' takes the session back until %s\n", until);
+	printf(_("Disconnected: 'guichet resume' takes the session back until %s\n"), until);
 out:
 	conn_reply_cleanup(&r);
 	conn_cleanup(&c);
@@ -921,7 +958,7 @@ cmd_resume(struct ctx *x, const char **v)
 	struct conn_reply r = {0};
 	json_t *kept = NULL, *body = NULL;
 	const char *login;
-	char err[512], who[256] = "";
+	char err[512], who[256] = "", language[3];
 	int rc;
 
 	(void)v;
@@ -934,8 +971,8 @@ cmd_resume(struct ctx *x, const char **v)
 		goto out;
 	}
 	if (kept == NULL || json_object_get(kept, "resume_key") == NULL) {
-		rc = fail(CX_AUTH, "no disconnected session to resume ('guichet disconnect' "
-		                   "keeps one)");
+		rc = fail(CX_AUTH, _("no disconnected session to resume ('guichet disconnect' "
+		                     "keeps one)"));
 		goto out;
 	}
 	body = json_pack("{s:O}", "resume_key", json_object_get(kept, "resume_key"));
@@ -947,29 +984,34 @@ cmd_resume(struct ctx *x, const char **v)
 	if (r.status == 401 && strcmp(conn_reply_error(&r), "resume_refused") == 0) {
 		json_int_t left = json_integer_value(json_object_get(r.body, "attempts_left"));
 
-		rc = fail(CX_AUTH, "the resume was refused (%lld attempt%s left): %s",
-		          (long long)left, left == 1 ? "" : "s", conn_reply_message(&r));
+		rc = fail(CX_AUTH,
+		          ngettext("the resume was refused (%lld attempt left): %s",
+		                   "the resume was refused (%lld attempts left): %s",
+		                   (unsigned long)(left > 0 ? left : 0)),
+		          (long long)left, i18n_server("resume_refused", conn_reply_message(&r)));
 		goto out;
 	}
 	rc = reply_rc(x, &r);
 	if (rc != CX_OK) {
 		if (rc == CX_REFUSED && strcmp(conn_reply_error(&r), "not_disconnected") == 0) {
 			state_remove(STATE_RESUME, x->profile);
-			fail(rc, "the session is connected: nothing to resume");
+			fail(rc, _("the session is connected: nothing to resume"));
 		}
 		goto out;
 	}
 	if (member_copy(r.body, "csrf", c.csrf, sizeof(c.csrf)) != 0) {
-		rc = fail(CX_NETWORK, "the server's answer has no CSRF token");
+		rc = fail(CX_NETWORK, _("the server's answer has no CSRF token"));
 		goto out;
 	}
 	login = json_string_value(json_object_get(json_object_get(r.body, "user"), "login"));
 	snprintf(who, sizeof(who), "%s", login ?: "?");
-	rc = save_session(x, &c, who);
+	user_language(&c, language); /* changed in the web UI meanwhile, perhaps */
+	i18n_use(language);
+	rc = save_session(x, &c, who, language);
 	if (rc != CX_OK)
 		goto out;
 	state_remove(STATE_RESUME, x->profile);
-	printf("Resumed: signed in as %s (profile '%s')\n", who, x->profile);
+	printf(_("Resumed: signed in as %s (profile '%s')\n"), who, x->profile);
 out:
 	if (kept != NULL)
 		wipe_member(kept, "resume_key");
@@ -994,11 +1036,11 @@ static const char *
 factor_label(const char *method)
 {
 	if (method == NULL)
-		return "none";
+		return _("none");
 	if (strcmp(method, "totp") == 0)
-		return "totp (authenticator app)";
+		return _("totp (authenticator app)");
 	if (strcmp(method, "email") == 0)
-		return "email (a code e-mailed at each sign-in)";
+		return _("email (a code e-mailed at each sign-in)");
 	return method;
 }
 
@@ -1014,8 +1056,8 @@ factor_required_said(struct ctx *x, struct conn *c)
 		return;
 	next = json_string_value(json_object_get(r.body, "next"));
 	if (next != NULL && strcmp(next, "set_up_second_factor") == 0)
-		fputs("This account requires a second factor: set one up ('guichet second-factor "
-		      "totp' or 'email') before anything else.\n",
+		fputs(_("This account requires a second factor: set one up ('guichet second-factor "
+		        "totp' or 'email') before anything else.\n"),
 		      stderr);
 	conn_reply_cleanup(&r);
 }
@@ -1040,12 +1082,12 @@ factor_off(struct ctx *x, struct conn *c, const char *method, const char **v)
 			snprintf(code, sizeof(code), "%s", v[1]);
 		else if (from_stdin && term_read_line(stdin, code, sizeof(code)) != 0)
 			code[0] = '\0';
-		else if (!from_stdin && (!term_available() || term_ask("Code from the app: ", false,
+		else if (!from_stdin && (!term_available() || term_ask(_("Code from the app: "), false,
 		                                                       code, sizeof(code)) != 0))
 			code[0] = '\0';
 		if (code[0] == '\0') {
-			rc = fail(CX_USAGE, "second-factor off: the authenticator app's code is "
-			                    "needed: --code C");
+			rc = fail(CX_USAGE, _("second-factor off: the authenticator app's code is "
+			                      "needed: --code C"));
 			goto out;
 		}
 		body = json_pack("{s:s, s:s}", "password", password, "code", code);
@@ -1053,13 +1095,13 @@ factor_off(struct ctx *x, struct conn *c, const char *method, const char **v)
 		body = json_pack("{s:s}", "password", password);
 	}
 	if (body == NULL) {
-		rc = fail(CX_USAGE, "out of memory");
+		rc = fail(CX_USAGE, _("out of memory"));
 		goto out;
 	}
 	rc = call_checked(x, c, "POST", "/bo/api/me/second-factor/disable", body, &r);
 	if (rc != CX_OK)
 		goto out;
-	printf("Second factor off (was %s)\n", factor_label(method));
+	printf(_("Second factor off (was %s)\n"), factor_label(method));
 	factor_required_said(x, c);
 out:
 	if (body != NULL) {
@@ -1084,23 +1126,23 @@ cmd_second_factor(struct ctx *x, const char **v)
 
 	password[0] = '\0';
 	if (kind != NULL && !factor_kind_ok(kind) && strcmp(kind, "off") != 0)
-		return fail(CX_USAGE, "second-factor: '%s': totp, email or off", kind);
+		return fail(CX_USAGE, _("second-factor: '%s': totp, email or off"), kind);
 	if (kind == NULL && (v[0] != NULL || v[1] != NULL))
-		return fail(CX_USAGE, "second-factor: --password-stdin and --code are for totp, "
-		                      "email or off");
+		return fail(CX_USAGE, _("second-factor: --password-stdin and --code are for totp, "
+		                        "email or off"));
 	if (v[1] != NULL && (kind == NULL || strcmp(kind, "off") != 0))
-		return fail(CX_USAGE, "second-factor: --code is for off (a new TOTP's code is "
-		                      "asked once its QR code is shown)");
+		return fail(CX_USAGE, _("second-factor: --code is for off (a new TOTP's code is "
+		                        "asked once its QR code is shown)"));
 	rc = session_get(x, &c, "/bo/api/me/second-factor", &r);
 	if (rc != CX_OK)
 		goto out;
 	method = json_string_value(json_object_get(r.body, "method"));
 	snprintf(was, sizeof(was), "%s", method != NULL ? method : "");
 	if (kind == NULL) {
-		printf("Second factor: %s\n", factor_label(method));
+		printf(_("Second factor: %s\n"), factor_label(method));
 		if (method == NULL && json_is_true(json_object_get(r.body, "pending_totp")))
-			fputs("A TOTP enrolment waits for its code: 'guichet second-factor totp' "
-			      "starts again.\n",
+			fputs(_("A TOTP enrolment waits for its code: 'guichet second-factor totp' "
+			        "starts again.\n"),
 			      stderr);
 		if (method == NULL)
 			factor_required_said(x, &c);
@@ -1108,12 +1150,12 @@ cmd_second_factor(struct ctx *x, const char **v)
 	}
 	conn_reply_cleanup(&r);
 	if (strcmp(kind, "off") == 0) {
-		rc = was[0] == '\0' ? fail(CX_REFUSED, "second-factor off: no second factor is on")
+		rc = was[0] == '\0' ? fail(CX_REFUSED, _("second-factor off: no second factor is on"))
 		                    : factor_off(x, &c, was, v);
 		goto out;
 	}
 	if (was[0] != '\0') {
-		rc = fail(CX_REFUSED, "second-factor: %s is on: 'guichet second-factor off' first",
+		rc = fail(CX_REFUSED, _("second-factor: %s is on: 'guichet second-factor off' first"),
 		          was);
 		goto out;
 	}
@@ -1121,7 +1163,7 @@ cmd_second_factor(struct ctx *x, const char **v)
 	if (rc == CX_OK)
 		rc = factor_set_up(x, &c, kind, password, v[0] != NULL);
 	if (rc == CX_OK)
-		printf("Second factor: %s\n", factor_label(kind));
+		printf(_("Second factor: %s\n"), factor_label(kind));
 out:
 	explicit_bzero(password, sizeof(password));
 	conn_reply_cleanup(&r);
@@ -1133,25 +1175,29 @@ out:
 
 /* The search's options, shared by transactions and export (the first ones, in this order). */
 #define SEARCH_OPTS                                                                                \
-	{"from", "D", "first day, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (required)"},                \
-	        {"to", "D", "last day, the same forms (required)"},                                \
-	        {"status", "S", "the transaction's status (authorized, captured, refused, …)"},    \
-	        {"acquirer-status", "S", "the acquirer's status (to_capture, to_send, sent, …)"},  \
-	        {"order-ref", "REF", "the order reference, % as a wildcard"},                      \
-	        {"amount", "[OP:]N.NN", "the amount, OP one of eq (default), ge, le, ne"},         \
-	        {"currency", "CUR", "the currency, ISO 4217 (EUR)"},                               \
-	        {"email", "E", "the buyer's e-mail"},                                              \
+	{"from", "D", N_("first day, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (required)")},            \
+	        {"to", "D", N_("last day, the same forms (required)")},                            \
+	        {"status", "S",                                                                    \
+	         N_("the transaction's status (authorized, captured, refused, …)")},               \
+	        {"acquirer-status", "S",                                                           \
+	         N_("the acquirer's status (to_capture, to_send, sent, …)")},                      \
+	        {"order-ref", "REF", /* xgettext:no-c-format */                                    \
+	         N_("the order reference, % as a wildcard")},                                      \
+	        {"amount", "[OP:]N.NN", N_("the amount, OP one of eq (default), ge, le, ne")},     \
+	        {"currency", "CUR", N_("the currency, ISO 4217 (EUR)")},                           \
+	        {"email", "E", N_("the buyer's e-mail")},                                          \
 	{                                                                                          \
-		"type", "T", "the transaction's type (debit, refund, …)"                         \
+		"type", "T", N_("the transaction's type (debit, refund, …)")                       \
 	}
 #define SEARCH_NOPTS 9
 
 static const struct opt_spec transactions_opts[] = {
         SEARCH_OPTS,
-        {"card", "DIGITS", "the card number's last 1 to 4 digits (kept from the page received)"},
-        {"limit", "N", "rows a page, 1 to 500 (default 50)"},
-        {"cursor", "C", "the page after the one whose next cursor this is"},
-        {"format", "F", "table (default), csv, tsv or json"},
+        {"card", "DIGITS",
+         N_("the card number's last 1 to 4 digits (kept from the page received)")},
+        {"limit", "N", N_("rows a page, 1 to 500 (default 50)")},
+        {"cursor", "C", N_("the page after the one whose next cursor this is")},
+        {"format", "F", N_("table (default), csv, tsv or json")},
 };
 
 /* The API's names of SEARCH_OPTS, in their order. */
@@ -1171,14 +1217,15 @@ search_query(struct conn *c, const char *const *v, char *path, size_t cap)
 
 	for (int i = 0; i < 2; i++) {
 		if (v[i] == NULL)
-			return fail(CX_USAGE, "--%s D is required", search_params[i]);
+			return fail(CX_USAGE, _("--%s D is required"), search_params[i]);
 		if (!opts_date_ok(v[i]))
-			return fail(CX_USAGE,
-			            "--%s '%s' is not a date: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]",
-			            search_params[i], v[i]);
+			return fail(
+			        CX_USAGE,
+			        _("--%s '%s' is not a date: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]"),
+			        search_params[i], v[i]);
 	}
 	if (v[6] != NULL && (cur = money_currency_find(v[6])) == NULL)
-		return fail(CX_USAGE, "--currency '%s' is not a currency Guichet takes", v[6]);
+		return fail(CX_USAGE, _("--currency '%s' is not a currency Guichet takes"), v[6]);
 	for (int i = 0; i < SEARCH_NOPTS; i++) {
 		const char *value = v[i];
 
@@ -1187,11 +1234,11 @@ search_query(struct conn *c, const char *const *v, char *path, size_t cap)
 		if (i == 5) {
 			if (opts_amount_filter(value, cur != NULL ? cur->exponent : 2, amount,
 			                       sizeof(amount), err, sizeof(err)) != 0)
-				return fail(CX_USAGE, "--amount: %s", err);
+				return fail(CX_USAGE, _("--amount: %s"), err);
 			value = amount;
 		}
 		if (c != NULL && conn_query_add(c, path, cap, search_params[i], value) != 0)
-			return fail(CX_USAGE, "the search is too long");
+			return fail(CX_USAGE, _("the search is too long"));
 	}
 	return CX_OK;
 }
@@ -1214,11 +1261,11 @@ enum {
  * each may be cut before it goes instead (a date, a status or a masked card cut short says
  * nothing: whole or dropped). */
 static const struct table_col tx_cols[NCOLS] = {
-        [COL_ID] = {"ID", false, 7, ID_WHOLE},  [COL_DATE] = {"DATE (UTC)", false, 9, 16},
-        [COL_TYPE] = {"TYPE", false, 2, 16},    [COL_STATUS] = {"STATUS", false, 8, 16},
-        [COL_ACQ] = {"ACQUIRER", false, 3, 16}, [COL_AMOUNT] = {"AMOUNT", true, 10, 0},
-        [COL_ORDER] = {"ORDER", false, 6, 10},  [COL_CARD] = {"CARD", false, 5, 19},
-        [COL_EMAIL] = {"E-MAIL", false, 1, 12},
+        [COL_ID] = {N_("ID"), false, 7, ID_WHOLE},  [COL_DATE] = {N_("DATE (UTC)"), false, 9, 16},
+        [COL_TYPE] = {N_("TYPE"), false, 2, 16},    [COL_STATUS] = {N_("STATUS"), false, 8, 16},
+        [COL_ACQ] = {N_("ACQUIRER"), false, 3, 16}, [COL_AMOUNT] = {N_("AMOUNT"), true, 10, 0},
+        [COL_ORDER] = {N_("ORDER"), false, 6, 10},  [COL_CARD] = {N_("CARD"), false, 5, 19},
+        [COL_EMAIL] = {N_("E-MAIL"), false, 1, 12},
 };
 
 /* The fields of the CSV, TSV: the API's names, amounts in minor units as it gives them. */
@@ -1346,11 +1393,12 @@ cmd_transactions(struct ctx *x, const char **v)
 
 	if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 &&
 	    strcmp(format, "tsv") != 0 && strcmp(format, "json") != 0)
-		return fail(CX_USAGE, "--format '%s': table, csv, tsv or json", format);
+		return fail(CX_USAGE, _("--format '%s': table, csv, tsv or json"), format);
 	if (card != NULL && !opts_last_digits_ok(card))
-		return fail(CX_USAGE, "--card '%s': the card number's last 1 to 4 digits", card);
+		return fail(CX_USAGE, _("--card '%s': the card number's last 1 to 4 digits"), card);
 	if (v[SEARCH_NOPTS + 1] != NULL && opts_number(v[SEARCH_NOPTS + 1], 1, 500, &limit) != 0)
-		return fail(CX_USAGE, "--limit '%s': a number from 1 to 500", v[SEARCH_NOPTS + 1]);
+		return fail(CX_USAGE, _("--limit '%s': a number from 1 to 500"),
+		            v[SEARCH_NOPTS + 1]);
 	/* Every value is checked before the session is even read: nothing is sent. */
 	rc = search_query(NULL, v, NULL, 0);
 	if (rc != CX_OK)
@@ -1361,10 +1409,10 @@ cmd_transactions(struct ctx *x, const char **v)
 	rc = search_query(&c, v, path, sizeof(path));
 	if (rc == CX_OK && v[SEARCH_NOPTS + 1] != NULL &&
 	    conn_query_add(&c, path, sizeof(path), "limit", v[SEARCH_NOPTS + 1]) != 0)
-		rc = fail(CX_USAGE, "the search is too long");
+		rc = fail(CX_USAGE, _("the search is too long"));
 	if (rc == CX_OK && v[SEARCH_NOPTS + 2] != NULL &&
 	    conn_query_add(&c, path, sizeof(path), "cursor", v[SEARCH_NOPTS + 2]) != 0)
-		rc = fail(CX_USAGE, "the search is too long");
+		rc = fail(CX_USAGE, _("the search is too long"));
 	if (rc != CX_OK)
 		goto out;
 	rc = call_checked(x, &c, "GET", path, NULL, &r);
@@ -1372,7 +1420,7 @@ cmd_transactions(struct ctx *x, const char **v)
 		goto out;
 	items = json_object_get(r.body, "items");
 	if (!json_is_array(items)) {
-		rc = fail(CX_NETWORK, "the server's answer has no items");
+		rc = fail(CX_NETWORK, _("the server's answer has no items"));
 		goto out;
 	}
 	if (card != NULL) {
@@ -1390,15 +1438,15 @@ cmd_transactions(struct ctx *x, const char **v)
 	} else if (strcmp(format, "table") == 0) {
 		print_table(items);
 		if (next != NULL)
-			printf("next page: --cursor %s\n", next);
+			printf(_("next page: --cursor %s\n"), next);
 	} else {
 		print_records(items, strcmp(format, "csv") == 0, tx_fields, NFIELDS);
 		/* The data stays alone on stdout; the way on goes to stderr. */
 		if (next != NULL)
-			fprintf(stderr, "next page: --cursor %s\n", next);
+			fprintf(stderr, _("next page: --cursor %s\n"), next);
 	}
 	if (fflush(stdout) != 0)
-		rc = fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+		rc = fail(CX_USAGE, _("cannot write the output: %s"), strerror(errno));
 out:
 	json_decref(kept);
 	conn_reply_cleanup(&r);
@@ -1408,7 +1456,7 @@ out:
 
 static const struct opt_spec export_opts[] = {
         SEARCH_OPTS,
-        {"o", "FILE", "the file to write (FILE.part until it is whole)"},
+        {"o", "FILE", N_("the file to write (FILE.part until it is whole)")},
 };
 
 /* The export's progress on stderr: rows, bytes, rate, at most 4 times a second; with the
@@ -1457,19 +1505,28 @@ progress_line(struct progress *p)
 {
 	double s = seconds_since(&p->start);
 	long long rows = p->rows > 0 ? p->rows - 1 : 0, total = atomic_load(&p->total);
+	double mb = (double)p->bytes / 1e6, rate = s > 0 ? mb / s : 0.0;
 
+	/* The line rewritten in place: back to its start, then spaces over a longer one. */
+	fputc('\r', stderr);
 	if (total < 0) {
-		fprintf(stderr, "\r%lld rows, %.1f MB, %.1f MB/s   ", rows, (double)p->bytes / 1e6,
-		        s > 0 ? (double)p->bytes / 1e6 / s : 0.0);
-		return;
-	}
-	/* The time left at the rows' rate so far; none before a row came. */
-	long long left = rows > 0 && total > rows ? (long long)((double)(total - rows) * s / rows) : 0;
+		fprintf(stderr,
+		        ngettext("%lld row, %.1f MB, %.1f MB/s", "%lld rows, %.1f MB, %.1f MB/s",
+		                 (unsigned long)rows),
+		        rows, mb, rate);
+	} else {
+		/* The time left at the rows' rate so far; none before a row came. */
+		long long left =
+		        rows > 0 && total > rows ? (long long)((double)(total - rows) * s / rows) : 0;
+		int share = total > 0 && rows < total ? (int)(rows * 100 / total) : 100;
 
-	fprintf(stderr, "\r%lld of %lld rows (%d%%), %.1f MB, %.1f MB/s, %lld:%02lld left   ", rows,
-	        total, total > 0 ? (int)(rows * 100 / total > 100 ? 100 : rows * 100 / total) : 100,
-	        (double)p->bytes / 1e6, s > 0 ? (double)p->bytes / 1e6 / s : 0.0, left / 60,
-	        left % 60);
+		fprintf(stderr,
+		        ngettext("%lld of %lld row (%d%%), %.1f MB, %.1f MB/s, %lld:%02lld left",
+		                 "%lld of %lld rows (%d%%), %.1f MB, %.1f MB/s, %lld:%02lld left",
+		                 (unsigned long)total),
+		        rows, total, share, mb, rate, left / 60, left % 60);
+	}
+	fputs("   ", stderr);
 }
 
 static void
@@ -1503,9 +1560,9 @@ cmd_export(struct ctx *x, const char **v)
 	int rc, fd;
 
 	if (file == NULL)
-		return fail(CX_USAGE, "export: -o FILE is required");
+		return fail(CX_USAGE, _("export: -o FILE is required"));
 	if ((size_t)snprintf(part, sizeof(part), "%s.part", file) >= sizeof(part))
-		return fail(CX_USAGE, "export: the file's name is too long");
+		return fail(CX_USAGE, _("export: the file's name is too long"));
 	rc = search_query(NULL, v, NULL, 0);
 	if (rc != CX_OK)
 		return rc;
@@ -1513,7 +1570,7 @@ cmd_export(struct ctx *x, const char **v)
 	if (rc != CX_OK)
 		goto out;
 	if (conn_query_add(&c, path, sizeof(path), "format", "csv") != 0) {
-		rc = fail(CX_USAGE, "the search is too long");
+		rc = fail(CX_USAGE, _("the search is too long"));
 		goto out;
 	}
 	rc = search_query(&c, v, path, sizeof(path));
@@ -1521,7 +1578,7 @@ cmd_export(struct ctx *x, const char **v)
 		goto out;
 	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		rc = fail(CX_USAGE, "cannot write %s: %s", part, strerror(errno));
+		rc = fail(CX_USAGE, _("cannot write %s: %s"), part, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		goto out;
@@ -1545,20 +1602,20 @@ cmd_export(struct ctx *x, const char **v)
 		fputc('\n', stderr);
 	}
 	if (rc != CX_OK) {
-		fail(rc, "%s; nothing written to %s", c.err, file);
+		fail(rc, _("%s; nothing written to %s"), c.err, file);
 		goto out;
 	}
 	rc = reply_rc(x, &r);
 	if (rc != CX_OK)
 		goto out;
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		rc = fail(CX_USAGE, "cannot write %s: %s", part, strerror(errno));
+		rc = fail(CX_USAGE, _("cannot write %s: %s"), part, strerror(errno));
 		goto out;
 	}
 	fclose(f);
 	f = NULL;
 	if (rename(part, file) != 0) {
-		rc = fail(CX_USAGE, "cannot rename %s: %s", part, strerror(errno));
+		rc = fail(CX_USAGE, _("cannot rename %s: %s"), part, strerror(errno));
 		goto out;
 	}
 out:
@@ -1580,7 +1637,7 @@ details_get(struct ctx *x, struct conn *c, struct conn_reply *r, char *route, si
 	long id;
 
 	if (opts_number(x->arg, 1, 999999999999L, &id) != 0)
-		return fail(CX_USAGE, "'%s' is not a transaction's id (a whole number)", x->arg);
+		return fail(CX_USAGE, _("'%s' is not a transaction's id (a whole number)"), x->arg);
 	snprintf(route, cap, "/bo/api/transactions/%ld", id);
 	return session_get(x, c, route, r);
 }
@@ -1607,44 +1664,67 @@ str_or(const json_t *o, const char *key, const char *none)
 	return v != NULL && v[0] != '\0' ? v : none;
 }
 
+/* A translated label padded to cols columns (printf's "%-16s" counts bytes: "état" has 5),
+ * as wide as it is when it is wider. */
+static void
+print_label(const char *label, size_t cols)
+{
+	size_t w = table_text_width(label);
+
+	printf("%s%*s", label, w < cols ? (int)(cols - w) : 0, "");
+}
+
 /* The details as "label  value" lines, then the history as a table. */
 static void
 print_details(const json_t *t)
 {
 	static const struct table_col hist_cols[] = {
-	        {"DATE (UTC)", false, 3, 19},
-	        {"ACTION", false, 2, 12},
-	        {"AMOUNT", true, 2, 0},
-	        {"USER", false, 1, 8},
+	        {N_("DATE (UTC)"), false, 3, 19},
+	        {N_("ACTION"), false, 2, 12},
+	        {N_("AMOUNT"), true, 2, 0},
+	        {N_("USER"), false, 1, 8},
 	};
 	const char *code = str_or(t, "currency", NULL), *cells[4 * 64];
 	const json_t *card = json_object_get(t, "card"), *hist = json_object_get(t, "history"), *h;
 	char a[3][48], dates[64][20], amounts[64][48];
 	size_t n = 0, w[4], i;
 
-	printf("%-16s %s\n", "transaction", str_or(t, "id", "?"));
-	printf("%-16s %s, %s, %s\n", "state", str_or(t, "type", "?"), str_or(t, "status", "?"),
+	print_label(_("transaction"), 16);
+	printf(" %s\n", str_or(t, "id", "?"));
+	print_label(_("state"), 16);
+	printf(" %s, %s, %s\n", str_or(t, "type", "?"), str_or(t, "status", "?"),
 	       str_or(t, "acquirer_status", "?"));
-	printf("%-16s %s (initial %s, refunded %s)\n", "amount",
+	print_label(_("amount"), 16);
+	printf(_(" %s (initial %s, refunded %s)\n"),
 	       amount_text(json_integer_value(json_object_get(t, "amount_current")), code, a[0],
 	                   48),
 	       amount_text(json_integer_value(json_object_get(t, "amount_initial")), code, a[1],
 	                   48),
 	       amount_text(json_integer_value(json_object_get(t, "amount_refunded")), code, a[2],
 	                   48));
-	printf("%-16s %s\n", "order", str_or(t, "order_ref", "—"));
-	printf("%-16s %s\n", "payment method", str_or(t, "payment_method", "—"));
-	printf("%-16s %s  %s  %s\n", "card", str_or(card, "masked", "—"),
-	       str_or(card, "expiry", ""), str_or(card, "country", ""));
-	printf("%-16s %s\n", "e-mail", str_or(t, "email", "—"));
-	printf("%-16s %s\n", "created (UTC)", str_or(t, "created_at", "—"));
-	printf("%-16s %s\n", "authorization", str_or(t, "authorization_number", "—"));
-	if (json_string_value(json_object_get(t, "refusal_reason")) != NULL)
-		printf("%-16s %s: %s\n", "refused", str_or(t, "refusal_reason", ""),
+	print_label(_("order"), 16);
+	printf(" %s\n", str_or(t, "order_ref", "—"));
+	print_label(_("payment method"), 16);
+	printf(" %s\n", str_or(t, "payment_method", "—"));
+	print_label(_("card"), 16);
+	printf(" %s  %s  %s\n", str_or(card, "masked", "—"), str_or(card, "expiry", ""),
+	       str_or(card, "country", ""));
+	print_label(_("e-mail"), 16);
+	printf(" %s\n", str_or(t, "email", "—"));
+	print_label(_("created (UTC)"), 16);
+	printf(" %s\n", str_or(t, "created_at", "—"));
+	print_label(_("authorization"), 16);
+	printf(" %s\n", str_or(t, "authorization_number", "—"));
+	if (json_string_value(json_object_get(t, "refusal_reason")) != NULL) {
+		print_label(_("refused"), 16);
+		printf(" %s: %s\n", str_or(t, "refusal_reason", ""),
 		       str_or(t, "refusal_message", ""));
-	if (json_string_value(json_object_get(t, "parent_id")) != NULL)
-		printf("%-16s %s\n", "refund of", str_or(t, "parent_id", ""));
-	puts("\nhistory:");
+	}
+	if (json_string_value(json_object_get(t, "parent_id")) != NULL) {
+		print_label(_("refund of"), 16);
+		printf(" %s\n", str_or(t, "parent_id", ""));
+	}
+	puts(_("\nhistory:"));
 	json_array_foreach(hist, i, h)
 	{
 		if (n == 64)
@@ -1664,7 +1744,7 @@ print_details(const json_t *t)
 }
 
 static const struct opt_spec show_opts[] = {
-        {"format", "F", "table (the default) or json: the API's answer whole"},
+        {"format", "F", N_("table (the default) or json: the API's answer whole")},
 };
 
 static int
@@ -1677,7 +1757,7 @@ cmd_show(struct ctx *x, const char **v)
 	int rc;
 
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-		return fail(CX_USAGE, "--format '%s': table or json", format);
+		return fail(CX_USAGE, _("--format '%s': table or json"), format);
 	rc = details_get(x, &c, &r, route, sizeof(route));
 	if (rc == CX_OK) {
 		if (strcmp(format, "json") == 0) {
@@ -1687,7 +1767,7 @@ cmd_show(struct ctx *x, const char **v)
 			print_details(r.body);
 		}
 		if (fflush(stdout) != 0)
-			rc = fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+			rc = fail(CX_USAGE, _("cannot write the output: %s"), strerror(errno));
 	}
 	conn_reply_cleanup(&r);
 	conn_cleanup(&c);
@@ -1696,17 +1776,29 @@ cmd_show(struct ctx *x, const char **v)
 
 /* A cash operation of the back office (README "The back office: transactions and cash
  * operations"): its route's last word, the details' "operations" member that says whether
- * it is open, and its question. */
+ * it is open, and its question (a msgid: the amount, with --amount, then the transaction and
+ * its order). */
 struct operation {
-	const char *route, *allowed, *verb;
+	const char *route, *allowed, *question;
 	bool amount; /* takes --amount */
 };
 
-static const struct operation op_capture = {"capture", "capture", "Capture", true};
-static const struct operation op_cancel = {"cancel", "cancel", "Cancel", false};
-static const struct operation op_refund = {"refund", "refund", "Refund", true};
-static const struct operation op_send = {"send", "send", "Send to the bank", false};
-static const struct operation op_block = {"block-card", "block_card", "Block the card of", false};
+/* xgettext:c-format */
+static const struct operation op_capture = {
+        "capture", "capture", N_("Capture %s of transaction %s (order %s)? [y/N] "), true};
+/* xgettext:c-format */
+static const struct operation op_cancel = {"cancel", "cancel",
+                                           N_("Cancel transaction %s (order %s)? [y/N] "), false};
+/* xgettext:c-format */
+static const struct operation op_refund = {
+        "refund", "refund", N_("Refund %s of transaction %s (order %s)? [y/N] "), true};
+/* xgettext:c-format */
+static const struct operation op_send = {
+        "send", "send", N_("Send to the bank transaction %s (order %s)? [y/N] "), false};
+/* xgettext:c-format */
+static const struct operation op_block = {"block-card", "block_card",
+                                          N_("Block the card of transaction %s (order %s)? [y/N] "),
+                                          false};
 
 /* "what: transaction ID is TYPE, STATUS, ACQUIRER (AMOUNT)". */
 static void
@@ -1714,18 +1806,18 @@ print_state(const char *what, const json_t *t, const char *code)
 {
 	char amount[48];
 
-	printf("%s: transaction %s is %s, %s, %s (%s)\n", what, str_or(t, "id", "?"),
+	printf(_("%s: transaction %s is %s, %s, %s (%s)\n"), what, str_or(t, "id", "?"),
 	       str_or(t, "type", "?"), str_or(t, "status", "?"), str_or(t, "acquirer_status", "?"),
 	       amount_text(json_integer_value(json_object_get(t, "amount_current")),
 	                   str_or(t, "currency", code), amount, sizeof(amount)));
 }
 
 static const struct opt_spec amount_op_opts[] = {
-        {"amount", "A", "the amount, in the currency's major unit (default: all there is)"},
-        {"yes", NULL, "do it without asking (scripts)"},
+        {"amount", "A", N_("the amount, in the currency's major unit (default: all there is)")},
+        {"yes", NULL, N_("do it without asking (scripts)")},
 };
 static const struct opt_spec plain_op_opts[] = {
-        {"yes", NULL, "do it without asking (scripts)"},
+        {"yes", NULL, N_("do it without asking (scripts)")},
 };
 
 /* Reads the transaction, says what will be done, asks (unless --yes), then does it and
@@ -1733,7 +1825,7 @@ static const struct opt_spec plain_op_opts[] = {
 static int
 operate(struct ctx *x, const struct operation *op, const char *amount_opt, bool yes)
 {
-	char route[64], action[96], question[256], err[256], what[64], shown[48];
+	char route[64], action[96], question[256], err[256], shown[48];
 	struct conn c = {0};
 	struct conn_reply r = {0}, done = {0};
 	const struct currency *cur;
@@ -1750,32 +1842,33 @@ operate(struct ctx *x, const struct operation *op, const char *amount_opt, bool 
 	cur = money_currency_find(code);
 	if (amount_opt != NULL && opts_amount(amount_opt, cur != NULL ? cur->exponent : 2, &asked,
 	                                      err, sizeof(err)) != 0) {
-		rc = fail(CX_USAGE, "--amount: %s", err);
+		rc = fail(CX_USAGE, _("--amount: %s"), err);
 		goto out;
 	}
 	if (!json_is_true(json_object_get(json_object_get(r.body, "operations"), op->allowed))) {
-		rc = fail(CX_REFUSED, "%s is not possible on transaction %s (%s, %s, %s)",
+		rc = fail(CX_REFUSED, _("%s is not possible on transaction %s (%s, %s, %s)"),
 		          op->route, x->arg, str_or(r.body, "type", "?"),
 		          str_or(r.body, "status", "?"), str_or(r.body, "acquirer_status", "?"));
 		goto out;
 	}
 	minor = asked > 0 ? asked : json_integer_value(json_object_get(r.body, "amount_current"));
 	if (op->amount)
-		snprintf(what, sizeof(what), " %s of",
-		         amount_text(minor, code, shown, sizeof(shown)));
+		snprintf(question, sizeof(question), _(op->question),
+		         amount_text(minor, code, shown, sizeof(shown)), x->arg,
+		         str_or(r.body, "order_ref", "—"));
 	else
-		what[0] = '\0';
-	snprintf(question, sizeof(question), "%s%s transaction %s (order %s)? [y/N] ", op->verb,
-	         what, x->arg, str_or(r.body, "order_ref", "—"));
+		snprintf(question, sizeof(question), _(op->question), x->arg,
+		         str_or(r.body, "order_ref", "—"));
 	if (!yes) {
 		if (!term_available()) {
 			rc = fail(CX_USAGE,
-			          "%s asks for a confirmation: answer on a terminal, or give --yes",
+			          _("%s asks for a confirmation: answer on a terminal, or give "
+			            "--yes"),
 			          op->route);
 			goto out;
 		}
 		if (!ask_yes(question)) {
-			rc = fail(CX_REFUSED, "nothing done");
+			rc = fail(CX_REFUSED, _("nothing done"));
 			goto out;
 		}
 	}
@@ -1788,7 +1881,7 @@ operate(struct ctx *x, const struct operation *op, const char *amount_opt, bool 
 	/* The answer is the transaction, and a refund's the new one beside it: a line each. */
 	print_state(op->route, done.body, code);
 	if (json_is_object(json_object_get(done.body, "refund")))
-		print_state("the refund", json_object_get(done.body, "refund"), code);
+		print_state(_("the refund"), json_object_get(done.body, "refund"), code);
 out:
 	json_decref(body);
 	conn_reply_cleanup(&done);
@@ -1836,7 +1929,7 @@ listing_format(const char *format)
 	if (strcmp(format, "table") == 0 || strcmp(format, "csv") == 0 ||
 	    strcmp(format, "tsv") == 0 || strcmp(format, "json") == 0)
 		return CX_OK;
-	return fail(CX_USAGE, "--format '%s': table, csv, tsv or json", format);
+	return fail(CX_USAGE, _("--format '%s': table, csv, tsv or json"), format);
 }
 
 /* A listing's items (an array of objects) as format says: a table of cols whose cells
@@ -1872,23 +1965,26 @@ print_listing(const json_t *answer, const char *format, const struct table_col *
 		free(scratch);
 		free(cells);
 	}
-	return fflush(stdout) == 0 ? CX_OK
-	                           : fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+	return fflush(stdout) == 0
+	               ? CX_OK
+	               : fail(CX_USAGE, _("cannot write the output: %s"), strerror(errno));
 }
 
 static const struct opt_spec batches_opts[] = {
-        {"from", "D", "the first bank day, YYYY-MM-DD (required)"},
-        {"to", "D", "the last bank day, YYYY-MM-DD (required)"},
-        {"contract", "N", "the contract's number"},
-        {"limit", "N", "rows a page, 1 to 500 (default 50)"},
-        {"cursor", "C", "the page after the one whose next cursor this is"},
-        {"format", "F", "table (default), csv, tsv or json"},
+        {"from", "D", N_("the first bank day, YYYY-MM-DD (required)")},
+        {"to", "D", N_("the last bank day, YYYY-MM-DD (required)")},
+        {"contract", "N", N_("the contract's number")},
+        {"limit", "N", N_("rows a page, 1 to 500 (default 50)")},
+        {"cursor", "C", N_("the page after the one whose next cursor this is")},
+        {"format", "F", N_("table (default), csv, tsv or json")},
 };
 
 static const struct table_col batch_cols[] = {
-        {"BANK DAY", false, 9, 10}, {"NUMBER", false, 8, ID_WHOLE}, {"METHOD", false, 5, 6},
-        {"CONTRACT", false, 3, 6},  {"RANG", false, 2, 3},          {"TXNS", true, 7, 0},
-        {"DEBITS", true, 6, 0},     {"CREDITS", true, 4, 0},        {"TOTAL", true, 10, 0},
+        {N_("BANK DAY"), false, 9, 10}, {N_("NUMBER"), false, 8, ID_WHOLE},
+        {N_("METHOD"), false, 5, 6},    {N_("CONTRACT"), false, 3, 6},
+        {N_("RANG"), false, 2, 3},      {N_("TXNS"), true, 7, 0},
+        {N_("DEBITS"), true, 6, 0},     {N_("CREDITS"), true, 4, 0},
+        {N_("TOTAL"), true, 10, 0},
 };
 static const char *const batch_fields[] = {
         "bank_date",    "number",       "payment_method", "contract", "rang",     "debit_count",
@@ -1926,7 +2022,7 @@ listing_get(struct ctx *x, struct conn *c, const char *route, const struct opt_s
 			param[k] = opts[i].name[k] == '-' ? '_' : opts[i].name[k];
 		param[sizeof(param) - 1] = '\0';
 		if (conn_query_add(c, path, sizeof(path), param, v[i]) != 0)
-			return fail(CX_USAGE, "the request is too long");
+			return fail(CX_USAGE, _("the request is too long"));
 	}
 	return call_checked(x, c, "GET", path, NULL, r);
 }
@@ -1939,9 +2035,10 @@ period_ok(const char **v)
 
 	for (int i = 0; i < 2; i++) {
 		if (v[i] == NULL)
-			return fail(CX_USAGE, "--%s D is required", names[i]);
+			return fail(CX_USAGE, _("--%s D is required"), names[i]);
 		if (strlen(v[i]) != 10 || !opts_date_ok(v[i]))
-			return fail(CX_USAGE, "--%s '%s' is not a day: YYYY-MM-DD", names[i], v[i]);
+			return fail(CX_USAGE, _("--%s '%s' is not a day: YYYY-MM-DD"), names[i],
+			            v[i]);
 	}
 	return CX_OK;
 }
@@ -1958,7 +2055,7 @@ cmd_batches(struct ctx *x, const char **v)
 	if (rc == CX_OK)
 		rc = listing_format(format);
 	if (rc == CX_OK && v[3] != NULL && opts_number(v[3], 1, 500, &limit) != 0)
-		rc = fail(CX_USAGE, "--limit '%s': a number from 1 to 500", v[3]);
+		rc = fail(CX_USAGE, _("--limit '%s': a number from 1 to 500"), v[3]);
 	if (rc == CX_OK)
 		rc = open_session(x, &c);
 	if (rc == CX_OK)
@@ -1969,22 +2066,23 @@ cmd_batches(struct ctx *x, const char **v)
 		                   OPTS_N(batch_fields), batch_cell);
 	next = json_string_value(json_object_get(r.body, "next"));
 	if (rc == CX_OK && next != NULL && strcmp(format, "json") != 0)
-		fprintf(strcmp(format, "table") == 0 ? stdout : stderr, "next page: --cursor %s\n",
-		        next);
+		fprintf(strcmp(format, "table") == 0 ? stdout : stderr,
+		        _("next page: --cursor %s\n"), next);
 	conn_reply_cleanup(&r);
 	conn_cleanup(&c);
 	return rc;
 }
 
 static const struct opt_spec stats_opts[] = {
-        {"from", "D", "the first day, YYYY-MM-DD (Paris; required)"},
-        {"to", "D", "the last day, YYYY-MM-DD (Paris; required, at most 800 days)"},
-        {"format", "F", "table (default) or json"},
+        {"from", "D", N_("the first day, YYYY-MM-DD (Paris; required)")},
+        {"to", "D", N_("the last day, YYYY-MM-DD (Paris; required, at most 800 days)")},
+        {"format", "F", N_("table (default) or json")},
 };
 
 static const struct table_col method_cols[] = {
-        {"METHOD", false, 6, 6}, {"COUNT", true, 5, 0},   {"TURNOVER", true, 4, 0},
-        {"DEBITS", true, 3, 0},  {"LARGEST", true, 2, 0}, {"AVERAGE BASKET", true, 1, 0},
+        {N_("METHOD"), false, 6, 6},  {N_("COUNT"), true, 5, 0},
+        {N_("TURNOVER"), true, 4, 0}, {N_("DEBITS"), true, 3, 0},
+        {N_("LARGEST"), true, 2, 0},  {N_("AVERAGE BASKET"), true, 1, 0},
 };
 
 static const char *
@@ -2009,13 +2107,13 @@ cmd_stats(struct ctx *x, const char **v)
 	struct conn c = {0};
 	struct conn_reply r = {0};
 	char a[4][48], line[3 * 512 + 1];
-	long long *turnover = NULL;
+	long long *turnover = NULL, count;
 	int64_t first, last;
-	size_t n, i, width = term_width();
+	size_t n, i, per, label, width = term_width();
 	int rc = period_ok(v);
 
 	if (rc == CX_OK && strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
-		rc = fail(CX_USAGE, "--format '%s': table or json", format);
+		rc = fail(CX_USAGE, _("--format '%s': table or json"), format);
 	if (rc == CX_OK)
 		rc = open_session(x, &c);
 	if (rc == CX_OK)
@@ -2027,9 +2125,13 @@ cmd_stats(struct ctx *x, const char **v)
 		}
 		goto out;
 	}
-	printf("%s to %s (Paris days): %lld transactions, turnover %s, debits %s, largest %s, "
-	       "average basket %s\n\n",
-	       v[0], v[1], (long long)json_integer_value(json_object_get(r.body, "count")),
+	count = (long long)json_integer_value(json_object_get(r.body, "count"));
+	printf(ngettext("%s to %s (Paris days): %lld transaction, turnover %s, debits %s, "
+	                "largest %s, average basket %s\n\n",
+	                "%s to %s (Paris days): %lld transactions, turnover %s, debits %s, "
+	                "largest %s, average basket %s\n\n",
+	                (unsigned long)(count > 0 ? count : 0)),
+	       v[0], v[1], count,
 	       amount_text(json_integer_value(json_object_get(r.body, "turnover")), "EUR", a[0],
 	                   48),
 	       amount_text(json_integer_value(json_object_get(r.body, "amount")), "EUR", a[1], 48),
@@ -2058,13 +2160,21 @@ cmd_stats(struct ctx *x, const char **v)
 	width = width > 24 ? width - 18 : 6;
 	if (width > 512)
 		width = 512;
-	if (table_sparkline(turnover, n, width, line, sizeof(line)) > 0)
-		printf("\nturnover a day  %s\n%16s%s to %s, %zu day%s a character\n", line, "",
-		       v[0], v[1], (n + width - 1) / width,
-		       (n + width - 1) / width == 1 ? "" : "s");
+	if (table_sparkline(turnover, n, width, line, sizeof(line)) > 0) {
+		/* The curve, and the period under it, 16 columns in (more for a longer label). */
+		per = (n + width - 1) / width;
+		label = table_text_width(_("turnover a day")) + 2;
+		label = label < 16 ? 16 : label;
+		putchar('\n');
+		print_label(_("turnover a day"), label);
+		printf("%s\n%*s", line, (int)label, "");
+		printf(ngettext("%s to %s, %zu day a character\n",
+		                "%s to %s, %zu days a character\n", per),
+		       v[0], v[1], per);
+	}
 	free(turnover);
 	if (fflush(stdout) != 0)
-		rc = fail(CX_USAGE, "cannot write the output: %s", strerror(errno));
+		rc = fail(CX_USAGE, _("cannot write the output: %s"), strerror(errno));
 out:
 	conn_reply_cleanup(&r);
 	conn_cleanup(&c);
@@ -2072,13 +2182,14 @@ out:
 }
 
 static const struct opt_spec users_opts[] = {
-        {"format", "F", "table (default), csv, tsv or json"},
+        {"format", "F", N_("table (default), csv, tsv or json")},
 };
 
 static const struct table_col user_cols[] = {
-        {"LOGIN", false, 9, ID_WHOLE},   {"NAME", false, 6, 8},          {"PROFILE", false, 8, 7},
-        {"NODE", false, 4, 6},           {"SECOND FACTOR", false, 3, 5}, {"LOCKED", false, 7, 3},
-        {"SIGN-INS (WEEK)", true, 2, 0},
+        {N_("LOGIN"), false, 9, ID_WHOLE},   {N_("NAME"), false, 6, 8},
+        {N_("PROFILE"), false, 8, 7},        {N_("NODE"), false, 4, 6},
+        {N_("SECOND FACTOR"), false, 3, 5},  {N_("LOCKED"), false, 7, 3},
+        {N_("SIGN-INS (WEEK)"), true, 2, 0},
 };
 static const char *const user_fields[] = {
         "id",    "login",     "name",   "email",         "profile",
@@ -2099,9 +2210,9 @@ user_cell(const json_t *u, size_t col, char *scratch, size_t cap)
 	case 3:
 		return str_or(u, "node_name", "");
 	case 4:
-		return str_or(u, "second_factor", "none");
+		return str_or(u, "second_factor", _("none"));
 	case 5:
-		return json_is_true(json_object_get(u, "locked")) ? "locked" : "no";
+		return json_is_true(json_object_get(u, "locked")) ? _("locked") : _("no");
 	default:
 		return member_text(u, "sign_ins_this_week", scratch, cap);
 	}
@@ -2129,58 +2240,61 @@ cmd_users(struct ctx *x, const char **v)
 
 static const struct command commands[] = {
         {"connect", cmd_connect, OPTS(connect_opts), NULL,
-         "save where the back office is (a profile)",
-         "Checks that guichetd answers there, then saves the profile (0600, in\n"
-         "$XDG_CONFIG_HOME/guichet/, else ~/.config/guichet/)."},
-        {"login", cmd_login, OPTS(login_opts), NULL, "sign in",
-         "The password is asked without echo on the terminal, or read from stdin with\n"
-         "--password-stdin (never from the command line). The session is kept (0600) in\n"
-         "$XDG_STATE_HOME/guichet/, else ~/.local/state/guichet/."},
-        {"logout", cmd_logout, NULL, 0, NULL, "sign out: the session ends on the server",
-         "Ends the session on the server and forgets it here."},
-        {"disconnect", cmd_disconnect, NULL, 0, NULL, "keep the session to resume it later",
-         "The server keeps the session for this device within its idle time; the resume\n"
-         "key is kept (0600) beside the session."},
-        {"resume", cmd_resume, NULL, 0, NULL, "take back a disconnected session",
-         "Resumes the session 'guichet disconnect' left, with its kept key."},
-        {"transactions", cmd_transactions, OPTS(transactions_opts), NULL, "search the transactions",
-         "Newest first, one page at a time (--limit); the next page's cursor is shown.\n"
-         "--format csv|tsv|json give the API's fields (amounts in minor units)."},
-        {"export", cmd_export, OPTS(export_opts), NULL, "export the search as CSV to a file",
-         "Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
-         "line on stderr when it is a terminal, with the share done and the time left once\n"
-         "the search is counted."},
-        {"show", cmd_show, OPTS(show_opts), "ID", "a transaction's details and history",
-         "The transaction's state, amounts, card (masked), order and its history."},
-        {"capture", cmd_capture, OPTS(amount_op_opts), "ID", "capture an authorization",
-         "Captures the amount given, or all that was authorized; asks first (--yes: not)."},
-        {"cancel", cmd_cancel, OPTS(plain_op_opts), "ID", "cancel a transaction not yet sent",
-         "Cancels a transaction still to send (not yet in a batch); asks first (--yes: not)."},
-        {"refund", cmd_refund, OPTS(amount_op_opts), "ID", "refund a debit sent to the bank",
-         "Refunds the amount given, or all that remains; asks first (--yes: not). The\n"
-         "refund is a transaction of its own, whose id is printed."},
-        {"send", cmd_send, OPTS(plain_op_opts), "ID", "send a transaction to the bank today",
-         "Puts the transaction into today's settlement; asks first (--yes: not)."},
+         N_("save where the back office is (a profile)"),
+         N_("Checks that guichetd answers there, then saves the profile (0600, in\n"
+            "$XDG_CONFIG_HOME/guichet/, else ~/.config/guichet/).")},
+        {"login", cmd_login, OPTS(login_opts), NULL, N_("sign in"),
+         N_("The password is asked without echo on the terminal, or read from stdin with\n"
+            "--password-stdin (never from the command line). The session is kept in memory\n"
+            "(the login session's kernel keyring); with --remember in the persistent keyring;\n"
+            "where the kernel keeps no keys, in a 0600 file in $XDG_STATE_HOME/guichet/.")},
+        {"logout", cmd_logout, NULL, 0, NULL, N_("sign out: the session ends on the server"),
+         N_("Ends the session on the server and forgets it here.")},
+        {"disconnect", cmd_disconnect, NULL, 0, NULL, N_("keep the session to resume it later"),
+         N_("The server keeps the session for this device within its idle time; the resume\n"
+            "key is kept where the session is.")},
+        {"resume", cmd_resume, NULL, 0, NULL, N_("take back a disconnected session"),
+         N_("Resumes the session 'guichet disconnect' left, with its kept key.")},
+        {"transactions", cmd_transactions, OPTS(transactions_opts), NULL,
+         N_("search the transactions"),
+         N_("Newest first, one page at a time (--limit); the next page's cursor is shown.\n"
+            "--format csv|tsv|json give the API's fields (amounts in minor units).")},
+        {"export", cmd_export, OPTS(export_opts), NULL, N_("export the search as CSV to a file"),
+         N_("Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
+            "line on stderr when it is a terminal, with the share done and the time left once\n"
+            "the search is counted.")},
+        {"show", cmd_show, OPTS(show_opts), "ID", N_("a transaction's details and history"),
+         N_("The transaction's state, amounts, card (masked), order and its history.")},
+        {"capture", cmd_capture, OPTS(amount_op_opts), "ID", N_("capture an authorization"),
+         N_("Captures the amount given, or all that was authorized; asks first (--yes: not).")},
+        {"cancel", cmd_cancel, OPTS(plain_op_opts), "ID", N_("cancel a transaction not yet sent"),
+         N_("Cancels a transaction still to send (not yet in a batch); asks first (--yes: "
+            "not).")},
+        {"refund", cmd_refund, OPTS(amount_op_opts), "ID", N_("refund a debit sent to the bank"),
+         N_("Refunds the amount given, or all that remains; asks first (--yes: not). The\n"
+            "refund is a transaction of its own, whose id is printed.")},
+        {"send", cmd_send, OPTS(plain_op_opts), "ID", N_("send a transaction to the bank today"),
+         N_("Puts the transaction into today's settlement; asks first (--yes: not).")},
         {"block-card", cmd_block_card, OPTS(plain_op_opts), "ID",
-         "put the transaction's card on the blocklist",
-         "The card joins the shop's blocklist; asks first (--yes: not)."},
-        {"batches", cmd_batches, OPTS(batches_opts), NULL, "the batch journal (remises)",
-         "The batches sent to the bank in the period, newest first, one page at a time.\n"
-         "--format csv|tsv|json give the API's fields (amounts in minor units)."},
-        {"stats", cmd_stats, OPTS(stats_opts), NULL, "activity statistics, with a daily curve",
-         "The period's totals, by payment method, and the turnover of each day as a\n"
-         "sparkline (the web dashboard's curve)."},
-        {"users", cmd_users, OPTS(users_opts), NULL, "the users (administrators)",
-         "The users of the administrator's node and below."},
+         N_("put the transaction's card on the blocklist"),
+         N_("The card joins the shop's blocklist; asks first (--yes: not).")},
+        {"batches", cmd_batches, OPTS(batches_opts), NULL, N_("the batch journal (remises)"),
+         N_("The batches sent to the bank in the period, newest first, one page at a time.\n"
+            "--format csv|tsv|json give the API's fields (amounts in minor units).")},
+        {"stats", cmd_stats, OPTS(stats_opts), NULL, N_("activity statistics, with a daily curve"),
+         N_("The period's totals, by payment method, and the turnover of each day as a\n"
+            "sparkline (the web dashboard's curve).")},
+        {"users", cmd_users, OPTS(users_opts), NULL, N_("the users (administrators)"),
+         N_("The users of the administrator's node and below.")},
         {"second-factor", cmd_second_factor, OPTS(second_factor_opts), "totp|email|off",
-         "show, set up or turn off your second factor",
-         "Without an argument, shows your second factor. totp sets up an authenticator app:\n"
-         "its QR code is drawn here (the secret too, to type it), then the app's code and\n"
-         "your password turn it on. email turns on codes e-mailed at each sign-in (the\n"
-         "password). off turns yours off (the password and, for TOTP, the app's code). One\n"
-         "at a time: off first to change. With --password-stdin, the password is the first\n"
-         "line of stdin and a code the next one (totp prints the secret and its otpauth://\n"
-         "URI on stderr then, for a script).",
+         N_("show, set up or turn off your second factor"),
+         N_("Without an argument, shows your second factor. totp sets up an authenticator app:\n"
+            "its QR code is drawn here (the secret too, to type it), then the app's code and\n"
+            "your password turn it on. email turns on codes e-mailed at each sign-in (the\n"
+            "password). off turns yours off (the password and, for TOTP, the app's code). One\n"
+            "at a time: off first to change. With --password-stdin, the password is the first\n"
+            "line of stdin and a code the next one (totp prints the secret and its otpauth://\n"
+            "URI on stderr then, for a script)."),
          true},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -2188,34 +2302,34 @@ static const struct command commands[] = {
 static void
 usage_main(FILE *f)
 {
-	fputs("usage: guichet [--profile NAME] COMMAND [OPTIONS]\n\n"
-	      "The command-line client of Guichet's back office: it speaks the back office's\n"
-	      "JSON API over HTTPS (plain HTTP to this machine only).\n\ncommands:\n",
+	fputs(_("usage: guichet [--profile NAME] COMMAND [OPTIONS]\n\n"
+	        "The command-line client of Guichet's back office: it speaks the back office's\n"
+	        "JSON API over HTTPS (plain HTTP to this machine only).\n\ncommands:\n"),
 	      f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-14s%s\n", commands[i].name, commands[i].summary);
-	fputs("\n--profile NAME  the profile to use (default \"default\")\n"
-	      "'guichet COMMAND --help' tells a command's options.\n\n"
-	      "exit status: 0 done, 1 refused, 2 bad usage, 3 not signed in or session ended,\n"
-	      "4 network or server failure\n",
+		fprintf(f, "  %-14s%s\n", commands[i].name, _(commands[i].summary));
+	fputs(_("\n--profile NAME  the profile to use (default \"default\")\n"
+	        "'guichet COMMAND --help' tells a command's options.\n\n"
+	        "exit status: 0 done, 1 refused, 2 bad usage, 3 not signed in or session ended,\n"
+	        "4 network or server failure\n"),
 	      f);
 }
 
 static void
 usage_command(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: guichet [--profile NAME] %s%s%s%s%s%s\n\n%s\n", cmd->name,
+	fprintf(f, _("usage: guichet [--profile NAME] %s%s%s%s%s%s\n\n%s\n"), cmd->name,
 	        cmd->arg ? " " : "", cmd->arg_optional ? "[" : "", cmd->arg ? cmd->arg : "",
-	        cmd->arg_optional ? "]" : "", cmd->nopts > 0 ? " [OPTIONS]" : "", cmd->about);
+	        cmd->arg_optional ? "]" : "", cmd->nopts > 0 ? " [OPTIONS]" : "", _(cmd->about));
 	if (cmd->nopts > 0)
-		fputs("\noptions:\n", f);
+		fputs(_("\noptions:\n"), f);
 	for (size_t i = 0; i < cmd->nopts; i++) {
 		char left[64];
 		const struct opt_spec *o = &cmd->opts[i];
 
 		snprintf(left, sizeof(left), "%s%s%s%s", strlen(o->name) == 1 ? "-" : "--", o->name,
 		         o->value ? " " : "", o->value ? o->value : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
+		fprintf(f, "  %-24s %s\n", left, _(o->help));
 	}
 }
 
@@ -2228,8 +2342,10 @@ main(int argc, char **argv)
 	char err[256];
 	int a = 1, rc;
 
+	i18n_init();
 	for (; a < argc && argv[a][0] == '-'; a++) {
 		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+			i18n_use_session(x.profile);
 			usage_main(stdout);
 			return CX_OK;
 		}
@@ -2245,12 +2361,15 @@ main(int argc, char **argv)
 			x.profile = argv[a] + 10;
 			continue;
 		}
-		fail(CX_USAGE, "unknown option '%s' (before the command: --profile NAME)", argv[a]);
+		fail(CX_USAGE, _("unknown option '%s' (before the command: --profile NAME)"),
+		     argv[a]);
 		usage_main(stderr);
 		return CX_USAGE;
 	}
+	/* The signed-in user's language, saved with the session, before the environment's. */
+	i18n_use_session(x.profile);
 	if (!opts_name_ok(x.profile))
-		return fail(CX_USAGE, "--profile '%s': 1 to 64 letters, digits, '_', '-', '.'",
+		return fail(CX_USAGE, _("--profile '%s': 1 to 64 letters, digits, '_', '-', '.'"),
 		            x.profile);
 	if (a >= argc) {
 		usage_main(stderr);
@@ -2260,7 +2379,7 @@ main(int argc, char **argv)
 		if (strcmp(commands[i].name, argv[a]) == 0)
 			cmd = &commands[i];
 	if (cmd == NULL) {
-		fail(CX_USAGE, "unknown command '%s'", argv[a]);
+		fail(CX_USAGE, _("unknown command '%s'"), argv[a]);
 		usage_main(stderr);
 		return CX_USAGE;
 	}
@@ -2273,12 +2392,12 @@ main(int argc, char **argv)
 		return CX_OK;
 	}
 	if (rc == 0 && cmd->arg != NULL && !cmd->arg_optional && x.arg == NULL) {
-		fail(CX_USAGE, "%s: %s is required (guichet %s %s)", cmd->name, cmd->arg, cmd->name,
-		     cmd->arg);
+		fail(CX_USAGE, _("%s: %s is required (guichet %s %s)"), cmd->name, cmd->arg,
+		     cmd->name, cmd->arg);
 		return CX_USAGE;
 	}
 	if (rc != 0) {
-		fail(CX_USAGE, "%s: %s ('guichet %s --help' lists its options)", cmd->name, err,
+		fail(CX_USAGE, _("%s: %s ('guichet %s --help' lists its options)"), cmd->name, err,
 		     cmd->name);
 		return CX_USAGE;
 	}

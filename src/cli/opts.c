@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/i18n.h"
 #include "cli/opts.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
@@ -43,24 +44,25 @@ opts_parse(const struct opt_spec *specs, size_t n, int argc, char *const *argv, 
 			goto found;
 		}
 		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-			snprintf(err, errlen, "unexpected argument '%s'", arg);
+			snprintf(err, errlen, _("unexpected argument '%s'"), arg);
 			return -1;
 		}
 		eq = strchr(arg + 2, '=');
 		name_len = eq != NULL ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
 		i = spec_find(specs, n, arg + 2, name_len);
 		if (i < 0) {
-			snprintf(err, errlen, "unknown option '%.*s'", (int)(name_len + 2), arg);
+			snprintf(err, errlen, _("unknown option '%.*s'"), (int)(name_len + 2), arg);
 			return -1;
 		}
 	found:
 		if (out[i] != NULL) {
-			snprintf(err, errlen, "option --%s given twice", specs[i].name);
+			snprintf(err, errlen, _("option --%s given twice"), specs[i].name);
 			return -1;
 		}
 		if (specs[i].value == NULL) {
 			if (eq != NULL) {
-				snprintf(err, errlen, "option --%s takes no value", specs[i].name);
+				snprintf(err, errlen, _("option --%s takes no value"),
+				         specs[i].name);
 				return -1;
 			}
 			out[i] = "";
@@ -71,7 +73,7 @@ opts_parse(const struct opt_spec *specs, size_t n, int argc, char *const *argv, 
 		else if (a + 1 < argc)
 			value = argv[++a];
 		if (value == NULL || value[0] == '\0') {
-			snprintf(err, errlen, "option --%s needs a value (%s)", specs[i].name,
+			snprintf(err, errlen, _("option --%s needs a value (%s)"), specs[i].name,
 			         specs[i].value);
 			return -1;
 		}
@@ -126,7 +128,7 @@ amount_parse(const char *v, const char *p, int exponent, const char *form, int64
 
 	for (; *p >= '0' && *p <= '9'; p++, digits++) {
 		if (whole > MONEY_AMOUNT_MAX) {
-			snprintf(err, errlen, "amount '%s' is too large", v);
+			snprintf(err, errlen, _("amount '%s' is too large"), v);
 			return -1;
 		}
 		whole = whole * 10 + (*p - '0');
@@ -135,9 +137,14 @@ amount_parse(const char *v, const char *p, int exponent, const char *form, int64
 		for (p++; *p >= '0' && *p <= '9'; p++) {
 			if (++decimals > exponent) {
 				snprintf(err, errlen,
-				         "amount '%s' has more than %d decimal%s: the currency's "
-				         "smallest unit is the limit",
-				         v, exponent, exponent == 1 ? "" : "s");
+				         ngettext("amount '%s' has more than %d decimal: the "
+				                  "currency's "
+				                  "smallest unit is the limit",
+				                  "amount '%s' has more than %d decimals: the "
+				                  "currency's "
+				                  "smallest unit is the limit",
+				                  (unsigned long)exponent),
+				         v, exponent);
 				return -1;
 			}
 			part = part * 10 + (*p - '0');
@@ -147,7 +154,8 @@ amount_parse(const char *v, const char *p, int exponent, const char *form, int64
 	}
 	if (digits == 0 || *p != '\0') {
 		snprintf(err, errlen,
-		         "amount '%s' is not an amount: %s in the currency's major unit", v, form);
+		         _("amount '%s' is not an amount: %s in the currency's major unit"), v,
+		         form);
 		return -1;
 	}
 	for (int i = 0; i < exponent; i++) {
@@ -156,7 +164,7 @@ amount_parse(const char *v, const char *p, int exponent, const char *form, int64
 			part *= 10;
 	}
 	if (whole + part > MONEY_AMOUNT_MAX) {
-		snprintf(err, errlen, "amount '%s' is too large", v);
+		snprintf(err, errlen, _("amount '%s' is too large"), v);
 		return -1;
 	}
 	*minor = whole + part;
@@ -178,7 +186,7 @@ opts_amount_filter(const char *v, int exponent, char *out, size_t cap, char *err
 	if (amount_parse(v, p, exponent, "[eq:|ge:|le:|ne:]12.34", &minor, err, errlen) != 0)
 		return -1;
 	if ((size_t)snprintf(out, cap, "%s%lld", op, (long long)minor) >= cap) {
-		snprintf(err, errlen, "amount '%s' is too long", v);
+		snprintf(err, errlen, _("amount '%s' is too long"), v);
 		return -1;
 	}
 	return 0;
@@ -190,7 +198,7 @@ opts_amount(const char *v, int exponent, int64_t *minor, char *err, size_t errle
 	if (amount_parse(v, v, exponent, "12.34", minor, err, errlen) != 0)
 		return -1;
 	if (*minor == 0) {
-		snprintf(err, errlen, "amount '%s' is zero", v);
+		snprintf(err, errlen, _("amount '%s' is zero"), v);
 		return -1;
 	}
 	return 0;

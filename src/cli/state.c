@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cli/i18n.h"
 #include "cli/state.h"
 
 /* Makes path's folders that are missing, each 0700 (the XDG base directories say so for the
@@ -48,12 +49,12 @@ folder(enum state_file kind, char *out, size_t cap, char *err, size_t errlen)
 		n = snprintf(out, cap, "%s/%s/guichet", home,
 		             kind == STATE_PROFILE ? ".config" : ".local/state");
 	else {
-		snprintf(err, errlen, "neither $%s nor $HOME says where to keep files",
+		snprintf(err, errlen, _("neither $%s nor $HOME says where to keep files"),
 		         kind == STATE_PROFILE ? "XDG_CONFIG_HOME" : "XDG_STATE_HOME");
 		return CX_USAGE;
 	}
 	if (n < 0 || (size_t)n >= cap) {
-		snprintf(err, errlen, "the folder's name is too long");
+		snprintf(err, errlen, "%s", _("the folder's name is too long"));
 		return CX_USAGE;
 	}
 	return CX_OK;
@@ -137,7 +138,7 @@ key_read(long id, const char *path, json_t **out, char *err, size_t errlen)
 		json_decref(*out);
 		*out = NULL;
 		syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
-		snprintf(err, errlen, "the kept copy of %s was unreadable: it is removed, sign in again",
+		snprintf(err, errlen, _("the kept copy of %s was unreadable: it is removed, sign in again"),
 		         path);
 		return CX_USAGE;
 	}
@@ -156,12 +157,12 @@ state_path(enum state_file kind, const char *name, bool make, char *out, size_t 
 	if (rc != CX_OK)
 		return rc;
 	if (make && mkdirs(dir) != 0) {
-		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, _("cannot make %s: %s"), dir, strerror(errno));
 		return CX_USAGE;
 	}
 	n = snprintf(out, cap, "%s/%s%s", dir, name, ext[kind]);
 	if (n < 0 || (size_t)n >= cap) {
-		snprintf(err, errlen, "the file's name is too long");
+		snprintf(err, errlen, "%s", _("the file's name is too long"));
 		return CX_USAGE;
 	}
 	return CX_OK;
@@ -181,7 +182,7 @@ state_write(enum state_file kind, const char *name, const json_t *o, char *err, 
 	rc = CX_USAGE;
 	text = json_dumps(o, JSON_COMPACT);
 	if (text == NULL) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "%s", _("out of memory"));
 		goto out;
 	}
 	len = strlen(text);
@@ -189,7 +190,7 @@ state_write(enum state_file kind, const char *name, const json_t *o, char *err, 
 	/* 0600 from its creation: never a moment readable by others. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, _("cannot write %s: %s"), tmp, strerror(errno));
 		goto out;
 	}
 	while (done < len) {
@@ -202,14 +203,14 @@ state_write(enum state_file kind, const char *name, const json_t *o, char *err, 
 		done += (size_t)w;
 	}
 	if (done < len || fsync(fd) != 0 || close(fd) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, _("cannot write %s: %s"), tmp, strerror(errno));
 		fd = -1;
 		unlink(tmp);
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, _("cannot rename %s: %s"), tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -247,7 +248,7 @@ state_read(enum state_file kind, const char *name, json_t **out, char *err, size
 	if (*out == NULL || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		snprintf(err, errlen, "%s is damaged: remove it and start again", path);
+		snprintf(err, errlen, _("%s is damaged: remove it and start again"), path);
 		return CX_USAGE;
 	}
 	return CX_OK;
@@ -284,7 +285,7 @@ state_keep(enum state_file kind, const char *name, const json_t *o, bool remembe
 	if (ring >= 0) {
 		text = json_dumps(o, JSON_COMPACT);
 		if (text == NULL) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(err, errlen, _("out of memory"));
 			return CX_USAGE;
 		}
 		id = syscall(SYS_add_key, "user", key_name(path), text, strlen(text), ring);
@@ -349,8 +350,9 @@ state_profile_load(const char *name, struct profile *p, char *err, size_t errlen
 		goto out;
 	rc = CX_USAGE;
 	if (o == NULL) {
-		snprintf(err, errlen, "no profile '%s': run 'guichet%s%s connect --host H' first",
-		         name, strcmp(name, "default") == 0 ? "" : " --profile ",
+		snprintf(err, errlen,
+		         _("no profile '%s': run 'guichet%s%s connect --host H' first"), name,
+		         strcmp(name, "default") == 0 ? "" : " --profile ",
 		         strcmp(name, "default") == 0 ? "" : name);
 		goto out;
 	}
@@ -364,7 +366,8 @@ state_profile_load(const char *name, struct profile *p, char *err, size_t errlen
 	    (json_object_get(o, "pin") != NULL &&
 	     (take_text(o, "pin", p->pin, sizeof(p->pin)) != 0 ||
 	      strncmp(p->pin, "sha256//", 8) != 0))) {
-		snprintf(err, errlen, "profile '%s' is damaged: run 'guichet connect' again", name);
+		snprintf(err, errlen, _("profile '%s' is damaged: run 'guichet connect' again"),
+		         name);
 		goto out;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);

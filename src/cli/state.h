@@ -18,7 +18,7 @@
 /* The kinds of file a profile has. */
 enum state_file {
 	STATE_PROFILE, /* <config>/NAME.profile: host, port, tls, cafile */
-	STATE_SESSION, /* <state>/NAME.session: token, csrf, login (secrets) */
+	STATE_SESSION, /* <state>/NAME.session: token, csrf (secrets), login, language */
 	STATE_RESUME,  /* <state>/NAME.resume: resume_key, resumable_until (secrets) */
 };
 

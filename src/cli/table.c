@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/i18n.h"
 #include "cli/table.h"
 
 size_t
@@ -15,6 +16,13 @@ table_text_width(const char *s)
 		if ((*p & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+/* A column's header in the reader's language ("" stays "": gettext would give its header). */
+static const char *
+title_of(const struct table_col *col)
+{
+	return col->title[0] != '\0' ? _(col->title) : "";
 }
 
 /* The total of the shown columns' widths and their gaps. */
@@ -49,7 +57,7 @@ table_layout(const struct table_col *cols, size_t n, const char *const *cells, s
 	if (n > 64)
 		n = 64;
 	for (size_t i = 0; i < n; i++) {
-		natural[i] = table_text_width(cols[i].title);
+		natural[i] = table_text_width(title_of(&cols[i]));
 		for (size_t r = 0; r < nrows; r++) {
 			size_t cw = table_text_width(cells[r * n + i]);
 
@@ -153,7 +161,7 @@ table_write(FILE *f, const struct table_col *cols, size_t n, const char *const *
 	if (n > 64)
 		n = 64;
 	for (size_t i = 0; i < n; i++)
-		titles[i] = cols[i].title;
+		titles[i] = title_of(&cols[i]);
 	line_write(f, cols, n, titles, w);
 	for (size_t r = 0; r < nrows; r++)
 		line_write(f, cols, n, cells + r * n, w);

@@ -16,7 +16,7 @@
 
 /* A table's column. */
 struct table_col {
-	const char *title; /* its header */
+	const char *title; /* its header: a msgid, written in the reader's language (i18n.h) */
 	bool right;        /* right-aligned and never truncated (amounts) */
 	int keep;          /* priority: when the width is short, the lowest goes first */
 	size_t min;        /* the width below which it is dropped rather than cut (>= 2) */

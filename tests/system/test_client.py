@@ -5,9 +5,12 @@ command, sign-out, disconnect and resume, the transactions in every format, the 
 input, a server that is not there, and the files it keeps (0700 folders, 0600 files, no
 secret printed).
 
-The client comes from $GUICHET_CLIENT (default build/src/cli/guichet); each test has its
-own HOME and XDG folders. The client asks nothing of the database: on PostgreSQL
-(GUICHET_TEST_DB=pg) the same tests run, the server being the only part that changes."""
+The client comes from $GUICHET_CLIENT (default build/src/cli/guichet), its French catalogue
+from the same build tree; each test has its own HOME and XDG folders. Its messages are read in
+English: LANG=C, and the users it signs in as speak English (the demo's speak French;
+test_client_i18n.py tests the languages). The client asks nothing of the database: on
+PostgreSQL (GUICHET_TEST_DB=pg) the same tests run, the server being the only part that
+changes."""
 import csv
 import ctypes
 import io
@@ -24,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from conftest import ROOT, TEST_NOW, Server, free_port, spooled_code, tls_files, totp
+from conftest import ROOT, TEST_NOW, Server, free_port, q, spooled_code, tls_files, totp
 from test_batches import batch_run
 from test_second_factor import new_user, steady
 from test_second_factor_required import boss_of, require
@@ -32,6 +35,9 @@ from test_signin import NEW_PASSWORD, password_of, ready_user
 
 CLIENT = os.path.abspath(os.environ.get('GUICHET_CLIENT',
                                         os.path.join(ROOT, 'build/src/cli/guichet')))
+# The catalogues built beside it (<build>/po/fr/LC_MESSAGES/guichet.mo, po/meson.build): the
+# client's GUICHET_LOCALEDIR. An installed client has its own.
+LOCALEDIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(CLIENT))), 'po')
 # Every transaction of the demo (its 13 months before the server's clock) and then some.
 _NOW = datetime.now(timezone.utc) if TEST_NOW == 'real' else \
     datetime.fromisoformat(TEST_NOW.replace('Z', '+00:00'))
@@ -47,9 +53,13 @@ class Client:
         os.makedirs(self.home, exist_ok=True)
         self.config = os.path.join(self.home, 'cfg')
         self.state = os.path.join(self.home, 'st')
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith('XDG_')}
+        # The environment's language left out: LANG=C, English, unless a test says.
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(('XDG_', 'LC_')) and k not in ('LANG', 'LANGUAGE')}
         self.env.update(HOME=self.home, XDG_CONFIG_HOME=self.config,
-                        XDG_STATE_HOME=self.state, COLUMNS='100')
+                        XDG_STATE_HOME=self.state, COLUMNS='100', LANG='C')
+        if os.path.isdir(LOCALEDIR):
+            self.env['GUICHET_LOCALEDIR'] = LOCALEDIR
         self.outputs = []
 
     def run(self, *args, stdin=None, env=None):
@@ -166,14 +176,22 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def speaks(srv, login, language):
+    """Sets the user's language ('fr' or 'en'), the one their personal information page sets,
+    in the server's database: the client's messages after their sign-in are in it. The demo's
+    users speak French."""
+    q(srv, 'UPDATE user SET language = ? WHERE login = ?', (language, login))
+
+
 READY = set()
 
 
 def ready(srv, login, verify=True):
     """The user's first sign-in steps done through the API (the client leaves them to the web
-    UI), then signed out: their password is NEW_PASSWORD."""
+    UI), then signed out: their password is NEW_PASSWORD, and they speak English."""
     if (srv.db, login) in READY:
         return
+    speaks(srv, login, 'en')
     s = requests.Session()
     s.verify = verify
     # verify on each call: requests prefers $REQUESTS_CA_BUNDLE to a session's own.
@@ -338,6 +356,7 @@ def test_first_sign_in_steps_from_a_script(server, tmp_path):
     stdin, and its terms --accept-terms; missing either, the waiting sign-in is ended."""
     cli = Client(tmp_path)
     cli.connect(server)
+    speaks(server, 'demo.entry', 'en')
     first = password_of(server, 'demo.entry')
     out = cli.login('demo.entry', first)
     assert out.returncode == 3, out.stderr
@@ -379,6 +398,7 @@ def test_first_sign_in_on_a_terminal(tmp_path):
     try:
         cli = Client(tmp_path)
         cli.connect(srv)
+        speaks(srv, 'demo.action', 'en')
         child = pexpect.spawn(CLIENT, ['login', '--login', 'demo.action'], env=cli.env,
                               encoding='utf-8', timeout=30)
         child.expect('Password: ')
@@ -527,6 +547,8 @@ def required(tmp_path_factory):
     srv.admin = ready_user(srv, 'demo.admin')
     srv.secrets = []  # every TOTP secret given out: none may reach the log
     srv.users = {name: new_user(srv) for name in ('script', 'wrong', 'command', 'terminal')}
+    for u in srv.users.values():
+        speaks(srv, u.login, 'en')  # these tests read the client's English
     require(boss_of(srv))
     yield srv
     assert srv.stop() == 0
@@ -610,6 +632,7 @@ def test_required_factor_by_email_after_the_first_steps(required, tmp_path):
     codes turned on with the new password; the next sign-in mails a code."""
     cli = Client(tmp_path)
     cli.connect(required)
+    speaks(required, 'demo.entry', 'en')
     first = password_of(required, 'demo.entry')
     out = cli.run('login', '--login', 'demo.entry', '--password-stdin', '--accept-terms',
                   '--second-factor', 'email', stdin=f'{first}\n{NEW_PASSWORD}\n')
