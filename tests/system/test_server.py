@@ -295,7 +295,8 @@ def test_sigterm_closes_an_idle_keep_alive_connection_at_once(tmp_path):
         assert status == 200 and headers['connection'] == 'keep-alive' and not closed
         srv.proc.send_signal(signal.SIGTERM)
         rc, took = wait_exit(srv, 15)
-        assert rc == 0 and took < 1.0, took
+        # Well under the 10 s grace period; not a time budget (a loaded ASan run took 1.1 s).
+        assert rc == 0 and took < 4.0, took
         assert s.recv(1) == b''              # closed by the server, nothing sent
 
 
