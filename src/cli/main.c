@@ -1383,11 +1383,12 @@ static int
 cmd_transactions(struct ctx *x, const char **v)
 {
 	const char *format = v[SEARCH_NOPTS + 3] != NULL ? v[SEARCH_NOPTS + 3] : "table";
-	const char *card = v[SEARCH_NOPTS], *next;
-	char path[QUERY_MAX] = "/bo/api/transactions";
+	const char *card = v[SEARCH_NOPTS], *cursor = v[SEARCH_NOPTS + 2], *next;
+	char base[QUERY_MAX] = "/bo/api/transactions", path[QUERY_MAX], more[8], at[128];
 	struct conn c = {0};
 	struct conn_reply r = {0};
 	json_t *items, *kept = NULL;
+	bool pager;
 	long limit;
 	int rc;
 
@@ -1399,6 +1400,8 @@ cmd_transactions(struct ctx *x, const char **v)
 	if (v[SEARCH_NOPTS + 1] != NULL && opts_number(v[SEARCH_NOPTS + 1], 1, 500, &limit) != 0)
 		return fail(CX_USAGE, _("--limit '%s': a number from 1 to 500"),
 		            v[SEARCH_NOPTS + 1]);
+	if (cursor != NULL && strlen(cursor) >= sizeof(at))
+		return fail(CX_USAGE, _("--cursor '%s' is not a cursor"), cursor);
 	/* Every value is checked before the session is even read: nothing is sent. */
 	rc = search_query(NULL, v, NULL, 0);
 	if (rc != CX_OK)
@@ -1406,47 +1409,68 @@ cmd_transactions(struct ctx *x, const char **v)
 	rc = open_session(x, &c);
 	if (rc != CX_OK)
 		goto out;
-	rc = search_query(&c, v, path, sizeof(path));
+	rc = search_query(&c, v, base, sizeof(base));
 	if (rc == CX_OK && v[SEARCH_NOPTS + 1] != NULL &&
-	    conn_query_add(&c, path, sizeof(path), "limit", v[SEARCH_NOPTS + 1]) != 0)
-		rc = fail(CX_USAGE, _("the search is too long"));
-	if (rc == CX_OK && v[SEARCH_NOPTS + 2] != NULL &&
-	    conn_query_add(&c, path, sizeof(path), "cursor", v[SEARCH_NOPTS + 2]) != 0)
+	    conn_query_add(&c, base, sizeof(base), "limit", v[SEARCH_NOPTS + 1]) != 0)
 		rc = fail(CX_USAGE, _("the search is too long"));
 	if (rc != CX_OK)
 		goto out;
-	rc = call_checked(x, &c, "GET", path, NULL, &r);
-	if (rc != CX_OK)
-		goto out;
-	items = json_object_get(r.body, "items");
-	if (!json_is_array(items)) {
-		rc = fail(CX_NETWORK, _("the server's answer has no items"));
-		goto out;
+	/* A table for a person at a terminal pages on request; else one page and its cursor. */
+	pager = strcmp(format, "table") == 0 && isatty(STDOUT_FILENO) && term_available();
+	for (;;) {
+		memcpy(path, base, sizeof(path));
+		if (cursor != NULL && conn_query_add(&c, path, sizeof(path), "cursor", cursor) != 0) {
+			rc = fail(CX_USAGE, _("the search is too long"));
+			break;
+		}
+		conn_reply_cleanup(&r);
+		json_decref(kept);
+		kept = NULL;
+		rc = call_checked(x, &c, "GET", path, NULL, &r);
+		if (rc != CX_OK)
+			break;
+		items = json_object_get(r.body, "items");
+		if (!json_is_array(items)) {
+			rc = fail(CX_NETWORK, _("the server's answer has no items"));
+			break;
+		}
+		if (card != NULL) {
+			kept = json_array();
+			for (size_t i = 0; i < json_array_size(items); i++)
+				if (card_ends_with(json_array_get(items, i), card))
+					json_array_append(kept, json_array_get(items, i));
+			json_object_set(r.body, "items", kept);
+			items = kept;
+		}
+		next = json_string_value(json_object_get(r.body, "next"));
+		if (strcmp(format, "json") == 0) {
+			json_dumpf(r.body, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+		} else if (strcmp(format, "table") == 0) {
+			print_table(items);
+		} else {
+			print_records(items, strcmp(format, "csv") == 0, tx_fields, NFIELDS);
+		}
+		if (fflush(stdout) != 0) {
+			rc = fail(CX_USAGE, _("cannot write the output: %s"), strerror(errno));
+			break;
+		}
+		if (next == NULL || strlen(next) >= sizeof(at))
+			break;
+		/* The next page on Enter; any other answer (or none) ends with its cursor. */
+		if (pager && term_ask_line(_("-- Enter: the next page; q: stop -- "), more,
+		                           sizeof(more)) == 0 &&
+		    more[0] == '\0') {
+			snprintf(at, sizeof(at), "%s", next);
+			cursor = at;
+			continue;
+		}
+		/* The data stays alone on stdout, but for a person's table; the way on goes to
+		 * stderr. */
+		fprintf(strcmp(format, "table") == 0 ? stdout : stderr, _("next page: --cursor %s\n"),
+		        next);
+		break;
 	}
-	if (card != NULL) {
-		kept = json_array();
-		for (size_t i = 0; i < json_array_size(items); i++)
-			if (card_ends_with(json_array_get(items, i), card))
-				json_array_append(kept, json_array_get(items, i));
-		json_object_set(r.body, "items", kept);
-		items = kept;
-	}
-	next = json_string_value(json_object_get(r.body, "next"));
-	if (strcmp(format, "json") == 0) {
-		json_dumpf(r.body, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-	} else if (strcmp(format, "table") == 0) {
-		print_table(items);
-		if (next != NULL)
-			printf(_("next page: --cursor %s\n"), next);
-	} else {
-		print_records(items, strcmp(format, "csv") == 0, tx_fields, NFIELDS);
-		/* The data stays alone on stdout; the way on goes to stderr. */
-		if (next != NULL)
-			fprintf(stderr, _("next page: --cursor %s\n"), next);
-	}
-	if (fflush(stdout) != 0)
-		rc = fail(CX_USAGE, _("cannot write the output: %s"), strerror(errno));
 out:
 	json_decref(kept);
 	conn_reply_cleanup(&r);
@@ -2257,7 +2281,8 @@ static const struct command commands[] = {
          N_("Resumes the session 'guichet disconnect' left, with its kept key.")},
         {"transactions", cmd_transactions, OPTS(transactions_opts), NULL,
          N_("search the transactions"),
-         N_("Newest first, one page at a time (--limit); the next page's cursor is shown.\n"
+         N_("Newest first, one page at a time (--limit); the next page's cursor is shown,\n"
+            "and at a terminal Enter shows the next page (q stops).\n"
             "--format csv|tsv|json give the API's fields (amounts in minor units).")},
         {"export", cmd_export, OPTS(export_opts), NULL, N_("export the search as CSV to a file"),
          N_("Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"

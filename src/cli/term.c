@@ -54,8 +54,8 @@ on_signal(int sig)
 	raise(sig);
 }
 
-int
-term_ask(const char *prompt, bool secret, char *out, size_t cap)
+static int
+ask(const char *prompt, bool secret, bool empty_ok, char *out, size_t cap)
 {
 	struct termios old, quiet;
 	bool restore = false;
@@ -84,10 +84,22 @@ term_ask(const char *prompt, bool secret, char *out, size_t cap)
 		fputc('\n', tty); /* the Enter that was not echoed */
 	}
 	saved_fd = -1;
-	if (rc == 0 && out[0] == '\0')
+	if (rc == 0 && out[0] == '\0' && !empty_ok)
 		rc = -1;
 	fclose(tty);
 	return rc;
+}
+
+int
+term_ask(const char *prompt, bool secret, char *out, size_t cap)
+{
+	return ask(prompt, secret, false, out, cap);
+}
+
+int
+term_ask_line(const char *prompt, char *out, size_t cap)
+{
+	return ask(prompt, false, true, out, cap);
 }
 
 size_t

@@ -18,6 +18,10 @@
 int term_ask(const char *prompt, bool secret, char *out, size_t cap)
         __attribute__((warn_unused_result));
 
+/* As term_ask, echoed, an empty line (Enter alone) taken as an answer. Returns 0, or -1 when
+ * there is no terminal, at its end of file (Ctrl-D) or for a line too long. */
+int term_ask_line(const char *prompt, char *out, size_t cap) __attribute__((warn_unused_result));
+
 /* One line of f into out (cap bytes; its "\n" or "\r\n" removed). Returns 0, or -1 on end of
  * file or a line too long (whose bytes are wiped). */
 int term_read_line(FILE *f, char *out, size_t cap) __attribute__((warn_unused_result));

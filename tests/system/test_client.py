@@ -907,6 +907,27 @@ def test_transactions_table(server, signed):
     assert 'E-MAIL' not in narrow.splitlines()[0]
 
 
+def test_transactions_pager_on_a_terminal(server, signed):
+    """At a terminal the table pages on request: Enter shows the next page (the API's next
+    cursor), q stops with the cursor to go on from; piped, one page and its cursor."""
+    pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+    first = reference(server, limit=3)
+    second = reference(server, limit=3, cursor=first['next'])
+    child = pexpect.spawn(CLIENT, ['transactions', '--from', FROM, '--to', TO, '--limit', '3'],
+                          env={**signed.env, 'COLUMNS': '120'}, encoding='utf-8', timeout=30)
+    child.expect('-- Enter: the next page; q: stop -- ')
+    assert all(t['id'] in child.before for t in first['items']), child.before
+    child.sendline('')
+    child.expect('-- Enter: the next page; q: stop -- ')
+    assert all(t['id'] in child.before for t in second['items']), child.before
+    assert not any(t['id'] in child.before for t in first['items'])
+    child.sendline('q')
+    child.expect(f'next page: --cursor {re.escape(second["next"])}')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
 def test_export(server, signed, tmp_path):
     target = str(tmp_path / 'tx.csv')
     out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'accepted',
