@@ -51,7 +51,7 @@ struct tx_job {
 	const char *why;
 	int64_t last_created_at, last_id;
 	int n;
-	int64_t found; /* summary: the transactions counted */
+	int64_t found;           /* summary: the transactions counted */
 	bool export;             /* the query is an export's: it may name its format */
 	bool txt;                /* export: the TXT layout (tabs) rather than CSV */
 	bool batches;            /* the query is the batch journal's */

@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,7 +369,8 @@ static const struct opt_spec login_opts[] = {
         {"take-over", NULL, N_("end the session another device holds, without asking")},
         {"device", "NAME", N_("the device's name the server shows (default: the host name)")},
         {"accept-terms", NULL, N_("accept the terms of use when asked to, without asking")},
-        {"second-factor", "KIND", N_("totp or email: the one to set up if the account requires one")},
+        {"second-factor", "KIND",
+         N_("totp or email: the one to set up if the account requires one")},
         {"remember", NULL, N_("keep the session past this login session (else in memory only)")},
 };
 
@@ -482,8 +483,8 @@ password_read(const char *what, bool from_stdin, char *out, size_t cap)
 		return CX_OK;
 	}
 	if (!term_available())
-		return fail(CX_USAGE, _("%s: no terminal to ask the password: use --password-stdin"),
-		            what);
+		return fail(CX_USAGE,
+		            _("%s: no terminal to ask the password: use --password-stdin"), what);
 	if (term_ask(_("Password: "), true, out, cap) != 0)
 		return fail(CX_USAGE, _("%s: no password given"), what);
 	return CX_OK;
@@ -588,10 +589,12 @@ totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin
 	wipe_member(r.body, "uri");
 	wipe_member(r.body, "qr_svg");
 	for (int tries = 1;; tries++) {
-		if (from_stdin ? term_read_line(stdin, code, sizeof(code)) != 0 || code[0] == '\0'
-		               : term_ask(_("Code from the app: "), false, code, sizeof(code)) != 0) {
+		if (from_stdin
+		            ? term_read_line(stdin, code, sizeof(code)) != 0 || code[0] == '\0'
+		            : term_ask(_("Code from the app: "), false, code, sizeof(code)) != 0) {
 			rc = fail(CX_USAGE, "%s",
-			          from_stdin ? _("no code from the authenticator app on the next line of "
+			          from_stdin ? _("no code from the authenticator app on the next "
+			                         "line of "
 			                         "stdin")
 			                     : _("no code from the authenticator app given"));
 			break;
@@ -620,7 +623,8 @@ totp_set_up(struct ctx *x, struct conn *c, const char *password, bool from_stdin
 		fprintf(stderr, _("guichet: the code was refused: %s\n"), conn_reply_message(&r));
 		if (from_stdin || tries >= CODE_TRIES) {
 			rc = from_stdin
-			             ? fail(CX_REFUSED, _("TOTP not turned on: the code was refused"))
+			             ? fail(CX_REFUSED,
+			                    _("TOTP not turned on: the code was refused"))
 			             : fail(CX_REFUSED, _("TOTP not turned on: %d codes refused"),
 			                    CODE_TRIES);
 			break;
@@ -1082,8 +1086,9 @@ factor_off(struct ctx *x, struct conn *c, const char *method, const char **v)
 			snprintf(code, sizeof(code), "%s", v[1]);
 		else if (from_stdin && term_read_line(stdin, code, sizeof(code)) != 0)
 			code[0] = '\0';
-		else if (!from_stdin && (!term_available() || term_ask(_("Code from the app: "), false,
-		                                                       code, sizeof(code)) != 0))
+		else if (!from_stdin &&
+		         (!term_available() ||
+		          term_ask(_("Code from the app: "), false, code, sizeof(code)) != 0))
 			code[0] = '\0';
 		if (code[0] == '\0') {
 			rc = fail(CX_USAGE, _("second-factor off: the authenticator app's code is "
@@ -1150,13 +1155,14 @@ cmd_second_factor(struct ctx *x, const char **v)
 	}
 	conn_reply_cleanup(&r);
 	if (strcmp(kind, "off") == 0) {
-		rc = was[0] == '\0' ? fail(CX_REFUSED, _("second-factor off: no second factor is on"))
-		                    : factor_off(x, &c, was, v);
+		rc = was[0] == '\0'
+		             ? fail(CX_REFUSED, _("second-factor off: no second factor is on"))
+		             : factor_off(x, &c, was, v);
 		goto out;
 	}
 	if (was[0] != '\0') {
-		rc = fail(CX_REFUSED, _("second-factor: %s is on: 'guichet second-factor off' first"),
-		          was);
+		rc = fail(CX_REFUSED,
+		          _("second-factor: %s is on: 'guichet second-factor off' first"), was);
 		goto out;
 	}
 	rc = password_read("second-factor", v[0] != NULL, password, sizeof(password));
@@ -1419,7 +1425,8 @@ cmd_transactions(struct ctx *x, const char **v)
 	pager = strcmp(format, "table") == 0 && isatty(STDOUT_FILENO) && term_available();
 	for (;;) {
 		memcpy(path, base, sizeof(path));
-		if (cursor != NULL && conn_query_add(&c, path, sizeof(path), "cursor", cursor) != 0) {
+		if (cursor != NULL &&
+		    conn_query_add(&c, path, sizeof(path), "cursor", cursor) != 0) {
 			rc = fail(CX_USAGE, _("the search is too long"));
 			break;
 		}
@@ -1458,8 +1465,9 @@ cmd_transactions(struct ctx *x, const char **v)
 		if (next == NULL || strlen(next) >= sizeof(at))
 			break;
 		/* The next page on Enter; any other answer (or none) ends with its cursor. */
-		if (pager && term_ask_line(_("-- Enter: the next page; q: stop -- "), more,
-		                           sizeof(more)) == 0 &&
+		if (pager &&
+		    term_ask_line(_("-- Enter: the next page; q: stop -- "), more, sizeof(more)) ==
+		            0 &&
 		    more[0] == '\0') {
 			snprintf(at, sizeof(at), "%s", next);
 			cursor = at;
@@ -1467,8 +1475,8 @@ cmd_transactions(struct ctx *x, const char **v)
 		}
 		/* The data stays alone on stdout, but for a person's table; the way on goes to
 		 * stderr. */
-		fprintf(strcmp(format, "table") == 0 ? stdout : stderr, _("next page: --cursor %s\n"),
-		        next);
+		fprintf(strcmp(format, "table") == 0 ? stdout : stderr,
+		        _("next page: --cursor %s\n"), next);
 		break;
 	}
 out:
@@ -1540,8 +1548,9 @@ progress_line(struct progress *p)
 		        rows, mb, rate);
 	} else {
 		/* The time left at the rows' rate so far; none before a row came. */
-		long long left =
-		        rows > 0 && total > rows ? (long long)((double)(total - rows) * s / rows) : 0;
+		long long left = rows > 0 && total > rows
+		                         ? (long long)((double)(total - rows) * s / rows)
+		                         : 0;
 		int share = total > 0 && rows < total ? (int)(rows * 100 / total) : 100;
 
 		fprintf(stderr,

@@ -138,7 +138,8 @@ key_read(long id, const char *path, json_t **out, char *err, size_t errlen)
 		json_decref(*out);
 		*out = NULL;
 		syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
-		snprintf(err, errlen, _("the kept copy of %s was unreadable: it is removed, sign in again"),
+		snprintf(err, errlen,
+		         _("the kept copy of %s was unreadable: it is removed, sign in again"),
 		         path);
 		return CX_USAGE;
 	}
