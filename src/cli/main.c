@@ -277,10 +277,20 @@ cmd_connect(struct ctx *x, const char **v)
 	struct profile p = {0}, was;
 	struct conn c = {0};
 	struct conn_reply r = {0};
-	char err[512];
+	char err[512], host[CLIENT_HOST_MAX + 2], port[16];
 	json_t *o = NULL;
 	int rc;
 
+	/* Asked once on a terminal when not given: the host, then the port (13020 on Enter). */
+	if (v[0] == NULL && term_available()) {
+		if (term_ask(_("Host (the back office's name or address): "), false, host,
+		             sizeof(host)) != 0)
+			return fail(CX_USAGE, _("connect: no host given"));
+		v[0] = host;
+		if (v[1] == NULL && term_ask_line(_("Port [13020]: "), port, sizeof(port)) == 0 &&
+		    port[0] != '\0')
+			v[1] = port;
+	}
 	if (v[0] == NULL)
 		return fail(CX_USAGE, _("connect: --host H is required"));
 	if (strlen(v[0]) > CLIENT_HOST_MAX || strpbrk(v[0], "/@[]? ") != NULL)
@@ -372,6 +382,8 @@ static const struct opt_spec login_opts[] = {
         {"second-factor", "KIND",
          N_("totp or email: the one to set up if the account requires one")},
         {"remember", NULL, N_("keep the session past this login session (else in memory only)")},
+        {"account", "PSPID",
+         N_("the account id of the Ingenico form (PSPID): --login is then the user id")},
 };
 
 /* The yes of a [y/N] question: y or yes, or the language's own ("o", "oui"). */
@@ -790,8 +802,13 @@ cmd_login(struct ctx *x, const char **v)
 	for (;;) {
 		const char *held, *state;
 
-		body = json_pack("{s:s, s:s, s:s, s:b}", "login", v[0], "password", password,
-		                 "device", device, "takeover", takeover);
+		/* The Ingenico form names the account (PSPID) and the user's id (README
+		 * "The back office: sign-in"). */
+		body = v[8] != NULL ? json_pack("{s:s, s:s, s:s, s:s, s:b}", "pspid", v[8],
+		                                "user_id", v[0], "password", password, "device",
+		                                device, "takeover", takeover)
+		                    : json_pack("{s:s, s:s, s:s, s:b}", "login", v[0], "password",
+		                                password, "device", device, "takeover", takeover);
 		if (body == NULL) {
 			rc = fail(CX_USAGE, _("out of memory"));
 			goto out;

@@ -64,10 +64,13 @@ class Client:
 
     def run(self, *args, stdin=None, env=None):
         """The client's run; its output as text, line ends as written (CSV's CRLF)."""
+        # A session of its own, without a controlling terminal: never a question on the
+        # terminal of whoever runs the tests.
         out = subprocess.run([CLIENT, *args], capture_output=True,
                              input=stdin.encode() if stdin is not None else None,
                              env={**self.env, **(env or {})}, timeout=60,
-                             stdin=None if stdin is not None else subprocess.DEVNULL)
+                             stdin=None if stdin is not None else subprocess.DEVNULL,
+                             start_new_session=True)
         out.stdout, out.stderr = out.stdout.decode(), out.stderr.decode()
         # The sanitized client (make system-asan) says its errors here, whatever its status.
         assert 'Sanitizer' not in out.stderr and 'runtime error:' not in out.stderr, out.stderr
@@ -302,6 +305,53 @@ def test_connect_saves_a_profile(server, tmp_path):
     # No profile: say which command makes one.
     out = cli.run('--profile', 'other', 'logout')
     assert out.returncode == 2 and 'guichet --profile other connect' in out.stderr
+
+
+def test_connect_asks_on_a_terminal(server, tmp_path):
+    """Without --host, connect asks the host and the port (13020 on Enter) on the terminal;
+    without a terminal it says which option is missing."""
+    pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+    cli = Client(tmp_path)
+    child = pexpect.spawn(CLIENT, ['connect', '--no-tls'], env=cli.env, encoding='utf-8',
+                          timeout=30)
+    child.expect(re.escape("Host (the back office's name or address): "))
+    child.sendline('127.0.0.1')
+    child.expect(re.escape('Port [13020]: '))
+    child.sendline(str(server.port))
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    with open(cli.file('profile')) as f:
+        assert json.load(f) == {'host': '127.0.0.1', 'port': server.port, 'tls': False}
+    # Enter keeps the default port: nothing listens there, nothing is saved.
+    other = Client(tmp_path / 'b')
+    child = pexpect.spawn(CLIENT, ['connect', '--no-tls'], env=other.env, encoding='utf-8',
+                          timeout=30)
+    child.expect('Host')
+    child.sendline('localhost')
+    child.expect('Port')
+    child.sendline('')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4 and 'nothing listens on localhost:13020' in child.before
+    assert not os.path.exists(other.file('profile'))
+
+
+def test_login_with_the_account_id_and_user_id(server, tmp_path):
+    """The Ingenico form: --account PSPID and the user's id; another account's id is a wrong
+    password (counted, refused)."""
+    cli = Client(tmp_path)
+    cli.connect(server)
+    ready(server, 'demo.consultation')
+    out = cli.login('demo.consultation', NEW_PASSWORD, '--take-over', '--account', 'OTHER')
+    assert out.returncode == 3 and 'bad_credentials' in out.stderr, out.stderr
+    assert cli.kept() is None
+    out = cli.login('demo.consultation', NEW_PASSWORD, '--take-over', '--account',
+                    'GUICHETDEMO')
+    assert out.returncode == 0, out.stderr
+    assert 'Signed in as demo.consultation' in out.stdout
+    assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    assert cli.run('logout').returncode == 0
 
 
 def test_network_errors(tmp_path):
