@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cli/qr.h"
+#include "stream_contents.h"
 
 #define SIDE_MAX 200 /* a version 40 code is 177 modules, and its quiet zone */
 
@@ -23,21 +24,6 @@
 static const char uri[] = "otpauth://totp/Guichet:jean.dupont@example.com?secret="
                           "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Guichet&algorithm=SHA1&"
                           "digits=6&period=30";
-
-/* What f holds, as a string (freed by the caller). */
-static char *
-contents(FILE *f)
-{
-	long len;
-	char *s;
-
-	fflush(f);
-	len = ftell(f);
-	s = calloc((size_t)len + 1, 1);
-	rewind(f);
-	assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
-	return s;
-}
 
 static char *
 drawn(const char *text, bool colour)

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "cli/table.h"
+#include "stream_contents.h"
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
 
@@ -28,21 +29,6 @@ static const char *const cells[] = {
         "1", "CMD-2026-000123", "12.34 EUR",     "alice@example.com", "22",
         "X", "1234.00 EUR",     "b@example.com",
 };
-
-/* What f holds, as a string (freed by the caller). */
-static char *
-contents(FILE *f)
-{
-	long len;
-	char *s;
-
-	fflush(f);
-	len = ftell(f);
-	s = calloc((size_t)len + 1, 1);
-	rewind(f);
-	assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
-	return s;
-}
 
 static void
 test_layout(void **state)
