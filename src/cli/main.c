@@ -198,15 +198,6 @@ open_session(struct ctx *x, struct conn *c)
 	return CX_OK;
 }
 
-/* Whether GUICHET_KEYRING=no asked for files rather than the kernel's keyring. */
-static bool
-keyring_off(void)
-{
-	const char *off = getenv("GUICHET_KEYRING");
-
-	return off != NULL && strcmp(off, "no") == 0;
-}
-
 /* GET path on the profile's session, opened into c: CX_OK with the 2xx answer in *r. */
 static int
 session_get(struct ctx *x, struct conn *c, const char *path, struct conn_reply *r)
@@ -255,7 +246,7 @@ save_session(struct ctx *x, struct conn *c, const char *login, const char *langu
 	json_decref(o);
 	if (rc != CX_OK)
 		return fail(rc, "%s", err);
-	if (kept == KEEP_FILE && !x->remember && !keyring_off())
+	if (kept == KEEP_FILE && !x->remember && !state_keyring_off())
 		fail(CX_OK, _("note: this system keeps no keys in memory (the kernel's keyring): "
 		              "the session is kept in a 0600 file instead"));
 	return CX_OK;

@@ -95,14 +95,21 @@ key_name(const char *path)
 	return name;
 }
 
+bool
+state_keyring_off(void)
+{
+	const char *off = getenv("GUICHET_KEYRING");
+
+	return off != NULL && strcmp(off, "no") == 0;
+}
+
 /* The id of the secret's key in a place's keyring, or -1. */
 static long
 key_find(enum state_keep where, const char *path)
 {
-	const char *off = getenv("GUICHET_KEYRING");
 	long ring;
 
-	if (off != NULL && strcmp(off, "no") == 0)
+	if (state_keyring_off())
 		return -1;
 	ring = keyring(where);
 	if (ring < 0)
@@ -274,14 +281,13 @@ state_keep(enum state_file kind, const char *name, const json_t *o, bool remembe
 {
 	enum state_keep want = remember ? KEEP_REMEMBERED : KEEP_MEMORY;
 	char path[CLIENT_PATH_MAX], *text;
-	const char *off = getenv("GUICHET_KEYRING");
 	long ring = -1, id = -1;
 	int rc;
 
 	rc = state_path(kind, name, false, path, sizeof(path), err, errlen);
 	if (rc != CX_OK)
 		return rc;
-	if (off == NULL || strcmp(off, "no") != 0)
+	if (!state_keyring_off())
 		ring = keyring(want);
 	if (ring >= 0) {
 		text = json_dumps(o, JSON_COMPACT);

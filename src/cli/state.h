@@ -58,6 +58,9 @@ enum state_keep {
 int state_keep(enum state_file kind, const char *name, const json_t *o, bool remember,
                enum state_keep *kept, char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* Whether GUICHET_KEYRING=no asks for the files rather than the kernel's keyring. */
+bool state_keyring_off(void);
+
 /* Where profile name's secret of that kind is (KEEP_NONE: nowhere). */
 enum state_keep state_kept(enum state_file kind, const char *name);
 
