@@ -277,6 +277,19 @@ conn_call(struct conn *c, const char *method, const char *path, json_t *body,
 		pin_seen(c->curl, c->seen_pin);
 	if (b.len > 0)
 		out->body = json_loadb(b.data, b.len, 0, NULL);
+	/* A success must be the back office's JSON (none only with 204): anything else is not
+	 * guichetd answering (a proxy's or a portal's page), whatever its status. */
+	if (out->status >= 200 && out->status <= 299 && out->status != 204 &&
+	    !json_is_object(out->body)) {
+		snprintf(c->err, sizeof(c->err),
+		         _("%s did not answer as Guichet's back office does (not its JSON): is "
+		           "something else there, a proxy or a network's sign-in page?"),
+		         c->base);
+		json_decref(out->body);
+		out->body = NULL;
+		rc = CX_NETWORK;
+		goto out;
+	}
 	rc = CX_OK;
 out:
 	curl_slist_free_all(headers); /* it held the tokens: libcurl copies what it sends */
@@ -298,6 +311,7 @@ struct download {
 	void *ctx;
 	CURL *h;
 	bool failed_write;
+	bool not_csv; /* a success that is no export (a proxy's or a portal's page) */
 };
 
 static size_t
@@ -311,6 +325,15 @@ on_download(char *data, size_t size, size_t n, void *ctx)
 	if (status < 200 || status > 299) {
 		buf_add(&d->error, data, len);
 		return d->error.failed ? 0 : len;
+	}
+	if (d->bytes == 0) {
+		const char *type = NULL;
+
+		curl_easy_getinfo(d->h, CURLINFO_CONTENT_TYPE, &type);
+		if (type == NULL || strncasecmp(type, "text/csv", 8) != 0) {
+			d->not_csv = true;
+			return 0;
+		}
 	}
 	if (fwrite(data, 1, len, d->f) != len) {
 		d->failed_write = true;
@@ -352,6 +375,14 @@ conn_download(struct conn *c, const char *path, FILE *f,
 	if (e == CURLE_WRITE_ERROR && d.failed_write) {
 		snprintf(c->err, sizeof(c->err), "%s", _("cannot write the file"));
 		rc = CX_USAGE;
+		goto out;
+	}
+	if (e == CURLE_WRITE_ERROR && d.not_csv) {
+		snprintf(c->err, sizeof(c->err),
+		         _("%s did not answer as Guichet's back office does (not its CSV): is "
+		           "something else there, a proxy or a network's sign-in page?"),
+		         c->base);
+		rc = CX_NETWORK;
 		goto out;
 	}
 	if (e != CURLE_OK) {

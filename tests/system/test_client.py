@@ -1095,6 +1095,62 @@ class _CutExport(BaseHTTPRequestHandler):
         pass
 
 
+class _Html(BaseHTTPRequestHandler):
+    """A server that answers every request with a web page (a proxy's or a captive portal's),
+    status 200 or 502."""
+
+    def answer(self):
+        body = b'<html><body><h1>Welcome to the hotel network</h1></body></html>'
+        self.send_response(502 if 'bad' in self.path else 200)
+        self.send_header('Content-Type', 'text/html')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = answer
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_server_that_answers_html(tmp_path):
+    """Not the back office's JSON: a clear message and exit 4, whatever the command; nothing
+    saved, no file left."""
+    httpd = HTTPServer(('127.0.0.1', 0), _Html)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        cli = Client(tmp_path)
+        port = str(httpd.server_address[1])
+        out = cli.run('connect', '--host', '127.0.0.1', '--port', port, '--no-tls')
+        assert out.returncode == 4, out.stderr
+        assert not os.path.exists(cli.file('profile'))
+        # A profile and a session made by hand: each command says what came back.
+        os.makedirs(os.path.dirname(cli.file('profile')), mode=0o700)
+        with open(cli.file('profile'), 'w') as f:
+            json.dump({'host': '127.0.0.1', 'port': int(port), 'tls': False}, f)
+        files = {'GUICHET_KEYRING': 'no'}
+        out = cli.run('login', '--login', 'demo.admin', '--password-stdin',
+                      stdin=NEW_PASSWORD + '\n', env=files)
+        assert out.returncode == 4, out.stderr
+        assert cli.kept() is None
+        os.makedirs(os.path.dirname(cli.file('session')), mode=0o700)
+        with open(cli.file('session'), 'w') as f:
+            json.dump({'login': 'x', 'token': 'a' * 64, 'csrf': 'b' * 64}, f)
+        target = str(tmp_path / 'x.csv')
+        for args in (('transactions', '--from', FROM, '--to', TO),
+                     ('transactions', '--from', FROM, '--to', TO, '--format', 'json'),
+                     ('show', '1'), ('stats', '--from', FROM, '--to', TO),
+                     ('batches', '--from', FROM, '--to', TO), ('users',),
+                     ('capture', '1', '--yes'), ('second-factor',)):
+            out = cli.run(*args, env=files)
+            assert out.returncode == 4, (args, out.returncode, out.stdout, out.stderr)
+            assert out.stderr.startswith('guichet: ') and out.stdout == '', (args, out.stderr)
+        out = cli.run('export', '--from', FROM, '--to', TO, '-o', target, env=files)
+        assert out.returncode == 4 and not os.path.exists(target), out.stderr
+    finally:
+        httpd.shutdown()
+
+
 def test_export_cut_leaves_no_file(tmp_path):
     httpd = HTTPServer(('127.0.0.1', 0), _CutExport)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
