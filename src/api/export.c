@@ -84,13 +84,17 @@ stream_stop(h2o_generator_t *gen, h2o_req_t *req)
 }
 
 static void
-stream_start(struct export_stream *es)
+stream_start(struct export_stream *es, const struct export_page *p)
 {
 	struct req *r = es->r;
-	const char *type = es->src.txt ? "text/plain; charset=utf-8" : "text/csv; charset=utf-8";
+	const char *type = p->type       ? p->type
+	                   : es->src.txt ? "text/plain; charset=utf-8"
+	                                 : "text/csv; charset=utf-8";
 	char *disposition = h2o_mem_alloc_pool(&r->h2o->pool, 128);
 	int n = snprintf(disposition, 128, "attachment; filename=\"%s.%s\"", es->src.name,
-	                 es->src.txt ? "txt" : "csv");
+	                 p->ext        ? p->ext
+	                 : es->src.txt ? "txt"
+	                               : "csv");
 
 	es->started = true;
 	r->h2o->res.status = 200;
@@ -130,7 +134,7 @@ page_respond(struct http_job *hj, struct req *r)
 		return;
 	}
 	if (!es->started)
-		stream_start(es);
+		stream_start(es, p);
 	if (es->src.carry != NULL)
 		es->src.carry(es->src.ctx, p);
 	es->after_at = p->last_at;

@@ -21,6 +21,9 @@ struct export_page {
 	size_t chunk_len;
 	int64_t last_at, last_id;
 	int n;
+	/* Optional, from the first page: the answer's Content-Type and file extension, when the
+	 * page chose them (a user's reporting format) rather than the source's txt. Static. */
+	const char *type, *ext;
 };
 
 struct export_source {

@@ -4,9 +4,13 @@
  * and devices. The exports use the same columns.
  *
  *   GET   /bo/api/me/preferences  what is chosen, and what may be chosen
- *   PATCH /bo/api/me/preferences  {"columns":{"transactions":[...]|null}, "home":"..."|null}
+ *   PATCH /bo/api/me/preferences  {"columns":{"transactions":[...]|null}, "home":"..."|null,
+ *                                  "ereport":{"structure":"..."|null,"format":"..."|null}}
  *                                 (null: back to the default; a page the profile may not
  *                                 open: 400, saying so)
+ *
+ * The electronic reporting choice (ereport.h) is also an administrator's to set, on a user's
+ * page (users.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 
 #include "api/api.h"
 #include "api/columns.h"
+#include "api/ereport.h"
 #include "api/json.h"
 #include "common/clock.h"
 
@@ -48,6 +53,7 @@ struct prefs_job {
 	bool set_columns[JOURNAL__COUNT], set_home;
 	char columns[JOURNAL__COUNT][COLUMNS_TEXT_MAX]; /* "" resets */
 	char home[HOME_MAX];                            /* "" resets */
+	struct prefs_ereport er;
 	json_t *result;
 };
 
@@ -114,6 +120,70 @@ prefs_columns(struct store *st, int64_t brand_id, int64_t user_id, enum journal 
 	return rc == ST_NOTFOUND || rc == ST_OK || rc == ST_TOOBIG ? ST_OK : rc;
 }
 
+/* --- electronic reporting (ereport.h) ------------------------------------------------------- */
+
+const char *
+prefs_ereport_parse(json_t *v, struct prefs_ereport *out)
+{
+	static const char *const keys[2] = {"structure", "format"};
+	int (*const parse[2])(const char *) = {ereport_structure_parse, ereport_format_parse};
+	char *const dest[2] = {out->structure, out->format};
+	bool *const set[2] = {&out->set_structure, &out->set_format};
+	const char *name;
+	json_t *x;
+
+	if (!json_is_object(v))
+		return "ereport";
+	json_object_foreach(v, name, x)
+	{
+		int k = strcmp(name, keys[0]) == 0 ? 0 : strcmp(name, keys[1]) == 0 ? 1 : -1;
+
+		if (k < 0)
+			return "ereport";
+		*set[k] = true;
+		if (json_is_null(x))
+			continue; /* "": back to the default */
+		if (!json_is_string(x) || parse[k](json_string_value(x)) < 0)
+			return k == 0 ? "ereport.structure" : "ereport.format";
+		snprintf(dest[k], PREFS_EREPORT_MAX, "%s", json_string_value(x));
+	}
+	return NULL;
+}
+
+int
+prefs_ereport_put(struct store *st, int64_t brand_id, int64_t user_id,
+                  const struct prefs_ereport *e, int64_t now)
+{
+	int rc = ST_OK;
+
+	if (e->set_structure)
+		rc = st->ops->pref_put(st, brand_id, user_id, EREPORT_PREF_STRUCTURE,
+		                       e->structure[0] ? e->structure : NULL, now);
+	if (rc == ST_OK && e->set_format)
+		rc = st->ops->pref_put(st, brand_id, user_id, EREPORT_PREF_FORMAT,
+		                       e->format[0] ? e->format : NULL, now);
+	return rc;
+}
+
+int
+prefs_ereport_json(struct store *st, int64_t brand_id, int64_t user_id, json_t *to)
+{
+	struct ereport e;
+	json_t *s = json_array(), *f = json_array();
+	int rc = ereport_load(st, brand_id, user_id, &e);
+
+	for (int i = 0; ereport_structure_name(i) != NULL; i++)
+		json_array_append_new(s, json_string(ereport_structure_name(i)));
+	for (int i = 0; ereport_format_name(i) != NULL; i++)
+		json_array_append_new(f, json_string(ereport_format_name(i)));
+	json_object_set_new(to, "ereport",
+	                    json_pack("{s:s, s:s, s:o, s:o}", "structure",
+	                              ereport_structure_name(e.structure), "format",
+	                              ereport_format_name(e.format), "available_structures", s,
+	                              "available_formats", f));
+	return rc;
+}
+
 static json_t *
 columns_json(enum journal j, const struct columns *c)
 {
@@ -159,6 +229,8 @@ prefs_read_run(struct work_job *w, struct store *st)
 	j->result =
 	        json_pack("{s:o, s:o, s:s, s:o, s:o}", "columns", chosen, "available_columns",
 	                  available, "home", home, "available_homes", pages, "time_zones", zones);
+	if (rc == ST_OK)
+		rc = prefs_ereport_json(st, j->who.brand_id, j->who.user_id, j->result);
 	return rc;
 }
 
@@ -177,6 +249,8 @@ prefs_write_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK && j->set_home)
 		rc = st->ops->pref_put(st, j->who.brand_id, j->who.user_id, HOME_PREF,
 		                       j->home[0] ? j->home : NULL, now);
+	if (rc == ST_OK)
+		rc = prefs_ereport_put(st, j->who.brand_id, j->who.user_id, &j->er, now);
 	return rc == ST_OK ? prefs_read_run(w, st) : rc;
 }
 
@@ -252,7 +326,7 @@ parse_columns(json_t *v, struct prefs_job *j)
 int
 api_prefs_edit(struct req *r)
 {
-	static const char *const members[] = {"columns", "home", NULL};
+	static const char *const members[] = {"columns", "home", "ereport", NULL};
 	struct prefs_job *j;
 	const char *bad = NULL, *why = NULL;
 	json_t *o, *v;
@@ -283,6 +357,10 @@ api_prefs_edit(struct req *r)
 			                "available_homes, or null for the default."
 			              : "home is one of available_homes, or null for the default.";
 		}
+	}
+	if (bad == NULL && (v = json_object_get(o, "ereport")) != NULL) {
+		bad = prefs_ereport_parse(v, &j->er);
+		why = EREPORT_HELP;
 	}
 	json_decref(o);
 	if (bad != NULL) {

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/columns.h"
 #include "api/csv.h"
+#include "api/ereport.h"
 #include "api/export.h"
 #include "api/filters.h"
 #include "api/json.h"
@@ -54,6 +55,7 @@ struct tx_job {
 	int64_t found;           /* summary: the transactions counted */
 	bool export;             /* the query is an export's: it may name its format */
 	bool txt;                /* export: the TXT layout (tabs) rather than CSV */
+	bool report;             /* export: the user's electronic reporting (ereport.h) */
 	bool batches;            /* the query is the batch journal's */
 	bool have_from, have_to; /* the search's period was given */
 	char rang[4];
@@ -63,6 +65,7 @@ struct tx_job {
 	bool prefs_loaded;
 	struct columns cols;
 	const struct tz *zone;
+	struct ereport er; /* format=report: the user's structure and format */
 };
 
 static void
@@ -209,7 +212,9 @@ parse_one(void *ctx, const char *key, char *val)
 		j->q.has_origin = true;
 		j->q.origin = (enum txn_origin)o;
 	} else if (strcmp(key, "format") == 0 && j->export) {
-		if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
+		/* report: the user's electronic reporting (SPEC §14), transactions only. */
+		j->report = strcmp(val, "report") == 0 && !j->batches;
+		if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0 && !j->report)
 			return "format";
 		j->txt = strcmp(val, "txt") == 0;
 	} else if (strcmp(key, "limit") == 0) {
@@ -719,6 +724,24 @@ export_txn(void *arg, const struct txn *t)
 	return x->b->failed ? ST_TOOBIG : ST_OK;
 }
 
+/* A row of a report: the structure's columns, then its line reference when it has one. */
+static int
+export_report_txn(void *arg, const struct txn *t)
+{
+	struct export_ctx *x = arg;
+	const struct ereport *e = &x->j->er;
+	char scratch[COLUMN_VALUE_MAX];
+
+	ereport_row_begin(x->b, e);
+	for (int i = 0; i < e->cols.n; i++)
+		ereport_value(x->b, e, i, column_txn(e->cols.v[i], t, x->j->zone, x->now, scratch));
+	if (e->line_ref)
+		ereport_value(x->b, e, e->cols.n, "");
+	ereport_row_end(x->b, e);
+	export_last(x->j, t->created_at, t->id);
+	return x->b->failed ? ST_TOOBIG : ST_OK;
+}
+
 static int
 export_batch(void *arg, const struct batch *bt)
 {
@@ -742,7 +765,12 @@ export_prefs(struct tx_job *j, struct store *st)
 	if (j->prefs_loaded)
 		return ST_OK;
 	j->zone = api_zone(&j->who);
-	rc = prefs_columns(st, j->who.brand_id, j->who.user_id, jr, &j->cols);
+	if (j->report) {
+		rc = ereport_load(st, j->who.brand_id, j->who.user_id, &j->er);
+		j->cols = j->er.cols;
+	} else {
+		rc = prefs_columns(st, j->who.brand_id, j->who.user_id, jr, &j->cols);
+	}
 	j->prefs_loaded = rc == ST_OK;
 	return rc;
 }
@@ -766,9 +794,19 @@ export_page_run(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, EXPORT_CHUNK_MAX);
-	if (j->q.after_created_at == 0)
+	if (j->q.after_created_at == 0 && j->report)
+		ereport_begin(&b, &j->er);
+	else if (j->q.after_created_at == 0)
 		export_header(&b, jr, &j->cols, x.field);
-	if (j->batches) {
+	if (j->report) {
+		j->q.fields = columns_txn_fields(&j->cols);
+		rc = st->ops->txn_search(st, &j->q, export_report_txn, &x);
+		/* A page short of the limit is the last (export.h): it closes the report. */
+		if (rc == ST_OK && j->n < j->q.limit)
+			ereport_end(&b, &j->er);
+		p->page.type = ereport_content_type(j->er.format);
+		p->page.ext = ereport_extension(j->er.format);
+	} else if (j->batches) {
 		struct batch_query q;
 
 		batch_query_of(j, &q);
@@ -820,6 +858,7 @@ export_carry(void *ctx, const struct export_page *page)
 	tmpl->prefs_loaded = true;
 	tmpl->cols = p->j.cols;
 	tmpl->zone = p->j.zone;
+	tmpl->er = p->j.er;
 }
 
 /* Same query parameters as the search or the batch journal; limit and cursor do not apply. */
