@@ -125,6 +125,8 @@ int api_users_create(struct req *r);
 int api_users_edit(struct req *r);
 int api_users_reset_password(struct req *r);
 int api_users_unlock(struct req *r);
+int api_users_ereport_get(struct req *r);
+int api_users_ereport_edit(struct req *r);
 int api_users_second_factor_disable(struct req *r);
 int api_me_get(struct req *r);
 int api_me_edit(struct req *r);

@@ -147,7 +147,8 @@ ereport_load(struct store *st, int64_t brand_id, int64_t user_id, struct ereport
 	if (s == EREPORT_DYNAMIC)
 		return prefs_columns(st, brand_id, user_id, JOURNAL_TRANSACTIONS, &out->cols);
 	if (columns_parse(JOURNAL_TRANSACTIONS, structure_columns[s], &out->cols) != 0)
-		columns_default(JOURNAL_TRANSACTIONS, &out->cols); /* not reached: the lists parse */
+		columns_default(JOURNAL_TRANSACTIONS,
+		                &out->cols); /* not reached: the lists parse */
 	return ST_OK;
 }
 
@@ -227,8 +228,9 @@ static void
 xml_text(struct buf *b, const char *v)
 {
 	for (const char *p = v;;) {
-		size_t span = strcspn(p, "&<>\"'\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10"
-		                         "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+		size_t span =
+		        strcspn(p, "&<>\"'\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10"
+		                   "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
 
 		buf_add(b, p, span);
 		switch (p[span]) {

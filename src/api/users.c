@@ -19,6 +19,7 @@
 
 #include "api/api.h"
 #include "api/csv.h"
+#include "api/ereport.h"
 #include "api/json.h"
 #include "api/query.h"
 #include "api/render.h"
@@ -45,7 +46,8 @@ enum user_op {
 	U_SF_DISABLE,
 	U_ME,
 	U_ME_EDIT,
-	U_ACTIONS
+	U_ACTIONS,
+	U_EREPORT
 };
 
 struct user_job {
@@ -60,6 +62,7 @@ struct user_job {
 	struct action_query q;
 	char action_name[41];
 	char temp_password[TEMP_PASSWORD_LEN + 1];
+	struct prefs_ereport er; /* the electronic reporting's change */
 	/* Results. */
 	int status;
 	json_t *result;
@@ -974,6 +977,92 @@ int
 api_users_second_factor_disable(struct req *r)
 {
 	return user_simple(r, U_SF_DISABLE, sf_disable_run, NULL, true);
+}
+
+/* --- electronic reporting (ereport.h): an administrator's choice for a user ---------------------- */
+
+static int
+ereport_get_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	int rc = target_in_scope(j, st);
+
+	if (rc != ST_OK)
+		return rc;
+	j->result = json_object();
+	rc = prefs_ereport_json(st, j->who.brand_id, j->id, j->result);
+	if (rc == ST_OK) {
+		json_t *e = json_incref(json_object_get(j->result, "ereport"));
+
+		json_decref(j->result);
+		j->result = e;
+	}
+	return rc;
+}
+
+/* Writer: the change, and an action-log line saying what changed (none when nothing did). */
+static int
+ereport_edit_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	struct ereport before, after;
+	char details[ACTION_DETAILS_MAX] = "";
+	int rc = target_in_scope(j, st);
+
+	if (rc == ST_OK)
+		rc = ereport_load(st, j->who.brand_id, j->id, &before);
+	if (rc == ST_OK)
+		rc = prefs_ereport_put(st, j->who.brand_id, j->id, &j->er, clock_now_us());
+	if (rc == ST_OK)
+		rc = ereport_load(st, j->who.brand_id, j->id, &after);
+	if (rc == ST_OK) {
+		struct buf b;
+
+		buf_init(&b, sizeof(details) - 1);
+		api_detail_text(&b, false, "structure", ereport_structure_name(before.structure),
+		                ereport_structure_name(after.structure));
+		api_detail_text(&b, false, "format", ereport_format_name(before.format),
+		                ereport_format_name(after.format));
+		snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
+		buf_cleanup(&b);
+	}
+	if (details[0] != '\0')
+		log_action(st, &j->who, &j->target, "user_ereport_changed", details, &rc);
+	return rc == ST_OK ? ereport_get_run(w, st) : rc;
+}
+
+int
+api_users_ereport_get(struct req *r)
+{
+	return user_simple(r, U_EREPORT, ereport_get_run, NULL, false);
+}
+
+int
+api_users_ereport_edit(struct req *r)
+{
+	static const char *const members[] = {"structure", "format", NULL};
+	struct user_job *j;
+	const char *bad;
+	json_t *o;
+
+	if ((o = json_body_object(r, false)) == NULL)
+		return 0;
+	if (json_refuse_unknown(r, o, members)) {
+		json_decref(o);
+		return 0;
+	}
+	j = user_job_new(r, U_EREPORT);
+	bad = prefs_ereport_parse(o, &j->er);
+	json_decref(o);
+	if (bad != NULL) {
+		user_job_free(&j->base);
+		/* The members are the body's own here: "structure", not "ereport.structure". */
+		json_bad_field(r, strchr(bad, '.') != NULL ? strchr(bad, '.') + 1 : bad,
+		               EREPORT_HELP);
+		return 0;
+	}
+	j->base.work.run = ereport_edit_run;
+	return http_submit_or_reply(r, &j->base, true);
 }
 
 /* --- the action log -------------------------------------------------------------------------------- */

@@ -117,6 +117,8 @@ MATRIX = {
     'POST /bo/api/users/{id}/password': ADMIN,
     'POST /bo/api/users/{id}/unlock': ADMIN,
     'POST /bo/api/users/{id}/second-factor/disable': ADMIN,
+    'GET /bo/api/users/{id}/ereport': ADMIN,
+    'PATCH /bo/api/users/{id}/ereport': ADMIN,
     'GET /bo/api/actions': ADMIN,
     'GET /bo/api/actions/export': ADMIN,
     # The mails that could not be delivered (README "Mail"): administrators, who fix an
@@ -241,6 +243,8 @@ def id_route_body(route):
         return {'version': 0, 'title_fr': 'pwned'}
     if pattern.endswith('/page-theme/logo'):  # the body is the image
         return LOGO
+    if pattern.endswith('/ereport'):  # a user's electronic reporting
+        return {'format': 'xml'}
     return {'name': 'pwned'} if method == 'PATCH' else {}
 
 
@@ -636,6 +640,9 @@ def plan(srv, route, profile, walk):
                                                    '/unlock', None),
         'POST /bo/api/users/{id}/second-factor/disable': lambda: (
             f'/bo/api/users/{uid}/second-factor/disable', {}),
+        'GET /bo/api/users/{id}/ereport': lambda: (f'/bo/api/users/{uid}/ereport', None),
+        'PATCH /bo/api/users/{id}/ereport': lambda: (f'/bo/api/users/{uid}/ereport',
+                                                     {'format': 'xml'}),
         'GET /bo/api/actions': lambda: (f'/bo/api/actions?{WIDE}', None),
         'GET /bo/api/actions/export': lambda: (f'/bo/api/actions/export?{WIDE}', None),
         'GET /bo/api/mails': lambda: ('/bo/api/mails', None),

@@ -198,3 +198,44 @@ def test_values_escaped_and_cut(er, tmp_path):
         else:
             assert got == ref
     patch(er, '/bo/api/me/preferences', {'ereport': {'structure': None, 'format': None}})
+
+
+def test_an_administrator_sets_a_users_choice(er):
+    """On a user's page (README "Users"): the same rules as the other edits of a user, an
+    action-log line saying what changed; another brand's user is not found."""
+    from conftest import q
+    uid = q(er, "SELECT id FROM user WHERE login = 'demo.consultation'")[0][0]
+    me = q(er, "SELECT id FROM user WHERE login = 'demo.admin'")[0][0]
+    path = f'/bo/api/users/{uid}/ereport'
+    r = get(er, path, 'admin')
+    assert r.status_code == 200, r.text
+    assert (r.json()['structure'], r.json()['format']) == ('standard', 'delimited')
+    r = patch(er, path, {'structure': 'file_management', 'format': 'fixed'}, 'admin')
+    assert r.status_code == 200, r.text
+    assert (r.json()['structure'], r.json()['format']) == ('file_management', 'fixed')
+    e = get(er, '/bo/api/me/preferences').json()['ereport']
+    assert (e['structure'], e['format']) == ('file_management', 'fixed')
+    r = get(er, '/bo/api/transactions/export?format=report&' + WIDE)
+    assert r.headers['Content-Type'].startswith('text/plain')
+    logged = q(er, "SELECT details FROM action_log WHERE action = 'user_ereport_changed' AND "
+                   "target_user_id = ? ORDER BY id", (uid,))
+    assert logged[-1][0] == ('structure: "standard" → "file_management"; '
+                             'format: "delimited" → "fixed"')
+    # Bad values: 400 naming the field, nothing changed, nothing logged.
+    for body, field in (({'structure': 'all'}, 'structure'), ({'format': None, 'x': 1}, 'x'),
+                        ({'format': ['xml']}, 'format')):
+        r = patch(er, path, body, 'admin')
+        assert r.status_code == 400 and r.json()['field'] == field, (body, r.text)
+    assert get(er, path, 'admin').json()['format'] == 'fixed'
+    assert len(q(er, "SELECT id FROM action_log WHERE action = 'user_ereport_changed'")) == 1
+    # Not an administrator: refused, even for oneself through this route.
+    assert get(er, path).status_code == 403
+    assert patch(er, f'/bo/api/users/{me}/ereport', {'format': 'xml'}).status_code == 403
+    # Another brand's user, and no user at all: not found.
+    other = q(er, "SELECT min(id) FROM user WHERE brand_id <> 1")[0][0]
+    assert get(er, f'/bo/api/users/{other}/ereport', 'admin').status_code == 404
+    assert patch(er, f'/bo/api/users/{other}/ereport', {'format': 'xml'},
+                 'admin').status_code == 404
+    assert get(er, '/bo/api/users/999999/ereport', 'admin').status_code == 404
+    r = patch(er, path, {'structure': None, 'format': None}, 'admin')
+    assert (r.json()['structure'], r.json()['format']) == ('standard', 'delimited')
