@@ -484,16 +484,21 @@ export function countText(n, more) {
   return t(more ? 'j.count.more' : 'j.count.all', { n: formatCount(n) });
 }
 
-/** The export links of a search: CSV and TXT of the same parameters (the cookie goes along). */
-export function exportLinks(path, idPrefix) {
+/** The export links of a search: CSV and TXT of the same parameters (the cookie goes along);
+ * with report, also the user's electronic reporting format (format=report, docs/EREPORTING.md). */
+export function exportLinks(path, idPrefix, { report = false } = {}) {
   const csv = h('a', { class: 'button', id: `${idPrefix}-export-csv`, href: '#', download: '' }, t('j.export.csv'));
   const txt = h('a', { class: 'button', id: `${idPrefix}-export-txt`, href: '#', download: '' }, t('j.export.txt'));
+  const rep = report
+    ? h('a', { class: 'button', id: `${idPrefix}-export-report`, href: '#', download: '' }, t('j.export.report'))
+    : null;
   const box = h(
     'div',
     { class: 'j-export', hidden: true },
     h('span', { class: 'j-export-label', id: `${idPrefix}-export-label` }, t('j.export.label')),
     csv,
     txt,
+    rep,
   );
   return {
     el: box,
@@ -507,6 +512,10 @@ export function exportLinks(path, idPrefix) {
       csv.href = `${path}?${q}`;
       q.set('format', 'txt');
       txt.href = `${path}?${q}`;
+      if (rep) {
+        q.set('format', 'report');
+        rep.href = `${path}?${q}`;
+      }
       box.hidden = false;
     },
     hide() {

@@ -39,6 +39,7 @@ const ACTIONS = [
   'user_updated',
   'user_password_reset',
   'user_unlocked',
+  'user_ereport_changed',
   'transaction_capture',
   'transaction_bank_sending',
   'transaction_cancellation',
@@ -99,6 +100,7 @@ function valueText(field, v) {
   if (v === '') return t('action.value.none');
   if (field === 'profile' && has(`profile.${v}`)) return t(`profile.${v}`);
   if (field === 'language' && has(`language.${v}`)) return t(`language.${v}`);
+  if ((field === 'structure' || field === 'format') && has(`ereport.${field}.${v}`)) return t(`ereport.${field}.${v}`);
   return typeof v === 'string' ? t('action.value.text', { value: v }) : String(v);
 }
 

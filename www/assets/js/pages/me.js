@@ -2,12 +2,14 @@
 // signed-in user, and the form to change it: name, e-mail, mobile (optional: emptied, it is
 // removed; e-mail and mobile never both in one edit: the server answers 422 email_and_mobile),
 // language (applied to the whole UI at once), time zone (from the preferences' time_zones), and
-// the landing page (PATCH /bo/api/me/preferences {"home"}, among its available_homes). The
+// the landing page (PATCH /bo/api/me/preferences {"home"}, among its available_homes), the
+// electronic reporting's structure and format (ereport-settings.js). The
 // password has its own page (#/password); two-step sign-in its card (second-factor-settings.js).
 
 import { api } from '../api.js';
 import { state } from '../app.js';
 import { h } from '../dom.js';
+import { ownEreportCard } from '../ereport-settings.js';
 import { setTimeZone } from '../format.js';
 import { errorBox, field, input, say, select, showError, statusBox, timeZoneOptions } from '../form-fields.js';
 import { LANGUAGES, setLanguage, t } from '../i18n.js';
@@ -64,7 +66,7 @@ export async function render() {
       'div',
       { class: 'me-grid' },
       editForm(me, prefs, status),
-      h('div', { class: 'me-side' }, account, homeForm(prefs), security(), twoStep),
+      h('div', { class: 'me-side' }, account, homeForm(prefs), ownEreportCard(prefs), security(), twoStep),
     ),
   );
 }

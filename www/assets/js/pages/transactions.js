@@ -257,7 +257,7 @@ export async function render({ query }) {
     missing.hidden = !lacking.length;
   }
   const more = h('button', { type: 'button', class: 'button', id: 'tx-more', hidden: true }, t('j.more'));
-  const exports = exportLinks('/bo/api/transactions/export', 'tx');
+  const exports = exportLinks('/bo/api/transactions/export', 'tx', { report: true });
   const columnsButton = h('button', { type: 'button', class: 'button', id: 'tx-columns' }, t('j.columns.button'));
   const captureAll = may(CAPTURE_ALL) && h('button', { type: 'button', class: 'button', id: 'tx-capture-all', disabled: true }, t('tx.bulk.capture'));
   const sendAll = may(SEND_ALL) && h('button', { type: 'button', class: 'button', id: 'tx-send-all', disabled: true }, t('tx.bulk.send'));

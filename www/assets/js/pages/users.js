@@ -13,6 +13,7 @@
 import { api, errorMessage, request } from '../api.js';
 import { may, state } from '../app.js';
 import { confirmDialog } from '../confirm-dialog.js';
+import { userEreportCard } from '../ereport-settings.js';
 import { h, replace } from '../dom.js';
 import { errorBox, field, input, say, select, showError, statusBox, timeZoneOptions } from '../form-fields.js';
 import { formatCount } from '../format.js';
@@ -293,6 +294,7 @@ async function details(id) {
     });
   }
   status.setAttribute('tabindex', '-1');
+  const ereport = may('GET /bo/api/users/{id}/ereport') ? await userEreportCard(id) : null;
 
   return h(
     'section',
@@ -315,6 +317,7 @@ async function details(id) {
         h('a', { href: `#/actions?user=${id}`, class: 'button button--quiet-link', id: 'user-actions' }, t('users.actions_link')),
       ),
     ),
+    ereport,
   );
 }
 

@@ -65,6 +65,7 @@ export default {
     'j.export.label': 'Exporter le résultat :',
     'j.export.csv': 'CSV',
     'j.export.txt': 'TXT',
+    'j.export.report': 'Mon format de reporting',
 
     // transactions (§4.1)
     'tx.journal': 'Journal des transactions',
@@ -413,6 +414,7 @@ export default {
     'j.export.label': 'Export the result:',
     'j.export.csv': 'CSV',
     'j.export.txt': 'TXT',
+    'j.export.report': 'My reporting format',
 
     'tx.journal': 'Transaction journal',
     'tx.details': 'Details',
