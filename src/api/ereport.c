@@ -115,6 +115,15 @@ ereport_format_parse(const char *name)
 	return -1;
 }
 
+static const struct width *
+width_of(const char *key)
+{
+	for (size_t i = 0; i < WIDTHS_N; i++)
+		if (strcmp(widths[i].key, key) == 0)
+			return &widths[i];
+	return NULL;
+}
+
 /* One stored name: its index, or dflt when unset or no longer known. */
 static int
 load_one(struct store *st, int64_t brand_id, int64_t user_id, const char *pref,
@@ -144,12 +153,20 @@ ereport_load(struct store *st, int64_t brand_id, int64_t user_id, struct ereport
 	out->structure = (enum ereport_structure)s;
 	out->format = (enum ereport_format)f;
 	out->line_ref = s == EREPORT_FILE_MANAGEMENT;
+	/* The fixed lists parse (test_ereport.py downloads each): the default is never taken. */
 	if (s == EREPORT_DYNAMIC)
-		return prefs_columns(st, brand_id, user_id, JOURNAL_TRANSACTIONS, &out->cols);
-	if (columns_parse(JOURNAL_TRANSACTIONS, structure_columns[s], &out->cols) != 0)
-		columns_default(JOURNAL_TRANSACTIONS,
-		                &out->cols); /* not reached: the lists parse */
-	return ST_OK;
+		rc = prefs_columns(st, brand_id, user_id, JOURNAL_TRANSACTIONS, &out->cols);
+	else if (columns_parse(JOURNAL_TRANSACTIONS, structure_columns[s], &out->cols) != 0)
+		columns_default(JOURNAL_TRANSACTIONS, &out->cols);
+	for (int k = 0; k < out->cols.n; k++) {
+		const struct width *w = width_of(column_key(JOURNAL_TRANSACTIONS, out->cols.v[k]));
+
+		out->width[k] = (unsigned char)(w ? w->width : WIDTH_DEFAULT);
+		out->right[k] = w ? w->right : false;
+	}
+	out->width[out->cols.n] = LINE_REF_WIDTH;
+	out->right[out->cols.n] = false;
+	return rc;
 }
 
 const char *
@@ -176,15 +193,6 @@ static const char *
 value_key(const struct ereport *e, int k)
 {
 	return k < e->cols.n ? column_key(JOURNAL_TRANSACTIONS, e->cols.v[k]) : LINE_REF_KEY;
-}
-
-static const struct width *
-width_of(const char *key)
-{
-	for (size_t i = 0; i < WIDTHS_N; i++)
-		if (strcmp(widths[i].key, key) == 0)
-			return &widths[i];
-	return NULL;
 }
 
 void
@@ -288,10 +296,11 @@ fixed_field(struct buf *b, const char *v, int width, bool right)
 void
 ereport_value(struct buf *b, const struct ereport *e, int k, const char *value)
 {
-	const char *key = value_key(e, k);
+	const char *key;
 
 	switch (e->format) {
 	case EREPORT_XML:
+		key = value_key(e, k);
 		buf_add(b, "<", 1);
 		buf_adds(b, key);
 		buf_add(b, ">", 1);
@@ -300,15 +309,9 @@ ereport_value(struct buf *b, const struct ereport *e, int k, const char *value)
 		buf_adds(b, key);
 		buf_add(b, ">", 1);
 		break;
-	case EREPORT_FIXED: {
-		const struct width *w = width_of(key);
-
-		if (k == e->cols.n)
-			fixed_field(b, value, LINE_REF_WIDTH, false);
-		else
-			fixed_field(b, value, w ? w->width : WIDTH_DEFAULT, w ? w->right : false);
+	case EREPORT_FIXED:
+		fixed_field(b, value, e->width[k], e->right[k]);
 		break;
-	}
 	default:
 		csv_field(b, value, k == 0);
 		break;

@@ -42,6 +42,10 @@ struct ereport {
 	enum ereport_format format;
 	struct columns cols;
 	bool line_ref;
+	/* Fixed-length: each value's width in characters and alignment (the line reference's
+	 * last), looked up once by ereport_load rather than for every value of every row. */
+	unsigned char width[COLUMNS_MAX + 1];
+	bool right[COLUMNS_MAX + 1];
 };
 
 /* Names ("standard", "file_management", "xml", ...): static; NULL past the count. */

@@ -239,3 +239,16 @@ def test_an_administrator_sets_a_users_choice(er):
     assert get(er, '/bo/api/users/999999/ereport', 'admin').status_code == 404
     r = patch(er, path, {'structure': None, 'format': None}, 'admin')
     assert (r.json()['structure'], r.json()['format']) == ('standard', 'delimited')
+
+
+def test_schema_and_layout_cover_every_column(er):
+    """A column added to the journal is a column of the dynamic structure: the XSD and the
+    fixed-length layout must know it (else the XML is invalid, or the column is 32 wide
+    without a word in the docs)."""
+    import xml.etree.ElementTree as ET
+    available = get(er, '/bo/api/me/preferences').json()['available_columns']['transactions']
+    ns = {'xs': 'http://www.w3.org/2001/XMLSchema'}
+    kind = ET.parse(XSD).find("xs:complexType[@name='transaction']", ns)
+    names = [e.get('name') for e in kind.iter('{http://www.w3.org/2001/XMLSchema}element')]
+    assert sorted(names) == sorted(available + ['batch_file_line'])
+    assert sorted(fixed_layout()) == sorted(available + ['batch_file_line'])
