@@ -269,8 +269,8 @@ xml_text(struct buf *b, const char *v)
 
 /* A fixed-length field: width characters (UTF-8 code points), padded with spaces on the
  * right (text) or the left (numbers); a longer value is cut to its first width characters,
- * so that the columns never shift; a tab, CR or LF becomes a space, as the line must stay
- * one line. */
+ * so that the columns never shift; a control character (tab, CR, LF, and the vertical tab or
+ * form feed some readers also break lines at) becomes a space, as the line must stay one. */
 static void
 fixed_field(struct buf *b, const char *v, int width, bool right)
 {
@@ -288,7 +288,7 @@ fixed_field(struct buf *b, const char *v, int width, bool right)
 	for (int i = chars; right && i < width; i++)
 		buf_add(b, " ", 1);
 	for (size_t i = 0; i < len; i++)
-		buf_add(b, v[i] == '\t' || v[i] == '\r' || v[i] == '\n' ? " " : &v[i], 1);
+		buf_add(b, (unsigned char)v[i] < 0x20 ? " " : &v[i], 1);
 	for (int i = chars; !right && i < width; i++)
 		buf_add(b, " ", 1);
 }

@@ -197,6 +197,17 @@ def test_values_escaped_and_cut(er, tmp_path):
             assert got == ref[:64]
         else:
             assert got == ref
+    # Characters no form lets in, written in the store by hand: a control character XML 1.0
+    # does not allow becomes a space, and a tab or line break never breaks a fixed line.
+    from conftest import q
+    tid = pay.json()['id']
+    q(er, 'UPDATE txn SET order_ref = ? WHERE id = ?', ('X\x01Y\tZ\r\nW', tid))
+    for fmt, want in (('xml', 'X Y\tZ\nW'), ('delimited', 'X\x01Y\tZ\r\nW'), ('fixed', 'X Y Z  W')):
+        patch(er, '/bo/api/me/preferences', {'ereport': {'structure': 'standard', 'format': fmt}})
+        r = get(er, f'/bo/api/transactions/export?format=report&{WIDE}&id={tid}')
+        rows = rows_of(r, fmt, STANDARD, tmp_path)
+        assert [row[0] for row in rows] == [str(tid)]
+        assert rows[0][STANDARD.index('order_ref')] == want, fmt
     patch(er, '/bo/api/me/preferences', {'ereport': {'structure': None, 'format': None}})
 
 
