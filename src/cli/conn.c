@@ -312,6 +312,8 @@ struct download {
 	CURL *h;
 	bool failed_write;
 	bool not_csv; /* a success that is no export (a proxy's or a portal's page) */
+	char *type;   /* its Content-Type (the connection's got_type) */
+	size_t type_cap;
 };
 
 static size_t
@@ -329,11 +331,15 @@ on_download(char *data, size_t size, size_t n, void *ctx)
 	if (d->bytes == 0) {
 		const char *type = NULL;
 
+		/* An export's types: CSV, and a report's (README "Electronic reporting"). */
 		curl_easy_getinfo(d->h, CURLINFO_CONTENT_TYPE, &type);
-		if (type == NULL || strncasecmp(type, "text/csv", 8) != 0) {
+		if (type == NULL || (strncasecmp(type, "text/csv", 8) != 0 &&
+		                     strncasecmp(type, "text/plain", 10) != 0 &&
+		                     strncasecmp(type, "application/xml", 15) != 0)) {
 			d->not_csv = true;
 			return 0;
 		}
+		snprintf(d->type, d->type_cap, "%s", type);
 	}
 	if (fwrite(data, 1, len, d->f) != len) {
 		d->failed_write = true;
@@ -351,13 +357,19 @@ conn_download(struct conn *c, const char *path, FILE *f,
               json_t **error_body)
 {
 	struct curl_slist *headers = NULL;
-	struct download d = {.f = f, .progress = progress, .ctx = ctx, .h = c->curl};
+	struct download d = {.f = f,
+	                     .progress = progress,
+	                     .ctx = ctx,
+	                     .h = c->curl,
+	                     .type = c->got_type,
+	                     .type_cap = sizeof(c->got_type)};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode e;
 	int rc;
 
 	*status = 0;
 	*error_body = NULL;
+	c->got_type[0] = '\0';
 	buf_init(&d.error, 64 * 1024);
 	rc = prepare(c, "GET", path, &headers);
 	if (rc != CX_OK)
@@ -379,7 +391,7 @@ conn_download(struct conn *c, const char *path, FILE *f,
 	}
 	if (e == CURLE_WRITE_ERROR && d.not_csv) {
 		snprintf(c->err, sizeof(c->err),
-		         _("%s did not answer as Guichet's back office does (not its CSV): is "
+		         _("%s did not answer as Guichet's back office does (not an export): is "
 		           "something else there, a proxy or a network's sign-in page?"),
 		         c->base);
 		rc = CX_NETWORK;

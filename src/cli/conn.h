@@ -29,6 +29,7 @@ struct conn {
 	char csrf[CONN_TOKEN_MAX + 1];  /* sent with every write; "" without one */
 	bool token_set;                 /* an answer set (or cleared) the cookie */
 	char err[512];                  /* the last network failure, in plain words */
+	char got_type[64];              /* a download's Content-Type, once its body starts */
 };
 
 /* An answer: its HTTP status and its body when it was JSON (an owned reference, else NULL). */

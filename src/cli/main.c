@@ -1497,6 +1497,7 @@ out:
 static const struct opt_spec export_opts[] = {
         SEARCH_OPTS,
         {"o", "FILE", N_("the file to write (FILE.part until it is whole)")},
+        {"report", NULL, N_("in your electronic reporting's structure and format, not CSV")},
 };
 
 /* The export's progress on stderr: rows, bytes, rate, at most 4 times a second; with the
@@ -1505,7 +1506,19 @@ struct progress {
 	long long rows, bytes;
 	struct timespec start, last;
 	_Atomic long long total; /* the search's count (GET …/summary), -1 until known */
+	const char *type;        /* the download's Content-Type (conn's got_type) */
+	bool done;               /* the stream ended: a report's last line is no row */
 };
+
+/* The lines of the export that are no transaction: CSV's and delimited's header line, XML's
+ * declaration and root element (and its end once done); fixed-length has none. */
+static long long
+lines_not_rows(const struct progress *p)
+{
+	if (strncmp(p->type, "application/xml", 15) == 0)
+		return p->done ? 3 : 2;
+	return strncmp(p->type, "text/plain", 10) == 0 ? 0 : 1;
+}
 
 /* The search's count, asked beside the export on a connection of its own (count_run). */
 struct counting {
@@ -1544,7 +1557,8 @@ static void
 progress_line(struct progress *p)
 {
 	double s = seconds_since(&p->start);
-	long long rows = p->rows > 0 ? p->rows - 1 : 0, total = atomic_load(&p->total);
+	long long rows = p->rows > lines_not_rows(p) ? p->rows - lines_not_rows(p) : 0,
+	          total = atomic_load(&p->total);
 	double mb = (double)p->bytes / 1e6, rate = s > 0 ? mb / s : 0.0;
 
 	/* The line rewritten in place: back to its start, then spaces over a longer one. */
@@ -1610,7 +1624,9 @@ cmd_export(struct ctx *x, const char **v)
 	rc = open_session(x, &c);
 	if (rc != CX_OK)
 		goto out;
-	if (conn_query_add(&c, path, sizeof(path), "format", "csv") != 0) {
+	p.type = c.got_type;
+	if (conn_query_add(&c, path, sizeof(path), "format",
+	                   v[SEARCH_NOPTS + 1] != NULL ? "report" : "csv") != 0) {
 		rc = fail(CX_USAGE, _("the search is too long"));
 		goto out;
 	}
@@ -1639,6 +1655,7 @@ cmd_export(struct ctx *x, const char **v)
 		pthread_join(counter, NULL);
 	conn_cleanup(&k.c);
 	if (tty) { /* the last word: what was received in all */
+		p.done = true;
 		progress_line(&p);
 		fputc('\n', stderr);
 	}
@@ -2304,7 +2321,8 @@ static const struct command commands[] = {
         {"export", cmd_export, OPTS(export_opts), NULL, N_("export the search as CSV to a file"),
          N_("Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
             "line on stderr when it is a terminal, with the share done and the time left once\n"
-            "the search is counted.")},
+            "the search is counted. --report: in your electronic reporting's structure and\n"
+            "format instead (XML, fixed-length or delimited).")},
         {"show", cmd_show, OPTS(show_opts), "ID", N_("a transaction's details and history"),
          N_("The transaction's state, amounts, card (masked), order and its history.")},
         {"capture", cmd_capture, OPTS(amount_op_opts), "ID", N_("capture an authorization"),

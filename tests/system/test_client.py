@@ -1095,6 +1095,51 @@ class _CutExport(BaseHTTPRequestHandler):
         pass
 
 
+def test_export_in_the_users_reporting_format(server, signed, tmp_path):
+    """export --report: the user's electronic reporting (README "Electronic reporting"), the
+    same bytes as the API's format=report; XML's lines that are no transaction not counted as
+    rows on a terminal."""
+    kept = signed.session()
+    s = requests.Session()
+    s.cookies.set('guichet_session', kept['token'])
+    s.headers['X-CSRF-Token'] = kept['csrf']
+
+    def choose(structure, fmt):
+        r = s.patch(server.base + '/bo/api/me/preferences', timeout=30,
+                    json={'ereport': {'structure': structure, 'format': fmt}})
+        assert r.status_code == 200, r.text
+
+    try:
+        for fmt in ('xml', 'fixed', 'delimited'):
+            choose('extended', fmt)
+            target = str(tmp_path / f'report.{fmt}')
+            out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'accepted',
+                             '--report', '-o', target)
+            assert out.returncode == 0, out.stderr
+            r = s.get(server.base + '/bo/api/transactions/export', timeout=60,
+                      params={'format': 'report', 'from': FROM, 'to': TO,
+                              'status': 'accepted'})
+            assert r.status_code == 200, r.text
+            with open(target, 'rb') as f:
+                assert f.read() == r.content, fmt
+        pexpect = pytest.importorskip('pexpect', reason='python3-pexpect (scripts/bootstrap)')
+        choose('standard', 'xml')
+        target = str(tmp_path / 'tty.xml')
+        child = pexpect.spawn(CLIENT, ['export', '--from', FROM, '--to', TO, '--report',
+                                       '-o', target], env=signed.env, encoding='utf-8',
+                              timeout=60)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        rows, total = map(int, re.findall(r'(\d+) of (\d+) rows', child.before)[-1])
+        with open(target) as f:
+            assert rows == total == f.read().count('<transaction>')
+    finally:
+        r = s.patch(server.base + '/bo/api/me/preferences', timeout=30,
+                    json={'ereport': {'structure': None, 'format': None}})
+        assert r.status_code == 200, r.text
+
+
 class _Html(BaseHTTPRequestHandler):
     """A server that answers every request with a web page (a proxy's or a captive portal's),
     status 200 or 502."""
