@@ -230,43 +230,6 @@ ereport_row_begin(struct buf *b, const struct ereport *e)
 		buf_adds(b, "<transaction>");
 }
 
-/* XML 1.0 text: the five characters escaped, and the control characters it does not allow
- * (all below 0x20 but tab, LF and CR) written as spaces. */
-static void
-xml_text(struct buf *b, const char *v)
-{
-	for (const char *p = v;;) {
-		size_t span =
-		        strcspn(p, "&<>\"'\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10"
-		                   "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
-
-		buf_add(b, p, span);
-		switch (p[span]) {
-		case '\0':
-			return;
-		case '&':
-			buf_adds(b, "&amp;");
-			break;
-		case '<':
-			buf_adds(b, "&lt;");
-			break;
-		case '>':
-			buf_adds(b, "&gt;");
-			break;
-		case '"':
-			buf_adds(b, "&quot;");
-			break;
-		case '\'':
-			buf_adds(b, "&apos;");
-			break;
-		default:
-			buf_add(b, " ", 1);
-			break;
-		}
-		p += span + 1;
-	}
-}
-
 /* A fixed-length field: width characters (UTF-8 code points), padded with spaces on the
  * right (text) or the left (numbers); a longer value is cut to its first width characters,
  * so that the columns never shift; a control character (tab, CR, LF, and the vertical tab or
@@ -304,7 +267,7 @@ ereport_value(struct buf *b, const struct ereport *e, int k, const char *value)
 		buf_add(b, "<", 1);
 		buf_adds(b, key);
 		buf_add(b, ">", 1);
-		xml_text(b, value);
+		buf_add_markup(b, value);
 		buf_add(b, "</", 2);
 		buf_adds(b, key);
 		buf_add(b, ">", 1);

@@ -138,33 +138,6 @@ static const struct text texts[2] = {
                      "Your card details travel encrypted and are not kept by the shop."},
 };
 
-/* Appends s to b, HTML-escaped. */
-static void
-html_put(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			buf_adds(b, "&lt;");
-			break;
-		case '>':
-			buf_adds(b, "&gt;");
-			break;
-		case '&':
-			buf_adds(b, "&amp;");
-			break;
-		case '"':
-			buf_adds(b, "&quot;");
-			break;
-		case '\'':
-			buf_adds(b, "&#39;");
-			break;
-		default:
-			bputc(b, *s);
-		}
-	}
-}
-
 /* The page's head, and the top of its body: with the shop's template (api/hosted_theme.h),
  * its stylesheet after pay.css, its logo (named by the shop's name) and its heading line in
  * the buyer's language; without one (shop NULL: unknown), Guichet's page. */
@@ -181,7 +154,7 @@ page_head(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop
 	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	        "<title>",
 	        lang == LANG_EN ? "en" : "fr");
-	html_put(b, title);
+	buf_add_markup(b, title);
 	buf_adds(b, "</title><link rel=\"stylesheet\" href=\"/assets/pay.css\">");
 	if (th != NULL)
 		bprintf(b, "<link rel=\"stylesheet\" href=\"/pay/theme/%lld/%s.css\">",
@@ -192,12 +165,12 @@ page_head(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop
 		if (th->logo != NULL) {
 			bprintf(b, "<img class=\"pay-logo\" src=\"/pay/theme/%lld/%s/logo\" alt=\"",
 			        (long long)th->shop_id, th->token);
-			html_put(b, shop->shop.name);
+			buf_add_markup(b, shop->shop.name);
 			buf_adds(b, "\">");
 		}
 		if (th->title[lang][0] != '\0') {
 			buf_adds(b, "<p class=\"pay-heading\">");
-			html_put(b, th->title[lang]);
+			buf_add_markup(b, th->title[lang]);
 			buf_adds(b, "</p>");
 		}
 		buf_adds(b, "</header>");
@@ -216,7 +189,7 @@ page_end(struct buf *b, struct req *r, enum hosted_lang lang, const struct shop_
 
 	if (th != NULL && th->footer[lang][0] != '\0') {
 		buf_adds(b, "<footer class=\"pay-footer\"><p>");
-		html_put(b, th->footer[lang]);
+		buf_add_markup(b, th->footer[lang]);
 		buf_adds(b, "</p></footer>");
 	}
 	page_theme_drop(th);
@@ -281,9 +254,9 @@ refuse(struct req *r, enum hosted_lang lang, const struct shop_auth *shop, int s
 	log_info("event=hosted_refused request=%s code=%s", r->id, code);
 	page_head(&b, r, lang, NULL, t->error_title); /* no template: nothing verified yet */
 	buf_adds(&b, "<h1>");
-	html_put(&b, t->error_title);
+	buf_add_markup(&b, t->error_title);
 	buf_adds(&b, "</h1><p>");
-	html_put(&b, t->error_body);
+	buf_add_markup(&b, t->error_body);
 	buf_adds(&b, "</p>");
 	page_end(&b, r, lang, NULL);
 	send_html(r, status, &b, NULL);
@@ -578,9 +551,9 @@ hidden_fields(struct buf *b, const struct pbx_form *f, enum hosted_dialect d)
 		if (strncmp(f->f[i].name, prefix, 4) != 0)
 			continue;
 		buf_adds(b, "<input type=\"hidden\" name=\"");
-		html_put(b, f->f[i].name);
+		buf_add_markup(b, f->f[i].name);
 		buf_adds(b, "\" value=\"");
-		html_put(b, f->f[i].value);
+		buf_add_markup(b, f->f[i].value);
 		buf_adds(b, "\">");
 	}
 }
@@ -606,7 +579,7 @@ schedule(struct buf *b, const struct signed_req *s, const struct currency *cur)
 	char amount[40], day[11], shown[11];
 
 	buf_adds(b, "<h2 id=\"schedule-title\">");
-	html_put(b, words[s->lang][0]);
+	buf_add_markup(b, words[s->lang][0]);
 	buf_adds(b, "</h2><ol class=\"pay-schedule\" aria-labelledby=\"schedule-title\">");
 	for (int i = 0; i < s->n_inst; i++) {
 		amount_text(s->lang, s->inst[i].amount, cur, amount);
@@ -680,21 +653,21 @@ card_form(struct req *r, const struct pbx_form *f, const struct signed_req *s,
 	amount_text(s->lang, s->prq.amount, cur, amount);
 	page_head(&b, r, s->lang, s->shop, t->title);
 	buf_adds(&b, "<h1>");
-	html_put(&b, s->shop->shop.name);
+	buf_add_markup(&b, s->shop->shop.name);
 	buf_adds(&b, "</h1><dl class=\"pay-summary\"><dt>");
-	html_put(&b, t->amount);
+	buf_add_markup(&b, t->amount);
 	buf_adds(&b, "</dt><dd id=\"amount\">");
-	html_put(&b, amount);
+	buf_add_markup(&b, amount);
 	bprintf(&b, " %s</dd><dt>", cur->code);
-	html_put(&b, t->order);
+	buf_add_markup(&b, t->order);
 	buf_adds(&b, "</dt><dd id=\"order\">");
-	html_put(&b, s->prq.order_ref);
+	buf_add_markup(&b, s->prq.order_ref);
 	buf_adds(&b, "</dd></dl>");
 	if (s->n_inst > 0)
 		schedule(&b, s, cur);
 	if (problem != CARD_FINE) {
 		buf_adds(&b, "<p class=\"pay-error\" id=\"card-error\" role=\"alert\">");
-		html_put(&b, card_problems[s->lang][problem]);
+		buf_add_markup(&b, card_problems[s->lang][problem]);
 		buf_adds(&b, "</p>");
 	}
 	buf_adds(&b, "<form method=\"post\" action=\"/pay/card\" class=\"pay-form\">");
@@ -995,11 +968,11 @@ result_page(struct req *r, const struct signed_req *s, enum txn_status status, b
 	buf_init(&b, LIMIT_HOSTED_PAGE);
 	page_head(&b, r, s->lang, s->shop, w);
 	buf_adds(&b, "<h1>");
-	html_put(&b, s->shop->shop.name);
+	buf_add_markup(&b, s->shop->shop.name);
 	buf_adds(&b, "</h1><p id=\"outcome\">");
-	html_put(&b, w);
+	buf_add_markup(&b, w);
 	buf_adds(&b, "</p><p id=\"order\">");
-	html_put(&b, s->prq.order_ref);
+	buf_add_markup(&b, s->prq.order_ref);
 	buf_adds(&b, "</p>");
 	page_end(&b, r, s->lang, s->shop);
 	send_html(r, 200, &b, s);
@@ -1073,9 +1046,9 @@ challenge_page(struct req *r, const struct hosted_job *j)
 	buf_init(&b, LIMIT_HOSTED_PAGE);
 	page_head(&b, r, j->s.lang, j->s.shop, w[0]);
 	buf_adds(&b, "<h1>");
-	html_put(&b, w[0]);
+	buf_add_markup(&b, w[0]);
 	buf_adds(&b, "</h1><p>");
-	html_put(&b, w[1]);
+	buf_add_markup(&b, w[1]);
 	buf_adds(&b, "</p><form method=\"post\" action=\"/pay/3ds\" class=\"pay-form\">");
 	hidden_fields(&b, j->form, j->s.dialect);
 	bprintf(&b, "<input type=\"hidden\" name=\"card_method\" value=\"%s\">",

@@ -247,9 +247,12 @@ state_read(enum state_file kind, const char *name, json_t **out, char *err, size
 	if (rc != CX_OK)
 		return rc;
 	if (kind != STATE_PROFILE)
-		for (enum state_keep k = KEEP_MEMORY; k <= KEEP_REMEMBERED; k++)
-			if (key_find(k, path) >= 0)
-				return key_read(key_find(k, path), path, out, err, errlen);
+		for (enum state_keep k = KEEP_MEMORY; k <= KEEP_REMEMBERED; k++) {
+			long id = key_find(k, path);
+
+			if (id >= 0)
+				return key_read(id, path, out, err, errlen);
+		}
 	if (access(path, F_OK) != 0)
 		return CX_OK;
 	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);

@@ -58,3 +58,38 @@ buf_take(struct buf *b)
 	buf_init(b, b->max);
 	return d;
 }
+
+void
+buf_add_markup(struct buf *b, const char *s)
+{
+	for (const char *p = s;;) {
+		size_t span =
+		        strcspn(p, "&<>\"'\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10"
+		                   "\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+
+		buf_add(b, p, span);
+		switch (p[span]) {
+		case '\0':
+			return;
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		case '\'':
+			buf_adds(b, "&#39;");
+			break;
+		default:
+			buf_add(b, " ", 1);
+			break;
+		}
+		p += span + 1;
+	}
+}

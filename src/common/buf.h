@@ -27,6 +27,11 @@ void buf_cleanup(struct buf *b);
 void buf_add(struct buf *b, const void *p, size_t len);
 void buf_adds(struct buf *b, const char *s);
 
+/* Appends s as HTML or XML text: & < > " ' escaped (the apostrophe as &#39;, which both
+ * read), and the control characters XML 1.0 does not allow (below 0x20 but tab, LF, CR)
+ * written as spaces. */
+void buf_add_markup(struct buf *b, const char *s);
+
 /* Hands the content to the caller (free it) and empties the buffer; NULL when empty. */
 char *buf_take(struct buf *b);
 
