@@ -19,6 +19,7 @@
 #include "acquirer/acquirer.h"
 #include "api/api.h"
 #include "api/hosted_theme.h"
+#include "api/push_reports.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/limits.h"
@@ -33,6 +34,7 @@
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
 #include "jobs/notifier.h"
+#include "jobs/push_reports.h"
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
@@ -638,6 +640,10 @@ cmd_serve(const struct options *o)
 	struct periodic *hmac_expiry = NULL;
 	struct periodic *confirm = NULL;
 	struct confirm_config confirm_cfg = {0};
+	struct push_reports *push_reports = NULL;
+	struct push_reports_config push_cfg = {
+	        .db_path = o->db, .keys = keys, .build = push_report_build, .check_every_s = 5};
+	char push_base[LIMIT_PUBLIC_URL_MAX + 16];
 	const char *metrics_token;
 	sigset_t set;
 	int sealed = 0, claim = -1, rc;
@@ -763,8 +769,18 @@ cmd_serve(const struct options *o)
 		if (rc != ST_OK)
 			goto out;
 	}
+	/* The daily push reports; their links start with --public-url, else the address served. */
+	snprintf(push_base, sizeof(push_base), "%s%s",
+	         o->public_url[0] ? "" : (app.tls ? "https://" : "http://"),
+	         o->public_url[0] ? o->public_url : o->listen);
+	push_cfg.link_base = push_base;
+	push_cfg.keys = keys;
+	rc = push_reports_start(&push_cfg, &push_reports);
+	if (rc != ST_OK)
+		goto out;
 	rc = server_run(&app, &cfg);
 out:
+	push_reports_stop(push_reports);
 	scheduler_stop(scheduler);
 	mailer_stop(mailer);
 	notifier_stop(notifier); /* before the writer it uses */

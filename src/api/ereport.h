@@ -79,12 +79,16 @@ void ereport_row_end(struct buf *b, const struct ereport *e);
 #define PREFS_EREPORT_MAX 24
 #define EREPORT_HELP                                                                               \
 	"ereport is {\"structure\": standard, extended, file_management or dynamic, \"format\": "  \
-	"delimited, xml or fixed}, either member null for the default (standard, delimited)."
+	"delimited, xml or fixed, \"push\": {\"enabled\": true or false, \"time\": \"HH:MM\"}}, "  \
+	"any member null for the default (standard, delimited, push off at 07:00)."
 
 /* A change of the choice: what is set ("" resets to the default). */
 struct prefs_ereport {
 	bool set_structure, set_format;
 	char structure[PREFS_EREPORT_MAX], format[PREFS_EREPORT_MAX];
+	/* "push": the daily push report's subscription (api/push_reports.h). */
+	bool set_push, push_reset;
+	int push_enabled, push_minute; /* -1: unchanged */
 };
 
 /* Reads {"structure":..., "format":...} (either may be absent or null) into out. NULL, or the

@@ -20,6 +20,7 @@
 #include "api/columns.h"
 #include "api/ereport.h"
 #include "api/json.h"
+#include "api/push_reports.h"
 #include "common/clock.h"
 
 #define HOME_PREF "home"
@@ -134,10 +135,23 @@ prefs_ereport_parse(json_t *v, struct prefs_ereport *out)
 
 	if (!json_is_object(v))
 		return "ereport";
+	out->push_enabled = out->push_minute = -1;
 	json_object_foreach(v, name, x)
 	{
 		int k = strcmp(name, keys[0]) == 0 ? 0 : strcmp(name, keys[1]) == 0 ? 1 : -1;
 
+		if (strcmp(name, "push") == 0) {
+			struct push_change c;
+			const char *bad = push_change_parse(x, "ereport.push", &c);
+
+			if (bad != NULL)
+				return bad;
+			out->set_push = true;
+			out->push_reset = c.reset;
+			out->push_enabled = c.enabled;
+			out->push_minute = c.minute;
+			continue;
+		}
 		if (k < 0)
 			return "ereport";
 		*set[k] = true;
@@ -162,6 +176,11 @@ prefs_ereport_put(struct store *st, int64_t brand_id, int64_t user_id,
 	if (rc == ST_OK && e->set_format)
 		rc = st->ops->pref_put(st, brand_id, user_id, EREPORT_PREF_FORMAT,
 		                       e->format[0] ? e->format : NULL, now);
+	if (rc == ST_OK && e->set_push) {
+		struct push_change c = {true, e->push_reset, e->push_enabled, e->push_minute};
+
+		rc = push_change_put(st, brand_id, user_id, &c, now);
+	}
 	return rc;
 }
 
@@ -169,18 +188,23 @@ int
 prefs_ereport_json(struct store *st, int64_t brand_id, int64_t user_id, json_t *to)
 {
 	struct ereport e;
-	json_t *s = json_array(), *f = json_array();
+	json_t *s = json_array(), *f = json_array(), *push = NULL;
 	int rc = ereport_load(st, brand_id, user_id, &e);
+
+	if (rc == ST_OK)
+		rc = push_sub_json(st, brand_id, user_id, &push, NULL);
+	if (push == NULL)
+		push = json_null();
 
 	for (int i = 0; ereport_structure_name(i) != NULL; i++)
 		json_array_append_new(s, json_string(ereport_structure_name(i)));
 	for (int i = 0; ereport_format_name(i) != NULL; i++)
 		json_array_append_new(f, json_string(ereport_format_name(i)));
 	json_object_set_new(to, "ereport",
-	                    json_pack("{s:s, s:s, s:o, s:o}", "structure",
+	                    json_pack("{s:s, s:s, s:o, s:o, s:o}", "structure",
 	                              ereport_structure_name(e.structure), "format",
 	                              ereport_format_name(e.format), "available_structures", s,
-	                              "available_formats", f));
+	                              "available_formats", f, "push", push));
 	return rc;
 }
 
@@ -361,6 +385,13 @@ api_prefs_edit(struct req *r)
 	if (bad == NULL && (v = json_object_get(o, "ereport")) != NULL) {
 		bad = prefs_ereport_parse(v, &j->er);
 		why = EREPORT_HELP;
+		/* A push report is a search of transactions: for the profiles that search. */
+		if (bad == NULL && j->er.push_enabled == 1 &&
+		    j->who.profile != PROFILE_CONSULTATION && j->who.profile != PROFILE_ACTION &&
+		    j->who.profile != PROFILE_ADMIN) {
+			bad = "ereport.push.enabled";
+			why = "Your profile does not search transactions: it has no push report.";
+		}
 	}
 	json_decref(o);
 	if (bad != NULL) {

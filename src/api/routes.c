@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/push_reports.h"
 #include "common/limits.h"
 
 /* SPEC §3: who searches and who acts on money. */
@@ -159,6 +160,12 @@ const struct route routes[] = {
          "the mails of a node and below that failed, or failed once and wait"},
         {"POST", "/bo/api/mails/{id}/retry", api_mails_retry, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "send a failed mail again"},
+        /* The push reports (docs/EREPORTING.md "Push reports"): the runs a user may see, and
+         * a link's file, to the user it was mailed to. */
+        {"GET", "/bo/api/push-reports", api_push_reports_list, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the daily push reports' runs: the user's own, an administrator's scope"},
+        {"GET", "/bo/api/push-reports/file/{key}", api_push_reports_file, AUTH_SESSION, 0, P_SEARCH,
+         0, "a push report too large to be attached, by its link's token"},
         /* The account (Ingenico guide 3.2.2): a change needs the brand's own level too. */
         {"GET", "/bo/api/account", api_account_get, AUTH_SESSION, 0, P(PROFILE_ADMIN), 0,
          "the account and its retention of payment data"},

@@ -21,6 +21,7 @@
 #include "api/csv.h"
 #include "api/ereport.h"
 #include "api/json.h"
+#include "api/push_reports.h"
 #include "api/query.h"
 #include "api/render.h"
 #include "common/buf.h"
@@ -1006,15 +1007,23 @@ ereport_edit_run(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
 	struct ereport before, after;
-	char details[ACTION_DETAILS_MAX] = "";
+	char details[ACTION_DETAILS_MAX] = "", push_before[16], push_after[16];
+	json_t *push = NULL;
 	int rc = target_in_scope(j, st);
 
 	if (rc == ST_OK)
 		rc = ereport_load(st, j->who.brand_id, j->id, &before);
 	if (rc == ST_OK)
+		rc = push_sub_json(st, j->who.brand_id, j->id, &push, push_before);
+	json_decref(push);
+	if (rc == ST_OK)
 		rc = prefs_ereport_put(st, j->who.brand_id, j->id, &j->er, clock_now_us());
 	if (rc == ST_OK)
 		rc = ereport_load(st, j->who.brand_id, j->id, &after);
+	push = NULL;
+	if (rc == ST_OK)
+		rc = push_sub_json(st, j->who.brand_id, j->id, &push, push_after);
+	json_decref(push);
 	if (rc == ST_OK) {
 		struct buf b;
 
@@ -1023,6 +1032,7 @@ ereport_edit_run(struct work_job *w, struct store *st)
 		                ereport_structure_name(after.structure));
 		api_detail_text(&b, false, "format", ereport_format_name(before.format),
 		                ereport_format_name(after.format));
+		api_detail_text(&b, false, "push", push_before, push_after);
 		snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
 		buf_cleanup(&b);
 	}
@@ -1040,7 +1050,7 @@ api_users_ereport_get(struct req *r)
 int
 api_users_ereport_edit(struct req *r)
 {
-	static const char *const members[] = {"structure", "format", NULL};
+	static const char *const members[] = {"structure", "format", "push", NULL};
 	struct user_job *j;
 	const char *bad;
 	json_t *o;

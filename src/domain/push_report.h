@@ -18,6 +18,13 @@
 /* The subscription's defaults: off, 07:00 local. */
 #define PUSH_DEFAULT_MINUTE (7 * 60)
 
+/* A report of at most PUSH_ATTACH_MAX bytes is attached to its mail; a larger one is kept and
+ * mailed as a link, valid PUSH_LINK_TTL_S seconds; one larger than PUSH_FILE_MAX is not made
+ * (the run fails, saying so). */
+#define PUSH_ATTACH_MAX (32 * 1024)
+#define PUSH_LINK_TTL_S (7 * 86400)
+#define PUSH_FILE_MAX   (16 * 1024 * 1024)
+
 /* Failed attempts after which a run is marked failed; the waits before the second and third
  * attempts (docs/EREPORTING.md: 15 minutes, then 1 hour). */
 #define PUSH_ATTEMPTS_MAX 3

@@ -250,10 +250,17 @@ mailer_message_build(const struct mail *mail, const char *from, struct buf *out)
 	buf_adds(out, "Subject: ");
 	subject_add(out, mail->subject);
 	snprintf(line, sizeof(line),
-	         "\r\nDate: %s\r\nMessage-ID: <%lld@%.*s>\r\nMIME-Version: 1.0\r\n"
-	         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
-	         "8bit\r\n\r\n",
-	         date, (long long)mail->id, (int)dl, at == NULL ? "" : at + 1);
+	         "\r\nDate: %s\r\nMessage-ID: <%lld@%.*s>\r\nMIME-Version: 1.0\r\n", date,
+	         (long long)mail->id, (int)dl, at == NULL ? "" : at + 1);
+	buf_adds(out, line);
+	/* A multipart body (a push report's attachment) brings its parts and their headers; its
+	 * type, written by this program, holds no line break, but one that did is left out. */
+	if (mail->content_type[0] != '\0' && strpbrk(mail->content_type, "\r\n") == NULL)
+		snprintf(line, sizeof(line), "Content-Type: %s\r\n\r\n", mail->content_type);
+	else
+		snprintf(line, sizeof(line), "%s",
+		         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+		         "8bit\r\n\r\n");
 	buf_adds(out, line);
 	for (const char *p = mail->body; *p != '\0'; p++) {
 		if (*p == '\n' && (p == mail->body || p[-1] != '\r'))

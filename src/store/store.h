@@ -26,6 +26,7 @@
 #include "domain/risk.h"
 #include "domain/settings.h"
 #include "domain/txn.h"
+#include "store/push_report.h"
 
 struct store;
 
@@ -209,6 +210,9 @@ struct mail {
 	char recipient[255];
 	char subject[161];
 	char reply_to[255]; /* the address an answer goes to (a header); "" none (migration 031) */
+	/* The body's MIME type when not plain text ("multipart/mixed; boundary=..."), the body
+	 * then being the parts; "" text/plain, UTF-8 (migration 041). */
+	char content_type[96];
 	/* add: the text, lent, sealed before it is stored. due: NULL, or for a row written in
 	 * clear by another program (or before migration 026), that text, lent for the call. */
 	char *body;
@@ -1164,6 +1168,33 @@ struct store_ops {
 	int (*shop_notify_target)(struct store *st, int64_t brand_id, int64_t shop_id,
 	                          struct notify_target *out);
 	int (*notify_purge)(struct store *st, int64_t before, int limit, int *done);
+
+	/* The daily push reports (store/push_report.h, store/sql/push_reports.c; migration 041).
+	 * push_sub_get: ST_NOTFOUND when the user never set one. push_sub_put: written whole,
+	 * since kept unless given. push_subs_each: the switched-on ones of every brand.
+	 * push_run_open: the user's run of day, made queued (due at now) when there is none, read
+	 * into out. push_run_update: its state, attempts, mail, token and file. push_runs_pending
+	 * _each: the queued runs of every brand whose attempt is due at now or whose mail is out,
+	 * with that mail's state. push_runs_each: a list (struct push_run_query). push_run_file:
+	 * the file of the user's run whose token hashes to hash, before its expiry (ST_NOTFOUND
+	 * otherwise), appended to out, its run into run. push_files_expire: the files past their
+	 * expiry removed (*done: how many). push_mail_add: mail_add, the new row's id in *id. */
+	int (*push_mail_add)(struct store *st, const struct mail *m, int64_t *id);
+	int (*push_sub_get)(struct store *st, int64_t brand_id, int64_t user_id,
+	                    struct push_sub *out);
+	int (*push_sub_put)(struct store *st, const struct push_sub *s);
+	int (*push_subs_each)(struct store *st, store_push_sub_cb cb, void *arg);
+	int (*push_run_open)(struct store *st, int64_t brand_id, int64_t user_id, int64_t day,
+	                     int64_t now, struct push_run *out);
+	int (*push_run_update)(struct store *st, const struct push_run *r);
+	int (*push_runs_pending_each)(struct store *st, int64_t now, store_push_run_cb cb,
+	                              void *arg);
+	int (*push_runs_each)(struct store *st, const struct push_run_query *q,
+	                      store_push_run_cb cb, void *arg);
+	int (*push_run_file)(struct store *st, int64_t brand_id, int64_t user_id,
+	                     const unsigned char *hash, int64_t now, struct push_run *run,
+	                     struct buf *out);
+	int (*push_files_expire)(struct store *st, int64_t now, int *done);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

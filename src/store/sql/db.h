@@ -486,8 +486,23 @@ int db_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
                           struct notify_target *out);
 int db_notify_purge(struct store *st, int64_t before, int limit, int *done);
 
+/* store_ops.push_* (push_reports.c). */
+int db_push_sub_get(struct store *st, int64_t brand_id, int64_t user_id, struct push_sub *out);
+int db_push_sub_put(struct store *st, const struct push_sub *s);
+int db_push_subs_each(struct store *st, store_push_sub_cb cb, void *arg);
+int db_push_run_open(struct store *st, int64_t brand_id, int64_t user_id, int64_t day, int64_t now,
+                     struct push_run *out);
+int db_push_run_update(struct store *st, const struct push_run *r);
+int db_push_runs_pending_each(struct store *st, int64_t now, store_push_run_cb cb, void *arg);
+int db_push_runs_each(struct store *st, const struct push_run_query *q, store_push_run_cb cb,
+                      void *arg);
+int db_push_run_file(struct store *st, int64_t brand_id, int64_t user_id, const unsigned char *hash,
+                     int64_t now, struct push_run *run, struct buf *out);
+int db_push_files_expire(struct store *st, int64_t now, int *done);
+
 /* store_ops.mail_*, mails_* and outbox_depth (mail.c). */
 int db_mail_add(struct store *st, const struct mail *m);
+int db_mail_add_id(struct store *st, const struct mail *m, int64_t *id);
 int db_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, void *arg);
 int db_mail_sent(struct store *st, int64_t id, int64_t now);
 int db_mail_retry(struct store *st, int64_t id, int64_t next_at, const char *error);
@@ -733,7 +748,18 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.pending_put = db_pending_put, \
 	.pending_each_due = db_pending_each_due, \
 	.pending_later = db_pending_later, \
-	.pending_delete = db_pending_delete
+	.pending_delete = db_pending_delete, \
+	/* push_reports.c */ \
+	.push_mail_add = db_mail_add_id, \
+	.push_sub_get = db_push_sub_get, \
+	.push_sub_put = db_push_sub_put, \
+	.push_subs_each = db_push_subs_each, \
+	.push_run_open = db_push_run_open, \
+	.push_run_update = db_push_run_update, \
+	.push_runs_pending_each = db_push_runs_pending_each, \
+	.push_runs_each = db_push_runs_each, \
+	.push_run_file = db_push_run_file, \
+	.push_files_expire = db_push_files_expire
 /* clang-format on */
 
 #endif

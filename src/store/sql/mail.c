@@ -74,6 +74,14 @@ body_seal(struct store *st, const struct mail *m, const char *what)
 int
 db_mail_add(struct store *st, const struct mail *m)
 {
+	int64_t id;
+
+	return db_mail_add_id(st, m, &id);
+}
+
+int
+db_mail_add_id(struct store *st, const struct mail *m, int64_t *id)
+{
 	struct mail row = *m;
 	struct stmt *s;
 	int rc;
@@ -86,9 +94,9 @@ db_mail_add(struct store *st, const struct mail *m)
 	/* The brand's own node when none is given: only its administrators see the mail. */
 	rc = db_prepare(st,
 	                "INSERT INTO mail_outbox(brand_id, node_id, recipient, subject, body, "
-	                "created_at, reply_to) VALUES (?1, coalesce(nullif(?2, 0), (SELECT id "
-	                "FROM node WHERE brand_id = ?1 AND parent_id IS NULL)), ?3, ?4, '', ?5, "
-	                "?6) RETURNING id",
+	                "created_at, reply_to, content_type) VALUES (?1, coalesce(nullif(?2, 0), "
+	                "(SELECT id FROM node WHERE brand_id = ?1 AND parent_id IS NULL)), ?3, ?4, "
+	                "'', ?5, ?6, ?7) RETURNING id",
 	                &s, "mail_add");
 	if (rc != ST_OK)
 		return rc;
@@ -98,9 +106,11 @@ db_mail_add(struct store *st, const struct mail *m)
 	db_bind_text(s, 4, m->subject);
 	stmt_bind_int64(s, 5, m->created_at);
 	db_bind_text(s, 6, m->reply_to);
+	db_bind_text(s, 7, m->content_type);
 	rc = db_insert_once(st, s, &row.id, "mail_add");
 	if (rc != ST_OK)
 		return rc;
+	*id = row.id;
 	return body_seal(st, &row, "mail_add");
 }
 
@@ -113,7 +123,8 @@ db_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, voi
 
 	rc = db_prepare(st,
 	                "SELECT " MAIL_COLS
-	                ", m.body, m.body_sealed, m.reply_to FROM mail_outbox m WHERE "
+	                ", m.body, m.body_sealed, m.reply_to, m.content_type FROM mail_outbox m "
+	                "WHERE "
 	                "m.sent_at IS NULL AND m.failed_at IS NULL AND m.next_attempt_at <= ?1 "
 	                "ORDER BY m.id LIMIT ?2",
 	                &s, "mail_each_due");
@@ -124,6 +135,7 @@ db_mail_each_due(struct store *st, int64_t now, int limit, store_mail_cb cb, voi
 	while (db_next(st, s, &rc, "mail_each_due")) {
 		mail_read(s, &m);
 		db_text_copy(m.reply_to, sizeof(m.reply_to), s, 15);
+		db_text_copy(m.content_type, sizeof(m.content_type), s, 16);
 		if (m.has_body) {
 			m.sealed = stmt_blob(s, 14);
 			m.sealed_len = (size_t)stmt_bytes(s, 14);
