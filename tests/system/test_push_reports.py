@@ -14,6 +14,7 @@ import re
 import subprocess
 import time
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -49,7 +50,7 @@ def call(srv, user, method, path, body=None, csrf=True):
 def sign_all_in(srv):
     srv.users = {}
     for login in FORMATS:
-        s, r = sign_in(srv, login, password=NEW_PASSWORD)
+        s, r = sign_in(srv, login, password=NEW_PASSWORD, takeover=True)
         assert r.status_code == 200, r.text
         srv.users[login] = (s, r.json()['csrf'])
 
@@ -262,7 +263,7 @@ def test_runs_of_others_not_visible(pr):
         {'demo.consultation'}
     # Another brand's administrator sees none of them.
     login = next(u['login'] for u in pr.other_brand['users'] if u['profile'] == 'admin')
-    s, _ = ready_user(pr, login)
+    s, _ = ready_user(SimpleNamespace(base=pr.base, demo=pr.other_brand), login)
     r = s.get(pr.base + '/bo/api/push-reports')
     assert r.status_code == 200 and r.json()['items'] == []
     assert s.get(pr.base + f'/bo/api/push-reports?user={uid}').status_code == 404
