@@ -121,6 +121,10 @@ MATRIX = {
     'PATCH /bo/api/users/{id}/ereport': ADMIN,
     'GET /bo/api/actions': ADMIN,
     'GET /bo/api/actions/export': ADMIN,
+    # The push reports (docs/EREPORTING.md): a search of transactions, mailed daily; the
+    # runs listed, a link's file downloaded, by who searches.
+    'GET /bo/api/push-reports': SEARCH,
+    'GET /bo/api/push-reports/file/{key}': SEARCH,
     # The mails that could not be delivered (README "Mail"): administrators, who fix an
     # address or the relay and send a failed one again.
     'GET /bo/api/mails': ADMIN,
@@ -505,6 +509,19 @@ def disconnected(u):
     return r.json()['resume_key']
 
 
+def push_link(srv, profile):
+    """The token of a push report's link of the profile's user: a run written here as the
+    job writes one (a day of its own, a small file, the token's hash)."""
+    token = os.urandom(32)
+    uid = q(srv, 'SELECT id FROM user WHERE login = ?', (srv.users[profile].login,))[0][0]
+    day = 30000 + q(srv, 'SELECT count(*) FROM push_report_run')[0][0]
+    q(srv, "INSERT INTO push_report_run(brand_id, user_id, day, status, format, delivery, "
+           "token_hash, file, file_expires_at, created_at, updated_at) VALUES (1, ?, ?, 'sent', "
+           "'delimited', 'link', ?, ?, ?, 0, 0)",
+      (uid, day, hashlib.blake2b(token, digest_size=32).digest(), b'id\r\n1\r\n', 2 ** 62))
+    return token.hex()
+
+
 def plan(srv, route, profile, walk):
     """(path, body) of one well-formed call of route by profile.
 
@@ -645,6 +662,9 @@ def plan(srv, route, profile, walk):
                                                      {'format': 'xml'}),
         'GET /bo/api/actions': lambda: (f'/bo/api/actions?{WIDE}', None),
         'GET /bo/api/actions/export': lambda: (f'/bo/api/actions/export?{WIDE}', None),
+        'GET /bo/api/push-reports': lambda: ('/bo/api/push-reports', None),
+        'GET /bo/api/push-reports/file/{key}': lambda: (
+            f"/bo/api/push-reports/file/{push_link(srv, profile) if walk else '00' * 32}", None),
         'GET /bo/api/mails': lambda: ('/bo/api/mails', None),
         'POST /bo/api/mails/{id}/retry': lambda: (
             f'/bo/api/mails/{failed_mail(srv) if walk else srv.stuck}/retry', None),
@@ -1033,6 +1053,10 @@ LISTS = {
     'GET /bo/api/actions/export': ('csv', f'/bo/api/actions/export?{WIDE}', {}),
     'GET /bo/api/notices': ('items', '/bo/api/notices', {'shop_id': 'node'}),
     'GET /bo/api/mails': ('items', '/bo/api/mails', {'id': 'mail'}),
+    'GET /bo/api/push-reports': ('items', '/bo/api/push-reports', {'user_id': 'user'}),
+    # A link's file: the profile's own (push_link), no other brand's word in it.
+    'GET /bo/api/push-reports/file/{key}': (
+        None, lambda srv, profile: f'/bo/api/push-reports/file/{push_link(srv, profile)}', {}),
     'GET /bo/api/hmac-keys': ('items', '/bo/api/hmac-keys', {'shop_id': 'node'}),
     'GET /bo/api/manual-entries/options': ('shops', '/bo/api/manual-entries/options',
                                            {'id': 'node'}),
@@ -1070,7 +1094,7 @@ def test_no_list_search_or_export_shows_another_brand(acc, foreign):
     for route, (how, path, fields) in LISTS.items():
         for profile in sorted(MATRIX[route]):
             u = acc.users[profile]
-            variants = [path]
+            variants = [path(acc, profile) if callable(path) else path]
             if route in ('GET /bo/api/contracts', 'GET /bo/api/transactions',
                          'GET /bo/api/batches'):
                 sep = '&' if '?' in path else '?'

@@ -345,7 +345,7 @@ def test_jobs_and_outboxes(server):
     # What the jobs of README "Metrics" are: each has ended rounds by now (the server has
     # run for a while), the mailer and the notifier every second or less.
     for job in ('mailer', 'notifier', 'indexer', 'retention', 'hmac_expiry', 'confirm',
-                'terms_watch', 'errlog', 'recurring'):
+                'terms_watch', 'errlog', 'recurring', 'push_reports'):
         assert value(before, 'guichet_job_rounds_total', job=job) >= 1, job
         assert value(before, 'guichet_job_round_failures_total', job=job) == 0, job
     # The daily télécollecte is off in the tests (--batch-time off): not a job here.

@@ -324,6 +324,7 @@ def test_large_report_sent_as_link(pr):
 @pytest.mark.skipif(not PG, reason='two servers share a PostgreSQL database; a SQLite file is '
                                    "one server's (docs/SCALING.md)")
 def test_two_servers_mail_once(tmp_path):
+    os.makedirs(tmp_path / 'a')
     a = Server(str(tmp_path / 'a'), transactions=20)
     a.start()
     s, csrf = ready_user(a, 'demo.consultation')
