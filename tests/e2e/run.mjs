@@ -79,7 +79,7 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
     'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
-    'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
+    'Rapports quotidiens', 'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
     'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
@@ -171,6 +171,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Abonnements',
     'Contrats',
     'Journal des erreurs API',
+    'Rapports quotidiens',
     'Saisie manuelle',
     'Utilisateurs',
     'Suivi des actions',

@@ -31,6 +31,7 @@ export const NAV = [
   { route: 'subscriptions', label: 'nav.subscriptions' },
   { route: 'contracts', label: 'nav.contracts' },
   { route: 'api-errors', label: 'nav.api-errors' },
+  { route: 'push-reports', label: 'nav.push-reports' },
   { route: 'virtual-terminal', label: 'nav.virtual-terminal' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },

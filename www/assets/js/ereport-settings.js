@@ -1,13 +1,17 @@
 // ereport-settings.js - "Electronic reporting" (Vision manual §3.4.6; docs/EREPORTING.md): the
-// structure and format a user's "my reporting format" downloads take. The same card on the
+// structure and format a user's "my reporting format" downloads take, and the daily push
+// report's subscription (on or off, the time of day in the user's zone). The same card on the
 // user's own Personal information and, for an administrator, on a user's page.
 //
-//   GET/PATCH /bo/api/me/preferences   {"ereport": {"structure", "format"}} (own choice)
-//   GET/PATCH /bo/api/users/{id}/ereport  {"structure", "format"} (administrators)
+//   GET/PATCH /bo/api/me/preferences   {"ereport": {"structure", "format", "push"}} (own choice)
+//   GET/PATCH /bo/api/users/{id}/ereport  {"structure", "format", "push"} (administrators)
+//   push: {"enabled", "time": "HH:MM", "next_at"}
 
 import { request } from './api.js';
+import { may } from './app.js';
 import { h } from './dom.js';
 import { errorBox, field, say, select, showError, statusBox } from './form-fields.js';
+import { formatDateTime } from './format.js';
 import { t } from './i18n.js';
 
 /**
@@ -28,6 +32,26 @@ export function ereportCard({ choice, save, idPrefix, title }) {
     choice.format,
     { id: `${idPrefix}-format` },
   );
+  // The push report: shown when the choice has one (a profile that searches transactions).
+  const push = choice.push || null;
+  const pushOn = h('input', { type: 'checkbox', id: `${idPrefix}-push`, name: 'push', checked: Boolean(push && push.enabled) });
+  const pushTime = h('input', { type: 'time', name: 'time', step: 60, required: true, value: (push && push.time) || '07:00' });
+  const pushNext = h('p', { class: 'field-hint', id: `${idPrefix}-push-next` });
+  function showNext(p) {
+    pushNext.textContent = p && p.enabled && p.next_at ? t('ereport.push.next', { when: formatDateTime(p.next_at) }) : t('ereport.push.off');
+  }
+  showNext(push);
+  const pushPart = push
+    ? h(
+        'fieldset',
+        { class: 'ereport-push', id: `${idPrefix}-push-set` },
+        h('legend', {}, t('ereport.push.title')),
+        h('p', { class: 'muted small' }, t('ereport.push.intro')),
+        h('div', { class: 'actions' }, pushOn, h('label', { for: `${idPrefix}-push` }, t('ereport.push.enabled'))),
+        field({ id: `${idPrefix}-push-time`, label: t('ereport.push.time'), control: pushTime, hint: t('ereport.push.time.hint') }),
+        pushNext,
+      )
+    : null;
   const error = errorBox(`${idPrefix}-error`);
   const done = statusBox(`${idPrefix}-status`);
   const submit = h('button', { type: 'submit', class: 'button', id: `${idPrefix}-save` }, t('ereport.save'));
@@ -38,13 +62,22 @@ export function ereportCard({ choice, save, idPrefix, title }) {
     say(done, '');
     submit.disabled = true;
     try {
-      await save({ structure: structure.value, format: format.value });
+      const change = { structure: structure.value, format: format.value };
+      if (push) change.push = { enabled: pushOn.checked, time: pushTime.value };
+      const answer = await save(change);
+      const saved = answer && (answer.ereport || answer);
+      if (saved && saved.push) showNext(saved.push);
       say(done, t('ereport.saved', {
         structure: t(`ereport.structure.${structure.value}`),
         format: t(`ereport.format.${format.value}`),
       }));
     } catch (err) {
-      showError(error, err, { structure, format }, { structure: t('ereport.structure'), format: t('ereport.format') });
+      showError(
+        error,
+        err,
+        { structure, format, 'ereport.push.time': pushTime, 'push.time': pushTime, 'ereport.push.enabled': pushOn, 'push.enabled': pushOn },
+        { structure: t('ereport.structure'), format: t('ereport.format'), 'ereport.push.time': t('ereport.push.time'), 'push.time': t('ereport.push.time'), 'ereport.push.enabled': t('ereport.push.enabled'), 'push.enabled': t('ereport.push.enabled') },
+      );
     } finally {
       submit.disabled = false;
     }
@@ -60,6 +93,7 @@ export function ereportCard({ choice, save, idPrefix, title }) {
       { class: 'form', id: `${idPrefix}-form`, novalidate: true, onsubmit: onSubmit },
       field({ id: `${idPrefix}-structure`, label: t('ereport.structure'), control: structure, hint: t('ereport.structure.hint') }),
       field({ id: `${idPrefix}-format`, label: t('ereport.format'), control: format }),
+      pushPart,
       error,
       done,
       h('div', { class: 'actions' }, submit),
@@ -69,8 +103,11 @@ export function ereportCard({ choice, save, idPrefix, title }) {
 
 /** The card of the signed-in user, from their preferences. */
 export function ownEreportCard(prefs) {
+  const choice = { ...(prefs.ereport || {}) };
+  // A push report is a search of transactions: not offered to the profiles that do not search.
+  if (!may('GET /bo/api/push-reports')) delete choice.push;
   return ereportCard({
-    choice: prefs.ereport || {},
+    choice,
     idPrefix: 'me-ereport',
     title: t('ereport.title'),
     save: (c) => request('PATCH', '/bo/api/me/preferences', { ereport: c }),

@@ -13,6 +13,7 @@ import hmacKeys from './strings/hmac-keys.js';
 import home from './strings/home.js';
 import journal from './strings/journal.js';
 import mails from './strings/mails.js';
+import pushReports from './strings/push-reports.js';
 import notify from './strings/notify.js';
 import recurring from './strings/recurring.js';
 import risk from './strings/risk.js';
@@ -271,7 +272,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -15,6 +15,7 @@ import * as hmacActivate from './pages/hmac-activate.js';
 import * as hmacKeys from './pages/hmac-keys.js';
 import * as home from './pages/home.js';
 import * as mails from './pages/mails.js';
+import * as pushReports from './pages/push-reports.js';
 import * as me from './pages/me.js';
 import * as contact from './pages/contact.js';
 import * as password from './pages/password.js';
@@ -165,6 +166,14 @@ register('mails', {
   auth: 'user',
   needs: 'GET /bo/api/mails',
   render: mails.render,
+});
+// The daily push reports (docs/EREPORTING.md): #/push-reports the runs, #/push-reports/TOKEN a
+// link's file.
+register('push-reports', {
+  title: 'nav.push-reports',
+  auth: 'user',
+  needs: 'GET /bo/api/push-reports',
+  render: pushReports.render,
 });
 
 boot();
