@@ -409,7 +409,13 @@ api_push_reports_file(struct req *r)
 	struct push_job *j;
 	unsigned char token[32];
 	const char *k = r->path_key;
+	char key[QUERY_KEY_MAX], val[8];
+	size_t pos = 0;
 
+	if (query_next(r, &pos, key, sizeof(key), val, sizeof(val)) != 0) {
+		json_bad_field(r, "query", "A report's link takes no parameter.");
+		return 0;
+	}
 	/* 64 hexadecimal digits, else no run has it. */
 	if (strlen(k) != 64) {
 		http_reply_error(r, ST_NOTFOUND, NULL, NULL);

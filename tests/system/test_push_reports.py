@@ -179,6 +179,8 @@ def test_bad_input_refused(pr):
     for token in ('00' * 32, 'zz' * 32, 'ab'):
         r = call(pr, 'demo.consultation', 'GET', f'/bo/api/push-reports/file/{token}')
         assert r.status_code == 404, token
+    r = call(pr, 'demo.consultation', 'GET', f"/bo/api/push-reports/file/{'00' * 32}?node=1")
+    assert r.status_code == 400 and r.json()['field'] == 'query', r.text
 
 
 def other_brand_user(srv):
