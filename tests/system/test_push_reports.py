@@ -21,6 +21,7 @@ import requests
 
 from conftest import PARIS, PG, Server, q, rfc3339
 from test_signin import NEW_PASSWORD, ready_user, sign_in
+from test_smtp import Relay
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 XSD = os.path.join(ROOT, 'docs', 'ereport.xsd')
@@ -349,3 +350,70 @@ def test_two_servers_mail_once(tmp_path):
     finally:
         assert a.stop() == 0
         assert b.stop() == 0
+
+
+def test_failed_attempts_tried_again(tmp_path):
+    """The relay refuses the mails (550): an attempt fails with the relay's answer, is tried
+    again 15 minutes later, then an hour after the second; the third failure fails the run.
+    A user whose address the relay accepts again at the second attempt gets it then."""
+    relay = Relay().start()
+    srv = Server(str(tmp_path), transactions=20)
+    smtp = ('--smtp', f'smtp://127.0.0.1:{relay.port}', '--smtp-from', 'Guichet <g@example.com>')
+    try:
+        srv.start(*smtp)
+        srv.users = {u: ready_user(srv, u) for u in ('demo.consultation', 'demo.action')}
+        day = srv.paris_day()
+        for login in srv.users:
+            subscribe(srv, login, '10:00', 'standard', 'delimited')
+            relay.refuse[f'{login}@maison-guichet.example'] = '550 5.1.1 No such user'
+        assert srv.stop() == 0
+
+        def restart(at):
+            if srv.proc is not None:
+                assert srv.stop() == 0
+            srv.set_clock(at)
+            srv.start(*smtp)
+            for login in ('demo.consultation', 'demo.action'):
+                s, r = sign_in(srv, login, password=NEW_PASSWORD, takeover=True)
+                assert r.status_code == 200, r.text
+                srv.users[login] = (s, r.json()['csrf'])
+
+        def run_of(login, attempts, timeout=30):
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                mine = [r for r in runs(srv, login) if r['day'] == day]
+                if mine and mine[0]['attempts'] == attempts and mine[0]['error']:
+                    return mine[0]
+                if mine and mine[0]['status'] == 'sent' and mine[0]['attempts'] == attempts:
+                    return mine[0]
+                time.sleep(0.5)
+            raise AssertionError(f'{login}: {mine}')
+
+        restart(paris_at(srv, 1, 9, 59, 55))
+        first = run_of('demo.consultation', 1)
+        assert first['status'] == 'queued' and '550 5.1.1 No such user' in first['error']
+        next_at = datetime.fromisoformat(first['next_attempt_at'].replace('Z', '+00:00'))
+        assert 14 * 60 <= next_at.timestamp() - datetime.fromisoformat(
+            first['updated_at'].replace('Z', '+00:00')).timestamp() <= 15 * 60 + 1
+        assert run_of('demo.action', 1)['status'] == 'queued'
+        del relay.refuse['demo.action@maison-guichet.example']  # the address put right
+        # 15 minutes later: the second attempts.
+        restart(paris_at(srv, 1, 10, 15, 30))
+        second = run_of('demo.consultation', 2)
+        assert second['status'] == 'queued' and second['next_attempt_at'] is not None
+        sent = wait_status(srv, 'demo.action', day, 'sent')[0]
+        assert sent['attempts'] == 2 and sent['error'] is None
+        assert relay.wait(to_address('demo.action@maison-guichet.example'))
+        # An hour after the second: the third, and the last.
+        restart(paris_at(srv, 1, 11, 16, 30))
+        third = wait_status(srv, 'demo.consultation', day, 'failed')[0]
+        assert third['attempts'] == 3 and '550' in third['error']
+        assert third['finished_at'] is not None and third['next_attempt_at'] is None
+    finally:
+        if srv.proc is not None:
+            assert srv.stop() == 0
+        relay.stop()
+
+
+def to_address(address):
+    return lambda m: address in m[1]
