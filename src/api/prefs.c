@@ -142,7 +142,7 @@ prefs_ereport_parse(json_t *v, struct prefs_ereport *out)
 
 		if (strcmp(name, "push") == 0) {
 			struct push_change c;
-			const char *bad = push_change_parse(x, "ereport.push", &c);
+			const char *bad = push_change_parse(x, &c);
 
 			if (bad != NULL)
 				return bad;

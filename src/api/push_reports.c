@@ -105,15 +105,11 @@ push_report_build(struct store *st, const struct user_auth *ua, int64_t day, int
 /* ---- the subscription ---------------------------------------------------------------------- */
 
 const char *
-push_change_parse(json_t *v, const char *prefix, struct push_change *out)
+push_change_parse(json_t *v, struct push_change *out)
 {
-	static char bad[3][48];
 	const char *name;
 	json_t *x;
 
-	snprintf(bad[0], sizeof(bad[0]), "%s", prefix);
-	snprintf(bad[1], sizeof(bad[1]), "%s.enabled", prefix);
-	snprintf(bad[2], sizeof(bad[2]), "%s.time", prefix);
 	out->set = true;
 	out->enabled = out->minute = -1;
 	if (json_is_null(v)) {
@@ -121,19 +117,19 @@ push_change_parse(json_t *v, const char *prefix, struct push_change *out)
 		return NULL;
 	}
 	if (!json_is_object(v))
-		return bad[0];
+		return "ereport.push";
 	json_object_foreach(v, name, x)
 	{
 		if (strcmp(name, "enabled") == 0) {
 			if (!json_is_boolean(x))
-				return bad[1];
+				return "ereport.push.enabled";
 			out->enabled = json_is_true(x) ? 1 : 0;
 		} else if (strcmp(name, "time") == 0) {
 			out->minute = push_time_parse(json_string_value(x));
 			if (out->minute < 0)
-				return bad[2];
+				return "ereport.push.time";
 		} else {
-			return bad[0];
+			return "ereport.push";
 		}
 	}
 	return NULL;

@@ -26,9 +26,9 @@ struct push_change {
 };
 
 /* Reads {"enabled": bool, "time": "HH:MM"} (either may be absent; the object null: the
- * defaults) into out. NULL, or the bad field's name under prefix ("ereport.push",
- * "ereport.push.enabled", "ereport.push.time" for prefix "ereport.push"). v is lent. */
-const char *push_change_parse(json_t *v, const char *prefix, struct push_change *out);
+ * defaults) into out. NULL, or the bad field's name ("ereport.push", "ereport.push.enabled",
+ * "ereport.push.time": the user's route names them without "ereport."). v is lent. */
+const char *push_change_parse(json_t *v, struct push_change *out);
 
 /* Stores the change (in the caller's transaction): switched on, its `since` is now. */
 int push_change_put(struct store *st, int64_t brand_id, int64_t user_id,

@@ -73,38 +73,36 @@ base64_add(struct buf *b, const unsigned char *p, size_t len)
 }
 
 /* The words of the mail, French then English (the other mails' way). */
+static const struct words {
+	const char *head, *attached, *link;
+} words[] = {
+        {"Bonjour %s,\n\nVoici le rapport des transactions du %s (fuseau horaire %s) : %lld "
+         "ligne(s), structure %s, format %s.\n",
+         "Il est joint à ce message.\n",
+         "Il dépasse %d Kio : téléchargez-le depuis le back office, connecté, avant le %s :\n%s\n"},
+        {"\nHello %s,\n\nHere is the report of the transactions of %s (time zone %s): %lld "
+         "row(s), structure %s, format %s.\n",
+         "It is attached to this message.\n",
+         "It is larger than %d KiB: download it from the back office, signed in, before %s:\n%s\n"},
+};
+
 static void
 text_add(struct buf *b, const struct user_auth *ua, const struct push_run *r, const char *day,
          const char *link, const char *until)
 {
 	char line[1400];
 
-	snprintf(line, sizeof(line),
-	         "Bonjour %s,\n\nVoici le rapport des transactions du %s (fuseau horaire %s) : "
-	         "%lld ligne(s), structure %s, format %s.\n",
-	         ua->u.name, day, ua->time_zone, (long long)r->rows, r->structure, r->format);
-	buf_adds(b, line);
-	if (link != NULL)
-		snprintf(line, sizeof(line),
-		         "Il dépasse %d Kio : téléchargez-le depuis le back office, connecté, "
-		         "avant le %s :\n%s\n",
-		         PUSH_ATTACH_MAX / 1024, until, link);
-	else
-		snprintf(line, sizeof(line), "%s", "Il est joint à ce message.\n");
-	buf_adds(b, line);
-	snprintf(line, sizeof(line),
-	         "\nHello %s,\n\nHere is the report of the transactions of %s (time zone %s): "
-	         "%lld row(s), structure %s, format %s.\n",
-	         ua->u.name, day, ua->time_zone, (long long)r->rows, r->structure, r->format);
-	buf_adds(b, line);
-	if (link != NULL)
-		snprintf(line, sizeof(line),
-		         "It is larger than %d KiB: download it from the back office, signed in, "
-		         "before %s:\n%s\n",
-		         PUSH_ATTACH_MAX / 1024, until, link);
-	else
-		snprintf(line, sizeof(line), "%s", "It is attached to this message.\n");
-	buf_adds(b, line);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(line, sizeof(line), words[i].head, ua->u.name, day, ua->time_zone,
+		         (long long)r->rows, r->structure, r->format);
+		buf_adds(b, line);
+		if (link != NULL)
+			snprintf(line, sizeof(line), words[i].link, PUSH_ATTACH_MAX / 1024, until,
+			         link);
+		else
+			snprintf(line, sizeof(line), "%s", words[i].attached);
+		buf_adds(b, line);
+	}
 }
 
 /* The run's mail for its report f: attached, or a link whose token's hash goes into r. */

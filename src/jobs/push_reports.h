@@ -35,8 +35,8 @@ struct push_report_file {
 
 /* Writes the report of the local day `day` of user ua (their scope, structure, format and
  * zone) into out. ST_OK, ST_TOOBIG (larger than PUSH_FILE_MAX), or a store failure. */
-typedef int (*push_build_fn)(struct store *st, const struct user_auth *ua, int64_t day,
-                             int64_t now, struct push_report_file *out);
+typedef int (*push_build_fn)(struct store *st, const struct user_auth *ua, int64_t day, int64_t now,
+                             struct push_report_file *out);
 
 struct push_reports_config {
 	const char *db_path;
