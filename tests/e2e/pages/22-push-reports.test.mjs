@@ -16,7 +16,7 @@ async function api(page, path) {
 async function patch(page, path, body) {
   const status = await page.evaluate(async ([p, b]) => (await fetch(p, {
     method: 'PATCH',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': (localStorage.getItem('guichet.csrf') || sessionStorage.getItem('guichet.csrf')) },
     body: JSON.stringify(b),
   })).status, [path, body]);
   assert.equal(status, 200, path);
