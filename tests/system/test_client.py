@@ -1291,8 +1291,14 @@ def test_operations_ask_then_act(server, signed):
     # Captured: no second capture (said from the details, before any POST).
     again = signed.run('capture', t['id'], '--yes')
     assert again.returncode == 1 and 'not possible' in again.stderr, again.stderr
-    # Into today's settlement (the télécollecte sends it).
-    assert signed.run('send', t['id'], '--yes').returncode == 0
+    # Captured today, it is due today: nothing to bring forward, and the client says so.
+    due = signed.run('send', t['id'], '--yes')
+    assert due.returncode == 0 and f'is due on {server.paris_day()}' in due.stdout, due.stderr
+    # A deferred one goes into today's settlement (the télécollecte sends it).
+    q(server, 'UPDATE txn SET bank_day = bank_day + 3 WHERE id = ?', (int(t['id']),))
+    sent_now = signed.run('send', t['id'], '--yes')
+    assert sent_now.returncode == 0, sent_now.stderr
+    assert sent_now.stdout.startswith(f'send: transaction {t["id"]} is debit, accepted, to_send')
     # A debit sent to the bank, refunded in part: the refund is a transaction of its own.
     sent = one_of(server, acquirer_status='sent')
     refund = signed.run('refund', sent['id'], '--amount', '1.00', '--yes')
