@@ -29,6 +29,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "jobs/confirm.h"
+#include "jobs/order_files.h"
 #include "jobs/hmac_expiry.h"
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
@@ -638,6 +639,8 @@ cmd_serve(const struct options *o)
 	struct periodic *hmac_expiry = NULL;
 	struct periodic *confirm = NULL;
 	struct confirm_config confirm_cfg = {0};
+	struct periodic *order_files = NULL;
+	struct order_files_config order_files_cfg = {0};
 	const char *metrics_token;
 	sigset_t set;
 	int sealed = 0, claim = -1, rc;
@@ -735,6 +738,8 @@ cmd_serve(const struct options *o)
 	mail_cfg.keys = keys;
 	confirm_cfg.keys = keys;
 	confirm_cfg.acq = app.acquirer;
+	order_files_cfg.keys = keys;
+	order_files_cfg.acq = app.acquirer;
 	rc = mailer_start(&mail_cfg, app.work, &mailer);
 	notify_cfg.paybox_key = app.paybox_key;
 	if (rc == ST_OK)
@@ -747,6 +752,8 @@ cmd_serve(const struct options *o)
 		rc = hmac_expiry_start(app.work, &hmac_expiry); /* expired keys mailed */
 	if (rc == ST_OK)
 		rc = confirm_start(&confirm_cfg, app.work, &confirm); /* pending payments */
+	if (rc == ST_OK)
+		rc = order_files_start(&order_files_cfg, app.work, &order_files); /* batch files */
 	if (rc == ST_OK)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc == ST_OK)
@@ -772,6 +779,7 @@ out:
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);
 	periodic_stop(confirm);
+	periodic_stop(order_files);
 	session_cache_watch_stop(app.sessions); /* before the readers they use */
 	shop_cache_watch_stop(app.shops);
 	page_themes_watch_stop(app.themes);

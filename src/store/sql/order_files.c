@@ -251,7 +251,7 @@ db_order_file_status(struct store *st, int64_t brand_id, int64_t id, const char 
 	static const char sql[] =
 	        "UPDATE order_file SET status = ?3, started_at = CASE WHEN ?3 = 'processing' AND "
 	        "started_at = 0 THEN ?4 ELSE started_at END, finished_at = CASE WHEN ?3 IN "
-	        "('done', 'done_with_errors') THEN ?4 ELSE finished_at END WHERE brand_id = ?1 AND "
+	        "('done', 'done_with_errors', 'refused') THEN ?4 ELSE finished_at END WHERE brand_id = ?1 AND "
 	        "id = ?2";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "order_file_status");
