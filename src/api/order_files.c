@@ -178,6 +178,7 @@ file_json(const struct order_file *f)
 	                         : json_null());
 }
 
+/* A line; transaction ids as strings, as the merchant API writes them (render.c). */
 static json_t *
 line_json(const struct order_line *l)
 {
@@ -186,10 +187,11 @@ line_json(const struct order_line *l)
 	                 l->reference, "amount", l->amount ? json_integer(l->amount) : json_null(),
 	                 "currency", json_str_or_null(l->currency), "card",
 	                 json_str_or_null(l->card_masked), "alias", json_str_or_null(l->alias),
-	                 "transaction_id", l->target_id ? json_integer(l->target_id) : json_null(),
+	                 "transaction_id",
+	                 l->target_id ? json_sprintf("%lld", (long long)l->target_id) : json_null(),
 	                 "status", l->status, "reason", json_str_or_null(l->reason), "message",
 	                 json_str_or_null(l->message), "result_transaction_id",
-	                 l->txn_id ? json_integer(l->txn_id) : json_null());
+	                 l->txn_id ? json_sprintf("%lld", (long long)l->txn_id) : json_null());
 }
 
 /* --- the upload ------------------------------------------------------------------------------ */
@@ -480,16 +482,16 @@ take_name(struct req *r, struct of_job *j)
 {
 	int g = query_get(r, "name", j->name, sizeof(j->name));
 
-	if (g < 0 || (g == 0 && j->name[0] == '\0')) {
+	if (g < 0 || (g == 1 && j->name[0] == '\0')) {
 		json_bad_field(r, "name", "name: the file's name, 1 to 100 bytes.");
 		return -1;
 	}
-	for (const char *p = j->name; g == 0 && *p; p++)
+	for (const char *p = j->name; g == 1 && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F) {
 			json_bad_field(r, "name", "name: the file's name, 1 to 100 bytes.");
 			return -1;
 		}
-	if (g == 1)
+	if (g == 0)
 		snprintf(j->name, sizeof(j->name), "%s", "orders.csv");
 	return 0;
 }
@@ -511,7 +513,7 @@ upload(struct req *r, bool api)
 	j = of_new(r, OF_UPLOAD, api);
 	if (!api) {
 		g = query_get(r, "shop_id", shop, sizeof(shop));
-		if (g != 0 || query_id(shop, &j->shop_id) != 0) {
+		if (g != 1 || query_id(shop, &j->shop_id) != 0) {
 			of_free(&j->base);
 			json_bad_field(r, "shop_id", "shop_id is the id of a shop of your node of the tree.");
 			return 0;
@@ -729,8 +731,8 @@ lines_param(void *ctx, const char *key, char *val)
 	struct of_job *j = ctx;
 	int64_t n;
 
-	if (strcmp(key, "after") == 0)
-		return query_id(val, &j->after) == 0 ? NULL : "after";
+	if (strcmp(key, "after") == 0) /* a line number, 0 for the first page */
+		return strcmp(val, "0") == 0 || query_id(val, &j->after) == 0 ? NULL : "after";
 	if (strcmp(key, "limit") == 0) {
 		if (query_id(val, &n) != 0 || n < 1 || n > OF_LINES_MAX)
 			return "limit";
