@@ -309,7 +309,8 @@ db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_id, i
 	        "UPDATE order_line SET status = 'refused', reason = 'duplicate_reference', "
 	        "message = 'Another file of the shop had this reference accepted.', done_at = ?3, "
 	        "card_sealed = NULL WHERE brand_id = ?1 AND file_id = ?2 AND status = 'pending' "
-	        "AND EXISTS (SELECT 1 FROM order_line o WHERE o.brand_id = order_line.brand_id AND "
+	        "AND EXISTS (SELECT 1 FROM order_line o INDEXED BY order_line_reference WHERE "
+	        "o.brand_id = order_line.brand_id AND "
 	        "o.shop_id = order_line.shop_id AND o.reference = order_line.reference AND "
 	        "o.file_id <> order_line.file_id AND o.status = 'accepted')";
 	static const char count_sql[] =
