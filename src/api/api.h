@@ -176,7 +176,6 @@ int api_order_files_lines(struct req *r);
 int api_order_files_result(struct req *r);
 int api_v1_order_files_upload(struct req *r);
 int api_v1_order_files_get(struct req *r);
-int api_v1_order_files_result(struct req *r);
 
 /* The node a request looks at: the user's own (requested 0) or one below it (else
  * ST_NOTFOUND, also for another brand's). Runs on a reader or the writer. */

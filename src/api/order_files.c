@@ -13,8 +13,8 @@
  *        {"file","items":[line…],"next":N|null}
  *   GET  /bo/api/order-files/{id}/result           the result file (text/csv), every line
  *   POST /api/v1/order-files[?name=N]              the shop that signed: as above
- *   GET  /api/v1/order-files/{id}                  the file and its first lines' results
- *   GET  /api/v1/order-files/{id}/result           the result file
+ *   GET  /api/v1/order-files/{id}[?after=N][&limit=N]   the file and its lines, paged as the
+ *        back office's (the query is not signed: it only pages)
  *
  * The upload is read twice: on a reader, the whole file checked (its encoding, the header
  * line, the quoting, each line's fields, the references unique in the file) without writing;
@@ -45,7 +45,6 @@
 #define OF_LINES_DEFAULT 100
 #define OF_LINES_MAX     1000
 #define OF_ERRORS_SHOWN  100 /* line errors listed in the upload's answer */
-#define OF_API_LINES     100 /* lines the merchant API's file answer shows */
 #define OF_RESULT_MAX    (256 * 1024 * 1024) /* a result file: 200000 lines of 1 kB at most */
 
 enum of_kind { OF_UPLOAD, OF_LIST, OF_GET, OF_LINES, OF_RESULT };
@@ -750,8 +749,8 @@ one(struct req *r, enum of_kind kind, bool api)
 	char unknown[QUERY_KEY_MAX];
 	const char *bad = NULL;
 
-	j->limit = api ? OF_API_LINES : OF_LINES_DEFAULT;
-	if (kind == OF_LINES)
+	j->limit = OF_LINES_DEFAULT;
+	if (kind == OF_LINES || (kind == OF_GET && api))
 		bad = query_each_once(r, lines_param, j);
 	else if (query_unknown(r, nothing, unknown, sizeof(unknown)) != 0)
 		bad = "query";
@@ -789,8 +788,3 @@ api_v1_order_files_get(struct req *r)
 	return one(r, OF_GET, true);
 }
 
-int
-api_v1_order_files_result(struct req *r)
-{
-	return one(r, OF_RESULT, true);
-}
