@@ -44,7 +44,7 @@
 #define OF_PAGE_MAX      500
 #define OF_LINES_DEFAULT 100
 #define OF_LINES_MAX     1000
-#define OF_ERRORS_SHOWN  100 /* line errors listed in the upload's answer */
+#define OF_ERRORS_SHOWN  100                 /* line errors listed in the upload's answer */
 #define OF_RESULT_MAX    (256 * 1024 * 1024) /* a result file: 200000 lines of 1 kB at most */
 
 enum of_kind { OF_UPLOAD, OF_LIST, OF_GET, OF_LINES, OF_RESULT };
@@ -97,7 +97,8 @@ fault_reply(struct of_job *j, struct req *r)
 	static const char *const messages[] = {
 	        [ORDER_FILE_ENCODING] = "The file is not UTF-8 text (or holds a NUL byte).",
 	        [ORDER_FILE_QUOTING] = "A quote is left open, or stands inside an unquoted field.",
-	        [ORDER_FILE_HEADER_WRONG] = "The first line must be the header line: " ORDER_FILE_HEADER,
+	        [ORDER_FILE_HEADER_WRONG] =
+	                "The first line must be the header line: " ORDER_FILE_HEADER,
 	        [ORDER_FILE_EMPTY] = "The file has no order line.",
 	        [ORDER_FILE_TOO_MANY] = "The file has more order lines than a file may (200000).",
 	};
@@ -108,8 +109,8 @@ fault_reply(struct of_job *j, struct req *r)
 	         messages[j->fault], (long long)j->fault_line);
 	o = json_pack("{s:s, s:s, s:s, s:I, s:[{s:I, s:s, s:s}]}", "error", "order_file_malformed",
 	              "message", msg, "fault", order_file_fault_code(j->fault), "line",
-	              (json_int_t)j->fault_line, "errors", "line", (json_int_t)j->fault_line, "code",
-	              order_file_fault_code(j->fault), "message", messages[j->fault]);
+	              (json_int_t)j->fault_line, "errors", "line", (json_int_t)j->fault_line,
+	              "code", order_file_fault_code(j->fault), "message", messages[j->fault]);
 	http_reply_json(r, 422, o);
 }
 
@@ -248,9 +249,8 @@ cut(char *dst, size_t cap, const char *src)
 
 /* The line's row from its record and check; the card sealed, its number wiped. */
 static void
-line_of(struct of_job *j, char fields[][ORDER_FIELD_MAX + 1], int n, bool ok,
-        struct order_row *row, const struct order_line_error *err, int64_t line_no, int64_t now,
-        struct order_line *l)
+line_of(struct of_job *j, char fields[][ORDER_FIELD_MAX + 1], int n, bool ok, struct order_row *row,
+        const struct order_line_error *err, int64_t line_no, int64_t now, struct order_line *l)
 {
 	memset(l, 0, sizeof(*l));
 	l->brand_id = j->brand_id;
@@ -272,7 +272,8 @@ line_of(struct of_job *j, char fields[][ORDER_FIELD_MAX + 1], int n, bool ok,
 	memcpy(l->alias, row->alias, sizeof(l->alias));
 	l->target_id = row->txn_id;
 	if (row->op == ORDER_PAYMENT)
-		snprintf(l->capture, sizeof(l->capture), "%s", row->capture_manual ? "manual" : "auto");
+		snprintf(l->capture, sizeof(l->capture), "%s",
+		         row->capture_manual ? "manual" : "auto");
 	if (row->digits[0]) {
 		card_mask(row->digits, l->card_masked);
 		l->card_sealed_len =
@@ -328,10 +329,11 @@ scan(struct of_job *j, struct store *st, bool insert, json_t *errors)
 		if (!ok) {
 			j->line_errors++;
 			if (errors != NULL && json_array_size(errors) < OF_ERRORS_SHOWN)
-				json_array_append_new(
-				        errors, json_pack("{s:I, s:s, s:s, s:s}", "line",
-				                          (json_int_t)line, "code", err.code, "column",
-				                          err.column, "message", err.message));
+				json_array_append_new(errors,
+				                      json_pack("{s:I, s:s, s:s, s:s}", "line",
+				                                (json_int_t)line, "code", err.code,
+				                                "column", err.column, "message",
+				                                err.message));
 		}
 		if (insert) {
 			line_of(j, fields, n, ok, &row, &err, line, now, &l);
@@ -439,8 +441,9 @@ upload_record(struct work_job *w, struct store *st)
 	if (rc == ST_OK && j->line_errors == j->lines)
 		rc = st->ops->order_file_status(st, j->brand_id, f->id, "refused", now);
 	if (rc == ST_OK && !j->api) {
-		snprintf(details, sizeof(details), "file: %lld; name: %s; lines: %lld; refused: %lld",
-		         (long long)f->id, f->name, (long long)j->lines, (long long)j->line_errors);
+		snprintf(details, sizeof(details),
+		         "file: %lld; name: %s; lines: %lld; refused: %lld", (long long)f->id,
+		         f->name, (long long)j->lines, (long long)j->line_errors);
 		api_action_add(st, &j->who, now, "order_file_upload", details, NULL, &rc);
 	}
 	if (rc == ST_OK)
@@ -460,8 +463,9 @@ take_body(struct req *r, struct of_job *j)
 	unsigned char digest[CRYPTO_HASH_LEN];
 
 	if (body.len == 0) {
-		json_bad_field(r, "file", "The body is the file itself: its header line, then one "
-		                          "line per order (docs/ORDER-FILES.md).");
+		json_bad_field(r, "file",
+		               "The body is the file itself: its header line, then one "
+		               "line per order (docs/ORDER-FILES.md).");
 		return -1;
 	}
 	j->text = malloc(body.len);
@@ -506,7 +510,8 @@ upload(struct req *r, bool api)
 
 	if (query_unknown(r, api ? api_allowed : bo_allowed, unknown, sizeof(unknown)) != 0) {
 		json_bad_field(r, unknown,
-		               api ? "The only parameter is name." : "The parameters are shop_id and name.");
+		               api ? "The only parameter is name."
+		                   : "The parameters are shop_id and name.");
 		return 0;
 	}
 	j = of_new(r, OF_UPLOAD, api);
@@ -514,7 +519,8 @@ upload(struct req *r, bool api)
 		g = query_get(r, "shop_id", shop, sizeof(shop));
 		if (g != 1 || query_id(shop, &j->shop_id) != 0) {
 			of_free(&j->base);
-			json_bad_field(r, "shop_id", "shop_id is the id of a shop of your node of the tree.");
+			json_bad_field(r, "shop_id",
+			               "shop_id is the id of a shop of your node of the tree.");
 			return 0;
 		}
 	}
@@ -573,10 +579,10 @@ list_run(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		return rc;
 	items = j->result;
-	j->result = json_pack("{s:o, s:o}", "items", items, "next",
-	                      j->more ? json_sprintf("%lld.%lld", (long long)j->last_at,
-	                                             (long long)j->last_id)
-	                              : json_null());
+	j->result = json_pack(
+	        "{s:o, s:o}", "items", items, "next",
+	        j->more ? json_sprintf("%lld.%lld", (long long)j->last_at, (long long)j->last_id)
+	                : json_null());
 	return j->result != NULL ? ST_OK : ST_INTERNAL;
 }
 
@@ -708,10 +714,13 @@ result_push(void *arg, const struct order_line *l)
 static int
 result_run(struct work_job *w, struct store *st)
 {
-	static const char *const head[] = {
-	        "line",     "operation",   "reference", "amount",         "currency",
-	        "card",     "card_expiry", "alias",     "transaction_id", "capture",
-	        "status",   "reason",      "message",   "result_transaction_id"};
+	static const char *const head[] = {"line",           "operation",
+	                                   "reference",      "amount",
+	                                   "currency",       "card",
+	                                   "card_expiry",    "alias",
+	                                   "transaction_id", "capture",
+	                                   "status",         "reason",
+	                                   "message",        "result_transaction_id"};
 	struct of_job *j = (struct of_job *)w;
 	int rc = file_of(j, st);
 
@@ -756,8 +765,9 @@ one(struct req *r, enum of_kind kind, bool api)
 		bad = "query";
 	if (bad != NULL) {
 		of_free(&j->base);
-		json_bad_field(r, bad, kind == OF_LINES ? "after (a line number) and limit (1 to 1000)."
-		                                        : "No parameter.");
+		json_bad_field(r, bad,
+		               kind == OF_LINES ? "after (a line number) and limit (1 to 1000)."
+		                                : "No parameter.");
 		return 0;
 	}
 	j->base.work.run = kind == OF_RESULT ? result_run : get_run;
@@ -787,4 +797,3 @@ api_v1_order_files_get(struct req *r)
 {
 	return one(r, OF_GET, true);
 }
-

@@ -15,11 +15,21 @@ static const char *const op_names[ORDER__COUNT] = {
 };
 
 static const char *const header_columns[ORDER_FILE_COLUMNS] = {
-        "operation", "reference", "amount",         "currency", "card_number",
-        "card_expiry", "alias",   "transaction_id", "capture",
+        "operation",   "reference", "amount",         "currency", "card_number",
+        "card_expiry", "alias",     "transaction_id", "capture",
 };
 
-enum { COL_OP, COL_REF, COL_AMOUNT, COL_CURRENCY, COL_CARD, COL_EXPIRY, COL_ALIAS, COL_TXN, COL_CAPTURE };
+enum {
+	COL_OP,
+	COL_REF,
+	COL_AMOUNT,
+	COL_CURRENCY,
+	COL_CARD,
+	COL_EXPIRY,
+	COL_ALIAS,
+	COL_TXN,
+	COL_CAPTURE
+};
 
 const char *
 order_op_name(enum order_op op)
@@ -174,7 +184,8 @@ order_reader_next(struct order_reader *rd, char fields[][ORDER_FIELD_MAX + 1], i
 				put(f, &flen, *p++, too_long);
 			}
 			/* After the closing quote: the separator or the line's end only. */
-			if (p < end && *p != ',' && *p != '\n' && !(*p == '\r' && (p + 1 == end || p[1] == '\n'))) {
+			if (p < end && *p != ',' && *p != '\n' &&
+			    !(*p == '\r' && (p + 1 == end || p[1] == '\n'))) {
 				*line = rd->line;
 				return -1;
 			}
@@ -295,12 +306,15 @@ static bool
 payment_check(char fields[][ORDER_FIELD_MAX + 1], int y, int m, struct order_row *row,
               struct order_line_error *err)
 {
-	static const bool card_cols[ORDER_FILE_COLUMNS] = {
-	        [COL_AMOUNT] = true, [COL_CURRENCY] = true, [COL_CARD] = true,
-	        [COL_EXPIRY] = true, [COL_CAPTURE] = true};
-	static const bool alias_cols[ORDER_FILE_COLUMNS] = {
-	        [COL_AMOUNT] = true, [COL_CURRENCY] = true, [COL_ALIAS] = true,
-	        [COL_CAPTURE] = true};
+	static const bool card_cols[ORDER_FILE_COLUMNS] = {[COL_AMOUNT] = true,
+	                                                   [COL_CURRENCY] = true,
+	                                                   [COL_CARD] = true,
+	                                                   [COL_EXPIRY] = true,
+	                                                   [COL_CAPTURE] = true};
+	static const bool alias_cols[ORDER_FILE_COLUMNS] = {[COL_AMOUNT] = true,
+	                                                    [COL_CURRENCY] = true,
+	                                                    [COL_ALIAS] = true,
+	                                                    [COL_CAPTURE] = true};
 	const char *capture = fields[COL_CAPTURE];
 	bool by_alias = fields[COL_ALIAS][0] != '\0';
 
@@ -316,7 +330,8 @@ payment_check(char fields[][ORDER_FIELD_MAX + 1], int y, int m, struct order_row
 		return fail(err, "capture", "capture", "capture is auto (or empty) or manual.");
 	row->capture_manual = strcmp(capture, "manual") == 0;
 	if (by_alias && fields[COL_CARD][0] != '\0')
-		return fail(err, "card_or_alias", "alias", "Give a card number or an alias, not both.");
+		return fail(err, "card_or_alias", "alias",
+		            "Give a card number or an alias, not both.");
 	if (!by_alias && fields[COL_CARD][0] == '\0')
 		return fail(err, "card_or_alias", "card_number",
 		            "A payment needs a card number and expiry, or an alias.");
@@ -351,10 +366,11 @@ order_row_check(char fields[][ORDER_FIELD_MAX + 1], int n, bool too_long, int y,
 		return fail(err, "operation", "operation",
 		            "The operation is payment, capture, refund or cancel.");
 	row->op = (enum order_op)op;
-	if (fields[COL_REF][0] == '\0' || strlen(fields[COL_REF]) > TXN_ORDER_REF_MAX ||
-	    too_long || !printable(fields[COL_REF]))
-		return fail(err, "reference", "reference",
-		            "The reference is required: 1 to 250 bytes of text, unique in the file.");
+	if (fields[COL_REF][0] == '\0' || strlen(fields[COL_REF]) > TXN_ORDER_REF_MAX || too_long ||
+	    !printable(fields[COL_REF]))
+		return fail(
+		        err, "reference", "reference",
+		        "The reference is required: 1 to 250 bytes of text, unique in the file.");
 	memcpy(row->reference, fields[COL_REF], strlen(fields[COL_REF]) + 1);
 	if (row->op == ORDER_PAYMENT) {
 		ok = payment_check(fields, y, m, row, err);

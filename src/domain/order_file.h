@@ -24,7 +24,7 @@
 
 /* The header line, its columns in this order (docs/ORDER-FILES.md). */
 #define ORDER_FILE_HEADER                                                                          \
-	"operation,reference,amount,currency,card_number,card_expiry,alias,transaction_id,"      \
+	"operation,reference,amount,currency,card_number,card_expiry,alias,transaction_id,"        \
 	"capture"
 #define ORDER_FILE_COLUMNS   9
 #define ORDER_FILE_LINES_MAX 200000 /* order lines in a file, the header not counted */

@@ -50,10 +50,10 @@ test_reader(void **state)
 	        {"\"multi\nline\",c\nx\n", 2, 0, 1},
 	        {",,,,,,,,\n", 1, 0, 9},
 	        {"a,b,c,d,e,f,g,h,i,j,\"k\"\n", 1, 0, 11}, /* past the columns: counted */
-	        {"a\nb\"c\n", -1, 2, 1},                  /* a quote inside a field */
-	        {"a\n\"open,b\n", -1, 2, 1},              /* never closed */
-	        {"\"a\"b,c\n", -1, 1, 0},                 /* text after the closing quote */
-	        {"a\rb\n", -1, 1, 0},                     /* a lone CR */
+	        {"a\nb\"c\n", -1, 2, 1},                   /* a quote inside a field */
+	        {"a\n\"open,b\n", -1, 2, 1},               /* never closed */
+	        {"\"a\"b,c\n", -1, 1, 0},                  /* text after the closing quote */
+	        {"a\rb\n", -1, 1, 0},                      /* a lone CR */
 	        {"", 0, 0, 0},
 	};
 
@@ -99,7 +99,9 @@ test_encoding(void **state)
 		int64_t line;
 	} rows[] = {
 	        {"a\nb\n", 4, ORDER_FILE_OK, 0},
-	        {"\xEF\xBB\xBF" "a\n", 5, ORDER_FILE_OK, 0},
+	        {"\xEF\xBB\xBF"
+	         "a\n",
+	         5, ORDER_FILE_OK, 0},
 	        {"caf\xC3\xA9\n", 6, ORDER_FILE_OK, 0},
 	        {"a\nb\ncaf\xE9\n", 9, ORDER_FILE_ENCODING, 3}, /* Latin-1 */
 	        {"a\n\0b\n", 5, ORDER_FILE_ENCODING, 2},
@@ -227,7 +229,8 @@ test_row_values(void **state)
 	struct order_line_error err;
 
 	(void)state;
-	assert_true(order_row_check(fields, split("payment,ORD-9,1234,EUR,5555555555554444,0130,,,manual"),
+	assert_true(order_row_check(fields,
+	                            split("payment,ORD-9,1234,EUR,5555555555554444,0130,,,manual"),
 	                            false, 2026, 11, &row, &err));
 	assert_int_equal(row.op, ORDER_PAYMENT);
 	assert_string_equal(row.reference, "ORD-9");

@@ -575,8 +575,8 @@ int db_order_file_insert(struct store *st, struct order_file *f);
 int db_order_line_insert(struct store *st, const struct order_line *l);
 int db_order_file_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
                       struct order_file *out);
-int db_order_files_each(struct store *st, const struct order_file_query *q,
-                        store_order_file_cb cb, void *arg);
+int db_order_files_each(struct store *st, const struct order_file_query *q, store_order_file_cb cb,
+                        void *arg);
 int db_order_lines_each(struct store *st, int64_t brand_id, int64_t file_id, int64_t after,
                         int limit, bool pending_only, store_order_line_cb cb, void *arg);
 int db_order_file_next(struct store *st, struct order_file *out);

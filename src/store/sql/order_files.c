@@ -13,8 +13,8 @@
 
 #define FILE_COLUMNS                                                                               \
 	"f.id, f.brand_id, f.shop_id, f.user_id, f.digest, f.name, f.source, f.status, f.lines, "  \
-	"f.accepted, f.refused, f.error, f.received_at, f.started_at, f.finished_at, s.name, "    \
-	"s.site, s.rang FROM order_file f JOIN shop s ON s.brand_id = f.brand_id AND s.id = "     \
+	"f.accepted, f.refused, f.error, f.received_at, f.started_at, f.finished_at, s.name, "     \
+	"s.site, s.rang FROM order_file f JOIN shop s ON s.brand_id = f.brand_id AND s.id = "      \
 	"f.shop_id "
 
 static void
@@ -47,8 +47,8 @@ int
 db_order_file_find(struct store *st, int64_t brand_id, int64_t shop_id, const char *digest,
                    struct order_file *out)
 {
-	static const char sql[] = "SELECT " FILE_COLUMNS
-	                          "WHERE f.brand_id = ?1 AND f.shop_id = ?2 AND f.digest = ?3";
+	static const char sql[] =
+	        "SELECT " FILE_COLUMNS "WHERE f.brand_id = ?1 AND f.shop_id = ?2 AND f.digest = ?3";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "order_file_find");
 
@@ -64,8 +64,9 @@ int
 db_order_file_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
                   struct order_file *out)
 {
-	static const char sql[] = "SELECT " FILE_COLUMNS
-	                          "WHERE f.brand_id = ?1 AND f.id = ?2 AND (?3 = 0 OR f.shop_id = ?3)";
+	static const char sql[] =
+	        "SELECT " FILE_COLUMNS
+	        "WHERE f.brand_id = ?1 AND f.id = ?2 AND (?3 = 0 OR f.shop_id = ?3)";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "order_file_get");
 
@@ -145,7 +146,8 @@ int
 db_order_files_each(struct store *st, const struct order_file_query *q, store_order_file_cb cb,
                     void *arg)
 {
-	static const char sql[] = DB_SUBTREE "SELECT " FILE_COLUMNS
+	static const char sql[] = DB_SUBTREE
+	        "SELECT " FILE_COLUMNS
 	        "WHERE f.brand_id = ?1 AND f.shop_id IN (SELECT id FROM sub) AND (?3 = 0 OR "
 	        "f.shop_id = ?3) AND (?4 = 0 OR f.received_at < ?4 OR (f.received_at = ?4 AND "
 	        "f.id < ?5)) ORDER BY f.received_at DESC, f.id DESC LIMIT ?6";
@@ -233,9 +235,9 @@ db_order_lines_each(struct store *st, int64_t brand_id, int64_t file_id, int64_t
 int
 db_order_file_next(struct store *st, struct order_file *out)
 {
-	static const char sql[] = "SELECT " FILE_COLUMNS
-	                          "WHERE f.status IN ('received', 'checking', 'processing') "
-	                          "ORDER BY f.id LIMIT 1";
+	static const char sql[] =
+	        "SELECT " FILE_COLUMNS "WHERE f.status IN ('received', 'checking', 'processing') "
+	        "ORDER BY f.id LIMIT 1";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "order_file_next");
 
@@ -251,7 +253,8 @@ db_order_file_status(struct store *st, int64_t brand_id, int64_t id, const char 
 	static const char sql[] =
 	        "UPDATE order_file SET status = ?3, started_at = CASE WHEN ?3 = 'processing' AND "
 	        "started_at = 0 THEN ?4 ELSE started_at END, finished_at = CASE WHEN ?3 IN "
-	        "('done', 'done_with_errors', 'refused') THEN ?4 ELSE finished_at END WHERE brand_id = ?1 AND "
+	        "('done', 'done_with_errors', 'refused') THEN ?4 ELSE finished_at END WHERE "
+	        "brand_id = ?1 AND "
 	        "id = ?2";
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "order_file_status");
@@ -273,7 +276,8 @@ db_order_line_done(struct store *st, const struct order_line *l)
 	        "done_at = ?8, card_sealed = NULL WHERE brand_id = ?1 AND file_id = ?2 AND "
 	        "line_no = ?3 AND status = 'pending'";
 	static const char count_sql[] =
-	        "UPDATE order_file SET accepted = accepted + CASE WHEN ?3 = 'accepted' THEN 1 ELSE 0 "
+	        "UPDATE order_file SET accepted = accepted + CASE WHEN ?3 = 'accepted' THEN 1 ELSE "
+	        "0 "
 	        "END, refused = refused + CASE WHEN ?3 = 'accepted' THEN 0 ELSE 1 END WHERE "
 	        "brand_id = ?1 AND id = ?2";
 	struct stmt *s;
@@ -326,5 +330,6 @@ db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_id, i
 	if ((rc = db_run_once(st, s, "order_lines_duplicates")) != ST_OK)
 		return rc;
 	*n = db_changes(st);
-	return *n == 0 ? ST_OK : db_run_ids(st, count_sql, brand_id, file_id, *n, "order_file_count");
+	return *n == 0 ? ST_OK
+	               : db_run_ids(st, count_sql, brand_id, file_id, *n, "order_file_count");
 }

@@ -32,6 +32,7 @@ export const NAV = [
   { route: 'contracts', label: 'nav.contracts' },
   { route: 'api-errors', label: 'nav.api-errors' },
   { route: 'virtual-terminal', label: 'nav.virtual-terminal' },
+  { route: 'order-files', label: 'nav.order-files' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
   { route: 'mails', label: 'nav.mails' },
@@ -57,6 +58,7 @@ const SCOPED = [
   'GET /bo/api/mails',
   'GET /bo/api/blocklist',
   'GET /bo/api/api-errors',
+  'GET /bo/api/order-files',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */
