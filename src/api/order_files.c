@@ -357,30 +357,16 @@ scan(struct of_job *j, struct store *st, bool insert, json_t *errors)
 	return j->fault == ORDER_FILE_OK ? ST_OK : ST_INVALID;
 }
 
-static int
-shop_found(void *arg, const struct tree_node *t)
-{
-	struct tree_node *shop = arg;
-
-	if (shop->n.id == 0)
-		*shop = *t; /* the first one is the node asked for */
-	return ST_OK;
-}
-
 /* The back office's shop: of the user's node and below, and a shop. */
 static int
 upload_scope(struct of_job *j, struct store *st)
 {
-	struct tree_node shop = {0};
-	int64_t node;
-	int rc = api_scope(st, &j->who, j->shop_id, &node);
+	struct tree_node shop;
+	int rc = api_shop_in_scope(st, &j->who, j->shop_id, &shop);
 
-	if (rc == ST_OK)
-		rc = st->ops->nodes_each(st, j->brand_id, j->shop_id, shop_found, &shop);
-	if (rc == ST_NOTFOUND || (rc == ST_OK && shop.n.level != LEVEL_SHOP)) {
+	if (rc == ST_NOTFOUND) {
 		j->why = "unknown_shop";
 		j->message = "shop_id is not a shop of your node of the tree.";
-		return ST_NOTFOUND;
 	}
 	return rc;
 }
