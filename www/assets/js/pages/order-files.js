@@ -14,6 +14,7 @@ import { h, replace } from '../dom.js';
 import { errorBox, field, say, select, statusBox } from '../form-fields.js';
 import { formatAmount, formatCount, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
+import { shiftDay } from '../journal.js';
 import { scopeParam } from '../scope.js';
 import { scopeShops, shopLabel } from '../shops.js';
 
@@ -158,12 +159,25 @@ async function list(root) {
   return () => page(false);
 }
 
+/** The transactions page showing the transaction made or acted on, its details open. */
+function transactionHref(file, txnId) {
+  const day = file.received_at.slice(0, 10);
+  const q = new URLSearchParams({
+    from: shiftDay(day, { days: -1 }),
+    to: shiftDay(day, { months: 1 }),
+    id: txnId,
+    details: txnId,
+  });
+  return `#/transactions?${q}`;
+}
+
 async function details(id) {
   const error = errorBox('of-lines-error');
   const tbody = h('tbody', { id: 'of-line-rows' });
   const more = h('button', { type: 'button', class: 'button', id: 'of-lines-more', hidden: true }, t('of.more'));
   const head = h('div', { id: 'of-file' });
   let after = 0;
+  let file = null;
 
   function row(l) {
     return h(
@@ -176,7 +190,7 @@ async function details(id) {
       h('td', {}, l.card || l.alias || (l.transaction_id ? `#${l.transaction_id}` : '—')),
       h('td', {}, h('span', { class: `badge badge--${{ accepted: 'ok', refused: 'danger' }[l.status] || 'info'}` }, t(`of.line.${l.status}`))),
       h('td', {}, l.message ? h('span', { title: l.reason }, l.message) : '—'),
-      h('td', {}, l.result_transaction_id ? h('a', { href: `#/transactions/${l.result_transaction_id}` }, l.result_transaction_id) : '—'),
+      h('td', {}, l.result_transaction_id ? h('a', { href: transactionHref(file, l.result_transaction_id) }, l.result_transaction_id) : '—'),
     );
   }
 
@@ -184,6 +198,7 @@ async function details(id) {
     try {
       const answer = await api.get(`/bo/api/order-files/${id}/lines${append ? `?after=${after}` : ''}`);
       const f = answer.file;
+      file = f;
       replace(
         head,
         h('h2', {}, f.name, ' ', statusBadge(f.status)),
