@@ -5,7 +5,7 @@
 #               browser end-to-end tests (tests/e2e,
 #               playwright-core driving Debian's chromium)
 .POSIX:
-.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan system-pg-asan e2e bench bench-bo bench-bo-pg bench-signin bench-recurring bench-risk bench-notify bench-pg clean
+.PHONY: all bootstrap vendor build demo check check-format unit unit-asan fuzz-build fuzz-short fuzz fuzz-merge system system-pg system-asan system-pg-asan e2e bench bench-bo bench-bo-pg bench-signin bench-recurring bench-risk bench-notify bench-order-files bench-pg clean
 
 BUILD      = build
 BUILD_ASAN = build-asan
@@ -149,6 +149,11 @@ bench-signin: build
 # sqlite3 shell, and payments beside the round (BENCH_SUBSCRIPTIONS=N to scale it down).
 bench-recurring: build
 	bench/recurring.py
+
+# Files of payment orders (1,000,000 orders) beside the same payments through the merchant API
+# (BENCH_ORDERS=N to scale it down).
+bench-order-files: build
+	bench/order_files.py
 
 # What the blocklist (1,000,000 entries) and every fraud filter cost the payments.
 bench-risk: build

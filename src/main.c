@@ -35,6 +35,7 @@
 #include "jobs/mailer.h"
 #include "jobs/notifier.h"
 #include "jobs/push_reports.h"
+#include "jobs/order_files.h"
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
@@ -644,6 +645,8 @@ cmd_serve(const struct options *o)
 	struct push_reports_config push_cfg = {
 	        .db_path = o->db, .keys = keys, .build = push_report_build, .check_every_s = 5};
 	char push_base[LIMIT_PUBLIC_URL_MAX + 16];
+	struct periodic *order_files = NULL;
+	struct order_files_config order_files_cfg = {0};
 	const char *metrics_token;
 	sigset_t set;
 	int sealed = 0, claim = -1, rc;
@@ -741,6 +744,8 @@ cmd_serve(const struct options *o)
 	mail_cfg.keys = keys;
 	confirm_cfg.keys = keys;
 	confirm_cfg.acq = app.acquirer;
+	order_files_cfg.keys = keys;
+	order_files_cfg.acq = app.acquirer;
 	rc = mailer_start(&mail_cfg, app.work, &mailer);
 	notify_cfg.paybox_key = app.paybox_key;
 	if (rc == ST_OK)
@@ -753,6 +758,8 @@ cmd_serve(const struct options *o)
 		rc = hmac_expiry_start(app.work, &hmac_expiry); /* expired keys mailed */
 	if (rc == ST_OK)
 		rc = confirm_start(&confirm_cfg, app.work, &confirm); /* pending payments */
+	if (rc == ST_OK)
+		rc = order_files_start(&order_files_cfg, app.work, &order_files); /* batch files */
 	if (rc == ST_OK)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc == ST_OK)
@@ -788,6 +795,7 @@ out:
 	periodic_stop(retention);
 	periodic_stop(hmac_expiry);
 	periodic_stop(confirm);
+	periodic_stop(order_files);
 	session_cache_watch_stop(app.sessions); /* before the readers they use */
 	shop_cache_watch_stop(app.shops);
 	page_themes_watch_stop(app.themes);

@@ -168,6 +168,15 @@ int api_contracts_list(struct req *r);
 int api_contracts_get(struct req *r);
 int api_contracts_export(struct req *r);
 
+/* Files of payment orders, issue 15 (api/order_files.c; docs/ORDER-FILES.md). */
+int api_order_files_upload(struct req *r);
+int api_order_files_list(struct req *r);
+int api_order_files_get(struct req *r);
+int api_order_files_lines(struct req *r);
+int api_order_files_result(struct req *r);
+int api_v1_order_files_upload(struct req *r);
+int api_v1_order_files_get(struct req *r);
+
 /* The node a request looks at: the user's own (requested 0) or one below it (else
  * ST_NOTFOUND, also for another brand's). Runs on a reader or the writer. */
 int api_scope(struct store *st, const struct session *who, int64_t requested, int64_t *out);

@@ -317,6 +317,24 @@ const struct route routes[] = {
         {"GET", "/pay/theme/{id}/{key}/logo", api_pay_theme_logo, AUTH_NONE, 0, 0, 0,
          "the hosted page's logo of a shop's template"},
 
+        /* Files of payment orders (issue 15 "Batch files of payment orders"; README "Files of
+         * payment orders", docs/ORDER-FILES.md): uploaded by who acts on money, read by who
+         * searches; the merchant API's shop uploads and reads its own. */
+        {"POST", "/api/v1/order-files", api_v1_order_files_upload, AUTH_HMAC, LIMIT_ORDER_FILE, 0,
+         0, "upload a file of payment orders, processed in the background"},
+        {"GET", "/api/v1/order-files/{id}", api_v1_order_files_get, AUTH_HMAC, 0, 0, 0,
+         "a file of payment orders: its status, counts and its lines' results"},
+        {"POST", "/bo/api/order-files", api_order_files_upload, AUTH_SESSION, LIMIT_ORDER_FILE,
+         P_CASH, 0, "upload a file of payment orders for a shop"},
+        {"GET", "/bo/api/order-files", api_order_files_list, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the files of payment orders of a node and below"},
+        {"GET", "/bo/api/order-files/{id}", api_order_files_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "a file of payment orders: status, counts, timings"},
+        {"GET", "/bo/api/order-files/{id}/lines", api_order_files_lines, AUTH_SESSION, 0, P_SEARCH,
+         0, "a file of payment orders' result, line by line"},
+        {"GET", "/bo/api/order-files/{id}/result", api_order_files_result, AUTH_SESSION, 0,
+         P_SEARCH, 0, "a file of payment orders' result file (CSV)"},
+
         {"GET", "/healthz", api_health, AUTH_NONE, 0, 0, 0, "liveness"},
         /* Whoever runs the server: from this machine, or with GUICHET_METRICS_TOKEN. */
         {"GET", "/metrics", api_metrics, AUTH_OPERATOR, 0, 0, 0,

@@ -13,9 +13,9 @@
 /* How long a hosted page's 3-D Secure challenge waits for the buyer, its card sealed. */
 #define LIMIT_HOSTED_CHALLENGE_S (10 * 60)
 #define LIMIT_HOSTED_WINDOW_S    (15 * 60)
-#define LIMIT_BODY_BO            (64 * 1024) /* back-office JSON requests */
-#define LIMIT_BODY_GLOBAL        LIMIT_BODY_BO /* h2o's own cap, before routing: the largest route's */
-#define LIMIT_BODY_PPPS          (8 * 1024)    /* a Paybox Direct request: about 500 bytes */
+#define LIMIT_BODY_BO            (64 * 1024)      /* back-office JSON requests */
+#define LIMIT_BODY_GLOBAL        LIMIT_ORDER_FILE /* h2o's own cap: the largest route's */
+#define LIMIT_BODY_PPPS          (8 * 1024)       /* a Paybox Direct request: about 500 bytes */
 #define LIMIT_BODY_NONE          64  /* a route without parameters: "{}", with room for spaces */
 #define LIMIT_IDEMPOTENCY_KEY    255 /* SPEC §4 */
 #define LIMIT_ORDER_REF          250 /* characters of an order reference */
@@ -123,5 +123,9 @@
 #define LIMIT_PAGE_LOGO   (64 * 1024)
 #define LIMIT_PAGE_TITLE  80
 #define LIMIT_PAGE_FOOTER 300
+
+/* A file of payment orders, its upload's body (docs/ORDER-FILES.md): 200,000 lines of about
+ * 80 bytes; the largest route limit, h2o's own cap (LIMIT_BODY_GLOBAL). */
+#define LIMIT_ORDER_FILE (16 * 1024 * 1024)
 
 #endif

@@ -684,6 +684,53 @@ struct notify_target {
 	size_t key_sealed_len;
 };
 
+/* Files of payment orders (migration 042; issue 15 "Batch files of payment orders";
+ * docs/ORDER-FILES.md): a shop's uploaded file and its lines. The statuses in text, as the
+ * API shows them. */
+#define ORDER_DIGEST_LEN 64 /* SHA-256 in hexadecimal */
+struct order_file {
+	int64_t id, brand_id, shop_id;
+	int64_t user_id; /* who uploaded it in the back office; 0: the merchant API */
+	char digest[ORDER_DIGEST_LEN + 1];
+	char name[101];
+	char source[12]; /* "back_office", "api" */
+	char status[20]; /* received, checking, processing, done, done_with_errors, refused */
+	int64_t lines, accepted, refused;
+	char error[256]; /* a refused file's fault */
+	int64_t received_at, started_at, finished_at;
+	/* Read: the shop's name and identifiers. */
+	char shop_name[101], site[8], rang[4];
+};
+/* One line of a file: what it asks, and what came of it. card_sealed: the number sealed for
+ * the brand (crypto_card_seal) while the line waits; gone once it is processed. */
+struct order_line {
+	int64_t brand_id, file_id, line_no, shop_id;
+	char operation[12];
+	char reference[TXN_ORDER_REF_MAX + 1];
+	int64_t amount;
+	char currency[4];
+	char card_masked[CARD_MASKED_LEN + 1];
+	unsigned char card_sealed[19 + 40];
+	size_t card_sealed_len;
+	char card_expiry[5];
+	char alias[ALIAS_LEN + 1];
+	int64_t target_id;
+	char capture[8];
+	char status[12]; /* pending, accepted, refused */
+	char reason[48];
+	char message[256];
+	int64_t txn_id, done_at;
+};
+/* The files of the shops of a node and below (node_id), or of one shop (shop_id, not 0),
+ * newest first, after the row (after_at, after_id) when after_at is not 0, at most limit. */
+struct order_file_query {
+	int64_t brand_id, node_id, shop_id;
+	int64_t after_at, after_id;
+	int limit;
+};
+typedef int (*store_order_file_cb)(void *arg, const struct order_file *f);
+typedef int (*store_order_line_cb)(void *arg, const struct order_line *l);
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *st);
@@ -1195,6 +1242,35 @@ struct store_ops {
 	                     const unsigned char *hash, int64_t now, struct push_run *run,
 	                     struct buf *out);
 	int (*push_files_expire)(struct store *st, int64_t now, int *done);
+	/* Files of payment orders (src/store/sql/order_files.c, migration 042).
+	 * order_file_find: the brand's shop's file of that digest (ST_NOTFOUND). order_file_insert:
+	 * a new file, f->id set. order_line_insert: one of its lines. order_file_get: the brand's
+	 * file (shop_id not 0: of that shop; ST_NOTFOUND). order_files_each: a search
+	 * (order_file_query). order_lines_each: a file's lines in order after line after (0: from
+	 * the first), at most limit (0: all); pending_only: the lines still to process.
+	 * order_file_next: the oldest file of any brand still to work on (received, checking or
+	 * processing; ST_NOTFOUND). order_file_status: the file's new status at now (processing
+	 * sets started_at, done and done_with_errors finished_at). order_line_done: a pending line
+	 * accepted or refused (l's status, reason, message, txn_id, done_at), its sealed card
+	 * gone, and its file's count; ST_CONFLICT when it was no longer pending.
+	 * order_lines_duplicates: the file's pending lines whose reference another file of the
+	 * shop had accepted, refused "duplicate_reference" at now (*n: how many). */
+	int (*order_file_find)(struct store *st, int64_t brand_id, int64_t shop_id,
+	                       const char *digest, struct order_file *out);
+	int (*order_file_insert)(struct store *st, struct order_file *f);
+	int (*order_line_insert)(struct store *st, const struct order_line *l);
+	int (*order_file_get)(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
+	                      struct order_file *out);
+	int (*order_files_each)(struct store *st, const struct order_file_query *q,
+	                        store_order_file_cb cb, void *arg);
+	int (*order_lines_each)(struct store *st, int64_t brand_id, int64_t file_id, int64_t after,
+	                        int limit, bool pending_only, store_order_line_cb cb, void *arg);
+	int (*order_file_next)(struct store *st, struct order_file *out);
+	int (*order_file_status)(struct store *st, int64_t brand_id, int64_t id, const char *status,
+	                         int64_t now);
+	int (*order_line_done)(struct store *st, const struct order_line *l);
+	int (*order_lines_duplicates)(struct store *st, int64_t brand_id, int64_t file_id,
+	                              int64_t now, int64_t *n);
 };
 
 /* Seals m->body (m->id is its new row's) for the outbox: appends the sealed bytes to out.

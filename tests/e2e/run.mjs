@@ -79,7 +79,8 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
     'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
-    'Rapports quotidiens', 'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
+    'Rapports quotidiens', 'Batch / Fichiers d’ordres',
+    'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
     'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
@@ -173,6 +174,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Journal des erreurs API',
     'Rapports quotidiens',
     'Saisie manuelle',
+    'Batch / Fichiers d’ordres',
     'Utilisateurs',
     'Suivi des actions',
     'E-mails non distribués',

@@ -147,7 +147,7 @@ def sign(key_hex, message):
 
 # The merchant API's routes that are not about one resource: they sign the body alone.
 COLLECTIONS = ('/api/v1/payments', '/api/v1/aliases', '/api/v1/installment-plans',
-               '/api/v1/subscriptions')
+               '/api/v1/subscriptions', '/api/v1/order-files')
 
 
 class Server:

@@ -311,7 +311,8 @@ def test_h2o_own_refusals_are_counted_apart(server):
     """A body larger than any route takes is refused by h2o before routing: its row is
     "(h2o)", without a latency."""
     _, before = scrape(server.base)
-    r = requests.post(server.base + '/api/v1/payments', data=b'x' * (65 * 1024), timeout=10)
+    r = requests.post(server.base + '/api/v1/payments', data=b'x' * (16 * 1024 * 1024 + 1024),
+                      timeout=30)
     assert r.status_code == 413
     _, after = scrape_until(server.base, lambda fam: value(
         fam, 'guichet_http_requests_total', route='(h2o)', status='413') > value(
@@ -345,7 +346,7 @@ def test_jobs_and_outboxes(server):
     # What the jobs of README "Metrics" are: each has ended rounds by now (the server has
     # run for a while), the mailer and the notifier every second or less.
     for job in ('mailer', 'notifier', 'indexer', 'retention', 'hmac_expiry', 'confirm',
-                'terms_watch', 'errlog', 'recurring', 'push_reports'):
+                'terms_watch', 'errlog', 'recurring', 'push_reports', 'order_files'):
         assert value(before, 'guichet_job_rounds_total', job=job) >= 1, job
         assert value(before, 'guichet_job_round_failures_total', job=job) == 0, job
     # The daily télécollecte is off in the tests (--batch-time off): not a job here.

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -243,8 +244,9 @@ def test_examples_validate(doc):
     seen = 0
     for path, item in doc['paths'].items():
         for method, op in item.items():
-            if method in HTTP_METHODS and 'requestBody' in op:
-                schema = deref(doc, op['requestBody'])['content']['application/json']['schema']
+            content = deref(doc, op['requestBody'])['content'] if 'requestBody' in op else {}
+            if method in HTTP_METHODS and 'application/json' in content:  # not a file's
+                schema = content['application/json']['schema']
                 for name, ex in request_examples(doc, method, path).items():
                     assert validate(doc, schema, ex) == [], (method, path, name)
                     seen += 1
@@ -510,6 +512,9 @@ def with_alias(body, alias, cvv=None):
 
 PLANS = '/api/v1/installment-plans'
 SUBS = '/api/v1/subscriptions'
+ORDER_FILES = '/api/v1/order-files'
+ORDER_HEADER = ('operation,reference,amount,currency,card_number,card_expiry,alias,'
+                'transaction_id,capture')
 
 
 def plan(doc, server, body, shop=0):
@@ -651,6 +656,40 @@ def scenario_sub_get(doc, server):
         assert check(doc, server, 'GET', '/api/v1/subscriptions/{id}', r) == s
 
 
+def order_file(doc, server, shop=0, lines=2):
+    """A file of payment orders uploaded by the shop: its answer, checked."""
+    body = '\r\n'.join([ORDER_HEADER] + [
+        f'payment,OF-{uuid.uuid4().hex[:10]},1000,EUR,4111111111111111,1230,,,'
+        for _ in range(lines)] + ['payment,bad,x,EUR,,,,,']) + '\r\n'
+    r = server.api('POST', ORDER_FILES, raw=body.encode(), shop=shop,
+                   headers={'Content-Type': 'text/csv'})
+    assert r.status_code == 202, r.text
+    up = check(doc, server, 'POST', ORDER_FILES, r, shop=shop)
+    # Processed before it is used: the job's payments would change what a test counts.
+    path, deadline = f'{ORDER_FILES}/{up["file"]["id"]}', time.time() + 60
+    while server.api('GET', path, shop=shop).json()['file']['status'] != 'done_with_errors':
+        assert time.time() < deadline, 'the file was not processed'
+        time.sleep(0.1)
+    return up
+
+
+def scenario_order_file_upload(doc, server):
+    up = order_file(doc, server)
+    assert up['file']['status'] == 'received' and up['line_errors_count'] == 1
+    empty = server.api('POST', ORDER_FILES, raw=b'', headers={'Content-Type': 'text/csv'})
+    expect_error(doc, server, 'POST', ORDER_FILES, empty, 400, 'invalid_field')
+    bad = server.api('POST', ORDER_FILES, raw=b'not,the,header\r\n')
+    assert expect_error(doc, server, 'POST', ORDER_FILES, bad, 422,
+                        'order_file_malformed')['fault'] == 'header'
+
+
+def scenario_order_file_get(doc, server):
+    fid = order_file(doc, server)['file']['id']
+    r = server.api('GET', f'{ORDER_FILES}/{fid}')
+    body = check(doc, server, 'GET', ORDER_FILES + '/{id}', r)
+    assert [i['line'] for i in body['items']] == [2, 3, 4]
+
+
 SCENARIOS = {
     ('POST', '/api/v1/payments'): scenario_create,
     ('GET', '/api/v1/payments/{id}'): scenario_get,
@@ -664,6 +703,8 @@ SCENARIOS = {
     ('POST', SUBS): scenario_sub_create,
     ('GET', '/api/v1/subscriptions/{id}'): scenario_sub_get,
     ('GET', '/healthz'): scenario_health,
+    ('POST', ORDER_FILES): scenario_order_file_upload,
+    ('GET', ORDER_FILES + '/{id}'): scenario_order_file_get,
 }
 
 
@@ -700,7 +741,8 @@ AUTH_OPS = [('POST', '/api/v1/payments'), ('GET', '/api/v1/payments/{id}'),
             ('POST', '/api/v1/payments/{id}/refund'),
             ('POST', '/api/v1/aliases'), ('DELETE', '/api/v1/aliases/{key}'),
             ('POST', PLANS), ('GET', '/api/v1/installment-plans/{id}'),
-            ('POST', SUBS), ('GET', '/api/v1/subscriptions/{id}')]
+            ('POST', SUBS), ('GET', '/api/v1/subscriptions/{id}'),
+            ('POST', ORDER_FILES), ('GET', ORDER_FILES + '/{id}')]
 
 
 def test_auth_ops_are_the_authenticated_operations(doc):
@@ -735,6 +777,8 @@ def resource(doc, server, path, shop=0):
         return plan(doc, server, plan_body(server), shop=shop)['id']
     if path.startswith(SUBS + '/'):
         return subscription(doc, server, sub_body(server), shop=shop)['id']
+    if path.startswith(ORDER_FILES + '/'):
+        return order_file(doc, server, shop=shop)['file']['id']
     return None
 
 
@@ -814,7 +858,8 @@ def test_unknown_id_is_404_and_documented(doc, server, op):
 
 # -- the other documented answers ---------------------------------------------------------------
 
-WRITE_OPS = [o for o in AUTH_OPS if o[0] != 'GET']
+# The JSON routes that write (an order file's body is a file: test_order_files.py).
+WRITE_OPS = [o for o in AUTH_OPS if o[0] != 'GET' and o[1] != ORDER_FILES]
 
 
 @pytest.mark.parametrize('op', WRITE_OPS, ids=lambda op: f'{op[0]} {op[1]}')
@@ -852,12 +897,14 @@ def test_get_with_a_body_is_400_and_documented(doc, server, op):
 def test_body_over_the_limit_is_413_and_documented(doc, server, op):
     method, path = op
     real = concrete(path, UNKNOWN_ID)
-    # LIMIT_BODY_NONE for the routes without parameters, LIMIT_BODY_API for the others.
-    size = 64 + 1 if method in ('GET', 'DELETE') else 16 * 1024 + 1
+    # LIMIT_BODY_NONE for the routes without parameters, LIMIT_BODY_API for the others
+    # (LIMIT_ORDER_FILE for a file of payment orders).
+    limit = 16 * 1024 * 1024 if path == ORDER_FILES else 16 * 1024
+    size = 64 + 1 if method in ('GET', 'DELETE') else limit + 1
     r = server.api(method, real, raw=b' ' * size)
     expect_error(doc, server, method, path, r, 413, 'body_too_large')
     if method == 'POST':                 # the limit itself is accepted (and then judged)
-        r = server.api(method, real, raw=b' ' * (16 * 1024))
+        r = server.api(method, real, raw=b' ' * limit)
         assert r.status_code != 413
 
 

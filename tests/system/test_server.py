@@ -324,7 +324,7 @@ def test_sigterm_gives_a_silent_new_connection_one_second(tmp_path):
 # -- h2o's own answers: body limits, malformed requests ----------------------------------------
 
 API_LIMIT = 16 * 1024      # LIMIT_BODY_API
-GLOBAL_LIMIT = 64 * 1024   # LIMIT_BODY_GLOBAL, the largest route limit (LIMIT_BODY_BO)
+GLOBAL_LIMIT = 16 * 1024 * 1024   # LIMIT_BODY_GLOBAL, the largest route limit (LIMIT_ORDER_FILE)
 
 
 def test_body_just_over_the_route_limit_is_a_json_413(server):

@@ -583,6 +583,24 @@ int db_pending_each_due(struct store *st, int64_t now, int limit, store_pending_
 int db_pending_later(struct store *st, int64_t brand_id, int64_t txn_id, int64_t next_at);
 int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 
+/* store_ops.order_file_* and order_line* (order_files.c). */
+int db_order_file_find(struct store *st, int64_t brand_id, int64_t shop_id, const char *digest,
+                       struct order_file *out);
+int db_order_file_insert(struct store *st, struct order_file *f);
+int db_order_line_insert(struct store *st, const struct order_line *l);
+int db_order_file_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
+                      struct order_file *out);
+int db_order_files_each(struct store *st, const struct order_file_query *q, store_order_file_cb cb,
+                        void *arg);
+int db_order_lines_each(struct store *st, int64_t brand_id, int64_t file_id, int64_t after,
+                        int limit, bool pending_only, store_order_line_cb cb, void *arg);
+int db_order_file_next(struct store *st, struct order_file *out);
+int db_order_file_status(struct store *st, int64_t brand_id, int64_t id, const char *status,
+                         int64_t now);
+int db_order_line_done(struct store *st, const struct order_line *l);
+int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_id, int64_t now,
+                              int64_t *n);
+
 /* The operations both backends give alike, in their tables of operations (store_ops): one
  * entry a line, each file's apart. */
 /* clang-format off */
@@ -759,7 +777,18 @@ int db_pending_delete(struct store *st, int64_t brand_id, int64_t txn_id);
 	.push_runs_pending_each = db_push_runs_pending_each, \
 	.push_runs_each = db_push_runs_each, \
 	.push_run_file = db_push_run_file, \
-	.push_files_expire = db_push_files_expire
+	.push_files_expire = db_push_files_expire, \
+	/* order_files.c */ \
+	.order_file_find = db_order_file_find, \
+	.order_file_insert = db_order_file_insert, \
+	.order_line_insert = db_order_line_insert, \
+	.order_file_get = db_order_file_get, \
+	.order_files_each = db_order_files_each, \
+	.order_lines_each = db_order_lines_each, \
+	.order_file_next = db_order_file_next, \
+	.order_file_status = db_order_file_status, \
+	.order_line_done = db_order_line_done, \
+	.order_lines_duplicates = db_order_lines_duplicates
 /* clang-format on */
 
 #endif

@@ -33,6 +33,7 @@ export const NAV = [
   { route: 'api-errors', label: 'nav.api-errors' },
   { route: 'push-reports', label: 'nav.push-reports' },
   { route: 'virtual-terminal', label: 'nav.virtual-terminal' },
+  { route: 'order-files', label: 'nav.order-files' },
   { route: 'users', label: 'nav.users' },
   { route: 'actions', label: 'nav.actions' },
   { route: 'mails', label: 'nav.mails' },
@@ -58,6 +59,7 @@ const SCOPED = [
   'GET /bo/api/mails',
   'GET /bo/api/blocklist',
   'GET /bo/api/api-errors',
+  'GET /bo/api/order-files',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */

@@ -22,6 +22,7 @@ import settings from './strings/settings.js';
 import pageTheme from './strings/page-theme.js';
 import terminal from './strings/terminal.js';
 import hosted from './strings/hosted.js';
+import orderFiles from './strings/order-files.js';
 
 const dictionaries = {
   fr: {
@@ -274,7 +275,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

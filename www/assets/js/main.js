@@ -17,6 +17,7 @@ import * as home from './pages/home.js';
 import * as mails from './pages/mails.js';
 import * as pushReports from './pages/push-reports.js';
 import * as me from './pages/me.js';
+import * as orderFiles from './pages/order-files.js';
 import * as contact from './pages/contact.js';
 import * as password from './pages/password.js';
 import * as recurring from './pages/recurring.js';
@@ -131,6 +132,13 @@ register('virtual-terminal', {
   auth: 'user',
   needs: 'POST /bo/api/manual-entries',
   render: virtualTerminal.render,
+});
+// Batch › Fichiers d'ordres (issue 15): the files of payment orders, #/order-files/ID a file.
+register('order-files', {
+  title: 'nav.order-files',
+  auth: 'user',
+  needs: 'GET /bo/api/order-files',
+  render: orderFiles.render,
 });
 register('actions', {
   title: 'nav.actions',
