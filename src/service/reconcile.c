@@ -110,6 +110,7 @@ reconcile_import(struct store *st, const char *name, const char *data, size_t le
 	struct sent_list sent = {0};
 	struct batch b;
 	enum recon_kind *kinds = NULL;
+	int64_t at;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -183,13 +184,18 @@ reconcile_import(struct store *st, const char *name, const char *data, size_t le
 			res->missing++;
 	res->file.mismatched = res->amount + res->unknown + res->missing;
 	rc = ops->recon_file_add(st, &res->file);
+	/* The date of the reconciliation: the bank's, the start of the file's value date (Paris),
+	 * never before the batch was sent. */
+	at = cal_business_day_start(f->h.value_day);
+	if (at < b.created_at)
+		at = b.created_at;
 	for (size_t i = 0; rc == ST_OK && i < f->n; i++) {
 		const struct recon_line *l = &f->lines[i];
 		struct sent *t = sent_find(&sent, l->txn_id);
 
 		if (kinds[i] != RECON_UNKNOWN)
 			rc = ops->recon_txn_set(st, b.brand_id, l->txn_id, b.id, f->h.jrb_number,
-			                        kinds[i] == RECON_MATCHED, now, l->net,
+			                        kinds[i] == RECON_MATCHED, at, l->net,
 			                        l->commission, l->currency);
 		if (rc == ST_OK && kinds[i] != RECON_MATCHED)
 			rc = mismatch(st, &b, &res->file, kinds[i], t ? t->id : 0, l->txn_id,

@@ -27,6 +27,7 @@ export const NAV = [
   { route: 'home', label: 'nav.home' },
   { route: 'transactions', label: 'nav.transactions' },
   { route: 'batches', label: 'nav.batches' },
+  { route: 'reconciliation', label: 'nav.reconciliation' },
   { route: 'installment-plans', label: 'nav.installment-plans' },
   { route: 'subscriptions', label: 'nav.subscriptions' },
   { route: 'contracts', label: 'nav.contracts' },
@@ -57,6 +58,7 @@ const SCOPED = [
   'GET /bo/api/mails',
   'GET /bo/api/blocklist',
   'GET /bo/api/api-errors',
+  'GET /bo/api/reconciliation',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */

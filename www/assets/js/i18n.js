@@ -15,6 +15,7 @@ import journal from './strings/journal.js';
 import mails from './strings/mails.js';
 import notify from './strings/notify.js';
 import recurring from './strings/recurring.js';
+import reconciliation from './strings/reconciliation.js';
 import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
 import settings from './strings/settings.js';
@@ -271,7 +272,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, reconciliation]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

@@ -19,6 +19,7 @@ import * as me from './pages/me.js';
 import * as contact from './pages/contact.js';
 import * as password from './pages/password.js';
 import * as recurring from './pages/recurring.js';
+import * as reconciliation from './pages/reconciliation.js';
 import * as secondFactor from './pages/second-factor.js';
 import * as settings from './pages/settings.js';
 import * as pageTheme from './pages/page-theme.js';
@@ -82,6 +83,14 @@ register('subscriptions', {
   auth: 'user',
   needs: 'GET /bo/api/subscriptions',
   render: recurring.page('subscription'),
+});
+// The bank reconciliation journal (Vision manual §8): whoever searches; its queue's actions
+// follow their own routes.
+register('reconciliation', {
+  title: 'nav.reconciliation',
+  auth: 'user',
+  needs: 'GET /bo/api/reconciliation',
+  render: reconciliation.render,
 });
 register('contracts', {
   title: 'nav.contracts',
