@@ -20,7 +20,8 @@
 #include "service/settlement.h"
 
 #define CHECK_EVERY_S     20
-#define RECONCILE_EVERY_S 5 /* the return files' look in the spool, and the 7-day rule */
+#define RECONCILE_EVERY_S 5  /* the return files' look in the spool */
+#define OVERDUE_EVERY_S   60 /* the 7-day rule's (a write transaction: not every look) */
 
 struct scheduler {
 	pthread_t thread;
@@ -32,6 +33,7 @@ struct scheduler {
 	char returns_dir[4096]; /* the acquirer's return files (service/reconcile.h) */
 	int64_t reconcile_next; /* when the next reconciliation round is due */
 	int64_t overdue_since;  /* the 7-day rule's cutoff of the last round; 0: none yet */
+	int64_t overdue_next;   /* when the 7-day rule is due again */
 	int minute;             /* of the télécollecte; -1: none */
 	int64_t last_day;       /* the last day settled by this process */
 	const struct crypto_keys *keys;
@@ -42,8 +44,9 @@ struct scheduler {
 };
 
 /* The reconciliation's round (service/reconcile.h): the return files whose day has come,
- * imported from the spool, then the 7-day rule on the batches sent since the last round's
- * cutoff (all of them at the first). Returns how long to wait before the next, in µs. */
+ * imported from the spool, every 5 s; then the 7-day rule on the batches sent since its
+ * last cutoff (all of them at the first), at start and every minute. Returns how long to
+ * wait before the next, in µs. */
 static int64_t
 maybe_reconcile(struct scheduler *s, int64_t wait)
 {
@@ -60,10 +63,13 @@ maybe_reconcile(struct scheduler *s, int64_t wait)
 		                                               : wait;
 	if (rc == ST_OK)
 		rc = reconcile_spool_run(s->st, s->returns_dir, now, &res);
-	if (rc == ST_OK)
+	if (rc == ST_OK && now >= s->overdue_next) {
 		rc = reconcile_overdue(s->st, s->overdue_since, now, &marked, &until);
-	if (rc == ST_OK)
-		s->overdue_since = until;
+		if (rc == ST_OK) {
+			s->overdue_since = until;
+			s->overdue_next = now + OVERDUE_EVERY_S * CAL_US_PER_S;
+		}
+	}
 	metrics_job_round(s->reconcile_job, rc == ST_OK);
 	if (rc != ST_OK)
 		log_error("event=reconcile_round_failed rc=%d hint=\"tried again at the next "
