@@ -477,6 +477,21 @@ recurring_of(struct store *st, const struct txn *t, int *rc)
 	                 json_sprintf("%lld", (long long)r.id), "number", (json_int_t)d.number);
 }
 
+/* A transaction's reconciliation (docs/RECONCILIATION.md); an ERROR of the 7-day rule has no
+ * JRB number, net amount nor commission: null. */
+static json_t *
+reconciliation_json(const struct reconciliation *rec)
+{
+	bool jrb = rec->batch_number != 0;
+
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "batch_number",
+	                 jrb ? json_integer(rec->batch_number) : json_null(), "reconciled",
+	                 rec->ok ? "yes" : "error", "reconciled_at", json_instant_or_null(rec->at),
+	                 "net_amount", jrb ? json_integer(rec->net_amount) : json_null(),
+	                 "commission", jrb ? json_integer(rec->commission) : json_null(),
+	                 "commission_currency", jrb ? json_string(rec->currency) : json_null());
+}
+
 static int
 details_run(struct work_job *w, struct store *st)
 {
@@ -508,16 +523,7 @@ details_run(struct work_job *w, struct store *st)
 	}
 	json_object_set_new(j->result, "operations", operations_json(&j->who, &t, clock_now_us()));
 	json_object_set_new(j->result, "reconciliation",
-	                    !has_rec ? json_null()
-	                             /* an ERROR of the 7-day rule has no JRB number: null */
-	                             : json_pack("{s:o, s:s, s:o, s:I, s:I, s:s}", "batch_number",
-	                                         rec.batch_number ? json_integer(rec.batch_number)
-	                                                          : json_null(),
-	                                         "reconciled", rec.ok ? "yes" : "error",
-	                                         "reconciled_at", json_instant_or_null(rec.at),
-	                                         "net_amount", (json_int_t)rec.net_amount,
-	                                         "commission", (json_int_t)rec.commission,
-	                                         "commission_currency", rec.currency));
+	                    !has_rec ? json_null() : reconciliation_json(&rec));
 	json_object_set_new(j->result, "shop_id", json_integer(t.shop_id));
 	json_object_set_new(j->result, "batch_id",
 	                    t.batch_id ? json_integer(t.batch_id) : json_null());

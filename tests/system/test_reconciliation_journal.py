@@ -407,6 +407,7 @@ def test_the_seven_day_rule(tmp_path):
         assert item['reconciled'] == 'error' and item['jrb_number'] is None
         rec = s.get(srv.base + f'/bo/api/transactions/{ids[1]}').json()['reconciliation']
         assert rec['reconciled'] == 'error' and rec['batch_number'] is None
+        assert rec['net_amount'] is None and rec['commission'] is None
         # A file that comes late still reconciles it.
         lines = [l for l in lines if int(l[1]) == ids[1]]
         reconfile.cli_import(srv, reconfile.write(os.path.join(srv.tmp, 'late.txt'), header,

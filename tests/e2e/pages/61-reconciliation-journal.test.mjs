@@ -3,7 +3,8 @@
 // hold one mismatch of each kind (the first line a cent more, the last left out, a line for
 // an unknown transaction), imported with `guichetd reconcile import` beside the server; then
 // the page: the journal's columns and a filter, the queue of mismatches, one resolved with a
-// comment (its action-log line), the export link, the page in English.
+// comment (its action-log line), the export link, the import form (a file refused by line,
+// the same file again changing nothing), a filter.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,11 +67,12 @@ test('JRB journal: reconciled lines, the mismatch queue, a mismatch resolved', a
   await page.locator('nav .nav-link', { hasText: 'Rapprochement bancaire (JRB)' }).click();
   await page.locator('#jrb-title').waitFor();
   const table = page.locator('#jrb-journal');
-  await table.locator(`tr[data-key="${ids[1]}"], tr`, { hasText: ids[1] }).first().waitFor();
-  const ok = table.locator('tr', { hasText: ids[1] }).first();
-  assert.match(await ok.textContent(), /Oui/);
-  assert.match(await table.locator('tr', { hasText: ids[0] }).first().textContent(), /Erreur/);
-  assert.match(await table.locator('tr', { hasText: ids[2] }).first().textContent(), /En attente/);
+  // The row of a transaction: its first cell is its number (an order reference may hold it).
+  const rowOf = (id) => table.locator('tbody tr').filter({ has: page.locator('td[data-col="id"]', { hasText: new RegExp(`^${id}$`) }) });
+  await rowOf(ids[1]).waitFor();
+  assert.match(await rowOf(ids[1]).textContent(), /Oui/);
+  assert.match(await rowOf(ids[0]).textContent(), /Erreur/);
+  assert.match(await rowOf(ids[2]).textContent(), /En attente/);
   const heads = await table.locator('thead th').allTextContents();
   for (const col of ['Numéro de transaction', 'Date de remise', 'Rapprochement', 'Montant net', 'Commission', 'Contrat', 'Rang']) {
     assert.ok(heads.some((x) => x.includes(col)), `${col} in ${heads}`);
@@ -90,7 +92,7 @@ test('JRB journal: reconciled lines, the mismatch queue, a mismatch resolved', a
   await shot(page, 'reconciliation-journal');
 
   // A mismatch looked into and resolved with a comment.
-  const missing = queue.locator('tr[data-kind="missing"]', { hasText: ids[2] });
+  const missing = queue.locator('tr[data-kind="missing"]').filter({ has: page.locator(`a[href$="id=${ids[2]}"]`) });
   await missing.locator('button[data-resolve]').click();
   await missing.locator('textarea').fill('Remise complémentaire du lendemain, vue avec la banque');
   await shot(page, 'reconciliation-resolve');
@@ -102,10 +104,22 @@ test('JRB journal: reconciled lines, the mismatch queue, a mismatch resolved', a
   await queue.locator('tr', { hasText: 'vue avec la banque' }).waitFor();
   await shot(page, 'reconciliation-resolved');
 
+  // The import form: a malformed file is refused with its errors by line; the file imported
+  // already changes nothing.
+  const bad = fileText(header, changed).replace(';DEBIT;', ';DEBT;');
+  await page.locator('#jrb-file').setInputFiles({ name: 'mauvais.txt', mimeType: 'text/plain', buffer: Buffer.from(bad) });
+  await page.locator('#jrb-upload').click();
+  await page.locator('#jrb-upload-errors li').first().waitFor();
+  assert.match(await page.locator('#jrb-upload-errors').textContent(), /Ligne 2 : the type/);
+  await shot(page, 'reconciliation-upload-refused');
+  await page.locator('#jrb-file').setInputFiles({ name: 'jrb-e2e.txt', mimeType: 'text/plain', buffer: Buffer.from(fileText(header, changed)) });
+  await page.locator('#jrb-upload').click();
+  await page.locator('#jrb-upload-done', { hasText: 'déjà été importé' }).waitFor();
+
   // A filter of the journal: the errors only.
   await page.locator('#jrb-status').selectOption('error');
   await page.locator('#jrb-submit').click();
-  await table.locator('tr', { hasText: ids[0] }).first().waitFor();
-  assert.equal(await table.locator('tbody tr', { hasText: ids[1] }).count(), 0);
+  await rowOf(ids[0]).waitFor();
+  assert.equal(await rowOf(ids[1]).count(), 0);
   await page.context().close();
 });

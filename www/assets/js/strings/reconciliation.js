@@ -77,6 +77,8 @@ export default {
     'jrb.upload.done': 'Importé : {lines} ligne(s), {matched} rapprochée(s), {mismatched} écart(s).',
     'jrb.upload.already': 'Ce fichier a déjà été importé ({name}) : rien n’a changé.',
     'jrb.upload.line': 'Ligne {line} : {message}',
+    'error.invalid_file': 'Le fichier est refusé et rien n’en a été importé : voici ses erreurs, ligne par ligne.',
+    'error.already_resolved': 'Cet écart a déjà été marqué résolu.',
   },
   en: {
     'nav.reconciliation': 'Bank reconciliation (JRB)',
@@ -154,5 +156,7 @@ export default {
     'jrb.upload.done': 'Imported: {lines} line(s), {matched} reconciled, {mismatched} mismatch(es).',
     'jrb.upload.already': 'This file was imported already ({name}): nothing changed.',
     'jrb.upload.line': 'Line {line}: {message}',
+    'error.invalid_file': 'The file is refused and nothing of it was imported: here are its errors, line by line.',
+    'error.already_resolved': 'This mismatch was marked resolved already.',
   },
 };
