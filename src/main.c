@@ -40,6 +40,7 @@
 #include "jobs/scheduler.h"
 #include "service/keyring.h"
 #include "service/outbox.h"
+#include "service/reconcile.h"
 #include "service/recurring.h"
 #include "service/settlement.h"
 #include "store/store.h"
@@ -171,6 +172,9 @@ usage(FILE *f)
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
 	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
+	        "       guichetd reconcile import FILE --db FILE|postgresql://…  (an acquirer's "
+	        "return file;\n"
+	        "                      docs/RECONCILIATION.md) [--now YYYY-MM-DD|INSTANT]\n"
 	        "       guichetd recurring run --db FILE --date YYYY-MM-DD [--json]  (every "
 	        "installment and\n"
 	        "                      subscription debit due up to that date, once each)\n"
@@ -770,12 +774,11 @@ cmd_serve(const struct options *o)
 		rc = page_themes_watch_start(app.themes, app.work); /* and templates they change */
 	if (rc != ST_OK)
 		goto out;
-	if (o->batch_minute >= 0 || o->recurring_every > 0) {
-		rc = scheduler_start(o->db, o->spool, o->batch_minute, o->recurring_every, keys,
-		                     &scheduler);
-		if (rc != ST_OK)
-			goto out;
-	}
+	/* Always: the bank reconciliation's round runs in it (service/reconcile.h). */
+	rc = scheduler_start(o->db, o->spool, o->batch_minute, o->recurring_every, keys,
+	                     &scheduler);
+	if (rc != ST_OK)
+		goto out;
 	/* The daily push reports; their links start with --public-url, else the address served. */
 	snprintf(push_base, sizeof(push_base), "%s%s",
 	         o->public_url[0] ? "" : (app.tls ? "https://" : "http://"),
@@ -822,7 +825,7 @@ cmd_batch_run(const struct options *o)
 {
 	struct store *st = NULL;
 	struct crypto_keys *keys = NULL;
-	char bank_dir[4096];
+	char bank_dir[4096], returns_dir[4096];
 	int64_t day;
 	int rc;
 
@@ -835,6 +838,7 @@ cmd_batch_run(const struct options *o)
 		return 1;
 	}
 	snprintf(bank_dir, sizeof(bank_dir), "%s/bank", o->spool);
+	snprintf(returns_dir, sizeof(returns_dir), "%s/returns", o->spool);
 	/* The keys of the server: the report mails go into the outbox sealed (README "Mail"). */
 	rc = open_db(o, false, &st, &keys);
 	if (rc != ST_OK && rc != ST_STORE)
@@ -843,7 +847,7 @@ cmd_batch_run(const struct options *o)
 		        "for serve)\n");
 	if (rc == ST_OK) {
 		outbox_sealer_set(st, keys);
-		rc = settlement_run(st, day, clock_now_us(), bank_dir, stdout);
+		rc = settlement_run(st, day, clock_now_us(), bank_dir, returns_dir, stdout);
 	}
 	store_close(st);
 	crypto_secret_free(keys);
@@ -1025,6 +1029,96 @@ cmd_routes(bool json)
 	return 0;
 }
 
+/* guichetd reconcile import FILE: an acquirer's return file imported (docs/RECONCILIATION.md),
+ * also while the server runs on the same database. Exit 0 imported or imported before
+ * (nothing changed), 1 refused (each error on stderr) or failed, 2 a bad command line. */
+static int
+cmd_reconcile_import(const struct options *o, const char *path)
+{
+	struct reconcile_result res;
+	struct store *st = NULL;
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *data = malloc(RECON_FILE_MAX + 1);
+	size_t len;
+	FILE *f;
+	int rc;
+
+	if (data == NULL)
+		abort();
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "guichetd: cannot read %s: %s\n", path, strerror(errno));
+		free(data);
+		return 1;
+	}
+	len = fread(data, 1, RECON_FILE_MAX + 1, f);
+	fclose(f);
+	rc = store_open(o->db, true, &st);
+	if (rc == ST_OK)
+		rc = st->ops->begin(st, true);
+	if (rc == ST_OK) {
+		rc = reconcile_import(st, name, data, len, "cli", "", 0, 0, clock_now_us(), &res);
+		if (rc == ST_OK)
+			rc = st->ops->commit(st);
+		if (rc != ST_OK)
+			st->ops->rollback(st);
+	}
+	store_close(st);
+	free(data);
+	if (rc == ST_INVALID) {
+		fprintf(stderr, "guichetd: %s refused, nothing imported:\n", path);
+		for (int i = 0; i < res.parsed.nerrors; i++)
+			fprintf(stderr, "  line %d: %s\n", res.parsed.errors[i].lineno,
+			        res.parsed.errors[i].text);
+		if (res.parsed.errors_more > 0)
+			fprintf(stderr, "  and %d more errors\n", res.parsed.errors_more);
+		return 1;
+	}
+	if (rc == ST_NOTFOUND) {
+		fprintf(stderr, "guichetd: %s refused, nothing imported: %s\n", path, res.why);
+		return 1;
+	}
+	if (rc != ST_OK) {
+		fprintf(stderr, "guichetd: reconcile import failed (see the log above); run it "
+		                "again\n");
+		return 1;
+	}
+	if (res.already) {
+		char at[25];
+
+		cal_instant_format(res.file.imported_at, at);
+		printf("%s: imported already (%s, %s): nothing changed\n", path, at,
+		       res.file.source);
+		return 0;
+	}
+	printf("%s: imported: batch %lld, JRB %lld, %lld lines, %lld matched, %lld amounts "
+	       "differ, %lld unknown, %lld missing\n",
+	       path, (long long)res.file.batch_id, (long long)res.file.jrb_number,
+	       (long long)res.file.line_count, (long long)res.file.matched, (long long)res.amount,
+	       (long long)res.unknown, (long long)res.missing);
+	return 0;
+}
+
+static int
+reconcile_command(int argc, char **argv)
+{
+	struct options o;
+
+	if (argc < 4 || strcmp(argv[2], "import") != 0 || argv[3][0] == '-') {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (parse_options(argc, argv, 4, &o) != 0)
+		return EXIT_USAGE;
+	if (o.now_pinned)
+		clock_pin(o.now_us);
+	if (crypto_init() != ST_OK) {
+		fprintf(stderr, "guichetd: libsodium failed to start\n");
+		return 1;
+	}
+	return cmd_reconcile_import(&o, argv[3]);
+}
+
 /* `guichetd batch run …` and `guichetd recurring run …`: the options after "run", the clock
  * pinned if asked, libsodium for the keys (the report mails' sealing, the cards' opening). */
 static int
@@ -1072,6 +1166,8 @@ main(int argc, char **argv)
 		return run_command(argc, argv, &o, cmd_batch_run);
 	if (strcmp(argv[1], "recurring") == 0)
 		return run_command(argc, argv, &o, cmd_recurring_run);
+	if (strcmp(argv[1], "reconcile") == 0)
+		return reconcile_command(argc, argv);
 	if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "demo") != 0 &&
 	    strcmp(argv[1], "terms") != 0 && strcmp(argv[1], "backup") != 0 &&
 	    strcmp(argv[1], "migrate") != 0) {

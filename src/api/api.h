@@ -185,6 +185,13 @@ int api_scope(struct store *st, const struct session *who, int64_t requested, in
  * a search and the times of an export are theirs. */
 const struct tz *api_zone(const struct session *who);
 
+/* The bank reconciliation journal, Vision manual §8 (api/reconciliation.c). */
+int api_reconciliation_search(struct req *r);
+int api_reconciliation_export(struct req *r);
+int api_reconciliation_mismatches(struct req *r);
+int api_reconciliation_resolve(struct req *r);
+int api_reconciliation_upload(struct req *r);
+
 /* The merchant API's error log, Ingenico guide 3.2.10 (api/api_errors.c). */
 int api_api_errors_list(struct req *r);
 int api_api_errors_export(struct req *r);

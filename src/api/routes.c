@@ -207,6 +207,17 @@ const struct route routes[] = {
          "the batch journal"},
         {"GET", "/bo/api/batches/export", api_batches_export, AUTH_SESSION, 0, P_SEARCH, 0,
          "the batch journal as CSV or TXT"},
+        /* The bank reconciliation journal (Vision manual §8; docs/RECONCILIATION.md). */
+        {"GET", "/bo/api/reconciliation", api_reconciliation_search, AUTH_SESSION, 0, P_SEARCH, 0,
+         "the bank reconciliation journal (JRB)"},
+        {"GET", "/bo/api/reconciliation/export", api_reconciliation_export, AUTH_SESSION, 0,
+         P_SEARCH, 0, "the JRB journal as CSV or TXT"},
+        {"GET", "/bo/api/reconciliation/mismatches", api_reconciliation_mismatches, AUTH_SESSION, 0,
+         P_SEARCH, 0, "the queue of the reconciliation's mismatches"},
+        {"POST", "/bo/api/reconciliation/mismatches/{id}/resolve", api_reconciliation_resolve,
+         AUTH_SESSION, LIMIT_BODY_BO, P_CASH, 0, "mark a mismatch resolved, with a comment"},
+        {"POST", "/bo/api/reconciliation/files", api_reconciliation_upload, AUTH_SESSION,
+         LIMIT_BODY_BO, P_CASH, 0, "import an acquirer's return file (its bytes)"},
 
         /* Installment plans and subscriptions (SPEC §9, §16.1; Vision manual §6.1, §7.1). */
         {"GET", "/bo/api/installment-plans", api_plans_search, AUTH_SESSION, 0, P_SEARCH, 0,

@@ -478,6 +478,21 @@ recurring_of(struct store *st, const struct txn *t, int *rc)
 	                 json_sprintf("%lld", (long long)r.id), "number", (json_int_t)d.number);
 }
 
+/* A transaction's reconciliation (docs/RECONCILIATION.md); an ERROR of the 7-day rule has no
+ * JRB number, net amount nor commission: null. */
+static json_t *
+reconciliation_json(const struct reconciliation *rec)
+{
+	bool jrb = rec->batch_number != 0;
+
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "batch_number",
+	                 jrb ? json_integer(rec->batch_number) : json_null(), "reconciled",
+	                 rec->ok ? "yes" : "error", "reconciled_at", json_instant_or_null(rec->at),
+	                 "net_amount", jrb ? json_integer(rec->net_amount) : json_null(),
+	                 "commission", jrb ? json_integer(rec->commission) : json_null(),
+	                 "commission_currency", jrb ? json_string(rec->currency) : json_null());
+}
+
 static int
 details_run(struct work_job *w, struct store *st)
 {
@@ -485,6 +500,7 @@ details_run(struct work_job *w, struct store *st)
 	struct reconciliation rec;
 	struct txn t;
 	json_t *hist;
+	bool has_rec = true;
 	int rc = get_in_scope(j, st, &t);
 
 	if (rc != ST_OK)
@@ -494,7 +510,7 @@ details_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK) {
 		rc = st->ops->txn_reconciliation(st, t.brand_id, t.id, &rec);
 		if (rc == ST_NOTFOUND)
-			rec.batch_number = 0, rc = ST_OK;
+			has_rec = false, rc = ST_OK;
 	}
 	if (rc != ST_OK) {
 		json_decref(hist);
@@ -508,15 +524,7 @@ details_run(struct work_job *w, struct store *st)
 	}
 	json_object_set_new(j->result, "operations", operations_json(&j->who, &t, clock_now_us()));
 	json_object_set_new(j->result, "reconciliation",
-	                    rec.batch_number == 0
-	                            ? json_null()
-	                            : json_pack("{s:I, s:s, s:o, s:I, s:I, s:s}", "batch_number",
-	                                        (json_int_t)rec.batch_number, "reconciled",
-	                                        rec.ok ? "yes" : "error", "reconciled_at",
-	                                        json_instant_or_null(rec.at), "net_amount",
-	                                        (json_int_t)rec.net_amount, "commission",
-	                                        (json_int_t)rec.commission, "commission_currency",
-	                                        rec.currency));
+	                    !has_rec ? json_null() : reconciliation_json(&rec));
 	json_object_set_new(j->result, "shop_id", json_integer(t.shop_id));
 	json_object_set_new(j->result, "batch_id",
 	                    t.batch_id ? json_integer(t.batch_id) : json_null());

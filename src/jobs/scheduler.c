@@ -15,10 +15,13 @@
 #include "domain/calendar.h"
 #include "jobs/scheduler.h"
 #include "service/outbox.h"
+#include "service/reconcile.h"
 #include "service/recurring.h"
 #include "service/settlement.h"
 
-#define CHECK_EVERY_S 20
+#define CHECK_EVERY_S     20
+#define RECONCILE_EVERY_S 5  /* the return files' look in the spool */
+#define OVERDUE_EVERY_S   60 /* the 7-day rule's (a write transaction: not every look) */
 
 struct scheduler {
 	pthread_t thread;
@@ -27,14 +30,57 @@ struct scheduler {
 	atomic_bool stop; /* also read by a recurring round, between two of its transactions */
 	struct store *st;
 	char bank_dir[4096];
-	int minute;       /* of the télécollecte; -1: none */
-	int64_t last_day; /* the last day settled by this process */
+	char returns_dir[4096]; /* the acquirer's return files (service/reconcile.h) */
+	int64_t reconcile_next; /* when the next reconciliation round is due */
+	int64_t overdue_since;  /* the 7-day rule's cutoff of the last round; 0: none yet */
+	int64_t overdue_next;   /* when the 7-day rule is due again */
+	int minute;             /* of the télécollecte; -1: none */
+	int64_t last_day;       /* the last day settled by this process */
 	const struct crypto_keys *keys;
 	int64_t recurring_every_us; /* 0: no recurring round */
 	int64_t recurring_next;     /* when the next round is due */
 	/* The metrics' rounds: the télécollecte's, the recurring payments'; NULL when off. */
-	struct metrics_job *settlement_job, *recurring_job;
+	struct metrics_job *settlement_job, *recurring_job, *reconcile_job;
 };
+
+/* The reconciliation's round (service/reconcile.h): the return files whose day has come,
+ * imported from the spool, every 5 s; then the 7-day rule on the batches sent since its
+ * last cutoff (all of them at the first), at start and every minute. Returns how long to
+ * wait before the next, in µs. */
+static int64_t
+maybe_reconcile(struct scheduler *s, int64_t wait)
+{
+	struct reconcile_spool_result res = {0};
+	int64_t now = clock_now_us(), marked = 0, until = 0;
+	int rc;
+
+	if (now < s->reconcile_next)
+		return s->reconcile_next - now < wait ? s->reconcile_next - now : wait;
+	s->reconcile_next = now + RECONCILE_EVERY_S * CAL_US_PER_S;
+	rc = s->st->ops->lead(s->st, "reconciliation");
+	if (rc == ST_BUSY)
+		return RECONCILE_EVERY_S * CAL_US_PER_S < wait ? RECONCILE_EVERY_S * CAL_US_PER_S
+		                                               : wait;
+	if (rc == ST_OK)
+		rc = reconcile_spool_run(s->st, s->returns_dir, now, &res);
+	if (rc == ST_OK && now >= s->overdue_next) {
+		rc = reconcile_overdue(s->st, s->overdue_since, now, &marked, &until);
+		if (rc == ST_OK) {
+			s->overdue_since = until;
+			s->overdue_next = now + OVERDUE_EVERY_S * CAL_US_PER_S;
+		}
+	}
+	metrics_job_round(s->reconcile_job, rc == ST_OK);
+	if (rc != ST_OK)
+		log_error("event=reconcile_round_failed rc=%d hint=\"tried again at the next "
+		          "round\"",
+		          rc);
+	else if (res.imported + res.refused + marked > 0)
+		log_info("event=reconcile_round imported=%d already=%d refused=%d waiting=%d "
+		         "overdue=%lld",
+		         res.imported, res.already, res.refused, res.waiting, (long long)marked);
+	return RECONCILE_EVERY_S * CAL_US_PER_S < wait ? RECONCILE_EVERY_S * CAL_US_PER_S : wait;
+}
 
 /* The recurring payments' round of today, when its time has come. Returns how long to wait
  * before the next, in µs (at most the wait given). */
@@ -82,7 +128,7 @@ maybe_run(struct scheduler *s)
 	/* The Paris wall time on that day: 22:00 is 20:00 UTC on the spring day, 21:00 on the
 	 * autumn one (calendar.h), not 22:00 after the day's start. */
 	int64_t due = cal_business_time(day, s->minute * 60);
-	int64_t wait = maybe_recur(s, CHECK_EVERY_S * CAL_US_PER_S);
+	int64_t wait = maybe_reconcile(s, maybe_recur(s, CHECK_EVERY_S * CAL_US_PER_S));
 	int rc;
 
 	if (s->minute < 0)
@@ -98,7 +144,7 @@ maybe_run(struct scheduler *s)
 		return wait;
 	if (rc == ST_OK) {
 		log_info("event=settlement_start day=%lld", (long long)day);
-		rc = settlement_run(s->st, day, now, s->bank_dir, NULL);
+		rc = settlement_run(s->st, day, now, s->bank_dir, s->returns_dir, NULL);
 	}
 	metrics_job_round(s->settlement_job, rc == ST_OK);
 	if (rc == ST_OK) {
@@ -151,11 +197,13 @@ scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
 	}
 	outbox_sealer_set(s->st, keys); /* the daily report mails */
 	snprintf(s->bank_dir, sizeof(s->bank_dir), "%s/bank", spool_dir);
+	snprintf(s->returns_dir, sizeof(s->returns_dir), "%s/returns", spool_dir);
 	s->minute = minute_of_day;
 	s->keys = keys;
 	s->recurring_every_us = (int64_t)recurring_every_s * CAL_US_PER_S;
 	s->settlement_job = minute_of_day >= 0 ? metrics_job_register("settlement") : NULL;
 	s->recurring_job = recurring_every_s > 0 ? metrics_job_register("recurring") : NULL;
+	s->reconcile_job = metrics_job_register("reconciliation");
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_create(&s->thread, NULL, scheduler_main, s);

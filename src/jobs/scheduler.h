@@ -1,7 +1,9 @@
 /*
  * scheduler.h - the timed jobs of guichetd serve: the télécollecte (SPEC §7) at a configured
- * Paris time, and the recurring payments' round (SPEC §9: every installment and subscription
- * debit due today, service/recurring.h) at start and then at an interval. A day whose time
+ * Paris time, the recurring payments' round (SPEC §9: every installment and subscription
+ * debit due today, service/recurring.h) at start and then at an interval, and the bank
+ * reconciliation's round (service/reconcile.h: the acquirer's return files of spool/returns
+ * whose day has come imported, every 5 s; the 7-day rule, every minute) from the start. A day whose time
  * has passed without a run (the server was down) is run when the server starts: the
  * settlement is idempotent, so a run too many does nothing. On a database several servers
  * share, each job runs on the one server that leads it (store_ops.lead), another taking it

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
+#include "service/reconcile.h"
 #include "service/settlement.h"
 
 struct due {
@@ -99,6 +100,7 @@ file_line(void *arg, const struct txn *t)
 struct write_ctx {
 	struct store *st;
 	const char *dir;
+	const char *returns_dir; /* the acquirer's return files (service/reconcile.h) */
 	FILE *out;
 	int rc;
 	int64_t now; /* the run's instant */
@@ -167,12 +169,11 @@ write_file(struct write_ctx *w, const struct batch *b)
 		if (dir >= 0)
 			close(dir);
 	}
-	/* The acquirer's answer to the file: the simulator's reconciliation journal (JRB), at
-	 * once (a bank's comes the next day); once per transaction, so a run again changes
-	 * nothing. */
-	if (rc == ST_OK)
-		rc = w->st->ops->batch_reconcile(w->st, b, simulator_commission_bps(b->method),
-		                                 w->now);
+	/* The acquirer's answer to the file: the simulator's return file (JRB), dated the next
+	 * day, which the import job takes on that day (docs/RECONCILIATION.md). Written again
+	 * whole, the same bytes, by a run after a kill. */
+	if (rc == ST_OK && w->returns_dir != NULL)
+		rc = reconcile_return_write(w->st, b, w->returns_dir, reconcile_sim_mismatches());
 	if (rc == ST_OK)
 		rc = w->st->ops->batch_written(w->st, b->id);
 out:
@@ -234,11 +235,12 @@ stale_temps_remove(const char *bank_dir)
 }
 
 int
-settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir, FILE *out)
+settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
+               const char *returns_dir, FILE *out)
 {
 	const struct store_ops *ops = st->ops;
 	struct due_list due = {0};
-	struct write_ctx w = {st, bank_dir, out, ST_OK, now};
+	struct write_ctx w = {st, bank_dir, returns_dir, out, ST_OK, now};
 	int rc, lock;
 
 	if (mkdir(bank_dir, 0700) != 0 && errno != EEXIST) {
@@ -253,6 +255,8 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 		return ST_STORE;
 	}
 	stale_temps_remove(bank_dir);
+	if (returns_dir != NULL)
+		stale_temps_remove(returns_dir); /* a return file's, ".<name>.txt.XXXXXX" */
 	rc = ops->use_for(st, STORE_USE_BATCH);
 	if (rc == ST_OK)
 		rc = ops->batch_due_each(st, day, due_add, &due);

@@ -431,6 +431,80 @@ struct batch_query {
 	int limit;
 };
 
+/* The bank reconciliation journal (migration 043; docs/RECONCILIATION.md). A return file
+ * imported (once per brand and digest). */
+struct recon_file_row {
+	int64_t id, brand_id;
+	char digest[65]; /* BLAKE2b-256 of the bytes, in hex */
+	char name[128];
+	int64_t batch_id, jrb_number;
+	char source[8]; /* spool, upload, cli */
+	char imported_by[65];
+	int64_t imported_at;
+	int64_t line_count, matched, mismatched;
+};
+
+/* A mismatch of the queue: kind is domain/recon.h's (RECON_AMOUNT, _UNKNOWN, _MISSING). */
+struct recon_mismatch_row {
+	int64_t id, brand_id, shop_id, file_id, batch_id, jrb_number;
+	int kind;
+	int64_t txn_id; /* 0 for an unknown line */
+	char reference[24];
+	int64_t expected, received;
+	char currency[4];
+	int64_t created_at, resolved_at;
+	char resolved_by[65];
+	char comment[501];
+	/* Read with it: the batch's number and its contract. */
+	int64_t batch_number;
+	char contract_number[21], rang[4];
+};
+
+struct recon_mismatch_query {
+	int64_t brand_id, node_id;
+	int open; /* 1: not resolved, 0: resolved, -1: any */
+	int kind; /* -1: any */
+	int64_t after_at, after_id;
+	int limit;
+};
+
+/* A line of the JRB journal (Vision manual §8.1.2): a CB, VISA or MASTERCARD transaction sent
+ * in a batch, with its reconciliation when it has one (status 0: none yet, 1: yes, 2:
+ * error). */
+struct recon_row {
+	int64_t txn_id, shop_id, created_at;
+	char order_ref[81];
+	int64_t amount; /* the amount sent */
+	enum txn_type type;
+	enum card_method method;
+	char currency[4];
+	int64_t batch_id, batch_number, batch_at;
+	char contract_number[21], rang[4];
+	int status;
+	int64_t jrb_number, reconciled_at, net_amount, commission;
+	char commission_currency[4];
+};
+
+/* The journal's filters (Vision manual §8.1.3): from <= created_at < to in a brand, scoped
+ * to a node; the others any when 0, NULL or -1. */
+struct recon_query {
+	int64_t brand_id, node_id;
+	int64_t from, to;
+	int64_t txn_id;
+	const char *contract_number, *rang;
+	const char *order_ref_like;
+	enum amount_cmp amount_cmp, net_cmp;
+	int64_t amount, net;
+	int type; /* TXN_DEBIT or TXN_REFUND; -1: any */
+	int64_t batch_id, jrb_number;
+	int64_t batch_from, batch_to; /* the batch's instant, 0: any */
+	int status;                   /* 0 none, 1 yes, 2 error; -1: any */
+	int64_t after_at, after_id;
+	int limit;
+};
+typedef int (*store_recon_cb)(void *arg, const struct recon_row *r);
+typedef int (*store_recon_mismatch_cb)(void *arg, const struct recon_mismatch_row *m);
+
 /* One daily roll-up line (SPEC §12): what counts of one day, method and type. */
 struct stats_row {
 	int64_t day;
@@ -998,16 +1072,43 @@ struct store_ops {
 	                   int64_t now, struct batch *out);
 	int (*batch_unwritten_each)(struct store *st, store_batch_cb cb, void *arg);
 	int (*batch_written)(struct store *st, int64_t id);
-	/* The acquirer's reconciliation of a batch (migration 014): each of its transactions
-	 * matched at at, a debit's commission bps basis points of it, net the rest; once. */
-	int (*batch_reconcile)(struct store *st, const struct batch *b, int bps, int64_t at);
-	/* The reconciliation of a transaction; ST_NOTFOUND when it has none. */
+	/* The reconciliation of a transaction (migration 014, written by the import of the
+	 * acquirer's return file: recon_* below); ST_NOTFOUND when it has none. */
 	int (*txn_reconciliation)(struct store *st, int64_t brand_id, int64_t txn_id,
 	                          struct reconciliation *out);
 	int (*batch_txns_each)(struct store *st, int64_t brand_id, int64_t batch_id,
 	                       store_txn_cb cb, void *arg);
 	int (*batch_search)(struct store *st, const struct batch_query *q, store_batch_cb cb,
 	                    void *arg);
+
+	/* The bank reconciliation journal (store/sql/reconciliation.c, migration 043). The batch
+	 * a return file names (brand, contract number, rang, number); ST_NOTFOUND. */
+	int (*recon_batch_find)(struct store *st, int64_t brand_id, const char *contract_number,
+	                        const char *rang, int64_t number, struct batch *out);
+	/* The file imported with this digest; ST_NOTFOUND. */
+	int (*recon_file_find)(struct store *st, int64_t brand_id, const char *digest,
+	                       struct recon_file_row *out);
+	/* Adds the file's row (r->id set); ST_CONFLICT when its digest is there already. */
+	int (*recon_file_add)(struct store *st, struct recon_file_row *r);
+	/* A transaction's reconciliation, written or replaced (a later file corrects an ERROR). */
+	int (*recon_txn_set)(struct store *st, int64_t brand_id, int64_t txn_id, int64_t batch_id,
+	                     int64_t jrb_number, bool ok, int64_t at, int64_t net,
+	                     int64_t commission, const char *currency);
+	int (*recon_mismatch_add)(struct store *st, const struct recon_mismatch_row *m);
+	/* Marks ERROR every CB, VISA and MASTERCARD transaction of a batch sent at or before
+	 * cutoff (and after since) that has no reconciliation; *marked: how many. */
+	int (*recon_overdue_mark)(struct store *st, int64_t since, int64_t cutoff, int64_t now,
+	                          int64_t *marked);
+	int (*recon_search)(struct store *st, const struct recon_query *q, store_recon_cb cb,
+	                    void *arg);
+	/* The queue, newest first; a mismatch by id (ST_NOTFOUND). */
+	int (*recon_mismatches_each)(struct store *st, const struct recon_mismatch_query *q,
+	                             store_recon_mismatch_cb cb, void *arg);
+	int (*recon_mismatch_get)(struct store *st, int64_t brand_id, int64_t id,
+	                          struct recon_mismatch_row *out);
+	/* Resolves an open mismatch; ST_CONFLICT when it was resolved already. */
+	int (*recon_mismatch_resolve)(struct store *st, int64_t brand_id, int64_t id,
+	                              const char *by, const char *comment, int64_t at);
 
 	/* The daily roll-ups of the shops of a node and below, from_day..to_day, by day. */
 	int (*stats_each)(struct store *st, int64_t brand_id, int64_t node_id, int64_t from_day,

@@ -78,7 +78,7 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   assert.equal(await page.locator('#home-welcome').textContent(), `Bonjour, ${name}.`);
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
-    'Accueil', 'Transactions', 'Remises', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
+    'Accueil', 'Transactions', 'Remises', 'Rapprochement bancaire (JRB)', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
     'Rapports quotidiens', 'Batch / Fichiers d’ordres',
     'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
     'Paramètres › Cartes bloquées',
@@ -168,6 +168,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Accueil',
     'Transactions',
     'Remises',
+    'Rapprochement bancaire (JRB)',
     'Paiements N fois',
     'Abonnements',
     'Contrats',

@@ -26,6 +26,7 @@ import requests
 from conftest import (GUICHETD, TEST_NOW, Server, connect, data_tables, q, spooled_code, totp,
                       wait_for)
 from test_signin import NEW_PASSWORD, password_of, sign_in
+import reconfile
 
 OTHER = 'OTHERBRAND'
 WIDE = 'from=2020-01-01&to=2099-12-31'
@@ -167,6 +168,12 @@ MATRIX = {
     'DELETE /bo/api/shops/{id}/page-theme': ADMIN,
     'PUT /bo/api/shops/{id}/page-theme/logo': ADMIN,
     'DELETE /bo/api/shops/{id}/page-theme/logo': ADMIN,
+    # The bank reconciliation journal (docs/RECONCILIATION.md).
+    'GET /bo/api/reconciliation': SEARCH,
+    'GET /bo/api/reconciliation/export': SEARCH,
+    'GET /bo/api/reconciliation/mismatches': SEARCH,
+    'POST /bo/api/reconciliation/mismatches/{id}/resolve': CASH,
+    'POST /bo/api/reconciliation/files': CASH,
 }
 # Without a session: signing in and the health check; the merchant API signs with HMAC. The
 # hosted payment page is reached by the buyer's browser: its request carries the merchant's
@@ -195,7 +202,8 @@ MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
 ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
            '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail',
            '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription',
-           '/bo/api/blocklist/': 'block', '/bo/api/shops/': 'shop'}
+           '/bo/api/blocklist/': 'block', '/bo/api/shops/': 'shop',
+           '/bo/api/reconciliation/mismatches/': 'mismatch'}
 
 
 def today(plus=0):
@@ -249,6 +257,8 @@ def id_route_body(route):
         return LOGO
     if pattern.endswith('/ereport'):  # a user's electronic reporting
         return {'format': 'xml'}
+    if pattern.endswith('/resolve'):  # a mismatch of the reconciliation, with its comment
+        return {'comment': 'pwned'}
     return {'name': 'pwned'} if method == 'PATCH' else {}
 
 
@@ -338,6 +348,29 @@ def notification_of(srv, tid):
     return q(srv, 'SELECT max(id) FROM notify_outbox')[0][0]
 
 
+def recon_queue(srv):
+    """A batch of the first brand's CB debits sent, its return file changed to hold one
+    mismatch of each kind and imported (docs/RECONCILIATION.md): the bytes of that file."""
+    for i in range(3):
+        r = srv.pay(amount=2100 + i, card='4970100000000006')
+        assert r.status_code == 201 and r.json()['status'] == 'accepted', r.text
+    out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', srv.paris_day(),
+                          '--spool', os.path.join(srv.tmp, 'spool'), *srv.clock()],
+                         capture_output=True, text=True, timeout=120, env=srv.env)
+    assert out.returncode == 0, out.stderr
+    path = next(p for p in reconfile.return_files(srv, 1) if len(reconfile.read(p)[1]) >= 3)
+    path, _ = reconfile.with_mismatches(path, os.path.join(srv.tmp, 'jrb-mismatches.txt'))
+    reconfile.cli_import(srv, path)
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def open_mismatch(srv, walk):
+    """A mismatch of the first brand: still open for the walk, which resolves it."""
+    return q(srv, 'SELECT min(id) FROM recon_mismatch WHERE brand_id = 1' +
+             (' AND resolved_at = 0' if walk else ''))[0][0]
+
+
 def failed_mail(srv):
     """The first brand's stuck mail, once the mailer has failed it (again)."""
     assert wait_for(lambda: q(srv, 'SELECT failed_at IS NOT NULL FROM mail_outbox WHERE id = ?',
@@ -366,6 +399,7 @@ def acc(tmp_path_factory):
     srv.some_entry = q(srv, 'SELECT min(id) FROM block_entry WHERE brand_id = 1')[0][0]
     srv.some_plan, srv.some_subscription = new_recurring(srv, 'plan'), new_recurring(
         srv, 'subscription')
+    srv.recon_bytes = recon_queue(srv)
     yield srv
     assert srv.stop() == 0
     log = srv.read_log()
@@ -611,6 +645,17 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/api-errors': lambda: ('/bo/api/api-errors', None),
         'GET /bo/api/paybox-public-key': lambda: ('/bo/api/paybox-public-key', None),
         'GET /bo/api/api-errors/export': lambda: ('/bo/api/api-errors/export?format=csv', None),
+        'GET /bo/api/reconciliation': lambda: (f'/bo/api/reconciliation?{WIDE}', None),
+        'GET /bo/api/reconciliation/export': lambda: (
+            f'/bo/api/reconciliation/export?format=csv&{WIDE}', None),
+        'GET /bo/api/reconciliation/mismatches': lambda: (
+            '/bo/api/reconciliation/mismatches?status=all', None),
+        # The walk resolves an open one; the same file imported again changes nothing.
+        'POST /bo/api/reconciliation/mismatches/{id}/resolve': lambda: (
+            f'/bo/api/reconciliation/mismatches/{open_mismatch(srv, walk)}/resolve',
+            {'comment': 'vu avec la banque'}),
+        'POST /bo/api/reconciliation/files': lambda: (
+            '/bo/api/reconciliation/files?name=jrb.txt', srv.recon_bytes),
         # The walk terminates one made for it.
         'POST /bo/api/installment-plans/{id}/terminate': lambda: (
             f"/bo/api/installment-plans/{new_recurring(srv, 'plan') if walk else pid}/terminate",
@@ -836,6 +881,10 @@ def foreign(acc):
                           '--spool', os.path.join(acc.tmp, 'spool'), *acc.clock()], capture_output=True,
                          text=True, timeout=120, env=acc.env)
     assert out.returncode == 0, out.stderr
+    # A return file of its own, its last line left out: a mismatch of its queue.
+    header, lines = reconfile.read(reconfile.return_files(acc, 2)[0])
+    reconfile.cli_import(acc, reconfile.write(os.path.join(acc.tmp, 'jrb-other.txt'), header,
+                                              lines[:-1]))
 
     for shop in shops:  # its plans and subscriptions
         new_recurring(acc, 'plan', shop)
@@ -853,7 +902,7 @@ def foreign(acc):
          'batch': ids('batch'), 'node': ids('node'), 'action': ids('action_log'),
          'mail': ids('mail_outbox'), 'plan': ids('recurring', "kind = 'plan'"),
          'subscription': ids('recurring', "kind = 'subscription'"), 'block': ids('block_entry'),
-         'shop': ids('shop')}
+         'shop': ids('shop'), 'mismatch': ids('recon_mismatch')}
     assert all(f.values()), {k: len(v) for k, v in f.items()}
     # Words only the second brand has: its name and account, its users' logins, its shops' SITE
     # numbers, its contract numbers, its payments' references and customer's e-mail. (The
@@ -927,7 +976,8 @@ def test_the_other_way_round(acc, foreign):
             'subscription': {r[0] for r in q(acc, "SELECT id FROM recurring WHERE brand_id = 1 "
                                                   "AND kind = 'subscription'")},
             'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')},
-            'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')}}
+            'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')},
+            'mismatch': {r[0] for r in q(acc, 'SELECT id FROM recon_mismatch WHERE brand_id = 1')}}
     for mid in mine['txn']:
         notification_of(acc, mid)
     before = snapshot(acc)
@@ -955,7 +1005,9 @@ NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/installment-plans', 'GET /bo/api/installment-plans/export',
                'GET /bo/api/subscriptions', 'GET /bo/api/subscriptions/export',
                'GET /bo/api/blocklist', 'GET /bo/api/blocklist/export',
-               'GET /bo/api/api-errors', 'GET /bo/api/api-errors/export'}
+               'GET /bo/api/api-errors', 'GET /bo/api/api-errors/export',
+               'GET /bo/api/reconciliation', 'GET /bo/api/reconciliation/export',
+               'GET /bo/api/reconciliation/mismatches'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -1069,6 +1121,14 @@ LISTS = {
     'GET /bo/api/paybox-public-key': (None, '/bo/api/paybox-public-key', {}),
     'GET /bo/api/contact': ('contracts', '/bo/api/contact', {'id': 'contract',
                                                                'shop_id': 'node'}),
+    'GET /bo/api/reconciliation': ('pages', f'/bo/api/reconciliation?{WIDE}&limit=500',
+                                   {'id': 'txn', 'batch_id': 'batch', 'shop_id': 'node'}),
+    'GET /bo/api/reconciliation/export': (
+        'csv', f'/bo/api/reconciliation/export?format=csv&{WIDE}', {'id': 'txn',
+                                                                     'batch_id': 'batch'}),
+    'GET /bo/api/reconciliation/mismatches': (
+        'pages', '/bo/api/reconciliation/mismatches?status=all&limit=500',
+        {'id': 'mismatch', 'transaction_id': 'txn', 'batch_id': 'batch'}),
 }
 
 

@@ -15,6 +15,15 @@ from test_signin import ready_user
 CARDS = ('4111111111111111', '5555555555554444', '378282246310005', '4970100000000006')
 
 
+def import_returns(srv):
+    """Imports the acquirer's return files the batch runs wrote (docs/RECONCILIATION.md), as
+    the server's job does on their value date."""
+    for f in sorted(glob.glob(os.path.join(srv.tmp, 'spool', 'returns', '*.txt'))):
+        out = subprocess.run([GUICHETD, 'reconcile', 'import', f, '--db', srv.db, *srv.clock()],
+                             capture_output=True, text=True, timeout=60, env=srv.env)
+        assert out.returncode == 0, out.stderr
+
+
 def batch_run(srv, date, check=True):
     out = subprocess.run([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', date, '--spool',
                           os.path.join(srv.tmp, 'spool'), *srv.clock()], capture_output=True,
@@ -71,6 +80,7 @@ def test_batch_run_while_the_server_runs(srv):
 def test_batch_journal_and_its_transactions(srv):
     pay_some(srv, 6)
     batch_run(srv, srv.paris_day())
+    import_returns(srv)
     s, csrf = ready_user(srv, 'demo.consultation')
     r = s.get(srv.base + f'/bo/api/batches?from={srv.paris_day()}&to={srv.paris_day()}')
     assert r.status_code == 200, r.text
@@ -85,11 +95,16 @@ def test_batch_journal_and_its_transactions(srv):
         assert len(txns) == b['transaction_count']
         assert sum(t['amount_current'] for t in txns) == b['total']
         assert all(t['acquirer_status'] == 'sent' for t in txns)
-        # The acquirer's reconciliation (JRB) of each: matched, the commission withheld from
-        # debits at the simulator's rate for the method, the rest credited.
-        rates = {'CB': 40, 'VISA': 90, 'MASTERCARD': 90, 'AMEX': 250, 'PAYPAL': 290}
+        # The acquirer's reconciliation (JRB) of each, once its return file was imported:
+        # matched, the commission withheld from debits at the simulator's rate for the
+        # method, the rest credited. The JRB covers CB, VISA and MASTERCARD only (Vision
+        # manual §8): an AMEX batch has no return file, its transactions no reconciliation.
+        rates = {'CB': 40, 'VISA': 90, 'MASTERCARD': 90}
         for t in txns:
             rec = s.get(srv.base + f"/bo/api/transactions/{t['id']}").json()['reconciliation']
+            if b['payment_method'] not in rates:
+                assert rec is None, rec
+                continue
             assert rec['reconciled'] == 'yes' and rec['batch_number'] == b['number']
             assert rec['commission'] == t['amount_current'] * rates[b['payment_method']] // 10000
             assert rec['net_amount'] + rec['commission'] == t['amount_current']
@@ -166,9 +181,12 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
     # At most one batch per contract and day, whatever the kills.
     assert q(srv, 'SELECT max(n) FROM (SELECT count(*) n FROM batch GROUP BY contract_id, '
                   'bank_day) AS t')[0][0] == 1
-    # And one reconciliation line per batched transaction, whatever the kills.
-    assert q(srv, 'SELECT count(*) FROM txn_reconciliation')[0][0] == \
-        q(srv, 'SELECT count(*) FROM txn WHERE batch_id IS NOT NULL')[0][0] == 150
+    # And, whatever the kills, a return file per CB/VISA/MASTERCARD batch: imported, one
+    # reconciliation line per transaction of those batches.
+    import_returns(srv)
+    assert q(srv, 'SELECT count(*) FROM txn_reconciliation')[0][0] == q(
+        srv, 'SELECT count(*) FROM txn t JOIN batch b ON b.id = t.batch_id '
+             'WHERE b.method IN (1, 2, 3)')[0][0] > 100
 
 
 def test_bad_batch_command_lines(srv):

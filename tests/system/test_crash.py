@@ -359,8 +359,20 @@ def test_batch_run_killed_at_each_step_then_run_again(tmp_path):
             sent = [int(l.split(';')[1]) for l in lines]
             assert len(sent) == len(set(sent)) and set(due) <= set(sent), why(killed)
             assert q(srv, 'SELECT count(*) FROM batch WHERE file_written = 0') == [(0,)]
-            assert q(srv, 'SELECT count(*) FROM txn_reconciliation') == \
-                q(srv, 'SELECT count(*) FROM txn WHERE batch_id IS NOT NULL'), why(killed)
+            # The acquirer's return file of each CB, VISA, MASTERCARD batch
+            # (docs/RECONCILIATION.md), whole: each of its transactions on one line, and no
+            # temporary file left beside them.
+            returns = os.path.join(srv.tmp, 'spool', 'returns')
+            lines = []
+            for path in glob.glob(os.path.join(returns, '*.txt')):
+                with open(path) as f:
+                    text = f.read().splitlines()
+                assert text[0].startswith('H;') and text[-1].startswith('Z;'), why(killed)
+                lines += [int(l.split(';')[1]) for l in text if l.startswith('L;')]
+            assert sorted(lines) == sorted(r[0] for r in q(
+                srv, 'SELECT t.id FROM txn t JOIN batch b ON b.id = t.batch_id '
+                     'WHERE b.method IN (1, 2, 3)')), why(killed)
+            assert [n for n in os.listdir(returns) if n.startswith('.')] == [], why(killed)
             # Nothing but the bank files (and the runs' lock) is left in the folder.
             assert sorted(n for n in os.listdir(bank_dir(srv)) if n != '.lock') == sorted(
                 r[0] for r in q(srv, 'SELECT file_name FROM batch')), \

@@ -3,7 +3,8 @@
  * migrations 004, 014): the contracts with transactions due, a contract's batch closed in the
  * caller's transaction (numbered, totalled, its transactions sent with their history line),
  * the bank files still to write, a batch's transactions, the journal of batches, and the
- * acquirer's reconciliation of a batch and of a transaction.
+ * reconciliation of a transaction; the batch a return file names (reconciliation.c has the
+ * rest of the journal).
  *
  * The télécollecte runs once a day: its statements are prepared when they run and finalized
  * after, those of a batch's closing logged at debug level (db_step_logged) for the back
@@ -349,27 +350,6 @@ db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb
 
 /* --- reconciliation ------------------------------------------------------------------------- */
 
-int
-db_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t at)
-{
-	static const char sql[] =
-	        "INSERT INTO txn_reconciliation SELECT brand_id, id, batch_id, ?3, 'yes', ?4, "
-	        "amount_current - CASE WHEN type = 0 THEN amount_current * ?5 / 10000 ELSE 0 END, "
-	        "CASE WHEN type = 0 THEN amount_current * ?5 / 10000 ELSE 0 END, currency FROM txn "
-	        "WHERE brand_id = ?1 AND batch_id = ?2 ON CONFLICT DO NOTHING";
-	struct stmt *s;
-	int rc = db_cached(st, sql, &s, "batch_reconcile");
-
-	if (rc != ST_OK)
-		return rc;
-	stmt_bind_int64(s, 1, b->brand_id);
-	stmt_bind_int64(s, 2, b->id);
-	stmt_bind_int64(s, 3, b->number);
-	stmt_bind_int64(s, 4, at);
-	stmt_bind_int64(s, 5, bps);
-	return db_run(st, s, "batch_reconcile");
-}
-
 static void
 reconciliation_read(struct stmt *s, struct reconciliation *out)
 {
@@ -401,5 +381,33 @@ db_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
 		reconciliation_read(s, out);
 	rc = db_row_status(st, src, "txn_reconciliation");
 	stmt_reset(s);
+	return rc;
+}
+
+static void
+batch_one(struct stmt *s, void *out)
+{
+	batch_read(s, out);
+}
+
+/* The batch a return file names (service/reconcile.c). */
+int
+db_recon_batch_find(struct store *st, int64_t brand_id, const char *contract_number,
+                    const char *rang, int64_t number, struct batch *out)
+{
+	static const char sql[] =
+	        "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND c.number = ?2 AND c.rang = ?3 AND "
+	        "b.number = ?4";
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "recon_batch_find");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	db_bind_text(s, 2, contract_number);
+	db_bind_text(s, 3, rang);
+	stmt_bind_int64(s, 4, number);
+	rc = db_one_row(st, s, batch_one, out, "recon_batch_find");
+	stmt_finalize(s);
 	return rc;
 }

@@ -434,7 +434,26 @@ int db_batch_written(struct store *st, int64_t id);
 int db_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
                        void *arg);
 int db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg);
-int db_batch_reconcile(struct store *st, const struct batch *b, int bps, int64_t at);
+
+/* store_ops.recon_* (reconciliation.c). */
+int db_recon_batch_find(struct store *st, int64_t brand_id, const char *contract_number,
+                        const char *rang, int64_t number, struct batch *out);
+int db_recon_file_find(struct store *st, int64_t brand_id, const char *digest,
+                       struct recon_file_row *out);
+int db_recon_file_add(struct store *st, struct recon_file_row *r);
+int db_recon_txn_set(struct store *st, int64_t brand_id, int64_t txn_id, int64_t batch_id,
+                     int64_t jrb_number, bool ok, int64_t at, int64_t net, int64_t commission,
+                     const char *currency);
+int db_recon_mismatch_add(struct store *st, const struct recon_mismatch_row *m);
+int db_recon_overdue_mark(struct store *st, int64_t since, int64_t cutoff, int64_t now,
+                          int64_t *marked);
+int db_recon_search(struct store *st, const struct recon_query *q, store_recon_cb cb, void *arg);
+int db_recon_mismatches_each(struct store *st, const struct recon_mismatch_query *q,
+                             store_recon_mismatch_cb cb, void *arg);
+int db_recon_mismatch_get(struct store *st, int64_t brand_id, int64_t id,
+                          struct recon_mismatch_row *out);
+int db_recon_mismatch_resolve(struct store *st, int64_t brand_id, int64_t id, const char *by,
+                              const char *comment, int64_t at);
 int db_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
                           struct reconciliation *out);
 
@@ -687,7 +706,6 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	/* txn_search.c */ \
 	.txn_search = db_txn_search, .txn_summary = db_txn_summary, \
 	/* batches.c */ \
-	.batch_reconcile = db_batch_reconcile, \
 	.txn_reconciliation = db_txn_reconciliation, \
 	.batch_due_each = db_batch_due_each, \
 	.batch_close = db_batch_close, \
@@ -695,6 +713,16 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.batch_written = db_batch_written, \
 	.batch_txns_each = db_batch_txns_each, \
 	.batch_search = db_batch_search, \
+	.recon_batch_find = db_recon_batch_find, \
+	.recon_file_find = db_recon_file_find, \
+	.recon_file_add = db_recon_file_add, \
+	.recon_txn_set = db_recon_txn_set, \
+	.recon_mismatch_add = db_recon_mismatch_add, \
+	.recon_overdue_mark = db_recon_overdue_mark, \
+	.recon_search = db_recon_search, \
+	.recon_mismatches_each = db_recon_mismatches_each, \
+	.recon_mismatch_get = db_recon_mismatch_get, \
+	.recon_mismatch_resolve = db_recon_mismatch_resolve, \
 	/* stats.c */ \
 	.stats_each = db_stats_each, \
 	/* risk.c */ \

@@ -10,9 +10,9 @@ async function menu(page) {
 }
 
 const EXPECTED = {
-  consultation: ['#/home', '#/transactions', '#/batches', '#/installment-plans', '#/subscriptions', '#/contracts', '#/api-errors', '#/push-reports', '#/order-files', '#/settings', '#/options', '#/page-theme', '#/blocklist', '#/me'],
-  action: ['#/home', '#/transactions', '#/batches', '#/installment-plans', '#/subscriptions', '#/contracts', '#/api-errors', '#/push-reports', '#/order-files', '#/virtual-terminal', '#/settings', '#/options', '#/page-theme', '#/blocklist', '#/me'],
-  admin: ['#/home', '#/transactions', '#/batches', '#/installment-plans', '#/subscriptions', '#/contracts', '#/api-errors', '#/push-reports', '#/order-files', '#/virtual-terminal', '#/settings', '#/options', '#/page-theme', '#/blocklist', '#/me', '#/users', '#/actions', '#/mails', '#/account'],
+  consultation: ['#/home', '#/transactions', '#/batches', '#/reconciliation', '#/installment-plans', '#/subscriptions', '#/contracts', '#/api-errors', '#/push-reports', '#/order-files', '#/settings', '#/options', '#/page-theme', '#/blocklist', '#/me'],
+  action: ['#/home', '#/transactions', '#/batches', '#/reconciliation', '#/installment-plans', '#/subscriptions', '#/contracts', '#/api-errors', '#/push-reports', '#/order-files', '#/virtual-terminal', '#/settings', '#/options', '#/page-theme', '#/blocklist', '#/me'],
+  admin: ['#/home', '#/transactions', '#/batches', '#/reconciliation', '#/installment-plans', '#/subscriptions', '#/contracts', '#/api-errors', '#/push-reports', '#/order-files', '#/virtual-terminal', '#/settings', '#/options', '#/page-theme', '#/blocklist', '#/me', '#/users', '#/actions', '#/mails', '#/account'],
   // The entry operator: the virtual terminal is their Home (SPEC §3: manual entry only).
   entry: ['#/virtual-terminal', '#/me'],
   hmac: ['#/home', '#/hmac-keys', '#/me'],

@@ -27,6 +27,7 @@ export const NAV = [
   { route: 'home', label: 'nav.home' },
   { route: 'transactions', label: 'nav.transactions' },
   { route: 'batches', label: 'nav.batches' },
+  { route: 'reconciliation', label: 'nav.reconciliation' },
   { route: 'installment-plans', label: 'nav.installment-plans' },
   { route: 'subscriptions', label: 'nav.subscriptions' },
   { route: 'contracts', label: 'nav.contracts' },
@@ -60,6 +61,7 @@ const SCOPED = [
   'GET /bo/api/blocklist',
   'GET /bo/api/api-errors',
   'GET /bo/api/order-files',
+  'GET /bo/api/reconciliation',
 ];
 
 /** The landing pages of GET /bo/api/me/preferences ("home") → routes. */

@@ -16,6 +16,7 @@ import mails from './strings/mails.js';
 import pushReports from './strings/push-reports.js';
 import notify from './strings/notify.js';
 import recurring from './strings/recurring.js';
+import reconciliation from './strings/reconciliation.js';
 import risk from './strings/risk.js';
 import secondFactor from './strings/second-factor.js';
 import settings from './strings/settings.js';
@@ -275,7 +276,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

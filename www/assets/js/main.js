@@ -21,6 +21,7 @@ import * as orderFiles from './pages/order-files.js';
 import * as contact from './pages/contact.js';
 import * as password from './pages/password.js';
 import * as recurring from './pages/recurring.js';
+import * as reconciliation from './pages/reconciliation.js';
 import * as secondFactor from './pages/second-factor.js';
 import * as settings from './pages/settings.js';
 import * as pageTheme from './pages/page-theme.js';
@@ -84,6 +85,14 @@ register('subscriptions', {
   auth: 'user',
   needs: 'GET /bo/api/subscriptions',
   render: recurring.page('subscription'),
+});
+// The bank reconciliation journal (Vision manual §8): whoever searches; its queue's actions
+// follow their own routes.
+register('reconciliation', {
+  title: 'nav.reconciliation',
+  auth: 'user',
+  needs: 'GET /bo/api/reconciliation',
+  render: reconciliation.render,
 });
 register('contracts', {
   title: 'nav.contracts',
