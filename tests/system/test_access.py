@@ -126,6 +126,13 @@ MATRIX = {
     # runs listed, a link's file downloaded, by who searches.
     'GET /bo/api/push-reports': SEARCH,
     'GET /bo/api/push-reports/file/{key}': SEARCH,
+    # Files of payment orders (docs/ORDER-FILES.md): uploaded by who acts on money, read by
+    # who searches.
+    'POST /bo/api/order-files': CASH,
+    'GET /bo/api/order-files': SEARCH,
+    'GET /bo/api/order-files/{id}': SEARCH,
+    'GET /bo/api/order-files/{id}/lines': SEARCH,
+    'GET /bo/api/order-files/{id}/result': SEARCH,
     # The mails that could not be delivered (README "Mail"): administrators, who fix an
     # address or the relay and send a failed one again.
     'GET /bo/api/mails': ADMIN,
@@ -196,14 +203,15 @@ MERCHANT = {'POST /api/v1/payments', 'GET /api/v1/payments/{id}',
             'POST /api/v1/payments/{id}/refund', 'POST /api/v1/aliases',
             'DELETE /api/v1/aliases/{key}', 'POST /api/v1/installment-plans',
             'GET /api/v1/installment-plans/{id}', 'POST /api/v1/subscriptions',
-            'GET /api/v1/subscriptions/{id}'}
+            'GET /api/v1/subscriptions/{id}', 'POST /api/v1/order-files',
+            'GET /api/v1/order-files/{id}'}
 
 # Which kind of id each {id} route takes (tenant isolation).
 ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
            '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail',
            '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription',
            '/bo/api/blocklist/': 'block', '/bo/api/shops/': 'shop',
-           '/bo/api/reconciliation/mismatches/': 'mismatch'}
+           '/bo/api/reconciliation/mismatches/': 'mismatch', '/bo/api/order-files/': 'order_file'}
 
 
 def today(plus=0):
@@ -232,8 +240,38 @@ LOGO = (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x0
         b'\x00\x00\x00\x90wS\xde')
 
 
+class OrderFile(bytes):
+    """A file of payment orders as a body (docs/ORDER-FILES.md), sent as text/csv."""
+
+
+ORDER_HEADER = ('operation,reference,amount,currency,card_number,card_expiry,alias,'
+                'transaction_id,capture')
+
+
+def order_file(tag, amount=1500):
+    """A file of one payment order, its reference new (so a new digest, a new file). An
+    amount of 0 makes its one line bad: the file refused at once, nothing left to the job."""
+    return OrderFile(f'{ORDER_HEADER}\r\npayment,{tag}-{uuid.uuid4().hex[:10]},{amount},EUR,'
+                     f'4111111111111111,1230,,,\r\n'.encode())
+
+
+def upload_order_file(srv, u, brand=1):
+    """A file of payment orders of brand's first shop, uploaded by u: its id."""
+    shop = q(srv, 'SELECT min(id) FROM shop WHERE brand_id = ?', (brand,))[0][0]
+    r = u.call('POST', f'/bo/api/order-files?shop_id={shop}&name=matrix.csv', order_file('ACC'))
+    assert r.status_code == 202, r.text
+    fid = int(r.json()['file']['id'])
+    # Processed before anything compares the tables (the job pays in the background).
+    assert wait_for(lambda: q(srv, 'SELECT status FROM order_file WHERE id = ?', (fid,))[0][0]
+                    in ('done', 'done_with_errors', 'refused'), timeout=120)
+    return fid
+
+
 def body_args(body):
-    """The requests arguments of a body: JSON, or bytes sent as they are (a logo)."""
+    """The requests arguments of a body: JSON, bytes sent as they are (a logo), or a file of
+    payment orders (OrderFile)."""
+    if isinstance(body, OrderFile):
+        return {'data': bytes(body), 'headers': {'Content-Type': 'text/csv'}}
     if isinstance(body, bytes):
         return {'data': body, 'headers': {'Content-Type': 'image/png'}}
     return {'json': body}
@@ -257,6 +295,8 @@ def id_route_body(route):
         return LOGO
     if pattern.endswith('/ereport'):  # a user's electronic reporting
         return {'format': 'xml'}
+    if pattern.endswith('/order-files'):  # a file of payment orders
+        return order_file('PWNED')
     if pattern.endswith('/resolve'):  # a mismatch of the reconciliation, with its comment
         return {'comment': 'pwned'}
     return {'name': 'pwned'} if method == 'PATCH' else {}
@@ -396,6 +436,7 @@ def acc(tmp_path_factory):
     srv.some_txn = q(srv, 'SELECT max(id) FROM txn WHERE brand_id = 1')[0][0]
     notification_of(srv, srv.some_txn)
     srv.some_contract = q(srv, 'SELECT min(id) FROM contract WHERE brand_id = 1')[0][0]
+    srv.some_order_file = upload_order_file(srv, srv.users['admin'])
     srv.some_entry = q(srv, 'SELECT min(id) FROM block_entry WHERE brand_id = 1')[0][0]
     srv.some_plan, srv.some_subscription = new_recurring(srv, 'plan'), new_recurring(
         srv, 'subscription')
@@ -707,6 +748,16 @@ def plan(srv, route, profile, walk):
                                                      {'format': 'xml'}),
         'GET /bo/api/actions': lambda: (f'/bo/api/actions?{WIDE}', None),
         'GET /bo/api/actions/export': lambda: (f'/bo/api/actions/export?{WIDE}', None),
+        'POST /bo/api/order-files': lambda: (
+            f'/bo/api/order-files?shop_id={shop}&name=matrix-{profile}.csv',
+            order_file(f'MATRIX-{profile}', amount=0)),
+        'GET /bo/api/order-files': lambda: ('/bo/api/order-files', None),
+        'GET /bo/api/order-files/{id}': lambda: (f'/bo/api/order-files/{srv.some_order_file}',
+                                                 None),
+        'GET /bo/api/order-files/{id}/lines': lambda: (
+            f'/bo/api/order-files/{srv.some_order_file}/lines', None),
+        'GET /bo/api/order-files/{id}/result': lambda: (
+            f'/bo/api/order-files/{srv.some_order_file}/result', None),
         'GET /bo/api/push-reports': lambda: ('/bo/api/push-reports', None),
         'GET /bo/api/push-reports/file/{key}': lambda: (
             f"/bo/api/push-reports/file/{push_link(srv, profile) if walk else '00' * 32}", None),
@@ -886,6 +937,7 @@ def foreign(acc):
     reconfile.cli_import(acc, reconfile.write(os.path.join(acc.tmp, 'jrb-other.txt'), header,
                                               lines[:-1]))
 
+    upload_order_file(acc, acc.other_admin, brand=2)  # a file of payment orders
     for shop in shops:  # its plans and subscriptions
         new_recurring(acc, 'plan', shop)
         new_recurring(acc, 'subscription', shop)
@@ -902,7 +954,8 @@ def foreign(acc):
          'batch': ids('batch'), 'node': ids('node'), 'action': ids('action_log'),
          'mail': ids('mail_outbox'), 'plan': ids('recurring', "kind = 'plan'"),
          'subscription': ids('recurring', "kind = 'subscription'"), 'block': ids('block_entry'),
-         'shop': ids('shop'), 'mismatch': ids('recon_mismatch')}
+         'shop': ids('shop'), 'mismatch': ids('recon_mismatch'),
+         'order_file': ids('order_file')}
     assert all(f.values()), {k: len(v) for k, v in f.items()}
     # Words only the second brand has: its name and account, its users' logins, its shops' SITE
     # numbers, its contract numbers, its payments' references and customer's e-mail. (The
@@ -977,7 +1030,8 @@ def test_the_other_way_round(acc, foreign):
                                                   "AND kind = 'subscription'")},
             'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')},
             'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')},
-            'mismatch': {r[0] for r in q(acc, 'SELECT id FROM recon_mismatch WHERE brand_id = 1')}}
+            'mismatch': {r[0] for r in q(acc, 'SELECT id FROM recon_mismatch WHERE brand_id = 1')},
+            'order_file': {r[0] for r in q(acc, 'SELECT id FROM order_file WHERE brand_id = 1')}}
     for mid in mine['txn']:
         notification_of(acc, mid)
     before = snapshot(acc)
@@ -1007,7 +1061,7 @@ NODE_ROUTES = {'GET /bo/api/transactions', 'GET /bo/api/transactions/export',
                'GET /bo/api/blocklist', 'GET /bo/api/blocklist/export',
                'GET /bo/api/api-errors', 'GET /bo/api/api-errors/export',
                'GET /bo/api/reconciliation', 'GET /bo/api/reconciliation/export',
-               'GET /bo/api/reconciliation/mismatches'}
+               'GET /bo/api/reconciliation/mismatches', 'GET /bo/api/order-files'}
 
 
 def test_another_brands_node_is_not_found(acc, foreign):
@@ -1129,6 +1183,8 @@ LISTS = {
     'GET /bo/api/reconciliation/mismatches': (
         'pages', '/bo/api/reconciliation/mismatches?status=all&limit=500',
         {'id': 'mismatch', 'transaction_id': 'txn', 'batch_id': 'batch'}),
+    'GET /bo/api/order-files': ('pages', '/bo/api/order-files?limit=500',
+                                {'id': 'order_file', 'shop_id': 'node'}),
 }
 
 
