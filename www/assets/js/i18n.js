@@ -21,6 +21,7 @@ import settings from './strings/settings.js';
 import pageTheme from './strings/page-theme.js';
 import terminal from './strings/terminal.js';
 import hosted from './strings/hosted.js';
+import environment from './strings/environment.js';
 
 const dictionaries = {
   fr: {
@@ -271,7 +272,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, environment]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 
