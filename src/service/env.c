@@ -2,8 +2,8 @@
  * env.c - the test environments made where they are missing (env.h), at the server's start
  * before the shop cache loads: the twin shops are then in it with production's.
  */
-#include "common/log.h"
 #include "service/env.h"
+#include "common/log.h"
 
 int
 env_twins_ensure(struct store *st, int64_t now, int *made)

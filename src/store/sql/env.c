@@ -40,7 +40,8 @@ db_env_twin_make(struct store *st, int64_t brand_id, int64_t now, int64_t *twin_
 	 * UNIQUE of pspid); nobody signs in with it (the users are production's). */
 	static const char brand_sql[] =
 	        "INSERT INTO brand(name, pspid, created_at, retention_days, env, twin_id) SELECT "
-	        "name, pspid || '/TEST', ?2, retention_days, 'test', id FROM brand WHERE id = ?1 AND "
+	        "name, pspid || '/TEST', ?2, retention_days, 'test', id FROM brand WHERE id = ?1 "
+	        "AND "
 	        "env = 'production' RETURNING id";
 	struct stmt *s;
 	int rc = db_prepare(st, brand_sql, &s, "env_twin_brand");
