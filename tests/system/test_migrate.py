@@ -16,8 +16,10 @@ import requests
 from conftest import GUICHETD, ROOT, SANITIZER_ENV, free_port
 from pgcluster import Cluster
 
-# The migrations of PostgreSQL's schema (sql/pg/NNN_*.sql): the version they bring it to.
-PG_VERSION = len(glob.glob(os.path.join(ROOT, 'sql', 'pg', '[0-9][0-9][0-9]_*.sql')))
+# The migrations of PostgreSQL's schema (sql/pg/NNN_*.sql): the version they bring it to, the
+# highest number (numbers may be left free for branches made in parallel).
+PG_VERSION = max(int(os.path.basename(f)[:3])
+                 for f in glob.glob(os.path.join(ROOT, 'sql', 'pg', '[0-9][0-9][0-9]_*.sql')))
 
 
 def migrate(db, check=True):

@@ -36,13 +36,14 @@ static const char *const copy_sql[] = {
 int
 db_env_twin_make(struct store *st, int64_t brand_id, int64_t now, int64_t *twin_id)
 {
-	/* The twin's account id: the production one's with a suffix no account id carries (the
-	 * UNIQUE of pspid); nobody signs in with it (the users are production's). */
+	/* The twin of brand N is brand -N: the production brands keep the ids they would have
+	 * had (a given id below the largest moves no sequence, on either backend). Its account
+	 * id: the production one's with a suffix no account id carries (pspid is UNIQUE);
+	 * nobody signs in with it (the users are production's). */
 	static const char brand_sql[] =
-	        "INSERT INTO brand(name, pspid, created_at, retention_days, env, twin_id) SELECT "
-	        "name, pspid || '/TEST', ?2, retention_days, 'test', id FROM brand WHERE id = ?1 "
-	        "AND "
-	        "env = 'production' RETURNING id";
+	        "INSERT INTO brand(id, name, pspid, created_at, retention_days, env, twin_id) "
+	        "SELECT -id, name, pspid || '/TEST', ?2, retention_days, 'test', id FROM brand "
+	        "WHERE id = ?1 AND env = 'production' RETURNING id";
 	struct stmt *s;
 	int rc = db_prepare(st, brand_sql, &s, "env_twin_brand");
 
