@@ -35,7 +35,7 @@ def test_demo_json_contract(tmp_path):
         assert len(s['hmac_key']) == 128
         int(s['hmac_key'], 16)
     with connect(srv.db) as db:
-        assert db.execute("SELECT count(*) FROM node WHERE level = 'group'").fetchone()[0] == 2
+        assert db.execute("SELECT count(*) FROM node WHERE level = 'group' AND brand_id = 1").fetchone()[0] == 2
         methods = {r[0] for r in db.execute('SELECT DISTINCT method FROM contract')}
         assert methods == {'CB', 'VISA', 'MASTERCARD', 'AMEX', 'PAYPAL'}
         # N payments (debits, some cancelled later), plus the refunds made of some of them.
