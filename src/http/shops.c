@@ -163,7 +163,8 @@ shop_cache_find(const struct shop_cache *c, const char *site, size_t site_len, c
 	int t;
 
 	find_pair(c, site, site_len, rang, rang_len, e);
-	t = e[0] != NULL ? 0 : 1;
+	/* Production's, unless only the test shop has a key. */
+	t = e[0] != NULL && (active_key(e[0]) != NULL || active_key(e[1]) == NULL) ? 0 : 1;
 	*key = active_key(e[t]);
 	return e[t] != NULL ? &e[t]->sa : NULL;
 }

@@ -17,10 +17,10 @@ struct shop_cache;
 /* Loads every shop and opens its key with keys->secret. Returns ST_OK or ST_STORE. */
 int shop_cache_load(struct store *st, const struct crypto_keys *keys, struct shop_cache **out) WUR;
 
-/* The shop of (site, rang), or NULL: production's, else test's (docs/ENVIRONMENTS.md: SITE
- * and RANG name one shop per environment). *key receives its HMAC key (64 bytes, lent) or
- * NULL when the shop has no active key. For a request's error log; a request is
- * authenticated by shop_cache_verify. */
+/* The shop of (site, rang), or NULL: production's, else test's (none, or only the test one
+ * has a key; docs/ENVIRONMENTS.md: SITE and RANG name one shop per environment). *key
+ * receives its HMAC key (64 bytes, lent) or NULL when the shop has no active key. For a
+ * refusal's error log; a request is authenticated by shop_cache_verify. */
 const struct shop_auth *shop_cache_find(const struct shop_cache *c, const char *site,
                                         size_t site_len, const char *rang, size_t rang_len,
                                         const unsigned char **key);
