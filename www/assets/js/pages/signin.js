@@ -216,7 +216,8 @@ export function render() {
       mode === 'account'
         ? { pspid: pspid.value.trim(), user_id: userId.value.trim() }
         : { login: login.value.trim() };
-    Object.assign(body, { password: password.value, device: deviceName(), environment: envChoice.value() });
+    Object.assign(body, { password: password.value, device: deviceName() });
+    if (envChoice.value() === 'test') body.environment = 'test'; // production is the default
     if (takeoverFlag) body.takeover = true;
     busy(true);
     try {
