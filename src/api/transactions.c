@@ -452,7 +452,8 @@ operations_json(const struct session *who, const struct txn *t, int64_t now)
 		json_object_set_new(
 		        o, ops[i].name,
 		        json_boolean(routes_allow("POST", ops[i].route, who->profile) &&
-		                     txn_op_check(ops[i].op, t, amount, now) == DENY_NONE));
+		                     txn_op_check(ops[i].op, t, amount, now) == DENY_NONE &&
+		                     (ops[i].op != OP_SEND || txn_send_brings_forward(t, now))));
 	}
 	return o;
 }
@@ -535,6 +536,23 @@ api_transactions_get(struct req *r)
 /* --- cash operations (SPEC §6) ----------------------------------------------------------------------- */
 
 /* Applies j->op to transaction id within the user's scope, with its action-log line. */
+/* An operation's action-log details: the transaction and the amount it concerns, in units
+ * with the currency ("transaction 20448, amount 150.50 EUR"), which the web UI says in the
+ * user's language and the export's reader reads as written. */
+static void
+op_details(char *out, size_t cap, enum txn_op op, const struct txn *t, const struct txn *rf)
+{
+	const struct currency *cur = money_currency_find(t->currency);
+	int64_t amount = op == OP_REFUND   ? rf->amount_initial
+	                 : op == OP_CANCEL ? t->amount_initial
+	                                   : t->amount_current;
+	char units[32];
+
+	if (cur == NULL || money_format_plain(amount, cur, units, sizeof(units)) < 0)
+		snprintf(units, sizeof(units), "%lld", (long long)amount);
+	snprintf(out, cap, "transaction %lld, amount %s %s", (long long)t->id, units, t->currency);
+}
+
 static int
 operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int64_t now,
             struct txn *t, struct txn *rf)
@@ -564,10 +582,7 @@ operate_one(struct tx_job *j, struct store *st, int64_t id, int64_t amount, int6
 		snprintf(details, sizeof(details), "transaction %lld, card %s%s%s", (long long)id,
 		         t->card_masked, j->reason[0] ? ", reason: " : "", j->reason);
 	else
-		snprintf(details, sizeof(details), "transaction %lld, amount %lld", (long long)id,
-		         (long long)(j->op == OP_REFUND    ? rf->amount_initial
-		                     : j->op == OP_CAPTURE ? t->amount_current
-		                                           : 0));
+		op_details(details, sizeof(details), j->op, t, rf);
 	what = j->op == OP_CAPTURE  ? "transaction_capture"
 	       : j->op == OP_CANCEL ? "transaction_cancellation"
 	       : j->op == OP_REFUND ? "transaction_refund"

@@ -1903,6 +1903,15 @@ operate(struct ctx *x, const struct operation *op, const char *amount_opt, bool 
 		rc = fail(CX_USAGE, _("--amount: %s"), err);
 		goto out;
 	}
+	if (op == &op_send &&
+	    !json_is_true(json_object_get(json_object_get(r.body, "operations"), op->allowed)) &&
+	    strcmp(str_or(r.body, "status", ""), "accepted") == 0 &&
+	    strcmp(str_or(r.body, "acquirer_status", ""), "to_send") == 0) {
+		/* Due today already (README "The back office"): nothing to bring forward. */
+		printf(_("send: transaction %s is due on %s: that day's settlement takes it\n"),
+		       x->arg, str_or(r.body, "bank_date", "?"));
+		goto out;
+	}
 	if (!json_is_true(json_object_get(json_object_get(r.body, "operations"), op->allowed))) {
 		rc = fail(CX_REFUSED, _("%s is not possible on transaction %s (%s, %s, %s)"),
 		          op->route, x->arg, str_or(r.body, "type", "?"),

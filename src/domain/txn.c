@@ -265,6 +265,12 @@ txn_op_apply(enum txn_op op, struct txn *t, int64_t amount, int64_t now_us, stru
 	t->updated_at = now_us;
 }
 
+bool
+txn_send_brings_forward(const struct txn *t, int64_t now_us)
+{
+	return t->bank_day > cal_business_day(now_us);
+}
+
 int64_t
 txn_bank_day(int64_t now_us, int contract_days, int override_days)
 {

@@ -163,6 +163,11 @@ const char *op_denial_message(enum op_denial d);
  * after the business day of acceptance (day 75 allowed, day 76 refused). */
 enum op_denial txn_op_check(enum txn_op op, const struct txn *t, int64_t amount, int64_t now_us);
 
+/* Whether sending t to the bank at now_us brings it forward: its bank day is still to come
+ * (a deferred capture). One due today already goes with today's batch: sending it is allowed
+ * (SPEC §6) but changes nothing, so it is not offered and leaves no history line. */
+bool txn_send_brings_forward(const struct txn *t, int64_t now_us);
+
 /* Applies an allowed op (txn_op_check returned DENY_NONE) to t at now_us:
  *  - capture: acquirer status to send, current amount = amount, bank day = today;
  *  - cancel: type cancellation, current amount 0;

@@ -373,6 +373,12 @@ payment_operate(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id,
 
 	if (op == OP_BLOCK_CARD)
 		return block_card(st, t, NULL, 0, who, now_us, why);
+	/* Due today already: today's batch takes it, nothing to write. */
+	if (op == OP_SEND && !txn_send_brings_forward(t, now_us))
+		return ST_OK;
+	/* What a history line of a sending or a cancellation says: the amount it concerns. */
+	if (op == OP_SEND)
+		amount = t->amount_current;
 
 	memset(&rf, 0, sizeof(rf));
 	txn_op_apply(op, t, amount, now_us, &rf);

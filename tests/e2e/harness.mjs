@@ -188,7 +188,7 @@ export async function payWithCard(page, number) {
 export async function inFrench(page) {
   const status = await page.evaluate(async () => (await fetch('/bo/api/me', {
     method: 'PATCH',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
     body: JSON.stringify({ language: 'fr' }),
   })).status);
   if (status !== 200) throw new Error(`PATCH /bo/api/me answered ${status}`);

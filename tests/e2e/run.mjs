@@ -192,7 +192,7 @@ test('an administrator also sees Users, the Action log and the Account', async (
       method: 'PATCH',
       headers: {
         'Content-Type': 'application/json',
-        'X-CSRF-Token': sessionStorage.getItem('guichet.csrf'),
+        'X-CSRF-Token': localStorage.getItem('guichet.csrf'),
       },
       body: JSON.stringify({ language: 'en' }),
     });

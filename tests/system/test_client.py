@@ -16,6 +16,7 @@ import ctypes
 import io
 import json
 import os
+import platform
 import re
 import stat
 import subprocess
@@ -145,7 +146,9 @@ class Client:
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _LIBC.syscall.restype = ctypes.c_long
-SYS_KEYCTL = 250  # x86_64; keyctl(2)
+# keyctl(2)'s system call number, which differs by architecture (asm/unistd.h).
+SYS_KEYCTL = {'x86_64': 250, 'aarch64': 219, 'riscv64': 219, 'i686': 288, 'armv7l': 311,
+              'ppc64le': 280, 's390x': 280}[platform.machine()]
 KEYCTL_SEARCH, KEYCTL_READ, KEYCTL_GET_PERSISTENT = 10, 11, 22
 KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_SESSION_KEYRING = -2, -3
 
@@ -546,9 +549,9 @@ def test_session_kept_in_memory_remembered_or_in_a_file(server, tmp_path):
         """The client run in another login session (a new session keyring)."""
         return subprocess.run(['/usr/bin/python3', '-c', 'import ctypes,os;'
                                'l=ctypes.CDLL(None);l.syscall.restype=ctypes.c_long;'
-                               'l.syscall(250,1,None);'  # KEYCTL_JOIN_SESSION_KEYRING
+                               'l.syscall(%d,1,None);'  # KEYCTL_JOIN_SESSION_KEYRING
                                'os.execv(%r, [%r, "transactions", "--from", %r, "--to", %r, '
-                               '"--format", "json"])' % (CLIENT, CLIENT, FROM, TO)],
+                               '"--format", "json"])' % (SYS_KEYCTL, CLIENT, CLIENT, FROM, TO)],
                               capture_output=True, env=cli.env, timeout=60, text=True)
 
     assert cli.login('demo.consultation', NEW_PASSWORD, '--take-over').returncode == 0
@@ -1288,8 +1291,14 @@ def test_operations_ask_then_act(server, signed):
     # Captured: no second capture (said from the details, before any POST).
     again = signed.run('capture', t['id'], '--yes')
     assert again.returncode == 1 and 'not possible' in again.stderr, again.stderr
-    # Into today's settlement (the télécollecte sends it).
-    assert signed.run('send', t['id'], '--yes').returncode == 0
+    # Captured today, it is due today: nothing to bring forward, and the client says so.
+    due = signed.run('send', t['id'], '--yes')
+    assert due.returncode == 0 and f'is due on {server.paris_day()}' in due.stdout, due.stderr
+    # A deferred one goes into today's settlement (the télécollecte sends it).
+    q(server, 'UPDATE txn SET bank_day = bank_day + 3 WHERE id = ?', (int(t['id']),))
+    sent_now = signed.run('send', t['id'], '--yes')
+    assert sent_now.returncode == 0, sent_now.stderr
+    assert sent_now.stdout.startswith(f'send: transaction {t["id"]} is debit, accepted, to_send')
     # A debit sent to the bank, refunded in part: the refund is a transaction of its own.
     sent = one_of(server, acquirer_status='sent')
     refund = signed.run('refund', sent['id'], '--amount', '1.00', '--yes')

@@ -330,6 +330,34 @@ def test_send_and_refund_of_a_sent_payment(tx):
     assert r.json()['bank_date'] == tx.paris_day()
 
 
+def test_send_brings_a_deferred_payment_forward_once(tx):
+    """Send to bank (SPEC §6) puts a payment whose bank day is still to come in today's batch:
+    its history says the amount sent, the action log the transaction and the amount in units
+    with its currency; then it is due today and sending is no longer offered, nor written
+    again when asked."""
+    p = tx.pay(amount=15050).json()
+    with connect(tx.db) as db:
+        db.execute('UPDATE txn SET bank_day = bank_day + 3 WHERE id = ?', (int(p['id']),))
+    d = get(tx, f"/bo/api/transactions/{p['id']}", profile='action').json()
+    assert d['operations']['send'] is True and d['bank_date'] > tx.paris_day()
+    r = post(tx, f"/bo/api/transactions/{p['id']}/send")
+    assert r.status_code == 200, r.text
+    assert r.json()['bank_date'] == tx.paris_day()
+    assert r.json()['acquirer_status'] == 'to_send'
+    d = get(tx, f"/bo/api/transactions/{p['id']}", profile='action').json()
+    assert d['operations']['send'] is False
+    sendings = [h for h in d['history'] if h['action'] == 'bank_sending']
+    assert [h['amount'] for h in sendings] == [15050]
+    assert post(tx, f"/bo/api/transactions/{p['id']}/send").status_code == 200
+    d = get(tx, f"/bo/api/transactions/{p['id']}", profile='action').json()
+    assert len([h for h in d['history'] if h['action'] == 'bank_sending']) == 1
+    with connect(tx.db) as db:
+        details = [r[0] for r in db.execute(
+            "SELECT details FROM action_log WHERE action = 'transaction_bank_sending' "
+            "AND details LIKE ?", (f"transaction {p['id']},%",))]
+    assert details and set(details) == {f"transaction {p['id']}, amount 150.50 EUR"}
+
+
 def test_block_card_refuses_later_payments(tx):
     p = tx.pay(card='5131000000000001').json()
     r = post(tx, f"/bo/api/transactions/{p['id']}/block-card")

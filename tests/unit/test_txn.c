@@ -235,6 +235,27 @@ test_send(void **state)
 	assert_int_equal(t.acq, ACQ_TO_SEND);
 }
 
+/* Sending brings a transaction forward only while its bank day is still to come: one due
+ * today (or overdue) goes with today's batch anyway, so the back office does not offer it. */
+static void
+test_send_brings_forward(void **state)
+{
+	struct txn t = debit(ACQ_TO_SEND, 1000);
+	int64_t today = cal_business_day(T0);
+
+	(void)state;
+	t.bank_day = today + 1;
+	assert_true(txn_send_brings_forward(&t, T0));
+	assert_false(txn_send_brings_forward(&t, cal_business_day_start(today + 1)));
+	t.bank_day = today;
+	assert_false(txn_send_brings_forward(&t, T0));
+	t.bank_day = today - 3;
+	assert_false(txn_send_brings_forward(&t, T0));
+	/* The last microsecond of the day before its bank day: still ahead. */
+	t.bank_day = today + 1;
+	assert_true(txn_send_brings_forward(&t, cal_business_day_start(today + 1) - 1));
+}
+
 /* An instant given as a UTC civil date and time. */
 static int64_t
 utc(int y, int m, int d, int hh, int mm, int ss)
@@ -470,6 +491,7 @@ main(void)
 	        cmocka_unit_test(test_cancel),
 	        cmocka_unit_test(test_refunds_sum_to_the_debit),
 	        cmocka_unit_test(test_send),
+	        cmocka_unit_test(test_send_brings_forward),
 	        cmocka_unit_test(test_bank_day),
 	        cmocka_unit_test(test_counting_rule),
 	        cmocka_unit_test(test_three_d_secure),

@@ -47,7 +47,7 @@ test('a third wrong current password locks the account and ends the session, sai
     async (b) => {
       const r = await fetch('/bo/api/users', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
         body: JSON.stringify(b),
       });
       return r.status;

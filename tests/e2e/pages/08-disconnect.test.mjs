@@ -13,7 +13,7 @@ const status = (page, method, path, csrf = true) =>
   page.evaluate(
     async ([m, p, c]) => {
       const headers = { 'Content-Type': 'application/json' };
-      if (c) headers['X-CSRF-Token'] = sessionStorage.getItem('guichet.csrf');
+      if (c) headers['X-CSRF-Token'] = localStorage.getItem('guichet.csrf');
       const r = await fetch(p, { method: m, headers, body: m === 'GET' ? undefined : '{}' });
       return [r.status, (await r.json()).error || null];
     },
@@ -33,7 +33,7 @@ test('disconnect keeps the session for this browser, which resumes it in a new t
   const kept = await stored(page);
   assert.match(kept.key, /^[A-Za-z0-9_-]{43}$/);
   assert.ok(Date.parse(kept.until) > Date.now());
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('guichet.csrf')), null);
+  assert.equal(await page.evaluate(() => localStorage.getItem('guichet.csrf')), null);
   await shot(page, 'disconnected');
   // The server keeps it disconnected: nothing answers but the resume.
   assert.deepEqual(await status(page, 'GET', '/bo/api/session'), [401, 'session_disconnected']);
@@ -88,7 +88,7 @@ test('English: "Disconnect" beside "Sign out", and the page that follows', async
   await page.evaluate(async () => {
     await fetch('/bo/api/me', {
       method: 'PATCH',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
       body: JSON.stringify({ language: 'en' }),
     });
   });

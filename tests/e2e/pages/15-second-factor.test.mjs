@@ -71,7 +71,7 @@ let mailUser;
 
 /** POST as the administrator; data: the JSON body, none when undefined (unlock takes none). */
 async function adminPost(path, data) {
-  const csrf = await admin.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await admin.evaluate(() => localStorage.getItem('guichet.csrf'));
   const options = { headers: { 'X-CSRF-Token': csrf } };
   if (data !== undefined) options.data = data;
   const r = await admin.request.post(`${base}${path}`, options);
@@ -154,7 +154,7 @@ test('two-step sign-in with an authenticator app: turn it on, the code step, loc
     // run.mjs left the administrator in English; the words below are French.
     const r = await fetch('/bo/api/me', {
       method: 'PATCH',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
       body: JSON.stringify({ language: 'fr' }),
     });
     if (r.status !== 200) throw new Error(`PATCH /bo/api/me: ${r.status}`);

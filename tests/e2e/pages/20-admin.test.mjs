@@ -11,7 +11,7 @@ async function patch(page, path, body) {
     async ([p, b]) => {
       const r = await fetch(p, {
         method: 'PATCH',
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
         body: JSON.stringify(b),
       });
       return r.status;

@@ -62,7 +62,7 @@ test('electronic reporting: chosen on Personal information and on a user’s pag
   ]) {
     const status = await page.evaluate(async ([p, b]) => (await fetch(p, {
       method: 'PATCH',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
       body: JSON.stringify(b),
     })).status, [path, body]);
     assert.equal(status, 200, path);

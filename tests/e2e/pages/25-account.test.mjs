@@ -50,7 +50,7 @@ test('account: the retention of payment data, shortened only once confirmed', as
 
 test('account: two-step sign-in required of every user, set up at the next page', async () => {
   const page = await signedIn('admin');
-  const csrf = await page.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await page.evaluate(() => localStorage.getItem('guichet.csrf'));
   await page.goto(`${base}/#/account`);
   await page.locator('#account-sf-required').waitFor();
   assert.equal(await page.locator('#account-sf-required').isChecked(), false);

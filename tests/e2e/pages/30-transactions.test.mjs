@@ -235,6 +235,23 @@ test('transactions: details, partial capture, refund and cancel change what is s
   await page.locator(`#tx-journal tbody tr[data-id="${bulk.id}"] td[data-col="acquirer_status"]`, { hasText: 'À envoyer' }).waitFor();
   assert.equal((await api(page, `/bo/api/transactions/${bulk.id}`)).acquirer_status, 'to_send');
   await page.context().close();
+
+  // The action log says the capture in the reader's words: the transaction a link to its
+  // details, the amount in euros.
+  const admin = await signedIn('admin');
+  await admin.goto(`${base}/#/actions`);
+  await admin.locator('#actions-table').waitFor();
+  await admin.locator('#actions-action').selectOption('transaction_capture');
+  await admin.locator('#actions-search').click();
+  const line = admin.locator('#actions-rows tr[data-action="transaction_capture"]', { hasText: `montant ${euros(3000)}` })
+    .filter({ has: admin.locator(`a.txn-link`, { hasText: new RegExp(`^${manual.id}$`) }) });
+  await line.waitFor();
+  assert.match((await line.textContent()).replace(/\s/g, ' '), new RegExp(`transaction ${manual.id} ; montant 30,00 €`));
+  await shot(admin, 'actions-capture');
+  await line.locator('a.txn-link').click();
+  await admin.locator('#tx-details').waitFor();
+  assert.equal(await text(admin, '#d-amount-current'), euros(3000));
+  await admin.context().close();
 });
 
 test('transactions: the CSV export has the chosen columns; columns are kept across sign-ins, then reset', async () => {

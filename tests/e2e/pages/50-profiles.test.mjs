@@ -21,7 +21,7 @@ const EXPECTED = {
 test('every profile sees its own menu and nothing more', async () => {
   // run.mjs locked the entry user on purpose: an administrator unlocks it first.
   const admin = await signedIn('admin');
-  const csrf = await admin.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await admin.evaluate(() => localStorage.getItem('guichet.csrf'));
   const users = await (await admin.request.get(`${base}/bo/api/users`)).json();
   const entry = users.items.find((u) => u.login === user('entry').login);
   const r = await admin.request.post(`${base}/bo/api/users/${entry.id}/unlock`, { headers: { 'X-CSRF-Token': csrf } });

@@ -21,8 +21,8 @@ test('administrators see an undelivered e-mail, are warned on Home, and send it 
   const blocker = path.join(serverFiles().spool, `${String(id).padStart(12, '0')}.eml.tmp`);
   fs.mkdirSync(blocker, { recursive: true });
   const shop = demo.shops[0];
-  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`));
-  const csrf = await hmac.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}'`));
+  const csrf = await hmac.evaluate(() => localStorage.getItem('guichet.csrf'));
   const made = await hmac.request.post(`${base}/bo/api/hmac-keys`, {
     headers: { 'X-CSRF-Token': csrf },
     data: { shop_id: shopId, env: 'production', passphrase: 'Une Autre Clé Pour Tester 43!' },
@@ -45,7 +45,7 @@ test('administrators see an undelivered e-mail, are warned on Home, and send it 
   const page = await signedIn('admin');
   const french = await page.evaluate(async () => (await fetch('/bo/api/me', {
     method: 'PATCH',
-    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('guichet.csrf') },
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
     body: JSON.stringify({ language: 'fr' }),
   })).status);
   assert.equal(french, 200);

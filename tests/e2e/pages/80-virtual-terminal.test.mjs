@@ -13,7 +13,7 @@ let page;
 /** The entry operator's page, signed in (run.mjs locked them on purpose: unlocked first). */
 async function entryOperator() {
   const admin = await signedIn('admin');
-  const csrf = await admin.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await admin.evaluate(() => localStorage.getItem('guichet.csrf'));
   const users = await (await admin.request.get(`${base}/bo/api/users`)).json();
   const entry = users.items.find((u) => u.login === user('entry').login);
   if (entry.locked) {

@@ -128,7 +128,7 @@ test('API error log: refused calls with their fix, filters, export, codes, Engli
 
   // In English, for a user who chose it.
   const en = await signedIn('action');
-  const headers = { 'X-CSRF-Token': await en.evaluate(() => sessionStorage.getItem('guichet.csrf')) };
+  const headers = { 'X-CSRF-Token': await en.evaluate(() => localStorage.getItem('guichet.csrf')) };
   let r = await en.request.patch(`${base}/bo/api/me`, { headers, data: { language: 'en' } });
   assert.equal(r.status(), 200, await r.text());
   try {

@@ -61,7 +61,7 @@ test('an administrator changes a shop\'s general configuration', async () => {
   await shot(page, 'settings');
 
   // Someone else saves meanwhile: this page's change is refused, reloading shows theirs.
-  const csrf = await page.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await page.evaluate(() => localStorage.getItem('guichet.csrf'));
   const other = await page.request.put(`${base}/bo/api/shops/${shop}/settings`, {
     headers: { 'X-CSRF-Token': csrf },
     data: { version: 1, integrator_email: 'agence@web.example' },

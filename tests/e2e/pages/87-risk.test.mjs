@@ -190,7 +190,7 @@ test('blocklist: add each kind, a wrong card number refused, filters and export,
   await shot(page, 'blocklist-removed');
 
   // The same page in English.
-  const csrf = await page.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await page.evaluate(() => localStorage.getItem('guichet.csrf'));
   const lang = async (language) => {
     const r = await page.request.patch(`${base}/bo/api/me`, { headers: { 'X-CSRF-Token': csrf }, data: { language } });
     assert.equal(r.status(), 200, await r.text());
@@ -321,7 +321,7 @@ test('contract: an administrator edits the anti-fraud filters; a conflict shows 
   // Someone else saves while this form is open: the save is refused, the values in force shown.
   await page.locator('#ff-edit').click();
   await page.locator('#ff-max-per-card-day').fill('5');
-  const csrf = await page.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await page.evaluate(() => localStorage.getItem('guichet.csrf'));
   const other = await page.request.put(`${base}/bo/api/contracts/${id}/fraud-filters`, {
     headers: { 'X-CSRF-Token': csrf },
     data: { ...saved, max_per_card_day: 9 },

@@ -60,7 +60,7 @@ test('the Notifications tab shows every attempt, and an administrator sends one 
   const shop = demo.shops[SHOP];
   const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`));
   const admin = await signedIn('admin');
-  const csrf = await admin.evaluate(() => sessionStorage.getItem('guichet.csrf'));
+  const csrf = await admin.evaluate(() => localStorage.getItem('guichet.csrf'));
   const current = await (await admin.request.get(`${base}/bo/api/shops/${shopId}/settings`)).json();
   const put = await admin.request.put(`${base}/bo/api/shops/${shopId}/settings`, {
     headers: { 'X-CSRF-Token': csrf }, data: { version: current.version, url_notify: url },

@@ -1,8 +1,9 @@
 // api.js - the one way the UI talks to guichetd's JSON API (README "The back office").
 //
 // Cookies go with every call (the session cookie is HttpOnly: the page never sees it). The
-// CSRF token of the sign-in answer is kept in sessionStorage (this tab only) and sent as
-// X-CSRF-Token on every request that changes something. Errors arrive as ApiError with the
+// CSRF token of the sign-in answer is kept in localStorage, which every tab of this browser
+// shares as it shares the cookie (a second tab works in the same session, and a sign-out in
+// one is seen by all), and sent as X-CSRF-Token on every request that changes something. Errors arrive as ApiError with the
 // server's code, turned into a readable message in the user's language by errorMessage().
 // A 401 on any call but the sign-in itself goes to the handler set by onUnauthorized (back
 // to the sign-in page), and so does a 423 "locked": a third wrong current password locked the
@@ -31,8 +32,8 @@ export function onUnauthorized(fn) {
 
 export function setCsrf(token) {
   try {
-    if (token) sessionStorage.setItem(CSRF_KEY, token);
-    else sessionStorage.removeItem(CSRF_KEY);
+    if (token) localStorage.setItem(CSRF_KEY, token);
+    else localStorage.removeItem(CSRF_KEY);
   } catch {
     // storage refused: state-changing calls will get 403 csrf, shown as such
   }
@@ -40,10 +41,17 @@ export function setCsrf(token) {
 
 export function csrf() {
   try {
-    return sessionStorage.getItem(CSRF_KEY);
+    return localStorage.getItem(CSRF_KEY);
   } catch {
     return null;
   }
+}
+
+/** fn(token) runs when another tab of this browser signed in (a token) or out (null). */
+export function onCsrfChange(fn) {
+  window.addEventListener('storage', (e) => {
+    if (e.key === CSRF_KEY || e.key === null) fn(csrf());
+  });
 }
 
 /**

@@ -12,7 +12,7 @@
 // API route it needs (main.js, `needs`), the menu and the pages' buttons ask may(); no profile
 // name decides anything here.
 
-import { api, ApiError, csrf, errorMessage, onUnauthorized, setCsrf } from './api.js';
+import { api, ApiError, csrf, errorMessage, onCsrfChange, onUnauthorized, setCsrf } from './api.js';
 import { h, replace } from './dom.js';
 import { environmentBanner, setEnvironment } from './environment.js';
 import { setTimeZone } from './format.js';
@@ -81,23 +81,23 @@ const STEPS = {
   set_up_second_factor: 'second-factor-setup',
 };
 
-// The second factor's method ("totp" or "email") is said by the sign-in answer; this tab keeps
-// it for the code step, which a reload may show again.
+// The second factor's method ("totp" or "email") is said by the sign-in answer; the browser
+// keeps it for the code step, which a reload or another tab may show again.
 const SECOND_FACTOR_KEY = 'guichet.second_factor';
 
 function keepSecondFactor(method) {
   try {
-    if (method) sessionStorage.setItem(SECOND_FACTOR_KEY, method);
-    else sessionStorage.removeItem(SECOND_FACTOR_KEY);
+    if (method) localStorage.setItem(SECOND_FACTOR_KEY, method);
+    else localStorage.removeItem(SECOND_FACTOR_KEY);
   } catch {
     // storage refused: the step page then names both methods
   }
 }
 
-/** The method of the second factor pending in this tab: "totp", "email" or null. */
+/** The method of the second factor pending in this browser: "totp", "email" or null. */
 export function secondFactor() {
   try {
-    return sessionStorage.getItem(SECOND_FACTOR_KEY);
+    return localStorage.getItem(SECOND_FACTOR_KEY);
   } catch {
     return null;
   }
@@ -283,6 +283,21 @@ export async function resumeSession() {
   await proceed(answer.next, answer);
 }
 
+// The tabs of one browser share the session: when another tab signs out (or its session ended),
+// this one goes to the sign-in page at once; when another signs in, this one leaves the sign-in
+// page, or shows its page again for the session now held.
+onCsrfChange((token) => {
+  if (!token) {
+    if (state.user) toSignIn('signin.notice.other_tab');
+    return;
+  }
+  state.allowed = null;
+  state.me = null;
+  state.prefs = null;
+  if (parse().name === 'signin') go('', { replace: true });
+  else show();
+});
+
 onUnauthorized((err) =>
   toSignIn(
     err && err.code === 'locked'
@@ -449,7 +464,7 @@ export async function show() {
     }
     if (mine !== seq) return;
     if (!csrf()) {
-      // Signed in from another tab: this one has no token to change anything with.
+      // A session whose token this browser lost (its storage cleared): sign in again.
       toSignIn('signin.notice.csrf');
       return;
     }

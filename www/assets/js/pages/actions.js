@@ -11,8 +11,9 @@
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
 import { errorBox, say } from '../form-fields.js';
-import { formatCount, formatDateTime, timeZone, today } from '../format.js';
+import { formatAmount, formatCount, formatDateTime, timeZone, today } from '../format.js';
 import { has, t } from '../i18n.js';
+import { parseAmount } from '../money.js';
 import { onScopeChange, scopeParam } from '../scope.js';
 
 // The actions the server writes today (src/api/*.c); the log may hold others, shown by code.
@@ -110,9 +111,43 @@ function changeText({ field, before, after }) {
   return t('action.change', { field: label, before: valueText(field, before), after: valueText(field, after) });
 }
 
+// A cash operation's details (src/api/transactions.c): "transaction 20448, amount 150.50 EUR"
+// (units, the currency's decimals) or "transaction 20448, card 411111******1111[, reason: …]".
+const TXN_AMOUNT = /^transaction (\d+), amount (\d+(?:\.\d+)?) ([A-Z]{3})$/;
+const TXN_CARD = /^transaction (\d+), card (\S+)(?:, reason: (.*))?$/s;
+
+/** The transaction's id as a link to its details on the transactions page. */
+function txnLink(id) {
+  return h('a', { href: `#/transactions?details=${id}`, class: 'txn-link' }, id);
+}
+
+/**
+ * A cash operation's details in the user's language, the transaction a link and the amount
+ * in the language's money format; null for any other text.
+ */
+function operationDetails(details) {
+  let m = TXN_AMOUNT.exec(details);
+  if (m) {
+    const minor = parseAmount(m[2], m[3]);
+    if (minor === null) return null;
+    return h('span', {}, t('action.details.txn'), ' ', txnLink(m[1]), t('action.separator'),
+      t('action.details.amount', { amount: formatAmount(minor, m[3]) }));
+  }
+  m = TXN_CARD.exec(details);
+  if (m) {
+    const parts = [t('action.details.txn'), ' ', txnLink(m[1]), t('action.separator'),
+      t('action.details.card', { card: m[2] })];
+    if (m[3]) parts.push(t('action.separator'), t('action.details.reason', { reason: m[3] }));
+    return h('span', {}, ...parts);
+  }
+  return null;
+}
+
 /** The server writes details in English; the known forms are said in the user's language. */
 function detailsText(details) {
   if (!details) return '';
+  const operation = operationDetails(details);
+  if (operation) return operation;
   if (has(`action.details.${details}`)) return t(`action.details.${details}`);
   const changes = parseChanges(details);
   if (changes) return changes.map(changeText).join(t('action.separator'));
