@@ -34,10 +34,11 @@
 #include "jobs/indexer.h"
 #include "jobs/mailer.h"
 #include "jobs/notifier.h"
-#include "jobs/push_reports.h"
 #include "jobs/order_files.h"
+#include "jobs/push_reports.h"
 #include "jobs/retention.h"
 #include "jobs/scheduler.h"
+#include "service/env.h"
 #include "service/keyring.h"
 #include "service/outbox.h"
 #include "service/reconcile.h"
@@ -653,7 +654,7 @@ cmd_serve(const struct options *o)
 	struct order_files_config order_files_cfg = {0};
 	const char *metrics_token;
 	sigset_t set;
-	int sealed = 0, claim = -1, rc;
+	int sealed = 0, twins = 0, claim = -1, rc;
 
 	/* Every thread inherits this mask; the main thread takes the signals with sigwait. */
 	sigemptyset(&set);
@@ -706,7 +707,10 @@ cmd_serve(const struct options *o)
 	rc = outbox_seal_clear(st, &sealed);
 	if (rc != ST_OK)
 		goto out;
-	rc = shop_cache_load(st, keys, &app.shops);
+	/* Every brand has its test environment (docs/ENVIRONMENTS.md), in the shop cache too. */
+	rc = env_twins_ensure(st, clock_now_us(), &twins);
+	if (rc == ST_OK)
+		rc = shop_cache_load(st, keys, &app.shops);
 	if (rc != ST_OK)
 		goto out;
 	/* The hosted page's templates, answered from memory (api/hosted_theme.h). */

@@ -144,7 +144,7 @@ account_new(struct req *r)
 
 	if (j == NULL)
 		abort();
-	j->who = r->session;
+	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	j->base.respond = account_respond;
 	j->base.free = account_free;
 	return j;

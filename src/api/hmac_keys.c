@@ -4,7 +4,7 @@
  *
  *   GET  /bo/api/hmac-keys[?node=ID]   the keys of the shops in scope (never a key)
  *   POST /bo/api/hmac-keys/strength    {"passphrase"} → {"length","score","ok"}
- *   POST /bo/api/hmac-keys             {"shop_id","env":"test","passphrase"} → 201, the key
+ *   POST /bo/api/hmac-keys             {"shop_id","env","passphrase"} → 201, the key
  *                                      shown this once; its activation link is mailed
  *   POST /bo/api/hmac-keys/activate    {"token"} (no session: the token is the secret)
  *   GET  /bo/api/notices               the active keys in scope expired or expiring in 30 days
@@ -16,8 +16,9 @@
  * the shop's active one, in the store and in the running server's shop cache at once. The
  * first merchant API request the new key verifies turns it "used" (api_hmac_key_verified).
  *
- * Only the "test" environment exists on this server (the merchant API of /api/v1 is the test
- * platform); "production" comes with SPEC §14 and is refused with 409 until then.
+ * A key is of the environment the session is signed in to (SPEC §16.1, docs/ENVIRONMENTS.md):
+ * env says which, and another is refused with 409 environment_unavailable; the test
+ * environment's shops are the twin brand's, so its keys are theirs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +64,8 @@ struct hmac_job {
 static void
 install(struct hmac_job *j, struct shop_cache *shops)
 {
-	/* The cache holds the keys of the merchant API of this server: the test environment. */
-	if (j->op != HK_ACTIVATE || j->installed || j->base.work.rc != ST_OK || j->row.id == 0 ||
-	    strcmp(j->row.env, "test") != 0)
+	/* The cache holds the keys of both environments, each on its own shop. */
+	if (j->op != HK_ACTIVATE || j->installed || j->base.work.rc != ST_OK || j->row.id == 0)
 		return;
 	j->installed = true;
 	if (shop_cache_activate(shops, j->row.brand_id, j->row.shop_id, j->row.id, j->key) != ST_OK)
@@ -367,7 +367,7 @@ create_record(struct work_job *w, struct store *st)
 	crypto_random(j->token, sizeof(j->token));
 	k.brand_id = j->who.brand_id;
 	k.shop_id = j->shop.n.id;
-	k.env = "test";
+	k.env = session_env_name(&j->who);
 	k.sealed = sealed;
 	k.sealed_len = sizeof(sealed);
 	crypto_digest(k.token_hash, j->token, sizeof(j->token));
@@ -382,7 +382,7 @@ create_record(struct work_job *w, struct store *st)
 	snprintf(j->row.shop_name, sizeof(j->row.shop_name), "%s", j->shop.n.name);
 	memcpy(j->row.site, j->shop.site, sizeof(j->row.site));
 	memcpy(j->row.rang, j->shop.rang, sizeof(j->row.rang));
-	snprintf(j->row.env, sizeof(j->row.env), "test");
+	snprintf(j->row.env, sizeof(j->row.env), "%s", k.env);
 	snprintf(j->row.status, sizeof(j->row.status), "created");
 	j->row.created_at = j->now;
 	j->row.created_by = j->who.user_id;
@@ -454,16 +454,20 @@ api_hmac_keys_create(struct req *r)
 	}
 	j->shop_id = (int64_t)json_integer_value(v);
 	if (env == NULL || (strcmp(env, "test") != 0 && strcmp(env, "production") != 0)) {
-		json_bad_field(r, "env", "env is \"test\" (or \"production\", later).");
+		json_bad_field(r, "env", "env is \"test\" or \"production\".");
 		goto refused;
 	}
 	if (!take_passphrase(r, o, j->passphrase))
 		goto refused;
-	/* SPEC §14: the production platform does not exist yet on this server. */
-	if (strcmp(env, "production") == 0) {
-		http_reply_error(r, ST_CONFLICT, "environment_unavailable",
-		                 "This server runs the test environment only: production keys come "
-		                 "with the production platform.");
+	/* A key is of the environment signed in to (docs/ENVIRONMENTS.md). */
+	if (strcmp(env, session_env_name(&r->session)) != 0) {
+		http_reply_error(
+		        r, ST_CONFLICT, "environment_unavailable",
+		        strcmp(env, "test") == 0
+		                ? "This session is signed in to production: sign in to the "
+		                  "test environment to make its keys."
+		                : "This session is signed in to the test environment: sign "
+		                  "in to production to make its keys.");
 		goto refused;
 	}
 	/* Vision manual §9.1.3: 15 characters and 90 %, the page's button says the same. */

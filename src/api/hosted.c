@@ -420,6 +420,20 @@ gch_installments(const char *v, struct signed_req *s)
 	return s->prq.capture_manual ? -1 : hosted_plan_check(s, &what);
 }
 
+/* GCH_SIGNATURE and the message it signs, checked against a shop's key. */
+struct gch_signed {
+	const char *sig, *msg;
+	size_t len;
+};
+
+static bool
+gch_ok(void *arg, const unsigned char *key)
+{
+	const struct gch_signed *c = arg;
+
+	return crypto_hmac_verify_hex(c->sig, strlen(c->sig), key, c->msg, c->len) == ST_OK;
+}
+
 /* Checks Guichet's own signed request of f (GCH_*) into *s. 0, or -1 after answering the
  * error page. */
 static int
@@ -436,11 +450,13 @@ gch_check(struct req *r, const struct pbx_form *f, struct signed_req *s)
 	                                       "GCH_URL_CANCELLED",
 	                                       "GCH_SIGNATURE",
 	                                       NULL};
-	const char *site, *rang, *sig, *v, *dup;
+	const char *site, *rang, *v, *dup;
 	struct payment_request *p = &s->prq;
+	const struct shop_auth *sa, *known;
+	const unsigned char *key;
+	struct gch_signed c;
 	struct buf msg;
 	char *end;
-	int rc;
 
 	buf_init(&msg, LIMIT_BODY_HOSTED);
 	memset(s, 0, sizeof(*s));
@@ -457,12 +473,18 @@ gch_check(struct req *r, const struct pbx_form *f, struct signed_req *s)
 	for (int i = 0; required[i]; i++)
 		if (hosted_get(f, required[i]) == NULL)
 			return refuse(r, s->lang, s->shop, 400, "missing_field", required[i]), -1;
-	sig = hosted_get(f, "GCH_SIGNATURE");
+	c.sig = hosted_get(f, "GCH_SIGNATURE");
 	hosted_signed_message(f, "GCH_", "GCH_SIGNATURE", &msg);
-	rc = crypto_hmac_verify_hex(sig, strlen(sig), s->key, msg.data ? msg.data : "", msg.len);
+	c.msg = msg.data ? msg.data : "";
+	c.len = msg.len;
+	/* The key that verifies picks the environment (SPEC §16.1). */
+	sa = shop_cache_verify(r->app->shops, site, strlen(site), rang, strlen(rang), gch_ok, &c,
+	                       &key, &known);
 	buf_cleanup(&msg);
-	if (rc != ST_OK)
+	if (sa == NULL)
 		return refuse(r, s->lang, s->shop, 401, "bad_signature", NULL), -1;
+	s->shop = sa;
+	s->key = key;
 
 	p->brand_id = s->shop->shop.brand_id;
 	p->shop_id = s->shop->shop.id;

@@ -142,16 +142,33 @@ installments_check(const struct pbx_form *f, struct signed_req *s, const char **
 	return 0;
 }
 
+/* PBX_HMAC, its algorithm (PBX_HASH) and the message it signs, checked against a shop's key. */
+struct pbx_signed {
+	const char *hash, *hmac, *msg;
+	size_t len;
+};
+
+static bool
+pbx_signed_ok(void *arg, const unsigned char *key)
+{
+	const struct pbx_signed *c = arg;
+
+	return pbx_hmac_ok(c->hash, key, CRYPTO_HMAC_KEY_LEN, c->msg, c->len, c->hmac,
+	                   strlen(c->hmac));
+}
+
 int
 hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct signed_req *s,
                  const char **code, const char **field)
 {
 	struct payment_request *p = &s->prq;
-	const char *site, *rang, *v, *dup, *hmac;
+	const char *site, *rang, *v, *dup;
+	const struct shop_auth *sa, *known;
+	const unsigned char *key;
+	struct pbx_signed c;
 	char site7[8], rang3[4];
 	struct buf msg;
 	int64_t t_us;
-	bool ok;
 
 	memset(s, 0, sizeof(*s));
 	*field = NULL;
@@ -178,12 +195,17 @@ hosted_pbx_check(const struct app *app, const struct pbx_form *f, struct signed_
 		return *code = "invalid_field", *field = "PBX_HASH", 400;
 	buf_init(&msg, LIMIT_BODY_HOSTED);
 	hosted_signed_message(f, "PBX_", "PBX_HMAC", &msg);
-	hmac = hosted_get(f, "PBX_HMAC");
-	ok = pbx_hmac_ok(v, s->key, CRYPTO_HMAC_KEY_LEN, msg.data ? msg.data : "", msg.len, hmac,
-	                 strlen(hmac));
+	c.hash = v;
+	c.hmac = hosted_get(f, "PBX_HMAC");
+	c.msg = msg.data ? msg.data : "";
+	c.len = msg.len;
+	/* The key that verifies picks the environment (SPEC §16.1). */
+	sa = shop_cache_verify(app->shops, site7, 7, rang3, 3, pbx_signed_ok, &c, &key, &known);
 	buf_cleanup(&msg);
-	if (!ok)
+	if (sa == NULL)
 		return *code = "bad_signature", 401;
+	s->shop = sa;
+	s->key = key;
 
 	p->brand_id = s->shop->shop.brand_id;
 	p->shop_id = s->shop->shop.id;

@@ -146,7 +146,7 @@ mails_new(struct req *r)
 
 	if (j == NULL)
 		abort();
-	j->who = r->session;
+	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	j->id = r->path_id;
 	j->base.respond = mails_respond;
 	j->base.free = mails_free;

@@ -248,8 +248,9 @@ ppps_free(struct http_job *hj)
 
 /* Whether the form is the shop's: HMAC (with HASH) when given, else CLE (see the top). */
 static bool
-authenticated(const struct pbx_form *f, const unsigned char *key)
+authenticated(void *arg, const unsigned char *key)
 {
+	const struct pbx_form *f = arg;
 	const struct pbx_field *mac = pbx_get(f, "HMAC"), *hash = pbx_get(f, "HASH");
 	const struct pbx_field *cle = pbx_get(f, "CLE");
 	bool ok = false;
@@ -327,7 +328,7 @@ int
 api_ppps(struct req *r)
 {
 	h2o_iovec_t body = http_body(r);
-	const struct shop_auth *sa;
+	const struct shop_auth *sa, *known;
 	const unsigned char *key = NULL;
 	struct pbx_direct d;
 	struct pbx_form f;
@@ -350,8 +351,10 @@ api_ppps(struct req *r)
 		comment = "REFERENCE must be UTF-8 text without control characters.";
 		goto refused;
 	}
-	sa = shop_cache_find(r->app->shops, d.site, 7, d.rang, 3, &key);
-	if (sa == NULL || key == NULL || !authenticated(&f, key)) {
+	/* The key that verifies picks the environment (SPEC §16.1). */
+	sa = shop_cache_verify(r->app->shops, d.site, 7, d.rang, 3, authenticated, &f, &key,
+	                       &known);
+	if (sa == NULL) {
 		code = "00006";
 		comment = "Access refused: SITE, RANG, CLE or HMAC.";
 		goto refused;

@@ -285,7 +285,7 @@ prefs_new(struct req *r)
 
 	if (j == NULL)
 		abort();
-	j->who = r->session;
+	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	j->base.respond = prefs_respond;
 	j->base.free = prefs_free;
 	return j;

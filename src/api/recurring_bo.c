@@ -503,7 +503,7 @@ export_page_run(struct work_job *w, struct store *st)
 
 	if (rc == ST_OK && !j->prefs_loaded) {
 		j->zone = api_zone(&j->who);
-		rc = prefs_columns(st, j->who.brand_id, j->who.user_id, journal_of(j->kind),
+		rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id, journal_of(j->kind),
 		                   &j->cols);
 		j->prefs_loaded = rc == ST_OK;
 	}

@@ -131,7 +131,7 @@ sf_job_new(struct req *r, enum sf_op op)
 		abort();
 	j->keys = r->app->keys;
 	j->op = op;
-	j->who = r->session;
+	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	j->base.respond = sf_respond;
 	j->base.free = sf_job_free;
 	return j;

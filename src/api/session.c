@@ -54,6 +54,7 @@ enum outcome {
 	OUT_KEY_ENDED,      /* resume: the RESUME_MAX_FAILURES-th wrong key, the session ended */
 	OUT_EXPIRED,        /* resume: past its idle time or its 12 hours, ended */
 	OUT_CONNECTED,      /* resume: resumed meanwhile (a double submit) */
+	OUT_NO_TEST,        /* sign-in to test: the brand has no test environment */
 };
 
 /* SPEC §3 "disconnected": the resume key, random, of RESUME_KEY_LEN bytes (base64url in the
@@ -73,6 +74,7 @@ struct auth_job {
 	char new_password[PASSWORD_MAX_LEN + 1];
 	char device[81];
 	bool takeover;
+	bool test;              /* "environment": "test" (SPEC §16.1) */
 	unsigned char addr[16]; /* sign-in: the client's rate-limit key (http_client_key) */
 	size_t addr_len;
 	int retry_s;          /* a refusal to come back later: after so many seconds */
@@ -115,7 +117,7 @@ auth_job_new(struct req *r)
 		abort();
 	j->app = r->app;
 	j->base.free = auth_free;
-	j->who = r->session;
+	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	return j;
 }
 
@@ -402,6 +404,18 @@ signin_record(struct work_job *w, struct store *st)
 			action(st, u, now, "account_locked", "3 failed sign-ins", &rc);
 		return rc;
 	}
+	/* The test environment: the twin brand and the twin of the user's node, the session's
+	 * data scope (docs/ENVIRONMENTS.md). */
+	if (j->test) {
+		rc = st->ops->env_twin_of(st, u->brand_id, u->node_id, &row.env_brand_id,
+		                          &row.env_node_id);
+		if (rc == ST_NOTFOUND) {
+			j->outcome = OUT_NO_TEST;
+			return ST_OK;
+		}
+		if (rc != ST_OK)
+			return rc;
+	}
 	/* One session per login (SPEC §3): a live one elsewhere is named, or taken over. */
 	if (live_session(st, j->app, u, &old) == ST_OK &&
 	    now <= session_usable_until(old.created_at, old.last_seen_at, j->app->idle_us,
@@ -441,7 +455,11 @@ signin_record(struct work_job *w, struct store *st)
 	if (pending != SF_NONE)
 		action(st, u, now, "second_factor_requested", second_factor_name(pending), &rc);
 	else
-		action(st, u, now, "sign_in", j->takeover ? "session taken over" : "", &rc);
+		action(st, u, now, "sign_in",
+		       j->takeover ? (j->test ? "session taken over; environment: test"
+		                              : "session taken over")
+		                   : (j->test ? "environment: test" : ""),
+		       &rc);
 	j->s.steps = steps_of(&j->user);
 	j->s.steps.second_factor = pending;
 	if (rc == ST_OK)
@@ -452,6 +470,8 @@ signin_record(struct work_job *w, struct store *st)
 	j->s.brand_id = u->brand_id;
 	j->s.user_id = u->id;
 	j->s.node_id = u->node_id;
+	j->s.env_brand_id = row.env_brand_id;
+	j->s.env_node_id = row.env_node_id;
 	j->s.profile = u->profile;
 	memcpy(j->s.login, u->login, sizeof(j->s.login));
 	memcpy(j->s.name, u->name, sizeof(j->s.name));
@@ -491,8 +511,8 @@ session_opened(struct req *r, struct auth_job *j)
 {
 	session_cache_put(r->app->sessions, &j->s);
 	set_cookie(r, j->token_hex, false);
-	return json_pack("{s:s, s:o, s:o}", "csrf", j->csrf_hex, "next", next_json(j->s.next),
-	                 "user", user_json(&j->s));
+	return json_pack("{s:s, s:o, s:o, s:s}", "csrf", j->csrf_hex, "next", next_json(j->s.next),
+	                 "user", user_json(&j->s), "environment", session_env_name(&j->s));
 }
 
 void
@@ -549,7 +569,7 @@ signin_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
-	if (j->outcome == OUT_OK || j->outcome == OUT_ELSEWHERE)
+	if (j->outcome == OUT_OK || j->outcome == OUT_ELSEWHERE || j->outcome == OUT_NO_TEST)
 		signin_give_back(r, j);
 	switch (j->outcome) {
 	case OUT_OK:
@@ -562,6 +582,10 @@ signin_respond(struct http_job *hj, struct req *r)
 		         (long long)j->s.user_id,
 		         j->s.steps.second_factor != SF_NONE ? "pending" : "none");
 		http_reply_json(r, 200, o);
+		break;
+	case OUT_NO_TEST:
+		http_reply_error(r, ST_CONFLICT, "environment_unavailable",
+		                 "This account has no test environment.");
 		break;
 	case OUT_LOCKED:
 		log_info("event=sign_in_locked req=%s", r->id);
@@ -611,9 +635,10 @@ body_is_json(struct req *r)
 int
 api_session_create(struct req *r)
 {
-	static const char *const classic[] = {"login", "password", "device", "takeover", NULL};
-	static const char *const ingenico[] = {"pspid",  "user_id",  "password",
-	                                       "device", "takeover", NULL};
+	static const char *const classic[] = {"login",    "password",    "device",
+	                                      "takeover", "environment", NULL};
+	static const char *const ingenico[] = {"pspid",    "user_id",     "password", "device",
+	                                       "takeover", "environment", NULL};
 	const h2o_iovec_t *ua = http_header(r, "user-agent");
 	struct auth_job *j;
 	json_t *o, *v;
@@ -646,6 +671,17 @@ api_session_create(struct req *r)
 			goto fail;
 		}
 		j->takeover = json_is_true(v);
+	}
+	/* SPEC §16.1: the environment signed in to, production unless told. */
+	if ((v = json_object_get(o, "environment")) != NULL) {
+		const char *env = json_string_value(v);
+
+		if (env == NULL || (strcmp(env, "test") != 0 && strcmp(env, "production") != 0)) {
+			json_bad_field(r, "environment",
+			               "environment is \"test\" or \"production\" (the default).");
+			goto fail;
+		}
+		j->test = strcmp(env, "test") == 0;
 	}
 	/* Else the browser's User-Agent, as text (it is shown, logged and put in JSON): its first
 	 * 80 bytes, bytes that are not UTF-8 or are unsafe made '?'. */
@@ -702,9 +738,10 @@ session_json(struct req *r)
 {
 	json_t *o;
 
-	o = json_pack("{s:o, s:o, s:s, s:o}", "user", user_json(&r->session), "next",
+	o = json_pack("{s:o, s:o, s:s, s:o, s:s}", "user", user_json(&r->session), "next",
 	              next_json(r->session.next), "device", r->session.device, "allowed",
-	              allowed_json(r->session.profile));
+	              allowed_json(r->session.profile), "environment",
+	              session_env_name(&r->session));
 	if (r->session.steps.second_factor != SF_NONE)
 		json_object_set_new(
 		        o, "second_factor",

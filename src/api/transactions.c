@@ -789,10 +789,10 @@ export_prefs(struct tx_job *j, struct store *st)
 		return ST_OK;
 	j->zone = api_zone(&j->who);
 	if (j->report) {
-		rc = ereport_load(st, j->who.brand_id, j->who.user_id, &j->er);
+		rc = ereport_load(st, j->who.user_brand_id, j->who.user_id, &j->er);
 		j->cols = j->er.cols;
 	} else {
-		rc = prefs_columns(st, j->who.brand_id, j->who.user_id, jr, &j->cols);
+		rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id, jr, &j->cols);
 	}
 	j->prefs_loaded = rc == ST_OK;
 	return rc;

@@ -128,7 +128,7 @@ user_job_new(struct req *r, enum user_op op)
 	if (j == NULL)
 		abort();
 	j->op = op;
-	j->who = r->session;
+	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	j->id = r->path_id;
 	j->status = 200;
 	j->base.respond = user_job_respond;
@@ -453,7 +453,7 @@ api_users_list(struct req *r)
 	struct user_job *j = user_job_new(r, U_LIST);
 	const char *q = r->h2o->query_at == SIZE_MAX ? NULL : r->h2o->path.base + r->h2o->query_at;
 
-	j->node_id = r->session.node_id;
+	j->node_id = j->who.node_id; /* the user's own node (session_as_user) */
 	if (q != NULL) {
 		char *end;
 		long long v;
@@ -707,7 +707,7 @@ api_users_create(struct req *r)
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
 	j = user_job_new(r, U_CREATE);
-	j->target.u.node_id = r->session.node_id;
+	j->target.u.node_id = j->who.node_id;
 	j->target.u.profile = PROFILE__COUNT;
 	memcpy(j->target.language, "fr", 3);
 	snprintf(j->target.time_zone, sizeof(j->target.time_zone), "Europe/Paris");

@@ -13,14 +13,16 @@
 /* How long a hosted page's 3-D Secure challenge waits for the buyer, its card sealed. */
 #define LIMIT_HOSTED_CHALLENGE_S (10 * 60)
 #define LIMIT_HOSTED_WINDOW_S    (15 * 60)
-#define LIMIT_BODY_BO            (64 * 1024)      /* back-office JSON requests */
-#define LIMIT_BODY_GLOBAL        LIMIT_ORDER_FILE /* h2o's own cap: the largest route's */
-#define LIMIT_BODY_PPPS          (8 * 1024)       /* a Paybox Direct request: about 500 bytes */
-#define LIMIT_BODY_NONE          64  /* a route without parameters: "{}", with room for spaces */
-#define LIMIT_IDEMPOTENCY_KEY    255 /* SPEC §4 */
-#define LIMIT_ORDER_REF          250 /* characters of an order reference */
-#define LIMIT_EMAIL              254 /* RFC 5321 path limit */
-#define LIMIT_AMOUNT             99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
+#define LIMIT_BODY_BO            (64 * 1024) /* back-office JSON requests */
+/* h2o's own cap, above the largest route's: a body over a route's limit is read whole and
+ * answered by the route's JSON 413, h2o's plain one only beyond this. */
+#define LIMIT_BODY_GLOBAL     (LIMIT_ORDER_FILE + 64 * 1024)
+#define LIMIT_BODY_PPPS       (8 * 1024) /* a Paybox Direct request: about 500 bytes */
+#define LIMIT_BODY_NONE       64  /* a route without parameters: "{}", with room for spaces */
+#define LIMIT_IDEMPOTENCY_KEY 255 /* SPEC §4 */
+#define LIMIT_ORDER_REF       250 /* characters of an order reference */
+#define LIMIT_EMAIL           254 /* RFC 5321 path limit */
+#define LIMIT_AMOUNT          99999999999LL /* minor units: 999,999,999.99 in a 2-decimal currency */
 
 /* Threads and queues. */
 #define LIMIT_LOOPS_MAX    64    /* event loop threads */

@@ -87,8 +87,11 @@ header_read(struct recon_file *f, int lineno, char **v, int n)
 	}
 	if (strcmp(v[1], RECON_FORMAT) != 0)
 		error_add(f, lineno, "the format is \"%.16s\", not " RECON_FORMAT, v[1]);
-	if (!number(v[2], &h->brand_id) || h->brand_id == 0)
+	/* A test environment's account is its brand's twin, a negative id (docs/ENVIRONMENTS.md). */
+	if (!number(v[2] + (v[2][0] == '-'), &h->brand_id) || h->brand_id == 0)
 		error_add(f, lineno, "the account (field 3) is not a number");
+	else if (v[2][0] == '-')
+		h->brand_id = -h->brand_id;
 	if (!digits(v[3], 1, 20))
 		error_add(f, lineno, "the contract (field 4) is not 1 to 20 digits");
 	else

@@ -499,6 +499,7 @@ session_check(struct req *r, const unsigned char hash[CRYPTO_HASH_LEN])
 		http_reply_error(r, ST_FORBIDDEN, next_step_name(r->session.next), NULL);
 		return 0;
 	}
+	session_enter_env(&r->session);
 	return -1;
 }
 
@@ -588,8 +589,24 @@ api_refuse(struct req *r, int rc, const char *code)
 	return 0;
 }
 
+/* A request's signature and the message it signs, checked against a shop's key. */
+struct signed_msg {
+	const h2o_iovec_t *sig;
+	h2o_iovec_t msg;
+};
+
+static bool
+signature_ok(void *arg, const unsigned char *key)
+{
+	const struct signed_msg *c = arg;
+
+	return crypto_hmac_verify_hex(c->sig->base, c->sig->len, key, c->msg.base, c->msg.len) ==
+	       ST_OK;
+}
+
 /* SPEC §4: HMAC-SHA512 with the shop's key over the raw body; requests on one payment sign
- * "METHOD PATH\n" + body so a signed capture cannot be replayed on another payment. */
+ * "METHOD PATH\n" + body so a signed capture cannot be replayed on another payment. SITE and
+ * RANG name a shop in each environment: the key that verifies picks which (SPEC §16.1). */
 static int
 authenticate_hmac(struct req *r)
 {
@@ -597,8 +614,9 @@ authenticate_hmac(struct req *r)
 	const h2o_iovec_t *rang = http_header(r, "x-guichet-rang");
 	const h2o_iovec_t *sig = http_header(r, "x-guichet-signature");
 	const unsigned char *key;
+	const struct shop_auth *known;
 	h2o_iovec_t body = http_body(r);
-	int rc;
+	struct signed_msg c;
 
 	if (site == NULL || rang == NULL || sig == NULL) {
 		/* A known shop's unsigned request goes to its error log (SPEC §4). */
@@ -610,21 +628,16 @@ authenticate_hmac(struct req *r)
 		}
 		return api_refuse(r, ST_AUTH, "missing_signature");
 	}
-	r->shop =
-	        shop_cache_find(r->app->shops, site->base, site->len, rang->base, rang->len, &key);
-	if (r->shop == NULL || key == NULL) {
-		r->shop = NULL;
+	c.sig = sig;
+	c.msg = r->path_id == 0 && r->path_key[0] == '\0' ? body : http_method_path_body(r);
+	r->shop = shop_cache_verify(r->app->shops, site->base, site->len, rang->base, rang->len,
+	                            signature_ok, &c, &key, &known);
+	if (r->shop == NULL && known == NULL)
 		return api_refuse(r, ST_AUTH, "unknown_shop");
-	}
-	if (r->path_id == 0 && r->path_key[0] == '\0') {
-		rc = crypto_hmac_verify_hex(sig->base, sig->len, key, body.base, body.len);
-	} else {
-		h2o_iovec_t msg = http_method_path_body(r);
-
-		rc = crypto_hmac_verify_hex(sig->base, sig->len, key, msg.base, msg.len);
-	}
-	if (rc != ST_OK)
+	if (r->shop == NULL) {
+		r->shop = known; /* its error log counts the refusal */
 		return api_refuse(r, ST_AUTH, "bad_signature");
+	}
 	r->shop_key = key;
 	/* SPEC §11: a newly activated key's first request makes it "used". */
 	if (r->app->shop_key_verified != NULL)

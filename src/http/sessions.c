@@ -217,7 +217,38 @@ session_of_rows(const struct session_row *row, const struct user_auth *ua, struc
 	s->created_at = row->created_at;
 	s->last_seen_at = s->persisted_at = row->last_seen_at;
 	s->disconnected = row->disconnected;
+	s->env_brand_id = row->env_brand_id;
+	s->env_node_id = row->env_node_id;
 	return true;
+}
+
+void
+session_enter_env(struct session *s)
+{
+	s->user_brand_id = s->brand_id;
+	s->user_node_id = s->node_id;
+	if (s->env_brand_id != 0) {
+		s->brand_id = s->env_brand_id;
+		s->node_id = s->env_node_id;
+	}
+}
+
+struct session
+session_as_user(const struct session *s)
+{
+	struct session u = *s;
+
+	if (u.user_brand_id != 0) {
+		u.brand_id = u.user_brand_id;
+		u.node_id = u.user_node_id;
+	}
+	return u;
+}
+
+const char *
+session_env_name(const struct session *s)
+{
+	return s->env_brand_id != 0 ? "test" : "production";
 }
 
 int

@@ -75,7 +75,27 @@ struct session {
 	/* Disconnected (SPEC §3): kept for its resume only, its last use (last_seen_at) that of
 	 * the disconnect; the resume key is checked against the store's row. */
 	bool disconnected;
+	/* The environment signed in to (SPEC §16.1; docs/ENVIRONMENTS.md): test when
+	 * env_brand_id is set, the twin brand and the twin of the user's node. In the table,
+	 * brand_id and node_id are the user's; a request's copy has the environment's, the
+	 * data scope every handler reads, and the user's in user_brand_id, user_node_id
+	 * (session_enter_env). */
+	int64_t env_brand_id, env_node_id;
+	int64_t user_brand_id, user_node_id;
 };
+
+/* A request's copy of its session made the environment's (session_check, once per
+ * request): brand_id and node_id become the test twin's when it is signed in to test, the
+ * user's kept in user_brand_id and user_node_id. */
+void session_enter_env(struct session *s);
+
+/* The copy of a request's session with the user's own brand and node, for what is the
+ * user's whatever the environment: their sign-in, password, second factor, preferences,
+ * the users and the account (docs/ENVIRONMENTS.md). */
+struct session session_as_user(const struct session *s);
+
+/* "test" or "production". Static. */
+const char *session_env_name(const struct session *s);
 
 struct session_cache;
 struct work;

@@ -17,11 +17,24 @@ struct shop_cache;
 /* Loads every shop and opens its key with keys->secret. Returns ST_OK or ST_STORE. */
 int shop_cache_load(struct store *st, const struct crypto_keys *keys, struct shop_cache **out) WUR;
 
-/* The shop of (site, rang), or NULL. *key receives its HMAC key (64 bytes, lent) or NULL when
- * the shop has no active key. */
+/* The shop of (site, rang), or NULL: production's, else test's (none, or only the test one
+ * has a key; docs/ENVIRONMENTS.md: SITE and RANG name one shop per environment). *key
+ * receives its HMAC key (64 bytes, lent) or NULL when the shop has no active key. For a
+ * refusal's error log; a request is authenticated by shop_cache_verify. */
 const struct shop_auth *shop_cache_find(const struct shop_cache *c, const char *site,
                                         size_t site_len, const char *rang, size_t rang_len,
                                         const unsigned char **key);
+
+/* The shop of (site, rang) whose active key check(arg, key) verifies (true): the key picks
+ * the environment (SPEC §16.1), each environment's key checked, both when both shops have
+ * one; when both verify (one passphrase made both keys), the test shop. NULL when none
+ * verifies; *known is then the shop the SITE and RANG name (one with a key; NULL: an unknown
+ * shop), for the error log and the refusal's code. *key: the key that verified (lent). */
+const struct shop_auth *shop_cache_verify(const struct shop_cache *c, const char *site,
+                                          size_t site_len, const char *rang, size_t rang_len,
+                                          bool (*check)(void *arg, const unsigned char *key),
+                                          void *arg, const unsigned char **key,
+                                          const struct shop_auth **known);
 
 /* Makes key (copied; the activated row key_id) the active key of a shop, for every request
  * that starts from now on. The key it replaces stays readable until the cache is freed (a

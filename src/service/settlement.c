@@ -103,7 +103,8 @@ struct write_ctx {
 	const char *returns_dir; /* the acquirer's return files (service/reconcile.h) */
 	FILE *out;
 	int rc;
-	int64_t now; /* the run's instant */
+	int64_t now;         /* the run's instant */
+	char test_dir[4100]; /* the test environment's batches' files (docs/ENVIRONMENTS.md) */
 };
 
 struct batch_list {
@@ -134,9 +135,18 @@ write_file(struct write_ctx *w, const struct batch *b)
 {
 	struct file_ctx x = {NULL};
 	char path[4200], tmp[4220], day[11];
+	const char *folder = w->dir;
+	bool test = false;
 	int rc = ST_STORE, fd, dir = -1;
 
-	snprintf(path, sizeof(path), "%s/%s", w->dir, b->file_name);
+	/* A test environment's batch never goes into the bank's folder: its file is written
+	 * apart, for the merchant's tests, and reconciled by the simulator as production's. */
+	tmp[0] = '\0';
+	if (w->st->ops->env_is_test(w->st, b->brand_id, &test) != ST_OK)
+		goto out;
+	if (test)
+		folder = w->test_dir;
+	snprintf(path, sizeof(path), "%s/%s", folder, b->file_name);
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
@@ -163,7 +173,7 @@ write_file(struct write_ctx *w, const struct batch *b)
 		rc = ST_STORE;
 	if (rc == ST_OK) {
 		tmp[0] = '\0'; /* renamed: nothing to remove */
-		dir = open(w->dir, O_RDONLY | O_DIRECTORY);
+		dir = open(folder, O_RDONLY | O_DIRECTORY);
 		if (dir < 0 || fsync(dir) != 0)
 			rc = ST_STORE;
 		if (dir >= 0)
@@ -240,10 +250,12 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 {
 	const struct store_ops *ops = st->ops;
 	struct due_list due = {0};
-	struct write_ctx w = {st, bank_dir, returns_dir, out, ST_OK, now};
+	struct write_ctx w = {st, bank_dir, returns_dir, out, ST_OK, now, ""};
 	int rc, lock;
 
-	if (mkdir(bank_dir, 0700) != 0 && errno != EEXIST) {
+	snprintf(w.test_dir, sizeof(w.test_dir), "%s%s", bank_dir, SETTLEMENT_TEST_SUFFIX);
+	if ((mkdir(bank_dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(w.test_dir, 0700) != 0 && errno != EEXIST)) {
 		log_error("event=bank_dir_failed path=\"%s\" error=\"%s\"", bank_dir,
 		          strerror(errno));
 		return ST_STORE;
@@ -257,6 +269,7 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 	stale_temps_remove(bank_dir);
 	if (returns_dir != NULL)
 		stale_temps_remove(returns_dir); /* a return file's, ".<name>.txt.XXXXXX" */
+	stale_temps_remove(w.test_dir);
 	rc = ops->use_for(st, STORE_USE_BATCH);
 	if (rc == ST_OK)
 		rc = ops->batch_due_each(st, day, due_add, &due);

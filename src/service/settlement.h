@@ -14,9 +14,14 @@
 
 #include "store/store.h"
 
+/* A test environment's batches (docs/ENVIRONMENTS.md) have their files in bank_dir with this
+ * suffix ("spool/bank-test"), never in the bank's folder. */
+#define SETTLEMENT_TEST_SUFFIX "-test"
+
 /* Runs the settlement of day (day number) at now_us on a writing connection, writing the bank
- * files under bank_dir, the simulator's return file of each under returns_dir (NULL: none;
- * service/reconcile.h) and one line per batch to out (may be NULL). Returns ST_OK, or the
+ * files under bank_dir (a test environment's under bank_dir SETTLEMENT_TEST_SUFFIX), the
+ * simulator's return file of each under returns_dir (NULL: none; service/reconcile.h) and one
+ * line per batch to out (may be NULL). Returns ST_OK, or the
  * first failure (what was committed before it stays). */
 int settlement_run(struct store *st, int64_t day, int64_t now_us, const char *bank_dir,
                    const char *returns_dir, FILE *out) WUR;

@@ -68,10 +68,11 @@ struct idem {
 struct shop_auth {
 	struct shop shop;
 	bool has_key;
-	unsigned char key_sealed[64 + 40]; /* the active test key, sealed */
+	unsigned char key_sealed[64 + 40]; /* the active key of the shop's environment, sealed */
 	size_t key_sealed_len;
 	int64_t key_id; /* that key's row (0: none) */
 	bool key_used;  /* it has verified a request already (status "used") */
+	bool test;      /* the shop of a test environment's twin brand (migration 044) */
 };
 
 /* An HMAC key as the back office lists it (SPEC §11 "HMAC key"): never the key itself.
@@ -170,6 +171,9 @@ struct session_row {
 	bool disconnected;
 	unsigned char resume_hash[32];
 	int resume_failures; /* wrong resume keys since the disconnect */
+	/* Signed in to the test environment (migration 044): the twin brand and the twin of the
+	 * user's node, the session's data scope; 0 for production. */
+	int64_t env_brand_id, env_node_id;
 };
 
 /* The longest details an action-log row reads back: a user change lists every field, before
@@ -853,6 +857,17 @@ struct store_ops {
 	int (*node_insert)(struct store *st, struct node *n, int64_t now);
 	int (*shop_insert)(struct store *st, const struct shop *s, int64_t now);
 	int (*contract_insert)(struct store *st, struct contract *c, int64_t now);
+	/* The environments (docs/ENVIRONMENTS.md; env.c). twin_make: the test environment of a
+	 * production brand, its twin (brand, nodes, shops, contracts) made, *twin_id its brand;
+	 * twins_make: that of every production brand without one (*made: how many).
+	 * twin_of: the test twin of a production brand and of one of its nodes, ST_NOTFOUND
+	 * when it has none. */
+	int (*env_twin_make)(struct store *st, int64_t brand_id, int64_t now, int64_t *twin_id);
+	int (*env_twins_make)(struct store *st, int64_t now, int *made);
+	int (*env_twin_of)(struct store *st, int64_t brand_id, int64_t node_id, int64_t *twin_brand,
+	                   int64_t *twin_node);
+	/* Whether a brand is a test environment's (ST_NOTFOUND: no such brand). */
+	int (*env_is_test)(struct store *st, int64_t brand_id, bool *test);
 	int (*hmac_key_insert)(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
 	                       const unsigned char *sealed, size_t sealed_len, int64_t now);
 	/* HMAC keys of the back office (SPEC §11; src/store/sql/hmac_keys.c).

@@ -25,7 +25,8 @@ struct demo_shop {
 	int64_t group; /* index into groups */
 	int deferral_days;
 	int64_t contract[METHOD__COUNT];
-	unsigned char key[CRYPTO_HMAC_KEY_LEN];
+	unsigned char key[CRYPTO_HMAC_KEY_LEN];      /* production's */
+	unsigned char key_test[CRYPTO_HMAC_KEY_LEN]; /* the test environment's twin shop's */
 };
 
 static const char *const demo_groups[] = {"Boutiques France", "Export"};
@@ -185,8 +186,32 @@ setup_org(struct store *st, const struct crypto_keys *keys, int64_t now, const c
 		crypto_random(ds->key, sizeof(ds->key));
 		crypto_hmac_key_seal(sealed, ds->key, *brand_id, ds->shop.id, keys);
 		if (rc == ST_OK)
-			rc = ops->hmac_key_insert(st, *brand_id, ds->shop.id, "test", sealed,
+			rc = ops->hmac_key_insert(st, *brand_id, ds->shop.id, "production", sealed,
 			                          sizeof(sealed), now);
+	}
+	return rc;
+}
+
+/* The test environment (SPEC §16.1, docs/ENVIRONMENTS.md): the brand's twin, each shop's
+ * twin with a key of its own, and no history (the demo plays a live account: its history is
+ * production's). */
+static int
+setup_test_env(struct store *st, const struct crypto_keys *keys, int64_t now, int64_t brand_id)
+{
+	int64_t twin = 0, twin_brand, twin_shop;
+	unsigned char sealed[CRYPTO_HMAC_SEALED_LEN];
+	int rc = st->ops->env_twin_make(st, brand_id, now, &twin);
+
+	for (size_t i = 0; rc == ST_OK && i < DEMO_NSHOPS; i++) {
+		struct demo_shop *ds = &demo_shops[i];
+
+		rc = st->ops->env_twin_of(st, brand_id, ds->shop.id, &twin_brand, &twin_shop);
+		if (rc != ST_OK)
+			break;
+		crypto_random(ds->key_test, sizeof(ds->key_test));
+		crypto_hmac_key_seal(sealed, ds->key_test, twin_brand, twin_shop, keys);
+		rc = st->ops->hmac_key_insert(st, twin_brand, twin_shop, "test", sealed,
+		                              sizeof(sealed), now);
 	}
 	return rc;
 }
@@ -1177,7 +1202,7 @@ print_result(const struct demo_options *opt, const char *pspid, char passwords[]
              char logins[][65], FILE *out)
 {
 	json_t *users = json_array(), *shops = json_array(), *o;
-	char hex[2 * CRYPTO_HMAC_KEY_LEN + 1];
+	char hex[2 * CRYPTO_HMAC_KEY_LEN + 1], hex_test[2 * CRYPTO_HMAC_KEY_LEN + 1];
 	char *s;
 
 	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
@@ -1186,12 +1211,15 @@ print_result(const struct demo_options *opt, const char *pspid, char passwords[]
 		                                       profile_name(demo_users[i].profile)));
 	for (size_t i = 0; i < DEMO_NSHOPS; i++) {
 		crypto_hex(hex, demo_shops[i].key, CRYPTO_HMAC_KEY_LEN);
-		json_array_append_new(shops, json_pack("{s:s, s:s, s:s, s:s}", "site",
+		crypto_hex(hex_test, demo_shops[i].key_test, CRYPTO_HMAC_KEY_LEN);
+		json_array_append_new(shops, json_pack("{s:s, s:s, s:s, s:s, s:s}", "site",
 		                                       demo_shops[i].shop.site, "rang",
 		                                       demo_shops[i].shop.rang, "name",
-		                                       demo_shops[i].shop.name, "hmac_key", hex));
+		                                       demo_shops[i].shop.name, "hmac_key", hex,
+		                                       "hmac_key_test", hex_test));
 	}
 	crypto_wipe(hex, sizeof(hex));
+	crypto_wipe(hex_test, sizeof(hex_test));
 	o = json_pack("{s:s, s:o, s:o, s:I}", "pspid", pspid, "users", users, "shops", shops,
 	              "transactions", (json_int_t)opt->transactions);
 	if (opt->json) {
@@ -1201,7 +1229,8 @@ print_result(const struct demo_options *opt, const char *pspid, char passwords[]
 		s = json_dumps(o, JSON_INDENT(2));
 		fprintf(out,
 		        "Demo created. First sign-in passwords (each user must change it) and "
-		        "the shops' test HMAC keys, shown once:\n%s\n",
+		        "the shops' HMAC keys, production's (hmac_key) and the test "
+		        "environment's (hmac_key_test), shown once:\n%s\n",
 		        s);
 	}
 	free(s);
@@ -1292,6 +1321,8 @@ demo_create(struct store *st, const struct crypto_keys *keys, const struct demo_
 	brand_identity(pspid, prefix);
 	brand_sites(pspid);
 	rc = setup_org(st, keys, opt->now_us, pspid, &brand_id, &brand_node);
+	if (rc == ST_OK)
+		rc = setup_test_env(st, keys, opt->now_us, brand_id);
 	if (rc == ST_CONFLICT) {
 		log_error("event=demo_exists hint=\"this database already has the demo brand\"");
 		goto fail;

@@ -772,7 +772,7 @@ def plan(srv, route, profile, walk):
         # A key made, not activated: the shops' merchant API keys stay the demo's.
         'POST /bo/api/hmac-keys': lambda: ('/bo/api/hmac-keys', {
             'shop_id': q(srv, 'SELECT min(id) FROM shop WHERE brand_id = 1')[0][0],
-            'env': 'test', 'passphrase': 'Vx7!kP2#mQ9@wZ4'}),
+            'env': 'production', 'passphrase': 'Vx7!kP2#mQ9@wZ4'}),
         'POST /bo/api/hmac-keys/strength': lambda: (
             '/bo/api/hmac-keys/strength', {'passphrase': 'abc'}),
         'GET /bo/api/manual-entries/options': lambda: ('/bo/api/manual-entries/options', None),

@@ -45,7 +45,7 @@ def get(srv, path, profile='consultation'):
 
 def shop_id(srv, i, demo=None):
     shop = (demo or srv.demo)['shops'][i]
-    return q(srv, 'SELECT id FROM shop WHERE site = ? AND rang = ?',
+    return q(srv, "SELECT id FROM shop WHERE site = ? AND rang = ? AND env = 'production'",
              (shop['site'], shop['rang']))[0][0]
 
 

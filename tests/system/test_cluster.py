@@ -203,10 +203,10 @@ def test_two_servers_paying_on_one_shop_at_once_refuse_nothing(pair):
 def test_a_key_activated_on_one_server_signs_on_the_other(pair):
     a, b = pair
     s, csrf = ready_user(a, 'demo.hmac')
-    shop_id = q(a, 'SELECT id FROM shop WHERE site = ? AND rang = ?',
+    shop_id = q(a, "SELECT id FROM shop WHERE site = ? AND rang = ? AND env = 'production'",
                 (a.shop(0)['site'], a.shop(0)['rang']))[0][0]
     r = s.post(a.base + '/bo/api/hmac-keys', headers={'X-CSRF-Token': csrf},
-               json={'shop_id': shop_id, 'env': 'test', 'passphrase': STRONG})
+               json={'shop_id': shop_id, 'env': 'production', 'passphrase': STRONG})
     assert r.status_code == 201, r.text
     new_key, key_id = r.json()['key'], r.json()['id']
     # The activation mail is spooled by whichever server leads the mailer.

@@ -211,7 +211,7 @@ def test_payments_under_load_survive_kill_9(tmp_path):
                                               'txn_history GROUP BY 1, 2')}
     keys = {(s, k): (st, json.loads(body)) for s, k, st, body in q(
         srv, 'SELECT shop_id, key, http_status, response FROM idempotency')}
-    shop_ids = {i: q(srv, 'SELECT id FROM shop WHERE site = ? AND rang = ?',
+    shop_ids = {i: q(srv, "SELECT id FROM shop WHERE site = ? AND rang = ? AND env = 'production'",
                      (s['site'], s['rang']))[0][0] for i, s in enumerate(srv.demo['shops'])}
     debits = [t for t in txns.values() if t[4] is None and t[1].startswith('CR-')]
     pays = [r for r in records if r['kind'] == 'pay']
@@ -628,7 +628,7 @@ def test_hmac_expiry_killed_mid_round_mails_each_key_once(tmp_path):
     q(srv, "UPDATE hmac_key SET expires_at = ? WHERE status IN ('activated', 'used')",
       (now - 86400 * 10**6,))
     keys = q(srv, "SELECT k.id, s.name FROM hmac_key k JOIN shop s ON s.id = k.shop_id WHERE "
-                  "k.status IN ('activated', 'used')")
+                  "k.status IN ('activated', 'used') AND s.env = 'production'")
     managers = q(srv, "SELECT count(*) FROM user WHERE profile IN ('admin', 'hmac') AND "
                       "email <> ''")[0][0]
     assert keys and managers
@@ -639,7 +639,8 @@ def test_hmac_expiry_killed_mid_round_mails_each_key_once(tmp_path):
             mails = q(srv, 'SELECT count(*) FROM mail_outbox WHERE subject = ?',
                       (f'Guichet : clé HMAC expirée / HMAC key expired ({shop})',))
             mailed = q(srv, 'SELECT count(*) FROM hmac_key k JOIN shop s ON s.id = k.shop_id '
-                            'WHERE s.name = ? AND k.expiry_mailed_at IS NOT NULL', (shop,))
+                            "WHERE s.name = ? AND s.env = 'production' AND "
+                            'k.expiry_mailed_at IS NOT NULL', (shop,))
             assert mails == [(managers * mailed[0][0],)], why((shop, mailed, mails))
 
     rng = rng_for('hmac')

@@ -84,7 +84,7 @@ def wait_mail(srv, pred, timeout=10):
     raise AssertionError('no such mail')
 
 
-def create(srv, shop_id, passphrase=STRONG, env='test', user='hmac'):
+def create(srv, shop_id, passphrase=STRONG, env='production', user='hmac'):
     r = srv.users[user].call('POST', '/bo/api/hmac-keys',
                              {'shop_id': shop_id, 'env': env, 'passphrase': passphrase})
     if r.status_code == 201:
@@ -164,7 +164,7 @@ def test_only_the_hmac_manager(hk):
         for method, path, body in (
                 ('GET', '/bo/api/hmac-keys', None),
                 ('POST', '/bo/api/hmac-keys/strength', {'passphrase': STRONG}),
-                ('POST', '/bo/api/hmac-keys', {'shop_id': hk.shop_ids[0], 'env': 'test',
+                ('POST', '/bo/api/hmac-keys', {'shop_id': hk.shop_ids[0], 'env': 'production',
                                                'passphrase': STRONG})):
             r = u.call(method, path, body)
             assert r.status_code == 403 and r.json()['error'] == 'forbidden', (p, path, r.text)
@@ -176,7 +176,7 @@ def test_only_the_hmac_manager(hk):
     r = requests.post(hk.base + '/bo/api/hmac-keys', json={}, timeout=10)
     assert r.status_code == 401
     r = hk.users['hmac'].s.post(hk.base + '/bo/api/hmac-keys', json={
-        'shop_id': hk.shop_ids[0], 'env': 'test', 'passphrase': STRONG}, timeout=10)
+        'shop_id': hk.shop_ids[0], 'env': 'production', 'passphrase': STRONG}, timeout=10)
     assert r.status_code == 403 and r.json()['error'] == 'csrf'
 
 
@@ -192,18 +192,19 @@ def test_create_refusals(hk):
         r = create(hk, sid, p)
         assert r.status_code == 422 and r.json()['error'] == 'weak_passphrase', r.text
         assert 'key' not in r.json()
-    r = create(hk, sid, env='production')
+    # A production session makes production keys (docs/ENVIRONMENTS.md): not test ones.
+    r = create(hk, sid, env='test')
     assert r.status_code == 409 and r.json()['error'] == 'environment_unavailable', r.text
     assert r.json()['message']
     for raw in ('{', '"x"', '{"shop_id": 1, "shop_id": 2}'):
         r = u.call('POST', '/bo/api/hmac-keys', raw=raw)
         assert r.status_code == 400 and r.json()['error'] == 'bad_json', (raw, r.text)
-    for body, field in (({'env': 'test', 'passphrase': STRONG}, 'shop_id'),
-                        ({'shop_id': 'x', 'env': 'test', 'passphrase': STRONG}, 'shop_id'),
+    for body, field in (({'env': 'production', 'passphrase': STRONG}, 'shop_id'),
+                        ({'shop_id': 'x', 'env': 'production', 'passphrase': STRONG}, 'shop_id'),
                         ({'shop_id': sid, 'env': 'prod', 'passphrase': STRONG}, 'env'),
                         ({'shop_id': sid, 'passphrase': STRONG}, 'env'),
-                        ({'shop_id': sid, 'env': 'test'}, 'passphrase'),
-                        ({'shop_id': sid, 'env': 'test', 'passphrase': STRONG, 'key': 'ab'},
+                        ({'shop_id': sid, 'env': 'production'}, 'passphrase'),
+                        ({'shop_id': sid, 'env': 'production', 'passphrase': STRONG, 'key': 'ab'},
                          'key')):
         r = u.call('POST', '/bo/api/hmac-keys', body)
         assert r.status_code == 400 and r.json()['error'] == 'invalid_field', (body, r.text)
@@ -236,7 +237,7 @@ def test_out_of_scope_shop(hk):
     for sid in hk.shop_ids:
         if sid in mine:
             continue
-        r = u.call('POST', '/bo/api/hmac-keys', {'shop_id': sid, 'env': 'test',
+        r = u.call('POST', '/bo/api/hmac-keys', {'shop_id': sid, 'env': 'production',
                                                  'passphrase': STRONG})
         assert r.status_code == 404 and r.json()['error'] == 'unknown_shop', r.text
     # Its list and node= stay within its group.
@@ -267,7 +268,7 @@ def test_generate_activate_use(hk):
     body = r.json()
     key = body['key']
     assert re.fullmatch(r'[0-9a-f]{128}', key)
-    assert body['status'] == 'created' and body['env'] == 'test' and body['shop_id'] == sid
+    assert body['status'] == 'created' and body['env'] == 'production' and body['shop_id'] == sid
     assert body['activated_at'] is None and body['expires_at'] is None
     assert body['expired'] is False and body['created_by'] == 'demo.hmac'
     assert body['mailed_to'] == hk.users['hmac'].email
@@ -292,7 +293,7 @@ def test_generate_activate_use(hk):
     # Logged, without the key.
     log = q(hk, "SELECT user_login, details FROM action_log WHERE action = 'hmac_key_created' "
                 'ORDER BY id DESC LIMIT 1')[0]
-    assert log[0] == 'demo.hmac' and s['site'] in log[1] and 'env: test' in log[1]
+    assert log[0] == 'demo.hmac' and s['site'] in log[1] and 'env: production' in log[1]
     assert key not in log[1]
     # Not active yet: the old key works, the new one does not.
     assert hk.pay(shop=0).status_code == 201
@@ -301,7 +302,7 @@ def test_generate_activate_use(hk):
     a = activate(hk, token)
     assert a.status_code == 200, a.text
     got = a.json()
-    assert got['status'] == 'activated' and got['shop_id'] == sid and got['env'] == 'test'
+    assert got['status'] == 'activated' and got['shop_id'] == sid and got['env'] == 'production'
     act = hk.now()
     exp = datetime.fromisoformat(got['expires_at'].replace('Z', '+00:00')).timestamp()
     assert abs(exp - (act + 365 * 86400)) < 120
@@ -395,7 +396,7 @@ def test_notices(hk):
         assert items[hk.shop_ids[0]]['kind'] == 'hmac_key_expired'
         assert items[hk.shop_ids[1]]['kind'] == 'hmac_key_expires_soon'
         assert items[hk.shop_ids[0]]['site'] == shop(hk, 0)['site']
-        assert items[hk.shop_ids[0]]['env'] == 'test' and items[hk.shop_ids[0]]['expires_at']
+        assert items[hk.shop_ids[0]]['env'] == 'production' and items[hk.shop_ids[0]]['expires_at']
     # Scoped: the group's HMAC manager sees its shops' only.
     group_shops = {r[0] for r in q(hk, 'SELECT id FROM node WHERE parent_id = (SELECT node_id '
                                        "FROM user WHERE login = 'hmac.group')")}
@@ -466,7 +467,7 @@ def test_public_url_makes_the_links(tmp_path):
         r = requests.post(srv.base + '/bo/api/hmac-keys', timeout=60,
                           headers={'X-CSRF-Token': u.csrf, 'Host': 'evil.example',
                                    'Cookie': cookie},
-                          json={'shop_id': shop_id, 'env': 'test', 'passphrase': STRONG})
+                          json={'shop_id': shop_id, 'env': 'production', 'passphrase': STRONG})
         assert r.status_code == 201, r.text
         mail = wait_mail(srv, lambda m: 'hmac-activate' in m)
         assert re.search(r'https://backoffice\.example\.test/guichet/#/hmac-activate\?token=',

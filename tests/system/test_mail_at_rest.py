@@ -83,7 +83,7 @@ def test_temporary_passwords_codes_and_links_are_never_on_disk_in_clear(srv):
     hmac, hmac_csrf = ready_user(srv, 'demo.hmac')
     shop = q(srv, 'SELECT min(id) FROM shop')[0][0]
     r = hmac.post(srv.base + '/bo/api/hmac-keys', headers={'X-CSRF-Token': hmac_csrf},
-                  json={'shop_id': shop, 'env': 'test', 'passphrase': STRONG})
+                  json={'shop_id': shop, 'env': 'production', 'passphrase': STRONG})
     assert r.status_code == 201, r.text
     mails = q(srv, 'SELECT count(*) FROM mail_outbox')[0][0]
     assert mails == 6

@@ -312,13 +312,14 @@ def test_refusals_change_nothing(of):
 
 
 def test_a_body_over_the_limit_is_413(of):
-    """Above 16 MiB (LIMIT_ORDER_FILE, the largest route's, h2o's own cap) the answer comes
-    from the Content-Length alone, before the body is read: the headers are enough."""
+    """Above h2o's own cap (LIMIT_BODY_GLOBAL, 64 KiB above LIMIT_ORDER_FILE's 16 MiB) the
+    answer comes from the Content-Length alone, before the body is read: the headers are
+    enough. Between the two, the route reads the body and answers the same JSON 413."""
     u = of.users['action']
     cookie = '; '.join(f'{c.name}={c.value}' for c in u.s.cookies)
     head = (f'POST {FILES}?shop_id={of.shop_ids[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\n'
             f'Cookie: {cookie}\r\nX-CSRF-Token: {u.csrf}\r\nContent-Type: text/csv\r\n'
-            f'Content-Length: {16 * 1024 * 1024 + 1}\r\n\r\n').encode()
+            f'Content-Length: {16 * 1024 * 1024 + 64 * 1024 + 1}\r\n\r\n').encode()
     with socket.create_connection(('127.0.0.1', of.port), timeout=30) as s:
         s.sendall(head)
         answer = b''
@@ -330,6 +331,8 @@ def test_a_body_over_the_limit_is_413(of):
     status = int(answer.split(b' ', 2)[1])
     body = json.loads(answer.split(b'\r\n\r\n', 1)[1])
     assert status == 413 and body['error'] == 'body_too_large', answer
+    r = upload(of, b'x' * (16 * 1024 * 1024 + 1))
+    assert r.status_code == 413 and r.json()['error'] == 'body_too_large', r.text[:300]
     # At the limit the route takes it (and judges the file: here, no header line).
     r = upload(of, b'x' * (16 * 1024 * 1024))
     assert r.status_code == 422 and r.json()['fault'] == 'header', r.text[:300]

@@ -108,7 +108,7 @@ def count(srv):
 
 
 def shop_id(srv, shop):
-    return q(srv, 'SELECT id FROM shop WHERE site = ? AND rang = ?',
+    return q(srv, "SELECT id FROM shop WHERE site = ? AND rang = ? AND env = 'production'",
              (shop['site'], shop['rang']))[0][0]
 
 

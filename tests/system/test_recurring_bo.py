@@ -276,7 +276,7 @@ def test_another_brands_plan_is_not_found(rb):
 
 def test_node_scope(rb):
     from test_users import ready_user_with, spooled_password
-    shop0 = q(rb, 'SELECT id FROM shop WHERE site = ? AND rang = ?',
+    shop0 = q(rb, "SELECT id FROM shop WHERE site = ? AND rang = ? AND env = 'production'",
               (rb.shop(0)['site'], rb.shop(0)['rang']))[0][0]
     admin_s, admin_csrf = rb.users['admin']
     r = admin_s.post(rb.base + '/bo/api/users', headers={'X-CSRF-Token': admin_csrf},

@@ -236,7 +236,7 @@ def test_sign_in_waits_for_the_code_and_lets_nothing_else_through(sf):
     for method, pattern in session_routes():
         if f'{method} {pattern}' in ALLOWED:
             continue
-        path = pattern.replace('{id}', str(u.id)).replace('{nid}', '1')
+        path = pattern.replace('{id}', str(u.id)).replace('{nid}', '1').replace('{key}', '00' * 32)
         for csrf in (True, False):
             r = u.call(method, path, None, csrf=csrf)
             assert r.status_code == 403, (method, path, r.status_code, r.text)
@@ -250,7 +250,7 @@ def test_sign_in_waits_for_the_code_and_lets_nothing_else_through(sf):
     r = u.give(totp(u.secret, u.srv, offset=1))
     assert r.status_code == 200, r.text
     assert r.json()['next'] is None and r.json()['user']['login'] == u.login
-    assert set(r.json()) == {'csrf', 'next', 'user'} and r.json()['csrf'] != old_csrf
+    assert set(r.json()) == {'csrf', 'next', 'user', 'environment'} and r.json()['csrf'] != old_csrf
     assert u.call('GET', '/bo/api/session').json()['next'] is None
     assert u.call('GET', '/bo/api/users').status_code == 200
     # New tokens: the CSRF token of the half-signed session changes nothing any more.

@@ -310,7 +310,7 @@ def test_a_group_user_writes_about_their_contracts_only(sc):
     r = g.call('POST', '/bo/api/contact', {'contract_id': france, 'email': 'x@shop.example',
                                            'details': 'x'})
     assert r.status_code == 404
-    export_shop = q(sc, "SELECT id FROM shop WHERE site = '1999889'")[0][0]
+    export_shop = q(sc, "SELECT id FROM shop WHERE site = '1999889' AND env = 'production'")[0][0]
     assert g.get(f'/bo/api/shops/{export_shop}/store').status_code == 200
     assert g.get(f'/bo/api/shops/{sc.shops[0]}/store').status_code == 404
 

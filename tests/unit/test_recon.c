@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -48,6 +49,31 @@ test_good_file(void **state)
 	assert_true(f.lines[1].credit);
 	assert_string_equal(f.lines[1].auth, "");
 	recon_file_free(&f);
+}
+
+/* A test environment's batch is its brand's twin's, a negative account (docs/ENVIRONMENTS.md):
+ * read as written; a sign alone, twice, or a zero is no account. */
+static void
+test_test_environment_account(void **state)
+{
+	static const char *const bad[] = {"-", "--1", "-0", "+1", "1-"};
+	char text[256];
+	struct recon_file f;
+
+	(void)state;
+	assert_int_equal(
+	        recon_parse("H;GJRB1;-12;1;001;1;1;2026-11-20;2026-11-21;EUR\nZ;0;0;0;0\n",
+	                    strlen("H;GJRB1;-12;1;001;1;1;2026-11-20;2026-11-21;EUR\nZ;0;0;0;0\n"),
+	                    &f),
+	        0);
+	assert_int_equal(f.h.brand_id, -12);
+	recon_file_free(&f);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+		         "H;GJRB1;%s;1;001;1;1;2026-11-20;2026-11-21;EUR\nZ;0;0;0;0\n", bad[i]);
+		assert_int_not_equal(recon_parse(text, strlen(text), &f), 0);
+		recon_file_free(&f);
+	}
 }
 
 /* What the writers make, the parser reads back (CRLF taken too). */
@@ -220,7 +246,7 @@ main(void)
 	        cmocka_unit_test(test_good_file),  cmocka_unit_test(test_written_read_back),
 	        cmocka_unit_test(test_bad_files),  cmocka_unit_test(test_every_error_listed),
 	        cmocka_unit_test(test_match),      cmocka_unit_test(test_overdue_boundary),
-	        cmocka_unit_test(test_commission),
+	        cmocka_unit_test(test_commission), cmocka_unit_test(test_test_environment_account),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

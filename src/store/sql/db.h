@@ -327,6 +327,13 @@ int db_contract_touch_auth(struct store *st, int64_t brand_id, int64_t contract_
 int db_contracts_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t id,
                       store_contract_cb cb, void *arg);
 
+/* store_ops.env_twin_make, env_twins_make, env_twin_of (env.c). */
+int db_env_twin_make(struct store *st, int64_t brand_id, int64_t now, int64_t *twin_id);
+int db_env_twins_make(struct store *st, int64_t now, int *made);
+int db_env_twin_of(struct store *st, int64_t brand_id, int64_t node_id, int64_t *twin_brand,
+                   int64_t *twin_node);
+int db_env_is_test(struct store *st, int64_t brand_id, bool *test);
+
 /* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
  * (users.c). */
 int db_user_insert(struct store *st, struct user *u, int64_t now);
@@ -649,6 +656,11 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.node_within = db_node_within, \
 	.nodes_each = db_nodes_each, \
 	.contracts_each = db_contracts_each, \
+	/* env.c */ \
+	.env_twin_make = db_env_twin_make, \
+	.env_twins_make = db_env_twins_make, \
+	.env_twin_of = db_env_twin_of, \
+	.env_is_test = db_env_is_test, \
 	/* users.c */ \
 	.user_insert = db_user_insert, \
 	.user_by_login = db_user_by_login, \

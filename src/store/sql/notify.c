@@ -259,7 +259,7 @@ db_shop_notify_target(struct store *st, int64_t brand_id, int64_t shop_id,
 	        "SELECT coalesce(ss.url_notify, ''), s.site, s.rang, k.key_sealed FROM shop s "
 	        "LEFT JOIN shop_settings ss ON ss.shop_id = s.id AND ss.brand_id = s.brand_id "
 	        "LEFT JOIN hmac_key k ON k.id = (SELECT k2.id FROM hmac_key k2 WHERE k2.brand_id = "
-	        "s.brand_id AND k2.shop_id = s.id AND k2.env = 'test' AND k2.status IN "
+	        "s.brand_id AND k2.shop_id = s.id AND k2.env = s.env AND k2.status IN "
 	        "('activated', 'used') ORDER BY k2.activated_at DESC, k2.id DESC LIMIT 1) WHERE "
 	        "s.brand_id = ?1 AND s.id = ?2";
 	struct stmt *s;

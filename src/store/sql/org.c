@@ -185,7 +185,7 @@ db_node_within(struct store *st, int64_t brand_id, int64_t ancestor, int64_t nod
 
 /* --- shops ---------------------------------------------------------------------------------- */
 
-/* Reads a shop and its active test key, when there is one that fits. */
+/* Reads a shop and its active key (of its environment), when there is one that fits. */
 static void
 shop_auth_read(struct stmt *s, struct shop_auth *sa)
 {
@@ -195,6 +195,7 @@ shop_auth_read(struct stmt *s, struct shop_auth *sa)
 	db_text_copy(sa->shop.site, sizeof(sa->shop.site), s, 2);
 	db_text_copy(sa->shop.rang, sizeof(sa->shop.rang), s, 3);
 	db_text_copy(sa->shop.name, sizeof(sa->shop.name), s, 4);
+	sa->test = stmt_int(s, 8) != 0;
 	if (!stmt_is_null(s, 5)) {
 		size_t n = (size_t)stmt_bytes(s, 5);
 
@@ -214,8 +215,10 @@ db_shops_each(struct store *st, store_shop_cb cb, void *arg)
 	/* The active key: notify.c's shop_notify_target finds it the same way. */
 	static const char sql[] =
 	        "SELECT s.id, s.brand_id, s.site, s.rang, s.name, k.key_sealed, k.id, k.status = "
-	        "'used' FROM shop s LEFT JOIN hmac_key k ON k.id = (SELECT k2.id FROM hmac_key k2 "
-	        "WHERE k2.brand_id = s.brand_id AND k2.shop_id = s.id AND k2.env = 'test' AND "
+	        "'used', s.env = 'test' FROM shop s LEFT JOIN hmac_key k ON k.id = (SELECT k2.id "
+	        "FROM hmac_key k2 WHERE k2.brand_id = s.brand_id AND k2.shop_id = s.id AND k2.env "
+	        "= "
+	        "s.env AND "
 	        "k2.status IN ('activated', 'used') ORDER BY k2.activated_at DESC, k2.id DESC "
 	        "LIMIT 1) ORDER BY s.id";
 	struct shop_auth sa;

@@ -385,7 +385,7 @@ db_user_second_factor_set(struct store *st, int64_t brand_id, int64_t user_id,
 
 #define SESSION_COLS                                                                               \
 	"id, brand_id, user_id, token_hash, csrf_hash, device, created_at, last_seen_at, "         \
-	"second_factor_pending, resume_hash, resume_failures"
+	"second_factor_pending, resume_hash, resume_failures, env_brand_id, env_node_id"
 
 static void
 session_read(struct stmt *s, void *out)
@@ -408,6 +408,8 @@ session_read(struct stmt *s, void *out)
 	if (r->disconnected && stmt_bytes(s, 9) == sizeof(r->resume_hash))
 		memcpy(r->resume_hash, stmt_blob(s, 9), sizeof(r->resume_hash));
 	r->resume_failures = stmt_int(s, 10);
+	r->env_brand_id = stmt_is_null(s, 11) ? 0 : stmt_int64(s, 11);
+	r->env_node_id = stmt_is_null(s, 12) ? 0 : stmt_int64(s, 12);
 }
 
 int
@@ -469,8 +471,8 @@ db_session_put(struct store *st, struct session_row *r)
 	                                  "?2 AND second_factor_pending = 1";
 	static const char sql[] =
 	        "INSERT INTO session(brand_id, user_id, token_hash, csrf_hash, device, "
-	        "created_at, last_seen_at, second_factor_pending) VALUES (?1, ?2, ?3, ?4, ?5, "
-	        "?6, ?7, ?8) RETURNING id";
+	        "created_at, last_seen_at, second_factor_pending, env_brand_id, env_node_id) "
+	        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id";
 	struct stmt *s;
 	int rc;
 
@@ -488,6 +490,8 @@ db_session_put(struct store *st, struct session_row *r)
 	stmt_bind_int64(s, 6, r->created_at);
 	stmt_bind_int64(s, 7, r->last_seen_at);
 	stmt_bind_int64(s, 8, r->second_factor_pending);
+	db_bind_id(s, 9, r->env_brand_id);
+	db_bind_id(s, 10, r->env_node_id);
 	return db_insert(st, s, &r->id, "session_put");
 }
 

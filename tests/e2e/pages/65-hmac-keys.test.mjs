@@ -23,7 +23,7 @@ test('the HMAC manager generates a key, activates it by the mailed link, and it 
   await page.locator('#hmac-form').waitFor();
   assert.equal(await heading(page), 'Clé d’authentification HMAC');
   const shop = demo.shops[2];
-  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}'`));
+  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`));
   assert.ok(await page.locator(`#hmac-keys tr[data-shop="${shopId}"]`).count() >= 1);
   await page.locator('#hmac-shop').selectOption(String(shopId));
 
@@ -109,7 +109,7 @@ test('the HMAC manager generates a key, activates it by the mailed link, and it 
 test('Home and the HMAC manager\'s landing page warn of an expired key', async () => {
   const shop = demo.shops[1];
   sql(`UPDATE hmac_key SET expires_at = ${(now() - 86400000) * 1000} WHERE status IN ('activated', 'used') ` +
-      `AND shop_id = (SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}')`);
+      `AND shop_id = (SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production')`);
   for (const profile of ['consultation', 'hmac']) {
     const page = await signedIn(profile);
     const notice = page.locator('#notices .notice-hmac_key_expired');

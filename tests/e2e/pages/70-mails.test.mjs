@@ -21,11 +21,11 @@ test('administrators see an undelivered e-mail, are warned on Home, and send it 
   const blocker = path.join(serverFiles().spool, `${String(id).padStart(12, '0')}.eml.tmp`);
   fs.mkdirSync(blocker, { recursive: true });
   const shop = demo.shops[0];
-  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}'`));
+  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`));
   const csrf = await hmac.evaluate(() => localStorage.getItem('guichet.csrf'));
   const made = await hmac.request.post(`${base}/bo/api/hmac-keys`, {
     headers: { 'X-CSRF-Token': csrf },
-    data: { shop_id: shopId, env: 'test', passphrase: 'Une Autre Clé Pour Tester 43!' },
+    data: { shop_id: shopId, env: 'production', passphrase: 'Une Autre Clé Pour Tester 43!' },
   });
   assert.equal(made.status(), 201, await made.text());
   await hmac.context().close();

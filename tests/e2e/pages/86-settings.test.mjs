@@ -14,7 +14,7 @@ const french = inFrench;
 
 function shopId(i) {
   const s = demo.shops[i];
-  return Number(sql(`SELECT id FROM shop WHERE site = '${s.site}' AND rang = '${s.rang}'`));
+  return Number(sql(`SELECT id FROM shop WHERE site = '${s.site}' AND rang = '${s.rang}' AND env = 'production'`));
 }
 
 test('an administrator changes a shop\'s general configuration', async () => {

@@ -58,7 +58,7 @@ test('the Notifications tab shows every attempt, and an administrator sends one 
   const { server, got } = await merchantServer();
   const url = `http://127.0.0.1:${server.address().port}/notification`;
   const shop = demo.shops[SHOP];
-  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}'`));
+  const shopId = Number(sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`));
   const admin = await signedIn('admin');
   const csrf = await admin.evaluate(() => localStorage.getItem('guichet.csrf'));
   const current = await (await admin.request.get(`${base}/bo/api/shops/${shopId}/settings`)).json();

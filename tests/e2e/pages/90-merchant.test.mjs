@@ -307,7 +307,7 @@ const decisions = []; // the orders of (1) to (3), for the last checks
 test('the shop\'s notification URL is the merchant site\'s, set in Parameters › General configuration', async () => {
   admin = await signedIn('admin', gch);
   const page = admin;
-  const shopId = gch.sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}'`);
+  const shopId = gch.sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`);
   await page.locator('nav .nav-link', { hasText: /Paramètres › Configuration générale|Settings › General configuration/ }).click();
   await page.locator('#settings-form').waitFor();
   await page.locator('#settings-shop').selectOption(shopId);

@@ -88,7 +88,7 @@ after(() => site.close());
 
 function shopId() {
   const s = demo.shops[SHOP];
-  return Number(sql(`SELECT id FROM shop WHERE site = '${s.site}' AND rang = '${s.rang}'`));
+  return Number(sql(`SELECT id FROM shop WHERE site = '${s.site}' AND rang = '${s.rang}' AND env = 'production'`));
 }
 
 const french = inFrench;

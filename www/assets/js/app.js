@@ -14,6 +14,7 @@
 
 import { api, ApiError, csrf, errorMessage, onCsrfChange, onUnauthorized, setCsrf } from './api.js';
 import { h, replace } from './dom.js';
+import { environmentBanner, setEnvironment } from './environment.js';
 import { setTimeZone } from './format.js';
 import { initialLanguage, setLanguage, t } from './i18n.js';
 import { noticesBanner } from './notices.js';
@@ -126,6 +127,7 @@ export function takeNotice() {
 }
 
 function forget() {
+  setEnvironment(null);
   setCsrf(null);
   keepSecondFactor(null);
   state.user = null;
@@ -169,6 +171,7 @@ function allowed(def) {
 
 /** Keeps what a GET /bo/api/session answer says: the user, the step, the allowed routes. */
 function keepSession(session) {
+  setEnvironment(session.environment);
   if (session.second_factor) keepSecondFactor(session.second_factor);
   state.user = session.user;
   state.next = session.next;
@@ -412,9 +415,9 @@ function layout(def, content) {
   replace(main, warn ? noticesBanner({ mails: may('GET /bo/api/mails') }) : null, content);
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = t('app.skip');
-  if (def.bare) return [header(), main];
+  if (def.bare) return [header(), environmentBanner(), main];
   const side = h('div', { class: 'sidebar' }, nav(def.name), treeNav(SCOPED.some(may)));
-  return [header(), h('div', { class: 'shell' }, side, main)];
+  return [header(), environmentBanner(), h('div', { class: 'shell' }, side, main)];
 }
 
 function errorPage(err) {

@@ -24,6 +24,7 @@ import pageTheme from './strings/page-theme.js';
 import terminal from './strings/terminal.js';
 import hosted from './strings/hosted.js';
 import orderFiles from './strings/order-files.js';
+import environment from './strings/environment.js';
 
 const dictionaries = {
   fr: {
@@ -276,7 +277,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation, environment]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

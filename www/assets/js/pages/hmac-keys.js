@@ -8,6 +8,7 @@
 
 import { api } from '../api.js';
 import { h, replace } from '../dom.js';
+import { environment } from '../environment.js';
 import { errorBox, field, say, select, showError } from '../form-fields.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { t } from '../i18n.js';
@@ -145,7 +146,7 @@ function generator(shops, onMade) {
     try {
       const made = await api.post('/bo/api/hmac-keys', {
         shop_id: Number(shop.value),
-        env: 'test',
+        env: environment() || 'production', // a key of the environment signed in to
         passphrase: passphrase.value,
       });
       passphrase.value = '';

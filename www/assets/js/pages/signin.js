@@ -4,6 +4,7 @@
 // lead to the same next steps; the one last used is kept in this browser.
 
 import { api, ApiError, errorMessage } from '../api.js';
+import { environmentChoice } from '../environment.js';
 import { resumeSession, signedIn, takeNotice } from '../app.js';
 import { h } from '../dom.js';
 import { formatDateTime } from '../format.js';
@@ -153,6 +154,7 @@ export function render() {
     h('div', { class: 'actions' }, takeover, cancel),
   );
 
+  const envChoice = environmentChoice(); // SPEC §16.1: production unless test is chosen
   const loginField = h('div', { class: 'field' }, h('label', { for: loginId }, t('signin.login')), login);
   const accountFields = [
     h('div', { class: 'field' }, h('label', { for: 'signin-pspid' }, t('signin.pspid')), pspid),
@@ -172,6 +174,7 @@ export function render() {
     loginField,
     accountFields,
     h('div', { class: 'field' }, h('label', { for: passwordId }, t('signin.password')), password),
+    envChoice.node,
     error,
     h('div', { class: 'actions' }, submit),
   );
@@ -214,12 +217,14 @@ export function render() {
         ? { pspid: pspid.value.trim(), user_id: userId.value.trim() }
         : { login: login.value.trim() };
     Object.assign(body, { password: password.value, device: deviceName() });
+    if (envChoice.value() === 'test') body.environment = 'test'; // production is the default
     if (takeoverFlag) body.takeover = true;
     busy(true);
     try {
       const answer = await api.post('/bo/api/session', body, { quiet401: true });
       password.value = '';
       elsewhere.hidden = true;
+      envChoice.remember();
       await signedIn(answer);
     } catch (err) {
       busy(false);
