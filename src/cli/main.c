@@ -375,6 +375,8 @@ static const struct opt_spec login_opts[] = {
         {"remember", NULL, N_("keep the session past this login session (else in memory only)")},
         {"account", "PSPID",
          N_("the account id of the Ingenico form (PSPID): --login is then the user id")},
+        {"environment", "ENV",
+         N_("test or production: the environment to sign in to (default production)")},
 };
 
 /* The yes of a [y/N] question: y or yes, or the language's own ("o", "oui"). */
@@ -779,6 +781,8 @@ cmd_login(struct ctx *x, const char **v)
 		return fail(CX_USAGE, _("login: --login L is required"));
 	if (v[6] != NULL && !factor_kind_ok(v[6]))
 		return fail(CX_USAGE, _("login: --second-factor '%s': totp or email"), v[6]);
+	if (v[9] != NULL && strcmp(v[9], "test") != 0 && strcmp(v[9], "production") != 0)
+		return fail(CX_USAGE, _("login: --environment '%s': test or production"), v[9]);
 	if (v[4] != NULL)
 		snprintf(device, sizeof(device), "%s", v[4]);
 	else if (gethostname(device, sizeof(device)) != 0 || device[0] == '\0')
@@ -800,6 +804,12 @@ cmd_login(struct ctx *x, const char **v)
 		                                device, "takeover", takeover)
 		                    : json_pack("{s:s, s:s, s:s, s:b}", "login", v[0], "password",
 		                                password, "device", device, "takeover", takeover);
+		/* The environment (docs/ENVIRONMENTS.md): the server's default is production. */
+		if (body != NULL && v[9] != NULL &&
+		    json_object_set_new(body, "environment", json_string(v[9])) != 0) {
+			json_decref(body);
+			body = NULL;
+		}
 		if (body == NULL) {
 			rc = fail(CX_USAGE, _("out of memory"));
 			goto out;
@@ -894,6 +904,9 @@ cmd_login(struct ctx *x, const char **v)
 		goto out;
 	state_remove(STATE_RESUME, x->profile);
 	printf(_("Signed in as %s (profile '%s', device %s)\n"), v[0], x->profile, device);
+	if (v[9] != NULL && strcmp(v[9], "test") == 0)
+		printf(_("Environment: test (its own payments, keys and settings; nothing reaches "
+		         "the bank)\n"));
 	goto out;
 	delete : conn_reply_cleanup(&r);
 	if (c.token[0] != '\0' && conn_call(&c, "DELETE", "/bo/api/session", NULL, &r) != CX_OK)

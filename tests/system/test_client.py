@@ -22,6 +22,7 @@ import stat
 import subprocess
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -354,6 +355,36 @@ def test_login_with_the_account_id_and_user_id(server, tmp_path):
     assert out.returncode == 0, out.stderr
     assert 'Signed in as demo.consultation' in out.stdout
     assert cli.run('transactions', '--from', FROM, '--to', TO).returncode == 0
+    assert cli.run('logout').returncode == 0
+
+
+def test_login_to_the_test_environment(server, tmp_path):
+    """--environment test signs in to the test environment (docs/ENVIRONMENTS.md): it says so,
+    and the searches see the test payments only; a bad value sends nothing (exit 2)."""
+    cli = Client(tmp_path)
+    cli.connect(server)
+    ready(server, 'demo.consultation')
+    bad = cli.login('demo.consultation', NEW_PASSWORD, '--take-over', '--environment', 'prod')
+    assert bad.returncode == 2 and "'prod': test or production" in bad.stderr, bad.stderr
+    shop = server.demo['shops'][0]
+    ref = 'CLI-TEST-' + uuid.uuid4().hex[:8]
+    r = server.api('POST', '/api/v1/payments', {
+        'amount': 4321, 'currency': 'EUR', 'order_ref': ref,
+        'card': {'number': '4111111111111111', 'expiry': '1230', 'cvv': '123'},
+        'email': 'buyer@example.com', 'capture': 'auto'}, key=shop['hmac_key_test'])
+    assert r.status_code == 201, r.text
+    out = cli.login('demo.consultation', NEW_PASSWORD, '--take-over', '--environment', 'test')
+    assert out.returncode == 0, out.stderr
+    assert 'Environment: test' in out.stdout
+    found = cli.run('transactions', '--from', FROM, '--to', TO, '--format', 'json')
+    assert found.returncode == 0, found.stderr
+    items = json.loads(found.stdout)['items']
+    assert [i['order_ref'] for i in items] == [ref]
+    out = cli.login('demo.consultation', NEW_PASSWORD, '--take-over')
+    assert out.returncode == 0 and 'Environment' not in out.stdout
+    found = cli.run('transactions', '--from', FROM, '--to', TO, '--order-ref', ref,
+                    '--format', 'json')
+    assert found.returncode == 0 and json.loads(found.stdout)['items'] == [], found.stdout
     assert cli.run('logout').returncode == 0
 
 

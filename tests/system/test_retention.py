@@ -164,7 +164,11 @@ def test_upgrade_blanks_unkeyed_digests(tmp_path):
                  if PG else
                  "SELECT count(*) FROM sqlite_master WHERE name = 'idempotency_brand_created'")
         assert db.execute(index).fetchone()[0] == 1  # guichetd applied it
-        (brand_id, shop_id), = db.execute('SELECT brand_id, id FROM shop LIMIT 1').fetchall()
+        # The shop the payment below is signed for (srv.api's first): production's, since a
+        # SITE and RANG name a shop in each environment (docs/ENVIRONMENTS.md).
+        (brand_id, shop_id), = db.execute(
+            "SELECT brand_id, id FROM shop WHERE site = ? AND rang = ? AND env = 'production'",
+            (srv.shop(0)['site'], srv.shop(0)['rang'])).fetchall()
         if PG:
             db.execute('INSERT INTO idempotency VALUES (?, ?, ?, ?, 201, ?, ?)',
                        (brand_id, shop_id, 'before-015', bytes(32), '{"id":"1"}',
