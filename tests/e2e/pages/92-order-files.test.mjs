@@ -41,7 +41,7 @@ test('Order files: upload, line errors, list, result page and file', async () =>
   await page.locator('#of-send').click();
   await page.locator('#of-upload-done', { hasText: 'reçu' }).waitFor();
   assert.match(await page.locator('#of-upload-done').textContent(), /3 lignes, dont 1 refusées/);
-  assert.match(await page.locator('#of-line-errors').textContent(), /Ligne 4 — The card number is not valid/);
+  assert.match(await page.locator('#of-line-errors').textContent(), /Ligne 4 — Numéro de carte invalide/);
 
   // The list: the file, processed by the job (polled through the API, never a fixed sleep).
   const row = page.locator('#of-rows tr', { hasText: 'commandes.csv' }).first();
@@ -65,6 +65,7 @@ test('Order files: upload, line errors, list, result page and file', async () =>
   assert.equal(await page.locator('#of-line-rows tr[data-line="3"]').getAttribute('data-status'), 'refused');
   assert.equal(await page.locator('#of-line-rows tr[data-line="4"]').getAttribute('data-status'), 'refused');
   assert.match(await page.locator('#of-line-rows tr[data-line="2"]').textContent(), /411111\*{6}1111/);
+  assert.match(await page.locator('#of-line-rows tr[data-line="4"]').textContent(), /Numéro de carte invalide/);
   assert.match(await page.locator('#of-file-summary').textContent(), /3 lignes : 1 acceptées, 2 refusées, 0 en attente/);
   await shot(page, 'order-files-result');
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#of-result').click()]);

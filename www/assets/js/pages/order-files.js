@@ -13,7 +13,7 @@ import { may } from '../app.js';
 import { h, replace } from '../dom.js';
 import { errorBox, field, say, select, statusBox } from '../form-fields.js';
 import { formatAmount, formatCount, formatDateTime } from '../format.js';
-import { t } from '../i18n.js';
+import { has, t } from '../i18n.js';
 import { shiftDay } from '../journal.js';
 import { scopeParam } from '../scope.js';
 import { scopeShops, shopLabel } from '../shops.js';
@@ -27,6 +27,13 @@ function when(instant) {
 function statusBadge(status) {
   const tone = { done: 'ok', done_with_errors: 'warn', refused: 'danger' }[status] || 'info';
   return h('span', { class: `badge badge--${tone}`, dataset: { status } }, t(`of.status.${status}`));
+}
+
+/** A refusal's reason in the user's language: the file's own codes, a payment's refusal, an
+ * operation's denial; else the server's sentence (English). */
+function reasonText(code, message) {
+  for (const key of [`of.reason.${code}`, `tx.refusal.${code}`, `error.${code}`]) if (code && has(key)) return t(key);
+  return message;
 }
 
 /** Sends the file as the body (not JSON): the API's request() only sends JSON. */
@@ -86,7 +93,7 @@ function uploadForm(shops, onDone) {
       }));
       if (answer.line_errors.length) {
         replace(errors, h('h3', {}, t('of.upload.line_errors')), h('ul', { class: 'of-errors' },
-          answer.line_errors.map((le) => h('li', {}, t('of.line', { n: String(le.line) }), ' — ', le.message))));
+          answer.line_errors.map((le) => h('li', { title: le.message }, t('of.line', { n: String(le.line) }), ' — ', reasonText(le.code, le.message)))));
       }
       file.value = '';
       onDone();
@@ -189,7 +196,7 @@ async function details(id) {
       h('td', { class: 'num' }, l.amount && l.currency ? formatAmount(l.amount, l.currency) : l.amount ? String(l.amount) : '—'),
       h('td', {}, l.card || l.alias || (l.transaction_id ? `#${l.transaction_id}` : '—')),
       h('td', {}, h('span', { class: `badge badge--${{ accepted: 'ok', refused: 'danger' }[l.status] || 'info'}` }, t(`of.line.${l.status}`))),
-      h('td', {}, l.message ? h('span', { title: l.reason }, l.message) : '—'),
+      h('td', {}, l.message ? h('span', { title: `${l.reason}: ${l.message}` }, reasonText(l.reason, l.message)) : '—'),
       h('td', {}, l.result_transaction_id ? h('a', { href: transactionHref(file, l.result_transaction_id) }, l.result_transaction_id) : '—'),
     );
   }
