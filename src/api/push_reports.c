@@ -110,6 +110,7 @@ push_change_parse(json_t *v, struct push_change *out)
 	const char *name;
 	json_t *x;
 
+	memset(out, 0, sizeof(*out));
 	out->set = true;
 	out->enabled = out->minute = -1;
 	if (json_is_null(v)) {
