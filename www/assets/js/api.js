@@ -55,6 +55,31 @@ export function onCsrfChange(fn) {
 }
 
 /**
+ * Sends a file's bytes as they are (request() sends JSON only): an upload of type contentType.
+ * Resolves with the parsed JSON answer; rejects with ApiError, a 413 saying tooLarge when given.
+ */
+export async function uploadBytes(method, path, body, contentType, tooLarge) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { Accept: 'application/json', 'Content-Type': contentType, 'X-CSRF-Token': csrf() || '' },
+      body,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network', t('error.network'));
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    if (res.status === 413 && tooLarge) throw new ApiError(413, 'too_large', tooLarge, data);
+    throw new ApiError(res.status, (data && data.error) || `http_${res.status}`, data && data.message, data);
+  }
+  return data;
+}
+
+/**
  * Calls the API. body (optional) is sent as JSON. Resolves with the parsed JSON answer;
  * rejects with ApiError. options.quiet401: a 401 is the caller's business (sign-in form).
  */

@@ -8,7 +8,7 @@
 // GET /bo/api/order-files[?node][&cursor] → {items, next};
 // GET /bo/api/order-files/{id}/lines[?after] → {file, items, next}; …/result: the CSV.
 
-import { ApiError, api, csrf, errorMessage } from '../api.js';
+import { ApiError, api, errorMessage, uploadBytes } from '../api.js';
 import { may } from '../app.js';
 import { h, replace } from '../dom.js';
 import { errorBox, field, say, select, statusBox } from '../form-fields.js';
@@ -36,22 +36,10 @@ function reasonText(code, message) {
   return message;
 }
 
-/** Sends the file as the body (not JSON): the API's request() only sends JSON. */
+/** The file of payment orders for a shop, its bytes as they are. */
 async function sendFile(shopId, file) {
   const q = new URLSearchParams({ shop_id: String(shopId), name: file.name.slice(0, 100) });
-  const headers = { Accept: 'application/json', 'Content-Type': 'text/csv' };
-  const token = csrf();
-  if (token) headers['X-CSRF-Token'] = token;
-  const res = await fetch(`/bo/api/order-files?${q}`, {
-    method: 'POST',
-    headers,
-    body: await file.arrayBuffer(),
-    credentials: 'same-origin',
-    cache: 'no-store',
-  });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, (data && data.error) || `http_${res.status}`, data && data.message, data);
-  return data;
+  return uploadBytes('POST', `/bo/api/order-files?${q}`, await file.arrayBuffer(), 'text/csv');
 }
 
 function uploadForm(shops, onDone) {

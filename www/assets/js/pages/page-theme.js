@@ -10,7 +10,7 @@
 // through the CSSOM (element.style), which the back office's CSP allows (no style attribute
 // in any markup).
 
-import { api, ApiError, csrf, errorMessage } from '../api.js';
+import { api, ApiError, errorMessage, uploadBytes } from '../api.js';
 import { confirmDialog } from '../confirm-dialog.js';
 import { h, replace } from '../dom.js';
 import { errorBox, field, say, showError, statusBox } from '../form-fields.js';
@@ -35,31 +35,10 @@ export function contrast(a, b) {
   return (x + 0.05) / (y + 0.05);
 }
 
-/** PUT the logo's bytes as they are (the JSON helper of api.js sends JSON only). */
+/** The logo, its bytes as they are. */
 async function uploadLogo(shopId, file) {
-  let res;
-  try {
-    res = await fetch(`/bo/api/shops/${shopId}/page-theme/logo`, {
-      method: 'PUT',
-      headers: { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': csrf() || '' },
-      body: file,
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-  } catch {
-    throw new ApiError(0, 'network', t('error.network'));
-  }
-  let data = null;
-  try {
-    data = await res.json();
-  } catch {
-    data = null;
-  }
-  if (!res.ok) {
-    if (res.status === 413) throw new ApiError(413, 'too_large', t('theme.logo.too_large'), data);
-    throw new ApiError(res.status, (data && data.error) || `http_${res.status}`, data && data.message, data);
-  }
-  return data;
+  return uploadBytes('PUT', `/bo/api/shops/${shopId}/page-theme/logo`, file,
+    file.type || 'application/octet-stream', t('theme.logo.too_large'));
 }
 
 async function themeBody(shopId) {

@@ -9,7 +9,7 @@
 // → {items, next}; POST /bo/api/reconciliation/mismatches/ID/resolve {comment};
 // POST /bo/api/reconciliation/files?name=NAME, the file's bytes.
 
-import { api, ApiError, csrf, errorMessage } from '../api.js';
+import { api, errorMessage, uploadBytes } from '../api.js';
 import { may } from '../app.js';
 import { h, replace } from '../dom.js';
 import { errorBox, say, statusBox } from '../form-fields.js';
@@ -43,31 +43,10 @@ function cell(item, key) {
   return String(v);
 }
 
-/** POST the file's bytes as they are (api.js sends JSON only). */
+/** The return file, its bytes as they are. */
 async function upload(file) {
-  let res;
-  try {
-    res = await fetch(`/bo/api/reconciliation/files?name=${encodeURIComponent(file.name)}`, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'Content-Type': 'text/plain', 'X-CSRF-Token': csrf() || '' },
-      body: file,
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-  } catch {
-    throw new ApiError(0, 'network', t('error.network'));
-  }
-  let data = null;
-  try {
-    data = await res.json();
-  } catch {
-    data = null;
-  }
-  if (!res.ok) {
-    if (res.status === 413) throw new ApiError(413, 'too_large', t('jrb.upload.too_large'), data);
-    throw new ApiError(res.status, (data && data.error) || `http_${res.status}`, data && data.message, data);
-  }
-  return data;
+  return uploadBytes('POST', `/bo/api/reconciliation/files?name=${encodeURIComponent(file.name)}`, file,
+    'text/plain', t('jrb.upload.too_large'));
 }
 
 function uploadCard(onDone) {
