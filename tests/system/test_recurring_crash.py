@@ -216,7 +216,7 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
     out = subprocess.run([GUICHETD, 'demo', '--db', srv.db, '--pspid', 'DUEBRAND',
                           '--transactions', '0', '--due-subscriptions', str(DUE_SUBSCRIPTIONS),
                           '--seed', '11', '--json', *srv.pin()],
-                         capture_output=True, text=True, env=srv.env, timeout=120)
+                         capture_output=True, text=True, env=srv.env, timeout=600)
     assert out.returncode == 0, out.stderr
     srv.start('--recurring-every', 'off')
     try:
@@ -234,7 +234,7 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
         ref_db = copy_of(srv, str(tmp_path))
         start = time.time()
         ref = subprocess.run(run_cmd(srv, ref_db, dates[-1]), capture_output=True, text=True,
-                             env=srv.env, timeout=120)
+                             env=srv.env, timeout=600)
         full = (time.time() - start) / len(dates)  # about a day's round
         assert ref.returncode == 0, ref.stderr
         want = debits(ref_db)
@@ -269,7 +269,7 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
                     if rng.random() < 0.85 or len(procs) == 1:
                         p.send_signal(signal.SIGKILL)
                 for p in procs:
-                    _, err = p.communicate(timeout=120)
+                    _, err = p.communicate(timeout=600)
                     assert p.returncode in (0, -signal.SIGKILL), why(err.decode()[-2000:])
                     killed += p.returncode == -signal.SIGKILL
                     finished += p.returncode == 0
@@ -284,10 +284,10 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
         assert mid >= KILLS, why(f'{killed} kills, {mid} mid-round')
 
         last = subprocess.run(run_cmd(srv, srv.db, dates[-1]), capture_output=True, text=True,
-                              env=srv.env, timeout=120)
+                              env=srv.env, timeout=600)
         assert last.returncode == 0, last.stderr
         again = subprocess.run(run_cmd(srv, srv.db, dates[-1]) + ['--json'], capture_output=True,
-                               text=True, env=srv.env, timeout=120)
+                               text=True, env=srv.env, timeout=600)
         assert again.returncode == 0 and '"debits":0' in again.stdout, again.stdout
         consistent(srv, 'after the last run')
         check_store(srv)

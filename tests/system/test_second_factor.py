@@ -285,12 +285,15 @@ def test_one_step_either_side_is_accepted_two_are_not_and_a_step_is_used_once(sf
         for far in (-2, 2):
             r = u.give(totp(u.secret, u.srv, offset=far))
             assert r.status_code == 401 and r.json()['error'] == 'bad_code', (far, r.text)
-        r = u.give(totp(u.secret, u.srv, offset=offset))
+        at = u.srv.now()
+        r = u.give(totp(u.secret, at, offset=offset))
         assert r.status_code == 200, (offset, r.text)
-    # The step just used (+1), and any earlier one, never again.
+    # The step just used (+1 of the instant at), and any earlier one, never again: the codes
+    # of those steps, whatever time has passed since (a slow machine may cross into the next
+    # step, where "+1 of now" would be a step not used yet).
     u.sign_in()
     for offset in (1, 0):
-        r = u.give(totp(u.secret, u.srv, offset=offset))
+        r = u.give(totp(u.secret, at, offset=offset))
         assert r.status_code == 401 and r.json()['error'] == 'bad_code', (offset, r.text)
     assert q(sf, 'SELECT failed_attempts FROM user WHERE id = ?', (u.id,)) == [(2,)]
 
