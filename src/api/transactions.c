@@ -381,9 +381,10 @@ summary_push(void *arg, const struct txn_sum *sum)
 	struct tx_job *j = arg;
 
 	json_array_append_new(json_object_get(j->result, "totals"),
-	                      json_pack("{s:s, s:s, s:I, s:I}", "currency", sum->currency, "type",
-	                                txn_type_name(sum->type), "count", (json_int_t)sum->count,
-	                                "amount", (json_int_t)sum->amount));
+	                      json_pack("{s:s, s:s, s:I, s:I, s:I}", "currency", sum->currency,
+	                                "type", txn_type_name(sum->type), "count",
+	                                (json_int_t)sum->count, "amount", (json_int_t)sum->amount,
+	                                "amount_current", (json_int_t)sum->amount_current));
 	j->found += sum->count;
 	return ST_OK;
 }
@@ -404,7 +405,8 @@ summary_run(struct work_job *w, struct store *st)
 }
 
 /* The search's result counted, its page and cursor aside: {"count", "totals": [{currency,
- * type, count, amount}]} (a client's export shows its progress against it). */
+ * type, count, amount, amount_current}]} (a client's export shows its progress against it,
+ * the journal its count and sums, a bulk operation what it is about to do). */
 int
 api_transactions_summary(struct req *r)
 {

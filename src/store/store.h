@@ -525,7 +525,8 @@ struct txn_sum {
 	char currency[4];
 	enum txn_type type;
 	int64_t count;
-	int64_t amount;
+	int64_t amount;         /* the initial amounts' sum */
+	int64_t amount_current; /* the current amounts' sum (after captures and refunds) */
 };
 typedef int (*store_txn_sum_cb)(void *arg, const struct txn_sum *s);
 typedef int (*store_batch_cb)(void *arg, const struct batch *b);

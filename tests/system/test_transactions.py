@@ -90,21 +90,21 @@ def test_filters_match_the_database(tx, query, where, args):
                                    'amount=ge:5000', 'order_ref=%25A%25', 'currency=USD'])
 def test_summary_counts_what_the_search_finds(tx, query):
     """GET /bo/api/transactions/summary: the search's every page counted and summed by
-    currency and type, whatever the limit or cursor given."""
+    currency and type (initial and current amounts), whatever the limit or cursor given."""
     query = WIDE + (f'&{query}' if query else '')
     items = all_pages(tx, f'{query}&limit=500')
     want = {}
     for i in items:
         key = (i['currency'], i['type'])
-        count, amount = want.get(key, (0, 0))
-        want[key] = (count + 1, amount + i['amount_initial'])
+        count, amount, current = want.get(key, (0, 0, 0))
+        want[key] = (count + 1, amount + i['amount_initial'], current + i['amount_current'])
     first = get(tx, f'/bo/api/transactions?{query}&limit=3').json()
     for extra in ('', '&limit=3', f"&cursor={first['next']}" if first['next'] else ''):
         r = get(tx, f'/bo/api/transactions/summary?{query}{extra}')
         assert r.status_code == 200, r.text
         got = r.json()
         assert got['count'] == len(items)
-        assert {(t['currency'], t['type']): (t['count'], t['amount'])
+        assert {(t['currency'], t['type']): (t['count'], t['amount'], t['amount_current'])
                 for t in got['totals']} == want
         order = ['debit', 'refund', 'cancellation']
         assert [(t['currency'], t['type']) for t in got['totals']] == \

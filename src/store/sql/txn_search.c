@@ -592,7 +592,8 @@ static void
 summary_add(struct sql *w, void *arg)
 {
 	(void)arg;
-	sql_add(w, "SELECT currency, type, count(*), CAST(sum(amount_initial) AS BIGINT)");
+	sql_add(w, "SELECT currency, type, count(*), CAST(sum(amount_initial) AS BIGINT), "
+	           "CAST(sum(amount_current) AS BIGINT)");
 }
 
 int
@@ -625,6 +626,7 @@ db_txn_summary(struct store *st, const struct txn_query *q, store_txn_sum_cb cb,
 		sum.type = (enum txn_type)stmt_int64(s, 1);
 		sum.count = stmt_int64(s, 2);
 		sum.amount = stmt_int64(s, 3);
+		sum.amount_current = stmt_int64(s, 4);
 		rc = cb(arg, &sum);
 	}
 	if (rc == ST_OK && src != STMT_DONE)
