@@ -209,6 +209,25 @@ export async function heading(page) {
   return (await page.locator('main h1').textContent()).trim();
 }
 
+/**
+ * The day of a day input (www/assets/js/day-input.js) as "YYYY-MM-DD", and the text it shows.
+ * Its value is the page's own property, which Playwright's inputValue (run in a world of its
+ * own) does not see: it reads the text shown.
+ */
+export async function dayValue(locator) {
+  return locator.evaluate((el) => el.value);
+}
+
+export async function dayShown(locator) {
+  return locator.inputValue();
+}
+
+/** Unfolds a journal's search filters (folded once a search runs, journal.js), by its prefix. */
+export async function showFilters(page, prefix) {
+  const toggle = page.locator(`#${prefix}-toggle`);
+  if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
+}
+
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
   for (const f of fs.readdirSync(OUT)) if (f.endsWith('.png')) fs.rmSync(path.join(OUT, f));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, heading, shot, signedIn } from '../harness.mjs';
+import { base, dayValue, heading, shot, signedIn } from '../harness.mjs';
 
 /** What format.js shows for the answer, computed in the page (same language and locale). */
 async function expected(page, stats) {
@@ -63,8 +63,8 @@ test('Home shows the statistics of the API for the chosen period, as a curve and
 
   // 13 months: the whole demo history.
   await page.locator('#stats-preset-13m').click();
-  const from = await page.locator('#stats-from').inputValue();
-  const to = await page.locator('#stats-to').inputValue();
+  const from = await dayValue(page.locator('#stats-from'));
+  const to = await dayValue(page.locator('#stats-to'));
   await loaded(page, from, to);
   assert.equal(await page.locator('#stats-preset-13m').getAttribute('aria-pressed'), 'true');
   const { stats, want } = await checkFigures(page, from, to);

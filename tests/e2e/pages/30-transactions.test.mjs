@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, demo, now, shot, signedIn as harnessSignedIn } from '../harness.mjs';
+import { base, dayShown, dayValue, demo, now, shot, signedIn as harnessSignedIn } from '../harness.mjs';
 
 /** signedIn(), then waits for the landing page: the harness returns as soon as a heading shows,
  * which the sign-in page has too, and the landing redirect would then undo a navigation. */
@@ -91,9 +91,28 @@ test('transactions: a 13-month search with a filter shows what the API answers',
   await page.locator('#tx-count', { hasText: /ligne|Aucun/ }).waitFor();
   await shot(page, 'transactions');
 
+  // The default period is one of the quick periods, and says so; its days are written as the
+  // page writes days (dd/mm/yyyy), whatever the browser's own language (en-US here).
+  assert.equal(await page.locator('#tx-period').inputValue(), '30d');
+  const [ty, tm, td] = (await dayValue(page.locator('#tx-to'))).split('-');
+  assert.equal(await dayShown(page.locator('#tx-to')), `${td}/${tm}/${ty}`);
+  assert.equal(await page.locator('#tx-from').getAttribute('placeholder'), 'jj/mm/aaaa');
+  // Typed in the user's form (or as YYYY-MM-DD), read as a day; a changed day is "Custom".
+  await page.locator('#tx-from').fill('1/2/2026');
+  assert.equal(await dayValue(page.locator('#tx-from')), '2026-02-01');
+  assert.equal(await page.locator('#tx-period').inputValue(), '');
+  await page.locator('#tx-from').blur();
+  assert.equal(await dayShown(page.locator('#tx-from')), '01/02/2026');
+  await page.locator('#tx-from').fill('31/02/2026');
+  await page.locator('#tx-submit').click();
+  await page.locator('#tx-error', { hasText: 'n’est pas une date' }).waitFor();
+  assert.equal(await page.locator('#tx-from').getAttribute('aria-invalid'), 'true');
+  await page.locator('#tx-period').selectOption('7d');
+  assert.match(await dayShown(page.locator('#tx-from')), /^\d{2}\/\d{2}\/\d{4}$/);
+
   await page.locator('#tx-period').selectOption('13m');
-  const from = await page.locator('#tx-from').inputValue();
-  const to = await page.locator('#tx-to').inputValue();
+  const from = await dayValue(page.locator('#tx-from'));
+  const to = await dayValue(page.locator('#tx-to'));
   const [y, m, dd] = to.split('-').map(Number);
   assert.equal(from, new Date(Date.UTC(y, m - 1 - 13, dd)).toISOString().slice(0, 10), 'a 13-month period');
   let answer = page.waitForResponse((r) => r.url().includes(`/bo/api/transactions?from=${from}`));
@@ -112,6 +131,20 @@ test('transactions: a 13-month search with a filter shows what the API answers',
     assert.ok(await page.locator('#tx-more').isHidden());
   }
 
+  // Results first: after a search the filters are folded; the count and sums of the whole
+  // result are the summary's.
+  assert.equal(await page.locator('#tx-toggle').getAttribute('aria-expanded'), 'false');
+  assert.ok(await page.locator('#tx-filters').isHidden());
+  assert.ok(await page.locator('#tx-chips').isHidden(), 'no filter, no chip');
+  const sums = await api(page, `/bo/api/transactions/summary?from=${from}&to=${to}`);
+  await page.locator('#tx-total:not([hidden])').waitFor();
+  const flat = (v) => v.replace(/\s/g, ' ');
+  const debits = sums.totals.find((x) => x.type === 'debit' && x.currency === 'EUR');
+  const total = flat(await text(page, '#tx-total'));
+  assert.ok(total.startsWith(`Transactions trouvées : ${flat(sums.count.toLocaleString('fr-FR'))}`), total);
+  assert.ok(total.includes(`débits : ${flat(debits.count.toLocaleString('fr-FR'))}, ${euros(debits.amount)}`), total);
+
+  await page.locator('#tx-toggle').click();
   await page.locator('#tx-status').selectOption('refused');
   answer = page.waitForResponse((r) => r.url().includes('/bo/api/transactions?') && r.url().includes('status=refused'));
   await page.locator('#tx-submit').click();
@@ -126,13 +159,23 @@ test('transactions: a 13-month search with a filter shows what the API answers',
   assert.match(page.url(), /status=refused/); // the search is in the hash
   await shot(page, 'transactions-refused');
 
+  // The folded filter shows as a chip; removing it searches again without it.
+  assert.ok(await page.locator('#tx-filters').isHidden());
+  assert.equal(await text(page, '#tx-chips li[data-key="status"] span'), 'Statut de la transaction : Refusée');
+  assert.equal(await page.locator('#tx-chips li').count(), 1);
+  answer = page.waitForResponse((r) => r.url().includes('/bo/api/transactions?') && !r.url().includes('status='));
+  await page.locator('#tx-chips [data-remove="status"]').click();
+  await answer;
+  await settled(page);
+  assert.ok(await page.locator('#tx-chips').isHidden());
+  assert.doesNotMatch(page.url(), /status=/);
+
   // Reset brings the form back, the hidden filters can be shown again.
+  await page.locator('#tx-toggle').click();
+  assert.equal(await page.locator('#tx-toggle').getAttribute('aria-expanded'), 'true');
+  await page.locator('#tx-status').selectOption('refused');
   await page.locator('#tx-reset').click();
   assert.equal(await page.locator('#tx-status').inputValue(), '');
-  await page.locator('#tx-toggle').click();
-  assert.equal(await page.locator('#tx-toggle').getAttribute('aria-expanded'), 'false');
-  assert.ok(await page.locator('#tx-filters').isHidden());
-  await page.locator('#tx-toggle').click();
   // A period the wrong way round is refused before asking the server.
   await page.locator('#tx-from').fill(day(0));
   await page.locator('#tx-to').fill(day(-3));
@@ -205,11 +248,21 @@ test('transactions: details, partial capture, refund and cancel change what is s
   await page.locator('#tx-tab-history').click();
   await page.locator('#tx-history tbody tr', { hasText: 'Remboursement' }).waitFor();
   await shot(page, 'transaction-refunded');
+  // The refund made is a link to its details, whose original transaction links back.
+  const refundId = await text(page, '#details-notice a.txn-link');
+  assert.equal(await page.locator('#details-notice a.txn-link').getAttribute('href'), `#/transactions?details=${refundId}`);
+  await page.locator('#details-notice a.txn-link').click();
+  await page.locator('#d-parent a.txn-link', { hasText: sent.id }).waitFor();
+  assert.equal(await text(page, '#details-type'), 'Remboursement');
+  await page.locator('#d-parent a.txn-link').click();
+  await page.locator('#d-parent a.txn-link').waitFor({ state: 'detached' });
+  assert.equal(await text(page, '#d-amount-current'), euros(d.amount_current));
   await page.locator('#details-close').click();
 
   // Cancel a transaction still to send.
   await openOne(page, auto.id);
   await page.locator('#op-cancel').click();
+  assert.equal(await text(page, '#op-dialog-cancel'), 'Fermer'); // never "Annuler" beside "Annuler la transaction"
   await page.locator('#op-dialog-confirm').click();
   await page.locator('#details-notice', { hasText: 'annulée' }).waitFor();
   d = await api(page, `/bo/api/transactions/${auto.id}`);
@@ -228,6 +281,10 @@ test('transactions: details, partial capture, refund and cancel change what is s
   await page.goto(`${base}/#/transactions?from=${day(-1)}&to=${day(1)}&order_ref=${ref}`);
   await page.locator(`#tx-journal tbody tr[data-id="${bulk.id}"]`).waitFor();
   await page.locator('#tx-capture-all').click();
+  // The confirmation says how many and how much, and its other button closes.
+  assert.match(await text(page, '#bulk-capture'), /Transactions : 1, pour 12,34/);
+  assert.equal(await text(page, '#bulk-capture-confirm'), 'Tout capturer (1)');
+  assert.equal(await text(page, '#bulk-capture-cancel'), 'Fermer');
   await page.locator('#bulk-capture-confirm').click();
   await page.locator('#bulk-processed', { hasText: 'traitées : 1' }).waitFor();
   await shot(page, 'transactions-capture-all');

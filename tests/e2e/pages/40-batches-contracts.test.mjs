@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, now, shot, signedIn as harnessSignedIn } from '../harness.mjs';
+import { base, dayValue, now, shot, showFilters, signedIn as harnessSignedIn } from '../harness.mjs';
 
 /** signedIn(), then waits for the landing page: the harness returns as soon as a heading shows,
  * which the sign-in page has too, and the landing redirect would then undo a navigation. */
@@ -34,8 +34,8 @@ test('batches: the journal is what the API answers, and a batch links to its tra
   await page.locator('#b-period').selectOption('13m');
   await page.locator('#b-submit').click();
   await page.waitForFunction(() => /ligne|Aucun/.test(document.querySelector('#b-count').textContent));
-  const from = await page.locator('#b-from').inputValue();
-  const to = await page.locator('#b-to').inputValue();
+  const from = await dayValue(page.locator('#b-from'));
+  const to = await dayValue(page.locator('#b-to'));
   const { status, body } = await api(page, `/bo/api/batches?from=${from}&to=${to}&limit=50`);
   assert.equal(status, 200);
   const ids = await page.locator('#b-journal tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
@@ -59,6 +59,7 @@ test('batches: the journal is what the API answers, and a batch links to its tra
   await shot(page, 'batch-transactions');
   // A bad rang is caught before asking the server.
   await page.goto(`${base}/#/batches`);
+  await showFilters(page, 'b');
   await page.locator('#b-rang').fill('12');
   await page.locator('#b-submit').click();
   await page.locator('#b-error', { hasText: '3 chiffres' }).waitFor();

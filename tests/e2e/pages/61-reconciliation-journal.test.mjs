@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, clockArgs, demo, GUICHETD, parisDay, serverFiles, shot, signedIn, sql } from '../harness.mjs';
+import { base, clockArgs, demo, GUICHETD, parisDay, serverFiles, shot, showFilters, signedIn, sql } from '../harness.mjs';
 
 async function pay(amount) {
   const shop = demo.shops[0];
@@ -117,6 +117,7 @@ test('JRB journal: reconciled lines, the mismatch queue, a mismatch resolved', a
   await page.locator('#jrb-upload-done', { hasText: 'déjà été importé' }).waitFor();
 
   // A filter of the journal: the errors only.
+  await showFilters(page, 'jrb');
   await page.locator('#jrb-status').selectOption('error');
   await page.locator('#jrb-submit').click();
   await rowOf(ids[0]).waitFor();

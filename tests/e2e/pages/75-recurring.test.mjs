@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, demo, parisDay, shot, signedIn as harnessSignedIn } from '../harness.mjs';
+import { base, dayValue, demo, parisDay, shot, showFilters, signedIn as harnessSignedIn } from '../harness.mjs';
 
 async function signedIn(profile) {
   const page = await harnessSignedIn(profile);
@@ -75,23 +75,26 @@ test('installment plans: the journal and its filters, the details, a debit\'s tr
   await page.locator('#pl-period').selectOption('13m');
   await page.locator('#pl-submit').click();
   await page.waitForFunction(() => /ligne|Aucun/.test(document.querySelector('#pl-count').textContent));
-  const from = await page.locator('#pl-from').inputValue();
-  const to = await page.locator('#pl-to').inputValue();
+  const from = await dayValue(page.locator('#pl-from'));
+  const to = await dayValue(page.locator('#pl-to'));
   const all = await api(page, `/bo/api/installment-plans?from=${from}&to=${to}&limit=50`);
   assert.deepEqual(await rowIds(page, '#pl-journal'), all.items.map((p) => p.id));
   assert.ok((await rowIds(page, '#pl-journal')).includes(three.id));
   await shot(page, 'installment-plans');
 
   // The filters: an order reference with a wildcard and the type (3 installments).
+  await showFilters(page, 'pl');
   await page.locator('#pl-order-ref').fill(`%-${tag}`);
   await page.locator('#pl-type').selectOption('3');
   await page.locator('#pl-submit').click();
   await page.waitForFunction((id) => [...document.querySelectorAll('#pl-journal tbody tr')].map((r) => r.dataset.id).join() === id, three.id);
   assert.match(page.url(), /order_ref=%25-/);
   // A bad expiry is said before asking the server.
+  await showFilters(page, 'pl');
   await page.locator('#pl-card-expiry').fill('1399');
   await page.locator('#pl-submit').click();
   await page.locator('#pl-error', { hasText: 'MMAA' }).waitFor();
+  await showFilters(page, 'pl');
   await page.locator('#pl-card-expiry').fill('');
   await page.locator('#pl-type').selectOption('4');
   await page.locator('#pl-submit').click();
@@ -145,6 +148,7 @@ test('subscriptions: details with the debits to come, terminate with a reason', 
   const page = await signedIn('admin');
   await page.locator('nav .nav-link', { hasText: 'Abonnements' }).click();
   await page.locator('#sub-title').waitFor();
+  await showFilters(page, 'sub');
   await page.locator('#sub-order-ref').fill(`ABO-${tag}`);
   await page.locator('#sub-submit').click();
   await page.waitForFunction((id) => [...document.querySelectorAll('#sub-journal tbody tr')].map((r) => r.dataset.id).join() === id, sub.id);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, mailsTo, parisDay, shot, signedIn, sql, user } from '../harness.mjs';
+import { base, dayValue, mailsTo, parisDay, shot, signedIn, sql, user } from '../harness.mjs';
 
 let page;
 
@@ -75,9 +75,9 @@ test('a one-off payment: the page checks the card, then it is accepted, marked m
   assert.equal(await page.locator('#vt-card-expiry').getAttribute('autocomplete'), 'cc-exp');
   // The effective date: tomorrow by default, today to a week ahead.
   const date = page.locator('input[name=date]');
-  assert.equal(await date.inputValue(), parisDay(1));
-  assert.equal(await date.getAttribute('min'), parisDay(0));
-  assert.equal(await date.getAttribute('max'), parisDay(7));
+  assert.equal(await dayValue(date), parisDay(1));
+  assert.equal(await date.getAttribute('data-min'), parisDay(0)); // the calendar's bounds
+  assert.equal(await date.getAttribute('data-max'), parisDay(7));
 
   let posted = 0;
   page.on('request', (r) => {
@@ -156,7 +156,7 @@ test('a refused payment says why, and "Back to payment" keeps every field', asyn
   for (const f of ['#vt-order-ref', '#vt-amount', '#vt-card-number', '#vt-card-expiry', '#vt-archive-ref']) {
     assert.equal(await page.locator(f).inputValue(), '', f);
   }
-  assert.equal(await page.locator('input[name=date]').inputValue(), parisDay(1));
+  assert.equal(await dayValue(page.locator('input[name=date]')), parisDay(1));
   await page.locator('#vt-back').click();
   await page.locator('#vt-choice').waitFor();
 });
@@ -175,7 +175,7 @@ test('installments: P2F by default, the split helper fills three amounts, the pl
   for (let i = 0; i < 4; i++) amounts.push(await page.locator(`input[name=installment_${i}_amount]`).inputValue());
   assert.deepEqual(amounts, ['33,34', '33,33', '33,33', '']);
   const dates = [];
-  for (let i = 0; i < 3; i++) dates.push(await page.locator(`input[name=installment_${i}_date]`).inputValue());
+  for (let i = 0; i < 3; i++) dates.push(await dayValue(page.locator(`input[name=installment_${i}_date]`)));
   assert.deepEqual(dates, [parisDay(0), parisDay(30), parisDay(60)]);
   await page.locator('#vt-order-ref').fill('VT-E2E-PLAN');
   await card('4111111111111111');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 
-import { base, browser, demo, newPage, now, payWithCard, shot, signedIn, sql } from '../harness.mjs';
+import { base, browser, demo, newPage, now, payWithCard, shot, showFilters, signedIn, sql } from '../harness.mjs';
 
 let site;
 let shopBase;
@@ -153,6 +153,7 @@ test('the journal filters on the origin, and shows it', async () => {
   await page.locator('nav .nav-link', { hasText: 'Transactions' }).click();
   await page.locator('#tx-title').waitFor();
   assert.equal(await page.getByLabel('Origine', { exact: true }).count(), 1);
+  await showFilters(page, 'tx');
   await page.locator('#tx-origin').selectOption('hosted_page');
   const answer = page.waitForResponse((r) => r.url().includes('/bo/api/transactions?') && r.url().includes('origin=hosted_page'));
   await page.locator('#tx-submit').click();

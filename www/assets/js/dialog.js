@@ -45,7 +45,7 @@ export function openDialog({ title, content, actions, wide = false, id }) {
   const footer = h('div', { class: 'jdialog-footer actions' }, actions);
   const closeButton = h(
     'button',
-    { type: 'button', class: '.jdialog-close', 'aria-label': t('j.dialog.close'), title: t('j.dialog.close') },
+    { type: 'button', class: 'jdialog-close', 'aria-label': t('j.dialog.close'), title: t('j.dialog.close') },
     '×',
   );
   const dialog = h(
@@ -89,10 +89,11 @@ export function focusFirst(dialog) {
 /**
  * A confirmation that runs the operation itself, so its error shows in the dialog.
  * text: what will happen; confirm: the button's label; field: optional Node (an amount
- * field) placed before the buttons; run(): async, throws ApiError or an Error to show.
+ * field) placed before the buttons; run(): async, throws ApiError or an Error to show;
+ * dismiss: the other button's label ("Fermer" where "Annuler" would read as the operation).
  * Resolves with run()'s result, or null when cancelled.
  */
-export function confirmDialog({ title, text, confirm, field, run, id, danger = false }) {
+export function confirmDialog({ title, text, confirm, field, run, id, danger = false, dismiss = t('j.dialog.cancel') }) {
   return new Promise((resolve) => {
     let result = null;
     const error = h('p', { class: 'error', role: 'alert', hidden: true });
@@ -101,7 +102,7 @@ export function confirmDialog({ title, text, confirm, field, run, id, danger = f
       { type: 'submit', class: danger ? 'button j-button-danger' : 'button button--primary', id: id && `${id}-confirm` },
       confirm,
     );
-    const cancel = h('button', { type: 'button', class: 'button', id: id && `${id}-cancel` }, t('j.dialog.cancel'));
+    const cancel = h('button', { type: 'button', class: 'button', id: id && `${id}-cancel` }, dismiss);
     const form = h(
       'form',
       { class: 'form', novalidate: true },

@@ -32,8 +32,10 @@ const dictionaries = {
     'app.loading': 'Chargement de Guichet…',
     'app.skip': 'Aller au contenu',
     'app.tagline': 'Back office de paiement',
+    'day.placeholder': 'jj/mm/aaaa',
 
     'nav.label': 'Menu principal',
+    'nav.menu': 'Menu',
     'nav.home': 'Accueil',
     'nav.transactions': 'Transactions',
     'nav.batches': 'Remises',
@@ -156,8 +158,10 @@ const dictionaries = {
     'app.loading': 'Loading Guichet…',
     'app.skip': 'Skip to content',
     'app.tagline': 'Payment back office',
+    'day.placeholder': 'dd/mm/yyyy',
 
     'nav.label': 'Main menu',
+    'nav.menu': 'Menu',
     'nav.home': 'Home',
     'nav.transactions': 'Transactions',
     'nav.batches': 'Batches',

@@ -9,6 +9,7 @@ import { api, ApiError, errorMessage } from './api.js';
 import { state } from './app.js';
 import { openDialog } from './dialog.js';
 import { h, replace, uid } from './dom.js';
+import { dayInput, parseDay } from './day-input.js';
 import { formatCount, formatDay, today } from './format.js';
 import { t, has } from './i18n.js';
 import { amountInput, parseAmount } from './money.js';
@@ -67,13 +68,14 @@ function selectOf(id, options, value, allLabel = t('j.filter.all')) {
  * The search form. spec = {id, fields: [{key, label, kind: 'text'|'digits'|'select'|'amount'|'date',
  * options, hint, placeholder}], currency: () => the currency amounts are typed in}. query:
  * URLSearchParams to prefill it. onSearch(params) is called with the API's parameters.
- * Returns {el, read() → URLSearchParams (throws Error with .field), fill(query)}.
+ * Returns {el, read() → URLSearchParams (throws Error with .field), fill(query), run(q) (a
+ * search as if submitted: chips, filters folded, onSearch)}.
  */
 export function searchForm(spec, query, onSearch) {
   const p = spec.id;
-  const fromDate = h('input', { type: 'date', id: `${p}-from`, required: true });
+  const fromDate = dayInput({ id: `${p}-from`, required: true });
   const fromTime = h('input', { type: 'time', id: `${p}-from-time` });
-  const toDate = h('input', { type: 'date', id: `${p}-to`, required: true });
+  const toDate = dayInput({ id: `${p}-to`, required: true });
   const toTime = h('input', { type: 'time', id: `${p}-to-time` });
   const preset = selectOf(
     `${p}-period`,
@@ -88,10 +90,17 @@ export function searchForm(spec, query, onSearch) {
     fromTime.value = '';
     toTime.value = '';
   });
-  for (const input of [fromDate, toDate, fromTime, toTime]) {
-    input.addEventListener('input', () => {
-      preset.value = '';
+  /* The quick period names the dates shown when they are one of its periods, else "Custom". */
+  function showPreset() {
+    const whole = !fromTime.value && !toTime.value;
+    const match = ['today', '7d', '30d', '13m'].find((k) => {
+      const [a, b] = presetRange(k);
+      return whole && fromDate.value === a && toDate.value === b;
     });
+    preset.value = match || '';
+  }
+  for (const input of [fromDate, toDate, fromTime, toTime]) {
+    input.addEventListener('input', showPreset);
   }
 
   const controls = {};
@@ -117,9 +126,11 @@ export function searchForm(spec, query, onSearch) {
     let control;
     if (f.kind === 'select') {
       control = selectOf(id, f.options, '');
+    } else if (f.kind === 'date') {
+      control = dayInput({ id });
     } else {
       control = h('input', {
-        type: f.kind === 'date' ? 'date' : 'text',
+        type: 'text',
         id,
         autocomplete: 'off',
         inputmode: f.kind === 'digits' ? 'numeric' : null,
@@ -138,12 +149,62 @@ export function searchForm(spec, query, onSearch) {
     t('j.filters.hide'),
   );
   const grid = h('div', { class: 'filters-grid', id: `${p}-filters` }, filterFields);
-  toggle.addEventListener('click', () => {
-    const shown = toggle.getAttribute('aria-expanded') === 'true';
-    toggle.setAttribute('aria-expanded', String(!shown));
-    toggle.textContent = t(shown ? 'j.filters.show' : 'j.filters.hide');
-    grid.hidden = shown;
+  function showFilters(show) {
+    toggle.setAttribute('aria-expanded', String(show));
+    toggle.textContent = t(show ? 'j.filters.hide' : 'j.filters.show');
+    grid.hidden = !show;
+  }
+  toggle.addEventListener('click', () => showFilters(grid.hidden));
+
+  /* Results first: once a search runs, its filters fold away and each one it applies shows as a
+     chip (its label and value) that removes it, so a folded filter never acts unseen. */
+  const chips = h('ul', { class: 'filter-chips', id: `${p}-chips`, 'aria-label': t('j.chips.label'), hidden: true });
+  function chipText(f, v) {
+    const c = controls[f.key];
+    if (c.kind === 'amount') {
+      const m = /^(eq|ge|le|ne):(\d+)$/.exec(v);
+      return m ? `${t(`j.amount.${m[1]}`)} ${amountInput(Number(m[2]), currency())}` : v;
+    }
+    if (c.kind === 'select') {
+      const o = [...c.value.options].find((x) => x.value === v);
+      return o ? o.textContent : v;
+    }
+    if (c.kind === 'date') return formatDay(v);
+    return v;
+  }
+  function showChips(q) {
+    const active = spec.fields.filter((f) => q.get(f.key));
+    replace(
+      chips,
+      active.map((f) =>
+        h(
+          'li',
+          { class: 'filter-chip', dataset: { key: f.key } },
+          h('span', {}, t('j.chips.field', { field: f.label }), ' ', h('strong', {}, chipText(f, q.get(f.key)))),
+          h(
+            'button',
+            { type: 'button', class: 'filter-chip-remove', 'aria-label': t('j.chips.remove', { field: f.label }), title: t('j.chips.remove', { field: f.label }), dataset: { remove: f.key } },
+            '×',
+          ),
+        ),
+      ),
+    );
+    chips.hidden = !active.length;
+  }
+  chips.addEventListener('click', (e) => {
+    const b = e.target.closest('[data-remove]');
+    if (!b) return;
+    const c = controls[b.dataset.remove];
+    c.value.value = '';
+    if (c.op) c.op.value = 'eq';
+    form.requestSubmit();
   });
+  /** Runs a search of the form: its chips, the filters folded, then the page's search. */
+  function run(q) {
+    showChips(q);
+    showFilters(false);
+    onSearch(q);
+  }
   const reset = h('button', { type: 'button', class: 'button', id: `${p}-reset` }, t('j.filters.reset'));
   const submit = h('button', { type: 'submit', class: 'button button--primary', id: `${p}-submit` }, t('j.filters.search'));
 
@@ -151,6 +212,7 @@ export function searchForm(spec, query, onSearch) {
     'form',
     { class: 'card search-form', id: `${p}-form`, novalidate: true, 'aria-labelledby': `${p}-form-title` },
     h('div', { class: 'search-head' }, h('h2', { id: `${p}-form-title` }, t('j.filters.title')), toggle),
+    chips,
     h(
       'fieldset',
       { class: 'period' },
@@ -180,6 +242,8 @@ export function searchForm(spec, query, onSearch) {
     const q = new URLSearchParams();
     if (!fromDate.value) fail(t('j.error.from_required'), fromDate);
     if (!toDate.value) fail(t('j.error.to_required'), toDate);
+    if (!parseDay(fromDate.value)) fail(t('j.error.day', { field: t('j.period.from') }), fromDate);
+    if (!parseDay(toDate.value)) fail(t('j.error.day', { field: t('j.period.to') }), toDate);
     const from = fromTime.value ? `${fromDate.value}T${fromTime.value}` : fromDate.value;
     const to = toTime.value ? `${toDate.value}T${toTime.value}` : toDate.value;
     const start = `${fromDate.value}T${fromTime.value || '00:00'}`;
@@ -195,6 +259,9 @@ export function searchForm(spec, query, onSearch) {
         const minor = parseAmount(v, currency());
         if (minor === null) fail(t('j.error.amount', { field: c.label }), c.value);
         q.set(f.key, `${c.op.value}:${minor}`);
+      } else if (c.kind === 'date') {
+        if (!parseDay(v)) fail(t('j.error.day', { field: c.label }), c.value);
+        q.set(f.key, v);
       } else if (c.kind === 'digits') {
         if (!/^\d{1,18}$/.test(v)) fail(t('j.error.digits', { field: c.label }), c.value);
         q.set(f.key, v);
@@ -216,7 +283,6 @@ export function searchForm(spec, query, onSearch) {
     fromTime.value = ft.slice(0, 5);
     toDate.value = td || '';
     toTime.value = tt.slice(0, 5);
-    preset.value = '';
     for (const f of spec.fields) {
       const c = controls[f.key];
       const v = query.get(f.key) || '';
@@ -232,6 +298,7 @@ export function searchForm(spec, query, onSearch) {
         c.value.value = v;
       }
     }
+    showPreset();
   }
 
   function showError(message, input) {
@@ -255,13 +322,14 @@ export function searchForm(spec, query, onSearch) {
       showError(err.message, err.input);
       return;
     }
-    onSearch(q);
+    run(q);
   });
   reset.addEventListener('click', () => {
     form.reset();
     const [a, b] = presetRange(spec.defaultPeriod || '30d');
     fromDate.value = a;
     toDate.value = b;
+    showPreset();
     error.hidden = true;
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   });
@@ -272,7 +340,8 @@ export function searchForm(spec, query, onSearch) {
     fromDate.value = fromDate.value || a;
     toDate.value = toDate.value || b;
   }
-  return { el: form, read, fill, showError, controls };
+  showPreset();
+  return { el: form, read, fill, showError, controls, run };
 }
 
 /** Whether a query has what a search needs (a link may carry only some filters). */
@@ -687,5 +756,5 @@ export function firstSearch(form, search) {
   } catch {
     first = null;
   }
-  if (first) search(first);
+  if (first) (form.run || search)(first);
 }

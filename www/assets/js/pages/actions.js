@@ -10,6 +10,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
+import { dayInput, parseDay } from '../day-input.js';
 import { errorBox, say } from '../form-fields.js';
 import { formatAmount, formatCount, formatDateTime, timeZone, today } from '../format.js';
 import { has, t } from '../i18n.js';
@@ -185,8 +186,8 @@ export async function render({ query }) {
     users = []; // the search still works without the user filter's names
   }
 
-  const from = h('input', { type: 'date', id: 'actions-from', name: 'from', required: true, value: search.from, 'aria-describedby': 'actions-days-hint' });
-  const to = h('input', { type: 'date', id: 'actions-to', name: 'to', required: true, value: search.to, 'aria-describedby': 'actions-days-hint' });
+  const from = dayInput({ id: 'actions-from', name: 'from', required: true, value: search.from, 'aria-describedby': 'actions-days-hint' });
+  const to = dayInput({ id: 'actions-to', name: 'to', required: true, value: search.to, 'aria-describedby': 'actions-days-hint' });
   const userSelect = h(
     'select',
     { id: 'actions-user', name: 'user', 'aria-describedby': 'actions-user-hint' },
@@ -327,7 +328,7 @@ export async function render({ query }) {
     to.removeAttribute('aria-invalid');
     const f = from.value;
     const tt = to.value;
-    if (!f || !tt || f > tt) {
+    if (!parseDay(f) || !parseDay(tt) || f > tt) {
       from.setAttribute('aria-invalid', 'true');
       to.setAttribute('aria-invalid', 'true');
       say(error, t('actions.bad_period'));

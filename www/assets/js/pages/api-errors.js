@@ -12,6 +12,7 @@
 
 import { api, errorMessage } from '../api.js';
 import { h, replace } from '../dom.js';
+import { dayInput, parseDay } from '../day-input.js';
 import { errorBox, say } from '../form-fields.js';
 import { formatCount, formatDateTime, timeZone, today } from '../format.js';
 import { has, t } from '../i18n.js';
@@ -85,8 +86,8 @@ export async function render() {
   const first = shiftDay(now, { days: -3 });
   const search = { from: '', to: '', code: '', path: '', status: '', ...(last || {}) };
 
-  const from = h('input', { type: 'date', id: 'apierr-from', name: 'from', min: first, max: now, value: search.from, 'aria-describedby': 'apierr-days-hint' });
-  const to = h('input', { type: 'date', id: 'apierr-to', name: 'to', min: first, max: now, value: search.to, 'aria-describedby': 'apierr-days-hint' });
+  const from = dayInput({ id: 'apierr-from', name: 'from', min: first, max: now, value: search.from, 'aria-describedby': 'apierr-days-hint' });
+  const to = dayInput({ id: 'apierr-to', name: 'to', min: first, max: now, value: search.to, 'aria-describedby': 'apierr-days-hint' });
   const code = h(
     'select',
     { id: 'apierr-code', name: 'code' },
@@ -206,7 +207,7 @@ export async function render() {
     to.removeAttribute('aria-invalid');
     const f = from.value;
     const tt = to.value;
-    const outside = (d) => d && (d < first || d > now);
+    const outside = (d) => d && (!parseDay(d) || d < first || d > now);
     if (outside(f) || outside(tt) || (f && tt && f > tt)) {
       from.setAttribute('aria-invalid', 'true');
       to.setAttribute('aria-invalid', 'true');

@@ -19,6 +19,7 @@ import { may } from '../app.js';
 import { confirmDialog } from '../confirm-dialog.js';
 import { countryCodes, countryLabel, countryOptions } from '../countries.js';
 import { h, replace } from '../dom.js';
+import { dayInput } from '../day-input.js';
 import { formatCount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
 import { exportLinks, keepInHash, none, scopeLine, shiftDay } from '../journal.js';
@@ -390,7 +391,7 @@ export async function render({ query } = {}) {
     const nodeBox = fieldBox({ id: 'bl-add-node', label: t('bl.add.node'), control: nodeSel, hint: t('bl.add.node.hint') });
     const reason = h('input', { type: 'text', name: 'reason', maxlength: REASON_MAX, autocomplete: 'off' });
     const reasonBox = fieldBox({ id: 'bl-add-reason', label: t('bl.add.reason'), control: reason, hint: t('bl.add.reason.hint') });
-    const expires = h('input', { type: 'date', name: 'expires_at', min: today() });
+    const expires = dayInput({ name: 'expires_at', min: today() });
     const expiresBox = fieldBox({ id: 'bl-add-expires', label: t('bl.add.expires'), control: expires, hint: t('bl.add.expires.hint') });
     const boxes = { kind: kindBox, value: valueBox, node: nodeBox, reason: reasonBox, expires_at: expiresBox };
     const formError = h('p', { class: 'error', role: 'alert', id: 'bl-add-error', hidden: true });

@@ -10,6 +10,7 @@
 import { api, errorMessage } from '../api.js';
 import { may, state } from '../app.js';
 import { h, replace } from '../dom.js';
+import { dayInput } from '../day-input.js';
 import { formatAmount, formatCount, formatDay, today } from '../format.js';
 import { locale, t } from '../i18n.js';
 import { getScope, onScopeChange, scopeParam } from '../scope.js';
@@ -199,8 +200,7 @@ async function dashboard(page) {
       t(`stats.preset.${p}`),
     ),
   );
-  const fromInput = h('input', {
-    type: 'date',
+  const fromInput = dayInput({
     id: 'stats-from',
     name: 'from',
     required: true,
@@ -208,8 +208,7 @@ async function dashboard(page) {
     max: today('Europe/Paris'),
     'aria-describedby': 'stats-period-hint',
   });
-  const toInput = h('input', {
-    type: 'date',
+  const toInput = dayInput({
     id: 'stats-to',
     name: 'to',
     required: true,

@@ -14,7 +14,8 @@ import { api, ApiError, errorMessage, request } from '../api.js';
 import { may, state } from '../app.js';
 import { confirmDialog, openDialog, tabs } from '../dialog.js';
 import { h, replace } from '../dom.js';
-import { formatAmount, formatDateTime, formatDay, today } from '../format.js';
+import { dayInput } from '../day-input.js';
+import { formatAmount, formatCount, formatDateTime, formatDay, today } from '../format.js';
 import { t } from '../i18n.js';
 import {
   chooseColumns, detailsList as dl, exportLinks, firstSearch, journalTable, keepInHash,
@@ -67,6 +68,18 @@ function valueOf(item, key) {
   }
 }
 
+/** A transaction's id as the link to its own address (its details open on the page). */
+function txLink(id) {
+  return h('a', { href: `#/transactions?details=${encodeURIComponent(id)}`, class: 'txn-link', dataset: { tx: String(id) } }, String(id));
+}
+
+/** A summary's current amounts summed by currency: "12 345,67 € + 100,00 $". */
+function sumsText(sums) {
+  const by = new Map();
+  for (const x of sums.totals || []) by.set(x.currency, (by.get(x.currency) || 0) + x.amount_current);
+  return [...by].map(([cur, v]) => formatAmount(v, cur || 'EUR')).join(' + ');
+}
+
 function cardExpiry(v) {
   return /^\d{4}$/.test(v || '') ? `${v.slice(0, 2)}/${v.slice(2)}` : v;
 }
@@ -78,6 +91,8 @@ function cell(item, key, shops) {
   if (AMOUNT_COLUMNS.has(key)) return formatAmount(v, item.currency || 'EUR');
   if (TIME_COLUMNS.has(key)) return formatDateTime(v);
   switch (key) {
+    case 'id':
+      return txLink(v);
     case 'type':
       return label('tx.type', v);
     case 'status':
@@ -162,7 +177,7 @@ function allowedOps(d) {
  */
 function blockFields() {
   const reason = h('input', { type: 'text', id: 'op-block-reason', maxlength: 200, autocomplete: 'off', 'aria-describedby': 'op-block-reason-hint' });
-  const expires = h('input', { type: 'date', id: 'op-block-expires', min: today(), 'aria-describedby': 'op-block-expires-hint' });
+  const expires = dayInput({ id: 'op-block-expires', min: today(), 'aria-describedby': 'op-block-expires-hint' });
   const el = h(
     'div',
     { class: 'block-fields' },
@@ -287,8 +302,12 @@ export async function render({ query }) {
     },
   });
   table.table.addEventListener('click', (e) => {
-    const b = e.target.closest('[data-details]');
-    if (b) openDetails(b.dataset.details);
+    const b = e.target.closest('[data-details], a[data-tx]');
+    if (!b) return;
+    // A transaction's link opens in place; with a modifier key, where the browser puts it.
+    if (b.dataset.tx && (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0)) return;
+    e.preventDefault();
+    openDetails(b.dataset.details || b.dataset.tx);
   });
 
   const form = searchForm({ id: 'tx', fields, defaultPeriod: '30d' }, query, (q) => search(q));
@@ -314,6 +333,28 @@ export async function render({ query }) {
     keepInHash('transactions', q);
     exports.set(q);
     paging.search(q);
+    showTotal(q);
+  }
+
+  /* The whole result counted and summed (GET /bo/api/transactions/summary), beside the rows. */
+  const total = h('p', { class: 'journal-total', id: 'tx-total', title: t('tx.total.note'), hidden: true });
+  let totalSeq = 0;
+  async function showTotal(q) {
+    const mine = ++totalSeq;
+    total.hidden = true;
+    let sums;
+    try {
+      sums = await api.get(`/bo/api/transactions/summary?${withScope(q)}`);
+    } catch {
+      return; // the journal's own search says what went wrong
+    }
+    if (mine !== totalSeq) return;
+    replace(
+      total,
+      h('strong', {}, t('tx.total', { n: formatCount(sums.count) })),
+      (sums.totals || []).map((x) => [' · ', t(`tx.total.${x.type}`, { count: formatCount(x.count), amount: formatAmount(x.amount, x.currency || 'EUR') })]),
+    );
+    total.hidden = sums.count === 0;
   }
 
   columnsButton.addEventListener('click', async () => {
@@ -337,11 +378,36 @@ export async function render({ query }) {
     const q = withScope(last());
     const path = `/bo/api/transactions/${kind === 'capture' ? 'capture-all' : 'send-all'}?${q}`;
     const totals = { processed: 0, refused: [] };
+    const title = t(`tx.bulk.${kind}`).replace(/…$/, '');
+    // What the operation is about to take: the search's transactions of that acquirer status.
+    const taken = new URLSearchParams(q);
+    taken.set('acquirer_status', kind === 'capture' ? 'awaiting_capture' : 'to_send');
+    let sums;
+    try {
+      sums = await api.get(`/bo/api/transactions/summary?${taken}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return;
+      error.textContent = errorMessage(err);
+      error.hidden = false;
+      return;
+    }
+    if (!sums.count) {
+      const ok = h('button', { type: 'button', class: 'button', id: `bulk-${kind}-cancel` }, t('j.dialog.close'));
+      const d = openDialog({ title, content: h('p', { id: 'bulk-none' }, t(`tx.bulk.${kind}_none`, { period: periodText(last()) })), actions: [ok], id: `bulk-${kind}` });
+      ok.addEventListener('click', () => d.close());
+      await d.closed;
+      return;
+    }
     const first = await confirmDialog({
       id: `bulk-${kind}`,
-      title: t(`tx.bulk.${kind}`).replace(/…$/, ''),
-      text: t(`tx.bulk.${kind}_confirm`, { period: periodText(last()) }),
-      confirm: t(`tx.bulk.${kind}_go`),
+      title,
+      text: t(`tx.bulk.${kind}_confirm`, {
+        n: formatCount(sums.count),
+        total: sumsText(sums),
+        period: periodText(last()),
+      }),
+      confirm: t(`tx.bulk.${kind}_go_n`, { n: formatCount(sums.count) }),
+      dismiss: t('j.dialog.close'),
       run: () => request('POST', path), // no body: the search is in the query
     });
     if (!first) return;
@@ -368,7 +434,7 @@ export async function render({ query }) {
       again.hidden = !answer.more;
     };
     add(answer);
-    const d = openDialog({ title: t(`tx.bulk.${kind}`).replace(/…$/, ''), content: resultBox, actions: [again, closeButton], id: 'bulk-dialog' });
+    const d = openDialog({ title, content: resultBox, actions: [again, closeButton], id: 'bulk-dialog' });
     draw();
     again.addEventListener('click', async () => {
       again.disabled = true;
@@ -403,15 +469,25 @@ export async function render({ query }) {
     }
     const notice = h('p', { class: 'success', id: 'details-notice', role: 'status', hidden: true });
     const content = h('div', { class: 'details-content' });
+    const body = h('div', {}, notice, content);
     let tabsBox = null;
     const dialog = openDialog({
       title: t('tx.details_title', { id: d.id }),
-      content: [notice, content],
+      content: body,
       actions: h('button', { type: 'button', class: 'button', id: 'details-close' }, t('j.dialog.close')),
       wide: true,
       id: 'tx-details',
     });
     dialog.footer.querySelector('#details-close').addEventListener('click', () => dialog.close());
+    // Another transaction's link (the original, a refund) opens its details in place of these.
+    body.addEventListener('click', (e) => {
+      const a = e.target.closest('a[data-tx]');
+      if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      if (a.dataset.tx === String(d.id)) return;
+      dialog.close();
+      openDetails(a.dataset.tx);
+    });
 
     function draw(keepTab) {
       const selected = tabsBox && tabsBox.el.querySelector('[aria-selected=true]');
@@ -486,6 +562,7 @@ export async function render({ query }) {
           card: (d.card && d.card.masked) || '',
         }),
         confirm: t(`tx.op.${op}_go`),
+        dismiss: t('j.dialog.close'),
         field,
         danger: op === 'cancel' || op === 'block_card',
         run: async () => {
@@ -513,8 +590,10 @@ export async function render({ query }) {
       const old = table.items.find((x) => String(x.id) === String(d.id));
       if (old) table.update(asItem(d, old));
       let text = t(`tx.op.${op}_done`);
-      if (op === 'refund' && done.refund && done.refund.id) text = t('tx.op.refund_done_id', { id: done.refund.id });
       notice.textContent = text;
+      if (op === 'refund' && done.refund && done.refund.id) {
+        replace(notice, t('tx.op.refund_done'), ' ', t('tx.op.refund_done_see'), ' ', txLink(done.refund.id));
+      }
       if (op === 'block_card' && may('GET /bo/api/blocklist')) {
         notice.append(' ', h('a', { href: '#/blocklist', id: 'details-blocklist' }, t('tx.op.block.see')));
       }
@@ -556,6 +635,7 @@ export async function render({ query }) {
       toolbar,
       error,
       status,
+      total,
       table.el,
       missing,
       h('div', { class: 'actions journal-more' }, more),
@@ -596,7 +676,7 @@ function detailsTab(d, shops) {
     {},
     dl([
       ['tx.d.order_ref', d.order_ref, 'd-order-ref'],
-      ['tx.d.id', d.id],
+      ['tx.d.id', txLink(d.id)],
       ['tx.d.created_at', d.created_at && formatDateTime(d.created_at)],
       ['tx.d.amount_initial', formatAmount(d.amount_initial, cur), 'd-amount-initial'],
       ['tx.d.amount_current', formatAmount(d.amount_current, cur), 'd-amount-current'],
@@ -615,7 +695,7 @@ function detailsTab(d, shops) {
       ['tx.d.customer_country', d.customer_country],
       ['tx.d.email', d.email],
       ['tx.d.shop', d.shop_id !== undefined ? shops.get(String(d.shop_id)) || `#${d.shop_id}` : null],
-      ['tx.d.parent', d.parent_id],
+      ['tx.d.parent', d.parent_id ? txLink(d.parent_id) : null, 'd-parent'],
       ...(d.recurring ? [['tx.d.recurring', recurringLink(d.recurring), 'd-recurring']] : []),
       ['tx.d.refusal', d.refusal_reason ? label('tx.refusal', d.refusal_reason) : null, 'd-refusal'],
       ['col.tx.manual', d.manual ? t('tx.manual.yes') : null, 'd-manual'],

@@ -14,6 +14,7 @@
 
 import { api } from '../api.js';
 import { h, replace, uid } from '../dom.js';
+import { dayInput, parseDay } from '../day-input.js';
 import { errorBox, field, input, say, select, showError } from '../form-fields.js';
 import { formatAmount, formatDay } from '../format.js';
 import { t } from '../i18n.js';
@@ -224,7 +225,7 @@ function text(id, label, attrs = {}, hint) {
 }
 
 function dateInput(name, value, min, max) {
-  return h('input', { type: 'date', name, value, min, max, required: true });
+  return dayInput({ name, value, min, max, required: true });
 }
 
 function showForm(root, options, choice) {
@@ -402,7 +403,7 @@ function oneOffPart(options, currency, keep) {
     () => {
       const minor = parseAmount(amount.value, currency);
       if (!minor) fail('amount', 'vt.err.amount');
-      if (!date.value || date.value < options.date_min || date.value > options.date_max) {
+      if (!parseDay(date.value) || date.value < options.date_min || date.value > options.date_max) {
         fail('date', 'vt.err.date', { min: formatDay(options.date_min), max: formatDay(options.date_max) });
       }
       return { amount: minor, date: date.value };
@@ -505,7 +506,7 @@ function installmentsPart(options, currency, keep, controls) {
         const minor = parseAmount(rows[i].amount.value, currency);
         if (!minor) fail(`installments[${i}].amount`, 'vt.err.installment.amount', { n: i + 1 });
         const day = rows[i].date.value;
-        if (!day || day < options.today) fail(`installments[${i}].date`, 'vt.err.installment.date', { n: i + 1 });
+        if (!parseDay(day) || day < options.today) fail(`installments[${i}].date`, 'vt.err.installment.date', { n: i + 1 });
         if (i > 0 && day <= installments[i - 1].date) fail(`installments[${i}].date`, 'vt.err.installment.order', { n: i + 1 });
         installments.push({ amount: minor, date: day });
       }
@@ -563,7 +564,7 @@ function subscriptionPart(options, currency, keep) {
       if (!Number.isInteger(e) || e < 1 || e > options.limits.every_months_max) fail('every_months', 'vt.err.every');
       const d = Number(dom.value);
       if (!Number.isInteger(d) || d < 1 || d > 31) fail('day_of_month', 'vt.err.day');
-      if (!start.value || start.value < options.date_min || start.value > options.start_max) fail('start', 'vt.err.start');
+      if (!parseDay(start.value) || start.value < options.date_min || start.value > options.start_max) fail('start', 'vt.err.start');
       return {
         initial_amount: initialMinor,
         amount: minor,
