@@ -31,25 +31,18 @@
 #include "api/json.h"
 #include "common/clock.h"
 
-/* The configuration copied: the names the web page translates (strings/environment.js). */
-static const char *const copied_items[] = {"tree",           "shops",         "shop_settings",
-                                           "notifications",  "page_templates", "fraud_filters",
-                                           NULL};
+/* The configuration copied: the names the web page translates (strings/production-account.js). */
+static const char *const copied_items[] = {
+        "tree", "shops", "shop_settings", "notifications", "page_templates", "fraud_filters", NULL};
 
 /* Not copied (§3.2.9's list, then Guichet's own), with the back office page where each is set
  * again ("" where Guichet has none: set with the operator). */
 static const struct {
 	const char *item, *page;
 } not_copied[] = {
-        {"subscription", ""},
-        {"options", "options"},
-        {"vat_number", ""},
-        {"billing", ""},
-        {"payment_methods", "contracts"},
-        {"three_d_secure", "contracts"},
-        {"users", "users"},
-        {"hmac_keys", "hmac-keys"},
-        {"blocklist", "blocklist"},
+        {"subscription", ""}, {"options", "options"},           {"vat_number", ""},
+        {"billing", ""},      {"payment_methods", "contracts"}, {"three_d_secure", "contracts"},
+        {"users", "users"},   {"hmac_keys", "hmac-keys"},       {"blocklist", "blocklist"},
         {"transactions", ""},
 };
 
@@ -61,7 +54,7 @@ struct copy_job {
 	struct env_copy done;
 	struct env_copy_plan plan;
 	char pspid[33], test_pspid[33];
-	char asked[33];     /* the account id the request named, "" none */
+	char asked[33];      /* the account id the request named, "" none */
 	const char *refusal; /* the error code of a refused account id */
 	/* the production templates after the copy, published once committed */
 	struct page_theme *themes;
@@ -97,10 +90,9 @@ not_copied_json(void)
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < sizeof(not_copied) / sizeof(not_copied[0]); i++)
-		json_array_append_new(a, json_pack("{s:s, s:s?}", "item", not_copied[i].item,
-		                                   "page", not_copied[i].page[0] != '\0'
-		                                                   ? not_copied[i].page
-		                                                   : NULL));
+		json_array_append_new(
+		        a, json_pack("{s:s, s:s?}", "item", not_copied[i].item, "page",
+		                     not_copied[i].page[0] != '\0' ? not_copied[i].page : NULL));
 	return a;
 }
 
@@ -110,8 +102,8 @@ copied_json(const int *counts)
 	json_t *a = json_array();
 
 	for (size_t i = 0; copied_items[i] != NULL; i++)
-		json_array_append_new(a, json_pack("{s:s, s:i}", "item", copied_items[i], "count",
-		                                   counts[i]));
+		json_array_append_new(
+		        a, json_pack("{s:s, s:i}", "item", copied_items[i], "count", counts[i]));
 	return a;
 }
 
@@ -137,12 +129,13 @@ copy_respond(struct http_job *hj, struct req *r)
 		return;
 	}
 	if (rc == ST_CONFLICT && j->refusal != NULL) {
-		http_reply_json(r, 422,
-		                json_pack("{s:s, s:s}", "error", j->refusal, "message",
-		                          "A production account under another account id is made "
-		                          "by the operator (its users, keys, contracts and shops' "
-		                          "SITE and RANG): the copy goes to this brand's production "
-		                          "account."));
+		http_reply_json(
+		        r, 422,
+		        json_pack("{s:s, s:s}", "error", j->refusal, "message",
+		                  "A production account under another account id is made "
+		                  "by the operator (its users, keys, contracts and shops' "
+		                  "SITE and RANG): the copy goes to this brand's production "
+		                  "account."));
 		return;
 	}
 	if (rc == ST_CONFLICT) {

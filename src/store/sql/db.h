@@ -333,6 +333,10 @@ int db_env_twins_make(struct store *st, int64_t now, int *made);
 int db_env_twin_of(struct store *st, int64_t brand_id, int64_t node_id, int64_t *twin_brand,
                    int64_t *twin_node);
 int db_env_is_test(struct store *st, int64_t brand_id, bool *test);
+/* The ids sql selects (?1: id, none bound when 0), read whole into *ids
+ * (malloc'd, the caller frees; NULL when none), *n of them (env.c). */
+int db_env_ids(struct store *st, const char *sql, int64_t id, int64_t **ids, size_t *n,
+               const char *what);
 /* store_ops.env_production_copy, env_copy_plan (env_copy.c). */
 int db_env_production_copy(struct store *st, int64_t twin, int64_t user_id, int64_t now,
                            struct env_copy *out);

@@ -12,6 +12,7 @@
  * rows that differ, so a second copy of an unchanged test environment writes nothing; a
  * written row's version grows (an editor holding the older one is refused, no lost update).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "store/sql/db.h"
@@ -156,31 +157,20 @@ copy_new_nodes(struct store *st, int64_t prod, int64_t twin, int64_t now, int *n
 	        "?1, (SELECT p.twin_id FROM node p WHERE p.brand_id = ?2 AND p.id = n.parent_id), "
 	        "n.level, n.name, ?3, NULL FROM node n WHERE n.brand_id = ?2 AND n.id = ?4 "
 	        "RETURNING id";
-	static const char link_sql[] = "UPDATE node SET twin_id = ?3 WHERE brand_id = ?1 AND id = ?2";
+	static const char link_sql[] =
+	        "UPDATE node SET twin_id = ?3 WHERE brand_id = ?1 AND id = ?2";
 	static const char shop_sql[] =
 	        "INSERT INTO shop(id, brand_id, site, rang, name, url, created_at, env) SELECT ?4, "
-	        "?1, site, rang, name, url, ?3, 'production' FROM shop WHERE brand_id = ?2 AND id = "
+	        "?1, site, rang, name, url, ?3, 'production' FROM shop WHERE brand_id = ?2 AND id "
+	        "= "
 	        "?5 RETURNING 1";
-	int64_t *ids = NULL, made;
-	size_t n = 0, cap = 0;
+	int64_t *ids, made;
+	size_t n;
 	struct stmt *s;
-	int rc = db_prepare(st, list_sql, &s, "env_copy_new_nodes");
+	int rc = db_env_ids(st, list_sql, twin, &ids, &n, "env_copy_new_nodes");
 	int one;
 
 	*nodes = *shops = 0;
-	if (rc != ST_OK)
-		return rc;
-	stmt_bind_int64(s, 1, twin);
-	while (db_next(st, s, &rc, "env_copy_new_nodes")) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 8;
-			ids = realloc(ids, cap * sizeof(*ids));
-			if (ids == NULL)
-				abort();
-		}
-		ids[n++] = stmt_int64(s, 0);
-	}
-	stmt_finalize(s);
 	for (size_t i = 0; rc == ST_OK && i < n; i++) {
 		rc = db_prepare(st, node_sql, &s, "env_copy_node");
 		if (rc != ST_OK)
@@ -214,6 +204,21 @@ copy_new_nodes(struct store *st, int64_t prod, int64_t twin, int64_t now, int *n
 	return rc;
 }
 
+/* The copy's statements in their order, and the count of struct env_copy each adds to. */
+static const struct {
+	const char *sql, *what;
+	size_t count;
+} steps[] = {
+        {names_sql, "env_copy_names", offsetof(struct env_copy, nodes_renamed)},
+        {shops_sql, "env_copy_shops", offsetof(struct env_copy, shops)},
+        {settings_sql, "env_copy_settings", offsetof(struct env_copy, settings)},
+        {settings_new_sql, "env_copy_settings_new", offsetof(struct env_copy, settings)},
+        {settings_reset_sql, "env_copy_settings_reset", offsetof(struct env_copy, settings)},
+        {theme_sql, "env_copy_templates", offsetof(struct env_copy, templates)},
+        {theme_reset_sql, "env_copy_templates_reset", offsetof(struct env_copy, templates)},
+        {filters_sql, "env_copy_fraud_filters", offsetof(struct env_copy, fraud_filters)},
+};
+
 int
 db_env_production_copy(struct store *st, int64_t twin, int64_t user_id, int64_t now,
                        struct env_copy *out)
@@ -233,35 +238,10 @@ db_env_production_copy(struct store *st, int64_t twin, int64_t user_id, int64_t 
 		return rc;
 	out->brand_id = prod;
 	rc = copy_new_nodes(st, prod, twin, now, &out->nodes_added, &out->shops_added);
-	if (rc == ST_OK)
-		rc = copy_run(st, names_sql, prod, twin, now, user_id, &out->nodes_renamed,
-		              "env_copy_names");
-	if (rc == ST_OK)
-		rc = copy_run(st, shops_sql, prod, twin, now, user_id, &out->shops, "env_copy_shops");
-	if (rc == ST_OK)
-		rc = copy_run(st, settings_sql, prod, twin, now, user_id, &out->settings,
-		              "env_copy_settings");
-	if (rc == ST_OK) {
-		rc = copy_run(st, settings_new_sql, prod, twin, now, user_id, &n,
-		              "env_copy_settings_new");
-		out->settings += n;
+	for (size_t i = 0; rc == ST_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		rc = copy_run(st, steps[i].sql, prod, twin, now, user_id, &n, steps[i].what);
+		*(int *)((char *)out + steps[i].count) += n;
 	}
-	if (rc == ST_OK) {
-		rc = copy_run(st, settings_reset_sql, prod, twin, now, user_id, &n,
-		              "env_copy_settings_reset");
-		out->settings += n;
-	}
-	if (rc == ST_OK)
-		rc = copy_run(st, theme_sql, prod, twin, now, user_id, &out->templates,
-		              "env_copy_templates");
-	if (rc == ST_OK) {
-		rc = copy_run(st, theme_reset_sql, prod, twin, now, user_id, &n,
-		              "env_copy_templates_reset");
-		out->templates += n;
-	}
-	if (rc == ST_OK)
-		rc = copy_run(st, filters_sql, prod, twin, now, user_id, &out->fraud_filters,
-		              "env_copy_fraud_filters");
 	return rc;
 }
 
@@ -298,8 +278,8 @@ db_env_copy_plan(struct store *st, int64_t twin, struct env_copy_plan *out)
 	        "SELECT count(*) FROM contract WHERE brand_id = ?1 AND deactivated_at IS NULL",
 	        "SELECT count(*) FROM block_entry WHERE brand_id = ?1",
 	};
-	int *const counts[] = {&out->nodes,     &out->shops,          &out->nodes_new,
-	                       &out->settings,  &out->templates,      &out->fraud_filters,
+	int *const counts[] = {&out->nodes,     &out->shops,        &out->nodes_new,
+	                       &out->settings,  &out->templates,    &out->fraud_filters,
 	                       &out->contracts, &out->block_entries};
 	int rc = ST_OK;
 
