@@ -239,6 +239,9 @@ int api_shop_in_scope(struct store *st, const struct session *who, int64_t shop_
 /* The account and its retention of payment data, SPEC §14 (api/account.c). */
 int api_account_get(struct req *r);
 int api_account_edit(struct req *r);
+/* "Create production account" (api/env_copy.c; docs/ENVIRONMENTS.md). */
+int api_env_copy_plan(struct req *r);
+int api_env_copy(struct req *r);
 
 /* Home page statistics, SPEC §12 (api/stats.c). */
 int api_stats(struct req *r);

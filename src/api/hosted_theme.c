@@ -242,6 +242,12 @@ publish(struct page_themes *c, int64_t brand_id, int64_t shop_id, int64_t versio
 	page_theme_drop(old);
 }
 
+void
+page_themes_put(struct page_themes *c, const struct page_theme *t)
+{
+	publish(c, t->brand_id, t->shop_id, t->version, entry_new(t));
+}
+
 const struct theme_entry *
 page_theme_take(struct page_themes *c, int64_t brand_id, int64_t shop_id)
 {

@@ -49,4 +49,8 @@ void page_themes_watch_stop(struct page_themes *c);
 const struct theme_entry *page_theme_take(struct page_themes *c, int64_t brand_id, int64_t shop_id);
 void page_theme_drop(const struct theme_entry *e);
 
+/* Publishes t, a template just committed (its copy made; the newer version wins: an older
+ * one leaves the cache as it is). Any thread. */
+void page_themes_put(struct page_themes *c, const struct page_theme *t);
+
 #endif

@@ -171,6 +171,13 @@ const struct route routes[] = {
          "the account and its retention of payment data"},
         {"PATCH", "/bo/api/account", api_account_edit, AUTH_SESSION, LIMIT_BODY_BO,
          P(PROFILE_ADMIN), 0, "set the retention of payment data (brand administrators)"},
+        /* Create production account (Ingenico guide 3.2.9): a test session's brand
+         * administrators (docs/ENVIRONMENTS.md). */
+        {"GET", "/bo/api/environment/production-account", api_env_copy_plan, AUTH_SESSION, 0,
+         P(PROFILE_ADMIN), 0, "what copying the test environment into production copies"},
+        {"POST", "/bo/api/environment/production-account", api_env_copy, AUTH_SESSION,
+         LIMIT_BODY_BO, P(PROFILE_ADMIN), 0,
+         "copy the test configuration into production (test session, brand administrators)"},
 
         /* Transactions (SPEC §5) and cash operations (SPEC §6). */
         {"GET", "/bo/api/transactions", api_transactions_search, AUTH_SESSION, 0, P_SEARCH, 0,

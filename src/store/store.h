@@ -123,6 +123,21 @@ struct account {
 	bool second_factor_required; /* of every user at sign-in (migration 024) */
 };
 
+/* What "Create production account" wrote (store_ops.env_production_copy): brand_id the
+ * production brand, then rows written of each kind. */
+struct env_copy {
+	int64_t brand_id;
+	int nodes_added, shops_added; /* made in test only, made in production */
+	int nodes_renamed, shops;     /* names, a shop's name or URL */
+	int settings, templates, fraud_filters;
+};
+
+/* What a test environment holds (store_ops.env_copy_plan): copied, and not. */
+struct env_copy_plan {
+	int nodes, shops, nodes_new, settings, templates, fraud_filters;
+	int contracts, block_entries; /* not copied */
+};
+
 /* A user as sign-in sees them (SPEC §3). */
 struct user_auth {
 	struct user u;
@@ -869,6 +884,18 @@ struct store_ops {
 	                   int64_t *twin_node);
 	/* Whether a brand is a test environment's (ST_NOTFOUND: no such brand). */
 	int (*env_is_test)(struct store *st, int64_t brand_id, bool *test);
+	/* "Create production account" (Ingenico guide §3.2.9; docs/ENVIRONMENTS.md; env_copy.c).
+	 * production_copy: the configuration of the test environment twin (its tree, shops,
+	 * shops' settings, templates, fraud filters) written onto its production brand, in the
+	 * caller's transaction, only what differs (a second copy of the same writes nothing);
+	 * user_id the updated_by of what is written. ST_NOTFOUND: twin is no test brand;
+	 * ST_CONFLICT: a shop made in test only has a SITE and RANG production has.
+	 * copy_plan: what the twin holds, counted (the preview). */
+	int (*env_production_copy)(struct store *st, int64_t twin, int64_t user_id, int64_t now,
+	                           struct env_copy *out);
+	int (*env_copy_plan)(struct store *st, int64_t twin, struct env_copy_plan *out);
+	/* The brand whose account id (PSPID) is pspid, either environment's; ST_NOTFOUND. */
+	int (*brand_of_account_id)(struct store *st, const char *pspid, int64_t *brand_id);
 	int (*hmac_key_insert)(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,
 	                       const unsigned char *sealed, size_t sealed_len, int64_t now);
 	/* HMAC keys of the back office (SPEC §11; src/store/sql/hmac_keys.c).

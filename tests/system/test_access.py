@@ -145,6 +145,10 @@ MATRIX = {
     # needs the brand's own level too, checked by the handler: test_payment_retention).
     'GET /bo/api/account': ADMIN,
     'PATCH /bo/api/account': ADMIN,
+    # Create production account (Ingenico guide 3.2.9): administrators, from a test session
+    # (a production one: 409, the handler's; test_production_account.py).
+    'GET /bo/api/environment/production-account': ADMIN,
+    'POST /bo/api/environment/production-account': ADMIN,
     # Home's notices (expired HMAC keys, SPEC §12): everyone. Parameters › HMAC key (SPEC §11):
     # the HMAC manager only.
     'GET /bo/api/notices': ALL,
@@ -336,8 +340,9 @@ class User:
         self.srv, self.login, self.password = srv, login, password
         self.sign_in()
 
-    def sign_in(self):
-        s, r = sign_in(self.srv, self.login, password=self.password, takeover=True)
+    def sign_in(self, environment='production'):
+        s, r = sign_in(self.srv, self.login, password=self.password, takeover=True,
+                       environment=environment)
         assert r.status_code == 200, r.text
         self.s, self.csrf = s, r.json()['csrf']
         return r.json()
@@ -767,6 +772,10 @@ def plan(srv, route, profile, walk):
         # The value it already has: the walk changes nothing of the purge.
         'GET /bo/api/account': lambda: ('/bo/api/account', None),
         'PATCH /bo/api/account': lambda: ('/bo/api/account', {'retention_days': 540}),
+        'GET /bo/api/environment/production-account': lambda: (
+            '/bo/api/environment/production-account', None),
+        'POST /bo/api/environment/production-account': lambda: (
+            '/bo/api/environment/production-account', {}),
         'GET /bo/api/notices': lambda: ('/bo/api/notices', None),
         'GET /bo/api/hmac-keys': lambda: ('/bo/api/hmac-keys', None),
         # A key made, not activated: the shops' merchant API keys stay the demo's.
@@ -833,7 +842,11 @@ def test_allowed_routes_answer_for_real(acc):
             if route == 'POST /bo/api/password':
                 body = {'old': u.password, 'new': ROTATED if u.password != ROTATED
                         else NEW_PASSWORD}
+            if route in TEST_SESSION:
+                u.sign_in('test')
             r = u.call(method, path, body)
+            if route in TEST_SESSION:
+                u.sign_in()
             # Every plan names something that exists, with a valid body: a real answer.
             assert 200 <= r.status_code < 300, (route, profile, r.status_code, r.text)
             if route == 'POST /bo/api/password':
@@ -1077,6 +1090,8 @@ def test_another_brands_node_is_not_found(acc, foreign):
         path, _ = plan(acc, route, 'admin', walk=False)
         sep = '&' if '?' in path else '?'
         if route not in NODE_ROUTES:
+            if route in TEST_SESSION:
+                who.sign_in('test')
             plain = who.call('GET', path)
             for nid in sorted(foreign['node']):
                 r = who.call('GET', f'{path}{sep}node={nid}')
@@ -1086,6 +1101,8 @@ def test_another_brands_node_is_not_found(acc, foreign):
                     if r.headers['Content-Type'].startswith('application/json')
                     else r.content == plain.content)
                 assert r.status_code == 400 or ignored, (route, nid, r.status_code, r.text)
+            if route in TEST_SESSION:
+                who.sign_in()
             continue
         assert who.call('GET', f'{path}{sep}node={own}').status_code == 200, route
         for nid in sorted(foreign['node']):
@@ -1122,6 +1139,11 @@ def pages(u, path):
             return items, r.text
 
 
+# The routes answered in a test session only (a production one's: 409).
+TEST_SESSION = {'GET /bo/api/environment/production-account',
+                'POST /bo/api/environment/production-account'}
+
+
 # Every GET route without an id: how to read all of it, and which of its fields hold ids of
 # which kind. None: a single JSON answer read as text; 'csv': an export.
 LISTS = {
@@ -1131,6 +1153,8 @@ LISTS = {
     'GET /bo/api/me/preferences': (None, '/bo/api/me/preferences', {}),
     'GET /bo/api/me/second-factor': (None, '/bo/api/me/second-factor', {}),
     'GET /bo/api/account': (None, '/bo/api/account', {}),
+    'GET /bo/api/environment/production-account': (
+        None, '/bo/api/environment/production-account', {}),
     'GET /bo/api/tree': ('nodes', '/bo/api/tree', {'id': 'node', 'parent_id': 'node'}),
     'GET /bo/api/stats': (None, f'/bo/api/stats?from={today(-400)}&to={today(5)}', {}),
     'GET /bo/api/transactions': ('pages', f'/bo/api/transactions?{WIDE}&limit=500',
@@ -1215,6 +1239,8 @@ def test_no_list_search_or_export_shows_another_brand(acc, foreign):
                          'GET /bo/api/batches'):
                 sep = '&' if '?' in path else '?'
                 variants += [f'{path}{sep}node={n}' for n in own_nodes]
+            if route in TEST_SESSION:
+                u.sign_in('test')
             for p in variants:
                 rows, text = read_all(u, how, p)
                 leaked = sorted(w for w in foreign['words'] if w.lower() in text.lower())
@@ -1225,6 +1251,8 @@ def test_no_list_search_or_export_shows_another_brand(acc, foreign):
                         if v not in (None, ''):
                             assert int(v) not in foreign[kind], (profile, p, field, v)
                 read += 1
+            if route in TEST_SESSION:
+                u.sign_in()
     assert read > 40
     # Searching by another brand's references finds nothing either.
     u = acc.users['admin']

@@ -333,6 +333,15 @@ int db_env_twins_make(struct store *st, int64_t now, int *made);
 int db_env_twin_of(struct store *st, int64_t brand_id, int64_t node_id, int64_t *twin_brand,
                    int64_t *twin_node);
 int db_env_is_test(struct store *st, int64_t brand_id, bool *test);
+/* The ids sql selects (?1: id, none bound when 0), read whole into *ids
+ * (malloc'd, the caller frees; NULL when none), *n of them (env.c). */
+int db_env_ids(struct store *st, const char *sql, int64_t id, int64_t **ids, size_t *n,
+               const char *what);
+/* store_ops.env_production_copy, env_copy_plan (env_copy.c). */
+int db_env_production_copy(struct store *st, int64_t twin, int64_t user_id, int64_t now,
+                           struct env_copy *out);
+int db_env_copy_plan(struct store *st, int64_t twin, struct env_copy_plan *out);
+int db_brand_of_account_id(struct store *st, const char *pspid, int64_t *brand_id);
 
 /* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
  * (users.c). */
@@ -661,6 +670,10 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.env_twins_make = db_env_twins_make, \
 	.env_twin_of = db_env_twin_of, \
 	.env_is_test = db_env_is_test, \
+	/* env_copy.c */ \
+	.env_production_copy = db_env_production_copy, \
+	.env_copy_plan = db_env_copy_plan, \
+	.brand_of_account_id = db_brand_of_account_id, \
 	/* users.c */ \
 	.user_insert = db_user_insert, \
 	.user_by_login = db_user_by_login, \

@@ -66,30 +66,43 @@ db_env_twin_make(struct store *st, int64_t brand_id, int64_t now, int64_t *twin_
 }
 
 int
+db_env_ids(struct store *st, const char *sql, int64_t id, int64_t **ids, size_t *n,
+           const char *what)
+{
+	size_t cap = 0;
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, what);
+
+	*ids = NULL;
+	*n = 0;
+	if (rc != ST_OK)
+		return rc;
+	if (id != 0)
+		stmt_bind_int64(s, 1, id);
+	while (db_next(st, s, &rc, what)) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*ids = realloc(*ids, cap * sizeof(**ids));
+			if (*ids == NULL)
+				abort();
+		}
+		(*ids)[(*n)++] = stmt_int64(s, 0);
+	}
+	stmt_finalize(s);
+	return rc;
+}
+
+int
 db_env_twins_make(struct store *st, int64_t now, int *made)
 {
 	static const char sql[] = "SELECT id FROM brand b WHERE env = 'production' AND NOT EXISTS "
 	                          "(SELECT 1 FROM brand t WHERE t.twin_id = b.id) ORDER BY id";
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	struct stmt *s;
-	int64_t twin;
-	int rc = db_prepare(st, sql, &s, "env_twins_missing");
+	int64_t *ids, twin;
+	size_t n;
+	/* Read whole first: the walk's statement is done before the copies write. */
+	int rc = db_env_ids(st, sql, 0, &ids, &n, "env_twins_missing");
 
 	*made = 0;
-	if (rc != ST_OK)
-		return rc;
-	/* Read whole first: the walk's statement is done before the copies write. */
-	while (db_next(st, s, &rc, "env_twins_missing")) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			ids = realloc(ids, cap * sizeof(*ids));
-			if (ids == NULL)
-				abort();
-		}
-		ids[n++] = stmt_int64(s, 0);
-	}
-	stmt_finalize(s);
 	for (size_t i = 0; rc == ST_OK && i < n; i++) {
 		rc = db_env_twin_make(st, ids[i], now, &twin);
 		*made += rc == ST_OK;

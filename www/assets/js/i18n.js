@@ -25,6 +25,7 @@ import terminal from './strings/terminal.js';
 import hosted from './strings/hosted.js';
 import orderFiles from './strings/order-files.js';
 import environment from './strings/environment.js';
+import productionAccount from './strings/production-account.js';
 
 const dictionaries = {
   fr: {
@@ -281,7 +282,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation, environment]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation, environment, productionAccount]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

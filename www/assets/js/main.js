@@ -18,6 +18,7 @@ import * as mails from './pages/mails.js';
 import * as pushReports from './pages/push-reports.js';
 import * as me from './pages/me.js';
 import * as orderFiles from './pages/order-files.js';
+import * as productionAccount from './pages/production-account.js';
 import * as contact from './pages/contact.js';
 import * as password from './pages/password.js';
 import * as recurring from './pages/recurring.js';
@@ -191,6 +192,13 @@ register('push-reports', {
   auth: 'user',
   needs: 'GET /bo/api/push-reports',
   render: pushReports.render,
+});
+// Create production account (Ingenico guide §3.2.9), from the account page of a test session.
+register('production-account', {
+  title: 'prodacct.title',
+  auth: 'user',
+  needs: 'POST /bo/api/environment/production-account',
+  render: productionAccount.render,
 });
 
 boot();

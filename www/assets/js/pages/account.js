@@ -7,11 +7,26 @@
 // at their next request, this administrator included. Other administrators read both.
 
 import { api } from '../api.js';
+import { may } from '../app.js';
 import { confirmDialog } from '../confirm-dialog.js';
 import { h } from '../dom.js';
+import { environment } from '../environment.js';
 import { errorBox, field, say, showError, statusBox } from '../form-fields.js';
 import { formatCount } from '../format.js';
 import { t } from '../i18n.js';
+
+// Ingenico guide §3.2.9 "Créer compte réel": under the account, for the brand's administrators
+// of a test session only (pages/production-account.js).
+function productionCard(a) {
+  if (environment() !== 'test' || !a.editable || !may('POST /bo/api/environment/production-account')) return null;
+  return h(
+    'div',
+    { class: 'card card--narrow', id: 'account-production' },
+    h('h2', {}, t('prodacct.card.title')),
+    h('p', {}, t('prodacct.card.text')),
+    h('a', { href: '#/production-account', class: 'button', id: 'account-production-link' }, t('prodacct.link')),
+  );
+}
 
 export async function render() {
   const a = await api.get('/bo/api/account');
@@ -117,5 +132,6 @@ export async function render() {
     ),
     form,
     sfForm,
+    productionCard(a),
   );
 }

@@ -1,0 +1,94 @@
+// Create production account (Ingenico guide §3.2.9 "Créer compte réel"; docs/ENVIRONMENTS.md):
+// under the account, for the brand's administrator of a test session only; the page says what
+// is copied and what is not, asks before copying, then lists what must be set again in
+// production with a link to each page. A production session is not offered it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { base, inFrench, NEW_PASSWORD, shot, shown, signedIn, sql, user } from '../harness.mjs';
+
+async function signInToTest(page, login) {
+  await page.locator('#signout').click();
+  await page.locator('#signin-form').waitFor();
+  await page.locator('#signin-env-test').check();
+  if (await page.locator('#signin-login').isHidden()) await page.locator('#signin-mode').click();
+  await page.locator('#signin-login').fill(login);
+  await page.locator('#signin-password').fill(NEW_PASSWORD);
+  await page.locator('#signin-form button[type=submit]').click();
+  await page.waitForSelector('nav .nav-link');
+  await page.locator('#env-banner').waitFor();
+}
+
+const copies = () => Number(sql("SELECT count(*) FROM action_log WHERE action = 'production_account_created'"));
+
+test('production account: offered in test only, confirmed, then what to set again', async () => {
+  const page = await inFrench(await signedIn('admin'));
+  // Production: the account page has no such card, and the page says to sign in to test.
+  await page.goto(`${base}/#/account`);
+  await shown(page, '#/account');
+  assert.equal(await page.locator('#account-production').count(), 0);
+  await page.goto(`${base}/#/production-account`);
+  await shown(page, '#/production-account');
+  await page.locator('#prodacct-only-test').waitFor();
+  assert.equal(await page.locator('#prodacct-submit').count(), 0);
+
+  // Test: a setting changed there, to be copied.
+  await signInToTest(page, user('admin').login);
+  const shop = sql('SELECT min(id) FROM shop WHERE brand_id = -1');
+  const status = await page.evaluate(async (id) => (await fetch(`/bo/api/shops/${id}/settings`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
+    body: JSON.stringify({ version: 0, ticket_email: 'recette@boutique.example' }),
+  })).status, shop);
+  assert.equal(status, 200);
+  await page.goto(`${base}/#/account`);
+  await shown(page, '#/account');
+  await page.locator('#account-production').waitFor();
+  await shot(page, 'account-production-link');
+  await page.locator('#account-production-link').click();
+  await shown(page, '#/production-account');
+  await page.locator('#prodacct-plan').waitFor();
+  assert.match(await page.locator('#prodacct-intro').textContent(), /GUICHETDEMO\/TEST.*GUICHETDEMO/);
+  assert.equal(await page.locator('#prodacct-copied li').count(), 6);
+  assert.match(await page.locator('#prodacct-copied li[data-item=shop_settings]').textContent(), /1 dans le compte de test/);
+  assert.equal(await page.locator('#prodacct-not-copied li').count(), 10);
+  assert.match(await page.locator('#prodacct-not-copied li[data-item=vat_number]').textContent(), /Numéro de TVA/);
+  await shot(page, 'production-account-plan');
+
+  // Cancelled: nothing copied.
+  const before = copies();
+  await page.locator('#prodacct-submit').click();
+  await page.locator('#confirm-dialog').waitFor();
+  await shot(page, 'production-account-confirm');
+  await page.locator('#confirm-dialog-cancel').click();
+  assert.equal(copies(), before);
+
+  // Confirmed: copied, and the list of what to set again, with links.
+  await page.locator('#prodacct-submit').click();
+  await page.locator('#confirm-dialog-ok').click();
+  await page.locator('#prodacct-result').waitFor();
+  assert.match(await page.locator('#prodacct-done').textContent(), /copiée dans le compte de production GUICHETDEMO/);
+  assert.match(await page.locator('#prodacct-written li[data-item=shop_settings]').textContent(), /1 élément/);
+  assert.equal(await page.locator('#prodacct-again li').count(), 10);
+  assert.equal(await page.locator('#prodacct-again li[data-item=payment_methods] a').getAttribute('href'), '#/contracts');
+  assert.equal(await page.locator('#prodacct-again li[data-item=users] a').getAttribute('href'), '#/users');
+  assert.equal(await page.locator('#prodacct-again li[data-item=billing] a').count(), 0);
+  await shot(page, 'production-account-done');
+  assert.equal(copies(), before + 1);
+  const prod = sql(`SELECT ticket_email FROM shop_settings WHERE brand_id = 1 AND shop_id = (SELECT twin_id FROM node WHERE id = ${shop})`);
+  assert.equal(prod, 'recette@boutique.example');
+
+  // In English too.
+  const en = await page.evaluate(async () => (await fetch('/bo/api/me', {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': localStorage.getItem('guichet.csrf') },
+    body: JSON.stringify({ language: 'en' }),
+  })).status);
+  assert.equal(en, 200);
+  await page.reload();
+  await page.locator('#prodacct-plan').waitFor();
+  assert.equal((await page.locator('#prodacct-title').textContent()).trim(), 'Create production account');
+  await shot(page, 'production-account-plan-en');
+  await inFrench(page);
+  await page.context().close();
+});
