@@ -416,8 +416,22 @@ function layout(def, content) {
   const skip = document.getElementById('skip-link');
   if (skip) skip.textContent = t('app.skip');
   if (def.bare) return [header(), environmentBanner(), main];
-  const side = h('div', { class: 'sidebar' }, nav(def.name), treeNav(SCOPED.some(may)));
-  return [header(), environmentBanner(), h('div', { class: 'shell' }, side, main)];
+  const side = h('div', { class: 'sidebar', id: 'sidebar' }, nav(def.name), treeNav(SCOPED.some(may)));
+  const top = header();
+  top.prepend(menuButton(side));
+  return [top, environmentBanner(), h('div', { class: 'shell' }, side, main)];
+}
+
+/* On a narrow screen (app.css) the menu and the tree fold behind this button; each page
+   chosen builds the layout again, folded. */
+function menuButton(side) {
+  const b = h('button', { type: 'button', class: 'menu-toggle', id: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'sidebar' }, t('nav.menu'));
+  b.addEventListener('click', () => {
+    const open = b.getAttribute('aria-expanded') !== 'true';
+    b.setAttribute('aria-expanded', String(open));
+    side.classList.toggle('sidebar--open', open);
+  });
+  return b;
 }
 
 function errorPage(err) {
