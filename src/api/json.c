@@ -65,9 +65,8 @@ json_bad_fields(struct req *r, json_t *errors)
 	log_info("event=invalid_field req=%s field=%s count=%zu", r->id, field,
 	         json_array_size(errors));
 	http_reply_json(r, 400,
-	                json_pack("{s:s, s:s, s:O, s:O}", "error", "invalid_field", "field",
-	                          field, "message", json_object_get(first, "message"), "errors",
-	                          errors));
+	                json_pack("{s:s, s:s, s:O, s:O}", "error", "invalid_field", "field", field,
+	                          "message", json_object_get(first, "message"), "errors", errors));
 }
 
 bool

@@ -112,7 +112,8 @@ sf_respond(struct http_job *hj, struct req *r)
 	case SFO_BAD_PASSWORD:
 	case SFO_BAD_CODE:
 		o = json_pack("{s:s, s:s}", "error",
-		              j->outcome == SFO_BAD_PASSWORD ? "bad_password" : "bad_code", "message",
+		              j->outcome == SFO_BAD_PASSWORD ? "bad_password" : "bad_code",
+		              "message",
 		              j->outcome == SFO_BAD_PASSWORD
 		                      ? "The password is wrong."
 		                      : "The code is wrong or too old: type the one your "
@@ -150,10 +151,10 @@ static int
 check_failed(struct sf_job *j, struct store *st, const struct user *u, enum sf_outcome outcome)
 {
 	bool locked = false;
-	int rc = api_check_failed(
-	        st, u, clock_now_us(), "second_factor_change_refused",
-	        outcome == SFO_BAD_PASSWORD ? "wrong current password" : "wrong code", &locked,
-	        &j->attempts_left);
+	int rc = api_check_failed(st, u, clock_now_us(), "second_factor_change_refused",
+	                          outcome == SFO_BAD_PASSWORD ? "wrong current password"
+	                                                      : "wrong code",
+	                          &locked, &j->attempts_left);
 
 	j->outcome = locked ? SFO_LOCKED : outcome;
 	return rc;

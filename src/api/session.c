@@ -92,7 +92,7 @@ struct auth_job {
 	enum outcome outcome;
 	char elsewhere[81];
 	bool elsewhere_disconnected; /* the session held elsewhere is disconnected (resumable) */
-	int attempts_left; /* resume: wrong keys still allowed; second factor: failures */
+	int attempts_left;           /* resume: wrong keys still allowed; second factor: failures */
 	int64_t at;                  /* disconnect, resume: when the store recorded it */
 	struct session s;            /* the new session */
 	char token_hex[2 * HTTP_TOKEN_LEN + 1];
@@ -602,8 +602,9 @@ signin_respond(struct http_job *hj, struct req *r)
 		break;
 	case OUT_DISABLED:
 		log_info("event=sign_in_disabled req=%s", r->id);
-		http_reply_error(r, ST_FORBIDDEN, "account_disabled",
-		                 "This account is deactivated; an administrator can reactivate it.");
+		http_reply_error(
+		        r, ST_FORBIDDEN, "account_disabled",
+		        "This account is deactivated; an administrator can reactivate it.");
 		break;
 	case OUT_LOCKED:
 		log_info("event=sign_in_locked req=%s", r->id);
@@ -1168,8 +1169,8 @@ second_factor_respond(struct http_job *hj, struct req *r)
 		 * (README "Sign-in": attempts left). */
 		http_reply_json(r, 401,
 		                json_pack("{s:s, s:s, s:i}", "error", "bad_code", "message",
-		                          "The code is wrong, already used or expired.", "attempts_left",
-		                          j->attempts_left));
+		                          "The code is wrong, already used or expired.",
+		                          "attempts_left", j->attempts_left));
 		break;
 	}
 }

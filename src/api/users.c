@@ -96,8 +96,7 @@ user_job_respond(struct http_job *hj, struct req *r)
 {
 	struct user_job *j = (struct user_job *)hj;
 
-	if (j->base.work.rc == ST_INVALID && j->errors != NULL &&
-	    json_array_size(j->errors) > 0) {
+	if (j->base.work.rc == ST_INVALID && j->errors != NULL && json_array_size(j->errors) > 0) {
 		/* SPEC §16: an invalid_field answer names its field; "errors" all of them. */
 		json_bad_fields(r, j->errors);
 		return;
@@ -561,8 +560,9 @@ apply_fields(json_t *o, struct user_auth *ua, json_t *errors)
 	         mobile_ok(text))
 		memcpy(ua->u.mobile, text, sizeof(ua->u.mobile));
 	else if (g != 1)
-		json_field_error(errors, "mobile", false,
-		                 "mobile must be 6 to 15 digits, with spaces, dots or a leading +.");
+		json_field_error(
+		        errors, "mobile", false,
+		        "mobile must be 6 to 15 digits, with spaces, dots or a leading +.");
 	if ((g = json_get_text(o, "profile", text, 16)) == 0 &&
 	    profile_parse(text) != PROFILE__COUNT)
 		ua->u.profile = profile_parse(text);
@@ -578,8 +578,9 @@ apply_fields(json_t *o, struct user_auth *ua, json_t *errors)
 	    tz_find(text) != NULL)
 		memcpy(ua->time_zone, text, sizeof(ua->time_zone));
 	else if (g != 1)
-		json_field_error(errors, "time_zone", false,
-		                 "time_zone must be a time zone of the list, such as Europe/Paris.");
+		json_field_error(
+		        errors, "time_zone", false,
+		        "time_zone must be a time zone of the list, such as Europe/Paris.");
 	if (json_object_get(o, "node_id") != NULL) {
 		json_t *v = json_object_get(o, "node_id");
 

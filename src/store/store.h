@@ -137,7 +137,7 @@ struct user_auth {
 	int64_t email_changed_at;    /* the last change of the e-mail address; 0: none known */
 	int64_t email_changed_by;    /* the user who made it (migration 023); 0: none known */
 	bool second_factor_required; /* by the user's account (struct account) */
-	int64_t deactivated_at;      /* deactivated by an administrator (migration 046); 0: active */
+	int64_t deactivated_at; /* deactivated by an administrator (migration 046); 0: active */
 };
 
 /* The secrets of a user's second factor (migration 017); all zero when they have none. */

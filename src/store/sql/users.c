@@ -237,8 +237,9 @@ db_user_unlock(struct store *st, int64_t brand_id, int64_t id)
 int
 db_user_deactivate(struct store *st, int64_t brand_id, int64_t id, int64_t at)
 {
-	static const char sql[] = "UPDATE user SET deactivated_at = nullif(?3, 0) WHERE brand_id = ?1 "
-	                          "AND id = ?2";
+	static const char sql[] =
+	        "UPDATE user SET deactivated_at = nullif(?3, 0) WHERE brand_id = ?1 "
+	        "AND id = ?2";
 
 	return db_run_ids(st, sql, brand_id, id, at, "user_deactivate");
 }
