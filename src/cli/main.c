@@ -2272,8 +2272,9 @@ static const struct table_col user_cols[] = {
         {N_("SIGN-INS (WEEK)"), true, 2, 0},
 };
 static const char *const user_fields[] = {
-        "id",    "login",     "name",   "email",         "profile",
-        "level", "node_name", "locked", "second_factor", "sign_ins_this_week", "active",
+        "id",     "login",     "name",   "email",         "profile",
+        "level",  "node_name", "locked", "second_factor", "sign_ins_this_week",
+        "active",
 };
 _Static_assert(OPTS_N(user_fields) <= RECORD_FIELDS_MAX, "its fields fit a record");
 
