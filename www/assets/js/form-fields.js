@@ -13,7 +13,8 @@ import { has, t } from './i18n.js';
  */
 export function field({ id, label, control, hint, className, required }) {
   control.id = id;
-  const described = [];
+  // What the control was described by already (a page's own hint), then its hint and error.
+  const described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
   let hintEl = null;
   if (hint) {
     hintEl = h('p', { class: 'field-hint', id: `${id}-hint` }, hint);
@@ -21,7 +22,7 @@ export function field({ id, label, control, hint, className, required }) {
   }
   const errorEl = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
   described.push(`${id}-error`);
-  control.setAttribute('aria-describedby', described.join(' '));
+  control.setAttribute('aria-describedby', [...new Set(described)].join(' '));
   if (required) control.setAttribute('aria-required', 'true');
   fieldErrors.set(control, errorEl);
   return h(

@@ -57,7 +57,7 @@ function levelText(u) {
 }
 
 function stateBadge(u) {
-  if (u.active === false) return h('span', { class: 'badge badge--muted badge--inactive' }, t('users.state.inactive'));
+  if (u.active === false) return h('span', { class: 'badge badge--muted' }, t('users.state.inactive'));
   if (u.locked) return h('span', { class: 'badge badge--danger' }, t('users.state.locked'));
   if (u.must_change_password) return h('span', { class: 'badge badge--muted' }, t('users.state.must_change'));
   return h('span', { class: 'badge badge--ok' }, t('users.state.active'));
