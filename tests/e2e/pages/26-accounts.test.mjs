@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { base, browser, heading, mailsTo, newPage, shot, signedIn, signIn, user } from '../harness.mjs';
+import { base, browser, heading, inFrench, mailsTo, newPage, shot, signedIn, signIn, user } from '../harness.mjs';
 
 /** The shown error lines of a form's fields, by the control's id. */
 async function fieldErrors(page) {
@@ -14,7 +14,7 @@ async function fieldErrors(page) {
 }
 
 test('Users: every missing field at once, required fields marked, then the server’s own errors', async () => {
-  const page = await signedIn('admin');
+  const page = await inFrench(await signedIn('admin')); // run.mjs left it in English
   await page.goto(`${base}/#/users/new`);
   await page.locator('#user-edit-title', { hasText: 'Créer' }).waitFor();
   // The marks and their legend.
@@ -61,7 +61,7 @@ test('Users: every missing field at once, required fields marked, then the serve
 });
 
 test('Users: deactivate a user (kept, listed as such, refused at sign-in), then reactivate', async () => {
-  const page = await signedIn('admin');
+  const page = await inFrench(await signedIn('admin'));
   const login = `e2e.inactif${Date.now() % 100000}`;
   const email = `${login}@maison-guichet.example`;
   await page.goto(`${base}/#/users/new`);
