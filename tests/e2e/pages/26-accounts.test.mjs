@@ -20,10 +20,11 @@ test('Users: every missing field at once, required fields marked, then the serve
   // The marks and their legend.
   assert.match(await page.locator('.form-legend').textContent(), /Champ obligatoire/);
   for (const id of ['uf-login', 'uf-name', 'uf-email', 'uf-profile']) {
-    assert.equal(await page.locator(`label[for=${id}] .required-mark`).count(), 1, id);
+    assert.equal(await page.locator(`label[for=${id}] + .required-mark`).count(), 1, id);
     assert.equal(await page.locator(`#${id}`).getAttribute('aria-required'), 'true', id);
   }
-  assert.equal(await page.locator('label[for=uf-mobile] .required-mark').count(), 0);
+  assert.equal(await page.locator('label[for=uf-mobile] + .required-mark').count(), 0);
+  assert.equal(await page.getByLabel('Nom', { exact: true }).count(), 1); // the mark is no part of the name
   // Nothing filled: the four at once, beside each, and the first one focused.
   await page.locator('#user-save').click();
   await page.locator('#user-form-error', { hasText: '4 champs à corriger' }).waitFor();

@@ -28,12 +28,16 @@ export function field({ id, label, control, hint, className, required }) {
   return h(
     'div',
     { class: className ? `field ${className}` : 'field' },
-    h(
-      'label',
-      { for: id },
-      label,
-      required ? h('span', { class: 'required-mark', 'aria-hidden': 'true', title: t('form.required_mark') }, ' *') : null,
-    ),
+    // The mark beside the label, not in it: the label stays the control's name, and
+    // aria-required says the rest.
+    required
+      ? h(
+          'span',
+          { class: 'field-label' },
+          h('label', { for: id }, label),
+          h('span', { class: 'required-mark', 'aria-hidden': 'true', title: t('form.required_mark') }, ' *'),
+        )
+      : h('label', { for: id }, label),
     control,
     hintEl,
     errorEl,
