@@ -74,9 +74,10 @@ int api_session_resume(struct req *r);
  * on or off), or a wrong code to turn TOTP off: a failed sign-in like any other (SPEC §3:
  * the third in a row locks the account), so that a session is no free guesser. On the writer:
  * counted, logged as `what` with details, and at the lock the account_locked line and the end
- * of every session of the user (*locked set). */
+ * of every session of the user (*locked set); *left: the failures still allowed before the
+ * lock, which the answer may tell the user, who proved who they are. */
 int api_check_failed(struct store *st, const struct user *u, int64_t at, const char *what,
-                     const char *details, bool *locked) WUR;
+                     const char *details, bool *locked, int *left) WUR;
 /* On the loop, after api_check_failed locked the account: the user's sessions leave the
  * table, the cookie goes, and the answer is 423 locked. */
 void api_session_locked(struct req *r, int64_t brand_id, int64_t user_id);
@@ -125,6 +126,8 @@ int api_users_create(struct req *r);
 int api_users_edit(struct req *r);
 int api_users_reset_password(struct req *r);
 int api_users_unlock(struct req *r);
+int api_users_deactivate(struct req *r);
+int api_users_reactivate(struct req *r);
 int api_users_ereport_get(struct req *r);
 int api_users_ereport_edit(struct req *r);
 int api_users_second_factor_disable(struct req *r);

@@ -48,6 +48,27 @@ json_bad_field(struct req *r, const char *field, const char *message)
 	                          "message", message));
 }
 
+void
+json_field_error(json_t *errors, const char *field, bool missing, const char *message)
+{
+	json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "error",
+	                                        missing ? "required" : "invalid_field", "message",
+	                                        message));
+}
+
+void
+json_bad_fields(struct req *r, json_t *errors)
+{
+	json_t *first = json_array_get(errors, 0);
+	const char *field = json_string_value(json_object_get(first, "field"));
+
+	log_info("event=invalid_field req=%s field=%s count=%zu", r->id, field,
+	         json_array_size(errors));
+	http_reply_json(r, 400,
+	                json_pack("{s:s, s:s, s:O, s:O}", "error", "invalid_field", "field", field,
+	                          "message", json_object_get(first, "message"), "errors", errors));
+}
+
 bool
 json_refuse_unknown(struct req *r, json_t *o, const char *const *allowed)
 {

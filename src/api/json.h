@@ -20,6 +20,14 @@ json_t *json_body_object(struct req *r, bool empty_ok);
 /* Answers 400 {"error":"invalid_field","field":field,"message":message}. */
 void json_bad_field(struct req *r, const char *field, const char *message);
 
+/* A form's every bad member at once (README "Users"): json_field_error appends
+ * {"field","error","message"} to errors, error "required" (missing) or "invalid_field";
+ * json_bad_fields answers 400 {"error":"invalid_field","field","message"} of the first one
+ * (as json_bad_field does), and "errors" the whole list (not empty; the caller keeps it).
+ * The fields are the server's own names, never the client's text. */
+void json_field_error(json_t *errors, const char *field, bool missing, const char *message);
+void json_bad_fields(struct req *r, json_t *errors);
+
 /* When o has a member not in allowed (NULL-terminated), answers 400 naming it and returns
  * true. */
 bool json_refuse_unknown(struct req *r, json_t *o, const char *const *allowed);

@@ -144,6 +144,11 @@ const struct route routes[] = {
          P(PROFILE_ADMIN), 0, "send a user a new password"},
         {"POST", "/bo/api/users/{id}/unlock", api_users_unlock, AUTH_SESSION, 0, P(PROFILE_ADMIN),
          0, "unlock a user"},
+        /* README "Users": a user kept, but unable to sign in; and back. */
+        {"POST", "/bo/api/users/{id}/deactivate", api_users_deactivate, AUTH_SESSION, 0,
+         P(PROFILE_ADMIN), 0, "deactivate a user: signed out, no sign-in"},
+        {"POST", "/bo/api/users/{id}/reactivate", api_users_reactivate, AUTH_SESSION, 0,
+         P(PROFILE_ADMIN), 0, "reactivate a deactivated user"},
         {"GET", "/bo/api/users/{id}/ereport", api_users_ereport_get, AUTH_SESSION, 0,
          P(PROFILE_ADMIN), 0, "a user's electronic reporting: structure and format"},
         {"PATCH", "/bo/api/users/{id}/ereport", api_users_ereport_edit, AUTH_SESSION, LIMIT_BODY_BO,

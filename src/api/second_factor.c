@@ -57,6 +57,7 @@ struct sf_job {
 	/* Result. */
 	enum sf_outcome outcome;
 	enum second_factor_method method;
+	int attempts_left; /* a counted failure: the failures still allowed; else -1 */
 	json_t *result;
 };
 
@@ -80,6 +81,7 @@ static void
 sf_respond(struct http_job *hj, struct req *r)
 {
 	struct sf_job *j = (struct sf_job *)hj;
+	json_t *o;
 
 	if (j->base.work.rc != ST_OK) {
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
@@ -108,12 +110,17 @@ sf_respond(struct http_job *hj, struct req *r)
 		                 "Start the enrolment first (POST /bo/api/me/second-factor/totp).");
 		break;
 	case SFO_BAD_PASSWORD:
-		http_reply_error(r, ST_REFUSED, "bad_password", "The password is wrong.");
-		break;
 	case SFO_BAD_CODE:
-		http_reply_error(r, ST_REFUSED, "bad_code",
-		                 "The code is wrong or too old: type the one your authenticator "
-		                 "shows now.");
+		o = json_pack("{s:s, s:s}", "error",
+		              j->outcome == SFO_BAD_PASSWORD ? "bad_password" : "bad_code",
+		              "message",
+		              j->outcome == SFO_BAD_PASSWORD
+		                      ? "The password is wrong."
+		                      : "The code is wrong or too old: type the one your "
+		                        "authenticator shows now.");
+		if (j->attempts_left >= 0) /* counted as a failed sign-in */
+			json_object_set_new(o, "attempts_left", json_integer(j->attempts_left));
+		http_reply_json(r, 422, o);
 		break;
 	case SFO_LOCKED:
 		log_info("event=sign_in_locked req=%s reason=wrong_current_password", r->id);
@@ -134,6 +141,7 @@ sf_job_new(struct req *r, enum sf_op op)
 	j->who = session_as_user(&r->session); /* the user's, whatever the environment */
 	j->base.respond = sf_respond;
 	j->base.free = sf_job_free;
+	j->attempts_left = -1;
 	return j;
 }
 
@@ -143,9 +151,10 @@ static int
 check_failed(struct sf_job *j, struct store *st, const struct user *u, enum sf_outcome outcome)
 {
 	bool locked = false;
-	int rc = api_check_failed(
-	        st, u, clock_now_us(), "second_factor_change_refused",
-	        outcome == SFO_BAD_PASSWORD ? "wrong current password" : "wrong code", &locked);
+	int rc = api_check_failed(st, u, clock_now_us(), "second_factor_change_refused",
+	                          outcome == SFO_BAD_PASSWORD ? "wrong current password"
+	                                                      : "wrong code",
+	                          &locked, &j->attempts_left);
 
 	j->outcome = locked ? SFO_LOCKED : outcome;
 	return rc;

@@ -55,6 +55,7 @@ enum outcome {
 	OUT_EXPIRED,        /* resume: past its idle time or its 12 hours, ended */
 	OUT_CONNECTED,      /* resume: resumed meanwhile (a double submit) */
 	OUT_NO_TEST,        /* sign-in to test: the brand has no test environment */
+	OUT_DISABLED,       /* sign-in: the right password of a deactivated account */
 };
 
 /* SPEC §3 "disconnected": the resume key, random, of RESUME_KEY_LEN bytes (base64url in the
@@ -91,7 +92,7 @@ struct auth_job {
 	enum outcome outcome;
 	char elsewhere[81];
 	bool elsewhere_disconnected; /* the session held elsewhere is disconnected (resumable) */
-	int attempts_left;           /* resume: wrong keys still allowed */
+	int attempts_left;           /* resume: wrong keys still allowed; second factor: failures */
 	int64_t at;                  /* disconnect, resume: when the store recorded it */
 	struct session s;            /* the new session */
 	char token_hex[2 * HTTP_TOKEN_LEN + 1];
@@ -393,8 +394,10 @@ signin_record(struct work_job *w, struct store *st)
 	if (locked)
 		goto refused;
 	if (!j->password_ok) {
+		int failures = 0;
+
 		rc = st->ops->user_sign_in_failed(st, u->brand_id, u->id, PASSWORD_MAX_FAILURES,
-		                                  &locked);
+		                                  &locked, &failures);
 		if (rc == ST_LOCKED)
 			goto refused;
 		j->outcome = locked ? OUT_LOCKED : OUT_BAD_CREDENTIALS;
@@ -402,6 +405,14 @@ signin_record(struct work_job *w, struct store *st)
 		       j->wrong_pspid ? "wrong account id (PSPID)" : "", &rc);
 		if (locked)
 			action(st, u, now, "account_locked", "3 failed sign-ins", &rc);
+		return rc;
+	}
+	/* README "Users": a deactivated account opens nothing. Said only to whoever gave its
+	 * right password (a wrong one is counted and answered as on any account, so the answer
+	 * tells an attacker nothing), who may then ask an administrator. */
+	if (j->user.deactivated_at != 0) {
+		j->outcome = OUT_DISABLED;
+		refusal(st, u, now, "account deactivated", &rc);
 		return rc;
 	}
 	/* The test environment: the twin brand and the twin of the user's node, the session's
@@ -536,14 +547,15 @@ session_locked(struct req *r, struct auth_job *j)
 
 int
 api_check_failed(struct store *st, const struct user *u, int64_t at, const char *what,
-                 const char *details, bool *locked)
+                 const char *details, bool *locked, int *left)
 {
 	bool now_locked = false;
-	int rc;
+	int rc, failures = 0;
 
 	*locked = false;
 	rc = st->ops->user_sign_in_failed(st, u->brand_id, u->id, PASSWORD_MAX_FAILURES,
-	                                  &now_locked);
+	                                  &now_locked, &failures);
+	*left = PASSWORD_MAX_FAILURES - failures;
 	if (rc == ST_LOCKED) {
 		/* Locked meanwhile (failures elsewhere): nothing more to count. */
 		now_locked = true;
@@ -569,7 +581,8 @@ signin_respond(struct http_job *hj, struct req *r)
 		http_reply_error(r, j->base.work.rc, NULL, NULL);
 		return;
 	}
-	if (j->outcome == OUT_OK || j->outcome == OUT_ELSEWHERE || j->outcome == OUT_NO_TEST)
+	if (j->outcome == OUT_OK || j->outcome == OUT_ELSEWHERE || j->outcome == OUT_NO_TEST ||
+	    j->outcome == OUT_DISABLED)
 		signin_give_back(r, j);
 	switch (j->outcome) {
 	case OUT_OK:
@@ -586,6 +599,12 @@ signin_respond(struct http_job *hj, struct req *r)
 	case OUT_NO_TEST:
 		http_reply_error(r, ST_CONFLICT, "environment_unavailable",
 		                 "This account has no test environment.");
+		break;
+	case OUT_DISABLED:
+		log_info("event=sign_in_disabled req=%s", r->id);
+		http_reply_error(
+		        r, ST_FORBIDDEN, "account_disabled",
+		        "This account is deactivated; an administrator can reactivate it.");
 		break;
 	case OUT_LOCKED:
 		log_info("event=sign_in_locked req=%s", r->id);
@@ -1070,10 +1089,13 @@ second_factor_record(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		goto out;
 	if (!ok) {
+		int failures = 0;
+
 		rc = st->ops->user_sign_in_failed(st, brand_id, u->id, PASSWORD_MAX_FAILURES,
-		                                  &locked);
+		                                  &locked, &failures);
 		if (rc == ST_LOCKED)
 			goto refused;
+		j->attempts_left = PASSWORD_MAX_FAILURES - failures;
 		action(st, u, now, "second_factor_failed", second_factor_name(method), &rc);
 		if (!locked) {
 			j->outcome = OUT_BAD_CODE;
@@ -1143,7 +1165,12 @@ second_factor_respond(struct http_job *hj, struct req *r)
 	default:
 		log_info("event=second_factor_failed req=%s user=%lld", r->id,
 		         (long long)j->who.user_id);
-		http_reply_error(r, ST_AUTH, "bad_code", NULL);
+		/* The password was right: the failures before the lock are this user's to know
+		 * (README "Sign-in": attempts left). */
+		http_reply_json(r, 401,
+		                json_pack("{s:s, s:s, s:i}", "error", "bad_code", "message",
+		                          "The code is wrong, already used or expired.",
+		                          "attempts_left", j->attempts_left));
 		break;
 	}
 }
@@ -1330,7 +1357,7 @@ password_record(struct work_job *w, struct store *st)
 	if (j->outcome == OUT_WRONG_PASSWORD) {
 		/* SPEC §3: a wrong current password is a failed sign-in (the third locks). */
 		rc = api_check_failed(st, &j->user.u, now, "password_change_refused",
-		                      "wrong current password", &locked);
+		                      "wrong current password", &locked, &j->attempts_left);
 		if (locked)
 			j->outcome = OUT_LOCKED;
 		return rc;
@@ -1366,7 +1393,10 @@ password_respond(struct http_job *hj, struct req *r)
 		http_reply_json(r, 200, json_pack("{s:o}", "next", next_json(j->s.next)));
 		break;
 	case OUT_WRONG_PASSWORD:
-		http_reply_error(r, ST_REFUSED, "wrong_password", NULL);
+		http_reply_json(r, 422,
+		                json_pack("{s:s, s:s, s:i}", "error", "wrong_password", "message",
+		                          "The current password is wrong.", "attempts_left",
+		                          j->attempts_left));
 		break;
 	case OUT_LOCKED:
 		log_info("event=sign_in_locked req=%s reason=wrong_current_password", r->id);

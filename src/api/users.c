@@ -44,6 +44,8 @@ enum user_op {
 	U_EDIT,
 	U_RESET,
 	U_UNLOCK,
+	U_DEACTIVATE,
+	U_REACTIVATE,
 	U_SF_DISABLE,
 	U_ME,
 	U_ME_EDIT,
@@ -57,7 +59,9 @@ struct user_job {
 	struct session who;
 	int64_t id;       /* the target user */
 	int64_t node_id;  /* list: the node; create: the new user's node */
+	int active;       /* list: 1 only the active users, 0 only the inactive ones, -1 all */
 	json_t *fields;   /* create, edit: the request's members */
+	json_t *errors;   /* edit: every bad member (json_field_error) */
 	bool end_session; /* the target's session ends (new password, new profile or node) */
 	struct user_auth target;
 	struct action_query q;
@@ -80,6 +84,7 @@ user_job_free(struct http_job *hj)
 	struct user_job *j = (struct user_job *)hj;
 
 	json_decref(j->fields);
+	json_decref(j->errors);
 	json_decref(j->result);
 	free(j->csv);
 	crypto_wipe(j, sizeof(*j));
@@ -91,10 +96,9 @@ user_job_respond(struct http_job *hj, struct req *r)
 {
 	struct user_job *j = (struct user_job *)hj;
 
-	if (j->base.work.rc == ST_INVALID && j->why != NULL &&
-	    strcmp(j->why, "invalid_field") == 0) {
-		/* SPEC §16: an invalid_field answer names its field. */
-		json_bad_field(r, j->why_message, "Missing, or not a valid value.");
+	if (j->base.work.rc == ST_INVALID && j->errors != NULL && json_array_size(j->errors) > 0) {
+		/* SPEC §16: an invalid_field answer names its field; "errors" all of them. */
+		json_bad_fields(r, j->errors);
 		return;
 	}
 	if (j->base.work.rc != ST_OK) {
@@ -327,7 +331,7 @@ user_row_json(const struct user_auth *ua, const char *level, const char *node_na
 	const char *sf = second_factor_name(ua->second_factor);
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:b, s:s, s:s, s:I, "
-	                 "s:I, s:o}",
+	                 "s:I, s:o, s:b, s:o}",
 	                 "id", (json_int_t)ua->u.id, "login", ua->u.login, "name", ua->u.name,
 	                 "email", ua->u.email, "mobile", ua->u.mobile, "profile",
 	                 profile_name(ua->u.profile), "level", level, "node_id",
@@ -335,7 +339,8 @@ user_row_json(const struct user_auth *ua, const char *level, const char *node_na
 	                 "must_change_password", ua->u.must_change, "language", ua->language,
 	                 "time_zone", ua->time_zone, "sign_ins_this_week", (json_int_t)week,
 	                 "sign_ins_total", (json_int_t)total, "second_factor",
-	                 sf ? json_string(sf) : json_null());
+	                 sf ? json_string(sf) : json_null(), "active", ua->deactivated_at == 0,
+	                 "deactivated_at", json_instant_or_null(ua->deactivated_at));
 }
 
 /* The Monday 00:00 (Paris) that started the current week. */
@@ -373,10 +378,18 @@ user_row_view(const struct user_row *u)
 	                     u->total_sign_ins);
 }
 
+struct list_ctx {
+	json_t *items;
+	int active; /* struct user_job */
+};
+
 static int
 list_push(void *arg, const struct user_row *u)
 {
-	json_array_append_new(arg, user_row_view(u));
+	struct list_ctx *x = arg;
+
+	if (x->active < 0 || x->active == (u->ua.deactivated_at == 0))
+		json_array_append_new(x->items, user_row_view(u));
 	return ST_OK;
 }
 
@@ -421,7 +434,7 @@ static int
 users_read_run(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
-	json_t *items;
+	struct list_ctx x = {NULL, j->active};
 	bool within = false;
 	int rc;
 
@@ -436,35 +449,49 @@ users_read_run(struct work_job *w, struct store *st)
 		return rc;
 	if (!within)
 		return ST_NOTFOUND;
-	items = json_array();
+	x.items = json_array();
 	rc = st->ops->users_each(st, j->who.brand_id, j->node_id, week_start(clock_now_us()),
-	                         list_push, items);
+	                         list_push, &x);
 	if (rc != ST_OK) {
-		json_decref(items);
+		json_decref(x.items);
 		return rc;
 	}
-	j->result = json_pack("{s:o}", "items", items);
+	j->result = json_pack("{s:o}", "items", x.items);
 	return ST_OK;
 }
 
 int
 api_users_list(struct req *r)
 {
+	static const char *const params[] = {"node", "active", NULL};
 	struct user_job *j = user_job_new(r, U_LIST);
-	const char *q = r->h2o->query_at == SIZE_MAX ? NULL : r->h2o->path.base + r->h2o->query_at;
+	char v[QUERY_VALUE_MAX], bad[QUERY_KEY_MAX + 1];
+	int g;
 
 	j->node_id = j->who.node_id; /* the user's own node (session_as_user) */
-	if (q != NULL) {
-		char *end;
-		long long v;
-
-		if (strncmp(q, "?node=", 6) != 0 || (v = strtoll(q + 6, &end, 10)) <= 0 ||
-		    (size_t)(end - r->h2o->path.base) != r->h2o->path.len) {
+	j->active = -1;
+	if (query_unknown(r, params, bad, sizeof(bad))) {
+		user_job_free(&j->base);
+		json_bad_field(r, bad, "Unknown query parameter.");
+		return 0;
+	}
+	if ((g = query_get(r, "node", v, sizeof(v))) != 0 &&
+	    (g < 0 || query_id(v, &j->node_id) != 0 || j->node_id == 0)) {
+		user_job_free(&j->base);
+		json_bad_field(r, "node", "node must be the id of a node of the tree.");
+		return 0;
+	}
+	/* README "Users": active=true the active users only, active=false the deactivated. */
+	if ((g = query_get(r, "active", v, sizeof(v))) != 0) {
+		if (g > 0 && strcmp(v, "true") == 0)
+			j->active = 1;
+		else if (g > 0 && strcmp(v, "false") == 0)
+			j->active = 0;
+		else {
 			user_job_free(&j->base);
-			json_bad_field(r, "node", "node must be the id of a node of the tree.");
+			json_bad_field(r, "active", "active must be true or false.");
 			return 0;
 		}
-		j->node_id = v;
 	}
 	j->base.work.run = users_read_run;
 	return http_submit_or_reply(r, &j->base, false);
@@ -507,10 +534,10 @@ mobile_ok(const char *s)
 	return digits >= 6 && digits <= 15;
 }
 
-/* Applies the members of an edit or a creation to ua, checking each. ST_OK, or ST_INVALID with
- * *field set. */
-static int
-apply_fields(json_t *o, struct user_auth *ua, const char **field)
+/* Applies the members of an edit or a creation to ua, checking each: every bad one goes to
+ * errors (json_field_error), so that a form flags them all at once. */
+static void
+apply_fields(json_t *o, struct user_auth *ua, json_t *errors)
 {
 	char text[255];
 	int g;
@@ -518,11 +545,13 @@ apply_fields(json_t *o, struct user_auth *ua, const char **field)
 	if ((g = json_get_text(o, "name", text, sizeof(ua->u.name))) == 0)
 		memcpy(ua->u.name, text, sizeof(ua->u.name));
 	else if (g < 0)
-		return *field = "name", ST_INVALID;
+		json_field_error(errors, "name", false,
+		                 "name must be 1 to 80 characters, without control characters.");
 	if ((g = json_get_text(o, "email", text, sizeof(text))) == 0 && email_ok(text))
 		memcpy(ua->u.email, text, sizeof(ua->u.email));
 	else if (g != 1)
-		return *field = "email", ST_INVALID;
+		json_field_error(errors, "email", false,
+		                 "email must be an e-mail address, such as name@example.com.");
 	/* The mobile is optional: "" removes it. */
 	if (json_is_string(json_object_get(o, "mobile")) &&
 	    json_string_length(json_object_get(o, "mobile")) == 0)
@@ -531,30 +560,36 @@ apply_fields(json_t *o, struct user_auth *ua, const char **field)
 	         mobile_ok(text))
 		memcpy(ua->u.mobile, text, sizeof(ua->u.mobile));
 	else if (g != 1)
-		return *field = "mobile", ST_INVALID;
+		json_field_error(
+		        errors, "mobile", false,
+		        "mobile must be 6 to 15 digits, with spaces, dots or a leading +.");
 	if ((g = json_get_text(o, "profile", text, 16)) == 0 &&
 	    profile_parse(text) != PROFILE__COUNT)
 		ua->u.profile = profile_parse(text);
 	else if (g != 1)
-		return *field = "profile", ST_INVALID;
+		json_field_error(errors, "profile", false,
+		                 "profile must be consultation, action, admin, entry or hmac.");
 	if ((g = json_get_text(o, "language", text, 3)) == 0 &&
 	    (strcmp(text, "fr") == 0 || strcmp(text, "en") == 0))
 		memcpy(ua->language, text, 3);
 	else if (g != 1)
-		return *field = "language", ST_INVALID;
+		json_field_error(errors, "language", false, "language must be fr or en.");
 	if ((g = json_get_text(o, "time_zone", text, sizeof(ua->time_zone))) == 0 &&
 	    tz_find(text) != NULL)
 		memcpy(ua->time_zone, text, sizeof(ua->time_zone));
 	else if (g != 1)
-		return *field = "time_zone", ST_INVALID;
+		json_field_error(
+		        errors, "time_zone", false,
+		        "time_zone must be a time zone of the list, such as Europe/Paris.");
 	if (json_object_get(o, "node_id") != NULL) {
 		json_t *v = json_object_get(o, "node_id");
 
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return *field = "node_id", ST_INVALID;
-		ua->u.node_id = json_integer_value(v);
+			json_field_error(errors, "node_id", false,
+			                 "node_id must be the id of a node of the tree.");
+		else
+			ua->u.node_id = json_integer_value(v);
 	}
-	return ST_OK;
 }
 
 static const char *const create_members[] = {
@@ -701,8 +736,8 @@ int
 api_users_create(struct req *r)
 {
 	struct user_job *j;
-	const char *field = NULL;
-	json_t *o;
+	json_t *o, *errors;
+	int g;
 
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
@@ -711,30 +746,33 @@ api_users_create(struct req *r)
 	j->target.u.profile = PROFILE__COUNT;
 	memcpy(j->target.language, "fr", 3);
 	snprintf(j->target.time_zone, sizeof(j->target.time_zone), "Europe/Paris");
-	if (json_refuse_unknown(r, o, create_members) ||
-	    json_take_text(r, o, "login", j->target.u.login, sizeof(j->target.u.login), true))
+	if (json_refuse_unknown(r, o, create_members))
 		goto fail;
-	if (strspn(j->target.u.login, "abcdefghijklmnopqrstuvwxyz0123456789._-@") !=
-	            strlen(j->target.u.login) ||
-	    strlen(j->target.u.login) < 3) {
-		json_bad_field(
-		        r, "login",
+	/* Every bad or missing member at once, in the form's order (README "Users"). */
+	errors = json_array();
+	g = json_get_text(o, "login", j->target.u.login, sizeof(j->target.u.login));
+	if (g == 1)
+		json_field_error(errors, "login", true, "login is required.");
+	else if (g < 0 ||
+	         strspn(j->target.u.login, "abcdefghijklmnopqrstuvwxyz0123456789._-@") !=
+	                 strlen(j->target.u.login) ||
+	         strlen(j->target.u.login) < 3)
+		json_field_error(
+		        errors, "login", false,
 		        "login must be 3 to 64 lower-case letters, digits, '.', '_', '-' or '@'.");
+	apply_fields(o, &j->target, errors);
+	if (json_object_get(o, "name") == NULL)
+		json_field_error(errors, "name", true, "name is required.");
+	if (json_object_get(o, "email") == NULL)
+		json_field_error(errors, "email", true, "email is required.");
+	if (json_object_get(o, "profile") == NULL)
+		json_field_error(errors, "profile", true, "profile is required.");
+	if (json_array_size(errors) > 0) {
+		json_bad_fields(r, errors);
+		json_decref(errors);
 		goto fail;
 	}
-	if (apply_fields(o, &j->target, &field) != ST_OK) {
-		json_bad_field(r, field, "This value is not valid.");
-		goto fail;
-	}
-	if (j->target.u.name[0] == '\0' || j->target.u.email[0] == '\0' ||
-	    j->target.u.profile == PROFILE__COUNT) {
-		json_bad_field(r,
-		               j->target.u.name[0] == '\0'    ? "name"
-		               : j->target.u.email[0] == '\0' ? "email"
-		                                              : "profile",
-		               "name, email and profile are required.");
-		goto fail;
-	}
+	json_decref(errors);
 	json_decref(o);
 	j->base.work.run = create_prepare;
 	j->base.hash = true;
@@ -752,7 +790,6 @@ edit_run(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
 	struct user_auth before;
-	const char *field = NULL;
 	bool within = false;
 	char details[ACTION_DETAILS_MAX] = "";
 	int rc;
@@ -763,9 +800,10 @@ edit_run(struct work_job *w, struct store *st)
 	if (rc != ST_OK)
 		return rc;
 	before = j->target;
-	if (apply_fields(j->fields, &j->target, &field) != ST_OK) {
+	j->errors = json_array();
+	apply_fields(j->fields, &j->target, j->errors);
+	if (json_array_size(j->errors) > 0) {
 		j->why = "invalid_field";
-		j->why_message = field;
 		return ST_INVALID;
 	}
 	/* Vision manual §1, §11.1: e-mail and mobile never change in the same edit. */
@@ -945,6 +983,70 @@ int
 api_users_unlock(struct req *r)
 {
 	return user_simple(r, U_UNLOCK, unlock_run, NULL, true);
+}
+
+/* --- deactivate, reactivate (README "Users") ----------------------------------------------- */
+
+/* Writer: a user deactivated (kept, for the action log and the histories that name them, but
+ * signed out at once and refused at sign-in), or reactivated. Not oneself, nor the brand's
+ * last active administrator. Already so: the same answer, nothing logged. Their session ends
+ * in the store, which every server of a shared database reads at each request (http/server.c),
+ * and in this server's table (user_job_respond). */
+static int
+active_run(struct work_job *w, struct store *st)
+{
+	struct user_job *j = (struct user_job *)w;
+	bool deactivate = j->op == U_DEACTIVATE;
+	char details[ACTION_DETAILS_MAX] = "";
+	int64_t admins = 0;
+	struct buf b;
+	int rc = target_in_scope(j, st);
+
+	if (rc != ST_OK || (j->target.deactivated_at != 0) == deactivate)
+		return rc == ST_OK ? user_view(j, st) : rc;
+	if (deactivate && j->target.u.id == j->who.user_id) {
+		j->why = "own_account";
+		j->why_message = "You cannot deactivate your own account.";
+		return ST_CONFLICT;
+	}
+	if (deactivate && j->target.u.profile == PROFILE_ADMIN) {
+		rc = st->ops->users_active_admins(st, j->who.brand_id, &admins);
+		if (rc == ST_OK && admins <= 1) {
+			j->why = "last_admin";
+			j->why_message = "This is the last active administrator of the account: "
+			                 "it cannot be deactivated.";
+			return ST_CONFLICT;
+		}
+	}
+	j->target.deactivated_at = deactivate ? clock_now_us() : 0;
+	if (rc == ST_OK)
+		rc = st->ops->user_deactivate(st, j->who.brand_id, j->id, j->target.deactivated_at);
+	if (rc == ST_OK && deactivate) {
+		rc = st->ops->session_delete_user(st, j->who.brand_id, j->id);
+		j->end_session = true;
+	}
+	buf_init(&b, sizeof(details) - 1);
+	api_detail_add(&b, false, "active", deactivate ? json_true() : json_false(),
+	               deactivate ? json_false() : json_true());
+	snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
+	buf_cleanup(&b);
+	log_action(st, &j->who, &j->target, deactivate ? "user_deactivated" : "user_reactivated",
+	           details, &rc);
+	if (rc == ST_OK)
+		rc = user_view(j, st);
+	return rc;
+}
+
+int
+api_users_deactivate(struct req *r)
+{
+	return user_simple(r, U_DEACTIVATE, active_run, NULL, true);
+}
+
+int
+api_users_reactivate(struct req *r)
+{
+	return user_simple(r, U_REACTIVATE, active_run, NULL, true);
 }
 
 /* Writer: an administrator turns a user's second factor off (Ingenico guide 3.2.1: "décochez

@@ -147,6 +147,8 @@ static const struct {
         {"invalid_field", N_("amount must be an integer count of minor units, 1 to 99999999999.")},
         /* Sign-in and the session (README "The back office: sign-in"). */
         {"bad_credentials", N_("Wrong login or password.")},
+        {"account_disabled",
+         N_("This account is deactivated; an administrator can reactivate it.")},
         {"not_signed_in", N_("Sign in first.")},
         {"session_expired",
          N_("The session ended (idle too long, or 12 hours old). Sign in again.")},

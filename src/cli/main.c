@@ -2272,8 +2272,9 @@ static const struct table_col user_cols[] = {
         {N_("SIGN-INS (WEEK)"), true, 2, 0},
 };
 static const char *const user_fields[] = {
-        "id",    "login",     "name",   "email",         "profile",
-        "level", "node_name", "locked", "second_factor", "sign_ins_this_week",
+        "id",     "login",     "name",   "email",         "profile",
+        "level",  "node_name", "locked", "second_factor", "sign_ins_this_week",
+        "active",
 };
 _Static_assert(OPTS_N(user_fields) <= RECORD_FIELDS_MAX, "its fields fit a record");
 
@@ -2292,6 +2293,9 @@ user_cell(const json_t *u, size_t col, char *scratch, size_t cap)
 	case 4:
 		return str_or(u, "second_factor", _("none"));
 	case 5:
+		/* README "Users": a deactivated user is kept, and said so first. */
+		if (json_is_false(json_object_get(u, "active")))
+			return _("deactivated");
 		return json_is_true(json_object_get(u, "locked")) ? _("locked") : _("no");
 	default:
 		return member_text(u, "sign_ins_this_week", scratch, cap);

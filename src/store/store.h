@@ -152,6 +152,7 @@ struct user_auth {
 	int64_t email_changed_at;    /* the last change of the e-mail address; 0: none known */
 	int64_t email_changed_by;    /* the user who made it (migration 023); 0: none known */
 	bool second_factor_required; /* by the user's account (struct account) */
+	int64_t deactivated_at; /* deactivated by an administrator (migration 046); 0: active */
 };
 
 /* The secrets of a user's second factor (migration 017); all zero when they have none. */
@@ -910,7 +911,7 @@ struct store_ops {
 	 * hmac_keys_expired_each: the active keys of every brand that expired at now and whose
 	 * expiry was not mailed yet; hmac_key_expiry_mailed remembers it was.
 	 * hmac_key_recipients_each: the users with an e-mail whose profile is HMAC manager or
-	 * administrator, attached to the shop's node or above it. */
+	 * administrator, attached to the shop's node or above it, and active. */
 	int (*hmac_key_create)(struct store *st, struct hmac_key_new *k);
 	int (*hmac_keys_each)(struct store *st, int64_t brand_id, int64_t node_id,
 	                      int64_t active_before, store_hmac_key_cb cb, void *arg);
@@ -1009,10 +1010,10 @@ struct store_ops {
 	int (*user_by_login)(struct store *st, const char *login, struct user_auth *out);
 	int (*user_get)(struct store *st, int64_t brand_id, int64_t id, struct user_auth *out);
 	/* Counts a failed sign-in against the current count, in one statement, and locks the
-	 * account when it reaches max (*locked: it is now). ST_LOCKED, nothing counted, when the
-	 * account was already locked. */
+	 * account when it reaches max (*locked: it is now; *failures: the count now, failures in
+	 * a row). ST_LOCKED, nothing counted, when the account was already locked. */
 	int (*user_sign_in_failed)(struct store *st, int64_t brand_id, int64_t id, int max,
-	                           bool *locked);
+	                           bool *locked, int *failures);
 	/* A right current password of a signed-in user: failures forgotten, as a sign-in would
 	 * (nothing on a locked account). */
 	int (*user_failures_forget)(struct store *st, int64_t brand_id, int64_t id);
@@ -1098,6 +1099,10 @@ struct store_ops {
 	 * the e-mail address last changed. */
 	int (*user_update)(struct store *st, const struct user_auth *ua);
 	int (*user_unlock)(struct store *st, int64_t brand_id, int64_t id);
+	/* Deactivates a user at at (README "Users": kept, no sign-in), or reactivates them (at
+	 * 0). users_active_admins: the brand's active administrators. */
+	int (*user_deactivate)(struct store *st, int64_t brand_id, int64_t id, int64_t at);
+	int (*users_active_admins)(struct store *st, int64_t brand_id, int64_t *count);
 	/* A user's preferences (SPEC §3: journal columns, landing page): text under a name.
 	 * pref_get: ST_NOTFOUND when unset, ST_TOOBIG when longer than cap - 1. pref_put with
 	 * value NULL: unset. */
@@ -1362,7 +1367,7 @@ struct store_ops {
 
 	/* The daily push reports (store/push_report.h, store/sql/push_reports.c; migration 041).
 	 * push_sub_get: ST_NOTFOUND when the user never set one. push_sub_put: written whole,
-	 * since kept unless given. push_subs_each: the switched-on ones of every brand.
+	 * since kept unless given. push_subs_each: the switched-on ones of every brand's active users.
 	 * push_run_open: the user's run of day, made queued (due at now) when there is none, read
 	 * into out. push_run_update: its state, attempts, mail, token and file. push_runs_pending
 	 * _each: the queued runs of every brand whose attempt is due at now or whose mail is out,

@@ -78,12 +78,18 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   assert.equal(await page.locator('#home-welcome').textContent(), `Bonjour, ${name}.`);
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
-    'Accueil', 'Transactions', 'Remises', 'Rapprochement bancaire (JRB)', 'Paiements N fois', 'Abonnements', 'Contrats', 'Journal des erreurs API',
-    'Rapports quotidiens', 'Batch / Fichiers d’ordres',
-    'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
+    'Accueil', 'Transactions', 'Remises', 'Rapprochement bancaire (JRB)', 'Paiements N fois', 'Abonnements',
+    'Batch / Fichiers d’ordres', 'Journal des erreurs API', 'Rapports quotidiens',
+    'Contrats', 'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
     'Paramètres › Cartes bloquées',
     'Informations personnelles',
   ]);
+  // Grouped as Vision's: Recherches, Paramétrage; no Gestion without user management.
+  assert.deepEqual(await page.locator('nav .nav-group-title').allTextContents(), ['Recherches', 'Paramétrage']);
+  assert.deepEqual(
+    await page.locator('nav .nav-group[data-group=settings] .nav-link').allTextContents(),
+    ['Contrats', 'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement', 'Paramètres › Cartes bloquées'],
+  );
   assert.equal(await page.locator('nav [aria-current=page]').textContent(), 'Accueil');
   await shot(page, 'home');
 
@@ -166,26 +172,36 @@ test('an administrator also sees Users, the Action log and the Account', async (
   const menu = await page.locator('nav .nav-link').allTextContents();
   assert.deepEqual(menu, [
     'Accueil',
+    'Saisie manuelle',
     'Transactions',
     'Remises',
     'Rapprochement bancaire (JRB)',
     'Paiements N fois',
     'Abonnements',
-    'Contrats',
+    'Batch / Fichiers d’ordres',
     'Journal des erreurs API',
     'Rapports quotidiens',
-    'Saisie manuelle',
-    'Batch / Fichiers d’ordres',
-    'Utilisateurs',
-    'Suivi des actions',
-    'E-mails non distribués',
-    'Compte',
+    'Contrats',
     'Paramètres › Configuration générale',
     'Paramètres › Options souscrites',
     'Paramètres › Page de paiement',
     'Paramètres › Cartes bloquées',
+    'Utilisateurs',
+    'Suivi des actions',
+    'E-mails non distribués',
+    'Compte',
     'Informations personnelles',
   ]);
+  // Grouped as Vision's (Recherches, Paramétrage, Gestion), each group named to assistive
+  // technologies by its heading.
+  assert.deepEqual(await page.locator('nav .nav-group-title').allTextContents(), ['Recherches', 'Paramétrage', 'Gestion']);
+  assert.deepEqual(await page.getByRole('group', { name: 'Gestion' }).locator('.nav-link').allTextContents(), [
+    'Utilisateurs',
+    'Suivi des actions',
+    'E-mails non distribués',
+    'Compte',
+  ]);
+  await shot(page, 'menu-groups-admin');
   await page.locator('nav .nav-link', { hasText: 'Utilisateurs' }).click();
   await page.locator('main h1', { hasText: 'Utilisateurs' }).waitFor();
   await shot(page, 'admin-users');

@@ -117,6 +117,8 @@ MATRIX = {
     'PATCH /bo/api/users/{id}': ADMIN,
     'POST /bo/api/users/{id}/password': ADMIN,
     'POST /bo/api/users/{id}/unlock': ADMIN,
+    'POST /bo/api/users/{id}/deactivate': ADMIN,
+    'POST /bo/api/users/{id}/reactivate': ADMIN,
     'POST /bo/api/users/{id}/second-factor/disable': ADMIN,
     'GET /bo/api/users/{id}/ereport': ADMIN,
     'PATCH /bo/api/users/{id}/ereport': ADMIN,
@@ -746,6 +748,9 @@ def plan(srv, route, profile, walk):
         'POST /bo/api/users/{id}/password': lambda: (f'/bo/api/users/{uid}/password', None),
         'POST /bo/api/users/{id}/unlock': lambda: (f'/bo/api/users/{locked() if walk else uid}'
                                                    '/unlock', None),
+        # The target signs in with a wrong password only (locked()): deactivated or not.
+        'POST /bo/api/users/{id}/deactivate': lambda: (f'/bo/api/users/{uid}/deactivate', None),
+        'POST /bo/api/users/{id}/reactivate': lambda: (f'/bo/api/users/{uid}/reactivate', None),
         'POST /bo/api/users/{id}/second-factor/disable': lambda: (
             f'/bo/api/users/{uid}/second-factor/disable', {}),
         'GET /bo/api/users/{id}/ereport': lambda: (f'/bo/api/users/{uid}/ereport', None),

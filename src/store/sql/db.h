@@ -351,10 +351,13 @@ int db_user_get(struct store *st, int64_t brand_id, int64_t id, struct user_auth
 int db_users_each(struct store *st, int64_t brand_id, int64_t node_id, int64_t week_start,
                   store_user_cb cb, void *arg);
 int db_user_update(struct store *st, const struct user_auth *ua);
-int db_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked);
+int db_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked,
+                           int *failures);
 int db_user_failures_forget(struct store *st, int64_t brand_id, int64_t id);
 int db_user_signed_in(struct store *st, int64_t brand_id, int64_t id, int64_t now);
 int db_user_unlock(struct store *st, int64_t brand_id, int64_t id);
+int db_user_deactivate(struct store *st, int64_t brand_id, int64_t id, int64_t at);
+int db_users_active_admins(struct store *st, int64_t brand_id, int64_t *count);
 int db_user_password_set(struct store *st, int64_t brand_id, int64_t id, const char *hash,
                          bool must_change, int64_t now);
 int db_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n, store_hash_cb cb,
@@ -702,6 +705,8 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.users_each = db_users_each, \
 	.user_update = db_user_update, \
 	.user_unlock = db_user_unlock, \
+	.user_deactivate = db_user_deactivate, \
+	.users_active_admins = db_users_active_admins, \
 	.pref_get = db_pref_get, \
 	.pref_put = db_pref_put, \
 	/* actions.c */ \

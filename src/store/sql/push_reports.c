@@ -84,12 +84,14 @@ db_push_subs_each(struct store *st, store_push_sub_cb cb, void *arg)
 {
 	struct stmt *s;
 	struct push_sub p;
-	int rc = db_prepare(st,
-	                    "SELECT " SUB_COLS_S
-	                    ", coalesce((SELECT max(r.day) FROM push_report_run "
-	                    "r WHERE r.brand_id = s.brand_id AND r.user_id = s.user_id), 0) FROM "
-	                    "push_report_sub s WHERE s.enabled = 1 ORDER BY s.brand_id, s.user_id",
-	                    &s, "push_subs_each");
+	int rc = db_prepare(
+	        st,
+	        "SELECT " SUB_COLS_S ", coalesce((SELECT max(r.day) FROM push_report_run "
+	        "r WHERE r.brand_id = s.brand_id AND r.user_id = s.user_id), 0) FROM "
+	        "push_report_sub s WHERE s.enabled = 1 AND NOT EXISTS (SELECT 1 FROM user u "
+	        "WHERE u.brand_id = s.brand_id AND u.id = s.user_id AND "
+	        "u.deactivated_at IS NOT NULL) ORDER BY s.brand_id, s.user_id",
+	        &s, "push_subs_each");
 
 	if (rc != ST_OK)
 		return rc;

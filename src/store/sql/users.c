@@ -19,8 +19,8 @@
 	"u.must_change, u.failed_attempts, u.locked, u.terms_version, u.password_set_at, "         \
 	"u.language, u.time_zone, b.pspid, u.mobile, u.second_factor, "                            \
 	"coalesce(u.email_changed_at, 0), coalesce(u.email_changed_by, 0), "                       \
-	"b.second_factor_required"
-#define USER_NCOLS 21
+	"b.second_factor_required, coalesce(u.deactivated_at, 0)"
+#define USER_NCOLS 22
 #define USER_FROM  " FROM user u JOIN brand b ON b.id = u.brand_id "
 
 static void
@@ -54,6 +54,7 @@ user_read(struct stmt *s, struct user_auth *ua)
 	ua->email_changed_at = stmt_int64(s, 18);
 	ua->email_changed_by = stmt_int64(s, 19);
 	ua->second_factor_required = stmt_int(s, 20) != 0;
+	ua->deactivated_at = stmt_int64(s, 21);
 }
 
 static void
@@ -179,12 +180,15 @@ db_user_update(struct store *st, const struct user_auth *ua)
 /* --- sign-in and passwords ------------------------------------------------------------------ */
 
 int
-db_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked)
+db_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, bool *locked,
+                       int *failures)
 {
 	static const char sql[] = "UPDATE user SET failed_attempts = failed_attempts + 1, "
 	                          "locked = CASE WHEN failed_attempts + 1 >= ?3 THEN 1 ELSE 0 END "
-	                          "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING locked";
+	                          "WHERE brand_id = ?1 AND id = ?2 AND locked = 0 RETURNING "
+	                          "failed_attempts";
 	struct stmt *s;
+	int64_t count = 0;
 	int rc = db_cached(st, sql, &s, "user_sign_in_failed");
 
 	if (rc != ST_OK)
@@ -192,7 +196,9 @@ db_user_sign_in_failed(struct store *st, int64_t brand_id, int64_t id, int max, 
 	stmt_bind_int64(s, 1, brand_id);
 	stmt_bind_int64(s, 2, id);
 	stmt_bind_int64(s, 3, max);
-	rc = db_one_row(st, s, db_bool_read, locked, "user_sign_in_failed");
+	rc = db_one_row(st, s, db_int64_read, &count, "user_sign_in_failed");
+	*locked = rc == ST_OK && count >= max;
+	*failures = (int)count;
 	return rc == ST_NOTFOUND ? ST_LOCKED : rc; /* only an unlocked account counts */
 }
 
@@ -226,6 +232,30 @@ db_user_unlock(struct store *st, int64_t brand_id, int64_t id)
 	        "UPDATE user SET locked = 0, failed_attempts = 0 WHERE brand_id = ?1 AND id = ?2";
 
 	return db_run_ids(st, sql, brand_id, id, 0, "user_unlock");
+}
+
+int
+db_user_deactivate(struct store *st, int64_t brand_id, int64_t id, int64_t at)
+{
+	static const char sql[] =
+	        "UPDATE user SET deactivated_at = nullif(?3, 0) WHERE brand_id = ?1 "
+	        "AND id = ?2";
+
+	return db_run_ids(st, sql, brand_id, id, at, "user_deactivate");
+}
+
+int
+db_users_active_admins(struct store *st, int64_t brand_id, int64_t *count)
+{
+	static const char sql[] = "SELECT count(*) FROM user WHERE brand_id = ?1 AND profile = "
+	                          "'admin' AND deactivated_at IS NULL";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "users_active_admins");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	return db_one_row(st, s, db_int64_read, count, "users_active_admins");
 }
 
 int

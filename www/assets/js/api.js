@@ -129,6 +129,16 @@ export const api = {
   del: (path, options) => request('DELETE', path, undefined, options),
 };
 
+// A wrong code or current password of a user who proved their password: the failures still
+// allowed before the account locks (README "Sign-in"), said after the error.
+const COUNTED = new Set(['bad_code', 'wrong_password', 'bad_password']);
+
+function attemptsLeft(err) {
+  const n = err.body && err.body.attempts_left;
+  if (!COUNTED.has(err.code) || !Number.isInteger(n) || n < 1) return '';
+  return ` ${n === 1 ? t('attempts.left.1') : t('attempts.left.n', { count: String(n) })}`;
+}
+
 /** A readable message for an error, in the user's language. */
 export function errorMessage(err) {
   if (!(err instanceof ApiError)) return t('error.generic', { code: String(err && err.message) });
@@ -139,7 +149,7 @@ export function errorMessage(err) {
     // 429: the server says how long to wait (Retry-After, and retry_after in the body).
     return t('error.too_many_attempts', { seconds: String(err.body.retry_after || 1) });
   }
-  if (has(`error.${err.code}`)) return t(`error.${err.code}`);
+  if (has(`error.${err.code}`)) return t(`error.${err.code}`) + attemptsLeft(err);
   // A code the UI does not know yet: the server's own message (English) says what happened.
   return err.message && err.message !== err.code
     ? err.message

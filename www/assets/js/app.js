@@ -23,28 +23,33 @@ import { go, page, parse } from './router.js';
 import { getScope, setScope } from './scope.js';
 import { treeNav } from './tree.js';
 
-/** The menu, in order: an entry shows when the user may call the route its page needs. */
+/**
+ * The menu, in order: an entry shows when the user may call the route its page needs. Grouped
+ * as Vision's (manual §2.2, §4, §9, §11): Recherches, Paramétrage, Gestion (nav.group.*); Home
+ * and manual entry come first, Personal information last, under no heading. A group with no
+ * entry the user may open is not shown.
+ */
 export const NAV = [
   { route: 'home', label: 'nav.home' },
-  { route: 'transactions', label: 'nav.transactions' },
-  { route: 'batches', label: 'nav.batches' },
-  { route: 'reconciliation', label: 'nav.reconciliation' },
-  { route: 'installment-plans', label: 'nav.installment-plans' },
-  { route: 'subscriptions', label: 'nav.subscriptions' },
-  { route: 'contracts', label: 'nav.contracts' },
-  { route: 'api-errors', label: 'nav.api-errors' },
-  { route: 'push-reports', label: 'nav.push-reports' },
   { route: 'virtual-terminal', label: 'nav.virtual-terminal' },
-  { route: 'order-files', label: 'nav.order-files' },
-  { route: 'users', label: 'nav.users' },
-  { route: 'actions', label: 'nav.actions' },
-  { route: 'mails', label: 'nav.mails' },
-  { route: 'account', label: 'nav.account' },
-  { route: 'settings', label: 'nav.settings' },
-  { route: 'options', label: 'nav.options' },
-  { route: 'page-theme', label: 'nav.page-theme' },
-  { route: 'blocklist', label: 'nav.blocklist' },
-  { route: 'hmac-keys', label: 'nav.hmac-keys' },
+  { route: 'transactions', label: 'nav.transactions', group: 'searches' },
+  { route: 'batches', label: 'nav.batches', group: 'searches' },
+  { route: 'reconciliation', label: 'nav.reconciliation', group: 'searches' },
+  { route: 'installment-plans', label: 'nav.installment-plans', group: 'searches' },
+  { route: 'subscriptions', label: 'nav.subscriptions', group: 'searches' },
+  { route: 'order-files', label: 'nav.order-files', group: 'searches' },
+  { route: 'api-errors', label: 'nav.api-errors', group: 'searches' },
+  { route: 'push-reports', label: 'nav.push-reports', group: 'searches' },
+  { route: 'contracts', label: 'nav.contracts', group: 'settings' },
+  { route: 'settings', label: 'nav.settings', group: 'settings' },
+  { route: 'options', label: 'nav.options', group: 'settings' },
+  { route: 'page-theme', label: 'nav.page-theme', group: 'settings' },
+  { route: 'blocklist', label: 'nav.blocklist', group: 'settings' },
+  { route: 'hmac-keys', label: 'nav.hmac-keys', group: 'settings' },
+  { route: 'users', label: 'nav.users', group: 'management' },
+  { route: 'actions', label: 'nav.actions', group: 'management' },
+  { route: 'mails', label: 'nav.mails', group: 'management' },
+  { route: 'account', label: 'nav.account', group: 'management' },
   { route: 'me', label: 'nav.me' },
 ];
 
@@ -388,7 +393,7 @@ function terminalOnly() {
 
 function nav(current) {
   const shown = (item) => page(item.route) && allowed(page(item.route)) && !(item.route === 'home' && terminalOnly());
-  const items = NAV.filter(shown).map((item) =>
+  const link = (item) =>
     h(
       'li',
       {},
@@ -401,9 +406,25 @@ function nav(current) {
         },
         t(item.label),
       ),
-    ),
+    );
+  // Runs of entries of one group, in NAV's order: a heading over each group's run.
+  const runs = [];
+  for (const item of NAV.filter(shown)) {
+    const last = runs[runs.length - 1];
+    if (last && last.group === (item.group || null)) last.items.push(item);
+    else runs.push({ group: item.group || null, items: [item] });
+  }
+  const blocks = runs.map((run) =>
+    run.group
+      ? h(
+          'div',
+          { class: 'nav-group', role: 'group', 'aria-labelledby': `nav-group-${run.group}`, dataset: { group: run.group } },
+          h('p', { class: 'nav-group-title', id: `nav-group-${run.group}` }, t(`nav.group.${run.group}`)),
+          h('ul', {}, run.items.map(link)),
+        )
+      : h('ul', {}, run.items.map(link)),
   );
-  return h('nav', { class: 'sidenav', 'aria-label': t('nav.label') }, h('ul', {}, items));
+  return h('nav', { class: 'sidenav', 'aria-label': t('nav.label') }, blocks);
 }
 
 function layout(def, content) {

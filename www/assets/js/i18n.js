@@ -7,6 +7,7 @@
 // (`export default { fr: {...}, en: {...} }`), merged below.
 
 import account from './strings/account.js';
+import accounts from './strings/accounts.js';
 import actions from './strings/admin.js';
 import apiErrors from './strings/api-errors.js';
 import hmacKeys from './strings/hmac-keys.js';
@@ -282,7 +283,7 @@ const dictionaries = {
   },
 };
 
-for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation, environment, productionAccount]) {
+for (const area of [home, actions, journal, secondFactor, hmacKeys, account, mails, terminal, hosted, recurring, risk, settings, pageTheme, apiErrors, notify, pushReports, orderFiles, reconciliation, environment, productionAccount, accounts]) {
   for (const lang of Object.keys(dictionaries)) Object.assign(dictionaries[lang], area[lang] || {});
 }
 

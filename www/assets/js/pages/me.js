@@ -11,7 +11,19 @@ import { state } from '../app.js';
 import { h } from '../dom.js';
 import { ownEreportCard } from '../ereport-settings.js';
 import { setTimeZone } from '../format.js';
-import { errorBox, field, input, say, select, showError, statusBox, timeZoneOptions } from '../form-fields.js';
+import {
+  errorBox,
+  field,
+  input,
+  missingFields,
+  requiredLegend,
+  say,
+  select,
+  showError,
+  showFieldErrors,
+  statusBox,
+  timeZoneOptions,
+} from '../form-fields.js';
 import { LANGUAGES, setLanguage, t } from '../i18n.js';
 import { go } from '../router.js';
 import { secondFactorCard } from '../second-factor-settings.js';
@@ -102,13 +114,11 @@ function editForm(me, prefs, status) {
       const value = el.value.trim();
       if (value !== (me[name] || '')) body[name] = value;
     }
-    for (const name of ['name', 'email']) {
-      if (!controls[name].value.trim()) {
-        controls[name].setAttribute('aria-invalid', 'true');
-        say(error, t('form.required', { field: labels[name] }));
-        controls[name].focus();
-        return;
-      }
+    // Every empty required field at once, beside each.
+    const missing = missingFields(controls, ['name', 'email']);
+    if (missing.length) {
+      showFieldErrors(error, missing, controls, labels);
+      return;
     }
     if (!Object.keys(body).length) {
       say(error, t('form.nothing_changed'));
@@ -140,8 +150,9 @@ function editForm(me, prefs, status) {
     h(
       'form',
       { class: 'form', id: 'me-form', novalidate: true, onsubmit: save },
-      field({ id: 'me-name', label: labels.name, control: controls.name }),
-      field({ id: 'me-email', label: labels.email, control: controls.email, hint: t('form.email_mobile_hint') }),
+      requiredLegend(),
+      field({ id: 'me-name', label: labels.name, control: controls.name, required: true }),
+      field({ id: 'me-email', label: labels.email, control: controls.email, hint: t('form.email_mobile_hint'), required: true }),
       field({ id: 'me-mobile', label: labels.mobile, control: controls.mobile }),
       field({ id: 'me-language', label: labels.language, control: controls.language, hint: t('me.language.hint') }),
       field({ id: 'me-time-zone', label: labels.time_zone, control: controls.time_zone, hint: t('me.time_zone.hint') }),

@@ -210,6 +210,22 @@ export function render() {
     submit.textContent = on ? t('signin.busy') : t('signin.submit');
   }
 
+  // README "Sign-in": the server answers a wrong password as it answers an unknown login, so
+  // that no login can be found by its answers; this page counts the refusals it got in a row
+  // for the login typed, and warns before the third, which locks an account.
+  const failures = new Map();
+
+  function failuresNote(err, body) {
+    const who = (body.login || `${body.pspid}/${body.user_id}`).toLowerCase();
+    if (!(err instanceof ApiError) || err.code !== 'bad_credentials') {
+      failures.delete(who);
+      return '';
+    }
+    const n = (failures.get(who) || 0) + 1;
+    failures.set(who, n);
+    return ` ${t(n >= 2 ? 'signin.last_attempt' : 'signin.lockout_rule')}`;
+  }
+
   async function signIn(takeoverFlag) {
     showError('');
     const body =
@@ -242,7 +258,7 @@ export function render() {
       elsewhere.hidden = true;
       form.hidden = false;
       switchLine.hidden = false;
-      showError(errorMessage(err));
+      showError(errorMessage(err) + failuresNote(err, body));
       if (err instanceof ApiError && err.code === 'bad_credentials') {
         password.value = '';
         password.focus();

@@ -3,8 +3,9 @@
 //   #/users            the users of the chosen node of the tree (scope.js) and below
 //   #/users/new        create one (a temporary password goes to them by e-mail)
 //   #/users/ID         details: edit, send a new password (which also unlocks), unlock (when
-//                      locked), turn off their two-step sign-in (when on), their actions
-//                      (those they did and those done to them)
+//                      locked), turn off their two-step sign-in (when on), deactivate or
+//                      reactivate (README "Users"), their actions (those they did and those
+//                      done to them)
 //   #/users/ID/edit    edit
 //
 // The node choices come from GET /bo/api/tree; a server without it offers the administrator's
@@ -15,7 +16,19 @@ import { may, state } from '../app.js';
 import { confirmDialog } from '../confirm-dialog.js';
 import { userEreportCard } from '../ereport-settings.js';
 import { h, replace } from '../dom.js';
-import { errorBox, field, input, say, select, showError, statusBox, timeZoneOptions } from '../form-fields.js';
+import {
+  errorBox,
+  field,
+  input,
+  missingFields,
+  requiredLegend,
+  say,
+  select,
+  showError,
+  showFieldErrors,
+  statusBox,
+  timeZoneOptions,
+} from '../form-fields.js';
 import { formatCount } from '../format.js';
 import { LANGUAGES, t } from '../i18n.js';
 import { go } from '../router.js';
@@ -44,6 +57,7 @@ function levelText(u) {
 }
 
 function stateBadge(u) {
+  if (u.active === false) return h('span', { class: 'badge badge--muted' }, t('users.state.inactive'));
   if (u.locked) return h('span', { class: 'badge badge--danger' }, t('users.state.locked'));
   if (u.must_change_password) return h('span', { class: 'badge badge--muted' }, t('users.state.must_change'));
   return h('span', { class: 'badge badge--ok' }, t('users.state.active'));
@@ -96,6 +110,14 @@ async function list() {
 
 function table(users) {
   const filter = h('input', { type: 'search', id: 'users-filter', autocomplete: 'off', 'aria-describedby': 'users-filter-hint' });
+  // Active, deactivated or all accounts (the list has them all: GET /bo/api/users?active=
+  // narrows it for scripts).
+  const show = select(
+    'show',
+    ['all', 'active', 'inactive'].map((v) => ({ value: v, label: t(`users.show.${v}`) })),
+    'all',
+    { id: 'users-show' },
+  );
   const count = h('p', { class: 'muted small', id: 'users-count', 'aria-live': 'polite' });
   const empty = h('p', { class: 'muted', hidden: true, id: 'users-none' }, t('users.none'));
   const me = state.me && state.me.id;
@@ -106,6 +128,7 @@ function table(users) {
         dataset: {
           id: String(u.id),
           login: u.login,
+          active: String(u.active !== false),
           search: [u.login, u.name, u.email, u.mobile].join(' ').toLowerCase(),
         },
       },
@@ -137,13 +160,17 @@ function table(users) {
     const q = filter.value.trim().toLowerCase();
     let shown = 0;
     for (const row of rows) {
-      row.hidden = Boolean(q) && !row.dataset.search.includes(q);
+      row.hidden =
+        (Boolean(q) && !row.dataset.search.includes(q)) ||
+        (show.value === 'active' && row.dataset.active !== 'true') ||
+        (show.value === 'inactive' && row.dataset.active !== 'false');
       if (!row.hidden) shown += 1;
     }
     count.textContent = t('users.count', { n: formatCount(shown) });
     empty.hidden = shown > 0;
   }
   filter.addEventListener('input', apply);
+  show.addEventListener('change', apply);
   apply();
 
   const th = (key, cls) => h('th', { scope: 'col', class: cls || false }, t(key));
@@ -161,6 +188,7 @@ function table(users) {
         filter,
         h('span', { class: 'muted small', id: 'users-filter-hint' }, t('users.filter.hint')),
       ),
+      h('div', { class: 'field field--inline' }, h('label', { for: 'users-show' }, t('users.show')), show),
       count,
     ),
     h(
@@ -293,6 +321,32 @@ async function details(id) {
       }
     });
   }
+  // Deactivate (kept, signed out, no sign-in) or reactivate; not oneself (README "Users").
+  const deactivating = u.active !== false;
+  const verb = deactivating ? 'deactivate' : 'reactivate';
+  let activeButton = null;
+  if (!(state.me && u.id === state.me.id) && may(`POST /bo/api/users/{id}/${verb}`)) {
+    activeButton = h('button', { type: 'button', class: 'button', id: `user-${verb}` }, t(`users.${verb}`));
+    activeButton.addEventListener('click', async () => {
+      say(error, '');
+      const ok = await confirmDialog({
+        title: t(`users.${verb}.title`),
+        text: t(`users.${verb}.text`, { login: u.login }),
+        confirm: t(`users.${verb}.confirm`),
+        danger: deactivating,
+      });
+      if (!ok) return;
+      activeButton.disabled = true;
+      try {
+        await request('POST', `/bo/api/users/${id}/${verb}`);
+        flash = t(`users.${verb}.done`, { login: u.login });
+        go(`users/${id}`);
+      } catch (err) {
+        activeButton.disabled = false;
+        showError(error, err);
+      }
+    });
+  }
   status.setAttribute('tabindex', '-1');
   const ereport = may('GET /bo/api/users/{id}/ereport') ? await userEreportCard(id) : null;
 
@@ -314,6 +368,7 @@ async function details(id) {
         reset,
         unlock,
         sfOff,
+        activeButton,
         h('a', { href: `#/actions?user=${id}`, class: 'button button--quiet-link', id: 'user-actions' }, t('users.actions_link')),
       ),
     ),
@@ -427,6 +482,7 @@ async function editPage(id) {
     language: t('users.language'),
     time_zone: t('users.time_zone'),
   };
+  const REQUIRED = creating ? ['login', 'name', 'email', 'profile'] : ['name', 'email', 'profile'];
   const error = errorBox('user-form-error');
   const submit = h(
     'button',
@@ -438,15 +494,11 @@ async function editPage(id) {
   async function save(e) {
     e.preventDefault();
     say(error, '');
-    for (const el of Object.values(controls)) el.removeAttribute('aria-invalid');
-    const required = creating ? ['login', 'name', 'email', 'profile'] : ['name', 'email'];
-    for (const name of required) {
-      if (!controls[name].value.trim()) {
-        controls[name].setAttribute('aria-invalid', 'true');
-        say(error, t('form.required', { field: labels[name] }));
-        controls[name].focus();
-        return;
-      }
+    // Every empty required field at once, beside each (the server lists its own the same way).
+    const missing = missingFields(controls, REQUIRED);
+    if (missing.length) {
+      showFieldErrors(error, missing, controls, labels);
+      return;
     }
     const body = {};
     for (const [name, el] of Object.entries(controls)) {
@@ -497,7 +549,8 @@ async function editPage(id) {
     }
   }
 
-  const f = (name, id2, hint) => field({ id: id2, label: labels[name], control: controls[name], hint });
+  const f = (name, id2, hint) =>
+    field({ id: id2, label: labels[name], control: controls[name], hint, required: REQUIRED.includes(name) });
   return h(
     'section',
     { class: 'user-edit', 'aria-labelledby': 'user-edit-title' },
@@ -512,6 +565,7 @@ async function editPage(id) {
       creating ? t('users.create.title') : t('users.edit.title', { login: u.login }),
     ),
     creating ? h('p', { class: 'muted' }, t('users.create.hint')) : null,
+    requiredLegend(),
     h(
       'form',
       { class: 'card form form--grid', id: 'user-form', novalidate: true, onsubmit: save },
