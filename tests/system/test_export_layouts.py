@@ -1,0 +1,161 @@
+"""The layouts of the journals' exports (SPEC §5, docs/EXPORTS.md): layout=machine (the default,
+today's bytes for scripts), classic (what an accountant opens in a spreadsheet: labels, amounts
+in units, names, the language's separators, a BOM, the period in the file name) and old (the
+journal's fixed default columns, the machine's conventions); a bad layout changes nothing."""
+import csv
+import io
+import re
+
+import pytest
+
+from conftest import Server, q
+from test_signin import ready_user
+
+WIDE = 'from=2020-01-01&to=2099-12-31'
+BOM = b'\xef\xbb\xbf'
+SHOP_NAME = 'Boutique; "Centre"'
+
+
+@pytest.fixture(scope='module')
+def ex(tmp_path_factory):
+    srv = Server(str(tmp_path_factory.mktemp('ex')), transactions=300)
+    srv.start()
+    srv.users = {'consultation': ready_user(srv, 'demo.consultation')}
+    shop = srv.shop(0)
+    srv.shop_id = q(srv, 'SELECT id FROM node WHERE name = ?', (shop['name'],))[0][0]
+    q(srv, 'UPDATE node SET name = ? WHERE id = ?', (SHOP_NAME, srv.shop_id))
+    srv.paid = [srv.pay(amount=15050, order_ref='=1+2').json(),
+                srv.pay(amount=990, order_ref='A;B "q"').json()]
+    assert all('id' in p for p in srv.paid), srv.paid
+    yield srv
+    assert srv.stop() == 0
+
+
+def get(srv, path):
+    s, _ = srv.users['consultation']
+    return s.get(srv.base + path)
+
+
+def patch(srv, path, body):
+    s, csrf = srv.users['consultation']
+    r = s.patch(srv.base + path, json=body, headers={'X-CSRF-Token': csrf})
+    assert r.status_code == 200, r.text
+
+
+def today(srv):
+    d = srv.paris_day()
+    return f'from={d}&to={d}', d
+
+
+def columns(srv, chosen):
+    patch(srv, '/bo/api/me/preferences', {'columns': {'transactions': chosen}})
+
+
+CHOSEN = ['id', 'created_at', 'type', 'status', 'acquirer_status', 'amount_initial', 'currency',
+          'order_ref', 'shop', 'bank_date', 'three_d_secure_guaranteed']
+
+
+def rows_by_id(text, delimiter):
+    rows = list(csv.reader(io.StringIO(text, newline=''), delimiter=delimiter))
+    return rows[0], {r[0]: r for r in rows[1:]}
+
+
+def test_machine_is_the_default_and_unchanged(ex):
+    columns(ex, None)
+    plain = get(ex, '/bo/api/transactions/export?format=csv&' + WIDE)
+    machine = get(ex, '/bo/api/transactions/export?format=csv&layout=machine&' + WIDE)
+    assert plain.status_code == machine.status_code == 200
+    assert plain.content == machine.content and not plain.content.startswith(BOM)
+    assert 'filename="transactions.csv"' in machine.headers['Content-Disposition']
+    head, rows = rows_by_id(machine.content.decode(), ',')
+    assert head[:4] == ['id', 'created_at', 'type', 'status']
+    mine = rows[str(ex.paid[0]['id'])]
+    assert mine[head.index('amount_initial')] == '15050'
+    assert mine[head.index('status')] == 'accepted'
+    assert mine[head.index('order_ref')] == "'=1+2"
+
+
+def test_classic_in_french_opens_in_a_french_spreadsheet(ex):
+    columns(ex, CHOSEN)
+    patch(ex, '/bo/api/me', {'language': 'fr'})
+    period, day = today(ex)
+    r = get(ex, f'/bo/api/transactions/export?format=csv&layout=classic&{period}')
+    assert r.status_code == 200, r.text
+    assert r.headers['Content-Type'].startswith('text/csv; charset=utf-8')
+    assert f'filename="transactions_{day}_{day}.csv"' in r.headers['Content-Disposition']
+    assert r.content.startswith(BOM)
+    text = r.content[3:].decode('utf-8')
+    assert text.split('\r\n')[0] == ('Numéro;Date et heure;Type;Statut;Statut acquéreur;'
+                                     'Montant initial;Devise;Référence commande;Magasin;'
+                                     'Date de remise;Garantie 3DS')
+    head, rows = rows_by_id(text, ';')
+    big, small = rows[str(ex.paid[0]['id'])], rows[str(ex.paid[1]['id'])]
+    assert big[5] == '150,50' and small[5] == '9,90' and big[6] == 'EUR'
+    assert big[2] == 'Débit' and big[3] == 'Acceptée'
+    assert big[4] in ('À envoyer', 'En attente de capture', 'Envoyée')
+    assert re.fullmatch(r'\d\d/\d\d/\d{4} \d\d:\d\d:\d\d', big[1]), big[1]
+    assert big[1][:10] == '/'.join(reversed(day.split('-')))
+    assert big[7] == "'=1+2"  # a formula stays text
+    assert small[7] == 'A;B "q"' and big[8] == SHOP_NAME  # quoted around ; and "
+    assert f'"{SHOP_NAME.replace(chr(34), 2 * chr(34))}"' in text
+    if big[9]:
+        assert re.fullmatch(r'\d\d/\d\d/\d{4}', big[9])
+    assert big[10] in ('Oui', 'Non', 'Non applicable (N/A)')
+    # TXT: the same words between tabs.
+    t = get(ex, f'/bo/api/transactions/export?format=txt&layout=classic&{period}')
+    assert t.status_code == 200 and t.content.startswith(BOM)
+    assert f'filename="transactions_{day}_{day}.txt"' in t.headers['Content-Disposition']
+    lines = t.content[3:].decode().split('\r\n')
+    assert lines[0].split('\t')[:3] == ['Numéro', 'Date et heure', 'Type']
+    line = next(l for l in lines if l.startswith(str(ex.paid[0]['id']) + '\t'))
+    assert line.split('\t')[5] == '150,50'
+
+
+def test_classic_in_english(ex):
+    columns(ex, CHOSEN)
+    patch(ex, '/bo/api/me', {'language': 'en'})
+    try:
+        period, day = today(ex)
+        r = get(ex, f'/bo/api/transactions/export?layout=classic&{period}')
+        assert r.status_code == 200 and r.content.startswith(BOM)
+        head, rows = rows_by_id(r.content[3:].decode(), ',')
+        assert head[:6] == ['Number', 'Date and time', 'Type', 'Status', 'Acquirer status',
+                            'Initial amount']
+        big = rows[str(ex.paid[0]['id'])]
+        assert big[5] == '150.50' and big[2] == 'Debit' and big[3] == 'Accepted'
+        assert big[1].startswith(day + ' ') and len(big[1]) == 19
+        assert big[8] == SHOP_NAME
+    finally:
+        patch(ex, '/bo/api/me', {'language': 'fr'})
+
+
+def test_old_has_the_fixed_default_columns(ex):
+    columns(ex, ['order_ref', 'id'])
+    period, day = today(ex)
+    r = get(ex, f'/bo/api/transactions/export?format=csv&layout=old&{period}')
+    assert r.status_code == 200 and not r.content.startswith(BOM)
+    assert f'filename="transactions_{day}_{day}.csv"' in r.headers['Content-Disposition']
+    columns(ex, None)
+    machine = get(ex, f'/bo/api/transactions/export?format=csv&{period}')
+    assert r.content == machine.content  # the default columns, the machine's conventions
+
+
+@pytest.mark.parametrize('query', ['layout=excel', 'layout=', 'layout=Classic',
+                                   'layout=classic&layout=old', 'format=report&layout=classic'])
+def test_a_bad_layout_is_refused(ex, query):
+    r = get(ex, f'/bo/api/transactions/export?{WIDE}&{query}')
+    assert r.status_code == 400, r.text
+    assert r.json()['error'] == 'invalid_field' and r.json()['field'] == 'layout', r.text
+    assert get(ex, f'/bo/api/transactions?{WIDE}&layout=classic').status_code == 400
+
+
+def test_batches_get_the_layouts(ex):
+    patch(ex, '/bo/api/me', {'language': 'fr'})
+    r = get(ex, f'/bo/api/batches/export?layout=classic&{WIDE}')
+    assert r.status_code == 200 and r.content.startswith(BOM)
+    assert 'filename="batches_2020-01-01_2099-12-31.csv"' in r.headers['Content-Disposition']
+    head = r.content[3:].decode().split('\r\n')[0].split(';')
+    assert head[:3] == ['Date et heure', 'Numéro de remise', 'Nb transactions']
+    machine = get(ex, f'/bo/api/batches/export?{WIDE}')
+    assert machine.content.split(b'\r\n')[0].split(b',')[:2] == [b'created_at', b'number']
+    assert get(ex, f'/bo/api/batches/export?layout=new&{WIDE}').json()['field'] == 'layout'
