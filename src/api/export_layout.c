@@ -125,7 +125,7 @@ static const struct word recurring[] = {
         {NULL, NULL, NULL}};
 
 static const struct word reconciliation[] = {
-        {"transaction_id", "Numéro de transaction", "Transaction number"},
+        {"id", "Numéro de transaction", "Transaction number"},
         {"created_at", "Date et heure", "Date and time"},
         {"order_ref", "Réf. commande", "Order ref."},
         {"amount", "Montant", "Amount"},
@@ -173,6 +173,7 @@ static const struct word api_errors[] = {
 static const struct word tx_type[] = {{"debit", "Débit", "Debit"},
                                       {"refund", "Remboursement", "Refund"},
                                       {"cancellation", "Annulation", "Cancellation"},
+                                      {"credit", "Crédit", "Credit"},
                                       {NULL, NULL, NULL}};
 
 static const struct word tx_status[] = {{"accepted", "Acceptée", "Accepted"},
@@ -223,7 +224,6 @@ static const struct word yes_no[] = {
         {"auto", "Automatique", "Automatic"},
         {"manual", "Manuelle (autorisation seule)", "Manual (authorization only)"},
         {"error", "Erreur", "Error"},
-        {"", "", ""},
         {NULL, NULL, NULL}};
 
 static const struct word batch_status[] = {{"sent", "Envoyée", "Sent"}, {NULL, NULL, NULL}};
@@ -437,7 +437,7 @@ export_file_name(char *out, size_t cap, const char *base, enum export_layout lay
 {
 	char first[11], last[11];
 
-	if (layout == LAYOUT_MACHINE || from_us >= to_us) {
+	if (layout == LAYOUT_MACHINE || from_us <= 0 || to_us == INT64_MAX || from_us >= to_us) {
 		snprintf(out, cap, "%s", base);
 		return;
 	}

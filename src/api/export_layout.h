@@ -81,8 +81,8 @@ void export_put(struct export_out *o, enum export_kind kind, const char *set, co
 void export_out_row_end(struct export_out *o);
 
 /* The file's name: base, then the period's first and last days in the user's zone when the
- * layout is a person's (classic, old) and from < to ("transactions_2026-11-01_2026-11-30"),
- * into out (cap bytes). */
+ * layout is a person's (classic, old) and the period was given, from < to (to INT64_MAX,
+ * from 0: none) ("transactions_2026-11-01_2026-11-30"), into out (cap bytes). */
 void export_file_name(char *out, size_t cap, const char *base, enum export_layout layout,
                       const struct tz *z, int64_t from_us, int64_t to_us);
 

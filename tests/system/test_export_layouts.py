@@ -159,3 +159,65 @@ def test_batches_get_the_layouts(ex):
     machine = get(ex, f'/bo/api/batches/export?{WIDE}')
     assert machine.content.split(b'\r\n')[0].split(b',')[:2] == [b'created_at', b'number']
     assert get(ex, f'/bo/api/batches/export?layout=new&{WIDE}').json()['field'] == 'layout'
+
+
+OTHERS = [
+    ('/bo/api/installment-plans/export?' + WIDE, 'installment-plans',
+     ['Numéro', 'Statut', 'Type / nombre d’échéances']),
+    ('/bo/api/subscriptions/export?' + WIDE, 'subscriptions', ['Numéro', 'Statut']),
+    ('/bo/api/reconciliation/export?' + WIDE, 'reconciliation',
+     ['Numéro de transaction', 'Date et heure', 'Réf. commande', 'Montant', 'Devise', 'Type']),
+    ('/bo/api/blocklist/export?expired=1', 'blocklist', ['Numéro', 'Type', 'Valeur', 'Portée']),
+    ('/bo/api/api-errors/export?', 'api-errors', ['Heure', 'Boutique', 'Site', 'Rang']),
+]
+
+
+@pytest.mark.parametrize('path,name,labels', OTHERS)
+def test_every_journal_export_has_the_layouts(ex, path, name, labels):
+    patch(ex, '/bo/api/me', {'language': 'fr'})
+    ex.api('POST', '/api/v1/payments', {'amount': 1}, signature='00' * 32)  # an API error
+    sep = '&' if not path.endswith('?') else ''
+    machine = get(ex, path)
+    assert machine.status_code == 200, machine.text
+    assert get(ex, path + sep + 'layout=machine').content == machine.content
+    assert not machine.content.startswith(BOM)
+    assert f'filename="{name}.csv"' in machine.headers['Content-Disposition']
+    r = get(ex, path + sep + 'layout=classic')
+    assert r.status_code == 200 and r.content.startswith(BOM), r.text
+    assert r.headers['Content-Disposition'].startswith(f'attachment; filename="{name}')
+    rows = list(csv.reader(io.StringIO(r.content[3:].decode(), newline=''), delimiter=';'))
+    machine_rows = list(csv.reader(io.StringIO(machine.text, newline='')))
+    assert rows[0][:len(labels)] == labels
+    assert len(rows) == len(machine_rows) and len(rows) > 1 or name == 'reconciliation'
+    assert all(len(row) == len(rows[0]) for row in rows)
+    for row, raw in zip(rows[1:], machine_rows[1:]):
+        for cell, value in zip(row, raw):
+            if re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d', value):
+                assert cell == f'{value[8:10]}/{value[5:7]}/{value[:4]} {value[11:19]}'
+    t = get(ex, path + sep + 'layout=classic&format=txt')
+    assert t.status_code == 200 and t.content.startswith(BOM)
+    assert t.content[3:].decode().split('\r\n')[0].split('\t')[:len(labels)] == labels
+    old = get(ex, path + sep + 'layout=old')
+    assert old.status_code == 200 and not old.content.startswith(BOM)
+    r = get(ex, path + sep + 'layout=excel')
+    assert r.status_code == 400 and r.json()['field'] == 'layout', r.text
+    assert 'machine' in r.json()['message']
+
+
+def test_plans_classic_words_and_amounts(ex):
+    patch(ex, '/bo/api/me/preferences', {'columns': {'installment_plans': [
+        'id', 'status', 'amount', 'currency', 'shop_name', 'start', 'remaining']}})
+    machine = list(csv.reader(io.StringIO(get(
+        ex, '/bo/api/installment-plans/export?' + WIDE).text, newline='')))
+    r = get(ex, '/bo/api/installment-plans/export?layout=classic&' + WIDE)
+    rows = list(csv.reader(io.StringIO(r.content[3:].decode(), newline=''), delimiter=';'))
+    assert rows[0] == ['Numéro', 'Statut', 'Montant total / récurrent', 'Devise', 'Magasin',
+                       'Premier débit', 'Paiements restants']
+    names = {'in_progress': 'En cours', 'finished': 'Terminé', 'failed': 'Échoué',
+             'terminated': 'Résilié', 'will_fail': 'Va échouer'}
+    for row, raw in zip(rows[1:], machine[1:]):
+        assert row[0] == raw[0] and row[1] == names[raw[1]] and row[4] == raw[4]
+        assert raw[3] == 'EUR' and row[2] == f'{int(raw[2]) // 100},{int(raw[2]) % 100:02d}'
+        y, m, d = raw[5].split('-')
+        assert row[5] == f'{d}/{m}/{y}' and row[6] == raw[6]
+    patch(ex, '/bo/api/me/preferences', {'columns': {'installment_plans': None}})
