@@ -242,7 +242,32 @@ static const struct word block_kind[] = {{"card", "Carte", "Card"},
                                          {"country", "Pays du client", "Customer country"},
                                          {NULL, NULL, NULL}};
 
+static const struct word contracts[] = {
+        {"shop", "Magasin", "Shop"},
+        {"site", "Site", "Site"},
+        {"rang", "Rang", "Rang"},
+        {"payment_method", "Moyen de paiement", "Payment method"},
+        {"number", "Numéro de contrat", "Contract number"},
+        {"bank_code", "Code banque", "Bank code"},
+        {"currency", "Devise", "Currency"},
+        {"amount_min", "Montant min", "Minimum amount"},
+        {"amount_max", "Montant max", "Maximum amount"},
+        {"deferral_days", "Nombre de jours différés", "Deferral days"},
+        {"three_d_secure", "3-D Secure", "3-D Secure"},
+        {"state", "État", "State"},
+        {"created_at", "Date de création", "Created"},
+        {"last_auth_at", "Date de dernière autorisation", "Last authorization"},
+        {"deactivated_at", "Date de désactivation", "Deactivated"},
+        {"test_mode", "Mode test", "Test mode"},
+        {"telecollect_number", "N° télécollecte", "Settlement number"},
+        {"report_email", "E-mail du compte rendu de télécollecte", "Settlement report e-mail"},
+        {NULL, NULL, NULL}};
+
+static const struct word contract_state[] = {
+        {"active", "Actif", "Active"}, {"inactive", "Inactif", "Inactive"}, {NULL, NULL, NULL}};
+
 static const struct word_set sets[] = {
+        {"contracts", contracts},           {"contract.state", contract_state},
         {"transactions", transactions},     {"batches", batches},
         {"installment_plans", recurring},   {"subscriptions", recurring},
         {"reconciliation", reconciliation}, {"blocklist", blocklist},
@@ -404,6 +429,12 @@ export_put(struct export_out *o, enum export_kind kind, const char *set, const c
 	case EK_AMOUNT:
 		v = amount(o, v, text, sizeof(text));
 		cell(o, v, v == text);
+		return;
+	case EK_UNITS:
+		snprintf(text, sizeof(text), "%s", v);
+		if (!o->en && strchr(text, '.') != NULL)
+			*strchr(text, '.') = ',';
+		cell(o, text, true);
 		return;
 	case EK_INSTANT:
 		v = instant(o, v, text);

@@ -40,6 +40,7 @@ enum export_kind {
 	EK_TEXT,    /* as it is */
 	EK_NUMBER,  /* an id or a count: as it is */
 	EK_AMOUNT,  /* minor units of the row's currency (export_out.currency) */
+	EK_UNITS,   /* an amount already in units, "150.50" (the contracts' bounds) */
 	EK_INSTANT, /* RFC 3339 with its offset, from the user's zone */
 	EK_DAY,     /* YYYY-MM-DD */
 	EK_WORD,    /* a code of a closed set (the set named by the cell): its name */
