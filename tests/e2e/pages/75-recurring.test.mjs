@@ -199,8 +199,10 @@ test('consultation: no Terminate; the columns chosen and the export in them', as
   // A spreadsheet's file by default: the labels, the amounts in euros, the dates as written.
   const d = await api(page, `/bo/api/subscriptions/${sub.id}`);
   const sheet = await page.request.get(`${base}${await page.locator('#sub-export-csv').getAttribute('href')}`);
-  const sheetLines = (await sheet.text()).trim().split('\r\n');
-  assert.equal(sheetLines[0], '\ufeffNuméro;Prochain débit;Tous les X mois;Montant initial');
+  const bytes = await sheet.body(); // text() would drop the BOM
+  assert.equal(bytes.subarray(0, 3).toString('hex'), 'efbbbf');
+  const sheetLines = bytes.subarray(3).toString('utf8').trim().split('\r\n');
+  assert.equal(sheetLines[0], 'Numéro;Prochain débit;Tous les X mois;Montant initial');
   assert.deepEqual(sheetLines.slice(1), [`${sub.id};${d.next_date.split('-').reverse().join('/')};1;19,00`]);
   // For scripts: the keys and minor units.
   await page.locator('#sub-export-layout').selectOption('machine');
