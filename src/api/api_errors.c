@@ -355,7 +355,6 @@ static const char *const export_columns[] = {"at",     "shop",    "site",       
 static const enum export_kind export_kinds[] = {EK_INSTANT, EK_TEXT, EK_TEXT,   EK_TEXT,
                                                 EK_TEXT,    EK_TEXT, EK_NUMBER, EK_TEXT,
                                                 EK_TEXT,    EK_TEXT, EK_NUMBER};
-#define AE_EXPORT_COLUMNS 11
 
 struct export_ctx {
 	struct ae_job *j;
@@ -396,7 +395,7 @@ export_page_run(struct work_job *w, struct store *st)
 		return rc;
 	buf_init(&b, AE_EXPORT_CHUNK);
 	if (j->q.after_at == 0)
-		export_out_header(&o, "api_errors", export_columns, AE_EXPORT_COLUMNS);
+		export_out_header(&o, "api_errors", export_columns);
 	rc = st->ops->api_errors_each(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;

@@ -566,11 +566,12 @@ column_recurring(int i, const struct recurring *r, const struct tz *z, char *scr
 void
 columns_header(struct export_out *o, enum journal j, const struct columns *c)
 {
-	const char *keys[COLUMNS_MAX];
+	const char *keys[COLUMNS_MAX + 1];
 
 	for (int i = 0; i < c->n; i++)
 		keys[i] = journals[j].cols[c->v[i]].key;
-	export_out_header(o, journals[j].name, keys, c->n);
+	keys[c->n] = NULL;
+	export_out_header(o, journals[j].name, keys);
 }
 
 void

@@ -329,11 +329,11 @@ cell(struct export_out *o, const char *v, bool number)
 }
 
 void
-export_out_header(struct export_out *o, const char *set, const char *const *keys, int n)
+export_out_header(struct export_out *o, const char *set, const char *const *keys)
 {
 	if (o->layout == LAYOUT_CLASSIC)
 		buf_add(o->b, "\xEF\xBB\xBF", 3); /* the BOM: spreadsheets read the file as UTF-8 */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; keys[i] != NULL; i++)
 		cell(o, o->layout == LAYOUT_CLASSIC ? word(o, set, keys[i]) : keys[i], false);
 	export_out_row_end(o);
 }

@@ -70,10 +70,10 @@ struct export_out {
 int export_out_init(struct export_out *o, struct buf *b, enum export_layout layout, bool txt,
                     struct store *st, const struct session *who);
 
-/* The header line of an export whose columns have the keys given (the machine's header);
- * set names their labels ("transactions", "batches", "reconciliation", …). The classic
- * layout starts with the BOM. */
-void export_out_header(struct export_out *o, const char *set, const char *const *keys, int n);
+/* The header line of an export whose columns have the keys given (NULL-terminated: the
+ * machine's header); set names their labels ("transactions", "batches", "reconciliation",
+ * …). The classic layout starts with the BOM. */
+void export_out_header(struct export_out *o, const char *set, const char *const *keys);
 
 /* One cell; set: EK_WORD's set of names ("tx.status"…), else NULL. */
 void export_put(struct export_out *o, enum export_kind kind, const char *set, const char *value);

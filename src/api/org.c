@@ -205,8 +205,6 @@ static const char *const export_header[] = {"shop",
                                             "report_email",
                                             NULL};
 
-#define CONTRACTS_EXPORT_COLUMNS 18
-
 static void
 export_field(struct org_job *j, const char *value, bool first)
 {
@@ -280,7 +278,7 @@ contracts_export(struct org_job *j, struct store *st, int64_t node)
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&j->file, CONTRACTS_EXPORT_MAX);
-	export_out_header(&j->out, "contracts", export_header, CONTRACTS_EXPORT_COLUMNS);
+	export_out_header(&j->out, "contracts", export_header);
 	return st->ops->contracts_each(st, j->who.brand_id, node, 0, contract_line, j);
 }
 

@@ -351,7 +351,6 @@ static const char *const export_columns[] = {"id",
                                              "contract",
                                              "rang",
                                              NULL};
-#define RC_EXPORT_COLUMNS 16
 
 /* How the classic layout writes each column (export_layout.h). */
 static const enum export_kind export_kinds[] = {
@@ -431,7 +430,7 @@ export_page_run(struct work_job *w, struct store *st)
 		return rc;
 	buf_init(&b, RC_EXPORT_CHUNK);
 	if (j->q.after_at == 0)
-		export_out_header(&o, "reconciliation", export_columns, RC_EXPORT_COLUMNS);
+		export_out_header(&o, "reconciliation", export_columns);
 	rc = st->ops->recon_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;

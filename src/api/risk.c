@@ -244,8 +244,6 @@ static const char *const export_columns[] = {
         "id",         "kind",       "value",      "node",        "reason",
         "expires_at", "created_at", "created_by", "transaction", NULL};
 
-#define RK_EXPORT_COLUMNS 9
-
 struct export_ctx {
 	struct rk_job *j;
 	struct export_out *o;
@@ -293,7 +291,7 @@ export_page_run(struct work_job *w, struct store *st)
 	j->q.limit = RK_EXPORT_ROWS;
 	buf_init(&b, RK_EXPORT_CHUNK);
 	if (j->q.before_id == 0)
-		export_out_header(&o, "blocklist", export_columns, RK_EXPORT_COLUMNS);
+		export_out_header(&o, "blocklist", export_columns);
 	rc = st->ops->block_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;
