@@ -232,21 +232,45 @@ static const unsigned char subscription_default[] = {
         RC_ID,          RC_STATUS,    RC_CREATED_AT, RC_ORDER_REF,    RC_CARD_EXPIRY,  RC_EMAIL,
         RC_NEXT_AMOUNT, RC_NEXT_DATE, RC_REMAINING,  RC_EVERY_MONTHS, RC_DAY_OF_MONTH, RC_CURRENCY};
 
+/* The old layout's columns (export_layout.h, docs/EXPORTS.md): the transactions journal's
+ * default as Vision's former export had it, frozen here so that the default may change and
+ * the old files not; the other journals' defaults have not changed since their first export. */
+static const unsigned char txn_old[] = {TC_ID,
+                                        TC_CREATED_AT,
+                                        TC_TYPE,
+                                        TC_STATUS,
+                                        TC_ACQ,
+                                        TC_AMOUNT_INITIAL,
+                                        TC_AMOUNT_CURRENT,
+                                        TC_CURRENCY,
+                                        TC_ORDER_REF,
+                                        TC_CARD_MASKED,
+                                        TC_METHOD,
+                                        TC_EMAIL,
+                                        TC_CUSTOMER_COUNTRY,
+                                        TC_CARD_COUNTRY,
+                                        TC_AUTH_NUMBER,
+                                        TC_REFUSAL};
+
 static const struct {
 	const char *name, *pref;
 	const struct column_def *cols;
 	int count;
 	const unsigned char *dflt;
 	int ndflt;
+	const unsigned char *old; /* the old layout's columns */
+	int nold;
 } journals[JOURNAL__COUNT] = {
         [JOURNAL_TRANSACTIONS] = {"transactions", "columns.transactions", txn_cols, TC__COUNT,
-                                  txn_default, sizeof(txn_default)},
+                                  txn_default, sizeof(txn_default), txn_old, sizeof(txn_old)},
         [JOURNAL_BATCHES] = {"batches", "columns.batches", batch_cols, BC__COUNT, batch_default,
-                             sizeof(batch_default)},
+                             sizeof(batch_default), batch_default, sizeof(batch_default)},
         [JOURNAL_PLANS] = {"installment_plans", "columns.installment_plans", recurring_cols,
-                           RC__PLAN_COUNT, plan_default, sizeof(plan_default)},
+                           RC__PLAN_COUNT, plan_default, sizeof(plan_default), plan_default,
+                           sizeof(plan_default)},
         [JOURNAL_SUBSCRIPTIONS] = {"subscriptions", "columns.subscriptions", recurring_cols,
-                                   RC__COUNT, subscription_default, sizeof(subscription_default)},
+                                   RC__COUNT, subscription_default, sizeof(subscription_default),
+                                   subscription_default, sizeof(subscription_default)},
 };
 
 const char *
@@ -278,6 +302,13 @@ columns_default(enum journal j, struct columns *out)
 {
 	out->n = journals[j].ndflt;
 	memcpy(out->v, journals[j].dflt, (size_t)out->n);
+}
+
+void
+columns_old(enum journal j, struct columns *out)
+{
+	out->n = journals[j].nold;
+	memcpy(out->v, journals[j].old, (size_t)out->n);
 }
 
 int

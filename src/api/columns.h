@@ -46,6 +46,9 @@ const char *column_key(enum journal j, int i);
 /* The choice a user has before choosing. */
 void columns_default(enum journal j, struct columns *out);
 
+/* The old layout's columns: fixed, whatever the user chose or the default becomes. */
+void columns_old(enum journal j, struct columns *out);
+
 /* Parses a choice ("a,b,c"). Returns 0, or -1 when empty, unknown, repeated or too long. */
 int columns_parse(enum journal j, const char *text, struct columns *out);
 

@@ -8,8 +8,8 @@
  *            with the language's decimal mark and no grouping, statuses, types and shops by
  *            name, dates and times in the user's zone as the language writes them, a UTF-8
  *            BOM, and ';' between French fields (Excel's French list separator).
- *   old      Vision's "Ancien", a file whose shape never changes: the journal's default
- *            columns in their default order whatever the user chose, with the machine's
+ *   old      Vision's "Ancien", a file whose shape never changes: fixed columns whatever the
+ *            user chose or the default becomes (columns_old), with the machine's
  *            conventions.
  * A row's cells go through export_put with their kind; the machine and old layouts write the
  * value as given, the classic one rewrites it. Constant memory: a page's writer holds a few

@@ -513,7 +513,7 @@ export_page_run(struct work_job *w, struct store *st)
 	if (rc == ST_OK && !j->prefs_loaded) {
 		j->zone = api_zone(&j->who);
 		if (j->layout == LAYOUT_OLD) /* the old layout's columns never change */
-			columns_default(journal_of(j->kind), &j->cols);
+			columns_old(journal_of(j->kind), &j->cols);
 		else
 			rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id,
 			                   journal_of(j->kind), &j->cols);

@@ -803,7 +803,7 @@ export_prefs(struct tx_job *j, struct store *st)
 		rc = ereport_load(st, j->who.user_brand_id, j->who.user_id, &j->er);
 		j->cols = j->er.cols;
 	} else if (j->layout == LAYOUT_OLD) {
-		columns_default(jr, &j->cols); /* the old layout's columns never change */
+		columns_old(jr, &j->cols); /* the old layout's columns never change */
 		rc = ST_OK;
 	} else {
 		rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id, jr, &j->cols);

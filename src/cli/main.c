@@ -2358,7 +2358,7 @@ static const struct command commands[] = {
             "the search is counted. --report: in your electronic reporting's structure and\n"
             "format instead (XML, fixed-length or delimited). --layout classic: the file a\n"
             "spreadsheet opens (labels, amounts in units, names, ';' and a BOM in French);\n"
-            "old: the default columns; machine, the default, is the file for scripts.")},
+            "old: fixed columns; machine, the default, is the file for scripts.")},
         {"show", cmd_show, OPTS(show_opts), "ID", N_("a transaction's details and history"),
          N_("The transaction's state, amounts, card (masked), order and its history.")},
         {"capture", cmd_capture, OPTS(amount_op_opts), "ID", N_("capture an authorization"),
