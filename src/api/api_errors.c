@@ -26,6 +26,7 @@
 #include "api/api.h"
 #include "api/csv.h"
 #include "api/export.h"
+#include "api/export_layout.h"
 #include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
@@ -51,6 +52,7 @@ struct ae_job {
 	char code[40];
 	char like[2 * AE_PATH_MAX + 3];
 	bool export, txt;
+	enum export_layout layout; /* export: layout= (export_layout.h) */
 	const struct tz *zone;
 	int want;  /* the list: rows a page */
 	bool more; /* the list: a row beyond the page was found */
@@ -174,6 +176,8 @@ parse_one(void *ctx, const char *key, char *val)
 		j->txt = strcmp(val, "txt") == 0;
 		return NULL;
 	}
+	if (strcmp(key, "layout") == 0 && j->export)
+		return export_layout_parse(val, &j->layout) == 0 ? NULL : "layout";
 	if (strcmp(key, "limit") == 0 && !j->export) {
 		if (query_id(val, &n) != 0 || n < 1 || n > AE_PAGE_MAX)
 			return "limit";
@@ -248,9 +252,11 @@ ae_parse(struct req *r, bool export)
 	if (period)
 		period_message(j, clock_now_us(), msg, sizeof(msg));
 	else
-		snprintf(msg, sizeof(msg), "%s%s", AE_FILTERS_HELP,
-		         export ? " The export takes format (csv or txt)."
-		                : " limit (1 to 500) and cursor page the list.");
+		snprintf(msg, sizeof(msg), "%s%s",
+		         strcmp(bad, "layout") == 0 ? EXPORT_LAYOUT_HELP : AE_FILTERS_HELP,
+		         strcmp(bad, "layout") == 0 ? ""
+		         : export ? " The export takes format (csv or txt) and layout."
+		                  : " limit (1 to 500) and cursor page the list.");
 	ae_free(&j->page.base);
 	json_bad_field(r, bad, msg);
 	return NULL;
@@ -345,10 +351,14 @@ static const char *const export_columns[] = {"at",     "shop",    "site",       
                                              "method", "path",    "http_status", "code",
                                              "field",  "message", "count",       NULL};
 
+/* How the classic layout writes each column (export_layout.h). */
+static const enum export_kind export_kinds[] = {EK_INSTANT, EK_TEXT, EK_TEXT,   EK_TEXT,
+                                                EK_TEXT,    EK_TEXT, EK_NUMBER, EK_TEXT,
+                                                EK_TEXT,    EK_TEXT, EK_NUMBER};
+
 struct export_ctx {
 	struct ae_job *j;
-	struct buf *b;
-	void (*field)(struct buf *b, const char *value, bool first);
+	struct export_out *o;
 };
 
 static int
@@ -365,8 +375,8 @@ export_row(void *arg, const struct api_error_row *e)
 	snprintf(status, sizeof(status), "%d", e->http_status);
 	snprintf(count, sizeof(count), "%lld", (long long)e->count);
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		x->field(x->b, values[i], i == 0);
-	return export_row_end(&x->j->page, x->b, e->at, e->id);
+		export_put(x->o, export_kinds[i], NULL, values[i]);
+	return export_row_end(&x->j->page, x->o, e->at, e->id);
 }
 
 /* Reader: one page of the export; the first starts with the header line. */
@@ -375,14 +385,17 @@ export_page_run(struct work_job *w, struct store *st)
 {
 	struct ae_job *j = (struct ae_job *)w;
 	struct buf b;
-	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field};
+	struct export_out o;
+	struct export_ctx x = {j, &o};
 	int rc = api_scope(st, &j->who, j->node, &j->q.node_id);
 
+	if (rc == ST_OK)
+		rc = export_out_init(&o, &b, j->layout, j->txt, st, &j->who);
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, AE_EXPORT_CHUNK);
 	if (j->q.after_at == 0)
-		export_columns_line(&b, export_columns, x.field);
+		export_out_header(&o, "api_errors", export_columns);
 	rc = st->ops->api_errors_each(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;
@@ -414,6 +427,7 @@ api_api_errors_export(struct req *r)
 {
 	struct ae_job *probe = ae_parse(r, true), *tmpl;
 	struct export_source src = {0};
+	char *name;
 
 	if (probe == NULL)
 		return 0;
@@ -425,6 +439,9 @@ api_api_errors_export(struct req *r)
 	src.ctx = tmpl;
 	src.limit = AE_EXPORT_ROWS;
 	src.txt = tmpl->txt;
-	src.name = "api-errors";
+	name = h2o_mem_alloc_pool(&r->h2o->pool, 64);
+	export_file_name(name, 64, "api-errors", tmpl->layout, tmpl->zone, tmpl->q.from,
+	                 tmpl->q.to);
+	src.name = name;
 	return export_stream(r, &src);
 }

@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "api/columns.h"
+#include "api/export_layout.h"
 #include "domain/calendar.h"
 
 /* A column of a journal's catalogue. */
 struct column_def {
 	const char *key;
-	uint64_t txn_fields; /* TF_BIT()s of the transaction it shows; 0 for a batch's */
+	uint64_t txn_fields;   /* TF_BIT()s of the transaction it shows; 0 for a batch's */
+	enum export_kind kind; /* how the classic layout writes it (export_layout.h) */
+	const char *set;       /* an EK_WORD's set of names */
 };
 
 enum txn_col {
@@ -55,14 +58,14 @@ enum txn_col {
 /* The transactions journal's columns: the key, and the fields of a transaction it shows
  * (an export reads only those). */
 static const struct column_def txn_cols[TC__COUNT] = {
-        [TC_ID] = {"id", TF_BIT(TF_ID)},
-        [TC_CREATED_AT] = {"created_at", TF_BIT(TF_CREATED_AT)},
-        [TC_TYPE] = {"type", TF_BIT(TF_TYPE)},
-        [TC_STATUS] = {"status", TF_BIT(TF_STATUS)},
-        [TC_ACQ] = {"acquirer_status", TF_BIT(TF_ACQ)},
-        [TC_AMOUNT_INITIAL] = {"amount_initial", TF_BIT(TF_AMOUNT_INITIAL)},
-        [TC_AMOUNT_CURRENT] = {"amount_current", TF_BIT(TF_AMOUNT_CURRENT)},
-        [TC_AMOUNT_REFUNDED] = {"amount_refunded", TF_BIT(TF_AMOUNT_REFUNDED)},
+        [TC_ID] = {"id", TF_BIT(TF_ID), EK_NUMBER},
+        [TC_CREATED_AT] = {"created_at", TF_BIT(TF_CREATED_AT), EK_INSTANT},
+        [TC_TYPE] = {"type", TF_BIT(TF_TYPE), EK_WORD, "tx.type"},
+        [TC_STATUS] = {"status", TF_BIT(TF_STATUS), EK_WORD, "tx.status"},
+        [TC_ACQ] = {"acquirer_status", TF_BIT(TF_ACQ), EK_WORD, "tx.acq"},
+        [TC_AMOUNT_INITIAL] = {"amount_initial", TF_BIT(TF_AMOUNT_INITIAL), EK_AMOUNT},
+        [TC_AMOUNT_CURRENT] = {"amount_current", TF_BIT(TF_AMOUNT_CURRENT), EK_AMOUNT},
+        [TC_AMOUNT_REFUNDED] = {"amount_refunded", TF_BIT(TF_AMOUNT_REFUNDED), EK_AMOUNT},
         [TC_CURRENCY] = {"currency", TF_BIT(TF_CURRENCY)},
         [TC_ORDER_REF] = {"order_ref", TF_BIT(TF_ORDER_REF)},
         [TC_CARD_MASKED] = {"card_masked", TF_BIT(TF_CARD_MASKED)},
@@ -71,25 +74,26 @@ static const struct column_def txn_cols[TC__COUNT] = {
         [TC_CUSTOMER_COUNTRY] = {"customer_country", TF_BIT(TF_CUSTOMER_COUNTRY)},
         [TC_CARD_COUNTRY] = {"card_country", TF_BIT(TF_CARD_COUNTRY)},
         [TC_AUTH_NUMBER] = {"authorization_number", TF_BIT(TF_AUTH_NUMBER)},
-        [TC_REFUSAL] = {"refusal_reason", TF_BIT(TF_REFUSAL)},
+        [TC_REFUSAL] = {"refusal_reason", TF_BIT(TF_REFUSAL), EK_WORD, "tx.refusal"},
         [TC_CARD_EXPIRY] = {"card_expiry", TF_BIT(TF_CARD_EXPIRY)},
         [TC_TDS] = {"three_d_secure",
-                    TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED) | TF_BIT(TF_ACCEPTED_AT)},
+                    TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED) | TF_BIT(TF_ACCEPTED_AT), EK_WORD,
+                    "yes_no"},
         [TC_TDS_AUTH] = {"three_d_secure_authenticated", TF_BIT(TF_TDS) | TF_BIT(TF_TDS_AUTH)},
         [TC_TDS_GUARANTEED] = {"three_d_secure_guaranteed",
-                               TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED)},
-        [TC_SHOP] = {"shop", TF_BIT(TF_SHOP)},
-        [TC_BATCH] = {"batch", TF_BIT(TF_BATCH)},
-        [TC_BANK_DATE] = {"bank_date", TF_BIT(TF_BANK_DAY)},
+                               TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED), EK_WORD, "yes_no"},
+        [TC_SHOP] = {"shop", TF_BIT(TF_SHOP), EK_SHOP},
+        [TC_BATCH] = {"batch", TF_BIT(TF_BATCH), EK_NUMBER},
+        [TC_BANK_DATE] = {"bank_date", TF_BIT(TF_BANK_DAY), EK_DAY},
         [TC_WALLET] = {"wallet", TF_BIT(TF_WALLET)},
         [TC_ACQUIRER] = {"acquirer", TF_BIT(TF_ACQUIRER)},
         [TC_ISSUER] = {"issuer", TF_BIT(TF_ISSUER)},
         [TC_CARD_TYPE] = {"card_type", TF_BIT(TF_CARD_TYPE)},
-        [TC_CAPTURE] = {"capture", TF_BIT(TF_CAPTURE_MANUAL)},
-        [TC_PARENT] = {"parent_id", TF_BIT(TF_PARENT)},
-        [TC_ACCEPTED_AT] = {"accepted_at", TF_BIT(TF_ACCEPTED_AT)},
-        [TC_UPDATED_AT] = {"updated_at", TF_BIT(TF_UPDATED_AT)},
-        [TC_MANUAL] = {"manual", TF_BIT(TF_MANUAL)},
+        [TC_CAPTURE] = {"capture", TF_BIT(TF_CAPTURE_MANUAL), EK_WORD, "yes_no"},
+        [TC_PARENT] = {"parent_id", TF_BIT(TF_PARENT), EK_NUMBER},
+        [TC_ACCEPTED_AT] = {"accepted_at", TF_BIT(TF_ACCEPTED_AT), EK_INSTANT},
+        [TC_UPDATED_AT] = {"updated_at", TF_BIT(TF_UPDATED_AT), EK_INSTANT},
+        [TC_MANUAL] = {"manual", TF_BIT(TF_MANUAL), EK_WORD, "yes_no"},
         [TC_ARCHIVE_REF] = {"archive_ref", TF_BIT(TF_ARCHIVE_REF)},
         [TC_ORIGIN] = {"origin", TF_BIT(TF_ORIGIN)},
 };
@@ -124,21 +128,21 @@ enum batch_col {
 };
 
 static const struct column_def batch_cols[BC__COUNT] = {
-        [BC_ID] = {"id", 0},
-        [BC_CREATED_AT] = {"created_at", 0},
-        [BC_BANK_DATE] = {"bank_date", 0},
-        [BC_NUMBER] = {"number", 0},
+        [BC_ID] = {"id", 0, EK_NUMBER},
+        [BC_CREATED_AT] = {"created_at", 0, EK_INSTANT},
+        [BC_BANK_DATE] = {"bank_date", 0, EK_DAY},
+        [BC_NUMBER] = {"number", 0, EK_NUMBER},
         [BC_CONTRACT] = {"contract", 0},
         [BC_RANG] = {"rang", 0},
         [BC_METHOD] = {"payment_method", 0},
         [BC_CURRENCY] = {"currency", 0},
-        [BC_DEBIT_COUNT] = {"debit_count", 0},
-        [BC_DEBIT_AMOUNT] = {"debit_amount", 0},
-        [BC_CREDIT_COUNT] = {"credit_count", 0},
-        [BC_CREDIT_AMOUNT] = {"credit_amount", 0},
-        [BC_COUNT] = {"transaction_count", 0},
-        [BC_TOTAL] = {"total", 0},
-        [BC_STATUS] = {"status", 0},
+        [BC_DEBIT_COUNT] = {"debit_count", 0, EK_NUMBER},
+        [BC_DEBIT_AMOUNT] = {"debit_amount", 0, EK_AMOUNT},
+        [BC_CREDIT_COUNT] = {"credit_count", 0, EK_NUMBER},
+        [BC_CREDIT_AMOUNT] = {"credit_amount", 0, EK_AMOUNT},
+        [BC_COUNT] = {"transaction_count", 0, EK_NUMBER},
+        [BC_TOTAL] = {"total", 0, EK_AMOUNT},
+        [BC_STATUS] = {"status", 0, EK_WORD, "batch.status"},
         [BC_FILE] = {"file_name", 0},
 };
 
@@ -183,18 +187,18 @@ enum recurring_col {
 
 /* The keys are those of the journal's items (render.c's recurring_json). */
 static const struct column_def recurring_cols[RC__COUNT] = {
-        [RC_ID] = {"id", 0},
-        [RC_STATUS] = {"status", 0},
-        [RC_COUNT] = {"count", 0},
-        [RC_CREATED_AT] = {"created_at", 0},
+        [RC_ID] = {"id", 0, EK_NUMBER},
+        [RC_STATUS] = {"status", 0, EK_WORD, "recurring.status"},
+        [RC_COUNT] = {"count", 0, EK_WORD, "recurring.status"},
+        [RC_CREATED_AT] = {"created_at", 0, EK_INSTANT},
         [RC_ORDER_REF] = {"order_ref", 0},
         [RC_CARD_EXPIRY] = {"card_expiry", 0},
         [RC_EMAIL] = {"email", 0},
-        [RC_NEXT_AMOUNT] = {"next_amount", 0},
-        [RC_NEXT_DATE] = {"next_date", 0},
-        [RC_REMAINING] = {"remaining", 0},
-        [RC_DONE] = {"done", 0},
-        [RC_AMOUNT] = {"amount", 0},
+        [RC_NEXT_AMOUNT] = {"next_amount", 0, EK_AMOUNT},
+        [RC_NEXT_DATE] = {"next_date", 0, EK_DAY},
+        [RC_REMAINING] = {"remaining", 0, EK_WORD, "recurring.status"},
+        [RC_DONE] = {"done", 0, EK_NUMBER},
+        [RC_AMOUNT] = {"amount", 0, EK_AMOUNT},
         [RC_CURRENCY] = {"currency", 0},
         [RC_CARD_MASKED] = {"card_masked", 0},
         [RC_METHOD] = {"payment_method", 0},
@@ -202,13 +206,13 @@ static const struct column_def recurring_cols[RC__COUNT] = {
         [RC_SITE] = {"site", 0},
         [RC_RANG] = {"rang", 0},
         [RC_CONTRACT] = {"contract_number", 0},
-        [RC_START] = {"start", 0},
-        [RC_MANUAL] = {"manual", 0},
-        [RC_ENDED_AT] = {"ended_at", 0},
+        [RC_START] = {"start", 0, EK_DAY},
+        [RC_MANUAL] = {"manual", 0, EK_WORD, "yes_no"},
+        [RC_ENDED_AT] = {"ended_at", 0, EK_INSTANT},
         [RC_END_REASON] = {"end_reason", 0},
-        [RC_INITIAL_AMOUNT] = {"initial_amount", 0},
-        [RC_EVERY_MONTHS] = {"every_months", 0},
-        [RC_DAY_OF_MONTH] = {"day_of_month", 0},
+        [RC_INITIAL_AMOUNT] = {"initial_amount", 0, EK_AMOUNT},
+        [RC_EVERY_MONTHS] = {"every_months", 0, EK_NUMBER},
+        [RC_DAY_OF_MONTH] = {"day_of_month", 0, EK_NUMBER},
 };
 
 /* The journals' columns (Vision manual §6.1.2, §7.1.2): a plan's type is its count. */
@@ -219,21 +223,45 @@ static const unsigned char subscription_default[] = {
         RC_ID,          RC_STATUS,    RC_CREATED_AT, RC_ORDER_REF,    RC_CARD_EXPIRY,  RC_EMAIL,
         RC_NEXT_AMOUNT, RC_NEXT_DATE, RC_REMAINING,  RC_EVERY_MONTHS, RC_DAY_OF_MONTH, RC_CURRENCY};
 
+/* The old layout's columns (export_layout.h, docs/EXPORTS.md): the transactions journal's
+ * default as Vision's former export had it, frozen here so that the default may change and
+ * the old files not; the other journals' defaults have not changed since their first export. */
+static const unsigned char txn_old[] = {TC_ID,
+                                        TC_CREATED_AT,
+                                        TC_TYPE,
+                                        TC_STATUS,
+                                        TC_ACQ,
+                                        TC_AMOUNT_INITIAL,
+                                        TC_AMOUNT_CURRENT,
+                                        TC_CURRENCY,
+                                        TC_ORDER_REF,
+                                        TC_CARD_MASKED,
+                                        TC_METHOD,
+                                        TC_EMAIL,
+                                        TC_CUSTOMER_COUNTRY,
+                                        TC_CARD_COUNTRY,
+                                        TC_AUTH_NUMBER,
+                                        TC_REFUSAL};
+
 static const struct {
 	const char *name, *pref;
 	const struct column_def *cols;
 	int count;
 	const unsigned char *dflt;
 	int ndflt;
+	const unsigned char *old; /* the old layout's columns */
+	int nold;
 } journals[JOURNAL__COUNT] = {
         [JOURNAL_TRANSACTIONS] = {"transactions", "columns.transactions", txn_cols, TC__COUNT,
-                                  txn_default, sizeof(txn_default)},
+                                  txn_default, sizeof(txn_default), txn_old, sizeof(txn_old)},
         [JOURNAL_BATCHES] = {"batches", "columns.batches", batch_cols, BC__COUNT, batch_default,
-                             sizeof(batch_default)},
+                             sizeof(batch_default), batch_default, sizeof(batch_default)},
         [JOURNAL_PLANS] = {"installment_plans", "columns.installment_plans", recurring_cols,
-                           RC__PLAN_COUNT, plan_default, sizeof(plan_default)},
+                           RC__PLAN_COUNT, plan_default, sizeof(plan_default), plan_default,
+                           sizeof(plan_default)},
         [JOURNAL_SUBSCRIPTIONS] = {"subscriptions", "columns.subscriptions", recurring_cols,
-                                   RC__COUNT, subscription_default, sizeof(subscription_default)},
+                                   RC__COUNT, subscription_default, sizeof(subscription_default),
+                                   subscription_default, sizeof(subscription_default)},
 };
 
 const char *
@@ -265,6 +293,13 @@ columns_default(enum journal j, struct columns *out)
 {
 	out->n = journals[j].ndflt;
 	memcpy(out->v, journals[j].dflt, (size_t)out->n);
+}
+
+void
+columns_old(enum journal j, struct columns *out)
+{
+	out->n = journals[j].nold;
+	memcpy(out->v, journals[j].old, (size_t)out->n);
 }
 
 int
@@ -548,4 +583,21 @@ column_recurring(int i, const struct recurring *r, const struct tz *z, char *scr
 		break;
 	}
 	return "";
+}
+
+void
+columns_header(struct export_out *o, enum journal j, const struct columns *c)
+{
+	const char *keys[COLUMNS_MAX + 1];
+
+	for (int i = 0; i < c->n; i++)
+		keys[i] = journals[j].cols[c->v[i]].key;
+	keys[c->n] = NULL;
+	export_out_header(o, journals[j].name, keys);
+}
+
+void
+columns_put(struct export_out *o, enum journal j, int i, const char *value)
+{
+	export_put(o, journals[j].cols[i].kind, journals[j].cols[i].set, value);
 }

@@ -46,6 +46,9 @@ const char *column_key(enum journal j, int i);
 /* The choice a user has before choosing. */
 void columns_default(enum journal j, struct columns *out);
 
+/* The old layout's columns: fixed, whatever the user chose or the default becomes. */
+void columns_old(enum journal j, struct columns *out);
+
 /* Parses a choice ("a,b,c"). Returns 0, or -1 when empty, unknown, repeated or too long. */
 int columns_parse(enum journal j, const char *text, struct columns *out);
 
@@ -65,6 +68,14 @@ const char *column_batch(int i, const struct batch *b, const struct tz *z, char 
 /* The text of column i of a plan or subscription (either journal: a plan's catalogue is the
  * first part of a subscription's) in zone z, as column_txn. */
 const char *column_recurring(int i, const struct recurring *r, const struct tz *z, char *scratch);
+
+struct export_out;
+
+/* The header line of journal j's columns c, as the writer's layout names them. */
+void columns_header(struct export_out *o, enum journal j, const struct columns *c);
+
+/* The cell of column i of journal j holding value (column_txn's…), as the layout writes it. */
+void columns_put(struct export_out *o, enum journal j, int i, const char *value);
 
 /* The columns of journal j a user chose, or the default (api/prefs.c). */
 int prefs_columns(struct store *st, int64_t brand_id, int64_t user_id, enum journal j,

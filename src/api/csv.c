@@ -19,16 +19,17 @@ formula(const char *v, bool controls)
 }
 
 void
-csv_field(struct buf *b, const char *v, bool first)
+csv_field_as(struct buf *b, const char *v, bool first, char sep, bool number)
 {
 	size_t len = strlen(v);
-	bool quote = strcspn(v, ",\"\r\n;") != len;
+	/* A comma is quoted even between ';' fields, but for a number (a French amount). */
+	bool quote = strcspn(v, number && sep == ';' ? "\"\r\n;" : ",\"\r\n;") != len;
 
 	if (!first)
-		buf_add(b, ",", 1);
+		buf_add(b, &sep, 1);
 	if (quote)
 		buf_add(b, "\"", 1);
-	if (formula(v, true))
+	if (!number && formula(v, true))
 		buf_add(b, "'", 1);
 	if (!quote) {
 		buf_add(b, v, len);
@@ -48,11 +49,17 @@ csv_field(struct buf *b, const char *v, bool first)
 }
 
 void
-txt_field(struct buf *b, const char *v, bool first)
+csv_field(struct buf *b, const char *v, bool first)
+{
+	csv_field_as(b, v, first, ',', false);
+}
+
+void
+txt_field_as(struct buf *b, const char *v, bool first, bool number)
 {
 	if (!first)
 		buf_add(b, "\t", 1);
-	if (formula(v, false))
+	if (!number && formula(v, false))
 		buf_add(b, "'", 1);
 	/* A tab, CR or LF would break the layout: each becomes a space. */
 	for (const char *p = v;;) {
@@ -64,6 +71,12 @@ txt_field(struct buf *b, const char *v, bool first)
 		buf_add(b, " ", 1);
 		p += span + 1;
 	}
+}
+
+void
+txt_field(struct buf *b, const char *v, bool first)
+{
+	txt_field_as(b, v, first, false);
 }
 
 void

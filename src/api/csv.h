@@ -17,6 +17,13 @@ void csv_field(struct buf *b, const char *value, bool first);
  * becoming a space; formulas defused as in CSV. */
 void txt_field(struct buf *b, const char *value, bool first);
 
+/* csv_field with the separator sep (',' or ';': a field holding either is quoted); number:
+ * the field is a number the export wrote ("-150,50"), never a formula. */
+void csv_field_as(struct buf *b, const char *value, bool first, char sep, bool number);
+
+/* txt_field; number as csv_field_as's. */
+void txt_field_as(struct buf *b, const char *value, bool first, bool number);
+
 /* Ends the line. */
 void csv_end(struct buf *b);
 

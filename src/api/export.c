@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/csv.h"
 #include "api/export.h"
+#include "api/export_layout.h"
 #include "common/log.h"
 
 /* One export, in the request's pool: where it is, and the chunk h2o is sending (it must live
@@ -180,30 +180,12 @@ export_stream(struct req *r, const struct export_source *src)
 	return 0;
 }
 
-void
-export_header(struct buf *b, enum journal j, const struct columns *c,
-              void (*field)(struct buf *b, const char *value, bool first))
-{
-	for (int i = 0; i < c->n; i++)
-		field(b, column_key(j, c->v[i]), i == 0);
-	csv_end(b);
-}
-
-void
-export_columns_line(struct buf *b, const char *const *columns,
-                    void (*field)(struct buf *b, const char *value, bool first))
-{
-	for (int i = 0; columns[i] != NULL; i++)
-		field(b, columns[i], i == 0);
-	csv_end(b);
-}
-
 int
-export_row_end(struct export_page *p, struct buf *b, int64_t at, int64_t id)
+export_row_end(struct export_page *p, struct export_out *o, int64_t at, int64_t id)
 {
-	csv_end(b);
+	export_out_row_end(o);
 	p->last_at = at;
 	p->last_id = id;
 	p->n++;
-	return b->failed ? ST_TOOBIG : ST_OK;
+	return o->b->failed ? ST_TOOBIG : ST_OK;
 }

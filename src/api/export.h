@@ -32,24 +32,20 @@ struct export_source {
 	struct export_page *(*page)(struct req *r, void *ctx, int64_t after_at, int64_t after_id);
 	/* Optional: after a page was made, what the next ones take from it (its columns). */
 	void (*carry)(void *ctx, const struct export_page *p);
-	void *ctx; /* in the request's pool: lives as long as the answer */
-	int limit; /* rows a page: a page with fewer is the last */
-	bool txt;  /* the TXT layout: text/plain, NAME.txt; else text/csv, NAME.csv */
-	const char *name;
+	void *ctx;        /* in the request's pool: lives as long as the answer */
+	int limit;        /* rows a page: a page with fewer is the last */
+	bool txt;         /* the TXT layout: text/plain, NAME.txt; else text/csv, NAME.csv */
+	const char *name; /* the file's, without its extension (export_file_name) */
 };
 
-/* Writes the header line of journal j's columns c into b, each key with field (csv_field or
- * txt_field): what the first page of an export starts with. */
-void export_header(struct buf *b, enum journal j, const struct columns *c,
-                   void (*field)(struct buf *b, const char *value, bool first));
+/* A page's lines are written through export_layout.h's writer (export_out_header, export_put,
+ * export_out_row_end), as the export's layout= (machine, classic or old) asks. */
 
-/* Writes a fixed header line (columns, NULL-terminated) into b with field. */
-void export_columns_line(struct buf *b, const char *const *columns,
-                         void (*field)(struct buf *b, const char *value, bool first));
+struct export_out;
 
-/* Ends the line of a row written into b, and notes it in p as the page's last (its key at,
- * id); ST_OK, or ST_TOOBIG when b is full. */
-int export_row_end(struct export_page *p, struct buf *b, int64_t at, int64_t id);
+/* Ends the line of a row written through o, and notes it in p as the page's last (its key
+ * at, id); ST_OK, or ST_TOOBIG when o's buffer is full. */
+int export_row_end(struct export_page *p, struct export_out *o, int64_t at, int64_t id);
 
 /* Answers r with the export (or, when the first page fails, with its error). Returns 0, the
  * handler's return. */

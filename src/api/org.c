@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "api/csv.h"
+#include "api/export_layout.h"
 #include "api/json.h"
 #include "api/query.h"
 #include "api/render.h"
@@ -86,10 +87,11 @@ struct org_job {
 	struct session who;
 	enum org_op op;
 	int64_t node, id;
-	bool txt; /* export: the TXT layout, else CSV */
-	void (*field)(struct buf *b, const char *value, bool first); /* export: txt_ or csv_field */
+	bool txt;                  /* export: the TXT layout, else CSV */
+	enum export_layout layout; /* export: layout= (export_layout.h) */
 	json_t *result;
-	struct buf file; /* export */
+	struct buf file;       /* export */
+	struct export_out out; /* export: how its cells are written */
 };
 
 static void
@@ -206,9 +208,11 @@ static const char *const export_header[] = {"shop",
 static void
 export_field(struct org_job *j, const char *value, bool first)
 {
-	j->field(&j->file, value, first);
+	(void)first; /* the writer knows where its line is */
+	export_put(&j->out, EK_TEXT, NULL, value);
 }
 
+/* Written in units ("1.00"): the machine's way here since the first export of contracts. */
 static void
 export_amount(struct org_job *j, int64_t amount, const char *code)
 {
@@ -217,7 +221,7 @@ export_amount(struct org_job *j, int64_t amount, const char *code)
 
 	if (cur != NULL && money_format_plain(amount, cur, text, sizeof(text)) < 0)
 		text[0] = '\0';
-	export_field(j, text, false);
+	export_put(&j->out, EK_UNITS, NULL, text);
 }
 
 static void
@@ -227,7 +231,13 @@ export_instant(struct org_job *j, int64_t t_us)
 
 	if (t_us != 0)
 		tz_format_iso(api_zone(&j->who), t_us, text);
-	export_field(j, text, false);
+	export_put(&j->out, EK_INSTANT, NULL, text);
+}
+
+static void
+export_word(struct org_job *j, const char *set, const char *code)
+{
+	export_put(&j->out, EK_WORD, set, code);
 }
 
 static int
@@ -247,15 +257,15 @@ contract_line(void *arg, const struct contract_view *v)
 	export_amount(j, v->c.amount_max, v->c.currency);
 	snprintf(days, sizeof(days), "%d", v->c.deferral_days);
 	export_field(j, days, false);
-	export_field(j, v->c.tds ? "yes" : "no", false);
-	export_field(j, v->c.active ? "active" : "inactive", false);
+	export_word(j, "yes_no", v->c.tds ? "yes" : "no");
+	export_word(j, "contract.state", v->c.active ? "active" : "inactive");
 	export_instant(j, v->created_at);
 	export_instant(j, v->last_auth_at);
 	export_instant(j, v->deactivated_at);
-	export_field(j, v->test_mode ? "yes" : "no", false);
+	export_word(j, "yes_no", v->test_mode ? "yes" : "no");
 	export_field(j, v->telecollect_no, false);
 	export_field(j, v->c.report_email, false);
-	csv_end(&j->file);
+	export_out_row_end(&j->out);
 	return j->file.failed ? ST_TOOBIG : ST_OK;
 }
 
@@ -263,10 +273,12 @@ contract_line(void *arg, const struct contract_view *v)
 static int
 contracts_export(struct org_job *j, struct store *st, int64_t node)
 {
+	int rc = export_out_init(&j->out, &j->file, j->layout, j->txt, st, &j->who);
+
+	if (rc != ST_OK)
+		return rc;
 	buf_init(&j->file, CONTRACTS_EXPORT_MAX);
-	for (int i = 0; export_header[i] != NULL; i++)
-		export_field(j, export_header[i], i == 0);
-	csv_end(&j->file);
+	export_out_header(&j->out, "contracts", export_header);
 	return st->ops->contracts_each(st, j->who.brand_id, node, 0, contract_line, j);
 }
 
@@ -305,13 +317,13 @@ static int
 org_submit(struct req *r, enum org_op op)
 {
 	static const char *const with_node[] = {"node", NULL};
-	static const char *const export_params[] = {"node", "format", NULL};
+	static const char *const export_params[] = {"node", "format", "layout", NULL};
 	static const char *const nothing[] = {NULL};
 	const char *const *allowed = op == ORG_CONTRACTS          ? with_node
 	                             : op == ORG_CONTRACTS_EXPORT ? export_params
 	                                                          : nothing;
 	struct org_job *j;
-	char bad[24], node[24], format[8];
+	char bad[24], node[24], format[12];
 	int g;
 
 	if (query_unknown(r, allowed, bad, sizeof(bad)) != 0) {
@@ -337,7 +349,12 @@ org_submit(struct req *r, enum org_op op)
 		return 0;
 	}
 	j->txt = g == 1 && strcmp(format, "txt") == 0;
-	j->field = j->txt ? txt_field : csv_field;
+	g = query_get(r, "layout", format, sizeof(format));
+	if (g < 0 || (g == 1 && export_layout_parse(format, &j->layout) != 0)) {
+		free(j);
+		json_bad_field(r, "layout", EXPORT_LAYOUT_HELP);
+		return 0;
+	}
 	j->base.work.run = org_run;
 	j->base.respond = org_respond;
 	j->base.free = org_free;

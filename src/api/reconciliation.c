@@ -27,6 +27,7 @@
 #include "api/api.h"
 #include "api/csv.h"
 #include "api/export.h"
+#include "api/export_layout.h"
 #include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
@@ -58,6 +59,7 @@ struct rc_job {
 	int64_t node; /* node=ID: a node of the user's tree, else 0 (their own) */
 	char contract[21], rang[4], like[2 * RC_REF_MAX + 3];
 	bool export, txt;
+	enum export_layout layout; /* export: layout= (export_layout.h) */
 	const struct tz *zone;
 	int want;  /* the list: rows a page */
 	bool more; /* the list: a row beyond the page was found */
@@ -200,6 +202,8 @@ parse_one(void *ctx, const char *key, char *val)
 		j->txt = strcmp(val, "txt") == 0;
 		return NULL;
 	}
+	if (strcmp(key, "layout") == 0 && j->export)
+		return export_layout_parse(val, &j->layout) == 0 ? NULL : "layout";
 	if (strcmp(key, "limit") == 0 && !j->export) {
 		if (query_id(val, &n) != 0 || n < 1 || n > RC_PAGE_MAX)
 			return "limit";
@@ -231,8 +235,10 @@ rc_parse(struct req *r, bool export)
 		return j;
 	rc_free(&j->page.base);
 	json_bad_field(r, bad,
-	               export ? RC_FILTERS_HELP " The export takes format (csv or txt)."
-	                      : RC_FILTERS_HELP " limit (1 to 500) and cursor page the list.");
+	               strcmp(bad, "layout") == 0 ? EXPORT_LAYOUT_HELP
+	               : export                   ? RC_FILTERS_HELP
+	                       " The export takes format (csv or txt) and layout."
+	                        : RC_FILTERS_HELP " limit (1 to 500) and cursor page the list.");
 	return NULL;
 }
 
@@ -346,10 +352,16 @@ static const char *const export_columns[] = {"id",
                                              "rang",
                                              NULL};
 
+/* How the classic layout writes each column (export_layout.h). */
+static const enum export_kind export_kinds[] = {
+        EK_NUMBER,  EK_INSTANT, EK_TEXT,    EK_AMOUNT, EK_TEXT,   EK_WORD, EK_NUMBER, EK_NUMBER,
+        EK_INSTANT, EK_WORD,    EK_INSTANT, EK_AMOUNT, EK_AMOUNT, EK_TEXT, EK_TEXT,   EK_TEXT};
+#define RC_COL_TYPE       5
+#define RC_COL_COMMISSION 12
+
 struct export_ctx {
 	struct rc_job *j;
-	struct buf *b;
-	void (*field)(struct buf *b, const char *value, bool first);
+	struct export_out *o;
 };
 
 static void
@@ -394,9 +406,12 @@ export_row(void *arg, const struct recon_row *x)
 	if (has)
 		tz_format_iso(e->j->zone, x->reconciled_at, rat);
 	tz_format_iso(e->j->zone, x->batch_at, bat);
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
-		e->field(e->b, values[i], i == 0);
-	return export_row_end(&e->j->page, e->b, x->created_at, x->txn_id);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		e->o->currency = i == RC_COL_COMMISSION ? x->commission_currency : x->currency;
+		export_put(e->o, export_kinds[i], i == RC_COL_TYPE ? "tx.type" : "yes_no",
+		           values[i]);
+	}
+	return export_row_end(&e->j->page, e->o, x->created_at, x->txn_id);
 }
 
 /* Reader: one page of the export; the first starts with the header line. */
@@ -405,14 +420,17 @@ export_page_run(struct work_job *w, struct store *st)
 {
 	struct rc_job *j = (struct rc_job *)w;
 	struct buf b;
-	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field};
+	struct export_out o;
+	struct export_ctx x = {j, &o};
 	int rc = api_scope(st, &j->who, j->node, &j->q.node_id);
 
+	if (rc == ST_OK)
+		rc = export_out_init(&o, &b, j->layout, j->txt, st, &j->who);
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, RC_EXPORT_CHUNK);
 	if (j->q.after_at == 0)
-		export_columns_line(&b, export_columns, x.field);
+		export_out_header(&o, "reconciliation", export_columns);
 	rc = st->ops->recon_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;
@@ -444,6 +462,7 @@ api_reconciliation_export(struct req *r)
 {
 	struct rc_job *probe = rc_parse(r, true), *tmpl;
 	struct export_source src = {0};
+	char *name;
 
 	if (probe == NULL)
 		return 0;
@@ -455,7 +474,10 @@ api_reconciliation_export(struct req *r)
 	src.ctx = tmpl;
 	src.limit = RC_EXPORT_ROWS;
 	src.txt = tmpl->txt;
-	src.name = "reconciliation";
+	name = h2o_mem_alloc_pool(&r->h2o->pool, 64);
+	export_file_name(name, 64, "reconciliation", tmpl->layout, tmpl->zone, tmpl->q.from,
+	                 tmpl->q.to);
+	src.name = name;
 	return export_stream(r, &src);
 }
 

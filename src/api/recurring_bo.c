@@ -20,6 +20,7 @@
 #include "api/columns.h"
 #include "api/csv.h"
 #include "api/export.h"
+#include "api/export_layout.h"
 #include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
@@ -51,7 +52,8 @@ struct rb_job {
 	int64_t id;
 	char reason[RECURRING_REASON_MAX + 1];
 	bool export, txt;
-	bool have_from, have_to; /* the search's period was given */
+	enum export_layout layout; /* export: layout= (export_layout.h) */
+	bool have_from, have_to;   /* the search's period was given */
 	/* Export: the user's columns and zone, read by the first page. */
 	bool prefs_loaded;
 	struct columns cols;
@@ -213,6 +215,11 @@ parse_one(void *ctx, const char *key, char *val)
 		if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0)
 			return "format";
 		j->txt = strcmp(val, "txt") == 0;
+		return NULL;
+	}
+	if (strcmp(key, "layout") == 0 && j->export) {
+		if (export_layout_parse(val, &j->layout) != 0)
+			return "layout";
 		return NULL;
 	}
 	if (strcmp(key, "limit") == 0 && !j->export) {
@@ -469,10 +476,15 @@ api_subscriptions_terminate(struct req *r)
 
 /* --- export (SPEC §5: CSV or TXT, the user's columns and zone, streamed) ------------------------- */
 
+static enum journal
+journal_of(enum recurring_kind kind)
+{
+	return kind == RK_PLAN ? JOURNAL_PLANS : JOURNAL_SUBSCRIPTIONS;
+}
+
 struct export_ctx {
 	struct rb_job *j;
-	struct buf *b;
-	void (*field)(struct buf *b, const char *value, bool first);
+	struct export_out *o;
 };
 
 static int
@@ -481,15 +493,11 @@ export_row(void *arg, const struct recurring *rc)
 	struct export_ctx *x = arg;
 	char scratch[COLUMN_VALUE_MAX];
 
+	x->o->currency = rc->currency;
 	for (int i = 0; i < x->j->cols.n; i++)
-		x->field(x->b, column_recurring(x->j->cols.v[i], rc, x->j->zone, scratch), i == 0);
-	return export_row_end(&x->j->page, x->b, rc->created_at, rc->id);
-}
-
-static enum journal
-journal_of(enum recurring_kind kind)
-{
-	return kind == RK_PLAN ? JOURNAL_PLANS : JOURNAL_SUBSCRIPTIONS;
+		columns_put(x->o, journal_of(x->j->kind), x->j->cols.v[i],
+		            column_recurring(x->j->cols.v[i], rc, x->j->zone, scratch));
+	return export_row_end(&x->j->page, x->o, rc->created_at, rc->id);
 }
 
 /* Reader: one page of the export; the first starts with the header line. */
@@ -498,20 +506,26 @@ export_page_run(struct work_job *w, struct store *st)
 {
 	struct rb_job *j = (struct rb_job *)w;
 	struct buf b;
-	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field};
+	struct export_out o;
+	struct export_ctx x = {j, &o};
 	int rc = api_scope(st, &j->who, j->node, &j->q.node_id);
 
 	if (rc == ST_OK && !j->prefs_loaded) {
 		j->zone = api_zone(&j->who);
-		rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id, journal_of(j->kind),
-		                   &j->cols);
+		if (j->layout == LAYOUT_OLD) /* the old layout's columns never change */
+			columns_old(journal_of(j->kind), &j->cols);
+		else
+			rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id,
+			                   journal_of(j->kind), &j->cols);
 		j->prefs_loaded = rc == ST_OK;
 	}
+	if (rc == ST_OK)
+		rc = export_out_init(&o, &b, j->layout, j->txt, st, &j->who);
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, RB_EXPORT_CHUNK);
 	if (j->q.after_created_at == 0)
-		export_header(&b, journal_of(j->kind), &j->cols, x.field);
+		columns_header(&o, journal_of(j->kind), &j->cols);
 	rc = st->ops->recurring_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;
@@ -555,15 +569,17 @@ static int export(struct req *r, enum recurring_kind kind)
 	struct rb_job *probe = rb_new(r, kind), *tmpl;
 	struct export_source src;
 	const char *bad;
+	char *name;
 
 	probe->export = true;
 	bad = parse_search(r, probe);
 	if (bad != NULL) {
 		rb_free(&probe->page.base);
 		json_bad_field(r, bad,
-		               RB_FILTERS_HELP
-		               " The export takes the journal's filters, and format "
-		               "(csv or txt).");
+		               strcmp(bad, "layout") == 0 ? EXPORT_LAYOUT_HELP
+		                                          : RB_FILTERS_HELP
+		                       " The export takes the journal's filters, "
+		                       "format (csv or txt) and layout.");
 		return 0;
 	}
 	tmpl = h2o_mem_alloc_pool(&r->h2o->pool, sizeof(*tmpl));
@@ -575,7 +591,10 @@ static int export(struct req *r, enum recurring_kind kind)
 	src.ctx = tmpl;
 	src.limit = RB_EXPORT_ROWS;
 	src.txt = tmpl->txt;
-	src.name = kind == RK_PLAN ? "installment-plans" : "subscriptions";
+	name = h2o_mem_alloc_pool(&r->h2o->pool, 64);
+	export_file_name(name, 64, kind == RK_PLAN ? "installment-plans" : "subscriptions",
+	                 tmpl->layout, api_zone(&tmpl->who), tmpl->q.from, tmpl->q.to);
+	src.name = name;
 	return export_stream(r, &src);
 }
 

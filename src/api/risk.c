@@ -22,6 +22,7 @@
 #include "api/api.h"
 #include "api/csv.h"
 #include "api/export.h"
+#include "api/export_layout.h"
 #include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
@@ -49,7 +50,8 @@ struct rk_job {
 	int64_t id;
 	int limit;
 	bool txt;
-	char bad[24]; /* an unknown query parameter's name */
+	enum export_layout layout; /* export: layout= (export_layout.h) */
+	char bad[24];              /* an unknown query parameter's name */
 	const struct tz *zone;
 	struct block_entry e;    /* RK_ADD */
 	struct fraud_filters ff; /* RK_FILTERS, with the version read */
@@ -175,7 +177,8 @@ parse_list(struct req *r, struct rk_job *j, bool export)
 {
 	static const char *const list_params[] = {"node",   "kind",  "q", "expired",
 	                                          "cursor", "limit", NULL};
-	static const char *const export_params[] = {"node", "kind", "q", "expired", "format", NULL};
+	static const char *const export_params[] = {"node",   "kind",   "q", "expired",
+	                                            "format", "layout", NULL};
 	char v[BLOCK_VALUE_MAX + 1];
 	int64_t n;
 	int g;
@@ -209,6 +212,9 @@ parse_list(struct req *r, struct rk_job *j, bool export)
 	    (g == 1 && strcmp(v, "csv") != 0 && strcmp(v, "txt") != 0))
 		return "format";
 	j->txt = g == 1 && strcmp(v, "txt") == 0;
+	if ((g = query_get(r, "layout", v, sizeof(v))) < 0 ||
+	    (g == 1 && export_layout_parse(v, &j->layout) != 0))
+		return "layout";
 	return NULL;
 }
 
@@ -240,8 +246,7 @@ static const char *const export_columns[] = {
 
 struct export_ctx {
 	struct rk_job *j;
-	struct buf *b;
-	void (*field)(struct buf *b, const char *value, bool first);
+	struct export_out *o;
 };
 
 static int
@@ -256,16 +261,16 @@ export_row(void *arg, const struct block_entry *e)
 	if (e->expires_at)
 		cal_date_format(tz_day(x->j->zone, e->expires_at - 1), day);
 	tz_format_iso(x->j->zone, e->created_at, at);
-	x->field(x->b, id, true);
-	x->field(x->b, block_kind_name(e->kind), false);
-	x->field(x->b, e->value, false);
-	x->field(x->b, e->node_name, false);
-	x->field(x->b, e->reason, false);
-	x->field(x->b, day, false);
-	x->field(x->b, at, false);
-	x->field(x->b, e->user_login, false);
-	x->field(x->b, txn, false);
-	return export_row_end(&x->j->page, x->b, e->created_at, e->id);
+	export_put(x->o, EK_NUMBER, NULL, id);
+	export_put(x->o, EK_WORD, "block.kind", block_kind_name(e->kind));
+	export_put(x->o, EK_TEXT, NULL, e->value);
+	export_put(x->o, EK_TEXT, NULL, e->node_name);
+	export_put(x->o, EK_TEXT, NULL, e->reason);
+	export_put(x->o, EK_DAY, NULL, day);
+	export_put(x->o, EK_INSTANT, NULL, at);
+	export_put(x->o, EK_TEXT, NULL, e->user_login);
+	export_put(x->o, EK_NUMBER, NULL, txn);
+	return export_row_end(&x->j->page, x->o, e->created_at, e->id);
 }
 
 static int
@@ -273,9 +278,12 @@ export_page_run(struct work_job *w, struct store *st)
 {
 	struct rk_job *j = (struct rk_job *)w;
 	struct buf b;
-	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field};
+	struct export_out o;
+	struct export_ctx x = {j, &o};
 	int rc = api_scope(st, &j->who, j->node, &j->q.node_id);
 
+	if (rc == ST_OK)
+		rc = export_out_init(&o, &b, j->layout, j->txt, st, &j->who);
 	if (rc != ST_OK)
 		return rc;
 	j->q.scope_id = j->who.node_id;
@@ -283,7 +291,7 @@ export_page_run(struct work_job *w, struct store *st)
 	j->q.limit = RK_EXPORT_ROWS;
 	buf_init(&b, RK_EXPORT_CHUNK);
 	if (j->q.before_id == 0)
-		export_columns_line(&b, export_columns, x.field);
+		export_out_header(&o, "blocklist", export_columns);
 	rc = st->ops->block_search(st, &j->q, export_row, &x);
 	if (rc == ST_OK) {
 		j->page.chunk_len = b.len;
@@ -320,7 +328,10 @@ api_blocklist_export(struct req *r)
 	probe = rk_new(r, RK_EXPORT);
 	bad = parse_list(r, probe, true);
 	if (bad != NULL) {
-		json_bad_field(r, bad, RK_LIST_HELP " The export takes format (csv or txt).");
+		json_bad_field(r, bad,
+		               strcmp(bad, "layout") == 0 ? EXPORT_LAYOUT_HELP
+		                                          : RK_LIST_HELP
+		                       " The export takes format (csv or txt) and layout.");
 		rk_free(&probe->page.base);
 		return 0;
 	}

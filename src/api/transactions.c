@@ -14,6 +14,7 @@
 #include "api/csv.h"
 #include "api/ereport.h"
 #include "api/export.h"
+#include "api/export_layout.h"
 #include "api/filters.h"
 #include "api/json.h"
 #include "api/query.h"
@@ -52,12 +53,14 @@ struct tx_job {
 	const char *why;
 	int64_t last_created_at, last_id;
 	int n;
-	int64_t found;           /* summary: the transactions counted */
-	bool export;             /* the query is an export's: it may name its format */
-	bool txt;                /* export: the TXT layout (tabs) rather than CSV */
-	bool report;             /* export: the user's electronic reporting (ereport.h) */
-	bool batches;            /* the query is the batch journal's */
-	bool have_from, have_to; /* the search's period was given */
+	int64_t found;             /* summary: the transactions counted */
+	bool export;               /* the query is an export's: it may name its format */
+	bool txt;                  /* export: the TXT layout (tabs) rather than CSV */
+	bool report;               /* export: the user's electronic reporting (ereport.h) */
+	bool have_layout;          /* export: layout= was given */
+	enum export_layout layout; /* export: machine, classic or old (export_layout.h) */
+	bool batches;              /* the query is the batch journal's */
+	bool have_from, have_to;   /* the search's period was given */
 	char rang[4];
 	int64_t batch_number;
 	int64_t node; /* node=ID: a node of the user's tree, else 0 (their own) */
@@ -217,6 +220,10 @@ parse_one(void *ctx, const char *key, char *val)
 		if (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0 && !j->report)
 			return "format";
 		j->txt = strcmp(val, "txt") == 0;
+	} else if (strcmp(key, "layout") == 0 && j->export) {
+		if (export_layout_parse(val, &j->layout) != 0)
+			return "layout";
+		j->have_layout = true;
 	} else if (strcmp(key, "limit") == 0) {
 		int64_t n;
 
@@ -724,7 +731,7 @@ repoint(struct tx_job *j, const struct tx_job *from)
 struct export_ctx {
 	struct tx_job *j;
 	struct buf *b;
-	void (*field)(struct buf *b, const char *value, bool first);
+	struct export_out *o;
 	int64_t now;
 };
 
@@ -742,9 +749,11 @@ export_txn(void *arg, const struct txn *t)
 	struct export_ctx *x = arg;
 	char scratch[COLUMN_VALUE_MAX];
 
+	x->o->currency = t->currency;
 	for (int i = 0; i < x->j->cols.n; i++)
-		x->field(x->b, column_txn(x->j->cols.v[i], t, x->j->zone, x->now, scratch), i == 0);
-	csv_end(x->b);
+		columns_put(x->o, JOURNAL_TRANSACTIONS, x->j->cols.v[i],
+		            column_txn(x->j->cols.v[i], t, x->j->zone, x->now, scratch));
+	export_out_row_end(x->o);
 	export_last(x->j, t->created_at, t->id);
 	return x->b->failed ? ST_TOOBIG : ST_OK;
 }
@@ -773,9 +782,11 @@ export_batch(void *arg, const struct batch *bt)
 	struct export_ctx *x = arg;
 	char scratch[COLUMN_VALUE_MAX];
 
+	x->o->currency = bt->currency;
 	for (int i = 0; i < x->j->cols.n; i++)
-		x->field(x->b, column_batch(x->j->cols.v[i], bt, x->j->zone, scratch), i == 0);
-	csv_end(x->b);
+		columns_put(x->o, JOURNAL_BATCHES, x->j->cols.v[i],
+		            column_batch(x->j->cols.v[i], bt, x->j->zone, scratch));
+	export_out_row_end(x->o);
 	export_last(x->j, bt->created_at, bt->id);
 	return x->b->failed ? ST_TOOBIG : ST_OK;
 }
@@ -793,6 +804,9 @@ export_prefs(struct tx_job *j, struct store *st)
 	if (j->report) {
 		rc = ereport_load(st, j->who.user_brand_id, j->who.user_id, &j->er);
 		j->cols = j->er.cols;
+	} else if (j->layout == LAYOUT_OLD) {
+		columns_old(jr, &j->cols); /* the old layout's columns never change */
+		rc = ST_OK;
 	} else {
 		rc = prefs_columns(st, j->who.user_brand_id, j->who.user_id, jr, &j->cols);
 	}
@@ -810,19 +824,21 @@ export_page_run(struct work_job *w, struct store *st)
 	struct tx_job *j = &p->j;
 	enum journal jr = j->batches ? JOURNAL_BATCHES : JOURNAL_TRANSACTIONS;
 	struct buf b;
-	struct export_ctx x = {j, &b, j->txt ? txt_field : csv_field, clock_now_us()};
+	struct export_out o;
+	struct export_ctx x = {j, &b, &o, clock_now_us()};
 	int rc = scope_apply(j, st);
 
 	if (rc == ST_OK)
 		rc = export_prefs(j, st);
-
+	if (rc == ST_OK)
+		rc = export_out_init(&o, &b, j->layout, j->txt, st, &j->who);
 	if (rc != ST_OK)
 		return rc;
 	buf_init(&b, EXPORT_CHUNK_MAX);
 	if (j->q.after_created_at == 0 && j->report)
 		ereport_begin(&b, &j->er);
 	else if (j->q.after_created_at == 0)
-		export_header(&b, jr, &j->cols, x.field);
+		columns_header(&o, jr, &j->cols);
 	if (j->report) {
 		j->q.fields = columns_txn_fields(&j->cols);
 		rc = st->ops->txn_search(st, &j->q, export_report_txn, &x);
@@ -893,6 +909,7 @@ export_start(struct req *r, bool batches)
 	struct tx_job *probe = tx_new(r), *tmpl;
 	struct export_source src;
 	const char *bad;
+	char *name;
 
 	probe->export = true;
 	probe->batches = batches;
@@ -901,11 +918,16 @@ export_start(struct req *r, bool batches)
 		bad = probe->q.after_created_at != 0 ? "cursor" : "limit";
 	if (bad == NULL && batches)
 		bad = batch_filters_only(probe);
+	if (bad == NULL && probe->report && probe->have_layout)
+		bad = "layout"; /* a reporting format is the user's own */
 	if (bad != NULL) {
 		tx_free(&probe->base);
 		json_bad_field(r, bad,
-		               PERIOD_HELP
-		               " The export takes the journal's filters, not limit or cursor.");
+		               strcmp(bad, "layout") == 0
+		                       ? EXPORT_LAYOUT_HELP " A reporting format (format=report) "
+		                                            "takes none."
+		                       : PERIOD_HELP " The export takes the journal's filters, not "
+		                                     "limit or cursor.");
 		return 0;
 	}
 	tmpl = h2o_mem_alloc_pool(&r->h2o->pool, sizeof(*tmpl));
@@ -918,7 +940,10 @@ export_start(struct req *r, bool batches)
 	src.ctx = tmpl;
 	src.limit = EXPORT_PAGE_ROWS;
 	src.txt = tmpl->txt;
-	src.name = batches ? "batches" : "transactions";
+	name = h2o_mem_alloc_pool(&r->h2o->pool, 64);
+	export_file_name(name, 64, batches ? "batches" : "transactions", tmpl->layout,
+	                 api_zone(&tmpl->who), tmpl->q.from, tmpl->q.to);
+	src.name = name;
 	return export_stream(r, &src);
 }
 

@@ -1511,6 +1511,8 @@ static const struct opt_spec export_opts[] = {
         SEARCH_OPTS,
         {"o", "FILE", N_("the file to write (FILE.part until it is whole)")},
         {"report", NULL, N_("in your electronic reporting's structure and format, not CSV")},
+        {"layout", "L",
+         N_("machine (the default: keys, minor units, codes), classic (a spreadsheet's) or old")},
 };
 
 /* The export's progress on stderr: rows, bytes, rate, at most 4 times a second; with the
@@ -1625,10 +1627,16 @@ cmd_export(struct ctx *x, const char **v)
 	pthread_t counter;
 	FILE *f = NULL;
 	long status;
+	const char *layout = v[SEARCH_NOPTS + 2];
 	int rc, fd;
 
 	if (file == NULL)
 		return fail(CX_USAGE, _("export: -o FILE is required"));
+	if (layout != NULL && strcmp(layout, "machine") != 0 && strcmp(layout, "classic") != 0 &&
+	    strcmp(layout, "old") != 0)
+		return fail(CX_USAGE, _("export: --layout is machine, classic or old"));
+	if (layout != NULL && v[SEARCH_NOPTS + 1] != NULL)
+		return fail(CX_USAGE, _("export: --report has its own layout; leave --layout out"));
 	if ((size_t)snprintf(part, sizeof(part), "%s.part", file) >= sizeof(part))
 		return fail(CX_USAGE, _("export: the file's name is too long"));
 	rc = search_query(NULL, v, NULL, 0);
@@ -1640,6 +1648,10 @@ cmd_export(struct ctx *x, const char **v)
 	p.type = c.got_type;
 	if (conn_query_add(&c, path, sizeof(path), "format",
 	                   v[SEARCH_NOPTS + 1] != NULL ? "report" : "csv") != 0) {
+		rc = fail(CX_USAGE, _("the search is too long"));
+		goto out;
+	}
+	if (layout != NULL && conn_query_add(&c, path, sizeof(path), "layout", layout) != 0) {
 		rc = fail(CX_USAGE, _("the search is too long"));
 		goto out;
 	}
@@ -2348,7 +2360,9 @@ static const struct command commands[] = {
          N_("Streams the server's CSV export to FILE.part, renamed FILE once whole; a progress\n"
             "line on stderr when it is a terminal, with the share done and the time left once\n"
             "the search is counted. --report: in your electronic reporting's structure and\n"
-            "format instead (XML, fixed-length or delimited).")},
+            "format instead (XML, fixed-length or delimited). --layout classic: the file a\n"
+            "spreadsheet opens (labels, amounts in units, names, ';' and a BOM in French);\n"
+            "old: fixed columns; machine, the default, is the file for scripts.")},
         {"show", cmd_show, OPTS(show_opts), "ID", N_("a transaction's details and history"),
          N_("The transaction's state, amounts, card (masked), order and its history.")},
         {"capture", cmd_capture, OPTS(amount_op_opts), "ID", N_("capture an authorization"),

@@ -1013,7 +1013,7 @@ def test_transactions_pager_on_a_terminal(server, signed):
 
 
 def test_export(server, signed, tmp_path):
-    target = str(tmp_path / 'tx.csv')
+    target, bad_layout = str(tmp_path / 'tx.csv'), str(tmp_path / 'layout.csv')
     out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'accepted',
                      '-o', target)
     assert out.returncode == 0, out.stderr
@@ -1024,6 +1024,20 @@ def test_export(server, signed, tmp_path):
               params={'format': 'csv', 'from': FROM, 'to': TO, 'status': 'accepted'})
     with open(target, 'rb') as f:
         assert f.read() == r.content
+    # --layout: the server's layout= (docs/EXPORTS.md); checked before anything is sent.
+    sheet = str(tmp_path / 'sheet.csv')
+    out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'accepted',
+                     '--layout', 'classic', '-o', sheet)
+    assert out.returncode == 0, out.stderr
+    r = s.get(server.base + '/bo/api/transactions/export', timeout=60,
+              params={'format': 'csv', 'from': FROM, 'to': TO, 'status': 'accepted',
+                      'layout': 'classic'})
+    with open(sheet, 'rb') as f:
+        assert f.read() == r.content and r.content.startswith(b'\xef\xbb\xbf')
+    for args in (['--layout', 'excel'], ['--layout', 'classic', '--report']):
+        out = signed.run('export', '--from', FROM, '--to', TO, *args, '-o', bad_layout)
+        assert out.returncode == 2 and '--layout' in out.stderr, out.stderr
+        assert not os.path.exists(bad_layout) and not os.path.exists(bad_layout + '.part')
     # A refusal leaves no file at all.
     bad = str(tmp_path / 'bad.csv')
     out = signed.run('export', '--from', FROM, '--to', TO, '--status', 'nonsense', '-o', bad)

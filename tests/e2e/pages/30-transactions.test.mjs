@@ -332,12 +332,27 @@ test('transactions: the CSV export has the chosen columns; columns are kept acro
   [chosen[i - 1], chosen[i]] = [chosen[i], chosen[i - 1]];
   assert.deepEqual(await headers(page), chosen);
 
-  // The export is the same search in the same columns.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#tx-export-csv').click()]);
+  // The export is the same search in the same columns: by default for a spreadsheet (the
+  // columns' labels, ';' and a BOM in French, the period in the file's name), or for scripts.
+  const layout = page.locator('#tx-export-layout');
+  assert.equal(await layout.inputValue(), 'classic');
+  assert.deepEqual(await layout.locator('option').allTextContents(), ['Tableur (Excel)', 'Pour scripts (CSV brut)', 'Ancien format']);
+  await shot(page, 'transactions-export-layout');
+  let [download] = await Promise.all([page.waitForEvent('download'), page.locator('#tx-export-csv').click()]);
+  assert.equal(download.suggestedFilename(), `transactions_${day(-30)}_${day(0)}.csv`);
+  const sheet = fs.readFileSync(await download.path(), 'utf8');
+  assert.equal(sheet.charCodeAt(0), 0xfeff);
+  const labels = await page.locator('#tx-journal thead th[data-col]').allTextContents();
+  assert.deepEqual(sheet.slice(1).split(/\r?\n/)[0].split(';'), labels.map((l) => l.trim()));
+  await layout.selectOption('machine');
+  assert.match(await page.locator('#tx-export-csv').getAttribute('href'), /layout=machine/);
+  [download] = await Promise.all([page.waitForEvent('download'), page.locator('#tx-export-csv').click()]);
+  assert.equal(download.suggestedFilename(), 'transactions.csv');
   const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
   assert.deepEqual(csv[0].split(','), chosen);
   assert.equal(csv.length - 1, await page.locator('#tx-journal tbody tr').count());
   assert.match(await page.locator('#tx-export-txt').getAttribute('href'), /format=txt&|format=txt$/);
+  assert.doesNotMatch(await page.locator('#tx-export-report').getAttribute('href'), /layout=/);
 
   // Signed out and in again: the columns are kept.
   await page.locator('#signout').click();

@@ -85,17 +85,24 @@ test('contracts: the list, a contract in tabs, and its batches', async () => {
   assert.match(await row.textContent(), new RegExp(`${first.number}.*${first.rang}.*${first.payment_method}`));
   assert.match(await row.textContent(), first.active ? /Actif/ : /Inactif/);
   await shot(page, 'contracts');
-  // The same contracts as a file: one line each after the header.
-  for (const format of ['csv', 'txt']) {
-    const link = page.locator(`#c-export-${format}`);
-    assert.equal(await link.isVisible(), true);
-    const href = await link.getAttribute('href');
-    assert.match(href, new RegExp(`^/bo/api/contracts/export\\?.*format=${format}`));
-    const file = await page.request.get(`${base}${href}`);
-    assert.equal(file.status(), 200);
-    const lines = (await file.text()).trim().split(/\r?\n/);
-    assert.equal(lines.length, body.items.length + 1);
-    assert.match(lines[0], /^shop.site.rang.payment_method.number/);
+  // The same contracts as a file: one line each after the header; for a spreadsheet by
+  // default (the labels, ';' in French), or for scripts (the keys).
+  for (const [layout, head] of [['classic', /^Magasin.Site.Rang.Moyen de paiement.Numéro de contrat/], ['machine', /^shop.site.rang.payment_method.number/]]) {
+    await page.locator('#c-export-layout').selectOption(layout);
+    for (const format of ['csv', 'txt']) {
+      const link = page.locator(`#c-export-${format}`);
+      assert.equal(await link.isVisible(), true);
+      const href = await link.getAttribute('href');
+      assert.match(href, new RegExp(`^/bo/api/contracts/export\\?.*layout=${layout}.*format=${format}`));
+      const file = await page.request.get(`${base}${href}`);
+      assert.equal(file.status(), 200);
+      const bytes = await file.body(); // text() would drop the BOM
+      assert.equal(bytes.subarray(0, 3).toString('hex') === 'efbbbf', layout === 'classic');
+      const lines = bytes.toString('utf8').replace(/^\ufeff/, '').trim().split(/\r?\n/);
+      assert.equal(lines.length, body.items.length + 1);
+      assert.match(lines[0], head);
+      if (layout === 'classic' && format === 'csv') assert.match(lines[0], /;État;/);
+    }
   }
 
   await row.locator('[data-details]').click();

@@ -200,13 +200,22 @@ test('consultation: no Terminate; the columns chosen and the export in them', as
   await page.locator('#columns-dialog').waitFor({ state: 'detached' });
   const heads = await page.locator('#sub-journal thead th[data-col]').evaluateAll((l) => l.map((th) => th.dataset.col));
   assert.deepEqual(heads, ['id', 'next_date', 'every_months', 'initial_amount']);
+  // A spreadsheet's file by default: the labels, the amounts in euros, the dates as written.
+  const d = await api(page, `/bo/api/subscriptions/${sub.id}`);
+  const sheet = await page.request.get(`${base}${await page.locator('#sub-export-csv').getAttribute('href')}`);
+  const bytes = await sheet.body(); // text() would drop the BOM
+  assert.equal(bytes.subarray(0, 3).toString('hex'), 'efbbbf');
+  const sheetLines = bytes.subarray(3).toString('utf8').trim().split('\r\n');
+  assert.equal(sheetLines[0], 'Numéro;Prochain débit;Tous les X mois;Montant initial');
+  assert.deepEqual(sheetLines.slice(1), [`${sub.id};${d.next_date.split('-').reverse().join('/')};1;19,00`]);
+  // For scripts: the keys and minor units.
+  await page.locator('#sub-export-layout').selectOption('machine');
   const href = await page.locator('#sub-export-csv').getAttribute('href');
-  assert.match(href, /^\/bo\/api\/subscriptions\/export\?.*format=csv/);
+  assert.match(href, /^\/bo\/api\/subscriptions\/export\?.*layout=machine.*format=csv/);
   const r = await page.request.get(`${base}${href}`);
   assert.equal(r.status(), 200);
   const lines = (await r.text()).trim().split('\r\n');
   assert.equal(lines[0], 'id,next_date,every_months,initial_amount');
-  const d = await api(page, `/bo/api/subscriptions/${sub.id}`);
   assert.match(d.next_date, /-(28|29|30|31)$/); // the 31st, or the month's last day
   assert.deepEqual(lines.slice(1), [`${sub.id},${d.next_date},1,1900`]);
   await shot(page, 'subscriptions-chosen-columns');

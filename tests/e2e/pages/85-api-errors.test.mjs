@@ -89,9 +89,14 @@ test('API error log: refused calls with their fix, filters, export, codes, Engli
     [...document.querySelectorAll('#apierr-rows tr')].every((r) => r.dataset.code === 'unknown_alias'));
   assert.ok((await page.locator('#apierr-rows tr').count()) >= 1);
   assert.match(await page.locator('#apierr-rows tr').first().textContent(), /422/);
-  // The export link is the same search as CSV.
+  // The export link is the same search as CSV: for a spreadsheet by default, or for scripts.
+  const sheet = await page.request.get(`${base}${await page.locator('#apierr-export').getAttribute('href')}`);
+  const sheetBytes = await sheet.body();
+  assert.equal(sheetBytes.subarray(0, 3).toString('hex'), 'efbbbf');
+  assert.match(sheetBytes.subarray(3).toString('utf8'), /^Heure;Boutique;Site;Rang;/);
+  await page.locator('#apierr-export-layout').selectOption('machine');
   const href = await page.locator('#apierr-export').getAttribute('href');
-  assert.match(href, /^\/bo\/api\/api-errors\/export\?format=csv&code=unknown_alias/);
+  assert.match(href, /^\/bo\/api\/api-errors\/export\?format=csv&layout=machine&code=unknown_alias/);
   const csv = await page.request.get(`${base}${href}`);
   assert.equal(csv.status(), 200);
   const lines = (await csv.text()).trim().split('\r\n');

@@ -553,38 +553,56 @@ export function countText(n, more) {
   return t(more ? 'j.count.more' : 'j.count.all', { n: formatCount(n) });
 }
 
-/** The export links of a search: CSV and TXT of the same parameters (the cookie goes along);
- * with report, also the user's electronic reporting format (format=report, docs/EREPORTING.md). */
+/** The export's layouts (layout=, docs/EXPORTS.md): a spreadsheet's first, the default here. */
+const EXPORT_LAYOUTS = ['classic', 'machine', 'old'];
+
+/** The export links of a search: CSV and TXT of the same parameters (the cookie goes along),
+ * in the layout chosen beside them (a spreadsheet's by default); with report, also the user's
+ * electronic reporting format (format=report, docs/EREPORTING.md), which has its own. */
 export function exportLinks(path, idPrefix, { report = false } = {}) {
   const csv = h('a', { class: 'button', id: `${idPrefix}-export-csv`, href: '#', download: '' }, t('j.export.csv'));
   const txt = h('a', { class: 'button', id: `${idPrefix}-export-txt`, href: '#', download: '' }, t('j.export.txt'));
   const rep = report
     ? h('a', { class: 'button', id: `${idPrefix}-export-report`, href: '#', download: '' }, t('j.export.report'))
     : null;
+  const layout = h(
+    'select',
+    { id: `${idPrefix}-export-layout`, 'aria-label': t('j.export.layout'), title: t('j.export.layout') },
+    EXPORT_LAYOUTS.map((l) => h('option', { value: l }, t(`j.export.layout.${l}`))),
+  );
   const box = h(
     'div',
     { class: 'j-export', hidden: true },
     h('span', { class: 'j-export-label', id: `${idPrefix}-export-label` }, t('j.export.label')),
+    layout,
     csv,
     txt,
     rep,
   );
+  let last = null;
+  function links(query) {
+    const q = new URLSearchParams(query);
+    q.delete('cursor');
+    q.delete('limit');
+    const s = getScope();
+    if (s) q.set('node', String(s.id));
+    q.set('layout', layout.value);
+    q.set('format', 'csv');
+    csv.href = `${path}?${q}`;
+    q.set('format', 'txt');
+    txt.href = `${path}?${q}`;
+    if (rep) {
+      q.delete('layout');
+      q.set('format', 'report');
+      rep.href = `${path}?${q}`;
+    }
+  }
+  layout.addEventListener('change', () => last !== null && links(last));
   return {
     el: box,
     set(query) {
-      const q = new URLSearchParams(query);
-      q.delete('cursor');
-      q.delete('limit');
-      const s = getScope();
-      if (s) q.set('node', String(s.id));
-      q.set('format', 'csv');
-      csv.href = `${path}?${q}`;
-      q.set('format', 'txt');
-      txt.href = `${path}?${q}`;
-      if (rep) {
-        q.set('format', 'report');
-        rep.href = `${path}?${q}`;
-      }
+      last = query;
+      links(query);
       box.hidden = false;
     },
     hide() {

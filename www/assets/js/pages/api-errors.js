@@ -109,9 +109,18 @@ export async function render() {
   const summary = h('p', { id: 'apierr-summary', class: 'muted', 'aria-live': 'polite' });
   const exportLink = h(
     'a',
-    { class: 'button', id: 'apierr-export', download: 'api-errors.csv', 'aria-describedby': 'apierr-export-hint' },
+    { class: 'button', id: 'apierr-export', download: '', 'aria-describedby': 'apierr-export-hint' },
     t('apierr.export'),
   );
+  // The file's layout (docs/EXPORTS.md), a spreadsheet's by default as the journals' exports.
+  const exportLayout = h(
+    'select',
+    { id: 'apierr-export-layout', 'aria-label': t('j.export.layout'), title: t('j.export.layout') },
+    ['classic', 'machine', 'old'].map((l) => h('option', { value: l }, t(`j.export.layout.${l}`))),
+  );
+  exportLayout.addEventListener('change', () => {
+    exportLink.href = exportHref();
+  });
   const tbody = h('tbody', { id: 'apierr-rows' });
   const more = h('button', { type: 'button', class: 'button', id: 'apierr-more', hidden: true }, t('apierr.more'));
   const results = h(
@@ -122,7 +131,7 @@ export async function render() {
       { class: 'table-tools' },
       h('h2', { id: 'apierr-results-title', class: 'visually-hidden' }, t('apierr.results')),
       summary,
-      h('div', { class: 'export' }, exportLink, h('span', { class: 'muted small', id: 'apierr-export-hint' }, t('apierr.export_hint'))),
+      h('div', { class: 'export' }, exportLayout, exportLink, h('span', { class: 'muted small', id: 'apierr-export-hint' }, t('apierr.export_hint'))),
     ),
     h(
       'div',
@@ -197,7 +206,7 @@ export async function render() {
 
   function exportHref() {
     const query = queryOf(search);
-    return `/bo/api/api-errors/export?format=csv${query ? `&${query}` : ''}`;
+    return `/bo/api/api-errors/export?format=csv&layout=${exportLayout.value}${query ? `&${query}` : ''}`;
   }
 
   async function run(e) {

@@ -70,6 +70,10 @@ export default {
     'j.export.csv': 'CSV',
     'j.export.txt': 'TXT',
     'j.export.report': 'Mon format de reporting',
+    'j.export.layout': 'Présentation du fichier',
+    'j.export.layout.classic': 'Tableur (Excel)',
+    'j.export.layout.machine': 'Pour scripts (CSV brut)',
+    'j.export.layout.old': 'Ancien format',
 
     // transactions (§4.1)
     'tx.journal': 'Journal des transactions',
@@ -430,6 +434,10 @@ export default {
     'j.export.csv': 'CSV',
     'j.export.txt': 'TXT',
     'j.export.report': 'My reporting format',
+    'j.export.layout': 'File layout',
+    'j.export.layout.classic': 'Spreadsheet (Excel)',
+    'j.export.layout.machine': 'For scripts (raw CSV)',
+    'j.export.layout.old': 'Old format',
 
     'tx.journal': 'Transaction journal',
     'tx.details': 'Details',
