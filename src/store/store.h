@@ -505,6 +505,7 @@ struct recon_query {
 	int64_t amount, net;
 	int type; /* TXN_DEBIT or TXN_REFUND; -1: any */
 	int64_t batch_id, jrb_number;
+	int64_t batch_number;         /* the batches of that number (per contract); 0: any */
 	int64_t batch_from, batch_to; /* the batch's instant, 0: any */
 	int status;                   /* 0 none, 1 yes, 2 error; -1: any */
 	int64_t after_at, after_id;

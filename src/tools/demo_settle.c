@@ -11,7 +11,7 @@
 #include "tools/demo_settle.h"
 
 /* Open addressing on (contract, day): a history has a few thousand batches. */
-#define SLOTS 32768
+#define SLOTS      32768
 #define LAST_AUTHS 64
 
 struct demo_settle {
@@ -126,7 +126,8 @@ demo_settle_auth(struct demo_settle *ds, const struct txn *t)
 	int i;
 
 	for (i = 0; i < ds->nauth; i++)
-		if (ds->auth[i].contract_id == t->contract_id && ds->auth[i].brand_id == t->brand_id)
+		if (ds->auth[i].contract_id == t->contract_id &&
+		    ds->auth[i].brand_id == t->brand_id)
 			break;
 	if (i == ds->nauth) {
 		if (ds->nauth == LAST_AUTHS)
