@@ -65,7 +65,7 @@ export function batchJournalHref(batch) {
  * page, and onClear to search without it. {el, loaded: Promise of the batch or null}.
  */
 export function batchHeader(id, onClear) {
-  const el = h('section', { class: 'card batch-header', id: 'tx-batch', 'aria-labelledby': 'tx-batch-title', 'aria-busy': 'true' });
+  const el = h('section', { class: 'card batch-header', id: 'tx-batch-header', 'aria-labelledby': 'tx-batch-title', 'aria-busy': 'true' });
   const loaded = api.get(`/bo/api/batches/${encodeURIComponent(id)}`).then(
     (b) => {
       const money = (v) => formatAmount(v, b.currency || 'EUR');

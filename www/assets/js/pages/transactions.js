@@ -315,9 +315,10 @@ export async function render({ query }) {
   /* A batch's transactions (the batches page's link): its header while the search is its
    * number and contract; batch_id names it too, never unseen (the header says which). */
   let batch = null;
-  const header = query.get('batch_id') && /^\d{1,18}$/.test(query.get('batch_id'))
+  let header = query.get('batch_id') && /^\d{1,18}$/.test(query.get('batch_id'))
     ? batchHeader(query.get('batch_id'), () => {
         batch = null;
+        header = null;
         const q = new URLSearchParams(last() || form.read());
         q.delete('batch_id');
         q.delete('batch');
@@ -330,11 +331,12 @@ export async function render({ query }) {
 
   function search(q) {
     const id = query.get('batch_id');
-    if (header && header.el.isConnected && q.get('batch') && (!batch || q.get('batch') === String(batch.number))) {
+    if (header && q.get('batch') && (!batch || q.get('batch') === String(batch.number))) {
       q.set('batch_id', id);
     } else {
       q.delete('batch_id');
       if (header) header.el.remove();
+      header = null;
     }
     keepInHash('transactions', q);
     exports.set(q);
