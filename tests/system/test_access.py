@@ -1036,7 +1036,9 @@ def test_the_other_way_round(acc, foreign):
             'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')},
             'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')},
             'mismatch': {r[0] for r in q(acc, 'SELECT id FROM recon_mismatch WHERE brand_id = 1')},
-            'order_file': {r[0] for r in q(acc, 'SELECT id FROM order_file WHERE brand_id = 1')}}
+            'order_file': {r[0] for r in q(acc, 'SELECT id FROM order_file WHERE brand_id = 1')},
+            'batch': {r[0] for r in q(acc, 'SELECT id FROM batch WHERE brand_id = 1 '
+                                           'ORDER BY id DESC LIMIT 30')}}
     for mid in mine['txn']:
         notification_of(acc, mid)
     before = snapshot(acc)

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PARIS, Server, q
 from test_batches import batch_run, import_returns, pay_some
-from test_signin import ready_user
+from test_signin import NEW_PASSWORD, ready_user, sign_in
 
 WIDE = 'from=2020-01-01&to=2099-12-31'
 RATES = {'CB': 40, 'VISA': 90, 'MASTERCARD': 90}  # the simulator's commission, basis points
@@ -28,9 +28,17 @@ def srv(tmp_path):
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory):
     s = Server(str(tmp_path_factory.mktemp('demo')), transactions=3000).start()
-    s.user, _ = ready_user(s, 'demo.consultation')
+    ready_user(s, 'demo.consultation')
     yield s
     assert s.stop() == 0
+
+
+def signed_in(srv):
+    """A session of the demo's consultation user, new for each test (a slow test must not
+    leave the next one an idle session)."""
+    s, r = sign_in(srv, 'demo.consultation', password=NEW_PASSWORD, takeover=True)
+    assert r.status_code == 200 and r.json()['next'] is None, r.text
+    return s
 
 
 def get(srv, s, path):
@@ -180,16 +188,17 @@ def test_the_demos_sent_transactions_are_in_batches_as_the_telecollecte_makes_th
     batches = q(demo, 'SELECT id, contract_id, number, bank_day, debit_count, debit_amount, '
                       'credit_count, credit_amount, file_written FROM batch')
     assert len(batches) > 100
+    # What a batch sent: a debit's amount before its later refunds; all of its contract's.
+    sums = {r[0]: r[1:] for r in q(
+        demo, 'SELECT batch_id, count(CASE WHEN type = 0 THEN 1 END), coalesce(sum(CASE WHEN '
+              'type = 0 THEN amount_current + amount_refunded END), 0), count(CASE WHEN type = 1 '
+              'THEN 1 END), coalesce(sum(CASE WHEN type = 1 THEN amount_current END), 0), '
+              'min(contract_id), max(contract_id) FROM txn WHERE batch_id IS NOT NULL '
+              'GROUP BY batch_id')}
+    assert len(sums) == len(batches)
     for bid, contract, number, day, dc, da, cc, ca, written in batches:
         assert number >= 1 and written == 1
-        # What the batch sent: a debit's amount before its later refunds.
-        debits = q(demo, 'SELECT count(*), coalesce(sum(amount_current + amount_refunded), 0) '
-                         'FROM txn WHERE batch_id = ? AND type = 0', (bid,))[0]
-        credits = q(demo, 'SELECT count(*), coalesce(sum(amount_current), 0) FROM txn '
-                          'WHERE batch_id = ? AND type = 1', (bid,))[0]
-        assert (dc, da, cc, ca) == (debits[0], debits[1], credits[0], credits[1]), bid
-        assert q(demo, 'SELECT count(*) FROM txn WHERE batch_id = ? AND contract_id <> ?',
-                 (bid, contract))[0][0] == 0
+        assert sums[bid] == (dc, da, cc, ca, contract, contract), bid
     # Numbered per contract 1, 2, … in bank-day order, one a contract and day.
     by_contract = {}
     for bid, contract, number, day, *_ in batches:
@@ -208,7 +217,7 @@ def test_the_demos_sent_transactions_are_in_batches_as_the_telecollecte_makes_th
 
 
 def test_the_demos_batches_in_the_journal_details_and_jrb(demo):
-    s = demo.user
+    s = signed_in(demo)
     batches = all_items(demo, s, f'/bo/api/batches?{WIDE}&limit=200')
     assert len(batches) > 100
     for b in batches[:: max(1, len(batches) // 12)]:
@@ -237,7 +246,7 @@ def test_the_demos_batches_in_the_journal_details_and_jrb(demo):
 
 
 def test_the_demos_histories_are_in_time_order(demo):
-    s = demo.user
+    s = signed_in(demo)
     ids = [r[0] for r in q(demo, "SELECT DISTINCT txn_id FROM txn_history WHERE action IN "
                                  "('refund', 'capture', 'cancellation') LIMIT 15")]
     ids += [r[0] for r in q(demo, 'SELECT id FROM txn WHERE batch_id IS NOT NULL LIMIT 15')]
@@ -251,7 +260,7 @@ def test_the_demos_histories_are_in_time_order(demo):
 
 
 def test_the_demos_contracts_have_their_last_authorization(demo):
-    s = demo.user
+    s = signed_in(demo)
     contracts = [get(demo, s, f"/bo/api/contracts/{c['id']}")
                  for c in get(demo, s, '/bo/api/contracts')['items']]
     expect = dict(q(demo, 'SELECT contract_id, max(accepted_at) FROM txn WHERE status = 0 '
