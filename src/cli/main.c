@@ -1798,7 +1798,8 @@ print_details(const json_t *t)
 	if (json_is_integer(json_object_get(t, "batch_number"))) {
 		/* The batch's number, as the batch journal shows it. */
 		print_label(_("batch"), 16);
-		printf(" %lld\n", (long long)json_integer_value(json_object_get(t, "batch_number")));
+		printf(" %lld\n",
+		       (long long)json_integer_value(json_object_get(t, "batch_number")));
 	}
 	puts(_("\nhistory:"));
 	json_array_foreach(hist, i, h)
