@@ -153,6 +153,7 @@ int api_transactions_block_card(struct req *r);
 int api_transactions_capture_all(struct req *r);
 int api_transactions_send_all(struct req *r);
 int api_batches_search(struct req *r);
+int api_batches_get(struct req *r);
 int api_batches_export(struct req *r);
 
 /* Installment plans and subscriptions in the back office, SPEC §9, §16.1 (api/recurring_bo.c). */

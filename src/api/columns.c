@@ -83,7 +83,7 @@ static const struct column_def txn_cols[TC__COUNT] = {
         [TC_TDS_GUARANTEED] = {"three_d_secure_guaranteed",
                                TF_BIT(TF_TDS) | TF_BIT(TF_TDS_GUARANTEED), EK_WORD, "yes_no"},
         [TC_SHOP] = {"shop", TF_BIT(TF_SHOP), EK_SHOP},
-        [TC_BATCH] = {"batch", TF_BIT(TF_BATCH), EK_NUMBER},
+        [TC_BATCH] = {"batch", TF_BIT(TF_BATCH) | TF_BIT(TF_BATCH_NUMBER), EK_NUMBER},
         [TC_BANK_DATE] = {"bank_date", TF_BIT(TF_BANK_DAY), EK_DAY},
         [TC_WALLET] = {"wallet", TF_BIT(TF_WALLET)},
         [TC_ACQUIRER] = {"acquirer", TF_BIT(TF_ACQUIRER)},
@@ -445,8 +445,8 @@ column_txn(int i, const struct txn *t, const struct tz *z, int64_t now, char *sc
 		return !t->tds ? "na" : t->tds_guaranteed ? "yes" : "no";
 	case TC_SHOP:
 		return number(t->shop_id, scratch);
-	case TC_BATCH:
-		return id_or_empty(t->batch_id, scratch);
+	case TC_BATCH: /* its number, as the batch journal shows it */
+		return t->batch_id ? number(t->batch_number, scratch) : "";
 	case TC_BANK_DATE:
 		return day(t->bank_day, scratch);
 	case TC_WALLET:

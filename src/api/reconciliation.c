@@ -3,7 +3,8 @@
  * §8; docs/RECONCILIATION.md):
  *
  *   GET  /bo/api/reconciliation[?from=…&to=…][&node=ID][&id=TXN][&contract=C][&rang=R]
- *            [&order_ref=P][&amount=CMP:N][&type=debit|credit][&batch=ID][&jrb=N]
+ *            [&order_ref=P][&amount=CMP:N][&type=debit|credit][&batch=N][&batch_id=ID]
+ *            [&jrb=N]
  *            [&batch_from=D&batch_to=D][&status=yes|error|none][&net=CMP:N][&limit=N]
  *            [&cursor=C]
  *        {"items":[{"id","created_at","order_ref","amount","currency","type","method",
@@ -48,8 +49,9 @@
 #define RC_FILTERS_HELP                                                                            \
 	"The filters: from and to (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] in your time zone; by "     \
 	"default all), node, id, contract, rang, order_ref ('%' wildcards), amount and net "       \
-	"(eq:N, ge:N, le:N, ne:N in minor units), type (debit or credit), batch (a batch id), "    \
-	"jrb (a JRB number), batch_from and batch_to (dates), status (yes, error or none)."
+	"(eq:N, ge:N, le:N, ne:N in minor units), type (debit or credit), batch (a batch's "       \
+	"number, as the batch journal shows it), batch_id (a batch's id), jrb (a JRB number), "    \
+	"batch_from and batch_to (dates), status (yes, error or none)."
 
 struct rc_job {
 	struct export_page page; /* first: a page of an export, or the list */
@@ -148,8 +150,10 @@ parse_one(void *ctx, const char *key, char *val)
 		return query_id(val, &j->node) == 0 ? NULL : "node";
 	if (strcmp(key, "id") == 0)
 		return query_id(val, &j->q.txn_id) == 0 ? NULL : "id";
-	if (strcmp(key, "batch") == 0)
-		return query_id(val, &j->q.batch_id) == 0 ? NULL : "batch";
+	if (strcmp(key, "batch") == 0) /* the number the batch journal shows */
+		return query_id(val, &j->q.batch_number) == 0 ? NULL : "batch";
+	if (strcmp(key, "batch_id") == 0)
+		return query_id(val, &j->q.batch_id) == 0 ? NULL : "batch_id";
 	if (strcmp(key, "jrb") == 0)
 		return query_id(val, &j->q.jrb_number) == 0 ? NULL : "jrb";
 	if (strcmp(key, "contract") == 0) {
@@ -334,23 +338,12 @@ api_reconciliation_search(struct req *r)
 
 /* --- export (the journal's columns, Vision manual §8.1.2) -------------------------------------- */
 
-static const char *const export_columns[] = {"id",
-                                             "created_at",
-                                             "order_ref",
-                                             "amount",
-                                             "currency",
-                                             "type",
-                                             "batch_id",
-                                             "jrb_number",
-                                             "batch_at",
-                                             "reconciled",
-                                             "reconciled_at",
-                                             "net_amount",
-                                             "commission",
-                                             "commission_currency",
-                                             "contract",
-                                             "rang",
-                                             NULL};
+static const char *const export_columns[] = {"id",         "created_at",   "order_ref",
+                                             "amount",     "currency",     "type",
+                                             "batch_id",   "batch_number", "jrb_number",
+                                             "batch_at",   "reconciled",   "reconciled_at",
+                                             "net_amount", "commission",   "commission_currency",
+                                             "contract",   "rang",         NULL};
 
 /* How the classic layout writes each column (export_layout.h). */
 static const enum export_kind export_kinds[] = {
@@ -375,7 +368,8 @@ export_row(void *arg, const struct recon_row *x)
 {
 	struct export_ctx *e = arg;
 	bool has = x->status != 0, jrb = has && x->jrb_number > 0;
-	char id[24], at[26], amount[24], batch[24], jrbn[24], bat[26], rat[26], net[24], com[24];
+	char id[24], at[26], amount[24], batch[24], bnum[24], jrbn[24], bat[26], rat[26], net[24],
+	        com[24];
 	const char *values[] = {id,
 	                        at,
 	                        x->order_ref,
@@ -383,6 +377,7 @@ export_row(void *arg, const struct recon_row *x)
 	                        x->currency,
 	                        x->type == TXN_REFUND ? "credit" : "debit",
 	                        batch,
+	                        bnum,
 	                        jrbn,
 	                        bat,
 	                        has ? status_names[x->status] : "",
@@ -397,6 +392,7 @@ export_row(void *arg, const struct recon_row *x)
 	tz_format_iso(e->j->zone, x->created_at, at);
 	amount_text(x->amount, amount);
 	amount_text(x->batch_id, batch);
+	amount_text(x->batch_number, bnum);
 	jrbn[0] = net[0] = com[0] = rat[0] = '\0';
 	if (jrb) {
 		amount_text(x->jrb_number, jrbn);

@@ -219,6 +219,8 @@ const struct route routes[] = {
          "the batch journal"},
         {"GET", "/bo/api/batches/export", api_batches_export, AUTH_SESSION, 0, P_SEARCH, 0,
          "the batch journal as CSV or TXT"},
+        {"GET", "/bo/api/batches/{id}", api_batches_get, AUTH_SESSION, 0, P_SEARCH, 0,
+         "one batch: its number, contract, bank date, counts and totals"},
         /* The bank reconciliation journal (Vision manual §8; docs/RECONCILIATION.md). */
         {"GET", "/bo/api/reconciliation", api_reconciliation_search, AUTH_SESSION, 0, P_SEARCH, 0,
          "the bank reconciliation journal (JRB)"},

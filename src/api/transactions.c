@@ -152,8 +152,12 @@ parse_one(void *ctx, const char *key, char *val)
 		if (query_id(val, &j->q.shop_id) != 0)
 			return "shop";
 	} else if (strcmp(key, "batch") == 0) {
-		if (query_id(val, &j->q.batch_id) != 0)
+		/* The batch's number, as the batch journal shows it (per contract). */
+		if (query_id(val, &j->q.batch_number) != 0)
 			return "batch";
+	} else if (strcmp(key, "batch_id") == 0) {
+		if (query_id(val, &j->q.batch_id) != 0)
+			return "batch_id";
 	} else if (strcmp(key, "order_ref") == 0) {
 		if (!filter_text(val, TXN_ORDER_REF_MAX + 1))
 			return "order_ref";
@@ -285,6 +289,8 @@ item_json(const struct txn *t, int64_t now)
 	json_object_set_new(o, "card_country", json_str_or_null(t->card_country));
 	json_object_set_new(o, "email", json_str_or_null(t->email));
 	json_object_set_new(o, "batch_id", t->batch_id ? json_integer(t->batch_id) : json_null());
+	json_object_set_new(o, "batch_number",
+	                    t->batch_id ? json_integer(t->batch_number) : json_null());
 	/* Every other column a user may choose for the journal (columns.c), under its key. */
 	json_object_set_new(o, "amount_refunded", json_integer(t->amount_refunded));
 	json_object_set_new(o, "authorization_number", json_str_or_null(t->auth_number));
@@ -300,7 +306,7 @@ item_json(const struct txn *t, int64_t now)
 	                                : t->tds_guaranteed ? "yes"
 	                                                    : "no"));
 	json_object_set_new(o, "shop", json_integer(t->shop_id));
-	json_object_set_new(o, "batch", t->batch_id ? json_integer(t->batch_id) : json_null());
+	json_object_set_new(o, "batch", t->batch_id ? json_integer(t->batch_number) : json_null());
 	json_object_set_new(o, "bank_date", json_day_or_null(t->bank_day));
 	json_object_set_new(o, "wallet", json_str_or_null(t->wallet));
 	json_object_set_new(o, "acquirer", json_str_or_null(t->acquirer));
@@ -537,6 +543,11 @@ details_run(struct work_job *w, struct store *st)
 	json_object_set_new(j->result, "shop_id", json_integer(t.shop_id));
 	json_object_set_new(j->result, "batch_id",
 	                    t.batch_id ? json_integer(t.batch_id) : json_null());
+	/* The batch's number, as the batch journal, the bank file and the JRB show it. */
+	json_object_set_new(j->result, "batch_number",
+	                    t.batch_id ? json_integer(t.batch_number) : json_null());
+	json_object_set_new(j->result, "batch",
+	                    json_incref(json_object_get(j->result, "batch_number")));
 	json_object_set_new(j->result, "history", hist);
 	return ST_OK;
 }
@@ -965,9 +976,9 @@ api_batches_export(struct req *r)
 static const char *
 batch_filters_only(const struct tx_job *j)
 {
-	return j->q.id || j->q.shop_id || j->q.batch_id || j->q.order_ref_like || j->q.type >= 0 ||
-	                       j->q.status >= 0 || j->q.acq >= 0 || j->q.email || j->q.currency ||
-	                       j->q.wallet
+	return j->q.id || j->q.shop_id || j->q.batch_id || j->q.batch_number ||
+	                       j->q.order_ref_like || j->q.type >= 0 || j->q.status >= 0 ||
+	                       j->q.acq >= 0 || j->q.email || j->q.currency || j->q.wallet
 	               ? "query"
 	               : NULL;
 }
@@ -1049,7 +1060,8 @@ batches_run(struct work_job *w, struct store *st)
 
 /* The batch journal (Vision manual §5.1.1): from and to (the batch's date and time), amount
  * (on the total, eq/ge/le/ne), contract, rang, number, status, payment_method, limit, cursor.
- * The transactions of a batch: the transaction search with batch=ID. */
+ * The transactions of a batch: the transaction search with batch_id=ID (or batch=NUMBER
+ * with its contract), its header GET /bo/api/batches/{id}. */
 int
 api_batches_search(struct req *r)
 {
@@ -1066,6 +1078,42 @@ api_batches_search(struct req *r)
 		return 0;
 	}
 	j->base.work.run = batches_run;
+	return http_submit_or_reply(r, &j->base, false);
+}
+
+/* One batch, the journal's row of it (the header of its transactions' page), if it is of a
+ * shop within the user's node. */
+static int
+batch_get_run(struct work_job *w, struct store *st)
+{
+	struct tx_job *j = (struct tx_job *)w;
+	struct batch_query q;
+	struct batch_ctx x = {j, json_array()};
+	int rc = scope_apply(j, st);
+
+	memset(&q, 0, sizeof(q));
+	q.brand_id = j->who.brand_id;
+	q.node_id = j->q.node_id;
+	q.to = INT64_MAX;
+	q.id = j->id;
+	q.method = -1;
+	q.limit = 1;
+	if (rc == ST_OK)
+		rc = st->ops->batch_search(st, &q, batch_push, &x);
+	if (rc == ST_OK && json_array_size(x.items) == 0)
+		rc = ST_NOTFOUND;
+	if (rc == ST_OK)
+		j->result = json_incref(json_array_get(x.items, 0));
+	json_decref(x.items);
+	return rc;
+}
+
+int
+api_batches_get(struct req *r)
+{
+	struct tx_job *j = tx_new(r);
+
+	j->base.work.run = batch_get_run;
 	return http_submit_or_reply(r, &j->base, false);
 }
 

@@ -1807,6 +1807,12 @@ print_details(const json_t *t)
 		print_label(_("refund of"), 16);
 		printf(" %s\n", str_or(t, "parent_id", ""));
 	}
+	if (json_is_integer(json_object_get(t, "batch_number"))) {
+		/* The batch's number, as the batch journal shows it. */
+		print_label(_("batch"), 16);
+		printf(" %lld\n",
+		       (long long)json_integer_value(json_object_get(t, "batch_number")));
+	}
 	puts(_("\nhistory:"));
 	json_array_foreach(hist, i, h)
 	{

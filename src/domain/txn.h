@@ -81,6 +81,7 @@ struct txn {
 	int64_t contract_id;
 	int64_t parent_id; /* a refund's debit */
 	int64_t batch_id;
+	int64_t batch_number; /* its batch's number (per contract), read with it; never written */
 	enum txn_type type;
 	enum txn_status status;
 	enum txn_acq acq;

@@ -220,6 +220,20 @@ reconcile_sim_mismatches(void)
 	return v != NULL && strcmp(v, "1") == 0;
 }
 
+int
+reconcile_history_batch(struct store *st, const struct batch *b, int64_t now)
+{
+	int64_t value_day = b->bank_day + 1;
+
+	if (b->method != METHOD_CB && b->method != METHOD_VISA && b->method != METHOD_MASTERCARD)
+		return ST_OK;
+	if (value_day > cal_business_day(now))
+		return ST_OK;
+	/* As the import dates it: the start of the file's value date (Paris). */
+	return st->ops->batch_history_reconcile(st, b, b->number, cal_business_day_start(value_day),
+	                                        simulator_commission_bps(b->method));
+}
+
 /* The name of a batch's return file: JRB_<brand>_<contract>_<rang>_<number>_<value date>.txt */
 static void
 return_name(const struct batch *b, int64_t value_day, char *out, size_t cap)

@@ -48,6 +48,13 @@ int reconcile_import(struct store *st, const char *name, const char *data, size_
 int reconcile_return_write(struct store *st, const struct batch *b, const char *dir,
                            bool mismatches) WUR;
 
+/* The acquirer's answer to batch b of a history written in bulk (guichetd demo), as the
+ * simulator's return file imported on its value date would have written it: each of its
+ * transactions reconciled, the batch's number as the JRB number, the simulator's commission
+ * withheld from debits. CB, VISA and MASTERCARD batches whose value date (the day after their
+ * bank day) has come by now only; others ST_OK with nothing written. */
+int reconcile_history_batch(struct store *st, const struct batch *b, int64_t now) WUR;
+
 /* Whether the environment asks the simulator for its deliberate mismatches. */
 bool reconcile_sim_mismatches(void);
 

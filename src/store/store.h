@@ -379,6 +379,7 @@ enum txn_field {
 	TF_MANUAL,
 	TF_ARCHIVE_REF,
 	TF_ORIGIN,
+	TF_BATCH_NUMBER, /* its batch's number: read from the batch, not a column of txn */
 	TF__COUNT
 };
 #define TF_BIT(f) (1ULL << (f))
@@ -394,7 +395,9 @@ struct txn_query {
 	int64_t amount;
 	int method, type, status, acq; /* -1: any */
 	int64_t shop_id;
-	int64_t batch_id;
+	int64_t batch_id;     /* a batch by its id (the batch journal's link) */
+	int64_t batch_number; /* the batches of that number (per contract: with contract_number,
+	                       * one) */
 	const char *order_ref_like; /* a LIKE pattern, '\\' escaping */
 	const char *contract_number;
 	const char *email;
@@ -447,6 +450,7 @@ struct batch_query {
 	const char *rang;
 	int64_t number; /* 0: any */
 	int method;     /* -1: any */
+	int64_t id;     /* one batch by its id; 0: any */
 	int64_t after_created_at, after_id;
 	int limit;
 };
@@ -517,6 +521,7 @@ struct recon_query {
 	int64_t amount, net;
 	int type; /* TXN_DEBIT or TXN_REFUND; -1: any */
 	int64_t batch_id, jrb_number;
+	int64_t batch_number;         /* the batches of that number (per contract); 0: any */
 	int64_t batch_from, batch_to; /* the batch's instant, 0: any */
 	int status;                   /* 0 none, 1 yes, 2 error; -1: any */
 	int64_t after_at, after_id;
@@ -1128,6 +1133,14 @@ struct store_ops {
 	                       store_txn_cb cb, void *arg);
 	int (*batch_search)(struct store *st, const struct batch_query *q, store_batch_cb cb,
 	                    void *arg);
+	/* A batch of a history written in bulk (guichetd demo), its bank file never written:
+	 * inserted when b->id is 0 (b->id gets its id, b->number any number no other batch of its
+	 * contract has), else its number, totals and file name set. batch_history_reconcile: the
+	 * acquirer's answer to it, every transaction of batch b reconciled at `at` with jrb_number
+	 * (a debit's sent amount, its current and refunded ones, less bps basis points of it). */
+	int (*batch_history_write)(struct store *st, struct batch *b);
+	int (*batch_history_reconcile)(struct store *st, const struct batch *b, int64_t jrb_number,
+	                               int64_t at, int bps);
 
 	/* The bank reconciliation journal (store/sql/reconciliation.c, migration 043). The batch
 	 * a return file names (brand, contract number, rang, number); ST_NOTFOUND. */

@@ -16,6 +16,7 @@
 #include "domain/calendar.h"
 #include "service/risk.h"
 #include "tools/demo.h"
+#include "tools/demo_settle.h"
 
 #define DEMO_COMMIT_ROWS 250000
 #define DEMO_BATCH_ROWS  4096
@@ -237,6 +238,7 @@ struct demo_out {
 	size_t nlines, lines_cap;
 	int64_t ids[DEMO_BATCH_ROWS]; /* taken; from next on, not given yet */
 	int next, nids;
+	struct demo_settle *settle; /* the télécollecte's batches and the last authorizations */
 };
 
 static int
@@ -354,6 +356,7 @@ refunds_until(struct demo_out *o, struct refund_queue *q, int64_t until, int64_t
 {
 	struct pending_refund p;
 	struct txn rf;
+	int64_t sent_day = 0;
 	int rc = ST_OK;
 
 	while (rc == ST_OK && q->n > 0 && q->v[0].when < until) {
@@ -361,11 +364,14 @@ refunds_until(struct demo_out *o, struct refund_queue *q, int64_t until, int64_t
 		if (txn_op_check(OP_REFUND, &p.debit, p.amount, p.when) != DENY_NONE)
 			continue;
 		txn_op_apply(OP_REFUND, &p.debit, p.amount, p.when, &rf);
-		if (cal_business_day(p.when) < cal_business_day(now))
+		sent_day = demo_settle_day(rf.bank_day, p.when);
+		if (demo_settle_at(sent_day) <= now) {
 			rf.acq = ACQ_SENT;
+			rc = demo_settle_take(o->settle, o->st, &rf, sent_day);
+		}
 		/* Its debit came a day or more before, in a batch written when that day ended;
 		 * but for one of today's, on a 25-hour day, still held: written first. */
-		if (o->n > 0 && p.debit.id >= o->rows[0].t.id)
+		if (rc == ST_OK && o->n > 0 && p.debit.id >= o->rows[0].t.id)
 			rc = out_write(o);
 		if (rc == ST_OK)
 			rc = o->st->ops->txn_update(o->st, &p.debit);
@@ -375,6 +381,8 @@ refunds_until(struct demo_out *o, struct refund_queue *q, int64_t until, int64_t
 			rc = out_txn(o, &rf, NULL);
 		if (rc == ST_OK)
 			rc = history(o, &rf, "creation", p.when, p.amount);
+		if (rc == ST_OK && rf.acq == ACQ_SENT)
+			rc = history(o, &rf, "bank_sending", demo_settle_at(sent_day), p.amount);
 	}
 	return rc;
 }
@@ -391,7 +399,8 @@ one_txn(struct demo_out *o, uint64_t *s, int64_t brand_id, int64_t seq, int64_t 
 	uint32_t pick = below(s, 100), acc = 0, roll;
 	size_t c = 0;
 	int64_t age_days = cal_business_day(now) - cal_business_day(at);
-	int rc;
+	int64_t sent_day = 0;
+	int rc = ST_OK;
 
 	for (c = 0; c < DEMO_NCONTRACTS - 1; c++) {
 		acc += (uint32_t)demo_contracts[c].weight;
@@ -460,7 +469,10 @@ one_txn(struct demo_out *o, uint64_t *s, int64_t brand_id, int64_t seq, int64_t 
 		snprintf(t.auth_number, sizeof(t.auth_number), "%06u", (unsigned)below(s, 1000000));
 		t.capture_manual = roll >= 900;
 		t.bank_day = cal_business_day(at) + ds->deferral_days;
-		t.acq = !unsent && t.bank_day <= cal_business_day(now) - 1 ? ACQ_SENT : ACQ_TO_SEND;
+		/* Sent by the first télécollecte after its bank date and its capture. */
+		sent_day = demo_settle_day(t.bank_day,
+		                           at + (t.capture_manual ? 3600 * CAL_US_PER_S : 0));
+		t.acq = !unsent && demo_settle_at(sent_day) <= now ? ACQ_SENT : ACQ_TO_SEND;
 		if (t.capture_manual && age_days < 7 && below(s, 2)) {
 			t.acq = ACQ_AWAITING_CAPTURE;
 			t.bank_day = 0;
@@ -479,7 +491,12 @@ one_txn(struct demo_out *o, uint64_t *s, int64_t brand_id, int64_t seq, int64_t 
 		}
 	}
 
-	rc = out_txn(o, &t, card);
+	if (t.status == TXS_ACCEPTED)
+		demo_settle_auth(o->settle, &t);
+	if (t.acq == ACQ_SENT && t.type == TXN_DEBIT)
+		rc = demo_settle_take(o->settle, o->st, &t, sent_day);
+	if (rc == ST_OK)
+		rc = out_txn(o, &t, card);
 	if (rc == ST_OK)
 		rc = history(o, &t, t.capture_manual ? "authorization" : "creation", at,
 		             t.amount_initial);
@@ -489,15 +506,16 @@ one_txn(struct demo_out *o, uint64_t *s, int64_t brand_id, int64_t seq, int64_t 
 	if (rc == ST_OK && t.type == TXN_CANCELLATION)
 		rc = history(o, &t, "cancellation", at + 1800 * CAL_US_PER_S, t.amount_initial);
 	if (rc == ST_OK && (t.acq == ACQ_SENT || t.acq == ACQ_DISCARDED) && t.type == TXN_DEBIT)
-		rc = history(o, &t, "bank_sending",
-		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
-		             t.amount_current);
+		rc = history(o, &t, "bank_sending", demo_settle_at(sent_day), t.amount_current);
 
 	/* About 5 % of what was sent is refunded later, in part or in full. */
 	if (rc == ST_OK && t.acq == ACQ_SENT && t.type == TXN_DEBIT && below(s, 20) == 0) {
 		struct pending_refund p = {.debit = t};
 
 		p.when = t.created_at + (int64_t)(1 + below(s, 20)) * CAL_US_PER_DAY;
+		/* Refunded once sent, never before. */
+		if (p.when <= demo_settle_at(sent_day))
+			p.when = demo_settle_at(sent_day) + 3600 * CAL_US_PER_S;
 		p.amount = below(s, 2) ? t.amount_current : t.amount_current / 2 + 1;
 		if (p.when < now)
 			refund_push(q, &p);
@@ -882,7 +900,8 @@ debit_write(struct demo_out *o, struct demo_plans *dm, struct demo_debit *d, int
 	struct demo_shop *ds = &demo_shops[dr->shop];
 	struct sealed_card *card = &cards[dr->r.method][dr->card];
 	struct txn t = {0};
-	int rc;
+	int64_t sent_day = 0;
+	int rc = ST_OK;
 
 	t.brand_id = brand_id;
 	t.shop_id = ds->shop.id;
@@ -917,15 +936,18 @@ debit_write(struct demo_out *o, struct demo_plans *dm, struct demo_debit *d, int
 		t.tds_guaranteed = tds_guarantee_of(t.method, t.tds, t.tds_auth) == TDS_GUAR_YES;
 		snprintf(t.auth_number, sizeof(t.auth_number), "%06u", (unsigned)below(s, 1000000));
 		t.bank_day = cal_business_day(d->at) + ds->deferral_days;
-		t.acq = !unsent && t.bank_day <= dm->today - 1 ? ACQ_SENT : ACQ_TO_SEND;
+		sent_day = demo_settle_day(t.bank_day, d->at);
+		t.acq = !unsent && demo_settle_at(sent_day) <= dm->now ? ACQ_SENT : ACQ_TO_SEND;
+		demo_settle_auth(o->settle, &t);
 	}
-	rc = out_txn(o, &t, card);
+	if (t.acq == ACQ_SENT)
+		rc = demo_settle_take(o->settle, o->st, &t, sent_day);
+	if (rc == ST_OK)
+		rc = out_txn(o, &t, card);
 	if (rc == ST_OK)
 		rc = history(o, &t, "creation", d->at, t.amount_initial);
 	if (rc == ST_OK && t.acq == ACQ_SENT)
-		rc = history(o, &t, "bank_sending",
-		             cal_business_day_start(t.bank_day) + 22 * 3600 * CAL_US_PER_S,
-		             t.amount_current);
+		rc = history(o, &t, "bank_sending", demo_settle_at(sent_day), t.amount_current);
 	d->txn_id = t.id;
 	return rc;
 }
@@ -1148,6 +1170,7 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 	o.rows = calloc(DEMO_BATCH_ROWS, sizeof(*o.rows));
 	if (o.rows == NULL)
 		abort();
+	o.settle = demo_settle_new();
 	for (int d = 0; rc == ST_OK && d < DEMO_DAYS; d++) {
 		int64_t lo = demo_share_before(drawn, first_day, d);
 		int64_t hi = demo_share_before(drawn, first_day, d + 1);
@@ -1190,7 +1213,10 @@ history_create(struct store *st, uint64_t *s, int64_t brand_id, const struct dem
 	if (rc == ST_OK)
 		rc = out_write(&o);
 	if (rc == ST_OK)
+		rc = demo_settle_finish(o.settle, st, now);
+	if (rc == ST_OK)
 		rc = ref_catch_up(st);
+	demo_settle_free(o.settle);
 	free(q.v);
 	free(o.rows);
 	free(o.lines);

@@ -78,6 +78,7 @@ MATRIX = {
     'GET /bo/api/transactions/summary': SEARCH,
     'GET /bo/api/transactions/{id}': SEARCH,
     'GET /bo/api/batches': SEARCH,
+    'GET /bo/api/batches/{id}': SEARCH,
     'GET /bo/api/batches/export': SEARCH,
     'GET /bo/api/contracts': SEARCH,
     'GET /bo/api/contracts/export': SEARCH,
@@ -217,7 +218,8 @@ ID_KIND = {'/bo/api/transactions/': 'txn', '/bo/api/users/': 'user',
            '/bo/api/contracts/': 'contract', '/bo/api/mails/': 'mail',
            '/bo/api/installment-plans/': 'plan', '/bo/api/subscriptions/': 'subscription',
            '/bo/api/blocklist/': 'block', '/bo/api/shops/': 'shop',
-           '/bo/api/reconciliation/mismatches/': 'mismatch', '/bo/api/order-files/': 'order_file'}
+           '/bo/api/reconciliation/mismatches/': 'mismatch', '/bo/api/order-files/': 'order_file',
+           '/bo/api/batches/': 'batch'}
 
 
 def today(plus=0):
@@ -679,6 +681,9 @@ def plan(srv, route, profile, walk):
         'GET /bo/api/batches': lambda: (f'/bo/api/batches?{WIDE}', None),
         'GET /bo/api/batches/export': lambda: (f'/bo/api/batches/export?format=csv&{WIDE}',
                                                None),
+        'GET /bo/api/batches/{id}': lambda: (
+            f"/bo/api/batches/{q(srv, 'SELECT min(id) FROM batch WHERE brand_id = 1')[0][0]}",
+            None),
         'GET /bo/api/contracts': lambda: ('/bo/api/contracts', None),
         'GET /bo/api/contracts/export': lambda: ('/bo/api/contracts/export?format=csv', None),
         'GET /bo/api/contracts/{id}': lambda: (f'/bo/api/contracts/{cid}', None),
@@ -1049,7 +1054,9 @@ def test_the_other_way_round(acc, foreign):
             'block': {r[0] for r in q(acc, 'SELECT id FROM block_entry WHERE brand_id = 1')},
             'shop': {r[0] for r in q(acc, 'SELECT id FROM shop WHERE brand_id = 1')},
             'mismatch': {r[0] for r in q(acc, 'SELECT id FROM recon_mismatch WHERE brand_id = 1')},
-            'order_file': {r[0] for r in q(acc, 'SELECT id FROM order_file WHERE brand_id = 1')}}
+            'order_file': {r[0] for r in q(acc, 'SELECT id FROM order_file WHERE brand_id = 1')},
+            'batch': {r[0] for r in q(acc, 'SELECT id FROM batch WHERE brand_id = 1 '
+                                           'ORDER BY id DESC LIMIT 30')}}
     for mid in mine['txn']:
         notification_of(acc, mid)
     before = snapshot(acc)
@@ -1163,7 +1170,7 @@ LISTS = {
     'GET /bo/api/tree': ('nodes', '/bo/api/tree', {'id': 'node', 'parent_id': 'node'}),
     'GET /bo/api/stats': (None, f'/bo/api/stats?from={today(-400)}&to={today(5)}', {}),
     'GET /bo/api/transactions': ('pages', f'/bo/api/transactions?{WIDE}&limit=500',
-                                 {'id': 'txn', 'shop': 'node', 'batch': 'batch'}),
+                                 {'id': 'txn', 'shop': 'node', 'batch_id': 'batch'}),
     'GET /bo/api/transactions/export': ('csv', f'/bo/api/transactions/export?format=csv&{WIDE}',
                                         {'id': 'txn'}),
     'GET /bo/api/transactions/summary': (None, f'/bo/api/transactions/summary?{WIDE}', {}),
@@ -1264,7 +1271,7 @@ def test_no_list_search_or_export_shows_another_brand(acc, foreign):
     batch = min(foreign['batch'])
     shop = max(foreign['node'])
     contract = q(acc, 'SELECT number FROM contract WHERE brand_id = 2 LIMIT 1')[0][0]
-    for query in (f'batch={batch}', f'shop={shop}', f'contract={contract}',
+    for query in (f'batch_id={batch}', f'shop={shop}', f'contract={contract}',
                   f'order_ref={OTHER}-LEAK-%25', 'email=leak@otherbrand.example',
                   f'id={min(foreign["txn"])}'):
         for route in ('transactions', 'transactions/export', 'transactions/summary'):

@@ -91,7 +91,7 @@ def test_batch_journal_and_its_transactions(srv):
                           'debit_count', 'debit_amount', 'transaction_count', 'total',
                           'currency', 'contract', 'rang', 'payment_method', 'status'}
         txns = s.get(srv.base + f"/bo/api/transactions?from=2020-01-01&to=2099-12-31"
-                                f"&batch={b['id']}").json()['items']
+                                f"&batch_id={b['id']}").json()['items']
         assert len(txns) == b['transaction_count']
         assert sum(t['amount_current'] for t in txns) == b['total']
         assert all(t['acquirer_status'] == 'sent' for t in txns)

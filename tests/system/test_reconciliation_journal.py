@@ -176,7 +176,9 @@ def test_journal_filters_pages_and_export(rj):
             ('&status=error', lambda i: i['reconciled'] == 'error'),
             ('&status=none', lambda i: i['reconciled'] is None),
             (f"&id={one['id']}", lambda i: i['id'] == one['id']),
-            (f"&batch={one['batch_id']}", lambda i: i['batch_id'] == one['batch_id']),
+            (f"&batch_id={one['batch_id']}", lambda i: i['batch_id'] == one['batch_id']),
+            (f"&batch={one['batch_number']}",
+             lambda i: i['batch_number'] == one['batch_number']),
             (f"&jrb={one['jrb_number']}", lambda i: i['jrb_number'] == one['jrb_number']),
             (f"&contract={one['contract']}", lambda i: i['contract'] == one['contract']),
             (f"&rang={one['rang']}", lambda i: i['rang'] == one['rang']),
@@ -197,7 +199,7 @@ def test_journal_filters_pages_and_export(rj):
     rows = list(csv.DictReader(io.StringIO(r.content.decode('utf-8'), newline='')))
     assert [row['id'] for row in rows] == [i['id'] for i in everything]
     assert list(rows[0]) == ['id', 'created_at', 'order_ref', 'amount', 'currency', 'type',
-                             'batch_id', 'jrb_number', 'batch_at', 'reconciled',
+                             'batch_id', 'batch_number', 'jrb_number', 'batch_at', 'reconciled',
                              'reconciled_at', 'net_amount', 'commission',
                              'commission_currency', 'contract', 'rang']
     row = next(x for x in rows if x['id'] == one['id'])

@@ -210,7 +210,7 @@ def test_selective_filters_page_like_the_database(tx):
              (f'email={email.upper()}', 'lower(email) = lower(?)', (email,)),
              ('amount=le:600&order_ref=%25-00%25', "amount_initial <= 600 AND order_ref LIKE '%-00%'", ())]
     if batch:
-        cases.append((f'batch={batch}', 'batch_id = ?', (batch,)))
+        cases.append((f'batch_id={batch}', 'batch_id = ?', (batch,)))
     for query, where, args in cases:
         got = [int(i['id']) for i in all_pages(tx, f'{WIDE}&{query}&limit=3')]
         assert got and got == db_rows(tx, where, args), query

@@ -319,7 +319,7 @@ db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb
 	        "AND (CAST(?10 AS TEXT) IS NULL OR c.number = ?10) AND (CAST(?11 AS TEXT) IS NULL "
 	        "OR c.rang = ?11) "
 	        "AND (CAST(?12 AS BIGINT) IS NULL OR b.number = ?12) AND (CAST(?13 AS BIGINT) IS "
-	        "NULL OR b.method = ?13) "
+	        "NULL OR b.method = ?13) AND (CAST(?14 AS BIGINT) IS NULL OR b.id = ?14) "
 	        "ORDER BY b.created_at DESC, b.id DESC LIMIT ?7";
 	struct batch_arg a = {cb, arg};
 	struct stmt *s;
@@ -345,7 +345,74 @@ db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb
 	db_bind_opt_id(s, 12, q->number);
 	if (q->method >= 0)
 		stmt_bind_int64(s, 13, q->method);
+	db_bind_opt_id(s, 14, q->id);
 	return batch_rows(st, s, batch_row, &a, "batch_search");
+}
+
+/* --- a history written in bulk (guichetd demo) ----------------------------------------------- */
+
+int
+db_batch_history_write(struct store *st, struct batch *b)
+{
+	static const char insert_sql[] =
+	        "INSERT INTO batch(brand_id, shop_id, contract_id, number, bank_day, created_at, "
+	        "method, currency, debit_count, debit_amount, credit_count, credit_amount, "
+	        "file_name, file_written) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	        "?12, ?13, 1) RETURNING id";
+	static const char update_sql[] =
+	        "UPDATE batch SET number = ?3, debit_count = ?4, debit_amount = ?5, credit_count = "
+	        "?6, credit_amount = ?7, file_name = ?8 WHERE brand_id = ?1 AND id = ?2";
+	bool insert = b->id == 0;
+	struct stmt *s;
+	int i = 1, rc = db_cached(st, insert ? insert_sql : update_sql, &s, "batch_history_write");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, i++, b->brand_id);
+	if (insert) {
+		stmt_bind_int64(s, i++, b->shop_id);
+		stmt_bind_int64(s, i++, b->contract_id);
+		stmt_bind_int64(s, i++, b->number);
+		stmt_bind_int64(s, i++, b->bank_day);
+		stmt_bind_int64(s, i++, b->created_at);
+		stmt_bind_int64(s, i++, b->method);
+		db_bind_text(s, i++, b->currency);
+	} else {
+		stmt_bind_int64(s, i++, b->id);
+		stmt_bind_int64(s, i++, b->number);
+	}
+	stmt_bind_int64(s, i++, b->debit_count);
+	stmt_bind_int64(s, i++, b->debit_amount);
+	stmt_bind_int64(s, i++, b->credit_count);
+	stmt_bind_int64(s, i++, b->credit_amount);
+	db_bind_text(s, i, b->file_name);
+	return insert ? db_insert(st, s, &b->id, "batch_history_write")
+	              : db_run(st, s, "batch_history_write");
+}
+
+int
+db_batch_history_reconcile(struct store *st, const struct batch *b, int64_t jrb_number, int64_t at,
+                           int bps)
+{
+	/* A debit sent its amount before any refund: current + refunded. */
+	static const char sql[] =
+	        "INSERT INTO txn_reconciliation (brand_id, txn_id, batch_id, jrb_number, status, "
+	        "reconciled_at, net_amount, commission, currency) SELECT brand_id, id, batch_id, "
+	        "?3, 'yes', ?4, CASE WHEN type = 0 THEN amount_current + amount_refunded - "
+	        "(amount_current + amount_refunded) * ?5 / 10000 ELSE amount_current END, CASE "
+	        "WHEN type = 0 THEN (amount_current + amount_refunded) * ?5 / 10000 ELSE 0 END, "
+	        "currency FROM txn WHERE brand_id = ?1 AND batch_id = ?2";
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "batch_history_reconcile");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, b->brand_id);
+	stmt_bind_int64(s, 2, b->id);
+	stmt_bind_int64(s, 3, jrb_number);
+	stmt_bind_int64(s, 4, at);
+	stmt_bind_int64(s, 5, bps);
+	return db_run(st, s, "batch_history_reconcile");
 }
 
 /* --- reconciliation ------------------------------------------------------------------------- */

@@ -16,8 +16,8 @@
 
 #include "common/bloom.h"
 #include "store/store.h"
-/* The columns db_txn_read reads, in enum txn_field's order. */
-#define TXN_COLS                                                                                   \
+/* The columns of txn db_txn_read reads, in enum txn_field's order. */
+#define TXN_ROW_COLS                                                                               \
 	"id, brand_id, shop_id, contract_id, parent_id, batch_id, type, status, acq, method, "     \
 	"amount_initial, amount_current, amount_refunded, currency, order_ref, email, "            \
 	"card_masked, "                                                                            \
@@ -25,10 +25,15 @@
 	"wallet, refusal, capture_manual, tds, tds_auth, tds_guaranteed, created_at, "             \
 	"accepted_at, "                                                                            \
 	"updated_at, bank_day, manual, archive_ref, origin"
+/* TF_BATCH_NUMBER: the number of the row's batch, the one the journal of batches, the bank
+ * file and the reconciliation show (a look-up by its key, none when it has no batch). */
+#define TXN_BATCH_NUMBER "(SELECT b.number FROM batch b WHERE b.id = txn.batch_id)"
+/* Everything db_txn_read reads, from a FROM txn. */
+#define TXN_COLS TXN_ROW_COLS ", " TXN_BATCH_NUMBER
 
 /* The columns of a new transaction, in the order db_txn_bind binds them (40), and of a new
  * history line (db_history_bind, 9): the inserts' and PostgreSQL's COPY (pg/pg_copy.c). */
-#define TXN_INSERT_COLS TXN_COLS ", card_fp, card_sealed, day"
+#define TXN_INSERT_COLS TXN_ROW_COLS ", card_fp, card_sealed, day"
 #define HISTORY_INSERT_COLS                                                                        \
 	"brand_id, txn_id, at, action, amount, currency, user_id, user_name, user_login"
 
@@ -453,6 +458,9 @@ int db_batch_written(struct store *st, int64_t id);
 int db_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
                        void *arg);
 int db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg);
+int db_batch_history_write(struct store *st, struct batch *b);
+int db_batch_history_reconcile(struct store *st, const struct batch *b, int64_t jrb_number,
+                               int64_t at, int bps);
 
 /* store_ops.recon_* (reconciliation.c). */
 int db_recon_batch_find(struct store *st, int64_t brand_id, const char *contract_number,
@@ -743,6 +751,8 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.batch_written = db_batch_written, \
 	.batch_txns_each = db_batch_txns_each, \
 	.batch_search = db_batch_search, \
+	.batch_history_write = db_batch_history_write, \
+	.batch_history_reconcile = db_batch_history_reconcile, \
 	.recon_batch_find = db_recon_batch_find, \
 	.recon_file_find = db_recon_file_find, \
 	.recon_file_add = db_recon_file_add, \

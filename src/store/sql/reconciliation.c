@@ -227,7 +227,8 @@ db_recon_search(struct store *st, const struct recon_query *q, store_recon_cb cb
 	                      "r.status = "
 	                      "'error')) AND " CMP(
 	                              "r.net_amount", "20",
-	                              "21") " ORDER BY t.created_at DESC, t.id DESC LIMIT ?7";
+	                              "21") " AND (CAST(?22 AS BIGINT) IS NULL OR b.number = ?22) "
+	                                    "ORDER BY t.created_at DESC, t.id DESC LIMIT ?7";
 	struct stmt *s;
 	int rc = db_prepare(st, sql, &s, "recon_search");
 
@@ -254,6 +255,7 @@ db_recon_search(struct store *st, const struct recon_query *q, store_recon_cb cb
 		stmt_bind_int64(s, 14, q->type);
 	db_bind_opt_id(s, 15, q->batch_id);
 	db_bind_opt_id(s, 16, q->jrb_number);
+	db_bind_opt_id(s, 22, q->batch_number);
 	db_bind_opt_id(s, 17, q->batch_from);
 	db_bind_opt_id(s, 18, q->batch_to);
 	if (q->status >= 0)

@@ -203,6 +203,9 @@ db_txn_read_field(struct stmt *s, int col, enum txn_field f, struct txn *t)
 	case TF_ORIGIN:
 		t->origin = (enum txn_origin)stmt_int(s, col);
 		break;
+	case TF_BATCH_NUMBER:
+		t->batch_number = stmt_int64(s, col);
+		break;
 	case TF__COUNT:
 		break;
 	}
@@ -372,7 +375,7 @@ db_history_each(struct store *st, int64_t brand_id, int64_t txn_id, store_histor
 {
 	static const char sql[] = "SELECT brand_id, txn_id, at, action, amount, currency, "
 	                          "coalesce(user_id, 0), user_name, user_login FROM txn_history "
-	                          "WHERE brand_id = ?1 AND txn_id = ?2 ORDER BY id";
+	                          "WHERE brand_id = ?1 AND txn_id = ?2 ORDER BY at, id";
 	struct history h;
 	struct stmt *s;
 	int rc = db_cached(st, sql, &s, "history_each");

@@ -310,7 +310,7 @@ path_choose(struct store *st, const struct txn_query *q, const struct ref_patter
 	*out = scope == SCOPE_SHOP || q->shop_id > 0 ? PATH_SHOP_TIME : PATH_TIME;
 	if (q->id > 0)
 		return *out = PATH_ID, ST_OK;
-	if (q->batch_id > 0)
+	if (q->batch_id > 0 || q->batch_number > 0)
 		return *out = PATH_BATCH, ST_OK;
 	if (!db_of(st)->side_tables)
 		return ST_OK; /* the backend's planner weighs the values itself */
@@ -373,6 +373,13 @@ where_filters(struct sql *w, const struct txn_query *q, const struct ref_pattern
 		sql_int(w, " AND method = ?", q->method);
 	if (q->batch_id > 0)
 		sql_int(w, " AND batch_id = ?", q->batch_id);
+	if (q->batch_number > 0) {
+		/* The number is per contract: every batch of that number, unless the contract's
+		 * filter keeps one. */
+		sql_int(w, " AND batch_id IN (SELECT id FROM batch WHERE brand_id = ?",
+		        q->brand_id);
+		sql_int(w, " AND number = ?)", q->batch_number);
+	}
 	if (q->order_ref_like != NULL) {
 		if (path == PATH_REF_PREFIX) {
 			sql_text(w, " AND order_ref >= ? COLLATE NOCASE", rp->prefix);
@@ -452,7 +459,8 @@ static const char *const txn_col[TF__COUNT] = {"id",
                                                "bank_day",
                                                "manual",
                                                "archive_ref",
-                                               "origin"};
+                                               "origin",
+                                               TXN_BATCH_NUMBER};
 
 /* The SELECT list of q->fields (all of TXN_COLS when 0); *sel gets the fields in order. */
 static int

@@ -1,7 +1,8 @@
 // The batches page (Vision manual §5) and the contracts page (§9.2): the batch journal as
-// the API answers it (the demo's history was sent without batches, so it is usually empty:
-// then its empty state), the link from a batch to its transactions, the contracts list, a
-// contract's details in tabs, and the link from a contract to its batches.
+// the API answers it (the demo comes with the batches of its history), the link from a batch
+// to its transactions under the batch's header (its number, contract, bank date, count and
+// totals) with the way back, the contracts list, a contract's details in tabs, and the link
+// from a contract to its batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -41,22 +42,42 @@ test('batches: the journal is what the API answers, and a batch links to its tra
   const ids = await page.locator('#b-journal tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
   assert.deepEqual(ids, body.items.map((b) => String(b.id)));
   await shot(page, 'batches');
-  if (body.items.length) {
-    // A batch's "Transactions" link: the transactions page searching batch=ID.
-    const first = body.items[0];
-    await page.locator(`[data-batch="${first.id}"]`).click();
-    await page.locator('#tx-title').waitFor();
-    assert.equal(await page.locator('#tx-batch').inputValue(), String(first.id));
-    await page.locator('#tx-count', { hasText: /ligne/ }).waitFor();
-  } else {
-    // The demo has no batch: the empty state says so plainly; the link's target still works.
-    assert.ok(await page.locator('#b-empty').isVisible());
-    await page.goto(`${base}/#/transactions?from=${day(0, -13)}&to=${day(0)}&batch=1`);
-    await page.locator('#tx-title').waitFor();
-    assert.equal(await page.locator('#tx-batch').inputValue(), '1');
-    await page.locator('#tx-count', { hasText: 'Aucun résultat' }).waitFor();
-  }
+  // The demo's history comes with its batches.
+  assert.ok(body.items.length > 0, 'the demo has batches');
+  // A batch's "Transactions" link: the transactions page searching its number and contract,
+  // under its header.
+  const first = body.items[0];
+  await page.locator(`[data-batch="${first.id}"]`).click();
+  await page.locator('#tx-title').waitFor();
+  assert.equal(await page.locator('#tx-batch').inputValue(), String(first.number));
+  assert.equal(await page.locator('#tx-contract').inputValue(), first.contract);
+  await page.locator('#tx-batch-title').waitFor();
+  assert.equal(await page.locator('#tx-batch-number').textContent(), String(first.number));
+  assert.match(await page.locator('#tx-batch-contract').textContent(), new RegExp(`${first.contract} / ${first.rang}`));
+  assert.equal((await page.locator('#tx-batch-count').textContent()).replace(/\s/g, ''), String(first.transaction_count));
+  await page.locator('#tx-count', { hasText: /ligne/ }).waitFor();
+  const rows = await page.locator('#tx-journal tbody tr').count();
+  assert.equal(rows, Math.min(first.transaction_count, 50));
+  // The hash names the batch itself too; the API finds the same transactions.
+  const hash = new URLSearchParams((await page.evaluate(() => window.location.hash)).split('?')[1]);
+  assert.equal(hash.get('batch_id'), String(first.id));
+  const txns = await api(page, `/bo/api/transactions?from=${hash.get('from')}&to=${hash.get('to')}&batch=${first.number}&contract=${first.contract}&limit=500`);
+  assert.equal(txns.status, 200);
+  assert.equal(txns.body.items.length, first.transaction_count);
+  assert.ok(txns.body.items.every((t) => t.batch_number === first.number && t.batch_id === first.id));
   await shot(page, 'batch-transactions');
+  // A transaction's details show the same number, linked.
+  await page.locator('#tx-journal [data-details]').first().click();
+  await page.locator('#tx-d-batch').waitFor();
+  assert.equal(await page.locator('#tx-d-batch').textContent(), String(first.number));
+  await shot(page, 'batch-transaction-details');
+  await page.locator('#details-close').click();
+  // The way back: the batches page on that batch's day and contract.
+  await page.locator('#tx-batch-back').click();
+  await page.locator('#b-title').waitFor();
+  await page.locator(`#b-journal tbody tr[data-id="${first.id}"]`).waitFor();
+  assert.equal(await page.locator('#b-contract').inputValue(), first.contract);
+  await shot(page, 'batch-back');
   // A bad rang is caught before asking the server.
   await page.goto(`${base}/#/batches`);
   await showFilters(page, 'b');

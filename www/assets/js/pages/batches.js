@@ -1,17 +1,19 @@
 // pages/batches.js - the batches page ("remises", Vision manual §5; SPEC §7): the search
 // (period with optional times, total amount with =, ≥, ≤, ≠, contract, rang, batch number,
 // status, payment method), the journal in the user's columns with keyset paging, CSV/TXT
-// export, and from each batch a link to its transactions (the transactions page with
-// batch=ID, prefilled and run). The search lives in the hash: the contracts page links here
-// with contract=NUMBER.
+// export, and from each batch a link to its transactions (the transactions page searching
+// the batch's number and contract, prefilled and run, under a header saying which batch:
+// batchHeader). The search lives in the hash: the contracts page links here with
+// contract=NUMBER.
 
 import { state } from '../app.js';
+import { api, errorMessage } from '../api.js';
 import { h } from '../dom.js';
 import { formatAmount, formatCount, formatDateTime, formatDay, timeZone } from '../format.js';
 import { t } from '../i18n.js';
 import {
-  chooseColumns, exportLinks, journalPage, journalTable, keepInHash, keysetPaging, label, none,
-  runJournal, scopeLine, searchForm, shiftDay,
+  chooseColumns, detailsList, exportLinks, journalPage, journalTable, keepInHash, keysetPaging,
+  label, none, runJournal, scopeLine, searchForm, shiftDay,
 } from '../journal.js';
 
 const PAGE = 50;
@@ -33,7 +35,11 @@ function dayOf(instant) {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-/** The transactions page searching a batch's transactions (accepted up to 13 months before). */
+/**
+ * The transactions page searching a batch's transactions (accepted up to 13 months before):
+ * its number and contract (the number is per contract), as a user would type them, and its
+ * id for the header (batchHeader).
+ */
 export function batchTransactionsHref(batch) {
   const day = batch.created_at ? dayOf(batch.created_at) : null;
   const q = new URLSearchParams();
@@ -41,8 +47,59 @@ export function batchTransactionsHref(batch) {
     q.set('from', shiftDay(day, { months: -13 }));
     q.set('to', shiftDay(day, { days: 1 }));
   }
-  q.set('batch', String(batch.id));
+  q.set('batch', String(batch.number));
+  if (batch.contract) q.set('contract', batch.contract);
+  q.set('batch_id', String(batch.id));
   return `#/transactions?${q}`;
+}
+
+/** The batches page showing one batch's day and contract (the way back from its transactions). */
+export function batchJournalHref(batch) {
+  const day = dayOf(batch.created_at);
+  return `#/batches?${new URLSearchParams({ from: day, to: day, contract: batch.contract, number: String(batch.number) })}`;
+}
+
+/**
+ * The header of a batch's transactions (GET /bo/api/batches/{id}): which batch (number,
+ * contract and rang, bank date, sending), its counts and totals, a way back to the batches
+ * page, and onClear to search without it. {el, loaded: Promise of the batch or null}.
+ */
+export function batchHeader(id, onClear) {
+  const el = h('section', { class: 'card batch-header', id: 'tx-batch-header', 'aria-labelledby': 'tx-batch-title', 'aria-busy': 'true' });
+  const loaded = api.get(`/bo/api/batches/${encodeURIComponent(id)}`).then(
+    (b) => {
+      const money = (v) => formatAmount(v, b.currency || 'EUR');
+      el.removeAttribute('aria-busy');
+      el.dataset.batch = String(b.id);
+      const clear = h('button', { type: 'button', class: 'button', id: 'tx-batch-clear' }, t('b.h.clear'));
+      clear.addEventListener('click', () => {
+        el.remove();
+        onClear();
+      });
+      el.append(
+        h('h2', { id: 'tx-batch-title' }, t('b.h.title', { number: b.number, contract: b.contract, rang: b.rang })),
+        detailsList([
+          ['b.h.number', String(b.number), 'tx-batch-number'],
+          ['b.h.contract', `${b.contract} / ${b.rang}`, 'tx-batch-contract'],
+          ['b.h.bank_date', formatDay(b.bank_date), 'tx-batch-day'],
+          ['b.h.created_at', formatDateTime(b.created_at)],
+          ['b.h.payment_method', b.payment_method],
+          ['b.h.count', formatCount(b.transaction_count), 'tx-batch-count'],
+          ['b.h.debits', `${formatCount(b.debit_count)} · ${money(b.debit_amount)}`],
+          ['b.h.credits', `${formatCount(b.credit_count)} · ${money(b.credit_amount)}`],
+          ['b.h.total', money(b.total), 'tx-batch-total'],
+        ]),
+        h('div', { class: 'actions' }, h('a', { class: 'button', id: 'tx-batch-back', href: batchJournalHref(b) }, t('b.h.back')), clear),
+      );
+      return b;
+    },
+    (err) => {
+      el.removeAttribute('aria-busy');
+      el.append(h('p', { class: 'error', role: 'alert', id: 'tx-batch-error' }, errorMessage(err)));
+      return null;
+    },
+  );
+  return { el, loaded };
 }
 
 function cell(item, key) {

@@ -1,6 +1,6 @@
 // pages/reconciliation.js - the bank reconciliation journal ("JRB", Vision manual §8;
 // docs/RECONCILIATION.md): the search of §8.1.3 (period with optional times, transaction,
-// contract, rang, order reference, amount, type, batch id, JRB number, batch date, status, net
+// contract, rang, order reference, amount, type, batch number, JRB number, batch date, status, net
 // amount), the journal with the columns of §8.1.2, keyset paging and CSV/TXT export; then the
 // queue of mismatches (amount differs, unknown line, missing line), each marked resolved with
 // a comment; and, for who may, the import of an acquirer's return file.
@@ -23,7 +23,7 @@ import { scopeParam } from '../scope.js';
 
 const PAGE = 50;
 const COLUMNS = [
-  'id', 'created_at', 'order_ref', 'amount', 'type', 'batch_id', 'jrb_number', 'batch_at',
+  'id', 'created_at', 'order_ref', 'amount', 'type', 'batch_number', 'jrb_number', 'batch_at',
   'reconciled', 'reconciled_at', 'net_amount', 'commission', 'contract', 'rang',
 ];
 const AMOUNTS = new Set(['amount', 'net_amount', 'commission']);

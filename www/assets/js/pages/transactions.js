@@ -4,7 +4,8 @@
 // with 3-D Secure, reconciliation, history, notifications to the merchant's server) and the cash operations, each confirmed first.
 //
 // The search lives in the page's hash (#/transactions?from=…&to=…&status=…): a link from
-// the batches page (batch=ID) prefills and runs it. An operation is offered when the
+// the batches page (batch=NUMBER&contract=…&batch_id=ID) prefills and runs it, under the
+// batch's header (batches.js batchHeader). An operation is offered when the
 // session's allowed routes list its route (app.js may(): the action and administrator
 // profiles today); which ones are enabled comes from the details' "operations" when the
 // server gives it, else from the acquirer status as SPEC §6 says. The server has the last
@@ -25,6 +26,7 @@ import { amountInput, parseAmount } from '../money.js';
 import { onScopeChange } from '../scope.js';
 import { treeNodes } from '../tree.js';
 import { ORIGINS } from '../strings/hosted.js';
+import { batchHeader } from './batches.js';
 import { notificationsTab } from './notifications.js';
 
 const PAGE = 50;
@@ -56,7 +58,7 @@ function valueOf(item, key) {
     case 'shop':
       return item.shop_id;
     case 'batch':
-      return item.batch_id;
+      return item.batch_number ?? item.batch;
     case 'three_d_secure_guaranteed':
       return item.three_d_secure_guaranteed ?? item.three_d_secure_guarantee;
     case 'three_d_secure':
@@ -329,7 +331,32 @@ export async function render({ query }) {
   });
   const last = () => paging.last();
 
+  /* A batch's transactions (the batches page's link): its header while the search is its
+   * number and contract; batch_id names it too, never unseen (the header says which). */
+  let batch = null;
+  let header = query.get('batch_id') && /^\d{1,18}$/.test(query.get('batch_id'))
+    ? batchHeader(query.get('batch_id'), () => {
+        batch = null;
+        header = null;
+        const q = new URLSearchParams(last() || form.read());
+        q.delete('batch_id');
+        q.delete('batch');
+        q.delete('contract');
+        form.fill(q);
+        search(q);
+      })
+    : null;
+  if (header) header.loaded.then((b) => { batch = b; });
+
   function search(q) {
+    const id = query.get('batch_id');
+    if (header && q.get('batch') && (!batch || q.get('batch') === String(batch.number))) {
+      q.set('batch_id', id);
+    } else {
+      q.delete('batch_id');
+      if (header) header.el.remove();
+      header = null;
+    }
     keepInHash('transactions', q);
     exports.set(q);
     paging.search(q);
@@ -627,6 +654,7 @@ export async function render({ query }) {
     { class: 'journal-page', 'aria-labelledby': 'tx-title' },
     h('h1', { id: 'tx-title' }, t('nav.transactions')),
     scopeEl,
+    header ? header.el : null,
     form.el,
     h(
       'section',
@@ -669,7 +697,7 @@ function detailsTab(d, shops) {
   const tds = d.three_d_secure || {};
   const cur = d.currency || 'EUR';
   const batchLink = d.batch_id
-    ? h('a', { href: `#/transactions?${new URLSearchParams({ from: shiftDay(d.created_at.slice(0, 10), { months: -13 }), to: shiftDay(d.created_at.slice(0, 10), { months: 13 }), batch: String(d.batch_id) })}` }, String(d.batch_id))
+    ? h('a', { id: 'tx-d-batch', href: `#/transactions?${new URLSearchParams({ from: shiftDay(d.created_at.slice(0, 10), { months: -13 }), to: shiftDay(d.created_at.slice(0, 10), { months: 13 }), batch: String(d.batch_number), batch_id: String(d.batch_id) })}` }, String(d.batch_number))
     : null;
   return h(
     'div',
