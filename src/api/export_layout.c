@@ -132,6 +132,7 @@ static const struct word reconciliation[] = {
         {"currency", "Devise", "Currency"},
         {"type", "Type", "Type"},
         {"batch_id", "ID remise", "Batch ID"},
+        {"batch_number", "Numéro de remise", "Batch number"},
         {"jrb_number", "Remise JRB", "JRB remittance"},
         {"batch_at", "Date de remise", "Batch date"},
         {"reconciled", "Rapprochement", "Reconciled"},

@@ -347,10 +347,14 @@ static const char *const export_columns[] = {"id",         "created_at",   "orde
 
 /* How the classic layout writes each column (export_layout.h). */
 static const enum export_kind export_kinds[] = {
-        EK_NUMBER,  EK_INSTANT, EK_TEXT,    EK_AMOUNT, EK_TEXT,   EK_WORD, EK_NUMBER, EK_NUMBER,
-        EK_INSTANT, EK_WORD,    EK_INSTANT, EK_AMOUNT, EK_AMOUNT, EK_TEXT, EK_TEXT,   EK_TEXT};
+        EK_NUMBER, EK_INSTANT, EK_TEXT,   EK_AMOUNT,  EK_TEXT, EK_WORD,
+        EK_NUMBER, EK_NUMBER,  EK_NUMBER, EK_INSTANT, EK_WORD, EK_INSTANT,
+        EK_AMOUNT, EK_AMOUNT,  EK_TEXT,   EK_TEXT,    EK_TEXT};
+_Static_assert(sizeof(export_kinds) / sizeof(export_kinds[0]) ==
+                       sizeof(export_columns) / sizeof(export_columns[0]) - 1,
+               "a kind for each exported column");
 #define RC_COL_TYPE       5
-#define RC_COL_COMMISSION 12
+#define RC_COL_COMMISSION 13
 
 struct export_ctx {
 	struct rc_job *j;
