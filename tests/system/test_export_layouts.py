@@ -68,7 +68,7 @@ def test_machine_is_the_default_and_unchanged(ex):
     assert plain.content == machine.content and not plain.content.startswith(BOM)
     assert 'filename="transactions.csv"' in machine.headers['Content-Disposition']
     head, rows = rows_by_id(machine.content.decode(), ',')
-    assert head[:4] == ['id', 'created_at', 'type', 'status']
+    assert head[:4] == ['id', 'created_at', 'shop', 'order_ref']  # the default columns
     mine = rows[str(ex.paid[0]['id'])]
     assert mine[head.index('amount_initial')] == '15050'
     assert mine[head.index('status')] == 'accepted'
