@@ -258,7 +258,7 @@ def test_what_scripts_read_is_the_same_in_both(server, tmp_path):
     assert out.returncode == 0, out.stderr
     assert next(csv.reader(io.StringIO(out.stdout))) == [
         'id', 'login', 'name', 'email', 'profile', 'level', 'node_name', 'locked',
-        'second_factor', 'sign_ins_this_week']
+        'second_factor', 'sign_ins_this_week', 'active']
 
 
 def test_french_prompts_on_a_terminal(server, tmp_path):
