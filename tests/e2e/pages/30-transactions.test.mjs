@@ -142,7 +142,7 @@ test('transactions: a 13-month search with a filter shows what the API answers',
   const debits = sums.totals.find((x) => x.type === 'debit' && x.currency === 'EUR');
   const total = flat(await text(page, '#tx-total'));
   assert.ok(total.startsWith(`Transactions trouvées : ${flat(sums.count.toLocaleString('fr-FR'))}`), total);
-  assert.ok(total.includes(`débits : ${flat(debits.count.toLocaleString('fr-FR'))}, ${euros(debits.amount)}`), total);
+  assert.ok(total.includes(`débits : ${flat(debits.count.toLocaleString('fr-FR'))} pour ${euros(debits.amount)}`), total);
 
   await page.locator('#tx-toggle').click();
   await page.locator('#tx-status').selectOption('refused');
