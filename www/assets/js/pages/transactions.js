@@ -70,6 +70,11 @@ function valueOf(item, key) {
   }
 }
 
+/** Whether a click on a link is the browser's to follow (a modifier key: a new tab or window). */
+function browserClick(e) {
+  return e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0;
+}
+
 /** A transaction's id as the link to its own address (its details open on the page). */
 function txLink(id) {
   return h('a', { href: `#/transactions?details=${encodeURIComponent(id)}`, class: 'txn-link', dataset: { tx: String(id) } }, String(id));
@@ -307,7 +312,7 @@ export async function render({ query }) {
     const b = e.target.closest('[data-details], a[data-tx]');
     if (!b) return;
     // A transaction's link opens in place; with a modifier key, where the browser puts it.
-    if (b.dataset.tx && (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0)) return;
+    if (b.dataset.tx && browserClick(e)) return;
     e.preventDefault();
     openDetails(b.dataset.details || b.dataset.tx);
   });
@@ -509,7 +514,7 @@ export async function render({ query }) {
     // Another transaction's link (the original, a refund) opens its details in place of these.
     body.addEventListener('click', (e) => {
       const a = e.target.closest('a[data-tx]');
-      if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      if (!a || browserClick(e)) return;
       e.preventDefault();
       if (a.dataset.tx === String(d.id)) return;
       dialog.close();
