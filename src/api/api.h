@@ -120,6 +120,15 @@ void api_detail_add(struct buf *b, bool names_only, const char *field, json_t *b
 /* The same of a text field, when it changed (before NULL: always, unless after is ""). */
 void api_detail_text(struct buf *b, bool names_only, const char *field, const char *before,
                      const char *after);
+/* A new user's or a reset's temporary password: its length, and the mail that carries it to
+ * its user through the outbox (reset: a new password for an existing user). On the writer. */
+#define API_TEMP_PASSWORD_LEN 16
+int api_user_mail_password(struct store *st, const struct user_auth *ua, const char *password,
+                           bool reset) WUR;
+/* A new user's members in o applied to ua, each checked: login (required) and those a user's
+ * edit takes (name, email, mobile, profile, node_id, language, time_zone); every bad one
+ * appended to errors (json_field_error), the form's fields flagged at once. */
+void api_user_form(json_t *o, struct user_auth *ua, json_t *errors);
 int api_users_list(struct req *r);
 int api_users_get(struct req *r);
 int api_users_create(struct req *r);

@@ -32,7 +32,7 @@
 #include "domain/password.h"
 #include "domain/tz.h"
 
-#define TEMP_PASSWORD_LEN 16
+#define TEMP_PASSWORD_LEN API_TEMP_PASSWORD_LEN
 #define ACTIONS_PAGE      100
 #define EXPORT_PAGE       1000
 #define EXPORT_MAX_BYTES  (64 * 1024 * 1024) /* beyond: 413, narrow the dates */
@@ -592,6 +592,23 @@ apply_fields(json_t *o, struct user_auth *ua, json_t *errors)
 	}
 }
 
+void
+api_user_form(json_t *o, struct user_auth *ua, json_t *errors)
+{
+	int g = json_get_text(o, "login", ua->u.login, sizeof(ua->u.login));
+
+	if (g == 1)
+		json_field_error(errors, "login", true, "login is required.");
+	else if (g < 0 ||
+	         strspn(ua->u.login, "abcdefghijklmnopqrstuvwxyz0123456789._-@") !=
+	                 strlen(ua->u.login) ||
+	         strlen(ua->u.login) < 3)
+		json_field_error(
+		        errors, "login", false,
+		        "login must be 3 to 64 lower-case letters, digits, '.', '_', '-' or '@'.");
+	apply_fields(o, ua, errors);
+}
+
 static const char *const create_members[] = {
         "login", "name", "email", "mobile", "profile", "node_id", "language", "time_zone", NULL};
 static const char *const edit_members[] = {"name",    "email",    "mobile",    "profile",
@@ -619,9 +636,9 @@ create_prepare(struct work_job *w, struct store *st)
 	return rc;
 }
 
-/* The mail that carries a temporary password to its user (through the outbox). */
-static int
-mail_password(struct store *st, const struct user_auth *ua, const char *password, bool reset)
+int
+api_user_mail_password(struct store *st, const struct user_auth *ua, const char *password,
+                       bool reset)
 {
 	struct mail m = {0};
 	char body[1024];
@@ -721,7 +738,7 @@ create_record(struct work_job *w, struct store *st)
 	if (rc == ST_OK)
 		rc = st->ops->user_update(st, &j->target);
 	if (rc == ST_OK)
-		rc = mail_password(st, &j->target, j->temp_password, false);
+		rc = api_user_mail_password(st, &j->target, j->temp_password, false);
 	crypto_wipe(j->temp_password, sizeof(j->temp_password));
 	if (rc == ST_OK)
 		rc = change_details(st, NULL, &j->target, details, sizeof(details));
@@ -737,7 +754,6 @@ api_users_create(struct req *r)
 {
 	struct user_job *j;
 	json_t *o, *errors;
-	int g;
 
 	if ((o = json_body_object(r, false)) == NULL)
 		return 0;
@@ -750,17 +766,7 @@ api_users_create(struct req *r)
 		goto fail;
 	/* Every bad or missing member at once, in the form's order (README "Users"). */
 	errors = json_array();
-	g = json_get_text(o, "login", j->target.u.login, sizeof(j->target.u.login));
-	if (g == 1)
-		json_field_error(errors, "login", true, "login is required.");
-	else if (g < 0 ||
-	         strspn(j->target.u.login, "abcdefghijklmnopqrstuvwxyz0123456789._-@") !=
-	                 strlen(j->target.u.login) ||
-	         strlen(j->target.u.login) < 3)
-		json_field_error(
-		        errors, "login", false,
-		        "login must be 3 to 64 lower-case letters, digits, '.', '_', '-' or '@'.");
-	apply_fields(o, &j->target, errors);
+	api_user_form(o, &j->target, errors);
 	if (json_object_get(o, "name") == NULL)
 		json_field_error(errors, "name", true, "name is required.");
 	if (json_object_get(o, "email") == NULL)
@@ -923,7 +929,7 @@ reset_record(struct work_job *w, struct store *st)
 		rc = st->ops->session_delete_user(st, j->who.brand_id, j->id);
 	j->end_session = true;
 	if (rc == ST_OK)
-		rc = mail_password(st, &j->target, j->temp_password, true);
+		rc = api_user_mail_password(st, &j->target, j->temp_password, true);
 	crypto_wipe(j->temp_password, sizeof(j->temp_password));
 	if (rc == ST_OK) {
 		struct buf b;

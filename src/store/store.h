@@ -130,6 +130,20 @@ struct env_copy {
 	int nodes_added, shops_added; /* made in test only, made in production */
 	int nodes_renamed, shops;     /* names, a shop's name or URL */
 	int settings, templates, fraud_filters;
+	int64_t taken_shop; /* env_account_create's ST_CONFLICT: the test shop whose SITE and
+	                     * RANG production has (0: the account id) */
+};
+
+/* A new production account (store_ops.env_account_create): its account id, and the SITE and
+ * RANG of each of the test environment's shops there (every shop once). */
+struct env_new_shop {
+	int64_t test_shop_id;
+	char site[8], rang[4];
+};
+struct env_new_account {
+	const char *pspid;
+	const struct env_new_shop *shops;
+	size_t nshops;
 };
 
 /* What a test environment holds (store_ops.env_copy_plan): copied, and not. */
@@ -900,6 +914,14 @@ struct store_ops {
 	int (*env_production_copy)(struct store *st, int64_t twin, int64_t user_id, int64_t now,
 	                           struct env_copy *out);
 	int (*env_copy_plan)(struct store *st, int64_t twin, struct env_copy_plan *out);
+	/* The copy under another account id: a new production brand (its account's retention
+	 * and second-factor rule from twin's production brand), the twin's tree, its shops with
+	 * the SITE and RANG of a (every test shop once, else ST_INVALID), their settings and
+	 * templates, in the caller's transaction; out->brand_id the new brand. ST_CONFLICT: the
+	 * account id or a SITE and RANG is production's already; nothing kept (the caller rolls
+	 * back). */
+	int (*env_account_create)(struct store *st, int64_t twin, const struct env_new_account *a,
+	                          int64_t user_id, int64_t now, struct env_copy *out);
 	/* The brand whose account id (PSPID) is pspid, either environment's; ST_NOTFOUND. */
 	int (*brand_of_account_id)(struct store *st, const char *pspid, int64_t *brand_id);
 	int (*hmac_key_insert)(struct store *st, int64_t brand_id, int64_t shop_id, const char *env,

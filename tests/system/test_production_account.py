@@ -52,10 +52,11 @@ def config(srv):
     """Everything the copy may write, of both environments."""
     return [q(srv, 'SELECT id, brand_id, parent_id, level, name, twin_id FROM node '
                    'WHERE brand_id IN (1, -1) ORDER BY id'),
-            q(srv, 'SELECT id, brand_id, site, rang, name, url, env FROM shop ORDER BY id'),
-            q(srv, 'SELECT * FROM shop_settings ORDER BY shop_id'),
+            q(srv, 'SELECT id, brand_id, site, rang, name, url, env FROM shop WHERE brand_id '
+                   'IN (1, -1) ORDER BY id'),
+            q(srv, 'SELECT * FROM shop_settings WHERE brand_id IN (1, -1) ORDER BY shop_id'),
             q(srv, 'SELECT brand_id, shop_id, title_fr, token, version FROM page_theme '
-                   'ORDER BY brand_id, shop_id'),
+                   'WHERE brand_id IN (1, -1) ORDER BY brand_id, shop_id'),
             q(srv, 'SELECT * FROM contract ORDER BY id')]
 
 
@@ -93,6 +94,9 @@ def test_the_preview_says_what_is_copied_and_what_is_not(pa):
     pages = {n['item']: n['page'] for n in body['not_copied']}
     assert pages['payment_methods'] == 'contracts' and pages['vat_number'] is None
     assert body['kept']['contracts'] > 0 and body['new_nodes'] == 0
+    # The test environment's shops, for a new account's SITE and RANG.
+    assert [(s['id'], s['name'], s['site'], s['rang']) for s in body['shops']] == q(
+        pa, 'SELECT id, name, site, rang FROM shop WHERE brand_id = -1 ORDER BY id')
     as_production(u)
 
 
@@ -278,9 +282,10 @@ def test_every_refused_case_changes_nothing(pa):
     # Another brand's account id.
     r = u.call('POST', ROUTE, {'account_id': OTHER})
     assert r.status_code == 409 and r.json()['error'] == 'account_id_taken', r.text
-    # A new account id: refused, documented (docs/ENVIRONMENTS.md).
+    # A new account id without its administrator and shops: what it needs is said.
     r = u.call('POST', ROUTE, {'account_id': 'NOUVEAUCOMPTE'})
-    assert r.status_code == 422 and r.json()['error'] == 'new_account_unavailable', r.text
+    assert r.status_code == 422 and r.json()['error'] == 'new_account_incomplete', r.text
+    assert 'administrator' in r.json()['message'] and 'shops' in r.json()['message']
     assert config(pa) == before and copies(pa) == was
     assert q(pa, "SELECT count(*) FROM brand WHERE pspid = 'NOUVEAUCOMPTE'")[0][0] == 0
     # The production account's own id is the default.
@@ -288,3 +293,180 @@ def test_every_refused_case_changes_nothing(pa):
     assert r.status_code == 200 and r.json()['account_id'] == 'GUICHETDEMO', r.text
     as_production(u)
     as_production(c)
+
+
+# --- under another account id: a new production account ------------------------------------
+
+
+NEW = 'NOUVEAUCOMPTE'
+
+
+def shops_in_test(srv):
+    return [r[0] for r in q(srv, 'SELECT id FROM shop WHERE brand_id = -1 ORDER BY id')]
+
+
+def new_shops(srv, first=8800000):
+    return [{'id': s, 'site': str(first + i), 'rang': '01'} for i, s in enumerate(shops_in_test(srv))]
+
+
+def new_account(srv, login='nouveau.admin', **admin):
+    return {'account_id': NEW, 'administrator': {'login': login, **admin},
+            'shops': new_shops(srv)}
+
+
+def everything(srv):
+    """Every row a refused new account could have written."""
+    return [q(srv, 'SELECT * FROM brand ORDER BY id'), q(srv, 'SELECT * FROM node ORDER BY id'),
+            q(srv, 'SELECT id, brand_id, site, rang, name, url, env FROM shop ORDER BY id'),
+            q(srv, 'SELECT * FROM shop_settings ORDER BY brand_id, shop_id'),
+            q(srv, 'SELECT brand_id, shop_id, token, version FROM page_theme ORDER BY shop_id'),
+            q(srv, 'SELECT id, brand_id, login FROM user ORDER BY id'),
+            q(srv, 'SELECT count(*) FROM mail_outbox'), copies(srv)]
+
+
+def test_a_refused_new_account_says_why_and_makes_nothing(pa):
+    u = as_test(pa.admin)
+    before = everything(pa)
+    good = new_account(pa)
+    # Every bad member at once.
+    r = u.call('POST', ROUTE, {'account_id': NEW, 'administrator': {'login': 'X',
+                                                                   'email': 'pas-un-mail'},
+                               'shops': 'tous'})
+    assert r.status_code == 400 and r.json()['error'] == 'invalid_field', r.text
+    assert [e['field'] for e in r.json()['errors']] == [
+        'administrator.login', 'administrator.email', 'shops']
+    # One without the other.
+    for body, missing in (({'account_id': NEW, 'administrator': good['administrator']}, 'shops'),
+                          ({'account_id': NEW, 'shops': good['shops']}, 'administrator')):
+        r = u.call('POST', ROUTE, body)
+        assert r.status_code == 400, r.text
+        assert [(e['field'], e['error']) for e in r.json()['errors']] == [(missing, 'required')]
+    # The administrator: an object of the user's members, no profile or node of its own.
+    for admin in ('nouveau.admin', {'login': 'nouveau.admin', 'profile': 'consultation'},
+                  {'login': 'nouveau.admin', 'node_id': 1}, {},
+                  {'login': 'nouveau.admin', 'language': 'de'}):
+        r = u.call('POST', ROUTE, dict(good, administrator=admin))
+        assert r.status_code == 400 and r.json()['field'].startswith('administrator'), (admin,
+                                                                                    r.text)
+    # The shops: each {"id", "site", "rang"}, 7 and 2 or 3 digits, each shop and pair once.
+    first = good['shops'][0]
+    for bad in ([], [first] * 2, good['shops'] + [dict(first, id=first['id'] + 100000)],
+                  [dict(first, site='123456')], [dict(first, site='12345678')],
+                  [dict(first, rang='1')], [dict(first, rang='0001')],
+                  [dict(first, site='12345a7')], [dict(first, site=1234567)],
+                  [dict(first, extra=1)], [dict(first, id='1')], [dict(first, id=-1)], ['x'],
+                  {'id': 1}, [dict(s, site=first['site'], rang=first['rang'])
+                              for s in good['shops'][:2]]):
+        r = u.call('POST', ROUTE, dict(good, shops=bad))
+        assert r.status_code == 400 and r.json()['field'] == 'shops', (bad, r.text)
+    # The brand's own account id is updated by the copy, not made again.
+    r = u.call('POST', ROUTE, dict(good, account_id='GUICHETDEMO'))
+    assert r.status_code == 422 and r.json()['error'] == 'not_a_new_account', r.text
+    r = u.call('POST', ROUTE, {'administrator': good['administrator'], 'shops': good['shops']})
+    assert r.status_code == 422 and r.json()['error'] == 'not_a_new_account', r.text
+    # Another brand's account id.
+    r = u.call('POST', ROUTE, dict(good, account_id=OTHER))
+    assert r.status_code == 409 and r.json()['error'] == 'account_id_taken', r.text
+    # A test shop left out, and one that is not the test environment's.
+    r = u.call('POST', ROUTE, dict(good, shops=good['shops'][1:]))
+    assert r.status_code == 422 and r.json()['error'] == 'shops_mismatch', r.text
+    assert r.json()['shops'] == [{'id': first['id'], 'problem': 'missing'}]
+    prod = shops(pa)[0]
+    r = u.call('POST', ROUTE, dict(good, shops=good['shops'][1:] + [dict(first, id=prod)]))
+    assert r.status_code == 422 and r.json()['shops'] == [
+        {'id': first['id'], 'problem': 'missing'}, {'id': prod, 'problem': 'unknown'}], r.text
+    # A SITE and RANG production has: which shop is said.
+    site, rang = q(pa, 'SELECT site, rang FROM shop WHERE id = ?', (prod,))[0]
+    last = good['shops'][-1]
+    r = u.call('POST', ROUTE, dict(good, shops=good['shops'][:-1] + [
+        dict(last, site=site, rang=rang)]))
+    assert r.status_code == 409 and r.json()['error'] == 'site_rang_taken', r.text
+    assert r.json()['shop'] == last['id']
+    # A login another user has.
+    r = u.call('POST', ROUTE, new_account(pa, login='demo.consultation'))
+    assert r.status_code == 409 and r.json()['error'] == 'login_taken', r.text
+    # Not an administrator of the brand; a production session.
+    c = as_test(pa.consultation)
+    assert c.call('POST', ROUTE, good).status_code == 403
+    as_production(c)
+    p = as_production(pa.admin)
+    r = p.call('POST', ROUTE, good)
+    assert r.status_code == 409 and r.json()['error'] == 'environment_unavailable', r.text
+    assert everything(pa) == before
+
+
+def test_a_new_account_under_another_account_id(pa):
+    u = as_test(pa.admin)
+    tshops, tnodes = shops_in_test(pa), q(pa, 'SELECT count(*) FROM node WHERE brand_id = -1')[0][0]
+    before = [kept(pa)[i] for i in (0, 1, 2, 4)], config(pa)
+    body = new_account(pa, email='nouveau@example.com')
+    r = u.call('POST', ROUTE, body)
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got['account_id'] == NEW and got['new_account'] is True
+    assert got['administrator'] == {'login': 'nouveau.admin', 'email': 'nouveau@example.com'}
+    assert got['added'] == {'nodes': tnodes, 'shops': len(tshops)}
+    c = counts(got)
+    assert c['tree'] == tnodes and c['shops'] == len(tshops) and c['fraud_filters'] == 0
+    assert c['shop_settings'] == q(pa, 'SELECT count(*) FROM shop_settings WHERE brand_id = '
+                                       '-1')[0][0] > 0
+    assert c['page_templates'] == q(pa, 'SELECT count(*) FROM page_theme WHERE brand_id = '
+                                        '-1')[0][0] > 0
+    # The new brand: production, the tree's shape and names, its shops with the new SITE and
+    # RANG, their settings and templates; no contract, key, transaction or blocklist entry.
+    brand = q(pa, "SELECT id FROM brand WHERE pspid = ? AND env = 'production'", (NEW,))[0][0]
+    assert q(pa, 'SELECT retention_days, second_factor_required FROM brand WHERE id = ?',
+             (brand,)) == q(pa, 'SELECT retention_days, second_factor_required FROM brand '
+                                'WHERE id = 1')
+
+    def shape(b):
+        return q(pa, 'SELECT n.level, n.name, coalesce(p.name, \'\'), s.name, s.url FROM node n '
+                     'LEFT JOIN node p ON p.id = n.parent_id LEFT JOIN shop s ON s.id = n.id '
+                     'WHERE n.brand_id = ? ORDER BY n.id', (b,))
+    assert shape(brand) == shape(-1)
+    made = q(pa, 'SELECT site, rang, env FROM shop WHERE brand_id = ? ORDER BY id', (brand,))
+    assert made == [(s['site'], '001', 'production') for s in body['shops']]
+
+    def settings(b):
+        return q(pa, 'SELECT s.ticket_email, s.url_accepted, s.url_notify, n.name FROM '
+                     'shop_settings s JOIN node n ON n.id = s.shop_id WHERE s.brand_id = ? '
+                     'ORDER BY s.shop_id', (b,))
+    assert settings(brand) == settings(-1)
+    assert q(pa, 'SELECT title_fr, primary_color, token FROM page_theme WHERE brand_id = ?',
+             (brand,)) == q(pa, 'SELECT title_fr, primary_color, token FROM page_theme WHERE '
+                                'brand_id = -1')
+    for table in ('contract', 'hmac_key', 'txn', 'block_entry'):
+        assert q(pa, f'SELECT count(*) FROM {table} WHERE brand_id IN (?, ?)',
+                 (brand, -brand))[0][0] == 0, table
+    # Its own test environment, made at once.
+    assert q(pa, "SELECT pspid, env FROM brand WHERE twin_id = ?", (brand,)) == [
+        (NEW + '/TEST', 'test')]
+    assert q(pa, 'SELECT count(*) FROM shop WHERE brand_id = ?', (-brand,))[0][0] == len(tshops)
+    # Its first administrator: at the top of its tree, the requester's name, a temporary
+    # password by mail.
+    assert q(pa, "SELECT u.profile, n.parent_id IS NULL, u.must_change, u.name FROM user u "
+                 "JOIN node n ON n.id = u.node_id WHERE u.login = 'nouveau.admin' AND "
+                 "u.brand_id = ?", (brand,)) == [
+        ('admin', 1, 1, q(pa, "SELECT name FROM user WHERE login = 'demo.admin'")[0][0])]
+    # One line in each account's log.
+    lines = q(pa, "SELECT brand_id, user_login, target_login, details FROM action_log WHERE "
+                  "action = 'production_account_created' AND details LIKE ?",
+              (f'account_id: {NEW};%',))
+    assert [(b, who, target) for b, who, target, _ in lines] == [
+        (1, 'demo.admin', ''), (brand, 'demo.admin', 'nouveau.admin')]
+    assert 'new_account: true' in lines[0][3] and 'administrator: nouveau.admin' in lines[0][3]
+    # The test account and the production account it came from: as they were.
+    assert [kept(pa)[i] for i in (0, 1, 2, 4)] == before[0] and config(pa) == before[1]
+    # The new administrator signs in to the new account and sees its tree.
+    admin = ready(pa, 'nouveau.admin', spooled_password(pa, 'nouveau@example.com'))
+    me = admin.call('GET', '/bo/api/me').json()
+    assert me['login'] == 'nouveau.admin'
+    tree = admin.call('GET', '/bo/api/tree')
+    assert tree.status_code == 200, tree.text
+    assert sorted((n['name'], n['site'] or '') for n in tree.json()['nodes']) == sorted(
+        q(pa, "SELECT n.name, coalesce(s.site, '') FROM node n LEFT JOIN shop s ON s.id = n.id "
+              "WHERE n.brand_id = ?", (brand,)))
+    # The same id again: the account exists now.
+    r = u.call('POST', ROUTE, body)
+    assert r.status_code == 409 and r.json()['error'] == 'account_id_taken', r.text
+    as_production(u)

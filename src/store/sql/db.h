@@ -346,6 +346,8 @@ int db_env_ids(struct store *st, const char *sql, int64_t id, int64_t **ids, siz
 int db_env_production_copy(struct store *st, int64_t twin, int64_t user_id, int64_t now,
                            struct env_copy *out);
 int db_env_copy_plan(struct store *st, int64_t twin, struct env_copy_plan *out);
+int db_env_account_create(struct store *st, int64_t twin, const struct env_new_account *a,
+                          int64_t user_id, int64_t now, struct env_copy *out);
 int db_brand_of_account_id(struct store *st, const char *pspid, int64_t *brand_id);
 
 /* store_ops.user_*, users_each, session_*, sessions_each, second_factor_* and pref_*
@@ -684,6 +686,7 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	/* env_copy.c */ \
 	.env_production_copy = db_env_production_copy, \
 	.env_copy_plan = db_env_copy_plan, \
+	.env_account_create = db_env_account_create, \
 	.brand_of_account_id = db_brand_of_account_id, \
 	/* users.c */ \
 	.user_insert = db_user_insert, \

@@ -304,3 +304,213 @@ db_brand_of_account_id(struct store *st, const char *pspid, int64_t *brand_id)
 	stmt_finalize(s);
 	return rc;
 }
+
+/* --- under another account id: a new production brand ------------------------------------ */
+
+/* The new brand's shop of a test shop, its settings and its template, from the test shop's:
+ * ?1 the new brand, ?2 the twin, ?3 now, ?4 the user, ?5 the new shop, ?6 the test shop. */
+static const char new_settings_sql[] =
+        "INSERT INTO shop_settings(shop_id, brand_id, " SETTINGS_FIELDS
+        ", version, updated_at, updated_by) SELECT ?5, ?1, " SETTINGS_FIELDS
+        ", 1, ?3, ?4 FROM shop_settings WHERE brand_id = ?2 AND shop_id = ?6 RETURNING 1";
+static const char new_theme_sql[] =
+        "INSERT INTO page_theme(brand_id, shop_id, " THEME_FIELDS
+        ", version, updated_at, updated_by) SELECT ?1, ?5, " THEME_FIELDS
+        ", 1, ?3, ?4 FROM page_theme WHERE brand_id = ?2 AND shop_id = ?6 RETURNING 1";
+
+/* The twin's nodes, by id (a parent before its children: a node's parent is older). */
+struct twin_nodes {
+	int64_t *id, *parent, *made; /* made: the new brand's node of each */
+	size_t n;
+};
+
+static int
+twin_nodes_read(struct store *st, int64_t twin, struct twin_nodes *t)
+{
+	static const char sql[] = "SELECT id, parent_id FROM node WHERE brand_id = ?1 ORDER BY id";
+	size_t cap = 0;
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "env_account_nodes");
+
+	*t = (struct twin_nodes){0};
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, twin);
+	while (db_next(st, s, &rc, "env_account_nodes")) {
+		if (t->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			t->id = realloc(t->id, cap * sizeof(*t->id));
+			t->parent = realloc(t->parent, cap * sizeof(*t->parent));
+			t->made = realloc(t->made, cap * sizeof(*t->made));
+			if (t->id == NULL || t->parent == NULL || t->made == NULL)
+				abort();
+		}
+		t->id[t->n] = stmt_int64(s, 0);
+		t->parent[t->n] = stmt_is_null(s, 1) ? 0 : stmt_int64(s, 1);
+		t->made[t->n++] = 0;
+	}
+	stmt_finalize(s);
+	return rc;
+}
+
+/* The new node of the twin's node id, 0 when none was made (yet). */
+static int64_t
+twin_node_made(const struct twin_nodes *t, int64_t id)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->id[mid] == id)
+			return t->made[mid];
+		if (t->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The SITE and RANG a asks for the test shop id, NULL when a names none. */
+static const struct env_new_shop *
+new_shop_of(const struct env_new_account *a, int64_t id)
+{
+	for (size_t i = 0; i < a->nshops; i++)
+		if (a->shops[i].test_shop_id == id)
+			return &a->shops[i];
+	return NULL;
+}
+
+/* One statement of the new brand's shop: its 6 parameters, *n its rows. */
+static int
+new_shop_run(struct store *st, const char *sql, const int64_t v[6], int *n, const char *what)
+{
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, what);
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, v[0]);
+	stmt_bind_int64(s, 2, v[1]);
+	stmt_bind_int64(s, 3, v[2]);
+	db_bind_id(s, 4, v[3]);
+	stmt_bind_int64(s, 5, v[4]);
+	stmt_bind_int64(s, 6, v[5]);
+	while (db_next(st, s, &rc, what))
+		(*n)++;
+	stmt_finalize(s);
+	return rc;
+}
+
+/* The twin's node i made in the new brand, with its shop when it is one. */
+static int
+new_node_make(struct store *st, int64_t brand, int64_t twin, const struct env_new_account *a,
+              struct twin_nodes *t, size_t i, int64_t user_id, int64_t now, struct env_copy *out)
+{
+	static const char node_sql[] =
+	        "INSERT INTO node(brand_id, parent_id, level, name, created_at) SELECT ?1, ?4, "
+	        "level, name, ?3 FROM node WHERE brand_id = ?2 AND id = ?5 RETURNING id";
+	static const char shop_sql[] =
+	        "INSERT INTO shop(id, brand_id, site, rang, name, url, created_at, env) SELECT ?4, "
+	        "?1, ?6, ?7, name, url, ?3, 'production' FROM shop WHERE brand_id = ?2 AND id = ?5 "
+	        "RETURNING 1";
+	static const char is_shop_sql[] =
+	        "SELECT count(*) FROM shop WHERE brand_id = ?1 AND id = ?2";
+	int64_t parent = t->parent[i] != 0 ? twin_node_made(t, t->parent[i]) : 0, is_shop = 0;
+	const struct env_new_shop *ns = new_shop_of(a, t->id[i]);
+	int64_t v[6] = {brand, twin, now, user_id, 0, t->id[i]};
+	struct stmt *s;
+	int rc, shops = 0;
+
+	if (t->parent[i] != 0 && parent == 0)
+		return ST_INVALID; /* a parent younger than its child: never made so */
+	rc = db_prepare(st, node_sql, &s, "env_account_node");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand);
+	stmt_bind_int64(s, 2, twin);
+	stmt_bind_int64(s, 3, now);
+	db_bind_id(s, 4, parent);
+	stmt_bind_int64(s, 5, t->id[i]);
+	rc = db_insert_once(st, s, &t->made[i], "env_account_node");
+	if (rc == ST_OK)
+		rc = db_prepare(st, is_shop_sql, &s, "env_account_is_shop");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, twin);
+	stmt_bind_int64(s, 2, t->id[i]);
+	rc = db_one_row(st, s, db_int64_read, &is_shop, "env_account_is_shop");
+	stmt_finalize(s);
+	out->nodes_added++;
+	if (rc != ST_OK || is_shop == 0)
+		return rc;
+	if (ns == NULL)
+		return ST_INVALID; /* a test shop the request gave no SITE and RANG */
+	rc = db_prepare(st, shop_sql, &s, "env_account_shop");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand);
+	stmt_bind_int64(s, 2, twin);
+	stmt_bind_int64(s, 3, now);
+	stmt_bind_int64(s, 4, t->made[i]);
+	stmt_bind_int64(s, 5, t->id[i]);
+	db_bind_text(s, 6, ns->site);
+	db_bind_text(s, 7, ns->rang);
+	while (db_next(st, s, &rc, "env_account_shop"))
+		shops++;
+	stmt_finalize(s);
+	out->shops_added += shops;
+	if (rc == ST_CONFLICT)
+		out->taken_shop = t->id[i];
+	if (rc != ST_OK)
+		return rc;
+	v[4] = t->made[i];
+	rc = new_shop_run(st, new_settings_sql, v, &out->settings, "env_account_settings");
+	if (rc == ST_OK)
+		rc = new_shop_run(st, new_theme_sql, v, &out->templates, "env_account_template");
+	return rc;
+}
+
+int
+db_env_account_create(struct store *st, int64_t twin, const struct env_new_account *a,
+                      int64_t user_id, int64_t now, struct env_copy *out)
+{
+	static const char brand_sql[] =
+	        "INSERT INTO brand(name, pspid, created_at, retention_days, "
+	        "second_factor_required, env) SELECT p.name, ?2, ?3, p.retention_days, "
+	        "p.second_factor_required, 'production' FROM brand t JOIN brand p ON p.id = "
+	        "t.twin_id WHERE t.id = ?1 AND t.env = 'test' RETURNING id";
+	static const char count_sql[] = "SELECT count(*) FROM shop WHERE brand_id = ?1";
+	struct twin_nodes t = {0};
+	struct stmt *s;
+	int64_t shops = 0;
+	int rc = db_prepare(st, count_sql, &s, "env_account_shops");
+
+	*out = (struct env_copy){0};
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, twin);
+	rc = db_one_row(st, s, db_int64_read, &shops, "env_account_shops");
+	stmt_finalize(s);
+	if (rc == ST_OK && (size_t)shops != a->nshops)
+		rc = ST_INVALID; /* every test shop once: a names one twice, or another's */
+	if (rc == ST_OK)
+		rc = db_prepare(st, brand_sql, &s, "env_account_brand");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, twin);
+	db_bind_text(s, 2, a->pspid);
+	stmt_bind_int64(s, 3, now);
+	rc = db_insert_once(st, s, &out->brand_id, "env_account_brand");
+	if (rc == ST_OK)
+		rc = twin_nodes_read(st, twin, &t);
+	for (size_t i = 0; rc == ST_OK && i < t.n; i++)
+		rc = new_node_make(st, out->brand_id, twin, a, &t, i, user_id, now, out);
+	if (rc == ST_OK && out->shops_added != (int)a->nshops)
+		rc = ST_INVALID;
+	free(t.id);
+	free(t.parent);
+	free(t.made);
+	return rc;
+}

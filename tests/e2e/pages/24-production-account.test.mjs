@@ -92,3 +92,56 @@ test('production account: offered in test only, confirmed, then what to set agai
   await inFrench(page);
   await page.context().close();
 });
+
+test('production account: a new one under another account id, its administrator and SITE/RANG asked', async () => {
+  const page = await inFrench(await signedIn('admin'));
+  await signInToTest(page, user('admin').login);
+  await page.goto(`${base}/#/production-account`);
+  await shown(page, '#/production-account');
+  await page.locator('#prodacct-plan').waitFor();
+  // The brand's own production account by default; the new one's fields once chosen.
+  assert.equal(await page.locator('#prodacct-target-own').isChecked(), true);
+  assert.equal(await page.locator('#prodacct-new').isHidden(), true);
+  await page.locator('#prodacct-target-new').check();
+  await page.locator('#prodacct-new').waitFor();
+  const shops = sql('SELECT id FROM shop WHERE brand_id = -1 ORDER BY id').split('\n').map(Number);
+  assert.equal(await page.locator('#prodacct-shops tbody tr').count(), shops.length);
+
+  // Nothing filled: every missing field flagged at once, nothing asked or sent.
+  const brands = () => Number(sql('SELECT count(*) FROM brand'));
+  const before = brands();
+  await page.locator('#prodacct-submit').click();
+  assert.equal(await page.locator('#prodacct-account-id').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#prodacct-admin-login').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#confirm-dialog').count(), 0);
+
+  // Filled, one SITE and RANG production has: the server names the shop, nothing made.
+  await page.locator('#prodacct-account-id').fill('COMPTENEUF');
+  await page.locator('#prodacct-admin-login').fill('compteneuf.admin');
+  await page.locator('#prodacct-admin-email').fill('compteneuf@example.com');
+  const [psite, prang] = sql('SELECT site, rang FROM shop WHERE brand_id = 1 ORDER BY id LIMIT 1').split('|');
+  for (const [i, id] of shops.entries()) {
+    await page.locator(`#prodacct-site-${id}`).fill(i === 0 ? psite : String(8700000 + i));
+    await page.locator(`#prodacct-rang-${id}`).fill(i === 0 ? prang : '01');
+  }
+  await page.locator('#prodacct-submit').click();
+  await page.locator('#confirm-dialog-ok').click();
+  await page.locator('#prodacct-error').waitFor();
+  assert.match(await page.locator('#prodacct-error').textContent(), /SITE et le RANG d’une autre boutique/);
+  assert.equal(await page.locator(`#prodacct-shops tr[data-shop="${shops[0]}"]`).getAttribute('class'), 'row--invalid');
+  assert.equal(brands(), before);
+  await shot(page, 'production-account-new-refused');
+
+  // Corrected: made, its administrator told.
+  await page.locator(`#prodacct-site-${shops[0]}`).fill('8700000');
+  await page.locator(`#prodacct-rang-${shops[0]}`).fill('01');
+  await page.locator('#prodacct-submit').click();
+  assert.match(await page.locator('#confirm-dialog').textContent(), /COMPTENEUF/);
+  await page.locator('#confirm-dialog-ok').click();
+  await page.locator('#prodacct-result').waitFor();
+  assert.match(await page.locator('#prodacct-done').textContent(), /COMPTENEUF a été créé.*compteneuf\.admin.*compteneuf@example\.com/);
+  assert.equal(brands(), before + 2); // the account and its test environment
+  assert.equal(sql("SELECT count(*) FROM shop s JOIN brand b ON b.id = s.brand_id WHERE b.pspid = 'COMPTENEUF' AND s.site LIKE '870000%'"), String(shops.length));
+  await shot(page, 'production-account-new-done');
+  await page.context().close();
+});

@@ -25,6 +25,27 @@ export default {
     'prodacct.again.title': 'À paramétrer à nouveau en production',
     'prodacct.again.text':
       'Ces éléments n’ont pas été copiés. Connectez-vous à l’environnement de production pour les vérifier ou les paramétrer.',
+    'prodacct.target': 'Compte de production',
+    'prodacct.target.own': 'Le compte de production de cette enseigne ({account})',
+    'prodacct.target.new': 'Un nouveau compte de production, sous un autre identifiant de compte',
+    'prodacct.new.account_id': 'Identifiant du nouveau compte (PSPID)',
+    'prodacct.new.account_id.hint': '1 à 32 lettres, chiffres, « - », « _ » ou « . » ; aucun autre compte ne doit l’avoir.',
+    'prodacct.new.login': 'Identifiant de son premier administrateur',
+    'prodacct.new.login.hint': 'Un identifiant nouveau : il reçoit un mot de passe provisoire par e-mail.',
+    'prodacct.new.email': 'Adresse e-mail de l’administrateur',
+    'prodacct.new.email.hint': 'Par défaut, la vôtre ; ses nom, mobile, langue et fuseau sont les vôtres.',
+    'prodacct.new.shops': 'SITE et RANG de chaque boutique dans le nouveau compte',
+    'prodacct.new.shops.hint': 'Ceux que l’acquéreur a donnés au nouveau compte : 7 chiffres pour le SITE, 2 ou 3 pour le RANG.',
+    'prodacct.new.shop': 'Boutique',
+    'prodacct.new.test_site': 'SITE / RANG en test',
+    'prodacct.new.site_of': 'SITE de {shop}',
+    'prodacct.new.rang_of': 'RANG de {shop}',
+    'prodacct.new.submit': 'Créer le compte de production',
+    'prodacct.new.confirm_title': 'Créer un nouveau compte de production ?',
+    'prodacct.new.confirm':
+      'Le compte de production {account} sera créé avec l’arborescence, les boutiques, leurs paramètres et leurs modèles de page de paiement du test. Ses contrats sont à ouvrir auprès de l’opérateur.',
+    'prodacct.new.done':
+      'Le compte de production {account} a été créé. Son administrateur {login} a reçu un mot de passe provisoire à {email}.',
     'prodacct.only_test':
       'Cette page est celle de l’environnement de test : connectez-vous au test pour copier sa configuration en production.',
     'prodacct.open': 'Ouvrir la page',
@@ -48,10 +69,12 @@ export default {
     'prodacct.item.transactions': 'Transactions, remises et rapprochement',
     'action.production_account_created': 'Compte de test copié en production',
     'error.account_id_taken': 'Cet identifiant de compte est celui d’un autre compte.',
-    'error.new_account_unavailable':
-      'Un compte de production sous un autre identifiant est créé par l’opérateur : la copie va au compte de production de cette enseigne.',
+    'error.new_account_incomplete':
+      'Un nouveau compte de production demande son premier administrateur et le SITE et le RANG de chaque boutique.',
+    'error.not_a_new_account': 'C’est l’identifiant du compte de production de cette enseigne : la copie le met à jour.',
+    'error.shops_mismatch': 'Chaque boutique du test doit avoir son SITE et son RANG, une seule fois : voir les lignes marquées.',
     'error.site_rang_taken':
-      'Une boutique créée en test a le SITE et le RANG d’une autre boutique de production : rien n’a été copié.',
+      'Une boutique a le SITE et le RANG d’une autre boutique de production : rien n’a été copié.',
   },
   en: {
     'prodacct.title': 'Create production account',
@@ -76,6 +99,27 @@ export default {
     'prodacct.again.title': 'To set again in production',
     'prodacct.again.text':
       'These were not copied. Sign in to the production environment to check or set them.',
+    'prodacct.target': 'Production account',
+    'prodacct.target.own': 'This brand’s production account ({account})',
+    'prodacct.target.new': 'A new production account, under another account id',
+    'prodacct.new.account_id': 'The new account’s id (PSPID)',
+    'prodacct.new.account_id.hint': '1 to 32 letters, digits, “-”, “_” or “.”; no other account may have it.',
+    'prodacct.new.login': 'Its first administrator’s login',
+    'prodacct.new.login.hint': 'A new login: it gets a temporary password by e-mail.',
+    'prodacct.new.email': 'The administrator’s e-mail address',
+    'prodacct.new.email.hint': 'Yours by default; their name, mobile, language and time zone are yours.',
+    'prodacct.new.shops': 'Each shop’s SITE and RANG in the new account',
+    'prodacct.new.shops.hint': 'Those the acquirer gave the new account: 7 digits for the SITE, 2 or 3 for the RANG.',
+    'prodacct.new.shop': 'Shop',
+    'prodacct.new.test_site': 'SITE / RANG in test',
+    'prodacct.new.site_of': 'SITE of {shop}',
+    'prodacct.new.rang_of': 'RANG of {shop}',
+    'prodacct.new.submit': 'Create the production account',
+    'prodacct.new.confirm_title': 'Create a new production account?',
+    'prodacct.new.confirm':
+      'The production account {account} will be made with the test account’s tree, shops, their settings and payment page templates. Its contracts are opened with the operator.',
+    'prodacct.new.done':
+      'The production account {account} was made. Its administrator {login} was sent a temporary password at {email}.',
     'prodacct.only_test':
       'This page belongs to the test environment: sign in to test to copy its configuration into production.',
     'prodacct.open': 'Open the page',
@@ -99,9 +143,9 @@ export default {
     'prodacct.item.transactions': 'Transactions, batches and reconciliation',
     'action.production_account_created': 'Test account copied into production',
     'error.account_id_taken': 'This account id is another account’s.',
-    'error.new_account_unavailable':
-      'A production account under another account id is made by the operator: the copy goes to this brand’s production account.',
-    'error.site_rang_taken':
-      'A shop made in test has the SITE and RANG of another production shop: nothing was copied.',
+    'error.new_account_incomplete': 'A new production account needs its first administrator and each shop’s SITE and RANG.',
+    'error.not_a_new_account': 'This is the id of this brand’s production account: the copy updates it.',
+    'error.shops_mismatch': 'Each test shop needs its SITE and RANG, once: see the marked rows.',
+    'error.site_rang_taken': 'A shop has the SITE and RANG of another production shop: nothing was copied.',
   },
 };
