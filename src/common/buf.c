@@ -21,6 +21,15 @@ buf_cleanup(struct buf *b)
 }
 
 void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->failed = false;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+void
 buf_add(struct buf *b, const void *p, size_t len)
 {
 	if (b->failed)

@@ -23,6 +23,9 @@ void buf_init(struct buf *b, size_t max);
 /* Frees the content; the buffer is empty again. */
 void buf_cleanup(struct buf *b);
 
+/* Empties the buffer and clears its failure, keeping its memory for the next appends. */
+void buf_reset(struct buf *b);
+
 /* Appends len bytes (aborts when out of memory; fails when over the cap). */
 void buf_add(struct buf *b, const void *p, size_t len);
 void buf_adds(struct buf *b, const char *s);

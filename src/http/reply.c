@@ -3,9 +3,13 @@
  * message (STYLE.md "Errors"). Handlers name a finer code when they know one; its message
  * comes from the second table below.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "crypto/crypto.h"
 #include "domain/txn.h"
 #include "http/http.h"
@@ -209,18 +213,65 @@ http_reply_text(struct req *r, int status, const char *content_type, const char 
 	h2o_send_inline(req, body, len);
 }
 
+/* The thread's buffer of JSON answers, its memory kept from one answer to the next: a
+ * journal's page is tens of kilobytes, and json_dumps's string, grown by doubling and freed
+ * after each answer, cost the loops more in malloc than the copy h2o makes. Memory beyond
+ * REPLY_KEEP is given back after the answer that needed it. */
+#define REPLY_KEEP (256 * 1024)
+static pthread_key_t reply_json_key;
+static pthread_once_t reply_json_once = PTHREAD_ONCE_INIT;
+
+static void
+reply_json_free(void *p)
+{
+	buf_cleanup(p);
+	free(p);
+}
+
+static void
+reply_json_key_make(void)
+{
+	if (pthread_key_create(&reply_json_key, reply_json_free) != 0)
+		abort();
+}
+
+/* The thread's buffer, made at its first answer, freed when the thread ends. */
+static struct buf *
+reply_json_buf(void)
+{
+	struct buf *b;
+
+	pthread_once(&reply_json_once, reply_json_key_make);
+	b = pthread_getspecific(reply_json_key);
+	if (b == NULL) {
+		b = malloc(sizeof(*b));
+		if (b == NULL || pthread_setspecific(reply_json_key, b) != 0)
+			abort();
+		buf_init(b, SIZE_MAX / 2);
+	}
+	return b;
+}
+
+static int
+reply_json_add(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
 void
 http_reply_json(struct req *r, int status, json_t *v)
 {
-	char *s;
+	struct buf *b = reply_json_buf();
 
 	http_api_error_note(r, status, v);
-	s = json_dumps(v, JSON_COMPACT);
-	json_decref(v);
-	if (s == NULL)
+	buf_reset(b);
+	if (json_dump_callback(v, reply_json_add, b, JSON_COMPACT) != 0 || b->data == NULL)
 		abort();
-	http_reply_raw(r, status, s, strlen(s));
-	free(s);
+	json_decref(v);
+	http_reply_raw(r, status, b->data, b->len);
+	if (b->cap > REPLY_KEEP)
+		buf_cleanup(b);
 }
 
 /* The message of a finer code (the table above, or the domain's sentence for an operation

@@ -112,6 +112,11 @@ db_cleanup(struct db *db)
 		stmt_finalize(db->cached[i].s);
 	memset(db->cached, 0, sizeof(db->cached));
 	db->ncached = 0;
+	for (int i = 0; i < DB_TEXT_SLOTS; i++) {
+		stmt_finalize(db->texts[i].s);
+		free(db->texts[i].sql);
+	}
+	memset(db->texts, 0, sizeof(db->texts));
 	bloom_free(&db->blocks.bloom);
 }
 
@@ -186,6 +191,44 @@ db_cached(struct store *st, const char *sql, struct stmt **out, const char *what
 	db->cached[i].s = *out;
 	db->ncached++;
 	return ST_OK;
+}
+
+int
+db_prepare_text(struct store *st, const char *sql, struct stmt **out, const char *what)
+{
+	struct db *db = db_of(st);
+	int slot = 0, src;
+
+	for (int i = 0; i < DB_TEXT_SLOTS; i++) {
+		if (db->texts[i].sql != NULL && strcmp(db->texts[i].sql, sql) == 0) {
+			db->texts[i].used = ++db->texts_used;
+			*out = db->texts[i].s;
+			db->be->clear(*out);
+			return ST_OK;
+		}
+		if (db->texts[i].used < db->texts[slot].used)
+			slot = i; /* the least recently used, or a free one (0) */
+	}
+	src = db->be->prepare(db, sql, false, out);
+	if (src != 0) {
+		*out = NULL;
+		return db_status(st, src, what);
+	}
+	stmt_finalize(db->texts[slot].s);
+	free(db->texts[slot].sql);
+	db->texts[slot].sql = strdup(sql);
+	if (db->texts[slot].sql == NULL)
+		abort();
+	db->texts[slot].s = *out;
+	db->texts[slot].used = ++db->texts_used;
+	return ST_OK;
+}
+
+void
+db_text_done(struct store *st, struct stmt *s)
+{
+	if (s != NULL)
+		db_of(st)->be->reset(s);
 }
 
 int

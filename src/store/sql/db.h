@@ -146,6 +146,7 @@ struct db_held {
 #define DB_CACHED_SLOTS (1 << DB_CACHED_BITS)
 
 /* A connection: what each backend's own struct begins with. */
+#define DB_TEXT_SLOTS 16
 struct db {
 	struct store base; /* first: a struct store * is a struct db * */
 	const struct db_backend *be;
@@ -154,6 +155,14 @@ struct db {
 		struct stmt *s;
 	} cached[DB_CACHED_SLOTS];
 	int ncached;
+	/* The statements whose text is made per call (a search's), db_prepare_text's: the last
+	 * DB_TEXT_SLOTS texts, each with its statement and when it was last used. */
+	struct {
+		char *sql;
+		struct stmt *s;
+		int64_t used;
+	} texts[DB_TEXT_SLOTS];
+	int64_t texts_used;
 	struct db_blocks blocks; /* the payments' connection only (risk.c) */
 	/* The transactions' search has the indexer's tables (SQLite's, migrations 010 to 013)
 	 * and names its paths (txn_search.c); else the backend's planner chooses. */
@@ -236,6 +245,12 @@ int db_cached(struct store *st, const char *sql, struct stmt **s, const char *wh
 /* Prepares sql into *s for a statement run rarely, finalized by the caller. ST_OK, or
  * db_status's failure (logged, what: the operation's name) with *s NULL. */
 int db_prepare(struct store *st, const char *sql, struct stmt **s, const char *what) WUR;
+/* A statement whose text is made per call (the search's, by its filters): prepared once per
+ * connection for each of the last DB_TEXT_SLOTS texts, found again by its text, its bindings
+ * cleared. Never finalized by its caller: db_text_done resets it once read, which SQLite
+ * needs to end its read. */
+int db_prepare_text(struct store *st, const char *sql, struct stmt **s, const char *what) WUR;
+void db_text_done(struct store *st, struct stmt *s);
 
 /* A step, after writing the statement with its values in place to the log at debug
  * level (the benchmark times the same statements in the sqlite3 shell; values are

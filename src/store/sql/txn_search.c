@@ -75,7 +75,8 @@ sql_text(struct sql *q, const char *fragment, const char *v)
 	q->n++;
 }
 
-/* Prepares and binds; NULL when it cannot (logged). */
+/* Prepares (or finds the connection's statement of the same text) and binds; NULL when it
+ * cannot (logged). db_text_done once read. */
 static struct stmt *
 sql_prepare(struct store *st, struct sql *q)
 {
@@ -85,7 +86,7 @@ sql_prepare(struct store *st, struct sql *q)
 		log_error("event=txn_search_sql error=\"too long\"");
 		return NULL;
 	}
-	if (db_prepare(st, q->text.data, &s, "txn_search_prepare") != ST_OK)
+	if (db_prepare_text(st, q->text.data, &s, "txn_search_prepare") != ST_OK)
 		return NULL;
 	for (int i = 0; i < q->n; i++)
 		if (q->v[i].kind == B_INT)
@@ -108,7 +109,7 @@ sql_count(struct store *st, struct sql *q, int64_t *out)
 	src = db_step_logged(s);
 	*out = src == STMT_ROW ? stmt_int64(s, 0) : 0;
 	rc = src == STMT_ROW ? ST_OK : db_status(st, src, "txn_search_count");
-	stmt_finalize(s);
+	db_text_done(st, s);
 	return rc;
 }
 
@@ -246,12 +247,12 @@ enum scope { SCOPE_BRAND, SCOPE_SHOP, SCOPE_GROUP, SCOPE_NONE };
 static int
 scope_of(struct store *st, const struct txn_query *q, enum scope *out)
 {
+	static const char sql[] = "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2";
 	struct stmt *s;
 	const char *level;
 	int src, rc;
 
-	rc = db_prepare(st, "SELECT level FROM node WHERE brand_id = ?1 AND id = ?2", &s,
-	                "txn_search_scope");
+	rc = db_cached(st, sql, &s, "txn_search_scope");
 	if (rc != ST_OK)
 		return rc;
 	stmt_bind_int64(s, 1, q->brand_id);
@@ -262,7 +263,7 @@ scope_of(struct store *st, const struct txn_query *q, enum scope *out)
 	       : strcmp(level, "brand") == 0 ? SCOPE_BRAND
 	       : strcmp(level, "shop") == 0  ? SCOPE_SHOP
 	                                     : SCOPE_GROUP;
-	stmt_finalize(s);
+	stmt_reset(s);
 	return src == STMT_ROW || src == STMT_DONE ? ST_OK : db_status(st, src, "txn_search_scope");
 }
 
@@ -592,7 +593,7 @@ db_txn_search(struct store *st, const struct txn_query *q, store_txn_cb cb, void
 	}
 	if (rc == ST_OK && src != STMT_DONE)
 		rc = db_status(st, src, "txn_search");
-	stmt_finalize(s);
+	db_text_done(st, s);
 	return rc;
 }
 
@@ -639,6 +640,6 @@ db_txn_summary(struct store *st, const struct txn_query *q, store_txn_sum_cb cb,
 	}
 	if (rc == ST_OK && src != STMT_DONE)
 		rc = db_status(st, src, "txn_summary");
-	stmt_finalize(s);
+	db_text_done(st, s);
 	return rc;
 }
