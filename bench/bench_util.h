@@ -1,7 +1,8 @@
 /*
- * bench_util.h - what the storage references of the benchmarks (sqlite_insert.c, pg_insert.c)
- * both need: their command line, a file read whole (the schema's SQL), and the wall clock in
- * microseconds, as the server's records take it. Functions of the including file (static).
+ * bench_util.h - what the references of the benchmarks (sqlite_insert.c, pg_insert.c,
+ * export_loop.c) need: their command line, a file read whole (the schema's SQL, a statement),
+ * and the wall clock in microseconds, as the server's records take it. Functions of the
+ * including file (static inline: each takes what it uses).
  */
 #ifndef GUICHET_BENCH_UTIL_H
 #define GUICHET_BENCH_UTIL_H
@@ -13,7 +14,7 @@
 #include <unistd.h>
 
 /* The whole of path, NUL-terminated (malloc'd); exits on failure. */
-static char *
+static inline char *
 slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -35,7 +36,7 @@ slurp(const char *path)
 	return buf;
 }
 
-static int64_t
+static inline int64_t
 now_us(void)
 {
 	struct timespec ts;
@@ -47,7 +48,7 @@ now_us(void)
 /* The loops' command line: -b payments a commit, -s seconds, -g the writer's savepoint and
  * contract update per payment; then at least two operands (the database, its schema's SQL).
  * usage() when anything is wrong. Returns the first operand's index. */
-static int
+static inline int
 bench_options(int argc, char **argv, long *batch, double *seconds, int *guichet_like,
               void (*usage)(void))
 {
