@@ -772,8 +772,8 @@ cmd_serve(const struct options *o)
 		rc = session_cache_watch_start(app.sessions, app.work); /* new terms, live */
 	if (rc == ST_OK)
 		rc = errlog_start(app.errlog, app.work); /* the merchant API's error log */
-	if (rc == ST_OK && app.shared)
-		rc = shop_cache_watch_start(app.shops, app.work); /* keys other servers activate */
+	if (rc == ST_OK) /* shops made since the start; keys other servers activate */
+		rc = shop_cache_watch_start(app.shops, app.work);
 	if (rc == ST_OK && app.shared)
 		rc = page_themes_watch_start(app.themes, app.work); /* and templates they change */
 	if (rc != ST_OK)

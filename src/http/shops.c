@@ -1,11 +1,17 @@
 /*
- * shops.c - the shop cache of shops.h: a sorted array, looked up by binary search.
+ * shops.c - the shop cache of shops.h: a sorted table of the shops, looked up by binary
+ * search.
  *
- * The array never changes after loading; each shop's active key does (an activation in the
- * back office, SPEC §11). A key is published with one atomic store, which the loops read with
- * one atomic load, so a request sees the old key or the new one, never a mix. A key replaced
- * is not freed: a request that verified with it may still sign its answer with it, and keys
- * change about once a year per shop, so they stay (wiped and freed with the cache).
+ * Each shop is an entry of its own, never moved nor freed while the cache lives (a request
+ * keeps a pointer to its shop_auth). The table of pointers is replaced whole when shops are
+ * added (the watch finds a shop made since: a new production account's, a test-only shop's
+ * production twin): a new table, sorted, published with one atomic store that the loops read
+ * with one atomic load; the table it replaced stays until the cache is freed, for a request
+ * still searching it (shops are added rarely). Each shop's active key changes on its own (an
+ * activation in the back office, SPEC §11): published with one atomic store too, so a
+ * request sees the old key or the new one, never a mix. A key replaced is not freed: a
+ * request that verified with it may still sign its answer with it, and keys change about
+ * once a year per shop, so they stay (wiped and freed with the cache).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,12 +36,21 @@ struct shop_entry {
 	_Atomic(struct shop_key *) active; /* NULL: no active key */
 };
 
+/* The shops by SITE, RANG and environment; the table it replaced, kept until the end. */
+struct shop_table {
+	struct shop_table *replaced;
+	size_t n;
+	struct shop_entry *v[];
+};
+
 struct shop_cache {
-	struct shop_entry *v;
-	size_t n, cap;
+	_Atomic(struct shop_table *) table;
 	const struct crypto_keys *keys;
-	pthread_mutex_t lock;   /* one activation at a time */
-	struct periodic *watch; /* the active keys read again (shop_cache_watch_start) */
+	pthread_mutex_t lock;   /* one activation or one new table at a time */
+	struct periodic *watch; /* the shops and their active keys read again */
+	/* The entries read (the load's, or the watch's new shops), not in the table yet. */
+	struct shop_entry **fresh;
+	size_t nfresh, capfresh;
 };
 
 static struct shop_key *
@@ -64,20 +79,15 @@ keys_free(struct shop_key *k)
 	}
 }
 
-static int
-add_shop(void *arg, const struct shop_auth *sa)
+/* A shop read from the store, made an entry with its key opened, kept in c->fresh. */
+static void
+fresh_add(struct shop_cache *c, const struct shop_auth *sa)
 {
-	struct shop_cache *c = arg;
-	struct shop_entry *e;
+	struct shop_entry *e = calloc(1, sizeof(*e));
 	struct shop_key *k = NULL;
 
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 16;
-		c->v = realloc(c->v, c->cap * sizeof(*c->v));
-		if (c->v == NULL)
-			abort();
-	}
-	e = &c->v[c->n];
+	if (e == NULL)
+		abort();
 	e->sa = *sa;
 	if (sa->has_key) {
 		k = key_new(sa->key_id, sa->key_used, NULL);
@@ -90,19 +100,57 @@ add_shop(void *arg, const struct shop_auth *sa)
 	}
 	atomic_init(&e->active, k);
 	crypto_wipe(e->sa.key_sealed, sizeof(e->sa.key_sealed));
-	c->n++;
+	if (c->nfresh == c->capfresh) {
+		c->capfresh = c->capfresh ? c->capfresh * 2 : 16;
+		c->fresh = realloc(c->fresh, c->capfresh * sizeof(*c->fresh));
+		if (c->fresh == NULL)
+			abort();
+	}
+	c->fresh[c->nfresh++] = e;
+}
+
+static int
+add_shop(void *arg, const struct shop_auth *sa)
+{
+	fresh_add(arg, sa);
 	return ST_OK;
 }
 
 static int
 entry_cmp(const void *a, const void *b)
 {
-	const struct shop_entry *x = a, *y = b;
+	const struct shop_entry *x = *(struct shop_entry *const *)a;
+	const struct shop_entry *y = *(struct shop_entry *const *)b;
 	int d = strcmp(x->sa.shop.site, y->sa.shop.site);
 
 	if (d == 0)
 		d = strcmp(x->sa.shop.rang, y->sa.shop.rang);
 	return d ? d : (int)x->sa.test - (int)y->sa.test;
+}
+
+/* The table with the fresh entries added, sorted, published (the caller holds c->lock or is
+ * alone: the load). */
+static void
+publish_fresh(struct shop_cache *c)
+{
+	struct shop_table *old = atomic_load_explicit(&c->table, memory_order_relaxed), *t;
+	size_t n = (old != NULL ? old->n : 0) + c->nfresh;
+
+	t = malloc(sizeof(*t) + n * sizeof(t->v[0]));
+	if (t == NULL)
+		abort();
+	t->replaced = old;
+	t->n = 0;
+	if (old != NULL) {
+		memcpy(t->v, old->v, old->n * sizeof(t->v[0]));
+		t->n = old->n;
+	}
+	memcpy(t->v + t->n, c->fresh, c->nfresh * sizeof(t->v[0]));
+	t->n += c->nfresh;
+	c->nfresh = 0;
+	if (t->n > 0)
+		qsort(t->v, t->n, sizeof(t->v[0]), entry_cmp);
+	atomic_store_explicit(&c->table, t, memory_order_release);
 }
 
 int
@@ -121,8 +169,7 @@ shop_cache_load(struct store *st, const struct crypto_keys *keys, struct shop_ca
 		*out = NULL;
 		return rc;
 	}
-	if (c->n > 0)
-		qsort(c->v, c->n, sizeof(*c->v), entry_cmp);
+	publish_fresh(c);
 	*out = c;
 	return ST_OK;
 }
@@ -132,17 +179,19 @@ static void
 find_pair(const struct shop_cache *c, const char *site, size_t site_len, const char *rang,
           size_t rang_len, struct shop_entry *e[2])
 {
-	struct shop_entry probe;
+	struct shop_table *tab = atomic_load_explicit(&c->table, memory_order_acquire);
+	struct shop_entry probe, *p = &probe, **found;
 
 	e[0] = e[1] = NULL;
-	if (site_len != 7 || rang_len != 3 || c->n == 0)
+	if (site_len != 7 || rang_len != 3 || tab == NULL || tab->n == 0)
 		return;
 	memset(&probe, 0, sizeof(probe));
 	memcpy(probe.sa.shop.site, site, 7);
 	memcpy(probe.sa.shop.rang, rang, 3);
 	for (int t = 0; t < 2; t++) {
 		probe.sa.test = t == 1;
-		e[t] = bsearch(&probe, c->v, c->n, sizeof(*c->v), entry_cmp);
+		found = bsearch(&p, tab->v, tab->n, sizeof(tab->v[0]), entry_cmp);
+		e[t] = found != NULL ? *found : NULL;
 	}
 }
 
@@ -203,9 +252,11 @@ shop_cache_verify(const struct shop_cache *c, const char *site, size_t site_len,
 static struct shop_entry *
 entry_of(struct shop_cache *c, int64_t brand_id, int64_t shop_id)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].sa.shop.id == shop_id && c->v[i].sa.shop.brand_id == brand_id)
-			return &c->v[i];
+	struct shop_table *t = atomic_load_explicit(&c->table, memory_order_acquire);
+
+	for (size_t i = 0; t != NULL && i < t->n; i++)
+		if (t->v[i]->sa.shop.id == shop_id && t->v[i]->sa.shop.brand_id == brand_id)
+			return t->v[i];
 	return NULL;
 }
 
@@ -235,8 +286,12 @@ refresh_shop(void *arg, const struct shop_auth *sa)
 	struct shop_key *k;
 	unsigned char key[CRYPTO_HMAC_KEY_LEN];
 
-	if (e == NULL || !sa->has_key)
-		return ST_OK; /* a shop made since the start waits for the next (shops.h) */
+	if (e == NULL) {
+		fresh_add(c, sa); /* a shop made since: in the next table, with its key */
+		return ST_OK;
+	}
+	if (!sa->has_key)
+		return ST_OK;
 	k = atomic_load_explicit(&e->active, memory_order_acquire);
 	if (k != NULL && k->id == sa->key_id)
 		return ST_OK;
@@ -258,7 +313,17 @@ refresh_shop(void *arg, const struct shop_auth *sa)
 static int
 watch_run(struct work_job *w, struct store *st)
 {
-	return st->ops->shops_each(st, refresh_shop, ((struct periodic_job *)w)->arg);
+	struct shop_cache *c = ((struct periodic_job *)w)->arg;
+	int rc = st->ops->shops_each(st, refresh_shop, c);
+	size_t added = c->nfresh;
+
+	if (added > 0) {
+		pthread_mutex_lock(&c->lock);
+		publish_fresh(c);
+		pthread_mutex_unlock(&c->lock);
+		log_info("event=shops_added count=%zu", added);
+	}
+	return rc;
 }
 
 int
@@ -296,11 +361,26 @@ shop_cache_first_use(const struct shop_auth *sa, const unsigned char *key, int64
 void
 shop_cache_free(struct shop_cache *c)
 {
+	struct shop_table *t;
+
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		keys_free(atomic_load(&c->v[i].active));
+	t = atomic_load(&c->table);
+	for (size_t i = 0; t != NULL && i < t->n; i++) {
+		keys_free(atomic_load(&t->v[i]->active));
+		free(t->v[i]);
+	}
+	while (t != NULL) {
+		struct shop_table *replaced = t->replaced;
+
+		free(t);
+		t = replaced;
+	}
+	for (size_t i = 0; i < c->nfresh; i++) {
+		keys_free(atomic_load(&c->fresh[i]->active));
+		free(c->fresh[i]);
+	}
+	free(c->fresh);
 	pthread_mutex_destroy(&c->lock);
-	free(c->v);
 	free(c);
 }

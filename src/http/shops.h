@@ -2,9 +2,10 @@
  * shops.h - the shops as the event loops see them: SITE and RANG to shop, with the active
  * HMAC key opened in guarded memory, so a request is authenticated without storage.
  *
- * Built once at start from the store and shared by every loop. The shops do not change
- * afterwards; a shop's active key does when the back office activates a new one (SPEC §11),
- * at once for every loop, without a lock on the way of a request.
+ * Built at start from the store and shared by every loop. A shop made since (a new production
+ * account's, a test-only shop's production twin) joins it within SHOP_KEYS_EVERY_MS (the
+ * watch); a shop's active key changes when the back office activates a new one (SPEC §11), at
+ * once for every loop, without a lock on the way of a request.
  */
 #ifndef GUICHET_SHOPS_H
 #define GUICHET_SHOPS_H
@@ -43,10 +44,10 @@ const struct shop_auth *shop_cache_verify(const struct shop_cache *c, const char
 int shop_cache_activate(struct shop_cache *c, int64_t brand_id, int64_t shop_id, int64_t key_id,
                         const unsigned char key[CRYPTO_HMAC_KEY_LEN]) WUR;
 
-/* On a database several servers share, a key another server activated reaches this one's
- * cache within SHOP_KEYS_EVERY_MS: a job on a reader of w reads the shops' active keys again
- * (shops made since the start wait for a restart, as on one server). watch_stop, which does
- * nothing when it did not start, must come before w stops. ST_OK or ST_INTERNAL. */
+/* A shop made since the start, and on a database several servers share a key another server
+ * activated, reach the cache within SHOP_KEYS_EVERY_MS: a job on a reader of w reads the
+ * shops and their active keys again. watch_stop, which does nothing when it did not start,
+ * must come before w stops. ST_OK or ST_INTERNAL. */
 #define SHOP_KEYS_EVERY_MS 1000
 struct work;
 int shop_cache_watch_start(struct shop_cache *c, struct work *w) WUR;

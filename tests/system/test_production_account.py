@@ -3,6 +3,7 @@ administrator signed in to the test environment copies its configuration (shops'
 templates, fraud filters, the tree) into production; production's transactions, keys,
 contracts and users stay; the test account stays; one action-log line; every refused case
 changes nothing; a second copy duplicates nothing."""
+import time
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from conftest import Server, q
 from test_access import ready
 from test_environments import pay_with
+from test_hmac_keys import STRONG, activate, token_of
 from test_signin import password_of
 from test_users import spooled_password
 
@@ -470,3 +472,28 @@ def test_a_new_account_under_another_account_id(pa):
     r = u.call('POST', ROUTE, body)
     assert r.status_code == 409 and r.json()['error'] == 'account_id_taken', r.text
     as_production(u)
+    # Its shops reach the merchant API without a restart: its HMAC manager, a user the
+    # administrator makes, makes a key for one and activates it, and a request signed with it
+    # is the shop's (no contract yet: 422, not the unknown shop's 401).
+    new_shop = q(pa, 'SELECT id, site, rang FROM shop WHERE brand_id = ? ORDER BY id',
+                 (brand,))[0]
+    r = admin.call('POST', '/bo/api/users', {'login': 'nouveau.hmac', 'name': 'Clés',
+                                             'email': 'nouveau.hmac@example.com',
+                                             'profile': 'hmac'})
+    assert r.status_code == 201, r.text
+    keeper = ready(pa, 'nouveau.hmac', spooled_password(pa, 'nouveau.hmac@example.com'))
+    r = keeper.call('POST', '/bo/api/hmac-keys', {'shop_id': new_shop[0], 'env': 'production',
+                                                  'passphrase': STRONG})
+    assert r.status_code == 201, r.text
+    key = r.json()['key']
+    assert activate(pa, token_of(pa, r.json()['id'])[0]).status_code == 200
+    deadline, paid = time.time() + 10, None
+    while time.time() < deadline:
+        paid = pa.api('POST', '/api/v1/payments', {
+            'amount': 1500, 'currency': 'EUR', 'order_ref': 'NOUVEAU-1',
+            'card': {'number': '4111111111111111', 'expiry': '1230', 'cvv': '123'},
+            'capture': 'auto'}, shop={'site': new_shop[1], 'rang': new_shop[2]}, key=key)
+        if paid.status_code != 401:
+            break
+        time.sleep(0.2)
+    assert paid.status_code == 422, paid.text
