@@ -1757,6 +1757,33 @@ print_label(const char *label, size_t cols)
 	printf("%s%*s", label, w < cols ? (int)(cols - w) : 0, "");
 }
 
+/* The details' refunds (a debit's), oldest first, a line each: id, amount, status, when. */
+static void
+print_refunds(const json_t *t, const char *code)
+{
+	const json_t *refunds = json_object_get(t, "refunds"), *rf;
+	char amount[48], when[20];
+	size_t i;
+
+	json_array_foreach(refunds, i, rf)
+	{
+		print_label(i == 0 ? _("refunds") : "", 16);
+		snprintf(when, sizeof(when), "%.19s", str_or(rf, "created_at", ""));
+		if (strlen(when) > 10)
+			when[10] = ' ';
+		printf(" %s  %s  %s  %s\n", str_or(rf, "id", "?"),
+		       amount_text(json_integer_value(json_object_get(rf, "amount")),
+		                   str_or(rf, "currency", code), amount, sizeof(amount)),
+		       str_or(rf, "status", "?"), when);
+	}
+	if (json_is_true(json_object_get(t, "refunds_more"))) {
+		print_label("", 16);
+		/* xgettext:c-format */
+		printf(_(" (the first %zu only: search for the order reference for the others)\n"),
+		       json_array_size(refunds));
+	}
+}
+
 /* The details as "label  value" lines, then the history as a table. */
 static void
 print_details(const json_t *t)
@@ -1807,6 +1834,7 @@ print_details(const json_t *t)
 		print_label(_("refund of"), 16);
 		printf(" %s\n", str_or(t, "parent_id", ""));
 	}
+	print_refunds(t, code);
 	if (json_is_integer(json_object_get(t, "batch_number"))) {
 		/* The batch's number, as the batch journal shows it. */
 		print_label(_("batch"), 16);

@@ -1308,6 +1308,28 @@ def test_show(server, signed):
     assert unknown.returncode == 1 and 'refused' in unknown.stderr, unknown.stderr
 
 
+def test_show_lists_a_debits_refunds(server, signed):
+    """A debit's details print its refunds after its other fields, oldest first, a line each
+    (id, amount, status, date in UTC); a refund's print the debit it refunds."""
+    t = one_of(server, acquirer_status='sent')
+    made = []
+    for amount in ('1.00', '2.50'):
+        out = signed.run('refund', t['id'], '--amount', amount, '--yes')
+        assert out.returncode == 0, out.stderr
+        made.append(re.search(r'^the refund: transaction (\d+) ', out.stdout, re.M).group(1))
+    out = signed.run('show', t['id'])
+    assert out.returncode == 0, out.stderr
+    lines = re.findall(r'^(?:refunds|\s)\s+(\d+)  (\S+ EUR)  (\w+)  (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$',
+                       out.stdout, re.M)
+    assert [(i, a, s) for i, a, s, _ in lines[-2:]] == [(made[0], '1.00 EUR', 'accepted'),
+                                                      (made[1], '2.50 EUR', 'accepted')], out.stdout
+    assert re.search(r'^refunds\s+\d+  ', out.stdout, re.M), out.stdout
+    assert out.stdout.index('refunds') < out.stdout.index('history:')
+    child = signed.run('show', made[0])
+    assert re.search(rf'^refund of\s+{t["id"]}$', child.stdout, re.M), child.stdout
+    assert not re.search(r'^refunds', child.stdout, re.M), child.stdout
+
+
 def authorized(server, amount=4990, capture='manual', card='4111111111111111'):
     """A new payment of the demo's first shop (awaiting capture, or to send with capture
     'auto'), as the search shows it."""
