@@ -996,7 +996,12 @@ api_users_unlock(struct req *r)
  * signed out at once and refused at sign-in), or reactivated. Not oneself, nor the brand's
  * last active administrator. Already so: the same answer, nothing logged. Their session ends
  * in the store, which every server of a shared database reads at each request (http/server.c),
- * and in this server's table (user_job_respond). */
+ * and in this server's table (user_job_respond).
+ *
+ * A reactivation lets the user sign in: it also lifts a lock and forgets failed sign-ins (the
+ * wrong passwords tried on the account while it was off still count, and lock it), as a new
+ * password does: a lock it lifts is logged as an unlock of its own, after the reactivation's
+ * line; failures short of a lock are in the reactivation's details. */
 static int
 active_run(struct work_job *w, struct store *st)
 {
@@ -1030,13 +1035,22 @@ active_run(struct work_job *w, struct store *st)
 		rc = st->ops->session_delete_user(st, j->who.brand_id, j->id);
 		j->end_session = true;
 	}
+	if (rc == ST_OK && !deactivate && (j->target.locked || j->target.failed_attempts != 0))
+		rc = st->ops->user_unlock(st, j->who.brand_id, j->id);
 	buf_init(&b, sizeof(details) - 1);
 	api_detail_add(&b, false, "active", deactivate ? json_true() : json_false(),
 	               deactivate ? json_false() : json_true());
+	if (!deactivate && !j->target.locked && j->target.failed_attempts != 0)
+		api_detail_add(&b, false, "failed_attempts",
+		               json_integer(j->target.failed_attempts), json_integer(0));
 	snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
 	buf_cleanup(&b);
 	log_action(st, &j->who, &j->target, deactivate ? "user_deactivated" : "user_reactivated",
 	           details, &rc);
+	if (rc == ST_OK && !deactivate && j->target.locked) {
+		unlock_details(&j->target, details, sizeof(details));
+		log_action(st, &j->who, &j->target, "user_unlocked", details, &rc);
+	}
 	if (rc == ST_OK)
 		rc = user_view(j, st);
 	return rc;
