@@ -276,6 +276,8 @@ def test_bad_input_sends_nothing(tmp_path):
         (['--from', FROM, '--to', TO, '--limit', '501'], '--limit'),
         (['--from', FROM, '--to', TO, '--format', 'xml'], '--format'),
         (['--from', FROM, '--to', TO, '--card', '12345'], '--card'),
+        (['--from', FROM, '--to', TO, '--batch', '0'], "--batch '0': a batch's number"),
+        (['--from', FROM, '--to', TO, '--batch', '12a'], "--batch '12a': a batch's number"),
         (['--from', FROM, '--from', FROM], 'given twice'),
         (['stray'], "unexpected argument 'stray'"),
     ]
@@ -916,6 +918,26 @@ def reference(server, **params):
               params={'from': FROM, 'to': TO, **params})
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def test_transactions_of_a_batch(server, signed):
+    """--batch N: the journal's batch= filter, N the batch's number as the batch journal
+    shows it; the transactions the web UI's search finds, and only of that number."""
+    sent = [t for t in reference(server, acquirer_status='sent', limit=50)['items']
+            if t['batch_number'] is not None]
+    assert sent
+    number = sent[0]['batch_number']
+    ref = reference(server, batch=number, limit=500)
+    assert ref['items'] and {t['batch_number'] for t in ref['items']} == {number}
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--batch', str(number),
+                     '--limit', '500', '--format', 'json')
+    assert out.returncode == 0, out.stderr
+    assert [t['id'] for t in json.loads(out.stdout)['items']] == [t['id'] for t in ref['items']]
+    # Another number (none has it): nothing.
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--batch', '999999',
+                     '--format', 'json')
+    assert out.returncode == 0 and json.loads(out.stdout)['items'] == [], out.stdout
+    assert '--batch N' in signed.run('transactions', '--help').stdout
 
 
 def test_transactions_json_csv_tsv(server, signed):
