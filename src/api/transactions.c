@@ -30,6 +30,9 @@
 #define TXN_PAGE_DEFAULT 50
 #define TXN_PAGE_MAX     500
 #define EXPORT_PAGE_ROWS 5000
+/* The refunds the details list: a debit has a handful; past these, "refunds_more" says the
+ * journal (a search by order reference) has the others. */
+#define TXN_REFUNDS_MAX  50
 #define EXPORT_CHUNK_MAX (16 * 1024 * 1024)
 #define PERIOD_HELP                                                                                \
 	"from and to are required (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] in your time zone, from "   \
@@ -508,6 +511,49 @@ reconciliation_json(const struct reconciliation *rec)
 	                 "commission_currency", jrb ? json_string(rec->currency) : json_null());
 }
 
+struct refunds_ctx {
+	json_t *items;
+	int n;
+};
+
+static int
+refund_push(void *arg, const struct txn *t)
+{
+	struct refunds_ctx *x = arg;
+	char created[25];
+
+	if (++x->n > TXN_REFUNDS_MAX)
+		return ST_OK; /* the one past the cap: there are more */
+	cal_instant_format(t->created_at, created);
+	json_array_append_new(x->items, json_pack("{s:o, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "id",
+	                                          json_sprintf("%lld", (long long)t->id), "type",
+	                                          txn_type_name(t->type), "status",
+	                                          txn_status_name(t->status), "acquirer_status",
+	                                          txn_acq_name(t->acq), "amount",
+	                                          (json_int_t)t->amount_initial, "amount_current",
+	                                          (json_int_t)t->amount_current, "currency",
+	                                          t->currency, "created_at", created));
+	return ST_OK;
+}
+
+/* t's children (its refunds), oldest first, into the details: "refunds", and "refunds_more"
+ * true when there are more than TXN_REFUNDS_MAX. Only the brand's: the tenant first. */
+static int
+refunds_put(struct store *st, const struct txn *t, json_t *out)
+{
+	struct refunds_ctx x = {json_array(), 0};
+	int rc = st->ops->txn_children_each(st, t->brand_id, t->id, TXN_REFUNDS_MAX + 1,
+	                                    refund_push, &x);
+
+	if (rc != ST_OK) {
+		json_decref(x.items);
+		return rc;
+	}
+	json_object_set_new(out, "refunds", x.items);
+	json_object_set_new(out, "refunds_more", json_boolean(x.n > TXN_REFUNDS_MAX));
+	return ST_OK;
+}
+
 static int
 details_run(struct work_job *w, struct store *st)
 {
@@ -533,6 +579,11 @@ details_run(struct work_job *w, struct store *st)
 	}
 	j->result = txn_json(&t, clock_now_us());
 	json_object_set_new(j->result, "recurring", recurring_of(st, &t, &rc));
+	if (rc != ST_OK) {
+		json_decref(hist);
+		return rc;
+	}
+	rc = refunds_put(st, &t, j->result);
 	if (rc != ST_OK) {
 		json_decref(hist);
 		return rc;

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "api/csv.h"
 #include "api/ereport.h"
+#include "api/export_layout.h"
 #include "api/json.h"
 #include "api/push_reports.h"
 #include "api/query.h"
@@ -73,6 +73,10 @@ struct user_job {
 	json_t *result;
 	char *csv; /* export: the file */
 	size_t csv_len;
+	/* Export: format= and layout= (export_layout.h), and the file's name. */
+	bool export, txt, have_format, have_layout;
+	enum export_layout layout;
+	char file_name[64];
 	const char *why;
 	const char *why_message;
 	char why_message_buf[200]; /* a message made for this answer */
@@ -116,8 +120,9 @@ user_job_respond(struct http_job *hj, struct req *r)
 		session_cache_set_user(r->app->sessions, j->target.u.brand_id, j->target.u.id,
 		                       j->target.u.name, j->target.u.email, j->target.time_zone);
 	if (j->csv != NULL) {
-		http_reply_download(r, "text/csv; charset=utf-8", "actions.csv", j->csv,
-		                    j->csv_len);
+		http_reply_download(
+		        r, j->txt ? "text/plain; charset=utf-8" : "text/csv; charset=utf-8",
+		        j->file_name, j->csv, j->csv_len);
 		return;
 	}
 	http_reply_json(r, j->status, j->result);
@@ -997,7 +1002,12 @@ api_users_unlock(struct req *r)
  * signed out at once and refused at sign-in), or reactivated. Not oneself, nor the brand's
  * last active administrator. Already so: the same answer, nothing logged. Their session ends
  * in the store, which every server of a shared database reads at each request (http/server.c),
- * and in this server's table (user_job_respond). */
+ * and in this server's table (user_job_respond).
+ *
+ * A reactivation lets the user sign in: it also lifts a lock and forgets failed sign-ins (the
+ * wrong passwords tried on the account while it was off still count, and lock it), as a new
+ * password does: a lock it lifts is logged as an unlock of its own, after the reactivation's
+ * line; failures short of a lock are in the reactivation's details. */
 static int
 active_run(struct work_job *w, struct store *st)
 {
@@ -1031,13 +1041,22 @@ active_run(struct work_job *w, struct store *st)
 		rc = st->ops->session_delete_user(st, j->who.brand_id, j->id);
 		j->end_session = true;
 	}
+	if (rc == ST_OK && !deactivate && (j->target.locked || j->target.failed_attempts != 0))
+		rc = st->ops->user_unlock(st, j->who.brand_id, j->id);
 	buf_init(&b, sizeof(details) - 1);
 	api_detail_add(&b, false, "active", deactivate ? json_true() : json_false(),
 	               deactivate ? json_false() : json_true());
+	if (!deactivate && !j->target.locked && j->target.failed_attempts != 0)
+		api_detail_add(&b, false, "failed_attempts",
+		               json_integer(j->target.failed_attempts), json_integer(0));
 	snprintf(details, sizeof(details), "%s", b.data != NULL ? b.data : "");
 	buf_cleanup(&b);
 	log_action(st, &j->who, &j->target, deactivate ? "user_deactivated" : "user_reactivated",
 	           details, &rc);
+	if (rc == ST_OK && !deactivate && j->target.locked) {
+		unlock_details(&j->target, details, sizeof(details));
+		log_action(st, &j->who, &j->target, "user_unlocked", details, &rc);
+	}
 	if (rc == ST_OK)
 		rc = user_view(j, st);
 	return rc;
@@ -1225,9 +1244,28 @@ actions_run(struct work_job *w, struct store *st)
 	return ST_OK;
 }
 
+/* An export's format= (csv, txt) and layout= (docs/EXPORTS.md), each once: NULL, taken, else
+ * the bad parameter's name. */
+static const char *
+export_param(struct user_job *j, const char *key, const char *val)
+{
+	if (strcmp(key, "layout") == 0) {
+		if (j->have_layout || export_layout_parse(val, &j->layout) != 0)
+			return "layout";
+		j->have_layout = true;
+		return NULL;
+	}
+	if (j->have_format || (strcmp(val, "csv") != 0 && strcmp(val, "txt") != 0))
+		return "format";
+	j->have_format = true;
+	j->txt = strcmp(val, "txt") == 0;
+	return NULL;
+}
+
 /* Reads the query parameters into j->q: from, to (YYYY-MM-DD, inclusive, days of the user's
  * time zone; required), node (a node of the user's tree: the actions of its users), user (id:
- * the actions they did and those done to them), action, cursor. false: answered 400. */
+ * the actions they did and those done to them), action, cursor; the export's format and
+ * layout. false: answered 400. */
 static bool
 actions_query(struct req *r, struct user_job *j)
 {
@@ -1252,6 +1290,8 @@ actions_query(struct req *r, struct user_job *j)
 			bad = query_id(val, &j->q.user_id) != 0 ? "user" : NULL;
 		else if (strcmp(key, "cursor") == 0)
 			bad = query_id(val, &j->q.after_id) != 0 ? "cursor" : NULL;
+		else if (j->export && (strcmp(key, "layout") == 0 || strcmp(key, "format") == 0))
+			bad = export_param(j, key, val);
 		else if (strcmp(key, "action") != 0)
 			bad = "query";
 		else if (strspn(val, "abcdefghijklmnopqrstuvwxyz_") != strlen(val) ||
@@ -1263,10 +1303,14 @@ actions_query(struct req *r, struct user_job *j)
 	if (bad == NULL && (from < 0 || to < 0 || from > to))
 		bad = from < 0 ? "from" : "to";
 	if (bad != NULL) {
-		json_bad_field(
-		        r, bad,
-		        "from and to (YYYY-MM-DD, from <= to) are required; node, user, action "
-		        "and cursor are optional.");
+		json_bad_field(r, bad,
+		               strcmp(bad, "layout") == 0 ? EXPORT_LAYOUT_HELP
+		               : strcmp(bad, "format") == 0
+		                       ? "format is csv (the default) or txt."
+		                       : "from and to (YYYY-MM-DD, from <= to) are "
+		                         "required; node, user, action and cursor "
+		                         "are optional (an export's format and "
+		                         "layout too).");
 		return false;
 	}
 	j->q.from = tz_day_start(zone, from);
@@ -1276,10 +1320,11 @@ actions_query(struct req *r, struct user_job *j)
 
 /* A search of the action log, answered by run (a page, or the export). */
 static int
-actions_submit(struct req *r, int (*run)(struct work_job *, struct store *))
+actions_submit(struct req *r, int (*run)(struct work_job *, struct store *), bool export)
 {
 	struct user_job *j = user_job_new(r, U_ACTIONS);
 
+	j->export = export;
 	if (!actions_query(r, j)) {
 		user_job_free(&j->base);
 		return 0;
@@ -1291,11 +1336,17 @@ actions_submit(struct req *r, int (*run)(struct work_job *, struct store *))
 int
 api_actions_list(struct req *r)
 {
-	return actions_submit(r, actions_run);
+	return actions_submit(r, actions_run, false);
 }
 
+/* The export's columns, and how the classic layout writes each (export_layout.h). */
+static const char *const export_columns[] = {"date",   "login",   "name",  "email", "action",
+                                             "target", "details", "count", NULL};
+static const enum export_kind export_kinds[] = {EK_INSTANT, EK_TEXT, EK_TEXT, EK_TEXT,
+                                                EK_WORD,    EK_TEXT, EK_TEXT, EK_NUMBER};
+
 struct export_ctx {
-	struct buf *b;
+	struct export_out *o;
 	const struct tz *zone;
 	int64_t last_id;
 	int n;
@@ -1306,40 +1357,41 @@ export_row(void *arg, const struct action_row *a)
 {
 	struct export_ctx *x = arg;
 	char at[26], count[24];
+	const char *values[] = {at,        a->user_login,   a->user_name, a->user_email,
+	                        a->action, a->target_login, a->details,   count};
 
 	tz_format_iso(x->zone, a->at, at);
-	csv_field(x->b, at, true);
-	csv_field(x->b, a->user_login, false);
-	csv_field(x->b, a->user_name, false);
-	csv_field(x->b, a->user_email, false);
-	csv_field(x->b, a->action, false);
-	csv_field(x->b, a->target_login, false);
-	csv_field(x->b, a->details, false);
 	snprintf(count, sizeof(count), "%lld", (long long)a->count);
-	csv_field(x->b, count, false);
-	csv_end(x->b);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		export_put(x->o, export_kinds[i], export_kinds[i] == EK_WORD ? "action" : NULL,
+		           values[i]);
+	export_out_row_end(x->o);
 	x->last_id = a->id;
 	x->n++;
-	return x->b->failed ? ST_TOOBIG : ST_OK;
+	return x->o->b->failed ? ST_TOOBIG : ST_OK;
 }
 
-/* Reader: the whole period, in keyset pages, into one CSV file. */
+/* Reader: the whole period, in keyset pages, into one file (CSV or TXT) in the layout asked:
+ * the machine's by default, the bytes it always had. */
 static int
 export_run(struct work_job *w, struct store *st)
 {
 	struct user_job *j = (struct user_job *)w;
-	struct export_ctx x = {0};
+	struct export_out o;
+	struct export_ctx x = {&o, api_zone(&j->who), 0, 0};
 	struct buf b;
-	int rc = ST_OK;
+	char base[48];
+	int rc;
 
 	buf_init(&b, EXPORT_MAX_BYTES);
-	x.b = &b;
-	x.zone = api_zone(&j->who);
-	buf_adds(&b, "date,login,name,email,action,target,details,count\r\n");
 	j->q.brand_id = j->who.brand_id;
 	j->q.action = j->action_name[0] ? j->action_name : NULL;
 	j->q.limit = EXPORT_PAGE;
 	rc = api_scope(st, &j->who, j->node_id, &j->q.node_id);
+	if (rc == ST_OK)
+		rc = export_out_init(&o, &b, j->layout, j->txt, st, &j->who);
+	if (rc == ST_OK)
+		export_out_header(&o, "actions", export_columns);
 	while (rc == ST_OK) {
 		x.n = 0;
 		rc = st->ops->actions_each(st, &j->q, export_row, &x);
@@ -1352,6 +1404,9 @@ export_run(struct work_job *w, struct store *st)
 		j->why_message = "More than 64 MiB of action log: export a shorter period.";
 	}
 	if (rc == ST_OK) {
+		export_file_name(base, sizeof(base), "actions", j->layout, x.zone, j->q.from,
+		                 j->q.to);
+		snprintf(j->file_name, sizeof(j->file_name), "%s.%s", base, j->txt ? "txt" : "csv");
 		j->csv_len = b.len;
 		j->csv = buf_take(&b);
 	}
@@ -1362,5 +1417,5 @@ export_run(struct work_job *w, struct store *st)
 int
 api_actions_export(struct req *r)
 {
-	return actions_submit(r, export_run);
+	return actions_submit(r, export_run, true);
 }

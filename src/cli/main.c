@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1213,10 +1214,12 @@ out:
 	        {"amount", "[OP:]N.NN", N_("the amount, OP one of eq (default), ge, le, ne")},     \
 	        {"currency", "CUR", N_("the currency, ISO 4217 (EUR)")},                           \
 	        {"email", "E", N_("the buyer's e-mail")},                                          \
+	        {"type", "T", N_("the transaction's type (debit, refund, …)")},                    \
 	{                                                                                          \
-		"type", "T", N_("the transaction's type (debit, refund, …)")                       \
+		"batch", "N",                                                                      \
+		        N_("the batch's number as the batch journal shows it (of every contract)") \
 	}
-#define SEARCH_NOPTS 9
+#define SEARCH_NOPTS 10
 
 static const struct opt_spec transactions_opts[] = {
         SEARCH_OPTS,
@@ -1230,7 +1233,7 @@ static const struct opt_spec transactions_opts[] = {
 /* The API's names of SEARCH_OPTS, in their order. */
 static const char *const search_params[SEARCH_NOPTS] = {
         "from",     "to",    "status", "acquirer_status", "order_ref", "amount",
-        "currency", "email", "type",
+        "currency", "email", "type",   "batch",
 };
 
 /* The search's query string from its options into path (cap bytes; it holds the route);
@@ -1241,6 +1244,7 @@ search_query(struct conn *c, const char *const *v, char *path, size_t cap)
 {
 	const struct currency *cur = NULL;
 	char amount[64], err[256];
+	long batch;
 
 	for (int i = 0; i < 2; i++) {
 		if (v[i] == NULL)
@@ -1253,6 +1257,9 @@ search_query(struct conn *c, const char *const *v, char *path, size_t cap)
 	}
 	if (v[6] != NULL && (cur = money_currency_find(v[6])) == NULL)
 		return fail(CX_USAGE, _("--currency '%s' is not a currency Guichet takes"), v[6]);
+	if (v[9] != NULL && opts_number(v[9], 1, LONG_MAX, &batch) != 0)
+		return fail(CX_USAGE, _("--batch '%s': a batch's number, a whole number from 1"),
+		            v[9]);
 	for (int i = 0; i < SEARCH_NOPTS; i++) {
 		const char *value = v[i];
 
@@ -1757,6 +1764,33 @@ print_label(const char *label, size_t cols)
 	printf("%s%*s", label, w < cols ? (int)(cols - w) : 0, "");
 }
 
+/* The details' refunds (a debit's), oldest first, a line each: id, amount, status, when. */
+static void
+print_refunds(const json_t *t, const char *code)
+{
+	const json_t *refunds = json_object_get(t, "refunds"), *rf;
+	char amount[48], when[20];
+	size_t i;
+
+	json_array_foreach(refunds, i, rf)
+	{
+		print_label(i == 0 ? _("refunds") : "", 16);
+		snprintf(when, sizeof(when), "%.19s", str_or(rf, "created_at", ""));
+		if (strlen(when) > 10)
+			when[10] = ' ';
+		printf(" %s  %s  %s  %s\n", str_or(rf, "id", "?"),
+		       amount_text(json_integer_value(json_object_get(rf, "amount")),
+		                   str_or(rf, "currency", code), amount, sizeof(amount)),
+		       str_or(rf, "status", "?"), when);
+	}
+	if (json_is_true(json_object_get(t, "refunds_more"))) {
+		print_label("", 16);
+		/* xgettext:c-format */
+		printf(_(" (the first %zu only: search for the order reference for the others)\n"),
+		       json_array_size(refunds));
+	}
+}
+
 /* The details as "label  value" lines, then the history as a table. */
 static void
 print_details(const json_t *t)
@@ -1807,6 +1841,7 @@ print_details(const json_t *t)
 		print_label(_("refund of"), 16);
 		printf(" %s\n", str_or(t, "parent_id", ""));
 	}
+	print_refunds(t, code);
 	if (json_is_integer(json_object_get(t, "batch_number"))) {
 		/* The batch's number, as the batch journal shows it. */
 		print_label(_("batch"), 16);

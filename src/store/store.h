@@ -982,6 +982,10 @@ struct store_ops {
 	/* The card fingerprint of a transaction; ST_NOTFOUND when it has no card. */
 	int (*txn_card_fp)(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp,
 	                   size_t cap, size_t *len);
+	/* Calls cb for each transaction of the brand whose parent is parent_id (a debit's
+	 * refunds), oldest first (created_at, then id), at most limit of them. */
+	int (*txn_children_each)(struct store *st, int64_t brand_id, int64_t parent_id, int limit,
+	                         store_txn_cb cb, void *arg);
 	int (*history_add)(struct store *st, const struct history *h);
 	int (*history_each)(struct store *st, int64_t brand_id, int64_t txn_id, store_history_cb cb,
 	                    void *arg);

@@ -80,15 +80,15 @@ test('first sign-in: change the password, accept the terms, land on Home', async
   assert.deepEqual(menu, [
     'Accueil', 'Transactions', 'Remises', 'Rapprochement bancaire (JRB)', 'Paiements N fois', 'Abonnements',
     'Batch / Fichiers d’ordres', 'Journal des erreurs API', 'Rapports quotidiens',
-    'Contrats', 'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement',
-    'Paramètres › Cartes bloquées',
+    'Contrats', 'Configuration générale', 'Options souscrites', 'Page de paiement',
+    'Cartes bloquées',
     'Informations personnelles',
   ]);
   // Grouped as Vision's: Recherches, Paramétrage; no Gestion without user management.
   assert.deepEqual(await page.locator('nav .nav-group-title').allTextContents(), ['Recherches', 'Paramétrage']);
   assert.deepEqual(
     await page.locator('nav .nav-group[data-group=settings] .nav-link').allTextContents(),
-    ['Contrats', 'Paramètres › Configuration générale', 'Paramètres › Options souscrites', 'Paramètres › Page de paiement', 'Paramètres › Cartes bloquées'],
+    ['Contrats', 'Configuration générale', 'Options souscrites', 'Page de paiement', 'Cartes bloquées'],
   );
   assert.equal(await page.locator('nav [aria-current=page]').textContent(), 'Accueil');
   await shot(page, 'home');
@@ -182,10 +182,10 @@ test('an administrator also sees Users, the Action log and the Account', async (
     'Journal des erreurs API',
     'Rapports quotidiens',
     'Contrats',
-    'Paramètres › Configuration générale',
-    'Paramètres › Options souscrites',
-    'Paramètres › Page de paiement',
-    'Paramètres › Cartes bloquées',
+    'Configuration générale',
+    'Options souscrites',
+    'Page de paiement',
+    'Cartes bloquées',
     'Utilisateurs',
     'Suivi des actions',
     'E-mails non distribués',

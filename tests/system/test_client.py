@@ -276,6 +276,8 @@ def test_bad_input_sends_nothing(tmp_path):
         (['--from', FROM, '--to', TO, '--limit', '501'], '--limit'),
         (['--from', FROM, '--to', TO, '--format', 'xml'], '--format'),
         (['--from', FROM, '--to', TO, '--card', '12345'], '--card'),
+        (['--from', FROM, '--to', TO, '--batch', '0'], "--batch '0': a batch's number"),
+        (['--from', FROM, '--to', TO, '--batch', '12a'], "--batch '12a': a batch's number"),
         (['--from', FROM, '--from', FROM], 'given twice'),
         (['stray'], "unexpected argument 'stray'"),
     ]
@@ -918,6 +920,26 @@ def reference(server, **params):
     return r.json()
 
 
+def test_transactions_of_a_batch(server, signed):
+    """--batch N: the journal's batch= filter, N the batch's number as the batch journal
+    shows it; the transactions the web UI's search finds, and only of that number."""
+    sent = [t for t in reference(server, acquirer_status='sent', limit=50)['items']
+            if t['batch_number'] is not None]
+    assert sent
+    number = sent[0]['batch_number']
+    ref = reference(server, batch=number, limit=500)
+    assert ref['items'] and {t['batch_number'] for t in ref['items']} == {number}
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--batch', str(number),
+                     '--limit', '500', '--format', 'json')
+    assert out.returncode == 0, out.stderr
+    assert [t['id'] for t in json.loads(out.stdout)['items']] == [t['id'] for t in ref['items']]
+    # Another number (none has it): nothing.
+    out = signed.run('transactions', '--from', FROM, '--to', TO, '--batch', '999999',
+                     '--format', 'json')
+    assert out.returncode == 0 and json.loads(out.stdout)['items'] == [], out.stdout
+    assert '--batch N' in signed.run('transactions', '--help').stdout
+
+
 def test_transactions_json_csv_tsv(server, signed):
     ref = reference(server, limit=7)
     out = signed.run('transactions', '--from', FROM, '--to', TO, '--limit', '7',
@@ -1306,6 +1328,28 @@ def test_show(server, signed):
     assert signed.run('show', t['id'], '--format', 'xml').returncode == 2
     unknown = signed.run('show', '999999999')
     assert unknown.returncode == 1 and 'refused' in unknown.stderr, unknown.stderr
+
+
+def test_show_lists_a_debits_refunds(server, signed):
+    """A debit's details print its refunds after its other fields, oldest first, a line each
+    (id, amount, status, date in UTC); a refund's print the debit it refunds."""
+    t = one_of(server, acquirer_status='sent')
+    made = []
+    for amount in ('1.00', '2.50'):
+        out = signed.run('refund', t['id'], '--amount', amount, '--yes')
+        assert out.returncode == 0, out.stderr
+        made.append(re.search(r'^the refund: transaction (\d+) ', out.stdout, re.M).group(1))
+    out = signed.run('show', t['id'])
+    assert out.returncode == 0, out.stderr
+    lines = re.findall(r'^(?:refunds|\s)\s+(\d+)  (\S+ EUR)  (\w+)  (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$',
+                       out.stdout, re.M)
+    assert [(i, a, s) for i, a, s, _ in lines[-2:]] == [(made[0], '1.00 EUR', 'accepted'),
+                                                      (made[1], '2.50 EUR', 'accepted')], out.stdout
+    assert re.search(r'^refunds\s+\d+  ', out.stdout, re.M), out.stdout
+    assert out.stdout.index('refunds') < out.stdout.index('history:')
+    child = signed.run('show', made[0])
+    assert re.search(rf'^refund of\s+{t["id"]}$', child.stdout, re.M), child.stdout
+    assert not re.search(r'^refunds', child.stdout, re.M), child.stdout
 
 
 def authorized(server, amount=4990, capture='manual', card='4111111111111111'):

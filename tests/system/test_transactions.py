@@ -330,6 +330,71 @@ def test_send_and_refund_of_a_sent_payment(tx):
     assert r.json()['bank_date'] == tx.paris_day()
 
 
+def sent_debit(tx, amount_min=100):
+    """A sale of brand 1 already sent to the bank, never refunded, still within 75 days."""
+    with connect(tx.db) as db:
+        return db.execute('SELECT id, amount_current, currency FROM txn WHERE brand_id = 1 '
+                          'AND acq = 3 AND type = 0 AND amount_refunded = 0 AND parent_id IS NULL '
+                          'AND amount_current >= ? AND accepted_at > ? ORDER BY id DESC LIMIT 1',
+                          (amount_min, tx.now_us(-60 * 86400))).fetchone()
+
+
+def test_details_list_a_debits_refunds_oldest_first(tx):
+    """Issue 17: a debit's details name its refunds (id, type, status, amount, currency, when),
+    oldest first, each of which names the debit as its parent; another brand's row that names
+    the same id as its parent is not among them."""
+    tid, amount, currency = sent_debit(tx, 300)
+    d = get(tx, f'/bo/api/transactions/{tid}').json()
+    assert d['refunds'] == [] and d['refunds_more'] is False
+    made = []
+    for cents in (100, 150):
+        r = post(tx, f'/bo/api/transactions/{tid}/refund', {'amount': cents})
+        assert r.status_code == 201, r.text
+        made.append(r.json()['refund'])
+    with connect(tx.db) as db:
+        foreign = db.execute('SELECT id FROM txn WHERE brand_id = 2 LIMIT 1').fetchone()[0]
+        db.execute('UPDATE txn SET parent_id = ? WHERE brand_id = 2 AND id = ?', (tid, foreign))
+    try:
+        d = get(tx, f'/bo/api/transactions/{tid}').json()
+    finally:
+        with connect(tx.db) as db:
+            db.execute('UPDATE txn SET parent_id = NULL WHERE brand_id = 2 AND id = ?', (foreign,))
+    assert d['refunds'] == [
+        {'id': m['id'], 'type': 'refund', 'status': 'accepted', 'acquirer_status': 'to_send',
+         'amount': cents, 'amount_current': cents, 'currency': currency,
+         'created_at': m['created_at']} for m, cents in zip(made, (100, 150))]
+    assert d['refunds_more'] is False and d['amount_refunded'] == 250
+    child = get(tx, f"/bo/api/transactions/{made[0]['id']}").json()
+    assert child['parent_id'] == str(tid) and child['refunds'] == []
+
+
+def test_details_list_at_most_50_refunds(tx):
+    """The details' list stops at 50 refunds, the first ones, and says there are more."""
+    tid, amount, _ = sent_debit(tx, 60)
+    ids = []
+    for _ in range(52):
+        r = post(tx, f'/bo/api/transactions/{tid}/refund', {'amount': 1})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()['refund']['id'])
+    d = get(tx, f'/bo/api/transactions/{tid}').json()
+    assert [x['id'] for x in d['refunds']] == ids[:50]
+    assert d['refunds_more'] is True and d['amount_refunded'] == 52
+
+
+def test_refunds_are_found_through_their_index(tx):
+    """The refunds of a debit are read from the partial index of children (sql/sqlite/047,
+    sql/pg/012), not by a walk of the brand's transactions."""
+    sql = ('SELECT id FROM txn WHERE brand_id = 1 AND parent_id = 5 ORDER BY created_at, id '
+           'LIMIT 51')
+    with connect(tx.db) as db:
+        if PG:
+            db.execute('SET enable_seqscan = off')
+            plan = ' '.join(r[0] for r in db.execute('EXPLAIN ' + sql).fetchall())
+        else:
+            plan = ' '.join(r[-1] for r in db.execute('EXPLAIN QUERY PLAN ' + sql).fetchall())
+    assert 'txn_brand_parent' in plan, plan
+
+
 def test_send_brings_a_deferred_payment_forward_once(tx):
     """Send to bank (SPEC §6) puts a payment whose bank day is still to come in today's batch:
     its history says the amount sent, the action log the transaction and the amount in units

@@ -108,11 +108,44 @@ def test_a_deactivated_user_is_kept_signed_out_and_refused(acc):
     r = call(acc, 'POST', f'/bo/api/users/{u.id}/reactivate')
     assert r.status_code == 200 and r.json()['active'] is True, r.text
     assert r.json()['deactivated_at'] is None
+    # The wrong password tried while it was off counted, and is forgotten.
     [line] = actions(acc, 'user_reactivated', u.id)
-    assert line['details'] == 'active: false → true'
+    assert line['details'] == 'active: false → true; failed_attempts: 1 → 0'
     r = u.sign_in()
     assert r.status_code == 200 and r.json()['next'] is None, r.text
     assert listed(acc)[u.login]['active'] is True
+
+
+def test_a_reactivated_user_signs_in_even_if_locked_before(acc):
+    """A reactivated user can sign in: a lock (three wrong passwords before or while the
+    account was off) is lifted and the failures forgotten, as a new password does; the lock
+    lifted is logged as an unlock after the reactivation, failures short of one in the
+    reactivation's details."""
+    u = new_user(acc)
+    for _ in range(3):
+        u.sign_in('Pas-Le-Bon-2026')
+    assert u.sign_in().status_code == 423
+    assert call(acc, 'POST', f'/bo/api/users/{u.id}/deactivate').status_code == 200
+    r = call(acc, 'POST', f'/bo/api/users/{u.id}/reactivate')
+    assert r.status_code == 200 and r.json()['active'] is True, r.text
+    assert r.json()['locked'] is False
+    assert q(acc, 'SELECT failed_attempts, locked FROM user WHERE id = ?', (u.id,))[0] == (0, 0)
+    [line] = actions(acc, 'user_reactivated', u.id)
+    assert line['details'] == 'active: false → true'
+    [unlock] = actions(acc, 'user_unlocked', u.id)
+    assert unlock['details'] == 'locked: true → false; failed_attempts: 3 → 0'
+    assert unlock['id'] > line['id'] and unlock['user_login'] == 'demo.admin'
+    r = u.sign_in()
+    assert r.status_code == 200 and r.json()['next'] is None, r.text
+    # Two failures short of a lock: forgotten too, said in the reactivation's line.
+    for _ in range(2):
+        assert u.sign_in('Pas-Le-Bon-2026').status_code == 401
+    assert call(acc, 'POST', f'/bo/api/users/{u.id}/deactivate').status_code == 200
+    assert call(acc, 'POST', f'/bo/api/users/{u.id}/reactivate').status_code == 200
+    assert q(acc, 'SELECT failed_attempts, locked FROM user WHERE id = ?', (u.id,))[0] == (0, 0)
+    assert [a['details'] for a in actions(acc, 'user_reactivated', u.id)][0] == \
+        'active: false → true; failed_attempts: 2 → 0'
+    assert len(actions(acc, 'user_unlocked', u.id)) == 1
 
 
 def test_deactivation_refusals(acc):

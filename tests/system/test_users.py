@@ -318,6 +318,97 @@ def test_action_log_export_matches_the_search(bo):
     assert call(bo, 'consultation', 'GET', '/bo/api/actions/export?' + q).status_code in (401, 403)
 
 
+def export_rows(r, delimiter):
+    import csv
+    import io
+    text = r.content.decode('utf-8')
+    return list(csv.reader(io.StringIO(text.lstrip('\ufeff'), newline=''), delimiter=delimiter))
+
+
+def test_action_log_export_layouts(bo):
+    """Issue 17: the action log's export takes layout= as the journals' do (docs/EXPORTS.md):
+    machine, the default, its bytes unchanged; classic, what a spreadsheet opens (a BOM, the
+    web UI's labels and action names in the user's language, ';' in French, the wall time as
+    the language writes it, the period in the file name); old, the machine's columns; and
+    format=txt; a bad or repeated value refused."""
+    q = 'from=2020-01-01&to=2099-12-31'
+    plain = call(bo, 'admin', 'GET', '/bo/api/actions/export?' + q)
+    machine = call(bo, 'admin', 'GET', '/bo/api/actions/export?layout=machine&format=csv&' + q)
+    assert plain.status_code == machine.status_code == 200
+    assert plain.content == machine.content and not plain.content.startswith(b'\xef\xbb\xbf')
+    assert 'filename="actions.csv"' in machine.headers['Content-Disposition']
+    raw = export_rows(machine, ',')
+    r = call(bo, 'admin', 'GET', '/bo/api/actions/export?layout=classic&' + q)
+    assert r.status_code == 200, r.text
+    assert r.headers['Content-Type'].startswith('text/csv; charset=utf-8')
+    assert 'filename="actions_2020-01-01_2099-12-31.csv"' in r.headers['Content-Disposition']
+    assert r.content.startswith(b'\xef\xbb\xbf')
+    rows = export_rows(r, ';')
+    assert rows[0] == ['Date et heure', 'Identifiant', 'Nom', 'Adresse e-mail', 'Action',
+                       'Utilisateur concerné', 'Détails', 'Nombre']
+    assert len(rows) == len(raw) > 2
+    names = {'sign_in': 'Connexion', 'user_created': 'Utilisateur : création',
+             'terms_accepted': 'Conditions d’utilisation acceptées'}
+    seen = set()
+    for row, m in zip(rows[1:], raw[1:]):
+        at = m[0]  # 2026-11-20T14:30:05+01:00, in the user's zone
+        assert row[0] == f'{at[8:10]}/{at[5:7]}/{at[:4]} {at[11:19]}', (row, m)
+        assert row[1:4] == m[1:4] and row[5:] == m[5:]
+        if m[4] in names:
+            assert row[4] == names[m[4]], (row, m)
+            seen.add(m[4])
+    assert 'sign_in' in seen
+    # TXT: the same cells between tabs, as a .txt file.
+    t = call(bo, 'admin', 'GET', '/bo/api/actions/export?layout=classic&format=txt&' + q)
+    assert t.status_code == 200 and t.headers['Content-Type'].startswith('text/plain')
+    assert 'filename="actions_2020-01-01_2099-12-31.txt"' in t.headers['Content-Disposition']
+    assert t.content[3:].decode().split('\r\n')[0].split('\t') == rows[0]
+    # In English: the English words, a comma between fields, the ISO day first.
+    assert call(bo, 'admin', 'PATCH', '/bo/api/me', {'language': 'en'}).status_code == 200
+    try:
+        en = export_rows(call(bo, 'admin', 'GET', '/bo/api/actions/export?layout=classic&' + q), ',')
+        raw = export_rows(call(bo, 'admin', 'GET', '/bo/api/actions/export?' + q), ',')
+    finally:
+        assert call(bo, 'admin', 'PATCH', '/bo/api/me', {'language': 'fr'}).status_code == 200
+    assert en[0][:5] == ['Date and time', 'Login', 'Name', 'E-mail address', 'Action']
+    assert len(en) == len(raw)
+    assert {row[4] for row, m in zip(en[1:], raw[1:]) if m[4] == 'sign_in'} == {'Sign-in'}
+    assert all(row[0] == f'{m[0][:10]} {m[0][11:19]}' for row, m in zip(en[1:], raw[1:]))
+    # Old: the machine's columns and conventions, the period in the file's name.
+    old = call(bo, 'admin', 'GET', '/bo/api/actions/export?layout=old&' + q)
+    assert old.status_code == 200 and export_rows(old, ',')[0] == raw[0]
+    assert 'filename="actions_2020-01-01_2099-12-31.csv"' in old.headers['Content-Disposition']
+    for bad, field in (('layout=excel', 'layout'), ('layout=', 'layout'),
+                       ('layout=classic&layout=old', 'layout'), ('format=xml', 'format'),
+                       ('format=csv&format=txt', 'format')):
+        r = call(bo, 'admin', 'GET', f'/bo/api/actions/export?{q}&{bad}')
+        assert r.status_code == 400 and r.json()['field'] == field, (bad, r.text)
+    # The list takes neither.
+    assert call(bo, 'admin', 'GET', f'/bo/api/actions?{q}&layout=classic').status_code == 400
+
+
+def test_the_exports_action_names_are_the_web_uis():
+    """The classic export's names of actions (src/api/export_layout.c) are the web UI's
+    (action.* of www/assets/js/strings/), in both languages, every one."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    web = {}
+    for path in glob.glob(os.path.join(root, 'www/assets/js/strings/*.js')):
+        text = open(path, encoding='utf-8').read()
+        fr, _, en = text.partition('\n  en: {')
+        for lang, part in (('fr', fr), ('en', en)):
+            for code, name in re.findall(r"^\s+'action\.([a-z0-9_]+)': '((?:[^'\\]|\\.)*)',$",
+                                         part, re.M):
+                if code not in ('set', 'change', 'separator'):  # the details' patterns
+                    web.setdefault(code, {})[lang] = name
+    c = open(os.path.join(root, 'src/api/export_layout.c'), encoding='utf-8').read()
+    table = c[c.index('action_names[] = {'):]
+    table = table[:table.index('{NULL, NULL, NULL}')]
+    ours = {code: {'fr': fr, 'en': en} for code, fr, en in
+            re.findall(r'\{"([a-z0-9_]+)",\s*"([^"]*)",\s*"([^"]*)"\}', table)}
+    assert len(ours) >= 50
+    assert ours == web
+
+
 def test_action_log_of_a_node(bo):
     """node=ID: the actions of the users of that node and below; another branch's or brand's
     node is 404, as on every other search."""

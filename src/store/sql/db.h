@@ -439,6 +439,8 @@ int db_txn_get(struct store *st, int64_t brand_id, int64_t shop_id, int64_t id, 
 int db_txn_update(struct store *st, const struct txn *t);
 int db_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp, size_t cap,
                    size_t *len);
+int db_txn_children_each(struct store *st, int64_t brand_id, int64_t parent_id, int limit,
+                         store_txn_cb cb, void *arg);
 int db_history_add(struct store *st, const struct history *h);
 int db_txn_rows_write(struct store *st, const struct txn_row *rows, size_t n,
                       const struct history *h, size_t nh);
@@ -753,6 +755,7 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.txn_get = db_txn_get, \
 	.txn_update = db_txn_update, \
 	.txn_card_fp = db_txn_card_fp, \
+	.txn_children_each = db_txn_children_each, \
 	.history_add = db_history_add, \
 	.history_each = db_history_each, \
 	.idem_get = db_idem_get, \

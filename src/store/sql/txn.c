@@ -1,6 +1,6 @@
 /*
  * txn.c - transactions (store.h txn_insert, txn_get, txn_update,
- * txn_card_fp, history_*, idem_*, txn_card_purge): a payment's row written, read and updated
+ * txn_card_fp, txn_children_each, history_*, idem_*, txn_card_purge): a payment's row written, read and updated
  * by its operations, its history, the merchant API's Idempotency-Key memory, and their
  * retention: the card data past a brand's days (migration 019), the remembered answers past
  * theirs (migration 015). Also SQLite's txn_rows_write (the demo's history in batches), and
@@ -299,6 +299,31 @@ db_txn_card_fp(struct store *st, int64_t brand_id, int64_t id, unsigned char *fp
 		}
 	} else if (src != STMT_ROW && src != STMT_DONE) {
 		rc = db_status(st, src, "txn_card_fp");
+	}
+	stmt_reset(s);
+	return rc;
+}
+
+/* The children by their parent, in the order of the partial index txn_brand_parent (migration
+ * 047). */
+int
+db_txn_children_each(struct store *st, int64_t brand_id, int64_t parent_id, int limit,
+                     store_txn_cb cb, void *arg)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE brand_id = ?1 AND "
+	                          "parent_id = ?2 ORDER BY created_at, id LIMIT ?3";
+	struct txn t;
+	struct stmt *s;
+	int rc = db_cached(st, sql, &s, "txn_children_each");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, parent_id);
+	stmt_bind_int64(s, 3, limit);
+	while (db_next(st, s, &rc, "txn_children_each")) {
+		db_txn_read(s, &t);
+		rc = cb(arg, &t);
 	}
 	stmt_reset(s);
 	return rc;

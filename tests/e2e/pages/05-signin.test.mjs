@@ -63,7 +63,7 @@ test('the account-id form: PSPID + user id + password, then the same first-sign-
   await page.locator('#terms-accept').click();
   await page.locator('nav .nav-link').first().waitFor(); // the landing page of the profile
   assert.deepEqual(await page.locator('nav .nav-link').allTextContents(), [
-    'Accueil', 'Paramètres › Clé HMAC', 'Informations personnelles',
+    'Accueil', 'Clé HMAC', 'Informations personnelles',
   ]);
 
   // Signed out, this browser shows the account-id form again, the switch leads back.

@@ -250,15 +250,30 @@ test('Action log: the sign-ins, a search by action, more pages, and the CSV expo
   const logins = await page.locator('#actions-rows tr .user-login').allTextContents();
   assert.ok(logins.length > 0 && logins.every((l) => l === user('admin').login));
 
-  // The export: the same search as a CSV file.
-  const href = await page.locator('#actions-export').getAttribute('href');
-  assert.match(href, /^\/bo\/api\/actions\/export\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}&user=\d+&action=sign_in$/);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#actions-export').click()]);
+  // The export: the same search as a file, in the layouts of the journals' exports, the
+  // spreadsheet's first: labels and names in French, ';', a BOM, the dates as France writes them.
+  assert.equal(await page.locator('#actions-export-layout').inputValue(), 'classic');
+  const href = await page.locator('#actions-export-csv').getAttribute('href');
+  assert.match(href, /^\/bo\/api\/actions\/export\?from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}&user=\d+&action=sign_in&layout=classic&format=csv$/);
+  let [download] = await Promise.all([page.waitForEvent('download'), page.locator('#actions-export-csv').click()]);
+  assert.match(download.suggestedFilename(), /^actions_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.csv$/);
+  const sheet = fs.readFileSync(await download.path(), 'utf8');
+  assert.ok(sheet.startsWith('\ufeff'), 'a BOM first');
+  const sheetRows = sheet.slice(1).split('\r\n').filter(Boolean);
+  assert.equal(sheetRows[0], 'Date et heure;Identifiant;Nom;Adresse e-mail;Action;Utilisateur concerné;Détails;Nombre');
+  assert.equal(sheetRows.length - 1, logins.length, 'one line per action shown');
+  for (const line of sheetRows.slice(1)) assert.match(line, /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2};[^;]+;.*;Connexion;/);
+  // For scripts: the machine's file, its keys and codes, RFC 3339 instants.
+  await page.locator('#actions-export-layout').selectOption('machine');
+  assert.match(await page.locator('#actions-export-csv').getAttribute('href'), /&layout=machine&format=csv$/);
+  [download] = await Promise.all([page.waitForEvent('download'), page.locator('#actions-export-csv').click()]);
+  assert.equal(download.suggestedFilename(), 'actions.csv');
   const csv = fs.readFileSync(await download.path(), 'utf8');
   const lines = csv.split('\r\n').filter(Boolean);
   assert.equal(lines[0], 'date,login,name,email,action,target,details,count');
   assert.equal(lines.length - 1, logins.length, 'one line per action shown');
   for (const line of lines.slice(1)) assert.match(line, /^\d{4}-\d{2}-\d{2}T[^,]+,[^,]+,.*,sign_in,/);
+  assert.match(await page.locator('#actions-export-txt').getAttribute('href'), /&layout=machine&format=txt$/);
 
   // A period the wrong way round is refused before asking the server.
   await page.locator('#actions-from').fill('2026-02-01');

@@ -257,6 +257,22 @@ test('transactions: details, partial capture, refund and cancel change what is s
   await page.locator('#d-parent a.txn-link').click();
   await page.locator('#d-parent a.txn-link').waitFor({ state: 'detached' });
   assert.equal(await text(page, '#d-amount-current'), euros(d.amount_current));
+  // The debit's details list its refunds as links, oldest first, the one just made last: its
+  // amount, status and date beside it, and a click opens its details in place.
+  const refundLine = page.locator('#d-refunds li').filter({ has: page.locator('a.txn-link', { hasText: new RegExp(`^${refundId}$`) }) });
+  await refundLine.waitFor();
+  await shot(page, 'transaction-refunds');
+  assert.deepEqual(
+    await page.locator('#d-refunds a.txn-link').allTextContents(),
+    d.refunds.map((r) => r.id),
+  );
+  assert.equal(d.refunds.at(-1).id, refundId);
+  assert.equal(await refundLine.locator('a.txn-link').getAttribute('href'), `#/transactions?details=${refundId}`);
+  const refundText = (await refundLine.textContent()).replace(/\s/g, ' ');
+  assert.ok(refundText.includes(euros(100)) && refundText.includes('Acceptée'), refundText);
+  await refundLine.locator('a.txn-link').click();
+  await page.locator('#d-parent a.txn-link', { hasText: sent.id }).waitFor();
+  assert.equal(await page.locator('#d-refunds').count(), 0);
   await page.locator('#details-close').click();
 
   // Cancel a transaction still to send.

@@ -20,7 +20,7 @@ function shopId(i) {
 test('an administrator changes a shop\'s general configuration', async () => {
   const page = await french(await signedIn('admin'));
   const shop = shopId(1);
-  await page.locator('nav .nav-link', { hasText: 'Paramètres › Configuration générale' }).click();
+  await page.locator('nav .nav-link', { hasText: 'Configuration générale' }).click();
   await page.locator('#settings-form').waitFor();
   assert.equal(await heading(page), 'Paramètres › Configuration générale');
   await page.locator('#settings-shop').selectOption(String(shop));
@@ -100,7 +100,7 @@ test('a consultation user reads the configuration and the subscribed options', a
   assert.equal(await page.locator('#top-contact').count(), 1);
   await shot(page, 'settings-read-only');
 
-  await page.locator('nav .nav-link', { hasText: 'Paramètres › Options souscrites' }).click();
+  await page.locator('nav .nav-link', { hasText: 'Options souscrites' }).click();
   await page.locator('#options-methods').waitFor();
   assert.equal(await heading(page), 'Paramètres › Options souscrites');
   assert.equal(await page.locator('#options-methods tbody tr').count(), 5);

@@ -87,7 +87,7 @@ test('blocklist: add each kind, a wrong card number refused, filters and export,
   page.on('request', (r) => {
     if (r.method() === 'POST' && r.url().endsWith('/bo/api/blocklist')) posts.push(r.postDataJSON());
   });
-  await page.locator('nav .nav-link', { hasText: 'Paramètres › Cartes bloquées' }).click();
+  await page.locator('nav .nav-link', { hasText: 'Cartes bloquées' }).click();
   await page.locator('#bl-title').waitFor();
   await listed(page);
   await shot(page, 'blocklist');
@@ -211,7 +211,7 @@ test('blocklist: add each kind, a wrong card number refused, filters and export,
 
 test('blocklist: the consultation profile reads it, without adding or removing', async () => {
   const page = await signedIn('consultation');
-  await page.locator('nav .nav-link', { hasText: 'Paramètres › Cartes bloquées' }).click();
+  await page.locator('nav .nav-link', { hasText: 'Cartes bloquées' }).click();
   await page.locator('#bl-title').waitFor();
   await listed(page);
   assert.equal(await page.locator('#bl-add').count(), 0);

@@ -308,7 +308,7 @@ test('the shop\'s notification URL is the merchant site\'s, set in Parameters �
   admin = await signedIn('admin', gch);
   const page = admin;
   const shopId = gch.sql(`SELECT id FROM shop WHERE site = '${shop.site}' AND rang = '${shop.rang}' AND env = 'production'`);
-  await page.locator('nav .nav-link', { hasText: /Paramètres › Configuration générale|Settings › General configuration/ }).click();
+  await page.locator('nav .nav-link', { hasText: /^(Configuration générale|General configuration)$/ }).click();
   await page.locator('#settings-form').waitFor();
   await page.locator('#settings-shop').selectOption(shopId);
   await shown(page, `#/settings/${shopId}`);

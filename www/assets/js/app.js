@@ -27,7 +27,8 @@ import { treeNav } from './tree.js';
  * The menu, in order: an entry shows when the user may call the route its page needs. Grouped
  * as Vision's (manual §2.2, §4, §9, §11): Recherches, Paramétrage, Gestion (nav.group.*); Home
  * and manual entry come first, Personal information last, under no heading. A group with no
- * entry the user may open is not shown.
+ * entry the user may open is not shown. `menu`: the entry's words under its heading, when the
+ * page's title (`label`) repeats the heading ("Paramètres › Clé HMAC" under "Paramétrage").
  */
 export const NAV = [
   { route: 'home', label: 'nav.home' },
@@ -41,11 +42,11 @@ export const NAV = [
   { route: 'api-errors', label: 'nav.api-errors', group: 'searches' },
   { route: 'push-reports', label: 'nav.push-reports', group: 'searches' },
   { route: 'contracts', label: 'nav.contracts', group: 'settings' },
-  { route: 'settings', label: 'nav.settings', group: 'settings' },
-  { route: 'options', label: 'nav.options', group: 'settings' },
-  { route: 'page-theme', label: 'nav.page-theme', group: 'settings' },
-  { route: 'blocklist', label: 'nav.blocklist', group: 'settings' },
-  { route: 'hmac-keys', label: 'nav.hmac-keys', group: 'settings' },
+  { route: 'settings', label: 'nav.settings', menu: 'nav.short.settings', group: 'settings' },
+  { route: 'options', label: 'nav.options', menu: 'nav.short.options', group: 'settings' },
+  { route: 'page-theme', label: 'nav.page-theme', menu: 'nav.short.page-theme', group: 'settings' },
+  { route: 'blocklist', label: 'nav.blocklist', menu: 'nav.short.blocklist', group: 'settings' },
+  { route: 'hmac-keys', label: 'nav.hmac-keys', menu: 'nav.short.hmac-keys', group: 'settings' },
   { route: 'users', label: 'nav.users', group: 'management' },
   { route: 'actions', label: 'nav.actions', group: 'management' },
   { route: 'mails', label: 'nav.mails', group: 'management' },
@@ -404,7 +405,7 @@ function nav(current) {
           class: 'nav-link',
           'aria-current': item.route === current ? 'page' : false,
         },
-        t(item.label),
+        t(item.menu || item.label),
       ),
     );
   // Runs of entries of one group, in NAV's order: a heading over each group's run.

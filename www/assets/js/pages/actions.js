@@ -1,7 +1,8 @@
 // actions.js - the action log for administrators (SPEC §13; Vision manual §11.2): search by
 // period (required; Paris days, both included), user (the actions they did and those done to
 // them) and action; newest first, 100 a page, "show the next 100" follows the server's cursor;
-// the same search exported as CSV (a plain download link: the browser sends the session cookie).
+// the same search exported as CSV or TXT in a layout, as the journals are (plain download links:
+// the browser sends the session cookie; docs/EXPORTS.md).
 //
 // GET /bo/api/actions?from&to[&user][&action][&cursor] → {items:[{id, at, user_id, user_login,
 // user_name, user_email, action, target_user_id, target_login, details, count, last_at}], next}
@@ -14,6 +15,7 @@ import { dayInput, parseDay } from '../day-input.js';
 import { errorBox, say } from '../form-fields.js';
 import { formatAmount, formatCount, formatDateTime, timeZone, today } from '../format.js';
 import { has, t } from '../i18n.js';
+import { exportLinks } from '../journal.js';
 import { parseAmount } from '../money.js';
 import { onScopeChange, scopeParam } from '../scope.js';
 
@@ -209,11 +211,7 @@ export async function render({ query }) {
   const error = errorBox('actions-error');
   const submit = h('button', { type: 'submit', class: 'button button--primary', id: 'actions-search' }, t('actions.search'));
   const summary = h('p', { id: 'actions-summary', class: 'muted', 'aria-live': 'polite' });
-  const exportLink = h(
-    'a',
-    { class: 'button', id: 'actions-export', download: 'actions.csv', 'aria-describedby': 'actions-export-hint' },
-    t('actions.export'),
-  );
+  const exports = exportLinks('/bo/api/actions/export', 'actions');
   const tbody = h('tbody', { id: 'actions-rows' });
   const tableEl = h(
     'table',
@@ -242,8 +240,8 @@ export async function render({ query }) {
       summary,
       h(
         'div',
-        { class: 'export' },
-        exportLink,
+        { class: 'export export--stacked' },
+        exports.el,
         h('span', { class: 'muted small', id: 'actions-export-hint' }, t('actions.export_hint')),
       ),
     ),
@@ -337,7 +335,7 @@ export async function render({ query }) {
     }
     Object.assign(search, { from: f, to: tt, user: userSelect.value, action: actionSelect.value });
     last = { ...search };
-    exportLink.href = `/bo/api/actions/export?${queryOf(search)}`;
+    exports.set(queryOf(search));
     cursor = null;
     await fetchPage(false);
   }
@@ -386,7 +384,7 @@ export async function render({ query }) {
       stop();
       return;
     }
-    exportLink.href = `/bo/api/actions/export?${queryOf(search)}`;
+    exports.set(queryOf(search));
     cursor = null;
     fetchPage(false);
   });

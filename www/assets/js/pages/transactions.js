@@ -729,6 +729,7 @@ function detailsTab(d, shops) {
       ['tx.d.email', d.email],
       ['tx.d.shop', d.shop_id !== undefined ? shops.get(String(d.shop_id)) || `#${d.shop_id}` : null],
       ['tx.d.parent', d.parent_id ? txLink(d.parent_id) : null, 'd-parent'],
+      ...(d.refunds && d.refunds.length ? [['tx.d.refunds', refundLinks(d), 'd-refunds']] : []),
       ...(d.recurring ? [['tx.d.recurring', recurringLink(d.recurring), 'd-recurring']] : []),
       ['tx.d.refusal', d.refusal_reason ? label('tx.refusal', d.refusal_reason) : null, 'd-refusal'],
       ['col.tx.manual', d.manual ? t('tx.manual.yes') : null, 'd-manual'],
@@ -746,6 +747,33 @@ function detailsTab(d, shops) {
       ]),
       h('p', { class: 'muted small' }, t('tx.tds.note')),
     ),
+  );
+}
+
+/** A debit's refunds, oldest first: each a link to its details, its amount, status and date. */
+function refundLinks(d) {
+  return h(
+    'div',
+    {},
+    h(
+      'ul',
+      { class: 'tx-refunds', id: 'd-refunds-list' },
+      d.refunds.map((r) =>
+        h(
+          'li',
+          {},
+          txLink(r.id),
+          ' — ',
+          formatAmount(r.amount, r.currency || d.currency || 'EUR'),
+          ' — ',
+          label('tx.status', r.status),
+          r.type !== 'refund' ? [' (', label('tx.type', r.type), ')'] : null,
+          ' — ',
+          formatDateTime(r.created_at),
+        ),
+      ),
+    ),
+    d.refunds_more ? h('p', { class: 'muted small', id: 'd-refunds-more' }, t('tx.d.refunds_more', { n: d.refunds.length })) : null,
   );
 }
 

@@ -3,6 +3,7 @@
 export default {
   fr: {
     'nav.hmac-keys': 'Paramètres › Clé HMAC',
+    'nav.short.hmac-keys': 'Clé HMAC',
     'hmac.title': 'Clé d’authentification HMAC',
     'hmac.intro':
       'La clé HMAC authentifie les messages échangés entre votre site marchand et Guichet. Elle est calculée à partir d’une phrase de passe : la même phrase redonne toujours la même clé.',
@@ -63,6 +64,7 @@ export default {
   },
   en: {
     'nav.hmac-keys': 'Parameters › HMAC key',
+    'nav.short.hmac-keys': 'HMAC key',
     'hmac.title': 'HMAC authentication key',
     'hmac.intro':
       'The HMAC key authenticates the messages between your merchant site and Guichet. It is computed from a passphrase: the same passphrase always gives the same key.',

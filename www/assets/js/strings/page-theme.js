@@ -4,6 +4,7 @@
 export default {
   fr: {
     'nav.page-theme': 'Paramètres › Page de paiement',
+    'nav.short.page-theme': 'Page de paiement',
     'theme.intro': 'Le logo, les couleurs et les textes de la page de paiement que voient vos acheteurs. Sans modèle, la page est celle de Guichet.',
     'theme.form': 'Couleurs et textes',
     'theme.read_only': 'Seul un administrateur peut modifier la page de paiement.',
@@ -48,6 +49,7 @@ export default {
   },
   en: {
     'nav.page-theme': 'Parameters › Payment page',
+    'nav.short.page-theme': 'Payment page',
     'theme.intro': 'The logo, colours and texts of the payment page your buyers see. Without a template, the page is Guichet’s.',
     'theme.form': 'Colours and texts',
     'theme.read_only': 'Only an administrator can change the payment page.',

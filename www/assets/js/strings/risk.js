@@ -4,6 +4,7 @@
 export default {
   fr: {
     'nav.blocklist': 'Paramètres › Cartes bloquées',
+    'nav.short.blocklist': 'Cartes bloquées',
     'bl.intro':
       'Les cartes, débuts de numéro (BIN), e-mails d’acheteur et pays de client que vous bloquez : un paiement qui en utilise un est refusé « carte non autorisée », sans interroger la banque. Le blocage ne vaut que pour vos magasins ; ce n’est pas une mise en opposition bancaire.',
     'bl.filters': 'Rechercher',
@@ -116,6 +117,7 @@ export default {
   },
   en: {
     'nav.blocklist': 'Parameters › Card blocklist',
+    'nav.short.blocklist': 'Card blocklist',
     'bl.intro':
       'The cards, card number prefixes (BIN), buyer e-mails and customer countries you block: a payment that uses one is refused “card not allowed” without asking the bank. It only applies to your shops; it is not a bank opposition.',
     'bl.filters': 'Search',

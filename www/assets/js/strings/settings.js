@@ -4,7 +4,9 @@
 export default {
   fr: {
     'nav.settings': 'Paramètres › Configuration générale',
+    'nav.short.settings': 'Configuration générale',
     'nav.options': 'Paramètres › Options souscrites',
+    'nav.short.options': 'Options souscrites',
     'nav.store': 'Store',
     'nav.contact': 'Nous contacter',
     'settings.shop': 'Boutique',
@@ -115,7 +117,9 @@ export default {
   },
   en: {
     'nav.settings': 'Parameters › General configuration',
+    'nav.short.settings': 'General configuration',
     'nav.options': 'Parameters › Subscribed options',
+    'nav.short.options': 'Subscribed options',
     'nav.store': 'Store',
     'nav.contact': 'Contact us',
     'settings.shop': 'Shop',
