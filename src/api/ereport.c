@@ -34,8 +34,8 @@ static const char *const structure_columns[EREPORT_STRUCTURE__COUNT] = {
         [EREPORT_FILE_MANAGEMENT] = STANDARD_COLUMNS ",batch,bank_date",
 };
 
-/* The batch-file line reference: no batch file of payment orders exists yet, so the column is
- * there, and empty (docs/EREPORTING.md). */
+/* The batch-file line reference: "FILE:LINE", the file of payment orders and its line the
+ * payment or refund came from (TF_ORDER_LINE), empty for any other (docs/EREPORTING.md). */
 #define LINE_REF_KEY   "batch_file_line"
 #define LINE_REF_WIDTH 20
 

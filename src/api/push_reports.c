@@ -56,7 +56,7 @@ build_row(void *arg, const struct txn *t)
 		ereport_value(x->b, x->e, i,
 		              column_txn(x->e->cols.v[i], t, x->zone, x->now, scratch));
 	if (x->e->line_ref)
-		ereport_value(x->b, x->e, x->e->cols.n, "");
+		ereport_value(x->b, x->e, x->e->cols.n, t->order_line);
 	ereport_row_end(x->b, x->e);
 	x->last_at = t->created_at;
 	x->last_id = t->id;
@@ -83,7 +83,7 @@ push_report_build(struct store *st, const struct user_auth *ua, int64_t day, int
 	q.from = tz_day_start(x.zone, day);
 	q.to = tz_day_start(x.zone, day + 1);
 	q.limit = BUILD_PAGE_ROWS;
-	q.fields = columns_txn_fields(&e.cols);
+	q.fields = columns_txn_fields(&e.cols) | (e.line_ref ? TF_BIT(TF_ORDER_LINE) : 0);
 	ereport_begin(&out->data, &e);
 	do { /* a page at a time, after the last row of the one before (keyset) */
 		x.n = 0;

@@ -832,7 +832,7 @@ export_report_txn(void *arg, const struct txn *t)
 	for (int i = 0; i < e->cols.n; i++)
 		ereport_value(x->b, e, i, column_txn(e->cols.v[i], t, x->j->zone, x->now, scratch));
 	if (e->line_ref)
-		ereport_value(x->b, e, e->cols.n, "");
+		ereport_value(x->b, e, e->cols.n, t->order_line);
 	ereport_row_end(x->b, e);
 	export_last(x->j, t->created_at, t->id);
 	return x->b->failed ? ST_TOOBIG : ST_OK;
@@ -902,7 +902,8 @@ export_page_run(struct work_job *w, struct store *st)
 	else if (j->q.after_created_at == 0)
 		columns_header(&o, jr, &j->cols);
 	if (j->report) {
-		j->q.fields = columns_txn_fields(&j->cols);
+		j->q.fields =
+		        columns_txn_fields(&j->cols) | (j->er.line_ref ? TF_BIT(TF_ORDER_LINE) : 0);
 		rc = st->ops->txn_search(st, &j->q, export_report_txn, &x);
 		/* A page short of the limit is the last (export.h): it closes the report. */
 		if (rc == ST_OK && j->n < j->q.limit)

@@ -82,6 +82,7 @@ struct txn {
 	int64_t parent_id; /* a refund's debit */
 	int64_t batch_id;
 	int64_t batch_number; /* its batch's number (per contract), read with it; never written */
+	char order_line[24];  /* "FILE:LINE" of the order file it came from, read when asked */
 	enum txn_type type;
 	enum txn_status status;
 	enum txn_acq acq;

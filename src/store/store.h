@@ -394,6 +394,7 @@ enum txn_field {
 	TF_ARCHIVE_REF,
 	TF_ORIGIN,
 	TF_BATCH_NUMBER, /* its batch's number: read from the batch, not a column of txn */
+	TF_ORDER_LINE,   /* the file of payment orders' line it came from: read from the line */
 	TF__COUNT
 };
 #define TF_BIT(f) (1ULL << (f))

@@ -164,6 +164,25 @@ def test_a_good_file_is_processed_line_by_line(of):
     # The upload is in the action log.
     assert q(of, "SELECT count(*) FROM action_log WHERE action = 'order_file_upload' AND "
                  "details LIKE ?", (f'file: {f["id"]};%',))[0][0] == 1
+    # The electronic report's File management structure names each payment's line
+    # ("FILE:LINE"); the capture and the cancellation acted on payments the API made, and
+    # every other row has none.
+    u = of.users['consultation']
+    r = u.s.patch(of.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': u.csrf},
+                  json={'ereport': {'structure': 'file_management', 'format': 'delimited'}})
+    assert r.status_code == 200, r.text
+    day = of.paris_day()
+    report = get(of, f'/bo/api/transactions/export?format=report&from={day}&to={day}')
+    assert report.status_code == 200, report.text
+    rows = list(csv.reader(io.StringIO(report.content.decode('utf-8-sig'), newline='')))
+    assert rows[0][-1] == 'batch_file_line'
+    refs = {row[0]: row[-1] for row in rows[1:]}
+    made = {line['result_transaction_id']: f'{f["id"]}:{line["line"]}' for line in lines[:3]}
+    assert {i: refs[i] for i in made} == made
+    assert refs[to_capture] == '' and refs[to_cancel] == ''
+    assert all(v == '' for i, v in refs.items() if i not in made)
+    u.s.patch(of.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': u.csrf},
+              json={'ereport': {'structure': None, 'format': None}})
 
 
 def test_mixed_lines_each_refused_with_its_reason_the_others_go_on(of):

@@ -28,6 +28,12 @@
 /* TF_BATCH_NUMBER: the number of the row's batch, the one the journal of batches, the bank
  * file and the reconciliation show (a look-up by its key, none when it has no batch). */
 #define TXN_BATCH_NUMBER "(SELECT b.number FROM batch b WHERE b.id = txn.batch_id)"
+/* TF_ORDER_LINE: the line of a file of payment orders the row came from, "FILE:LINE" (the
+ * payment or refund a line made; migration 048's index), NULL for any other. */
+#define TXN_ORDER_LINE                                                                             \
+	"(SELECT CAST(l.file_id AS TEXT) || ':' || CAST(l.line_no AS TEXT) FROM order_line l "     \
+	"WHERE l.brand_id = txn.brand_id AND l.txn_id = txn.id AND l.operation IN ('payment', "    \
+	"'refund') LIMIT 1)"
 /* Everything db_txn_read reads, from a FROM txn. */
 #define TXN_COLS TXN_ROW_COLS ", " TXN_BATCH_NUMBER
 

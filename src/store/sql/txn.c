@@ -206,6 +206,9 @@ db_txn_read_field(struct stmt *s, int col, enum txn_field f, struct txn *t)
 	case TF_BATCH_NUMBER:
 		t->batch_number = stmt_int64(s, col);
 		break;
+	case TF_ORDER_LINE:
+		db_text_copy(t->order_line, sizeof(t->order_line), s, col);
+		break;
 	case TF__COUNT:
 		break;
 	}

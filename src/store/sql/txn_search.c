@@ -461,7 +461,8 @@ static const char *const txn_col[TF__COUNT] = {"id",
                                                "manual",
                                                "archive_ref",
                                                "origin",
-                                               TXN_BATCH_NUMBER};
+                                               TXN_BATCH_NUMBER,
+                                               TXN_ORDER_LINE};
 
 /* The SELECT list of q->fields (all of TXN_COLS when 0); *sel gets the fields in order. */
 static int
