@@ -939,7 +939,8 @@ struct store_ops {
 	 * hmac_keys_expired_each: the active keys of every brand that expired at now and whose
 	 * expiry was not mailed yet; hmac_key_expiry_mailed remembers it was.
 	 * hmac_key_recipients_each: the users with an e-mail whose profile is HMAC manager or
-	 * administrator, attached to the shop's node or above it, and active. */
+	 * administrator, attached to the shop's node or above it, and active; a test shop's are
+	 * its production twin's (the users are the production brand's). */
 	int (*hmac_key_create)(struct store *st, struct hmac_key_new *k);
 	int (*hmac_keys_each)(struct store *st, int64_t brand_id, int64_t node_id,
 	                      int64_t active_before, store_hmac_key_cb cb, void *arg);

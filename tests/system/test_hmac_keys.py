@@ -454,6 +454,32 @@ def test_expiry_mail_once(tmp_path):
         assert srv.stop() == 0
 
 
+def test_a_test_keys_expiry_is_mailed_to_the_production_users(tmp_path):
+    # The users are the production brand's: a test key's expiry goes to the HMAC managers and
+    # administrators of its shop's production twin and above, as a production key's does.
+    srv = Server(str(tmp_path), transactions=0)
+    now = srv.now_us()
+    with connect(srv.db) as db:
+        key_id, shop_id = db.execute("SELECT id, shop_id FROM hmac_key WHERE env = 'test' "
+                                     'ORDER BY id').fetchone()
+        db.execute('UPDATE hmac_key SET expires_at = ? WHERE id = ?', (now - 1000, key_id))
+        want = {r[0] for r in db.execute(
+            "SELECT email FROM user WHERE brand_id = 1 AND profile IN ('hmac', 'admin') AND "
+            "email <> ''")}
+    assert want and shop_id
+    try:
+        srv.start()
+        deadline = time.time() + 10
+        while len([m for m in mails(srv) if 'HMAC key expired' in m]) < len(want):
+            assert time.time() < deadline, 'no expiry mail'
+            time.sleep(0.1)
+        got = [m for m in mails(srv) if 'HMAC key expired' in m]
+        assert {re.search(r'^To: <(.*)>\r?$', m, re.M).group(1) for m in got} == want
+        assert all('(test environment)' in m for m in got)
+    finally:
+        assert srv.stop() == 0
+
+
 def test_public_url_makes_the_links(tmp_path):
     """--public-url: the mailed link names the back office's public address, whatever Host
     the request came with; an address that is not a plain http(s) URL stops the start."""

@@ -267,12 +267,14 @@ db_hmac_key_recipients_each(struct store *st, int64_t brand_id, int64_t shop_id,
 	struct user u;
 	int rc = db_prepare(
 	        st,
-	        "WITH RECURSIVE up(id, parent) AS (SELECT id, parent_id FROM node "
-	        "WHERE brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id "
+	        "WITH RECURSIVE up(id, parent, twin) AS (SELECT id, parent_id, twin_id FROM node "
+	        "WHERE brand_id = ?1 AND id = ?2 UNION ALL SELECT n.id, n.parent_id, n.twin_id "
 	        "FROM node n JOIN up ON n.id = up.parent WHERE n.brand_id = ?1) "
 	        "SELECT id, node_id, login, name, email, profile FROM user WHERE "
-	        "brand_id = ?1 AND node_id IN (SELECT id FROM up) AND profile IN "
-	        "('hmac', 'admin') AND email <> '' AND deactivated_at IS NULL ORDER BY id",
+	        "brand_id = (SELECT CASE WHEN env = 'test' THEN twin_id ELSE id END FROM brand "
+	        "WHERE id = ?1) AND node_id IN (SELECT id FROM up UNION SELECT twin FROM up WHERE "
+	        "twin IS NOT NULL) AND profile IN ('hmac', 'admin') AND email <> '' AND "
+	        "deactivated_at IS NULL ORDER BY id",
 	        &s, "hmac_key_recipients_each");
 
 	if (rc != ST_OK)
