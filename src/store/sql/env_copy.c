@@ -484,15 +484,10 @@ db_env_account_create(struct store *st, int64_t twin, const struct env_new_accou
 	static const char count_sql[] = "SELECT count(*) FROM shop WHERE brand_id = ?1";
 	struct twin_nodes t = {0};
 	struct stmt *s;
-	int64_t shops = 0;
-	int rc = db_prepare(st, count_sql, &s, "env_account_shops");
+	int shops, rc;
 
 	*out = (struct env_copy){0};
-	if (rc != ST_OK)
-		return rc;
-	stmt_bind_int64(s, 1, twin);
-	rc = db_one_row(st, s, db_int64_read, &shops, "env_account_shops");
-	stmt_finalize(s);
+	rc = plan_count(st, count_sql, twin, &shops);
 	if (rc == ST_OK && (size_t)shops != a->nshops)
 		rc = ST_INVALID; /* every test shop once: a names one twice, or another's */
 	if (rc == ST_OK)
