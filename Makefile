@@ -13,7 +13,8 @@ BUILD_FUZZ = build-fuzz
 DEMO_DB    = demo/guichet.db
 LISTEN     = 127.0.0.1:13020
 PYTEST     = /usr/bin/python3 -m pytest
-# The system tests run in SYSTEM_JOBS processes (pytest-xdist), a test module each at a time:
+# The system tests run in SYSTEM_JOBS processes (pytest-xdist), a test module each at a time
+# (each stage prints its 15 slowest tests: what to look at when the run grows):
 # each module has its own guichetd, database and port, and mostly waits (on fsync, on the
 # hashers, on its clock), so more processes than cores make the suite shorter.
 SYSTEM_JOBS = 4
@@ -93,7 +94,7 @@ system: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
 		GUICHET_CLIENT=$(BUILD)/src/cli/guichet \
-		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
+		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile --durations=15 tests/system
 
 # The same system tests on PostgreSQL (GUICHET_TEST_DB=pg): each pytest process starts a
 # throwaway cluster and gives each server a database of its own (tests/system/conftest.py).
@@ -101,7 +102,7 @@ system-pg: vendor $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	GUICHET_TEST_DB=pg GUICHET_TEST_NOW=$(SYSTEM_NOW) GUICHETD=$(BUILD)/src/guichetd \
 		GUICHET_CLIENT=$(BUILD)/src/cli/guichet \
-		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile tests/system
+		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile --durations=15 tests/system
 
 # The same system tests against the sanitized server: memory errors fail the run. It is also
 # the fault-injection build (meson_options.txt): tests/system/test_faults.py runs there, and
@@ -112,7 +113,7 @@ system-asan: vendor $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	GUICHET_FAULTS_REQUIRED=1 GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) \
 		GUICHETD=$(BUILD_ASAN)/src/guichetd GUICHET_CLIENT=$(BUILD_ASAN)/src/cli/guichet \
-		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile \
+		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile --durations=15 \
 		tests/system
 
 # The PostgreSQL backend's own code sanitized (its statements, pipeline, reconnection, COPY):
