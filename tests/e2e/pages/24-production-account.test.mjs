@@ -141,6 +141,10 @@ test('production account: a new one under another account id, its administrator 
   await page.locator('#prodacct-result').waitFor();
   assert.match(await page.locator('#prodacct-done').textContent(), /COMPTENEUF a été créé.*compteneuf\.admin.*compteneuf@example\.com/);
   assert.equal(brands(), before + 2); // the account and its test environment
+  // What is left to set is the new account's, without links into this session's pages.
+  assert.match(await page.locator('#prodacct-result').textContent(), /l’administrateur du compte COMPTENEUF/);
+  assert.equal(await page.locator('#prodacct-again li').count(), 10);
+  assert.equal(await page.locator('#prodacct-again a').count(), 0);
   assert.equal(sql("SELECT count(*) FROM shop s JOIN brand b ON b.id = s.brand_id WHERE b.pspid = 'COMPTENEUF' AND s.site LIKE '870000%'"), String(shops.length));
   await shot(page, 'production-account-new-done');
   await page.context().close();

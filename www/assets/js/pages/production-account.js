@@ -193,8 +193,10 @@ export async function render() {
           done,
           copiedList('prodacct-written', answer.copied, (c) => t('prodacct.written', { count: formatCount(c.count) })),
           h('h2', { id: 'prodacct-again-title' }, t('prodacct.again.title')),
-          h('p', {}, t('prodacct.again.text')),
-          notCopiedList('prodacct-again', answer.not_copied),
+          h('p', {}, t(answer.new_account ? 'prodacct.new.again.text' : 'prodacct.again.text', { account: answer.account_id })),
+          answer.new_account
+            ? h('ul', { id: 'prodacct-again', class: 'prodacct-list' }, ...answer.not_copied.map((n) => h('li', { 'data-item': n.item }, t(`prodacct.item.${n.item}`))))
+            : notCopiedList('prodacct-again', answer.not_copied),
         ),
       );
     } catch (err) {

@@ -41,6 +41,8 @@ export default {
     'prodacct.new.site_of': 'SITE de {shop}',
     'prodacct.new.rang_of': 'RANG de {shop}',
     'prodacct.new.submit': 'Créer le compte de production',
+    'prodacct.new.again.text':
+      'Ces éléments n’ont pas été copiés : l’administrateur du compte {account} les paramètre en s’y connectant (les contrats auprès de l’opérateur).',
     'prodacct.new.confirm_title': 'Créer un nouveau compte de production ?',
     'prodacct.new.confirm':
       'Le compte de production {account} sera créé avec l’arborescence, les boutiques, leurs paramètres et leurs modèles de page de paiement du test. Ses contrats sont à ouvrir auprès de l’opérateur.',
@@ -115,6 +117,8 @@ export default {
     'prodacct.new.site_of': 'SITE of {shop}',
     'prodacct.new.rang_of': 'RANG of {shop}',
     'prodacct.new.submit': 'Create the production account',
+    'prodacct.new.again.text':
+      'These were not copied: the administrator of the account {account} sets them, signed in to it (the contracts with the operator).',
     'prodacct.new.confirm_title': 'Create a new production account?',
     'prodacct.new.confirm':
       'The production account {account} will be made with the test account’s tree, shops, their settings and payment page templates. Its contracts are opened with the operator.',
