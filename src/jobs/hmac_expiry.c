@@ -47,8 +47,10 @@ mail_one(void *arg, const struct user *u)
 	m.brand_id = c->k->brand_id;
 	m.node_id = c->k->shop_id; /* a shop is a node of the tree */
 	snprintf(m.recipient, sizeof(m.recipient), "%s", u->email);
-	snprintf(m.subject, sizeof(m.subject), "Guichet : clé HMAC expirée / HMAC key expired (%s)",
-	         c->k->shop_name);
+	/* A test key's says so from its subject: the shop has the same name in both. */
+	snprintf(m.subject, sizeof(m.subject),
+	         "Guichet : clé HMAC expirée / HMAC key expired (%s%s)", c->k->shop_name,
+	         strcmp(c->k->env, "test") == 0 ? ", test" : "");
 	snprintf(body, sizeof(body),
 	         "Bonjour %s,\n\nLa clé HMAC (environnement %s) de la boutique %s (SITE %s, RANG "
 	         "%s) a expiré le %s.\nElle fonctionne toujours, mais générez-en une nouvelle "

@@ -476,6 +476,7 @@ def test_a_test_keys_expiry_is_mailed_to_the_production_users(tmp_path):
         got = [m for m in mails(srv) if 'HMAC key expired' in m]
         assert {re.search(r'^To: <(.*)>\r?$', m, re.M).group(1) for m in got} == want
         assert all('(test environment)' in m for m in got)
+        assert all(re.search(r'^Subject: .*HMAC key expired \(.*, test\)', m, re.M) for m in got)
     finally:
         assert srv.stop() == 0
 
