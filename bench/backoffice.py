@@ -49,7 +49,8 @@ stops on exit (Ctrl-C and SIGTERM included) what it started.
 Settings (environment): BENCH_DB (sqlite, or pg), BENCH_TXNS (10000000), BENCH_DUE (1150000
 transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30), BENCH_OUT
 (the folder: bench/out/bo or bench/out/bo-pg), BUILD (build), BENCH_STEPS (what to measure,
-comma-separated: searches, dashboard, export, client (`guichet export` beside curl),
+comma-separated: searches, dashboard, export (on SQLite beside the shell and beside
+bench/export_loop.c, issue 16's reference), client (`guichet export` beside curl),
 settlement; all by default).
 """
 import json
@@ -228,6 +229,20 @@ class Lite:
         ms = shell_ms(db, [re.sub(r'LIMIT \d+$', 'LIMIT -1', page[0])], repeat=1,
                       prelude='.mode csv\n')
         return ms / 1000 if ms else None
+
+    def export_loop_s(self, db, statements):
+        """The same statement stepped by bench/export_loop.c (issue 16's reference: a plain C
+        loop writing its rows as CSV), to /dev/null: its seconds, or None."""
+        page = [st for st in statements if st and re.search(r' FROM txn .* LIMIT \d+$', st)]
+        loop = os.path.join(ROOT, os.environ.get('BUILD', 'build'), 'export_loop')
+        if not page or not os.path.exists(loop):
+            return None
+        sql = os.path.join(OUT, 'export-statement.sql')
+        with open(sql, 'w') as f:
+            f.write(re.sub(r'LIMIT \d+$', 'LIMIT -1', page[0]))
+        out = subprocess.run([loop, db, sql, '/dev/null'], capture_output=True, text=True)
+        m = re.search(r'seconds=([0-9.]+)', out.stdout)
+        return float(m.group(1)) if out.returncode == 0 and m else None
 
     def copies(self, db, name):
         """Two fresh copies of the database db: {'guichetd': …, 'ref': …}."""
@@ -648,6 +663,12 @@ def export(be, db, srv, s, today):
             f'{rows / ref:,.0f} rows/s')
     else:
         log(f'  {be.ref}: the export\'s statement was not found or failed')
+    loop = getattr(be, 'export_loop_s', None)
+    loop_s = loop(db, reads(srv.statements_since(mark))[0]) if loop else None
+    if loop_s:
+        log(f'  bench/export_loop.c, the same statement stepped and written as CSV: '
+            f'{loop_s:.1f} s, {rows / loop_s:,.0f} rows/s; guichet / loop = '
+            f'{loop_s / seconds:.2f} (issue 16: >= 0.7)')
 
 
 def client_export(srv, s, today, login):
