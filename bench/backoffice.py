@@ -58,8 +58,9 @@ reports (the electronic reports beside the CSV export), settlement; all by defau
      structure (standard, extended, file_management, dynamic) in each format (delimited, xml,
      fixed), the user's choice set through PATCH /bo/api/me/preferences before each; the
      CSV export, then the twelve reports, twice; the best of the two of each: rows/s, MB/s,
-     and its rate over the CSV export's. BENCH_REPORT_FORMATS (delimited,xml,fixed): the
-     formats measured.
+     and its rate over the CSV export's; with each download, the server's CPU time during it
+     (user + system, /proc: on a shared machine, steadier than the wall time).
+     BENCH_REPORT_FORMATS (delimited,xml,fixed): the formats measured; BENCH_REPORT_ROUNDS (2).
 """
 import json
 import os
@@ -711,6 +712,7 @@ def client_export(srv, s, today, login):
 
 REPORT_STRUCTURES = ('standard', 'extended', 'file_management', 'dynamic')
 REPORT_FORMATS = os.environ.get('BENCH_REPORT_FORMATS', 'delimited,xml,fixed').split(',')
+REPORT_ROUNDS = int(os.environ.get('BENCH_REPORT_ROUNDS', '2'))
 
 
 def load_average():
@@ -735,13 +737,20 @@ def reports(srv, s, today):
         if r.status_code != 200:
             sys.exit(f'ereport choice refused: {r.status_code} {r.text[:300]}')
 
+    def cpu_s():
+        # utime and stime of the server, in clock ticks (proc(5)), after its name's ')'.
+        stat = open(f'/proc/{srv.proc.pid}/stat').read().rsplit(')', 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / os.sysconf('SC_CLK_TCK')
+
     def download(name, fmt):
+        cpu0 = cpu_s()
         t0 = time.perf_counter()
         out = subprocess.run(['curl', '-sf', '-H', f'Cookie: {cookie}', '-o', target, '-w',
                               '%{size_download}',
                               f'{srv.base}/bo/api/transactions/export?format={fmt}&{period}'],
                              capture_output=True, text=True)
         seconds = time.perf_counter() - t0
+        cpu = cpu_s() - cpu0
         if out.returncode != 0:
             sys.exit(f'{name}: curl failed ({out.returncode}) {out.stderr}')
         size = int(out.stdout.strip())
@@ -750,13 +759,13 @@ def reports(srv, s, today):
         rows = lines - (3 if name.endswith('/xml') else 0 if name.endswith('/fixed') else 1)
         log(f'  {name:<26} {rows:>11,} rows {size / 1e6:8,.0f} MB in {seconds:6.1f} s: '
             f'{rows / seconds:9,.0f} rows/s {size / 1e6 / seconds:6.1f} MB/s  '
-            f'(load {load_average()})')
-        return rows, size, seconds
+            f'server CPU {cpu:5.1f} s  (load {load_average()})')
+        return rows, size, seconds, cpu
 
     runs = [('CSV export', 'csv', None)] + [
         (f'{st}/{fmt}', 'report', (st, fmt)) for st in REPORT_STRUCTURES for fmt in REPORT_FORMATS]
     best = {}
-    for _ in range(2):
+    for _ in range(REPORT_ROUNDS):
         for name, fmt, choice in runs:
             if choice:
                 choose(*choice)
@@ -764,13 +773,14 @@ def reports(srv, s, today):
             if name not in best or got[2] < best[name][2]:
                 best[name] = got
     os.unlink(target)
-    csv_rows, csv_size, csv_s = best['CSV export']
-    log('  the best of two each, and its rate over the CSV export\'s:')
+    csv_rows, csv_size, csv_s, csv_cpu = best['CSV export']
+    log(f'  the best of {REPORT_ROUNDS} each, and its rate over the CSV export\'s:')
     for name, _, _ in runs:
-        rows, size, seconds = best[name]
+        rows, size, seconds, cpu = best[name]
         log(f'  {name:<26} {seconds:6.1f} s {rows / seconds:9,.0f} rows/s '
             f'{size / 1e6 / seconds:6.1f} MB/s  {size / 1e6:8,.0f} MB  '
-            f'{(rows / seconds) / (csv_rows / csv_s):5.2f} x the CSV export' +
+            f'{(rows / seconds) / (csv_rows / csv_s):5.2f} x the CSV export  '
+            f'server CPU {cpu:5.1f} s ({cpu / csv_cpu:4.2f} x)' +
             ('' if rows == csv_rows else f'  ({rows:,} rows, the CSV export {csv_rows:,})'))
 
 
