@@ -60,7 +60,7 @@ buf_take(struct buf *b)
 }
 
 /* The bytes buf_add_markup replaces: the five markup characters, and the controls XML 1.0 does
- * not allow (below U+0020 but tab, LF, CR). A table: strcspn with a set of 35 bytes takes
+ * not allow (below U+0020 but tab, LF, CR). A table: strcspn with a set of 33 bytes takes
  * glibc's generic path, which builds its own table of 256 bytes at every call (docs/
  * PERFORMANCE.md, "Electronic reports"). */
 static const bool markup_byte[256] = {
