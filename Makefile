@@ -134,6 +134,7 @@ bench: build
 	bench/run
 
 # The back office on 10M transactions (docs/PERFORMANCE.md); makes its demos the first time.
+# BENCH_STEPS=reports: the electronic reports in each structure and format beside the CSV export.
 bench-bo: build
 	bench/backoffice.py
 
@@ -151,8 +152,8 @@ bench-signin: build
 bench-recurring: build
 	bench/recurring.py
 
-# Files of payment orders (1,000,000 orders) beside the same payments through the merchant API
-# (BENCH_ORDERS=N to scale it down).
+# Files of payment orders (1,000,000 orders) beside payments through the merchant API for as
+# long as the files took (BENCH_ORDERS=N to scale it down).
 bench-order-files: build
 	bench/order_files.py
 

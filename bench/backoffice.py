@@ -51,7 +51,17 @@ transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30)
 (the folder: bench/out/bo or bench/out/bo-pg), BUILD (build), BENCH_STEPS (what to measure,
 comma-separated: searches, dashboard, export (on SQLite beside the shell and beside
 bench/export_loop.c, issue 16's reference), client (`guichet export` beside curl),
-settlement; all by default).
+reports (the electronic reports beside the CSV export), settlement; all by default). The
+--unsent demo is made only for the settlement step.
+
+  5. reports (docs/EREPORTING.md): the same 13 months as the export, downloaded by curl to a
+     file (bench/out/bo/report.out) as the CSV export and as an electronic report of each
+     structure (standard, extended, file_management, dynamic) in each format (delimited, xml,
+     fixed), the user's choice set through PATCH /bo/api/me/preferences before each; the
+     CSV export, then the twelve reports, twice; the best of the two of each: rows/s, MB/s,
+     and its rate over the CSV export's; with each download, the server's CPU time during it
+     (user + system, /proc: on a shared machine, steadier than the wall time).
+     BENCH_REPORT_FORMATS (delimited,xml,fixed): the formats measured; BENCH_REPORT_ROUNDS (2).
 """
 import json
 import os
@@ -81,7 +91,8 @@ TXNS = int(os.environ.get('BENCH_TXNS', '10000000'))
 DUE = int(os.environ.get('BENCH_DUE', '1150000'))
 RUNS = int(os.environ.get('BENCH_RUNS', '30'))
 # What to measure (BENCH_STEPS, comma-separated; all by default).
-STEPS = os.environ.get('BENCH_STEPS', 'searches,dashboard,export,client,settlement').split(',')
+STEPS = os.environ.get('BENCH_STEPS',
+                       'searches,dashboard,export,client,reports,settlement').split(',')
 PASSWORD = 'Banc-Essai-2026-Guichet'
 TARGETS = {'search': 50, 'ref_infix': 300, 'dashboard': 50, 'export_rows_s': 500000,
            'export_mb': 64, 'settlement_s': 30}
@@ -538,7 +549,7 @@ def sign_in(srv, state, login, first_password):
                json={'login': login, 'password': password, 'takeover': True})
     if r.status_code != 200:
         sys.exit(f'sign-in failed: {r.status_code} {r.text}')
-    csrf = r.json()['csrf']
+    csrf = s.csrf = r.json()['csrf']
     if r.json()['next'] == 'change_password':
         r = s.post(srv.base + '/bo/api/password', headers={'X-CSRF-Token': csrf},
                    json={'old': password, 'new': PASSWORD})
@@ -720,6 +731,80 @@ def client_export(srv, s, today, login):
         f'(target >= 0.8: {"met" if ratio >= 0.8 else "MISSED"})')
 
 
+REPORT_STRUCTURES = ('standard', 'extended', 'file_management', 'dynamic')
+REPORT_FORMATS = os.environ.get('BENCH_REPORT_FORMATS', 'delimited,xml,fixed').split(',')
+REPORT_ROUNDS = int(os.environ.get('BENCH_REPORT_ROUNDS', '2'))
+
+
+def load_average():
+    return ' '.join(open('/proc/loadavg').read().split()[:3])
+
+
+def reports(srv, s, today):
+    """The electronic reports of the export's 13 months in each structure and format, beside
+    the CSV export of the same period: curl to a file, the CSV export first then the twelve
+    reports, twice; the best of each. The rows are counted in the file (wc -l, after the
+    timing): a report's row is one line in every format (XML: less its three lines of
+    declaration and root, delimited: less its header)."""
+    period = f'from={today - timedelta(days=395)}&to={today}'
+    target = os.path.join(OUT, 'report.out')
+    cookie = f'guichet_session={s.cookies["guichet_session"]}'
+    log(f'electronic reports of the 13 months beside the CSV export (curl to a file), '
+        f'load average {load_average()}:')
+
+    def choose(structure, fmt):
+        r = s.patch(srv.base + '/bo/api/me/preferences', headers={'X-CSRF-Token': s.csrf},
+                    json={'ereport': {'structure': structure, 'format': fmt}})
+        if r.status_code != 200:
+            sys.exit(f'ereport choice refused: {r.status_code} {r.text[:300]}')
+
+    def cpu_s():
+        # utime and stime of the server, in clock ticks (proc(5)), after its name's ')'.
+        stat = open(f'/proc/{srv.proc.pid}/stat').read().rsplit(')', 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / os.sysconf('SC_CLK_TCK')
+
+    def download(name, fmt):
+        cpu0 = cpu_s()
+        t0 = time.perf_counter()
+        out = subprocess.run(['curl', '-sf', '-H', f'Cookie: {cookie}', '-o', target, '-w',
+                              '%{size_download}',
+                              f'{srv.base}/bo/api/transactions/export?format={fmt}&{period}'],
+                             capture_output=True, text=True)
+        seconds = time.perf_counter() - t0
+        cpu = cpu_s() - cpu0
+        if out.returncode != 0:
+            sys.exit(f'{name}: curl failed ({out.returncode}) {out.stderr}')
+        size = int(out.stdout.strip())
+        lines = int(subprocess.run(['wc', '-l', target], capture_output=True,
+                                   text=True).stdout.split()[0])
+        rows = lines - (3 if name.endswith('/xml') else 0 if name.endswith('/fixed') else 1)
+        log(f'  {name:<26} {rows:>11,} rows {size / 1e6:8,.0f} MB in {seconds:6.1f} s: '
+            f'{rows / seconds:9,.0f} rows/s {size / 1e6 / seconds:6.1f} MB/s  '
+            f'server CPU {cpu:5.1f} s  (load {load_average()})')
+        return rows, size, seconds, cpu
+
+    runs = [('CSV export', 'csv', None)] + [
+        (f'{st}/{fmt}', 'report', (st, fmt)) for st in REPORT_STRUCTURES for fmt in REPORT_FORMATS]
+    best = {}
+    for _ in range(REPORT_ROUNDS):
+        for name, fmt, choice in runs:
+            if choice:
+                choose(*choice)
+            got = download(name, fmt)
+            if name not in best or got[2] < best[name][2]:
+                best[name] = got
+    os.unlink(target)
+    csv_rows, csv_size, csv_s, csv_cpu = best['CSV export']
+    log(f'  the best of {REPORT_ROUNDS} each, and its rate over the CSV export\'s:')
+    for name, _, _ in runs:
+        rows, size, seconds, cpu = best[name]
+        log(f'  {name:<26} {seconds:6.1f} s {rows / seconds:9,.0f} rows/s '
+            f'{size / 1e6 / seconds:6.1f} MB/s  {size / 1e6:8,.0f} MB  '
+            f'{(rows / seconds) / (csv_rows / csv_s):5.2f} x the CSV export  '
+            f'server CPU {cpu:5.1f} s ({cpu / csv_cpu:4.2f} x)' +
+            ('' if rows == csv_rows else f'  ({rows:,} rows, the CSV export {csv_rows:,})'))
+
+
 def settlement(be, due_db, today):
     log(f'télécollecte (--unsent demo of {DUE:,} transactions, every accepted debit due):')
     runs = be.copies(due_db, f'due-{DUE}')
@@ -778,7 +863,7 @@ def main():
                     'shared_buffers', 'work_mem', 'effective_cache_size', 'fsync',
                     'synchronous_commit', 'jit', 'max_parallel_workers_per_gather')))
         big, meta = be.demo(f'demo-{TXNS}', TXNS)
-        due_db, _ = be.demo(f'due-{DUE}', DUE, '--unsent')
+        due_db = be.demo(f'due-{DUE}', DUE, '--unsent')[0] if 'settlement' in STEPS else None
         be.quiet()
         srv = Server(be, big)
         try:
@@ -795,6 +880,8 @@ def main():
                 export(be, big, srv, s, today)
             if 'client' in STEPS:
                 client_export(srv, s, today, consultation['login'])
+            if 'reports' in STEPS:
+                reports(srv, s, today)
         finally:
             srv.stop()
         if 'settlement' in STEPS:

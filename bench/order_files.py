@@ -9,9 +9,9 @@ bench/out/order_files/ and reused):
      payment orders uploaded to `POST /api/v1/order-files`, and the time until the
      `order_files` job has processed every line: upload (the check on a reader, the lines
      written on the writer) and processing, lines per second;
-  2. the same number of payments through `POST /api/v1/payments`: wrk on 64 keep-alive
-     connections (bench/payments.lua, the requests of bench/make_requests.py) for the time
-     that many payments take, payments per second.
+  2. payments through `POST /api/v1/payments`: wrk on 64 keep-alive connections
+     (bench/payments.lua, N requests of bench/make_requests.py, sent again when they run out)
+     for as long as the file took (at least 10 s): payments per second over the same time.
 
 The figure: the file's lines per second / the API's payments per second. Prints figures; fails
 only when it cannot measure. Settings (environment): BENCH_ORDERS (1000000),
@@ -90,18 +90,19 @@ def by_file(shop, db):
     srv.stop()
     log(f'file:  {N:,} orders in {len(ids)} file(s): upload {upload_s:.1f} s, all done in '
         f'{total:.1f} s, {N / total:,.0f} lines/s ({accepted:,} accepted)')
-    return N / total
+    return N / total, total
 
 
-def by_api(db, demo_json):
+def by_api(db, demo_json, seconds):
     out = os.path.join(OUT, 'api')
     os.makedirs(out, exist_ok=True)
     reqs = os.path.join(out, 'requests.txt')
     subprocess.run([sys.executable, os.path.join(ROOT, 'bench', 'make_requests.py'),
                     '--demo-json', demo_json, '--count', str(N), '--out', reqs], check=True)
     srv = Server(db, out)
-    # As long as N payments take at about a thousand a second, at least 10 s.
-    seconds = max(10, N // 1000)
+    # As long as the file took: wrk runs for a fixed time, and a guess of N payments' time
+    # (N / 1000 s before) ran 1,000 s at N = 1,000,000, far more payments than the file's.
+    seconds = max(10, round(seconds))
     w = subprocess.run(['wrk', '-t1', f'-c{CONNECTIONS}', f'-d{seconds}s', '-s',
                         os.path.join(ROOT, 'bench', 'payments.lua'), srv.base, '--', reqs, '1'],
                        capture_output=True, text=True)
@@ -121,8 +122,11 @@ def main():
     d = demo(os.path.join(OUT, 'demo.db'), 0)
     demo_json = os.path.join(OUT, 'demo.db.json')
     log(f'{N:,} payment orders, on {os.cpu_count()} CPUs')
-    file_rate = by_file(d['shops'][0], fresh('file.db'))
-    api_rate = by_api(fresh('api.db'), demo_json)
+    log(f'load average before: {" ".join(open("/proc/loadavg").read().split()[:3])}')
+    file_rate, file_s = by_file(d['shops'][0], fresh('file.db'))
+    log(f'load average after the file: {" ".join(open("/proc/loadavg").read().split()[:3])}')
+    api_rate = by_api(fresh('api.db'), demo_json, file_s)
+    log(f'load average after the API: {" ".join(open("/proc/loadavg").read().split()[:3])}')
     log(f'ratio: the file {file_rate / api_rate:.2f} × the API\'s rate')
     return 0
 

@@ -1,5 +1,6 @@
 /*
- * test_csv.c - RFC 4180 quoting and formula defusing of exported fields; the capped buffer.
+ * test_csv.c - RFC 4180 quoting and formula defusing of exported fields; the capped buffer and
+ * its markup escaping.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,14 +109,47 @@ test_cap_is_sticky(void **state)
 	buf_cleanup(&b);
 }
 
+/* Each character markup escapes, and each control XML 1.0 does not allow, at the start, in
+ * the middle and at the end of a value; tab, LF, CR and UTF-8 kept. */
+static void
+test_markup(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} rows[] = {
+	        {"", ""},
+	        {"plain", "plain"},
+	        {"a&b<c>d\"e'f", "a&amp;b&lt;c&gt;d&quot;e&#39;f"},
+	        {"&", "&amp;"},
+	        {"<x>", "&lt;x&gt;"},
+	        {"\x01"
+	         "a\x08"
+	         "b\x0b\x0c\x0e\x1f",
+	         " a b    "},
+	        {"tab\there\r\n", "tab\there\r\n"},
+	        {"é à ü \x7f", "é à ü \x7f"},
+	        {"X\x01Y\tZ\r\nW", "X Y\tZ\r\nW"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct buf b;
+
+		buf_init(&b, 1024);
+		buf_add_markup(&b, rows[i].in);
+		assert_string_equal(b.data ? b.data : "", rows[i].out);
+		buf_cleanup(&b);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_fields),
-	        cmocka_unit_test(test_txt_fields),
-	        cmocka_unit_test(test_line),
-	        cmocka_unit_test(test_cap_is_sticky),
+	        cmocka_unit_test(test_fields), cmocka_unit_test(test_txt_fields),
+	        cmocka_unit_test(test_line),   cmocka_unit_test(test_cap_is_sticky),
+	        cmocka_unit_test(test_markup),
 	};
 
 	return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
