@@ -65,8 +65,7 @@ struct copy_job {
 	char asked[33];      /* the account id the request named, "" none */
 	const char *refusal; /* the error code of a refused account id */
 	/* Under another account id: the request's first administrator (its members given, the
-	 * rest the requester's) and shops, the test shops it missed or named wrongly, and the
-	 * new brand's test environment. */
+	 * rest the requester's) and shops, and the test shops it missed or named wrongly. */
 	bool new_fields, new_account;
 	struct user_auth admin;
 	bool admin_has[5]; /* name, email, mobile, language, time_zone given */
@@ -76,7 +75,6 @@ struct copy_job {
 	json_t *wrong_shops; /* [{"id", "problem"}] */
 	struct tree_node *test_shops;
 	size_t ntest_shops;
-	int64_t new_twin;
 	/* the production templates after the copy, published once committed */
 	struct page_theme *themes;
 	size_t nthemes, capthemes;
@@ -478,7 +476,7 @@ account_run(struct work_job *w, struct store *st)
 	struct copy_job *j = (struct copy_job *)w;
 	struct session u = session_as_user(&j->who), by;
 	struct env_new_account a = {.pspid = j->asked, .shops = j->shops, .nshops = j->nshops};
-	int64_t now = clock_now_us();
+	int64_t now = clock_now_us(), new_twin;
 	struct account acc;
 	char details[512];
 	bool fresh;
@@ -510,7 +508,7 @@ account_run(struct work_job *w, struct store *st)
 		rc = api_user_mail_password(st, &j->admin, j->temp_password, false);
 	crypto_wipe(j->temp_password, sizeof(j->temp_password));
 	if (rc == ST_OK)
-		rc = st->ops->env_twin_make(st, j->done.brand_id, now, &j->new_twin);
+		rc = st->ops->env_twin_make(st, j->done.brand_id, now, &new_twin);
 	if (rc == ST_OK && j->done.templates > 0)
 		rc = st->ops->page_themes_each(st, theme_keep, j);
 	snprintf(details, sizeof(details),

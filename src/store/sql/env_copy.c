@@ -12,6 +12,7 @@
  * rows that differ, so a second copy of an unchanged test environment writes nothing; a
  * written row's version grows (an editor holding the older one is refused, no lost update).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -318,16 +319,22 @@ static const char new_theme_sql[] =
         ", version, updated_at, updated_by) SELECT ?1, ?5, " THEME_FIELDS
         ", 1, ?3, ?4 FROM page_theme WHERE brand_id = ?2 AND shop_id = ?6 RETURNING 1";
 
-/* The twin's nodes, by id (a parent before its children: a node's parent is older). */
+/* The twin's nodes, by id (a parent before its children: a node's parent is older), each
+ * with whether it is a shop and, once made, the new brand's node. */
+struct twin_node {
+	int64_t id, parent, made;
+	bool shop;
+};
 struct twin_nodes {
-	int64_t *id, *parent, *made; /* made: the new brand's node of each */
+	struct twin_node *v;
 	size_t n;
 };
 
 static int
 twin_nodes_read(struct store *st, int64_t twin, struct twin_nodes *t)
 {
-	static const char sql[] = "SELECT id, parent_id FROM node WHERE brand_id = ?1 ORDER BY id";
+	static const char sql[] = "SELECT id, parent_id, CASE WHEN level = 'shop' THEN 1 ELSE 0 "
+	                          "END FROM node WHERE brand_id = ?1 ORDER BY id";
 	size_t cap = 0;
 	struct stmt *s;
 	int rc = db_prepare(st, sql, &s, "env_account_nodes");
@@ -339,15 +346,15 @@ twin_nodes_read(struct store *st, int64_t twin, struct twin_nodes *t)
 	while (db_next(st, s, &rc, "env_account_nodes")) {
 		if (t->n == cap) {
 			cap = cap ? 2 * cap : 16;
-			t->id = realloc(t->id, cap * sizeof(*t->id));
-			t->parent = realloc(t->parent, cap * sizeof(*t->parent));
-			t->made = realloc(t->made, cap * sizeof(*t->made));
-			if (t->id == NULL || t->parent == NULL || t->made == NULL)
+			t->v = realloc(t->v, cap * sizeof(*t->v));
+			if (t->v == NULL)
 				abort();
 		}
-		t->id[t->n] = stmt_int64(s, 0);
-		t->parent[t->n] = stmt_is_null(s, 1) ? 0 : stmt_int64(s, 1);
-		t->made[t->n++] = 0;
+		t->v[t->n++] = (struct twin_node){
+		        .id = stmt_int64(s, 0),
+		        .parent = stmt_is_null(s, 1) ? 0 : stmt_int64(s, 1),
+		        .shop = stmt_int64(s, 2) != 0,
+		};
 	}
 	stmt_finalize(s);
 	return rc;
@@ -362,9 +369,9 @@ twin_node_made(const struct twin_nodes *t, int64_t id)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (t->id[mid] == id)
-			return t->made[mid];
-		if (t->id[mid] < id)
+		if (t->v[mid].id == id)
+			return t->v[mid].made;
+		if (t->v[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -406,7 +413,8 @@ new_shop_run(struct store *st, const char *sql, const int64_t v[6], int *n, cons
 /* The twin's node i made in the new brand, with its shop when it is one. */
 static int
 new_node_make(struct store *st, int64_t brand, int64_t twin, const struct env_new_account *a,
-              struct twin_nodes *t, size_t i, int64_t user_id, int64_t now, struct env_copy *out)
+              struct twin_node *tn, const struct twin_nodes *t, int64_t user_id, int64_t now,
+              struct env_copy *out)
 {
 	static const char node_sql[] =
 	        "INSERT INTO node(brand_id, parent_id, level, name, created_at) SELECT ?1, ?4, "
@@ -415,15 +423,13 @@ new_node_make(struct store *st, int64_t brand, int64_t twin, const struct env_ne
 	        "INSERT INTO shop(id, brand_id, site, rang, name, url, created_at, env) SELECT ?4, "
 	        "?1, ?6, ?7, name, url, ?3, 'production' FROM shop WHERE brand_id = ?2 AND id = ?5 "
 	        "RETURNING 1";
-	static const char is_shop_sql[] =
-	        "SELECT count(*) FROM shop WHERE brand_id = ?1 AND id = ?2";
-	int64_t parent = t->parent[i] != 0 ? twin_node_made(t, t->parent[i]) : 0, is_shop = 0;
-	const struct env_new_shop *ns = new_shop_of(a, t->id[i]);
-	int64_t v[6] = {brand, twin, now, user_id, 0, t->id[i]};
+	int64_t parent = tn->parent != 0 ? twin_node_made(t, tn->parent) : 0;
+	const struct env_new_shop *ns = new_shop_of(a, tn->id);
+	int64_t v[6] = {brand, twin, now, user_id, 0, tn->id};
 	struct stmt *s;
 	int rc, shops = 0;
 
-	if (t->parent[i] != 0 && parent == 0)
+	if (tn->parent != 0 && parent == 0)
 		return ST_INVALID; /* a parent younger than its child: never made so */
 	rc = db_prepare(st, node_sql, &s, "env_account_node");
 	if (rc != ST_OK)
@@ -432,18 +438,11 @@ new_node_make(struct store *st, int64_t brand, int64_t twin, const struct env_ne
 	stmt_bind_int64(s, 2, twin);
 	stmt_bind_int64(s, 3, now);
 	db_bind_id(s, 4, parent);
-	stmt_bind_int64(s, 5, t->id[i]);
-	rc = db_insert_once(st, s, &t->made[i], "env_account_node");
+	stmt_bind_int64(s, 5, tn->id);
+	rc = db_insert_once(st, s, &tn->made, "env_account_node");
 	if (rc == ST_OK)
-		rc = db_prepare(st, is_shop_sql, &s, "env_account_is_shop");
-	if (rc != ST_OK)
-		return rc;
-	stmt_bind_int64(s, 1, twin);
-	stmt_bind_int64(s, 2, t->id[i]);
-	rc = db_one_row(st, s, db_int64_read, &is_shop, "env_account_is_shop");
-	stmt_finalize(s);
-	out->nodes_added++;
-	if (rc != ST_OK || is_shop == 0)
+		out->nodes_added++;
+	if (rc != ST_OK || !tn->shop)
 		return rc;
 	if (ns == NULL)
 		return ST_INVALID; /* a test shop the request gave no SITE and RANG */
@@ -453,8 +452,8 @@ new_node_make(struct store *st, int64_t brand, int64_t twin, const struct env_ne
 	stmt_bind_int64(s, 1, brand);
 	stmt_bind_int64(s, 2, twin);
 	stmt_bind_int64(s, 3, now);
-	stmt_bind_int64(s, 4, t->made[i]);
-	stmt_bind_int64(s, 5, t->id[i]);
+	stmt_bind_int64(s, 4, tn->made);
+	stmt_bind_int64(s, 5, tn->id);
 	db_bind_text(s, 6, ns->site);
 	db_bind_text(s, 7, ns->rang);
 	while (db_next(st, s, &rc, "env_account_shop"))
@@ -462,10 +461,10 @@ new_node_make(struct store *st, int64_t brand, int64_t twin, const struct env_ne
 	stmt_finalize(s);
 	out->shops_added += shops;
 	if (rc == ST_CONFLICT)
-		out->taken_shop = t->id[i];
+		out->taken_shop = tn->id;
 	if (rc != ST_OK)
 		return rc;
-	v[4] = t->made[i];
+	v[4] = tn->made;
 	rc = new_shop_run(st, new_settings_sql, v, &out->settings, "env_account_settings");
 	if (rc == ST_OK)
 		rc = new_shop_run(st, new_theme_sql, v, &out->templates, "env_account_template");
@@ -501,11 +500,9 @@ db_env_account_create(struct store *st, int64_t twin, const struct env_new_accou
 	if (rc == ST_OK)
 		rc = twin_nodes_read(st, twin, &t);
 	for (size_t i = 0; rc == ST_OK && i < t.n; i++)
-		rc = new_node_make(st, out->brand_id, twin, a, &t, i, user_id, now, out);
+		rc = new_node_make(st, out->brand_id, twin, a, &t.v[i], &t, user_id, now, out);
 	if (rc == ST_OK && out->shops_added != (int)a->nshops)
 		rc = ST_INVALID;
-	free(t.id);
-	free(t.parent);
-	free(t.made);
+	free(t.v);
 	return rc;
 }

@@ -105,8 +105,8 @@ function targetChoice(plan) {
     // The request, or the missing required fields.
     body() {
       const missing = missingFields(controls, ['account_id', 'administrator.login']);
-      for (const [, c] of shopInputs) if (!c.site.value.trim() || !c.rang.value.trim()) missing.push({ field: 'shops', error: 'required' });
-      if (missing.length) return { missing: missing.filter((e, i) => missing.findIndex((m) => m.field === e.field) === i) };
+      if ([...shopInputs.values()].some((c) => !c.site.value.trim() || !c.rang.value.trim())) missing.push({ field: 'shops', error: 'required' });
+      if (missing.length) return { missing };
       const administrator = { login: controls['administrator.login'].value.trim() };
       if (controls['administrator.email'].value.trim()) administrator.email = controls['administrator.email'].value.trim();
       return {
