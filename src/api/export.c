@@ -157,6 +157,7 @@ stream_next(struct export_stream *es)
 	int rc;
 
 	p->base.respond = page_respond;
+	p->base.work.scan = true;
 	rc = http_submit(es->r, &p->base, false);
 	if (rc != ST_OK)
 		p->base.free(&p->base);

@@ -1123,8 +1123,10 @@ server_run(struct app *app, const struct server_config *cfg)
 		}
 		l->ssl_ctx = ssl_ctx;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
+		pthread_setname_np(loops[i].thread, "loop");
+	}
 	for (int i = 0; i < n; i++)
 		while (!atomic_load(&loops[i].ready))
 			usleep(1000);

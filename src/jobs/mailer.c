@@ -694,6 +694,7 @@ mailer_start(const struct mailer_config *cfg, struct work *w, struct mailer **ou
 	pthread_cond_init(&m->marked, NULL);
 	m->metrics = metrics_job_register("mailer");
 	pthread_create(&m->thread, NULL, mailer_main, m);
+	pthread_setname_np(m->thread, "mailer");
 	*out = m;
 	return ST_OK;
 }

@@ -492,6 +492,7 @@ notifier_start(const struct notifier_config *cfg, struct work *w, struct notifie
 	pthread_cond_init(&nt->marked, NULL);
 	nt->metrics = metrics_job_register("notifier");
 	pthread_create(&nt->thread, NULL, notifier_main, nt);
+	pthread_setname_np(nt->thread, "notifier");
 	*out = nt;
 	return ST_OK;
 }

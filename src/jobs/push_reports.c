@@ -467,6 +467,7 @@ push_reports_start(const struct push_reports_config *cfg, struct push_reports **
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	pthread_create(&p->thread, NULL, push_main, p);
+	pthread_setname_np(p->thread, "push_reports");
 	*out = p;
 	return ST_OK;
 }

@@ -207,6 +207,7 @@ scheduler_start(const char *db_path, const char *spool_dir, int minute_of_day,
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_create(&s->thread, NULL, scheduler_main, s);
+	pthread_setname_np(s->thread, "scheduler");
 	*out = s;
 	return ST_OK;
 }

@@ -1244,6 +1244,10 @@ struct store_ops {
 	 * without such a log does nothing). ST_BUSY when a reader or writer beside holds it
 	 * back. Outside a transaction. */
 	int (*checkpoint)(struct store *st);
+	/* NULL, or the connection's page cache made small (on) for a read of many rows once,
+	 * an export's page, and its usual size again (off): the cache does not grow to its
+	 * full size with pages nobody reads again. In a read transaction. */
+	void (*scan)(struct store *st, bool on);
 
 	/* Error log of the merchant API: e counted in the shop's row of the same method, path,
 	 * status, code and field since e->since, else in a new row; a shop that has max_rows rows

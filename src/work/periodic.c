@@ -124,6 +124,8 @@ periodic_start(struct work *w, const struct periodic_spec *spec, struct periodic
 		free(p);
 		return ST_INTERNAL;
 	}
+	if (spec->name != NULL) /* a name over 15 bytes leaves the thread unnamed */
+		pthread_setname_np(p->thread, spec->name);
 	*out = p;
 	return ST_OK;
 }

@@ -244,8 +244,14 @@ worker_main(void *arg)
 		} else if (wk->st->ops->begin(wk->st, false) != ST_OK) {
 			job->rc = ST_STORE;
 		} else {
+			bool scan = job->scan && wk->st->ops->scan != NULL;
+
+			if (scan)
+				wk->st->ops->scan(wk->st, true);
 			job->rc = job->run(job, wk->st);
 			wk->st->ops->rollback(wk->st); /* read-only: ending it is enough */
+			if (scan)
+				wk->st->ops->scan(wk->st, false);
 		}
 		atomic_fetch_sub_explicit(&wk->pool->busy, 1, memory_order_relaxed);
 		job->deliver(job);
@@ -274,11 +280,14 @@ pool_open(struct pool *p, const char *db_path, int n, size_t cap, int nice)
 	return rc;
 }
 
+/* Starts the pool's threads, each named (top -H, perf) name. */
 static void
-pool_start(struct pool *p)
+pool_start(struct pool *p, const char *name)
 {
-	for (int i = 0; i < p->n; i++)
+	for (int i = 0; i < p->n; i++) {
 		pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
+		pthread_setname_np(p->workers[i].thread, name);
+	}
 }
 
 /* Stops a pool whose threads run (joined: each delivers what is queued first), or only
@@ -319,8 +328,9 @@ work_start(struct store *st, const char *db_path, int nreaders, struct work **ou
 		return rc;
 	}
 	pthread_create(&w->writer, NULL, writer_main, w);
-	pool_start(&w->readers);
-	pool_start(&w->hashers);
+	pthread_setname_np(w->writer, "writer");
+	pool_start(&w->readers, "reader");
+	pool_start(&w->hashers, "hasher");
 	*out = w;
 	return ST_OK;
 }

@@ -36,6 +36,9 @@ struct work_job {
 	/* NULL, or whether whoever waits for the job went away; asked on the reader or hasher
 	 * just before it would run the job (never by the writer). */
 	bool (*gone)(struct work_job *job);
+	/* Its run reads many rows once (an export's page): the reader's connection runs it
+	 * with a small page cache (store_ops.scan). */
+	bool scan;
 	int rc; /* run's result; ST_STORE when the commit failed; ST_BUSY when dropped */
 };
 

@@ -2,7 +2,9 @@
  * test_work.c - the workers of work/work.h on a real store: Argon2id's jobs have hashers of
  * their own, so a read never waits behind them (security review, finding 1: sign-ins on the
  * readers stalled every read); the hashers' queue is short and says so (ST_BUSY); a job whose
- * requester went away is dropped by a reader or a hasher, never by the writer.
+ * requester went away is dropped by a reader or a hasher, never by the writer; an export's
+ * page (a scan job) runs with a small page cache, which is its usual size again after; SQLite
+ * keeps no global count of its memory (a mutex every thread shares at each allocation).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -15,8 +17,10 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "common/limits.h"
+#include "store/sqlite/lite.h"
 #include "store_fixture.h"
 #include "work/work.h"
 
@@ -148,6 +152,65 @@ gone_jobs_are_dropped_but_not_writes(void **state)
 	work_stop(w);
 }
 
+/* A read job that notes its connection's page cache size (SQLite: negative, in KiB). */
+struct cache_job {
+	struct work_job work; /* first */
+	atomic_bool delivered;
+	int64_t cache_size;
+};
+
+static int
+cache_run(struct work_job *w, struct store *st)
+{
+	struct cache_job *j = (struct cache_job *)w;
+	sqlite3_stmt *s;
+	int rc = ST_STORE;
+
+	if (sqlite3_prepare_v2(lite_conn(st), "PRAGMA cache_size", -1, &s, NULL) != SQLITE_OK)
+		return ST_STORE;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		j->cache_size = sqlite3_column_int64(s, 0);
+		rc = ST_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static void
+cache_deliver(struct work_job *w)
+{
+	atomic_store(&((struct cache_job *)w)->delivered, true);
+}
+
+static int64_t
+cache_size_read(struct work *w, bool scan)
+{
+	struct cache_job j = {.work = {.run = cache_run, .deliver = cache_deliver, .scan = scan}};
+
+	assert_int_equal(work_submit_read(w, &j.work), ST_OK);
+	assert_true(soon(&j.delivered));
+	assert_int_equal(j.work.rc, ST_OK);
+	return j.cache_size;
+}
+
+static void
+scan_jobs_run_with_a_small_cache(void **state)
+{
+	struct fixture *fx = *state;
+	struct work *w;
+	sqlite3_int64 used, peak;
+
+	/* One reader: the plain job after the scan runs on the connection the scan shrank. */
+	assert_int_equal(work_start(fx->st, fx->path, 1, &w), ST_OK);
+	fx->st = NULL;
+	assert_int_equal(cache_size_read(w, false), -8192);
+	assert_int_equal(cache_size_read(w, true), -2048);
+	assert_int_equal(cache_size_read(w, false), -8192);
+	assert_int_equal(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &peak, 0), SQLITE_OK);
+	assert_int_equal(used, 0);
+	work_stop(w);
+}
+
 int
 main(void)
 {
@@ -155,6 +218,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(reads_never_wait_behind_hashes, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(gone_jobs_are_dropped_but_not_writes, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(scan_jobs_run_with_a_small_cache, fixture_setup,
 	                                        fixture_teardown),
 	};
 

@@ -7,6 +7,7 @@
  *
  * Not thread-safe: one connection per thread (the writer, each reader, the command line).
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,10 @@ struct lite_stmt {
 };
 
 static const struct store_ops sqlite_ops;
+
+/* A reader's page cache, and the smaller one of its export pages (store_ops.scan). */
+#define READ_CACHE_PRAGMA "PRAGMA cache_size = -8192;"
+#define SCAN_CACHE_PRAGMA "PRAGMA cache_size = -2048;"
 
 static struct sqlite_store *
 lite(struct store *st)
@@ -252,6 +257,18 @@ lite_close(struct store *st)
 	free(ls);
 }
 
+static void
+lite_scan(struct store *st, bool on)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(lite(st)->conn, on ? SCAN_CACHE_PRAGMA : READ_CACHE_PRAGMA, NULL, NULL,
+	                 &err) != SQLITE_OK) {
+		log_warn("event=sqlite_pragma error=\"%s\"", err ? err : "?");
+		sqlite3_free(err);
+	}
+}
+
 static int
 lite_use_for(struct store *st, enum store_use use)
 {
@@ -367,6 +384,7 @@ static const struct store_ops sqlite_ops = {
         .close = lite_close,
         .use_for = lite_use_for,
         .checkpoint = lite_checkpoint,
+        .scan = lite_scan,
         .lead = lite_lead,
         .serialize = lite_serialize,
         .txn_lock = lite_txn_lock,
@@ -437,15 +455,27 @@ migrate(struct sqlite_store *ls)
 	return rc;
 }
 
+/* Once a process, before SQLite's first use: no global count of the memory SQLite holds.
+ * The count takes a mutex every process thread shares at each of SQLite's allocations, and a
+ * payment makes hundreds; nothing reads it (sqlite3_memory_used). */
+static void
+lite_configure(void)
+{
+	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+		log_warn("event=sqlite_config what=memstatus");
+}
+
 int
 store_sqlite_open(const char *path, bool write, struct store **out)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	struct sqlite_store *ls;
 	int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
 	int rc = ST_STORE;
 	char *err = NULL;
 
 	*out = NULL;
+	pthread_once(&configured, lite_configure);
 #ifdef GUICHET_FAULT_INJECTION
 	lite_fault_install();
 #endif
@@ -478,7 +508,7 @@ store_sqlite_open(const char *path, bool write, struct store **out)
 	                 write ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 	                         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; "
 	                         "PRAGMA secure_delete = ON;"
-	                       : "PRAGMA cache_size = -8192; PRAGMA query_only = 1;",
+	                       : READ_CACHE_PRAGMA " PRAGMA query_only = 1;",
 	                 NULL, NULL, &err) != SQLITE_OK) {
 		log_error("event=sqlite_pragma error=\"%s\"", err ? err : "?");
 		sqlite3_free(err);
