@@ -74,11 +74,30 @@ cpu_ticks() {	# cpu_ticks PID: of the whole process
 	stat_ticks "/proc/$1/stat"
 }
 
-thread_ticks() {	# thread_ticks PID: "tid ticks" per thread, in creation order
+thread_ticks() {	# thread_ticks PID: "tid ticks name" per thread, in creation order
 	local t
 	for t in /proc/"$1"/task/*; do
-		echo "${t##*/} $(stat_ticks "$t/stat")"
+		echo "${t##*/} $(stat_ticks "$t/stat") $(cat "$t/comm" 2>/dev/null)"
 	done | sort -n
+}
+
+# writer_figures URL: the server's writer from its metrics (the whole life of the server, the
+# run almost all of it): "N groups, J jobs a group, commit X ms" (means).
+writer_figures() {
+	curl -fsS --max-time 5 "$1/metrics" 2>/dev/null | awk '
+		/^guichet_writer_group_size_sum/ { js = $2 } /^guichet_writer_group_size_count/ { n = $2 }
+		/^guichet_writer_commit_seconds_sum/ { cs = $2 }
+		END { if (n > 0) printf "%d groups, %.1f jobs a group, commit %.2f ms (means)", n,
+			js / n, cs / n * 1000; else print "n/a" }'
+}
+
+# threads_pct BEFORE AFTER SECONDS: the threads that used 1 % of a core or more between two
+# thread_ticks, in creation order, as "name N%" (guichetd names its threads: writer, reader,
+# loop …).
+threads_pct() {
+	awk -v hz="$(getconf CLK_TCK)" -v w="$3" 'NR == FNR { t0[$1] = $2; next }
+		{ p = ($2 - t0[$1]) / hz / w * 100 }
+		p >= 1 { printf "%s%s %.0f%%", (n++ ? ", " : ""), $3, p }' "$1" "$2"
 }
 
 idle_ticks() {	# machine-wide idle + iowait ticks, and the total
