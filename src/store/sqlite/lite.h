@@ -21,6 +21,14 @@ int lite_schema_version(struct store *st, int *version);
 int lite_backup_to(struct store *st, const char *path);
 int lite_integrity_check(struct store *st, char *why, size_t cap);
 
+/* wal_vfs.c: the VFS that gathers a connection's writes to its write-ahead log into one
+ * system call a commit, made SQLite's default once, before the first connection opens; and
+ * a connection's asking for it (its log open: after its first transaction), SQLITE_OK or
+ * SQLite's code. The connection must never spill pages before a commit (cache_spill off). */
+#define LITE_FCNTL_GATHER 0x47570001 /* an application's file control: above SQLite's own */
+void lite_wal_vfs_install(void);
+int lite_wal_gather(sqlite3 *conn);
+
 #ifdef GUICHET_FAULT_INJECTION
 /* A test build's storage faults (fault_vfs.c): makes the fault VFS SQLite's default, once,
  * before the first connection opens. */

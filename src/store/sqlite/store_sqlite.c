@@ -281,8 +281,9 @@ lite_use_for(struct store *st, enum store_use use)
 		/* A statement that fires the statistics triggers has a statement journal; in a
 		 * temporary file it costs a write system call per page and statement. Not for a
 		 * connection that may change a million rows in one statement (the télécollecte,
-		 * migrations): the journal in memory would be as large. */
-		pragmas = "PRAGMA temp_store = MEMORY;";
+		 * migrations): the journal in memory would be as large. A group's pages stay in
+		 * memory until its commit (cache_spill off), so that its log is written at once. */
+		pragmas = "PRAGMA temp_store = MEMORY; PRAGMA cache_spill = OFF;";
 		break;
 	case STORE_USE_BATCH:
 		/* A contract's due transactions lie on pages shared with every other contract's:
@@ -306,9 +307,15 @@ lite_use_for(struct store *st, enum store_use use)
 		return ST_STORE;
 	}
 	/* Every payment looks its keys up in the blocklist: the payments' connection keeps
-	 * them in memory, to spare the look-up when none is there (risk.c). */
-	if (use == STORE_USE_PAYMENTS)
+	 * them in memory, to spare the look-up when none is there (risk.c). Its log is written
+	 * in one system call a commit (wal_vfs.c), which cache_spill off allows. */
+	if (use == STORE_USE_PAYMENTS) {
+		int src = lite_wal_gather(ls->conn);
+
+		if (src != SQLITE_OK)
+			log_warn("event=sqlite_wal_gather error=\"%s\"", sqlite3_errstr(src));
 		return db_blocks_start(st);
+	}
 	return ST_OK;
 }
 
@@ -463,6 +470,7 @@ lite_configure(void)
 {
 	if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
 		log_warn("event=sqlite_config what=memstatus");
+	lite_wal_vfs_install();
 }
 
 int
