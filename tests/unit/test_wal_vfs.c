@@ -65,7 +65,8 @@ commits_are_seen_by_a_reader(void **state, const char *sync)
 
 		exec_ok(w, "BEGIN IMMEDIATE");
 		snprintf(sql, sizeof(sql),
-		         "WITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM k WHERE x < %d) "
+		         "WITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM k WHERE x < "
+		         "%d) "
 		         "INSERT INTO gathered (body) SELECT randomblob(%d) FROM k",
 		         n, size);
 		exec_ok(w, sql);

@@ -30,7 +30,7 @@
 
 #include "store/sqlite/lite.h"
 
-#define WAL_HEADER 32 /* the log's header; frames follow */
+#define WAL_HEADER   32 /* the log's header; frames follow */
 #define FRAME_HEADER 24
 /* SQLite's unix VFS writes at most 128 KiB - 1 bytes a call (os_unix.c masks a write's length
  * with 0x1ffff): a commit's frames go in writes of up to 124 KiB. */
@@ -39,7 +39,7 @@
 struct wal_file {
 	sqlite3_file base;
 	sqlite3_file *real;
-	unsigned char *buf;       /* gathered bytes, from offset at; GATHER_MAX */
+	unsigned char *buf; /* gathered bytes, from offset at; GATHER_MAX */
 	size_t len;
 	sqlite3_int64 at;
 	sqlite3_int64 frame;      /* a frame's size (page + header) once the header was read */
