@@ -11,7 +11,9 @@ reused), through a real `guichetd serve` on loopback:
   3. the export of every transaction of the 13 months as CSV: rows/s, and the server's
      resident memory sampled every 20 ms during it;
   4. the télécollecte of about 1,000,000 due transactions (`guichetd batch run` on a copy of a
-     second demo made with --unsent): seconds.
+     second demo made with --unsent): seconds; then the payment API (wrk as in bench/run) on
+     a third copy, alone and while a `guichetd batch run` works on the same database: the
+     two rates, their p99, and every payment answered 201 found in the database.
 
 Beside each figure, the same statements run directly in the database's own shell: guichetd is
 started with --log-level debug, which logs every statement of a search, a dashboard and a
@@ -52,7 +54,9 @@ transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30)
 comma-separated: searches, dashboard, export (on SQLite beside the shell and beside
 bench/export_loop.c, issue 16's reference), client (`guichet export` beside curl),
 reports (the electronic reports beside the CSV export), settlement; all by default). The
---unsent demo is made only for the settlement step.
+--unsent demo is made only for the settlement step. For that step: BENCH_CHUNK (the
+télécollecte's --chunk), BENCH_SKIP_SHELL=1 (its statements not replayed),
+BENCH_SETTLEMENT_SECONDS (the payments' time beside it; default the time it took alone).
 
   5. reports (docs/EREPORTING.md): the same 13 months as the export, downloaded by curl to a
      file (bench/out/bo/report.out) as the CSV export and as an electronic report of each
@@ -94,6 +98,10 @@ RUNS = int(os.environ.get('BENCH_RUNS', '30'))
 STEPS = os.environ.get('BENCH_STEPS',
                        'searches,dashboard,export,client,reports,settlement').split(',')
 PASSWORD = 'Banc-Essai-2026-Guichet'
+# The télécollecte's transactions a database transaction (guichetd batch run --chunk); its
+# statements not replayed in the shell (BENCH_SKIP_SHELL=1): the payments beside it only.
+CHUNK = ['--chunk', os.environ['BENCH_CHUNK']] if os.environ.get('BENCH_CHUNK') else []
+SKIP_SHELL = os.environ.get('BENCH_SKIP_SHELL') == '1'
 TARGETS = {'search': 50, 'ref_infix': 300, 'dashboard': 50, 'export_rows_s': 500000,
            'export_mb': 64, 'settlement_s': 30}
 
@@ -255,10 +263,10 @@ class Lite:
         m = re.search(r'seconds=([0-9.]+)', out.stdout)
         return float(m.group(1)) if out.returncode == 0 and m else None
 
-    def copies(self, db, name):
-        """Two fresh copies of the database db: {'guichetd': …, 'ref': …}."""
+    def copies(self, db, name, whose=('guichetd', 'ref')):
+        """Fresh copies of the database db: {'guichetd': …, 'ref': …}."""
         runs = {}
-        for who in ('guichetd', 'ref'):
+        for who in whose:
             copy = os.path.join(OUT, f'{name}-{"shell" if who == "ref" else who}.db')
             for side in ('', '-wal', '-shm'):
                 if os.path.exists(copy + side):
@@ -272,8 +280,11 @@ class Lite:
         of each, None) or (None, error)."""
         if None in statements:
             return None, f'{statements.count(None)} statements cut in the log'
-        script = '.timer on\n.output /dev/null\n' + ''.join(
-            st.rstrip(';') + ';\n' for st in statements)
+        # The télécollecte's connection's pragmas (store_sqlite.c: a writer's, and
+        # STORE_USE_BATCH's 256 MiB of page cache).
+        script = ('PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = '
+                  'ON; PRAGMA cache_size = -262144;\n.timer on\n.output /dev/null\n' + ''.join(
+                      st.rstrip(';') + ';\n' for st in statements))
         shell = subprocess.run(['sqlite3', db], input=script, capture_output=True, text=True)
         if shell.returncode != 0:
             return None, shell.stderr[-500:]
@@ -493,9 +504,9 @@ class Pg:
         if time.monotonic() - t0 > 1:
             log(f'  waited {time.monotonic() - t0:.0f} s for autovacuum')
 
-    def copies(self, db, name):
+    def copies(self, db, name, whose=('guichetd', 'ref')):
         runs = {}
-        for who in ('guichetd', 'ref'):
+        for who in whose:
             copy = f'{db}_{"psql" if who == "ref" else who}'
             self.query(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
             self.cluster.createdb(copy, template=db)
@@ -819,7 +830,7 @@ def settlement(be, due_db, today):
     t0 = time.monotonic()
     out = subprocess.run([GUICHETD, 'batch', 'run', '--db', be.uri(runs['guichetd']), '--date',
                           str(today), '--spool', os.path.join(OUT, 'spool'), '--log-level',
-                          'debug'], capture_output=True, text=True)
+                          'debug', *CHUNK], capture_output=True, text=True)
     seconds = time.monotonic() - t0
     if out.returncode != 0:
         sys.exit('batch run failed: ' + out.stderr[-2000:])
@@ -827,23 +838,64 @@ def settlement(be, due_db, today):
     statements = logged_statements(out.stderr)
     log(f'  guichetd batch run: {due:,} due transactions in {seconds:.1f} s (target '
         f'{TARGETS["settlement_s"]} s: {"met" if seconds <= TARGETS["settlement_s"] else "MISSED"})')
-    # As the batch ran them: a transaction a contract, each its write turn and COMMIT.
-    if statements and statements[0] not in WRITE_BEGIN:
+    # As the batch ran them: its transactions as logged (a log without any: one).
+    if statements and not any(st in WRITE_BEGIN for st in statements):
         statements = ['BEGIN IMMEDIATE' if not PG else 'BEGIN', *statements, 'COMMIT']
-    ref, err = be.replay(runs['ref'], statements)
+    ref, err = be.replay(runs['ref'], statements) if not SKIP_SHELL else (None, 'not run')
     if err is None:
         log(f'  {be.ref}, the same {len(statements)} statements in their '
-            f'{statements.count("COMMIT")} transactions: {sum(ref):.1f} s')
+            f'{statements.count("COMMIT")} transactions: {sum(ref):.1f} s; guichetd / '
+            f'{be.ref} = {seconds / sum(ref):.2f} (issue 16: ≤ 1.1)')
         # Where it goes: the statements by their text without values, the costliest first.
         by = {}
         for st, t in zip(statements, ref):
             head = re.sub(r'(?<![\w$])\d+', '?', re.sub(r' -- \$\d+=.*', '', st))[:90]
             by[head] = by.get(head, 0) + t
-        for head, t in sorted(by.items(), key=lambda x: -x[1])[:3]:
+        for head, t in sorted(by.items(), key=lambda x: -x[1])[:6]:
             log(f'    {t:6.1f} s  {head}')
     else:
         log(f'  {be.ref} failed: {err}')
     be.drop(runs)
+    settlement_payments(be, due_db, today, seconds)
+
+
+def settlement_payments(be, due_db, today, batch_s):
+    """The payment API while the télécollecte runs (issue 16): a `guichetd serve` on a third
+    copy, wrk as in bench/run (bench/payments.lua, 64 connections) for about the time the
+    télécollecte took alone (BENCH_SETTLEMENT_SECONDS), once alone and once with `guichetd
+    batch run` started on the same database at the same moment; then every payment answered
+    201 looked for in the database."""
+    seconds = int(os.environ.get('BENCH_SETTLEMENT_SECONDS', min(60, max(10, round(batch_s)))))
+    db = be.copies(due_db, f'due-{DUE}', ('serve',))['serve']
+    srv = guichet_bench.Server(be.uri(db), OUT, start_s=600)
+    stamp = int(time.time())
+    files = {phase: guichet_bench.payment_requests(
+        be.state(due_db) + '.json', f'{phase}{stamp}', max(100000, 15000 * seconds),
+        os.path.join(OUT, f'requests-{phase}.txt')) for phase in ('alone', 'batch')}
+    try:
+        alone = guichet_bench.wrk(srv.base, files['alone'], 64, seconds)
+        t0 = time.monotonic()
+        run = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', be.uri(db), '--date',
+                                str(today), '--spool', os.path.join(OUT, 'spool'), *CHUNK],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        beside = guichet_bench.wrk(srv.base, files['batch'], 64, seconds)
+        wrk_s = time.monotonic() - t0
+        out, err = run.communicate()
+        run_s = time.monotonic() - t0
+        if run.returncode != 0:
+            sys.exit('batch run beside the server failed: ' + err[-2000:])
+    finally:
+        srv.stop()
+    log(f'  payments for {seconds} s, alone, then from the télécollecte\'s start '
+        f'(it took {run_s:.1f} s beside the server; wrk {wrk_s:.1f} s):')
+    for name, r, phase in (('alone', alone, 'alone'), ('beside the batch', beside, 'batch')):
+        stored = int(be.rows(db, f"SELECT count(*) FROM txn WHERE order_ref >= 'B-{phase}{stamp}-' "
+                             f"AND order_ref < 'B-{phase}{stamp}.'")[0][0])
+        log('    ' + guichet_bench.payments_line(name, r) +
+            ('' if stored == int(r['status_201']) else f'; {stored} STORED'))
+    log(f'    payments beside the télécollecte / alone = '
+        f'{float(beside["rps"]) / float(alone["rps"]):.2f}')
+    be.drop({'serve': db})
 
 
 def on_sigterm(signum, frame):

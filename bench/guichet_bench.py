@@ -77,3 +77,32 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def payment_requests(meta_path, run, count, out):
+    """count signed payment requests of the demo's first shop (bench/make_requests.py) into
+    out, their order references marked with run."""
+    subprocess.run([sys.executable, os.path.join(ROOT, 'bench', 'make_requests.py'),
+                    '--demo-json', meta_path, '--count', str(count), '--run', run, '--out', out],
+                   check=True)
+    return out
+
+
+def wrk(base, requests_file, connections, seconds):
+    """wrk sending the signed payments of requests_file (bench/payments.lua) on connections
+    keep-alive connections for seconds: the figures of its BENCH line (rps, p50_us, p99_us,
+    status_201, status_other, errors …)."""
+    out = subprocess.run(['wrk', '-t1', f'-c{connections}', f'-d{seconds}s', '--latency', '-s',
+                          os.path.join(ROOT, 'bench', 'payments.lua'), base, '--',
+                          requests_file, '1'], capture_output=True, text=True)
+    line = next((l for l in out.stdout.splitlines() if l.startswith('BENCH ')), None)
+    if line is None:
+        sys.exit('wrk gave no result: ' + out.stdout[-500:] + out.stderr[-500:])
+    return dict(kv.split('=') for kv in line.split()[1:])
+
+
+def payments_line(name, r):
+    """One line of figures for wrk's result r."""
+    return (f'payments {name:<17} {float(r["rps"]):8,.0f}/s  p50 {int(r["p50_us"]) / 1000:6.2f} ms'
+            f'  p99 {int(r["p99_us"]) / 1000:6.2f} ms  (201: {r["status_201"]}, other: '
+            f'{r["status_other"]}, errors: {r["errors"]})')

@@ -134,35 +134,21 @@ def shell_seconds(db, script):
     return max(0.0, timed(script) - base)
 
 
-def wrk(base, requests_file):
-    out = subprocess.run(['wrk', '-t1', f'-c{CONNS}', f'-d{SECONDS}s', '--latency', '-s',
-                          os.path.join(ROOT, 'bench', 'payments.lua'), base, '--',
-                          requests_file, '1'], capture_output=True, text=True)
-    line = next((l for l in out.stdout.splitlines() if l.startswith('BENCH ')), None)
-    if line is None:
-        sys.exit('wrk gave no result: ' + out.stdout[-500:] + out.stderr[-500:])
-    return dict(kv.split('=') for kv in line.split()[1:])
-
-
 def payments(orig, meta_path):
     """Payments/s alone, then beside the round."""
     db = fresh_copy(orig, 'serve.db')
     srv = guichet_bench.Server(db, OUT, '--recurring-every', 'off', '--now',
                                f'{DAY}T20:00:00+01:00',
                                '--key-file', os.path.join(OUT, 'guichet.key'), start_s=600)
-    files = {}
-    for phase in ('alone', 'round'):
-        files[phase] = os.path.join(OUT, f'requests-{phase}.txt')
-        subprocess.run([sys.executable, os.path.join(ROOT, 'bench', 'make_requests.py'),
-                        '--demo-json', meta_path, '--count', str(max(100000, 40000 * SECONDS)),
-                        '--run', f'{phase}{int(time.time())}', '--out', files[phase]],
-                       check=True)
+    files = {phase: guichet_bench.payment_requests(
+        meta_path, f'{phase}{int(time.time())}', max(100000, 40000 * SECONDS),
+        os.path.join(OUT, f'requests-{phase}.txt')) for phase in ('alone', 'round')}
     try:
-        alone = wrk(srv.base, files['alone'])
+        alone = guichet_bench.wrk(srv.base, files['alone'], CONNS, SECONDS)
         t0 = time.monotonic()
         rnd = subprocess.Popen(run_cmd(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-        beside = wrk(srv.base, files['round'])
+        beside = guichet_bench.wrk(srv.base, files['round'], CONNS, SECONDS)
         round_s = time.monotonic() - t0
         # Still running: what it made while wrk ran, then a kill (what it committed stays,
         # tests/system/test_recurring_crash.py); done: its own figures.
@@ -239,10 +225,7 @@ def main():
     alone, beside, res = payments(orig, orig + '.json')
     ratio = float(beside['rps']) / float(alone['rps'])
     for name, r in (('alone', alone), ('beside the round', beside)):
-        log(f'  payments {name:<17} {float(r["rps"]):8,.0f}/s  '
-            f'p50 {int(r["p50_us"]) / 1000:6.2f} ms'
-            f'  p99 {int(r["p99_us"]) / 1000:6.2f} ms  (201: {r["status_201"]}, other: '
-            f'{r["status_other"]}, errors: {r["errors"]})')
+        log('  ' + guichet_bench.payments_line(name, r))
     log(f'  payments beside the round / alone = {ratio:.2f}; the round beside the server: {res}')
     os.unlink(db)
 
