@@ -71,7 +71,8 @@ struct options {
 	int idle_timeout;
 	const char *pspid;
 	const char *date;
-	const char *to;      /* backup: the copy's path */
+	int chunk;      /* batch run: transactions a batch's fill sends a transaction; 0: default */
+	const char *to; /* backup: the copy's path */
 	int batch_minute;    /* the daily télécollecte, minutes after Paris midnight; -1: off */
 	int retention_every; /* seconds between two rounds of the retention job */
 	int recurring_every; /* seconds between two recurring rounds; 0: none */
@@ -173,6 +174,8 @@ usage(FILE *f)
 	        "       guichetd batch run --db FILE --date YYYY-MM-DD [--spool DIR]   "
 	        "(télécollecte)\n"
 	        "                      [--now YYYY-MM-DD|INSTANT] [--key-file FILE]\n"
+	        "                      [--chunk N]  (transactions sent a database transaction; "
+	        "default 1000)\n"
 	        "       guichetd reconcile import FILE --db FILE|postgresql://…  (an acquirer's "
 	        "return file;\n"
 	        "                      docs/RECONCILIATION.md) [--now YYYY-MM-DD|INSTANT]\n"
@@ -321,6 +324,7 @@ parse_options(int argc, char **argv, int first, struct options *o)
 	        {"notify-retry-ms", required_argument, NULL, 1001},
 	        {"notify-timeout-ms", required_argument, NULL, 1002},
 	        {"to", required_argument, NULL, 1003},
+	        {"chunk", required_argument, NULL, 1004},
 	        {"sign-in-address-limit", required_argument, NULL, 'A'},
 	        {"sign-in-login-limit", required_argument, NULL, 'O'},
 	        {"bin-table", required_argument, NULL, 'T'},
@@ -395,6 +399,11 @@ parse_options(int argc, char **argv, int first, struct options *o)
 			break;
 		case 1003:
 			o->to = optarg;
+			break;
+		case 1004:
+			if (parse_int(optarg, 1, SETTLEMENT_CHUNK_MAX, &v) != 0)
+				goto bad;
+			o->chunk = (int)v;
 			break;
 		case 'U':
 			o->unsent = true;
@@ -851,7 +860,8 @@ cmd_batch_run(const struct options *o)
 		        "for serve)\n");
 	if (rc == ST_OK) {
 		outbox_sealer_set(st, keys);
-		rc = settlement_run(st, day, clock_now_us(), bank_dir, returns_dir, stdout);
+		rc = settlement_run(st, day, clock_now_us(), bank_dir, returns_dir, o->chunk,
+		                    stdout);
 	}
 	store_close(st);
 	crypto_secret_free(keys);

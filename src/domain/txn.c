@@ -349,3 +349,9 @@ txn_origin_parse(const char *s)
 			return i;
 	return -1;
 }
+
+int64_t
+txn_amount_sent(const struct txn *t)
+{
+	return t->amount_current + (t->type == TXN_DEBIT ? t->amount_refunded : 0);
+}

@@ -197,6 +197,10 @@ bool txn_pending_abandoned(int64_t asked_us, int64_t now_us);
  * or to send count; everything else does not. */
 bool txn_counts(enum txn_type type, enum txn_status status, enum txn_acq acq);
 
+/* The amount t went to the bank with: a debit is refunded only once sent, and each refund
+ * lowers its current amount, so it was sent with its current and refunded amounts together. */
+int64_t txn_amount_sent(const struct txn *t);
+
 /* 3-D Secure guarantee (Vision manual §4.1.4): a payment authenticated Y or A by a scheme
  * that shifts liability (CB, VISA, MASTERCARD, E-BLEUE) is guaranteed; AMEX, JCB and PayPal
  * are outside the programme ("N/A"). */

@@ -144,7 +144,7 @@ maybe_run(struct scheduler *s)
 		return wait;
 	if (rc == ST_OK) {
 		log_info("event=settlement_start day=%lld", (long long)day);
-		rc = settlement_run(s->st, day, now, s->bank_dir, s->returns_dir, NULL);
+		rc = settlement_run(s->st, day, now, s->bank_dir, s->returns_dir, 0, NULL);
 	}
 	metrics_job_round(s->settlement_job, rc == ST_OK);
 	if (rc == ST_OK) {

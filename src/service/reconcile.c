@@ -45,7 +45,7 @@ sent_add(void *arg, const struct txn *t)
 	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
 	l->v[l->n].id = t->id;
 	l->v[l->n].credit = t->type == TXN_REFUND;
-	l->v[l->n].amount = t->amount_current;
+	l->v[l->n].amount = txn_amount_sent(t);
 	snprintf(l->v[l->n].currency, sizeof(l->v[l->n].currency), "%s", t->currency);
 	snprintf(l->v[l->n].auth, sizeof(l->v[l->n].auth), "%s", t->auth_number);
 	l->n++;

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acquirer/acquirer.h"
 #include "common/log.h"
 #include "domain/calendar.h"
 #include "domain/money.h"
+#include "domain/txn.h"
 #include "service/reconcile.h"
 #include "service/settlement.h"
 
@@ -92,7 +94,7 @@ file_line(void *arg, const struct txn *t)
 	struct file_ctx *x = arg;
 
 	fprintf(x->f, "T;%lld;%s;%lld;%s;%s;%s\n", (long long)t->id,
-	        t->type == TXN_REFUND ? "CREDIT" : "DEBIT", (long long)t->amount_current,
+	        t->type == TXN_REFUND ? "CREDIT" : "DEBIT", (long long)txn_amount_sent(t),
 	        t->currency, t->auth_number, t->card_masked);
 	return ST_OK;
 }
@@ -244,15 +246,76 @@ stale_temps_remove(const char *bank_dir)
 	closedir(d);
 }
 
+/* Ends the transaction of a step that gave rc: committed when it did its work or found none
+ * to do (ST_NOTFOUND, kept), else rolled back. */
+static int
+step_end(struct store *st, int rc)
+{
+	if (rc == ST_OK || rc == ST_NOTFOUND) {
+		int crc = st->ops->commit(st);
+
+		if (crc == ST_OK)
+			return rc;
+		rc = crc;
+	}
+	st->ops->rollback(st);
+	return rc;
+}
+
+/* Fills the open batch b a chunk at a time, each chunk in a transaction of its own followed
+ * by a pause, then finishes it with its report mail. */
+static int
+batch_complete(struct store *st, struct batch *b, int chunk, FILE *out)
+{
+	const struct store_ops *ops = st->ops;
+	int64_t moved;
+	int rc;
+
+	do {
+		rc = ops->begin(st, true);
+		if (rc != ST_OK)
+			return rc;
+		rc = step_end(st, ops->batch_fill(st, b, chunk, &moved));
+		if (rc != ST_OK)
+			return rc;
+		if (moved > 0)
+			nanosleep(&(struct timespec){0, SETTLEMENT_PAUSE_NS}, NULL);
+	} while (moved > 0);
+	rc = ops->begin(st, true);
+	if (rc != ST_OK)
+		return rc;
+	rc = ops->batch_finish(st, b);
+	if (rc == ST_OK)
+		rc = report_mail(st, b);
+	rc = step_end(st, rc);
+	if (rc == ST_NOTFOUND)
+		return ST_OK; /* each of its transactions cancelled meanwhile: no batch */
+	if (rc != ST_OK)
+		return rc;
+	log_info("event=batch_closed batch=%lld contract=%lld debits=%lld credits=%lld",
+	         (long long)b->id, (long long)b->contract_id, (long long)b->debit_count,
+	         (long long)b->credit_count);
+	if (out != NULL)
+		fprintf(out,
+		        "batch %lld: brand %lld, contract %lld, number %lld: %lld debits (%lld), "
+		        "%lld credits (%lld) %s\n",
+		        (long long)b->id, (long long)b->brand_id, (long long)b->contract_id,
+		        (long long)b->number, (long long)b->debit_count, (long long)b->debit_amount,
+		        (long long)b->credit_count, (long long)b->credit_amount, b->currency);
+	return ST_OK;
+}
+
 int
 settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
-               const char *returns_dir, FILE *out)
+               const char *returns_dir, int chunk, FILE *out)
 {
 	const struct store_ops *ops = st->ops;
 	struct due_list due = {0};
 	struct write_ctx w = {st, bank_dir, returns_dir, out, ST_OK, now, ""};
 	int rc, lock;
 
+	if (chunk < 1 || chunk > SETTLEMENT_CHUNK_MAX)
+		chunk = SETTLEMENT_CHUNK;
 	snprintf(w.test_dir, sizeof(w.test_dir), "%s%s", bank_dir, SETTLEMENT_TEST_SUFFIX);
 	if ((mkdir(bank_dir, 0700) != 0 && errno != EEXIST) ||
 	    (mkdir(w.test_dir, 0700) != 0 && errno != EEXIST)) {
@@ -271,6 +334,15 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 		stale_temps_remove(returns_dir); /* a return file's, ".<name>.txt.XXXXXX" */
 	stale_temps_remove(w.test_dir);
 	rc = ops->use_for(st, STORE_USE_BATCH);
+	/* The batches a killed run left open first: their contracts' transactions are theirs. */
+	if (rc == ST_OK) {
+		struct batch_list open = {0};
+
+		rc = ops->batch_closing_each(st, batch_add, &open);
+		for (size_t i = 0; rc == ST_OK && i < open.n; i++)
+			rc = batch_complete(st, &open.v[i], chunk, out);
+		free(open.v);
+	}
 	if (rc == ST_OK)
 		rc = ops->batch_due_each(st, day, due_add, &due);
 	for (size_t i = 0; rc == ST_OK && i < due.n; i++) {
@@ -279,38 +351,15 @@ settlement_run(struct store *st, int64_t day, int64_t now, const char *bank_dir,
 		rc = ops->begin(st, true);
 		if (rc != ST_OK)
 			break;
-		rc = ops->batch_close(st, due.v[i].brand_id, due.v[i].contract_id, day, now, &b);
-		if (rc == ST_OK)
-			rc = report_mail(st, &b);
-		if (rc == ST_OK || rc == ST_NOTFOUND) {
-			int crc = ops->commit(st);
-
-			if (crc != ST_OK) {
-				ops->rollback(st);
-				rc = crc;
-				break;
-			}
-		} else {
-			ops->rollback(st);
-			break;
-		}
+		rc = ops->batch_open(st, due.v[i].brand_id, due.v[i].contract_id, day, now, &b);
+		rc = step_end(st, rc);
 		if (rc == ST_OK) {
-			log_info("event=batch_closed batch=%lld contract=%lld debits=%lld "
-			         "credits=%lld",
-			         (long long)b.id, (long long)b.contract_id,
-			         (long long)b.debit_count, (long long)b.credit_count);
-			if (out != NULL)
-				fprintf(out,
-				        "batch %lld: brand %lld, contract %lld, number %lld: %lld "
-				        "debits "
-				        "(%lld), %lld credits (%lld) %s\n",
-				        (long long)b.id, (long long)b.brand_id,
-				        (long long)b.contract_id, (long long)b.number,
-				        (long long)b.debit_count, (long long)b.debit_amount,
-				        (long long)b.credit_count, (long long)b.credit_amount,
-				        b.currency);
+			log_info("event=batch_opened batch=%lld contract=%lld", (long long)b.id,
+			         (long long)b.contract_id);
+			rc = batch_complete(st, &b, chunk, out);
+		} else if (rc == ST_NOTFOUND) {
+			rc = ST_OK; /* nothing to send; its due cancellations are out of the queue */
 		}
-		rc = ST_OK;
 	}
 	free(due.v);
 	/* Files of every committed batch not yet written, this run's or a killed run's. */

@@ -1145,12 +1145,22 @@ struct store_ops {
 	                const char *value, int64_t now);
 
 	/* Settlement. due: the contracts with transactions to send whose bank day is at most day,
-	 * every brand. batch_close: in the caller's transaction, one batch for the contract's due
-	 * transactions (ST_NOTFOUND when none): numbered, totalled, the transactions sent and
-	 * their history written; due cancellations leave the queue without a batch. */
+	 * every brand. A contract's batch is made in steps, each in the caller's transaction and
+	 * each short, so that a million due transactions never hold the write lock long:
+	 * batch_open numbers it and writes it open ('closing', its totals 0), reading one due row
+	 * (ST_NOTFOUND when no debit or refund is due: the due cancellations then leave the queue
+	 * without a batch); batch_fill sends the next limit of its due transactions, their history
+	 * written and the batch's totals grown by them (*moved: how many; 0 when none is left);
+	 * batch_finish takes the due cancellations out of the queue, marks it sent and reads it
+	 * back whole, its report address too (ST_NOTFOUND, and the batch gone, when every one of
+	 * its transactions was cancelled before it was sent). An open batch is in no journal and
+	 * has no file yet; batch_closing_each: those a killed run left, for the next to finish. */
 	int (*batch_due_each)(struct store *st, int64_t day, store_due_cb cb, void *arg);
-	int (*batch_close)(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
-	                   int64_t now, struct batch *out);
+	int (*batch_open)(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
+	                  int64_t now, struct batch *out);
+	int (*batch_fill)(struct store *st, const struct batch *b, int limit, int64_t *moved);
+	int (*batch_finish)(struct store *st, struct batch *b);
+	int (*batch_closing_each)(struct store *st, store_batch_cb cb, void *arg);
 	int (*batch_unwritten_each)(struct store *st, store_batch_cb cb, void *arg);
 	int (*batch_written)(struct store *st, int64_t id);
 	/* The reconciliation of a transaction (migration 014, written by the import of the

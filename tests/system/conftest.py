@@ -517,6 +517,10 @@ def bank_files_whole(srv):
         assert lines[0].startswith('H;') and lines[-1] == f'Z;{dc};{da};{cc};{ca}', path
         ids = [int(l.split(';')[1]) for l in lines[1:-1]]
         assert len(ids) == n
+        # Each line with the amount it was sent with, a debit's refunds after it included.
+        for kind, count, amount in (('DEBIT', dc, da), ('CREDIT', cc, ca)):
+            mine = [int(l.split(';')[3]) for l in lines[1:-1] if l.split(';')[2] == kind]
+            assert (len(mine), sum(mine)) == (count, amount), path
         assert sorted(ids) == sorted(r[0] for r in q(srv, 'SELECT id FROM txn WHERE batch_id = ?',
                                                      (bid,)))
         seen += ids

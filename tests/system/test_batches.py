@@ -189,9 +189,65 @@ def test_killed_runs_never_lose_or_double_a_transaction(srv):
              'WHERE b.method IN (1, 2, 3)')[0][0] > 100
 
 
+def test_a_batch_is_filled_a_chunk_at_a_time_and_shown_once_finished(srv):
+    """A batch is opened, filled a chunk of transactions a database transaction (--chunk)
+    and finished (store.h batch_open): a run killed while it fills leaves it open, out of the
+    journal and without a file, its totals those of the transactions it already sent; the next
+    run finishes it first. Nothing lost or sent twice, whatever the kills."""
+    ids = pay_some(srv, 60)
+    s, csrf = ready_user(srv, 'demo.consultation')
+    journal = f'/bo/api/batches?from={srv.paris_day()}&to={srv.paris_day()}'
+    rng = random.Random(11)
+    seen_open = 0
+    for _ in range(12):
+        p = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date',
+                              srv.paris_day(2), '--spool', os.path.join(srv.tmp, 'spool'),
+                              '--chunk', '1', *srv.clock()],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=srv.env)
+        err = b''
+        while b'event=batch_opened' not in err and p.poll() is None:
+            err += p.stderr.read1(4096)
+        time.sleep(rng.uniform(0, 0.02))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        p.stderr.close()
+        open_ids = {r[0] for r in q(srv, "SELECT id FROM batch WHERE status = 'closing'")}
+        assert len(open_ids) <= 1  # one run at a time, and the next finishes it first
+        seen_open += bool(open_ids)
+        r = s.get(srv.base + journal)
+        assert r.status_code == 200, r.text
+        assert not open_ids & {b['id'] for b in r.json()['items']}
+        for bid in open_ids:
+            assert not os.path.exists(os.path.join(srv.tmp, 'spool', 'bank', q(
+                srv, 'SELECT file_name FROM batch WHERE id = ?', (bid,))[0][0]))
+        # Every batch, open or not, counts exactly what it sent so far.
+        for bid, n, amount in q(srv, 'SELECT id, debit_count, debit_amount FROM batch'):
+            assert q(srv, 'SELECT count(*), coalesce(sum(amount_current), 0) FROM txn WHERE '
+                          'batch_id = ?', (bid,))[0] == (n, amount)
+        if not q(srv, 'SELECT count(*) FROM txn WHERE acq = 2')[0][0] and not open_ids:
+            break
+    assert seen_open, 'no kill landed while a batch was filled'
+    out = batch_run(srv, srv.paris_day(2))
+    assert q(srv, "SELECT count(*) FROM batch WHERE status <> 'sent' OR file_written = 0") == \
+        [(0,)]
+    assert {r[0] for r in q(srv, 'SELECT id FROM txn WHERE acq = 3 AND batch_id IS NOT NULL')} \
+        == set(ids)
+    assert q(srv, "SELECT count(*), count(DISTINCT txn_id) FROM txn_history "
+                  "WHERE action = 'bank_sending'")[0] == (60, 60)
+    # One batch per contract, numbered from 1, each in the journal once with its file.
+    assert q(srv, 'SELECT count(*), count(DISTINCT contract_id), max(number) FROM batch')[0] \
+        == (len(q(srv, 'SELECT DISTINCT contract_id FROM txn')),) * 2 + (1,)
+    items = s.get(srv.base + journal).json()['items']
+    assert sorted(b['id'] for b in items) == sorted(r[0] for r in q(srv, 'SELECT id FROM batch'))
+    assert sum(b['transaction_count'] for b in items) == 60
+    assert 'batch run of' in out.stdout
+
+
 def test_bad_batch_command_lines(srv):
     for args in (['batch'], ['batch', 'go'], ['batch', 'run', '--db', srv.db],
-                 ['batch', 'run', '--db', srv.db, '--date', '2026-02-30']):
+                 ['batch', 'run', '--db', srv.db, '--date', '2026-02-30'],
+                 *(['batch', 'run', '--db', srv.db, '--date', srv.paris_day(), '--chunk', bad]
+                   for bad in ('0', '-1', 'ten', '1000001', '1.5', ''))):
         out = subprocess.run([GUICHETD, *args], capture_output=True, text=True, timeout=30,
                              env=srv.env)
         assert out.returncode == 2, args

@@ -252,13 +252,15 @@ def bank_dir(srv):
 
 
 def batch_cmd(srv):
+    # A transaction a chunk: a batch filled in as many database transactions as it has
+    # transactions, so that a kill lands in its fill too (store.h batch_open).
     return [GUICHETD, 'batch', 'run', '--db', srv.db, '--date', srv.paris_day(2), '--spool',
-            os.path.join(srv.tmp, 'spool'), *srv.clock()]
+            os.path.join(srv.tmp, 'spool'), '--chunk', '1', *srv.clock()]
 
 
 def run_until(srv, point):
-    """Starts `guichetd batch run` and kills it at point: ('closed', k) once its log says it
-    closed its kth batch, ('writing', j) once the jth bank file is being written (its
+    """Starts `guichetd batch run` and kills it at point: ('opened', k) once its log says it
+    opened its kth batch (in its fill, or just before), ('closed', k) once it closed its kth, ('writing', j) once the jth bank file is being written (its
     temporary file is there), ('written', j) once the jth is under its name, ('after', s)
     s seconds after it started. True when it was killed, False when it ended first."""
     what, k = point
@@ -271,15 +273,16 @@ def run_until(srv, point):
     p = subprocess.Popen(batch_cmd(srv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          env=srv.env)
     os.set_blocking(p.stderr.fileno(), False)
-    err, closed = b'', 0
+    err, closed, opened = b'', 0, 0
     try:
         while p.poll() is None:
             chunk = p.stderr.read()
             if chunk:
                 err += chunk
                 closed = err.count(b'event=batch_closed')
+                opened = err.count(b'event=batch_opened')
             names = files() - before
-            if ((what == 'closed' and closed >= k) or
+            if ((what == 'closed' and closed >= k) or (what == 'opened' and opened >= k) or
                     (what == 'writing' and sum('.txt.' in n for n in names) +
                      sum(n.endswith('.txt') for n in names) >= k and
                      any('.txt.' in n for n in names)) or
@@ -317,8 +320,8 @@ def test_batch_run_killed_at_each_step_then_run_again(tmp_path):
     # A round's first run is killed while it closes its batches, the second while it writes
     # the bank files (those of the batches the first one closed too): at the first, the
     # middle or the last of them (counted when the round's payments are in).
-    closing = [('after', 0.0), ('closed', 'first'), ('closed', 'middle'), ('closed', 'last'),
-               ('after', rng.uniform(0, 0.03)), ('after', rng.uniform(0, 0.03))]
+    closing = [('after', 0.0), ('opened', 'first'), ('opened', 'middle'), ('closed', 'first'),
+               ('closed', 'last'), ('after', rng.uniform(0, 0.03))]
     writing = [('writing', 'first'), ('writing', 'middle'), ('writing', 'last'),
                ('written', 'first'), ('written', 'middle'), ('written', 'last')]
     rng.shuffle(closing)
@@ -358,7 +361,8 @@ def test_batch_run_killed_at_each_step_then_run_again(tmp_path):
                     lines += [l for l in f.read().splitlines() if l.startswith('T;')]
             sent = [int(l.split(';')[1]) for l in lines]
             assert len(sent) == len(set(sent)) and set(due) <= set(sent), why(killed)
-            assert q(srv, 'SELECT count(*) FROM batch WHERE file_written = 0') == [(0,)]
+            assert q(srv, "SELECT count(*) FROM batch WHERE file_written = 0 OR status <> "
+                          "'sent'") == [(0,)]
             # The acquirer's return file of each CB, VISA, MASTERCARD batch
             # (docs/RECONCILIATION.md), whole: each of its transactions on one line, and no
             # temporary file left beside them.

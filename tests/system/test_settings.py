@@ -328,7 +328,7 @@ def test_routes_are_in_the_table(st):
 
 def test_the_daily_report_goes_to_the_shops_report_address(st):
     """The télécollecte's report mail: the shop's report address when it has one, else the
-    contract's own (store/sql/batches.c batch_close)."""
+    contract's own (store/sql/batches.c batch_finish)."""
     import os
     import subprocess
     from conftest import GUICHETD

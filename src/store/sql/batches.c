@@ -1,16 +1,17 @@
 /*
- * batches.c - télécollecte (store.h batch_*, txn_reconciliation;
- * migrations 004, 014): the contracts with transactions due, a contract's batch closed in the
- * caller's transaction (numbered, totalled, its transactions sent with their history line),
- * the bank files still to write, a batch's transactions, the journal of batches, and the
- * reconciliation of a transaction; the batch a return file names (reconciliation.c has the
- * rest of the journal).
+ * batches.c - télécollecte (store.h batch_*, txn_reconciliation; migrations 004, 014): the
+ * contracts with transactions due, a contract's batch opened, filled a chunk of its due
+ * transactions at a time (each sent with its history line, the batch's totals growing with
+ * them) and finished, each step in the caller's transaction; the batches a killed run left
+ * open, the bank files still to write, a batch's transactions, the journal of batches, and
+ * the reconciliation of a transaction; the batch a return file names (reconciliation.c has
+ * the rest of the journal).
  *
  * The télécollecte runs once a day: its statements are prepared when they run and finalized
- * after, those of a batch's closing logged at debug level (db_step_logged) for the back
- * office's benchmark, which replays them. The reconciliation's two (a batch's, a transaction's
- * read by its page) are kept prepared (db_cached). Not the run itself
- * (service/settlement.c).
+ * after, but for a fill's, which run once a chunk (db_cached); each is logged at debug level
+ * (db_step_logged) for the back office's benchmark, which replays them. The
+ * reconciliation's two (a batch's, a transaction's read by its page) are kept prepared
+ * (db_cached). Not the run itself (service/settlement.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,22 @@
 
 /* Due: to send, a bank day come, a debit or a refund (SPEC §7). */
 #define DUE "brand_id = ?1 AND contract_id = ?2 AND acq = 2 AND bank_day > 0 AND bank_day <= ?3"
+
+/* The next chunk of a batch's due debits and refunds, ?4 of them at most, in the order of the
+ * txn_due index (contract, bank day, id): the same rows for each statement of a fill. */
+#define CHUNK                                                                                      \
+	"brand_id = ?1 AND id IN (SELECT id FROM txn WHERE " DUE " AND type IN (0, 1) ORDER BY "   \
+	"bank_day, id LIMIT ?4)"
+
+/* Where a contract's daily report goes: its shop's address, else the contract's. */
+#define REPORT_EMAIL                                                                               \
+	"coalesce(nullif((SELECT report_email FROM shop_settings WHERE shop_id = c.shop_id), "     \
+	"''), "                                                                                    \
+	"c.report_email)"
+
+/* Due cancellations leave the queue without a batch (?4: the instant). */
+static const char cancelled_sql[] =
+        "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2";
 
 /* Reads a row of BATCH_COLS. */
 static void
@@ -48,15 +65,22 @@ batch_read(struct stmt *s, struct batch *b)
 	db_text_copy(b->file_name, sizeof(b->file_name), s, 15);
 }
 
-/* Steps s to its end, calling each_row for every row; finalizes s. */
+/* Steps s to its end, calling each_row for every row; finalizes s. Logged at its first step
+ * (db_step_logged): the bank files' reads are the télécollecte's statements too. */
 static int
 batch_rows(struct store *st, struct stmt *s, int (*each_row)(struct stmt *, void *), void *arg,
            const char *what)
 {
-	int rc = ST_OK;
+	int rc = ST_OK, src = db_step_logged(s);
 
-	while (db_next(st, s, &rc, what))
+	while (src == STMT_ROW) {
 		rc = each_row(s, arg);
+		if (rc != ST_OK)
+			break;
+		src = stmt_step(s);
+	}
+	if (rc == ST_OK)
+		rc = db_status(st, src, what);
 	stmt_finalize(s);
 	return rc;
 }
@@ -111,21 +135,16 @@ due_run(struct store *st, const char *sql, const struct batch *b, int64_t batch_
 	return db_run_once(st, s, what);
 }
 
-/* Reads the next number of b's contract's batches and the totals of what is due; *read: the
- * totals' row was read. */
+/* Reads the next number of b's contract's batches and what its batch is made of: the shop,
+ * card method and currency of its first due debit or refund (a contract has one of each);
+ * *read: one is due. Reads one row of the due ones, not all: this runs under the write lock. */
 static int
-batch_totals(struct store *st, struct batch *b, bool *read)
+batch_first(struct store *st, struct batch *b, bool *read)
 {
 	static const char number_sql[] =
 	        "SELECT coalesce(max(number), 0) + 1 FROM batch WHERE contract_id = ?1";
-	static const char totals_sql[] =
-	        "SELECT count(CASE WHEN type = 0 THEN 1 END), coalesce(sum(CASE WHEN type = 0 THEN "
-	        "amount_current END), 0), count(CASE WHEN type = 1 THEN 1 END), coalesce(sum(CASE "
-	        "WHEN type "
-	        "= 1 THEN amount_current END), 0), max(shop_id), max(method), max(currency), "
-	        "(SELECT coalesce(nullif((SELECT report_email FROM shop_settings WHERE shop_id = "
-	        "c.shop_id), ''), c.report_email) FROM contract c WHERE c.id = ?2) FROM txn "
-	        "WHERE " DUE " AND type IN (0, 1)";
+	static const char first_sql[] = "SELECT shop_id, method, currency FROM txn WHERE " DUE
+	                                " AND type IN (0, 1) ORDER BY bank_day, id LIMIT 1";
 	struct stmt *s;
 	int src, rc = db_prepare(st, number_sql, &s, "batch_number");
 
@@ -139,7 +158,7 @@ batch_totals(struct store *st, struct batch *b, bool *read)
 	stmt_finalize(s);
 	if (src != STMT_ROW)
 		return db_status(st, src == STMT_DONE ? STMT_ERROR : src, "batch_number");
-	rc = db_prepare(st, totals_sql, &s, "batch_totals");
+	rc = db_prepare(st, first_sql, &s, "batch_first");
 	if (rc != ST_OK)
 		return rc;
 	stmt_bind_int64(s, 1, b->brand_id);
@@ -147,29 +166,25 @@ batch_totals(struct store *st, struct batch *b, bool *read)
 	stmt_bind_int64(s, 3, b->bank_day);
 	src = db_step_logged(s);
 	if (src == STMT_ROW) {
-		b->debit_count = stmt_int64(s, 0);
-		b->debit_amount = stmt_int64(s, 1);
-		b->credit_count = stmt_int64(s, 2);
-		b->credit_amount = stmt_int64(s, 3);
-		b->shop_id = stmt_int64(s, 4);
-		b->method = (enum card_method)stmt_int(s, 5);
-		db_text_copy(b->currency, sizeof(b->currency), s, 6);
-		db_text_copy(b->report_email, sizeof(b->report_email), s, 7);
+		b->shop_id = stmt_int64(s, 0);
+		b->method = (enum card_method)stmt_int(s, 1);
+		db_text_copy(b->currency, sizeof(b->currency), s, 2);
 	}
 	stmt_finalize(s);
 	*read = src == STMT_ROW;
-	return db_status(st, src, "batch_totals");
+	return db_status(st, src, "batch_first");
 }
 
-/* Writes the batch row of b (its totals and file name set); b->id gets its id. */
+/* Writes the batch row of b, open ('closing'), its totals 0 and its file name set; b->id gets
+ * its id. */
 static int
 batch_insert(struct store *st, struct batch *b)
 {
 	static const char sql[] =
 	        "INSERT INTO batch(brand_id, shop_id, contract_id, number, bank_day, created_at, "
 	        "method, currency, debit_count, debit_amount, credit_count, credit_amount, "
-	        "file_name) VALUES (?1, ?4, ?2, ?5, ?3, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-	        "RETURNING id";
+	        "file_name, status) VALUES (?1, ?4, ?2, ?5, ?3, ?6, ?7, ?8, 0, 0, 0, 0, ?9, "
+	        "'closing') RETURNING id";
 	struct stmt *s;
 	int rc = db_prepare(st, sql, &s, "batch_insert");
 
@@ -183,26 +198,14 @@ batch_insert(struct store *st, struct batch *b)
 	stmt_bind_int64(s, 6, b->created_at);
 	stmt_bind_int64(s, 7, b->method);
 	db_bind_text(s, 8, b->currency);
-	stmt_bind_int64(s, 9, b->debit_count);
-	stmt_bind_int64(s, 10, b->debit_amount);
-	stmt_bind_int64(s, 11, b->credit_count);
-	stmt_bind_int64(s, 12, b->credit_amount);
-	db_bind_text(s, 13, b->file_name);
+	db_bind_text(s, 9, b->file_name);
 	return db_insert_once(st, s, &b->id, "batch_insert");
 }
 
 int
-db_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day, int64_t now,
-               struct batch *b)
+db_batch_open(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day, int64_t now,
+              struct batch *b)
 {
-	static const char cancelled_sql[] =
-	        "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2";
-	static const char history_sql[] =
-	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency) SELECT "
-	        "brand_id, id, ?4, 'bank_sending', amount_current, currency FROM txn WHERE " DUE
-	        " AND type IN (0, 1)";
-	static const char send_sql[] = "UPDATE txn SET acq = 3, batch_id = ?5, updated_at = ?4 "
-	                               "WHERE " DUE " AND type IN (0, 1)";
 	bool read = false;
 	int rc;
 
@@ -211,24 +214,137 @@ db_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t 
 	b->contract_id = contract_id;
 	b->bank_day = day;
 	b->created_at = now;
-	rc = batch_totals(st, b, &read);
-	if (rc != ST_OK || !read || b->number == 0)
-		return rc;
-	/* Due cancellations leave the queue in any case. */
-	rc = due_run(st, cancelled_sql, b, 0, "batch_cancelled");
+	rc = batch_first(st, b, &read);
 	if (rc != ST_OK)
 		return rc;
-	if (b->debit_count + b->credit_count == 0)
-		return ST_NOTFOUND;
+	/* Only cancellations due: they leave the queue, no batch. (Else batch_finish takes them,
+	 * once the fills have left them alone in the contract's range of the due index.) */
+	if (!read) {
+		rc = due_run(st, cancelled_sql, b, 0, "batch_cancelled");
+		return rc == ST_OK ? ST_NOTFOUND : rc;
+	}
 	snprintf(b->file_name, sizeof(b->file_name), "batch-%lld-%lld-%06lld.txt",
 	         (long long)brand_id, (long long)contract_id, (long long)b->number);
-	rc = batch_insert(st, b);
-	/* The history first (it selects what is due), then the transactions leave the queue. */
+	return batch_insert(st, b);
+}
+
+/* Binds the fill's ?1 to ?4: b's brand, contract and bank day, the chunk's size. */
+static void
+chunk_bind(struct stmt *s, const struct batch *b, int limit)
+{
+	stmt_bind_int64(s, 1, b->brand_id);
+	stmt_bind_int64(s, 2, b->contract_id);
+	stmt_bind_int64(s, 3, b->bank_day);
+	stmt_bind_int64(s, 4, limit);
+}
+
+int
+db_batch_fill(struct store *st, const struct batch *b, int limit, int64_t *moved)
+{
+	static const char history_sql[] =
+	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency) SELECT "
+	        "brand_id, id, ?5, 'bank_sending', amount_current, currency FROM txn WHERE " CHUNK;
+	static const char send_sql[] = "UPDATE txn SET acq = 3, batch_id = ?6, updated_at = ?5 "
+	                               "WHERE " CHUNK " RETURNING type, amount_current";
+	static const char batch_sql[] =
+	        "UPDATE batch SET debit_count = debit_count + ?3, debit_amount = debit_amount + "
+	        "?4, "
+	        "credit_count = credit_count + ?5, credit_amount = credit_amount + ?6 WHERE "
+	        "brand_id = ?1 AND id = ?2 AND status = 'closing'";
+	int64_t n[4] = {0}; /* debits and their amount, credits and theirs */
+	struct stmt *s;
+	int src, rc = db_cached(st, history_sql, &s, "batch_fill");
+
+	/* The history first (it selects the chunk), then the chunk leaves the queue, each row
+	 * counted in the batch's totals as it goes. */
+	*moved = 0;
+	if (rc != ST_OK)
+		return rc;
+	chunk_bind(s, b, limit);
+	stmt_bind_int64(s, 5, b->created_at);
+	rc = db_run(st, s, "batch_fill");
 	if (rc == ST_OK)
-		rc = due_run(st, history_sql, b, 0, "batch_send");
+		rc = db_cached(st, send_sql, &s, "batch_fill");
+	if (rc != ST_OK)
+		return rc;
+	chunk_bind(s, b, limit);
+	stmt_bind_int64(s, 5, b->created_at);
+	stmt_bind_int64(s, 6, b->id);
+	for (src = db_step_logged(s); src == STMT_ROW; src = stmt_step(s)) {
+		int credit = stmt_int(s, 0) == TXN_REFUND;
+
+		n[2 * credit]++;
+		n[2 * credit + 1] += stmt_int64(s, 1);
+	}
+	stmt_reset(s);
+	rc = db_status(st, src, "batch_fill");
+	if (rc != ST_OK || n[0] + n[2] == 0)
+		return rc;
+	rc = db_cached(st, batch_sql, &s, "batch_fill");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, b->brand_id);
+	stmt_bind_int64(s, 2, b->id);
+	for (int i = 0; i < 4; i++)
+		stmt_bind_int64(s, 3 + i, n[i]);
+	rc = db_run(st, s, "batch_fill");
 	if (rc == ST_OK)
-		rc = due_run(st, send_sql, b, b->id, "batch_send");
+		*moved = n[0] + n[2];
 	return rc;
+}
+
+static void
+batch_one(struct stmt *s, void *out)
+{
+	batch_read(s, out);
+}
+
+static void
+text_read(struct stmt *s, void *out)
+{
+	db_text_copy(out, sizeof(((struct batch *)0)->report_email), s, 0);
+}
+
+int
+db_batch_finish(struct store *st, struct batch *b)
+{
+	static const char sent_sql[] = "UPDATE batch SET status = 'sent' WHERE brand_id = ?1 AND "
+	                               "id = ?2 AND status = 'closing' AND debit_count + "
+	                               "credit_count > 0";
+	static const char empty_sql[] =
+	        "DELETE FROM batch WHERE brand_id = ?1 AND id = ?2 AND status = 'closing'";
+	static const char read_sql[] = "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.id = ?2";
+	static const char report_sql[] = "SELECT " REPORT_EMAIL " FROM contract c WHERE c.id = ?1";
+	struct stmt *s;
+	int rc;
+
+	/* The due cancellations leave the queue with it: the fills left them alone in the
+	 * contract's range of the due index, a short read now. */
+	rc = due_run(st, cancelled_sql, b, 0, "batch_cancelled");
+	if (rc == ST_OK)
+		rc = db_run_ids(st, sent_sql, b->brand_id, b->id, 0, "batch_sent");
+	if (rc == ST_OK)
+		rc = db_prepare(st, read_sql, &s, "batch_read");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, b->brand_id);
+	stmt_bind_int64(s, 2, b->id);
+	rc = db_one_row(st, s, batch_one, b, "batch_read");
+	stmt_finalize(s);
+	if (rc != ST_OK)
+		return rc;
+	/* Every transaction of it cancelled before it was sent: no batch, its number free. */
+	if (b->debit_count + b->credit_count == 0) {
+		rc = db_run_ids(st, empty_sql, b->brand_id, b->id, 0, "batch_empty");
+		return rc == ST_OK ? ST_NOTFOUND : rc;
+	}
+	rc = db_prepare(st, report_sql, &s, "batch_report");
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, b->contract_id);
+	rc = db_one_row(st, s, text_read, b->report_email, "batch_report");
+	stmt_finalize(s);
+	return rc == ST_NOTFOUND ? ST_OK : rc;
 }
 
 struct batch_arg {
@@ -249,12 +365,25 @@ batch_row(struct stmt *s, void *p)
 int
 db_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg)
 {
-	static const char sql[] = "SELECT " BATCH_COLS "WHERE b.file_written = 0 ORDER BY b.id";
+	static const char sql[] =
+	        "SELECT " BATCH_COLS "WHERE b.file_written = 0 AND b.status = 'sent' ORDER BY b.id";
 	struct batch_arg a = {cb, arg};
 	struct stmt *s;
 	int rc = db_prepare(st, sql, &s, "batch_unwritten");
 
 	return rc != ST_OK ? rc : batch_rows(st, s, batch_row, &a, "batch_unwritten");
+}
+
+int
+db_batch_closing_each(struct store *st, store_batch_cb cb, void *arg)
+{
+	static const char sql[] = "SELECT " BATCH_COLS
+	                          "WHERE b.file_written = 0 AND b.status = 'closing' ORDER BY b.id";
+	struct batch_arg a = {cb, arg};
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "batch_closing_each");
+
+	return rc != ST_OK ? rc : batch_rows(st, s, batch_row, &a, "batch_closing_each");
 }
 
 int
@@ -307,8 +436,8 @@ int
 db_batch_search(struct store *st, const struct batch_query *q, store_batch_cb cb, void *arg)
 {
 	static const char sql[] = DB_SUBTREE
-	        "SELECT " BATCH_COLS
-	        "WHERE b.brand_id = ?1 AND b.shop_id IN (SELECT id FROM sub) AND "
+	        "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.status = 'sent' AND b.shop_id IN "
+	        "(SELECT id FROM sub) AND "
 	        "b.created_at >= ?3 AND b.created_at < ?4 AND (CAST(?5 AS BIGINT) IS NULL OR "
 	        "b.created_at < ?5 OR "
 	        "(b.created_at = ?5 AND b.id < ?6)) "
@@ -449,12 +578,6 @@ db_txn_reconciliation(struct store *st, int64_t brand_id, int64_t txn_id,
 	rc = db_row_status(st, src, "txn_reconciliation");
 	stmt_reset(s);
 	return rc;
-}
-
-static void
-batch_one(struct stmt *s, void *out)
-{
-	batch_read(s, out);
 }
 
 /* The batch a return file names (service/reconcile.c). */

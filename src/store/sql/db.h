@@ -476,8 +476,11 @@ int db_txn_summary(struct store *st, const struct txn_query *q, store_txn_sum_cb
 
 /* store_ops.batch_* and txn_reconciliation (batches.c). */
 int db_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg);
-int db_batch_close(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day,
-                   int64_t now, struct batch *b);
+int db_batch_open(struct store *st, int64_t brand_id, int64_t contract_id, int64_t day, int64_t now,
+                  struct batch *b);
+int db_batch_fill(struct store *st, const struct batch *b, int limit, int64_t *moved);
+int db_batch_finish(struct store *st, struct batch *b);
+int db_batch_closing_each(struct store *st, store_batch_cb cb, void *arg);
 int db_batch_unwritten_each(struct store *st, store_batch_cb cb, void *arg);
 int db_batch_written(struct store *st, int64_t id);
 int db_batch_txns_each(struct store *st, int64_t brand_id, int64_t batch_id, store_txn_cb cb,
@@ -773,7 +776,10 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	/* batches.c */ \
 	.txn_reconciliation = db_txn_reconciliation, \
 	.batch_due_each = db_batch_due_each, \
-	.batch_close = db_batch_close, \
+	.batch_open = db_batch_open, \
+	.batch_fill = db_batch_fill, \
+	.batch_finish = db_batch_finish, \
+	.batch_closing_each = db_batch_closing_each, \
 	.batch_unwritten_each = db_batch_unwritten_each, \
 	.batch_written = db_batch_written, \
 	.batch_txns_each = db_batch_txns_each, \
