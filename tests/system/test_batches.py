@@ -243,6 +243,32 @@ def test_a_batch_is_filled_a_chunk_at_a_time_and_shown_once_finished(srv):
     assert 'batch run of' in out.stdout
 
 
+def test_a_batch_left_open_then_emptied_by_cancellations_is_dropped(srv):
+    """A run killed right after it opened a batch leaves it open with nothing sent yet; if
+    the merchant then cancels each of its transactions, the next run finishes it empty: the
+    batch is dropped (no number used, no file, no journal line, no report mail) and the
+    cancellations leave the queue without a batch."""
+    ids = [int(srv.pay(amount=1500 + i, card=CARDS[0], shop=0).json()['id']) for i in range(2)]
+    other = [int(srv.pay(amount=1700, card=CARDS[1], shop=1).json()['id'])]  # another contract
+    (contract,), = set(q(srv, 'SELECT contract_id FROM txn WHERE id IN (?, ?)', tuple(ids)))
+    q(srv, "INSERT INTO batch(brand_id, shop_id, contract_id, number, bank_day, created_at, "
+           "method, currency, debit_count, debit_amount, credit_count, credit_amount, "
+           "file_name, status) SELECT brand_id, shop_id, contract_id, 1, max(bank_day), 1, "
+           "method, currency, 0, 0, 0, 0, 'batch-left-open.txt', 'closing' FROM txn WHERE id "
+           "IN (?, ?) GROUP BY brand_id, shop_id, contract_id, method, currency", tuple(ids))
+    for tid in ids:
+        r = srv.api('POST', f'/api/v1/payments/{tid}/cancel', {})
+        assert r.status_code in (200, 201), r.text
+    out = batch_run(srv, srv.paris_day(2))
+    assert q(srv, 'SELECT count(*) FROM batch WHERE contract_id = ?', (contract,)) == [(0,)]
+    assert q(srv, 'SELECT type, acq, batch_id FROM txn WHERE id IN (?, ?)', tuple(ids)) == \
+        [(2, 3, None)] * 2
+    assert q(srv, 'SELECT acq FROM txn WHERE id = ?', (other[0],)) == [(3,)]
+    assert q(srv, "SELECT count(*) FROM batch WHERE status <> 'sent'") == [(0,)]
+    assert not os.path.exists(os.path.join(srv.tmp, 'spool', 'bank', 'batch-left-open.txt'))
+    assert f'contract {contract},' not in out.stdout
+
+
 def test_bad_batch_command_lines(srv):
     for args in (['batch'], ['batch', 'go'], ['batch', 'run', '--db', srv.db],
                  ['batch', 'run', '--db', srv.db, '--date', '2026-02-30'],

@@ -32,12 +32,6 @@
 	"brand_id = ?1 AND id IN (SELECT id FROM txn WHERE " DUE " AND type IN (0, 1) ORDER BY "   \
 	"bank_day, id LIMIT ?4)"
 
-/* Where a contract's daily report goes: its shop's address, else the contract's. */
-#define REPORT_EMAIL                                                                               \
-	"coalesce(nullif((SELECT report_email FROM shop_settings WHERE shop_id = c.shop_id), "     \
-	"''), "                                                                                    \
-	"c.report_email)"
-
 /* Due cancellations leave the queue without a batch (?4: the instant). */
 static const char cancelled_sql[] =
         "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2";
@@ -314,7 +308,10 @@ db_batch_finish(struct store *st, struct batch *b)
 	static const char empty_sql[] =
 	        "DELETE FROM batch WHERE brand_id = ?1 AND id = ?2 AND status = 'closing'";
 	static const char read_sql[] = "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.id = ?2";
-	static const char report_sql[] = "SELECT " REPORT_EMAIL " FROM contract c WHERE c.id = ?1";
+	/* The daily report's address: the shop's, else the contract's. */
+	static const char report_sql[] =
+	        "SELECT coalesce(nullif((SELECT report_email FROM shop_settings WHERE shop_id = "
+	        "c.shop_id), ''), c.report_email) FROM contract c WHERE c.id = ?1";
 	struct stmt *s;
 	int rc;
 
