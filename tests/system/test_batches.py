@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import GUICHETD, Server, q
+from conftest import GUICHETD, PG, Server, connect, q
 from test_signin import ready_user
 
 CARDS = ('4111111111111111', '5555555555554444', '378282246310005', '4970100000000006')
@@ -267,6 +267,39 @@ def test_a_batch_left_open_then_emptied_by_cancellations_is_dropped(srv):
     assert q(srv, "SELECT count(*) FROM batch WHERE status <> 'sent'") == [(0,)]
     assert not os.path.exists(os.path.join(srv.tmp, 'spool', 'bank', 'batch-left-open.txt'))
     assert f'contract {contract},' not in out.stdout
+
+
+@pytest.mark.skipif(not PG, reason='SQLite has one writer at a time: nothing changes a row '
+                    'between the choice of a chunk and its sending')
+def test_a_transaction_cancelled_while_its_chunk_is_sent_stays_out(srv):
+    """PostgreSQL: a fill chooses its chunk, then changes each row; a transaction cancelled in
+    between (its row locked by the cancel, the fill waiting for it) is checked again as it is
+    changed and stays out of the batch: no bank_sending line, not in the file or the totals."""
+    ids = [int(srv.pay(amount=1800 + i, card=CARDS[0], shop=0).json()['id']) for i in range(3)]
+    victim = ids[1]
+    cancel = connect(srv.db)
+    cancel.execute('SELECT id FROM txn WHERE id = ? FOR UPDATE', (victim,))
+    p = subprocess.Popen([GUICHETD, 'batch', 'run', '--db', srv.db, '--date', srv.paris_day(2),
+                          '--spool', os.path.join(srv.tmp, 'spool'), *srv.clock()],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=srv.env)
+    deadline = time.time() + 30
+    while q(srv, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") == \
+            [(0,)]:
+        assert time.time() < deadline and p.poll() is None, 'the fill never waited'
+        time.sleep(0.05)
+    cancel.execute('UPDATE txn SET type = 2, amount_current = 0 WHERE id = ?', (victim,))
+    cancel.commit()
+    cancel.close()
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert q(srv, 'SELECT type, acq, batch_id FROM txn WHERE id = ?', (victim,)) == \
+        [(2, 3, None)]
+    assert q(srv, "SELECT count(*) FROM txn_history WHERE txn_id = ? AND action = "
+                  "'bank_sending'", (victim,)) == [(0,)]
+    (bid, n, amount), = q(srv, 'SELECT id, debit_count, debit_amount FROM batch')
+    assert (n, amount) == (2, 1800 + 1802)
+    assert sorted(r[0] for r in q(srv, 'SELECT id FROM txn WHERE batch_id = ?', (bid,))) == \
+        [ids[0], ids[2]]
 
 
 def test_bad_batch_command_lines(srv):

@@ -14,6 +14,7 @@
  * (db_cached). Not the run itself (service/settlement.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sql/db.h"
@@ -27,7 +28,7 @@
 #define DUE "brand_id = ?1 AND contract_id = ?2 AND acq = 2 AND bank_day > 0 AND bank_day <= ?3"
 
 /* The next chunk of a batch's due debits and refunds, ?4 of them at most, in the order of the
- * txn_due index (contract, bank day, id): the same rows for each statement of a fill. */
+ * txn_due index (contract, bank day, id). */
 #define CHUNK                                                                                      \
 	"brand_id = ?1 AND id IN (SELECT id FROM txn WHERE " DUE " AND type IN (0, 1) ORDER BY "   \
 	"bank_day, id LIMIT ?4)"
@@ -232,58 +233,82 @@ chunk_bind(struct stmt *s, const struct batch *b, int limit)
 	stmt_bind_int64(s, 4, limit);
 }
 
+/* A transaction a fill sent, as it was sent. */
+struct sent_row {
+	int64_t id, amount;
+	char currency[4];
+};
+
 int
 db_batch_fill(struct store *st, const struct batch *b, int limit, int64_t *moved)
 {
-	static const char history_sql[] =
-	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency) SELECT "
-	        "brand_id, id, ?5, 'bank_sending', amount_current, currency FROM txn WHERE " CHUNK;
+	/* Each row checked due again as it is changed (+: not an index's term): PostgreSQL reads
+	 * again a row another transaction changed since the chunk was chosen, and one cancelled
+	 * meanwhile stays out. Its history line and the batch's totals come from what it
+	 * returns, what was sent. */
 	static const char send_sql[] = "UPDATE txn SET acq = 3, batch_id = ?6, updated_at = ?5 "
-	                               "WHERE " CHUNK " RETURNING type, amount_current";
+	                               "WHERE +acq = 2 AND +type IN (0, 1) AND " CHUNK
+	                               " RETURNING id, type, amount_current, currency";
+	static const char history_sql[] =
+	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency) VALUES "
+	        "(?1, ?2, ?3, 'bank_sending', ?4, ?5)";
 	static const char batch_sql[] =
 	        "UPDATE batch SET debit_count = debit_count + ?3, debit_amount = debit_amount + "
 	        "?4, "
 	        "credit_count = credit_count + ?5, credit_amount = credit_amount + ?6 WHERE "
 	        "brand_id = ?1 AND id = ?2 AND status = 'closing'";
 	int64_t n[4] = {0}; /* debits and their amount, credits and theirs */
+	struct sent_row *rows = malloc((size_t)limit * sizeof(*rows));
 	struct stmt *s;
-	int src, rc = db_cached(st, history_sql, &s, "batch_fill");
+	size_t count = 0;
+	int src, rc;
 
-	/* The history first (it selects the chunk), then the chunk leaves the queue, each row
-	 * counted in the batch's totals as it goes. */
 	*moved = 0;
+	if (rows == NULL)
+		abort();
+	rc = db_cached(st, send_sql, &s, "batch_fill");
 	if (rc != ST_OK)
-		return rc;
-	chunk_bind(s, b, limit);
-	stmt_bind_int64(s, 5, b->created_at);
-	rc = db_run(st, s, "batch_fill");
-	if (rc == ST_OK)
-		rc = db_cached(st, send_sql, &s, "batch_fill");
-	if (rc != ST_OK)
-		return rc;
+		goto out;
 	chunk_bind(s, b, limit);
 	stmt_bind_int64(s, 5, b->created_at);
 	stmt_bind_int64(s, 6, b->id);
-	for (src = db_step_logged(s); src == STMT_ROW; src = stmt_step(s)) {
-		int credit = stmt_int(s, 0) == TXN_REFUND;
+	for (src = db_step_logged(s); src == STMT_ROW && count < (size_t)limit;
+	     src = stmt_step(s)) {
+		struct sent_row *r = &rows[count++];
+		int credit = stmt_int(s, 1) == TXN_REFUND;
 
+		r->id = stmt_int64(s, 0);
+		r->amount = stmt_int64(s, 2);
+		db_text_copy(r->currency, sizeof(r->currency), s, 3);
 		n[2 * credit]++;
-		n[2 * credit + 1] += stmt_int64(s, 1);
+		n[2 * credit + 1] += r->amount;
 	}
 	stmt_reset(s);
 	rc = db_status(st, src, "batch_fill");
-	if (rc != ST_OK || n[0] + n[2] == 0)
-		return rc;
-	rc = db_cached(st, batch_sql, &s, "batch_fill");
+	if (rc != ST_OK || count == 0)
+		goto out;
+	rc = db_cached(st, history_sql, &s, "batch_fill");
+	for (size_t i = 0; rc == ST_OK && i < count; i++) {
+		stmt_bind_int64(s, 1, b->brand_id);
+		stmt_bind_int64(s, 2, rows[i].id);
+		stmt_bind_int64(s, 3, b->created_at);
+		stmt_bind_int64(s, 4, rows[i].amount);
+		db_bind_text(s, 5, rows[i].currency);
+		rc = db_run_ahead(st, s, "batch_fill");
+	}
+	if (rc == ST_OK)
+		rc = db_cached(st, batch_sql, &s, "batch_fill");
 	if (rc != ST_OK)
-		return rc;
+		goto out;
 	stmt_bind_int64(s, 1, b->brand_id);
 	stmt_bind_int64(s, 2, b->id);
 	for (int i = 0; i < 4; i++)
 		stmt_bind_int64(s, 3 + i, n[i]);
 	rc = db_run(st, s, "batch_fill");
 	if (rc == ST_OK)
-		*moved = n[0] + n[2];
+		*moved = (int64_t)count;
+out:
+	free(rows);
 	return rc;
 }
 
