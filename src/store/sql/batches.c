@@ -253,10 +253,10 @@ db_batch_fill(struct store *st, const struct batch *b, int limit, int64_t *moved
 	        "INSERT INTO txn_history(brand_id, txn_id, at, action, amount, currency) VALUES "
 	        "(?1, ?2, ?3, 'bank_sending', ?4, ?5)";
 	static const char batch_sql[] =
-	        "UPDATE batch SET debit_count = debit_count + ?3, debit_amount = debit_amount + "
-	        "?4, "
-	        "credit_count = credit_count + ?5, credit_amount = credit_amount + ?6 WHERE "
-	        "brand_id = ?1 AND id = ?2 AND status = 'closing'";
+	        "UPDATE batch SET debit_count = debit_count + ?3, "
+	        "debit_amount = debit_amount + ?4, credit_count = credit_count + ?5, "
+	        "credit_amount = credit_amount + ?6 "
+	        "WHERE brand_id = ?1 AND id = ?2 AND status = 'closing'";
 	int64_t n[4] = {0}; /* debits and their amount, credits and theirs */
 	struct sent_row *rows = malloc((size_t)limit * sizeof(*rows));
 	struct stmt *s;
