@@ -33,10 +33,6 @@
 	"brand_id = ?1 AND id IN (SELECT id FROM txn WHERE " DUE " AND type IN (0, 1) ORDER BY "   \
 	"bank_day, id LIMIT ?4)"
 
-/* Due cancellations leave the queue without a batch (?4: the instant). */
-static const char cancelled_sql[] =
-        "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2";
-
 /* Reads a row of BATCH_COLS. */
 static void
 batch_read(struct stmt *s, struct batch *b)
@@ -110,14 +106,15 @@ db_batch_due_each(struct store *st, int64_t day, store_due_cb cb, void *arg)
 	return batch_rows(st, s, due_row, &d, "batch_due");
 }
 
-/* Runs sql on b's contract's due transactions (?1 brand, ?2 contract, ?3 its bank day, ?4 the
- * instant it is closed at), with batch_id as ?5 when it is not 0. */
+/* Takes b's contract's due cancellations (its bank day come) out of the queue, without a
+ * batch. */
 static int
-due_run(struct store *st, const char *sql, const struct batch *b, int64_t batch_id,
-        const char *what)
+cancelled_leave(struct store *st, const struct batch *b)
 {
+	static const char sql[] =
+	        "UPDATE txn SET acq = 3, updated_at = ?4 WHERE " DUE " AND type = 2";
 	struct stmt *s;
-	int rc = db_prepare(st, sql, &s, what);
+	int rc = db_prepare(st, sql, &s, "batch_cancelled");
 
 	if (rc != ST_OK)
 		return rc;
@@ -125,9 +122,7 @@ due_run(struct store *st, const char *sql, const struct batch *b, int64_t batch_
 	stmt_bind_int64(s, 2, b->contract_id);
 	stmt_bind_int64(s, 3, b->bank_day);
 	stmt_bind_int64(s, 4, b->created_at);
-	if (batch_id != 0)
-		stmt_bind_int64(s, 5, batch_id);
-	return db_run_once(st, s, what);
+	return db_run_once(st, s, "batch_cancelled");
 }
 
 /* Reads the next number of b's contract's batches and what its batch is made of: the shop,
@@ -215,7 +210,7 @@ db_batch_open(struct store *st, int64_t brand_id, int64_t contract_id, int64_t d
 	/* Only cancellations due: they leave the queue, no batch. (Else batch_finish takes them,
 	 * once the fills have left them alone in the contract's range of the due index.) */
 	if (!read) {
-		rc = due_run(st, cancelled_sql, b, 0, "batch_cancelled");
+		rc = cancelled_leave(st, b);
 		return rc == ST_OK ? ST_NOTFOUND : rc;
 	}
 	snprintf(b->file_name, sizeof(b->file_name), "batch-%lld-%lld-%06lld.txt",
@@ -327,9 +322,9 @@ text_read(struct stmt *s, void *out)
 int
 db_batch_finish(struct store *st, struct batch *b)
 {
-	static const char sent_sql[] = "UPDATE batch SET status = 'sent' WHERE brand_id = ?1 AND "
-	                               "id = ?2 AND status = 'closing' AND debit_count + "
-	                               "credit_count > 0";
+	static const char sent_sql[] =
+	        "UPDATE batch SET status = 'sent' WHERE brand_id = ?1 AND id = ?2 AND status = "
+	        "'closing'";
 	static const char empty_sql[] =
 	        "DELETE FROM batch WHERE brand_id = ?1 AND id = ?2 AND status = 'closing'";
 	static const char read_sql[] = "SELECT " BATCH_COLS "WHERE b.brand_id = ?1 AND b.id = ?2";
@@ -342,9 +337,7 @@ db_batch_finish(struct store *st, struct batch *b)
 
 	/* The due cancellations leave the queue with it: the fills left them alone in the
 	 * contract's range of the due index, a short read now. */
-	rc = due_run(st, cancelled_sql, b, 0, "batch_cancelled");
-	if (rc == ST_OK)
-		rc = db_run_ids(st, sent_sql, b->brand_id, b->id, 0, "batch_sent");
+	rc = cancelled_leave(st, b);
 	if (rc == ST_OK)
 		rc = db_prepare(st, read_sql, &s, "batch_read");
 	if (rc != ST_OK)
@@ -360,7 +353,9 @@ db_batch_finish(struct store *st, struct batch *b)
 		rc = db_run_ids(st, empty_sql, b->brand_id, b->id, 0, "batch_empty");
 		return rc == ST_OK ? ST_NOTFOUND : rc;
 	}
-	rc = db_prepare(st, report_sql, &s, "batch_report");
+	rc = db_run_ids(st, sent_sql, b->brand_id, b->id, 0, "batch_sent");
+	if (rc == ST_OK)
+		rc = db_prepare(st, report_sql, &s, "batch_report");
 	if (rc != ST_OK)
 		return rc;
 	stmt_bind_int64(s, 1, b->contract_id);
