@@ -19,6 +19,7 @@ PostgreSQL's words (pg_sql). What cannot be the same on both (a database file, S
 pragmas, its storage faults) is skipped with the reason beside it (PG_ONLY_SQLITE).
 """
 import base64
+import collections
 import contextlib
 import copy
 import glob
@@ -29,6 +30,7 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -99,9 +101,22 @@ PG_ONLY_SQLITE = pytest.mark.skipif(PG, reason='about the SQLite file itself (it
                                                 'server owns its own storage')
 
 _cluster = None
-# The demos this process made on PostgreSQL, by (transactions, now): the template database
-# a copy is made of, its key, the demo's JSON and log (Server._demo).
+# The demos this process made and keeps, by (transactions, now): what a copy is made of (a
+# PostgreSQL template database, or a folder of SQLite's files in _demo_folder()), the key
+# (PostgreSQL's GUICHET_KEK), the demo's JSON and log (Server._demo).
 _demos = {}
+_demo_folder_path = None
+
+
+def _demo_folder():
+    """This process's folder of the SQLite demos it keeps, removed at its end."""
+    global _demo_folder_path
+    if _demo_folder_path is None:
+        import atexit
+        import tempfile
+        _demo_folder_path = tempfile.mkdtemp(prefix='guichet-demos-')
+        atexit.register(shutil.rmtree, _demo_folder_path, True)
+    return _demo_folder_path
 
 
 def pg_cluster():
@@ -162,11 +177,15 @@ class Server:
             self.offset = datetime.fromisoformat(now.replace('Z', '+00:00')).timestamp() \
                 - time.time()
         self.env = {**SANITIZER_ENV, **os.environ, **(env or {})}
-        made = _demos.get((transactions, now)) if PG and 'GUICHET_KEK' not in self.env else None
+        made = _demos.get((transactions, now)) if self._keeps_demo() else None
         if made is not None:  # a copy of the same demo, made once by this process
             template, kek, self.demo, self.demo_log = made
-            self.db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16], template=template)
-            self.env['GUICHET_KEK'] = kek
+            if PG:
+                self.db = pg_cluster().createdb('g' + uuid.uuid4().hex[:16], template=template)
+                self.env['GUICHET_KEK'] = kek
+            else:
+                for name in os.listdir(template):
+                    shutil.copy(os.path.join(template, name), tmp)
             self.demo = copy.deepcopy(self.demo)
         else:
             if PG:
@@ -177,11 +196,19 @@ class Server:
         self.log_path = os.path.join(tmp, 'guichetd.log')
         self.proc = None
 
+    def _keeps_demo(self):
+        """Whether this server's demo is one this process keeps (or may copy): made with the
+        suite's own key, into a folder with no database or key file yet on SQLite."""
+        return 'GUICHET_KEK' not in self.env and (PG or not any(
+            os.path.exists(os.path.join(self.tmp, f)) for f in ('guichet.db', 'guichet.key')))
+
     def _demo(self, transactions, now):
-        """Writes the demo into self.db. On PostgreSQL, a demo made with the suite's own key
-        is kept as a template: the next server of the same demo gets a copy of it (CREATE
-        DATABASE … TEMPLATE, a file copy), which the demo would take seconds to write."""
-        keep = PG and 'GUICHET_KEK' not in self.env
+        """Writes the demo into self.db. A demo made with the suite's own key is kept: the
+        next server of the same demo gets a copy of it, which the demo would take seconds to
+        write (hashing its users' passwords, under the sanitizers too). On PostgreSQL the
+        copy is CREATE DATABASE … TEMPLATE; on SQLite, the database file and the key file
+        beside it (guichet.key), copied from a folder of this process."""
+        keep = self._keeps_demo()
         if PG:  # no file beside a database file for the key
             self.env.setdefault('GUICHET_KEK', os.urandom(32).hex())
         out = subprocess.run([GUICHETD, 'demo', '--db', self.db, '--transactions',
@@ -190,11 +217,19 @@ class Server:
         assert out.returncode == 0, out.stderr
         self.demo = json.loads(out.stdout)
         self.demo_log = out.stderr
-        if keep:
+        if not keep:
+            return
+        if PG:
             template = 't' + uuid.uuid4().hex[:16]
             pg_cluster().createdb(template, template=self.db.split('?')[0].rsplit('/', 1)[1])
-            _demos[(transactions, now)] = (template, self.env['GUICHET_KEK'],
-                                           copy.deepcopy(self.demo), self.demo_log)
+        else:
+            template = os.path.join(_demo_folder(), f'{len(_demos)}')
+            os.makedirs(template)
+            for name in os.listdir(self.tmp):
+                if name in ('guichet.key', 'guichet.db', 'guichet.db-wal'):
+                    shutil.copy(os.path.join(self.tmp, name), template)
+        _demos[(transactions, now)] = (template, self.env.get('GUICHET_KEK'),
+                                       copy.deepcopy(self.demo), self.demo_log)
 
     def start(self, *extra, host='127.0.0.1'):
         # Under TLS (--tls-cert), the base URL is https and requests check the server's
@@ -442,16 +477,53 @@ def data_tables(db):
 
 def q(srv, sql, args=()):
     """The rows of a query on the server's database, read beside it (WAL); a change is
-    committed. The connection is closed at once: `with sqlite3.connect()` alone leaves it to
+    committed. On PostgreSQL, on a connection kept (_pg_q). On SQLite, the connection is
+    closed at once: `with sqlite3.connect()` alone leaves it to
     the garbage collector, and one still open when the server restarts keeps this process on
     the old -shm file, which the stopping server deleted: every later reading here then sees
     the database as it was before the restart (test_hmac_keys after a restart, depending on
     when the collector ran)."""
     if PG:
-        with connect(srv.db) as db:
-            return db.execute(sql, args).fetchall()
+        return _pg_q(srv.db, sql, args)
     with contextlib.closing(sqlite3.connect(srv.db)) as db, db:
         return db.execute(sql, args).fetchall()
+
+
+# q()'s PostgreSQL connections, the last few databases' (a new connection is a server process
+# forked and started: the cluster's largest cost in the suite when each query made one).
+_pg_q_connections = collections.OrderedDict()
+PG_Q_CONNECTIONS = 2
+
+
+def _pg_q_connection(uri):
+    """The kept connection to uri (made again if it broke), the least recent one closed
+    beyond PG_Q_CONNECTIONS."""
+    db = _pg_q_connections.pop(uri, None)
+    if db is None or db.c.closed:
+        db = _PgConnection(uri)
+    _pg_q_connections[uri] = db
+    while len(_pg_q_connections) > PG_Q_CONNECTIONS:
+        _pg_q_connections.popitem(last=False)[1].close()
+    return db
+
+
+def _pg_q(uri, sql, args):
+    """q() on PostgreSQL: each query its own transaction on the kept connection. One the
+    cluster dropped meanwhile (a test restarting it) is made again and the query, which did
+    not commit, run again."""
+    import psycopg2
+    for attempt in (1, 2):
+        db = _pg_q_connection(uri)
+        try:
+            rows = db.execute(sql, args).fetchall()
+        except psycopg2.Error:
+            if not db.c.closed:
+                db.c.rollback()
+            elif attempt == 1:
+                continue
+            raise
+        db.commit()
+        return rows
 
 
 def check_store(srv):
