@@ -54,9 +54,9 @@ transactions of the --unsent demo, about 1,000,000 of them due), BENCH_RUNS (30)
 comma-separated: searches, dashboard, export (on SQLite beside the shell and beside
 bench/export_loop.c, issue 16's reference), client (`guichet export` beside curl),
 reports (the electronic reports beside the CSV export), settlement; all by default). The
---unsent demo is made only for the settlement step. For that step: BENCH_CHUNK (the
-télécollecte's --chunk), BENCH_SKIP_SHELL=1 (its statements not replayed),
-BENCH_SETTLEMENT_SECONDS (the payments' time beside it; default the time it took alone).
+--unsent demo is made only for the settlement step, the big one only for the others. For that
+step: BENCH_CHUNK (the télécollecte's --chunk), BENCH_SKIP_SHELL=1 (its statements not
+replayed), BENCH_SETTLEMENT_SECONDS (the payments' time beside it; default the time it took alone).
 
   5. reports (docs/EREPORTING.md): the same 13 months as the export, downloaded by curl to a
      file (bench/out/bo/report.out) as the CSV export and as an electronic report of each
@@ -902,6 +902,32 @@ def on_sigterm(signum, frame):
     raise KeyboardInterrupt  # the cluster and the server stopped on the way out
 
 
+def big_steps(be):
+    """Every step but the télécollecte's, on the big demo (made only for them)."""
+    today = date.today()
+    big, meta = be.demo(f'demo-{TXNS}', TXNS)
+    be.quiet()
+    srv = Server(be, big)
+    try:
+        n, = be.rows(big, 'SELECT count(*) FROM txn')[0]
+        log(f'{int(n):,} transactions in {be.size(big) / 1e9:.1f} GB ({big})' +
+            (f'; txn analyzed: {be.prepared(big)}' if PG else ''))
+        consultation = next(u for u in meta['users'] if u['profile'] == 'consultation')
+        s = sign_in(srv, be.state(big), consultation['login'], consultation['password'])
+        if 'searches' in STEPS:
+            searches(be, big, srv, s, today)
+        if 'dashboard' in STEPS:
+            dashboard(be, big, srv, s, today)
+        if 'export' in STEPS:
+            export(be, big, srv, s, today)
+        if 'client' in STEPS:
+            client_export(srv, s, today, consultation['login'])
+        if 'reports' in STEPS:
+            reports(srv, s, today)
+    finally:
+        srv.stop()
+
+
 def main():
     if not os.path.exists(GUICHETD):
         sys.exit(f'{GUICHETD}: build first (ninja -C build)')
@@ -914,29 +940,11 @@ def main():
                 f'{k}={be.query("SHOW " + k)}' for k in (
                     'shared_buffers', 'work_mem', 'effective_cache_size', 'fsync',
                     'synchronous_commit', 'jit', 'max_parallel_workers_per_gather')))
-        big, meta = be.demo(f'demo-{TXNS}', TXNS)
         due_db = be.demo(f'due-{DUE}', DUE, '--unsent')[0] if 'settlement' in STEPS else None
-        be.quiet()
-        srv = Server(be, big)
-        try:
-            n, = be.rows(big, 'SELECT count(*) FROM txn')[0]
-            log(f'{int(n):,} transactions in {be.size(big) / 1e9:.1f} GB ({big})' +
-                (f'; txn analyzed: {be.prepared(big)}' if PG else ''))
-            consultation = next(u for u in meta['users'] if u['profile'] == 'consultation')
-            s = sign_in(srv, be.state(big), consultation['login'], consultation['password'])
-            if 'searches' in STEPS:
-                searches(be, big, srv, s, today)
-            if 'dashboard' in STEPS:
-                dashboard(be, big, srv, s, today)
-            if 'export' in STEPS:
-                export(be, big, srv, s, today)
-            if 'client' in STEPS:
-                client_export(srv, s, today, consultation['login'])
-            if 'reports' in STEPS:
-                reports(srv, s, today)
-        finally:
-            srv.stop()
+        if set(STEPS) - {'settlement'}:
+            big_steps(be)
         if 'settlement' in STEPS:
+            be.quiet()
             settlement(be, due_db, today)
 
 
