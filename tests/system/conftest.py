@@ -112,10 +112,8 @@ def _demo_folder():
     """This process's folder of the SQLite demos it keeps, removed at its end."""
     global _demo_folder_path
     if _demo_folder_path is None:
-        import atexit
         import tempfile
         _demo_folder_path = tempfile.mkdtemp(prefix='guichet-demos-')
-        atexit.register(shutil.rmtree, _demo_folder_path, True)
     return _demo_folder_path
 
 
@@ -123,10 +121,23 @@ def pg_cluster():
     """This process's PostgreSQL cluster, started at the first call, stopped at its end."""
     global _cluster
     if _cluster is None:
-        import atexit
         _cluster = pgcluster.Cluster().start()
-        atexit.register(_cluster.stop)
     return _cluster
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """This process's cluster stopped and removed, and its demos, when its tests end. Not at
+    its exit: pytest-xdist ends a worker 10 s after it reports its tests done, and a cluster
+    the full suite used takes longer to stop and remove under load: it was left half removed
+    in the temporary folder (hundreds of megabytes a run)."""
+    global _cluster, _demo_folder_path
+    if _cluster is not None:
+        _cluster.stop()
+        _cluster = None
+    if _demo_folder_path is not None:
+        shutil.rmtree(_demo_folder_path, ignore_errors=True)
+        _demo_folder_path = None
 
 
 def pg_sql(sql):
