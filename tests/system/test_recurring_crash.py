@@ -10,8 +10,8 @@ database taken before the first kill, the terminated ones' a prefix of them.
 What is due: a second brand made by `guichetd demo --due-subscriptions` (subscriptions due the
 next day, each with its own alias), and plans and subscriptions made through the merchant API
 (`POST /api/v1/installment-plans`, `/api/v1/subscriptions`), the second installment or the
-first debit due the next day, some with a card the simulator refuses; then the same a month
-later (the next debits). A kill comes early (opening, the first transaction) or a few
+first debit due the next day, some with a card the simulator refuses; then the same each
+month for three months (the next debits). A kill comes early (opening, the first transaction) or a few
 milliseconds after a transaction of debits was committed (between two, or within the next),
 whatever the disk's speed. The kills' moments come from a seeded generator:
 GUICHET_CRASH_SEED=N replays a run's (test_crash.py's variable). 10 to 30 s."""
@@ -221,10 +221,13 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
     srv.start('--recurring-every', 'off')
     try:
         made = make_api_recurring(srv, rng)
-        # Days with thousands due each: tomorrow, a month and two later (the subscriptions'
-        # next debits, the plans' later installments), killed until KILLS kills came while
-        # debits were due; the last run makes what is left.
-        dates = [srv.paris_day(1), srv.paris_day(32), srv.paris_day(63)]
+        # Days with thousands due each: tomorrow, then a month, two and three later (the
+        # subscriptions' next debits, the plans' later installments), killed until KILLS kills
+        # came while debits were due; the last run makes what is left. A day ends early when
+        # a run of a round of two is spared and makes the rest of it: with three days and a
+        # run of two spared 28 % of the time, a seed (GUICHET_CRASH_SEED=2045614205) ran out
+        # of days at 8 kills; four days, and 10 %.
+        dates = [srv.paris_day(1), srv.paris_day(32), srv.paris_day(63), srv.paris_day(94)]
         day = day_number(dates[-1])
         due = due_left(srv, day_number(dates[0]))
         assert due >= DUE_SUBSCRIPTIONS + API_SUBSCRIPTIONS // 2
@@ -266,7 +269,7 @@ def test_recurring_run_killed_again_and_again_makes_each_debit_once(tmp_path):
                         time.sleep(0.002)
                     time.sleep(rng.uniform(0, 0.015))
                 for p in procs:
-                    if rng.random() < 0.85 or len(procs) == 1:
+                    if rng.random() < 0.95 or len(procs) == 1:
                         p.send_signal(signal.SIGKILL)
                 for p in procs:
                     _, err = p.communicate(timeout=600)
