@@ -902,9 +902,8 @@ def on_sigterm(signum, frame):
     raise KeyboardInterrupt  # the cluster and the server stopped on the way out
 
 
-def big_steps(be):
+def big_steps(be, today):
     """Every step but the télécollecte's, on the big demo (made only for them)."""
-    today = date.today()
     big, meta = be.demo(f'demo-{TXNS}', TXNS)
     be.quiet()
     srv = Server(be, big)
@@ -942,7 +941,7 @@ def main():
                     'synchronous_commit', 'jit', 'max_parallel_workers_per_gather')))
         due_db = be.demo(f'due-{DUE}', DUE, '--unsent')[0] if 'settlement' in STEPS else None
         if set(STEPS) - {'settlement'}:
-            big_steps(be)
+            big_steps(be, today)
         if 'settlement' in STEPS:
             be.quiet()
             settlement(be, due_db, today)

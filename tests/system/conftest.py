@@ -106,6 +106,8 @@ _cluster = None
 # (PostgreSQL's GUICHET_KEK), the demo's JSON and log (Server._demo).
 _demos = {}
 _demo_folder_path = None
+# A SQLite demo's files in its folder: the database, its log if one is left, the key file.
+DEMO_FILES = ('guichet.db', 'guichet.db-wal', 'guichet.key')
 
 
 def _demo_folder():
@@ -211,7 +213,7 @@ class Server:
         """Whether this server's demo is one this process keeps (or may copy): made with the
         suite's own key, into a folder with no database or key file yet on SQLite."""
         return 'GUICHET_KEK' not in self.env and (PG or not any(
-            os.path.exists(os.path.join(self.tmp, f)) for f in ('guichet.db', 'guichet.key')))
+            os.path.exists(os.path.join(self.tmp, f)) for f in DEMO_FILES))
 
     def _demo(self, transactions, now):
         """Writes the demo into self.db. A demo made with the suite's own key is kept: the
@@ -236,8 +238,8 @@ class Server:
         else:
             template = os.path.join(_demo_folder(), f'{len(_demos)}')
             os.makedirs(template)
-            for name in os.listdir(self.tmp):
-                if name in ('guichet.key', 'guichet.db', 'guichet.db-wal'):
+            for name in DEMO_FILES:
+                if os.path.exists(os.path.join(self.tmp, name)):
                     shutil.copy(os.path.join(self.tmp, name), template)
         _demos[(transactions, now)] = (template, self.env.get('GUICHET_KEK'),
                                        copy.deepcopy(self.demo), self.demo_log)
@@ -489,11 +491,10 @@ def data_tables(db):
 def q(srv, sql, args=()):
     """The rows of a query on the server's database, read beside it (WAL); a change is
     committed. On PostgreSQL, on a connection kept (_pg_q). On SQLite, the connection is
-    closed at once: `with sqlite3.connect()` alone leaves it to
-    the garbage collector, and one still open when the server restarts keeps this process on
-    the old -shm file, which the stopping server deleted: every later reading here then sees
-    the database as it was before the restart (test_hmac_keys after a restart, depending on
-    when the collector ran)."""
+    closed at once: `with sqlite3.connect()` alone leaves it to the garbage collector, and one
+    still open when the server restarts keeps this process on the old -shm file, which the
+    stopping server deleted: every later reading here then sees the database as it was before
+    the restart (test_hmac_keys after a restart, depending on when the collector ran)."""
     if PG:
         return _pg_q(srv.db, sql, args)
     with contextlib.closing(sqlite3.connect(srv.db)) as db, db:

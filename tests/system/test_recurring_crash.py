@@ -11,9 +11,9 @@ What is due: a second brand made by `guichetd demo --due-subscriptions` (subscri
 next day, each with its own alias), and plans and subscriptions made through the merchant API
 (`POST /api/v1/installment-plans`, `/api/v1/subscriptions`), the second installment or the
 first debit due the next day, some with a card the simulator refuses; then the same each
-month for three months (the next debits). A kill comes early (opening, the first transaction) or a few
-milliseconds after a transaction of debits was committed (between two, or within the next),
-whatever the disk's speed. The kills' moments come from a seeded generator:
+month for three months (the next debits). A kill comes early (opening, the first transaction)
+or a few milliseconds after a transaction of debits was committed (between two, or within the
+next), whatever the disk's speed. The kills' moments come from a seeded generator:
 GUICHET_CRASH_SEED=N replays a run's (test_crash.py's variable). 10 to 30 s."""
 import contextlib
 import os
