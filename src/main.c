@@ -195,7 +195,10 @@ usage(FILE *f)
 	        "file\n"
 	        "(default: guichet.key beside the database). GET /metrics answers loopback, "
 	        "and elsewhere\n"
-	        "the bearer of GUICHET_METRICS_TOKEN (16 to 256 visible ASCII characters).\n");
+	        "the bearer of GUICHET_METRICS_TOKEN (16 to 256 visible ASCII characters).\n"
+	        "Passwords are hashed with Argon2id at GUICHET_PASSWORD_COST=MEMORY_MIB,PASSES "
+	        "(default 64,2;\n"
+	        "not below OWASP's floor: docs/SECURITY.md \"Passwords\").\n");
 }
 
 /* Parses a decimal integer in [min, max]; -1 when it is not one. */
@@ -1113,6 +1116,26 @@ cmd_reconcile_import(const struct options *o, const char *path)
 	return 0;
 }
 
+/* libsodium started, and the cost of the password hashes this process makes read from
+ * GUICHET_PASSWORD_COST (docs/SECURITY.md "Passwords"): 0, or 1 said on stderr. */
+static int
+crypto_start(void)
+{
+	const char *spec = getenv("GUICHET_PASSWORD_COST"), *why;
+	struct crypto_pwcost cost = CRYPTO_PWCOST_DEFAULT;
+
+	if (crypto_init() != ST_OK) {
+		fprintf(stderr, "guichetd: libsodium failed to start\n");
+		return 1;
+	}
+	if (spec != NULL && (why = crypto_password_cost_parse(spec, &cost)) != NULL) {
+		fprintf(stderr, "guichetd: GUICHET_PASSWORD_COST=%s refused: %s\n", spec, why);
+		return 1;
+	}
+	crypto_password_cost_set(cost);
+	return 0;
+}
+
 static int
 reconcile_command(int argc, char **argv)
 {
@@ -1126,10 +1149,8 @@ reconcile_command(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.now_pinned)
 		clock_pin(o.now_us);
-	if (crypto_init() != ST_OK) {
-		fprintf(stderr, "guichetd: libsodium failed to start\n");
+	if (crypto_start() != 0)
 		return 1;
-	}
 	return cmd_reconcile_import(&o, argv[3]);
 }
 
@@ -1146,10 +1167,8 @@ run_command(int argc, char **argv, struct options *o, int (*cmd)(const struct op
 		return EXIT_USAGE;
 	if (o->now_pinned)
 		clock_pin(o->now_us);
-	if (crypto_init() != ST_OK) {
-		fprintf(stderr, "guichetd: libsodium failed to start\n");
+	if (crypto_start() != 0)
 		return 1;
-	}
 	return cmd(o);
 }
 
@@ -1193,10 +1212,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.now_pinned)
 		clock_pin(o.now_us); /* before any thread starts */
-	if (crypto_init() != ST_OK) {
-		fprintf(stderr, "guichetd: libsodium failed to start\n");
+	if (crypto_start() != 0)
 		return 1;
-	}
 	if (strcmp(argv[1], "terms") == 0)
 		return cmd_terms(&o);
 	if (strcmp(argv[1], "backup") == 0)

@@ -87,6 +87,7 @@ struct auth_job {
 	bool password_ok;
 	bool wrong_pspid; /* the login exists, in another account than the one typed */
 	char new_hash[CRYPTO_PWHASH_LEN];
+	bool rehashed; /* sign-in: new_hash is the password at the cost set now */
 	enum pw_problem problem;
 	/* Result. */
 	enum outcome outcome;
@@ -323,6 +324,10 @@ signin_verify(struct work_job *w, struct store *st)
 	j->password_ok = !j->user.locked &&
 	                 crypto_password_verify(j->user.u.password_hash, j->password) == ST_OK &&
 	                 !j->wrong_pspid;
+	/* A hash of another cost than the one set (docs/SECURITY.md "Passwords"): the right
+	 * password hashed again now, while it is at hand, stored by the writer. */
+	if (j->password_ok && crypto_password_needs_rehash(j->user.u.password_hash))
+		j->rehashed = crypto_password_hash(j->new_hash, j->password) == ST_OK;
 	crypto_wipe(j->password, sizeof(j->password));
 	return ST_OK;
 }
@@ -414,6 +419,12 @@ signin_record(struct work_job *w, struct store *st)
 		j->outcome = OUT_DISABLED;
 		refusal(st, u, now, "account deactivated", &rc);
 		return rc;
+	}
+	if (j->rehashed) {
+		rc = st->ops->user_password_rehash(st, u->brand_id, u->id, u->password_hash,
+		                                   j->new_hash);
+		if (rc != ST_OK)
+			return rc;
 	}
 	/* The test environment: the twin brand and the twin of the user's node, the session's
 	 * data scope (docs/ENVIRONMENTS.md). */

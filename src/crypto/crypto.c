@@ -343,12 +343,65 @@ crypto_mail_open(char *body, const unsigned char *sealed, size_t sealed_len, int
 	return crypto_open((unsigned char *)body, sealed, sealed_len, ad, ad_len, keys->mail);
 }
 
+/* Set once at start (crypto_password_cost_set), read by every hasher thread after. */
+static struct crypto_pwcost pwcost = CRYPTO_PWCOST_DEFAULT;
+
+/* OWASP's Password Storage Cheat Sheet: Argon2id configurations of equal strength, one lane;
+ * a cost is accepted when it is at least one of them in both memory and passes. */
+static const struct crypto_pwcost pwcost_floor[] = {{46, 1}, {19, 2}, {12, 3}, {9, 4}, {7, 5}};
+
+/* An unsigned decimal of at most 9 digits at *p, which moves past it; -1 if none. */
+static long
+cost_number(const char **p)
+{
+	long v = 0;
+	int digits = 0;
+
+	while (**p >= '0' && **p <= '9' && digits < 10) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		digits++;
+	}
+	return digits == 0 || digits > 9 ? -1 : v;
+}
+
+const char *
+crypto_password_cost_parse(const char *spec, struct crypto_pwcost *out)
+{
+	const char *p = spec;
+	long memory, passes;
+
+	memory = cost_number(&p);
+	if (memory < 0 || *p++ != ',')
+		return "expected MEMORY_MIB,PASSES (e.g. 64,2)";
+	passes = cost_number(&p);
+	if (passes < 0 || *p != '\0')
+		return "expected MEMORY_MIB,PASSES (e.g. 64,2)";
+	if (memory > CRYPTO_PWCOST_MEMORY_MAX || passes > CRYPTO_PWCOST_PASSES_MAX)
+		return "above the maximum (1024 MiB, 16 passes)";
+	for (size_t i = 0; i < sizeof(pwcost_floor) / sizeof(pwcost_floor[0]); i++) {
+		if (memory >= pwcost_floor[i].memory_mib && passes >= pwcost_floor[i].passes) {
+			out->memory_mib = (unsigned)memory;
+			out->passes = (unsigned)passes;
+			return NULL;
+		}
+	}
+	return "below OWASP's minimum for Argon2id (46 MiB and 1 pass, 19 and 2, 12 and 3, 9 and "
+	       "4, or 7 and 5)";
+}
+
+void
+crypto_password_cost_set(struct crypto_pwcost cost)
+{
+	pwcost = cost;
+}
+
 int
 crypto_password_hash(char out[CRYPTO_PWHASH_LEN], const char *password)
 {
 	_Static_assert(CRYPTO_PWHASH_LEN >= crypto_pwhash_STRBYTES, "hash buffer");
-	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+	if (crypto_pwhash_str(out, password, strlen(password), pwcost.passes,
+	                      (size_t)pwcost.memory_mib << 20) != 0)
 		return ST_INTERNAL;
 	return ST_OK;
 }
@@ -357,6 +410,13 @@ int
 crypto_password_verify(const char *hash, const char *password)
 {
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? ST_OK : ST_AUTH;
+}
+
+bool
+crypto_password_needs_rehash(const char *hash)
+{
+	return crypto_pwhash_str_needs_rehash(hash, pwcost.passes,
+	                                      (size_t)pwcost.memory_mib << 20) != 0;
 }
 
 void

@@ -166,14 +166,37 @@ void crypto_mail_seal(unsigned char *sealed, const char *body, size_t len, int64
 int crypto_mail_open(char *body, const unsigned char *sealed, size_t sealed_len, int64_t brand_id,
                      int64_t mail_id, const char *recipient, const struct crypto_keys *keys) WUR;
 
-/* Argon2id password hash (libsodium string format) into out (CRYPTO_PWHASH_LEN bytes).
- * Blocking, about 0.1 s and 64 MiB: never call it on an event loop. Returns ST_OK or
- * ST_INTERNAL (out of memory). */
+/* The cost of the Argon2id password hashes this process makes (docs/SECURITY.md
+ * "Passwords"): memory in MiB and passes, one lane. The default is libsodium's INTERACTIVE,
+ * 64 MiB and 2 passes. */
+struct crypto_pwcost {
+	unsigned memory_mib, passes;
+};
+#define CRYPTO_PWCOST_DEFAULT    ((struct crypto_pwcost){64, 2})
+#define CRYPTO_PWCOST_MEMORY_MAX 1024 /* MiB: each hasher thread holds that much */
+#define CRYPTO_PWCOST_PASSES_MAX 16
+
+/* Reads "MEMORY_MIB,PASSES" (e.g. "64,2") into *out. Returns NULL, or why spec is refused:
+ * not that form, above the maxima, or weaker than every one of OWASP's Argon2id
+ * configurations (46 MiB × 1 pass, 19 × 2, 12 × 3, 9 × 4, 7 × 5): the floor. */
+const char *crypto_password_cost_parse(const char *spec, struct crypto_pwcost *out);
+
+/* Sets the cost of the hashes made from now on; verification reads each hash's own. Called
+ * once, before any thread starts. */
+void crypto_password_cost_set(struct crypto_pwcost cost);
+
+/* Argon2id password hash (libsodium string format) at the cost set into out
+ * (CRYPTO_PWHASH_LEN bytes). Blocking, about 0.1 to 0.2 s and 64 MiB at the default: never
+ * call it on an event loop. Returns ST_OK or ST_INTERNAL (out of memory). */
 #define CRYPTO_PWHASH_LEN 128
 int crypto_password_hash(char out[CRYPTO_PWHASH_LEN], const char *password) WUR;
 
-/* ST_OK when password matches hash, else ST_AUTH. Blocking, as above. */
+/* ST_OK when password matches hash, else ST_AUTH. Blocking, as above, at the hash's cost. */
 int crypto_password_verify(const char *hash, const char *password) WUR;
+
+/* Whether hash was made at another cost than the one set (or is not a hash of ours): a
+ * password verified against it is hashed again at sign-in. */
+bool crypto_password_needs_rehash(const char *hash);
 
 /* Derives a shop's HMAC key from a passphrase (SPEC §11 "HMAC key"; Vision manual §9.1.3:
  * the same passphrase always gives the same key): Argon2id v1.3 (crypto_pwhash), 3 passes,

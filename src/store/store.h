@@ -1056,6 +1056,10 @@ struct store_ops {
 	/* Sets the password hash (the old one goes to the history) and must_change. */
 	int (*user_password_set)(struct store *st, int64_t brand_id, int64_t id, const char *hash,
 	                         bool must_change, int64_t now);
+	/* The same password hashed again at another cost (crypto_password_needs_rehash): the hash
+	 * replaced when it is still old_hash, nothing else changed (no history, no date). */
+	int (*user_password_rehash)(struct store *st, int64_t brand_id, int64_t id,
+	                            const char *old_hash, const char *new_hash);
 	/* Calls cb with the current hash and the n most recent earlier ones. */
 	int (*user_password_hashes)(struct store *st, int64_t brand_id, int64_t id, int n,
 	                            store_hash_cb cb, void *arg);

@@ -34,6 +34,9 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = path.resolve(ROOT, process.env.E2E_OUT || path.join('test-results', 'e2e'));
 export const NEW_PASSWORD = 'Guichet e2e 2026 passphrase';
 // The last afternoon of a year: a month's end and a year's end for every date the pages show.
+// The password hashes' cost of every guichetd started here (docs/SECURITY.md "Passwords"):
+// the floor, as in the system tests (tests/system/conftest.py), unless the environment says.
+process.env.GUICHET_PASSWORD_COST ??= '12,3';
 const E2E_NOW = process.env.E2E_NOW || '2026-12-31T16:00:00+01:00';
 // The pinned clock's lead on this machine's, in ms; null on the machine's clock.
 let offset = E2E_NOW === 'real' ? null : Date.parse(E2E_NOW) - Date.now();

@@ -68,6 +68,14 @@ SANITIZER_ENV = {
     'UBSAN_OPTIONS': 'print_stacktrace=1',
 }
 
+# The cost of the password hashes the suite's servers and demos make (docs/SECURITY.md
+# "Passwords"): 12 MiB and 3 passes, one of OWASP's Argon2id configurations and the floor
+# guichetd accepts, about 8 times cheaper than the default 64 MiB and 2 passes; the suite signs
+# in thousands of times. test_password_cost.py sets the default on purpose. An environment that
+# says otherwise wins.
+TEST_PASSWORD_COST = '12,3'
+os.environ.setdefault('GUICHET_PASSWORD_COST', TEST_PASSWORD_COST)
+
 
 def _send_again_when_an_idle_connection_closed(send):
     """HTTP/1.1's keep-alive race, as browsers handle it: guichetd (h2o) closes a connection
@@ -211,9 +219,12 @@ class Server:
 
     def _keeps_demo(self):
         """Whether this server's demo is one this process keeps (or may copy): made with the
-        suite's own key, into a folder with no database or key file yet on SQLite."""
-        return 'GUICHET_KEK' not in self.env and (PG or not any(
-            os.path.exists(os.path.join(self.tmp, f)) for f in DEMO_FILES))
+        suite's own key and password cost, into a folder with no database or key file yet on
+        SQLite."""
+        if 'GUICHET_KEK' in self.env or \
+                self.env.get('GUICHET_PASSWORD_COST') != os.environ.get('GUICHET_PASSWORD_COST'):
+            return False
+        return PG or not any(os.path.exists(os.path.join(self.tmp, f)) for f in DEMO_FILES)
 
     def _demo(self, transactions, now):
         """Writes the demo into self.db. A demo made with the suite's own key is kept: the

@@ -388,6 +388,8 @@ int db_user_deactivate(struct store *st, int64_t brand_id, int64_t id, int64_t a
 int db_users_active_admins(struct store *st, int64_t brand_id, int64_t *count);
 int db_user_password_set(struct store *st, int64_t brand_id, int64_t id, const char *hash,
                          bool must_change, int64_t now);
+int db_user_password_rehash(struct store *st, int64_t brand_id, int64_t id, const char *old_hash,
+                            const char *new_hash);
 int db_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n, store_hash_cb cb,
                             void *arg);
 int db_user_terms_accept(struct store *st, int64_t brand_id, int64_t id, int version);
@@ -722,6 +724,7 @@ int db_order_lines_duplicates(struct store *st, int64_t brand_id, int64_t file_i
 	.user_signed_in = db_user_signed_in, \
 	.user_failures_forget = db_user_failures_forget, \
 	.user_password_set = db_user_password_set, \
+	.user_password_rehash = db_user_password_rehash, \
 	.user_password_hashes = db_user_password_hashes, \
 	.user_terms_accept = db_user_terms_accept, \
 	.session_get = db_session_get, \

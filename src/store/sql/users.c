@@ -285,6 +285,24 @@ db_user_password_set(struct store *st, int64_t brand_id, int64_t id, const char 
 }
 
 int
+db_user_password_rehash(struct store *st, int64_t brand_id, int64_t id, const char *old_hash,
+                        const char *new_hash)
+{
+	static const char sql[] = "UPDATE user SET password_hash = ?4 WHERE brand_id = ?1 AND id = "
+	                          "?2 AND password_hash = ?3";
+	struct stmt *s;
+	int rc = db_prepare(st, sql, &s, "user_password_rehash");
+
+	if (rc != ST_OK)
+		return rc;
+	stmt_bind_int64(s, 1, brand_id);
+	stmt_bind_int64(s, 2, id);
+	db_bind_text(s, 3, old_hash);
+	db_bind_text(s, 4, new_hash);
+	return db_run_once(st, s, "user_password_rehash");
+}
+
+int
 db_user_password_hashes(struct store *st, int64_t brand_id, int64_t id, int n, store_hash_cb cb,
                         void *arg)
 {
