@@ -223,7 +223,9 @@ struct pg_store {
 	 * ends): asked again, they answer at once. */
 	int64_t led[PG_LEAD_MAX];
 	int nled;
-	int sent; /* statements sent ahead, their answers still to read (pg_send) */
+	int sent;                 /* statements sent ahead, their answers still to read (pg_send) */
+	bool scan;                /* store_ops.scan: a reader's job that reads many rows once */
+	struct pg_stmt *fetching; /* the statement whose cursor's FETCH is on its way */
 	char err[512];
 };
 
@@ -237,6 +239,25 @@ PGconn *
 pg_conn(struct pg_store *pg)
 {
 	return pg->c;
+}
+
+bool
+pg_scanning(struct pg_store *pg)
+{
+	return pg->scan;
+}
+
+struct pg_stmt **
+pg_fetching(struct pg_store *pg)
+{
+	return &pg->fetching;
+}
+
+/* store_ops.scan: the SELECTs of the job read through a cursor, a batch ahead (pg_stmt.c). */
+static void
+pg_scan(struct store *st, bool on)
+{
+	pgs(st)->scan = on;
 }
 
 void
@@ -273,6 +294,7 @@ pg_send(struct pg_store *pg, const char *name, const char *sql, int n, const Oid
 {
 	int ok;
 
+	pg_fetch_settle(pg);
 	if (PQpipelineStatus(pg->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(pg->c) != 1) {
 		pg_error_set(pg, PQerrorMessage(pg->c));
 		return STMT_ERROR;
@@ -520,6 +542,7 @@ lock_call(struct pg_store *pg, const char *sql, int n, int64_t a, int64_t b, boo
 
 	snprintf(v[0], sizeof(v[0]), "%" PRId64, a);
 	snprintf(v[1], sizeof(v[1]), "%" PRId64, b);
+	pg_fetch_settle(pg);
 	/* With the statements sent ahead, as any statement whose answer is needed. */
 	if (pg->sent > 0) {
 		rc = pg_send(pg, NULL, sql, n, NULL, values, NULL, NULL);
@@ -594,6 +617,7 @@ static const struct store_ops pg_ops = {
         .lead = pg_lead,
         .serialize = pg_serialize,
         .txn_lock = pg_txn_lock,
+        .scan = pg_scan,
         DB_OPS_SHARED,
         /* pg_copy.c */
         .txn_ids_take = pg_txn_ids_take,

@@ -48,6 +48,16 @@ PGconn *pg_conn(struct pg_store *pg);
 /* The backend's statements (pg_stmt.c). */
 const struct db_backend *pg_statements(void);
 
+/* A reader's job that reads many rows once (store_ops.scan): its SELECTs go through a cursor,
+ * FETCH_ROWS rows at a time, the next batch asked for before the rows of the last are read,
+ * so that the server makes one while the job reads the other (an export's page). */
+struct pg_stmt;
+bool pg_scanning(struct pg_store *pg);
+/* The statement whose FETCH is on its way (NULL: none), which the connection's next command
+ * waits for: pg_fetch_settle reads its answer first, kept for its next step. */
+struct pg_stmt **pg_fetching(struct pg_store *pg);
+void pg_fetch_settle(struct pg_store *pg);
+
 /* The step's code of r: 0 when it succeeded, else the error kept for errmsg and mapped
  * (STMT_CONSTRAINT for a constraint, STMT_BUSY for a serialization failure or a deadlock,
  * else STMT_ERROR). */

@@ -14,6 +14,14 @@
  * the server to infer), and run by name after; another is sent with its parameters each
  * time. The whole result is read at the first step: a walk's callback may run statements
  * of its own on the same connection.
+ *
+ * But in a reader's job that reads many rows once (store_ops.scan, an export's page), where the
+ * whole page read first and then written left the server and the reader each waiting on the
+ * other: there a SELECT goes through a cursor (DECLARE … CURSOR FOR it, its parameters bound
+ * as ever), FETCH_ROWS rows at a time, the next FETCH sent before the rows of the last are
+ * read. Another command on the connection meanwhile (a walk's callback's, the transaction's
+ * end) first reads that FETCH's answer, kept for the cursor's next step (pg_fetch_settle).
+ * The cursor ends with the read transaction.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -29,6 +37,7 @@
 #define OID_INT8  20
 
 #define PARAMS_MAX PG_PARAMS_MAX
+#define FETCH_ROWS 1000 /* a cursor's batch (store_ops.scan) */
 
 struct pg_param {
 	bool set; /* bound (not NULL) */
@@ -53,6 +62,14 @@ struct pg_stmt {
 	unsigned char **blob;
 	size_t *blob_len;
 	int ncols;
+	/* Read through a cursor (store_ops.scan): its name ("" when not), its FETCH on its way,
+	 * the batch that FETCH brought (read before its turn by pg_fetch_settle) or its failure,
+	 * and whether the batch in res is the cursor's last. */
+	char cursor[16];
+	bool fetch_sent;
+	PGresult *next;
+	int failed;
+	bool last;
 };
 
 static const struct db_backend pg_backend;
@@ -238,11 +255,103 @@ blobs_free(struct pg_stmt *s)
 	s->ncols = 0;
 }
 
+/* --- a cursor a batch ahead (store_ops.scan) --------------------------------------------------- */
+
+/* Reads the answer of s's FETCH into s->next: 0, or a step's failure code. */
+static int
+fetch_read(struct pg_stmt *s)
+{
+	PGconn *c = pg_conn(s->pg);
+	PGresult *r, *more;
+	int src;
+
+	s->fetch_sent = false;
+	*pg_fetching(s->pg) = NULL;
+	r = PQgetResult(c);
+	while (r != NULL && (more = PQgetResult(c)) != NULL) /* up to the NULL that ends it */
+		PQclear(more);
+	src = pg_result_code(s->pg, r);
+	if (src != 0) {
+		PQclear(r);
+		return src;
+	}
+	s->next = r;
+	return 0;
+}
+
+void
+pg_fetch_settle(struct pg_store *pg)
+{
+	struct pg_stmt *s = *pg_fetching(pg);
+
+	if (s != NULL)
+		s->failed = fetch_read(s);
+}
+
+/* Asks for the next batch of s's cursor, not waiting for it: 0, or a step's failure code. */
+static int
+fetch_send(struct pg_stmt *s)
+{
+	char sql[48];
+
+	pg_fetch_settle(s->pg);
+	snprintf(sql, sizeof(sql), "FETCH %d FROM %s", FETCH_ROWS, s->cursor);
+	if (PQsendQuery(pg_conn(s->pg), sql) != 1) {
+		pg_error_set(s->pg, PQerrorMessage(pg_conn(s->pg)));
+		return STMT_ERROR;
+	}
+	s->fetch_sent = true;
+	*pg_fetching(s->pg) = s;
+	return 0;
+}
+
+/* The batch s's FETCH brought in res, and the next asked for unless it was the last: 0, or a
+ * step's failure code. */
+static int
+fetch_next(struct pg_stmt *s)
+{
+	int src = s->fetch_sent ? fetch_read(s) : s->failed;
+
+	s->failed = 0;
+	if (src == 0 && s->next == NULL)
+		src = STMT_ERROR; /* nothing asked for: not reached */
+	if (src != 0)
+		return src;
+	PQclear(s->res);
+	s->res = s->next;
+	s->next = NULL;
+	s->row = -1;
+	s->last = PQntuples(s->res) < FETCH_ROWS;
+	return s->last ? 0 : fetch_send(s);
+}
+
+/* A SELECT of a scan, and nothing sent ahead: read through a cursor. */
+static bool
+fetched(const struct pg_stmt *s)
+{
+	return pg_scanning(s->pg) && pg_sent(s->pg) == 0 && strncmp(s->sql, "SELECT ", 7) == 0;
+}
+
+/* The cursor's end on this side: its FETCH's answer read, if one is on its way (the server
+ * closes the cursor with the transaction). */
+static void
+fetch_end(struct pg_stmt *s)
+{
+	if (s->fetch_sent)
+		(void)fetch_read(s);
+	PQclear(s->next);
+	s->next = NULL;
+	s->cursor[0] = '\0';
+	s->failed = 0;
+	s->last = false;
+}
+
 static void
 pg_reset(struct stmt *st)
 {
 	struct pg_stmt *s = ps(st);
 
+	fetch_end(s);
 	blobs_free(s);
 	PQclear(s->res);
 	s->res = NULL;
@@ -299,6 +408,7 @@ prepared(struct pg_stmt *s, const struct args *a)
 	PGresult *r;
 	int src;
 
+	pg_fetch_settle(s->pg);
 	if (s->gen != pg_generation(s->pg))
 		s->name[0] = '\0'; /* prepared on a connection since made again */
 	if (s->name[0] != '\0')
@@ -325,6 +435,7 @@ execute(struct pg_stmt *s)
 	PGconn *c = pg_conn(s->pg);
 	int src;
 
+	pg_fetch_settle(s->pg);
 	args_of(s, &a);
 	if (s->kept && (src = prepared(s, &a)) != 0)
 		return src;
@@ -364,23 +475,54 @@ pg_send_ahead(struct stmt *st)
 	                          a.formats);
 }
 
+/* Declares s's cursor and reads its first batch, the next asked for: 0, or a step's failure
+ * code. */
+static int
+fetch_start(struct pg_stmt *s)
+{
+	size_t len = strlen(s->sql) + 64;
+	char *sql = malloc(len);
+	struct args a;
+	PGresult *r;
+	int src;
+
+	if (sql == NULL)
+		abort();
+	pg_fetch_settle(s->pg);
+	pg_statement_name(s->pg, s->cursor, sizeof(s->cursor));
+	snprintf(sql, len, "DECLARE %s NO SCROLL CURSOR FOR %s", s->cursor, s->sql);
+	args_of(s, &a);
+	r = PQexecParams(pg_conn(s->pg), sql, s->nparams, a.types, a.values, a.lengths, a.formats,
+	                 0);
+	free(sql);
+	src = pg_result_code(s->pg, r);
+	PQclear(r);
+	if (src == 0)
+		src = fetch_send(s);
+	return src != 0 ? src : fetch_next(s);
+}
+
 static int
 pg_step(struct stmt *st)
 {
 	struct pg_stmt *s = ps(st);
 	int src;
 
-	if (s->res == NULL) {
-		src = execute(s);
+	if (s->res == NULL && s->cursor[0] == '\0') {
+		src = fetched(s) ? fetch_start(s) : execute(s);
 		if (src != 0) {
+			fetch_end(s);
 			PQclear(s->res);
 			s->res = NULL;
 			return src;
 		}
-		pg_changes_set(s->pg, PQcmdTuples(s->res));
+		pg_changes_set(s->pg, s->cursor[0] != '\0' ? NULL : PQcmdTuples(s->res));
 		s->row = -1;
 	}
 	blobs_free(s);
+	while (s->cursor[0] != '\0' && !s->last && s->row + 1 >= PQntuples(s->res))
+		if ((src = fetch_next(s)) != 0)
+			return src;
 	if (s->row + 1 < PQntuples(s->res)) {
 		s->row++;
 		return STMT_ROW;
