@@ -117,9 +117,10 @@ system-asan: vendor $(BUILD_ASAN)/build.ninja
 		$(PYTEST) -q -n $(SYSTEM_JOBS) --dist loadfile --durations=15 \
 		tests/system
 
-# The PostgreSQL backend's own code sanitized (its statements, pipeline, reconnection, COPY):
-# the tests that drive it hardest, on PostgreSQL against the sanitized server.
-PG_ASAN_TESTS = test_payments.py test_cluster.py test_pg_outage.py test_demo_pg.py test_risk.py
+# The PostgreSQL backend's own code sanitized (its statements, pipeline, reconnection, COPY, a
+# scan's cursor): the tests that drive it hardest, on PostgreSQL against the sanitized server.
+PG_ASAN_TESTS = test_payments.py test_cluster.py test_pg_outage.py test_demo_pg.py test_risk.py \
+	test_pg_scan.py
 system-pg-asan: vendor $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	GUICHET_TEST_DB=pg GUICHET_TEST_NOW=$(SYSTEM_ASAN_NOW) GUICHETD=$(BUILD_ASAN)/src/guichetd \
