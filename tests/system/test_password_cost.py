@@ -8,19 +8,8 @@ unset) is set on purpose."""
 import os
 import subprocess
 
-import requests
-
 from conftest import GUICHETD, Server, q
-
-
-def sign_in(srv, login, password, **extra):
-    s = requests.Session()
-    return s.post(srv.base + '/bo/api/session',
-                  json={'login': login, 'password': password, **extra}, timeout=30)
-
-
-def password_of(srv, login):
-    return next(u['password'] for u in srv.demo['users'] if u['login'] == login)
+from test_signin import password_of, sign_in
 
 
 def hashes(srv):
@@ -67,12 +56,12 @@ def test_another_cost_made_again_at_the_next_right_sign_in(tmp_path):
     srv.start()
     try:
         # A wrong password changes no hash (and is counted as ever).
-        r = sign_in(srv, 'demo.entry', 'Wrong-password-1')
+        _, r = sign_in(srv, 'demo.entry', 'Wrong-password-1')
         assert r.status_code == 401, r.text
         assert hashes(srv) == before
         assert user_row(srv, 'demo.entry')[2] == 1
         # The right one: its hash made again at 64 MiB × 2, nothing else of it changed.
-        r = sign_in(srv, 'demo.entry', password_of(srv, 'demo.entry'))
+        _, r = sign_in(srv, 'demo.entry', password_of(srv, 'demo.entry'))
         assert r.status_code == 200 and r.json()['next'] == 'change_password', r.text
         after = hashes(srv)
         assert after['demo.entry'].startswith('$argon2id$v=19$m=65536,t=2,p=1$')
@@ -82,10 +71,10 @@ def test_another_cost_made_again_at_the_next_right_sign_in(tmp_path):
         assert user_row(srv, 'demo.entry')[2] == 0
         assert history_count(srv) == history
         # The new hash opens the account, and is not made again at the same cost.
-        r = sign_in(srv, 'demo.entry', password_of(srv, 'demo.entry'), takeover=True)
+        _, r = sign_in(srv, 'demo.entry', password_of(srv, 'demo.entry'), takeover=True)
         assert r.status_code == 200, r.text
         assert hashes(srv)['demo.entry'] == after['demo.entry']
-        r = sign_in(srv, 'demo.entry', 'Wrong-password-1', takeover=True)
+        _, r = sign_in(srv, 'demo.entry', 'Wrong-password-1', takeover=True)
         assert r.status_code == 401, r.text
     finally:
         assert srv.stop() == 0

@@ -399,8 +399,8 @@ args_of(const struct pg_stmt *s, struct args *a)
 }
 
 /* A kept statement prepared on the server, at its first run on the connection (after the
- * answers of the statements sent ahead, which a statement prepared waits behind): 0, or a
- * step's failure code. */
+ * answers of the statements sent ahead, which a statement prepared waits behind; its callers
+ * have read a cursor's FETCH on its way): 0, or a step's failure code. */
 static int
 prepared(struct pg_stmt *s, const struct args *a)
 {
@@ -408,7 +408,6 @@ prepared(struct pg_stmt *s, const struct args *a)
 	PGresult *r;
 	int src;
 
-	pg_fetch_settle(s->pg);
 	if (s->gen != pg_generation(s->pg))
 		s->name[0] = '\0'; /* prepared on a connection since made again */
 	if (s->name[0] != '\0')
@@ -462,6 +461,7 @@ pg_send_ahead(struct stmt *st)
 	struct args a;
 	int src;
 
+	pg_fetch_settle(s->pg); /* before prepared's PQprepare */
 	if (!s->kept) {
 		src = execute(s);
 		PQclear(s->res);
